@@ -1,0 +1,188 @@
+"""The dialect interface: paramstyle, quoting, capabilities, transaction SQL, error wrapping.
+
+Used by the engine (connect, transactions, errors), the SQL compiler (placeholders,
+quoting) and types (per-dialect conversions). A dialect holds no connection state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from .. import exc
+
+_SIMPLE_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+# Words that must be quoted to be used as identifiers (a superset of both backends' lists).
+RESERVED_WORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric authorization binary both case cast
+    check collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user
+    default deferrable desc distinct do else end except false fetch for foreign freeze from
+    full grant group having ilike in initially inner intersect into is isnull join lateral
+    leading left like limit localtime localtimestamp natural not notnull null offset on only
+    or order outer overlaps placing primary references returning right select session_user
+    similar some symmetric system_user table tablesample then to trailing true union unique
+    user using variadic verbose when where window with abort action add after alter attach
+    autoincrement before begin between by cascade conflict database deferred delete detach
+    drop each escape exclusive exists explain fail glob if ignore immediate index indexed
+    insert instead key match no nothing notnull of plan pragma query raise recursive regexp
+    reindex release rename replace restrict row rows rollback savepoint set temp temporary
+    transaction trigger update vacuum values view virtual without
+    """.split()
+)
+
+_ERROR_CLASSES: Sequence[tuple[str, type[exc.DBAPIError]]] = (
+    ("IntegrityError", exc.IntegrityError),
+    ("DataError", exc.DataError),
+    ("OperationalError", exc.OperationalError),
+    ("ProgrammingError", exc.ProgrammingError),
+    ("NotSupportedError", exc.NotSupportedError),
+    ("InternalError", exc.InternalError),
+    ("DatabaseError", exc.DatabaseError),
+    ("InterfaceError", exc.InterfaceError),
+    ("Error", exc.DBAPIError),
+)
+
+
+class Dialect:
+    """Behaviour one backend needs; subclasses fill in the driver-specific parts."""
+
+    name: ClassVar[str] = "base"
+    driver: ClassVar[str] = ""
+    placeholder: ClassVar[str] = "?"
+    paramstyle: ClassVar[str] = "qmark"
+    supports_returning: ClassVar[bool] = True
+    #: Largest number of bound parameters one statement may carry.
+    max_bind_params: ClassVar[int] = 32766
+    #: Whether one multi-row INSERT ... RETURNING gives keys that can be matched to rows.
+    multirow_returning_ordered: ClassVar[bool] = False
+    supports_twophase: ClassVar[bool] = False
+    supports_for_update: ClassVar[bool] = False
+    supports_ilike: ClassVar[bool] = False
+    dbapi: Any = None
+
+    def __init__(self, dbapi: Any) -> None:
+        self.dbapi = dbapi
+        self._quote_cache: dict[str, str] = {}
+        self._error_map = [
+            (getattr(dbapi, dbapi_name), ours)
+            for dbapi_name, ours in _ERROR_CLASSES
+            if hasattr(dbapi, dbapi_name)
+        ]
+
+    # -- identifiers -------------------------------------------------------------------
+    def quote(self, name: str) -> str:
+        """Quote an identifier when it needs it (always safe for any name)."""
+        q = self._quote_cache.get(name)
+        if q is None:
+            if _SIMPLE_IDENT.match(name) and name not in RESERVED_WORDS:
+                q = name
+            else:
+                q = '"' + name.replace('"', '""') + '"'
+            if self.paramstyle == "format":
+                q = q.replace("%", "%%")
+            self._quote_cache[name] = q
+        return q
+
+    # -- connections -------------------------------------------------------------------
+    def connect(self, url: Any, connect_args: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def on_connect(self, dbapi_conn: Any) -> None:
+        """Prepare a fresh DBAPI connection (pragmas, settings)."""
+
+    def ping(self, dbapi_conn: Any) -> bool:
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.fetchall()
+            cur.close()
+        except Exception:
+            return False
+        return True
+
+    def in_transaction(self, dbapi_conn: Any) -> bool:
+        raise NotImplementedError
+
+    def reset(self, dbapi_conn: Any) -> None:
+        """Roll back whatever a returned connection left open."""
+        if self.in_transaction(dbapi_conn):
+            self._run(dbapi_conn, "ROLLBACK")
+
+    def close(self, dbapi_conn: Any) -> None:
+        try:
+            dbapi_conn.close()
+        except Exception:
+            pass
+
+    def _run(self, dbapi_conn: Any, sql: str) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
+    # -- transaction SQL ---------------------------------------------------------------
+    def begin_sql(self) -> str:
+        return "BEGIN"
+
+    def savepoint_sql(self, name: str) -> str:
+        return f"SAVEPOINT {self.quote(name)}"
+
+    def release_sql(self, name: str) -> str:
+        return f"RELEASE SAVEPOINT {self.quote(name)}"
+
+    def rollback_to_sql(self, name: str) -> str:
+        return f"ROLLBACK TO SAVEPOINT {self.quote(name)}"
+
+    def prepare_twophase_sql(self, xid: str) -> str:
+        raise exc.NotSupportedError(
+            f"the {self.name} dialect does not support two-phase commit; "
+            "use PostgreSQL or set twophase=False"
+        )
+
+    def commit_twophase_sql(self, xid: str) -> str:
+        return self.prepare_twophase_sql(xid)
+
+    def rollback_twophase_sql(self, xid: str) -> str:
+        return self.prepare_twophase_sql(xid)
+
+    # -- errors ------------------------------------------------------------------------
+    def error_code(self, err: BaseException) -> str | None:
+        return None
+
+    def is_disconnect(self, err: BaseException, dbapi_conn: Any) -> bool:
+        return False
+
+    def wrap_error(
+        self, err: BaseException, statement: str | None, params: Any
+    ) -> exc.DBAPIError | None:
+        """Translate a driver exception into the uow_orm tree; None if it is not one."""
+        for dbapi_cls, ours in self._error_map:
+            if isinstance(err, dbapi_cls):
+                cls = ours
+                break
+        else:
+            if isinstance(err, (OverflowError, UnicodeError, ValueError)):
+                cls = exc.DataError
+            else:
+                return None
+        code = self.error_code(err)
+        label = f"{type(err).__module__}.{type(err).__name__}"
+        message = f"({label}) {err}"
+        if code:
+            message = f"({label}) [{code}] {err}"
+        return cls(message, statement, params, err, code)
+
+    # -- introspection -----------------------------------------------------------------
+    def has_table_sql(self) -> str:
+        raise NotImplementedError
+
+    def table_names_sql(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}+{self.driver}>"

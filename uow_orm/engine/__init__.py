@@ -1,0 +1,28 @@
+"""Engines, connections, pools and results."""
+
+from __future__ import annotations
+
+from .base import Connection, Engine, NestedTransaction, Transaction, TwoPhaseTransaction
+from .create import create_engine
+from .pool import Pool, QueuePool, StaticPool
+from .result import MappingResult, Result, Row, RowMapping, ScalarResult
+from .url import URL, make_url
+
+__all__ = [
+    "URL",
+    "Connection",
+    "Engine",
+    "MappingResult",
+    "NestedTransaction",
+    "Pool",
+    "QueuePool",
+    "Result",
+    "Row",
+    "RowMapping",
+    "ScalarResult",
+    "StaticPool",
+    "Transaction",
+    "TwoPhaseTransaction",
+    "create_engine",
+    "make_url",
+]

@@ -1,0 +1,466 @@
+"""``Engine``, ``Connection`` and ``Transaction``: running SQL on pooled DBAPI connections.
+
+Called by users directly and by the session (through ``Connection``). Every statement
+goes through ``Connection._run``: one place for events, logging, error wrapping and
+invalidation of broken connections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from ..event import Dispatcher
+from .result import Result
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from .pool import Pool, PooledConnection
+    from .url import URL
+
+logger = logging.getLogger("uow_orm.engine")
+
+ENGINE_EVENTS = frozenset({"before_cursor_execute", "connect", "checkout", "checkin"})
+
+
+class Engine:
+    """A pool of connections to one database, with the dialect that speaks to it."""
+
+    def __init__(self, url: URL, dialect: Dialect, pool: Pool, *, echo: bool = False,
+                 dispatch: Dispatcher | None = None) -> None:
+        self.url = url
+        self.dialect = dialect
+        self.pool = pool
+        self.dispatch = dispatch or Dispatcher("Engine", ENGINE_EVENTS)
+        self.echo = echo
+
+    @property
+    def name(self) -> str:
+        return self.dialect.name
+
+    def __repr__(self) -> str:
+        return f"Engine({self.url})"
+
+    def connect(self) -> Connection:
+        """Check a connection out of the pool (use as a context manager to return it)."""
+        return Connection(self)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction: committed on success, rolled back on error."""
+        with self.connect() as conn, conn.begin():
+            yield conn
+
+    def raw_connection(self) -> PooledConnection:
+        """A pooled DBAPI connection; ``close()`` returns it to the pool."""
+        return self.pool.connect()
+
+    def dispose(self) -> None:
+        """Close the pool's connections and start a fresh pool."""
+        self.pool.dispose()
+        self.pool = self.pool.recreate()
+
+    def has_table(self, name: str) -> bool:
+        with self.connect() as conn:
+            return conn._has_table(name)
+
+    def table_names(self) -> list[str]:
+        with self.connect() as conn:
+            return conn._table_names()
+
+    def scalar(self, statement: Any, params: Mapping[str, Any] | None = None) -> Any:
+        with self.connect() as conn:
+            return conn.execute(statement, params).scalar()
+
+    def execute(self, statement: Any, params: Any = None) -> Result:
+        """Run one statement in its own transaction (rows are fetched before returning)."""
+        with self.begin() as conn:
+            result = conn.execute(statement, params)
+            if result.returns_rows:
+                rows = [r._data for r in result.all()]
+                return Result(result.keys(), rows, rowcount=result.rowcount)
+            return result
+
+
+class Transaction:
+    """A transaction (or a SAVEPOINT, for ``NestedTransaction``) on one connection."""
+
+    nested = False
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.is_active = True
+
+    def _begin(self) -> None:
+        self.connection._run_control(self.connection.dialect.begin_sql())
+
+    def commit(self) -> None:
+        if not self.is_active:
+            raise exc.InvalidRequestError("this transaction is no longer active")
+        self._do_commit()
+
+    def _do_commit(self) -> None:
+        conn = self.connection
+        try:
+            conn._run_control("COMMIT")
+        finally:
+            self.is_active = False
+            conn._transaction_ended(self)
+
+    def rollback(self) -> None:
+        if not self.is_active:
+            return
+        conn = self.connection
+        try:
+            if not conn._invalidated:
+                conn._run_control("ROLLBACK")
+        finally:
+            self.is_active = False
+            conn._transaction_ended(self)
+
+    def close(self) -> None:
+        self.rollback()
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc_val: Any, tb: Any) -> None:
+        if not self.is_active:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+
+class NestedTransaction(Transaction):
+    """A SAVEPOINT: commit releases it, rollback undoes everything since it began."""
+
+    nested = True
+
+    def __init__(self, connection: Connection, name: str) -> None:
+        super().__init__(connection)
+        self.name = name
+
+    def _begin(self) -> None:
+        self.connection._run_control(self.connection.dialect.savepoint_sql(self.name))
+
+    def _do_commit(self) -> None:
+        conn = self.connection
+        try:
+            conn._run_control(conn.dialect.release_sql(self.name))
+        finally:
+            self.is_active = False
+            conn._savepoint_ended(self)
+
+    def rollback(self) -> None:
+        if not self.is_active:
+            return
+        conn = self.connection
+        try:
+            if not conn._invalidated:
+                conn._run_control(conn.dialect.rollback_to_sql(self.name))
+                conn._run_control(conn.dialect.release_sql(self.name))
+        finally:
+            self.is_active = False
+            conn._savepoint_ended(self)
+
+
+class TwoPhaseTransaction(Transaction):
+    """A transaction that can be prepared (PREPARE TRANSACTION) before it commits."""
+
+    def __init__(self, connection: Connection, xid: str) -> None:
+        super().__init__(connection)
+        self.xid = xid
+        self.prepared = False
+
+    def prepare(self) -> None:
+        if not self.is_active:
+            raise exc.InvalidRequestError("this transaction is no longer active")
+        self.connection._run_control(self.connection.dialect.prepare_twophase_sql(self.xid))
+        self.prepared = True
+
+    def _do_commit(self) -> None:
+        conn = self.connection
+        try:
+            if self.prepared:
+                conn._run_control(conn.dialect.commit_twophase_sql(self.xid))
+            else:
+                conn._run_control("COMMIT")
+        finally:
+            self.is_active = False
+            conn._transaction_ended(self)
+
+    def rollback(self) -> None:
+        if not self.is_active:
+            return
+        conn = self.connection
+        try:
+            if not conn._invalidated:
+                if self.prepared:
+                    conn._run_control(conn.dialect.rollback_twophase_sql(self.xid))
+                else:
+                    conn._run_control("ROLLBACK")
+        finally:
+            self.is_active = False
+            conn._transaction_ended(self)
+
+
+class Connection:
+    """One checked-out DBAPI connection and the transaction on it.
+
+    Like SQLAlchemy 2.0, a connection begins a transaction on first use ("commit as you
+    go"); ``close()`` rolls back whatever was not committed and returns it to the pool.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._pooled: PooledConnection | None = engine.pool.connect()
+        self._dbapi: Any = self._pooled.dbapi_connection
+        self._transaction: Transaction | None = None
+        self._savepoints: list[NestedTransaction] = []
+        self._sp_counter = 0
+        self._invalidated = False
+        self._closed = False
+        self._dispatch = engine.dispatch
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def invalidated(self) -> bool:
+        return self._invalidated
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None
+
+    def in_nested_transaction(self) -> bool:
+        return bool(self._savepoints)
+
+    def get_transaction(self) -> Transaction | None:
+        return self._transaction
+
+    def get_nested_transaction(self) -> NestedTransaction | None:
+        return self._savepoints[-1] if self._savepoints else None
+
+    @property
+    def connection(self) -> Any:
+        """The DBAPI connection underneath."""
+        return self._checked_dbapi()
+
+    def _checked_dbapi(self) -> Any:
+        if self._closed:
+            raise exc.ResourceClosedError("this Connection is closed; get a new one from "
+                                          "engine.connect()")
+        if self._invalidated:
+            raise exc.PendingRollbackError(
+                "the database connection was lost (invalidated) during the transaction; "
+                "call rollback() before using this Connection again"
+            )
+        if self._dbapi is None:
+            self._pooled = self.engine.pool.connect()
+            self._dbapi = self._pooled.dbapi_connection
+        return self._dbapi
+
+    # -- transactions ------------------------------------------------------------------
+    def begin(self) -> Transaction:
+        if self._transaction is not None:
+            raise exc.InvalidRequestError(
+                "a transaction is already begun on this Connection (it autobegins on first "
+                "execute); use commit()/rollback(), or begin_nested() for a SAVEPOINT"
+            )
+        txn = Transaction(self)
+        txn._begin()
+        self._transaction = txn
+        return txn
+
+    def begin_twophase(self, xid: str) -> TwoPhaseTransaction:
+        if not self.dialect.supports_twophase:
+            raise exc.NotSupportedError(
+                f"the {self.dialect.name} dialect does not support two-phase commit"
+            )
+        if self._transaction is not None:
+            raise exc.InvalidRequestError("a transaction is already begun on this Connection")
+        txn = TwoPhaseTransaction(self, xid)
+        txn._begin()
+        self._transaction = txn
+        return txn
+
+    def begin_nested(self) -> NestedTransaction:
+        if self._transaction is None:
+            self.begin()
+        self._sp_counter += 1
+        sp = NestedTransaction(self, f"sp_{self._sp_counter}")
+        sp._begin()
+        self._savepoints.append(sp)
+        return sp
+
+    def commit(self) -> None:
+        if self._transaction is not None:
+            self._transaction.commit()
+
+    def rollback(self) -> None:
+        if self._transaction is not None:
+            self._transaction.rollback()
+        if self._invalidated:
+            self._invalidated = False
+            self._dbapi = None  # a fresh connection is checked out on next use
+
+    def _transaction_ended(self, txn: Transaction) -> None:
+        if self._transaction is txn:
+            self._transaction = None
+            self._savepoints.clear()
+
+    def _savepoint_ended(self, sp: NestedTransaction) -> None:
+        if sp in self._savepoints:
+            del self._savepoints[self._savepoints.index(sp):]
+
+    def invalidate(self) -> None:
+        """Discard the DBAPI connection: it is closed and never returned to use."""
+        if self._pooled is not None:
+            self._pooled.invalidate()
+            self._pooled.close()
+            self._pooled = None
+        self._dbapi = None
+        if self._transaction is not None:
+            self._invalidated = True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            if self._transaction is not None and not self._invalidated:
+                try:
+                    self._transaction.rollback()
+                except exc.DBAPIError:
+                    pass
+        finally:
+            self._transaction = None
+            self._savepoints.clear()
+            if self._pooled is not None:
+                self._pooled.close()
+                self._pooled = None
+            self._dbapi = None
+            self._closed = True
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- execution ---------------------------------------------------------------------
+    def execute(self, statement: Any, params: Any = None) -> Result:
+        """Run a statement (``text()``, ``select()``, DML, DDL) with bound parameters.
+
+        ``params`` is a mapping for one execution or a list of mappings for executemany.
+        """
+        compile_ = getattr(statement, "compile", None)
+        if compile_ is None:
+            if isinstance(statement, str):
+                raise exc.ArgumentError(
+                    "a plain string is not an executable statement; wrap it in "
+                    "uow_orm.text(), e.g. conn.execute(text('SELECT 1'))"
+                )
+            raise exc.ArgumentError(f"cannot execute object of type {type(statement).__name__}")
+        many_params = isinstance(params, Sequence) and not isinstance(params, (str, bytes))
+        with_params = getattr(statement, "_with_params", None)
+        if with_params is not None and params:
+            statement = with_params(params[0] if many_params else params)
+            compile_ = statement.compile
+        compiled = compile_(self.dialect)
+        if many_params:
+            many = [compiled.construct_params(p) for p in params]
+            if len(many) == 1:
+                return self._result(compiled, self._run(compiled.sql, many[0]))
+            cursor = self._run(compiled.sql, many, many=True)
+            return Result([], [], rowcount=cursor.rowcount)
+        cursor = self._run(compiled.sql, compiled.construct_params(params))
+        return self._result(compiled, cursor)
+
+    def _result(self, compiled: Any, cursor: Any) -> Result:
+        description = cursor.description
+        if not description:
+            return Result([], [], rowcount=cursor.rowcount)
+        keys = compiled.result_keys or [d[0] for d in description]
+        procs = compiled.result_processors
+        rows: Any = cursor.fetchall()
+        if procs and any(p is not None for p in procs):
+            rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r))
+                    for r in rows]
+        return Result(keys, rows, rowcount=cursor.rowcount)
+
+    def exec_driver_sql(self, sql: str, params: Any = None) -> Result:
+        """Run SQL already in the driver's paramstyle (placeholders ``?`` or ``%s``)."""
+        cursor = self._run(sql, params if params is not None else ())
+        if cursor.description:
+            return Result([d[0] for d in cursor.description], cursor.fetchall(),
+                          rowcount=cursor.rowcount)
+        return Result([], [], rowcount=cursor.rowcount)
+
+    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
+        """Send one statement to the driver; the single exit towards the database."""
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        if self._transaction is None:
+            self.begin()
+        return self._cursor_execute(dbapi, sql, params, many)
+
+    def _run_control(self, sql: str) -> None:
+        """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
+        dbapi = self._checked_dbapi()
+        self._cursor_execute(dbapi, sql, (), False)
+
+    def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
+        if self._dispatch.has("before_cursor_execute"):
+            self._dispatch.fire("before_cursor_execute", self, sql, params, many)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s", sql)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("[parameters: %r]", params)
+        cursor = dbapi.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+        except Exception as err:
+            self._handle_error(err, sql, params, dbapi)
+            raise  # unreachable: _handle_error always raises
+        return cursor
+
+    def _handle_error(self, err: Exception, sql: str, params: Any, dbapi: Any) -> None:
+        dialect = self.dialect
+        wrapped = dialect.wrap_error(err, sql, params)
+        if dialect.is_disconnect(err, dbapi):
+            self.invalidate()
+            if wrapped is None:
+                wrapped = exc.OperationalError(str(err), sql, params, err)
+            wrapped.connection_invalidated = True
+        if wrapped is None:
+            raise err
+        raise wrapped from err
+
+    # -- introspection -----------------------------------------------------------------
+    def _has_table(self, name: str) -> bool:
+        rows = self._run(self.dialect.has_table_sql(), (name,)).fetchall()
+        return bool(rows)
+
+    def _table_names(self) -> list[str]:
+        return [r[0] for r in self._run(self.dialect.table_names_sql(), ()).fetchall()]
+
+    def scalar(self, statement: Any, params: Any = None) -> Any:
+        return self.execute(statement, params).scalar()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.engine.url}>"
+
+
+__all__ = ["Connection", "Engine", "NestedTransaction", "Transaction", "TwoPhaseTransaction"]

@@ -1,0 +1,119 @@
+"""``create_engine``: from a URL to a dialect, a pool and an engine."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from .. import exc
+from ..event import Dispatcher
+from .base import ENGINE_EVENTS, Engine, logger
+from .pool import Pool, QueuePool, StaticPool
+from .url import URL, make_url
+
+_DRIVERS = {
+    ("sqlite", None): "sqlite",
+    ("sqlite", "pysqlite"): "sqlite",
+    ("postgresql", None): "postgresql",
+    ("postgresql", "psycopg"): "postgresql",
+    ("postgres", None): "postgresql",
+}
+
+
+def _dialect_for(url: URL) -> Any:
+    key = _DRIVERS.get((url.backend, url.driver))
+    if key is None:
+        known = "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg://"
+        if url.backend in ("sqlite", "postgresql", "postgres"):
+            raise exc.ArgumentError(
+                f"unknown driver {url.driver!r} for {url.backend} in URL {url}; "
+                f"supported: {known}"
+            )
+        raise exc.ArgumentError(
+            f"unknown database URL scheme {url.drivername!r} in {url}; supported: {known}"
+        )
+    if key == "sqlite":
+        from ..dialects.sqlite import SQLiteDialect
+
+        return SQLiteDialect()
+    from ..dialects.postgresql import PGDialect
+
+    return PGDialect()
+
+
+def _echo_handler(level: int) -> None:
+    logger.setLevel(level)
+    if not any(getattr(h, "_uow_echo", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler._uow_echo = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+def create_engine(
+    url: str | URL,
+    *,
+    echo: bool | str = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    pool_recycle: float = -1,
+    pool_pre_ping: bool = False,
+    poolclass: type[Pool] | None = None,
+    connect_args: dict[str, Any] | None = None,
+    isolation_level: str | None = None,
+) -> Engine:
+    """Make an :class:`Engine` for ``url``.
+
+    ``sqlite://`` gives a private in-memory database on one shared connection; files and
+    servers get a :class:`QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
+    logs parameters) to stdout through the ``uow_orm.engine`` logger.
+    """
+    u = make_url(url)
+    dialect = _dialect_for(u)
+    args = dict(connect_args or {})
+    if isolation_level is not None:
+        if dialect.name == "postgresql":
+            args.setdefault(
+                "options", f"-c default_transaction_isolation={_pg_isolation(isolation_level)}"
+            )
+        elif isolation_level.upper() not in ("SERIALIZABLE", "AUTOCOMMIT"):
+            raise exc.ArgumentError(
+                f"isolation_level {isolation_level!r} is not available on SQLite; "
+                "SQLite transactions are always SERIALIZABLE"
+            )
+
+    def creator() -> Any:
+        return dialect.connect(u, args)
+
+    dispatch = Dispatcher("Engine", ENGINE_EVENTS)
+    pool: Pool
+    if poolclass is None:
+        poolclass = StaticPool if dialect.name == "sqlite" and dialect.is_memory(u) else QueuePool
+    if poolclass is QueuePool:
+        pool = QueuePool(
+            creator,
+            dialect,
+            dispatch,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_recycle=pool_recycle,
+            pool_pre_ping=pool_pre_ping,
+        )
+    else:
+        pool = poolclass(creator, dialect, dispatch)  # type: ignore[call-arg]
+    if echo:
+        _echo_handler(logging.DEBUG if echo == "debug" else logging.INFO)
+    return Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch)
+
+
+def _pg_isolation(level: str) -> str:
+    levels = {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "READ UNCOMMITTED"}
+    norm = level.upper().replace("_", " ")
+    if norm not in levels:
+        raise exc.ArgumentError(
+            f"unknown isolation_level {level!r}; use one of {', '.join(sorted(levels))}"
+        )
+    return norm.replace(" ", "\\ ")

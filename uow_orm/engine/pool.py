@@ -1,0 +1,358 @@
+"""Connection pools: ``QueuePool`` (files and servers) and ``StaticPool`` (``sqlite://``).
+
+Called by the engine only. A pool hands one DBAPI connection to one checkout at a time,
+rolls it back when it comes back, and never hands out a connection once it is invalidated.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..event import Dispatcher
+
+
+class ConnectionRecord:
+    """One DBAPI connection owned by a pool, with when it was made and whether it is dead."""
+
+    __slots__ = ("created", "dbapi_connection", "generation", "info", "invalidated")
+
+    def __init__(self, dbapi_connection: Any, generation: int) -> None:
+        self.dbapi_connection = dbapi_connection
+        self.created = time.monotonic()
+        self.generation = generation
+        self.invalidated = False
+        self.info: dict[str, Any] = {}
+
+
+class PooledConnection:
+    """A checked-out DBAPI connection; ``close()`` gives it back to the pool.
+
+    Attribute access falls through to the DBAPI connection, so this object serves as the
+    result of ``Engine.raw_connection()``.
+    """
+
+    __slots__ = ("_pool", "_record", "dbapi_connection")
+
+    def __init__(self, pool: Pool, record: ConnectionRecord) -> None:
+        self._pool = pool
+        self._record = record
+        self.dbapi_connection = record.dbapi_connection
+
+    @property
+    def record(self) -> ConnectionRecord:
+        return self._record
+
+    @property
+    def closed(self) -> bool:
+        return self.dbapi_connection is None
+
+    def invalidate(self) -> None:
+        """Mark the connection dead: it is closed on return and never reused."""
+        self._record.invalidated = True
+
+    def close(self) -> None:
+        if self.dbapi_connection is not None:
+            self.dbapi_connection = None
+            self._pool._return(self._record)
+
+    def __getattr__(self, name: str) -> Any:
+        conn = object.__getattribute__(self, "dbapi_connection")
+        if conn is None:
+            raise exc.ResourceClosedError("this pooled connection was closed (returned)")
+        return getattr(conn, name)
+
+    def __enter__(self) -> PooledConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Pool:
+    """Shared parts of pools: making, checking and discarding DBAPI connections."""
+
+    def __init__(
+        self,
+        creator: Callable[[], Any],
+        dialect: Dialect,
+        dispatch: Dispatcher,
+        *,
+        pool_recycle: float = -1,
+        pool_pre_ping: bool = False,
+    ) -> None:
+        self._creator = creator
+        self._dialect = dialect
+        self._dispatch = dispatch
+        self._recycle = pool_recycle
+        self._pre_ping = pool_pre_ping
+        self._generation = 0
+
+    def _new_record(self) -> ConnectionRecord:
+        conn = self._creator()
+        try:
+            self._dialect.on_connect(conn)
+        except Exception:
+            self._dialect.close(conn)
+            raise
+        record = ConnectionRecord(conn, self._generation)
+        if self._dispatch.has("connect"):
+            self._dispatch.fire("connect", conn, record)
+        return record
+
+    def _usable(self, record: ConnectionRecord) -> bool:
+        if record.invalidated or record.generation != self._generation:
+            return False
+        if self._recycle is not None and self._recycle >= 0:
+            if time.monotonic() - record.created > self._recycle:
+                return False
+        return not (self._pre_ping and not self._dialect.ping(record.dbapi_connection))
+
+    def _reset(self, record: ConnectionRecord) -> None:
+        if record.invalidated:
+            return
+        try:
+            self._dialect.reset(record.dbapi_connection)
+        except Exception:
+            record.invalidated = True
+
+    def _discard(self, record: ConnectionRecord) -> None:
+        self._dialect.close(record.dbapi_connection)
+
+    def _checked_out(self, record: ConnectionRecord) -> PooledConnection:
+        proxy = PooledConnection(self, record)
+        if self._dispatch.has("checkout"):
+            self._dispatch.fire("checkout", record.dbapi_connection, record, proxy)
+        return proxy
+
+    def _fire_checkin(self, record: ConnectionRecord) -> None:
+        if self._dispatch.has("checkin"):
+            self._dispatch.fire("checkin", record.dbapi_connection, record)
+
+    def connect(self) -> PooledConnection:
+        raise NotImplementedError
+
+    def _return(self, record: ConnectionRecord) -> None:
+        raise NotImplementedError
+
+    def dispose(self) -> None:
+        raise NotImplementedError
+
+    def recreate(self) -> Pool:
+        raise NotImplementedError
+
+    def status(self) -> str:
+        return f"{type(self).__name__}"
+
+
+class QueuePool(Pool):
+    """A bounded pool: ``pool_size`` kept connections plus ``max_overflow`` temporary ones."""
+
+    def __init__(
+        self,
+        creator: Callable[[], Any],
+        dialect: Dialect,
+        dispatch: Dispatcher,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
+        pool_recycle: float = -1,
+        pool_pre_ping: bool = False,
+    ) -> None:
+        super().__init__(
+            creator, dialect, dispatch, pool_recycle=pool_recycle, pool_pre_ping=pool_pre_ping
+        )
+        if pool_size < 0:
+            raise exc.ArgumentError(f"pool_size must be >= 0, got {pool_size}")
+        self._size = pool_size
+        self._max_overflow = max_overflow
+        self._timeout = pool_timeout
+        self._idle: deque[ConnectionRecord] = deque()
+        self._open = 0  # connections that exist: idle + checked out
+        self._out = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    def _limit(self) -> int | None:
+        return None if self._max_overflow < 0 else self._size + self._max_overflow
+
+    def connect(self) -> PooledConnection:
+        deadline = time.monotonic() + self._timeout
+        cond = self._cond
+        while True:
+            record: ConnectionRecord | None = None
+            with cond:
+                while True:
+                    if self._idle:
+                        record = self._idle.popleft()
+                        break
+                    limit = self._limit()
+                    if limit is None or self._open < limit:
+                        self._open += 1
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not cond.wait(remaining):
+                        if self._idle or (limit is not None and self._open < limit):
+                            continue
+                        raise exc.TimeoutError(
+                            f"QueuePool limit of size {self._size} overflow "
+                            f"{self._max_overflow} reached: no connection came back within "
+                            f"{self._timeout:g} seconds. Close sessions and connections "
+                            "when done with them, or raise pool_size / max_overflow / "
+                            "pool_timeout in create_engine()"
+                        )
+                self._out += 1
+            if record is None:
+                try:
+                    record = self._new_record()
+                except BaseException:
+                    with cond:
+                        self._open -= 1
+                        self._out -= 1
+                        cond.notify()
+                    raise
+                return self._checked_out(record)
+            if self._usable(record):
+                return self._checked_out(record)
+            # Stale or dead: replace it in place, keeping our slot.
+            self._discard(record)
+            try:
+                record = self._new_record()
+            except BaseException:
+                with cond:
+                    self._open -= 1
+                    self._out -= 1
+                    cond.notify()
+                raise
+            return self._checked_out(record)
+
+    def _return(self, record: ConnectionRecord) -> None:
+        self._reset(record)
+        self._fire_checkin(record)
+        discard = False
+        with self._cond:
+            self._out -= 1
+            if (
+                record.invalidated
+                or record.generation != self._generation
+                or len(self._idle) >= self._size
+            ):
+                self._open -= 1
+                discard = True
+            else:
+                self._idle.append(record)
+            self._cond.notify()
+        if discard:
+            self._discard(record)
+
+    def dispose(self) -> None:
+        """Close every idle connection; checked-out ones close when they come back."""
+        with self._cond:
+            idle = list(self._idle)
+            self._idle.clear()
+            self._open -= len(idle)
+            self._generation += 1
+            self._cond.notify_all()
+        for record in idle:
+            self._discard(record)
+
+    def recreate(self) -> QueuePool:
+        return QueuePool(
+            self._creator,
+            self._dialect,
+            self._dispatch,
+            pool_size=self._size,
+            max_overflow=self._max_overflow,
+            pool_timeout=self._timeout,
+            pool_recycle=self._recycle,
+            pool_pre_ping=self._pre_ping,
+        )
+
+    def size(self) -> int:
+        return self._size
+
+    def checkedin(self) -> int:
+        return len(self._idle)
+
+    def checkedout(self) -> int:
+        return self._out
+
+    def overflow(self) -> int:
+        """Connections open beyond ``pool_size`` right now."""
+        return max(0, self._open - self._size)
+
+    def status(self) -> str:
+        return (
+            f"QueuePool size={self._size} max_overflow={self._max_overflow} "
+            f"checked in={self.checkedin()} checked out={self.checkedout()} "
+            f"overflow={self.overflow()}"
+        )
+
+
+class StaticPool(Pool):
+    """One connection, shared by every checkout (for ``sqlite://`` in-memory databases).
+
+    The database lives only as long as that connection, so it is never closed on return;
+    the connection is rolled back only when the last checkout returns.
+    """
+
+    def __init__(
+        self,
+        creator: Callable[[], Any],
+        dialect: Dialect,
+        dispatch: Dispatcher,
+        **kw: Any,
+    ) -> None:
+        super().__init__(creator, dialect, dispatch)
+        self._record: ConnectionRecord | None = None
+        self._out = 0
+        self._lock = threading.Lock()
+
+    def connect(self) -> PooledConnection:
+        with self._lock:
+            if self._record is None or self._record.invalidated:
+                if self._record is not None:
+                    self._discard(self._record)
+                self._record = self._new_record()
+            self._out += 1
+            record = self._record
+        return self._checked_out(record)
+
+    def _return(self, record: ConnectionRecord) -> None:
+        with self._lock:
+            self._out -= 1
+            last = self._out == 0
+        if last:
+            self._reset(record)
+        self._fire_checkin(record)
+
+    def dispose(self) -> None:
+        with self._lock:
+            if self._record is not None:
+                self._discard(self._record)
+                self._record = None
+
+    def recreate(self) -> StaticPool:
+        return StaticPool(self._creator, self._dialect, self._dispatch)
+
+    def size(self) -> int:
+        return 1
+
+    def checkedin(self) -> int:
+        return 1 if self._record is not None and self._out == 0 else 0
+
+    def checkedout(self) -> int:
+        return self._out
+
+    def overflow(self) -> int:
+        return 0
+
+
+__all__ = ["ConnectionRecord", "Pool", "PooledConnection", "QueuePool", "StaticPool"]

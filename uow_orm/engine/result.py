@@ -1,0 +1,343 @@
+"""Results of statements: ``Result``, ``Row``, ``ScalarResult``, ``MappingResult``.
+
+Built by connections (plain rows) and by ORM loading (rows of objects). Rows are produced
+lazily from an iterator so that ``partitions()`` can stream large results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any, Generic, TypeVar, overload
+
+from .. import exc
+
+_T = TypeVar("_T")
+
+
+class Row:
+    """One result row: a tuple that also answers to column names."""
+
+    __slots__ = ("_data", "_keymap")
+
+    def __init__(self, data: tuple[Any, ...], keymap: dict[str, int]) -> None:
+        self._data = data
+        self._keymap = keymap
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._data[index]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[self._keymap[name]]
+        except KeyError:
+            raise AttributeError(
+                f"row has no column {name!r}; columns are {list(self._keymap)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Row):
+            return self._data == other._data
+        if isinstance(other, tuple):
+            return self._data == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    @property
+    def _fields(self) -> tuple[str, ...]:
+        return tuple(self._keymap)
+
+    @property
+    def _mapping(self) -> RowMapping:
+        return RowMapping(self._data, self._keymap)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {k: self._data[i] for k, i in self._keymap.items()}
+
+    def _tuple(self) -> tuple[Any, ...]:
+        return self._data
+
+    @property
+    def t(self) -> tuple[Any, ...]:
+        return self._data
+
+
+class RowMapping(Mapping[str, Any]):
+    """A read-only mapping view of a row."""
+
+    __slots__ = ("_data", "_keymap")
+
+    def __init__(self, data: tuple[Any, ...], keymap: dict[str, int]) -> None:
+        self._data = data
+        self._keymap = keymap
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[self._keymap[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keymap)
+
+    def __len__(self) -> int:
+        return len(self._keymap)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _keymap(keys: Sequence[str]) -> dict[str, int]:
+    km: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        km.setdefault(k, i)
+    return km
+
+
+class _Filtered:
+    """Shared consumption logic: one/first/all over an iterator of items."""
+
+    _iter: Iterator[Any]
+
+    def _next(self) -> Any:
+        return next(self._iter, _NO_ROW)
+
+    def _all_items(self) -> list[Any]:
+        return list(self._iter)
+
+    def _one(self, *, allow_none: bool) -> Any:
+        first = self._next()
+        if first is _NO_ROW:
+            if allow_none:
+                return None
+            raise exc.NoResultFound(
+                "no row was found when exactly one was required; use one_or_none() or "
+                "first() when zero rows is acceptable"
+            )
+        if self._next() is not _NO_ROW:
+            raise exc.MultipleResultsFound(
+                "multiple rows were found when exactly one was required; narrow the query "
+                "or use first()"
+            )
+        return first
+
+
+_NO_ROW = object()
+
+
+class Result(_Filtered):
+    """The rows a statement returned."""
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        rows: Iterable[tuple[Any, ...]],
+        *,
+        rowcount: int = -1,
+        close: Callable[[], None] | None = None,
+    ) -> None:
+        self._keys = list(keys)
+        self._km = _keymap(self._keys)
+        km = self._km
+        self._iter = (Row(r, km) for r in rows)
+        self._raw = rows
+        self.rowcount = rowcount
+        self._close = close
+        self._unique = False
+
+    @property
+    def returns_rows(self) -> bool:
+        return bool(self._keys)
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._iter
+
+    def __next__(self) -> Row:
+        return next(self._iter)
+
+    def unique(self) -> Result:
+        """Drop duplicate rows (needed after joined eager loading of collections)."""
+        if not self._unique:
+            self._unique = True
+            self._iter = _dedupe(self._iter)
+        return self
+
+    def all(self) -> list[Row]:
+        return list(self._iter)
+
+    def fetchall(self) -> list[Row]:
+        return list(self._iter)
+
+    def fetchone(self) -> Row | None:
+        row = self._next()
+        return None if row is _NO_ROW else row  # type: ignore[no-any-return]
+
+    def fetchmany(self, size: int) -> list[Row]:
+        return list(islice(self._iter, size))
+
+    def first(self) -> Row | None:
+        row = self._next()
+        self.close()
+        return None if row is _NO_ROW else row  # type: ignore[no-any-return]
+
+    def one(self) -> Row:
+        return self._one(allow_none=False)  # type: ignore[no-any-return]
+
+    def one_or_none(self) -> Row | None:
+        return self._one(allow_none=True)  # type: ignore[no-any-return]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None when there are no rows."""
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return None if row is None else row[0]
+
+    def scalars(self, index: int = 0) -> ScalarResult[Any]:
+        return ScalarResult((row[index] for row in self._iter), unique=False)
+
+    def mappings(self) -> MappingResult:
+        return MappingResult(row._mapping for row in self._iter)
+
+    def partitions(self, size: int | None = None) -> Iterator[list[Row]]:
+        """Yield lists of at most ``size`` rows, fetching as it goes."""
+        size = size or 1000
+        while True:
+            chunk = list(islice(self._iter, size))
+            if not chunk:
+                return
+            yield chunk
+
+    def tuples(self) -> Iterator[tuple[Any, ...]]:
+        return (row._data for row in self._iter)
+
+    def close(self) -> None:
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
+
+    def __enter__(self) -> Result:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ScalarResult(_Filtered, Generic[_T]):
+    """The first column of each row."""
+
+    def __init__(self, items: Iterable[_T], *, unique: bool = False) -> None:
+        self._iter = iter(items)
+        if unique:
+            self._iter = _dedupe(self._iter)
+
+    def __iter__(self) -> Iterator[_T]:
+        return self._iter
+
+    def __next__(self) -> _T:
+        return next(self._iter)
+
+    def unique(self) -> ScalarResult[_T]:
+        self._iter = _dedupe(self._iter)
+        return self
+
+    def all(self) -> list[_T]:
+        return list(self._iter)
+
+    def fetchall(self) -> list[_T]:
+        return list(self._iter)
+
+    def fetchmany(self, size: int) -> list[_T]:
+        return list(islice(self._iter, size))
+
+    def first(self) -> _T | None:
+        item = self._next()
+        return None if item is _NO_ROW else item  # type: ignore[no-any-return]
+
+    def one(self) -> _T:
+        return self._one(allow_none=False)  # type: ignore[no-any-return]
+
+    def one_or_none(self) -> _T | None:
+        return self._one(allow_none=True)  # type: ignore[no-any-return]
+
+    def partitions(self, size: int | None = None) -> Iterator[list[_T]]:
+        size = size or 1000
+        while True:
+            chunk = list(islice(self._iter, size))
+            if not chunk:
+                return
+            yield chunk
+
+
+class MappingResult(_Filtered):
+    """Rows as read-only mappings of column name to value."""
+
+    def __init__(self, items: Iterable[RowMapping]) -> None:
+        self._iter = iter(items)
+
+    def __iter__(self) -> Iterator[RowMapping]:
+        return self._iter
+
+    def unique(self) -> MappingResult:
+        self._iter = _dedupe(self._iter, key=lambda m: tuple(m.values()))
+        return self
+
+    def all(self) -> list[RowMapping]:
+        return list(self._iter)
+
+    def first(self) -> RowMapping | None:
+        item = self._next()
+        return None if item is _NO_ROW else item  # type: ignore[no-any-return]
+
+    def one(self) -> RowMapping:
+        return self._one(allow_none=False)  # type: ignore[no-any-return]
+
+    def one_or_none(self) -> RowMapping | None:
+        return self._one(allow_none=True)  # type: ignore[no-any-return]
+
+    def partitions(self, size: int | None = None) -> Iterator[list[RowMapping]]:
+        size = size or 1000
+        while True:
+            chunk = list(islice(self._iter, size))
+            if not chunk:
+                return
+            yield chunk
+
+
+@overload
+def _dedupe(items: Iterator[_T]) -> Iterator[_T]: ...
+@overload
+def _dedupe(items: Iterator[_T], key: Callable[[_T], Any]) -> Iterator[_T]: ...
+def _dedupe(items: Iterator[_T], key: Callable[[_T], Any] | None = None) -> Iterator[_T]:
+    seen: set[Any] = set()
+    for item in items:
+        k = key(item) if key is not None else item
+        try:
+            if k in seen:
+                continue
+            seen.add(k)
+        except TypeError:  # unhashable values: compare by identity
+            k = id(item)
+            if k in seen:
+                continue
+            seen.add(k)
+        yield item
+
+
+__all__ = ["MappingResult", "Result", "Row", "RowMapping", "ScalarResult"]

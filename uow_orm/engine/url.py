@@ -1,0 +1,113 @@
+"""Database URLs: parsing ``dialect+driver://user:password@host:port/database?query``.
+
+Used by ``create_engine``; the password never appears in ``str()`` or ``repr()``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+from .. import exc
+
+_URL_RE = re.compile(
+    r"""
+    ^(?P<scheme>[\w+.-]+)://
+    (?:
+        (?:(?P<username>[^:/@]*)(?::(?P<password>[^@]*))?@)?
+        (?P<host>\[[^\]]+\]|[^/:?]*)
+        (?::(?P<port>[^/?]*))?
+    )?
+    (?:/(?P<database>[^?]*))?
+    (?:\?(?P<query>.*))?$
+    """,
+    re.X,
+)
+
+
+@dataclass(frozen=True)
+class URL:
+    """An immutable, parsed database URL."""
+
+    drivername: str
+    username: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        """The dialect part of the scheme: ``postgresql`` for ``postgresql+psycopg``."""
+        return self.drivername.split("+", 1)[0]
+
+    @property
+    def driver(self) -> str | None:
+        parts = self.drivername.split("+", 1)
+        return parts[1] if len(parts) == 2 else None
+
+    def set(self, **kw: Any) -> URL:
+        """A copy with the given fields replaced."""
+        return replace(self, **kw)
+
+    def render(self, hide_password: bool = True) -> str:
+        s = self.drivername + "://"
+        if self.username is not None:
+            s += quote(self.username, safe="")
+            if self.password is not None:
+                s += ":" + ("***" if hide_password else quote(self.password, safe=""))
+            s += "@"
+        if self.host is not None:
+            s += self.host
+        if self.port is not None:
+            s += f":{self.port}"
+        if self.database is not None:
+            s += "/" + self.database
+        if self.query:
+            s += "?" + "&".join(f"{k}={v}" for k, v in sorted(self.query.items()))
+        return s
+
+    def render_as_string(self, hide_password: bool = True) -> str:
+        return self.render(hide_password)
+
+    def __str__(self) -> str:
+        return self.render(hide_password=True)
+
+    def __repr__(self) -> str:
+        return self.render(hide_password=True)
+
+
+def make_url(url: str | URL) -> URL:
+    """Parse ``url``; raise :class:`~uow_orm.exc.ArgumentError` when it is not a URL."""
+    if isinstance(url, URL):
+        return url
+    if not isinstance(url, str):
+        raise exc.ArgumentError(f"expected a database URL string, got {type(url).__name__}")
+    m = _URL_RE.match(url.strip())
+    if m is None:
+        raise exc.ArgumentError(
+            f"could not parse a database URL from {url!r}; expected e.g. "
+            "'sqlite:///file.db' or 'postgresql://user:pw@host/db'"
+        )
+    g = m.groupdict()
+    port: int | None = None
+    if g["port"]:
+        try:
+            port = int(g["port"])
+        except ValueError:
+            raise exc.ArgumentError(f"invalid port {g['port']!r} in database URL") from None
+    return URL(
+        drivername=g["scheme"].lower(),
+        username=unquote(g["username"]) if g["username"] is not None else None,
+        password=unquote(g["password"]) if g["password"] is not None else None,
+        host=g["host"] or None,
+        port=port,
+        database=unquote(g["database"]) if g["database"] else None,
+        query=dict(parse_qsl(g["query"] or "")),
+    )
+
+
+__all__ = ["URL", "make_url"]
