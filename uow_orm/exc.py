@@ -69,6 +69,10 @@ class CircularDependencyError(FlushError):
     """Tables or rows depend on each other in a cycle that nothing breaks."""
 
 
+class NoInspectionAvailable(InvalidRequestError):
+    """``inspect()`` was given something that is not mapped."""
+
+
 class TimeoutError(OrmError):  # noqa: A001 - the name is part of the public API
     """No connection became available from the pool within ``pool_timeout``."""
 
@@ -167,6 +171,7 @@ __all__ = [
     "InternalError",
     "InvalidRequestError",
     "MultipleResultsFound",
+    "NoInspectionAvailable",
     "NoResultFound",
     "NotSupportedError",
     "ObjectDeletedError",

@@ -125,6 +125,13 @@ class Dialect:
         finally:
             cur.close()
 
+    def executemany_returning(self, cursor: Any, sql: str, params: list[Any]) -> list[Any]:
+        rows = []
+        for p in params:
+            cursor.execute(sql, p)
+            rows.append(cursor.fetchone())
+        return rows
+
     # -- transaction SQL ---------------------------------------------------------------
     def begin_sql(self) -> str:
         return "BEGIN"

@@ -61,6 +61,16 @@ class PGDialect(Dialect):
             assert wrapped is not None
             raise wrapped from e
 
+    def executemany_returning(self, cursor: Any, sql: str, params: list[Any]) -> list[Any]:
+        # psycopg pipelines the statements and keeps one result set per parameter set.
+        cursor.executemany(sql, params, returning=True)
+        rows = []
+        while True:
+            rows.append(cursor.fetchone())
+            if not cursor.nextset():
+                break
+        return rows
+
     def in_transaction(self, dbapi_conn: Any) -> bool:
         return bool(dbapi_conn.info.transaction_status != self._idle)
 

@@ -413,6 +413,26 @@ class Connection:
             self.begin()
         return self._cursor_execute(dbapi, sql, params, many)
 
+    def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
+        """executemany of an INSERT ... RETURNING; one returned row per parameter set."""
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        if self._transaction is None:
+            self.begin()
+        if self._dispatch.has("before_cursor_execute"):
+            self._dispatch.fire("before_cursor_execute", self, sql, params, True)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s", sql)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("[parameters: %r]", params)
+        cursor = dbapi.cursor()
+        try:
+            return self.dialect.executemany_returning(cursor, sql, params)  # type: ignore[no-any-return]
+        except Exception as err:
+            self._handle_error(err, sql, params, dbapi)
+            raise
+
     def _run_control(self, sql: str) -> None:
         """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
         dbapi = self._checked_dbapi()

@@ -1,0 +1,211 @@
+"""ORM-enabled INSERT / UPDATE / DELETE statements and the bulk_* methods.
+
+Called by the session. Objects of the session that a statement touches are brought in
+line: the affected primary keys come back through RETURNING and the matching objects in
+the identity map are updated (literal values) or expired (SQL expressions), or, for
+DELETE, marked deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from ..engine.result import Result
+from ..sql.dml import Delete, DMLStatement, Insert, Update
+from ..sql.elements import BindParameter, ClauseElement
+from . import persistence
+from .state import STATE_ATTR, InstanceState, state_of
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+    from .session import Session
+
+
+def _mapper_for(stmt: DMLStatement) -> Mapper | None:
+    entity = stmt.entity
+    if entity is not None:
+        return getattr(entity, "__mapper__", None)
+    return None
+
+
+def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
+    mapper = _mapper_for(stmt)
+    bind = session.get_bind(mapper.class_ if mapper is not None else None, clause=stmt)
+    conn = session._connection_for_bind(bind)
+    many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
+    if mapper is None:
+        return conn.execute(stmt, params)
+    if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
+        bulk_update_mappings(session, mapper, list(params))
+        return Result([], [], rowcount=len(params))
+    if isinstance(stmt, Insert) or many or stmt._returning:
+        result = conn.execute(stmt, params)
+        if isinstance(stmt, (Update, Delete)) and not isinstance(stmt, Insert):
+            _expire_class(session, mapper, stmt)
+        return result
+    # UPDATE / DELETE: learn which rows were hit, then fix the objects we hold
+    pk_stmt = stmt.returning(*mapper.pk_columns)
+    result = conn.execute(pk_stmt, params)
+    keys = [tuple(r) for r in result.tuples()]
+    if isinstance(stmt, Update):
+        _sync_update(session, mapper, stmt, keys)
+    else:
+        _sync_delete(session, mapper, keys)
+    return Result([], [], rowcount=len(keys))
+
+
+def _sync_update(session: Session, mapper: Mapper, stmt: Update, keys: list[tuple[Any, ...]],
+                 ) -> None:
+    values = stmt._values or {}
+    literal: dict[str, Any] = {}
+    expired: list[str] = []
+    for col, value in values.items():
+        key = mapper.column_to_key.get(col)
+        if key is None:
+            continue
+        if isinstance(value, BindParameter):
+            literal[key] = value.value
+        elif isinstance(value, ClauseElement) or callable(value):
+            expired.append(key)
+        else:
+            literal[key] = value
+    for col in mapper.columns.values():
+        if col.onupdate is not None and col not in values:
+            expired.append(mapper.column_to_key[col])
+    for pk in keys:
+        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        if st is None or st.obj is None:
+            continue
+        d = st.obj.__dict__
+        committed = st.committed
+        for k, v in literal.items():
+            d[k] = v
+            if committed:
+                committed.pop(k, None)
+        for k in expired:
+            d.pop(k, None)
+            if committed:
+                committed.pop(k, None)
+        if committed is not None and not committed:
+            st.clear_changes()
+            session._modified.pop(st, None)
+        session._note_touched(st)
+
+
+def _sync_delete(session: Session, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
+    txn = session._transaction
+    for pk in keys:
+        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        if st is None or st.obj is None:
+            continue
+        obj = st.obj
+        session.identity_map.remove(st)
+        session._modified.pop(st, None)
+        session._deleted.pop(st, None)
+        st.deleted = True
+        if txn is not None:
+            txn.deleted[st] = obj
+
+
+def _expire_class(session: Session, mapper: Mapper, stmt: DMLStatement) -> None:
+    for st in session.identity_map.states():
+        if st.mapper is mapper:
+            session._expire_state(st, None)
+
+
+def bulk_insert_mappings(session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]],
+                         return_defaults: bool) -> None:
+    """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
+    session._check_active()
+    conn = session._connection_for_mapper(mapper)
+    procs = persistence._bind_procs(mapper, conn.dialect.name)
+    groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    for idx, m in enumerate(mappings):
+        unknown = [k for k in m if k not in mapper.columns]
+        if unknown:
+            raise exc.InvalidRequestError(
+                f"bulk_insert_mappings: {mapper.class_.__name__} has no column attribute "
+                f"{unknown[0]!r}")
+        row = dict(m)
+        for key, col in mapper.columns.items():
+            if key not in row and col.default is not None:
+                row[key] = col.default() if col._default_is_callable else col.default
+            if key == mapper.version_key and row.get(key) is None:
+                row[key] = 1
+        keys = tuple(k for k in mapper.column_keys if k in row
+                     and not (k == mapper.autoinc_key and row[k] is None))
+        vals = persistence._convert(mapper, keys, [row[k] for k in keys], procs)
+        groups.setdefault(keys, []).append((idx, vals))
+    pk_key = mapper.autoinc_key
+    for keys, rows in groups.items():
+        generated = return_defaults and pk_key is not None and pk_key not in keys
+        if generated:
+            sql = persistence._insert_sql(conn, mapper, keys, 1, True)
+            out = conn._executemany_returning(sql, [tuple(v) for _, v in rows])
+            for (idx, _), r in zip(rows, out):
+                target = mappings[idx]
+                if isinstance(target, dict):
+                    target[pk_key] = r[0]  # type: ignore[index]
+        else:
+            sql = persistence._insert_sql(conn, mapper, keys, 1, False)
+            conn._run(sql, [tuple(v) for _, v in rows], many=True)
+
+
+def bulk_update_mappings(session: Session, mapper: Mapper,
+                         mappings: list[Mapping[str, Any]]) -> None:
+    """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
+    session._check_active()
+    conn = session._connection_for_mapper(mapper)
+    procs = persistence._bind_procs(mapper, conn.dialect.name)
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for m in mappings:
+        missing = [k for k in mapper.pk_keys if k not in m]
+        if missing:
+            raise exc.InvalidRequestError(
+                f"bulk_update_mappings: each dict needs the primary key {missing}")
+        keys = tuple(k for k in m if k in mapper.columns and k not in mapper.pk_keys)
+        if not keys:
+            continue
+        vals = persistence._convert(mapper, keys, [m[k] for k in keys], procs)
+        pk = persistence._convert(mapper, mapper.pk_keys, [m[k] for k in mapper.pk_keys], procs)
+        groups.setdefault(keys, []).append(vals + pk)
+        st = session.identity_map.state_for(
+            mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys)))
+        if st is not None and st.obj is not None:
+            d = st.obj.__dict__
+            for k in keys:
+                d[k] = m[k]
+                if st.committed:
+                    st.committed.pop(k, None)
+    for keys, rows in groups.items():
+        sql = persistence._update_sql(conn, mapper, keys, False)
+        persistence._run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
+
+
+def bulk_save_objects(session: Session, objects: list[Any], return_defaults: bool) -> None:
+    """INSERT new objects and UPDATE changed persistent ones in batches, bypassing the
+    unit of work (the objects are not added to the session)."""
+    session._check_active()
+    by_mapper_new: dict[Mapper, list[InstanceState]] = {}
+    by_mapper_upd: dict[Mapper, list[InstanceState]] = {}
+    for obj in objects:
+        st = state_of(obj)
+        if st is None:
+            raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
+        (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
+    for mapper, states in by_mapper_new.items():
+        conn = session._connection_for_mapper(mapper)
+        persistence.insert_states(conn, mapper, states)
+        for st in states:
+            st.clear_changes()
+    for mapper, states in by_mapper_upd.items():
+        conn = session._connection_for_mapper(mapper)
+        persistence.update_states(conn, mapper, states)
+        for st in states:
+            st.clear_changes()
+            session._modified.pop(st, None)
+
+
+_ = STATE_ATTR

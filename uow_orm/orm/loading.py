@@ -1,0 +1,468 @@
+"""Loading: driver rows -> objects through the identity map; lazy and eager relationship loads.
+
+Called by the session (select execution, get, refresh, expired attributes) and by
+relationship attributes (lazy loads). Objects are built by filling ``__dict__`` directly,
+without running the attribute-change machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from ..engine.result import Result
+from ..sql.elements import BindParameter, and_, or_
+from ..sql.selectable import Join, Select
+from .attributes import InstrumentedList
+from .relationships import Direction, RelationshipProperty
+from .state import NO_VALUE, STATE_ATTR, InstanceState
+from .strategy_options import LoadTree
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+    from .session import Session
+
+IN_BATCH = 500
+
+
+def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] | None]:
+    cache = mapper.__dict__.setdefault("_result_procs", {})
+    procs = cache.get(dialect_name)
+    if procs is None:
+        procs = cache[dialect_name] = [c.type._result(dialect_name) for c in mapper.column_list]
+    return procs  # type: ignore[no-any-return]
+
+
+def instance_builder(
+    session: Session, mapper: Mapper, start: int, dialect_name: str,
+    populate_existing: bool = False,
+) -> Callable[[Sequence[Any]], Any]:
+    """A function turning one result row into the mapped object (new or from the map)."""
+    cls = mapper.class_
+    keys = mapper.column_keys
+    n = len(keys)
+    end = start + n
+    procs = _processors(mapper, dialect_name)
+    proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
+    pk_pos = [start + p for p in mapper.pk_positions]
+    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+    imap = session.identity_map
+    states = imap._states
+    add = imap.add
+    new_obj = object.__new__
+    mk_state = InstanceState
+    strategies = None
+
+    def values(row: Sequence[Any]) -> list[Any]:
+        vals = list(row[start:end])
+        for i, p in proc_items:
+            v = vals[i]
+            if v is not None:
+                vals[i] = p(v)
+        return vals
+
+    def build(row: Sequence[Any]) -> Any:
+        if single_pk is not None:
+            pkv = row[single_pk]
+            if pkv is None:
+                return None
+            pk: tuple[Any, ...] = (pkv,)
+        else:
+            pk = tuple(row[p] for p in pk_pos)
+            if all(v is None for v in pk):
+                return None
+        key = (cls, pk, None)
+        state = states.get(key)
+        if state is not None:
+            obj = state.obj_ref()
+            if obj is not None:
+                d = obj.__dict__
+                if populate_existing:
+                    d.update(zip(keys, values(row)))
+                    state.clear_changes()
+                    session._modified.pop(state, None)
+                elif any(k not in d for k in keys):  # expired: fill only the holes
+                    for k, v in zip(keys, values(row)):
+                        if k not in d:
+                            d[k] = v
+                return obj
+        obj = new_obj(cls)
+        d = obj.__dict__
+        d.update(zip(keys, values(row) if proc_items else row[start:end]))
+        state = mk_state(obj, mapper)
+        state.key = key
+        state.session = session
+        if strategies:
+            state.load_strategies = strategies
+        d[STATE_ATTR] = state
+        add(state, obj)
+        return obj
+
+    def set_strategies(s: dict[str, str] | None) -> None:
+        nonlocal strategies
+        strategies = s
+
+    build.set_strategies = set_strategies  # type: ignore[attr-defined]
+    return build
+
+
+# -- SELECT execution -------------------------------------------------------------------------
+def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any) -> Result:
+    """Run an ORM-enabled SELECT and return rows of objects and values."""
+    dialect = conn.dialect
+    entities = stmt._entities
+    populate = bool(stmt._execution_options.get("populate_existing"))
+    mapper_entities = [
+        (i, e.__mapper__) for i, e in enumerate(entities)
+        if isinstance(e, type) and hasattr(e, "__mapper__")
+    ]
+    trees: dict[int, LoadTree] = {}
+    joined: list[tuple[RelationshipProperty, LoadTree, int]] = []
+    exec_stmt = stmt
+    for i, mapper in mapper_entities:
+        mapper._ensure_configured()
+        tree = LoadTree.from_options(stmt._options, mapper.class_)
+        trees[i] = tree
+    if mapper_entities:
+        i0, m0 = mapper_entities[0]
+        tree0 = trees[i0]
+        for prop in m0.relationships.values():
+            strategy, sub = _strategy(prop, tree0)
+            if strategy == "joined" and prop.mapper is not m0:
+                joined.append((prop, sub, 0))
+        if joined:
+            exec_stmt = stmt._generate()
+            for prop, _sub, _ in joined:
+                right, on = prop._join_info()
+                exec_stmt._eager_joins.append((right, on))
+                exec_stmt._eager_columns.extend(prop.mapper.column_list)
+    compiled = exec_stmt.compile(dialect)
+    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    raw_rows = cursor.fetchall()
+    slices = compiled.entity_slices
+    builders: list[Callable[[Sequence[Any]], Any]] = []
+    for idx, (entity, start, end) in enumerate(slices):
+        if entity is not None:
+            b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
+            tree = trees.get(idx)
+            if tree is not None:
+                lazy_overrides = {k: s for k, (s, _) in tree.children.items()
+                                  if s in ("select", "raise", "noload")}
+                b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
+            builders.append(b)
+        else:
+            proc = (compiled.result_processors or [None] * end)[start]
+            builders.append(_value_getter(start, proc))
+    rows = [tuple(b(r) for b in builders) for r in raw_rows]
+    # joined eager collections/scalars of the first entity
+    if joined:
+        offset = slices[-1][2] if slices else 0
+        _populate_joined(session, rows, raw_rows, joined, offset, dialect.name, populate)
+    # selectin (and nested) loads, per mapper entity
+    for idx, (i, mapper) in enumerate(mapper_entities):
+        objs = _unique_objs(r[i] for r in rows)
+        if objs:
+            post_load(session, mapper, objs, trees[i], populate,
+                      skip={p.key for p, _, _ in joined} if idx == 0 else set())
+    keys = compiled.result_keys or [
+        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+        for n, e in enumerate(entities)
+    ]
+    return Result(keys, rows)
+
+
+def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:
+    if proc is None:
+        return lambda row: row[pos]
+    return lambda row: proc(row[pos]) if row[pos] is not None else None
+
+
+def _unique_objs(objs: Any) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for o in objs:
+        if o is not None and id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
+    return out
+
+
+def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, LoadTree]:
+    if tree is not None:
+        hit = tree.children.get(prop.key)
+        if hit is not None:
+            return hit
+    return prop.lazy, LoadTree()
+
+
+def _populate_joined(session: Session, rows: list[tuple[Any, ...]], raw_rows: list[Any],
+                     joined: list[tuple[RelationshipProperty, LoadTree, int]], offset: int,
+                     dialect_name: str, populate: bool) -> None:
+    pos = offset
+    for prop, sub, _ in joined:
+        builder = instance_builder(session, prop.mapper, pos, dialect_name, populate)
+        pos += len(prop.mapper.column_list)
+        collected: dict[int, tuple[Any, list[Any]]] = {}
+        for row, raw in zip(rows, raw_rows):
+            parent = row[0]
+            if parent is None:
+                continue
+            entry = collected.get(id(parent))
+            if entry is None:
+                entry = collected[id(parent)] = (parent, [])
+            child = builder(raw)
+            if child is not None and not any(c is child for c in entry[1]):
+                entry[1].append(child)
+        children_all: list[Any] = []
+        for parent, children in collected.values():
+            _set_loaded(parent, prop, children, populate)
+            children_all.extend(children)
+        if children_all:
+            post_load(session, prop.mapper, _unique_objs(children_all), sub, populate, set())
+
+
+def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:
+    d = obj.__dict__
+    state: InstanceState = d[STATE_ATTR]
+    if prop.key in d and not overwrite:
+        return
+    if state.committed and prop.key in state.committed:
+        return  # changed in memory: never overwrite unflushed changes
+    if prop.uselist:
+        coll: InstrumentedList[Any] = InstrumentedList(items)
+        coll._bind(state, prop)
+        d[prop.key] = coll
+    else:
+        d[prop.key] = items[0] if items else None
+
+
+def post_load(session: Session, mapper: Mapper, objs: list[Any], tree: LoadTree,
+              populate: bool, skip: set[str]) -> None:
+    """Run selectin loads (and nested options) for freshly loaded ``objs``."""
+    for prop in mapper.relationships.values():
+        if prop.key in skip:
+            continue
+        strategy, sub = _strategy(prop, tree)
+        if strategy == "selectin" or (strategy == "joined" and prop.key not in skip):
+            selectin_load(session, prop, objs, sub, populate)
+        elif sub.children:
+            # options deeper in the path apply to already loaded related objects
+            related = []
+            for o in objs:
+                v = o.__dict__.get(prop.key)
+                if v is None:
+                    continue
+                related.extend(v if prop.uselist else [v])
+            if related:
+                post_load(session, prop.mapper, _unique_objs(related), sub, populate, set())
+
+
+def _key_values(obj: Any, state: InstanceState, cols: Sequence[Any]) -> tuple[Any, ...] | None:
+    mapper = state.mapper
+    d = obj.__dict__
+    out = []
+    for col in cols:
+        key = mapper.column_to_key[col]
+        v = d.get(key, NO_VALUE)
+        if v is NO_VALUE:
+            v = getattr(obj, key)
+        out.append(v)
+    if any(v is None for v in out):
+        return None
+    return tuple(out)
+
+
+def _in_criterion(cols: Sequence[Any], keys: Sequence[tuple[Any, ...]]) -> Any:
+    if len(cols) == 1:
+        return cols[0].in_([k[0] for k in keys])
+    return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
+
+
+def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
+                  sub: LoadTree, populate: bool) -> None:
+    target = prop.mapper
+    todo = [o for o in objs if populate or prop.key not in o.__dict__]
+    if not todo:
+        return
+    conn = session._connection_for_mapper(target)
+    loaded: list[Any] = []
+    if prop.direction is Direction.MANYTOONE:
+        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        remote_cols = [rc for _, rc in prop.local_remote_pairs]
+        by_key: dict[tuple[Any, ...], Any] = {}
+        wanted: dict[tuple[Any, ...], None] = {}
+        fk_of: list[tuple[Any, tuple[Any, ...] | None]] = []
+        remote_is_pk = remote_cols == target.pk_columns
+        for o in todo:
+            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+            fk_of.append((o, k))
+            if k is None:
+                continue
+            if remote_is_pk and not populate:
+                hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+                if hit is not None:
+                    by_key[k] = hit
+                    continue
+            wanted[k] = None
+        keys = list(wanted)
+        for i in range(0, len(keys), IN_BATCH):
+            chunk = keys[i:i + IN_BATCH]
+            stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+            for obj in _run_entity_select(session, stmt, conn, target, populate):
+                by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
+        for o, k in fk_of:
+            item = by_key.get(k) if k is not None else None
+            _set_loaded(o, prop, [item] if item is not None else [], populate)
+            if item is not None:
+                loaded.append(item)
+    else:
+        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        parent_keys: dict[tuple[Any, ...], list[Any]] = {}
+        for o in todo:
+            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+            if k is None:
+                _set_loaded(o, prop, [], populate)
+                continue
+            parent_keys.setdefault(k, []).append(o)
+        keys = list(parent_keys)
+        grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+        for i in range(0, len(keys), IN_BATCH):
+            chunk = keys[i:i + IN_BATCH]
+            if prop.direction is Direction.ONETOMANY:
+                remote_cols = [rc for _, rc in prop.local_remote_pairs]
+                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+                if prop.order_by:
+                    stmt = stmt.order_by(*prop.order_by)
+                for obj in _run_entity_select(session, stmt, conn, target, populate):
+                    d = obj.__dict__
+                    k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
+                    st: InstanceState = d[STATE_ATTR]
+                    if st.committed:  # changed in memory: group by the loaded (old) key
+                        k = tuple(st.committed.get(target.column_to_key[c], d.get(
+                            target.column_to_key[c])) for c in remote_cols)
+                    if k in grouped:
+                        grouped[k].append(obj)
+            else:
+                assert prop.secondary is not None
+                sec_cols = [sc for _, sc in prop.local_remote_pairs]
+                stmt = Select(target.class_, *sec_cols).select_from(
+                    Join(target.local_table, prop.secondary,
+                         and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]))
+                ).where(_in_criterion(sec_cols, chunk))
+                if prop.order_by:
+                    stmt = stmt.order_by(*prop.order_by)
+                result = execute_select(session, stmt, None, conn)
+                for row in result.tuples():
+                    k = tuple(row[1:])
+                    if k in grouped:
+                        grouped[k].append(row[0])
+        for k, parents in parent_keys.items():
+            for o in parents:
+                _set_loaded(o, prop, grouped[k], populate)
+            loaded.extend(grouped[k])
+    if loaded:
+        post_load(session, target, _unique_objs(loaded), sub, populate, set())
+
+
+def _run_entity_select(session: Session, stmt: Select[Any], conn: Any, mapper: Mapper,
+                       populate: bool) -> list[Any]:
+    if populate:
+        stmt = stmt.execution_options(populate_existing=True)
+    return [r[0] for r in execute_select(session, stmt, None, conn).tuples()]
+
+
+# -- lazy loads -------------------------------------------------------------------------------
+def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = False) -> Any:
+    """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map)."""
+    obj = state.obj
+    session = state.session
+    strategy = prop.lazy
+    if state.load_strategies is not None:
+        strategy = state.load_strategies.get(prop.key, strategy)
+    if session is None:
+        if no_sql:
+            return NO_VALUE
+        raise exc.DetachedInstanceError(
+            f"relationship {prop.parent.class_.__name__}.{prop.key} is not loaded and the "
+            "instance is not bound to a Session, so it cannot be lazy loaded; load it "
+            "before the session closes (e.g. selectinload()) or use expire_on_commit=False"
+        )
+    if strategy == "noload":
+        if no_sql:
+            return NO_VALUE
+        items: list[Any] = []
+        _set_loaded(obj, prop, items, False)
+        return obj.__dict__[prop.key]
+    target = prop.mapper
+    if prop.direction is Direction.MANYTOONE:
+        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        remote_cols = [rc for _, rc in prop.local_remote_pairs]
+        d = obj.__dict__
+        keys = [prop.parent.column_to_key[c] for c in local_cols]
+        if no_sql and any(k not in d for k in keys):
+            return NO_VALUE
+        k = _key_values(obj, state, local_cols)
+        if k is None:
+            if no_sql:
+                return None
+            d[prop.key] = None
+            return None
+        if remote_cols == target.pk_columns:
+            hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+            if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
+                if not no_sql:
+                    d[prop.key] = hit
+                return hit
+        if no_sql:
+            return NO_VALUE
+    elif no_sql:
+        return NO_VALUE
+    if strategy == "raise":
+        raise exc.InvalidRequestError(
+            f"'{prop.parent.class_.__name__}.{prop.key}' is not available due to "
+            "lazy='raise'; load it in the query with selectinload() or joinedload(), or "
+            "change the relationship's lazy= setting"
+        )
+    session._check_active()
+    if session.autoflush and not session._flushing:
+        session._autoflush()
+    conn = session._connection_for_mapper(target)
+    if prop.direction is Direction.MANYTOONE:
+        stmt = Select(target.class_).where(and_(*[
+            rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)
+        ]))
+        found = _run_entity_select(session, stmt, conn, target, False)
+        value = found[0] if found else None
+        _set_loaded(obj, prop, [value] if value is not None else [], False)
+        return obj.__dict__.get(prop.key)
+    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    k = _key_values(obj, state, local_cols)
+    if k is None:
+        items = []
+    elif prop.direction is Direction.ONETOMANY:
+        remote_cols = [rc for _, rc in prop.local_remote_pairs]
+        stmt = Select(target.class_).where(and_(*[
+            rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)
+        ]))
+        if prop.order_by:
+            stmt = stmt.order_by(*prop.order_by)
+        items = _run_entity_select(session, stmt, conn, target, False)
+    else:
+        assert prop.secondary is not None
+        sec_cols = [sc for _, sc in prop.local_remote_pairs]
+        stmt = Select(target.class_).select_from(
+            Join(target.local_table, prop.secondary,
+                 and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]))
+        ).where(and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]))
+        if prop.order_by:
+            stmt = stmt.order_by(*prop.order_by)
+        items = _run_entity_select(session, stmt, conn, target, False)
+    if prop.uselist:
+        _set_loaded(obj, prop, items, False)
+    else:
+        _set_loaded(obj, prop, items[:1], False)
+    return obj.__dict__.get(prop.key)
+
+
+__all__ = ["execute_select", "instance_builder", "lazy_load", "post_load", "selectin_load"]

@@ -1,0 +1,344 @@
+"""Persistence: the INSERT / UPDATE / DELETE statements of a flush, batched.
+
+Called only by the unit of work, with states already in dependency order. SQL text is
+cached per (mapper, dialect, column set); values are bound parameters, checked and
+converted by each column type before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from ..types import _BadValue
+from .state import NO_VALUE, STATE_ATTR, InstanceState
+
+if TYPE_CHECKING:
+    from ..engine.base import Connection
+    from ..schema import Column
+    from .mapper import Mapper
+
+
+def _sql_cache(mapper: Mapper) -> dict[tuple[Any, ...], str]:
+    return mapper.__dict__.setdefault("_sql_cache", {})  # type: ignore[no-any-return]
+
+
+def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Any]:
+    cache = mapper.__dict__.setdefault("_bind_procs", {})
+    procs = cache.get(dialect_name)
+    if procs is None:
+        procs = cache[dialect_name] = {
+            key: col.type._bind(dialect_name) for key, col in mapper.columns.items()
+        }
+    return procs  # type: ignore[no-any-return]
+
+
+def _bad_value(mapper: Mapper, key: str, value: Any, err: _BadValue) -> exc.ColumnValueError:
+    col = mapper.columns[key]
+    return exc.ColumnValueError(
+        f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): "
+        f"{err}"
+    )
+
+
+def _convert(mapper: Mapper, keys: Sequence[str], values: list[Any],
+             procs: dict[str, Any]) -> list[Any]:
+    for i, key in enumerate(keys):
+        v = values[i]
+        if v is not None:
+            p = procs[key]
+            if p is not None:
+                try:
+                    values[i] = p(v)
+                except _BadValue as e:
+                    raise _bad_value(mapper, key, v, e) from None
+    return values
+
+
+# -- INSERT ---------------------------------------------------------------------------------
+def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """INSERT the rows of pending states; server-generated keys are written back."""
+    dialect = conn.dialect
+    dname = dialect.name
+    procs = _bind_procs(mapper, dname)
+    autoinc_key = mapper.autoinc_key
+    version_key = mapper.version_key
+    groups: dict[tuple[tuple[str, ...], bool], list[tuple[InstanceState, list[Any]]]] = {}
+    col_items = list(zip(mapper.column_keys, mapper.column_list))
+    for state in states:
+        d = state.obj.__dict__
+        keys: list[str] = []
+        vals: list[Any] = []
+        generated = False
+        for key, col in col_items:
+            v = d.get(key, NO_VALUE)
+            if v is None or v is NO_VALUE:
+                if key == autoinc_key:
+                    generated = True
+                    continue
+                if col.default is not None:
+                    v = col.default() if col._default_is_callable else col.default
+                    d[key] = v
+                elif key == version_key:
+                    v = 1
+                    d[key] = v
+                elif v is NO_VALUE:
+                    if col.server_default is not None:
+                        continue  # the server fills it; the attribute loads on access
+                    v = None
+                    d[key] = None
+            keys.append(key)
+            vals.append(v)
+        group_key = (tuple(keys), generated)
+        groups.setdefault(group_key, []).append((state, vals))
+    for (keys_t, generated), rows in groups.items():
+        for _, vals in rows:
+            _convert(mapper, keys_t, vals, procs)
+        if generated:
+            _insert_generated(conn, mapper, keys_t, rows)
+        else:
+            sql = _insert_sql(conn, mapper, keys_t, 1, False)
+            params = [tuple(vals) for _, vals in rows]
+            if len(params) == 1:
+                conn._run(sql, params[0])
+            else:
+                conn._run(sql, params, many=True)
+
+
+def _insert_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int,
+                returning: bool) -> str:
+    dialect = conn.dialect
+    ck = ("insert", dialect.name, keys, nrows, returning)
+    cache = _sql_cache(mapper)
+    sql = cache.get(ck)
+    if sql is None:
+        q = dialect.quote
+        table = mapper.local_table
+        cols = [mapper.columns[k] for k in keys]
+        if cols:
+            row = "(" + ", ".join([dialect.placeholder] * len(cols)) + ")"
+            sql = (f"INSERT INTO {q(table.name)} (" + ", ".join(q(c.name) for c in cols)
+                   + ") VALUES " + ", ".join([row] * nrows))
+        else:
+            sql = f"INSERT INTO {q(table.name)} DEFAULT VALUES"
+        if returning:
+            assert mapper.autoinc_col is not None
+            sql += f" RETURNING {q(mapper.autoinc_col.name)}"
+        if len(cache) > 2000:
+            cache.clear()
+        cache[ck] = sql
+    return sql
+
+
+def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...],
+                      rows: list[tuple[InstanceState, list[Any]]]) -> None:
+    dialect = conn.dialect
+    pk_key = mapper.autoinc_key
+    assert pk_key is not None
+    if not dialect.supports_returning:
+        sql = _insert_sql(conn, mapper, keys, 1, False)
+        for state, vals in rows:
+            cur = conn._run(sql, tuple(vals))
+            state.obj.__dict__[pk_key] = cur.lastrowid
+        return
+    if dialect.multirow_returning_ordered and keys:
+        per = max(1, min(dialect.max_bind_params // len(keys), 5000))
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            sql = _insert_sql(conn, mapper, keys, len(chunk), True)
+            params: list[Any] = []
+            for _, vals in chunk:
+                params.extend(vals)
+            cur = conn._run(sql, params)
+            ids = sorted(r[0] for r in cur.fetchall())
+            if len(ids) != len(chunk) or (ids and ids[-1] - ids[0] != len(ids) - 1):
+                raise exc.FlushError(
+                    f"INSERT into {mapper.local_table.name} returned keys that cannot be "
+                    "matched to rows (the table's rowids are no longer increasing); give "
+                    "the objects explicit primary keys"
+                )
+            for (state, _), pk in zip(chunk, ids):
+                state.obj.__dict__[pk_key] = pk
+        return
+    sql = _insert_sql(conn, mapper, keys, 1, True)
+    if len(rows) == 1:
+        state, vals = rows[0]
+        cur = conn._run(sql, tuple(vals))
+        state.obj.__dict__[pk_key] = cur.fetchone()[0]
+        return
+    result_rows = conn._executemany_returning(sql, [tuple(vals) for _, vals in rows])
+    for (state, _), row in zip(rows, result_rows):
+        state.obj.__dict__[pk_key] = row[0]
+
+
+# -- UPDATE ---------------------------------------------------------------------------------
+def changed_keys(state: InstanceState) -> list[str]:
+    """Column attributes whose value differs from the committed one."""
+    committed = state.committed
+    if not committed:
+        return []
+    d = state.obj.__dict__
+    columns = state.mapper.columns
+    out = []
+    for key, old in committed.items():
+        if key not in columns or key not in d:
+            continue
+        new = d[key]
+        if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
+            out.append(key)
+    return out
+
+
+def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState],
+                  ) -> None:
+    """UPDATE only the changed columns of each state, grouped into executemany batches."""
+    dname = conn.dialect.name
+    procs = _bind_procs(mapper, dname)
+    version_key = mapper.version_key
+    pk_keys = mapper.pk_keys
+    onupdate = [(k, c) for k, c in mapper.columns.items() if c.onupdate is not None]
+    groups: dict[tuple[tuple[str, ...], bool], list[list[Any]]] = {}
+    for state in states:
+        keys = changed_keys(state)
+        if not keys:
+            continue
+        d = state.obj.__dict__
+        committed = state.committed or {}
+        for key, col in onupdate:
+            if key not in keys:
+                d[key] = col.onupdate() if col._onupdate_is_callable else col.onupdate
+                keys.append(key)
+        vals = [d[k] for k in keys]
+        assert state.key is not None
+        pk = list(state.key[1])
+        versioned = False
+        if version_key is not None and version_key not in keys:
+            old_version = d.get(version_key, NO_VALUE)
+            if old_version is NO_VALUE:
+                old_version = getattr(state.obj, version_key)
+            new_version = (old_version or 0) + 1
+            d[version_key] = new_version
+            keys.append(version_key)
+            vals.append(new_version)
+            pk.append(old_version)
+            versioned = True
+        _convert(mapper, keys, vals, procs)
+        _convert(mapper, pk_keys, pk, procs)
+        groups.setdefault((tuple(keys), versioned), []).append(vals + pk)
+        del committed
+    for (keys_t, versioned), rows in groups.items():
+        sql = _update_sql(conn, mapper, keys_t, versioned)
+        _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
+
+
+def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool) -> str:
+    dialect = conn.dialect
+    ck = ("update", dialect.name, keys, versioned)
+    cache = _sql_cache(mapper)
+    sql = cache.get(ck)
+    if sql is None:
+        q = dialect.quote
+        ph = dialect.placeholder
+        sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
+        where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
+        if versioned:
+            assert mapper.version_id_col is not None
+            where.append(f"{q(mapper.version_id_col.name)} = {ph}")
+        sql = f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE " + " AND ".join(where)
+        cache[ck] = sql
+    return sql
+
+
+def _run_counted(conn: Connection, sql: str, rows: list[Any], mapper: Mapper, verb: str,
+                 raise_on_mismatch: bool) -> None:
+    if len(rows) == 1:
+        cur = conn._run(sql, tuple(rows[0]))
+    else:
+        cur = conn._run(sql, [tuple(r) for r in rows], many=True)
+    matched = cur.rowcount
+    if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
+        raise exc.StaleDataError(
+            f"{verb} statement on table {mapper.local_table.name!r} expected to match "
+            f"{len(rows)} row(s); {matched} were matched. The rows were changed or deleted "
+            "by another transaction (or their version counter moved on): reload the objects "
+            "and try again"
+        )
+
+
+def post_update(conn: Connection, mapper: Mapper,
+                items: Sequence[tuple[InstanceState, dict[str, Any]]]) -> None:
+    """UPDATE foreign key columns after the rows exist (``post_update=True``)."""
+    procs = _bind_procs(mapper, conn.dialect.name)
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for state, values in items:
+        keys = tuple(values)
+        vals = _convert(mapper, keys, list(values.values()), procs)
+        pk = [state.obj.__dict__[k] for k in mapper.pk_keys]
+        groups.setdefault(keys, []).append(vals + _convert(mapper, mapper.pk_keys, pk, procs))
+    for keys_t, rows in groups.items():
+        sql = _update_sql(conn, mapper, keys_t, False)
+        _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
+
+
+# -- DELETE ---------------------------------------------------------------------------------
+def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    dialect = conn.dialect
+    procs = _bind_procs(mapper, dialect.name)
+    version_key = mapper.version_key
+    rows = []
+    for state in states:
+        assert state.key is not None
+        pk = _convert(mapper, mapper.pk_keys, list(state.key[1]), procs)
+        if version_key is not None:
+            d = state.obj.__dict__
+            committed = state.committed or {}
+            v = committed.get(version_key, d.get(version_key, NO_VALUE))
+            if v is NO_VALUE:
+                v = getattr(state.obj, version_key)
+            pk.append(v)
+        rows.append(pk)
+    if not rows:
+        return
+    versioned = version_key is not None
+    ck = ("delete", dialect.name, versioned)
+    cache = _sql_cache(mapper)
+    sql = cache.get(ck)
+    if sql is None:
+        q = dialect.quote
+        ph = dialect.placeholder
+        where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
+        if versioned:
+            assert mapper.version_id_col is not None
+            where.append(f"{q(mapper.version_id_col.name)} = {ph}")
+        sql = f"DELETE FROM {q(mapper.local_table.name)} WHERE " + " AND ".join(where)
+        cache[ck] = sql
+    _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
+
+
+# -- many-to-many association rows --------------------------------------------------------------
+def secondary_rows(conn: Connection, table: Any, cols: Sequence[Column[Any]],
+                   rows: Sequence[tuple[Any, ...]], delete: bool) -> None:
+    dialect = conn.dialect
+    q = dialect.quote
+    ph = dialect.placeholder
+    dname = dialect.name
+    procs = [c.type._bind(dname) for c in cols]
+    params = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, r))
+              for r in rows]
+    if delete:
+        sql = f"DELETE FROM {q(table.name)} WHERE " + " AND ".join(
+            f"{q(c.name)} = {ph}" for c in cols)
+    else:
+        sql = (f"INSERT INTO {q(table.name)} (" + ", ".join(q(c.name) for c in cols)
+               + ") VALUES (" + ", ".join([ph] * len(cols)) + ")")
+    if len(params) == 1:
+        conn._run(sql, params[0])
+    elif params:
+        conn._run(sql, params, many=True)
+
+
+__all__ = ["changed_keys", "delete_states", "insert_states", "post_update", "secondary_rows",
+           "update_states"]
+
+_ = STATE_ATTR

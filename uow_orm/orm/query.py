@@ -1,0 +1,127 @@
+"""The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ..sql.elements import func
+from ..sql.selectable import Select
+
+if TYPE_CHECKING:
+    from .session import Session
+
+_T = TypeVar("_T")
+
+
+class Query(Generic[_T]):
+    """A SELECT bound to a session; each method returns a new Query."""
+
+    def __init__(self, session: Session, entities: tuple[Any, ...],
+                 stmt: Select[Any] | None = None) -> None:
+        self.session = session
+        self._entities = entities
+        self._stmt: Select[Any] = stmt if stmt is not None else Select(*entities)
+
+    def _with(self, stmt: Select[Any]) -> Query[_T]:
+        return Query(self.session, self._entities, stmt)
+
+    @property
+    def statement(self) -> Select[Any]:
+        return self._stmt
+
+    def filter(self, *criteria: Any) -> Query[_T]:
+        return self._with(self._stmt.where(*criteria))
+
+    where = filter
+
+    def filter_by(self, **kw: Any) -> Query[_T]:
+        return self._with(self._stmt.filter_by(**kw))
+
+    def order_by(self, *clauses: Any) -> Query[_T]:
+        return self._with(self._stmt.order_by(*clauses))
+
+    def group_by(self, *clauses: Any) -> Query[_T]:
+        return self._with(self._stmt.group_by(*clauses))
+
+    def having(self, *criteria: Any) -> Query[_T]:
+        return self._with(self._stmt.having(*criteria))
+
+    def limit(self, n: int | None) -> Query[_T]:
+        return self._with(self._stmt.limit(n))
+
+    def offset(self, n: int | None) -> Query[_T]:
+        return self._with(self._stmt.offset(n))
+
+    def distinct(self) -> Query[_T]:
+        return self._with(self._stmt.distinct())
+
+    def join(self, target: Any, onclause: Any = None, *, isouter: bool = False) -> Query[_T]:
+        return self._with(self._stmt.join(target, onclause, isouter=isouter))
+
+    def outerjoin(self, target: Any, onclause: Any = None) -> Query[_T]:
+        return self._with(self._stmt.outerjoin(target, onclause))
+
+    def options(self, *opts: Any) -> Query[_T]:
+        return self._with(self._stmt.options(*opts))
+
+    def with_for_update(self, **kw: Any) -> Query[_T]:
+        return self._with(self._stmt.with_for_update(**kw))
+
+    def populate_existing(self) -> Query[_T]:
+        return self._with(self._stmt.execution_options(populate_existing=True))
+
+    def select_from(self, *froms: Any) -> Query[_T]:
+        return self._with(self._stmt.select_from(*froms))
+
+    def _result(self) -> Any:
+        result = self.session.execute(self._stmt)
+        if len(self._entities) == 1:
+            return result.scalars()
+        return result
+
+    def all(self) -> list[_T]:
+        return list(self._result().all())
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self.all())
+
+    def first(self) -> _T | None:
+        return self._with(self._stmt.limit(1))._result().first()  # type: ignore[no-any-return]
+
+    def one(self) -> _T:
+        return self._result().one()  # type: ignore[no-any-return]
+
+    def one_or_none(self) -> _T | None:
+        return self._result().one_or_none()  # type: ignore[no-any-return]
+
+    def scalar(self) -> Any:
+        return self.session.execute(self._stmt).scalar()
+
+    def count(self) -> int:
+        sub = self._stmt.order_by(None).subquery("anon_count")
+        return int(self.session.execute(Select(func.count()).select_from(sub)).scalar() or 0)
+
+    def get(self, ident: Any) -> _T | None:
+        return self.session.get(self._entities[0], ident)
+
+    def exists(self) -> Any:
+        return self._stmt.exists()
+
+    def delete(self) -> int:
+        from ..sql.dml import delete
+
+        stmt = delete(self._entities[0]).where(*self._stmt._where)
+        return self.session.execute(stmt).rowcount
+
+    def update(self, values: dict[Any, Any]) -> int:
+        from ..sql.dml import update
+
+        stmt = update(self._entities[0]).where(*self._stmt._where).values(values)
+        return self.session.execute(stmt).rowcount
+
+    def __repr__(self) -> str:
+        return str(self._stmt)
+
+
+__all__ = ["Query"]

@@ -1,0 +1,579 @@
+"""``relationship()``: how two mapped classes are linked, kept in sync and compared.
+
+Configured by the mapper (direction and key columns are worked out from foreign keys
+once all classes exist); used by attributes (backrefs, cascades on append), the unit of
+work (key synchronisation) and loading (lazy and eager loads).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .. import exc
+from ..schema import Column, Table
+from ..sql.elements import ColumnElement, Exists, and_, coerce
+from ..sql.selectable import Join, Select
+from .attributes import InstrumentedList, QueryableAttribute
+from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+
+_T = TypeVar("_T")
+
+
+class Direction(enum.Enum):
+    MANYTOONE = "many-to-one"
+    ONETOMANY = "one-to-many"
+    MANYTOMANY = "many-to-many"
+
+
+_ALL_CASCADES = frozenset(
+    {"save-update", "merge", "delete", "delete-orphan", "expunge", "refresh-expire"}
+)
+
+
+def parse_cascade(spec: str) -> frozenset[str]:
+    out: set[str] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        if part == "all":
+            out |= _ALL_CASCADES - {"delete-orphan"}
+        elif part in _ALL_CASCADES:
+            out.add(part)
+        elif part == "none":
+            continue
+        else:
+            raise exc.ArgumentError(
+                f"unknown cascade {part!r}; valid cascades are 'all', "
+                + ", ".join(sorted(_ALL_CASCADES))
+            )
+    return frozenset(out)
+
+
+_LAZY = frozenset({"select", "selectin", "joined", "raise", "noload", "raise_on_sql", True, False})
+
+
+class RelationshipProperty:
+    """The configuration of one relationship, as given to :func:`relationship`."""
+
+    def __init__(
+        self,
+        argument: Any,
+        *,
+        secondary: Any = None,
+        back_populates: str | None = None,
+        backref: str | tuple[str, dict[str, Any]] | None = None,
+        cascade: str = "save-update, merge",
+        uselist: bool | None = None,
+        order_by: Any = None,
+        lazy: Any = "select",
+        foreign_keys: Any = None,
+        remote_side: Any = None,
+        post_update: bool = False,
+        passive_deletes: bool | str = False,
+        viewonly: bool = False,
+        primaryjoin: Any = None,
+        single_parent: bool = False,
+    ) -> None:
+        if lazy not in _LAZY:
+            raise exc.ArgumentError(
+                f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
+                "'joined', 'raise' or 'noload'"
+            )
+        self.argument = argument
+        self.secondary_arg = secondary
+        self.back_populates = back_populates
+        self.backref = backref
+        self.cascade = parse_cascade(cascade)
+        self.cascade_spec = cascade
+        self.uselist_arg = uselist
+        self.order_by_arg = order_by
+        self.lazy = {True: "select", False: "joined", "raise_on_sql": "raise"}.get(lazy, lazy)
+        self.foreign_keys_arg = foreign_keys
+        self.remote_side_arg = remote_side
+        self.post_update = post_update
+        self.passive_deletes = passive_deletes
+        self.viewonly = viewonly
+        self.primaryjoin_arg = primaryjoin
+        # Set when the owning class is mapped / configured:
+        self.key: str = ""
+        self.parent: Mapper = None  # type: ignore[assignment]
+        self.mapper: Mapper = None  # type: ignore[assignment]
+        self.direction: Direction = Direction.MANYTOONE
+        self.uselist = True
+        self.secondary: Table | None = None
+        # (parent-side column, child-side column) pairs; for many-to-one the "parent"
+        # side holds the foreign key. For many-to-many: pairs into the secondary table.
+        self.local_remote_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        self.secondary_target_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        self.order_by: list[Any] = []
+        self.reverse: RelationshipProperty | None = None
+        self.configured = False
+        self._annotation_uselist: bool | None = None
+
+    def __repr__(self) -> str:
+        owner = self.parent.class_.__name__ if self.parent is not None else "?"
+        return f"<relationship {owner}.{self.key}>"
+
+    # -- configuration ------------------------------------------------------------------
+    def _resolve_target(self, registry: dict[str, type]) -> type:
+        arg = self.argument
+        if callable(arg) and not isinstance(arg, type):
+            arg = arg()
+        if isinstance(arg, str):
+            cls = registry.get(arg)
+            if cls is None:
+                raise exc.InvalidRequestError(
+                    f"relationship {self.parent.class_.__name__}.{self.key} names class "
+                    f"{arg!r}, which is not mapped with the same declarative base "
+                    f"(known: {', '.join(sorted(registry))})"
+                )
+            return cls
+        if isinstance(arg, type) and hasattr(arg, "__mapper__"):
+            return arg
+        raise exc.ArgumentError(
+            f"relationship {self.parent.class_.__name__}.{self.key}: target {arg!r} is not "
+            "a mapped class or class name"
+        )
+
+    def _columns_arg(self, arg: Any, registry: dict[str, type]) -> list[Column[Any]]:
+        if arg is None:
+            return []
+        items = arg if isinstance(arg, (list, tuple, set)) else [arg]
+        out: list[Column[Any]] = []
+        for item in items:
+            if callable(item) and not isinstance(item, (Column, QueryableAttribute)):
+                item = item()
+            if isinstance(item, str):
+                item = self._eval_string(item, registry)
+                if isinstance(item, (list, tuple)):
+                    out.extend(coerce(i) for i in item)
+                    continue
+            col = coerce(item)
+            if not isinstance(col, Column):
+                raise exc.ArgumentError(
+                    f"relationship {self.parent.class_.__name__}.{self.key}: {item!r} is not "
+                    "a column"
+                )
+            out.append(col)
+        return out
+
+    def _eval_string(self, expr: str, registry: dict[str, type]) -> Any:
+        expr = expr.strip()
+        if expr.startswith("[") and expr.endswith("]"):
+            return [self._eval_string(p, registry) for p in expr[1:-1].split(",") if p.strip()]
+        cls_name, _, attr = expr.partition(".")
+        cls = registry.get(cls_name)
+        if cls is not None and attr:
+            return getattr(cls, attr)
+        table = self.parent.local_table.metadata.tables.get(cls_name)
+        if table is not None and attr:
+            return table.c[attr]
+        if cls_name == self.key or not attr:
+            owner_attr = getattr(self.parent.class_, expr, None)
+            if owner_attr is not None:
+                return owner_attr
+        raise exc.ArgumentError(
+            f"relationship {self.parent.class_.__name__}.{self.key}: cannot resolve {expr!r}; "
+            "use 'Class.attribute'"
+        )
+
+    def configure(self, registry: dict[str, type]) -> None:
+        if self.configured:
+            return
+        target_cls = self._resolve_target(registry)
+        self.mapper = target_cls.__mapper__  # type: ignore[attr-defined]
+        parent_table = self.parent.local_table
+        target_table = self.mapper.local_table
+        secondary = self.secondary_arg
+        if callable(secondary) and not isinstance(secondary, Table):
+            secondary = secondary()
+        if isinstance(secondary, str):
+            secondary = parent_table.metadata.tables.get(secondary) or getattr(
+                registry.get(secondary), "__table__", None)
+        if isinstance(secondary, type) and hasattr(secondary, "__table__"):
+            secondary = secondary.__table__
+        fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
+        remote_side = self._columns_arg(self.remote_side_arg, registry)
+        if secondary is not None:
+            self.secondary = secondary
+            self.direction = Direction.MANYTOMANY
+            self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
+            self.secondary_target_pairs = _fk_pairs(secondary, target_table, fk_cols,
+                                                    exclude=[c for _, c in self.local_remote_pairs])
+            if not self.local_remote_pairs or not self.secondary_target_pairs:
+                raise exc.ArgumentError(
+                    f"relationship {self}: secondary table {secondary.name!r} needs foreign "
+                    f"keys to both {parent_table.name!r} and {target_table.name!r}"
+                )
+            # local_remote_pairs as (parent col, secondary col)
+            self.local_remote_pairs = [(ref, sec) for sec, ref in self.local_remote_pairs]
+            self.secondary_target_pairs = [(ref, sec) for sec, ref in self.secondary_target_pairs]
+        else:
+            self._configure_direct(parent_table, target_table, fk_cols, remote_side)
+        if self.uselist_arg is not None:
+            self.uselist = self.uselist_arg
+        elif self._annotation_uselist is not None:
+            self.uselist = self._annotation_uselist
+        else:
+            self.uselist = self.direction is not Direction.MANYTOONE
+        self.order_by = [coerce(c) for c in self._columns_arg(self.order_by_arg, registry)] \
+            if not _is_expression_list(self.order_by_arg) else [
+                coerce(c) for c in (self.order_by_arg if isinstance(self.order_by_arg, (list, tuple))
+                                    else [self.order_by_arg])]
+        self.configured = True
+
+    def _configure_direct(self, parent_table: Table, target_table: Table,
+                          fk_cols: list[Column[Any]], remote_side: list[Column[Any]]) -> None:
+        # foreign keys on the target pointing at the parent -> one-to-many;
+        # on the parent pointing at the target -> many-to-one.
+        child_fks = _fk_pairs(target_table, parent_table, fk_cols)
+        parent_fks = _fk_pairs(parent_table, target_table, fk_cols)
+        if parent_table is target_table:
+            pairs = child_fks
+            if not pairs:
+                raise exc.ArgumentError(f"relationship {self}: no self-referential foreign key")
+            if remote_side and all(any(r is ref for r in remote_side) for _, ref in pairs):
+                self.direction = Direction.MANYTOONE
+                self.local_remote_pairs = [(fkcol, ref) for fkcol, ref in pairs]
+            else:
+                self.direction = Direction.ONETOMANY
+                self.local_remote_pairs = [(ref, fkcol) for fkcol, ref in pairs]
+            return
+        if child_fks and parent_fks:
+            if fk_cols:
+                child_fks = [p for p in child_fks if any(p[0] is c for c in fk_cols)]
+                parent_fks = [p for p in parent_fks if any(p[0] is c for c in fk_cols)]
+            if child_fks and parent_fks:
+                raise exc.ArgumentError(
+                    f"relationship {self}: foreign keys run both ways between "
+                    f"{parent_table.name!r} and {target_table.name!r}; pass foreign_keys=..."
+                )
+        if child_fks:
+            self.direction = Direction.ONETOMANY
+            self.local_remote_pairs = [(ref, fkcol) for fkcol, ref in child_fks]
+        elif parent_fks:
+            self.direction = Direction.MANYTOONE
+            self.local_remote_pairs = [(fkcol, ref) for fkcol, ref in parent_fks]
+        else:
+            raise exc.ArgumentError(
+                f"relationship {self}: no foreign key links {parent_table.name!r} and "
+                f"{target_table.name!r}; add a ForeignKey or pass foreign_keys=..."
+            )
+
+    # -- helpers for the unit of work and loading ---------------------------------------
+    @property
+    def is_collection(self) -> bool:
+        return self.uselist
+
+    @property
+    def target_class(self) -> type:
+        return self.mapper.class_
+
+    def _check_target(self, item: Any) -> None:
+        st = state_of(item)
+        if st is None or not isinstance(item, self.mapper.class_):
+            raise exc.ArgumentError(
+                f"{self.parent.class_.__name__}.{self.key} takes {self.mapper.class_.__name__} "
+                f"objects, not {type(item).__name__}"
+            )
+
+    # -- backrefs and cascades on change --------------------------------------------------
+    def _collection_added(self, owner: InstanceState, item: Any) -> None:
+        rev = self.reverse
+        owner_obj = owner.obj
+        if rev is not None:
+            rev._backref_set(item, owner_obj, None)
+        self._cascade_add(owner, item)
+
+    def _collection_removed(self, owner: InstanceState, item: Any) -> None:
+        rev = self.reverse
+        if rev is not None:
+            rev._backref_unset(item, owner.obj)
+
+    def _cascade_add(self, owner: InstanceState, item: Any) -> None:
+        session = owner.session
+        if session is not None and "save-update" in self.cascade and item is not None:
+            session._cascade_save(item)
+
+    def _backref_set(self, obj: Any, value: Any, old_value: Any) -> None:
+        """``obj.<self.key>`` gains ``value`` because the other side changed."""
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        if self.uselist:
+            coll = d.get(self.key)
+            if coll is None:
+                if state.key is not None and state.session is not None:
+                    return  # not loaded: the flush and a later load make it right
+                coll = self._init_collection(state)
+            coll._append_silent(value)
+        else:
+            old = d.get(self.key, NO_VALUE)
+            if old is value:
+                return
+            state.record_change(self.key, old)
+            d[self.key] = value
+            if old is not NO_VALUE and old is not None and self.reverse is not None:
+                # moved away from a previous owner: drop it from that owner's collection
+                self.reverse._backref_unset(old, obj)
+
+    def _backref_unset(self, obj: Any, value: Any) -> None:
+        """``obj.<self.key>`` loses ``value`` because the other side changed."""
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        if self.uselist:
+            coll = d.get(self.key)
+            if coll is not None:
+                coll._remove_silent(value)
+        else:
+            if d.get(self.key, NO_VALUE) is value:
+                state.record_change(self.key, value)
+                d[self.key] = None
+
+    def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
+        coll: InstrumentedList[Any] = InstrumentedList()
+        coll._bind(state, self)
+        state.obj.__dict__[self.key] = coll
+        return coll
+
+    # -- SQL ------------------------------------------------------------------------------
+    def _join_info(self) -> tuple[Any, ColumnElement]:
+        if self.direction is Direction.MANYTOMANY:
+            assert self.secondary is not None
+            sec_on = and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
+            right = Join(self.secondary, self.mapper.local_table, sec_on)
+            on = and_(*[par == sec for par, sec in self.local_remote_pairs])
+            return right, on
+        on = and_(*[local == remote for local, remote in self.local_remote_pairs])
+        return self.mapper.local_table, on
+
+    def _criterion_for(self, state_or_values: Any) -> ColumnElement:
+        """WHERE clause selecting the targets related to a parent with these key values."""
+        raise NotImplementedError
+
+
+def _is_expression_list(arg: Any) -> bool:
+    items = arg if isinstance(arg, (list, tuple)) else [arg]
+    return any(isinstance(coerce(i), ColumnElement) and not isinstance(coerce(i), Column)
+               for i in items if i is not None and not isinstance(i, str))
+
+
+def _fk_pairs(
+    fk_table: Table, ref_table: Table, restrict: list[Column[Any]],
+    exclude: list[Column[Any]] | None = None,
+) -> list[tuple[Column[Any], Column[Any]]]:
+    """(column of fk_table, referenced column of ref_table) for each foreign key."""
+    pairs = []
+    for col in fk_table.c:
+        if restrict and not any(col is r for r in restrict):
+            continue
+        if exclude and any(col is e for e in exclude):
+            continue
+        for fk in col.foreign_keys:
+            if fk.target_table_name == ref_table.name:
+                pairs.append((col, fk.column))
+    return pairs
+
+
+class RelationshipAttribute(QueryableAttribute[_T]):
+    """``User.addresses``: the instance-level value and the class-level comparator."""
+
+    __slots__ = ("prop",)
+    is_relationship = True
+
+    def __init__(self, class_: type, key: str, mapper: Mapper,
+                 prop: RelationshipProperty) -> None:
+        super().__init__(class_, key, mapper)
+        self.prop = prop
+
+    @property
+    def property(self) -> RelationshipProperty:
+        self.mapper._ensure_configured()
+        return self.prop
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> RelationshipAttribute[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: Any) -> _T: ...
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        if self.key in d:
+            return d[self.key]
+        self.mapper._ensure_configured()
+        prop = self.prop
+        state: InstanceState = d[STATE_ATTR]
+        if state.key is None:
+            if prop.uselist:
+                return prop._init_collection(state)
+            return None
+        from .loading import lazy_load
+
+        return lazy_load(state, prop)
+
+    def set(self, obj: Any, value: Any) -> None:
+        self.mapper._ensure_configured()
+        prop = self.prop
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        key = self.key
+        if prop.uselist:
+            if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise exc.ArgumentError(
+                    f"{self.class_.__name__}.{key} is a collection; assign a list of "
+                    f"{prop.mapper.class_.__name__} objects"
+                )
+            coll = d.get(key)
+            if coll is None:
+                if state.key is not None and state.session is not None:
+                    coll = self.__get__(obj, type(obj))
+                else:
+                    coll = prop._init_collection(state)
+            if coll is value:
+                return
+            coll._replace(value)
+            return
+        if value is not None:
+            prop._check_target(value)
+        old = d.get(key, NO_VALUE)
+        if old is NO_VALUE and state.key is not None and state.session is not None \
+                and prop.reverse is not None:
+            from .loading import lazy_load
+
+            old = lazy_load(state, prop, no_sql=True)
+        if old is value:
+            return
+        state.record_change(key, old)
+        d[key] = value
+        rev = prop.reverse
+        if rev is not None:
+            if old is not NO_VALUE and old is not None:
+                rev._backref_unset(old, obj)
+            if value is not None:
+                rev._backref_set(value, obj, None)
+        if value is not None:
+            prop._cascade_add(state, value)
+
+    # -- comparisons ------------------------------------------------------------------------
+    def __clause_element__(self) -> Any:
+        raise exc.ArgumentError(
+            f"{self} is a relationship; compare it with ==, .any() or .has(), or join on it"
+        )
+
+    def _join_info(self) -> tuple[Any, ColumnElement]:
+        return self.property._join_info()
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        prop = self.property
+        if op not in ("=", "!="):
+            raise exc.ArgumentError(f"relationship {self} supports only ==, != , any(), has()")
+        if prop.direction is Direction.MANYTOONE:
+            if other is None:
+                crit = and_(*[local.is_(None) for local, _ in prop.local_remote_pairs])
+            else:
+                st = _state_for_compare(other, prop)
+                crit = and_(*[
+                    local == _value_of(other, st, remote, prop)
+                    for local, remote in prop.local_remote_pairs
+                ])
+            return crit if op == "=" else ~crit if not isinstance(crit, Exists) else ~crit
+        if other is None and op == "=":
+            return ~self.any()
+        if other is None:
+            return self.any()
+        crit = self.contains(other)
+        return crit if op == "=" else ~crit
+
+    def contains(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        prop = self.property
+        st = _state_for_compare(other, prop)
+        target = prop.mapper
+        if prop.direction is Direction.ONETOMANY:
+            return and_(*[
+                local == _value_of(other, st, remote, prop)
+                for local, remote in _reverse_pairs(prop)
+            ])
+        pk_crit = and_(*[col == _value_of(other, st, col, prop) for col in target.pk_columns])
+        return self.any(pk_crit)
+
+    def any(self, criterion: Any = None, **kw: Any) -> ColumnElement:
+        prop = self.property
+        if prop.direction is Direction.MANYTOONE:
+            raise exc.InvalidRequestError(f"{self} is many-to-one; use has() instead of any()")
+        return self._exists(criterion, kw)
+
+    def has(self, criterion: Any = None, **kw: Any) -> ColumnElement:
+        prop = self.property
+        if prop.direction is not Direction.MANYTOONE:
+            raise exc.InvalidRequestError(f"{self} is a collection; use any() instead of has()")
+        return self._exists(criterion, kw)
+
+    def _exists(self, criterion: Any, kw: dict[str, Any]) -> ColumnElement:
+        from ..sql.elements import literal_column
+
+        prop = self.property
+        target_cls = prop.mapper.class_
+        crits: list[Any] = []
+        if prop.direction is Direction.MANYTOMANY:
+            crits.extend(par == sec for par, sec in prop.local_remote_pairs)
+            crits.extend(tgt == sec for tgt, sec in prop.secondary_target_pairs)
+        else:
+            crits.extend(local == remote for local, remote in prop.local_remote_pairs)
+        if criterion is not None:
+            crits.append(criterion)
+        for k, v in kw.items():
+            crits.append(getattr(target_cls, k) == v)
+        froms: list[Any] = [prop.mapper.local_table]
+        if prop.secondary is not None:
+            froms.insert(0, prop.secondary)
+        sel = Select(literal_column("1")).select_from(*froms).where(*crits)
+        return Exists(sel)
+
+    def of_type(self, cls: Any) -> RelationshipAttribute[_T]:
+        return self
+
+
+def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:
+    # one-to-many: (parent pk, child fk) -> compare child fk against parent's value
+    return [(remote, local) for local, remote in prop.local_remote_pairs]
+
+
+def _state_for_compare(other: Any, prop: RelationshipProperty) -> InstanceState:
+    st = state_of(other)
+    if st is None:
+        raise exc.ArgumentError(
+            f"cannot compare relationship {prop} with {other!r}; give a mapped object or None"
+        )
+    return st
+
+
+def _value_of(obj: Any, state: InstanceState, col: Column[Any], prop: RelationshipProperty,
+              ) -> Any:
+    mapper = state.mapper
+    key = mapper.column_to_key.get(col)
+    if key is None:
+        raise exc.ArgumentError(f"column {col} is not mapped on {mapper.class_.__name__}")
+    if key not in obj.__dict__ and state.key is not None and key in mapper.pk_keys:
+        return state.key[1][mapper.pk_keys.index(key)]
+    return getattr(obj, key)
+
+
+def relationship(argument: Any = None, **kw: Any) -> Any:
+    """Link two mapped classes (see API.md for the keyword arguments)."""
+    return RelationshipProperty(argument, **kw)
+
+
+def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
+    return (name, kw)
+
+
+class Relationship(Generic[_T]):
+    """Typing-only marker for relationship annotations."""
+
+
+__all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref",
+           "relationship"]

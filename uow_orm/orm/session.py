@@ -1,0 +1,1120 @@
+"""``Session`` and ``sessionmaker``: the unit of work's public face.
+
+The session tracks new, dirty and deleted objects, owns the identity map, runs flushes
+(planned by :mod:`.unitofwork`) inside its transaction stack (:mod:`.transaction`) and
+loads objects (:mod:`.loading`). It is meant for one thread at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from .. import exc
+from ..engine.result import Result, ScalarResult
+from ..event import Dispatcher
+from ..sql.dml import Delete, DMLStatement, Insert, Update
+from ..sql.selectable import Select
+from . import loading
+from .identity import IdentityMap
+from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
+from .transaction import SessionTransaction
+from .unitofwork import FlushPlan
+
+if TYPE_CHECKING:
+    from ..engine.base import Connection, Engine
+    from .mapper import Mapper
+    from .query import Query
+
+_T = TypeVar("_T")
+
+SESSION_EVENTS = frozenset({
+    "before_flush", "after_flush", "after_flush_postexec", "after_commit",
+    "after_rollback", "after_begin", "before_commit", "after_soft_rollback",
+})
+
+_AUTOFLUSH_NOTE = (
+    " (This error was raised by autoflush, which flushes pending changes before a query; "
+    "use a session.no_autoflush block if the flush is happening too early.)"
+)
+
+
+class _ObjectSet:
+    """``session.new`` / ``dirty`` / ``deleted``: objects, compared by identity."""
+
+    __slots__ = ("_objs",)
+
+    def __init__(self, objs: Iterable[Any]) -> None:
+        self._objs = [o for o in objs if o is not None]
+
+    def __contains__(self, obj: object) -> bool:
+        return any(o is obj for o in self._objs)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._objs)
+
+    def __len__(self) -> int:
+        return len(self._objs)
+
+    def __bool__(self) -> bool:
+        return bool(self._objs)
+
+    def __repr__(self) -> str:
+        return f"IdentitySet({self._objs!r})"
+
+
+def _mapper_of_class(cls: Any) -> Mapper:
+    mapper = getattr(cls, "__mapper__", None) if isinstance(cls, type) else None
+    if mapper is None:
+        raise exc.UnmappedClassError(
+            f"{cls!r} is not a mapped class; map it by subclassing a declarative base "
+            "and giving it a __tablename__"
+        )
+    return mapper  # type: ignore[no-any-return]
+
+
+def _state_or_raise(obj: Any) -> InstanceState:
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(
+            f"{type(obj).__name__} object {obj!r:.60} is not an instance of a mapped class; "
+            "only objects of classes mapped with a declarative base can be used in a Session"
+        )
+    return st
+
+
+class Session:
+    """Tracks objects, flushes their changes in dependency order, manages transactions."""
+
+    _counter = itertools.count(1)
+
+    def __init__(
+        self,
+        bind: Engine | Connection | None = None,
+        *,
+        autoflush: bool = True,
+        expire_on_commit: bool = True,
+        twophase: bool = False,
+        binds: Mapping[Any, Engine] | None = None,
+        info: dict[str, Any] | None = None,
+        _parent_dispatch: Dispatcher | None = None,
+    ) -> None:
+        self.bind = bind
+        self.autoflush = autoflush
+        self.expire_on_commit = expire_on_commit
+        self.twophase = twophase
+        self.info: dict[str, Any] = dict(info or {})
+        self.hash_key = next(self._counter)
+        self.identity_map = IdentityMap()
+        self._binds: dict[Any, Engine] = {}
+        for key, engine in (binds or {}).items():
+            self._binds[getattr(key, "__table__", None) if isinstance(key, type)
+                        and not hasattr(key, "__mapper__") else key] = engine
+        self._new: dict[InstanceState, Any] = {}
+        self._deleted: dict[InstanceState, Any] = {}
+        self._modified: dict[InstanceState, Any] = {}
+        self._transaction: SessionTransaction | None = None
+        self._flushing = False
+        self._autoflush_disabled = 0
+        self._insert_counter = itertools.count()
+        self._closed = False
+        self._thread: int | None = None
+        self.dispatch = Dispatcher("Session", SESSION_EVENTS, _parent_dispatch)
+
+    # -- context manager, repr ----------------------------------------------------------
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<Session new={len(self._new)} dirty={len(self.dirty)} "
+                f"deleted={len(self._deleted)} identity_map={len(self.identity_map)}>")
+
+    def _fire(self, name: str) -> None:
+        if self.dispatch.has(name):
+            self.dispatch.fire(name, self)
+
+    # -- state collections ---------------------------------------------------------------
+    @property
+    def new(self) -> _ObjectSet:
+        return _ObjectSet(st.obj for st in self._new)
+
+    @property
+    def dirty(self) -> _ObjectSet:
+        return _ObjectSet(
+            st.obj for st in self._modified
+            if st.key is not None and not st.deleted and st not in self._deleted
+        )
+
+    @property
+    def deleted(self) -> _ObjectSet:
+        return _ObjectSet(st.obj for st in self._deleted)
+
+    @property
+    def is_active(self) -> bool:
+        t = self._transaction
+        while t is not None:
+            if t.failure is not None:
+                return False
+            t = t.parent
+        return True
+
+    def __contains__(self, obj: object) -> bool:
+        st = state_of(obj)
+        if st is None:
+            raise exc.UnmappedInstanceError(f"{type(obj).__name__} is not a mapped class")
+        if st.session is not self:
+            return False
+        return st in self._new or self.identity_map.has_state(st) or st in self._deleted
+
+    def __iter__(self) -> Iterator[Any]:
+        seen = [st.obj for st in self._new]
+        seen.extend(self.identity_map.values())
+        return iter(seen)
+
+    # -- transactions ---------------------------------------------------------------------
+    def _nested_levels(self) -> list[SessionTransaction]:
+        levels = []
+        t = self._transaction
+        while t is not None and t.nested:
+            levels.append(t)
+            t = t.parent
+        return list(reversed(levels))
+
+    def _autobegin(self) -> SessionTransaction:
+        if self._transaction is None:
+            if self._closed:
+                self._closed = False
+            self._transaction = SessionTransaction(self)
+        return self._transaction
+
+    def begin(self) -> SessionTransaction:
+        """Begin the session's transaction explicitly (it otherwise begins on first use)."""
+        if self._transaction is not None:
+            raise exc.InvalidRequestError(
+                "a transaction is already begun on this Session (it begins automatically "
+                "on first use); call commit() or rollback() first, or use begin_nested() "
+                "for a SAVEPOINT"
+            )
+        return self._autobegin()
+
+    def begin_nested(self) -> SessionTransaction:
+        """Flush, then open a SAVEPOINT; use as a context manager or keep the handle."""
+        self._check_active()
+        self._autobegin()
+        if self._new or self._deleted or self._modified:
+            self.flush()
+        parent = self._transaction
+        assert parent is not None
+        txn = SessionTransaction(self, parent, nested=True)
+        root = parent.root
+        for engine, (conn, _t) in root.connections.items():
+            txn.savepoints[engine] = conn.begin_nested()
+        self._transaction = txn
+        return txn
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None
+
+    def in_nested_transaction(self) -> bool:
+        return self._transaction is not None and self._transaction.nested
+
+    def get_transaction(self) -> SessionTransaction | None:
+        return self._transaction.root if self._transaction is not None else None
+
+    def get_nested_transaction(self) -> SessionTransaction | None:
+        t = self._transaction
+        return t if t is not None and t.nested else None
+
+    def _check_active(self) -> None:
+        t = self._transaction
+        while t is not None:
+            if t.failure is not None:
+                raise exc.PendingRollbackError(
+                    "this Session's transaction was rolled back because of an error during "
+                    "flush; call Session.rollback() (or leave the failed begin_nested() "
+                    f"block) before using it again. Original error: "
+                    f"{type(t.failure).__name__}: {t.failure}"
+                )
+            t = t.parent
+
+    def commit(self) -> None:
+        """Flush, then commit the whole transaction (savepoints included)."""
+        t = self._transaction
+        if t is None:
+            return
+        self._check_active()
+        root = t.root
+        self._fire("before_commit")
+        if self._new or self._deleted or self._modified:
+            self.flush()
+        try:
+            if self.twophase and not root.prepared:
+                self._prepare(root)
+            for conn, txn in list(root.connections.values()):
+                txn.commit()
+        except BaseException:
+            self._rollback_root(root)
+            raise
+        self._finish_commit(root)
+        self._fire("after_commit")
+
+    def prepare(self) -> None:
+        """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
+        if not self.twophase:
+            raise exc.InvalidRequestError(
+                "prepare() needs a Session created with twophase=True")
+        t = self._autobegin()
+        self._check_active()
+        if self._new or self._deleted or self._modified:
+            self.flush()
+        self._prepare(t.root)
+
+    def _prepare(self, root: SessionTransaction) -> None:
+        try:
+            for _conn, txn in list(root.connections.values()):
+                txn.prepare()  # type: ignore[attr-defined]
+        except BaseException:
+            self._rollback_root(root)
+            raise
+        root.prepared = True
+
+    def _finish_commit(self, root: SessionTransaction) -> None:
+        for conn, _txn in root.connections.values():
+            conn.close()
+        root.connections.clear()
+        for st in list(root.deleted):
+            self._detach(st)
+            st.was_deleted = True
+            st.deleted = False
+        for t in [root, *self._nested_levels()]:
+            t.is_active = False
+        self._transaction = None
+        if self.expire_on_commit:
+            self._expire_all_states()
+
+    def rollback(self) -> None:
+        """Roll back the whole transaction: the database and, in memory, every object."""
+        t = self._transaction
+        if t is None:
+            return
+        self._rollback_root(t.root)
+        self._fire("after_rollback")
+
+    def _rollback_root(self, root: SessionTransaction) -> None:
+        levels = [*self._nested_levels()]
+        try:
+            for conn, txn in list(root.connections.values()):
+                try:
+                    txn.rollback()
+                except exc.DBAPIError:
+                    conn.invalidate()
+                finally:
+                    conn.close()
+        finally:
+            root.connections.clear()
+            new_states = dict(root.new)
+            deleted_states = dict(root.deleted)
+            for lvl in levels:
+                new_states.update(lvl.new)
+                deleted_states.update(lvl.deleted)
+                lvl.is_active = False
+            for st in [*new_states, *self._new]:
+                self._make_transient(st)
+            for st, obj in deleted_states.items():
+                st.deleted = False
+                if st.key is not None and obj is not None and \
+                        self.identity_map.state_for(st.key) is None:
+                    self.identity_map.add(st, obj)
+                    st.session = self
+            self._deleted.clear()
+            root.is_active = False
+            self._transaction = None
+            self._expire_all_states()
+
+    def _end_nested(self, txn: SessionTransaction, commit: bool) -> None:
+        """Release (commit=True) or roll back the savepoint ``txn`` and any inside it."""
+        if not txn.is_active:
+            return
+        while self._transaction is not None and self._transaction is not txn:
+            inner = self._transaction
+            self._end_nested(inner, commit=False)
+        if commit:
+            if txn.failure is None:
+                try:
+                    if self._new or self._deleted or self._modified:
+                        self.flush()
+                    for sp in txn.savepoints.values():
+                        sp.commit()
+                except BaseException:
+                    self._end_nested(txn, commit=False)
+                    raise
+                txn.merge_into_parent()
+                txn.is_active = False
+                self._transaction = txn.parent
+                return
+        for sp in txn.savepoints.values():
+            if sp.is_active:
+                try:
+                    sp.rollback()
+                except exc.DBAPIError:
+                    pass
+        txn.restore_savepoint()
+        txn.is_active = False
+        self._transaction = txn.parent
+        self._fire("after_soft_rollback")
+
+    def close(self) -> None:
+        """Roll back, release connections and detach every object (the session is reusable)."""
+        t = self._transaction
+        if t is not None:
+            root = t.root
+            for conn, txn in list(root.connections.values()):
+                try:
+                    if txn.is_active:
+                        txn.rollback()
+                except exc.DBAPIError:
+                    conn.invalidate()
+                conn.close()
+            root.connections.clear()
+            for lvl in [root, *self._nested_levels()]:
+                lvl.is_active = False
+            self._transaction = None
+        self.expunge_all()
+
+    def invalidate(self) -> None:
+        """Close the session, discarding (not returning) its database connections."""
+        t = self._transaction
+        if t is not None:
+            for conn, _txn in list(t.root.connections.values()):
+                conn.invalidate()
+                conn.close()
+            t.root.connections.clear()
+        self._transaction = None
+        self.expunge_all()
+
+    # -- binds and connections --------------------------------------------------------------
+    def bind_mapper(self, mapper: Any, bind: Engine) -> None:
+        self._binds[mapper] = bind
+
+    def bind_table(self, table: Any, bind: Engine) -> None:
+        self._binds[table] = bind
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+        """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
+        if mapper is not None:
+            cls = mapper.class_ if hasattr(mapper, "class_") and not isinstance(mapper, type) \
+                else mapper
+            if isinstance(cls, type):
+                for klass in cls.__mro__:
+                    if klass in self._binds:
+                        return self._binds[klass]
+                table = getattr(cls, "__table__", None)
+                if table is not None and table in self._binds:
+                    return self._binds[table]
+            elif cls in self._binds:
+                return self._binds[cls]
+        if clause is not None:
+            table = getattr(clause, "table", None)
+            if table is not None and table in self._binds:
+                return self._binds[table]
+        if self.bind is not None:
+            return self.bind
+        if len(set(self._binds.values())) == 1:
+            return next(iter(self._binds.values()))
+        raise exc.InvalidRequestError(
+            "this Session has no bind for "
+            + (f"{getattr(mapper, '__name__', mapper)}" if mapper is not None else "this statement")
+            + "; create it with Session(engine), or give binds={Class: engine}"
+        )
+
+    def _connection_for_bind(self, bind: Any) -> Connection:
+        txn = self._autobegin()
+        from ..engine.base import Connection as _Conn
+
+        if isinstance(bind, _Conn):
+            return bind
+        return txn.connection_for(bind)
+
+    def _connection_for_mapper(self, mapper: Mapper) -> Connection:
+        return self._connection_for_bind(self.get_bind(mapper.class_))
+
+    def connection(self, bind_arguments: dict[str, Any] | None = None, **kw: Any) -> Connection:
+        """The Connection this session uses (beginning the transaction if needed)."""
+        self._check_active()
+        mapper = (bind_arguments or {}).get("mapper")
+        return self._connection_for_bind(self.get_bind(mapper))
+
+    # -- object membership ------------------------------------------------------------------
+    def add(self, obj: Any, _warn: bool = True) -> None:
+        """Put a transient or detached object in the session (cascading along relationships)."""
+        st = _state_or_raise(obj)
+        self._autobegin()
+        self._save_or_update(st, obj)
+        self._cascade(st, "save-update", self._cascade_save)
+
+    def add_all(self, objs: Iterable[Any]) -> None:
+        for obj in objs:
+            self.add(obj)
+
+    def _save_or_update(self, st: InstanceState, obj: Any) -> bool:
+        """Attach ``st``; True when it was not in this session before."""
+        if st.session is self:
+            if st.key is not None and st.deleted:
+                return False
+            return False
+        if st.session is not None:
+            raise exc.InvalidRequestError(
+                f"{obj!r} is already attached to another Session; expunge it there first "
+                "or use merge() to copy its state into this one"
+            )
+        st.mapper._ensure_configured()
+        if st.key is None:
+            st.session = self
+            st.insert_order = next(self._insert_counter)
+            self._new[st] = obj
+        else:
+            existing = self.identity_map.state_for(st.key)
+            if existing is not None and existing is not st and existing.obj is not None:
+                raise exc.InvalidRequestError(
+                    f"cannot attach {obj!r}: another object with identity key {st.key[1]} is "
+                    "already in this session; use session.merge() to combine them"
+                )
+            st.session = self
+            self.identity_map.add(st, obj)
+            if st.modified:
+                self._modified[st] = obj
+        return True
+
+    def _cascade_save(self, obj: Any) -> None:
+        st = state_of(obj)
+        if st is None:
+            raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
+        if st.session is self:
+            return
+        if self._save_or_update(st, obj):
+            self._cascade(st, "save-update", self._cascade_save)
+
+    def _cascade(self, st: InstanceState, cascade: str, fn: Callable[[Any], None],
+                 load: bool = False) -> None:
+        obj = st.obj
+        if obj is None:
+            return
+        d = obj.__dict__
+        for prop in st.mapper.relationships.values():
+            if cascade not in prop.cascade:
+                continue
+            if prop.key in d:
+                value = d[prop.key]
+            elif load and st.key is not None and st.session is self and not (
+                    prop.passive_deletes and cascade == "delete"):
+                value = getattr(obj, prop.key)
+            else:
+                continue
+            items = list(value) if prop.uselist else ([value] if value is not None else [])
+            for item in items:
+                fn(item)
+
+    def _state_modified(self, st: InstanceState) -> None:
+        """Called by attribute instrumentation on an object's first change."""
+        obj = st.obj
+        if st.key is not None:
+            self._modified[st] = obj
+            t = self._transaction
+            if t is not None and t.nested:
+                t.snapshot(st)
+        elif st in self._new:
+            pass
+
+    def delete(self, obj: Any) -> None:
+        """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
+        st = _state_or_raise(obj)
+        if st.key is None:
+            raise exc.InvalidRequestError(
+                f"{obj!r} is not persisted (it is transient or pending); there is no row to "
+                "delete. Use expunge() to discard a pending object"
+            )
+        self._autobegin()
+        if st.session is None:
+            self._save_or_update(st, obj)
+        elif st.session is not self:
+            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
+        self._delete_cascade(st)
+
+    def _delete_cascade(self, st: InstanceState) -> None:
+        if st in self._deleted or st.deleted:
+            return
+        self._mark_deleted(st)
+        self._cascade(st, "delete", lambda o: self._delete_child(o), load=True)
+
+    def _delete_child(self, obj: Any) -> None:
+        st = _state_or_raise(obj)
+        if st.key is None:
+            self._new.pop(st, None)
+            if st.session is self:
+                st.session = None
+            return
+        if st.session is None:
+            self._save_or_update(st, obj)
+        self._delete_cascade(st)
+
+    def _mark_deleted(self, st: InstanceState) -> None:
+        obj = st.obj
+        self._deleted[st] = obj
+        t = self._transaction
+        if t is not None and t.nested:
+            t.snapshot(st)
+
+    def expunge(self, obj: Any) -> None:
+        """Remove an object (and its ``expunge`` cascade) from the session."""
+        st = _state_or_raise(obj)
+        if st.session is not self:
+            raise exc.InvalidRequestError(f"{obj!r} is not present in this Session")
+        self._expunge_state(st)
+        self._cascade(st, "expunge", self._expunge_child)
+
+    def _expunge_child(self, obj: Any) -> None:
+        st = state_of(obj)
+        if st is not None and st.session is self:
+            self._expunge_state(st)
+            self._cascade(st, "expunge", self._expunge_child)
+
+    def _expunge_state(self, st: InstanceState) -> None:
+        self._new.pop(st, None)
+        self._deleted.pop(st, None)
+        self._modified.pop(st, None)
+        self.identity_map.remove(st)
+        st.session = None
+
+    def expunge_all(self) -> None:
+        for st in list(self.identity_map._states.values()):
+            st.session = None
+            if st.deleted:
+                st.deleted = False
+                st.was_deleted = True
+        for st in list(self._new) + list(self._deleted) + list(self._modified):
+            st.session = None
+        self.identity_map.clear()
+        self._new.clear()
+        self._deleted.clear()
+        self._modified.clear()
+
+    def _detach(self, st: InstanceState) -> None:
+        self.identity_map.remove(st)
+        self._modified.pop(st, None)
+        st.session = None
+
+    def _make_transient(self, st: InstanceState) -> None:
+        self._new.pop(st, None)
+        self._modified.pop(st, None)
+        self._deleted.pop(st, None)
+        self.identity_map.remove(st)
+        if st.session is self:
+            st.session = None
+        st.key = None
+        st.deleted = False
+        st.clear_changes()
+
+    # -- flush --------------------------------------------------------------------------------
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        """Write pending changes to the database, in foreign-key dependency order."""
+        if self._flushing:
+            raise exc.InvalidRequestError("Session is already flushing (flush() called from "
+                                          "inside a flush event?)")
+        self._check_active()
+        if not (self._new or self._deleted or self._modified):
+            return
+        txn = self._autobegin()
+        self._fire("before_flush")
+        self._flushing = True
+        plan = FlushPlan(self, objects)
+        try:
+            plan.execute()
+        except BaseException as e:
+            self._flushing = False
+            self._flush_failed(txn, e, plan)
+            raise
+        self._flushing = False
+        self._finalize(plan, txn)
+        self._fire("after_flush")
+
+    def _flush_failed(self, txn: SessionTransaction, err: BaseException, plan: FlushPlan) -> None:
+        # keys given to rows that no longer exist
+        for st in plan.inserted:
+            if st in self._new:
+                st.key = None
+        t = self._transaction
+        assert t is not None
+        t.failure = err
+        if t.nested:
+            for sp in t.savepoints.values():
+                if sp.is_active:
+                    try:
+                        sp.rollback()
+                    except exc.DBAPIError:
+                        pass
+        else:
+            for conn, dbtxn in list(t.connections.values()):
+                try:
+                    dbtxn.rollback()
+                except exc.DBAPIError:
+                    conn.invalidate()
+
+    def _finalize(self, plan: FlushPlan, txn: SessionTransaction) -> None:
+        imap = self.identity_map
+        for st in plan.inserted:
+            obj = self._new.pop(st, None)
+            if obj is None:
+                obj = st.obj
+            imap.add(st, obj)
+            txn.new[st] = obj
+            st.clear_changes()
+        for st in plan.deleted_done:
+            obj = self._deleted.pop(st, None) or st.obj
+            imap.remove(st)
+            st.deleted = True
+            txn.deleted[st] = obj
+            self._modified.pop(st, None)
+        only = plan.only
+        for st in list(self._modified):
+            if only is None or st in only:
+                st.clear_changes()
+                del self._modified[st]
+        if only is None:
+            self._deleted.clear()
+
+    def _autoflush(self) -> None:
+        if self._autoflush_disabled or self._flushing:
+            return
+        if not (self._new or self._deleted or self._modified):
+            return
+        try:
+            self.flush()
+        except exc.OrmError as e:
+            if e.args and isinstance(e.args[0], str) and _AUTOFLUSH_NOTE not in e.args[0]:
+                e.args = (e.args[0] + _AUTOFLUSH_NOTE, *e.args[1:])
+            raise
+        except Exception as e:
+            e.add_note(_AUTOFLUSH_NOTE.strip())
+            raise
+
+    @property
+    @contextmanager
+    def no_autoflush(self) -> Iterator[Session]:
+        """``with session.no_autoflush:`` queries inside do not flush first."""
+        self._autoflush_disabled += 1
+        try:
+            yield self
+        finally:
+            self._autoflush_disabled -= 1
+
+    # -- statements ------------------------------------------------------------------------
+    @overload
+    def execute(self, statement: Select[_T], params: Any = None, **kw: Any) -> Result: ...
+    @overload
+    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result: ...
+    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result:
+        """Run a statement in the session's transaction; SELECTs of classes give objects."""
+        self._check_active()
+        self._autobegin()
+        if isinstance(statement, Select):
+            if self.autoflush:
+                self._autoflush()
+            mapper = _first_mapper(statement._entities)
+            conn = self._connection_for_bind(self.get_bind(mapper.class_ if mapper else None,
+                                                           clause=None))
+            return loading.execute_select(self, statement, params, conn)
+        if isinstance(statement, DMLStatement):
+            if self.autoflush:
+                self._autoflush()
+            from .bulk import execute_dml
+
+            return execute_dml(self, statement, params)
+        if isinstance(statement, str):
+            raise exc.ArgumentError(
+                "a plain string is not an executable statement; wrap it in text()")
+        if self.autoflush:
+            self._autoflush()
+        conn = self._connection_for_bind(self.get_bind())
+        return conn.execute(statement, params)
+
+    def scalars(self, statement: Select[Any], params: Any = None, **kw: Any) -> ScalarResult[Any]:
+        """The first column of each row (objects for ``select(User)``)."""
+        return self.execute(statement, params).scalars()
+
+    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """The first column of the first row, or None."""
+        return self.execute(statement, params).scalar()
+
+    def query(self, *entities: Any) -> Query[Any]:
+        """A legacy ``Query`` (SQLAlchemy 1.x style)."""
+        from .query import Query
+
+        return Query(self, entities)
+
+    # -- loading -------------------------------------------------------------------------
+    def get(self, entity: type[_T], ident: Any, *, populate_existing: bool = False,
+            with_for_update: Any = None, options: Any = None) -> _T | None:
+        """The object with this primary key: from the identity map (no SQL) or the database."""
+        mapper = _mapper_of_class(entity)
+        pk = _normalize_pk(mapper, ident)
+        key = mapper.identity_key_from_pk(pk)
+        st = self.identity_map.state_for(key)
+        if st is not None and not populate_existing and not with_for_update:
+            obj = st.obj
+            if obj is not None:
+                if st.deleted or st in self._deleted:
+                    return None
+                d = obj.__dict__
+                if all(k in d for k in mapper.column_keys):
+                    return obj  # type: ignore[no-any-return]
+                try:
+                    self._load_unloaded(st, None)
+                except exc.ObjectDeletedError:
+                    return None
+                return obj  # type: ignore[no-any-return]
+        self._check_active()
+        self._autobegin()
+        if self.autoflush:
+            self._autoflush()
+        stmt = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+        if with_for_update:
+            stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict)
+                                           else {}))
+        if populate_existing:
+            stmt = stmt.execution_options(populate_existing=True)
+        if options:
+            stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
+        conn = self._connection_for_mapper(mapper)
+        rows = loading.execute_select(self, stmt, None, conn).tuples()
+        for row in rows:
+            return row[0]  # type: ignore[no-any-return]
+        return None
+
+    def _load_unloaded(self, st: InstanceState, key: str | None,
+                       keys: Sequence[str] | None = None, overwrite: bool = False,
+                       with_for_update: Any = None) -> None:
+        """SELECT the unloaded (or the given) columns of one persistent object."""
+        self._check_active()
+        mapper = st.mapper
+        obj = st.obj
+        d = obj.__dict__
+        if keys is None:
+            keys = [k for k in mapper.column_keys if k not in d]
+        if not keys:
+            return
+        assert st.key is not None
+        cols = [mapper.columns[k] for k in keys]
+        stmt = Select(*cols).where(*[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
+        if with_for_update:
+            stmt = stmt.with_for_update()
+        conn = self._connection_for_mapper(mapper)
+        compiled = stmt.compile(conn.dialect)
+        row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
+        if row is None:
+            raise exc.ObjectDeletedError(
+                f"instance {type(obj).__name__} with identity {st.key[1]} has been deleted, "
+                "or its row is otherwise not present in the database; it was probably "
+                "deleted by another transaction"
+            )
+        procs = compiled.result_processors or [None] * len(keys)
+        committed = st.committed
+        for k, v, p in zip(keys, row, procs):
+            if overwrite or k not in d:
+                d[k] = p(v) if p is not None and v is not None else v
+                if committed and k in committed:
+                    del committed[k]
+        if committed is not None and not committed and st.modified:
+            st.clear_changes()
+            self._modified.pop(st, None)
+
+    def refresh(self, obj: Any, attribute_names: Iterable[str] | None = None,
+                with_for_update: Any = None) -> None:
+        """Reload attributes from the database, discarding changes made in memory."""
+        st = _state_or_raise(obj)
+        if st.key is None or st.session is not self:
+            raise exc.InvalidRequestError(
+                f"{obj!r} is not persistent within this Session (it is transient, pending or "
+                "detached); only persistent objects can be refreshed"
+            )
+        mapper = st.mapper
+        names = list(attribute_names) if attribute_names is not None else None
+        for n in names or []:
+            if n not in mapper.attrs:
+                raise exc.InvalidRequestError(
+                    f"{type(obj).__name__} has no mapped attribute {n!r}")
+        col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
+        rel_keys = [k for k in (names or mapper.relationships) if k in mapper.relationships]
+        self._check_active()
+        self._load_unloaded(st, None, col_keys, overwrite=True, with_for_update=with_for_update)
+        d = obj.__dict__
+        committed = st.committed
+        for k in rel_keys:
+            d.pop(k, None)
+            if committed:
+                committed.pop(k, None)
+        if committed is not None and not committed:
+            st.clear_changes()
+            self._modified.pop(st, None)
+        self._note_touched(st)
+        if names is None:
+            self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
+
+    def _refresh_child(self, obj: Any) -> None:
+        st = state_of(obj)
+        if st is not None and st.session is self and st.key is not None:
+            self.refresh(obj)
+
+    def _note_touched(self, st: InstanceState) -> None:
+        t = self._transaction
+        if t is not None and t.nested:
+            t.touched.add(st)
+
+    def expire(self, obj: Any, attribute_names: Iterable[str] | None = None) -> None:
+        """Mark attributes (all by default) to reload on next access."""
+        st = _state_or_raise(obj)
+        if st.key is None or st.session is not self:
+            raise exc.InvalidRequestError(
+                f"{obj!r} is not persistent within this Session; only persistent objects "
+                "can be expired"
+            )
+        names = list(attribute_names) if attribute_names is not None else None
+        for n in names or []:
+            if n not in st.mapper.attrs:
+                raise exc.InvalidRequestError(
+                    f"{type(obj).__name__} has no mapped attribute {n!r}")
+        self._expire_state(st, names)
+        if names is None:
+            self._cascade(st, "refresh-expire", self._expire_child)
+
+    def _expire_child(self, obj: Any) -> None:
+        st = state_of(obj)
+        if st is not None and st.session is self and st.key is not None:
+            self._expire_state(st, None)
+
+    def _expire_state(self, st: InstanceState, names: Sequence[str] | None) -> None:
+        obj = st.obj
+        if obj is None:
+            return
+        d = obj.__dict__
+        t = self._transaction
+        if t is not None and t.nested and st not in t.snapshots:
+            t.touched.add(st)
+        if names is None:
+            for k in st.mapper.attrs:
+                d.pop(k, None)
+            st.clear_changes()
+            self._modified.pop(st, None)
+            return
+        committed = st.committed
+        for k in names:
+            d.pop(k, None)
+            if committed:
+                committed.pop(k, None)
+        if committed is not None and not committed:
+            st.clear_changes()
+            self._modified.pop(st, None)
+
+    def expire_all(self) -> None:
+        """Expire every object in the session."""
+        self._expire_all_states()
+
+    def _expire_all_states(self) -> None:
+        modified = self._modified
+        for st in list(self.identity_map._states.values()):
+            obj = st.obj_ref()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            for k in st.mapper.attrs:
+                d.pop(k, None)
+            st.committed = None
+            st.modified = False
+        modified.clear()
+
+    def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
+        """True when some attribute differs from its loaded value."""
+        st = _state_or_raise(obj)
+        if not st.modified or not st.committed:
+            return False
+        from .persistence import changed_keys
+
+        if changed_keys(st):
+            return True
+        if include_collections:
+            d = obj.__dict__
+            for key, old in st.committed.items():
+                if key in st.mapper.relationships:
+                    cur = d.get(key)
+                    if old is NO_VALUE:
+                        return True
+                    if st.mapper.relationships[key].uselist:
+                        if len(old) != len(cur or []) or any(
+                                a is not b for a, b in zip(old, cur or [])):
+                            return True
+                    elif old is not cur:
+                        return True
+        return False
+
+    # -- merge ------------------------------------------------------------------------------
+    def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
+        """Copy the state of ``obj`` onto the session's object with the same identity."""
+        return self._merge(obj, load, {})
+
+    def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
+        st = _state_or_raise(obj)
+        if id(obj) in memo:
+            return memo[id(obj)]
+        if st.session is self:
+            memo[id(obj)] = obj
+            return obj
+        mapper = st.mapper
+        mapper._ensure_configured()
+        self._autobegin()
+        d = obj.__dict__
+        pk_vals = tuple(d.get(k) for k in mapper.pk_keys)
+        if st.key is not None and any(v is None for v in pk_vals):
+            pk_vals = st.key[1]
+        merged = None
+        key = None
+        if all(v is not None for v in pk_vals):
+            key = mapper.identity_key_from_pk(pk_vals)
+            merged = self.identity_map.get_obj(key)
+            if merged is None and load:
+                merged = self.get(mapper.class_, pk_vals)
+        if merged is None:
+            merged = mapper.class_.__new__(mapper.class_)
+            if load or key is None:
+                memo[id(obj)] = merged
+                for k in mapper.column_keys:
+                    if k in d:
+                        setattr(merged, k, d[k])
+                self.add(merged)
+            else:
+                if st.modified:
+                    raise exc.InvalidRequestError(
+                        "merge(load=False) needs an unmodified object; it has pending changes"
+                    )
+                memo[id(obj)] = merged
+                md = merged.__dict__
+                for k in mapper.column_keys:
+                    if k in d:
+                        md[k] = d[k]
+                mst: InstanceState = md[STATE_ATTR]
+                mst.key = key
+                mst.session = self
+                self.identity_map.add(mst, merged)
+        else:
+            memo[id(obj)] = merged
+            for k in mapper.column_keys:
+                if k in d and (k not in merged.__dict__ or merged.__dict__[k] != d[k]):
+                    if load:
+                        setattr(merged, k, d[k])
+                    else:
+                        merged.__dict__[k] = d[k]
+        for prop in mapper.relationships.values():
+            if "merge" not in prop.cascade or prop.key not in d:
+                continue
+            value = d[prop.key]
+            if prop.uselist:
+                items = [self._merge(v, load, memo) for v in (value or [])]
+                setattr(merged, prop.key, items)
+            else:
+                setattr(merged, prop.key,
+                        self._merge(value, load, memo) if value is not None else None)
+        return merged
+
+    # -- bulk -------------------------------------------------------------------------------
+    def bulk_insert_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]],
+                             return_defaults: bool = False, render_nulls: bool = False) -> None:
+        from .bulk import bulk_insert_mappings
+
+        bulk_insert_mappings(self, _mapper_of_class(mapper), list(mappings), return_defaults)
+
+    def bulk_save_objects(self, objects: Iterable[Any], return_defaults: bool = False,
+                          update_changed_only: bool = True, preserve_order: bool = True) -> None:
+        from .bulk import bulk_save_objects
+
+        bulk_save_objects(self, list(objects), return_defaults)
+
+    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]]) -> None:
+        from .bulk import bulk_update_mappings
+
+        bulk_update_mappings(self, _mapper_of_class(mapper), list(mappings))
+
+
+def _first_mapper(entities: Sequence[Any]) -> Mapper | None:
+    for e in entities:
+        m = getattr(e, "__mapper__", None)
+        if m is not None and isinstance(e, type):
+            return m  # type: ignore[no-any-return]
+        mapper = getattr(e, "mapper", None)
+        if mapper is not None and hasattr(mapper, "class_"):
+            return mapper  # type: ignore[no-any-return]
+        table = getattr(getattr(e, "__clause_element__", lambda: None)(), "table", None) \
+            if hasattr(e, "__clause_element__") else None
+        if table is not None:
+            continue
+    return None
+
+
+def _normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
+    if isinstance(ident, Mapping):
+        try:
+            pk = tuple(ident[k] for k in mapper.pk_keys)
+        except KeyError as e:
+            raise exc.InvalidRequestError(
+                f"get(): missing primary key value {e.args[0]!r} for "
+                f"{mapper.class_.__name__}") from None
+    elif isinstance(ident, (tuple, list)):
+        pk = tuple(ident)
+    else:
+        pk = (ident,)
+    if len(pk) != len(mapper.pk_keys):
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} has a primary key of {len(mapper.pk_keys)} column(s) "
+            f"({', '.join(mapper.pk_keys)}); get() was given {len(pk)} value(s)"
+        )
+    return pk
+
+
+class sessionmaker:  # noqa: N801 - SQLAlchemy's name
+    """A configured Session factory: ``Session = sessionmaker(engine)``; ``Session()``."""
+
+    def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:
+        self.kw = dict(kw)
+        self.kw["bind"] = bind
+        self.class_ = class_
+        self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
+
+    def __call__(self, **overrides: Any) -> Session:
+        kw = {**self.kw, **overrides}
+        return self.class_(_parent_dispatch=self.dispatch, **kw)
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error, closed."""
+        session = self()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def configure(self, **kw: Any) -> None:
+        self.kw.update(kw)
+
+    def __repr__(self) -> str:
+        return f"sessionmaker(bind={self.kw.get('bind')!r})"
+
+
+_local = threading.local()
+
+__all__ = ["Session", "sessionmaker"]
+
+_ = (Insert, Update, Delete)

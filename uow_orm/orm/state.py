@@ -1,0 +1,204 @@
+"""Per-object ORM state: identity key, session, the committed snapshot of changed values.
+
+Created by mapping (constructor) and loading; read and changed by attributes, the session
+and the unit of work. Kept small (slots) because there is one per loaded object.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+    from .session import Session
+
+STATE_ATTR = "_uow_state"
+
+
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_VALUE: Any = _NoValue()
+
+
+class InstanceState:
+    """What the ORM knows about one mapped object.
+
+    ``committed`` holds, for each attribute changed since the last flush, the value it had
+    before (NO_VALUE when it was not loaded); it is None until the first change, so that
+    loading and reading objects costs nothing here.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_strong",
+        "committed",
+        "deleted",
+        "expired_attributes",
+        "insert_order",
+        "key",
+        "load_strategies",
+        "mapper",
+        "modified",
+        "obj_ref",
+        "session",
+        "was_deleted",
+    )
+
+    def __init__(self, obj: Any, mapper: Mapper) -> None:
+        self.obj_ref: weakref.ref[Any] = weakref.ref(obj)
+        self.mapper = mapper
+        self.key: tuple[Any, ...] | None = None
+        self.session: Session | None = None
+        self.committed: dict[str, Any] | None = None
+        self.modified = False
+        self.deleted = False
+        self.was_deleted = False
+        self.expired_attributes: set[str] = set()
+        self.insert_order = 0
+        self.load_strategies: dict[str, str] | None = None
+        self._strong: Any = None
+
+    @property
+    def obj(self) -> Any:
+        return self.obj_ref()
+
+    @property
+    def dict(self) -> dict[str, Any]:
+        o = self.obj_ref()
+        return o.__dict__ if o is not None else {}
+
+    # -- public inspection API (inspect(obj).xxx) ---------------------------------------
+    @property
+    def transient(self) -> bool:
+        return self.key is None and self.session is None
+
+    @property
+    def pending(self) -> bool:
+        return self.key is None and self.session is not None
+
+    @property
+    def persistent(self) -> bool:
+        return self.key is not None and self.session is not None and not self.deleted
+
+    @property
+    def detached(self) -> bool:
+        return self.key is not None and self.session is None
+
+    @property
+    def identity(self) -> tuple[Any, ...] | None:
+        return self.key[1] if self.key is not None else None
+
+    @property
+    def identity_key(self) -> tuple[Any, ...] | None:
+        return self.key
+
+    @property
+    def object(self) -> Any:
+        return self.obj_ref()
+
+    @property
+    def class_(self) -> type:
+        return self.mapper.class_
+
+    @property
+    def unloaded(self) -> set[str]:
+        d = self.dict
+        return {k for k in self.mapper.attrs if k not in d}
+
+    @property
+    def unloaded_expirable(self) -> set[str]:
+        return self.unloaded
+
+    @property
+    def has_identity(self) -> bool:
+        return self.key is not None
+
+    @property
+    def was_deleted_flag(self) -> bool:
+        return self.was_deleted
+
+    @property
+    def attrs(self) -> dict[str, AttributeStateView]:
+        return {k: AttributeStateView(self, k) for k in self.mapper.attrs}
+
+    @property
+    def dirty(self) -> bool:
+        return self.modified
+
+    def __repr__(self) -> str:
+        if self.transient:
+            s = "transient"
+        elif self.pending:
+            s = "pending"
+        elif self.deleted:
+            s = "deleted"
+        elif self.persistent:
+            s = "persistent"
+        else:
+            s = "detached"
+        return f"<InstanceState {self.mapper.class_.__name__} {s} key={self.identity}>"
+
+    # -- change tracking ----------------------------------------------------------------
+    def record_change(self, key: str, old: Any) -> None:
+        """Remember ``old`` as the pre-change value of ``key`` (first change wins)."""
+        committed = self.committed
+        if committed is None:
+            self.committed = {key: old}
+        elif key not in committed:
+            committed[key] = old
+        if not self.modified:
+            self.modified = True
+            session = self.session
+            if session is not None:
+                session._state_modified(self)
+
+    def clear_changes(self) -> None:
+        self.committed = None
+        self.modified = False
+
+
+class AttributeStateView:
+    """``inspect(obj).attrs.name``: the value and history of one attribute."""
+
+    __slots__ = ("key", "state")
+
+    def __init__(self, state: InstanceState, key: str) -> None:
+        self.state = state
+        self.key = key
+
+    @property
+    def value(self) -> Any:
+        return getattr(self.state.obj, self.key)
+
+    @property
+    def loaded_value(self) -> Any:
+        return self.state.dict.get(self.key, NO_VALUE)
+
+    @property
+    def history(self) -> tuple[list[Any], list[Any], list[Any]]:
+        d = self.state.dict
+        committed = self.state.committed or {}
+        if self.key in committed:
+            old = committed[self.key]
+            return ([d.get(self.key)], [], [] if old is NO_VALUE else [old])
+        return ([], [d[self.key]] if self.key in d else [], [])
+
+
+def state_of(obj: Any) -> InstanceState | None:
+    """The InstanceState of a mapped object, or None for anything else."""
+    try:
+        return obj.__dict__.get(STATE_ATTR)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
+
+
+__all__ = ["NO_VALUE", "STATE_ATTR", "InstanceState", "state_of"]
