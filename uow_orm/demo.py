@@ -10,12 +10,12 @@ import tempfile
 from pathlib import Path
 
 from uow_orm import (
+    DeclarativeBase,
     ForeignKey,
     Mapped,
     Session,
     String,
     create_engine,
-    declarative_base,
     inspect,
     mapped_column,
     relationship,
@@ -23,7 +23,9 @@ from uow_orm import (
     text,
 )
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    pass
 
 
 class Author(Base):

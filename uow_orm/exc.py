@@ -73,7 +73,7 @@ class NoInspectionAvailable(InvalidRequestError):
     """``inspect()`` was given something that is not mapped."""
 
 
-class TimeoutError(OrmError):  # noqa: A001 - the name is part of the public API
+class TimeoutError(OrmError):
     """No connection became available from the pool within ``pool_timeout``."""
 
 

@@ -95,6 +95,7 @@ class Column(ColumnElement, Generic[_T]):
     """A table column; also usable in expressions (``users.c.name == "x"``)."""
 
     __slots__ = (
+        "__weakref__",
         "_default_is_callable",
         "_onupdate_is_callable",
         "autoincrement",
@@ -111,7 +112,6 @@ class Column(ColumnElement, Generic[_T]):
         "table",
         "type",
         "unique",
-        "__weakref__",
     )
 
     def __init__(
@@ -516,7 +516,9 @@ def server_default_sql(value: Any, dialect_name: str) -> str:
     if isinstance(value, TextClause):
         return value.text
     if isinstance(value, bool):
-        return ("1" if value else "0") if dialect_name == "sqlite" else ("true" if value else "false")
+        if dialect_name == "sqlite":
+            return "1" if value else "0"
+        return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):

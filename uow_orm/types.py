@@ -181,8 +181,11 @@ class Float(TypeEngine):
 class Numeric(TypeEngine):
     """Exact decimal numbers, returned as :class:`decimal.Decimal`.
 
-    On SQLite the column has NUMERIC affinity; values are bound as text, and read back as
-    Decimal quantized to ``scale`` (SQLite keeps text that would lose digits as REAL).
+    SQLite has no exact decimal type (its NUMERIC affinity keeps only 15 significant
+    digits), so on SQLite ``Numeric(p, s)`` with ``p <= 18`` is stored as an INTEGER count
+    of ``10**-s`` units: exact, ordered and summable in SQL. Without a scale (or with
+    ``p > 18``) values with more than 15 significant digits are rejected there rather than
+    rounded. Values with more decimals than ``s`` are rounded half up, as PostgreSQL does.
     """
 
     python_type = decimal.Decimal
@@ -191,6 +194,10 @@ class Numeric(TypeEngine):
         self.precision = precision
         self.scale = scale
 
+    @property
+    def _scaled_on_sqlite(self) -> bool:
+        return self.scale is not None and self.precision is not None and self.precision <= 18
+
     def ddl(self, dialect_name: str) -> str:
         if self.precision is None:
             return "NUMERIC"
@@ -198,43 +205,78 @@ class Numeric(TypeEngine):
             return f"NUMERIC({self.precision})"
         return f"NUMERIC({self.precision}, {self.scale})"
 
-    def bind_processor(self, dialect_name: str) -> Processor:
-        sqlite = dialect_name == "sqlite"
-
-        def check(value: Any) -> Any:
-            if isinstance(value, decimal.Decimal):
-                if sqlite:
-                    if not value.is_finite():
-                        raise _BadValue(f"{value} cannot be stored in a SQLite NUMERIC column")
-                    return str(value)
-                return value
-            if isinstance(value, int) and not isinstance(value, bool):
-                return str(value) if sqlite else decimal.Decimal(value)
-            if isinstance(value, float):
-                if not math.isfinite(value):
-                    raise _BadValue(f"{value} is not a finite number")
-                d = decimal.Decimal(repr(value))
-                return str(d) if sqlite else d
+    def _to_decimal(self, value: Any) -> decimal.Decimal:
+        if isinstance(value, decimal.Decimal):
+            d = value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            d = decimal.Decimal(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _BadValue(f"{value} is not a finite number")
+            d = decimal.Decimal(repr(value))
+        else:
             raise _expect("a Decimal", value)
+        return d
 
-        return check
+    def bind_processor(self, dialect_name: str) -> Processor:
+        if dialect_name != "sqlite":
+            to_decimal = self._to_decimal
+
+            def check(value: Any) -> Any:
+                return to_decimal(value)
+
+            return check
+        if self._scaled_on_sqlite:
+            assert self.scale is not None and self.precision is not None
+            scale, limit = self.scale, 10 ** self.precision
+            quantum = decimal.Decimal(1).scaleb(-scale)
+
+            def scaled(value: Any) -> Any:
+                d = self._to_decimal(value)
+                if not d.is_finite():
+                    raise _BadValue(f"{d} cannot be stored in a Numeric column on SQLite")
+                units = int(d.quantize(quantum, rounding=decimal.ROUND_HALF_UP).scaleb(scale))
+                if abs(units) >= limit:
+                    raise _BadValue(
+                        f"{d} does not fit Numeric({self.precision}, {scale}): it needs more "
+                        f"than {self.precision} digits"
+                    )
+                return units
+
+            return scaled
+
+        def text(value: Any) -> Any:
+            d = self._to_decimal(value)
+            if not d.is_finite():
+                raise _BadValue(f"{d} cannot be stored in a Numeric column on SQLite")
+            if len(d.normalize().as_tuple().digits) > 15:
+                raise _BadValue(
+                    f"{d} has more than 15 significant digits, which SQLite cannot store "
+                    "exactly; declare Numeric(p, s) with p <= 18 to store it exactly"
+                )
+            return str(d)
+
+        return text
 
     def result_processor(self, dialect_name: str) -> Processor:
+        if dialect_name != "sqlite":
+            return None
         scale = self.scale
         quantum = decimal.Decimal(1).scaleb(-scale) if scale is not None else None
-        if dialect_name == "sqlite":
+        scaled = self._scaled_on_sqlite
 
-            def convert(value: Any) -> Any:
-                d = decimal.Decimal(repr(value)) if type(value) is float else decimal.Decimal(value)
-                if quantum is not None and d.is_finite():
-                    try:
-                        return d.quantize(quantum)
-                    except decimal.InvalidOperation:
-                        return d
-                return d
+        def convert(value: Any) -> Any:
+            if scaled and type(value) is int:
+                return decimal.Decimal(value).scaleb(-scale)  # type: ignore[arg-type]
+            d = decimal.Decimal(repr(value)) if type(value) is float else decimal.Decimal(value)
+            if quantum is not None and d.is_finite():
+                try:
+                    return d.quantize(quantum)
+                except decimal.InvalidOperation:
+                    return d
+            return d
 
-            return convert
-        return None
+        return convert
 
     def __repr__(self) -> str:
         return f"Numeric({self.precision}, {self.scale})"

@@ -102,6 +102,8 @@ def create_engine(
             pool_recycle=pool_recycle,
             pool_pre_ping=pool_pre_ping,
         )
+    elif poolclass is StaticPool:
+        pool = StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
     else:
         pool = poolclass(creator, dialect, dispatch)  # type: ignore[call-arg]
     if echo:

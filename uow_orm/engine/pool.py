@@ -297,10 +297,11 @@ class QueuePool(Pool):
 
 
 class StaticPool(Pool):
-    """One connection, shared by every checkout (for ``sqlite://`` in-memory databases).
+    """One connection for every checkout (``sqlite://`` in-memory databases).
 
-    The database lives only as long as that connection, so it is never closed on return;
-    the connection is rolled back only when the last checkout returns.
+    The database lives only as long as that connection, so it is never closed on return.
+    Checkouts from one thread share it; another thread waits until that thread has
+    returned every checkout, so the connection is used by one thread at a time.
     """
 
     def __init__(
@@ -308,39 +309,60 @@ class StaticPool(Pool):
         creator: Callable[[], Any],
         dialect: Dialect,
         dispatch: Dispatcher,
+        *,
+        pool_timeout: float = 30.0,
         **kw: Any,
     ) -> None:
         super().__init__(creator, dialect, dispatch)
         self._record: ConnectionRecord | None = None
         self._out = 0
-        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._timeout = pool_timeout
+        self._cond = threading.Condition(threading.Lock())
 
     def connect(self) -> PooledConnection:
-        with self._lock:
+        me = threading.get_ident()
+        deadline = time.monotonic() + self._timeout
+        with self._cond:
+            while self._out and self._owner != me:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._cond.wait(remaining):
+                    if self._out and self._owner != me:
+                        raise exc.TimeoutError(
+                            "the in-memory SQLite connection stayed in use by another thread "
+                            f"for {self._timeout:g} seconds; use a database file to work "
+                            "from several threads at once"
+                        )
             if self._record is None or self._record.invalidated:
                 if self._record is not None:
                     self._discard(self._record)
                 self._record = self._new_record()
             self._out += 1
+            self._owner = me
             record = self._record
         return self._checked_out(record)
 
     def _return(self, record: ConnectionRecord) -> None:
-        with self._lock:
-            self._out -= 1
-            last = self._out == 0
+        with self._cond:
+            last = self._out == 1
         if last:
             self._reset(record)
         self._fire_checkin(record)
+        with self._cond:
+            self._out -= 1
+            if self._out == 0:
+                self._owner = None
+                self._cond.notify_all()
 
     def dispose(self) -> None:
-        with self._lock:
+        with self._cond:
             if self._record is not None:
                 self._discard(self._record)
                 self._record = None
 
     def recreate(self) -> StaticPool:
-        return StaticPool(self._creator, self._dialect, self._dispatch)
+        return StaticPool(self._creator, self._dialect, self._dispatch,
+                          pool_timeout=self._timeout)
 
     def size(self) -> int:
         return 1

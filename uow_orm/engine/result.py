@@ -82,7 +82,9 @@ class RowMapping(Mapping[str, Any]):
         self._data = data
         self._keymap = keymap
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: Any) -> Any:
+        if not isinstance(key, str):  # a column or ORM attribute: look it up by its key
+            key = getattr(key, "key", None) or getattr(key, "name", key)
         return self._data[self._keymap[key]]
 
     def __iter__(self) -> Iterator[str]:
@@ -152,6 +154,16 @@ class Result(_Filtered):
         self.rowcount = rowcount
         self._close = close
         self._unique = False
+        self._require_unique = False
+
+    def _check_unique(self) -> None:
+        if self._require_unique and not self._unique:
+            raise exc.InvalidRequestError(
+                "this result contains joined eager loads of collections, so a parent row "
+                "repeats once per child; call .unique() on the result (e.g. "
+                "session.execute(stmt).unique().scalars().all() or "
+                "session.scalars(stmt).unique().all())"
+            )
 
     @property
     def returns_rows(self) -> bool:
@@ -161,6 +173,7 @@ class Result(_Filtered):
         return list(self._keys)
 
     def __iter__(self) -> Iterator[Row]:
+        self._check_unique()
         return self._iter
 
     def __next__(self) -> Row:
@@ -174,9 +187,11 @@ class Result(_Filtered):
         return self
 
     def all(self) -> list[Row]:
+        self._check_unique()
         return list(self._iter)
 
     def fetchall(self) -> list[Row]:
+        self._check_unique()
         return list(self._iter)
 
     def fetchone(self) -> Row | None:
@@ -187,14 +202,17 @@ class Result(_Filtered):
         return list(islice(self._iter, size))
 
     def first(self) -> Row | None:
+        self._check_unique()
         row = self._next()
         self.close()
         return None if row is _NO_ROW else row  # type: ignore[no-any-return]
 
     def one(self) -> Row:
+        self._check_unique()
         return self._one(allow_none=False)  # type: ignore[no-any-return]
 
     def one_or_none(self) -> Row | None:
+        self._check_unique()
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
     def scalar(self) -> Any:
@@ -210,12 +228,18 @@ class Result(_Filtered):
         return None if row is None else row[0]
 
     def scalars(self, index: int = 0) -> ScalarResult[Any]:
+        if self._require_unique and not self._unique:
+            result: ScalarResult[Any] = ScalarResult(row[index] for row in self._iter)
+            result._require_unique = True
+            return result
         return ScalarResult((row[index] for row in self._iter), unique=False)
 
     def mappings(self) -> MappingResult:
+        self._check_unique()
         return MappingResult(row._mapping for row in self._iter)
 
     def partitions(self, size: int | None = None) -> Iterator[list[Row]]:
+        self._check_unique()
         """Yield lists of at most ``size`` rows, fetching as it goes."""
         size = size or 1000
         while True:
@@ -225,6 +249,7 @@ class Result(_Filtered):
             yield chunk
 
     def tuples(self) -> Iterator[tuple[Any, ...]]:
+        self._check_unique()
         return (row._data for row in self._iter)
 
     def close(self) -> None:
@@ -244,39 +269,58 @@ class ScalarResult(_Filtered, Generic[_T]):
 
     def __init__(self, items: Iterable[_T], *, unique: bool = False) -> None:
         self._iter = iter(items)
+        self._require_unique = False
+        self._unique = unique
         if unique:
             self._iter = _dedupe(self._iter)
 
+    def _check_unique(self) -> None:
+        if self._require_unique and not self._unique:
+            raise exc.InvalidRequestError(
+                "this result contains joined eager loads of collections, so an object "
+                "repeats once per child; call .unique() first, e.g. "
+                "session.scalars(stmt).unique().all()"
+            )
+
     def __iter__(self) -> Iterator[_T]:
+        self._check_unique()
         return self._iter
 
     def __next__(self) -> _T:
         return next(self._iter)
 
     def unique(self) -> ScalarResult[_T]:
-        self._iter = _dedupe(self._iter)
+        if not self._unique:
+            self._unique = True
+            self._iter = _dedupe(self._iter)
         return self
 
     def all(self) -> list[_T]:
+        self._check_unique()
         return list(self._iter)
 
     def fetchall(self) -> list[_T]:
+        self._check_unique()
         return list(self._iter)
 
     def fetchmany(self, size: int) -> list[_T]:
         return list(islice(self._iter, size))
 
     def first(self) -> _T | None:
+        self._check_unique()
         item = self._next()
         return None if item is _NO_ROW else item  # type: ignore[no-any-return]
 
     def one(self) -> _T:
+        self._check_unique()
         return self._one(allow_none=False)  # type: ignore[no-any-return]
 
     def one_or_none(self) -> _T | None:
+        self._check_unique()
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
     def partitions(self, size: int | None = None) -> Iterator[list[_T]]:
+        self._check_unique()
         size = size or 1000
         while True:
             chunk = list(islice(self._iter, size))

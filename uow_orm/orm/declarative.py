@@ -69,7 +69,7 @@ class MappedColumn(Mapped[_T]):
                     )
             else:
                 args.insert(0, t)
-        if kw.get("nullable", None) is None and optional is not None and not kw.get("primary_key"):
+        if kw.get("nullable") is None and optional is not None and not kw.get("primary_key"):
             kw["nullable"] = optional
         return Column(name or key, *args, key=key, **kw)
 
@@ -100,7 +100,7 @@ def _parse_annotation(ann: Any, cls: type, registry: Registry
         ns.update(registry.classes)
         ns.setdefault(cls.__name__, cls)
         try:
-            value = eval(inner, ns)  # noqa: S307 - annotations are the program's own code
+            value = eval(inner, ns)
         except Exception:
             return _parse_inner_string(inner)
         return (True, *_unwrap(value))
@@ -167,7 +167,7 @@ def _collect(cls: type, registry: Registry) -> tuple[dict[str, Column[Any]],
     sources.append(cls)
     for src in sources:
         own = src is cls
-        annotations = src.__dict__.get("__annotations__", {})
+        annotations = src.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
         names = list(annotations) + [k for k in src.__dict__ if k not in annotations]
         for key in names:
             value = src.__dict__.get(key, _NO_ARG)
@@ -202,7 +202,7 @@ def _collect(cls: type, registry: Registry) -> tuple[dict[str, Column[Any]],
             if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed and parsed[0]):
                 mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
                 assert parsed is not None
-                is_mapped, py_type, optional, collection, _target = parsed
+                _mapped, py_type, optional, collection, _target = parsed
                 if collection:
                     raise exc.ArgumentError(
                         f"{cls.__name__}.{key} is annotated as a collection; use "

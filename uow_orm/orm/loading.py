@@ -108,8 +108,13 @@ def instance_builder(
 
 
 # -- SELECT execution -------------------------------------------------------------------------
-def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any) -> Result:
-    """Run an ORM-enabled SELECT and return rows of objects and values."""
+def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
+                   tree: LoadTree | None = None) -> Result:
+    """Run an ORM-enabled SELECT and return rows of objects and values.
+
+    ``tree`` gives loader options for the first entity directly (used by selectin loads
+    that carry the rest of an option path).
+    """
     dialect = conn.dialect
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
@@ -118,25 +123,23 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any) 
         if isinstance(e, type) and hasattr(e, "__mapper__")
     ]
     trees: dict[int, LoadTree] = {}
-    joined: list[tuple[RelationshipProperty, LoadTree, int]] = []
-    exec_stmt = stmt
-    for i, mapper in mapper_entities:
+    for n, (i, mapper) in enumerate(mapper_entities):
         mapper._ensure_configured()
-        tree = LoadTree.from_options(stmt._options, mapper.class_)
-        trees[i] = tree
+        trees[i] = tree if (tree is not None and n == 0) else LoadTree.from_options(
+            stmt._options, mapper.class_)
+    # joined eager loads: (relationship, index of the parent spec or -1, options below)
+    specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
     if mapper_entities:
         i0, m0 = mapper_entities[0]
-        tree0 = trees[i0]
-        for prop in m0.relationships.values():
-            strategy, sub = _strategy(prop, tree0)
-            if strategy == "joined" and prop.mapper is not m0:
-                joined.append((prop, sub, 0))
-        if joined:
-            exec_stmt = stmt._generate()
-            for prop, _sub, _ in joined:
-                right, on = prop._join_info()
-                exec_stmt._eager_joins.append((right, on))
-                exec_stmt._eager_columns.extend(prop.mapper.column_list)
+        used = {id(m0.local_table)}
+        _collect_joined(m0, trees[i0], -1, used, specs)
+    exec_stmt = stmt
+    if specs:
+        exec_stmt = stmt._generate()
+        for prop, _parent, _sub in specs:
+            right, on = prop._join_info()
+            exec_stmt._eager_joins.append((right, on))
+            exec_stmt._eager_columns.extend(prop.mapper.column_list)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows = cursor.fetchall()
@@ -145,31 +148,51 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any) 
     for idx, (entity, start, end) in enumerate(slices):
         if entity is not None:
             b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
-            tree = trees.get(idx)
-            if tree is not None:
-                lazy_overrides = {k: s for k, (s, _) in tree.children.items()
-                                  if s in ("select", "raise", "noload")}
+            t = trees.get(idx)
+            if t is not None:
+                lazy_overrides = {k: st for k, (st, _) in t.children.items()
+                                  if st in ("select", "raise", "noload")}
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
             proc = (compiled.result_processors or [None] * end)[start]
             builders.append(_value_getter(start, proc))
     rows = [tuple(b(r) for b in builders) for r in raw_rows]
-    # joined eager collections/scalars of the first entity
-    if joined:
+    joined_keys: dict[int, set[str]] = {-1: set()}
+    if specs:
         offset = slices[-1][2] if slices else 0
-        _populate_joined(session, rows, raw_rows, joined, offset, dialect.name, populate)
-    # selectin (and nested) loads, per mapper entity
+        first = mapper_entities[0][0]
+        _populate_joined(session, rows, raw_rows, specs, offset, first, dialect.name, populate,
+                         joined_keys)
     for idx, (i, mapper) in enumerate(mapper_entities):
         objs = _unique_objs(r[i] for r in rows)
         if objs:
             post_load(session, mapper, objs, trees[i], populate,
-                      skip={p.key for p, _, _ in joined} if idx == 0 else set())
+                      skip=joined_keys[-1] if idx == 0 else set())
     keys = compiled.result_keys or [
         getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
         for n, e in enumerate(entities)
     ]
-    return Result(keys, rows)
+    result = Result(keys, rows)
+    if any(prop.uselist for prop, _, _ in specs):
+        result._require_unique = True
+    return result
+
+
+def _collect_joined(mapper: Mapper, tree: LoadTree, parent: int, used: set[int],
+                    specs: list[tuple[RelationshipProperty, int, LoadTree]]) -> None:
+    for prop in mapper.relationships.values():
+        strategy, sub = _strategy(prop, tree)
+        if strategy != "joined":
+            continue
+        tables = [prop.mapper.local_table] + ([prop.secondary] if prop.secondary is not None
+                                              else [])
+        if any(id(t) in used for t in tables):
+            continue  # the same table twice would need aliases: loaded with selectin instead
+        for t in tables:
+            used.add(id(t))
+        specs.append((prop, parent, sub))
+        _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs)
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:
@@ -197,29 +220,37 @@ def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, L
 
 
 def _populate_joined(session: Session, rows: list[tuple[Any, ...]], raw_rows: list[Any],
-                     joined: list[tuple[RelationshipProperty, LoadTree, int]], offset: int,
-                     dialect_name: str, populate: bool) -> None:
+                     specs: list[tuple[RelationshipProperty, int, LoadTree]], offset: int,
+                     first: int, dialect_name: str, populate: bool,
+                     joined_keys: dict[int, set[str]]) -> None:
     pos = offset
-    for prop, sub, _ in joined:
-        builder = instance_builder(session, prop.mapper, pos, dialect_name, populate)
+    builders = []
+    for prop, parent, _sub in specs:
+        builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
         pos += len(prop.mapper.column_list)
-        collected: dict[int, tuple[Any, list[Any]]] = {}
-        for row, raw in zip(rows, raw_rows):
-            parent = row[0]
-            if parent is None:
+        joined_keys.setdefault(parent, set()).add(prop.key)
+    per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
+    for row, raw in zip(rows, raw_rows):
+        built: list[Any] = []
+        for n, (_prop, parent, _sub) in enumerate(specs):
+            owner = row[first] if parent == -1 else built[parent]
+            child = builders[n](raw)
+            built.append(child)
+            if owner is None:
                 continue
-            entry = collected.get(id(parent))
+            entry = per_spec[n].get(id(owner))
             if entry is None:
-                entry = collected[id(parent)] = (parent, [])
-            child = builder(raw)
+                entry = per_spec[n][id(owner)] = (owner, [])
             if child is not None and not any(c is child for c in entry[1]):
                 entry[1].append(child)
+    for n, (prop, _parent, sub) in enumerate(specs):
         children_all: list[Any] = []
-        for parent, children in collected.values():
-            _set_loaded(parent, prop, children, populate)
+        for owner, children in per_spec[n].values():
+            _set_loaded(owner, prop, children, populate)
             children_all.extend(children)
         if children_all:
-            post_load(session, prop.mapper, _unique_objs(children_all), sub, populate, set())
+            post_load(session, prop.mapper, _unique_objs(children_all), sub, populate,
+                      joined_keys.get(n, set()))
 
 
 def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:
@@ -235,6 +266,13 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
         d[prop.key] = coll
     else:
         d[prop.key] = items[0] if items else None
+    rev = prop.reverse
+    if rev is not None and not rev.uselist and prop.direction is Direction.ONETOMANY:
+        # the children of a loaded collection know their parent without another query
+        for item in items:
+            cd = item.__dict__
+            if rev.key not in cd:
+                cd[rev.key] = obj
 
 
 def post_load(session: Session, mapper: Mapper, objs: list[Any], tree: LoadTree,
@@ -309,7 +347,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i:i + IN_BATCH]
             stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
-            for obj in _run_entity_select(session, stmt, conn, target, populate):
+            for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
             item = by_key.get(k) if k is not None else None
@@ -334,7 +372,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
-                for obj in _run_entity_select(session, stmt, conn, target, populate):
+                for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                     d = obj.__dict__
                     k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
                     st: InstanceState = d[STATE_ATTR]
@@ -352,7 +390,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
                 ).where(_in_criterion(sec_cols, chunk))
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
-                result = execute_select(session, stmt, None, conn)
+                result = execute_select(session, stmt, None, conn, sub).unique()
                 for row in result.tuples():
                     k = tuple(row[1:])
                     if k in grouped:
@@ -361,15 +399,17 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
             for o in parents:
                 _set_loaded(o, prop, grouped[k], populate)
             loaded.extend(grouped[k])
-    if loaded:
-        post_load(session, target, _unique_objs(loaded), sub, populate, set())
+    # objects that were already loaded (identity map hits) still get the nested options
+    cached = [o for o in _unique_objs(loaded) if all(
+        k in o.__dict__ for k in sub.children)]
+    del cached
 
 
 def _run_entity_select(session: Session, stmt: Select[Any], conn: Any, mapper: Mapper,
-                       populate: bool) -> list[Any]:
+                       populate: bool, tree: LoadTree | None = None) -> list[Any]:
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
-    return [r[0] for r in execute_select(session, stmt, None, conn).tuples()]
+    return [r[0] for r in execute_select(session, stmt, None, conn, tree).unique().tuples()]
 
 
 # -- lazy loads -------------------------------------------------------------------------------

@@ -77,6 +77,12 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 if key == autoinc_key:
                     generated = True
                     continue
+                if col.primary_key and col.default is None and col.server_default is None:
+                    raise exc.FlushError(
+                        f"{mapper.class_.__name__} instance has a NULL primary key "
+                        f"({key}) and the database does not generate it; give it a value "
+                        "before flushing"
+                    )
                 if col.default is not None:
                     v = col.default() if col._default_is_callable else col.default
                     d[key] = v
@@ -185,7 +191,7 @@ def changed_keys(state: InstanceState) -> list[str]:
         if key not in columns or key not in d:
             continue
         new = d[key]
-        if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
+        if old is NO_VALUE or (old is not new and (type(old) is not type(new) or old != new)):
             out.append(key)
     return out
 

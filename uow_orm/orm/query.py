@@ -76,6 +76,8 @@ class Query(Generic[_T]):
 
     def _result(self) -> Any:
         result = self.session.execute(self._stmt)
+        if result._require_unique:  # legacy Query de-duplicates joined eager loads itself
+            result = result.unique()
         if len(self._entities) == 1:
             return result.scalars()
         return result

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
 from ..schema import Column, Table
-from ..sql.elements import ColumnElement, Exists, and_, coerce
+from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
@@ -220,11 +220,22 @@ class RelationshipProperty:
             self.uselist = self._annotation_uselist
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
-        self.order_by = [coerce(c) for c in self._columns_arg(self.order_by_arg, registry)] \
-            if not _is_expression_list(self.order_by_arg) else [
-                coerce(c) for c in (self.order_by_arg if isinstance(self.order_by_arg, (list, tuple))
-                                    else [self.order_by_arg])]
+        self.order_by = self._order_by(registry)
         self.configured = True
+
+    def _order_by(self, registry: dict[str, type]) -> list[Any]:
+        arg = self.order_by_arg
+        if arg is None or arg is False:
+            return []
+        out: list[Any] = []
+        for item in arg if isinstance(arg, (list, tuple)) else [arg]:
+            if isinstance(item, str):
+                item = self._eval_string(item, registry)
+            elif callable(item) and not isinstance(item, (ColumnElement, QueryableAttribute)):
+                item = item()
+            items = item if isinstance(item, list) else [item]
+            out.extend(coerce_expression(i) for i in items)
+        return out
 
     def _configure_direct(self, parent_table: Table, target_table: Table,
                           fk_cols: list[Column[Any]], remote_side: list[Column[Any]]) -> None:
@@ -293,6 +304,12 @@ class RelationshipProperty:
         rev = self.reverse
         if rev is not None:
             rev._backref_unset(item, owner.obj)
+        if "delete-orphan" in self.cascade:
+            st = state_of(item)
+            session = owner.session
+            if st is not None and st.key is None and session is not None \
+                    and st.session is session:
+                session._expunge_state(st)  # a pending orphan is simply never inserted
 
     def _cascade_add(self, owner: InstanceState, item: Any) -> None:
         session = owner.session
@@ -312,6 +329,10 @@ class RelationshipProperty:
             coll._append_silent(value)
         else:
             old = d.get(self.key, NO_VALUE)
+            if old is NO_VALUE and state.key is not None and state.session is not None:
+                from .loading import lazy_load
+
+                old = lazy_load(state, self, no_sql=True)
             if old is value:
                 return
             state.record_change(self.key, old)
@@ -329,7 +350,12 @@ class RelationshipProperty:
             if coll is not None:
                 coll._remove_silent(value)
         else:
-            if d.get(self.key, NO_VALUE) is value:
+            current = d.get(self.key, NO_VALUE)
+            if current is NO_VALUE and state.key is not None and state.session is not None:
+                from .loading import lazy_load
+
+                current = lazy_load(state, self, no_sql=True)
+            if current is value:
                 state.record_change(self.key, value)
                 d[self.key] = None
 
@@ -353,12 +379,6 @@ class RelationshipProperty:
     def _criterion_for(self, state_or_values: Any) -> ColumnElement:
         """WHERE clause selecting the targets related to a parent with these key values."""
         raise NotImplementedError
-
-
-def _is_expression_list(arg: Any) -> bool:
-    items = arg if isinstance(arg, (list, tuple)) else [arg]
-    return any(isinstance(coerce(i), ColumnElement) and not isinstance(coerce(i), Column)
-               for i in items if i is not None and not isinstance(i, str))
 
 
 def _fk_pairs(
@@ -440,11 +460,14 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if value is not None:
             prop._check_target(value)
         old = d.get(key, NO_VALUE)
-        if old is NO_VALUE and state.key is not None and state.session is not None \
-                and prop.reverse is not None:
+        if old is NO_VALUE and state.key is not None and state.session is not None:
             from .loading import lazy_load
 
-            old = lazy_load(state, prop, no_sql=True)
+            if prop.direction is Direction.ONETOMANY:
+                # one-to-one: the replaced row's key must be cleared, so load it
+                old = lazy_load(state, prop)
+            elif prop.reverse is not None:
+                old = lazy_load(state, prop, no_sql=True)
         if old is value:
             return
         state.record_change(key, old)
@@ -480,7 +503,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                     local == _value_of(other, st, remote, prop)
                     for local, remote in prop.local_remote_pairs
                 ])
-            return crit if op == "=" else ~crit if not isinstance(crit, Exists) else ~crit
+            return crit if op == "=" else ~crit
         if other is None and op == "=":
             return ~self.any()
         if other is None:

@@ -245,9 +245,7 @@ class Session:
 
     def commit(self) -> None:
         """Flush, then commit the whole transaction (savepoints included)."""
-        t = self._transaction
-        if t is None:
-            return
+        t = self._autobegin()
         self._check_active()
         root = t.root
         self._fire("before_commit")
@@ -256,7 +254,7 @@ class Session:
         try:
             if self.twophase and not root.prepared:
                 self._prepare(root)
-            for conn, txn in list(root.connections.values()):
+            for _conn, txn in list(root.connections.values()):
                 txn.commit()
         except BaseException:
             self._rollback_root(root)
@@ -550,7 +548,11 @@ class Session:
         if st in self._deleted or st.deleted:
             return
         self._mark_deleted(st)
-        self._cascade(st, "delete", lambda o: self._delete_child(o), load=True)
+        self._autoflush_disabled += 1  # loading children must not flush this delete early
+        try:
+            self._cascade(st, "delete", lambda o: self._delete_child(o), load=True)
+        finally:
+            self._autoflush_disabled -= 1
 
     def _delete_child(self, obj: Any) -> None:
         st = _state_or_raise(obj)
@@ -848,6 +850,8 @@ class Session:
             if n not in mapper.attrs:
                 raise exc.InvalidRequestError(
                     f"{type(obj).__name__} has no mapped attribute {n!r}")
+        if names is None:
+            self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
         col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
         rel_keys = [k for k in (names or mapper.relationships) if k in mapper.relationships]
         self._check_active()
@@ -862,8 +866,6 @@ class Session:
             st.clear_changes()
             self._modified.pop(st, None)
         self._note_touched(st)
-        if names is None:
-            self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
 
     def _refresh_child(self, obj: Any) -> None:
         st = state_of(obj)
@@ -888,13 +890,14 @@ class Session:
             if n not in st.mapper.attrs:
                 raise exc.InvalidRequestError(
                     f"{type(obj).__name__} has no mapped attribute {n!r}")
-        self._expire_state(st, names)
         if names is None:
             self._cascade(st, "refresh-expire", self._expire_child)
+        self._expire_state(st, names)
 
     def _expire_child(self, obj: Any) -> None:
         st = state_of(obj)
         if st is not None and st.session is self and st.key is not None:
+            self._cascade(st, "refresh-expire", self._expire_child)
             self._expire_state(st, None)
 
     def _expire_state(self, st: InstanceState, names: Sequence[str] | None) -> None:
@@ -1083,7 +1086,7 @@ def _normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
     return pk
 
 
-class sessionmaker:  # noqa: N801 - SQLAlchemy's name
+class sessionmaker:
     """A configured Session factory: ``Session = sessionmaker(engine)``; ``Session()``."""
 
     def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:

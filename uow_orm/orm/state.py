@@ -42,7 +42,6 @@ class InstanceState:
         "_strong",
         "committed",
         "deleted",
-        "expired_attributes",
         "insert_order",
         "key",
         "load_strategies",
@@ -62,7 +61,6 @@ class InstanceState:
         self.modified = False
         self.deleted = False
         self.was_deleted = False
-        self.expired_attributes: set[str] = set()
         self.insert_order = 0
         self.load_strategies: dict[str, str] | None = None
         self._strong: Any = None
@@ -108,6 +106,22 @@ class InstanceState:
     @property
     def class_(self) -> type:
         return self.mapper.class_
+
+    @property
+    def expired_attributes(self) -> set[str]:
+        """Column attributes of a persistent object that reload on next access."""
+        if self.key is None:
+            return set()
+        d = self.dict
+        return {k for k in self.mapper.column_keys if k not in d}
+
+    @property
+    def expired(self) -> bool:
+        return bool(self.expired_attributes)
+
+    @property
+    def modified_attributes(self) -> set[str]:
+        return set(self.committed or ())
 
     @property
     def unloaded(self) -> set[str]:

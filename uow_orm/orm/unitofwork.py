@@ -51,7 +51,9 @@ class FlushPlan:
         self.deleted_done: list[InstanceState] = []
         # child state -> [(parent state, one-to-many relationship)]
         self.child_syncs: dict[InstanceState, list[tuple[InstanceState, RelationshipProperty]]] = {}
-        self.child_nulls: dict[InstanceState, list[RelationshipProperty]] = {}
+        # child state -> [(relationship, the parent it left)]
+        self.child_nulls: dict[InstanceState, list[tuple[RelationshipProperty, Any]]] = {}
+        self.late: set[InstanceState] = set()
         self.m2m_add: list[tuple[RelationshipProperty, InstanceState, InstanceState]] = []
         self.m2m_remove: list[tuple[RelationshipProperty, InstanceState, InstanceState]] = []
         self.post_updates: dict[InstanceState, list[tuple[RelationshipProperty, Any, bool]]] = {}
@@ -70,6 +72,19 @@ class FlushPlan:
         session = self.session
         for st in self.new + self._dirty():
             st.mapper._ensure_configured()
+        imap = session.identity_map
+        for st in self.new:
+            pk = tuple(st.obj.__dict__.get(k) for k in st.mapper.pk_keys)
+            if None in pk:
+                continue
+            other = imap.state_for(st.mapper.identity_key_from_pk(pk))
+            if other is not None and other is not st and other.obj is not None \
+                    and other not in self.deleted:
+                raise exc.FlushError(
+                    f"new {st.mapper.class_.__name__} object with primary key {pk} conflicts "
+                    "with the persistent object of that identity already in this session; "
+                    "use session.merge() to update the existing object instead"
+                )
         self._orphans()
         self._deleted_parents()
         new_set = set(self.new)
@@ -104,7 +119,7 @@ class FlushPlan:
                                 continue
                             if "delete-orphan" in prop.cascade:
                                 continue  # handled by _orphans
-                            self.child_nulls.setdefault(cs, []).append(prop)
+                            self.child_nulls.setdefault(cs, []).append((prop, st.obj))
                             self._ensure_saved(cs)
                     elif prop.direction is Direction.MANYTOMANY:
                         for child in added:
@@ -123,7 +138,7 @@ class FlushPlan:
                             cs = _state(old)
                             if cs not in self.deleted and not cs.deleted:
                                 if "delete-orphan" not in prop.cascade:
-                                    self.child_nulls.setdefault(cs, []).append(prop)
+                                    self.child_nulls.setdefault(cs, []).append((prop, st.obj))
                                     self._ensure_saved(cs)
                     elif current is not None:
                         self._ensure_saved(_state(current))
@@ -195,7 +210,7 @@ class FlushPlan:
                     cs = _state(child)
                     if cs in self.deleted or cs.deleted or cs.key is None:
                         continue
-                    self.child_nulls.setdefault(cs, []).append(prop)
+                    self.child_nulls.setdefault(cs, []).append((prop, st.obj))
 
     # -- synchronisation ----------------------------------------------------------------
     def _set_fk(self, st: InstanceState, key: str, value: Any) -> None:
@@ -225,10 +240,10 @@ class FlushPlan:
         for parent, prop in self.child_syncs.get(st, ()):
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
             self._sync_pairs(st, prop, parent.obj, pairs, fk_on_local=True)
-        for prop in self.child_nulls.get(st, ()):
+        for prop, old_parent in self.child_nulls.get(st, ()):
             if any(p is prop for _, p in self.child_syncs.get(st, ())):
                 continue
-            if self._reattached(st, prop):
+            if self._reattached(st, prop, old_parent):
                 continue
             for _, remote in prop.local_remote_pairs:
                 key = mapper.column_to_key[remote]
@@ -240,12 +255,13 @@ class FlushPlan:
                     )
                 self._set_fk(st, key, None)
 
-    def _reattached(self, st: InstanceState, prop: RelationshipProperty) -> bool:
+    def _reattached(self, st: InstanceState, prop: RelationshipProperty, old_parent: Any) -> bool:
+        """True when the child now belongs to another parent (which sets its key)."""
         rev = prop.reverse
         if rev is None or rev.uselist:
             return False
         parent = st.obj.__dict__.get(rev.key)
-        return parent is not None and (st.committed or {}).get(rev.key, NO_VALUE) is not parent
+        return parent is not None and parent is not old_parent
 
     def _sync_pairs(self, st: InstanceState, prop: RelationshipProperty, target: Any,
                     pairs: list[Any], fk_on_local: bool) -> None:
@@ -260,18 +276,16 @@ class FlushPlan:
             else:
                 ts = _state(target)
                 rkey = ts.mapper.column_to_key[remote]
+                if ts.key is None and ts in self.session._new:
+                    # the target row is inserted later in this flush
+                    self.late.add(st)
+                    return
                 value = target.__dict__.get(rkey, NO_VALUE)
                 if value is NO_VALUE:
                     if ts.key is None:
                         continue
                     value = getattr(target, rkey)
                 if value is None:
-                    if ts.key is None and (ts in self.session._new):
-                        raise exc.FlushError(
-                            f"{mapper.class_.__name__}.{prop.key} refers to a pending "
-                            f"{ts.mapper.class_.__name__} that is not inserted yet; this is "
-                            "a dependency cycle: set post_update=True on one relationship"
-                        )
                     continue
             self._set_fk(st, key, value)
 
@@ -283,7 +297,9 @@ class FlushPlan:
 
     def _levels(self, states: list[InstanceState], mapper: Mapper) -> list[list[InstanceState]]:
         """Split self-referential inserts so that referenced rows go first."""
-        if not mapper.self_referential or len(states) < 2:
+        if len(states) < 2 or not (mapper.self_referential or any(
+                fk.target_table_name == mapper.local_table.name
+                for fk in mapper.local_table.foreign_keys)):
             return [states]
         members = set(states)
         deps: dict[InstanceState, list[InstanceState]] = {s: [] for s in states}
@@ -294,9 +310,25 @@ class FlushPlan:
                     t = d.get(prop.key)
                     if t is not None and _state(t) in members:
                         deps[s].append(_state(t))
-            for parent, prop in self.child_syncs.get(s, ()):
+            for parent, _prop in self.child_syncs.get(s, ()):
                 if parent in members:
                     deps[s].append(parent)
+        # plain foreign key values that name another new row of the same table
+        self_fks = [fk for fk in mapper.local_table.foreign_keys
+                    if fk.target_table_name == mapper.local_table.name]
+        if self_fks:
+            by_pk: dict[tuple[Any, ...], InstanceState] = {}
+            for s in states:
+                pk = tuple(s.obj.__dict__.get(k) for k in mapper.pk_keys)
+                if None not in pk:
+                    by_pk[pk] = s
+            for s in states:
+                for fk in self_fks:
+                    key = mapper.column_to_key.get(fk.parent)  # type: ignore[arg-type]
+                    v = s.obj.__dict__.get(key) if key is not None else None
+                    target = by_pk.get((v,)) if v is not None else None
+                    if target is not None and target is not s:
+                        deps[s].append(target)
         return _layer(states, deps, mapper)
 
     def _delete_levels(self, states: list[InstanceState], mapper: Mapper
@@ -345,26 +377,43 @@ class FlushPlan:
         for mapper in order:
             conn = session._connection_for_mapper(mapper)
             inserts = new_by_mapper.get(mapper, [])
+            updates = [s for s in dirty if s.mapper is mapper]
+            extra = [s for s in self.child_nulls if s.mapper is mapper and s.key is not None
+                     and s not in updates and s not in self.deleted]
+            extra += [s for s in self.child_syncs if s.mapper is mapper and s.key is not None
+                      and s not in updates and s not in self.deleted and s not in extra]
+            candidates = updates + extra
+            self.late.clear()
+            for st in candidates:
+                self._sync(st)
+            # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
+            # the new one is inserted; rows that point at new rows wait for them.
+            early = [s for s in candidates if s not in self.late]
+            persistence.update_states(conn, mapper, early)
+            self.saved.extend(early)
             for level in self._levels(inserts, mapper):
+                self.late.clear()
                 for st in level:
                     self._sync(st)
+                if self.late:
+                    raise exc.CircularDependencyError(
+                        f"rows of {mapper.local_table.name!r} refer to rows that are inserted "
+                        "after them (a cycle between tables); set post_update=True on one "
+                        "of the relationships"
+                    )
                 persistence.insert_states(conn, mapper, level)
                 self.inserted.extend(level)
                 for st in level:  # their keys are known now: give them an identity early
                     st.key = mapper.identity_key_from_pk(
                         tuple(st.obj.__dict__[k] for k in mapper.pk_keys))
                     _check_pk(st)
-            updates = [s for s in dirty if s.mapper is mapper]
-            extra = [s for s in self.child_nulls if s.mapper is mapper and s.key is not None
-                     and s not in updates and s not in self.deleted]
-            extra += [s for s in self.child_syncs if s.mapper is mapper and s.key is not None
-                      and s not in updates and s not in self.deleted and s not in extra
-                      and s not in self.inserted]
-            for st in updates + extra:
-                self._sync(st)
-            to_update = [s for s in updates + extra if s.key is not None and s not in inserts]
-            persistence.update_states(conn, mapper, to_update)
-            self.saved.extend(to_update)
+            late = [s for s in candidates if s not in early]
+            if late:
+                self.late.clear()
+                for st in late:
+                    self._sync(st)
+                persistence.update_states(conn, mapper, late)
+                self.saved.extend(late)
         self._post_updates()
         self._secondary()
         for mapper in reversed(order):

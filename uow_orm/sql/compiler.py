@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
-from .elements import BindParameter, ClauseElement, _REQUIRED, coerce_expression
+from .elements import _REQUIRED, BindParameter, ClauseElement, coerce_expression
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -24,8 +24,16 @@ if TYPE_CHECKING:
 class Compiled:
     """SQL text, its parameters in order, and how to read its result columns."""
 
-    __slots__ = ("binds", "dialect_name", "entity_slices", "result_keys",
-                 "result_processors", "sql", "statement", "_procs")
+    __slots__ = (
+        "_procs",
+        "binds",
+        "dialect_name",
+        "entity_slices",
+        "result_keys",
+        "result_processors",
+        "sql",
+        "statement",
+    )
 
     def __init__(self, sql: str, binds: list[BindParameter], dialect_name: str) -> None:
         self.sql = sql
@@ -179,12 +187,12 @@ class Compiler:
             correlated = [f for f in froms if any(f is o for o in outer)]
             if correlated and len(correlated) < len(froms):
                 froms = [f for f in froms if not any(f is c for c in correlated)]
-        self.in_columns_clause = True
-        cols_sql = ", ".join(self.process(c) for c in columns)
-        self.in_columns_clause = False
-        sql = "SELECT " + ("DISTINCT " if stmt._distinct else "") + cols_sql
         self._enclosing_froms.append(froms)
         try:
+            outer_flag, self.in_columns_clause = self.in_columns_clause, True
+            cols_sql = ", ".join(self.process(c) for c in columns)
+            self.in_columns_clause = outer_flag
+            sql = "SELECT " + ("DISTINCT " if stmt._distinct else "") + cols_sql
             if froms:
                 sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
             if stmt._where:

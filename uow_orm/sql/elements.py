@@ -249,7 +249,8 @@ class ColumnElement(ColumnOperators, ClauseElement):
             elif op == "!=":
                 op = "IS NOT"
             return BinaryExpression(self, op, Null())
-        right = coerce_expression(other, self.type)
+        # a factor or divisor is a plain number, not a value of this column's type
+        right = coerce_expression(other, None if op in ("*", "/", "%") else self.type)
         type_ = Boolean() if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
@@ -257,8 +258,11 @@ class ColumnElement(ColumnOperators, ClauseElement):
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     values = coerce(values)
     if hasattr(values, "_scalar_subquery") or isinstance(values, ClauseElement):
-        sub = values._scalar_subquery() if hasattr(values, "_scalar_subquery") else values
-        return BinaryExpression(left, op, Grouping(sub), Boolean())
+        # "x IN ((SELECT ...))" would make SQLite read the subquery as a scalar: one pair
+        # of parentheses only.
+        if hasattr(values, "_scalar_subquery"):
+            return BinaryExpression(left, op, values._scalar_subquery(), Boolean())
+        return BinaryExpression(left, op, Grouping(values), Boolean())
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise exc.ArgumentError(
             f"in_() takes a list of values or a select(), got {type(values).__name__}"
@@ -276,7 +280,7 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
 class BindParameter(ColumnElement):
     """A value sent to the driver as a parameter, never written into the SQL."""
 
-    __slots__ = ("key", "type", "value", "expanding")
+    __slots__ = ("expanding", "key", "type", "value")
 
     def __init__(self, key: str | None, value: Any, type_: TypeEngine | None = None) -> None:
         self.key = key
@@ -688,8 +692,8 @@ class ScalarSelect(ColumnElement):
 
 
 __all__ = [
-    "BindParameter",
     "BinaryExpression",
+    "BindParameter",
     "ClauseElement",
     "ColumnElement",
     "ColumnOperators",
