@@ -173,8 +173,7 @@ class Column(ColumnElement, Generic[_T]):
             )
         if self.name is None:
             raise exc.ArgumentError(f"a column of table {table.name!r} has no name")
-        if self.key is None:
-            self.key = self.name
+        self.key = self.key or self.name
         self.table = table
 
     def copy(self) -> Column[_T]:

@@ -261,13 +261,13 @@ class Numeric(TypeEngine):
     def result_processor(self, dialect_name: str) -> Processor:
         if dialect_name != "sqlite":
             return None
-        scale = self.scale
-        quantum = decimal.Decimal(1).scaleb(-scale) if scale is not None else None
+        scale = self.scale or 0
+        quantum = decimal.Decimal(1).scaleb(-scale) if self.scale is not None else None
         scaled = self._scaled_on_sqlite
 
         def convert(value: Any) -> Any:
             if scaled and type(value) is int:
-                return decimal.Decimal(value).scaleb(-scale)  # type: ignore[arg-type]
+                return decimal.Decimal(value).scaleb(-scale)
             d = decimal.Decimal(repr(value)) if type(value) is float else decimal.Decimal(value)
             if quantum is not None and d.is_finite():
                 try:

@@ -428,7 +428,7 @@ class Connection:
                 logger.debug("[parameters: %r]", params)
         cursor = dbapi.cursor()
         try:
-            return self.dialect.executemany_returning(cursor, sql, params)  # type: ignore[no-any-return]
+            return self.dialect.executemany_returning(cursor, sql, params)
         except Exception as err:
             self._handle_error(err, sql, params, dbapi)
             raise
@@ -461,6 +461,9 @@ class Connection:
         wrapped = dialect.wrap_error(err, sql, params)
         if dialect.is_disconnect(err, dbapi):
             self.invalidate()
+            # a lost connection usually means the server restarted: every pooled
+            # connection made before now is suspect and is replaced on next checkout
+            self.engine.pool.invalidate_all()
             if wrapped is None:
                 wrapped = exc.OperationalError(str(err), sql, params, err)
             wrapped.connection_invalidated = True

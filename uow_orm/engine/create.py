@@ -105,7 +105,7 @@ def create_engine(
     elif poolclass is StaticPool:
         pool = StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
     else:
-        pool = poolclass(creator, dialect, dispatch)  # type: ignore[call-arg]
+        pool = poolclass(creator, dialect, dispatch)
     if echo:
         _echo_handler(logging.DEBUG if echo == "debug" else logging.INFO)
     return Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch)

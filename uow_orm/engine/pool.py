@@ -139,6 +139,10 @@ class Pool:
     def connect(self) -> PooledConnection:
         raise NotImplementedError
 
+    def invalidate_all(self) -> None:
+        """Retire every connection made so far (after a disconnect was detected)."""
+        self.dispose()
+
     def _return(self, record: ConnectionRecord) -> None:
         raise NotImplementedError
 
@@ -359,6 +363,10 @@ class StaticPool(Pool):
             if self._record is not None:
                 self._discard(self._record)
                 self._record = None
+
+    def invalidate_all(self) -> None:
+        if self._record is not None:
+            self._record.invalidated = True
 
     def recreate(self) -> StaticPool:
         return StaticPool(self._creator, self._dialect, self._dispatch,

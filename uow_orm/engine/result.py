@@ -177,7 +177,8 @@ class Result(_Filtered):
         return self._iter
 
     def __next__(self) -> Row:
-        return next(self._iter)
+        row: Row = next(self._iter)
+        return row
 
     def unique(self) -> Result:
         """Drop duplicate rows (needed after joined eager loading of collections)."""
@@ -196,7 +197,7 @@ class Result(_Filtered):
 
     def fetchone(self) -> Row | None:
         row = self._next()
-        return None if row is _NO_ROW else row  # type: ignore[no-any-return]
+        return None if row is _NO_ROW else row
 
     def fetchmany(self, size: int) -> list[Row]:
         return list(islice(self._iter, size))
@@ -205,7 +206,7 @@ class Result(_Filtered):
         self._check_unique()
         row = self._next()
         self.close()
-        return None if row is _NO_ROW else row  # type: ignore[no-any-return]
+        return None if row is _NO_ROW else row
 
     def one(self) -> Row:
         self._check_unique()
@@ -287,7 +288,8 @@ class ScalarResult(_Filtered, Generic[_T]):
         return self._iter
 
     def __next__(self) -> _T:
-        return next(self._iter)
+        item: _T = next(self._iter)
+        return item
 
     def unique(self) -> ScalarResult[_T]:
         if not self._unique:
@@ -309,7 +311,7 @@ class ScalarResult(_Filtered, Generic[_T]):
     def first(self) -> _T | None:
         self._check_unique()
         item = self._next()
-        return None if item is _NO_ROW else item  # type: ignore[no-any-return]
+        return None if item is _NO_ROW else item
 
     def one(self) -> _T:
         self._check_unique()
@@ -347,7 +349,7 @@ class MappingResult(_Filtered):
 
     def first(self) -> RowMapping | None:
         item = self._next()
-        return None if item is _NO_ROW else item  # type: ignore[no-any-return]
+        return None if item is _NO_ROW else item
 
     def one(self) -> RowMapping:
         return self._one(allow_none=False)  # type: ignore[no-any-return]

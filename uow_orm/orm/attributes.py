@@ -161,7 +161,7 @@ class InstrumentedList(list[_T]):
         for item in list(items):
             self.append(item)
 
-    def __iadd__(self, items: Iterable[_T]) -> InstrumentedList[_T]:  # type: ignore[override]
+    def __iadd__(self, items: Iterable[_T]) -> InstrumentedList[_T]:  # type: ignore[override,misc]
         self.extend(items)
         return self
 

@@ -147,7 +147,7 @@ def bulk_insert_mappings(session: Session, mapper: Mapper, mappings: list[Mappin
             for (idx, _), r in zip(rows, out):
                 target = mappings[idx]
                 if isinstance(target, dict):
-                    target[pk_key] = r[0]  # type: ignore[index]
+                    target[pk_key] = r[0]
         else:
             sql = persistence._insert_sql(conn, mapper, keys, 1, False)
             conn._run(sql, [tuple(v) for _, v in rows], many=True)

@@ -194,7 +194,7 @@ def _collect(cls: type, registry: Registry) -> tuple[dict[str, Column[Any]],
                 continue
             if isinstance(value, Column):
                 col = value if own else value.copy()
-                if col.name is None:
+                if not col.name:
                     col.name = key
                 col.key = key
                 columns[key] = col

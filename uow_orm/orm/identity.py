@@ -15,6 +15,7 @@ from .state import InstanceState
 
 class _StateRef(weakref.ref):  # type: ignore[type-arg]
     __slots__ = ("state",)
+    state: InstanceState
 
 
 class IdentityMap(Mapping[tuple[Any, ...], Any]):

@@ -52,7 +52,7 @@ def instance_builder(
     add = imap.add
     new_obj = object.__new__
     mk_state = InstanceState
-    strategies = None
+    strategies: dict[str, str] | None = None
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])
@@ -93,7 +93,7 @@ def instance_builder(
         state = mk_state(obj, mapper)
         state.key = key
         state.session = session
-        if strategies:
+        if strategies is not None:
             state.load_strategies = strategies
         d[STATE_ATTR] = state
         add(state, obj)
@@ -286,7 +286,7 @@ def post_load(session: Session, mapper: Mapper, objs: list[Any], tree: LoadTree,
             selectin_load(session, prop, objs, sub, populate)
         elif sub.children:
             # options deeper in the path apply to already loaded related objects
-            related = []
+            related: list[Any] = []
             for o in objs:
                 v = o.__dict__.get(prop.key)
                 if v is None:
@@ -346,7 +346,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
         keys = list(wanted)
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i:i + IN_BATCH]
-            stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+            stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk))
             for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
@@ -469,7 +469,8 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         session._autoflush()
     conn = session._connection_for_mapper(target)
     if prop.direction is Direction.MANYTOONE:
-        stmt = Select(target.class_).where(and_(*[
+        assert k is not None
+        stmt: Select[Any] = Select(target.class_).where(and_(*[
             rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)
         ]))
         found = _run_entity_select(session, stmt, conn, target, False)

@@ -511,7 +511,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         crit = self.contains(other)
         return crit if op == "=" else ~crit
 
-    def contains(self, other: Any) -> ColumnElement:  # type: ignore[override]
+    def contains(self, other: Any) -> ColumnElement:
         prop = self.property
         st = _state_for_compare(other, prop)
         target = prop.mapper
@@ -553,7 +553,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         froms: list[Any] = [prop.mapper.local_table]
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)
-        sel = Select(literal_column("1")).select_from(*froms).where(*crits)
+        sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
         return Exists(sel)
 
     def of_type(self, cls: Any) -> RelationshipAttribute[_T]:

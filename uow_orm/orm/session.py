@@ -256,8 +256,12 @@ class Session:
                 self._prepare(root)
             for _conn, txn in list(root.connections.values()):
                 txn.commit()
-        except BaseException:
-            self._rollback_root(root)
+        except BaseException as err:
+            # The database transaction is gone; the session keeps needing rollback() so
+            # that the caller sees the failure instead of silently starting afresh.
+            self._release_connections(root)
+            if root.is_active:
+                root.failure = err
             raise
         self._finish_commit(root)
         self._fire("after_commit")
@@ -272,6 +276,17 @@ class Session:
         if self._new or self._deleted or self._modified:
             self.flush()
         self._prepare(t.root)
+
+    def _release_connections(self, root: SessionTransaction) -> None:
+        for conn, txn in list(root.connections.values()):
+            try:
+                if txn.is_active:
+                    txn.rollback()
+            except exc.DBAPIError:
+                conn.invalidate()
+            finally:
+                conn.close()
+        root.connections.clear()
 
     def _prepare(self, root: SessionTransaction) -> None:
         try:
@@ -784,7 +799,8 @@ class Session:
         self._autobegin()
         if self.autoflush:
             self._autoflush()
-        stmt = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+        stmt: Select[Any] = Select(entity).where(
+            *[c == v for c, v in zip(mapper.pk_columns, pk)])
         if with_for_update:
             stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict)
                                            else {}))
@@ -812,7 +828,8 @@ class Session:
             return
         assert st.key is not None
         cols = [mapper.columns[k] for k in keys]
-        stmt = Select(*cols).where(*[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
+        stmt: Select[Any] = Select(*cols).where(
+            *[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
         if with_for_update:
             stmt = stmt.with_for_update()
         conn = self._connection_for_mapper(mapper)
@@ -991,7 +1008,7 @@ class Session:
             if merged is None and load:
                 merged = self.get(mapper.class_, pk_vals)
         if merged is None:
-            merged = mapper.class_.__new__(mapper.class_)
+            merged = mapper.class_.__new__(mapper.class_)  # type: ignore[call-overload]
             if load or key is None:
                 memo[id(obj)] = merged
                 for k in mapper.column_keys:

@@ -6,6 +6,7 @@ and the unit of work. Kept small (slots) because there is one per loaded object.
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,7 @@ class InstanceState:
         return self.was_deleted
 
     @property
-    def attrs(self) -> dict[str, AttributeStateView]:
+    def attrs(self) -> builtins.dict[str, AttributeStateView]:
         return {k: AttributeStateView(self, k) for k in self.mapper.attrs}
 
     @property

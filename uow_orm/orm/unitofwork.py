@@ -453,16 +453,16 @@ class FlushPlan:
             mapper = st.mapper
             if not mapper.post_update_cols:
                 continue
-            values = {}
+            nulls: dict[str, Any] = {}
             for col in mapper.post_update_cols:
-                key = mapper.column_to_key.get(col)
-                if key is not None and st.obj.__dict__.get(key) is not None:
-                    values[key] = None
-            if values:
-                by_mapper.setdefault(mapper, []).append((st, values))
-        for mapper, items in by_mapper.items():
+                ckey = mapper.column_to_key.get(col)
+                if ckey is not None and st.obj.__dict__.get(ckey) is not None:
+                    nulls[ckey] = None
+            if nulls:
+                by_mapper.setdefault(mapper, []).append((st, nulls))
+        for mapper, pending in by_mapper.items():
             conn = self.session._connection_for_mapper(mapper)
-            persistence.post_update(conn, mapper, items)
+            persistence.post_update(conn, mapper, pending)
 
     def _secondary(self) -> None:
         session = self.session

@@ -222,7 +222,8 @@ class Compiler:
                 names = []
                 for o in of:
                     t = _entity_table(o)
-                    t = t if t is not None else getattr(coerce_expression(o), "table", o)
+                    if t is None:
+                        t = getattr(coerce_expression(o), "table", o)
                     names.append(self.quote(t.name))
                 sql += " OF " + ", ".join(names)
             if fu["nowait"]:

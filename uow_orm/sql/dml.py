@@ -61,7 +61,7 @@ class DMLStatement(ClauseElement):
                 f"unknown column {key!r} for table {self.table.name!r}; columns are "
                 f"{', '.join(self.table.c.keys())}"
             )
-        return col
+        return col  # type: ignore[no-any-return]
 
     def values(self, *args: Any, **kw: Any) -> Any:
         s = self._generate()

@@ -371,7 +371,7 @@ class Select(FromClause, Generic[_T]):
             if isinstance(el, FromClause):
                 cols.extend(el._column_list())
             else:
-                cols.append(coerce_expression(el))
+                cols.append(coerce_expression(el))  # type: ignore[arg-type]
         return cols
 
     def _column_list(self) -> list[Any]:
