@@ -36,6 +36,8 @@ class Engine:
         self.pool = pool
         self.dispatch = dispatch or Dispatcher("Engine", ENGINE_EVENTS)
         self.echo = echo
+        #: Statements go to ``uow_orm.engine`` (a child of it for ``echo`` engines).
+        self.logger: logging.Logger = logger
 
     @property
     def name(self) -> str:
@@ -422,10 +424,11 @@ class Connection:
             self.begin()
         if self._dispatch.has("before_cursor_execute"):
             self._dispatch.fire("before_cursor_execute", self, sql, params, True)
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("%s", sql)
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("[parameters: %r]", params)
+        log = self.engine.logger
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s", sql)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("[parameters: %r]", params)
         cursor = dbapi.cursor()
         try:
             return self.dialect.executemany_returning(cursor, sql, params)
@@ -441,10 +444,11 @@ class Connection:
     def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
         if self._dispatch.has("before_cursor_execute"):
             self._dispatch.fire("before_cursor_execute", self, sql, params, many)
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("%s", sql)
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("[parameters: %r]", params)
+        log = self.engine.logger
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s", sql)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("[parameters: %r]", params)
         cursor = dbapi.cursor()
         try:
             if many:

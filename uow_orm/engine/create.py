@@ -42,13 +42,17 @@ def _dialect_for(url: URL) -> Any:
     return PGDialect()
 
 
-def _echo_handler(level: int) -> None:
-    logger.setLevel(level)
-    if not any(getattr(h, "_uow_echo", False) for h in logger.handlers):
+def _echo_logger(debug: bool) -> logging.Logger:
+    """The logger of engines made with ``echo``: a child of ``uow_orm.engine`` with its own
+    level and stdout handler, so echo applies to those engines only."""
+    echo_logger = logger.getChild("echo_debug" if debug else "echo")
+    echo_logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    if not any(getattr(h, "_uow_echo", False) for h in echo_logger.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._uow_echo = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+        echo_logger.addHandler(handler)
+    return echo_logger
 
 
 def create_engine(
@@ -106,9 +110,10 @@ def create_engine(
         pool = StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
     else:
         pool = poolclass(creator, dialect, dispatch)
+    engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch)
     if echo:
-        _echo_handler(logging.DEBUG if echo == "debug" else logging.INFO)
-    return Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch)
+        engine.logger = _echo_logger(echo == "debug")
+    return engine
 
 
 def _pg_isolation(level: str) -> str:
