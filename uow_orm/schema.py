@@ -71,6 +71,8 @@ class ForeignKey:
                     f"the same MetaData (tables: {', '.join(sorted(metadata.tables))})"
                 )
             col = table.c.get(col_name)
+            if col is None or col.name != col_name:  # "table.column" names the column
+                col = next((c for c in table.c if c.name == col_name), col)
             if col is None:
                 raise exc.InvalidRequestError(
                     f"ForeignKey({spec!r}): table {table_name!r} has no column {col_name!r}"

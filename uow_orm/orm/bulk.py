@@ -76,9 +76,9 @@ def _sync_update(session: Session, mapper: Mapper, stmt: Update, keys: list[tupl
             expired.append(mapper.column_to_key[col])
     for pk in keys:
         st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
-        if st is None or st.obj is None:
+        if st is None or st() is None:
             continue
-        d = st.obj.__dict__
+        d = st().__dict__
         committed = st.committed
         for k, v in literal.items():
             d[k] = v
@@ -98,9 +98,9 @@ def _sync_delete(session: Session, mapper: Mapper, keys: list[tuple[Any, ...]]) 
     txn = session._transaction
     for pk in keys:
         st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
-        if st is None or st.obj is None:
+        if st is None or st() is None:
             continue
-        obj = st.obj
+        obj = st()
         session.identity_map.remove(st)
         session._modified.pop(st, None)
         session._deleted.pop(st, None)
@@ -173,8 +173,8 @@ def bulk_update_mappings(session: Session, mapper: Mapper,
         groups.setdefault(keys, []).append(vals + pk)
         st = session.identity_map.state_for(
             mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys)))
-        if st is not None and st.obj is not None:
-            d = st.obj.__dict__
+        if st is not None and st() is not None:
+            d = st().__dict__
             for k in keys:
                 d[k] = m[k]
                 if st.committed:

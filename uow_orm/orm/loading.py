@@ -49,7 +49,6 @@ def instance_builder(
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     imap = session.identity_map
     states = imap._states
-    add = imap.add
     new_obj = object.__new__
     mk_state = InstanceState
     strategies: dict[str, str] | None = None
@@ -75,7 +74,7 @@ def instance_builder(
         key = (cls, pk, None)
         state = states.get(key)
         if state is not None:
-            obj = state.obj_ref()
+            obj = state()
             if obj is not None:
                 d = obj.__dict__
                 if populate_existing:
@@ -90,13 +89,11 @@ def instance_builder(
         obj = new_obj(cls)
         d = obj.__dict__
         d.update(zip(keys, values(row) if proc_items else row[start:end]))
-        state = mk_state(obj, mapper)
-        state.key = key
-        state.session = session
+        state = mk_state(obj, mapper, key, session)
         if strategies is not None:
             state.load_strategies = strategies
         d[STATE_ATTR] = state
-        add(state, obj)
+        states[key] = state
         return obj
 
     def set_strategies(s: dict[str, str] | None) -> None:
@@ -415,7 +412,7 @@ def _run_entity_select(session: Session, stmt: Select[Any], conn: Any, mapper: M
 # -- lazy loads -------------------------------------------------------------------------------
 def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = False) -> Any:
     """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map)."""
-    obj = state.obj
+    obj = state()
     session = state.session
     strategy = prop.lazy
     if state.load_strategies is not None:

@@ -57,50 +57,66 @@ def _convert(mapper: Mapper, keys: Sequence[str], values: list[Any],
 
 
 # -- INSERT ---------------------------------------------------------------------------------
+class _InsertPlan:
+    """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
+
+    __slots__ = ("check_idx", "keys", "keys_with_pk", "proc_items")
+
+    def __init__(self, mapper: Mapper, dname: str) -> None:
+        procs = _bind_procs(mapper, dname)
+        self.keys = tuple(k for k in mapper.column_keys if k != mapper.autoinc_key)
+        self.keys_with_pk = tuple(mapper.column_keys)
+        # columns where None or a missing value means "fill in": defaults, keys, versions
+        self.check_idx = [
+            i for i, k in enumerate(self.keys)
+            if (c := mapper.columns[k]).default is not None or c.server_default is not None
+            or c.primary_key or k == mapper.version_key
+        ]
+        self.proc_items = [(i, procs[k]) for i, k in enumerate(self.keys)
+                           if procs[k] is not None]
+
+
+def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
+    cache = mapper.__dict__.setdefault("_insert_plans", {})
+    plan = cache.get(dname)
+    if plan is None:
+        plan = cache[dname] = _InsertPlan(mapper, dname)
+    return plan  # type: ignore[no-any-return]
+
+
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """INSERT the rows of pending states; server-generated keys are written back."""
-    dialect = conn.dialect
-    dname = dialect.name
-    procs = _bind_procs(mapper, dname)
+    dname = conn.dialect.name
+    plan = _insert_plan(mapper, dname)
     autoinc_key = mapper.autoinc_key
-    version_key = mapper.version_key
+    keys = plan.keys
+    check_idx = plan.check_idx
+    proc_items = plan.proc_items
     groups: dict[tuple[tuple[str, ...], bool], list[tuple[InstanceState, list[Any]]]] = {}
-    col_items = list(zip(mapper.column_keys, mapper.column_list))
+    plain: list[tuple[InstanceState, list[Any]]] = []
+    no_value = NO_VALUE
     for state in states:
-        d = state.obj.__dict__
-        keys: list[str] = []
-        vals: list[Any] = []
-        generated = False
-        for key, col in col_items:
-            v = d.get(key, NO_VALUE)
-            if v is None or v is NO_VALUE:
-                if key == autoinc_key:
-                    generated = True
-                    continue
-                if col.primary_key and col.default is None and col.server_default is None:
-                    raise exc.FlushError(
-                        f"{mapper.class_.__name__} instance has a NULL primary key "
-                        f"({key}) and the database does not generate it; give it a value "
-                        "before flushing"
-                    )
-                if col.default is not None:
-                    v = col.default() if col._default_is_callable else col.default
-                    d[key] = v
-                elif key == version_key:
-                    v = 1
-                    d[key] = v
-                elif v is NO_VALUE:
-                    if col.server_default is not None:
-                        continue  # the server fills it; the attribute loads on access
-                    v = None
-                    d[key] = None
-            keys.append(key)
-            vals.append(v)
-        group_key = (tuple(keys), generated)
-        groups.setdefault(group_key, []).append((state, vals))
+        d = state().__dict__
+        vals = [d.get(k, no_value) for k in keys]
+        if no_value in vals or any(vals[i] is None for i in check_idx) or (
+                autoinc_key is not None and d.get(autoinc_key) is not None):
+            _insert_row_slow(mapper, state, d, groups)
+            continue
+        for i, p in proc_items:
+            v = vals[i]
+            if v is not None:
+                try:
+                    vals[i] = p(v)
+                except _BadValue as e:
+                    raise _bad_value(mapper, keys[i], v, e) from None
+        plain.append((state, vals))
+    if plain:
+        groups.setdefault((keys, autoinc_key is not None), []).extend(plain)
+    procs = _bind_procs(mapper, dname)
     for (keys_t, generated), rows in groups.items():
-        for _, vals in rows:
-            _convert(mapper, keys_t, vals, procs)
+        if keys_t is not keys:
+            for _, vals in rows:
+                _convert(mapper, keys_t, vals, procs)
         if generated:
             _insert_generated(conn, mapper, keys_t, rows)
         else:
@@ -110,6 +126,43 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params[0])
             else:
                 conn._run(sql, params, many=True)
+
+
+def _insert_row_slow(mapper: Mapper, state: InstanceState, d: dict[str, Any],
+                     groups: dict[tuple[tuple[str, ...], bool],
+                                  list[tuple[InstanceState, list[Any]]]]) -> None:
+    """One row that needs defaults, server defaults or key checks applied."""
+    autoinc_key = mapper.autoinc_key
+    version_key = mapper.version_key
+    row_keys: list[str] = []
+    vals: list[Any] = []
+    generated = False
+    for key, col in zip(mapper.column_keys, mapper.column_list):
+        v = d.get(key, NO_VALUE)
+        if v is None or v is NO_VALUE:
+            if key == autoinc_key:
+                generated = True
+                continue
+            if col.primary_key and col.default is None and col.server_default is None:
+                raise exc.FlushError(
+                    f"{mapper.class_.__name__} instance has a NULL primary key "
+                    f"({key}) and the database does not generate it; give it a value "
+                    "before flushing"
+                )
+            if col.default is not None:
+                v = col.default() if col._default_is_callable else col.default
+                d[key] = v
+            elif key == version_key:
+                v = 1
+                d[key] = v
+            elif v is NO_VALUE:
+                if col.server_default is not None:
+                    continue  # the server fills it; the attribute loads on access
+                v = None
+                d[key] = None
+        row_keys.append(key)
+        vals.append(v)
+    groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
 def _insert_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int,
@@ -146,7 +199,7 @@ def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...],
         sql = _insert_sql(conn, mapper, keys, 1, False)
         for state, vals in rows:
             cur = conn._run(sql, tuple(vals))
-            state.obj.__dict__[pk_key] = cur.lastrowid
+            state().__dict__[pk_key] = cur.lastrowid
         return
     if dialect.multirow_returning_ordered and keys:
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))
@@ -165,17 +218,17 @@ def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...],
                     "the objects explicit primary keys"
                 )
             for (state, _), pk in zip(chunk, ids):
-                state.obj.__dict__[pk_key] = pk
+                state().__dict__[pk_key] = pk
         return
     sql = _insert_sql(conn, mapper, keys, 1, True)
     if len(rows) == 1:
         state, vals = rows[0]
         cur = conn._run(sql, tuple(vals))
-        state.obj.__dict__[pk_key] = cur.fetchone()[0]
+        state().__dict__[pk_key] = cur.fetchone()[0]
         return
     result_rows = conn._executemany_returning(sql, [tuple(vals) for _, vals in rows])
     for (state, _), row in zip(rows, result_rows):
-        state.obj.__dict__[pk_key] = row[0]
+        state().__dict__[pk_key] = row[0]
 
 
 # -- UPDATE ---------------------------------------------------------------------------------
@@ -184,7 +237,7 @@ def changed_keys(state: InstanceState) -> list[str]:
     committed = state.committed
     if not committed:
         return []
-    d = state.obj.__dict__
+    d = state().__dict__
     columns = state.mapper.columns
     out = []
     for key, old in committed.items():
@@ -209,7 +262,7 @@ def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         keys = changed_keys(state)
         if not keys:
             continue
-        d = state.obj.__dict__
+        d = state().__dict__
         committed = state.committed or {}
         for key, col in onupdate:
             if key not in keys:
@@ -222,7 +275,7 @@ def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         if version_key is not None and version_key not in keys:
             old_version = d.get(version_key, NO_VALUE)
             if old_version is NO_VALUE:
-                old_version = getattr(state.obj, version_key)
+                old_version = getattr(state(), version_key)
             new_version = (old_version or 0) + 1
             d[version_key] = new_version
             keys.append(version_key)
@@ -280,7 +333,7 @@ def post_update(conn: Connection, mapper: Mapper,
     for state, values in items:
         keys = tuple(values)
         vals = _convert(mapper, keys, list(values.values()), procs)
-        pk = [state.obj.__dict__[k] for k in mapper.pk_keys]
+        pk = [state().__dict__[k] for k in mapper.pk_keys]
         groups.setdefault(keys, []).append(vals + _convert(mapper, mapper.pk_keys, pk, procs))
     for keys_t, rows in groups.items():
         sql = _update_sql(conn, mapper, keys_t, False)
@@ -297,11 +350,11 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         assert state.key is not None
         pk = _convert(mapper, mapper.pk_keys, list(state.key[1]), procs)
         if version_key is not None:
-            d = state.obj.__dict__
+            d = state().__dict__
             committed = state.committed or {}
             v = committed.get(version_key, d.get(version_key, NO_VALUE))
             if v is NO_VALUE:
-                v = getattr(state.obj, version_key)
+                v = getattr(state(), version_key)
             pk.append(v)
         rows.append(pk)
     if not rows:

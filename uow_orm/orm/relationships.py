@@ -295,7 +295,7 @@ class RelationshipProperty:
     # -- backrefs and cascades on change --------------------------------------------------
     def _collection_added(self, owner: InstanceState, item: Any) -> None:
         rev = self.reverse
-        owner_obj = owner.obj
+        owner_obj = owner()
         if rev is not None:
             rev._backref_set(item, owner_obj, None)
         self._cascade_add(owner, item)
@@ -303,7 +303,7 @@ class RelationshipProperty:
     def _collection_removed(self, owner: InstanceState, item: Any) -> None:
         rev = self.reverse
         if rev is not None:
-            rev._backref_unset(item, owner.obj)
+            rev._backref_unset(item, owner())
         if "delete-orphan" in self.cascade:
             st = state_of(item)
             session = owner.session
@@ -362,7 +362,7 @@ class RelationshipProperty:
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
         coll: InstrumentedList[Any] = InstrumentedList()
         coll._bind(state, self)
-        state.obj.__dict__[self.key] = coll
+        state().__dict__[self.key] = coll
         return coll
 
     # -- SQL ------------------------------------------------------------------------------

@@ -142,18 +142,18 @@ class Session:
     # -- state collections ---------------------------------------------------------------
     @property
     def new(self) -> _ObjectSet:
-        return _ObjectSet(st.obj for st in self._new)
+        return _ObjectSet(st() for st in self._new)
 
     @property
     def dirty(self) -> _ObjectSet:
         return _ObjectSet(
-            st.obj for st in self._modified
+            st() for st in self._modified
             if st.key is not None and not st.deleted and st not in self._deleted
         )
 
     @property
     def deleted(self) -> _ObjectSet:
-        return _ObjectSet(st.obj for st in self._deleted)
+        return _ObjectSet(st() for st in self._deleted)
 
     @property
     def is_active(self) -> bool:
@@ -173,7 +173,7 @@ class Session:
         return st in self._new or self.identity_map.has_state(st) or st in self._deleted
 
     def __iter__(self) -> Iterator[Any]:
-        seen = [st.obj for st in self._new]
+        seen = [st() for st in self._new]
         seen.extend(self.identity_map.values())
         return iter(seen)
 
@@ -466,10 +466,23 @@ class Session:
     # -- object membership ------------------------------------------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
         """Put a transient or detached object in the session (cascading along relationships)."""
-        st = _state_or_raise(obj)
-        self._autobegin()
-        self._save_or_update(st, obj)
-        self._cascade(st, "save-update", self._cascade_save)
+        try:
+            st = obj.__dict__[STATE_ATTR]
+        except (AttributeError, KeyError):
+            st = _state_or_raise(obj)
+        if self._transaction is None:
+            self._autobegin()
+        if st.session is None and st.key is None:  # the common case: a new object
+            mapper = st.mapper
+            if not mapper.registry.configured:
+                mapper.registry.configure()
+            st.session = self
+            st.insert_order = next(self._insert_counter)
+            self._new[st] = obj
+        else:
+            self._save_or_update(st, obj)
+        if st.mapper.relationships:
+            self._cascade(st, "save-update", self._cascade_save)
 
     def add_all(self, objs: Iterable[Any]) -> None:
         for obj in objs:
@@ -493,7 +506,7 @@ class Session:
             self._new[st] = obj
         else:
             existing = self.identity_map.state_for(st.key)
-            if existing is not None and existing is not st and existing.obj is not None:
+            if existing is not None and existing is not st and existing() is not None:
                 raise exc.InvalidRequestError(
                     f"cannot attach {obj!r}: another object with identity key {st.key[1]} is "
                     "already in this session; use session.merge() to combine them"
@@ -515,7 +528,7 @@ class Session:
 
     def _cascade(self, st: InstanceState, cascade: str, fn: Callable[[Any], None],
                  load: bool = False) -> None:
-        obj = st.obj
+        obj = st()
         if obj is None:
             return
         d = obj.__dict__
@@ -535,7 +548,7 @@ class Session:
 
     def _state_modified(self, st: InstanceState) -> None:
         """Called by attribute instrumentation on an object's first change."""
-        obj = st.obj
+        obj = st()
         if st.key is not None:
             self._modified[st] = obj
             t = self._transaction
@@ -581,7 +594,7 @@ class Session:
         self._delete_cascade(st)
 
     def _mark_deleted(self, st: InstanceState) -> None:
-        obj = st.obj
+        obj = st()
         self._deleted[st] = obj
         t = self._transaction
         if t is not None and t.nested:
@@ -687,12 +700,12 @@ class Session:
         for st in plan.inserted:
             obj = self._new.pop(st, None)
             if obj is None:
-                obj = st.obj
+                obj = st()
             imap.add(st, obj)
             txn.new[st] = obj
             st.clear_changes()
         for st in plan.deleted_done:
-            obj = self._deleted.pop(st, None) or st.obj
+            obj = self._deleted.pop(st, None) or st()
             imap.remove(st)
             st.deleted = True
             txn.deleted[st] = obj
@@ -783,7 +796,7 @@ class Session:
         key = mapper.identity_key_from_pk(pk)
         st = self.identity_map.state_for(key)
         if st is not None and not populate_existing and not with_for_update:
-            obj = st.obj
+            obj = st()
             if obj is not None:
                 if st.deleted or st in self._deleted:
                     return None
@@ -820,7 +833,7 @@ class Session:
         """SELECT the unloaded (or the given) columns of one persistent object."""
         self._check_active()
         mapper = st.mapper
-        obj = st.obj
+        obj = st()
         d = obj.__dict__
         if keys is None:
             keys = [k for k in mapper.column_keys if k not in d]
@@ -918,7 +931,7 @@ class Session:
             self._expire_state(st, None)
 
     def _expire_state(self, st: InstanceState, names: Sequence[str] | None) -> None:
-        obj = st.obj
+        obj = st()
         if obj is None:
             return
         d = obj.__dict__
@@ -947,7 +960,7 @@ class Session:
     def _expire_all_states(self) -> None:
         modified = self._modified
         for st in list(self.identity_map._states.values()):
-            obj = st.obj_ref()
+            obj = st()
             if obj is None:
                 continue
             d = obj.__dict__

@@ -30,8 +30,19 @@ class _NoValue:
 NO_VALUE: Any = _NoValue()
 
 
-class InstanceState:
+def _state_gone(state: InstanceState) -> None:
+    """Weak reference callback: the object was garbage collected."""
+    session = state.session
+    if session is not None:
+        session.identity_map._discard(state)
+
+
+class InstanceState(weakref.ref):  # type: ignore[type-arg]
     """What the ORM knows about one mapped object.
+
+    The state *is* a weak reference to its object (calling it returns the object): one
+    allocation per loaded row instead of two, and the identity map forgets clean objects
+    that nobody else refers to.
 
     ``committed`` holds, for each attribute changed since the last flush, the value it had
     before (NO_VALUE when it was not loaded); it is None until the first change, so that
@@ -39,8 +50,6 @@ class InstanceState:
     """
 
     __slots__ = (
-        "__weakref__",
-        "_strong",
         "committed",
         "deleted",
         "insert_order",
@@ -48,31 +57,47 @@ class InstanceState:
         "load_strategies",
         "mapper",
         "modified",
-        "obj_ref",
         "session",
         "was_deleted",
     )
 
-    def __init__(self, obj: Any, mapper: Mapper) -> None:
-        self.obj_ref: weakref.ref[Any] = weakref.ref(obj)
+    def __new__(cls, obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
+                session: Session | None = None) -> InstanceState:
+        return weakref.ref.__new__(cls, obj, _state_gone)
+
+    def __init__(self, obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
+                 session: Session | None = None) -> None:
         self.mapper = mapper
-        self.key: tuple[Any, ...] | None = None
-        self.session: Session | None = None
+        self.key = key
+        self.session = session
         self.committed: dict[str, Any] | None = None
         self.modified = False
         self.deleted = False
         self.was_deleted = False
         self.insert_order = 0
         self.load_strategies: dict[str, str] | None = None
-        self._strong: Any = None
+
+    # States are compared and hashed by identity (a plain weakref would use the object's
+    # own __eq__ / __hash__, which mapped classes may define).
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
 
     @property
     def obj(self) -> Any:
-        return self.obj_ref()
+        return self()
+
+    @property
+    def obj_ref(self) -> InstanceState:
+        return self
 
     @property
     def dict(self) -> dict[str, Any]:
-        o = self.obj_ref()
+        o = self()
         return o.__dict__ if o is not None else {}
 
     # -- public inspection API (inspect(obj).xxx) ---------------------------------------
@@ -102,7 +127,7 @@ class InstanceState:
 
     @property
     def object(self) -> Any:
-        return self.obj_ref()
+        return self()
 
     @property
     def class_(self) -> type:

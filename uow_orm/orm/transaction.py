@@ -114,7 +114,7 @@ class SessionTransaction:
     # -- snapshots for savepoint rollback ---------------------------------------------------
     def snapshot(self, state: InstanceState) -> None:
         if state not in self.snapshots:
-            obj = state.obj
+            obj = state()
             if obj is None:
                 return
             d = {k: (list(v) if isinstance(v, list) else v)
@@ -149,7 +149,7 @@ class SessionTransaction:
         session._deleted.clear()
         # objects changed inside: their values from before the savepoint
         for st, (d, committed) in self.snapshots.items():
-            obj = st.obj
+            obj = st()
             if obj is None or st.session is not session:
                 continue
             od = obj.__dict__

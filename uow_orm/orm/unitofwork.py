@@ -74,11 +74,14 @@ class FlushPlan:
             st.mapper._ensure_configured()
         imap = session.identity_map
         for st in self.new:
-            pk = tuple(st.obj.__dict__.get(k) for k in st.mapper.pk_keys)
+            if st.mapper.autoinc_key is not None and \
+                    st().__dict__.get(st.mapper.autoinc_key) is None:
+                continue  # the database gives it a new key: no conflict possible
+            pk = tuple(st().__dict__.get(k) for k in st.mapper.pk_keys)
             if None in pk:
                 continue
             other = imap.state_for(st.mapper.identity_key_from_pk(pk))
-            if other is not None and other is not st and other.obj is not None \
+            if other is not None and other is not st and other() is not None \
                     and other not in self.deleted:
                 raise exc.FlushError(
                     f"new {st.mapper.class_.__name__} object with primary key {pk} conflicts "
@@ -89,8 +92,10 @@ class FlushPlan:
         self._deleted_parents()
         new_set = set(self.new)
         for st in self.new + self._dirty():
+            if not st.mapper.relationships:
+                continue
             is_new = st in new_set
-            d = st.obj.__dict__
+            d = st().__dict__
             committed = st.committed or {}
             for prop in st.mapper.relationships.values():
                 if prop.viewonly:
@@ -119,7 +124,7 @@ class FlushPlan:
                                 continue
                             if "delete-orphan" in prop.cascade:
                                 continue  # handled by _orphans
-                            self.child_nulls.setdefault(cs, []).append((prop, st.obj))
+                            self.child_nulls.setdefault(cs, []).append((prop, st()))
                             self._ensure_saved(cs)
                     elif prop.direction is Direction.MANYTOMANY:
                         for child in added:
@@ -138,7 +143,7 @@ class FlushPlan:
                             cs = _state(old)
                             if cs not in self.deleted and not cs.deleted:
                                 if "delete-orphan" not in prop.cascade:
-                                    self.child_nulls.setdefault(cs, []).append((prop, st.obj))
+                                    self.child_nulls.setdefault(cs, []).append((prop, st()))
                                     self._ensure_saved(cs)
                     elif current is not None:
                         self._ensure_saved(_state(current))
@@ -148,7 +153,7 @@ class FlushPlan:
         if st.session is not self.session:
             if st.key is None and st.session is None:
                 raise exc.FlushError(
-                    f"{st.mapper.class_.__name__} object {st.obj!r} is related to an object "
+                    f"{st.mapper.class_.__name__} object {st()!r} is related to an object "
                     "being flushed but is not in the session (its relationship has no "
                     "'save-update' cascade); add it with session.add()"
                 )
@@ -158,7 +163,7 @@ class FlushPlan:
         session = self.session
         for st in list(self._dirty()):
             committed = st.committed or {}
-            d = st.obj.__dict__
+            d = st().__dict__
             for prop in st.mapper.relationships.values():
                 if "delete-orphan" not in prop.cascade or prop.key not in committed:
                     continue
@@ -178,7 +183,7 @@ class FlushPlan:
                     rev = prop.reverse
                     if rev is not None and not rev.uselist:
                         new_parent = child.__dict__.get(rev.key)
-                        if new_parent is not None and new_parent is not st.obj:
+                        if new_parent is not None and new_parent is not st():
                             continue  # moved to another parent
                     if cs not in self.deleted and not cs.deleted:
                         session._mark_deleted(cs)
@@ -197,7 +202,7 @@ class FlushPlan:
                     continue
                 if "delete" in prop.cascade:
                     continue
-                d = st.obj.__dict__
+                d = st().__dict__
                 if prop.passive_deletes and prop.key not in d:
                     continue
                 value = d.get(prop.key, NO_VALUE)
@@ -210,11 +215,11 @@ class FlushPlan:
                     cs = _state(child)
                     if cs in self.deleted or cs.deleted or cs.key is None:
                         continue
-                    self.child_nulls.setdefault(cs, []).append((prop, st.obj))
+                    self.child_nulls.setdefault(cs, []).append((prop, st()))
 
     # -- synchronisation ----------------------------------------------------------------
     def _set_fk(self, st: InstanceState, key: str, value: Any) -> None:
-        d = st.obj.__dict__
+        d = st().__dict__
         old = d.get(key, NO_VALUE)
         if old is value or (old is not NO_VALUE and old == value and type(old) is type(value)):
             return
@@ -225,7 +230,10 @@ class FlushPlan:
     def _sync(self, st: InstanceState) -> None:
         """Copy keys of related objects into this object's foreign key attributes."""
         mapper = st.mapper
-        d = st.obj.__dict__
+        if not mapper.relationships and st not in self.child_syncs \
+                and st not in self.child_nulls:
+            return
+        d = st().__dict__
         committed = st.committed or {}
         is_new = st.key is None
         for prop in mapper.relationships.values():
@@ -239,7 +247,7 @@ class FlushPlan:
             self._sync_pairs(st, prop, target, prop.local_remote_pairs, fk_on_local=True)
         for parent, prop in self.child_syncs.get(st, ()):
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
-            self._sync_pairs(st, prop, parent.obj, pairs, fk_on_local=True)
+            self._sync_pairs(st, prop, parent(), pairs, fk_on_local=True)
         for prop, old_parent in self.child_nulls.get(st, ()):
             if any(p is prop for _, p in self.child_syncs.get(st, ())):
                 continue
@@ -260,7 +268,7 @@ class FlushPlan:
         rev = prop.reverse
         if rev is None or rev.uselist:
             return False
-        parent = st.obj.__dict__.get(rev.key)
+        parent = st().__dict__.get(rev.key)
         return parent is not None and parent is not old_parent
 
     def _sync_pairs(self, st: InstanceState, prop: RelationshipProperty, target: Any,
@@ -304,7 +312,7 @@ class FlushPlan:
         members = set(states)
         deps: dict[InstanceState, list[InstanceState]] = {s: [] for s in states}
         for s in states:
-            d = s.obj.__dict__
+            d = s().__dict__
             for prop in mapper.self_referential:
                 if prop.direction is Direction.MANYTOONE:
                     t = d.get(prop.key)
@@ -319,13 +327,13 @@ class FlushPlan:
         if self_fks:
             by_pk: dict[tuple[Any, ...], InstanceState] = {}
             for s in states:
-                pk = tuple(s.obj.__dict__.get(k) for k in mapper.pk_keys)
+                pk = tuple(s().__dict__.get(k) for k in mapper.pk_keys)
                 if None not in pk:
                     by_pk[pk] = s
             for s in states:
                 for fk in self_fks:
                     key = mapper.column_to_key.get(fk.parent)  # type: ignore[arg-type]
-                    v = s.obj.__dict__.get(key) if key is not None else None
+                    v = s().__dict__.get(key) if key is not None else None
                     target = by_pk.get((v,)) if v is not None else None
                     if target is not None and target is not s:
                         deps[s].append(target)
@@ -350,9 +358,9 @@ class FlushPlan:
                     continue
                 v = committed.get(key, NO_VALUE)
                 if v is NO_VALUE:
-                    v = s.obj.__dict__.get(key, NO_VALUE)
+                    v = s().__dict__.get(key, NO_VALUE)
                 if v is NO_VALUE:
-                    v = getattr(s.obj, key)
+                    v = getattr(s(), key)
                 parent = by_pk.get((v,))
                 if parent is not None and parent is not s:
                     deps[parent].append(s)  # the parent waits for its children
@@ -378,17 +386,21 @@ class FlushPlan:
             conn = session._connection_for_mapper(mapper)
             inserts = new_by_mapper.get(mapper, [])
             updates = [s for s in dirty if s.mapper is mapper]
-            extra = [s for s in self.child_nulls if s.mapper is mapper and s.key is not None
-                     and s not in updates and s not in self.deleted]
-            extra += [s for s in self.child_syncs if s.mapper is mapper and s.key is not None
-                      and s not in updates and s not in self.deleted and s not in extra]
+            seen = set(updates)
+            extra: list[InstanceState] = []
+            for s in [*self.child_nulls, *self.child_syncs]:
+                if s.mapper is mapper and s.key is not None and s not in seen \
+                        and s not in self.deleted:
+                    seen.add(s)
+                    extra.append(s)
             candidates = updates + extra
             self.late.clear()
             for st in candidates:
                 self._sync(st)
             # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
             # the new one is inserted; rows that point at new rows wait for them.
-            early = [s for s in candidates if s not in self.late]
+            waiting = set(self.late)
+            early = [s for s in candidates if s not in waiting]
             persistence.update_states(conn, mapper, early)
             self.saved.extend(early)
             for level in self._levels(inserts, mapper):
@@ -405,9 +417,9 @@ class FlushPlan:
                 self.inserted.extend(level)
                 for st in level:  # their keys are known now: give them an identity early
                     st.key = mapper.identity_key_from_pk(
-                        tuple(st.obj.__dict__[k] for k in mapper.pk_keys))
+                        tuple(st().__dict__[k] for k in mapper.pk_keys))
                     _check_pk(st)
-            late = [s for s in candidates if s not in early]
+            late = [s for s in candidates if s in waiting]
             if late:
                 self.late.clear()
                 for st in late:
@@ -443,8 +455,8 @@ class FlushPlan:
                     else:
                         ts = _state(target)
                         value = getattr(target, ts.mapper.column_to_key[remote])
-                    if st.obj.__dict__.get(key, NO_VALUE) != value or st in self.inserted:
-                        st.obj.__dict__[key] = value
+                    if st().__dict__.get(key, NO_VALUE) != value or st in self.inserted:
+                        st().__dict__[key] = value
                         values[key] = value
             if values:
                 by_mapper.setdefault(st.mapper, []).append((st, values))
@@ -456,7 +468,7 @@ class FlushPlan:
             nulls: dict[str, Any] = {}
             for col in mapper.post_update_cols:
                 ckey = mapper.column_to_key.get(col)
-                if ckey is not None and st.obj.__dict__.get(ckey) is not None:
+                if ckey is not None and st().__dict__.get(ckey) is not None:
                     nulls[ckey] = None
             if nulls:
                 by_mapper.setdefault(mapper, []).append((st, nulls))
@@ -509,14 +521,14 @@ class FlushPlan:
                        child: InstanceState) -> tuple[Any, ...] | None:
         vals = []
         for local, _ in prop.local_remote_pairs:
-            v = parent.obj.__dict__.get(parent.mapper.column_to_key[local], NO_VALUE)
+            v = parent().__dict__.get(parent.mapper.column_to_key[local], NO_VALUE)
             if v is NO_VALUE:
-                v = getattr(parent.obj, parent.mapper.column_to_key[local])
+                v = getattr(parent(), parent.mapper.column_to_key[local])
             vals.append(v)
         for target, _ in prop.secondary_target_pairs:
-            v = child.obj.__dict__.get(child.mapper.column_to_key[target], NO_VALUE)
+            v = child().__dict__.get(child.mapper.column_to_key[target], NO_VALUE)
             if v is NO_VALUE:
-                v = getattr(child.obj, child.mapper.column_to_key[target])
+                v = getattr(child(), child.mapper.column_to_key[target])
             vals.append(v)
         if any(v is None for v in vals):
             return None
