@@ -17,6 +17,7 @@ from .. import exc
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.dml import Delete, DMLStatement, Insert, Update
+from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from . import loading
 from .identity import IdentityMap
@@ -122,6 +123,7 @@ class Session:
         self._insert_counter = itertools.count()
         self._closed = False
         self._thread: int | None = None
+        self._get_plans: dict[Any, Any] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS, _parent_dispatch)
 
     # -- context manager, repr ----------------------------------------------------------
@@ -812,6 +814,9 @@ class Session:
         self._autobegin()
         if self.autoflush:
             self._autoflush()
+        if not (populate_existing or with_for_update or options) and not any(
+                p.lazy in ("selectin", "joined") for p in mapper.relationships.values()):
+            return self._get_by_pk(mapper, pk)  # type: ignore[no-any-return]
         stmt: Select[Any] = Select(entity).where(
             *[c == v for c, v in zip(mapper.pk_columns, pk)])
         if with_for_update:
@@ -826,6 +831,24 @@ class Session:
         for row in rows:
             return row[0]  # type: ignore[no-any-return]
         return None
+
+    def _get_by_pk(self, mapper: Mapper, pk: tuple[Any, ...]) -> Any:
+        """SELECT one row by primary key with SQL and a row builder cached per mapper."""
+        conn = self._connection_for_mapper(mapper)
+        dialect = conn.dialect
+        cache_key = (mapper, dialect.name)
+        entry = self._get_plans.get(cache_key)
+        if entry is None:
+            stmt: Select[Any] = Select(mapper.class_).where(*[
+                c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns])
+            compiled = stmt.compile(dialect)
+            procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
+            builder = loading.instance_builder(self, mapper, 0, dialect.name)
+            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder)
+        sql, procs, builder = entry
+        params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+        row = conn._run(sql, params).fetchone()
+        return builder(row) if row is not None else None
 
     def _load_unloaded(self, st: InstanceState, key: str | None,
                        keys: Sequence[str] | None = None, overwrite: bool = False,

@@ -426,8 +426,13 @@ class FlushPlan:
                     self._sync(st)
                 persistence.update_states(conn, mapper, late)
                 self.saved.extend(late)
-        self._post_updates()
-        self._secondary()
+        if self.post_updates or (self.deleted and any(
+                s.mapper.post_update_cols for s in self.deleted)):
+            self._post_updates()
+        if self.m2m_add or self.m2m_remove or self.deleted:
+            self._secondary()
+        if not self.deleted:
+            return
         for mapper in reversed(order):
             deletes = [s for s in self.deleted if s.mapper is mapper and s.key is not None]
             if not deletes:
