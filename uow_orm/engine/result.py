@@ -149,7 +149,10 @@ class Result(_Filtered):
         self._keys = list(keys)
         self._km = _keymap(self._keys)
         km = self._km
-        self._iter = (Row(r, km) for r in rows)
+        # Rows are made on demand from one underlying iterator, which scalars() can read
+        # directly (no Row objects for session.scalars(select(User))).
+        self._source = iter(rows)
+        self._iter = (Row(r, km) for r in self._source)
         self._raw = rows
         self.rowcount = rowcount
         self._close = close
@@ -233,6 +236,8 @@ class Result(_Filtered):
             result: ScalarResult[Any] = ScalarResult(row[index] for row in self._iter)
             result._require_unique = True
             return result
+        if not self._unique:
+            return ScalarResult(r[index] for r in self._source)
         return ScalarResult((row[index] for row in self._iter), unique=False)
 
     def mappings(self) -> MappingResult:

@@ -61,6 +61,8 @@ def make_transient(obj: Any) -> None:
     if st.session is not None:
         st.session._make_transient(st)
     st.key = None
+    st.deleted = False
+    st.was_deleted = False
 
 
 __all__ = [

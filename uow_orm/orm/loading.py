@@ -139,7 +139,7 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
             exec_stmt._eager_columns.extend(prop.mapper.column_list)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
-    raw_rows = cursor.fetchall()
+    raw_rows: list[Any] = []
     slices = compiled.entity_slices
     builders: list[Callable[[Sequence[Any]], Any]] = []
     for idx, (entity, start, end) in enumerate(slices):
@@ -154,7 +154,19 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
         else:
             proc = (compiled.result_processors or [None] * end)[start]
             builders.append(_value_getter(start, proc))
-    rows = [tuple(b(r) for b in builders) for r in raw_rows]
+    rows: list[tuple[Any, ...]] = []
+    if len(builders) == 1 and not specs:
+        # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
+        # rows are not all held at once
+        build = builders[0]
+        while True:
+            chunk = cursor.fetchmany(1000)
+            if not chunk:
+                break
+            rows.extend([(build(r),) for r in chunk])
+    else:
+        raw_rows = cursor.fetchall()
+        rows = [tuple(b(r) for b in builders) for r in raw_rows]
     joined_keys: dict[int, set[str]] = {-1: set()}
     if specs:
         offset = slices[-1][2] if slices else 0

@@ -492,9 +492,12 @@ class Session:
 
     def _save_or_update(self, st: InstanceState, obj: Any) -> bool:
         """Attach ``st``; True when it was not in this session before."""
+        if st.deleted or (st.was_deleted and st.key is not None):
+            raise exc.InvalidRequestError(
+                f"{obj!r} has been deleted (its row is gone); it cannot be added back. "
+                "Use uow_orm.make_transient(obj) first to insert it again as a new row"
+            )
         if st.session is self:
-            if st.key is not None and st.deleted:
-                return False
             return False
         if st.session is not None:
             raise exc.InvalidRequestError(
@@ -892,10 +895,10 @@ class Session:
                 with_for_update: Any = None) -> None:
         """Reload attributes from the database, discarding changes made in memory."""
         st = _state_or_raise(obj)
-        if st.key is None or st.session is not self:
+        if st.key is None or st.session is not self or st.deleted:
             raise exc.InvalidRequestError(
-                f"{obj!r} is not persistent within this Session (it is transient, pending or "
-                "detached); only persistent objects can be refreshed"
+                f"{obj!r} is not persistent within this Session (it is transient, pending, "
+                "deleted or detached); only persistent objects can be refreshed"
             )
         mapper = st.mapper
         names = list(attribute_names) if attribute_names is not None else None
