@@ -778,7 +778,12 @@ class Session:
         conn = self._connection_for_bind(self.get_bind())
         return conn.execute(statement, params)
 
-    def scalars(self, statement: Select[Any], params: Any = None, **kw: Any) -> ScalarResult[Any]:
+    @overload
+    def scalars(self, statement: Select[tuple[_T]], params: Any = None, **kw: Any
+                ) -> ScalarResult[_T]: ...
+    @overload
+    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]: ...
+    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]:
         """The first column of each row (objects for ``select(User)``)."""
         return self.execute(statement, params).scalars()
 
