@@ -39,10 +39,9 @@ class FlushPlan:
         only: set[InstanceState] | None = None
         if objects is not None:
             only = {_state(o) for o in objects}
-        self.new: list[InstanceState] = sorted(
-            (s for s in session._new if only is None or s in only),
-            key=lambda s: s.insert_order,
-        )
+        # session._new is kept in add order (each entry gets the next insert_order)
+        self.new: list[InstanceState] = (
+            list(session._new) if only is None else [s for s in session._new if s in only])
         self.deleted: dict[InstanceState, None] = {
             s: None for s in session._deleted if only is None or s in only
         }
@@ -70,7 +69,8 @@ class FlushPlan:
 
     def prepare(self) -> None:
         session = self.session
-        for st in self.new + self._dirty():
+        dirty = self._dirty()
+        for st in self.new + dirty:
             st.mapper._ensure_configured()
         imap = session.identity_map
         for st in self.new:
@@ -246,6 +246,10 @@ class FlushPlan:
                 continue
             self._sync_pairs(st, prop, target, prop.local_remote_pairs, fk_on_local=True)
         for parent, prop in self.child_syncs.get(st, ()):
+            rev = prop.reverse
+            if rev is not None and not rev.uselist and d.get(rev.key) is parent() and (
+                    is_new or rev.key in committed):
+                continue  # the many-to-one side above already copied the same key
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
             self._sync_pairs(st, prop, parent(), pairs, fk_on_local=True)
         for prop, old_parent in self.child_nulls.get(st, ()):
@@ -299,6 +303,8 @@ class FlushPlan:
 
     # -- ordering -------------------------------------------------------------------------
     def _mapper_order(self, mappers: list[Mapper]) -> list[Mapper]:
+        if len(mappers) == 1:
+            return mappers
         deps = {m: m.table_dependencies(mappers) for m in mappers}
         return topological_sort(mappers, deps, what="tables",
                                 name=lambda m: m.local_table.name)
