@@ -1,6 +1,6 @@
 """Event registration: ``listen`` and ``listens_for``.
 
-Engines, sessions and sessionmakers own a :class:`Dispatcher`; this module only finds it.
+Engines, sessions and sessionmakers own a `Dispatcher`; this module only finds it.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def contains(target: Any, identifier: str, fn: Callable[..., Any]) -> bool:
 
 
 def listens_for(target: Any, identifier: str) -> Callable[[_F], _F]:
-    """Decorator form of :func:`listen`."""
+    """Decorator form of `listen`."""
 
     def decorate(fn: _F) -> _F:
         listen(target, identifier, fn)

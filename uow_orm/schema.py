@@ -411,7 +411,7 @@ class Table(FromClause):
 def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list[Table]:
     """Tables in foreign-key dependency order (referenced tables first).
 
-    Raises :class:`~uow_orm.exc.CircularDependencyError` naming the tables of a cycle.
+    Raises `uow_orm.exc.CircularDependencyError` naming the tables of a cycle.
     """
     by_name = {t.name: t for t in tables}
     deps = {

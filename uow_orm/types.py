@@ -179,7 +179,7 @@ class Float(TypeEngine):
 
 
 class Numeric(TypeEngine):
-    """Exact decimal numbers, returned as :class:`decimal.Decimal`.
+    """Exact decimal numbers, returned as `decimal.Decimal`.
 
     SQLite has no exact decimal type (its NUMERIC affinity keeps only 15 significant
     digits), so on SQLite ``Numeric(p, s)`` with ``p <= 18`` is stored as an INTEGER count
@@ -442,7 +442,7 @@ class LargeBinary(TypeEngine):
 
 
 class Enum(TypeEngine):
-    """A Python :class:`enum.Enum`, stored by member *value*."""
+    """A Python `enum.Enum`, stored by member *value*."""
 
     def __init__(self, enum_class: type[enum.Enum], length: int | None = None) -> None:
         if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):

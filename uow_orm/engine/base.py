@@ -97,7 +97,15 @@ class Transaction:
         self.is_active = True
 
     def _begin(self) -> None:
-        self.connection._run_control(self.connection.dialect.begin_sql())
+        conn = self.connection
+        if conn.dialect.in_transaction(conn._checked_dbapi()):
+            raise exc.InvalidRequestError(
+                "the database connection is already in a transaction started elsewhere; "
+                "with sqlite:// (in-memory) every Connection and Session of a thread shares "
+                "one connection, so finish (commit/rollback/close) the other one first, or "
+                "use a database file (sqlite:///file.db) to work with several at once"
+            )
+        conn._run_control(conn.dialect.begin_sql())
 
     def commit(self) -> None:
         if not self.is_active:

@@ -68,10 +68,10 @@ def create_engine(
     connect_args: dict[str, Any] | None = None,
     isolation_level: str | None = None,
 ) -> Engine:
-    """Make an :class:`Engine` for ``url``.
+    """Make an `Engine` for ``url``.
 
     ``sqlite://`` gives a private in-memory database on one shared connection; files and
-    servers get a :class:`QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
+    servers get a `QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
     logs parameters) to stdout through the ``uow_orm.engine`` logger.
     """
     u = make_url(url)

@@ -81,7 +81,7 @@ class URL:
 
 
 def make_url(url: str | URL) -> URL:
-    """Parse ``url``; raise :class:`~uow_orm.exc.ArgumentError` when it is not a URL."""
+    """Parse ``url``; raise `uow_orm.exc.ArgumentError` when it is not a URL."""
     if isinstance(url, URL):
         return url
     if not isinstance(url, str):

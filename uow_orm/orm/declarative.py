@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 class MappedColumn(Mapped[_T]):
-    """What :func:`mapped_column` returns: column arguments waiting for their annotation."""
+    """What `mapped_column` returns: column arguments waiting for their annotation."""
 
     def __init__(self, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
         self.args = args

@@ -98,9 +98,9 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     for state in states:
         d = state().__dict__
         vals = [d.get(k, no_value) for k in keys]
-        if no_value in vals or any(vals[i] is None for i in check_idx) or (
+        if no_value in vals or (check_idx and any(vals[i] is None for i in check_idx)) or (
                 autoinc_key is not None and d.get(autoinc_key) is not None):
-            _insert_row_slow(mapper, state, d, groups)
+            _insert_row_slow(mapper, dname, state, d, groups)
             continue
         for i, p in proc_items:
             v = vals[i]
@@ -112,11 +112,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         plain.append((state, vals))
     if plain:
         groups.setdefault((keys, autoinc_key is not None), []).extend(plain)
-    procs = _bind_procs(mapper, dname)
     for (keys_t, generated), rows in groups.items():
-        if keys_t is not keys:
-            for _, vals in rows:
-                _convert(mapper, keys_t, vals, procs)
         if generated:
             _insert_generated(conn, mapper, keys_t, rows)
         else:
@@ -128,7 +124,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params, many=True)
 
 
-def _insert_row_slow(mapper: Mapper, state: InstanceState, d: dict[str, Any],
+def _insert_row_slow(mapper: Mapper, dname: str, state: InstanceState, d: dict[str, Any],
                      groups: dict[tuple[tuple[str, ...], bool],
                                   list[tuple[InstanceState, list[Any]]]]) -> None:
     """One row that needs defaults, server defaults or key checks applied."""
@@ -162,6 +158,7 @@ def _insert_row_slow(mapper: Mapper, state: InstanceState, d: dict[str, Any],
                 d[key] = None
         row_keys.append(key)
         vals.append(v)
+    _convert(mapper, row_keys, vals, _bind_procs(mapper, dname))
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 

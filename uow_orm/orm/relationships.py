@@ -57,7 +57,7 @@ _LAZY = frozenset({"select", "selectin", "joined", "raise", "noload", "raise_on_
 
 
 class RelationshipProperty:
-    """The configuration of one relationship, as given to :func:`relationship`."""
+    """The configuration of one relationship, as given to `relationship`."""
 
     def __init__(
         self,
@@ -586,7 +586,18 @@ def _value_of(obj: Any, state: InstanceState, col: Column[Any], prop: Relationsh
 
 
 def relationship(argument: Any = None, **kw: Any) -> Any:
-    """Link two mapped classes (see API.md for the keyword arguments)."""
+    """Link two mapped classes.
+
+    ``argument`` is the target class or its name (inferred from a ``Mapped[...]``
+    annotation when omitted). Keywords: ``back_populates`` / ``backref`` (keep the other
+    side in sync in memory), ``secondary`` (association table for many-to-many),
+    ``cascade`` (default ``"save-update, merge"``; also ``delete``, ``delete-orphan``,
+    ``expunge``, ``refresh-expire``, ``all``), ``uselist`` (``False`` for one-to-one),
+    ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"raise"``,
+    ``"noload"``), ``foreign_keys`` and ``remote_side`` (columns, or strings such as
+    ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
+    ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children).
+    """
     return RelationshipProperty(argument, **kw)
 
 

@@ -1,8 +1,8 @@
 """``Session`` and ``sessionmaker``: the unit of work's public face.
 
 The session tracks new, dirty and deleted objects, owns the identity map, runs flushes
-(planned by :mod:`.unitofwork`) inside its transaction stack (:mod:`.transaction`) and
-loads objects (:mod:`.loading`). It is meant for one thread at a time.
+(planned by `.unitofwork`) inside its transaction stack (`.transaction`) and
+loads objects (`.loading`). It is meant for one thread at a time.
 """
 
 from __future__ import annotations
@@ -101,7 +101,6 @@ class Session:
         twophase: bool = False,
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
-        _parent_dispatch: Dispatcher | None = None,
     ) -> None:
         self.bind = bind
         self.autoflush = autoflush
@@ -124,7 +123,7 @@ class Session:
         self._closed = False
         self._thread: int | None = None
         self._get_plans: dict[Any, Any] = {}
-        self.dispatch = Dispatcher("Session", SESSION_EVENTS, _parent_dispatch)
+        self.dispatch = Dispatcher("Session", SESSION_EVENTS)
 
     # -- context manager, repr ----------------------------------------------------------
     def __enter__(self) -> Session:
@@ -701,17 +700,20 @@ class Session:
                     conn.invalidate()
 
     def _finalize(self, plan: FlushPlan, txn: SessionTransaction) -> None:
-        imap = self.identity_map
+        states = self.identity_map._states
+        pop_new = self._new.pop
+        txn_new = txn.new
         for st in plan.inserted:
-            obj = self._new.pop(st, None)
+            obj = pop_new(st, None)
             if obj is None:
                 obj = st()
-            imap.add(st, obj)
-            txn.new[st] = obj
-            st.clear_changes()
+            states[st.key] = st  # type: ignore[index]
+            txn_new[st] = obj
+            st.committed = None
+            st.modified = False
         for st in plan.deleted_done:
             obj = self._deleted.pop(st, None) or st()
-            imap.remove(st)
+            self.identity_map.remove(st)
             st.deleted = True
             txn.deleted[st] = obj
             self._modified.pop(st, None)
@@ -1158,7 +1160,9 @@ class sessionmaker:
 
     def __call__(self, **overrides: Any) -> Session:
         kw = {**self.kw, **overrides}
-        return self.class_(_parent_dispatch=self.dispatch, **kw)
+        session = self.class_(**kw)
+        session.dispatch._parent = self.dispatch  # the factory's listeners run too
+        return session
 
     @contextmanager
     def begin(self) -> Iterator[Session]:

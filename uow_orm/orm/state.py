@@ -190,16 +190,17 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     # -- change tracking ----------------------------------------------------------------
     def record_change(self, key: str, old: Any) -> None:
         """Remember ``old`` as the pre-change value of ``key`` (first change wins)."""
+        if not self.modified:
+            # tell the session first: a savepoint snapshots the state as it was
+            session = self.session
+            if session is not None:
+                session._state_modified(self)
+            self.modified = True
         committed = self.committed
         if committed is None:
             self.committed = {key: old}
         elif key not in committed:
             committed[key] = old
-        if not self.modified:
-            self.modified = True
-            session = self.session
-            if session is not None:
-                session._state_modified(self)
 
     def clear_changes(self) -> None:
         self.committed = None

@@ -3,7 +3,7 @@
 Called only by ``Session.flush``. Works out cascades that happen at flush time
 (orphans, children of deleted parents), synchronises foreign keys from related objects,
 orders mappers by foreign-key dependency (rows of self-referential tables level by level)
-and hands batches to :mod:`uow_orm.orm.persistence`. The session's bookkeeping is changed
+and hands batches to `uow_orm.orm.persistence`. The session's bookkeeping is changed
 only after every statement succeeded (``finalize``).
 """
 
@@ -159,12 +159,23 @@ class FlushPlan:
                 )
 
     def _orphans(self) -> None:
-        """Children removed from a delete-orphan collection are deleted."""
+        """Children removed from a delete-orphan collection, or whose many-to-one was set to
+        None, are deleted (with their own delete cascade)."""
         session = self.session
-        for st in list(self._dirty()):
+        orphans: list[InstanceState] = []
+        for st in [*self._dirty(), *self.deleted]:
             committed = st.committed or {}
+            if not committed:
+                continue
             d = st().__dict__
             for prop in st.mapper.relationships.values():
+                rev = prop.reverse
+                if prop.direction is Direction.MANYTOONE and rev is not None and \
+                        "delete-orphan" in rev.cascade and prop.key in committed:
+                    if d.get(prop.key) is None and committed[prop.key] is not None \
+                            and st not in self.deleted and st.key is not None:
+                        orphans.append(st)  # its parent was taken away
+                    continue
                 if "delete-orphan" not in prop.cascade or prop.key not in committed:
                     continue
                 old = committed[prop.key]
@@ -185,12 +196,13 @@ class FlushPlan:
                         new_parent = child.__dict__.get(rev.key)
                         if new_parent is not None and new_parent is not st():
                             continue  # moved to another parent
-                    if cs not in self.deleted and not cs.deleted:
-                        session._mark_deleted(cs)
-                        self.deleted[cs] = None
-                        for extra in session._deleted:
-                            if extra not in self.deleted:
-                                self.deleted[extra] = None
+                    orphans.append(cs)
+        for cs in orphans:
+            if cs not in self.deleted and not cs.deleted:
+                session._delete_cascade(cs)
+        for extra in session._deleted:
+            if extra not in self.deleted:
+                self.deleted[extra] = None
 
     def _deleted_parents(self) -> None:
         """NULL the keys of children whose parent is deleted without a delete cascade."""
@@ -421,10 +433,20 @@ class FlushPlan:
                     )
                 persistence.insert_states(conn, mapper, level)
                 self.inserted.extend(level)
-                for st in level:  # their keys are known now: give them an identity early
-                    st.key = mapper.identity_key_from_pk(
-                        tuple(st().__dict__[k] for k in mapper.pk_keys))
-                    _check_pk(st)
+                # their keys are known now: give them an identity early
+                cls = mapper.class_
+                pk_keys = mapper.pk_keys
+                if len(pk_keys) == 1:
+                    pk_key = pk_keys[0]
+                    for st in level:
+                        st.key = (cls, (st().__dict__[pk_key],), None)
+                        if st.key[1][0] is None:
+                            _check_pk(st)
+                else:
+                    for st in level:
+                        d = st().__dict__
+                        st.key = (cls, tuple([d[k] for k in pk_keys]), None)
+                        _check_pk(st)
             late = [s for s in candidates if s in waiting]
             if late:
                 self.late.clear()

@@ -63,9 +63,10 @@ class Compiled:
                 try:
                     value = proc(value)
                 except _BadValue as e:
-                    raise exc.ColumnValueError(
-                        f"bad value for parameter {bind.key or ''!s}: {e}"
-                    ) from None
+                    what = bind.describes or bind.key
+                    where = f" compared with {what}" if bind.describes else (
+                        f" for parameter {what!r}" if what else "")
+                    raise exc.ColumnValueError(f"bad value{where}: {e}") from None
             out.append(value)
         if given and not self.binds and isinstance(given, Mapping) and given:
             # text() without placeholders ignores params, as the drivers would complain.

@@ -1,7 +1,7 @@
 """INSERT, UPDATE and DELETE statements: ``insert()``, ``update()``, ``delete()``.
 
 Built by users (and executed through a connection or a session, which keeps its objects
-in line) and compiled by :mod:`uow_orm.sql.compiler`.
+in line) and compiled by `uow_orm.sql.compiler`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SQL expression elements: columns, bound values, operators, functions, text.
 
 Built by users (``User.name == "x"``, ``func.count()``) and by the ORM; turned into SQL
-only by :mod:`uow_orm.sql.compiler`. Every literal becomes a :class:`BindParameter`, so a
+only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
 """
 
@@ -27,7 +27,8 @@ def coerce(obj: Any) -> Any:
     return obj
 
 
-def coerce_expression(obj: Any, type_: TypeEngine | None = None) -> ClauseElement:
+def coerce_expression(obj: Any, type_: TypeEngine | None = None,
+                      label: str | None = None) -> ClauseElement:
     """An element for ``obj``: literal Python values become bound parameters."""
     obj = coerce(obj)
     if isinstance(obj, ClauseElement):
@@ -40,7 +41,7 @@ def coerce_expression(obj: Any, type_: TypeEngine | None = None) -> ClauseElemen
         return False_()
     if hasattr(obj, "_scalar_subquery"):
         return obj._scalar_subquery()  # type: ignore[no-any-return]
-    return BindParameter(None, obj, type_ if type_ is not None else literal_type(obj))
+    return BindParameter(None, obj, type_ if type_ is not None else literal_type(obj), label)
 
 
 class ClauseElement:
@@ -206,6 +207,14 @@ class ColumnOperators:
     __hash__ = object.__hash__
 
 
+def _describe(expr: Any) -> str | None:
+    table = getattr(expr, "table", None)
+    name = getattr(expr, "name", None)
+    if table is not None and isinstance(name, str):
+        return f"{table.name}.{name}"
+    return name if isinstance(name, str) else None
+
+
 def _escape_like(s: str) -> str:
     # LIKE wildcards in a prefix/suffix/contains argument are matched literally.
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -250,7 +259,8 @@ class ColumnElement(ColumnOperators, ClauseElement):
                 op = "IS NOT"
             return BinaryExpression(self, op, Null())
         # a factor or divisor is a plain number, not a value of this column's type
-        right = coerce_expression(other, None if op in ("*", "/", "%") else self.type)
+        right = coerce_expression(other, None if op in ("*", "/", "%") else self.type,
+                                  _describe(self))
         type_ = Boolean() if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
@@ -267,7 +277,7 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
         raise exc.ArgumentError(
             f"in_() takes a list of values or a select(), got {type(values).__name__}"
         )
-    items = [coerce_expression(v, left.type) for v in values]
+    items = [coerce_expression(v, left.type, _describe(left)) for v in values]
     if not items:
         # x IN () is not valid SQL; "1 != 1" is always false (and NOT IN always true).
         return BinaryExpression(
@@ -280,13 +290,16 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
 class BindParameter(ColumnElement):
     """A value sent to the driver as a parameter, never written into the SQL."""
 
-    __slots__ = ("expanding", "key", "type", "value")
+    __slots__ = ("describes", "expanding", "key", "type", "value")
 
-    def __init__(self, key: str | None, value: Any, type_: TypeEngine | None = None) -> None:
+    def __init__(self, key: str | None, value: Any, type_: TypeEngine | None = None,
+                 label: str | None = None) -> None:
         self.key = key
         self.value = value
         self.type = type_ if type_ is not None else literal_type(value)
         self.expanding = False
+        #: what the value is compared with, for error messages only (never a lookup key)
+        self.describes = label
 
     def _compile(self, compiler: Compiler) -> str:
         return compiler.bind(self)

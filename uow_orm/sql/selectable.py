@@ -188,7 +188,7 @@ def _from_name(f: FromClause) -> str:
 
 
 class Select(FromClause, Generic[_T]):
-    """A SELECT statement. Build with :func:`select`."""
+    """A SELECT statement. Build with `select`."""
 
     is_from = False
     is_select = True
