@@ -249,6 +249,8 @@ def changed_keys(state: InstanceState) -> list[str]:
 def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState],
                   ) -> None:
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
+    if not states:
+        return
     dname = conn.dialect.name
     procs = _bind_procs(mapper, dname)
     version_key = mapper.version_key

@@ -330,9 +330,7 @@ class RelationshipProperty:
         else:
             old = d.get(self.key, NO_VALUE)
             if old is NO_VALUE and state.key is not None and state.session is not None:
-                from .loading import lazy_load
-
-                old = lazy_load(state, self, no_sql=True)
+                old = _loading.lazy_load(state, self, no_sql=True)
             if old is value:
                 return
             state.record_change(self.key, old)
@@ -352,9 +350,7 @@ class RelationshipProperty:
         else:
             current = d.get(self.key, NO_VALUE)
             if current is NO_VALUE and state.key is not None and state.session is not None:
-                from .loading import lazy_load
-
-                current = lazy_load(state, self, no_sql=True)
+                current = _loading.lazy_load(state, self, no_sql=True)
             if current is value:
                 state.record_change(self.key, value)
                 d[self.key] = None
@@ -431,9 +427,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             if prop.uselist:
                 return prop._init_collection(state)
             return None
-        from .loading import lazy_load
-
-        return lazy_load(state, prop)
+        return _loading.lazy_load(state, prop)
 
     def set(self, obj: Any, value: Any) -> None:
         self.mapper._ensure_configured()
@@ -461,13 +455,11 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             prop._check_target(value)
         old = d.get(key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
-            from .loading import lazy_load
-
             if prop.direction is Direction.ONETOMANY:
                 # one-to-one: the replaced row's key must be cleared, so load it
-                old = lazy_load(state, prop)
+                old = _loading.lazy_load(state, prop)
             elif prop.reverse is not None:
-                old = lazy_load(state, prop, no_sql=True)
+                old = _loading.lazy_load(state, prop, no_sql=True)
         if old is value:
             return
         state.record_change(key, old)
@@ -611,3 +603,6 @@ class Relationship(Generic[_T]):
 
 __all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref",
            "relationship"]
+
+# at the bottom: loading imports this module (a cycle resolved at call time)
+from . import loading as _loading  # noqa: E402

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
+from ..engine.base import Connection
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.dml import Delete, DMLStatement, Insert, Update
@@ -26,7 +27,7 @@ from .transaction import SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
-    from ..engine.base import Connection, Engine
+    from ..engine.base import Engine
     from .mapper import Mapper
     from .query import Query
 
@@ -123,6 +124,7 @@ class Session:
         self._closed = False
         self._thread: int | None = None
         self._get_plans: dict[Any, Any] = {}
+        self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
 
     # -- context manager, repr ----------------------------------------------------------
@@ -415,9 +417,11 @@ class Session:
     # -- binds and connections --------------------------------------------------------------
     def bind_mapper(self, mapper: Any, bind: Engine) -> None:
         self._binds[mapper] = bind
+        self._bind_cache.clear()
 
     def bind_table(self, table: Any, bind: Engine) -> None:
         self._binds[table] = bind
+        self._bind_cache.clear()
 
     def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
         """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
@@ -448,15 +452,17 @@ class Session:
         )
 
     def _connection_for_bind(self, bind: Any) -> Connection:
-        txn = self._autobegin()
-        from ..engine.base import Connection as _Conn
-
-        if isinstance(bind, _Conn):
+        txn = self._transaction or self._autobegin()
+        if isinstance(bind, Connection):
             return bind
         return txn.connection_for(bind)
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
-        return self._connection_for_bind(self.get_bind(mapper.class_))
+        # the bind of a mapper is looked up once per session (until binds change)
+        hit = self._bind_cache.get(mapper)
+        if hit is None or hit[0] is not self.bind:
+            hit = self._bind_cache[mapper] = (self.bind, self.get_bind(mapper.class_))
+        return self._connection_for_bind(hit[1])
 
     def connection(self, bind_arguments: dict[str, Any] | None = None, **kw: Any) -> Connection:
         """The Connection this session uses (beginning the transaction if needed)."""
