@@ -174,6 +174,9 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
         _populate_joined(session, rows, raw_rows, specs, offset, first, dialect.name, populate,
                          joined_keys)
     for idx, (i, mapper) in enumerate(mapper_entities):
+        if not trees[i].children and not any(
+                p.lazy in ("selectin", "joined") for p in mapper.relationships.values()):
+            continue  # nothing to load eagerly for this entity
         objs = _unique_objs(r[i] for r in rows)
         if objs:
             post_load(session, mapper, objs, trees[i], populate,
@@ -418,7 +421,10 @@ def _run_entity_select(session: Session, stmt: Select[Any], conn: Any, mapper: M
                        populate: bool, tree: LoadTree | None = None) -> list[Any]:
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
-    return [r[0] for r in execute_select(session, stmt, None, conn, tree).unique().tuples()]
+    result = execute_select(session, stmt, None, conn, tree)
+    if result._require_unique:
+        result = result.unique()
+    return [r[0] for r in result.tuples()]
 
 
 # -- lazy loads -------------------------------------------------------------------------------
