@@ -151,13 +151,23 @@ class Result(_Filtered):
         km = self._km
         # Rows are made on demand from one underlying iterator, which scalars() can read
         # directly (no Row objects for session.scalars(select(User))).
-        self._source = iter(rows)
+        self._source: Iterator[Any] = iter(rows)
         self._iter = (Row(r, km) for r in self._source)
-        self._raw = rows
+        self._scalar_iter: Iterator[Any] | None = None
         self.rowcount = rowcount
         self._close = close
         self._unique = False
         self._require_unique = False
+
+    @classmethod
+    def from_scalars(cls, key: str, items: Iterable[Any]) -> Result:
+        """A one-column result over ``items`` without building a tuple per row up front."""
+        result = cls([key], ())
+        it = iter(items)
+        result._scalar_iter = it
+        result._source = ((item,) for item in it)
+        result._iter = (Row(r, result._km) for r in result._source)
+        return result
 
     def _check_unique(self) -> None:
         if self._require_unique and not self._unique:
@@ -237,6 +247,8 @@ class Result(_Filtered):
             result._require_unique = True
             return result
         if not self._unique:
+            if self._scalar_iter is not None and index == 0:
+                return ScalarResult(self._scalar_iter)
             return ScalarResult(r[index] for r in self._source)
         return ScalarResult((row[index] for row in self._iter), unique=False)
 

@@ -155,15 +155,17 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
             proc = (compiled.result_processors or [None] * end)[start]
             builders.append(_value_getter(start, proc))
     rows: list[tuple[Any, ...]] = []
+    objs_only: list[Any] | None = None
     if len(builders) == 1 and not specs:
         # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
-        # rows are not all held at once
+        # rows are not all held at once, and keep a plain list (no tuple per row)
         build = builders[0]
+        objs_only = []
         while True:
             chunk = cursor.fetchmany(1000)
             if not chunk:
                 break
-            rows.extend([(build(r),) for r in chunk])
+            objs_only.extend([build(r) for r in chunk])
     else:
         raw_rows = cursor.fetchall()
         rows = [tuple(b(r) for b in builders) for r in raw_rows]
@@ -177,7 +179,7 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
         if not trees[i].children and not any(
                 p.lazy in ("selectin", "joined") for p in mapper.relationships.values()):
             continue  # nothing to load eagerly for this entity
-        objs = _unique_objs(r[i] for r in rows)
+        objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
         if objs:
             post_load(session, mapper, objs, trees[i], populate,
                       skip=joined_keys[-1] if idx == 0 else set())
@@ -185,7 +187,10 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
         getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
         for n, e in enumerate(entities)
     ]
-    result = Result(keys, rows)
+    if objs_only is not None:
+        result = Result.from_scalars(keys[0], objs_only)
+    else:
+        result = Result(keys, rows)
     if any(prop.uselist for prop, _, _ in specs):
         result._require_unique = True
     return result
