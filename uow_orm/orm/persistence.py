@@ -253,38 +253,55 @@ def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         return
     dname = conn.dialect.name
     procs = _bind_procs(mapper, dname)
+    columns = mapper.columns
     version_key = mapper.version_key
-    pk_keys = mapper.pk_keys
-    onupdate = [(k, c) for k, c in mapper.columns.items() if c.onupdate is not None]
+    pk_procs = [procs[k] for k in mapper.pk_keys]
+    onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
     groups: dict[tuple[tuple[str, ...], bool], list[list[Any]]] = {}
+    no_value = NO_VALUE
     for state in states:
-        keys = changed_keys(state)
-        if not keys:
+        committed = state.committed
+        if not committed:
             continue
         d = state().__dict__
-        committed = state.committed or {}
+        keys = []
+        for key, old in committed.items():  # the columns whose value really changed
+            if key in columns and key in d:
+                new = d[key]
+                if old is no_value or (
+                        old is not new and (type(old) is not type(new) or old != new)):
+                    keys.append(key)
+        if not keys:
+            continue
         for key, col in onupdate:
             if key not in keys:
                 d[key] = col.onupdate() if col._onupdate_is_callable else col.onupdate
                 keys.append(key)
-        vals = [d[k] for k in keys]
+        vals = []
+        for k in keys:
+            v = d[k]
+            p = procs[k]
+            if p is not None and v is not None:
+                try:
+                    v = p(v)
+                except _BadValue as e:
+                    raise _bad_value(mapper, k, v, e) from None
+            vals.append(v)
         assert state.key is not None
-        pk = list(state.key[1])
+        for p, v in zip(pk_procs, state.key[1]):
+            vals.append(p(v) if p is not None and v is not None else v)
         versioned = False
         if version_key is not None and version_key not in keys:
-            old_version = d.get(version_key, NO_VALUE)
-            if old_version is NO_VALUE:
+            old_version = d.get(version_key, no_value)
+            if old_version is no_value:
                 old_version = getattr(state(), version_key)
             new_version = (old_version or 0) + 1
             d[version_key] = new_version
             keys.append(version_key)
-            vals.append(new_version)
-            pk.append(old_version)
+            vals.insert(len(keys) - 1, new_version)  # SET values come before the WHERE key
+            vals.append(old_version)
             versioned = True
-        _convert(mapper, keys, vals, procs)
-        _convert(mapper, pk_keys, pk, procs)
-        groups.setdefault((tuple(keys), versioned), []).append(vals + pk)
-        del committed
+        groups.setdefault((tuple(keys), versioned), []).append(vals)
     for (keys_t, versioned), rows in groups.items():
         sql = _update_sql(conn, mapper, keys_t, versioned)
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
