@@ -7,6 +7,7 @@ without running the attribute-change machinery.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from ..sql.elements import BindParameter, and_, or_
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
-from .state import NO_VALUE, STATE_ATTR, InstanceState
+from .state import NO_VALUE, STATE_ATTR, InstanceState, _state_gone
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def instance_builder(
     states = imap._states
     new_obj = object.__new__
     mk_state = InstanceState
+    new_ref = weakref.ref.__new__
+    at_start = start == 0
+    gone = _state_gone
     strategies: dict[str, str] | None = None
 
     def values(row: Sequence[Any]) -> list[Any]:
@@ -88,10 +92,19 @@ def instance_builder(
                 return obj
         obj = new_obj(cls)
         d = obj.__dict__
-        d.update(zip(keys, values(row) if proc_items else row[start:end]))
-        state = mk_state(obj, mapper, key, session)
-        if strategies is not None:
-            state.load_strategies = strategies
+        # zip() stops after the entity's columns, so a row that starts with them needs no slice
+        d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
+        # InstanceState(obj, mapper, key, session), spelled out: this runs once per row
+        state = new_ref(mk_state, obj, gone)
+        state.mapper = mapper
+        state.key = key
+        state.session = session
+        state.committed = None
+        state.modified = False
+        state.deleted = False
+        state.was_deleted = False
+        state.insert_order = 0
+        state.load_strategies = strategies
         d[STATE_ATTR] = state
         states[key] = state
         return obj

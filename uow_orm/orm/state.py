@@ -65,6 +65,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
                 session: Session | None = None) -> InstanceState:
         return weakref.ref.__new__(cls, obj, _state_gone)
 
+    # loading.instance_builder repeats this initialisation inline (keep the two in step)
     def __init__(self, obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
                  session: Session | None = None) -> None:
         self.mapper = mapper
