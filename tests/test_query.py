@@ -233,6 +233,18 @@ def test_join_many_to_one_relationship(session):
     assert session.scalars(stmt).all() == ["carol@work.example"]
 
 
+def test_join_on_many_to_one_starts_from_the_relationships_own_table(session):
+    # The first selected column belongs to the joined table; the join must still start
+    # from addresses (the owner of Address.user), not join users to itself.
+    rows = session.execute(
+        select(User.name, func.count(Address.id))
+        .join(Address.user)
+        .group_by(User.name)
+        .order_by(User.name)
+    ).all()
+    assert [tuple(r) for r in rows] == [("alice", 2), ("bob", 1), ("carol", 1)]
+
+
 def test_join_with_explicit_on_clause(session):
     stmt = (
         select(Address.email_address)

@@ -131,7 +131,8 @@ class InstrumentedList(list[_T]):
     # -- event plumbing -----------------------------------------------------------------
     def _before_change(self) -> None:
         owner = self._owner
-        if owner is not None and self._rel is not None:
+        # a new object's collection is inserted whole: only persistent ones keep history
+        if owner is not None and owner.key is not None and self._rel is not None:
             key = self._rel.key
             if owner.committed is None or key not in owner.committed:
                 owner.record_change(key, list(self))

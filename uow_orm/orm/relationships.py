@@ -333,7 +333,8 @@ class RelationshipProperty:
                 old = _loading.lazy_load(state, self, no_sql=True)
             if old is value:
                 return
-            state.record_change(self.key, old)
+            if state.key is not None:
+                state.record_change(self.key, old)
             d[self.key] = value
             if old is not NO_VALUE and old is not None and self.reverse is not None:
                 # moved away from a previous owner: drop it from that owner's collection
@@ -352,7 +353,8 @@ class RelationshipProperty:
             if current is NO_VALUE and state.key is not None and state.session is not None:
                 current = _loading.lazy_load(state, self, no_sql=True)
             if current is value:
-                state.record_change(self.key, value)
+                if state.key is not None:
+                    state.record_change(self.key, value)
                 d[self.key] = None
 
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
@@ -462,7 +464,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 old = _loading.lazy_load(state, prop, no_sql=True)
         if old is value:
             return
-        state.record_change(key, old)
+        if state.key is not None:
+            state.record_change(key, old)
         d[key] = value
         rev = prop.reverse
         if rev is not None:

@@ -402,6 +402,12 @@ class Select(FromClause, Generic[_T]):
                 left = froms[0]
             elif implied:
                 left = implied[0]
+                # join(Child.parent) starts from the relationship's own table
+                first = self._joins[0][0]
+                owner = getattr(getattr(first, "mapper", None), "local_table", None) \
+                    if hasattr(first, "_join_info") else None
+                if owner is not None:
+                    left = next((f for f in implied if f is owner), left)
             else:
                 raise exc.InvalidRequestError("join() needs something to join from; "
                                               "use select_from()")

@@ -1,0 +1,546 @@
+"""Stateful property test: a Session driven at random must always agree with a plain model.
+
+A hypothesis ``RuleBasedStateMachine`` adds, modifies, moves, orphans and deletes objects of a
+one-to-many Parent/Child model, flushes, opens, releases and rolls back savepoints, commits,
+rolls back, expires, refreshes, merges, expunges and queries.  Beside the session it keeps a
+plain in-memory model with three layers:
+
+* ``view``: what the session shows (the objects' attributes and collections);
+* ``flushed``: what the database holds inside the session's transaction;
+* ``committed``: what the database holds for everybody else.
+
+After every step the session's objects must equal ``view`` and the rows seen through the
+session's own connection must equal ``flushed``; after every commit and rollback a separate
+connection must see exactly ``committed``.
+
+Where SQLAlchemy flushes implicitly (before a SAVEPOINT, on its release, before ``merge``) the
+machine flushes explicitly first, so the model does not depend on that choice; every other rule
+runs under ``no_autoflush`` so that lazy loads never flush behind the model's back.  The
+``query_parents`` rule is the one place that relies on autoflush.
+
+Two SQLAlchemy 2.0 corners are steered around (see ``_deletable_parents`` and
+``move_child_to_other_parent``): deleting a parent with pending children, and moving a pending
+child between delete-orphan parents.  One promise is stricter than SQLAlchemy: after a
+savepoint rollback every object shows the restored state, including collections loaded inside
+the savepoint by objects not modified there (SQLAlchemy expires only modified objects).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from uow_orm import (
+    Column,
+    ForeignKey,
+    Integer,
+    Session,
+    String,
+    declarative_base,
+    inspect,
+    relationship,
+    select,
+    text,
+)
+
+Base = declarative_base()
+
+
+class Parent(Base):
+    __tablename__ = "sm_parent"
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    name = Column(String(40), nullable=False)
+    children = relationship("Child", back_populates="parent", cascade="all, delete-orphan")
+
+
+class Child(Base):
+    __tablename__ = "sm_child"
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    parent_id = Column(Integer, ForeignKey("sm_parent.id"), nullable=False)
+    value = Column(Integer, nullable=False)
+    parent = relationship("Parent", back_populates="children")
+
+
+MAX_PARENTS = 6
+MAX_CHILDREN = 4
+MAX_SAVEPOINT_DEPTH = 3
+
+# Any text PostgreSQL can store: no NUL and no lone surrogates (those are test_bad_input's job).
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+values = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+
+COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+DEFAULT_SETTINGS = settings(max_examples=25, stateful_step_count=30, **COMMON)
+SLOW_SETTINGS = settings(max_examples=400, stateful_step_count=60, **COMMON)
+
+
+class Rows:
+    """Plain model of both tables: parents {id: name}, children {id: (parent_id, value)}."""
+
+    def __init__(self, parents: dict | None = None, children: dict | None = None) -> None:
+        self.parents: dict[int, str] = dict(parents or {})
+        self.children: dict[int, tuple[int, int]] = dict(children or {})
+
+    def copy(self) -> Rows:
+        return Rows(self.parents, self.children)
+
+    def children_of(self, pid: int) -> dict[int, int]:
+        return {cid: value for cid, (p, value) in self.children.items() if p == pid}
+
+    def delete_parent(self, pid: int) -> None:
+        del self.parents[pid]
+        for cid in self.children_of(pid):
+            del self.children[cid]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Rows)
+            and self.parents == other.parents
+            and self.children == other.children
+        )
+
+    def __repr__(self) -> str:
+        return f"Rows(parents={self.parents!r}, children={self.children!r})"
+
+
+def read_rows(conn) -> Rows:
+    parents = {row[0]: row[1] for row in conn.execute(text("SELECT id, name FROM sm_parent")).all()}
+    children = {
+        row[0]: (row[1], row[2])
+        for row in conn.execute(text("SELECT id, parent_id, value FROM sm_child")).all()
+    }
+    return Rows(parents, children)
+
+
+class SessionModelMachine(RuleBasedStateMachine):
+    def __init__(self, engine) -> None:
+        super().__init__()
+        self.engine = engine
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sm_child"))
+            conn.execute(text("DELETE FROM sm_parent"))
+        self.session = Session(engine)
+        self.view = Rows()
+        self.flushed = Rows()
+        self.committed = Rows()
+        self.savepoints: list[tuple[object, Rows]] = []
+        # The objects the test holds; a row whose object was expunged is looked up again.
+        self.parent_objs: dict[int, Parent] = {}
+        self.child_objs: dict[int, Child] = {}
+        self.last_id = 0
+
+    def teardown(self) -> None:
+        self.session.close()
+        assert self.engine.pool.checkedout() == 0
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        # Ids are never reused, so a stale reference can never alias a new row.
+        self.last_id += 1
+        return self.last_id
+
+    def _parent(self, pid: int) -> Parent:
+        obj = self.parent_objs.get(pid)
+        if obj is None:
+            obj = self.session.get(Parent, pid)
+            assert obj is not None, f"Parent {pid} is in the model but session.get found nothing"
+            self.parent_objs[pid] = obj
+        return obj
+
+    def _child(self, cid: int) -> Child:
+        obj = self.child_objs.get(cid)
+        if obj is None:
+            obj = self.session.get(Child, cid)
+            assert obj is not None, f"Child {cid} is in the model but session.get found nothing"
+            self.child_objs[cid] = obj
+        return obj
+
+    def _flush(self) -> None:
+        self.session.flush()
+        self.flushed = self.view.copy()
+
+    def _persistent_parents(self) -> list[int]:
+        return sorted(pid for pid in self.view.parents if pid in self.flushed.parents)
+
+    def _persistent_children(self) -> list[int]:
+        return sorted(cid for cid in self.view.children if cid in self.flushed.children)
+
+    def _deletable_parents(self) -> list[int]:
+        # SQLAlchemy's delete cascade skips pending children (they would still be INSERTed
+        # and then break the foreign key), so only parents whose children are all persistent
+        # are deleted; pending children leave through orphan_child instead.
+        return [
+            pid
+            for pid in self._persistent_parents()
+            if all(cid in self.flushed.children for cid in self.view.children_of(pid))
+        ]
+
+    def _clean_parents(self) -> list[int]:
+        return [
+            pid
+            for pid in self._persistent_parents()
+            if self.view.parents[pid] == self.flushed.parents[pid]
+            and self.view.children_of(pid) == self.flushed.children_of(pid)
+        ]
+
+    def _clean_children(self) -> list[int]:
+        return [
+            cid
+            for cid in self._persistent_children()
+            if self.view.children[cid] == self.flushed.children[cid]
+        ]
+
+    def _new_parents_with_only_new_children(self) -> list[int]:
+        return sorted(
+            pid
+            for pid in self.view.parents
+            if pid not in self.flushed.parents
+            and all(cid not in self.flushed.children for cid in self.view.children_of(pid))
+        )
+
+    def _parents_with_room(self) -> list[int]:
+        return sorted(
+            pid for pid in self.view.parents if len(self.view.children_of(pid)) < MAX_CHILDREN
+        )
+
+    def _check_database(self, expected: Rows) -> None:
+        with self.engine.connect() as conn:
+            seen = read_rows(conn)
+        assert seen == expected, "another connection sees a different database than committed"
+
+    # -- rules: changes ------------------------------------------------------------------
+
+    @precondition(lambda self: len(self.view.parents) < MAX_PARENTS)
+    @rule(name=names, child_values=st.lists(values, max_size=3))
+    def add_parent_with_children(self, name, child_values):
+        pid = self._new_id()
+        kids = [Child(id=self._new_id(), value=v) for v in child_values]
+        parent = Parent(id=pid, name=name, children=kids)
+        self.session.add(parent)
+        self.parent_objs[pid] = parent
+        self.view.parents[pid] = name
+        for kid in kids:
+            self.child_objs[kid.id] = kid
+            self.view.children[kid.id] = (pid, kid.value)
+
+    @precondition(lambda self: self._parents_with_room())
+    @rule(data=st.data(), value=values)
+    def append_child(self, data, value):
+        pid = data.draw(st.sampled_from(self._parents_with_room()), label="parent")
+        kid = Child(id=self._new_id(), value=value)
+        with self.session.no_autoflush:
+            self._parent(pid).children.append(kid)
+        self.child_objs[kid.id] = kid
+        self.view.children[kid.id] = (pid, value)
+
+    @precondition(lambda self: self.view.parents)
+    @rule(data=st.data(), name=names)
+    def rename_parent(self, data, name):
+        pid = data.draw(st.sampled_from(sorted(self.view.parents)), label="parent")
+        with self.session.no_autoflush:
+            self._parent(pid).name = name
+        self.view.parents[pid] = name
+
+    @precondition(lambda self: self.view.children)
+    @rule(data=st.data(), value=values)
+    def change_child_value(self, data, value):
+        cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+        with self.session.no_autoflush:
+            self._child(cid).value = value
+        pid, _ = self.view.children[cid]
+        self.view.children[cid] = (pid, value)
+
+    @precondition(lambda self: self._persistent_children() and len(self.view.parents) >= 2)
+    @rule(data=st.data(), through_collection=st.booleans())
+    def move_child_to_other_parent(self, data, through_collection):
+        """Move a persistent child, through either side of the relationship.
+
+        Pending children are not moved: SQLAlchemy 2.0 fires the old parent's delete-orphan
+        check before the new parent is recorded and expunges a pending child on the way.
+        """
+        cid = data.draw(st.sampled_from(self._persistent_children()), label="child")
+        old_pid, value = self.view.children[cid]
+        targets = [pid for pid in self._parents_with_room() if pid != old_pid]
+        if not targets:
+            return
+        new_pid = data.draw(st.sampled_from(targets), label="new parent")
+        with self.session.no_autoflush:
+            kid = self._child(cid)
+            new_parent = self._parent(new_pid)
+            if through_collection:
+                new_parent.children.append(kid)
+            else:
+                kid.parent = new_parent
+        self.view.children[cid] = (new_pid, value)
+
+    @precondition(lambda self: self.view.children)
+    @rule(data=st.data())
+    def orphan_child(self, data):
+        """Removing a child from its parent's collection deletes it (delete-orphan)."""
+        cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+        pid, _ = self.view.children[cid]
+        with self.session.no_autoflush:
+            self._parent(pid).children.remove(self._child(cid))
+        del self.view.children[cid]
+
+    @precondition(lambda self: self._deletable_parents())
+    @rule(data=st.data())
+    def delete_parent(self, data):
+        """Deleting a persistent parent cascades to its (persistent) children."""
+        pid = data.draw(st.sampled_from(self._deletable_parents()), label="parent")
+        with self.session.no_autoflush:
+            self.session.delete(self._parent(pid))
+        self.view.delete_parent(pid)
+
+    # -- rules: unit of work and transactions --------------------------------------------
+
+    @rule()
+    def flush(self):
+        self._flush()
+
+    @rule()
+    def query_parents(self):
+        """A query autoflushes and returns the identity-mapped objects."""
+        found = self.session.scalars(select(Parent).order_by(Parent.id)).all()
+        self.flushed = self.view.copy()
+        assert [p.id for p in found] == sorted(self.view.parents)
+        for parent in found:
+            held = self.parent_objs.get(parent.id)
+            if held is None:
+                self.parent_objs[parent.id] = parent
+            else:
+                assert parent is held, "a query returned a second object for the same row"
+
+    @precondition(lambda self: len(self.savepoints) < MAX_SAVEPOINT_DEPTH)
+    @rule()
+    def begin_nested(self):
+        self._flush()
+        nested = self.session.begin_nested()
+        self.savepoints.append((nested, self.view.copy()))
+        assert self.session.in_nested_transaction()
+        assert self.session.get_nested_transaction() is nested
+
+    @precondition(lambda self: self.savepoints)
+    @rule(release=st.booleans())
+    def end_savepoint(self, release):
+        """Release (commit) or roll back the innermost savepoint."""
+        nested, snapshot = self.savepoints.pop()
+        assert self.session.get_nested_transaction() is nested
+        if release:
+            self._flush()
+            nested.commit()
+        else:
+            nested.rollback()
+            # Everything done since the SAVEPOINT is undone, in the session and the database.
+            self.view = snapshot.copy()
+            self.flushed = snapshot.copy()
+        assert self.session.in_nested_transaction() == bool(self.savepoints)
+        assert self.session.in_transaction()
+
+    @rule()
+    def commit(self):
+        """Commit flushes and commits the whole transaction, savepoints included."""
+        self.session.commit()
+        self.flushed = self.view.copy()
+        self.committed = self.view.copy()
+        self.savepoints.clear()
+        assert not self.session.in_transaction()
+        self._check_database(self.committed)
+
+    @rule()
+    def rollback(self):
+        """Rollback undoes the whole transaction, savepoints included."""
+        self.session.rollback()
+        self.view = self.committed.copy()
+        self.flushed = self.committed.copy()
+        self.savepoints.clear()
+        assert not self.session.in_transaction()
+        self._check_database(self.committed)
+
+    @rule()
+    def close_and_reuse_session(self):
+        """close() rolls back and detaches everything; the same session then starts clean."""
+        held = list(self.parent_objs.values()) + list(self.child_objs.values())
+        self.session.close()
+        assert self.engine.pool.checkedout() == 0
+        assert not self.session.in_transaction()
+        assert len(self.session.identity_map) == 0
+        assert all(obj not in self.session for obj in held)
+        self.parent_objs.clear()
+        self.child_objs.clear()
+        self.view = self.committed.copy()
+        self.flushed = self.committed.copy()
+        self.savepoints.clear()
+        self._check_database(self.committed)
+
+    # -- rules: expiry, refresh, merge, expunge ------------------------------------------
+
+    @precondition(lambda self: self._clean_parents() or self._clean_children())
+    @rule(data=st.data(), refresh=st.booleans())
+    def expire_or_refresh_clean_object(self, data, refresh):
+        choices = [("parent", pid) for pid in self._clean_parents()]
+        choices += [("child", cid) for cid in self._clean_children()]
+        kind, key = data.draw(st.sampled_from(choices), label="object")
+        with self.session.no_autoflush:
+            obj = self._parent(key) if kind == "parent" else self._child(key)
+            if refresh:
+                self.session.refresh(obj)
+                attr = "name" if kind == "parent" else "value"
+                assert attr not in inspect(obj).expired_attributes
+            else:
+                self.session.expire(obj)
+                attr = "name" if kind == "parent" else "value"
+                assert attr in inspect(obj).expired_attributes
+
+    @precondition(lambda self: self._persistent_parents() or self._persistent_children())
+    @rule(data=st.data(), refresh=st.booleans())
+    def expire_or_refresh_one_attribute(self, data, refresh):
+        """Expiring or refreshing an attribute discards its unflushed change."""
+        choices = [("parent", pid) for pid in self._persistent_parents()]
+        choices += [("child", cid) for cid in self._persistent_children()]
+        kind, key = data.draw(st.sampled_from(choices), label="object")
+        with self.session.no_autoflush:
+            if kind == "parent":
+                obj, attr = self._parent(key), "name"
+                self.view.parents[key] = self.flushed.parents[key]
+            else:
+                obj, attr = self._child(key), "value"
+                pid, _ = self.view.children[key]
+                self.view.children[key] = (pid, self.flushed.children[key][1])
+            if refresh:
+                self.session.refresh(obj, [attr])
+            else:
+                self.session.expire(obj, [attr])
+                assert attr in inspect(obj).expired_attributes
+
+    @rule()
+    def expire_all(self):
+        self._flush()
+        self.session.expire_all()
+
+    @rule(data=st.data(), name=names, value=values)
+    def merge_detached_copy(self, data, name, value):
+        self._flush()
+        kinds = ["new parent"] if len(self.view.parents) < MAX_PARENTS else []
+        if self.view.parents:
+            kinds.append("existing parent")
+        if self.view.children:
+            kinds.append("existing child")
+        if not kinds:
+            return
+        kind = data.draw(st.sampled_from(kinds), label="merge")
+        if kind == "new parent":
+            pid = self._new_id()
+            merged = self.session.merge(Parent(id=pid, name=name))
+            assert inspect(merged).pending
+            self.parent_objs[pid] = merged
+            self.view.parents[pid] = name
+        elif kind == "existing parent":
+            pid = data.draw(st.sampled_from(sorted(self.view.parents)), label="parent")
+            merged = self.session.merge(Parent(id=pid, name=name))
+            held = self.parent_objs.get(pid)
+            if held is not None:
+                assert merged is held, "merge returned a second object for the same row"
+            self.parent_objs[pid] = merged
+            self.view.parents[pid] = name
+        else:
+            cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+            merged = self.session.merge(Child(id=cid, value=value))
+            held = self.child_objs.get(cid)
+            if held is not None:
+                assert merged is held, "merge returned a second object for the same row"
+            self.child_objs[cid] = merged
+            pid, _ = self.view.children[cid]
+            self.view.children[cid] = (pid, value)
+
+    @precondition(lambda self: self._clean_parents() or self._new_parents_with_only_new_children())
+    @rule(data=st.data())
+    def expunge_parent(self, data):
+        """Expunge cascades to loaded children; a pending tree just disappears."""
+        pid = data.draw(
+            st.sampled_from(self._clean_parents() + self._new_parents_with_only_new_children()),
+            label="parent",
+        )
+        with self.session.no_autoflush:
+            parent = self._parent(pid)
+            self.session.expunge(parent)
+        assert parent not in self.session
+        del self.parent_objs[pid]
+        for cid in self.view.children_of(pid):
+            self.child_objs.pop(cid, None)
+        if pid not in self.flushed.parents:
+            assert inspect(parent).transient
+            self.view.delete_parent(pid)
+        else:
+            assert inspect(parent).detached
+
+    # -- the invariant -------------------------------------------------------------------
+
+    @invariant()
+    def session_matches_model(self):
+        session = self.session
+        for cid, (pid, _) in self.view.children.items():
+            assert pid in self.view.parents, f"model error: child {cid} without parent"
+        with session.no_autoflush:
+            assert read_rows(session) == self.flushed, (
+                "the session's transaction sees different rows than were flushed"
+            )
+            for pid, name in self.view.parents.items():
+                parent = self._parent(pid)
+                state = inspect(parent)
+                assert state.session is session
+                assert parent in session
+                if pid in self.flushed.parents:
+                    assert state.persistent, f"Parent {pid} should be persistent"
+                    assert session.get(Parent, pid) is parent
+                else:
+                    assert state.pending, f"Parent {pid} should be pending"
+                    assert parent in session.new
+                assert parent.name == name
+                expected = self.view.children_of(pid)
+                kids = list(parent.children)
+                assert sorted(kid.id for kid in kids) == sorted(expected), (
+                    f"Parent {pid}.children holds the wrong children"
+                )
+                for kid in kids:
+                    held = self.child_objs.get(kid.id)
+                    if held is None:
+                        self.child_objs[kid.id] = kid
+                    else:
+                        assert kid is held, "a collection holds a second object for one row"
+                    assert kid.value == expected[kid.id]
+                    assert kid.parent is parent
+                    kid_state = inspect(kid)
+                    assert kid_state.session is session
+                    if kid.id in self.flushed.children:
+                        assert kid_state.persistent
+                    else:
+                        assert kid_state.pending
+
+
+@pytest.fixture
+def model_engine(engine):
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def test_random_session_operations_match_in_memory_model(model_engine):
+    run_state_machine_as_test(lambda: SessionModelMachine(model_engine), settings=DEFAULT_SETTINGS)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_random_session_operations_match_in_memory_model_many_examples(model_engine):
+    run_state_machine_as_test(lambda: SessionModelMachine(model_engine), settings=SLOW_SETTINGS)
