@@ -525,6 +525,7 @@ class Session:
             self.identity_map.add(st, obj)
             if st.modified:
                 self._modified[st] = obj
+            self._note_touched(st)  # its values are not the savepoint's to restore
         return True
 
     def _cascade_save(self, obj: Any) -> None:
@@ -775,6 +776,9 @@ class Session:
         if isinstance(statement, DMLStatement):
             if self.autoflush:
                 self._autoflush()
+            t = self._transaction
+            if t is not None and t.nested:
+                t.bulk_dml = True  # rows change behind the savepoint's snapshots
             from .bulk import execute_dml
 
             return execute_dml(self, statement, params)
@@ -943,7 +947,7 @@ class Session:
 
     def _note_touched(self, st: InstanceState) -> None:
         t = self._transaction
-        if t is not None and t.nested:
+        if t is not None and t.nested and st not in t.snapshots:
             t.touched.add(st)
 
     def expire(self, obj: Any, attribute_names: Iterable[str] | None = None) -> None:
@@ -994,6 +998,11 @@ class Session:
 
     def expire_all(self) -> None:
         """Expire every object in the session."""
+        t = self._transaction
+        if t is not None and t.nested:
+            snapshots = t.snapshots
+            t.touched.update(st for st in self.identity_map._states.values()
+                             if st not in snapshots)
         self._expire_all_states()
 
     def _expire_all_states(self) -> None:
@@ -1081,6 +1090,7 @@ class Session:
                 mst.key = key
                 mst.session = self
                 self.identity_map.add(mst, merged)
+                self._note_touched(mst)
         else:
             memo[id(obj)] = merged
             for k in mapper.column_keys:

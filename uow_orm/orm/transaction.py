@@ -11,10 +11,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .state import STATE_ATTR, InstanceState
+from .relationships import Direction
+from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine, Transaction
+    from .identity import IdentityMap
     from .session import Session
 
 
@@ -34,7 +36,10 @@ class SessionTransaction:
         self.new: dict[InstanceState, Any] = {}
         self.deleted: dict[InstanceState, Any] = {}
         self.snapshots: dict[InstanceState, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+        # objects whose loaded values may have been read inside this savepoint (expired,
+        # refreshed, attached or synchronized by bulk DML before any snapshot of theirs)
         self.touched: set[InstanceState] = set()
+        self.bulk_dml = False  # an ORM UPDATE / DELETE statement ran inside this savepoint
         self.prepared = False
 
     @property
@@ -113,7 +118,9 @@ class SessionTransaction:
 
     # -- snapshots for savepoint rollback ---------------------------------------------------
     def snapshot(self, state: InstanceState) -> None:
-        if state not in self.snapshots:
+        # A touched object's values may come from inside the savepoint: no snapshot, the
+        # rollback expires it instead.
+        if state not in self.snapshots and state not in self.touched:
             obj = state()
             if obj is None:
                 return
@@ -129,14 +136,41 @@ class SessionTransaction:
         parent.new.update(self.new)
         parent.deleted.update(self.deleted)
         if parent.nested:
+            # The parent's snapshots are older, hence still right; an inner snapshot of an
+            # object touched in the parent holds values read inside the parent.
+            psnaps = parent.snapshots
+            ptouched = parent.touched
+            for st in self.touched:
+                if st not in psnaps:
+                    ptouched.add(st)
             for st, snap in self.snapshots.items():
-                parent.snapshots.setdefault(st, snap)
-            parent.touched |= self.touched
+                if st not in psnaps and st not in ptouched:
+                    psnaps[st] = snap
+            parent.bulk_dml = parent.bulk_dml or self.bulk_dml
 
     def restore_savepoint(self) -> None:
-        """Undo in memory what happened inside this savepoint (the database already is)."""
+        """Undo in memory what happened inside this savepoint (the database already is).
+
+        Objects changed inside get back the column values of their snapshot. Everything
+        that may hold values read inside the savepoint is expired instead and reloads on
+        access: objects touched inside, another object now standing for a row written
+        inside (the one that wrote it was expunged), everything after an ORM bulk
+        UPDATE / DELETE, the relationships of the restored objects and, on the other side
+        of each relationship, what linked to a row written inside.
+        """
         session = self.session
         imap = session.identity_map
+        # rows written inside (a touched object may have been changed and flushed too)
+        written = [*self.snapshots, *self.touched, *self.new, *self.deleted, *session._new]
+        written_keys = [(st, st.key) for st in written if st.key is not None]
+        links: list[tuple[Any, str]] = []
+        for st in written:
+            obj = st()
+            if obj is not None:
+                _links(st, obj.__dict__, imap, links)
+            snap = self.snapshots.get(st)
+            if snap is not None:
+                _links(st, snap[0], imap, links)
         # objects inserted inside, and objects still pending: back to transient
         for st in list(self.new) + list(session._new):
             session._make_transient(st)
@@ -147,38 +181,78 @@ class SessionTransaction:
                 imap.add(st, obj)
                 st.session = session
         session._deleted.clear()
-        # objects changed inside: their values from before the savepoint
+        # objects changed inside: their column values from before the savepoint
         for st, (d, committed) in self.snapshots.items():
             obj = st()
             if obj is None or st.session is not session:
                 continue
+            rels = st.mapper.relationships
             od = obj.__dict__
             for key in list(od):
                 if key != STATE_ATTR and key in st.mapper.attrs:
                     del od[key]
             for key, value in d.items():
-                if key in st.mapper.attrs:
-                    if isinstance(value, list) and key in st.mapper.relationships:
-                        from .attributes import InstrumentedList
-
-                        coll: InstrumentedList[Any] = InstrumentedList(value)
-                        coll._bind(st, st.mapper.relationships[key])
-                        od[key] = coll
-                    else:
-                        od[key] = value
-                else:
+                if key not in rels:
                     od[key] = value
-            st.committed = dict(committed) if committed else None
+            if committed:
+                committed = {k: v for k, v in committed.items() if k not in rels}
+            st.committed = committed or None
             st.modified = bool(committed)
-            if not st.modified:
+            if st.modified:
+                session._modified[st] = obj
+            else:
                 session._modified.pop(st, None)
-        for st in self.touched:
-            if st.session is session and st not in self.snapshots:
+            _links(st, od, imap, links)
+        expire = {st for st in self.touched if st not in self.snapshots}
+        for st, key in written_keys:
+            current = imap.state_for(key)
+            if current is not None and current is not st:
+                expire.add(current)
+        if self.bulk_dml:
+            expire.update(imap._states.values())
+        for st in expire:
+            if st.session is session:
                 session._expire_state(st, None)
+        for obj, key in links:
+            other = getattr(obj, "__dict__", {}).get(STATE_ATTR)
+            if other is not None and other.session is session and other.key is not None:
+                obj.__dict__.pop(key, None)
         self.new.clear()
         self.deleted.clear()
         self.snapshots.clear()
         self.touched.clear()
+        self.bulk_dml = False
+
+
+def _links(st: InstanceState, d: dict[str, Any], imap: IdentityMap,
+           out: list[tuple[Any, str]]) -> None:
+    """Collect (object, attribute) for the other side of each relationship in ``d``.
+
+    ``d`` holds values of ``st``'s object: the objects in its relationships and, for a
+    many-to-one, the object in the identity map that its foreign key names.
+    """
+    for prop in st.mapper.relationships.values():
+        rev = prop.reverse
+        if rev is None:
+            continue
+        value = d.get(prop.key)
+        if prop.uselist:
+            out.extend((o, rev.key) for o in value or ())
+        elif value is not None and value is not NO_VALUE:
+            out.append((value, rev.key))
+        if prop.direction is Direction.MANYTOONE:
+            pairs = prop.local_remote_pairs
+            pk_cols = prop.mapper.pk_columns
+            if len(pairs) != len(pk_cols) or any(
+                    rc is not pc for (_, rc), pc in zip(pairs, pk_cols)):
+                continue
+            to_key = prop.parent.column_to_key
+            fk = tuple(d.get(to_key[lc], NO_VALUE) for lc, _ in pairs)
+            if any(v is None or v is NO_VALUE for v in fk):
+                continue
+            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk))
+            if target is not None:
+                out.append((target, rev.key))
 
 
 __all__ = ["SessionTransaction"]
