@@ -7,6 +7,7 @@ loads objects (`.loading`). It is meant for one thread at a time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,6 +43,30 @@ _AUTOFLUSH_NOTE = (
     " (This error was raised by autoflush, which flushes pending changes before a query; "
     "use a session.no_autoflush block if the flush is happening too early.)"
 )
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _exclusive(fn: _F) -> _F:
+    """Refuse to run while another thread is inside the session (a Session is not
+    thread-safe; sharing one would corrupt its bookkeeping silently)."""
+
+    @functools.wraps(fn)
+    def guarded(self: Session, *args: Any, **kw: Any) -> Any:
+        lock = self._in_use
+        if not lock.acquire(blocking=False):
+            raise exc.InvalidRequestError(
+                f"this Session is being used by another thread right now (in "
+                f"{fn.__name__}()); a Session is for one thread at a time: give each thread "
+                "its own Session, e.g. one per call of a sessionmaker"
+            )
+        try:
+            return fn(self, *args, **kw)
+        finally:
+            lock.release()
+
+    return guarded  # type: ignore[return-value]
 
 
 class _ObjectSet:
@@ -123,6 +148,7 @@ class Session:
         self._insert_counter = itertools.count()
         self._closed = False
         self._thread: int | None = None
+        self._in_use = threading.RLock()
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
@@ -246,6 +272,7 @@ class Session:
                 )
             t = t.parent
 
+    @_exclusive
     def commit(self) -> None:
         """Flush, then commit the whole transaction (savepoints included)."""
         t = self._autobegin()
@@ -314,6 +341,7 @@ class Session:
         if self.expire_on_commit:
             self._expire_all_states()
 
+    @_exclusive
     def rollback(self) -> None:
         """Roll back the whole transaction: the database and, in memory, every object."""
         t = self._transaction
@@ -385,6 +413,7 @@ class Session:
         self._transaction = txn.parent
         self._fire("after_soft_rollback")
 
+    @_exclusive
     def close(self) -> None:
         """Roll back, release connections and detach every object (the session is reusable)."""
         t = self._transaction
@@ -662,6 +691,7 @@ class Session:
         st.clear_changes()
 
     # -- flush --------------------------------------------------------------------------------
+    @_exclusive
     def flush(self, objects: Sequence[Any] | None = None) -> None:
         """Write pending changes to the database, in foreign-key dependency order."""
         if self._flushing:
@@ -762,6 +792,7 @@ class Session:
     def execute(self, statement: Select[_T], params: Any = None, **kw: Any) -> Result: ...
     @overload
     def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result: ...
+    @_exclusive
     def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result:
         """Run a statement in the session's transaction; SELECTs of classes give objects."""
         self._check_active()
@@ -1197,7 +1228,6 @@ class sessionmaker:
         return f"sessionmaker(bind={self.kw.get('bind')!r})"
 
 
-_local = threading.local()
 
 __all__ = ["Session", "sessionmaker"]
 
