@@ -268,6 +268,19 @@ def test_joined_collection_results_require_unique(db):
         assert len(s.scalars(select(JoinedParent)).unique().all()) == 2
 
 
+def test_limit_counts_parents_when_a_collection_is_joined_eagerly(db):
+    # LIMIT applies to parents, not to the joined parent-child rows: every selected
+    # parent still gets its whole collection.
+    expected = seed(db, JoinedParent, JoinedChild, parents=4, children_each=3)
+    with Session(db) as s:
+        parents = s.scalars(
+            select(JoinedParent).order_by(JoinedParent.name).limit(2).offset(1)
+        ).unique().all()
+        assert [p.name for p in parents] == ["p0001", "p0002"]
+        for p in parents:
+            assert [c.name for c in p.children] == expected[p.name]
+
+
 # -- lazy="raise" -------------------------------------------------------------------------
 def test_raise_access_raises_invalid_request_error_naming_the_option(db, sql_log):
     seed(db, RaiseParent, RaiseChild, parents=1, children_each=2)

@@ -142,7 +142,9 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
     if mapper_entities:
         i0, m0 = mapper_entities[0]
         used = {id(m0.local_table)}
-        _collect_joined(m0, trees[i0], -1, used, specs)
+        # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
+        limited = stmt._limit is not None or stmt._offset is not None
+        _collect_joined(m0, trees[i0], -1, used, specs, limited)
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
@@ -210,10 +212,11 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
 
 
 def _collect_joined(mapper: Mapper, tree: LoadTree, parent: int, used: set[int],
-                    specs: list[tuple[RelationshipProperty, int, LoadTree]]) -> None:
+                    specs: list[tuple[RelationshipProperty, int, LoadTree]],
+                    limited: bool = False) -> None:
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
-        if strategy != "joined":
+        if strategy != "joined" or (limited and prop.uselist):
             continue
         tables = [prop.mapper.local_table] + ([prop.secondary] if prop.secondary is not None
                                               else [])
@@ -222,7 +225,7 @@ def _collect_joined(mapper: Mapper, tree: LoadTree, parent: int, used: set[int],
         for t in tables:
             used.add(id(t))
         specs.append((prop, parent, sub))
-        _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs)
+        _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs, limited)
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:
