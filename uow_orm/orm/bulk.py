@@ -84,13 +84,7 @@ def _sync_update(session: Session, mapper: Mapper, stmt: Update, keys: list[tupl
             d[k] = v
             if committed:
                 committed.pop(k, None)
-        for k in expired:
-            d.pop(k, None)
-            if committed:
-                committed.pop(k, None)
-        if committed is not None and not committed:
-            st.clear_changes()
-            session._modified.pop(st, None)
+        session._unload(st, expired)
         session._note_touched(st)
 
 

@@ -960,15 +960,7 @@ class Session:
         rel_keys = [k for k in (names or mapper.relationships) if k in mapper.relationships]
         self._check_active()
         self._load_unloaded(st, None, col_keys, overwrite=True, with_for_update=with_for_update)
-        d = obj.__dict__
-        committed = st.committed
-        for k in rel_keys:
-            d.pop(k, None)
-            if committed:
-                committed.pop(k, None)
-        if committed is not None and not committed:
-            st.clear_changes()
-            self._modified.pop(st, None)
+        self._unload(st, rel_keys)
         self._note_touched(st)
 
     def _refresh_child(self, obj: Any) -> None:
@@ -1018,8 +1010,14 @@ class Session:
             st.clear_changes()
             self._modified.pop(st, None)
             return
+        self._unload(st, names)
+
+    def _unload(self, st: InstanceState, keys: Iterable[str]) -> None:
+        """Drop loaded values and pending changes of ``keys``; a state left without
+        changes is clean again."""
+        d = st().__dict__
         committed = st.committed
-        for k in names:
+        for k in keys:
             d.pop(k, None)
             if committed:
                 committed.pop(k, None)
