@@ -430,13 +430,7 @@ class Connection:
             dbapi = self._checked_dbapi()
         if self._transaction is None:
             self.begin()
-        if self._dispatch.has("before_cursor_execute"):
-            self._dispatch.fire("before_cursor_execute", self, sql, params, True)
-        log = self.engine.logger
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s", sql)
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("[parameters: %r]", params)
+        self._announce(sql, params, True)
         cursor = dbapi.cursor()
         try:
             return self.dialect.executemany_returning(cursor, sql, params)
@@ -449,7 +443,8 @@ class Connection:
         dbapi = self._checked_dbapi()
         self._cursor_execute(dbapi, sql, (), False)
 
-    def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
+    def _announce(self, sql: str, params: Any, many: bool) -> None:
+        """The before_cursor_execute event and the statement log, for every statement."""
         if self._dispatch.has("before_cursor_execute"):
             self._dispatch.fire("before_cursor_execute", self, sql, params, many)
         log = self.engine.logger
@@ -457,6 +452,9 @@ class Connection:
             log.info("%s", sql)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("[parameters: %r]", params)
+
+    def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
+        self._announce(sql, params, many)
         cursor = dbapi.cursor()
         try:
             if many:
