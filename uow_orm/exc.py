@@ -149,9 +149,6 @@ class DataError(DatabaseError):
 class NotSupportedError(DatabaseError):
     """The database or dialect does not support the operation requested."""
 
-    def __init__(self, message: str, *args: Any, **kw: Any) -> None:
-        super().__init__(message, *args, **kw)
-
 
 class InternalError(DatabaseError):
     """The database reported an internal error."""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
-from .sql.elements import BinaryExpression, ColumnElement, TextClause
+from .sql.elements import ColumnElement, TextClause
 from .sql.selectable import FromClause
 from .types import NULLTYPE, Integer, TypeEngine
 
@@ -542,4 +542,3 @@ __all__ = [
     "topological_sort",
 ]
 
-_ = BinaryExpression  # re-exported for type checkers of expressions built from columns

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, ClassVar
 
-from .. import exc
 from .base import Dialect
 
 
@@ -73,12 +72,6 @@ class SQLiteDialect(Dialect):
         return (
             "SELECT name FROM sqlite_master WHERE type='table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-
-    def twophase_unsupported(self) -> exc.NotSupportedError:
-        return exc.NotSupportedError(
-            "SQLite does not support two-phase commit; use twophase=True only with "
-            "PostgreSQL engines"
         )
 
 

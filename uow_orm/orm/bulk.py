@@ -16,7 +16,7 @@ from ..engine.result import Result
 from ..sql.dml import Delete, DMLStatement, Insert, Update
 from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
-from .state import STATE_ATTR, InstanceState, state_of
+from .state import InstanceState, state_of
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -202,4 +202,3 @@ def bulk_save_objects(session: Session, objects: list[Any], return_defaults: boo
             session._modified.pop(st, None)
 
 
-_ = STATE_ATTR

@@ -103,7 +103,6 @@ def instance_builder(
         state.modified = False
         state.deleted = False
         state.was_deleted = False
-        state.insert_order = 0
         state.load_strategies = strategies
         d[STATE_ATTR] = state
         states[key] = state

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
-from .state import NO_VALUE, STATE_ATTR, InstanceState
+from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
@@ -416,4 +416,3 @@ def secondary_rows(conn: Connection, table: Any, cols: Sequence[Column[Any]],
 __all__ = ["changed_keys", "delete_states", "insert_states", "post_update", "secondary_rows",
            "update_states"]
 
-_ = STATE_ATTR

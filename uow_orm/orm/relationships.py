@@ -8,7 +8,7 @@ work (key synchronisation) and loading (lazy and eager loads).
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
 from ..schema import Column, Table
@@ -374,9 +374,6 @@ class RelationshipProperty:
         on = and_(*[local == remote for local, remote in self.local_remote_pairs])
         return self.mapper.local_table, on
 
-    def _criterion_for(self, state_or_values: Any) -> ColumnElement:
-        """WHERE clause selecting the targets related to a parent with these key values."""
-        raise NotImplementedError
 
 
 def _fk_pairs(
@@ -599,9 +596,6 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     return (name, kw)
 
-
-class Relationship(Generic[_T]):
-    """Typing-only marker for relationship annotations."""
 
 
 __all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref",

@@ -18,7 +18,7 @@ from .. import exc
 from ..engine.base import Connection
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
-from ..sql.dml import Delete, DMLStatement, Insert, Update
+from ..sql.dml import DMLStatement
 from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from . import loading
@@ -145,9 +145,6 @@ class Session:
         self._transaction: SessionTransaction | None = None
         self._flushing = False
         self._autoflush_disabled = 0
-        self._insert_counter = itertools.count()
-        self._closed = False
-        self._thread: int | None = None
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
@@ -217,8 +214,6 @@ class Session:
 
     def _autobegin(self) -> SessionTransaction:
         if self._transaction is None:
-            if self._closed:
-                self._closed = False
             self._transaction = SessionTransaction(self)
         return self._transaction
 
@@ -513,7 +508,6 @@ class Session:
             if not mapper.registry.configured:
                 mapper.registry.configure()
             st.session = self
-            st.insert_order = next(self._insert_counter)
             self._new[st] = obj
         else:
             self._save_or_update(st, obj)
@@ -541,7 +535,6 @@ class Session:
         st.mapper._ensure_configured()
         if st.key is None:
             st.session = self
-            st.insert_order = next(self._insert_counter)
             self._new[st] = obj
         else:
             existing = self.identity_map.state_for(st.key)
@@ -1229,4 +1222,3 @@ class sessionmaker:
 
 __all__ = ["Session", "sessionmaker"]
 
-_ = (Insert, Update, Delete)

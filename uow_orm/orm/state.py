@@ -52,7 +52,6 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     __slots__ = (
         "committed",
         "deleted",
-        "insert_order",
         "key",
         "load_strategies",
         "mapper",
@@ -75,7 +74,6 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         self.modified = False
         self.deleted = False
         self.was_deleted = False
-        self.insert_order = 0
         self.load_strategies: dict[str, str] | None = None
 
     # States are compared and hashed by identity (a plain weakref would use the object's

@@ -39,7 +39,7 @@ class FlushPlan:
         only: set[InstanceState] | None = None
         if objects is not None:
             only = {_state(o) for o in objects}
-        # session._new is kept in add order (each entry gets the next insert_order)
+        # session._new is a dict, so it keeps the order objects were added in
         self.new: list[InstanceState] = (
             list(session._new) if only is None else [s for s in session._new if s in only])
         self.deleted: dict[InstanceState, None] = {

@@ -8,7 +8,6 @@ cached on the statement. Mapped classes are recognised by their ``__mapper__`` a
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
@@ -316,8 +315,6 @@ class Select(FromClause, Generic[_T]):
     def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:
         return self.join(target, onclause, isouter=True)
 
-    join_from = None  # not supported; use select_from(...).join(...)
-
     def options(self, *opts: Any) -> Select[_T]:
         s = self._generate()
         s._options.extend(opts)
@@ -480,10 +477,6 @@ def exists(*args: Any) -> Exists:
     from .elements import literal_column
 
     return Exists(Select(*args) if args else Select(literal_column("1")))
-
-
-def union(*selects: Sequence[Any]) -> Any:  # pragma: no cover - not part of the contract
-    raise exc.InvalidRequestError("union() is not supported yet")
 
 
 __all__ = ["FromClause", "Join", "Select", "Subquery", "exists", "join_condition", "select"]
