@@ -45,13 +45,10 @@ def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tu
 
 def configure_mappers() -> None:
     """Configure relationships of every mapped class now (normally done on first use)."""
-    import gc
+    from .mapper import registries
 
-    from .mapper import Registry
-
-    for obj in gc.get_referrers(Registry):
-        if isinstance(obj, Registry):
-            obj.configure()
+    for registry in list(registries):
+        registry.configure()
 
 
 def make_transient(obj: Any) -> None:

@@ -6,6 +6,7 @@ Built by declarative; read by everything in the ORM. Relationships are configure
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     pass
 
 
+#: Every live registry (one per declarative base), for configure_mappers().
+registries: weakref.WeakSet[Registry] = weakref.WeakSet()
+
+
 class Registry:
     """The classes mapped by one declarative base, by name; configures relationships."""
 
@@ -24,6 +29,7 @@ class Registry:
         self.classes: dict[str, type] = {}
         self.mappers: list[Mapper] = []
         self.configured = True
+        registries.add(self)
 
     def add(self, mapper: Mapper) -> None:
         name = mapper.class_.__name__

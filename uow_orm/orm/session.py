@@ -1157,13 +1157,9 @@ def _first_mapper(entities: Sequence[Any]) -> Mapper | None:
         m = getattr(e, "__mapper__", None)
         if m is not None and isinstance(e, type):
             return m  # type: ignore[no-any-return]
-        mapper = getattr(e, "mapper", None)
+        mapper = getattr(e, "mapper", None)  # an attribute such as User.name
         if mapper is not None and hasattr(mapper, "class_"):
             return mapper  # type: ignore[no-any-return]
-        table = getattr(getattr(e, "__clause_element__", lambda: None)(), "table", None) \
-            if hasattr(e, "__clause_element__") else None
-        if table is not None:
-            continue
     return None
 
 
