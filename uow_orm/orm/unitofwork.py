@@ -27,8 +27,10 @@ def _state(obj: Any) -> InstanceState:
     return obj.__dict__[STATE_ATTR]  # type: ignore[no-any-return]
 
 
-def _identity_in(item: Any, items: Iterable[Any]) -> bool:
-    return any(item is x for x in items)
+def _difference(items: list[Any], other: list[Any]) -> list[Any]:
+    """The objects of ``items`` that are not in ``other``, by identity (linear time)."""
+    ids = {id(o) for o in other}
+    return [o for o in items if id(o) not in ids]
 
 
 class FlushPlan:
@@ -107,12 +109,12 @@ class FlushPlan:
                     continue
                 current = d[key]
                 if prop.uselist:
-                    old = [] if is_new else committed.get(key, NO_VALUE)
                     cur_items = list(current or [])
-                    if old is NO_VALUE:
-                        old = []
-                    added = [c for c in cur_items if not _identity_in(c, old)]
-                    removed = [c for c in old if not _identity_in(c, cur_items)]
+                    old = [] if is_new else committed.get(key, NO_VALUE)
+                    if not old or old is NO_VALUE:  # a new collection: everything is added
+                        added, removed = cur_items, []
+                    else:
+                        added, removed = _difference(cur_items, old), _difference(old, cur_items)
                     if prop.direction is Direction.ONETOMANY:
                         for child in added:
                             cs = _state(child)
@@ -184,9 +186,7 @@ class FlushPlan:
                 old_items = old if prop.uselist else [old]
                 cur = d.get(prop.key)
                 cur_items = list(cur or []) if prop.uselist else ([cur] if cur is not None else [])
-                for child in old_items:
-                    if _identity_in(child, cur_items):
-                        continue
+                for child in _difference(list(old_items), cur_items):
                     cs = _state(child)
                     if cs.key is None:
                         session._new.pop(cs, None)
