@@ -17,7 +17,7 @@ from ..schema import Column, ForeignKey, MetaData, Table
 from ..types import TypeEngine, type_for_python
 from .mapper import Mapper, Registry
 from .relationships import RelationshipProperty
-from .state import STATE_ATTR, InstanceState
+from .state import STATE_ATTR, new_state
 
 _T = TypeVar("_T")
 _NO_ARG: Any = object()
@@ -267,7 +267,7 @@ class _MappedInstanceMethods:
                 f"class {cls.__name__} is not mapped: give it a __tablename__ (and columns) "
                 "to map it"
             )
-        obj.__dict__[STATE_ATTR] = InstanceState(obj, mapper)
+        obj.__dict__[STATE_ATTR] = new_state(obj, mapper)
         return obj
 
     def __init__(self, **kw: Any) -> None:

@@ -7,7 +7,6 @@ without running the attribute-change machinery.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from ..sql.elements import BindParameter, and_, or_
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
-from .state import NO_VALUE, STATE_ATTR, InstanceState, _state_gone
+from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
@@ -51,10 +50,8 @@ def instance_builder(
     imap = session.identity_map
     states = imap._states
     new_obj = object.__new__
-    mk_state = InstanceState
-    new_ref = weakref.ref.__new__
+    mk_state = new_state
     at_start = start == 0
-    gone = _state_gone
     strategies: dict[str, str] | None = None
 
     def values(row: Sequence[Any]) -> list[Any]:
@@ -94,16 +91,7 @@ def instance_builder(
         d = obj.__dict__
         # zip() stops after the entity's columns, so a row that starts with them needs no slice
         d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
-        # InstanceState(obj, mapper, key, session), spelled out: this runs once per row
-        state = new_ref(mk_state, obj, gone)
-        state.mapper = mapper
-        state.key = key
-        state.session = session
-        state.committed = None
-        state.modified = False
-        state.deleted = False
-        state.was_deleted = False
-        state.load_strategies = strategies
+        state = mk_state(obj, mapper, key, session, strategies)
         d[STATE_ATTR] = state
         states[key] = state
         return obj

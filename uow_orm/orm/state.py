@@ -60,21 +60,15 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         "was_deleted",
     )
 
-    def __new__(cls, obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
-                session: Session | None = None) -> InstanceState:
-        return weakref.ref.__new__(cls, obj, _state_gone)
-
-    # loading.instance_builder repeats this initialisation inline (keep the two in step)
-    def __init__(self, obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
-                 session: Session | None = None) -> None:
-        self.mapper = mapper
-        self.key = key
-        self.session = session
-        self.committed: dict[str, Any] | None = None
-        self.modified = False
-        self.deleted = False
-        self.was_deleted = False
-        self.load_strategies: dict[str, str] | None = None
+    # Made only by new_state() below (one Python call per object instead of two).
+    mapper: Mapper
+    key: tuple[Any, ...] | None
+    session: Session | None
+    committed: dict[str, Any] | None
+    modified: bool
+    deleted: bool
+    was_deleted: bool
+    load_strategies: dict[str, str] | None
 
     # States are compared and hashed by identity (a plain weakref would use the object's
     # own __eq__ / __hash__, which mapped classes may define).
@@ -233,6 +227,25 @@ class AttributeStateView:
         return ([], [d[self.key]] if self.key in d else [], [])
 
 
+_new_ref = weakref.ref.__new__
+
+
+def new_state(obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
+              session: Session | None = None,
+              load_strategies: dict[str, str] | None = None) -> InstanceState:
+    """The state of a new or freshly loaded object (runs once per object)."""
+    state: InstanceState = _new_ref(InstanceState, obj, _state_gone)
+    state.mapper = mapper
+    state.key = key
+    state.session = session
+    state.committed = None
+    state.modified = False
+    state.deleted = False
+    state.was_deleted = False
+    state.load_strategies = load_strategies
+    return state
+
+
 def state_of(obj: Any) -> InstanceState | None:
     """The InstanceState of a mapped object, or None for anything else."""
     try:
@@ -241,4 +254,4 @@ def state_of(obj: Any) -> InstanceState | None:
         return None
 
 
-__all__ = ["NO_VALUE", "STATE_ATTR", "InstanceState", "state_of"]
+__all__ = ["NO_VALUE", "STATE_ATTR", "InstanceState", "new_state", "state_of"]
