@@ -1023,7 +1023,7 @@ class Session:
         t = self._transaction
         if t is not None and t.nested:
             snapshots = t.snapshots
-            t.touched.update(st for st in self.identity_map._states.values()
+            t.touched.update(st for st in list(self.identity_map._states.values())
                              if st not in snapshots)
         self._expire_all_states()
 

@@ -209,7 +209,7 @@ class SessionTransaction:
             if current is not None and current is not st:
                 expire.add(current)
         if self.bulk_dml:
-            expire.update(imap._states.values())
+            expire.update(list(imap._states.values()))  # a copy: gc may drop entries
         for st in expire:
             if st.session is session:
                 session._expire_state(st, None)
