@@ -303,6 +303,8 @@ class Session:
         self._prepare(t.root)
 
     def _release_connections(self, root: SessionTransaction) -> None:
+        """Roll back and return every connection of the transaction (a connection whose
+        rollback fails is discarded)."""
         for conn, txn in list(root.connections.values()):
             try:
                 if txn.is_active:
@@ -348,13 +350,7 @@ class Session:
     def _rollback_root(self, root: SessionTransaction) -> None:
         levels = [*self._nested_levels()]
         try:
-            for conn, txn in list(root.connections.values()):
-                try:
-                    txn.rollback()
-                except exc.DBAPIError:
-                    conn.invalidate()
-                finally:
-                    conn.close()
+            self._release_connections(root)
         finally:
             root.connections.clear()
             new_states = dict(root.new)
@@ -414,14 +410,7 @@ class Session:
         t = self._transaction
         if t is not None:
             root = t.root
-            for conn, txn in list(root.connections.values()):
-                try:
-                    if txn.is_active:
-                        txn.rollback()
-                except exc.DBAPIError:
-                    conn.invalidate()
-                conn.close()
-            root.connections.clear()
+            self._release_connections(root)
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
