@@ -198,12 +198,7 @@ class InstrumentedList(list[_T]):
             self._before_change()
             old = list.__getitem__(self, index)
             list.__setitem__(self, index, new)
-            for item in old:
-                if not any(item is n for n in new):
-                    self._removed(item)
-            for item in new:
-                if not any(item is o for o in old):
-                    self._added(item)
+            self._fire_difference(old, new)
         else:
             self._check(value)
             self._before_change()
@@ -229,11 +224,17 @@ class InstrumentedList(list[_T]):
         old = list(self)
         list.clear(self)
         list.extend(self, new)
+        self._fire_difference(old, new)
+
+    def _fire_difference(self, old: list[Any], new: list[Any]) -> None:
+        """Events for the items that left (``old`` not in ``new``) and came, by identity."""
+        new_ids = {id(n) for n in new}
+        old_ids = {id(o) for o in old}
         for item in old:
-            if not any(item is n for n in new):
+            if id(item) not in new_ids:
                 self._removed(item)
         for item in new:
-            if not any(item is o for o in old):
+            if id(item) not in old_ids:
                 self._added(item)
 
     # Changes made by the ORM itself (backrefs, loading) bypass the events.

@@ -316,13 +316,21 @@ def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], version
         q = dialect.quote
         ph = dialect.placeholder
         sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
-        where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
-        if versioned:
-            assert mapper.version_id_col is not None
-            where.append(f"{q(mapper.version_id_col.name)} = {ph}")
-        sql = f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE " + " AND ".join(where)
+        sql = (f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE "
+               + _key_where(mapper, dialect, versioned))
         cache[ck] = sql
     return sql
+
+
+def _key_where(mapper: Mapper, dialect: Any, versioned: bool) -> str:
+    """``pk = ? [AND version = ?]``: how UPDATE and DELETE find one object's row."""
+    q = dialect.quote
+    ph = dialect.placeholder
+    where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
+    if versioned:
+        assert mapper.version_id_col is not None
+        where.append(f"{q(mapper.version_id_col.name)} = {ph}")
+    return " AND ".join(where)
 
 
 def _run_counted(conn: Connection, sql: str, rows: list[Any], mapper: Mapper, verb: str,
@@ -380,13 +388,8 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     cache = _sql_cache(mapper)
     sql = cache.get(ck)
     if sql is None:
-        q = dialect.quote
-        ph = dialect.placeholder
-        where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
-        if versioned:
-            assert mapper.version_id_col is not None
-            where.append(f"{q(mapper.version_id_col.name)} = {ph}")
-        sql = f"DELETE FROM {q(mapper.local_table.name)} WHERE " + " AND ".join(where)
+        sql = (f"DELETE FROM {dialect.quote(mapper.local_table.name)} WHERE "
+               + _key_where(mapper, dialect, versioned))
         cache[ck] = sql
     _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
 
