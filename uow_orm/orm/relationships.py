@@ -328,9 +328,7 @@ class RelationshipProperty:
                 coll = self._init_collection(state)
             coll._append_silent(value)
         else:
-            old = d.get(self.key, NO_VALUE)
-            if old is NO_VALUE and state.key is not None and state.session is not None:
-                old = _loading.lazy_load(state, self, no_sql=True)
+            old = self._scalar_without_sql(state, d)
             if old is value:
                 return
             if state.key is not None:
@@ -339,6 +337,14 @@ class RelationshipProperty:
             if old is not NO_VALUE and old is not None and self.reverse is not None:
                 # moved away from a previous owner: drop it from that owner's collection
                 self.reverse._backref_unset(old, obj)
+
+    def _scalar_without_sql(self, state: InstanceState, d: dict[str, Any]) -> Any:
+        """The loaded value of this scalar relationship, else what the identity map can
+        tell without a query (NO_VALUE when unknown)."""
+        value = d.get(self.key, NO_VALUE)
+        if value is NO_VALUE and state.key is not None and state.session is not None:
+            value = _loading.lazy_load(state, self, no_sql=True)
+        return value
 
     def _backref_unset(self, obj: Any, value: Any) -> None:
         """``obj.<self.key>`` loses ``value`` because the other side changed."""
@@ -349,9 +355,7 @@ class RelationshipProperty:
             if coll is not None:
                 coll._remove_silent(value)
         else:
-            current = d.get(self.key, NO_VALUE)
-            if current is NO_VALUE and state.key is not None and state.session is not None:
-                current = _loading.lazy_load(state, self, no_sql=True)
+            current = self._scalar_without_sql(state, d)
             if current is value:
                 if state.key is not None:
                     state.record_change(self.key, value)
