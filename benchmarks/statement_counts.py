@@ -61,9 +61,11 @@ class Recorder:
         self.verbs[statement.lstrip().split(None, 1)[0].upper()] += 1
 
     def take(self) -> dict[str, int]:
-        out = {k: v for k, v in self.verbs.items() if k in ("INSERT", "UPDATE", "DELETE",
-                                                          "SELECT", "SAVEPOINT", "RELEASE",
-                                                          "ROLLBACK")}
+        out = {
+            k: v
+            for k, v in self.verbs.items()
+            if k in ("INSERT", "UPDATE", "DELETE", "SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+        }
         self.verbs.clear()
         return out
 
@@ -103,13 +105,19 @@ def run(url: str) -> None:
         print(f"  savepoint: change, add, flush, rollback, read again: {rec.take()}")
         s.commit()
     with Session(engine) as s:
-        s.add_all([Parent(name=f"p{i}", children=[Child(name=f"c{i}.{j}") for j in range(5)])
-                   for i in range(1000)])
+        s.add_all(
+            [
+                Parent(name=f"p{i}", children=[Child(name=f"c{i}.{j}") for j in range(5)])
+                for i in range(1000)
+            ]
+        )
         s.commit()
     rec.take()
-    for label, opt in (("lazy='select'", lazyload(Parent.children)),
-                       ("selectinload", selectinload(Parent.children)),
-                       ("joinedload", joinedload(Parent.children))):
+    for label, opt in (
+        ("lazy='select'", lazyload(Parent.children)),
+        ("selectinload", selectinload(Parent.children)),
+        ("joinedload", joinedload(Parent.children)),
+    ):
         with Session(engine) as s:
             result = s.execute(select(Parent).options(opt))
             parents = result.unique().scalars().all()

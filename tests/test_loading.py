@@ -273,9 +273,11 @@ def test_limit_counts_parents_when_a_collection_is_joined_eagerly(db):
     # parent still gets its whole collection.
     expected = seed(db, JoinedParent, JoinedChild, parents=4, children_each=3)
     with Session(db) as s:
-        parents = s.scalars(
-            select(JoinedParent).order_by(JoinedParent.name).limit(2).offset(1)
-        ).unique().all()
+        parents = (
+            s.scalars(select(JoinedParent).order_by(JoinedParent.name).limit(2).offset(1))
+            .unique()
+            .all()
+        )
         assert [p.name for p in parents] == ["p0001", "p0002"]
         for p in parents:
             assert [c.name for c in p.children] == expected[p.name]

@@ -67,9 +67,7 @@ def db(engine):
 
 
 def child_value(session, cid):
-    return session.execute(
-        text("SELECT value FROM spr_child WHERE id = :id"), {"id": cid}
-    ).scalar()
+    return session.execute(text("SELECT value FROM spr_child WHERE id = :id"), {"id": cid}).scalar()
 
 
 # -- snapshots taken from values read inside the savepoint ------------------------------------

@@ -59,9 +59,7 @@ class ForeignKey:
             spec = str(self._target_spec)
             table_name, _, col_name = spec.rpartition(".")
             if not table_name:
-                raise exc.ArgumentError(
-                    f"ForeignKey({spec!r}) must name 'table.column'"
-                )
+                raise exc.ArgumentError(f"ForeignKey({spec!r}) must name 'table.column'")
             metadata = self.parent.table.metadata
             table = metadata.tables.get(table_name)
             if table is None:
@@ -180,12 +178,27 @@ class Column(ColumnElement, Generic[_T]):
 
     def copy(self) -> Column[_T]:
         c: Column[_T] = Column(
-            self.name, self.type,
-            *[ForeignKey(fk._target_spec, ondelete=fk.ondelete, onupdate=fk.onupdate,
-                         use_alter=fk.use_alter, name=fk.name) for fk in self.foreign_keys],
-            primary_key=self.primary_key, nullable=self.nullable, default=self.default,
-            server_default=self.server_default, onupdate=self.onupdate, unique=self.unique,
-            index=self.index, autoincrement=self.autoincrement, info=dict(self.info),
+            self.name,
+            self.type,
+            *[
+                ForeignKey(
+                    fk._target_spec,
+                    ondelete=fk.ondelete,
+                    onupdate=fk.onupdate,
+                    use_alter=fk.use_alter,
+                    name=fk.name,
+                )
+                for fk in self.foreign_keys
+            ],
+            primary_key=self.primary_key,
+            nullable=self.nullable,
+            default=self.default,
+            server_default=self.server_default,
+            onupdate=self.onupdate,
+            unique=self.unique,
+            index=self.index,
+            autoincrement=self.autoincrement,
+            info=dict(self.info),
         )
         return c
 
@@ -299,8 +312,13 @@ class ForeignKeyConstraint:
     """A composite foreign key: ``ForeignKeyConstraint(["a", "b"], ["t.a", "t.b"])``."""
 
     def __init__(
-        self, columns: Sequence[str], refcolumns: Sequence[str], *, ondelete: str | None = None,
-        name: str | None = None, use_alter: bool = False,
+        self,
+        columns: Sequence[str],
+        refcolumns: Sequence[str],
+        *,
+        ondelete: str | None = None,
+        name: str | None = None,
+        use_alter: bool = False,
     ) -> None:
         self.column_names = list(columns)
         self.refcolumns = list(refcolumns)
@@ -316,9 +334,7 @@ class Table(FromClause):
 
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kw: Any) -> None:
         if name in metadata.tables:
-            raise exc.InvalidRequestError(
-                f"table {name!r} is already defined in this MetaData"
-            )
+            raise exc.InvalidRequestError(f"table {name!r} is already defined in this MetaData")
         self.name = name
         self.metadata = metadata
         self.c = ColumnCollection()
@@ -422,7 +438,10 @@ def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list
 
 
 def topological_sort(
-    nodes: Sequence[Any], deps: dict[Any, list[Any]], *, what: str = "items",
+    nodes: Sequence[Any],
+    deps: dict[Any, list[Any]],
+    *,
+    what: str = "items",
     name: Callable[[Any], str] = str,
 ) -> list[Any]:
     """Order ``nodes`` so that each comes after everything in ``deps[node]``.
@@ -445,7 +464,7 @@ def topological_sort(
                     continue
                 if s == 1:
                     cycle = [n for n, _ in stack]
-                    cycle = cycle[cycle.index(dep):]
+                    cycle = cycle[cycle.index(dep) :]
                     raise exc.CircularDependencyError(
                         f"circular dependency between {what}: "
                         + " -> ".join(name(n) for n in [*cycle, dep])
@@ -541,4 +560,3 @@ __all__ = [
     "sort_tables",
     "topological_sort",
 ]
-

@@ -228,7 +228,7 @@ class Numeric(TypeEngine):
             return check
         if self._scaled_on_sqlite:
             assert self.scale is not None and self.precision is not None
-            scale, limit = self.scale, 10 ** self.precision
+            scale, limit = self.scale, 10**self.precision
             quantum = decimal.Decimal(1).scaleb(-scale)
 
             def scaled(value: Any) -> Any:
@@ -355,8 +355,9 @@ class Time(TypeEngine):
         def check(value: Any) -> Any:
             if isinstance(value, dt.time):
                 if value.tzinfo is not None:
-                    raise _BadValue(f"time with tzinfo {value!r} is not supported; "
-                                    "use a naive datetime.time")
+                    raise _BadValue(
+                        f"time with tzinfo {value!r} is not supported; use a naive datetime.time"
+                    )
                 return value.isoformat() if sqlite else value
             raise _expect("a datetime.time", value)
 

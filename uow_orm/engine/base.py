@@ -29,8 +29,15 @@ ENGINE_EVENTS = frozenset({"before_cursor_execute", "connect", "checkout", "chec
 class Engine:
     """A pool of connections to one database, with the dialect that speaks to it."""
 
-    def __init__(self, url: URL, dialect: Dialect, pool: Pool, *, echo: bool = False,
-                 dispatch: Dispatcher | None = None) -> None:
+    def __init__(
+        self,
+        url: URL,
+        dialect: Dialect,
+        pool: Pool,
+        *,
+        echo: bool = False,
+        dispatch: Dispatcher | None = None,
+    ) -> None:
         self.url = url
         self.dialect = dialect
         self.pool = pool
@@ -266,8 +273,9 @@ class Connection:
 
     def _checked_dbapi(self) -> Any:
         if self._closed:
-            raise exc.ResourceClosedError("this Connection is closed; get a new one from "
-                                          "engine.connect()")
+            raise exc.ResourceClosedError(
+                "this Connection is closed; get a new one from engine.connect()"
+            )
         if self._invalidated:
             raise exc.PendingRollbackError(
                 "the database connection was lost (invalidated) during the transaction; "
@@ -329,7 +337,7 @@ class Connection:
 
     def _savepoint_ended(self, sp: NestedTransaction) -> None:
         if sp in self._savepoints:
-            del self._savepoints[self._savepoints.index(sp):]
+            del self._savepoints[self._savepoints.index(sp) :]
 
     def invalidate(self) -> None:
         """Discard the DBAPI connection: it is closed and never returned to use."""
@@ -402,16 +410,18 @@ class Connection:
         procs = compiled.result_processors
         rows: Any = cursor.fetchall()
         if procs and any(p is not None for p in procs):
-            rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r))
-                    for r in rows]
+            rows = [
+                tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in rows
+            ]
         return Result(keys, rows, rowcount=cursor.rowcount)
 
     def exec_driver_sql(self, sql: str, params: Any = None) -> Result:
         """Run SQL already in the driver's paramstyle (placeholders ``?`` or ``%s``)."""
         cursor = self._run(sql, params if params is not None else ())
         if cursor.description:
-            return Result([d[0] for d in cursor.description], cursor.fetchall(),
-                          rowcount=cursor.rowcount)
+            return Result(
+                [d[0] for d in cursor.description], cursor.fetchall(), rowcount=cursor.rowcount
+            )
         return Result([], [], rowcount=cursor.rowcount)
 
     def _run(self, sql: str, params: Any, many: bool = False) -> Any:

@@ -27,8 +27,7 @@ def _dialect_for(url: URL) -> Any:
         known = "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg://"
         if url.backend in ("sqlite", "postgresql", "postgres"):
             raise exc.ArgumentError(
-                f"unknown driver {url.driver!r} for {url.backend} in URL {url}; "
-                f"supported: {known}"
+                f"unknown driver {url.driver!r} for {url.backend} in URL {url}; supported: {known}"
             )
         raise exc.ArgumentError(
             f"unknown database URL scheme {url.drivername!r} in {url}; supported: {known}"

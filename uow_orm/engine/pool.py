@@ -369,8 +369,7 @@ class StaticPool(Pool):
             self._record.invalidated = True
 
     def recreate(self) -> StaticPool:
-        return StaticPool(self._creator, self._dialect, self._dispatch,
-                          pool_timeout=self._timeout)
+        return StaticPool(self._creator, self._dialect, self._dispatch, pool_timeout=self._timeout)
 
     def size(self) -> int:
         return 1

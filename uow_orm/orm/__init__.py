@@ -25,7 +25,8 @@ def inspect(obj: Any) -> Any:
     st = state_of(obj)
     if st is None:
         raise exc.NoInspectionAvailable(
-            f"no inspection available for {type(obj).__name__} object; it is not mapped")
+            f"no inspection available for {type(obj).__name__} object; it is not mapped"
+        )
     return st
 
 

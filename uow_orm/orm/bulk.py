@@ -56,8 +56,12 @@ def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
     return Result([], [], rowcount=len(keys))
 
 
-def _sync_update(session: Session, mapper: Mapper, stmt: Update, keys: list[tuple[Any, ...]],
-                 ) -> None:
+def _sync_update(
+    session: Session,
+    mapper: Mapper,
+    stmt: Update,
+    keys: list[tuple[Any, ...]],
+) -> None:
     values = stmt._values or {}
     literal: dict[str, Any] = {}
     expired: list[str] = []
@@ -109,8 +113,9 @@ def _expire_class(session: Session, mapper: Mapper, stmt: DMLStatement) -> None:
             session._expire_state(st, None)
 
 
-def bulk_insert_mappings(session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]],
-                         return_defaults: bool) -> None:
+def bulk_insert_mappings(
+    session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]], return_defaults: bool
+) -> None:
     """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
     session._check_active()
     conn = session._connection_for_mapper(mapper)
@@ -121,15 +126,19 @@ def bulk_insert_mappings(session: Session, mapper: Mapper, mappings: list[Mappin
         if unknown:
             raise exc.InvalidRequestError(
                 f"bulk_insert_mappings: {mapper.class_.__name__} has no column attribute "
-                f"{unknown[0]!r}")
+                f"{unknown[0]!r}"
+            )
         row = dict(m)
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
                 row[key] = col.default() if col._default_is_callable else col.default
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
-        keys = tuple(k for k in mapper.column_keys if k in row
-                     and not (k == mapper.autoinc_key and row[k] is None))
+        keys = tuple(
+            k
+            for k in mapper.column_keys
+            if k in row and not (k == mapper.autoinc_key and row[k] is None)
+        )
         vals = persistence._convert(mapper, keys, [row[k] for k in keys], procs)
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
@@ -147,8 +156,9 @@ def bulk_insert_mappings(session: Session, mapper: Mapper, mappings: list[Mappin
             conn._run(sql, [tuple(v) for _, v in rows], many=True)
 
 
-def bulk_update_mappings(session: Session, mapper: Mapper,
-                         mappings: list[Mapping[str, Any]]) -> None:
+def bulk_update_mappings(
+    session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]]
+) -> None:
     """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
     session._check_active()
     conn = session._connection_for_mapper(mapper)
@@ -158,7 +168,8 @@ def bulk_update_mappings(session: Session, mapper: Mapper,
         missing = [k for k in mapper.pk_keys if k not in m]
         if missing:
             raise exc.InvalidRequestError(
-                f"bulk_update_mappings: each dict needs the primary key {missing}")
+                f"bulk_update_mappings: each dict needs the primary key {missing}"
+            )
         keys = tuple(k for k in m if k in mapper.columns and k not in mapper.pk_keys)
         if not keys:
             continue
@@ -166,7 +177,8 @@ def bulk_update_mappings(session: Session, mapper: Mapper,
         pk = persistence._convert(mapper, mapper.pk_keys, [m[k] for k in mapper.pk_keys], procs)
         groups.setdefault(keys, []).append(vals + pk)
         st = session.identity_map.state_for(
-            mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys)))
+            mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys))
+        )
         if st is not None and st() is not None:
             d = st().__dict__
             for k in keys:
@@ -200,5 +212,3 @@ def bulk_save_objects(session: Session, objects: list[Any], return_defaults: boo
         for st in states:
             st.clear_changes()
             session._modified.pop(st, None)
-
-

@@ -56,8 +56,10 @@ class MappedColumn(Mapped[_T]):
         name = kw.pop("name", None)
         if args and isinstance(args[0], str):
             name = args.pop(0)
-        has_type = any(isinstance(a, TypeEngine) or (isinstance(a, type) and
-                                                    issubclass(a, TypeEngine)) for a in args)
+        has_type = any(
+            isinstance(a, TypeEngine) or (isinstance(a, type) and issubclass(a, TypeEngine))
+            for a in args
+        )
         if not has_type:
             t = type_for_python(py_type) if py_type is not None else None
             if t is None:
@@ -85,8 +87,9 @@ _COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(?:list|List|set|Set)\[(.*)\]\s*$
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
 
 
-def _parse_annotation(ann: Any, cls: type, registry: Registry
-                      ) -> tuple[bool, Any, bool | None, bool | None, str | None]:
+def _parse_annotation(
+    ann: Any, cls: type, registry: Registry
+) -> tuple[bool, Any, bool | None, bool | None, str | None]:
     """(is_mapped, python type, optional, collection, target class name)."""
     if isinstance(ann, str):
         m = _MAPPED_RE.match(ann)
@@ -156,14 +159,20 @@ def _unwrap(tp: Any) -> tuple[Any, bool, bool, str | None]:
     return (tp, optional, collection, name)
 
 
-def _collect(cls: type, registry: Registry) -> tuple[dict[str, Column[Any]],
-                                                     dict[str, RelationshipProperty]]:
+def _collect(
+    cls: type, registry: Registry
+) -> tuple[dict[str, Column[Any]], dict[str, RelationshipProperty]]:
     columns: dict[str, Column[Any]] = {}
     rels: dict[str, RelationshipProperty] = {}
     # Mixins (unmapped bases) contribute copies of their columns; the class itself last.
-    sources = [b for b in reversed(cls.__mro__[1:])
-               if b is not object and not hasattr(b, "__mapper__")
-               and not getattr(b, "_uow_is_base", False) and b.__module__ != __name__]
+    sources = [
+        b
+        for b in reversed(cls.__mro__[1:])
+        if b is not object
+        and not hasattr(b, "__mapper__")
+        and not getattr(b, "_uow_is_base", False)
+        and b.__module__ != __name__
+    ]
     sources.append(cls)
     for src in sources:
         own = src is cls
@@ -234,8 +243,13 @@ def _map_class(cls: type, base: type) -> None:
         extra = items
     table = cls.__dict__.get("__table__")
     if table is None:
-        table = Table(cls.__tablename__, metadata, *columns.values(), *extra,  # type: ignore[attr-defined]
-                      **table_kw)
+        table = Table(
+            cls.__tablename__,
+            metadata,
+            *columns.values(),
+            *extra,  # type: ignore[attr-defined]
+            **table_kw,
+        )
     else:
         columns = {**{c.key: c for c in table.c}, **columns}
     mapper_args = cls.__dict__.get("__mapper_args__", {})
@@ -245,8 +259,7 @@ def _map_class(cls: type, base: type) -> None:
         if isinstance(version, str):
             version = columns[version]
         if isinstance(version, MappedColumn):
-            version = next(c for k, c in columns.items()
-                           if cls.__dict__.get(k) is version)
+            version = next(c for k, c in columns.items() if cls.__dict__.get(k) is version)
     type.__setattr__(cls, "__table__", table)
     mapper = Mapper(cls, table, columns, rels, registry, version)
     type.__setattr__(cls, "__mapper__", mapper)

@@ -35,7 +35,10 @@ def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] 
 
 
 def instance_builder(
-    session: Session, mapper: Mapper, start: int, dialect_name: str,
+    session: Session,
+    mapper: Mapper,
+    start: int,
+    dialect_name: str,
     populate_existing: bool = False,
 ) -> Callable[[Sequence[Any]], Any]:
     """A function turning one result row into the mapped object (new or from the map)."""
@@ -105,8 +108,9 @@ def instance_builder(
 
 
 # -- SELECT execution -------------------------------------------------------------------------
-def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
-                   tree: LoadTree | None = None) -> Result:
+def execute_select(
+    session: Session, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None = None
+) -> Result:
     """Run an ORM-enabled SELECT and return rows of objects and values.
 
     ``tree`` gives loader options for the first entity directly (used by selectin loads
@@ -116,14 +120,18 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
     mapper_entities = [
-        (i, e.__mapper__) for i, e in enumerate(entities)
+        (i, e.__mapper__)
+        for i, e in enumerate(entities)
         if isinstance(e, type) and hasattr(e, "__mapper__")
     ]
     trees: dict[int, LoadTree] = {}
     for n, (i, mapper) in enumerate(mapper_entities):
         mapper._ensure_configured()
-        trees[i] = tree if (tree is not None and n == 0) else LoadTree.from_options(
-            stmt._options, mapper.class_)
+        trees[i] = (
+            tree
+            if (tree is not None and n == 0)
+            else LoadTree.from_options(stmt._options, mapper.class_)
+        )
     # joined eager loads: (relationship, index of the parent spec or -1, options below)
     specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
     if mapper_entities:
@@ -149,8 +157,11 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
             b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
             t = trees.get(idx)
             if t is not None:
-                lazy_overrides = {k: st for k, (st, _) in t.children.items()
-                                  if st in ("select", "raise", "noload")}
+                lazy_overrides = {
+                    k: st
+                    for k, (st, _) in t.children.items()
+                    if st in ("select", "raise", "noload")
+                }
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
@@ -175,16 +186,24 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
     if specs:
         offset = slices[-1][2] if slices else 0
         first = mapper_entities[0][0]
-        _populate_joined(session, rows, raw_rows, specs, offset, first, dialect.name, populate,
-                         joined_keys)
+        _populate_joined(
+            session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
+        )
     for idx, (i, mapper) in enumerate(mapper_entities):
         if not trees[i].children and not any(
-                p.lazy in ("selectin", "joined") for p in mapper.relationships.values()):
+            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+        ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
         if objs:
-            post_load(session, mapper, objs, trees[i], populate,
-                      skip=joined_keys[-1] if idx == 0 else set())
+            post_load(
+                session,
+                mapper,
+                objs,
+                trees[i],
+                populate,
+                skip=joined_keys[-1] if idx == 0 else set(),
+            )
     keys = compiled.result_keys or [
         getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
         for n, e in enumerate(entities)
@@ -198,15 +217,21 @@ def execute_select(session: Session, stmt: Select[Any], params: Any, conn: Any,
     return result
 
 
-def _collect_joined(mapper: Mapper, tree: LoadTree, parent: int, used: set[int],
-                    specs: list[tuple[RelationshipProperty, int, LoadTree]],
-                    limited: bool = False) -> None:
+def _collect_joined(
+    mapper: Mapper,
+    tree: LoadTree,
+    parent: int,
+    used: set[int],
+    specs: list[tuple[RelationshipProperty, int, LoadTree]],
+    limited: bool = False,
+) -> None:
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
         if strategy != "joined" or (limited and prop.uselist):
             continue
-        tables = [prop.mapper.local_table] + ([prop.secondary] if prop.secondary is not None
-                                              else [])
+        tables = [prop.mapper.local_table] + (
+            [prop.secondary] if prop.secondary is not None else []
+        )
         if any(id(t) in used for t in tables):
             continue  # the same table twice would need aliases: loaded with selectin instead
         for t in tables:
@@ -239,10 +264,17 @@ def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, L
     return prop.lazy, LoadTree()
 
 
-def _populate_joined(session: Session, rows: list[tuple[Any, ...]], raw_rows: list[Any],
-                     specs: list[tuple[RelationshipProperty, int, LoadTree]], offset: int,
-                     first: int, dialect_name: str, populate: bool,
-                     joined_keys: dict[int, set[str]]) -> None:
+def _populate_joined(
+    session: Session,
+    rows: list[tuple[Any, ...]],
+    raw_rows: list[Any],
+    specs: list[tuple[RelationshipProperty, int, LoadTree]],
+    offset: int,
+    first: int,
+    dialect_name: str,
+    populate: bool,
+    joined_keys: dict[int, set[str]],
+) -> None:
     pos = offset
     builders = []
     for prop, parent, _sub in specs:
@@ -269,8 +301,14 @@ def _populate_joined(session: Session, rows: list[tuple[Any, ...]], raw_rows: li
             _set_loaded(owner, prop, children, populate)
             children_all.extend(children)
         if children_all:
-            post_load(session, prop.mapper, _unique_objs(children_all), sub, populate,
-                      joined_keys.get(n, set()))
+            post_load(
+                session,
+                prop.mapper,
+                _unique_objs(children_all),
+                sub,
+                populate,
+                joined_keys.get(n, set()),
+            )
 
 
 def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:
@@ -295,8 +333,14 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
                 cd[rev.key] = obj
 
 
-def post_load(session: Session, mapper: Mapper, objs: list[Any], tree: LoadTree,
-              populate: bool, skip: set[str]) -> None:
+def post_load(
+    session: Session,
+    mapper: Mapper,
+    objs: list[Any],
+    tree: LoadTree,
+    populate: bool,
+    skip: set[str],
+) -> None:
     """Run selectin loads (and nested options) for freshly loaded ``objs``."""
     for prop in mapper.relationships.values():
         if prop.key in skip:
@@ -337,8 +381,9 @@ def _in_criterion(cols: Sequence[Any], keys: Sequence[tuple[Any, ...]]) -> Any:
     return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
 
 
-def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
-                  sub: LoadTree, populate: bool) -> None:
+def selectin_load(
+    session: Session, prop: RelationshipProperty, objs: list[Any], sub: LoadTree, populate: bool
+) -> None:
     target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
@@ -365,7 +410,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
             wanted[k] = None
         keys = list(wanted)
         for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i:i + IN_BATCH]
+            chunk = keys[i : i + IN_BATCH]
             stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk))
             for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
@@ -386,7 +431,7 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
         keys = list(parent_keys)
         grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
         for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i:i + IN_BATCH]
+            chunk = keys[i : i + IN_BATCH]
             if prop.direction is Direction.ONETOMANY:
                 remote_cols = [rc for _, rc in prop.local_remote_pairs]
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
@@ -397,17 +442,28 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
                     k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
                     st: InstanceState = d[STATE_ATTR]
                     if st.committed:  # changed in memory: group by the loaded (old) key
-                        k = tuple(st.committed.get(target.column_to_key[c], d.get(
-                            target.column_to_key[c])) for c in remote_cols)
+                        k = tuple(
+                            st.committed.get(
+                                target.column_to_key[c], d.get(target.column_to_key[c])
+                            )
+                            for c in remote_cols
+                        )
                     if k in grouped:
                         grouped[k].append(obj)
             else:
                 assert prop.secondary is not None
                 sec_cols = [sc for _, sc in prop.local_remote_pairs]
-                stmt = Select(target.class_, *sec_cols).select_from(
-                    Join(target.local_table, prop.secondary,
-                         and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]))
-                ).where(_in_criterion(sec_cols, chunk))
+                stmt = (
+                    Select(target.class_, *sec_cols)
+                    .select_from(
+                        Join(
+                            target.local_table,
+                            prop.secondary,
+                            and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
+                        )
+                    )
+                    .where(_in_criterion(sec_cols, chunk))
+                )
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
                 result = execute_select(session, stmt, None, conn, sub).unique()
@@ -420,13 +476,18 @@ def selectin_load(session: Session, prop: RelationshipProperty, objs: list[Any],
                 _set_loaded(o, prop, grouped[k], populate)
             loaded.extend(grouped[k])
     # objects that were already loaded (identity map hits) still get the nested options
-    cached = [o for o in _unique_objs(loaded) if all(
-        k in o.__dict__ for k in sub.children)]
+    cached = [o for o in _unique_objs(loaded) if all(k in o.__dict__ for k in sub.children)]
     del cached
 
 
-def _run_entity_select(session: Session, stmt: Select[Any], conn: Any, mapper: Mapper,
-                       populate: bool, tree: LoadTree | None = None) -> list[Any]:
+def _run_entity_select(
+    session: Session,
+    stmt: Select[Any],
+    conn: Any,
+    mapper: Mapper,
+    populate: bool,
+    tree: LoadTree | None = None,
+) -> list[Any]:
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
     result = execute_select(session, stmt, None, conn, tree)
@@ -493,9 +554,9 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
     conn = session._connection_for_mapper(target)
     if prop.direction is Direction.MANYTOONE:
         assert k is not None
-        stmt: Select[Any] = Select(target.class_).where(and_(*[
-            rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)
-        ]))
+        stmt: Select[Any] = Select(target.class_).where(
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+        )
         found = _run_entity_select(session, stmt, conn, target, False)
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
@@ -506,19 +567,26 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         items = []
     elif prop.direction is Direction.ONETOMANY:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        stmt = Select(target.class_).where(and_(*[
-            rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)
-        ]))
+        stmt = Select(target.class_).where(
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+        )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
         items = _run_entity_select(session, stmt, conn, target, False)
     else:
         assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
-        stmt = Select(target.class_).select_from(
-            Join(target.local_table, prop.secondary,
-                 and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]))
-        ).where(and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]))
+        stmt = (
+            Select(target.class_)
+            .select_from(
+                Join(
+                    target.local_table,
+                    prop.secondary,
+                    and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
+                )
+            )
+            .where(and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]))
+        )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
         items = _run_entity_select(session, stmt, conn, target, False)

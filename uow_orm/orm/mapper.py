@@ -126,8 +126,9 @@ class Mapper:
         self.pk_keys: list[str] = [self.column_to_key[c] for c in self.pk_columns]
         self.pk_positions: list[int] = [self.column_list.index(c) for c in self.pk_columns]
         self.version_id_col = version_id_col
-        self.version_key = self.column_to_key.get(version_id_col) if version_id_col is not None \
-            else None
+        self.version_key = (
+            self.column_to_key.get(version_id_col) if version_id_col is not None else None
+        )
         autoinc = [c for c in self.pk_columns if c.is_autoincrement]
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
@@ -173,7 +174,8 @@ class Mapper:
                     post.update(remote for _, remote in prop.local_remote_pairs)
         self.post_update_cols = post
         self.self_referential = [
-            p for p in self.relationships.values()
+            p
+            for p in self.relationships.values()
             if p.mapper is self and p.direction is not Direction.MANYTOMANY and not p.post_update
         ]
 

@@ -37,13 +37,13 @@ def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Any]:
 def _bad_value(mapper: Mapper, key: str, value: Any, err: _BadValue) -> exc.ColumnValueError:
     col = mapper.columns[key]
     return exc.ColumnValueError(
-        f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): "
-        f"{err}"
+        f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): {err}"
     )
 
 
-def _convert(mapper: Mapper, keys: Sequence[str], values: list[Any],
-             procs: dict[str, Any]) -> list[Any]:
+def _convert(
+    mapper: Mapper, keys: Sequence[str], values: list[Any], procs: dict[str, Any]
+) -> list[Any]:
     for i, key in enumerate(keys):
         v = values[i]
         if v is not None:
@@ -68,12 +68,14 @@ class _InsertPlan:
         self.keys_with_pk = tuple(mapper.column_keys)
         # columns where None or a missing value means "fill in": defaults, keys, versions
         self.check_idx = [
-            i for i, k in enumerate(self.keys)
-            if (c := mapper.columns[k]).default is not None or c.server_default is not None
-            or c.primary_key or k == mapper.version_key
+            i
+            for i, k in enumerate(self.keys)
+            if (c := mapper.columns[k]).default is not None
+            or c.server_default is not None
+            or c.primary_key
+            or k == mapper.version_key
         ]
-        self.proc_items = [(i, procs[k]) for i, k in enumerate(self.keys)
-                           if procs[k] is not None]
+        self.proc_items = [(i, procs[k]) for i, k in enumerate(self.keys) if procs[k] is not None]
 
 
 def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
@@ -98,8 +100,11 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     for state in states:
         d = state().__dict__
         vals = [d.get(k, no_value) for k in keys]
-        if no_value in vals or (check_idx and any(vals[i] is None for i in check_idx)) or (
-                autoinc_key is not None and d.get(autoinc_key) is not None):
+        if (
+            no_value in vals
+            or (check_idx and any(vals[i] is None for i in check_idx))
+            or (autoinc_key is not None and d.get(autoinc_key) is not None)
+        ):
             _insert_row_slow(mapper, dname, state, d, groups)
             continue
         for i, p in proc_items:
@@ -124,9 +129,13 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params, many=True)
 
 
-def _insert_row_slow(mapper: Mapper, dname: str, state: InstanceState, d: dict[str, Any],
-                     groups: dict[tuple[tuple[str, ...], bool],
-                                  list[tuple[InstanceState, list[Any]]]]) -> None:
+def _insert_row_slow(
+    mapper: Mapper,
+    dname: str,
+    state: InstanceState,
+    d: dict[str, Any],
+    groups: dict[tuple[tuple[str, ...], bool], list[tuple[InstanceState, list[Any]]]],
+) -> None:
     """One row that needs defaults, server defaults or key checks applied."""
     autoinc_key = mapper.autoinc_key
     version_key = mapper.version_key
@@ -162,8 +171,9 @@ def _insert_row_slow(mapper: Mapper, dname: str, state: InstanceState, d: dict[s
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
-def _insert_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int,
-                returning: bool) -> str:
+def _insert_sql(
+    conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int, returning: bool
+) -> str:
     dialect = conn.dialect
     ck = ("insert", dialect.name, keys, nrows, returning)
     cache = _sql_cache(mapper)
@@ -174,8 +184,12 @@ def _insert_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: 
         cols = [mapper.columns[k] for k in keys]
         if cols:
             row = "(" + ", ".join([dialect.placeholder] * len(cols)) + ")"
-            sql = (f"INSERT INTO {q(table.name)} (" + ", ".join(q(c.name) for c in cols)
-                   + ") VALUES " + ", ".join([row] * nrows))
+            sql = (
+                f"INSERT INTO {q(table.name)} ("
+                + ", ".join(q(c.name) for c in cols)
+                + ") VALUES "
+                + ", ".join([row] * nrows)
+            )
         else:
             sql = f"INSERT INTO {q(table.name)} DEFAULT VALUES"
         if returning:
@@ -187,8 +201,12 @@ def _insert_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: 
     return sql
 
 
-def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...],
-                      rows: list[tuple[InstanceState, list[Any]]]) -> None:
+def _insert_generated(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    rows: list[tuple[InstanceState, list[Any]]],
+) -> None:
     dialect = conn.dialect
     pk_key = mapper.autoinc_key
     assert pk_key is not None
@@ -201,7 +219,7 @@ def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...],
     if dialect.multirow_returning_ordered and keys:
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))
         for i in range(0, len(rows), per):
-            chunk = rows[i:i + per]
+            chunk = rows[i : i + per]
             sql = _insert_sql(conn, mapper, keys, len(chunk), True)
             params: list[Any] = []
             for _, vals in chunk:
@@ -246,8 +264,11 @@ def changed_keys(state: InstanceState) -> list[str]:
     return out
 
 
-def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState],
-                  ) -> None:
+def update_states(
+    conn: Connection,
+    mapper: Mapper,
+    states: Sequence[InstanceState],
+) -> None:
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
         return
@@ -269,7 +290,8 @@ def update_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
             if key in columns and key in d:
                 new = d[key]
                 if old is no_value or (
-                        old is not new and (type(old) is not type(new) or old != new)):
+                    old is not new and (type(old) is not type(new) or old != new)
+                ):
                     keys.append(key)
         if not keys:
             continue
@@ -316,8 +338,9 @@ def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], version
         q = dialect.quote
         ph = dialect.placeholder
         sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
-        sql = (f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE "
-               + _key_where(mapper, dialect, versioned))
+        sql = f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE " + _key_where(
+            mapper, dialect, versioned
+        )
         cache[ck] = sql
     return sql
 
@@ -333,8 +356,9 @@ def _key_where(mapper: Mapper, dialect: Any, versioned: bool) -> str:
     return " AND ".join(where)
 
 
-def _run_counted(conn: Connection, sql: str, rows: list[Any], mapper: Mapper, verb: str,
-                 raise_on_mismatch: bool) -> None:
+def _run_counted(
+    conn: Connection, sql: str, rows: list[Any], mapper: Mapper, verb: str, raise_on_mismatch: bool
+) -> None:
     if len(rows) == 1:
         cur = conn._run(sql, tuple(rows[0]))
     else:
@@ -349,8 +373,9 @@ def _run_counted(conn: Connection, sql: str, rows: list[Any], mapper: Mapper, ve
         )
 
 
-def post_update(conn: Connection, mapper: Mapper,
-                items: Sequence[tuple[InstanceState, dict[str, Any]]]) -> None:
+def post_update(
+    conn: Connection, mapper: Mapper, items: Sequence[tuple[InstanceState, dict[str, Any]]]
+) -> None:
     """UPDATE foreign key columns after the rows exist (``post_update=True``)."""
     procs = _bind_procs(mapper, conn.dialect.name)
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
@@ -388,34 +413,53 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     cache = _sql_cache(mapper)
     sql = cache.get(ck)
     if sql is None:
-        sql = (f"DELETE FROM {dialect.quote(mapper.local_table.name)} WHERE "
-               + _key_where(mapper, dialect, versioned))
+        sql = f"DELETE FROM {dialect.quote(mapper.local_table.name)} WHERE " + _key_where(
+            mapper, dialect, versioned
+        )
         cache[ck] = sql
     _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
 
 
 # -- many-to-many association rows --------------------------------------------------------------
-def secondary_rows(conn: Connection, table: Any, cols: Sequence[Column[Any]],
-                   rows: Sequence[tuple[Any, ...]], delete: bool) -> None:
+def secondary_rows(
+    conn: Connection,
+    table: Any,
+    cols: Sequence[Column[Any]],
+    rows: Sequence[tuple[Any, ...]],
+    delete: bool,
+) -> None:
     dialect = conn.dialect
     q = dialect.quote
     ph = dialect.placeholder
     dname = dialect.name
     procs = [c.type._bind(dname) for c in cols]
-    params = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, r))
-              for r in rows]
+    params = [
+        tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, r))
+        for r in rows
+    ]
     if delete:
         sql = f"DELETE FROM {q(table.name)} WHERE " + " AND ".join(
-            f"{q(c.name)} = {ph}" for c in cols)
+            f"{q(c.name)} = {ph}" for c in cols
+        )
     else:
-        sql = (f"INSERT INTO {q(table.name)} (" + ", ".join(q(c.name) for c in cols)
-               + ") VALUES (" + ", ".join([ph] * len(cols)) + ")")
+        sql = (
+            f"INSERT INTO {q(table.name)} ("
+            + ", ".join(q(c.name) for c in cols)
+            + ") VALUES ("
+            + ", ".join([ph] * len(cols))
+            + ")"
+        )
     if len(params) == 1:
         conn._run(sql, params[0])
     elif params:
         conn._run(sql, params, many=True)
 
 
-__all__ = ["changed_keys", "delete_states", "insert_states", "post_update", "secondary_rows",
-           "update_states"]
-
+__all__ = [
+    "changed_keys",
+    "delete_states",
+    "insert_states",
+    "post_update",
+    "secondary_rows",
+    "update_states",
+]

@@ -17,8 +17,9 @@ _T = TypeVar("_T")
 class Query(Generic[_T]):
     """A SELECT bound to a session; each method returns a new Query."""
 
-    def __init__(self, session: Session, entities: tuple[Any, ...],
-                 stmt: Select[Any] | None = None) -> None:
+    def __init__(
+        self, session: Session, entities: tuple[Any, ...], stmt: Select[Any] | None = None
+    ) -> None:
         self.session = session
         self._entities = entities
         self._stmt: Select[Any] = stmt if stmt is not None else Select(*entities)

@@ -193,7 +193,8 @@ class RelationshipProperty:
             secondary = secondary()
         if isinstance(secondary, str):
             secondary = parent_table.metadata.tables.get(secondary) or getattr(
-                registry.get(secondary), "__table__", None)
+                registry.get(secondary), "__table__", None
+            )
         if isinstance(secondary, type) and hasattr(secondary, "__table__"):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
@@ -202,8 +203,9 @@ class RelationshipProperty:
             self.secondary = secondary
             self.direction = Direction.MANYTOMANY
             self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
-            self.secondary_target_pairs = _fk_pairs(secondary, target_table, fk_cols,
-                                                    exclude=[c for _, c in self.local_remote_pairs])
+            self.secondary_target_pairs = _fk_pairs(
+                secondary, target_table, fk_cols, exclude=[c for _, c in self.local_remote_pairs]
+            )
             if not self.local_remote_pairs or not self.secondary_target_pairs:
                 raise exc.ArgumentError(
                     f"relationship {self}: secondary table {secondary.name!r} needs foreign "
@@ -237,8 +239,13 @@ class RelationshipProperty:
             out.extend(coerce_expression(i) for i in items)
         return out
 
-    def _configure_direct(self, parent_table: Table, target_table: Table,
-                          fk_cols: list[Column[Any]], remote_side: list[Column[Any]]) -> None:
+    def _configure_direct(
+        self,
+        parent_table: Table,
+        target_table: Table,
+        fk_cols: list[Column[Any]],
+        remote_side: list[Column[Any]],
+    ) -> None:
         # foreign keys on the target pointing at the parent -> one-to-many;
         # on the parent pointing at the target -> many-to-one.
         child_fks = _fk_pairs(target_table, parent_table, fk_cols)
@@ -307,8 +314,7 @@ class RelationshipProperty:
         if "delete-orphan" in self.cascade:
             st = state_of(item)
             session = owner.session
-            if st is not None and st.key is None and session is not None \
-                    and st.session is session:
+            if st is not None and st.key is None and session is not None and st.session is session:
                 session._expunge_state(st)  # a pending orphan is simply never inserted
 
     def _cascade_add(self, owner: InstanceState, item: Any) -> None:
@@ -379,9 +385,10 @@ class RelationshipProperty:
         return self.mapper.local_table, on
 
 
-
 def _fk_pairs(
-    fk_table: Table, ref_table: Table, restrict: list[Column[Any]],
+    fk_table: Table,
+    ref_table: Table,
+    restrict: list[Column[Any]],
     exclude: list[Column[Any]] | None = None,
 ) -> list[tuple[Column[Any], Column[Any]]]:
     """(column of fk_table, referenced column of ref_table) for each foreign key."""
@@ -403,8 +410,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
     __slots__ = ("prop",)
     is_relationship = True
 
-    def __init__(self, class_: type, key: str, mapper: Mapper,
-                 prop: RelationshipProperty) -> None:
+    def __init__(self, class_: type, key: str, mapper: Mapper, prop: RelationshipProperty) -> None:
         super().__init__(class_, key, mapper)
         self.prop = prop
 
@@ -495,10 +501,12 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 crit = and_(*[local.is_(None) for local, _ in prop.local_remote_pairs])
             else:
                 st = _state_for_compare(other, prop)
-                crit = and_(*[
-                    local == _value_of(other, st, remote, prop)
-                    for local, remote in prop.local_remote_pairs
-                ])
+                crit = and_(
+                    *[
+                        local == _value_of(other, st, remote, prop)
+                        for local, remote in prop.local_remote_pairs
+                    ]
+                )
             return crit if op == "=" else ~crit
         if other is None and op == "=":
             return ~self.any()
@@ -512,10 +520,12 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         st = _state_for_compare(other, prop)
         target = prop.mapper
         if prop.direction is Direction.ONETOMANY:
-            return and_(*[
-                local == _value_of(other, st, remote, prop)
-                for local, remote in _reverse_pairs(prop)
-            ])
+            return and_(
+                *[
+                    local == _value_of(other, st, remote, prop)
+                    for local, remote in _reverse_pairs(prop)
+                ]
+            )
         pk_crit = and_(*[col == _value_of(other, st, col, prop) for col in target.pk_columns])
         return self.any(pk_crit)
 
@@ -570,8 +580,12 @@ def _state_for_compare(other: Any, prop: RelationshipProperty) -> InstanceState:
     return st
 
 
-def _value_of(obj: Any, state: InstanceState, col: Column[Any], prop: RelationshipProperty,
-              ) -> Any:
+def _value_of(
+    obj: Any,
+    state: InstanceState,
+    col: Column[Any],
+    prop: RelationshipProperty,
+) -> Any:
     mapper = state.mapper
     key = mapper.column_to_key.get(col)
     if key is None:
@@ -601,9 +615,7 @@ def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     return (name, kw)
 
 
-
-__all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref",
-           "relationship"]
+__all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref", "relationship"]
 
 # at the bottom: loading imports this module (a cycle resolved at call time)
 from . import loading as _loading  # noqa: E402

@@ -34,10 +34,18 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-SESSION_EVENTS = frozenset({
-    "before_flush", "after_flush", "after_flush_postexec", "after_commit",
-    "after_rollback", "after_begin", "before_commit", "after_soft_rollback",
-})
+SESSION_EVENTS = frozenset(
+    {
+        "before_flush",
+        "after_flush",
+        "after_flush_postexec",
+        "after_commit",
+        "after_rollback",
+        "after_begin",
+        "before_commit",
+        "after_soft_rollback",
+    }
+)
 
 _AUTOFLUSH_NOTE = (
     " (This error was raised by autoflush, which flushes pending changes before a query; "
@@ -137,8 +145,11 @@ class Session:
         self.identity_map = IdentityMap()
         self._binds: dict[Any, Engine] = {}
         for key, engine in (binds or {}).items():
-            self._binds[getattr(key, "__table__", None) if isinstance(key, type)
-                        and not hasattr(key, "__mapper__") else key] = engine
+            self._binds[
+                getattr(key, "__table__", None)
+                if isinstance(key, type) and not hasattr(key, "__mapper__")
+                else key
+            ] = engine
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: dict[InstanceState, Any] = {}
@@ -158,8 +169,10 @@ class Session:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"<Session new={len(self._new)} dirty={len(self.dirty)} "
-                f"deleted={len(self._deleted)} identity_map={len(self.identity_map)}>")
+        return (
+            f"<Session new={len(self._new)} dirty={len(self.dirty)} "
+            f"deleted={len(self._deleted)} identity_map={len(self.identity_map)}>"
+        )
 
     def _fire(self, name: str) -> None:
         if self.dispatch.has(name):
@@ -173,7 +186,8 @@ class Session:
     @property
     def dirty(self) -> _ObjectSet:
         return _ObjectSet(
-            st() for st in self._modified
+            st()
+            for st in self._modified
             if st.key is not None and not st.deleted and st not in self._deleted
         )
 
@@ -294,8 +308,7 @@ class Session:
     def prepare(self) -> None:
         """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
         if not self.twophase:
-            raise exc.InvalidRequestError(
-                "prepare() needs a Session created with twophase=True")
+            raise exc.InvalidRequestError("prepare() needs a Session created with twophase=True")
         t = self._autobegin()
         self._check_active()
         if self._new or self._deleted or self._modified:
@@ -363,8 +376,11 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
-                if st.key is not None and obj is not None and \
-                        self.identity_map.state_for(st.key) is None:
+                if (
+                    st.key is not None
+                    and obj is not None
+                    and self.identity_map.state_for(st.key) is None
+                ):
                     self.identity_map.add(st, obj)
                     st.session = self
             self._deleted.clear()
@@ -439,8 +455,11 @@ class Session:
     def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
         """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
         if mapper is not None:
-            cls = mapper.class_ if hasattr(mapper, "class_") and not isinstance(mapper, type) \
+            cls = (
+                mapper.class_
+                if hasattr(mapper, "class_") and not isinstance(mapper, type)
                 else mapper
+            )
             if isinstance(cls, type):
                 for klass in cls.__mro__:
                     if klass in self._binds:
@@ -548,8 +567,9 @@ class Session:
         if self._save_or_update(st, obj):
             self._cascade(st, "save-update", self._cascade_save)
 
-    def _cascade(self, st: InstanceState, cascade: str, fn: Callable[[Any], None],
-                 load: bool = False) -> None:
+    def _cascade(
+        self, st: InstanceState, cascade: str, fn: Callable[[Any], None], load: bool = False
+    ) -> None:
         obj = st()
         if obj is None:
             return
@@ -559,8 +579,12 @@ class Session:
                 continue
             if prop.key in d:
                 value = d[prop.key]
-            elif load and st.key is not None and st.session is self and not (
-                    prop.passive_deletes and cascade == "delete"):
+            elif (
+                load
+                and st.key is not None
+                and st.session is self
+                and not (prop.passive_deletes and cascade == "delete")
+            ):
                 value = getattr(obj, prop.key)
             else:
                 continue
@@ -677,8 +701,9 @@ class Session:
     def flush(self, objects: Sequence[Any] | None = None) -> None:
         """Write pending changes to the database, in foreign-key dependency order."""
         if self._flushing:
-            raise exc.InvalidRequestError("Session is already flushing (flush() called from "
-                                          "inside a flush event?)")
+            raise exc.InvalidRequestError(
+                "Session is already flushing (flush() called from inside a flush event?)"
+            )
         self._check_active()
         if not (self._new or self._deleted or self._modified):
             return
@@ -783,8 +808,9 @@ class Session:
             if self.autoflush:
                 self._autoflush()
             mapper = _first_mapper(statement._entities)
-            conn = self._connection_for_bind(self.get_bind(mapper.class_ if mapper else None,
-                                                           clause=None))
+            conn = self._connection_for_bind(
+                self.get_bind(mapper.class_ if mapper else None, clause=None)
+            )
             return loading.execute_select(self, statement, params, conn)
         if isinstance(statement, DMLStatement):
             if self.autoflush:
@@ -797,15 +823,17 @@ class Session:
             return execute_dml(self, statement, params)
         if isinstance(statement, str):
             raise exc.ArgumentError(
-                "a plain string is not an executable statement; wrap it in text()")
+                "a plain string is not an executable statement; wrap it in text()"
+            )
         if self.autoflush:
             self._autoflush()
         conn = self._connection_for_bind(self.get_bind())
         return conn.execute(statement, params)
 
     @overload
-    def scalars(self, statement: Select[tuple[_T]], params: Any = None, **kw: Any
-                ) -> ScalarResult[_T]: ...
+    def scalars(
+        self, statement: Select[tuple[_T]], params: Any = None, **kw: Any
+    ) -> ScalarResult[_T]: ...
     @overload
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]: ...
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]:
@@ -823,8 +851,15 @@ class Session:
         return Query(self, entities)
 
     # -- loading -------------------------------------------------------------------------
-    def get(self, entity: type[_T], ident: Any, *, populate_existing: bool = False,
-            with_for_update: Any = None, options: Any = None) -> _T | None:
+    def get(
+        self,
+        entity: type[_T],
+        ident: Any,
+        *,
+        populate_existing: bool = False,
+        with_for_update: Any = None,
+        options: Any = None,
+    ) -> _T | None:
         """The object with this primary key: from the identity map (no SQL) or the database."""
         mapper = _mapper_of_class(entity)
         pk = _normalize_pk(mapper, ident)
@@ -848,13 +883,14 @@ class Session:
         if self.autoflush:
             self._autoflush()
         if not (populate_existing or with_for_update or options) and not any(
-                p.lazy in ("selectin", "joined") for p in mapper.relationships.values()):
+            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+        ):
             return self._get_by_pk(mapper, pk)  # type: ignore[no-any-return]
-        stmt: Select[Any] = Select(entity).where(
-            *[c == v for c, v in zip(mapper.pk_columns, pk)])
+        stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
         if with_for_update:
-            stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict)
-                                           else {}))
+            stmt = stmt.with_for_update(
+                **(with_for_update if isinstance(with_for_update, dict) else {})
+            )
         if populate_existing:
             stmt = stmt.execution_options(populate_existing=True)
         if options:
@@ -872,8 +908,9 @@ class Session:
         cache_key = (mapper, dialect.name)
         entry = self._get_plans.get(cache_key)
         if entry is None:
-            stmt: Select[Any] = Select(mapper.class_).where(*[
-                c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns])
+            stmt: Select[Any] = Select(mapper.class_).where(
+                *[c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
+            )
             compiled = stmt.compile(dialect)
             procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
             builder = loading.instance_builder(self, mapper, 0, dialect.name)
@@ -883,9 +920,14 @@ class Session:
         row = conn._run(sql, params).fetchone()
         return builder(row) if row is not None else None
 
-    def _load_unloaded(self, st: InstanceState, key: str | None,
-                       keys: Sequence[str] | None = None, overwrite: bool = False,
-                       with_for_update: Any = None) -> None:
+    def _load_unloaded(
+        self,
+        st: InstanceState,
+        key: str | None,
+        keys: Sequence[str] | None = None,
+        overwrite: bool = False,
+        with_for_update: Any = None,
+    ) -> None:
         """SELECT the unloaded (or the given) columns of one persistent object."""
         self._check_active()
         mapper = st.mapper
@@ -898,7 +940,8 @@ class Session:
         assert st.key is not None
         cols = [mapper.columns[k] for k in keys]
         stmt: Select[Any] = Select(*cols).where(
-            *[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
+            *[c == v for c, v in zip(mapper.pk_columns, st.key[1])]
+        )
         if with_for_update:
             stmt = stmt.with_for_update()
         conn = self._connection_for_mapper(mapper)
@@ -921,8 +964,9 @@ class Session:
             st.clear_changes()
             self._modified.pop(st, None)
 
-    def refresh(self, obj: Any, attribute_names: Iterable[str] | None = None,
-                with_for_update: Any = None) -> None:
+    def refresh(
+        self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None
+    ) -> None:
         """Reload attributes from the database, discarding changes made in memory."""
         st = _state_or_raise(obj)
         if st.key is None or st.session is not self or st.deleted:
@@ -934,8 +978,7 @@ class Session:
         names = list(attribute_names) if attribute_names is not None else None
         for n in names or []:
             if n not in mapper.attrs:
-                raise exc.InvalidRequestError(
-                    f"{type(obj).__name__} has no mapped attribute {n!r}")
+                raise exc.InvalidRequestError(f"{type(obj).__name__} has no mapped attribute {n!r}")
         if names is None:
             self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
         col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
@@ -966,8 +1009,7 @@ class Session:
         names = list(attribute_names) if attribute_names is not None else None
         for n in names or []:
             if n not in st.mapper.attrs:
-                raise exc.InvalidRequestError(
-                    f"{type(obj).__name__} has no mapped attribute {n!r}")
+                raise exc.InvalidRequestError(f"{type(obj).__name__} has no mapped attribute {n!r}")
         if names is None:
             self._cascade(st, "refresh-expire", self._expire_child)
         self._expire_state(st, names)
@@ -1012,8 +1054,9 @@ class Session:
         t = self._transaction
         if t is not None and t.nested:
             snapshots = t.snapshots
-            t.touched.update(st for st in list(self.identity_map._states.values())
-                             if st not in snapshots)
+            t.touched.update(
+                st for st in list(self.identity_map._states.values()) if st not in snapshots
+            )
         self._expire_all_states()
 
     def _expire_all_states(self) -> None:
@@ -1047,7 +1090,8 @@ class Session:
                         return True
                     if st.mapper.relationships[key].uselist:
                         if len(old) != len(cur or []) or any(
-                                a is not b for a, b in zip(old, cur or [])):
+                            a is not b for a, b in zip(old, cur or [])
+                        ):
                             return True
                     elif old is not cur:
                         return True
@@ -1118,19 +1162,30 @@ class Session:
                 items = [self._merge(v, load, memo) for v in (value or [])]
                 setattr(merged, prop.key, items)
             else:
-                setattr(merged, prop.key,
-                        self._merge(value, load, memo) if value is not None else None)
+                setattr(
+                    merged, prop.key, self._merge(value, load, memo) if value is not None else None
+                )
         return merged
 
     # -- bulk -------------------------------------------------------------------------------
-    def bulk_insert_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]],
-                             return_defaults: bool = False, render_nulls: bool = False) -> None:
+    def bulk_insert_mappings(
+        self,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
         from .bulk import bulk_insert_mappings
 
         bulk_insert_mappings(self, _mapper_of_class(mapper), list(mappings), return_defaults)
 
-    def bulk_save_objects(self, objects: Iterable[Any], return_defaults: bool = False,
-                          update_changed_only: bool = True, preserve_order: bool = True) -> None:
+    def bulk_save_objects(
+        self,
+        objects: Iterable[Any],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
         from .bulk import bulk_save_objects
 
         bulk_save_objects(self, list(objects), return_defaults)
@@ -1158,8 +1213,8 @@ def _normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
             pk = tuple(ident[k] for k in mapper.pk_keys)
         except KeyError as e:
             raise exc.InvalidRequestError(
-                f"get(): missing primary key value {e.args[0]!r} for "
-                f"{mapper.class_.__name__}") from None
+                f"get(): missing primary key value {e.args[0]!r} for {mapper.class_.__name__}"
+            ) from None
     elif isinstance(ident, (tuple, list)):
         pk = tuple(ident)
     else:
@@ -1204,6 +1259,4 @@ class sessionmaker:
         return f"sessionmaker(bind={self.kw.get('bind')!r})"
 
 
-
 __all__ = ["Session", "sessionmaker"]
-

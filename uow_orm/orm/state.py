@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .mapper import Mapper
     from .session import Session
 
-STATE_ATTR = "_uow_state"
+STATE_ATTR = "_sa_instance_state"
 
 
 class _NoValue:
@@ -230,9 +230,13 @@ class AttributeStateView:
 _new_ref = weakref.ref.__new__
 
 
-def new_state(obj: Any, mapper: Mapper, key: tuple[Any, ...] | None = None,
-              session: Session | None = None,
-              load_strategies: dict[str, str] | None = None) -> InstanceState:
+def new_state(
+    obj: Any,
+    mapper: Mapper,
+    key: tuple[Any, ...] | None = None,
+    session: Session | None = None,
+    load_strategies: dict[str, str] | None = None,
+) -> InstanceState:
     """The state of a new or freshly loaded object (runs once per object)."""
     state: InstanceState = _new_ref(InstanceState, obj, _state_gone)
     state.mapper = mapper

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 class SessionTransaction:
     """One level of a session's transaction: the root, or a ``begin_nested()`` savepoint."""
 
-    def __init__(self, session: Session, parent: SessionTransaction | None = None,
-                 nested: bool = False) -> None:
+    def __init__(
+        self, session: Session, parent: SessionTransaction | None = None, nested: bool = False
+    ) -> None:
         self.session = session
         self.parent = parent
         self.nested = nested
@@ -124,8 +125,11 @@ class SessionTransaction:
             obj = state()
             if obj is None:
                 return
-            d = {k: (list(v) if isinstance(v, list) else v)
-                 for k, v in obj.__dict__.items() if k != STATE_ATTR}
+            d = {
+                k: (list(v) if isinstance(v, list) else v)
+                for k, v in obj.__dict__.items()
+                if k != STATE_ATTR
+            }
             committed = dict(state.committed) if state.committed else None
             self.snapshots[state] = (d, committed)
 
@@ -224,8 +228,9 @@ class SessionTransaction:
         self.bulk_dml = False
 
 
-def _links(st: InstanceState, d: dict[str, Any], imap: IdentityMap,
-           out: list[tuple[Any, str]]) -> None:
+def _links(
+    st: InstanceState, d: dict[str, Any], imap: IdentityMap, out: list[tuple[Any, str]]
+) -> None:
     """Collect (object, attribute) for the other side of each relationship in ``d``.
 
     ``d`` holds values of ``st``'s object: the objects in its relationships and, for a
@@ -244,7 +249,8 @@ def _links(st: InstanceState, d: dict[str, Any], imap: IdentityMap,
             pairs = prop.local_remote_pairs
             pk_cols = prop.mapper.pk_columns
             if len(pairs) != len(pk_cols) or any(
-                    rc is not pc for (_, rc), pc in zip(pairs, pk_cols)):
+                rc is not pc for (_, rc), pc in zip(pairs, pk_cols)
+            ):
                 continue
             to_key = prop.parent.column_to_key
             fk = tuple(d.get(to_key[lc], NO_VALUE) for lc, _ in pairs)

@@ -43,7 +43,8 @@ class FlushPlan:
             only = {_state(o) for o in objects}
         # session._new is a dict, so it keeps the order objects were added in
         self.new: list[InstanceState] = (
-            list(session._new) if only is None else [s for s in session._new if s in only])
+            list(session._new) if only is None else [s for s in session._new if s in only]
+        )
         self.deleted: dict[InstanceState, None] = {
             s: None for s in session._deleted if only is None or s in only
         }
@@ -64,8 +65,11 @@ class FlushPlan:
     def _dirty(self) -> list[InstanceState]:
         only = self.only
         return [
-            s for s in list(self.session._modified)
-            if s.key is not None and not s.deleted and s not in self.deleted
+            s
+            for s in list(self.session._modified)
+            if s.key is not None
+            and not s.deleted
+            and s not in self.deleted
             and (only is None or s in only)
         ]
 
@@ -76,15 +80,21 @@ class FlushPlan:
             st.mapper._ensure_configured()
         imap = session.identity_map
         for st in self.new:
-            if st.mapper.autoinc_key is not None and \
-                    st().__dict__.get(st.mapper.autoinc_key) is None:
+            if (
+                st.mapper.autoinc_key is not None
+                and st().__dict__.get(st.mapper.autoinc_key) is None
+            ):
                 continue  # the database gives it a new key: no conflict possible
             pk = tuple(st().__dict__.get(k) for k in st.mapper.pk_keys)
             if None in pk:
                 continue
             other = imap.state_for(st.mapper.identity_key_from_pk(pk))
-            if other is not None and other is not st and other() is not None \
-                    and other not in self.deleted:
+            if (
+                other is not None
+                and other is not st
+                and other() is not None
+                and other not in self.deleted
+            ):
                 raise exc.FlushError(
                     f"new {st.mapper.class_.__name__} object with primary key {pk} conflicts "
                     "with the persistent object of that identity already in this session; "
@@ -172,10 +182,18 @@ class FlushPlan:
             d = st().__dict__
             for prop in st.mapper.relationships.values():
                 rev = prop.reverse
-                if prop.direction is Direction.MANYTOONE and rev is not None and \
-                        "delete-orphan" in rev.cascade and prop.key in committed:
-                    if d.get(prop.key) is None and committed[prop.key] is not None \
-                            and st not in self.deleted and st.key is not None:
+                if (
+                    prop.direction is Direction.MANYTOONE
+                    and rev is not None
+                    and "delete-orphan" in rev.cascade
+                    and prop.key in committed
+                ):
+                    if (
+                        d.get(prop.key) is None
+                        and committed[prop.key] is not None
+                        and st not in self.deleted
+                        and st.key is not None
+                    ):
                         orphans.append(st)  # its parent was taken away
                     continue
                 if "delete-orphan" not in prop.cascade or prop.key not in committed:
@@ -242,8 +260,7 @@ class FlushPlan:
     def _sync(self, st: InstanceState) -> None:
         """Copy keys of related objects into this object's foreign key attributes."""
         mapper = st.mapper
-        if not mapper.relationships and st not in self.child_syncs \
-                and st not in self.child_nulls:
+        if not mapper.relationships and st not in self.child_syncs and st not in self.child_nulls:
             return
         d = st().__dict__
         committed = st.committed or {}
@@ -259,8 +276,12 @@ class FlushPlan:
             self._sync_pairs(st, prop, target, prop.local_remote_pairs, fk_on_local=True)
         for parent, prop in self.child_syncs.get(st, ()):
             rev = prop.reverse
-            if rev is not None and not rev.uselist and d.get(rev.key) is parent() and (
-                    is_new or rev.key in committed):
+            if (
+                rev is not None
+                and not rev.uselist
+                and d.get(rev.key) is parent()
+                and (is_new or rev.key in committed)
+            ):
                 continue  # the many-to-one side above already copied the same key
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
             self._sync_pairs(st, prop, parent(), pairs, fk_on_local=True)
@@ -287,8 +308,14 @@ class FlushPlan:
         parent = st().__dict__.get(rev.key)
         return parent is not None and parent is not old_parent
 
-    def _sync_pairs(self, st: InstanceState, prop: RelationshipProperty, target: Any,
-                    pairs: list[Any], fk_on_local: bool) -> None:
+    def _sync_pairs(
+        self,
+        st: InstanceState,
+        prop: RelationshipProperty,
+        target: Any,
+        pairs: list[Any],
+        fk_on_local: bool,
+    ) -> None:
         mapper = st.mapper
         if prop.post_update:
             self.post_updates.setdefault(st, []).append((prop, target, target is None))
@@ -318,14 +345,17 @@ class FlushPlan:
         if len(mappers) == 1:
             return mappers
         deps = {m: m.table_dependencies(mappers) for m in mappers}
-        return topological_sort(mappers, deps, what="tables",
-                                name=lambda m: m.local_table.name)
+        return topological_sort(mappers, deps, what="tables", name=lambda m: m.local_table.name)
 
     def _levels(self, states: list[InstanceState], mapper: Mapper) -> list[list[InstanceState]]:
         """Split self-referential inserts so that referenced rows go first."""
-        if len(states) < 2 or not (mapper.self_referential or any(
+        if len(states) < 2 or not (
+            mapper.self_referential
+            or any(
                 fk.target_table_name == mapper.local_table.name
-                for fk in mapper.local_table.foreign_keys)):
+                for fk in mapper.local_table.foreign_keys
+            )
+        ):
             return [states]
         members = set(states)
         deps: dict[InstanceState, list[InstanceState]] = {s: [] for s in states}
@@ -340,8 +370,11 @@ class FlushPlan:
                 if parent in members:
                     deps[s].append(parent)
         # plain foreign key values that name another new row of the same table
-        self_fks = [fk for fk in mapper.local_table.foreign_keys
-                    if fk.target_table_name == mapper.local_table.name]
+        self_fks = [
+            fk
+            for fk in mapper.local_table.foreign_keys
+            if fk.target_table_name == mapper.local_table.name
+        ]
         if self_fks:
             by_pk: dict[tuple[Any, ...], InstanceState] = {}
             for s in states:
@@ -357,11 +390,15 @@ class FlushPlan:
                         deps[s].append(target)
         return _layer(states, deps, mapper)
 
-    def _delete_levels(self, states: list[InstanceState], mapper: Mapper
-                       ) -> list[list[InstanceState]]:
+    def _delete_levels(
+        self, states: list[InstanceState], mapper: Mapper
+    ) -> list[list[InstanceState]]:
         """Self-referential deletes: rows that others reference go last."""
-        self_fks = [fk for fk in mapper.local_table.foreign_keys
-                    if fk.target_table_name == mapper.local_table.name]
+        self_fks = [
+            fk
+            for fk in mapper.local_table.foreign_keys
+            if fk.target_table_name == mapper.local_table.name
+        ]
         if not self_fks or len(states) < 2:
             return [states]
         by_pk: dict[tuple[Any, ...], InstanceState] = {
@@ -407,8 +444,12 @@ class FlushPlan:
             seen = set(updates)
             extra: list[InstanceState] = []
             for s in [*self.child_nulls, *self.child_syncs]:
-                if s.mapper is mapper and s.key is not None and s not in seen \
-                        and s not in self.deleted:
+                if (
+                    s.mapper is mapper
+                    and s.key is not None
+                    and s not in seen
+                    and s not in self.deleted
+                ):
                     seen.add(s)
                     extra.append(s)
             candidates = updates + extra
@@ -454,8 +495,9 @@ class FlushPlan:
                     self._sync(st)
                 persistence.update_states(conn, mapper, late)
                 self.saved.extend(late)
-        if self.post_updates or (self.deleted and any(
-                s.mapper.post_update_cols for s in self.deleted)):
+        if self.post_updates or (
+            self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
+        ):
             self._post_updates()
         if self.m2m_add or self.m2m_remove or self.deleted:
             self._secondary()
@@ -525,7 +567,8 @@ class FlushPlan:
             done: set[tuple[Any, ...]] = set()
             for (_, prop), prows in grouped.items():
                 cols = [sc for _, sc in prop.local_remote_pairs] + [
-                    sc for _, sc in prop.secondary_target_pairs]
+                    sc for _, sc in prop.secondary_target_pairs
+                ]
                 unique = []
                 for r in prows:
                     # a pair changed from both sides (back_populates) is one row
@@ -543,15 +586,22 @@ class FlushPlan:
                 if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
                     continue
                 cols = [sc for _, sc in prop.local_remote_pairs]
-                vals = tuple(st.key[1][st.mapper.pk_keys.index(st.mapper.column_to_key[lc])]
-                             for lc, _ in prop.local_remote_pairs) if st.key else None
+                vals = (
+                    tuple(
+                        st.key[1][st.mapper.pk_keys.index(st.mapper.column_to_key[lc])]
+                        for lc, _ in prop.local_remote_pairs
+                    )
+                    if st.key
+                    else None
+                )
                 if vals is None:
                     continue
                 conn = session._connection_for_mapper(st.mapper)
                 persistence.secondary_rows(conn, prop.secondary, cols, [vals], True)
 
-    def _secondary_row(self, prop: RelationshipProperty, parent: InstanceState,
-                       child: InstanceState) -> tuple[Any, ...] | None:
+    def _secondary_row(
+        self, prop: RelationshipProperty, parent: InstanceState, child: InstanceState
+    ) -> tuple[Any, ...] | None:
         vals = []
         for local, _ in prop.local_remote_pairs:
             v = parent().__dict__.get(parent.mapper.column_to_key[local], NO_VALUE)
@@ -570,8 +620,10 @@ class FlushPlan:
 
 def _canonical(prop: RelationshipProperty, row: tuple[Any, ...]) -> tuple[Any, ...]:
     cols = [sc for _, sc in prop.local_remote_pairs] + [sc for _, sc in prop.secondary_target_pairs]
-    return (prop.secondary.name,  # type: ignore[union-attr]
-            tuple(sorted(zip((c.name for c in cols), row), key=lambda p: p[0])))
+    return (
+        prop.secondary.name,  # type: ignore[union-attr]
+        tuple(sorted(zip((c.name for c in cols), row), key=lambda p: p[0])),
+    )
 
 
 def _check_pk(st: InstanceState) -> None:
@@ -584,8 +636,9 @@ def _check_pk(st: InstanceState) -> None:
         )
 
 
-def _layer(states: list[InstanceState], deps: dict[InstanceState, list[InstanceState]],
-           mapper: Mapper) -> list[list[InstanceState]]:
+def _layer(
+    states: list[InstanceState], deps: dict[InstanceState, list[InstanceState]], mapper: Mapper
+) -> list[list[InstanceState]]:
     remaining = list(states)
     done: set[InstanceState] = set()
     levels: list[list[InstanceState]] = []

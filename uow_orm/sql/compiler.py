@@ -64,8 +64,11 @@ class Compiled:
                     value = proc(value)
                 except _BadValue as e:
                     what = bind.describes or bind.key
-                    where = f" compared with {what}" if bind.describes else (
-                        f" for parameter {what!r}" if what else "")
+                    where = (
+                        f" compared with {what}"
+                        if bind.describes
+                        else (f" for parameter {what!r}" if what else "")
+                    )
                     raise exc.ColumnValueError(f"bad value{where}: {e}") from None
             out.append(value)
         if given and not self.binds and isinstance(given, Mapping) and given:
@@ -128,8 +131,9 @@ class Compiler:
         self._depth = 0
         self._enclosing_froms: list[list[Any]] = []
 
-    def process(self, element: Any, *, nested: bool = False, asfrom: bool = False,
-                subquery: bool = False) -> str:
+    def process(
+        self, element: Any, *, nested: bool = False, asfrom: bool = False, subquery: bool = False
+    ) -> str:
         el = element
         if not isinstance(el, ClauseElement):
             el = coerce_expression(el)
@@ -178,8 +182,7 @@ class Compiler:
                 continue
             slices.append((None, len(columns), len(columns) + 1))
             columns.append(el)
-            keys.append(getattr(el, "key", None) or getattr(el, "name", None)
-                        or f"col_{len(keys)}")
+            keys.append(getattr(el, "key", None) or getattr(el, "name", None) or f"col_{len(keys)}")
         for ec in stmt._eager_columns:
             columns.append(ec)
         froms = stmt._froms()

@@ -112,12 +112,16 @@ def create_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
         for c in t.c:
             if c.index:
                 kind = "UNIQUE INDEX" if c.unique else "INDEX"
-                out.append(f"CREATE {kind} {q('ix_' + t.name + '_' + c.name)} ON {q(t.name)} "
-                           f"({q(c.name)})")
+                out.append(
+                    f"CREATE {kind} {q('ix_' + t.name + '_' + c.name)} ON {q(t.name)} ({q(c.name)})"
+                )
         for ix in t.indexes:
             kind = "UNIQUE INDEX" if ix.unique else "INDEX"
-            out.append(f"CREATE {kind} {q(ix.name)} ON {q(t.name)} ("
-                       + ", ".join(q(n) for n in ix.column_names) + ")")
+            out.append(
+                f"CREATE {kind} {q(ix.name)} ON {q(t.name)} ("
+                + ", ".join(q(n) for n in ix.column_names)
+                + ")"
+            )
     if not inline_alter:
         for t in tables:
             for group in _fk_groups(t):

@@ -137,7 +137,8 @@ class Update(DMLStatement):
         s: Update = self._generate()
         s._values = {
             s._column(k): BindParameter(k, None, s._column(k).type)
-            for k in params if k in s.table.c
+            for k in params
+            if k in s.table.c
         }
         return s
 

@@ -27,8 +27,9 @@ def coerce(obj: Any) -> Any:
     return obj
 
 
-def coerce_expression(obj: Any, type_: TypeEngine | None = None,
-                      label: str | None = None) -> ClauseElement:
+def coerce_expression(
+    obj: Any, type_: TypeEngine | None = None, label: str | None = None
+) -> ClauseElement:
     """An element for ``obj``: literal Python values become bound parameters."""
     obj = coerce(obj)
     if isinstance(obj, ClauseElement):
@@ -259,8 +260,9 @@ class ColumnElement(ColumnOperators, ClauseElement):
                 op = "IS NOT"
             return BinaryExpression(self, op, Null())
         # a factor or divisor is a plain number, not a value of this column's type
-        right = coerce_expression(other, None if op in ("*", "/", "%") else self.type,
-                                  _describe(self))
+        right = coerce_expression(
+            other, None if op in ("*", "/", "%") else self.type, _describe(self)
+        )
         type_ = Boolean() if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
@@ -281,8 +283,10 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     if not items:
         # x IN () is not valid SQL; "1 != 1" is always false (and NOT IN always true).
         return BinaryExpression(
-            BindParameter(None, 1, Integer()), "!=" if op == "IN" else "=",
-            BindParameter(None, 1, Integer()), Boolean()
+            BindParameter(None, 1, Integer()),
+            "!=" if op == "IN" else "=",
+            BindParameter(None, 1, Integer()),
+            Boolean(),
         )
     return BinaryExpression(left, op, ExpressionList(items), Boolean())
 
@@ -292,8 +296,9 @@ class BindParameter(ColumnElement):
 
     __slots__ = ("describes", "expanding", "key", "type", "value")
 
-    def __init__(self, key: str | None, value: Any, type_: TypeEngine | None = None,
-                 label: str | None = None) -> None:
+    def __init__(
+        self, key: str | None, value: Any, type_: TypeEngine | None = None, label: str | None = None
+    ) -> None:
         self.key = key
         self.value = value
         self.type = type_ if type_ is not None else literal_type(value)
@@ -352,7 +357,10 @@ class BinaryExpression(ColumnElement):
     __slots__ = ("left", "operator", "right", "type")
 
     def __init__(
-        self, left: ClauseElement, operator: str, right: ClauseElement,
+        self,
+        left: ClauseElement,
+        operator: str,
+        right: ClauseElement,
         type_: TypeEngine | None = None,
     ) -> None:
         self.left = left
@@ -417,7 +425,10 @@ class UnaryExpression(ColumnElement):
     __slots__ = ("element", "modifier", "operator", "type")
 
     def __init__(
-        self, element: ClauseElement, operator: str | None, modifier: str | None,
+        self,
+        element: ClauseElement,
+        operator: str | None,
+        modifier: str | None,
         type_: TypeEngine | None = None,
     ) -> None:
         self.element = element
@@ -603,8 +614,11 @@ class Function(ColumnElement):
     def _compile(self, compiler: Compiler) -> str:
         if not self.args and self.name.lower() == "count":
             return "count(*)"
-        name = self.name if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", self.name) else (
-            compiler.quote(self.name))
+        name = (
+            self.name
+            if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", self.name)
+            else (compiler.quote(self.name))
+        )
         return f"{name}(" + ", ".join(compiler.process(a) for a in self.args) + ")"
 
     def _from_objects(self) -> list[FromClause]:
@@ -656,7 +670,7 @@ class TextClause(ClauseElement):
         out: list[str] = []
         pos = 0
         for m in _BIND_RE.finditer(self.text):
-            chunk = self.text[pos:m.start()]
+            chunk = self.text[pos : m.start()]
             out.append(chunk.replace("%", "%%") if pct else chunk)
             name = m.group(1)
             value = self._bind_values.get(name, _REQUIRED)

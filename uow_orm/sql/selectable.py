@@ -49,8 +49,9 @@ class FromClause(ClauseElement):
 
 
 class Join(FromClause):
-    def __init__(self, left: FromClause, right: FromClause, onclause: ClauseElement,
-                 isouter: bool = False) -> None:
+    def __init__(
+        self, left: FromClause, right: FromClause, onclause: ClauseElement, isouter: bool = False
+    ) -> None:
         self.left = left
         self.right = right
         self.onclause = onclause
@@ -122,9 +123,7 @@ class Subquery(FromClause):
         self.columns = self.c
 
     def _compile(self, compiler: Compiler) -> str:
-        return (
-            f"({compiler.process(self.select, subquery=True)}) AS {compiler.quote(self.name)}"
-        )
+        return f"({compiler.process(self.select, subquery=True)}) AS {compiler.quote(self.name)}"
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
@@ -218,8 +217,18 @@ class Select(FromClause, Generic[_T]):
 
     def _generate(self) -> Select[_T]:
         s = copy.copy(self)
-        for attr in ("_entities", "_where", "_order_by", "_group_by", "_having",
-                     "_select_from", "_joins", "_options", "_eager_joins", "_eager_columns"):
+        for attr in (
+            "_entities",
+            "_where",
+            "_order_by",
+            "_group_by",
+            "_having",
+            "_select_from",
+            "_joins",
+            "_options",
+            "_eager_joins",
+            "_eager_columns",
+        ):
             setattr(s, attr, list(getattr(self, attr)))
         s._execution_options = dict(self._execution_options)
         s._compiled_cache = {}
@@ -294,8 +303,9 @@ class Select(FromClause, Generic[_T]):
         s._distinct = True
         return s
 
-    def with_for_update(self, *, nowait: bool = False, read: bool = False,
-                        skip_locked: bool = False, of: Any = None) -> Select[_T]:
+    def with_for_update(
+        self, *, nowait: bool = False, read: bool = False, skip_locked: bool = False, of: Any = None
+    ) -> Select[_T]:
         s = self._generate()
         s._for_update = {"nowait": nowait, "read": read, "skip_locked": skip_locked, "of": of}
         return s
@@ -305,11 +315,13 @@ class Select(FromClause, Generic[_T]):
         s._select_from.extend(_as_from(f) for f in froms)
         return s
 
-    def join(self, target: Any, onclause: Any = None, *, isouter: bool = False,
-             full: bool = False) -> Select[_T]:
+    def join(
+        self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
+    ) -> Select[_T]:
         s = self._generate()
-        s._joins.append((target, coerce_expression(onclause) if onclause is not None else None,
-                         isouter))
+        s._joins.append(
+            (target, coerce_expression(onclause) if onclause is not None else None, isouter)
+        )
         return s
 
     def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:
@@ -401,13 +413,17 @@ class Select(FromClause, Generic[_T]):
                 left = implied[0]
                 # join(Child.parent) starts from the relationship's own table
                 first = self._joins[0][0]
-                owner = getattr(getattr(first, "mapper", None), "local_table", None) \
-                    if hasattr(first, "_join_info") else None
+                owner = (
+                    getattr(getattr(first, "mapper", None), "local_table", None)
+                    if hasattr(first, "_join_info")
+                    else None
+                )
                 if owner is not None:
                     left = next((f for f in implied if f is owner), left)
             else:
-                raise exc.InvalidRequestError("join() needs something to join from; "
-                                              "use select_from()")
+                raise exc.InvalidRequestError(
+                    "join() needs something to join from; use select_from()"
+                )
             for target, onclause, isouter in self._joins:
                 right, on = _join_target(left, target, onclause)
                 left = Join(left, right, on, isouter)
@@ -438,8 +454,11 @@ class Select(FromClause, Generic[_T]):
         return f"<Select {self}>"
 
 
-def _join_target(left: FromClause, target: Any, onclause: ClauseElement | None,
-                 ) -> tuple[FromClause, ClauseElement]:
+def _join_target(
+    left: FromClause,
+    target: Any,
+    onclause: ClauseElement | None,
+) -> tuple[FromClause, ClauseElement]:
     join_info = getattr(target, "_join_info", None)
     if join_info is not None:  # a relationship attribute, e.g. User.addresses
         right, on = join_info()
@@ -461,8 +480,11 @@ def select(__ent0: type[_T1]) -> Select[tuple[_T1]]: ...
 @overload
 def select(__ent0: type[_T1], __ent1: type[_T2]) -> Select[tuple[_T1, _T2]]: ...
 @overload
-def select(__ent0: type[_T1], __ent1: type[_T2], __ent2: type[_T3],
-           ) -> Select[tuple[_T1, _T2, _T3]]: ...
+def select(
+    __ent0: type[_T1],
+    __ent1: type[_T2],
+    __ent2: type[_T3],
+) -> Select[tuple[_T1, _T2, _T3]]: ...
 @overload
 def select(*entities: Any) -> Select[Any]: ...
 def select(*entities: Any) -> Select[Any]:
