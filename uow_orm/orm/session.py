@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
-from ..engine.base import Connection
+from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.dml import DMLStatement
@@ -23,12 +23,12 @@ from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from . import loading
 from .identity import IdentityMap
+from .routing import ReplicaSet, Router, make_replica_set
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 from .transaction import SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
-    from ..engine.base import Engine
     from .mapper import Mapper
     from .query import Query
 
@@ -135,6 +135,10 @@ class Session:
         twophase: bool = False,
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
+        replicas: Sequence[Engine] | ReplicaSet | None = None,
+        read_your_writes: bool = True,
+        replica_token: str | None = None,
+        read_only: bool = False,
     ) -> None:
         self.bind = bind
         self.autoflush = autoflush
@@ -160,6 +164,20 @@ class Session:
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
+        replica_set = make_replica_set(replicas)
+        if replica_set is not None and not isinstance(bind, Engine):
+            raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
+        self._router: Router | None = (
+            Router(
+                bind if isinstance(bind, Engine) else None,
+                replica_set,
+                read_your_writes=read_your_writes,
+                token=replica_token,
+                read_only=read_only,
+            )
+            if replica_set is not None or read_only
+            else None
+        )
 
     # -- context manager, repr ----------------------------------------------------------
     def __enter__(self) -> Session:
@@ -303,6 +321,8 @@ class Session:
                 root.failure = err
             raise
         self._finish_commit(root)
+        if self._router is not None:
+            self._router.transaction_ended(committed=True)
         self._fire("after_commit")
 
     def prepare(self) -> None:
@@ -386,6 +406,8 @@ class Session:
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
             self._expire_all_states()
 
     def _end_nested(self, txn: SessionTransaction, commit: bool) -> None:
@@ -430,6 +452,8 @@ class Session:
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
         self.expunge_all()
 
     def invalidate(self) -> None:
@@ -487,7 +511,16 @@ class Session:
         txn = self._transaction or self._autobegin()
         if isinstance(bind, Connection):
             return bind
+        if self._router is not None:
+            return self._router.connection(txn, bind, self._flushing)
         return txn.connection_for(bind)
+
+    @property
+    def replica_token(self) -> str | None:
+        """The primary's WAL position after this session's last writing commit (sessions
+        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
+        cookie, and that session reads only from replicas that have replayed it."""
+        return self._router.token if self._router is not None else None
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
         # the bind of a mapper is looked up once per session (until binds change)
@@ -708,6 +741,8 @@ class Session:
         if not (self._new or self._deleted or self._modified):
             return
         txn = self._autobegin()
+        if self._router is not None:
+            self._router.writing("flush")
         self._fire("before_flush")
         self._flushing = True
         plan = FlushPlan(self, objects)
@@ -807,6 +842,8 @@ class Session:
         if isinstance(statement, Select):
             if self.autoflush:
                 self._autoflush()
+            if self._router is not None and statement._for_update is not None:
+                self._router.writing("SELECT ... FOR UPDATE")
             mapper = _first_mapper(statement._entities)
             conn = self._connection_for_bind(
                 self.get_bind(mapper.class_ if mapper else None, clause=None)
@@ -815,6 +852,8 @@ class Session:
         if isinstance(statement, DMLStatement):
             if self.autoflush:
                 self._autoflush()
+            if self._router is not None:
+                self._router.writing(type(statement).__name__.upper())
             t = self._transaction
             if t is not None and t.nested:
                 t.bulk_dml = True  # rows change behind the savepoint's snapshots
@@ -865,6 +904,8 @@ class Session:
         pk = _normalize_pk(mapper, ident)
         key = mapper.identity_key_from_pk(pk)
         st = self.identity_map.state_for(key)
+        if with_for_update and self._router is not None:
+            self._router.writing("get(with_for_update=...)")
         if st is not None and not populate_existing and not with_for_update:
             obj = st()
             if obj is not None:
@@ -1233,6 +1274,9 @@ class sessionmaker:
     def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:
         self.kw = dict(kw)
         self.kw["bind"] = bind
+        if kw.get("replicas") is not None:
+            # One ReplicaSet for every session of the factory: turns and down marks shared.
+            self.kw["replicas"] = make_replica_set(kw["replicas"])
         self.class_ = class_
         self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
 
