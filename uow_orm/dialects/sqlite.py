@@ -75,7 +75,14 @@ class SQLiteDialect(Dialect):
         value = connect_args.pop("isolation_level")
         if value is None:
             return {}
-        return {"sqlite_begin": self.normalize_begin_mode(value or "DEFERRED")}
+        mode = value.upper() if isinstance(value, str) else value
+        if mode not in ("", *_BEGIN_MODES):
+            raise exc.ArgumentError(
+                f"invalid connect_args isolation_level {value!r} for sqlite3; use None, "
+                f"'DEFERRED', 'IMMEDIATE' or 'EXCLUSIVE' (or the engine's own "
+                "isolation_level argument for AUTOCOMMIT / READ UNCOMMITTED)"
+            )
+        return {"sqlite_begin": mode or "DEFERRED"}
 
     # -- isolation levels and begin modes -------------------------------------------------
     isolation_levels: ClassVar[tuple[str, ...]] = ("READ UNCOMMITTED", "SERIALIZABLE", "AUTOCOMMIT")
