@@ -350,7 +350,7 @@ class Session:
     def _prepare(self, root: SessionTransaction) -> None:
         try:
             for _conn, txn in list(root.connections.values()):
-                txn.prepare()  # type: ignore[attr-defined]
+                txn.prepare()
         except BaseException:
             self._rollback_root(root)
             raise
