@@ -12,6 +12,7 @@ from .base import (
 )
 from .create import create_engine
 from .pool import Pool, QueuePool, StaticPool
+from .reflection import Inspector
 from .result import MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
 
@@ -19,6 +20,7 @@ __all__ = [
     "URL",
     "Connection",
     "Engine",
+    "Inspector",
     "MappingResult",
     "NestedTransaction",
     "OptionEngine",
