@@ -231,6 +231,27 @@ def test_rollback_only_inside_savepoint_rolls_back_that_savepoint(db):
     assert committed(db) == ["outer"]
 
 
+@pytest.mark.parametrize("mode", ["conditional_savepoint", "rollback_only"])
+def test_rollback_only_commit_releases_the_sessions_savepoints_and_close_rolls_them_back(db, mode):
+    with db.connect() as conn:
+        conn.begin()
+        s = Session(bind=conn, join_transaction_mode=mode)
+        s.add(Note(id=1, body="outer"))
+        s.begin_nested()
+        s.add(Note(id=2, body="nested"))
+        s.commit()  # the session's SAVEPOINT is released, the caller's transaction kept
+        assert conn.in_transaction() and not conn.in_nested_transaction()
+        assert on(conn) == ["outer", "nested"]
+        s.begin_nested()
+        s.add(Note(id=3, body="dropped"))
+        s.flush()
+        s.close()  # rolls back what the session opened, nothing of the caller's
+        assert conn.in_transaction() and not conn.in_nested_transaction()
+        assert on(conn) == ["outer", "nested"]
+        conn.commit()
+    assert committed(db) == ["outer", "nested"]
+
+
 def test_control_fully_commit_commits_the_callers_transaction(db):
     with db.connect() as conn:
         trans = conn.begin()
@@ -298,14 +319,15 @@ def test_session_connection_returns_the_bound_connection(db):
 
 # -- oracle: every mode against SQLAlchemy's outcome table -----------------------------------
 SCENARIOS = [
-    (mode, pre, action)
+    (mode, pre, action, session_savepoint)
     for mode in ["conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"]
     for pre in ["none", "begin", "autobegin", "nested"]
     for action in ["commit", "rollback", "close"]
+    for session_savepoint in [False, True]
 ]
 
 
-def _outcome(lib, session_cls, engine, mode, pre, action):
+def _outcome(lib, session_cls, engine, mode, pre, action, session_savepoint):
     """(in_transaction, in_nested, rows seen on the Connection, rows committed)."""
     with engine.begin() as c:
         c.execute(lib.text("DELETE FROM jt_notes"))
@@ -320,6 +342,9 @@ def _outcome(lib, session_cls, engine, mode, pre, action):
             conn.begin_nested()
         s = session_cls(bind=conn, join_transaction_mode=mode)
         s.execute(lib.text("INSERT INTO jt_notes (id, body) VALUES (1, 'x')"))
+        if session_savepoint:
+            s.begin_nested()
+            s.execute(lib.text("INSERT INTO jt_notes (id, body) VALUES (2, 'y')"))
         getattr(s, action)()
         state = (conn.in_transaction(), conn.in_nested_transaction())
         seen = conn.execute(lib.text("SELECT count(*) FROM jt_notes")).scalar()
@@ -342,10 +367,10 @@ def test_every_join_mode_matches_sqlalchemy_on_postgresql(pg_url):
     theirs = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         Base.metadata.create_all(ours)
-        for mode, pre, action in SCENARIOS:
-            expected = _outcome(sa, SASession, theirs, mode, pre, action)
-            got = _outcome(uow_orm, Session, ours, mode, pre, action)
-            assert got == expected, (mode, pre, action)
+        for scenario in SCENARIOS:
+            expected = _outcome(sa, SASession, theirs, *scenario)
+            got = _outcome(uow_orm, Session, ours, *scenario)
+            assert got == expected, scenario
     finally:
         theirs.dispose()
         ours.dispose()

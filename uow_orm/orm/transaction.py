@@ -317,19 +317,33 @@ class JoinedTransaction:
     Connection itself is never closed by the session: it belongs to the caller.
     """
 
-    __slots__ = ("close_rolls_back", "commits", "transaction")
+    __slots__ = ("close_rolls_back", "commits", "depth", "transaction")
 
     def __init__(self, transaction: Transaction, commits: bool, close_rolls_back: bool) -> None:
         self.transaction = transaction
         self.commits = commits
         self.close_rolls_back = close_rolls_back
+        # savepoints of the Connection deeper than this are the session's (begin_nested)
+        self.depth = len(transaction.connection._savepoints)
 
     @property
     def is_active(self) -> bool:
         return self.transaction.is_active
 
+    def _end_session_savepoints(self, commit: bool) -> None:
+        """Release (or roll back) the session's own savepoints, leaving the caller's."""
+        inner = self.transaction.connection._savepoints[self.depth :]
+        if inner and inner[0].is_active:
+            if commit:
+                inner[0].commit()  # releases the ones inside it too
+            else:
+                inner[0].rollback()
+
     def commit(self) -> None:
-        if self.commits and self.transaction.is_active:
+        if not self.transaction.is_active:
+            return
+        self._end_session_savepoints(commit=True)
+        if self.commits:
             self.transaction.commit()
 
     def rollback(self) -> None:
@@ -348,6 +362,8 @@ class JoinedTransaction:
         """The session's transaction ends without commit (``close()`` when ``closing``)."""
         if not closing or self.close_rolls_back:
             self.transaction.rollback()
+        elif self.transaction.is_active:
+            self._end_session_savepoints(commit=False)
 
 
 __all__ = ["JoinedTransaction", "SessionTransaction"]
