@@ -110,6 +110,32 @@ def test_engine_execution_options_returns_a_copy_sharing_the_pool(table):
     assert table.pool.checkedout() == 0
 
 
+def test_update_execution_options_changes_the_engine_for_later_connections(table):
+    before = table.connect()
+    table.update_execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        assert table.get_execution_options() == {"isolation_level": "AUTOCOMMIT"}
+        with table.connect() as conn:
+            conn.execute(text("INSERT INTO iso_t (id) VALUES (1)"))
+            conn.rollback()
+        before.execute(text("INSERT INTO iso_t (id) VALUES (2)"))  # made before: unchanged
+        before.rollback()
+        assert ids(table) == [1]
+        with pytest.raises(exc.ArgumentError, match="'bogus'"):
+            table.update_execution_options(bogus=1)
+    finally:
+        before.close()
+
+
+def test_isolation_level_given_twice_differently_raises(db_url):
+    with pytest.raises(exc.ArgumentError, match="disagree"):
+        create_engine(
+            db_url,
+            isolation_level="AUTOCOMMIT",
+            execution_options={"isolation_level": "SERIALIZABLE"},
+        )
+
+
 def test_listeners_of_an_engine_copy_see_only_its_connections(table):
     auto = table.execution_options(isolation_level="AUTOCOMMIT")
     mine: list[str] = []
@@ -276,3 +302,18 @@ def test_sqlite_read_uncommitted_sets_the_pragma_for_the_checkout_only(tmp_path)
 def test_sqlite_refuses_levels_it_does_not_have(tmp_path, level):
     with pytest.raises(exc.ArgumentError, match="'sqlite'"):
         create_engine(f"sqlite:///{tmp_path / 'x.db'}", isolation_level=level)
+
+
+def test_the_same_option_spelt_twice_alike_is_accepted(tmp_path):
+    eng = create_engine(
+        f"sqlite:///{tmp_path / 'twice.db'}",
+        isolation_level="autocommit",
+        execution_options={"isolation_level": "AUTOCOMMIT"},
+        connect_args={"isolation_level": "IMMEDIATE"},
+    )
+    eng.update_execution_options(sqlite_begin="immediate")
+    assert eng.get_execution_options() == {
+        "isolation_level": "AUTOCOMMIT",
+        "sqlite_begin": "IMMEDIATE",
+    }
+    eng.dispose()

@@ -82,6 +82,17 @@ class Engine:
         """
         return OptionEngine(self, options)
 
+    def update_execution_options(self, **options: Any) -> None:
+        """Change, in place, the options that connections made from now on start with.
+
+        Raises:
+            ArgumentError: an unknown option, or a value the dialect does not accept.
+        """
+        self._execution_options = {
+            **self._execution_options,
+            **_checked_options(self.dialect, options),
+        }
+
     def get_execution_options(self) -> dict[str, Any]:
         """The execution options every connection of this engine starts with."""
         return dict(self._execution_options)

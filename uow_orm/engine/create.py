@@ -90,13 +90,21 @@ def create_engine(
     args = dict(connect_args or {})
     options = dialect.engine_options_from_connect_args(args)
     for key, value in (execution_options or {}).items():
-        if key in options and options[key] != value:
+        if key in options and options[key] != _same(dialect, key, value):
             raise exc.ArgumentError(
                 f"connect_args and execution_options disagree on {key}: "
                 f"{options[key]!r} and {value!r}; give it once"
             )
         options[key] = value
     if isolation_level is not None:
+        given = options.get("isolation_level")
+        if given is not None and _same(dialect, "isolation_level", given) != _same(
+            dialect, "isolation_level", isolation_level
+        ):
+            raise exc.ArgumentError(
+                f"isolation_level={isolation_level!r} and execution_options isolation_level="
+                f"{given!r} disagree; give it once"
+            )
         options["isolation_level"] = isolation_level
 
     def creator() -> Any:
@@ -125,3 +133,12 @@ def create_engine(
     if echo:
         engine.logger = _echo_logger(echo == "debug")
     return engine
+
+
+def _same(dialect: Any, key: str, value: Any) -> Any:
+    """``value`` in canonical spelling, to compare two spellings of one option."""
+    if key == "sqlite_begin" and dialect.name == "sqlite":
+        return dialect.normalize_begin_mode(value)
+    if key == "isolation_level":
+        return dialect.normalize_isolation_level(value)
+    return value
