@@ -328,6 +328,7 @@ class JoinedTransaction:
 
     @property
     def is_active(self) -> bool:
+        """Whether the joined transaction is still open on the Connection."""
         return self.transaction.is_active
 
     def _end_session_savepoints(self, commit: bool) -> None:
@@ -340,6 +341,7 @@ class JoinedTransaction:
                 inner[0].rollback()
 
     def commit(self) -> None:
+        """``Session.commit()``: release the session's savepoints; commit if the mode says."""
         if not self.transaction.is_active:
             return
         self._end_session_savepoints(commit=True)
@@ -347,9 +349,11 @@ class JoinedTransaction:
             self.transaction.commit()
 
     def rollback(self) -> None:
+        """``Session.rollback()``: roll the joined transaction (or savepoint) back."""
         self.transaction.rollback()
 
     def prepare(self) -> None:
+        """First phase of two-phase commit, for a transaction the session began itself."""
         prepare = getattr(self.transaction, "prepare", None)
         if prepare is None:
             raise exc.InvalidRequestError(
