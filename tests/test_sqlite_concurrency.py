@@ -297,3 +297,18 @@ def test_eight_threads_read_modify_write_lose_no_update_in_immediate_mode(sqlite
             assert conn.execute(text("SELECT value FROM cc_counter")).scalar() == 320
     finally:
         eng.dispose()
+
+
+@pytest.mark.parametrize(("autocommit", "kept"), [(False, []), (True, [1])])
+def test_sqlite3_autocommit_connect_arg_is_honoured(sqlite_file, autocommit, kept):
+    # SQLAlchemy's documented way on Python 3.12+: connect_args={"autocommit": False}
+    eng = create_engine(sqlite_file, connect_args={"autocommit": autocommit})
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("CREATE TABLE ac (x INTEGER)"))
+        with eng.connect() as conn:
+            conn.execute(text("INSERT INTO ac (x) VALUES (1)"))
+            conn.rollback()
+            assert conn.execute(text("SELECT x FROM ac")).scalars().all() == kept
+    finally:
+        eng.dispose()

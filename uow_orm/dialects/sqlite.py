@@ -68,13 +68,25 @@ class SQLiteDialect(Dialect):
         uow_orm emits BEGIN itself, so the driver's setting becomes the begin mode:
         ``"IMMEDIATE"`` or ``"EXCLUSIVE"`` give ``sqlite_begin``; ``None`` (the driver's
         autocommit, as in SQLAlchemy's pysqlite recipe) and ``""`` / ``"DEFERRED"`` keep
-        plain BEGIN.
+        plain BEGIN. Python 3.12's ``autocommit``: ``False`` is what uow_orm does anyway,
+        ``True`` means the AUTOCOMMIT isolation level.
         """
+        options: dict[str, Any] = {}
+        if "autocommit" in connect_args:
+            # Python 3.12's sqlite3 switch; uow_orm already gives PEP 249 transactions
+            # (autocommit=False), and autocommit=True is the AUTOCOMMIT isolation level.
+            auto = connect_args.pop("autocommit")
+            if auto is True:
+                options["isolation_level"] = "AUTOCOMMIT"
+            elif auto is not False and auto != getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1):
+                raise exc.ArgumentError(
+                    f"invalid connect_args autocommit {auto!r} for sqlite3; use True or False"
+                )
         if "isolation_level" not in connect_args:
-            return {}
+            return options
         value = connect_args.pop("isolation_level")
         if value is None:
-            return {}
+            return options
         mode = value.upper() if isinstance(value, str) else value
         if mode not in ("", *_BEGIN_MODES):
             raise exc.ArgumentError(
@@ -82,7 +94,8 @@ class SQLiteDialect(Dialect):
                 f"'DEFERRED', 'IMMEDIATE' or 'EXCLUSIVE' (or the engine's own "
                 "isolation_level argument for AUTOCOMMIT / READ UNCOMMITTED)"
             )
-        return {"sqlite_begin": mode or "DEFERRED"}
+        options["sqlite_begin"] = mode or "DEFERRED"
+        return options
 
     # -- isolation levels and begin modes -------------------------------------------------
     isolation_levels: ClassVar[tuple[str, ...]] = ("READ UNCOMMITTED", "SERIALIZABLE", "AUTOCOMMIT")
