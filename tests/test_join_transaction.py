@@ -374,3 +374,21 @@ def test_every_join_mode_matches_sqlalchemy_on_postgresql(pg_url):
     finally:
         theirs.dispose()
         ours.dispose()
+
+
+def test_failed_flush_in_a_joined_savepoint_leaves_the_callers_transaction_usable(db):
+    with db.connect() as conn:
+        conn.begin()
+        conn.execute(text("INSERT INTO jt_notes (id, body) VALUES (1, 'setup')"))
+        s = Session(bind=conn, join_transaction_mode="create_savepoint")
+        s.add(Note(id=1, body="duplicate key"))
+        with pytest.raises(exc.IntegrityError):
+            s.commit()
+        s.rollback()
+        assert on(conn) == ["setup"]  # on PostgreSQL too: the error stayed in the savepoint
+        s.add(Note(id=2, body="retry"))
+        s.commit()
+        assert on(conn) == ["setup", "retry"]
+        s.close()
+        conn.rollback()
+    assert committed(db) == []
