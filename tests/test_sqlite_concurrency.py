@@ -231,8 +231,10 @@ def test_begin_immediate_waits_up_to_the_busy_timeout_for_the_write_lock(sqlite_
         with impatient.connect() as conn, pytest.raises(exc.OperationalError, match="timeout"):
             conn.execute(text("SELECT value FROM cc_counter"))
         waited: list[float] = []
+        running = threading.Event()
 
         def writer() -> None:
+            running.set()
             started = time.monotonic()
             with eng.begin() as conn:
                 conn.execute(text("UPDATE cc_counter SET value = value + 10"))
@@ -240,6 +242,7 @@ def test_begin_immediate_waits_up_to_the_busy_timeout_for_the_write_lock(sqlite_
 
         worker = threading.Thread(target=writer)
         worker.start()
+        assert running.wait(10)
         time.sleep(0.3)
         holder.commit()
         holder.close()
