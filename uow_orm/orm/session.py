@@ -341,11 +341,15 @@ class Session:
         for conn, _txn in root.connections.values():
             conn.close()
         root.connections.clear()
-        for st in list(root.deleted):
-            self._detach(st)
-            st.was_deleted = True
-            st.deleted = False
-        for t in [root, *self._nested_levels()]:
+        levels = [root, *self._nested_levels()]
+        # savepoints still open are committed with the root: their deletions count too
+        for t in levels:
+            for st in list(t.deleted):
+                if st.session is self:
+                    self._detach(st)
+                st.was_deleted = True
+                st.deleted = False
+        for t in levels:
             t.is_active = False
         self._transaction = None
         if self.expire_on_commit:
@@ -376,13 +380,17 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
+                if st.session is not self:
+                    # expunged by the user after its DELETE was flushed: it stays out, a
+                    # detached object whose row exists again
+                    st.was_deleted = False
+                    continue
                 if (
                     st.key is not None
                     and obj is not None
                     and self.identity_map.state_for(st.key) is None
                 ):
                     self.identity_map.add(st, obj)
-                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
@@ -534,6 +542,9 @@ class Session:
                 "Use uow_orm.make_transient(obj) first to insert it again as a new row"
             )
         if st.session is self:
+            # add() of an object marked for deletion cancels the deletion (only its own:
+            # what the delete cascaded to stays marked, as in SQLAlchemy)
+            self._deleted.pop(st, None)
             return False
         if st.session is not None:
             raise exc.InvalidRequestError(
@@ -593,15 +604,19 @@ class Session:
                 fn(item)
 
     def _state_modified(self, st: InstanceState) -> None:
-        """Called by attribute instrumentation on an object's first change."""
-        obj = st()
+        """Called by attribute instrumentation on an object's first change.
+
+        A change to a persistent object begins the session's transaction (as in
+        SQLAlchemy), so that ``rollback()`` covers it even when it comes right after a
+        commit.
+        """
         if st.key is not None:
-            self._modified[st] = obj
+            self._modified[st] = st()
             t = self._transaction
-            if t is not None and t.nested:
+            if t is None:
+                self._autobegin()
+            elif t.nested:
                 t.snapshot(st)
-        elif st in self._new:
-            pass
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
@@ -666,6 +681,9 @@ class Session:
         self._modified.pop(st, None)
         self.identity_map.remove(st)
         st.session = None
+        if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
+            st.deleted = False
+            st.was_deleted = True
 
     def expunge_all(self) -> None:
         for st in list(self.identity_map._states.values()):
@@ -1099,7 +1117,13 @@ class Session:
 
     # -- merge ------------------------------------------------------------------------------
     def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
-        """Copy the state of ``obj`` onto the session's object with the same identity."""
+        """Copy the state of ``obj`` onto the session's object with the same identity.
+
+        With ``load`` (the default) the session autoflushes first, as in SQLAlchemy.
+        Merging onto an object marked for deletion (not yet flushed) cancels its deletion.
+        """
+        if load and self.autoflush:
+            self._autoflush()
         return self._merge(obj, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
@@ -1148,6 +1172,8 @@ class Session:
                 self._note_touched(mst)
         else:
             memo[id(obj)] = merged
+            # merging onto an object marked for deletion cancels the deletion, as add()
+            self._deleted.pop(merged.__dict__[STATE_ATTR], None)
             for k in mapper.column_keys:
                 if k in d and (k not in merged.__dict__ or merged.__dict__[k] != d[k]):
                     if load:
