@@ -153,6 +153,10 @@ class Session:
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: dict[InstanceState, Any] = {}
+        # Backref changes to collections that are not loaded yet, applied when they load:
+        # state -> collection key -> [(appended?, object), ...] in order. Emptied by a
+        # flush (the rows then say the same) and by expiry of the owner.
+        self._pending_collections: dict[InstanceState, dict[str, list[tuple[bool, Any]]]] = {}
         self._transaction: SessionTransaction | None = None
         self._flushing = False
         self._autoflush_disabled = 0
@@ -423,6 +427,7 @@ class Session:
                     sp.rollback()
                 except exc.DBAPIError:
                     pass
+        self._pending_collections.clear()  # all queued inside (begin_nested flushed)
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
@@ -618,6 +623,43 @@ class Session:
             elif t.nested:
                 t.snapshot(st)
 
+    def _queue_collection_change(
+        self, st: InstanceState, key: str, obj: Any, appended: bool
+    ) -> None:
+        """Remember that the unloaded collection ``key`` of ``st`` gained (``appended``)
+        or lost ``obj`` through the other side of the relationship."""
+        self._pending_collections.setdefault(st, {}).setdefault(key, []).append((appended, obj))
+
+    def _apply_collection_changes(self, st: InstanceState, key: str, coll: list[Any]) -> None:
+        """Apply the queued changes of collection ``key`` to its freshly loaded ``coll``
+        (called by loading; the changes are not history: the other side carries them)."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        changes = per_key.pop(key, None)
+        if not per_key:
+            del self._pending_collections[st]
+        for appended, obj in changes or ():
+            present = next((i for i, x in enumerate(coll) if x is obj), None)
+            if appended and present is None:
+                list.append(coll, obj)
+            elif not appended and present is not None:
+                list.__delitem__(coll, present)
+
+    def _forget_collection_changes(self, st: InstanceState, keys: Iterable[str] | None) -> None:
+        """Drop queued collection changes of ``st`` (all, or of ``keys``): it was expired,
+        expunged or made transient."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        if keys is None:
+            del self._pending_collections[st]
+            return
+        for k in keys:
+            per_key.pop(k, None)
+        if not per_key:
+            del self._pending_collections[st]
+
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
         st = _state_or_raise(obj)
@@ -681,6 +723,8 @@ class Session:
         self._modified.pop(st, None)
         self.identity_map.remove(st)
         st.session = None
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
         if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
             st.deleted = False
             st.was_deleted = True
@@ -697,6 +741,7 @@ class Session:
         self._new.clear()
         self._deleted.clear()
         self._modified.clear()
+        self._pending_collections.clear()
 
     def _detach(self, st: InstanceState) -> None:
         self.identity_map.remove(st)
@@ -708,6 +753,8 @@ class Session:
         self._modified.pop(st, None)
         self._deleted.pop(st, None)
         self.identity_map.remove(st)
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
         if st.session is self:
             st.session = None
         st.key = None
@@ -786,6 +833,8 @@ class Session:
                 del self._modified[st]
         if only is None:
             self._deleted.clear()
+            if self._pending_collections:
+                self._pending_collections.clear()  # the rows now say the same
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -1051,6 +1100,8 @@ class Session:
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
+            if self._pending_collections:
+                self._forget_collection_changes(st, None)
             return
         self._unload(st, names)
 
@@ -1059,10 +1110,13 @@ class Session:
         changes is clean again."""
         d = st().__dict__
         committed = st.committed
+        keys = list(keys)
         for k in keys:
             d.pop(k, None)
             if committed:
                 committed.pop(k, None)
+        if self._pending_collections:
+            self._forget_collection_changes(st, keys)
         if committed is not None and not committed:
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1089,6 +1143,7 @@ class Session:
             st.committed = None
             st.modified = False
         modified.clear()
+        self._pending_collections.clear()
 
     def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
         """True when some attribute differs from its loaded value."""
