@@ -551,3 +551,167 @@ def test_relating_to_committed_deleted_object_raises_until_made_transient(db):
     s.commit()
     assert rows(db, "ssr_child") == [(c.id, "c", p.id)]
     s.close()
+
+
+# -- SQLAlchemy as the oracle, where uow_orm behaves the same ---------------------------------
+def _library(name, url):
+    """(engine, Session, inspect, text, base, Parent, Child) of one library."""
+    if name == "uow_orm":
+        import uow_orm as lib
+        from uow_orm import orm
+    else:
+        lib = pytest.importorskip("sqlalchemy")
+        orm = pytest.importorskip("sqlalchemy.orm")
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    base = orm.declarative_base()
+
+    class OParent(base):
+        __tablename__ = "ssr_oracle_parent"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(40))
+        children = orm.relationship("OChild", back_populates="parent", cascade="all, delete-orphan")
+
+    class OChild(base):
+        __tablename__ = "ssr_oracle_child"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(40))
+        parent_id = lib.Column(lib.Integer, lib.ForeignKey("ssr_oracle_parent.id"))
+        parent = orm.relationship("OParent", back_populates="children")
+
+    engine = lib.create_engine(url)
+    if name != "uow_orm" and url.startswith("sqlite"):
+
+        @lib.event.listens_for(engine, "connect")
+        def _fks(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    return engine, orm.Session, lib.inspect, lib.text, base, OParent, OChild
+
+
+def _states(inspect, *objs):
+    return [
+        next(
+            s
+            for s in ("transient", "pending", "persistent", "deleted", "detached")
+            if getattr(inspect(o), s)
+        )
+        for o in objs
+    ]
+
+
+def _scenario_change_after_commit(engine, Session, inspect, text, P, C):
+    s = Session(engine, expire_on_commit=False)
+    p = P(id=1, name="orig", children=[C(id=1, name="a")])
+    s.add(p)
+    s.commit()
+    p.name = "changed"
+    b = C(id=2, name="b")
+    p.children.append(b)
+    s.rollback()
+    out = (s.in_transaction(), p.name, [c.name for c in p.children], _states(inspect, p, b))
+    s.close()
+    return out
+
+
+def _scenario_unknown_parent(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    c = C(id=1, name="x")
+    s.add(c)
+    s.commit()
+    c.parent = None
+    s.commit()
+    return _states(inspect, c)
+
+
+def _scenario_savepoint_delete_commit(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    p = P(id=1, name="p")
+    s.add(p)
+    s.begin_nested()
+    s.delete(p)
+    s.commit()
+    return _states(inspect, p)
+
+
+def _scenario_expunge_then_rollback(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    p = P(id=1, name="p")
+    s.add(p)
+    s.commit()
+    s.delete(p)
+    s.flush()
+    s.expunge(p)
+    s.rollback()
+    return (_states(inspect, p), p in s)
+
+
+def _scenario_merge_after_delete(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    p = P(id=1, name="orig")
+    s.add(p)
+    s.commit()
+    s.delete(p)
+    m = s.merge(P(id=1, name="new"))
+    s.commit()
+    return (m is p, _states(inspect, m, p))
+
+
+def _scenario_pending_child_detached(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    p = P(id=1, name="p")
+    s.add(p)
+    s.commit()
+    c = C(id=1, name="c")
+    p.children.append(c)
+    c.parent = None
+    s.commit()
+    return _states(inspect, c)
+
+
+def _scenario_unloaded_collection(engine, Session, inspect, text, P, C):
+    s = Session(engine)
+    s.add(P(id=1, name="p"))
+    s.commit()
+    p = s.get(P, 1)
+    with s.no_autoflush:
+        c = C(id=1, name="c")
+        c.parent = p
+        s.add(c)
+        out = [x.name for x in p.children]
+    s.close()
+    return out
+
+
+ORACLE_SCENARIOS = [
+    _scenario_change_after_commit,
+    _scenario_unknown_parent,
+    _scenario_savepoint_delete_commit,
+    _scenario_expunge_then_rollback,
+    _scenario_merge_after_delete,
+    _scenario_pending_child_detached,
+    _scenario_unloaded_collection,
+]
+
+
+def test_session_state_matches_sqlalchemy(db_url):
+    """Each scenario gives the same objects' states and rows with both libraries."""
+    libraries = {name: _library(name, db_url) for name in ("uow_orm", "sqlalchemy")}
+    try:
+        for scenario in ORACLE_SCENARIOS:
+            results = {}
+            for name, (engine, session_, inspect_, text_, base, P, C) in libraries.items():
+                base.metadata.drop_all(engine)
+                base.metadata.create_all(engine)
+                observed = scenario(engine, session_, inspect_, text_, P, C)
+                with engine.connect() as conn:
+                    parents = conn.execute(
+                        text_("SELECT id, name FROM ssr_oracle_parent ORDER BY id")
+                    ).all()
+                    kids = conn.execute(
+                        text_("SELECT id, name, parent_id FROM ssr_oracle_child ORDER BY id")
+                    ).all()
+                results[name] = (observed, [tuple(r) for r in parents], [tuple(r) for r in kids])
+            assert results["uow_orm"] == results["sqlalchemy"], scenario.__name__
+    finally:
+        for engine, *_ in libraries.values():
+            engine.dispose()

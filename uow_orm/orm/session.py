@@ -688,9 +688,9 @@ class Session:
     def _delete_child(self, obj: Any) -> None:
         st = _state_or_raise(obj)
         if st.key is None:
-            self._new.pop(st, None)
+            # a pending child of a deleted parent is simply never inserted
             if st.session is self:
-                st.session = None
+                self._expunge_state(st)
             return
         if st.session is None:
             self._save_or_update(st, obj)
