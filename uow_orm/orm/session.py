@@ -172,6 +172,10 @@ class Session:
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: dict[InstanceState, Any] = {}
+        # Backref changes to collections that are not loaded yet, applied when they load:
+        # state -> collection key -> [(appended?, object), ...] in order. Emptied by a
+        # flush (the rows then say the same) and by expiry of the owner.
+        self._pending_collections: dict[InstanceState, dict[str, list[tuple[bool, Any]]]] = {}
         self._transaction: SessionTransaction | None = None
         self._flushing = False
         self._autoflush_disabled = 0
@@ -381,11 +385,15 @@ class Session:
             if not isinstance(txn, JoinedTransaction):
                 conn.close()
         root.connections.clear()
-        for st in list(root.deleted):
-            self._detach(st)
-            st.was_deleted = True
-            st.deleted = False
-        for t in [root, *self._nested_levels()]:
+        levels = [root, *self._nested_levels()]
+        # savepoints still open are committed with the root: their deletions count too
+        for t in levels:
+            for st in list(t.deleted):
+                if st.session is self:
+                    self._detach(st)
+                st.was_deleted = True
+                st.deleted = False
+        for t in levels:
             t.is_active = False
         self._transaction = None
         if self.expire_on_commit:
@@ -416,13 +424,17 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
+                if st.session is not self:
+                    # expunged by the user after its DELETE was flushed: it stays out, a
+                    # detached object whose row exists again
+                    st.was_deleted = False
+                    continue
                 if (
                     st.key is not None
                     and obj is not None
                     and self.identity_map.state_for(st.key) is None
                 ):
                     self.identity_map.add(st, obj)
-                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
@@ -457,6 +469,7 @@ class Session:
                     sp.rollback()
                 except exc.DBAPIError:
                     pass
+        self._pending_collections.clear()  # all queued inside (begin_nested flushed)
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
@@ -599,6 +612,9 @@ class Session:
                 "Use uow_orm.make_transient(obj) first to insert it again as a new row"
             )
         if st.session is self:
+            # add() of an object marked for deletion cancels the deletion (only its own:
+            # what the delete cascaded to stays marked, as in SQLAlchemy)
+            self._deleted.pop(st, None)
             return False
         if st.session is not None:
             raise exc.InvalidRequestError(
@@ -658,15 +674,56 @@ class Session:
                 fn(item)
 
     def _state_modified(self, st: InstanceState) -> None:
-        """Called by attribute instrumentation on an object's first change."""
-        obj = st()
+        """Called by attribute instrumentation on an object's first change.
+
+        A change to a persistent object begins the session's transaction (as in
+        SQLAlchemy), so that ``rollback()`` covers it even when it comes right after a
+        commit.
+        """
         if st.key is not None:
-            self._modified[st] = obj
+            self._modified[st] = st()
             t = self._transaction
-            if t is not None and t.nested:
+            if t is None:
+                self._autobegin()
+            elif t.nested:
                 t.snapshot(st)
-        elif st in self._new:
-            pass
+
+    def _queue_collection_change(
+        self, st: InstanceState, key: str, obj: Any, appended: bool
+    ) -> None:
+        """Remember that the unloaded collection ``key`` of ``st`` gained (``appended``)
+        or lost ``obj`` through the other side of the relationship."""
+        self._pending_collections.setdefault(st, {}).setdefault(key, []).append((appended, obj))
+
+    def _apply_collection_changes(self, st: InstanceState, key: str, coll: list[Any]) -> None:
+        """Apply the queued changes of collection ``key`` to its freshly loaded ``coll``
+        (called by loading; the changes are not history: the other side carries them)."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        changes = per_key.pop(key, None)
+        if not per_key:
+            del self._pending_collections[st]
+        for appended, obj in changes or ():
+            present = next((i for i, x in enumerate(coll) if x is obj), None)
+            if appended and present is None:
+                list.append(coll, obj)
+            elif not appended and present is not None:
+                list.__delitem__(coll, present)
+
+    def _forget_collection_changes(self, st: InstanceState, keys: Iterable[str] | None) -> None:
+        """Drop queued collection changes of ``st`` (all, or of ``keys``): it was expired,
+        expunged or made transient."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        if keys is None:
+            del self._pending_collections[st]
+            return
+        for k in keys:
+            per_key.pop(k, None)
+        if not per_key:
+            del self._pending_collections[st]
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
@@ -696,9 +753,9 @@ class Session:
     def _delete_child(self, obj: Any) -> None:
         st = _state_or_raise(obj)
         if st.key is None:
-            self._new.pop(st, None)
+            # a pending child of a deleted parent is simply never inserted
             if st.session is self:
-                st.session = None
+                self._expunge_state(st)
             return
         if st.session is None:
             self._save_or_update(st, obj)
@@ -731,6 +788,11 @@ class Session:
         self._modified.pop(st, None)
         self.identity_map.remove(st)
         st.session = None
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
+        if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
+            st.deleted = False
+            st.was_deleted = True
 
     def expunge_all(self) -> None:
         for st in list(self.identity_map._states.values()):
@@ -744,6 +806,7 @@ class Session:
         self._new.clear()
         self._deleted.clear()
         self._modified.clear()
+        self._pending_collections.clear()
 
     def _detach(self, st: InstanceState) -> None:
         self.identity_map.remove(st)
@@ -755,6 +818,8 @@ class Session:
         self._modified.pop(st, None)
         self._deleted.pop(st, None)
         self.identity_map.remove(st)
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
         if st.session is self:
             st.session = None
         st.key = None
@@ -835,6 +900,8 @@ class Session:
                 del self._modified[st]
         if only is None:
             self._deleted.clear()
+            if self._pending_collections:
+                self._pending_collections.clear()  # the rows now say the same
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -1106,6 +1173,8 @@ class Session:
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
+            if self._pending_collections:
+                self._forget_collection_changes(st, None)
             return
         self._unload(st, names)
 
@@ -1114,10 +1183,13 @@ class Session:
         changes is clean again."""
         d = st().__dict__
         committed = st.committed
+        keys = list(keys)
         for k in keys:
             d.pop(k, None)
             if committed:
                 committed.pop(k, None)
+        if self._pending_collections:
+            self._forget_collection_changes(st, keys)
         if committed is not None and not committed:
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1144,6 +1216,7 @@ class Session:
             st.committed = None
             st.modified = False
         modified.clear()
+        self._pending_collections.clear()
 
     def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
         """True when some attribute differs from its loaded value."""
@@ -1172,7 +1245,13 @@ class Session:
 
     # -- merge ------------------------------------------------------------------------------
     def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
-        """Copy the state of ``obj`` onto the session's object with the same identity."""
+        """Copy the state of ``obj`` onto the session's object with the same identity.
+
+        With ``load`` (the default) the session autoflushes first, as in SQLAlchemy.
+        Merging onto an object marked for deletion (not yet flushed) cancels its deletion.
+        """
+        if load and self.autoflush:
+            self._autoflush()
         return self._merge(obj, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
@@ -1221,6 +1300,8 @@ class Session:
                 self._note_touched(mst)
         else:
             memo[id(obj)] = merged
+            # merging onto an object marked for deletion cancels the deletion, as add()
+            self._deleted.pop(merged.__dict__[STATE_ATTR], None)
             for k in mapper.column_keys:
                 if k in d and (k not in merged.__dict__ or merged.__dict__[k] != d[k]):
                     if load:
