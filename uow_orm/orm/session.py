@@ -372,6 +372,8 @@ class Session:
                 new_states.update(lvl.new)
                 deleted_states.update(lvl.deleted)
                 lvl.is_active = False
+            for lvl in reversed([root, *levels]):  # the outermost level knows the first key
+                lvl.restore_keys()
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
@@ -726,6 +728,8 @@ class Session:
         for st in plan.inserted:
             if st in self._new:
                 st.key = None
+        if plan.old_keys:
+            plan.undo_key_changes()
         t = self._transaction
         assert t is not None
         t.failure = err
@@ -761,6 +765,8 @@ class Session:
             st.deleted = True
             txn.deleted[st] = obj
             self._modified.pop(st, None)
+        if plan.moves or plan.old_keys:
+            plan.finish_key_changes(txn)
         only = plan.only
         for st in list(self._modified):
             if only is None or st in only:
