@@ -80,7 +80,7 @@ class FlushPlan:
         # identity keys states had before this flush rekeyed them (undone if it fails)
         self.old_keys: dict[InstanceState, tuple[Any, ...]] = {}
         # referencing objects whose keys the database moved: set in memory after the flush
-        self.moves: list[tuple[InstanceState, dict[str, Any]]] = []
+        self.moves: list[tuple[InstanceState, dict[str, Any], dict[str, Any]]] = []
         # Row switch: new state -> the deleted state whose row it takes over (one UPDATE
         # instead of DELETE + INSERT of the same identity)
         self.row_switches: dict[InstanceState, InstanceState] = {}
@@ -287,7 +287,7 @@ class FlushPlan:
                     values[key] = _EXPIRE
                 else:  # CASCADE; with no action declared, as SQLAlchemy's passive_updates
                     values[key] = new[pc]
-            self.moves.append((cs, values))
+            self.moves.append((cs, dict(zip(fk_keys, old_vals)), values))
             if any(cc.primary_key for cc, _ in pairs):
                 # the database moved that row to a new primary key too
                 cm = cs.mapper
@@ -361,13 +361,15 @@ class FlushPlan:
     def finish_key_changes(self, txn: SessionTransaction) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
-        for st, values in self.moves:
+        for st, before, values in self.moves:
             obj = st()
             if obj is None:
                 continue
+            d = obj.__dict__
+            if any(d.get(k, NO_VALUE) != v for k, v in before.items()):
+                continue  # the flush gave it another parent: its UPDATE set the key
             if txn.nested:
                 txn.snapshot(st)
-            d = obj.__dict__
             for key, value in values.items():
                 if value is _EXPIRE:
                     d.pop(key, None)
