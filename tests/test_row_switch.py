@@ -321,3 +321,22 @@ def test_row_switch_replaces_many_to_many_rows(db):
         s.add(Post(id=1, tags=[s.get(Tag, 2), s.get(Tag, 3)]))
         s.commit()
     assert sorted(rows(db, "SELECT post_id, tag_id FROM rs_post_tag")) == [(1, 2), (1, 3)]
+
+
+def test_rollback_puts_the_old_object_back_over_one_loaded_after_the_switch(db):
+    # found by the state machine: the old object came back "persistent" but outside the
+    # identity map, which kept the object loaded for the switched row
+    seed_user(db)
+    with Session(db) as s:
+        old = s.get(User, 1)
+        s.delete(old)
+        new = User(id=1, name="new")
+        s.add(new)
+        s.flush()
+        s.expunge(new)
+        reloaded = s.get(User, 1)
+        assert reloaded is not new and reloaded.name == "new"
+        s.rollback()
+        assert s.get(User, 1) is old
+        assert old.name == "old"
+        assert inspect(reloaded).detached

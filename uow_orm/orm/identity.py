@@ -48,6 +48,19 @@ class IdentityMap(Mapping[tuple[Any, ...], Any]):
         state.key = new_key
         self._states[new_key] = state
 
+    def restore(self, state: InstanceState) -> InstanceState | None:
+        """Hold ``state`` again under its key: its deletion was rolled back, so its row is
+        back. Returns the live state this displaces (an object loaded for that row after
+        a row switch replaced it), which the caller detaches; None if there was none.
+        """
+        key = state.key
+        assert key is not None
+        current = self._states.get(key)
+        self._states[key] = state
+        if current is None or current is state or current() is None:
+            return None
+        return current
+
     def remove(self, state: InstanceState) -> None:
         key = state.key
         if key is not None and self._states.get(key) is state:

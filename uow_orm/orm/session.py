@@ -378,12 +378,10 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
-                if (
-                    st.key is not None
-                    and obj is not None
-                    and self.identity_map.state_for(st.key) is None
-                ):
-                    self.identity_map.add(st, obj)
+                if st.key is not None and obj is not None:
+                    displaced = self.identity_map.restore(st)  # a row switch's successor
+                    if displaced is not None:
+                        self._detach(displaced)
                     st.session = self
             self._deleted.clear()
             root.is_active = False

@@ -199,8 +199,10 @@ class SessionTransaction:
         # objects deleted inside: persistent again
         for st, obj in self.deleted.items():
             st.deleted = False
-            if st.key is not None and imap.state_for(st.key) is None and obj is not None:
-                imap.add(st, obj)
+            if st.key is not None and obj is not None:
+                displaced = imap.restore(st)  # a row switch's successor may hold its key
+                if displaced is not None:
+                    session._detach(displaced)
                 st.session = session
         session._deleted.clear()
         # objects changed inside: their column values from before the savepoint
