@@ -85,6 +85,8 @@ class FlushPlan:
         # instead of DELETE + INSERT of the same identity)
         self.row_switches: dict[InstanceState, InstanceState] = {}
         self.switched_out: set[InstanceState] = set()
+        self._links: dict[Mapper, list[_KeyLink]] = {}
+        self._fk_index: dict[tuple[Any, ...], dict[tuple[Any, ...], list[InstanceState]]] = {}
 
     # -- preparation ----------------------------------------------------------------------
     def _dirty(self) -> list[InstanceState]:
@@ -103,15 +105,25 @@ class FlushPlan:
         dirty = self._dirty()
         for st in self.new:
             st.mapper._ensure_configured()
+        # a primary-key change (checked per state: keep this loop lean, it sees every
+        # dirty object)
+        last: Mapper | None = None
+        pk_keys: list[str] = []
+        pk0: str | None = None
         for st in dirty:
             mapper = st.mapper
-            mapper._ensure_configured()
+            if mapper is not last:
+                mapper._ensure_configured()
+                last = mapper
+                pk_keys = mapper.pk_keys
+                pk0 = pk_keys[0] if len(pk_keys) == 1 else None
             committed = st.committed
             if committed is not None:
-                for k in mapper.pk_keys:
-                    if k in committed:
+                if pk0 is not None:
+                    if pk0 in committed:
                         self._key_change(st)
-                        break
+                elif any(k in committed for k in pk_keys):
+                    self._key_change(st)
         if self.key_switches:
             self._check_key_conflicts()
         imap = session.identity_map
@@ -217,11 +229,11 @@ class FlushPlan:
         mapper = st.mapper
         assert st.key is not None
         d = st().__dict__
-        new_pk = tuple(d.get(k, NO_VALUE) for k in mapper.pk_keys)
         old_pk = st.key[1]
+        new_pk = tuple(d.get(k, o) for k, o in zip(mapper.pk_keys, old_pk))
         if new_pk == old_pk:
             return  # changed and changed back
-        if any(v is None or v is NO_VALUE for v in new_pk):
+        if any(v is None for v in new_pk):
             raise exc.FlushError(
                 f"{mapper.class_.__name__} {old_pk}: its primary key "
                 f"({', '.join(mapper.pk_keys)}) was set to None; a persistent object keeps "
@@ -233,7 +245,7 @@ class FlushPlan:
         log.debug("primary-key change: %s %r -> %r", mapper.class_.__name__, old_pk, new_pk)
         old = dict(zip(mapper.pk_columns, old_pk))
         new = dict(zip(mapper.pk_columns, new_pk))
-        for link in _key_links(mapper):
+        for link in self._key_links(mapper):
             self._referencing(st, link, old, new)
 
     def _referencing(
@@ -262,8 +274,8 @@ class FlushPlan:
             items = list(value or []) if collection.uselist else ([value] if value else [])
             candidates.extend(_state(c) for c in items)
         seen = set(candidates)
-        for cs in session.identity_map.states():
-            if cs.mapper is child_mapper and cs not in seen:
+        for cs in self._referencing_index(child_mapper, fk_keys).get(tuple(old_vals), ()):
+            if cs not in seen:
                 candidates.append(cs)
                 seen.add(cs)
         for cs in candidates:
@@ -298,8 +310,26 @@ class FlushPlan:
                 self.cascaded_keys.setdefault(st, []).append((cs, new_key))
                 c_old = dict(zip(cm.pk_columns, cs.key[1]))
                 c_new = dict(zip(cm.pk_columns, new_key[1]))
-                for sub in _key_links(cm):
+                for sub in self._key_links(cm):
                     self._referencing(cs, sub, c_old, c_new)
+
+    def _referencing_index(
+        self, child_mapper: Mapper, fk_keys: list[str]
+    ) -> dict[tuple[Any, ...], list[InstanceState]]:
+        """The identity map's ``child_mapper`` objects by their ``fk_keys`` values, built
+        once per flush (a flush changing many keys would otherwise scan it per key)."""
+        index_key = (child_mapper, tuple(fk_keys))
+        index = self._fk_index.get(index_key)
+        if index is None:
+            index = {}
+            for cs in self.session.identity_map.states():
+                obj = cs()
+                if cs.mapper is child_mapper and obj is not None:
+                    d = obj.__dict__
+                    values = tuple(d.get(k, NO_VALUE) for k in fk_keys)
+                    index.setdefault(values, []).append(cs)
+            self._fk_index[index_key] = index
+        return index
 
     def _load_by_old_key(
         self, st: InstanceState, prop: RelationshipProperty, old: dict[Column[Any], Any]
@@ -316,6 +346,12 @@ class FlushPlan:
             lazy_load(st, prop)
         finally:
             d.update(saved)
+
+    def _key_links(self, mapper: Mapper) -> list[_KeyLink]:
+        links = self._links.get(mapper)
+        if links is None:
+            links = self._links[mapper] = _key_links(mapper)
+        return links
 
     def _check_key_conflicts(self) -> None:
         imap = self.session.identity_map
