@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from .base import Connection, Engine, NestedTransaction, Transaction, TwoPhaseTransaction
+from .base import (
+    Connection,
+    Engine,
+    NestedTransaction,
+    OptionEngine,
+    Transaction,
+    TwoPhaseTransaction,
+)
 from .create import create_engine
 from .pool import Pool, QueuePool, StaticPool
+from .reflection import Inspector
 from .result import MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
 
@@ -12,8 +20,10 @@ __all__ = [
     "URL",
     "Connection",
     "Engine",
+    "Inspector",
     "MappingResult",
     "NestedTransaction",
+    "OptionEngine",
     "Pool",
     "QueuePool",
     "Result",
