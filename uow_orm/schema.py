@@ -21,8 +21,38 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
+_REFERENTIAL_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})
+
+
+def _check_fk_options(
+    what: str, ondelete: str | None, onupdate: str | None, initially: str | None
+) -> None:
+    """Reject referential actions and ``initially`` values the backends do not know."""
+    for opt, value in (("ondelete", ondelete), ("onupdate", onupdate)):
+        if value is not None and (
+            not isinstance(value, str) or value.upper() not in _REFERENTIAL_ACTIONS
+        ):
+            raise exc.ArgumentError(
+                f"{what}: {opt}={value!r} is not a referential action; use one of "
+                + ", ".join(repr(a) for a in sorted(_REFERENTIAL_ACTIONS))
+            )
+    if initially is not None and (
+        not isinstance(initially, str) or initially.upper() not in ("DEFERRED", "IMMEDIATE")
+    ):
+        raise exc.ArgumentError(
+            f"{what}: initially={initially!r} must be 'DEFERRED' or 'IMMEDIATE'"
+        )
+
+
 class ForeignKey:
-    """A reference from a column to ``"table.column"`` (or to a Column)."""
+    """A reference from a column to ``"table.column"`` (or to a Column).
+
+    ``ondelete`` / ``onupdate`` are the referential actions emitted in the DDL
+    (``"CASCADE"``, ``"SET NULL"``, ``"SET DEFAULT"``, ``"RESTRICT"``, ``"NO ACTION"``);
+    ``deferrable`` / ``initially`` (``"DEFERRED"`` or ``"IMMEDIATE"``) make the constraint
+    checked at commit instead of per statement. Raises `exc.ArgumentError` for any other
+    action or ``initially`` value.
+    """
 
     def __init__(
         self,
@@ -30,12 +60,17 @@ class ForeignKey:
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
         use_alter: bool = False,
         name: str | None = None,
     ) -> None:
+        _check_fk_options(f"ForeignKey({column!r})", ondelete, onupdate, initially)
         self._target_spec = column
         self.ondelete = ondelete
         self.onupdate = onupdate
+        self.deferrable = deferrable
+        self.initially = initially
         self.use_alter = use_alter
         self.name = name
         self.parent: Column[Any] | None = None
@@ -185,6 +220,8 @@ class Column(ColumnElement, Generic[_T]):
                     fk._target_spec,
                     ondelete=fk.ondelete,
                     onupdate=fk.onupdate,
+                    deferrable=fk.deferrable,
+                    initially=fk.initially,
                     use_alter=fk.use_alter,
                     name=fk.name,
                 )
@@ -317,12 +354,19 @@ class ForeignKeyConstraint:
         refcolumns: Sequence[str],
         *,
         ondelete: str | None = None,
+        onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
         name: str | None = None,
         use_alter: bool = False,
     ) -> None:
+        _check_fk_options(f"ForeignKeyConstraint({list(columns)!r})", ondelete, onupdate, initially)
         self.column_names = list(columns)
         self.refcolumns = list(refcolumns)
         self.ondelete = ondelete
+        self.onupdate = onupdate
+        self.deferrable = deferrable
+        self.initially = initially
         self.name = name
         self.use_alter = use_alter
 
@@ -376,7 +420,15 @@ class Table(FromClause):
         elif isinstance(item, ForeignKeyConstraint):
             for local, remote in zip(item.column_names, item.refcolumns):
                 col = self.c[local]
-                fk = ForeignKey(remote, ondelete=item.ondelete, use_alter=item.use_alter)
+                fk = ForeignKey(
+                    remote,
+                    ondelete=item.ondelete,
+                    onupdate=item.onupdate,
+                    deferrable=item.deferrable,
+                    initially=item.initially,
+                    use_alter=item.use_alter,
+                    name=item.name,
+                )
                 fk.parent = col
                 col.foreign_keys.append(fk)
             self.constraints.append(item)

@@ -389,6 +389,104 @@ def post_update(
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
 
 
+# -- row switch -----------------------------------------------------------------------------
+def row_switch_states(
+    conn: Connection, mapper: Mapper, pairs: Sequence[tuple[InstanceState, InstanceState]]
+) -> None:
+    """Row switch: one UPDATE turns a deleted object's row into a new object's row.
+
+    The unit of work calls this instead of DELETE + INSERT when a new object has the
+    identity of an object deleted in the same flush. The row afterwards is exactly what
+    the INSERT would have written: every column the new object did not set gets its
+    Python default, its server default (``DEFAULT`` / the default's SQL; the attribute
+    loads on access) or NULL, and the version counter starts again. The WHERE clause
+    matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
+    """
+    dname = conn.dialect.name
+    procs = _bind_procs(mapper, dname)
+    version_key = mapper.version_key
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[list[Any]]] = {}
+    for new, old in pairs:
+        d = new().__dict__
+        keys: list[str] = []
+        server: list[str] = []
+        vals: list[Any] = []
+        for key, col in zip(mapper.column_keys, mapper.column_list):
+            if col.primary_key:
+                continue
+            v = d.get(key, NO_VALUE)
+            if v is None or v is NO_VALUE:
+                if col.default is not None:
+                    v = col.default() if col._default_is_callable else col.default
+                    d[key] = v
+                elif key == version_key:
+                    v = 1
+                    d[key] = v
+                elif v is NO_VALUE and col.server_default is not None:
+                    server.append(key)
+                    continue
+                else:
+                    v = None
+                    d[key] = None
+            keys.append(key)
+            vals.append(v)
+        if not keys and not server:
+            continue  # only key columns: the row already is the new object's
+        _convert(mapper, keys, vals, procs)
+        assert old.key is not None
+        vals.extend(_convert(mapper, mapper.pk_keys, list(old.key[1]), procs))
+        versioned = version_key is not None
+        if versioned:
+            assert version_key is not None
+            ocommitted = old.committed or {}
+            ov = ocommitted.get(version_key, old().__dict__.get(version_key, NO_VALUE))
+            if ov is NO_VALUE:
+                ov = getattr(old(), version_key)
+            vals.append(ov)
+        groups.setdefault((tuple(keys), tuple(server), versioned), []).append(vals)
+    for (keys_t, server_t, versioned), rows in groups.items():
+        sql = _row_switch_sql(conn, mapper, keys_t, server_t, versioned)
+        _run_counted(conn, sql, rows, mapper, "UPDATE (row switch)", raise_on_mismatch=True)
+
+
+def _row_switch_sql(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    server: tuple[str, ...],
+    versioned: bool,
+) -> str:
+    dialect = conn.dialect
+    ck = ("row switch", dialect.name, keys, server, versioned)
+    cache = _sql_cache(mapper)
+    sql = cache.get(ck)
+    if sql is None:
+        from ..schema import server_default_sql
+        from ..sql.dml import update
+        from ..sql.elements import BindParameter, TextClause, and_
+
+        columns = mapper.columns
+        values: dict[Any, Any] = {columns[k]: BindParameter(k, None, columns[k].type) for k in keys}
+        for k in server:
+            col = columns[k]
+            # PostgreSQL has SET col = DEFAULT; SQLite has not, but its defaults are
+            # constant expressions that evaluate the same in an UPDATE
+            if dialect.name == "postgresql":
+                values[col] = TextClause("DEFAULT")
+            else:
+                default_sql = server_default_sql(col.server_default, dialect.name)
+                values[col] = TextClause("(" + default_sql.replace(":", "\\:") + ")")
+        where = [c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
+        if versioned:
+            vc = mapper.version_id_col
+            assert vc is not None
+            where.append(vc == BindParameter(vc.key, None, vc.type))
+        stmt = update(mapper.local_table).values(values).where(and_(*where))
+        sql = stmt.compile(dialect).sql
+        cache[ck] = sql
+    return sql
+
+
 # -- DELETE ---------------------------------------------------------------------------------
 def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     dialect = conn.dialect
@@ -460,6 +558,7 @@ __all__ = [
     "delete_states",
     "insert_states",
     "post_update",
+    "row_switch_states",
     "secondary_rows",
     "update_states",
 ]

@@ -74,6 +74,7 @@ class RelationshipProperty:
         remote_side: Any = None,
         post_update: bool = False,
         passive_deletes: bool | str = False,
+        passive_updates: bool = True,
         viewonly: bool = False,
         primaryjoin: Any = None,
         single_parent: bool = False,
@@ -96,6 +97,9 @@ class RelationshipProperty:
         self.remote_side_arg = remote_side
         self.post_update = post_update
         self.passive_deletes = passive_deletes
+        # True: the database moves referencing rows (ON UPDATE CASCADE) when a referenced
+        # primary key changes; False: the unit of work UPDATEs them itself
+        self.passive_updates = passive_updates
         self.viewonly = viewonly
         self.primaryjoin_arg = primaryjoin
         # Set when the owning class is mapped / configured:
@@ -643,7 +647,9 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
     ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"raise"``,
     ``"noload"``), ``foreign_keys`` and ``remote_side`` (columns, or strings such as
     ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
-    ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children).
+    ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children) and
+    ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the
+    children when a referenced primary key changes; False: the flush UPDATEs them).
     """
     return RelationshipProperty(argument, **kw)
 

@@ -420,6 +420,8 @@ class Session:
                 new_states.update(lvl.new)
                 deleted_states.update(lvl.deleted)
                 lvl.is_active = False
+            for lvl in reversed([root, *levels]):  # the outermost level knows the first key
+                lvl.restore_keys()
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
@@ -429,12 +431,11 @@ class Session:
                     # detached object whose row exists again
                     st.was_deleted = False
                     continue
-                if (
-                    st.key is not None
-                    and obj is not None
-                    and self.identity_map.state_for(st.key) is None
-                ):
-                    self.identity_map.add(st, obj)
+                if st.key is not None and obj is not None:
+                    displaced = self.identity_map.restore(st)  # a row switch's successor
+                    if displaced is not None:
+                        self._detach(displaced)
+                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
@@ -858,6 +859,8 @@ class Session:
         for st in plan.inserted:
             if st in self._new:
                 st.key = None
+        if plan.old_keys:
+            plan.undo_key_changes()
         t = self._transaction
         assert t is not None
         t.failure = err
@@ -893,6 +896,8 @@ class Session:
             st.deleted = True
             txn.deleted[st] = obj
             self._modified.pop(st, None)
+        if plan.moves or plan.old_keys:
+            plan.finish_key_changes(txn)
         only = plan.only
         for st in list(self._modified):
             if only is None or st in only:

@@ -46,20 +46,19 @@ def _fk_ddl(fks: Sequence[ForeignKey], dialect: Dialect) -> str:
         sql += f" ON DELETE {_action(fks[0].ondelete)}"
     if fks[0].onupdate:
         sql += f" ON UPDATE {_action(fks[0].onupdate)}"
+    if fks[0].deferrable is not None:
+        sql += " DEFERRABLE" if fks[0].deferrable else " NOT DEFERRABLE"
+    if fks[0].initially is not None:
+        sql += f" INITIALLY {fks[0].initially.upper()}"
     return sql
 
 
-_ACTIONS = {"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"}
-
-
 def _action(action: str) -> str:
-    a = action.upper()
-    if a not in _ACTIONS:
-        raise ValueError(f"unknown referential action {action!r}; use one of {sorted(_ACTIONS)}")
-    return a
+    # checked against the known actions when the ForeignKey was made
+    return action.upper()
 
 
-def _fk_groups(table: Table) -> list[list[ForeignKey]]:
+def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
     """Foreign keys grouped into constraints (composite keys from ForeignKeyConstraint)."""
     from ..schema import ForeignKeyConstraint
 
@@ -93,7 +92,7 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
         if isinstance(con, UniqueConstraint):
             prefix = f"CONSTRAINT {q(con.name)} " if con.name else ""
             lines.append(prefix + "UNIQUE (" + ", ".join(q(n) for n in con.column_names) + ")")
-    for group in _fk_groups(table):
+    for group in foreign_key_groups(table):
         if group[0].use_alter and not with_alter_fks:
             continue
         lines.append(_fk_ddl(group, dialect))
@@ -124,7 +123,7 @@ def create_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
             )
     if not inline_alter:
         for t in tables:
-            for group in _fk_groups(t):
+            for group in foreign_key_groups(t):
                 if group[0].use_alter:
                     out.append(f"ALTER TABLE {q(t.name)} ADD {_fk_ddl(group, dialect)}")
     return out
@@ -135,7 +134,7 @@ def drop_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
     out: list[str] = []
     if dialect.name != "sqlite":
         for t in tables:
-            for group in _fk_groups(t):
+            for group in foreign_key_groups(t):
                 if group[0].use_alter:
                     name = group[0].name or f"{t.name}_{group[0].parent.name}_fkey"  # type: ignore[union-attr]
                     out.append(f"ALTER TABLE {q(t.name)} DROP CONSTRAINT IF EXISTS {q(name)}")
@@ -144,4 +143,4 @@ def drop_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
     return out
 
 
-__all__ = ["create_statements", "create_table_sql", "drop_statements"]
+__all__ = ["create_statements", "create_table_sql", "drop_statements", "foreign_key_groups"]
