@@ -12,6 +12,7 @@ from .relationships import backref, relationship
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
+from .util import AliasedClass, aliased
 
 
 def inspect(obj: Any) -> Any:
@@ -64,6 +65,7 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "AliasedClass",
     "DeclarativeBase",
     "InstanceState",
     "InstrumentedList",
@@ -71,6 +73,7 @@ __all__ = [
     "MappedColumn",
     "Query",
     "Session",
+    "aliased",
     "backref",
     "configure_mappers",
     "declarative_base",

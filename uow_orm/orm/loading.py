@@ -122,7 +122,8 @@ def execute_select(
     mapper_entities = [
         (i, e.__mapper__)
         for i, e in enumerate(entities)
-        if isinstance(e, type) and hasattr(e, "__mapper__")
+        if (isinstance(e, type) and hasattr(e, "__mapper__"))
+        or getattr(e, "_aliased_columns", None) is not None
     ]
     trees: dict[int, LoadTree] = {}
     for n, (i, mapper) in enumerate(mapper_entities):
@@ -134,7 +135,8 @@ def execute_select(
         )
     # joined eager loads: (relationship, index of the parent spec or -1, options below)
     specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
-    if mapper_entities:
+    if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
+        # (an aliased first entity loads its joined relationships with selectin)
         i0, m0 = mapper_entities[0]
         used = {id(m0.local_table)}
         # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin

@@ -562,8 +562,11 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
         return Exists(sel)
 
-    def of_type(self, cls: Any) -> RelationshipAttribute[_T]:
-        return self
+    def of_type(self, cls: Any) -> Any:
+        """This relationship aimed at ``cls``: an ``aliased()`` target for joins."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
 
 
 def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:

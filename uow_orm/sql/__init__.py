@@ -19,11 +19,13 @@ from .elements import (
     text,
     true,
 )
-from .selectable import Select, Subquery, exists, select
+from .selectable import Alias, Join, Select, Subquery, exists, join, outerjoin, select
 
 __all__ = [
+    "Alias",
     "Delete",
     "Insert",
+    "Join",
     "Select",
     "Subquery",
     "Update",
@@ -37,11 +39,13 @@ __all__ = [
     "false",
     "func",
     "insert",
+    "join",
     "literal",
     "literal_column",
     "not_",
     "null",
     "or_",
+    "outerjoin",
     "select",
     "text",
     "true",

@@ -130,6 +130,8 @@ class Compiler:
         self.entity_slices: list[tuple[Any, int, int]] = []
         self._depth = 0
         self._enclosing_froms: list[list[Any]] = []
+        self._anon_names: dict[int, str] = {}
+        self._anon_counts: dict[str, int] = {}
 
     def process(
         self, element: Any, *, nested: bool = False, asfrom: bool = False, subquery: bool = False
@@ -144,6 +146,23 @@ class Compiler:
     def bind(self, bind: BindParameter) -> str:
         self.binds.append(bind)
         return self.placeholder
+
+    def from_name(self, from_: Any) -> str:
+        """The name a FROM clause goes by in this statement: given, or ``users_1``/``anon_1``."""
+        name: str | None = getattr(from_, "_explicit_name", None)
+        if name is not None:
+            return name
+        hit = self._anon_names.get(id(from_))
+        if hit is None:
+            base = getattr(from_, "_anon_base", None)
+            if base is None:
+                element = getattr(from_, "element", None)
+                base = getattr(element, "name", None) if element is not None else None
+                base = base if isinstance(base, str) else "anon"
+            n = self._anon_counts.get(base, 0) + 1
+            self._anon_counts[base] = n
+            hit = self._anon_names[id(from_)] = f"{base}_{n}"
+        return hit
 
     def column(self, col: Column[Any]) -> str:
         if self.qualify and col.table is not None:
@@ -172,6 +191,12 @@ class Compiler:
                 slices.append((e, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.append(e.__name__)
+                continue
+            aliased_cols = getattr(e, "_aliased_columns", None)
+            if aliased_cols is not None:  # aliased(User): the mapper's columns, via the alias
+                slices.append((e, len(columns), len(columns) + len(aliased_cols)))
+                columns.extend(aliased_cols)
+                keys.append(e._result_key)
                 continue
             el = coerce_expression(e)
             if hasattr(el, "_column_list") and getattr(el, "is_from", False):

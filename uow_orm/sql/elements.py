@@ -7,6 +7,7 @@ value never reaches SQL text.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,39 @@ def coerce_expression(
     if hasattr(obj, "_scalar_subquery"):
         return obj._scalar_subquery()  # type: ignore[no-any-return]
     return BindParameter(None, obj, type_ if type_ is not None else literal_type(obj), label)
+
+
+def replace_columns(element: Any, replace: Any) -> Any:
+    """A copy of ``element`` with each sub-element ``e`` for which ``replace(e)`` is not None
+    swapped for that result (used to aim ON clauses and criteria at an alias).
+
+    Unchanged branches are shared, not copied. Statements (selects) are left as they are.
+    """
+    hit = replace(element)
+    if hit is not None:
+        return hit
+    if not isinstance(element, ColumnElement) or type(element).__name__ == "Column":
+        return element
+    changed: dict[str, Any] = {}
+    for cls in type(element).__mro__:
+        for slot in getattr(cls, "__slots__", ()):
+            if slot.startswith("__") or slot in changed:
+                continue
+            value = getattr(element, slot, None)
+            if isinstance(value, ClauseElement):
+                new = replace_columns(value, replace)
+                if new is not value:
+                    changed[slot] = new
+            elif isinstance(value, list) and any(isinstance(v, ClauseElement) for v in value):
+                new_list = [replace_columns(v, replace) for v in value]
+                if any(a is not b for a, b in zip(new_list, value)):
+                    changed[slot] = new_list
+    if not changed:
+        return element
+    out = copy.copy(element)
+    for slot, value in changed.items():
+        object.__setattr__(out, slot, value)
+    return out
 
 
 class ClauseElement:

@@ -47,6 +47,27 @@ class FromClause(ClauseElement):
         """The tables (or subqueries) this FROM clause is made of."""
         return [self]
 
+    def join(
+        self, right: Any, onclause: Any = None, isouter: bool = False, full: bool = False
+    ) -> Join:
+        """``self JOIN right ON onclause`` (inferred from foreign keys when omitted)."""
+        return join(self, right, onclause, isouter=isouter, full=full)
+
+    def outerjoin(self, right: Any, onclause: Any = None, full: bool = False) -> Join:
+        """``self LEFT OUTER JOIN right ON onclause``."""
+        return join(self, right, onclause, isouter=True, full=full)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        """This FROM clause under another name: ``users AS u1`` (anonymous when unnamed)."""
+        return Alias(self, name)
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The column of this FROM clause that stands for ``column``, or None."""
+        for c in self._column_list():
+            if c is column:
+                return c
+        return None
+
 
 class Join(FromClause):
     def __init__(
@@ -83,10 +104,14 @@ class SubqueryColumn(ColumnElement):
         self.subquery = subquery
 
     def _compile(self, compiler: Compiler) -> str:
-        return f"{compiler.quote(self.subquery.name)}.{compiler.quote(self.name)}"
+        return f"{compiler.quote(compiler.from_name(self.subquery))}.{compiler.quote(self.name)}"
 
     def _from_objects(self) -> list[FromClause]:
         return [self.subquery]
+
+    @property
+    def table(self) -> FromClause:
+        return self.subquery
 
 
 class _Columns:
@@ -99,34 +124,172 @@ class _Columns:
         except KeyError:
             raise AttributeError(f"no column {key!r}; columns are {list(self._cols)}") from None
 
-    def __getitem__(self, key: str) -> ColumnElement:
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, tuple):
+            return _Columns({k: self._cols[k] for k in key})
+        if isinstance(key, int):
+            return list(self._cols.values())[key]
         return self._cols[key]
 
     def __iter__(self) -> Any:
         return iter(self._cols.values())
 
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            return key in self._cols
+        return any(c is key for c in self._cols.values())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._cols.get(key, default)
+
     def keys(self) -> list[str]:
         return list(self._cols)
+
+    def values(self) -> list[ColumnElement]:
+        return list(self._cols.values())
+
+    def items(self) -> list[tuple[str, ColumnElement]]:
+        return list(self._cols.items())
 
 
 class Subquery(FromClause):
     """``(SELECT ...) AS name``; its columns are ``sub.c.<key>``."""
 
-    def __init__(self, select: Select[Any], name: str | None) -> None:
+    def __init__(self, select: Any, name: str | None) -> None:
         self.select = select
+        #: None: the compiler names it (anon_1, anon_2, ...) per statement
+        self._explicit_name = name
         self.name = name or f"anon_{id(self) % 100000}"
         cols: dict[str, ColumnElement] = {}
+        self._sources: dict[int, ColumnElement] = {}
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
-            cols.setdefault(key, SubqueryColumn(key, getattr(col, "type", None), self))
+            if key not in cols:
+                sc = SubqueryColumn(key, getattr(col, "type", None), self)
+                cols[key] = sc
+                self._sources[id(col)] = sc
         self.c = _Columns(cols)
         self.columns = self.c
 
     def _compile(self, compiler: Compiler) -> str:
-        return f"({compiler.process(self.select, subquery=True)}) AS {compiler.quote(self.name)}"
+        return (
+            f"({compiler.process(self.select, subquery=True)}) AS "
+            f"{compiler.quote(compiler.from_name(self))}"
+        )
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The subquery column selecting ``column`` (by identity, then by key)."""
+        hit = self._sources.get(id(column))
+        if hit is not None:
+            return hit
+        for c in self.c:
+            if c is column:
+                return c
+        key = getattr(column, "key", None)
+        return self.c.get(key) if isinstance(key, str) else None
+
+
+class AliasColumn(ColumnElement):
+    """A column seen through an alias: ``u1.name`` for ``users.name``."""
+
+    __slots__ = ("alias", "element", "key", "name", "type")
+
+    def __init__(self, element: Any, alias: Alias) -> None:
+        self.element = element
+        self.alias = alias
+        self.key = element.key
+        self.name = element.name
+        self.type = element.type
+
+    def _compile(self, compiler: Compiler) -> str:
+        if not compiler.qualify:
+            return compiler.quote(self.name)
+        return f"{compiler.quote(compiler.from_name(self.alias))}.{compiler.quote(self.name)}"
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.alias]
+
+    @property
+    def table(self) -> Alias:
+        return self.alias
+
+    @property
+    def primary_key(self) -> bool:
+        return bool(getattr(self.element, "primary_key", False))
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return list(getattr(self.element, "foreign_keys", []))
+
+    def __repr__(self) -> str:
+        return f"AliasColumn({self.alias.name}.{self.name})"
+
+
+class Alias(FromClause):
+    """A table (or other FROM clause) under another name: ``users AS u1``.
+
+    Built by ``Table.alias()`` and ``aliased()``; its columns are ``alias.c.<key>``.
+    Unnamed aliases are named by the compiler (``users_1``, ``users_2``, ...).
+    """
+
+    def __init__(self, element: FromClause, name: str | None = None) -> None:
+        self.element = element
+        self._explicit_name = name
+        self.name = name or str(getattr(element, "name", None) or "anon")
+        if hasattr(element, "_explicit_name"):  # a subquery: anon_1, unless it has a name
+            self._anon_base = element._explicit_name or "anon"
+        else:
+            self._anon_base = self.name
+        cols: dict[str, ColumnElement] = {}
+        for col in element._column_list():
+            cols[col.key] = AliasColumn(col, self)
+        self.c = _Columns(cols)
+        self.columns = self.c
+
+    def _compile(self, compiler: Compiler) -> str:
+        name = compiler.quote(compiler.from_name(self))
+        if isinstance(self.element, Subquery):  # renamed subquery: (SELECT ...) AS name
+            return f"({compiler.process(self.element.select, subquery=True)}) AS {name}"
+        return f"{compiler.process(self.element, asfrom=True)} AS {name}"
+
+    def _column_list(self) -> list[Any]:
+        return list(self.c)
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return list(getattr(self.element, "foreign_keys", []))
+
+    @property
+    def primary_key(self) -> list[Any]:
+        return [self.c[c.key] for c in getattr(self.element, "primary_key", [])]
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The alias column standing for ``column`` of the aliased table."""
+        if isinstance(column, AliasColumn) and column.alias is self:
+            return column
+        for c in self.c:
+            if c.element is column:
+                return c
+        inner = self.element.corresponding_column(column)
+        if inner is not None and inner is not column:
+            return self.corresponding_column(inner)
+        return None
+
+    def __repr__(self) -> str:
+        return f"Alias({self.element!r}, {self._explicit_name!r})"
+
+
+def _base_table(f: Any) -> Any:
+    """The table behind an alias (or the FROM clause itself)."""
+    while isinstance(f, Alias):
+        f = f.element
+    return f
 
 
 def _entity_table(entity: Any) -> Any:
@@ -157,10 +320,11 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                 cols = getattr(a, "c", None)
                 if cols is None or not hasattr(a, "foreign_keys"):
                     continue
+                target_name = getattr(_base_table(b), "name", None)
                 pairs = [
-                    fk.parent == fk.column
+                    _seen_through(a, fk.parent) == _seen_through(b, fk.column)
                     for fk in a.foreign_keys
-                    if fk.target_table_name == getattr(b, "name", None)
+                    if fk.target_table_name == target_name
                 ]
                 if len(pairs) > 1 and a is b:
                     pairs = []
@@ -179,6 +343,15 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
             "pass the ON clause explicitly: .join(target, onclause)"
         )
     return found[0]
+
+
+def _seen_through(f: Any, col: Any) -> Any:
+    """``col`` as seen through the FROM clause ``f`` (its alias column for an alias)."""
+    if isinstance(f, Alias):
+        hit = f.corresponding_column(col)
+        if hit is not None:
+            return hit
+    return col
 
 
 def _from_name(f: FromClause) -> str:
@@ -315,16 +488,34 @@ class Select(FromClause, Generic[_T]):
         s._select_from.extend(_as_from(f) for f in froms)
         return s
 
-    def join(
+    def join(  # type: ignore[override]
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
     ) -> Select[_T]:
         s = self._generate()
-        s._joins.append(
-            (target, coerce_expression(onclause) if onclause is not None else None, isouter)
-        )
+        s._joins.append((target, _join_onclause(onclause), isouter))
         return s
 
-    def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:
+    def join_from(
+        self,
+        from_: Any,
+        target: Any,
+        onclause: Any = None,
+        *,
+        isouter: bool = False,
+        full: bool = False,
+    ) -> Select[_T]:
+        """``FROM from_ JOIN target ON onclause``: the left side named explicitly."""
+        if full:
+            raise exc.ArgumentError("join_from(full=True) is not supported; use join(full=True)")
+        s = self._generate()
+        s._joins.append((_JoinFrom(from_, target), _join_onclause(onclause), isouter))
+        return s
+
+    def outerjoin_from(self, from_: Any, target: Any, onclause: Any = None) -> Select[_T]:
+        """``FROM from_ LEFT OUTER JOIN target ON onclause``."""
+        return self.join_from(from_, target, onclause, isouter=True)
+
+    def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:  # type: ignore[override]
         return self.join(target, onclause, isouter=True)
 
     def options(self, *opts: Any) -> Select[_T]:
@@ -350,7 +541,7 @@ class Select(FromClause, Generic[_T]):
     def subquery(self, name: str | None = None) -> Subquery:
         return Subquery(self, name)
 
-    def alias(self, name: str | None = None) -> Subquery:
+    def alias(self, name: str | None = None) -> Subquery:  # type: ignore[override]
         return Subquery(self, name)
 
     def scalar_subquery(self) -> ScalarSelect:
@@ -375,6 +566,10 @@ class Select(FromClause, Generic[_T]):
             table = _entity_table(e)
             if table is not None:
                 cols.extend(e.__mapper__.column_list)
+                continue
+            aliased_cols = getattr(e, "_aliased_columns", None)
+            if aliased_cols is not None:
+                cols.extend(aliased_cols)
                 continue
             el = coerce(e)
             if isinstance(el, FromClause):
@@ -409,28 +604,50 @@ class Select(FromClause, Generic[_T]):
         if self._joins:
             if froms:
                 left = froms[0]
+            elif isinstance(self._joins[0][0], _JoinFrom):
+                left = _as_from(self._joins[0][0].left)
             elif implied:
                 left = implied[0]
                 # join(Child.parent) starts from the relationship's own table
                 first = self._joins[0][0]
-                owner = (
-                    getattr(getattr(first, "mapper", None), "local_table", None)
-                    if hasattr(first, "_join_info")
-                    else None
-                )
+                owner = None
+                if hasattr(first, "_join_info"):
+                    owner = getattr(first, "_parent_from", None)
+                    if owner is None:
+                        owner = getattr(getattr(first, "mapper", None), "local_table", None)
                 if owner is not None:
                     left = next((f for f in implied if f is owner), left)
             else:
                 raise exc.InvalidRequestError(
                     "join() needs something to join from; use select_from()"
                 )
+            extra: list[FromClause] = []
             for target, onclause, isouter in self._joins:
+                if isinstance(target, _JoinFrom):
+                    start = _as_from(target.left)
+                    chains = [left, *extra]
+                    at = next(
+                        (i for i, f in enumerate(chains) if any(t is start for t in f._tables())),
+                        None,
+                    )
+                    if at is None:
+                        # the left side is in no FROM yet: it starts one of its own
+                        right, on = _join_target(start, target.right, onclause)
+                        extra.append(Join(start, right, on, isouter))
+                        continue
+                    right, on = _join_target(start, target.right, onclause)
+                    if at == 0:
+                        left = Join(left, right, on, isouter)
+                    else:
+                        extra[at - 1] = Join(extra[at - 1], right, on, isouter)
+                    continue
                 right, on = _join_target(left, target, onclause)
                 left = Join(left, right, on, isouter)
             if froms:
                 froms[0] = left
             else:
                 froms = [left]
+            froms.extend(extra)
         for ej_target, ej_on in self._eager_joins:
             base = froms[0] if froms else implied[0]
             joined = Join(base, ej_target, ej_on, True)
@@ -454,10 +671,28 @@ class Select(FromClause, Generic[_T]):
         return f"<Select {self}>"
 
 
+class _JoinFrom:
+    """The target of ``Select.join_from(left, right)``: a join whose left side is named."""
+
+    __slots__ = ("left", "right")
+
+    def __init__(self, left: Any, right: Any) -> None:
+        self.left = left
+        self.right = right
+
+
+def _join_onclause(onclause: Any) -> Any:
+    if onclause is None:
+        return None
+    if hasattr(onclause, "_join_info"):  # join(Target, Parent.relationship)
+        return onclause
+    return coerce_expression(onclause)
+
+
 def _join_target(
     left: FromClause,
     target: Any,
-    onclause: ClauseElement | None,
+    onclause: Any,
 ) -> tuple[FromClause, ClauseElement]:
     join_info = getattr(target, "_join_info", None)
     if join_info is not None:  # a relationship attribute, e.g. User.addresses
@@ -465,10 +700,22 @@ def _join_target(
         if onclause is not None:
             on = onclause
         return right, on
+    if onclause is not None and hasattr(onclause, "_join_info"):
+        # join(Target, Parent.rel): the relationship gives the ON clause, aimed at Target
+        of_type = getattr(onclause, "of_type", None)
+        rel = of_type(target) if of_type is not None and _is_alias_entity(target) else onclause
+        right, on = rel._join_info()
+        if _is_alias_entity(target) or isinstance(_as_from(target), Alias):
+            right = _as_from(target)
+        return right, on
     right = _as_from(target)
     if onclause is None:
         onclause = join_condition(left, right)
     return right, onclause
+
+
+def _is_alias_entity(obj: Any) -> bool:
+    return getattr(obj, "_aliased_columns", None) is not None
 
 
 def _entity_name(entity: Any) -> str:
@@ -492,6 +739,26 @@ def select(*entities: Any) -> Select[Any]:
     return Select(*entities)
 
 
+def join(
+    left: Any, right: Any, onclause: Any = None, isouter: bool = False, full: bool = False
+) -> Join:
+    """``left JOIN right ON onclause`` as a FROM clause (for ``select_from()``).
+
+    The ON clause is inferred from the foreign keys between the two when omitted; a
+    relationship attribute (``User.addresses``) may stand for it.
+    """
+    if full:
+        raise exc.NotSupportedError("join(full=True) (FULL OUTER JOIN) is not supported here")
+    lf = _as_from(left)
+    right_from, on = _join_target(lf, right, _join_onclause(onclause))
+    return Join(lf, right_from, on, isouter)
+
+
+def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -> Join:
+    """``left LEFT OUTER JOIN right ON onclause`` as a FROM clause."""
+    return join(left, right, onclause, isouter=True, full=full)
+
+
 def exists(*args: Any) -> Exists:
     """``EXISTS (subquery)``: ``exists(select(...))`` or ``exists().where(...)``."""
     if len(args) == 1 and isinstance(args[0], Select):
@@ -501,4 +768,16 @@ def exists(*args: Any) -> Exists:
     return Exists(Select(*args) if args else Select(literal_column("1")))
 
 
-__all__ = ["FromClause", "Join", "Select", "Subquery", "exists", "join_condition", "select"]
+__all__ = [
+    "Alias",
+    "AliasColumn",
+    "FromClause",
+    "Join",
+    "Select",
+    "Subquery",
+    "exists",
+    "join",
+    "join_condition",
+    "outerjoin",
+    "select",
+]
