@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
-from .elements import _REQUIRED, BindParameter, ClauseElement, coerce_expression
+from .elements import _REQUIRED, BindParameter, ClauseElement, Label, coerce_expression
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..schema import Column
     from .dml import Delete, Insert, Update
     from .selectable import Select
+
+
+_NO_LABELS: set[int] = set()
 
 
 class Compiled:
@@ -131,6 +134,8 @@ class Compiler:
         self._depth = 0
         self._enclosing_froms: list[list[Any]] = []
         self._anon_names: dict[int, str] = {}
+        #: ids of the labels ORDER BY may name (None: outside any SELECT)
+        self.order_by_labels: set[int] | None = None
         self._anon_counts: dict[str, int] = {}
 
     def process(
@@ -221,7 +226,8 @@ class Compiler:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
             cols_sql = ", ".join(self.process(c) for c in columns)
             self.in_columns_clause = outer_flag
-            sql = "SELECT " + ("DISTINCT " if stmt._distinct else "") + cols_sql
+            sql = "SELECT " + self._distinct(stmt) + cols_sql
+            outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
             if froms:
                 sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
             if stmt._where:
@@ -231,7 +237,10 @@ class Compiler:
             if stmt._having:
                 sql += " HAVING " + self._conjunction(stmt._having)
             if stmt._order_by:
+                # ORDER BY a selected label() writes its name
+                self.order_by_labels = {id(c) for c in columns if type(c) is Label}
                 sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
+            self.order_by_labels = outer_labels
         finally:
             self._enclosing_froms.pop()
         if stmt._limit is not None or stmt._offset is not None:
@@ -268,6 +277,17 @@ class Compiler:
             self.result_processors = procs
             self.entity_slices = slices
         return sql
+
+    def _distinct(self, stmt: Select[Any]) -> str:
+        on = getattr(stmt, "_distinct_on", None)
+        if on:
+            if self.dialect_name != "postgresql":
+                raise exc.NotSupportedError(
+                    f"DISTINCT ON (select().distinct(col)) needs PostgreSQL, not "
+                    f"{self.dialect_name}; use group_by() or a window function"
+                )
+            return "DISTINCT ON (" + ", ".join(self.process(c) for c in on) + ") "
+        return "DISTINCT " if stmt._distinct else ""
 
     def _conjunction(self, clauses: list[Any]) -> str:
         if len(clauses) == 1:

@@ -363,6 +363,7 @@ class Select(FromClause, Generic[_T]):
 
     is_from = False
     is_select = True
+    _distinct_on: list[ClauseElement] = []
 
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
@@ -471,9 +472,12 @@ class Select(FromClause, Generic[_T]):
         s._offset = n
         return s
 
-    def distinct(self) -> Select[_T]:
+    def distinct(self, *expr: Any) -> Select[_T]:
+        """``SELECT DISTINCT``; with expressions, PostgreSQL's ``DISTINCT ON (expr, ...)``."""
         s = self._generate()
         s._distinct = True
+        if expr:
+            s._distinct_on = [*self._distinct_on, *(coerce_expression(e) for e in expr)]
         return s
 
     def with_for_update(
@@ -555,6 +559,19 @@ class Select(FromClause, Generic[_T]):
 
     def label(self, name: str) -> Label:
         return Label(name, ScalarSelect(self))
+
+    @property
+    def selected_columns(self) -> _Columns:
+        """The columns this SELECT returns, by key (``stmt.selected_columns.name``)."""
+        cols: dict[str, ColumnElement] = {}
+        for n, col in enumerate(self._column_elements()):
+            key = getattr(col, "key", None) or getattr(col, "name", None) or f"col_{n}"
+            cols.setdefault(str(key), col)
+        return _Columns(cols)
+
+    @property
+    def exported_columns(self) -> _Columns:
+        return self.selected_columns
 
     def get_final_froms(self) -> list[FromClause]:
         return self._froms()
