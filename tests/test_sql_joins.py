@@ -211,3 +211,14 @@ def test_aliased_rejects_an_unmapped_class_and_a_selectable_missing_columns():
 def test_of_type_rejects_an_alias_of_another_class():
     with pytest.raises(exc.ArgumentError, match="not an alias of"):
         User.addresses.of_type(aliased(User))
+
+
+def test_self_referential_any_and_has_read_the_related_rows_through_an_alias(session):
+    stmt = select(User.name).where(User.reports.any(User.age < 30)).order_by(User.id)
+    assert session.scalars(stmt).all() == ["alice", "bob"]
+    stmt = select(User.name).where(User.manager.has(User.name == "alice")).order_by(User.id)
+    assert session.scalars(stmt).all() == ["bob", "carol"]
+    assert session.scalars(select(User.name).where(~User.reports.any())).all() == [
+        "carol",
+        "dave",
+    ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..engine.result import Result
 from ..sql.elements import BindParameter, and_, or_
-from ..sql.selectable import Join, Select
+from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
@@ -116,6 +116,8 @@ def execute_select(
     ``tree`` gives loader options for the first entity directly (used by selectin loads
     that carry the rest of an option path).
     """
+    if isinstance(stmt, FromStatement):
+        return _execute_from_statement(session, stmt, params, conn)
     dialect = conn.dialect
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
@@ -217,6 +219,65 @@ def execute_select(
     if any(prop.uselist for prop, _, _ in specs):
         result._require_unique = True
     return result
+
+
+def _execute_from_statement(
+    session: Session, stmt: FromStatement[Any], params: Any, conn: Any
+) -> Result:
+    """``select(User).from_statement(other)``: run ``other``, match its columns to each
+    entity's mapped columns by name, build the objects."""
+    dialect = conn.dialect
+    inner = stmt._statement
+    compiled = inner.compile(dialect)
+    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    names = [d[0] for d in cursor.description or ()]
+    lowered = [n.lower() for n in names]
+    populate = bool(stmt._execution_options.get("populate_existing"))
+    getters: list[Callable[[Sequence[Any]], Any]] = []
+    mappers: list[tuple[int, Mapper]] = []
+    for n, e in enumerate(stmt._entities):
+        mapper = getattr(e, "__mapper__", None)
+        if mapper is None:
+            key = getattr(e, "key", None) or getattr(e, "name", None)
+            if not isinstance(key, str) or key.lower() not in lowered:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): the statement has no column {key!r}; its columns "
+                    f"are {names}"
+                )
+            getters.append(_value_getter(lowered.index(key.lower()), None))
+            continue
+        mapper._ensure_configured()
+        positions = []
+        for col in mapper.column_list:
+            if col.name.lower() not in lowered:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): the statement has no column {col.name!r} for "
+                    f"{mapper.class_.__name__}; its columns are {names}"
+                )
+            positions.append(lowered.index(col.name.lower()))
+        build = instance_builder(session, mapper, 0, dialect.name, populate)
+
+        def get(row: Sequence[Any], build: Any = build, positions: list[int] = positions) -> Any:
+            return build([row[p] for p in positions])
+
+        getters.append(get)
+        mappers.append((n, mapper))
+    rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
+    for n, mapper in mappers:
+        tree = LoadTree.from_options(stmt._options, mapper.class_)
+        if tree.children or any(
+            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+        ):
+            objs = _unique_objs(r[n] for r in rows)
+            if objs:
+                post_load(session, mapper, objs, tree, populate, set())
+    keys = [
+        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+        for n, e in enumerate(stmt._entities)
+    ]
+    if len(getters) == 1:
+        return Result.from_scalars(keys[0], [r[0] for r in rows])
+    return Result(keys, rows)
 
 
 def _collect_joined(

@@ -29,10 +29,27 @@ from .elements import (
     tuple_,
     type_coerce,
 )
-from .selectable import Alias, Join, Select, Subquery, exists, join, outerjoin, select
+from .selectable import (
+    Alias,
+    CompoundSelect,
+    Join,
+    Select,
+    Subquery,
+    except_,
+    except_all,
+    exists,
+    intersect,
+    intersect_all,
+    join,
+    outerjoin,
+    select,
+    union,
+    union_all,
+)
 
 __all__ = [
     "Alias",
+    "CompoundSelect",
     "Delete",
     "Insert",
     "Join",
@@ -51,10 +68,14 @@ __all__ = [
     "delete",
     "desc",
     "distinct",
+    "except_",
+    "except_all",
     "exists",
     "false",
     "func",
     "insert",
+    "intersect",
+    "intersect_all",
     "join",
     "literal",
     "literal_column",
@@ -69,5 +90,7 @@ __all__ = [
     "true",
     "tuple_",
     "type_coerce",
+    "union",
+    "union_all",
     "update",
 ]

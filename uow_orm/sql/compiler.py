@@ -278,6 +278,61 @@ class Compiler:
             self.entity_slices = slices
         return sql
 
+    def compound(self, stmt: Any) -> str:
+        """``SELECT .. UNION SELECT ..``: members need no parentheses unless they carry
+        their own ORDER BY / LIMIT (SQLite takes those only as a subquery)."""
+        if stmt.keyword.endswith(" ALL") and stmt.keyword != "UNION ALL":
+            if self.dialect_name == "sqlite":
+                raise exc.NotSupportedError(f"SQLite has no {stmt.keyword}")
+        toplevel = self._depth == 0
+        parts = []
+        for n, member in enumerate(stmt.selects):
+            self._depth += 1
+            try:
+                inner = self.process(member, subquery=True)
+            finally:
+                self._depth -= 1
+            if n == 0 and toplevel:
+                self._compound_result(member)
+            own = getattr(member, "_order_by", None) or getattr(member, "_limit", None) is not None
+            own = own or getattr(member, "_offset", None) is not None
+            if isinstance(member, type(stmt)) or own:
+                if self.dialect_name == "sqlite":
+                    inner = f"SELECT * FROM ({inner})"
+                else:
+                    inner = f"({inner})"
+            parts.append(inner)
+        sql = f" {stmt.keyword} ".join(parts)
+        if stmt._order_by:
+            sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
+        sql += self._limit_offset(stmt)
+        return sql
+
+    def _compound_result(self, first: Any) -> None:
+        # result keys and types come from the first SELECT
+        from .selectable import Select
+
+        if isinstance(first, Select):
+            sub = Compiler(self.dialect)
+            sub._select(first, True)
+            self.result_keys = sub.result_keys
+            self.result_processors = sub.result_processors
+            self.entity_slices = sub.entity_slices
+        else:
+            self._compound_result(first.selects[0])
+
+    def _limit_offset(self, stmt: Any) -> str:
+        from ..types import Integer
+
+        sql = ""
+        if stmt._limit is not None:
+            sql += " LIMIT " + self.bind(BindParameter(None, int(stmt._limit), Integer()))
+        elif stmt._offset is not None and self.dialect_name == "sqlite":
+            sql += " LIMIT -1"
+        if stmt._offset is not None:
+            sql += " OFFSET " + self.bind(BindParameter(None, int(stmt._offset), Integer()))
+        return sql
+
     def _distinct(self, stmt: Select[Any]) -> str:
         on = getattr(stmt, "_distinct_on", None)
         if on:

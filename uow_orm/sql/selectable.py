@@ -17,6 +17,7 @@ from .elements import (
     Exists,
     Label,
     ScalarSelect,
+    UnaryExpression,
     and_,
     coerce,
     coerce_expression,
@@ -548,6 +549,35 @@ class Select(FromClause, Generic[_T]):
     def alias(self, name: str | None = None) -> Subquery:  # type: ignore[override]
         return Subquery(self, name)
 
+    def union(self, *others: Any) -> CompoundSelect:
+        """``self UNION other ...``."""
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        """``self UNION ALL other ...``."""
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT other ...``."""
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT other ...``."""
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+    def from_statement(self, statement: Any) -> FromStatement[_T]:
+        """Load this SELECT's entities from the rows of ``statement`` (a select, a union,
+        ``text()``); columns are matched by name."""
+        return FromStatement(self._entities, statement)
+
     def scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
 
@@ -704,6 +734,186 @@ def _join_onclause(onclause: Any) -> Any:
     if hasattr(onclause, "_join_info"):  # join(Target, Parent.relationship)
         return onclause
     return coerce_expression(onclause)
+
+
+class CompoundSelect(FromClause):
+    """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
+    and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
+
+    is_from = False
+    is_select = True
+
+    def __init__(self, keyword: str, *selects: Any) -> None:
+        if not selects:
+            raise exc.ArgumentError(f"{keyword.lower()}() needs at least one SELECT")
+        members: list[Any] = []
+        for sel in selects:
+            if not isinstance(sel, (Select, CompoundSelect)):
+                raise exc.ArgumentError(
+                    f"{keyword.lower()}() combines select() statements, got {sel!r}"
+                )
+            members.append(sel)
+        widths = {len(m._column_elements()) for m in members}
+        if len(widths) > 1:
+            raise exc.ArgumentError(
+                f"{keyword.lower()}(): every SELECT must have the same number of columns "
+                f"(got {sorted(widths)})"
+            )
+        self.keyword = keyword
+        self.selects = members
+        self._order_by: list[ClauseElement] = []
+        self._limit: Any = None
+        self._offset: Any = None
+        self._execution_options: dict[str, Any] = {}
+        self._compiled_cache: dict[str, Any] = {}
+
+    def _generate(self) -> CompoundSelect:
+        c = copy.copy(self)
+        c._order_by = list(self._order_by)
+        c._execution_options = dict(self._execution_options)
+        c._compiled_cache = {}
+        return c
+
+    def order_by(self, *clauses: Any) -> CompoundSelect:
+        c = self._generate()
+        c._order_by.extend(self._result_column(x) for x in clauses)
+        return c
+
+    def _result_column(self, clause: Any) -> ClauseElement:
+        # ORDER BY of a compound names result columns: a column -> its name
+        el = coerce_expression(clause)
+        target = el.element if isinstance(el, UnaryExpression) else el
+        name = getattr(target, "key", None) or getattr(target, "name", None)
+        if not isinstance(name, str) or isinstance(target, Label):
+            return el
+        col = _ResultName(name)
+        if isinstance(el, UnaryExpression):
+            return UnaryExpression(col, el.operator, el.modifier)
+        return col
+
+    def limit(self, n: int | None) -> CompoundSelect:
+        c = self._generate()
+        c._limit = n
+        return c
+
+    def offset(self, n: int | None) -> CompoundSelect:
+        c = self._generate()
+        c._offset = n
+        return c
+
+    def execution_options(self, **kw: Any) -> CompoundSelect:
+        c = self._generate()
+        c._execution_options.update(kw)
+        return c
+
+    def _column_elements(self) -> list[ColumnElement]:
+        return self.selects[0]._column_elements()  # type: ignore[no-any-return]
+
+    def _column_list(self) -> list[Any]:
+        return self._column_elements()
+
+    @property
+    def selected_columns(self) -> _Columns:
+        return self.selects[0].selected_columns  # type: ignore[no-any-return]
+
+    def subquery(self, name: str | None = None) -> Subquery:
+        return Subquery(self, name)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
+        return Subquery(self, name)
+
+    def scalar_subquery(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def _scalar_subquery(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def exists(self) -> Exists:
+        return Exists(self)
+
+    def union(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+    def _froms(self) -> list[FromClause]:
+        return []
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.compound(self)
+
+    def __repr__(self) -> str:
+        return f"<CompoundSelect {self}>"
+
+
+class _ResultName(ColumnElement):
+    """A result column of a compound SELECT, by name (its ORDER BY)."""
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.key = name
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.quote(self.name)
+
+
+def union(*selects: Any) -> CompoundSelect:
+    """``SELECT ... UNION SELECT ...`` (duplicates removed)."""
+    return CompoundSelect("UNION", *selects)
+
+
+def union_all(*selects: Any) -> CompoundSelect:
+    """``SELECT ... UNION ALL SELECT ...`` (duplicates kept)."""
+    return CompoundSelect("UNION ALL", *selects)
+
+
+def except_(*selects: Any) -> CompoundSelect:
+    """Rows of the first SELECT not in the others (``EXCEPT``)."""
+    return CompoundSelect("EXCEPT", *selects)
+
+
+def except_all(*selects: Any) -> CompoundSelect:
+    """``EXCEPT ALL`` (PostgreSQL)."""
+    return CompoundSelect("EXCEPT ALL", *selects)
+
+
+def intersect(*selects: Any) -> CompoundSelect:
+    """Rows in every SELECT (``INTERSECT``)."""
+    return CompoundSelect("INTERSECT", *selects)
+
+
+def intersect_all(*selects: Any) -> CompoundSelect:
+    """``INTERSECT ALL`` (PostgreSQL)."""
+    return CompoundSelect("INTERSECT ALL", *selects)
+
+
+class FromStatement(Select[_T]):
+    """``select(User).from_statement(stmt)``: objects read from another statement's rows.
+
+    Columns are matched to the entity's mapped columns by name.
+    """
+
+    def __init__(self, entities: list[Any], statement: Any) -> None:
+        super().__init__(*entities)
+        self._statement = statement
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.process(self._statement)
 
 
 def _join_target(
