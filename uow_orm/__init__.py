@@ -61,6 +61,7 @@ from .sql import (
     case,
     cast,
     collate,
+    column,
     delete,
     desc,
     distinct,
@@ -89,6 +90,7 @@ from .sql import (
     union,
     union_all,
     update,
+    values,
 )
 from .types import (
     JSON,
@@ -164,6 +166,7 @@ __all__ = [
     "case",
     "cast",
     "collate",
+    "column",
     "configure_mappers",
     "create_engine",
     "declarative_base",
@@ -209,4 +212,5 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
 ]

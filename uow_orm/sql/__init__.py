@@ -30,11 +30,14 @@ from .elements import (
     type_coerce,
 )
 from .selectable import (
+    CTE,
     Alias,
     CompoundSelect,
     Join,
     Select,
     Subquery,
+    Values,
+    column,
     except_,
     except_all,
     exists,
@@ -45,9 +48,11 @@ from .selectable import (
     select,
     union,
     union_all,
+    values,
 )
 
 __all__ = [
+    "CTE",
     "Alias",
     "CompoundSelect",
     "Delete",
@@ -56,6 +61,7 @@ __all__ = [
     "Select",
     "Subquery",
     "Update",
+    "Values",
     "all_",
     "and_",
     "any_",
@@ -65,6 +71,7 @@ __all__ = [
     "case",
     "cast",
     "collate",
+    "column",
     "delete",
     "desc",
     "distinct",
@@ -93,4 +100,5 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
 ]

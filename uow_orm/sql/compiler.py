@@ -106,6 +106,9 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
             return hit  # type: ignore[no-any-return]
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
+    if compiler.ctes:
+        sql, binds = compiler.with_clause(sql)
+        compiler.binds = binds
     compiled = Compiled(sql, compiler.binds, dialect.name)
     compiled.result_keys = compiler.result_keys
     compiled.result_processors = compiler.result_processors
@@ -134,6 +137,8 @@ class Compiler:
         self._depth = 0
         self._enclosing_froms: list[list[Any]] = []
         self._anon_names: dict[int, str] = {}
+        #: CTEs met so far, by origin: (cte, "name AS (body)", body parameters)
+        self.ctes: dict[int, Any] = {}
         #: ids of the labels ORDER BY may name (None: outside any SELECT)
         self.order_by_labels: set[int] | None = None
         self._anon_counts: dict[str, int] = {}
@@ -147,6 +152,38 @@ class Compiler:
         if nested and _needs_parens(el):
             return "(" + el._compile(self) + ")"
         return el._compile(self)
+
+    # -- WITH ----------------------------------------------------------------------------
+    def cte(self, cte: Any) -> str:
+        """A CTE referenced in FROM: its name here, its body into the WITH clause."""
+        origin = cte._origin
+        name = self.from_name(origin)
+        key = id(origin)
+        if key not in self.ctes:
+            self.ctes[key] = None  # in progress: a recursive reference is just the name
+            outer_binds, self.binds = self.binds, []
+            self._depth += 1
+            try:
+                body = self.process(cte.select, subquery=True)
+            finally:
+                self._depth -= 1
+                body_binds, self.binds = self.binds, outer_binds
+            cols = ""
+            if cte.recursive:
+                cols = "(" + ", ".join(self.quote(c.key) for c in cte.c) + ")"
+            self.ctes[key] = (cte, f"{self.quote(name)}{cols} AS ({body})", body_binds)
+        return self.quote(name)
+
+    def with_clause(self, sql: str) -> tuple[str, list[BindParameter]]:
+        """``WITH [RECURSIVE] a AS (...), b AS (...) <sql>`` and the parameters in order."""
+        entries = [e for e in self.ctes.values() if e is not None]
+        recursive = any(cte.recursive for cte, _, _ in entries)
+        binds: list[BindParameter] = []
+        for _, _, b in entries:
+            binds.extend(b)
+        binds.extend(self.binds)
+        head = "WITH RECURSIVE " if recursive else "WITH "
+        return head + ", ".join(text for _, text, _ in entries) + " " + sql, binds
 
     def bind(self, bind: BindParameter) -> str:
         self.binds.append(bind)
@@ -219,7 +256,14 @@ class Compiler:
         if self._enclosing_froms:
             outer = [t for fl in self._enclosing_froms for f in fl for t in f._tables()]
             correlated = [f for f in froms if any(f is o for o in outer)]
-            if correlated and len(correlated) < len(froms):
+            only = getattr(stmt, "_correlate", None)
+            if only is not None:  # correlate(...): exactly these (none for correlate(None))
+                correlated = [f for f in correlated if any(f is c for c in only)]
+            not_these = getattr(stmt, "_correlate_except", None)
+            if not_these is not None:
+                correlated = [f for f in correlated if not any(f is c for c in not_these)]
+            explicit = only is not None or not_these is not None
+            if correlated and (explicit or len(correlated) < len(froms)):
                 froms = [f for f in froms if not any(f is c for c in correlated)]
         self._enclosing_froms.append(froms)
         try:

@@ -365,6 +365,8 @@ class Select(FromClause, Generic[_T]):
     is_from = False
     is_select = True
     _distinct_on: list[ClauseElement] = []
+    _correlate: list[FromClause] | None = None
+    _correlate_except: list[FromClause] | None = None
 
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
@@ -586,6 +588,38 @@ class Select(FromClause, Generic[_T]):
 
     def exists(self) -> Exists:
         return Exists(self)
+
+    def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
+        """This SELECT as a common table expression (``WITH name AS (...)``)."""
+        if nesting:
+            raise exc.ArgumentError("cte(nesting=True) is not supported")
+        return CTE(self, name, recursive)
+
+    def lateral(self, name: str | None = None) -> Lateral:
+        """This SELECT as a ``LATERAL`` subquery (PostgreSQL)."""
+        return Lateral(self, name)
+
+    def correlate(self, *froms: Any) -> Select[_T]:
+        """Correlate only these FROM items to an enclosing SELECT (``correlate(None)``:
+        none, so the subquery keeps every table in its own FROM)."""
+        s = self._generate()
+        if len(froms) == 1 and froms[0] is None:
+            s._correlate = []
+        else:
+            s._correlate = [*(self._correlate or []), *(_as_from(f) for f in froms)]
+        return s
+
+    def correlate_except(self, *froms: Any) -> Select[_T]:
+        """Correlate every enclosing FROM item except these."""
+        s = self._generate()
+        if len(froms) == 1 and froms[0] is None:
+            s._correlate_except = []
+        else:
+            s._correlate_except = [
+                *(self._correlate_except or []),
+                *(_as_from(f) for f in froms),
+            ]
+        return s
 
     def label(self, name: str) -> Label:
         return Label(name, ScalarSelect(self))
@@ -849,6 +883,9 @@ class CompoundSelect(FromClause):
     def intersect_all(self, *others: Any) -> CompoundSelect:
         return CompoundSelect("INTERSECT ALL", self, *others)
 
+    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        return CTE(self, name, recursive)
+
     def _froms(self) -> list[FromClause]:
         return []
 
@@ -900,6 +937,158 @@ def intersect(*selects: Any) -> CompoundSelect:
 def intersect_all(*selects: Any) -> CompoundSelect:
     """``INTERSECT ALL`` (PostgreSQL)."""
     return CompoundSelect("INTERSECT ALL", *selects)
+
+
+class CTE(Subquery):
+    """``WITH name AS (SELECT ...)``: referenced like a subquery, defined once at the top.
+
+    Build with ``Select.cte()``; ``cte.union_all(select(...))`` makes the recursive form.
+    """
+
+    def __init__(
+        self, select: Any, name: str | None, recursive: bool = False, origin: CTE | None = None
+    ) -> None:
+        super().__init__(select, name)
+        self.recursive = recursive
+        #: the first CTE of a union_all() chain: every version shares its name
+        self._origin: CTE = origin if origin is not None else self
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.cte(self)
+
+    def union_all(self, *others: Any) -> CTE:
+        """This CTE's body ``UNION ALL`` the given selects (a recursive CTE's second part)."""
+        return self._extend("UNION ALL", others)
+
+    def union(self, *others: Any) -> CTE:
+        """This CTE's body ``UNION`` the given selects."""
+        return self._extend("UNION", others)
+
+    def _extend(self, keyword: str, others: Any) -> CTE:
+        body = CompoundSelect(keyword, self.select, *others)
+        # same name, own columns: the statement selecting from it names the whole body
+        return CTE(body, self._explicit_name, self.recursive, self._origin)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        return Alias(self, name)
+
+
+class Lateral(Subquery):
+    """``LATERAL (SELECT ...) AS name``: a subquery that sees the FROM items left of it."""
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"LATERAL subqueries need PostgreSQL, not {compiler.dialect_name}"
+            )
+        return "LATERAL " + super()._compile(compiler)
+
+
+class ColumnClause(ColumnElement):
+    """A named column not tied to a table: ``column("id", Integer)`` (for ``values()``)."""
+
+    __slots__ = ("key", "name", "table", "type")
+
+    def __init__(self, name: str, type_: Any = None, table: Any = None) -> None:
+        from ..types import NULLTYPE
+        from .elements import to_type
+
+        self.name = name
+        self.key = name
+        self.type = to_type(type_) if type_ is not None else NULLTYPE
+        self.table = table
+
+    def _compile(self, compiler: Compiler) -> str:
+        if self.table is not None and compiler.qualify:
+            return f"{compiler.quote(compiler.from_name(self.table))}.{compiler.quote(self.name)}"
+        return compiler.quote(self.name)
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.table] if self.table is not None else []
+
+
+def column(text: str, type_: Any = None) -> ColumnClause:
+    """A column by name, e.g. for ``values(column("id", Integer), ...)``."""
+    return ColumnClause(text, type_)
+
+
+class Values(FromClause):
+    """``(VALUES (...), (...)) AS name (a, b)``: literal rows as a FROM clause."""
+
+    def __init__(self, *columns: ColumnClause, name: str | None = None) -> None:
+        self._explicit_name = name
+        self.name = name or "anon"
+        self._anon_base = "anon"
+        self._rows: list[tuple[Any, ...]] = []
+        cols: dict[str, ColumnElement] = {}
+        for c in columns:
+            if not isinstance(c, ColumnClause):
+                raise exc.ArgumentError(f"values() takes column(...) objects, got {c!r}")
+            cols[c.name] = ColumnClause(c.name, c.type, self)
+        self.c = _Columns(cols)
+        self.columns = self.c
+
+    def data(self, rows: Any) -> Values:
+        """These rows (a list of tuples, one value per column)."""
+        v = copy.copy(self)
+        new_rows = [tuple(r) for r in rows]
+        for r in new_rows:
+            if len(r) != len(self.c):
+                raise exc.ArgumentError(
+                    f"values(): a row has {len(r)} values for {len(self.c)} columns"
+                )
+        v._rows = [*self._rows, *new_rows]
+        v._own_columns()
+        return v
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Values:  # type: ignore[override]
+        v = copy.copy(self)
+        v._explicit_name = name
+        v._own_columns()
+        return v
+
+    def _own_columns(self) -> None:
+        # a copy's columns belong to the copy (they name it in SQL)
+        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})  # type: ignore[attr-defined]
+        self.columns = self.c
+
+    def _column_list(self) -> list[Any]:
+        return list(self.c)
+
+    def _compile(self, compiler: Compiler) -> str:
+        from .elements import BindParameter
+
+        if not self._rows:
+            raise exc.ArgumentError("values() has no rows; add them with .data([...])")
+        name = compiler.quote(compiler.from_name(self))
+        cols = list(self.c)
+        if compiler.dialect_name == "sqlite":
+            # SQLite cannot name VALUES columns: the same rows as SELECT ... UNION ALL
+            selects = []
+            for n, row in enumerate(self._rows):
+                parts = [compiler.bind(BindParameter(None, v, c.type)) for c, v in zip(cols, row)]
+                if n == 0:
+                    parts = [f"{p} AS {compiler.quote(c.name)}" for p, c in zip(parts, cols)]
+                selects.append("SELECT " + ", ".join(parts))
+            return f"({' UNION ALL '.join(selects)}) AS {name}"
+        rows = []
+        for row in self._rows:
+            rows.append(
+                "("
+                + ", ".join(
+                    compiler.bind(BindParameter(None, v, c.type)) for c, v in zip(cols, row)
+                )
+                + ")"
+            )
+        names = ", ".join(compiler.quote(c.name) for c in cols)
+        return f"(VALUES {', '.join(rows)}) AS {name} ({names})"
+
+
+def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool = False) -> Values:
+    """Literal rows as a FROM clause: ``values(column("id", Integer), name="v").data([...])``."""
+    if literal_binds:
+        raise exc.ArgumentError("values(literal_binds=True) is not supported; values are bound")
+    return Values(*columns, name=name)
 
 
 class FromStatement(Select[_T]):
