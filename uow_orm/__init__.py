@@ -20,6 +20,7 @@ from .engine import (
 )
 from .orm import (
     AliasedClass,
+    Bundle,
     DeclarativeBase,
     InstrumentedList,
     Mapped,
@@ -121,6 +122,7 @@ __all__ = [
     "AliasedClass",
     "BigInteger",
     "Boolean",
+    "Bundle",
     "Column",
     "Connection",
     "Date",

@@ -267,7 +267,13 @@ class ColumnCollection:
                 f"no column {key!r}; columns are {', '.join(self._cols)}"
             ) from None
 
-    def __getitem__(self, key: str) -> Column[Any]:
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, tuple):  # table.c["a", "b"]: a collection of those columns
+            sub = ColumnCollection()
+            sub._cols = {k: self._cols[k] for k in key}
+            return sub
+        if isinstance(key, int):
+            return list(self._cols.values())[key]
         return self._cols[key]
 
     def get(self, key: str, default: Any = None) -> Any:

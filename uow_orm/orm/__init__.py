@@ -12,7 +12,7 @@ from .relationships import backref, relationship
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
-from .util import AliasedClass, aliased
+from .util import AliasedClass, Bundle, aliased
 
 
 def inspect(obj: Any) -> Any:
@@ -66,6 +66,7 @@ def make_transient(obj: Any) -> None:
 
 __all__ = [
     "AliasedClass",
+    "Bundle",
     "DeclarativeBase",
     "InstanceState",
     "InstrumentedList",

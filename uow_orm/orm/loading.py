@@ -157,7 +157,16 @@ def execute_select(
     slices = compiled.entity_slices
     builders: list[Callable[[Sequence[Any]], Any]] = []
     for idx, (entity, start, end) in enumerate(slices):
-        if entity is not None:
+        if entity is not None and getattr(entity, "_bundle_columns", None) is not None:
+            all_procs = compiled.result_processors or [None] * end
+            builders.append(
+                entity.create_row_processor(
+                    stmt,
+                    [_value_getter(p, all_procs[p]) for p in range(start, end)],
+                    entity._keys,
+                )
+            )
+        elif entity is not None:
             b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
             t = trees.get(idx)
             if t is not None:

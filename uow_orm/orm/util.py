@@ -6,6 +6,7 @@ the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
@@ -249,4 +250,70 @@ def aliased(
     return AliasedClass(element, alias, name=name, flat=flat, adapt_on_names=adapt_on_names)
 
 
-__all__ = ["AliasedClass", "aliased"]
+class Bundle:
+    """Several columns selected as one value: ``select(Bundle("user", User.id, User.name))``
+    gives rows whose first element answers ``.id`` and ``.name``.
+
+    Subclass and override `create_row_processor` to build other objects.
+    """
+
+    single_entity = False
+
+    def __init__(self, name: str, *exprs: Any, single_entity: bool = False) -> None:
+        if not exprs:
+            raise exc.ArgumentError(f"Bundle({name!r}) needs at least one column")
+        self.name = name
+        self.exprs = list(exprs)
+        self.single_entity = single_entity or type(self).single_entity
+        self._bundle_columns = [coerce(x) for x in exprs]
+        keys = []
+        for n, x in enumerate(exprs):
+            k = getattr(x, "key", None) or getattr(coerce(x), "key", None) or f"col_{n}"
+            keys.append(str(k))
+        self._keys = keys
+        self.c = self.columns = _BundleColumns(dict(zip(keys, self._bundle_columns)))
+
+    def create_row_processor(self, query: Any, procs: list[Any], labels: list[str]) -> Any:
+        """A function turning the bundle's slice of a row into its value (a keyed row)."""
+        from ..engine.result import Row, _keymap
+
+        keymap = _keymap(labels)
+
+        def proc(row: Any) -> Any:
+            return Row(tuple(p(row) for p in procs), keymap)
+
+        return proc
+
+    def _from_objects(self) -> list[Any]:
+        out: list[Any] = []
+        for c in self._bundle_columns:
+            out.extend(c._from_objects())
+        return out
+
+    def label(self, name: str) -> Bundle:
+        b = copy.copy(self)
+        b.name = name
+        return b
+
+    def __repr__(self) -> str:
+        return f"Bundle({self.name!r}, {', '.join(self._keys)})"
+
+
+class _BundleColumns:
+    def __init__(self, cols: dict[str, Any]) -> None:
+        self._cols = cols
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._cols[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cols[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._cols.values())
+
+
+__all__ = ["AliasedClass", "Bundle", "aliased"]

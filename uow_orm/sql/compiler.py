@@ -82,6 +82,21 @@ class Compiled:
     def __str__(self) -> str:
         return self.sql
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """The bound values by name: the parameter's key, else ``<column>_<n>``."""
+        out: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for b in self.binds:
+            if b.key is not None:
+                name = b.key
+            else:
+                base = (b.describes or "param").rpartition(".")[2]
+                counts[base] = counts.get(base, 0) + 1
+                name = f"{base}_{counts[base]}"
+            out[name] = None if b.value is _REQUIRED else b.value
+        return out
+
 
 _DEFAULT_DIALECT: Any = None
 
@@ -117,6 +132,50 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     if cache is not None:
         cache[dialect.name] = compiled
     return compiled
+
+
+def compile_with_options(
+    stmt: ClauseElement, dialect: Dialect | None, compile_kwargs: Mapping[str, Any]
+) -> Compiled:
+    """Compile with SQLAlchemy's ``compile_kwargs`` (only ``literal_binds``), uncached."""
+    unknown = set(compile_kwargs) - {"literal_binds"}
+    if unknown:
+        raise exc.ArgumentError(f"compile_kwargs {sorted(unknown)} are not supported")
+    if dialect is None:
+        dialect = _default_dialect()
+    compiler = Compiler(dialect)
+    compiler.literal_binds = bool(compile_kwargs.get("literal_binds"))
+    sql = compiler.process(stmt)
+    if compiler.ctes:
+        sql, compiler.binds = compiler.with_clause(sql)
+    compiled = Compiled(sql, compiler.binds, dialect.name)
+    compiled.result_keys = compiler.result_keys
+    compiled.result_processors = compiler.result_processors
+    compiled.entity_slices = compiler.entity_slices
+    compiled.statement = stmt
+    return compiled
+
+
+def render_literal(value: Any) -> str:
+    """A Python value as SQL literal text (for ``literal_binds`` display only)."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return repr(value) if not isinstance(value, decimal.Decimal) else str(value)
+    if isinstance(value, (str, dt.date, dt.time, uuid.UUID)):
+        text = value.isoformat(" ") if isinstance(value, dt.datetime) else str(value)
+        return "'" + text.replace("'", "''") + "'"
+    raise exc.ArgumentError(
+        f"literal_binds cannot render a {type(value).__name__} value; compile without it"
+    )
 
 
 class Compiler:
@@ -185,7 +244,11 @@ class Compiler:
         head = "WITH RECURSIVE " if recursive else "WITH "
         return head + ", ".join(text for _, text, _ in entries) + " " + sql, binds
 
+    literal_binds = False
+
     def bind(self, bind: BindParameter) -> str:
+        if self.literal_binds and bind.value is not _REQUIRED:
+            return render_literal(bind.value)
         self.binds.append(bind)
         return self.placeholder
 
@@ -233,6 +296,12 @@ class Compiler:
                 slices.append((e, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.append(e.__name__)
+                continue
+            bundle_cols = getattr(e, "_bundle_columns", None)
+            if bundle_cols is not None:  # Bundle("name", col, ...): one value of many columns
+                slices.append((e, len(columns), len(columns) + len(bundle_cols)))
+                columns.extend(bundle_cols)
+                keys.append(e.name)
                 continue
             aliased_cols = getattr(e, "_aliased_columns", None)
             if aliased_cols is not None:  # aliased(User): the mapper's columns, via the alias

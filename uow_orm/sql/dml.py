@@ -112,11 +112,6 @@ class DMLStatement(ClauseElement):
         """This statement with bind parameters for ``params`` keys when no values are set."""
         return self
 
-    def compile(self, dialect: Any = None) -> Any:
-        from .compiler import compile_statement
-
-        return compile_statement(self, dialect)
-
 
 class Insert(DMLStatement):
     def _with_params(self, params: Mapping[str, Any]) -> Insert:

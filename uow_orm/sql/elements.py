@@ -79,6 +79,18 @@ def replace_columns(element: Any, replace: Any) -> Any:
     return out
 
 
+def _dialect_of(obj: Any) -> Any:
+    """A dialect from a dialect, an engine or a connection (None stays None)."""
+    if obj is None or hasattr(obj, "paramstyle"):
+        return obj
+    d = getattr(obj, "dialect", None)
+    if d is None:
+        raise exc.ArgumentError(
+            f"compile() needs an engine, a connection or a dialect, got {obj!r}"
+        )
+    return d
+
+
 class ClauseElement:
     """Anything that compiles to a fragment of SQL."""
 
@@ -92,10 +104,18 @@ class ClauseElement:
     def _from_objects(self) -> list[FromClause]:
         return []
 
-    def compile(self, dialect: Any = None) -> Any:
-        from .compiler import compile_statement
+    def compile(self, bind: Any = None, dialect: Any = None, compile_kwargs: Any = None) -> Any:
+        """The compiled SQL for ``dialect`` (or an engine's / connection's dialect).
 
-        return compile_statement(self, dialect)
+        ``compile_kwargs={"literal_binds": True}`` writes values into the SQL text, for
+        display only. Raises `uow_orm.exc.ArgumentError` for other compile options.
+        """
+        from .compiler import compile_statement, compile_with_options
+
+        d = _dialect_of(bind if bind is not None else dialect)
+        if compile_kwargs:
+            return compile_with_options(self, d, compile_kwargs)
+        return compile_statement(self, d)
 
     def __str__(self) -> str:
         from .compiler import compile_statement

@@ -637,6 +637,41 @@ class Select(FromClause, Generic[_T]):
     def exported_columns(self) -> _Columns:
         return self.selected_columns
 
+    @property
+    def column_descriptions(self) -> list[dict[str, Any]]:
+        """One dict per selected entity or column: ``name``, ``type``, ``aliased``,
+        ``expr`` and ``entity`` (as SQLAlchemy's ``Select.column_descriptions``)."""
+        out: list[dict[str, Any]] = []
+        for e in self._entities:
+            mapper = getattr(e, "__mapper__", None)
+            if mapper is not None:
+                is_alias = not isinstance(e, type)
+                out.append(
+                    {
+                        "name": getattr(e, "_result_key", None) or mapper.class_.__name__,
+                        "type": mapper.class_,
+                        "aliased": is_alias,
+                        "expr": e,
+                        "entity": e,
+                    }
+                )
+                continue
+            el = coerce(e)
+            entity = getattr(e, "entity", None) or getattr(e, "class_", None)
+            if getattr(e, "_bundle_columns", None) is not None:
+                out.append({"name": e.name, "type": e, "aliased": False, "expr": e, "entity": None})
+                continue
+            out.append(
+                {
+                    "name": getattr(e, "key", None) or getattr(el, "key", None),
+                    "type": getattr(el, "type", None),
+                    "aliased": entity is not None and not isinstance(entity, type),
+                    "expr": e,
+                    "entity": entity,
+                }
+            )
+        return out
+
     def get_final_froms(self) -> list[FromClause]:
         return self._froms()
 
@@ -649,6 +684,8 @@ class Select(FromClause, Generic[_T]):
                 cols.extend(e.__mapper__.column_list)
                 continue
             aliased_cols = getattr(e, "_aliased_columns", None)
+            if aliased_cols is None:
+                aliased_cols = getattr(e, "_bundle_columns", None)
             if aliased_cols is not None:
                 cols.extend(aliased_cols)
                 continue
