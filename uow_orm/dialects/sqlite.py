@@ -98,3 +98,7 @@ def _regexp_replace(
 
 
 dialect_class = SQLiteDialect
+
+# INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
+from ..sql.upsert import UpsertInsert as Insert  # noqa: E402, F401 - re-exported
+from ..sql.upsert import insert as insert  # noqa: E402

@@ -481,6 +481,8 @@ class Compiler:
             self.qualify = True
 
     def _value(self, col: Column[Any], value: Any) -> str:
+        if getattr(value, "is_select", False):  # a SELECT as a value: a scalar subquery
+            return "(" + self.process(value, subquery=True) + ")"
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
             return self.process(value)
         if isinstance(value, BindParameter):
@@ -495,7 +497,34 @@ class Compiler:
             b._is_default = True  # type: ignore[attr-defined]
         return self.bind(b)
 
+    def _insert_from_select(self, stmt: Insert) -> str:
+        cols, select = stmt._from_select  # type: ignore[misc]
+        defaults = []
+        if getattr(stmt, "_include_defaults", True):
+            defaults = [
+                c
+                for c in stmt.table.c
+                if c.default is not None and not callable(c.default) and c not in cols
+            ]
+        names = [self.quote(c.name) for c in cols + defaults]
+        # scalar defaults ride along as constant columns (their placeholders come first)
+        extra = ", ".join(self.bind(BindParameter(c.key, c.default, c.type)) for c in defaults)
+        self._depth += 1
+        try:
+            body = self.process(select, subquery=True)
+        finally:
+            self._depth -= 1
+        if defaults:
+            body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
+        return f"INSERT INTO {self.quote(stmt.table.name)} ({', '.join(names)}) {body}"
+
     def insert(self, stmt: Insert) -> str:
+        if getattr(stmt, "_from_select", None) is not None:
+            sql = self._insert_from_select(stmt)
+            on_conflict = getattr(stmt, "_on_conflict", None)
+            if on_conflict is not None:
+                sql += on_conflict.compile(self)
+            return sql + self._returning(stmt)
         table = stmt.table
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
         cols: list[Column[Any]] = []
@@ -513,12 +542,20 @@ class Compiler:
             else:
                 groups = []
                 for r in rows:
-                    vals = [self._value(c, r[c]) if c in r else "NULL" for c in cols]
+                    vals = [
+                        self._value(c, r[c])
+                        if c in r
+                        else (self._default_bind(c, c.default) if c.default is not None else "NULL")
+                        for c in cols
+                    ]
                     vals += [self._default_bind(c, c.default) for c in defaults]
                     groups.append("(" + ", ".join(vals) + ")")
                 sql += " (" + ", ".join(names) + ") VALUES " + ", ".join(groups)
         finally:
             self.qualify = True
+        on_conflict = getattr(stmt, "_on_conflict", None)
+        if on_conflict is not None:
+            sql += on_conflict.compile(self)
         return sql + self._returning(stmt)
 
     def update(self, stmt: Update) -> str:
@@ -536,15 +573,50 @@ class Compiler:
             self.qualify = True
             sets.append(f"{target} = {self._value(c, v)}")
         sql = f"UPDATE {self.quote(table.name)} SET " + ", ".join(sets)
+        extra = self._extra_froms(stmt, list(values.values()))
+        if extra:
+            if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
+                raise exc.NotSupportedError("UPDATE .. FROM needs SQLite 3.33 or later")
+            sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in extra)
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
 
+    def _extra_froms(self, stmt: Any, values: list[Any]) -> list[Any]:
+        """Tables other than the target that the WHERE (or SET) clause names: UPDATE .. FROM
+        / DELETE .. USING."""
+        target = stmt.table
+        out: list[Any] = []
+        for el in [*stmt._where, *values]:
+            if not isinstance(el, ClauseElement):
+                continue
+            for f in el._from_objects():
+                if f is target or getattr(f, "is_select", False):
+                    continue
+                if not any(f is o for o in out):
+                    out.append(f)
+        return out
+
     def delete(self, stmt: Delete) -> str:
         sql = f"DELETE FROM {self.quote(stmt.table.name)}"
+        extra = self._extra_froms(stmt, [])
+        if extra:
+            if self.dialect_name != "postgresql":
+                raise exc.NotSupportedError(
+                    f"DELETE .. USING (a WHERE naming other tables) needs PostgreSQL, not "
+                    f"{self.dialect_name}; use a subquery: "
+                    "delete(t).where(t.c.id.in_(select(...)))"
+                )
+            sql += " USING " + ", ".join(self.process(f, asfrom=True) for f in extra)
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
 
 
 def _needs_parens(el: ClauseElement) -> bool:
