@@ -119,6 +119,11 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         hit = cache.get(dialect.name)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
+        if getattr(stmt, "is_select", False):
+            compiled = _compile_cached_select(stmt, dialect)
+            if compiled is not None:
+                cache[dialect.name] = compiled
+                return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
     if compiler.ctes:
@@ -131,6 +136,50 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     compiled.statement = stmt
     if cache is not None:
         cache[dialect.name] = compiled
+    return compiled
+
+
+def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
+    """``stmt`` compiled through the statement cache (None: not cacheable)."""
+    from .cache import plan_for, statement_cache, statement_key
+
+    key_binds: list[BindParameter] = []
+    key = statement_key(stmt, key_binds)
+    if key is None:
+        return None
+    key = (dialect, key)
+    entry = statement_cache.get(key)
+    if entry is None:
+        compiler = Compiler(dialect)
+        sql = compiler.process(stmt)
+        if compiler.ctes:
+            sql, compiler.binds = compiler.with_clause(sql)
+        compiled = Compiled(sql, compiler.binds, dialect.name)
+        compiled.result_keys = compiler.result_keys
+        compiled.result_processors = compiler.result_processors
+        compiled.entity_slices = compiler.entity_slices
+        compiled.statement = stmt
+        plan = plan_for(compiled, key_binds)
+        if plan is not None:
+            statement_cache.put(key, (compiled, plan))
+        return compiled
+    template, plan = entry
+    compiled = Compiled.__new__(Compiled)
+    compiled.sql = template.sql
+    compiled.dialect_name = template.dialect_name
+    compiled.result_keys = template.result_keys
+    compiled.result_processors = template.result_processors
+    compiled.entity_slices = template.entity_slices
+    compiled._procs = template._procs
+    binds = []
+    for n, tb in zip(plan, template.binds):
+        if n >= 0:
+            binds.append(key_binds[n])
+        else:  # LIMIT / OFFSET: the new statement's number
+            value = stmt._limit if n == -1 else stmt._offset
+            binds.append(BindParameter(None, int(value), tb.type, tb.describes))
+    compiled.binds = binds
+    compiled.statement = stmt
     return compiled
 
 
@@ -360,11 +409,15 @@ class Compiler:
             from ..types import Integer
 
             if stmt._limit is not None:
-                sql += " LIMIT " + self.bind(BindParameter(None, int(stmt._limit), Integer()))
+                sql += " LIMIT " + self.bind(
+                    BindParameter(None, int(stmt._limit), Integer(), "LIMIT")
+                )
             elif self.dialect_name == "sqlite":
                 sql += " LIMIT -1"
             if stmt._offset is not None:
-                sql += " OFFSET " + self.bind(BindParameter(None, int(stmt._offset), Integer()))
+                sql += " OFFSET " + self.bind(
+                    BindParameter(None, int(stmt._offset), Integer(), "OFFSET")
+                )
         if stmt._for_update is not None and self.dialect.supports_for_update:
             fu = stmt._for_update
             sql += " FOR SHARE" if fu["read"] else " FOR UPDATE"
