@@ -251,3 +251,19 @@ def test_orm_update_and_delete_returning_entities(db):
         gone = s.scalars(delete(Player).where(Player.id == 2).returning(Player)).all()
         assert [p.name for p in gone] == ["ben"] and inspect(gone[0]).deleted
         assert s.get(Player, 2) is None
+
+
+def test_orm_insert_of_dicts_with_different_keys_keeps_every_value(db):
+    with Session(db) as s:
+        s.execute(
+            insert(Player),
+            [
+                {"id": 30, "team_id": 1, "name": "a"},
+                {"id": 31, "team_id": 2, "name": "b", "points": 9},
+                {"id": 32, "team_id": 2, "name": "c"},
+            ],
+        )
+        rows = s.execute(
+            select(Player.id, Player.points).where(Player.id >= 30).order_by(Player.id)
+        )
+        assert [tuple(r) for r in rows] == [(30, 0), (31, 9), (32, 0)]

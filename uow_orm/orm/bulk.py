@@ -42,6 +42,12 @@ def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
         return Result([], [], rowcount=len(params))
     if stmt._returning and any(_is_entity(r) for r in stmt._returning):
         return _execute_returning_entities(session, mapper, stmt, params, conn, many)
+    if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
+        # dicts with different keys: one executemany per run of the same keys, in order
+        total = 0
+        for run in _runs_by_keys(params):
+            total += max(conn.execute(stmt, run).rowcount, 0)
+        return Result([], [], rowcount=total)
     if isinstance(stmt, Insert) or many or stmt._returning:
         result = conn.execute(stmt, params)
         if getattr(stmt, "_on_conflict", None) is not None:
@@ -58,6 +64,17 @@ def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _runs_by_keys(params: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Consecutive parameter sets grouped by their key sets (order kept)."""
+    runs: list[list[Mapping[str, Any]]] = []
+    for p in params:
+        if runs and set(runs[-1][0]) == set(p):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
 def _is_entity(obj: Any) -> bool:
@@ -80,13 +97,7 @@ def _execute_returning_entities(
     raw: list[Any] = []
     if many:
         # one statement per run of parameter sets with the same keys, rows in order
-        runs: list[list[Mapping[str, Any]]] = []
-        for p in params:
-            if runs and set(runs[-1][0]) == set(p):
-                runs[-1].append(p)
-            else:
-                runs.append([p])
-        for run in runs:
+        for run in _runs_by_keys(params):
             compiled = stmt._with_params(run[0]).compile(dialect)
             raw.extend(
                 r

@@ -12,7 +12,9 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from ..types import TypeEngine
 from .elements import BindParameter, ClauseElement
+from .selectable import Select
 
 if TYPE_CHECKING:
     from .compiler import Compiled
@@ -66,8 +68,6 @@ def statement_key(stmt: Any, binds: list[BindParameter]) -> Any:
 
 
 def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
-    from .selectable import Select
-
     if type(stmt) is not Select or stmt._execution_options:
         raise _Uncacheable
     d = stmt.__dict__
@@ -137,9 +137,6 @@ def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
 def _handler_for(cls: type) -> Any:
     """How a class takes part in keys: by its slots, as a nested select, by value, by
     identity, or never (it makes parameters while compiling: text(), values(), upserts)."""
-    from ..types import TypeEngine
-    from .selectable import Select
-
     if cls in (str, int, float, bool, type(None)) or issubclass(cls, type):
         return _same
     if cls in (list, tuple):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
+from .cache import plan_for, statement_cache, statement_key
 from .elements import _REQUIRED, BindParameter, ClauseElement, Label, coerce_expression
 
 if TYPE_CHECKING:
@@ -141,8 +142,6 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
 
 def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
     """``stmt`` compiled through the statement cache (None: not cacheable)."""
-    from .cache import plan_for, statement_cache, statement_key
-
     key_binds: list[BindParameter] = []
     key = statement_key(stmt, key_binds)
     if key is None:
