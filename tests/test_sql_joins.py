@@ -222,3 +222,53 @@ def test_self_referential_any_and_has_read_the_related_rows_through_an_alias(ses
         "carol",
         "dave",
     ]
+
+
+def test_self_referential_joinedload_uses_one_aliased_join(session, sql_log):
+    from uow_orm import joinedload
+
+    log = sql_log(session.get_bind())
+    stmt = (
+        select(User).options(joinedload(User.manager), joinedload(User.reports)).order_by(User.id)
+    )
+    users = session.scalars(stmt).unique().all()
+    selects = [s for s in log.sql if s.startswith("SELECT")]
+    assert len(selects) == 1 and "x_users AS x_users_1" in selects[0]
+    got = [
+        (u.name, u.manager.name if u.manager else None, [r.name for r in u.reports]) for u in users
+    ]
+    assert got == [
+        ("alice", None, ["bob", "carol"]),
+        ("bob", "alice", ["dave"]),
+        ("carol", "alice", []),
+        ("dave", "bob", []),
+    ]
+    assert len([s for s in log.sql if s.startswith("SELECT")]) == 1  # no lazy loads
+
+
+def test_chained_self_referential_joinedload_joins_twice(session, sql_log):
+    from uow_orm import joinedload
+
+    log = sql_log(session.get_bind())
+    stmt = select(User).options(joinedload(User.manager).joinedload(User.manager))
+    dave = session.scalars(stmt.where(User.id == 4)).one()
+    assert dave.manager.manager.name == "alice"
+    selects = [s for s in log.sql if s.startswith("SELECT")]
+    assert len(selects) == 1 and "x_users_2" in selects[0]
+
+
+def test_joinedload_of_a_table_the_query_already_joins_uses_an_alias(session):
+    from uow_orm import joinedload
+
+    stmt = (
+        select(User)
+        .join(User.addresses)
+        .where(Address.email.like("%home"))
+        .options(joinedload(User.addresses))
+        .order_by(User.id)
+    )
+    users = session.scalars(stmt).unique().all()
+    assert [(u.name, [a.email for a in u.addresses]) for u in users] == [
+        ("alice", ["alice@home", "alice@work"]),
+        ("bob", ["bob@home"]),
+    ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.result import Result
-from ..sql.elements import BindParameter, and_, or_
+from ..sql.elements import BindParameter, and_, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
@@ -141,16 +141,18 @@ def execute_select(
         # (an aliased first entity loads its joined relationships with selectin)
         i0, m0 = mapper_entities[0]
         used = {id(m0.local_table)}
+        if stmt._joins or stmt._select_from:  # tables the query joins itself
+            used.update(id(t) for f in stmt._froms() for t in f._tables())
         # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
         limited = stmt._limit is not None or stmt._offset is not None
-        _collect_joined(m0, trees[i0], -1, used, specs, limited)
+        joins: list[tuple[Any, Any, list[Any], Any]] = []
+        _collect_joined(m0, trees[i0], -1, used, specs, limited, joins, frozenset())
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
-        for prop, _parent, _sub in specs:
-            right, on = prop._join_info()
+        for right, on, cols, _adapt in joins:
             exec_stmt._eager_joins.append((right, on))
-            exec_stmt._eager_columns.extend(prop.mapper.column_list)
+            exec_stmt._eager_columns.extend(cols)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows: list[Any] = []
@@ -295,21 +297,64 @@ def _collect_joined(
     parent: int,
     used: set[int],
     specs: list[tuple[RelationshipProperty, int, LoadTree]],
-    limited: bool = False,
+    limited: bool,
+    joins: list[tuple[Any, Any, list[Any], Any]],
+    path: frozenset[RelationshipProperty],
 ) -> None:
+    """Collect joined eager loads below ``mapper``; a table already in the query is
+    joined again under an alias (self-referential and repeated targets). A relationship
+    already joined on the way down loads with selectin (no endless self-joins)."""
+    parent_adapt = joins[parent][3] if parent >= 0 else None
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
         if strategy != "joined" or (limited and prop.uselist):
             continue
-        tables = [prop.mapper.local_table] + (
-            [prop.secondary] if prop.secondary is not None else []
-        )
-        if any(id(t) in used for t in tables):
-            continue  # the same table twice would need aliases: loaded with selectin instead
-        for t in tables:
-            used.add(id(t))
+        if prop in path and prop.key not in tree.children:
+            continue  # lazy="joined" met again on its own path: stop (selectin below)
+        target: Any = prop.mapper.local_table
+        target_adapt = None
+        if id(target) in used:
+            target = target.alias()
+            target_adapt = _adapter(target)
+        else:
+            used.add(id(target))
+        sec: Any = prop.secondary
+        sec_adapt = None
+        if sec is not None:
+            if id(sec) in used:
+                sec = sec.alias()
+                sec_adapt = _adapter(sec)
+            else:
+                used.add(id(sec))
+
+        def on_parent(c: Any) -> Any:
+            return parent_adapt(c) if parent_adapt is not None else c
+
+        def on_target(c: Any, f: Any = target_adapt) -> Any:
+            return f(c) if f is not None else c
+
+        def on_sec(c: Any, f: Any = sec_adapt) -> Any:
+            return f(c) if f is not None else c
+
+        if sec is not None:
+            sec_on = and_(*[on_target(t) == on_sec(sc) for t, sc in prop.secondary_target_pairs])
+            right: Any = Join(sec, target, sec_on)
+            on = and_(*[on_parent(p) == on_sec(sc) for p, sc in prop.local_remote_pairs])
+        else:
+            right = target
+            on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
         specs.append((prop, parent, sub))
-        _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs, limited)
+        joins.append((right, on, [on_target(c) for c in prop.mapper.column_list], target_adapt))
+        _collect_joined(
+            prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
+        )
+
+
+def _adapter(alias: Any) -> Callable[[Any], Any]:
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, alias.corresponding_column)
+
+    return adapt
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:
