@@ -76,6 +76,9 @@ class ForeignKey:
                     f"ForeignKey({spec!r}): table {table_name!r} has no column {col_name!r}"
                 )
             self._column = col
+            if self.parent.type is NULLTYPE:
+                # Column(ForeignKey("t.id")) without a type takes the referenced column's
+                self.parent.type = col.type
         return self._column
 
     @property

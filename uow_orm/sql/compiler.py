@@ -611,6 +611,14 @@ class Compiler:
         return sql + self._returning(stmt)
 
     def update(self, stmt: Update) -> str:
+        # subqueries in SET and WHERE correlate to the updated table
+        self._enclosing_froms.append([stmt.table])
+        try:
+            return self._update(stmt)
+        finally:
+            self._enclosing_froms.pop()
+
+    def _update(self, stmt: Update) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
         for c in table.c:
@@ -650,6 +658,13 @@ class Compiler:
         return out
 
     def delete(self, stmt: Delete) -> str:
+        self._enclosing_froms.append([stmt.table])
+        try:
+            return self._delete(stmt)
+        finally:
+            self._enclosing_froms.pop()
+
+    def _delete(self, stmt: Delete) -> str:
         sql = f"DELETE FROM {self.quote(stmt.table.name)}"
         extra = self._extra_froms(stmt, [])
         if extra:

@@ -180,9 +180,26 @@ class Insert(DMLStatement):
         return conn._run(compiled.sql, compiled.construct_params(params))
 
     def _with_params(self, params: Mapping[str, Any]) -> Insert:
-        if self._values is not None or self._multi_values is not None or not params:
+        if self._multi_values is not None or self._from_select is not None or not params:
             return self
-        s: Insert = self._generate()
+        if self._values is not None:
+            # values() plus execution parameters naming other columns: those columns too
+            extra = [
+                k
+                for k in params
+                if k in self.table.c
+                and self.table.c[k] not in self._values
+                and not _names_bindparam(self._values.values(), k)
+            ]
+            if not extra:
+                return self
+            s: Insert = self._generate()
+            s._values = {
+                **self._values,
+                **{s._column(k): BindParameter(k, None, s._column(k).type) for k in extra},
+            }
+            return s
+        s = self._generate()
         s._values = {s._column(k): BindParameter(k, None, s._column(k).type) for k in params}
         return s
 
@@ -224,6 +241,27 @@ class Update(DMLStatement):
 class Delete(DMLStatement):
     def _compile(self, compiler: Compiler) -> str:
         return compiler.delete(self)
+
+
+def _names_bindparam(values: Any, key: str) -> bool:
+    """True when a bindparam(key) sits among ``values`` (the key is a parameter then)."""
+    from .elements import replace_columns
+
+    hit = []
+
+    def look(el: Any) -> None:
+        if isinstance(el, BindParameter) and el.key == key:
+            hit.append(el)
+        return None
+
+    for v in values:
+        if isinstance(v, ClauseElement):
+            replace_columns(v, look)
+            sel = getattr(v, "select", None)
+            if sel is not None:
+                for w in getattr(sel, "_where", ()):
+                    replace_columns(w, look)
+    return bool(hit)
 
 
 def insert(target: Any) -> Insert:

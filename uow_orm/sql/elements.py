@@ -162,7 +162,9 @@ class ColumnOperators:
         return self.operate("+", other)
 
     def __radd__(self, other: Any) -> ColumnElement:
-        return BinaryExpression(coerce_expression(other), "+", self._expr())
+        expr = self._expr()
+        op = "||" if _is_string(expr.type) else "+"
+        return BinaryExpression(coerce_expression(other, expr.type), op, expr)
 
     def __sub__(self, other: Any) -> ColumnElement:
         return self.operate("-", other)
@@ -797,6 +799,13 @@ class Function(ColumnElement):
                 return lname.upper()
             if lname == "now" and compiler.dialect_name == "sqlite":
                 return "CURRENT_TIMESTAMP"
+        elif (
+            lname == "count"
+            and len(self.args) == 1
+            and isinstance(self.args[0], BindParameter)
+            and self.args[0].value == "*"
+        ):
+            return "count(*)"  # func.count("*")
         elif lname == "concat" and compiler.dialect_name == "sqlite" and _SQLITE_NO_CONCAT:
             # concat() arrived in SQLite 3.44; like it, NULL arguments count as ''
             return (

@@ -166,12 +166,14 @@ class Subquery(FromClause):
         self.name = name or f"anon_{id(self) % 100000}"
         cols: dict[str, ColumnElement] = {}
         self._sources: dict[int, ColumnElement] = {}
+        self._source_pairs: list[tuple[Any, ColumnElement]] = []
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
             if key not in cols:
                 sc = SubqueryColumn(key, getattr(col, "type", None), self)
                 cols[key] = sc
                 self._sources[id(col)] = sc
+                self._source_pairs.append((col, sc))
         self.c = _Columns(cols)
         self.columns = self.c
 
@@ -334,6 +336,8 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
         if found:
             break
     if not found:
+        found = _subquery_join_condition(left_tables, right_tables)
+    if not found:
         raise exc.ArgumentError(
             f"cannot find a foreign key between {_from_name(left)} and {_from_name(right)}; "
             "pass the ON clause explicitly: .join(target, onclause)"
@@ -344,6 +348,43 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
             "pass the ON clause explicitly: .join(target, onclause)"
         )
     return found[0]
+
+
+def _subquery_join_condition(left: list[Any], right: list[Any]) -> list[ClauseElement]:
+    """ON clauses through subqueries: a subquery column selecting a foreign key (or the
+    column a foreign key refers to) joins like that column."""
+
+    def sources(f: Any) -> list[tuple[Any, Any]]:
+        f = _base_table(f)
+        pairs = getattr(f, "_source_pairs", None)
+        if pairs is None:  # a table: its own columns
+            return [(c, c) for c in getattr(f, "c", ())]
+        out = []
+        for src, sc in pairs:
+            while hasattr(src, "element") and not hasattr(src, "foreign_keys"):
+                src = src.element  # through labels
+            out.append((src, sc))
+        return out
+
+    found: list[ClauseElement] = []
+    for rt in right:
+        for lt in left:
+            if not (
+                hasattr(_base_table(rt), "_source_pairs")
+                or hasattr(_base_table(lt), "_source_pairs")
+            ):
+                continue
+            ls, rs = sources(lt), sources(rt)
+            pairs = []
+            for a, b in ((ls, rs), (rs, ls)):
+                for src, col in a:
+                    for fk in getattr(src, "foreign_keys", ()):
+                        for tsrc, tcol in b:
+                            if tsrc is fk.column:
+                                pairs.append(col == tcol)
+            if pairs:
+                found.append(and_(*pairs))
+    return found
 
 
 def _seen_through(f: Any, col: Any) -> Any:
