@@ -272,3 +272,49 @@ def test_joinedload_of_a_table_the_query_already_joins_uses_an_alias(session):
         ("alice", ["alice@home", "alice@work"]),
         ("bob", ["bob@home"]),
     ]
+
+
+def test_relationship_and_adds_criteria_to_the_on_clause(session):
+    stmt = select(User.name, Address.email).join(User.addresses.and_(Address.email.like("%work")))
+    assert sorted(tuple(r) for r in session.execute(stmt)) == [
+        ("alice", "alice@work"),
+        ("carol", "carol@work"),
+    ]
+    a = aliased(Address)
+    stmt = select(User.name, a.email).join(User.addresses.of_type(a).and_(a.email.like("%home")))
+    assert sorted(tuple(r) for r in session.execute(stmt)) == [
+        ("alice", "alice@home"),
+        ("bob", "bob@home"),
+    ]
+
+
+def test_with_parent_selects_the_related_rows(session):
+    from uow_orm import with_parent
+
+    alice = session.get(User, 1)
+    stmt = select(Address.email).where(with_parent(alice, User.addresses)).order_by(Address.id)
+    assert session.scalars(stmt).all() == ["alice@home", "alice@work"]
+    bob = session.get(User, 2)
+    assert session.scalars(select(User.name).where(with_parent(bob, User.reports))).all() == [
+        "dave"
+    ]
+
+
+def test_join_to_an_aliased_subquery_infers_the_on_clause(session):
+    sub = select(Address).where(Address.email == "bob@home").subquery()
+    bob_home = aliased(Address, sub)
+    rows = session.execute(select(User, bob_home).join(bob_home)).all()
+    assert [(u.name, a.email) for u, a in rows] == [("bob", "bob@home")]
+
+
+def test_text_columns_is_a_select_for_entities_and_subqueries(session):
+    from uow_orm import text
+
+    textual = text("SELECT id, name, age, manager_id FROM x_users ORDER BY id").columns(
+        User.id, User.name, User.age, User.manager_id
+    )
+    users = session.scalars(select(User).from_statement(textual)).all()
+    assert [u.name for u in users] == ["alice", "bob", "carol", "dave"]
+    young = aliased(User, textual.subquery())
+    got = session.scalars(select(young).where(young.age < 30).order_by(young.id)).all()
+    assert [u.name for u in got] == ["bob", "dave"] and got[0] is users[1]

@@ -42,6 +42,7 @@ from .orm import (
     relationship,
     selectinload,
     sessionmaker,
+    with_parent,
 )
 from .schema import (
     Column,
@@ -215,4 +216,5 @@ __all__ = [
     "union_all",
     "update",
     "values",
+    "with_parent",
 ]

@@ -12,7 +12,7 @@ from .relationships import backref, relationship
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
-from .util import AliasedClass, Bundle, aliased
+from .util import AliasedClass, Bundle, aliased, with_parent
 
 
 def inspect(obj: Any) -> Any:
@@ -95,4 +95,5 @@ __all__ = [
     "relationship",
     "selectinload",
     "sessionmaker",
+    "with_parent",
 ]

@@ -576,6 +576,12 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
         return Exists(sel)
 
+    def and_(self, *criteria: Any) -> Any:
+        """This relationship's ON clause with more conditions, for ``join()``."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None, criteria)
+
     def of_type(self, cls: Any) -> Any:
         """This relationship aimed at ``cls``: an ``aliased()`` target for joins."""
         from .util import AliasedRelationshipAttribute

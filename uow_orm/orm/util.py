@@ -149,7 +149,7 @@ class AliasedRelationshipAttribute:
     """``u1.addresses`` (and ``User.addresses.of_type(a1)``): a relationship whose parent
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
-    __slots__ = ("parent_alias", "prop", "target_alias")
+    __slots__ = ("criteria", "parent_alias", "prop", "target_alias")
     is_relationship = True
 
     def __init__(
@@ -157,10 +157,19 @@ class AliasedRelationshipAttribute:
         parent_alias: AliasedClass | None,
         prop: RelationshipProperty,
         target_alias: AliasedClass | None,
+        criteria: tuple[Any, ...] = (),
     ) -> None:
         self.parent_alias = parent_alias
         self.prop = prop
         self.target_alias = target_alias
+        self.criteria = criteria
+
+    def and_(self, *criteria: Any) -> AliasedRelationshipAttribute:
+        """This relationship's ON clause with more conditions: ``User.addresses.and_(
+        Address.email.like("%work"))`` (aimed at the alias, for an ``of_type()`` target)."""
+        return AliasedRelationshipAttribute(
+            self.parent_alias, self.prop, self.target_alias, (*self.criteria, *criteria)
+        )
 
     @property
     def key(self) -> str:
@@ -180,13 +189,15 @@ class AliasedRelationshipAttribute:
         """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
         if not isinstance(target, AliasedClass):
             if _mapper_of(target) is self.prop.mapper:
-                return AliasedRelationshipAttribute(self.parent_alias, self.prop, None)
+                return AliasedRelationshipAttribute(
+                    self.parent_alias, self.prop, None, self.criteria
+                )
             raise exc.ArgumentError(f"of_type({target!r}): give an aliased() target class")
         if target.__mapper__ is not self.prop.mapper:
             raise exc.ArgumentError(
                 f"of_type(): {target!r} is not an alias of {self.prop.mapper.class_.__name__}"
             )
-        return AliasedRelationshipAttribute(self.parent_alias, self.prop, target)
+        return AliasedRelationshipAttribute(self.parent_alias, self.prop, target, self.criteria)
 
     def _join_info(self) -> tuple[Any, ColumnElement]:
         prop = self.prop
@@ -199,14 +210,17 @@ class AliasedRelationshipAttribute:
             return target._adapt(el) if target is not None else el
 
         target_from = target.__clause_element__() if target is not None else prop.mapper.local_table
+        extra = [on_target(coerce(c)) for c in self.criteria]
         if prop.secondary is not None:
-            sec_on = and_(*[on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs])
+            sec_on = and_(
+                *[on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs], *extra
+            )
             on = and_(*[on_parent(par) == sec for par, sec in prop.local_remote_pairs])
             return Join(prop.secondary, target_from, sec_on), on
         pairs = []
         for local, remote in prop.local_remote_pairs:
             pairs.append(on_parent(local) == on_target(remote))
-        return target_from, and_(*pairs)
+        return target_from, and_(*pairs, *extra)
 
     def __repr__(self) -> str:
         return f"{self.prop}"
@@ -316,4 +330,26 @@ class _BundleColumns:
         return iter(self._cols.values())
 
 
-__all__ = ["AliasedClass", "Bundle", "aliased"]
+def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElement:
+    """The criterion selecting the objects related to ``instance`` through ``prop``:
+    ``select(Address).where(with_parent(user, User.addresses))``."""
+    from .relationships import _value_of
+    from .state import state_of
+
+    rel = getattr(prop, "property", prop)
+    st = state_of(instance)
+    if st is None:
+        raise exc.ArgumentError(f"with_parent() needs a mapped object, got {instance!r}")
+    if rel.secondary is not None:
+        raise exc.NotSupportedError("with_parent() of a many-to-many relationship")
+    crit = and_(
+        *[remote == _value_of(instance, st, local, rel) for local, remote in rel.local_remote_pairs]
+    )
+    if from_entity is not None:
+        if not isinstance(from_entity, AliasedClass):
+            raise exc.ArgumentError("with_parent(from_entity=) takes an aliased() class")
+        crit = from_entity._adapt(crit)
+    return crit
+
+
+__all__ = ["AliasedClass", "Bundle", "aliased", "with_parent"]

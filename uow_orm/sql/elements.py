@@ -913,8 +913,12 @@ class TextClause(ClauseElement):
         out.append(tail.replace("%", "%%") if pct else tail)
         return "".join(out).replace("\\:", ":")
 
-    def columns(self, *cols: Any) -> TextClause:
-        return self
+    def columns(self, *cols: Any, **types: Any) -> Any:
+        """This text as a SELECT with known columns (``TextualSelect``): usable in
+        ``from_statement()``, as a subquery and with typed results."""
+        from .selectable import TextualSelect
+
+        return TextualSelect(self, list(cols), types)
 
 
 def text(sql: str) -> TextClause:

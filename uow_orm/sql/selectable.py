@@ -1169,6 +1169,59 @@ def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool 
     return Values(*columns, name=name)
 
 
+class TextualSelect(FromClause):
+    """``text("SELECT ...").columns(User.id, User.name)``: literal SQL whose result columns
+    are known, so it can be a subquery, an entity source or give typed results."""
+
+    is_from = False
+    is_select = True
+
+    def __init__(self, text: Any, cols: list[Any], types: dict[str, Any]) -> None:
+        self.text = text
+        elements: list[ColumnElement] = []
+        for c in cols:
+            el = coerce(c)
+            if isinstance(el, str):
+                el = ColumnClause(el)
+            elements.append(el)
+        for name, t in types.items():
+            elements.append(ColumnClause(name, t))
+        self._columns = elements
+        self._compiled_cache: dict[str, Any] = {}
+        self._execution_options: dict[str, Any] = {}
+
+    def _column_elements(self) -> list[ColumnElement]:
+        return list(self._columns)
+
+    def _column_list(self) -> list[Any]:
+        return self._column_elements()
+
+    def subquery(self, name: str | None = None) -> Subquery:
+        return Subquery(self, name)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
+        return Subquery(self, name)
+
+    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        return CTE(self, name, recursive)
+
+    @property
+    def selected_columns(self) -> _Columns:
+        return _Columns({str(getattr(c, "key", n)): c for n, c in enumerate(self._columns)})
+
+    def _froms(self) -> list[FromClause]:
+        return []
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler._depth == 0:
+            compiler.result_keys = [str(getattr(c, "key", "?")) for c in self._columns]
+            compiler.result_processors = [
+                c.type._result(compiler.dialect_name) if getattr(c, "type", None) else None
+                for c in self._columns
+            ]
+        return compiler.process(self.text)
+
+
 class FromStatement(Select[_T]):
     """``select(User).from_statement(stmt)``: objects read from another statement's rows.
 
