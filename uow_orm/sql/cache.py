@@ -123,14 +123,19 @@ def _never(obj: Any, binds: list[BindParameter]) -> Any:
 
 
 def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
-    d = obj.__dict__
-    if not d:
-        return type(obj)
-    k = (type(obj), *d.items())
-    try:
-        hash(k)
-    except TypeError:
-        return obj  # by identity: a miss at worst
+    d = getattr(obj, "__dict__", None)
+    if d is None:
+        return obj  # a type without a __dict__: by identity
+    k = d.get("_uow_cache_key")
+    if k is None:
+        # types do not change once made: their key is computed once and kept on them
+        k = (type(obj), *[item for item in d.items() if not item[0].startswith("_")])
+        try:
+            hash(k)
+        except TypeError:
+            k = (type(obj), id(obj))  # with the object itself in the key (below)
+            k = (k, obj)
+        d["_uow_cache_key"] = k
     return k
 
 
@@ -167,9 +172,12 @@ def _handler_for(cls: type) -> Any:
                 values = tuple(getattr(obj, s, None) for s in slots)
             out: list[Any] = [cls]
             for v in values:
-                h = handlers.get(type(v))
+                h = handlers.get(v.__class__)
+                if h is _same:
+                    out.append(v)
+                    continue
                 if h is None:
-                    h = handlers[type(v)] = _handler_for(type(v))
+                    h = handlers[v.__class__] = _handler_for(v.__class__)
                 out.append(h(v, binds))
             return tuple(out)
 
