@@ -234,3 +234,14 @@ def test_any_all_and_within_group_are_postgresql_only(session, engine):
         for st in (stmt, median):
             with pytest.raises(exc.NotSupportedError, match="PostgreSQL"):
                 session.execute(st)
+
+
+def test_aggregate_order_by_orders_inside_the_aggregate(session, engine):
+    from uow_orm.dialects.postgresql import aggregate_order_by
+
+    stmt = select(func.array_agg(aggregate_order_by(User.name, User.name.desc())))
+    if engine.dialect.name == "postgresql":
+        assert session.scalar(stmt) == ["dave", "carol", "bob", "alice"]
+    else:
+        with pytest.raises(exc.NotSupportedError, match="aggregate_order_by"):
+            session.execute(stmt)

@@ -1456,3 +1456,31 @@ class WithinGroup(ColumnElement):
         for c in self.order_by:
             out.extend(c._from_objects())
         return out
+
+
+class AggregateOrderBy(ColumnElement):
+    """PostgreSQL's ``agg(expr ORDER BY ...)`` argument:
+    ``func.array_agg(aggregate_order_by(t.c.a, t.c.b.desc()))``."""
+
+    __slots__ = ("order_by", "target", "type")
+
+    def __init__(self, target: Any, *order_by: Any) -> None:
+        if not order_by:
+            raise exc.ArgumentError("aggregate_order_by() needs at least one ORDER BY expression")
+        self.target = coerce_expression(target)
+        self.order_by = [coerce_expression(o) for o in order_by]
+        self.type = getattr(self.target, "type", NULLTYPE)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"aggregate_order_by() needs PostgreSQL, not {compiler.dialect_name}"
+            )
+        order = ", ".join(compiler.process(o) for o in self.order_by)
+        return f"{compiler.process(self.target)} ORDER BY {order}"
+
+    def _from_objects(self) -> list[FromClause]:
+        out = self.target._from_objects()
+        for o in self.order_by:
+            out.extend(o._from_objects())
+        return out
