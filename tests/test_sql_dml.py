@@ -267,3 +267,15 @@ def test_orm_insert_of_dicts_with_different_keys_keeps_every_value(db):
             select(Player.id, Player.points).where(Player.id >= 30).order_by(Player.id)
         )
         assert [tuple(r) for r in rows] == [(30, 0), (31, 9), (32, 0)]
+
+
+def test_executemany_with_a_missing_key_raises_instead_of_writing_null(db):
+    with db.begin() as conn:
+        with pytest.raises(exc.ArgumentError, match="no value for bound parameter 'points'"):
+            conn.execute(
+                insert(Player),
+                [
+                    {"id": 40, "team_id": 1, "name": "a", "points": 1},
+                    {"id": 41, "team_id": 1, "name": "b"},
+                ],
+            )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .elements import BindParameter, ClauseElement, coerce, coerce_expression
+from .elements import _REQUIRED, BindParameter, ClauseElement, coerce, coerce_expression
 
 if TYPE_CHECKING:
     from ..schema import Column, Table
@@ -146,7 +146,9 @@ class Insert(DMLStatement):
         table = self.table
         given: dict[str, Any] = {}
         for col, v in (self._values or {}).items():
-            given[col.key] = v.value if isinstance(v, BindParameter) else v
+            value = v.value if isinstance(v, BindParameter) else v
+            if value is not _REQUIRED:
+                given[col.key] = value
         for k, v in (params or {}).items():
             given[k] = v
         missing = [c for c in table.primary_key if given.get(c.key) is None and c.default is None]
@@ -196,11 +198,11 @@ class Insert(DMLStatement):
             s: Insert = self._generate()
             s._values = {
                 **self._values,
-                **{s._column(k): BindParameter(k, None, s._column(k).type) for k in extra},
+                **{s._column(k): BindParameter(k, _REQUIRED, s._column(k).type) for k in extra},
             }
             return s
         s = self._generate()
-        s._values = {s._column(k): BindParameter(k, None, s._column(k).type) for k in params}
+        s._values = {s._column(k): BindParameter(k, _REQUIRED, s._column(k).type) for k in params}
         return s
 
     def _compile(self, compiler: Compiler) -> str:
@@ -228,7 +230,7 @@ class Update(DMLStatement):
             return self
         s: Update = self._generate()
         s._values = {
-            s._column(k): BindParameter(k, None, s._column(k).type)
+            s._column(k): BindParameter(k, _REQUIRED, s._column(k).type)
             for k in params
             if k in s.table.c
         }
