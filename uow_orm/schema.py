@@ -111,6 +111,9 @@ class ForeignKey:
                     f"ForeignKey({spec!r}): table {table_name!r} has no column {col_name!r}"
                 )
             self._column = col
+            if self.parent.type is NULLTYPE:
+                # Column(ForeignKey("t.id")) without a type takes the referenced column's
+                self.parent.type = col.type
         return self._column
 
     @property
@@ -304,7 +307,13 @@ class ColumnCollection:
                 f"no column {key!r}; columns are {', '.join(self._cols)}"
             ) from None
 
-    def __getitem__(self, key: str) -> Column[Any]:
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, tuple):  # table.c["a", "b"]: a collection of those columns
+            sub = ColumnCollection()
+            sub._cols = {k: self._cols[k] for k in key}
+            return sub
+        if isinstance(key, int):
+            return list(self._cols.values())[key]
         return self._cols[key]
 
     def get(self, key: str, default: Any = None) -> Any:

@@ -14,6 +14,7 @@ from .routing import ReplicaSet
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
+from .util import AliasedClass, Bundle, aliased, with_parent
 
 
 def inspect(obj: Any) -> Any:
@@ -72,6 +73,8 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "AliasedClass",
+    "Bundle",
     "DeclarativeBase",
     "InstanceState",
     "InstrumentedList",
@@ -80,6 +83,7 @@ __all__ = [
     "Query",
     "ReplicaSet",
     "Session",
+    "aliased",
     "backref",
     "configure_mappers",
     "declarative_base",
@@ -95,4 +99,5 @@ __all__ = [
     "run_transaction",
     "selectinload",
     "sessionmaker",
+    "with_parent",
 ]

@@ -580,24 +580,47 @@ class RelationshipAttribute(QueryableAttribute[_T]):
 
         prop = self.property
         target_cls = prop.mapper.class_
+        target_from: Any = prop.mapper.local_table
         crits: list[Any] = []
+        if prop.mapper.local_table is prop.parent.local_table:
+            # self-referential: the related rows come from an alias of the same table
+            from ..sql.elements import replace_columns
+
+            target_from = target_from.alias()
+
+            def on_target(el: Any) -> Any:
+                return replace_columns(el, target_from.corresponding_column)
+        else:
+
+            def on_target(el: Any) -> Any:
+                return el
+
         if prop.direction is Direction.MANYTOMANY:
             crits.extend(par == sec for par, sec in prop.local_remote_pairs)
-            crits.extend(tgt == sec for tgt, sec in prop.secondary_target_pairs)
+            crits.extend(on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs)
         else:
-            crits.extend(local == remote for local, remote in prop.local_remote_pairs)
+            crits.extend(local == on_target(remote) for local, remote in prop.local_remote_pairs)
         if criterion is not None:
-            crits.append(criterion)
+            crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
-            crits.append(getattr(target_cls, k) == v)
-        froms: list[Any] = [prop.mapper.local_table]
+            crits.append(on_target(coerce_expression(getattr(target_cls, k) == v)))
+        froms: list[Any] = [target_from]
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)
         sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
         return Exists(sel)
 
-    def of_type(self, cls: Any) -> RelationshipAttribute[_T]:
-        return self
+    def and_(self, *criteria: Any) -> Any:
+        """This relationship's ON clause with more conditions, for ``join()``."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None, criteria)
+
+    def of_type(self, cls: Any) -> Any:
+        """This relationship aimed at ``cls``: an ``aliased()`` target for joins."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
 
 
 def _expunge_pending(st: InstanceState, session: Any = None) -> None:

@@ -18,6 +18,8 @@ def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
     from ..schema import server_default_sql
 
     q = dialect.quote
+    if col.foreign_keys and type(col.type).__name__ == "NullType":
+        col.foreign_keys[0].column  # noqa: B018 - resolving the key gives the column its type
     type_sql = col.type.ddl(dialect.name)
     if dialect.name == "sqlite" and col.is_autoincrement:
         type_sql = "INTEGER"  # only exactly INTEGER makes the column an alias of the rowid
