@@ -6,13 +6,14 @@ order) and DDL. A ``Column`` is also an SQL expression.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
 from .sql.elements import ColumnElement, TextClause
 from .sql.selectable import FromClause
-from .types import NULLTYPE, Integer, TypeEngine
+from .types import NULLTYPE, Integer, NullType, TypeEngine
 
 if TYPE_CHECKING:
     from .engine.base import Engine
@@ -45,7 +46,7 @@ class ForeignKey:
     def target_fullname(self) -> str:
         spec = self._target_spec
         if isinstance(spec, Column):
-            return f"{spec.table.name}.{spec.name}"
+            return f"{spec.table.fullname}.{spec.name}"
         return spec
 
     @property
@@ -62,6 +63,8 @@ class ForeignKey:
                 raise exc.ArgumentError(f"ForeignKey({spec!r}) must name 'table.column'")
             metadata = self.parent.table.metadata
             table = metadata.tables.get(table_name)
+            if table is None and metadata.schema and "." not in table_name:
+                table = metadata.tables.get(f"{metadata.schema}.{table_name}")
             if table is None:
                 raise exc.InvalidRequestError(
                     f"ForeignKey({spec!r}) on column {self.parent.table.name}."
@@ -78,11 +81,28 @@ class ForeignKey:
             self._column = col
         return self._column
 
+    def _copy(self) -> ForeignKey:
+        """The same reference, not attached to any column (for a copied column)."""
+        fk = copy.copy(self)
+        fk.parent = None
+        if not isinstance(self._target_spec, Column):
+            fk._column = None
+        return fk
+
+    def _resolve_quietly(self) -> Column[Any] | None:
+        """The referenced column, or None while its table is not defined yet."""
+        try:
+            col: Column[Any] = self.column
+        except exc.OrmError:
+            return None
+        return col
+
     @property
     def target_table_name(self) -> str:
         if self._column is not None:
             return self._column.table.name
-        return str(self._target_spec).rpartition(".")[0]
+        # "schema.table.column" -> "table": dependency order compares bare table names
+        return str(self._target_spec).rpartition(".")[0].rpartition(".")[2]
 
     def references(self, table: Table) -> bool:
         return self.target_table_name == table.name
@@ -177,30 +197,20 @@ class Column(ColumnElement, Generic[_T]):
         self.table = table
 
     def copy(self) -> Column[_T]:
-        c: Column[_T] = Column(
-            self.name,
-            self.type,
-            *[
-                ForeignKey(
-                    fk._target_spec,
-                    ondelete=fk.ondelete,
-                    onupdate=fk.onupdate,
-                    use_alter=fk.use_alter,
-                    name=fk.name,
-                )
-                for fk in self.foreign_keys
-            ],
-            primary_key=self.primary_key,
-            nullable=self.nullable,
-            default=self.default,
-            server_default=self.server_default,
-            onupdate=self.onupdate,
-            unique=self.unique,
-            index=self.index,
-            autoincrement=self.autoincrement,
-            info=dict(self.info),
-        )
+        """A new, table-less column with the same settings (foreign keys copied too)."""
+        c: Column[_T] = object.__new__(Column)
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                if slot != "__weakref__" and hasattr(self, slot):
+                    object.__setattr__(c, slot, getattr(self, slot))
+        c.table = None  # type: ignore[assignment]
+        c.info = dict(self.info)
+        c.foreign_keys = [fk._copy() for fk in self.foreign_keys]
+        for fk in c.foreign_keys:
+            fk.parent = c
         return c
+
+    _copy = copy
 
     @property
     def is_autoincrement(self) -> bool:
@@ -230,8 +240,20 @@ class Column(ColumnElement, Generic[_T]):
         return any(fk.column is column for fk in self.foreign_keys)
 
     def __repr__(self) -> str:
-        table = f"{self.table.name}." if self.table is not None else ""
-        return f"Column({table}{self.name}, {self.type!r})"
+        parts = [repr(self.name), repr(self.type)]
+        parts.extend(repr(fk) for fk in self.foreign_keys)
+        parts.append(f"table=<{self.table.name}>" if self.table is not None else "table=None")
+        if self.key != self.name:
+            parts.append(f"key={self.key!r}")
+        if self.primary_key:
+            parts.append("primary_key=True")
+        if not self.nullable:
+            parts.append("nullable=False")
+        for attr in ("onupdate", "default", "server_default"):
+            value = getattr(self, attr)
+            if value is not None:
+                parts.append(f"{attr}={value!r}")
+        return f"Column({', '.join(parts)})"
 
     @overload
     def __get__(self, instance: None, owner: Any) -> Column[_T]: ...
@@ -332,18 +354,37 @@ class Table(FromClause):
 
     is_from = True
 
-    def __init__(self, name: str, metadata: MetaData, *items: Any, **kw: Any) -> None:
-        if name in metadata.tables:
-            raise exc.InvalidRequestError(f"table {name!r} is already defined in this MetaData")
+    def __init__(
+        self,
+        name: str,
+        metadata: MetaData,
+        *items: Any,
+        schema: str | None = None,
+        comment: str | None = None,
+        info: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> None:
+        if kw:
+            raise exc.ArgumentError(
+                f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
+                "supported are schema, comment and info"
+            )
         self.name = name
+        self.schema: str | None = schema if schema is not None else metadata.schema
+        #: the key in ``MetaData.tables`` and in foreign key specs: ``schema.name`` or ``name``
+        self.fullname = f"{self.schema}.{name}" if self.schema else name
+        if self.fullname in metadata.tables:
+            raise exc.InvalidRequestError(
+                f"table {self.fullname!r} is already defined in this MetaData"
+            )
         self.metadata = metadata
+        self.comment = comment
         self.c = ColumnCollection()
         self.columns = self.c
         self.primary_key: list[Column[Any]] = []
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
-        self.info: dict[str, Any] = kw.pop("info", {})
-        self.kwargs = kw
+        self.info: dict[str, Any] = info if info is not None else {}
         for item in items:
             self.append(item)
         metadata._add(self)
@@ -415,7 +456,9 @@ class Table(FromClause):
         return select(self)
 
     def __repr__(self) -> str:
-        return f"Table({self.name!r})"
+        parts = [repr(self.name), repr(self.metadata), *(repr(c) for c in self.c)]
+        parts.append(f"schema={self.schema!r}")
+        return f"Table({', '.join(parts)})"
 
     def create(self, bind: Engine, checkfirst: bool = True) -> None:
         self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
@@ -484,11 +527,34 @@ def topological_sort(
 class MetaData:
     """A collection of tables, created and dropped together in dependency order."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: str | None = None) -> None:
         self.tables: dict[str, Table] = {}
+        #: the default schema of tables that name none
+        self.schema = schema
+        # columns typed only by a foreign key whose target is not defined yet
+        self._typeless_fk_columns: list[Column[Any]] = []
 
     def _add(self, table: Table) -> None:
-        self.tables[table.name] = table
+        self.tables[table.fullname] = table
+        for col in table.c:
+            if col.foreign_keys and isinstance(col.type, NullType):
+                self._typeless_fk_columns.append(col)
+        if self._typeless_fk_columns:
+            self._resolve_fk_types()
+
+    def _resolve_fk_types(self) -> None:
+        """Give columns declared only as ``Column(ForeignKey(...))`` the referenced column's
+        type, as soon as the referenced table is in this MetaData (chains resolve too)."""
+        progress = True
+        while progress and self._typeless_fk_columns:
+            progress = False
+            for col in list(self._typeless_fk_columns):
+                target = col.foreign_keys[0]._resolve_quietly()
+                if target is None or isinstance(target.type, NullType):
+                    continue
+                col.type = target.type
+                self._typeless_fk_columns.remove(col)
+                progress = True
 
     @property
     def sorted_tables(self) -> list[Table]:
@@ -528,7 +594,7 @@ class MetaData:
         return name in self.tables
 
     def __repr__(self) -> str:
-        return f"MetaData(tables={list(self.tables)})"
+        return "MetaData()"
 
 
 def server_default_sql(value: Any, dialect_name: str) -> str:

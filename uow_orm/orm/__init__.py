@@ -6,7 +6,18 @@ from typing import Any
 
 from .. import exc
 from .attributes import InstrumentedList
-from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
+from .declarative import (
+    DeclarativeBase,
+    DeclarativeMeta,
+    Mapped,
+    MappedAsDataclass,
+    MappedColumn,
+    clear_mappers,
+    declarative_base,
+    declared_attr,
+    mapped_column,
+    registry,
+)
 from .query import Query
 from .relationships import backref, relationship
 from .session import Session, sessionmaker
@@ -48,8 +59,8 @@ def configure_mappers() -> None:
     """Configure relationships of every mapped class now (normally done on first use)."""
     from .mapper import registries
 
-    for registry in list(registries):
-        registry.configure()
+    for reg in list(registries):
+        reg.configure()
 
 
 def make_transient(obj: Any) -> None:
@@ -65,15 +76,19 @@ def make_transient(obj: Any) -> None:
 
 __all__ = [
     "DeclarativeBase",
+    "DeclarativeMeta",
     "InstanceState",
     "InstrumentedList",
     "Mapped",
+    "MappedAsDataclass",
     "MappedColumn",
     "Query",
     "Session",
     "backref",
+    "clear_mappers",
     "configure_mappers",
     "declarative_base",
+    "declared_attr",
     "identity_key",
     "inspect",
     "joinedload",
@@ -82,6 +97,7 @@ __all__ = [
     "mapped_column",
     "noload",
     "raiseload",
+    "registry",
     "relationship",
     "selectinload",
     "sessionmaker",

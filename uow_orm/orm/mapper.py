@@ -10,12 +10,27 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import Column, Table
+from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 
 if TYPE_CHECKING:
     pass
+
+
+class MapperProperty:
+    """A mapped attribute that is neither a plain column nor a relationship
+    (``column_property()``, ``synonym()``, ``composite()``, ``query_expression()``).
+
+    Declarative hands it to `Mapper.add_property`, which calls ``_install``.
+    """
+
+    key: str = ""
+    #: dataclass field options (``init``, ``repr``, ``default``, ...) for MappedAsDataclass
+    _dataclass_kw: dict[str, Any] = {}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        raise NotImplementedError
 
 
 #: Every live registry (one per declarative base), for configure_mappers().
@@ -25,11 +40,28 @@ registries: weakref.WeakSet[Registry] = weakref.WeakSet()
 class Registry:
     """The classes mapped by one declarative base, by name; configures relationships."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        metadata: MetaData | None = None,
+        type_annotation_map: dict[Any, Any] | None = None,
+    ) -> None:
         self.classes: dict[str, type] = {}
         self.mappers: list[Mapper] = []
         self.configured = True
+        #: the MetaData that declarative tables of this registry go into
+        self.metadata = metadata if metadata is not None else MetaData()
+        #: Python type (or ``Annotated`` alias) -> column type, consulted before the defaults
+        self.type_annotation_map: dict[Any, Any] = dict(type_annotation_map or {})
         registries.add(self)
+
+    def dispose(self) -> None:
+        """Unmap every class of this registry (their instrumented attributes are removed)."""
+        for m in self.mappers:
+            m._dispose()
+        self.mappers = []
+        self.classes = {}
+        self.configured = True
 
     def add(self, mapper: Mapper) -> None:
         name = mapper.class_.__name__
@@ -105,26 +137,34 @@ class Mapper:
         relationships: dict[str, RelationshipProperty],
         registry: Registry,
         version_id_col: Column[Any] | None = None,
+        *,
+        primary_key: list[Column[Any]] | None = None,
+        eager_defaults: bool | str = "auto",
+        confirm_deleted_rows: bool = True,
     ) -> None:
         self.class_ = class_
         self.local_table = table
         self.registry = registry
+        #: fetch server-generated column values right after INSERT / UPDATE (RETURNING
+        #: where the backend has it) instead of on first access
+        self.eager_defaults = eager_defaults
+        #: warn when a DELETE matches fewer rows than objects were deleted
+        self.confirm_deleted_rows = confirm_deleted_rows
         self.columns: dict[str, Column[Any]] = dict(column_attrs)
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
-        ordered = [c for c in table.c if c in self.column_to_key]
-        self.column_list: list[Column[Any]] = ordered
-        self.column_keys: list[str] = [self.column_to_key[c] for c in ordered]
-        self.pk_columns: list[Column[Any]] = list(table.primary_key)
-        if not self.pk_columns:
-            raise exc.ArgumentError(
-                f"class {class_.__name__} maps table {table.name!r}, which has no primary key; "
-                "mark a column primary_key=True"
-            )
-        missing = [c.name for c in self.pk_columns if c not in self.column_to_key]
-        if missing:
-            raise exc.ArgumentError(f"primary key columns {missing} of {table.name} not mapped")
-        self.pk_keys: list[str] = [self.column_to_key[c] for c in self.pk_columns]
-        self.pk_positions: list[int] = [self.column_list.index(c) for c in self.pk_columns]
+        self._pk_override = list(primary_key) if primary_key is not None else None
+        #: deferred column keys -> (group, raiseload); their columns are not in load_columns
+        self.deferred: dict[str, tuple[str | None, bool]] = {}
+        #: query_expression() keys: loaded only when a statement gives with_expression()
+        self.expressions: dict[str, Any] = {}
+        #: column_property() keys -> SQL expression, selected with every entity load
+        self.column_properties: dict[str, Any] = {}
+        self.column_list: list[Column[Any]] = []
+        self.column_keys: list[str] = []
+        self.pk_columns: list[Column[Any]] = []
+        self.pk_keys: list[str] = []
+        self.pk_positions: list[int] = []
+        self._order_columns()
         self.version_id_col = version_id_col
         self.version_key = (
             self.column_to_key.get(version_id_col) if version_id_col is not None else None
@@ -133,19 +173,110 @@ class Mapper:
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
         self.relationships: dict[str, RelationshipProperty] = {}
+        self.properties: dict[str, MapperProperty] = {}
         self.attrs: dict[str, QueryableAttribute[Any]] = {}
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
             attr: ColumnAttribute[Any] = ColumnAttribute(class_, key, self, col)
             self.attrs[key] = attr
             self.setters[key] = attr
-            setattr(class_, key, attr)
+            type.__setattr__(class_, key, attr)
         for key, prop in relationships.items():
             self.add_relationship(key, prop)
         # Filled by _compute_dependencies once relationships are configured:
         self.depends_on: set[Mapper] = set()
         self.post_update_cols: set[Column[Any]] = set()
         self.self_referential: list[RelationshipProperty] = []
+
+    def _order_columns(self) -> None:
+        """Column lists in table order and the primary key positions (after any change)."""
+        table = self.local_table
+        ordered = [c for c in table.c if c in self.column_to_key]
+        self.column_list = ordered
+        self.column_keys = [self.column_to_key[c] for c in ordered]
+        pk = self._pk_override if self._pk_override is not None else list(table.primary_key)
+        if not pk:
+            raise exc.ArgumentError(
+                f"class {self.class_.__name__} maps table {table.name!r}, which has no primary "
+                "key; mark a column primary_key=True or give "
+                "__mapper_args__ = {'primary_key': [...]}"
+            )
+        missing = [c.name for c in pk if c not in self.column_to_key]
+        if missing:
+            raise exc.ArgumentError(f"primary key columns {missing} of {table.name} not mapped")
+        self.pk_columns = pk
+        self.pk_keys = [self.column_to_key[c] for c in pk]
+        self.pk_positions = [ordered.index(c) for c in pk]
+        # What an entity SELECT reads: every column unless some are deferred (then the
+        # same list objects are reused, so loading pays nothing for this feature).
+        deferred = getattr(self, "deferred", None)
+        cprops = getattr(self, "column_properties", None)
+        if deferred or cprops:
+            self.load_columns: list[Any] = [
+                c for c, k in zip(ordered, self.column_keys) if k not in (deferred or {})
+            ]
+            self.load_keys: list[str] = [k for k in self.column_keys if k not in (deferred or {})]
+            for k, expr in (cprops or {}).items():
+                if k not in (deferred or {}):
+                    self.load_columns.append(expr)
+                    self.load_keys.append(k)
+            self.load_pk_positions: list[int] = [self.load_columns.index(c) for c in pk]
+        else:
+            self.load_columns = ordered
+            self.load_keys = self.column_keys
+            self.load_pk_positions = self.pk_positions
+        for cache in ("_result_procs", "_insert_plans", "_sql_cache", "_bind_procs"):
+            self.__dict__.pop(cache, None)
+
+    def add_column(self, key: str, column: Column[Any]) -> None:
+        """Map one more column (``User.nickname = Column(String)`` after the class exists);
+        the column joins the table when it has none."""
+        if getattr(column, "table", None) is None:
+            if not column.name:
+                column.name = key
+            column.key = key
+            self.local_table.append(column)
+        elif column.table is not self.local_table:
+            raise exc.ArgumentError(
+                f"column {column!r} belongs to table {column.table.name!r}, not "
+                f"{self.local_table.name!r}"
+            )
+        if key in self.relationships:
+            raise exc.ArgumentError(f"{self.class_.__name__}.{key} is already a relationship")
+        self.columns[key] = column
+        self.column_to_key[column] = key
+        self._order_columns()
+        attr: ColumnAttribute[Any] = ColumnAttribute(self.class_, key, self, column)
+        self.attrs[key] = attr
+        self.setters[key] = attr
+        type.__setattr__(self.class_, key, attr)
+
+    def add_property(self, key: str, prop: MapperProperty | RelationshipProperty) -> None:
+        """Map ``prop`` under ``key`` (relationships, column properties, synonyms, ...)."""
+        if isinstance(prop, RelationshipProperty):
+            self.add_relationship(key, prop)
+            return
+        prop.key = key
+        self.properties[key] = prop
+        prop._install(self, key)
+
+    def defer_column(self, key: str, group: str | None, raiseload: bool) -> None:
+        """Leave column ``key`` out of entity SELECTs; it loads on first access (or, with
+        ``raiseload``, raises), together with the other columns of its ``group``."""
+        if key not in self.columns:
+            raise exc.ArgumentError(f"{self.class_.__name__}.{key} is not a mapped column")
+        if self.columns[key].primary_key:
+            raise exc.ArgumentError(f"primary key column {key!r} cannot be deferred")
+        self.deferred[key] = (group, raiseload)
+        self._order_columns()
+
+    def _dispose(self) -> None:
+        for key in list(self.attrs):
+            if key in self.class_.__dict__:
+                type.__delattr__(self.class_, key)
+        for name in ("__mapper__",):
+            if name in self.class_.__dict__:
+                type.__delattr__(self.class_, name)
 
     def add_relationship(self, key: str, prop: RelationshipProperty) -> None:
         prop.key = key
@@ -154,7 +285,7 @@ class Mapper:
         attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
         self.attrs[key] = attr
         self.setters[key] = attr
-        setattr(self.class_, key, attr)
+        type.__setattr__(self.class_, key, attr)
         self.registry.configured = False
 
     def _ensure_configured(self) -> None:

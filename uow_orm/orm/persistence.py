@@ -7,6 +7,7 @@ converted by each column type before anything is sent.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,31 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params[0])
             else:
                 conn._run(sql, params, many=True)
+    if mapper.eager_defaults is True:
+        fetch_server_values(conn, mapper, states)
+
+
+def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """``eager_defaults``: load the server-generated columns the INSERT left unset now,
+    instead of on first access."""
+    server_keys = [k for k, c in mapper.columns.items() if c.server_default is not None]
+    if not server_keys:
+        return
+    from ..sql.selectable import Select
+
+    for state in states:
+        d = state().__dict__
+        missing = [k for k in server_keys if k not in d]
+        if not missing:
+            continue
+        cols = [mapper.columns[k] for k in missing]
+        pk = zip(mapper.pk_columns, mapper.pk_keys)
+        stmt: Select[Any] = Select(*cols).where(*[c == d[k] for c, k in pk])
+        compiled = stmt.compile(conn.dialect)
+        row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
+        procs = compiled.result_processors or [None] * len(cols)
+        for k, v, p in zip(missing, row, procs):
+            d[k] = p(v) if p is not None and v is not None else v
 
 
 def _insert_row_slow(
@@ -364,6 +390,20 @@ def _run_counted(
     else:
         cur = conn._run(sql, [tuple(r) for r in rows], many=True)
     matched = cur.rowcount
+    if (
+        not raise_on_mismatch
+        and verb == "DELETE"
+        and mapper.confirm_deleted_rows
+        and matched is not None
+        and 0 <= matched < len(rows)
+    ):
+        warnings.warn(
+            f"DELETE statement on table {mapper.local_table.name!r} expected to delete "
+            f"{len(rows)} row(s); {matched} were matched. Set "
+            "__mapper_args__ = {'confirm_deleted_rows': False} to silence this warning",
+            exc.SAWarning,
+            stacklevel=2,
+        )
     if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
         raise exc.StaleDataError(
             f"{verb} statement on table {mapper.local_table.name!r} expected to match "

@@ -192,9 +192,15 @@ class RelationshipProperty:
         if callable(secondary) and not isinstance(secondary, Table):
             secondary = secondary()
         if isinstance(secondary, str):
-            secondary = parent_table.metadata.tables.get(secondary) or getattr(
-                registry.get(secondary), "__table__", None
-            )
+            name = secondary
+            secondary = parent_table.metadata.tables.get(name)
+            if secondary is None:
+                secondary = getattr(registry.get(name), "__table__", None)
+            if secondary is None:
+                raise exc.InvalidRequestError(
+                    f"relationship {self}: secondary={name!r} names no table in the "
+                    f"MetaData of {parent_table.name!r} and no mapped class"
+                )
         if isinstance(secondary, type) and hasattr(secondary, "__table__"):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
@@ -608,7 +614,15 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
     ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
     ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children).
     """
-    return RelationshipProperty(argument, **kw)
+    dataclass_kw = {
+        k: kw.pop(k)
+        for k in ("init", "repr", "default", "default_factory", "kw_only", "compare", "hash")
+        if k in kw
+    }
+    prop = RelationshipProperty(argument, **kw)
+    # read by declarative for MappedAsDataclass fields (and refused on other classes)
+    prop._dataclass_kw = dataclass_kw  # type: ignore[attr-defined]
+    return prop
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:

@@ -277,10 +277,9 @@ class Compiler:
         return self.bind(BindParameter(col.key, value, col.type))
 
     def _default_bind(self, col: Column[Any], value: Any) -> str:
-        b = BindParameter(col.key, value, col.type)
         if callable(value):
-            b._is_default = True  # type: ignore[attr-defined]
-        return self.bind(b)
+            return self.bind(_CallableDefault(col.key, value, col.type))
+        return self.bind(BindParameter(col.key, value, col.type))
 
     def insert(self, stmt: Insert) -> str:
         table = stmt.table
@@ -332,6 +331,13 @@ class Compiler:
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
+
+
+class _CallableDefault(BindParameter):
+    """A column's callable ``default``: called for each execution, not sent as is."""
+
+    __slots__ = ()
+    _is_default = True
 
 
 def _needs_parens(el: ClauseElement) -> bool:
