@@ -18,11 +18,31 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .properties import (
+    ColumnProperty,
+    QueryExpressionProperty,
+    SynonymProperty,
+    column_property,
+    deferred,
+    query_expression,
+    synonym,
+)
 from .query import Query
 from .relationships import backref, relationship
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
-from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
+from .strategy_options import (
+    defer,
+    joinedload,
+    lazyload,
+    load_only,
+    noload,
+    raiseload,
+    selectinload,
+    undefer,
+    undefer_group,
+    with_expression,
+)
 
 
 def inspect(obj: Any) -> Any:
@@ -75,6 +95,7 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "ColumnProperty",
     "DeclarativeBase",
     "DeclarativeMeta",
     "InstanceState",
@@ -83,22 +104,33 @@ __all__ = [
     "MappedAsDataclass",
     "MappedColumn",
     "Query",
+    "QueryExpressionProperty",
     "Session",
+    "SynonymProperty",
     "backref",
     "clear_mappers",
+    "column_property",
     "configure_mappers",
     "declarative_base",
     "declared_attr",
+    "defer",
+    "deferred",
     "identity_key",
     "inspect",
     "joinedload",
     "lazyload",
+    "load_only",
     "make_transient",
     "mapped_column",
     "noload",
+    "query_expression",
     "raiseload",
     "registry",
     "relationship",
     "selectinload",
     "sessionmaker",
+    "synonym",
+    "undefer",
+    "undefer_group",
+    "with_expression",
 ]

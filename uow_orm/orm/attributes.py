@@ -97,6 +97,13 @@ class ColumnAttribute(QueryableAttribute[_T]):
 
 def load_expired(state: InstanceState, key: str) -> None:
     """Load the unloaded column attributes of a persistent object (one SELECT)."""
+    strategies = state.load_strategies
+    deferred = state.mapper.deferred.get(key) if state.mapper.deferred else None
+    strategy = strategies.get(key) if strategies is not None else None
+    if strategy == "raise" or (deferred is not None and deferred[1] and strategy is None):
+        raise exc.InvalidRequestError(
+            f"'{state.mapper.class_.__name__}.{key}' is not available due to raiseload=True"
+        )
     session = state.session
     if session is None:
         raise exc.DetachedInstanceError(

@@ -228,6 +228,84 @@ class Mapper:
         for cache in ("_result_procs", "_insert_plans", "_sql_cache", "_bind_procs"):
             self.__dict__.pop(cache, None)
 
+    # -- what an entity SELECT reads (deferred columns, column properties, options) ------
+    def entity_columns(
+        self, options: list[Any]
+    ) -> tuple[list[Any], list[str], dict[str, str] | None]:
+        """(SQL expressions, attribute keys, per-object column strategies) of an entity
+        SELECT with these statement options; the mapper's own lists when no column option
+        names this class (the common case costs one scan of the option list)."""
+        from .strategy_options import ColumnOption
+
+        opts = [
+            o
+            for o in options
+            if isinstance(o, ColumnOption) and (o.mapper is None or o.mapper is self)
+        ]
+        if not opts:
+            return self.load_columns, self.load_keys, None
+        deferred = dict(self.deferred)
+        exprs: dict[str, Any] = {}
+        for o in opts:
+            if o.kind == "defer":
+                for k in o.keys:
+                    if k in self.pk_keys:
+                        raise exc.ArgumentError(f"defer(): {k!r} is a primary key column")
+                    deferred[k] = (None, o.raiseload)
+            elif o.kind == "undefer":
+                for k in o.keys:
+                    deferred.pop(k, None)
+            elif o.kind == "undefer_group":
+                for k, (g, _r) in list(deferred.items()):
+                    if g == o.group:
+                        del deferred[k]
+            elif o.kind == "load_only":
+                keep = set(o.keys) | set(self.pk_keys)
+                for k in [*self.column_keys, *self.column_properties]:
+                    if k not in keep:
+                        deferred[k] = (None, o.raiseload)
+                    else:
+                        deferred.pop(k, None)
+            elif o.kind == "expression":
+                exprs[o.keys[0]] = o.expr
+        cols: list[Any] = []
+        keys: list[str] = []
+        for c, k in zip(self.column_list, self.column_keys):
+            if k not in deferred:
+                cols.append(c)
+                keys.append(k)
+        for k, expr in [*self.column_properties.items(), *exprs.items()]:
+            if k not in deferred:
+                cols.append(expr)
+                keys.append(k)
+        strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
+        for k, (_g, r) in self.deferred.items():
+            if r and k in deferred and not deferred[k][1]:
+                strategies[k] = "select"  # defer() without raiseload overrides the mapping
+        return cols, keys, strategies or None
+
+    def unloaded_keys(self, d: dict[str, Any], key: str | None) -> list[str]:
+        """The column keys one load of an unloaded attribute fetches: every unloaded
+        non-deferred column, or for a deferred ``key`` that column and its group."""
+        if not self.deferred and not self.column_properties:
+            return [k for k in self.column_keys if k not in d]
+        if key is not None and key in self.deferred:
+            group = self.deferred[key][0]
+            out = [key]
+            if group is not None:
+                out += [
+                    k
+                    for k, (g, _r) in self.deferred.items()
+                    if g == group and k != key and k not in d
+                ]
+            return out
+        return [k for k in self.load_keys if k not in d]
+
+    def load_expr(self, key: str) -> Any:
+        """The SQL expression that loads attribute ``key`` (a column or column property)."""
+        col = self.columns.get(key)
+        return col if col is not None else self.column_properties[key]
+
     def add_column(self, key: str, column: Column[Any]) -> None:
         """Map one more column (``User.nickname = Column(String)`` after the class exists);
         the column joins the table when it has none."""

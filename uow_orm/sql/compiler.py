@@ -168,7 +168,7 @@ class Compiler:
         for e in stmt._entities:
             table = _entity_table(e)
             if table is not None:
-                cols = e.__mapper__.column_list
+                cols = e.__mapper__.entity_columns(stmt._options)[0]
                 slices.append((e, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.append(e.__name__)

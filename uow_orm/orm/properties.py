@@ -1,0 +1,236 @@
+"""Mapped properties beyond plain columns: ``column_property()``, ``deferred()``,
+``query_expression()``, ``synonym()``, ``composite()``.
+
+Built in class bodies (or assigned to mapped classes later); declarative hands them to
+`Mapper.add_property`, which calls their ``_install``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .. import exc
+from ..schema import Column
+from ..sql.elements import ColumnElement, coerce_expression
+from .attributes import ColumnAttribute, QueryableAttribute
+from .mapper import MapperProperty
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+
+_T = TypeVar("_T")
+
+
+def _column_of(value: Any) -> Column[Any] | None:
+    col = getattr(value, "column", None) if not isinstance(value, Column) else value
+    if col is None and hasattr(value, "__clause_element__"):
+        col = value.__clause_element__()
+    return col if isinstance(col, Column) else None
+
+
+class ColumnProperty(MapperProperty, Generic[_T]):
+    """A read-only attribute loaded from an SQL expression with every entity SELECT
+    (``column_property(firstname + " " + lastname)``), or a column mapped with options
+    (``column_property(Column(...), deferred=True)``)."""
+
+    def __init__(
+        self,
+        expr: Any,
+        *,
+        deferred: bool = False,
+        group: str | None = None,
+        raiseload: bool = False,
+        dataclass_kw: dict[str, Any] | None = None,
+    ) -> None:
+        self.expr = expr
+        self.deferred = deferred or group is not None or raiseload
+        self.group = group
+        self.raiseload = raiseload
+        self._dataclass_kw = dataclass_kw or {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        col = _column_of(self.expr)
+        if col is not None and (col.table is None or col.table is mapper.local_table):
+            mapper.add_column(key, col)
+            if self.deferred:
+                mapper.defer_column(key, self.group, self.raiseload)
+            return
+        expr = coerce_expression(self.expr)
+        if not isinstance(expr, ColumnElement):
+            raise exc.ArgumentError(
+                f"column_property {mapper.class_.__name__}.{key} needs an SQL expression, "
+                f"got {self.expr!r}"
+            )
+        mapper.column_properties[key] = expr
+        if self.deferred:
+            mapper.deferred[key] = (self.group, self.raiseload)
+        mapper._order_columns()
+        attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, expr)  # type: ignore[arg-type]
+        mapper.attrs[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: Any) -> ColumnAttribute[_T]: ...
+        @overload
+        def __get__(self, instance: object, owner: Any) -> _T: ...
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+
+
+def column_property(
+    expr: Any,
+    *additional: Any,
+    deferred: bool = False,
+    group: str | None = None,
+    raiseload: bool = False,
+    init: bool = False,
+    repr: bool = True,
+) -> Any:
+    """A read-only attribute computed by an SQL expression, loaded with the object.
+
+    Args:
+        expr: an SQL expression over the class's columns (a correlated
+            ``select(...).scalar_subquery()`` works too), or a Column.
+        deferred / group / raiseload: load it only on access (see `deferred`).
+
+    Raises:
+        ArgumentError: for additional columns (not supported).
+    """
+    if additional:
+        raise exc.ArgumentError("column_property() with several columns is not supported")
+    return ColumnProperty(
+        expr,
+        deferred=deferred,
+        group=group,
+        raiseload=raiseload,
+        dataclass_kw={"init": init, "repr": repr},
+    )
+
+
+def deferred(
+    column: Any, *additional: Any, group: str | None = None, raiseload: bool = False
+) -> Any:
+    """A column (or column_property expression) loaded only when first accessed, in one
+    SELECT with the other unloaded columns of its ``group``; ``raiseload=True`` makes that
+    access raise instead."""
+    if additional:
+        raise exc.ArgumentError("deferred() with several columns is not supported")
+    return ColumnProperty(column, deferred=True, group=group, raiseload=raiseload)
+
+
+class _ExpressionAttribute(ColumnAttribute[_T]):
+    """Reads None (no SQL) until a query gives it a value with ``with_expression()``."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        return None
+
+
+class QueryExpressionProperty(MapperProperty):
+    """What `query_expression` returns."""
+
+    def __init__(self, default_expr: Any = None) -> None:
+        self.default_expr = default_expr
+        self._dataclass_kw = {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        mapper.expressions[key] = self.default_expr
+        from ..sql.elements import Null
+
+        expr = self.default_expr if self.default_expr is not None else Null()
+        attr: _ExpressionAttribute[Any] = _ExpressionAttribute(
+            mapper.class_,
+            key,
+            mapper,
+            expr,  # type: ignore[arg-type]
+        )
+        mapper.attrs[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def query_expression(default_expr: Any = None) -> Any:
+    """An attribute a query fills with ``options(with_expression(Cls.attr, expr))``;
+    it reads None when the query did not."""
+    if default_expr is not None:
+        raise exc.ArgumentError("query_expression(default_expr=...) is not supported")
+    return QueryExpressionProperty(default_expr)
+
+
+class _SynonymAttribute(QueryableAttribute[Any]):
+    """``Cls.alias`` is the target attribute in expressions; ``obj.alias`` reads and
+    writes the target (or the given descriptor)."""
+
+    __slots__ = ("descriptor", "name")
+
+    def __init__(self, class_: type, key: str, mapper: Mapper, name: str, descriptor: Any) -> None:
+        super().__init__(class_, key, mapper)
+        self.name = name
+        self.descriptor = descriptor
+
+    def _target(self) -> Any:
+        target = self.mapper.attrs.get(self.name)
+        if target is None:
+            target = getattr(self.class_, self.name)
+        return target
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._target(), item)
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        return self._target().operate(op, other)  # type: ignore[no-any-return]
+
+    def _expr(self) -> ColumnElement:
+        return self._target()._expr()  # type: ignore[no-any-return]
+
+    def __clause_element__(self) -> Any:
+        return self._target().__clause_element__()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        if self.descriptor is not None:
+            return self.descriptor.__get__(obj, owner)
+        return getattr(obj, self.name)
+
+    def set(self, obj: Any, value: Any) -> None:
+        if self.descriptor is not None:
+            self.descriptor.__set__(obj, value)
+        else:
+            setattr(obj, self.name, value)
+
+
+class SynonymProperty(MapperProperty):
+    """What `synonym` returns: a second name for a mapped attribute."""
+
+    def __init__(self, name: str, descriptor: Any = None) -> None:
+        self.name = name
+        self.descriptor = descriptor
+        self._dataclass_kw = {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        attr = _SynonymAttribute(mapper.class_, key, mapper, self.name, self.descriptor)
+        mapper.setters[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def synonym(name: str, *, descriptor: Any = None, map_column: Any = None) -> Any:
+    """Another name for the mapped attribute ``name``: reads, writes, constructor keywords
+    and query expressions all go to it (``descriptor`` gives instance-level behaviour)."""
+    if map_column is not None:
+        raise exc.ArgumentError("synonym(map_column=...) is not supported")
+    return SynonymProperty(name, descriptor)
+
+
+__all__ = [
+    "ColumnProperty",
+    "QueryExpressionProperty",
+    "SynonymProperty",
+    "column_property",
+    "deferred",
+    "query_expression",
+    "synonym",
+]
