@@ -42,7 +42,9 @@ from uow_orm.orm import (
     MappedAsDataclass,
     clear_mappers,
     declared_attr,
+    reconstructor,
     registry,
+    validates,
 )
 from uow_orm.types import NullType
 
@@ -748,3 +750,116 @@ def test_dataclass_field_options_without_mapped_as_dataclass_are_refused():
         class X(Base):
             __tablename__ = "x"
             id: Mapped[int] = mapped_column(primary_key=True, init=False)
+
+
+# -- @validates, @reconstructor ------------------------------------------------------------------
+
+
+def test_validates_column_checks_and_rewrites_values(engine):
+    class Base(DeclarativeBase):
+        pass
+
+    class User(Base):
+        __tablename__ = "user_account"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        email: Mapped[str] = mapped_column(String(50))
+
+        @validates("email")
+        def validate_email(self, key: str, value: str) -> str:
+            if "@" not in value:
+                raise ValueError(f"bad {key}: {value}")
+            return value.lower()
+
+    with pytest.raises(ValueError, match="bad email"):
+        User(id=1, email="nope")
+    u = User(id=1, email="Ann@X")
+    assert u.email == "ann@x"
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(u)
+        s.commit()
+        u.email = "BOB@X"
+        s.commit()
+    assert fetch(engine, "SELECT email FROM user_account") == [("bob@x",)]
+
+
+def test_validates_collection_with_include_removes(engine):
+    events: list[tuple[str, bool]] = []
+
+    class Base(DeclarativeBase):
+        pass
+
+    class User(Base):
+        __tablename__ = "user_account"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        addresses: Mapped[list[Address]] = relationship()
+
+        @validates("addresses", include_removes=True)
+        def validate_address(self, key: str, address: Any, is_remove: bool) -> Any:
+            events.append((address.email, is_remove))
+            if not is_remove and not address.email.endswith("@x"):
+                raise ValueError("foreign address")
+            return address
+
+    class Address(Base):
+        __tablename__ = "address"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+        email: Mapped[str] = mapped_column(String(50))
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        u = User(id=1)
+        a1, a2 = Address(id=1, email="a@x"), Address(id=2, email="b@x")
+        u.addresses.append(a1)
+        u.addresses.append(a2)
+        with pytest.raises(ValueError, match="foreign"):
+            u.addresses.append(Address(id=3, email="c@y"))
+        u.addresses.remove(a1)
+        s.add(u)
+        s.commit()
+    assert events == [("a@x", False), ("b@x", False), ("c@y", False), ("a@x", True)]
+    assert fetch(engine, "SELECT id FROM address") == [(2,)]
+
+
+def test_validates_unknown_attribute_is_refused():
+    class Base(DeclarativeBase):
+        pass
+
+    with pytest.raises(exc.ArgumentError, match="nickname"):
+
+        class User(Base):
+            __tablename__ = "user_account"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+            @validates("nickname")
+            def v(self, key: str, value: Any) -> Any:
+                return value
+
+
+def test_reconstructor_runs_on_load_not_on_construction(engine):
+    class Base(DeclarativeBase):
+        pass
+
+    class Thing(Base):
+        __tablename__ = "thing"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.origin = "init"
+
+        @reconstructor
+        def init_on_load(self) -> None:
+            self.origin = f"loaded {self.name}"
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        t = Thing(id=1, name="a")
+        assert t.origin == "init"
+        s.add(t)
+        s.commit()
+    with Session(engine) as s:
+        assert s.get(Thing, 1).origin == "loaded a"
+        assert [x.origin for x in s.scalars(select(Thing))] == ["loaded a"]

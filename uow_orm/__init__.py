@@ -47,6 +47,7 @@ from .orm import (
     noload,
     query_expression,
     raiseload,
+    reconstructor,
     registry,
     relationship,
     selectinload,
@@ -54,6 +55,7 @@ from .orm import (
     synonym,
     undefer,
     undefer_group,
+    validates,
     with_expression,
 )
 from .schema import (
@@ -188,6 +190,7 @@ __all__ = [
     "or_",
     "query_expression",
     "raiseload",
+    "reconstructor",
     "registry",
     "relationship",
     "select",
@@ -200,5 +203,6 @@ __all__ = [
     "undefer",
     "undefer_group",
     "update",
+    "validates",
     "with_expression",
 ]

@@ -18,6 +18,7 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .mapper import reconstructor, validates
 from .properties import (
     ColumnProperty,
     QueryExpressionProperty,
@@ -125,6 +126,7 @@ __all__ = [
     "noload",
     "query_expression",
     "raiseload",
+    "reconstructor",
     "registry",
     "relationship",
     "selectinload",
@@ -132,5 +134,6 @@ __all__ = [
     "synonym",
     "undefer",
     "undefer_group",
+    "validates",
     "with_expression",
 ]

@@ -609,6 +609,7 @@ def _make_mapper(
     type.__setattr__(cls, "__mapper__", mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
+    mapper._install_class_hooks()
     registry.add(mapper)
     return mapper
 
@@ -663,7 +664,7 @@ def _declarative_constructor(self: Any, **kw: Any) -> None:
     if not mapper.registry.configured:
         mapper.registry.configure()
     d = self.__dict__
-    columns = mapper.columns
+    columns = mapper.columns if not mapper.validators else {}
     setters = mapper.setters
     cls = type(self)
     for key, value in kw.items():

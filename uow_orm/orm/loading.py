@@ -72,6 +72,22 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
+    recon = mapper.reconstructor
+    if recon is not None:
+        # @reconstructor: runs once per new object, after its state is attached (only
+        # classes that have one pay for it)
+        def mk_state(
+            obj: Any,
+            mapper: Mapper,
+            key: tuple[Any, ...] | None = None,
+            session: Session | None = None,
+            load_strategies: dict[str, str] | None = None,
+        ) -> InstanceState:
+            st = new_state(obj, mapper, key, session, load_strategies)
+            obj.__dict__[STATE_ATTR] = st
+            states[key] = st  # type: ignore[index]
+            recon(obj)
+            return st
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])

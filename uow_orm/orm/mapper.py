@@ -7,7 +7,8 @@ Built by declarative; read by everything in the ORM. Relationships are configure
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
 from ..schema import Column, MetaData, Table
@@ -31,6 +32,53 @@ class MapperProperty:
 
     def _install(self, mapper: Mapper, key: str) -> None:
         raise NotImplementedError
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def validates(
+    *names: str, include_removes: bool = False, include_backrefs: bool = True
+) -> Callable[[_F], _F]:
+    """Decorate a method ``fn(self, key, value)`` that checks (and may replace) each value
+    assigned to the named column or relationship attributes, and each item appended to
+    the named collections; it returns the value to store. With ``include_removes`` it
+    takes a fourth argument, ``is_remove``, and also sees items leaving a collection."""
+    if not names:
+        raise exc.ArgumentError("validates() needs at least one attribute name")
+
+    def decorate(fn: _F) -> _F:
+        fn.__sa_validators__ = (names, include_removes, include_backrefs)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def reconstructor(fn: _F) -> _F:
+    """Decorate a method run (with no arguments) on every object loaded from the database,
+    where ``__init__`` is not called."""
+    fn.__sa_reconstructor__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+class _ValidatingSetter:
+    """Stands in ``Mapper.setters`` for a validated attribute: runs the validator, then the
+    attribute's own ``set``."""
+
+    __slots__ = ("attr", "fn", "include_removes", "key")
+
+    def __init__(self, attr: Any, fn: Callable[..., Any], include_removes: bool) -> None:
+        self.attr = attr
+        self.key = attr.key
+        self.fn = fn
+        self.include_removes = include_removes
+
+    def set(self, obj: Any, value: Any) -> None:
+        if self.include_removes:
+            value = self.fn(obj, self.key, value, False)
+        else:
+            value = self.fn(obj, self.key, value)
+        self.attr.set(obj, value)
 
 
 #: Every live registry (one per declarative base), for configure_mappers().
@@ -174,6 +222,9 @@ class Mapper:
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
         self.relationships: dict[str, RelationshipProperty] = {}
         self.properties: dict[str, MapperProperty] = {}
+        #: attribute key -> @validates method
+        self.validators: dict[str, Callable[..., Any]] = {}
+        self.reconstructor: Callable[[Any], Any] | None = None
         self.attrs: dict[str, QueryableAttribute[Any]] = {}
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
@@ -347,6 +398,40 @@ class Mapper:
             raise exc.ArgumentError(f"primary key column {key!r} cannot be deferred")
         self.deferred[key] = (group, raiseload)
         self._order_columns()
+
+    def _install_class_hooks(self) -> None:
+        """Find ``@validates`` and ``@reconstructor`` methods on the class (and its bases)."""
+        self.reconstructor = None
+        seen: set[str] = set()
+        for klass in self.class_.__mro__:
+            for name, fn in klass.__dict__.items():
+                if name in seen or not callable(fn):
+                    continue
+                seen.add(name)
+                if getattr(fn, "__sa_reconstructor__", False) and self.reconstructor is None:
+                    self.reconstructor = fn
+                spec = getattr(fn, "__sa_validators__", None)
+                if spec is not None:
+                    names, include_removes, _backrefs = spec
+                    for key in names:
+                        self._add_validator(key, fn, include_removes)
+
+    def _add_validator(self, key: str, fn: Callable[..., Any], include_removes: bool) -> None:
+        if key in self.validators:
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}.{key} has two @validates methods; use one"
+            )
+        prop = self.relationships.get(key)
+        if prop is not None and prop.uselist:
+            prop._validator = (fn, include_removes)  # type: ignore[attr-defined]
+        elif key in self.setters:
+            self.setters[key] = _ValidatingSetter(self.setters[key], fn, include_removes)  # type: ignore[assignment]
+        else:
+            raise exc.ArgumentError(
+                f"@validates names {key!r}, which is not a mapped attribute of "
+                f"{self.class_.__name__}"
+            )
+        self.validators[key] = fn
 
     def _dispose(self) -> None:
         for key in list(self.attrs):
