@@ -431,6 +431,8 @@ def _collect_one(
                 f"{type(value).__name__} {key!r} on mixin {src.__name__} must be declared "
                 "with @declared_attr"
             )
+        if getattr(value, "composite_class", 0) is None and parsed.mapped:
+            value.composite_class = parsed.py_type  # type: ignore[attr-defined]
         out.props[key] = value
         out.columns.pop(key, None)
         return
@@ -446,7 +448,7 @@ def _collect_one(
         mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
         if parsed.mc is not None:
             mc = mc._merged(parsed.mc)
-        if parsed.collection:
+        if parsed.collection and isinstance(mc.column.type, NullType):
             raise exc.ArgumentError(
                 f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
             )
@@ -664,7 +666,7 @@ def _declarative_constructor(self: Any, **kw: Any) -> None:
     if not mapper.registry.configured:
         mapper.registry.configure()
     d = self.__dict__
-    columns = mapper.columns if not mapper.validators else {}
+    columns = mapper._init_direct
     setters = mapper.setters
     cls = type(self)
     for key, value in kw.items():

@@ -72,7 +72,7 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
-    recon = mapper.reconstructor
+    recon = mapper._on_load
     if recon is not None:
         # @reconstructor: runs once per new object, after its state is attached (only
         # classes that have one pay for it)

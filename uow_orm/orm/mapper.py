@@ -14,6 +14,7 @@ from .. import exc
 from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
+from .state import STATE_ATTR
 
 if TYPE_CHECKING:
     pass
@@ -59,6 +60,40 @@ def reconstructor(fn: _F) -> _F:
     where ``__init__`` is not called."""
     fn.__sa_reconstructor__ = True  # type: ignore[attr-defined]
     return fn
+
+
+class _MutableSetter:
+    """Stands in ``Mapper.setters`` for a ``Mutable.as_mutable`` column: assigned values are
+    coerced to the mutable class and linked to their parent."""
+
+    __slots__ = ("attr", "key", "mutable_cls")
+
+    def __init__(self, attr: Any, mutable_cls: Any) -> None:
+        self.attr = attr
+        self.key = attr.key
+        self.mutable_cls = mutable_cls
+
+    def set(self, obj: Any, value: Any) -> None:
+        from ..ext.mutable import attach
+
+        value = self.mutable_cls.coerce(self.key, value)
+        self.attr.set(obj, value)
+        attach(value, obj.__dict__[STATE_ATTR], self.key)
+
+
+class _MutableColumnAttribute(ColumnAttribute[Any]):
+    """A mutable column's class attribute: a value loaded on access is linked to its
+    parent too."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        value = super().__get__(obj, owner)
+        if obj is not None:
+            from ..ext.mutable import attach
+
+            attach(value, obj.__dict__[STATE_ATTR], self.key)
+        return value
 
 
 class _ValidatingSetter:
@@ -225,6 +260,11 @@ class Mapper:
         #: attribute key -> @validates method
         self.validators: dict[str, Callable[..., Any]] = {}
         self.reconstructor: Callable[[Any], Any] | None = None
+        #: run on every object built from a row (mutable links, @reconstructor), or None
+        self._on_load: Callable[[Any], Any] | None = None
+        self.mutable_keys: dict[str, Any] = {}
+        #: constructor keywords set straight into __dict__ (none when setters do more)
+        self._init_direct: dict[str, Any] = self.columns
         self.attrs: dict[str, QueryableAttribute[Any]] = {}
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
@@ -415,6 +455,35 @@ class Mapper:
                     names, include_removes, _backrefs = spec
                     for key in names:
                         self._add_validator(key, fn, include_removes)
+        mutable = {
+            k: type(c.type)._uow_mutable  # type: ignore[attr-defined]
+            for k, c in self.columns.items()
+            if hasattr(type(c.type), "_uow_mutable")
+        }
+        self.mutable_keys = mutable
+        for key, mcls in mutable.items():
+            self.setters[key] = _MutableSetter(self.setters[key], mcls)  # type: ignore[assignment]
+            attr = _MutableColumnAttribute(self.class_, key, self, self.columns[key])
+            self.attrs[key] = attr
+            type.__setattr__(self.class_, key, attr)
+        if self.validators or mutable:
+            self._init_direct = {}
+        recon = self.reconstructor
+        if mutable:
+            from ..ext.mutable import attach
+
+            def on_load(obj: Any) -> None:
+                d = obj.__dict__
+                st = d[STATE_ATTR]
+                for k in mutable:
+                    if k in d:
+                        attach(d[k], st, k)
+                if recon is not None:
+                    recon(obj)
+
+            self._on_load = on_load
+        else:
+            self._on_load = recon
 
     def _add_validator(self, key: str, fn: Callable[..., Any], include_removes: bool) -> None:
         if key in self.validators:

@@ -130,6 +130,21 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params, many=True)
     if mapper.eager_defaults is True:
         fetch_server_values(conn, mapper, states)
+    if mapper.mutable_keys:
+        _coerce_mutable_defaults(mapper, states)
+
+
+def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """Values a column default gave a ``Mutable.as_mutable`` column become tracked too."""
+    from ..ext.mutable import attach
+
+    for state in states:
+        d = state().__dict__
+        for key, mcls in mapper.mutable_keys.items():
+            v = d.get(key)
+            if v is not None and not isinstance(v, mcls):
+                v = d[key] = mcls.coerce(key, v)
+            attach(v, state, key)
 
 
 def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:

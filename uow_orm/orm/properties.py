@@ -7,6 +7,8 @@ Built in class bodies (or assigned to mapped classes later); declarative hands t
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
@@ -225,11 +227,137 @@ def synonym(name: str, *, descriptor: Any = None, map_column: Any = None) -> Any
     return SynonymProperty(name, descriptor)
 
 
+class _CompositeAttribute(QueryableAttribute[Any]):
+    """``Cls.start == Point(1, 2)`` on the class; ``obj.start`` builds the value object
+    from the columns, and assigning one sets the columns."""
+
+    __slots__ = ("composite_class", "keys")
+
+    def __init__(
+        self, class_: type, key: str, mapper: Mapper, composite_class: Any, keys: list[str]
+    ) -> None:
+        super().__init__(class_, key, mapper)
+        self.composite_class = composite_class
+        self.keys = keys
+
+    def _columns(self) -> list[Any]:
+        return [self.mapper.columns[k] for k in self.keys]
+
+    def _values(self, value: Any) -> list[Any]:
+        if value is None:
+            return [None] * len(self.keys)
+        getter = getattr(value, "__composite_values__", None)
+        if getter is not None:
+            return list(getter())
+        if dataclasses.is_dataclass(value):
+            return [getattr(value, f.name) for f in dataclasses.fields(value)]
+        raise exc.ArgumentError(
+            f"{self.class_.__name__}.{self.key}: {type(value).__name__} needs "
+            "__composite_values__() (or must be a dataclass)"
+        )
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        from ..sql.elements import and_, or_
+
+        pairs = list(zip(self._columns(), self._values(other)))
+        if op == "=":
+            return and_(*[c == v for c, v in pairs])
+        if op == "!=":
+            return or_(*[c != v for c, v in pairs])
+        raise exc.ArgumentError(f"composite {self!r} supports == and != only, not {op}")
+
+    def __clause_element__(self) -> Any:
+        from ..sql.elements import ExpressionList
+
+        return ExpressionList(self._columns())
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        vals = [getattr(obj, k) for k in self.keys]
+        if all(v is None for v in vals):
+            return None
+        return self.composite_class(*vals)
+
+    def set(self, obj: Any, value: Any) -> None:
+        for k, v in zip(self.keys, self._values(value)):
+            setattr(obj, k, v)
+
+
+class CompositeProperty(MapperProperty):
+    """What `composite` returns."""
+
+    def __init__(self, class_: Any, columns: tuple[Any, ...], dataclass_kw: dict[str, Any]) -> None:
+        self.composite_class = class_
+        self.column_args = columns
+        self._dataclass_kw = dataclass_kw
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        from .declarative import MappedColumn
+
+        if self.composite_class is None:
+            raise exc.ArgumentError(
+                f"composite {mapper.class_.__name__}.{key} needs its class: composite(Point, "
+                "...) or annotate Mapped[Point]"
+            )
+        field_types: list[Any] = []
+        if dataclasses.is_dataclass(self.composite_class):
+            hints = typing.get_type_hints(self.composite_class)
+            field_types = [hints.get(f.name) for f in dataclasses.fields(self.composite_class)]
+        keys: list[str] = []
+        for i, arg in enumerate(self.column_args):
+            if isinstance(arg, str):
+                if arg not in mapper.columns:
+                    raise exc.ArgumentError(f"composite {key}: no mapped column {arg!r}")
+                keys.append(arg)
+                continue
+            if isinstance(arg, MappedColumn):
+                py_type = field_types[i] if i < len(field_types) else None
+                name = arg.column.name or f"{key}_{i}"
+                col = arg.make_column(name, py_type, None, mapper.class_.__name__, mapper.registry)
+            else:
+                found = _column_of(arg)
+                if found is None:
+                    raise exc.ArgumentError(
+                        f"composite {key}: expected columns or attribute names, got {arg!r}"
+                    )
+                col = found
+            existing = mapper.column_to_key.get(col)
+            if existing is None:
+                mapper.add_column(col.key or col.name, col)
+                existing = mapper.column_to_key[col]
+            keys.append(existing)
+        attr = _CompositeAttribute(mapper.class_, key, mapper, self.composite_class, keys)
+        mapper.setters[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def composite(class_: Any = None, *attrs: Any, **kw: Any) -> Any:
+    """A value object made of several columns: ``composite(Point, "x1", "y1")`` or
+    ``start: Mapped[Point] = composite(mapped_column("x1"), mapped_column("y1"))``.
+
+    The class takes the column values positionally and gives them back from
+    ``__composite_values__()`` (dataclasses need neither)."""
+    from .declarative import MappedColumn
+
+    if class_ is not None and (isinstance(class_, (str, Column, MappedColumn))):
+        attrs = (class_, *attrs)
+        class_ = None
+    dataclass_kw: dict[str, Any] = {
+        k: kw.pop(k) for k in ("init", "repr", "default", "kw_only") if k in kw
+    }
+    if kw:
+        raise exc.ArgumentError(f"composite() got unsupported arguments {sorted(kw)}")
+    return CompositeProperty(class_, attrs, dataclass_kw)
+
+
 __all__ = [
     "ColumnProperty",
+    "CompositeProperty",
     "QueryExpressionProperty",
     "SynonymProperty",
     "column_property",
+    "composite",
     "deferred",
     "query_expression",
     "synonym",
