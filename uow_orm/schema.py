@@ -7,7 +7,8 @@ order) and DDL. A ``Column`` is also an SQL expression.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
@@ -111,6 +112,92 @@ class ForeignKey:
         return f"ForeignKey({self.target_fullname!r})"
 
 
+class FetchedValue:
+    """Marks a column whose value the database generates (a trigger, a default set
+    outside the model): ``server_default=FetchedValue()`` / ``server_onupdate=...``.
+    Emits no DDL; the ORM leaves the column out of INSERT / UPDATE and reloads it."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Computed(FetchedValue):
+    """A generated column: ``Column(Integer, Computed("price * qty"))`` renders
+    ``GENERATED ALWAYS AS (price * qty) STORED`` (``persisted=False``: VIRTUAL, SQLite)."""
+
+    def __init__(self, sqltext: Any, persisted: bool | None = None) -> None:
+        self.sqltext = sqltext
+        self.persisted = persisted
+
+    def __repr__(self) -> str:
+        return f"Computed({self.sqltext!r})"
+
+
+class Identity(FetchedValue):
+    """An identity column (PostgreSQL ``GENERATED ... AS IDENTITY``); on SQLite an integer
+    primary key is the rowid, which behaves the same, and other columns are refused."""
+
+    def __init__(
+        self,
+        *,
+        always: bool = False,
+        start: int | None = None,
+        increment: int | None = None,
+        minvalue: int | None = None,
+        maxvalue: int | None = None,
+        cycle: bool | None = None,
+        cache: int | None = None,
+        on_null: bool | None = None,
+    ) -> None:
+        if on_null is not None:
+            raise exc.ArgumentError("Identity(on_null=...) is Oracle-only; not supported")
+        self.always = always
+        self.options = {
+            "START WITH": start,
+            "INCREMENT BY": increment,
+            "MINVALUE": minvalue,
+            "MAXVALUE": maxvalue,
+            "CACHE": cache,
+        }
+        self.cycle = cycle
+
+    def __repr__(self) -> str:
+        return f"Identity(always={self.always})"
+
+
+class Sequence(FetchedValue):
+    """A PostgreSQL sequence feeding a column (``Column(Integer, Sequence("user_id_seq"),
+    primary_key=True)``): created before and dropped after its table. SQLite has none and
+    ignores it (the rowid generates integer keys), as SQLAlchemy does."""
+
+    def __init__(
+        self,
+        name: str,
+        start: int | None = None,
+        increment: int | None = None,
+        *,
+        schema: str | None = None,
+        metadata: MetaData | None = None,
+    ) -> None:
+        self.name = name
+        self.start = start
+        self.increment = increment
+        self.schema = schema
+        self.metadata = metadata
+
+    def __repr__(self) -> str:
+        return f"Sequence({self.name!r})"
+
+
+class CheckConstraint:
+    """``CHECK (sqltext)`` on a table (``__table_args__``) or a column (positional)."""
+
+    def __init__(self, sqltext: Any, name: str | None = None) -> None:
+        self.sqltext = sqltext
+        self.name = name
+        self.table: Table | None = None
+
+
 class Column(ColumnElement, Generic[_T]):
     """A table column; also usable in expressions (``users.c.name == "x"``)."""
 
@@ -119,6 +206,7 @@ class Column(ColumnElement, Generic[_T]):
         "_default_is_callable",
         "_onupdate_is_callable",
         "autoincrement",
+        "constraints",
         "default",
         "foreign_keys",
         "index",
@@ -129,6 +217,7 @@ class Column(ColumnElement, Generic[_T]):
         "onupdate",
         "primary_key",
         "server_default",
+        "server_onupdate",
         "table",
         "type",
         "unique",
@@ -142,6 +231,7 @@ class Column(ColumnElement, Generic[_T]):
         default: Any = None,
         server_default: Any = None,
         onupdate: Any = None,
+        server_onupdate: Any = None,
         unique: bool = False,
         index: bool = False,
         name: str | None = None,
@@ -154,9 +244,20 @@ class Column(ColumnElement, Generic[_T]):
             name = args_list.pop(0)
         type_: TypeEngine = NULLTYPE
         fks: list[ForeignKey] = []
+        checks: list[CheckConstraint] = []
         for a in args_list:
             if isinstance(a, ForeignKey):
                 fks.append(a)
+            elif isinstance(a, CheckConstraint):
+                checks.append(a)
+            elif isinstance(a, FetchedValue):
+                if server_default is not None:
+                    raise exc.ArgumentError(
+                        f"Column() got both {a!r} and server_default={server_default!r}"
+                    )
+                server_default = a
+                if isinstance(a, Computed):
+                    server_onupdate = a
             elif isinstance(a, TypeEngine):
                 type_ = a
             elif isinstance(a, type) and issubclass(a, TypeEngine):
@@ -174,6 +275,9 @@ class Column(ColumnElement, Generic[_T]):
         self.default = default
         self._default_is_callable = callable(default)
         self.server_default = server_default
+        #: the database changes this column on UPDATE: the ORM reloads it afterwards
+        self.server_onupdate = server_onupdate
+        self.constraints: list[CheckConstraint] = checks
         self.onupdate = onupdate
         self._onupdate_is_callable = callable(onupdate)
         self.unique = unique
@@ -205,6 +309,7 @@ class Column(ColumnElement, Generic[_T]):
                     object.__setattr__(c, slot, getattr(self, slot))
         c.table = None  # type: ignore[assignment]
         c.info = dict(self.info)
+        c.constraints = list(self.constraints)
         c.foreign_keys = [fk._copy() for fk in self.foreign_keys]
         for fk in c.foreign_keys:
             fk.parent = c
@@ -226,7 +331,9 @@ class Column(ColumnElement, Generic[_T]):
             len(pks) == 1
             and isinstance(self.type, Integer)
             and self.default is None
-            and self.server_default is None
+            and (
+                self.server_default is None or isinstance(self.server_default, (Identity, Sequence))
+            )
             and not self.foreign_keys
         )
 
@@ -317,17 +424,47 @@ class ColumnCollection:
 
 
 class UniqueConstraint:
+    """``UNIQUE (a, b)`` on a table (``__table_args__`` or a Table item)."""
+
     def __init__(self, *columns: str | Column[Any], name: str | None = None) -> None:
         self.column_names = [c if isinstance(c, str) else c.name for c in columns]
         self.name = name
+        self.table: Table | None = None
+
+
+#: Index keyword arguments per dialect: the DDL they render
+_INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
 
 class Index:
-    def __init__(self, name: str, *columns: str | Column[Any], unique: bool = False) -> None:
+    """``CREATE [UNIQUE] INDEX name ON table (...)`` over column names, columns or SQL
+    expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
+    ``sqlite_where``, an access method with ``postgresql_using``."""
+
+    def __init__(self, name: str, *expressions: Any, unique: bool = False, **kw: Any) -> None:
+        unknown = [k for k in kw if k not in _INDEX_DIALECT_KW]
+        if unknown:
+            raise exc.ArgumentError(
+                f"Index({name!r}) got unsupported keyword argument(s) {', '.join(unknown)}; "
+                f"supported are unique, {', '.join(_INDEX_DIALECT_KW)}"
+            )
         self.name = name
-        self.column_names = [c if isinstance(c, str) else c.name for c in columns]
+        self.expressions = list(expressions)
+        self.column_names = [
+            c if isinstance(c, str) else c.name for c in expressions if isinstance(c, (str, Column))
+        ]
         self.unique = unique
+        self.dialect_kw = kw
         self.table: Table | None = None
+        if self.table is None:
+            for e in expressions:
+                el = e.__clause_element__() if hasattr(e, "__clause_element__") else e
+                froms = el._from_objects() if hasattr(el, "_from_objects") else []
+                table = next((f for f in froms if isinstance(f, Table)), None)
+                if table is not None:
+                    table.indexes.append(self)
+                    self.table = table
+                    break
 
 
 class ForeignKeyConstraint:
@@ -335,8 +472,8 @@ class ForeignKeyConstraint:
 
     def __init__(
         self,
-        columns: Sequence[str],
-        refcolumns: Sequence[str],
+        columns: AbcSequence[str],
+        refcolumns: AbcSequence[str],
         *,
         ondelete: str | None = None,
         name: str | None = None,
@@ -395,9 +532,13 @@ class Table(FromClause):
             self.c._add(item)
             if item.primary_key:
                 self.primary_key.append(item)
+            for check in item.constraints:
+                check.table = self
+                self.constraints.append(check)
         elif isinstance(item, Index):
-            item.table = self
-            self.indexes.append(item)
+            if item.table is not self:
+                item.table = self
+                self.indexes.append(item)
         elif isinstance(item, ForeignKeyConstraint):
             for local, remote in zip(item.column_names, item.refcolumns):
                 col = self.c[local]
@@ -405,12 +546,19 @@ class Table(FromClause):
                 fk.parent = col
                 col.foreign_keys.append(fk)
             self.constraints.append(item)
-        elif isinstance(item, UniqueConstraint):
+        elif isinstance(item, (UniqueConstraint, CheckConstraint)):
+            item.table = self
             self.constraints.append(item)
         else:
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
 
     append_column = append
+
+    def _quoted(self, quote: Callable[[str], str]) -> str:
+        """The table's name as SQL, schema-qualified when it has a schema."""
+        if self.schema:
+            return f"{quote(self.schema)}.{quote(self.name)}"
+        return quote(self.name)
 
     @property
     def foreign_keys(self) -> list[ForeignKey]:
@@ -427,7 +575,7 @@ class Table(FromClause):
         return names
 
     def _compile(self, compiler: Compiler) -> str:
-        return compiler.quote(self.name)
+        return self._quoted(compiler.quote)
 
     def _from_objects(self) -> list[FromClause]:
         return [self]
@@ -467,7 +615,7 @@ class Table(FromClause):
         self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
 
 
-def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list[Table]:
+def sort_tables(tables: AbcSequence[Table], *, include_alter: bool = False) -> list[Table]:
     """Tables in foreign-key dependency order (referenced tables first).
 
     Raises `uow_orm.exc.CircularDependencyError` naming the tables of a cycle.
@@ -481,7 +629,7 @@ def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list
 
 
 def topological_sort(
-    nodes: Sequence[Any],
+    nodes: AbcSequence[Any],
     deps: dict[Any, list[Any]],
     *,
     what: str = "items",
@@ -562,28 +710,28 @@ class MetaData:
         return sort_tables(list(self.tables.values()), include_alter=False)
 
     def create_all(
-        self, bind: Engine, tables: Sequence[Table] | None = None, checkfirst: bool = True
+        self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Create every table (and index) that does not exist yet, in dependency order."""
-        from .sql.ddl import create_statements
+        from .sql.ddl import create_statements, has_table
 
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
         with bind.begin() as conn:
             if checkfirst:
-                todo = [t for t in todo if not conn._has_table(t.name)]
+                todo = [t for t in todo if not has_table(conn, t)]
             for sql in create_statements(todo, bind.dialect):
                 conn._run(sql, ())
 
     def drop_all(
-        self, bind: Engine, tables: Sequence[Table] | None = None, checkfirst: bool = True
+        self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Drop every table that exists, dependents first."""
-        from .sql.ddl import drop_statements
+        from .sql.ddl import drop_statements, has_table
 
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
         with bind.begin() as conn:
             if checkfirst:
-                todo = [t for t in todo if conn._has_table(t.name)]
+                todo = [t for t in todo if has_table(conn, t)]
             for sql in drop_statements(todo, bind.dialect):
                 conn._run(sql, ())
 
@@ -615,12 +763,17 @@ def server_default_sql(value: Any, dialect_name: str) -> str:
 
 
 __all__ = [
+    "CheckConstraint",
     "Column",
     "ColumnCollection",
+    "Computed",
+    "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",
+    "Identity",
     "Index",
     "MetaData",
+    "Sequence",
     "Table",
     "UniqueConstraint",
     "sort_tables",

@@ -316,6 +316,10 @@ class Mapper:
             self.load_columns = ordered
             self.load_keys = self.column_keys
             self.load_pk_positions = self.pk_positions
+        #: columns the database changes on UPDATE (reloaded after one)
+        self.server_onupdate_keys = [
+            k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
+        ]
         for cache in ("_result_procs", "_insert_plans", "_sql_cache", "_bind_procs"):
             self.__dict__.pop(cache, None)
 

@@ -151,8 +151,13 @@ def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[Insta
     """``eager_defaults``: load the server-generated columns the INSERT left unset now,
     instead of on first access."""
     server_keys = [k for k, c in mapper.columns.items() if c.server_default is not None]
-    if not server_keys:
-        return
+    if server_keys:
+        _fetch_columns(conn, mapper, states, server_keys)
+
+
+def _fetch_columns(
+    conn: Connection, mapper: Mapper, states: Sequence[InstanceState], server_keys: list[str]
+) -> None:
     from ..sql.selectable import Select
 
     for state in states:
@@ -226,13 +231,13 @@ def _insert_sql(
         if cols:
             row = "(" + ", ".join([dialect.placeholder] * len(cols)) + ")"
             sql = (
-                f"INSERT INTO {q(table.name)} ("
+                f"INSERT INTO {table._quoted(q)} ("
                 + ", ".join(q(c.name) for c in cols)
                 + ") VALUES "
                 + ", ".join([row] * nrows)
             )
         else:
-            sql = f"INSERT INTO {q(table.name)} DEFAULT VALUES"
+            sql = f"INSERT INTO {table._quoted(q)} DEFAULT VALUES"
         if returning:
             assert mapper.autoinc_col is not None
             sql += f" RETURNING {q(mapper.autoinc_col.name)}"
@@ -368,6 +373,22 @@ def update_states(
     for (keys_t, versioned), rows in groups.items():
         sql = _update_sql(conn, mapper, keys_t, versioned)
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
+    if mapper.server_onupdate_keys and groups:
+        _refresh_server_onupdate(conn, mapper, states)
+
+
+def _refresh_server_onupdate(
+    conn: Connection, mapper: Mapper, states: Sequence[InstanceState]
+) -> None:
+    """Columns the database changes on UPDATE (``server_onupdate``, ``Computed``): fetched
+    now with ``eager_defaults``, else expired so that they load on access."""
+    keys = mapper.server_onupdate_keys
+    for state in states:
+        d = state().__dict__
+        for k in keys:
+            d.pop(k, None)
+    if mapper.eager_defaults is True:
+        _fetch_columns(conn, mapper, states, keys)
 
 
 def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool) -> str:
@@ -379,7 +400,7 @@ def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], version
         q = dialect.quote
         ph = dialect.placeholder
         sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
-        sql = f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE " + _key_where(
+        sql = f"UPDATE {mapper.local_table._quoted(q)} SET {sets} WHERE " + _key_where(
             mapper, dialect, versioned
         )
         cache[ck] = sql
@@ -468,7 +489,7 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     cache = _sql_cache(mapper)
     sql = cache.get(ck)
     if sql is None:
-        sql = f"DELETE FROM {dialect.quote(mapper.local_table.name)} WHERE " + _key_where(
+        sql = f"DELETE FROM {mapper.local_table._quoted(dialect.quote)} WHERE " + _key_where(
             mapper, dialect, versioned
         )
         cache[ck] = sql
@@ -493,12 +514,12 @@ def secondary_rows(
         for r in rows
     ]
     if delete:
-        sql = f"DELETE FROM {q(table.name)} WHERE " + " AND ".join(
+        sql = f"DELETE FROM {table._quoted(q)} WHERE " + " AND ".join(
             f"{q(c.name)} = {ph}" for c in cols
         )
     else:
         sql = (
-            f"INSERT INTO {q(table.name)} ("
+            f"INSERT INTO {table._quoted(q)} ("
             + ", ".join(q(c.name) for c in cols)
             + ") VALUES ("
             + ", ".join([ph] * len(cols))

@@ -293,7 +293,7 @@ class Compiler:
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
-            sql = f"INSERT INTO {self.quote(table.name)}"
+            sql = f"INSERT INTO {table._quoted(self.quote)}"
             if not names:
                 sql += " DEFAULT VALUES" if self.dialect_name != "mysql" else " () VALUES ()"
             else:
@@ -321,13 +321,13 @@ class Compiler:
             target = self.quote(c.name)
             self.qualify = True
             sets.append(f"{target} = {self._value(c, v)}")
-        sql = f"UPDATE {self.quote(table.name)} SET " + ", ".join(sets)
+        sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
 
     def delete(self, stmt: Delete) -> str:
-        sql = f"DELETE FROM {self.quote(stmt.table.name)}"
+        sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)

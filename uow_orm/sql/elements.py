@@ -616,6 +616,8 @@ class Function(ColumnElement):
     def _compile(self, compiler: Compiler) -> str:
         if not self.args and self.name.lower() == "count":
             return "count(*)"
+        if not self.args and self.name.lower() == "now" and compiler.dialect_name == "sqlite":
+            return "CURRENT_TIMESTAMP"  # SQLite has no now(), as SQLAlchemy renders it
         name = (
             self.name
             if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", self.name)
