@@ -62,6 +62,20 @@ class Mapped(Generic[_T]):
         def __get__(self, instance: Any, owner: Any) -> Any: ...
         def __set__(self, instance: Any, value: _T) -> None: ...
 
+        # In a class body a mapped column is an SQL expression
+        # (``fullname = column_property(first + " " + last)``).
+        def __eq__(self, other: Any) -> ColumnElement: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> ColumnElement: ...  # type: ignore[override]
+        def __lt__(self, other: Any) -> ColumnElement: ...
+        def __le__(self, other: Any) -> ColumnElement: ...
+        def __gt__(self, other: Any) -> ColumnElement: ...
+        def __ge__(self, other: Any) -> ColumnElement: ...
+        def __add__(self, other: Any) -> ColumnElement: ...
+        def __radd__(self, other: Any) -> ColumnElement: ...
+        def __sub__(self, other: Any) -> ColumnElement: ...
+        def __mul__(self, other: Any) -> ColumnElement: ...
+        def __truediv__(self, other: Any) -> ColumnElement: ...
+
 
 if TYPE_CHECKING:
     from .attributes import ColumnAttribute as InstrumentedExpr
@@ -175,7 +189,20 @@ def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
 
 
 # -- declared_attr ---------------------------------------------------------------------------
-class declared_attr(Generic[_T]):
+class _DeclaredBase:
+    """Runtime part of `declared_attr` and ``declared_attr.directive``: a function of the
+    class, evaluated by declarative for each mapped class."""
+
+    def __init__(self, fn: Callable[..., Any], cascading: bool = False) -> None:
+        self.fget = fn
+        self.cascading_flag = cascading
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        return self.fget(owner)
+
+
+class declared_attr(_DeclaredBase, Generic[_T]):
     """Make a mixin attribute (or ``__tablename__`` / ``__table_args__`` /
     ``__mapper_args__``) a function of the class being mapped: ``fn(cls)`` runs once per
     mapped class, so each gets its own columns, foreign keys and relationships.
@@ -184,10 +211,8 @@ class declared_attr(Generic[_T]):
     the result as the plain value).
     """
 
-    def __init__(self, fn: Callable[..., Any], cascading: bool = False) -> None:
-        self.fget = fn
-        self.cascading_flag = cascading
-        self.__doc__ = fn.__doc__
+    def __init__(self, fn: Callable[..., Mapped[_T]], cascading: bool = False) -> None:
+        super().__init__(fn, cascading)
 
     if TYPE_CHECKING:
 
@@ -195,9 +220,7 @@ class declared_attr(Generic[_T]):
         def __get__(self, instance: None, owner: Any) -> InstrumentedExpr[_T]: ...
         @overload
         def __get__(self, instance: object, owner: Any) -> _T: ...
-
-    def __get__(self, instance: Any, owner: Any) -> Any:
-        return self.fget(owner)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
 
     @staticmethod
     def directive(fn: Callable[..., _R]) -> _DeclaredDirective[_R]:
@@ -210,14 +233,17 @@ class declared_attr(Generic[_T]):
         return declared_attr(fn, cascading=True)
 
 
-class _DeclaredDirective(declared_attr[_T]):
+class _DeclaredDirective(_DeclaredBase, Generic[_T]):
+    def __init__(self, fn: Callable[..., _T]) -> None:
+        super().__init__(fn)
+
     if TYPE_CHECKING:
 
-        def __get__(self, instance: Any, owner: Any) -> _T: ...  # type: ignore[override]
+        def __get__(self, instance: Any, owner: Any) -> _T: ...
 
 
 def _is_declared(value: Any) -> bool:
-    return isinstance(value, declared_attr)
+    return isinstance(value, _DeclaredBase)
 
 
 # -- annotations -----------------------------------------------------------------------------

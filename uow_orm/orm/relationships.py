@@ -18,6 +18,7 @@ from .attributes import InstrumentedList, QueryableAttribute
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 
 if TYPE_CHECKING:
+    from .declarative import Mapped
     from .mapper import Mapper
 
 _T = TypeVar("_T")
@@ -601,7 +602,7 @@ def _value_of(
     return getattr(obj, key)
 
 
-def relationship(argument: Any = None, **kw: Any) -> Any:
+def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     """Link two mapped classes.
 
     ``argument`` is the target class or its name (inferred from a ``Mapped[...]``
@@ -622,7 +623,7 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
     prop = RelationshipProperty(argument, **kw)
     # read by declarative for MappedAsDataclass fields (and refused on other classes)
     prop._dataclass_kw = dataclass_kw  # type: ignore[attr-defined]
-    return prop
+    return prop  # type: ignore[return-value]
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
