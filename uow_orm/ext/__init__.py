@@ -1,4 +1,5 @@
-"""Extensions named as in ``sqlalchemy.ext``: ``hybrid``, ``associationproxy``, ``mutable``.
+"""Extensions with the names of SQLAlchemy's ``sqlalchemy.ext`` modules: ``hybrid``,
+``associationproxy``, ``mutable``, ``automap``.
 
 Imported by applications (``from uow_orm.ext.hybrid import hybrid_property``).
 """
