@@ -267,3 +267,37 @@ def test_server_defaults_from_functions_text_literals_and_fetched_value(engine, 
         assert (e.kind, e.level, e.extra) == ("info", 3, None)
         assert isinstance(e.at, datetime)
     assert fetch(engine, "SELECT kind, level FROM event") == [("info", 3)]
+
+
+def test_sqlite_schema_is_an_attached_database():
+    engine = create_engine("sqlite://")  # one connection: the ATTACH stays
+    with engine.begin() as conn:
+        conn.execute(text("ATTACH DATABASE :f AS other"), {"f": ":memory:"})
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(schema="other")
+
+    class Owner(Base):
+        __tablename__ = "owner"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(10))
+
+    class Pet(Base):
+        __tablename__ = "pet"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"))
+        owner: Mapped[Owner] = relationship()
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Pet(id=1, owner=Owner(id=1, name="ann")))
+        s.commit()
+        assert s.scalars(select(Pet)).one().owner.name == "ann"
+    assert fetch(engine, "SELECT name FROM other.owner") == [("ann",)]
+    assert fetch(engine, "SELECT count(*) FROM main.sqlite_master WHERE name = 'owner'") == [(0,)]
+    md = MetaData()
+    Table("t", md, Column("id", Integer, primary_key=True))
+    Table("u", md, Column("t_id", ForeignKey("t.id"), primary_key=True), schema="other")
+    with pytest.raises(exc.NotSupportedError, match="another"):
+        md.create_all(engine)
+    engine.dispose()

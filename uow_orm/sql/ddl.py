@@ -114,7 +114,19 @@ def _fk_ddl(fks: AbcSequence[ForeignKey], dialect: Dialect) -> str:
     sql = ""
     if fks[0].name:
         sql = f"CONSTRAINT {q(fks[0].name)} "
-    sql += f"FOREIGN KEY({local}) REFERENCES {target_table._quoted(q)} ({remote})"
+    # SQLite names no schema in REFERENCES: the target is always in the same database
+    if dialect.name == "sqlite":
+        own = fks[0].parent.table  # type: ignore[union-attr]
+        if (target_table.schema or None) != (own.schema or None):
+            raise exc.NotSupportedError(
+                f"foreign key {own.fullname}.{fks[0].parent.name} -> "  # type: ignore[union-attr]
+                f"{target_table.fullname}: SQLite cannot refer to a table in another "
+                "(attached) database; keep both tables in one schema"
+            )
+        target = q(target_table.name)
+    else:
+        target = target_table._quoted(q)
+    sql += f"FOREIGN KEY({local}) REFERENCES {target} ({remote})"
     if fks[0].ondelete:
         sql += f" ON DELETE {_action(fks[0].ondelete)}"
     if fks[0].onupdate:
