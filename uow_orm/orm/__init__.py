@@ -31,6 +31,8 @@ from .properties import (
 )
 from .query import Query
 from .relationships import backref, relationship
+from .retry import run_transaction
+from .routing import ReplicaSet
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import (
@@ -113,6 +115,7 @@ __all__ = [
     "MappedColumn",
     "Query",
     "QueryExpressionProperty",
+    "ReplicaSet",
     "Session",
     "SynonymProperty",
     "backref",
@@ -137,6 +140,7 @@ __all__ = [
     "reconstructor",
     "registry",
     "relationship",
+    "run_transaction",
     "selectinload",
     "sessionmaker",
     "synonym",

@@ -163,7 +163,7 @@ class InstrumentedList(list[_T]):
                 fn, with_removes = validator
                 owner = self._owner()
                 item = fn(owner, rel.key, item, False) if with_removes else fn(owner, rel.key, item)
-            rel._check_target(item)
+            rel._check_target(item, self._owner)
         return item
 
     def _check_remove(self, item: Any) -> None:
