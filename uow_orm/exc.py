@@ -65,6 +65,10 @@ class StaleDataError(OrmError):
     """An UPDATE or DELETE matched a different number of rows than expected."""
 
 
+class SAWarning(RuntimeWarning):
+    """A warning from the ORM (named as in SQLAlchemy, so filters written for it work)."""
+
+
 class FlushError(OrmError):
     """The unit of work could not be flushed as given."""
 
@@ -187,6 +191,7 @@ __all__ = [
     "PendingRollbackError",
     "ProgrammingError",
     "ResourceClosedError",
+    "SAWarning",
     "StaleDataError",
     "TimeoutError",
     "UnmappedClassError",

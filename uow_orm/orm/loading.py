@@ -26,11 +26,16 @@ if TYPE_CHECKING:
 IN_BATCH = 500
 
 
+def _result_proc(expr: Any, dialect_name: str) -> Callable[[Any], Any] | None:
+    t = getattr(expr, "type", None)
+    return t._result(dialect_name) if t is not None else None
+
+
 def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] | None]:
     cache = mapper.__dict__.setdefault("_result_procs", {})
     procs = cache.get(dialect_name)
     if procs is None:
-        procs = cache[dialect_name] = [c.type._result(dialect_name) for c in mapper.column_list]
+        procs = cache[dialect_name] = [_result_proc(c, dialect_name) for c in mapper.load_columns]
     return procs  # type: ignore[no-any-return]
 
 
@@ -40,15 +45,26 @@ def instance_builder(
     start: int,
     dialect_name: str,
     populate_existing: bool = False,
+    columns: tuple[list[Any], list[str]] | None = None,
 ) -> Callable[[Sequence[Any]], Any]:
-    """A function turning one result row into the mapped object (new or from the map)."""
+    """A function turning one result row into the mapped object (new or from the map).
+
+    ``columns`` gives (expressions, keys) when statement options changed which columns
+    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
+    """
     cls = mapper.class_
-    keys = mapper.column_keys
+    if columns is None or columns[1] is mapper.load_keys:
+        keys = mapper.load_keys
+        procs = _processors(mapper, dialect_name)
+        pk_positions = mapper.load_pk_positions
+    else:
+        keys = columns[1]
+        procs = [_result_proc(c, dialect_name) for c in columns[0]]
+        pk_positions = [keys.index(k) for k in mapper.pk_keys]
     n = len(keys)
     end = start + n
-    procs = _processors(mapper, dialect_name)
     proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
-    pk_pos = [start + p for p in mapper.pk_positions]
+    pk_pos = [start + p for p in pk_positions]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     imap = session.identity_map
     states = imap._states
@@ -56,6 +72,22 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
+    recon = mapper._on_load
+    if recon is not None:
+        # @reconstructor: runs once per new object, after its state is attached (only
+        # classes that have one pay for it)
+        def mk_state(
+            obj: Any,
+            mapper: Mapper,
+            key: tuple[Any, ...] | None = None,
+            session: Session | None = None,
+            load_strategies: dict[str, str] | None = None,
+        ) -> InstanceState:
+            st = new_state(obj, mapper, key, session, load_strategies)
+            obj.__dict__[STATE_ATTR] = st
+            states[key] = st  # type: ignore[index]
+            recon(obj)
+            return st
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])
@@ -169,14 +201,18 @@ def execute_select(
                 )
             )
         elif entity is not None:
-            b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
+            emapper = entity.__mapper__
+            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
-            if t is not None:
+            if t is not None or col_strategies:
                 lazy_overrides = {
                     k: st
-                    for k, (st, _) in t.children.items()
+                    for k, (st, _) in (t.children.items() if t is not None else ())
                     if st in ("select", "raise", "noload")
                 }
+                if col_strategies:
+                    lazy_overrides.update(col_strategies)
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
@@ -344,7 +380,7 @@ def _collect_joined(
             right = target
             on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
         specs.append((prop, parent, sub))
-        joins.append((right, on, [on_target(c) for c in prop.mapper.column_list], target_adapt))
+        joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
@@ -396,7 +432,7 @@ def _populate_joined(
     builders = []
     for prop, parent, _sub in specs:
         builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-        pos += len(prop.mapper.column_list)
+        pos += len(prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):

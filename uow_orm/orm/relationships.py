@@ -18,6 +18,7 @@ from .attributes import InstrumentedList, QueryableAttribute
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 
 if TYPE_CHECKING:
+    from .declarative import Mapped
     from .mapper import Mapper
 
 _T = TypeVar("_T")
@@ -196,9 +197,15 @@ class RelationshipProperty:
         if callable(secondary) and not isinstance(secondary, Table):
             secondary = secondary()
         if isinstance(secondary, str):
-            secondary = parent_table.metadata.tables.get(secondary) or getattr(
-                registry.get(secondary), "__table__", None
-            )
+            name = secondary
+            secondary = parent_table.metadata.tables.get(name)
+            if secondary is None:
+                secondary = getattr(registry.get(name), "__table__", None)
+            if secondary is None:
+                raise exc.InvalidRequestError(
+                    f"relationship {self}: secondary={name!r} names no table in the "
+                    f"MetaData of {parent_table.name!r} and no mapped class"
+                )
         if isinstance(secondary, type) and hasattr(secondary, "__table__"):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
@@ -659,7 +666,7 @@ def _value_of(
     return getattr(obj, key)
 
 
-def relationship(argument: Any = None, **kw: Any) -> Any:
+def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     """Link two mapped classes.
 
     ``argument`` is the target class or its name (inferred from a ``Mapped[...]``
@@ -674,7 +681,15 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
     ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the
     children when a referenced primary key changes; False: the flush UPDATEs them).
     """
-    return RelationshipProperty(argument, **kw)
+    dataclass_kw = {
+        k: kw.pop(k)
+        for k in ("init", "repr", "default", "default_factory", "kw_only", "compare", "hash")
+        if k in kw
+    }
+    prop = RelationshipProperty(argument, **kw)
+    # read by declarative for MappedAsDataclass fields (and refused on other classes)
+    prop._dataclass_kw = dataclass_kw  # type: ignore[attr-defined]
+    return prop  # type: ignore[return-value]
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:

@@ -1059,9 +1059,14 @@ class Session:
             compiled = stmt.compile(dialect)
             procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
             builder = loading.instance_builder(self, mapper, 0, dialect.name)
-            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder)
-        sql, procs, builder = entry
-        params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+            # a column_property may carry its own bound values: then bind by name
+            extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
+            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder, extra)
+        sql, procs, builder, extra = entry
+        if extra is not None:
+            params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
+        else:
+            params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
         row = conn._run(sql, params).fetchone()
         return builder(row) if row is not None else None
 
@@ -1079,11 +1084,11 @@ class Session:
         obj = st()
         d = obj.__dict__
         if keys is None:
-            keys = [k for k in mapper.column_keys if k not in d]
+            keys = mapper.unloaded_keys(d, key)
         if not keys:
             return
         assert st.key is not None
-        cols = [mapper.columns[k] for k in keys]
+        cols = [mapper.load_expr(k) for k in keys]
         stmt: Select[Any] = Select(*cols).where(
             *[c == v for c, v in zip(mapper.pk_columns, st.key[1])]
         )

@@ -340,7 +340,7 @@ class Compiler:
         for e in stmt._entities:
             table = _entity_table(e)
             if table is not None:
-                cols = e.__mapper__.column_list
+                cols = e.__mapper__.entity_columns(stmt._options)[0]
                 slices.append((e, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.append(e.__name__)
@@ -544,10 +544,9 @@ class Compiler:
         return self.bind(BindParameter(col.key, value, col.type))
 
     def _default_bind(self, col: Column[Any], value: Any) -> str:
-        b = BindParameter(col.key, value, col.type)
         if callable(value):
-            b._is_default = True  # type: ignore[attr-defined]
-        return self.bind(b)
+            return self.bind(_CallableDefault(col.key, value, col.type))
+        return self.bind(BindParameter(col.key, value, col.type))
 
     def _insert_from_select(self, stmt: Insert) -> str:
         cols, select = stmt._from_select  # type: ignore[misc]
@@ -568,7 +567,7 @@ class Compiler:
             self._depth -= 1
         if defaults:
             body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
-        return f"INSERT INTO {self.quote(stmt.table.name)} ({', '.join(names)}) {body}"
+        return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
 
     def insert(self, stmt: Insert) -> str:
         if getattr(stmt, "_from_select", None) is not None:
@@ -588,7 +587,7 @@ class Compiler:
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
-            sql = f"INSERT INTO {self.quote(table.name)}"
+            sql = f"INSERT INTO {table._quoted(self.quote)}"
             if not names:
                 sql += " DEFAULT VALUES" if self.dialect_name != "mysql" else " () VALUES ()"
             else:
@@ -632,7 +631,7 @@ class Compiler:
             target = self.quote(c.name)
             self.qualify = True
             sets.append(f"{target} = {self._value(c, v)}")
-        sql = f"UPDATE {self.quote(table.name)} SET " + ", ".join(sets)
+        sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
         extra = self._extra_froms(stmt, list(values.values()))
         if extra:
             if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
@@ -665,7 +664,7 @@ class Compiler:
             self._enclosing_froms.pop()
 
     def _delete(self, stmt: Delete) -> str:
-        sql = f"DELETE FROM {self.quote(stmt.table.name)}"
+        sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         extra = self._extra_froms(stmt, [])
         if extra:
             if self.dialect_name != "postgresql":
@@ -684,6 +683,13 @@ def _sqlite_version() -> tuple[int, ...]:
     import sqlite3
 
     return sqlite3.sqlite_version_info
+
+
+class _CallableDefault(BindParameter):
+    """A column's callable ``default``: called for each execution, not sent as is."""
+
+    __slots__ = ()
+    _is_default = True
 
 
 def _needs_parens(el: ClauseElement) -> bool:

@@ -73,7 +73,12 @@ class DMLStatement(ClauseElement):
         for a in args:
             if not isinstance(a, Mapping):
                 raise exc.ArgumentError("values() takes a dict, a list of dicts or keywords")
-            vals.update({s._column(k): v for k, v in a.items()})
+            for k, v in a.items():
+                pairs = getattr(k, "_update_pairs", None)  # a hybrid's update_expression
+                if pairs is not None:
+                    vals.update({s._column(c): cv for c, cv in pairs(v)})
+                else:
+                    vals[s._column(k)] = v
         vals.update({s._column(k): v for k, v in kw.items()})
         s._values = vals
         return s

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..types import NULLTYPE, Boolean, Integer, TypeEngine, literal_type
+from ..types import NULLTYPE, Boolean, Integer, String, TypeEngine, literal_type
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -366,6 +366,8 @@ class ColumnElement(ColumnOperators, ClauseElement):
             other, None if op in ("*", "/", "%") else self.type, _describe(self)
         )
         type_ = Boolean() if op in _NEGATE else self.type
+        if op == "+" and isinstance(self.type, String):
+            op = "||"  # string + string is concatenation, as in SQLAlchemy
         return BinaryExpression(self, op, right, type_)
 
 
