@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from ..event import Dispatcher
 
 
+def _seconds(value: float) -> str:
+    """``1 second``, ``2.5 seconds``: a timeout as the error messages print it."""
+    return f"{value:g} second" if value == 1 else f"{value:g} seconds"
+
+
 class ConnectionRecord:
     """One DBAPI connection owned by a pool, with when it was made and whether it is dead."""
 
@@ -229,7 +234,7 @@ class QueuePool(Pool):
                         raise exc.TimeoutError(
                             f"QueuePool limit of size {self._size} overflow "
                             f"{self._max_overflow} reached: no connection came back within "
-                            f"{self._timeout:g} seconds. Close sessions and connections "
+                            f"{_seconds(self._timeout)}. Close sessions and connections "
                             "when done with them, or raise pool_size / max_overflow / "
                             "pool_timeout in create_engine()"
                         )
@@ -373,7 +378,7 @@ class StaticPool(Pool):
                     if self._out and self._owner != me:
                         raise exc.TimeoutError(
                             "the in-memory SQLite connection stayed in use by another thread "
-                            f"for {self._timeout:g} seconds; use a database file to work "
+                            f"for {_seconds(self._timeout)}; use a database file to work "
                             "from several threads at once"
                         )
             if self._record is None or self._record.invalidated:
