@@ -62,6 +62,10 @@ def plot(document: dict[str, Any], path: str | Path) -> Path:
     Needs matplotlib (``pip install -e '.[bench]'``); raises RuntimeError without it and
     ValueError when the run holds no timings.
     """
+    backends = [b for b in document.get("backends", {}) if reports_of(document, b)]
+    keys = [k for k in workload_keys(document) if not k.startswith("M@")]
+    if not backends or not keys:
+        raise ValueError("the run has no timed workloads to plot")
     try:
         import matplotlib
 
@@ -71,10 +75,6 @@ def plot(document: dict[str, Any], path: str | Path) -> Path:
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise RuntimeError("--plot needs matplotlib: pip install -e '.[bench]'") from error
 
-    backends = [b for b in document.get("backends", {}) if reports_of(document, b)]
-    keys = [k for k in workload_keys(document) if not k.startswith("M@")]
-    if not backends or not keys:
-        raise ValueError("the run has no timed workloads to plot")
     plt.rcParams["svg.hashsalt"] = "uow_orm-benchmarks"  # the same run gives the same file
     plt.rcParams["svg.fonttype"] = "none"  # real text: smaller, searchable, selectable
     fig, axes = plt.subplots(
