@@ -113,6 +113,8 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         self.column: Column[Any] = Column(*args, **kw)
 
     def operate(self, op: str, other: Any) -> ColumnElement:
+        """An SQL expression of this column (used before the class is mapped, e.g. in a
+        ``column_property`` of the same class body)."""
         return self.column.operate(op, other)
 
     def _expr(self) -> ColumnElement:
