@@ -99,7 +99,9 @@ class Column(ColumnElement, Generic[_T]):
         "_default_is_callable",
         "_onupdate_is_callable",
         "autoincrement",
+        "comment",
         "default",
+        "doc",
         "foreign_keys",
         "index",
         "info",
@@ -128,6 +130,8 @@ class Column(ColumnElement, Generic[_T]):
         autoincrement: bool | str = "auto",
         key: str | None = None,
         info: dict[str, Any] | None = None,
+        doc: str | None = None,
+        comment: str | None = None,
     ) -> None:
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
@@ -161,6 +165,9 @@ class Column(ColumnElement, Generic[_T]):
         self.autoincrement = autoincrement
         self.table: Table = None  # type: ignore[assignment]
         self.info = info or {}
+        # doc is for Python tools only; comment becomes COMMENT ON COLUMN on PostgreSQL
+        self.doc = doc
+        self.comment = comment
         self.foreign_keys: list[ForeignKey] = fks
         for fk in fks:
             fk.parent = self
@@ -199,6 +206,8 @@ class Column(ColumnElement, Generic[_T]):
             index=self.index,
             autoincrement=self.autoincrement,
             info=dict(self.info),
+            doc=self.doc,
+            comment=self.comment,
         )
         return c
 

@@ -66,13 +66,22 @@ def create_engine(
     poolclass: type[Pool] | None = None,
     connect_args: dict[str, Any] | None = None,
     isolation_level: str | None = None,
+    future: bool = True,
 ) -> Engine:
     """Make an `Engine` for ``url``.
 
     ``sqlite://`` gives a private in-memory database on one shared connection; files and
     servers get a `QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
-    logs parameters) to stdout through the ``uow_orm.engine`` logger.
+    logs parameters) to stdout through the ``uow_orm.engine`` logger. ``future`` exists for
+    code written for SQLAlchemy 1.4 and may only be True (the only behaviour there is).
+
+    Raises:
+        ArgumentError: an unknown URL scheme or driver, an invalid option, ``future=False``.
     """
+    if future is not True:
+        raise exc.ArgumentError(
+            "the 'future' parameter passed to create_engine() may only be set to True"
+        )
     u = make_url(url)
     dialect = _dialect_for(u)
     args = dict(connect_args or {})

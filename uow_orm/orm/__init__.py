@@ -5,25 +5,50 @@ from __future__ import annotations
 from typing import Any
 
 from .. import exc
-from .attributes import InstrumentedList
+from . import attributes, interfaces
+from .attributes import InstrumentedList, QueryableAttribute
 from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
+from .mapper import Mapper
+from .properties import ColumnProperty, MapperProperty
 from .query import Query
-from .relationships import backref, relationship
+from .relationships import RelationshipProperty, backref, relationship
+from .scoping import scoped_session
 from .session import Session, sessionmaker
-from .state import InstanceState, state_of
-from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
+from .state import AttributeState, InstanceState, state_of
+from .strategy_options import (
+    Load,
+    contains_eager,
+    joinedload,
+    lazyload,
+    noload,
+    raiseload,
+    selectinload,
+    subqueryload,
+)
 
 
-def inspect(obj: Any) -> Any:
-    """The ORM state of a mapped object (``.pending``, ``.persistent``...), or a class's
-    mapper."""
+def inspect(obj: Any, raiseerr: bool = True) -> Any:
+    """The inspection object of ``obj``: a mapped class's `Mapper` (relationships
+    configured first), a mapped object's `InstanceState` (``.pending``, ``.persistent``...),
+    or the object itself for a mapper, an instrumented attribute or a state.
+
+    Raises:
+        NoInspectionAvailable: ``obj`` is none of those (unless ``raiseerr=False``: None).
+    """
     if isinstance(obj, type):
         mapper = getattr(obj, "__mapper__", None)
         if mapper is None:
+            if not raiseerr:
+                return None
             raise exc.NoInspectionAvailable(f"no inspection available for {obj!r}")
+        mapper._ensure_configured()
         return mapper
+    if isinstance(obj, (Mapper, QueryableAttribute, InstanceState)):
+        return obj
     st = state_of(obj)
     if st is None:
+        if not raiseerr:
+            return None
         raise exc.NoInspectionAvailable(
             f"no inspection available for {type(obj).__name__} object; it is not mapped"
         )
@@ -64,18 +89,27 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "AttributeState",
+    "ColumnProperty",
     "DeclarativeBase",
     "InstanceState",
     "InstrumentedList",
+    "Load",
     "Mapped",
     "MappedColumn",
+    "Mapper",
+    "MapperProperty",
     "Query",
+    "RelationshipProperty",
     "Session",
+    "attributes",
     "backref",
     "configure_mappers",
+    "contains_eager",
     "declarative_base",
     "identity_key",
     "inspect",
+    "interfaces",
     "joinedload",
     "lazyload",
     "make_transient",
@@ -83,6 +117,8 @@ __all__ = [
     "noload",
     "raiseload",
     "relationship",
+    "scoped_session",
     "selectinload",
     "sessionmaker",
+    "subqueryload",
 ]

@@ -298,7 +298,7 @@ class _MappedInstanceMethods:
             else:
                 raise TypeError(
                     f"{key!r} is an invalid keyword argument for {type(self).__name__}; "
-                    f"mapped attributes are {', '.join(mapper.attrs)}"
+                    f"mapped attributes are {', '.join(mapper.attrs.keys())}"
                 )
 
     def __setattr__(self, key: str, value: Any) -> None:

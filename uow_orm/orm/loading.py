@@ -143,9 +143,12 @@ def execute_select(
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
-        for prop, _parent, _sub in specs:
-            right, on = prop._join_info()
-            exec_stmt._eager_joins.append((right, on))
+        for prop, _parent, sub in specs:
+            if sub.contains_eager:  # contains_eager: the statement's own join has the rows
+                _check_joined(stmt, prop)
+            else:
+                right, on = prop._join_info()
+                exec_stmt._eager_joins.append((right, on))
             exec_stmt._eager_columns.extend(prop.mapper.column_list)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
@@ -227,17 +230,42 @@ def _collect_joined(
 ) -> None:
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
-        if strategy != "joined" or (limited and prop.uselist):
+        if strategy == "contains_eager":
+            sub.contains_eager = True
+        elif strategy != "joined" or (limited and prop.uselist):
             continue
         tables = [prop.mapper.local_table] + (
             [prop.secondary] if prop.secondary is not None else []
         )
         if any(id(t) in used for t in tables):
+            if sub.contains_eager:
+                raise exc.InvalidRequestError(
+                    f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
+                    f"{prop.mapper.local_table.name!r} a second time; that needs an alias, "
+                    "which contains_eager does not support yet"
+                )
             continue  # the same table twice would need aliases: loaded with selectin instead
         for t in tables:
             used.add(id(t))
         specs.append((prop, parent, sub))
         _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs, limited)
+
+
+def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
+    """contains_eager(prop) reads the target's columns from a join the statement has."""
+    target = prop.mapper.local_table
+    for join_target, _on, _outer in stmt._joins:
+        if hasattr(join_target, "_join_info"):  # join(Parent.children)
+            table = join_target.property.mapper.local_table
+        else:
+            table = getattr(join_target, "__table__", join_target)
+        if table is target:
+            return
+    raise exc.InvalidRequestError(
+        f"contains_eager({prop.parent.class_.__name__}.{prop.key}) needs the statement to join "
+        f"{prop.mapper.class_.__name__} (e.g. .join({prop.parent.class_.__name__}.{prop.key})); "
+        "an aliased join is not supported yet"
+    )
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:

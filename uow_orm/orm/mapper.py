@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..schema import Column, Table
 from .attributes import ColumnAttribute, QueryableAttribute
+from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Iterator
 
 
 #: Every live registry (one per declarative base), for configure_mappers().
@@ -95,7 +96,24 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
 
 
 class Mapper:
-    """The mapping of one class onto one table."""
+    """The mapping of one class onto one table; ``inspect(User)`` returns it.
+
+    The inspection API follows SQLAlchemy's: ``attrs`` (every `MapperProperty`),
+    ``column_attrs``, ``relationships``, ``synonyms``, ``all_orm_descriptors``, ``columns`` /
+    ``c`` (the mapped `Column` objects by attribute key), ``primary_key``, ``local_table``,
+    ``class_`` and the rest, each described in docs/guides/inspection.md. Those collections
+    iterate over their values and are read-only by contract.
+    """
+
+    is_mapper = True
+    is_property = False
+    #: Single-table mapping only: there is no inheritance hierarchy to describe.
+    inherits: Mapper | None = None
+    polymorphic_on: Any = None
+    polymorphic_identity: Any = None
+    concrete = False
+    single = False
+    non_primary = False
 
     def __init__(
         self,
@@ -109,7 +127,8 @@ class Mapper:
         self.class_ = class_
         self.local_table = table
         self.registry = registry
-        self.columns: dict[str, Column[Any]] = dict(column_attrs)
+        self.columns: Properties[Column[Any]] = Properties(column_attrs)
+        self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
         ordered = [c for c in table.c if c in self.column_to_key]
         self.column_list: list[Column[Any]] = ordered
@@ -132,12 +151,16 @@ class Mapper:
         autoinc = [c for c in self.pk_columns if c.is_autoincrement]
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
-        self.relationships: dict[str, RelationshipProperty] = {}
-        self.attrs: dict[str, QueryableAttribute[Any]] = {}
+        self.relationships: Properties[RelationshipProperty] = Properties()
+        self.attrs: Properties[MapperProperty] = Properties()
+        self.column_attrs: Properties[ColumnProperty] = Properties()
+        self.synonyms: Properties[MapperProperty] = Properties()
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
             attr: ColumnAttribute[Any] = ColumnAttribute(class_, key, self, col)
-            self.attrs[key] = attr
+            cprop = ColumnProperty(key, self, col)
+            self.attrs[key] = cprop
+            self.column_attrs[key] = cprop
             self.setters[key] = attr
             setattr(class_, key, attr)
         for key, prop in relationships.items():
@@ -152,7 +175,7 @@ class Mapper:
         prop.parent = self
         self.relationships[key] = prop
         attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
-        self.attrs[key] = attr
+        self.attrs[key] = prop
         self.setters[key] = attr
         setattr(self.class_, key, attr)
         self.registry.configured = False
@@ -192,6 +215,115 @@ class Mapper:
 
     def identity_key_from_pk(self, pk: tuple[Any, ...]) -> tuple[Any, ...]:
         return (self.class_, pk, None)
+
+    # -- inspection API (SQLAlchemy's names) --------------------------------------------
+    @property
+    def mapper(self) -> Mapper:
+        """The mapper itself (``inspect(cls).mapper`` works as for aliases and states)."""
+        return self
+
+    @property
+    def entity(self) -> type:
+        """The mapped class."""
+        return self.class_
+
+    @property
+    def persist_selectable(self) -> Table:
+        """The table rows are written to (the mapped table: no inheritance)."""
+        return self.local_table
+
+    @property
+    def mapped_table(self) -> Table:
+        """SQLAlchemy 1.x name of `persist_selectable`."""
+        return self.local_table
+
+    @property
+    def selectable(self) -> Table:
+        """The table rows are selected from."""
+        return self.local_table
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables this mapper maps (one)."""
+        return [self.local_table]
+
+    @property
+    def primary_key(self) -> tuple[Column[Any], ...]:
+        """The primary key columns, in table order."""
+        return tuple(self.pk_columns)
+
+    @property
+    def base_mapper(self) -> Mapper:
+        """The root of the inheritance hierarchy: the mapper itself."""
+        return self
+
+    @property
+    def polymorphic_map(self) -> dict[Any, Mapper]:
+        """Polymorphic identities to mappers: empty (no inheritance)."""
+        return {}
+
+    @property
+    def self_and_descendants(self) -> list[Mapper]:
+        """This mapper and the mappers inheriting from it (only itself)."""
+        return [self]
+
+    @property
+    def iterate_properties(self) -> Iterator[MapperProperty]:
+        """Every `MapperProperty` (columns and relationships)."""
+        self._ensure_configured()
+        return iter(self.attrs.values())
+
+    @property
+    def all_orm_descriptors(self) -> Properties[Any]:
+        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
+        self._ensure_configured()
+        return Properties(self.setters)
+
+    @property
+    def configured(self) -> bool:
+        """True once relationships are configured."""
+        return self.registry.configured
+
+    def get_property(self, key: str, _configure_mappers: bool = False) -> MapperProperty:
+        """The `MapperProperty` named ``key``.
+
+        Raises:
+            InvalidRequestError: the class has no mapped attribute ``key``.
+        """
+        self._ensure_configured()
+        prop = self.attrs.get(key)
+        if prop is None:
+            raise exc.InvalidRequestError(
+                f"Mapper {self.class_.__name__!r} has no property {key!r}; mapped attributes "
+                f"are {', '.join(self.attrs.keys())}"
+            )
+        return prop
+
+    def has_property(self, key: str) -> bool:
+        """True when ``key`` is a mapped attribute."""
+        self._ensure_configured()
+        return key in self.attrs
+
+    def get_property_by_column(self, column: Column[Any]) -> ColumnProperty:
+        """The `ColumnProperty` mapping ``column``.
+
+        Raises:
+            UnmappedColumnError: the column is not mapped by this mapper.
+        """
+        key = self.column_to_key.get(column)
+        if key is None:
+            raise exc.UnmappedColumnError(
+                f"column {column!r} is not mapped by the mapper of {self.class_.__name__}"
+            )
+        return self.column_attrs[key]
+
+    def isa(self, other: Mapper) -> bool:
+        """True when this mapper is ``other`` (no inheritance)."""
+        return other is self
+
+    def common_parent(self, other: Mapper) -> bool:
+        """True when both mappers share an inheritance root (here: are the same)."""
+        return other is self
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"

@@ -15,6 +15,7 @@ from ..schema import Column, Table
 from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
+from .properties import MapperProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ _T = TypeVar("_T")
 
 
 class Direction(enum.Enum):
+    """Which side holds the foreign key (SQLAlchemy's ``RelationshipDirection``); the members
+    are also ``uow_orm.orm.interfaces.MANYTOONE`` / ``ONETOMANY`` / ``MANYTOMANY``."""
+
     MANYTOONE = "many-to-one"
     ONETOMANY = "one-to-many"
     MANYTOMANY = "many-to-many"
@@ -34,7 +38,44 @@ _ALL_CASCADES = frozenset(
 )
 
 
-def parse_cascade(spec: str) -> frozenset[str]:
+class CascadeOptions(frozenset[str]):
+    """The cascades of a relationship: a frozenset of names (``"delete" in prop.cascade``)
+    with SQLAlchemy's flags as attributes (``prop.cascade.delete_orphan``)."""
+
+    @property
+    def save_update(self) -> bool:
+        return "save-update" in self
+
+    @property
+    def delete(self) -> bool:
+        return "delete" in self
+
+    @property
+    def refresh_expire(self) -> bool:
+        return "refresh-expire" in self
+
+    @property
+    def merge(self) -> bool:
+        return "merge" in self
+
+    @property
+    def expunge(self) -> bool:
+        return "expunge" in self
+
+    @property
+    def delete_orphan(self) -> bool:
+        return "delete-orphan" in self
+
+    def __repr__(self) -> str:
+        return f"CascadeOptions({','.join(sorted(self))!r})"
+
+
+def parse_cascade(spec: str) -> CascadeOptions:
+    """The cascades named by ``spec`` (``"all, delete-orphan"``).
+
+    Raises:
+        ArgumentError: an unknown cascade name.
+    """
     out: set[str] = set()
     for part in (p.strip() for p in spec.split(",")):
         if not part:
@@ -50,14 +91,26 @@ def parse_cascade(spec: str) -> frozenset[str]:
                 f"unknown cascade {part!r}; valid cascades are 'all', "
                 + ", ".join(sorted(_ALL_CASCADES))
             )
-    return frozenset(out)
+    return CascadeOptions(out)
 
 
-_LAZY = frozenset({"select", "selectin", "joined", "raise", "noload", "raise_on_sql", True, False})
+_LAZY = frozenset(
+    {"select", "selectin", "joined", "subquery", "raise", "noload", "raise_on_sql", True, False}
+)
 
 
-class RelationshipProperty:
-    """The configuration of one relationship, as given to `relationship`."""
+class RelationshipProperty(MapperProperty):
+    """The configuration of one relationship, as given to `relationship`; also what
+    ``inspect(User).relationships.addresses`` returns.
+
+    Inspection attributes (SQLAlchemy's): ``direction``, ``mapper`` / ``entity`` (the target
+    mapper), ``uselist``, ``local_columns``, ``remote_side``, ``local_remote_pairs``,
+    ``secondary``, ``back_populates``, ``backref``, ``cascade``, ``lazy``, ``viewonly``,
+    ``argument``, ``collection_class``, ``info``, ``doc``.
+    """
+
+    is_relationship = True
+    _is_relationship = True
 
     def __init__(
         self,
@@ -77,7 +130,15 @@ class RelationshipProperty:
         viewonly: bool = False,
         primaryjoin: Any = None,
         single_parent: bool = False,
+        collection_class: Any = None,
+        info: dict[str, Any] | None = None,
+        doc: str | None = None,
     ) -> None:
+        if collection_class is not None and collection_class is not list:
+            raise exc.ArgumentError(
+                f"relationship(collection_class={collection_class!r}) is not supported; "
+                "collections are lists (leave collection_class unset or pass list)"
+            )
         if lazy not in _LAZY:
             raise exc.ArgumentError(
                 f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
@@ -91,13 +152,22 @@ class RelationshipProperty:
         self.cascade_spec = cascade
         self.uselist_arg = uselist
         self.order_by_arg = order_by
-        self.lazy = {True: "select", False: "joined", "raise_on_sql": "raise"}.get(lazy, lazy)
+        # "subquery" loads like "selectin" (same objects; see subqueryload())
+        self.lazy = {
+            True: "select",
+            False: "joined",
+            "raise_on_sql": "raise",
+            "subquery": "selectin",
+        }.get(lazy, lazy)
         self.foreign_keys_arg = foreign_keys
         self.remote_side_arg = remote_side
         self.post_update = post_update
         self.passive_deletes = passive_deletes
         self.viewonly = viewonly
         self.primaryjoin_arg = primaryjoin
+        self.collection_class = collection_class
+        self.info: dict[str, Any] = dict(info or {})
+        self.doc = doc
         # Set when the owning class is mapped / configured:
         self.key: str = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -281,6 +351,30 @@ class RelationshipProperty:
                 f"relationship {self}: no foreign key links {parent_table.name!r} and "
                 f"{target_table.name!r}; add a ForeignKey or pass foreign_keys=..."
             )
+
+    # -- inspection (SQLAlchemy's names) -------------------------------------------------
+    @property
+    def entity(self) -> Mapper:
+        """The target class's mapper (SQLAlchemy returns the mapper here too)."""
+        self.parent._ensure_configured()
+        return self.mapper
+
+    @property
+    def local_columns(self) -> set[Column[Any]]:
+        """The parent-side columns of the join condition (foreign key for many-to-one,
+        primary key otherwise)."""
+        self.parent._ensure_configured()
+        return {local for local, _ in self.local_remote_pairs}
+
+    @property
+    def remote_side(self) -> set[Column[Any]]:
+        """The columns on the far side of the join: the target's referenced key for
+        many-to-one, its foreign key for one-to-many, the secondary table's foreign keys
+        for many-to-many."""
+        self.parent._ensure_configured()
+        cols = {remote for _, remote in self.local_remote_pairs}
+        cols.update(sec for _, sec in self.secondary_target_pairs)
+        return cols
 
     # -- helpers for the unit of work and loading ---------------------------------------
     @property
@@ -492,7 +586,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
     def _join_info(self) -> tuple[Any, ColumnElement]:
         return self.property._join_info()
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        if op.__class__ is not str:  # a function from sql.operators: operate(eq, obj)
+            return op(self, *args, **kw)  # type: ignore[no-any-return]
+        (other,) = args
         prop = self.property
         if op not in ("=", "!="):
             raise exc.ArgumentError(f"relationship {self} supports only ==, != , any(), has()")
@@ -615,7 +712,14 @@ def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     return (name, kw)
 
 
-__all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref", "relationship"]
+__all__ = [
+    "CascadeOptions",
+    "Direction",
+    "RelationshipAttribute",
+    "RelationshipProperty",
+    "backref",
+    "relationship",
+]
 
 # at the bottom: loading imports this module (a cycle resolved at call time)
 from . import loading as _loading  # noqa: E402

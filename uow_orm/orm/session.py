@@ -135,7 +135,14 @@ class Session:
         twophase: bool = False,
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
+        autocommit: bool = False,
     ) -> None:
+        if autocommit is not False:
+            # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
+            raise exc.ArgumentError(
+                "autocommit=True is no longer supported; a Session always works in a "
+                "transaction (begin one with session.begin() or let it start on first use)"
+            )
         self.bind = bind
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
@@ -982,7 +989,7 @@ class Session:
         if names is None:
             self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
         col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
-        rel_keys = [k for k in (names or mapper.relationships) if k in mapper.relationships]
+        rel_keys = [k for k in (names or mapper.relationships.keys()) if k in mapper.relationships]
         self._check_active()
         self._load_unloaded(st, None, col_keys, overwrite=True, with_for_update=with_for_update)
         self._unload(st, rel_keys)
@@ -1029,7 +1036,7 @@ class Session:
         if t is not None and t.nested and st not in t.snapshots:
             t.touched.add(st)
         if names is None:
-            for k in st.mapper.attrs:
+            for k in st.mapper.attrs.keys():  # noqa: SIM118 - iterating attrs yields properties
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1066,7 +1073,7 @@ class Session:
             if obj is None:
                 continue
             d = obj.__dict__
-            for k in st.mapper.attrs:
+            for k in st.mapper.attrs.keys():  # noqa: SIM118 - iterating attrs yields properties
                 d.pop(k, None)
             st.committed = None
             st.modified = False

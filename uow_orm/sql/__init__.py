@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import operators
+from ._extract import extract
 from .dml import Delete, Insert, Update, delete, insert, update
 from .elements import (
     and_,
@@ -34,6 +36,7 @@ __all__ = [
     "delete",
     "desc",
     "exists",
+    "extract",
     "false",
     "func",
     "insert",
@@ -41,6 +44,7 @@ __all__ = [
     "literal_column",
     "not_",
     "null",
+    "operators",
     "or_",
     "select",
     "text",

@@ -122,6 +122,13 @@ def create_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
                 + ", ".join(q(n) for n in ix.column_names)
                 + ")"
             )
+    if dialect.name == "postgresql":
+        # SQLite has no column comments; like SQLAlchemy, comments are then not emitted
+        for t in tables:
+            for c in t.c:
+                if c.comment is not None:
+                    text = c.comment.replace("'", "''")
+                    out.append(f"COMMENT ON COLUMN {q(t.name)}.{q(c.name)} IS '{text}'")
     if not inline_alter:
         for t in tables:
             for group in _fk_groups(t):
