@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import exc
-from . import attributes, interfaces
+from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
 from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
 from .mapper import Mapper

@@ -93,6 +93,10 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
     rev.configure(registry)
     rev.reverse = prop
     prop.reverse = rev
+    # as in SQLAlchemy, a backref pair reads as a back_populates pair once configured
+    rev.back_populates = prop.key
+    if prop.back_populates is None:
+        prop.back_populates = name
 
 
 class Mapper:

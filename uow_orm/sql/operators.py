@@ -197,7 +197,8 @@ def distinct_op(a: Any) -> Any:
     return a.distinct()
 
 
-_COMPARISON: set[Callable[..., Any]] = {eq, ne, lt, le, gt, ge, in_op, not_in_op, like_op, not_like_op, ilike_op}
+_COMPARISON: set[Callable[..., Any]] = {eq, ne, lt, le, gt, ge, in_op, not_in_op, like_op}
+_COMPARISON |= {not_like_op, ilike_op}
 _COMPARISON |= {not_ilike_op, startswith_op, endswith_op, contains_op, is_, is_not}
 _COMPARISON |= {not_startswith_op, not_endswith_op, not_contains_op, between_op, not_between_op}
 _COMPARISON |= {is_true, is_false}
