@@ -137,7 +137,7 @@ class NoReferencedColumnError(NoReferenceError):
 
 
 class NoSuchTableError(InvalidRequestError):
-    """A table named for reflection or inspection does not exist."""
+    """The database has no table of that name (raised by reflection)."""
 
 
 class UnreflectableTableError(InvalidRequestError):

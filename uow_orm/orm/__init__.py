@@ -29,11 +29,18 @@ from .strategy_options import (
 def inspect(obj: Any, raiseerr: bool = True) -> Any:
     """The inspection object of ``obj``: a mapped class's `Mapper` (relationships
     configured first), a mapped object's `InstanceState` (``.pending``, ``.persistent``...),
-    or the object itself for a mapper, an instrumented attribute or a state.
+    an ``Inspector`` of an engine's or connection's database schema, or the object itself
+    for a mapper, an instrumented attribute or a state.
 
     Raises:
         NoInspectionAvailable: ``obj`` is none of those (unless ``raiseerr=False``: None).
     """
+    from ..engine.base import Connection, Engine
+
+    if isinstance(obj, (Engine, Connection)):
+        from ..engine.reflection import Inspector
+
+        return Inspector(obj)
     if isinstance(obj, type):
         mapper = getattr(obj, "__mapper__", None)
         if mapper is None:
