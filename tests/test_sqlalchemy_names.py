@@ -24,6 +24,7 @@ from uow_orm import (
     Integer,
     Session,
     String,
+    Table,
     declarative_base,
     exc,
     relationship,
@@ -44,6 +45,14 @@ class Team(Base):
     members = relationship("Member", back_populates="team", order_by="Member.id")
 
 
+member_badges = Table(
+    "n_member_badges",
+    Base.metadata,
+    Column("member_id", Integer, ForeignKey("n_members.id"), primary_key=True),
+    Column("badge_id", Integer, ForeignKey("n_badges.id"), primary_key=True),
+)
+
+
 class Member(Base):
     __tablename__ = "n_members"
     id = Column(Integer, primary_key=True)
@@ -51,6 +60,13 @@ class Member(Base):
     joined_at = Column(DateTime)
     team_id = Column(Integer, ForeignKey("n_teams.id"))
     team = relationship("Team", back_populates="members")
+    badges = relationship("Badge", secondary=member_badges, order_by="Badge.id")
+
+
+class Badge(Base):
+    __tablename__ = "n_badges"
+    id = Column(Integer, primary_key=True)
+    label = Column(String(20), nullable=False)
 
 
 @pytest.fixture
@@ -63,7 +79,11 @@ def session(engine):
                     slug="red",
                     founded=datetime.date(2019, 4, 12),
                     members=[
-                        Member(name="ann", joined_at=datetime.datetime(2020, 1, 2, 3, 4, 5)),
+                        Member(
+                            name="ann",
+                            joined_at=datetime.datetime(2020, 1, 2, 3, 4, 5),
+                            badges=[Badge(label="gold"), Badge(label="silver")],
+                        ),
                         Member(name="bob", joined_at=datetime.datetime(2021, 6, 7, 8, 9, 10)),
                     ],
                 ),
@@ -362,6 +382,71 @@ def test_contains_eager_many_to_one_and_legacy_query(session, engine, sql_log):
     )
     assert [(m.name, m.team.slug) for m in members] == [("ann", "red"), ("bob", "red")]
     assert log.count("SELECT") == 1
+
+
+def test_contains_eager_outer_join_gives_empty_collections(session):
+    stmt = (
+        select(Team)
+        .outerjoin(Team.members)
+        .options(uow_orm.contains_eager(Team.members))
+        .order_by(Team.slug, Member.name)
+    )
+    teams = session.scalars(stmt).unique().all()
+    assert [(t.slug, [m.name for m in t.members]) for t in teams] == [
+        ("blue", []),
+        ("red", ["ann", "bob"]),
+    ]
+
+
+def test_contains_eager_many_to_many_and_nested_paths(session, engine, sql_log):
+    log = sql_log(engine)
+    stmt = (
+        select(Member)
+        .join(Member.badges)
+        .where(Badge.label == "silver")
+        .options(uow_orm.contains_eager(Member.badges))
+    )
+    members = session.scalars(stmt).unique().all()
+    assert [(m.name, [b.label for b in m.badges]) for m in members] == [("ann", ["silver"])]
+    session.expunge_all()
+    nested = (
+        select(Team)
+        .join(Team.members)
+        .join(Member.badges)
+        .where(Badge.label == "gold")
+        .options(uow_orm.contains_eager(Team.members).contains_eager(Member.badges))
+    )
+    teams = session.scalars(nested).unique().all()
+    assert [
+        (t.slug, [(m.name, [b.label for b in m.badges]) for m in t.members]) for t in teams
+    ] == [("red", [("ann", ["gold"])])]
+    assert log.count("SELECT") == 2
+
+
+def test_join_and_joinedload_through_an_association_table(session):
+    stmt = select(Member.name).join(Member.badges).where(Badge.label == "gold")
+    assert session.scalars(stmt).all() == ["ann"]
+    members = session.scalars(
+        select(Member).options(uow_orm.joinedload(Member.badges)).order_by(Member.name)
+    ).unique()
+    assert [(m.name, [b.label for b in m.badges]) for m in members] == [
+        ("ann", ["gold", "silver"]),
+        ("bob", []),
+    ]
+
+
+def test_class_mapper_object_mapper_object_session(session):
+    team = session.scalars(select(Team).where(Team.slug == "red")).one()
+    assert uow_orm.class_mapper(Team) is uow_orm.inspect(Team)
+    assert uow_orm.object_mapper(team) is uow_orm.inspect(Team)
+    assert uow_orm.object_session(team) is session
+    assert uow_orm.orm.object_session(Team(slug="x")) is None
+    with pytest.raises(exc.UnmappedClassError):
+        uow_orm.class_mapper(dict)
+    with pytest.raises(exc.UnmappedInstanceError):
+        uow_orm.object_mapper(object())
+    with pytest.raises(exc.UnmappedInstanceError):
+        uow_orm.object_session(object())
 
 
 def test_contains_eager_without_the_join_or_with_an_alias_raises(session):

@@ -6,6 +6,7 @@ from typing import Any
 
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
+from .base import class_mapper, object_mapper, object_session
 from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
 from .mapper import Mapper
 from .properties import ColumnProperty, MapperProperty
@@ -110,6 +111,7 @@ __all__ = [
     "Session",
     "attributes",
     "backref",
+    "class_mapper",
     "configure_mappers",
     "contains_eager",
     "declarative_base",
@@ -121,6 +123,8 @@ __all__ = [
     "make_transient",
     "mapped_column",
     "noload",
+    "object_mapper",
+    "object_session",
     "raiseload",
     "relationship",
     "scoped_session",
