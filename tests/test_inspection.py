@@ -117,6 +117,9 @@ def describe(inspect: Any, classes: list[Any]) -> dict[str, Any]:
                     if r.secondary is None
                     else None
                 ),
+                "primaryjoin": str(r.primaryjoin),
+                "secondaryjoin": str(r.secondaryjoin) if r.secondaryjoin is not None else None,
+                "target_table": r.target.name,
                 "cascade": sorted(r.cascade),
                 "delete_orphan": r.cascade.delete_orphan,
                 "lazy": r.lazy,
@@ -280,7 +283,7 @@ def test_attribute_state_value_history_and_loaded_value(session, uow_models):
     a.books.remove(b1)
     hist = st.attrs.books.history
     assert list(hist.added) == [b2] and list(hist.deleted) == [b1]
-    assert [k for k in st.attrs.keys()] == ["id", "name", "bio", "books"]  # noqa: SIM118
+    assert [k for k in st.attrs.keys()] == ["id", "name", "bio", "books"]
     assert [s.key for s in st.attrs] == ["id", "name", "bio", "books"]
 
 

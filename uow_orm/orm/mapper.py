@@ -281,7 +281,8 @@ class Mapper:
     def all_orm_descriptors(self) -> Properties[Any]:
         """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
         self._ensure_configured()
-        return Properties(self.setters)
+        cls_dict = self.class_.__dict__
+        return Properties({k: cls_dict[k] for k in self.attrs.keys() if k in cls_dict})
 
     @property
     def configured(self) -> bool:

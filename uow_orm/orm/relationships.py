@@ -376,6 +376,29 @@ class RelationshipProperty(MapperProperty):
         cols.update(sec for _, sec in self.secondary_target_pairs)
         return cols
 
+    @property
+    def target(self) -> Table:
+        """The target class's table."""
+        self.parent._ensure_configured()
+        return self.mapper.local_table
+
+    @property
+    def primaryjoin(self) -> ColumnElement:
+        """The join condition from the parent's table (to the secondary for many-to-many),
+        written as SQLAlchemy writes it: ``referenced column = foreign key column``."""
+        self.parent._ensure_configured()
+        if self.direction is Direction.MANYTOONE:
+            return and_(*[remote == local for local, remote in self.local_remote_pairs])
+        return and_(*[local == remote for local, remote in self.local_remote_pairs])
+
+    @property
+    def secondaryjoin(self) -> ColumnElement | None:
+        """For many-to-many, the condition from the secondary table to the target's."""
+        self.parent._ensure_configured()
+        if self.secondary is None:
+            return None
+        return and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
+
     # -- helpers for the unit of work and loading ---------------------------------------
     @property
     def is_collection(self) -> bool:

@@ -1036,7 +1036,7 @@ class Session:
         if t is not None and t.nested and st not in t.snapshots:
             t.touched.add(st)
         if names is None:
-            for k in st.mapper.attrs.keys():  # noqa: SIM118 - iterating attrs yields properties
+            for k in st.mapper.attrs.keys():
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1073,7 +1073,7 @@ class Session:
             if obj is None:
                 continue
             d = obj.__dict__
-            for k in st.mapper.attrs.keys():  # noqa: SIM118 - iterating attrs yields properties
+            for k in st.mapper.attrs.keys():
                 d.pop(k, None)
             st.committed = None
             st.modified = False

@@ -148,7 +148,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     @property
     def unloaded(self) -> set[str]:
         d = self.dict
-        return {k for k in self.mapper.attrs.keys() if k not in d}  # noqa: SIM118 - iterating attrs yields properties
+        return {k for k in self.mapper.attrs.keys() if k not in d}
 
     @property
     def unloaded_expirable(self) -> set[str]:
@@ -166,7 +166,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     def attrs(self) -> Properties[AttributeState]:
         """Per-attribute value and history: ``inspect(obj).attrs.name.history``."""
         self.mapper._ensure_configured()
-        return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})  # noqa: SIM118 - iterating attrs yields properties
+        return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})
 
     @property
     def committed_state(self) -> builtins.dict[str, Any]:
@@ -177,7 +177,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     def unmodified(self) -> set[str]:
         """Keys of the attributes with no change since they were loaded."""
         changed = self.committed or {}
-        return {k for k in self.mapper.attrs.keys() if k not in changed}  # noqa: SIM118 - iterating attrs yields properties
+        return {k for k in self.mapper.attrs.keys() if k not in changed}
 
     @property
     def async_session(self) -> None:
