@@ -447,6 +447,11 @@ def test_class_mapper_object_mapper_object_session(session):
         uow_orm.object_mapper(object())
     with pytest.raises(exc.UnmappedInstanceError):
         uow_orm.object_session(object())
+    from uow_orm.inspection import inspect
+    from uow_orm.orm import base
+
+    assert inspect(team) is base.instance_state(team) is base.object_state(team)
+    assert base.MANYTOONE is uow_orm.orm.interfaces.MANYTOONE
 
 
 def test_contains_eager_without_the_join_or_with_an_alias_raises(session):

@@ -1,5 +1,5 @@
-"""``class_mapper``, ``object_mapper``, ``object_state``, ``object_session``: SQLAlchemy's
-lookup functions from objects and classes to their ORM bookkeeping.
+"""``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` (and the names
+``sqlalchemy.orm.base`` also has): lookups from objects and classes to their ORM bookkeeping.
 
 Called by code written for SQLAlchemy (serializers, fixture factories, admin tools); each
 is a thin, checked wrapper over the mapper and the per-object state.
@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .state import InstanceState, state_of
+from .attributes import instance_dict, instance_state
+from .relationships import Direction
+from .state import NO_VALUE, InstanceState, state_of
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -63,4 +65,19 @@ def object_session(instance: Any) -> Session | None:
     return object_state(instance).session
 
 
-__all__ = ["class_mapper", "object_mapper", "object_session", "object_state"]
+MANYTOONE = Direction.MANYTOONE
+ONETOMANY = Direction.ONETOMANY
+MANYTOMANY = Direction.MANYTOMANY
+
+__all__ = [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "NO_VALUE",
+    "ONETOMANY",
+    "class_mapper",
+    "instance_dict",
+    "instance_state",
+    "object_mapper",
+    "object_session",
+    "object_state",
+]
