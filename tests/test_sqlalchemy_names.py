@@ -303,6 +303,8 @@ def test_scoped_session_gives_one_session_per_thread_and_proxies(engine):
     registry.commit()
     assert registry.query(Team).filter_by(slug="green").one() is team
     assert registry.scalars(select(Team.slug)).all() == ["green"]
+    assert registry.object_session(team) is first
+    assert registry.identity_key(Team, team.id) == (Team, (team.id,), None)
     with pytest.raises(exc.InvalidRequestError, match="already present"):
         registry(autoflush=False)
     registry.remove()

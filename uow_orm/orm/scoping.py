@@ -180,6 +180,20 @@ class scoped_session:
 
         return _QueryProperty()
 
+    @staticmethod
+    def object_session(instance: Any) -> Session | None:
+        """The Session ``instance`` belongs to (SQLAlchemy's ``Session.object_session``)."""
+        from .base import object_session
+
+        return object_session(instance)
+
+    @staticmethod
+    def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> Any:
+        """The identity-map key of ``class_`` and ``ident`` (or of ``instance``)."""
+        from . import identity_key
+
+        return identity_key(class_, ident, instance=instance)
+
     # -- the proxy ------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         if name in _PROXIED:
