@@ -289,7 +289,7 @@ class Mapper:
         """True once relationships are configured."""
         return self.registry.configured
 
-    def get_property(self, key: str, _configure_mappers: bool = False) -> MapperProperty:
+    def get_property(self, key: str) -> MapperProperty:
         """The `MapperProperty` named ``key``.
 
         Raises:
