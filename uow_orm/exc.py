@@ -286,6 +286,11 @@ class DBAPIError(StatementError):
         return self.code
 
 
+class AmbiguousCommitError(OrmError):
+    """The connection was lost while COMMIT was sent: the transaction may or may not have
+    committed (raised by ``run_transaction`` instead of retrying)."""
+
+
 class InterfaceError(DBAPIError):
     """The driver interface itself failed (e.g. a closed connection)."""
 
@@ -355,6 +360,7 @@ class SATestSuiteWarning(Warning):
 
 __all__ = [
     "AmbiguousColumnError",
+    "AmbiguousCommitError",
     "AmbiguousForeignKeysError",
     "ArgumentError",
     "AwaitRequired",

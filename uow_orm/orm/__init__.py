@@ -12,6 +12,8 @@ from .mapper import Mapper
 from .properties import ColumnProperty, MapperProperty
 from .query import Query
 from .relationships import RelationshipProperty, backref, relationship
+from .retry import run_transaction
+from .routing import ReplicaSet
 from .scoping import scoped_session
 from .session import Session, sessionmaker
 from .state import AttributeState, InstanceState, state_of
@@ -108,6 +110,7 @@ __all__ = [
     "MapperProperty",
     "Query",
     "RelationshipProperty",
+    "ReplicaSet",
     "Session",
     "attributes",
     "backref",
@@ -127,6 +130,7 @@ __all__ = [
     "object_session",
     "raiseload",
     "relationship",
+    "run_transaction",
     "scoped_session",
     "selectinload",
     "sessionmaker",
