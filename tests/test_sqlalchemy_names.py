@@ -183,8 +183,16 @@ def test_column_doc_comment_info_are_kept_and_copied():
     assert Column(Integer).info == {} and Column(Integer).doc is None
     copy = c.copy()
     assert (copy.doc, copy.comment, copy.info) == ("d", "c", {"k": 1})
-    m = uow_orm.mapped_column(String(5), doc="md", comment="mc", info={"m": 2})
-    col = m.make_column("x", None, None, "T")
+
+    class Base(uow_orm.DeclarativeBase):
+        pass
+
+    class T(Base):
+        __tablename__ = "t_doc_comment"
+        id = uow_orm.mapped_column(Integer, primary_key=True)
+        x = uow_orm.mapped_column(String(5), doc="md", comment="mc", info={"m": 2})
+
+    col = T.__table__.c.x
     assert (col.doc, col.comment, col.info) == ("md", "mc", {"m": 2})
 
 

@@ -7,9 +7,30 @@ from typing import Any
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper, object_session
-from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
-from .mapper import Mapper
-from .properties import ColumnProperty, MapperProperty
+from .declarative import (
+    DeclarativeBase,
+    DeclarativeMeta,
+    Mapped,
+    MappedAsDataclass,
+    MappedColumn,
+    clear_mappers,
+    declarative_base,
+    declared_attr,
+    mapped_column,
+    registry,
+)
+from .mapper import Mapper, reconstructor, validates
+from .properties import (
+    ColumnProperty,
+    MapperProperty,
+    QueryExpressionProperty,
+    SynonymProperty,
+    column_property,
+    composite,
+    deferred,
+    query_expression,
+    synonym,
+)
 from .query import Query
 from .relationships import RelationshipProperty, backref, relationship
 from .retry import run_transaction
@@ -20,13 +41,19 @@ from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
     contains_eager,
+    defer,
     joinedload,
     lazyload,
+    load_only,
     noload,
     raiseload,
     selectinload,
     subqueryload,
+    undefer,
+    undefer_group,
+    with_expression,
 )
+from .util import AliasedClass, Bundle, aliased, with_parent
 
 
 def inspect(obj: Any, raiseerr: bool = True) -> Any:
@@ -82,8 +109,8 @@ def configure_mappers() -> None:
     """Configure relationships of every mapped class now (normally done on first use)."""
     from .mapper import registries
 
-    for registry in list(registries):
-        registry.configure()
+    for reg in list(registries):
+        reg.configure()
 
 
 def make_transient(obj: Any) -> None:
@@ -98,41 +125,64 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "AliasedClass",
     "AttributeState",
+    "Bundle",
     "ColumnProperty",
     "DeclarativeBase",
+    "DeclarativeMeta",
     "InstanceState",
     "InstrumentedList",
     "Load",
     "Mapped",
+    "MappedAsDataclass",
     "MappedColumn",
     "Mapper",
     "MapperProperty",
     "Query",
+    "QueryExpressionProperty",
     "RelationshipProperty",
     "ReplicaSet",
     "Session",
+    "SynonymProperty",
+    "aliased",
     "attributes",
     "backref",
     "class_mapper",
+    "clear_mappers",
+    "column_property",
+    "composite",
     "configure_mappers",
     "contains_eager",
     "declarative_base",
+    "declared_attr",
+    "defer",
+    "deferred",
     "identity_key",
     "inspect",
     "interfaces",
     "joinedload",
     "lazyload",
+    "load_only",
     "make_transient",
     "mapped_column",
     "noload",
     "object_mapper",
     "object_session",
+    "query_expression",
     "raiseload",
+    "reconstructor",
+    "registry",
     "relationship",
     "run_transaction",
     "scoped_session",
     "selectinload",
     "sessionmaker",
     "subqueryload",
+    "synonym",
+    "undefer",
+    "undefer_group",
+    "validates",
+    "with_expression",
+    "with_parent",
 ]

@@ -11,10 +11,9 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .properties import Properties
-
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .properties import Properties
     from .session import Session
 
 STATE_ATTR = "_sa_instance_state"
@@ -165,6 +164,8 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     @property
     def attrs(self) -> Properties[AttributeState]:
         """Per-attribute value and history: ``inspect(obj).attrs.name.history``."""
+        from .properties import Properties
+
         self.mapper._ensure_configured()
         return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})
 
