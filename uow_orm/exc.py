@@ -9,12 +9,82 @@ from __future__ import annotations
 from typing import Any
 
 
+class DontWrapMixin:
+    """Mix into a user exception so that, raised inside a statement (e.g. by a type's
+    bind processing), it propagates as itself instead of being wrapped in ``StatementError``."""
+
+
 class OrmError(Exception):
-    """Base class of every exception uow_orm raises."""
+    """Base class of every exception uow_orm raises (also named ``SQLAlchemyError``)."""
+
+    code: str | None = None
+
+
+#: SQLAlchemy's name for the base class: ``except exc.SQLAlchemyError`` catches everything.
+SQLAlchemyError = OrmError
 
 
 class ArgumentError(OrmError):
     """A function or constructor was given an argument it cannot use."""
+
+
+class DuplicateColumnError(ArgumentError):
+    """A column was added to a table or collection that already has one of that name."""
+
+
+class ObjectNotExecutableError(ArgumentError):
+    """An object that is not a statement was given to ``execute()``."""
+
+    def __init__(self, target: Any = None) -> None:
+        super().__init__(f"not an executable object: {target!r}")
+        self.target = target
+
+
+class NoSuchModuleError(ArgumentError):
+    """A dialect or plug-in named in a URL or argument does not exist."""
+
+
+class NoForeignKeysError(ArgumentError):
+    """No foreign key links the two tables a join or relationship needs to link."""
+
+
+class AmbiguousForeignKeysError(ArgumentError):
+    """Several foreign keys could link two tables; say which (``foreign_keys=``)."""
+
+
+class ConstraintColumnNotFoundError(ArgumentError):
+    """A constraint names a column its table does not have."""
+
+
+class CompileError(OrmError):
+    """A statement could not be compiled into SQL."""
+
+
+class UnsupportedCompilationError(CompileError):
+    """A construct has no SQL form for the dialect it is being compiled for."""
+
+    def __init__(self, compiler: Any = None, element_type: Any = None, message: str = "") -> None:
+        super().__init__(
+            message or f"compiler {compiler!r} can't render element of type {element_type!r}"
+        )
+        self.compiler = compiler
+        self.element_type = element_type
+
+
+class IdentifierError(OrmError):
+    """A schema identifier is too long or otherwise invalid for the database."""
+
+
+class DisconnectionError(OrmError):
+    """The database connection was found dead (raised by pool checks and events)."""
+
+    invalidate_pool: bool = False
+
+
+class InvalidatePoolError(DisconnectionError):
+    """Like ``DisconnectionError``, and every connection of the pool is discarded too."""
+
+    invalidate_pool = True
 
 
 class ColumnValueError(ArgumentError, TypeError, ValueError):
@@ -29,8 +99,61 @@ class InvalidRequestError(OrmError):
     """The operation is not valid in the current state of the object or session."""
 
 
+class IllegalStateChangeError(InvalidRequestError):
+    """A session or transaction method was called in a state that does not allow it."""
+
+
+class NoDBAPILoaded(InvalidRequestError):
+    """The engine's driver module could not be used."""
+
+
+class NoSuchColumnError(InvalidRequestError, KeyError):
+    """A row or column collection has no column of the requested name."""
+
+
+class AmbiguousColumnError(InvalidRequestError):
+    """A row has several columns that match the requested name."""
+
+
+class NoReferenceError(InvalidRequestError):
+    """A foreign key's target could not be found."""
+
+
+class NoReferencedTableError(NoReferenceError):
+    """A foreign key names a table that is not in its MetaData."""
+
+    def __init__(self, message: str, tname: str | None = None) -> None:
+        super().__init__(message)
+        self.table_name = tname
+
+
+class NoReferencedColumnError(NoReferenceError):
+    """A foreign key names a column its target table does not have."""
+
+    def __init__(self, message: str, tname: str | None = None, cname: str | None = None) -> None:
+        super().__init__(message)
+        self.table_name = tname
+        self.column_name = cname
+
+
 class NoSuchTableError(InvalidRequestError):
     """The database has no table of that name (raised by reflection)."""
+
+
+class UnreflectableTableError(InvalidRequestError):
+    """A table exists but cannot be reflected."""
+
+
+class UnboundExecutionError(InvalidRequestError):
+    """SQL was executed through an object that has no engine or connection."""
+
+
+class AwaitRequired(InvalidRequestError):
+    """An asyncio-only API was called without ``await`` (asyncio is not supported)."""
+
+
+class MissingGreenlet(InvalidRequestError):
+    """An asyncio bridge call was made outside of one (asyncio is not supported)."""
 
 
 class PendingRollbackError(InvalidRequestError):
@@ -53,20 +176,20 @@ class MultipleResultsFound(InvalidRequestError):
     """Exactly one row was required and several were found."""
 
 
-class UnmappedInstanceError(InvalidRequestError):
+class UnmappedError(InvalidRequestError):
+    """Base of the errors about objects, classes and columns that are not mapped."""
+
+
+class UnmappedInstanceError(UnmappedError):
     """An object of a class that is not mapped was given to the session."""
 
 
-class UnmappedClassError(InvalidRequestError):
+class UnmappedClassError(UnmappedError):
     """A class that is not mapped was used where a mapped class is required."""
 
 
 class StaleDataError(OrmError):
     """An UPDATE or DELETE matched a different number of rows than expected."""
-
-
-class SAWarning(RuntimeWarning):
-    """A warning from the ORM (named as in SQLAlchemy, so filters written for it work)."""
 
 
 class FlushError(OrmError):
@@ -89,7 +212,56 @@ class ResourceClosedError(InvalidRequestError):
     """A connection, result or session was used after it was closed."""
 
 
-class DBAPIError(OrmError):
+class UnmappedColumnError(InvalidRequestError):
+    """A column was used where a mapped column of the class was required."""
+
+
+class ObjectDereferencedError(OrmError):
+    """An operation needed an object that was garbage collected."""
+
+
+class LoaderStrategyException(InvalidRequestError):
+    """A loader option or ``lazy=`` strategy cannot apply to the attribute given."""
+
+
+class MappedAnnotationError(ArgumentError):
+    """A ``Mapped[...]`` annotation cannot be turned into a column or relationship."""
+
+
+class StatementError(OrmError):
+    """An error raised while a statement was executed, with the statement attached.
+
+    ``statement`` and ``params`` are what was sent, ``orig`` the underlying exception.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        statement: str | None = None,
+        params: Any = None,
+        orig: BaseException | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.statement = statement
+        self.params = params
+        self.orig = orig
+        self.code = code
+
+    def __str__(self) -> str:
+        text = Exception.__str__(self)
+        if self.statement is not None:
+            stmt = self.statement if len(self.statement) < 500 else self.statement[:500] + "..."
+            text += f"\n[SQL: {stmt}]"
+            if self.params is not None:
+                params = repr(self.params)
+                if len(params) > 300:
+                    params = params[:300] + "..."
+                text += f"\n[parameters: {params}]"
+        return text
+
+
+class DBAPIError(StatementError):
     """A driver exception, wrapped.
 
     ``orig`` is the driver's exception, ``statement`` and ``params`` what was sent,
@@ -105,29 +277,13 @@ class DBAPIError(OrmError):
         code: str | None = None,
         connection_invalidated: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.statement = statement
-        self.params = params
-        self.orig = orig
-        self.code = code
+        super().__init__(message, statement, params, orig, code)
         self.connection_invalidated = connection_invalidated
 
     @property
     def sqlstate(self) -> str | None:
         """The SQLSTATE or SQLite error name (alias of ``code``)."""
         return self.code
-
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.statement is not None:
-            stmt = self.statement if len(self.statement) < 500 else self.statement[:500] + "..."
-            text += f"\n[SQL: {stmt}]"
-            if self.params is not None:
-                params = repr(self.params)
-                if len(params) > 300:
-                    params = params[:300] + "..."
-                text += f"\n[parameters: {params}]"
-        return text
 
 
 class AmbiguousCommitError(OrmError):
@@ -167,33 +323,106 @@ class InternalError(DatabaseError):
     """The database reported an internal error."""
 
 
+# -- warnings -----------------------------------------------------------------------------
+class SAWarning(RuntimeWarning):
+    """A warning about something that works but is probably not what was meant."""
+
+
+class SADeprecationWarning(DeprecationWarning):
+    """A deprecated API was used."""
+
+    deprecated_since: str | None = None
+
+
+class Base20DeprecationWarning(SADeprecationWarning):
+    """An API that SQLAlchemy 2.0 deprecated was used."""
+
+
+class RemovedIn20Warning(Base20DeprecationWarning):
+    """An API removed in SQLAlchemy 2.0 was used (the name libraries filter)."""
+
+
+class MovedIn20Warning(Base20DeprecationWarning):
+    """An API that moved in SQLAlchemy 2.0 was imported from its old place."""
+
+
+class LegacyAPIWarning(Base20DeprecationWarning):
+    """A legacy (1.x style) API was used."""
+
+
+class SAPendingDeprecationWarning(PendingDeprecationWarning):
+    """An API that will be deprecated was used."""
+
+
+class SATestSuiteWarning(Warning):
+    """A warning from a test suite's own checks."""
+
+
 __all__ = [
+    "AmbiguousColumnError",
     "AmbiguousCommitError",
+    "AmbiguousForeignKeysError",
     "ArgumentError",
+    "AwaitRequired",
+    "Base20DeprecationWarning",
     "CircularDependencyError",
     "ColumnValueError",
+    "CompileError",
+    "ConstraintColumnNotFoundError",
     "DBAPIError",
     "DataError",
     "DatabaseError",
     "DetachedInstanceError",
+    "DisconnectionError",
+    "DontWrapMixin",
+    "DuplicateColumnError",
     "FlushError",
+    "IdentifierError",
+    "IllegalStateChangeError",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
     "InvalidRequestError",
+    "InvalidatePoolError",
+    "LegacyAPIWarning",
+    "LoaderStrategyException",
+    "MappedAnnotationError",
+    "MissingGreenlet",
+    "MovedIn20Warning",
     "MultipleResultsFound",
+    "NoDBAPILoaded",
+    "NoForeignKeysError",
     "NoInspectionAvailable",
+    "NoReferenceError",
+    "NoReferencedColumnError",
+    "NoReferencedTableError",
     "NoResultFound",
+    "NoSuchColumnError",
+    "NoSuchModuleError",
+    "NoSuchTableError",
     "NotSupportedError",
     "ObjectDeletedError",
+    "ObjectDereferencedError",
+    "ObjectNotExecutableError",
     "OperationalError",
     "OrmError",
     "PendingRollbackError",
     "ProgrammingError",
+    "RemovedIn20Warning",
     "ResourceClosedError",
+    "SADeprecationWarning",
+    "SAPendingDeprecationWarning",
+    "SATestSuiteWarning",
     "SAWarning",
+    "SQLAlchemyError",
     "StaleDataError",
+    "StatementError",
     "TimeoutError",
+    "UnboundExecutionError",
     "UnmappedClassError",
+    "UnmappedColumnError",
+    "UnmappedError",
     "UnmappedInstanceError",
+    "UnreflectableTableError",
+    "UnsupportedCompilationError",
 ]

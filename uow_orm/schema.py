@@ -250,8 +250,10 @@ class Column(ColumnElement, Generic[_T]):
         "_default_is_callable",
         "_onupdate_is_callable",
         "autoincrement",
+        "comment",
         "constraints",
         "default",
+        "doc",
         "foreign_keys",
         "index",
         "info",
@@ -282,6 +284,8 @@ class Column(ColumnElement, Generic[_T]):
         autoincrement: bool | str = "auto",
         key: str | None = None,
         info: dict[str, Any] | None = None,
+        doc: str | None = None,
+        comment: str | None = None,
     ) -> None:
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
@@ -329,6 +333,9 @@ class Column(ColumnElement, Generic[_T]):
         self.autoincrement = autoincrement
         self.table: Table = None  # type: ignore[assignment]
         self.info = info or {}
+        # doc is for Python tools only; comment becomes COMMENT ON COLUMN on PostgreSQL
+        self.doc = doc
+        self.comment = comment
         self.foreign_keys: list[ForeignKey] = fks
         for fk in fks:
             fk.parent = self

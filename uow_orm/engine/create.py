@@ -67,6 +67,7 @@ def create_engine(
     connect_args: dict[str, Any] | None = None,
     isolation_level: str | None = None,
     execution_options: dict[str, Any] | None = None,
+    future: bool = True,
 ) -> Engine:
     """Make an `Engine` for ``url``.
 
@@ -80,11 +81,17 @@ def create_engine(
     SQLite: ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``). ``execution_options`` are the
     options every connection starts with (see `Connection.execution_options`), e.g.
     ``{"sqlite_begin": "IMMEDIATE"}``. On SQLite, ``connect_args={"isolation_level":
-    "IMMEDIATE"}`` (the ``sqlite3`` spelling) means the same.
+    "IMMEDIATE"}`` (the ``sqlite3`` spelling) means the same. ``future`` exists for code
+    written for SQLAlchemy 1.4 and may only be True (the only behaviour there is).
 
     Raises:
-        ArgumentError: an unknown URL scheme or driver, isolation level or execution option.
+        ArgumentError: an unknown URL scheme or driver, isolation level or execution
+            option, or ``future=False``.
     """
+    if future is not True:
+        raise exc.ArgumentError(
+            "the 'future' parameter passed to create_engine() may only be set to True"
+        )
     u = make_url(url)
     dialect = _dialect_for(u)
     args = dict(connect_args or {})

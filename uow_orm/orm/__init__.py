@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import exc
-from .attributes import InstrumentedList
+from . import attributes, exc, interfaces
+from .attributes import InstrumentedList, QueryableAttribute
+from .base import class_mapper, object_mapper, object_session
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -18,9 +19,10 @@ from .declarative import (
     mapped_column,
     registry,
 )
-from .mapper import reconstructor, validates
+from .mapper import Mapper, reconstructor, validates
 from .properties import (
     ColumnProperty,
+    MapperProperty,
     QueryExpressionProperty,
     SynonymProperty,
     column_property,
@@ -30,12 +32,15 @@ from .properties import (
     synonym,
 )
 from .query import Query
-from .relationships import backref, relationship
+from .relationships import RelationshipProperty, backref, relationship
 from .retry import run_transaction
 from .routing import ReplicaSet
+from .scoping import scoped_session
 from .session import Session, sessionmaker
-from .state import InstanceState, state_of
+from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
+    Load,
+    contains_eager,
     defer,
     joinedload,
     lazyload,
@@ -43,6 +48,7 @@ from .strategy_options import (
     noload,
     raiseload,
     selectinload,
+    subqueryload,
     undefer,
     undefer_group,
     with_expression,
@@ -50,9 +56,15 @@ from .strategy_options import (
 from .util import AliasedClass, Bundle, aliased, with_parent
 
 
-def inspect(obj: Any) -> Any:
-    """The ORM state of a mapped object (``.pending``, ``.persistent``...), a class's
-    mapper, or an ``Inspector`` of an engine's or connection's database schema."""
+def inspect(obj: Any, raiseerr: bool = True) -> Any:
+    """The inspection object of ``obj``: a mapped class's `Mapper` (relationships
+    configured first), a mapped object's `InstanceState` (``.pending``, ``.persistent``...),
+    an ``Inspector`` of an engine's or connection's database schema, or the object itself
+    for a mapper, an instrumented attribute or a state.
+
+    Raises:
+        NoInspectionAvailable: ``obj`` is none of those (unless ``raiseerr=False``: None).
+    """
     from ..engine.base import Connection, Engine
 
     if isinstance(obj, (Engine, Connection)):
@@ -62,10 +74,17 @@ def inspect(obj: Any) -> Any:
     if isinstance(obj, type):
         mapper = getattr(obj, "__mapper__", None)
         if mapper is None:
+            if not raiseerr:
+                return None
             raise exc.NoInspectionAvailable(f"no inspection available for {obj!r}")
+        mapper._ensure_configured()
         return mapper
+    if isinstance(obj, (Mapper, QueryableAttribute, InstanceState)):
+        return obj
     st = state_of(obj)
     if st is None:
+        if not raiseerr:
+            return None
         raise exc.NoInspectionAvailable(
             f"no inspection available for {type(obj).__name__} object; it is not mapped"
         )
@@ -107,46 +126,59 @@ def make_transient(obj: Any) -> None:
 
 __all__ = [
     "AliasedClass",
+    "AttributeState",
     "Bundle",
     "ColumnProperty",
     "DeclarativeBase",
     "DeclarativeMeta",
     "InstanceState",
     "InstrumentedList",
+    "Load",
     "Mapped",
     "MappedAsDataclass",
     "MappedColumn",
+    "Mapper",
+    "MapperProperty",
     "Query",
     "QueryExpressionProperty",
+    "RelationshipProperty",
     "ReplicaSet",
     "Session",
     "SynonymProperty",
     "aliased",
+    "attributes",
     "backref",
+    "class_mapper",
     "clear_mappers",
     "column_property",
     "composite",
     "configure_mappers",
+    "contains_eager",
     "declarative_base",
     "declared_attr",
     "defer",
     "deferred",
     "identity_key",
     "inspect",
+    "interfaces",
     "joinedload",
     "lazyload",
     "load_only",
     "make_transient",
     "mapped_column",
     "noload",
+    "object_mapper",
+    "object_session",
     "query_expression",
     "raiseload",
     "reconstructor",
     "registry",
     "relationship",
     "run_transaction",
+    "scoped_session",
     "selectinload",
     "sessionmaker",
+    "subqueryload",
     "synonym",
     "undefer",
     "undefer_group",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
-from .state import NO_VALUE, STATE_ATTR, InstanceState
+from .state import NO_VALUE, STATE_ATTR, History, InstanceState, attribute_history, state_of
 
 if TYPE_CHECKING:
     from ..schema import Column
@@ -40,6 +40,21 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
     def set(self, obj: Any, value: Any) -> None:
         raise NotImplementedError
 
+    @property
+    def parent(self) -> Mapper:
+        """The mapper of the class this attribute belongs to."""
+        return self.mapper
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The property's ``info`` dictionary."""
+        self.mapper._ensure_configured()
+        return self.mapper.attrs[self.key].info
+
+    @property
+    def is_attribute(self) -> bool:
+        return True
+
 
 class ColumnAttribute(QueryableAttribute[_T]):
     """A mapped column attribute."""
@@ -56,8 +71,10 @@ class ColumnAttribute(QueryableAttribute[_T]):
     def _expr(self) -> ColumnElement:
         return self.column
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
-        return self.column.operate(op, other)
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        if op.__class__ is not str:  # a function from sql.operators
+            return op(self, *args, **kw)  # type: ignore[no-any-return]
+        return self.column.operate(op, *args)
 
     @property
     def type(self) -> Any:
@@ -66,6 +83,17 @@ class ColumnAttribute(QueryableAttribute[_T]):
     @property
     def expression(self) -> Column[Any]:
         return self.column
+
+    @property
+    def prop(self) -> Any:
+        """The `ColumnProperty` of this attribute (alias of ``property``)."""
+        return self.mapper.column_attrs[self.key]
+
+    # defined after the other properties: the name shadows the builtin in the class body
+    @property
+    def property(self) -> Any:
+        """The `ColumnProperty` of this attribute (``User.name.property.columns[0]``)."""
+        return self.mapper.column_attrs[self.key]
 
     @overload
     def __get__(self, obj: None, owner: Any) -> ColumnAttribute[_T]: ...
@@ -273,4 +301,160 @@ class InstrumentedList(list[_T]):
         return (list, (list(self),))
 
 
-__all__ = ["ColumnAttribute", "InstrumentedList", "QueryableAttribute", "load_expired"]
+# -- SQLAlchemy's public attribute functions (sqlalchemy.orm.attributes) ---------------------
+#: SQLAlchemy's name of the class attributes of mapped classes; ``isinstance(User.name,
+#: InstrumentedAttribute)`` is True for column and relationship attributes.
+InstrumentedAttribute = QueryableAttribute
+
+
+def instance_state(instance: Any) -> InstanceState:
+    """The `InstanceState` of a mapped object (what ``inspect(obj)`` returns).
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not an instance of a mapped class.
+    """
+    st = state_of(instance)
+    if st is None:
+        raise exc.UnmappedInstanceError(
+            f"{type(instance).__name__} object is not an instance of a mapped class"
+        )
+    return st
+
+
+def instance_dict(instance: Any) -> dict[str, Any]:
+    """The ``__dict__`` of a mapped object, where its loaded attribute values live."""
+    instance_state(instance)
+    return instance.__dict__  # type: ignore[no-any-return]
+
+
+def _mapped_key(st: InstanceState, key: str) -> None:
+    if key not in st.mapper.attrs:
+        raise exc.InvalidRequestError(
+            f"{st.mapper.class_.__name__} has no mapped attribute {key!r}; mapped attributes "
+            f"are {', '.join(st.mapper.attrs.keys())}"
+        )
+
+
+def get_history(obj: Any, key: str, passive: Any = None) -> History:
+    """The `History` (added, unchanged, deleted) of attribute ``key`` of ``obj``.
+
+    As in SQLAlchemy, an unloaded attribute of a persistent object is loaded first; pass
+    ``passive=attributes.PASSIVE_NO_INITIALIZE`` to get the history without loading.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not mapped.
+        InvalidRequestError: ``key`` is not a mapped attribute.
+    """
+    st = instance_state(obj)
+    _mapped_key(st, key)
+    if passive is None and key not in obj.__dict__ and st.key is not None:
+        getattr(obj, key)
+    return attribute_history(st, key)
+
+
+def set_committed_value(instance: Any, key: str, value: Any) -> None:
+    """Set attribute ``key`` as if it had been loaded with ``value``: no history, no UPDATE.
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not mapped.
+        InvalidRequestError: ``key`` is not a mapped attribute.
+    """
+    st = instance_state(instance)
+    _mapped_key(st, key)
+    mapper = st.mapper
+    mapper._ensure_configured()
+    d = instance.__dict__
+    prop = mapper.relationships.get(key)
+    if prop is not None and prop.uselist:
+        coll: InstrumentedList[Any] = InstrumentedList(value or ())
+        d[key] = coll._bind(st, prop)
+    else:
+        d[key] = value
+    if st.committed is not None:
+        st.committed.pop(key, None)
+
+
+def flag_modified(instance: Any, key: str) -> None:
+    """Mark attribute ``key`` as changed, so the next flush writes it even though its value
+    compares equal (e.g. a JSON value changed in place).
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not mapped.
+        InvalidRequestError: ``key`` is not loaded in the object (nothing to write).
+    """
+    st = instance_state(instance)
+    _mapped_key(st, key)
+    d = instance.__dict__
+    if key not in d:
+        raise exc.InvalidRequestError(
+            f"Can't flag attribute {key!r} modified; it's not present in the object state"
+        )
+    if st.key is None or key not in st.mapper.columns:
+        flag_dirty(instance)
+        return
+    st.record_change(key, NO_VALUE)
+    committed = st.committed
+    assert committed is not None
+    old = committed[key]
+    if old is d[key] or (old is not NO_VALUE and type(old) is type(d[key]) and bool(old == d[key])):
+        committed[key] = NO_VALUE  # "previous value unknown": the flush writes it
+
+
+def flag_dirty(instance: Any) -> None:
+    """Mark the object as modified without changing an attribute: it appears in
+    ``session.dirty`` and flush events see it; no UPDATE is emitted for it.
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not mapped.
+    """
+    st = instance_state(instance)
+    if not st.modified:
+        session = st.session
+        if session is not None:
+            session._state_modified(st)
+        st.modified = True
+
+
+def get_attribute(instance: Any, key: str) -> Any:
+    """``getattr(instance, key)`` for a mapped attribute."""
+    _mapped_key(instance_state(instance), key)
+    return getattr(instance, key)
+
+
+def set_attribute(instance: Any, key: str, value: Any) -> None:
+    """``setattr(instance, key, value)`` for a mapped attribute, with change tracking."""
+    _mapped_key(instance_state(instance), key)
+    setattr(instance, key, value)
+
+
+def del_attribute(instance: Any, key: str) -> None:
+    """Set a mapped attribute to None, as ``del instance.key`` does in SQLAlchemy."""
+    set_attribute(instance, key, None)
+
+
+#: ``get_history(..., passive=PASSIVE_NO_INITIALIZE)``: report the history, load nothing.
+PASSIVE_NO_INITIALIZE = "PASSIVE_NO_INITIALIZE"
+#: ``get_history(..., passive=PASSIVE_OFF)``: the default, load what is not loaded.
+PASSIVE_OFF = None
+
+
+__all__ = [
+    "NO_VALUE",
+    "PASSIVE_NO_INITIALIZE",
+    "PASSIVE_OFF",
+    "ColumnAttribute",
+    "History",
+    "InstrumentedAttribute",
+    "InstrumentedList",
+    "QueryableAttribute",
+    "del_attribute",
+    "flag_dirty",
+    "flag_modified",
+    "get_attribute",
+    "get_history",
+    "instance_dict",
+    "instance_state",
+    "load_expired",
+    "set_attribute",
+    "set_committed_value",
+]

@@ -19,7 +19,8 @@ from .. import exc
 from ..schema import Column, ForeignKey, MetaData, Table
 from ..sql.elements import ColumnElement, ColumnOperators
 from ..types import NullType, TypeEngine, type_for_python
-from .mapper import Mapper, MapperProperty, Registry
+from .mapper import Mapper, Registry
+from .properties import MapperProperty
 from .relationships import RelationshipProperty, relationship
 from .state import STATE_ATTR, new_state
 
@@ -681,7 +682,7 @@ def _declarative_constructor(self: Any, **kw: Any) -> None:
         else:
             raise TypeError(
                 f"{key!r} is an invalid keyword argument for {cls.__name__}; "
-                f"mapped attributes are {', '.join(mapper.attrs)}"
+                f"mapped attributes are {', '.join(mapper.attrs.keys())}"
             )
 
 

@@ -182,8 +182,11 @@ def execute_select(
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
-        for right, on, cols, _adapt in joins:
-            exec_stmt._eager_joins.append((right, on))
+        for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
+            if sub.contains_eager:  # contains_eager: the statement's own join has the rows
+                _check_joined(stmt, prop)
+            else:
+                exec_stmt._eager_joins.append((right, on))
             exec_stmt._eager_columns.extend(cols)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
@@ -343,20 +346,30 @@ def _collect_joined(
     parent_adapt = joins[parent][3] if parent >= 0 else None
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
-        if strategy != "joined" or (limited and prop.uselist):
+        if strategy == "contains_eager":
+            sub.contains_eager = True
+        elif strategy != "joined" or (limited and prop.uselist):
             continue
         if prop in path and prop.key not in tree.children:
             continue  # lazy="joined" met again on its own path: stop (selectin below)
         target: Any = prop.mapper.local_table
         target_adapt = None
-        if id(target) in used:
+        if sub.contains_eager:
+            if parent_adapt is not None or prop.mapper is mapper:
+                raise exc.InvalidRequestError(
+                    f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
+                    f"{target.name!r} a second time; that needs an alias, which "
+                    "contains_eager does not support yet"
+                )
+            used.add(id(target))  # the statement's own join (checked by _check_joined)
+        elif id(target) in used:
             target = target.alias()
             target_adapt = _adapter(target)
         else:
             used.add(id(target))
         sec: Any = prop.secondary
         sec_adapt = None
-        if sec is not None:
+        if sec is not None and not sub.contains_eager:
             if id(sec) in used:
                 sec = sec.alias()
                 sec_adapt = _adapter(sec)
@@ -391,6 +404,23 @@ def _adapter(alias: Any) -> Callable[[Any], Any]:
         return replace_columns(el, alias.corresponding_column)
 
     return adapt
+
+
+def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
+    """contains_eager(prop) reads the target's columns from a join the statement has."""
+    target = prop.mapper.local_table
+    for join_target, _on, _outer in stmt._joins:
+        if hasattr(join_target, "_join_info"):  # join(Parent.children)
+            table = join_target.property.mapper.local_table
+        else:
+            table = getattr(join_target, "__table__", join_target)
+        if table is target:
+            return
+    raise exc.InvalidRequestError(
+        f"contains_eager({prop.parent.class_.__name__}.{prop.key}) needs the statement to join "
+        f"{prop.mapper.class_.__name__} (e.g. .join({prop.parent.class_.__name__}.{prop.key})); "
+        "an aliased join is not supported yet"
+    )
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:

@@ -13,26 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import exc
 from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
+from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 from .state import STATE_ATTR
 
 if TYPE_CHECKING:
-    pass
-
-
-class MapperProperty:
-    """A mapped attribute that is neither a plain column nor a relationship
-    (``column_property()``, ``synonym()``, ``composite()``, ``query_expression()``).
-
-    Declarative hands it to `Mapper.add_property`, which calls ``_install``.
-    """
-
-    key: str = ""
-    #: dataclass field options (``init``, ``repr``, ``default``, ...) for MappedAsDataclass
-    _dataclass_kw: dict[str, Any] = {}
-
-    def _install(self, mapper: Mapper, key: str) -> None:
-        raise NotImplementedError
+    from collections.abc import Iterator
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -207,10 +193,31 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
     rev.configure(registry)
     rev.reverse = prop
     prop.reverse = rev
+    # as in SQLAlchemy, a backref pair reads as a back_populates pair once configured
+    rev.back_populates = prop.key
+    if prop.back_populates is None:
+        prop.back_populates = name
 
 
 class Mapper:
-    """The mapping of one class onto one table."""
+    """The mapping of one class onto one table; ``inspect(User)`` returns it.
+
+    The inspection API follows SQLAlchemy's: ``attrs`` (every `MapperProperty`),
+    ``column_attrs``, ``relationships``, ``synonyms``, ``all_orm_descriptors``, ``columns`` /
+    ``c`` (the mapped `Column` objects by attribute key), ``primary_key``, ``local_table``,
+    ``class_`` and the rest, each described in docs/guides/inspection.md. Those collections
+    iterate over their values and are read-only by contract.
+    """
+
+    is_mapper = True
+    is_property = False
+    #: Single-table mapping only: there is no inheritance hierarchy to describe.
+    inherits: Mapper | None = None
+    polymorphic_on: Any = None
+    polymorphic_identity: Any = None
+    concrete = False
+    single = False
+    non_primary = False
 
     def __init__(
         self,
@@ -233,7 +240,8 @@ class Mapper:
         self.eager_defaults = eager_defaults
         #: warn when a DELETE matches fewer rows than objects were deleted
         self.confirm_deleted_rows = confirm_deleted_rows
-        self.columns: dict[str, Column[Any]] = dict(column_attrs)
+        self.columns: Properties[Column[Any]] = Properties(column_attrs)
+        self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
         self._pk_override = list(primary_key) if primary_key is not None else None
         #: deferred column keys -> (group, raiseload); their columns are not in load_columns
@@ -255,7 +263,10 @@ class Mapper:
         autoinc = [c for c in self.pk_columns if c.is_autoincrement]
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
-        self.relationships: dict[str, RelationshipProperty] = {}
+        self.relationships: Properties[RelationshipProperty] = Properties()
+        self.attrs: Properties[MapperProperty] = Properties()
+        self.column_attrs: Properties[ColumnProperty[Any]] = Properties()
+        self.synonyms: Properties[MapperProperty] = Properties()
         self.properties: dict[str, MapperProperty] = {}
         #: attribute key -> @validates method
         self.validators: dict[str, Callable[..., Any]] = {}
@@ -265,11 +276,12 @@ class Mapper:
         self.mutable_keys: dict[str, Any] = {}
         #: constructor keywords set straight into __dict__ (none when setters do more)
         self._init_direct: dict[str, Any] = self.columns
-        self.attrs: dict[str, QueryableAttribute[Any]] = {}
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
             attr: ColumnAttribute[Any] = ColumnAttribute(class_, key, self, col)
-            self.attrs[key] = attr
+            cprop: ColumnProperty[Any] = ColumnProperty._of_column(self, key, col)
+            self.attrs[key] = cprop
+            self.column_attrs[key] = cprop
             self.setters[key] = attr
             type.__setattr__(class_, key, attr)
         for key, prop in relationships.items():
@@ -401,9 +413,12 @@ class Mapper:
         col = self.columns.get(key)
         return col if col is not None else self.column_properties[key]
 
-    def add_column(self, key: str, column: Column[Any]) -> None:
+    def add_column(
+        self, key: str, column: Column[Any], prop: ColumnProperty[Any] | None = None
+    ) -> None:
         """Map one more column (``User.nickname = Column(String)`` after the class exists);
-        the column joins the table when it has none."""
+        the column joins the table when it has none. ``prop`` is the `ColumnProperty`
+        mapping it (``column_property(Column(...))``; a plain one when not given)."""
         if getattr(column, "table", None) is None:
             if not column.name:
                 column.name = key
@@ -420,7 +435,12 @@ class Mapper:
         self.column_to_key[column] = key
         self._order_columns()
         attr: ColumnAttribute[Any] = ColumnAttribute(self.class_, key, self, column)
-        self.attrs[key] = attr
+        if prop is None:
+            prop = ColumnProperty(column)
+        prop._set_parent(self, key)
+        prop.columns = [column]
+        self.attrs[key] = prop
+        self.column_attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
 
@@ -430,6 +450,7 @@ class Mapper:
             self.add_relationship(key, prop)
             return
         prop.key = key
+        prop.parent = self
         self.properties[key] = prop
         prop._install(self, key)
 
@@ -468,7 +489,6 @@ class Mapper:
         for key, mcls in mutable.items():
             self.setters[key] = _MutableSetter(self.setters[key], mcls)  # type: ignore[assignment]
             attr = _MutableColumnAttribute(self.class_, key, self, self.columns[key])
-            self.attrs[key] = attr
             type.__setattr__(self.class_, key, attr)
         if self.validators or mutable:
             self._init_direct = {}
@@ -507,7 +527,7 @@ class Mapper:
         self.validators[key] = fn
 
     def _dispose(self) -> None:
-        for key in list(self.attrs):
+        for key in list(self.attrs.keys()):
             if key in self.class_.__dict__:
                 type.__delattr__(self.class_, key)
         for name in ("__mapper__",):
@@ -515,11 +535,12 @@ class Mapper:
                 type.__delattr__(self.class_, name)
 
     def add_relationship(self, key: str, prop: RelationshipProperty) -> None:
+        """Map ``prop`` as relationship attribute ``key`` (configured on next use)."""
         prop.key = key
         prop.parent = self
         self.relationships[key] = prop
         attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
-        self.attrs[key] = attr
+        self.attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
         self.registry.configured = False
@@ -558,7 +579,118 @@ class Mapper:
         return deps
 
     def identity_key_from_pk(self, pk: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The identity-map key of the row with primary key values ``pk``."""
         return (self.class_, pk, None)
+
+    # -- inspection API (SQLAlchemy's names) --------------------------------------------
+    @property
+    def mapper(self) -> Mapper:
+        """The mapper itself (``inspect(cls).mapper`` works as for aliases and states)."""
+        return self
+
+    @property
+    def entity(self) -> type:
+        """The mapped class."""
+        return self.class_
+
+    @property
+    def persist_selectable(self) -> Table:
+        """The table rows are written to (the mapped table: no inheritance)."""
+        return self.local_table
+
+    @property
+    def mapped_table(self) -> Table:
+        """SQLAlchemy 1.x name of `persist_selectable`."""
+        return self.local_table
+
+    @property
+    def selectable(self) -> Table:
+        """The table rows are selected from."""
+        return self.local_table
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables this mapper maps (one)."""
+        return [self.local_table]
+
+    @property
+    def primary_key(self) -> tuple[Column[Any], ...]:
+        """The primary key columns, in table order."""
+        return tuple(self.pk_columns)
+
+    @property
+    def base_mapper(self) -> Mapper:
+        """The root of the inheritance hierarchy: the mapper itself."""
+        return self
+
+    @property
+    def polymorphic_map(self) -> dict[Any, Mapper]:
+        """Polymorphic identities to mappers: empty (no inheritance)."""
+        return {}
+
+    @property
+    def self_and_descendants(self) -> list[Mapper]:
+        """This mapper and the mappers inheriting from it (only itself)."""
+        return [self]
+
+    @property
+    def iterate_properties(self) -> Iterator[MapperProperty]:
+        """Every `MapperProperty` (columns and relationships)."""
+        self._ensure_configured()
+        return iter(self.attrs.values())
+
+    @property
+    def all_orm_descriptors(self) -> Properties[Any]:
+        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
+        self._ensure_configured()
+        cls_dict = self.class_.__dict__
+        return Properties({k: cls_dict[k] for k in self.attrs.keys() if k in cls_dict})
+
+    @property
+    def configured(self) -> bool:
+        """True once relationships are configured."""
+        return self.registry.configured
+
+    def get_property(self, key: str) -> MapperProperty:
+        """The `MapperProperty` named ``key``.
+
+        Raises:
+            InvalidRequestError: the class has no mapped attribute ``key``.
+        """
+        self._ensure_configured()
+        prop = self.attrs.get(key)
+        if prop is None:
+            raise exc.InvalidRequestError(
+                f"Mapper {self.class_.__name__!r} has no property {key!r}; mapped attributes "
+                f"are {', '.join(self.attrs.keys())}"
+            )
+        return prop
+
+    def has_property(self, key: str) -> bool:
+        """True when ``key`` is a mapped attribute."""
+        self._ensure_configured()
+        return key in self.attrs
+
+    def get_property_by_column(self, column: Column[Any]) -> ColumnProperty[Any]:
+        """The `ColumnProperty` mapping ``column``.
+
+        Raises:
+            UnmappedColumnError: the column is not mapped by this mapper.
+        """
+        key = self.column_to_key.get(column)
+        if key is None:
+            raise exc.UnmappedColumnError(
+                f"column {column!r} is not mapped by the mapper of {self.class_.__name__}"
+            )
+        return self.column_attrs[key]
+
+    def isa(self, other: Mapper) -> bool:
+        """True when this mapper is ``other`` (no inheritance)."""
+        return other is self
+
+    def common_parent(self, other: Mapper) -> bool:
+        """True when both mappers share an inheritance root (here: are the same)."""
+        return other is self
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"

@@ -1,26 +1,90 @@
-"""Mapped properties beyond plain columns: ``column_property()``, ``deferred()``,
-``query_expression()``, ``synonym()``, ``composite()``.
+"""Mapper properties: the `MapperProperty` base, `ColumnProperty` (plain columns,
+``column_property()``, ``deferred()``), ``query_expression()``, ``synonym()``,
+``composite()``, and the read-only `Properties` collections the inspection API returns.
 
-Built in class bodies (or assigned to mapped classes later); declarative hands them to
-`Mapper.add_property`, which calls their ``_install``.
+The mapper builds one for every mapped attribute (declarative hands the ones made in class
+bodies to `Mapper.add_property`, which calls their ``_install``); read by code that inspects
+mappings (``inspect(User).attrs``) and by ``RelationshipProperty``, which subclasses the base.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
 from ..schema import Column
 from ..sql.elements import ColumnElement, coerce_expression
 from .attributes import ColumnAttribute, QueryableAttribute
-from .mapper import MapperProperty
 
 if TYPE_CHECKING:
     from .mapper import Mapper
 
 _T = TypeVar("_T")
+_V = TypeVar("_V")
+
+
+class Properties(dict[str, _V]):
+    """SQLAlchemy's read-only properties collection: a mapping by key whose *iteration*
+    yields the values (``for prop in mapper.attrs``), with attribute access by key
+    (``mapper.attrs.name``) and ``keys()`` / ``items()`` / ``values()`` / ``in`` by key.
+
+    The ORM itself fills it; it is a dict underneath so that the ORM's own lookups by key
+    cost what a dict lookup costs.
+    """
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[_V]:  # type: ignore[override]
+        return iter(self.values())
+
+    def __getattr__(self, key: str) -> _V:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __repr__(self) -> str:
+        return f"Properties({', '.join(self.keys())})"
+
+
+class MapperProperty:
+    """A mapped attribute of a class, as the mapper sees it (`ColumnProperty`,
+    `RelationshipProperty`): its ``key``, owning mapper (``parent``), ``info`` and ``doc``."""
+
+    is_property = True
+    is_mapper = False
+    is_relationship = False
+    _is_relationship = False
+
+    key: str = ""
+    parent: Mapper
+    info: dict[str, Any]
+    doc: str | None = None
+    #: dataclass field options (``init``, ``repr``, ``default``, ...) for MappedAsDataclass
+    _dataclass_kw: dict[str, Any] = {}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        """Map this property on ``mapper`` under ``key`` (class attribute and collections)."""
+        raise NotImplementedError
+
+    def _set_parent(self, mapper: Mapper, key: str) -> None:
+        self.key = key
+        self.parent = mapper
+        if "info" not in self.__dict__:
+            self.info = {}
+
+    @property
+    def class_attribute(self) -> Any:
+        """The instrumented class attribute (``User.name``) of this property."""
+        return self.parent.class_.__dict__[self.key]
+
+    @property
+    def property(self) -> MapperProperty:
+        """The property itself (``attribute.property`` and ``prop.property`` agree)."""
+        return self
 
 
 def _column_of(value: Any) -> Column[Any] | None:
@@ -31,9 +95,17 @@ def _column_of(value: Any) -> Column[Any] | None:
 
 
 class ColumnProperty(MapperProperty, Generic[_T]):
-    """A read-only attribute loaded from an SQL expression with every entity SELECT
-    (``column_property(firstname + " " + lastname)``), or a column mapped with options
-    (``column_property(Column(...), deferred=True)``)."""
+    """A column or SQL expression mapped to an attribute: every plain column
+    (``inspect(User).attrs.name``), a read-only attribute loaded from an SQL expression with
+    every entity SELECT (``column_property(firstname + " " + lastname)``), or a column
+    mapped with options (``column_property(Column(...), deferred=True)``, ``deferred()``).
+
+    ``columns`` is the list of mapped columns or expressions (one), ``expression`` that
+    one, ``deferred`` / ``group`` / ``raiseload`` how it loads, ``doc`` the column's ``doc``.
+    """
+
+    active_history = False
+    instrument = True
 
     def __init__(
         self,
@@ -49,11 +121,22 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         self.group = group
         self.raiseload = raiseload
         self._dataclass_kw = dataclass_kw or {"init": False}
+        col = _column_of(expr)
+        self.columns: list[Any] = [col] if col is not None else []
+        self.info: dict[str, Any] = {}
+        self.doc = col.doc if col is not None else None
+
+    @classmethod
+    def _of_column(cls, mapper: Mapper, key: str, column: Column[Any]) -> ColumnProperty[Any]:
+        """The property of a plain mapped column (made by the mapper itself)."""
+        prop: ColumnProperty[Any] = cls(column)
+        prop._set_parent(mapper, key)
+        return prop
 
     def _install(self, mapper: Mapper, key: str) -> None:
         col = _column_of(self.expr)
         if col is not None and (col.table is None or col.table is mapper.local_table):
-            mapper.add_column(key, col)
+            mapper.add_column(key, col, self)
             if self.deferred:
                 mapper.defer_column(key, self.group, self.raiseload)
             return
@@ -63,13 +146,30 @@ class ColumnProperty(MapperProperty, Generic[_T]):
                 f"column_property {mapper.class_.__name__}.{key} needs an SQL expression, "
                 f"got {self.expr!r}"
             )
+        self._set_parent(mapper, key)
+        self.columns = [expr]
         mapper.column_properties[key] = expr
         if self.deferred:
             mapper.deferred[key] = (self.group, self.raiseload)
         mapper._order_columns()
         attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, expr)  # type: ignore[arg-type]
-        mapper.attrs[key] = attr
+        mapper.attrs[key] = self
+        mapper.column_attrs[key] = self
         type.__setattr__(mapper.class_, key, attr)
+
+    @property
+    def expression(self) -> Any:
+        """The SQL expression of the attribute: its column (or column_property expression)."""
+        return self.columns[0]
+
+    def __clause_element__(self) -> Any:
+        return self.columns[0]
+
+    def __repr__(self) -> str:
+        parent = getattr(self, "parent", None)
+        if parent is None:
+            return f"<ColumnProperty {self.expr!r}>"
+        return f"<ColumnProperty {parent.class_.__name__}.{self.key}>"
 
     if TYPE_CHECKING:
 
@@ -138,8 +238,10 @@ class QueryExpressionProperty(MapperProperty):
     def __init__(self, default_expr: Any = None) -> None:
         self.default_expr = default_expr
         self._dataclass_kw = {"init": False}
+        self.info: dict[str, Any] = {}
 
     def _install(self, mapper: Mapper, key: str) -> None:
+        self._set_parent(mapper, key)
         mapper.expressions[key] = self.default_expr
         from ..sql.elements import Null
 
@@ -150,7 +252,7 @@ class QueryExpressionProperty(MapperProperty):
             mapper,
             expr,  # type: ignore[arg-type]
         )
-        mapper.attrs[key] = attr
+        mapper.attrs[key] = self
         type.__setattr__(mapper.class_, key, attr)
 
 
@@ -174,10 +276,7 @@ class _SynonymAttribute(QueryableAttribute[Any]):
         self.descriptor = descriptor
 
     def _target(self) -> Any:
-        target = self.mapper.attrs.get(self.name)
-        if target is None:
-            target = getattr(self.class_, self.name)
-        return target
+        return getattr(self.class_, self.name)
 
     def __getattr__(self, item: str) -> Any:
         return getattr(self._target(), item)
@@ -212,9 +311,13 @@ class SynonymProperty(MapperProperty):
         self.name = name
         self.descriptor = descriptor
         self._dataclass_kw = {"init": False}
+        self.info: dict[str, Any] = {}
 
     def _install(self, mapper: Mapper, key: str) -> None:
+        self._set_parent(mapper, key)
         attr = _SynonymAttribute(mapper.class_, key, mapper, self.name, self.descriptor)
+        mapper.attrs[key] = self
+        mapper.synonyms[key] = self
         mapper.setters[key] = attr
         type.__setattr__(mapper.class_, key, attr)
 
@@ -291,10 +394,12 @@ class CompositeProperty(MapperProperty):
         self.composite_class = class_
         self.column_args = columns
         self._dataclass_kw = dataclass_kw
+        self.info: dict[str, Any] = {}
 
     def _install(self, mapper: Mapper, key: str) -> None:
         from .declarative import MappedColumn
 
+        self._set_parent(mapper, key)
         if self.composite_class is None:
             raise exc.ArgumentError(
                 f"composite {mapper.class_.__name__}.{key} needs its class: composite(Point, "
@@ -328,6 +433,7 @@ class CompositeProperty(MapperProperty):
                 existing = mapper.column_to_key[col]
             keys.append(existing)
         attr = _CompositeAttribute(mapper.class_, key, mapper, self.composite_class, keys)
+        mapper.attrs[key] = self
         mapper.setters[key] = attr
         type.__setattr__(mapper.class_, key, attr)
 
@@ -354,6 +460,8 @@ def composite(class_: Any = None, *attrs: Any, **kw: Any) -> Any:
 __all__ = [
     "ColumnProperty",
     "CompositeProperty",
+    "MapperProperty",
+    "Properties",
     "QueryExpressionProperty",
     "SynonymProperty",
     "column_property",

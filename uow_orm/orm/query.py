@@ -79,8 +79,8 @@ class Query(Generic[_T]):
         result = self.session.execute(self._stmt)
         if result._require_unique:  # legacy Query de-duplicates joined eager loads itself
             result = result.unique()
-        if len(self._entities) == 1:
-            return result.scalars()
+        if len(self._entities) == 1 and hasattr(self._entities[0], "__mapper__"):
+            return result.scalars()  # query(User) gives objects; query(User.name) gives rows
         return result
 
     def all(self) -> list[_T]:

@@ -15,6 +15,7 @@ from ..schema import Column, Table
 from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
+from .properties import MapperProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ _T = TypeVar("_T")
 
 
 class Direction(enum.Enum):
+    """Which side holds the foreign key (SQLAlchemy's ``RelationshipDirection``); the members
+    are also ``uow_orm.orm.interfaces.MANYTOONE`` / ``ONETOMANY`` / ``MANYTOMANY``."""
+
     MANYTOONE = "many-to-one"
     ONETOMANY = "one-to-many"
     MANYTOMANY = "many-to-many"
@@ -35,7 +39,44 @@ _ALL_CASCADES = frozenset(
 )
 
 
-def parse_cascade(spec: str) -> frozenset[str]:
+class CascadeOptions(frozenset[str]):
+    """The cascades of a relationship: a frozenset of names (``"delete" in prop.cascade``)
+    with SQLAlchemy's flags as attributes (``prop.cascade.delete_orphan``)."""
+
+    @property
+    def save_update(self) -> bool:
+        return "save-update" in self
+
+    @property
+    def delete(self) -> bool:
+        return "delete" in self
+
+    @property
+    def refresh_expire(self) -> bool:
+        return "refresh-expire" in self
+
+    @property
+    def merge(self) -> bool:
+        return "merge" in self
+
+    @property
+    def expunge(self) -> bool:
+        return "expunge" in self
+
+    @property
+    def delete_orphan(self) -> bool:
+        return "delete-orphan" in self
+
+    def __repr__(self) -> str:
+        return f"CascadeOptions({','.join(sorted(self))!r})"
+
+
+def parse_cascade(spec: str) -> CascadeOptions:
+    """The cascades named by ``spec`` (``"all, delete-orphan"``).
+
+    Raises:
+        ArgumentError: an unknown cascade name.
+    """
     out: set[str] = set()
     for part in (p.strip() for p in spec.split(",")):
         if not part:
@@ -51,14 +92,26 @@ def parse_cascade(spec: str) -> frozenset[str]:
                 f"unknown cascade {part!r}; valid cascades are 'all', "
                 + ", ".join(sorted(_ALL_CASCADES))
             )
-    return frozenset(out)
+    return CascadeOptions(out)
 
 
-_LAZY = frozenset({"select", "selectin", "joined", "raise", "noload", "raise_on_sql", True, False})
+_LAZY = frozenset(
+    {"select", "selectin", "joined", "subquery", "raise", "noload", "raise_on_sql", True, False}
+)
 
 
-class RelationshipProperty:
-    """The configuration of one relationship, as given to `relationship`."""
+class RelationshipProperty(MapperProperty):
+    """The configuration of one relationship, as given to `relationship`; also what
+    ``inspect(User).relationships.addresses`` returns.
+
+    Inspection attributes (SQLAlchemy's): ``direction``, ``mapper`` / ``entity`` (the target
+    mapper), ``uselist``, ``local_columns``, ``remote_side``, ``local_remote_pairs``,
+    ``secondary``, ``back_populates``, ``backref``, ``cascade``, ``lazy``, ``viewonly``,
+    ``argument``, ``collection_class``, ``info``, ``doc``.
+    """
+
+    is_relationship = True
+    _is_relationship = True
 
     def __init__(
         self,
@@ -79,7 +132,15 @@ class RelationshipProperty:
         viewonly: bool = False,
         primaryjoin: Any = None,
         single_parent: bool = False,
+        collection_class: Any = None,
+        info: dict[str, Any] | None = None,
+        doc: str | None = None,
     ) -> None:
+        if collection_class is not None and collection_class is not list:
+            raise exc.ArgumentError(
+                f"relationship(collection_class={collection_class!r}) is not supported; "
+                "collections are lists (leave collection_class unset or pass list)"
+            )
         if lazy not in _LAZY:
             raise exc.ArgumentError(
                 f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
@@ -93,7 +154,13 @@ class RelationshipProperty:
         self.cascade_spec = cascade
         self.uselist_arg = uselist
         self.order_by_arg = order_by
-        self.lazy = {True: "select", False: "joined", "raise_on_sql": "raise"}.get(lazy, lazy)
+        # "subquery" loads like "selectin" (same objects; see subqueryload())
+        self.lazy = {
+            True: "select",
+            False: "joined",
+            "raise_on_sql": "raise",
+            "subquery": "selectin",
+        }.get(lazy, lazy)
         self.foreign_keys_arg = foreign_keys
         self.remote_side_arg = remote_side
         self.post_update = post_update
@@ -103,6 +170,9 @@ class RelationshipProperty:
         self.passive_updates = passive_updates
         self.viewonly = viewonly
         self.primaryjoin_arg = primaryjoin
+        self.collection_class = collection_class
+        self.info: dict[str, Any] = dict(info or {})
+        self.doc = doc
         # Set when the owning class is mapped / configured:
         self.key: str = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -187,6 +257,7 @@ class RelationshipProperty:
         )
 
     def configure(self, registry: dict[str, type]) -> None:
+        """Resolve the target class, the join columns and the backref (once, on configure)."""
         if self.configured:
             return
         target_cls = self._resolve_target(registry)
@@ -293,13 +364,62 @@ class RelationshipProperty:
                 f"{target_table.name!r}; add a ForeignKey or pass foreign_keys=..."
             )
 
+    # -- inspection (SQLAlchemy's names) -------------------------------------------------
+    @property
+    def entity(self) -> Mapper:
+        """The target class's mapper (SQLAlchemy returns the mapper here too)."""
+        self.parent._ensure_configured()
+        return self.mapper
+
+    @property
+    def local_columns(self) -> set[Column[Any]]:
+        """The parent-side columns of the join condition (foreign key for many-to-one,
+        primary key otherwise)."""
+        self.parent._ensure_configured()
+        return {local for local, _ in self.local_remote_pairs}
+
+    @property
+    def remote_side(self) -> set[Column[Any]]:
+        """The columns on the far side of the join: the target's referenced key for
+        many-to-one, its foreign key for one-to-many, the secondary table's foreign keys
+        for many-to-many."""
+        self.parent._ensure_configured()
+        cols = {remote for _, remote in self.local_remote_pairs}
+        cols.update(sec for _, sec in self.secondary_target_pairs)
+        return cols
+
+    @property
+    def target(self) -> Table:
+        """The target class's table."""
+        self.parent._ensure_configured()
+        return self.mapper.local_table
+
+    @property
+    def primaryjoin(self) -> ColumnElement:
+        """The join condition from the parent's table (to the secondary for many-to-many),
+        written as SQLAlchemy writes it: ``referenced column = foreign key column``."""
+        self.parent._ensure_configured()
+        if self.direction is Direction.MANYTOONE:
+            return and_(*[remote == local for local, remote in self.local_remote_pairs])
+        return and_(*[local == remote for local, remote in self.local_remote_pairs])
+
+    @property
+    def secondaryjoin(self) -> ColumnElement | None:
+        """For many-to-many, the condition from the secondary table to the target's."""
+        self.parent._ensure_configured()
+        if self.secondary is None:
+            return None
+        return and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
+
     # -- helpers for the unit of work and loading ---------------------------------------
     @property
     def is_collection(self) -> bool:
+        """Whether the attribute holds a collection (one-to-many, many-to-many) or one object."""
         return self.uselist
 
     @property
     def target_class(self) -> type:
+        """The mapped class at the other end of the relationship."""
         return self.mapper.class_
 
     def _check_target(self, item: Any, owner: InstanceState | None) -> None:
@@ -533,7 +653,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
     def _join_info(self) -> tuple[Any, ColumnElement]:
         return self.property._join_info()
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        if op.__class__ is not str:  # a function from sql.operators: operate(eq, obj)
+            return op(self, *args, **kw)  # type: ignore[no-any-return]
+        (other,) = args
         prop = self.property
         if op not in ("=", "!="):
             raise exc.ArgumentError(f"relationship {self} supports only ==, != , any(), has()")
@@ -681,14 +804,14 @@ def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the
     children when a referenced primary key changes; False: the flush UPDATEs them).
     """
-    dataclass_kw = {
+    dataclass_kw: dict[str, Any] = {
         k: kw.pop(k)
         for k in ("init", "repr", "default", "default_factory", "kw_only", "compare", "hash")
         if k in kw
     }
     prop = RelationshipProperty(argument, **kw)
     # read by declarative for MappedAsDataclass fields (and refused on other classes)
-    prop._dataclass_kw = dataclass_kw  # type: ignore[attr-defined]
+    prop._dataclass_kw = dataclass_kw
     return prop  # type: ignore[return-value]
 
 
@@ -696,7 +819,14 @@ def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     return (name, kw)
 
 
-__all__ = ["Direction", "RelationshipAttribute", "RelationshipProperty", "backref", "relationship"]
+__all__ = [
+    "CascadeOptions",
+    "Direction",
+    "RelationshipAttribute",
+    "RelationshipProperty",
+    "backref",
+    "relationship",
+]
 
 # at the bottom: loading imports this module (a cycle resolved at call time)
 from . import loading as _loading  # noqa: E402

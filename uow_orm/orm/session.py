@@ -142,11 +142,18 @@ class Session:
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
         join_transaction_mode: JoinTransactionMode = "conditional_savepoint",
+        autocommit: bool = False,
         replicas: Sequence[Engine] | ReplicaSet | None = None,
         read_your_writes: bool = True,
         replica_token: str | None = None,
         read_only: bool = False,
     ) -> None:
+        if autocommit is not False:
+            # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
+            raise exc.ArgumentError(
+                "autocommit=True is no longer supported; a Session always works in a "
+                "transaction (begin one with session.begin() or let it start on first use)"
+            )
         if join_transaction_mode not in JOIN_TRANSACTION_MODES:
             raise exc.ArgumentError(
                 f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
@@ -1132,7 +1139,7 @@ class Session:
         if names is None:
             self._cascade(st, "refresh-expire", lambda o: self._refresh_child(o))
         col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
-        rel_keys = [k for k in (names or mapper.relationships) if k in mapper.relationships]
+        rel_keys = [k for k in (names or mapper.relationships.keys()) if k in mapper.relationships]
         self._check_active()
         self._load_unloaded(st, None, col_keys, overwrite=True, with_for_update=with_for_update)
         self._unload(st, rel_keys)
@@ -1179,7 +1186,7 @@ class Session:
         if t is not None and t.nested and st not in t.snapshots:
             t.touched.add(st)
         if names is None:
-            for k in st.mapper.attrs:
+            for k in st.mapper.attrs.keys():
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1221,7 +1228,7 @@ class Session:
             if obj is None:
                 continue
             d = obj.__dict__
-            for k in st.mapper.attrs:
+            for k in st.mapper.attrs.keys():
                 d.pop(k, None)
             st.committed = None
             st.modified = False

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import builtins
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .properties import Properties
     from .session import Session
 
 STATE_ATTR = "_sa_instance_state"
@@ -145,7 +147,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     @property
     def unloaded(self) -> set[str]:
         d = self.dict
-        return {k for k in self.mapper.attrs if k not in d}
+        return {k for k in self.mapper.attrs.keys() if k not in d}
 
     @property
     def unloaded_expirable(self) -> set[str]:
@@ -160,8 +162,28 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         return self.was_deleted
 
     @property
-    def attrs(self) -> builtins.dict[str, AttributeStateView]:
-        return {k: AttributeStateView(self, k) for k in self.mapper.attrs}
+    def attrs(self) -> Properties[AttributeState]:
+        """Per-attribute value and history: ``inspect(obj).attrs.name.history``."""
+        from .properties import Properties
+
+        self.mapper._ensure_configured()
+        return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})
+
+    @property
+    def committed_state(self) -> builtins.dict[str, Any]:
+        """The loaded value of each attribute changed since then (NO_VALUE: not loaded)."""
+        return builtins.dict(self.committed or {})
+
+    @property
+    def unmodified(self) -> set[str]:
+        """Keys of the attributes with no change since they were loaded."""
+        changed = self.committed or {}
+        return {k for k in self.mapper.attrs.keys() if k not in changed}
+
+    @property
+    def async_session(self) -> None:
+        """Always None: asyncio sessions are not supported."""
+        return None
 
     @property
     def dirty(self) -> bool:
@@ -200,8 +222,90 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         self.modified = False
 
 
-class AttributeStateView:
-    """``inspect(obj).attrs.name``: the value and history of one attribute."""
+class History(NamedTuple):
+    """What changed on one attribute since it was loaded: ``added`` (new value or items),
+    ``unchanged`` (loaded and still there), ``deleted`` (replaced value or removed items).
+
+    Empty parts are empty tuples, as in SQLAlchemy; ``bool(history)`` is always True (it is
+    a tuple of three), so test `has_changes` instead.
+    """
+
+    added: Sequence[Any]
+    unchanged: Sequence[Any]
+    deleted: Sequence[Any]
+
+    def has_changes(self) -> bool:
+        """True when something was added or deleted."""
+        return bool(self.added or self.deleted)
+
+    def empty(self) -> bool:
+        """True when no part holds anything (the attribute is not loaded and unchanged)."""
+        return not (self.added or self.deleted or self.unchanged)
+
+    def sum(self) -> list[Any]:
+        """added + unchanged + deleted."""
+        return [*self.added, *self.unchanged, *self.deleted]
+
+    def non_deleted(self) -> list[Any]:
+        """added + unchanged: the current value(s)."""
+        return [*self.added, *self.unchanged]
+
+    def non_added(self) -> list[Any]:
+        """unchanged + deleted: the value(s) as loaded."""
+        return [*self.unchanged, *self.deleted]
+
+
+_EMPTY_HISTORY = History((), (), ())
+
+
+def attribute_history(state: InstanceState, key: str) -> History:
+    """The `History` of attribute ``key`` of ``state``, without loading anything."""
+    d = state.dict
+    prop = state.mapper.relationships.get(key)
+    if prop is not None and prop.uselist:
+        current = list(d[key]) if d.get(key) is not None else None
+        if state.key is None:
+            return History(current, (), ()) if current else _EMPTY_HISTORY
+        committed = state.committed
+        if committed is not None and key in committed:
+            old = committed[key]
+            cur = current or []
+            if old is NO_VALUE:
+                return History(cur, [], [])
+            old_ids = {id(o) for o in old}
+            cur_ids = {id(c) for c in cur}
+            return History(
+                [c for c in cur if id(c) not in old_ids],
+                [c for c in cur if id(c) in old_ids],
+                [o for o in old if id(o) not in cur_ids],
+            )
+        return History((), current, ()) if current else _EMPTY_HISTORY
+    if key not in d:
+        return _EMPTY_HISTORY
+    new = d[key]
+    if state.key is None:
+        return History([new], (), ())
+    committed = state.committed
+    if committed is not None and key in committed:
+        old = committed[key]
+        if old is NO_VALUE:
+            return History([new], (), ())
+        same = old is new if prop is not None else (old is new or _equal(old, new))
+        if same:
+            return History((), [new], ())
+        return History([new], (), [old])
+    return History((), [new], ())
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # an __eq__ that raises means "not the same"
+        return False
+
+
+class AttributeState:
+    """``inspect(obj).attrs.name``: the value and history of one mapped attribute."""
 
     __slots__ = ("key", "state")
 
@@ -211,20 +315,30 @@ class AttributeStateView:
 
     @property
     def value(self) -> Any:
+        """The current value; reading it loads an unloaded attribute, like ``obj.name``."""
         return getattr(self.state.obj, self.key)
 
     @property
     def loaded_value(self) -> Any:
+        """The value in the object's dict, or ``NO_VALUE`` when it is not loaded (no SQL)."""
         return self.state.dict.get(self.key, NO_VALUE)
 
     @property
-    def history(self) -> tuple[list[Any], list[Any], list[Any]]:
-        d = self.state.dict
-        committed = self.state.committed or {}
-        if self.key in committed:
-            old = committed[self.key]
-            return ([d.get(self.key)], [], [] if old is NO_VALUE else [old])
-        return ([], [d[self.key]] if self.key in d else [], [])
+    def history(self) -> History:
+        """The `History` of the attribute since it was loaded; loads nothing."""
+        return attribute_history(self.state, self.key)
+
+    def load_history(self) -> History:
+        """Like `history`, loading the attribute first when it is not loaded."""
+        self.value  # noqa: B018 - the read loads it
+        return attribute_history(self.state, self.key)
+
+    def __repr__(self) -> str:
+        return f"<AttributeState {self.state.mapper.class_.__name__}.{self.key}>"
+
+
+#: Former name of `AttributeState`.
+AttributeStateView = AttributeState
 
 
 _new_ref = weakref.ref.__new__
@@ -258,4 +372,13 @@ def state_of(obj: Any) -> InstanceState | None:
         return None
 
 
-__all__ = ["NO_VALUE", "STATE_ATTR", "InstanceState", "new_state", "state_of"]
+__all__ = [
+    "NO_VALUE",
+    "STATE_ATTR",
+    "AttributeState",
+    "History",
+    "InstanceState",
+    "attribute_history",
+    "new_state",
+    "state_of",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import operators
+from ._extract import extract
 from .dml import Delete, Insert, Update, delete, insert, update
 from .elements import (
     all_,
@@ -78,6 +80,7 @@ __all__ = [
     "except_",
     "except_all",
     "exists",
+    "extract",
     "false",
     "func",
     "insert",
@@ -90,6 +93,7 @@ __all__ = [
     "null",
     "nulls_first",
     "nulls_last",
+    "operators",
     "or_",
     "outerjoin",
     "select",

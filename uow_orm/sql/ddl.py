@@ -218,6 +218,13 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
                 )
         for ix in t.indexes:
             out.append(_index_ddl(ix, t, dialect))
+    if dialect.name == "postgresql":
+        # SQLite has no column comments; like SQLAlchemy, comments are then not emitted
+        for t in tables:
+            for c in t.c:
+                if c.comment is not None:
+                    text = c.comment.replace("'", "''")
+                    out.append(f"COMMENT ON COLUMN {t._quoted(q)}.{q(c.name)} IS '{text}'")
     if not inline_alter:
         for t in tables:
             for group in foreign_key_groups(t):

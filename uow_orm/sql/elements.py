@@ -134,7 +134,9 @@ class ColumnOperators:
 
     __slots__ = ()
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        """Apply operator ``op`` (an SQL operator string, or a function from
+        `uow_orm.sql.operators` called as ``op(self, *args)``)."""
         raise NotImplementedError
 
     def _expr(self) -> ColumnElement:
@@ -349,7 +351,10 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        if op.__class__ is not str:  # a function from sql.operators: operate(eq, 5)
+            return op(self, *args, **kw)  # type: ignore[no-any-return]
+        (other,) = args
         if op in ("IN", "NOT IN"):
             return _in_expression(self, op, other)
         other = coerce(other)

@@ -81,9 +81,14 @@ class Join(FromClause):
 
     def _compile(self, compiler: Compiler) -> str:
         kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
+        right = compiler.process(self.right, asfrom=True)
+        if isinstance(self.right, Join):
+            # a many-to-many's (secondary JOIN target): SQLite needs the nested join in
+            # parentheses ("a JOIN b JOIN c ON .. ON .." is a syntax error there)
+            right = f"({right})"
         return (
             f"{compiler.process(self.left, asfrom=True)} {kind} "
-            f"{compiler.process(self.right, asfrom=True)} ON {compiler.process(self.onclause)}"
+            f"{right} ON {compiler.process(self.onclause)}"
         )
 
     def _tables(self) -> list[FromClause]:

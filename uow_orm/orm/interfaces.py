@@ -1,0 +1,31 @@
+"""``uow_orm.orm.interfaces``: the names ``sqlalchemy.orm.interfaces`` gives libraries.
+
+Imported by code that inspects mappings (``prop.direction is interfaces.MANYTOONE``);
+everything here is defined elsewhere in the ORM and only re-exported.
+"""
+
+from __future__ import annotations
+
+from .properties import ColumnProperty, MapperProperty
+from .relationships import Direction, RelationshipProperty
+from .strategy_options import LoaderOption
+
+#: SQLAlchemy's name of the relationship direction enum.
+RelationshipDirection = Direction
+#: The foreign key is on the parent's table: ``Address.user``.
+MANYTOONE = Direction.MANYTOONE
+#: The foreign key is on the target's table: ``User.addresses``.
+ONETOMANY = Direction.ONETOMANY
+#: An association (secondary) table holds both foreign keys.
+MANYTOMANY = Direction.MANYTOMANY
+
+__all__ = [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "ONETOMANY",
+    "ColumnProperty",
+    "LoaderOption",
+    "MapperProperty",
+    "RelationshipDirection",
+    "RelationshipProperty",
+]

@@ -1,0 +1,219 @@
+"""``scoped_session``: one Session per thread (or per scope), reached through a proxy.
+
+Used by web applications written for SQLAlchemy (``Session = scoped_session(factory)``,
+``Session.add(obj)``, ``Session.remove()`` at the end of a request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import exc
+from .query import Query
+from .session import Session
+
+#: Session methods and attributes reached through the proxy (SQLAlchemy's list).
+_PROXIED = frozenset(
+    {
+        "add",
+        "add_all",
+        "begin",
+        "begin_nested",
+        "bind",
+        "bind_mapper",
+        "bind_table",
+        "bulk_insert_mappings",
+        "bulk_save_objects",
+        "bulk_update_mappings",
+        "close",
+        "commit",
+        "connection",
+        "delete",
+        "deleted",
+        "dirty",
+        "execute",
+        "expire",
+        "expire_all",
+        "expunge",
+        "expunge_all",
+        "flush",
+        "get",
+        "get_bind",
+        "get_nested_transaction",
+        "get_transaction",
+        "identity_map",
+        "in_nested_transaction",
+        "in_transaction",
+        "info",
+        "invalidate",
+        "is_active",
+        "is_modified",
+        "merge",
+        "new",
+        "no_autoflush",
+        "prepare",
+        "query",
+        "refresh",
+        "rollback",
+        "scalar",
+        "scalars",
+        "autoflush",
+        "expire_on_commit",
+    }
+)
+
+
+class scoped_session:
+    """A registry of Sessions, one per scope, that also acts as the current Session.
+
+    ``scoped_session(factory)`` keeps one Session per thread; ``scopefunc`` (a callable
+    returning a hashable scope key, e.g. the current request) replaces the thread. Calling
+    the registry returns the scope's Session, creating it on first use; ``remove()`` closes
+    and forgets it. Session methods and attributes (``add``, ``commit``, ``query``, ``dirty``
+    ...) called on the registry go to the current Session.
+
+    Args:
+        session_factory: a `sessionmaker` (or any callable returning a Session).
+        scopefunc: the scope key function; None means "the current thread".
+    """
+
+    def __init__(
+        self,
+        session_factory: Callable[..., Session],
+        scopefunc: Callable[[], Any] | None = None,
+    ) -> None:
+        if not callable(session_factory):
+            raise exc.ArgumentError(
+                f"scoped_session() takes a session factory such as sessionmaker(...), not "
+                f"{session_factory!r}"
+            )
+        object.__setattr__(self, "session_factory", session_factory)
+        object.__setattr__(self, "_scopefunc", scopefunc)
+        object.__setattr__(self, "_local", threading.local())
+        object.__setattr__(self, "_by_scope", {})
+
+    session_factory: Callable[..., Session]
+    _scopefunc: Callable[[], Any] | None
+    _local: threading.local
+    _by_scope: dict[Any, Session]
+
+    # -- the registry ---------------------------------------------------------------------
+    def _current(self) -> Session | None:
+        if self._scopefunc is None:
+            return getattr(self._local, "session", None)
+        return self._by_scope.get(self._scopefunc())
+
+    def _store(self, session: Session | None) -> None:
+        if self._scopefunc is None:
+            self._local.session = session
+        else:
+            key = self._scopefunc()
+            if session is None:
+                self._by_scope.pop(key, None)
+            else:
+                self._by_scope[key] = session
+
+    def __call__(self, **kw: Any) -> Session:
+        """The current scope's Session, created (with ``kw``) on first use.
+
+        Raises:
+            InvalidRequestError: ``kw`` given while the scope already has a Session.
+        """
+        session = self._current()
+        if session is not None:
+            if kw:
+                raise exc.InvalidRequestError(
+                    "Scoped session is already present; no new arguments may be specified."
+                )
+            return session
+        session = self.session_factory(**kw)
+        self._store(session)
+        return session
+
+    @property
+    def registry(self) -> Callable[[], Session]:
+        """The callable returning the current Session (SQLAlchemy's ``registry()``)."""
+        return self.__call__
+
+    def has(self) -> bool:
+        """True when the current scope already has a Session."""
+        return self._current() is not None
+
+    def set(self, session: Session) -> None:
+        """Make ``session`` the current scope's Session."""
+        self._store(session)
+
+    def remove(self) -> None:
+        """Close the current scope's Session (if any) and forget it."""
+        session = self._current()
+        if session is not None:
+            session.close()
+        self._store(None)
+
+    def configure(self, **kw: Any) -> None:
+        """Reconfigure the factory (``sessionmaker.configure``) for Sessions made later.
+
+        Raises:
+            InvalidRequestError: the current scope already has a Session.
+        """
+        if self.has():
+            raise exc.InvalidRequestError(
+                "scoped_session.configure(): the current scope already has a Session; "
+                "call remove() first"
+            )
+        configure = getattr(self.session_factory, "configure", None)
+        if configure is None:
+            raise exc.ArgumentError("the session factory has no configure() method")
+        configure(**kw)
+
+    def query_property(self, query_cls: type[Query[Any]] | None = None) -> Any:
+        """A class attribute giving ``Model.query`` = a Query of that class in the current
+        Session (Flask-style)."""
+        registry = self
+        qcls = query_cls or Query
+
+        class _QueryProperty:
+            def __get__(self, obj: Any, owner: type) -> Query[Any]:
+                return qcls(registry(), (owner,))
+
+        return _QueryProperty()
+
+    @staticmethod
+    def object_session(instance: Any) -> Session | None:
+        """The Session ``instance`` belongs to (SQLAlchemy's ``Session.object_session``)."""
+        from .base import object_session
+
+        return object_session(instance)
+
+    @staticmethod
+    def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> Any:
+        """The identity-map key of ``class_`` and ``ident`` (or of ``instance``)."""
+        from . import identity_key
+
+        return identity_key(class_, ident, instance=instance)
+
+    # -- the proxy ------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name in _PROXIED:
+            return getattr(self(), name)
+        raise AttributeError(f"scoped_session has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PROXIED:
+            setattr(self(), name, value)
+            return
+        raise AttributeError(f"scoped_session attribute {name!r} cannot be set")
+
+    def __contains__(self, obj: object) -> bool:
+        return obj in self()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self())
+
+    def __repr__(self) -> str:
+        return f"<scoped_session factory={self.session_factory!r}>"
+
+
+__all__ = ["scoped_session"]
