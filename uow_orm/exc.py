@@ -25,6 +25,19 @@ class ColumnValueError(ArgumentError, TypeError, ValueError):
     """
 
 
+class CompileError(OrmError):
+    """A statement cannot be turned into SQL (for this backend), e.g. an unknown label."""
+
+
+class ResultValueError(OrmError, LookupError, ValueError):
+    """A value read from the database cannot be turned into the column type's Python value.
+
+    For example a stored string that is no member of an ``Enum`` (SQLAlchemy raises a
+    ``LookupError`` there, and this is one), or JSON text that cannot be decoded. The message
+    names the type and the value.
+    """
+
+
 class InvalidRequestError(OrmError):
     """The operation is not valid in the current state of the object or session."""
 
@@ -158,6 +171,7 @@ __all__ = [
     "ArgumentError",
     "CircularDependencyError",
     "ColumnValueError",
+    "CompileError",
     "DBAPIError",
     "DataError",
     "DatabaseError",
@@ -177,6 +191,7 @@ __all__ = [
     "PendingRollbackError",
     "ProgrammingError",
     "ResourceClosedError",
+    "ResultValueError",
     "StaleDataError",
     "TimeoutError",
     "UnmappedClassError",

@@ -57,11 +57,13 @@ class Query(Generic[_T]):
     def distinct(self) -> Query[_T]:
         return self._with(self._stmt.distinct())
 
-    def join(self, target: Any, onclause: Any = None, *, isouter: bool = False) -> Query[_T]:
-        return self._with(self._stmt.join(target, onclause, isouter=isouter))
+    def join(
+        self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
+    ) -> Query[_T]:
+        return self._with(self._stmt.join(target, onclause, isouter=isouter, full=full))
 
-    def outerjoin(self, target: Any, onclause: Any = None) -> Query[_T]:
-        return self._with(self._stmt.outerjoin(target, onclause))
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Query[_T]:
+        return self._with(self._stmt.outerjoin(target, onclause, full=full))
 
     def options(self, *opts: Any) -> Query[_T]:
         return self._with(self._stmt.options(*opts))

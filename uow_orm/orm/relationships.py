@@ -515,7 +515,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         crit = self.contains(other)
         return crit if op == "=" else ~crit
 
-    def contains(self, other: Any) -> ColumnElement:
+    def contains(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        # a collection contains an object: no LIKE pattern, so no escape / autoescape
         prop = self.property
         st = _state_for_compare(other, prop)
         target = prop.mapper

@@ -21,6 +21,7 @@ from ..event import Dispatcher
 from ..sql.dml import DMLStatement
 from ..sql.elements import BindParameter
 from ..sql.selectable import Select
+from ..types import _BadValue
 from . import loading
 from .identity import IdentityMap
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
@@ -916,7 +917,11 @@ class Session:
             builder = loading.instance_builder(self, mapper, 0, dialect.name)
             entry = self._get_plans[cache_key] = (compiled.sql, procs, builder)
         sql, procs, builder = entry
-        params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+        try:
+            params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+        except _BadValue as e:
+            bad = next(i for i, (p, v) in enumerate(zip(procs, pk)) if not _binds(p, v))
+            raise _bad_key(mapper, bad, e) from None
         row = conn._run(sql, params).fetchone()
         return builder(row) if row is not None else None
 
@@ -1224,7 +1229,37 @@ def _normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
             f"{mapper.class_.__name__} has a primary key of {len(mapper.pk_keys)} column(s) "
             f"({', '.join(mapper.pk_keys)}); get() was given {len(pk)} value(s)"
         )
+    for v in pk:
+        if type(v) is str:
+            # "5" for an Integer key is converted (SQLAlchemy's database would compare it
+            # as 5), so that the identity map finds the object too.
+            return tuple(_convert_key(mapper, i, v) for i, v in enumerate(pk))
     return pk
+
+
+def _convert_key(mapper: Mapper, i: int, value: Any) -> Any:
+    col = mapper.pk_columns[i]
+    try:
+        return col.type._coerce_identity(value)
+    except _BadValue as e:
+        raise _bad_key(mapper, i, e) from None
+
+
+def _bad_key(mapper: Mapper, i: int, err: Exception) -> exc.ColumnValueError:
+    col = mapper.pk_columns[i]
+    return exc.ColumnValueError(
+        f"get(): bad primary key value for {mapper.class_.__name__}.{mapper.pk_keys[i]} "
+        f"({col.type!r} column {col.table.name}.{col.name}): {err}"
+    )
+
+
+def _binds(proc: Any, value: Any) -> bool:
+    try:
+        if proc is not None and value is not None:
+            proc(value)
+    except _BadValue:
+        return False
+    return True
 
 
 class sessionmaker:

@@ -20,6 +20,7 @@ from .elements import (
     and_,
     coerce,
     coerce_expression,
+    coerce_order_by,
 )
 
 if TYPE_CHECKING:
@@ -50,15 +51,24 @@ class FromClause(ClauseElement):
 
 class Join(FromClause):
     def __init__(
-        self, left: FromClause, right: FromClause, onclause: ClauseElement, isouter: bool = False
+        self,
+        left: FromClause,
+        right: FromClause,
+        onclause: ClauseElement,
+        isouter: bool = False,
+        full: bool = False,
     ) -> None:
         self.left = left
         self.right = right
         self.onclause = onclause
         self.isouter = isouter
+        self.full = full
 
     def _compile(self, compiler: Compiler) -> str:
-        kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
+        if self.full:
+            kind = compiler.full_outer_join()
+        else:
+            kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
         return (
             f"{compiler.process(self.left, asfrom=True)} {kind} "
             f"{compiler.process(self.right, asfrom=True)} ON {compiler.process(self.onclause)}"
@@ -127,6 +137,20 @@ class Subquery(FromClause):
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
+
+
+def _int_or_none(method: str, n: Any) -> int | None:
+    """The value of ``limit()`` / ``offset()``, converted as SQLAlchemy converts it."""
+    if n is None:
+        return None
+    if isinstance(n, int) and not isinstance(n, bool):
+        return int(n)
+    if isinstance(n, str):
+        try:
+            return int(n)
+        except ValueError:
+            pass
+    raise exc.ArgumentError(f"{method}() takes an int (or None), got {type(n).__name__} {n!r}")
 
 
 def _entity_table(entity: Any) -> Any:
@@ -208,7 +232,7 @@ class Select(FromClause, Generic[_T]):
         self._distinct = False
         self._for_update: dict[str, Any] | None = None
         self._select_from: list[FromClause] = []
-        self._joins: list[tuple[Any, ClauseElement | None, bool]] = []
+        self._joins: list[tuple[Any, ClauseElement | None, bool, bool]] = []
         self._options: list[Any] = []
         self._eager_joins: list[tuple[FromClause, ClauseElement]] = []
         self._eager_columns: list[ColumnElement] = []
@@ -275,12 +299,12 @@ class Select(FromClause, Generic[_T]):
         if len(clauses) == 1 and clauses[0] is None:
             s._order_by = []
             return s
-        s._order_by.extend(coerce_expression(c) for c in clauses)
+        s._order_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
     def group_by(self, *clauses: Any) -> Select[_T]:
         s = self._generate()
-        s._group_by.extend(coerce_expression(c) for c in clauses)
+        s._group_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
     def having(self, *criteria: Any) -> Select[_T]:
@@ -289,13 +313,15 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def limit(self, n: int | None) -> Select[_T]:
+        """``LIMIT n`` (None removes it); ``n`` is an int or a string of one."""
         s = self._generate()
-        s._limit = n
+        s._limit = _int_or_none("limit", n)
         return s
 
     def offset(self, n: int | None) -> Select[_T]:
+        """``OFFSET n`` (None removes it); ``n`` is an int or a string of one."""
         s = self._generate()
-        s._offset = n
+        s._offset = _int_or_none("offset", n)
         return s
 
     def distinct(self) -> Select[_T]:
@@ -320,12 +346,18 @@ class Select(FromClause, Generic[_T]):
     ) -> Select[_T]:
         s = self._generate()
         s._joins.append(
-            (target, coerce_expression(onclause) if onclause is not None else None, isouter)
+            (
+                target,
+                coerce_expression(onclause) if onclause is not None else None,
+                isouter or full,
+                full,
+            )
         )
         return s
 
-    def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:
-        return self.join(target, onclause, isouter=True)
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select[_T]:
+        """``LEFT OUTER JOIN`` (``full=True``: ``FULL OUTER JOIN``)."""
+        return self.join(target, onclause, isouter=True, full=full)
 
     def options(self, *opts: Any) -> Select[_T]:
         s = self._generate()
@@ -424,9 +456,9 @@ class Select(FromClause, Generic[_T]):
                 raise exc.InvalidRequestError(
                     "join() needs something to join from; use select_from()"
                 )
-            for target, onclause, isouter in self._joins:
+            for target, onclause, isouter, full in self._joins:
                 right, on = _join_target(left, target, onclause)
-                left = Join(left, right, on, isouter)
+                left = Join(left, right, on, isouter, full)
             if froms:
                 froms[0] = left
             else:
