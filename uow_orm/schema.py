@@ -343,7 +343,12 @@ class Table(FromClause):
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
         self.info: dict[str, Any] = kw.pop("info", {})
-        self.kwargs = kw
+        if kw:
+            # schema=, extend_existing=, comment=, dialect options...: each would be ignored
+            raise exc.ArgumentError(
+                f"Table({name!r}) got {', '.join(f'{k}=' for k in sorted(kw))}, which uow_orm "
+                "does not support yet"
+            )
         for item in items:
             self.append(item)
         metadata._add(self)

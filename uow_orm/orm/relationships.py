@@ -8,6 +8,7 @@ work (key synchronisation) and loading (lazy and eager loads).
 from __future__ import annotations
 
 import enum
+import inspect
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
@@ -56,6 +57,63 @@ def parse_cascade(spec: str) -> frozenset[str]:
 _LAZY = frozenset({"select", "selectin", "joined", "raise", "noload", "raise_on_sql", True, False})
 
 
+# relationship() arguments of SQLAlchemy that uow_orm does not implement, with the value
+# that means "not used" (accepted, since it asks for nothing); _ALWAYS for the dataclass
+# arguments, which have no such value.
+_ALWAYS = object()
+_UNSUPPORTED_ARGS: dict[str, Any] = {
+    "primaryjoin": None,
+    "secondaryjoin": None,
+    "single_parent": False,
+    "collection_class": None,
+    "passive_updates": True,
+    "active_history": False,
+    "enable_typechecks": True,
+    "join_depth": None,
+    "comparator_factory": None,
+    "innerjoin": False,
+    "distinct_target_key": None,
+    "load_on_pending": False,
+    "query_class": None,
+    "omit_join": None,
+    "sync_backref": None,
+    "init": _ALWAYS,
+    "repr": _ALWAYS,
+    "default": _ALWAYS,
+    "default_factory": _ALWAYS,
+    "compare": _ALWAYS,
+    "kw_only": _ALWAYS,
+    "hash": _ALWAYS,
+    "dataclass_metadata": _ALWAYS,
+}
+_JOIN_HINT = (
+    "relationships join on their foreign keys: choose them with foreign_keys= (and "
+    "remote_side= for a self-referential one), or query with an explicit join(target, onclause)"
+)
+
+
+def _refuse_unsupported(given: dict[str, Any]) -> None:
+    """Raise ArgumentError for a relationship() argument that would be silently ignored."""
+    for name, value in given.items():
+        if name not in _UNSUPPORTED_ARGS:
+            raise exc.ArgumentError(f"relationship() got an unknown argument {name!r}")
+        unused = _UNSUPPORTED_ARGS[name]
+        if unused is not _ALWAYS and (
+            value is unused or (name == "collection_class" and value is list)
+        ):
+            continue
+        hint = (
+            _JOIN_HINT
+            if name in ("primaryjoin", "secondaryjoin")
+            else "leave it out"
+            + (f" (or pass its default, {unused!r})" if unused is not _ALWAYS else "")
+        )
+        raise exc.ArgumentError(
+            f"relationship({name}=...) is not supported by uow_orm yet, and ignoring it would "
+            f"give wrong results; {hint}"
+        )
+
+
 class RelationshipProperty:
     """The configuration of one relationship, as given to `relationship`."""
 
@@ -75,9 +133,11 @@ class RelationshipProperty:
         post_update: bool = False,
         passive_deletes: bool | str = False,
         viewonly: bool = False,
-        primaryjoin: Any = None,
-        single_parent: bool = False,
+        overlaps: str | None = None,
+        info: dict[str, Any] | None = None,
+        **unsupported: Any,
     ) -> None:
+        _refuse_unsupported(unsupported)
         if lazy not in _LAZY:
             raise exc.ArgumentError(
                 f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
@@ -97,7 +157,9 @@ class RelationshipProperty:
         self.post_update = post_update
         self.passive_deletes = passive_deletes
         self.viewonly = viewonly
-        self.primaryjoin_arg = primaryjoin
+        #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
+        self.overlaps = overlaps
+        self.info: dict[str, Any] = dict(info) if info else {}
         # Set when the owning class is mapped / configured:
         self.key: str = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -613,6 +675,9 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
+    """The other side of a relationship, made with ``kw`` as `relationship` arguments."""
+    known = set(inspect.signature(RelationshipProperty).parameters) - {"argument", "unsupported"}
+    _refuse_unsupported({k: v for k, v in kw.items() if k not in known})
     return (name, kw)
 
 

@@ -453,7 +453,7 @@ class Session:
         self._binds[table] = bind
         self._bind_cache.clear()
 
-    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+    def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
         """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
         if mapper is not None:
             cls = (
@@ -497,8 +497,29 @@ class Session:
             hit = self._bind_cache[mapper] = (self.bind, self.get_bind(mapper.class_))
         return self._connection_for_bind(hit[1])
 
-    def connection(self, bind_arguments: dict[str, Any] | None = None, **kw: Any) -> Connection:
-        """The Connection this session uses (beginning the transaction if needed)."""
+    def connection(
+        self,
+        bind_arguments: dict[str, Any] | None = None,
+        execution_options: dict[str, Any] | None = None,
+    ) -> Connection:
+        """The Connection this session uses (beginning the transaction if needed).
+
+        ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
+
+        Raises:
+            ArgumentError: for ``execution_options`` (not supported here yet) and for any
+                ``bind_arguments`` key other than ``"mapper"``.
+        """
+        if execution_options:
+            raise exc.ArgumentError(
+                "Session.connection(execution_options=...) is not supported yet; pass "
+                "isolation_level to create_engine()"
+            )
+        unknown = sorted(set(bind_arguments or {}) - {"mapper"})
+        if unknown:
+            raise exc.ArgumentError(
+                f"Session.connection(bind_arguments=...) supports only 'mapper', got {unknown}"
+            )
         self._check_active()
         mapper = (bind_arguments or {}).get("mapper")
         return self._connection_for_bind(self.get_bind(mapper))
@@ -797,16 +818,63 @@ class Session:
 
     # -- statements ------------------------------------------------------------------------
     @overload
-    def execute(self, statement: Select[_T], params: Any = None, **kw: Any) -> Result: ...
+    def execute(
+        self,
+        statement: Select[_T],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     @overload
-    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result: ...
+    def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     @_exclusive
-    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result:
-        """Run a statement in the session's transaction; SELECTs of classes give objects."""
+    def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Run a statement in the session's transaction; SELECTs of classes give objects.
+
+        ``execution_options`` are added to the statement's own (see
+        ``Select.execution_options``); ``autoflush=False`` among them skips the autoflush.
+
+        Raises:
+            ArgumentError: for ``bind_arguments`` (not supported yet: bind classes with
+                ``Session(binds=...)``) and for execution options uow_orm does not support.
+        """
+        if bind_arguments:
+            raise exc.ArgumentError(
+                "Session.execute(bind_arguments=...) is not supported yet; bind classes or "
+                "tables with Session(binds={...}), bind_mapper() or bind_table()"
+            )
+        if execution_options:
+            with_options = getattr(statement, "execution_options", None)
+            if with_options is None:
+                raise exc.ArgumentError(
+                    f"execution_options cannot be applied to {type(statement).__name__}"
+                )
+            statement = with_options(**execution_options)
         self._check_active()
         self._autobegin()
+        autoflush = self.autoflush and (
+            not execution_options or execution_options.get("autoflush", True)
+        )
+        if autoflush:
+            options = getattr(statement, "_execution_options", None)
+            autoflush = not options or options.get("autoflush", True)
         if isinstance(statement, Select):
-            if self.autoflush:
+            if autoflush:
                 self._autoflush()
             mapper = _first_mapper(statement._entities)
             conn = self._connection_for_bind(
@@ -814,7 +882,7 @@ class Session:
             )
             return loading.execute_select(self, statement, params, conn)
         if isinstance(statement, DMLStatement):
-            if self.autoflush:
+            if autoflush:
                 self._autoflush()
             t = self._transaction
             if t is not None and t.nested:
@@ -826,24 +894,54 @@ class Session:
             raise exc.ArgumentError(
                 "a plain string is not an executable statement; wrap it in text()"
             )
-        if self.autoflush:
+        if autoflush:
             self._autoflush()
         conn = self._connection_for_bind(self.get_bind())
         return conn.execute(statement, params)
 
     @overload
     def scalars(
-        self, statement: Select[tuple[_T]], params: Any = None, **kw: Any
+        self,
+        statement: Select[tuple[_T]],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> ScalarResult[_T]: ...
     @overload
-    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]: ...
-    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]:
-        """The first column of each row (objects for ``select(User)``)."""
-        return self.execute(statement, params).scalars()
+    def scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[Any]: ...
+    def scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[Any]:
+        """The first column of each row (objects for ``select(User)``); see `execute`."""
+        return self.execute(
+            statement, params, execution_options=execution_options, bind_arguments=bind_arguments
+        ).scalars()
 
-    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        """The first column of the first row, or None."""
-        return self.execute(statement, params).scalar()
+    def scalar(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The first column of the first row, or None; see `execute`."""
+        return self.execute(
+            statement, params, execution_options=execution_options, bind_arguments=bind_arguments
+        ).scalar()
 
     def query(self, *entities: Any) -> Query[Any]:
         """A legacy ``Query`` (SQLAlchemy 1.x style)."""
@@ -1104,7 +1202,16 @@ class Session:
 
     # -- merge ------------------------------------------------------------------------------
     def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
-        """Copy the state of ``obj`` onto the session's object with the same identity."""
+        """Copy the state of ``obj`` onto the session's object with the same identity.
+
+        Raises:
+            ArgumentError: for ``options`` (loader options for the load: not supported yet).
+        """
+        if options:
+            raise exc.ArgumentError(
+                "Session.merge(options=...) is not supported yet; load the object with "
+                "session.get(cls, pk, options=[...]) first, then merge()"
+            )
         return self._merge(obj, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
@@ -1180,9 +1287,16 @@ class Session:
         return_defaults: bool = False,
         render_nulls: bool = False,
     ) -> None:
+        """INSERT rows from dicts of attribute values, in executemany batches.
+
+        As in SQLAlchemy, a None value leaves its column out of the INSERT (so a default
+        applies) unless ``render_nulls=True``, which sends NULL.
+        """
         from .bulk import bulk_insert_mappings
 
-        bulk_insert_mappings(self, _mapper_of_class(mapper), list(mappings), return_defaults)
+        bulk_insert_mappings(
+            self, _mapper_of_class(mapper), list(mappings), return_defaults, render_nulls
+        )
 
     def bulk_save_objects(
         self,
@@ -1191,6 +1305,19 @@ class Session:
         update_changed_only: bool = True,
         preserve_order: bool = True,
     ) -> None:
+        """INSERT new and UPDATE changed objects in batches, outside the unit of work.
+
+        New objects of one class are inserted in the order given (``preserve_order=False``
+        allows any order, which uow_orm's grouping by class already is).
+
+        Raises:
+            ArgumentError: for ``update_changed_only=False`` (not supported yet).
+        """
+        if not update_changed_only:
+            raise exc.ArgumentError(
+                "bulk_save_objects(update_changed_only=False) is not supported yet: only "
+                "changed attributes are updated"
+            )
         from .bulk import bulk_save_objects
 
         bulk_save_objects(self, list(objects), return_defaults)

@@ -397,6 +397,56 @@ class DefaultBindParameter(BindParameter):
 
 _REQUIRED = object()
 
+# Execution options SQLAlchemy defines that uow_orm does not implement: refused rather
+# than stored and ignored. Other keys (an application's own) are kept, as SQLAlchemy keeps
+# them, and are readable with get_execution_options().
+_UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
+    {
+        "compiled_cache",
+        "dml_strategy",
+        "driver_column_names",
+        "identity_token",
+        "insertmanyvalues_page_size",
+        "is_delete_using",
+        "is_update_from",
+        "isolation_level",
+        "logging_token",
+        "max_row_buffer",
+        "no_parameters",
+        "prebuffer_rows",
+        "preserve_rowcount",
+        "render_nulls",
+        "schema_translate_map",
+        "stream_results",
+        "yield_per",
+    }
+)
+_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")
+
+
+def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` if uow_orm honours each SQLAlchemy option among them, else ArgumentError.
+
+    ``populate_existing`` and ``autoflush`` work; ``synchronize_session`` may be "auto",
+    "evaluate" or "fetch" (the session is always brought in line with the rows changed).
+    """
+    for name, value in options.items():
+        if name in _UNSUPPORTED_EXECUTION_OPTIONS:
+            raise exc.ArgumentError(
+                f"{owner}.execution_options({name}=...) is not supported by uow_orm yet"
+                + (
+                    "; isolation levels are set with create_engine(isolation_level=...)"
+                    if name == "isolation_level"
+                    else ""
+                )
+            )
+        if name == "synchronize_session" and value not in _SYNCHRONIZE_SESSION:
+            raise exc.ArgumentError(
+                f"synchronize_session={value!r} is not supported: uow_orm always updates "
+                "the session's objects to match; use 'auto', 'evaluate' or 'fetch'"
+            )
+    return options
+
 
 def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None) -> BindParameter:
     """A named parameter whose value is given at execution time."""
@@ -869,16 +919,36 @@ _TEXT_TOKEN_RE = re.compile(
 class TextClause(ClauseElement):
     """Literal SQL with ``:name`` parameters, e.g. ``text("SELECT * FROM t WHERE id = :id")``."""
 
-    __slots__ = ("_bind_values", "text")
+    __slots__ = ("_bind_values", "_columns", "_execution_options", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._bind_values: dict[str, Any] = {}
+        self._columns: list[tuple[str, TypeEngine | None]] = []
+        self._execution_options: dict[str, Any] = {}
+
+    def _copy(self) -> TextClause:
+        t = TextClause(self.text)
+        t._bind_values = dict(self._bind_values)
+        t._columns = list(self._columns)
+        t._execution_options = dict(self._execution_options)
+        return t
 
     def bindparams(self, **values: Any) -> TextClause:
-        t = TextClause(self.text)
-        t._bind_values = {**self._bind_values, **values}
+        """A copy with values for some of the ``:name`` parameters."""
+        t = self._copy()
+        t._bind_values.update(values)
         return t
+
+    def execution_options(self, **kw: Any) -> TextClause:
+        """A copy with execution options (see ``Select.execution_options``)."""
+        t = self._copy()
+        t._execution_options.update(check_execution_options("text", kw))
+        return t
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options set on this statement."""
+        return dict(self._execution_options)
 
     def _compile(self, compiler: Compiler) -> str:
         pct = compiler.paramstyle == "format"
@@ -895,10 +965,34 @@ class TextClause(ClauseElement):
             pos = m.end()
         tail = self.text[pos:]
         out.append(tail.replace("%", "%%") if pct else tail)
+        if self._columns and compiler._depth == 0:
+            compiler.result_keys = [name for name, _ in self._columns]
+            compiler.result_processors = [
+                t._result(compiler.dialect_name) if t is not None else None
+                for _, t in self._columns
+            ]
         return "".join(out).replace("\\:", ":")
 
-    def columns(self, *cols: Any) -> TextClause:
-        return self
+    def columns(self, *cols: Any, **types: TypeEngine | type[TypeEngine]) -> TextClause:
+        """Name and type the result columns, in order: columns (``User.id``) then keywords
+        (``name=String``); values are converted by those types as for a ``select()``."""
+        t = self._copy()
+        t._columns = []
+        for c in cols:
+            el = coerce(c)
+            name = getattr(el, "key", None) or getattr(el, "name", None)
+            if not isinstance(name, str) or not isinstance(el, ColumnElement):
+                raise exc.ArgumentError(f"text().columns() takes columns, got {c!r}")
+            t._columns.append((name, el.type))
+        for name, type_ in types.items():
+            if isinstance(type_, type) and issubclass(type_, TypeEngine):
+                type_ = type_()
+            if not isinstance(type_, TypeEngine):
+                raise exc.ArgumentError(
+                    f"text().columns({name}=...) takes a type such as Integer, got {type_!r}"
+                )
+            t._columns.append((name, type_))
+        return t
 
 
 def text(sql: str) -> TextClause:

@@ -18,6 +18,7 @@ from .elements import (
     Label,
     ScalarSelect,
     and_,
+    check_execution_options,
     coerce,
     coerce_expression,
     coerce_order_by,
@@ -365,9 +366,15 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def execution_options(self, **kw: Any) -> Select[_T]:
+        """A copy with execution options: ``populate_existing``, ``autoflush``, or an
+        application's own keys; SQLAlchemy options uow_orm lacks raise ArgumentError."""
         s = self._generate()
-        s._execution_options.update(kw)
+        s._execution_options.update(check_execution_options("select", kw))
         return s
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options set on this statement."""
+        return dict(self._execution_options)
 
     def add_columns(self, *cols: Any) -> Select[Any]:
         s = self._generate()
