@@ -26,6 +26,7 @@ from uow_orm import (
     String,
     create_engine,
     declarative_base,
+    delete,
     desc,
     exc,
     func,
@@ -70,6 +71,7 @@ class Stamped(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(20))
     version = Column(Integer, default=0, onupdate=_tick)
+    serial = Column(Integer, default=_tick)
 
 
 class Event(Base):
@@ -105,13 +107,20 @@ def _names(session, criterion):
 
 
 # -- 5. IN lists past the parameter limit; disconnect detection ----------------------------
-def test_in_list_past_the_parameter_limit_runs_and_finds_the_rows(session, engine):
+def test_in_list_past_the_parameter_limit_runs_and_finds_the_rows(session, engine, sql_log):
     session.execute(insert(Item), [{"id": i, "name": f"n{i}"} for i in range(1, 201)])
     session.commit()
     over = engine.dialect.max_bind_params + 10
     wanted = [5, 77, 150, *range(1000, 1000 + over)]
+    log = sql_log(engine)
     rows = session.scalars(select(Item.id).where(Item.id.in_(wanted)).order_by(Item.id)).all()
     assert rows == [5, 77, 150]
+    one_parameter = "= ANY(%s)" if engine.dialect.name == "postgresql" else "json_each(?)"
+    assert one_parameter in log.sql[-1]
+    session.execute(delete(Item).where(Item.id.in_(wanted[1:])))
+    session.commit()
+    assert session.scalars(select(Item.id).where(Item.id.in_(wanted))).all() == [5]
+    assert session.scalar(select(func.count()).select_from(Item)) == 198
     count = session.scalar(select(func.count()).select_from(Item).where(Item.id.not_in(wanted)))
     assert count == 197
 
@@ -282,6 +291,15 @@ def test_order_by_unknown_string_raises_compile_error(session):
         session.execute(select(Item.name).order_by("name desc"))
 
 
+def test_plain_string_as_a_condition_is_refused(session):
+    _items(session, ["a"])
+    with pytest.raises(exc.ArgumentError, match="text"):
+        select(Item).where("name = 'zzz'")
+    with pytest.raises(exc.ArgumentError, match="text"):
+        session.query(Item).filter("name = 'zzz'")
+    assert session.scalars(select(Item.name).where(text("name = 'zzz'"))).all() == []
+
+
 def test_legacy_query_order_by_string(session):
     _items(session, ["c", "a", "b"])
     assert [i.name for i in session.query(Item).order_by("name").all()] == ["a", "b", "c"]
@@ -319,6 +337,16 @@ def test_reused_update_statement_runs_a_callable_onupdate_each_time(session):
         session.commit()
         seen.append(session.scalar(select(Stamped.version)))
     assert seen[1] == seen[0] + 1 and seen[2] == seen[1] + 1
+
+
+def test_core_insert_calls_a_callable_default_per_execution(engine):
+    Base.metadata.create_all(engine)
+    stmt = insert(Stamped.__table__).values(name="x")
+    with engine.begin() as conn:
+        conn.execute(stmt.values(id=1))
+        conn.execute(stmt.values(id=2))
+        serials = conn.execute(select(Stamped.serial).order_by(Stamped.id)).scalars().all()
+    assert serials[1] == serials[0] + 1
 
 
 # -- 11. timezone-aware datetimes on SQLite ------------------------------------------------

@@ -16,6 +16,7 @@ from .elements import (
     ClauseElement,
     check_execution_options,
     coerce,
+    coerce_criterion,
     coerce_expression,
 )
 
@@ -86,7 +87,7 @@ class DMLStatement(ClauseElement):
 
     def where(self, *criteria: Any) -> Any:
         s = self._generate()
-        s._where.extend(coerce_expression(c) for c in criteria)
+        s._where.extend(coerce_criterion(c) for c in criteria)
         return s
 
     filter = where

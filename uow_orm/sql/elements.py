@@ -795,6 +795,17 @@ class LabelReference(ColumnElement):
         return compiler.label_reference(self.name)
 
 
+def coerce_criterion(obj: Any) -> ClauseElement:
+    """A WHERE / HAVING condition; a plain string is refused, as in SQLAlchemy (it would
+    otherwise be bound as a constant, which is true for every row)."""
+    if isinstance(obj, str):
+        raise exc.ArgumentError(
+            f"a plain string {obj!r} is not a condition; write it as text({obj!r}) or build "
+            "it from columns"
+        )
+    return coerce_expression(obj)
+
+
 def coerce_order_by(obj: Any) -> ClauseElement:
     """An ORDER BY / GROUP BY element: a string is a `LabelReference`."""
     if isinstance(obj, str):

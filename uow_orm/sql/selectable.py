@@ -20,6 +20,7 @@ from .elements import (
     and_,
     check_execution_options,
     coerce,
+    coerce_criterion,
     coerce_expression,
     coerce_order_by,
 )
@@ -263,7 +264,7 @@ class Select(FromClause, Generic[_T]):
     def where(self, *criteria: Any) -> Select[_T]:
         s = self._generate()
         for c in criteria:
-            s._where.append(coerce_expression(c))
+            s._where.append(coerce_criterion(c))
         return s
 
     filter = where
@@ -310,7 +311,7 @@ class Select(FromClause, Generic[_T]):
 
     def having(self, *criteria: Any) -> Select[_T]:
         s = self._generate()
-        s._having.extend(coerce_expression(c) for c in criteria)
+        s._having.extend(coerce_criterion(c) for c in criteria)
         return s
 
     def limit(self, n: int | None) -> Select[_T]:
