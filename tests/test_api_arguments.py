@@ -80,7 +80,7 @@ KNOWN_KWARGS = {
     "mapped_column": "stored, then passed to Column(), which rejects unknown keys",
     "sessionmaker.__init__": "passed to Session() on every call, which rejects unknown keys",
     "sessionmaker.configure": "passed to Session() on every call, which rejects unknown keys",
-    "Table.__init__": "only info= is taken; any other key raises ArgumentError",
+    "Table.__init__": "info= and the reflection keys are taken; any other key raises",
 }
 
 # Parameters that are deliberately unused, with the reason.
