@@ -21,6 +21,7 @@ from uow_orm import (
     Enum,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     Session,
     String,
@@ -86,6 +87,7 @@ class Odd(Base):
     amount = Column(Numeric(18, 2))
     color = Column(Enum(Color))
     doc = Column(JSON)
+    blob = Column(LargeBinary)
 
 
 @pytest.fixture
@@ -145,6 +147,17 @@ def test_bad_value_in_a_long_in_list_names_the_column(session, engine):
     values = [*range(engine.dialect.max_bind_params + 5), "x"]
     with pytest.raises(exc.ColumnValueError, match=r"sc_item\.id"):
         session.execute(select(Item).where(Item.id.in_(values)))
+
+
+def test_long_in_list_of_bytes_on_sqlite_is_refused_clearly(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'blob.db'}")
+    try:
+        Base.metadata.create_all(engine)
+        values = [bytes([i % 256, i // 256 % 256, i // 65536]) for i in range(40_000)]
+        with Session(engine) as s, pytest.raises(exc.ColumnValueError, match="JSON"):
+            s.execute(select(Odd).where(Odd.blob.in_(values)))
+    finally:
+        engine.dispose()
 
 
 def test_empty_in_is_false_and_empty_not_in_is_true_even_for_null(session):

@@ -102,12 +102,17 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
             value is unused or (name == "collection_class" and value is list)
         ):
             continue
-        hint = (
-            _JOIN_HINT
-            if name in ("primaryjoin", "secondaryjoin")
-            else "leave it out"
-            + (f" (or pass its default, {unused!r})" if unused is not _ALWAYS else "")
-        )
+        if name in ("primaryjoin", "secondaryjoin"):
+            hint = _JOIN_HINT
+        elif name == "single_parent":
+            hint = (
+                "uow_orm does not check that an object has a single parent; leave it out "
+                "(delete-orphan cascade on a many-to-one works without it)"
+            )
+        else:
+            hint = "leave it out" + (
+                f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
+            )
         raise exc.ArgumentError(
             f"relationship({name}=...) is not supported by uow_orm yet, and ignoring it would "
             f"give wrong results; {hint}"
