@@ -165,6 +165,8 @@ def _audit() -> list[str]:
             key = f"{qualname}({p})"
             if p not in names and key not in KNOWN_UNUSED:
                 problems.append(f"{key} is accepted and never used")
+        if args.vararg is not None and args.vararg.arg not in names:
+            problems.append(f"{qualname}(*{args.vararg.arg}) is accepted and never used")
         if args.kwarg is not None and qualname not in KNOWN_KWARGS:
             problems.append(f"{qualname}(**{args.kwarg.arg}) accepts any keyword")
         for node in ast.walk(tree):

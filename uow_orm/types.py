@@ -21,8 +21,12 @@ from . import exc
 Processor = Callable[[Any], Any] | None
 
 
-class _BadValue(Exception):
-    """Raised by a bind processor; the caller adds which column it was for."""
+class _BadValue(exc.ColumnValueError):
+    """Raised by a bind processor; the caller adds which column it was for.
+
+    Callers re-raise it as `exc.ColumnValueError` naming the attribute; being one itself, it
+    is still a uow_orm error should a path forget to.
+    """
 
 
 class TypeEngine:
@@ -592,8 +596,9 @@ class _InListArray(TypeEngine):
             return items
 
         def as_json(values: Any) -> Any:
+            checked = items(values)
             try:
-                return json.dumps(items(values), allow_nan=False)
+                return json.dumps(checked, allow_nan=False)
             except (TypeError, ValueError) as e:
                 raise _BadValue(
                     "an IN list over SQLite's parameter limit is sent as one JSON array, "
