@@ -452,7 +452,7 @@ def test_numeric_too_large_names_the_attribute(session):
 def test_unknown_enum_value_on_load_is_a_lookup_error_from_uow_orm(session):
     session.execute(text("INSERT INTO sc_odd (id, color) VALUES (1, 'pink')"))
     session.commit()
-    with pytest.raises(exc.ResultValueError, match=r"'pink'.*Color") as info:
+    with pytest.raises(exc.ResultValueError, match=r"Odd\.color: 'pink'.*Color") as info:
         session.get(Odd, 1)
     assert isinstance(info.value, LookupError)
 
@@ -475,7 +475,10 @@ def test_json_text_nested_too_deeply_on_load_is_a_uow_orm_error(tmp_path):
                 text("INSERT INTO sc_odd (id, doc) VALUES (1, :doc)"),
                 {"doc": "[" * 100_000 + "]" * 100_000},
             )
-        with Session(engine) as s, pytest.raises(exc.ResultValueError, match="nested too deeply"):
+        with (
+            Session(engine) as s,
+            pytest.raises(exc.ResultValueError, match=r"Odd\.doc: .*nested too deeply"),
+        ):
             s.get(Odd, 1)
     finally:
         engine.dispose()

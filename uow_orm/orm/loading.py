@@ -62,7 +62,10 @@ def instance_builder(
         for i, p in proc_items:
             v = vals[i]
             if v is not None:
-                vals[i] = p(v)
+                try:
+                    vals[i] = p(v)
+                except exc.ResultValueError as e:  # name the attribute (free until raised)
+                    raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
         return vals
 
     def build(row: Sequence[Any]) -> Any:
