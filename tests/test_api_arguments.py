@@ -324,6 +324,19 @@ def test_synchronize_session_fetch_works_and_false_is_refused(session):
         stmt.execution_options(synchronize_session=False)
 
 
+def test_legacy_query_update_and_delete_take_synchronize_session(session):
+    session.add_all([Note(id=1, body="a"), Note(id=2, body="b")])
+    session.commit()
+    note = session.get(Note, 1)
+    assert session.query(Note).filter(Note.id == 1).update({"body": "c"}, "fetch") == 1
+    assert note.body == "c"
+    with pytest.raises(exc.ArgumentError, match="synchronize_session"):
+        session.query(Note).filter(Note.id == 2).delete(synchronize_session=False)
+    assert session.query(Note).filter(Note.id == 2).delete(synchronize_session="evaluate") == 1
+    session.commit()
+    assert session.scalars(select(Note.id)).all() == [1]
+
+
 def test_application_execution_options_are_kept(session):
     stmt = select(Note).execution_options(my_tag="x")
     assert stmt.get_execution_options() == {"my_tag": "x"}
