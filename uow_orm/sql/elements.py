@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
-from ..types import NULLTYPE, Boolean, Integer, TypeEngine, literal_type
+from ..types import NULLTYPE, Boolean, Integer, String, TypeEngine, literal_type
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -295,9 +295,9 @@ def _pattern_match(
     # An expression: the wildcards are concatenated to it in SQL.
     pattern: ColumnElement = coerce_expression(other, expr._expr().type)  # type: ignore[assignment]
     if prefix:
-        pattern = BinaryExpression(BindParameter(None, prefix, pattern.type), "||", pattern)
+        pattern = BinaryExpression(BindParameter(None, prefix, String()), "||", pattern)
     if suffix:
-        pattern = BinaryExpression(pattern, "||", BindParameter(None, suffix, pattern.type))
+        pattern = BinaryExpression(pattern, "||", BindParameter(None, suffix, String()))
     return _like(expr, op, pattern, escape)
 
 
