@@ -387,6 +387,27 @@ def test_aware_datetimes_compare_and_order_as_instants(session):
     )
 
 
+def test_aware_column_on_sqlite_reads_other_offsets_and_naive_text_as_utc(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'tz.db'}")
+    try:
+        Base.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO sc_event (id, at) VALUES "
+                    "(1, '2024-01-01 10:00:00+05:00'), (2, '2024-01-01 06:00:00'), "
+                    "(3, CURRENT_TIMESTAMP)"
+                )
+            )
+        with Session(engine) as s:
+            first, second, now = (s.get(Event, i).at for i in (1, 2, 3))
+        assert first == dt.datetime(2024, 1, 1, 5, tzinfo=dt.UTC) and first.tzinfo is dt.UTC
+        assert second == dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC) and second.tzinfo is dt.UTC
+        assert abs(now - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    finally:
+        engine.dispose()
+
+
 def test_naive_datetime_for_an_aware_column_is_refused(session):
     session.add(Event(id=1, at=dt.datetime(2024, 1, 1)))
     with pytest.raises(exc.ColumnValueError, match=r"Event\.at"):

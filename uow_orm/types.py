@@ -386,8 +386,11 @@ class DateTime(TypeEngine):
 
         def aware_utc(value: Any) -> Any:
             d = parse(value)
+            if d.tzinfo is None:
+                # text without offset, e.g. from CURRENT_TIMESTAMP, which SQLite gives in UTC
+                return d.replace(tzinfo=utc)
             # rows written before values were normalised may carry other offsets
-            return d.astimezone(utc) if d.tzinfo is not None and d.utcoffset() else d
+            return d.astimezone(utc) if d.utcoffset() else d
 
         return aware_utc
 
