@@ -436,6 +436,13 @@ def test_text_backslash_colon_is_a_literal_colon(engine):
         assert conn.scalar(text(r"SELECT '\:x' || :y"), {"y": "z"}) == ":xz"
 
 
+def test_text_bindparams_for_an_unknown_name_raises(engine):
+    with pytest.raises(exc.ArgumentError, match="'nope'"):
+        text("SELECT :a").bindparams(nope=1)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT :a + 1").bindparams(a=1)) == 2
+
+
 def test_text_parameter_name_is_the_whole_word():
     compiled = text("SELECT :val::int, :other").compile()
     assert [b.key for b in compiled.binds] == ["val", "other"]

@@ -946,7 +946,18 @@ class TextClause(ClauseElement):
         return t
 
     def bindparams(self, **values: Any) -> TextClause:
-        """A copy with values for some of the ``:name`` parameters."""
+        """A copy with values for some of the ``:name`` parameters.
+
+        Raises:
+            ArgumentError: for a name the text has no ``:name`` parameter for.
+        """
+        names = {m.group("name") for m in _TEXT_TOKEN_RE.finditer(self.text)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise exc.ArgumentError(
+                f"this text() has no bound parameter named {unknown[0]!r}; its parameters "
+                f"are {sorted(n for n in names if n)}"
+            )
         t = self._copy()
         t._bind_values.update(values)
         return t
