@@ -560,10 +560,14 @@ class Enum(TypeEngine):
 
     def result_processor(self, dialect_name: str) -> Processor:
         cls = self.enum_class
+        members = {m.value: m for m in cls}.get  # faster than calling the enum class
 
         def member(value: Any) -> Any:
+            found = members(value)
+            if found is not None:
+                return found
             try:
-                return cls(value)
+                return cls(value)  # the enum's own _missing_, if it has one
             except ValueError:
                 allowed = ", ".join(repr(m.value) for m in cls)
                 raise exc.ResultValueError(
