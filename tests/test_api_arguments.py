@@ -56,6 +56,8 @@ PUBLIC_MODULES = (
     "uow_orm.sql.dml",
     "uow_orm.sql.selectable",
     "uow_orm.sql.elements",
+    "uow_orm.engine.reflection",
+    "uow_orm.engine.url",
 )
 
 # "**kw" that forwards to something which rejects unknown keys, or validates them itself.
@@ -117,7 +119,14 @@ def _public_callables() -> Iterator[tuple[str, Callable[..., Any], type | None]]
 
     for module_name in PUBLIC_MODULES:
         module = importlib.import_module(module_name)
-        for name in getattr(module, "__all__", []):
+        names = getattr(module, "__all__", None)
+        if names is None:  # no __all__: the public names defined there
+            names = [
+                n
+                for n, v in vars(module).items()
+                if not n.startswith("_") and getattr(v, "__module__", None) == module_name
+            ]
+        for name in names:
             obj = getattr(module, name)
             if inspect.isclass(obj):
                 yield from methods(obj)
