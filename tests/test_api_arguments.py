@@ -25,6 +25,7 @@ from uow_orm import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     MetaData,
     Session,
@@ -276,6 +277,35 @@ def test_table_keyword_other_than_info_raises():
         Table("t", md, Column("id", Integer, primary_key=True), schema="other")
     t = Table("t2", md, Column("id", Integer, primary_key=True), info={"a": 1})
     assert t.info == {"a": 1}
+
+
+def test_foreign_key_constraint_name_and_onupdate_reach_the_database(engine, sql_log):
+    md = MetaData()
+    Table(
+        "fkc_parent",
+        md,
+        Column("a", Integer, primary_key=True),
+        Column("b", Integer, primary_key=True),
+    )
+    Table(
+        "fkc_child",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("pa", Integer),
+        Column("pb", Integer),
+        ForeignKeyConstraint(
+            ["pa", "pb"], ["fkc_parent.a", "fkc_parent.b"], name="fk_pair", onupdate="CASCADE"
+        ),
+    )
+    log = sql_log(engine)
+    md.create_all(engine)
+    assert any("CONSTRAINT fk_pair FOREIGN KEY" in sql for sql in log.sql)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO fkc_parent (a, b) VALUES (1, 2)"))
+        conn.execute(text("INSERT INTO fkc_child (id, pa, pb) VALUES (1, 1, 2)"))
+        conn.execute(text("UPDATE fkc_parent SET a = 5 WHERE a = 1"))
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text("SELECT pa, pb FROM fkc_child")).one()) == (5, 2)
 
 
 # -- execution options, Session.execute / merge / bulk ---------------------------------------

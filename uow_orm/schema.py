@@ -317,12 +317,14 @@ class ForeignKeyConstraint:
         refcolumns: Sequence[str],
         *,
         ondelete: str | None = None,
+        onupdate: str | None = None,
         name: str | None = None,
         use_alter: bool = False,
     ) -> None:
         self.column_names = list(columns)
         self.refcolumns = list(refcolumns)
         self.ondelete = ondelete
+        self.onupdate = onupdate
         self.name = name
         self.use_alter = use_alter
 
@@ -381,7 +383,13 @@ class Table(FromClause):
         elif isinstance(item, ForeignKeyConstraint):
             for local, remote in zip(item.column_names, item.refcolumns):
                 col = self.c[local]
-                fk = ForeignKey(remote, ondelete=item.ondelete, use_alter=item.use_alter)
+                fk = ForeignKey(
+                    remote,
+                    ondelete=item.ondelete,
+                    onupdate=item.onupdate,
+                    use_alter=item.use_alter,
+                    name=item.name,
+                )
                 fk.parent = col
                 col.foreign_keys.append(fk)
             self.constraints.append(item)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import exc
+
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..schema import Column, ForeignKey, Table
@@ -55,7 +57,9 @@ _ACTIONS = {"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"}
 def _action(action: str) -> str:
     a = action.upper()
     if a not in _ACTIONS:
-        raise ValueError(f"unknown referential action {action!r}; use one of {sorted(_ACTIONS)}")
+        raise exc.ArgumentError(
+            f"unknown referential action {action!r}; use one of {sorted(_ACTIONS)}"
+        )
     return a
 
 
