@@ -59,6 +59,10 @@ PUBLIC_MODULES = (
     "uow_orm.sql.elements",
     "uow_orm.engine.reflection",
     "uow_orm.engine.url",
+    "uow_orm.ext.automap",
+    "uow_orm.migrate",
+    "uow_orm.migrate.operations",
+    "uow_orm.migrate.batch",
 )
 
 # "**kw" that forwards to something which rejects unknown keys, or validates them itself.
@@ -83,11 +87,24 @@ KNOWN_KWARGS = {
     "mapped_column": "stored, then passed to Column(), which rejects unknown keys",
     "sessionmaker.__init__": "passed to Session() on every call, which rejects unknown keys",
     "sessionmaker.configure": "passed to Session() on every call, which rejects unknown keys",
+    "BatchOperations.alter_column": "checked against the keys alter_column() takes",
+    "BatchOperations.create_foreign_key": "checked against the keys create_foreign_key() takes",
+    "BatchOperations.create_index": "checked when the batch is planned (_plan_create_index)",
+    "Operations.create_table": "forwarded to Table(), which refuses keys it does not take",
     "Table.__init__": "info= and the reflection keys are taken; any other key raises",
 }
 
 # Parameters that are deliberately unused, with the reason.
+_AUTOMAP_HOOK = "a naming hook: SQLAlchemy's signature, the default ignores some arguments"
 KNOWN_UNUSED = {
+    "classname_for_table(base)": _AUTOMAP_HOOK,
+    "classname_for_table(table)": _AUTOMAP_HOOK,
+    "name_for_collection_relationship(base)": _AUTOMAP_HOOK,
+    "name_for_collection_relationship(local_cls)": _AUTOMAP_HOOK,
+    "name_for_collection_relationship(constraint)": _AUTOMAP_HOOK,
+    "name_for_scalar_relationship(base)": _AUTOMAP_HOOK,
+    "name_for_scalar_relationship(local_cls)": _AUTOMAP_HOOK,
+    "name_for_scalar_relationship(constraint)": _AUTOMAP_HOOK,
     "Session.add(_warn)": "private flag for internal callers",
     "Session.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
     "QueryableAttribute.set(obj)": "abstract: subclasses implement it",
