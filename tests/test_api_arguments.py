@@ -87,6 +87,9 @@ KNOWN_KWARGS = {
     "mapped_column": "stored, then passed to Column(), which rejects unknown keys",
     "sessionmaker.__init__": "passed to Session() on every call, which rejects unknown keys",
     "sessionmaker.configure": "passed to Session() on every call, which rejects unknown keys",
+    "Connection.execution_options": "_checked_options refuses unknown options and values",
+    "Engine.execution_options": "OptionEngine checks them with _checked_options",
+    "Engine.update_execution_options": "_checked_options refuses unknown options and values",
     "BatchOperations.alter_column": "checked against the keys alter_column() takes",
     "BatchOperations.create_foreign_key": "checked against the keys create_foreign_key() takes",
     "BatchOperations.create_index": "checked when the batch is planned (_plan_create_index)",
@@ -399,11 +402,12 @@ def test_application_execution_options_are_kept(session):
     assert session.scalars(stmt).all() == []
 
 
-def test_execute_bind_arguments_and_connection_execution_options_raise(session):
+def test_execute_bind_arguments_and_unknown_connection_bind_arguments_raise(session):
     with pytest.raises(exc.ArgumentError, match="bind_arguments"):
         session.execute(select(Note), bind_arguments={"mapper": Note})
-    with pytest.raises(exc.ArgumentError, match="execution_options"):
-        session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+    with pytest.raises(exc.ArgumentError, match="clause"):
+        session.connection(bind_arguments={"clause": select(Note)})
+    assert session.connection(bind_arguments={"mapper": Note}).scalar(text("SELECT 1")) == 1
 
 
 def test_merge_options_raises(session):

@@ -12,7 +12,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 from .. import exc
 from ..engine.base import Connection
@@ -25,7 +25,7 @@ from ..types import _BadValue
 from . import loading
 from .identity import IdentityMap
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
-from .transaction import SessionTransaction
+from .transaction import JoinedTransaction, SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
@@ -122,6 +122,12 @@ def _state_or_raise(obj: Any) -> InstanceState:
     return st
 
 
+JoinTransactionMode = Literal[
+    "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
+]
+JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
+
+
 class Session:
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
@@ -136,7 +142,16 @@ class Session:
         twophase: bool = False,
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
+        join_transaction_mode: JoinTransactionMode = "conditional_savepoint",
     ) -> None:
+        if join_transaction_mode not in JOIN_TRANSACTION_MODES:
+            raise exc.ArgumentError(
+                f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
+                f"{', '.join(JOIN_TRANSACTION_MODES)}"
+            )
+        #: What the session does with the transaction of a Connection given as bind (as in
+        #: SQLAlchemy 2.0; see the testing guide).
+        self.join_transaction_mode = join_transaction_mode
         self.bind = bind
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
@@ -316,10 +331,14 @@ class Session:
             self.flush()
         self._prepare(t.root)
 
-    def _release_connections(self, root: SessionTransaction) -> None:
+    def _release_connections(self, root: SessionTransaction, closing: bool = False) -> None:
         """Roll back and return every connection of the transaction (a connection whose
-        rollback fails is discarded)."""
+        rollback fails is discarded). A Connection given as bind is not closed, and is
+        rolled back as ``join_transaction_mode`` says."""
         for conn, txn in list(root.connections.values()):
+            if isinstance(txn, JoinedTransaction):
+                txn.release(closing)
+                continue
             try:
                 if txn.is_active:
                     txn.rollback()
@@ -332,15 +351,16 @@ class Session:
     def _prepare(self, root: SessionTransaction) -> None:
         try:
             for _conn, txn in list(root.connections.values()):
-                txn.prepare()  # type: ignore[attr-defined]
+                txn.prepare()
         except BaseException:
             self._rollback_root(root)
             raise
         root.prepared = True
 
     def _finish_commit(self, root: SessionTransaction) -> None:
-        for conn, _txn in root.connections.values():
-            conn.close()
+        for conn, txn in root.connections.values():
+            if not isinstance(txn, JoinedTransaction):
+                conn.close()
         root.connections.clear()
         for st in list(root.deleted):
             self._detach(st)
@@ -427,7 +447,7 @@ class Session:
         t = self._transaction
         if t is not None:
             root = t.root
-            self._release_connections(root)
+            self._release_connections(root, closing=True)
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
@@ -437,9 +457,10 @@ class Session:
         """Close the session, discarding (not returning) its database connections."""
         t = self._transaction
         if t is not None:
-            for conn, _txn in list(t.root.connections.values()):
+            for conn, txn in list(t.root.connections.values()):
                 conn.invalidate()
-                conn.close()
+                if not isinstance(txn, JoinedTransaction):
+                    conn.close()
             t.root.connections.clear()
         self._transaction = None
         self.expunge_all()
@@ -486,8 +507,6 @@ class Session:
 
     def _connection_for_bind(self, bind: Any) -> Connection:
         txn = self._transaction or self._autobegin()
-        if isinstance(bind, Connection):
-            return bind
         return txn.connection_for(bind)
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
@@ -505,16 +524,12 @@ class Session:
         """The Connection this session uses (beginning the transaction if needed).
 
         ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
+        ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
+        connection when the transaction first takes it; InvalidRequestError afterwards.
 
         Raises:
-            ArgumentError: for ``execution_options`` (not supported here yet) and for any
-                ``bind_arguments`` key other than ``"mapper"``.
+            ArgumentError: for any ``bind_arguments`` key other than ``"mapper"``.
         """
-        if execution_options:
-            raise exc.ArgumentError(
-                "Session.connection(execution_options=...) is not supported yet; pass "
-                "isolation_level to create_engine()"
-            )
         unknown = sorted(set(bind_arguments or {}) - {"mapper"})
         if unknown:
             raise exc.ArgumentError(
@@ -522,7 +537,11 @@ class Session:
             )
         self._check_active()
         mapper = (bind_arguments or {}).get("mapper")
-        return self._connection_for_bind(self.get_bind(mapper))
+        bind = self.get_bind(mapper)
+        if execution_options:
+            txn = self._transaction or self._autobegin()
+            return txn.connection_for(bind, execution_options)
+        return self._connection_for_bind(bind)
 
     # -- object membership ------------------------------------------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
