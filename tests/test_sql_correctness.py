@@ -181,7 +181,7 @@ def test_too_many_parameters_on_postgresql_does_not_invalidate_the_pool(pg_url):
     engine = create_engine(pg_url, pool_size=2)
     try:
         conn, spare = engine.connect(), engine.connect()
-        used, pooled = conn.connection, spare.connection
+        used, pooled = conn.connection.dbapi_connection, spare.connection.dbapi_connection
         spare.close()
         sql = "SELECT 1 WHERE 1 IN (" + ", ".join(["%s"] * 70000) + ")"
         with pytest.raises(exc.DBAPIError, match="65535") as info:
@@ -189,9 +189,9 @@ def test_too_many_parameters_on_postgresql_does_not_invalidate_the_pool(pg_url):
         assert not info.value.connection_invalidated and not conn.invalidated
         conn.rollback()
         assert conn.scalar(text("SELECT 2")) == 2
-        assert conn.connection is used
+        assert conn.connection.dbapi_connection is used
         with engine.connect() as again:  # the pooled connection was not discarded
-            assert again.connection is pooled
+            assert again.connection.dbapi_connection is pooled
         conn.close()
     finally:
         engine.dispose()
