@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 from .. import exc
-from ..engine.base import Connection
+from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.dml import DMLStatement
@@ -24,12 +24,12 @@ from ..sql.selectable import Select
 from ..types import _BadValue
 from . import loading
 from .identity import IdentityMap
+from .routing import ReplicaSet, Router, make_replica_set
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 from .transaction import JoinedTransaction, SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
-    from ..engine.base import Engine
     from .mapper import Mapper
     from .query import Query
 
@@ -143,6 +143,10 @@ class Session:
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
         join_transaction_mode: JoinTransactionMode = "conditional_savepoint",
+        replicas: Sequence[Engine] | ReplicaSet | None = None,
+        read_your_writes: bool = True,
+        replica_token: str | None = None,
+        read_only: bool = False,
     ) -> None:
         if join_transaction_mode not in JOIN_TRANSACTION_MODES:
             raise exc.ArgumentError(
@@ -169,6 +173,10 @@ class Session:
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: dict[InstanceState, Any] = {}
+        # Backref changes to collections that are not loaded yet, applied when they load:
+        # state -> collection key -> [(appended?, object), ...] in order. Emptied by a
+        # flush (the rows then say the same) and by expiry of the owner.
+        self._pending_collections: dict[InstanceState, dict[str, list[tuple[bool, Any]]]] = {}
         self._transaction: SessionTransaction | None = None
         self._flushing = False
         self._autoflush_disabled = 0
@@ -176,6 +184,20 @@ class Session:
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
+        replica_set = make_replica_set(replicas)
+        if replica_set is not None and not isinstance(bind, Engine):
+            raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
+        self._router: Router | None = (
+            Router(
+                bind if isinstance(bind, Engine) else None,
+                replica_set,
+                read_your_writes=read_your_writes,
+                token=replica_token,
+                read_only=read_only,
+            )
+            if replica_set is not None or read_only
+            else None
+        )
 
     # -- context manager, repr ----------------------------------------------------------
     def __enter__(self) -> Session:
@@ -319,6 +341,8 @@ class Session:
                 root.failure = err
             raise
         self._finish_commit(root)
+        if self._router is not None:
+            self._router.transaction_ended(committed=True)
         self._fire("after_commit")
 
     def prepare(self) -> None:
@@ -362,11 +386,15 @@ class Session:
             if not isinstance(txn, JoinedTransaction):
                 conn.close()
         root.connections.clear()
-        for st in list(root.deleted):
-            self._detach(st)
-            st.was_deleted = True
-            st.deleted = False
-        for t in [root, *self._nested_levels()]:
+        levels = [root, *self._nested_levels()]
+        # savepoints still open are committed with the root: their deletions count too
+        for t in levels:
+            for st in list(t.deleted):
+                if st.session is self:
+                    self._detach(st)
+                st.was_deleted = True
+                st.deleted = False
+        for t in levels:
             t.is_active = False
         self._transaction = None
         if self.expire_on_commit:
@@ -397,16 +425,22 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
+                if st.session is not self:
+                    # expunged by the user after its DELETE was flushed: it stays out, a
+                    # detached object whose row exists again
+                    st.was_deleted = False
+                    continue
                 if (
                     st.key is not None
                     and obj is not None
                     and self.identity_map.state_for(st.key) is None
                 ):
                     self.identity_map.add(st, obj)
-                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
             self._expire_all_states()
 
     def _end_nested(self, txn: SessionTransaction, commit: bool) -> None:
@@ -436,6 +470,7 @@ class Session:
                     sp.rollback()
                 except exc.DBAPIError:
                     pass
+        self._pending_collections.clear()  # all queued inside (begin_nested flushed)
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
@@ -451,6 +486,8 @@ class Session:
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
         self.expunge_all()
 
     def invalidate(self) -> None:
@@ -507,7 +544,16 @@ class Session:
 
     def _connection_for_bind(self, bind: Any) -> Connection:
         txn = self._transaction or self._autobegin()
+        if self._router is not None and isinstance(bind, Engine):
+            return self._router.connection(txn, bind, self._flushing)
         return txn.connection_for(bind)
+
+    @property
+    def replica_token(self) -> str | None:
+        """The primary's WAL position after this session's last writing commit (sessions
+        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
+        cookie, and that session reads only from replicas that have replayed it."""
+        return self._router.token if self._router is not None else None
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
         # the bind of a mapper is looked up once per session (until binds change)
@@ -575,6 +621,9 @@ class Session:
                 "Use uow_orm.make_transient(obj) first to insert it again as a new row"
             )
         if st.session is self:
+            # add() of an object marked for deletion cancels the deletion (only its own:
+            # what the delete cascaded to stays marked, as in SQLAlchemy)
+            self._deleted.pop(st, None)
             return False
         if st.session is not None:
             raise exc.InvalidRequestError(
@@ -634,15 +683,56 @@ class Session:
                 fn(item)
 
     def _state_modified(self, st: InstanceState) -> None:
-        """Called by attribute instrumentation on an object's first change."""
-        obj = st()
+        """Called by attribute instrumentation on an object's first change.
+
+        A change to a persistent object begins the session's transaction (as in
+        SQLAlchemy), so that ``rollback()`` covers it even when it comes right after a
+        commit.
+        """
         if st.key is not None:
-            self._modified[st] = obj
+            self._modified[st] = st()
             t = self._transaction
-            if t is not None and t.nested:
+            if t is None:
+                self._autobegin()
+            elif t.nested:
                 t.snapshot(st)
-        elif st in self._new:
-            pass
+
+    def _queue_collection_change(
+        self, st: InstanceState, key: str, obj: Any, appended: bool
+    ) -> None:
+        """Remember that the unloaded collection ``key`` of ``st`` gained (``appended``)
+        or lost ``obj`` through the other side of the relationship."""
+        self._pending_collections.setdefault(st, {}).setdefault(key, []).append((appended, obj))
+
+    def _apply_collection_changes(self, st: InstanceState, key: str, coll: list[Any]) -> None:
+        """Apply the queued changes of collection ``key`` to its freshly loaded ``coll``
+        (called by loading; the changes are not history: the other side carries them)."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        changes = per_key.pop(key, None)
+        if not per_key:
+            del self._pending_collections[st]
+        for appended, obj in changes or ():
+            present = next((i for i, x in enumerate(coll) if x is obj), None)
+            if appended and present is None:
+                list.append(coll, obj)
+            elif not appended and present is not None:
+                list.__delitem__(coll, present)
+
+    def _forget_collection_changes(self, st: InstanceState, keys: Iterable[str] | None) -> None:
+        """Drop queued collection changes of ``st`` (all, or of ``keys``): it was expired,
+        expunged or made transient."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        if keys is None:
+            del self._pending_collections[st]
+            return
+        for k in keys:
+            per_key.pop(k, None)
+        if not per_key:
+            del self._pending_collections[st]
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
@@ -672,9 +762,9 @@ class Session:
     def _delete_child(self, obj: Any) -> None:
         st = _state_or_raise(obj)
         if st.key is None:
-            self._new.pop(st, None)
+            # a pending child of a deleted parent is simply never inserted
             if st.session is self:
-                st.session = None
+                self._expunge_state(st)
             return
         if st.session is None:
             self._save_or_update(st, obj)
@@ -707,6 +797,11 @@ class Session:
         self._modified.pop(st, None)
         self.identity_map.remove(st)
         st.session = None
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
+        if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
+            st.deleted = False
+            st.was_deleted = True
 
     def expunge_all(self) -> None:
         for st in list(self.identity_map._states.values()):
@@ -720,6 +815,7 @@ class Session:
         self._new.clear()
         self._deleted.clear()
         self._modified.clear()
+        self._pending_collections.clear()
 
     def _detach(self, st: InstanceState) -> None:
         self.identity_map.remove(st)
@@ -731,6 +827,8 @@ class Session:
         self._modified.pop(st, None)
         self._deleted.pop(st, None)
         self.identity_map.remove(st)
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
         if st.session is self:
             st.session = None
         st.key = None
@@ -749,6 +847,8 @@ class Session:
         if not (self._new or self._deleted or self._modified):
             return
         txn = self._autobegin()
+        if self._router is not None:
+            self._router.writing("flush")
         self._fire("before_flush")
         self._flushing = True
         plan = FlushPlan(self, objects)
@@ -809,6 +909,8 @@ class Session:
                 del self._modified[st]
         if only is None:
             self._deleted.clear()
+            if self._pending_collections:
+                self._pending_collections.clear()  # the rows now say the same
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -895,6 +997,8 @@ class Session:
         if isinstance(statement, Select):
             if autoflush:
                 self._autoflush()
+            if self._router is not None and statement._for_update is not None:
+                self._router.writing("SELECT ... FOR UPDATE")
             mapper = _first_mapper(statement._entities)
             conn = self._connection_for_bind(
                 self.get_bind(mapper.class_ if mapper else None, clause=None)
@@ -903,6 +1007,8 @@ class Session:
         if isinstance(statement, DMLStatement):
             if autoflush:
                 self._autoflush()
+            if self._router is not None:
+                self._router.writing(type(statement).__name__.upper())
             t = self._transaction
             if t is not None and t.nested:
                 t.bulk_dml = True  # rows change behind the savepoint's snapshots
@@ -983,6 +1089,8 @@ class Session:
         pk = _normalize_pk(mapper, ident)
         key = mapper.identity_key_from_pk(pk)
         st = self.identity_map.state_for(key)
+        if with_for_update and self._router is not None:
+            self._router.writing("get(with_for_update=...)")
         if st is not None and not populate_existing and not with_for_update:
             obj = st()
             if obj is not None:
@@ -1155,6 +1263,8 @@ class Session:
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
+            if self._pending_collections:
+                self._forget_collection_changes(st, None)
             return
         self._unload(st, names)
 
@@ -1163,10 +1273,13 @@ class Session:
         changes is clean again."""
         d = st().__dict__
         committed = st.committed
+        keys = list(keys)
         for k in keys:
             d.pop(k, None)
             if committed:
                 committed.pop(k, None)
+        if self._pending_collections:
+            self._forget_collection_changes(st, keys)
         if committed is not None and not committed:
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1193,6 +1306,7 @@ class Session:
             st.committed = None
             st.modified = False
         modified.clear()
+        self._pending_collections.clear()
 
     def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
         """True when some attribute differs from its loaded value."""
@@ -1223,6 +1337,9 @@ class Session:
     def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
         """Copy the state of ``obj`` onto the session's object with the same identity.
 
+        With ``load`` (the default) the session autoflushes first, as in SQLAlchemy.
+        Merging onto an object marked for deletion (not yet flushed) cancels its deletion.
+
         Raises:
             ArgumentError: for ``options`` (loader options for the load: not supported yet).
         """
@@ -1231,6 +1348,8 @@ class Session:
                 "Session.merge(options=...) is not supported yet; load the object with "
                 "session.get(cls, pk, options=[...]) first, then merge()"
             )
+        if load and self.autoflush:
+            self._autoflush()
         return self._merge(obj, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
@@ -1279,6 +1398,8 @@ class Session:
                 self._note_touched(mst)
         else:
             memo[id(obj)] = merged
+            # merging onto an object marked for deletion cancels the deletion, as add()
+            self._deleted.pop(merged.__dict__[STATE_ATTR], None)
             for k in mapper.column_keys:
                 if k in d and (k not in merged.__dict__ or merged.__dict__[k] != d[k]):
                     if load:
@@ -1414,6 +1535,9 @@ class sessionmaker:
     def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:
         self.kw = dict(kw)
         self.kw["bind"] = bind
+        if kw.get("replicas") is not None:
+            # One ReplicaSet for every session of the factory: turns and down marks shared.
+            self.kw["replicas"] = make_replica_set(kw["replicas"])
         self.class_ = class_
         self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
 

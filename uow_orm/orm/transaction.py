@@ -229,9 +229,11 @@ class SessionTransaction:
         # objects deleted inside: persistent again
         for st, obj in self.deleted.items():
             st.deleted = False
+            if st.session is not session:
+                st.was_deleted = False  # expunged by the user: stays out, its row is back
+                continue
             if st.key is not None and imap.state_for(st.key) is None and obj is not None:
                 imap.add(st, obj)
-                st.session = session
         session._deleted.clear()
         # objects changed inside: their column values from before the savepoint
         for st, (d, committed) in self.snapshots.items():
