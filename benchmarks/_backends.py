@@ -199,12 +199,12 @@ def setup(workload: str, db: Database, n: int) -> dict[str, Any]:
     """Put in ``db`` the rows ``workload`` starts from; return inputs for the workload."""
     if workload in ("W2", "W4", "W5", "M"):
         return _insert_items(db, n)
-    if workload == "W3":
+    if workload in ("W3", "W8"):
         data = _insert_items(db, n)
         # Distinct keys in a random (but repeatable) order: no contender can rely on locality.
         data["keys"] = random.Random(20000).sample(data["ids"], n // 4)
         return data
-    if workload == "W6b":
+    if workload in ("W6b", "W9"):
         return _insert_family(db, n)
     return {}
 
@@ -236,7 +236,7 @@ def verify(workload: str, db: Database, n: int, inputs: dict[str, Any], result: 
         check(count == n, f"expected {n} rows in item, found {count}")
     elif workload in ("W2", "M"):
         check(len(result) == n, f"expected {n} objects loaded, got {len(result)}")
-    elif workload == "W3":
+    elif workload in ("W3", "W8"):
         check(result == len(inputs["keys"]), f"expected {len(inputs['keys'])} found, got {result}")
     elif workload == "W4":
         total = _scalar(db, "SELECT sum(value) FROM item")
@@ -255,7 +255,7 @@ def verify(workload: str, db: Database, n: int, inputs: dict[str, Any], result: 
             children == n // 10 * CHILDREN_PER_PARENT,
             f"expected {n // 10 * CHILDREN_PER_PARENT} linked children, found {children}",
         )
-    elif workload == "W6b":
+    elif workload in ("W6b", "W9"):
         expected = n // 10 * CHILDREN_PER_PARENT
         check(result == expected, f"expected {expected} children touched, got {result}")
     elif workload == "W7":

@@ -124,6 +124,24 @@ def make_workloads(
             session.commit()
         return W7_SAVEPOINTS
 
+    def w8_select_one(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        found = 0
+        with Session(engine) as session:
+            for key in inputs["keys"]:
+                stmt = select(Item).where(Item.id == key, Item.value >= 0)
+                if session.scalars(stmt).one() is not None:
+                    found += 1
+        return found
+
+    def w9_lazy_children(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        touched = 0
+        with Session(engine) as session:
+            for parent in session.scalars(select(Parent)).all():
+                for child in parent.children:  # one lazy load per parent
+                    child.name  # noqa: B018 - touching each child is the workload
+                    touched += 1
+        return touched
+
     return {
         "W1": w1_insert,
         "W2": w2_load,
@@ -133,4 +151,6 @@ def make_workloads(
         "W6a": w6a_family,
         "W6b": w6b_family_load,
         "W7": w7_savepoints,
+        "W8": w8_select_one,
+        "W9": w9_lazy_children,
     }

@@ -167,6 +167,35 @@ def w7_savepoints(raw: Raw, n: int, inputs: dict[str, Any]) -> int:
     return W7_SAVEPOINTS
 
 
+def w8_select_one(raw: Raw, n: int, inputs: dict[str, Any]) -> int:
+    cur = raw.cursor()
+    p = "?" if raw.sqlite else "%s"
+    sql = f"SELECT id, name, value, note FROM item WHERE id = {p} AND value >= {p}"
+    found = 0
+    for key in inputs["keys"]:
+        cur.execute(sql, (key, 0))
+        if cur.fetchone() is not None:
+            found += 1
+    raw.commit()
+    return found
+
+
+def w9_lazy_children(raw: Raw, n: int, inputs: dict[str, Any]) -> int:
+    cur = raw.cursor()
+    p = "?" if raw.sqlite else "%s"
+    cur.execute("SELECT id, name FROM parent")
+    parents = cur.fetchall()
+    sql = f"SELECT id, parent_id, name FROM child WHERE parent_id = {p}"
+    touched = 0
+    for parent in parents:
+        cur.execute(sql, (parent[0],))
+        for child in cur.fetchall():
+            child[2]
+            touched += 1
+    raw.commit()
+    return touched
+
+
 WORKLOADS = {
     "W1": w1_insert,
     "W2": w2_load,
@@ -176,4 +205,6 @@ WORKLOADS = {
     "W6a": w6a_family,
     "W6b": w6b_family_load,
     "W7": w7_savepoints,
+    "W8": w8_select_one,
+    "W9": w9_lazy_children,
 }

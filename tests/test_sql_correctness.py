@@ -36,6 +36,7 @@ from uow_orm import (
     text,
     update,
 )
+from uow_orm import join as sql_join
 
 Base = declarative_base()
 
@@ -331,6 +332,23 @@ def test_full_outer_join_keeps_unmatched_rows_of_both_sides(session):
     assert sorted((tuple(r) for r in session.execute(via_outerjoin)), key=str) == rows
     via_query = session.query(Item).outerjoin(Tag, full=True).filter(Tag.label == "t2")
     assert via_query.all() == [None]  # the row has no Item, as in SQLAlchemy
+
+
+def test_core_join_and_join_from_with_full_emit_full_outer_join(session):
+    _items(session, ["a", "b"])
+    session.add_all([Tag(id=1, item_id=1, label="t1"), Tag(id=2, item_id=None, label="t2")])
+    session.commit()
+    expected = sorted([("a", "t1"), ("b", None), (None, "t2")], key=str)
+    from_core = select(Item.name, Tag.label).select_from(
+        sql_join(Item, Tag, Item.id == Tag.item_id, full=True)
+    )
+    assert "FULL OUTER JOIN" in str(from_core)
+    assert sorted((tuple(r) for r in session.execute(from_core)), key=str) == expected
+    from_join_from = select(Item.name, Tag.label).join_from(
+        Item, Tag, Item.id == Tag.item_id, full=True
+    )
+    assert "FULL OUTER JOIN" in str(from_join_from)
+    assert sorted((tuple(r) for r in session.execute(from_join_from)), key=str) == expected
 
 
 def test_full_outer_join_is_refused_where_sqlite_lacks_it(engine, session, monkeypatch):

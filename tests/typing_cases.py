@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import assert_type
 
 from uow_orm import (
+    JSON,
     DeclarativeBase,
     ForeignKey,
     Mapped,
@@ -19,6 +20,17 @@ from uow_orm import (
     mapped_column,
     relationship,
     select,
+)
+from uow_orm.ext.hybrid import hybrid_property
+from uow_orm.ext.mutable import MutableDict
+from uow_orm.orm import (
+    MappedAsDataclass,
+    column_property,
+    declared_attr,
+    defer,
+    load_only,
+    registry,
+    validates,
 )
 from uow_orm.sql.elements import ColumnElement
 
@@ -74,3 +86,78 @@ def constructor_takes_mapped_attributes_as_keywords() -> None:
     Address(email="ada@example.org", user=user)
     User(name="ada", no_such_column=1)  # type: ignore[call-arg]
     User(name=42)  # type: ignore[arg-type]
+
+
+# -- issue 13: mixins, declared_attr, column properties, hybrids, dataclasses, extensions ----
+
+
+class HasOwner:
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def owner(cls) -> Mapped[User]:
+        return relationship("User")
+
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        return "gadget"
+
+
+class Gadget(HasOwner, Base):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first: Mapped[str] = mapped_column(String(20))
+    last: Mapped[str] = mapped_column(String(20))
+    fullname: Mapped[str] = column_property(first + " " + last)
+    notes: Mapped[str | None] = mapped_column(deferred=True)
+    data: Mapped[dict[str, int]] = mapped_column(MutableDict.as_mutable(JSON), default=dict)
+
+    @hybrid_property
+    def initials(self) -> str:
+        return self.first[0] + self.last[0]
+
+    @validates("first")
+    def check_first(self, key: str, value: str) -> str:
+        return value.strip()
+
+
+def mixin_and_property_attributes_have_value_types(g: Gadget, session: Session) -> None:
+    assert_type(g.owner, User)
+    assert_type(g.owner_id, int)
+    assert_type(g.fullname, str)
+    assert_type(g.notes, str | None)
+    assert_type(g.initials, str)
+    assert_type(Gadget.__tablename__, str)
+    session.scalars(select(Gadget).options(load_only(Gadget.first), defer(Gadget.notes)))
+    session.scalars(select(Gadget).where(Gadget.fullname == "a b"))
+
+
+class DCBase(MappedAsDataclass, DeclarativeBase):
+    pass
+
+
+class Tag(DCBase):
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(init=False, primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    weight: Mapped[int] = mapped_column(default=1)
+
+
+def dataclass_constructor_is_positional_with_defaults() -> None:
+    tag = Tag("x")
+    assert_type(tag, Tag)
+    Tag("x", 2)
+    Tag()  # type: ignore[call-arg]
+
+
+reg = registry()
+
+
+@reg.mapped
+class Plain:
+    __tablename__ = "plain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def registry_mapped_keeps_the_class(p: Plain) -> None:
+    assert_type(p, Plain)
+    assert_type(p.id, int)

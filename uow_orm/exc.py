@@ -78,6 +78,10 @@ class StaleDataError(OrmError):
     """An UPDATE or DELETE matched a different number of rows than expected."""
 
 
+class SAWarning(RuntimeWarning):
+    """A warning from the ORM (named as in SQLAlchemy, so filters written for it work)."""
+
+
 class FlushError(OrmError):
     """The unit of work could not be flushed as given."""
 
@@ -202,6 +206,7 @@ __all__ = [
     "ProgrammingError",
     "ResourceClosedError",
     "ResultValueError",
+    "SAWarning",
     "StaleDataError",
     "TimeoutError",
     "UnmappedClassError",

@@ -6,13 +6,15 @@ order) and DDL. A ``Column`` is also an SQL expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import copy
+from collections.abc import Callable, Iterator
+from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
 from .sql.elements import ColumnElement, TextClause
 from .sql.selectable import FromClause
-from .types import NULLTYPE, Integer, TypeEngine
+from .types import NULLTYPE, Integer, NullType, TypeEngine
 
 if TYPE_CHECKING:
     from .engine.base import Connection, Engine
@@ -21,8 +23,38 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
+_REFERENTIAL_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})
+
+
+def _check_fk_options(
+    what: str, ondelete: str | None, onupdate: str | None, initially: str | None
+) -> None:
+    """Reject referential actions and ``initially`` values the backends do not know."""
+    for opt, value in (("ondelete", ondelete), ("onupdate", onupdate)):
+        if value is not None and (
+            not isinstance(value, str) or value.upper() not in _REFERENTIAL_ACTIONS
+        ):
+            raise exc.ArgumentError(
+                f"{what}: {opt}={value!r} is not a referential action; use one of "
+                + ", ".join(repr(a) for a in sorted(_REFERENTIAL_ACTIONS))
+            )
+    if initially is not None and (
+        not isinstance(initially, str) or initially.upper() not in ("DEFERRED", "IMMEDIATE")
+    ):
+        raise exc.ArgumentError(
+            f"{what}: initially={initially!r} must be 'DEFERRED' or 'IMMEDIATE'"
+        )
+
+
 class ForeignKey:
-    """A reference from a column to ``"table.column"`` (or to a Column)."""
+    """A reference from a column to ``"table.column"`` (or to a Column).
+
+    ``ondelete`` / ``onupdate`` are the referential actions emitted in the DDL
+    (``"CASCADE"``, ``"SET NULL"``, ``"SET DEFAULT"``, ``"RESTRICT"``, ``"NO ACTION"``);
+    ``deferrable`` / ``initially`` (``"DEFERRED"`` or ``"IMMEDIATE"``) make the constraint
+    checked at commit instead of per statement. Raises `exc.ArgumentError` for any other
+    action or ``initially`` value.
+    """
 
     def __init__(
         self,
@@ -30,12 +62,17 @@ class ForeignKey:
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
         use_alter: bool = False,
         name: str | None = None,
     ) -> None:
+        _check_fk_options(f"ForeignKey({column!r})", ondelete, onupdate, initially)
         self._target_spec = column
         self.ondelete = ondelete
         self.onupdate = onupdate
+        self.deferrable = deferrable
+        self.initially = initially
         self.use_alter = use_alter
         self.name = name
         self.parent: Column[Any] | None = None
@@ -45,7 +82,7 @@ class ForeignKey:
     def target_fullname(self) -> str:
         spec = self._target_spec
         if isinstance(spec, Column):
-            return f"{spec.table.name}.{spec.name}"
+            return f"{spec.table.fullname}.{spec.name}"
         return spec
 
     @property
@@ -62,6 +99,8 @@ class ForeignKey:
                 raise exc.ArgumentError(f"ForeignKey({spec!r}) must name 'table.column'")
             metadata = self.parent.table.metadata
             table = metadata.tables.get(table_name)
+            if table is None and metadata.schema and "." not in table_name:
+                table = metadata.tables.get(f"{metadata.schema}.{table_name}")
             if table is None:
                 raise exc.InvalidRequestError(
                     f"ForeignKey({spec!r}) on column {self.parent.table.name}."
@@ -76,19 +115,125 @@ class ForeignKey:
                     f"ForeignKey({spec!r}): table {table_name!r} has no column {col_name!r}"
                 )
             self._column = col
+            if self.parent.type is NULLTYPE:
+                # Column(ForeignKey("t.id")) without a type takes the referenced column's
+                self.parent.type = col.type
         return self._column
+
+    def _copy(self) -> ForeignKey:
+        """The same reference, not attached to any column (for a copied column)."""
+        fk = copy.copy(self)
+        fk.parent = None
+        if not isinstance(self._target_spec, Column):
+            fk._column = None
+        return fk
+
+    def _resolve_quietly(self) -> Column[Any] | None:
+        """The referenced column, or None while its table is not defined yet."""
+        try:
+            col: Column[Any] = self.column
+        except exc.OrmError:
+            return None
+        return col
 
     @property
     def target_table_name(self) -> str:
         if self._column is not None:
             return self._column.table.name
-        return str(self._target_spec).rpartition(".")[0]
+        # "schema.table.column" -> "table": dependency order compares bare table names
+        return str(self._target_spec).rpartition(".")[0].rpartition(".")[2]
 
     def references(self, table: Table) -> bool:
         return self.target_table_name == table.name
 
     def __repr__(self) -> str:
         return f"ForeignKey({self.target_fullname!r})"
+
+
+class FetchedValue:
+    """Marks a column whose value the database generates (a trigger, a default set
+    outside the model): ``server_default=FetchedValue()`` / ``server_onupdate=...``.
+    Emits no DDL; the ORM leaves the column out of INSERT / UPDATE and reloads it."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Computed(FetchedValue):
+    """A generated column: ``Column(Integer, Computed("price * qty"))`` renders
+    ``GENERATED ALWAYS AS (price * qty) STORED`` (``persisted=False``: VIRTUAL, SQLite)."""
+
+    def __init__(self, sqltext: Any, persisted: bool | None = None) -> None:
+        self.sqltext = sqltext
+        self.persisted = persisted
+
+    def __repr__(self) -> str:
+        return f"Computed({self.sqltext!r})"
+
+
+class Identity(FetchedValue):
+    """An identity column (PostgreSQL ``GENERATED ... AS IDENTITY``); on SQLite an integer
+    primary key is the rowid, which behaves the same, and other columns are refused."""
+
+    def __init__(
+        self,
+        *,
+        always: bool = False,
+        start: int | None = None,
+        increment: int | None = None,
+        minvalue: int | None = None,
+        maxvalue: int | None = None,
+        cycle: bool | None = None,
+        cache: int | None = None,
+        on_null: bool | None = None,
+    ) -> None:
+        if on_null is not None:
+            raise exc.ArgumentError("Identity(on_null=...) is Oracle-only; not supported")
+        self.always = always
+        self.options = {
+            "START WITH": start,
+            "INCREMENT BY": increment,
+            "MINVALUE": minvalue,
+            "MAXVALUE": maxvalue,
+            "CACHE": cache,
+        }
+        self.cycle = cycle
+
+    def __repr__(self) -> str:
+        return f"Identity(always={self.always})"
+
+
+class Sequence(FetchedValue):
+    """A PostgreSQL sequence feeding a column (``Column(Integer, Sequence("user_id_seq"),
+    primary_key=True)``): created before and dropped after its table. SQLite has none and
+    ignores it (the rowid generates integer keys), as SQLAlchemy does."""
+
+    def __init__(
+        self,
+        name: str,
+        start: int | None = None,
+        increment: int | None = None,
+        *,
+        schema: str | None = None,
+        metadata: MetaData | None = None,
+    ) -> None:
+        self.name = name
+        self.start = start
+        self.increment = increment
+        self.schema = schema
+        self.metadata = metadata
+
+    def __repr__(self) -> str:
+        return f"Sequence({self.name!r})"
+
+
+class CheckConstraint:
+    """``CHECK (sqltext)`` on a table (``__table_args__``) or a column (positional)."""
+
+    def __init__(self, sqltext: Any, name: str | None = None) -> None:
+        self.sqltext = sqltext
+        self.name = name
+        self.table: Table | None = None
 
 
 class Column(ColumnElement, Generic[_T]):
@@ -99,6 +244,7 @@ class Column(ColumnElement, Generic[_T]):
         "_default_is_callable",
         "_onupdate_is_callable",
         "autoincrement",
+        "constraints",
         "default",
         "foreign_keys",
         "index",
@@ -109,6 +255,7 @@ class Column(ColumnElement, Generic[_T]):
         "onupdate",
         "primary_key",
         "server_default",
+        "server_onupdate",
         "table",
         "type",
         "unique",
@@ -122,6 +269,7 @@ class Column(ColumnElement, Generic[_T]):
         default: Any = None,
         server_default: Any = None,
         onupdate: Any = None,
+        server_onupdate: Any = None,
         unique: bool = False,
         index: bool = False,
         name: str | None = None,
@@ -134,9 +282,20 @@ class Column(ColumnElement, Generic[_T]):
             name = args_list.pop(0)
         type_: TypeEngine = NULLTYPE
         fks: list[ForeignKey] = []
+        checks: list[CheckConstraint] = []
         for a in args_list:
             if isinstance(a, ForeignKey):
                 fks.append(a)
+            elif isinstance(a, CheckConstraint):
+                checks.append(a)
+            elif isinstance(a, FetchedValue):
+                if server_default is not None:
+                    raise exc.ArgumentError(
+                        f"Column() got both {a!r} and server_default={server_default!r}"
+                    )
+                server_default = a
+                if isinstance(a, Computed):
+                    server_onupdate = a
             elif isinstance(a, TypeEngine):
                 type_ = a
             elif isinstance(a, type) and issubclass(a, TypeEngine):
@@ -154,6 +313,9 @@ class Column(ColumnElement, Generic[_T]):
         self.default = default
         self._default_is_callable = callable(default)
         self.server_default = server_default
+        #: the database changes this column on UPDATE: the ORM reloads it afterwards
+        self.server_onupdate = server_onupdate
+        self.constraints: list[CheckConstraint] = checks
         self.onupdate = onupdate
         self._onupdate_is_callable = callable(onupdate)
         self.unique = unique
@@ -177,30 +339,21 @@ class Column(ColumnElement, Generic[_T]):
         self.table = table
 
     def copy(self) -> Column[_T]:
-        c: Column[_T] = Column(
-            self.name,
-            self.type,
-            *[
-                ForeignKey(
-                    fk._target_spec,
-                    ondelete=fk.ondelete,
-                    onupdate=fk.onupdate,
-                    use_alter=fk.use_alter,
-                    name=fk.name,
-                )
-                for fk in self.foreign_keys
-            ],
-            primary_key=self.primary_key,
-            nullable=self.nullable,
-            default=self.default,
-            server_default=self.server_default,
-            onupdate=self.onupdate,
-            unique=self.unique,
-            index=self.index,
-            autoincrement=self.autoincrement,
-            info=dict(self.info),
-        )
+        """A new, table-less column with the same settings (foreign keys copied too)."""
+        c: Column[_T] = object.__new__(Column)
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                if slot != "__weakref__" and hasattr(self, slot):
+                    object.__setattr__(c, slot, getattr(self, slot))
+        c.table = None  # type: ignore[assignment]
+        c.info = dict(self.info)
+        c.constraints = list(self.constraints)
+        c.foreign_keys = [fk._copy() for fk in self.foreign_keys]
+        for fk in c.foreign_keys:
+            fk.parent = c
         return c
+
+    _copy = copy
 
     @property
     def is_autoincrement(self) -> bool:
@@ -216,7 +369,9 @@ class Column(ColumnElement, Generic[_T]):
             len(pks) == 1
             and isinstance(self.type, Integer)
             and self.default is None
-            and self.server_default is None
+            and (
+                self.server_default is None or isinstance(self.server_default, (Identity, Sequence))
+            )
             and not self.foreign_keys
         )
 
@@ -230,8 +385,20 @@ class Column(ColumnElement, Generic[_T]):
         return any(fk.column is column for fk in self.foreign_keys)
 
     def __repr__(self) -> str:
-        table = f"{self.table.name}." if self.table is not None else ""
-        return f"Column({table}{self.name}, {self.type!r})"
+        parts = [repr(self.name), repr(self.type)]
+        parts.extend(repr(fk) for fk in self.foreign_keys)
+        parts.append(f"table=<{self.table.name}>" if self.table is not None else "table=None")
+        if self.key != self.name:
+            parts.append(f"key={self.key!r}")
+        if self.primary_key:
+            parts.append("primary_key=True")
+        if not self.nullable:
+            parts.append("nullable=False")
+        for attr in ("onupdate", "default", "server_default"):
+            value = getattr(self, attr)
+            if value is not None:
+                parts.append(f"{attr}={value!r}")
+        return f"Column({', '.join(parts)})"
 
     @overload
     def __get__(self, instance: None, owner: Any) -> Column[_T]: ...
@@ -267,7 +434,13 @@ class ColumnCollection:
                 f"no column {key!r}; columns are {', '.join(self._cols)}"
             ) from None
 
-    def __getitem__(self, key: str) -> Column[Any]:
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, tuple):  # table.c["a", "b"]: a collection of those columns
+            sub = ColumnCollection()
+            sub._cols = {k: self._cols[k] for k in key}
+            return sub
+        if isinstance(key, int):
+            return list(self._cols.values())[key]
         return self._cols[key]
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -295,17 +468,47 @@ class ColumnCollection:
 
 
 class UniqueConstraint:
+    """``UNIQUE (a, b)`` on a table (``__table_args__`` or a Table item)."""
+
     def __init__(self, *columns: str | Column[Any], name: str | None = None) -> None:
         self.column_names = [c if isinstance(c, str) else c.name for c in columns]
         self.name = name
+        self.table: Table | None = None
+
+
+#: Index keyword arguments per dialect: the DDL they render
+_INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
 
 class Index:
-    def __init__(self, name: str, *columns: str | Column[Any], unique: bool = False) -> None:
+    """``CREATE [UNIQUE] INDEX name ON table (...)`` over column names, columns or SQL
+    expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
+    ``sqlite_where``, an access method with ``postgresql_using``."""
+
+    def __init__(self, name: str, *expressions: Any, unique: bool = False, **kw: Any) -> None:
+        unknown = [k for k in kw if k not in _INDEX_DIALECT_KW]
+        if unknown:
+            raise exc.ArgumentError(
+                f"Index({name!r}) got unsupported keyword argument(s) {', '.join(unknown)}; "
+                f"supported are unique, {', '.join(_INDEX_DIALECT_KW)}"
+            )
         self.name = name
-        self.column_names = [c if isinstance(c, str) else c.name for c in columns]
+        self.expressions = list(expressions)
+        self.column_names = [
+            c if isinstance(c, str) else c.name for c in expressions if isinstance(c, (str, Column))
+        ]
         self.unique = unique
+        self.dialect_kw = kw
         self.table: Table | None = None
+        if self.table is None:
+            for e in expressions:
+                el = e.__clause_element__() if hasattr(e, "__clause_element__") else e
+                froms = el._from_objects() if hasattr(el, "_from_objects") else []
+                table = next((f for f in froms if isinstance(f, Table)), None)
+                if table is not None:
+                    table.indexes.append(self)
+                    self.table = table
+                    break
 
 
 class ForeignKeyConstraint:
@@ -313,18 +516,23 @@ class ForeignKeyConstraint:
 
     def __init__(
         self,
-        columns: Sequence[str],
-        refcolumns: Sequence[str],
+        columns: AbcSequence[str],
+        refcolumns: AbcSequence[str],
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
         name: str | None = None,
         use_alter: bool = False,
     ) -> None:
+        _check_fk_options(f"ForeignKeyConstraint({list(columns)!r})", ondelete, onupdate, initially)
         self.column_names = list(columns)
         self.refcolumns = list(refcolumns)
         self.ondelete = ondelete
         self.onupdate = onupdate
+        self.deferrable = deferrable
+        self.initially = initially
         self.name = name
         self.use_alter = use_alter
 
@@ -334,26 +542,41 @@ class Table(FromClause):
 
     is_from = True
 
-    def __init__(self, name: str, metadata: MetaData, *items: Any, **kw: Any) -> None:
-        if name in metadata.tables:
-            raise exc.InvalidRequestError(f"table {name!r} is already defined in this MetaData")
+    def __init__(
+        self,
+        name: str,
+        metadata: MetaData,
+        *items: Any,
+        schema: str | None = None,
+        comment: str | None = None,
+        info: dict[str, Any] | None = None,
+        autoload_with: Engine | Connection | None = None,
+        include_columns: Any = None,
+        resolve_fks: bool = True,
+        **kw: Any,
+    ) -> None:
+        if kw:
+            raise exc.ArgumentError(
+                f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
+                "supported are schema, comment, info, autoload_with, include_columns and "
+                "resolve_fks"
+            )
         self.name = name
+        self.schema: str | None = schema if schema is not None else metadata.schema
+        #: the key in ``MetaData.tables`` and in foreign key specs: ``schema.name`` or ``name``
+        self.fullname = f"{self.schema}.{name}" if self.schema else name
+        if self.fullname in metadata.tables:
+            raise exc.InvalidRequestError(
+                f"table {self.fullname!r} is already defined in this MetaData"
+            )
         self.metadata = metadata
+        self.comment = comment
         self.c = ColumnCollection()
         self.columns = self.c
         self.primary_key: list[Column[Any]] = []
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
-        self.info: dict[str, Any] = kw.pop("info", {})
-        autoload_with = kw.pop("autoload_with", None)
-        include_columns = kw.pop("include_columns", None)
-        resolve_fks = kw.pop("resolve_fks", True)
-        if kw:
-            # schema=, extend_existing=, comment=, dialect options...: each would be ignored
-            raise exc.ArgumentError(
-                f"Table({name!r}) got {', '.join(f'{k}=' for k in sorted(kw))}, which uow_orm "
-                "does not support yet"
-            )
+        self.info: dict[str, Any] = info if info is not None else {}
         for item in items:
             self.append(item)
         metadata._add(self)
@@ -368,7 +591,7 @@ class Table(FromClause):
                     resolve_fks=resolve_fks,
                 )
             except BaseException:
-                metadata.tables.pop(name, None)
+                metadata.tables.pop(self.fullname, None)
                 raise
 
     def append(self, item: Any) -> None:
@@ -377,9 +600,13 @@ class Table(FromClause):
             self.c._add(item)
             if item.primary_key:
                 self.primary_key.append(item)
+            for check in item.constraints:
+                check.table = self
+                self.constraints.append(check)
         elif isinstance(item, Index):
-            item.table = self
-            self.indexes.append(item)
+            if item.table is not self:
+                item.table = self
+                self.indexes.append(item)
         elif isinstance(item, ForeignKeyConstraint):
             for local, remote in zip(item.column_names, item.refcolumns):
                 col = self.c[local]
@@ -387,18 +614,27 @@ class Table(FromClause):
                     remote,
                     ondelete=item.ondelete,
                     onupdate=item.onupdate,
+                    deferrable=item.deferrable,
+                    initially=item.initially,
                     use_alter=item.use_alter,
                     name=item.name,
                 )
                 fk.parent = col
                 col.foreign_keys.append(fk)
             self.constraints.append(item)
-        elif isinstance(item, UniqueConstraint):
+        elif isinstance(item, (UniqueConstraint, CheckConstraint)):
+            item.table = self
             self.constraints.append(item)
         else:
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
 
     append_column = append
+
+    def _quoted(self, quote: Callable[[str], str]) -> str:
+        """The table's name as SQL, schema-qualified when it has a schema."""
+        if self.schema:
+            return f"{quote(self.schema)}.{quote(self.name)}"
+        return quote(self.name)
 
     @property
     def foreign_keys(self) -> list[ForeignKey]:
@@ -415,7 +651,7 @@ class Table(FromClause):
         return names
 
     def _compile(self, compiler: Compiler) -> str:
-        return compiler.quote(self.name)
+        return self._quoted(compiler.quote)
 
     def _from_objects(self) -> list[FromClause]:
         return [self]
@@ -444,7 +680,9 @@ class Table(FromClause):
         return select(self)
 
     def __repr__(self) -> str:
-        return f"Table({self.name!r})"
+        parts = [repr(self.name), repr(self.metadata), *(repr(c) for c in self.c)]
+        parts.append(f"schema={self.schema!r}")
+        return f"Table({', '.join(parts)})"
 
     def create(self, bind: Engine, checkfirst: bool = True) -> None:
         self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
@@ -453,7 +691,7 @@ class Table(FromClause):
         self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
 
 
-def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list[Table]:
+def sort_tables(tables: AbcSequence[Table], *, include_alter: bool = False) -> list[Table]:
     """Tables in foreign-key dependency order (referenced tables first).
 
     Raises `uow_orm.exc.CircularDependencyError` naming the tables of a cycle.
@@ -467,7 +705,7 @@ def sort_tables(tables: Sequence[Table], *, include_alter: bool = False) -> list
 
 
 def topological_sort(
-    nodes: Sequence[Any],
+    nodes: AbcSequence[Any],
     deps: dict[Any, list[Any]],
     *,
     what: str = "items",
@@ -513,11 +751,34 @@ def topological_sort(
 class MetaData:
     """A collection of tables, created and dropped together in dependency order."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: str | None = None) -> None:
         self.tables: dict[str, Table] = {}
+        #: the default schema of tables that name none
+        self.schema = schema
+        # columns typed only by a foreign key whose target is not defined yet
+        self._typeless_fk_columns: list[Column[Any]] = []
 
     def _add(self, table: Table) -> None:
-        self.tables[table.name] = table
+        self.tables[table.fullname] = table
+        for col in table.c:
+            if col.foreign_keys and isinstance(col.type, NullType):
+                self._typeless_fk_columns.append(col)
+        if self._typeless_fk_columns:
+            self._resolve_fk_types()
+
+    def _resolve_fk_types(self) -> None:
+        """Give columns declared only as ``Column(ForeignKey(...))`` the referenced column's
+        type, as soon as the referenced table is in this MetaData (chains resolve too)."""
+        progress = True
+        while progress and self._typeless_fk_columns:
+            progress = False
+            for col in list(self._typeless_fk_columns):
+                target = col.foreign_keys[0]._resolve_quietly()
+                if target is None or isinstance(target.type, NullType):
+                    continue
+                col.type = target.type
+                self._typeless_fk_columns.remove(col)
+                progress = True
 
     @property
     def sorted_tables(self) -> list[Table]:
@@ -525,28 +786,28 @@ class MetaData:
         return sort_tables(list(self.tables.values()), include_alter=False)
 
     def create_all(
-        self, bind: Engine, tables: Sequence[Table] | None = None, checkfirst: bool = True
+        self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Create every table (and index) that does not exist yet, in dependency order."""
-        from .sql.ddl import create_statements
+        from .sql.ddl import create_statements, has_table
 
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
         with bind.begin() as conn:
             if checkfirst:
-                todo = [t for t in todo if not conn._has_table(t.name)]
+                todo = [t for t in todo if not has_table(conn, t)]
             for sql in create_statements(todo, bind.dialect):
                 conn._run(sql, ())
 
     def drop_all(
-        self, bind: Engine, tables: Sequence[Table] | None = None, checkfirst: bool = True
+        self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Drop every table that exists, dependents first."""
-        from .sql.ddl import drop_statements
+        from .sql.ddl import drop_statements, has_table
 
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
         with bind.begin() as conn:
             if checkfirst:
-                todo = [t for t in todo if conn._has_table(t.name)]
+                todo = [t for t in todo if has_table(conn, t)]
             for sql in drop_statements(todo, bind.dialect):
                 conn._run(sql, ())
 
@@ -556,7 +817,7 @@ class MetaData:
         *,
         schema: str | None = None,
         views: bool = False,
-        only: Sequence[str] | Callable[[str, MetaData], bool] | None = None,
+        only: AbcSequence[str] | Callable[[str, MetaData], bool] | None = None,
         resolve_fks: bool = True,
     ) -> None:
         """Add a Table for each table of the database that is not in this MetaData yet
@@ -597,7 +858,7 @@ class MetaData:
         return name in self.tables
 
     def __repr__(self) -> str:
-        return f"MetaData(tables={list(self.tables)})"
+        return "MetaData()"
 
 
 def server_default_sql(value: Any, dialect_name: str) -> str:
@@ -618,12 +879,17 @@ def server_default_sql(value: Any, dialect_name: str) -> str:
 
 
 __all__ = [
+    "CheckConstraint",
     "Column",
     "ColumnCollection",
+    "Computed",
+    "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",
+    "Identity",
     "Index",
     "MetaData",
+    "Sequence",
     "Table",
     "UniqueConstraint",
     "sort_tables",

@@ -163,3 +163,8 @@ def _literal(xid: str) -> str:
 
 
 dialect_class = PGDialect
+
+# INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
+from ..sql.elements import AggregateOrderBy as aggregate_order_by  # noqa: E402, F401
+from ..sql.upsert import UpsertInsert as Insert  # noqa: E402, F401 - re-exported
+from ..sql.upsert import insert as insert  # noqa: E402

@@ -7,6 +7,7 @@ otherwise let a released SAVEPOINT survive an outer rollback.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any, ClassVar
 
@@ -140,6 +141,11 @@ class SQLiteDialect(Dialect):
 
     def on_connect(self, dbapi_conn: Any) -> None:
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        # SQLite parses "x REGEXP y" but ships no regexp(): Python's re stands in, so
+        # regexp_match() / regexp_replace() work as on PostgreSQL
+        dbapi_conn.create_function("regexp", 2, _regexp, deterministic=True)
+        dbapi_conn.create_function("regexp_replace", 3, _regexp_replace, deterministic=True)
+        dbapi_conn.create_function("regexp_replace", 4, _regexp_replace, deterministic=True)
 
     def in_transaction(self, dbapi_conn: Any) -> bool:
         return bool(dbapi_conn.in_transaction)
@@ -164,6 +170,22 @@ class SQLiteDialect(Dialect):
         )
 
 
+def _regexp(pattern: str | None, value: Any) -> bool | None:
+    if pattern is None or value is None:
+        return None
+    return re.search(pattern, str(value)) is not None
+
+
+def _regexp_replace(
+    value: Any, pattern: str | None, replacement: str | None, flags: str = ""
+) -> Any:
+    if value is None or pattern is None or replacement is None:
+        return None
+    re_flags = re.IGNORECASE if "i" in flags else 0
+    # PostgreSQL's \1 back-references are Python's too; without "g" only the first match
+    return re.sub(pattern, replacement, str(value), count=0 if "g" in flags else 1, flags=re_flags)
+
+
 AUTOCOMMIT_HINT = (
     "; run it on a connection in autocommit mode: "
     "conn.execution_options(isolation_level='AUTOCOMMIT') before its first statement"
@@ -178,3 +200,7 @@ def _is_locked(err: BaseException) -> bool:
 
 
 dialect_class = SQLiteDialect
+
+# INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
+from ..sql.upsert import UpsertInsert as Insert  # noqa: E402, F401 - re-exported
+from ..sql.upsert import insert as insert  # noqa: E402

@@ -624,6 +624,8 @@ class Connection:
         if with_params is not None and params:
             statement = with_params(params[0] if many_params else params)
             compile_ = statement.compile
+        if not many_params and getattr(statement, "_single_insert_pk", None) is not None:
+            return statement._single_insert_pk(self, params)  # type: ignore[no-any-return]
         compiled = compile_(self.dialect)
         if many_params:
             many = [compiled.construct_params(p) for p in params]

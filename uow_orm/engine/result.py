@@ -159,6 +159,18 @@ class Result(_Filtered):
         self._unique = False
         self._require_unique = False
 
+    _inserted_pk: Row | None = None
+
+    @property
+    def inserted_primary_key(self) -> Row:
+        """The primary key of the row a single-row ``insert()`` created (a Row)."""
+        if self._inserted_pk is None:
+            raise exc.InvalidRequestError(
+                "inserted_primary_key is only available after a single-row insert() "
+                "executed through Connection.execute()"
+            )
+        return self._inserted_pk
+
     @classmethod
     def from_scalars(cls, key: str, items: Iterable[Any]) -> Result:
         """A one-column result over ``items`` without building a tuple per row up front."""

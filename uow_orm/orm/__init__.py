@@ -6,14 +6,48 @@ from typing import Any
 
 from .. import exc
 from .attributes import InstrumentedList
-from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
+from .declarative import (
+    DeclarativeBase,
+    DeclarativeMeta,
+    Mapped,
+    MappedAsDataclass,
+    MappedColumn,
+    clear_mappers,
+    declarative_base,
+    declared_attr,
+    mapped_column,
+    registry,
+)
+from .mapper import reconstructor, validates
+from .properties import (
+    ColumnProperty,
+    QueryExpressionProperty,
+    SynonymProperty,
+    column_property,
+    composite,
+    deferred,
+    query_expression,
+    synonym,
+)
 from .query import Query
 from .relationships import backref, relationship
 from .retry import run_transaction
 from .routing import ReplicaSet
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
-from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
+from .strategy_options import (
+    defer,
+    joinedload,
+    lazyload,
+    load_only,
+    noload,
+    raiseload,
+    selectinload,
+    undefer,
+    undefer_group,
+    with_expression,
+)
+from .util import AliasedClass, Bundle, aliased, with_parent
 
 
 def inspect(obj: Any) -> Any:
@@ -56,8 +90,8 @@ def configure_mappers() -> None:
     """Configure relationships of every mapped class now (normally done on first use)."""
     from .mapper import registries
 
-    for registry in list(registries):
-        registry.configure()
+    for reg in list(registries):
+        reg.configure()
 
 
 def make_transient(obj: Any) -> None:
@@ -72,27 +106,51 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "AliasedClass",
+    "Bundle",
+    "ColumnProperty",
     "DeclarativeBase",
+    "DeclarativeMeta",
     "InstanceState",
     "InstrumentedList",
     "Mapped",
+    "MappedAsDataclass",
     "MappedColumn",
     "Query",
+    "QueryExpressionProperty",
     "ReplicaSet",
     "Session",
+    "SynonymProperty",
+    "aliased",
     "backref",
+    "clear_mappers",
+    "column_property",
+    "composite",
     "configure_mappers",
     "declarative_base",
+    "declared_attr",
+    "defer",
+    "deferred",
     "identity_key",
     "inspect",
     "joinedload",
     "lazyload",
+    "load_only",
     "make_transient",
     "mapped_column",
     "noload",
+    "query_expression",
     "raiseload",
+    "reconstructor",
+    "registry",
     "relationship",
     "run_transaction",
     "selectinload",
     "sessionmaker",
+    "synonym",
+    "undefer",
+    "undefer_group",
+    "validates",
+    "with_expression",
+    "with_parent",
 ]

@@ -97,6 +97,13 @@ class ColumnAttribute(QueryableAttribute[_T]):
 
 def load_expired(state: InstanceState, key: str) -> None:
     """Load the unloaded column attributes of a persistent object (one SELECT)."""
+    strategies = state.load_strategies
+    deferred = state.mapper.deferred.get(key) if state.mapper.deferred else None
+    strategy = strategies.get(key) if strategies is not None else None
+    if strategy == "raise" or (deferred is not None and deferred[1] and strategy is None):
+        raise exc.InvalidRequestError(
+            f"'{state.mapper.class_.__name__}.{key}' is not available due to raiseload=True"
+        )
     session = state.session
     if session is None:
         raise exc.DetachedInstanceError(
@@ -147,13 +154,27 @@ class InstrumentedList(list[_T]):
         if self._owner is not None and self._rel is not None:
             self._rel._collection_removed(self._owner, item)
 
-    def _check(self, item: Any) -> None:
-        if self._rel is not None:
-            self._rel._check_target(item, self._owner)
+    def _check(self, item: Any) -> Any:
+        """The item to store (a ``@validates`` method may replace it), type-checked."""
+        rel = self._rel
+        if rel is not None:
+            validator = getattr(rel, "_validator", None)
+            if validator is not None and self._owner is not None:
+                fn, with_removes = validator
+                owner = self._owner()
+                item = fn(owner, rel.key, item, False) if with_removes else fn(owner, rel.key, item)
+            rel._check_target(item, self._owner)
+        return item
+
+    def _check_remove(self, item: Any) -> None:
+        rel = self._rel
+        validator = getattr(rel, "_validator", None) if rel is not None else None
+        if validator is not None and validator[1] and self._owner is not None:
+            validator[0](self._owner(), rel.key, item, True)  # type: ignore[union-attr]
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:
-        self._check(item)
+        item = self._check(item)
         self._before_change()
         list.append(self, item)
         self._added(item)
@@ -167,17 +188,19 @@ class InstrumentedList(list[_T]):
         return self
 
     def insert(self, index: SupportsIndex, item: _T) -> None:
-        self._check(item)
+        item = self._check(item)
         self._before_change()
         list.insert(self, index, item)
         self._added(item)
 
     def remove(self, item: _T) -> None:
+        self._check_remove(item)
         self._before_change()
         list.remove(self, item)
         self._removed(item)
 
     def pop(self, index: SupportsIndex = -1) -> _T:
+        self._check_remove(list.__getitem__(self, index))
         self._before_change()
         item = list.pop(self, index)
         self._removed(item)
@@ -192,15 +215,13 @@ class InstrumentedList(list[_T]):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
-            new = list(value)
-            for item in new:
-                self._check(item)
+            new = [self._check(item) for item in value]
             self._before_change()
             old = list.__getitem__(self, index)
             list.__setitem__(self, index, new)
             self._fire_difference(old, new)
         else:
-            self._check(value)
+            value = self._check(value)
             self._before_change()
             old_item = list.__getitem__(self, index)
             list.__setitem__(self, index, value)
@@ -217,9 +238,7 @@ class InstrumentedList(list[_T]):
 
     def _replace(self, items: Iterable[Any]) -> None:
         """Replace the whole contents (``parent.children = [...]``)."""
-        new = list(items)
-        for item in new:
-            self._check(item)
+        new = [self._check(item) for item in items]
         self._before_change()
         old = list(self)
         list.clear(self)

@@ -40,8 +40,18 @@ def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
         bulk_update_mappings(session, mapper, list(params))
         return Result([], [], rowcount=len(params))
+    if stmt._returning and any(_is_entity(r) for r in stmt._returning):
+        return _execute_returning_entities(session, mapper, stmt, params, conn, many)
+    if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
+        # dicts with different keys: one executemany per run of the same keys, in order
+        total = 0
+        for run in _runs_by_keys(params):
+            total += max(conn.execute(stmt, run).rowcount, 0)
+        return Result([], [], rowcount=total)
     if isinstance(stmt, Insert) or many or stmt._returning:
         result = conn.execute(stmt, params)
+        if getattr(stmt, "_on_conflict", None) is not None:
+            _expire_class(session, mapper, stmt)  # an upsert may have changed loaded rows
         if isinstance(stmt, (Update, Delete)) and not isinstance(stmt, Insert):
             _expire_class(session, mapper, stmt)
         return result
@@ -54,6 +64,78 @@ def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _runs_by_keys(params: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Consecutive parameter sets grouped by their key sets (order kept)."""
+    runs: list[list[Mapping[str, Any]]] = []
+    for p in params:
+        if runs and set(runs[-1][0]) == set(p):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
+
+
+def _is_entity(obj: Any) -> bool:
+    return isinstance(obj, type) and hasattr(obj, "__mapper__")
+
+
+def _execute_returning_entities(
+    session: Session,
+    mapper: Mapper,
+    stmt: DMLStatement,
+    params: Any,
+    conn: Any,
+    many: bool,
+) -> Result:
+    """INSERT / UPDATE / DELETE ... RETURNING(Entity): the rows become identity-mapped
+    objects (refreshed with the returned values), one per parameter set, in order."""
+    from .loading import _value_getter, instance_builder
+
+    dialect = conn.dialect
+    raw: list[Any] = []
+    if many:
+        # one statement per run of parameter sets with the same keys, rows in order
+        for run in _runs_by_keys(params):
+            compiled = stmt._with_params(run[0]).compile(dialect)
+            raw.extend(
+                r
+                for r in conn._executemany_returning(
+                    compiled.sql, [compiled.construct_params(p) for p in run]
+                )
+                if r is not None
+            )
+    else:
+        compiled = stmt._with_params(params or {}).compile(dialect)
+        cursor = conn._run(compiled.sql, compiled.construct_params(params))
+        raw = cursor.fetchall()
+    if isinstance(stmt, (Update, Delete)):
+        _expire_class(session, mapper, stmt)
+    builders = []
+    keys: list[str] = []
+    pos = 0
+    for item in stmt._returning:
+        if _is_entity(item):
+            m = item.__mapper__
+            builders.append(instance_builder(session, m, pos, dialect.name, True))
+            keys.append(item.__name__)
+            pos += len(m.column_list)
+        else:
+            col = stmt._returning_columns()[pos]
+            builders.append(_value_getter(pos, col.type._result(dialect.name)))
+            keys.append(getattr(col, "key", None) or f"col_{pos}")
+            pos += 1
+    rows = [tuple(b(r) for b in builders) for r in raw]
+    if isinstance(stmt, Delete):
+        _sync_delete(
+            session,
+            mapper,
+            [tuple(r[p] for p in mapper.pk_positions) for r in raw]
+            if _is_entity(stmt._returning[0])
+            else [],
+        )
+    return Result(keys, rows, rowcount=len(rows))
 
 
 def _sync_update(

@@ -1,26 +1,50 @@
-"""Declarative mapping: ``declarative_base()``, ``DeclarativeBase``, ``Mapped``, ``mapped_column``.
+"""Declarative mapping: ``DeclarativeBase``, ``declarative_base()``, ``registry``, ``Mapped``,
+``mapped_column``, ``declared_attr``, ``MappedAsDataclass``.
 
-Turns class bodies into a ``Table`` and a ``Mapper``, and gives mapped classes their
-keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
+Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives mapped classes
+their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import types as pytypes
 import typing
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
 
 from .. import exc
 from ..schema import Column, ForeignKey, MetaData, Table
-from ..types import TypeEngine, type_for_python
-from .mapper import Mapper, Registry
-from .relationships import RelationshipProperty
+from ..sql.elements import ColumnElement, ColumnOperators
+from ..types import NullType, TypeEngine, type_for_python
+from .mapper import Mapper, MapperProperty, Registry
+from .relationships import RelationshipProperty, relationship
 from .state import STATE_ATTR, new_state
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
+_C = TypeVar("_C", bound=type)
 _NO_ARG: Any = object()
+
+#: mapped_column() / relationship() keywords that only configure the dataclass field
+DATACLASS_KW = ("init", "repr", "default_factory", "kw_only", "compare", "hash")
+
+#: __mapper_args__ keys this mapper understands (everything else is refused by name)
+_MAPPER_ARGS = frozenset(
+    {
+        "version_id_col",
+        "eager_defaults",
+        "primary_key",
+        "include_properties",
+        "exclude_properties",
+        "confirm_deleted_rows",
+    }
+)
+_INHERITANCE_ARGS = frozenset(
+    {"polymorphic_on", "polymorphic_identity", "inherits", "with_polymorphic", "concrete"}
+)
 
 
 class Mapped(Generic[_T]):
@@ -38,86 +62,263 @@ class Mapped(Generic[_T]):
         def __get__(self, instance: Any, owner: Any) -> Any: ...
         def __set__(self, instance: Any, value: _T) -> None: ...
 
+        # In a class body a mapped column is an SQL expression
+        # (``fullname = column_property(first + " " + last)``).
+        def __eq__(self, other: Any) -> ColumnElement: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> ColumnElement: ...  # type: ignore[override]
+        def __lt__(self, other: Any) -> ColumnElement: ...
+        def __le__(self, other: Any) -> ColumnElement: ...
+        def __gt__(self, other: Any) -> ColumnElement: ...
+        def __ge__(self, other: Any) -> ColumnElement: ...
+        def __add__(self, other: Any) -> ColumnElement: ...
+        def __radd__(self, other: Any) -> ColumnElement: ...
+        def __sub__(self, other: Any) -> ColumnElement: ...
+        def __mul__(self, other: Any) -> ColumnElement: ...
+        def __truediv__(self, other: Any) -> ColumnElement: ...
+
 
 if TYPE_CHECKING:
     from .attributes import ColumnAttribute as InstrumentedExpr
 
 
-class MappedColumn(Mapped[_T]):
-    """What `mapped_column` returns: column arguments waiting for their annotation."""
+class MappedColumn(ColumnOperators, Mapped[_T]):
+    """What `mapped_column` returns: a `Column` whose type and nullability may still come
+    from the ``Mapped[...]`` annotation. Usable in expressions inside the class body
+    (``column_property(firstname + " " + lastname)``)."""
+
+    __slots__ = (
+        "args",
+        "column",
+        "dataclass_kw",
+        "deferred",
+        "deferred_group",
+        "deferred_raiseload",
+        "kw",
+    )
+    __hash__ = object.__hash__
 
     def __init__(self, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
         self.args = args
         self.kw = kw
+        self.dataclass_kw = {k: kw.pop(k) for k in DATACLASS_KW if k in kw}
+        if "default" in kw:
+            self.dataclass_kw["default"] = kw["default"]
+        self.deferred = bool(kw.pop("deferred", False))
+        self.deferred_group: str | None = kw.pop("deferred_group", None)
+        self.deferred_raiseload = bool(kw.pop("deferred_raiseload", False))
+        if self.deferred_group is not None or self.deferred_raiseload:
+            self.deferred = True
+        if "sort_order" in kw:
+            raise exc.ArgumentError("mapped_column(sort_order=...) is not supported")
+        self.column: Column[Any] = Column(*args, **kw)
 
-    def make_column(self, key: str, py_type: Any, optional: bool | None, owner: str) -> Column[Any]:
-        args = list(self.args)
-        kw = dict(self.kw)
-        name = kw.pop("name", None)
-        if args and isinstance(args[0], str):
-            name = args.pop(0)
-        has_type = any(
-            isinstance(a, TypeEngine) or (isinstance(a, type) and issubclass(a, TypeEngine))
-            for a in args
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        return self.column.operate(op, other)
+
+    def _expr(self) -> ColumnElement:
+        return self.column
+
+    def __clause_element__(self) -> Column[Any]:
+        return self.column
+
+    def make_column(
+        self,
+        key: str,
+        py_type: Any,
+        optional: bool | None,
+        owner: str,
+        registry: Registry,
+        *,
+        copy: bool = False,
+    ) -> Column[Any]:
+        """The column, typed from the annotation (a fresh copy for each class of a mixin)."""
+        col = self.column.copy() if copy or self.column.table is not None else self.column
+        if isinstance(col.type, NullType):
+            t = _type_for(py_type, registry) if py_type is not None else None
+            if t is not None:
+                col.type = t
+            elif not col.foreign_keys:
+                raise exc.ArgumentError(
+                    f"{owner}.{key}: cannot infer a column type from annotation "
+                    f"{py_type!r}; pass a type, e.g. mapped_column(String(50))"
+                )
+            # else typed by its foreign key: MetaData gives it the referenced column's type
+        if "nullable" not in self.kw and optional is not None and not col.primary_key:
+            col.nullable = optional
+        if not col.name:
+            col.name = key
+        col.key = key
+        return col
+
+    def _merged(self, other: MappedColumn[Any]) -> MappedColumn[Any]:
+        """This column's arguments on top of an ``Annotated[..., mapped_column(...)]`` one."""
+        args = tuple(a._copy() if isinstance(a, ForeignKey) else a for a in other.args)
+        mc: MappedColumn[Any] = MappedColumn(
+            (*args, *self.args), {**other.kw, **self.kw, **self.dataclass_kw}
         )
-        if not has_type:
-            t = type_for_python(py_type) if py_type is not None else None
-            if t is None:
-                fk = next((a for a in args if isinstance(a, ForeignKey)), None)
-                if fk is None:
-                    raise exc.ArgumentError(
-                        f"{owner}.{key}: cannot infer a column type from annotation "
-                        f"{py_type!r}; pass a type, e.g. mapped_column(String(50))"
-                    )
-            else:
-                args.insert(0, t)
-        if kw.get("nullable") is None and optional is not None and not kw.get("primary_key"):
-            kw["nullable"] = optional
-        return Column(name or key, *args, key=key, **kw)
+        mc.deferred = self.deferred or other.deferred
+        mc.deferred_group = self.deferred_group or other.deferred_group
+        mc.deferred_raiseload = self.deferred_raiseload or other.deferred_raiseload
+        return mc
 
 
 def mapped_column(*args: Any, **kw: Any) -> Any:
     """A column for a ``Mapped[...]`` annotation; type and nullability come from it
-    unless given (``Optional[X]`` / ``X | None`` means nullable)."""
+    unless given (``Optional[X]`` / ``X | None`` means nullable).
+
+    Takes `Column`'s arguments, plus ``deferred`` / ``deferred_group`` /
+    ``deferred_raiseload`` (load the column only on access) and, on `MappedAsDataclass`
+    classes, the dataclass field options ``init``, ``repr``, ``default``,
+    ``default_factory``, ``kw_only`` and ``compare``.
+    """
     return MappedColumn(args, kw)
+
+
+def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
+    tmap = registry.type_annotation_map
+    if tmap:
+        try:
+            hit = tmap.get(py_type)
+        except TypeError:  # unhashable annotation
+            hit = None
+        if hit is not None:
+            return hit() if isinstance(hit, type) else hit  # type: ignore[no-any-return]
+    if typing.get_origin(py_type) is typing.Annotated:
+        return _type_for(typing.get_args(py_type)[0], registry)
+    return type_for_python(py_type)
+
+
+# -- declared_attr ---------------------------------------------------------------------------
+class _DeclaredBase:
+    """Runtime part of `declared_attr` and ``declared_attr.directive``: a function of the
+    class, evaluated by declarative for each mapped class."""
+
+    def __init__(self, fn: Callable[..., Any], cascading: bool = False) -> None:
+        self.fget = fn
+        self.cascading_flag = cascading
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        return self.fget(owner)
+
+
+class declared_attr(_DeclaredBase, Generic[_T]):
+    """Make a mixin attribute (or ``__tablename__`` / ``__table_args__`` /
+    ``__mapper_args__``) a function of the class being mapped: ``fn(cls)`` runs once per
+    mapped class, so each gets its own columns, foreign keys and relationships.
+
+    Use ``@declared_attr.directive`` for the ``__dunder__`` names (same behaviour; it types
+    the result as the plain value).
+    """
+
+    def __init__(self, fn: Callable[..., Mapped[_T]], cascading: bool = False) -> None:
+        super().__init__(fn, cascading)
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: Any) -> InstrumentedExpr[_T]: ...
+        @overload
+        def __get__(self, instance: object, owner: Any) -> _T: ...
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+
+    @staticmethod
+    def directive(fn: Callable[..., _R]) -> _DeclaredDirective[_R]:
+        """``@declared_attr.directive``: a ``__tablename__`` (etc.) computed per class."""
+        return _DeclaredDirective(fn)
+
+    @staticmethod
+    def cascading(fn: Callable[..., Mapped[_R]]) -> declared_attr[_R]:
+        """Like `declared_attr` (every mapped class calls ``fn`` for itself)."""
+        return declared_attr(fn, cascading=True)
+
+
+class _DeclaredDirective(_DeclaredBase, Generic[_T]):
+    def __init__(self, fn: Callable[..., _T]) -> None:
+        super().__init__(fn)
+
+    if TYPE_CHECKING:
+
+        def __get__(self, instance: Any, owner: Any) -> _T: ...
+
+
+def _is_declared(value: Any) -> bool:
+    return isinstance(value, _DeclaredBase)
+
+
+# -- annotations -----------------------------------------------------------------------------
+class _Annotation:
+    """What one class annotation says: mapped or not, the Python type, nullability,
+    collection-ness, the relationship target's name, an ``Annotated`` mapped_column."""
+
+    __slots__ = ("collection", "mapped", "mc", "optional", "py_type", "target")
+
+    def __init__(
+        self,
+        mapped: bool,
+        py_type: Any = None,
+        optional: bool | None = None,
+        collection: bool | None = None,
+        target: str | None = None,
+        mc: MappedColumn[Any] | None = None,
+    ) -> None:
+        self.mapped = mapped
+        self.py_type = py_type
+        self.optional = optional
+        self.collection = collection
+        self.target = target
+        self.mc = mc
 
 
 _MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?Mapped\[(.*)\]\s*$", re.S)
 _COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(?:list|List|set|Set)\[(.*)\]\s*$", re.S)
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
+_UNMAPPED = _Annotation(False)
 
 
-def _parse_annotation(
-    ann: Any, cls: type, registry: Registry
-) -> tuple[bool, Any, bool | None, bool | None, str | None]:
-    """(is_mapped, python type, optional, collection, target class name)."""
+def _namespace(cls: type, registry: Registry) -> dict[str, Any]:
+    ns: dict[str, Any] = {}
+    module = sys.modules.get(cls.__module__)
+    if module is not None:
+        ns.update(vars(module))
+    ns.update(registry.classes)
+    ns.setdefault(cls.__name__, cls)
+    return ns
+
+
+def _parse_annotation(ann: Any, cls: type, registry: Registry) -> _Annotation:
     if isinstance(ann, str):
         m = _MAPPED_RE.match(ann)
         if m is None:
-            return (False, None, None, None, None)
+            # a plain annotation (``id: int = mapped_column(...)``): its type, not "mapped"
+            try:
+                value = eval(ann, _namespace(cls, registry))
+            except Exception:
+                return _UNMAPPED
+            parsed = _unwrap(value)
+            parsed.mapped = False
+            return parsed
         inner = m.group(1)
-        ns: dict[str, Any] = {}
-        module = sys.modules.get(cls.__module__)
-        if module is not None:
-            ns.update(vars(module))
-        ns.update(registry.classes)
-        ns.setdefault(cls.__name__, cls)
         try:
-            value = eval(inner, ns)
+            value = eval(inner, _namespace(cls, registry))
         except Exception:
             return _parse_inner_string(inner)
-        return (True, *_unwrap(value))
+        return _unwrap(value)
     origin = typing.get_origin(ann)
     if origin is Mapped or (isinstance(origin, type) and issubclass(origin, Mapped)):
         (inner,) = typing.get_args(ann)
         if isinstance(inner, (str, typing.ForwardRef)):
             s = inner if isinstance(inner, str) else inner.__forward_arg__
             return _parse_inner_string(s)
-        return (True, *_unwrap(inner))
-    return (False, None, None, None, None)
+        return _unwrap(inner)
+    if ann is not None and origin is not ClassVar:
+        parsed = _unwrap(ann)
+        parsed.mapped = False
+        return parsed
+    return _UNMAPPED
 
 
-def _parse_inner_string(inner: str) -> tuple[bool, Any, bool | None, bool | None, str | None]:
+def _parse_inner_string(inner: str) -> _Annotation:
     s = inner.strip().strip("'\"")
     optional = False
     m = _OPTIONAL_RE.match(s)
@@ -134,17 +335,27 @@ def _parse_inner_string(inner: str) -> tuple[bool, Any, bool | None, bool | None
     if m:
         s, collection = m.group(1), True
     name = s.strip().strip("'\"")
-    return (True, None, optional, collection, name)
+    return _Annotation(True, None, optional, collection, name)
 
 
-def _unwrap(tp: Any) -> tuple[Any, bool, bool, str | None]:
+def _unwrap(tp: Any) -> _Annotation:
     optional = False
+    mc: MappedColumn[Any] | None = None
+    if typing.get_origin(tp) is typing.Annotated:
+        mc = next((a for a in tp.__metadata__ if isinstance(a, MappedColumn)), None)
+        if mc is not None:
+            tp = typing.get_args(tp)[0]
     origin = typing.get_origin(tp)
     if origin is Union or origin is pytypes.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(args) < len(typing.get_args(tp))
         tp = args[0] if len(args) == 1 else tp
         origin = typing.get_origin(tp)
+        if origin is typing.Annotated and mc is None:
+            mc = next((a for a in tp.__metadata__ if isinstance(a, MappedColumn)), None)
+            if mc is not None:
+                tp = typing.get_args(tp)[0]
+                origin = typing.get_origin(tp)
     collection = False
     if origin in (list, set, typing.List, typing.Set):  # noqa: UP006
         collection = True
@@ -156,114 +367,299 @@ def _unwrap(tp: Any) -> tuple[Any, bool, bool, str | None]:
         name = tp.__forward_arg__
     elif isinstance(tp, type):
         name = tp.__name__
-    return (tp, optional, collection, name)
+    return _Annotation(True, tp, optional, collection, name, mc)
 
 
-def _collect(
-    cls: type, registry: Registry
-) -> tuple[dict[str, Column[Any]], dict[str, RelationshipProperty]]:
-    columns: dict[str, Column[Any]] = {}
-    rels: dict[str, RelationshipProperty] = {}
-    # Mixins (unmapped bases) contribute copies of their columns; the class itself last.
+# -- collecting a class body -----------------------------------------------------------------
+class _Collected:
+    """Columns, relationships and other properties of one class (mixins included)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, Column[Any]] = {}
+        self.rels: dict[str, RelationshipProperty] = {}
+        self.props: dict[str, MapperProperty] = {}
+        self.deferred: dict[str, MappedColumn[Any]] = {}
+        self.by_value: dict[int, str] = {}  # id(declared object) -> key, for version_id_col
+
+
+def _sources(cls: type) -> list[type]:
+    """Mixins (unmapped, non-base classes in the MRO) first, the class itself last."""
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
-        and not hasattr(b, "__mapper__")
-        and not getattr(b, "_uow_is_base", False)
+        and "__mapper__" not in b.__dict__
+        and not b.__dict__.get("_uow_is_base", False)
         and b.__module__ != __name__
+        and b is not MappedAsDataclass
     ]
     sources.append(cls)
-    for src in sources:
+    return sources
+
+
+def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> _Collected:
+    out = _Collected()
+    for src in _sources(cls):
         own = src is cls
         annotations = src.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
         names = list(annotations) + [k for k in src.__dict__ if k not in annotations]
         for key in names:
-            value = src.__dict__.get(key, _NO_ARG)
+            if key.startswith("__") and key.endswith("__"):
+                continue
+            if own and values is not None and key in values:
+                value = values[key]
+            else:
+                value = src.__dict__.get(key, _NO_ARG)
             ann = annotations.get(key)
-            parsed = _parse_annotation(ann, cls, registry) if ann is not None else None
-            if isinstance(value, RelationshipProperty):
-                if not own:
-                    raise exc.ArgumentError(
-                        f"relationship {key!r} on mixin {src.__name__} is not supported; "
-                        "declare relationships on the mapped class"
-                    )
-                if parsed and parsed[0]:
-                    _, _, _, collection, target = parsed
-                    if value.argument is None and target:
-                        value.argument = target
-                    if collection is not None:
-                        value._annotation_uselist = collection
-                if value.argument is None:
-                    raise exc.ArgumentError(
-                        f"relationship {cls.__name__}.{key} has no target; pass the class "
-                        "(or its name) or annotate Mapped[list['Target']]"
-                    )
-                rels[key] = value
-                continue
-            if isinstance(value, Column):
-                col = value if own else value.copy()
-                if not col.name:
-                    col.name = key
-                col.key = key
-                columns[key] = col
-                continue
-            if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed and parsed[0]):
-                mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
-                assert parsed is not None
-                _mapped, py_type, optional, collection, _target = parsed
-                if collection:
-                    raise exc.ArgumentError(
-                        f"{cls.__name__}.{key} is annotated as a collection; use "
-                        "relationship() for it"
-                    )
-                columns[key] = mc.make_column(key, py_type, optional, cls.__name__)
-    return columns, rels
+            if _is_declared(value):
+                fn = value.fget
+                ann = ann if ann is not None else getattr(fn, "__annotations__", {}).get("return")
+                value = value.fget(cls)
+            parsed = _parse_annotation(ann, cls, registry) if ann is not None else _UNMAPPED
+            _collect_one(cls, src, own, key, value, parsed, registry, out)
+    return out
 
 
-def _map_class(cls: type, base: type) -> None:
-    registry: Registry = base._uow_registry  # type: ignore[attr-defined]
-    metadata: MetaData = base.metadata  # type: ignore[attr-defined]
+def _collect_one(
+    cls: type,
+    src: type,
+    own: bool,
+    key: str,
+    value: Any,
+    parsed: _Annotation,
+    registry: Registry,
+    out: _Collected,
+) -> None:
+    declared_here = own or _is_declared(src.__dict__.get(key))
+    if isinstance(value, RelationshipProperty):
+        if not declared_here:
+            raise exc.InvalidRequestError(
+                f"relationship {key!r} on mixin {src.__name__}: relationships on mixins must "
+                "be declared with @declared_attr (a function returning relationship(...)), "
+                "so that each mapped class gets its own"
+            )
+        if parsed.mapped:
+            if value.argument is None and parsed.target:
+                value.argument = parsed.target
+            if parsed.collection is not None:
+                value._annotation_uselist = parsed.collection
+        if value.argument is None:
+            raise exc.ArgumentError(
+                f"relationship {cls.__name__}.{key} has no target; pass the class "
+                "(or its name) or annotate Mapped[list['Target']]"
+            )
+        out.rels[key] = value
+        out.columns.pop(key, None)
+        return
+    if isinstance(value, MapperProperty):
+        if not declared_here:
+            raise exc.InvalidRequestError(
+                f"{type(value).__name__} {key!r} on mixin {src.__name__} must be declared "
+                "with @declared_attr"
+            )
+        if getattr(value, "composite_class", 0) is None and parsed.mapped:
+            value.composite_class = parsed.py_type  # type: ignore[attr-defined]
+        out.props[key] = value
+        out.columns.pop(key, None)
+        return
+    if isinstance(value, Column):
+        col = value if own else value.copy()
+        if not col.name:
+            col.name = key
+        col.key = key
+        out.columns[key] = col
+        out.by_value[id(value)] = key
+        return
+    if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed.mapped):
+        mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
+        if parsed.mc is not None:
+            mc = mc._merged(parsed.mc)
+        if parsed.collection and isinstance(mc.column.type, NullType):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
+            )
+        if mc.dataclass_kw and not _is_dataclass_mapping(cls):
+            given = ", ".join(sorted(k for k in mc.dataclass_kw if k != "default"))
+            if given:
+                raise exc.ArgumentError(
+                    f"{cls.__name__}.{key}: mapped_column({given}=...) configures a dataclass "
+                    "field, but the class is not a MappedAsDataclass class"
+                )
+        out.columns[key] = mc.make_column(
+            key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
+        )
+        out.by_value[id(value)] = key
+        if mc.deferred:
+            out.deferred[key] = mc
+        out.props.pop(key, None)
+        out.rels.pop(key, None)
+
+
+def _class_attr(cls: type, name: str, default: Any) -> Any:
+    """A ``__dunder__`` directive from the class or a mixin (declared_attr evaluated)."""
+    for b in cls.__mro__:
+        if name in b.__dict__:
+            if "__mapper__" in b.__dict__ and b is not cls:
+                return default  # a mapped parent's own settings are not inherited
+            value = b.__dict__[name]
+            if _is_declared(value):
+                return value.fget(cls)
+            return value
+    return default
+
+
+def _tablename(cls: type) -> str | None:
+    return _class_attr(cls, "__tablename__", None)  # type: ignore[no-any-return]
+
+
+def _is_dataclass_mapping(cls: type) -> bool:
+    return issubclass(cls, MappedAsDataclass)
+
+
+def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> Mapper:
+    """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
+    metadata: MetaData = registry.metadata
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
             raise exc.ArgumentError(
                 f"{cls.__name__} subclasses the mapped class {parent.__name__}: mapped "
                 "inheritance is not supported; use a mixin (an unmapped base class) instead"
             )
-    columns, rels = _collect(cls, registry)
-    table_args = cls.__dict__.get("__table_args__", ())
-    extra: list[Any] = []
-    table_kw: dict[str, Any] = {}
-    if isinstance(table_args, dict):
-        table_kw = dict(table_args)
-    elif table_args:
-        items = list(table_args)
-        if items and isinstance(items[-1], dict):
-            table_kw = dict(items.pop())
-        extra = items
+    got = _collect(cls, registry, values)
+    columns = got.columns
     table = cls.__dict__.get("__table__")
     if table is None:
-        table = Table(
-            cls.__tablename__,  # type: ignore[attr-defined]
-            metadata,
-            *columns.values(),
-            *extra,
-            **table_kw,
-        )
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        name = _tablename(cls)
+        if not name:
+            raise exc.InvalidRequestError(
+                f"class {cls.__name__} has no __tablename__ or __table__; give it one, or set "
+                "__abstract__ = True"
+            )
+        table = Table(name, metadata, *columns.values(), *extra, **table_kw)
     else:
-        columns = {**{c.key: c for c in table.c}, **columns}
-    mapper_args = cls.__dict__.get("__mapper_args__", {})
+        if not isinstance(table, Table):
+            raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
+        for col in columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        mapped = {c.key: c for c in table.c}
+        by_col = {id(c): k for k, c in columns.items()}
+        columns = {by_col.get(id(c), k): c for k, c in mapped.items()}
+    mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+    mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    return mapper
+
+
+def _make_mapper(
+    cls: type,
+    table: Table,
+    columns: dict[str, Column[Any]],
+    got: _Collected,
+    registry: Registry,
+    mapper_args: dict[str, Any],
+) -> Mapper:
+    for k in mapper_args:
+        if k in _INHERITANCE_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: mapped inheritance is not supported "
+                "yet; use a mixin (an unmapped base class) instead"
+            )
+        if k not in _MAPPER_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__ has unknown key {k!r}; supported are "
+                + ", ".join(sorted(_MAPPER_ARGS))
+            )
+    include = mapper_args.get("include_properties")
+    exclude = mapper_args.get("exclude_properties")
+
+    def _names(items: Any) -> set[str]:
+        return {i if isinstance(i, str) else getattr(i, "key", i) for i in items}
+
+    if include is not None:
+        keep = _names(include)
+        columns = {k: c for k, c in columns.items() if k in keep or c.name in keep}
+    if exclude is not None:
+        drop = _names(exclude)
+        columns = {k: c for k, c in columns.items() if k not in drop and c.name not in drop}
+
+    def _column(value: Any, what: str) -> Column[Any]:
+        value = getattr(value, "column", value)
+        if isinstance(value, str):
+            if value in columns:
+                return columns[value]
+            col = table.c.get(value)
+            if col is None:
+                raise exc.ArgumentError(f"{cls.__name__}: {what} names no column {value!r}")
+            return col  # type: ignore[no-any-return]
+        if isinstance(value, Column):
+            return value
+        key = got.by_value.get(id(value))
+        if key is not None and key in columns:
+            return columns[key]
+        raise exc.ArgumentError(f"{cls.__name__}: {what} must be a column, got {value!r}")
+
     version = mapper_args.get("version_id_col")
-    if version is not None:
-        version = getattr(version, "column", version)
-        if isinstance(version, str):
-            version = columns[version]
-        if isinstance(version, MappedColumn):
-            version = next(c for k, c in columns.items() if cls.__dict__.get(k) is version)
+    version_col = _column(version, "version_id_col") if version is not None else None
+    pk = mapper_args.get("primary_key")
+    pk_cols = None
+    if pk is not None:
+        pks = pk if isinstance(pk, list | tuple) else [pk]
+        pk_cols = [_column(p, "primary_key") for p in pks]
+    eager = mapper_args.get("eager_defaults", "auto")
+    if eager not in (True, False, "auto"):
+        raise exc.ArgumentError(
+            f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
+        )
     type.__setattr__(cls, "__table__", table)
-    mapper = Mapper(cls, table, columns, rels, registry, version)
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        version_col,
+        primary_key=pk_cols,
+        eager_defaults=eager,
+        confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
+    )
     type.__setattr__(cls, "__mapper__", mapper)
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    mapper._install_class_hooks()
     registry.add(mapper)
+    return mapper
+
+
+# -- the mapped class's methods --------------------------------------------------------------
+def _new_mapped(cls: type, *args: Any, **kw: Any) -> Any:
+    obj: Any = object.__new__(cls)
+    mapper = cls.__dict__.get("__mapper__")
+    if mapper is None:
+        raise exc.UnmappedClassError(
+            f"class {cls.__name__} is not mapped: give it a __tablename__ (and columns) to map it"
+        )
+    obj.__dict__[STATE_ATTR] = new_state(obj, mapper)
+    return obj
+
+
+def _tracked_setattr(self: Any, key: str, value: Any) -> None:
+    attr = type(self).__mapper__.setters.get(key)
+    if attr is None:
+        object.__setattr__(self, key, value)
+    else:
+        attr.set(self, value)
 
 
 class _MappedInstanceMethods:
@@ -273,40 +669,12 @@ class _MappedInstanceMethods:
     __table__: ClassVar[Table]
 
     def __new__(cls, *args: Any, **kw: Any) -> Any:
-        obj = object.__new__(cls)
-        mapper = cls.__dict__.get("__mapper__")
-        if mapper is None:
-            raise exc.UnmappedClassError(
-                f"class {cls.__name__} is not mapped: give it a __tablename__ (and columns) "
-                "to map it"
-            )
-        obj.__dict__[STATE_ATTR] = new_state(obj, mapper)
-        return obj
+        return _new_mapped(cls)
 
     def __init__(self, **kw: Any) -> None:
-        mapper = type(self).__mapper__
-        if not mapper.registry.configured:
-            mapper.registry.configure()
-        d = self.__dict__
-        columns = mapper.columns
-        setters = mapper.setters
-        for key, value in kw.items():
-            if key in columns:
-                d[key] = value
-            elif key in setters:
-                setattr(self, key, value)
-            else:
-                raise TypeError(
-                    f"{key!r} is an invalid keyword argument for {type(self).__name__}; "
-                    f"mapped attributes are {', '.join(mapper.attrs)}"
-                )
+        _declarative_constructor(self, **kw)
 
-    def __setattr__(self, key: str, value: Any) -> None:
-        attr = type(self).__mapper__.setters.get(key)
-        if attr is None:
-            object.__setattr__(self, key, value)
-        else:
-            attr.set(self, value)
+    __setattr__ = _tracked_setattr
 
     def __repr__(self) -> str:
         mapper = type(self).__mapper__
@@ -318,42 +686,325 @@ class _MappedInstanceMethods:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+def _declarative_constructor(self: Any, **kw: Any) -> None:
+    """Set each keyword argument as a mapped attribute (unknown keywords raise TypeError)."""
+    mapper = type(self).__mapper__
+    if not mapper.registry.configured:
+        mapper.registry.configure()
+    d = self.__dict__
+    columns = mapper._init_direct
+    setters = mapper.setters
+    cls = type(self)
+    for key, value in kw.items():
+        if key in columns:
+            d[key] = value
+        elif key in setters or hasattr(cls, key):
+            setattr(self, key, value)
+        else:
+            raise TypeError(
+                f"{key!r} is an invalid keyword argument for {cls.__name__}; "
+                f"mapped attributes are {', '.join(mapper.attrs)}"
+            )
+
+
+def _instrument_plain_class(cls: type, constructor: bool) -> None:
+    """Give a class that is not a declarative subclass (``registry.mapped``,
+    ``map_imperatively``) the state-creating ``__new__`` and the tracking ``__setattr__``."""
+    type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+    type.__setattr__(cls, "__setattr__", _tracked_setattr)
+    if constructor and "__init__" not in cls.__dict__:
+        type.__setattr__(cls, "__init__", _declarative_constructor)
+
+
+class DeclarativeMeta(type):
+    """Metaclass of declarative classes: attributes assigned to a mapped class after it
+    exists (``User.addresses = relationship(...)``, ``User.nick = Column(String)``) are
+    mapped, as in the class body."""
+
+    def __setattr__(cls, key: str, value: Any) -> None:
+        mapper = cls.__dict__.get("__mapper__")
+        if mapper is not None and _is_mappable(value):
+            _add_late(cls, mapper, key, value)
+        else:
+            type.__setattr__(cls, key, value)
+
+
+def _is_mappable(value: Any) -> bool:
+    return isinstance(value, (Column, MappedColumn, RelationshipProperty, MapperProperty))
+
+
+def _add_late(cls: type, mapper: Mapper, key: str, value: Any) -> None:
+    if isinstance(value, RelationshipProperty):
+        if value.argument is None:
+            raise exc.ArgumentError(f"relationship {cls.__name__}.{key} has no target class")
+        mapper.add_relationship(key, value)
+    elif isinstance(value, MapperProperty):
+        mapper.add_property(key, value)
+    elif isinstance(value, MappedColumn):
+        col = value.make_column(key, None, None, cls.__name__, mapper.registry)
+        mapper.add_column(key, col)
+        if value.deferred:
+            mapper.defer_column(key, value.deferred_group, value.deferred_raiseload)
+    else:
+        mapper.add_column(key, value)
+
+
 @typing.dataclass_transform(kw_only_default=True)
-class DeclarativeBase(_MappedInstanceMethods):
+class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
     """Subclass once to make a declarative base (``class Base(DeclarativeBase): pass``);
-    subclasses of that base with ``__tablename__`` are mapped."""
+    subclasses of that base with ``__tablename__`` (or ``__table__``) are mapped.
+
+    The base may set ``metadata = MetaData(...)``, ``type_annotation_map = {...}`` or
+    ``registry = registry(...)`` in its body.
+    """
 
     metadata: ClassVar[MetaData]
+    registry: ClassVar[registry]
+    type_annotation_map: ClassVar[dict[Any, Any]]
     _uow_registry: ClassVar[Registry]
     _uow_is_base: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
         if DeclarativeBase in cls.__bases__ or cls.__dict__.get("_uow_is_base"):
-            type.__setattr__(cls, "_uow_is_base", True)
-            if "metadata" not in cls.__dict__:
-                type.__setattr__(cls, "metadata", MetaData())
-            type.__setattr__(cls, "_uow_registry", Registry())
+            super().__init_subclass__(**kw)
+            _setup_base(cls)
             return
+        dc_options = {k: kw.pop(k) for k in _DATACLASS_CLASS_KW if k in kw}
+        super().__init_subclass__(**kw)
         type.__setattr__(cls, "_uow_is_base", False)
         if cls.__dict__.get("__abstract__", False):
             return
-        if "__tablename__" not in cls.__dict__ and "__table__" not in cls.__dict__:
-            return
-        base = next(b for b in cls.__mro__ if b.__dict__.get("_uow_is_base"))
-        _map_class(cls, base)
+        reg: Registry = cls._uow_registry
+        if _is_dataclass_mapping(cls):
+            values = _make_dataclass(cls, dc_options)
+        elif dc_options:
+            raise exc.ArgumentError(
+                f"class {cls.__name__}: {', '.join(sorted(dc_options))} are dataclass options; "
+                "the class is not a MappedAsDataclass class"
+            )
+        else:
+            values = None
+        if "__table__" not in cls.__dict__:
+            if any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]):
+                if "__tablename__" not in cls.__dict__:
+                    return  # a plain subclass of a mapped class stays unmapped
+            elif not _tablename(cls):
+                return
+        _map_class(cls, reg, values)
 
     if TYPE_CHECKING:
 
         def __init__(self, **kw: Any) -> None: ...
 
 
-def declarative_base(*, metadata: MetaData | None = None, name: str = "Base") -> Any:
-    """A new declarative base class with its own ``metadata`` (SQLAlchemy's classic API)."""
-    ns: dict[str, Any] = {"_uow_is_base": True, "__module__": _caller_module()}
-    if metadata is not None:
-        ns["metadata"] = metadata
-    return type(name, (DeclarativeBase,), ns)
+def _setup_base(cls: type) -> None:
+    type.__setattr__(cls, "_uow_is_base", True)
+    reg = cls.__dict__.get("registry")
+    md = cls.__dict__.get("metadata")
+    tmap = cls.__dict__.get("type_annotation_map")
+    if reg is None:
+        reg = registry(metadata=md, type_annotation_map=tmap)
+    elif not isinstance(reg, Registry):
+        raise exc.ArgumentError(f"{cls.__name__}.registry must be a registry(), got {reg!r}")
+    else:
+        if md is not None and md is not reg.metadata:
+            raise exc.ArgumentError(
+                f"{cls.__name__} sets both registry and metadata; give the MetaData to "
+                "registry(metadata=...)"
+            )
+        if tmap:
+            reg.type_annotation_map.update(tmap)
+    type.__setattr__(cls, "registry", reg)
+    type.__setattr__(cls, "_uow_registry", reg)
+    type.__setattr__(cls, "metadata", reg.metadata)
+    type.__setattr__(cls, "type_annotation_map", reg.type_annotation_map)
+
+
+# -- dataclasses -----------------------------------------------------------------------------
+_DATACLASS_CLASS_KW = (
+    "init",
+    "repr",
+    "eq",
+    "order",
+    "unsafe_hash",
+    "match_args",
+    "kw_only",
+    "dataclass_callable",
+)
+
+
+@typing.dataclass_transform(field_specifiers=(mapped_column, relationship, MappedColumn))
+class MappedAsDataclass:
+    """Mixin for a declarative base: every mapped class is also a dataclass
+    (``class Base(MappedAsDataclass, DeclarativeBase)``). ``mapped_column()`` and
+    ``relationship()`` take the field options ``init``, ``repr``, ``default``,
+    ``default_factory``, ``kw_only`` and ``compare``; class keywords (``kw_only=True``,
+    ``repr=False``, ``eq=False``, ...) go to ``dataclasses.dataclass``."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+
+
+def _make_dataclass(cls: type, options: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``cls`` into a dataclass before mapping; returns the original attribute values
+    (mapped_column / relationship objects) that mapping reads instead of the fields."""
+    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
+    originals: dict[str, Any] = {}
+    for key in annotations:
+        value = cls.__dict__.get(key, _NO_ARG)
+        originals[key] = value
+        ann = annotations[key]
+        if isinstance(ann, str) and ann.startswith("ClassVar"):
+            continue
+        field_kw: dict[str, Any] = {}
+        if isinstance(value, MappedColumn):
+            field_kw = dict(value.dataclass_kw)
+        elif isinstance(value, RelationshipProperty):
+            field_kw = dict(getattr(value, "_dataclass_kw", {}))
+        elif isinstance(value, MapperProperty):
+            field_kw = dict(getattr(value, "_dataclass_kw", {}) or {"init": False})
+        elif value is not _NO_ARG:
+            continue  # a plain default value: the dataclass uses it as is
+        if "hash" in field_kw:
+            field_kw["hash"] = field_kw.pop("hash")
+        type.__setattr__(cls, key, dataclasses.field(**field_kw))
+    maker = options.pop("dataclass_callable", None) or dataclasses.dataclass
+    maker(cls, **options)
+    for key, value in originals.items():
+        if value is _NO_ARG:
+            if key in cls.__dict__:
+                type.__delattr__(cls, key)
+        else:
+            type.__setattr__(cls, key, value)
+    return originals
+
+
+# -- registry ----------------------------------------------------------------------------------
+class registry(Registry):
+    """A set of mapped classes sharing a ``MetaData``, a class-name namespace for
+    relationships, and a ``type_annotation_map``.
+
+    Map classes with `registry.mapped` (decorator), `registry.generate_base`, or
+    `registry.map_imperatively` (a plain class onto an existing ``Table``).
+    """
+
+    def mapped(self, cls: _C) -> _C:
+        """Class decorator: map ``cls`` declaratively (``__tablename__``, annotations)."""
+        if cls.__dict__.get("__abstract__", False):
+            return cls
+        if "__table__" not in cls.__dict__ and not _tablename(cls):
+            raise exc.InvalidRequestError(
+                f"class {cls.__name__} has no __tablename__ or __table__ to map"
+            )
+        _instrument_plain_class(cls, constructor=True)
+        if "__repr__" not in cls.__dict__:
+            type.__setattr__(cls, "__repr__", _MappedInstanceMethods.__repr__)
+        _map_class(cls, self)
+        return cls
+
+    def map_declaratively(self, cls: type) -> Mapper:
+        """Map ``cls`` as `mapped` does and return its mapper."""
+        return self.mapped(cls).__mapper__  # type: ignore[attr-defined, no-any-return]
+
+    def map_imperatively(
+        self,
+        class_: type,
+        local_table: Table | None = None,
+        *,
+        properties: dict[str, Any] | None = None,
+        **mapper_args: Any,
+    ) -> Mapper:
+        """Map a plain class onto ``local_table``: every column becomes an attribute of the
+        same key; ``properties`` adds relationships (``{"addresses": relationship(...)}``)
+        and renamed columns (``{"name": table.c.user_name}``). Keyword arguments are the
+        ``__mapper_args__`` keys. The class keeps its own ``__init__``."""
+        if local_table is None:
+            raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
+        if "__mapper__" in class_.__dict__:
+            raise exc.ArgumentError(f"class {class_.__name__} is already mapped")
+        props = dict(properties or {})
+        got = _Collected()
+        renamed = {id(v) for v in props.values() if isinstance(v, Column)}
+        for col in local_table.c:
+            if id(col) not in renamed:
+                got.columns[col.key] = col
+        for key, value in props.items():
+            if isinstance(value, Column):
+                got.columns[key] = value
+            elif isinstance(value, RelationshipProperty):
+                got.rels[key] = value
+            elif isinstance(value, MapperProperty):
+                got.props[key] = value
+            else:
+                raise exc.ArgumentError(
+                    f"properties[{key!r}] must be a Column, relationship() or column "
+                    f"property, got {value!r}"
+                )
+        _instrument_plain_class(class_, constructor=False)
+        return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
+
+    def generate_base(
+        self, mapper: Any = None, cls: type = object, name: str = "Base", metaclass: type = type
+    ) -> Any:
+        """A declarative base class bound to this registry (``Base = reg.generate_base()``)."""
+        if mapper is not None or metaclass is not type:
+            raise exc.ArgumentError("generate_base(): mapper= and metaclass= are not supported")
+        return _new_base(self, cls, name, _caller_module())
+
+
+def _new_base(reg: Registry, cls: type | tuple[type, ...], name: str, module: str) -> Any:
+    bases = cls if isinstance(cls, tuple) else (cls,)
+    bases = (*(b for b in bases if b is not object), DeclarativeBase)
+    ns: dict[str, Any] = {
+        "_uow_is_base": True,
+        "__module__": module,
+        "registry": reg,
+        "__init__": _MappedInstanceMethods.__init__,
+    }
+    return DeclarativeMeta(name, bases, ns)
+
+
+def declarative_base(
+    *,
+    metadata: MetaData | None = None,
+    name: str = "Base",
+    cls: type | tuple[type, ...] = object,
+    type_annotation_map: dict[Any, Any] | None = None,
+    class_registry: dict[str, type] | None = None,
+    mapper: Any = None,
+    constructor: Any = _NO_ARG,
+    metaclass: Any = None,
+) -> Any:
+    """A new declarative base class (SQLAlchemy's classic API).
+
+    Args:
+        metadata: the MetaData for its tables (a new one by default).
+        name: the class name of the base.
+        cls: a class (or tuple) whose methods every mapped class gets.
+        type_annotation_map: Python type -> column type for ``Mapped[...]`` annotations.
+
+    Raises:
+        ArgumentError: for ``class_registry``, ``mapper``, ``constructor``, ``metaclass``
+            (not supported).
+    """
+    unsupported = [
+        n
+        for n, v in (
+            ("class_registry", class_registry),
+            ("mapper", mapper),
+            ("metaclass", metaclass),
+        )
+        if v is not None
+    ]
+    if constructor is not _NO_ARG:
+        unsupported.append("constructor")
+    if unsupported:
+        raise exc.ArgumentError(
+            f"declarative_base(): {', '.join(unsupported)} not supported; subclass "
+            "DeclarativeBase for custom behaviour"
+        )
+    reg = registry(metadata=metadata, type_annotation_map=type_annotation_map)
+    return _new_base(reg, cls, name, _caller_module())
 
 
 def _caller_module() -> str:
@@ -363,4 +1014,23 @@ def _caller_module() -> str:
         return __name__
 
 
-__all__ = ["DeclarativeBase", "Mapped", "MappedColumn", "declarative_base", "mapped_column"]
+def clear_mappers() -> None:
+    """Unmap every mapped class of every registry (mostly for test suites)."""
+    from .mapper import registries
+
+    for reg in list(registries):
+        reg.dispose()
+
+
+__all__ = [
+    "DeclarativeBase",
+    "DeclarativeMeta",
+    "Mapped",
+    "MappedAsDataclass",
+    "MappedColumn",
+    "clear_mappers",
+    "declarative_base",
+    "declared_attr",
+    "mapped_column",
+    "registry",
+]

@@ -32,6 +32,35 @@ class IdentityMap(Mapping[tuple[Any, ...], Any]):
         assert key is not None
         self._states[key] = state
 
+    def rekey(self, state: InstanceState, new_key: tuple[Any, ...]) -> None:
+        """Move ``state`` to ``new_key``, the identity its row has in the database now.
+
+        The invariant: an object is held under the primary key of its row, never under
+        one it had before. The unit of work calls this when a flushed UPDATE changed the
+        primary key (or ``ON UPDATE CASCADE`` changed it for a referencing row), and again
+        with the old key when that flush or its transaction is rolled back. The entry
+        under the old key goes only if it is this state's; whatever was under
+        ``new_key`` is replaced (that row is this object's now).
+        """
+        old_key = state.key
+        if old_key is not None and self._states.get(old_key) is state:
+            del self._states[old_key]
+        state.key = new_key
+        self._states[new_key] = state
+
+    def restore(self, state: InstanceState) -> InstanceState | None:
+        """Hold ``state`` again under its key: its deletion was rolled back, so its row is
+        back. Returns the live state this displaces (an object loaded for that row after
+        a row switch replaced it), which the caller detaches; None if there was none.
+        """
+        key = state.key
+        assert key is not None
+        current = self._states.get(key)
+        self._states[key] = state
+        if current is None or current is state or current() is None:
+            return None
+        return current
+
     def remove(self, state: InstanceState) -> None:
         key = state.key
         if key is not None and self._states.get(key) is state:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.result import Result
-from ..sql.elements import BindParameter, and_, or_
-from ..sql.selectable import Join, Select
+from ..sql.elements import BindParameter, and_, or_, replace_columns
+from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
@@ -26,11 +26,16 @@ if TYPE_CHECKING:
 IN_BATCH = 500
 
 
+def _result_proc(expr: Any, dialect_name: str) -> Callable[[Any], Any] | None:
+    t = getattr(expr, "type", None)
+    return t._result(dialect_name) if t is not None else None
+
+
 def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] | None]:
     cache = mapper.__dict__.setdefault("_result_procs", {})
     procs = cache.get(dialect_name)
     if procs is None:
-        procs = cache[dialect_name] = [c.type._result(dialect_name) for c in mapper.column_list]
+        procs = cache[dialect_name] = [_result_proc(c, dialect_name) for c in mapper.load_columns]
     return procs  # type: ignore[no-any-return]
 
 
@@ -40,15 +45,26 @@ def instance_builder(
     start: int,
     dialect_name: str,
     populate_existing: bool = False,
+    columns: tuple[list[Any], list[str]] | None = None,
 ) -> Callable[[Sequence[Any]], Any]:
-    """A function turning one result row into the mapped object (new or from the map)."""
+    """A function turning one result row into the mapped object (new or from the map).
+
+    ``columns`` gives (expressions, keys) when statement options changed which columns
+    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
+    """
     cls = mapper.class_
-    keys = mapper.column_keys
+    if columns is None or columns[1] is mapper.load_keys:
+        keys = mapper.load_keys
+        procs = _processors(mapper, dialect_name)
+        pk_positions = mapper.load_pk_positions
+    else:
+        keys = columns[1]
+        procs = [_result_proc(c, dialect_name) for c in columns[0]]
+        pk_positions = [keys.index(k) for k in mapper.pk_keys]
     n = len(keys)
     end = start + n
-    procs = _processors(mapper, dialect_name)
     proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
-    pk_pos = [start + p for p in mapper.pk_positions]
+    pk_pos = [start + p for p in pk_positions]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     imap = session.identity_map
     states = imap._states
@@ -56,6 +72,22 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
+    recon = mapper._on_load
+    if recon is not None:
+        # @reconstructor: runs once per new object, after its state is attached (only
+        # classes that have one pay for it)
+        def mk_state(
+            obj: Any,
+            mapper: Mapper,
+            key: tuple[Any, ...] | None = None,
+            session: Session | None = None,
+            load_strategies: dict[str, str] | None = None,
+        ) -> InstanceState:
+            st = new_state(obj, mapper, key, session, load_strategies)
+            obj.__dict__[STATE_ATTR] = st
+            states[key] = st  # type: ignore[index]
+            recon(obj)
+            return st
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])
@@ -119,13 +151,16 @@ def execute_select(
     ``tree`` gives loader options for the first entity directly (used by selectin loads
     that carry the rest of an option path).
     """
+    if isinstance(stmt, FromStatement):
+        return _execute_from_statement(session, stmt, params, conn)
     dialect = conn.dialect
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
     mapper_entities = [
         (i, e.__mapper__)
         for i, e in enumerate(entities)
-        if isinstance(e, type) and hasattr(e, "__mapper__")
+        if (isinstance(e, type) and hasattr(e, "__mapper__"))
+        or getattr(e, "_aliased_columns", None) is not None
     ]
     trees: dict[int, LoadTree] = {}
     for n, (i, mapper) in enumerate(mapper_entities):
@@ -137,34 +172,50 @@ def execute_select(
         )
     # joined eager loads: (relationship, index of the parent spec or -1, options below)
     specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
-    if mapper_entities:
+    if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
+        # (an aliased first entity loads its joined relationships with selectin)
         i0, m0 = mapper_entities[0]
         used = {id(m0.local_table)}
+        if stmt._joins or stmt._select_from:  # tables the query joins itself
+            used.update(id(t) for f in stmt._froms() for t in f._tables())
         # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
         limited = stmt._limit is not None or stmt._offset is not None
-        _collect_joined(m0, trees[i0], -1, used, specs, limited)
+        joins: list[tuple[Any, Any, list[Any], Any]] = []
+        _collect_joined(m0, trees[i0], -1, used, specs, limited, joins, frozenset())
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
-        for prop, _parent, _sub in specs:
-            right, on = prop._join_info()
+        for right, on, cols, _adapt in joins:
             exec_stmt._eager_joins.append((right, on))
-            exec_stmt._eager_columns.extend(prop.mapper.column_list)
+            exec_stmt._eager_columns.extend(cols)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows: list[Any] = []
     slices = compiled.entity_slices
     builders: list[Callable[[Sequence[Any]], Any]] = []
     for idx, (entity, start, end) in enumerate(slices):
-        if entity is not None:
-            b = instance_builder(session, entity.__mapper__, start, dialect.name, populate)
+        if entity is not None and getattr(entity, "_bundle_columns", None) is not None:
+            all_procs = compiled.result_processors or [None] * end
+            builders.append(
+                entity.create_row_processor(
+                    stmt,
+                    [_value_getter(p, all_procs[p]) for p in range(start, end)],
+                    entity._keys,
+                )
+            )
+        elif entity is not None:
+            emapper = entity.__mapper__
+            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
-            if t is not None:
+            if t is not None or col_strategies:
                 lazy_overrides = {
                     k: st
-                    for k, (st, _) in t.children.items()
+                    for k, (st, _) in (t.children.items() if t is not None else ())
                     if st in ("select", "raise", "noload")
                 }
+                if col_strategies:
+                    lazy_overrides.update(col_strategies)
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
@@ -220,27 +271,129 @@ def execute_select(
     return result
 
 
+def _execute_from_statement(
+    session: Session, stmt: FromStatement[Any], params: Any, conn: Any
+) -> Result:
+    """``select(User).from_statement(other)``: run ``other``, match its columns to each
+    entity's mapped columns by name, build the objects."""
+    dialect = conn.dialect
+    inner = stmt._statement
+    compiled = inner.compile(dialect)
+    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    names = [d[0] for d in cursor.description or ()]
+    lowered = [n.lower() for n in names]
+    populate = bool(stmt._execution_options.get("populate_existing"))
+    getters: list[Callable[[Sequence[Any]], Any]] = []
+    mappers: list[tuple[int, Mapper]] = []
+    for n, e in enumerate(stmt._entities):
+        mapper = getattr(e, "__mapper__", None)
+        if mapper is None:
+            key = getattr(e, "key", None) or getattr(e, "name", None)
+            if not isinstance(key, str) or key.lower() not in lowered:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): the statement has no column {key!r}; its columns "
+                    f"are {names}"
+                )
+            getters.append(_value_getter(lowered.index(key.lower()), None))
+            continue
+        mapper._ensure_configured()
+        positions = []
+        for col in mapper.column_list:
+            if col.name.lower() not in lowered:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): the statement has no column {col.name!r} for "
+                    f"{mapper.class_.__name__}; its columns are {names}"
+                )
+            positions.append(lowered.index(col.name.lower()))
+        build = instance_builder(session, mapper, 0, dialect.name, populate)
+
+        def get(row: Sequence[Any], build: Any = build, positions: list[int] = positions) -> Any:
+            return build([row[p] for p in positions])
+
+        getters.append(get)
+        mappers.append((n, mapper))
+    rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
+    for n, mapper in mappers:
+        tree = LoadTree.from_options(stmt._options, mapper.class_)
+        if tree.children or any(
+            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+        ):
+            objs = _unique_objs(r[n] for r in rows)
+            if objs:
+                post_load(session, mapper, objs, tree, populate, set())
+    keys = [
+        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+        for n, e in enumerate(stmt._entities)
+    ]
+    if len(getters) == 1:
+        return Result.from_scalars(keys[0], [r[0] for r in rows])
+    return Result(keys, rows)
+
+
 def _collect_joined(
     mapper: Mapper,
     tree: LoadTree,
     parent: int,
     used: set[int],
     specs: list[tuple[RelationshipProperty, int, LoadTree]],
-    limited: bool = False,
+    limited: bool,
+    joins: list[tuple[Any, Any, list[Any], Any]],
+    path: frozenset[RelationshipProperty],
 ) -> None:
+    """Collect joined eager loads below ``mapper``; a table already in the query is
+    joined again under an alias (self-referential and repeated targets). A relationship
+    already joined on the way down loads with selectin (no endless self-joins)."""
+    parent_adapt = joins[parent][3] if parent >= 0 else None
     for prop in mapper.relationships.values():
         strategy, sub = _strategy(prop, tree)
         if strategy != "joined" or (limited and prop.uselist):
             continue
-        tables = [prop.mapper.local_table] + (
-            [prop.secondary] if prop.secondary is not None else []
-        )
-        if any(id(t) in used for t in tables):
-            continue  # the same table twice would need aliases: loaded with selectin instead
-        for t in tables:
-            used.add(id(t))
+        if prop in path and prop.key not in tree.children:
+            continue  # lazy="joined" met again on its own path: stop (selectin below)
+        target: Any = prop.mapper.local_table
+        target_adapt = None
+        if id(target) in used:
+            target = target.alias()
+            target_adapt = _adapter(target)
+        else:
+            used.add(id(target))
+        sec: Any = prop.secondary
+        sec_adapt = None
+        if sec is not None:
+            if id(sec) in used:
+                sec = sec.alias()
+                sec_adapt = _adapter(sec)
+            else:
+                used.add(id(sec))
+
+        def on_parent(c: Any) -> Any:
+            return parent_adapt(c) if parent_adapt is not None else c
+
+        def on_target(c: Any, f: Any = target_adapt) -> Any:
+            return f(c) if f is not None else c
+
+        def on_sec(c: Any, f: Any = sec_adapt) -> Any:
+            return f(c) if f is not None else c
+
+        if sec is not None:
+            sec_on = and_(*[on_target(t) == on_sec(sc) for t, sc in prop.secondary_target_pairs])
+            right: Any = Join(sec, target, sec_on)
+            on = and_(*[on_parent(p) == on_sec(sc) for p, sc in prop.local_remote_pairs])
+        else:
+            right = target
+            on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
         specs.append((prop, parent, sub))
-        _collect_joined(prop.mapper, sub, len(specs) - 1, used, specs, limited)
+        joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
+        _collect_joined(
+            prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
+        )
+
+
+def _adapter(alias: Any) -> Callable[[Any], Any]:
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, alias.corresponding_column)
+
+    return adapt
 
 
 def _value_getter(pos: int, proc: Any) -> Callable[[Sequence[Any]], Any]:
@@ -282,7 +435,7 @@ def _populate_joined(
     builders = []
     for prop, parent, _sub in specs:
         builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-        pos += len(prop.mapper.column_list)
+        pos += len(prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):

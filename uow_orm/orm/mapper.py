@@ -7,15 +7,113 @@ Built by declarative; read by everything in the ORM. Relationships are configure
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
-from ..schema import Column, Table
+from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
+from .state import STATE_ATTR
 
 if TYPE_CHECKING:
     pass
+
+
+class MapperProperty:
+    """A mapped attribute that is neither a plain column nor a relationship
+    (``column_property()``, ``synonym()``, ``composite()``, ``query_expression()``).
+
+    Declarative hands it to `Mapper.add_property`, which calls ``_install``.
+    """
+
+    key: str = ""
+    #: dataclass field options (``init``, ``repr``, ``default``, ...) for MappedAsDataclass
+    _dataclass_kw: dict[str, Any] = {}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        raise NotImplementedError
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def validates(
+    *names: str, include_removes: bool = False, include_backrefs: bool = True
+) -> Callable[[_F], _F]:
+    """Decorate a method ``fn(self, key, value)`` that checks (and may replace) each value
+    assigned to the named column or relationship attributes, and each item appended to
+    the named collections; it returns the value to store. With ``include_removes`` it
+    takes a fourth argument, ``is_remove``, and also sees items leaving a collection."""
+    if not names:
+        raise exc.ArgumentError("validates() needs at least one attribute name")
+
+    def decorate(fn: _F) -> _F:
+        fn.__sa_validators__ = (names, include_removes, include_backrefs)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def reconstructor(fn: _F) -> _F:
+    """Decorate a method run (with no arguments) on every object loaded from the database,
+    where ``__init__`` is not called."""
+    fn.__sa_reconstructor__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+class _MutableSetter:
+    """Stands in ``Mapper.setters`` for a ``Mutable.as_mutable`` column: assigned values are
+    coerced to the mutable class and linked to their parent."""
+
+    __slots__ = ("attr", "key", "mutable_cls")
+
+    def __init__(self, attr: Any, mutable_cls: Any) -> None:
+        self.attr = attr
+        self.key = attr.key
+        self.mutable_cls = mutable_cls
+
+    def set(self, obj: Any, value: Any) -> None:
+        from ..ext.mutable import attach
+
+        value = self.mutable_cls.coerce(self.key, value)
+        self.attr.set(obj, value)
+        attach(value, obj.__dict__[STATE_ATTR], self.key)
+
+
+class _MutableColumnAttribute(ColumnAttribute[Any]):
+    """A mutable column's class attribute: a value loaded on access is linked to its
+    parent too."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        value = super().__get__(obj, owner)
+        if obj is not None:
+            from ..ext.mutable import attach
+
+            attach(value, obj.__dict__[STATE_ATTR], self.key)
+        return value
+
+
+class _ValidatingSetter:
+    """Stands in ``Mapper.setters`` for a validated attribute: runs the validator, then the
+    attribute's own ``set``."""
+
+    __slots__ = ("attr", "fn", "include_removes", "key")
+
+    def __init__(self, attr: Any, fn: Callable[..., Any], include_removes: bool) -> None:
+        self.attr = attr
+        self.key = attr.key
+        self.fn = fn
+        self.include_removes = include_removes
+
+    def set(self, obj: Any, value: Any) -> None:
+        if self.include_removes:
+            value = self.fn(obj, self.key, value, False)
+        else:
+            value = self.fn(obj, self.key, value)
+        self.attr.set(obj, value)
 
 
 #: Every live registry (one per declarative base), for configure_mappers().
@@ -25,11 +123,28 @@ registries: weakref.WeakSet[Registry] = weakref.WeakSet()
 class Registry:
     """The classes mapped by one declarative base, by name; configures relationships."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        metadata: MetaData | None = None,
+        type_annotation_map: dict[Any, Any] | None = None,
+    ) -> None:
         self.classes: dict[str, type] = {}
         self.mappers: list[Mapper] = []
         self.configured = True
+        #: the MetaData that declarative tables of this registry go into
+        self.metadata = metadata if metadata is not None else MetaData()
+        #: Python type (or ``Annotated`` alias) -> column type, consulted before the defaults
+        self.type_annotation_map: dict[Any, Any] = dict(type_annotation_map or {})
         registries.add(self)
+
+    def dispose(self) -> None:
+        """Unmap every class of this registry (their instrumented attributes are removed)."""
+        for m in self.mappers:
+            m._dispose()
+        self.mappers = []
+        self.classes = {}
+        self.configured = True
 
     def add(self, mapper: Mapper) -> None:
         name = mapper.class_.__name__
@@ -105,26 +220,34 @@ class Mapper:
         relationships: dict[str, RelationshipProperty],
         registry: Registry,
         version_id_col: Column[Any] | None = None,
+        *,
+        primary_key: list[Column[Any]] | None = None,
+        eager_defaults: bool | str = "auto",
+        confirm_deleted_rows: bool = True,
     ) -> None:
         self.class_ = class_
         self.local_table = table
         self.registry = registry
+        #: fetch server-generated column values right after INSERT / UPDATE (RETURNING
+        #: where the backend has it) instead of on first access
+        self.eager_defaults = eager_defaults
+        #: warn when a DELETE matches fewer rows than objects were deleted
+        self.confirm_deleted_rows = confirm_deleted_rows
         self.columns: dict[str, Column[Any]] = dict(column_attrs)
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
-        ordered = [c for c in table.c if c in self.column_to_key]
-        self.column_list: list[Column[Any]] = ordered
-        self.column_keys: list[str] = [self.column_to_key[c] for c in ordered]
-        self.pk_columns: list[Column[Any]] = list(table.primary_key)
-        if not self.pk_columns:
-            raise exc.ArgumentError(
-                f"class {class_.__name__} maps table {table.name!r}, which has no primary key; "
-                "mark a column primary_key=True"
-            )
-        missing = [c.name for c in self.pk_columns if c not in self.column_to_key]
-        if missing:
-            raise exc.ArgumentError(f"primary key columns {missing} of {table.name} not mapped")
-        self.pk_keys: list[str] = [self.column_to_key[c] for c in self.pk_columns]
-        self.pk_positions: list[int] = [self.column_list.index(c) for c in self.pk_columns]
+        self._pk_override = list(primary_key) if primary_key is not None else None
+        #: deferred column keys -> (group, raiseload); their columns are not in load_columns
+        self.deferred: dict[str, tuple[str | None, bool]] = {}
+        #: query_expression() keys: loaded only when a statement gives with_expression()
+        self.expressions: dict[str, Any] = {}
+        #: column_property() keys -> SQL expression, selected with every entity load
+        self.column_properties: dict[str, Any] = {}
+        self.column_list: list[Column[Any]] = []
+        self.column_keys: list[str] = []
+        self.pk_columns: list[Column[Any]] = []
+        self.pk_keys: list[str] = []
+        self.pk_positions: list[int] = []
+        self._order_columns()
         self.version_id_col = version_id_col
         self.version_key = (
             self.column_to_key.get(version_id_col) if version_id_col is not None else None
@@ -133,19 +256,263 @@ class Mapper:
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
         self.relationships: dict[str, RelationshipProperty] = {}
+        self.properties: dict[str, MapperProperty] = {}
+        #: attribute key -> @validates method
+        self.validators: dict[str, Callable[..., Any]] = {}
+        self.reconstructor: Callable[[Any], Any] | None = None
+        #: run on every object built from a row (mutable links, @reconstructor), or None
+        self._on_load: Callable[[Any], Any] | None = None
+        self.mutable_keys: dict[str, Any] = {}
+        #: constructor keywords set straight into __dict__ (none when setters do more)
+        self._init_direct: dict[str, Any] = self.columns
         self.attrs: dict[str, QueryableAttribute[Any]] = {}
         self.setters: dict[str, QueryableAttribute[Any]] = {}
         for key, col in column_attrs.items():
             attr: ColumnAttribute[Any] = ColumnAttribute(class_, key, self, col)
             self.attrs[key] = attr
             self.setters[key] = attr
-            setattr(class_, key, attr)
+            type.__setattr__(class_, key, attr)
         for key, prop in relationships.items():
             self.add_relationship(key, prop)
         # Filled by _compute_dependencies once relationships are configured:
         self.depends_on: set[Mapper] = set()
         self.post_update_cols: set[Column[Any]] = set()
         self.self_referential: list[RelationshipProperty] = []
+
+    def _order_columns(self) -> None:
+        """Column lists in table order and the primary key positions (after any change)."""
+        table = self.local_table
+        ordered = [c for c in table.c if c in self.column_to_key]
+        self.column_list = ordered
+        self.column_keys = [self.column_to_key[c] for c in ordered]
+        pk = self._pk_override if self._pk_override is not None else list(table.primary_key)
+        if not pk:
+            raise exc.ArgumentError(
+                f"class {self.class_.__name__} maps table {table.name!r}, which has no primary "
+                "key; mark a column primary_key=True or give "
+                "__mapper_args__ = {'primary_key': [...]}"
+            )
+        missing = [c.name for c in pk if c not in self.column_to_key]
+        if missing:
+            raise exc.ArgumentError(f"primary key columns {missing} of {table.name} not mapped")
+        self.pk_columns = pk
+        self.pk_keys = [self.column_to_key[c] for c in pk]
+        self.pk_positions = [ordered.index(c) for c in pk]
+        # What an entity SELECT reads: every column unless some are deferred (then the
+        # same list objects are reused, so loading pays nothing for this feature).
+        deferred = getattr(self, "deferred", None)
+        cprops = getattr(self, "column_properties", None)
+        if deferred or cprops:
+            self.load_columns: list[Any] = [
+                c for c, k in zip(ordered, self.column_keys) if k not in (deferred or {})
+            ]
+            self.load_keys: list[str] = [k for k in self.column_keys if k not in (deferred or {})]
+            for k, expr in (cprops or {}).items():
+                if k not in (deferred or {}):
+                    self.load_columns.append(expr)
+                    self.load_keys.append(k)
+            self.load_pk_positions: list[int] = [self.load_columns.index(c) for c in pk]
+        else:
+            self.load_columns = ordered
+            self.load_keys = self.column_keys
+            self.load_pk_positions = self.pk_positions
+        #: columns the database changes on UPDATE (reloaded after one)
+        self.server_onupdate_keys = [
+            k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
+        ]
+        for cache in ("_result_procs", "_insert_plans", "_sql_cache", "_bind_procs"):
+            self.__dict__.pop(cache, None)
+
+    # -- what an entity SELECT reads (deferred columns, column properties, options) ------
+    def entity_columns(
+        self, options: list[Any]
+    ) -> tuple[list[Any], list[str], dict[str, str] | None]:
+        """(SQL expressions, attribute keys, per-object column strategies) of an entity
+        SELECT with these statement options; the mapper's own lists when no column option
+        names this class (the common case costs one scan of the option list)."""
+        from .strategy_options import ColumnOption
+
+        opts = [
+            o
+            for o in options
+            if isinstance(o, ColumnOption) and (o.mapper is None or o.mapper is self)
+        ]
+        if not opts:
+            return self.load_columns, self.load_keys, None
+        deferred = dict(self.deferred)
+        exprs: dict[str, Any] = {}
+        for o in opts:
+            if o.kind == "defer":
+                for k in o.keys:
+                    if k in self.pk_keys:
+                        raise exc.ArgumentError(f"defer(): {k!r} is a primary key column")
+                    deferred[k] = (None, o.raiseload)
+            elif o.kind == "undefer":
+                for k in o.keys:
+                    deferred.pop(k, None)
+            elif o.kind == "undefer_group":
+                for k, (g, _r) in list(deferred.items()):
+                    if g == o.group:
+                        del deferred[k]
+            elif o.kind == "load_only":
+                keep = set(o.keys) | set(self.pk_keys)
+                for k in [*self.column_keys, *self.column_properties]:
+                    if k not in keep:
+                        deferred[k] = (None, o.raiseload)
+                    else:
+                        deferred.pop(k, None)
+            elif o.kind == "expression":
+                exprs[o.keys[0]] = o.expr
+        cols: list[Any] = []
+        keys: list[str] = []
+        for c, k in zip(self.column_list, self.column_keys):
+            if k not in deferred:
+                cols.append(c)
+                keys.append(k)
+        for k, expr in [*self.column_properties.items(), *exprs.items()]:
+            if k not in deferred:
+                cols.append(expr)
+                keys.append(k)
+        strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
+        for k, (_g, r) in self.deferred.items():
+            if r and k in deferred and not deferred[k][1]:
+                strategies[k] = "select"  # defer() without raiseload overrides the mapping
+        return cols, keys, strategies or None
+
+    def unloaded_keys(self, d: dict[str, Any], key: str | None) -> list[str]:
+        """The column keys one load of an unloaded attribute fetches: every unloaded
+        non-deferred column, or for a deferred ``key`` that column and its group."""
+        if not self.deferred and not self.column_properties:
+            return [k for k in self.column_keys if k not in d]
+        if key is not None and key in self.deferred:
+            group = self.deferred[key][0]
+            out = [key]
+            if group is not None:
+                out += [
+                    k
+                    for k, (g, _r) in self.deferred.items()
+                    if g == group and k != key and k not in d
+                ]
+            return out
+        return [k for k in self.load_keys if k not in d]
+
+    def load_expr(self, key: str) -> Any:
+        """The SQL expression that loads attribute ``key`` (a column or column property)."""
+        col = self.columns.get(key)
+        return col if col is not None else self.column_properties[key]
+
+    def add_column(self, key: str, column: Column[Any]) -> None:
+        """Map one more column (``User.nickname = Column(String)`` after the class exists);
+        the column joins the table when it has none."""
+        if getattr(column, "table", None) is None:
+            if not column.name:
+                column.name = key
+            column.key = key
+            self.local_table.append(column)
+        elif column.table is not self.local_table:
+            raise exc.ArgumentError(
+                f"column {column!r} belongs to table {column.table.name!r}, not "
+                f"{self.local_table.name!r}"
+            )
+        if key in self.relationships:
+            raise exc.ArgumentError(f"{self.class_.__name__}.{key} is already a relationship")
+        self.columns[key] = column
+        self.column_to_key[column] = key
+        self._order_columns()
+        attr: ColumnAttribute[Any] = ColumnAttribute(self.class_, key, self, column)
+        self.attrs[key] = attr
+        self.setters[key] = attr
+        type.__setattr__(self.class_, key, attr)
+
+    def add_property(self, key: str, prop: MapperProperty | RelationshipProperty) -> None:
+        """Map ``prop`` under ``key`` (relationships, column properties, synonyms, ...)."""
+        if isinstance(prop, RelationshipProperty):
+            self.add_relationship(key, prop)
+            return
+        prop.key = key
+        self.properties[key] = prop
+        prop._install(self, key)
+
+    def defer_column(self, key: str, group: str | None, raiseload: bool) -> None:
+        """Leave column ``key`` out of entity SELECTs; it loads on first access (or, with
+        ``raiseload``, raises), together with the other columns of its ``group``."""
+        if key not in self.columns:
+            raise exc.ArgumentError(f"{self.class_.__name__}.{key} is not a mapped column")
+        if self.columns[key].primary_key:
+            raise exc.ArgumentError(f"primary key column {key!r} cannot be deferred")
+        self.deferred[key] = (group, raiseload)
+        self._order_columns()
+
+    def _install_class_hooks(self) -> None:
+        """Find ``@validates`` and ``@reconstructor`` methods on the class (and its bases)."""
+        self.reconstructor = None
+        seen: set[str] = set()
+        for klass in self.class_.__mro__:
+            for name, fn in klass.__dict__.items():
+                if name in seen or not callable(fn):
+                    continue
+                seen.add(name)
+                if getattr(fn, "__sa_reconstructor__", False) and self.reconstructor is None:
+                    self.reconstructor = fn
+                spec = getattr(fn, "__sa_validators__", None)
+                if spec is not None:
+                    names, include_removes, _backrefs = spec
+                    for key in names:
+                        self._add_validator(key, fn, include_removes)
+        mutable = {
+            k: type(c.type)._uow_mutable  # type: ignore[attr-defined]
+            for k, c in self.columns.items()
+            if hasattr(type(c.type), "_uow_mutable")
+        }
+        self.mutable_keys = mutable
+        for key, mcls in mutable.items():
+            self.setters[key] = _MutableSetter(self.setters[key], mcls)  # type: ignore[assignment]
+            attr = _MutableColumnAttribute(self.class_, key, self, self.columns[key])
+            self.attrs[key] = attr
+            type.__setattr__(self.class_, key, attr)
+        if self.validators or mutable:
+            self._init_direct = {}
+        recon = self.reconstructor
+        if mutable:
+            from ..ext.mutable import attach
+
+            def on_load(obj: Any) -> None:
+                d = obj.__dict__
+                st = d[STATE_ATTR]
+                for k in mutable:
+                    if k in d:
+                        attach(d[k], st, k)
+                if recon is not None:
+                    recon(obj)
+
+            self._on_load = on_load
+        else:
+            self._on_load = recon
+
+    def _add_validator(self, key: str, fn: Callable[..., Any], include_removes: bool) -> None:
+        if key in self.validators:
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}.{key} has two @validates methods; use one"
+            )
+        prop = self.relationships.get(key)
+        if prop is not None and prop.uselist:
+            prop._validator = (fn, include_removes)  # type: ignore[attr-defined]
+        elif key in self.setters:
+            self.setters[key] = _ValidatingSetter(self.setters[key], fn, include_removes)  # type: ignore[assignment]
+        else:
+            raise exc.ArgumentError(
+                f"@validates names {key!r}, which is not a mapped attribute of "
+                f"{self.class_.__name__}"
+            )
+        self.validators[key] = fn
+
+    def _dispose(self) -> None:
+        for key in list(self.attrs):
+            if key in self.class_.__dict__:
+                type.__delattr__(self.class_, key)
+        for name in ("__mapper__",):
+            if name in self.class_.__dict__:
+                type.__delattr__(self.class_, name)
 
     def add_relationship(self, key: str, prop: RelationshipProperty) -> None:
         prop.key = key
@@ -154,7 +521,7 @@ class Mapper:
         attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
         self.attrs[key] = attr
         self.setters[key] = attr
-        setattr(self.class_, key, attr)
+        type.__setattr__(self.class_, key, attr)
         self.registry.configured = False
 
     def _ensure_configured(self) -> None:

@@ -7,6 +7,7 @@ converted by each column type before anything is sent.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,51 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
                 conn._run(sql, params[0])
             else:
                 conn._run(sql, params, many=True)
+    if mapper.eager_defaults is True:
+        fetch_server_values(conn, mapper, states)
+    if mapper.mutable_keys:
+        _coerce_mutable_defaults(mapper, states)
+
+
+def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """Values a column default gave a ``Mutable.as_mutable`` column become tracked too."""
+    from ..ext.mutable import attach
+
+    for state in states:
+        d = state().__dict__
+        for key, mcls in mapper.mutable_keys.items():
+            v = d.get(key)
+            if v is not None and not isinstance(v, mcls):
+                v = d[key] = mcls.coerce(key, v)
+            attach(v, state, key)
+
+
+def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """``eager_defaults``: load the server-generated columns the INSERT left unset now,
+    instead of on first access."""
+    server_keys = [k for k, c in mapper.columns.items() if c.server_default is not None]
+    if server_keys:
+        _fetch_columns(conn, mapper, states, server_keys)
+
+
+def _fetch_columns(
+    conn: Connection, mapper: Mapper, states: Sequence[InstanceState], server_keys: list[str]
+) -> None:
+    from ..sql.selectable import Select
+
+    for state in states:
+        d = state().__dict__
+        missing = [k for k in server_keys if k not in d]
+        if not missing:
+            continue
+        cols = [mapper.columns[k] for k in missing]
+        pk = zip(mapper.pk_columns, mapper.pk_keys)
+        stmt: Select[Any] = Select(*cols).where(*[c == d[k] for c, k in pk])
+        compiled = stmt.compile(conn.dialect)
+        row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
+        procs = compiled.result_processors or [None] * len(cols)
+        for k, v, p in zip(missing, row, procs):
+            d[k] = p(v) if p is not None and v is not None else v
 
 
 def _insert_row_slow(
@@ -185,13 +231,13 @@ def _insert_sql(
         if cols:
             row = "(" + ", ".join([dialect.placeholder] * len(cols)) + ")"
             sql = (
-                f"INSERT INTO {q(table.name)} ("
+                f"INSERT INTO {table._quoted(q)} ("
                 + ", ".join(q(c.name) for c in cols)
                 + ") VALUES "
                 + ", ".join([row] * nrows)
             )
         else:
-            sql = f"INSERT INTO {q(table.name)} DEFAULT VALUES"
+            sql = f"INSERT INTO {table._quoted(q)} DEFAULT VALUES"
         if returning:
             assert mapper.autoinc_col is not None
             sql += f" RETURNING {q(mapper.autoinc_col.name)}"
@@ -327,6 +373,22 @@ def update_states(
     for (keys_t, versioned), rows in groups.items():
         sql = _update_sql(conn, mapper, keys_t, versioned)
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
+    if mapper.server_onupdate_keys and groups:
+        _refresh_server_onupdate(conn, mapper, states)
+
+
+def _refresh_server_onupdate(
+    conn: Connection, mapper: Mapper, states: Sequence[InstanceState]
+) -> None:
+    """Columns the database changes on UPDATE (``server_onupdate``, ``Computed``): fetched
+    now with ``eager_defaults``, else expired so that they load on access."""
+    keys = mapper.server_onupdate_keys
+    for state in states:
+        d = state().__dict__
+        for k in keys:
+            d.pop(k, None)
+    if mapper.eager_defaults is True:
+        _fetch_columns(conn, mapper, states, keys)
 
 
 def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool) -> str:
@@ -338,7 +400,7 @@ def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], version
         q = dialect.quote
         ph = dialect.placeholder
         sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
-        sql = f"UPDATE {q(mapper.local_table.name)} SET {sets} WHERE " + _key_where(
+        sql = f"UPDATE {mapper.local_table._quoted(q)} SET {sets} WHERE " + _key_where(
             mapper, dialect, versioned
         )
         cache[ck] = sql
@@ -364,6 +426,20 @@ def _run_counted(
     else:
         cur = conn._run(sql, [tuple(r) for r in rows], many=True)
     matched = cur.rowcount
+    if (
+        not raise_on_mismatch
+        and verb == "DELETE"
+        and mapper.confirm_deleted_rows
+        and matched is not None
+        and 0 <= matched < len(rows)
+    ):
+        warnings.warn(
+            f"DELETE statement on table {mapper.local_table.name!r} expected to delete "
+            f"{len(rows)} row(s); {matched} were matched. Set "
+            "__mapper_args__ = {'confirm_deleted_rows': False} to silence this warning",
+            exc.SAWarning,
+            stacklevel=2,
+        )
     if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
         raise exc.StaleDataError(
             f"{verb} statement on table {mapper.local_table.name!r} expected to match "
@@ -387,6 +463,104 @@ def post_update(
     for keys_t, rows in groups.items():
         sql = _update_sql(conn, mapper, keys_t, False)
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
+
+
+# -- row switch -----------------------------------------------------------------------------
+def row_switch_states(
+    conn: Connection, mapper: Mapper, pairs: Sequence[tuple[InstanceState, InstanceState]]
+) -> None:
+    """Row switch: one UPDATE turns a deleted object's row into a new object's row.
+
+    The unit of work calls this instead of DELETE + INSERT when a new object has the
+    identity of an object deleted in the same flush. The row afterwards is exactly what
+    the INSERT would have written: every column the new object did not set gets its
+    Python default, its server default (``DEFAULT`` / the default's SQL; the attribute
+    loads on access) or NULL, and the version counter starts again. The WHERE clause
+    matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
+    """
+    dname = conn.dialect.name
+    procs = _bind_procs(mapper, dname)
+    version_key = mapper.version_key
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[list[Any]]] = {}
+    for new, old in pairs:
+        d = new().__dict__
+        keys: list[str] = []
+        server: list[str] = []
+        vals: list[Any] = []
+        for key, col in zip(mapper.column_keys, mapper.column_list):
+            if col.primary_key:
+                continue
+            v = d.get(key, NO_VALUE)
+            if v is None or v is NO_VALUE:
+                if col.default is not None:
+                    v = col.default() if col._default_is_callable else col.default
+                    d[key] = v
+                elif key == version_key:
+                    v = 1
+                    d[key] = v
+                elif v is NO_VALUE and col.server_default is not None:
+                    server.append(key)
+                    continue
+                else:
+                    v = None
+                    d[key] = None
+            keys.append(key)
+            vals.append(v)
+        if not keys and not server:
+            continue  # only key columns: the row already is the new object's
+        _convert(mapper, keys, vals, procs)
+        assert old.key is not None
+        vals.extend(_convert(mapper, mapper.pk_keys, list(old.key[1]), procs))
+        versioned = version_key is not None
+        if versioned:
+            assert version_key is not None
+            ocommitted = old.committed or {}
+            ov = ocommitted.get(version_key, old().__dict__.get(version_key, NO_VALUE))
+            if ov is NO_VALUE:
+                ov = getattr(old(), version_key)
+            vals.append(ov)
+        groups.setdefault((tuple(keys), tuple(server), versioned), []).append(vals)
+    for (keys_t, server_t, versioned), rows in groups.items():
+        sql = _row_switch_sql(conn, mapper, keys_t, server_t, versioned)
+        _run_counted(conn, sql, rows, mapper, "UPDATE (row switch)", raise_on_mismatch=True)
+
+
+def _row_switch_sql(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    server: tuple[str, ...],
+    versioned: bool,
+) -> str:
+    dialect = conn.dialect
+    ck = ("row switch", dialect.name, keys, server, versioned)
+    cache = _sql_cache(mapper)
+    sql = cache.get(ck)
+    if sql is None:
+        from ..schema import server_default_sql
+        from ..sql.dml import update
+        from ..sql.elements import BindParameter, TextClause, and_
+
+        columns = mapper.columns
+        values: dict[Any, Any] = {columns[k]: BindParameter(k, None, columns[k].type) for k in keys}
+        for k in server:
+            col = columns[k]
+            # PostgreSQL has SET col = DEFAULT; SQLite has not, but its defaults are
+            # constant expressions that evaluate the same in an UPDATE
+            if dialect.name == "postgresql":
+                values[col] = TextClause("DEFAULT")
+            else:
+                default_sql = server_default_sql(col.server_default, dialect.name)
+                values[col] = TextClause("(" + default_sql.replace(":", "\\:") + ")")
+        where = [c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
+        if versioned:
+            vc = mapper.version_id_col
+            assert vc is not None
+            where.append(vc == BindParameter(vc.key, None, vc.type))
+        stmt = update(mapper.local_table).values(values).where(and_(*where))
+        sql = stmt.compile(dialect).sql
+        cache[ck] = sql
+    return sql
 
 
 # -- DELETE ---------------------------------------------------------------------------------
@@ -413,7 +587,7 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     cache = _sql_cache(mapper)
     sql = cache.get(ck)
     if sql is None:
-        sql = f"DELETE FROM {dialect.quote(mapper.local_table.name)} WHERE " + _key_where(
+        sql = f"DELETE FROM {mapper.local_table._quoted(dialect.quote)} WHERE " + _key_where(
             mapper, dialect, versioned
         )
         cache[ck] = sql
@@ -438,12 +612,12 @@ def secondary_rows(
         for r in rows
     ]
     if delete:
-        sql = f"DELETE FROM {q(table.name)} WHERE " + " AND ".join(
+        sql = f"DELETE FROM {table._quoted(q)} WHERE " + " AND ".join(
             f"{q(c.name)} = {ph}" for c in cols
         )
     else:
         sql = (
-            f"INSERT INTO {q(table.name)} ("
+            f"INSERT INTO {table._quoted(q)} ("
             + ", ".join(q(c.name) for c in cols)
             + ") VALUES ("
             + ", ".join([ph] * len(cols))
@@ -460,6 +634,7 @@ __all__ = [
     "delete_states",
     "insert_states",
     "post_update",
+    "row_switch_states",
     "secondary_rows",
     "update_states",
 ]

@@ -19,6 +19,7 @@ from .attributes import InstrumentedList, QueryableAttribute
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 
 if TYPE_CHECKING:
+    from .declarative import Mapped
     from .mapper import Mapper
 
 _T = TypeVar("_T")
@@ -137,6 +138,7 @@ class RelationshipProperty:
         remote_side: Any = None,
         post_update: bool = False,
         passive_deletes: bool | str = False,
+        passive_updates: bool = True,
         viewonly: bool = False,
         overlaps: str | None = None,
         info: dict[str, Any] | None = None,
@@ -161,6 +163,9 @@ class RelationshipProperty:
         self.remote_side_arg = remote_side
         self.post_update = post_update
         self.passive_deletes = passive_deletes
+        # True: the database moves referencing rows (ON UPDATE CASCADE) when a referenced
+        # primary key changes; False: the unit of work UPDATEs them itself
+        self.passive_updates = passive_updates
         self.viewonly = viewonly
         #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
         self.overlaps = overlaps
@@ -259,9 +264,15 @@ class RelationshipProperty:
         if callable(secondary) and not isinstance(secondary, Table):
             secondary = secondary()
         if isinstance(secondary, str):
-            secondary = parent_table.metadata.tables.get(secondary) or getattr(
-                registry.get(secondary), "__table__", None
-            )
+            name = secondary
+            secondary = parent_table.metadata.tables.get(name)
+            if secondary is None:
+                secondary = getattr(registry.get(name), "__table__", None)
+            if secondary is None:
+                raise exc.InvalidRequestError(
+                    f"relationship {self}: secondary={name!r} names no table in the "
+                    f"MetaData of {parent_table.name!r} and no mapped class"
+                )
         if isinstance(secondary, type) and hasattr(secondary, "__table__"):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
@@ -644,24 +655,47 @@ class RelationshipAttribute(QueryableAttribute[_T]):
 
         prop = self.property
         target_cls = prop.mapper.class_
+        target_from: Any = prop.mapper.local_table
         crits: list[Any] = []
+        if prop.mapper.local_table is prop.parent.local_table:
+            # self-referential: the related rows come from an alias of the same table
+            from ..sql.elements import replace_columns
+
+            target_from = target_from.alias()
+
+            def on_target(el: Any) -> Any:
+                return replace_columns(el, target_from.corresponding_column)
+        else:
+
+            def on_target(el: Any) -> Any:
+                return el
+
         if prop.direction is Direction.MANYTOMANY:
             crits.extend(par == sec for par, sec in prop.local_remote_pairs)
-            crits.extend(tgt == sec for tgt, sec in prop.secondary_target_pairs)
+            crits.extend(on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs)
         else:
-            crits.extend(local == remote for local, remote in prop.local_remote_pairs)
+            crits.extend(local == on_target(remote) for local, remote in prop.local_remote_pairs)
         if criterion is not None:
-            crits.append(criterion)
+            crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
-            crits.append(getattr(target_cls, k) == v)
-        froms: list[Any] = [prop.mapper.local_table]
+            crits.append(on_target(coerce_expression(getattr(target_cls, k) == v)))
+        froms: list[Any] = [target_from]
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)
         sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
         return Exists(sel)
 
-    def of_type(self, cls: Any) -> RelationshipAttribute[_T]:
-        return self
+    def and_(self, *criteria: Any) -> Any:
+        """This relationship's ON clause with more conditions, for ``join()``."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None, criteria)
+
+    def of_type(self, cls: Any) -> Any:
+        """This relationship aimed at ``cls``: an ``aliased()`` target for joins."""
+        from .util import AliasedRelationshipAttribute
+
+        return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
 
 
 def _expunge_pending(st: InstanceState, session: Any = None) -> None:
@@ -700,7 +734,7 @@ def _value_of(
     return getattr(obj, key)
 
 
-def relationship(argument: Any = None, **kw: Any) -> Any:
+def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     """Link two mapped classes.
 
     ``argument`` is the target class or its name (inferred from a ``Mapped[...]``
@@ -711,9 +745,19 @@ def relationship(argument: Any = None, **kw: Any) -> Any:
     ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"raise"``,
     ``"noload"``), ``foreign_keys`` and ``remote_side`` (columns, or strings such as
     ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
-    ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children).
+    ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children) and
+    ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the
+    children when a referenced primary key changes; False: the flush UPDATEs them).
     """
-    return RelationshipProperty(argument, **kw)
+    dataclass_kw = {
+        k: kw.pop(k)
+        for k in ("init", "repr", "default", "default_factory", "kw_only", "compare", "hash")
+        if k in kw
+    }
+    prop = RelationshipProperty(argument, **kw)
+    # read by declarative for MappedAsDataclass fields (and refused on other classes)
+    prop._dataclass_kw = dataclass_kw  # type: ignore[attr-defined]
+    return prop  # type: ignore[return-value]
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:

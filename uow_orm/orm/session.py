@@ -421,6 +421,8 @@ class Session:
                 new_states.update(lvl.new)
                 deleted_states.update(lvl.deleted)
                 lvl.is_active = False
+            for lvl in reversed([root, *levels]):  # the outermost level knows the first key
+                lvl.restore_keys()
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
@@ -430,12 +432,11 @@ class Session:
                     # detached object whose row exists again
                     st.was_deleted = False
                     continue
-                if (
-                    st.key is not None
-                    and obj is not None
-                    and self.identity_map.state_for(st.key) is None
-                ):
-                    self.identity_map.add(st, obj)
+                if st.key is not None and obj is not None:
+                    displaced = self.identity_map.restore(st)  # a row switch's successor
+                    if displaced is not None:
+                        self._detach(displaced)
+                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
@@ -867,6 +868,8 @@ class Session:
         for st in plan.inserted:
             if st in self._new:
                 st.key = None
+        if plan.old_keys:
+            plan.undo_key_changes()
         t = self._transaction
         assert t is not None
         t.failure = err
@@ -902,6 +905,8 @@ class Session:
             st.deleted = True
             txn.deleted[st] = obj
             self._modified.pop(st, None)
+        if plan.moves or plan.old_keys:
+            plan.finish_key_changes(txn)
         only = plan.only
         for st in list(self._modified):
             if only is None or st in only:
@@ -1140,10 +1145,15 @@ class Session:
             compiled = stmt.compile(dialect)
             procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
             builder = loading.instance_builder(self, mapper, 0, dialect.name)
-            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder)
-        sql, procs, builder = entry
+            # a column_property may carry its own bound values: then bind by name
+            extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
+            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder, extra)
+        sql, procs, builder, extra = entry
         try:
-            params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+            if extra is not None:
+                params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
+            else:
+                params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
         except _BadValue as e:
             bad = next(i for i, (p, v) in enumerate(zip(procs, pk)) if not _binds(p, v))
             raise _bad_key(mapper, bad, e) from None
@@ -1164,11 +1174,11 @@ class Session:
         obj = st()
         d = obj.__dict__
         if keys is None:
-            keys = [k for k in mapper.column_keys if k not in d]
+            keys = mapper.unloaded_keys(d, key)
         if not keys:
             return
         assert st.key is not None
-        cols = [mapper.columns[k] for k in keys]
+        cols = [mapper.load_expr(k) for k in keys]
         stmt: Select[Any] = Select(*cols).where(
             *[c == v for c, v in zip(mapper.pk_columns, st.key[1])]
         )

@@ -62,9 +62,90 @@ def lazyload(attr: Any) -> LoaderOption:
     return LoaderOption(((attr, "select"),))
 
 
-def raiseload(attr: Any) -> LoaderOption:
-    """Make access to this (unloaded) relationship raise instead of emitting SQL."""
+def raiseload(attr: Any) -> Any:
+    """Make access to this (unloaded) relationship, or this column (then left out of the
+    SELECT), raise instead of emitting SQL."""
+    if _is_column_attr(attr):
+        return ColumnOption("defer", [attr], raiseload=True)
     return LoaderOption(((attr, "raise"),))
+
+
+# -- column loading options ---------------------------------------------------------------------
+def _is_column_attr(attr: Any) -> bool:
+    return not getattr(attr, "is_relationship", False) and hasattr(attr, "mapper")
+
+
+class ColumnOption:
+    """A column loader option for one entity: ``defer``, ``undefer``, ``undefer_group``,
+    ``load_only`` or ``with_expression``. Read by `Mapper.entity_columns`."""
+
+    __slots__ = ("expr", "group", "keys", "kind", "mapper", "raiseload")
+
+    def __init__(
+        self,
+        kind: str,
+        attrs: list[Any],
+        *,
+        raiseload: bool = False,
+        group: str | None = None,
+        expr: Any = None,
+    ) -> None:
+        mapper = None
+        keys: list[str] = []
+        for a in attrs:
+            if isinstance(a, str) or not _is_column_attr(a):
+                raise exc.ArgumentError(
+                    f"{kind}() takes column attributes such as User.name, not {a!r}"
+                )
+            if mapper is not None and a.mapper is not mapper:
+                raise exc.ArgumentError(f"{kind}() attributes must belong to one class")
+            mapper = a.mapper
+            keys.append(a.key)
+        self.kind = kind
+        self.keys = keys
+        self.mapper = mapper
+        self.raiseload = raiseload
+        self.group = group
+        self.expr = expr
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({', '.join(self.keys) or self.group})"
+
+
+def defer(attr: Any, *more: Any, raiseload: bool = False) -> ColumnOption:
+    """Leave this column out of the SELECT; it loads on first access (or raises)."""
+    if more:
+        raise exc.ArgumentError("defer() takes one attribute; use several defer() options")
+    return ColumnOption("defer", [attr], raiseload=raiseload)
+
+
+def undefer(attr: Any, *more: Any) -> ColumnOption:
+    """Load this deferred column with the object."""
+    if more:
+        raise exc.ArgumentError("undefer() takes one attribute; use several undefer() options")
+    return ColumnOption("undefer", [attr])
+
+
+def undefer_group(name: str) -> ColumnOption:
+    """Load every deferred column of group ``name`` with the object."""
+    return ColumnOption("undefer_group", [], group=name)
+
+
+def load_only(*attrs: Any, raiseload: bool = False) -> ColumnOption:
+    """Load only these columns (and the primary key); the others are deferred."""
+    if not attrs:
+        raise exc.ArgumentError("load_only() needs at least one attribute")
+    return ColumnOption("load_only", list(attrs), raiseload=raiseload)
+
+
+def with_expression(attr: Any, expr: Any) -> ColumnOption:
+    """Fill the ``query_expression()`` attribute ``attr`` from ``expr`` in this query."""
+    opt = ColumnOption("expression", [attr], expr=expr)
+    if opt.mapper is not None and attr.key not in opt.mapper.expressions:
+        raise exc.ArgumentError(
+            f"with_expression() needs a query_expression() attribute, not {attr!r}"
+        )
+    return opt
 
 
 def noload(attr: Any) -> LoaderOption:
@@ -101,4 +182,17 @@ class LoadTree:
         return tree
 
 
-__all__ = ["LoaderOption", "joinedload", "lazyload", "noload", "raiseload", "selectinload"]
+__all__ = [
+    "ColumnOption",
+    "LoaderOption",
+    "defer",
+    "joinedload",
+    "lazyload",
+    "load_only",
+    "noload",
+    "raiseload",
+    "selectinload",
+    "undefer",
+    "undefer_group",
+    "with_expression",
+]

@@ -44,6 +44,8 @@ class SessionTransaction:
         self.touched: set[InstanceState] = set()
         self.bulk_dml = False  # an ORM UPDATE / DELETE statement ran inside this savepoint
         self.prepared = False
+        # primary-key changes flushed at this level: state -> its identity key before
+        self.key_switches: dict[InstanceState, tuple[Any, ...]] = {}
 
     @property
     def root(self) -> SessionTransaction:
@@ -187,6 +189,8 @@ class SessionTransaction:
         assert parent is not None
         parent.new.update(self.new)
         parent.deleted.update(self.deleted)
+        for st, key in self.key_switches.items():
+            parent.key_switches.setdefault(st, key)
         if parent.nested:
             # The parent's snapshots are older, hence still right; an inner snapshot of an
             # object touched in the parent holds values read inside the parent.
@@ -200,6 +204,19 @@ class SessionTransaction:
                     psnaps[st] = snap
             parent.bulk_dml = parent.bulk_dml or self.bulk_dml
 
+    def restore_keys(self) -> None:
+        """Give objects whose primary-key change was flushed at this level (and is being
+        rolled back) the identity key they had before it."""
+        imap = self.session.identity_map
+        for st, key in self.key_switches.items():
+            if st.key is None:
+                continue  # made transient since
+            if st.session is self.session:
+                imap.rekey(st, key)
+            else:
+                st.key = key
+        self.key_switches.clear()
+
     def restore_savepoint(self) -> None:
         """Undo in memory what happened inside this savepoint (the database already is).
 
@@ -212,6 +229,7 @@ class SessionTransaction:
         """
         session = self.session
         imap = session.identity_map
+        self.restore_keys()
         # rows written inside (a touched object may have been changed and flushed too)
         written = [*self.snapshots, *self.touched, *self.new, *self.deleted, *session._new]
         written_keys = [(st, st.key) for st in written if st.key is not None]
@@ -232,8 +250,11 @@ class SessionTransaction:
             if st.session is not session:
                 st.was_deleted = False  # expunged by the user: stays out, its row is back
                 continue
-            if st.key is not None and imap.state_for(st.key) is None and obj is not None:
-                imap.add(st, obj)
+            if st.key is not None and obj is not None:
+                displaced = imap.restore(st)  # a row switch's successor may hold its key
+                if displaced is not None:
+                    session._detach(displaced)
+                st.session = session
         session._deleted.clear()
         # objects changed inside: their column values from before the savepoint
         for st, (d, committed) in self.snapshots.items():

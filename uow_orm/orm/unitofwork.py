@@ -9,18 +9,31 @@ only after every statement succeeded (``finalize``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..schema import topological_sort
+from ..sql.ddl import foreign_key_groups
 from . import persistence
 from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
+    from ..schema import Column
     from .mapper import Mapper
     from .session import Session
+    from .transaction import SessionTransaction
+
+log = logging.getLogger("uow_orm.orm.unitofwork")
+
+#: A referencing foreign key column of one mapper, as seen from the referenced mapper:
+#: (child mapper, [(child column, referenced column)], ORM updates it, the parent's
+#: one-to-many relationship that holds the children, if any).
+_KeyLink = tuple["Mapper", list[tuple["Column[Any]", "Column[Any]"]], bool, Any]
+
+_EXPIRE: Any = object()  # an in-memory move that expires the attribute instead
 
 
 def _state(obj: Any) -> InstanceState:
@@ -60,6 +73,20 @@ class FlushPlan:
         self.m2m_remove: list[tuple[RelationshipProperty, InstanceState, InstanceState]] = []
         self.post_updates: dict[InstanceState, list[tuple[RelationshipProperty, Any, bool]]] = {}
         self.only = only
+        # Primary-key change: state -> its new identity key, applied (rekey) right after
+        # the UPDATE that moves its row; rows that ON UPDATE CASCADE moves with it.
+        self.key_switches: dict[InstanceState, tuple[Any, ...]] = {}
+        self.cascaded_keys: dict[InstanceState, list[tuple[InstanceState, tuple[Any, ...]]]] = {}
+        # identity keys states had before this flush rekeyed them (undone if it fails)
+        self.old_keys: dict[InstanceState, tuple[Any, ...]] = {}
+        # referencing objects whose keys the database moved: set in memory after the flush
+        self.moves: list[tuple[InstanceState, dict[str, Any], dict[str, Any]]] = []
+        # Row switch: new state -> the deleted state whose row it takes over (one UPDATE
+        # instead of DELETE + INSERT of the same identity)
+        self.row_switches: dict[InstanceState, InstanceState] = {}
+        self.switched_out: set[InstanceState] = set()
+        self._links: dict[Mapper, list[_KeyLink]] = {}
+        self._fk_index: dict[tuple[Any, ...], dict[tuple[Any, ...], list[InstanceState]]] = {}
 
     # -- preparation ----------------------------------------------------------------------
     def _dirty(self) -> list[InstanceState]:
@@ -76,8 +103,29 @@ class FlushPlan:
     def prepare(self) -> None:
         session = self.session
         dirty = self._dirty()
-        for st in self.new + dirty:
+        for st in self.new:
             st.mapper._ensure_configured()
+        # a primary-key change (checked per state: keep this loop lean, it sees every
+        # dirty object)
+        last: Mapper | None = None
+        pk_keys: list[str] = []
+        pk0: str | None = None
+        for st in dirty:
+            mapper = st.mapper
+            if mapper is not last:
+                mapper._ensure_configured()
+                last = mapper
+                pk_keys = mapper.pk_keys
+                pk0 = pk_keys[0] if len(pk_keys) == 1 else None
+            committed = st.committed
+            if committed is not None:
+                if pk0 is not None:
+                    if pk0 in committed:
+                        self._key_change(st)
+                elif any(k in committed for k in pk_keys):
+                    self._key_change(st)
+        if self.key_switches:
+            self._check_key_conflicts()
         imap = session.identity_map
         for st in self.new:
             if (
@@ -89,17 +137,21 @@ class FlushPlan:
             if None in pk:
                 continue
             other = imap.state_for(st.mapper.identity_key_from_pk(pk))
-            if (
-                other is not None
-                and other is not st
-                and other() is not None
-                and other not in self.deleted
-            ):
+            if other is None or other is st or other() is None or other in self.key_switches:
+                continue
+            if other in self.deleted and other not in self.switched_out:
+                # row switch: the deleted object's row becomes the new object's row
+                self.row_switches[st] = other
+                self.switched_out.add(other)
+                log.debug("row switch: %r takes over the row of deleted %r", st, other)
+            else:
                 raise exc.FlushError(
                     f"new {st.mapper.class_.__name__} object with primary key {pk} conflicts "
                     "with the persistent object of that identity already in this session; "
                     "use session.merge() to update the existing object instead"
                 )
+        for gone in self.switched_out:
+            self._row_switch_children(gone)
         self._orphans()
         self._deleted_parents()
         new_set = set(self.new)
@@ -169,6 +221,222 @@ class FlushPlan:
                     "being flushed but is not in the session (its relationship has no "
                     "'save-update' cascade); add it with session.add()"
                 )
+
+    # -- primary-key change ----------------------------------------------------------------
+    def _key_change(self, st: InstanceState) -> None:
+        """Plan a flushed change of ``st``'s primary key: its new identity and what the
+        change does to the objects whose foreign keys reference the old one."""
+        mapper = st.mapper
+        assert st.key is not None
+        d = st().__dict__
+        old_pk = st.key[1]
+        new_pk = tuple(d.get(k, o) for k, o in zip(mapper.pk_keys, old_pk))
+        if new_pk == old_pk:
+            return  # changed and changed back
+        if any(v is None for v in new_pk):
+            raise exc.FlushError(
+                f"{mapper.class_.__name__} {old_pk}: its primary key "
+                f"({', '.join(mapper.pk_keys)}) was set to None; a persistent object keeps "
+                "a key (delete it and add a new object instead)"
+            )
+        if st in self.key_switches:
+            return
+        self.key_switches[st] = mapper.identity_key_from_pk(new_pk)
+        log.debug("primary-key change: %s %r -> %r", mapper.class_.__name__, old_pk, new_pk)
+        old = dict(zip(mapper.pk_columns, old_pk))
+        new = dict(zip(mapper.pk_columns, new_pk))
+        for link in self._key_links(mapper):
+            self._referencing(st, link, old, new)
+
+    def _referencing(
+        self,
+        st: InstanceState,
+        link: _KeyLink,
+        old: dict[Column[Any], Any],
+        new: dict[Column[Any], Any],
+    ) -> None:
+        """Objects whose foreign key (``link``) names ``st``'s old key follow it: the flush
+        UPDATEs them (``passive_updates=False``) or, as the database's ``ON UPDATE``
+        action did, they are moved in memory once the flush succeeded."""
+        child_mapper, pairs, orm_update, collection = link
+        if all(old[pc] == new[pc] for _, pc in pairs):
+            return
+        session = self.session
+        to_key = child_mapper.column_to_key
+        fk_keys = [to_key[cc] for cc, _ in pairs]
+        old_vals = [old[pc] for _, pc in pairs]
+        candidates: list[InstanceState] = []
+        if collection is not None:
+            d = st().__dict__
+            if orm_update and collection.key not in d:
+                self._load_by_old_key(st, collection, old)
+            value = d.get(collection.key)
+            items = list(value or []) if collection.uselist else ([value] if value else [])
+            candidates.extend(_state(c) for c in items)
+        seen = set(candidates)
+        for cs in self._referencing_index(child_mapper, fk_keys).get(tuple(old_vals), ()):
+            if cs not in seen:
+                candidates.append(cs)
+                seen.add(cs)
+        for cs in candidates:
+            if cs.key is None or cs in self.deleted or cs.deleted or cs.session is not session:
+                continue
+            cd = cs().__dict__
+            if [cd.get(k, NO_VALUE) for k in fk_keys] != old_vals:
+                continue  # not loaded, or pointed elsewhere in this flush
+            if orm_update:
+                for (_cc, pc), key in zip(pairs, fk_keys):
+                    self._set_fk(cs, key, new[pc])
+                if any(cc.primary_key for cc, _ in pairs):
+                    self._key_change(cs)
+                continue
+            values: dict[str, Any] = {}
+            for (cc, pc), key in zip(pairs, fk_keys):
+                action = _onupdate_action(cc, pc)
+                if action == "SET NULL":
+                    values[key] = None
+                elif action == "SET DEFAULT":
+                    values[key] = _EXPIRE
+                else:  # CASCADE; with no action declared, as SQLAlchemy's passive_updates
+                    values[key] = new[pc]
+            self.moves.append((cs, dict(zip(fk_keys, old_vals)), values))
+            if any(cc.primary_key for cc, _ in pairs):
+                # the database moved that row to a new primary key too
+                cm = cs.mapper
+                assert cs.key is not None
+                pk = dict(zip(cm.pk_keys, cs.key[1]))
+                pk.update({k: v for k, v in values.items() if k in pk})
+                new_key = cm.identity_key_from_pk(tuple(pk[k] for k in cm.pk_keys))
+                self.cascaded_keys.setdefault(st, []).append((cs, new_key))
+                c_old = dict(zip(cm.pk_columns, cs.key[1]))
+                c_new = dict(zip(cm.pk_columns, new_key[1]))
+                for sub in self._key_links(cm):
+                    self._referencing(cs, sub, c_old, c_new)
+
+    def _referencing_index(
+        self, child_mapper: Mapper, fk_keys: list[str]
+    ) -> dict[tuple[Any, ...], list[InstanceState]]:
+        """The identity map's ``child_mapper`` objects by their ``fk_keys`` values, built
+        once per flush (a flush changing many keys would otherwise scan it per key)."""
+        index_key = (child_mapper, tuple(fk_keys))
+        index = self._fk_index.get(index_key)
+        if index is None:
+            index = {}
+            for cs in self.session.identity_map.states():
+                obj = cs()
+                if cs.mapper is child_mapper and obj is not None:
+                    d = obj.__dict__
+                    values = tuple(d.get(k, NO_VALUE) for k in fk_keys)
+                    index.setdefault(values, []).append(cs)
+            self._fk_index[index_key] = index
+        return index
+
+    def _load_by_old_key(
+        self, st: InstanceState, prop: RelationshipProperty, old: dict[Column[Any], Any]
+    ) -> None:
+        """Load ``st``'s collection as the database has it now: by its old key."""
+        from .loading import lazy_load
+
+        d = st().__dict__
+        to_key = st.mapper.column_to_key
+        saved = {to_key[c]: d[to_key[c]] for c in old if to_key[c] in d}
+        try:
+            for c, v in old.items():
+                d[to_key[c]] = v
+            lazy_load(st, prop)
+        finally:
+            d.update(saved)
+
+    def _key_links(self, mapper: Mapper) -> list[_KeyLink]:
+        links = self._links.get(mapper)
+        if links is None:
+            links = self._links[mapper] = _key_links(mapper)
+        return links
+
+    def _check_key_conflicts(self) -> None:
+        imap = self.session.identity_map
+        for st, new_key in self.key_switches.items():
+            other = imap.state_for(new_key)
+            if (
+                other is not None
+                and other is not st
+                and other() is not None
+                and other not in self.key_switches
+            ):
+                raise exc.FlushError(
+                    f"cannot change the primary key of {st.mapper.class_.__name__} "
+                    f"{st.identity} to {new_key[1]}: another object with that identity is in "
+                    "this session"
+                    + (
+                        " and is deleted only later in this flush; flush the delete first"
+                        if other in self.deleted
+                        else ""
+                    )
+                )
+
+    def _rekey(self, updated: list[InstanceState]) -> None:
+        """Give the objects whose primary key an UPDATE just moved their new identity (and
+        the rows ON UPDATE CASCADE moved with them), so later statements find them."""
+        imap = self.session.identity_map
+        for st in updated:
+            new_key = self.key_switches.get(st)
+            if new_key is None or st.key == new_key:
+                continue
+            for moved, key in [(st, new_key), *self.cascaded_keys.get(st, ())]:
+                if moved.key is not None and moved not in self.old_keys:
+                    self.old_keys[moved] = moved.key
+                imap.rekey(moved, key)
+
+    def undo_key_changes(self) -> None:
+        """The flush failed: every object rekeyed by it gets its old identity back."""
+        imap = self.session.identity_map
+        for st, key in self.old_keys.items():
+            imap.rekey(st, key)
+        self.old_keys.clear()
+
+    def finish_key_changes(self, txn: SessionTransaction) -> None:
+        """The flush succeeded: move referencing objects in memory as the database moved
+        them, and let the transaction remember the old keys for rollback()."""
+        for st, before, values in self.moves:
+            obj = st()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            if any(d.get(k, NO_VALUE) != v for k, v in before.items()):
+                continue  # the flush gave it another parent: its UPDATE set the key
+            if txn.nested:
+                txn.snapshot(st)
+            for key, value in values.items():
+                if value is _EXPIRE:
+                    d.pop(key, None)
+                else:
+                    d[key] = value
+        for st, old_key in self.old_keys.items():
+            txn.key_switches.setdefault(st, old_key)
+
+    # -- row switch -----------------------------------------------------------------------
+    def _row_switch_children(self, old: InstanceState) -> None:
+        """A row switch never DELETEs the old row, so ON DELETE rules of the database do
+        not run: children that ``passive_deletes`` left unloaded are loaded, and the
+        relationship's cascade (delete, or clear their key) applies to them."""
+        from .loading import lazy_load
+
+        session = self.session
+        d = old().__dict__
+        for prop in old.mapper.relationships.values():
+            if (
+                prop.viewonly
+                or prop.direction is not Direction.ONETOMANY
+                or not prop.passive_deletes
+                or prop.key in d
+            ):
+                continue
+            value = lazy_load(old, prop)
+            if "delete" not in prop.cascade:
+                continue  # _deleted_parents clears their keys
+            items = list(value or []) if prop.uselist else ([value] if value else [])
+            for child in items:
+                session._delete_cascade(_state(child))
 
     def _orphans(self) -> None:
         """Children removed from a delete-orphan collection, or whose many-to-one was set to
@@ -464,6 +732,8 @@ class FlushPlan:
             early = [s for s in candidates if s not in waiting]
             persistence.update_states(conn, mapper, early)
             self.saved.extend(early)
+            if self.key_switches:
+                self._rekey(early)
             for level in self._levels(inserts, mapper):
                 self.late.clear()
                 for st in level:
@@ -474,7 +744,20 @@ class FlushPlan:
                         "after them (a cycle between tables); set post_update=True on one "
                         "of the relationships"
                     )
-                persistence.insert_states(conn, mapper, level)
+                if self.row_switches:
+                    switched = [s for s in level if s in self.row_switches]
+                    if switched:
+                        pairs = [(s, self.row_switches[s]) for s in switched]
+                        persistence.row_switch_states(conn, mapper, pairs)
+                        self.deleted_done.extend(old for _, old in pairs)
+                        level_ids = set(switched)
+                        persistence.insert_states(
+                            conn, mapper, [s for s in level if s not in level_ids]
+                        )
+                    else:
+                        persistence.insert_states(conn, mapper, level)
+                else:
+                    persistence.insert_states(conn, mapper, level)
                 self.inserted.extend(level)
                 # their keys are known now: give them an identity early
                 cls = mapper.class_
@@ -497,6 +780,8 @@ class FlushPlan:
                     self._sync(st)
                 persistence.update_states(conn, mapper, late)
                 self.saved.extend(late)
+                if self.key_switches:
+                    self._rekey(late)
         if self.post_updates or (
             self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
         ):
@@ -506,7 +791,11 @@ class FlushPlan:
         if not self.deleted:
             return
         for mapper in reversed(order):
-            deletes = [s for s in self.deleted if s.mapper is mapper and s.key is not None]
+            deletes = [
+                s
+                for s in self.deleted
+                if s.mapper is mapper and s.key is not None and s not in self.switched_out
+            ]
             if not deletes:
                 continue
             conn = session._connection_for_mapper(mapper)
@@ -540,7 +829,7 @@ class FlushPlan:
         # rows about to be deleted first lose their post_update references
         for st in self.deleted:
             mapper = st.mapper
-            if not mapper.post_update_cols:
+            if not mapper.post_update_cols or st in self.switched_out:
                 continue
             nulls: dict[str, Any] = {}
             for col in mapper.post_update_cols:
@@ -555,6 +844,25 @@ class FlushPlan:
 
     def _secondary(self) -> None:
         session = self.session
+        # Association rows of deleted objects go first: a row switch's new object may add
+        # rows with the same key.
+        for st in self.deleted:
+            for prop in st.mapper.relationships.values():
+                if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
+                    continue
+                cols = [sc for _, sc in prop.local_remote_pairs]
+                vals = (
+                    tuple(
+                        st.key[1][st.mapper.pk_keys.index(st.mapper.column_to_key[lc])]
+                        for lc, _ in prop.local_remote_pairs
+                    )
+                    if st.key
+                    else None
+                )
+                if vals is None:
+                    continue
+                conn = session._connection_for_mapper(st.mapper)
+                persistence.secondary_rows(conn, prop.secondary, cols, [vals], True)
         for rows, delete in ((self.m2m_remove, True), (self.m2m_add, False)):
             grouped: dict[Any, list[tuple[Any, ...]]] = {}
             for prop, parent, child in rows:
@@ -582,24 +890,6 @@ class FlushPlan:
                 if unique:
                     conn = session._connection_for_mapper(prop.parent)
                     persistence.secondary_rows(conn, prop.secondary, cols, unique, delete)
-        # association rows of deleted objects
-        for st in self.deleted:
-            for prop in st.mapper.relationships.values():
-                if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
-                    continue
-                cols = [sc for _, sc in prop.local_remote_pairs]
-                vals = (
-                    tuple(
-                        st.key[1][st.mapper.pk_keys.index(st.mapper.column_to_key[lc])]
-                        for lc, _ in prop.local_remote_pairs
-                    )
-                    if st.key
-                    else None
-                )
-                if vals is None:
-                    continue
-                conn = session._connection_for_mapper(st.mapper)
-                persistence.secondary_rows(conn, prop.secondary, cols, [vals], True)
 
     def _secondary_row(
         self, prop: RelationshipProperty, parent: InstanceState, child: InstanceState
@@ -626,6 +916,57 @@ def _canonical(prop: RelationshipProperty, row: tuple[Any, ...]) -> tuple[Any, .
         prop.secondary.name,  # type: ignore[union-attr]
         tuple(sorted(zip((c.name for c in cols), row), key=lambda p: p[0])),
     )
+
+
+def _key_links(mapper: Mapper) -> list[_KeyLink]:
+    """The foreign keys (with or without a relationship) that reference ``mapper``'s
+    primary key, one entry per referencing column set."""
+    pk = set(mapper.pk_columns)
+    links: dict[tuple[Any, ...], list[Any]] = {}
+
+    def add(child: Mapper, pairs: list[Any], orm_update: bool, collection: Any) -> None:
+        if not pairs or any(pc not in pk for _, pc in pairs):
+            return
+        key = (child, frozenset(cc for cc, _ in pairs))
+        entry = links.get(key)
+        if entry is None:
+            links[key] = [child, pairs, orm_update, collection]
+        else:
+            entry[2] = entry[2] or orm_update
+            entry[3] = entry[3] or collection
+
+    for m in mapper.registry.mappers:
+        for prop in m.relationships.values():
+            if prop.viewonly:
+                continue
+            if prop.direction is Direction.MANYTOONE and prop.mapper is mapper:
+                add(m, list(prop.local_remote_pairs), not prop.passive_updates, None)
+            elif prop.direction is Direction.ONETOMANY and m is mapper:
+                pairs = [(rc, lc) for lc, rc in prop.local_remote_pairs]
+                add(prop.mapper, pairs, not prop.passive_updates, prop)
+            elif (
+                prop.direction is Direction.MANYTOMANY
+                and not prop.passive_updates
+                and mapper in (m, prop.mapper)
+            ):
+                raise exc.FlushError(
+                    f"relationship {prop} has passive_updates=False, which uow_orm does not "
+                    "support for many-to-many relationships; declare the association table's "
+                    "foreign keys with onupdate='CASCADE' and keep passive_updates=True"
+                )
+        for group in foreign_key_groups(m.local_table):
+            if group[0].references(mapper.local_table) and all(
+                fk.parent in m.column_to_key for fk in group
+            ):
+                add(m, [(fk.parent, fk.column) for fk in group], False, None)
+    return [(c, p, u, coll) for c, p, u, coll in links.values()]
+
+
+def _onupdate_action(child_col: Column[Any], parent_col: Column[Any]) -> str:
+    for fk in child_col.foreign_keys:
+        if fk.column is parent_col:
+            return (fk.onupdate or "").upper()
+    return ""
 
 
 def _check_pk(st: InstanceState) -> None:

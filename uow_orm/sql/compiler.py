@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
+from .cache import plan_for, statement_cache, statement_key
 from .elements import (
     _REQUIRED,
     BindParameter,
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from ..schema import Column
     from .dml import Delete, Insert, Update
     from .selectable import Select
+
+
+_NO_LABELS: set[int] = set()
 
 
 class Compiled:
@@ -86,6 +90,21 @@ class Compiled:
     def __str__(self) -> str:
         return self.sql
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """The bound values by name: the parameter's key, else ``<column>_<n>``."""
+        out: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for b in self.binds:
+            if b.key is not None:
+                name = b.key
+            else:
+                base = (b.describes or "param").rpartition(".")[2]
+                counts[base] = counts.get(base, 0) + 1
+                name = f"{base}_{counts[base]}"
+            out[name] = None if b.value is _REQUIRED else b.value
+        return out
+
 
 _DEFAULT_DIALECT: Any = None
 
@@ -108,6 +127,11 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         hit = cache.get(dialect.name)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
+        if getattr(stmt, "is_select", False):
+            compiled = _compile_cached_select(stmt, dialect)
+            if compiled is not None:
+                cache[dialect.name] = compiled
+                return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
     if len(compiler.binds) > dialect.max_bind_params:
@@ -116,6 +140,9 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         compiler = Compiler(dialect)
         compiler.collapse_in_lists = True
         sql = compiler.process(stmt)
+    if compiler.ctes:
+        sql, binds = compiler.with_clause(sql)
+        compiler.binds = binds
     compiled = Compiled(sql, compiler.binds, dialect.name)
     compiled.result_keys = compiler.result_keys
     compiled.result_processors = compiler.result_processors
@@ -124,6 +151,94 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     if cache is not None:
         cache[dialect.name] = compiled
     return compiled
+
+
+def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
+    """``stmt`` compiled through the statement cache (None: not cacheable)."""
+    key_binds: list[BindParameter] = []
+    key = statement_key(stmt, key_binds)
+    if key is None:
+        return None
+    key = (dialect, key)
+    entry = statement_cache.get(key)
+    if entry is None:
+        compiler = Compiler(dialect)
+        sql = compiler.process(stmt)
+        if len(compiler.binds) > dialect.max_bind_params:
+            return None  # IN lists to collapse: compiled apart, uncached
+        if compiler.ctes:
+            sql, compiler.binds = compiler.with_clause(sql)
+        compiled = Compiled(sql, compiler.binds, dialect.name)
+        compiled.result_keys = compiler.result_keys
+        compiled.result_processors = compiler.result_processors
+        compiled.entity_slices = compiler.entity_slices
+        compiled.statement = stmt
+        plan = plan_for(compiled, key_binds)
+        if plan is not None:
+            statement_cache.put(key, (compiled, plan))
+        return compiled
+    template, plan = entry
+    compiled = Compiled.__new__(Compiled)
+    compiled.sql = template.sql
+    compiled.dialect_name = template.dialect_name
+    compiled.result_keys = template.result_keys
+    compiled.result_processors = template.result_processors
+    compiled.entity_slices = template.entity_slices
+    compiled._procs = template._procs
+    binds = []
+    for n, tb in zip(plan, template.binds):
+        if n >= 0:
+            binds.append(key_binds[n])
+        else:  # LIMIT / OFFSET: the new statement's number
+            value = stmt._limit if n == -1 else stmt._offset
+            binds.append(BindParameter(None, int(value), tb.type, tb.describes))
+    compiled.binds = binds
+    compiled.statement = stmt
+    return compiled
+
+
+def compile_with_options(
+    stmt: ClauseElement, dialect: Dialect | None, compile_kwargs: Mapping[str, Any]
+) -> Compiled:
+    """Compile with SQLAlchemy's ``compile_kwargs`` (only ``literal_binds``), uncached."""
+    unknown = set(compile_kwargs) - {"literal_binds"}
+    if unknown:
+        raise exc.ArgumentError(f"compile_kwargs {sorted(unknown)} are not supported")
+    if dialect is None:
+        dialect = _default_dialect()
+    compiler = Compiler(dialect)
+    compiler.literal_binds = bool(compile_kwargs.get("literal_binds"))
+    sql = compiler.process(stmt)
+    if compiler.ctes:
+        sql, compiler.binds = compiler.with_clause(sql)
+    compiled = Compiled(sql, compiler.binds, dialect.name)
+    compiled.result_keys = compiler.result_keys
+    compiled.result_processors = compiler.result_processors
+    compiled.entity_slices = compiler.entity_slices
+    compiled.statement = stmt
+    return compiled
+
+
+def render_literal(value: Any) -> str:
+    """A Python value as SQL literal text (for ``literal_binds`` display only)."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return repr(value) if not isinstance(value, decimal.Decimal) else str(value)
+    if isinstance(value, (str, dt.date, dt.time, uuid.UUID)):
+        text = value.isoformat(" ") if isinstance(value, dt.datetime) else str(value)
+        return "'" + text.replace("'", "''") + "'"
+    raise exc.ArgumentError(
+        f"literal_binds cannot render a {type(value).__name__} value; compile without it"
+    )
 
 
 class Compiler:
@@ -147,6 +262,12 @@ class Compiler:
         self.collapse_in_lists = False
         # (columns, froms) of the SELECTs whose ORDER BY / GROUP BY is being compiled
         self._label_scopes: list[tuple[list[Any], list[Any]]] = []
+        self._anon_names: dict[int, str] = {}
+        #: CTEs met so far, by origin: (cte, "name AS (body)", body parameters)
+        self.ctes: dict[int, Any] = {}
+        #: ids of the labels ORDER BY may name (None: outside any SELECT)
+        self.order_by_labels: set[int] | None = None
+        self._anon_counts: dict[str, int] = {}
 
     def process(
         self, element: Any, *, nested: bool = False, asfrom: bool = False, subquery: bool = False
@@ -158,9 +279,62 @@ class Compiler:
             return "(" + el._compile(self) + ")"
         return el._compile(self)
 
+    # -- WITH ----------------------------------------------------------------------------
+    def cte(self, cte: Any) -> str:
+        """A CTE referenced in FROM: its name here, its body into the WITH clause."""
+        origin = cte._origin
+        name = self.from_name(origin)
+        key = id(origin)
+        if key not in self.ctes:
+            self.ctes[key] = None  # in progress: a recursive reference is just the name
+            outer_binds, self.binds = self.binds, []
+            self._depth += 1
+            try:
+                body = self.process(cte.select, subquery=True)
+            finally:
+                self._depth -= 1
+                body_binds, self.binds = self.binds, outer_binds
+            cols = ""
+            if cte.recursive:
+                cols = "(" + ", ".join(self.quote(c.key) for c in cte.c) + ")"
+            self.ctes[key] = (cte, f"{self.quote(name)}{cols} AS ({body})", body_binds)
+        return self.quote(name)
+
+    def with_clause(self, sql: str) -> tuple[str, list[BindParameter]]:
+        """``WITH [RECURSIVE] a AS (...), b AS (...) <sql>`` and the parameters in order."""
+        entries = [e for e in self.ctes.values() if e is not None]
+        recursive = any(cte.recursive for cte, _, _ in entries)
+        binds: list[BindParameter] = []
+        for _, _, b in entries:
+            binds.extend(b)
+        binds.extend(self.binds)
+        head = "WITH RECURSIVE " if recursive else "WITH "
+        return head + ", ".join(text for _, text, _ in entries) + " " + sql, binds
+
+    literal_binds = False
+
     def bind(self, bind: BindParameter) -> str:
+        if self.literal_binds and bind.value is not _REQUIRED:
+            return render_literal(bind.value)
         self.binds.append(bind)
         return self.placeholder
+
+    def from_name(self, from_: Any) -> str:
+        """The name a FROM clause goes by in this statement: given, or ``users_1``/``anon_1``."""
+        name: str | None = getattr(from_, "_explicit_name", None)
+        if name is not None:
+            return name
+        hit = self._anon_names.get(id(from_))
+        if hit is None:
+            base = getattr(from_, "_anon_base", None)
+            if base is None:
+                element = getattr(from_, "element", None)
+                base = getattr(element, "name", None) if element is not None else None
+                base = base if isinstance(base, str) else "anon"
+            n = self._anon_counts.get(base, 0) + 1
+            self._anon_counts[base] = n
+            hit = self._anon_names[id(from_)] = f"{base}_{n}"
+        return hit
 
     def column(self, col: Column[Any]) -> str:
         if self.qualify and col.table is not None:
@@ -185,10 +359,22 @@ class Compiler:
         for e in stmt._entities:
             table = _entity_table(e)
             if table is not None:
-                cols = e.__mapper__.column_list
+                cols = e.__mapper__.entity_columns(stmt._options)[0]
                 slices.append((e, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.append(e.__name__)
+                continue
+            bundle_cols = getattr(e, "_bundle_columns", None)
+            if bundle_cols is not None:  # Bundle("name", col, ...): one value of many columns
+                slices.append((e, len(columns), len(columns) + len(bundle_cols)))
+                columns.extend(bundle_cols)
+                keys.append(e.name)
+                continue
+            aliased_cols = getattr(e, "_aliased_columns", None)
+            if aliased_cols is not None:  # aliased(User): the mapper's columns, via the alias
+                slices.append((e, len(columns), len(columns) + len(aliased_cols)))
+                columns.extend(aliased_cols)
+                keys.append(e._result_key)
                 continue
             el = coerce_expression(e)
             if hasattr(el, "_column_list") and getattr(el, "is_from", False):
@@ -206,14 +392,22 @@ class Compiler:
         if self._enclosing_froms:
             outer = [t for fl in self._enclosing_froms for f in fl for t in f._tables()]
             correlated = [f for f in froms if any(f is o for o in outer)]
-            if correlated and len(correlated) < len(froms):
+            only = getattr(stmt, "_correlate", None)
+            if only is not None:  # correlate(...): exactly these (none for correlate(None))
+                correlated = [f for f in correlated if any(f is c for c in only)]
+            not_these = getattr(stmt, "_correlate_except", None)
+            if not_these is not None:
+                correlated = [f for f in correlated if not any(f is c for c in not_these)]
+            explicit = only is not None or not_these is not None
+            if correlated and (explicit or len(correlated) < len(froms)):
                 froms = [f for f in froms if not any(f is c for c in correlated)]
         self._enclosing_froms.append(froms)
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
             cols_sql = ", ".join(self.process(c) for c in columns)
             self.in_columns_clause = outer_flag
-            sql = "SELECT " + ("DISTINCT " if stmt._distinct else "") + cols_sql
+            sql = "SELECT " + self._distinct(stmt) + cols_sql
+            outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
             if froms:
                 sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
             if stmt._where:
@@ -226,22 +420,29 @@ class Compiler:
                     if stmt._having:
                         sql += " HAVING " + self._conjunction(stmt._having)
                     if stmt._order_by:
+                        # ORDER BY a selected label() writes its name
+                        self.order_by_labels = {id(c) for c in columns if type(c) is Label}
                         sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
                 finally:
                     self._label_scopes.pop()
             elif stmt._having:
                 sql += " HAVING " + self._conjunction(stmt._having)
+            self.order_by_labels = outer_labels
         finally:
             self._enclosing_froms.pop()
         if stmt._limit is not None or stmt._offset is not None:
             from ..types import Integer
 
             if stmt._limit is not None:
-                sql += " LIMIT " + self.bind(BindParameter(None, int(stmt._limit), Integer()))
+                sql += " LIMIT " + self.bind(
+                    BindParameter(None, int(stmt._limit), Integer(), "LIMIT")
+                )
             elif self.dialect_name == "sqlite":
                 sql += " LIMIT -1"
             if stmt._offset is not None:
-                sql += " OFFSET " + self.bind(BindParameter(None, int(stmt._offset), Integer()))
+                sql += " OFFSET " + self.bind(
+                    BindParameter(None, int(stmt._offset), Integer(), "OFFSET")
+                )
         if stmt._for_update is not None and self.dialect.supports_for_update:
             fu = stmt._for_update
             sql += " FOR SHARE" if fu["read"] else " FOR UPDATE"
@@ -301,6 +502,72 @@ class Compiler:
             )
         return "FULL OUTER JOIN"
 
+    def compound(self, stmt: Any) -> str:
+        """``SELECT .. UNION SELECT ..``: members need no parentheses unless they carry
+        their own ORDER BY / LIMIT (SQLite takes those only as a subquery)."""
+        if stmt.keyword.endswith(" ALL") and stmt.keyword != "UNION ALL":
+            if self.dialect_name == "sqlite":
+                raise exc.NotSupportedError(f"SQLite has no {stmt.keyword}")
+        toplevel = self._depth == 0
+        parts = []
+        for n, member in enumerate(stmt.selects):
+            self._depth += 1
+            try:
+                inner = self.process(member, subquery=True)
+            finally:
+                self._depth -= 1
+            if n == 0 and toplevel:
+                self._compound_result(member)
+            own = getattr(member, "_order_by", None) or getattr(member, "_limit", None) is not None
+            own = own or getattr(member, "_offset", None) is not None
+            if isinstance(member, type(stmt)) or own:
+                if self.dialect_name == "sqlite":
+                    inner = f"SELECT * FROM ({inner})"
+                else:
+                    inner = f"({inner})"
+            parts.append(inner)
+        sql = f" {stmt.keyword} ".join(parts)
+        if stmt._order_by:
+            sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
+        sql += self._limit_offset(stmt)
+        return sql
+
+    def _compound_result(self, first: Any) -> None:
+        # result keys and types come from the first SELECT
+        from .selectable import Select
+
+        if isinstance(first, Select):
+            sub = Compiler(self.dialect)
+            sub._select(first, True)
+            self.result_keys = sub.result_keys
+            self.result_processors = sub.result_processors
+            self.entity_slices = sub.entity_slices
+        else:
+            self._compound_result(first.selects[0])
+
+    def _limit_offset(self, stmt: Any) -> str:
+        from ..types import Integer
+
+        sql = ""
+        if stmt._limit is not None:
+            sql += " LIMIT " + self.bind(BindParameter(None, int(stmt._limit), Integer()))
+        elif stmt._offset is not None and self.dialect_name == "sqlite":
+            sql += " LIMIT -1"
+        if stmt._offset is not None:
+            sql += " OFFSET " + self.bind(BindParameter(None, int(stmt._offset), Integer()))
+        return sql
+
+    def _distinct(self, stmt: Select[Any]) -> str:
+        on = getattr(stmt, "_distinct_on", None)
+        if on:
+            if self.dialect_name != "postgresql":
+                raise exc.NotSupportedError(
+                    f"DISTINCT ON (select().distinct(col)) needs PostgreSQL, not "
+                    f"{self.dialect_name}; use group_by() or a window function"
+                )
+            return "DISTINCT ON (" + ", ".join(self.process(c) for c in on) + ") "
+        return "DISTINCT " if stmt._distinct else ""
+
     def _conjunction(self, clauses: list[Any]) -> str:
         if len(clauses) == 1:
             return self.process(clauses[0])
@@ -325,6 +592,8 @@ class Compiler:
             self.qualify = True
 
     def _value(self, col: Column[Any], value: Any) -> str:
+        if getattr(value, "is_select", False):  # a SELECT as a value: a scalar subquery
+            return "(" + self.process(value, subquery=True) + ")"
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
             return self.process(value)
         if isinstance(value, BindParameter):
@@ -338,7 +607,34 @@ class Compiler:
             return self.bind(DefaultBindParameter(col.key, value, col.type))
         return self.bind(BindParameter(col.key, value, col.type))
 
+    def _insert_from_select(self, stmt: Insert) -> str:
+        cols, select = stmt._from_select  # type: ignore[misc]
+        defaults = []
+        if getattr(stmt, "_include_defaults", True):
+            defaults = [
+                c
+                for c in stmt.table.c
+                if c.default is not None and not callable(c.default) and c not in cols
+            ]
+        names = [self.quote(c.name) for c in cols + defaults]
+        # scalar defaults ride along as constant columns (their placeholders come first)
+        extra = ", ".join(self.bind(BindParameter(c.key, c.default, c.type)) for c in defaults)
+        self._depth += 1
+        try:
+            body = self.process(select, subquery=True)
+        finally:
+            self._depth -= 1
+        if defaults:
+            body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
+        return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
+
     def insert(self, stmt: Insert) -> str:
+        if getattr(stmt, "_from_select", None) is not None:
+            sql = self._insert_from_select(stmt)
+            on_conflict = getattr(stmt, "_on_conflict", None)
+            if on_conflict is not None:
+                sql += on_conflict.compile(self)
+            return sql + self._returning(stmt)
         table = stmt.table
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
         cols: list[Column[Any]] = []
@@ -350,21 +646,37 @@ class Compiler:
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
-            sql = f"INSERT INTO {self.quote(table.name)}"
+            sql = f"INSERT INTO {table._quoted(self.quote)}"
             if not names:
                 sql += " DEFAULT VALUES" if self.dialect_name != "mysql" else " () VALUES ()"
             else:
                 groups = []
                 for r in rows:
-                    vals = [self._value(c, r[c]) if c in r else "NULL" for c in cols]
+                    vals = [
+                        self._value(c, r[c])
+                        if c in r
+                        else (self._default_bind(c, c.default) if c.default is not None else "NULL")
+                        for c in cols
+                    ]
                     vals += [self._default_bind(c, c.default) for c in defaults]
                     groups.append("(" + ", ".join(vals) + ")")
                 sql += " (" + ", ".join(names) + ") VALUES " + ", ".join(groups)
         finally:
             self.qualify = True
+        on_conflict = getattr(stmt, "_on_conflict", None)
+        if on_conflict is not None:
+            sql += on_conflict.compile(self)
         return sql + self._returning(stmt)
 
     def update(self, stmt: Update) -> str:
+        # subqueries in SET and WHERE correlate to the updated table
+        self._enclosing_froms.append([stmt.table])
+        try:
+            return self._update(stmt)
+        finally:
+            self._enclosing_froms.pop()
+
+    def _update(self, stmt: Update) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
         onupdate = [c for c in table.c if c.onupdate is not None and c not in values]
@@ -372,7 +684,10 @@ class Compiler:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
         for c, v in values.items():
-            sets.append(f"{self.quote(c.name)} = {self._value(c, v)}")
+            self.qualify = False
+            target = self.quote(c.name)
+            self.qualify = True
+            sets.append(f"{target} = {self._value(c, v)}")
         for c in onupdate:
             # A callable onupdate runs per execution (in construct_params), not once here.
             value = (
@@ -381,16 +696,58 @@ class Compiler:
                 else self._value(c, c.onupdate)
             )
             sets.append(f"{self.quote(c.name)} = {value}")
-        sql = f"UPDATE {self.quote(table.name)} SET " + ", ".join(sets)
+        sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
+        extra = self._extra_froms(stmt, list(values.values()))
+        if extra:
+            if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
+                raise exc.NotSupportedError("UPDATE .. FROM needs SQLite 3.33 or later")
+            sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in extra)
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
 
+    def _extra_froms(self, stmt: Any, values: list[Any]) -> list[Any]:
+        """Tables other than the target that the WHERE (or SET) clause names: UPDATE .. FROM
+        / DELETE .. USING."""
+        target = stmt.table
+        out: list[Any] = []
+        for el in [*stmt._where, *values]:
+            if not isinstance(el, ClauseElement):
+                continue
+            for f in el._from_objects():
+                if f is target or getattr(f, "is_select", False):
+                    continue
+                if not any(f is o for o in out):
+                    out.append(f)
+        return out
+
     def delete(self, stmt: Delete) -> str:
-        sql = f"DELETE FROM {self.quote(stmt.table.name)}"
+        self._enclosing_froms.append([stmt.table])
+        try:
+            return self._delete(stmt)
+        finally:
+            self._enclosing_froms.pop()
+
+    def _delete(self, stmt: Delete) -> str:
+        sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
+        extra = self._extra_froms(stmt, [])
+        if extra:
+            if self.dialect_name != "postgresql":
+                raise exc.NotSupportedError(
+                    f"DELETE .. USING (a WHERE naming other tables) needs PostgreSQL, not "
+                    f"{self.dialect_name}; use a subquery: "
+                    "delete(t).where(t.c.id.in_(select(...)))"
+                )
+            sql += " USING " + ", ".join(self.process(f, asfrom=True) for f in extra)
         if stmt._where:
             sql += " WHERE " + self._conjunction(stmt._where)
         return sql + self._returning(stmt)
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
 
 
 def _needs_parens(el: ClauseElement) -> bool:

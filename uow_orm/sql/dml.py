@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from .elements import (
+    _REQUIRED,
     BindParameter,
     ClauseElement,
     check_execution_options,
@@ -80,7 +81,12 @@ class DMLStatement(ClauseElement):
         for a in args:
             if not isinstance(a, Mapping):
                 raise exc.ArgumentError("values() takes a dict, a list of dicts or keywords")
-            vals.update({s._column(k): v for k, v in a.items()})
+            for k, v in a.items():
+                pairs = getattr(k, "_update_pairs", None)  # a hybrid's update_expression
+                if pairs is not None:
+                    vals.update({s._column(c): cv for c, cv in pairs(v)})
+                else:
+                    vals[s._column(k)] = v
         vals.update({s._column(k): v for k, v in kw.items()})
         s._values = vals
         return s
@@ -95,7 +101,9 @@ class DMLStatement(ClauseElement):
     def filter_by(self, **kw: Any) -> Any:
         return self.where(*[self._column(k) == v for k, v in kw.items()])
 
-    def returning(self, *cols: Any) -> Any:
+    def returning(self, *cols: Any, sort_by_parameter_order: bool = False) -> Any:
+        """``RETURNING`` these columns or entities (rows always follow the parameter order,
+        so ``sort_by_parameter_order`` needs no extra work)."""
         s = self._generate()
         s._returning.extend(cols)
         return s
@@ -128,18 +136,95 @@ class DMLStatement(ClauseElement):
         """This statement with bind parameters for ``params`` keys when no values are set."""
         return self
 
-    def compile(self, dialect: Any = None) -> Any:
-        from .compiler import compile_statement
-
-        return compile_statement(self, dialect)
-
 
 class Insert(DMLStatement):
-    def _with_params(self, params: Mapping[str, Any]) -> Insert:
-        if self._values is not None or self._multi_values is not None or not params:
-            return self
+    _from_select: tuple[list[Any], Any] | None = None
+    _include_defaults = True
+
+    def from_select(self, names: Any, select: Any, include_defaults: bool = True) -> Insert:
+        """``INSERT INTO t (names) SELECT ...``: the rows of ``select``."""
+        if self._values is not None or self._multi_values is not None:
+            raise exc.ArgumentError("from_select() cannot be combined with values()")
+        cols = [self._column(n) for n in names]
+        width = len(select._column_elements())
+        if width != len(cols):
+            raise exc.ArgumentError(
+                f"from_select(): {len(cols)} column names for a SELECT of {width} columns"
+            )
         s: Insert = self._generate()
-        s._values = {s._column(k): BindParameter(k, None, s._column(k).type) for k in params}
+        s._from_select = (cols, select)
+        s._include_defaults = include_defaults
+        return s
+
+    def _single_insert_pk(self, conn: Any, params: Any) -> Any:
+        """Execute as one row and note ``Result.inserted_primary_key`` (SQLite: lastrowid;
+        PostgreSQL: an implicit ``RETURNING`` of the generated key)."""
+        from ..engine.result import Result, Row, _keymap
+
+        if self._multi_values is not None or self._from_select is not None or self._returning:
+            return conn._result(
+                self.compile(conn.dialect), self._run(conn, self.compile(conn.dialect), params)
+            )
+        table = self.table
+        given: dict[str, Any] = {}
+        for col, v in (self._values or {}).items():
+            value = v.value if isinstance(v, BindParameter) else v
+            if value is not _REQUIRED:
+                given[col.key] = value
+        for k, v in (params or {}).items():
+            given[k] = v
+        missing = [c for c in table.primary_key if given.get(c.key) is None and c.default is None]
+        stmt: Insert = self
+        if missing and conn.dialect.name != "sqlite" and conn.dialect.supports_returning:
+            stmt = self.returning(*missing)
+        compiled = stmt.compile(conn.dialect)
+        cursor = self._run(conn, compiled, params)
+        generated: dict[str, Any] = {}
+        if stmt is not self:
+            row = cursor.fetchone()
+            generated = {c.key: v for c, v in zip(missing, row or ())}
+        elif missing and conn.dialect.name == "sqlite" and len(missing) == 1:
+            generated = {missing[0].key: cursor.lastrowid}
+        pk = []
+        for c in table.primary_key:
+            if c.key in generated:
+                pk.append(generated[c.key])
+            elif given.get(c.key) is not None:
+                pk.append(given[c.key])
+            elif c.default is not None and not callable(c.default):
+                pk.append(c.default)
+            else:
+                pk.append(None)
+        result = Result([], [], rowcount=cursor.rowcount)
+        result._inserted_pk = Row(tuple(pk), _keymap([c.key for c in table.primary_key]))
+        return result
+
+    @staticmethod
+    def _run(conn: Any, compiled: Any, params: Any) -> Any:
+        return conn._run(compiled.sql, compiled.construct_params(params))
+
+    def _with_params(self, params: Mapping[str, Any]) -> Insert:
+        if self._multi_values is not None or self._from_select is not None or not params:
+            return self
+        if self._values is not None:
+            # values() plus execution parameters naming other columns: those columns too
+            extra = [
+                k
+                for k in params
+                if k in self.table.c
+                and self.table.c[k] not in self._values
+                and not _names_bindparam(self._values.values(), k)
+            ]
+            if not extra:
+                return self
+            s: Insert = self._generate()
+            s._values = {
+                **self._values,
+                **{s._column(k): BindParameter(k, _REQUIRED, s._column(k).type) for k in extra},
+            }
+            return s
+        s = self._generate()
+        s._values = {s._column(k): BindParameter(k, _REQUIRED, s._column(k).type) for k in params}
         return s
 
     def _compile(self, compiler: Compiler) -> str:
@@ -147,12 +232,27 @@ class Insert(DMLStatement):
 
 
 class Update(DMLStatement):
+    def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
+        """``SET`` in exactly this order: ``ordered_values((t.c.a, 1), (t.c.b, t.c.a))``."""
+        if self._values is not None:
+            raise exc.ArgumentError("ordered_values() cannot be combined with values()")
+        s: Update = self._generate()
+        vals: dict[Column[Any], Any] = {}
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise exc.ArgumentError(
+                    f"ordered_values() takes (column, value) pairs, got {pair!r}"
+                )
+            vals[s._column(pair[0])] = pair[1]
+        s._values = vals
+        return s
+
     def _with_params(self, params: Mapping[str, Any]) -> Update:
         if self._values is not None or not params:
             return self
         s: Update = self._generate()
         s._values = {
-            s._column(k): BindParameter(k, None, s._column(k).type)
+            s._column(k): BindParameter(k, _REQUIRED, s._column(k).type)
             for k in params
             if k in s.table.c
         }
@@ -165,6 +265,27 @@ class Update(DMLStatement):
 class Delete(DMLStatement):
     def _compile(self, compiler: Compiler) -> str:
         return compiler.delete(self)
+
+
+def _names_bindparam(values: Any, key: str) -> bool:
+    """True when a bindparam(key) sits among ``values`` (the key is a parameter then)."""
+    from .elements import replace_columns
+
+    hit = []
+
+    def look(el: Any) -> None:
+        if isinstance(el, BindParameter) and el.key == key:
+            hit.append(el)
+        return None
+
+    for v in values:
+        if isinstance(v, ClauseElement):
+            replace_columns(v, look)
+            sel = getattr(v, "select", None)
+            if sel is not None:
+                for w in getattr(sel, "_where", ()):
+                    replace_columns(w, look)
+    return bool(hit)
 
 
 def insert(target: Any) -> Insert:

@@ -7,6 +7,7 @@ value never reaches SQL text.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -45,6 +46,51 @@ def coerce_expression(
     return BindParameter(None, obj, type_ if type_ is not None else literal_type(obj), label)
 
 
+def replace_columns(element: Any, replace: Any) -> Any:
+    """A copy of ``element`` with each sub-element ``e`` for which ``replace(e)`` is not None
+    swapped for that result (used to aim ON clauses and criteria at an alias).
+
+    Unchanged branches are shared, not copied. Statements (selects) are left as they are.
+    """
+    hit = replace(element)
+    if hit is not None:
+        return hit
+    if not isinstance(element, ColumnElement) or type(element).__name__ == "Column":
+        return element
+    changed: dict[str, Any] = {}
+    for cls in type(element).__mro__:
+        for slot in getattr(cls, "__slots__", ()):
+            if slot.startswith("__") or slot in changed:
+                continue
+            value = getattr(element, slot, None)
+            if isinstance(value, ClauseElement):
+                new = replace_columns(value, replace)
+                if new is not value:
+                    changed[slot] = new
+            elif isinstance(value, list) and any(isinstance(v, ClauseElement) for v in value):
+                new_list = [replace_columns(v, replace) for v in value]
+                if any(a is not b for a, b in zip(new_list, value)):
+                    changed[slot] = new_list
+    if not changed:
+        return element
+    out = copy.copy(element)
+    for slot, value in changed.items():
+        object.__setattr__(out, slot, value)
+    return out
+
+
+def _dialect_of(obj: Any) -> Any:
+    """A dialect from a dialect, an engine or a connection (None stays None)."""
+    if obj is None or hasattr(obj, "paramstyle"):
+        return obj
+    d = getattr(obj, "dialect", None)
+    if d is None:
+        raise exc.ArgumentError(
+            f"compile() needs an engine, a connection or a dialect, got {obj!r}"
+        )
+    return d
+
+
 class ClauseElement:
     """Anything that compiles to a fragment of SQL."""
 
@@ -58,10 +104,18 @@ class ClauseElement:
     def _from_objects(self) -> list[FromClause]:
         return []
 
-    def compile(self, dialect: Any = None) -> Any:
-        from .compiler import compile_statement
+    def compile(self, bind: Any = None, dialect: Any = None, compile_kwargs: Any = None) -> Any:
+        """The compiled SQL for ``dialect`` (or an engine's / connection's dialect).
 
-        return compile_statement(self, dialect)
+        ``compile_kwargs={"literal_binds": True}`` writes values into the SQL text, for
+        display only. Raises `uow_orm.exc.ArgumentError` for other compile options.
+        """
+        from .compiler import compile_statement, compile_with_options
+
+        d = _dialect_of(bind if bind is not None else dialect)
+        if compile_kwargs:
+            return compile_with_options(self, d, compile_kwargs)
+        return compile_statement(self, d)
 
     def __str__(self) -> str:
         from .compiler import compile_statement
@@ -108,7 +162,9 @@ class ColumnOperators:
         return self.operate("+", other)
 
     def __radd__(self, other: Any) -> ColumnElement:
-        return BinaryExpression(coerce_expression(other), "+", self._expr())
+        expr = self._expr()
+        op = "||" if _is_string(expr.type) else "+"
+        return BinaryExpression(coerce_expression(other, expr.type), op, expr)
 
     def __sub__(self, other: Any) -> ColumnElement:
         return self.operate("-", other)
@@ -231,11 +287,55 @@ class ColumnOperators:
     def distinct(self) -> ColumnElement:
         return UnaryExpression(self._expr(), "DISTINCT", None)
 
-    def cast(self, type_: TypeEngine) -> ColumnElement:
-        return Cast(self._expr(), type_)
+    def cast(self, type_: Any) -> ColumnElement:
+        return Cast(self._expr(), to_type(type_))
 
-    def op(self, operator: str) -> Any:
+    def collate(self, collation: str) -> ColumnElement:
+        """``expr COLLATE collation``."""
+        return Collate(self._expr(), collation)
+
+    def regexp_match(self, pattern: Any, flags: str | None = None) -> ColumnElement:
+        """True where the value matches the regular expression ``pattern``."""
+        return RegexpMatch(self._expr(), coerce_expression(pattern), flags)
+
+    def regexp_replace(
+        self, pattern: Any, replacement: Any, flags: str | None = None
+    ) -> ColumnElement:
+        """The value with matches of ``pattern`` replaced (PostgreSQL semantics: the first
+        match, every match with flag ``g``)."""
+        return RegexpReplace(
+            self._expr(), coerce_expression(pattern), coerce_expression(replacement), flags
+        )
+
+    def any_(self) -> ColumnElement:
+        return AnyAll("ANY", self._expr())
+
+    def all_(self) -> ColumnElement:
+        return AnyAll("ALL", self._expr())
+
+    def concat(self, other: Any) -> ColumnElement:
+        return BinaryExpression(self._expr(), "||", coerce_expression(other, self._expr().type))
+
+    def bool_op(self, operator: str) -> Any:
         def apply(other: Any) -> ColumnElement:
+            return BinaryExpression(self._expr(), operator, coerce_expression(other), Boolean())
+
+        return apply
+
+    def op(
+        self,
+        operator: str,
+        precedence: int = 0,
+        is_comparison: bool = False,
+        return_type: Any = None,
+    ) -> Any:
+        def apply(other: Any) -> ColumnElement:
+            expr = self._expr()
+            right = coerce_expression(other, expr.type)
+            if is_comparison:
+                return BinaryExpression(expr, operator, right, Boolean())
+            if return_type is not None:
+                return BinaryExpression(expr, operator, right, to_type(return_type))
             return self.operate(operator, other)
 
         return apply
@@ -341,12 +441,22 @@ class ColumnElement(ColumnOperators, ClauseElement):
             elif op == "!=":
                 op = "IS NOT"
             return BinaryExpression(self, op, Null())
+        if op == "+" and _is_string(self.type):
+            op = "||"  # SQLAlchemy's String + String is concatenation
         # a factor or divisor is a plain number, not a value of this column's type
         right = coerce_expression(
             other, None if op in ("*", "/", "%") else self.type, _describe(self)
         )
         type_ = Boolean() if op in _NEGATE else self.type
+        if op == "+" and isinstance(self.type, String):
+            op = "||"  # string + string is concatenation, as in SQLAlchemy
         return BinaryExpression(self, op, right, type_)
+
+
+def _is_string(t: Any) -> bool:
+    from ..types import String
+
+    return isinstance(t, String)
 
 
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
@@ -813,12 +923,26 @@ def coerce_order_by(obj: Any) -> ClauseElement:
     return coerce_expression(obj)
 
 
-def literal(value: Any, type_: TypeEngine | None = None) -> BindParameter:
-    return BindParameter(None, value, type_)
+def literal(value: Any, type_: Any = None, literal_execute: bool = False) -> BindParameter:
+    """``value`` as a bound parameter usable as a column (``select(literal(1))``)."""
+    if literal_execute:
+        raise exc.ArgumentError("literal(literal_execute=True) is not supported")
+    return BindParameter(None, value, to_type(type_) if type_ is not None else None)
 
 
-def cast(expr: Any, type_: TypeEngine) -> Cast:
-    return Cast(coerce_expression(expr), type_)
+def to_type(type_: Any) -> TypeEngine:
+    """A type instance from a type class (``String``) or instance (``String(20)``)."""
+    if isinstance(type_, type) and issubclass(type_, TypeEngine):
+        return type_()
+    if isinstance(type_, TypeEngine):
+        return type_
+    raise exc.ArgumentError(f"expected a type such as String or Integer(), got {type_!r}")
+
+
+def cast(expr: Any, type_: Any) -> Cast:
+    """``CAST(expr AS type)``; ``type_`` is a type class or instance."""
+    t = to_type(type_)
+    return Cast(coerce_expression(expr), t)
 
 
 class Cast(ColumnElement):
@@ -850,18 +974,75 @@ class Label(ColumnElement):
     def _compile(self, compiler: Compiler) -> str:
         if compiler.in_columns_clause:
             return f"{compiler.process(self.element, nested=True)} AS {compiler.quote(self.name)}"
-        return compiler.quote(self.name)
+        labels = getattr(compiler, "order_by_labels", None)
+        if labels is None or id(self) in labels:
+            return compiler.quote(self.name)
+        # a label that is not a selected column (or is used in WHERE / GROUP BY): its SQL
+        return compiler.process(self.element, nested=True)
 
     def _from_objects(self) -> list[FromClause]:
         return self.element._from_objects()
 
 
-_FUNC_TYPES: dict[str, Any] = {
-    "count": Integer,
-    "length": Integer,
-    "char_length": Integer,
-}
-_SAME_TYPE_FUNCS = frozenset({"max", "min", "sum", "coalesce", "abs", "lower", "upper", "trim"})
+def _func_types() -> dict[str, Any]:
+    from ..types import Date, DateTime, Float, String, Time
+
+    return {
+        "count": Integer,
+        "length": Integer,
+        "char_length": Integer,
+        "row_number": Integer,
+        "rank": Integer,
+        "dense_rank": Integer,
+        "ntile": Integer,
+        "percent_rank": Float,
+        "cume_dist": Float,
+        "now": DateTime,
+        "current_timestamp": DateTime,
+        "localtimestamp": DateTime,
+        "current_date": Date,
+        "current_time": Time,
+        "localtime": Time,
+        "concat": String,
+        "current_user": String,
+        "session_user": String,
+        "user": String,
+    }
+
+
+_FUNC_TYPES: dict[str, Any] = _func_types()
+_SAME_TYPE_FUNCS = frozenset(
+    {
+        "max",
+        "min",
+        "sum",
+        "coalesce",
+        "abs",
+        "lower",
+        "upper",
+        "trim",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        "round",
+    }
+)
+_SQLITE_NO_CONCAT = __import__("sqlite3").sqlite_version_info < (3, 44)
+#: ANSI functions written without parentheses
+_NO_PARENS = frozenset(
+    {
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtime",
+        "localtimestamp",
+        "current_user",
+        "session_user",
+        "user",
+    }
+)
 
 
 class Function(ColumnElement):
@@ -879,13 +1060,43 @@ class Function(ColumnElement):
         self.type = type_ if type_ is not None else NULLTYPE
 
     def _compile(self, compiler: Compiler) -> str:
-        if not self.args and self.name.lower() == "count":
-            return "count(*)"
+        lname = self.name.lower()
+        if not self.args:
+            if lname == "count":
+                return "count(*)"
+            if lname in _NO_PARENS:
+                return lname.upper()
+            if lname == "now" and compiler.dialect_name == "sqlite":
+                return "CURRENT_TIMESTAMP"
+        elif (
+            lname == "count"
+            and len(self.args) == 1
+            and isinstance(self.args[0], BindParameter)
+            and self.args[0].value == "*"
+        ):
+            return "count(*)"  # func.count("*")
+        elif lname == "concat" and compiler.dialect_name == "sqlite" and _SQLITE_NO_CONCAT:
+            # concat() arrived in SQLite 3.44; like it, NULL arguments count as ''
+            return (
+                "(" + " || ".join(f"coalesce({compiler.process(a)}, '')" for a in self.args) + ")"
+            )
         name = (
             self.name
             if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", self.name)
             else (compiler.quote(self.name))
         )
+        if lname == "concat" and compiler.dialect_name == "postgresql":
+            # concat() takes "any": a text parameter needs its type spelled out
+            return (
+                f"{name}("
+                + ", ".join(
+                    f"CAST({compiler.process(a)} AS VARCHAR)"
+                    if isinstance(a, BindParameter) and isinstance(a.value, str)
+                    else compiler.process(a)
+                    for a in self.args
+                )
+                + ")"
+            )
         return f"{name}(" + ", ".join(compiler.process(a) for a in self.args) + ")"
 
     def _from_objects(self) -> list[FromClause]:
@@ -898,6 +1109,30 @@ class Function(ColumnElement):
     def key(self) -> str:  # type: ignore[override]
         return self.name
 
+    def over(
+        self,
+        partition_by: Any = None,
+        order_by: Any = None,
+        rows: tuple[int | None, int | None] | None = None,
+        range_: tuple[int | None, int | None] | None = None,
+    ) -> Over:
+        """This function as a window function: ``f() OVER (PARTITION BY .. ORDER BY ..)``."""
+        return Over(self, partition_by, order_by, rows, range_)
+
+    def filter(self, *criterion: Any) -> FunctionFilter:
+        """``agg(...) FILTER (WHERE criterion)``."""
+        return FunctionFilter(self, and_(*criterion))
+
+    def within_group(self, *order_by: Any) -> WithinGroup:
+        """``f(...) WITHIN GROUP (ORDER BY ...)`` (ordered-set aggregates; PostgreSQL)."""
+        return WithinGroup(self, order_by)
+
+    def table_valued(self, *names: Any) -> Any:
+        raise exc.NotSupportedError(f"func.{self.name}().table_valued() is not supported")
+
+    def column_valued(self, name: str | None = None) -> Any:
+        raise exc.NotSupportedError(f"func.{self.name}().column_valued() is not supported")
+
 
 class _FunctionGenerator:
     """``func.<name>(...)`` builds a SQL function call; ``func.count()`` is ``count(*)``."""
@@ -906,8 +1141,8 @@ class _FunctionGenerator:
         if name.startswith("__"):
             raise AttributeError(name)
 
-        def make(*args: Any, type_: TypeEngine | None = None) -> Function:
-            return Function(name, args, type_)
+        def make(*args: Any, type_: Any = None) -> Function:
+            return Function(name, args, to_type(type_) if type_ is not None else None)
 
         return make
 
@@ -930,18 +1165,16 @@ _TEXT_TOKEN_RE = re.compile(
 class TextClause(ClauseElement):
     """Literal SQL with ``:name`` parameters, e.g. ``text("SELECT * FROM t WHERE id = :id")``."""
 
-    __slots__ = ("_bind_values", "_columns", "_execution_options", "text")
+    __slots__ = ("_bind_values", "_execution_options", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._bind_values: dict[str, Any] = {}
-        self._columns: list[tuple[str, TypeEngine | None]] = []
         self._execution_options: dict[str, Any] = {}
 
     def _copy(self) -> TextClause:
         t = TextClause(self.text)
         t._bind_values = dict(self._bind_values)
-        t._columns = list(self._columns)
         t._execution_options = dict(self._execution_options)
         return t
 
@@ -987,34 +1220,14 @@ class TextClause(ClauseElement):
             pos = m.end()
         tail = self.text[pos:]
         out.append(tail.replace("%", "%%") if pct else tail)
-        if self._columns and compiler._depth == 0:
-            compiler.result_keys = [name for name, _ in self._columns]
-            compiler.result_processors = [
-                t._result(compiler.dialect_name) if t is not None else None
-                for _, t in self._columns
-            ]
         return "".join(out).replace("\\:", ":")
 
-    def columns(self, *cols: Any, **types: TypeEngine | type[TypeEngine]) -> TextClause:
-        """Name and type the result columns, in order: columns (``User.id``) then keywords
-        (``name=String``); values are converted by those types as for a ``select()``."""
-        t = self._copy()
-        t._columns = []
-        for c in cols:
-            el = coerce(c)
-            name = getattr(el, "key", None) or getattr(el, "name", None)
-            if not isinstance(name, str) or not isinstance(el, ColumnElement):
-                raise exc.ArgumentError(f"text().columns() takes columns, got {c!r}")
-            t._columns.append((name, el.type))
-        for name, type_ in types.items():
-            if isinstance(type_, type) and issubclass(type_, TypeEngine):
-                type_ = type_()
-            if not isinstance(type_, TypeEngine):
-                raise exc.ArgumentError(
-                    f"text().columns({name}=...) takes a type such as Integer, got {type_!r}"
-                )
-            t._columns.append((name, type_))
-        return t
+    def columns(self, *cols: Any, **types: Any) -> Any:
+        """This text as a SELECT with known columns (``TextualSelect``): usable in
+        ``from_statement()``, as a subquery and with typed results."""
+        from .selectable import TextualSelect
+
+        return TextualSelect(self, list(cols), types)
 
 
 def text(sql: str) -> TextClause:
@@ -1082,14 +1295,501 @@ __all__ = [
 class LiteralColumn(ColumnElement):
     """A fixed SQL fragment used as a column (e.g. ``1`` in ``SELECT 1``); never user data."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "type")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, type_: Any = None) -> None:
         self.text = text
+        self.type = to_type(type_) if type_ is not None else NULLTYPE
+
+    @property
+    def key(self) -> str:  # type: ignore[override]
+        return self.text
+
+    @property
+    def name(self) -> str:
+        return self.text
 
     def _compile(self, compiler: Compiler) -> str:
+        if compiler.paramstyle == "format":
+            return self.text.replace("%", "%%")
         return self.text
 
 
-def literal_column(text: str) -> LiteralColumn:
-    return LiteralColumn(text)
+def literal_column(text: str, type_: Any = None) -> LiteralColumn:
+    """The SQL fragment ``text`` as a column expression (written as is: never user data)."""
+    return LiteralColumn(text, type_)
+
+
+# -- more constructs (issue 15) ---------------------------------------------------------------
+class Case(ColumnElement):
+    """``CASE WHEN cond THEN value ... ELSE else_ END`` (or ``CASE value WHEN ...``)."""
+
+    __slots__ = ("else_", "type", "value", "whens")
+
+    def __init__(self, whens: list[tuple[Any, Any]], value: Any, else_: Any) -> None:
+        self.value = coerce_expression(value) if value is not None else None
+        conds: list[tuple[ClauseElement, ClauseElement]] = []
+        result_type: TypeEngine = NULLTYPE
+        for cond, result in whens:
+            c = (
+                coerce_expression(cond, getattr(self.value, "type", None))
+                if self.value is not None
+                else coerce_expression(cond)
+            )
+            r = coerce_expression(result)
+            if result_type is NULLTYPE and not isinstance(r, Null):
+                result_type = getattr(r, "type", NULLTYPE)
+            conds.append((c, r))
+        if not conds:
+            raise exc.ArgumentError("case() needs at least one (condition, value) pair")
+        self.whens = conds
+        self.else_ = coerce_expression(else_) if else_ is not None else None
+        if result_type is NULLTYPE and self.else_ is not None:
+            result_type = getattr(self.else_, "type", NULLTYPE)
+        self.type = result_type
+
+    def _compile(self, compiler: Compiler) -> str:
+        parts = ["CASE"]
+        if self.value is not None:
+            parts.append(compiler.process(self.value, nested=True))
+        for cond, result in self.whens:
+            parts.append(
+                f"WHEN {compiler.process(cond)} THEN {compiler.process(result, nested=True)}"
+            )
+        if self.else_ is not None:
+            parts.append(f"ELSE {compiler.process(self.else_, nested=True)}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def _from_objects(self) -> list[FromClause]:
+        out: list[FromClause] = []
+        if self.value is not None:
+            out.extend(self.value._from_objects())
+        for cond, result in self.whens:
+            out.extend(cond._from_objects())
+            out.extend(result._from_objects())
+        return out
+
+
+def case(*whens: Any, value: Any = None, else_: Any = None) -> Case:
+    """``CASE``: ``case((User.age < 18, "minor"), else_="adult")``; with ``value=``, a dict
+    ``{compared: result}`` or pairs compare that expression."""
+    pairs: list[tuple[Any, Any]] = []
+    for w in whens:
+        if isinstance(w, dict):
+            if value is None:
+                raise exc.ArgumentError("case() with a dict needs value=")
+            pairs.extend(w.items())
+        elif isinstance(w, (tuple, list)) and len(w) == 2:
+            pairs.append((w[0], w[1]))
+        else:
+            raise exc.ArgumentError(f"case() takes (condition, value) pairs, got {w!r}")
+    return Case(pairs, value, else_)
+
+
+class Collate(ColumnElement):
+    __slots__ = ("collation", "element", "type")
+
+    def __init__(self, element: ClauseElement, collation: str) -> None:
+        self.element = element
+        self.collation = collation
+        self.type = getattr(element, "type", NULLTYPE)
+
+    def _compile(self, compiler: Compiler) -> str:
+        name = self.collation
+        if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+            name = '"' + name.replace('"', '""') + '"'  # "C", "en_US" keep their case
+        return f"{compiler.process(self.element, nested=True)} COLLATE {name}"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+def collate(expression: Any, collation: str) -> Collate:
+    """``expression COLLATE collation``."""
+    return Collate(coerce_expression(expression), collation)
+
+
+_REGEX_FLAGS = re.compile(r"^[a-z]*$")
+
+
+class RegexpMatch(ColumnElement):
+    __slots__ = ("element", "flags", "pattern")
+    type = Boolean()
+
+    def __init__(self, element: ClauseElement, pattern: ClauseElement, flags: str | None) -> None:
+        if flags is not None and not _REGEX_FLAGS.match(flags):
+            raise exc.ArgumentError(f"regexp flags must be letters, got {flags!r}")
+        self.element = element
+        self.pattern = pattern
+        self.flags = flags
+
+    def _compile(self, compiler: Compiler) -> str:
+        left = compiler.process(self.element, nested=True)
+        if compiler.dialect_name == "postgresql":
+            flags = self.flags or ""
+            if flags in ("", "i"):
+                op = "~*" if flags == "i" else "~"
+                return f"{left} {op} {compiler.process(self.pattern, nested=True)}"
+            # other flags go inline: (?flags)pattern
+            return f"{left} ~ CONCAT('(?{flags})', {compiler.process(self.pattern)})"
+        if compiler.dialect_name == "sqlite":
+            pattern = compiler.process(self.pattern, nested=True)
+            if self.flags:
+                return f"{left} REGEXP ('(?{self.flags})' || {pattern})"
+            return f"{left} REGEXP {pattern}"
+        raise exc.NotSupportedError(f"regexp_match() on {compiler.dialect_name}")
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+    def __invert__(self) -> ColumnElement:
+        return UnaryExpression(Grouping(self), "NOT", None, Boolean())
+
+
+class RegexpReplace(ColumnElement):
+    __slots__ = ("element", "flags", "pattern", "replacement", "type")
+
+    def __init__(
+        self,
+        element: ClauseElement,
+        pattern: ClauseElement,
+        replacement: ClauseElement,
+        flags: str | None,
+    ) -> None:
+        if flags is not None and not _REGEX_FLAGS.match(flags):
+            raise exc.ArgumentError(f"regexp flags must be letters, got {flags!r}")
+        self.element = element
+        self.pattern = pattern
+        self.replacement = replacement
+        self.flags = flags
+        self.type = getattr(element, "type", NULLTYPE)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name not in ("postgresql", "sqlite"):
+            raise exc.NotSupportedError(f"regexp_replace() on {compiler.dialect_name}")
+        args = [
+            compiler.process(self.element),
+            compiler.process(self.pattern),
+            compiler.process(self.replacement),
+        ]
+        if self.flags:
+            args.append("'" + self.flags + "'")
+        return "REGEXP_REPLACE(" + ", ".join(args) + ")"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+class AnyAll(ColumnElement):
+    """``ANY (expr)`` / ``ALL (expr)`` on the right of a comparison (PostgreSQL)."""
+
+    __slots__ = ("element", "kind", "type")
+
+    def __init__(self, kind: str, element: ClauseElement) -> None:
+        self.kind = kind
+        self.element = element
+        t = getattr(element, "type", NULLTYPE)
+        self.type = getattr(t, "item_type", None) or t
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"{self.kind.lower()}_() needs PostgreSQL; {compiler.dialect_name} has no "
+                f"{self.kind} (expr); use in_() or exists() instead"
+            )
+        inner = self.element
+        if isinstance(inner, Grouping):
+            inner = inner.element
+        return f"{self.kind} ({compiler.process(inner)})"
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        # any_(arr) == 5 is 5 = ANY (arr)
+        return BinaryExpression(coerce_expression(other, self.type), op, self, Boolean())
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+def any_(expr: Any) -> AnyAll:
+    """``ANY (expr)``: ``5 == any_(Model.array_col)`` or with a scalar subquery."""
+    return AnyAll("ANY", coerce_expression(expr))
+
+
+def all_(expr: Any) -> AnyAll:
+    """``ALL (expr)``."""
+    return AnyAll("ALL", coerce_expression(expr))
+
+
+class Tuple(ColumnElement):
+    """``(a, b)``: a row value, e.g. ``tuple_(A.x, A.y).in_([(1, 2), (3, 4)])``."""
+
+    __slots__ = ("clauses",)
+
+    def __init__(self, clauses: Sequence[ClauseElement]) -> None:
+        self.clauses = list(clauses)
+
+    def _compile(self, compiler: Compiler) -> str:
+        return "(" + ", ".join(compiler.process(c) for c in self.clauses) + ")"
+
+    def _from_objects(self) -> list[FromClause]:
+        out: list[FromClause] = []
+        for c in self.clauses:
+            out.extend(c._from_objects())
+        return out
+
+    def _values(self, value: Any) -> ClauseElement:
+        if isinstance(value, ClauseElement):
+            return value
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise exc.ArgumentError(f"tuple_() compares with tuples of values, got {value!r}")
+        items = list(value)
+        if len(items) != len(self.clauses):
+            raise exc.ArgumentError(
+                f"tuple_() of {len(self.clauses)} columns compared with {len(items)} values"
+            )
+        return ExpressionList(
+            [
+                coerce_expression(v, getattr(c, "type", None), _describe(c))
+                for c, v in zip(self.clauses, items)
+            ]
+        )
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        if op in ("IN", "NOT IN"):
+            other = coerce(other)
+            if hasattr(other, "_scalar_subquery") or isinstance(other, ClauseElement):
+                return _in_expression(self, op, other)
+            rows = [self._values(v) for v in other]
+            if not rows:
+                return _in_expression(self, op, [])
+            return BinaryExpression(self, op, ExpressionList(rows), Boolean())
+        return BinaryExpression(self, op, self._values(other), Boolean())
+
+
+def tuple_(*clauses: Any) -> Tuple:
+    """A row value ``(a, b, ...)``."""
+    return Tuple([coerce_expression(c) for c in clauses])
+
+
+class TypeCoerce(ColumnElement):
+    """An expression read as another type, with no CAST in the SQL."""
+
+    __slots__ = ("element", "type")
+
+    def __init__(self, element: ClauseElement, type_: TypeEngine) -> None:
+        self.element = element
+        self.type = type_
+
+    @property
+    def key(self) -> str | None:  # type: ignore[override]
+        return getattr(self.element, "key", None)
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.process(self.element)
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+def type_coerce(expression: Any, type_: Any) -> TypeCoerce:
+    """``expression`` treated as ``type_`` in Python (binds and results), SQL unchanged."""
+    t = to_type(type_)
+    el = coerce(expression)
+    if not isinstance(el, ClauseElement):
+        el = BindParameter(None, el, t)
+    return TypeCoerce(el, t)
+
+
+def distinct(expr: Any) -> UnaryExpression:
+    """``DISTINCT expr``, e.g. ``func.count(distinct(User.name))``."""
+    return UnaryExpression(coerce_expression(expr), "DISTINCT", None)
+
+
+def between(expr: Any, lower_bound: Any, upper_bound: Any, symmetric: bool = False) -> Between:
+    """``expr BETWEEN lower_bound AND upper_bound``."""
+    if symmetric:
+        raise exc.ArgumentError("between(symmetric=True) is not supported")
+    el = coerce_expression(expr)
+    t = getattr(el, "type", NULLTYPE)
+    return Between(el, coerce_expression(lower_bound, t), coerce_expression(upper_bound, t))
+
+
+def nulls_first(expr: Any) -> UnaryExpression:
+    """``expr NULLS FIRST`` (in ORDER BY)."""
+    return UnaryExpression(coerce_expression(expr), None, "NULLS FIRST")
+
+
+def nulls_last(expr: Any) -> UnaryExpression:
+    """``expr NULLS LAST`` (in ORDER BY)."""
+    return UnaryExpression(coerce_expression(expr), None, "NULLS LAST")
+
+
+def _frame(kind: str, bounds: tuple[int | None, int | None]) -> str:
+    def bound(v: int | None, end: bool) -> str:
+        if v is None:
+            return "UNBOUNDED FOLLOWING" if end else "UNBOUNDED PRECEDING"
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise exc.ArgumentError(f"window frame bounds are ints or None, got {v!r}")
+        if v == 0:
+            return "CURRENT ROW"
+        return f"{abs(v)} PRECEDING" if v < 0 else f"{v} FOLLOWING"
+
+    if not isinstance(bounds, tuple) or len(bounds) != 2:
+        raise exc.ArgumentError(f"{kind.lower()}= takes a (start, end) pair, got {bounds!r}")
+    return f"{kind} BETWEEN {bound(bounds[0], False)} AND {bound(bounds[1], True)}"
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    return [v]
+
+
+class Over(ColumnElement):
+    """A window function: ``func.row_number().over(partition_by=..., order_by=...)``."""
+
+    __slots__ = ("element", "frame", "order_by", "partition_by", "type")
+
+    def __init__(
+        self,
+        element: ClauseElement,
+        partition_by: Any,
+        order_by: Any,
+        rows: tuple[int | None, int | None] | None,
+        range_: tuple[int | None, int | None] | None,
+    ) -> None:
+        if rows is not None and range_ is not None:
+            raise exc.ArgumentError("over(): give rows= or range_=, not both")
+        self.element = element
+        self.partition_by = [coerce_expression(c) for c in _as_list(partition_by)]
+        self.order_by = [coerce_expression(c) for c in _as_list(order_by)]
+        self.frame = (
+            _frame("ROWS", rows)
+            if rows is not None
+            else (_frame("RANGE", range_) if range_ is not None else None)
+        )
+        self.type = getattr(element, "type", NULLTYPE)
+
+    @property
+    def key(self) -> str | None:  # type: ignore[override]
+        return getattr(self.element, "key", None)
+
+    def _compile(self, compiler: Compiler) -> str:
+        parts = []
+        if self.partition_by:
+            parts.append(
+                "PARTITION BY " + ", ".join(compiler.process(c) for c in self.partition_by)
+            )
+        if self.order_by:
+            parts.append("ORDER BY " + ", ".join(compiler.process(c) for c in self.order_by))
+        if self.frame:
+            parts.append(self.frame)
+        return f"{compiler.process(self.element)} OVER ({' '.join(parts)})"
+
+    def _from_objects(self) -> list[FromClause]:
+        out = self.element._from_objects()
+        for c in (*self.partition_by, *self.order_by):
+            out.extend(c._from_objects())
+        return out
+
+
+class FunctionFilter(ColumnElement):
+    """``agg(...) FILTER (WHERE ...)``."""
+
+    __slots__ = ("criterion", "element", "type")
+
+    def __init__(self, element: ClauseElement, criterion: ClauseElement) -> None:
+        self.element = element
+        self.criterion = criterion
+        self.type = getattr(element, "type", NULLTYPE)
+
+    @property
+    def key(self) -> str | None:  # type: ignore[override]
+        return getattr(self.element, "key", None)
+
+    def over(
+        self,
+        partition_by: Any = None,
+        order_by: Any = None,
+        rows: tuple[int | None, int | None] | None = None,
+        range_: tuple[int | None, int | None] | None = None,
+    ) -> Over:
+        return Over(self, partition_by, order_by, rows, range_)
+
+    def _compile(self, compiler: Compiler) -> str:
+        return f"{compiler.process(self.element)} FILTER (WHERE {compiler.process(self.criterion)})"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects() + self.criterion._from_objects()
+
+
+class WithinGroup(ColumnElement):
+    """``percentile_cont(0.5).within_group(col)``: an ordered-set aggregate."""
+
+    __slots__ = ("element", "order_by", "type")
+
+    def __init__(self, element: ClauseElement, order_by: Sequence[Any]) -> None:
+        self.element = element
+        self.order_by = [coerce_expression(c) for c in order_by]
+        t = getattr(element, "type", NULLTYPE)
+        if (
+            t is NULLTYPE
+            and self.order_by
+            and getattr(element, "name", "")
+            in (
+                "percentile_disc",
+                "mode",
+            )
+        ):
+            t = getattr(self.order_by[0], "type", NULLTYPE)
+        self.type = t
+
+    @property
+    def key(self) -> str | None:  # type: ignore[override]
+        return getattr(self.element, "key", None)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"within_group() (ordered-set aggregates) needs PostgreSQL, not "
+                f"{compiler.dialect_name}"
+            )
+        order = ", ".join(compiler.process(c) for c in self.order_by)
+        return f"{compiler.process(self.element)} WITHIN GROUP (ORDER BY {order})"
+
+    def _from_objects(self) -> list[FromClause]:
+        out = self.element._from_objects()
+        for c in self.order_by:
+            out.extend(c._from_objects())
+        return out
+
+
+class AggregateOrderBy(ColumnElement):
+    """PostgreSQL's ``agg(expr ORDER BY ...)`` argument:
+    ``func.array_agg(aggregate_order_by(t.c.a, t.c.b.desc()))``."""
+
+    __slots__ = ("order_by", "target", "type")
+
+    def __init__(self, target: Any, *order_by: Any) -> None:
+        if not order_by:
+            raise exc.ArgumentError("aggregate_order_by() needs at least one ORDER BY expression")
+        self.target = coerce_expression(target)
+        self.order_by = [coerce_expression(o) for o in order_by]
+        self.type = getattr(self.target, "type", NULLTYPE)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"aggregate_order_by() needs PostgreSQL, not {compiler.dialect_name}"
+            )
+        order = ", ".join(compiler.process(o) for o in self.order_by)
+        return f"{compiler.process(self.target)} ORDER BY {order}"
+
+    def _from_objects(self) -> list[FromClause]:
+        out = self.target._from_objects()
+        for o in self.order_by:
+            out.extend(o._from_objects())
+        return out

@@ -11,12 +11,14 @@ import copy
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
+from ..types import TypeEngine
 from .elements import (
     ClauseElement,
     ColumnElement,
     Exists,
     Label,
     ScalarSelect,
+    UnaryExpression,
     and_,
     check_execution_options,
     coerce,
@@ -49,6 +51,27 @@ class FromClause(ClauseElement):
     def _tables(self) -> list[FromClause]:
         """The tables (or subqueries) this FROM clause is made of."""
         return [self]
+
+    def join(
+        self, right: Any, onclause: Any = None, isouter: bool = False, full: bool = False
+    ) -> Join:
+        """``self JOIN right ON onclause`` (inferred from foreign keys when omitted)."""
+        return join(self, right, onclause, isouter=isouter, full=full)
+
+    def outerjoin(self, right: Any, onclause: Any = None, full: bool = False) -> Join:
+        """``self LEFT OUTER JOIN right ON onclause``."""
+        return join(self, right, onclause, isouter=True, full=full)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        """This FROM clause under another name: ``users AS u1`` (anonymous when unnamed)."""
+        return Alias(self, name)
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The column of this FROM clause that stands for ``column``, or None."""
+        for c in self._column_list():
+            if c is column:
+                return c
+        return None
 
 
 class Join(FromClause):
@@ -95,10 +118,14 @@ class SubqueryColumn(ColumnElement):
         self.subquery = subquery
 
     def _compile(self, compiler: Compiler) -> str:
-        return f"{compiler.quote(self.subquery.name)}.{compiler.quote(self.name)}"
+        return f"{compiler.quote(compiler.from_name(self.subquery))}.{compiler.quote(self.name)}"
 
     def _from_objects(self) -> list[FromClause]:
         return [self.subquery]
+
+    @property
+    def table(self) -> FromClause:
+        return self.subquery
 
 
 class _Columns:
@@ -111,34 +138,174 @@ class _Columns:
         except KeyError:
             raise AttributeError(f"no column {key!r}; columns are {list(self._cols)}") from None
 
-    def __getitem__(self, key: str) -> ColumnElement:
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, tuple):
+            return _Columns({k: self._cols[k] for k in key})
+        if isinstance(key, int):
+            return list(self._cols.values())[key]
         return self._cols[key]
 
     def __iter__(self) -> Any:
         return iter(self._cols.values())
 
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            return key in self._cols
+        return any(c is key for c in self._cols.values())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._cols.get(key, default)
+
     def keys(self) -> list[str]:
         return list(self._cols)
+
+    def values(self) -> list[ColumnElement]:
+        return list(self._cols.values())
+
+    def items(self) -> list[tuple[str, ColumnElement]]:
+        return list(self._cols.items())
 
 
 class Subquery(FromClause):
     """``(SELECT ...) AS name``; its columns are ``sub.c.<key>``."""
 
-    def __init__(self, select: Select[Any], name: str | None) -> None:
+    def __init__(self, select: Any, name: str | None) -> None:
         self.select = select
+        #: None: the compiler names it (anon_1, anon_2, ...) per statement
+        self._explicit_name = name
         self.name = name or f"anon_{id(self) % 100000}"
         cols: dict[str, ColumnElement] = {}
+        self._sources: dict[int, ColumnElement] = {}
+        self._source_pairs: list[tuple[Any, ColumnElement]] = []
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
-            cols.setdefault(key, SubqueryColumn(key, getattr(col, "type", None), self))
+            if key not in cols:
+                sc = SubqueryColumn(key, getattr(col, "type", None), self)
+                cols[key] = sc
+                self._sources[id(col)] = sc
+                self._source_pairs.append((col, sc))
         self.c = _Columns(cols)
         self.columns = self.c
 
     def _compile(self, compiler: Compiler) -> str:
-        return f"({compiler.process(self.select, subquery=True)}) AS {compiler.quote(self.name)}"
+        return (
+            f"({compiler.process(self.select, subquery=True)}) AS "
+            f"{compiler.quote(compiler.from_name(self))}"
+        )
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The subquery column selecting ``column`` (by identity, then by key)."""
+        hit = self._sources.get(id(column))
+        if hit is not None:
+            return hit
+        for c in self.c:
+            if c is column:
+                return c
+        key = getattr(column, "key", None)
+        return self.c.get(key) if isinstance(key, str) else None
+
+
+class AliasColumn(ColumnElement):
+    """A column seen through an alias: ``u1.name`` for ``users.name``."""
+
+    __slots__ = ("alias", "element", "key", "name", "type")
+
+    def __init__(self, element: Any, alias: Alias) -> None:
+        self.element = element
+        self.alias = alias
+        self.key = element.key
+        self.name = element.name
+        self.type = element.type
+
+    def _compile(self, compiler: Compiler) -> str:
+        if not compiler.qualify:
+            return compiler.quote(self.name)
+        return f"{compiler.quote(compiler.from_name(self.alias))}.{compiler.quote(self.name)}"
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.alias]
+
+    @property
+    def table(self) -> Alias:
+        return self.alias
+
+    @property
+    def primary_key(self) -> bool:
+        return bool(getattr(self.element, "primary_key", False))
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return list(getattr(self.element, "foreign_keys", []))
+
+    def __repr__(self) -> str:
+        return f"AliasColumn({self.alias.name}.{self.name})"
+
+
+class Alias(FromClause):
+    """A table (or other FROM clause) under another name: ``users AS u1``.
+
+    Built by ``Table.alias()`` and ``aliased()``; its columns are ``alias.c.<key>``.
+    Unnamed aliases are named by the compiler (``users_1``, ``users_2``, ...).
+    """
+
+    def __init__(self, element: FromClause, name: str | None = None) -> None:
+        self.element = element
+        self._explicit_name = name
+        self.name = name or str(getattr(element, "name", None) or "anon")
+        if hasattr(element, "_explicit_name"):  # a subquery: anon_1, unless it has a name
+            self._anon_base = element._explicit_name or "anon"
+        else:
+            self._anon_base = self.name
+        cols: dict[str, ColumnElement] = {}
+        for col in element._column_list():
+            cols[col.key] = AliasColumn(col, self)
+        self.c = _Columns(cols)
+        self.columns = self.c
+
+    def _compile(self, compiler: Compiler) -> str:
+        name = compiler.quote(compiler.from_name(self))
+        if isinstance(self.element, Subquery):  # renamed subquery: (SELECT ...) AS name
+            return f"({compiler.process(self.element.select, subquery=True)}) AS {name}"
+        return f"{compiler.process(self.element, asfrom=True)} AS {name}"
+
+    def _column_list(self) -> list[Any]:
+        return list(self.c)
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return list(getattr(self.element, "foreign_keys", []))
+
+    @property
+    def primary_key(self) -> list[Any]:
+        return [self.c[c.key] for c in getattr(self.element, "primary_key", [])]
+
+    def corresponding_column(self, column: Any) -> Any:
+        """The alias column standing for ``column`` of the aliased table."""
+        if isinstance(column, AliasColumn) and column.alias is self:
+            return column
+        for c in self.c:
+            if c.element is column:
+                return c
+        inner = self.element.corresponding_column(column)
+        if inner is not None and inner is not column:
+            return self.corresponding_column(inner)
+        return None
+
+    def __repr__(self) -> str:
+        return f"Alias({self.element!r}, {self._explicit_name!r})"
+
+
+def _base_table(f: Any) -> Any:
+    """The table behind an alias (or the FROM clause itself)."""
+    while isinstance(f, Alias):
+        f = f.element
+    return f
 
 
 def _int_or_none(method: str, n: Any) -> int | None:
@@ -183,10 +350,11 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                 cols = getattr(a, "c", None)
                 if cols is None or not hasattr(a, "foreign_keys"):
                     continue
+                target_name = getattr(_base_table(b), "name", None)
                 pairs = [
-                    fk.parent == fk.column
+                    _seen_through(a, fk.parent) == _seen_through(b, fk.column)
                     for fk in a.foreign_keys
-                    if fk.target_table_name == getattr(b, "name", None)
+                    if fk.target_table_name == target_name
                 ]
                 if len(pairs) > 1 and a is b:
                     pairs = []
@@ -194,6 +362,8 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                     found.append(and_(*pairs))
         if found:
             break
+    if not found:
+        found = _subquery_join_condition(left_tables, right_tables)
     if not found:
         raise exc.ArgumentError(
             f"cannot find a foreign key between {_from_name(left)} and {_from_name(right)}; "
@@ -207,6 +377,52 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
     return found[0]
 
 
+def _subquery_join_condition(left: list[Any], right: list[Any]) -> list[ClauseElement]:
+    """ON clauses through subqueries: a subquery column selecting a foreign key (or the
+    column a foreign key refers to) joins like that column."""
+
+    def sources(f: Any) -> list[tuple[Any, Any]]:
+        f = _base_table(f)
+        pairs = getattr(f, "_source_pairs", None)
+        if pairs is None:  # a table: its own columns
+            return [(c, c) for c in getattr(f, "c", ())]
+        out = []
+        for src, sc in pairs:
+            while hasattr(src, "element") and not hasattr(src, "foreign_keys"):
+                src = src.element  # through labels
+            out.append((src, sc))
+        return out
+
+    found: list[ClauseElement] = []
+    for rt in right:
+        for lt in left:
+            if not (
+                hasattr(_base_table(rt), "_source_pairs")
+                or hasattr(_base_table(lt), "_source_pairs")
+            ):
+                continue
+            ls, rs = sources(lt), sources(rt)
+            pairs = []
+            for a, b in ((ls, rs), (rs, ls)):
+                for src, col in a:
+                    for fk in getattr(src, "foreign_keys", ()):
+                        for tsrc, tcol in b:
+                            if tsrc is fk.column:
+                                pairs.append(col == tcol)
+            if pairs:
+                found.append(and_(*pairs))
+    return found
+
+
+def _seen_through(f: Any, col: Any) -> Any:
+    """``col`` as seen through the FROM clause ``f`` (its alias column for an alias)."""
+    if isinstance(f, Alias):
+        hit = f.corresponding_column(col)
+        if hit is not None:
+            return hit
+    return col
+
+
 def _from_name(f: FromClause) -> str:
     return ", ".join(getattr(t, "name", "?") for t in f._tables())
 
@@ -216,6 +432,9 @@ class Select(FromClause, Generic[_T]):
 
     is_from = False
     is_select = True
+    _distinct_on: list[ClauseElement] = []
+    _correlate: list[FromClause] | None = None
+    _correlate_except: list[FromClause] | None = None
 
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
@@ -326,9 +545,12 @@ class Select(FromClause, Generic[_T]):
         s._offset = _int_or_none("offset", n)
         return s
 
-    def distinct(self) -> Select[_T]:
+    def distinct(self, *expr: Any) -> Select[_T]:
+        """``SELECT DISTINCT``; with expressions, PostgreSQL's ``DISTINCT ON (expr, ...)``."""
         s = self._generate()
         s._distinct = True
+        if expr:
+            s._distinct_on = [*self._distinct_on, *(coerce_expression(e) for e in expr)]
         return s
 
     def with_for_update(
@@ -343,21 +565,37 @@ class Select(FromClause, Generic[_T]):
         s._select_from.extend(_as_from(f) for f in froms)
         return s
 
-    def join(
+    def join(  # type: ignore[override]
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
     ) -> Select[_T]:
         s = self._generate()
-        s._joins.append(
-            (
-                target,
-                coerce_expression(onclause) if onclause is not None else None,
-                isouter or full,
-                full,
-            )
-        )
+        s._joins.append((target, _join_onclause(onclause), isouter or full, full))
         return s
 
-    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select[_T]:
+    def join_from(
+        self,
+        from_: Any,
+        target: Any,
+        onclause: Any = None,
+        *,
+        isouter: bool = False,
+        full: bool = False,
+    ) -> Select[_T]:
+        """``FROM from_ JOIN target ON onclause``: the left side named explicitly
+        (``full=True``: ``FULL OUTER JOIN``)."""
+        s = self._generate()
+        s._joins.append((_JoinFrom(from_, target), _join_onclause(onclause), isouter or full, full))
+        return s
+
+    def outerjoin_from(
+        self, from_: Any, target: Any, onclause: Any = None, *, full: bool = False
+    ) -> Select[_T]:
+        """``FROM from_ LEFT OUTER JOIN target ON onclause`` (``full=True``: FULL OUTER)."""
+        return self.join_from(from_, target, onclause, isouter=True, full=full)
+
+    def outerjoin(  # type: ignore[override]
+        self, target: Any, onclause: Any = None, *, full: bool = False
+    ) -> Select[_T]:
         """``LEFT OUTER JOIN`` (``full=True``: ``FULL OUTER JOIN``)."""
         return self.join(target, onclause, isouter=True, full=full)
 
@@ -390,8 +628,37 @@ class Select(FromClause, Generic[_T]):
     def subquery(self, name: str | None = None) -> Subquery:
         return Subquery(self, name)
 
-    def alias(self, name: str | None = None) -> Subquery:
+    def alias(self, name: str | None = None) -> Subquery:  # type: ignore[override]
         return Subquery(self, name)
+
+    def union(self, *others: Any) -> CompoundSelect:
+        """``self UNION other ...``."""
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        """``self UNION ALL other ...``."""
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT other ...``."""
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT other ...``."""
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+    def from_statement(self, statement: Any) -> FromStatement[_T]:
+        """Load this SELECT's entities from the rows of ``statement`` (a select, a union,
+        ``text()``); columns are matched by name."""
+        return FromStatement(self._entities, statement)
 
     def scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
@@ -402,8 +669,88 @@ class Select(FromClause, Generic[_T]):
     def exists(self) -> Exists:
         return Exists(self)
 
+    def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
+        """This SELECT as a common table expression (``WITH name AS (...)``)."""
+        if nesting:
+            raise exc.ArgumentError("cte(nesting=True) is not supported")
+        return CTE(self, name, recursive)
+
+    def lateral(self, name: str | None = None) -> Lateral:
+        """This SELECT as a ``LATERAL`` subquery (PostgreSQL)."""
+        return Lateral(self, name)
+
+    def correlate(self, *froms: Any) -> Select[_T]:
+        """Correlate only these FROM items to an enclosing SELECT (``correlate(None)``:
+        none, so the subquery keeps every table in its own FROM)."""
+        s = self._generate()
+        if len(froms) == 1 and froms[0] is None:
+            s._correlate = []
+        else:
+            s._correlate = [*(self._correlate or []), *(_as_from(f) for f in froms)]
+        return s
+
+    def correlate_except(self, *froms: Any) -> Select[_T]:
+        """Correlate every enclosing FROM item except these."""
+        s = self._generate()
+        if len(froms) == 1 and froms[0] is None:
+            s._correlate_except = []
+        else:
+            s._correlate_except = [
+                *(self._correlate_except or []),
+                *(_as_from(f) for f in froms),
+            ]
+        return s
+
     def label(self, name: str) -> Label:
         return Label(name, ScalarSelect(self))
+
+    @property
+    def selected_columns(self) -> _Columns:
+        """The columns this SELECT returns, by key (``stmt.selected_columns.name``)."""
+        cols: dict[str, ColumnElement] = {}
+        for n, col in enumerate(self._column_elements()):
+            key = getattr(col, "key", None) or getattr(col, "name", None) or f"col_{n}"
+            cols.setdefault(str(key), col)
+        return _Columns(cols)
+
+    @property
+    def exported_columns(self) -> _Columns:
+        return self.selected_columns
+
+    @property
+    def column_descriptions(self) -> list[dict[str, Any]]:
+        """One dict per selected entity or column: ``name``, ``type``, ``aliased``,
+        ``expr`` and ``entity`` (as SQLAlchemy's ``Select.column_descriptions``)."""
+        out: list[dict[str, Any]] = []
+        for e in self._entities:
+            mapper = getattr(e, "__mapper__", None)
+            if mapper is not None:
+                is_alias = not isinstance(e, type)
+                out.append(
+                    {
+                        "name": getattr(e, "_result_key", None) or mapper.class_.__name__,
+                        "type": mapper.class_,
+                        "aliased": is_alias,
+                        "expr": e,
+                        "entity": e,
+                    }
+                )
+                continue
+            el = coerce(e)
+            entity = getattr(e, "entity", None) or getattr(e, "class_", None)
+            if getattr(e, "_bundle_columns", None) is not None:
+                out.append({"name": e.name, "type": e, "aliased": False, "expr": e, "entity": None})
+                continue
+            out.append(
+                {
+                    "name": getattr(e, "key", None) or getattr(el, "key", None),
+                    "type": getattr(el, "type", None),
+                    "aliased": entity is not None and not isinstance(entity, type),
+                    "expr": e,
+                    "entity": entity,
+                }
+            )
+        return out
 
     def get_final_froms(self) -> list[FromClause]:
         return self._froms()
@@ -415,6 +762,12 @@ class Select(FromClause, Generic[_T]):
             table = _entity_table(e)
             if table is not None:
                 cols.extend(e.__mapper__.column_list)
+                continue
+            aliased_cols = getattr(e, "_aliased_columns", None)
+            if aliased_cols is None:
+                aliased_cols = getattr(e, "_bundle_columns", None)
+            if aliased_cols is not None:
+                cols.extend(aliased_cols)
                 continue
             el = coerce(e)
             if isinstance(el, FromClause):
@@ -449,28 +802,50 @@ class Select(FromClause, Generic[_T]):
         if self._joins:
             if froms:
                 left = froms[0]
+            elif isinstance(self._joins[0][0], _JoinFrom):
+                left = _as_from(self._joins[0][0].left)
             elif implied:
                 left = implied[0]
                 # join(Child.parent) starts from the relationship's own table
                 first = self._joins[0][0]
-                owner = (
-                    getattr(getattr(first, "mapper", None), "local_table", None)
-                    if hasattr(first, "_join_info")
-                    else None
-                )
+                owner = None
+                if hasattr(first, "_join_info"):
+                    owner = getattr(first, "_parent_from", None)
+                    if owner is None:
+                        owner = getattr(getattr(first, "mapper", None), "local_table", None)
                 if owner is not None:
                     left = next((f for f in implied if f is owner), left)
             else:
                 raise exc.InvalidRequestError(
                     "join() needs something to join from; use select_from()"
                 )
+            extra: list[FromClause] = []
             for target, onclause, isouter, full in self._joins:
+                if isinstance(target, _JoinFrom):
+                    start = _as_from(target.left)
+                    chains = [left, *extra]
+                    at = next(
+                        (i for i, f in enumerate(chains) if any(t is start for t in f._tables())),
+                        None,
+                    )
+                    if at is None:
+                        # the left side is in no FROM yet: it starts one of its own
+                        right, on = _join_target(start, target.right, onclause)
+                        extra.append(Join(start, right, on, isouter, full))
+                        continue
+                    right, on = _join_target(start, target.right, onclause)
+                    if at == 0:
+                        left = Join(left, right, on, isouter, full)
+                    else:
+                        extra[at - 1] = Join(extra[at - 1], right, on, isouter, full)
+                    continue
                 right, on = _join_target(left, target, onclause)
                 left = Join(left, right, on, isouter, full)
             if froms:
                 froms[0] = left
             else:
                 froms = [left]
+            froms.extend(extra)
         for ej_target, ej_on in self._eager_joins:
             base = froms[0] if froms else implied[0]
             joined = Join(base, ej_target, ej_on, True)
@@ -494,10 +869,423 @@ class Select(FromClause, Generic[_T]):
         return f"<Select {self}>"
 
 
+class _JoinFrom:
+    """The target of ``Select.join_from(left, right)``: a join whose left side is named."""
+
+    __slots__ = ("left", "right")
+
+    def __init__(self, left: Any, right: Any) -> None:
+        self.left = left
+        self.right = right
+
+
+def _join_onclause(onclause: Any) -> Any:
+    if onclause is None:
+        return None
+    if hasattr(onclause, "_join_info"):  # join(Target, Parent.relationship)
+        return onclause
+    return coerce_expression(onclause)
+
+
+class CompoundSelect(FromClause):
+    """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
+    and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
+
+    is_from = False
+    is_select = True
+
+    def __init__(self, keyword: str, *selects: Any) -> None:
+        if not selects:
+            raise exc.ArgumentError(f"{keyword.lower()}() needs at least one SELECT")
+        members: list[Any] = []
+        for sel in selects:
+            if not isinstance(sel, (Select, CompoundSelect)):
+                raise exc.ArgumentError(
+                    f"{keyword.lower()}() combines select() statements, got {sel!r}"
+                )
+            members.append(sel)
+        widths = {len(m._column_elements()) for m in members}
+        if len(widths) > 1:
+            raise exc.ArgumentError(
+                f"{keyword.lower()}(): every SELECT must have the same number of columns "
+                f"(got {sorted(widths)})"
+            )
+        self.keyword = keyword
+        self.selects = members
+        self._order_by: list[ClauseElement] = []
+        self._limit: Any = None
+        self._offset: Any = None
+        self._execution_options: dict[str, Any] = {}
+        self._compiled_cache: dict[str, Any] = {}
+
+    def _generate(self) -> CompoundSelect:
+        c = copy.copy(self)
+        c._order_by = list(self._order_by)
+        c._execution_options = dict(self._execution_options)
+        c._compiled_cache = {}
+        return c
+
+    def order_by(self, *clauses: Any) -> CompoundSelect:
+        c = self._generate()
+        c._order_by.extend(self._result_column(x) for x in clauses)
+        return c
+
+    def _result_column(self, clause: Any) -> ClauseElement:
+        # ORDER BY of a compound names result columns: a column -> its name
+        el = coerce_expression(clause)
+        target = el.element if isinstance(el, UnaryExpression) else el
+        name = getattr(target, "key", None) or getattr(target, "name", None)
+        if not isinstance(name, str) or isinstance(target, Label):
+            return el
+        col = _ResultName(name)
+        if isinstance(el, UnaryExpression):
+            return UnaryExpression(col, el.operator, el.modifier)
+        return col
+
+    def limit(self, n: int | None) -> CompoundSelect:
+        c = self._generate()
+        c._limit = n
+        return c
+
+    def offset(self, n: int | None) -> CompoundSelect:
+        c = self._generate()
+        c._offset = n
+        return c
+
+    def execution_options(self, **kw: Any) -> CompoundSelect:
+        """A copy with execution options (see ``Select.execution_options``)."""
+        c = self._generate()
+        c._execution_options.update(check_execution_options("union", kw))
+        return c
+
+    def _column_elements(self) -> list[ColumnElement]:
+        return self.selects[0]._column_elements()  # type: ignore[no-any-return]
+
+    def _column_list(self) -> list[Any]:
+        return self._column_elements()
+
+    @property
+    def selected_columns(self) -> _Columns:
+        return self.selects[0].selected_columns  # type: ignore[no-any-return]
+
+    def subquery(self, name: str | None = None) -> Subquery:
+        return Subquery(self, name)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
+        return Subquery(self, name)
+
+    def scalar_subquery(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def _scalar_subquery(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def exists(self) -> Exists:
+        return Exists(self)
+
+    def union(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        return CTE(self, name, recursive)
+
+    def _froms(self) -> list[FromClause]:
+        return []
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.compound(self)
+
+    def __repr__(self) -> str:
+        return f"<CompoundSelect {self}>"
+
+
+class _ResultName(ColumnElement):
+    """A result column of a compound SELECT, by name (its ORDER BY)."""
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.key = name
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.quote(self.name)
+
+
+def union(*selects: Any) -> CompoundSelect:
+    """``SELECT ... UNION SELECT ...`` (duplicates removed)."""
+    return CompoundSelect("UNION", *selects)
+
+
+def union_all(*selects: Any) -> CompoundSelect:
+    """``SELECT ... UNION ALL SELECT ...`` (duplicates kept)."""
+    return CompoundSelect("UNION ALL", *selects)
+
+
+def except_(*selects: Any) -> CompoundSelect:
+    """Rows of the first SELECT not in the others (``EXCEPT``)."""
+    return CompoundSelect("EXCEPT", *selects)
+
+
+def except_all(*selects: Any) -> CompoundSelect:
+    """``EXCEPT ALL`` (PostgreSQL)."""
+    return CompoundSelect("EXCEPT ALL", *selects)
+
+
+def intersect(*selects: Any) -> CompoundSelect:
+    """Rows in every SELECT (``INTERSECT``)."""
+    return CompoundSelect("INTERSECT", *selects)
+
+
+def intersect_all(*selects: Any) -> CompoundSelect:
+    """``INTERSECT ALL`` (PostgreSQL)."""
+    return CompoundSelect("INTERSECT ALL", *selects)
+
+
+class CTE(Subquery):
+    """``WITH name AS (SELECT ...)``: referenced like a subquery, defined once at the top.
+
+    Build with ``Select.cte()``; ``cte.union_all(select(...))`` makes the recursive form.
+    """
+
+    def __init__(
+        self, select: Any, name: str | None, recursive: bool = False, origin: CTE | None = None
+    ) -> None:
+        super().__init__(select, name)
+        self.recursive = recursive
+        #: the first CTE of a union_all() chain: every version shares its name
+        self._origin: CTE = origin if origin is not None else self
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.cte(self)
+
+    def union_all(self, *others: Any) -> CTE:
+        """This CTE's body ``UNION ALL`` the given selects (a recursive CTE's second part)."""
+        return self._extend("UNION ALL", others)
+
+    def union(self, *others: Any) -> CTE:
+        """This CTE's body ``UNION`` the given selects."""
+        return self._extend("UNION", others)
+
+    def _extend(self, keyword: str, others: Any) -> CTE:
+        body = CompoundSelect(keyword, self.select, *others)
+        # same name, own columns: the statement selecting from it names the whole body
+        return CTE(body, self._explicit_name, self.recursive, self._origin)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        return Alias(self, name)
+
+
+class Lateral(Subquery):
+    """``LATERAL (SELECT ...) AS name``: a subquery that sees the FROM items left of it."""
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql":
+            raise exc.NotSupportedError(
+                f"LATERAL subqueries need PostgreSQL, not {compiler.dialect_name}"
+            )
+        return "LATERAL " + super()._compile(compiler)
+
+
+class ColumnClause(ColumnElement):
+    """A named column not tied to a table: ``column("id", Integer)`` (for ``values()``)."""
+
+    __slots__ = ("key", "name", "table", "type")
+
+    def __init__(self, name: str, type_: Any = None, table: Any = None) -> None:
+        from ..types import NULLTYPE
+        from .elements import to_type
+
+        self.name = name
+        self.key = name
+        self.type = to_type(type_) if type_ is not None else NULLTYPE
+        self.table = table
+
+    def _compile(self, compiler: Compiler) -> str:
+        if self.table is not None and compiler.qualify:
+            return f"{compiler.quote(compiler.from_name(self.table))}.{compiler.quote(self.name)}"
+        return compiler.quote(self.name)
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.table] if self.table is not None else []
+
+
+def column(text: str, type_: Any = None) -> ColumnClause:
+    """A column by name, e.g. for ``values(column("id", Integer), ...)``."""
+    return ColumnClause(text, type_)
+
+
+class Values(FromClause):
+    """``(VALUES (...), (...)) AS name (a, b)``: literal rows as a FROM clause."""
+
+    def __init__(self, *columns: ColumnClause, name: str | None = None) -> None:
+        self._explicit_name = name
+        self.name = name or "anon"
+        self._anon_base = "anon"
+        self._rows: list[tuple[Any, ...]] = []
+        cols: dict[str, ColumnElement] = {}
+        for c in columns:
+            if not isinstance(c, ColumnClause):
+                raise exc.ArgumentError(f"values() takes column(...) objects, got {c!r}")
+            cols[c.name] = ColumnClause(c.name, c.type, self)
+        self.c = _Columns(cols)
+        self.columns = self.c
+
+    def data(self, rows: Any) -> Values:
+        """These rows (a list of tuples, one value per column)."""
+        v = copy.copy(self)
+        new_rows = [tuple(r) for r in rows]
+        for r in new_rows:
+            if len(r) != len(self.c):
+                raise exc.ArgumentError(
+                    f"values(): a row has {len(r)} values for {len(self.c)} columns"
+                )
+        v._rows = [*self._rows, *new_rows]
+        v._own_columns()
+        return v
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Values:  # type: ignore[override]
+        v = copy.copy(self)
+        v._explicit_name = name
+        v._own_columns()
+        return v
+
+    def _own_columns(self) -> None:
+        # a copy's columns belong to the copy (they name it in SQL)
+        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})  # type: ignore[attr-defined]
+        self.columns = self.c
+
+    def _column_list(self) -> list[Any]:
+        return list(self.c)
+
+    def _compile(self, compiler: Compiler) -> str:
+        from .elements import BindParameter
+
+        if not self._rows:
+            raise exc.ArgumentError("values() has no rows; add them with .data([...])")
+        name = compiler.quote(compiler.from_name(self))
+        cols = list(self.c)
+        if compiler.dialect_name == "sqlite":
+            # SQLite cannot name VALUES columns: the same rows as SELECT ... UNION ALL
+            selects = []
+            for n, row in enumerate(self._rows):
+                parts = [compiler.bind(BindParameter(None, v, c.type)) for c, v in zip(cols, row)]
+                if n == 0:
+                    parts = [f"{p} AS {compiler.quote(c.name)}" for p, c in zip(parts, cols)]
+                selects.append("SELECT " + ", ".join(parts))
+            return f"({' UNION ALL '.join(selects)}) AS {name}"
+        rows = []
+        for row in self._rows:
+            rows.append(
+                "("
+                + ", ".join(
+                    compiler.bind(BindParameter(None, v, c.type)) for c, v in zip(cols, row)
+                )
+                + ")"
+            )
+        names = ", ".join(compiler.quote(c.name) for c in cols)
+        return f"(VALUES {', '.join(rows)}) AS {name} ({names})"
+
+
+def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool = False) -> Values:
+    """Literal rows as a FROM clause: ``values(column("id", Integer), name="v").data([...])``."""
+    if literal_binds:
+        raise exc.ArgumentError("values(literal_binds=True) is not supported; values are bound")
+    return Values(*columns, name=name)
+
+
+class TextualSelect(FromClause):
+    """``text("SELECT ...").columns(User.id, User.name)``: literal SQL whose result columns
+    are known, so it can be a subquery, an entity source or give typed results."""
+
+    is_from = False
+    is_select = True
+
+    def __init__(self, text: Any, cols: list[Any], types: dict[str, Any]) -> None:
+        self.text = text
+        elements: list[ColumnElement] = []
+        for c in cols:
+            el = coerce(c)
+            if isinstance(el, str):
+                el = ColumnClause(el)
+            elements.append(el)
+        for name, t in types.items():
+            if isinstance(t, type) and issubclass(t, TypeEngine):
+                t = t()
+            if not isinstance(t, TypeEngine):
+                raise exc.ArgumentError(
+                    f"text().columns({name}=...) takes a type such as Integer, got {t!r}"
+                )
+            elements.append(ColumnClause(name, t))
+        self._columns = elements
+        self._compiled_cache: dict[str, Any] = {}
+        self._execution_options: dict[str, Any] = dict(getattr(text, "_execution_options", {}))
+
+    def _column_elements(self) -> list[ColumnElement]:
+        return list(self._columns)
+
+    def _column_list(self) -> list[Any]:
+        return self._column_elements()
+
+    def subquery(self, name: str | None = None) -> Subquery:
+        return Subquery(self, name)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
+        return Subquery(self, name)
+
+    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        return CTE(self, name, recursive)
+
+    @property
+    def selected_columns(self) -> _Columns:
+        return _Columns({str(getattr(c, "key", n)): c for n, c in enumerate(self._columns)})
+
+    def _froms(self) -> list[FromClause]:
+        return []
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler._depth == 0:
+            compiler.result_keys = [str(getattr(c, "key", "?")) for c in self._columns]
+            compiler.result_processors = [
+                c.type._result(compiler.dialect_name) if getattr(c, "type", None) else None
+                for c in self._columns
+            ]
+        return compiler.process(self.text)
+
+
+class FromStatement(Select[_T]):
+    """``select(User).from_statement(stmt)``: objects read from another statement's rows.
+
+    Columns are matched to the entity's mapped columns by name.
+    """
+
+    def __init__(self, entities: list[Any], statement: Any) -> None:
+        super().__init__(*entities)
+        self._statement = statement
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.process(self._statement)
+
+
 def _join_target(
     left: FromClause,
     target: Any,
-    onclause: ClauseElement | None,
+    onclause: Any,
 ) -> tuple[FromClause, ClauseElement]:
     join_info = getattr(target, "_join_info", None)
     if join_info is not None:  # a relationship attribute, e.g. User.addresses
@@ -505,10 +1293,22 @@ def _join_target(
         if onclause is not None:
             on = onclause
         return right, on
+    if onclause is not None and hasattr(onclause, "_join_info"):
+        # join(Target, Parent.rel): the relationship gives the ON clause, aimed at Target
+        of_type = getattr(onclause, "of_type", None)
+        rel = of_type(target) if of_type is not None and _is_alias_entity(target) else onclause
+        right, on = rel._join_info()
+        if _is_alias_entity(target) or isinstance(_as_from(target), Alias):
+            right = _as_from(target)
+        return right, on
     right = _as_from(target)
     if onclause is None:
         onclause = join_condition(left, right)
     return right, onclause
+
+
+def _is_alias_entity(obj: Any) -> bool:
+    return getattr(obj, "_aliased_columns", None) is not None
 
 
 def _entity_name(entity: Any) -> str:
@@ -532,6 +1332,24 @@ def select(*entities: Any) -> Select[Any]:
     return Select(*entities)
 
 
+def join(
+    left: Any, right: Any, onclause: Any = None, isouter: bool = False, full: bool = False
+) -> Join:
+    """``left JOIN right ON onclause`` as a FROM clause (for ``select_from()``).
+
+    The ON clause is inferred from the foreign keys between the two when omitted; a
+    relationship attribute (``User.addresses``) may stand for it.
+    """
+    lf = _as_from(left)
+    right_from, on = _join_target(lf, right, _join_onclause(onclause))
+    return Join(lf, right_from, on, isouter or full, full)
+
+
+def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -> Join:
+    """``left LEFT OUTER JOIN right ON onclause`` as a FROM clause."""
+    return join(left, right, onclause, isouter=True, full=full)
+
+
 def exists(*args: Any) -> Exists:
     """``EXISTS (subquery)``: ``exists(select(...))`` or ``exists().where(...)``."""
     if len(args) == 1 and isinstance(args[0], Select):
@@ -541,4 +1359,16 @@ def exists(*args: Any) -> Exists:
     return Exists(Select(*args) if args else Select(literal_column("1")))
 
 
-__all__ = ["FromClause", "Join", "Select", "Subquery", "exists", "join_condition", "select"]
+__all__ = [
+    "Alias",
+    "AliasColumn",
+    "FromClause",
+    "Join",
+    "Select",
+    "Subquery",
+    "exists",
+    "join",
+    "join_condition",
+    "outerjoin",
+    "select",
+]

@@ -1,0 +1,364 @@
+"""Mapped properties beyond plain columns: ``column_property()``, ``deferred()``,
+``query_expression()``, ``synonym()``, ``composite()``.
+
+Built in class bodies (or assigned to mapped classes later); declarative hands them to
+`Mapper.add_property`, which calls their ``_install``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .. import exc
+from ..schema import Column
+from ..sql.elements import ColumnElement, coerce_expression
+from .attributes import ColumnAttribute, QueryableAttribute
+from .mapper import MapperProperty
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+
+_T = TypeVar("_T")
+
+
+def _column_of(value: Any) -> Column[Any] | None:
+    col = getattr(value, "column", None) if not isinstance(value, Column) else value
+    if col is None and hasattr(value, "__clause_element__"):
+        col = value.__clause_element__()
+    return col if isinstance(col, Column) else None
+
+
+class ColumnProperty(MapperProperty, Generic[_T]):
+    """A read-only attribute loaded from an SQL expression with every entity SELECT
+    (``column_property(firstname + " " + lastname)``), or a column mapped with options
+    (``column_property(Column(...), deferred=True)``)."""
+
+    def __init__(
+        self,
+        expr: Any,
+        *,
+        deferred: bool = False,
+        group: str | None = None,
+        raiseload: bool = False,
+        dataclass_kw: dict[str, Any] | None = None,
+    ) -> None:
+        self.expr = expr
+        self.deferred = deferred or group is not None or raiseload
+        self.group = group
+        self.raiseload = raiseload
+        self._dataclass_kw = dataclass_kw or {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        col = _column_of(self.expr)
+        if col is not None and (col.table is None or col.table is mapper.local_table):
+            mapper.add_column(key, col)
+            if self.deferred:
+                mapper.defer_column(key, self.group, self.raiseload)
+            return
+        expr = coerce_expression(self.expr)
+        if not isinstance(expr, ColumnElement):
+            raise exc.ArgumentError(
+                f"column_property {mapper.class_.__name__}.{key} needs an SQL expression, "
+                f"got {self.expr!r}"
+            )
+        mapper.column_properties[key] = expr
+        if self.deferred:
+            mapper.deferred[key] = (self.group, self.raiseload)
+        mapper._order_columns()
+        attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, expr)  # type: ignore[arg-type]
+        mapper.attrs[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: Any) -> ColumnAttribute[_T]: ...
+        @overload
+        def __get__(self, instance: object, owner: Any) -> _T: ...
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+
+
+def column_property(
+    expr: Any,
+    *additional: Any,
+    deferred: bool = False,
+    group: str | None = None,
+    raiseload: bool = False,
+    init: bool = False,
+    repr: bool = True,
+) -> Any:
+    """A read-only attribute computed by an SQL expression, loaded with the object.
+
+    Args:
+        expr: an SQL expression over the class's columns (a correlated
+            ``select(...).scalar_subquery()`` works too), or a Column.
+        deferred / group / raiseload: load it only on access (see `deferred`).
+
+    Raises:
+        ArgumentError: for additional columns (not supported).
+    """
+    if additional:
+        raise exc.ArgumentError("column_property() with several columns is not supported")
+    return ColumnProperty(
+        expr,
+        deferred=deferred,
+        group=group,
+        raiseload=raiseload,
+        dataclass_kw={"init": init, "repr": repr},
+    )
+
+
+def deferred(
+    column: Any, *additional: Any, group: str | None = None, raiseload: bool = False
+) -> Any:
+    """A column (or column_property expression) loaded only when first accessed, in one
+    SELECT with the other unloaded columns of its ``group``; ``raiseload=True`` makes that
+    access raise instead."""
+    if additional:
+        raise exc.ArgumentError("deferred() with several columns is not supported")
+    return ColumnProperty(column, deferred=True, group=group, raiseload=raiseload)
+
+
+class _ExpressionAttribute(ColumnAttribute[_T]):
+    """Reads None (no SQL) until a query gives it a value with ``with_expression()``."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        return None
+
+
+class QueryExpressionProperty(MapperProperty):
+    """What `query_expression` returns."""
+
+    def __init__(self, default_expr: Any = None) -> None:
+        self.default_expr = default_expr
+        self._dataclass_kw = {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        mapper.expressions[key] = self.default_expr
+        from ..sql.elements import Null
+
+        expr = self.default_expr if self.default_expr is not None else Null()
+        attr: _ExpressionAttribute[Any] = _ExpressionAttribute(
+            mapper.class_,
+            key,
+            mapper,
+            expr,  # type: ignore[arg-type]
+        )
+        mapper.attrs[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def query_expression(default_expr: Any = None) -> Any:
+    """An attribute a query fills with ``options(with_expression(Cls.attr, expr))``;
+    it reads None when the query did not."""
+    if default_expr is not None:
+        raise exc.ArgumentError("query_expression(default_expr=...) is not supported")
+    return QueryExpressionProperty(default_expr)
+
+
+class _SynonymAttribute(QueryableAttribute[Any]):
+    """``Cls.alias`` is the target attribute in expressions; ``obj.alias`` reads and
+    writes the target (or the given descriptor)."""
+
+    __slots__ = ("descriptor", "name")
+
+    def __init__(self, class_: type, key: str, mapper: Mapper, name: str, descriptor: Any) -> None:
+        super().__init__(class_, key, mapper)
+        self.name = name
+        self.descriptor = descriptor
+
+    def _target(self) -> Any:
+        target = self.mapper.attrs.get(self.name)
+        if target is None:
+            target = getattr(self.class_, self.name)
+        return target
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._target(), item)
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        return self._target().operate(op, other)  # type: ignore[no-any-return]
+
+    def _expr(self) -> ColumnElement:
+        return self._target()._expr()  # type: ignore[no-any-return]
+
+    def __clause_element__(self) -> Any:
+        return self._target().__clause_element__()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        if self.descriptor is not None:
+            return self.descriptor.__get__(obj, owner)
+        return getattr(obj, self.name)
+
+    def set(self, obj: Any, value: Any) -> None:
+        if self.descriptor is not None:
+            self.descriptor.__set__(obj, value)
+        else:
+            setattr(obj, self.name, value)
+
+
+class SynonymProperty(MapperProperty):
+    """What `synonym` returns: a second name for a mapped attribute."""
+
+    def __init__(self, name: str, descriptor: Any = None) -> None:
+        self.name = name
+        self.descriptor = descriptor
+        self._dataclass_kw = {"init": False}
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        attr = _SynonymAttribute(mapper.class_, key, mapper, self.name, self.descriptor)
+        mapper.setters[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def synonym(name: str, *, descriptor: Any = None, map_column: Any = None) -> Any:
+    """Another name for the mapped attribute ``name``: reads, writes, constructor keywords
+    and query expressions all go to it (``descriptor`` gives instance-level behaviour)."""
+    if map_column is not None:
+        raise exc.ArgumentError("synonym(map_column=...) is not supported")
+    return SynonymProperty(name, descriptor)
+
+
+class _CompositeAttribute(QueryableAttribute[Any]):
+    """``Cls.start == Point(1, 2)`` on the class; ``obj.start`` builds the value object
+    from the columns, and assigning one sets the columns."""
+
+    __slots__ = ("composite_class", "keys")
+
+    def __init__(
+        self, class_: type, key: str, mapper: Mapper, composite_class: Any, keys: list[str]
+    ) -> None:
+        super().__init__(class_, key, mapper)
+        self.composite_class = composite_class
+        self.keys = keys
+
+    def _columns(self) -> list[Any]:
+        return [self.mapper.columns[k] for k in self.keys]
+
+    def _values(self, value: Any) -> list[Any]:
+        if value is None:
+            return [None] * len(self.keys)
+        getter = getattr(value, "__composite_values__", None)
+        if getter is not None:
+            return list(getter())
+        if dataclasses.is_dataclass(value):
+            return [getattr(value, f.name) for f in dataclasses.fields(value)]
+        raise exc.ArgumentError(
+            f"{self.class_.__name__}.{self.key}: {type(value).__name__} needs "
+            "__composite_values__() (or must be a dataclass)"
+        )
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        from ..sql.elements import and_, or_
+
+        pairs = list(zip(self._columns(), self._values(other)))
+        if op == "=":
+            return and_(*[c == v for c, v in pairs])
+        if op == "!=":
+            return or_(*[c != v for c, v in pairs])
+        raise exc.ArgumentError(f"composite {self!r} supports == and != only, not {op}")
+
+    def __clause_element__(self) -> Any:
+        from ..sql.elements import ExpressionList
+
+        return ExpressionList(self._columns())
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        vals = [getattr(obj, k) for k in self.keys]
+        if all(v is None for v in vals):
+            return None
+        return self.composite_class(*vals)
+
+    def set(self, obj: Any, value: Any) -> None:
+        for k, v in zip(self.keys, self._values(value)):
+            setattr(obj, k, v)
+
+
+class CompositeProperty(MapperProperty):
+    """What `composite` returns."""
+
+    def __init__(self, class_: Any, columns: tuple[Any, ...], dataclass_kw: dict[str, Any]) -> None:
+        self.composite_class = class_
+        self.column_args = columns
+        self._dataclass_kw = dataclass_kw
+
+    def _install(self, mapper: Mapper, key: str) -> None:
+        from .declarative import MappedColumn
+
+        if self.composite_class is None:
+            raise exc.ArgumentError(
+                f"composite {mapper.class_.__name__}.{key} needs its class: composite(Point, "
+                "...) or annotate Mapped[Point]"
+            )
+        field_types: list[Any] = []
+        if dataclasses.is_dataclass(self.composite_class):
+            hints = typing.get_type_hints(self.composite_class)
+            field_types = [hints.get(f.name) for f in dataclasses.fields(self.composite_class)]
+        keys: list[str] = []
+        for i, arg in enumerate(self.column_args):
+            if isinstance(arg, str):
+                if arg not in mapper.columns:
+                    raise exc.ArgumentError(f"composite {key}: no mapped column {arg!r}")
+                keys.append(arg)
+                continue
+            if isinstance(arg, MappedColumn):
+                py_type = field_types[i] if i < len(field_types) else None
+                name = arg.column.name or f"{key}_{i}"
+                col = arg.make_column(name, py_type, None, mapper.class_.__name__, mapper.registry)
+            else:
+                found = _column_of(arg)
+                if found is None:
+                    raise exc.ArgumentError(
+                        f"composite {key}: expected columns or attribute names, got {arg!r}"
+                    )
+                col = found
+            existing = mapper.column_to_key.get(col)
+            if existing is None:
+                mapper.add_column(col.key or col.name, col)
+                existing = mapper.column_to_key[col]
+            keys.append(existing)
+        attr = _CompositeAttribute(mapper.class_, key, mapper, self.composite_class, keys)
+        mapper.setters[key] = attr
+        type.__setattr__(mapper.class_, key, attr)
+
+
+def composite(class_: Any = None, *attrs: Any, **kw: Any) -> Any:
+    """A value object made of several columns: ``composite(Point, "x1", "y1")`` or
+    ``start: Mapped[Point] = composite(mapped_column("x1"), mapped_column("y1"))``.
+
+    The class takes the column values positionally and gives them back from
+    ``__composite_values__()`` (dataclasses need neither)."""
+    from .declarative import MappedColumn
+
+    if class_ is not None and (isinstance(class_, (str, Column, MappedColumn))):
+        attrs = (class_, *attrs)
+        class_ = None
+    dataclass_kw: dict[str, Any] = {
+        k: kw.pop(k) for k in ("init", "repr", "default", "kw_only") if k in kw
+    }
+    if kw:
+        raise exc.ArgumentError(f"composite() got unsupported arguments {sorted(kw)}")
+    return CompositeProperty(class_, attrs, dataclass_kw)
+
+
+__all__ = [
+    "ColumnProperty",
+    "CompositeProperty",
+    "QueryExpressionProperty",
+    "SynonymProperty",
+    "column_property",
+    "composite",
+    "deferred",
+    "query_expression",
+    "synonym",
+]

@@ -1,0 +1,360 @@
+"""``aliased()``: a mapped class seen through an alias of its table or through a subquery.
+
+Built by users for self-joins, joining one table twice and subqueries as entities; read by
+the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped objects.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .. import exc
+from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
+from ..sql.selectable import Alias, FromClause, Join
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+    from .relationships import RelationshipProperty
+
+_T = TypeVar("_T")
+
+
+class AliasedClass:
+    """A mapped class under an alias: its attributes are the alias's columns.
+
+    Rows selected through it build ordinary instances of the class (identity-mapped).
+    """
+
+    def __init__(
+        self,
+        entity: Any,
+        selectable: Any = None,
+        *,
+        name: str | None = None,
+        flat: bool = False,
+        adapt_on_names: bool = False,
+    ) -> None:
+        if adapt_on_names:
+            raise exc.ArgumentError(
+                "aliased(adapt_on_names=True) is not supported: the selectable's columns are "
+                "matched to the entity's by identity"
+            )
+        mapper = _mapper_of(entity)
+        mapper._ensure_configured()
+        base = mapper.local_table
+        if selectable is None:
+            sel: FromClause = Alias(base, name)
+        else:
+            sel = coerce(selectable)
+            if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
+                sel = sel.subquery()  # type: ignore[attr-defined]
+            if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
+                if hasattr(sel, "subquery"):
+                    sel = sel.subquery()
+                else:
+                    raise exc.ArgumentError(
+                        f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
+                        f"alias, got {type(selectable).__name__}"
+                    )
+            if name is not None:
+                sel = Alias(sel, name)
+        self.__dict__["__mapper__"] = mapper
+        self.__dict__["_selectable"] = sel
+        self.__dict__["_name"] = name
+        self.__dict__["_flat"] = flat
+        adapted: dict[Any, Any] = {}
+        cols = []
+        for col in mapper.column_list:
+            hit = sel.corresponding_column(col)
+            if hit is None:  # a subquery's columns go by the column keys
+                hit = sel.c.get(col.key)  # type: ignore[attr-defined]
+                if hit is None:
+                    hit = sel.c.get(col.name)  # type: ignore[attr-defined]
+            if hit is None:
+                raise exc.ArgumentError(
+                    f"aliased({mapper.class_.__name__}, ...): the selectable has no column for "
+                    f"{base.name}.{col.name}; select every mapped column (e.g. select("
+                    f"{mapper.class_.__name__}))"
+                )
+            adapted[col] = hit
+            cols.append(hit)
+        self.__dict__["_adapted"] = adapted
+        self.__dict__["_aliased_columns"] = cols
+        self.__dict__["_result_key"] = name or mapper.class_.__name__
+        self.__dict__["_attr_cache"] = {}
+
+    # -- the attributes of the aliased class ------------------------------------------------
+    def __getattr__(self, key: str) -> Any:
+        cache = self.__dict__["_attr_cache"]
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        mapper: Mapper = self.__dict__["__mapper__"]
+        if key in mapper.columns:
+            attr: Any = AliasedColumnAttribute(self, key, self._adapted[mapper.columns[key]])
+        elif key in mapper.relationships:
+            attr = AliasedRelationshipAttribute(self, mapper.relationships[key], None)
+        else:
+            raise AttributeError(f"aliased({mapper.class_.__name__}) has no attribute {key!r}")
+        cache[key] = attr
+        return attr
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("aliased classes are read-only")
+
+    def __clause_element__(self) -> FromClause:
+        return self.__dict__["_selectable"]  # type: ignore[no-any-return]
+
+    def _adapt(self, element: Any) -> Any:
+        """``element`` with the mapped table's columns replaced by this alias's columns."""
+        adapted = self.__dict__["_adapted"]
+        return replace_columns(element, lambda c: adapted.get(c))
+
+    @property
+    def __name__(self) -> str:
+        return self._result_key  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"<AliasedClass {self.__mapper__.class_.__name__} as {self._result_key}>"
+
+
+class AliasedColumnAttribute(ColumnOperators):
+    """``u1.name``: a mapped column attribute read through an alias."""
+
+    __slots__ = ("column", "entity", "key")
+
+    def __init__(self, entity: AliasedClass, key: str, column: Any) -> None:
+        self.entity = entity
+        self.key = key
+        self.column = column
+
+    def __clause_element__(self) -> ColumnElement:
+        return self.column  # type: ignore[no-any-return]
+
+    def _expr(self) -> ColumnElement:
+        return self.column  # type: ignore[no-any-return]
+
+    def operate(self, op: str, other: Any) -> ColumnElement:
+        return self.column.operate(op, other)  # type: ignore[no-any-return]
+
+    @property
+    def type(self) -> Any:
+        return self.column.type
+
+    @property
+    def expression(self) -> Any:
+        return self.column
+
+    def __repr__(self) -> str:
+        return f"{self.entity._result_key}.{self.key}"
+
+
+class AliasedRelationshipAttribute:
+    """``u1.addresses`` (and ``User.addresses.of_type(a1)``): a relationship whose parent
+    or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
+
+    __slots__ = ("criteria", "parent_alias", "prop", "target_alias")
+    is_relationship = True
+
+    def __init__(
+        self,
+        parent_alias: AliasedClass | None,
+        prop: RelationshipProperty,
+        target_alias: AliasedClass | None,
+        criteria: tuple[Any, ...] = (),
+    ) -> None:
+        self.parent_alias = parent_alias
+        self.prop = prop
+        self.target_alias = target_alias
+        self.criteria = criteria
+
+    def and_(self, *criteria: Any) -> AliasedRelationshipAttribute:
+        """This relationship's ON clause with more conditions: ``User.addresses.and_(
+        Address.email.like("%work"))`` (aimed at the alias, for an ``of_type()`` target)."""
+        return AliasedRelationshipAttribute(
+            self.parent_alias, self.prop, self.target_alias, (*self.criteria, *criteria)
+        )
+
+    @property
+    def key(self) -> str:
+        return self.prop.key
+
+    @property
+    def mapper(self) -> Mapper:
+        return self.prop.parent
+
+    @property
+    def _parent_from(self) -> Any:
+        if self.parent_alias is not None:
+            return self.parent_alias.__clause_element__()
+        return self.prop.parent.local_table
+
+    def of_type(self, target: Any) -> AliasedRelationshipAttribute:
+        """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
+        if not isinstance(target, AliasedClass):
+            if _mapper_of(target) is self.prop.mapper:
+                return AliasedRelationshipAttribute(
+                    self.parent_alias, self.prop, None, self.criteria
+                )
+            raise exc.ArgumentError(f"of_type({target!r}): give an aliased() target class")
+        if target.__mapper__ is not self.prop.mapper:
+            raise exc.ArgumentError(
+                f"of_type(): {target!r} is not an alias of {self.prop.mapper.class_.__name__}"
+            )
+        return AliasedRelationshipAttribute(self.parent_alias, self.prop, target, self.criteria)
+
+    def _join_info(self) -> tuple[Any, ColumnElement]:
+        prop = self.prop
+        parent, target = self.parent_alias, self.target_alias
+
+        def on_parent(el: Any) -> Any:
+            return parent._adapt(el) if parent is not None else el
+
+        def on_target(el: Any) -> Any:
+            return target._adapt(el) if target is not None else el
+
+        target_from = target.__clause_element__() if target is not None else prop.mapper.local_table
+        extra = [on_target(coerce(c)) for c in self.criteria]
+        if prop.secondary is not None:
+            sec_on = and_(
+                *[on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs], *extra
+            )
+            on = and_(*[on_parent(par) == sec for par, sec in prop.local_remote_pairs])
+            return Join(prop.secondary, target_from, sec_on), on
+        pairs = []
+        for local, remote in prop.local_remote_pairs:
+            pairs.append(on_parent(local) == on_target(remote))
+        return target_from, and_(*pairs, *extra)
+
+    def __repr__(self) -> str:
+        return f"{self.prop}"
+
+    @property
+    def property(self) -> RelationshipProperty:
+        return self.prop
+
+
+def _mapper_of(entity: Any) -> Mapper:
+    if isinstance(entity, AliasedClass):
+        return entity.__mapper__  # type: ignore[no-any-return]
+    mapper = getattr(entity, "__mapper__", None)
+    if mapper is None or not isinstance(entity, type):
+        raise exc.ArgumentError(f"aliased() needs a mapped class, got {entity!r}")
+    return mapper  # type: ignore[no-any-return]
+
+
+def aliased(
+    element: Any,
+    alias: Any = None,
+    name: str | None = None,
+    flat: bool = False,
+    adapt_on_names: bool = False,
+) -> Any:
+    """The mapped class (or table) ``element`` under an alias.
+
+    ``aliased(User)`` / ``aliased(User, name="u1")`` alias the class's table;
+    ``aliased(User, subq)`` reads the class from a subquery or CTE that selects its
+    columns. A ``Table`` gives ``table.alias(name)``. ``flat`` is accepted for
+    compatibility (a single-table class has nothing to flatten).
+    Raises `uow_orm.exc.ArgumentError` for an unmapped class or a selectable that lacks
+    a mapped column.
+    """
+    if isinstance(element, FromClause) and not hasattr(element, "__mapper__"):
+        if alias is not None:
+            raise exc.ArgumentError("aliased(table, alias): give name= for a table alias")
+        return element.alias(name)
+    if isinstance(element, AliasedClass) and alias is None:
+        element = element.__mapper__.class_
+    return AliasedClass(element, alias, name=name, flat=flat, adapt_on_names=adapt_on_names)
+
+
+class Bundle:
+    """Several columns selected as one value: ``select(Bundle("user", User.id, User.name))``
+    gives rows whose first element answers ``.id`` and ``.name``.
+
+    Subclass and override `create_row_processor` to build other objects.
+    """
+
+    single_entity = False
+
+    def __init__(self, name: str, *exprs: Any, single_entity: bool = False) -> None:
+        if not exprs:
+            raise exc.ArgumentError(f"Bundle({name!r}) needs at least one column")
+        self.name = name
+        self.exprs = list(exprs)
+        self.single_entity = single_entity or type(self).single_entity
+        self._bundle_columns = [coerce(x) for x in exprs]
+        keys = []
+        for n, x in enumerate(exprs):
+            k = getattr(x, "key", None) or getattr(coerce(x), "key", None) or f"col_{n}"
+            keys.append(str(k))
+        self._keys = keys
+        self.c = self.columns = _BundleColumns(dict(zip(keys, self._bundle_columns)))
+
+    def create_row_processor(self, query: Any, procs: list[Any], labels: list[str]) -> Any:
+        """A function turning the bundle's slice of a row into its value (a keyed row)."""
+        from ..engine.result import Row, _keymap
+
+        keymap = _keymap(labels)
+
+        def proc(row: Any) -> Any:
+            return Row(tuple(p(row) for p in procs), keymap)
+
+        return proc
+
+    def _from_objects(self) -> list[Any]:
+        out: list[Any] = []
+        for c in self._bundle_columns:
+            out.extend(c._from_objects())
+        return out
+
+    def label(self, name: str) -> Bundle:
+        b = copy.copy(self)
+        b.name = name
+        return b
+
+    def __repr__(self) -> str:
+        return f"Bundle({self.name!r}, {', '.join(self._keys)})"
+
+
+class _BundleColumns:
+    def __init__(self, cols: dict[str, Any]) -> None:
+        self._cols = cols
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._cols[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cols[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._cols.values())
+
+
+def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElement:
+    """The criterion selecting the objects related to ``instance`` through ``prop``:
+    ``select(Address).where(with_parent(user, User.addresses))``."""
+    from .relationships import _value_of
+    from .state import state_of
+
+    rel = getattr(prop, "property", prop)
+    st = state_of(instance)
+    if st is None:
+        raise exc.ArgumentError(f"with_parent() needs a mapped object, got {instance!r}")
+    if rel.secondary is not None:
+        raise exc.NotSupportedError("with_parent() of a many-to-many relationship")
+    crit = and_(
+        *[remote == _value_of(instance, st, local, rel) for local, remote in rel.local_remote_pairs]
+    )
+    if from_entity is not None:
+        if not isinstance(from_entity, AliasedClass):
+            raise exc.ArgumentError("with_parent(from_entity=) takes an aliased() class")
+        crit = from_entity._adapt(crit)
+    return crit
+
+
+__all__ = ["AliasedClass", "Bundle", "aliased", "with_parent"]

@@ -1,0 +1,243 @@
+"""The statement cache: a SELECT built the same way twice is compiled once.
+
+Called only by `uow_orm.sql.compiler.compile_statement`. A statement's *structure* (its
+elements with every bound value left out) is the key; a hit reuses the SQL text and
+result plan and takes the new statement's values, in placeholder order.
+"""
+
+from __future__ import annotations
+
+import operator
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from ..types import TypeEngine
+from .elements import BindParameter, ClauseElement
+from .selectable import Select
+
+if TYPE_CHECKING:
+    from .compiler import Compiled
+
+#: how many compiled statements are kept (least recently used ones are dropped)
+CACHE_SIZE = 500
+
+_NOT_CACHEABLE = object()
+_SELECT_FIELDS = (
+    "_entities",
+    "_where",
+    "_order_by",
+    "_group_by",
+    "_having",
+    "_distinct",
+    "_distinct_on",
+    "_for_update",
+    "_select_from",
+    "_joins",
+    "_eager_joins",
+    "_eager_columns",
+    "_correlate",
+    "_correlate_except",
+)
+_slots_of: dict[type, tuple[str, ...]] = {}
+
+
+class _Uncacheable(Exception):
+    pass
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    hit = _slots_of.get(cls)
+    if hit is None:
+        names: list[str] = []
+        for k in cls.__mro__:
+            for s in getattr(k, "__slots__", ()):
+                if s not in names and not s.startswith("__"):
+                    names.append(s)
+        hit = _slots_of[cls] = tuple(sorted(names))
+    return hit
+
+
+def statement_key(stmt: Any, binds: list[BindParameter]) -> Any:
+    """The structure of a ``Select`` as a hashable tuple, its BindParameters appended to
+    ``binds`` in the order met; None when the statement cannot be cached."""
+    try:
+        return _select_key(stmt, binds)
+    except _Uncacheable:
+        return None
+
+
+def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
+    if type(stmt) is not Select or stmt._execution_options:
+        raise _Uncacheable
+    d = stmt.__dict__
+    parts: list[Any] = [stmt._limit is None, stmt._offset is None]
+    for f in _SELECT_FIELDS:
+        v = d.get(f)
+        if v:
+            parts.append(f)
+            parts.append(_key(v, binds))
+    return tuple(parts)
+
+
+def _key(obj: Any, binds: list[BindParameter]) -> Any:
+    cls = type(obj)
+    h = _handlers.get(cls)
+    if h is None:
+        h = _handlers[cls] = _handler_for(cls)
+    return h(obj, binds)
+
+
+_handlers: dict[type, Any] = {}
+
+
+def _same(obj: Any, binds: list[BindParameter]) -> Any:
+    return obj
+
+
+def _seq(obj: Any, binds: list[BindParameter]) -> Any:
+    return tuple([_key(o, binds) for o in obj])
+
+
+def _mapping(obj: Any, binds: list[BindParameter]) -> Any:
+    return tuple(sorted((k, _key(v, binds)) for k, v in obj.items()))
+
+
+def _bind(obj: Any, binds: list[BindParameter]) -> Any:
+    binds.append(obj)
+    v = obj.value
+    # SQL may depend on a value's kind (LIKE ... ESCAPE, CAST of a text argument)
+    return (
+        obj.key,
+        _key(obj.type, binds),
+        obj.expanding,
+        obj.describes,
+        type(v),
+        type(v) is str and "\\" in v,
+        len(v) if obj.expanding and hasattr(v, "__len__") else None,
+    )
+
+
+def _never(obj: Any, binds: list[BindParameter]) -> Any:
+    raise _Uncacheable
+
+
+def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
+    d = getattr(obj, "__dict__", None)
+    if d is None:
+        return obj  # a type without a __dict__: by identity
+    k = d.get("_uow_cache_key")
+    if k is None:
+        # types do not change once made: their key is computed once and kept on them
+        k = (type(obj), *[item for item in d.items() if not item[0].startswith("_")])
+        try:
+            hash(k)
+        except TypeError:
+            k = (type(obj), id(obj))  # with the object itself in the key (below)
+            k = (k, obj)
+        d["_uow_cache_key"] = k
+    return k
+
+
+def _handler_for(cls: type) -> Any:
+    """How a class takes part in keys: by its slots, as a nested select, by value, by
+    identity, or never (it makes parameters while compiling: text(), values(), upserts)."""
+    if cls in (str, int, float, bool, type(None)) or issubclass(cls, type):
+        return _same
+    if cls in (list, tuple):
+        return _seq
+    if cls is dict:
+        return _mapping
+    if issubclass(cls, BindParameter):
+        return _bind
+    if cls is Select:
+        return _select_key
+    if issubclass(cls, TypeEngine):
+        return _type_key
+    if getattr(cls, "__hash__", None) is None:
+        return _never
+    if any(hasattr(cls, a) for a in ("bindparams", "data", "on_conflict_do_update")):
+        return _never
+    if issubclass(cls, ClauseElement) and "__dict__" not in dir(cls):
+        slots = _slots(cls)
+        if not slots or ("primary_key" in slots and "table" in slots):
+            return _same  # a Column (or a constant element): by identity
+        get_all = operator.attrgetter(*slots) if len(slots) > 1 else None
+        handlers = _handlers
+
+        def by_slots(obj: Any, binds: list[BindParameter]) -> Any:
+            try:
+                values = get_all(obj) if get_all is not None else (getattr(obj, slots[0]),)
+            except AttributeError:  # a slot never set
+                values = tuple(getattr(obj, s, None) for s in slots)
+            out: list[Any] = [cls]
+            for v in values:
+                h = handlers.get(v.__class__)
+                if h is _same:
+                    out.append(v)
+                    continue
+                if h is None:
+                    h = handlers[v.__class__] = _handler_for(v.__class__)
+                out.append(h(v, binds))
+            return tuple(out)
+
+        return by_slots
+    return _same  # tables, aliases, subqueries, mapped classes, attributes: by identity
+
+
+class StatementCache:
+    """A bounded LRU of compiled SELECTs keyed by (dialect, structure)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return hit
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+statement_cache = StatementCache()
+
+
+def plan_for(compiled: Compiled, key_binds: list[BindParameter]) -> list[int] | None:
+    """Where each placeholder's value sits among the key's BindParameters (None: some
+    placeholder's value came from elsewhere, e.g. made while compiling)."""
+    where = {id(b): n for n, b in enumerate(key_binds)}
+    plan = []
+    for b in compiled.binds:
+        n = where.get(id(b))
+        if n is None:
+            if b.describes in ("LIMIT", "OFFSET"):
+                plan.append(-1 if b.describes == "LIMIT" else -2)
+                continue
+            return None
+        plan.append(n)
+    return plan
+
+
+__all__ = ["CACHE_SIZE", "StatementCache", "plan_for", "statement_cache", "statement_key"]
