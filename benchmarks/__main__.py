@@ -2,7 +2,10 @@
 
 Starts one worker process per (backend, contender) (``benchmarks._worker``), collects their
 timings and prints a table of the best of ``--repeat`` runs in seconds with the ratio to raw
-DBAPI; ``--json FILE`` writes everything measured. See benchmarks/README.md.
+DBAPI and uow_orm's speed-up against SQLAlchemy; ``--json FILE`` writes everything measured,
+``--from FILE`` reads such a run back instead of measuring, ``--plot``, ``--compare`` and
+``--markdown`` show a run as a chart, a change against a saved run, or the docs tables
+(``benchmarks._report``). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import _report
+
 ROOT = Path(__file__).resolve().parent.parent
 
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6a", "W6b", "W7", "W8", "W9", "M"]
@@ -38,18 +43,6 @@ DESCRIPTIONS = {
     "M": "peak Python memory (tracemalloc) while loading all N rows",
 }
 CONTENDERS = {"raw": "raw DBAPI", "uow": "uow_orm", "sqla": "SQLAlchemy"}
-# Issue 6's targets: uow_orm time / raw time, SQLite, N = 20,000.
-TARGETS = {
-    "W1": 3,
-    "W2": 3,
-    "W3": 3,
-    "W4": 4,
-    "W5": 4,
-    "W6a": 4,
-    "W6b": 4,
-    "W7": 5,
-    "M": 2,
-}
 SCALING_SIZES = (2000, 20000, 200000)
 
 
@@ -106,6 +99,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-top", type=int, default=30, help="rows per profile listing")
     parser.add_argument("--profile-out", default=None, help="also write the pstats file here")
     parser.add_argument("--json", metavar="FILE", default=None, help="write all results as JSON")
+    parser.add_argument(
+        "--from",
+        dest="from_json",
+        metavar="RUN.json",
+        default=None,
+        help="read a run saved with --json instead of measuring (for --plot, --compare, "
+        "--markdown and the tables)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.svg",
+        default=None,
+        help="draw bars per workload (time relative to raw DBAPI, both backends) with "
+        "matplotlib (the bench extra)",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="OLD.json",
+        default=None,
+        help="print the change of every workload against a run saved with --json",
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="also print the tables in the Markdown of docs/performance.md",
+    )
     parser.add_argument(
         "--pg-url",
         default=None,
@@ -291,10 +310,11 @@ def render_backend(backend: str, reports: list[dict[str, Any]], args: argparse.N
     """The main table for one backend, with footnotes for skipped or failing cells."""
     usable = [r for r in reports if r.get("available")]
     raw = next((r for r in usable if r["contender"] == "raw"), None)
-    show_target = backend == "sqlite" and any(r["contender"] == "uow" for r in usable)
+    uow = next((r for r in usable if r["contender"] == "uow"), None)
+    sqla = next((r for r in usable if r["contender"] == "sqla"), None)
     header = ["workload"] + [r.get("label", CONTENDERS[r["contender"]]) for r in usable]
-    if show_target:
-        header.append("uow target")
+    if uow and sqla:
+        header.append("uow_orm vs SQLAlchemy")
     rows = [header]
     notes: list[str] = []
     for workload in args.workloads:
@@ -306,9 +326,12 @@ def render_backend(backend: str, reports: list[dict[str, Any]], args: argparse.N
             row.append(_cell(entry, raw_entry, workload == "M"))
             if entry and "error" in entry:
                 notes.append(f"{report.get('label')} {workload}: {entry['error']}")
-        if show_target:
-            target = TARGETS.get(workload)  # W8 and W9 (issue 15) are reported, not targeted
-            row.append(f"<= {target}x" if target is not None else "-")
+        if uow and sqla:
+            row.append(
+                _report.speedup_text(
+                    uow["results"].get(key), sqla["results"].get(key), workload == "M"
+                )
+            )
         rows.append(row)
     where = (
         "SQLite file on disk, default journal"
@@ -359,6 +382,10 @@ def describe_workloads(workloads: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            document = json.load(f)
+        return show(document, args)
     notes: list[str] = []
     contenders = list(args.contender_names)
     if args.profile and not args.contenders:
@@ -427,45 +454,75 @@ def main(argv: list[str] | None = None) -> int:
             f"the machine was busy (1-minute load average {load_before:.1f} before, "
             f"{load_after:.1f} after, {cpus} CPUs): timings are noisy, prefer a quieter re-run"
         )
+    document = {
+        "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_before": round(load_before, 2),
+            "load_average_after": round(load_after, 2),
+        },
+        "n": args.n,
+        "repeat": args.repeat,
+        "mode": "scaling" if args.scaling else "workloads",
+        "notes": notes,
+        "backends": {
+            backend: {
+                r["contender"]: {k: v for k, v in r.items() if k != "contender"} for r in reports
+            }
+            for backend, reports in all_reports.items()
+        },
+    }
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(document, f, indent=2)
+    status = show(document, args)
+    if args.json:
+        print(f"\nJSON written to {args.json}")
+    return status
+
+
+def show(document: dict[str, Any], args: argparse.Namespace) -> int:
+    """Print the tables of a run (measured now or read back), then --markdown/--plot/--compare."""
+    if args.from_json:
+        args.n, args.repeat = document.get("n", args.n), document.get("repeat", args.repeat)
+        args.scaling = document.get("mode") == "scaling"
+        measured = {k.split("@")[0] for k in _report.workload_keys(document)}
+        args.workloads = [w for w in WORKLOADS if w in measured]
     print()
-    for backend, reports in all_reports.items():
+    for backend in document.get("backends", {}):
+        reports = _report.reports_of(document, backend)
         if args.scaling:
             print(render_scaling(backend, reports, args))
         else:
             print(render_backend(backend, reports, args))
         print()
-    for note in notes:
+    for note in document.get("notes", []):
         print(f"note: {note}")
     if not args.scaling:
         print("workloads:\n" + describe_workloads(args.workloads))
-
-    if args.json:
-        document = {
-            "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "python": platform.python_version(),
-                "platform": platform.platform(),
-                "processor": platform.processor() or platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_average_before": round(load_before, 2),
-                "load_average_after": round(load_after, 2),
-            },
-            "n": args.n,
-            "repeat": args.repeat,
-            "mode": "scaling" if args.scaling else "workloads",
-            "notes": notes,
-            "backends": {
-                backend: {
-                    r["contender"]: {k: v for k, v in r.items() if k != "contender"}
-                    for r in reports
-                }
-                for backend, reports in all_reports.items()
-            },
-        }
-        with open(args.json, "w") as f:
-            json.dump(document, f, indent=2)
-        print(f"\nJSON written to {args.json}")
+    if args.markdown:
+        print("\n" + _report.markdown(document))
+    if args.compare:
+        with open(args.compare) as f:
+            old = json.load(f)
+        try:
+            table = _report.compare(document, old)
+        except ValueError as error:
+            print(f"--compare: {error}", file=sys.stderr)
+            return 2
+        print(f"\nChange against {args.compare} (now / saved; below 1 is faster):")
+        print(table)
+    if args.plot:
+        try:
+            path = _report.plot(document, args.plot)
+        except (RuntimeError, ValueError) as error:
+            print(f"--plot: {error}", file=sys.stderr)
+            return 2
+        print(f"\nchart written to {path}")
     return 0
 
 

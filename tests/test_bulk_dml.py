@@ -1,5 +1,5 @@
 """insert / update / delete statements through Session.execute, which must keep the
-objects already in the session truthful, and the batched bulk_* methods (issue 5).
+objects already in the session truthful, and the batched bulk_* methods.
 
 Every test runs on SQLite and PostgreSQL. Committed results are read back on a separate
 connection; batching is pinned by counting statements with ``sql_log`` (an executemany

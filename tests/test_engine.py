@@ -1,6 +1,6 @@
 """Engine, Connection, Transaction, text(), Result/Row, events, errors and logging.
 
-Issue 2 (foundation). Every test runs on SQLite and PostgreSQL through the ``backend``
+Every test runs on SQLite and PostgreSQL through the ``backend``
 fixtures unless its name says it is about one backend.
 """
 

@@ -1,5 +1,5 @@
 """Expire and refresh, populate_existing, rows deleted elsewhere, detached expired objects,
-and autoflush / no_autoflush (issue 4). Both backends, through the ``engine`` fixture.
+and autoflush / no_autoflush. Both backends, through the ``engine`` fixture.
 
 Reloads are counted with ``sql_log``: an expired object loads all of its expired columns in
 one SELECT, and never loads columns that were not expired.

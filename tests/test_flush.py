@@ -1,6 +1,6 @@
 """Flush: dependency order, minimal UPDATEs, batching, version counters, composite keys, errors.
 
-Acceptance tests for issue 3 ("Flush"), on SQLite and PostgreSQL with foreign keys enforced
+On SQLite and PostgreSQL with foreign keys enforced
 on both. Most models use plain foreign-key columns and client-assigned keys, so the order
 comes from the tables alone; one test uses a self-referential relationship with remote_side.
 SQL is observed through the engine's "before_cursor_execute" event (the sql_log fixture).

@@ -1,4 +1,4 @@
-"""Isolation levels and execution options (issue 11, item 3): ``isolation_level`` on
+"""Isolation levels and execution options: ``isolation_level`` on
 ``create_engine``, ``Connection.execution_options`` and ``Engine.execution_options`` (a copy
 sharing the pool), AUTOCOMMIT on both backends, statements that need it (``VACUUM``,
 ``PRAGMA journal_mode=WAL``, ``CREATE DATABASE``), and unknown options refused.
@@ -37,7 +37,7 @@ def test_autocommit_engine_keeps_a_row_inserted_then_rolled_back_and_closed(db_u
             assert conn.in_transaction()  # a bracket only, as in SQLAlchemy
             conn.rollback()
             conn.execute(text("INSERT INTO iso_t (id) VALUES (2)"))
-        assert ids(table) == [1, 2]  # was rolled back (option ignored) before issue 11
+        assert ids(table) == [1, 2]  # was rolled back (option ignored) in earlier versions
     finally:
         auto.dispose()
 

@@ -1,5 +1,5 @@
-"""A Session bound to a Connection: SQLAlchemy 2.0's ``join_transaction_mode`` (issue 11,
-item 1), and the "test inside a transaction" pattern it exists for.
+"""A Session bound to a Connection: SQLAlchemy 2.0's ``join_transaction_mode``,
+and the "test inside a transaction" pattern it exists for.
 
 Every test runs on SQLite and PostgreSQL. What each mode does to the Connection's
 transaction is checked for real: rows read back on the Connection itself and, for what is
@@ -158,7 +158,7 @@ def test_default_mode_session_rollback_ends_the_connection_transaction_it_began(
         assert conn.in_transaction()
         s.rollback()
         assert not conn.in_transaction()
-        conn.begin()  # failed before issue 11: "a transaction is already begun"
+        conn.begin()  # failed in earlier versions: "a transaction is already begun"
         assert on(conn) == []
         conn.rollback()
 

@@ -1,5 +1,5 @@
 """Relationship loading strategies and per-query loader options, pinned by statement
-counts (issue 5).
+counts.
 
 Data is written and committed by one session; every measurement then runs in a fresh
 session, so the identity map starts empty and each count is what a real application pays.

@@ -1,6 +1,6 @@
 """Declarative mapping: Column and Mapped[...] styles, constructor, __repr__, inspect().
 
-Acceptance tests for issue 3 ("Declarative mapping"), on SQLite and PostgreSQL.
+Every test runs on SQLite and PostgreSQL.
 """
 
 import uuid

@@ -1,7 +1,7 @@
 """The connection pool: limits and timeouts, thread safety, reset on return, recycling,
 pre-ping and invalidation of broken connections, and the shared ``sqlite://`` connection.
 
-Issue 2 (foundation). Server-side failures (killed backends, restarts) are PostgreSQL-only.
+Server-side failures (killed backends, restarts) are PostgreSQL-only.
 """
 
 from __future__ import annotations
@@ -421,7 +421,7 @@ def test_server_restart_invalidates_every_pooled_connection(make_pg_engine, pg_s
             assert backend_pid(conn) not in old_pids
 
 
-# -- listeners that raise (issue 11, item 6) --------------------------------------------------
+# -- listeners that raise -------------------------------------------------------------------
 class ListenerFailed(Exception):
     """Raised by a pool listener in the tests below."""
 

@@ -1,6 +1,6 @@
 """The query layer: select() of classes and columns with every clause, operators,
 relationship comparisons, subqueries, Result / ScalarResult methods and the legacy
-session.query() API (issue 5).
+session.query() API.
 
 Every test runs on SQLite and PostgreSQL against the same small data set:
 

@@ -1,6 +1,6 @@
 """Relationships: many-to-one, one-to-many, many-to-many, self-referential, one-to-one,
 back references kept in sync in memory, list-like collections, key synchronization and
-cascades (issue 5).
+cascades.
 
 Every test runs on SQLite and PostgreSQL. What a flush wrote is checked with SQL inside the
 session's own transaction (``rows``) or from a fresh session after commit.

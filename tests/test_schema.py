@@ -1,6 +1,6 @@
 """Schema: MetaData, Table, Column, ForeignKey, keys, constraints, defaults and DDL order.
 
-Acceptance tests for issue 3 ("Schema and types"). Every test runs on SQLite and PostgreSQL;
+Every test runs on SQLite and PostgreSQL;
 foreign keys are enforced on both.
 """
 

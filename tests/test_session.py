@@ -1,6 +1,6 @@
 """Session core: object states, new/dirty/deleted, identity map, get, merge, expunge, misuse.
 
-Acceptance tests for issue 3 ("Session core"), on SQLite and PostgreSQL.
+Every test runs on SQLite and PostgreSQL.
 """
 
 import gc

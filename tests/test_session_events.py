@@ -1,5 +1,5 @@
 """Session events before_flush, after_flush, after_commit, after_rollback, listened for on a
-Session instance or on a sessionmaker (issue 4). Both backends.
+Session instance or on a sessionmaker. Both backends.
 
 Listeners accept ``(session, *rest)``: API.md promises the session as the first argument;
 SQLAlchemy passes more (flush context, instances) to the flush events.

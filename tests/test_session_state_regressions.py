@@ -1,4 +1,5 @@
-"""Session state bugs of issue 23 (items 3 to 10), each pinned on both backends.
+"""Session state regressions (changes after commit, expiry, merge and flush edge cases), each
+pinned on both backends.
 
 Each test reproduces one reported scenario and checks the objects' states and the rows read
 back from the database: a change made right after a commit is covered by the transaction,

@@ -1,4 +1,4 @@
-"""SQLite write concurrency (issue 11, item 4): BEGIN IMMEDIATE per engine, connection and
+"""SQLite write concurrency: BEGIN IMMEDIATE per engine, connection and
 session, the engine "begin" event (and SQLAlchemy's pysqlite recipe that emits its own
 BEGIN from it), the busy timeout, and the "database is locked" message.
 

@@ -1,4 +1,4 @@
-"""``sqlite://`` in-memory engines (issue 11, item 2): in one thread, every Connection and
+"""``sqlite://`` in-memory engines: in one thread, every Connection and
 Session shares the database and its one transaction, as with SQLAlchemy; other threads wait
 their turn (the cross-thread guard).
 
@@ -47,7 +47,7 @@ def test_connect_blocks_work_while_a_module_level_session_holds_a_transaction(me
     session = Session(memory)
     session.add(Item(id=1))
     session.flush()  # the session's transaction is open
-    with memory.connect() as conn:  # raised "already in a transaction" before issue 11
+    with memory.connect() as conn:  # raised "already in a transaction" in earlier versions
         assert conn.execute(text("SELECT count(*) FROM mem_items")).scalar() == 1
         insert(conn, 10)
         conn.commit()

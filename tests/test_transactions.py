@@ -1,5 +1,5 @@
 """Session transactions: autobegin, begin/begin_nested, sessionmaker, commit and rollback
-accounting, savepoints at any depth, and recovery from a failed flush (issue 4).
+accounting, savepoints at any depth, and recovery from a failed flush.
 
 Every test runs on SQLite and PostgreSQL through the ``engine`` fixture. Database state is
 always checked for real: inside the session's own transaction with a query, or from a second

@@ -1,4 +1,4 @@
-"""Binds (one session over two engines) and two-phase commit (issue 4).
+"""Binds (one session over two engines) and two-phase commit.
 
 Routing by ``binds=``, ``bind_mapper``, ``bind_table`` and ``get_bind`` runs on both backends
 (two SQLite files, or two PostgreSQL databases). Two-phase commit runs on PostgreSQL: two

@@ -1,6 +1,6 @@
 """Column types: every type of API.md round-trips the same Python type and value via the ORM.
 
-Acceptance tests for issue 3 ("Schema and types"), on SQLite and PostgreSQL. Each type gets
+On SQLite and PostgreSQL. Each type gets
 its own declarative base and table, so a test creates only the table it needs. Besides fixed
 examples, a hypothesis property per type stores generated values and reads them back
 (the example count comes from the conftest profile: 25 by default, more with --slow).

@@ -492,7 +492,7 @@ class SessionModelMachine(RuleBasedStateMachine):
         else:
             assert inspect(parent).detached
 
-    # -- rules: session state (issue 23) -------------------------------------------------
+    # -- rules: session state ----------------------------------------------------------
     # Each rule is self-contained; together they cover what found the session state bugs:
     # a change right after a commit, merge and add onto deleted objects, expunge of a
     # flush-deleted object, many-to-one assignment with the collection unloaded,

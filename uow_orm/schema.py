@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from .engine.base import Connection, Engine
     from .sql.compiler import Compiler
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar as _TypeVarWithDefault
+
+    # A bare ``Column(Integer)`` is a ``Column[Any]`` to mypy instead of "Need type annotation".
+    _T = _TypeVarWithDefault("_T", default=Any)
+else:
+    _T = TypeVar("_T")
 
 
 _REFERENTIAL_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})

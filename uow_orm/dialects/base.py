@@ -47,6 +47,23 @@ _ERROR_CLASSES: Sequence[tuple[str, type[exc.DBAPIError]]] = (
 )
 
 
+MISSING_TABLE_HINT = (
+    "; the table does not exist in this database: create the tables with "
+    "Base.metadata.create_all(engine), or apply the migrations with "
+    "`python -m uow_orm.migrate upgrade`"
+)
+
+
+def _missing_table(
+    cls: type[exc.DBAPIError], message: str, err: BaseException, code: str | None
+) -> tuple[type[exc.DBAPIError], str]:
+    """A missing table is a ProgrammingError on every backend (PEP 249's class for it;
+    sqlite3 calls it OperationalError), and its message says how to create the table."""
+    if code == "42P01" or str(err).startswith("no such table"):
+        return exc.ProgrammingError, message + MISSING_TABLE_HINT
+    return cls, message
+
+
 class Dialect:
     """Behaviour one backend needs; subclasses fill in the driver-specific parts."""
 
@@ -229,6 +246,7 @@ class Dialect:
         message = f"({label}) {err}"
         if code:
             message = f"({label}) [{code}] {err}"
+        cls, message = _missing_table(cls, message, err, code)
         return cls(message, statement, params, err, code)
 
     # -- introspection -----------------------------------------------------------------

@@ -99,6 +99,7 @@ class Engine:
 
     @property
     def name(self) -> str:
+        """The dialect name: ``"sqlite"`` or ``"postgresql"``."""
         return self.dialect.name
 
     def __repr__(self) -> str:
@@ -124,14 +125,18 @@ class Engine:
         self.pool = self.pool.recreate()
 
     def has_table(self, name: str) -> bool:
+        """Whether a table ``name`` exists in the database (asks the database, not the metadata)."""
         with self.connect() as conn:
             return conn._has_table(name)
 
     def table_names(self) -> list[str]:
+        """The names of the tables in the database, sorted."""
         with self.connect() as conn:
             return conn._table_names()
 
     def scalar(self, statement: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """Execute ``statement`` on a new connection and return the first column of the first row,
+        or None."""
         with self.connect() as conn:
             return conn.execute(statement, params).scalar()
 
@@ -438,22 +443,28 @@ class Connection:
     # -- state -------------------------------------------------------------------------
     @property
     def closed(self) -> bool:
+        """True once ``close()`` was called (the connection went back to the pool)."""
         return self._closed
 
     @property
     def invalidated(self) -> bool:
+        """True when the driver connection was found broken and discarded."""
         return self._invalidated
 
     def in_transaction(self) -> bool:
+        """True while a transaction (begun explicitly or autobegun) is open."""
         return self._transaction is not None
 
     def in_nested_transaction(self) -> bool:
+        """True while a SAVEPOINT begun with ``begin_nested()`` is open."""
         return bool(self._savepoints)
 
     def get_transaction(self) -> Transaction | None:
+        """The outermost open ``Transaction``, or None."""
         return self._transaction
 
     def get_nested_transaction(self) -> NestedTransaction | None:
+        """The innermost open SAVEPOINT ``Transaction``, or None."""
         return self._savepoints[-1] if self._savepoints else None
 
     @property
@@ -484,6 +495,9 @@ class Connection:
 
     # -- transactions ------------------------------------------------------------------
     def begin(self) -> Transaction:
+        """Begin a transaction and return it (also usable as ``with conn.begin():``).
+
+        Raises ``exc.InvalidRequestError`` when a transaction is already open."""
         if self._transaction is not None:
             raise exc.InvalidRequestError(
                 "a transaction is already begun on this Connection (it autobegins on first "
@@ -499,6 +513,7 @@ class Connection:
         return txn
 
     def begin_twophase(self, xid: str) -> TwoPhaseTransaction:
+        """Begin a two-phase transaction (``prepare()`` then ``commit()``); ``xid`` names it."""
         if not self.dialect.supports_twophase:
             raise exc.NotSupportedError(
                 f"the {self.dialect.name} dialect does not support two-phase commit"
@@ -515,6 +530,7 @@ class Connection:
         return txn
 
     def begin_nested(self) -> NestedTransaction:
+        """Begin a SAVEPOINT (beginning the outer transaction first if none is open)."""
         if self._transaction is None:
             self.begin()
         elif self._shared:
@@ -531,10 +547,12 @@ class Connection:
         return sp
 
     def commit(self) -> None:
+        """Commit the open transaction; does nothing when there is none."""
         if self._transaction is not None:
             self._transaction.commit()
 
     def rollback(self) -> None:
+        """Roll back the open transaction; does nothing when there is none."""
         if self._transaction is not None:
             self._transaction.rollback()
         if self._invalidated:
@@ -576,6 +594,7 @@ class Connection:
             self._invalidated = True
 
     def close(self) -> None:
+        """Roll back what is open and give the connection back to the pool."""
         if self._closed:
             return
         try:
@@ -738,6 +757,7 @@ class Connection:
         return [r[0] for r in self._run(self.dialect.table_names_sql(), ()).fetchall()]
 
     def scalar(self, statement: Any, params: Any = None) -> Any:
+        """Execute ``statement`` and return the first column of the first row, or None."""
         return self.execute(statement, params).scalar()
 
     def __repr__(self) -> str:

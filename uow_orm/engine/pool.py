@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from ..event import Dispatcher
 
 
+def _seconds(value: float) -> str:
+    """``1 second``, ``2.5 seconds``: a timeout as the error messages print it."""
+    return f"{value:g} second" if value == 1 else f"{value:g} seconds"
+
+
 class ConnectionRecord:
     """One DBAPI connection owned by a pool, with when it was made and whether it is dead."""
 
@@ -171,9 +176,11 @@ class Pool:
         raise NotImplementedError
 
     def recreate(self) -> Pool:
+        """A new, empty pool with the same settings (``Engine.dispose()`` uses it)."""
         raise NotImplementedError
 
     def status(self) -> str:
+        """A one-line description of the pool's state, for logs."""
         return f"{type(self).__name__}"
 
 
@@ -209,6 +216,10 @@ class QueuePool(Pool):
         return None if self._max_overflow < 0 else self._size + self._max_overflow
 
     def connect(self) -> PooledConnection:
+        """Check out a connection, opening one if the limits allow.
+
+        Raises ``exc.TimeoutError`` when ``pool_size + max_overflow`` connections stay
+        checked out for ``pool_timeout`` seconds."""
         deadline = time.monotonic() + self._timeout
         cond = self._cond
         while True:
@@ -229,7 +240,7 @@ class QueuePool(Pool):
                         raise exc.TimeoutError(
                             f"QueuePool limit of size {self._size} overflow "
                             f"{self._max_overflow} reached: no connection came back within "
-                            f"{self._timeout:g} seconds. Close sessions and connections "
+                            f"{_seconds(self._timeout)}. Close sessions and connections "
                             "when done with them, or raise pool_size / max_overflow / "
                             "pool_timeout in create_engine()"
                         )
@@ -305,6 +316,7 @@ class QueuePool(Pool):
             self._discard(record)
 
     def recreate(self) -> QueuePool:
+        """A new, empty pool with the same size, overflow, timeout and recycle settings."""
         return QueuePool(
             self._creator,
             self._dialect,
@@ -317,12 +329,15 @@ class QueuePool(Pool):
         )
 
     def size(self) -> int:
+        """``pool_size``: how many connections the pool keeps open."""
         return self._size
 
     def checkedin(self) -> int:
+        """Idle connections in the pool right now."""
         return len(self._idle)
 
     def checkedout(self) -> int:
+        """Connections checked out right now."""
         return self._out
 
     def overflow(self) -> int:
@@ -330,6 +345,7 @@ class QueuePool(Pool):
         return max(0, self._open - self._size)
 
     def status(self) -> str:
+        """Size, overflow and checked-in / checked-out counts on one line."""
         return (
             f"QueuePool size={self._size} max_overflow={self._max_overflow} "
             f"checked in={self.checkedin()} checked out={self.checkedout()} "
@@ -363,6 +379,8 @@ class StaticPool(Pool):
         self._cond = threading.Condition(threading.Lock())
 
     def connect(self) -> PooledConnection:
+        """Check out the one shared connection, waiting up to ``pool_timeout`` while another
+        thread holds it (raises ``exc.TimeoutError``)."""
         me = threading.get_ident()
         deadline = time.monotonic() + self._timeout
         with self._cond:
@@ -372,7 +390,7 @@ class StaticPool(Pool):
                     if self._out and self._owner != me:
                         raise exc.TimeoutError(
                             "the in-memory SQLite connection stayed in use by another thread "
-                            f"for {self._timeout:g} seconds; use a database file to work "
+                            f"for {_seconds(self._timeout)}; use a database file to work "
                             "from several threads at once"
                         )
             if self._record is None or self._record.invalidated:
@@ -406,6 +424,7 @@ class StaticPool(Pool):
             self._release_checkout()
 
     def dispose(self) -> None:
+        """Close the shared connection; the next ``connect()`` opens a new one."""
         with self._cond:
             if self._record is not None:
                 self._discard(self._record)
@@ -416,18 +435,23 @@ class StaticPool(Pool):
             self._record.invalidated = True
 
     def recreate(self) -> StaticPool:
+        """A new pool with its own (new) connection and the same timeout."""
         return StaticPool(self._creator, self._dialect, self._dispatch, pool_timeout=self._timeout)
 
     def size(self) -> int:
+        """Always 1: one connection shared by every checkout."""
         return 1
 
     def checkedin(self) -> int:
+        """1 when the shared connection is idle, else 0."""
         return 1 if self._record is not None and self._out == 0 else 0
 
     def checkedout(self) -> int:
+        """1 while the shared connection is checked out, else 0."""
         return self._out
 
     def overflow(self) -> int:
+        """Always 0."""
         return 0
 
 

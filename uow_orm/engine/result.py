@@ -70,6 +70,7 @@ class Row:
 
     @property
     def t(self) -> tuple[Any, ...]:
+        """The row as a plain tuple (SQLAlchemy's ``Row.t``, for typed unpacking)."""
         return self._data
 
 
@@ -192,9 +193,12 @@ class Result(_Filtered):
 
     @property
     def returns_rows(self) -> bool:
+        """True when the statement produced rows (a SELECT or ``RETURNING``), False for plain
+        DML."""
         return bool(self._keys)
 
     def keys(self) -> list[str]:
+        """The column names of the rows, in order."""
         return list(self._keys)
 
     def __iter__(self) -> Iterator[Row]:
@@ -213,31 +217,44 @@ class Result(_Filtered):
         return self
 
     def all(self) -> list[Row]:
+        """Every remaining row as a list.
+
+        Raises ``exc.InvalidRequestError`` when joined eager loading of a collection needs
+        ``unique()`` first."""
         self._check_unique()
         return list(self._iter)
 
     def fetchall(self) -> list[Row]:
+        """Every remaining row as a list (DB-API name of ``all()``)."""
         self._check_unique()
         return list(self._iter)
 
     def fetchone(self) -> Row | None:
+        """The next row, or None when there are no more."""
         row = self._next()
         return None if row is _NO_ROW else row
 
     def fetchmany(self, size: int) -> list[Row]:
+        """Up to ``size`` further rows (fewer at the end, an empty list when exhausted)."""
         return list(islice(self._iter, size))
 
     def first(self) -> Row | None:
+        """The first row or None, then closes the result (further rows are discarded)."""
         self._check_unique()
         row = self._next()
         self.close()
         return None if row is _NO_ROW else row
 
     def one(self) -> Row:
+        """Exactly one row.
+
+        Raises ``exc.NoResultFound`` when there is none and ``exc.MultipleResultsFound`` when
+        there are more."""
         self._check_unique()
         return self._one(allow_none=False)  # type: ignore[no-any-return]
 
     def one_or_none(self) -> Row | None:
+        """One row or None; raises ``exc.MultipleResultsFound`` when there are more."""
         self._check_unique()
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
@@ -247,13 +264,19 @@ class Result(_Filtered):
         return None if row is None else row[0]
 
     def scalar_one(self) -> Any:
+        """The first column of exactly one row (raises as ``one()`` does)."""
         return self.one()[0]
 
     def scalar_one_or_none(self) -> Any:
+        """The first column of one row, or None when there is no row (raises as
+        ``one_or_none()``)."""
         row = self.one_or_none()
         return None if row is None else row[0]
 
     def scalars(self, index: int = 0) -> ScalarResult[Any]:
+        """A ``ScalarResult`` of column ``index`` (default the first) of each row.
+
+        ``session.execute(select(User)).scalars()`` gives the ``User`` objects."""
         if self._require_unique and not self._unique:
             result: ScalarResult[Any] = ScalarResult(row[index] for row in self._iter)
             result._require_unique = True
@@ -265,12 +288,13 @@ class Result(_Filtered):
         return ScalarResult((row[index] for row in self._iter), unique=False)
 
     def mappings(self) -> MappingResult:
+        """A ``MappingResult``: each row as a read-only mapping of column name to value."""
         self._check_unique()
         return MappingResult(row._mapping for row in self._iter)
 
     def partitions(self, size: int | None = None) -> Iterator[list[Row]]:
+        """Yield lists of at most ``size`` rows (default 1000), fetching as it goes."""
         self._check_unique()
-        """Yield lists of at most ``size`` rows, fetching as it goes."""
         size = size or 1000
         while True:
             chunk = list(islice(self._iter, size))
@@ -279,10 +303,12 @@ class Result(_Filtered):
             yield chunk
 
     def tuples(self) -> Iterator[tuple[Any, ...]]:
+        """An iterator of the rows as plain tuples."""
         self._check_unique()
         return (row._data for row in self._iter)
 
     def close(self) -> None:
+        """Release the cursor; later fetches return nothing. Safe to call twice."""
         if self._close is not None:
             close, self._close = self._close, None
             close()
@@ -321,36 +347,45 @@ class ScalarResult(_Filtered, Generic[_T]):
         return item
 
     def unique(self) -> ScalarResult[_T]:
+        """Drop duplicate values (compared by identity for mapped objects, else by equality)."""
         if not self._unique:
             self._unique = True
             self._iter = _dedupe(self._iter)
         return self
 
     def all(self) -> list[_T]:
+        """Every remaining value as a list."""
         self._check_unique()
         return list(self._iter)
 
     def fetchall(self) -> list[_T]:
+        """Every remaining value as a list (DB-API name of ``all()``)."""
         self._check_unique()
         return list(self._iter)
 
     def fetchmany(self, size: int) -> list[_T]:
+        """Up to ``size`` further values."""
         return list(islice(self._iter, size))
 
     def first(self) -> _T | None:
+        """The first value or None, then closes the result."""
         self._check_unique()
         item = self._next()
         return None if item is _NO_ROW else item
 
     def one(self) -> _T:
+        """Exactly one value; raises ``exc.NoResultFound`` or ``exc.MultipleResultsFound``
+        otherwise."""
         self._check_unique()
         return self._one(allow_none=False)  # type: ignore[no-any-return]
 
     def one_or_none(self) -> _T | None:
+        """One value or None; raises ``exc.MultipleResultsFound`` when there are more."""
         self._check_unique()
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
     def partitions(self, size: int | None = None) -> Iterator[list[_T]]:
+        """Yield lists of at most ``size`` values (default 1000)."""
         self._check_unique()
         size = size or 1000
         while True:
@@ -370,23 +405,30 @@ class MappingResult(_Filtered):
         return self._iter
 
     def unique(self) -> MappingResult:
+        """Drop duplicate rows."""
         self._iter = _dedupe(self._iter, key=lambda m: tuple(m.values()))
         return self
 
     def all(self) -> list[RowMapping]:
+        """Every remaining row as a mapping, in a list."""
         return list(self._iter)
 
     def first(self) -> RowMapping | None:
+        """The first row as a mapping or None, then closes the result."""
         item = self._next()
         return None if item is _NO_ROW else item
 
     def one(self) -> RowMapping:
+        """Exactly one row as a mapping; raises ``exc.NoResultFound`` or
+        ``exc.MultipleResultsFound`` otherwise."""
         return self._one(allow_none=False)  # type: ignore[no-any-return]
 
     def one_or_none(self) -> RowMapping | None:
+        """One row as a mapping or None; raises ``exc.MultipleResultsFound`` when there are more."""
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
     def partitions(self, size: int | None = None) -> Iterator[list[RowMapping]]:
+        """Yield lists of at most ``size`` mappings (default 1000)."""
         size = size or 1000
         while True:
             chunk = list(islice(self._iter, size))

@@ -46,6 +46,7 @@ class URL:
 
     @property
     def driver(self) -> str | None:
+        """The driver part of ``dialect+driver`` (``"psycopg"``), or None when not given."""
         parts = self.drivername.split("+", 1)
         return parts[1] if len(parts) == 2 else None
 
@@ -54,6 +55,7 @@ class URL:
         return replace(self, **kw)
 
     def render(self, hide_password: bool = True) -> str:
+        """The URL as a string; the password shows as ``***`` unless ``hide_password=False``."""
         s = self.drivername + "://"
         if self.username is not None:
             s += quote(self.username, safe="")
@@ -71,6 +73,8 @@ class URL:
         return s
 
     def render_as_string(self, hide_password: bool = True) -> str:
+        """The URL as a string (SQLAlchemy's name); the password is hidden unless
+        ``hide_password=False``."""
         return self.render(hide_password)
 
     def __str__(self) -> str:

@@ -113,6 +113,8 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         self.column: Column[Any] = Column(*args, **kw)
 
     def operate(self, op: str, other: Any) -> ColumnElement:
+        """An SQL expression of this column (used before the class is mapped, e.g. in a
+        ``column_property`` of the same class body)."""
         return self.column.operate(op, other)
 
     def _expr(self) -> ColumnElement:
@@ -662,30 +664,6 @@ def _tracked_setattr(self: Any, key: str, value: Any) -> None:
         attr.set(self, value)
 
 
-class _MappedInstanceMethods:
-    """Constructor, ``__setattr__`` and ``__repr__`` shared by every mapped class."""
-
-    __mapper__: ClassVar[Mapper]
-    __table__: ClassVar[Table]
-
-    def __new__(cls, *args: Any, **kw: Any) -> Any:
-        return _new_mapped(cls)
-
-    def __init__(self, **kw: Any) -> None:
-        _declarative_constructor(self, **kw)
-
-    __setattr__ = _tracked_setattr
-
-    def __repr__(self) -> str:
-        mapper = type(self).__mapper__
-        d = self.__dict__
-        parts = [f"{k}={d[k]!r}" for k in mapper.column_keys if k in d]
-        state = d.get(STATE_ATTR)
-        if not parts and state is not None and state.key is not None:
-            parts = [f"{k}={v!r}" for k, v in zip(mapper.pk_keys, state.key[1])]
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
 def _declarative_constructor(self: Any, **kw: Any) -> None:
     """Set each keyword argument as a mapped attribute (unknown keywords raise TypeError)."""
     mapper = type(self).__mapper__
@@ -705,6 +683,35 @@ def _declarative_constructor(self: Any, **kw: Any) -> None:
                 f"{key!r} is an invalid keyword argument for {cls.__name__}; "
                 f"mapped attributes are {', '.join(mapper.attrs)}"
             )
+
+
+class _MappedInstanceMethods:
+    """Constructor, ``__setattr__`` and ``__repr__`` shared by every mapped class."""
+
+    __mapper__: ClassVar[Mapper]
+    __table__: ClassVar[Table]
+
+    if TYPE_CHECKING:
+
+        def __new__(cls, *args: Any, **kw: Any) -> Any: ...
+        def __init__(self, **kw: Any) -> None: ...
+
+    else:
+        # The functions themselves, not wrappers calling them: one Python call fewer per
+        # constructed object for each, on the constructor's hot path.
+        __new__ = _new_mapped
+        __init__ = _declarative_constructor
+
+    __setattr__ = _tracked_setattr
+
+    def __repr__(self) -> str:
+        mapper = type(self).__mapper__
+        d = self.__dict__
+        parts = [f"{k}={d[k]!r}" for k in mapper.column_keys if k in d]
+        state = d.get(STATE_ATTR)
+        if not parts and state is not None and state.key is not None:
+            parts = [f"{k}={v!r}" for k, v in zip(mapper.pk_keys, state.key[1])]
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 def _instrument_plain_class(cls: type, constructor: bool) -> None:

@@ -86,6 +86,7 @@ class ReplicaSet:
         return up[start:] + up[:start]
 
     def mark_down(self, engine: Engine, err: BaseException) -> None:
+        """Skip replica ``engine`` for ``retry_after`` seconds after it failed with ``err``."""
         with self._lock:
             self._down_until[engine] = time.monotonic() + self.retry_after
         log.warning("replica %s failed (%s); skipped for %.1f s", engine, err, self.retry_after)

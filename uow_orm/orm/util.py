@@ -310,6 +310,7 @@ class Bundle:
         return out
 
     def label(self, name: str) -> Bundle:
+        """A copy of this bundle under another name (the key of its value in result rows)."""
         b = copy.copy(self)
         b.name = name
         return b

@@ -1,0 +1,4 @@
+"""The mypy plugin package, named like SQLAlchemy's ``sqlalchemy.ext.mypy``.
+
+Loaded by mypy only (``plugins = ["uow_orm.ext.mypy.plugin"]``); uow_orm never imports it.
+"""
