@@ -95,6 +95,15 @@ class ColumnValueError(ArgumentError, TypeError, ValueError):
     """
 
 
+class ResultValueError(OrmError, LookupError, ValueError):
+    """A value read from the database cannot be turned into the column type's Python value.
+
+    For example a stored string that is no member of an ``Enum`` (SQLAlchemy raises a
+    ``LookupError`` there, and this is one), or JSON text that cannot be decoded. The message
+    names the type and the value.
+    """
+
+
 class InvalidRequestError(OrmError):
     """The operation is not valid in the current state of the object or session."""
 
@@ -410,6 +419,7 @@ __all__ = [
     "ProgrammingError",
     "RemovedIn20Warning",
     "ResourceClosedError",
+    "ResultValueError",
     "SADeprecationWarning",
     "SAPendingDeprecationWarning",
     "SATestSuiteWarning",

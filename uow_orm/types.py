@@ -16,11 +16,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from . import exc
+
 Processor = Callable[[Any], Any] | None
 
 
-class _BadValue(Exception):
-    """Raised by a bind processor; the caller adds which column it was for."""
+class _BadValue(exc.ColumnValueError):
+    """Raised by a bind processor; the caller adds which column it was for.
+
+    Callers re-raise it as `exc.ColumnValueError` naming the attribute; being one itself, it
+    is still a uow_orm error should a path forget to.
+    """
 
 
 class TypeEngine:
@@ -40,6 +46,10 @@ class TypeEngine:
     def result_processor(self, dialect_name: str) -> Processor:
         """A function converting a driver value to the Python value, or None."""
         return None
+
+    def _coerce_identity(self, value: str) -> Any:
+        """A primary-key value given to ``Session.get()`` as a string, converted."""
+        return value
 
     def _bind(self, dialect_name: str) -> Processor:
         """``bind_processor`` built once per dialect and kept on the instance."""
@@ -93,6 +103,12 @@ class Integer(TypeEngine):
             raise _expect(kind, value)
 
         return check
+
+    def _coerce_identity(self, value: str) -> Any:
+        try:
+            return int(value)
+        except ValueError:
+            raise _BadValue(f"{value!r} is not an integer") from None
 
 
 class SmallInteger(Integer):
@@ -221,11 +237,27 @@ class Numeric(TypeEngine):
     def bind_processor(self, dialect_name: str) -> Processor:
         if dialect_name != "sqlite":
             to_decimal = self._to_decimal
+            if self.precision is None or self.scale is None:
 
-            def check(value: Any) -> Any:
-                return to_decimal(value)
+                def check(value: Any) -> Any:
+                    return to_decimal(value)
 
-            return check
+                return check
+            # Checked here so that the error names the attribute (the server's "numeric
+            # field overflow" does not); rounding up to the limit is left to the server.
+            integer_digits = self.precision - self.scale
+            declared = f"Numeric({self.precision}, {self.scale})"
+
+            def check_digits(value: Any) -> Any:
+                d = to_decimal(value)
+                if d.is_finite() and d and d.adjusted() >= integer_digits:
+                    raise _BadValue(
+                        f"{d} does not fit {declared}: it needs more than {integer_digits} "
+                        "digits before the decimal point"
+                    )
+                return d
+
+            return check_digits
         if self._scaled_on_sqlite:
             assert self.scale is not None and self.precision is not None
             scale, limit = self.scale, 10**self.precision
@@ -235,7 +267,10 @@ class Numeric(TypeEngine):
                 d = self._to_decimal(value)
                 if not d.is_finite():
                     raise _BadValue(f"{d} cannot be stored in a Numeric column on SQLite")
-                units = int(d.quantize(quantum, rounding=decimal.ROUND_HALF_UP).scaleb(scale))
+                try:
+                    units = int(d.quantize(quantum, rounding=decimal.ROUND_HALF_UP).scaleb(scale))
+                except decimal.InvalidOperation:  # more digits than the decimal context has
+                    units = limit
                 if abs(units) >= limit:
                     raise _BadValue(
                         f"{d} does not fit Numeric({self.precision}, {scale}): it needs more "
@@ -332,12 +367,32 @@ class DateTime(TypeEngine):
                     f"timezone-aware datetime {value!r} given to DateTime(timezone=False); "
                     "use a naive datetime or declare DateTime(timezone=True)"
                 )
-            return value.isoformat(" ") if sqlite else value
+            if sqlite:
+                if aware:
+                    # Stored in UTC, so that SQLite's text comparison and ordering are
+                    # those of the instants (as on PostgreSQL).
+                    value = value.astimezone(dt.UTC)
+                return value.isoformat(" ")
+            return value
 
         return check
 
     def result_processor(self, dialect_name: str) -> Processor:
-        return dt.datetime.fromisoformat if dialect_name == "sqlite" else None
+        if dialect_name != "sqlite":
+            return None
+        if not self.timezone:
+            return dt.datetime.fromisoformat
+        parse, utc = dt.datetime.fromisoformat, dt.UTC
+
+        def aware_utc(value: Any) -> Any:
+            d = parse(value)
+            if d.tzinfo is None:
+                # text without offset, e.g. from CURRENT_TIMESTAMP, which SQLite gives in UTC
+                return d.replace(tzinfo=utc)
+            # rows written before values were normalised may carry other offsets
+            return d.astimezone(utc) if d.utcoffset() else d
+
+        return aware_utc
 
     def __repr__(self) -> str:
         return f"DateTime(timezone={self.timezone})"
@@ -383,6 +438,8 @@ class JSON(TypeEngine):
                     return json.dumps(value, allow_nan=False)
                 except (TypeError, ValueError) as e:
                     raise _BadValue(f"value is not JSON serializable: {e}") from None
+                except RecursionError:
+                    raise _BadValue(_JSON_TOO_DEEP) from None
 
             return dumps
         from psycopg.types.json import Jsonb
@@ -392,12 +449,33 @@ class JSON(TypeEngine):
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as e:
                 raise _BadValue(f"value is not JSON serializable: {e}") from None
+            except RecursionError:
+                raise _BadValue(_JSON_TOO_DEEP) from None
             return Jsonb(value)
 
         return wrap
 
     def result_processor(self, dialect_name: str) -> Processor:
-        return json.loads if dialect_name == "sqlite" else None
+        if dialect_name != "sqlite":
+            return None
+        decode = json.loads
+
+        def loads(value: Any) -> Any:
+            try:
+                return decode(value)
+            except RecursionError:
+                raise exc.ResultValueError(
+                    f"JSON text read from the database is {_JSON_TOO_DEEP}"
+                ) from None
+            except ValueError as e:
+                raise exc.ResultValueError(
+                    f"JSON text read from the database cannot be decoded: {e}"
+                ) from None
+
+        return loads
+
+
+_JSON_TOO_DEEP = "nested too deeply to encode or decode (Python's recursion limit)"
 
 
 class Uuid(TypeEngine):
@@ -415,6 +493,12 @@ class Uuid(TypeEngine):
             raise _expect("a uuid.UUID", value)
 
         return check
+
+    def _coerce_identity(self, value: str) -> Any:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise _BadValue(f"{value!r} is not a UUID") from None
 
     def result_processor(self, dialect_name: str) -> Processor:
         if dialect_name == "sqlite":
@@ -476,10 +560,59 @@ class Enum(TypeEngine):
 
     def result_processor(self, dialect_name: str) -> Processor:
         cls = self.enum_class
-        return cls
+        members = {m.value: m for m in cls}.get  # faster than calling the enum class
+
+        def member(value: Any) -> Any:
+            found = members(value)
+            if found is not None:
+                return found
+            try:
+                return cls(value)  # the enum's own _missing_, if it has one
+            except ValueError:
+                allowed = ", ".join(repr(m.value) for m in cls)
+                raise exc.ResultValueError(
+                    f"{value!r} read from the database is not among the values of enum "
+                    f"{cls.__name__} ({allowed}); add it to the enum or fix the row"
+                ) from None
+
+        return member
 
     def __repr__(self) -> str:
         return f"Enum({self.enum_class.__name__})"
+
+
+class _InListArray(TypeEngine):
+    """An IN list sent as one parameter: an array (PostgreSQL) or JSON text (SQLite).
+
+    Used only by the compiler for statements over the backend's parameter limit
+    (`uow_orm.sql.elements.InExpression`); each item is checked by ``item_type``.
+    """
+
+    def __init__(self, item_type: TypeEngine) -> None:
+        self.item_type = item_type
+
+    def bind_processor(self, dialect_name: str) -> Processor:
+        item = self.item_type._bind(dialect_name)
+
+        def items(values: Any) -> list[Any]:
+            if item is None:
+                return list(values)
+            return [v if v is None else item(v) for v in values]
+
+        if dialect_name != "sqlite":
+            return items
+
+        def as_json(values: Any) -> Any:
+            checked = items(values)
+            try:
+                return json.dumps(checked, allow_nan=False)
+            except (TypeError, ValueError) as e:
+                raise _BadValue(
+                    "an IN list over SQLite's parameter limit is sent as one JSON array, "
+                    f"which cannot hold these values ({e}); split the list into chunks"
+                ) from None
+
+        return as_json
 
 
 class NullType(TypeEngine):

@@ -79,6 +79,10 @@ class Dialect:
     supports_twophase: ClassVar[bool] = False
     supports_for_update: ClassVar[bool] = False
     supports_ilike: ClassVar[bool] = False
+    #: Whether ``FULL OUTER JOIN`` is understood (SQLite only from 3.39).
+    supports_full_outer_join: ClassVar[bool] = True
+    #: The backend's version as text, for messages ("3.40.1"); "" when unknown.
+    server_version: ClassVar[str] = ""
     dbapi: Any = None
 
     def __init__(self, dbapi: Any) -> None:

@@ -103,14 +103,21 @@ class PGDialect(Dialect):
         return getattr(err, "sqlstate", None)
 
     def is_disconnect(self, err: BaseException, dbapi_conn: Any) -> bool:
-        if dbapi_conn is not None and (dbapi_conn.closed or getattr(dbapi_conn, "broken", False)):
-            return True
+        """Whether ``err`` means the connection is gone (and only then).
+
+        psycopg marks a connection whose socket or server went away as closed / broken;
+        a live connection counts as lost only for the "connection lost" SQLSTATEs. A
+        client-side refusal such as "number of parameters must be between 0 and 65535"
+        (an ``OperationalError`` without SQLSTATE) leaves the connection usable.
+        """
         code = getattr(err, "sqlstate", None)
         if code in _DISCONNECT_STATES:
             return True
-        if isinstance(err, self.dbapi.OperationalError) and code is None:
-            return True
-        return isinstance(err, self.dbapi.InterfaceError)
+        if dbapi_conn is not None:
+            return bool(dbapi_conn.closed or getattr(dbapi_conn, "broken", False))
+        return code is None and isinstance(
+            err, (self.dbapi.OperationalError, self.dbapi.InterfaceError)
+        )
 
     def wrap_error(
         self, err: BaseException, statement: str | None, params: Any

@@ -37,6 +37,8 @@ class SQLiteDialect(Dialect):
     # A new rowid is larger than every rowid before it (until the largest possible rowid is
     # used), so the keys of one multi-row INSERT sorted ascending follow the VALUES order.
     multirow_returning_ordered: ClassVar[bool] = supports_returning
+    supports_full_outer_join: ClassVar[bool] = sqlite3.sqlite_version_info >= (3, 39)
+    server_version: ClassVar[str] = sqlite3.sqlite_version
 
     def __init__(self) -> None:
         super().__init__(sqlite3)

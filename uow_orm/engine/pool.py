@@ -370,7 +370,6 @@ class StaticPool(Pool):
         dispatch: Dispatcher,
         *,
         pool_timeout: float = 30.0,
-        **kw: Any,
     ) -> None:
         super().__init__(creator, dialect, dispatch)
         self._record: ConnectionRecord | None = None

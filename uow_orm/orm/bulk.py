@@ -196,7 +196,11 @@ def _expire_class(session: Session, mapper: Mapper, stmt: DMLStatement) -> None:
 
 
 def bulk_insert_mappings(
-    session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]], return_defaults: bool
+    session: Session,
+    mapper: Mapper,
+    mappings: list[Mapping[str, Any]],
+    return_defaults: bool,
+    render_nulls: bool = False,
 ) -> None:
     """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
     session._check_active()
@@ -210,7 +214,7 @@ def bulk_insert_mappings(
                 f"bulk_insert_mappings: {mapper.class_.__name__} has no column attribute "
                 f"{unknown[0]!r}"
             )
-        row = dict(m)
+        row = dict(m) if render_nulls else {k: v for k, v in m.items() if v is not None}
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
                 row[key] = col.default() if col._default_is_callable else col.default

@@ -94,7 +94,10 @@ def instance_builder(
         for i, p in proc_items:
             v = vals[i]
             if v is not None:
-                vals[i] = p(v)
+                try:
+                    vals[i] = p(v)
+                except exc.ResultValueError as e:  # name the attribute (free until raised)
+                    raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
         return vals
 
     def build(row: Sequence[Any]) -> Any:
@@ -409,7 +412,7 @@ def _adapter(alias: Any) -> Callable[[Any], Any]:
 def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
     """contains_eager(prop) reads the target's columns from a join the statement has."""
     target = prop.mapper.local_table
-    for join_target, _on, _outer in stmt._joins:
+    for join_target, *_rest in stmt._joins:
         if hasattr(join_target, "_join_info"):  # join(Parent.children)
             table = join_target.property.mapper.local_table
         else:

@@ -57,11 +57,13 @@ class Query(Generic[_T]):
     def distinct(self) -> Query[_T]:
         return self._with(self._stmt.distinct())
 
-    def join(self, target: Any, onclause: Any = None, *, isouter: bool = False) -> Query[_T]:
-        return self._with(self._stmt.join(target, onclause, isouter=isouter))
+    def join(
+        self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
+    ) -> Query[_T]:
+        return self._with(self._stmt.join(target, onclause, isouter=isouter, full=full))
 
-    def outerjoin(self, target: Any, onclause: Any = None) -> Query[_T]:
-        return self._with(self._stmt.outerjoin(target, onclause))
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Query[_T]:
+        return self._with(self._stmt.outerjoin(target, onclause, full=full))
 
     def options(self, *opts: Any) -> Query[_T]:
         return self._with(self._stmt.options(*opts))
@@ -111,16 +113,22 @@ class Query(Generic[_T]):
     def exists(self) -> Any:
         return self._stmt.exists()
 
-    def delete(self) -> int:
+    def delete(self, synchronize_session: Any = "auto") -> int:
+        """DELETE the rows this query matches; objects in the session are removed to match
+        (``synchronize_session`` may be "auto", "evaluate" or "fetch")."""
         from ..sql.dml import delete
 
         stmt = delete(self._entities[0]).where(*self._stmt._where)
+        stmt = stmt.execution_options(synchronize_session=synchronize_session)
         return self.session.execute(stmt).rowcount
 
-    def update(self, values: dict[Any, Any]) -> int:
+    def update(self, values: dict[Any, Any], synchronize_session: Any = "auto") -> int:
+        """UPDATE the rows this query matches; objects in the session are updated to match
+        (``synchronize_session`` may be "auto", "evaluate" or "fetch")."""
         from ..sql.dml import update
 
         stmt = update(self._entities[0]).where(*self._stmt._where).values(values)
+        stmt = stmt.execution_options(synchronize_session=synchronize_session)
         return self.session.execute(stmt).rowcount
 
     def __repr__(self) -> str:

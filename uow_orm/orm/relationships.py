@@ -8,6 +8,7 @@ work (key synchronisation) and loading (lazy and eager loads).
 from __future__ import annotations
 
 import enum
+import inspect
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
@@ -100,6 +101,68 @@ _LAZY = frozenset(
 )
 
 
+# relationship() arguments of SQLAlchemy that uow_orm does not implement, with the value
+# that means "not used" (accepted, since it asks for nothing); _ALWAYS for the dataclass
+# arguments, which have no such value.
+_ALWAYS = object()
+_UNSUPPORTED_ARGS: dict[str, Any] = {
+    "primaryjoin": None,
+    "secondaryjoin": None,
+    "single_parent": False,
+    "collection_class": None,
+    "passive_updates": True,
+    "active_history": False,
+    "enable_typechecks": True,
+    "join_depth": None,
+    "comparator_factory": None,
+    "innerjoin": False,
+    "distinct_target_key": None,
+    "load_on_pending": False,
+    "query_class": None,
+    "omit_join": None,
+    "sync_backref": None,
+    "init": _ALWAYS,
+    "repr": _ALWAYS,
+    "default": _ALWAYS,
+    "default_factory": _ALWAYS,
+    "compare": _ALWAYS,
+    "kw_only": _ALWAYS,
+    "hash": _ALWAYS,
+    "dataclass_metadata": _ALWAYS,
+}
+_JOIN_HINT = (
+    "relationships join on their foreign keys: choose them with foreign_keys= (and "
+    "remote_side= for a self-referential one), or query with an explicit join(target, onclause)"
+)
+
+
+def _refuse_unsupported(given: dict[str, Any]) -> None:
+    """Raise ArgumentError for a relationship() argument that would be silently ignored."""
+    for name, value in given.items():
+        if name not in _UNSUPPORTED_ARGS:
+            raise exc.ArgumentError(f"relationship() got an unknown argument {name!r}")
+        unused = _UNSUPPORTED_ARGS[name]
+        if unused is not _ALWAYS and (
+            value is unused or (name == "collection_class" and value is list)
+        ):
+            continue
+        if name in ("primaryjoin", "secondaryjoin"):
+            hint = _JOIN_HINT
+        elif name == "single_parent":
+            hint = (
+                "uow_orm does not check that an object has a single parent; leave it out "
+                "(delete-orphan cascade on a many-to-one works without it)"
+            )
+        else:
+            hint = "leave it out" + (
+                f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
+            )
+        raise exc.ArgumentError(
+            f"relationship({name}=...) is not supported by uow_orm yet, and ignoring it would "
+            f"give wrong results; {hint}"
+        )
+
+
 class RelationshipProperty(MapperProperty):
     """The configuration of one relationship, as given to `relationship`; also what
     ``inspect(User).relationships.addresses`` returns.
@@ -130,17 +193,12 @@ class RelationshipProperty(MapperProperty):
         passive_deletes: bool | str = False,
         passive_updates: bool = True,
         viewonly: bool = False,
-        primaryjoin: Any = None,
-        single_parent: bool = False,
-        collection_class: Any = None,
         info: dict[str, Any] | None = None,
         doc: str | None = None,
+        overlaps: str | None = None,
+        **unsupported: Any,
     ) -> None:
-        if collection_class is not None and collection_class is not list:
-            raise exc.ArgumentError(
-                f"relationship(collection_class={collection_class!r}) is not supported; "
-                "collections are lists (leave collection_class unset or pass list)"
-            )
+        _refuse_unsupported(unsupported)
         if lazy not in _LAZY:
             raise exc.ArgumentError(
                 f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
@@ -169,10 +227,12 @@ class RelationshipProperty(MapperProperty):
         # primary key changes; False: the unit of work UPDATEs them itself
         self.passive_updates = passive_updates
         self.viewonly = viewonly
-        self.primaryjoin_arg = primaryjoin
-        self.collection_class = collection_class
-        self.info: dict[str, Any] = dict(info or {})
+        #: list (or None): the only collection type uow_orm has yet
+        self.collection_class = unsupported.get("collection_class")
+        self.info: dict[str, Any] = dict(info) if info else {}
         self.doc = doc
+        #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
+        self.overlaps = overlaps
         # Set when the owning class is mapped / configured:
         self.key: str = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -679,7 +739,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         crit = self.contains(other)
         return crit if op == "=" else ~crit
 
-    def contains(self, other: Any) -> ColumnElement:
+    def contains(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        # a collection contains an object: no LIKE pattern, so no escape / autoescape
         prop = self.property
         st = _state_for_compare(other, prop)
         target = prop.mapper
@@ -816,6 +877,9 @@ def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
 
 
 def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
+    """The other side of a relationship, made with ``kw`` as `relationship` arguments."""
+    known = set(inspect.signature(RelationshipProperty).parameters) - {"argument", "unsupported"}
+    _refuse_unsupported({k: v for k, v in kw.items() if k not in known})
     return (name, kw)
 
 

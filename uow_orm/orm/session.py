@@ -21,6 +21,7 @@ from ..event import Dispatcher
 from ..sql.dml import DMLStatement
 from ..sql.elements import BindParameter
 from ..sql.selectable import Select
+from ..types import _BadValue
 from . import loading
 from .identity import IdentityMap
 from .routing import ReplicaSet, Router, make_replica_set
@@ -518,7 +519,7 @@ class Session:
         self._binds[table] = bind
         self._bind_cache.clear()
 
-    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+    def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
         """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
         if mapper is not None:
             cls = (
@@ -573,13 +574,21 @@ class Session:
         self,
         bind_arguments: dict[str, Any] | None = None,
         execution_options: dict[str, Any] | None = None,
-        **kw: Any,
     ) -> Connection:
         """The Connection this session uses (beginning the transaction if needed).
 
+        ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
         ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
         connection when the transaction first takes it; InvalidRequestError afterwards.
+
+        Raises:
+            ArgumentError: for any ``bind_arguments`` key other than ``"mapper"``.
         """
+        unknown = sorted(set(bind_arguments or {}) - {"mapper"})
+        if unknown:
+            raise exc.ArgumentError(
+                f"Session.connection(bind_arguments=...) supports only 'mapper', got {unknown}"
+            )
         self._check_active()
         mapper = (bind_arguments or {}).get("mapper")
         bind = self.get_bind(mapper)
@@ -942,16 +951,63 @@ class Session:
 
     # -- statements ------------------------------------------------------------------------
     @overload
-    def execute(self, statement: Select[_T], params: Any = None, **kw: Any) -> Result: ...
+    def execute(
+        self,
+        statement: Select[_T],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     @overload
-    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result: ...
+    def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     @_exclusive
-    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result:
-        """Run a statement in the session's transaction; SELECTs of classes give objects."""
+    def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Run a statement in the session's transaction; SELECTs of classes give objects.
+
+        ``execution_options`` are added to the statement's own (see
+        ``Select.execution_options``); ``autoflush=False`` among them skips the autoflush.
+
+        Raises:
+            ArgumentError: for ``bind_arguments`` (not supported yet: bind classes with
+                ``Session(binds=...)``) and for execution options uow_orm does not support.
+        """
+        if bind_arguments:
+            raise exc.ArgumentError(
+                "Session.execute(bind_arguments=...) is not supported yet; bind classes or "
+                "tables with Session(binds={...}), bind_mapper() or bind_table()"
+            )
+        if execution_options:
+            with_options = getattr(statement, "execution_options", None)
+            if with_options is None:
+                raise exc.ArgumentError(
+                    f"execution_options cannot be applied to {type(statement).__name__}"
+                )
+            statement = with_options(**execution_options)
         self._check_active()
         self._autobegin()
+        autoflush = self.autoflush and (
+            not execution_options or execution_options.get("autoflush", True)
+        )
+        if autoflush:
+            options = getattr(statement, "_execution_options", None)
+            autoflush = not options or options.get("autoflush", True)
         if isinstance(statement, Select):
-            if self.autoflush:
+            if autoflush:
                 self._autoflush()
             if self._router is not None and statement._for_update is not None:
                 self._router.writing("SELECT ... FOR UPDATE")
@@ -961,7 +1017,7 @@ class Session:
             )
             return loading.execute_select(self, statement, params, conn)
         if isinstance(statement, DMLStatement):
-            if self.autoflush:
+            if autoflush:
                 self._autoflush()
             if self._router is not None:
                 self._router.writing(type(statement).__name__.upper())
@@ -975,24 +1031,54 @@ class Session:
             raise exc.ArgumentError(
                 "a plain string is not an executable statement; wrap it in text()"
             )
-        if self.autoflush:
+        if autoflush:
             self._autoflush()
         conn = self._connection_for_bind(self.get_bind())
         return conn.execute(statement, params)
 
     @overload
     def scalars(
-        self, statement: Select[tuple[_T]], params: Any = None, **kw: Any
+        self,
+        statement: Select[tuple[_T]],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> ScalarResult[_T]: ...
     @overload
-    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]: ...
-    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult[Any]:
-        """The first column of each row (objects for ``select(User)``)."""
-        return self.execute(statement, params).scalars()
+    def scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[Any]: ...
+    def scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[Any]:
+        """The first column of each row (objects for ``select(User)``); see `execute`."""
+        return self.execute(
+            statement, params, execution_options=execution_options, bind_arguments=bind_arguments
+        ).scalars()
 
-    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        """The first column of the first row, or None."""
-        return self.execute(statement, params).scalar()
+    def scalar(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The first column of the first row, or None; see `execute`."""
+        return self.execute(
+            statement, params, execution_options=execution_options, bind_arguments=bind_arguments
+        ).scalar()
 
     def query(self, *entities: Any) -> Query[Any]:
         """A legacy ``Query`` (SQLAlchemy 1.x style)."""
@@ -1070,10 +1156,14 @@ class Session:
             extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
             entry = self._get_plans[cache_key] = (compiled.sql, procs, builder, extra)
         sql, procs, builder, extra = entry
-        if extra is not None:
-            params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
-        else:
-            params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+        try:
+            if extra is not None:
+                params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
+            else:
+                params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+        except _BadValue as e:
+            bad = next(i for i, (p, v) in enumerate(zip(procs, pk)) if not _binds(p, v))
+            raise _bad_key(mapper, bad, e) from None
         row = conn._run(sql, params).fetchone()
         return builder(row) if row is not None else None
 
@@ -1266,7 +1356,15 @@ class Session:
 
         With ``load`` (the default) the session autoflushes first, as in SQLAlchemy.
         Merging onto an object marked for deletion (not yet flushed) cancels its deletion.
+
+        Raises:
+            ArgumentError: for ``options`` (loader options for the load: not supported yet).
         """
+        if options:
+            raise exc.ArgumentError(
+                "Session.merge(options=...) is not supported yet; load the object with "
+                "session.get(cls, pk, options=[...]) first, then merge()"
+            )
         if load and self.autoflush:
             self._autoflush()
         return self._merge(obj, load, {})
@@ -1346,9 +1444,16 @@ class Session:
         return_defaults: bool = False,
         render_nulls: bool = False,
     ) -> None:
+        """INSERT rows from dicts of attribute values, in executemany batches.
+
+        As in SQLAlchemy, a None value leaves its column out of the INSERT (so a default
+        applies) unless ``render_nulls=True``, which sends NULL.
+        """
         from .bulk import bulk_insert_mappings
 
-        bulk_insert_mappings(self, _mapper_of_class(mapper), list(mappings), return_defaults)
+        bulk_insert_mappings(
+            self, _mapper_of_class(mapper), list(mappings), return_defaults, render_nulls
+        )
 
     def bulk_save_objects(
         self,
@@ -1357,6 +1462,19 @@ class Session:
         update_changed_only: bool = True,
         preserve_order: bool = True,
     ) -> None:
+        """INSERT new and UPDATE changed objects in batches, outside the unit of work.
+
+        New objects of one class are inserted in the order given (``preserve_order=False``
+        allows any order, which uow_orm's grouping by class already is).
+
+        Raises:
+            ArgumentError: for ``update_changed_only=False`` (not supported yet).
+        """
+        if not update_changed_only:
+            raise exc.ArgumentError(
+                "bulk_save_objects(update_changed_only=False) is not supported yet: only "
+                "changed attributes are updated"
+            )
         from .bulk import bulk_save_objects
 
         bulk_save_objects(self, list(objects), return_defaults)
@@ -1395,7 +1513,37 @@ def _normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
             f"{mapper.class_.__name__} has a primary key of {len(mapper.pk_keys)} column(s) "
             f"({', '.join(mapper.pk_keys)}); get() was given {len(pk)} value(s)"
         )
+    for v in pk:
+        if type(v) is str:
+            # "5" for an Integer key is converted (SQLAlchemy's database would compare it
+            # as 5), so that the identity map finds the object too.
+            return tuple(_convert_key(mapper, i, v) for i, v in enumerate(pk))
     return pk
+
+
+def _convert_key(mapper: Mapper, i: int, value: Any) -> Any:
+    col = mapper.pk_columns[i]
+    try:
+        return col.type._coerce_identity(value)
+    except _BadValue as e:
+        raise _bad_key(mapper, i, e) from None
+
+
+def _bad_key(mapper: Mapper, i: int, err: Exception) -> exc.ColumnValueError:
+    col = mapper.pk_columns[i]
+    return exc.ColumnValueError(
+        f"get(): bad primary key value for {mapper.class_.__name__}.{mapper.pk_keys[i]} "
+        f"({col.type!r} column {col.table.name}.{col.name}): {err}"
+    )
+
+
+def _binds(proc: Any, value: Any) -> bool:
+    try:
+        if proc is not None and value is not None:
+            proc(value)
+    except _BadValue:
+        return False
+    return True
 
 
 class sessionmaker:

@@ -35,6 +35,11 @@ class AliasedClass:
         flat: bool = False,
         adapt_on_names: bool = False,
     ) -> None:
+        if adapt_on_names:
+            raise exc.ArgumentError(
+                "aliased(adapt_on_names=True) is not supported: the selectable's columns are "
+                "matched to the entity's by identity"
+            )
         mapper = _mapper_of(entity)
         mapper._ensure_configured()
         base = mapper.local_table

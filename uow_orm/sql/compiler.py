@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..types import _BadValue
 from .cache import plan_for, statement_cache, statement_key
-from .elements import _REQUIRED, BindParameter, ClauseElement, Label, coerce_expression
+from .elements import (
+    _REQUIRED,
+    BindParameter,
+    ClauseElement,
+    DefaultBindParameter,
+    Label,
+    coerce_expression,
+)
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -61,7 +68,7 @@ class Compiled:
                     f"no value for bound parameter {bind.key!r}; pass it in the params "
                     "dict, e.g. execute(stmt, {" + repr(bind.key) + ": ...})"
                 )
-            if callable(value) and getattr(bind, "_is_default", False):
+            if bind._is_default and callable(value):
                 value = value()
             if proc is not None and value is not None:
                 try:
@@ -127,6 +134,12 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
                 return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
+    if len(compiler.binds) > dialect.max_bind_params:
+        # Over the backend's parameter limit: send each IN list of plain values as one
+        # array (PostgreSQL) / JSON (SQLite) parameter instead of one per value.
+        compiler = Compiler(dialect)
+        compiler.collapse_in_lists = True
+        sql = compiler.process(stmt)
     if compiler.ctes:
         sql, binds = compiler.with_clause(sql)
         compiler.binds = binds
@@ -151,6 +164,8 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
     if entry is None:
         compiler = Compiler(dialect)
         sql = compiler.process(stmt)
+        if len(compiler.binds) > dialect.max_bind_params:
+            return None  # IN lists to collapse: compiled apart, uncached
         if compiler.ctes:
             sql, compiler.binds = compiler.with_clause(sql)
         compiled = Compiled(sql, compiler.binds, dialect.name)
@@ -243,6 +258,10 @@ class Compiler:
         self.entity_slices: list[tuple[Any, int, int]] = []
         self._depth = 0
         self._enclosing_froms: list[list[Any]] = []
+        #: Set by compile_statement when the statement has too many parameters.
+        self.collapse_in_lists = False
+        # (columns, froms) of the SELECTs whose ORDER BY / GROUP BY is being compiled
+        self._label_scopes: list[tuple[list[Any], list[Any]]] = []
         self._anon_names: dict[int, str] = {}
         #: CTEs met so far, by origin: (cte, "name AS (body)", body parameters)
         self.ctes: dict[int, Any] = {}
@@ -393,14 +412,21 @@ class Compiler:
                 sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
             if stmt._where:
                 sql += " WHERE " + self._conjunction(stmt._where)
-            if stmt._group_by:
-                sql += " GROUP BY " + ", ".join(self.process(c) for c in stmt._group_by)
-            if stmt._having:
+            if stmt._group_by or stmt._order_by:
+                self._label_scopes.append((columns, froms))
+                try:
+                    if stmt._group_by:
+                        sql += " GROUP BY " + ", ".join(self.process(c) for c in stmt._group_by)
+                    if stmt._having:
+                        sql += " HAVING " + self._conjunction(stmt._having)
+                    if stmt._order_by:
+                        # ORDER BY a selected label() writes its name
+                        self.order_by_labels = {id(c) for c in columns if type(c) is Label}
+                        sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
+                finally:
+                    self._label_scopes.pop()
+            elif stmt._having:
                 sql += " HAVING " + self._conjunction(stmt._having)
-            if stmt._order_by:
-                # ORDER BY a selected label() writes its name
-                self.order_by_labels = {id(c) for c in columns if type(c) is Label}
-                sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
             self.order_by_labels = outer_labels
         finally:
             self._enclosing_froms.pop()
@@ -442,6 +468,39 @@ class Compiler:
             self.result_processors = procs
             self.entity_slices = slices
         return sql
+
+    def label_reference(self, name: str) -> str:
+        """SQL for a string in ORDER BY / GROUP BY: a label, else a column, of the SELECT."""
+        if self._label_scopes:
+            columns, froms = self._label_scopes[-1]
+            for c in columns:
+                if isinstance(c, Label) and c.name == name:
+                    return self.quote(name)
+            for c in columns:
+                if not isinstance(c, Label) and name in (
+                    getattr(c, "key", None),
+                    getattr(c, "name", None),
+                ):
+                    return self.process(c)
+            for f in froms:
+                for c in f._column_list():
+                    if name in (getattr(c, "key", None), getattr(c, "name", None)):
+                        return self.process(c)
+        raise exc.CompileError(
+            f"can't resolve label reference {name!r} for ORDER BY / GROUP BY: the statement "
+            f"has no label or column named {name!r}; use a column, or text({name!r}) for "
+            "literal SQL"
+        )
+
+    def full_outer_join(self) -> str:
+        """The ``FULL OUTER JOIN`` keyword, or a clear refusal where the backend lacks it."""
+        if not self.dialect.supports_full_outer_join:
+            raise exc.CompileError(
+                f"{self.dialect_name} {self.dialect.server_version} does not support FULL "
+                "OUTER JOIN (SQLite has it from 3.39); use PostgreSQL, a newer SQLite, or a "
+                "UNION of two LEFT OUTER JOINs"
+            )
+        return "FULL OUTER JOIN"
 
     def compound(self, stmt: Any) -> str:
         """``SELECT .. UNION SELECT ..``: members need no parentheses unless they carry
@@ -545,7 +604,7 @@ class Compiler:
 
     def _default_bind(self, col: Column[Any], value: Any) -> str:
         if callable(value):
-            return self.bind(_CallableDefault(col.key, value, col.type))
+            return self.bind(DefaultBindParameter(col.key, value, col.type))
         return self.bind(BindParameter(col.key, value, col.type))
 
     def _insert_from_select(self, stmt: Insert) -> str:
@@ -620,10 +679,8 @@ class Compiler:
     def _update(self, stmt: Update) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
-        for c in table.c:
-            if c.onupdate is not None and c not in values:
-                values[c] = c.onupdate() if c._onupdate_is_callable else c.onupdate
-        if not values:
+        onupdate = [c for c in table.c if c.onupdate is not None and c not in values]
+        if not values and not onupdate:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
         for c, v in values.items():
@@ -631,6 +688,14 @@ class Compiler:
             target = self.quote(c.name)
             self.qualify = True
             sets.append(f"{target} = {self._value(c, v)}")
+        for c in onupdate:
+            # A callable onupdate runs per execution (in construct_params), not once here.
+            value = (
+                self._default_bind(c, c.onupdate)
+                if c._onupdate_is_callable
+                else self._value(c, c.onupdate)
+            )
+            sets.append(f"{self.quote(c.name)} = {value}")
         sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
         extra = self._extra_froms(stmt, list(values.values()))
         if extra:
@@ -683,13 +748,6 @@ def _sqlite_version() -> tuple[int, ...]:
     import sqlite3
 
     return sqlite3.sqlite_version_info
-
-
-class _CallableDefault(BindParameter):
-    """A column's callable ``default``: called for each execution, not sent as is."""
-
-    __slots__ = ()
-    _is_default = True
 
 
 def _needs_parens(el: ClauseElement) -> bool:

@@ -274,7 +274,7 @@ def has_table(conn: Any, table: Table) -> bool:
     sql = f"SELECT 1 FROM {schema}.sqlite_master WHERE type='table' AND name=?"
     try:
         return bool(conn._run(sql, (table.name,)).fetchall())
-    except exc.OperationalError as e:
+    except (exc.OperationalError, exc.ProgrammingError) as e:  # "no such table" is the latter
         raise exc.InvalidRequestError(
             f"table {table.fullname!r}: this SQLite connection has no schema "
             f"{table.schema!r}; SQLite schemas are attached databases: run ATTACH DATABASE "

@@ -11,7 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .elements import _REQUIRED, BindParameter, ClauseElement, coerce, coerce_expression
+from .elements import (
+    _REQUIRED,
+    BindParameter,
+    ClauseElement,
+    check_execution_options,
+    coerce,
+    coerce_criterion,
+    coerce_expression,
+)
 
 if TYPE_CHECKING:
     from ..schema import Column, Table
@@ -85,7 +93,7 @@ class DMLStatement(ClauseElement):
 
     def where(self, *criteria: Any) -> Any:
         s = self._generate()
-        s._where.extend(coerce_expression(c) for c in criteria)
+        s._where.extend(coerce_criterion(c) for c in criteria)
         return s
 
     filter = where
@@ -101,9 +109,18 @@ class DMLStatement(ClauseElement):
         return s
 
     def execution_options(self, **kw: Any) -> Any:
+        """A copy with execution options (``synchronize_session`` "auto", "evaluate" or
+        "fetch", ``autoflush``, an application's own keys); others raise ArgumentError."""
         s = self._generate()
-        s._execution_options.update(kw)
+        s._execution_options = {
+            **self._execution_options,
+            **check_execution_options(type(self).__name__.lower(), kw),
+        }
         return s
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options set on this statement."""
+        return dict(self._execution_options)
 
     def _returning_columns(self) -> list[Any]:
         out: list[Any] = []

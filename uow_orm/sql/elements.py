@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
 from ..types import NULLTYPE, Boolean, Integer, String, TypeEngine, literal_type
@@ -204,25 +204,60 @@ class ColumnOperators:
     notin_ = not_in
 
     def like(self, pattern: Any, escape: str | None = None) -> ColumnElement:
-        return self.operate("LIKE", pattern)
+        """``LIKE pattern``; ``escape`` names the character that makes ``%``/``_`` literal."""
+        return _like(self, "LIKE", pattern, escape)
 
-    def not_like(self, pattern: Any) -> ColumnElement:
-        return self.operate("NOT LIKE", pattern)
+    def not_like(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+        """``NOT LIKE pattern`` (see `like`)."""
+        return _like(self, "NOT LIKE", pattern, escape)
 
-    def ilike(self, pattern: Any) -> ColumnElement:
-        return self.operate("ILIKE", pattern)
+    notlike = not_like
 
-    def not_ilike(self, pattern: Any) -> ColumnElement:
-        return self.operate("NOT ILIKE", pattern)
+    def ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+        """Case-insensitive ``LIKE`` (``ILIKE`` on PostgreSQL, ``lower() LIKE lower()``)."""
+        return _like(self, "ILIKE", pattern, escape)
 
-    def startswith(self, prefix: str) -> ColumnElement:
-        return self.operate("LIKE", _escape_like(prefix) + "%")
+    def not_ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+        """``NOT ILIKE pattern`` (see `ilike`)."""
+        return _like(self, "NOT ILIKE", pattern, escape)
 
-    def endswith(self, suffix: str) -> ColumnElement:
-        return self.operate("LIKE", "%" + _escape_like(suffix))
+    notilike = not_ilike
 
-    def contains(self, part: str) -> ColumnElement:
-        return self.operate("LIKE", "%" + _escape_like(part) + "%")
+    def startswith(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """``LIKE other || '%'``; ``autoescape=True`` makes ``%`` and ``_`` in it literal."""
+        return _pattern_match(self, "LIKE", "", other, "%", escape, autoescape)
+
+    def endswith(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """``LIKE '%' || other`` (see `startswith` for ``escape`` and ``autoescape``)."""
+        return _pattern_match(self, "LIKE", "%", other, "", escape, autoescape)
+
+    def contains(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """``LIKE '%' || other || '%'`` (see `startswith` for ``escape`` and ``autoescape``)."""
+        return _pattern_match(self, "LIKE", "%", other, "%", escape, autoescape)
+
+    def istartswith(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """Case-insensitive `startswith`."""
+        return _pattern_match(self, "ILIKE", "", other, "%", escape, autoescape)
+
+    def iendswith(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """Case-insensitive `endswith`."""
+        return _pattern_match(self, "ILIKE", "%", other, "", escape, autoescape)
+
+    def icontains(
+        self, other: Any, escape: str | None = None, autoescape: bool = False
+    ) -> ColumnElement:
+        """Case-insensitive `contains`."""
+        return _pattern_match(self, "ILIKE", "%", other, "%", escape, autoescape)
 
     def is_(self, other: Any) -> ColumnElement:
         return self.operate("IS", other)
@@ -318,10 +353,57 @@ def _describe(expr: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _escape_like(s: str) -> str:
-    # LIKE wildcards in a prefix/suffix/contains argument are matched literally.
-    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _check_escape(escape: Any) -> str:
+    if not isinstance(escape, str) or len(escape) != 1:
+        raise exc.ArgumentError(
+            f"escape= takes a single character (e.g. escape='!'), got {escape!r}"
+        )
+    return escape
 
+
+def _like(expr: ColumnOperators, op: str, pattern: Any, escape: str | None) -> ColumnElement:
+    made = expr.operate(op, pattern)
+    if escape is None or not isinstance(made, BinaryExpression) or made.operator != op:
+        return made
+    return LikeExpression(made.left, op, made.right, _check_escape(escape))
+
+
+def _pattern_match(
+    expr: ColumnOperators,
+    op: str,
+    prefix: str,
+    other: Any,
+    suffix: str,
+    escape: str | None,
+    autoescape: bool,
+) -> ColumnElement:
+    """``contains``/``startswith``/``endswith`` and their case-insensitive forms."""
+    other = coerce(other)
+    if escape is not None:
+        escape = _check_escape(escape)
+    if autoescape:
+        if not isinstance(other, str):
+            raise exc.ArgumentError(
+                f"autoescape=True needs a str to escape, got {type(other).__name__}"
+            )
+        escape = escape or "/"
+        other = (
+            other.replace(escape, escape + escape)
+            .replace("%", escape + "%")
+            .replace("_", escape + "_")
+        )
+    if isinstance(other, str):
+        return _like(expr, op, prefix + other + suffix, escape)
+    # An expression: the wildcards are concatenated to it in SQL.
+    pattern: ColumnElement = coerce_expression(other, expr._expr().type)  # type: ignore[assignment]
+    if prefix:
+        pattern = BinaryExpression(BindParameter(None, prefix, String()), "||", pattern)
+    if suffix:
+        pattern = BinaryExpression(pattern, "||", BindParameter(None, suffix, String()))
+    return _like(expr, op, pattern, escape)
+
+
+_LIKE_OPS = frozenset({"LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"})
 
 _NEGATE = {
     "=": "!=",
@@ -396,20 +478,16 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
         )
     items = [coerce_expression(v, left.type, _describe(left)) for v in values]
     if not items:
-        # x IN () is not valid SQL; "1 != 1" is always false (and NOT IN always true).
-        return BinaryExpression(
-            BindParameter(None, 1, Integer()),
-            "!=" if op == "IN" else "=",
-            BindParameter(None, 1, Integer()),
-            Boolean(),
-        )
-    return BinaryExpression(left, op, ExpressionList(items), Boolean())
+        return EmptyIn(left, op)
+    return InExpression(left, op, ExpressionList(items))
 
 
 class BindParameter(ColumnElement):
     """A value sent to the driver as a parameter, never written into the SQL."""
 
     __slots__ = ("describes", "expanding", "key", "type", "value")
+    #: True for a column default / onupdate whose callable value runs per execution.
+    _is_default: ClassVar[bool] = False
 
     def __init__(
         self, key: str | None, value: Any, type_: TypeEngine | None = None, label: str | None = None
@@ -425,7 +503,64 @@ class BindParameter(ColumnElement):
         return compiler.bind(self)
 
 
+class DefaultBindParameter(BindParameter):
+    """A column's ``default`` / ``onupdate``: a callable value is called per execution."""
+
+    __slots__ = ()
+    _is_default: ClassVar[bool] = True
+
+
 _REQUIRED = object()
+
+# Execution options SQLAlchemy defines that uow_orm does not implement: refused rather
+# than stored and ignored. Other keys (an application's own) are kept, as SQLAlchemy keeps
+# them, and are readable with get_execution_options().
+_UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
+    {
+        "compiled_cache",
+        "dml_strategy",
+        "driver_column_names",
+        "identity_token",
+        "insertmanyvalues_page_size",
+        "is_delete_using",
+        "is_update_from",
+        "isolation_level",
+        "logging_token",
+        "max_row_buffer",
+        "no_parameters",
+        "prebuffer_rows",
+        "preserve_rowcount",
+        "render_nulls",
+        "schema_translate_map",
+        "stream_results",
+        "yield_per",
+    }
+)
+_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")
+
+
+def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` if uow_orm honours each SQLAlchemy option among them, else ArgumentError.
+
+    ``populate_existing`` and ``autoflush`` work; ``synchronize_session`` may be "auto",
+    "evaluate" or "fetch" (the session is always brought in line with the rows changed).
+    """
+    for name, value in options.items():
+        if name in _UNSUPPORTED_EXECUTION_OPTIONS:
+            raise exc.ArgumentError(
+                f"{owner}.execution_options({name}=...) is not supported by uow_orm yet"
+                + (
+                    "; isolation levels are set with create_engine(isolation_level=...)"
+                    if name == "isolation_level"
+                    else ""
+                )
+            )
+        if name == "synchronize_session" and value not in _SYNCHRONIZE_SESSION:
+            raise exc.ArgumentError(
+                f"synchronize_session={value!r} is not supported: uow_orm always updates "
+                "the session's objects to match; use 'auto', 'evaluate' or 'fetch'"
+            )
+    return options
 
 
 def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None) -> BindParameter:
@@ -487,12 +622,24 @@ class BinaryExpression(ColumnElement):
         op = self.operator
         left = compiler.process(self.left, nested=True)
         right = compiler.process(self.right, nested=True)
+        if op not in _LIKE_OPS:
+            return f"{left} {op} {right}"
         if op in ("ILIKE", "NOT ILIKE") and compiler.dialect_name != "postgresql":
             neg = "NOT " if op.startswith("NOT") else ""
-            return f"lower({left}) {neg}LIKE lower({right})"
-        if op in ("LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE") and _needs_escape(self.right):
-            return f"{left} {op} {right} ESCAPE '\\'"
-        return f"{left} {op} {right}"
+            sql = f"lower({left}) {neg}LIKE lower({right})"
+        else:
+            sql = f"{left} {op} {right}"
+        escape = self._like_escape()
+        if escape is None:
+            return sql
+        escape = escape.replace("'", "''")
+        if compiler.paramstyle == "format":
+            escape = escape.replace("%", "%%")
+        return f"{sql} ESCAPE '{escape}'"
+
+    def _like_escape(self) -> str | None:
+        # A backslash in a literal pattern escapes on both backends (PostgreSQL's default).
+        return "\\" if _needs_escape(self.right) else None
 
     def _from_objects(self) -> list[FromClause]:
         return self.left._from_objects() + self.right._from_objects()
@@ -510,6 +657,90 @@ class BinaryExpression(ColumnElement):
         if neg is not None:
             return BinaryExpression(self.left, neg, self.right, self.type)
         return UnaryExpression(Grouping(self), "NOT", None, Boolean())
+
+
+class InExpression(BinaryExpression):
+    """``left IN (v1, v2, ...)`` (or NOT IN) over a list of values.
+
+    When a statement would carry more bound parameters than the backend allows, the
+    compiler recompiles it with ``collapse_in_lists`` set: a list of plain values then
+    travels as ONE parameter, ``left = ANY(%s)`` (an array) on PostgreSQL and
+    ``left IN (SELECT value FROM json_each(?))`` (a JSON array) on SQLite.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, left: ClauseElement, operator: str, right: ExpressionList) -> None:
+        super().__init__(left, operator, right, Boolean())
+
+    def _compile(self, compiler: Compiler) -> str:
+        items = self.right.items  # type: ignore[attr-defined]
+        if compiler.collapse_in_lists and all(
+            type(i) is BindParameter and i.key is None for i in items
+        ):
+            return self._compile_collapsed(compiler, items)
+        return BinaryExpression._compile(self, compiler)
+
+    def _compile_collapsed(self, compiler: Compiler, items: list[BindParameter]) -> str:
+        from ..types import _InListArray
+
+        left = compiler.process(self.left, nested=True)
+        param = BindParameter(
+            None, [i.value for i in items], _InListArray(items[0].type), items[0].describes
+        )
+        placeholder = compiler.bind(param)
+        negated = self.operator == "NOT IN"
+        if compiler.dialect_name == "postgresql":
+            return f"{left} != ALL({placeholder})" if negated else f"{left} = ANY({placeholder})"
+        return f"{left} {self.operator} (SELECT value FROM json_each({placeholder}))"
+
+    def __invert__(self) -> ColumnElement:
+        return InExpression(self.left, _NEGATE[self.operator], self.right)  # type: ignore[arg-type]
+
+
+class EmptyIn(ColumnElement):
+    """``x IN ()`` of an empty list: always false (NOT IN: always true), even for NULL.
+
+    Rendered as SQLAlchemy renders its "empty set" expression, keeping ``x`` (and so its
+    table) in the statement.
+    """
+
+    __slots__ = ("left", "operator")
+    type = Boolean()
+
+    def __init__(self, left: ColumnElement, operator: str) -> None:
+        self.left = left
+        self.operator = operator
+
+    def _compile(self, compiler: Compiler) -> str:
+        left = compiler.process(self.left, nested=True)
+        if compiler.dialect_name == "sqlite":
+            return f"{left} {self.operator} (SELECT 1 FROM (SELECT 1) WHERE 1!=1)"
+        if self.operator == "IN":
+            return f"({left} IN (NULL) AND (1 != 1))"
+        return f"({left} NOT IN (NULL) OR (1 = 1))"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.left._from_objects()
+
+    def __invert__(self) -> ColumnElement:
+        return EmptyIn(self.left, _NEGATE[self.operator])
+
+
+class LikeExpression(BinaryExpression):
+    """``left LIKE right ESCAPE 'c'`` (also NOT LIKE, ILIKE, NOT ILIKE)."""
+
+    __slots__ = ("escape",)
+
+    def __init__(self, left: ClauseElement, operator: str, right: ClauseElement, escape: str):
+        super().__init__(left, operator, right, Boolean())
+        self.escape = escape
+
+    def _like_escape(self) -> str | None:
+        return self.escape
+
+    def __invert__(self) -> ColumnElement:
+        return LikeExpression(self.left, _NEGATE[self.operator], self.right, self.escape)
 
 
 def _needs_escape(right: ClauseElement) -> bool:
@@ -654,11 +885,47 @@ def not_(clause: Any) -> ColumnElement:
 
 
 def desc(column: Any) -> ColumnElement:
-    return UnaryExpression(coerce_expression(column), None, "DESC")
+    """``column DESC``; a string names a label or column of the statement."""
+    return UnaryExpression(coerce_order_by(column), None, "DESC")
 
 
 def asc(column: Any) -> ColumnElement:
-    return UnaryExpression(coerce_expression(column), None, "ASC")
+    """``column ASC``; a string names a label or column of the statement."""
+    return UnaryExpression(coerce_order_by(column), None, "ASC")
+
+
+class LabelReference(ColumnElement):
+    """A string in ``order_by()`` / ``group_by()``: the label or column of that name.
+
+    Resolved by the compiler against the statement's columns, then its FROM clauses (as
+    SQLAlchemy does); an unknown name raises `uow_orm.exc.CompileError`.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _compile(self, compiler: Compiler) -> str:
+        return compiler.label_reference(self.name)
+
+
+def coerce_criterion(obj: Any) -> ClauseElement:
+    """A WHERE / HAVING condition; a plain string is refused, as in SQLAlchemy (it would
+    otherwise be bound as a constant, which is true for every row)."""
+    if isinstance(obj, str):
+        raise exc.ArgumentError(
+            f"a plain string {obj!r} is not a condition; write it as text({obj!r}) or build "
+            "it from columns"
+        )
+    return coerce_expression(obj)
+
+
+def coerce_order_by(obj: Any) -> ClauseElement:
+    """An ORDER BY / GROUP BY element: a string is a `LabelReference`."""
+    if isinstance(obj, str):
+        return LabelReference(obj)
+    return coerce_expression(obj)
 
 
 def literal(value: Any, type_: Any = None, literal_execute: bool = False) -> BindParameter:
@@ -888,31 +1155,71 @@ class _FunctionGenerator:
 func = _FunctionGenerator()
 
 
-_BIND_RE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+# A ``:name`` parameter, or a quoted literal / identifier / dollar-quoted body to skip.
+# The name is the longest run of word characters; ``:name::type`` is a parameter followed
+# by a PostgreSQL cast; ``\:`` and ``::`` are never parameters.
+_TEXT_TOKEN_RE = re.compile(
+    r"'(?:[^']|'')*'"
+    r'|"(?:[^"]|"")*"'
+    r"|\$(?P<tag>[A-Za-z_]\w*|)\$.*?\$(?P=tag)\$"
+    r"|(?<![:\w\\]):(?P<name>\w+)(?=::|[^\w:]|\Z)",
+    re.DOTALL,
+)
 
 
 class TextClause(ClauseElement):
     """Literal SQL with ``:name`` parameters, e.g. ``text("SELECT * FROM t WHERE id = :id")``."""
 
-    __slots__ = ("_bind_values", "text")
+    __slots__ = ("_bind_values", "_execution_options", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._bind_values: dict[str, Any] = {}
+        self._execution_options: dict[str, Any] = {}
+
+    def _copy(self) -> TextClause:
+        t = TextClause(self.text)
+        t._bind_values = dict(self._bind_values)
+        t._execution_options = dict(self._execution_options)
+        return t
 
     def bindparams(self, **values: Any) -> TextClause:
-        t = TextClause(self.text)
-        t._bind_values = {**self._bind_values, **values}
+        """A copy with values for some of the ``:name`` parameters.
+
+        Raises:
+            ArgumentError: for a name the text has no ``:name`` parameter for.
+        """
+        names = {m.group("name") for m in _TEXT_TOKEN_RE.finditer(self.text)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise exc.ArgumentError(
+                f"this text() has no bound parameter named {unknown[0]!r}; its parameters "
+                f"are {sorted(n for n in names if n)}"
+            )
+        t = self._copy()
+        t._bind_values.update(values)
         return t
+
+    def execution_options(self, **kw: Any) -> TextClause:
+        """A copy with execution options (see ``Select.execution_options``)."""
+        t = self._copy()
+        t._execution_options.update(check_execution_options("text", kw))
+        return t
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options set on this statement."""
+        return dict(self._execution_options)
 
     def _compile(self, compiler: Compiler) -> str:
         pct = compiler.paramstyle == "format"
         out: list[str] = []
         pos = 0
-        for m in _BIND_RE.finditer(self.text):
+        for m in _TEXT_TOKEN_RE.finditer(self.text):
+            name = m.group("name")
+            if name is None:
+                continue  # a quoted literal: copied as it is with the next chunk
             chunk = self.text[pos : m.start()]
             out.append(chunk.replace("%", "%%") if pct else chunk)
-            name = m.group(1)
             value = self._bind_values.get(name, _REQUIRED)
             out.append(compiler.bind(BindParameter(name, value, NULLTYPE)))
             pos = m.end()

@@ -11,6 +11,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
+from ..types import TypeEngine
 from .elements import (
     ClauseElement,
     ColumnElement,
@@ -19,8 +20,11 @@ from .elements import (
     ScalarSelect,
     UnaryExpression,
     and_,
+    check_execution_options,
     coerce,
+    coerce_criterion,
     coerce_expression,
+    coerce_order_by,
 )
 
 if TYPE_CHECKING:
@@ -72,15 +76,24 @@ class FromClause(ClauseElement):
 
 class Join(FromClause):
     def __init__(
-        self, left: FromClause, right: FromClause, onclause: ClauseElement, isouter: bool = False
+        self,
+        left: FromClause,
+        right: FromClause,
+        onclause: ClauseElement,
+        isouter: bool = False,
+        full: bool = False,
     ) -> None:
         self.left = left
         self.right = right
         self.onclause = onclause
         self.isouter = isouter
+        self.full = full
 
     def _compile(self, compiler: Compiler) -> str:
-        kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
+        if self.full:
+            kind = compiler.full_outer_join()
+        else:
+            kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
         right = compiler.process(self.right, asfrom=True)
         if isinstance(self.right, Join):
             # a many-to-many's (secondary JOIN target): SQLite needs the nested join in
@@ -300,6 +313,20 @@ def _base_table(f: Any) -> Any:
     return f
 
 
+def _int_or_none(method: str, n: Any) -> int | None:
+    """The value of ``limit()`` / ``offset()``, converted as SQLAlchemy converts it."""
+    if n is None:
+        return None
+    if isinstance(n, int) and not isinstance(n, bool):
+        return int(n)
+    if isinstance(n, str):
+        try:
+            return int(n)
+        except ValueError:
+            pass
+    raise exc.ArgumentError(f"{method}() takes an int (or None), got {type(n).__name__} {n!r}")
+
+
 def _entity_table(entity: Any) -> Any:
     mapper = getattr(entity, "__mapper__", None)
     if mapper is not None and isinstance(entity, type):
@@ -431,7 +458,7 @@ class Select(FromClause, Generic[_T]):
         self._distinct = False
         self._for_update: dict[str, Any] | None = None
         self._select_from: list[FromClause] = []
-        self._joins: list[tuple[Any, ClauseElement | None, bool]] = []
+        self._joins: list[tuple[Any, ClauseElement | None, bool, bool]] = []
         self._options: list[Any] = []
         self._eager_joins: list[tuple[FromClause, ClauseElement]] = []
         self._eager_columns: list[ColumnElement] = []
@@ -461,7 +488,7 @@ class Select(FromClause, Generic[_T]):
     def where(self, *criteria: Any) -> Select[_T]:
         s = self._generate()
         for c in criteria:
-            s._where.append(coerce_expression(c))
+            s._where.append(coerce_criterion(c))
         return s
 
     filter = where
@@ -498,27 +525,29 @@ class Select(FromClause, Generic[_T]):
         if len(clauses) == 1 and clauses[0] is None:
             s._order_by = []
             return s
-        s._order_by.extend(coerce_expression(c) for c in clauses)
+        s._order_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
     def group_by(self, *clauses: Any) -> Select[_T]:
         s = self._generate()
-        s._group_by.extend(coerce_expression(c) for c in clauses)
+        s._group_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
     def having(self, *criteria: Any) -> Select[_T]:
         s = self._generate()
-        s._having.extend(coerce_expression(c) for c in criteria)
+        s._having.extend(coerce_criterion(c) for c in criteria)
         return s
 
     def limit(self, n: int | None) -> Select[_T]:
+        """``LIMIT n`` (None removes it); ``n`` is an int or a string of one."""
         s = self._generate()
-        s._limit = n
+        s._limit = _int_or_none("limit", n)
         return s
 
     def offset(self, n: int | None) -> Select[_T]:
+        """``OFFSET n`` (None removes it); ``n`` is an int or a string of one."""
         s = self._generate()
-        s._offset = n
+        s._offset = _int_or_none("offset", n)
         return s
 
     def distinct(self, *expr: Any) -> Select[_T]:
@@ -545,7 +574,7 @@ class Select(FromClause, Generic[_T]):
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
     ) -> Select[_T]:
         s = self._generate()
-        s._joins.append((target, _join_onclause(onclause), isouter))
+        s._joins.append((target, _join_onclause(onclause), isouter or full, full))
         return s
 
     def join_from(
@@ -557,19 +586,23 @@ class Select(FromClause, Generic[_T]):
         isouter: bool = False,
         full: bool = False,
     ) -> Select[_T]:
-        """``FROM from_ JOIN target ON onclause``: the left side named explicitly."""
-        if full:
-            raise exc.ArgumentError("join_from(full=True) is not supported; use join(full=True)")
+        """``FROM from_ JOIN target ON onclause``: the left side named explicitly
+        (``full=True``: ``FULL OUTER JOIN``)."""
         s = self._generate()
-        s._joins.append((_JoinFrom(from_, target), _join_onclause(onclause), isouter))
+        s._joins.append((_JoinFrom(from_, target), _join_onclause(onclause), isouter or full, full))
         return s
 
-    def outerjoin_from(self, from_: Any, target: Any, onclause: Any = None) -> Select[_T]:
-        """``FROM from_ LEFT OUTER JOIN target ON onclause``."""
-        return self.join_from(from_, target, onclause, isouter=True)
+    def outerjoin_from(
+        self, from_: Any, target: Any, onclause: Any = None, *, full: bool = False
+    ) -> Select[_T]:
+        """``FROM from_ LEFT OUTER JOIN target ON onclause`` (``full=True``: FULL OUTER)."""
+        return self.join_from(from_, target, onclause, isouter=True, full=full)
 
-    def outerjoin(self, target: Any, onclause: Any = None) -> Select[_T]:  # type: ignore[override]
-        return self.join(target, onclause, isouter=True)
+    def outerjoin(  # type: ignore[override]
+        self, target: Any, onclause: Any = None, *, full: bool = False
+    ) -> Select[_T]:
+        """``LEFT OUTER JOIN`` (``full=True``: ``FULL OUTER JOIN``)."""
+        return self.join(target, onclause, isouter=True, full=full)
 
     def options(self, *opts: Any) -> Select[_T]:
         s = self._generate()
@@ -577,9 +610,15 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def execution_options(self, **kw: Any) -> Select[_T]:
+        """A copy with execution options: ``populate_existing``, ``autoflush``, or an
+        application's own keys; SQLAlchemy options uow_orm lacks raise ArgumentError."""
         s = self._generate()
-        s._execution_options.update(kw)
+        s._execution_options.update(check_execution_options("select", kw))
         return s
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options set on this statement."""
+        return dict(self._execution_options)
 
     def add_columns(self, *cols: Any) -> Select[Any]:
         s = self._generate()
@@ -786,7 +825,7 @@ class Select(FromClause, Generic[_T]):
                     "join() needs something to join from; use select_from()"
                 )
             extra: list[FromClause] = []
-            for target, onclause, isouter in self._joins:
+            for target, onclause, isouter, full in self._joins:
                 if isinstance(target, _JoinFrom):
                     start = _as_from(target.left)
                     chains = [left, *extra]
@@ -797,16 +836,16 @@ class Select(FromClause, Generic[_T]):
                     if at is None:
                         # the left side is in no FROM yet: it starts one of its own
                         right, on = _join_target(start, target.right, onclause)
-                        extra.append(Join(start, right, on, isouter))
+                        extra.append(Join(start, right, on, isouter, full))
                         continue
                     right, on = _join_target(start, target.right, onclause)
                     if at == 0:
-                        left = Join(left, right, on, isouter)
+                        left = Join(left, right, on, isouter, full)
                     else:
-                        extra[at - 1] = Join(extra[at - 1], right, on, isouter)
+                        extra[at - 1] = Join(extra[at - 1], right, on, isouter, full)
                     continue
                 right, on = _join_target(left, target, onclause)
-                left = Join(left, right, on, isouter)
+                left = Join(left, right, on, isouter, full)
             if froms:
                 froms[0] = left
             else:
@@ -919,8 +958,9 @@ class CompoundSelect(FromClause):
         return c
 
     def execution_options(self, **kw: Any) -> CompoundSelect:
+        """A copy with execution options (see ``Select.execution_options``)."""
         c = self._generate()
-        c._execution_options.update(kw)
+        c._execution_options.update(check_execution_options("union", kw))
         return c
 
     def _column_elements(self) -> list[ColumnElement]:
@@ -1190,10 +1230,16 @@ class TextualSelect(FromClause):
                 el = ColumnClause(el)
             elements.append(el)
         for name, t in types.items():
+            if isinstance(t, type) and issubclass(t, TypeEngine):
+                t = t()
+            if not isinstance(t, TypeEngine):
+                raise exc.ArgumentError(
+                    f"text().columns({name}=...) takes a type such as Integer, got {t!r}"
+                )
             elements.append(ColumnClause(name, t))
         self._columns = elements
         self._compiled_cache: dict[str, Any] = {}
-        self._execution_options: dict[str, Any] = {}
+        self._execution_options: dict[str, Any] = dict(getattr(text, "_execution_options", {}))
 
     def _column_elements(self) -> list[ColumnElement]:
         return list(self._columns)
@@ -1299,11 +1345,9 @@ def join(
     The ON clause is inferred from the foreign keys between the two when omitted; a
     relationship attribute (``User.addresses``) may stand for it.
     """
-    if full:
-        raise exc.NotSupportedError("join(full=True) (FULL OUTER JOIN) is not supported here")
     lf = _as_from(left)
     right_from, on = _join_target(lf, right, _join_onclause(onclause))
-    return Join(lf, right_from, on, isouter)
+    return Join(lf, right_from, on, isouter or full, full)
 
 
 def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -> Join:
