@@ -184,6 +184,14 @@ class Dialect:
             message = f"({label}) [{code}] {err}"
         return cls(message, statement, params, err, code)
 
+    # -- types -------------------------------------------------------------------------
+    def type_descriptor(self, typeobj: Any) -> Any:
+        """The type to use on this dialect for ``typeobj`` (a type class or instance);
+        what ``TypeDecorator.load_dialect_impl`` returns."""
+        from .._typebase import to_instance
+
+        return to_instance(typeobj)
+
     # -- introspection -----------------------------------------------------------------
     def has_table_sql(self) -> str:
         raise NotImplementedError

@@ -116,3 +116,9 @@ def _literal(xid: str) -> str:
 
 
 dialect_class = PGDialect
+
+# The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).
+from .postgresql_types import *  # noqa: E402, F403
+from .postgresql_types import __all__ as _type_names  # noqa: E402
+
+__all__ = ["PGDialect", "dialect_class", *_type_names]

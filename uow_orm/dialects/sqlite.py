@@ -76,3 +76,9 @@ class SQLiteDialect(Dialect):
 
 
 dialect_class = SQLiteDialect
+
+# The SQLite type vocabulary (``from uow_orm.dialects.sqlite import DATETIME``).
+from .sqlite_types import *  # noqa: E402, F403
+from .sqlite_types import __all__ as _type_names  # noqa: E402
+
+__all__ = ["SQLiteDialect", "dialect_class", *_type_names]

@@ -143,6 +143,10 @@ class Compiler:
 
     def bind(self, bind: BindParameter) -> str:
         self.binds.append(bind)
+        if bind.type.render_bind_cast and self.dialect_name == "postgresql":
+            # psycopg types a list by its items (int2[] for small ints), and PostgreSQL has
+            # no integer[] = int2[] operator: name the column's array type.
+            return f"{self.placeholder}::{bind.type.ddl(self.dialect_name)}"
         return self.placeholder
 
     def column(self, col: Column[Any]) -> str:

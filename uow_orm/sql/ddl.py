@@ -30,7 +30,20 @@ def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
         parts.append("NOT NULL")
     if col.unique and not col.primary_key:
         parts.append("UNIQUE")
+    check = col.type._column_check_sql(q(col.name), dialect.name)
+    if check is not None:
+        parts.append(f"CHECK ({check})")
     return " ".join(parts)
+
+
+def _named_types(tables: Sequence[Table], dialect: Dialect) -> list[Any]:
+    """Database-level types (PostgreSQL ENUMs) the tables' columns use, once each by name."""
+    seen: dict[str, Any] = {}
+    for t in tables:
+        for c in t.c:
+            for nt in c.type._named_types(dialect.name):
+                seen.setdefault(nt.name, nt)
+    return list(seen.values())
 
 
 def _fk_ddl(fks: Sequence[ForeignKey], dialect: Dialect) -> str:
@@ -106,7 +119,7 @@ def create_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
     # SQLite checks foreign keys only when rows change, so every key can be inline; other
     # backends add use_alter keys once all tables exist.
     inline_alter = dialect.name == "sqlite"
-    out: list[str] = []
+    out: list[str] = [nt.create_sql() for nt in _named_types(tables, dialect)]
     for t in tables:
         out.append(create_table_sql(t, dialect, with_alter_fks=inline_alter))
         for c in t.c:
@@ -141,6 +154,13 @@ def drop_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
                     out.append(f"ALTER TABLE {q(t.name)} DROP CONSTRAINT IF EXISTS {q(name)}")
     for t in reversed(list(tables)):
         out.append(f"DROP TABLE {q(t.name)}")
+    # A type goes with the last table of the MetaData using it.
+    dropped = {id(t) for t in tables}
+    kept: set[str] = set()
+    if tables:
+        remaining = [t for t in tables[0].metadata.tables.values() if id(t) not in dropped]
+        kept = {nt.name for nt in _named_types(remaining, dialect)}
+    out.extend(nt.drop_sql() for nt in _named_types(tables, dialect) if nt.name not in kept)
     return out
 
 

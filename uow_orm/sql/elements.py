@@ -12,7 +12,15 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..types import NULLTYPE, Boolean, Integer, TypeEngine, literal_type
+from ..types import (
+    _OPERATOR_METHODS,
+    COMPARATOR_NAMES,
+    NULLTYPE,
+    Boolean,
+    Integer,
+    TypeEngine,
+    literal_type,
+)
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -163,8 +171,34 @@ class ColumnOperators:
     def endswith(self, suffix: str) -> ColumnElement:
         return self.operate("LIKE", "%" + _escape_like(suffix))
 
-    def contains(self, part: str) -> ColumnElement:
+    def contains(self, part: Any) -> ColumnElement:
+        typed = _type_operator(self, "contains")
+        if typed is not None:
+            return typed(part)  # type: ignore[no-any-return]
         return self.operate("LIKE", "%" + _escape_like(part) + "%")
+
+    def __getitem__(self, index: Any) -> ColumnElement:
+        # JSON, ARRAY and HSTORE columns define indexing on their type's comparator.
+        expr = self._expr()
+        return expr.type.comparator_factory(expr)[index]  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        # Methods and properties a column type adds (``col["k"].astext``, ``col.any(x)``,
+        # ``col.has_key("k")``) are read from that type's comparator; only names some
+        # comparator defines are looked up, so other misses stay plain AttributeErrors.
+        if name not in COMPARATOR_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        try:
+            expr = self._expr()
+        except Exception:
+            raise AttributeError(name) from None
+        comparator = expr.type.comparator_factory(expr)
+        if not hasattr(type(comparator), name):
+            raise AttributeError(
+                f"{type(self).__name__} of type {expr.type!r} has no attribute {name!r} "
+                "(it belongs to another column type)"
+            )
+        return getattr(comparator, name)
 
     def is_(self, other: Any) -> ColumnElement:
         return self.operate("IS", other)
@@ -206,6 +240,18 @@ class ColumnOperators:
         return apply
 
     __hash__ = object.__hash__
+
+
+def _type_operator(obj: ColumnOperators, name: str) -> Any:
+    """The comparator method ``name`` when the expression's type redefines it, else None."""
+    try:
+        expr = obj._expr()
+    except NotImplementedError:
+        return None
+    factory = expr.type.comparator_factory
+    if name in factory._overrides:
+        return getattr(factory(expr), name)
+    return None
 
 
 def _describe(expr: Any) -> str | None:
@@ -250,6 +296,15 @@ class ColumnElement(ColumnOperators, ClauseElement):
         return self
 
     def operate(self, op: str, other: Any) -> ColumnElement:
+        overrides = self.type.comparator_factory._overrides
+        if overrides:
+            method = _OPERATOR_METHODS.get(op)
+            if method is not None and method in overrides:
+                return getattr(self.type.comparator_factory(self), method)(other)  # type: ignore[no-any-return]
+        return self._operate(op, other)
+
+    def _operate(self, op: str, other: Any) -> ColumnElement:
+        """The operator as SQL defines it, whatever the type's comparator redefines."""
         if op in ("IN", "NOT IN"):
             return _in_expression(self, op, other)
         other = coerce(other)
@@ -261,7 +316,9 @@ class ColumnElement(ColumnOperators, ClauseElement):
             return BinaryExpression(self, op, Null())
         # a factor or divisor is a plain number, not a value of this column's type
         right = coerce_expression(
-            other, None if op in ("*", "/", "%") else self.type, _describe(self)
+            other,
+            None if op in ("*", "/", "%") else self.type.coerce_compared_value(op, other),
+            _describe(self),
         )
         type_ = Boolean() if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
