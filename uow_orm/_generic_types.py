@@ -286,7 +286,13 @@ class Interval(TypeEngine):
                 moment = _EPOCH + value
             except OverflowError:
                 raise _BadValue(f"{value!r} is too large for an emulated Interval") from None
-            return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if as_text else moment
+            if not as_text:
+                return moment
+            # strftime("%Y") does not pad years below 1000 on every platform.
+            return (
+                f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+                f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}"
+            )
 
         return check
 

@@ -653,7 +653,11 @@ class JSON(TypeEngine):
 
             def dumps(value: Any) -> Any:
                 try:
-                    return json.dumps(value, allow_nan=False)
+                    # SQLite's JSON functions write compact UTF-8 text; writing the same
+                    # form makes col["k"] == value and col == value compare as expected.
+                    return json.dumps(
+                        value, allow_nan=False, separators=(",", ":"), ensure_ascii=False
+                    )
                 except (TypeError, ValueError) as e:
                     raise _BadValue(f"value is not JSON serializable: {e}") from None
 
@@ -670,7 +674,15 @@ class JSON(TypeEngine):
         return wrap
 
     def result_processor(self, dialect_name: str) -> Processor:
-        return json.loads if dialect_name == "sqlite" else None
+        if dialect_name != "sqlite":
+            return None
+
+        def loads(value: Any) -> Any:
+            # A top-level JSON number is stored by SQLite as a number (the JSON column has
+            # NUMERIC affinity) and comes back as int or float, which is already the value.
+            return json.loads(value) if isinstance(value, str) else value
+
+        return loads
 
 
 class Uuid(TypeEngine):
@@ -901,7 +913,11 @@ class NamedEnumType:
         )
 
     def drop_sql(self) -> str:
-        return f"DROP TYPE IF EXISTS {self.quoted_name()}"
+        # Kept while another table still has a column of this type.
+        return (
+            f"DO $$ BEGIN DROP TYPE IF EXISTS {self.quoted_name()}; "
+            "EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$"
+        )
 
 
 class NullType(TypeEngine):

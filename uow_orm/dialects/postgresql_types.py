@@ -131,7 +131,7 @@ class JSONB(JSON):
     comparator_factory = Comparator
 
     def ddl(self, dialect_name: str) -> str:
-        return "JSONB"
+        return "JSONB" if dialect_name == "postgresql" else "JSON"
 
     def bind_processor(self, dialect_name: str) -> Processor:
         return _GenericJSON.bind_processor(self, dialect_name)

@@ -154,13 +154,8 @@ def drop_statements(tables: Sequence[Table], dialect: Dialect) -> list[str]:
                     out.append(f"ALTER TABLE {q(t.name)} DROP CONSTRAINT IF EXISTS {q(name)}")
     for t in reversed(list(tables)):
         out.append(f"DROP TABLE {q(t.name)}")
-    # A type goes with the last table of the MetaData using it.
-    dropped = {id(t) for t in tables}
-    kept: set[str] = set()
-    if tables:
-        remaining = [t for t in tables[0].metadata.tables.values() if id(t) not in dropped]
-        kept = {nt.name for nt in _named_types(remaining, dialect)}
-    out.extend(nt.drop_sql() for nt in _named_types(tables, dialect) if nt.name not in kept)
+    # A type goes with the last table using it (drop_sql keeps a type still in use).
+    out.extend(nt.drop_sql() for nt in _named_types(tables, dialect))
     return out
 
 

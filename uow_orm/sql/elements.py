@@ -18,6 +18,7 @@ from ..types import (
     NULLTYPE,
     Boolean,
     Integer,
+    TypeDecorator,
     TypeEngine,
     literal_type,
 )
@@ -651,6 +652,7 @@ _FUNC_TYPES: dict[str, Any] = {
     "length": Integer,
     "char_length": Integer,
 }
+_TEXT_FUNCS = frozenset({"lower", "upper", "trim"})
 _SAME_TYPE_FUNCS = frozenset({"max", "min", "sum", "coalesce", "abs", "lower", "upper", "trim"})
 
 
@@ -666,6 +668,10 @@ class Function(ColumnElement):
                 type_ = factory()
             elif name.lower() in _SAME_TYPE_FUNCS and self.args:
                 type_ = getattr(self.args[0], "type", NULLTYPE)
+                if name.lower() in _TEXT_FUNCS and isinstance(type_, TypeDecorator):
+                    # lower(decorated) is plain text of the decorated type: its comparator
+                    # and result conversion (which may call lower() itself) do not apply.
+                    type_ = type_.impl
         self.type = type_ if type_ is not None else NULLTYPE
 
     def _compile(self, compiler: Compiler) -> str:
