@@ -1,6 +1,6 @@
 """Shared fixtures: backends (sqlite / postgresql), fresh databases, engines, SQL capture.
 
-The fixture contract is documented in notes/HELPERS.md; every test module relies on it.
+Every test module relies on these fixtures; read them before writing a new test module.
 PostgreSQL comes from a throwaway server (tests/pgserver.py) started on first use.
 """
 

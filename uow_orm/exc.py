@@ -29,6 +29,10 @@ class InvalidRequestError(OrmError):
     """The operation is not valid in the current state of the object or session."""
 
 
+class NoSuchTableError(InvalidRequestError):
+    """The database has no table of that name (raised by reflection)."""
+
+
 class PendingRollbackError(InvalidRequestError):
     """A previous flush failed; the session must be rolled back before it is used again."""
 

@@ -16,7 +16,7 @@ from .sql.selectable import FromClause
 from .types import NULLTYPE, Integer, TypeEngine
 
 if TYPE_CHECKING:
-    from .engine.base import Engine
+    from .engine.base import Connection, Engine
     from .sql.compiler import Compiler
 
 _T = TypeVar("_T")
@@ -344,10 +344,26 @@ class Table(FromClause):
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
         self.info: dict[str, Any] = kw.pop("info", {})
+        autoload_with = kw.pop("autoload_with", None)
+        include_columns = kw.pop("include_columns", None)
+        resolve_fks = kw.pop("resolve_fks", True)
         self.kwargs = kw
         for item in items:
             self.append(item)
         metadata._add(self)
+        if autoload_with is not None:
+            from .engine.reflection import Inspector, reflect_table
+
+            try:
+                reflect_table(
+                    Inspector(autoload_with),
+                    self,
+                    include_columns=include_columns,
+                    resolve_fks=resolve_fks,
+                )
+            except BaseException:
+                metadata.tables.pop(name, None)
+                raise
 
     def append(self, item: Any) -> None:
         if isinstance(item, Column):
@@ -521,6 +537,46 @@ class MetaData:
                 todo = [t for t in todo if conn._has_table(t.name)]
             for sql in drop_statements(todo, bind.dialect):
                 conn._run(sql, ())
+
+    def reflect(
+        self,
+        bind: Engine | Connection,
+        *,
+        schema: str | None = None,
+        views: bool = False,
+        only: Sequence[str] | Callable[[str, MetaData], bool] | None = None,
+        resolve_fks: bool = True,
+    ) -> None:
+        """Add a Table for each table of the database that is not in this MetaData yet
+        (columns, keys, unique constraints and indexes), as SQLAlchemy's
+        ``MetaData.reflect``. ``only`` is a list of names (each must exist) or a predicate
+        ``fn(name, metadata)``; ``views=True`` also reflects views."""
+        from .engine.reflection import Inspector, reflect_table
+
+        if schema is not None:
+            raise exc.ArgumentError(
+                "MetaData.reflect(schema=...) is not supported yet: uow_orm tables have "
+                "no schema option; reflect the default schema"
+            )
+        inspector = Inspector(bind)
+        available = inspector.get_table_names()
+        if views:
+            available += inspector.get_view_names()
+        if only is None:
+            wanted = available
+        elif callable(only):
+            wanted = [n for n in available if only(n, self)]
+        else:
+            missing = [n for n in only if n not in available]
+            if missing:
+                raise exc.InvalidRequestError(
+                    f"could not reflect: requested table(s) not available in the database: "
+                    f"{', '.join(missing)}"
+                )
+            wanted = list(only)
+        for name in wanted:
+            if name not in self.tables:
+                reflect_table(inspector, Table(name, self), resolve_fks=resolve_fks)
 
     def clear(self) -> None:
         self.tables.clear()

@@ -33,7 +33,8 @@ class PGDialect(Dialect):
         except ImportError:
             raise exc.ArgumentError(
                 "the postgresql dialect needs psycopg 3, which is not installed; "
-                "install it with: pip install 'uow_orm[postgresql]'"
+                "install it with: pip install 'psycopg[binary]>=3.2' (or, from a uow_orm "
+                "checkout: pip install '.[postgresql]')"
             ) from None
         super().__init__(psycopg)
         self._idle = psycopg.pq.TransactionStatus.IDLE

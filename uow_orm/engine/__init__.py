@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Connection, Engine, NestedTransaction, Transaction, TwoPhaseTransaction
 from .create import create_engine
 from .pool import Pool, QueuePool, StaticPool
+from .reflection import Inspector
 from .result import MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
 
@@ -12,6 +13,7 @@ __all__ = [
     "URL",
     "Connection",
     "Engine",
+    "Inspector",
     "MappingResult",
     "NestedTransaction",
     "Pool",

@@ -15,8 +15,14 @@ from .strategy_options import joinedload, lazyload, noload, raiseload, selectinl
 
 
 def inspect(obj: Any) -> Any:
-    """The ORM state of a mapped object (``.pending``, ``.persistent``...), or a class's
-    mapper."""
+    """The ORM state of a mapped object (``.pending``, ``.persistent``...), a class's
+    mapper, or an ``Inspector`` of an engine's or connection's database schema."""
+    from ..engine.base import Connection, Engine
+
+    if isinstance(obj, (Engine, Connection)):
+        from ..engine.reflection import Inspector
+
+        return Inspector(obj)
     if isinstance(obj, type):
         mapper = getattr(obj, "__mapper__", None)
         if mapper is None:

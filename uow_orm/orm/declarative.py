@@ -244,10 +244,10 @@ def _map_class(cls: type, base: type) -> None:
     table = cls.__dict__.get("__table__")
     if table is None:
         table = Table(
-            cls.__tablename__,
+            cls.__tablename__,  # type: ignore[attr-defined]
             metadata,
             *columns.values(),
-            *extra,  # type: ignore[attr-defined]
+            *extra,
             **table_kw,
         )
     else:
