@@ -820,3 +820,11 @@ def test_column_default_keeps_its_argument():
     assert ColumnDefault(dt.datetime.now).is_callable
     assert ColumnDefault(func.now()).is_clause_element
     assert ColumnDefault(ColumnDefault("x")).arg == "x"
+
+
+def test_a_typed_model_using_these_types_passes_mypy_strict(tmp_path):
+    pytest.importorskip("mypy")  # the harness needs mypy; test_typing.py does the same
+    from test_typing import ROOT, run_mypy
+
+    output, status = run_mypy(ROOT / "tests" / "typing_types_cases.py", tmp_path)
+    assert status == 0 and not output.strip(), output

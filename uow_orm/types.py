@@ -406,6 +406,7 @@ class Numeric(TypeEngine):
         self,
         precision: int | None = None,
         scale: int | None = None,
+        *,
         decimal_return_scale: int | None = None,
         asdecimal: bool = True,
     ) -> None:
