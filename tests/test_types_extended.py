@@ -146,6 +146,10 @@ CASES: dict[str, Case] = {
     "BLOB": Case(BLOB(), [b"\xff" * 100]),
     "UUID": Case(UUID(), [uuid.UUID(int=5), uuid.uuid4()]),
     "UUID as_uuid=False": Case(UUID(as_uuid=False), [str(uuid.UUID(int=7))]),
+    "Uuid as_uuid=False": Case(uow_orm.Uuid(as_uuid=False), [str(uuid.UUID(int=8))]),
+    "Uuid native_uuid=False": Case(uow_orm.Uuid(native_uuid=False), [uuid.UUID(int=9)]),
+    "LargeBinary(length)": Case(LargeBinary(16), [b"\x01" * 16]),
+    "Boolean(create_constraint)": Case(uow_orm.Boolean(create_constraint=True), [True, False]),
     "Interval": Case(
         Interval(),
         [dt.timedelta(days=1, seconds=3, microseconds=5), dt.timedelta(days=-40), dt.timedelta()],
@@ -196,6 +200,20 @@ def test_uppercase_types_render_a_type_each_backend_has():
     assert Double().compile("postgresql") == "DOUBLE PRECISION"
     assert DECIMAL(10, 2).compile("sqlite") == "DECIMAL(10, 2)"
     assert str(String(50)) == "VARCHAR(50)"
+
+
+def test_boolean_create_constraint_checks_the_stored_integer(engine):
+    md, _ = _table(uow_orm.Boolean(create_constraint=True, name="ck_flag"))
+    md.create_all(engine)
+    if engine.dialect.name == "sqlite":
+        with pytest.raises(exc.IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (id, v) VALUES (1, 2)"))
+
+
+def test_uuid_native_uuid_false_stores_hex_text(engine):
+    _store(engine, uow_orm.Uuid(native_uuid=False), [uuid.UUID(int=10)])
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT v FROM t")).scalar() == uuid.UUID(int=10).hex
 
 
 def test_time_with_timezone_is_refused():

@@ -54,7 +54,7 @@ class CaseInsensitive(TypeDecorator):
     impl = String
     cache_ok = True
 
-    class comparator_factory(TypeDecorator.Comparator):  # noqa: N801
+    class comparator_factory(TypeDecorator.Comparator):
         def __eq__(self, other: Any) -> Any:
             return func.lower(self.expr) == func.lower(other)
 

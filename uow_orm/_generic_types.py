@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-import uuid as _uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -179,19 +178,14 @@ class BOOLEAN(Boolean):
 
 
 # -- binary ------------------------------------------------------------------------------------
-class _SizedBinary(LargeBinary):
-    def __init__(self, length: int | None = None) -> None:
-        self.length = length
-
-
-class BINARY(_SizedBinary):
+class BINARY(LargeBinary):
     """``BINARY(n)`` (``BYTEA`` on PostgreSQL)."""
 
     def ddl(self, dialect_name: str) -> str:
         return "BYTEA" if dialect_name == "postgresql" else _sized("BINARY", self.length)
 
 
-class VARBINARY(_SizedBinary):
+class VARBINARY(LargeBinary):
     """``VARBINARY(n)`` (``BYTEA`` on PostgreSQL)."""
 
     def ddl(self, dialect_name: str) -> str:
@@ -204,40 +198,7 @@ class BLOB(LargeBinary):
 
 # -- UUID --------------------------------------------------------------------------------------
 class UUID(Uuid):
-    """SQL ``UUID`` (``CHAR(32)`` hex on SQLite). ``as_uuid=False`` binds and returns
-    the canonical string form instead of `uuid.UUID` objects."""
-
-    def __init__(self, as_uuid: bool = True) -> None:
-        self.as_uuid = as_uuid
-
-    @property
-    def python_type(self) -> type:  # type: ignore[override]
-        return _uuid.UUID if self.as_uuid else str
-
-    def bind_processor(self, dialect_name: str) -> Processor:
-        proc = super().bind_processor(dialect_name)
-        if self.as_uuid or proc is None:
-            return proc
-        inner = proc
-
-        def from_str(value: Any) -> Any:
-            if isinstance(value, str):
-                try:
-                    value = _uuid.UUID(value)
-                except ValueError:
-                    raise _BadValue(f"{value!r:.80} is not a UUID string") from None
-            return inner(value)
-
-        return from_str
-
-    def result_processor(self, dialect_name: str) -> Processor:
-        proc = super().result_processor(dialect_name)
-        if self.as_uuid:
-            return proc
-        if proc is None:
-            return str
-        inner = proc
-        return lambda value: str(inner(value))
+    """SQL ``UUID`` (``CHAR(32)`` hex on SQLite); ``as_uuid=False`` for str values."""
 
 
 # -- Interval ----------------------------------------------------------------------------------

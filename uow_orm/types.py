@@ -322,7 +322,19 @@ class Text(String):
 
 
 class Boolean(TypeEngine):
+    """True/False; ``create_constraint=True`` adds ``CHECK (col IN (0, 1))`` where the
+    boolean is stored as an integer (SQLite)."""
+
     python_type = bool
+
+    def __init__(self, create_constraint: bool = False, name: str | None = None) -> None:
+        self.create_constraint = create_constraint
+        self.name = name
+
+    def _column_check_sql(self, column_sql: str, dialect_name: str) -> str | None:
+        if self.create_constraint and dialect_name == "sqlite":
+            return f"{column_sql} IN (0, 1)"
+        return None
 
     def ddl(self, dialect_name: str) -> str:
         return "BOOLEAN"
@@ -687,29 +699,54 @@ class JSON(TypeEngine):
 
 
 class Uuid(TypeEngine):
-    python_type = uuid.UUID
+    """UUIDs: native ``UUID`` on PostgreSQL (unless ``native_uuid=False``), ``CHAR(32)``
+    hex elsewhere. ``as_uuid=False`` binds and returns the canonical string form."""
+
+    def __init__(self, as_uuid: bool = True, native_uuid: bool = True) -> None:
+        self.as_uuid = as_uuid
+        self.native_uuid = native_uuid
+
+    @property
+    def python_type(self) -> type:  # type: ignore[override]
+        return uuid.UUID if self.as_uuid else str
+
+    def _hex_on(self, dialect_name: str) -> bool:
+        return dialect_name == "sqlite" or not self.native_uuid
 
     def ddl(self, dialect_name: str) -> str:
-        return "CHAR(32)" if dialect_name == "sqlite" else "UUID"
+        return "CHAR(32)" if self._hex_on(dialect_name) else "UUID"
 
     def bind_processor(self, dialect_name: str) -> Processor:
-        sqlite = dialect_name == "sqlite"
+        sqlite = self._hex_on(dialect_name)
+        from_str = not self.as_uuid
 
         def check(value: Any) -> Any:
+            if from_str and isinstance(value, str):
+                try:
+                    value = uuid.UUID(value)
+                except ValueError:
+                    raise _BadValue(f"{value!r:.80} is not a UUID string") from None
             if isinstance(value, uuid.UUID):
                 return value.hex if sqlite else value
-            raise _expect("a uuid.UUID", value)
+            raise _expect("a uuid.UUID" + (" or UUID string" if from_str else ""), value)
 
         return check
 
     def result_processor(self, dialect_name: str) -> Processor:
-        if dialect_name == "sqlite":
-            return lambda v: uuid.UUID(hex=v)
-        return None
+        if self._hex_on(dialect_name):
+            if self.as_uuid:
+                return lambda v: uuid.UUID(hex=v)
+            return lambda v: str(uuid.UUID(hex=v))
+        return None if self.as_uuid else str
 
 
 class LargeBinary(TypeEngine):
+    """Binary data (``BLOB`` / ``BYTEA``); ``length`` is kept for other dialects' DDL."""
+
     python_type = bytes
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
 
     def ddl(self, dialect_name: str) -> str:
         return "BLOB" if dialect_name == "sqlite" else "BYTEA"
@@ -926,6 +963,9 @@ class NullType(TypeEngine):
 
     def ddl(self, dialect_name: str) -> str:
         raise TypeError("NullType has no DDL; give the column a type")
+
+    def __str__(self) -> str:
+        return "NULL"
 
 
 NULLTYPE = NullType()

@@ -240,9 +240,6 @@ class INTERVAL(Interval):
 class BYTEA(LargeBinary):
     """PostgreSQL ``BYTEA``."""
 
-    def __init__(self, length: int | None = None) -> None:
-        self.length = length
-
 
 class MONEY(TypeEngine):
     """PostgreSQL ``MONEY``: binds `decimal.Decimal`, int or str; values come back as the

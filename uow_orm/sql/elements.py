@@ -188,7 +188,7 @@ class ColumnOperators:
         # ``col.has_key("k")``) are read from that type's comparator; only names some
         # comparator defines are looked up, so other misses stay plain AttributeErrors.
         if name not in COMPARATOR_NAMES:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise AttributeError(name)
         try:
             expr = self._expr()
         except Exception:
