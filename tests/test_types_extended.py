@@ -154,6 +154,7 @@ CASES: dict[str, Case] = {
         Interval(),
         [dt.timedelta(days=1, seconds=3, microseconds=5), dt.timedelta(days=-40), dt.timedelta()],
     ),
+    "Interval native=False": Case(Interval(native=False), [dt.timedelta(hours=-3, seconds=1)]),
     "PickleType": Case(PickleType(), [{"a": [1, 2, (3, 4)]}, {1, 2}], comparable=False),
     "Enum strings": Case(Enum("draft", "published", name="status"), ["draft", "published"]),
     "Enum class": Case(Enum(Color), [Color.RED, Color.GREEN]),
@@ -632,6 +633,17 @@ def test_with_variant_changes_storage_per_backend(engine):
     assert num.dialect_impl("sqlite").compile("sqlite") == "INTEGER"
 
 
+def test_with_variant_of_a_native_enum_creates_no_type_where_the_variant_applies(engine):
+    state = Enum("on", "off", name="switch_state").with_variant(String(3), "postgresql")
+    md, t = _table(state)
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(t.insert(), {"id": 1, "v": "on"})
+        assert conn.execute(select(t.c.v)).scalar() == "on"
+    if engine.dialect.name == "postgresql":
+        assert _pg_type_labels(engine, "switch_state") == []
+
+
 def test_with_variant_refuses_duplicates_and_no_dialect():
     v = String().with_variant(Text(), "postgresql")
     with pytest.raises(exc.ArgumentError, match="already has a variant"):
@@ -831,6 +843,9 @@ def test_type_names_are_importable_from_uow_orm_and_types():
     for name in ("TypeDecorator", "TypeEngine", "Unicode", "UnicodeText", "VARCHAR", "CHAR"):
         assert getattr(uow_orm, name) is getattr(types, name)
     assert uow_orm.types.TypeDecorator is TypeDecorator
+    from uow_orm.sql import sqltypes
+
+    assert sqltypes.Enum is Enum and sqltypes.NullType is types.NullType
 
 
 def test_column_default_keeps_its_argument():

@@ -142,6 +142,18 @@ class _VariantMixin(TypeEngine):
         v = self._variant_mapping.get(name)
         return v if v is not None else super().dialect_impl(dialect)
 
+    def _named_types(self, dialect_name: str) -> list[Any]:
+        v = self._variant_mapping.get(dialect_name)
+        if v is not None:
+            return v._named_types(dialect_name)
+        return super()._named_types(dialect_name)
+
+    def _column_check_sql(self, column_sql: str, dialect_name: str) -> str | None:
+        v = self._variant_mapping.get(dialect_name)
+        if v is not None:
+            return v._column_check_sql(column_sql, dialect_name)
+        return super()._column_check_sql(column_sql, dialect_name)
+
 
 _VARIANT_CLASSES: dict[type, type] = {}
 
