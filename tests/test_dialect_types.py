@@ -421,3 +421,9 @@ def test_vendor_types_store_values_on_our_backends(engine):
 def test_engines_for_other_dialects_are_refused(url):
     with pytest.raises(exc.ArgumentError, match="unknown database URL scheme"):
         create_engine(url)
+
+
+def test_array_concatenation(pg_engine):
+    t, _ = _store(pg_engine, pg.ARRAY(Integer), [[1, 2]])
+    with pg_engine.connect() as conn:
+        assert conn.execute(select(t.c.v + [3])).scalar() == [1, 2, 3]  # noqa: RUF005

@@ -861,3 +861,21 @@ def test_a_typed_model_using_these_types_passes_mypy_strict(tmp_path):
 
     output, status = run_mypy(ROOT / "tests" / "typing_types_cases.py", tmp_path)
     assert status == 0 and not output.strip(), output
+
+
+def test_adding_strings_concatenates_in_sql(engine):
+    t, _ = _store(engine, String(20), ["ab"])
+    with engine.connect() as conn:
+        assert conn.execute(select(t.c.v + "!")).scalar() == "ab!"
+        assert conn.execute(select(">" + t.c.v)).scalar() == ">ab"
+        assert conn.execute(select(t.c.v + t.c.v)).scalar() == "abab"
+        assert conn.execute(select(t.c.id).where(t.c.v + "c" == "abc")).scalar() == 0
+        assert conn.execute(select(t.c.id + 1)).scalar() == 1  # numbers still add
+
+
+def test_type_family_markers_as_in_sqlalchemy():
+    assert isinstance(String(), types.Concatenable) and isinstance(ARRAY(Integer), types.Indexable)
+    assert isinstance(JSON(), types.Indexable) and isinstance(Enum("a"), types.SchemaType)
+    assert isinstance(uow_orm.Boolean(), types.SchemaType)
+    assert isinstance(PickleType(), types.ExternalType) and types.INT is INTEGER
+    assert isinstance(types.MatchType(), uow_orm.Boolean)

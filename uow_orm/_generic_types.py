@@ -18,10 +18,11 @@ from ._typebase import TypeDecorator, to_instance
 from .types import (
     BigInteger,
     Boolean,
-    Comparator,
+    Concatenable,
     Date,
     DateTime,
     Float,
+    Indexable,
     Integer,
     LargeBinary,
     Numeric,
@@ -311,7 +312,7 @@ class PickleType(TypeDecorator):
 
 
 # -- ARRAY -------------------------------------------------------------------------------------
-class ARRAY(TypeEngine):
+class ARRAY(Indexable, Concatenable):
     """A PostgreSQL array of ``item_type`` values, as Python lists (tuples with
     ``as_tuple=True``). ``col[i]`` (1-based unless ``zero_indexes=True``), ``col[i:j]``,
     ``col.any(x)`` / ``col.all(x)`` work in SQL. SQLite has no arrays: creating such a
@@ -324,8 +325,8 @@ class ARRAY(TypeEngine):
     hashable: ClassVar[bool] = False
     render_bind_cast: ClassVar[bool] = True
 
-    class Comparator(Comparator):
-        """Indexing and ``ANY``/``ALL`` of an array."""
+    class Comparator(Concatenable.Comparator):
+        """Indexing, ``ANY``/``ALL`` and ``||`` of an array."""
 
         __slots__ = ()
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from . import exc
-from .types import Comparator, Processor, TypeEngine
+from .types import Comparator, ExternalType, Processor, TypeEngine
 
 # -- dialect objects handed to user hooks ------------------------------------------------------
 _DIALECTS: dict[str, Any] = {}
@@ -191,7 +191,7 @@ def make_variant(
 
 
 # -- TypeDecorator -----------------------------------------------------------------------------
-class TypeDecorator(TypeEngine):
+class TypeDecorator(ExternalType):
     """A type built on another one (``impl``), adding Python-side conversion.
 
     Subclasses set ``impl`` (a type class or instance) and override some of
@@ -357,7 +357,7 @@ def _decorator_comparator(impl_cf: type[Comparator]) -> type[Comparator]:
 
 
 # -- UserDefinedType ---------------------------------------------------------------------------
-class UserDefinedType(TypeEngine):
+class UserDefinedType(ExternalType):
     """A type written from scratch: ``get_col_spec()`` gives its DDL, and the optional
     ``bind_processor(dialect)`` / ``result_processor(dialect, coltype)`` return converters
     (or None), with the dialect object as SQLAlchemy passes it."""

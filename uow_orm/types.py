@@ -44,7 +44,7 @@ _OPERATOR_METHODS: dict[str, str] = {
 COMPARATOR_NAMES: set[str] = set()
 
 
-_DUNDERS = frozenset(_OPERATOR_METHODS.values()) | {"__getitem__"}
+_DUNDERS = frozenset(_OPERATOR_METHODS.values()) | {"__getitem__", "__radd__"}
 
 
 class TypeEngine:
@@ -235,6 +235,45 @@ class TypeEngine:
 
 Comparator = TypeEngine.Comparator
 
+
+class Concatenable(TypeEngine):
+    """A type whose ``+`` is SQL concatenation (``||``): strings (and arrays)."""
+
+    class Comparator(TypeEngine.Comparator):
+        """``a + b`` renders ``a || b``."""
+
+        __slots__ = ()
+
+        def __add__(self, other: Any) -> Any:
+            from .sql.elements import BinaryExpression, coerce_expression
+
+            right = coerce_expression(other, self.type)
+            return BinaryExpression(self.expr, "||", right, self.type)
+
+        def __radd__(self, other: Any) -> Any:
+            from .sql.elements import BinaryExpression, coerce_expression
+
+            left = coerce_expression(other, self.type)
+            return BinaryExpression(left, "||", self.expr, self.type)
+
+    comparator_factory = Comparator
+
+
+class Indexable(TypeEngine):
+    """A type whose values support ``col[index]`` (JSON, ARRAY, HSTORE)."""
+
+
+class SchemaType:
+    """A type that may add schema objects to its table (a PostgreSQL ENUM type, a CHECK
+    constraint): ``Enum`` and ``Boolean``."""
+
+
+class ExternalType(TypeEngine):
+    """Types written outside uow_orm: ``TypeDecorator`` and ``UserDefinedType``."""
+
+    cache_ok: ClassVar[bool | None] = None
+
+
 _GENERIC_MODULES = frozenset({"uow_orm.types", "uow_orm._generic_types"})
 
 
@@ -296,7 +335,7 @@ class BigInteger(Integer):
     _bits = 64
 
 
-class String(TypeEngine):
+class String(Concatenable):
     python_type = str
 
     def __init__(self, length: int | None = None) -> None:
@@ -321,7 +360,7 @@ class Text(String):
         return "TEXT"
 
 
-class Boolean(TypeEngine):
+class Boolean(SchemaType, TypeEngine):
     """True/False; ``create_constraint=True`` adds ``CHECK (col IN (0, 1))`` where the
     boolean is stored as an integer (SQLite)."""
 
@@ -602,7 +641,7 @@ class Time(TypeEngine):
         return dt.time.fromisoformat if dialect_name == "sqlite" else None
 
 
-class JSON(TypeEngine):
+class JSON(Indexable):
     """JSON documents (dicts, lists, scalars). In-place mutation is not tracked.
 
     ``col["key"]``, ``col[0]`` and ``col[("a", 1)]`` reach inside a document on both
@@ -765,7 +804,7 @@ class LargeBinary(TypeEngine):
         return bytes
 
 
-class Enum(String):
+class Enum(SchemaType, String):
     """A fixed set of values: a Python `enum.Enum` class (stored by member *value*, or by
     ``values_callable(cls)``) or plain strings (``Enum("draft", "published", name="state")``).
 
@@ -1041,6 +1080,13 @@ from ._generic_types import (  # noqa: E402
 )
 from ._typebase import TypeDecorator, UserDefinedType, to_instance  # noqa: E402
 
+INT = INTEGER
+
+
+class MatchType(Boolean):
+    """The type of a full-text ``MATCH`` expression's result (a Boolean)."""
+
+
 __all__ = [
     "ARRAY",
     "BIGINT",
@@ -1055,6 +1101,7 @@ __all__ = [
     "DOUBLE",
     "DOUBLE_PRECISION",
     "FLOAT",
+    "INT",
     "INTEGER",
     "JSON",
     "NCHAR",
@@ -1071,17 +1118,22 @@ __all__ = [
     "BigInteger",
     "Boolean",
     "Comparator",
+    "Concatenable",
     "Date",
     "DateTime",
     "Double",
     "Enum",
+    "ExternalType",
     "Float",
+    "Indexable",
     "Integer",
     "Interval",
     "LargeBinary",
+    "MatchType",
     "NullType",
     "Numeric",
     "PickleType",
+    "SchemaType",
     "SmallInteger",
     "String",
     "Text",

@@ -36,8 +36,10 @@ from ..types import (
     JSON as _GenericJSON,
 )
 from ..types import (
+    Concatenable,
     DateTime,
     Enum,
+    Indexable,
     Integer,
     LargeBinary,
     Processor,
@@ -432,7 +434,7 @@ def parse_hstore(text: str) -> dict[str, str | None]:
     return out
 
 
-class HSTORE(TypeEngine):
+class HSTORE(Indexable, Concatenable):
     """PostgreSQL ``HSTORE`` (str keys to str-or-None values) as a dict. Needs the
     extension in the database: ``CREATE EXTENSION IF NOT EXISTS hstore``.
 
@@ -443,7 +445,7 @@ class HSTORE(TypeEngine):
     python_type = dict
     hashable: ClassVar[bool] = False
 
-    class Comparator(TypeEngine.Comparator):
+    class Comparator(Concatenable.Comparator):
         """The hstore operators."""
 
         __slots__ = ()

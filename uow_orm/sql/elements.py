@@ -117,6 +117,9 @@ class ColumnOperators:
         return self.operate("+", other)
 
     def __radd__(self, other: Any) -> ColumnElement:
+        typed = _type_operator(self, "__radd__")
+        if typed is not None:
+            return typed(other)  # type: ignore[no-any-return]
         return BinaryExpression(coerce_expression(other), "+", self._expr())
 
     def __sub__(self, other: Any) -> ColumnElement:
