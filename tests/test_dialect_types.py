@@ -427,3 +427,48 @@ def test_array_concatenation(pg_engine):
     t, _ = _store(pg_engine, pg.ARRAY(Integer), [[1, 2]])
     with pg_engine.connect() as conn:
         assert conn.execute(select(t.c.v + [3])).scalar() == [1, 2, 3]  # noqa: RUF005
+
+
+# -- ranges -------------------------------------------------------------------------------------
+RANGE_CASES = {
+    "INT4RANGE": (pg.INT4RANGE(), [pg.Range(1, 10), pg.Range(empty=True), pg.Range(5, None)]),
+    "INT8RANGE": (pg.INT8RANGE(), [pg.Range(2**40, 2**41)]),
+    "NUMRANGE": (
+        pg.NUMRANGE(),
+        [pg.Range(decimal.Decimal("1.5"), decimal.Decimal("2"), bounds="[]")],
+    ),
+    "DATERANGE": (pg.DATERANGE(), [pg.Range(dt.date(2024, 1, 1), dt.date(2024, 2, 1))]),
+    "TSRANGE": (
+        pg.TSRANGE(),
+        [pg.Range(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2), bounds="()")],
+    ),
+    "TSTZRANGE": (
+        pg.TSTZRANGE(),
+        [pg.Range(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), None)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RANGE_CASES), ids=list(RANGE_CASES))
+def test_range_types_round_trip(pg_engine, case):
+    type_, values = RANGE_CASES[case]
+    _, got = _store(pg_engine, type_, values)
+    assert got == values
+    assert type_.python_type is pg.Range
+
+
+def test_range_operators(pg_engine):
+    t, got = _store(pg_engine, pg.INT4RANGE(), [pg.Range(1, 5), pg.Range(10, 20)])
+    assert got[0].contains(4) and 5 not in got[0] and got[0].lower_inc and not got[0].upper_inc
+    assert _ids(pg_engine, t, t.c.v.contains(3)) == [0]
+    assert _ids(pg_engine, t, t.c.v.contains(pg.Range(11, 12))) == [1]
+    assert _ids(pg_engine, t, t.c.v.overlaps(pg.Range(4, 11))) == [0, 1]
+    assert _ids(pg_engine, t, t.c.v.contained_by(pg.Range(0, 6))) == [0]
+    assert _ids(pg_engine, t, t.c.v.strictly_left_of(pg.Range(6, 7))) == [0]
+    assert _ids(pg_engine, t, t.c.v.adjacent_to(pg.Range(5, 10))) == [0, 1]
+    assert _ids(pg_engine, t, t.c.v == pg.Range(10, 20)) == [1]
+
+
+def test_range_bounds_are_checked():
+    with pytest.raises(exc.ArgumentError, match="bounds"):
+        pg.Range(1, 2, bounds="[[")

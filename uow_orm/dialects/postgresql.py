@@ -119,7 +119,9 @@ def _literal(xid: str) -> str:
 dialect_class = PGDialect
 
 # The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).
+from .postgresql_ranges import *  # noqa: E402, F403
+from .postgresql_ranges import __all__ as _range_names  # noqa: E402
 from .postgresql_types import *  # noqa: E402, F403
 from .postgresql_types import __all__ as _type_names  # noqa: E402
 
-__all__ = ["PGDialect", "dialect_class", *_type_names]
+__all__ = ["PGDialect", "dialect_class", *_type_names, *_range_names]

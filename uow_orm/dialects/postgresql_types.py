@@ -393,6 +393,24 @@ class TSQUERY(TypeEngine):
         return "TSQUERY"
 
 
+class REGCONFIG(TypeEngine):
+    """PostgreSQL ``REGCONFIG`` (a text search configuration name), as str."""
+
+    python_type = str
+
+    def ddl(self, dialect_name: str) -> str:
+        return "REGCONFIG"
+
+
+class JSONPATH(TypeEngine):
+    """PostgreSQL ``JSONPATH`` (an SQL/JSON path expression), as str."""
+
+    python_type = str
+
+    def ddl(self, dialect_name: str) -> str:
+        return "JSONPATH"
+
+
 class CITEXT(Text):
     """PostgreSQL ``CITEXT`` (case-insensitive text; needs the citext extension)."""
 
@@ -538,6 +556,7 @@ __all__ = [
     "INTERVAL",
     "JSON",
     "JSONB",
+    "JSONPATH",
     "MACADDR",
     "MACADDR8",
     "MONEY",
@@ -545,6 +564,7 @@ __all__ = [
     "OID",
     "REAL",
     "REGCLASS",
+    "REGCONFIG",
     "SMALLINT",
     "TEXT",
     "TIME",
