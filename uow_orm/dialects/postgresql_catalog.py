@@ -44,6 +44,12 @@ TYPE_NAMES: dict[str, TypeFactory] = {
     "jsonb": lambda a: sqltypes.JSON(),
     "uuid": lambda a: sqltypes.Uuid(),
     "bytea": lambda a: sqltypes.LargeBinary(),
+    # The spellings uow_orm's own DDL uses (autogenerate parses those too).
+    "varchar": _string,
+    "char": _string,
+    "int": lambda a: sqltypes.Integer(),
+    "time": lambda a: sqltypes.Time(),
+    "timestamp": lambda a: sqltypes.DateTime(),
 }
 
 _FK_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}

@@ -1,0 +1,1 @@
+"""Extensions with the names of SQLAlchemy's ``sqlalchemy.ext`` modules."""

@@ -1,0 +1,534 @@
+"""Autogenerate: compare the models' MetaData with the live database and write the
+operations that make the database match, with their inverse for ``downgrade()``.
+
+Called by the ``revision --autogenerate`` and ``check`` commands. Compared: tables,
+columns (type, nullability, server default), indexes, unique constraints and foreign
+keys. Types are compared as the database spells them (what this backend's DDL writes for
+the model, read back through the catalog), so a fresh ``upgrade head`` shows no change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import types as sqltypes
+from ..engine.reflection import Inspector
+from ..schema import (
+    Column,
+    ForeignKeyConstraint,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    server_default_sql,
+    sort_tables,
+)
+from .runner import VERSION_TABLE
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..engine.base import Connection
+
+
+@dataclass
+class Change:
+    """One difference: a description for ``check``, and the code lines of the operation
+    and of its inverse. ``batch_table`` puts the lines in a ``batch_alter_table`` block of
+    that table on SQLite; ``warning`` is written as a comment above the operation."""
+
+    description: str
+    upgrade: list[str]
+    downgrade: list[str]
+    batch_table: str | None = None
+    warning: str | None = None
+
+
+@dataclass
+class Comparison:
+    changes: list[Change] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def descriptions(self) -> list[str]:
+        return [c.description for c in self.changes]
+
+
+# -- rendering values as Python -----------------------------------------------------------
+_TYPE_ARGS: dict[str, tuple[str, ...]] = {
+    "String": ("length",),
+    "Text": (),
+    "Numeric": ("precision", "scale"),
+    "DateTime": ("timezone",),
+}
+
+
+def render_type(type_: sqltypes.TypeEngine) -> str:
+    """``sa.String(50)``-style constructor call for a type."""
+    name = type(type_).__name__
+    if isinstance(type_, sqltypes.Enum):
+        # The Python enum class is the model's, not the migration's: store what it stores.
+        length = getattr(type_, "length", None)
+        return f"sa.String({length})" if length else "sa.Integer()"
+    if not hasattr(sqltypes, name):
+        return f"sa.types.NullType()  # type {name} cannot be written here; fill it in"
+    args = []
+    for attr in _TYPE_ARGS.get(name, ()):
+        value = getattr(type_, attr, None)
+        if value not in (None, False):
+            args.append(f"{attr}={value!r}")
+    return f"sa.{name}({', '.join(args)})"
+
+
+def _render_default(value: Any, dialect: Dialect) -> str:
+    return f"sa.text({server_default_sql(value, dialect.name)!r})"
+
+
+def render_column(col: Column[Any], dialect: Dialect, *, with_fks: bool = True) -> str:
+    parts = [repr(col.name), render_type(col.type)]
+    if with_fks:
+        for fk in col.foreign_keys:
+            kw = "".join(
+                f", {k}={v!r}"
+                for k, v in (
+                    ("name", fk.name),
+                    ("ondelete", fk.ondelete),
+                    ("onupdate", fk.onupdate),
+                )
+                if v
+            )
+            parts.append(f"sa.ForeignKey({fk.target_fullname!r}{kw})")
+    if col.primary_key:
+        parts.append("primary_key=True")
+        if col.autoincrement is False:
+            parts.append("autoincrement=False")
+    parts.append(f"nullable={col.nullable!r}")
+    if col.unique and not col.primary_key:
+        parts.append("unique=True")  # its index, if any, is written as op.create_index
+    if col.server_default is not None:
+        parts.append(f"server_default={_render_default(col.server_default, dialect)}")
+    return f"sa.Column({', '.join(parts)})"
+
+
+def _fk_groups(table: Table) -> list[tuple[list[str], str, list[str], dict[str, Any]]]:
+    """(local columns, referred table, referred columns, options) of each foreign key."""
+    groups: list[tuple[list[str], str, list[str], dict[str, Any]]] = []
+    seen: set[int] = set()
+    for con in table.constraints:
+        if isinstance(con, ForeignKeyConstraint):
+            target = con.refcolumns[0].rpartition(".")[0]
+            groups.append(
+                (
+                    list(con.column_names),
+                    target,
+                    [r.rpartition(".")[2] for r in con.refcolumns],
+                    {"name": con.name, "ondelete": con.ondelete},
+                )
+            )
+            for n in con.column_names:
+                seen.update(id(fk) for fk in table.c[n].foreign_keys)
+    for col in table.c:
+        for fk in col.foreign_keys:
+            if id(fk) in seen:
+                continue
+            target, _, remote = fk.target_fullname.rpartition(".")
+            groups.append(
+                (
+                    [col.name],
+                    target,
+                    [remote],
+                    {"name": fk.name, "ondelete": fk.ondelete, "onupdate": fk.onupdate},
+                )
+            )
+    return groups
+
+
+def _indexes(table: Table) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Index name -> (columns, unique), as ``create_all`` names them."""
+    found: dict[str, tuple[tuple[str, ...], bool]] = {
+        f"ix_{table.name}_{c.name}": ((c.name,), bool(c.unique)) for c in table.c if c.index
+    }
+    for ix in table.indexes:
+        found[ix.name] = (tuple(ix.column_names), ix.unique)
+    return found
+
+
+def _uniques(table: Table) -> dict[tuple[str, ...], str | None]:
+    found: dict[tuple[str, ...], str | None] = {
+        (c.name,): None for c in table.c if c.unique and not c.primary_key
+    }
+    for con in table.constraints:
+        if isinstance(con, UniqueConstraint):
+            found[tuple(con.column_names)] = con.name
+    return found
+
+
+def render_create_table(table: Table, dialect: Dialect) -> list[str]:
+    composite = [g for g in _fk_groups(table) if len(g[0]) > 1]
+    lines = [f"op.create_table(\n    {table.name!r},"]
+    for col in table.c:
+        lines.append(f"    {render_column(col, dialect, with_fks=True)},")
+    for cols, target, remote, opts in composite:
+        refs = [f"{target}.{r}" for r in remote]
+        kw = "".join(f", {k}={v!r}" for k, v in opts.items() if v)
+        lines.append(f"    sa.ForeignKeyConstraint({cols!r}, {refs!r}{kw}),")
+    for con in table.constraints:
+        if isinstance(con, UniqueConstraint):
+            name = f", name={con.name!r}" if con.name else ""
+            lines.append(
+                f"    sa.UniqueConstraint({', '.join(repr(c) for c in con.column_names)}{name}),"
+            )
+    lines.append(")")
+    out = ["\n".join(lines)]
+    for ix_name, (ix_cols, unique) in _indexes(table).items():
+        out.append(
+            f"op.create_index({ix_name!r}, {table.name!r}, {list(ix_cols)!r}, unique={unique!r})"
+        )
+    return out
+
+
+# -- comparing -----------------------------------------------------------------------------
+def _expected_type_sql(col: Column[Any], dialect: Dialect) -> str:
+    """The column type as this backend's catalog will report it after create_all."""
+    from ..dialects import postgresql_catalog, sqlite_catalog
+    from ..dialects.catalog import parse_type
+
+    names = sqlite_catalog.TYPE_NAMES if dialect.name == "sqlite" else postgresql_catalog.TYPE_NAMES
+    spelled = col.type.ddl(dialect.name)
+    if dialect.name == "sqlite" and col.is_autoincrement:
+        spelled = "INTEGER"
+    return _normal_type(parse_type(spelled, names, col.table.name, col.name), dialect)
+
+
+def _normal_type(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
+    if isinstance(type_, sqltypes.NullType):
+        return "null"
+    return " ".join(type_.ddl(dialect.name).lower().split())
+
+
+_CAST = re.compile(r"::[a-z_ ]+(\[\])?(\([0-9, ]*\))?", re.I)
+
+
+def _normal_default(sql: str | None) -> str | None:
+    if sql is None:
+        return None
+    text = _CAST.sub("", sql.strip())
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text.lower()
+
+
+def compare(metadata: MetaData, conn: Connection) -> Comparison:
+    """The changes that turn the database of ``conn`` into ``metadata``'s schema."""
+    dialect = conn.dialect
+    insp = Inspector(conn)
+    result = Comparison()
+    db_tables = [t for t in insp.get_table_names() if t != VERSION_TABLE]
+    model_tables = sort_tables(list(metadata.tables.values()))
+    for table in model_tables:
+        if table.name not in db_tables:
+            result.changes.append(
+                Change(
+                    f"add table {table.name!r}",
+                    render_create_table(table, dialect),
+                    [f"op.drop_table({table.name!r})"],
+                )
+            )
+    for table in model_tables:
+        if table.name in db_tables:
+            _compare_table(table, insp, dialect, result)
+    for name in reversed(db_tables):
+        if name not in metadata.tables:
+            reflected = Table(name, MetaData(), autoload_with=conn, resolve_fks=False)
+            result.changes.append(
+                Change(
+                    f"remove table {name!r}",
+                    [f"op.drop_table({name!r})"],
+                    render_create_table(reflected, dialect),
+                )
+            )
+    return result
+
+
+def _compare_table(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
+    name = table.name
+    reflected = {c["name"]: c for c in insp.get_columns(name)}
+    batch = name if dialect.name == "sqlite" else None
+    pg = dialect.name == "postgresql"
+    for col in table.c:
+        info = reflected.get(col.name)
+        if info is None:
+            warning = None
+            if pg and not col.nullable and col.server_default is None:
+                warning = (
+                    "adding a NOT NULL column without a server default fails on a table "
+                    "with rows (and takes an ACCESS EXCLUSIVE lock): add it nullable, fill "
+                    "it in batches, then alter_column(..., nullable=False)"
+                )
+            result.changes.append(
+                Change(
+                    f"add column {name}.{col.name}",
+                    [f"op.add_column({name!r}, {render_column(col, dialect)})"],
+                    [f"op.drop_column({name!r}, {col.name!r})"],
+                    batch_table=batch if col.foreign_keys or not col.nullable else None,
+                    warning=warning,
+                )
+            )
+            continue
+        _compare_column(table, col, info, dialect, result)
+    for col_name, info in reflected.items():
+        if col_name not in table.c:
+            col = Column(col_name, info["type"], nullable=info["nullable"])
+            if info["default"] is not None:
+                from ..sql.elements import text
+
+                col.server_default = text(info["default"])
+            result.changes.append(
+                Change(
+                    f"remove column {name}.{col_name}",
+                    [f"op.drop_column({name!r}, {col_name!r})"],
+                    [f"op.add_column({name!r}, {render_column(col, dialect)})"],
+                    batch_table=batch,
+                )
+            )
+    _compare_indexes(table, insp, dialect, result)
+    _compare_uniques(table, insp, dialect, result)
+    _compare_foreign_keys(table, insp, dialect, result)
+
+
+def _compare_column(
+    table: Table, col: Column[Any], info: dict[str, Any], dialect: Dialect, result: Comparison
+) -> None:
+    name = table.name
+    batch = name if dialect.name == "sqlite" else None
+    expected, actual = _expected_type_sql(col, dialect), _normal_type(info["type"], dialect)
+    if expected != actual and expected != "null":
+        result.changes.append(
+            Change(
+                f"change type of {name}.{col.name} from {actual} to {expected}",
+                [
+                    f"op.alter_column({name!r}, {col.name!r}, type_={render_type(col.type)}, "
+                    f"existing_type={render_type(info['type'])})"
+                ],
+                [
+                    f"op.alter_column({name!r}, {col.name!r}, type_={render_type(info['type'])}, "
+                    f"existing_type={render_type(col.type)})"
+                ],
+                batch_table=batch,
+                warning=(
+                    "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock; "
+                    "on a large table add a new column, backfill it in batches and swap them"
+                )
+                if dialect.name == "postgresql"
+                else None,
+            )
+        )
+    if bool(col.nullable) != bool(info["nullable"]) and not col.primary_key:
+        result.changes.append(
+            Change(
+                f"make {name}.{col.name} {'nullable' if col.nullable else 'NOT NULL'}",
+                [f"op.alter_column({name!r}, {col.name!r}, nullable={col.nullable!r})"],
+                [f"op.alter_column({name!r}, {col.name!r}, nullable={info['nullable']!r})"],
+                batch_table=batch,
+            )
+        )
+    model_default = (
+        None
+        if col.server_default is None
+        else _normal_default(server_default_sql(col.server_default, dialect.name))
+    )
+    db_default = _normal_default(info["default"])
+    if db_default is not None and db_default.startswith("nextval(") and model_default is None:
+        db_default = None  # a SERIAL column's sequence, not a default the model states
+    if model_default != db_default:
+        new = (
+            _render_default(col.server_default, dialect)
+            if col.server_default is not None
+            else "None"
+        )
+        old = f"sa.text({info['default']!r})" if info["default"] is not None else "None"
+        result.changes.append(
+            Change(
+                f"change server default of {name}.{col.name} from {db_default} to {model_default}",
+                [f"op.alter_column({name!r}, {col.name!r}, server_default={new})"],
+                [f"op.alter_column({name!r}, {col.name!r}, server_default={old})"],
+                batch_table=batch,
+            )
+        )
+
+
+def _compare_indexes(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
+    name = table.name
+    wanted = _indexes(table)
+    have = {
+        ix["name"]: (tuple(ix["column_names"]), ix["unique"])
+        for ix in insp.get_indexes(name)
+        if None not in ix["column_names"] and not ix["dialect_options"]
+    }
+    concurrently_hint = (
+        "CREATE INDEX locks out writes to the table while it builds; on a large table use "
+        "'with op.autocommit_block(): op.create_index(..., postgresql_concurrently=True)'"
+        if dialect.name == "postgresql"
+        else None
+    )
+    for ix_name, (cols, unique) in wanted.items():
+        if have.get(ix_name) == (cols, unique):
+            continue
+        up = [f"op.create_index({ix_name!r}, {name!r}, {list(cols)!r}, unique={unique!r})"]
+        down = [f"op.drop_index({ix_name!r}, {name!r})"]
+        if ix_name in have:
+            old_cols, old_unique = have[ix_name]
+            up.insert(0, f"op.drop_index({ix_name!r}, {name!r})")
+            down.append(
+                f"op.create_index({ix_name!r}, {name!r}, {list(old_cols)!r}, unique={old_unique!r})"
+            )
+        result.changes.append(
+            Change(f"add index {ix_name!r} on {name}", up, down, warning=concurrently_hint)
+        )
+    for ix_name, (cols, unique) in have.items():
+        if ix_name not in wanted:
+            result.changes.append(
+                Change(
+                    f"remove index {ix_name!r} on {name}",
+                    [f"op.drop_index({ix_name!r}, {name!r})"],
+                    [f"op.create_index({ix_name!r}, {name!r}, {list(cols)!r}, unique={unique!r})"],
+                )
+            )
+
+
+def _compare_uniques(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
+    name = table.name
+    batch = name if dialect.name == "sqlite" else None
+    wanted = _uniques(table)
+    have = {tuple(u["column_names"]): u["name"] for u in insp.get_unique_constraints(name)}
+    for cols, con_name in wanted.items():
+        if cols in have:
+            continue
+        con_name = con_name or f"uq_{name}_{'_'.join(cols)}"
+        result.changes.append(
+            Change(
+                f"add unique constraint {con_name!r} on {name}{cols!r}",
+                [f"op.create_unique_constraint({con_name!r}, {name!r}, {list(cols)!r})"],
+                [f"op.drop_constraint({con_name!r}, {name!r}, type_='unique')"],
+                batch_table=batch,
+            )
+        )
+    for cols, con_name in have.items():
+        if cols not in wanted and con_name is not None:
+            result.changes.append(
+                Change(
+                    f"remove unique constraint {con_name!r} on {name}{cols!r}",
+                    [f"op.drop_constraint({con_name!r}, {name!r}, type_='unique')"],
+                    [f"op.create_unique_constraint({con_name!r}, {name!r}, {list(cols)!r})"],
+                    batch_table=batch,
+                )
+            )
+
+
+def _fk_key(cols: Iterable[str], target: str, remote: Iterable[str], opts: dict[str, Any]) -> Any:
+    return (
+        tuple(cols),
+        target,
+        tuple(remote),
+        (opts.get("ondelete") or "").upper() or None,
+        (opts.get("onupdate") or "").upper() or None,
+    )
+
+
+def _compare_foreign_keys(
+    table: Table, insp: Inspector, dialect: Dialect, result: Comparison
+) -> None:
+    name = table.name
+    batch = name if dialect.name == "sqlite" else None
+    wanted = {_fk_key(*g): g for g in _fk_groups(table)}
+    have = {
+        _fk_key(
+            f["constrained_columns"], f["referred_table"], f["referred_columns"], f["options"]
+        ): f
+        for f in insp.get_foreign_keys(name)
+    }
+
+    def create(cols: Any, target: str, remote: Any, opts: dict[str, Any], fk_name: Any) -> str:
+        kw = "".join(f", {k}={opts[k]!r}" for k in ("ondelete", "onupdate") if opts.get(k))
+        return (
+            f"op.create_foreign_key({fk_name!r}, {name!r}, {target!r}, {list(cols)!r}, "
+            f"{list(remote)!r}{kw})"
+        )
+
+    for key, (cols, target, remote, opts) in wanted.items():
+        if key in have:
+            continue
+        fk_name = opts.get("name") or f"fk_{name}_{'_'.join(cols)}_{target}"
+        result.changes.append(
+            Change(
+                f"add foreign key {name}{tuple(cols)!r} -> {target}",
+                [create(cols, target, remote, opts, fk_name)],
+                [f"op.drop_constraint({fk_name!r}, {name!r}, type_='foreignkey')"],
+                batch_table=batch,
+            )
+        )
+    for key, fk in have.items():
+        if key in wanted or fk["name"] is None:
+            continue
+        result.changes.append(
+            Change(
+                f"remove foreign key {fk['name']!r} of {name}",
+                [f"op.drop_constraint({fk['name']!r}, {name!r}, type_='foreignkey')"],
+                [
+                    create(
+                        fk["constrained_columns"],
+                        fk["referred_table"],
+                        fk["referred_columns"],
+                        fk["options"],
+                        fk["name"],
+                    )
+                ],
+                batch_table=batch,
+            )
+        )
+
+
+# -- writing the revision body -------------------------------------------------------------
+_BATCH_OPS = re.compile(r"^op\.(\w+)\((['\"])(.*?)\2, ")
+
+
+def _as_batch(line: str, table: str) -> str:
+    """``op.alter_column('t', 'c', ...)`` -> ``batch_op.alter_column('c', ...)``; for the
+    name-first operations the table argument is dropped from second place."""
+    m = _BATCH_OPS.match(line)
+    if m is None:
+        return line
+    fn, first = m.group(1), m.group(3)
+    rest = line[m.end() :]
+    if fn in ("add_column", "drop_column", "alter_column") and first == table:
+        return f"batch_op.{fn}({rest}"
+    table_arg = f"{table!r}, "
+    if rest.startswith(table_arg):
+        return f"batch_op.{fn}({first!r}, {rest[len(table_arg) :]}"
+    return line
+
+
+def render_body(changes: list[Change], direction: str, dialect_name: str) -> str:
+    """The indented body of ``upgrade()`` or ``downgrade()``; on SQLite, neighbouring
+    changes of one table share one ``batch_alter_table`` block (one rebuild)."""
+    ordered = changes if direction == "upgrade" else list(reversed(changes))
+    out: list[str] = []
+    open_batch: str | None = None
+    for change in ordered:
+        lines = change.upgrade if direction == "upgrade" else change.downgrade
+        batch = change.batch_table if dialect_name == "sqlite" else None
+        if batch != open_batch:
+            open_batch = batch
+            if batch is not None:
+                out.append(f"with op.batch_alter_table({batch!r}) as batch_op:")
+        indent = "    " if batch is not None else ""
+        if direction == "upgrade" and change.warning:
+            out.append(f"{indent}# WARNING: {change.warning}")
+        for line in lines:
+            out.append(indent + (_as_batch(line, batch) if batch is not None else line))
+    if not out:
+        out = ["pass"]
+    return "\n".join("    " + line.replace("\n", "\n    ") for line in out)
