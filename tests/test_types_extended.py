@@ -305,6 +305,14 @@ def test_pickle_type_round_trips_objects_through_the_orm(engine):
     assert pickle.loads(bytes(raw)) == {"corners": []}
 
 
+def test_types_deep_copy():
+    import copy
+
+    for t in (PickleType(), LowerString(5), Enum(Color), String(3).with_variant(Text(), "sqlite")):
+        clone = copy.deepcopy(t)
+        assert type(clone) is type(t) and repr(clone) == repr(t)
+
+
 def test_pickle_type_comparator_decides_equality():
     t = PickleType(comparator=lambda a, b: a["k"] == b["k"])
     assert t.compare_values({"k": 1, "x": 1}, {"k": 1, "x": 2})

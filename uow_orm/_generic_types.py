@@ -289,7 +289,8 @@ class PickleType(TypeDecorator):
         if impl is not None:
             self.impl = to_instance(impl)
         self.protocol = protocol
-        self.pickler = pickler or pickle
+        # None means the pickle module (kept out of the instance so types deep-copy)
+        self.pickler = pickler
         self.comparator = comparator
 
     @property
@@ -297,10 +298,10 @@ class PickleType(TypeDecorator):
         return object
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        return self.pickler.dumps(value, self.protocol)
+        return (self.pickler or pickle).dumps(value, self.protocol)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return self.pickler.loads(value)
+        return (self.pickler or pickle).loads(value)
 
     def compare_values(self, x: Any, y: Any) -> bool:
         if self.comparator is not None:
