@@ -6,6 +6,7 @@ Issue 2 (foundation). Server-side failures (killed backends, restarts) are Postg
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -418,3 +419,95 @@ def test_server_restart_invalidates_every_pooled_connection(make_pg_engine, pg_s
     for _ in range(2):
         with eng.connect() as conn:
             assert backend_pid(conn) not in old_pids
+
+
+# -- listeners that raise (issue 11, item 6) --------------------------------------------------
+class ListenerFailed(Exception):
+    """Raised by a pool listener in the tests below."""
+
+
+def failing_twice():
+    left = [2]
+
+    def listener(*args):
+        if left[0]:
+            left[0] -= 1
+            raise ListenerFailed("listener failed")
+
+    return listener
+
+
+@pytest.mark.parametrize("name", ["connect", "checkout", "checkin"])
+def test_a_raising_pool_listener_does_not_leak_the_pool_slot(make_engine, name):
+    eng = make_engine(pool_size=2, max_overflow=0, pool_timeout=0.5)
+    event.listen(eng, name, failing_twice())
+    for _ in range(2):
+        with pytest.raises(ListenerFailed):
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        assert eng.pool.checkedout() == 0
+    # both slots are free: two connections at once, then more checkouts, all work
+    held = [eng.connect(), eng.connect()]
+    assert eng.pool.checkedout() == 2
+    for conn in held:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+        conn.close()
+    for _ in range(3):
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT 2")).scalar() == 2
+    assert eng.pool.checkedout() == 0
+    assert eng.pool.checkedin() <= 2
+
+
+def test_connection_whose_connect_listener_raised_is_closed_not_pooled(make_engine):
+    eng = make_engine(pool_size=2, max_overflow=0)
+    made = []
+
+    @event.listens_for(eng, "connect")
+    def remember_then_fail(dbapi_connection, connection_record):
+        made.append(dbapi_connection)
+        if len(made) == 1:
+            raise ListenerFailed("first connection refused")
+
+    with pytest.raises(ListenerFailed):
+        eng.connect()
+    with eng.connect() as conn:
+        assert conn.connection.dbapi_connection is made[1]
+    with pytest.raises((sqlite3.ProgrammingError, psycopg.Error)):  # closed by the pool
+        made[0].cursor().execute("SELECT 1")
+
+
+def test_connection_close_state_is_final_when_a_checkin_listener_raises(make_engine):
+    eng = make_engine(pool_size=1, max_overflow=0, pool_timeout=0.5)
+    event.listen(eng, "checkin", failing_twice())
+    conn = eng.connect()
+    with pytest.raises(ListenerFailed):
+        conn.close()
+    assert conn.closed
+    conn.close()  # a second close is a no-op
+    with pytest.raises(exc.ResourceClosedError):
+        conn.execute(text("SELECT 1"))
+    assert eng.pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("name", ["checkout", "checkin"])
+def test_a_raising_listener_on_a_memory_engine_frees_it_for_other_threads(name):
+    eng = create_engine("sqlite://", pool_timeout=1)
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("CREATE TABLE kept (x INTEGER)"))
+        event.listen(eng, name, failing_twice())
+        for _ in range(2):
+            with pytest.raises(ListenerFailed):
+                with eng.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            assert eng.pool.checkedout() == 0
+        result = []
+        worker = threading.Thread(
+            target=lambda: result.append(eng.has_table("kept"))  # the same database
+        )
+        worker.start()
+        worker.join(timeout=10)
+        assert result == [True]
+    finally:
+        eng.dispose()

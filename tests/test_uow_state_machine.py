@@ -16,12 +16,14 @@ connection must see exactly ``committed``.
 Where SQLAlchemy flushes implicitly (before a SAVEPOINT, on its release, before ``merge``) the
 machine flushes explicitly first, so the model does not depend on that choice; every other rule
 runs under ``no_autoflush`` so that lazy loads never flush behind the model's back.  The
-``query_parents`` rule is the one place that relies on autoflush.
+``query_parents`` rule and the merges, which autoflush as in SQLAlchemy, rely on autoflush.
 
 Two SQLAlchemy 2.0 corners are steered around (see ``_deletable_parents`` and
 ``move_child_to_other_parent``): deleting a parent with pending children, and moving a pending
-child between delete-orphan parents.  One promise is stricter than SQLAlchemy: after a
-savepoint rollback every object shows the restored state, including collections loaded inside
+child between delete-orphan parents; the session-state rules
+(``delete_parent_with_pending_children``, ``move_any_child_collections_unloaded``) exercise
+both, where uow_orm does better (docs/sqlalchemy.md).  One promise is stricter than
+SQLAlchemy: after a savepoint rollback every object shows the restored state, including collections loaded inside
 the savepoint by objects not modified there (SQLAlchemy expires only modified objects).
 """
 
@@ -32,6 +34,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -485,6 +488,305 @@ class SessionModelMachine(RuleBasedStateMachine):
             self.view.delete_parent(pid)
         else:
             assert inspect(parent).detached
+
+    # -- rules: session state (issue 23) -------------------------------------------------
+    # Each rule is self-contained; together they cover what found the session state bugs:
+    # a change right after a commit, merge and add onto deleted objects, expunge of a
+    # flush-deleted object, many-to-one assignment with the collection unloaded,
+    # delete-orphan moves and detachment of pending children, deletes inside a savepoint
+    # still open at commit, and no_autoflush blocks.
+
+    @initialize(expire_on_commit=st.booleans())
+    def choose_expire_on_commit(self, expire_on_commit):
+        """Run the whole example with either expire_on_commit setting."""
+        self.session.close()
+        self.session = Session(self.engine, expire_on_commit=expire_on_commit)
+        self.left_session: list[object] = []  # objects expunged: they must stay out
+
+    def _held_objects_of(self, pid: int) -> list[object]:
+        """Forget the objects held for parent ``pid`` and its children; return them."""
+        out = [self.parent_objs.pop(pid)] if pid in self.parent_objs else []
+        out += [
+            self.child_objs.pop(cid) for cid in self.view.children_of(pid) if cid in self.child_objs
+        ]
+        return out
+
+    def _commit_model(self) -> None:
+        self.flushed = self.view.copy()
+        self.committed = self.view.copy()
+        self.savepoints.clear()
+
+    def _rollback_model(self) -> None:
+        self.view = self.committed.copy()
+        self.flushed = self.committed.copy()
+        self.savepoints.clear()
+
+    @precondition(lambda self: self.view.parents)
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(["rename", "child value", "append"]),
+        name=names,
+        value=values,
+    )
+    def modify_after_commit_then_rollback(self, data, kind, name, value):
+        """A change right after a commit begins the transaction, so rollback undoes it."""
+        self.session.commit()
+        self._commit_model()
+        assert not self.session.in_transaction()
+        with self.session.no_autoflush:
+            # (setting an attribute to the value it holds is no change)
+            if kind == "rename":
+                pid = data.draw(st.sampled_from(sorted(self.view.parents)), label="parent")
+                parent = self._parent(pid)
+                if name == self.view.parents[pid] and "name" in inspect(parent).dict:
+                    name += "!"
+                parent.name = name
+            elif kind == "child value" and self.view.children:
+                cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+                kid = self._child(cid)
+                if value == self.view.children[cid][1] and "value" in inspect(kid).dict:
+                    value = value + 1 if value < 2**31 - 1 else value - 1
+                kid.value = value
+            else:
+                pid = data.draw(st.sampled_from(sorted(self.view.parents)), label="parent")
+                kid = Child(id=self._new_id(), value=value)
+                self._parent(pid).children.append(kid)
+                assert kid in self.session.new
+        assert self.session.in_transaction(), "a change after commit began no transaction"
+        self.session.rollback()
+        self._rollback_model()
+        if kind == "append":
+            assert inspect(kid).transient
+        self._check_database(self.committed)
+
+    def _childless_deletable_parents(self) -> list[int]:
+        return [pid for pid in self._deletable_parents() if not self.view.children_of(pid)]
+
+    @precondition(lambda self: self._childless_deletable_parents() or self._persistent_children())
+    @rule(data=st.data())
+    def delete_then_add_back(self, data):
+        """add() of an object marked for deletion cancels the deletion."""
+        choices = [("parent", pid) for pid in self._childless_deletable_parents()]
+        choices += [("child", cid) for cid in self._persistent_children()]
+        kind, key = data.draw(st.sampled_from(choices), label="object")
+        with self.session.no_autoflush:
+            obj = self._parent(key) if kind == "parent" else self._child(key)
+            self.session.delete(obj)
+            assert obj in self.session.deleted
+            self.session.add(obj)
+        assert obj not in self.session.deleted
+        assert inspect(obj).persistent
+
+    @precondition(lambda self: self._childless_deletable_parents())
+    @rule(data=st.data(), name=names, detached_copy=st.booleans())
+    def merge_onto_parent_marked_for_deletion(self, data, name, detached_copy):
+        """Merge onto an object marked for deletion (no autoflush) cancels the deletion and
+        the row ends with the merged value."""
+        candidates = self._childless_deletable_parents()
+        if detached_copy:
+            candidates = [pid for pid in candidates if pid in self.committed.parents]
+            if not candidates:
+                return
+        pid = data.draw(st.sampled_from(candidates), label="parent")
+        if detached_copy:
+            with Session(self.engine, expire_on_commit=False) as other:
+                copy = other.get(Parent, pid)
+            assert copy is not None and inspect(copy).detached
+            copy.name = name
+        else:
+            copy = Parent(id=pid, name=name)
+        with self.session.no_autoflush:
+            parent = self._parent(pid)
+            self.session.delete(parent)
+            merged = self.session.merge(copy)
+        assert merged is parent, "merge returned a second object for the same row"
+        assert parent not in self.session.deleted
+        self.view.parents[pid] = name
+
+    def _flushed_since_last_savepoint(self) -> list[int]:
+        """Persistent parents whose rows no rollback can bring back (inserted in the
+        innermost transaction level): their object may be replaced by a new one."""
+        older = self.committed.parents.keys() | {
+            pid for _, snap in self.savepoints for pid in snap.parents
+        }
+        return [pid for pid in self._deletable_parents() if pid not in older]
+
+    @precondition(lambda self: self._flushed_since_last_savepoint())
+    @rule(data=st.data(), name=names)
+    def merge_onto_parent_marked_for_deletion_with_autoflush(self, data, name):
+        """With autoflush, merge flushes the deletion first (as SQLAlchemy) and the merged
+        copy becomes a new pending object for the same key."""
+        pid = data.draw(st.sampled_from(self._flushed_since_last_savepoint()), label="parent")
+        with self.session.no_autoflush:
+            old = self._parent(pid)
+            self.session.delete(old)
+        self._held_objects_of(pid)
+        self.view.delete_parent(pid)
+        merged = self.session.merge(Parent(id=pid, name=name))
+        self.flushed = self.view.copy()
+        self.flushed.parents.pop(pid, None)
+        assert merged is not old
+        assert inspect(merged).pending
+        assert old not in self.session
+        self.parent_objs[pid] = merged
+        self.view.parents[pid] = name
+
+    @precondition(lambda self: self.committed.parents.keys() & self.view.parents.keys())
+    @rule(data=st.data(), name=names)
+    def merge_detached_copy_from_other_session(self, data, name):
+        """A detached copy loaded elsewhere is merged onto the session's object."""
+        pid = data.draw(
+            st.sampled_from(sorted(self.committed.parents.keys() & self.view.parents.keys())),
+            label="parent",
+        )
+        with Session(self.engine, expire_on_commit=False) as other:
+            copy = other.get(Parent, pid)
+        assert copy is not None
+        copy.name = name
+        merged = self.session.merge(copy)  # autoflushes first
+        self.flushed = self.view.copy()
+        assert merged is not copy
+        held = self.parent_objs.get(pid)
+        if held is not None:
+            assert merged is held, "merge returned a second object for the same row"
+        self.parent_objs[pid] = merged
+        self.view.parents[pid] = name
+
+    @precondition(lambda self: self._deletable_parents())
+    @rule(data=st.data())
+    def expunge_after_flushed_delete(self, data):
+        """An object expunged after its DELETE was flushed stays out, also after rollback."""
+        pid = data.draw(st.sampled_from(self._deletable_parents()), label="parent")
+        with self.session.no_autoflush:
+            parent = self._parent(pid)
+            self.session.delete(parent)
+        held = self._held_objects_of(pid)
+        self.view.delete_parent(pid)
+        self._flush()
+        self.session.expunge(parent)  # cascades to the (loaded, deleted) children
+        assert inspect(parent).detached
+        assert not inspect(parent).deleted
+        self.left_session.extend(held)
+
+    @precondition(
+        lambda self: self._deletable_parents() and len(self.savepoints) < MAX_SAVEPOINT_DEPTH
+    )
+    @rule(data=st.data())
+    def delete_in_savepoint_then_commit(self, data):
+        """Deletions inside a savepoint still open at commit end detached."""
+        pid = data.draw(st.sampled_from(self._deletable_parents()), label="parent")
+        self._flush()
+        self.session.begin_nested()
+        with self.session.no_autoflush:
+            parent = self._parent(pid)
+            kids = list(parent.children)
+            self.session.delete(parent)
+        self.session.commit()
+        self._held_objects_of(pid)
+        self.view.delete_parent(pid)
+        self._commit_model()
+        for obj in [parent, *kids]:
+            state = inspect(obj)
+            assert state.detached and not state.deleted, f"{obj!r} is {state!r} after commit"
+        self._check_database(self.committed)
+
+    @precondition(lambda self: self._parents_with_room())
+    @rule(data=st.data(), value=values, unload=st.booleans())
+    def add_child_through_many_to_one(self, data, value, unload):
+        """``child.parent = p`` reaches ``p.children`` even when it is not loaded."""
+        pid = data.draw(st.sampled_from(self._parents_with_room()), label="parent")
+        with self.session.no_autoflush:
+            parent = self._parent(pid)
+            if unload and pid in self._clean_parents():
+                self.session.expire(parent, ["children"])
+            kid = Child(id=self._new_id(), value=value)
+            kid.parent = parent
+            self.session.add(kid)
+            assert any(k is kid for k in parent.children)
+        self.child_objs[kid.id] = kid
+        self.view.children[kid.id] = (pid, value)
+
+    @precondition(lambda self: self.view.children and len(self.view.parents) >= 2)
+    @rule(data=st.data(), through_collection=st.booleans(), unload=st.booleans())
+    def move_any_child_collections_unloaded(self, data, through_collection, unload):
+        """Move a pending or persistent child between delete-orphan parents, with the
+        collections of clean parents unloaded first: it is moved, never orphaned."""
+        cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+        old_pid, value = self.view.children[cid]
+        targets = [pid for pid in self._parents_with_room() if pid != old_pid]
+        if not targets:
+            return
+        new_pid = data.draw(st.sampled_from(targets), label="new parent")
+        with self.session.no_autoflush:
+            kid = self._child(cid)
+            assert kid.parent is self._parent(old_pid)
+            if unload:
+                clean = self._clean_parents()
+                for pid in (old_pid, new_pid):
+                    if pid in clean:
+                        self.session.expire(self._parent(pid), ["children"])
+            new_parent = self._parent(new_pid)
+            if through_collection:
+                new_parent.children.append(kid)
+            else:
+                kid.parent = new_parent
+            assert kid in self.session
+        self.view.children[cid] = (new_pid, value)
+
+    @precondition(lambda self: self.view.children)
+    @rule(data=st.data())
+    def orphan_child_through_many_to_one(self, data):
+        """``child.parent = None`` orphans it: a persistent one is deleted at flush, a
+        pending one leaves the session at once."""
+        cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
+        pid, _ = self.view.children[cid]
+        with self.session.no_autoflush:
+            kid = self._child(cid)
+            assert kid.parent is self._parent(pid)
+            kid.parent = None
+        if cid not in self.flushed.children:
+            assert inspect(kid).transient
+            del self.child_objs[cid]
+        del self.view.children[cid]
+
+    def _parents_with_pending_children(self) -> list[int]:
+        return [
+            pid
+            for pid in self._persistent_parents()
+            if any(cid not in self.flushed.children for cid in self.view.children_of(pid))
+        ]
+
+    @precondition(lambda self: self._parents_with_pending_children())
+    @rule(data=st.data())
+    def delete_parent_with_pending_children(self, data):
+        """The delete cascade finds pending children too: they are never inserted."""
+        pid = data.draw(st.sampled_from(self._parents_with_pending_children()), label="parent")
+        pending = [cid for cid in self.view.children_of(pid) if cid not in self.flushed.children]
+        with self.session.no_autoflush:
+            self.session.delete(self._parent(pid))
+        for cid in pending:
+            assert inspect(self._child(cid)).transient
+        self._held_objects_of(pid)
+        self.view.delete_parent(pid)
+
+    @precondition(lambda self: self.view.parents)
+    @rule()
+    def query_inside_no_autoflush(self):
+        """Inside no_autoflush a query sends nothing pending and returns the held objects."""
+        with self.session.no_autoflush:
+            found = self.session.scalars(select(Parent).order_by(Parent.id)).all()
+            assert read_rows(self.session) == self.flushed, "no_autoflush flushed"
+        assert [p.id for p in found] == sorted(self.flushed.parents)
+        for parent in found:
+            held = self.parent_objs.get(parent.id)
+            if held is not None:
+                assert parent is held, "a query returned a second object for the same row"
+
+    @invariant()
+    def expunged_objects_stay_out(self):
+        for obj in getattr(self, "left_session", ()):
+            assert obj not in self.session, f"{obj!r} was expunged but is back in the session"
+            assert inspect(obj).session is None
 
     # -- the invariant -------------------------------------------------------------------
 

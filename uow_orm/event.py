@@ -18,18 +18,30 @@ class Dispatcher:
 
     A dispatcher may have a parent (a session's parent is its sessionmaker's dispatcher),
     whose listeners run first; the parent is read at call time, so listeners added to a
-    sessionmaker later still reach the sessions it already made.
+    sessionmaker later still reach the sessions it already made. Events named in
+    ``forward`` are registered on the parent instead (the pool events of an engine copy
+    made by ``execution_options()``: the pool is the parent engine's).
     """
 
-    __slots__ = ("_listeners", "_names", "_parent", "_target")
+    __slots__ = ("_forward", "_listeners", "_names", "_parent", "_target")
 
     def __init__(
-        self, target: str, names: frozenset[str], parent: Dispatcher | None = None
+        self,
+        target: str,
+        names: frozenset[str],
+        parent: Dispatcher | None = None,
+        forward: frozenset[str] = frozenset(),
     ) -> None:
         self._target = target
         self._names = names
         self._parent = parent
+        self._forward = forward
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
+
+    def _owner(self, name: str) -> Dispatcher:
+        if name in self._forward and self._parent is not None:
+            return self._parent._owner(name)
+        return self
 
     def add(self, name: str, fn: Callable[..., Any]) -> None:
         if name not in self._names:
@@ -37,9 +49,17 @@ class Dispatcher:
                 f"{self._target} has no event {name!r}; "
                 f"known events are {', '.join(sorted(self._names))}"
             )
-        self._listeners.setdefault(name, []).append(fn)
+        owner = self._owner(name)
+        owner._listeners.setdefault(name, []).append(fn)
+
+    def contains(self, name: str, fn: Callable[..., Any]) -> bool:
+        """True when ``fn`` listens for ``name`` here (not counting the parent's)."""
+        return fn in self._owner(name)._listeners.get(name, ())
 
     def remove(self, name: str, fn: Callable[..., Any]) -> None:
+        if self._owner(name) is not self:
+            self._owner(name).remove(name, fn)
+            return
         try:
             self._listeners[name].remove(fn)
         except (KeyError, ValueError):
@@ -81,7 +101,7 @@ def remove(target: Any, identifier: str, fn: Callable[..., Any]) -> None:
 
 def contains(target: Any, identifier: str, fn: Callable[..., Any]) -> bool:
     """True when ``fn`` listens for ``identifier`` on ``target`` itself."""
-    return fn in _dispatcher_of(target)._listeners.get(identifier, ())
+    return _dispatcher_of(target).contains(identifier, fn)
 
 
 def listens_for(target: Any, identifier: str) -> Callable[[_F], _F]:

@@ -91,6 +91,11 @@ class Dialect:
     def connect(self, url: Any, connect_args: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def engine_options_from_connect_args(self, connect_args: dict[str, Any]) -> dict[str, Any]:
+        """Remove driver arguments that uow_orm handles itself from ``connect_args``; the
+        execution options they stand for."""
+        return {}
+
     def on_connect(self, dbapi_conn: Any) -> None:
         """Prepare a fresh DBAPI connection (pragmas, settings)."""
 
@@ -135,6 +140,44 @@ class Dialect:
     # -- transaction SQL ---------------------------------------------------------------
     def begin_sql(self) -> str:
         return "BEGIN"
+
+    # -- isolation levels and begin modes (execution options) ----------------------------
+    #: The values ``isolation_level`` accepts on this backend ("AUTOCOMMIT" included).
+    isolation_levels: ClassVar[tuple[str, ...]] = ("AUTOCOMMIT",)
+
+    def normalize_isolation_level(self, level: Any) -> str:
+        """``level`` in canonical spelling (upper case, spaces); ArgumentError if unknown."""
+        norm = level.upper().replace("_", " ").strip() if isinstance(level, str) else None
+        if norm not in self.isolation_levels:
+            raise exc.ArgumentError(
+                f"invalid value {level!r} for isolation_level; valid isolation levels for "
+                f"{self.name!r} are {', '.join(self.isolation_levels)}"
+            )
+        return norm
+
+    def normalize_begin_mode(self, mode: Any) -> str:
+        """Check the ``sqlite_begin`` execution option (only the SQLite dialect has it)."""
+        raise exc.ArgumentError(
+            f"the execution option 'sqlite_begin' is for SQLite engines; this is a "
+            f"{self.name} engine (use isolation_level to choose how transactions isolate)"
+        )
+
+    def begin_statement(self, isolation_level: str | None, begin_mode: str | None) -> str:
+        """The statement that begins a transaction at this isolation level / begin mode."""
+        return "BEGIN"
+
+    def isolation_setup_sql(self, isolation_level: str | None) -> str | None:
+        """Statement that sets a per-connection isolation setting (None: nothing needed)."""
+        return None
+
+    def isolation_reset_sql(self) -> str:
+        """Statement that undoes `isolation_setup_sql` when the connection is returned."""
+        raise NotImplementedError
+
+    def default_isolation_level(self, dbapi_conn: Any) -> str:
+        """The isolation level the database gives a transaction on this connection when
+        uow_orm asks for none."""
+        raise NotImplementedError
 
     def savepoint_sql(self, name: str) -> str:
         return f"SAVEPOINT {self.quote(name)}"

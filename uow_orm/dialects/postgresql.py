@@ -75,6 +75,30 @@ class PGDialect(Dialect):
     def in_transaction(self, dbapi_conn: Any) -> bool:
         return bool(dbapi_conn.info.transaction_status != self._idle)
 
+    # -- isolation levels -------------------------------------------------------------------
+    isolation_levels: ClassVar[tuple[str, ...]] = (
+        "AUTOCOMMIT",
+        "READ COMMITTED",
+        "READ UNCOMMITTED",
+        "REPEATABLE READ",
+        "SERIALIZABLE",
+    )
+
+    def begin_statement(self, isolation_level: str | None, begin_mode: str | None) -> str:
+        # Per transaction, so nothing is left set on the connection when it is returned.
+        if isolation_level is None or isolation_level == "AUTOCOMMIT":
+            return "BEGIN"
+        return f"BEGIN ISOLATION LEVEL {isolation_level}"
+
+    def default_isolation_level(self, dbapi_conn: Any) -> str:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SHOW default_transaction_isolation")
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return str(row[0]).upper()
+
     def error_code(self, err: BaseException) -> str | None:
         return getattr(err, "sqlstate", None)
 
@@ -87,6 +111,21 @@ class PGDialect(Dialect):
         if isinstance(err, self.dbapi.OperationalError) and code is None:
             return True
         return isinstance(err, self.dbapi.InterfaceError)
+
+    def wrap_error(
+        self, err: BaseException, statement: str | None, params: Any
+    ) -> exc.DBAPIError | None:
+        """The base translation; a statement refused inside a transaction block
+        (CREATE DATABASE, VACUUM...) also says how to run it."""
+        wrapped = super().wrap_error(err, statement, params)
+        if wrapped is not None and "inside a transaction block" in str(err):
+            wrapped.args = (
+                f"{wrapped.args[0]}; run it on a connection in autocommit mode: "
+                "conn.execution_options(isolation_level='AUTOCOMMIT') before its first "
+                "statement",
+                *wrapped.args[1:],
+            )
+        return wrapped
 
     def prepare_twophase_sql(self, xid: str) -> str:
         return f"PREPARE TRANSACTION {_literal(xid)}"

@@ -10,7 +10,20 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, ClassVar
 
+from .. import exc
 from .base import Dialect
+
+_BEGIN_MODES = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
+
+LOCKED_HINT = (
+    "; another connection holds the lock this statement needed. If the transaction read "
+    "before it wrote, SQLite cannot wait for the write lock (waiting could deadlock) and "
+    "fails at once: begin write transactions with BEGIN IMMEDIATE, for the engine with "
+    "create_engine(url, execution_options={'sqlite_begin': 'IMMEDIATE'}) or for one "
+    "connection with conn.execution_options(sqlite_begin='IMMEDIATE'), then retry the "
+    "transaction. Otherwise the lock was held longer than the busy timeout: raise it with "
+    "connect_args={'timeout': seconds} (default 5) and keep write transactions short"
+)
 
 
 class SQLiteDialect(Dialect):
@@ -49,6 +62,80 @@ class SQLiteDialect(Dialect):
             raise wrapped from e
         return conn
 
+    def engine_options_from_connect_args(self, connect_args: dict[str, Any]) -> dict[str, Any]:
+        """Take sqlite3's own ``isolation_level`` out of ``connect_args``.
+
+        uow_orm emits BEGIN itself, so the driver's setting becomes the begin mode:
+        ``"IMMEDIATE"`` or ``"EXCLUSIVE"`` give ``sqlite_begin``; ``None`` (the driver's
+        autocommit, as in SQLAlchemy's pysqlite recipe) and ``""`` / ``"DEFERRED"`` keep
+        plain BEGIN. Python 3.12's ``autocommit``: ``False`` is what uow_orm does anyway,
+        ``True`` means the AUTOCOMMIT isolation level.
+        """
+        options: dict[str, Any] = {}
+        if "autocommit" in connect_args:
+            # Python 3.12's sqlite3 switch; uow_orm already gives PEP 249 transactions
+            # (autocommit=False), and autocommit=True is the AUTOCOMMIT isolation level.
+            auto = connect_args.pop("autocommit")
+            if auto is True:
+                options["isolation_level"] = "AUTOCOMMIT"
+            elif auto is not False and auto != getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1):
+                raise exc.ArgumentError(
+                    f"invalid connect_args autocommit {auto!r} for sqlite3; use True or False"
+                )
+        if "isolation_level" not in connect_args:
+            return options
+        value = connect_args.pop("isolation_level")
+        if value is None:
+            return options
+        mode = value.upper() if isinstance(value, str) else value
+        if mode not in ("", *_BEGIN_MODES):
+            raise exc.ArgumentError(
+                f"invalid connect_args isolation_level {value!r} for sqlite3; use None, "
+                f"'DEFERRED', 'IMMEDIATE' or 'EXCLUSIVE' (or the engine's own "
+                "isolation_level argument for AUTOCOMMIT / READ UNCOMMITTED)"
+            )
+        options["sqlite_begin"] = mode or "DEFERRED"
+        return options
+
+    # -- isolation levels and begin modes -------------------------------------------------
+    isolation_levels: ClassVar[tuple[str, ...]] = ("READ UNCOMMITTED", "SERIALIZABLE", "AUTOCOMMIT")
+
+    def normalize_begin_mode(self, mode: Any) -> str:
+        norm = mode.upper().strip() if isinstance(mode, str) else None
+        if norm not in _BEGIN_MODES:
+            raise exc.ArgumentError(
+                f"invalid value {mode!r} for sqlite_begin; use one of {', '.join(_BEGIN_MODES)}"
+            )
+        return norm
+
+    def begin_statement(self, isolation_level: str | None, begin_mode: str | None) -> str:
+        if begin_mode is None or begin_mode == "DEFERRED":
+            return "BEGIN"
+        return f"BEGIN {begin_mode}"
+
+    def isolation_setup_sql(self, isolation_level: str | None) -> str | None:
+        if isolation_level == "READ UNCOMMITTED":
+            return "PRAGMA read_uncommitted = 1"
+        return None
+
+    def isolation_reset_sql(self) -> str:
+        return "PRAGMA read_uncommitted = 0"
+
+    def default_isolation_level(self, dbapi_conn: Any) -> str:
+        return "SERIALIZABLE"
+
+    def wrap_error(
+        self, err: BaseException, statement: str | None, params: Any
+    ) -> exc.DBAPIError | None:
+        """The base translation, with what to do about "database is locked" added."""
+        wrapped = super().wrap_error(err, statement, params)
+        if wrapped is not None:
+            if _is_locked(err):
+                wrapped.args = (f"{wrapped.args[0]}{LOCKED_HINT}", *wrapped.args[1:])
+            elif "within a transaction" in str(err):
+                wrapped.args = (f"{wrapped.args[0]}{AUTOCOMMIT_HINT}", *wrapped.args[1:])
+        return wrapped
+
     def on_connect(self, dbapi_conn: Any) -> None:
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
@@ -73,6 +160,19 @@ class SQLiteDialect(Dialect):
             "SELECT name FROM sqlite_master WHERE type='table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
+
+
+AUTOCOMMIT_HINT = (
+    "; run it on a connection in autocommit mode: "
+    "conn.execution_options(isolation_level='AUTOCOMMIT') before its first statement"
+)
+
+
+def _is_locked(err: BaseException) -> bool:
+    name = getattr(err, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return True
+    return isinstance(err, sqlite3.OperationalError) and "database is locked" in str(err)
 
 
 dialect_class = SQLiteDialect

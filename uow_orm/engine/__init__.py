@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .base import Connection, Engine, NestedTransaction, Transaction, TwoPhaseTransaction
+from .base import (
+    Connection,
+    Engine,
+    NestedTransaction,
+    OptionEngine,
+    Transaction,
+    TwoPhaseTransaction,
+)
 from .create import create_engine
 from .pool import Pool, QueuePool, StaticPool
 from .reflection import Inspector
@@ -16,6 +23,7 @@ __all__ = [
     "Inspector",
     "MappingResult",
     "NestedTransaction",
+    "OptionEngine",
     "Pool",
     "QueuePool",
     "Result",

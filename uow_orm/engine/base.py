@@ -7,6 +7,7 @@ invalidation of broken connections.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,30 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("uow_orm.engine")
 
-ENGINE_EVENTS = frozenset({"before_cursor_execute", "connect", "checkout", "checkin"})
+#: Events of the pool; a listener added to an ``execution_options()`` copy of an engine
+#: goes to the engine that owns the pool.
+POOL_EVENTS = frozenset({"connect", "checkout", "checkin"})
+ENGINE_EVENTS = POOL_EVENTS | {"before_cursor_execute", "begin", "commit", "rollback"}
+
+#: The execution options uow_orm knows; any other name raises ArgumentError.
+EXECUTION_OPTIONS = ("isolation_level", "sqlite_begin")
+
+
+def _checked_options(dialect: Dialect, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` validated and normalised for ``dialect``; ArgumentError naming a bad one."""
+    unknown = sorted(set(options) - set(EXECUTION_OPTIONS))
+    if unknown:
+        raise exc.ArgumentError(
+            f"unknown execution option(s) {', '.join(map(repr, unknown))}; uow_orm supports "
+            f"{', '.join(EXECUTION_OPTIONS)}"
+        )
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if key == "isolation_level":
+            out[key] = dialect.normalize_isolation_level(value)
+        else:
+            out[key] = dialect.normalize_begin_mode(value)
+    return out
 
 
 class Engine:
@@ -37,6 +61,7 @@ class Engine:
         *,
         echo: bool = False,
         dispatch: Dispatcher | None = None,
+        execution_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.url = url
         self.dialect = dialect
@@ -45,6 +70,32 @@ class Engine:
         self.echo = echo
         #: Statements go to ``uow_orm.engine`` (a child of it for ``echo`` engines).
         self.logger: logging.Logger = logger
+        self._execution_options = _checked_options(dialect, execution_options or {})
+
+    def execution_options(self, **options: Any) -> Engine:
+        """A copy of this engine whose connections get ``options`` (same pool and dialect).
+
+        Options: ``isolation_level`` (``"AUTOCOMMIT"``, ``"SERIALIZABLE"``, ...) and, on
+        SQLite, ``sqlite_begin`` (``"DEFERRED"``, ``"IMMEDIATE"``, ``"EXCLUSIVE"``).
+        Listeners added to the copy see only its connections; those of this engine see
+        both. Raises ArgumentError for an unknown option or value.
+        """
+        return OptionEngine(self, options)
+
+    def update_execution_options(self, **options: Any) -> None:
+        """Change, in place, the options that connections made from now on start with.
+
+        Raises:
+            ArgumentError: an unknown option, or a value the dialect does not accept.
+        """
+        self._execution_options = {
+            **self._execution_options,
+            **_checked_options(self.dialect, options),
+        }
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options every connection of this engine starts with."""
+        return dict(self._execution_options)
 
     @property
     def name(self) -> str:
@@ -94,6 +145,36 @@ class Engine:
             return result
 
 
+class OptionEngine(Engine):
+    """What `Engine.execution_options` returns: the engine's pool with other options."""
+
+    def __init__(self, proxied: Engine, options: Mapping[str, Any]) -> None:
+        self._proxied = proxied
+        self.url = proxied.url
+        self.dialect = proxied.dialect
+        self.dispatch = Dispatcher(
+            "Engine", ENGINE_EVENTS, parent=proxied.dispatch, forward=POOL_EVENTS
+        )
+        self.echo = proxied.echo
+        self.logger = proxied.logger
+        self._execution_options = {
+            **proxied._execution_options,
+            **_checked_options(proxied.dialect, options),
+        }
+
+    @property
+    def pool(self) -> Pool:
+        """The pool of the engine this copy was made from (``dispose()`` replaces it)."""
+        return self._proxied.pool
+
+    @pool.setter
+    def pool(self, pool: Pool) -> None:
+        self._proxied.pool = pool
+
+    def __repr__(self) -> str:
+        return f"OptionEngine({self.url}, {self._execution_options})"
+
+
 class Transaction:
     """A transaction (or a SAVEPOINT, for ``NestedTransaction``) on one connection."""
 
@@ -102,17 +183,44 @@ class Transaction:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.is_active = True
+        # whether COMMIT / ROLLBACK are sent: not in AUTOCOMMIT mode, where every
+        # statement commits by itself and the transaction is only a bracket
+        self._emits = False
 
     def _begin(self) -> None:
         conn = self.connection
-        if conn.dialect.in_transaction(conn._checked_dbapi()):
+        dbapi = conn._checked_dbapi()
+        if conn.dialect.in_transaction(dbapi):
+            if conn._shared:
+                # sqlite:// in one thread: join the transaction another Connection began
+                self._emits = not conn._autocommit
+                return
             raise exc.InvalidRequestError(
-                "the database connection is already in a transaction started elsewhere; "
-                "with sqlite:// (in-memory) every Connection and Session of a thread shares "
-                "one connection, so finish (commit/rollback/close) the other one first, or "
-                "use a database file (sqlite:///file.db) to work with several at once"
+                "the database connection is already in a transaction that this Connection "
+                "did not begin (was SQL sent through the driver connection?); commit or "
+                "roll it back first"
             )
-        conn._run_control(conn.dialect.begin_sql())
+        self._start(dbapi)
+
+    def _start(self, dbapi: Any) -> None:
+        """BEGIN (or let a "begin" listener emit its own, such as BEGIN IMMEDIATE)."""
+        conn = self.connection
+        self._emits = False  # statements of "begin" listeners run without re-beginning
+        if conn._dispatch.has("begin"):
+            conn._dispatch.fire("begin", conn)
+            if conn.dialect.in_transaction(dbapi):
+                self._emits = True
+                return
+        if not conn._autocommit:
+            conn._run_control(conn._begin_sql)
+            self._emits = True
+
+    def _ends_database_transaction(self) -> bool:
+        conn = self.connection
+        if not self._emits:
+            return False
+        # sqlite:// in one thread: another Connection may have ended the shared transaction
+        return not conn._shared or bool(conn.dialect.in_transaction(conn._checked_dbapi()))
 
     def commit(self) -> None:
         if not self.is_active:
@@ -122,7 +230,10 @@ class Transaction:
     def _do_commit(self) -> None:
         conn = self.connection
         try:
-            conn._run_control("COMMIT")
+            if conn._dispatch.has("commit"):
+                conn._dispatch.fire("commit", conn)
+            if self._ends_database_transaction():
+                conn._run_control("COMMIT")
         finally:
             self.is_active = False
             conn._transaction_ended(self)
@@ -133,7 +244,10 @@ class Transaction:
         conn = self.connection
         try:
             if not conn._invalidated:
-                conn._run_control("ROLLBACK")
+                if conn._dispatch.has("rollback"):
+                    conn._dispatch.fire("rollback", conn)
+                if self._ends_database_transaction():
+                    conn._run_control("ROLLBACK")
         finally:
             self.is_active = False
             conn._transaction_ended(self)
@@ -233,10 +347,16 @@ class Connection:
     go"); ``close()`` rolls back whatever was not committed and returns it to the pool.
     """
 
+    # savepoint names of connections sharing one database connection (sqlite://)
+    _shared_savepoints = itertools.count(1)
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
-        self._pooled: PooledConnection | None = engine.pool.connect()
+        pool = engine.pool
+        #: True when Connections of one thread share the DBAPI connection (sqlite://)
+        self._shared = pool.shares_connection
+        self._pooled: PooledConnection | None = pool.connect()
         self._dbapi: Any = self._pooled.dbapi_connection
         self._transaction: Transaction | None = None
         self._savepoints: list[NestedTransaction] = []
@@ -244,6 +364,76 @@ class Connection:
         self._invalidated = False
         self._closed = False
         self._dispatch = engine.dispatch
+        self._execution_options: dict[str, Any] = engine._execution_options
+        self._isolation_set = False  # a per-connection isolation setting must be undone
+        self._autocommit = False
+        self._begin_sql = "BEGIN"
+        try:
+            self._apply_options()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- execution options ---------------------------------------------------------------
+    def execution_options(self, **options: Any) -> Connection:
+        """Set options for this connection's next transactions; returns this Connection.
+
+        ``isolation_level="AUTOCOMMIT"`` sends no BEGIN / COMMIT / ROLLBACK, so each
+        statement commits by itself (``VACUUM``, ``PRAGMA journal_mode=WAL``,
+        ``CREATE DATABASE`` need it); another level isolates the transactions that follow.
+        ``sqlite_begin="IMMEDIATE"`` begins SQLite transactions with BEGIN IMMEDIATE.
+        The options last until the connection is closed (given back to the pool).
+
+        Raises:
+            ArgumentError: an unknown option, or a value the dialect does not accept.
+            InvalidRequestError: changing an option while a transaction is begun.
+        """
+        new = _checked_options(self.dialect, options)
+        if self._transaction is not None:
+            changed = [k for k, v in new.items() if self._execution_options.get(k) != v]
+            if changed:
+                raise exc.InvalidRequestError(
+                    f"{changed[0]} cannot change while this Connection is in a transaction "
+                    "(it begins on the first statement); call commit() or rollback() first"
+                )
+        self._execution_options = {**self._execution_options, **new}
+        self._apply_options()
+        return self
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """The execution options in effect on this connection."""
+        return dict(self._execution_options)
+
+    def get_isolation_level(self) -> str:
+        """The isolation level of this connection's transactions (never ``AUTOCOMMIT``,
+        as in SQLAlchemy: in autocommit mode, the level each statement runs at)."""
+        level = self._execution_options.get("isolation_level")
+        if level is not None and level != "AUTOCOMMIT":
+            return str(level)
+        return self.default_isolation_level
+
+    @property
+    def default_isolation_level(self) -> str:
+        """The level the database gives a transaction when none is asked for."""
+        return self.dialect.default_isolation_level(self._checked_dbapi())
+
+    def _apply_options(self) -> None:
+        opts = self._execution_options
+        level = opts.get("isolation_level")
+        self._autocommit = level == "AUTOCOMMIT"
+        self._begin_sql = self.dialect.begin_statement(level, opts.get("sqlite_begin"))
+        self._setup_isolation()
+
+    def _setup_isolation(self) -> None:
+        """Per-connection isolation settings (SQLite READ UNCOMMITTED), if any."""
+        dialect = self.dialect
+        setup = dialect.isolation_setup_sql(self._execution_options.get("isolation_level"))
+        if setup is not None:
+            self._run_control(setup)
+            self._isolation_set = True
+        elif self._isolation_set:
+            self._run_control(dialect.isolation_reset_sql())
+            self._isolation_set = False
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -267,9 +457,12 @@ class Connection:
         return self._savepoints[-1] if self._savepoints else None
 
     @property
-    def connection(self) -> Any:
-        """The DBAPI connection underneath."""
-        return self._checked_dbapi()
+    def connection(self) -> PooledConnection:
+        """The pool's proxy for the DBAPI connection underneath (as in SQLAlchemy: the
+        driver's connection is its ``dbapi_connection``; its attributes read through)."""
+        self._checked_dbapi()
+        assert self._pooled is not None
+        return self._pooled
 
     def _checked_dbapi(self) -> Any:
         if self._closed:
@@ -284,6 +477,9 @@ class Connection:
         if self._dbapi is None:
             self._pooled = self.engine.pool.connect()
             self._dbapi = self._pooled.dbapi_connection
+            if self._isolation_set:
+                self._isolation_set = False
+                self._setup_isolation()
         return self._dbapi
 
     # -- transactions ------------------------------------------------------------------
@@ -294,8 +490,12 @@ class Connection:
                 "execute); use commit()/rollback(), or begin_nested() for a SAVEPOINT"
             )
         txn = Transaction(self)
-        txn._begin()
-        self._transaction = txn
+        self._transaction = txn  # statements of "begin" listeners run inside it
+        try:
+            txn._begin()
+        except BaseException:
+            self._transaction = None
+            raise
         return txn
 
     def begin_twophase(self, xid: str) -> TwoPhaseTransaction:
@@ -306,15 +506,26 @@ class Connection:
         if self._transaction is not None:
             raise exc.InvalidRequestError("a transaction is already begun on this Connection")
         txn = TwoPhaseTransaction(self, xid)
-        txn._begin()
         self._transaction = txn
+        try:
+            txn._begin()
+        except BaseException:
+            self._transaction = None
+            raise
         return txn
 
     def begin_nested(self) -> NestedTransaction:
         if self._transaction is None:
             self.begin()
-        self._sp_counter += 1
-        sp = NestedTransaction(self, f"sp_{self._sp_counter}")
+        elif self._shared:
+            self._rejoin(self._checked_dbapi())
+        if self._shared:
+            # one database connection for several Connections: names must not repeat
+            number = next(Connection._shared_savepoints)
+        else:
+            self._sp_counter += 1
+            number = self._sp_counter
+        sp = NestedTransaction(self, f"sp_{number}")
         sp._begin()
         self._savepoints.append(sp)
         return sp
@@ -333,11 +544,26 @@ class Connection:
     def _transaction_ended(self, txn: Transaction) -> None:
         if self._transaction is txn:
             self._transaction = None
+            for sp in self._savepoints:
+                sp.is_active = False
             self._savepoints.clear()
 
     def _savepoint_ended(self, sp: NestedTransaction) -> None:
         if sp in self._savepoints:
-            del self._savepoints[self._savepoints.index(sp) :]
+            at = self._savepoints.index(sp)
+            for inner in self._savepoints[at:]:
+                inner.is_active = False  # released or rolled back along with ``sp``
+            del self._savepoints[at:]
+
+    def _rejoin(self, dbapi: Any) -> None:
+        """sqlite:// in one thread: if another Connection ended the shared transaction,
+        begin a new one, as the next statement would in SQLAlchemy."""
+        txn = self._transaction
+        if txn is not None and txn._emits and not self.dialect.in_transaction(dbapi):
+            for sp in self._savepoints:
+                sp.is_active = False  # they ended with the transaction
+            self._savepoints.clear()
+            txn._start(dbapi)
 
     def invalidate(self) -> None:
         """Discard the DBAPI connection: it is closed and never returned to use."""
@@ -358,14 +584,20 @@ class Connection:
                     self._transaction.rollback()
                 except exc.DBAPIError:
                     pass
+            if self._isolation_set and self._dbapi is not None and not self._invalidated:
+                try:
+                    self._run_control(self.dialect.isolation_reset_sql())
+                except exc.DBAPIError:
+                    if self._pooled is not None:
+                        self._pooled.invalidate()
         finally:
             self._transaction = None
             self._savepoints.clear()
-            if self._pooled is not None:
-                self._pooled.close()
-                self._pooled = None
+            pooled, self._pooled = self._pooled, None
             self._dbapi = None
             self._closed = True
+            if pooled is not None:
+                pooled.close()  # may raise (a "checkin" listener); the state is final
 
     def __enter__(self) -> Connection:
         return self
@@ -431,6 +663,8 @@ class Connection:
             dbapi = self._checked_dbapi()
         if self._transaction is None:
             self.begin()
+        elif self._shared:
+            self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
 
     def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
@@ -440,6 +674,8 @@ class Connection:
             dbapi = self._checked_dbapi()
         if self._transaction is None:
             self.begin()
+        elif self._shared:
+            self._rejoin(dbapi)
         self._announce(sql, params, True)
         cursor = dbapi.cursor()
         try:
@@ -506,4 +742,11 @@ class Connection:
         return f"<Connection {self.engine.url}>"
 
 
-__all__ = ["Connection", "Engine", "NestedTransaction", "Transaction", "TwoPhaseTransaction"]
+__all__ = [
+    "Connection",
+    "Engine",
+    "NestedTransaction",
+    "OptionEngine",
+    "Transaction",
+    "TwoPhaseTransaction",
+]

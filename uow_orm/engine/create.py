@@ -66,26 +66,46 @@ def create_engine(
     poolclass: type[Pool] | None = None,
     connect_args: dict[str, Any] | None = None,
     isolation_level: str | None = None,
+    execution_options: dict[str, Any] | None = None,
 ) -> Engine:
     """Make an `Engine` for ``url``.
 
-    ``sqlite://`` gives a private in-memory database on one shared connection; files and
+    ``sqlite://`` gives an in-memory database on one shared connection; files and
     servers get a `QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
     logs parameters) to stdout through the ``uow_orm.engine`` logger.
+
+    ``isolation_level`` applies to every connection: ``"AUTOCOMMIT"`` (no transactions:
+    each statement commits), or a level the backend has (PostgreSQL: ``"READ
+    COMMITTED"``, ``"REPEATABLE READ"``, ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``;
+    SQLite: ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``). ``execution_options`` are the
+    options every connection starts with (see `Connection.execution_options`), e.g.
+    ``{"sqlite_begin": "IMMEDIATE"}``. On SQLite, ``connect_args={"isolation_level":
+    "IMMEDIATE"}`` (the ``sqlite3`` spelling) means the same.
+
+    Raises:
+        ArgumentError: an unknown URL scheme or driver, isolation level or execution option.
     """
     u = make_url(url)
     dialect = _dialect_for(u)
     args = dict(connect_args or {})
-    if isolation_level is not None:
-        if dialect.name == "postgresql":
-            args.setdefault(
-                "options", f"-c default_transaction_isolation={_pg_isolation(isolation_level)}"
-            )
-        elif isolation_level.upper() not in ("SERIALIZABLE", "AUTOCOMMIT"):
+    options = dialect.engine_options_from_connect_args(args)
+    for key, value in (execution_options or {}).items():
+        if key in options and options[key] != _same(dialect, key, value):
             raise exc.ArgumentError(
-                f"isolation_level {isolation_level!r} is not available on SQLite; "
-                "SQLite transactions are always SERIALIZABLE"
+                f"connect_args and execution_options disagree on {key}: "
+                f"{options[key]!r} and {value!r}; give it once"
             )
+        options[key] = value
+    if isolation_level is not None:
+        given = options.get("isolation_level")
+        if given is not None and _same(dialect, "isolation_level", given) != _same(
+            dialect, "isolation_level", isolation_level
+        ):
+            raise exc.ArgumentError(
+                f"isolation_level={isolation_level!r} and execution_options isolation_level="
+                f"{given!r} disagree; give it once"
+            )
+        options["isolation_level"] = isolation_level
 
     def creator() -> Any:
         return dialect.connect(u, args)
@@ -109,17 +129,16 @@ def create_engine(
         pool = StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
     else:
         pool = poolclass(creator, dialect, dispatch)
-    engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch)
+    engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
     if echo:
         engine.logger = _echo_logger(echo == "debug")
     return engine
 
 
-def _pg_isolation(level: str) -> str:
-    levels = {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "READ UNCOMMITTED"}
-    norm = level.upper().replace("_", " ")
-    if norm not in levels:
-        raise exc.ArgumentError(
-            f"unknown isolation_level {level!r}; use one of {', '.join(sorted(levels))}"
-        )
-    return norm.replace(" ", "\\ ")
+def _same(dialect: Any, key: str, value: Any) -> Any:
+    """``value`` in canonical spelling, to compare two spellings of one option."""
+    if key == "sqlite_begin" and dialect.name == "sqlite":
+        return dialect.normalize_begin_mode(value)
+    if key == "isolation_level":
+        return dialect.normalize_isolation_level(value)
+    return value

@@ -47,6 +47,11 @@ class PooledConnection:
         self.dbapi_connection = record.dbapi_connection
 
     @property
+    def driver_connection(self) -> Any:
+        """The driver's connection (alias of ``dbapi_connection``, as in SQLAlchemy)."""
+        return self.dbapi_connection
+
+    @property
     def record(self) -> ConnectionRecord:
         return self._record
 
@@ -77,7 +82,14 @@ class PooledConnection:
 
 
 class Pool:
-    """Shared parts of pools: making, checking and discarding DBAPI connections."""
+    """Shared parts of pools: making, checking and discarding DBAPI connections.
+
+    A "connect", "checkout" or "checkin" listener that raises does not cost a slot: the
+    error propagates and the pool's counts stay right (see `QueuePool` / `StaticPool`).
+    """
+
+    #: Whether checkouts of one thread get the same DBAPI connection (``StaticPool``).
+    shares_connection: bool = False
 
     def __init__(
         self,
@@ -99,12 +111,13 @@ class Pool:
         conn = self._creator()
         try:
             self._dialect.on_connect(conn)
-        except Exception:
+            record = ConnectionRecord(conn, self._generation)
+            if self._dispatch.has("connect"):
+                self._dispatch.fire("connect", conn, record)
+        except BaseException:
+            # not set up as the dialect or a "connect" listener wanted: never used
             self._dialect.close(conn)
             raise
-        record = ConnectionRecord(conn, self._generation)
-        if self._dispatch.has("connect"):
-            self._dispatch.fire("connect", conn, record)
         return record
 
     def _usable(self, record: ConnectionRecord) -> bool:
@@ -129,8 +142,16 @@ class Pool:
     def _checked_out(self, record: ConnectionRecord) -> PooledConnection:
         proxy = PooledConnection(self, record)
         if self._dispatch.has("checkout"):
-            self._dispatch.fire("checkout", record.dbapi_connection, record, proxy)
+            try:
+                self._dispatch.fire("checkout", record.dbapi_connection, record, proxy)
+            except BaseException:
+                self._checkout_failed(record)
+                raise
         return proxy
+
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        """A "checkout" listener raised: give the slot back."""
+        raise NotImplementedError
 
     def _fire_checkin(self, record: ConnectionRecord) -> None:
         if self._dispatch.has("checkin"):
@@ -237,9 +258,25 @@ class QueuePool(Pool):
                 raise
             return self._checked_out(record)
 
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        # A listener may have half-configured the connection: discard it.
+        with self._cond:
+            self._out -= 1
+            self._open -= 1
+            self._cond.notify()
+        self._discard(record)
+
     def _return(self, record: ConnectionRecord) -> None:
         self._reset(record)
-        self._fire_checkin(record)
+        try:
+            self._fire_checkin(record)
+        except BaseException:
+            record.invalidated = True  # the listener's work is unknown: discard it
+            self._put_back(record)
+            raise
+        self._put_back(record)
+
+    def _put_back(self, record: ConnectionRecord) -> None:
         discard = False
         with self._cond:
             self._out -= 1
@@ -308,6 +345,8 @@ class StaticPool(Pool):
     returned every checkout, so the connection is used by one thread at a time.
     """
 
+    shares_connection = True
+
     def __init__(
         self,
         creator: Callable[[], Any],
@@ -346,17 +385,26 @@ class StaticPool(Pool):
             record = self._record
         return self._checked_out(record)
 
-    def _return(self, record: ConnectionRecord) -> None:
-        with self._cond:
-            last = self._out == 1
-        if last:
-            self._reset(record)
-        self._fire_checkin(record)
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        # The connection holds the database: keep it, give the checkout back.
+        self._release_checkout()
+
+    def _release_checkout(self) -> None:
         with self._cond:
             self._out -= 1
             if self._out == 0:
                 self._owner = None
                 self._cond.notify_all()
+
+    def _return(self, record: ConnectionRecord) -> None:
+        with self._cond:
+            last = self._out == 1
+        try:
+            if last:
+                self._reset(record)
+            self._fire_checkin(record)
+        finally:
+            self._release_checkout()
 
     def dispose(self) -> None:
         with self._cond:

@@ -149,7 +149,7 @@ class InstrumentedList(list[_T]):
 
     def _check(self, item: Any) -> None:
         if self._rel is not None:
-            self._rel._check_target(item)
+            self._rel._check_target(item, self._owner)
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:

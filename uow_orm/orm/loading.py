@@ -322,6 +322,9 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
         coll: InstrumentedList[Any] = InstrumentedList(items)
         coll._bind(state, prop)
         d[prop.key] = coll
+        session = state.session
+        if session is not None and session._pending_collections:
+            session._apply_collection_changes(state, prop.key, coll)
     else:
         d[prop.key] = items[0] if items else None
     rev = prop.reverse

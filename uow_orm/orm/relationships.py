@@ -291,13 +291,27 @@ class RelationshipProperty:
     def target_class(self) -> type:
         return self.mapper.class_
 
-    def _check_target(self, item: Any) -> None:
+    def _check_target(self, item: Any, owner: InstanceState | None) -> None:
+        """Refuse to link ``item`` to ``owner`` through this relationship when it is not
+        a target object, or when either of them is deleted (its DELETE was flushed)."""
         st = state_of(item)
         if st is None or not isinstance(item, self.mapper.class_):
             raise exc.ArgumentError(
                 f"{self.parent.class_.__name__}.{self.key} takes {self.mapper.class_.__name__} "
                 f"objects, not {type(item).__name__}"
             )
+        if st.deleted or (st.was_deleted and st.key is not None):
+            self._refuse_deleted(item)
+        if owner is not None and (owner.deleted or (owner.was_deleted and owner.key is not None)):
+            self._refuse_deleted(owner())
+
+    def _refuse_deleted(self, obj: Any) -> None:
+        raise exc.InvalidRequestError(
+            f"{obj!r} has been deleted (its DELETE was flushed), so it cannot be linked to "
+            f"another object through {self.parent.class_.__name__}.{self.key}; its row is "
+            "gone. Relate a live object, or use uow_orm.make_transient(obj) and add it "
+            "again to insert it as a new row"
+        )
 
     # -- backrefs and cascades on change --------------------------------------------------
     def _collection_added(self, owner: InstanceState, item: Any) -> None:
@@ -314,8 +328,8 @@ class RelationshipProperty:
         if "delete-orphan" in self.cascade:
             st = state_of(item)
             session = owner.session
-            if st is not None and st.key is None and session is not None and st.session is session:
-                session._expunge_state(st)  # a pending orphan is simply never inserted
+            if st is not None and session is not None:
+                _expunge_pending(st, session)
 
     def _cascade_add(self, owner: InstanceState, item: Any) -> None:
         session = owner.session
@@ -329,8 +343,12 @@ class RelationshipProperty:
         if self.uselist:
             coll = d.get(self.key)
             if coll is None:
-                if state.key is not None and state.session is not None:
-                    return  # not loaded: the flush and a later load make it right
+                if state.key is not None:
+                    # not loaded: remembered, and applied when the collection loads
+                    session = state.session
+                    if session is not None:
+                        session._queue_collection_change(state, self.key, value, True)
+                    return
                 coll = self._init_collection(state)
             coll._append_silent(value)
         else:
@@ -360,6 +378,8 @@ class RelationshipProperty:
             coll = d.get(self.key)
             if coll is not None:
                 coll._remove_silent(value)
+            elif state.key is not None and state.session is not None:
+                state.session._queue_collection_change(state, self.key, value, False)
         else:
             current = self._scalar_without_sql(state, d)
             if current is value:
@@ -461,7 +481,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             coll._replace(value)
             return
         if value is not None:
-            prop._check_target(value)
+            prop._check_target(value, state)
         old = d.get(key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
             if prop.direction is Direction.ONETOMANY:
@@ -474,14 +494,24 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if state.key is not None:
             state.record_change(key, old)
         d[key] = value
+        if value is not None:
+            # first, so that the other side's backref finds the object in the session
+            prop._cascade_add(state, value)
         rev = prop.reverse
         if rev is not None:
             if old is not NO_VALUE and old is not None:
                 rev._backref_unset(old, obj)
+                if value is None and "delete-orphan" in rev.cascade:
+                    _expunge_pending(state)  # taken from its parent: never inserted
             if value is not None:
                 rev._backref_set(value, obj, None)
-        if value is not None:
-            prop._cascade_add(state, value)
+        if (
+            "delete-orphan" in prop.cascade
+            and old is not NO_VALUE
+            and old is not None
+            and (rev is None or old.__dict__.get(rev.key) is None)
+        ):
+            _expunge_pending(old.__dict__[STATE_ATTR], state.session)  # a replaced one-to-one
 
     # -- comparisons ------------------------------------------------------------------------
     def __clause_element__(self) -> Any:
@@ -564,6 +594,13 @@ class RelationshipAttribute(QueryableAttribute[_T]):
 
     def of_type(self, cls: Any) -> RelationshipAttribute[_T]:
         return self
+
+
+def _expunge_pending(st: InstanceState, session: Any = None) -> None:
+    """A pending object orphaned along a delete-orphan relationship leaves its session
+    (``session``, when given, must be its session): it is simply never inserted."""
+    if st.key is None and st.session is not None and (session is None or st.session is session):
+        st.session._expunge_state(st)
 
 
 def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:

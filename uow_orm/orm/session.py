@@ -12,7 +12,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 from .. import exc
 from ..engine.base import Connection
@@ -24,7 +24,7 @@ from ..sql.selectable import Select
 from . import loading
 from .identity import IdentityMap
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
-from .transaction import SessionTransaction
+from .transaction import JoinedTransaction, SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
@@ -121,6 +121,12 @@ def _state_or_raise(obj: Any) -> InstanceState:
     return st
 
 
+JoinTransactionMode = Literal[
+    "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
+]
+JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
+
+
 class Session:
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
@@ -135,7 +141,16 @@ class Session:
         twophase: bool = False,
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
+        join_transaction_mode: JoinTransactionMode = "conditional_savepoint",
     ) -> None:
+        if join_transaction_mode not in JOIN_TRANSACTION_MODES:
+            raise exc.ArgumentError(
+                f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
+                f"{', '.join(JOIN_TRANSACTION_MODES)}"
+            )
+        #: What the session does with the transaction of a Connection given as bind (as in
+        #: SQLAlchemy 2.0; see the testing guide).
+        self.join_transaction_mode = join_transaction_mode
         self.bind = bind
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
@@ -153,6 +168,10 @@ class Session:
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: dict[InstanceState, Any] = {}
+        # Backref changes to collections that are not loaded yet, applied when they load:
+        # state -> collection key -> [(appended?, object), ...] in order. Emptied by a
+        # flush (the rows then say the same) and by expiry of the owner.
+        self._pending_collections: dict[InstanceState, dict[str, list[tuple[bool, Any]]]] = {}
         self._transaction: SessionTransaction | None = None
         self._flushing = False
         self._autoflush_disabled = 0
@@ -315,10 +334,14 @@ class Session:
             self.flush()
         self._prepare(t.root)
 
-    def _release_connections(self, root: SessionTransaction) -> None:
+    def _release_connections(self, root: SessionTransaction, closing: bool = False) -> None:
         """Roll back and return every connection of the transaction (a connection whose
-        rollback fails is discarded)."""
+        rollback fails is discarded). A Connection given as bind is not closed, and is
+        rolled back as ``join_transaction_mode`` says."""
         for conn, txn in list(root.connections.values()):
+            if isinstance(txn, JoinedTransaction):
+                txn.release(closing)
+                continue
             try:
                 if txn.is_active:
                     txn.rollback()
@@ -331,21 +354,26 @@ class Session:
     def _prepare(self, root: SessionTransaction) -> None:
         try:
             for _conn, txn in list(root.connections.values()):
-                txn.prepare()  # type: ignore[attr-defined]
+                txn.prepare()
         except BaseException:
             self._rollback_root(root)
             raise
         root.prepared = True
 
     def _finish_commit(self, root: SessionTransaction) -> None:
-        for conn, _txn in root.connections.values():
-            conn.close()
+        for conn, txn in root.connections.values():
+            if not isinstance(txn, JoinedTransaction):
+                conn.close()
         root.connections.clear()
-        for st in list(root.deleted):
-            self._detach(st)
-            st.was_deleted = True
-            st.deleted = False
-        for t in [root, *self._nested_levels()]:
+        levels = [root, *self._nested_levels()]
+        # savepoints still open are committed with the root: their deletions count too
+        for t in levels:
+            for st in list(t.deleted):
+                if st.session is self:
+                    self._detach(st)
+                st.was_deleted = True
+                st.deleted = False
+        for t in levels:
             t.is_active = False
         self._transaction = None
         if self.expire_on_commit:
@@ -376,13 +404,17 @@ class Session:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
                 st.deleted = False
+                if st.session is not self:
+                    # expunged by the user after its DELETE was flushed: it stays out, a
+                    # detached object whose row exists again
+                    st.was_deleted = False
+                    continue
                 if (
                     st.key is not None
                     and obj is not None
                     and self.identity_map.state_for(st.key) is None
                 ):
                     self.identity_map.add(st, obj)
-                    st.session = self
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
@@ -415,6 +447,7 @@ class Session:
                     sp.rollback()
                 except exc.DBAPIError:
                     pass
+        self._pending_collections.clear()  # all queued inside (begin_nested flushed)
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
@@ -426,7 +459,7 @@ class Session:
         t = self._transaction
         if t is not None:
             root = t.root
-            self._release_connections(root)
+            self._release_connections(root, closing=True)
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
@@ -436,9 +469,10 @@ class Session:
         """Close the session, discarding (not returning) its database connections."""
         t = self._transaction
         if t is not None:
-            for conn, _txn in list(t.root.connections.values()):
+            for conn, txn in list(t.root.connections.values()):
                 conn.invalidate()
-                conn.close()
+                if not isinstance(txn, JoinedTransaction):
+                    conn.close()
             t.root.connections.clear()
         self._transaction = None
         self.expunge_all()
@@ -485,8 +519,6 @@ class Session:
 
     def _connection_for_bind(self, bind: Any) -> Connection:
         txn = self._transaction or self._autobegin()
-        if isinstance(bind, Connection):
-            return bind
         return txn.connection_for(bind)
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
@@ -496,11 +528,24 @@ class Session:
             hit = self._bind_cache[mapper] = (self.bind, self.get_bind(mapper.class_))
         return self._connection_for_bind(hit[1])
 
-    def connection(self, bind_arguments: dict[str, Any] | None = None, **kw: Any) -> Connection:
-        """The Connection this session uses (beginning the transaction if needed)."""
+    def connection(
+        self,
+        bind_arguments: dict[str, Any] | None = None,
+        execution_options: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> Connection:
+        """The Connection this session uses (beginning the transaction if needed).
+
+        ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
+        connection when the transaction first takes it; InvalidRequestError afterwards.
+        """
         self._check_active()
         mapper = (bind_arguments or {}).get("mapper")
-        return self._connection_for_bind(self.get_bind(mapper))
+        bind = self.get_bind(mapper)
+        if execution_options:
+            txn = self._transaction or self._autobegin()
+            return txn.connection_for(bind, execution_options)
+        return self._connection_for_bind(bind)
 
     # -- object membership ------------------------------------------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
@@ -534,6 +579,9 @@ class Session:
                 "Use uow_orm.make_transient(obj) first to insert it again as a new row"
             )
         if st.session is self:
+            # add() of an object marked for deletion cancels the deletion (only its own:
+            # what the delete cascaded to stays marked, as in SQLAlchemy)
+            self._deleted.pop(st, None)
             return False
         if st.session is not None:
             raise exc.InvalidRequestError(
@@ -593,15 +641,56 @@ class Session:
                 fn(item)
 
     def _state_modified(self, st: InstanceState) -> None:
-        """Called by attribute instrumentation on an object's first change."""
-        obj = st()
+        """Called by attribute instrumentation on an object's first change.
+
+        A change to a persistent object begins the session's transaction (as in
+        SQLAlchemy), so that ``rollback()`` covers it even when it comes right after a
+        commit.
+        """
         if st.key is not None:
-            self._modified[st] = obj
+            self._modified[st] = st()
             t = self._transaction
-            if t is not None and t.nested:
+            if t is None:
+                self._autobegin()
+            elif t.nested:
                 t.snapshot(st)
-        elif st in self._new:
-            pass
+
+    def _queue_collection_change(
+        self, st: InstanceState, key: str, obj: Any, appended: bool
+    ) -> None:
+        """Remember that the unloaded collection ``key`` of ``st`` gained (``appended``)
+        or lost ``obj`` through the other side of the relationship."""
+        self._pending_collections.setdefault(st, {}).setdefault(key, []).append((appended, obj))
+
+    def _apply_collection_changes(self, st: InstanceState, key: str, coll: list[Any]) -> None:
+        """Apply the queued changes of collection ``key`` to its freshly loaded ``coll``
+        (called by loading; the changes are not history: the other side carries them)."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        changes = per_key.pop(key, None)
+        if not per_key:
+            del self._pending_collections[st]
+        for appended, obj in changes or ():
+            present = next((i for i, x in enumerate(coll) if x is obj), None)
+            if appended and present is None:
+                list.append(coll, obj)
+            elif not appended and present is not None:
+                list.__delitem__(coll, present)
+
+    def _forget_collection_changes(self, st: InstanceState, keys: Iterable[str] | None) -> None:
+        """Drop queued collection changes of ``st`` (all, or of ``keys``): it was expired,
+        expunged or made transient."""
+        per_key = self._pending_collections.get(st)
+        if per_key is None:
+            return
+        if keys is None:
+            del self._pending_collections[st]
+            return
+        for k in keys:
+            per_key.pop(k, None)
+        if not per_key:
+            del self._pending_collections[st]
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
@@ -631,9 +720,9 @@ class Session:
     def _delete_child(self, obj: Any) -> None:
         st = _state_or_raise(obj)
         if st.key is None:
-            self._new.pop(st, None)
+            # a pending child of a deleted parent is simply never inserted
             if st.session is self:
-                st.session = None
+                self._expunge_state(st)
             return
         if st.session is None:
             self._save_or_update(st, obj)
@@ -666,6 +755,11 @@ class Session:
         self._modified.pop(st, None)
         self.identity_map.remove(st)
         st.session = None
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
+        if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
+            st.deleted = False
+            st.was_deleted = True
 
     def expunge_all(self) -> None:
         for st in list(self.identity_map._states.values()):
@@ -679,6 +773,7 @@ class Session:
         self._new.clear()
         self._deleted.clear()
         self._modified.clear()
+        self._pending_collections.clear()
 
     def _detach(self, st: InstanceState) -> None:
         self.identity_map.remove(st)
@@ -690,6 +785,8 @@ class Session:
         self._modified.pop(st, None)
         self._deleted.pop(st, None)
         self.identity_map.remove(st)
+        if self._pending_collections:
+            self._forget_collection_changes(st, None)
         if st.session is self:
             st.session = None
         st.key = None
@@ -768,6 +865,8 @@ class Session:
                 del self._modified[st]
         if only is None:
             self._deleted.clear()
+            if self._pending_collections:
+                self._pending_collections.clear()  # the rows now say the same
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -1033,6 +1132,8 @@ class Session:
                 d.pop(k, None)
             st.clear_changes()
             self._modified.pop(st, None)
+            if self._pending_collections:
+                self._forget_collection_changes(st, None)
             return
         self._unload(st, names)
 
@@ -1041,10 +1142,13 @@ class Session:
         changes is clean again."""
         d = st().__dict__
         committed = st.committed
+        keys = list(keys)
         for k in keys:
             d.pop(k, None)
             if committed:
                 committed.pop(k, None)
+        if self._pending_collections:
+            self._forget_collection_changes(st, keys)
         if committed is not None and not committed:
             st.clear_changes()
             self._modified.pop(st, None)
@@ -1071,6 +1175,7 @@ class Session:
             st.committed = None
             st.modified = False
         modified.clear()
+        self._pending_collections.clear()
 
     def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
         """True when some attribute differs from its loaded value."""
@@ -1099,7 +1204,13 @@ class Session:
 
     # -- merge ------------------------------------------------------------------------------
     def merge(self, obj: Any, load: bool = True, options: Any = None) -> Any:
-        """Copy the state of ``obj`` onto the session's object with the same identity."""
+        """Copy the state of ``obj`` onto the session's object with the same identity.
+
+        With ``load`` (the default) the session autoflushes first, as in SQLAlchemy.
+        Merging onto an object marked for deletion (not yet flushed) cancels its deletion.
+        """
+        if load and self.autoflush:
+            self._autoflush()
         return self._merge(obj, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
@@ -1148,6 +1259,8 @@ class Session:
                 self._note_touched(mst)
         else:
             memo[id(obj)] = merged
+            # merging onto an object marked for deletion cancels the deletion, as add()
+            self._deleted.pop(merged.__dict__[STATE_ATTR], None)
             for k in mapper.column_keys:
                 if k in d and (k not in merged.__dict__ or merged.__dict__[k] != d[k]):
                     if load:

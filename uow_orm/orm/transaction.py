@@ -11,6 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..engine.base import Connection as _Connection
 from .relationships import Direction
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
@@ -31,9 +32,10 @@ class SessionTransaction:
         self.nested = nested
         self.is_active = True
         self.failure: BaseException | None = None
-        # root: engine -> (connection, its transaction); nested: engine -> savepoint
-        self.connections: dict[Engine, tuple[Connection, Transaction]] = {}
-        self.savepoints: dict[Engine, Transaction] = {}
+        # root: bind (engine, or a Connection given as bind) -> (connection, transaction);
+        # nested: bind -> savepoint
+        self.connections: dict[Any, tuple[Connection, Any]] = {}
+        self.savepoints: dict[Any, Transaction] = {}
         self.new: dict[InstanceState, Any] = {}
         self.deleted: dict[InstanceState, Any] = {}
         self.snapshots: dict[InstanceState, tuple[dict[str, Any], dict[str, Any] | None]] = {}
@@ -89,11 +91,21 @@ class SessionTransaction:
             self.rollback()
 
     # -- connections -------------------------------------------------------------------
-    def connection_for(self, engine: Engine) -> Connection:
+    def connection_for(
+        self, engine: Engine | Connection, execution_options: dict[str, Any] | None = None
+    ) -> Connection:
         root = self.root
         hit = root.connections.get(engine)
         if hit is not None:
+            if execution_options:
+                raise exc.InvalidRequestError(
+                    "execution_options can only be given for the session's first use of a "
+                    "connection in a transaction; this transaction already has its "
+                    "connection (call commit() or rollback() first)"
+                )
             return hit[0]
+        if isinstance(engine, _Connection):
+            return self._join(engine, execution_options)
         session = self.session
         if session.twophase and not engine.dialect.supports_twophase:
             raise exc.NotSupportedError(
@@ -102,6 +114,8 @@ class SessionTransaction:
             )
         conn = engine.connect()
         try:
+            if execution_options:
+                conn.execution_options(**execution_options)
             txn: Transaction
             if session.twophase:
                 txn = conn.begin_twophase(f"uow_{uuid.uuid4().hex}")
@@ -113,6 +127,40 @@ class SessionTransaction:
                 level.savepoints[engine] = conn.begin_nested()
         except BaseException:
             conn.close()
+            raise
+        session._fire("after_begin")
+        return conn
+
+    def _join(self, conn: Connection, execution_options: dict[str, Any] | None) -> Connection:
+        """Use a Connection given as bind, as ``join_transaction_mode`` says."""
+        session = self.session
+        if execution_options:
+            conn.execution_options(**execution_options)
+        if not conn.in_transaction():
+            # the session begins the Connection's transaction, so it ends it too
+            txn: Transaction = (
+                conn.begin_twophase(f"uow_{uuid.uuid4().hex}") if session.twophase else conn.begin()
+            )
+            joined = JoinedTransaction(txn, commits=True, close_rolls_back=True)
+        else:
+            mode = session.join_transaction_mode
+            if mode == "conditional_savepoint":
+                mode = "create_savepoint" if conn.in_nested_transaction() else "rollback_only"
+            if mode == "create_savepoint":
+                joined = JoinedTransaction(conn.begin_nested(), True, True)
+            else:
+                current = conn.get_nested_transaction() or conn.get_transaction()
+                assert current is not None
+                full = mode == "control_fully"
+                joined = JoinedTransaction(current, commits=full, close_rolls_back=full)
+        root = self.root
+        root.connections[conn] = (conn, joined)
+        try:
+            for level in session._nested_levels():
+                level.savepoints[conn] = conn.begin_nested()
+        except BaseException:
+            del root.connections[conn]
+            joined.release(closing=True)
             raise
         session._fire("after_begin")
         return conn
@@ -181,9 +229,11 @@ class SessionTransaction:
         # objects deleted inside: persistent again
         for st, obj in self.deleted.items():
             st.deleted = False
+            if st.session is not session:
+                st.was_deleted = False  # expunged by the user: stays out, its row is back
+                continue
             if st.key is not None and imap.state_for(st.key) is None and obj is not None:
                 imap.add(st, obj)
-                st.session = session
         session._deleted.clear()
         # objects changed inside: their column values from before the savepoint
         for st, (d, committed) in self.snapshots.items():
@@ -261,4 +311,65 @@ def _links(
                 out.append((target, rev.key))
 
 
-__all__ = ["SessionTransaction"]
+class JoinedTransaction:
+    """The session's hold on the transaction of a Connection it was given as bind.
+
+    ``commits``: ``Session.commit()`` commits (or releases) it; ``close_rolls_back``:
+    ``Session.close()`` rolls it back. ``Session.rollback()`` always rolls it back. The
+    Connection itself is never closed by the session: it belongs to the caller.
+    """
+
+    __slots__ = ("close_rolls_back", "commits", "depth", "transaction")
+
+    def __init__(self, transaction: Transaction, commits: bool, close_rolls_back: bool) -> None:
+        self.transaction = transaction
+        self.commits = commits
+        self.close_rolls_back = close_rolls_back
+        # savepoints of the Connection deeper than this are the session's (begin_nested)
+        self.depth = len(transaction.connection._savepoints)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the joined transaction is still open on the Connection."""
+        return self.transaction.is_active
+
+    def _end_session_savepoints(self, commit: bool) -> None:
+        """Release (or roll back) the session's own savepoints, leaving the caller's."""
+        inner = self.transaction.connection._savepoints[self.depth :]
+        if inner and inner[0].is_active:
+            if commit:
+                inner[0].commit()  # releases the ones inside it too
+            else:
+                inner[0].rollback()
+
+    def commit(self) -> None:
+        """``Session.commit()``: release the session's savepoints; commit if the mode says."""
+        if not self.transaction.is_active:
+            return
+        self._end_session_savepoints(commit=True)
+        if self.commits:
+            self.transaction.commit()
+
+    def rollback(self) -> None:
+        """``Session.rollback()``: roll the joined transaction (or savepoint) back."""
+        self.transaction.rollback()
+
+    def prepare(self) -> None:
+        """First phase of two-phase commit, for a transaction the session began itself."""
+        prepare = getattr(self.transaction, "prepare", None)
+        if prepare is None:
+            raise exc.InvalidRequestError(
+                "a two-phase Session cannot prepare a transaction it joined on a Connection "
+                "given as bind; pass a Connection that is not in a transaction"
+            )
+        prepare()
+
+    def release(self, closing: bool) -> None:
+        """The session's transaction ends without commit (``close()`` when ``closing``)."""
+        if not closing or self.close_rolls_back:
+            self.transaction.rollback()
+        elif self.transaction.is_active:
+            self._end_session_savepoints(commit=False)
+
+
+__all__ = ["JoinedTransaction", "SessionTransaction"]

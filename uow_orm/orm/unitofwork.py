@@ -188,9 +188,11 @@ class FlushPlan:
                     and "delete-orphan" in rev.cascade
                     and prop.key in committed
                 ):
+                    # an unknown old value (NO_VALUE) is not a parent that was taken away
                     if (
                         d.get(prop.key) is None
                         and committed[prop.key] is not None
+                        and committed[prop.key] is not NO_VALUE
                         and st not in self.deleted
                         and st.key is not None
                     ):
