@@ -126,6 +126,11 @@ class DBAPIError(OrmError):
         return text
 
 
+class AmbiguousCommitError(OrmError):
+    """The connection was lost while COMMIT was sent: the transaction may or may not have
+    committed (raised by ``run_transaction`` instead of retrying)."""
+
+
 class InterfaceError(DBAPIError):
     """The driver interface itself failed (e.g. a closed connection)."""
 
@@ -159,6 +164,7 @@ class InternalError(DatabaseError):
 
 
 __all__ = [
+    "AmbiguousCommitError",
     "ArgumentError",
     "CircularDependencyError",
     "ColumnValueError",

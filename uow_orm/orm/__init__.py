@@ -9,6 +9,8 @@ from .attributes import InstrumentedList
 from .declarative import DeclarativeBase, Mapped, MappedColumn, declarative_base, mapped_column
 from .query import Query
 from .relationships import backref, relationship
+from .retry import run_transaction
+from .routing import ReplicaSet
 from .session import Session, sessionmaker
 from .state import InstanceState, state_of
 from .strategy_options import joinedload, lazyload, noload, raiseload, selectinload
@@ -76,6 +78,7 @@ __all__ = [
     "Mapped",
     "MappedColumn",
     "Query",
+    "ReplicaSet",
     "Session",
     "backref",
     "configure_mappers",
@@ -89,6 +92,7 @@ __all__ = [
     "noload",
     "raiseload",
     "relationship",
+    "run_transaction",
     "selectinload",
     "sessionmaker",
 ]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 from .. import exc
-from ..engine.base import Connection
+from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.dml import DMLStatement
@@ -23,12 +23,12 @@ from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from . import loading
 from .identity import IdentityMap
+from .routing import ReplicaSet, Router, make_replica_set
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 from .transaction import JoinedTransaction, SessionTransaction
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
-    from ..engine.base import Engine
     from .mapper import Mapper
     from .query import Query
 
@@ -142,6 +142,10 @@ class Session:
         binds: Mapping[Any, Engine] | None = None,
         info: dict[str, Any] | None = None,
         join_transaction_mode: JoinTransactionMode = "conditional_savepoint",
+        replicas: Sequence[Engine] | ReplicaSet | None = None,
+        read_your_writes: bool = True,
+        replica_token: str | None = None,
+        read_only: bool = False,
     ) -> None:
         if join_transaction_mode not in JOIN_TRANSACTION_MODES:
             raise exc.ArgumentError(
@@ -179,6 +183,20 @@ class Session:
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
+        replica_set = make_replica_set(replicas)
+        if replica_set is not None and not isinstance(bind, Engine):
+            raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
+        self._router: Router | None = (
+            Router(
+                bind if isinstance(bind, Engine) else None,
+                replica_set,
+                read_your_writes=read_your_writes,
+                token=replica_token,
+                read_only=read_only,
+            )
+            if replica_set is not None or read_only
+            else None
+        )
 
     # -- context manager, repr ----------------------------------------------------------
     def __enter__(self) -> Session:
@@ -322,6 +340,8 @@ class Session:
                 root.failure = err
             raise
         self._finish_commit(root)
+        if self._router is not None:
+            self._router.transaction_ended(committed=True)
         self._fire("after_commit")
 
     def prepare(self) -> None:
@@ -418,6 +438,8 @@ class Session:
             self._deleted.clear()
             root.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
             self._expire_all_states()
 
     def _end_nested(self, txn: SessionTransaction, commit: bool) -> None:
@@ -463,6 +485,8 @@ class Session:
             for lvl in [root, *self._nested_levels()]:
                 lvl.is_active = False
             self._transaction = None
+            if self._router is not None:
+                self._router.transaction_ended(committed=False)
         self.expunge_all()
 
     def invalidate(self) -> None:
@@ -519,7 +543,16 @@ class Session:
 
     def _connection_for_bind(self, bind: Any) -> Connection:
         txn = self._transaction or self._autobegin()
+        if self._router is not None and isinstance(bind, Engine):
+            return self._router.connection(txn, bind, self._flushing)
         return txn.connection_for(bind)
+
+    @property
+    def replica_token(self) -> str | None:
+        """The primary's WAL position after this session's last writing commit (sessions
+        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
+        cookie, and that session reads only from replicas that have replayed it."""
+        return self._router.token if self._router is not None else None
 
     def _connection_for_mapper(self, mapper: Mapper) -> Connection:
         # the bind of a mapper is looked up once per session (until binds change)
@@ -805,6 +838,8 @@ class Session:
         if not (self._new or self._deleted or self._modified):
             return
         txn = self._autobegin()
+        if self._router is not None:
+            self._router.writing("flush")
         self._fire("before_flush")
         self._flushing = True
         plan = FlushPlan(self, objects)
@@ -906,6 +941,8 @@ class Session:
         if isinstance(statement, Select):
             if self.autoflush:
                 self._autoflush()
+            if self._router is not None and statement._for_update is not None:
+                self._router.writing("SELECT ... FOR UPDATE")
             mapper = _first_mapper(statement._entities)
             conn = self._connection_for_bind(
                 self.get_bind(mapper.class_ if mapper else None, clause=None)
@@ -914,6 +951,8 @@ class Session:
         if isinstance(statement, DMLStatement):
             if self.autoflush:
                 self._autoflush()
+            if self._router is not None:
+                self._router.writing(type(statement).__name__.upper())
             t = self._transaction
             if t is not None and t.nested:
                 t.bulk_dml = True  # rows change behind the savepoint's snapshots
@@ -964,6 +1003,8 @@ class Session:
         pk = _normalize_pk(mapper, ident)
         key = mapper.identity_key_from_pk(pk)
         st = self.identity_map.state_for(key)
+        if with_for_update and self._router is not None:
+            self._router.writing("get(with_for_update=...)")
         if st is not None and not populate_existing and not with_for_update:
             obj = st()
             if obj is not None:
@@ -1346,6 +1387,9 @@ class sessionmaker:
     def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:
         self.kw = dict(kw)
         self.kw["bind"] = bind
+        if kw.get("replicas") is not None:
+            # One ReplicaSet for every session of the factory: turns and down marks shared.
+            self.kw["replicas"] = make_replica_set(kw["replicas"])
         self.class_ = class_
         self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
 
