@@ -12,6 +12,7 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
+from .sql.elements import ClauseElement as ClauseElementBase
 from .sql.elements import ColumnElement, TextClause
 from .sql.selectable import FromClause
 from .types import NULLTYPE, Integer, NullType, TypeEngine
@@ -874,6 +875,38 @@ class MetaData:
         return "MetaData()"
 
 
+class ColumnDefault:
+    """A column's client-side default: ``arg`` is the scalar, callable or SQL expression.
+
+    ``is_callable``, ``is_scalar`` and ``is_clause_element`` say which it is.
+    """
+
+    def __init__(self, arg: Any, for_update: bool = False) -> None:
+        if isinstance(arg, ColumnDefault):
+            arg = arg.arg
+        self.arg: Any = arg
+        self.for_update = for_update
+
+    @property
+    def is_callable(self) -> bool:
+        return callable(self.arg) and not isinstance(self.arg, ClauseElementBase)
+
+    @property
+    def is_clause_element(self) -> bool:
+        return isinstance(self.arg, ClauseElementBase)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not self.is_callable and not self.is_clause_element
+
+    @property
+    def is_sequence(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"ColumnDefault({self.arg!r})"
+
+
 def server_default_sql(value: Any, dialect_name: str) -> str:
     """The SQL of a ``server_default``: text() verbatim, strings quoted, numbers as is."""
     if isinstance(value, TextClause):
@@ -895,6 +928,7 @@ __all__ = [
     "CheckConstraint",
     "Column",
     "ColumnCollection",
+    "ColumnDefault",
     "Computed",
     "FetchedValue",
     "ForeignKey",
