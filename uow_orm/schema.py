@@ -2,6 +2,9 @@
 
 Used by mapping (declarative builds tables), the unit of work (foreign-key dependency
 order) and DDL. A ``Column`` is also an SQL expression.
+
+Called by: uow_orm, uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*,
+uow_orm.orm.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Used by schema (DDL), the SQL compiler (binding values, reading results) and mapping
 (types inferred from ``Mapped[...]`` annotations). A processor is None when the driver's
 own conversion is already right, so that hot loops can skip the call.
+
+Called by: uow_orm, uow_orm._generic_types, uow_orm._typebase, uow_orm.dialects.*,
+uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
+uow_orm.orm.*, uow_orm.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Used by the engine (connect, transactions, errors), the SQL compiler (placeholders,
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
+
+Called by: uow_orm.dialects, uow_orm.dialects.postgresql, uow_orm.dialects.sqlite,
+uow_orm.engine.base, uow_orm.engine.pool, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Connections run in autocommit mode (``isolation_level=None``) so that uow_orm emits
 BEGIN / SAVEPOINT / RELEASE / ROLLBACK itself: the driver's implicit transactions would
 otherwise let a released SAVEPOINT survive an outer rollback.
+
+Called by: uow_orm._typebase, uow_orm.engine.create, uow_orm.sql.compiler.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Called by users directly and by the session (through ``Connection``). Every statement
 goes through ``Connection._run``: one place for events, logging, error wrapping and
 invalidation of broken connections.
+
+Called by: uow_orm.dialects.*, uow_orm.engine, uow_orm.engine.create,
+uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*, uow_orm.orm,
+uow_orm.orm.*, uow_orm.schema.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``create_engine``: from a URL to a dialect, a pool and an engine."""
+"""``create_engine``: from a URL to a dialect, a pool and an engine.
+
+Called by: uow_orm.engine, uow_orm.migrate.commands.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Called by applications (``Base = automap_base(); Base.prepare(autoload_with=engi
 SQLAlchemy's ``sqlalchemy.ext.automap``. Builds on reflection (``MetaData.reflect``) and
 on ordinary declarative mapping: a generated class is what a hand-written
 ``class users(Base): __table__ = ...`` would be.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

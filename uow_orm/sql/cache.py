@@ -3,6 +3,8 @@
 Called only by `uow_orm.sql.compiler.compile_statement`. A statement's *structure* (its
 elements with every bound value left out) is the key; a hit reuses the SQL text and
 result plan and takes the new statement's values, in placeholder order.
+
+Called by: uow_orm.sql.compiler.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Called by ``MetaData.create_all`` / ``drop_all`` only. Identifiers are quoted; defaults
 given as ``server_default`` are literal SQL by nature (never user data at run time).
+
+Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema,
+uow_orm.sql.alter.
 """
 
 from __future__ import annotations
