@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
 from .result import Result
 
@@ -211,7 +212,7 @@ class Transaction:
             )
         self._start(dbapi)
 
-    def _start(self, dbapi: Any) -> None:
+    def _start(self, dbapi: DBAPIConnection) -> None:
         """BEGIN (or let a "begin" listener emit its own, such as BEGIN IMMEDIATE)."""
         conn = self.connection
         self._emits = False  # statements of "begin" listeners run without re-beginning
@@ -366,7 +367,7 @@ class Connection:
         #: True when Connections of one thread share the DBAPI connection (sqlite://)
         self._shared = pool.shares_connection
         self._pooled: PooledConnection | None = pool.connect()
-        self._dbapi: Any = self._pooled.dbapi_connection
+        self._dbapi: DBAPIConnection | None = self._pooled.dbapi_connection
         self._transaction: Transaction | None = None
         self._savepoints: list[NestedTransaction] = []
         self._sp_counter = 0
@@ -479,7 +480,7 @@ class Connection:
         assert self._pooled is not None
         return self._pooled
 
-    def _checked_dbapi(self) -> Any:
+    def _checked_dbapi(self) -> DBAPIConnection:
         if self._closed:
             raise exc.ResourceClosedError(
                 "this Connection is closed; get a new one from engine.connect()"
@@ -577,7 +578,7 @@ class Connection:
                 inner.is_active = False  # released or rolled back along with ``sp``
             del self._savepoints[at:]
 
-    def _rejoin(self, dbapi: Any) -> None:
+    def _rejoin(self, dbapi: DBAPIConnection) -> None:
         """sqlite:// in one thread: if another Connection ended the shared transaction,
         begin a new one, as the next statement would in SQLAlchemy."""
         txn = self._transaction
@@ -681,7 +682,7 @@ class Connection:
             )
         return Result([], [], rowcount=cursor.rowcount)
 
-    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
+    def _run(self, sql: str, params: Any, many: bool = False) -> DBAPICursor:
         """Send one statement to the driver; the single exit towards the database."""
         dbapi = self._dbapi
         if dbapi is None or self._invalidated or self._closed:
@@ -692,7 +693,7 @@ class Connection:
             self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
 
-    def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
+    def _executemany_returning(self, sql: str, params: list[DBAPIParams]) -> list[DBAPIRow]:
         """executemany of an INSERT ... RETURNING; one returned row per parameter set."""
         dbapi = self._dbapi
         if dbapi is None or self._invalidated or self._closed:
@@ -724,9 +725,11 @@ class Connection:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("[parameters: %r]", params)
 
-    def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
+    def _cursor_execute(
+        self, dbapi: DBAPIConnection, sql: str, params: Any, many: bool
+    ) -> DBAPICursor:
         self._announce(sql, params, many)
-        cursor = dbapi.cursor()
+        cursor: DBAPICursor = dbapi.cursor()
         try:
             if many:
                 cursor.executemany(sql, params)
@@ -737,7 +740,9 @@ class Connection:
             raise  # unreachable: _handle_error always raises
         return cursor
 
-    def _handle_error(self, err: Exception, sql: str, params: Any, dbapi: Any) -> None:
+    def _handle_error(
+        self, err: Exception, sql: str, params: Any, dbapi: DBAPIConnection | None
+    ) -> None:
         dialect = self.dialect
         wrapped = dialect.wrap_error(err, sql, params)
         if dialect.is_disconnect(err, dbapi):
