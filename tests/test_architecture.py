@@ -259,8 +259,15 @@ def test_the_import_walk_sees_imports_inside_functions_and_type_checking_blocks(
 
 
 # -- "Called by:" lines ---------------------------------------------------------------------
-CALLED_BY = re.compile(r"^Called by:(.*?)(?:\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
-MODULE_NAME = re.compile(r"\buow_orm(?:\.[A-Za-z_]\w*)*(?:\.\*)?")
+# The clause is the first sentence after "Called by:" in the module docstring. Module names
+# in it are dotted names (``uow_orm.sql.compiler``; ``uow_orm.orm.*`` for every module below
+# a package) or names relative to the module's own package (``session``, ``.loading``);
+# ``code`` in double backticks, parenthesised remarks and words that name no module are
+# free text ("applications", "the README").
+CALLED_BY = re.compile(r"^Called by:(.*?)(?:\.\s+(?=[A-Z`(])|\.?\s*\n\s*\n|\.?\s*\Z)", re.M | re.S)
+CODE = re.compile(r"``.*?``", re.S)
+REMARK = re.compile(r"\([^()]*\)")
+WORD = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*(?:\.\*)?")
 REQUIRED_UNDER = ("uow_orm.orm.", "uow_orm.sql.")
 
 # Modules under orm/ and sql/ with no "Called by:" line yet (the ORM is being restructured
@@ -291,6 +298,21 @@ CALLED_BY_MISSING: set[str] = {
 }
 
 
+def _package_of(name: str) -> str:
+    return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _resolve(word: str, package: str) -> str | None:
+    """The module (or ``pkg.*`` pattern) a word of a "Called by:" clause names, or None."""
+    word = word.strip(".") if not word.endswith(".*") else word.lstrip(".")
+    star = word.endswith(".*")
+    base = word[:-2] if star else word
+    for candidate in (base, f"{package}.{base}", f"uow_orm.{base}"):
+        if candidate in MODULES:
+            return f"{candidate}.*" if star else candidate
+    return None
+
+
 def called_by(name: str) -> list[str] | None:
     """The module names a module's docstring lists after "Called by:", or None when it has
     no such line. ``uow_orm.x.*`` names every module below ``uow_orm.x``."""
@@ -298,7 +320,12 @@ def called_by(name: str) -> list[str] | None:
     found = CALLED_BY.search(doc)
     if found is None:
         return None
-    return MODULE_NAME.findall(found.group(1))
+    clause = CODE.sub(" ", found.group(1))
+    while REMARK.search(clause):
+        clause = REMARK.sub(" ", clause)
+    package = _package_of(name)
+    names = [_resolve(word, package) for word in WORD.findall(clause)]
+    return [n for n in names if n is not None]
 
 
 def importers_of(name: str) -> set[str]:
@@ -348,7 +375,8 @@ def test_called_by_check_catches_a_false_and_a_missing_importer() -> None:
     assert "uow_orm.sql.compiler" in importers_of(name)
     assert not _covers("uow_orm.orm.*", "uow_orm.sql.compiler")
     assert _covers("uow_orm.orm.*", "uow_orm.orm.session")
-    assert MODULE_NAME.findall("`uow_orm.sql.compiler` and uow_orm.orm.* (lazily)") == [
-        "uow_orm.sql.compiler",
-        "uow_orm.orm.*",
-    ]
+    assert _resolve("`uow_orm.sql.compiler`".strip("`"), "uow_orm.engine") == "uow_orm.sql.compiler"
+    assert _resolve("uow_orm.orm.*", "uow_orm.sql") == "uow_orm.orm.*"
+    assert _resolve(".loading", "uow_orm.orm") == "uow_orm.orm.loading"
+    assert _resolve("session", "uow_orm.orm") == "uow_orm.orm.session"
+    assert _resolve("applications", "uow_orm.orm") is None

@@ -4,7 +4,7 @@ Used by the engine (connect, transactions, errors), the SQL compiler (placeholde
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
 
 Called by: uow_orm.dialects, uow_orm.dialects.postgresql, uow_orm.dialects.sqlite,
-uow_orm.engine.base, uow_orm.engine.pool, uow_orm.migrate.*, uow_orm.sql.*.
+uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -115,6 +115,11 @@ class Dialect:
     # -- connections -------------------------------------------------------------------
     def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
         raise NotImplementedError
+
+    def is_memory(self, url: ConnectURL) -> bool:
+        """Whether ``url`` names a database that lives in one connection's memory (the
+        engine then shares a single connection: `StaticPool`)."""
+        return False
 
     def engine_options_from_connect_args(self, connect_args: dict[str, Any]) -> dict[str, Any]:
         """Remove driver arguments that uow_orm handles itself from ``connect_args``; the
