@@ -161,7 +161,7 @@ class Dialect:
             cur.close()
 
     def executemany_returning(
-        self, cursor: DBAPICursor, sql: str, params: list[DBAPIParams]
+        self, cursor: DBAPICursor, sql: str, params: Sequence[DBAPIParams]
     ) -> list[DBAPIRow]:
         rows = []
         for p in params:

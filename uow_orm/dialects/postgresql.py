@@ -8,6 +8,7 @@ Called by: uow_orm._typebase, uow_orm.engine.create.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .. import exc
@@ -76,7 +77,7 @@ class PGDialect(Dialect):
             raise wrapped from e
 
     def executemany_returning(
-        self, cursor: DBAPICursor, sql: str, params: list[DBAPIParams]
+        self, cursor: DBAPICursor, sql: str, params: Sequence[DBAPIParams]
     ) -> list[DBAPIRow]:
         # psycopg pipelines the statements and keeps one result set per parameter set.
         pg_cursor = cast("psycopg.Cursor[Any]", cursor)

@@ -6,7 +6,7 @@ invalidation of broken connections.
 
 Called by: uow_orm.dialects.*, uow_orm.engine, uow_orm.engine.create,
 uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*, uow_orm.orm,
-uow_orm.orm.*, uow_orm.schema.
+uow_orm.orm.*, uow_orm.schema, uow_orm.sql.ddl.
 """
 
 from __future__ import annotations
@@ -693,7 +693,7 @@ class Connection:
             self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
 
-    def _executemany_returning(self, sql: str, params: list[DBAPIParams]) -> list[DBAPIRow]:
+    def _executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
         """executemany of an INSERT ... RETURNING; one returned row per parameter set."""
         dbapi = self._dbapi
         if dbapi is None or self._invalidated or self._closed:

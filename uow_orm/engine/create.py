@@ -194,7 +194,7 @@ def _make_pool(
     return poolclass(creator, dialect, dispatch)
 
 
-def _same(dialect: Any, key: str, value: Any) -> Any:
+def _same(dialect: Dialect, key: str, value: Any) -> Any:
     """``value`` in canonical spelling, to compare two spellings of one option."""
     if key == "sqlite_begin" and dialect.name == "sqlite":
         return dialect.normalize_begin_mode(value)

@@ -16,6 +16,7 @@ from .. import exc
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..engine.base import Connection
     from ..schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
@@ -279,7 +280,7 @@ def _index_ddl(ix: Index, table: Table, dialect: Dialect) -> str:
     return sql
 
 
-def has_table(conn: Any, table: Table) -> bool:
+def has_table(conn: Connection, table: Table) -> bool:
     """Whether ``table`` exists (in its schema, when it has one)."""
     if not table.schema:
         return bool(conn._has_table(table.name))
