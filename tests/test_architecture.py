@@ -10,8 +10,9 @@ The layers, from the top (a module may import its own layer and any layer below 
 
     package     uow_orm, uow_orm.demo, uow_orm.inspection
     tools       uow_orm.ext.*, uow_orm.migrate.*
-    session     uow_orm.orm (package), orm.session, scoping, query, retry, interfaces
-    session internals   orm.transaction, savepoint, lifecycle, merge, tracking, routing, bulk
+    session     uow_orm.orm (package), orm.session, scoping, query, retry, interfaces, factory
+    session internals   orm.transaction, savepoint, lifecycle, merge, tracking, routing, bulk,
+                        binds, execution, expiry, lookup, seams
     unit of work        orm.unitofwork, dependencies, sync
     persistence         orm.persistence
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
@@ -60,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.query",
             "uow_orm.orm.retry",
             "uow_orm.orm.interfaces",
+            "uow_orm.orm.factory",
         ),
     ),
     (
@@ -72,6 +74,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.tracking",
             "uow_orm.orm.routing",
             "uow_orm.orm.bulk",
+            "uow_orm.orm.binds",
+            "uow_orm.orm.execution",
+            "uow_orm.orm.expiry",
+            "uow_orm.orm.lookup",
+            "uow_orm.orm.seams",
         ),
     ),
     ("unit of work", ("uow_orm.orm.unitofwork", "uow_orm.orm.dependencies", "uow_orm.orm.sync")),
@@ -174,16 +181,36 @@ def _module_files() -> dict[str, Path]:
 MODULES = _module_files()
 
 
-def _imported_modules(name: str, path: Path) -> set[str]:
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            test = node.test
+            name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+            if name == "TYPE_CHECKING":
+                inside.update(id(sub) for stmt in node.body for sub in ast.walk(stmt))
+    return inside
+
+
+def _imported_modules(name: str, path: Path) -> dict[str, bool]:
     """The package modules ``name`` imports anywhere in its source (functions and
-    ``TYPE_CHECKING`` blocks included). ``from X import y`` is an import of ``X.y`` when
-    that is a module, else of ``X``. Implicit imports of parent packages do not count."""
+    ``TYPE_CHECKING`` blocks included), each with whether some import of it runs (False:
+    type-only). ``from X import y`` is an import of ``X.y`` when that is a module, else of
+    ``X``. Implicit imports of parent packages do not count."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = _type_checking_nodes(tree)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    targets: set[str] = set()
+    targets: dict[str, bool] = {}
+
+    def add(target: str, node: ast.AST) -> None:
+        if target in MODULES and target != name:
+            targets[target] = targets.get(target, False) or id(node) not in type_only
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            targets.update(alias.name for alias in node.names)
+            for alias in node.names:
+                add(alias.name, node)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -193,11 +220,17 @@ def _imported_modules(name: str, path: Path) -> set[str]:
                 source = node.module or ""
             for alias in node.names:
                 full = f"{source}.{alias.name}"
-                targets.add(full if full in MODULES else source)
-    return {target for target in targets if target in MODULES and target != name}
+                add(full if full in MODULES else source, node)
+    return targets
 
 
-IMPORTS: dict[str, set[str]] = {name: _imported_modules(name, p) for name, p in MODULES.items()}
+_WALKED = {name: _imported_modules(name, p) for name, p in MODULES.items()}
+#: Every import, type-only ones included (what the layering checks).
+IMPORTS: dict[str, set[str]] = {name: set(found) for name, found in _WALKED.items()}
+#: Imports that run (what "Called by:" lines must name; type-only importers may be named).
+RUNTIME_IMPORTS: dict[str, set[str]] = {
+    name: {target for target, runs in found.items() if runs} for name, found in _WALKED.items()
+}
 
 
 def _matches(name: str, pattern: str) -> bool:
@@ -298,16 +331,25 @@ CALLED_BY_MISSING: set[str] = {
 }
 
 
+# False "Called by:" clauses of today, as the test words them (the ORM modules written during
+# issue 12). Each entry must still occur, so the list only shrinks.
+CALLED_BY_KNOWN_ERRORS: set[str] = set()
+
+
 def _package_of(name: str) -> str:
     return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
 
 
 def _resolve(word: str, package: str) -> str | None:
-    """The module (or ``pkg.*`` pattern) a word of a "Called by:" clause names, or None."""
+    """The module (or ``pkg.*`` pattern) a word of a "Called by:" clause names, or None.
+    A bare word names a module of the same package only (``session`` in ``orm/``)."""
     word = word.strip(".") if not word.endswith(".*") else word.lstrip(".")
     star = word.endswith(".*")
     base = word[:-2] if star else word
-    for candidate in (base, f"{package}.{base}", f"uow_orm.{base}"):
+    candidates = [f"{package}.{base}"] + ([base, f"uow_orm.{base}"] if "." in base else [])
+    if base == "uow_orm":
+        candidates.append(base)
+    for candidate in candidates:
         if candidate in MODULES:
             return f"{candidate}.*" if star else candidate
     return None
@@ -328,8 +370,16 @@ def called_by(name: str) -> list[str] | None:
     return [n for n in names if n is not None]
 
 
-def importers_of(name: str) -> set[str]:
-    return {importer for importer, imported in IMPORTS.items() if name in imported}
+def importers_of(name: str, runtime_only: bool = False) -> set[str]:
+    """The modules importing ``name`` (only those whose import runs, if ``runtime_only``)."""
+    table = RUNTIME_IMPORTS if runtime_only else IMPORTS
+    return {importer for importer, imported in table.items() if name in imported}
+
+
+def _ancestors(name: str) -> set[str]:
+    """The packages above a module (their ``__init__`` re-exports are not callers)."""
+    parts = name.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
 
 
 def _covers(entry: str, module: str) -> bool:
@@ -344,6 +394,7 @@ def called_by_errors(name: str) -> list[str]:
     if entries is None:
         return []
     importers = importers_of(name)
+    required = importers_of(name, runtime_only=True) - _ancestors(name)
     errors = [
         f"{name} names {entry}, which does not import it"
         for entry in entries
@@ -351,7 +402,7 @@ def called_by_errors(name: str) -> list[str]:
     ]
     errors += [
         f"{name} is imported by {importer}, which its Called by: line does not name"
-        for importer in sorted(importers)
+        for importer in sorted(required)
         if not any(_covers(entry, importer) for entry in entries)
     ]
     return errors
@@ -359,7 +410,10 @@ def called_by_errors(name: str) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_called_by_line_names_exactly_the_importers(name: str) -> None:
-    assert called_by_errors(name) == []
+    errors = set(called_by_errors(name))
+    known = {e for e in CALLED_BY_KNOWN_ERRORS if e.startswith(f"{name} ")}
+    assert sorted(errors - known) == [], "a false 'Called by:' line"
+    assert sorted(known - errors) == [], "fixed: remove from CALLED_BY_KNOWN_ERRORS"
 
 
 def test_orm_and_sql_modules_have_a_called_by_line() -> None:
