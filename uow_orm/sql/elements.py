@@ -657,14 +657,17 @@ class False_(ColumnElement):
 
 
 def null() -> Null:
+    """SQL ``NULL`` (``col == null()`` compiles to ``IS NULL``)."""
     return Null()
 
 
 def true() -> True_:
+    """SQL ``true`` (``1`` on SQLite)."""
     return True_()
 
 
 def false() -> False_:
+    """SQL ``false`` (``0`` on SQLite)."""
     return False_()
 
 
