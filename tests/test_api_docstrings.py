@@ -66,7 +66,6 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "Session.bulk_update_mappings",
         "Session.deleted",
         "Session.dirty",
-        "Session.expunge_all",
         "Session.get_nested_transaction",
         "Session.get_transaction",
         "Session.in_nested_transaction",
