@@ -14,6 +14,8 @@ from .base import ObjectSession, state_of
 
 if TYPE_CHECKING:
     from .state import InstanceState
+    from .transaction import SessionTransaction
+    from .unitofwork import FlushPlan
 
 
 def state_or_raise(obj: Any) -> InstanceState:
@@ -156,6 +158,48 @@ def _delete_child(session: ObjectSession, obj: Any) -> None:
     delete_cascade(session, st)
 
 
+# -- flush results ------------------------------------------------------------------------
+def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransaction) -> None:
+    """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
+    tracker = session.tracker
+    hold = session.identity_map.hold
+    pop_new = tracker.pop_new
+    txn_new = txn.new
+    for st in plan.inserted:
+        obj = pop_new(st)
+        if obj is None:
+            obj = st()
+        hold(st.key, st)  # type: ignore[arg-type]
+        txn_new[st] = obj
+        st.committed = None
+        st.modified = False
+    for st in plan.deleted_done:
+        obj = tracker.unmark_deleted(st) or st()
+        session.identity_map.discard(st)
+        st.deleted = True
+        txn.deleted[st] = obj
+        tracker.unmark_modified(st)
+    if plan.moves or plan.old_keys:
+        plan.finish_key_changes(txn)
+    only = plan.only
+    for st in list(tracker.modified):
+        if only is None or st in only:
+            st.clear_changes()
+            tracker.unmark_modified(st)
+    if only is None:
+        tracker.clear_deleted()
+        tracker.clear_collection_changes()  # the rows now say the same
+
+
+def flush_failed(session: ObjectSession, plan: FlushPlan) -> None:
+    """The flush failed: forget the keys given to rows that no longer exist."""
+    for st in plan.inserted:
+        if st in session.tracker.new:
+            st.key = None
+    if plan.old_keys:
+        plan.undo_key_changes()
+
+
 # -- expunge, detach, transient -----------------------------------------------------------
 def expunge_cascade(session: ObjectSession, st: InstanceState) -> None:
     """Remove ``st`` and its ``expunge`` cascade from the session."""
@@ -219,6 +263,8 @@ __all__ = [
     "expunge_all",
     "expunge_cascade",
     "expunge_state",
+    "flush_failed",
+    "flush_succeeded",
     "make_transient_state",
     "object_changed",
     "save_or_update",

@@ -13,7 +13,7 @@ from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from ..types import _BadValue
 from . import loading
-from .base import ObjectSession
+from .base import EAGER_STRATEGIES, ObjectSession
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -42,6 +42,59 @@ class GetPlan(NamedTuple):
     builder: Callable[[Sequence[Any]], Any]
     # a column_property may carry its own bound values: then bind by name
     compiled: Any
+
+
+def get(
+    session: ObjectSession,
+    plans: dict[Any, GetPlan],
+    entity: type,
+    ident: Any,
+    populate_existing: bool = False,
+    with_for_update: Any = None,
+    options: Any = None,
+) -> Any:
+    """``Session.get()``: the object with this primary key, from the identity map (no
+    SQL) or the database (``plans``: the session's cache of `get_by_pk`)."""
+    mapper = mapper_of_class(entity)
+    pk = normalize_pk(mapper, ident)
+    key = mapper.identity_key_from_pk(pk)
+    st = session.identity_map.state_for(key)
+    if with_for_update and session.router is not None:
+        session.router.writing("get(with_for_update=...)")
+    if st is not None and not populate_existing and not with_for_update:
+        obj = st()
+        if obj is not None:
+            if st.deleted or st in session.tracker.deleted:
+                return None
+            d = obj.__dict__
+            if all(k in d for k in mapper.column_keys):
+                return obj
+            try:
+                session.load_unloaded(st, None)
+            except exc.ObjectDeletedError:
+                return None
+            return obj
+    session.transactions.check_active()
+    session.transactions.autobegin()
+    session.autoflush_for_load()
+    if not (populate_existing or with_for_update or options) and not any(
+        p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
+    ):
+        return get_by_pk(session, plans, mapper, pk)
+    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+    if with_for_update:
+        stmt = stmt.with_for_update(
+            **(with_for_update if isinstance(with_for_update, dict) else {})
+        )
+    if populate_existing:
+        stmt = stmt.execution_options(populate_existing=True)
+    if options:
+        stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
+    conn = session.connection_for_mapper(mapper)
+    rows = loading.execute_select(session, stmt, None, conn).tuples()
+    for row in rows:
+        return row[0]
+    return None
 
 
 def get_by_pk(
@@ -131,4 +184,4 @@ def _binds(proc: Any, value: Any) -> bool:
     return True
 
 
-__all__ = ["GetPlan", "get_by_pk", "mapper_of_class", "normalize_pk"]
+__all__ = ["GetPlan", "get", "get_by_pk", "mapper_of_class", "normalize_pk"]

@@ -18,16 +18,17 @@ from .. import exc
 from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
-from ..sql.dml import DMLStatement
 from ..sql.selectable import Select
-from . import expiry, lifecycle, loading
-from .base import EAGER_STRATEGIES, STATE_ATTR, state_of
+from . import expiry, lifecycle, lookup
+from .base import STATE_ATTR, state_of
 from .base import object_session as _object_session
+from .binds import Binds
+from .execution import run_statement
 from .identity import IdentityMap
-from .lookup import GetPlan, get_by_pk, mapper_of_class, normalize_pk
+from .lookup import GetPlan, mapper_of_class
 from .merge import merge as merge_object
-from .routing import ReplicaSet, Router, make_replica_set
-from .tracking import Tracker
+from .routing import ReplicaSet, Router, make_replica_set, make_router
+from .tracking import ObjectSet, Tracker
 from .transaction import SessionTransaction, TransactionControl
 from .unitofwork import FlushPlan
 
@@ -81,34 +82,24 @@ def _exclusive(fn: _F) -> _F:
     return guarded  # type: ignore[return-value]
 
 
-class _ObjectSet:
-    """``session.new`` / ``dirty`` / ``deleted``: objects, compared by identity."""
-
-    __slots__ = ("_objs",)
-
-    def __init__(self, objs: Iterable[Any]) -> None:
-        self._objs = [o for o in objs if o is not None]
-
-    def __contains__(self, obj: object) -> bool:
-        return any(o is obj for o in self._objs)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._objs)
-
-    def __len__(self) -> int:
-        return len(self._objs)
-
-    def __bool__(self) -> bool:
-        return bool(self._objs)
-
-    def __repr__(self) -> str:
-        return f"IdentitySet({self._objs!r})"
-
-
 JoinTransactionMode = Literal[
     "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
 ]
 JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
+
+
+def _check_arguments(autocommit: bool, join_transaction_mode: str) -> None:
+    if autocommit is not False:
+        # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
+        raise exc.ArgumentError(
+            "autocommit=True is no longer supported; a Session always works in a "
+            "transaction (begin one with session.begin() or let it start on first use)"
+        )
+    if join_transaction_mode not in JOIN_TRANSACTION_MODES:
+        raise exc.ArgumentError(
+            f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
+            f"{', '.join(JOIN_TRANSACTION_MODES)}"
+        )
 
 
 class Session:
@@ -132,17 +123,7 @@ class Session:
         replica_token: str | None = None,
         read_only: bool = False,
     ) -> None:
-        if autocommit is not False:
-            # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
-            raise exc.ArgumentError(
-                "autocommit=True is no longer supported; a Session always works in a "
-                "transaction (begin one with session.begin() or let it start on first use)"
-            )
-        if join_transaction_mode not in JOIN_TRANSACTION_MODES:
-            raise exc.ArgumentError(
-                f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
-                f"{', '.join(JOIN_TRANSACTION_MODES)}"
-            )
+        _check_arguments(autocommit, join_transaction_mode)
         #: What the session does with the transaction of a Connection given as bind (as in
         #: SQLAlchemy 2.0; see the testing guide).
         self.join_transaction_mode = join_transaction_mode
@@ -153,13 +134,7 @@ class Session:
         self.info: dict[str, Any] = dict(info or {})
         self.hash_key = next(self._counter)
         self.identity_map = IdentityMap()
-        self._binds: dict[Any, Engine] = {}
-        for key, engine in (binds or {}).items():
-            self._binds[
-                getattr(key, "__table__", None)
-                if isinstance(key, type) and not hasattr(key, "__mapper__")
-                else key
-            ] = engine
+        self._binds = Binds(binds)
         #: new / deleted / modified objects (seam: `.tracking.Tracker`)
         self.tracker = tracker = Tracker()
         # read by the unit of work (until it takes the tracker itself)
@@ -172,22 +147,10 @@ class Session:
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self._bind_cache: dict[Any, tuple[Any, Any]] = {}
         self.dispatch = Dispatcher("Session", SESSION_EVENTS)
-        replica_set = make_replica_set(replicas)
-        if replica_set is not None and not isinstance(bind, Engine):
-            raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
         #: replica routing (seam for `.transaction`), None without replicas / read_only
-        self.router: Router | None = (
-            Router(
-                bind if isinstance(bind, Engine) else None,
-                replica_set,
-                read_your_writes=read_your_writes,
-                token=replica_token,
-                read_only=read_only,
-            )
-            if replica_set is not None or read_only
-            else None
+        self.router: Router | None = make_router(
+            bind, replicas, read_your_writes, replica_token, read_only
         )
 
     # -- context manager, repr ----------------------------------------------------------
@@ -205,20 +168,20 @@ class Session:
 
     # -- state collections ---------------------------------------------------------------
     @property
-    def new(self) -> _ObjectSet:
-        return _ObjectSet(st() for st in self.tracker.new)
+    def new(self) -> ObjectSet:
+        return ObjectSet(st() for st in self.tracker.new)
 
     @property
-    def dirty(self) -> _ObjectSet:
-        return _ObjectSet(
+    def dirty(self) -> ObjectSet:
+        return ObjectSet(
             st()
             for st in self.tracker.modified
             if st.key is not None and not st.deleted and st not in self.tracker.deleted
         )
 
     @property
-    def deleted(self) -> _ObjectSet:
-        return _ObjectSet(st() for st in self.tracker.deleted)
+    def deleted(self) -> ObjectSet:
+        return ObjectSet(st() for st in self.tracker.deleted)
 
     @property
     def is_active(self) -> bool:
@@ -295,43 +258,14 @@ class Session:
 
     # -- binds and connections --------------------------------------------------------------
     def bind_mapper(self, mapper: Any, bind: Engine) -> None:
-        self._binds[mapper] = bind
-        self._bind_cache.clear()
+        self._binds.bind(mapper, bind)
 
     def bind_table(self, table: Any, bind: Engine) -> None:
-        self._binds[table] = bind
-        self._bind_cache.clear()
+        self._binds.bind(table, bind)
 
     def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
         """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
-        if mapper is not None:
-            cls = (
-                mapper.class_
-                if hasattr(mapper, "class_") and not isinstance(mapper, type)
-                else mapper
-            )
-            if isinstance(cls, type):
-                for klass in cls.__mro__:
-                    if klass in self._binds:
-                        return self._binds[klass]
-                table = getattr(cls, "__table__", None)
-                if table is not None and table in self._binds:
-                    return self._binds[table]
-            elif cls in self._binds:
-                return self._binds[cls]
-        if clause is not None:
-            table = getattr(clause, "table", None)
-            if table is not None and table in self._binds:
-                return self._binds[table]
-        if self.bind is not None:
-            return self.bind
-        if len(set(self._binds.values())) == 1:
-            return next(iter(self._binds.values()))
-        raise exc.InvalidRequestError(
-            "this Session has no bind for "
-            + (f"{getattr(mapper, '__name__', mapper)}" if mapper is not None else "this statement")
-            + "; create it with Session(engine), or give binds={Class: engine}"
-        )
+        return self._binds.lookup(self.bind, mapper, clause)
 
     def connection_for_bind(self, bind: Any) -> Connection:
         """Seam: the transaction's connection for ``bind`` (beginning it if needed)."""
@@ -350,11 +284,7 @@ class Session:
     def connection_for_mapper(self, mapper: Mapper) -> Connection:
         """Seam: the transaction's connection for ``mapper``'s bind (looked up once per
         session until binds change)."""
-        # the bind of a mapper is looked up once per session (until binds change)
-        hit = self._bind_cache.get(mapper)
-        if hit is None or hit[0] is not self.bind:
-            hit = self._bind_cache[mapper] = (self.bind, self.get_bind(mapper.class_))
-        return self.connection_for_bind(hit[1])
+        return self.connection_for_bind(self._binds.for_mapper(self.bind, mapper))
 
     def connection(
         self,
@@ -494,48 +424,12 @@ class Session:
             plan.execute()
         except BaseException as e:
             self._flushing = False
-            # keys given to rows that no longer exist
-            for st in plan.inserted:
-                if st in self.tracker.new:
-                    st.key = None
-            if plan.old_keys:
-                plan.undo_key_changes()
+            lifecycle.flush_failed(self, plan)
             transactions.flush_failed(e)
             raise
         self._flushing = False
-        self._finalize(plan, txn)
+        lifecycle.flush_succeeded(self, plan, txn)
         self.fire("after_flush")
-
-    def _finalize(self, plan: FlushPlan, txn: SessionTransaction) -> None:
-        """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
-        tracker = self.tracker
-        hold = self.identity_map.hold
-        pop_new = tracker.pop_new
-        txn_new = txn.new
-        for st in plan.inserted:
-            obj = pop_new(st)
-            if obj is None:
-                obj = st()
-            hold(st.key, st)  # type: ignore[arg-type]
-            txn_new[st] = obj
-            st.committed = None
-            st.modified = False
-        for st in plan.deleted_done:
-            obj = tracker.unmark_deleted(st) or st()
-            self.identity_map.discard(st)
-            st.deleted = True
-            txn.deleted[st] = obj
-            tracker.unmark_modified(st)
-        if plan.moves or plan.old_keys:
-            plan.finish_key_changes(txn)
-        only = plan.only
-        for st in list(tracker.modified):
-            if only is None or st in only:
-                st.clear_changes()
-                tracker.unmark_modified(st)
-        if only is None:
-            tracker.clear_deleted()
-            tracker.clear_collection_changes()  # the rows now say the same
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -568,24 +462,6 @@ class Session:
             self._autoflush_disabled -= 1
 
     # -- statements ------------------------------------------------------------------------
-    @overload
-    def execute(
-        self,
-        statement: Select[_T],
-        params: Any = None,
-        *,
-        execution_options: Mapping[str, Any] | None = None,
-        bind_arguments: Mapping[str, Any] | None = None,
-    ) -> Result: ...
-    @overload
-    def execute(
-        self,
-        statement: Any,
-        params: Any = None,
-        *,
-        execution_options: Mapping[str, Any] | None = None,
-        bind_arguments: Mapping[str, Any] | None = None,
-    ) -> Result: ...
     @_exclusive
     def execute(
         self,
@@ -624,35 +500,13 @@ class Session:
         if autoflush:
             options = getattr(statement, "_execution_options", None)
             autoflush = not options or options.get("autoflush", True)
-        if isinstance(statement, Select):
-            if autoflush:
-                self._autoflush()
-            if self.router is not None and statement._for_update is not None:
-                self.router.writing("SELECT ... FOR UPDATE")
-            mapper = _first_mapper(statement._entities)
-            conn = self.connection_for_bind(
-                self.get_bind(mapper.class_ if mapper else None, clause=None)
-            )
-            return loading.execute_select(self, statement, params, conn)
-        if isinstance(statement, DMLStatement):
-            if autoflush:
-                self._autoflush()
-            if self.router is not None:
-                self.router.writing(type(statement).__name__.upper())
-            t = self.transactions.current
-            if t is not None and t.nested:
-                t.record.bulk_dml = True  # rows change behind the savepoint's snapshots
-            from .bulk import execute_dml
-
-            return execute_dml(self, statement, params)
         if isinstance(statement, str):
             raise exc.ArgumentError(
                 "a plain string is not an executable statement; wrap it in text()"
             )
         if autoflush:
             self._autoflush()
-        conn = self.connection_for_bind(self.get_bind())
-        return conn.execute(statement, params)
+        return run_statement(self, statement, params)
 
     @overload
     def scalars(
@@ -715,47 +569,9 @@ class Session:
         options: Any = None,
     ) -> _T | None:
         """The object with this primary key: from the identity map (no SQL) or the database."""
-        mapper = mapper_of_class(entity)
-        pk = normalize_pk(mapper, ident)
-        key = mapper.identity_key_from_pk(pk)
-        st = self.identity_map.state_for(key)
-        if with_for_update and self.router is not None:
-            self.router.writing("get(with_for_update=...)")
-        if st is not None and not populate_existing and not with_for_update:
-            obj = st()
-            if obj is not None:
-                if st.deleted or st in self.tracker.deleted:
-                    return None
-                d = obj.__dict__
-                if all(k in d for k in mapper.column_keys):
-                    return obj  # type: ignore[no-any-return]
-                try:
-                    self.load_unloaded(st, None)
-                except exc.ObjectDeletedError:
-                    return None
-                return obj  # type: ignore[no-any-return]
-        self.transactions.check_active()
-        self.transactions.autobegin()
-        if self.autoflush:
-            self._autoflush()
-        if not (populate_existing or with_for_update or options) and not any(
-            p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
-        ):
-            return get_by_pk(self, self._get_plans, mapper, pk)  # type: ignore[no-any-return]
-        stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
-        if with_for_update:
-            stmt = stmt.with_for_update(
-                **(with_for_update if isinstance(with_for_update, dict) else {})
-            )
-        if populate_existing:
-            stmt = stmt.execution_options(populate_existing=True)
-        if options:
-            stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
-        conn = self.connection_for_mapper(mapper)
-        rows = loading.execute_select(self, stmt, None, conn).tuples()
-        for row in rows:
-            return row[0]  # type: ignore[no-any-return]
-        return None
+        return lookup.get(  # type: ignore[no-any-return]
+            self, self._get_plans, entity, ident, populate_existing, with_for_update, options
+        )
 
     def refresh(
         self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None
@@ -841,17 +657,6 @@ class Session:
         from .bulk import bulk_update_mappings
 
         bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))
-
-
-def _first_mapper(entities: Sequence[Any]) -> Mapper | None:
-    for e in entities:
-        m = getattr(e, "__mapper__", None)
-        if m is not None and isinstance(e, type):
-            return m  # type: ignore[no-any-return]
-        mapper = getattr(e, "mapper", None)  # an attribute such as User.name
-        if mapper is not None and hasattr(mapper, "class_"):
-            return mapper  # type: ignore[no-any-return]
-    return None
 
 
 def object_session(instance: Any) -> Session | None:

@@ -6,7 +6,7 @@ see read-only mappings; every change goes through a `Tracker` method).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,4 +144,29 @@ class Tracker:
         self._collections.clear()
 
 
-__all__ = ["CollectionChanges", "Tracker"]
+class ObjectSet:
+    """``session.new`` / ``dirty`` / ``deleted``: objects, compared by identity (what
+    SQLAlchemy calls an ``IdentitySet``)."""
+
+    __slots__ = ("_objs",)
+
+    def __init__(self, objs: Iterable[Any]) -> None:
+        self._objs = [o for o in objs if o is not None]
+
+    def __contains__(self, obj: object) -> bool:
+        return any(o is obj for o in self._objs)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._objs)
+
+    def __len__(self) -> int:
+        return len(self._objs)
+
+    def __bool__(self) -> bool:
+        return bool(self._objs)
+
+    def __repr__(self) -> str:
+        return f"IdentitySet({self._objs!r})"
+
+
+__all__ = ["CollectionChanges", "ObjectSet", "Tracker"]
