@@ -8,7 +8,7 @@ values) or expired (SQL expressions), or, for DELETE, marked deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -18,6 +18,7 @@ from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
 from .base import ObjectSession, state_of
 from .expiry import expire_state, unload
+from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -299,3 +300,51 @@ def bulk_save_objects(session: ObjectSession, objects: list[Any], return_default
         for st in states:
             st.clear_changes()
             session.tracker.unmark_modified(st)
+
+
+class BulkMethods:
+    """The session's legacy ``bulk_*`` methods (a base class of `Session`)."""
+
+    def bulk_insert_mappings(
+        self: ObjectSession,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
+        """INSERT rows from dicts of attribute values, in executemany batches.
+
+        As in SQLAlchemy, a None value leaves its column out of the INSERT (so a default
+        applies) unless ``render_nulls=True``, which sends NULL.
+        """
+        bulk_insert_mappings(
+            self, mapper_of_class(mapper), list(mappings), return_defaults, render_nulls
+        )
+
+    def bulk_save_objects(
+        self: ObjectSession,
+        objects: Iterable[Any],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
+        """INSERT new and UPDATE changed objects in batches, outside the unit of work.
+
+        New objects of one class are inserted in the order given (``preserve_order=False``
+        allows any order, which uow_orm's grouping by class already is).
+
+        Raises:
+            ArgumentError: for ``update_changed_only=False`` (not supported yet).
+        """
+        if not update_changed_only:
+            raise exc.ArgumentError(
+                "bulk_save_objects(update_changed_only=False) is not supported yet: only "
+                "changed attributes are updated"
+            )
+        bulk_save_objects(self, list(objects), return_defaults)
+
+    def bulk_update_mappings(
+        self: ObjectSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """UPDATE rows by primary key from dicts of attribute values."""
+        bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))

@@ -6,9 +6,10 @@ Called by: session (``execute``, hence ``scalars`` / ``scalar``). ORM SELECTs go
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import exc
 from ..sql.dml import DMLStatement
 from ..sql.selectable import Select
 from . import loading
@@ -43,6 +44,47 @@ def run_statement(session: ObjectSession, statement: Any, params: Any) -> Result
     return conn.execute(statement, params)
 
 
+def with_execution_options(
+    statement: Any,
+    execution_options: Mapping[str, Any] | None,
+    bind_arguments: Mapping[str, Any] | None,
+) -> Any:
+    """``statement`` with ``execution_options`` added to its own.
+
+    Raises:
+        ArgumentError: for ``bind_arguments`` (not supported yet), for options on a
+            statement that takes none, and for a plain string.
+    """
+    if bind_arguments:
+        raise exc.ArgumentError(
+            "Session.execute(bind_arguments=...) is not supported yet; bind classes or "
+            "tables with Session(binds={...}), bind_mapper() or bind_table()"
+        )
+    if execution_options:
+        with_options = getattr(statement, "execution_options", None)
+        if with_options is None:
+            raise exc.ArgumentError(
+                f"execution_options cannot be applied to {type(statement).__name__}"
+            )
+        statement = with_options(**execution_options)
+    return statement
+
+
+def wants_autoflush(statement: Any, execution_options: Mapping[str, Any] | None) -> bool:
+    """False when ``autoflush=False`` is among the given or the statement's options.
+
+    Raises:
+        ArgumentError: ``statement`` is a plain string.
+    """
+    autoflush = not execution_options or execution_options.get("autoflush", True)
+    if autoflush:
+        options = getattr(statement, "_execution_options", None)
+        autoflush = not options or options.get("autoflush", True)
+    if isinstance(statement, str):
+        raise exc.ArgumentError("a plain string is not an executable statement; wrap it in text()")
+    return bool(autoflush)
+
+
 def first_mapper(entities: Sequence[Any]) -> Mapper | None:
     """The mapper of the first entity (a class, or an attribute such as ``User.name``)."""
     for e in entities:
@@ -55,4 +97,4 @@ def first_mapper(entities: Sequence[Any]) -> Mapper | None:
     return None
 
 
-__all__ = ["first_mapper", "run_statement"]
+__all__ = ["first_mapper", "run_statement", "wants_autoflush", "with_execution_options"]

@@ -23,11 +23,13 @@ from . import expiry, lifecycle, lookup
 from .base import STATE_ATTR, state_of
 from .base import object_session as _object_session
 from .binds import Binds
-from .execution import run_statement
+from .bulk import BulkMethods
+from .execution import run_statement, wants_autoflush, with_execution_options
 from .identity import IdentityMap
-from .lookup import GetPlan, mapper_of_class
+from .lookup import GetPlan
 from .merge import merge as merge_object
-from .routing import ReplicaSet, Router, make_replica_set, make_router
+from .routing import ReplicaSet, Router, make_router
+from .seams import SessionSeams
 from .tracking import ObjectSet, Tracker
 from .transaction import SessionTransaction, TransactionControl
 from .unitofwork import FlushPlan
@@ -102,7 +104,7 @@ def _check_arguments(autocommit: bool, join_transaction_mode: str) -> None:
         )
 
 
-class Session:
+class Session(SessionSeams, BulkMethods):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
@@ -365,30 +367,6 @@ class Session:
         """Detach every object."""
         lifecycle.expunge_all(self)
 
-    # -- seams for the layers below (see `.base.ObjectSession`) ----------------------------
-    def object_changed(self, state: InstanceState) -> None:
-        """Seam: ``state``'s object changes for the first time (attribute instrumentation)."""
-        lifecycle.object_changed(self, state)
-
-    def cascade_save(self, obj: Any) -> None:
-        """Seam: a relationship gained ``obj``; attach it with its save-update cascade."""
-        lifecycle.cascade_save(self, obj)
-
-    def expunge_state(self, st: InstanceState) -> None:
-        """Seam: remove ``st`` alone (a pending orphan of a delete-orphan relationship)."""
-        lifecycle.expunge_state(self, st)
-
-    def load_unloaded(
-        self,
-        st: InstanceState,
-        key: str | None,
-        keys: Sequence[str] | None = None,
-        overwrite: bool = False,
-        with_for_update: Any = None,
-    ) -> None:
-        """Seam: SELECT the unloaded (or the given) columns of one persistent object."""
-        expiry.load_unloaded(self, st, key, keys, overwrite, with_for_update)
-
     def fire(self, name: str) -> None:
         """Seam: run the listeners of session event ``name``."""
         if self.dispatch.has(name):
@@ -480,31 +458,10 @@ class Session:
             ArgumentError: for ``bind_arguments`` (not supported yet: bind classes with
                 ``Session(binds=...)``) and for execution options uow_orm does not support.
         """
-        if bind_arguments:
-            raise exc.ArgumentError(
-                "Session.execute(bind_arguments=...) is not supported yet; bind classes or "
-                "tables with Session(binds={...}), bind_mapper() or bind_table()"
-            )
-        if execution_options:
-            with_options = getattr(statement, "execution_options", None)
-            if with_options is None:
-                raise exc.ArgumentError(
-                    f"execution_options cannot be applied to {type(statement).__name__}"
-                )
-            statement = with_options(**execution_options)
+        statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()
-        autoflush = self.autoflush and (
-            not execution_options or execution_options.get("autoflush", True)
-        )
-        if autoflush:
-            options = getattr(statement, "_execution_options", None)
-            autoflush = not options or options.get("autoflush", True)
-        if isinstance(statement, str):
-            raise exc.ArgumentError(
-                "a plain string is not an executable statement; wrap it in text()"
-            )
-        if autoflush:
+        if wants_autoflush(statement, execution_options) and self.autoflush:
             self._autoflush()
         return run_statement(self, statement, params)
 
@@ -610,54 +567,6 @@ class Session:
             self._autoflush()
         return merge_object(self, obj, load, {})
 
-    # -- bulk -------------------------------------------------------------------------------
-    def bulk_insert_mappings(
-        self,
-        mapper: Any,
-        mappings: Iterable[Mapping[str, Any]],
-        return_defaults: bool = False,
-        render_nulls: bool = False,
-    ) -> None:
-        """INSERT rows from dicts of attribute values, in executemany batches.
-
-        As in SQLAlchemy, a None value leaves its column out of the INSERT (so a default
-        applies) unless ``render_nulls=True``, which sends NULL.
-        """
-        from .bulk import bulk_insert_mappings
-
-        bulk_insert_mappings(
-            self, mapper_of_class(mapper), list(mappings), return_defaults, render_nulls
-        )
-
-    def bulk_save_objects(
-        self,
-        objects: Iterable[Any],
-        return_defaults: bool = False,
-        update_changed_only: bool = True,
-        preserve_order: bool = True,
-    ) -> None:
-        """INSERT new and UPDATE changed objects in batches, outside the unit of work.
-
-        New objects of one class are inserted in the order given (``preserve_order=False``
-        allows any order, which uow_orm's grouping by class already is).
-
-        Raises:
-            ArgumentError: for ``update_changed_only=False`` (not supported yet).
-        """
-        if not update_changed_only:
-            raise exc.ArgumentError(
-                "bulk_save_objects(update_changed_only=False) is not supported yet: only "
-                "changed attributes are updated"
-            )
-        from .bulk import bulk_save_objects
-
-        bulk_save_objects(self, list(objects), return_defaults)
-
-    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]]) -> None:
-        from .bulk import bulk_update_mappings
-
-        bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))
-
 
 def object_session(instance: Any) -> Session | None:
     """The Session a mapped object belongs to, or None (transient or detached).
@@ -668,39 +577,10 @@ def object_session(instance: Any) -> Session | None:
     return cast("Session | None", _object_session(instance))
 
 
-class sessionmaker:
-    """A configured Session factory: ``Session = sessionmaker(engine)``; ``Session()``."""
-
-    def __init__(self, bind: Any = None, *, class_: type[Session] = Session, **kw: Any) -> None:
-        self.kw = dict(kw)
-        self.kw["bind"] = bind
-        if kw.get("replicas") is not None:
-            # One ReplicaSet for every session of the factory: turns and down marks shared.
-            self.kw["replicas"] = make_replica_set(kw["replicas"])
-        self.class_ = class_
-        self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
-
-    def __call__(self, **overrides: Any) -> Session:
-        kw = {**self.kw, **overrides}
-        session = self.class_(**kw)
-        session.dispatch._parent = self.dispatch  # the factory's listeners run too
-        return session
-
-    @contextmanager
-    def begin(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on error, closed."""
-        session = self()
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
-
-    def configure(self, **kw: Any) -> None:
-        self.kw.update(kw)
-
-    def __repr__(self) -> str:
-        return f"sessionmaker(bind={self.kw.get('bind')!r})"
+__all__ = ["Session", "object_session", "sessionmaker"]
 
 
 __all__ = ["Session", "object_session", "sessionmaker"]
+
+# sessionmaker lives in .factory; importable from here as in SQLAlchemy
+from .factory import sessionmaker  # noqa: E402
