@@ -63,15 +63,6 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "Session.add_all",
         "Session.bind_mapper",
         "Session.bind_table",
-        "Session.bulk_update_mappings",
-        "Session.deleted",
-        "Session.dirty",
-        "Session.get_nested_transaction",
-        "Session.get_transaction",
-        "Session.in_nested_transaction",
-        "Session.in_transaction",
-        "Session.is_active",
-        "Session.new",
         "SmallInteger",
         "String",
         "String.ddl",
@@ -95,7 +86,6 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "false",
         "make_transient",
         "null",
-        "sessionmaker.configure",
         "true",
     }
 )

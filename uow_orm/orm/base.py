@@ -1,9 +1,10 @@
 """The ORM's leaf vocabulary and the seams through which lower layers call up into the session.
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
-transaction, savepoint, persistence, unitofwork, session, and code written for SQLAlchemy
-(``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
-``sqlalchemy.orm.base``). Imports no other ORM module at run time.
+transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, session and the
+package ``__init__``; and by code written for SQLAlchemy (``class_mapper``,
+``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
+Imports no other ORM module at run time.
 """
 
 from __future__ import annotations

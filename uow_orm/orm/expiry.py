@@ -1,8 +1,8 @@
 """Column loading and expiry of persistent objects: refresh, expire, unload, is_modified.
 
-Called by: session (``refresh``, ``expire``, ``expire_all``, ``is_modified``, and the
-`AttributeLoader` seam that attribute access uses), transaction and savepoint (expiry at
-commit and rollback), bulk (synchronizing objects after ORM UPDATE / DELETE).
+Called by: session (``refresh``, ``expire``, ``expire_all``, ``is_modified``), seams (the
+`AttributeLoader` seam attribute access uses), transaction and savepoint (expiry at commit
+and rollback), bulk (synchronizing objects after ORM UPDATE / DELETE).
 """
 
 from __future__ import annotations

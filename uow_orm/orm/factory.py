@@ -1,6 +1,6 @@
 """``sessionmaker``: a configured Session factory (importable from `.session` too).
 
-Called by: session (re-exports it), scoping and applications.
+Called by: session (re-exports it; scoping and applications import it from there).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The identity map: one object per (class, primary key) per session.
 
-Called by: session, lifecycle, expiry, merge, savepoint, transaction, loading, state (its
-weak-reference callback), bulk and the unit of work. Objects are held weakly, so clean ones
-nobody refers to are garbage collected; the session holds new, dirty and deleted ones strongly.
+Called by: session (which owns the map); base and savepoint name the type. Every layer
+reaches it as ``session.identity_map``. Objects are held weakly, so clean ones nobody
+refers to are garbage collected; the session holds new, dirty and deleted ones strongly.
 """
 
 from __future__ import annotations

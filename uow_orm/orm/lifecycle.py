@@ -1,7 +1,7 @@
 """Object state transitions and the cascades that drive them: add, delete, expunge, detach.
 
-Called by: session (add, delete, expunge, expunge_all and the seams relationships call),
-transaction and savepoint (rolled-back objects become transient or detached), merge.
+Called by: session, seams, transaction, savepoint, expiry, merge and the package
+``__init__`` (``make_transient``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``Session.get()`` by primary key: identity normalization and the cached one-row SELECT.
 
-Called by: session (``get``), the package's ``identity_key()``.
+Called by: session (``get``), bulk (``mapper_of_class``), the package ``__init__``
+(``identity_key()``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""``Session`` and ``sessionmaker``: the unit of work's public face.
+"""``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-The session tracks new, dirty and deleted objects, owns the identity map, runs flushes
-(planned by `.unitofwork`) inside its transaction stack (`.transaction`) and
-loads objects (`.loading`). It is meant for one thread at a time.
+Called by: applications, scoping, factory, retry, query. State transitions and cascades are
+`.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`, statements
+`.execution`, transactions `.transaction`; lower layers call back through `.seams`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_args, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from .. import exc
 from ..engine.base import Connection, Engine
@@ -20,7 +20,7 @@ from ..engine.result import Result, ScalarResult
 from ..event import Dispatcher
 from ..sql.selectable import Select
 from . import expiry, lifecycle, lookup
-from .base import STATE_ATTR, state_of
+from .base import STATE_ATTR
 from .base import object_session as _object_session
 from .binds import Binds
 from .bulk import BulkMethods
@@ -30,8 +30,13 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
-from .tracking import ObjectSet, Tracker
-from .transaction import SessionTransaction, TransactionControl
+from .tracking import SessionViews, Tracker
+from .transaction import (
+    JoinTransactionMode,
+    TransactionControl,
+    TransactionMethods,
+    check_session_arguments,
+)
 from .unitofwork import FlushPlan
 
 if TYPE_CHECKING:
@@ -84,27 +89,7 @@ def _exclusive(fn: _F) -> _F:
     return guarded  # type: ignore[return-value]
 
 
-JoinTransactionMode = Literal[
-    "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
-]
-JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
-
-
-def _check_arguments(autocommit: bool, join_transaction_mode: str) -> None:
-    if autocommit is not False:
-        # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
-        raise exc.ArgumentError(
-            "autocommit=True is no longer supported; a Session always works in a "
-            "transaction (begin one with session.begin() or let it start on first use)"
-        )
-    if join_transaction_mode not in JOIN_TRANSACTION_MODES:
-        raise exc.ArgumentError(
-            f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
-            f"{', '.join(JOIN_TRANSACTION_MODES)}"
-        )
-
-
-class Session(SessionSeams, BulkMethods):
+class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
@@ -125,7 +110,7 @@ class Session(SessionSeams, BulkMethods):
         replica_token: str | None = None,
         read_only: bool = False,
     ) -> None:
-        _check_arguments(autocommit, join_transaction_mode)
+        check_session_arguments(autocommit, join_transaction_mode)
         #: What the session does with the transaction of a Connection given as bind (as in
         #: SQLAlchemy 2.0; see the testing guide).
         self.join_transaction_mode = join_transaction_mode
@@ -168,79 +153,11 @@ class Session(SessionSeams, BulkMethods):
             f"deleted={len(self.tracker.deleted)} identity_map={len(self.identity_map)}>"
         )
 
-    # -- state collections ---------------------------------------------------------------
-    @property
-    def new(self) -> ObjectSet:
-        return ObjectSet(st() for st in self.tracker.new)
-
-    @property
-    def dirty(self) -> ObjectSet:
-        return ObjectSet(
-            st()
-            for st in self.tracker.modified
-            if st.key is not None and not st.deleted and st not in self.tracker.deleted
-        )
-
-    @property
-    def deleted(self) -> ObjectSet:
-        return ObjectSet(st() for st in self.tracker.deleted)
-
-    @property
-    def is_active(self) -> bool:
-        return self.transactions.is_active()
-
-    def __contains__(self, obj: object) -> bool:
-        st = state_of(obj)
-        if st is None:
-            raise exc.UnmappedInstanceError(f"{type(obj).__name__} is not a mapped class")
-        if st.session is not self:
-            return False
-        tracker = self.tracker
-        return st in tracker.new or self.identity_map.has_state(st) or st in tracker.deleted
-
-    def __iter__(self) -> Iterator[Any]:
-        seen = [st() for st in self.tracker.new]
-        seen.extend(self.identity_map.values())
-        return iter(seen)
-
     # -- transactions (`TransactionControl` does the work) ----------------------------------
-    def begin(self) -> SessionTransaction:
-        """Begin the session's transaction explicitly (it otherwise begins on first use)."""
-        return self.transactions.begin()
-
-    def begin_nested(self) -> SessionTransaction:
-        """Flush, then open a SAVEPOINT; use as a context manager or keep the handle."""
-        return self.transactions.begin_nested()
-
-    def in_transaction(self) -> bool:
-        return self.transactions.current is not None
-
-    def in_nested_transaction(self) -> bool:
-        t = self.transactions.current
-        return t is not None and t.nested
-
-    def get_transaction(self) -> SessionTransaction | None:
-        t = self.transactions.current
-        return t.root if t is not None else None
-
-    def get_nested_transaction(self) -> SessionTransaction | None:
-        t = self.transactions.current
-        return t if t is not None and t.nested else None
-
-    def check_active(self) -> None:
-        """Seam: raise PendingRollbackError while a failed flush waits for rollback()."""
-        self.transactions.check_active()
-
     @_exclusive
     def commit(self) -> None:
         """Flush, then commit the whole transaction (savepoints included)."""
         self.transactions.commit()
-
-    def prepare(self) -> None:
-        """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
-        if not self.twophase:
-            raise exc.InvalidRequestError("prepare() needs a Session created with twophase=True")
-        self.transactions.prepare()
 
     @_exclusive
     def rollback(self) -> None:
@@ -251,11 +168,6 @@ class Session(SessionSeams, BulkMethods):
     def close(self) -> None:
         """Roll back, release connections and detach every object (the session is reusable)."""
         self.transactions.close()
-        lifecycle.expunge_all(self)
-
-    def invalidate(self) -> None:
-        """Close the session, discarding (not returning) its database connections."""
-        self.transactions.invalidate()
         lifecycle.expunge_all(self)
 
     # -- binds and connections --------------------------------------------------------------

@@ -1,13 +1,17 @@
 """The session's registries of new, deleted and modified objects, and their only writer.
 
-Called by: session, lifecycle, expiry, savepoint, transaction, merge, loading, bulk (readers
-see read-only mappings; every change goes through a `Tracker` method).
+Called by: session (which owns the `Tracker` and derives from `SessionViews`); base names
+the type. Lower layers reach the tracker as ``session.tracker`` (`.base.ObjectSession`):
+readers see read-only mappings, every change goes through a `Tracker` method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from .base import ObjectSession, state_of
 
 if TYPE_CHECKING:
     from .state import InstanceState
@@ -169,4 +173,48 @@ class ObjectSet:
         return f"IdentitySet({self._objs!r})"
 
 
-__all__ = ["CollectionChanges", "ObjectSet", "Tracker"]
+class SessionViews:
+    """``session.new`` / ``dirty`` / ``deleted``, ``obj in session`` and ``iter(session)``
+    (a base class of `Session`)."""
+
+    @property
+    def new(self: ObjectSession) -> ObjectSet:
+        """The pending objects (added, not yet flushed)."""
+        return ObjectSet(st() for st in self.tracker.new)
+
+    @property
+    def dirty(self: ObjectSession) -> ObjectSet:
+        """The persistent objects with changed attributes (not marked for deletion)."""
+        return ObjectSet(
+            st()
+            for st in self.tracker.modified
+            if st.key is not None and not st.deleted and st not in self.tracker.deleted
+        )
+
+    @property
+    def deleted(self: ObjectSession) -> ObjectSet:
+        """The objects marked for deletion at the next flush."""
+        return ObjectSet(st() for st in self.tracker.deleted)
+
+    def __contains__(self: ObjectSession, obj: object) -> bool:
+        """Whether ``obj`` is pending, persistent or marked deleted in this session.
+
+        Raises:
+            UnmappedInstanceError: ``obj`` is not mapped.
+        """
+        st = state_of(obj)
+        if st is None:
+            raise exc.UnmappedInstanceError(f"{type(obj).__name__} is not a mapped class")
+        if st.session is not self:
+            return False
+        tracker = self.tracker
+        return st in tracker.new or self.identity_map.has_state(st) or st in tracker.deleted
+
+    def __iter__(self: ObjectSession) -> Iterator[Any]:
+        """The pending objects, then every object of the identity map."""
+        seen = [st() for st in self.tracker.new]
+        seen.extend(self.identity_map.values())
+        return iter(seen)
+
+
+__all__ = ["CollectionChanges", "ObjectSet", "SessionViews", "Tracker"]

@@ -1,22 +1,23 @@
 """Session transactions: the root transaction, its SAVEPOINT stack, and their control.
 
 Called by: session (which delegates begin / commit / rollback / close to
-`TransactionControl`), routing (connections of a level), the unit of work and bulk (the
-current level's accounting). Each level remembers what it inserted and deleted and (for
-savepoints) a snapshot of every object first changed inside it (`.savepoint`), so that
-rolling back a savepoint restores objects in memory instead of expiring and reloading them.
+`TransactionControl` and derives from `TransactionMethods`), routing (connections of a
+level), the unit of work (the current level's accounting); lifecycle and base name the
+types. Each level remembers what it inserted and deleted and (for savepoints) a snapshot of
+every object first changed inside it (`.savepoint`), so that rolling back a savepoint
+restores objects in memory instead of expiring and reloading them.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .. import exc
 from ..engine.base import Connection as _Connection
 from .base import IdentityKey, ObjectSession
 from .expiry import expire_all_states
-from .lifecycle import detach, make_transient_state
+from .lifecycle import detach, expunge_all, make_transient_state
 from .savepoint import SavepointRecord, restore_deleted, restore_savepoint
 
 if TYPE_CHECKING:
@@ -556,4 +557,85 @@ class TransactionControl:
         self.current = None
 
 
-__all__ = ["JoinedTransaction", "SessionTransaction", "TransactionControl"]
+class TransactionMethods:
+    """The session's public transaction methods that need no thread guard (a base class
+    of `Session`; ``commit``, ``rollback`` and ``close`` are on `Session` itself)."""
+
+    @property
+    def is_active(self: ObjectSession) -> bool:
+        """False while a failed flush waits for ``rollback()`` (PendingRollbackError)."""
+        return self.transactions.is_active()
+
+    def begin(self: ObjectSession) -> SessionTransaction:
+        """Begin the session's transaction explicitly (it otherwise begins on first use)."""
+        return self.transactions.begin()
+
+    def begin_nested(self: ObjectSession) -> SessionTransaction:
+        """Flush, then open a SAVEPOINT; use as a context manager or keep the handle."""
+        return self.transactions.begin_nested()
+
+    def in_transaction(self: ObjectSession) -> bool:
+        """Whether the session's transaction has begun."""
+        return self.transactions.current is not None
+
+    def in_nested_transaction(self: ObjectSession) -> bool:
+        """Whether a ``begin_nested()`` savepoint is open."""
+        t = self.transactions.current
+        return t is not None and t.nested
+
+    def get_transaction(self: ObjectSession) -> SessionTransaction | None:
+        """The root `SessionTransaction`, or None before the transaction begins."""
+        t = self.transactions.current
+        return t.root if t is not None else None
+
+    def get_nested_transaction(self: ObjectSession) -> SessionTransaction | None:
+        """The innermost open savepoint level, or None."""
+        t = self.transactions.current
+        return t if t is not None and t.nested else None
+
+    def check_active(self: ObjectSession) -> None:
+        """Seam: raise PendingRollbackError while a failed flush waits for rollback()."""
+        self.transactions.check_active()
+
+    def prepare(self: ObjectSession) -> None:
+        """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
+        if not self.twophase:
+            raise exc.InvalidRequestError("prepare() needs a Session created with twophase=True")
+        self.transactions.prepare()
+
+    def invalidate(self: ObjectSession) -> None:
+        """Close the session, discarding (not returning) its database connections."""
+        self.transactions.invalidate()
+        expunge_all(self)
+
+
+JoinTransactionMode = Literal[
+    "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
+]
+JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
+
+
+def check_session_arguments(autocommit: bool, join_transaction_mode: str) -> None:
+    """Raises ArgumentError for ``autocommit=True`` or an unknown ``join_transaction_mode``."""
+    if autocommit is not False:
+        # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
+        raise exc.ArgumentError(
+            "autocommit=True is no longer supported; a Session always works in a "
+            "transaction (begin one with session.begin() or let it start on first use)"
+        )
+    if join_transaction_mode not in JOIN_TRANSACTION_MODES:
+        raise exc.ArgumentError(
+            f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
+            f"{', '.join(JOIN_TRANSACTION_MODES)}"
+        )
+
+
+__all__ = [
+    "JOIN_TRANSACTION_MODES",
+    "JoinTransactionMode",
+    "JoinedTransaction",
+    "SessionTransaction",
+    "TransactionControl",
+    "TransactionMethods",
+    "check_session_arguments",
+]
