@@ -49,7 +49,7 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
     @property
     def info(self) -> dict[str, Any]:
         """The property's ``info`` dictionary."""
-        self.mapper._ensure_configured()
+        self.mapper.ensure_configured()
         return self.mapper.attrs[self.key].info
 
     @property
@@ -343,7 +343,7 @@ def set_committed_value(instance: Any, key: str, value: Any) -> None:
     st = instance_state(instance)
     _mapped_key(st, key)
     mapper = st.mapper
-    mapper._ensure_configured()
+    mapper.ensure_configured()
     d = instance.__dict__
     prop = mapper.relationships.get(key)
     if prop is not None and prop.uselist:

@@ -152,7 +152,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         """Per-attribute value and history: ``inspect(obj).attrs.name.history``."""
         from .properties import Properties
 
-        self.mapper._ensure_configured()
+        self.mapper.ensure_configured()
         return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})
 
     @property
