@@ -4,7 +4,7 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -446,8 +446,8 @@ class Select(FromClause, Generic[_T]):
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
         for e in entities:
-            if isinstance(e, (list, tuple)):
-                flat.extend(e)
+            if isinstance(e, (list, tuple)) or _is_column_collection(e):
+                flat.extend(e)  # select(table.c["a", "b"]) selects those columns
             else:
                 flat.append(e)
         self._entities: list[Any] = flat
@@ -1320,6 +1320,12 @@ def _is_alias_entity(obj: Any) -> bool:
 
 def _entity_name(entity: Any) -> str:
     return getattr(entity, "__name__", None) or getattr(entity, "name", None) or repr(entity)
+
+
+def _is_column_collection(obj: Any) -> bool:
+    from ..schema import ColumnCollection
+
+    return isinstance(obj, (ColumnCollection, _Columns))
 
 
 @overload
