@@ -642,7 +642,11 @@ class Compiler:
             for c in r:
                 if c not in cols:
                     cols.append(c)
-        defaults = [c for c in table.c if c.default is not None and c not in cols]
+        defaults = (
+            [c for c in table.c if c.default is not None and c not in cols]
+            if stmt._column_defaults
+            else []
+        )
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
@@ -679,7 +683,11 @@ class Compiler:
     def _update(self, stmt: Update) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
-        onupdate = [c for c in table.c if c.onupdate is not None and c not in values]
+        onupdate = (
+            [c for c in table.c if c.onupdate is not None and c not in values]
+            if stmt._column_defaults
+            else []
+        )
         if not values and not onupdate:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
