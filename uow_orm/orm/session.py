@@ -27,7 +27,7 @@ from .identity import IdentityMap
 from .routing import ReplicaSet, Router, make_replica_set
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
 from .transaction import JoinedTransaction, SessionTransaction
-from .unitofwork import FlushPlan
+from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -859,7 +859,19 @@ class Session:
             self._router.writing("flush")
         self._fire("before_flush")
         self._flushing = True
-        plan = FlushPlan(self, objects)
+        plan = FlushPlan(
+            FlushContext(
+                owner=self,
+                identity_map=self.identity_map,
+                new=self._new,
+                dirty=self._modified,
+                deleted=self._deleted,
+                connection_for=self._connection_for_mapper,
+                delete_cascade=self._delete_cascade,
+                discard_new=lambda st: self._new.pop(st, None),
+                objects=objects,
+            )
+        )
         try:
             plan.execute()
         except BaseException as e:
