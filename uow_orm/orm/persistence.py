@@ -1,6 +1,7 @@
 """Persistence: the INSERT / UPDATE / DELETE statements of a flush, batched.
 
-Called by: uow_orm.orm.unitofwork (with states already in dependency order).
+Called by: uow_orm.orm.unitofwork and uow_orm.orm.dependencies (with states already in
+dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.session.
 Every statement is built with `uow_orm.sql` (``insert()`` / ``update()`` / ``delete()``
 with bind parameters) and compiled once per (mapper, statement shape, dialect) into
 `uow_orm.sql.cache.dml_cache`; values are checked and converted by each column type
@@ -11,22 +12,23 @@ with bind parameters) and compiled once per (mapper, statement shape, dialect) i
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..exc import ColumnValueError
-from ..sql.cache import dml_cache
+from ..sql.cache import CompiledCache, dml_cache
 from ..sql.dml import delete, insert, update
 from ..sql.elements import BindParameter, ClauseElement, TextClause, and_, bindparam
 from ..types import Processor, apply_processors, bind_processors, processor_items
+from .mapper import Mapper
 from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
     from ..schema import Column, Table
     from ..sql.compiler import Compiled
-    from .mapper import Mapper
 
 #: one row's values, in the order of its statement's placeholders
 Values = list[Any]
@@ -35,17 +37,46 @@ Rows = list[tuple[InstanceState, Values]]
 
 
 # -- statements and their cache --------------------------------------------------------------
+class _MapperCache:
+    """What the flush works out once per mapper: bind processors and insert plans per
+    dialect, compiled statements per (shape, dialect). Valid while the mapper's column list
+    is the one it was made for (a new mapped column makes a new list)."""
+
+    __slots__ = ("__weakref__", "columns", "insert_plans", "procs", "statements")
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.columns = mapper.column_list
+        self.procs: dict[str, dict[str, Processor]] = {}
+        self.insert_plans: dict[str, _InsertPlan] = {}
+        self.statements = CompiledCache(size=2000)
+
+
+_mapper_caches: weakref.WeakKeyDictionary[Mapper, _MapperCache] = weakref.WeakKeyDictionary()
+
+
+def _cache_of(mapper: Mapper) -> _MapperCache:
+    cache = _mapper_caches.get(mapper)
+    if cache is None or cache.columns is not mapper.column_list:
+        cache = _mapper_caches[mapper] = _MapperCache(mapper)
+    return cache
+
+
 def _compiled(
-    conn: Connection, owner: object, shape: tuple[Any, ...], build: Callable[[], ClauseElement]
+    conn: Connection,
+    owner: Mapper | Table,
+    shape: tuple[Any, ...],
+    build: Callable[[], ClauseElement],
 ) -> Compiled:
-    """The statement ``build()`` makes for ``owner`` (a mapper or a table) in this ``shape``,
-    compiled for the connection's dialect once and then taken from the cache."""
+    """The statement ``build()`` makes for ``owner`` (a mapper, or an association table) in
+    this ``shape``, compiled for the connection's dialect once and then taken from the
+    cache."""
     dialect = conn.dialect
-    key = (owner, dialect.name, shape)
-    hit = dml_cache.get(key)
+    cache = _cache_of(owner).statements if isinstance(owner, Mapper) else dml_cache
+    key = (owner, dialect.name, shape) if cache is dml_cache else (dialect.name, shape)
+    hit = cache.get(key)
     if hit is None:
         hit = build().compile(dialect)
-        dml_cache.put(key, hit)
+        cache.put(key, hit)
     return hit
 
 
@@ -71,16 +102,13 @@ def _execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
 
 
 # -- values ------------------------------------------------------------------------------------
-_procs_by_mapper: dict[tuple[Mapper, str], dict[str, Processor]] = {}
-
-
 def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Processor]:
-    key = (mapper, dialect_name)
-    procs = _procs_by_mapper.get(key)
+    cache = _cache_of(mapper).procs
+    procs = cache.get(dialect_name)
     if procs is None:
         keys = list(mapper.columns.keys())
         types = [mapper.columns[k].type for k in keys]
-        procs = _procs_by_mapper[key] = dict(zip(keys, bind_processors(types, dialect_name)))
+        procs = cache[dialect_name] = dict(zip(keys, bind_processors(types, dialect_name)))
     return procs
 
 
@@ -136,13 +164,11 @@ class _InsertPlan:
         self.proc_items = processor_items(procs[k] for k in self.keys)
 
 
-_insert_plans: dict[tuple[Mapper, str], _InsertPlan] = {}
-
-
 def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
-    plan = _insert_plans.get((mapper, dname))
+    plans = _cache_of(mapper).insert_plans
+    plan = plans.get(dname)
     if plan is None:
-        plan = _insert_plans[(mapper, dname)] = _InsertPlan(mapper, dname)
+        plan = plans[dname] = _InsertPlan(mapper, dname)
     return plan
 
 

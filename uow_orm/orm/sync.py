@@ -30,23 +30,30 @@ log = logging.getLogger("uow_orm.orm.unitofwork")
 #: An identity key: (class, primary key values, identity token).
 Key = tuple[Any, ...]
 
+#: (child column, referenced column) or (local column, remote column)
+ColumnPair = tuple["Column[Any]", "Column[Any]"]
+#: column values by column (a primary key before and after its change)
+ColumnValues = dict["Column[Any]", object]
+#: attribute values by attribute key
+RowValues = dict[str, object]
+
 #: A referencing foreign key column of one mapper, as seen from the referenced mapper:
 #: (child mapper, [(child column, referenced column)], ORM updates it, the parent's
 #: one-to-many relationship that holds the children, if any).
-KeyLink = tuple["Mapper", list[tuple["Column[Any]", "Column[Any]"]], bool, Any]
+KeyLink = tuple["Mapper", list[ColumnPair], bool, RelationshipProperty | None]
 
 #: a post-update item: (relationship, the target object or None, it is None)
-PostUpdate = tuple[RelationshipProperty, Any, bool]
+PostUpdate = tuple[RelationshipProperty, object | None, bool]
 
-EXPIRE: Any = object()  # an in-memory move that expires the attribute instead
+EXPIRE = object()  # an in-memory move that expires the attribute instead
 
 
-def state_of(obj: Any) -> InstanceState:
+def state_of(obj: object) -> InstanceState:
     """The ORM state of a mapped object."""
     return obj.__dict__[STATE_ATTR]  # type: ignore[no-any-return]
 
 
-def set_fk(st: InstanceState, key: str, value: Any) -> None:
+def set_fk(st: InstanceState, key: str, value: object) -> None:
     """Set a foreign key attribute during a flush, recording the change on a persistent
     object (its UPDATE then writes it); an equal value is left alone."""
     d = st().__dict__
@@ -71,7 +78,7 @@ class KeySync:
         # child state -> [(parent state, one-to-many relationship)]
         self.child_syncs: dict[InstanceState, list[tuple[InstanceState, RelationshipProperty]]] = {}
         # child state -> [(relationship, the parent it left)]
-        self.child_nulls: dict[InstanceState, list[tuple[RelationshipProperty, Any]]] = {}
+        self.child_nulls: dict[InstanceState, list[tuple[RelationshipProperty, object]]] = {}
         # states whose target row is inserted later in this flush (they wait for it)
         self.late: set[InstanceState] = set()
         self.post_updates: dict[InstanceState, list[PostUpdate]] = {}
@@ -128,8 +135,8 @@ class KeySync:
         self,
         st: InstanceState,
         prop: RelationshipProperty,
-        target: Any,
-        pairs: list[Any],
+        target: object | None,
+        pairs: list[ColumnPair],
     ) -> None:
         mapper = st.mapper
         if prop.post_update:
@@ -157,10 +164,10 @@ class KeySync:
 
     def post_update_values(
         self, deleted: Mapping[InstanceState, object], inserted: list[InstanceState]
-    ) -> dict[Mapper, list[tuple[InstanceState, dict[str, Any]]]]:
+    ) -> dict[Mapper, list[tuple[InstanceState, RowValues]]]:
         """The foreign key values ``post_update=True`` relationships write after the rows
         exist, by mapper; rows about to be deleted first lose their post-update references."""
-        by_mapper: dict[Mapper, list[tuple[InstanceState, dict[str, Any]]]] = {}
+        by_mapper: dict[Mapper, list[tuple[InstanceState, RowValues]]] = {}
         inserted_set = set(inserted)
         for st, items in self.post_updates.items():
             if st.key is None or st in deleted:
@@ -171,8 +178,8 @@ class KeySync:
         return by_mapper
 
 
-def _post_update_row(st: InstanceState, items: list[PostUpdate], inserted: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _post_update_row(st: InstanceState, items: list[PostUpdate], inserted: bool) -> RowValues:
+    values: RowValues = {}
     d = st().__dict__
     for prop, target, _is_none in items:
         if prop.direction is Direction.MANYTOONE:
@@ -191,7 +198,7 @@ def _post_update_row(st: InstanceState, items: list[PostUpdate], inserted: bool)
     return values
 
 
-def _reattached(st: InstanceState, prop: RelationshipProperty, old_parent: Any) -> bool:
+def _reattached(st: InstanceState, prop: RelationshipProperty, old_parent: object) -> bool:
     """True when the child now belongs to another parent (which sets its key)."""
     rev = prop.reverse
     if rev is None or rev.uselist:
@@ -220,7 +227,7 @@ class KeyChanges:
         # identity keys states had before this flush rekeyed them (undone if it fails)
         self.old_keys: dict[InstanceState, Key] = {}
         # referencing objects whose keys the database moved: set in memory after the flush
-        self.moves: list[tuple[InstanceState, dict[str, Any], dict[str, Any]]] = []
+        self.moves: list[tuple[InstanceState, RowValues, RowValues]] = []
         self._links: dict[Mapper, list[KeyLink]] = {}
         self._fk_index: dict[tuple[Any, ...], dict[tuple[Any, ...], list[InstanceState]]] = {}
 
@@ -253,8 +260,8 @@ class KeyChanges:
         self,
         st: InstanceState,
         link: KeyLink,
-        old: dict[Column[Any], Any],
-        new: dict[Column[Any], Any],
+        old: ColumnValues,
+        new: ColumnValues,
     ) -> None:
         """Objects whose foreign key (``link``) names ``st``'s old key follow it: the flush
         UPDATEs them (``passive_updates=False``) or, as the database's ``ON UPDATE``
@@ -273,7 +280,7 @@ class KeyChanges:
                 if any(cc.primary_key for cc, _ in pairs):
                     self.plan(cs)
                 continue
-            values: dict[str, Any] = {}
+            values: RowValues = {}
             for (cc, pc), key in zip(pairs, fk_keys):
                 action = _onupdate_action(cc, pc)
                 if action == "SET NULL":
@@ -290,9 +297,9 @@ class KeyChanges:
         self,
         st: InstanceState,
         link: KeyLink,
-        old: dict[Column[Any], Any],
+        old: ColumnValues,
         fk_keys: list[str],
-        old_vals: list[Any],
+        old_vals: list[object],
     ) -> list[InstanceState]:
         """The objects that may reference ``st``'s old key through ``link``: the parent's
         collection (loaded by the old key when the ORM updates them) and the identity map's
@@ -313,7 +320,7 @@ class KeyChanges:
                 seen.add(cs)
         return candidates
 
-    def _follows(self, cs: InstanceState, fk_keys: list[str], old_vals: list[Any]) -> bool:
+    def _follows(self, cs: InstanceState, fk_keys: list[str], old_vals: list[object]) -> bool:
         """True when ``cs`` is a persistent object of this session still naming the old key
         (not unloaded, nor pointed elsewhere in this flush)."""
         if cs.key is None or cs in self.deleted or cs.deleted or cs.session is not self.owner:
@@ -321,7 +328,7 @@ class KeyChanges:
         cd = cs().__dict__
         return [cd.get(k, NO_VALUE) for k in fk_keys] == old_vals
 
-    def _cascaded(self, st: InstanceState, cs: InstanceState, values: dict[str, Any]) -> None:
+    def _cascaded(self, st: InstanceState, cs: InstanceState, values: RowValues) -> None:
         """The database moved ``cs``'s row to a new primary key too (its foreign key is part
         of its key): its identity follows, and so do the rows referencing it."""
         cm = cs.mapper
@@ -421,9 +428,7 @@ class KeyChanges:
             txn.key_switches.setdefault(st, old_key)
 
 
-def _load_by_old_key(
-    st: InstanceState, prop: RelationshipProperty, old: dict[Column[Any], Any]
-) -> None:
+def _load_by_old_key(st: InstanceState, prop: RelationshipProperty, old: ColumnValues) -> None:
     """Load ``st``'s collection as the database has it now: by its old key."""
     from .loading import lazy_load
 
@@ -448,7 +453,12 @@ def key_links(mapper: Mapper) -> list[KeyLink]:
     pk = set(mapper.pk_columns)
     links: dict[tuple[Any, ...], list[Any]] = {}
 
-    def add(child: Mapper, pairs: list[Any], orm_update: bool, collection: Any) -> None:
+    def add(
+        child: Mapper,
+        pairs: list[ColumnPair],
+        orm_update: bool,
+        collection: RelationshipProperty | None,
+    ) -> None:
         if not pairs or any(pc not in pk for _, pc in pairs):
             return
         key = (child, frozenset(cc for cc, _ in pairs))
@@ -467,7 +477,8 @@ def key_links(mapper: Mapper) -> list[KeyLink]:
             if group[0].references(mapper.local_table) and all(
                 fk.parent in m.column_to_key for fk in group
             ):
-                add(m, [(fk.parent, fk.column) for fk in group], False, None)
+                pairs = [(fk.parent, fk.column) for fk in group if fk.parent is not None]
+                add(m, pairs, False, None)
     return [(c, p, u, coll) for c, p, u, coll in links.values()]
 
 
@@ -475,7 +486,7 @@ def _relationship_link(
     mapper: Mapper,
     m: Mapper,
     prop: RelationshipProperty,
-    add: Callable[[Mapper, list[Any], bool, Any], None],
+    add: Callable[[Mapper, list[ColumnPair], bool, RelationshipProperty | None], None],
 ) -> None:
     """The key link a relationship of ``m`` makes towards ``mapper``'s primary key."""
     if prop.direction is Direction.MANYTOONE and prop.mapper is mapper:
