@@ -391,8 +391,8 @@ def update_states(
     columns = mapper.columns
     onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
-    layouts: dict[tuple[tuple[str, ...], bool], _Layout] = {}
     no_value = NO_VALUE
+    unversioned = mapper.version_key is None
     for state in states:
         committed = state.committed
         if not committed:
@@ -412,19 +412,18 @@ def update_states(
             if key not in keys:
                 d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
                 keys.append(key)
-        old_version = _bump_version(mapper, state, keys)
-        versioned = old_version is not NO_VALUE
-        shape = (tuple(keys), versioned)
-        layout = layouts.get(shape)
-        if layout is None:
-            layout = layouts[shape] = _Layout(mapper, procs, keys, versioned)
+        old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
         vals = [d[k] for k in keys]
         vals.extend(state.key[1])
-        if versioned:
+        if old_version is not no_value:
             vals.append(old_version)
-        layout.convert(vals)
-        groups.setdefault(shape, []).append(vals)
+            groups.setdefault((tuple(keys), True), []).append(vals)
+        else:
+            groups.setdefault((tuple(keys), False), []).append(vals)
+    for (keys_t, versioned), rows in groups.items():
+        # a refused value: the flush fails before any UPDATE of this mapper
+        _Layout(mapper, procs, keys_t, versioned).convert(rows)
     for (keys_t, versioned), rows in groups.items():
         sql = _update_stmt(conn, mapper, keys_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
@@ -467,9 +466,9 @@ class _Layout:
         ]
         self.on_error = _on_error(mapper, self.keys)
 
-    def convert(self, vals: Values) -> None:
-        """Convert one row's parameters in place."""
-        apply_processors((vals,), self.items, self.on_error)
+    def convert(self, rows: list[Values]) -> None:
+        """Convert the rows' parameters in place."""
+        apply_processors(rows, self.items, self.on_error)
 
 
 def _refresh_server_onupdate(
@@ -636,8 +635,8 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         pk = list(state.key[1])
         if version_key is not None:
             pk.append(_version_of(state, version_key))
-        layout.convert(pk)
         rows.append(pk)
+    layout.convert(rows)
 
     def build() -> ClauseElement:
         return delete(mapper.local_table).where(  # type: ignore[no-any-return]
