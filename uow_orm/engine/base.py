@@ -679,7 +679,7 @@ class Connection:
             )
         return Result([], [], rowcount=cursor.rowcount)
 
-    def cursor_execute(self, sql: str, params: Any, *, many: bool = False) -> Any:
+    def cursor_execute(self, sql: str, params: Any, many: bool = False) -> Any:
         """Run SQL already compiled for this connection's dialect (placeholders in the
         driver's paramstyle) and return the DBAPI cursor, for its rows, ``rowcount`` and
         ``lastrowid``. The unit of work sends its cached statements this way.
@@ -693,7 +693,14 @@ class Connection:
         Raises:
             exc.DBAPIError: the driver's error, wrapped (as for `execute`).
         """
-        return self._run(sql, params, many)
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        if self._transaction is None:
+            self.begin()
+        elif self._shared:
+            self._rejoin(dbapi)
+        return self._cursor_execute(dbapi, sql, params, many)
 
     def executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
         """executemany of an ``INSERT ... RETURNING`` compiled for this dialect: one
@@ -704,16 +711,7 @@ class Connection:
         """
         return self._executemany_returning(sql, params)
 
-    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
-        """Send one statement to the driver; the single exit towards the database."""
-        dbapi = self._dbapi
-        if dbapi is None or self._invalidated or self._closed:
-            dbapi = self._checked_dbapi()
-        if self._transaction is None:
-            self.begin()
-        elif self._shared:
-            self._rejoin(dbapi)
-        return self._cursor_execute(dbapi, sql, params, many)
+    _run = cursor_execute  # the single exit towards the database
 
     def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
         """executemany of an INSERT ... RETURNING; one returned row per parameter set."""

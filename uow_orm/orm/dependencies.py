@@ -177,6 +177,8 @@ class Dependencies:
         """Children removed from a delete-orphan collection, or whose many-to-one was set to
         None, are deleted (with their own delete cascade); the session's deleted
         ``registry`` then holds them too."""
+        if not (dirty or self.deleted or registry):
+            return
         orphans: list[InstanceState] = []
         for st in [*dirty, *self.deleted]:
             committed = st.committed or {}
@@ -232,8 +234,6 @@ class Dependencies:
 
     def deleted_parents(self) -> None:
         """NULL the keys of children whose parent is deleted without a delete cascade."""
-        from .loading import lazy_load
-
         for st in list(self.deleted):
             mapper = st.mapper
             if not mapper.registry.configured:
@@ -248,6 +248,8 @@ class Dependencies:
                     continue
                 value = d.get(prop.key, NO_VALUE)
                 if value is NO_VALUE:
+                    from .loading import lazy_load
+
                     value = lazy_load(st, prop)
                 for child in _loaded_items(value, prop.uselist):
                     cs = state_of(child)

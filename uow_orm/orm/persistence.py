@@ -54,11 +54,21 @@ class _MapperCache:
 _mapper_caches: weakref.WeakKeyDictionary[Mapper, _MapperCache] = weakref.WeakKeyDictionary()
 
 
+_last: list[Any] = [None, None]  # the mapper asked for last and its cache (a flush of one
+# mapper's rows asks several times)
+
+
 def _cache_of(mapper: Mapper) -> _MapperCache:
-    cache = _mapper_caches.get(mapper)
-    if cache is None or cache.columns is not mapper.column_list:
-        cache = _mapper_caches[mapper] = _MapperCache(mapper)
-    return cache
+    last = _last
+    if last[0] is mapper:
+        cache: _MapperCache = last[1]
+        if cache.columns is mapper.column_list:
+            return cache
+    hit = _mapper_caches.get(mapper)
+    if hit is None or hit.columns is not mapper.column_list:
+        hit = _mapper_caches[mapper] = _MapperCache(mapper)
+    last[0], last[1] = mapper, hit
+    return hit
 
 
 def _compiled(
@@ -147,7 +157,7 @@ def _version_of(state: InstanceState, version_key: str) -> Any:
 class _InsertPlan:
     """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
 
-    __slots__ = ("check_idx", "keys", "proc_items")
+    __slots__ = ("check_idx", "keys", "proc_items", "statements")
 
     def __init__(self, mapper: Mapper, dname: str) -> None:
         procs = _bind_procs(mapper, dname)
@@ -162,6 +172,8 @@ class _InsertPlan:
             or k == mapper.version_key
         ]
         self.proc_items = processor_items(procs[k] for k in self.keys)
+        # compiled INSERTs by (columns, rows, RETURNING)
+        self.statements: dict[tuple[tuple[str, ...], int, bool], Compiled] = {}
 
 
 def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
@@ -180,7 +192,8 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     keys = plan.keys
     check_idx = plan.check_idx
     groups: dict[tuple[tuple[str, ...], bool], Rows] = {}
-    plain: Rows = []
+    plain_states: list[InstanceState] = []
+    plain: list[Values] = []
     no_value = NO_VALUE
     for state in states:
         d = state().__dict__
@@ -192,15 +205,16 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         ):
             _insert_row_slow(mapper, dname, state, d, groups)
             continue
-        plain.append((state, vals))
+        plain_states.append(state)
+        plain.append(vals)
     if plain:
-        apply_processors([vals for _, vals in plain], plan.proc_items, _on_error(mapper, keys))
-        groups.setdefault((keys, autoinc_key is not None), []).extend(plain)
+        apply_processors(plain, plan.proc_items, lambda i, _v, e: _bad_value(mapper, keys[i], e))
+        groups.setdefault((keys, autoinc_key is not None), []).extend(zip(plain_states, plain))
     for (keys_t, generated), rows in groups.items():
         if generated:
-            _insert_generated(conn, mapper, keys_t, rows)
+            _insert_generated(conn, plan, mapper, keys_t, rows)
         else:
-            sql = _insert_stmt(conn, mapper, keys_t, 1, False).sql
+            sql = _insert_stmt(conn, plan, mapper, keys_t, 1, False).sql
             _execute(conn, sql, [vals for _, vals in rows])
     if mapper.eager_defaults is True:
         fetch_server_values(conn, mapper, states)
@@ -299,28 +313,38 @@ def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, An
 
 
 def _insert_stmt(
-    conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int, returning: bool
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    nrows: int,
+    returning: bool,
 ) -> Compiled:
-    def build() -> ClauseElement:
+    """The INSERT of ``nrows`` rows of the columns ``keys`` (``RETURNING`` the generated
+    key), compiled once per insert plan (that is per mapper and dialect)."""
+    shape = (keys, nrows, returning)
+    hit = plan.statements.get(shape)
+    if hit is None:
         stmt = insert(mapper.local_table).given_values_only()
         if keys:
             row = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
             stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
             stmt = stmt.returning(mapper.autoinc_col)
-        return stmt  # type: ignore[no-any-return]
+        hit = plan.statements[shape] = stmt.compile(conn.dialect)
+    return hit
 
-    return _compiled(conn, mapper, ("insert", keys, nrows, returning), build)
 
-
-def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...], rows: Rows) -> None:
+def _insert_generated(
+    conn: Connection, plan: _InsertPlan, mapper: Mapper, keys: tuple[str, ...], rows: Rows
+) -> None:
     """INSERT rows whose primary key the database generates, and give the objects their
     keys: RETURNING (several rows per statement where the order is known), or lastrowid."""
     dialect = conn.dialect
     pk_key = mapper.autoinc_key
     assert pk_key is not None
     if not dialect.supports_returning:
-        sql = _insert_stmt(conn, mapper, keys, 1, False).sql
+        sql = _insert_stmt(conn, plan, mapper, keys, 1, False).sql
         for state, vals in rows:
             cur = conn.cursor_execute(sql, tuple(vals))
             state().__dict__[pk_key] = cur.lastrowid
@@ -328,9 +352,9 @@ def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...], r
     if dialect.multirow_returning_ordered and keys:
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))
         for i in range(0, len(rows), per):
-            _insert_returning_chunk(conn, mapper, keys, rows[i : i + per], pk_key)
+            _insert_returning_chunk(conn, plan, mapper, keys, rows[i : i + per], pk_key)
         return
-    sql = _insert_stmt(conn, mapper, keys, 1, True).sql
+    sql = _insert_stmt(conn, plan, mapper, keys, 1, True).sql
     if len(rows) == 1:
         state, vals = rows[0]
         cur = conn.cursor_execute(sql, tuple(vals))
@@ -342,10 +366,15 @@ def _insert_generated(conn: Connection, mapper: Mapper, keys: tuple[str, ...], r
 
 
 def _insert_returning_chunk(
-    conn: Connection, mapper: Mapper, keys: tuple[str, ...], chunk: Rows, pk_key: str
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    chunk: Rows,
+    pk_key: str,
 ) -> None:
     """One multi-row ``INSERT ... VALUES (...), (...) RETURNING pk``; keys given in order."""
-    sql = _insert_stmt(conn, mapper, keys, len(chunk), True).sql
+    sql = _insert_stmt(conn, plan, mapper, keys, len(chunk), True).sql
     params: Values = []
     for _, vals in chunk:
         params.extend(vals)
@@ -669,7 +698,8 @@ def insert_rows(
     With ``return_keys`` (``keys`` leaves out the mapper's autoincrement key), the statement
     has ``RETURNING`` that key and its value for each row is returned, in row order.
     """
-    sql = _insert_stmt(conn, mapper, keys, 1, return_keys).sql
+    plan = _insert_plan(mapper, conn.dialect.name)
+    sql = _insert_stmt(conn, plan, mapper, keys, 1, return_keys).sql
     params = [tuple(v) for v in rows]
     if return_keys:
         return [r[0] for r in conn.executemany_returning(sql, params)]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("uow_orm.orm.unitofwork")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FlushContext:
     """What a flush needs from its session, and nothing more.
 
@@ -102,7 +102,8 @@ class FlushPlan:
         self.saved: list[InstanceState] = []
         self.deleted_done: list[InstanceState] = []
         self.sync = KeySync(ctx.new)
-        self.keys = KeyChanges(ctx.identity_map, ctx.owner, self.deleted)
+        # primary-key changes: made by the first one (most flushes have none)
+        self.keys: KeyChanges | None = None
         self.deps = Dependencies(
             ctx.owner, self.deleted, self.sync, ctx.delete_cascade, ctx.discard_new
         )
@@ -115,21 +116,28 @@ class FlushPlan:
     @property
     def old_keys(self) -> dict[InstanceState, tuple[Any, ...]]:
         """Identity keys states had before this flush rekeyed them."""
-        return self.keys.old_keys
+        return self.keys.old_keys if self.keys is not None else {}
 
     @property
     def moves(self) -> list[tuple[InstanceState, dict[str, Any], dict[str, Any]]]:
         """Referencing objects whose keys the database moved (set in memory at the end)."""
-        return self.keys.moves
+        return self.keys.moves if self.keys is not None else []
 
     def undo_key_changes(self) -> None:
         """The flush failed: every object rekeyed by it gets its old identity back."""
-        self.keys.undo()
+        if self.keys is not None:
+            self.keys.undo()
 
     def finish_key_changes(self, txn: SessionTransaction) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
-        self.keys.finish(txn)
+        if self.keys is not None:
+            self.keys.finish(txn)
+
+    def _key_changes(self) -> KeyChanges:
+        if self.keys is None:
+            self.keys = KeyChanges(self.ctx.identity_map, self.ctx.owner, self.deleted)
+        return self.keys
 
     # -- preparation ----------------------------------------------------------------------
     def _dirty(self) -> list[InstanceState]:
@@ -147,9 +155,11 @@ class FlushPlan:
         """Work out everything the statements need: key changes, row switches, orphans,
         children of deleted parents, keys to copy and association rows."""
         for st in self.new:
-            _configured(st.mapper)
+            registry = st.mapper.registry
+            if not registry.configured:
+                registry.configure()
         self._plan_key_changes(self._dirty())
-        if self.keys.key_switches:
+        if self.keys is not None and self.keys.key_switches:
             self.keys.check_conflicts()
         self._find_row_switches()
         for gone in self.switched_out:
@@ -175,9 +185,9 @@ class FlushPlan:
             if committed is not None:
                 if pk0 is not None:
                     if pk0 in committed:
-                        self.keys.plan(st)
+                        self._key_changes().plan(st)
                 elif any(k in committed for k in pk_keys):
-                    self.keys.plan(st)
+                    self._key_changes().plan(st)
 
     def _find_row_switches(self) -> None:
         """A new object with the identity of an object deleted in this flush takes over its
@@ -192,7 +202,9 @@ class FlushPlan:
             if None in pk:
                 continue
             other = imap.state_for(mapper.identity_key_from_pk(pk))
-            if other is None or other is st or other() is None or other in self.keys.key_switches:
+            if other is None or other is st or other() is None:
+                continue
+            if self.keys is not None and other in self.keys.key_switches:
                 continue
             if other in self.deleted and other not in self.switched_out:
                 # row switch: the deleted object's row becomes the new object's row
@@ -325,7 +337,8 @@ class FlushPlan:
         # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
         # the new one is inserted; rows that point at new rows wait for them.
         waiting = set(self.sync.late)
-        self._update(conn, mapper, [s for s in candidates if s not in waiting])
+        if candidates:
+            self._update(conn, mapper, [s for s in candidates if s not in waiting])
         for level in self._levels(new_by_mapper.get(mapper, []), mapper):
             self._insert_level(conn, mapper, level)
         late = [s for s in candidates if s in waiting]
@@ -338,7 +351,7 @@ class FlushPlan:
     def _update(self, conn: Connection, mapper: Mapper, states: list[InstanceState]) -> None:
         persistence.update_states(conn, mapper, states)
         self.saved.extend(states)
-        if self.keys.key_switches:
+        if self.keys is not None and self.keys.key_switches:
             self.keys.rekey(states)
 
     def _insert_level(self, conn: Connection, mapper: Mapper, level: list[InstanceState]) -> None:
