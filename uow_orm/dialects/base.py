@@ -116,11 +116,6 @@ class Dialect:
     def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
         raise NotImplementedError
 
-    def is_memory(self, url: ConnectURL) -> bool:
-        """Whether ``url`` names a database that lives in one connection's memory (the
-        engine then shares a single connection: `StaticPool`)."""
-        return False
-
     def engine_options_from_connect_args(self, connect_args: dict[str, Any]) -> dict[str, Any]:
         """Remove driver arguments that uow_orm handles itself from ``connect_args``; the
         execution options they stand for."""

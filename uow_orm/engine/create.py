@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
 from .._typing import DBAPIConnection
@@ -18,6 +18,7 @@ from .url import URL, make_url
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..dialects.sqlite import SQLiteDialect
 
 _DRIVERS = {
     ("sqlite", None): "sqlite",
@@ -176,7 +177,7 @@ def _make_pool(
         return dialect.connect(url, connect_args)
 
     if poolclass is None:
-        memory = dialect.name == "sqlite" and dialect.is_memory(url)
+        memory = dialect.name == "sqlite" and cast("SQLiteDialect", dialect).is_memory(url)
         poolclass = StaticPool if memory else QueuePool
     if poolclass is QueuePool:
         return QueuePool(
