@@ -835,35 +835,13 @@ class MetaData:
         resolve_fks: bool = True,
     ) -> None:
         """Add a Table for each table of the database that is not in this MetaData yet
-        (columns, keys, unique constraints and indexes), as SQLAlchemy's
-        ``MetaData.reflect``. ``only`` is a list of names (each must exist) or a predicate
-        ``fn(name, metadata)``; ``views=True`` also reflects views."""
-        from .engine.reflection import Inspector, reflect_table
+        (columns, keys, unique and CHECK constraints, indexes, comments), as SQLAlchemy's
+        ``MetaData.reflect``. ``schema`` reads a PostgreSQL schema or an attached SQLite
+        database (tables keyed ``"schema.name"``); ``only`` is a list of names (each must
+        exist) or a predicate ``fn(name, metadata)``; ``views=True`` also reflects views."""
+        from .engine.reflection import reflect_metadata
 
-        if schema is not None:
-            raise exc.ArgumentError(
-                "MetaData.reflect(schema=...) is not supported yet: uow_orm tables have "
-                "no schema option; reflect the default schema"
-            )
-        inspector = Inspector(bind)
-        available = inspector.get_table_names()
-        if views:
-            available += inspector.get_view_names()
-        if only is None:
-            wanted = available
-        elif callable(only):
-            wanted = [n for n in available if only(n, self)]
-        else:
-            missing = [n for n in only if n not in available]
-            if missing:
-                raise exc.InvalidRequestError(
-                    f"could not reflect: requested table(s) not available in the database: "
-                    f"{', '.join(missing)}"
-                )
-            wanted = list(only)
-        for name in wanted:
-            if name not in self.tables:
-                reflect_table(inspector, Table(name, self), resolve_fks=resolve_fks)
+        reflect_metadata(self, bind, schema=schema, views=views, only=only, resolve_fks=resolve_fks)
 
     def clear(self) -> None:
         self.tables.clear()
