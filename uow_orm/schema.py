@@ -248,8 +248,10 @@ class Column(ColumnElement, Generic[_T]):
 
     __slots__ = (
         "__weakref__",
+        "_default_arg",
         "_default_is_callable",
         "_onupdate_is_callable",
+        "_server_default_arg",
         "autoincrement",
         "comment",
         "constraints",
@@ -321,9 +323,22 @@ class Column(ColumnElement, Generic[_T]):
         self.type = type_
         self.primary_key = primary_key
         self.nullable = (not primary_key) if nullable is None else nullable
-        self.default = default
-        self._default_is_callable = callable(default)
-        self.server_default = server_default
+        #: a ColumnDefault (``.arg`` is the value given) or None, as in SQLAlchemy
+        self.default: ColumnDefault | None = _column_default(default)
+        #: the value given as ``default=`` (what the SQL layer reads)
+        self._default_arg = self.default.arg if self.default is not None else None
+        # the ORM's flush calls ``col.default()`` when this is set: a ColumnDefault gives
+        # its value when called (the scalar, or the callable's result)
+        self._default_is_callable = self.default is not None
+        #: a DefaultClause (``.arg`` is the SQL or value given), or the FetchedValue given
+        #: (Identity, Sequence, Computed, FetchedValue), or None
+        self.server_default: Any = _server_default(server_default)
+        #: the ``server_default`` as given: what DDL writes
+        self._server_default_arg = (
+            self.server_default.arg
+            if isinstance(self.server_default, DefaultClause)
+            else self.server_default
+        )
         #: the database changes this column on UPDATE: the ORM reloads it afterwards
         self.server_onupdate = server_onupdate
         self.constraints: list[CheckConstraint] = checks
@@ -856,14 +871,24 @@ class MetaData:
 class ColumnDefault:
     """A column's client-side default: ``arg`` is the scalar, callable or SQL expression.
 
-    ``is_callable``, ``is_scalar`` and ``is_clause_element`` say which it is.
+    ``Column.default`` is one of these (or None), as in SQLAlchemy; ``is_callable``,
+    ``is_scalar`` and ``is_clause_element`` say which it is. Unlike SQLAlchemy, a callable
+    ``arg`` is the function given, not a wrapper taking an execution context. Calling the
+    ColumnDefault gives the value to insert (the scalar, or the callable's result).
     """
+
+    __slots__ = ("_fn", "arg", "for_update")
 
     def __init__(self, arg: Any, for_update: bool = False) -> None:
         if isinstance(arg, ColumnDefault):
             arg = arg.arg
         self.arg: Any = arg
         self.for_update = for_update
+        self._fn = arg if callable(arg) and not isinstance(arg, ClauseElementBase) else None
+
+    def __call__(self) -> Any:
+        fn = self._fn
+        return fn() if fn is not None else self.arg
 
     @property
     def is_callable(self) -> bool:
@@ -885,8 +910,43 @@ class ColumnDefault:
         return f"ColumnDefault({self.arg!r})"
 
 
+class DefaultClause(FetchedValue):
+    """A column's server-side default (``DEFAULT ...`` in its DDL): ``arg`` is the string,
+    number, ``text()`` or SQL expression given as ``server_default=``.
+
+    ``Column.server_default`` is one of these, as in SQLAlchemy (or the `FetchedValue`
+    given: `Identity`, `Sequence`, `Computed`).
+    """
+
+    has_argument = True
+
+    def __init__(self, arg: Any, for_update: bool = False, _reflected: bool = False) -> None:
+        if isinstance(arg, DefaultClause):
+            arg = arg.arg
+        self.arg: Any = arg
+        self.for_update = for_update
+        self.reflected = _reflected
+
+    def __repr__(self) -> str:
+        return f"DefaultClause({self.arg!r}, for_update={self.for_update!r})"
+
+
+def _column_default(value: Any) -> ColumnDefault | None:
+    if value is None or isinstance(value, ColumnDefault):
+        return value
+    return ColumnDefault(value)
+
+
+def _server_default(value: Any) -> Any:
+    if value is None or isinstance(value, FetchedValue):
+        return value  # Identity, Sequence, Computed, FetchedValue, DefaultClause
+    return DefaultClause(value)
+
+
 def server_default_sql(value: Any, dialect_name: str) -> str:
     """The SQL of a ``server_default``: text() verbatim, strings quoted, numbers as is."""
+    if isinstance(value, DefaultClause):
+        value = value.arg
     if isinstance(value, TextClause):
         return value.text
     if isinstance(value, bool):
@@ -908,6 +968,7 @@ __all__ = [
     "ColumnCollection",
     "ColumnDefault",
     "Computed",
+    "DefaultClause",
     "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",

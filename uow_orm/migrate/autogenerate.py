@@ -590,11 +590,14 @@ def _compare_table(table: Table, insp: Inspector, dialect: Dialect, result: Comp
         _compare_column(table, col, info, dialect, result)
     for col_name, info in reflected.items():
         if col_name not in table.c:
-            col = Column(col_name, info["type"], nullable=info["nullable"])
-            if info["default"] is not None:
-                from ..sql.elements import text
+            from ..sql.elements import text
 
-                col.server_default = text(info["default"])
+            col = Column(
+                col_name,
+                info["type"],
+                nullable=info["nullable"],
+                server_default=text(info["default"]) if info["default"] is not None else None,
+            )
             result.changes.append(
                 Change(
                     f"remove column {name}.{col_name}",

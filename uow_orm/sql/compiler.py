@@ -654,11 +654,11 @@ class Compiler:
             defaults = [
                 c
                 for c in stmt.table.c
-                if c.default is not None and not callable(c.default) and c not in cols
+                if c.default is not None and not callable(c._default_arg) and c not in cols
             ]
         names = [self.quote(c.name) for c in cols + defaults]
         # scalar defaults ride along as constant columns (their placeholders come first)
-        extra = ", ".join(self.bind(BindParameter(c.key, c.default, c.type)) for c in defaults)
+        extra = ", ".join(self.bind(BindParameter(c.key, c._default_arg, c.type)) for c in defaults)
         self._depth += 1
         try:
             body = self.process(select, subquery=True)
@@ -695,10 +695,14 @@ class Compiler:
                     vals = [
                         self._value(c, r[c])
                         if c in r
-                        else (self._default_bind(c, c.default) if c.default is not None else "NULL")
+                        else (
+                            self._default_bind(c, c._default_arg)
+                            if c.default is not None
+                            else "NULL"
+                        )
                         for c in cols
                     ]
-                    vals += [self._default_bind(c, c.default) for c in defaults]
+                    vals += [self._default_bind(c, c._default_arg) for c in defaults]
                     groups.append("(" + ", ".join(vals) + ")")
                 sql += " (" + ", ".join(names) + ") VALUES " + ", ".join(groups)
         finally:
