@@ -681,7 +681,7 @@ def test_check_and_comment_operations_on_an_existing_table(project: Any, backend
         with op.batch_alter_table("t") as batch_op:
             batch_op.create_check_constraint("ck_t_n", "n > 0")
             batch_op.alter_column("n", comment="a number")
-        op.create_table_comment("t", "numbers")
+        op.create_table_comment("t", "numbers, 100% sure")
         """,
         "op.drop_table('t')",
     )
@@ -689,7 +689,7 @@ def test_check_and_comment_operations_on_an_existing_table(project: Any, backend
     assert _refused(project.url, "INSERT INTO t (id, n) VALUES (1, 0)")
     engine = create_engine(project.url)
     insp = inspect(engine)
-    expected = ("numbers", "a number") if backend == "postgresql" else (None, None)
+    expected = ("numbers, 100% sure", "a number") if backend == "postgresql" else (None, None)
     assert (insp.get_table_comment("t")["text"], insp.get_columns("t")[1]["comment"]) == expected
     engine.dispose()
     from uow_orm.migrate.operations import Operations
