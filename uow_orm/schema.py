@@ -7,6 +7,8 @@ order) and DDL. A ``Column`` is also an SQL expression.
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 from collections.abc import Callable, Iterator
 from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -868,27 +870,30 @@ class MetaData:
         return "MetaData()"
 
 
-class ColumnDefault:
+class ColumnDefault(functools.partial[Any]):
     """A column's client-side default: ``arg`` is the scalar, callable or SQL expression.
 
     ``Column.default`` is one of these (or None), as in SQLAlchemy; ``is_callable``,
     ``is_scalar`` and ``is_clause_element`` say which it is. Unlike SQLAlchemy, a callable
     ``arg`` is the function given, not a wrapper taking an execution context. Calling the
-    ColumnDefault gives the value to insert (the scalar, or the callable's result).
+    ColumnDefault gives the value to insert (the scalar, or the callable's result); it is
+    a ``functools.partial`` underneath so that the flush's call costs no Python frame.
     """
 
-    __slots__ = ("_fn", "arg", "for_update")
+    arg: Any
+    for_update: bool
 
-    def __init__(self, arg: Any, for_update: bool = False) -> None:
+    def __new__(cls, arg: Any, for_update: bool = False) -> ColumnDefault:
         if isinstance(arg, ColumnDefault):
             arg = arg.arg
-        self.arg: Any = arg
+        if callable(arg) and not isinstance(arg, ClauseElementBase):
+            produce = arg
+        else:
+            produce = itertools.repeat(arg).__next__  # the same value, from C
+        self = super().__new__(cls, produce)
+        self.arg = arg
         self.for_update = for_update
-        self._fn = arg if callable(arg) and not isinstance(arg, ClauseElementBase) else None
-
-    def __call__(self) -> Any:
-        fn = self._fn
-        return fn() if fn is not None else self.arg
+        return self
 
     @property
     def is_callable(self) -> bool:
