@@ -800,3 +800,49 @@ def test_enum_values_change_migrates_on_both_backends(project: Any, backend: str
     with pytest.raises((exc.IntegrityError, exc.DataError)):
         _sql(project.url, "INSERT INTO people (id, mood) VALUES (2, 'meh')")
     assert _sql(project.url, "SELECT id, mood FROM people") == [(1, "ok")]
+
+
+MANY_CHECKS = """
+import enum
+from uow_orm import Boolean, CheckConstraint, Column, Enum, Integer, String, declarative_base
+
+Base = declarative_base()
+
+
+class Gadget(Base):
+    __tablename__ = "gadgets"
+    __table_args__ = (CheckConstraint("price >= cost"), {"comment": "it's gadgets"})
+    id = Column(Integer, primary_key=True)
+    price = Column(Integer, CheckConstraint("price > 0", name="ck_gadgets_price"))
+    cost = Column(Integer, CheckConstraint("cost >= 0"), nullable=False, server_default="0")
+    live = Column(Boolean(create_constraint=True), comment="on sale")
+    size = Column(Enum("s", "m", "l", name="size", native_enum=False, create_constraint=True))
+    name = Column(String(20), CheckConstraint("length(name) > 1", name="ck_gadgets_name"))
+"""
+
+
+def test_check_is_clean_for_unchanged_models_with_every_kind_of_check(
+    project: Any, backend: str
+) -> None:
+    models = project.models(MANY_CHECKS)
+    commands.revision(project.config(models), "gadgets", autogenerate=True)
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(models)), commands.check(
+        project.config(models)
+    ).descriptions
+    assert _refused(project.url, "INSERT INTO gadgets (id, price, cost) VALUES (1, 5, 9)")
+    assert _refused(
+        project.url, "INSERT INTO gadgets (id, price, cost, size) VALUES (2, 9, 1, 'x')"
+    )
+    # A database made by create_all() compares clean too.
+    commands.downgrade(project.config(), "base")
+    import importlib
+
+    module, _, attr = models.partition(":")
+    engine = create_engine(project.url)
+    getattr(importlib.import_module(module), attr).metadata.create_all(engine)
+    engine.dispose()
+    commands.stamp(project.config(), "head")
+    assert not commands.check(project.config(models)), commands.check(
+        project.config(models)
+    ).descriptions

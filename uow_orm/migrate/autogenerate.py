@@ -255,6 +255,9 @@ def _normal_default(sql: str | None) -> str | None:
     text = _CAST.sub("", sql.strip())
     while text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
+    # server_default="0" on a number column: PostgreSQL stores the number, unquoted
+    if re.fullmatch(r"'-?\d+(\.\d+)?'", text):
+        text = text[1:-1]
     return text.lower()
 
 
