@@ -925,12 +925,11 @@ class DefaultClause(FetchedValue):
 
     has_argument = True
 
-    def __init__(self, arg: Any, for_update: bool = False, _reflected: bool = False) -> None:
+    def __init__(self, arg: Any, for_update: bool = False) -> None:
         if isinstance(arg, DefaultClause):
             arg = arg.arg
         self.arg: Any = arg
         self.for_update = for_update
-        self.reflected = _reflected
 
     def __repr__(self) -> str:
         return f"DefaultClause({self.arg!r}, for_update={self.for_update!r})"
