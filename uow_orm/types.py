@@ -314,6 +314,8 @@ def _expect(kind: str, value: Any) -> _BadValue:
 
 
 class Integer(TypeEngine):
+    """A 32-bit integer (``INTEGER``); Python ``int``, range-checked when bound."""
+
     python_type = int
     is_integer = True
     _ddl = "INTEGER"
@@ -348,16 +350,23 @@ class Integer(TypeEngine):
 
 
 class SmallInteger(Integer):
+    """A 16-bit integer (``SMALLINT``)."""
+
     _ddl = "SMALLINT"
     _bits = 16
 
 
 class BigInteger(Integer):
+    """A 64-bit integer (``BIGINT``)."""
+
     _ddl = "BIGINT"
     _bits = 64
 
 
 class String(Concatenable):
+    """Text of an optional maximum ``length`` (``VARCHAR(n)``); Python ``str``. ``+`` is
+    SQL concatenation."""
+
     python_type = str
 
     def __init__(self, length: int | None = None) -> None:
@@ -378,6 +387,8 @@ class String(Concatenable):
 
 
 class Text(String):
+    """Unbounded text (``TEXT``)."""
+
     def ddl(self, dialect_name: str) -> str:
         return "TEXT"
 
@@ -601,6 +612,8 @@ class Numeric(TypeEngine):
 
 
 class Date(TypeEngine):
+    """A calendar date (``DATE``); Python ``datetime.date``."""
+
     python_type = dt.date
 
     def ddl(self, dialect_name: str) -> str:
@@ -679,6 +692,8 @@ class DateTime(TypeEngine):
 
 
 class Time(TypeEngine):
+    """A time of day (``TIME``); Python ``datetime.time``."""
+
     python_type = dt.time
 
     def ddl(self, dialect_name: str) -> str:

@@ -657,14 +657,17 @@ class False_(ColumnElement):
 
 
 def null() -> Null:
+    """SQL ``NULL`` (``col == null()`` compiles to ``IS NULL``)."""
     return Null()
 
 
 def true() -> True_:
+    """SQL ``true`` (``1`` on SQLite)."""
     return True_()
 
 
 def false() -> False_:
+    """SQL ``false`` (``0`` on SQLite)."""
     return False_()
 
 
@@ -1384,6 +1387,18 @@ class ScalarSelect(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         return f"({compiler.process(self.select, subquery=True)})"
+
+    def correlate(self, *froms: Any) -> ScalarSelect:
+        """The same scalar subquery, correlated to ``froms`` of the enclosing SELECT."""
+        return ScalarSelect(self.select.correlate(*froms))
+
+    def correlate_except(self, *froms: Any) -> ScalarSelect:
+        """The same scalar subquery, correlated to every enclosing FROM but ``froms``."""
+        return ScalarSelect(self.select.correlate_except(*froms))
+
+    def where(self, *criteria: Any) -> ScalarSelect:
+        """The same scalar subquery with more WHERE criteria."""
+        return ScalarSelect(self.select.where(*criteria))
 
 
 __all__ = [
