@@ -392,3 +392,101 @@ def test_state_walk_matches_sqlalchemy_for_the_same_scenario(uow_models):
     assert scenario(uow_orm, uow_orm.orm, uow_models) == scenario(
         sqlalchemy, sqlalchemy.orm, sa_models
     )
+
+
+# -- Column.default / server_default are ColumnDefault / DefaultClause objects -------------
+def test_column_defaults_are_wrapped_and_still_fill_rows(engine: Any) -> None:
+    import datetime as dt
+
+    from uow_orm import (
+        Column,
+        DateTime,
+        Identity,
+        Integer,
+        MetaData,
+        Session,
+        String,
+        Table,
+        declarative_base,
+        insert,
+        select,
+        text,
+    )
+    from uow_orm.schema import ColumnDefault, DefaultClause
+
+    stamp = dt.datetime(2024, 5, 1, 12, 0)
+
+    def now() -> dt.datetime:
+        return stamp
+
+    Base = declarative_base()
+
+    class Note(Base):
+        __tablename__ = "notes_defaults"
+        id = Column(Integer, primary_key=True)
+        kind = Column(String(10), default="memo")
+        at = Column(DateTime, default=now)
+        state = Column(String(10), server_default="new")
+        flag = Column(Integer, server_default=text("7"))
+
+    cols = Note.__table__.c
+    assert isinstance(cols.kind.default, ColumnDefault) and cols.kind.default.arg == "memo"
+    assert cols.kind.default.is_scalar and not cols.kind.default.is_callable
+    assert cols.at.default.arg is now and cols.at.default.is_callable
+    assert isinstance(cols.state.server_default, DefaultClause)
+    assert cols.state.server_default.arg == "new"
+    assert str(cols.flag.server_default.arg) == "7"
+    assert cols.id.default is None and cols.id.server_default is None
+    ident = Column("n", Integer, Identity(), primary_key=True)
+    assert isinstance(ident.server_default, Identity)  # FetchedValues are kept as given
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:  # the ORM's flush fills the defaults
+        s.add(Note(id=1))
+        s.commit()
+    other = Table("notes_src", MetaData(), Column("id", Integer, primary_key=True))
+    other.create(engine)
+    with engine.begin() as conn:  # and so do Core INSERTs, single and from a SELECT
+        conn.execute(insert(Note.__table__).values(id=2))
+        conn.execute(insert(other).values(id=3))
+        conn.execute(insert(Note.__table__).from_select(["id"], select(other.c.id)))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(cols.id, cols.kind, cols.at, cols.state, cols.flag).order_by(cols.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "memo", stamp, "new", 7),
+        (2, "memo", stamp, "new", 7),
+        (3, "memo", None, "new", 7),  # a callable default is not run for INSERT..SELECT
+    ]
+
+
+def test_column_default_arg_matches_sqlalchemy() -> None:
+    import sqlalchemy as sa
+
+    import uow_orm
+
+    def fn() -> int:
+        return 1
+
+    def describe(mod: Any) -> list[Any]:
+        cols = [
+            mod.Column("a", mod.Integer, default=5),
+            mod.Column("b", mod.Integer, default=fn),
+            mod.Column("c", mod.String(5), server_default="x"),
+            mod.Column("d", mod.Integer, server_default=mod.text("1")),
+        ]
+        out: list[Any] = []
+        for c in cols:
+            d, sd = c.default, c.server_default
+            out.append(
+                (
+                    None
+                    if d is None
+                    else (d.is_scalar, d.is_callable, d.arg if d.is_scalar else None),
+                    None if sd is None else (type(sd).__name__, str(sd.arg)),
+                )
+            )
+        return out
+
+    assert describe(uow_orm) == describe(sa)

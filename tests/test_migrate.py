@@ -582,3 +582,267 @@ def test_settings_come_from_pyproject(tmp_path: Path) -> None:
 def test_cli_reports_errors_with_exit_status_2(tmp_path: Path, capsys: Any) -> None:
     assert main(["-d", str(tmp_path / "none"), "--url", "sqlite://", "heads"]) == 2
     assert "init" in capsys.readouterr().err
+
+
+# -- CHECK constraints, comments and PostgreSQL ENUM types in autogenerate ----------------
+CHECKS_V1 = """
+from uow_orm import CheckConstraint, Column, Integer, declarative_base
+
+Base = declarative_base()
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint("qty >= 0", name="ck_items_qty"),
+        {"comment": "stock items"},
+    )
+    id = Column(Integer, primary_key=True)
+    qty = Column(Integer, nullable=False, comment="units in stock")
+"""
+
+CHECKS_V2 = """
+from uow_orm import CheckConstraint, Column, Integer, declarative_base
+
+Base = declarative_base()
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint("qty < 1000", name="ck_items_max"),
+        CheckConstraint("id > 0"),
+        {"comment": "stock items, v2"},
+    )
+    id = Column(Integer, primary_key=True)
+    qty = Column(Integer, nullable=False)
+"""
+
+
+def _refused(url: str, sql: str) -> bool:
+    try:
+        _sql(url, sql)
+    except exc.IntegrityError:
+        return True
+    return False
+
+
+def test_autogenerate_writes_and_compares_checks_and_comments(project: Any, backend: str) -> None:
+    v1 = project.models(CHECKS_V1)
+    first = commands.revision(project.config(v1), "items", autogenerate=True).read_text()
+    assert "sa.CheckConstraint('qty >= 0', name='ck_items_qty')" in first
+    assert "comment='stock items'" in first and "comment='units in stock'" in first
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(v1)), commands.check(project.config(v1)).descriptions
+    assert _refused(project.url, "INSERT INTO items (id, qty) VALUES (1, -1)")
+
+    v2 = project.models(CHECKS_V2)
+    found = commands.check(project.config(v2)).descriptions
+    assert "add check constraint 'ck_items_max' on items" in found
+    assert "remove check constraint 'ck_items_qty' on items" in found
+    assert "add check constraint on items (id > 0)" in found
+    comment_changes = [d for d in found if "comment" in d]
+    if backend == "postgresql":
+        assert comment_changes == [
+            "change comment of table items from 'stock items' to 'stock items, v2'",
+            "change comment of items.qty from 'units in stock' to None",
+        ]
+    else:  # SQLite keeps no comments: nothing to compare
+        assert comment_changes == []
+    commands.revision(project.config(v2), "v2", autogenerate=True)
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(v2)), commands.check(project.config(v2)).descriptions
+    _sql(project.url, "INSERT INTO items (id, qty) VALUES (1, -1)")  # the old check is gone
+    assert _refused(project.url, "INSERT INTO items (id, qty) VALUES (2, 5000)")
+    assert _refused(project.url, "INSERT INTO items (id, qty) VALUES (-3, 1)")
+    engine = create_engine(project.url)
+    insp = inspect(engine)
+    names = sorted(str(c["name"]) for c in insp.get_check_constraints("items"))
+    if backend == "postgresql":
+        assert insp.get_table_comment("items") == {"text": "stock items, v2"}
+        assert insp.get_columns("items")[1]["comment"] is None
+    engine.dispose()
+    assert "ck_items_max" in names and "ck_items_qty" not in names
+
+    _sql(project.url, "DELETE FROM items")
+    commands.downgrade(project.config(), "-1")
+    assert not commands.check(project.config(v1)), commands.check(project.config(v1)).descriptions
+    assert _refused(project.url, "INSERT INTO items (id, qty) VALUES (1, -1)")
+    _sql(project.url, "INSERT INTO items (id, qty) VALUES (2, 5000)")
+
+
+def test_check_and_comment_operations_on_an_existing_table(project: Any, backend: str) -> None:
+    project.write_revision(
+        "a1",
+        None,
+        """
+        op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("n", sa.Integer))
+        with op.batch_alter_table("t") as batch_op:
+            batch_op.create_check_constraint("ck_t_n", "n > 0")
+            batch_op.alter_column("n", comment="a number")
+        op.create_table_comment("t", "numbers, 100% sure")
+        """,
+        "op.drop_table('t')",
+    )
+    commands.upgrade(project.config())
+    assert _refused(project.url, "INSERT INTO t (id, n) VALUES (1, 0)")
+    engine = create_engine(project.url)
+    insp = inspect(engine)
+    expected = ("numbers, 100% sure", "a number") if backend == "postgresql" else (None, None)
+    assert (insp.get_table_comment("t")["text"], insp.get_columns("t")[1]["comment"]) == expected
+    engine.dispose()
+    from uow_orm.migrate.operations import Operations
+
+    offline = Operations(create_engine("sqlite://").dialect, None, emit=lambda sql: None)
+    with pytest.raises(exc.ArgumentError, match="comment"):
+        offline.alter_column("t", "n", comment=True)
+
+
+ENUM_MODELS = """
+import enum
+from uow_orm import Column, Enum, Integer, String
+from uow_orm.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id = Column(Integer, primary_key=True)
+    mood = Column(Enum({moods}, name="mood"))
+{extra}
+"""
+
+
+def test_postgresql_enum_values_added_removed_and_new_types(pg_url: str, tmp_path: Path) -> None:
+    commands.init(tmp_path / "migrations")
+    sys.path.insert(0, str(tmp_path))
+    try:
+
+        def models(name: str, moods: str, extra: str = "") -> str:
+            source = ENUM_MODELS.format(moods=moods, extra=extra)
+            (tmp_path / f"models_enum_{name}.py").write_text(source, encoding="utf-8")
+            return f"models_enum_{name}:Base"
+
+        def config(m: str | None = None) -> Config:
+            return Config(tmp_path / "migrations", pg_url, m)
+
+        v1 = models("v1", "'sad', 'ok'")
+        commands.revision(config(v1), "people", autogenerate=True)
+        commands.upgrade(config())
+        _sql(pg_url, "INSERT INTO people (id, mood) VALUES (1, 'sad')")
+        # A value added (in the middle), and a new type on an existing table.
+        v2 = models(
+            "v2",
+            "'sad', 'meh', 'ok'",
+            "    level = Column(Enum('low', 'high', name='level'))",
+        )
+        found = commands.check(config(v2)).descriptions
+        assert "change values of enum type 'mood' from ['sad', 'ok'] to ['sad', 'meh', 'ok']" in (
+            found
+        )
+        assert "add enum type 'level'" in found and "add column people.level" in found
+        second = commands.revision(config(v2), "meh", autogenerate=True).read_text()
+        assert "op.alter_enum('mood', ['sad', 'meh', 'ok'], existing_values=['sad', 'ok'])" in (
+            second
+        )
+        commands.upgrade(config())
+        assert not commands.check(config(v2)), commands.check(config(v2)).descriptions
+        _sql(pg_url, "INSERT INTO people (id, mood, level) VALUES (2, 'meh', 'high')")
+        engine = create_engine(pg_url)
+        enums = {e["name"]: e["labels"] for e in inspect(engine).get_enums()}
+        engine.dispose()
+        assert enums == {"mood": ["sad", "meh", "ok"], "level": ["low", "high"]}
+        # A value removed: the type is rebuilt and the rows keep their values.
+        v3 = models("v3", "'sad', 'meh'", "    level = Column(Enum('low', 'high', name='level'))")
+        commands.revision(config(v3), "no ok", autogenerate=True)
+        commands.upgrade(config())
+        assert not commands.check(config(v3)), commands.check(config(v3)).descriptions
+        assert _sql(pg_url, "SELECT id, mood FROM people ORDER BY id") == [(1, "sad"), (2, "meh")]
+        with pytest.raises(exc.DataError):
+            _sql(pg_url, "INSERT INTO people (id, mood) VALUES (3, 'ok')")
+        # Down again: 'ok' comes back, then 'meh' and the level type go (no row uses them).
+        _sql(pg_url, "DELETE FROM people WHERE id = 2")
+        commands.downgrade(config(), "-2")
+        assert not commands.check(config(v1)), commands.check(config(v1)).descriptions
+        assert _sql(pg_url, "SELECT typname FROM pg_type WHERE typname = 'level'") == []
+        assert _sql(pg_url, "SELECT id, mood FROM people") == [(1, "sad")]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in list(sys.modules):
+            if name.startswith("models_enum_") or name.startswith("uow_orm_revision_"):
+                del sys.modules[name]
+
+
+def test_enum_values_change_migrates_on_both_backends(project: Any, backend: str) -> None:
+    def models(moods: str) -> str:
+        return project.models(
+            ENUM_MODELS.format(moods=f"{moods}, create_constraint=True", extra="")
+        )
+
+    v1, v2 = models("'sad', 'ok'"), models("'sad', 'ok', 'meh'")
+    commands.revision(project.config(v1), "people", autogenerate=True)
+    commands.upgrade(project.config())
+    _sql(project.url, "INSERT INTO people (id, mood) VALUES (1, 'ok')")
+    # PostgreSQL alters the ENUM type; SQLite rebuilds the column with its new CHECK.
+    assert commands.check(project.config(v2))
+    commands.revision(project.config(v2), "meh", autogenerate=True)
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(v2)), commands.check(project.config(v2)).descriptions
+    _sql(project.url, "INSERT INTO people (id, mood) VALUES (2, 'meh')")
+    with pytest.raises((exc.IntegrityError, exc.DataError)):
+        _sql(project.url, "INSERT INTO people (id, mood) VALUES (3, 'angry')")
+    assert _sql(project.url, "SELECT id, mood FROM people ORDER BY id") == [(1, "ok"), (2, "meh")]
+    _sql(project.url, "DELETE FROM people WHERE id = 2")
+    commands.downgrade(project.config(), "-1")
+    assert not commands.check(project.config(v1)), commands.check(project.config(v1)).descriptions
+    with pytest.raises((exc.IntegrityError, exc.DataError)):
+        _sql(project.url, "INSERT INTO people (id, mood) VALUES (2, 'meh')")
+    assert _sql(project.url, "SELECT id, mood FROM people") == [(1, "ok")]
+
+
+MANY_CHECKS = """
+import enum
+from uow_orm import Boolean, CheckConstraint, Column, Enum, Integer, String, declarative_base
+
+Base = declarative_base()
+
+
+class Gadget(Base):
+    __tablename__ = "gadgets"
+    __table_args__ = (CheckConstraint("price >= cost"), {"comment": "it's gadgets"})
+    id = Column(Integer, primary_key=True)
+    price = Column(Integer, CheckConstraint("price > 0", name="ck_gadgets_price"))
+    cost = Column(Integer, CheckConstraint("cost >= 0"), nullable=False, server_default="0")
+    live = Column(Boolean(create_constraint=True), comment="on sale")
+    size = Column(Enum("s", "m", "l", name="size", native_enum=False, create_constraint=True))
+    name = Column(String(20), CheckConstraint("length(name) > 1", name="ck_gadgets_name"))
+"""
+
+
+def test_check_is_clean_for_unchanged_models_with_every_kind_of_check(
+    project: Any, backend: str
+) -> None:
+    models = project.models(MANY_CHECKS)
+    commands.revision(project.config(models), "gadgets", autogenerate=True)
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(models)), commands.check(
+        project.config(models)
+    ).descriptions
+    assert _refused(project.url, "INSERT INTO gadgets (id, price, cost) VALUES (1, 5, 9)")
+    assert _refused(
+        project.url, "INSERT INTO gadgets (id, price, cost, size) VALUES (2, 9, 1, 'x')"
+    )
+    # A database made by create_all() compares clean too.
+    commands.downgrade(project.config(), "base")
+    import importlib
+
+    module, _, attr = models.partition(":")
+    engine = create_engine(project.url)
+    getattr(importlib.import_module(module), attr).metadata.create_all(engine)
+    engine.dispose()
+    commands.stamp(project.config(), "head")
+    assert not commands.check(project.config(models)), commands.check(
+        project.config(models)
+    ).descriptions

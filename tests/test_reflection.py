@@ -373,11 +373,6 @@ def test_autoload_with_include_columns(schema_engine: Any) -> None:
     assert list(users.c.keys()) == ["id", "name"]
 
 
-def test_reflect_with_schema_is_refused_clearly(schema_engine: Any) -> None:
-    with pytest.raises(exc.ArgumentError, match="schema"):
-        MetaData().reflect(schema_engine, schema="other")
-
-
 def test_reflected_table_can_be_mapped(schema_engine: Any) -> None:
     from uow_orm import Session, declarative_base
 
@@ -407,3 +402,128 @@ def test_uuid_column_reflected_on_postgresql_round_trips(pg_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(table.c.id)).scalar_one() == token
     engine.dispose()
+
+
+# -- CHECK constraints, comments, schemas and composite key actions on reflected tables ----
+def _checked_and_commented(metadata: MetaData) -> Table:
+    from uow_orm import CheckConstraint
+
+    return Table(
+        "items",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("qty", Integer, nullable=False, comment="units in stock"),
+        CheckConstraint("qty >= 0", name="ck_items_qty"),
+        comment="stock items",
+    )
+
+
+def test_reflected_table_keeps_check_constraints_and_comments(engine: Any, backend: str) -> None:
+    from uow_orm import CheckConstraint
+
+    _checked_and_commented(MetaData()).create(engine)
+    reflected = Table("items", MetaData(), autoload_with=engine)
+    checks = [c for c in reflected.constraints if isinstance(c, CheckConstraint)]
+    assert [(c.name, str(c.sqltext)) for c in checks] == [("ck_items_qty", "qty >= 0")]
+    if backend == "postgresql":
+        assert (reflected.comment, reflected.c.qty.comment) == ("stock items", "units in stock")
+    else:  # SQLite stores no comments (its DDL writes none)
+        assert (reflected.comment, reflected.c.qty.comment) == (None, None)
+    # The reflected Table re-creates the constraint (and comments) it read.
+    _ddl(engine, "DROP TABLE items")
+    reflected.create(engine)
+    with pytest.raises(exc.IntegrityError):
+        with engine.begin() as conn:
+            conn.execute(insert(reflected).values(id=1, qty=-1))
+    insp = inspect(engine)
+    assert [c["name"] for c in insp.get_check_constraints("items")] == ["ck_items_qty"]
+    if backend == "postgresql":
+        assert insp.get_table_comment("items") == {"text": "stock items"}
+        assert insp.get_columns("items")[1]["comment"] == "units in stock"
+
+
+def test_reflected_composite_foreign_key_keeps_its_actions(engine: Any) -> None:
+    _ddl(
+        engine,
+        "CREATE TABLE parent (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b))",
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, pa INTEGER, pb INTEGER, "
+        "CONSTRAINT fk_child_parent FOREIGN KEY (pa, pb) REFERENCES parent (a, b) "
+        "ON DELETE SET NULL ON UPDATE CASCADE)",
+    )
+    metadata = MetaData()
+    child = Table("child", metadata, autoload_with=engine)
+    assert {(fk.ondelete, fk.onupdate) for fk in child.foreign_keys} == {("SET NULL", "CASCADE")}
+    # Rebuilt from the reflected tables, the actions still act on the rows.
+    _ddl(engine, "DROP TABLE child", "DROP TABLE parent")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(metadata.tables["parent"]).values(a=1, b=1))
+        conn.execute(insert(child).values(id=1, pa=1, pb=1))
+        conn.execute(text("UPDATE parent SET b = 2"))
+        assert conn.execute(text("SELECT pa, pb FROM child")).all() == [(1, 2)]
+        conn.execute(text("DELETE FROM parent"))
+        assert conn.execute(text("SELECT pa, pb FROM child")).all() == [(None, None)]
+
+
+@pytest.fixture
+def other_schema(backend: str, request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """An engine whose database has a second schema "other" (PostgreSQL) or attached
+    database "other" (SQLite, attached on every connection) with two related tables."""
+    from uow_orm import create_engine, event
+
+    if backend == "postgresql":
+        engine = create_engine(request.getfixturevalue("db_url"))
+        _ddl(engine, "CREATE SCHEMA other")
+    else:
+        engine = create_engine(f"sqlite:///{tmp_path / 'main.db'}")
+        other = str(tmp_path / "other.db")
+
+        @event.listens_for(engine, "connect")
+        def attach(dbapi_conn: Any, record: Any) -> None:
+            dbapi_conn.execute("ATTACH DATABASE ? AS other", (other,))
+
+    _ddl(
+        engine,
+        "CREATE TABLE other.owner (id INTEGER PRIMARY KEY, name VARCHAR(20))",
+        "CREATE TABLE other.pet (id INTEGER PRIMARY KEY, "
+        "owner_id INTEGER REFERENCES owner (id) ON DELETE CASCADE)"
+        if backend == "sqlite"
+        else "CREATE TABLE other.pet (id INTEGER PRIMARY KEY, "
+        "owner_id INTEGER REFERENCES other.owner (id) ON DELETE CASCADE)",
+        "INSERT INTO other.owner (id, name) VALUES (1, 'ann')",
+        "INSERT INTO other.pet (id, owner_id) VALUES (7, 1)",
+    )
+    yield engine
+    engine.dispose()
+
+
+def test_reflect_schema_builds_schema_qualified_tables(other_schema: Any) -> None:
+    metadata = MetaData()
+    metadata.reflect(other_schema, schema="other")
+    assert sorted(metadata.tables) == ["other.owner", "other.pet"]
+    owner, pet = metadata.tables["other.owner"], metadata.tables["other.pet"]
+    assert owner.schema == pet.schema == "other"
+    (fk,) = pet.c.owner_id.foreign_keys
+    assert fk.column is owner.c.id and fk.ondelete == "CASCADE"
+    assert inspect(other_schema).get_table_names() == []  # nothing landed in the default
+    with other_schema.begin() as conn:
+        conn.execute(insert(pet).values(id=8, owner_id=1))
+    with other_schema.connect() as conn:
+        rows = conn.execute(
+            select(owner.c.name, pet.c.id).join_from(pet, owner).order_by(pet.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [("ann", 7), ("ann", 8)]
+
+
+def test_autoload_with_schema_reads_that_schema_and_its_referenced_tables(
+    other_schema: Any,
+) -> None:
+    metadata = MetaData()
+    pet = Table("pet", metadata, schema="other", autoload_with=other_schema)
+    assert pet.fullname == "other.pet" and "other.owner" in metadata.tables
+    with other_schema.connect() as conn:
+        assert conn.execute(select(pet.c.owner_id)).scalars().all() == [1]
+    with pytest.raises(exc.NoSuchTableError, match=r"other\.ghost"):
+        Table("ghost", MetaData(), schema="other", autoload_with=other_schema)
+    with pytest.raises(exc.InvalidRequestError, match=r"'other'.*ghost"):
+        MetaData().reflect(other_schema, schema="other", only=["ghost"])

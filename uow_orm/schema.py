@@ -10,6 +10,8 @@ uow_orm.orm.*, uow_orm.sql.*.
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 from collections.abc import Callable, Iterator
 from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -293,8 +295,10 @@ class Column(ColumnElement, Generic[_T]):
 
     __slots__ = (
         "__weakref__",
+        "_default_arg",
         "_default_is_callable",
         "_onupdate_is_callable",
+        "_server_default_arg",
         "autoincrement",
         "comment",
         "constraints",
@@ -344,9 +348,22 @@ class Column(ColumnElement, Generic[_T]):
         self.type = type_
         self.primary_key = primary_key
         self.nullable = (not primary_key) if nullable is None else nullable
-        self.default = default
-        self._default_is_callable = callable(default)
-        self.server_default = server_default
+        #: a ColumnDefault (``.arg`` is the value given) or None, as in SQLAlchemy
+        self.default: ColumnDefault | None = _column_default(default)
+        #: the value given as ``default=`` (what the SQL layer reads)
+        self._default_arg = self.default.arg if self.default is not None else None
+        # the ORM's flush calls ``col.default()`` when this is set: a ColumnDefault gives
+        # its value when called (the scalar, or the callable's result)
+        self._default_is_callable = self.default is not None
+        #: a DefaultClause (``.arg`` is the SQL or value given), or the FetchedValue given
+        #: (Identity, Sequence, Computed, FetchedValue), or None
+        self.server_default: Any = _server_default(server_default)
+        #: the ``server_default`` as given: what DDL writes
+        self._server_default_arg = (
+            self.server_default.arg
+            if isinstance(self.server_default, DefaultClause)
+            else self.server_default
+        )
         #: the database changes this column on UPDATE: the ORM reloads it afterwards
         self.server_onupdate = server_onupdate
         self.constraints: list[CheckConstraint] = checks
@@ -869,35 +886,13 @@ class MetaData:
         resolve_fks: bool = True,
     ) -> None:
         """Add a Table for each table of the database that is not in this MetaData yet
-        (columns, keys, unique constraints and indexes), as SQLAlchemy's
-        ``MetaData.reflect``. ``only`` is a list of names (each must exist) or a predicate
-        ``fn(name, metadata)``; ``views=True`` also reflects views."""
-        from .engine.reflection import Inspector, reflect_table
+        (columns, keys, unique and CHECK constraints, indexes, comments), as SQLAlchemy's
+        ``MetaData.reflect``. ``schema`` reads a PostgreSQL schema or an attached SQLite
+        database (tables keyed ``"schema.name"``); ``only`` is a list of names (each must
+        exist) or a predicate ``fn(name, metadata)``; ``views=True`` also reflects views."""
+        from .engine.reflection import reflect_metadata
 
-        if schema is not None:
-            raise exc.ArgumentError(
-                "MetaData.reflect(schema=...) is not supported yet: uow_orm tables have "
-                "no schema option; reflect the default schema"
-            )
-        inspector = Inspector(bind)
-        available = inspector.get_table_names()
-        if views:
-            available += inspector.get_view_names()
-        if only is None:
-            wanted = available
-        elif callable(only):
-            wanted = [n for n in available if only(n, self)]
-        else:
-            missing = [n for n in only if n not in available]
-            if missing:
-                raise exc.InvalidRequestError(
-                    f"could not reflect: requested table(s) not available in the database: "
-                    f"{', '.join(missing)}"
-                )
-            wanted = list(only)
-        for name in wanted:
-            if name not in self.tables:
-                reflect_table(inspector, Table(name, self), resolve_fks=resolve_fks)
+        reflect_metadata(self, bind, schema=schema, views=views, only=only, resolve_fks=resolve_fks)
 
     def clear(self) -> None:
         """Forget every Table of this MetaData (the database is not touched)."""
@@ -910,17 +905,30 @@ class MetaData:
         return "MetaData()"
 
 
-class ColumnDefault:
+class ColumnDefault(functools.partial[Any]):
     """A column's client-side default: ``arg`` is the scalar, callable or SQL expression.
 
-    ``is_callable``, ``is_scalar`` and ``is_clause_element`` say which it is.
+    ``Column.default`` is one of these (or None), as in SQLAlchemy; ``is_callable``,
+    ``is_scalar`` and ``is_clause_element`` say which it is. Unlike SQLAlchemy, a callable
+    ``arg`` is the function given, not a wrapper taking an execution context. Calling the
+    ColumnDefault gives the value to insert (the scalar, or the callable's result); it is
+    a ``functools.partial`` underneath so that the flush's call costs no Python frame.
     """
 
-    def __init__(self, arg: Any, for_update: bool = False) -> None:
+    arg: Any
+    for_update: bool
+
+    def __new__(cls, arg: Any, for_update: bool = False) -> ColumnDefault:
         if isinstance(arg, ColumnDefault):
             arg = arg.arg
-        self.arg: Any = arg
+        if callable(arg) and not isinstance(arg, ClauseElementBase):
+            produce = arg
+        else:
+            produce = itertools.repeat(arg).__next__  # the same value, from C
+        self = super().__new__(cls, produce)
+        self.arg = arg
         self.for_update = for_update
+        return self
 
     @property
     def is_callable(self) -> bool:
@@ -942,8 +950,42 @@ class ColumnDefault:
         return f"ColumnDefault({self.arg!r})"
 
 
+class DefaultClause(FetchedValue):
+    """A column's server-side default (``DEFAULT ...`` in its DDL): ``arg`` is the string,
+    number, ``text()`` or SQL expression given as ``server_default=``.
+
+    ``Column.server_default`` is one of these, as in SQLAlchemy (or the `FetchedValue`
+    given: `Identity`, `Sequence`, `Computed`).
+    """
+
+    has_argument = True
+
+    def __init__(self, arg: Any, for_update: bool = False) -> None:
+        if isinstance(arg, DefaultClause):
+            arg = arg.arg
+        self.arg: Any = arg
+        self.for_update = for_update
+
+    def __repr__(self) -> str:
+        return f"DefaultClause({self.arg!r}, for_update={self.for_update!r})"
+
+
+def _column_default(value: Any) -> ColumnDefault | None:
+    if value is None or isinstance(value, ColumnDefault):
+        return value
+    return ColumnDefault(value)
+
+
+def _server_default(value: Any) -> Any:
+    if value is None or isinstance(value, FetchedValue):
+        return value  # Identity, Sequence, Computed, FetchedValue, DefaultClause
+    return DefaultClause(value)
+
+
 def server_default_sql(value: Any, dialect_name: str) -> str:
     """The SQL of a ``server_default``: text() verbatim, strings quoted, numbers as is."""
+    if isinstance(value, DefaultClause):
+        value = value.arg
     if isinstance(value, TextClause):
         return value.text
     if isinstance(value, bool):
@@ -965,6 +1007,7 @@ __all__ = [
     "ColumnCollection",
     "ColumnDefault",
     "Computed",
+    "DefaultClause",
     "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",

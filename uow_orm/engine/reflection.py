@@ -10,7 +10,7 @@ Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.schema.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from .. import exc
 
 if TYPE_CHECKING:
     from ..dialects.catalog import Catalog
-    from ..schema import Table
+    from ..schema import MetaData, Table
     from .base import Connection, Engine
 
 log = logging.getLogger("uow_orm.engine")
@@ -169,20 +169,43 @@ def reflect_table(
     resolve_fks: bool = True,
 ) -> None:
     """Fill ``table`` (already named and in its MetaData) from the database: columns
-    not given explicitly, primary key, foreign keys (and, with ``resolve_fks``, the tables
-    they refer to), unique constraints and plain-column indexes."""
-    from ..schema import Column, ForeignKey, ForeignKeyConstraint, Index, Table, UniqueConstraint
+    not given explicitly (with their comments), primary key, foreign keys with their
+    actions (and, with ``resolve_fks``, the tables they refer to, in their schemas),
+    unique and CHECK constraints, plain-column indexes and the table comment. The table's
+    ``schema`` (a PostgreSQL schema or an attached SQLite database) is where it is read."""
+    from ..schema import (
+        CheckConstraint,
+        Column,
+        ForeignKey,
+        ForeignKeyConstraint,
+        Index,
+        Table,
+        UniqueConstraint,
+    )
     from ..sql.elements import text
 
-    name = table.name
-    if not inspector.has_table(name):
-        raise exc.NoSuchTableError(name)
-    pk = set(inspector.get_pk_constraint(name)["constrained_columns"])
-    fks = inspector.get_foreign_keys(name)
+    name, schema = table.name, table.schema
+    if not inspector.has_table(name, schema):
+        raise exc.NoSuchTableError(table.fullname)
+    pk = set(inspector.get_pk_constraint(name, schema)["constrained_columns"])
+    fks = inspector.get_foreign_keys(name, schema)
+
+    def referred(fk: dict[str, Any]) -> str:
+        """``schema.table`` (or ``table``) of a reflected key's target, as MetaData keys it."""
+        target_schema = fk["referred_schema"]
+        return f"{target_schema}.{fk['referred_table']}" if target_schema else fk["referred_table"]
+
+    def actions(fk: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: v
+            for k, v in fk["options"].items()
+            if k in ("ondelete", "onupdate", "deferrable", "initially")
+        }
+
     single_fks = {
         fk["constrained_columns"][0]: fk for fk in fks if len(fk["constrained_columns"]) == 1
     }
-    for info in inspector.get_columns(name):
+    for info in inspector.get_columns(name, schema):
         col_name = info["name"]
         if col_name in table.c or (include_columns is not None and col_name not in include_columns):
             continue
@@ -191,9 +214,7 @@ def reflect_table(
         if fk is not None:
             args.append(
                 ForeignKey(
-                    f"{fk['referred_table']}.{fk['referred_columns'][0]}",
-                    name=fk["name"],
-                    **{k: v for k, v in fk["options"].items() if k in ("ondelete", "onupdate")},
+                    f"{referred(fk)}.{fk['referred_columns'][0]}", name=fk["name"], **actions(fk)
                 )
             )
         table.append(
@@ -203,31 +224,80 @@ def reflect_table(
                 nullable=info["nullable"],
                 server_default=text(info["default"]) if info["default"] is not None else None,
                 autoincrement=info["autoincrement"] if col_name in pk else "auto",
+                comment=info.get("comment"),
             )
         )
     for fk in fks:
+        target = referred(fk)
         if len(fk["constrained_columns"]) > 1:
-            referred = fk["referred_table"]
             table.append(
                 ForeignKeyConstraint(
                     fk["constrained_columns"],
-                    [f"{referred}.{c}" for c in fk["referred_columns"]],
+                    [f"{target}.{c}" for c in fk["referred_columns"]],
                     name=fk["name"],
-                    ondelete=fk["options"].get("ondelete"),
+                    **actions(fk),
                 )
             )
-        referred = fk["referred_table"]
-        if resolve_fks and referred != name and referred not in table.metadata.tables:
-            reflect_table(inspector, Table(referred, table.metadata), resolve_fks=True)
-    for uc in inspector.get_unique_constraints(name):
+        if resolve_fks and target != table.fullname and target not in table.metadata.tables:
+            reflect_table(
+                inspector,
+                Table(fk["referred_table"], table.metadata, schema=fk["referred_schema"]),
+                resolve_fks=True,
+            )
+    for uc in inspector.get_unique_constraints(name, schema):
         table.append(UniqueConstraint(*uc["column_names"], name=uc["name"]))
-    for ix in inspector.get_indexes(name):
+    for ck in inspector.get_check_constraints(name, schema):
+        table.append(CheckConstraint(text(ck["sqltext"]), name=ck["name"]))
+    if table.comment is None:
+        table.comment = inspector.get_table_comment(name, schema)["text"]
+    for ix in inspector.get_indexes(name, schema):
         if None in ix["column_names"] or ix["dialect_options"]:
             log.warning(
                 "skipped index %r of table %r: expression and partial indexes are not "
                 "reflected into Table objects yet",
                 ix["name"],
-                name,
+                table.fullname,
             )
             continue
         table.append(Index(ix["name"], *ix["column_names"], unique=ix["unique"]))
+
+
+def reflect_metadata(
+    metadata: MetaData,
+    bind: Engine | Connection,
+    *,
+    schema: str | None,
+    views: bool,
+    only: Sequence[str] | Callable[[str, MetaData], bool] | None,
+    resolve_fks: bool,
+) -> None:
+    """``MetaData.reflect``: a Table for each table (and, with ``views``, view) of
+    ``schema`` (default: the MetaData's own schema, else the connection's default) that
+    the MetaData does not hold yet. Tables of a named schema get ``Table.schema`` set and
+    are keyed ``"schema.name"``. Raises `exc.InvalidRequestError` for a name in ``only``
+    that the database does not have."""
+    from ..schema import Table
+
+    if schema is None:
+        schema = metadata.schema
+    inspector = Inspector(bind)
+    available = inspector.get_table_names(schema)
+    if views:
+        available += inspector.get_view_names(schema)
+    if only is None:
+        wanted = available
+    elif callable(only):
+        wanted = [n for n in available if only(n, metadata)]
+    else:
+        missing = [n for n in only if n not in available]
+        if missing:
+            where = f" (schema {schema!r})" if schema else ""
+            raise exc.InvalidRequestError(
+                f"could not reflect: requested table(s) not available in the database"
+                f"{where}: {', '.join(missing)}"
+            )
+        wanted = list(only)
+    for name in wanted:
+        key = f"{schema}.{name}" if schema else name
+        if key not in metadata.tables:
+            reflect_table(inspector, Table(name, metadata, schema=schema), resolve_fks=resolve_fks)

@@ -2,23 +2,26 @@
 operations that make the database match, with their inverse for ``downgrade()``.
 
 Called by the ``revision --autogenerate`` and ``check`` commands. Compared: tables,
-columns (type, nullability, server default), indexes, unique constraints and foreign
-keys. Types are compared as the database spells them (what this backend's DDL writes for
-the model, read back through the catalog), so a fresh ``upgrade head`` shows no change.
+columns (type, nullability, server default, comment), indexes, unique, foreign-key and
+CHECK constraints, table comments and PostgreSQL ENUM types. Types are compared as the
+database spells them (what this backend's DDL writes for the model, read back through the
+catalog), so a fresh ``upgrade head`` shows no change.
 
 Called by: uow_orm.migrate, uow_orm.migrate.commands.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import types as sqltypes
 from ..engine.reflection import Inspector
 from ..schema import (
+    CheckConstraint,
     Column,
     ForeignKeyConstraint,
     MetaData,
@@ -27,11 +30,15 @@ from ..schema import (
     server_default_sql,
     sort_tables,
 )
+from ..sql.ddl import inline_sql
 from .runner import VERSION_TABLE
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..engine.base import Connection
+
+
+log = logging.getLogger("uow_orm.migrate")
 
 
 @dataclass
@@ -82,7 +89,11 @@ def render_type(type_: sqltypes.TypeEngine) -> str:
             args.append(f"name={type_.name!r}")
         if not type_.native_enum:
             args.append("native_enum=False")
+        if type_.create_constraint:
+            args.append("create_constraint=True")
         return f"sa.Enum({', '.join(args)})"
+    if isinstance(type_, sqltypes.Boolean) and type_.create_constraint:
+        return "sa.Boolean(create_constraint=True)"
     if not hasattr(sqltypes, name):
         return f"sa.types.NullType()  # type {name} cannot be written here; fill it in"
     args = []
@@ -120,7 +131,18 @@ def render_column(col: Column[Any], dialect: Dialect, *, with_fks: bool = True) 
         parts.append("unique=True")  # its index, if any, is written as op.create_index
     if col.server_default is not None:
         parts.append(f"server_default={_render_default(col.server_default, dialect)}")
+    if col.comment is not None:
+        parts.append(f"comment={col.comment!r}")
     return f"sa.Column({', '.join(parts)})"
+
+
+def _checks(table: Table, dialect: Dialect) -> list[tuple[str | None, str]]:
+    """(name, condition SQL) of the table's CheckConstraints (table and column level)."""
+    return [
+        (con.name, inline_sql(con.sqltext, dialect))
+        for con in table.constraints
+        if isinstance(con, CheckConstraint)
+    ]
 
 
 def _fk_groups(table: Table) -> list[tuple[list[str], str, list[str], dict[str, Any]]]:
@@ -191,6 +213,11 @@ def render_create_table(table: Table, dialect: Dialect) -> list[str]:
             lines.append(
                 f"    sa.UniqueConstraint({', '.join(repr(c) for c in con.column_names)}{name}),"
             )
+    for ck_name, ck_sql in _checks(table, dialect):
+        name = f", name={ck_name!r}" if ck_name else ""
+        lines.append(f"    sa.CheckConstraint({ck_sql!r}{name}),")
+    if table.comment is not None:
+        lines.append(f"    comment={table.comment!r},")
     lines.append(")")
     out = ["\n".join(lines)]
     for ix_name, (ix_cols, unique) in _indexes(table).items():
@@ -230,6 +257,9 @@ def _normal_default(sql: str | None) -> str | None:
     text = _CAST.sub("", sql.strip())
     while text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
+    # server_default="0" on a number column: PostgreSQL stores the number, unquoted
+    if re.fullmatch(r"'-?\d+(\.\d+)?'", text):
+        text = text[1:-1]
     return text.lower()
 
 
@@ -240,6 +270,8 @@ def compare(metadata: MetaData, conn: Connection) -> Comparison:
     result = Comparison()
     db_tables = [t for t in insp.get_table_names() if t != VERSION_TABLE]
     model_tables = sort_tables(list(metadata.tables.values()))
+    if dialect.name == "postgresql":
+        _compare_enums(model_tables, db_tables, insp, conn, result, before_tables=True)
     for table in model_tables:
         if table.name not in db_tables:
             result.changes.append(
@@ -262,7 +294,277 @@ def compare(metadata: MetaData, conn: Connection) -> Comparison:
                     render_create_table(reflected, dialect),
                 )
             )
+    if dialect.name == "postgresql":
+        _compare_enums(model_tables, db_tables, insp, conn, result, before_tables=False)
     return result
+
+
+def _model_enums(tables: Iterable[Table]) -> dict[str, list[str]]:
+    """PostgreSQL ENUM type name -> labels, as the models' columns create them."""
+    found: dict[str, list[str]] = {}
+    for table in tables:
+        for col in table.c:
+            for named in col.type._named_types("postgresql"):
+                found.setdefault(named.name, list(named.labels))
+    return found
+
+
+def _compare_enums(
+    model_tables: list[Table],
+    db_tables: list[str],
+    insp: Inspector,
+    conn: Connection,
+    result: Comparison,
+    *,
+    before_tables: bool,
+) -> None:
+    """PostgreSQL ENUM types. Before the tables: changed labels (``op.alter_enum``) and new
+    types that an existing table's column will use (``op.create_enum``; a new table creates
+    its own). After them: types in the database that no model and no remaining column
+    uses (``op.drop_enum``)."""
+    model = _model_enums(model_tables)
+    db = {e["name"]: list(e["labels"]) for e in insp.get_enums()}
+    if before_tables:
+        existing = [t for t in model_tables if t.name in db_tables]
+        used_by_existing = _model_enums(existing)
+        for name, labels in model.items():
+            if name in db:
+                if db[name] != labels:
+                    result.changes.append(
+                        Change(
+                            f"change values of enum type {name!r} from {db[name]!r} to {labels!r}",
+                            [f"op.alter_enum({name!r}, {labels!r}, existing_values={db[name]!r})"],
+                            [f"op.alter_enum({name!r}, {db[name]!r}, existing_values={labels!r})"],
+                        )
+                    )
+            elif name in used_by_existing:
+                result.changes.append(
+                    Change(
+                        f"add enum type {name!r}",
+                        [f"op.create_enum({name!r}, {labels!r})"],
+                        [f"op.drop_enum({name!r})"],
+                    )
+                )
+        return
+    used: set[str] = set()
+    for table_name in db_tables:
+        if table_name in {t.name for t in model_tables}:
+            for info in insp.get_columns(table_name):
+                used.update(n.name for n in info["type"]._named_types("postgresql"))
+    for name, labels in db.items():
+        if name not in model and name not in used:
+            in_dropped_table = any(
+                name
+                in {
+                    n.name
+                    for i in insp.get_columns(t)
+                    for n in i["type"]._named_types("postgresql")
+                }
+                for t in db_tables
+                if t not in {m.name for m in model_tables}
+            )
+            if in_dropped_table:
+                continue  # op.drop_table drops it with the table (and its downgrade recreates it)
+            result.changes.append(
+                Change(
+                    f"remove enum type {name!r}",
+                    [f"op.drop_enum({name!r})"],
+                    [f"op.create_enum({name!r}, {labels!r})"],
+                )
+            )
+
+
+_PG_AUTO_CHECK = re.compile(r"_check\d*$")
+
+
+def _normal_check(sql: str) -> str:
+    text = _CAST.sub("", sql).replace('"', "")
+    text = " ".join(text.lower().split())
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text.replace("( ", "(").replace(" )", ")")
+
+
+def _compare_checks(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
+    """CHECK constraints. Named ones match by name (on SQLite, whose catalog keeps the
+    text as written, a changed condition is a change too; PostgreSQL rewrites conditions,
+    so there only the name counts). Unnamed ones match by their condition, or on
+    PostgreSQL by a name it generated (``<table>_..._check``). The CHECKs an Enum or
+    Boolean type adds to its column belong to the column, not to this comparison."""
+    name = table.name
+    batch = name if dialect.name == "sqlite" else None
+    have = list(insp.get_check_constraints(name))
+    claimed: set[int] = set()
+
+    def claim(pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        for i, ck in enumerate(have):
+            if i not in claimed and pred(ck):
+                claimed.add(i)
+                return ck
+        return None
+
+    def create(ck_name: str | None, sql: str) -> str:
+        return f"op.create_check_constraint({ck_name!r}, {name!r}, {sql!r})"
+
+    def drop(ck_name: str) -> str:
+        return f"op.drop_constraint({ck_name!r}, {name!r}, type_='check')"
+
+    def auto_named(ck: dict[str, Any]) -> bool:
+        n = ck["name"]
+        return dialect.name == "postgresql" and bool(
+            n and n.startswith(f"{name}_") and _PG_AUTO_CHECK.search(n)
+        )
+
+    def same_text(sql: str) -> Callable[[dict[str, Any]], bool]:
+        text = _normal_check(sql)
+        return lambda ck: _normal_check(ck["sqltext"]) == text
+
+    def same_name(ck_name: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda ck: bool(ck["name"] == ck_name)
+
+    type_checks = {
+        col.name: sql
+        for col in table.c
+        if (sql := col.type._column_check_sql(dialect.quote(col.name), dialect.name)) is not None
+    }
+    wanted = _checks(table, dialect)
+    for ck_name, sql in wanted:  # named first: they claim by name
+        if ck_name is None:
+            continue
+        found = claim(same_name(ck_name))
+        if found is None:
+            result.changes.append(
+                Change(
+                    f"add check constraint {ck_name!r} on {name}",
+                    [create(ck_name, sql)],
+                    [drop(ck_name)],
+                    batch_table=batch,
+                )
+            )
+        elif dialect.name == "sqlite" and _normal_check(found["sqltext"]) != _normal_check(sql):
+            result.changes.append(
+                Change(
+                    f"change check constraint {ck_name!r} on {name} from "
+                    f"{found['sqltext']!r} to {sql!r}",
+                    [drop(ck_name), create(ck_name, sql)],
+                    [drop(ck_name), create(ck_name, found["sqltext"])],
+                    batch_table=batch,
+                )
+            )
+    unnamed: list[tuple[str, str | None]] = [(sql, None) for n, sql in wanted if n is None]
+    unnamed += [(sql, col_name) for col_name, sql in type_checks.items()]
+    for n, (sql, type_column) in enumerate(unnamed):
+        found = claim(same_text(sql)) or claim(auto_named)
+        if found is None and type_column is not None:
+            _retype_for_check(table, table.c[type_column], have, claimed, dialect, result)
+        elif found is None:
+            new_name = f"ck_{name}_{len(have) + n + 1}"
+            result.changes.append(
+                Change(
+                    f"add check constraint on {name} ({sql})",
+                    [create(new_name, sql)],
+                    [drop(new_name)],
+                    batch_table=batch,
+                )
+            )
+    for i, ck in enumerate(have):
+        if i in claimed:
+            continue
+        if ck["name"] is None:
+            log.warning(
+                "table %r has an unnamed CHECK (%s) that the models do not declare; "
+                "autogenerate cannot drop an unnamed constraint",
+                name,
+                ck["sqltext"],
+            )
+            continue
+        result.changes.append(
+            Change(
+                f"remove check constraint {ck['name']!r} on {name}",
+                [drop(ck["name"])],
+                [create(ck["name"], ck["sqltext"])],
+                batch_table=batch,
+            )
+        )
+
+
+def _retype_for_check(
+    table: Table,
+    col: Column[Any],
+    have: list[dict[str, Any]],
+    claimed: set[int],
+    dialect: Dialect,
+    result: Comparison,
+) -> None:
+    """A column whose type writes a CHECK (an Enum or Boolean with ``create_constraint``)
+    whose condition the database does not have, e.g. an Enum with other values on SQLite:
+    the column is rebuilt with its type (the rebuild drops the type's old CHECK). The
+    downgrade restores the values the old CHECK lists, when it can read them."""
+    old_type = "sa.String()"
+    pattern = re.compile(rf'^"?{re.escape(col.name)}"?\s+IN\s*\((.*)\)$', re.I | re.S)
+    for i, ck in enumerate(have):
+        m = pattern.match(ck["sqltext"].strip()) if i not in claimed else None
+        if m is not None:
+            claimed.add(i)
+            values = re.findall(r"'((?:[^']|'')*)'", m.group(1))
+            if isinstance(col.type, sqltypes.Enum) and values:
+                labels = ", ".join(repr(v.replace("''", "'")) for v in values)
+                old_type = f"sa.Enum({labels}, create_constraint=True, native_enum=False)"
+            elif isinstance(col.type, sqltypes.Boolean):
+                old_type = "sa.Boolean()"
+            break
+    name = table.name
+    new_type = render_type(col.type)
+    up = f"type_={new_type}, existing_type={old_type}"
+    down = f"type_={old_type}, existing_type={new_type}"
+    result.changes.append(
+        Change(
+            f"change the CHECK of {name}.{col.name}'s type to {col.type!r}",
+            [f"op.alter_column({name!r}, {col.name!r}, {up})"],
+            [f"op.alter_column({name!r}, {col.name!r}, {down})"],
+            batch_table=name if dialect.name == "sqlite" else None,
+        )
+    )
+
+
+def _compare_comments(
+    table: Table, insp: Inspector, reflected: dict[str, dict[str, Any]], result: Comparison
+) -> None:
+    """Table and column comments (PostgreSQL: SQLite keeps none, so nothing to compare)."""
+    name = table.name
+    old = insp.get_table_comment(name)["text"]
+    if old != table.comment:
+
+        def set_comment(new: str | None, existing: str | None) -> str:
+            if new is None:
+                return f"op.drop_table_comment({name!r}, existing_comment={existing!r})"
+            return f"op.create_table_comment({name!r}, {new!r}, existing_comment={existing!r})"
+
+        result.changes.append(
+            Change(
+                f"change comment of table {name} from {old!r} to {table.comment!r}",
+                [set_comment(table.comment, old)],
+                [set_comment(old, table.comment)],
+            )
+        )
+    for col in table.c:
+        info = reflected.get(col.name)
+        if info is None or info.get("comment") == col.comment:
+            continue
+        result.changes.append(
+            Change(
+                f"change comment of {name}.{col.name} from {info.get('comment')!r} to "
+                f"{col.comment!r}",
+                [
+                    f"op.alter_column({name!r}, {col.name!r}, comment={col.comment!r}, "
+                    f"existing_comment={info.get('comment')!r})"
+                ],
+                [
+                    f"op.alter_column({name!r}, {col.name!r}, comment={info.get('comment')!r}, "
+                    f"existing_comment={col.comment!r})"
+                ],
+            )
+        )
 
 
 def _compare_table(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
@@ -293,11 +595,14 @@ def _compare_table(table: Table, insp: Inspector, dialect: Dialect, result: Comp
         _compare_column(table, col, info, dialect, result)
     for col_name, info in reflected.items():
         if col_name not in table.c:
-            col = Column(col_name, info["type"], nullable=info["nullable"])
-            if info["default"] is not None:
-                from ..sql.elements import text
+            from ..sql.elements import text
 
-                col.server_default = text(info["default"])
+            col = Column(
+                col_name,
+                info["type"],
+                nullable=info["nullable"],
+                server_default=text(info["default"]) if info["default"] is not None else None,
+            )
             result.changes.append(
                 Change(
                     f"remove column {name}.{col_name}",
@@ -309,6 +614,9 @@ def _compare_table(table: Table, insp: Inspector, dialect: Dialect, result: Comp
     _compare_indexes(table, insp, dialect, result)
     _compare_uniques(table, insp, dialect, result)
     _compare_foreign_keys(table, insp, dialect, result)
+    _compare_checks(table, insp, dialect, result)
+    if dialect.name == "postgresql":
+        _compare_comments(table, insp, reflected, result)
 
 
 def _compare_column(

@@ -11,6 +11,7 @@ Called by: uow_orm.migrate.operations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,8 @@ class BatchOperations:
             "existing_nullable",
             "existing_server_default",
             "postgresql_using",
+            "comment",
+            "existing_comment",
         }
         unknown = sorted(set(kw) - allowed)
         if unknown:
@@ -216,6 +219,12 @@ class BatchOperations:
         plan.columns, plan.sources = rebuilt, sources
         if type_ is not None:
             plan.retyped.add(new_name)
+            # The CHECK the old type wrote for the column (an Enum's or Boolean's
+            # ``"col" IN (...)``, unnamed) goes with the old type; the new type writes its own.
+            own_check = re.compile(rf'^"?{re.escape(column_name)}"?\s+IN\s*\(', re.I)
+            plan.checks = [
+                c for c in plan.checks if c["name"] is not None or not own_check.match(c["sqltext"])
+            ]
         if new_name != column_name:
             source = plan.sources[new_name]
             if source is not None:

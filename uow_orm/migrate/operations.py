@@ -142,11 +142,116 @@ class Operations:
     def rename_table(self, old_name: str, new_name: str) -> None:
         self._run(alter.rename_table_sql(old_name, new_name, self.dialect))
 
+    def create_table_comment(
+        self, table_name: str, comment: str, *, existing_comment: str | None = None
+    ) -> None:
+        """``COMMENT ON TABLE`` (PostgreSQL); SQLite keeps no comments, so it does nothing
+        there (as the DDL of a commented table writes none)."""
+        del existing_comment  # context only (the downgrade's value)
+        if self.dialect.name == "postgresql":
+            self._run(alter.table_comment_sql(table_name, comment, self.dialect))
+
+    def drop_table_comment(self, table_name: str, *, existing_comment: str | None = None) -> None:
+        """Remove a table's comment (PostgreSQL; nothing on SQLite)."""
+        del existing_comment
+        if self.dialect.name == "postgresql":
+            self._run(alter.table_comment_sql(table_name, None, self.dialect))
+
+    # -- PostgreSQL ENUM types ------------------------------------------------------------
+    def _require_enums(self, what: str) -> None:
+        if self.dialect.name != "postgresql":
+            raise exc.NotSupportedError(
+                f"op.{what}(): {self.dialect.name} has no ENUM types (an Enum column is a "
+                "VARCHAR with a CHECK constraint there: change the column instead)"
+            )
+
+    def create_enum(self, name: str, values: Sequence[str]) -> None:
+        """``CREATE TYPE name AS ENUM (...)`` (PostgreSQL); an existing type is kept."""
+        from ..types import NamedEnumType
+
+        self._require_enums("create_enum")
+        self._run(NamedEnumType(name, list(values)).create_sql())
+
+    def drop_enum(self, name: str) -> None:
+        """``DROP TYPE name`` (PostgreSQL); kept while a column still uses it."""
+        from ..types import NamedEnumType
+
+        self._require_enums("drop_enum")
+        self._run(NamedEnumType(name, []).drop_sql())
+
+    def alter_enum(
+        self, name: str, values: Sequence[str], *, existing_values: Sequence[str] | None = None
+    ) -> None:
+        """Give the PostgreSQL ENUM type ``name`` exactly ``values``, in that order.
+
+        When every current value stays, in the same order, the new ones are added with
+        ``ALTER TYPE ... ADD VALUE`` (new values are usable once the revision commits).
+        Otherwise the type is rebuilt: renamed, created anew, every column of the old type
+        converted (a row holding a removed value makes the conversion fail, and the revision
+        rolls back), the old type dropped. ``existing_values`` are read from the database
+        online and required offline.
+        """
+        from ..types import NamedEnumType
+
+        self._require_enums("alter_enum")
+        q = self.dialect.quote
+        current: list[str] | None = None
+        if self.connection is not None:
+            found = [e for e in Inspector(self.connection).get_enums() if e["name"] == name]
+            if not found:
+                raise MigrationError(f"alter_enum(): there is no ENUM type {name!r}")
+            current = list(found[0]["labels"])
+        elif existing_values is not None:
+            current = list(existing_values)
+        else:
+            raise MigrationError("alter_enum() needs existing_values= in offline (sql) mode")
+        wanted = list(values)
+        if current == wanted:
+            return
+        kept = [v for v in wanted if v in current]
+        if kept == current:  # only additions: ALTER TYPE ... ADD VALUE, in place
+            for i, value in enumerate(wanted):
+                if value in current:
+                    continue
+                later = next((v for v in wanted[i + 1 :] if v in current), None)
+                position = f" BEFORE {_literal(later)}" if later is not None else ""
+                if later is None and i > 0:
+                    position = f" AFTER {_literal(wanted[i - 1])}"
+                self._run(f"ALTER TYPE {q(name)} ADD VALUE {_literal(value)}{position}")
+                current.insert(current.index(later) if later is not None else len(current), value)
+            return
+        if self.connection is None:
+            raise MigrationError(
+                f"alter_enum({name!r}) removes or reorders values, which needs the columns "
+                "using the type: run it online"
+            )
+        users = self.connection.execute(
+            text(
+                "SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a "
+                "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                "WHERE t.typname = :name AND t.typtype = 'e' AND a.attnum > 0 "
+                "AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum"
+            ),
+            {"name": name},
+        ).all()
+        old = f"{name}_uow_old"
+        self._run(f"ALTER TYPE {q(name)} RENAME TO {q(old)}")
+        self._run(NamedEnumType(name, wanted).create_sql())
+        for table_name, column_name in users:
+            self._run(
+                f"ALTER TABLE {q(table_name)} ALTER COLUMN {q(column_name)} TYPE {q(name)} "
+                f"USING CAST(CAST({q(column_name)} AS text) AS {q(name)})"
+            )
+        self._run(f"DROP TYPE {q(old)}")
+
     # -- columns ----------------------------------------------------------------------
     def add_column(self, table_name: str, column: Column[Any]) -> None:
         """ALTER TABLE ADD COLUMN; a ForeignKey on the column becomes a constraint too."""
         if getattr(column, "table", None) is None:
             Table(table_name, MetaData(), column)  # a column spells itself through its table
+        for named in column.type._named_types(self.dialect.name):
+            self._run(named.create_sql())  # a PostgreSQL ENUM the table does not use yet
         sql = alter.add_column_sql(table_name, column, self.dialect)
         fks = list(column.foreign_keys)
         if self.dialect.name == "sqlite":
@@ -189,17 +294,29 @@ class Operations:
         existing_nullable: bool | None = None,
         existing_server_default: Any = None,
         postgresql_using: str | None = None,
+        comment: str | bool | None = False,
+        existing_comment: str | None = None,
     ) -> None:
-        """Change a column's type, nullability, server default or name.
+        """Change a column's type, nullability, server default, comment or name.
 
         ``existing_*`` describe the column as it is (used by SQLite's table rebuild and
-        kept for Alembic compatibility). On SQLite only a rename runs in place; anything
-        else needs ``batch_alter_table`` and raises ``NotSupportedError`` saying so.
+        kept for Alembic compatibility). ``comment=None`` removes the comment, ``False``
+        (the default) leaves it; SQLite keeps no comments, so there a comment change does
+        nothing. A type that is a PostgreSQL ENUM is created first if it does not exist.
+        On SQLite only a rename (or a comment) runs in place; anything else needs
+        ``batch_alter_table`` and raises ``NotSupportedError`` saying so.
         """
-        del existing_type, existing_nullable, existing_server_default  # context only
+        del existing_type, existing_nullable, existing_server_default, existing_comment
         if isinstance(type_, type):
             type_ = type_()
+        if comment is True:
+            raise exc.ArgumentError("alter_column(comment=...) takes the comment text or None")
+        if comment is not False and self.dialect.name == "postgresql":
+            self._run(alter.column_comment_sql(table_name, column_name, comment, self.dialect))
         changes = type_ is not None or nullable is not None or server_default is not False
+        if type_ is not None:
+            for named in type_._named_types(self.dialect.name):
+                self._run(named.create_sql())
         if changes:
             for sql in alter.alter_column_sql(
                 table_name,
@@ -343,6 +460,11 @@ class Operations:
         batch = BatchOperations(self, table_name, recreate)
         yield batch
         batch.apply()
+
+
+def _literal(value: str) -> str:
+    """A string literal for DDL (ENUM labels are identifiers' kin: no bound values)."""
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
 
 
 def _literal_sql(expression: Any, dialect: Dialect) -> str:

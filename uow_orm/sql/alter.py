@@ -39,6 +39,23 @@ def rename_table_sql(old: str, new: str, dialect: Dialect) -> str:
     return f"ALTER TABLE {dialect.quote(old)} RENAME TO {dialect.quote(new)}"
 
 
+def _comment_literal(comment: str | None) -> str:
+    if comment is None:
+        return "NULL"
+    return "'" + comment.replace("'", "''").replace("%", "%%") + "'"
+
+
+def table_comment_sql(table: str, comment: str | None, dialect: Dialect) -> str:
+    """``COMMENT ON TABLE t IS '...'`` (``None``: remove it). PostgreSQL only."""
+    return f"COMMENT ON TABLE {dialect.quote(table)} IS {_comment_literal(comment)}"
+
+
+def column_comment_sql(table: str, column: str, comment: str | None, dialect: Dialect) -> str:
+    """``COMMENT ON COLUMN t.c IS '...'`` (``None``: remove it). PostgreSQL only."""
+    q = dialect.quote
+    return f"COMMENT ON COLUMN {q(table)}.{q(column)} IS {_comment_literal(comment)}"
+
+
 def rename_column_sql(table: str, old: str, new: str, dialect: Dialect) -> str:
     q = dialect.quote
     return f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}"

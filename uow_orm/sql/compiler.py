@@ -270,6 +270,8 @@ class Compiler:
         self._anon_names: dict[int, str] = {}
         #: CTEs met so far, by origin: (cte, "name AS (body)", body parameters)
         self.ctes: dict[int, Any] = {}
+        #: per SELECT being compiled, its cte(nesting=True) CTEs (same shape as ``ctes``)
+        self._nested_ctes: list[dict[int, Any]] = []
         #: ids of the labels ORDER BY may name (None: outside any SELECT)
         self.order_by_labels: set[int] | None = None
         self._anon_counts: dict[str, int] = {}
@@ -290,8 +292,10 @@ class Compiler:
         origin = cte._origin
         name = self.from_name(origin)
         key = id(origin)
-        if key not in self.ctes:
-            self.ctes[key] = None  # in progress: a recursive reference is just the name
+        # cte(nesting=True): into the WITH of the innermost SELECT being compiled
+        ctes = self._nested_ctes[-1] if origin.nesting and self._nested_ctes else self.ctes
+        if key not in ctes:
+            ctes[key] = None  # in progress: a recursive reference is just the name
             outer_binds, self.binds = self.binds, []
             self._depth += 1
             try:
@@ -302,17 +306,20 @@ class Compiler:
             cols = ""
             if cte.recursive:
                 cols = "(" + ", ".join(self.quote(c.key) for c in cte.c) + ")"
-            self.ctes[key] = (cte, f"{self.quote(name)}{cols} AS ({body})", body_binds)
+            ctes[key] = (cte, f"{self.quote(name)}{cols} AS ({body})", body_binds)
         return self.quote(name)
 
-    def with_clause(self, sql: str) -> tuple[str, list[BindParameter]]:
-        """``WITH [RECURSIVE] a AS (...), b AS (...) <sql>`` and the parameters in order."""
-        entries = [e for e in self.ctes.values() if e is not None]
+    def with_clause(
+        self, sql: str, ctes: dict[int, Any] | None = None, binds_after: list[Any] | None = None
+    ) -> tuple[str, list[BindParameter]]:
+        """``WITH [RECURSIVE] a AS (...), b AS (...) <sql>`` and the parameters in order
+        (the statement's, or of ``ctes`` followed by ``binds_after``)."""
+        entries = [e for e in (self.ctes if ctes is None else ctes).values() if e is not None]
         recursive = any(cte.recursive for cte, _, _ in entries)
         binds: list[BindParameter] = []
         for _, _, b in entries:
             binds.extend(b)
-        binds.extend(self.binds)
+        binds.extend(self.binds if binds_after is None else binds_after)
         head = "WITH RECURSIVE " if recursive else "WITH "
         return head + ", ".join(text for _, text, _ in entries) + " " + sql, binds
 
@@ -353,11 +360,33 @@ class Compiler:
     # -- SELECT ------------------------------------------------------------------------
     def select(self, stmt: Select[Any]) -> str:
         toplevel = self._depth == 0
+        # cte(nesting=True) goes into this SELECT's own WITH, unless it is the whole
+        # statement (its WITH is the statement's) or a member of a union (the union's)
+        own_with = not toplevel and not self._compound_member
+        self._compound_member = False
         self._depth += 1
         try:
-            return self._select(stmt, toplevel)
+            return self._with_nested(lambda: self._select(stmt, toplevel), own_with)
         finally:
             self._depth -= 1
+
+    _compound_member = False
+
+    def _with_nested(self, build: Any, own_with: bool) -> str:
+        """``build()``'s SQL, prefixed with the WITH of the ``cte(nesting=True)`` CTEs it
+        used when ``own_with``; their parameters go before the statement's own."""
+        if not own_with:
+            return build()  # type: ignore[no-any-return]
+        start = len(self.binds)
+        self._nested_ctes.append({})
+        try:
+            sql: str = build()
+        finally:
+            nested = self._nested_ctes.pop()
+        if any(e is not None for e in nested.values()):
+            sql, binds = self.with_clause(sql, nested, self.binds[start:])
+            self.binds[start:] = binds
+        return sql
 
     def _select(self, stmt: Select[Any], toplevel: bool) -> str:
         from .selectable import _entity_table
@@ -518,13 +547,20 @@ class Compiler:
             if self.dialect_name == "sqlite":
                 raise exc.NotSupportedError(f"SQLite has no {stmt.keyword}")
         toplevel = self._depth == 0
+        return self._with_nested(lambda: self._compound(stmt, toplevel), not toplevel)
+
+    def _compound(self, stmt: Any, toplevel: bool) -> str:
+        from .selectable import Select
+
         parts = []
         for n, member in enumerate(stmt.selects):
             self._depth += 1
+            self._compound_member = isinstance(member, Select)
             try:
                 inner = self.process(member, subquery=True)
             finally:
                 self._depth -= 1
+                self._compound_member = False
             if n == 0 and toplevel:
                 self._compound_result(member)
             own = getattr(member, "_order_by", None) or getattr(member, "_limit", None) is not None
@@ -623,11 +659,11 @@ class Compiler:
             defaults = [
                 c
                 for c in stmt.table.c
-                if c.default is not None and not callable(c.default) and c not in cols
+                if c.default is not None and not callable(c._default_arg) and c not in cols
             ]
         names = [self.quote(c.name) for c in cols + defaults]
         # scalar defaults ride along as constant columns (their placeholders come first)
-        extra = ", ".join(self.bind(BindParameter(c.key, c.default, c.type)) for c in defaults)
+        extra = ", ".join(self.bind(BindParameter(c.key, c._default_arg, c.type)) for c in defaults)
         self._depth += 1
         try:
             body = self.process(select, subquery=True)
@@ -668,10 +704,14 @@ class Compiler:
                     vals = [
                         self._value(c, r[c])
                         if c in r
-                        else (self._default_bind(c, c.default) if c.default is not None else "NULL")
+                        else (
+                            self._default_bind(c, c._default_arg)
+                            if c.default is not None
+                            else "NULL"
+                        )
                         for c in cols
                     ]
-                    vals += [self._default_bind(c, c.default) for c in defaults]
+                    vals += [self._default_bind(c, c._default_arg) for c in defaults]
                     groups.append("(" + ", ".join(vals) + ")")
                 sql += " (" + ", ".join(names) + ") VALUES " + ", ".join(groups)
         finally:

@@ -74,7 +74,7 @@ def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
     if dialect.name == "sqlite" and col.is_autoincrement:
         type_sql = "INTEGER"  # only exactly INTEGER makes the column an alias of the rowid
     parts = [q(col.name), type_sql]
-    default = col.server_default
+    default = col._server_default_arg  # the value given (a DefaultClause's arg)
     if isinstance(default, Identity):
         if pg:
             parts.append(_identity_sql(default))

@@ -225,8 +225,8 @@ class Insert(DMLStatement):
                 pk.append(generated[c.key])
             elif given.get(c.key) is not None:
                 pk.append(given[c.key])
-            elif c.default is not None and not callable(c.default):
-                pk.append(c.default)
+            elif c.default is not None and not callable(c._default_arg):
+                pk.append(c._default_arg)
             else:
                 pk.append(None)
         result = Result([], [], rowcount=cursor.rowcount)

@@ -1179,6 +1179,8 @@ class Function(ColumnElement):
                 )
                 + ")"
             )
+        if compiler.dialect_name == "postgresql":
+            return f"{name}(" + ", ".join(_pg_function_arg(compiler, a) for a in self.args) + ")"
         return f"{name}(" + ", ".join(compiler.process(a) for a in self.args) + ")"
 
     def _from_objects(self) -> list[FromClause]:
@@ -1209,11 +1211,56 @@ class Function(ColumnElement):
         """``f(...) WITHIN GROUP (ORDER BY ...)`` (ordered-set aggregates; PostgreSQL)."""
         return WithinGroup(self, order_by)
 
-    def table_valued(self, *names: Any) -> Any:
-        raise exc.NotSupportedError(f"func.{self.name}().table_valued() is not supported")
+    def table_valued(
+        self,
+        *names: Any,
+        name: str | None = None,
+        with_ordinality: str | None = None,
+        joins_implicitly: bool = False,
+    ) -> Any:
+        """This function as a FROM item with named columns (``json_each(...) AS anon_1``;
+        ``tv.c.value``). ``names`` are strings or ``column(name, type)``; keywords
+        ``name=``, ``with_ordinality=`` (PostgreSQL) and ``joins_implicitly=``. Returns a
+        `uow_orm.sql.selectable.TableValuedAlias`."""
+        from .selectable import table_valued
 
-    def column_valued(self, name: str | None = None) -> Any:
-        raise exc.NotSupportedError(f"func.{self.name}().column_valued() is not supported")
+        return table_valued(
+            self,
+            *names,
+            name=name,
+            with_ordinality=with_ordinality,
+            joins_implicitly=joins_implicitly,
+        )
+
+    def column_valued(self, name: str | None = None, joins_implicitly: bool = False) -> Any:
+        """This function in FROM, selected as one column (``SELECT anon_1 FROM
+        generate_series(1, 3) AS anon_1``; on SQLite its ``value`` column). Returns a
+        `uow_orm.sql.selectable.TableValuedColumn`."""
+        from .selectable import column_valued
+
+        return column_valued(self, name, joins_implicitly)
+
+    def alias(self, name: str | None = None) -> Any:
+        """This function in FROM under ``name``, with no named columns (``.column`` is
+        its row as a column)."""
+        from .selectable import TableValuedAlias
+
+        return TableValuedAlias(self, [], name=name)
+
+
+def _pg_function_arg(compiler: Compiler, arg: Any) -> str:
+    """A PostgreSQL function argument. A plain Python int or str bound as a value is
+    given its type, as SQLAlchemy's ``::INTEGER`` / ``::VARCHAR``: psycopg sends small
+    ints as int2 and strings untyped, and PostgreSQL cannot pick among overloads such as
+    ``generate_series`` or type ``json_build_array('a')``'s argument otherwise."""
+    sql = compiler.process(arg)
+    if isinstance(arg, BindParameter) and sql == compiler.placeholder:
+        value = arg.value
+        if type(value) is int:
+            return f"CAST({sql} AS INTEGER)"
+        if type(value) is str:
+            return f"CAST({sql} AS VARCHAR)"
+    return sql
 
 
 class _FunctionGenerator:

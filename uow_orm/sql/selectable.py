@@ -677,10 +677,10 @@ class Select(FromClause, Generic[_T]):
         return Exists(self)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
-        """This SELECT as a common table expression (``WITH name AS (...)``)."""
-        if nesting:
-            raise exc.ArgumentError("cte(nesting=True) is not supported")
-        return CTE(self, name, recursive)
+        """This SELECT as a common table expression (``WITH name AS (...)``). With
+        ``nesting=True`` its WITH clause is written inside the statement that uses it (a
+        subquery, a member of a union) instead of at the top of the whole statement."""
+        return CTE(self, name, recursive, nesting=nesting)
 
     def lateral(self, name: str | None = None) -> Lateral:
         """This SELECT as a ``LATERAL`` subquery (PostgreSQL)."""
@@ -937,8 +937,36 @@ class CompoundSelect(FromClause):
         c._order_by.extend(self._result_column(x) for x in clauses)
         return c
 
+    def _result_name(self, name: str) -> _ResultName:
+        """A string in ORDER BY: a result column of the first SELECT, by label, key or
+        name. Raises `exc.CompileError` naming the columns when there is none."""
+        names: dict[str, str] = {}
+        for col in self._column_elements():
+            sql_name = getattr(col, "name", None)
+            if not isinstance(sql_name, str):
+                continue
+            names.setdefault(sql_name, sql_name)
+            key = getattr(col, "key", None)
+            if isinstance(key, str):
+                names.setdefault(key, sql_name)
+        if name not in names:
+            raise exc.CompileError(
+                f"can't resolve label reference {name!r} for ORDER BY of "
+                f"{self.keyword.lower()}(): the first SELECT has no column named {name!r} "
+                f"(its columns: {', '.join(names) or 'none named'})"
+            )
+        return _ResultName(names[name])
+
     def _result_column(self, clause: Any) -> ClauseElement:
         # ORDER BY of a compound names result columns: a column -> its name
+        from .elements import LabelReference
+
+        if isinstance(clause, str):
+            return self._result_name(clause)
+        if isinstance(clause, UnaryExpression) and isinstance(clause.element, LabelReference):
+            return UnaryExpression(
+                self._result_name(clause.element.name), clause.operator, clause.modifier
+            )
         el = coerce_expression(clause)
         target = el.element if isinstance(el, UnaryExpression) else el
         name = getattr(target, "key", None) or getattr(target, "name", None)
@@ -1008,8 +1036,9 @@ class CompoundSelect(FromClause):
     def intersect_all(self, *others: Any) -> CompoundSelect:
         return CompoundSelect("INTERSECT ALL", self, *others)
 
-    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
-        return CTE(self, name, recursive)
+    def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
+        """This compound SELECT as a CTE (see ``Select.cte``)."""
+        return CTE(self, name, recursive, nesting=nesting)
 
     def _froms(self) -> list[FromClause]:
         return []
@@ -1071,10 +1100,18 @@ class CTE(Subquery):
     """
 
     def __init__(
-        self, select: Any, name: str | None, recursive: bool = False, origin: CTE | None = None
+        self,
+        select: Any,
+        name: str | None,
+        recursive: bool = False,
+        origin: CTE | None = None,
+        *,
+        nesting: bool = False,
     ) -> None:
         super().__init__(select, name)
         self.recursive = recursive
+        #: written in the WITH of the SELECT that uses it, not of the whole statement
+        self.nesting: bool = origin.nesting if origin is not None else nesting
         #: the first CTE of a union_all() chain: every version shares its name
         self._origin: CTE = origin if origin is not None else self
 
@@ -1181,12 +1218,24 @@ class Values(FromClause):
         return list(self.c)
 
     def _compile(self, compiler: Compiler) -> str:
-        from .elements import BindParameter
 
         if not self._rows:
             raise exc.ArgumentError("values() has no rows; add them with .data([...])")
         name = compiler.quote(compiler.from_name(self))
         cols = list(self.c)
+        if self._literal_binds:
+            outer, compiler.literal_binds = compiler.literal_binds, True
+            try:
+                return self._compile_rows(compiler, name, cols)
+            finally:
+                compiler.literal_binds = outer
+        return self._compile_rows(compiler, name, cols)
+
+    _literal_binds = False
+
+    def _compile_rows(self, compiler: Compiler, name: str, cols: list[Any]) -> str:
+        from .elements import BindParameter
+
         if compiler.dialect_name == "sqlite":
             # SQLite cannot name VALUES columns: the same rows as SELECT ... UNION ALL
             selects = []
@@ -1210,10 +1259,14 @@ class Values(FromClause):
 
 
 def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool = False) -> Values:
-    """Literal rows as a FROM clause: ``values(column("id", Integer), name="v").data([...])``."""
-    if literal_binds:
-        raise exc.ArgumentError("values(literal_binds=True) is not supported; values are bound")
-    return Values(*columns, name=name)
+    """Literal rows as a FROM clause: ``values(column("id", Integer), name="v").data([...])``.
+
+    With ``literal_binds=True`` the rows are written into the SQL text as literals (as
+    SQLAlchemy does) instead of bound parameters; a value that has no literal form
+    (bytes, a dict...) raises `exc.ArgumentError` when the statement compiles."""
+    v = Values(*columns, name=name)
+    v._literal_binds = bool(literal_binds)
+    return v
 
 
 class TextualSelect(FromClause):
@@ -1255,8 +1308,9 @@ class TextualSelect(FromClause):
     def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
         return Subquery(self, name)
 
-    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
-        return CTE(self, name, recursive)
+    def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
+        """This compound SELECT as a CTE (see ``Select.cte``)."""
+        return CTE(self, name, recursive, nesting=nesting)
 
     @property
     def selected_columns(self) -> _Columns:
@@ -1385,3 +1439,172 @@ __all__ = [
     "outerjoin",
     "select",
 ]
+
+
+#: SQLite's table-valued functions and the column holding each row's value (what
+#: ``column_valued()`` selects there: SQLite cannot select the alias itself as a column).
+_SQLITE_VALUE_COLUMNS = {"json_each": "value", "json_tree": "value", "generate_series": "value"}
+
+
+class TableValuedAlias(FromClause):
+    """A function in FROM, with named columns: ``json_each(:doc) AS anon_1``.
+
+    Built by ``func.<name>(...).table_valued("key", "value")``; its columns are
+    ``tv.c.key`` / ``tv.c.value`` (typed when given as ``column("value", Integer)``).
+    ``alias(name)`` names it, ``render_derived()`` spells the column names after the
+    alias (``AS anon_1(key, value)``, with ``with_types=True`` their types too), and
+    ``with_ordinality="ord"`` adds PostgreSQL's ``WITH ORDINALITY`` row number column.
+    """
+
+    _anon_base = "anon"
+
+    def __init__(
+        self,
+        fn: Any,
+        columns: list[ColumnClause],
+        *,
+        name: str | None = None,
+        with_ordinality: str | None = None,
+        derived: bool = False,
+        derived_types: bool = False,
+    ) -> None:
+        self.fn = fn
+        self._explicit_name = name
+        self.name = name or "anon"
+        self.with_ordinality = with_ordinality
+        self._derived = derived
+        self._derived_types = derived_types
+        self._names = list(columns)
+        if with_ordinality is not None:
+            from ..types import Integer
+
+            self._names.append(ColumnClause(with_ordinality, Integer()))
+        self._own_columns()
+
+    def _own_columns(self) -> None:
+        # each copy's columns name the copy in SQL
+        self.c = _Columns({c.name: ColumnClause(c.name, c.type, self) for c in self._names})
+        self.columns = self.c
+
+    def _copy(self, **changes: Any) -> TableValuedAlias:
+        tv = copy.copy(self)
+        for k, v in changes.items():
+            setattr(tv, k, v)
+        tv._own_columns()
+        return tv
+
+    def alias(self, name: str | None = None, flat: bool = False) -> TableValuedAlias:  # type: ignore[override]
+        """The same function under the name ``name`` (anonymous when None)."""
+        return self._copy(_explicit_name=name, name=name or "anon")
+
+    def render_derived(self, name: str | None = None, with_types: bool = False) -> TableValuedAlias:
+        """Spell the column names (and with ``with_types`` their types) after the alias:
+        ``AS name(a, b)`` / ``AS name(a INTEGER, b VARCHAR)``. Raises
+        `exc.CompileError` at compile time for a column without a type when asked for types."""
+        changes: dict[str, Any] = {"_derived": True, "_derived_types": with_types}
+        if name is not None:
+            changes.update(_explicit_name=name, name=name)
+        return self._copy(**changes)
+
+    @property
+    def column(self) -> TableValuedColumn:
+        """The function's row as one column (``SELECT anon_1 FROM f(...) AS anon_1``)."""
+        return TableValuedColumn(self, self.fn.type)
+
+    def _column_list(self) -> list[Any]:
+        return list(self.c)
+
+    def _compile(self, compiler: Compiler) -> str:
+        sql = compiler.process(self.fn)
+        if self.with_ordinality is not None:
+            if compiler.dialect_name != "postgresql":
+                raise exc.NotSupportedError(
+                    f"table_valued(with_ordinality=...) needs PostgreSQL, not "
+                    f"{compiler.dialect_name}"
+                )
+            sql += " WITH ORDINALITY"
+        sql += " AS " + compiler.quote(compiler.from_name(self))
+        if self._derived:
+            if compiler.dialect_name == "sqlite":
+                raise exc.NotSupportedError(
+                    "render_derived(): SQLite cannot name a table-valued function's columns "
+                    "after its alias; select them as tv.c.<name> without render_derived()"
+                )
+            parts = []
+            for c in self._names:
+                part = compiler.quote(c.name)
+                if self._derived_types:
+                    if type(c.type).__name__ == "NullType":
+                        raise exc.CompileError(
+                            f"render_derived(with_types=True): column {c.name!r} of "
+                            f"func.{self.fn.name}() has no type; give it as column(name, type)"
+                        )
+                    part += " " + c.type.ddl(compiler.dialect_name)
+                parts.append(part)
+            sql += "(" + ", ".join(parts) + ")"
+        return sql
+
+
+class TableValuedColumn(ColumnElement):
+    """A table-valued function's row as a single column: ``func.generate_series(1, 3)
+    .column_valued()`` selects ``anon_1`` from ``generate_series(1, 3) AS anon_1``.
+
+    PostgreSQL selects the alias itself. SQLite cannot, so there it selects the function's
+    value column (``anon_1.value`` of ``json_each`` / ``json_tree`` / ``generate_series``);
+    another function raises `exc.CompileError` on SQLite naming it.
+    """
+
+    __slots__ = ("key", "name", "table", "type")
+
+    def __init__(self, table: TableValuedAlias, type_: Any) -> None:
+        self.table = table
+        self.type = type_
+        self.key = self.name = table._explicit_name or table.fn.name
+
+    def _compile(self, compiler: Compiler) -> str:
+        alias = compiler.quote(compiler.from_name(self.table))
+        if compiler.dialect_name == "postgresql":
+            return alias
+        value = _SQLITE_VALUE_COLUMNS.get(self.table.fn.name.lower())
+        if value is None:
+            raise exc.CompileError(
+                f"func.{self.table.fn.name}().column_valued() on {compiler.dialect_name}: "
+                "SQLite cannot select a table-valued function as one column; use "
+                f"table_valued(...) and select its column (SQLite knows "
+                f"{', '.join(sorted(_SQLITE_VALUE_COLUMNS))})"
+            )
+        return f"{alias}.{compiler.quote(value)}"
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.table]
+
+
+def table_valued(
+    fn: Any,
+    *names: Any,
+    name: str | None = None,
+    with_ordinality: str | None = None,
+    joins_implicitly: bool = False,
+) -> TableValuedAlias:
+    """``fn.table_valued(...)``: see `TableValuedAlias`. ``names`` are strings or
+    ``column(name, type)``; ``joins_implicitly`` is accepted for SQLAlchemy's sake (it
+    silences a cartesian-product warning uow_orm never gives). Raises
+    `exc.ArgumentError` for a name that is neither."""
+    del joins_implicitly
+    columns = []
+    for n in names:
+        if isinstance(n, str):
+            columns.append(ColumnClause(n))
+        elif isinstance(n, ColumnClause):
+            columns.append(ColumnClause(n.name, n.type))
+        else:
+            raise exc.ArgumentError(
+                f"table_valued() takes column names or column(name, type), got {n!r}"
+            )
+    return TableValuedAlias(fn, columns, name=name, with_ordinality=with_ordinality)
+
+
+def column_valued(fn: Any, name: str | None = None, joins_implicitly: bool = False) -> Any:
+    """``fn.column_valued(name=None)``: see `TableValuedColumn`."""
+    del joins_implicitly  # no cartesian-product warning in uow_orm to silence
+    return TableValuedAlias(fn, [], name=name).column
