@@ -256,8 +256,6 @@ def test_the_audit_finds_an_ignored_argument():
 @pytest.mark.parametrize(
     "kw",
     [
-        {"primaryjoin": "Parent.id == Child.parent_id"},
-        {"secondaryjoin": "x"},
         {"single_parent": True},
         {"collection_class": set},
         {"innerjoin": True},

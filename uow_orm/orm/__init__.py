@@ -19,6 +19,7 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .joinconditions import foreign, remote
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
     ColumnProperty,
@@ -158,6 +159,7 @@ __all__ = [
     "declared_attr",
     "defer",
     "deferred",
+    "foreign",
     "identity_key",
     "inspect",
     "interfaces",
@@ -174,6 +176,7 @@ __all__ = [
     "reconstructor",
     "registry",
     "relationship",
+    "remote",
     "run_transaction",
     "scoped_session",
     "selectinload",

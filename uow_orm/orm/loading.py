@@ -389,12 +389,11 @@ def _collect_joined(
             return f(c) if f is not None else c
 
         if sec is not None:
-            sec_on = and_(*[on_target(t) == on_sec(sc) for t, sc in prop.secondary_target_pairs])
-            right: Any = Join(sec, target, sec_on)
-            on = and_(*[on_parent(p) == on_sec(sc) for p, sc in prop.local_remote_pairs])
+            right: Any = Join(sec, target, prop._secondary_clause(on_target, on_sec))
+            on = prop._primary_clause(on_parent, on_sec)
         else:
             right = target
-            on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
+            on = prop._primary_clause(on_parent, on_target)
         specs.append((prop, parent, sub))
         joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
@@ -577,6 +576,11 @@ def selectin_load(
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
+    if prop._custom:  # criteria beyond the key pairs: join back to the parents
+        from .strategies import selectin_via_parent
+
+        selectin_via_parent(session, prop, todo, sub, populate)
+        return
     conn = session._connection_for_mapper(target)
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
@@ -686,6 +690,19 @@ def _run_entity_select(
 
 
 # -- lazy loads -------------------------------------------------------------------------------
+def _extra_for(prop: RelationshipProperty, obj: Any, state: InstanceState) -> list[Any]:
+    """A custom primaryjoin's criteria beyond the key pairs, with the parent's columns
+    bound to ``obj``'s values (nothing for a relationship joined on its foreign keys)."""
+    if not prop._custom:
+        return []
+    to_key = state.mapper.column_to_key
+
+    def bind(col: Any) -> Any:
+        return BindParameter(None, getattr(obj, to_key[col]), col.type)
+
+    return prop._extra_criteria(bind)
+
+
 def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = False) -> Any:
     """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map)."""
     obj = state()
@@ -721,7 +738,7 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
                 return None
             d[prop.key] = None
             return None
-        if remote_cols == target.pk_columns:
+        if remote_cols == target.pk_columns and not prop._custom:
             hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
             if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
                 if not no_sql:
@@ -744,7 +761,8 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
     if prop.direction is Direction.MANYTOONE:
         assert k is not None
         stmt: Select[Any] = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
+            *_extra_for(prop, obj, state),
         )
         found = _run_entity_select(session, stmt, conn, target, False)
         value = found[0] if found else None
@@ -757,7 +775,8 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
     elif prop.direction is Direction.ONETOMANY:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         stmt = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
+            *_extra_for(prop, obj, state),
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
@@ -767,14 +786,11 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
         stmt = (
             Select(target.class_)
-            .select_from(
-                Join(
-                    target.local_table,
-                    prop.secondary,
-                    and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
-                )
+            .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))
+            .where(
+                and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]),
+                *_extra_for(prop, obj, state),
             )
-            .where(and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]))
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import enum
 import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
 from ..schema import Column, Table
-from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
+from ..sql.elements import (
+    ClauseElement,
+    ColumnElement,
+    Exists,
+    and_,
+    coerce,
+    coerce_expression,
+)
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
 from .properties import MapperProperty
@@ -24,6 +32,10 @@ if TYPE_CHECKING:
     from .mapper import Mapper
 
 _T = TypeVar("_T")
+
+
+def _same(col: Any) -> Any:
+    return col
 
 
 class Direction(enum.Enum):
@@ -106,8 +118,6 @@ _LAZY = frozenset(
 # arguments, which have no such value.
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
-    "primaryjoin": None,
-    "secondaryjoin": None,
     "single_parent": False,
     "collection_class": None,
     "passive_updates": True,
@@ -130,10 +140,6 @@ _UNSUPPORTED_ARGS: dict[str, Any] = {
     "hash": _ALWAYS,
     "dataclass_metadata": _ALWAYS,
 }
-_JOIN_HINT = (
-    "relationships join on their foreign keys: choose them with foreign_keys= (and "
-    "remote_side= for a self-referential one), or query with an explicit join(target, onclause)"
-)
 
 
 def _refuse_unsupported(given: dict[str, Any]) -> None:
@@ -146,9 +152,7 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
             value is unused or (name == "collection_class" and value is list)
         ):
             continue
-        if name in ("primaryjoin", "secondaryjoin"):
-            hint = _JOIN_HINT
-        elif name == "single_parent":
+        if name == "single_parent":
             hint = (
                 "uow_orm does not check that an object has a single parent; leave it out "
                 "(delete-orphan cascade on a many-to-one works without it)"
@@ -181,6 +185,8 @@ class RelationshipProperty(MapperProperty):
         argument: Any,
         *,
         secondary: Any = None,
+        primaryjoin: Any = None,
+        secondaryjoin: Any = None,
         back_populates: str | None = None,
         backref: str | tuple[str, dict[str, Any]] | None = None,
         cascade: str = "save-update, merge",
@@ -206,9 +212,20 @@ class RelationshipProperty(MapperProperty):
             )
         self.argument = argument
         self.secondary_arg = secondary
+        self.primaryjoin_arg = primaryjoin
+        self.secondaryjoin_arg = secondaryjoin
         self.back_populates = back_populates
         self.backref = backref
         self.cascade = parse_cascade(cascade)
+        if viewonly:
+            writes = sorted(self.cascade & {"save-update", "delete", "delete-orphan"})
+            if writes and cascade != "save-update, merge":
+                raise exc.ArgumentError(
+                    f"cascade {', '.join(writes)} applies to persistence operations and "
+                    "cannot be combined with viewonly=True"
+                )
+            # as in SQLAlchemy: objects put into a viewonly collection are not added
+            self.cascade = CascadeOptions(self.cascade - {"save-update"})
         self.cascade_spec = cascade
         self.uselist_arg = uselist
         self.order_by_arg = order_by
@@ -244,6 +261,13 @@ class RelationshipProperty(MapperProperty):
         # side holds the foreign key. For many-to-many: pairs into the secondary table.
         self.local_remote_pairs: list[tuple[Column[Any], Column[Any]]] = []
         self.secondary_target_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        # the parts of a custom primaryjoin / secondaryjoin that are not column pairs
+        # (joinconditions._Side columns; LOCAL = parent / target, REMOTE = the far side)
+        self._pj_extra: ColumnElement | None = None
+        self._sj_extra: ColumnElement | None = None
+        #: True when a custom condition adds criteria beyond the key pairs
+        self._custom = False
+        self._foreign_cols: list[Column[Any]] = []
         self.order_by: list[Any] = []
         self.reverse: RelationshipProperty | None = None
         self.configured = False
@@ -311,10 +335,40 @@ class RelationshipProperty(MapperProperty):
             owner_attr = getattr(self.parent.class_, expr, None)
             if owner_attr is not None:
                 return owner_attr
-        raise exc.ArgumentError(
-            f"relationship {self.parent.class_.__name__}.{self.key}: cannot resolve {expr!r}; "
-            "use 'Class.attribute'"
-        )
+        return self._eval_python(expr, registry)
+
+    def _eval_python(self, expr: str, registry: dict[str, type]) -> Any:
+        """Evaluate a string argument as SQLAlchemy does: a Python expression over the
+        declarative registry's classes, the MetaData's tables and uow_orm's functions."""
+        import uow_orm
+
+        from . import joinconditions
+
+        ns: dict[str, Any] = {n: getattr(uow_orm, n) for n in uow_orm.__all__}
+        ns["foreign"] = joinconditions.foreign
+        ns["remote"] = joinconditions.remote
+        ns.update(self.parent.local_table.metadata.tables)
+        ns.update(registry)
+        try:
+            return eval(expr, {"__builtins__": {}}, ns)
+        except NameError as e:
+            raise exc.InvalidRequestError(
+                f"relationship {self.parent.class_.__name__}.{self.key}: the expression "
+                f"{expr!r} names something that is neither a mapped class, a table nor a "
+                f"uow_orm function ({e})"
+            ) from None
+        except Exception as e:
+            raise exc.ArgumentError(
+                f"relationship {self.parent.class_.__name__}.{self.key}: cannot evaluate "
+                f"{expr!r}: {e}"
+            ) from None
+
+    def _join_arg(self, arg: Any, registry: dict[str, type]) -> Any:
+        if isinstance(arg, str):
+            return self._eval_python(arg, registry)
+        if callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
+            return arg()
+        return arg
 
     def configure(self, registry: dict[str, type]) -> None:
         """Resolve the target class, the join columns and the backref (once, on configure)."""
@@ -341,13 +395,34 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
         remote_side = self._columns_arg(self.remote_side_arg, registry)
-        if secondary is not None:
+        if self.primaryjoin_arg is not None or self.secondaryjoin_arg is not None:
+            from .joinconditions import configure_custom
+
+            if self.secondaryjoin_arg is not None and secondary is None:
+                raise exc.ArgumentError(
+                    f"relationship {self}: secondaryjoin= needs secondary= (the association "
+                    "table it joins)"
+                )
+            configure_custom(
+                self,
+                self._join_arg(self.primaryjoin_arg, registry),
+                self._join_arg(self.secondaryjoin_arg, registry),
+                parent_table,
+                target_table,
+                secondary,
+                fk_cols,
+                remote_side,
+            )
+        elif secondary is not None:
             self.secondary = secondary
             self.direction = Direction.MANYTOMANY
             self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
             self.secondary_target_pairs = _fk_pairs(
                 secondary, target_table, fk_cols, exclude=[c for _, c in self.local_remote_pairs]
             )
+            if not fk_cols:
+                _refuse_ambiguous(self, self.local_remote_pairs, secondary)
+                _refuse_ambiguous(self, self.secondary_target_pairs, secondary)
             if not self.local_remote_pairs or not self.secondary_target_pairs:
                 raise exc.ArgumentError(
                     f"relationship {self}: secondary table {secondary.name!r} needs foreign "
@@ -396,6 +471,8 @@ class RelationshipProperty(MapperProperty):
             pairs = child_fks
             if not pairs:
                 raise exc.ArgumentError(f"relationship {self}: no self-referential foreign key")
+            if not fk_cols:
+                _refuse_ambiguous(self, pairs, parent_table)
             if remote_side and all(any(r is ref for r in remote_side) for _, ref in pairs):
                 self.direction = Direction.MANYTOONE
                 self.local_remote_pairs = [(fkcol, ref) for fkcol, ref in pairs]
@@ -403,6 +480,9 @@ class RelationshipProperty(MapperProperty):
                 self.direction = Direction.ONETOMANY
                 self.local_remote_pairs = [(ref, fkcol) for fkcol, ref in pairs]
             return
+        if not fk_cols:
+            _refuse_ambiguous(self, child_fks, target_table)
+            _refuse_ambiguous(self, parent_fks, parent_table)
         if child_fks and parent_fks:
             if fk_cols:
                 child_fks = [p for p in child_fks if any(p[0] is c for c in fk_cols)]
@@ -459,6 +539,8 @@ class RelationshipProperty(MapperProperty):
         """The join condition from the parent's table (to the secondary for many-to-many),
         written as SQLAlchemy writes it: ``referenced column = foreign key column``."""
         self.parent._ensure_configured()
+        if self.primaryjoin_arg is not None:
+            return self._primary_clause()
         if self.direction is Direction.MANYTOONE:
             return and_(*[remote == local for local, remote in self.local_remote_pairs])
         return and_(*[local == remote for local, remote in self.local_remote_pairs])
@@ -469,7 +551,7 @@ class RelationshipProperty(MapperProperty):
         self.parent._ensure_configured()
         if self.secondary is None:
             return None
-        return and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
+        return self._secondary_clause()
 
     # -- helpers for the unit of work and loading ---------------------------------------
     @property
@@ -585,15 +667,66 @@ class RelationshipProperty(MapperProperty):
         return coll
 
     # -- SQL ------------------------------------------------------------------------------
+    def _primary_clause(
+        self, local: Callable[[Any], Any] = _same, remote: Callable[[Any], Any] = _same
+    ) -> ColumnElement:
+        """The primary join condition with each parent-side column replaced by
+        ``local(col)`` and each far-side one (target, or secondary for many-to-many) by
+        ``remote(col)``: an ON clause (alias columns) or a lazy-load WHERE (bound values)."""
+        parts: list[Any] = [local(lc) == remote(rc) for lc, rc in self.local_remote_pairs]
+        if self._pj_extra is not None:
+            parts.append(_resolve_sides(self._pj_extra, local, remote))
+        return and_(*parts)
+
+    def _secondary_clause(
+        self, target: Callable[[Any], Any] = _same, secondary: Callable[[Any], Any] = _same
+    ) -> ColumnElement:
+        """The secondary join condition (target table to association table), with the
+        same column replacement as `_primary_clause`."""
+        parts: list[Any] = [target(tc) == secondary(sc) for tc, sc in self.secondary_target_pairs]
+        if self._sj_extra is not None:
+            parts.append(_resolve_sides(self._sj_extra, target, secondary))
+        return and_(*parts)
+
+    def _extra_criteria(
+        self, local: Callable[[Any], Any] = _same, remote: Callable[[Any], Any] = _same
+    ) -> list[Any]:
+        """The criteria of a custom primaryjoin beyond the key pairs (an empty list for a
+        relationship joined along its foreign keys)."""
+        if self._pj_extra is None:
+            return []
+        return [_resolve_sides(self._pj_extra, local, remote)]
+
     def _join_info(self) -> tuple[Any, ColumnElement]:
         if self.direction is Direction.MANYTOMANY:
             assert self.secondary is not None
-            sec_on = and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
-            right = Join(self.secondary, self.mapper.local_table, sec_on)
-            on = and_(*[par == sec for par, sec in self.local_remote_pairs])
-            return right, on
-        on = and_(*[local == remote for local, remote in self.local_remote_pairs])
-        return self.mapper.local_table, on
+            right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
+            return right, self._primary_clause()
+        return self.mapper.local_table, self._primary_clause()
+
+
+def _resolve_sides(expr: Any, local: Callable[[Any], Any], remote: Callable[[Any], Any]) -> Any:
+    from .joinconditions import resolve_sides
+
+    return resolve_sides(expr, local, remote)
+
+
+def _refuse_ambiguous(
+    prop: RelationshipProperty, pairs: list[tuple[Column[Any], Column[Any]]], table: Table
+) -> None:
+    """Raise when two foreign key columns of ``table`` reference the same column: the
+    relationship cannot tell which one it joins on."""
+    seen: dict[int, Column[Any]] = {}
+    for fk_col, ref in pairs:
+        other = seen.get(id(ref))
+        if other is not None and other is not fk_col:
+            raise exc.AmbiguousForeignKeysError(
+                f"relationship {prop}: {table.name}.{other.name} and {table.name}."
+                f"{fk_col.name} both reference {ref.table.name}.{ref.name}, so the join "
+                "condition is ambiguous; pass foreign_keys=[...] naming the column to join "
+                "on, or primaryjoin= (and secondaryjoin= for a many-to-many)"
+            )
+        seen[id(ref)] = fk_col
 
 
 def _fk_pairs(
@@ -729,7 +862,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                     *[
                         local == _value_of(other, st, remote, prop)
                         for local, remote in prop.local_remote_pairs
-                    ]
+                    ],
+                    *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
                 )
             return crit if op == "=" else ~crit
         if other is None and op == "=":
@@ -748,8 +882,9 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             return and_(
                 *[
                     local == _value_of(other, st, remote, prop)
-                    for local, remote in _reverse_pairs(prop)
-                ]
+                    for local, remote in prop.local_remote_pairs
+                ],
+                *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
             )
         pk_crit = and_(*[col == _value_of(other, st, col, prop) for col in target.pk_columns])
         return self.any(pk_crit)
@@ -787,10 +922,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 return el
 
         if prop.direction is Direction.MANYTOMANY:
-            crits.extend(par == sec for par, sec in prop.local_remote_pairs)
-            crits.extend(on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs)
+            crits.append(prop._primary_clause())
+            crits.append(prop._secondary_clause(on_target))
         else:
-            crits.extend(local == on_target(remote) for local, remote in prop.local_remote_pairs)
+            crits.append(prop._primary_clause(_same, on_target))
         if criterion is not None:
             crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
@@ -821,11 +956,6 @@ def _expunge_pending(st: InstanceState, session: Any = None) -> None:
         st.session._expunge_state(st)
 
 
-def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:
-    # one-to-many: (parent pk, child fk) -> compare child fk against parent's value
-    return [(remote, local) for local, remote in prop.local_remote_pairs]
-
-
 def _state_for_compare(other: Any, prop: RelationshipProperty) -> InstanceState:
     st = state_of(other)
     if st is None:
@@ -848,6 +978,13 @@ def _value_of(
     if key not in obj.__dict__ and state.key is not None and key in mapper.pk_keys:
         return state.key[1][mapper.pk_keys.index(key)]
     return getattr(obj, key)
+
+
+def _bound_value(obj: Any, state: InstanceState, col: Column[Any], prop: Any) -> Any:
+    """``obj``'s value for column ``col`` as a bound parameter of the column's type."""
+    from ..sql.elements import BindParameter
+
+    return BindParameter(None, _value_of(obj, state, col, prop), col.type)
 
 
 def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:

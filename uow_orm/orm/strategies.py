@@ -1,0 +1,76 @@
+"""Relationship loader strategies beyond the plain foreign-key cases of `loading`:
+eager loads of custom join conditions.
+
+Called by `uow_orm.orm.loading` (``selectin_load``) for relationships whose ``primaryjoin``
+or ``secondaryjoin`` has criteria beyond the key pairs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..sql.selectable import Join, Select
+from .state import STATE_ATTR
+
+if TYPE_CHECKING:
+    from .relationships import RelationshipProperty
+    from .session import Session
+    from .strategy_options import LoadTree
+
+
+def selectin_via_parent(
+    session: Session,
+    prop: RelationshipProperty,
+    objs: list[Any],
+    sub: LoadTree,
+    populate: bool,
+) -> None:
+    """Load ``prop`` for ``objs`` with one SELECT per batch that joins an alias of the
+    parent table to the target along the whole join condition and picks the parents by
+    primary key: ``SELECT target.*, p.id FROM parent AS p JOIN target ON <primaryjoin>
+    WHERE p.id IN (...)``. Works for any condition, including ones with no column pairs."""
+    from .loading import IN_BATCH, _in_criterion, _set_loaded, execute_select
+
+    parent = prop.parent
+    target = prop.mapper
+    palias = parent.local_table.alias()
+
+    def on_parent(col: Any) -> Any:
+        return palias.corresponding_column(col)
+
+    pk_cols = [on_parent(c) for c in parent.pk_columns]
+    if prop.secondary is not None:
+        frm: Any = Join(
+            Join(palias, prop.secondary, prop._primary_clause(on_parent)),
+            target.local_table,
+            prop._secondary_clause(),
+        )
+    else:
+        frm = Join(palias, target.local_table, prop._primary_clause(on_parent))
+    by_pk: dict[tuple[Any, ...], list[Any]] = {}
+    for o in objs:
+        key = o.__dict__[STATE_ATTR].key
+        by_pk.setdefault(tuple(key[1]), []).append(o)
+    keys = list(by_pk)
+    grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+    conn = session._connection_for_mapper(target)
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        stmt: Select[Any] = (
+            Select(target.class_, *pk_cols).select_from(frm).where(_in_criterion(pk_cols, chunk))
+        )
+        if prop.order_by:
+            stmt = stmt.order_by(*prop.order_by)
+        if populate:
+            stmt = stmt.execution_options(populate_existing=True)
+        for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+            k = tuple(row[1:])
+            items = grouped.get(k)
+            if items is not None and not any(x is row[0] for x in items):
+                items.append(row[0])
+    for k, owners in by_pk.items():
+        for o in owners:
+            _set_loaded(o, prop, grouped[k] if prop.uselist else grouped[k][:1], populate)
+
+
+__all__ = ["selectin_via_parent"]
