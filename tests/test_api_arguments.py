@@ -257,7 +257,6 @@ def test_the_audit_finds_an_ignored_argument():
     "kw",
     [
         {"single_parent": True},
-        {"collection_class": set},
         {"innerjoin": True},
     ],
     ids=lambda kw: next(iter(kw)),

@@ -7,6 +7,7 @@ from typing import Any
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper, object_session
+from .collections import KeyFuncDict, attribute_keyed_dict, column_keyed_dict, keyfunc_mapping
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -134,6 +135,7 @@ __all__ = [
     "DeclarativeMeta",
     "InstanceState",
     "InstrumentedList",
+    "KeyFuncDict",
     "Load",
     "Mapped",
     "MappedAsDataclass",
@@ -147,10 +149,12 @@ __all__ = [
     "Session",
     "SynonymProperty",
     "aliased",
+    "attribute_keyed_dict",
     "attributes",
     "backref",
     "class_mapper",
     "clear_mappers",
+    "column_keyed_dict",
     "column_property",
     "composite",
     "configure_mappers",
@@ -164,6 +168,7 @@ __all__ = [
     "inspect",
     "interfaces",
     "joinedload",
+    "keyfunc_mapping",
     "lazyload",
     "load_only",
     "make_transient",

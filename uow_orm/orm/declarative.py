@@ -254,7 +254,7 @@ class _Annotation:
     """What one class annotation says: mapped or not, the Python type, nullability,
     collection-ness, the relationship target's name, an ``Annotated`` mapped_column."""
 
-    __slots__ = ("collection", "mapped", "mc", "optional", "py_type", "target")
+    __slots__ = ("collection", "collection_type", "mapped", "mc", "optional", "py_type", "target")
 
     def __init__(
         self,
@@ -271,10 +271,12 @@ class _Annotation:
         self.collection = collection
         self.target = target
         self.mc = mc
+        #: set / dict for Mapped[set[...]] / Mapped[dict[..., ...]] (None: a list)
+        self.collection_type: Any = None
 
 
 _MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?Mapped\[(.*)\]\s*$", re.S)
-_COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(?:list|List|set|Set)\[(.*)\]\s*$", re.S)
+_COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(list|List|set|Set|dict|Dict)\[(.*)\]\s*$", re.S)
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
 _UNMAPPED = _Annotation(False)
 
@@ -334,11 +336,17 @@ def _parse_inner_string(inner: str) -> _Annotation:
             parts.remove("None")
         s = parts[0]
     collection = False
+    kind: Any = None
     m = _COLLECTION_RE.match(s)
     if m:
-        s, collection = m.group(1), True
+        s, collection = m.group(2), True
+        kind = {"set": set, "dict": dict}.get(m.group(1).lower())
+        if kind is dict:
+            s = s.rpartition(",")[2]
     name = s.strip().strip("'\"")
-    return _Annotation(True, None, optional, collection, name)
+    out = _Annotation(True, None, optional, collection, name)
+    out.collection_type = kind
+    return out
 
 
 def _unwrap(tp: Any) -> _Annotation:
@@ -360,9 +368,14 @@ def _unwrap(tp: Any) -> _Annotation:
                 tp = typing.get_args(tp)[0]
                 origin = typing.get_origin(tp)
     collection = False
+    kind: Any = None
     if origin in (list, set, typing.List, typing.Set):  # noqa: UP006
         collection = True
+        kind = set if origin in (set, typing.Set) else None  # noqa: UP006
         (tp,) = typing.get_args(tp)
+    elif origin in (dict, typing.Dict) and len(typing.get_args(tp)) == 2:  # noqa: UP006
+        collection, kind = True, dict
+        tp = typing.get_args(tp)[1]
     name = None
     if isinstance(tp, str):
         name = tp
@@ -370,7 +383,9 @@ def _unwrap(tp: Any) -> _Annotation:
         name = tp.__forward_arg__
     elif isinstance(tp, type):
         name = tp.__name__
-    return _Annotation(True, tp, optional, collection, name, mc)
+    out = _Annotation(True, tp, optional, collection, name, mc)
+    out.collection_type = kind
+    return out
 
 
 # -- collecting a class body -----------------------------------------------------------------
@@ -446,6 +461,7 @@ def _collect_one(
                 value.argument = parsed.target
             if parsed.collection is not None:
                 value._annotation_uselist = parsed.collection
+            value._annotation_collection = parsed.collection_type
         if value.argument is None:
             raise exc.ArgumentError(
                 f"relationship {cls.__name__}.{key} has no target; pass the class "

@@ -504,7 +504,7 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
     if state.committed and prop.key in state.committed:
         return  # changed in memory: never overwrite unflushed changes
     if prop.uselist:
-        coll: InstrumentedList[Any] = InstrumentedList(items)
+        coll: InstrumentedList[Any] = prop._new_members(items)
         coll._bind(state, prop)
         d[prop.key] = coll
         session = state.session

@@ -550,7 +550,7 @@ class Mapper:
         prop.key = key
         prop.parent = self
         self.relationships[key] = prop
-        attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
+        attr: RelationshipAttribute[Any] = prop._attribute_class()(self.class_, key, self, prop)
         self.attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)

@@ -119,7 +119,6 @@ _LAZY = frozenset(
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
     "single_parent": False,
-    "collection_class": None,
     "passive_updates": True,
     "active_history": False,
     "enable_typechecks": True,
@@ -148,9 +147,7 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
         if name not in _UNSUPPORTED_ARGS:
             raise exc.ArgumentError(f"relationship() got an unknown argument {name!r}")
         unused = _UNSUPPORTED_ARGS[name]
-        if unused is not _ALWAYS and (
-            value is unused or (name == "collection_class" and value is list)
-        ):
+        if unused is not _ALWAYS and (value is unused):
             continue
         if name == "single_parent":
             hint = (
@@ -202,6 +199,7 @@ class RelationshipProperty(MapperProperty):
         info: dict[str, Any] | None = None,
         doc: str | None = None,
         overlaps: str | None = None,
+        collection_class: Any = None,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -244,8 +242,15 @@ class RelationshipProperty(MapperProperty):
         # primary key changes; False: the unit of work UPDATEs them itself
         self.passive_updates = passive_updates
         self.viewonly = viewonly
-        #: list (or None): the only collection type uow_orm has yet
-        self.collection_class = unsupported.get("collection_class")
+        #: None (a list), set, a KeyFuncDict class or a list-subclass factory
+        self.collection_class = collection_class
+        if collection_class is not None:
+            from .collections import collection_kind
+
+            collection_kind(collection_class, "relationship()")  # refuse a bad one now
+        #: how the collection is presented (None: a plain list); set on configure
+        self._collection: Any = None
+        self._annotation_collection: Any = None
         self.info: dict[str, Any] = dict(info) if info else {}
         self.doc = doc
         #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
@@ -433,6 +438,19 @@ class RelationshipProperty(MapperProperty):
             self.secondary_target_pairs = [(ref, sec) for sec, ref in self.secondary_target_pairs]
         else:
             self._configure_direct(parent_table, target_table, fk_cols, remote_side)
+        cc = self.collection_class
+        if cc is None and self._annotation_collection is set:
+            cc = set
+        elif cc is None and self._annotation_collection is dict:
+            raise exc.ArgumentError(
+                f"relationship {self}: a Mapped[dict[...]] collection needs collection_class="
+                "attribute_keyed_dict('attr') (or column_keyed_dict / keyfunc_mapping)"
+            )
+        from .collections import collection_kind
+
+        self._collection = collection_kind(cc, f"relationship {self}")
+        if self._collection is not None and self._collection.kind == "custom-list":
+            self._collection = None if cc is None else self._collection
         if self.uselist_arg is not None:
             self.uselist = self.uselist_arg
         elif self._annotation_uselist is not None:
@@ -660,8 +678,45 @@ class RelationshipProperty(MapperProperty):
                     state.record_change(self.key, value)
                 d[self.key] = None
 
+    def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
+        """The class attribute type: a data descriptor when users see a set / dict view
+        instead of the member list kept in ``__dict__``."""
+        cc = self.collection_class
+        if cc is set or self._annotation_collection in (set, dict):
+            return ViewCollectionAttribute
+        if cc is not None and cc is not list:
+            from .collections import KeyFuncDict
+
+            if isinstance(cc, type) and issubclass(cc, KeyFuncDict):
+                return ViewCollectionAttribute
+            if isinstance(cc, type) and issubclass(cc, InstrumentedList):
+                return RelationshipAttribute
+            if callable(cc) and isinstance(cc(), KeyFuncDict):
+                return ViewCollectionAttribute
+        return RelationshipAttribute
+
+    def _new_members(self, items: Any = ()) -> InstrumentedList[Any]:
+        """A new member list for this relationship's collection (a list subclass such as
+        an ordering_list when collection_class makes one)."""
+        kind = self._collection
+        if kind is not None and kind.kind == "custom-list":
+            coll: InstrumentedList[Any] = kind.factory()
+            list.extend(coll, items)
+            return coll
+        return InstrumentedList(items)
+
+    def _present(self, members: Any) -> Any:
+        """What users see for the member list ``members``: itself, or its set / dict view."""
+        kind = self._collection
+        if kind is None or kind.kind == "custom-list" or members is None:
+            return members
+        view = members._view
+        if view is None:
+            view = members._view = kind.view(members)
+        return view
+
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
-        coll: InstrumentedList[Any] = InstrumentedList()
+        coll: InstrumentedList[Any] = self._new_members()
         coll._bind(state, self)
         state().__dict__[self.key] = coll
         return coll
@@ -772,15 +827,18 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             return self
         d = obj.__dict__
         if self.key in d:
-            return d[self.key]
+            prop = self.prop
+            if prop._collection is None:
+                return d[self.key]
+            return prop._present(d[self.key])
         self.mapper._ensure_configured()
         prop = self.prop
         state: InstanceState = d[STATE_ATTR]
         if state.key is None:
             if prop.uselist:
-                return prop._init_collection(state)
+                return prop._present(prop._init_collection(state))
             return None
-        return _loading.lazy_load(state, prop)
+        return prop._present(_loading.lazy_load(state, prop))
 
     def set(self, obj: Any, value: Any) -> None:
         self.mapper._ensure_configured()
@@ -797,12 +855,20 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             coll = d.get(key)
             if coll is None:
                 if state.key is not None and state.session is not None:
-                    coll = self.__get__(obj, type(obj))
+                    self.__get__(obj, type(obj))
+                    coll = d[key]
                 else:
                     coll = prop._init_collection(state)
-            if coll is value:
+            if coll is value or (coll._view is not None and coll._view is value):
                 return
-            coll._replace(value)
+            if prop._collection is None:
+                coll._replace(value)
+                return
+            given = value
+            coll._replace(prop._collection.items_of(value, f"{self.class_.__name__}.{key}"))
+            view = prop._present(coll)
+            if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
+                view._explicit = {id(v): k for k, v in given.items()}
             return
         if value is not None:
             prop._check_target(value, state)
@@ -947,6 +1013,20 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         from .util import AliasedRelationshipAttribute
 
         return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
+
+
+class ViewCollectionAttribute(RelationshipAttribute[_T]):
+    """A relationship attribute whose users see a set or dict view of the member list
+    (``collection_class=set`` / keyed dicts): a data descriptor, so reads always come
+    here instead of finding the list in ``__dict__``."""
+
+    __slots__ = ()
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.set(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        raise exc.InvalidRequestError(f"{self} cannot be deleted; assign an empty collection")
 
 
 def _expunge_pending(st: InstanceState, session: Any = None) -> None:
