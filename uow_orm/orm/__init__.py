@@ -20,6 +20,7 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .dynamic import AppenderQuery, DynamicMapped
 from .joinconditions import foreign, remote
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
@@ -56,6 +57,7 @@ from .strategy_options import (
     with_expression,
 )
 from .util import AliasedClass, Bundle, aliased, with_parent
+from .writeonly import WriteOnlyCollection, WriteOnlyMapped
 
 
 def inspect(obj: Any, raiseerr: bool = True) -> Any:
@@ -128,11 +130,13 @@ def make_transient(obj: Any) -> None:
 
 __all__ = [
     "AliasedClass",
+    "AppenderQuery",
     "AttributeState",
     "Bundle",
     "ColumnProperty",
     "DeclarativeBase",
     "DeclarativeMeta",
+    "DynamicMapped",
     "InstanceState",
     "InstrumentedList",
     "KeyFuncDict",
@@ -148,6 +152,8 @@ __all__ = [
     "ReplicaSet",
     "Session",
     "SynonymProperty",
+    "WriteOnlyCollection",
+    "WriteOnlyMapped",
     "aliased",
     "attribute_keyed_dict",
     "attributes",

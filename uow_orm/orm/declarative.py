@@ -254,7 +254,16 @@ class _Annotation:
     """What one class annotation says: mapped or not, the Python type, nullability,
     collection-ness, the relationship target's name, an ``Annotated`` mapped_column."""
 
-    __slots__ = ("collection", "collection_type", "mapped", "mc", "optional", "py_type", "target")
+    __slots__ = (
+        "collection",
+        "collection_type",
+        "loader",
+        "mapped",
+        "mc",
+        "optional",
+        "py_type",
+        "target",
+    )
 
     def __init__(
         self,
@@ -273,9 +282,12 @@ class _Annotation:
         self.mc = mc
         #: set / dict for Mapped[set[...]] / Mapped[dict[..., ...]] (None: a list)
         self.collection_type: Any = None
+        #: "write_only" / "dynamic" for WriteOnlyMapped / DynamicMapped
+        self.loader: str | None = None
 
 
-_MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?Mapped\[(.*)\]\s*$", re.S)
+_MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?(WriteOnly|Dynamic)?Mapped\[(.*)\]\s*$", re.S)
+_LOADER_OF = {"WriteOnly": "write_only", "Dynamic": "dynamic"}
 _COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(list|List|set|Set|dict|Dict)\[(.*)\]\s*$", re.S)
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
 _UNMAPPED = _Annotation(False)
@@ -303,24 +315,33 @@ def _parse_annotation(ann: Any, cls: type, registry: Registry) -> _Annotation:
             parsed = _unwrap(value)
             parsed.mapped = False
             return parsed
-        inner = m.group(1)
+        inner = m.group(2)
         try:
             value = eval(inner, _namespace(cls, registry))
         except Exception:
-            return _parse_inner_string(inner)
-        return _unwrap(value)
+            return _with_loader(_parse_inner_string(inner), _LOADER_OF.get(m.group(1) or ""))
+        return _with_loader(_unwrap(value), _LOADER_OF.get(m.group(1) or ""))
     origin = typing.get_origin(ann)
     if origin is Mapped or (isinstance(origin, type) and issubclass(origin, Mapped)):
         (inner,) = typing.get_args(ann)
+        loader = getattr(origin, "_uow_loader", None)
         if isinstance(inner, (str, typing.ForwardRef)):
             s = inner if isinstance(inner, str) else inner.__forward_arg__
-            return _parse_inner_string(s)
-        return _unwrap(inner)
+            return _with_loader(_parse_inner_string(s), loader)
+        return _with_loader(_unwrap(inner), loader)
     if ann is not None and origin is not ClassVar:
         parsed = _unwrap(ann)
         parsed.mapped = False
         return parsed
     return _UNMAPPED
+
+
+def _with_loader(parsed: _Annotation, loader: str | None) -> _Annotation:
+    """WriteOnlyMapped[X] / DynamicMapped[X]: a collection with that loader strategy."""
+    if loader is not None:
+        parsed.collection = True
+        parsed.loader = loader
+    return parsed
 
 
 def _parse_inner_string(inner: str) -> _Annotation:
@@ -462,6 +483,8 @@ def _collect_one(
             if parsed.collection is not None:
                 value._annotation_uselist = parsed.collection
             value._annotation_collection = parsed.collection_type
+            if parsed.loader is not None and value.lazy == "select":
+                value.lazy = parsed.loader
         if value.argument is None:
             raise exc.ArgumentError(
                 f"relationship {cls.__name__}.{key} has no target; pass the class "

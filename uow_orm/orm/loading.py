@@ -355,6 +355,8 @@ def _collect_joined(
             continue
         if prop in path and prop.key not in tree.children:
             continue  # lazy="joined" met again on its own path: stop (selectin below)
+        if prop.lazy in ("dynamic", "write_only"):
+            _refuse_eager(prop)
         target: Any = prop.mapper.local_table
         target_adapt = None
         if sub.contains_eager:
@@ -399,6 +401,13 @@ def _collect_joined(
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
+
+
+def _refuse_eager(prop: RelationshipProperty) -> None:
+    raise exc.InvalidRequestError(
+        f"{prop} is lazy={prop.lazy!r}: its objects are never loaded into the collection, so "
+        "an eager loader option cannot apply to it; query it (.select() / the query) instead"
+    )
 
 
 def _adapter(alias: Any) -> Callable[[Any], Any]:
@@ -572,6 +581,8 @@ def _in_criterion(cols: Sequence[Any], keys: Sequence[tuple[Any, ...]]) -> Any:
 def selectin_load(
     session: Session, prop: RelationshipProperty, objs: list[Any], sub: LoadTree, populate: bool
 ) -> None:
+    if prop.lazy in ("dynamic", "write_only"):
+        _refuse_eager(prop)
     target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:

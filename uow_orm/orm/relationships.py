@@ -109,7 +109,19 @@ def parse_cascade(spec: str) -> CascadeOptions:
 
 
 _LAZY = frozenset(
-    {"select", "selectin", "joined", "subquery", "raise", "noload", "raise_on_sql", True, False}
+    {
+        "select",
+        "selectin",
+        "joined",
+        "subquery",
+        "raise",
+        "noload",
+        "raise_on_sql",
+        "dynamic",
+        "write_only",
+        True,
+        False,
+    }
 )
 
 
@@ -681,6 +693,12 @@ class RelationshipProperty(MapperProperty):
     def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
         """The class attribute type: a data descriptor when users see a set / dict view
         instead of the member list kept in ``__dict__``."""
+        if self.lazy in ("dynamic", "write_only"):
+            if self.collection_class not in (None, list):
+                raise exc.ArgumentError(
+                    f"relationship {self}: lazy={self.lazy!r} takes no collection_class"
+                )
+            return QueryCollectionAttribute
         cc = self.collection_class
         if cc is set or self._annotation_collection in (set, dict):
             return ViewCollectionAttribute
@@ -1027,6 +1045,45 @@ class ViewCollectionAttribute(RelationshipAttribute[_T]):
 
     def __delete__(self, obj: Any) -> None:
         raise exc.InvalidRequestError(f"{self} cannot be deleted; assign an empty collection")
+
+
+class QueryCollectionAttribute(RelationshipAttribute[_T]):
+    """The attribute of a ``lazy="dynamic"`` / ``"write_only"`` relationship: reading it gives
+    an `AppenderQuery` / `WriteOnlyCollection` bound to the object, never a loaded list."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        self.mapper._ensure_configured()
+        prop = self.prop
+        if prop.lazy == "dynamic":
+            from .dynamic import AppenderQuery
+
+            return AppenderQuery(prop, obj)
+        from .writeonly import WriteOnlyCollection
+
+        return WriteOnlyCollection(prop, obj)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.set(obj, value)
+
+    def set(self, obj: Any, value: Any) -> None:
+        self.mapper._ensure_configured()
+        prop = self.prop
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        if state.key is not None and self.key not in d:
+            if prop.lazy == "write_only":
+                raise exc.InvalidRequestError(
+                    f"{self} is write-only: a persistent object's collection cannot be "
+                    "replaced; use add_all() / remove(), or a bulk delete()"
+                )
+            _loading.lazy_load(state, prop)  # dynamic: replace the whole, loaded collection
+        if self.key not in d:
+            prop._init_collection(state)
+        d[self.key]._replace(value)
 
 
 def _expunge_pending(st: InstanceState, session: Any = None) -> None:

@@ -24,6 +24,14 @@ class LoaderOption:
                     f"loader options take relationship attributes such as User.addresses, "
                     f"not {attr!r}"
                 )
+        if path:
+            attr, strategy = path[-1]
+            lazy = getattr(getattr(attr, "prop", None), "lazy", None)
+            if lazy in ("dynamic", "write_only") and strategy not in ("select", "raise", "noload"):
+                raise exc.InvalidRequestError(
+                    f"{attr} is lazy={lazy!r}: its objects are never loaded into the "
+                    "collection, so an eager loader option cannot apply to it"
+                )
         self.path = path
 
     def _then(self, attr: Any, strategy: str) -> LoaderOption:
