@@ -257,7 +257,7 @@ def test_the_audit_finds_an_ignored_argument():
     "kw",
     [
         {"single_parent": True},
-        {"innerjoin": True},
+        {"join_depth": 2},
     ],
     ids=lambda kw: next(iter(kw)),
 )

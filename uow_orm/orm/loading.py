@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.result import Result
-from ..sql.elements import BindParameter, and_, or_, replace_columns
+from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from .session import Session
 
 IN_BATCH = 500
+#: strategies that act when an unloaded attribute is read (kept per object)
+_LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload")
+#: relationship strategies that load right after the parents
+_EAGER_LAZY = ("selectin", "joined", "immediate")
 
 
 def _result_proc(expr: Any, dialect_name: str) -> Callable[[Any], Any] | None:
@@ -185,12 +189,21 @@ def execute_select(
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
+        eager_order: list[Any] = []
         for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
                 _check_joined(stmt, prop)
+            if prop.uselist and prop.order_by and not sub.contains_eager:
+                eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
+            if sub.contains_eager:
+                pass
+            elif sub.innerjoin:
+                exec_stmt._eager_joins.append((right, on, False))  # type: ignore[arg-type]
             else:
                 exec_stmt._eager_joins.append((right, on))
             exec_stmt._eager_columns.extend(cols)
+        if eager_order:  # a joined collection's order_by follows the statement's own
+            exec_stmt = exec_stmt.order_by(*eager_order)
     compiled = exec_stmt.compile(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows: list[Any] = []
@@ -215,8 +228,17 @@ def execute_select(
                 lazy_overrides = {
                     k: st
                     for k, (st, _) in (t.children.items() if t is not None else ())
-                    if st in ("select", "raise", "noload")
+                    if st in _LAZY_STRATEGIES
                 }
+                if t is not None and t.wildcard in _LAZY_STRATEGIES:
+                    for rprop in emapper.relationships.values():
+                        if rprop.key not in t.children:
+                            lazy_overrides[rprop.key] = t.wildcard
+                if t is not None:
+                    # options below a relationship left lazy: used when it loads
+                    for k, (st, sub) in t.children.items():
+                        if sub.children and st in ("default", "select"):
+                            lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
@@ -247,8 +269,10 @@ def execute_select(
             session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
-        if not trees[i].children and not any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+        if (
+            not trees[i].children
+            and trees[i].wildcard is None
+            and not any(p.lazy in _EAGER_LAZY for p in mapper.relationships.values())
         ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -318,9 +342,7 @@ def _execute_from_statement(
     rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
     for n, mapper in mappers:
         tree = LoadTree.from_options(stmt._options, mapper.class_)
-        if tree.children or any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
-        ):
+        if tree.children or any(p.lazy in _EAGER_LAZY for p in mapper.relationships.values()):
             objs = _unique_objs(r[n] for r in rows)
             if objs:
                 post_load(session, mapper, objs, tree, populate, set())
@@ -390,12 +412,17 @@ def _collect_joined(
         def on_sec(c: Any, f: Any = sec_adapt) -> Any:
             return f(c) if f is not None else c
 
+        extra = [on_target(coerce(c)) for c in sub.criteria]
         if sec is not None:
-            right: Any = Join(sec, target, prop._secondary_clause(on_target, on_sec))
+            right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
             on = prop._primary_clause(on_parent, on_sec)
         else:
             right = target
-            on = prop._primary_clause(on_parent, on_target)
+            on = and_(prop._primary_clause(on_parent, on_target), *extra)
+        # an inner join only below inner joins: under an outer one it would drop parents
+        sub.innerjoin = (sub.innerjoin or prop.innerjoin) and (
+            parent < 0 or specs[parent][2].innerjoin
+        )
         specs.append((prop, parent, sub))
         joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
@@ -452,7 +479,7 @@ def _unique_objs(objs: Any) -> list[Any]:
 
 def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, LoadTree]:
     if tree is not None:
-        hit = tree.children.get(prop.key)
+        hit = tree.strategy_for(prop)
         if hit is not None:
             return hit
     return prop.lazy, LoadTree()
@@ -545,6 +572,10 @@ def post_load(
         strategy, sub = _strategy(prop, tree)
         if strategy == "selectin" or (strategy == "joined" and prop.key not in skip):
             selectin_load(session, prop, objs, sub, populate)
+        elif strategy == "immediate":
+            from .strategies import immediate_load
+
+            immediate_load(session, prop, objs, sub, populate)
         elif sub.children:
             # options deeper in the path apply to already loaded related objects
             related: list[Any] = []
@@ -587,7 +618,8 @@ def selectin_load(
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
-    if prop._custom:  # criteria beyond the key pairs: join back to the parents
+    if prop._custom or (sub.criteria and prop.direction is Direction.MANYTOONE):
+        # criteria beyond the key pairs: join back to the parents
         from .strategies import selectin_via_parent
 
         selectin_via_parent(session, prop, todo, sub, populate)
@@ -615,7 +647,9 @@ def selectin_load(
         keys = list(wanted)
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i : i + IN_BATCH]
-            stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+            stmt: Select[Any] = Select(target.class_).where(
+                _in_criterion(remote_cols, chunk), *sub.criteria
+            )
             for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
@@ -638,7 +672,7 @@ def selectin_load(
             chunk = keys[i : i + IN_BATCH]
             if prop.direction is Direction.ONETOMANY:
                 remote_cols = [rc for _, rc in prop.local_remote_pairs]
-                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
                 for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
@@ -666,7 +700,7 @@ def selectin_load(
                             and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
                         )
                     )
-                    .where(_in_criterion(sec_cols, chunk))
+                    .where(_in_criterion(sec_cols, chunk), *sub.criteria)
                 )
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
@@ -701,6 +735,14 @@ def _run_entity_select(
 
 
 # -- lazy loads -------------------------------------------------------------------------------
+def _raise_lazy(prop: RelationshipProperty, strategy: str) -> None:
+    raise exc.InvalidRequestError(
+        f"'{prop.parent.class_.__name__}.{prop.key}' is not available due to "
+        f"lazy='{strategy}'; load it in the query with selectinload() or joinedload(), or "
+        "change the relationship's lazy= setting"
+    )
+
+
 def _extra_for(prop: RelationshipProperty, obj: Any, state: InstanceState) -> list[Any]:
     """A custom primaryjoin's criteria beyond the key pairs, with the parent's columns
     bound to ``obj``'s values (nothing for a relationship joined on its foreign keys)."""
@@ -714,13 +756,21 @@ def _extra_for(prop: RelationshipProperty, obj: Any, state: InstanceState) -> li
     return prop._extra_criteria(bind)
 
 
-def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = False) -> Any:
-    """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map)."""
+def lazy_load(
+    state: InstanceState,
+    prop: RelationshipProperty,
+    no_sql: bool = False,
+    criteria: tuple[Any, ...] = (),
+) -> Any:
+    """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map);
+    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows."""
     obj = state()
     session = state.session
     strategy = prop.lazy
     if state.load_strategies is not None:
         strategy = state.load_strategies.get(prop.key, strategy)
+    if strategy == "raise" and not no_sql:
+        _raise_lazy(prop, "raise")
     if session is None:
         if no_sql:
             return NO_VALUE
@@ -759,12 +809,11 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
             return NO_VALUE
     elif no_sql:
         return NO_VALUE
-    if strategy == "raise":
-        raise exc.InvalidRequestError(
-            f"'{prop.parent.class_.__name__}.{prop.key}' is not available due to "
-            "lazy='raise'; load it in the query with selectinload() or joinedload(), or "
-            "change the relationship's lazy= setting"
-        )
+    if strategy == "raise_on_sql":
+        _raise_lazy(prop, "raise_on_sql")
+    below: Any = None
+    if state.load_strategies is not None:
+        below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
     session._check_active()
     if session.autoflush and not session._flushing:
         session._autoflush()
@@ -774,8 +823,9 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         stmt: Select[Any] = Select(target.class_).where(
             and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
             *_extra_for(prop, obj, state),
+            *criteria,
         )
-        found = _run_entity_select(session, stmt, conn, target, False)
+        found = _run_entity_select(session, stmt, conn, target, False, below)
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
@@ -788,10 +838,11 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         stmt = Select(target.class_).where(
             and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
             *_extra_for(prop, obj, state),
+            *criteria,
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, below)
     else:
         assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
@@ -801,11 +852,12 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
             .where(
                 and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]),
                 *_extra_for(prop, obj, state),
+                *criteria,
             )
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, below)
     if prop.uselist:
         _set_loaded(obj, prop, items, False)
     else:

@@ -119,6 +119,7 @@ _LAZY = frozenset(
         "raise_on_sql",
         "dynamic",
         "write_only",
+        "immediate",
         True,
         False,
     }
@@ -136,7 +137,6 @@ _UNSUPPORTED_ARGS: dict[str, Any] = {
     "enable_typechecks": True,
     "join_depth": None,
     "comparator_factory": None,
-    "innerjoin": False,
     "distinct_target_key": None,
     "load_on_pending": False,
     "query_class": None,
@@ -212,6 +212,7 @@ class RelationshipProperty(MapperProperty):
         doc: str | None = None,
         overlaps: str | None = None,
         collection_class: Any = None,
+        innerjoin: bool = False,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -240,12 +241,13 @@ class RelationshipProperty(MapperProperty):
         self.uselist_arg = uselist
         self.order_by_arg = order_by
         # "subquery" loads like "selectin" (same objects; see subqueryload())
-        self.lazy = {
-            True: "select",
-            False: "joined",
-            "raise_on_sql": "raise",
-            "subquery": "selectin",
-        }.get(lazy, lazy)
+        self.lazy = {True: "select", False: "joined", "subquery": "selectin"}.get(lazy, lazy)
+        #: joined loads of this relationship use an inner JOIN (parents always have one)
+        self.innerjoin = innerjoin
+        if passive_deletes not in (True, False, "all"):
+            raise exc.ArgumentError(
+                f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
+            )
         self.foreign_keys_arg = foreign_keys
         self.remote_side_arg = remote_side
         self.post_update = post_update
@@ -339,8 +341,10 @@ class RelationshipProperty(MapperProperty):
 
     def _eval_string(self, expr: str, registry: dict[str, type]) -> Any:
         expr = expr.strip()
-        if expr.startswith("[") and expr.endswith("]"):
-            return [self._eval_string(p, registry) for p in expr[1:-1].split(",") if p.strip()]
+        if not all(p.isidentifier() for p in expr.split(".")):
+            if expr.startswith("[") and expr.endswith("]") and "(" not in expr:
+                return [self._eval_string(p, registry) for p in expr[1:-1].split(",") if p.strip()]
+            return self._eval_python(expr, registry)  # a call, a list with calls, ...
         cls_name, _, attr = expr.partition(".")
         cls = registry.get(cls_name)
         if cls is not None and attr:

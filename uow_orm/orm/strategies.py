@@ -1,8 +1,8 @@
-"""Relationship loader strategies beyond the plain foreign-key cases of `loading`:
-eager loads of custom join conditions.
+"""Relationship loader strategies beyond the plain foreign-key cases of `loading`: eager
+loads of custom join conditions, and ``lazy="immediate"``.
 
-Called by `uow_orm.orm.loading` (``selectin_load``) for relationships whose ``primaryjoin``
-or ``secondaryjoin`` has criteria beyond the key pairs.
+Called by `uow_orm.orm.loading` (``selectin_load`` for relationships whose join condition
+has criteria beyond the key pairs, ``post_load`` for immediate loads).
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def selectin_via_parent(
     for i in range(0, len(keys), IN_BATCH):
         chunk = keys[i : i + IN_BATCH]
         stmt: Select[Any] = (
-            Select(target.class_, *pk_cols).select_from(frm).where(_in_criterion(pk_cols, chunk))
+            Select(target.class_, *pk_cols)
+            .select_from(frm)
+            .where(_in_criterion(pk_cols, chunk), *sub.criteria)
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
@@ -73,4 +75,27 @@ def selectin_via_parent(
             _set_loaded(o, prop, grouped[k] if prop.uselist else grouped[k][:1], populate)
 
 
-__all__ = ["selectin_via_parent"]
+def immediate_load(
+    session: Session,
+    prop: RelationshipProperty,
+    objs: list[Any],
+    sub: LoadTree,
+    populate: bool,
+) -> None:
+    """``lazy="immediate"`` / ``immediateload()``: load ``prop`` for each of ``objs`` right
+    away with its own SELECT (a many-to-one found in the identity map needs none)."""
+    from .loading import _unique_objs, lazy_load, post_load
+
+    related: list[Any] = []
+    for o in objs:
+        d = o.__dict__
+        if prop.key not in d or populate:
+            lazy_load(d[STATE_ATTR], prop, criteria=sub.criteria)
+        value = d.get(prop.key)
+        if value is not None and sub.children:
+            related.extend(value if prop.uselist else [value])
+    if related:
+        post_load(session, prop.mapper, _unique_objs(related), sub, populate, set())
+
+
+__all__ = ["immediate_load", "selectin_via_parent"]

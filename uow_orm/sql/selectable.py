@@ -851,9 +851,11 @@ class Select(FromClause, Generic[_T]):
             else:
                 froms = [left]
             froms.extend(extra)
-        for ej_target, ej_on in self._eager_joins:
+        for eager in self._eager_joins:
+            # (target, on) is an outer join; (target, on, False) an inner one
+            ej_target, ej_on = eager[0], eager[1]
             base = froms[0] if froms else implied[0]
-            joined = Join(base, ej_target, ej_on, True)
+            joined = Join(base, ej_target, ej_on, eager[2] if len(eager) > 2 else True)
             if froms:
                 froms[0] = joined
             else:
