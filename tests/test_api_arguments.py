@@ -73,6 +73,8 @@ KNOWN_KWARGS = {
     "_MappedInstanceMethods.__init__": "the mapped constructor raises TypeError for unknown keys",
     "Query.filter_by": "each key is an attribute, looked up (unknown raises)",
     "Query.with_for_update": "forwards to Select.with_for_update (explicit keywords)",
+    "Query.params": "each key is a bind parameter value",
+    "Query.execution_options": "forwards to Select.execution_options (checked there)",
     "Select.filter_by": "each key is an attribute, looked up (unknown raises)",
     "DMLStatement.filter_by": "each key is a column, looked up (unknown raises)",
     "DMLStatement.values": "each key is a column, looked up (unknown raises)",

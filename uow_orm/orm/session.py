@@ -1121,7 +1121,7 @@ class Session:
         if self.autoflush:
             self._autoflush()
         if not (populate_existing or with_for_update or options) and not any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+            p.lazy in ("selectin", "joined", "immediate") for p in mapper.relationships.values()
         ):
             return self._get_by_pk(mapper, pk)  # type: ignore[no-any-return]
         stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
@@ -1134,8 +1134,10 @@ class Session:
         if options:
             stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
         conn = self._connection_for_mapper(mapper)
-        rows = loading.execute_select(self, stmt, None, conn).tuples()
-        for row in rows:
+        result = loading.execute_select(self, stmt, None, conn)
+        if result._require_unique:  # a joined collection repeats the row
+            result = result.unique()
+        for row in result.tuples():
             return row[0]  # type: ignore[no-any-return]
         return None
 
@@ -1190,7 +1192,9 @@ class Session:
             *[c == v for c, v in zip(mapper.pk_columns, st.key[1])]
         )
         if with_for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(
+                **(with_for_update if isinstance(with_for_update, dict) else {})
+            )
         conn = self._connection_for_mapper(mapper)
         compiled = stmt.compile(conn.dialect)
         row = conn._run(compiled.sql, compiled.construct_params()).fetchone()

@@ -559,10 +559,31 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def with_for_update(
-        self, *, nowait: bool = False, read: bool = False, skip_locked: bool = False, of: Any = None
+        self,
+        *,
+        nowait: bool = False,
+        read: bool = False,
+        skip_locked: bool = False,
+        of: Any = None,
+        key_share: bool = False,
     ) -> Select[_T]:
+        """Lock the selected rows: ``FOR UPDATE`` (``FOR SHARE`` with ``read``; ``FOR NO KEY
+        UPDATE`` / ``FOR KEY SHARE`` with ``key_share``), ``OF`` tables, ``NOWAIT`` or
+        ``SKIP LOCKED``. SQLite has no row locks: the clause is left out, as in SQLAlchemy.
+
+        Raises:
+            ArgumentError: both ``nowait`` and ``skip_locked``.
+        """
+        if nowait and skip_locked:
+            raise exc.ArgumentError("with_for_update() takes nowait or skip_locked, not both")
         s = self._generate()
-        s._for_update = {"nowait": nowait, "read": read, "skip_locked": skip_locked, "of": of}
+        s._for_update = {
+            "nowait": nowait,
+            "read": read,
+            "skip_locked": skip_locked,
+            "of": of,
+            "key_share": key_share,
+        }
         return s
 
     def select_from(self, *froms: Any) -> Select[_T]:
