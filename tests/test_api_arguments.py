@@ -378,7 +378,7 @@ def test_execution_option_autoflush_false_skips_the_autoflush(session):
     assert session.scalars(select(Note.id)).all() == [1]
 
 
-@pytest.mark.parametrize("option", ["yield_per", "stream_results", "isolation_level"])
+@pytest.mark.parametrize("option", ["stream_results", "isolation_level"])
 def test_unsupported_execution_option_raises_naming_it(session, option):
     with pytest.raises(exc.ArgumentError, match=option):
         select(Note).execution_options(**{option: 1})

@@ -25,6 +25,7 @@ from uow_orm import (
     raiseload,
     select,
     selectinload,
+    text,
 )
 from uow_orm.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -283,3 +284,42 @@ def test_passive_deletes_all_leaves_children_untouched(db: Any, sql_log: Any) ->
 def test_passive_deletes_takes_only_true_false_or_all() -> None:
     with pytest.raises(exc.ArgumentError, match="passive_deletes"):
         relationship("X", passive_deletes="some")
+
+
+def test_yield_per_streams_batches_with_their_eager_loads(db: Any, sql_log: Any) -> None:
+    with Session(db) as s:
+        s.add_all(Author(id=i, name=f"a{i}") for i in range(10, 30))
+        s.commit()
+    with Session(db) as s:
+        log = sql_log(db)
+        stmt = (
+            select(Author)
+            .order_by(Author.id)
+            .options(lazyload(Author.eager_books), selectinload(Author.books))
+            .execution_options(yield_per=10)
+        )
+        result = s.scalars(stmt)
+        first = [next(result) for _ in range(10)]
+        # only the first batch and its books have been read so far
+        assert log.count("SELECT") == 2
+        assert [a.id for a in first][:3] == [1, 2, 3]
+        assert [b.title for b in first[0].books] == ["z", "a", "b"]
+        if db.dialect.name == "postgresql":  # a server-side cursor is open meanwhile
+            names = s.execute(text("SELECT name FROM pg_cursors")).scalars().all()
+            assert any(n.startswith("uow_stream") for n in names)
+        rest = list(result)
+        assert len(first) + len(rest) == 23
+        assert log.count("SELECT") == 4 + (db.dialect.name == "postgresql")  # 1 + 3 batches
+        parts = list(
+            s.execute(
+                select(Author.id).order_by(Author.id).execution_options(yield_per=7)
+            ).partitions()
+        )
+        assert [len(p) for p in parts] == [7, 7, 7, 2]
+
+
+def test_yield_per_refuses_joined_eager_loads(db: Any) -> None:
+    with Session(db) as s:
+        stmt = select(Book).options(joinedload(Book.chapters)).execution_options(yield_per=5)
+        with pytest.raises(exc.InvalidRequestError, match="yield_per"):
+            s.scalars(stmt).unique().all()

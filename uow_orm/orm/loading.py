@@ -204,8 +204,20 @@ def execute_select(
             exec_stmt._eager_columns.extend(cols)
         if eager_order:  # a joined collection's order_by follows the statement's own
             exec_stmt = exec_stmt.order_by(*eager_order)
+    yield_per = stmt._execution_options.get("yield_per")
+    if yield_per is not None:
+        if not isinstance(yield_per, int) or isinstance(yield_per, bool) or yield_per < 1:
+            raise exc.ArgumentError(f"yield_per={yield_per!r}: give a positive number of rows")
+        if specs:
+            raise exc.InvalidRequestError(
+                "yield_per cannot be combined with joined eager loading (joinedload / "
+                "lazy='joined'), whose rows must all be read first; use selectinload"
+            )
     compiled = exec_stmt.compile(dialect)
-    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    if yield_per is not None:
+        cursor = conn._run_streaming(compiled.sql, compiled.construct_params(params))
+    else:
+        cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows: list[Any] = []
     slices = compiled.entity_slices
     builders: list[Callable[[Sequence[Any]], Any]] = []
@@ -248,6 +260,16 @@ def execute_select(
             builders.append(_value_getter(start, proc))
     rows: list[tuple[Any, ...]] = []
     objs_only: list[Any] | None = None
+    if yield_per is not None:
+        from .strategies import streamed_result
+
+        keys0 = compiled.result_keys or [
+            getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+            for n, e in enumerate(entities)
+        ]
+        return streamed_result(
+            session, cursor, builders, keys0, yield_per, mapper_entities, trees, populate
+        )
     if len(builders) == 1 and not specs:
         # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
         # rows are not all held at once, and keep a plain list (no tuple per row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..engine.result import Result
 from ..sql.selectable import Join, Select
 from .state import STATE_ATTR
 
@@ -98,4 +99,47 @@ def immediate_load(
         post_load(session, prop.mapper, _unique_objs(related), sub, populate, set())
 
 
-__all__ = ["immediate_load", "selectin_via_parent"]
+def streamed_result(
+    session: Session,
+    cursor: Any,
+    builders: list[Any],
+    keys: list[str],
+    size: int,
+    mapper_entities: list[tuple[int, Any]],
+    trees: dict[int, LoadTree],
+    populate: bool,
+) -> Result:
+    """A `Result` that fetches ``size`` rows at a time (``yield_per``): each batch becomes
+    objects, gets its eager (selectin) loads, and is handed out before the next fetch."""
+    from .loading import _EAGER_LAZY, _unique_objs, post_load
+
+    eager = [
+        (i, mapper)
+        for i, mapper in mapper_entities
+        if trees[i].children
+        or trees[i].wildcard is not None
+        or any(p.lazy in _EAGER_LAZY for p in mapper.relationships.values())
+    ]
+    single = len(builders) == 1
+
+    def batches() -> Any:
+        try:
+            while True:
+                chunk = cursor.fetchmany(size)
+                if not chunk:
+                    return
+                rows = [tuple(b(r) for b in builders) for r in chunk]
+                for i, mapper in eager:
+                    objs = _unique_objs(r[i] for r in rows)
+                    if objs:
+                        post_load(session, mapper, objs, trees[i], populate, set())
+                yield from ((r[0] for r in rows) if single else rows)
+        finally:
+            cursor.close()
+
+    result = Result.from_scalars(keys[0], batches()) if single else Result(keys, batches())
+    result._yield_per = size
+    return result
+
+
+__all__ = ["immediate_load", "selectin_via_parent", "streamed_result"]
