@@ -444,8 +444,8 @@ class Select(FromClause, Generic[_T]):
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
         for e in entities:
-            if isinstance(e, (list, tuple)):
-                flat.extend(e)
+            if isinstance(e, (list, tuple)) or _is_column_collection(e):
+                flat.extend(e)  # select(table.c["a", "b"]) selects those columns
             else:
                 flat.append(e)
         self._entities: list[Any] = flat
@@ -1195,7 +1195,7 @@ class Values(FromClause):
 
     def _own_columns(self) -> None:
         # a copy's columns belong to the copy (they name it in SQL)
-        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})  # type: ignore[attr-defined]
+        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})
         self.columns = self.c
 
     def _column_list(self) -> list[Any]:
@@ -1341,6 +1341,12 @@ def _is_alias_entity(obj: Any) -> bool:
 
 def _entity_name(entity: Any) -> str:
     return getattr(entity, "__name__", None) or getattr(entity, "name", None) or repr(entity)
+
+
+def _is_column_collection(obj: Any) -> bool:
+    from ..schema import ColumnCollection
+
+    return isinstance(obj, (ColumnCollection, _Columns))
 
 
 @overload
