@@ -124,7 +124,7 @@ KNOWN_UNUSED = {
     "name_for_scalar_relationship(local_cls)": _AUTOMAP_HOOK,
     "name_for_scalar_relationship(constraint)": _AUTOMAP_HOOK,
     "Session.add(_warn)": "private flag for internal callers",
-    "Session.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
+    "BulkMethods.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
     "QueryableAttribute.set(obj)": "abstract: subclasses implement it",
     "QueryableAttribute.set(value)": "abstract: subclasses implement it",
     "Bundle.create_row_processor(query)": "SQLAlchemy's hook signature; the row slice suffices",

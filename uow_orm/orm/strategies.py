@@ -14,8 +14,8 @@ from ..sql.selectable import Join, Select
 from .state import STATE_ATTR
 
 if TYPE_CHECKING:
+    from .base import ObjectSession as Session
     from .relationships import RelationshipProperty
-    from .session import Session
     from .strategy_options import LoadTree
 
 
@@ -54,7 +54,7 @@ def selectin_via_parent(
         by_pk.setdefault(tuple(key[1]), []).append(o)
     keys = list(by_pk)
     grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
-    conn = session._connection_for_mapper(target)
+    conn = session.connection_for_mapper(target)
     for i in range(0, len(keys), IN_BATCH):
         chunk = keys[i : i + IN_BATCH]
         stmt: Select[Any] = (
@@ -111,14 +111,15 @@ def streamed_result(
 ) -> Result:
     """A `Result` that fetches ``size`` rows at a time (``yield_per``): each batch becomes
     objects, gets its eager (selectin) loads, and is handed out before the next fetch."""
-    from .loading import _EAGER_LAZY, _unique_objs, post_load
+    from .base import EAGER_STRATEGIES
+    from .loading import _unique_objs, post_load
 
     eager = [
         (i, mapper)
         for i, mapper in mapper_entities
         if trees[i].children
         or trees[i].wildcard is not None
-        or any(p.lazy in _EAGER_LAZY for p in mapper.relationships.values())
+        or any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
     ]
     single = len(builders) == 1
 
