@@ -114,7 +114,6 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "Select.select_from",
         "Select.subquery",
         "Select.where",
-        "Select.with_for_update",
         "Select.with_only_columns",
         "TextAsFrom.selected_columns",
         "TextAsFrom.subquery",

@@ -219,9 +219,9 @@ def test_relationship_directions_are_the_interfaces_constants(uow_models):
     assert rel["Author"].books.cascade.delete and not rel["Book"].author.cascade.delete
 
 
-def test_relationship_collection_class_other_than_list_is_refused():
+def test_relationship_collection_class_of_an_unsupported_type_is_refused():
     with pytest.raises(exc.ArgumentError, match="collection_class"):
-        uow_orm.relationship("X", collection_class=set)
+        uow_orm.relationship("X", collection_class=tuple)
 
 
 # -- instance state -----------------------------------------------------------------------

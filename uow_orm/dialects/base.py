@@ -82,6 +82,8 @@ class Dialect:
     multirow_returning_ordered: ClassVar[bool] = False
     supports_twophase: ClassVar[bool] = False
     supports_for_update: ClassVar[bool] = False
+    #: ``yield_per`` reads through a named (server-side) cursor
+    server_side_cursors: ClassVar[bool] = False
     supports_ilike: ClassVar[bool] = False
     #: Whether ``FULL OUTER JOIN`` is understood (SQLite only from 3.39).
     supports_full_outer_join: ClassVar[bool] = True

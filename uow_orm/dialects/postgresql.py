@@ -38,6 +38,7 @@ class PGDialect(Dialect):
     multirow_returning_ordered: ClassVar[bool] = False
     supports_twophase: ClassVar[bool] = True
     supports_for_update: ClassVar[bool] = True
+    server_side_cursors: ClassVar[bool] = True
     supports_ilike: ClassVar[bool] = True
 
     def __init__(self) -> None:

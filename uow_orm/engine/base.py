@@ -15,7 +15,7 @@ import itertools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
 from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
@@ -706,6 +706,29 @@ class Connection:
         elif self._shared:
             self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
+
+    def _run_streaming(self, sql: str, params: Any) -> Any:
+        """As `_run`, with a cursor that fetches rows as they are asked for: a server-side
+        cursor on PostgreSQL (``yield_per``); SQLite's cursors already stream."""
+        if not self.dialect.server_side_cursors:
+            return self._run(sql, params)
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        if self._transaction is None:
+            self.begin()
+        elif self._shared:
+            self._rejoin(dbapi)
+        self._announce(sql, params, False)
+        self._stream_seq = getattr(self, "_stream_seq", 0) + 1
+        # psycopg: a named cursor is a server-side cursor
+        cursor = cast(Any, dbapi).cursor(name=f"uow_stream_{self._stream_seq}")
+        try:
+            cursor.execute(sql, params)
+        except Exception as err:
+            self._handle_error(err, sql, params, dbapi)
+            raise
+        return cursor
 
     def executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
         """executemany of an ``INSERT ... RETURNING`` compiled for this dialect: one

@@ -163,6 +163,8 @@ class Result(_Filtered):
         self._require_unique = False
 
     _inserted_pk: Row | None = None
+    #: the ``yield_per`` batch size of a streamed ORM result (the default partition size)
+    _yield_per: int | None = None
 
     @property
     def inserted_primary_key(self) -> Row:
@@ -282,12 +284,15 @@ class Result(_Filtered):
         if self._require_unique and not self._unique:
             result: ScalarResult[Any] = ScalarResult(row[index] for row in self._iter)
             result._require_unique = True
-            return result
-        if not self._unique:
+        elif not self._unique:
             if self._scalar_iter is not None and index == 0:
-                return ScalarResult(self._scalar_iter)
-            return ScalarResult(r[index] for r in self._source)
-        return ScalarResult((row[index] for row in self._iter), unique=False)
+                result = ScalarResult(self._scalar_iter)
+            else:
+                result = ScalarResult(r[index] for r in self._source)
+        else:
+            result = ScalarResult((row[index] for row in self._iter), unique=False)
+        result._yield_per = self._yield_per
+        return result
 
     def mappings(self) -> MappingResult:
         """A ``MappingResult``: each row as a read-only mapping of column name to value."""
@@ -295,9 +300,10 @@ class Result(_Filtered):
         return MappingResult(row._mapping for row in self._iter)
 
     def partitions(self, size: int | None = None) -> Iterator[list[Row]]:
-        """Yield lists of at most ``size`` rows (default 1000), fetching as it goes."""
+        """Yield lists of at most ``size`` rows (default: the ``yield_per`` size, else
+        1000), fetching as it goes."""
         self._check_unique()
-        size = size or 1000
+        size = size or self._yield_per or 1000
         while True:
             chunk = list(islice(self._iter, size))
             if not chunk:
@@ -328,6 +334,7 @@ class ScalarResult(_Filtered, Generic[_T]):
     def __init__(self, items: Iterable[_T], *, unique: bool = False) -> None:
         self._iter = iter(items)
         self._require_unique = False
+        self._yield_per: int | None = None
         self._unique = unique
         if unique:
             self._iter = _dedupe(self._iter)
@@ -387,9 +394,10 @@ class ScalarResult(_Filtered, Generic[_T]):
         return self._one(allow_none=True)  # type: ignore[no-any-return]
 
     def partitions(self, size: int | None = None) -> Iterator[list[_T]]:
-        """Yield lists of at most ``size`` values (default 1000)."""
+        """Yield lists of at most ``size`` values (default: the ``yield_per`` size, else
+        1000)."""
         self._check_unique()
-        size = size or 1000
+        size = size or self._yield_per or 1000
         while True:
             chunk = list(islice(self._iter, size))
             if not chunk:

@@ -7,6 +7,7 @@ from typing import Any
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper
+from .collections import KeyFuncDict, attribute_keyed_dict, column_keyed_dict, keyfunc_mapping
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -19,6 +20,8 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .dynamic import AppenderQuery, DynamicMapped
+from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
@@ -42,7 +45,9 @@ from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
     contains_eager,
+    defaultload,
     defer,
+    immediateload,
     joinedload,
     lazyload,
     load_only,
@@ -55,6 +60,7 @@ from .strategy_options import (
     with_expression,
 )
 from .util import AliasedClass, Bundle, aliased, with_parent
+from .writeonly import WriteOnlyCollection, WriteOnlyMapped
 
 
 def inspect(obj: Any, raiseerr: bool = True) -> Any:
@@ -127,13 +133,16 @@ def make_transient(obj: Any) -> None:
 
 __all__ = [
     "AliasedClass",
+    "AppenderQuery",
     "AttributeState",
     "Bundle",
     "ColumnProperty",
     "DeclarativeBase",
     "DeclarativeMeta",
+    "DynamicMapped",
     "InstanceState",
     "InstrumentedList",
+    "KeyFuncDict",
     "Load",
     "Mapped",
     "MappedAsDataclass",
@@ -146,23 +155,31 @@ __all__ = [
     "ReplicaSet",
     "Session",
     "SynonymProperty",
+    "WriteOnlyCollection",
+    "WriteOnlyMapped",
     "aliased",
+    "attribute_keyed_dict",
     "attributes",
     "backref",
     "class_mapper",
     "clear_mappers",
+    "column_keyed_dict",
     "column_property",
     "composite",
     "configure_mappers",
     "contains_eager",
     "declarative_base",
     "declared_attr",
+    "defaultload",
     "defer",
     "deferred",
+    "foreign",
     "identity_key",
+    "immediateload",
     "inspect",
     "interfaces",
     "joinedload",
+    "keyfunc_mapping",
     "lazyload",
     "load_only",
     "make_transient",
@@ -175,6 +192,7 @@ __all__ = [
     "reconstructor",
     "registry",
     "relationship",
+    "remote",
     "run_transaction",
     "scoped_session",
     "selectinload",

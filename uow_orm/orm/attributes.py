@@ -149,15 +149,18 @@ def load_expired(state: InstanceState, key: str) -> None:
 class InstrumentedList(list[_T]):
     """A relationship collection: a list that tells the ORM about every change."""
 
-    __slots__ = ("_owner", "_rel")
+    __slots__ = ("_owner", "_rel", "_view")
 
     _owner: InstanceState | None
     _rel: RelationshipProperty | None
+    #: the set / dict users see for a collection_class other than list (orm.collections)
+    _view: Any
 
     def __init__(self, items: Iterable[_T] = ()) -> None:
         super().__init__(items)
         self._owner = None
         self._rel = None
+        self._view = None
 
     def _bind(self, owner: InstanceState, rel: RelationshipProperty) -> InstrumentedList[_T]:
         self._owner = owner
@@ -347,8 +350,10 @@ def set_committed_value(instance: Any, key: str, value: Any) -> None:
     d = instance.__dict__
     prop = mapper.relationships.get(key)
     if prop is not None and prop.uselist:
-        coll: InstrumentedList[Any] = InstrumentedList(value or ())
-        d[key] = coll._bind(st, prop)
+        items = value or ()
+        if prop._collection is not None:
+            items = prop._collection.items_of(items, f"{prop}")
+        d[key] = prop._new_members(items)._bind(st, prop)
     else:
         d[key] = value
     if st.committed is not None:

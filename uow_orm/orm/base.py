@@ -63,13 +63,24 @@ def make_identity_key(class_: type, pk: tuple[Any, ...]) -> IdentityKey:
 
 
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
-#: and loader options are normalized ("subquery" -> "selectin", "raise_on_sql" -> "raise").
-LoaderStrategy = Literal["select", "selectin", "joined", "raise", "noload", "contains_eager"]
+#: and loader options are normalized ("subquery" -> "selectin").
+LoaderStrategy = Literal[
+    "select",
+    "selectin",
+    "joined",
+    "immediate",
+    "raise",
+    "raise_on_sql",
+    "noload",
+    "contains_eager",
+    "dynamic",
+    "write_only",
+]
 
 #: Strategies loaded with the parent query (not on first access).
-EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "joined"})
+EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "joined", "immediate"})
 #: Strategies an option may impose on an attribute that is loaded on first access.
-LAZY_STRATEGIES: frozenset[str] = frozenset({"select", "raise", "noload"})
+LAZY_STRATEGIES: frozenset[str] = frozenset({"select", "raise", "raise_on_sql", "noload"})
 
 
 class ChangeListener(Protocol):

@@ -254,7 +254,16 @@ class _Annotation:
     """What one class annotation says: mapped or not, the Python type, nullability,
     collection-ness, the relationship target's name, an ``Annotated`` mapped_column."""
 
-    __slots__ = ("collection", "mapped", "mc", "optional", "py_type", "target")
+    __slots__ = (
+        "collection",
+        "collection_type",
+        "loader",
+        "mapped",
+        "mc",
+        "optional",
+        "py_type",
+        "target",
+    )
 
     def __init__(
         self,
@@ -271,10 +280,15 @@ class _Annotation:
         self.collection = collection
         self.target = target
         self.mc = mc
+        #: set / dict for Mapped[set[...]] / Mapped[dict[..., ...]] (None: a list)
+        self.collection_type: Any = None
+        #: "write_only" / "dynamic" for WriteOnlyMapped / DynamicMapped
+        self.loader: str | None = None
 
 
-_MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?Mapped\[(.*)\]\s*$", re.S)
-_COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(?:list|List|set|Set)\[(.*)\]\s*$", re.S)
+_MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?(WriteOnly|Dynamic)?Mapped\[(.*)\]\s*$", re.S)
+_LOADER_OF = {"WriteOnly": "write_only", "Dynamic": "dynamic"}
+_COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(list|List|set|Set|dict|Dict)\[(.*)\]\s*$", re.S)
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
 _UNMAPPED = _Annotation(False)
 
@@ -301,24 +315,33 @@ def _parse_annotation(ann: Any, cls: type, registry: Registry) -> _Annotation:
             parsed = _unwrap(value)
             parsed.mapped = False
             return parsed
-        inner = m.group(1)
+        inner = m.group(2)
         try:
             value = eval(inner, _namespace(cls, registry))
         except Exception:
-            return _parse_inner_string(inner)
-        return _unwrap(value)
+            return _with_loader(_parse_inner_string(inner), _LOADER_OF.get(m.group(1) or ""))
+        return _with_loader(_unwrap(value), _LOADER_OF.get(m.group(1) or ""))
     origin = typing.get_origin(ann)
     if origin is Mapped or (isinstance(origin, type) and issubclass(origin, Mapped)):
         (inner,) = typing.get_args(ann)
+        loader = getattr(origin, "_uow_loader", None)
         if isinstance(inner, (str, typing.ForwardRef)):
             s = inner if isinstance(inner, str) else inner.__forward_arg__
-            return _parse_inner_string(s)
-        return _unwrap(inner)
+            return _with_loader(_parse_inner_string(s), loader)
+        return _with_loader(_unwrap(inner), loader)
     if ann is not None and origin is not ClassVar:
         parsed = _unwrap(ann)
         parsed.mapped = False
         return parsed
     return _UNMAPPED
+
+
+def _with_loader(parsed: _Annotation, loader: str | None) -> _Annotation:
+    """WriteOnlyMapped[X] / DynamicMapped[X]: a collection with that loader strategy."""
+    if loader is not None:
+        parsed.collection = True
+        parsed.loader = loader
+    return parsed
 
 
 def _parse_inner_string(inner: str) -> _Annotation:
@@ -334,11 +357,17 @@ def _parse_inner_string(inner: str) -> _Annotation:
             parts.remove("None")
         s = parts[0]
     collection = False
+    kind: Any = None
     m = _COLLECTION_RE.match(s)
     if m:
-        s, collection = m.group(1), True
+        s, collection = m.group(2), True
+        kind = {"set": set, "dict": dict}.get(m.group(1).lower())
+        if kind is dict:
+            s = s.rpartition(",")[2]
     name = s.strip().strip("'\"")
-    return _Annotation(True, None, optional, collection, name)
+    out = _Annotation(True, None, optional, collection, name)
+    out.collection_type = kind
+    return out
 
 
 def _unwrap(tp: Any) -> _Annotation:
@@ -360,9 +389,14 @@ def _unwrap(tp: Any) -> _Annotation:
                 tp = typing.get_args(tp)[0]
                 origin = typing.get_origin(tp)
     collection = False
+    kind: Any = None
     if origin in (list, set, typing.List, typing.Set):  # noqa: UP006
         collection = True
+        kind = set if origin in (set, typing.Set) else None  # noqa: UP006
         (tp,) = typing.get_args(tp)
+    elif origin in (dict, typing.Dict) and len(typing.get_args(tp)) == 2:  # noqa: UP006
+        collection, kind = True, dict
+        tp = typing.get_args(tp)[1]
     name = None
     if isinstance(tp, str):
         name = tp
@@ -370,7 +404,9 @@ def _unwrap(tp: Any) -> _Annotation:
         name = tp.__forward_arg__
     elif isinstance(tp, type):
         name = tp.__name__
-    return _Annotation(True, tp, optional, collection, name, mc)
+    out = _Annotation(True, tp, optional, collection, name, mc)
+    out.collection_type = kind
+    return out
 
 
 # -- collecting a class body -----------------------------------------------------------------
@@ -460,6 +496,9 @@ def _collect_one(
                 value.argument = parsed.target
             if parsed.collection is not None:
                 value._annotation_uselist = parsed.collection
+            value._annotation_collection = parsed.collection_type
+            if parsed.loader is not None and value.lazy == "select":
+                value.lazy = parsed.loader
         if value.argument is None:
             raise exc.ArgumentError(
                 f"relationship {cls.__name__}.{key} has no target; pass the class "

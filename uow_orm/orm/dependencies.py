@@ -244,6 +244,8 @@ class Dependencies:
                 if "delete" in prop.cascade:
                     continue
                 d = st().__dict__
+                if prop.passive_deletes == "all":
+                    continue  # the database (or nobody) handles the children's keys
                 if prop.passive_deletes and prop.key not in d:
                     continue
                 value = d.get(prop.key, NO_VALUE)

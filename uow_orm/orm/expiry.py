@@ -44,7 +44,9 @@ def load_unloaded(
     cols = [mapper.load_expr(k) for k in keys]
     stmt: Select[Any] = Select(*cols).where(*[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
     if with_for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(
+            **(with_for_update if isinstance(with_for_update, dict) else {})
+        )
     conn = session.connection_for_mapper(mapper)
     compiled = stmt.compile(conn.dialect)
     row = conn._run(compiled.sql, compiled.construct_params()).fetchone()

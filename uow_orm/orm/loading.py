@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.result import Result
-from ..sql.elements import BindParameter, and_, or_, replace_columns
+from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
 from .base import (
@@ -196,14 +196,35 @@ def execute_select(
     exec_stmt = stmt
     if specs:
         exec_stmt = stmt._generate()
+        eager_order: list[Any] = []
         for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
                 _check_joined(stmt, prop)
+            if prop.uselist and prop.order_by and not sub.contains_eager:
+                eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
+            if sub.contains_eager:
+                pass
+            elif sub.innerjoin:
+                exec_stmt._eager_joins.append((right, on, False))  # type: ignore[arg-type]
             else:
                 exec_stmt._eager_joins.append((right, on))
             exec_stmt._eager_columns.extend(cols)
+        if eager_order:  # a joined collection's order_by follows the statement's own
+            exec_stmt = exec_stmt.order_by(*eager_order)
+    yield_per = stmt._execution_options.get("yield_per")
+    if yield_per is not None:
+        if not isinstance(yield_per, int) or isinstance(yield_per, bool) or yield_per < 1:
+            raise exc.ArgumentError(f"yield_per={yield_per!r}: give a positive number of rows")
+        if specs:
+            raise exc.InvalidRequestError(
+                "yield_per cannot be combined with joined eager loading (joinedload / "
+                "lazy='joined'), whose rows must all be read first; use selectinload"
+            )
     compiled = exec_stmt.compile(dialect)
-    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    if yield_per is not None:
+        cursor = conn._run_streaming(compiled.sql, compiled.construct_params(params))
+    else:
+        cursor = conn._run(compiled.sql, compiled.construct_params(params))
     raw_rows: list[Any] = []
     slices = compiled.entity_slices
     builders: list[Callable[[Sequence[Any]], Any]] = []
@@ -228,6 +249,15 @@ def execute_select(
                     for k, (st, _) in (t.children.items() if t is not None else ())
                     if st in LAZY_STRATEGIES
                 }
+                if t is not None and t.wildcard in LAZY_STRATEGIES:
+                    for rprop in emapper.relationships.values():
+                        if rprop.key not in t.children:
+                            lazy_overrides[rprop.key] = t.wildcard
+                if t is not None:
+                    # options below a relationship left lazy: used when it loads
+                    for k, (st, sub) in t.children.items():
+                        if sub.children and st in ("default", "select"):
+                            lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
@@ -237,6 +267,16 @@ def execute_select(
             builders.append(_value_getter(start, proc))
     rows: list[tuple[Any, ...]] = []
     objs_only: list[Any] | None = None
+    if yield_per is not None:
+        from .strategies import streamed_result
+
+        keys0 = compiled.result_keys or [
+            getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+            for n, e in enumerate(entities)
+        ]
+        return streamed_result(
+            session, cursor, builders, keys0, yield_per, mapper_entities, trees, populate
+        )
     if len(builders) == 1 and not specs:
         # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
         # rows are not all held at once, and keep a plain list (no tuple per row)
@@ -258,8 +298,10 @@ def execute_select(
             session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
-        if not trees[i].children and not any(
-            p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
+        if (
+            not trees[i].children
+            and trees[i].wildcard is None
+            and not any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
         ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -364,6 +406,8 @@ def _collect_joined(
             continue
         if prop in path and prop.key not in tree.children:
             continue  # lazy="joined" met again on its own path: stop (selectin below)
+        if prop.lazy in ("dynamic", "write_only"):
+            _refuse_eager(prop)
         target: Any = prop.mapper.local_table
         target_adapt = None
         if sub.contains_eager:
@@ -397,18 +441,29 @@ def _collect_joined(
         def on_sec(c: Any, f: Any = sec_adapt) -> Any:
             return f(c) if f is not None else c
 
+        extra = [on_target(coerce(c)) for c in sub.criteria]
         if sec is not None:
-            sec_on = and_(*[on_target(t) == on_sec(sc) for t, sc in prop.secondary_target_pairs])
-            right: Any = Join(sec, target, sec_on)
-            on = and_(*[on_parent(p) == on_sec(sc) for p, sc in prop.local_remote_pairs])
+            right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
+            on = prop._primary_clause(on_parent, on_sec)
         else:
             right = target
-            on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
+            on = and_(prop._primary_clause(on_parent, on_target), *extra)
+        # an inner join only below inner joins: under an outer one it would drop parents
+        sub.innerjoin = (sub.innerjoin or prop.innerjoin) and (
+            parent < 0 or specs[parent][2].innerjoin
+        )
         specs.append((prop, parent, sub))
         joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
+
+
+def _refuse_eager(prop: RelationshipProperty) -> None:
+    raise exc.InvalidRequestError(
+        f"{prop} is lazy={prop.lazy!r}: its objects are never loaded into the collection, so "
+        "an eager loader option cannot apply to it; query it (.select() / the query) instead"
+    )
 
 
 def _adapter(alias: Any) -> Callable[[Any], Any]:
@@ -453,7 +508,7 @@ def _unique_objs(objs: Any) -> list[Any]:
 
 def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, LoadTree]:
     if tree is not None:
-        hit = tree.children.get(prop.key)
+        hit = tree.strategy_for(prop)
         if hit is not None:
             return hit
     return prop.lazy, LoadTree()
@@ -514,7 +569,7 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
     if state.committed and prop.key in state.committed:
         return  # changed in memory: never overwrite unflushed changes
     if prop.uselist:
-        coll: InstrumentedList[Any] = InstrumentedList(items)
+        coll: InstrumentedList[Any] = prop._new_members(items)
         coll._bind(state, prop)
         d[prop.key] = coll
         session = state.session
@@ -546,6 +601,10 @@ def post_load(
         strategy, sub = _strategy(prop, tree)
         if strategy == "selectin" or (strategy == "joined" and prop.key not in skip):
             selectin_load(session, prop, objs, sub, populate)
+        elif strategy == "immediate":
+            from .strategies import immediate_load
+
+            immediate_load(session, prop, objs, sub, populate)
         elif sub.children:
             # options deeper in the path apply to already loaded related objects
             related: list[Any] = []
@@ -586,9 +645,17 @@ def selectin_load(
     sub: LoadTree,
     populate: bool,
 ) -> None:
+    if prop.lazy in ("dynamic", "write_only"):
+        _refuse_eager(prop)
     target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
+        return
+    if prop._custom or (sub.criteria and prop.direction is Direction.MANYTOONE):
+        # criteria beyond the key pairs: join back to the parents
+        from .strategies import selectin_via_parent
+
+        selectin_via_parent(session, prop, todo, sub, populate)
         return
     conn = session.connection_for_mapper(target)
     loaded: list[Any] = []
@@ -613,7 +680,9 @@ def selectin_load(
         keys = list(wanted)
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i : i + IN_BATCH]
-            stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+            stmt: Select[Any] = Select(target.class_).where(
+                _in_criterion(remote_cols, chunk), *sub.criteria
+            )
             for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
@@ -636,7 +705,7 @@ def selectin_load(
             chunk = keys[i : i + IN_BATCH]
             if prop.direction is Direction.ONETOMANY:
                 remote_cols = [rc for _, rc in prop.local_remote_pairs]
-                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
+                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
                 for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
@@ -664,7 +733,7 @@ def selectin_load(
                             and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
                         )
                     )
-                    .where(_in_criterion(sec_cols, chunk))
+                    .where(_in_criterion(sec_cols, chunk), *sub.criteria)
                 )
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
@@ -699,13 +768,42 @@ def _run_entity_select(
 
 
 # -- lazy loads -------------------------------------------------------------------------------
-def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = False) -> Any:
-    """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map)."""
+def _raise_lazy(prop: RelationshipProperty, strategy: str) -> None:
+    raise exc.InvalidRequestError(
+        f"'{prop.parent.class_.__name__}.{prop.key}' is not available due to "
+        f"lazy='{strategy}'; load it in the query with selectinload() or joinedload(), or "
+        "change the relationship's lazy= setting"
+    )
+
+
+def _extra_for(prop: RelationshipProperty, obj: Any, state: InstanceState) -> list[Any]:
+    """A custom primaryjoin's criteria beyond the key pairs, with the parent's columns
+    bound to ``obj``'s values (nothing for a relationship joined on its foreign keys)."""
+    if not prop._custom:
+        return []
+    to_key = state.mapper.column_to_key
+
+    def bind(col: Any) -> Any:
+        return BindParameter(None, getattr(obj, to_key[col]), col.type)
+
+    return prop._extra_criteria(bind)
+
+
+def lazy_load(
+    state: InstanceState,
+    prop: RelationshipProperty,
+    no_sql: bool = False,
+    criteria: tuple[Any, ...] = (),
+) -> Any:
+    """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map);
+    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows."""
     obj = state()
     session = state.session
     strategy = prop.lazy
     if state.load_strategies is not None:
         strategy = state.load_strategies.get(prop.key, strategy)
+    if strategy == "raise" and not no_sql:
+        _raise_lazy(prop, "raise")
     if session is None:
         if no_sql:
             return NO_VALUE
@@ -734,7 +832,7 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
                 return None
             d[prop.key] = None
             return None
-        if remote_cols == target.pk_columns:
+        if remote_cols == target.pk_columns and not prop._custom:
             hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
             if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
                 if not no_sql:
@@ -744,21 +842,22 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
             return NO_VALUE
     elif no_sql:
         return NO_VALUE
-    if strategy == "raise":
-        raise exc.InvalidRequestError(
-            f"'{prop.parent.class_.__name__}.{prop.key}' is not available due to "
-            "lazy='raise'; load it in the query with selectinload() or joinedload(), or "
-            "change the relationship's lazy= setting"
-        )
+    if strategy == "raise_on_sql":
+        _raise_lazy(prop, "raise_on_sql")
+    below: Any = None
+    if state.load_strategies is not None:
+        below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
     session.check_active()
     session.autoflush_for_load()
     conn = session.connection_for_mapper(target)
     if prop.direction is Direction.MANYTOONE:
         assert k is not None
         stmt: Select[Any] = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
+            *_extra_for(prop, obj, state),
+            *criteria,
         )
-        found = _run_entity_select(session, stmt, conn, target, False)
+        found = _run_entity_select(session, stmt, conn, target, False, below)
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
@@ -769,28 +868,28 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
     elif prop.direction is Direction.ONETOMANY:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         stmt = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
+            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
+            *_extra_for(prop, obj, state),
+            *criteria,
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, below)
     else:
         assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
         stmt = (
             Select(target.class_)
-            .select_from(
-                Join(
-                    target.local_table,
-                    prop.secondary,
-                    and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
-                )
+            .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))
+            .where(
+                and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]),
+                *_extra_for(prop, obj, state),
+                *criteria,
             )
-            .where(and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]))
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, below)
     if prop.uselist:
         _set_loaded(obj, prop, items, False)
     else:

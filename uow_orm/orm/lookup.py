@@ -92,7 +92,10 @@ def get(
     if options:
         stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
     conn = session.connection_for_mapper(mapper)
-    rows = loading.execute_select(session, stmt, None, conn).tuples()
+    result = loading.execute_select(session, stmt, None, conn)
+    if result._require_unique:  # a joined collection repeats the row
+        result = result.unique()
+    rows = result.tuples()
     for row in rows:
         return row[0]
     return None

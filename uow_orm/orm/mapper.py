@@ -162,6 +162,8 @@ class Registry:
                             f"relationship {prop}: back_populates={prop.back_populates!r} but "
                             f"{prop.mapper.class_.__name__} has no relationship of that name"
                         )
+                    if prop.viewonly or other.viewonly:
+                        continue  # SQLAlchemy's sync_backref: viewonly sides never sync
                     prop.reverse = other
                     other.reverse = prop
         for m in mappers:
@@ -180,6 +182,13 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
     kw = dict(kw)
     if prop.direction is Direction.MANYTOMANY:
         kw.setdefault("secondary", prop.secondary)
+    if prop.primaryjoin_arg is not None or prop.secondaryjoin_arg is not None:
+        from .joinconditions import reverse_conditions
+
+        for k, v in reverse_conditions(prop).items():
+            kw.setdefault(k, v)
+    if prop.viewonly:
+        kw.setdefault("viewonly", True)
     if prop.foreign_keys_arg is not None:
         kw.setdefault("foreign_keys", prop.foreign_keys_arg)
     if prop.parent is prop.mapper:  # self-referential: the reverse flips remote_side
@@ -192,6 +201,8 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
         rev.uselist_arg = kw.get("uselist", False) if "uselist" in kw else False
     target.add_relationship(name, rev)
     rev.configure(registry)
+    if prop.viewonly or rev.viewonly:
+        return  # SQLAlchemy's sync_backref: viewonly sides never sync
     rev.reverse = prop
     prop.reverse = rev
     # as in SQLAlchemy, a backref pair reads as a back_populates pair once configured
@@ -539,7 +550,7 @@ class Mapper:
         prop.key = key
         prop.parent = self
         self.relationships[key] = prop
-        attr: RelationshipAttribute[Any] = RelationshipAttribute(self.class_, key, self, prop)
+        attr: RelationshipAttribute[Any] = prop._attribute_class()(self.class_, key, self, prop)
         self.attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
 
@@ -18,14 +19,123 @@ class Query(Generic[_T]):
     """A SELECT bound to a session; each method returns a new Query."""
 
     def __init__(
-        self, session: Session, entities: tuple[Any, ...], stmt: Select[Any] | None = None
+        self,
+        session: Session,
+        entities: tuple[Any, ...],
+        stmt: Select[Any] | None = None,
+        params: dict[str, Any] | None = None,
+        eager: bool = True,
     ) -> None:
         self.session = session
         self._entities = entities
         self._stmt: Select[Any] = stmt if stmt is not None else Select(*entities)
+        self._params: dict[str, Any] = params or {}
+        self._eager = eager
 
-    def _with(self, stmt: Select[Any]) -> Query[_T]:
-        return Query(self.session, self._entities, stmt)
+    def _with(
+        self, stmt: Select[Any], entities: tuple[Any, ...] | None = None, **kw: Any
+    ) -> Query[_T]:
+        return Query(
+            self.session,
+            self._entities if entities is None else entities,
+            stmt,
+            kw.get("params", self._params),
+            kw.get("eager", self._eager),
+        )
+
+    # -- columns and sources ----------------------------------------------------------
+    def with_entities(self, *entities: Any) -> Query[Any]:
+        """The same query selecting ``entities`` instead."""
+        return self._with(self._stmt.with_only_columns(*entities), tuple(entities))
+
+    def add_columns(self, *cols: Any) -> Query[Any]:
+        """The same query selecting ``cols`` as well: rows of (entity, col, ...)."""
+        return self._with(self._stmt.add_columns(*cols), (*self._entities, *cols))
+
+    add_column = add_columns
+
+    def add_entity(self, entity: Any) -> Query[Any]:
+        """The same query selecting ``entity`` as well."""
+        return self.add_columns(entity)
+
+    def subquery(self, name: str | None = None) -> Any:
+        """This query's SELECT as a named subquery (for ``select(...).select_from()``)."""
+        return self._stmt.subquery(name)
+
+    def cte(self, name: str | None = None, recursive: bool = False) -> Any:
+        """This query's SELECT as a common table expression."""
+        return self._stmt.cte(name, recursive=recursive)
+
+    def _setop(self, kind: str, others: tuple[Query[Any], ...]) -> Query[_T]:
+        from ..sql.selectable import CompoundSelect
+        from .util import aliased
+
+        compound = CompoundSelect(kind, self._stmt, *[o._stmt for o in others])
+        sub = compound.subquery()
+        ents = self._entities
+        if len(ents) != 1 or not hasattr(ents[0], "__mapper__"):
+            return self._with(Select(*sub.c), tuple(sub.c))
+        ent = aliased(ents[0], sub)
+        return self._with(Select(ent), (ent,))
+
+    def union(self, *others: Query[Any]) -> Query[_T]:
+        """``SELECT * FROM (this UNION other ...)``, giving the same kind of rows."""
+        return self._setop("UNION", others)
+
+    def union_all(self, *others: Query[Any]) -> Query[_T]:
+        """As `union` with ``UNION ALL``."""
+        return self._setop("UNION ALL", others)
+
+    def intersect(self, *others: Query[Any]) -> Query[_T]:
+        """As `union` with ``INTERSECT``."""
+        return self._setop("INTERSECT", others)
+
+    def except_(self, *others: Query[Any]) -> Query[_T]:
+        """As `union` with ``EXCEPT``."""
+        return self._setop("EXCEPT", others)
+
+    # -- execution settings -------------------------------------------------------------
+    def params(self, *args: dict[str, Any], **kw: Any) -> Query[_T]:
+        """Values for the ``bindparam()`` placeholders of this query."""
+        merged = dict(self._params)
+        for a in args:
+            merged.update(a)
+        merged.update(kw)
+        return self._with(self._stmt, params=merged)
+
+    def execution_options(self, **opts: Any) -> Query[_T]:
+        """The same query with execution options (``populate_existing``, ...)."""
+        return self._with(self._stmt.execution_options(**opts))
+
+    def yield_per(self, count: int) -> Query[_T]:
+        """Fetch rows from the database ``count`` at a time."""
+        return self.execution_options(yield_per=count)
+
+    def enable_eagerloads(self, value: bool) -> Query[_T]:
+        """With False, relationships load lazily whatever their eager settings."""
+        return self._with(self._stmt, eager=bool(value))
+
+    def slice(self, start: int, stop: int) -> Query[_T]:
+        """Rows ``start`` to ``stop`` (``OFFSET start LIMIT stop - start``)."""
+        q = self._with(self._stmt.offset(start) if start else self._stmt)
+        return q._with(q._stmt.limit(max(stop - start, 0)))
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, slice):
+            if item.step not in (None, 1):
+                raise exc.ArgumentError("Query slices take no step")
+            start, stop = item.start or 0, item.stop
+            if start < 0 or (stop is not None and stop < 0):
+                return self.all()[item]  # negative bounds: as SQLAlchemy, from the full list
+            if stop is None:
+                return self._with(self._stmt.offset(start)).all()
+            return self.slice(start, stop).all()
+        if item < 0:
+            return self.all()[item]
+        rows = self._with(self._stmt.offset(item) if item else self._stmt).limit(1).all()
+        if not rows:
+            raise IndexError(item)
+        return rows[0]
 
     @property
     def statement(self) -> Select[Any]:
@@ -77,8 +187,27 @@ class Query(Generic[_T]):
     def select_from(self, *froms: Any) -> Query[_T]:
         return self._with(self._stmt.select_from(*froms))
 
+    def _final(self) -> Select[Any]:
+        stmt = self._stmt
+        if not self._eager:
+            from .strategy_options import lazyload
+
+            lazy: list[Any] = []
+            for e in self._entities:
+                mapper = getattr(e, "__mapper__", None)
+                if mapper is None:
+                    continue
+                mapper._ensure_configured()
+                lazy.extend(
+                    lazyload(getattr(e, p.key))
+                    for p in mapper.relationships.values()
+                    if p.lazy in ("selectin", "joined", "immediate")
+                )
+            stmt = stmt.options(*lazy)
+        return stmt
+
     def _result(self) -> Any:
-        result = self.session.execute(self._stmt)
+        result = self.session.execute(self._final(), self._params or None)
         if result._require_unique:  # legacy Query de-duplicates joined eager loads itself
             result = result.unique()
         if len(self._entities) == 1 and hasattr(self._entities[0], "__mapper__"):
@@ -101,11 +230,12 @@ class Query(Generic[_T]):
         return self._result().one_or_none()  # type: ignore[no-any-return]
 
     def scalar(self) -> Any:
-        return self.session.execute(self._stmt).scalar()
+        return self.session.execute(self._final(), self._params or None).scalar()
 
     def count(self) -> int:
         sub = self._stmt.order_by(None).subquery("anon_count")
-        return int(self.session.execute(Select(func.count()).select_from(sub)).scalar() or 0)
+        stmt: Select[Any] = Select(func.count()).select_from(sub)
+        return int(self.session.execute(stmt, self._params or None).scalar() or 0)
 
     def get(self, ident: Any) -> _T | None:
         return self.session.get(self._entities[0], ident)

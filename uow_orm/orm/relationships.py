@@ -8,11 +8,19 @@ work (key synchronisation) and loading (lazy and eager loads).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
 from ..schema import Column, Table
-from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
+from ..sql.elements import (
+    ClauseElement,
+    ColumnElement,
+    Exists,
+    and_,
+    coerce,
+    coerce_expression,
+)
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import NO_VALUE, STATE_ATTR, Direction, state_of
@@ -24,6 +32,10 @@ if TYPE_CHECKING:
     from .mapper import Mapper
 
 _T = TypeVar("_T")
+
+
+def _same(col: Any) -> Any:
+    return col
 
 
 _ALL_CASCADES = frozenset(
@@ -88,7 +100,20 @@ def parse_cascade(spec: str) -> CascadeOptions:
 
 
 _LAZY = frozenset(
-    {"select", "selectin", "joined", "subquery", "raise", "noload", "raise_on_sql", True, False}
+    {
+        "select",
+        "selectin",
+        "joined",
+        "subquery",
+        "raise",
+        "noload",
+        "raise_on_sql",
+        "dynamic",
+        "write_only",
+        "immediate",
+        True,
+        False,
+    }
 )
 
 
@@ -97,16 +122,12 @@ _LAZY = frozenset(
 # arguments, which have no such value.
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
-    "primaryjoin": None,
-    "secondaryjoin": None,
     "single_parent": False,
-    "collection_class": None,
     "passive_updates": True,
     "active_history": False,
     "enable_typechecks": True,
     "join_depth": None,
     "comparator_factory": None,
-    "innerjoin": False,
     "distinct_target_key": None,
     "load_on_pending": False,
     "query_class": None,
@@ -121,10 +142,6 @@ _UNSUPPORTED_ARGS: dict[str, Any] = {
     "hash": _ALWAYS,
     "dataclass_metadata": _ALWAYS,
 }
-_JOIN_HINT = (
-    "relationships join on their foreign keys: choose them with foreign_keys= (and "
-    "remote_side= for a self-referential one), or query with an explicit join(target, onclause)"
-)
 
 
 def _refuse_unsupported(given: dict[str, Any]) -> None:
@@ -133,13 +150,9 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
         if name not in _UNSUPPORTED_ARGS:
             raise exc.ArgumentError(f"relationship() got an unknown argument {name!r}")
         unused = _UNSUPPORTED_ARGS[name]
-        if unused is not _ALWAYS and (
-            value is unused or (name == "collection_class" and value is list)
-        ):
+        if unused is not _ALWAYS and (value is unused):
             continue
-        if name in ("primaryjoin", "secondaryjoin"):
-            hint = _JOIN_HINT
-        elif name == "single_parent":
+        if name == "single_parent":
             hint = (
                 "uow_orm does not check that an object has a single parent; leave it out "
                 "(delete-orphan cascade on a many-to-one works without it)"
@@ -172,6 +185,8 @@ class RelationshipProperty(MapperProperty):
         argument: Any,
         *,
         secondary: Any = None,
+        primaryjoin: Any = None,
+        secondaryjoin: Any = None,
         back_populates: str | None = None,
         backref: str | tuple[str, dict[str, Any]] | None = None,
         cascade: str = "save-update, merge",
@@ -187,6 +202,8 @@ class RelationshipProperty(MapperProperty):
         info: dict[str, Any] | None = None,
         doc: str | None = None,
         overlaps: str | None = None,
+        collection_class: Any = None,
+        innerjoin: bool = False,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -197,19 +214,31 @@ class RelationshipProperty(MapperProperty):
             )
         self.argument = argument
         self.secondary_arg = secondary
+        self.primaryjoin_arg = primaryjoin
+        self.secondaryjoin_arg = secondaryjoin
         self.back_populates = back_populates
         self.backref = backref
         self.cascade = parse_cascade(cascade)
+        if viewonly:
+            writes = sorted(self.cascade & {"save-update", "delete", "delete-orphan"})
+            if writes and cascade != "save-update, merge":
+                raise exc.ArgumentError(
+                    f"cascade {', '.join(writes)} applies to persistence operations and "
+                    "cannot be combined with viewonly=True"
+                )
+            # as in SQLAlchemy: objects put into a viewonly collection are not added
+            self.cascade = CascadeOptions(self.cascade - {"save-update"})
         self.cascade_spec = cascade
         self.uselist_arg = uselist
         self.order_by_arg = order_by
         # "subquery" loads like "selectin" (same objects; see subqueryload())
-        self.lazy = {
-            True: "select",
-            False: "joined",
-            "raise_on_sql": "raise",
-            "subquery": "selectin",
-        }.get(lazy, lazy)
+        self.lazy = {True: "select", False: "joined", "subquery": "selectin"}.get(lazy, lazy)
+        #: joined loads of this relationship use an inner JOIN (parents always have one)
+        self.innerjoin = innerjoin
+        if passive_deletes not in (True, False, "all"):
+            raise exc.ArgumentError(
+                f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
+            )
         self.foreign_keys_arg = foreign_keys
         self.remote_side_arg = remote_side
         self.post_update = post_update
@@ -218,8 +247,15 @@ class RelationshipProperty(MapperProperty):
         # primary key changes; False: the unit of work UPDATEs them itself
         self.passive_updates = passive_updates
         self.viewonly = viewonly
-        #: list (or None): the only collection type uow_orm has yet
-        self.collection_class = unsupported.get("collection_class")
+        #: None (a list), set, a KeyFuncDict class or a list-subclass factory
+        self.collection_class = collection_class
+        if collection_class is not None:
+            from .collections import collection_kind
+
+            collection_kind(collection_class, "relationship()")  # refuse a bad one now
+        #: how the collection is presented (None: a plain list); set on configure
+        self._collection: Any = None
+        self._annotation_collection: Any = None
         self.info: dict[str, Any] = dict(info) if info else {}
         self.doc = doc
         #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
@@ -235,6 +271,13 @@ class RelationshipProperty(MapperProperty):
         # side holds the foreign key. For many-to-many: pairs into the secondary table.
         self.local_remote_pairs: list[tuple[Column[Any], Column[Any]]] = []
         self.secondary_target_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        # the parts of a custom primaryjoin / secondaryjoin that are not column pairs
+        # (joinconditions._Side columns; LOCAL = parent / target, REMOTE = the far side)
+        self._pj_extra: ColumnElement | None = None
+        self._sj_extra: ColumnElement | None = None
+        #: True when a custom condition adds criteria beyond the key pairs
+        self._custom = False
+        self._foreign_cols: list[Column[Any]] = []
         self.order_by: list[Any] = []
         self.reverse: RelationshipProperty | None = None
         self.configured = False
@@ -289,8 +332,10 @@ class RelationshipProperty(MapperProperty):
 
     def _eval_string(self, expr: str, registry: dict[str, type]) -> Any:
         expr = expr.strip()
-        if expr.startswith("[") and expr.endswith("]"):
-            return [self._eval_string(p, registry) for p in expr[1:-1].split(",") if p.strip()]
+        if not all(p.isidentifier() for p in expr.split(".")):
+            if expr.startswith("[") and expr.endswith("]") and "(" not in expr:
+                return [self._eval_string(p, registry) for p in expr[1:-1].split(",") if p.strip()]
+            return self._eval_python(expr, registry)  # a call, a list with calls, ...
         cls_name, _, attr = expr.partition(".")
         cls = registry.get(cls_name)
         if cls is not None and attr:
@@ -302,10 +347,40 @@ class RelationshipProperty(MapperProperty):
             owner_attr = getattr(self.parent.class_, expr, None)
             if owner_attr is not None:
                 return owner_attr
-        raise exc.ArgumentError(
-            f"relationship {self.parent.class_.__name__}.{self.key}: cannot resolve {expr!r}; "
-            "use 'Class.attribute'"
-        )
+        return self._eval_python(expr, registry)
+
+    def _eval_python(self, expr: str, registry: dict[str, type]) -> Any:
+        """Evaluate a string argument as SQLAlchemy does: a Python expression over the
+        declarative registry's classes, the MetaData's tables and uow_orm's functions."""
+        import uow_orm
+
+        from . import joinconditions
+
+        ns: dict[str, Any] = {n: getattr(uow_orm, n) for n in uow_orm.__all__}
+        ns["foreign"] = joinconditions.foreign
+        ns["remote"] = joinconditions.remote
+        ns.update(self.parent.local_table.metadata.tables)
+        ns.update(registry)
+        try:
+            return eval(expr, {"__builtins__": {}}, ns)
+        except NameError as e:
+            raise exc.InvalidRequestError(
+                f"relationship {self.parent.class_.__name__}.{self.key}: the expression "
+                f"{expr!r} names something that is neither a mapped class, a table nor a "
+                f"uow_orm function ({e})"
+            ) from None
+        except Exception as e:
+            raise exc.ArgumentError(
+                f"relationship {self.parent.class_.__name__}.{self.key}: cannot evaluate "
+                f"{expr!r}: {e}"
+            ) from None
+
+    def _join_arg(self, arg: Any, registry: dict[str, type]) -> Any:
+        if isinstance(arg, str):
+            return self._eval_python(arg, registry)
+        if callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
+            return arg()
+        return arg
 
     def configure(self, registry: dict[str, type]) -> None:
         """Resolve the target class, the join columns and the backref (once, on configure)."""
@@ -332,13 +407,34 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
         remote_side = self._columns_arg(self.remote_side_arg, registry)
-        if secondary is not None:
+        if self.primaryjoin_arg is not None or self.secondaryjoin_arg is not None:
+            from .joinconditions import configure_custom
+
+            if self.secondaryjoin_arg is not None and secondary is None:
+                raise exc.ArgumentError(
+                    f"relationship {self}: secondaryjoin= needs secondary= (the association "
+                    "table it joins)"
+                )
+            configure_custom(
+                self,
+                self._join_arg(self.primaryjoin_arg, registry),
+                self._join_arg(self.secondaryjoin_arg, registry),
+                parent_table,
+                target_table,
+                secondary,
+                fk_cols,
+                remote_side,
+            )
+        elif secondary is not None:
             self.secondary = secondary
             self.direction = Direction.MANYTOMANY
             self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
             self.secondary_target_pairs = _fk_pairs(
                 secondary, target_table, fk_cols, exclude=[c for _, c in self.local_remote_pairs]
             )
+            if not fk_cols:
+                _refuse_ambiguous(self, self.local_remote_pairs, secondary)
+                _refuse_ambiguous(self, self.secondary_target_pairs, secondary)
             if not self.local_remote_pairs or not self.secondary_target_pairs:
                 raise exc.ArgumentError(
                     f"relationship {self}: secondary table {secondary.name!r} needs foreign "
@@ -349,6 +445,19 @@ class RelationshipProperty(MapperProperty):
             self.secondary_target_pairs = [(ref, sec) for sec, ref in self.secondary_target_pairs]
         else:
             self._configure_direct(parent_table, target_table, fk_cols, remote_side)
+        cc = self.collection_class
+        if cc is None and self._annotation_collection is set:
+            cc = set
+        elif cc is None and self._annotation_collection is dict:
+            raise exc.ArgumentError(
+                f"relationship {self}: a Mapped[dict[...]] collection needs collection_class="
+                "attribute_keyed_dict('attr') (or column_keyed_dict / keyfunc_mapping)"
+            )
+        from .collections import collection_kind
+
+        self._collection = collection_kind(cc, f"relationship {self}")
+        if self._collection is not None and self._collection.kind == "custom-list":
+            self._collection = None if cc is None else self._collection
         if self.uselist_arg is not None:
             self.uselist = self.uselist_arg
         elif self._annotation_uselist is not None:
@@ -387,6 +496,8 @@ class RelationshipProperty(MapperProperty):
             pairs = child_fks
             if not pairs:
                 raise exc.ArgumentError(f"relationship {self}: no self-referential foreign key")
+            if not fk_cols:
+                _refuse_ambiguous(self, pairs, parent_table)
             if remote_side and all(any(r is ref for r in remote_side) for _, ref in pairs):
                 self.direction = Direction.MANYTOONE
                 self.local_remote_pairs = [(fkcol, ref) for fkcol, ref in pairs]
@@ -394,6 +505,9 @@ class RelationshipProperty(MapperProperty):
                 self.direction = Direction.ONETOMANY
                 self.local_remote_pairs = [(ref, fkcol) for fkcol, ref in pairs]
             return
+        if not fk_cols:
+            _refuse_ambiguous(self, child_fks, target_table)
+            _refuse_ambiguous(self, parent_fks, parent_table)
         if child_fks and parent_fks:
             if fk_cols:
                 child_fks = [p for p in child_fks if any(p[0] is c for c in fk_cols)]
@@ -450,6 +564,8 @@ class RelationshipProperty(MapperProperty):
         """The join condition from the parent's table (to the secondary for many-to-many),
         written as SQLAlchemy writes it: ``referenced column = foreign key column``."""
         self.parent._ensure_configured()
+        if self.primaryjoin_arg is not None:
+            return self._primary_clause()
         if self.direction is Direction.MANYTOONE:
             return and_(*[remote == local for local, remote in self.local_remote_pairs])
         return and_(*[local == remote for local, remote in self.local_remote_pairs])
@@ -460,7 +576,7 @@ class RelationshipProperty(MapperProperty):
         self.parent._ensure_configured()
         if self.secondary is None:
             return None
-        return and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
+        return self._secondary_clause()
 
     # -- helpers for the unit of work and loading ---------------------------------------
     @property
@@ -569,22 +685,116 @@ class RelationshipProperty(MapperProperty):
                     state.record_change(self.key, value)
                 d[self.key] = None
 
+    def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
+        """The class attribute type: a data descriptor when users see a set / dict view
+        instead of the member list kept in ``__dict__``."""
+        if self.lazy in ("dynamic", "write_only"):
+            if self.collection_class not in (None, list):
+                raise exc.ArgumentError(
+                    f"relationship {self}: lazy={self.lazy!r} takes no collection_class"
+                )
+            return QueryCollectionAttribute
+        cc = self.collection_class
+        if cc is set or self._annotation_collection in (set, dict):
+            return ViewCollectionAttribute
+        if cc is not None and cc is not list:
+            from .collections import KeyFuncDict
+
+            if isinstance(cc, type) and issubclass(cc, KeyFuncDict):
+                return ViewCollectionAttribute
+            if isinstance(cc, type) and issubclass(cc, InstrumentedList):
+                return RelationshipAttribute
+            if callable(cc) and isinstance(cc(), KeyFuncDict):
+                return ViewCollectionAttribute
+        return RelationshipAttribute
+
+    def _new_members(self, items: Any = ()) -> InstrumentedList[Any]:
+        """A new member list for this relationship's collection (a list subclass such as
+        an ordering_list when collection_class makes one)."""
+        kind = self._collection
+        if kind is not None and kind.kind == "custom-list":
+            coll: InstrumentedList[Any] = kind.factory()
+            list.extend(coll, items)
+            return coll
+        return InstrumentedList(items)
+
+    def _present(self, members: Any) -> Any:
+        """What users see for the member list ``members``: itself, or its set / dict view."""
+        kind = self._collection
+        if kind is None or kind.kind == "custom-list" or members is None:
+            return members
+        view = members._view
+        if view is None:
+            view = members._view = kind.view(members)
+        return view
+
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
-        coll: InstrumentedList[Any] = InstrumentedList()
+        coll: InstrumentedList[Any] = self._new_members()
         coll._bind(state, self)
         state().__dict__[self.key] = coll
         return coll
 
     # -- SQL ------------------------------------------------------------------------------
+    def _primary_clause(
+        self, local: Callable[[Any], Any] = _same, remote: Callable[[Any], Any] = _same
+    ) -> ColumnElement:
+        """The primary join condition with each parent-side column replaced by
+        ``local(col)`` and each far-side one (target, or secondary for many-to-many) by
+        ``remote(col)``: an ON clause (alias columns) or a lazy-load WHERE (bound values)."""
+        parts: list[Any] = [local(lc) == remote(rc) for lc, rc in self.local_remote_pairs]
+        if self._pj_extra is not None:
+            parts.append(_resolve_sides(self._pj_extra, local, remote))
+        return and_(*parts)
+
+    def _secondary_clause(
+        self, target: Callable[[Any], Any] = _same, secondary: Callable[[Any], Any] = _same
+    ) -> ColumnElement:
+        """The secondary join condition (target table to association table), with the
+        same column replacement as `_primary_clause`."""
+        parts: list[Any] = [target(tc) == secondary(sc) for tc, sc in self.secondary_target_pairs]
+        if self._sj_extra is not None:
+            parts.append(_resolve_sides(self._sj_extra, target, secondary))
+        return and_(*parts)
+
+    def _extra_criteria(
+        self, local: Callable[[Any], Any] = _same, remote: Callable[[Any], Any] = _same
+    ) -> list[Any]:
+        """The criteria of a custom primaryjoin beyond the key pairs (an empty list for a
+        relationship joined along its foreign keys)."""
+        if self._pj_extra is None:
+            return []
+        return [_resolve_sides(self._pj_extra, local, remote)]
+
     def _join_info(self) -> tuple[Any, ColumnElement]:
         if self.direction is Direction.MANYTOMANY:
             assert self.secondary is not None
-            sec_on = and_(*[tgt == sec for tgt, sec in self.secondary_target_pairs])
-            right = Join(self.secondary, self.mapper.local_table, sec_on)
-            on = and_(*[par == sec for par, sec in self.local_remote_pairs])
-            return right, on
-        on = and_(*[local == remote for local, remote in self.local_remote_pairs])
-        return self.mapper.local_table, on
+            right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
+            return right, self._primary_clause()
+        return self.mapper.local_table, self._primary_clause()
+
+
+def _resolve_sides(expr: Any, local: Callable[[Any], Any], remote: Callable[[Any], Any]) -> Any:
+    from .joinconditions import resolve_sides
+
+    return resolve_sides(expr, local, remote)
+
+
+def _refuse_ambiguous(
+    prop: RelationshipProperty, pairs: list[tuple[Column[Any], Column[Any]]], table: Table
+) -> None:
+    """Raise when two foreign key columns of ``table`` reference the same column: the
+    relationship cannot tell which one it joins on."""
+    seen: dict[int, Column[Any]] = {}
+    for fk_col, ref in pairs:
+        other = seen.get(id(ref))
+        if other is not None and other is not fk_col:
+            raise exc.AmbiguousForeignKeysError(
+                f"relationship {prop}: {table.name}.{other.name} and {table.name}."
+                f"{fk_col.name} both reference {ref.table.name}.{ref.name}, so the join "
+                "condition is ambiguous; pass foreign_keys=[...] naming the column to join "
+                "on, or primaryjoin= (and secondaryjoin= for a many-to-many)"
+            )
+        seen[id(ref)] = fk_col
 
 
 def _fk_pairs(
@@ -630,15 +840,18 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             return self
         d = obj.__dict__
         if self.key in d:
-            return d[self.key]
+            prop = self.prop
+            if prop._collection is None:
+                return d[self.key]
+            return prop._present(d[self.key])
         self.mapper._ensure_configured()
         prop = self.prop
         state: InstanceState = d[STATE_ATTR]
         if state.key is None:
             if prop.uselist:
-                return prop._init_collection(state)
+                return prop._present(prop._init_collection(state))
             return None
-        return _loading.lazy_load(state, prop)
+        return prop._present(_loading.lazy_load(state, prop))
 
     def set(self, obj: Any, value: Any) -> None:
         self.mapper._ensure_configured()
@@ -655,12 +868,20 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             coll = d.get(key)
             if coll is None:
                 if state.key is not None and state.session is not None:
-                    coll = self.__get__(obj, type(obj))
+                    self.__get__(obj, type(obj))
+                    coll = d[key]
                 else:
                     coll = prop._init_collection(state)
-            if coll is value:
+            if coll is value or (coll._view is not None and coll._view is value):
                 return
-            coll._replace(value)
+            if prop._collection is None:
+                coll._replace(value)
+                return
+            given = value
+            coll._replace(prop._collection.items_of(value, f"{self.class_.__name__}.{key}"))
+            view = prop._present(coll)
+            if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
+                view._explicit = {id(v): k for k, v in given.items()}
             return
         if value is not None:
             prop._check_target(value, state)
@@ -720,7 +941,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                     *[
                         local == _value_of(other, st, remote, prop)
                         for local, remote in prop.local_remote_pairs
-                    ]
+                    ],
+                    *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
                 )
             return crit if op == "=" else ~crit
         if other is None and op == "=":
@@ -739,8 +961,9 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             return and_(
                 *[
                     local == _value_of(other, st, remote, prop)
-                    for local, remote in _reverse_pairs(prop)
-                ]
+                    for local, remote in prop.local_remote_pairs
+                ],
+                *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
             )
         pk_crit = and_(*[col == _value_of(other, st, col, prop) for col in target.pk_columns])
         return self.any(pk_crit)
@@ -778,10 +1001,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 return el
 
         if prop.direction is Direction.MANYTOMANY:
-            crits.extend(par == sec for par, sec in prop.local_remote_pairs)
-            crits.extend(on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs)
+            crits.append(prop._primary_clause())
+            crits.append(prop._secondary_clause(on_target))
         else:
-            crits.extend(local == on_target(remote) for local, remote in prop.local_remote_pairs)
+            crits.append(prop._primary_clause(_same, on_target))
         if criterion is not None:
             crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
@@ -805,16 +1028,64 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
 
 
+class ViewCollectionAttribute(RelationshipAttribute[_T]):
+    """A relationship attribute whose users see a set or dict view of the member list
+    (``collection_class=set`` / keyed dicts): a data descriptor, so reads always come
+    here instead of finding the list in ``__dict__``."""
+
+    __slots__ = ()
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.set(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        raise exc.InvalidRequestError(f"{self} cannot be deleted; assign an empty collection")
+
+
+class QueryCollectionAttribute(RelationshipAttribute[_T]):
+    """The attribute of a ``lazy="dynamic"`` / ``"write_only"`` relationship: reading it gives
+    an `AppenderQuery` / `WriteOnlyCollection` bound to the object, never a loaded list."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        self.mapper._ensure_configured()
+        prop = self.prop
+        if prop.lazy == "dynamic":
+            from .dynamic import AppenderQuery
+
+            return AppenderQuery(prop, obj)
+        from .writeonly import WriteOnlyCollection
+
+        return WriteOnlyCollection(prop, obj)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.set(obj, value)
+
+    def set(self, obj: Any, value: Any) -> None:
+        self.mapper._ensure_configured()
+        prop = self.prop
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        if state.key is not None and self.key not in d:
+            if prop.lazy == "write_only":
+                raise exc.InvalidRequestError(
+                    f"{self} is write-only: a persistent object's collection cannot be "
+                    "replaced; use add_all() / remove(), or a bulk delete()"
+                )
+            _loading.lazy_load(state, prop)  # dynamic: replace the whole, loaded collection
+        if self.key not in d:
+            prop._init_collection(state)
+        d[self.key]._replace(value)
+
+
 def _expunge_pending(st: InstanceState, session: Any = None) -> None:
     """A pending object orphaned along a delete-orphan relationship leaves its session
     (``session``, when given, must be its session): it is simply never inserted."""
     if st.key is None and st.session is not None and (session is None or st.session is session):
         st.session.expunge_state(st)
-
-
-def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:
-    # one-to-many: (parent pk, child fk) -> compare child fk against parent's value
-    return [(remote, local) for local, remote in prop.local_remote_pairs]
 
 
 def _state_for_compare(other: Any, prop: RelationshipProperty) -> InstanceState:
@@ -839,6 +1110,13 @@ def _value_of(
     if key not in obj.__dict__ and state.key is not None and key in mapper.pk_keys:
         return state.key[1][mapper.pk_keys.index(key)]
     return getattr(obj, key)
+
+
+def _bound_value(obj: Any, state: InstanceState, col: Column[Any], prop: Any) -> Any:
+    """``obj``'s value for column ``col`` as a bound parameter of the column's type."""
+    from ..sql.elements import BindParameter
+
+    return BindParameter(None, _value_of(obj, state, col, prop), col.type)
 
 
 def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:

@@ -11,41 +11,66 @@ from typing import Any
 
 from .. import exc
 
+_EAGER = ("selectin", "joined", "contains_eager", "immediate")
+
 
 class LoaderOption:
-    """A path of (relationship attribute, strategy) pairs starting at one class."""
+    """A path of (relationship attribute, strategy) pairs starting at one class; an
+    attribute may be ``"*"`` (every relationship at that point of the path)."""
 
-    __slots__ = ("path",)
+    __slots__ = ("extras", "path")
 
-    def __init__(self, path: tuple[tuple[Any, str], ...]) -> None:
-        for attr, _ in path:
+    def __init__(
+        self, path: tuple[tuple[Any, str], ...], extras: tuple[dict[str, Any], ...] = ()
+    ) -> None:
+        for attr, strategy in path:
+            if isinstance(attr, str) and attr == "*":
+                if strategy == "contains_eager":
+                    raise exc.ArgumentError("contains_eager() takes a relationship, not '*'")
+                continue
             if not getattr(attr, "is_relationship", False):
                 raise exc.ArgumentError(
                     f"loader options take relationship attributes such as User.addresses, "
                     f"not {attr!r}"
                 )
+        if path:
+            attr, strategy = path[-1]
+            lazy = getattr(getattr(attr, "prop", None), "lazy", None)
+            if lazy in ("dynamic", "write_only") and strategy not in ("select", "raise", "noload"):
+                raise exc.InvalidRequestError(
+                    f"{attr} is lazy={lazy!r}: its objects are never loaded into the "
+                    "collection, so an eager loader option cannot apply to it"
+                )
         self.path = path
+        #: per path element: {"innerjoin": bool} and the like
+        self.extras = extras or tuple({} for _ in path)
 
-    def _then(self, attr: Any, strategy: str) -> LoaderOption:
-        return LoaderOption((*self.path, (attr, strategy)))
+    def _then(self, attr: Any, strategy: str, **extra: Any) -> LoaderOption:
+        return LoaderOption((*self.path, (attr, strategy)), (*self.extras, extra))
 
     def selectinload(self, attr: Any) -> LoaderOption:
         return self._then(attr, "selectin")
 
-    def joinedload(self, attr: Any) -> LoaderOption:
-        return self._then(attr, "joined")
+    def joinedload(self, attr: Any, innerjoin: bool = False) -> LoaderOption:
+        return self._then(attr, "joined", innerjoin=innerjoin)
 
     def lazyload(self, attr: Any) -> LoaderOption:
         return self._then(attr, "select")
 
-    def raiseload(self, attr: Any) -> LoaderOption:
-        return self._then(attr, "raise")
+    def raiseload(self, attr: Any, sql_only: bool = False) -> LoaderOption:
+        return self._then(attr, "raise_on_sql" if sql_only else "raise")
 
     def noload(self, attr: Any) -> LoaderOption:
         return self._then(attr, "noload")
 
     def subqueryload(self, attr: Any) -> LoaderOption:
         return self._then(attr, "selectin")
+
+    def immediateload(self, attr: Any) -> LoaderOption:
+        return self._then(attr, "immediate")
+
+    def defaultload(self, attr: Any) -> LoaderOption:
+        return self._then(attr, "default")
 
     def contains_eager(self, attr: Any, alias: Any = None) -> LoaderOption:
         _check_contains_eager(attr, alias)
@@ -60,9 +85,10 @@ def selectinload(attr: Any) -> LoaderOption:
     return LoaderOption(((attr, "selectin"),))
 
 
-def joinedload(attr: Any) -> LoaderOption:
-    """Load this relationship in the same statement with a LEFT OUTER JOIN."""
-    return LoaderOption(((attr, "joined"),))
+def joinedload(attr: Any, innerjoin: bool = False) -> LoaderOption:
+    """Load this relationship in the same statement with a LEFT OUTER JOIN (an inner
+    JOIN with ``innerjoin=True``: parents without a related row are then left out)."""
+    return LoaderOption(((attr, "joined"),), ({"innerjoin": innerjoin},))
 
 
 def lazyload(attr: Any) -> LoaderOption:
@@ -70,12 +96,25 @@ def lazyload(attr: Any) -> LoaderOption:
     return LoaderOption(((attr, "select"),))
 
 
-def raiseload(attr: Any) -> Any:
+def immediateload(attr: Any) -> LoaderOption:
+    """Load this relationship for each object as soon as it is loaded, with its own
+    SELECT (SQLAlchemy's ``immediateload``)."""
+    return LoaderOption(((attr, "immediate"),))
+
+
+def defaultload(attr: Any) -> LoaderOption:
+    """Keep this relationship's own strategy; a starting point for options deeper in the
+    path: ``defaultload(User.orders).selectinload(Order.lines)``."""
+    return LoaderOption(((attr, "default"),))
+
+
+def raiseload(attr: Any, sql_only: bool = False) -> Any:
     """Make access to this (unloaded) relationship, or this column (then left out of the
-    SELECT), raise instead of emitting SQL."""
-    if _is_column_attr(attr):
+    SELECT), raise instead of emitting SQL; ``"*"`` for every relationship. With
+    ``sql_only=True`` a many-to-one found in the identity map still loads."""
+    if not isinstance(attr, str) and _is_column_attr(attr):
         return ColumnOption("defer", [attr], raiseload=True)
-    return LoaderOption(((attr, "raise"),))
+    return LoaderOption(((attr, "raise_on_sql" if sql_only else "raise"),))
 
 
 # -- column loading options ---------------------------------------------------------------------
@@ -214,14 +253,31 @@ class Load(LoaderOption):
 
 
 class LoadTree:
-    """Options arranged per relationship key: {key: (strategy, subtree)}."""
+    """Options arranged per relationship key: {key: (strategy, subtree)}; ``wildcard`` is
+    the strategy of ``"*"`` for the relationships not named."""
 
-    __slots__ = ("children", "contains_eager")
+    __slots__ = ("children", "contains_eager", "criteria", "innerjoin", "wildcard")
 
     def __init__(self) -> None:
         self.children: dict[str, tuple[str, LoadTree]] = {}
         #: set by loading on the subtree of a contains_eager() relationship
         self.contains_eager = False
+        #: extra criteria from ``Parent.children.and_(...)`` in the option
+        self.criteria: tuple[Any, ...] = ()
+        #: joinedload(..., innerjoin=True)
+        self.innerjoin = False
+        self.wildcard: str | None = None
+
+    def strategy_for(self, prop: Any) -> tuple[str, LoadTree] | None:
+        """The (strategy, subtree) the options give ``prop``, or None for its own."""
+        hit = self.children.get(prop.key)
+        if hit is not None:
+            if hit[0] == "default":
+                return (prop.lazy, hit[1])
+            return hit
+        if self.wildcard is not None:
+            return (self.wildcard, LoadTree())
+        return None
 
     @classmethod
     def from_options(cls, options: list[Any], root: type) -> LoadTree:
@@ -230,16 +286,34 @@ class LoadTree:
             if not isinstance(opt, LoaderOption):
                 continue
             node = tree
-            for attr, strategy in opt.path:
+            for (attr, strategy), extra in zip(opt.path, opt.extras):
+                if isinstance(attr, str) and attr == "*":
+                    node.wildcard = strategy
+                    break
                 key = attr.key
                 existing = node.children.get(key)
                 if existing is None:
                     sub = LoadTree()
-                    node.children[key] = (strategy, sub)
                 else:
                     # an intermediate path element repeats: keep the explicit strategy
                     sub = existing[1]
-                    node.children[key] = (strategy, sub)
+                    if strategy == "default":
+                        strategy = existing[0]
+                node.children[key] = (strategy, sub)
+                criteria = getattr(attr, "criteria", ())
+                if criteria:
+                    if strategy not in ("selectin", "joined", "immediate", "select"):
+                        raise exc.ArgumentError(
+                            f"{attr}.and_(...) criteria apply to selectinload, joinedload, "
+                            f"subqueryload, immediateload and lazyload, not {strategy!r}"
+                        )
+                    if getattr(attr, "target_alias", None) is not None:
+                        raise exc.ArgumentError(
+                            f"a loader option on {attr} with of_type() is not supported"
+                        )
+                    sub.criteria = tuple(criteria)
+                if extra.get("innerjoin"):
+                    sub.innerjoin = True
                 node = sub
         return tree
 
@@ -249,7 +323,9 @@ __all__ = [
     "Load",
     "LoaderOption",
     "contains_eager",
+    "defaultload",
     "defer",
+    "immediateload",
     "joinedload",
     "lazyload",
     "load_only",

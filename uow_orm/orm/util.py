@@ -212,15 +212,10 @@ class AliasedRelationshipAttribute:
         target_from = target.__clause_element__() if target is not None else prop.mapper.local_table
         extra = [on_target(coerce(c)) for c in self.criteria]
         if prop.secondary is not None:
-            sec_on = and_(
-                *[on_target(tgt) == sec for tgt, sec in prop.secondary_target_pairs], *extra
-            )
-            on = and_(*[on_parent(par) == sec for par, sec in prop.local_remote_pairs])
+            sec_on = and_(prop._secondary_clause(on_target), *extra)
+            on = prop._primary_clause(on_parent)
             return Join(prop.secondary, target_from, sec_on), on
-        pairs = []
-        for local, remote in prop.local_remote_pairs:
-            pairs.append(on_parent(local) == on_target(remote))
-        return target_from, and_(*pairs, *extra)
+        return target_from, and_(prop._primary_clause(on_parent, on_target), *extra)
 
     def __repr__(self) -> str:
         return f"{self.prop}"
@@ -334,7 +329,7 @@ class _BundleColumns:
 def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElement:
     """The criterion selecting the objects related to ``instance`` through ``prop``:
     ``select(Address).where(with_parent(user, User.addresses))``."""
-    from .relationships import _value_of
+    from .relationships import _bound_value, _value_of
     from .state import state_of
 
     rel = getattr(prop, "property", prop)
@@ -344,7 +339,11 @@ def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElem
     if rel.secondary is not None:
         raise exc.NotSupportedError("with_parent() of a many-to-many relationship")
     crit = and_(
-        *[remote == _value_of(instance, st, local, rel) for local, remote in rel.local_remote_pairs]
+        *[
+            remote == _value_of(instance, st, local, rel)
+            for local, remote in rel.local_remote_pairs
+        ],
+        *rel._extra_criteria(lambda col: _bound_value(instance, st, col, rel)),
     )
     if from_entity is not None:
         if not isinstance(from_entity, AliasedClass):

@@ -483,7 +483,10 @@ class Compiler:
                 )
         if stmt._for_update is not None and self.dialect.supports_for_update:
             fu = stmt._for_update
-            sql += " FOR SHARE" if fu["read"] else " FOR UPDATE"
+            if fu.get("key_share"):
+                sql += " FOR KEY SHARE" if fu["read"] else " FOR NO KEY UPDATE"
+            else:
+                sql += " FOR SHARE" if fu["read"] else " FOR UPDATE"
             if fu["of"] is not None:
                 of = fu["of"] if isinstance(fu["of"], (list, tuple)) else [fu["of"]]
                 names = []

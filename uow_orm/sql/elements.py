@@ -602,7 +602,6 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "render_nulls",
         "schema_translate_map",
         "stream_results",
-        "yield_per",
     }
 )
 _SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")

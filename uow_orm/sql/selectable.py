@@ -561,10 +561,31 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def with_for_update(
-        self, *, nowait: bool = False, read: bool = False, skip_locked: bool = False, of: Any = None
+        self,
+        *,
+        nowait: bool = False,
+        read: bool = False,
+        skip_locked: bool = False,
+        of: Any = None,
+        key_share: bool = False,
     ) -> Select[_T]:
+        """Lock the selected rows: ``FOR UPDATE`` (``FOR SHARE`` with ``read``; ``FOR NO KEY
+        UPDATE`` / ``FOR KEY SHARE`` with ``key_share``), ``OF`` tables, ``NOWAIT`` or
+        ``SKIP LOCKED``. SQLite has no row locks: the clause is left out, as in SQLAlchemy.
+
+        Raises:
+            ArgumentError: both ``nowait`` and ``skip_locked``.
+        """
+        if nowait and skip_locked:
+            raise exc.ArgumentError("with_for_update() takes nowait or skip_locked, not both")
         s = self._generate()
-        s._for_update = {"nowait": nowait, "read": read, "skip_locked": skip_locked, "of": of}
+        s._for_update = {
+            "nowait": nowait,
+            "read": read,
+            "skip_locked": skip_locked,
+            "of": of,
+            "key_share": key_share,
+        }
         return s
 
     def select_from(self, *froms: Any) -> Select[_T]:
@@ -853,9 +874,11 @@ class Select(FromClause, Generic[_T]):
             else:
                 froms = [left]
             froms.extend(extra)
-        for ej_target, ej_on in self._eager_joins:
+        for eager in self._eager_joins:
+            # (target, on) is an outer join; (target, on, False) an inner one
+            ej_target, ej_on = eager[0], eager[1]
             base = froms[0] if froms else implied[0]
-            joined = Join(base, ej_target, ej_on, True)
+            joined = Join(base, ej_target, ej_on, eager[2] if len(eager) > 2 else True)
             if froms:
                 froms[0] = joined
             else:

@@ -1,0 +1,146 @@
+"""Relationship loader strategies beyond the plain foreign-key cases of `loading`: eager
+loads of custom join conditions, and ``lazy="immediate"``.
+
+Called by `uow_orm.orm.loading` (``selectin_load`` for relationships whose join condition
+has criteria beyond the key pairs, ``post_load`` for immediate loads).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine.result import Result
+from ..sql.selectable import Join, Select
+from .state import STATE_ATTR
+
+if TYPE_CHECKING:
+    from .base import ObjectSession as Session
+    from .relationships import RelationshipProperty
+    from .strategy_options import LoadTree
+
+
+def selectin_via_parent(
+    session: Session,
+    prop: RelationshipProperty,
+    objs: list[Any],
+    sub: LoadTree,
+    populate: bool,
+) -> None:
+    """Load ``prop`` for ``objs`` with one SELECT per batch that joins an alias of the
+    parent table to the target along the whole join condition and picks the parents by
+    primary key: ``SELECT target.*, p.id FROM parent AS p JOIN target ON <primaryjoin>
+    WHERE p.id IN (...)``. Works for any condition, including ones with no column pairs."""
+    from .loading import IN_BATCH, _in_criterion, _set_loaded, execute_select
+
+    parent = prop.parent
+    target = prop.mapper
+    palias = parent.local_table.alias()
+
+    def on_parent(col: Any) -> Any:
+        return palias.corresponding_column(col)
+
+    pk_cols = [on_parent(c) for c in parent.pk_columns]
+    if prop.secondary is not None:
+        frm: Any = Join(
+            Join(palias, prop.secondary, prop._primary_clause(on_parent)),
+            target.local_table,
+            prop._secondary_clause(),
+        )
+    else:
+        frm = Join(palias, target.local_table, prop._primary_clause(on_parent))
+    by_pk: dict[tuple[Any, ...], list[Any]] = {}
+    for o in objs:
+        key = o.__dict__[STATE_ATTR].key
+        by_pk.setdefault(tuple(key[1]), []).append(o)
+    keys = list(by_pk)
+    grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+    conn = session.connection_for_mapper(target)
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        stmt: Select[Any] = (
+            Select(target.class_, *pk_cols)
+            .select_from(frm)
+            .where(_in_criterion(pk_cols, chunk), *sub.criteria)
+        )
+        if prop.order_by:
+            stmt = stmt.order_by(*prop.order_by)
+        if populate:
+            stmt = stmt.execution_options(populate_existing=True)
+        for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+            k = tuple(row[1:])
+            items = grouped.get(k)
+            if items is not None and not any(x is row[0] for x in items):
+                items.append(row[0])
+    for k, owners in by_pk.items():
+        for o in owners:
+            _set_loaded(o, prop, grouped[k] if prop.uselist else grouped[k][:1], populate)
+
+
+def immediate_load(
+    session: Session,
+    prop: RelationshipProperty,
+    objs: list[Any],
+    sub: LoadTree,
+    populate: bool,
+) -> None:
+    """``lazy="immediate"`` / ``immediateload()``: load ``prop`` for each of ``objs`` right
+    away with its own SELECT (a many-to-one found in the identity map needs none)."""
+    from .loading import _unique_objs, lazy_load, post_load
+
+    related: list[Any] = []
+    for o in objs:
+        d = o.__dict__
+        if prop.key not in d or populate:
+            lazy_load(d[STATE_ATTR], prop, criteria=sub.criteria)
+        value = d.get(prop.key)
+        if value is not None and sub.children:
+            related.extend(value if prop.uselist else [value])
+    if related:
+        post_load(session, prop.mapper, _unique_objs(related), sub, populate, set())
+
+
+def streamed_result(
+    session: Session,
+    cursor: Any,
+    builders: list[Any],
+    keys: list[str],
+    size: int,
+    mapper_entities: list[tuple[int, Any]],
+    trees: dict[int, LoadTree],
+    populate: bool,
+) -> Result:
+    """A `Result` that fetches ``size`` rows at a time (``yield_per``): each batch becomes
+    objects, gets its eager (selectin) loads, and is handed out before the next fetch."""
+    from .base import EAGER_STRATEGIES
+    from .loading import _unique_objs, post_load
+
+    eager = [
+        (i, mapper)
+        for i, mapper in mapper_entities
+        if trees[i].children
+        or trees[i].wildcard is not None
+        or any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
+    ]
+    single = len(builders) == 1
+
+    def batches() -> Any:
+        try:
+            while True:
+                chunk = cursor.fetchmany(size)
+                if not chunk:
+                    return
+                rows = [tuple(b(r) for b in builders) for r in chunk]
+                for i, mapper in eager:
+                    objs = _unique_objs(r[i] for r in rows)
+                    if objs:
+                        post_load(session, mapper, objs, trees[i], populate, set())
+                yield from ((r[0] for r in rows) if single else rows)
+        finally:
+            cursor.close()
+
+    result = Result.from_scalars(keys[0], batches()) if single else Result(keys, batches())
+    result._yield_per = size
+    return result
+
+
+__all__ = ["immediate_load", "selectin_via_parent", "streamed_result"]
