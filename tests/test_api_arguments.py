@@ -101,6 +101,8 @@ KNOWN_KWARGS = {
     "composite": "the dataclass keys are taken; any other key raises ArgumentError",
     "registry.map_imperatively": "__mapper_args__ keys, checked as for a declarative class",
     "CompoundSelect.execution_options": "check_execution_options refuses options uow_orm lacks",
+    "listen": "flags checked against event.FLAGS and then against what the event accepts",
+    "listens_for": "forwards to listen()",
 }
 
 # Parameters that are deliberately unused, with the reason.

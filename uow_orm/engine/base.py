@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..event import Dispatcher
+from . import events as _events
 from .result import Result
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ logger = logging.getLogger("uow_orm.engine")
 
 #: Events of the pool; a listener added to an ``execution_options()`` copy of an engine
 #: goes to the engine that owns the pool.
-POOL_EVENTS = frozenset({"connect", "checkout", "checkin"})
-ENGINE_EVENTS = POOL_EVENTS | {"before_cursor_execute", "begin", "commit", "rollback"}
+POOL_EVENTS = frozenset(_events.POOL_SIGNATURES)
+ENGINE_EVENTS = frozenset(_events.ENGINE_SIGNATURES)
 
 #: The execution options uow_orm knows; any other name raises ArgumentError.
 EXECUTION_OPTIONS = ("isolation_level", "sqlite_begin")
@@ -66,7 +67,7 @@ class Engine:
         self.url = url
         self.dialect = dialect
         self.pool = pool
-        self.dispatch = dispatch or Dispatcher("Engine", ENGINE_EVENTS)
+        self.dispatch = dispatch or _events.engine_dispatch()
         self.echo = echo
         #: Statements go to ``uow_orm.engine`` (a child of it for ``echo`` engines).
         self.logger: logging.Logger = logger
@@ -157,9 +158,7 @@ class OptionEngine(Engine):
         self._proxied = proxied
         self.url = proxied.url
         self.dialect = proxied.dialect
-        self.dispatch = Dispatcher(
-            "Engine", ENGINE_EVENTS, parent=proxied.dispatch, forward=POOL_EVENTS
-        )
+        self.dispatch = _events.engine_dispatch(proxied.dispatch)
         self.echo = proxied.echo
         self.logger = proxied.logger
         self._execution_options = {
@@ -697,23 +696,38 @@ class Connection:
             self.begin()
         elif self._shared:
             self._rejoin(dbapi)
-        self._announce(sql, params, True)
         cursor = dbapi.cursor()
+        if self._dispatch.before_cursor_execute:
+            sql, params = self._before_cursor_execute(cursor, sql, params, True)
+        self._log(sql, params)
         try:
-            return self.dialect.executemany_returning(cursor, sql, params)
+            rows = self.dialect.executemany_returning(cursor, sql, params)
         except Exception as err:
-            self._handle_error(err, sql, params, dbapi)
+            self._handle_error(err, sql, params, dbapi, cursor)
             raise
+        if self._dispatch.after_cursor_execute:
+            self._dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, True)
+        return rows
 
     def _run_control(self, sql: str) -> None:
         """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
         dbapi = self._checked_dbapi()
         self._cursor_execute(dbapi, sql, (), False)
 
-    def _announce(self, sql: str, params: Any, many: bool) -> None:
-        """The before_cursor_execute event and the statement log, for every statement."""
-        if self._dispatch.has("before_cursor_execute"):
-            self._dispatch.fire("before_cursor_execute", self, sql, params, many)
+    def _before_cursor_execute(
+        self, cursor: Any, sql: str, params: Any, many: bool
+    ) -> tuple[str, Any]:
+        """The before_cursor_execute listeners; retval=True ones may replace SQL and params."""
+        dispatch = self._dispatch
+        for fn, retval in zip(
+            dispatch.before_cursor_execute, dispatch.retvals("before_cursor_execute")
+        ):
+            out = fn(self, cursor, sql, params, None, many)
+            if retval:
+                sql, params = out
+        return sql, params
+
+    def _log(self, sql: str, params: Any) -> None:
         log = self.engine.logger
         if log.isEnabledFor(logging.INFO):
             log.info("%s", sql)
@@ -721,32 +735,61 @@ class Connection:
                 log.debug("[parameters: %r]", params)
 
     def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
-        self._announce(sql, params, many)
         cursor = dbapi.cursor()
+        dispatch = self._dispatch
+        if dispatch.before_cursor_execute:
+            sql, params = self._before_cursor_execute(cursor, sql, params, many)
+        self._log(sql, params)
         try:
             if many:
                 cursor.executemany(sql, params)
             else:
                 cursor.execute(sql, params)
         except Exception as err:
-            self._handle_error(err, sql, params, dbapi)
+            self._handle_error(err, sql, params, dbapi, cursor)
             raise  # unreachable: _handle_error always raises
+        if dispatch.after_cursor_execute:
+            dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, many)
         return cursor
 
-    def _handle_error(self, err: Exception, sql: str, params: Any, dbapi: Any) -> None:
+    def _handle_error(
+        self, err: Exception, sql: str, params: Any, dbapi: Any, cursor: Any = None
+    ) -> None:
         dialect = self.dialect
         wrapped = dialect.wrap_error(err, sql, params)
-        if dialect.is_disconnect(err, dbapi):
-            self.invalidate()
-            # a lost connection usually means the server restarted: every pooled
-            # connection made before now is suspect and is replaced on next checkout
-            self.engine.pool.invalidate_all()
-            if wrapped is None:
+        disconnect = dialect.is_disconnect(err, dbapi)
+        if disconnect and wrapped is None:
+            wrapped = exc.OperationalError(str(err), sql, params, err)
+        if self._dispatch.handle_error:
+            ctx = _events.ExceptionContext(
+                self, self.engine, cursor, sql, params, err, wrapped, disconnect
+            )
+            try:
+                for fn in self._dispatch.handle_error:
+                    fn(ctx)
+            except BaseException as replaced:
+                if disconnect:
+                    self._disconnected(ctx.invalidate_pool_on_disconnect)
+                raise replaced from err
+            disconnect = ctx.is_disconnect
+            if disconnect and wrapped is None:
                 wrapped = exc.OperationalError(str(err), sql, params, err)
+            if disconnect:
+                self._disconnected(ctx.invalidate_pool_on_disconnect)
+        elif disconnect:
+            self._disconnected(True)
+        if disconnect and wrapped is not None:
             wrapped.connection_invalidated = True
         if wrapped is None:
             raise err
         raise wrapped from err
+
+    def _disconnected(self, whole_pool: bool) -> None:
+        self.invalidate()
+        if whole_pool:
+            # a lost connection usually means the server restarted: every pooled
+            # connection made before now is suspect and is replaced on next checkout
+            self.engine.pool.invalidate_all()
 
     # -- introspection -----------------------------------------------------------------
     def _has_table(self, name: str) -> bool:

@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from .. import exc
-from ..event import Dispatcher
-from .base import ENGINE_EVENTS, Engine, logger
+from .base import Engine, logger
+from .events import engine_dispatch
 from .pool import Pool, QueuePool, StaticPool
 from .url import URL, make_url
 
@@ -117,7 +117,7 @@ def create_engine(
     def creator() -> Any:
         return dialect.connect(u, args)
 
-    dispatch = Dispatcher("Engine", ENGINE_EVENTS)
+    dispatch = engine_dispatch()
     pool: Pool
     if poolclass is None:
         poolclass = StaticPool if dialect.name == "sqlite" and dialect.is_memory(u) else QueuePool

@@ -14,6 +14,7 @@ from .. import exc
 from ..engine.result import Result
 from ..sql.elements import BindParameter, and_, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
+from . import events as _events
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
@@ -72,7 +73,7 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
-    recon = mapper._on_load
+    recon = _events.on_load(mapper, session)
     if recon is not None:
         # @reconstructor: runs once per new object, after its state is attached (only
         # classes that have one pay for it)
@@ -120,10 +121,15 @@ def instance_builder(
                     d.update(zip(keys, values(row)))
                     state.clear_changes()
                     session._modified.pop(state, None)
+                    if mapper.dispatch.refresh:
+                        _events.fire_refresh(state, session, None)
                 elif any(k not in d for k in keys):  # expired: fill only the holes
+                    holes = [k for k in keys if k not in d]
                     for k, v in zip(keys, values(row)):
                         if k not in d:
                             d[k] = v
+                    if mapper.dispatch.refresh:
+                        _events.fire_refresh(state, session, holes)
                 return obj
         obj = new_obj(cls)
         d = obj.__dict__

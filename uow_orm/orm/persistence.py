@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..types import _BadValue
+from . import events as _events
 from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
 
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """INSERT the rows of pending states; server-generated keys are written back."""
+    if mapper.dispatch.before_insert:
+        _events.fire_mapper(mapper, "before_insert", conn, states)
     dname = conn.dialect.name
     plan = _insert_plan(mapper, dname)
     autoinc_key = mapper.autoinc_key
@@ -132,6 +135,8 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
+    if mapper.dispatch.after_insert:
+        _events.fire_mapper(mapper, "after_insert", conn, states)
 
 
 def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
@@ -318,6 +323,8 @@ def update_states(
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
         return
+    if mapper.dispatch.before_update:
+        _events.fire_mapper(mapper, "before_update", conn, states)
     dname = conn.dialect.name
     procs = _bind_procs(mapper, dname)
     columns = mapper.columns
@@ -375,6 +382,8 @@ def update_states(
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
     if mapper.server_onupdate_keys and groups:
         _refresh_server_onupdate(conn, mapper, states)
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, states)
 
 
 def _refresh_server_onupdate(
@@ -478,6 +487,8 @@ def row_switch_states(
     loads on access) or NULL, and the version counter starts again. The WHERE clause
     matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
     """
+    if mapper.dispatch.before_update:  # the new object's row already exists: an update
+        _events.fire_mapper(mapper, "before_update", conn, [new for new, _ in pairs])
     dname = conn.dialect.name
     procs = _bind_procs(mapper, dname)
     version_key = mapper.version_key
@@ -523,6 +534,8 @@ def row_switch_states(
     for (keys_t, server_t, versioned), rows in groups.items():
         sql = _row_switch_sql(conn, mapper, keys_t, server_t, versioned)
         _run_counted(conn, sql, rows, mapper, "UPDATE (row switch)", raise_on_mismatch=True)
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, [new for new, _ in pairs])
 
 
 def _row_switch_sql(
@@ -565,6 +578,8 @@ def _row_switch_sql(
 
 # -- DELETE ---------------------------------------------------------------------------------
 def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    if mapper.dispatch.before_delete:
+        _events.fire_mapper(mapper, "before_delete", conn, states)
     dialect = conn.dialect
     procs = _bind_procs(mapper, dialect.name)
     version_key = mapper.version_key
@@ -592,6 +607,8 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         )
         cache[ck] = sql
     _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
+    if mapper.dispatch.after_delete:
+        _events.fire_mapper(mapper, "after_delete", conn, states)
 
 
 # -- many-to-many association rows --------------------------------------------------------------

@@ -15,6 +15,7 @@ from .. import exc
 from ..schema import Column, Table
 from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
 from ..sql.selectable import Join, Select
+from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .properties import MapperProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
@@ -582,6 +583,8 @@ class RelationshipProperty(MapperProperty):
         coll: InstrumentedList[Any] = InstrumentedList()
         coll._bind(state, self)
         state().__dict__[self.key] = coll
+        if state.mapper.attr_dispatch:
+            _events.fire_collection(state, self.key, "init_collection", coll)
         return coll
 
     # -- SQL ------------------------------------------------------------------------------

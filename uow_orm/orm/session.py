@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 from .. import exc
 from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
-from ..event import Dispatcher
 from ..sql.dml import DMLStatement
 from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from ..types import _BadValue
+from . import events as _events
 from . import loading
 from .identity import IdentityMap
 from .routing import ReplicaSet, Router, make_replica_set
@@ -35,18 +35,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-SESSION_EVENTS = frozenset(
-    {
-        "before_flush",
-        "after_flush",
-        "after_flush_postexec",
-        "after_commit",
-        "after_rollback",
-        "after_begin",
-        "before_commit",
-        "after_soft_rollback",
-    }
-)
+SESSION_EVENTS = frozenset(_events.SESSION_SIGNATURES)
 
 _AUTOFLUSH_NOTE = (
     " (This error was raised by autoflush, which flushes pending changes before a query; "
@@ -190,7 +179,7 @@ class Session:
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, Any] = {}
         self._bind_cache: dict[Any, tuple[Any, Any]] = {}
-        self.dispatch = Dispatcher("Session", SESSION_EVENTS)
+        self.dispatch = _events.session_dispatch(self)
         replica_set = make_replica_set(replicas)
         if replica_set is not None and not isinstance(bind, Engine):
             raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
@@ -219,9 +208,9 @@ class Session:
             f"deleted={len(self._deleted)} identity_map={len(self.identity_map)}>"
         )
 
-    def _fire(self, name: str) -> None:
-        if self.dispatch.has(name):
-            self.dispatch.fire(name, self)
+    def _fire(self, name: str, *args: Any) -> None:
+        for fn in self.dispatch.__dict__.get(name, ()):
+            fn(self, *args)
 
     # -- state collections ---------------------------------------------------------------
     @property
@@ -274,6 +263,7 @@ class Session:
     def _autobegin(self) -> SessionTransaction:
         if self._transaction is None:
             self._transaction = SessionTransaction(self)
+            self._fire("after_transaction_create", self._transaction)
         return self._transaction
 
     def begin(self) -> SessionTransaction:
@@ -295,6 +285,7 @@ class Session:
         parent = self._transaction
         assert parent is not None
         txn = SessionTransaction(self, parent, nested=True)
+        self._fire("after_transaction_create", txn)
         root = parent.root
         for engine, (conn, _t) in root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
@@ -351,6 +342,7 @@ class Session:
         if self._router is not None:
             self._router.transaction_ended(committed=True)
         self._fire("after_commit")
+        self._fire("after_transaction_end", root)
 
     def prepare(self) -> None:
         """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
@@ -401,6 +393,8 @@ class Session:
                     self._detach(st)
                 st.was_deleted = True
                 st.deleted = False
+            if self.dispatch.deleted_to_detached:
+                _events.fire_each(self, "deleted_to_detached", t.deleted)
         for t in levels:
             t.is_active = False
         self._transaction = None
@@ -413,8 +407,11 @@ class Session:
         t = self._transaction
         if t is None:
             return
-        self._rollback_root(t.root)
+        root = t.root
+        self._rollback_root(root)
         self._fire("after_rollback")
+        self._fire("after_soft_rollback", root)
+        self._fire("after_transaction_end", root)
 
     def _rollback_root(self, root: SessionTransaction) -> None:
         levels = [*self._nested_levels()]
@@ -430,6 +427,8 @@ class Session:
                 lvl.is_active = False
             for lvl in reversed([root, *levels]):  # the outermost level knows the first key
                 lvl.restore_keys()
+            if self.dispatch.pending_to_transient:
+                _events.fire_each(self, "pending_to_transient", [*new_states, *self._new])
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
             for st, obj in deleted_states.items():
@@ -471,6 +470,7 @@ class Session:
                 txn.merge_into_parent()
                 txn.is_active = False
                 self._transaction = txn.parent
+                self._fire("after_transaction_end", txn)
                 return
         for sp in txn.savepoints.values():
             if sp.is_active:
@@ -482,7 +482,8 @@ class Session:
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
-        self._fire("after_soft_rollback")
+        self._fire("after_soft_rollback", txn)
+        self._fire("after_transaction_end", txn)
 
     @_exclusive
     def close(self) -> None:
@@ -496,6 +497,7 @@ class Session:
             self._transaction = None
             if self._router is not None:
                 self._router.transaction_ended(committed=False)
+            self._fire("after_transaction_end", root)
         self.expunge_all()
 
     def invalidate(self) -> None:
@@ -606,7 +608,8 @@ class Session:
             st = _state_or_raise(obj)
         if self._transaction is None:
             self._autobegin()
-        if st.session is None and st.key is None:  # the common case: a new object
+        if st.session is None and st.key is None and not self.dispatch._active:
+            # the common case: a new object, nobody listening
             mapper = st.mapper
             if not mapper.registry.configured:
                 mapper.registry.configure()
@@ -639,9 +642,14 @@ class Session:
                 "or use merge() to copy its state into this one"
             )
         st.mapper._ensure_configured()
+        if self.dispatch._active:
+            self._fire("before_attach", obj)
         if st.key is None:
             st.session = self
             self._new[st] = obj
+            if self.dispatch._active:
+                self._fire("transient_to_pending", obj)
+                self._fire("after_attach", obj)
         else:
             existing = self.identity_map.state_for(st.key)
             if existing is not None and existing is not st and existing() is not None:
@@ -654,6 +662,9 @@ class Session:
             if st.modified:
                 self._modified[st] = obj
             self._note_touched(st)  # its values are not the savepoint's to restore
+            if self.dispatch._active:
+                self._fire("detached_to_persistent", obj)
+                self._fire("after_attach", obj)
         return True
 
     def _cascade_save(self, obj: Any) -> None:
@@ -800,6 +811,8 @@ class Session:
             self._cascade(st, "expunge", self._expunge_child)
 
     def _expunge_state(self, st: InstanceState) -> None:
+        if self.dispatch._active:
+            _events.fire_detach(self, [st])
         self._new.pop(st, None)
         self._deleted.pop(st, None)
         self._modified.pop(st, None)
@@ -812,6 +825,10 @@ class Session:
             st.was_deleted = True
 
     def expunge_all(self) -> None:
+        if self.dispatch._active:
+            _events.fire_detach(
+                self, [*self.identity_map._states.values(), *self._new, *self._deleted]
+            )
         for st in list(self.identity_map._states.values()):
             st.session = None
             if st.deleted:
@@ -857,18 +874,22 @@ class Session:
         txn = self._autobegin()
         if self._router is not None:
             self._router.writing("flush")
-        self._fire("before_flush")
+        flush_context = _events.FlushContext(self)
+        self._fire("before_flush", flush_context, objects)
         self._flushing = True
-        plan = FlushPlan(self, objects)
+        plan = flush_context.plan = FlushPlan(self, objects)
         try:
             plan.execute()
+            self._fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
             self._flush_failed(txn, e, plan)
             raise
         self._flushing = False
         self._finalize(plan, txn)
-        self._fire("after_flush")
+        if self.dispatch._active:
+            _events.fire_flushed(self, plan)
+        self._fire("after_flush_postexec", flush_context)
 
     def _flush_failed(self, txn: SessionTransaction, err: BaseException, plan: FlushPlan) -> None:
         # keys given to rows that no longer exist
@@ -1145,7 +1166,7 @@ class Session:
         dialect = conn.dialect
         cache_key = (mapper, dialect.name)
         entry = self._get_plans.get(cache_key)
-        if entry is None:
+        if entry is None or entry[4] != _events.state.generation:
             stmt: Select[Any] = Select(mapper.class_).where(
                 *[c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
             )
@@ -1154,8 +1175,9 @@ class Session:
             builder = loading.instance_builder(self, mapper, 0, dialect.name)
             # a column_property may carry its own bound values: then bind by name
             extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
-            entry = self._get_plans[cache_key] = (compiled.sql, procs, builder, extra)
-        sql, procs, builder, extra = entry
+            entry = (compiled.sql, procs, builder, extra, _events.state.generation)
+            self._get_plans[cache_key] = entry
+        sql, procs, builder, extra, _gen = entry
         try:
             if extra is not None:
                 params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
@@ -1210,6 +1232,8 @@ class Session:
         if committed is not None and not committed and st.modified:
             st.clear_changes()
             self._modified.pop(st, None)
+        if mapper.dispatch.refresh:
+            _events.fire_refresh(st, self, None if len(keys) == len(mapper.column_keys) else keys)
 
     def refresh(
         self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None
@@ -1282,8 +1306,10 @@ class Session:
             self._modified.pop(st, None)
             if self._pending_collections:
                 self._forget_collection_changes(st, None)
-            return
-        self._unload(st, names)
+        else:
+            self._unload(st, names)
+        if st.mapper.dispatch.expire:
+            _events.fire_expire(st, names)
 
     def _unload(self, st: InstanceState, keys: Iterable[str]) -> None:
         """Drop loaded values and pending changes of ``keys``; a state left without
@@ -1324,6 +1350,8 @@ class Session:
             st.modified = False
         modified.clear()
         self._pending_collections.clear()
+        if _events.state.expire_mappers:
+            _events.fire_expire_all(self.identity_map._states.values())
 
     def is_modified(self, obj: Any, include_collections: bool = True) -> bool:
         """True when some attribute differs from its loaded value."""
@@ -1556,12 +1584,12 @@ class sessionmaker:
             # One ReplicaSet for every session of the factory: turns and down marks shared.
             self.kw["replicas"] = make_replica_set(kw["replicas"])
         self.class_ = class_
-        self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
+        self.dispatch = _events.SessionDispatch("sessionmaker")
 
     def __call__(self, **overrides: Any) -> Session:
         kw = {**self.kw, **overrides}
         session = self.class_(**kw)
-        session.dispatch._parent = self.dispatch  # the factory's listeners run too
+        session.dispatch._add_parent(self.dispatch)  # the factory's listeners run too
         return session
 
     @contextmanager

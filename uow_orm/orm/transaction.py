@@ -130,7 +130,7 @@ class SessionTransaction:
         except BaseException:
             conn.close()
             raise
-        session._fire("after_begin")
+        session._fire("after_begin", self, conn)
         return conn
 
     def _join(self, conn: Connection, execution_options: dict[str, Any] | None) -> Connection:
@@ -164,7 +164,7 @@ class SessionTransaction:
             del root.connections[conn]
             joined.release(closing=True)
             raise
-        session._fire("after_begin")
+        session._fire("after_begin", self, conn)
         return conn
 
     # -- snapshots for savepoint rollback ---------------------------------------------------
