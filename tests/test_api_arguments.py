@@ -103,6 +103,8 @@ KNOWN_KWARGS = {
     "CompoundSelect.execution_options": "check_execution_options refuses options uow_orm lacks",
     "listen": "flags checked against event.FLAGS and then against what the event accepts",
     "listens_for": "forwards to listen()",
+    "ORMExecuteState.update_execution_options": "passed to Session.execute(), whose "
+    "statement's execution_options() refuses options uow_orm lacks",
 }
 
 # Parameters that are deliberately unused, with the reason.

@@ -387,6 +387,7 @@ def test_expire_fires_with_the_expired_attribute_names(db, listen):
 
 def test_configure_events_fire_around_configuration(db, listen):
     order: list[str] = []
+    configure_mappers()  # other modules' classes: configured before listening
 
     class Local(DeclarativeBase):
         pass

@@ -73,6 +73,7 @@ from .orm import (
     undefer_group,
     validates,
     with_expression,
+    with_loader_criteria,
     with_parent,
 )
 from .schema import (
@@ -292,5 +293,6 @@ __all__ = [
     "validates",
     "values",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]

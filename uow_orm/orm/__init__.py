@@ -7,6 +7,7 @@ from typing import Any
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper, object_session
+from .criteria import with_loader_criteria
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -18,6 +19,13 @@ from .declarative import (
     declared_attr,
     mapped_column,
     registry,
+)
+from .events import (
+    EXT_CONTINUE,
+    EXT_STOP,
+    AttributeEventToken,
+    ORMExecuteState,
+    QueryContext,
 )
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
@@ -125,7 +133,10 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "EXT_CONTINUE",
+    "EXT_STOP",
     "AliasedClass",
+    "AttributeEventToken",
     "AttributeState",
     "Bundle",
     "ColumnProperty",
@@ -139,7 +150,9 @@ __all__ = [
     "MappedColumn",
     "Mapper",
     "MapperProperty",
+    "ORMExecuteState",
     "Query",
+    "QueryContext",
     "QueryExpressionProperty",
     "RelationshipProperty",
     "ReplicaSet",
@@ -184,5 +197,6 @@ __all__ = [
     "undefer_group",
     "validates",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]

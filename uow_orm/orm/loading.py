@@ -14,6 +14,7 @@ from .. import exc
 from ..engine.result import Result
 from ..sql.elements import BindParameter, and_, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
+from . import criteria as _criteria
 from . import events as _events
 from .attributes import InstrumentedList
 from .relationships import Direction, RelationshipProperty
@@ -159,6 +160,9 @@ def execute_select(
     """
     if isinstance(stmt, FromStatement):
         return _execute_from_statement(session, stmt, params, conn)
+    crit = _criteria.propagating(stmt) if stmt._options else ()
+    if crit:
+        stmt = _criteria.apply(stmt)
     dialect = conn.dialect
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
@@ -217,7 +221,7 @@ def execute_select(
             cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
-            if t is not None or col_strategies:
+            if t is not None or col_strategies or crit:
                 lazy_overrides = {
                     k: st
                     for k, (st, _) in (t.children.items() if t is not None else ())
@@ -225,6 +229,8 @@ def execute_select(
                 }
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
+                if crit:  # with_loader_criteria reaches the objects' own loads
+                    lazy_overrides[_criteria.KEY] = crit  # type: ignore[assignment]
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
@@ -584,6 +590,7 @@ def selectin_load(
     if not todo:
         return
     conn = session._connection_for_mapper(target)
+    origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
         local_cols = [lc for lc, _ in prop.local_remote_pairs]
@@ -607,7 +614,7 @@ def selectin_load(
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i : i + IN_BATCH]
             stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk))
-            for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
+            for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
             item = by_key.get(k) if k is not None else None
@@ -632,7 +639,7 @@ def selectin_load(
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk))
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
-                for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
+                for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
                     d = obj.__dict__
                     k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
                     st: InstanceState = d[STATE_ATTR]
@@ -661,6 +668,7 @@ def selectin_load(
                 )
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
+                stmt = _criteria.inherit(stmt, origin)
                 result = execute_select(session, stmt, None, conn, sub).unique()
                 for row in result.tuples():
                     k = tuple(row[1:])
@@ -682,7 +690,9 @@ def _run_entity_select(
     mapper: Mapper,
     populate: bool,
     tree: LoadTree | None = None,
+    origin: InstanceState | None = None,
 ) -> list[Any]:
+    stmt = _criteria.inherit(stmt, origin)
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
     result = execute_select(session, stmt, None, conn, tree)
@@ -752,7 +762,7 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         stmt: Select[Any] = Select(target.class_).where(
             and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)])
         )
-        found = _run_entity_select(session, stmt, conn, target, False)
+        found = _run_entity_select(session, stmt, conn, target, False, origin=state)
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
@@ -767,7 +777,7 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, origin=state)
     else:
         assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
@@ -784,7 +794,7 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False)
+        items = _run_entity_select(session, stmt, conn, target, False, origin=state)
     if prop.uselist:
         _set_loaded(obj, prop, items, False)
     else:

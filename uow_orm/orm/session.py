@@ -121,6 +121,8 @@ class Session:
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
+    #: True while do_orm_execute listeners' statement runs (the listeners ran already)
+    _orm_execute_running = False
 
     def __init__(
         self,
@@ -1012,6 +1014,8 @@ class Session:
                 "Session.execute(bind_arguments=...) is not supported yet; bind classes or "
                 "tables with Session(binds={...}), bind_mapper() or bind_table()"
             )
+        if self.dispatch.do_orm_execute and not self._orm_execute_running:
+            return _events.orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
         if execution_options:
             with_options = getattr(statement, "execution_options", None)
             if with_options is None:
