@@ -654,8 +654,7 @@ class EventSetter:
 
     def set(self, obj: Any, value: Any) -> None:
         disp = self.dispatch
-        prop = getattr(self.attr, "prop", None)
-        if prop is not None and prop.uselist:
+        if getattr(self.attr, "is_relationship", False) and self.attr.prop.uselist:
             value = list(value)
             if disp.bulk_replace:
                 token = disp.tokens["bulk_replace"]
@@ -690,7 +689,7 @@ def _base_setter(mapper: Mapper, key: str) -> tuple[Any, Any]:
     """(the object holding the innermost setter, the innermost setter) for ``key``."""
     holder: Any = None
     s: Any = mapper.setters[key]
-    while hasattr(s, "attr"):
+    while hasattr(s, "attr") and not isinstance(s, EventSetter):
         holder, s = s, s.attr
     return holder, s
 
