@@ -124,6 +124,8 @@ class Engine:
         """Close the pool's connections and start a fresh pool."""
         self.pool.dispose()
         self.pool = self.pool.recreate()
+        if self.dispatch.engine_disposed:
+            self.dispatch.fire("engine_disposed", self)
 
     def has_table(self, name: str) -> bool:
         """Whether a table ``name`` exists in the database (asks the database, not the metadata)."""
@@ -281,11 +283,16 @@ class NestedTransaction(Transaction):
         self.name = name
 
     def _begin(self) -> None:
-        self.connection._run_control(self.connection.dialect.savepoint_sql(self.name))
+        conn = self.connection
+        if conn._dispatch.savepoint:
+            conn._dispatch.fire("savepoint", conn, self.name)
+        conn._run_control(conn.dialect.savepoint_sql(self.name))
 
     def _do_commit(self) -> None:
         conn = self.connection
         try:
+            if conn._dispatch.release_savepoint:
+                conn._dispatch.fire("release_savepoint", conn, self.name, None)
             conn._run_control(conn.dialect.release_sql(self.name))
         finally:
             self.is_active = False
@@ -297,6 +304,8 @@ class NestedTransaction(Transaction):
         conn = self.connection
         try:
             if not conn._invalidated:
+                if conn._dispatch.rollback_savepoint:
+                    conn._dispatch.fire("rollback_savepoint", conn, self.name, None)
                 conn._run_control(conn.dialect.rollback_to_sql(self.name))
                 conn._run_control(conn.dialect.release_sql(self.name))
         finally:
@@ -374,6 +383,8 @@ class Connection:
         self._begin_sql = "BEGIN"
         try:
             self._apply_options()
+            if self._dispatch.engine_connect:
+                self._dispatch.fire("engine_connect", self)
         except BaseException:
             self.close()
             raise
@@ -582,10 +593,12 @@ class Connection:
             self._savepoints.clear()
             txn._start(dbapi)
 
-    def invalidate(self) -> None:
-        """Discard the DBAPI connection: it is closed and never returned to use."""
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard the DBAPI connection: it is closed and never returned to use.
+
+        ``exception`` (the reason) is passed to the pool's ``invalidate`` listeners."""
         if self._pooled is not None:
-            self._pooled.invalidate()
+            self._pooled.invalidate(exception)
             self._pooled.close()
             self._pooled = None
         self._dbapi = None
@@ -769,23 +782,23 @@ class Connection:
                     fn(ctx)
             except BaseException as replaced:
                 if disconnect:
-                    self._disconnected(ctx.invalidate_pool_on_disconnect)
+                    self._disconnected(ctx.invalidate_pool_on_disconnect, err)
                 raise replaced from err
             disconnect = ctx.is_disconnect
             if disconnect and wrapped is None:
                 wrapped = exc.OperationalError(str(err), sql, params, err)
             if disconnect:
-                self._disconnected(ctx.invalidate_pool_on_disconnect)
+                self._disconnected(ctx.invalidate_pool_on_disconnect, err)
         elif disconnect:
-            self._disconnected(True)
+            self._disconnected(True, err)
         if disconnect and wrapped is not None:
             wrapped.connection_invalidated = True
         if wrapped is None:
             raise err
         raise wrapped from err
 
-    def _disconnected(self, whole_pool: bool) -> None:
-        self.invalidate()
+    def _disconnected(self, whole_pool: bool, err: BaseException) -> None:
+        self.invalidate(err)
         if whole_pool:
             # a lost connection usually means the server restarted: every pooled
             # connection made before now is suspect and is replaced on next checkout
