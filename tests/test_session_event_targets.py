@@ -433,3 +433,27 @@ def test_listener_returning_a_result_skips_later_listeners(db, listen):
         s.execute(select(Owner)).all()
     # invoke_statement ran the listeners after "short" once, then short's result is used
     assert seen == ["short", "second"]
+
+
+def test_make_transient_and_rollback_of_a_flushed_delete_fire_their_events(db, listen):
+    from uow_orm import make_transient
+
+    seen: list[tuple[str, str]] = []
+    for name in ("persistent_to_transient", "deleted_to_persistent"):
+        listen(Session, name, lambda s, obj, name=name: seen.append((name, obj.name)))
+    with Session(db) as s:
+        a, b = Owner(name="a"), Owner(name="b")
+        s.add_all([a, b])
+        s.commit()
+        s.delete(a)
+        s.flush()
+        s.rollback()
+        assert seen == [("deleted_to_persistent", "a")]
+        make_transient(b)
+        assert seen[-1] == ("persistent_to_transient", "b")
+
+
+def test_events_that_uow_orm_does_not_fire_cannot_be_listened_for():
+    for target, name in ((Owner, "refresh_flush"), (Owner.pets, "append_wo_mutation")):
+        with pytest.raises(exc.InvalidRequestError, match="No such event"):
+            event.listen(target, name, lambda *a: None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import attributes, exc, interfaces
+from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper, object_session
 from .criteria import with_loader_criteria
@@ -126,6 +127,8 @@ def make_transient(obj: Any) -> None:
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
     if st.session is not None:
+        if st.key is not None and st.session.dispatch.persistent_to_transient:
+            _events.fire_each(st.session, "persistent_to_transient", [st])
         st.session._make_transient(st)
     st.key = None
     st.deleted = False

@@ -157,7 +157,6 @@ INSTANCE_SIGNATURES: dict[str, tuple[str, ...]] = {
     "init_failure": ("target", "args", "kwargs"),
     "load": ("target", "context"),
     "refresh": ("target", "context", "attrs"),
-    "refresh_flush": ("target", "flush_context", "attrs"),
     "expire": ("target", "attrs"),
 }
 CLASS_SIGNATURES = {**MAPPER_SIGNATURES, **INSTANCE_SIGNATURES}
@@ -524,7 +523,6 @@ class AttributeDispatch:
     signatures: dict[str, tuple[str, ...]] = {
         "set": ("target", "value", "oldvalue", "initiator"),
         "append": ("target", "value", "initiator"),
-        "append_wo_mutation": ("target", "value", "initiator"),
         "remove": ("target", "value", "initiator"),
         "bulk_replace": ("target", "values", "initiator"),
         "modified": ("target", "initiator"),

@@ -433,6 +433,8 @@ class Session:
                 _events.fire_each(self, "pending_to_transient", [*new_states, *self._new])
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
+            if self.dispatch.deleted_to_persistent:
+                restored = [s for s in deleted_states if s.session is self and s.key is not None]
             for st, obj in deleted_states.items():
                 st.deleted = False
                 if st.session is not self:
@@ -446,6 +448,8 @@ class Session:
                         self._detach(displaced)
                     st.session = self
             self._deleted.clear()
+            if self.dispatch.deleted_to_persistent:
+                _events.fire_each(self, "deleted_to_persistent", restored)
             root.is_active = False
             self._transaction = None
             if self._router is not None:
