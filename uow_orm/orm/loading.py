@@ -17,6 +17,7 @@ from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
 from .attributes import InstrumentedList
+from .lazy_warning import warn_lazy_load
 from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
 from .strategy_options import LoadTree
@@ -754,6 +755,8 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
             "change the relationship's lazy= setting"
         )
     session._check_active()
+    if session.warn_lazy_loads:
+        warn_lazy_load(obj, prop)
     if session.autoflush and not session._flushing:
         session._autoflush()
     conn = session._connection_for_mapper(target)

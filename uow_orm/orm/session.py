@@ -139,6 +139,7 @@ class Session:
         read_your_writes: bool = True,
         replica_token: str | None = None,
         read_only: bool = False,
+        warn_lazy_loads: bool = False,
     ) -> None:
         if autocommit is not False:
             # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
@@ -158,6 +159,8 @@ class Session:
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.twophase = twophase
+        #: warn (LazyLoadWarning) on each lazy load that sends SQL: finds N+1 queries
+        self.warn_lazy_loads = warn_lazy_loads
         self.info: dict[str, Any] = dict(info or {})
         self.hash_key = next(self._counter)
         self.identity_map = IdentityMap()
