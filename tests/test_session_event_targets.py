@@ -193,13 +193,14 @@ def test_transaction_events_name_the_transaction_and_connection(db, listen):
         ("create", root),
         ("begin", root, True),
         ("create", nested),
-        ("soft", nested),
         ("end", nested),
+        ("soft", nested),
         ("end", root),
     ]
 
 
 def test_after_rollback_then_after_soft_rollback_on_rollback(db, listen):
+    """The order SQLAlchemy uses (checked against it)."""
     seen: list[str] = []
     listen(Session, "after_rollback", lambda s: seen.append("rollback"))
     listen(Session, "after_soft_rollback", lambda s, t: seen.append("soft"))
@@ -249,8 +250,8 @@ def test_lifecycle_of_an_object_from_add_to_delete(db, listen):
         s.add(a)
         assert seen == [
             ("before_attach", "a"),
-            ("transient_to_pending", "a"),
             ("after_attach", "a"),
+            ("transient_to_pending", "a"),
         ]
         seen.clear()
         s.flush()
@@ -279,8 +280,8 @@ def test_lifecycle_of_load_expunge_and_reattach(db, listen):
         s.add(b)
         assert seen == [
             ("before_attach", "b"),
-            ("detached_to_persistent", "b"),
             ("after_attach", "b"),
+            ("detached_to_persistent", "b"),
         ]
         seen.clear()
         p = Owner(name="p")

@@ -469,7 +469,7 @@ def fire_refresh(st: InstanceState, session: Session, attrs: Iterable[str] | Non
     fns = st.mapper.dispatch.refresh
     if fns:
         ctx = QueryContext(session)
-        names = set(attrs) if attrs is not None else None
+        names = frozenset(attrs) if attrs is not None else None
         obj = st()
         for fn in fns:
             fn(obj, ctx, names)
@@ -481,7 +481,7 @@ def fire_expire(st: InstanceState, attrs: Iterable[str] | None) -> None:
     if fns:
         obj = st()
         if obj is not None:
-            names = set(attrs) if attrs is not None else None
+            names = list(attrs) if attrs is not None else None
             for fn in fns:
                 fn(obj, names)
 

@@ -415,8 +415,8 @@ class Session:
         root = t.root
         self._rollback_root(root)
         self._fire("after_rollback")
-        self._fire("after_soft_rollback", root)
         self._fire("after_transaction_end", root)
+        self._fire("after_soft_rollback", root)
 
     def _rollback_root(self, root: SessionTransaction) -> None:
         levels = [*self._nested_levels()]
@@ -491,8 +491,8 @@ class Session:
         txn.restore_savepoint()
         txn.is_active = False
         self._transaction = txn.parent
-        self._fire("after_soft_rollback", txn)
         self._fire("after_transaction_end", txn)
+        self._fire("after_soft_rollback", txn)
 
     @_exclusive
     def close(self) -> None:
@@ -657,8 +657,8 @@ class Session:
             st.session = self
             self._new[st] = obj
             if self.dispatch._active:
-                self._fire("transient_to_pending", obj)
                 self._fire("after_attach", obj)
+                self._fire("transient_to_pending", obj)
         else:
             existing = self.identity_map.state_for(st.key)
             if existing is not None and existing is not st and existing() is not None:
@@ -672,8 +672,8 @@ class Session:
                 self._modified[st] = obj
             self._note_touched(st)  # its values are not the savepoint's to restore
             if self.dispatch._active:
-                self._fire("detached_to_persistent", obj)
                 self._fire("after_attach", obj)
+                self._fire("detached_to_persistent", obj)
         return True
 
     def _cascade_save(self, obj: Any) -> None:
@@ -1243,8 +1243,9 @@ class Session:
         if committed is not None and not committed and st.modified:
             st.clear_changes()
             self._modified.pop(st, None)
-        if mapper.dispatch.refresh:
-            _events.fire_refresh(st, self, None if len(keys) == len(mapper.column_keys) else keys)
+        if mapper.dispatch.refresh:  # session.refresh() of everything: attrs None
+            whole = overwrite and len(keys) == len(mapper.column_keys)
+            _events.fire_refresh(st, self, None if whole else keys)
 
     def refresh(
         self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None
@@ -1266,6 +1267,8 @@ class Session:
         col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
         rel_keys = [k for k in (names or mapper.relationships.keys()) if k in mapper.relationships]
         self._check_active()
+        if mapper.dispatch.expire:  # refresh() expires, then loads (as in SQLAlchemy)
+            _events.fire_expire(st, names)
         self._load_unloaded(st, None, col_keys, overwrite=True, with_for_update=with_for_update)
         self._unload(st, rel_keys)
         self._note_touched(st)
