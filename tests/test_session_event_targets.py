@@ -458,3 +458,77 @@ def test_events_that_uow_orm_does_not_fire_cannot_be_listened_for():
     for target, name in ((Owner, "refresh_flush"), (Owner.pets, "append_wo_mutation")):
         with pytest.raises(exc.InvalidRequestError, match="No such event"):
             event.listen(target, name, lambda *a: None)
+
+
+def _event_sequence(lib: Any, orm: Any, url: str) -> list[tuple[str, str]]:
+    """One add / flush / update / delete / rollback story, the session and mapper events
+    it fires (SQLAlchemy's per-flush subtransaction events left out)."""
+
+    class LBase(orm.DeclarativeBase):
+        pass
+
+    class Node(LBase):
+        __tablename__ = "se_oracle_node"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(20), nullable=False)
+
+    engine = lib.create_engine(url)
+    LBase.metadata.create_all(engine)
+    log: list[tuple[str, str]] = []
+    session_events = [
+        "before_commit",
+        "after_commit",
+        "after_rollback",
+        "before_flush",
+        "after_flush",
+        "after_flush_postexec",
+        "before_attach",
+        "after_attach",
+        "transient_to_pending",
+        "pending_to_persistent",
+        "loaded_as_persistent",
+        "persistent_to_deleted",
+        "deleted_to_persistent",
+        "deleted_to_detached",
+        "persistent_to_detached",
+    ]
+    s = orm.Session(engine)
+
+    def rec(name: str) -> Any:
+        per_object = name.endswith(("_attach", "_pending", "_persistent", "_deleted", "_detached"))
+        return lambda *a: log.append((name, type(a[1]).__name__ if per_object else ""))
+
+    for name in session_events:
+        lib.event.listen(s, name, rec(name))
+    for name in ("before_insert", "after_insert", "before_update", "before_delete"):
+        lib.event.listen(Node, name, lambda m, c, t, name=name: log.append((name, t.name)))
+    a = Node(name="a")
+    s.add(a)
+    s.flush()
+    a.name = "b"
+    s.commit()
+    b = s.scalars(lib.select(Node)).one()
+    s.delete(b)
+    s.flush()
+    s.rollback()
+    s.close()
+    engine.dispose()
+    return log
+
+
+def test_session_event_sequence_matches_sqlalchemy():
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    import uow_orm
+    import uow_orm.orm
+
+    ours = _event_sequence(uow_orm, uow_orm.orm, "sqlite://")
+    theirs = _event_sequence(sqlalchemy, sqlalchemy.orm, "sqlite://")
+    assert ours[:4] == [
+        ("before_attach", "Node"),
+        ("after_attach", "Node"),
+        ("transient_to_pending", "Node"),
+        ("before_flush", ""),
+    ]
+    assert ours == theirs

@@ -889,6 +889,17 @@ def fire_detach(session: Session, states: Iterable[InstanceState]) -> None:
             fn(session, obj)
 
 
+def flushed_deletes(session: Session) -> list[InstanceState]:
+    """The objects whose DELETE was flushed in the session's transaction (a rollback
+    makes them persistent again: ``deleted_to_persistent``)."""
+    out: list[InstanceState] = []
+    t = session._transaction
+    while t is not None:
+        out.extend(st for st in t.deleted if st.key is not None and st.session is session)
+        t = t.parent
+    return out
+
+
 def fire_flushed(session: Session, plan: Any) -> None:
     """After a flush: ``pending_to_persistent`` and ``persistent_to_deleted``."""
     d = session.dispatch.__dict__

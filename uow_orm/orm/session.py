@@ -413,8 +413,11 @@ class Session:
         if t is None:
             return
         root = t.root
+        flushed_deletes = _events.flushed_deletes(self) if self.dispatch._active else ()
         self._rollback_root(root)
         self._fire("after_rollback")
+        if flushed_deletes:
+            _events.fire_each(self, "deleted_to_persistent", flushed_deletes)
         self._fire("after_transaction_end", root)
         self._fire("after_soft_rollback", root)
 
@@ -436,8 +439,6 @@ class Session:
                 _events.fire_each(self, "pending_to_transient", [*new_states, *self._new])
             for st in [*new_states, *self._new]:
                 self._make_transient(st)
-            if self.dispatch.deleted_to_persistent:
-                restored = [s for s in deleted_states if s.session is self and s.key is not None]
             for st, obj in deleted_states.items():
                 st.deleted = False
                 if st.session is not self:
@@ -451,8 +452,6 @@ class Session:
                         self._detach(displaced)
                     st.session = self
             self._deleted.clear()
-            if self.dispatch.deleted_to_persistent:
-                _events.fire_each(self, "deleted_to_persistent", restored)
             root.is_active = False
             self._transaction = None
             if self._router is not None:
