@@ -23,8 +23,9 @@ from ..event import (
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
+    from .base import ObjectSession as Session
     from .mapper import Mapper
-    from .session import Session
+    from .session import Session as RealSession
 
 
 # -- session events ---------------------------------------------------------------------------
@@ -893,7 +894,7 @@ def flushed_deletes(session: Session) -> list[InstanceState]:
     """The objects whose DELETE was flushed in the session's transaction (a rollback
     makes them persistent again: ``deleted_to_persistent``)."""
     out: list[InstanceState] = []
-    t = session._transaction
+    t = session.transactions.current
     while t is not None:
         out.extend(st for st in t.deleted if st.key is not None and st.session is session)
         t = t.parent
@@ -955,7 +956,7 @@ class ORMExecuteState:
 
     def __init__(
         self,
-        session: Session,
+        session: RealSession,
         statement: Any,
         parameters: Any,
         execution_options: dict[str, Any],
@@ -1130,9 +1131,9 @@ class ORMExecuteState:
             session._orm_execute_running = False
 
 
-def orm_execute(session: Session, statement: Any, params: Any, execution_options: Any) -> Any:
+def orm_execute(session: RealSession, statement: Any, params: Any, execution_options: Any) -> Any:
     """Run ``Session.execute`` through the ``do_orm_execute`` listeners."""
-    from .session import _first_mapper
+    from .execution import first_mapper as _first_mapper
 
     entities = list(getattr(statement, "_entities", ()) or ())
     if getattr(statement, "entity", None) is not None:
