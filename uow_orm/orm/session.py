@@ -37,7 +37,7 @@ from .transaction import (
     TransactionMethods,
     check_session_arguments,
 )
-from .unitofwork import FlushPlan
+from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -117,11 +117,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.identity_map = IdentityMap()
         self._binds = Binds(binds)
         #: new / deleted / modified objects (seam: `.tracking.Tracker`)
-        self.tracker = tracker = Tracker()
-        # read by the unit of work (until it takes the tracker itself)
-        self._new = tracker.new
-        self._deleted = tracker.deleted
-        self._modified = tracker.modified
+        self.tracker = Tracker()
         #: the transaction stack (seam: `.transaction.TransactionControl`)
         self.transactions = TransactionControl(self)
         self._flushing = False
@@ -279,13 +275,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         for fn in self.dispatch.__dict__.get(name, ()):
             fn(self, *args)
 
-    # the unit of work's calls, until it takes a narrow context instead of the Session
-    def _delete_cascade(self, st: InstanceState) -> None:
+    def _delete_cascade_in_flush(self, st: InstanceState) -> None:
         with self.no_autoflush:
             lifecycle.delete_cascade(self, st)
-
-    def _connection_for_mapper(self, mapper: Mapper) -> Connection:
-        return self.connection_for_mapper(mapper)
 
     # -- flush --------------------------------------------------------------------------------
     @_exclusive
@@ -305,7 +297,19 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         flush_context = _events.FlushContext(self)
         self.fire("before_flush", flush_context, objects)
         self._flushing = True
-        plan = flush_context.plan = FlushPlan(self, objects)
+        plan = flush_context.plan = FlushPlan(
+            FlushContext(
+                owner=self,
+                identity_map=self.identity_map,
+                new=self.tracker.new,
+                dirty=self.tracker.modified,
+                deleted=self.tracker.deleted,
+                connection_for=self.connection_for_mapper,
+                delete_cascade=self._delete_cascade_in_flush,
+                discard_new=self.tracker.pop_new,
+                objects=objects,
+            )
+        )
         try:
             plan.execute()
             self.fire("after_flush", flush_context)
