@@ -103,6 +103,10 @@ KNOWN_KWARGS = {
     "composite": "the dataclass keys are taken; any other key raises ArgumentError",
     "registry.map_imperatively": "__mapper_args__ keys, checked as for a declarative class",
     "CompoundSelect.execution_options": "check_execution_options refuses options uow_orm lacks",
+    "listen": "flags checked against event.FLAGS and then against what the event accepts",
+    "listens_for": "forwards to listen()",
+    "ORMExecuteState.update_execution_options": "passed to Session.execute(), whose "
+    "statement's execution_options() refuses options uow_orm lacks",
     "Enum.__init__": "keys outside SQLAlchemy's Enum() raise; SQLAlchemy's raise unless default",
     "TypeDecorator.__init__": "passed to the impl type's constructor, which rejects unknown keys",
     "Comparator.op": "forwards to ColumnOperators.op (explicit keywords)",

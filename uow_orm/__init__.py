@@ -80,6 +80,7 @@ from .orm import (
     undefer_group,
     validates,
     with_expression,
+    with_loader_criteria,
     with_parent,
 )
 from .schema import (
@@ -367,6 +368,7 @@ __all__ = [
     "validates",
     "values",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]
 

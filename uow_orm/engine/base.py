@@ -21,6 +21,7 @@ from .. import exc
 from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
 from ..types import apply_processors, processor_items
+from . import events as _events
 from .result import Result
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ logger = logging.getLogger("uow_orm.engine")
 
 #: Events of the pool; a listener added to an ``execution_options()`` copy of an engine
 #: goes to the engine that owns the pool.
-POOL_EVENTS = frozenset({"connect", "checkout", "checkin"})
-ENGINE_EVENTS = POOL_EVENTS | {"before_cursor_execute", "begin", "commit", "rollback"}
+POOL_EVENTS = frozenset(_events.POOL_SIGNATURES)
+ENGINE_EVENTS = frozenset(_events.ENGINE_SIGNATURES)
 
 #: The execution options uow_orm knows; any other name raises ArgumentError.
 EXECUTION_OPTIONS = ("isolation_level", "sqlite_begin")
@@ -72,7 +73,7 @@ class Engine:
         self.url = url
         self.dialect = dialect
         self.pool = pool
-        self.dispatch = dispatch or Dispatcher("Engine", ENGINE_EVENTS)
+        self.dispatch = dispatch or _events.engine_dispatch()
         self.echo = echo
         #: Statements go to ``uow_orm.engine`` (a child of it for ``echo`` engines).
         self.logger: logging.Logger = logger
@@ -129,6 +130,8 @@ class Engine:
         """Close the pool's connections and start a fresh pool."""
         self.pool.dispose()
         self.pool = self.pool.recreate()
+        if self.dispatch.engine_disposed:
+            self.dispatch.fire("engine_disposed", self)
 
     def has_table(self, name: str) -> bool:
         """Whether a table ``name`` exists in the database (asks the database, not the metadata)."""
@@ -163,9 +166,7 @@ class OptionEngine(Engine):
         self._proxied = proxied
         self.url = proxied.url
         self.dialect = proxied.dialect
-        self.dispatch = Dispatcher(
-            "Engine", ENGINE_EVENTS, parent=proxied.dispatch, forward=POOL_EVENTS
-        )
+        self.dispatch = _events.engine_dispatch(proxied.dispatch)
         self.echo = proxied.echo
         self.logger = proxied.logger
         self._execution_options = {
@@ -288,11 +289,16 @@ class NestedTransaction(Transaction):
         self.name = name
 
     def _begin(self) -> None:
-        self.connection._run_control(self.connection.dialect.savepoint_sql(self.name))
+        conn = self.connection
+        if conn._dispatch.savepoint:
+            conn._dispatch.fire("savepoint", conn, self.name)
+        conn._run_control(conn.dialect.savepoint_sql(self.name))
 
     def _do_commit(self) -> None:
         conn = self.connection
         try:
+            if conn._dispatch.release_savepoint:
+                conn._dispatch.fire("release_savepoint", conn, self.name, None)
             conn._run_control(conn.dialect.release_sql(self.name))
         finally:
             self.is_active = False
@@ -304,6 +310,8 @@ class NestedTransaction(Transaction):
         conn = self.connection
         try:
             if not conn._invalidated:
+                if conn._dispatch.rollback_savepoint:
+                    conn._dispatch.fire("rollback_savepoint", conn, self.name, None)
                 conn._run_control(conn.dialect.rollback_to_sql(self.name))
                 conn._run_control(conn.dialect.release_sql(self.name))
         finally:
@@ -381,6 +389,8 @@ class Connection:
         self._begin_sql = "BEGIN"
         try:
             self._apply_options()
+            if self._dispatch.engine_connect:
+                self._dispatch.fire("engine_connect", self)
         except BaseException:
             self.close()
             raise
@@ -589,10 +599,12 @@ class Connection:
             self._savepoints.clear()
             txn._start(dbapi)
 
-    def invalidate(self) -> None:
-        """Discard the DBAPI connection: it is closed and never returned to use."""
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard the DBAPI connection: it is closed and never returned to use.
+
+        ``exception`` (the reason) is passed to the pool's ``invalidate`` listeners."""
         if self._pooled is not None:
-            self._pooled.invalidate()
+            self._pooled.invalidate(exception)
             self._pooled.close()
             self._pooled = None
         self._dbapi = None
@@ -719,15 +731,20 @@ class Connection:
             self.begin()
         elif self._shared:
             self._rejoin(dbapi)
-        self._announce(sql, params, False)
         self._stream_seq = getattr(self, "_stream_seq", 0) + 1
         # psycopg: a named cursor is a server-side cursor
         cursor = cast(Any, dbapi).cursor(name=f"uow_stream_{self._stream_seq}")
+        dispatch = self._dispatch
+        if dispatch.before_cursor_execute:
+            sql, params = self._before_cursor_execute(cursor, sql, params, False)
+        self._log(sql, params)
         try:
             cursor.execute(sql, params)
         except Exception as err:
-            self._handle_error(err, sql, params, dbapi)
+            self._handle_error(err, sql, params, dbapi, cursor)
             raise
+        if dispatch.after_cursor_execute:
+            dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, False)
         return cursor
 
     def executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
@@ -750,23 +767,38 @@ class Connection:
             self.begin()
         elif self._shared:
             self._rejoin(dbapi)
-        self._announce(sql, params, True)
         cursor = dbapi.cursor()
+        if self._dispatch.before_cursor_execute:
+            sql, params = self._before_cursor_execute(cursor, sql, params, True)
+        self._log(sql, params)
         try:
-            return self.dialect.executemany_returning(cursor, sql, params)
+            rows = self.dialect.executemany_returning(cursor, sql, params)
         except Exception as err:
-            self._handle_error(err, sql, params, dbapi)
+            self._handle_error(err, sql, params, dbapi, cursor)
             raise
+        if self._dispatch.after_cursor_execute:
+            self._dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, True)
+        return rows
 
     def _run_control(self, sql: str) -> None:
         """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
         dbapi = self._checked_dbapi()
         self._cursor_execute(dbapi, sql, (), False)
 
-    def _announce(self, sql: str, params: Any, many: bool) -> None:
-        """The before_cursor_execute event and the statement log, for every statement."""
-        if self._dispatch.has("before_cursor_execute"):
-            self._dispatch.fire("before_cursor_execute", self, sql, params, many)
+    def _before_cursor_execute(
+        self, cursor: Any, sql: str, params: Any, many: bool
+    ) -> tuple[str, Any]:
+        """The before_cursor_execute listeners; retval=True ones may replace SQL and params."""
+        dispatch = self._dispatch
+        for fn, retval in zip(
+            dispatch.before_cursor_execute, dispatch.retvals("before_cursor_execute")
+        ):
+            out = fn(self, cursor, sql, params, None, many)
+            if retval:
+                sql, params = out
+        return sql, params
+
+    def _log(self, sql: str, params: Any) -> None:
         log = self.engine.logger
         if log.isEnabledFor(logging.INFO):
             log.info("%s", sql)
@@ -776,34 +808,66 @@ class Connection:
     def _cursor_execute(
         self, dbapi: DBAPIConnection, sql: str, params: Any, many: bool
     ) -> DBAPICursor:
-        self._announce(sql, params, many)
         cursor: DBAPICursor = dbapi.cursor()
+        dispatch = self._dispatch
+        if dispatch.before_cursor_execute:
+            sql, params = self._before_cursor_execute(cursor, sql, params, many)
+        self._log(sql, params)
         try:
             if many:
                 cursor.executemany(sql, params)
             else:
                 cursor.execute(sql, params)
         except Exception as err:
-            self._handle_error(err, sql, params, dbapi)
+            self._handle_error(err, sql, params, dbapi, cursor)
             raise  # unreachable: _handle_error always raises
+        if dispatch.after_cursor_execute:
+            dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, many)
         return cursor
 
     def _handle_error(
-        self, err: Exception, sql: str, params: Any, dbapi: DBAPIConnection | None
+        self,
+        err: Exception,
+        sql: str,
+        params: Any,
+        dbapi: DBAPIConnection | None,
+        cursor: DBAPICursor | None = None,
     ) -> None:
         dialect = self.dialect
         wrapped = dialect.wrap_error(err, sql, params)
-        if dialect.is_disconnect(err, dbapi):
-            self.invalidate()
-            # a lost connection usually means the server restarted: every pooled
-            # connection made before now is suspect and is replaced on next checkout
-            self.engine.pool.invalidate_all()
-            if wrapped is None:
+        disconnect = dialect.is_disconnect(err, dbapi)
+        if disconnect and wrapped is None:
+            wrapped = exc.OperationalError(str(err), sql, params, err)
+        if self._dispatch.handle_error:
+            ctx = _events.ExceptionContext(
+                self, self.engine, cursor, sql, params, err, wrapped, disconnect
+            )
+            try:
+                for fn in self._dispatch.handle_error:
+                    fn(ctx)
+            except BaseException as replaced:
+                if disconnect:
+                    self._disconnected(ctx.invalidate_pool_on_disconnect, err)
+                raise replaced from err
+            disconnect = ctx.is_disconnect
+            if disconnect and wrapped is None:
                 wrapped = exc.OperationalError(str(err), sql, params, err)
+            if disconnect:
+                self._disconnected(ctx.invalidate_pool_on_disconnect, err)
+        elif disconnect:
+            self._disconnected(True, err)
+        if disconnect and wrapped is not None:
             wrapped.connection_invalidated = True
         if wrapped is None:
             raise err
         raise wrapped from err
+
+    def _disconnected(self, whole_pool: bool, err: BaseException) -> None:
+        self.invalidate(err)
+        if whole_pool:
+            # a lost connection usually means the server restarted: every pooled
+            # connection made before now is suspect and is replaced on next checkout
+            self.engine.pool.invalidate_all()
 
     # -- introspection -----------------------------------------------------------------
     def _has_table(self, name: str) -> bool:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import exc
 from .._typing import DBAPIConnection
 from ..event import Dispatcher
-from .base import ENGINE_EVENTS, Engine, logger
+from .base import Engine, logger
+from .events import engine_dispatch
 from .pool import Pool, QueuePool, StaticPool
 from .url import URL, make_url
 
@@ -104,7 +105,7 @@ def create_engine(
     dialect = _dialect_for(u)
     args = dict(connect_args or {})
     options = _engine_options(dialect, args, execution_options, isolation_level)
-    dispatch = Dispatcher("Engine", ENGINE_EVENTS)
+    dispatch = engine_dispatch()
     pool = _make_pool(
         poolclass,
         u,

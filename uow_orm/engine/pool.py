@@ -27,6 +27,18 @@ def _seconds(value: float) -> str:
     return f"{value:g} second" if value == 1 else f"{value:g} seconds"
 
 
+class ResetState:
+    """What a pool ``reset`` listener receives about the reset (SQLAlchemy's
+    ``PoolResetState``): the pool rolls the connection back after the listeners."""
+
+    __slots__ = ("asyncio_safe", "terminate_only", "transaction_was_reset")
+
+    def __init__(self) -> None:
+        self.transaction_was_reset = False
+        self.terminate_only = False
+        self.asyncio_safe = True
+
+
 class ConnectionRecord:
     """One DBAPI connection owned by a pool, with when it was made and whether it is dead."""
 
@@ -68,9 +80,14 @@ class PooledConnection:
     def closed(self) -> bool:
         return self.dbapi_connection is None
 
-    def invalidate(self) -> None:
-        """Mark the connection dead: it is closed on return and never reused."""
-        self._record.invalidated = True
+    def invalidate(self, e: BaseException | None = None) -> None:
+        """Mark the connection dead: it is closed on return and never reused.
+
+        ``e`` is the error that made it unusable, passed to ``invalidate`` listeners."""
+        record = self._record
+        if not record.invalidated and self._pool._dispatch.invalidate:
+            self._pool._dispatch.fire("invalidate", record.dbapi_connection, record, e)
+        record.invalidated = True
 
     def close(self) -> None:
         if self.dbapi_connection is not None:
@@ -99,6 +116,7 @@ class Pool:
 
     #: Whether checkouts of one thread get the same DBAPI connection (``StaticPool``).
     shares_connection: bool = False
+    _first_connect_done = False
 
     def __init__(
         self,
@@ -121,6 +139,9 @@ class Pool:
         try:
             self._dialect.on_connect(conn)
             record = ConnectionRecord(conn, self._generation)
+            if self._dispatch.first_connect and not self._first_connect_done:
+                self._dispatch.fire("first_connect", conn, record)
+            self._first_connect_done = True
             if self._dispatch.has("connect"):
                 self._dispatch.fire("connect", conn, record)
         except BaseException:
@@ -141,11 +162,15 @@ class Pool:
         if record.invalidated:
             return
         try:
+            if self._dispatch.reset:
+                self._dispatch.fire("reset", record.dbapi_connection, record, ResetState())
             self._dialect.reset(record.dbapi_connection)
         except Exception:
             record.invalidated = True
 
     def _discard(self, record: ConnectionRecord) -> None:
+        if self._dispatch.close:
+            self._dispatch.fire("close", record.dbapi_connection, record)
         self._dialect.close(record.dbapi_connection)
 
     def _checked_out(self, record: ConnectionRecord) -> PooledConnection:

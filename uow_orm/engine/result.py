@@ -315,6 +315,11 @@ class Result(_Filtered):
         self._check_unique()
         return (row._data for row in self._iter)
 
+    def freeze(self) -> FrozenResult:
+        """Fetch the remaining rows into a `FrozenResult`: calling it gives a new Result
+        over the same rows, as often as wanted (the result-caching recipe)."""
+        return FrozenResult(self)
+
     def close(self) -> None:
         """Release the cursor; later fetches return nothing. Safe to call twice."""
         if self._close is not None:
@@ -467,4 +472,23 @@ def _dedupe(items: Iterator[_T], key: Callable[[_T], Any] | None = None) -> Iter
         yield item
 
 
-__all__ = ["MappingResult", "Result", "Row", "RowMapping", "ScalarResult"]
+class FrozenResult:
+    """The rows of a Result kept for reuse (``Result.freeze()``); ``frozen()`` makes a new
+    Result over them. ``data`` holds the rows as tuples."""
+
+    def __init__(self, result: Result) -> None:
+        self.keys = result.keys()
+        self.data: list[tuple[Any, ...]] = [row._data for row in result._iter]
+        self.rowcount = result.rowcount
+        self._require_unique = result._require_unique and not result._unique
+
+    def __call__(self) -> Result:
+        result = Result(self.keys, list(self.data), rowcount=self.rowcount)
+        result._require_unique = self._require_unique
+        return result
+
+    def __repr__(self) -> str:
+        return f"<FrozenResult {len(self.data)} rows>"
+
+
+__all__ = ["FrozenResult", "MappingResult", "Result", "Row", "RowMapping", "ScalarResult"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import attributes, exc, interfaces
+from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper
 from .collections import KeyFuncDict, attribute_keyed_dict, column_keyed_dict, keyfunc_mapping
+from .criteria import with_loader_criteria
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -21,6 +23,13 @@ from .declarative import (
     registry,
 )
 from .dynamic import AppenderQuery, DynamicMapped
+from .events import (
+    EXT_CONTINUE,
+    EXT_STOP,
+    AttributeEventToken,
+    ORMExecuteState,
+    QueryContext,
+)
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -125,6 +134,8 @@ def make_transient(obj: Any) -> None:
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
     if st.session is not None:
+        if st.key is not None and st.session.dispatch.persistent_to_transient:
+            _events.fire_each(st.session, "persistent_to_transient", [st])
         make_transient_state(st.session, st)
     st.key = None
     st.deleted = False
@@ -132,8 +143,11 @@ def make_transient(obj: Any) -> None:
 
 
 __all__ = [
+    "EXT_CONTINUE",
+    "EXT_STOP",
     "AliasedClass",
     "AppenderQuery",
+    "AttributeEventToken",
     "AttributeState",
     "Bundle",
     "ColumnProperty",
@@ -149,7 +163,9 @@ __all__ = [
     "MappedColumn",
     "Mapper",
     "MapperProperty",
+    "ORMExecuteState",
     "Query",
+    "QueryContext",
     "QueryExpressionProperty",
     "RelationshipProperty",
     "ReplicaSet",
@@ -203,6 +219,7 @@ __all__ = [
     "undefer_group",
     "validates",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
+from . import events as _events
 from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
 from .state import History, InstanceState, attribute_history
 
@@ -106,8 +107,10 @@ class ColumnAttribute(QueryableAttribute[_T]):
         # Only reached when the value is not in obj.__dict__: unloaded or expired.
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
-        if state.key is None:
-            return None  # transient / pending: an unset column reads as None
+        if state.key is None:  # transient / pending: an unset column reads as None
+            if state.mapper.attr_dispatch:
+                return _events.fire_init_scalar(state, obj, self.key)
+            return None
         load_expired(state, self.key)
         return d[self.key]
 
@@ -184,6 +187,8 @@ class InstrumentedList(list[_T]):
 
     def _removed(self, item: Any) -> None:
         if self._owner is not None and self._rel is not None:
+            if self._owner.mapper.attr_dispatch:
+                _events.fire_remove(self._owner, self._rel.key, item)
             self._rel._collection_removed(self._owner, item)
 
     def _check(self, item: Any) -> Any:
@@ -195,6 +200,8 @@ class InstrumentedList(list[_T]):
                 fn, with_removes = validator
                 owner = self._owner()
                 item = fn(owner, rel.key, item, False) if with_removes else fn(owner, rel.key, item)
+            if self._owner is not None and self._owner.mapper.attr_dispatch:
+                item = _events.fire_append(self._owner, rel.key, item)
             rel._check_target(item, self._owner)
         return item
 
@@ -375,6 +382,8 @@ def flag_modified(instance: Any, key: str) -> None:
         raise exc.InvalidRequestError(
             f"Can't flag attribute {key!r} modified; it's not present in the object state"
         )
+    if st.mapper.attr_dispatch:
+        _events.fire_modified(st, key)
     if st.key is None or key not in st.mapper.columns:
         flag_dirty(instance)
         return

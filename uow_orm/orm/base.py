@@ -150,8 +150,15 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     def rollback(self) -> None:
         """``Session.rollback``."""
 
-    def fire(self, name: str) -> None:
-        """Run the listeners of session event ``name``."""
+    @property
+    def dispatch(self) -> Any: ...
+    @property
+    def warn_lazy_loads(self) -> bool: ...
+    @property
+    def _orm_execute_running(self) -> bool: ...
+
+    def fire(self, name: str, *args: Any) -> None:
+        """Run the listeners of session event ``name`` with ``(session, *args)``."""
 
     def cascade_save(self, obj: Any) -> None:
         """Attach ``obj`` (and its save-update cascade) because a relationship gained it."""

@@ -19,6 +19,7 @@ from .. import exc
 from ..schema import Column, ForeignKey, MetaData, Table
 from ..sql.elements import ColumnElement, ColumnOperators
 from ..types import NullType, TypeEngine, type_for_python
+from . import events as _events
 from .mapper import Mapper, Registry
 from .properties import MapperProperty
 from .relationships import RelationshipProperty, relationship
@@ -695,6 +696,7 @@ def _make_mapper(
         mapper.add_property(key, prop)
     mapper._install_class_hooks()
     registry.add(mapper)
+    _events.mapper_created(mapper)
     return mapper
 
 

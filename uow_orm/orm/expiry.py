@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..sql.selectable import Select
+from . import events as _events
 from .base import NO_VALUE, ObjectSession, state_of
 from .lifecycle import cascade, state_or_raise
 
@@ -66,6 +67,9 @@ def load_unloaded(
     if committed is not None and not committed and st.modified:
         st.clear_changes()
         session.tracker.unmark_modified(st)
+    if mapper.dispatch.refresh:  # session.refresh() of everything: attrs None
+        whole = overwrite and len(keys) == len(mapper.column_keys)
+        _events.fire_refresh(st, session, None if whole else keys)
 
 
 def refresh(
@@ -93,6 +97,8 @@ def refresh(
     col_keys = [k for k in (names or mapper.column_keys) if k in mapper.columns]
     rel_keys = [k for k in (names or mapper.relationships.keys()) if k in mapper.relationships]
     session.check_active()
+    if mapper.dispatch.expire:  # refresh() expires, then loads (as in SQLAlchemy)
+        _events.fire_expire(st, names)
     load_unloaded(session, st, None, col_keys, overwrite=True, with_for_update=with_for_update)
     unload(session, st, rel_keys)
     session.transactions.note_touched(st)
@@ -155,8 +161,10 @@ def expire_state(session: ObjectSession, st: InstanceState, names: Sequence[str]
         st.clear_changes()
         session.tracker.unmark_modified(st)
         session.tracker.forget_collection_changes(st, None)
-        return
-    unload(session, st, names)
+    else:
+        unload(session, st, names)
+    if st.mapper.dispatch.expire:
+        _events.fire_expire(st, names)
 
 
 def unload(session: ObjectSession, st: InstanceState, keys: Iterable[str]) -> None:
@@ -197,6 +205,8 @@ def expire_all_states(session: ObjectSession) -> None:
         st.modified = False
     session.tracker.clear_modified()
     session.tracker.clear_collection_changes()
+    if _events.state.expire_mappers:
+        _events.fire_expire_all(session.identity_map.all_states())
 
 
 def is_modified(st: InstanceState, include_collections: bool = True) -> bool:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..event import Dispatcher
+from . import events as _events
 from .routing import make_replica_set
-from .session import SESSION_EVENTS, Session
+from .session import Session
 
 
 class sessionmaker:
@@ -24,12 +24,12 @@ class sessionmaker:
             # One ReplicaSet for every session of the factory: turns and down marks shared.
             self.kw["replicas"] = make_replica_set(kw["replicas"])
         self.class_ = class_
-        self.dispatch = Dispatcher("sessionmaker", SESSION_EVENTS)
+        self.dispatch = _events.SessionDispatch("sessionmaker")
 
     def __call__(self, **overrides: Any) -> Session:
         kw = {**self.kw, **overrides}
         session = self.class_(**kw)
-        session.dispatch._parent = self.dispatch  # the factory's listeners run too
+        session.dispatch._add_parent(self.dispatch)  # the factory's listeners run too
         return session
 
     @contextmanager

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from . import events as _events
 from .base import ObjectSession, state_of
 
 if TYPE_CHECKING:
@@ -57,9 +58,14 @@ def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
             "or use merge() to copy its state into this one"
         )
     st.mapper.ensure_configured()
+    if session.dispatch._active:
+        session.fire("before_attach", obj)
     if st.key is None:
         st.session = session
         session.tracker.add_new(st, obj)
+        if session.dispatch._active:
+            session.fire("after_attach", obj)
+            session.fire("transient_to_pending", obj)
         return True
     existing = session.identity_map.state_for(st.key)
     if existing is not None and existing is not st and existing() is not None:
@@ -72,6 +78,9 @@ def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
     if st.modified:
         session.tracker.mark_modified(st, obj)
     session.transactions.note_touched(st)  # its values are not the savepoint's to restore
+    if session.dispatch._active:
+        session.fire("after_attach", obj)
+        session.fire("detached_to_persistent", obj)
     return True
 
 
@@ -215,6 +224,8 @@ def _expunge_child(session: ObjectSession, obj: Any) -> None:
 
 def expunge_state(session: ObjectSession, st: InstanceState) -> None:
     """Remove ``st`` (only it) from the session; a flushed deletion makes it detached."""
+    if session.dispatch._active:
+        _events.fire_detach(session, [st])
     session.tracker.forget(st)
     session.identity_map.discard(st)
     st.session = None
@@ -226,6 +237,10 @@ def expunge_state(session: ObjectSession, st: InstanceState) -> None:
 def expunge_all(session: ObjectSession) -> None:
     """Detach every object of the session."""
     tracker = session.tracker
+    if session.dispatch._active:
+        _events.fire_detach(
+            session, [*session.identity_map.all_states(), *tracker.new, *tracker.deleted]
+        )
     for st in session.identity_map.all_states():
         st.session = None
         if st.deleted:

@@ -14,6 +14,8 @@ from .. import exc
 from ..engine.result import Result
 from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
+from . import criteria as _criteria
+from . import events as _events
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -25,6 +27,7 @@ from .base import (
     ObjectSession,
     make_identity_key,
 )
+from .lazy_warning import warn_lazy_load
 from .relationships import RelationshipProperty
 from .state import InstanceState, new_state
 from .strategy_options import LoadTree
@@ -83,7 +86,7 @@ def instance_builder(
     mk_state = new_state
     at_start = start == 0
     strategies: dict[str, str] | None = None
-    recon = mapper._on_load
+    recon = _events.on_load(mapper, session)
     if recon is not None:
         # @reconstructor: runs once per new object, after its state is attached (only
         # classes that have one pay for it)
@@ -131,10 +134,15 @@ def instance_builder(
                     d.update(zip(keys, values(row)))
                     state.clear_changes()
                     session.tracker.unmark_modified(state)
+                    if mapper.dispatch.refresh:
+                        _events.fire_refresh(state, session, None)
                 elif any(k not in d for k in keys):  # expired: fill only the holes
+                    holes = [k for k in keys if k not in d]
                     for k, v in zip(keys, values(row)):
                         if k not in d:
                             d[k] = v
+                    if mapper.dispatch.refresh:
+                        _events.fire_refresh(state, session, holes)
                 return obj
         obj = new_obj(cls)
         d = obj.__dict__
@@ -164,6 +172,9 @@ def execute_select(
     """
     if isinstance(stmt, FromStatement):
         return _execute_from_statement(session, stmt, params, conn)
+    crit = _criteria.propagating(stmt) if stmt._options else ()
+    if crit:
+        stmt = _criteria.apply(stmt)
     dialect = conn.dialect
     entities = stmt._entities
     populate = bool(stmt._execution_options.get("populate_existing"))
@@ -243,7 +254,7 @@ def execute_select(
             cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
-            if t is not None or col_strategies:
+            if t is not None or col_strategies or crit:
                 lazy_overrides = {
                     k: st
                     for k, (st, _) in (t.children.items() if t is not None else ())
@@ -260,6 +271,8 @@ def execute_select(
                             lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
+                if crit:  # with_loader_criteria reaches the objects' own loads
+                    lazy_overrides[_criteria.KEY] = crit  # type: ignore[assignment]
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
@@ -658,6 +671,7 @@ def selectin_load(
         selectin_via_parent(session, prop, todo, sub, populate)
         return
     conn = session.connection_for_mapper(target)
+    origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
         local_cols = [lc for lc, _ in prop.local_remote_pairs]
@@ -683,7 +697,7 @@ def selectin_load(
             stmt: Select[Any] = Select(target.class_).where(
                 _in_criterion(remote_cols, chunk), *sub.criteria
             )
-            for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
+            for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
                 by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
         for o, k in fk_of:
             item = by_key.get(k) if k is not None else None
@@ -708,7 +722,7 @@ def selectin_load(
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
-                for obj in _run_entity_select(session, stmt, conn, target, populate, sub):
+                for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
                     d = obj.__dict__
                     k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
                     st: InstanceState = d[STATE_ATTR]
@@ -737,6 +751,7 @@ def selectin_load(
                 )
                 if prop.order_by:
                     stmt = stmt.order_by(*prop.order_by)
+                stmt = _criteria.inherit(stmt, origin)
                 result = execute_select(session, stmt, None, conn, sub).unique()
                 for row in result.tuples():
                     k = tuple(row[1:])
@@ -758,7 +773,9 @@ def _run_entity_select(
     mapper: Mapper,
     populate: bool,
     tree: LoadTree | None = None,
+    origin: InstanceState | None = None,
 ) -> list[Any]:
+    stmt = _criteria.inherit(stmt, origin)
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
     result = execute_select(session, stmt, None, conn, tree)
@@ -848,6 +865,8 @@ def lazy_load(
     if state.load_strategies is not None:
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
     session.check_active()
+    if session.warn_lazy_loads:
+        warn_lazy_load(obj, prop)
     session.autoflush_for_load()
     conn = session.connection_for_mapper(target)
     if prop.direction is Direction.MANYTOONE:
@@ -857,7 +876,7 @@ def lazy_load(
             *_extra_for(prop, obj, state),
             *criteria,
         )
-        found = _run_entity_select(session, stmt, conn, target, False, below)
+        found = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
@@ -874,7 +893,7 @@ def lazy_load(
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below)
+        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     else:
         assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
@@ -889,7 +908,7 @@ def lazy_load(
         )
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below)
+        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     if prop.uselist:
         _set_loaded(obj, prop, items, False)
     else:

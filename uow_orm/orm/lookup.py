@@ -13,6 +13,7 @@ from .. import exc
 from ..sql.elements import BindParameter
 from ..sql.selectable import Select
 from ..types import _BadValue
+from . import events as _events
 from . import loading
 from .base import EAGER_STRATEGIES, ObjectSession
 
@@ -43,6 +44,8 @@ class GetPlan(NamedTuple):
     builder: Callable[[Sequence[Any]], Any]
     # a column_property may carry its own bound values: then bind by name
     compiled: Any
+    #: events.state.generation when built: listeners added later need a new builder
+    generation: int
 
 
 def get(
@@ -110,7 +113,7 @@ def get_by_pk(
     dialect = conn.dialect
     cache_key = (mapper, dialect.name)
     entry = plans.get(cache_key)
-    if entry is None:
+    if entry is None or entry.generation != _events.state.generation:
         stmt: Select[Any] = Select(mapper.class_).where(
             *[c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
         )
@@ -118,8 +121,9 @@ def get_by_pk(
         procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
         builder = loading.instance_builder(session, mapper, 0, dialect.name)
         extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
-        entry = plans[cache_key] = GetPlan(compiled.sql, procs, builder, extra)
-    sql, procs, builder, extra = entry
+        entry = GetPlan(compiled.sql, procs, builder, extra, _events.state.generation)
+        plans[cache_key] = entry
+    sql, procs, builder, extra, _gen = entry
     try:
         if extra is not None:
             params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})

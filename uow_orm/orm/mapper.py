@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
 from ..schema import Column, MetaData, Table
+from . import events as _events
 from .attributes import ColumnAttribute, QueryableAttribute
 from .base import IdentityKey, make_identity_key
 from .properties import ColumnProperty, MapperProperty, Properties
@@ -146,6 +147,7 @@ class Registry:
         if self.configured:
             return
         mappers = list(self.mappers)
+        _events.fire_configure(mappers, before=True)
         for m in mappers:
             for prop in list(m.relationships.values()):
                 prop.configure(self.classes)
@@ -169,6 +171,7 @@ class Registry:
         for m in mappers:
             m._compute_dependencies()
         self.configured = True
+        _events.fire_configure(mappers, before=False)
 
 
 def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None:
@@ -230,6 +233,10 @@ class Mapper:
     concrete = False
     single = False
     non_primary = False
+    #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
+    dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
+    #: attribute key -> its attribute event listeners (only attributes that have some)
+    attr_dispatch: dict[str, _events.AttributeDispatch] = {}
 
     def __init__(
         self,

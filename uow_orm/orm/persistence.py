@@ -22,6 +22,7 @@ from ..sql.cache import CompiledCache, dml_cache
 from ..sql.dml import delete, insert, update
 from ..sql.elements import BindParameter, ClauseElement, TextClause, and_, bindparam
 from ..types import Processor, apply_processors, bind_processors, processor_items
+from . import events as _events
 from .mapper import Mapper
 from .state import NO_VALUE, InstanceState
 
@@ -186,6 +187,8 @@ def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
 
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """INSERT the rows of pending states; server-generated keys are written back."""
+    if mapper.dispatch.before_insert:
+        _events.fire_mapper(mapper, "before_insert", conn, states)
     dname = conn.dialect.name
     plan = _insert_plan(mapper, dname)
     autoinc_key = mapper.autoinc_key
@@ -220,6 +223,8 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
+    if mapper.dispatch.after_insert:
+        _events.fire_mapper(mapper, "after_insert", conn, states)
 
 
 def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
@@ -416,6 +421,8 @@ def update_states(
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
         return
+    if mapper.dispatch.before_update:
+        _events.fire_mapper(mapper, "before_update", conn, states)
     procs = _bind_procs(mapper, conn.dialect.name)
     columns = mapper.columns
     onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
@@ -458,6 +465,8 @@ def update_states(
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
     if mapper.server_onupdate_keys and groups:
         _refresh_server_onupdate(conn, mapper, states)
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, states)
 
 
 def _bump_version(mapper: Mapper, state: InstanceState, keys: list[str]) -> Any:
@@ -588,6 +597,8 @@ def row_switch_states(
     loads on access) or NULL, and the version counter starts again. The WHERE clause
     matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
     """
+    if mapper.dispatch.before_update:  # the new object's row already exists: an update
+        _events.fire_mapper(mapper, "before_update", conn, [new for new, _ in pairs])
     procs = _bind_procs(mapper, conn.dialect.name)
     version_key = mapper.version_key
     groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[Values]] = {}
@@ -619,6 +630,8 @@ def row_switch_states(
     for (keys_t, server_t, versioned), rows in groups.items():
         sql = _row_switch_stmt(conn, mapper, keys_t, server_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE (row switch)", raise_on_mismatch=True)
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, [new for new, _ in pairs])
 
 
 def _row_switch_stmt(
@@ -655,6 +668,8 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     """DELETE the rows of ``states`` by primary key (and version counter): executemany."""
     if not states:
         return
+    if mapper.dispatch.before_delete:
+        _events.fire_mapper(mapper, "before_delete", conn, states)
     version_key = mapper.version_key
     versioned = version_key is not None
     layout = _Layout(mapper, _bind_procs(mapper, conn.dialect.name), (), versioned)
@@ -674,6 +689,8 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
 
     sql = _compiled(conn, mapper, ("delete", versioned), build).sql
     _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
+    if mapper.dispatch.after_delete:
+        _events.fire_mapper(mapper, "after_delete", conn, states)
 
 
 # -- rows given as values (bulk_insert_mappings / bulk_update_mappings) ----------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
+from . import events as _events
 
 if TYPE_CHECKING:
     from .session import Session
@@ -250,7 +251,9 @@ class Query(Generic[_T]):
 
         stmt = delete(self._entities[0]).where(*self._stmt._where)
         stmt = stmt.execution_options(synchronize_session=synchronize_session)
-        return self.session.execute(stmt).rowcount
+        result = self.session.execute(stmt)
+        _events.fire_bulk(self.session, "after_bulk_delete", self, stmt, result)
+        return result.rowcount
 
     def update(self, values: dict[Any, Any], synchronize_session: Any = "auto") -> int:
         """UPDATE the rows this query matches; objects in the session are updated to match
@@ -259,7 +262,9 @@ class Query(Generic[_T]):
 
         stmt = update(self._entities[0]).where(*self._stmt._where).values(values)
         stmt = stmt.execution_options(synchronize_session=synchronize_session)
-        return self.session.execute(stmt).rowcount
+        result = self.session.execute(stmt)
+        _events.fire_bulk(self.session, "after_bulk_update", self, stmt, result)
+        return result.rowcount
 
     def __repr__(self) -> str:
         return str(self._stmt)

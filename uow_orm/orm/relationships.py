@@ -22,6 +22,7 @@ from ..sql.elements import (
     coerce_expression,
 )
 from ..sql.selectable import Join, Select
+from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import NO_VALUE, STATE_ATTR, Direction, state_of
 from .properties import MapperProperty
@@ -732,6 +733,8 @@ class RelationshipProperty(MapperProperty):
         coll: InstrumentedList[Any] = self._new_members()
         coll._bind(state, self)
         state().__dict__[self.key] = coll
+        if state.mapper.attr_dispatch:
+            _events.fire_collection(state, self.key, "init_collection", coll)
         return coll
 
     # -- SQL ------------------------------------------------------------------------------

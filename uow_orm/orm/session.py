@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from .. import exc
 from ..engine.base import Connection, Engine
 from ..engine.result import Result, ScalarResult
-from ..event import Dispatcher
 from ..sql.selectable import Select
+from . import events as _events
 from . import expiry, lifecycle, lookup
 from .base import STATE_ATTR
 from .base import object_session as _object_session
@@ -46,18 +46,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-SESSION_EVENTS = frozenset(
-    {
-        "before_flush",
-        "after_flush",
-        "after_flush_postexec",
-        "after_commit",
-        "after_rollback",
-        "after_begin",
-        "before_commit",
-        "after_soft_rollback",
-    }
-)
+SESSION_EVENTS = frozenset(_events.SESSION_SIGNATURES)
 
 _AUTOFLUSH_NOTE = (
     " (This error was raised by autoflush, which flushes pending changes before a query; "
@@ -93,6 +82,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
+    #: True while do_orm_execute listeners' statement runs (the listeners ran already)
+    _orm_execute_running = False
 
     def __init__(
         self,
@@ -109,6 +100,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         read_your_writes: bool = True,
         replica_token: str | None = None,
         read_only: bool = False,
+        warn_lazy_loads: bool = False,
     ) -> None:
         check_session_arguments(autocommit, join_transaction_mode)
         #: What the session does with the transaction of a Connection given as bind (as in
@@ -118,6 +110,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.twophase = twophase
+        #: warn (LazyLoadWarning) on each lazy load that sends SQL: finds N+1 queries
+        self.warn_lazy_loads = warn_lazy_loads
         self.info: dict[str, Any] = dict(info or {})
         self.hash_key = next(self._counter)
         self.identity_map = IdentityMap()
@@ -130,7 +124,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self.dispatch = Dispatcher("Session", SESSION_EVENTS)
+        self.dispatch = _events.session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
             bind, replicas, read_your_writes, replica_token, read_only
@@ -233,7 +227,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         transactions = self.transactions
         if transactions.current is None:
             transactions.autobegin()
-        if st.session is None and st.key is None:  # the common case: a new object
+        if st.session is None and st.key is None and not self.dispatch._active:
+            # the common case: a new object, nobody listening
             mapper = st.mapper
             if not mapper.registry.configured:
                 mapper.registry.configure()
@@ -275,10 +270,10 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         """Detach every object."""
         lifecycle.expunge_all(self)
 
-    def fire(self, name: str) -> None:
-        """Seam: run the listeners of session event ``name``."""
-        if self.dispatch.has(name):
-            self.dispatch.fire(name, self)
+    def fire(self, name: str, *args: Any) -> None:
+        """Seam: run the listeners of session event ``name`` with ``(self, *args)``."""
+        for fn in self.dispatch.__dict__.get(name, ()):
+            fn(self, *args)
 
     def _delete_cascade_in_flush(self, st: InstanceState) -> None:
         with self.no_autoflush:
@@ -299,9 +294,10 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         txn = transactions.autobegin()
         if self.router is not None:
             self.router.writing("flush")
-        self.fire("before_flush")
+        flush_context = _events.FlushContext(self)
+        self.fire("before_flush", flush_context, objects)
         self._flushing = True
-        plan = FlushPlan(
+        plan = flush_context.plan = FlushPlan(
             FlushContext(
                 owner=self,
                 identity_map=self.identity_map,
@@ -316,6 +312,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         )
         try:
             plan.execute()
+            self.fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
             lifecycle.flush_failed(self, plan)
@@ -323,7 +320,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             raise
         self._flushing = False
         lifecycle.flush_succeeded(self, plan, txn)
-        self.fire("after_flush")
+        if self.dispatch._active:
+            _events.fire_flushed(self, plan)
+        self.fire("after_flush_postexec", flush_context)
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -374,6 +373,10 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             ArgumentError: for ``bind_arguments`` (not supported yet: bind classes with
                 ``Session(binds=...)``) and for execution options uow_orm does not support.
         """
+        if self.dispatch.do_orm_execute and not self._orm_execute_running:
+            if bind_arguments:
+                with_execution_options(statement, None, bind_arguments)  # raises
+            return _events.orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
         statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .. import exc
 from ..engine.base import Connection as _Connection
+from . import events as _events
 from .base import IdentityKey, ObjectSession
 from .expiry import expire_all_states
 from .lifecycle import detach, expunge_all, make_transient_state
@@ -136,7 +137,7 @@ class SessionTransaction:
         except BaseException:
             conn.close()
             raise
-        session.fire("after_begin")
+        session.fire("after_begin", self, conn)
         return conn
 
     def _join(self, conn: Connection, execution_options: dict[str, Any] | None) -> Connection:
@@ -170,7 +171,7 @@ class SessionTransaction:
             del root.connections[conn]
             joined.release(closing=True)
             raise
-        session.fire("after_begin")
+        session.fire("after_begin", self, conn)
         return conn
 
     # -- savepoint accounting ------------------------------------------------------------
@@ -291,6 +292,7 @@ class TransactionControl:
         """The current level, beginning the root transaction if there is none."""
         if self.current is None:
             self.current = SessionTransaction(self.session)
+            self.session.fire("after_transaction_create", self.current)
         return self.current
 
     def begin(self) -> SessionTransaction:
@@ -317,6 +319,7 @@ class TransactionControl:
         parent = self.current
         assert parent is not None
         txn = SessionTransaction(session, parent, nested=True)
+        session.fire("after_transaction_create", txn)
         for engine, (conn, _t) in parent.root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
         self.current = txn
@@ -392,6 +395,7 @@ class TransactionControl:
         if session.router is not None:
             session.router.transaction_ended(committed=True)
         session.fire("after_commit")
+        session.fire("after_transaction_end", root)
 
     def prepare(self) -> None:
         """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
@@ -442,6 +446,8 @@ class TransactionControl:
                     detach(session, st)
                 st.was_deleted = True
                 st.deleted = False
+            if session.dispatch.deleted_to_detached:
+                _events.fire_each(session, "deleted_to_detached", t.deleted)
         for t in levels:
             t.is_active = False
         self.current = None
@@ -453,8 +459,15 @@ class TransactionControl:
         t = self.current
         if t is None:
             return
-        self.rollback_root(t.root)
-        self.session.fire("after_rollback")
+        session = self.session
+        root = t.root
+        flushed_deletes = _events.flushed_deletes(session) if session.dispatch._active else ()
+        self.rollback_root(root)
+        session.fire("after_rollback")
+        if flushed_deletes:
+            _events.fire_each(session, "deleted_to_persistent", flushed_deletes)
+        session.fire("after_transaction_end", root)
+        session.fire("after_soft_rollback", root)
 
     def rollback_root(self, root: SessionTransaction) -> None:
         """Roll the root back; objects become what they were before it began."""
@@ -472,6 +485,10 @@ class TransactionControl:
                 lvl.is_active = False
             for lvl in reversed([root, *levels]):  # the outermost level knows the first key
                 lvl.restore_keys()
+            if session.dispatch.pending_to_transient:
+                _events.fire_each(
+                    session, "pending_to_transient", [*new_states, *session.tracker.new]
+                )
             for st in [*new_states, *session.tracker.new]:
                 make_transient_state(session, st)
             restore_deleted(session, deleted_states)
@@ -500,6 +517,7 @@ class TransactionControl:
             txn.merge_into_parent()
             txn.is_active = False
             self.current = txn.parent
+            self.session.fire("after_transaction_end", txn)
             return
         for sp in txn.savepoints.values():
             if sp.is_active:
@@ -511,7 +529,8 @@ class TransactionControl:
         txn.restore_savepoint()
         txn.is_active = False
         self.current = txn.parent
-        self.session.fire("after_soft_rollback")
+        self.session.fire("after_transaction_end", txn)
+        self.session.fire("after_soft_rollback", txn)
 
     def flush_failed(self, err: BaseException) -> None:
         """A flush failed: the current level needs rollback; its database work is undone."""
@@ -544,6 +563,7 @@ class TransactionControl:
             self.current = None
             if self.session.router is not None:
                 self.session.router.transaction_ended(committed=False)
+            self.session.fire("after_transaction_end", root)
 
     def invalidate(self) -> None:
         """Discard (not return) every connection of the transaction."""
