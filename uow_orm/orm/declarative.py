@@ -41,10 +41,10 @@ _MAPPER_ARGS = frozenset(
         "include_properties",
         "exclude_properties",
         "confirm_deleted_rows",
+        "polymorphic_on",
+        "polymorphic_identity",
+        "polymorphic_abstract",
     }
-)
-_INHERITANCE_ARGS = frozenset(
-    {"polymorphic_on", "polymorphic_identity", "inherits", "with_polymorphic", "concrete"}
 )
 
 
@@ -95,6 +95,7 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         "deferred_group",
         "deferred_raiseload",
         "kw",
+        "use_existing_column",
     )
     __hash__ = object.__hash__
 
@@ -107,6 +108,8 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         self.deferred = bool(kw.pop("deferred", False))
         self.deferred_group: str | None = kw.pop("deferred_group", None)
         self.deferred_raiseload = bool(kw.pop("deferred_raiseload", False))
+        #: a single-table subclass reuses the base table's column of this name
+        self.use_existing_column = bool(kw.pop("use_existing_column", False))
         if self.deferred_group is not None or self.deferred_raiseload:
             self.deferred = True
         if "sort_order" in kw:
@@ -162,6 +165,7 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         mc.deferred = self.deferred or other.deferred
         mc.deferred_group = self.deferred_group or other.deferred_group
         mc.deferred_raiseload = self.deferred_raiseload or other.deferred_raiseload
+        mc.use_existing_column = self.use_existing_column or other.use_existing_column
         return mc
 
 
@@ -383,14 +387,22 @@ class _Collected:
         self.props: dict[str, MapperProperty] = {}
         self.deferred: dict[str, MappedColumn[Any]] = {}
         self.by_value: dict[int, str] = {}  # id(declared object) -> key, for version_id_col
+        #: keys whose mapped_column(use_existing_column=True) may reuse a parent's column
+        self.use_existing: set[str] = set()
+        #: keys whose nullability was given explicitly (not from the annotation)
+        self.explicit_nullable: set[str] = set()
 
 
 def _sources(cls: type) -> list[type]:
-    """Mixins (unmapped, non-base classes in the MRO) first, the class itself last."""
+    """Mixins (unmapped, non-base classes in the MRO) first, the class itself last; the
+    mixins of a mapped parent class are its own (a subclass does not map them again)."""
+    parent = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    inherited = set(parent.__mro__) if parent is not None else ()
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
+        and b not in inherited
         and "__mapper__" not in b.__dict__
         and not b.__dict__.get("_uow_is_base", False)
         and b.__module__ != __name__
@@ -472,6 +484,7 @@ def _collect_one(
         col.key = key
         out.columns[key] = col
         out.by_value[id(value)] = key
+        out.explicit_nullable.add(key)
         return
     if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed.mapped):
         mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
@@ -492,6 +505,10 @@ def _collect_one(
             key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
         )
         out.by_value[id(value)] = key
+        if mc.use_existing_column:
+            out.use_existing.add(key)
+        if "nullable" in mc.kw:
+            out.explicit_nullable.add(key)
         if mc.deferred:
             out.deferred[key] = mc
         out.props.pop(key, None)
@@ -524,10 +541,7 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     metadata: MetaData = registry.metadata
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
-            raise exc.ArgumentError(
-                f"{cls.__name__} subclasses the mapped class {parent.__name__}: mapped "
-                "inheritance is not supported; use a mixin (an unmapped base class) instead"
-            )
+            return _map_subclass(cls, parent.__dict__["__mapper__"], registry, values)
     got = _collect(cls, registry, values)
     columns = got.columns
     table = cls.__dict__.get("__table__")
@@ -573,11 +587,15 @@ def _make_mapper(
     registry: Registry,
     mapper_args: dict[str, Any],
 ) -> Mapper:
+    from .inheritance import NOT_YET
+
     for k in mapper_args:
-        if k in _INHERITANCE_ARGS:
+        if k in NOT_YET:
+            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
+        if k == "inherits":
             raise exc.ArgumentError(
-                f"{cls.__name__}.__mapper_args__[{k!r}]: mapped inheritance is not supported "
-                "yet; use a mixin (an unmapped base class) instead"
+                f"{cls.__name__}.__mapper_args__['inherits']: a class inherits the mapped "
+                "class it subclasses; declare it as a Python subclass"
             )
         if k not in _MAPPER_ARGS:
             raise exc.ArgumentError(
@@ -640,6 +658,106 @@ def _make_mapper(
     type.__setattr__(cls, "__mapper__", mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
+    if "polymorphic_on" in mapper_args:
+        from .inheritance import resolve_polymorphic_on
+
+        resolve_polymorphic_on(
+            mapper, mapper_args["polymorphic_on"], lambda v: _column(v, "polymorphic_on")
+        )
+    if "polymorphic_identity" in mapper_args or "polymorphic_abstract" in mapper_args:
+        from .inheritance import set_identity
+
+        set_identity(
+            mapper,
+            mapper_args.get("polymorphic_identity"),
+            bool(mapper_args.get("polymorphic_abstract", False)),
+        )
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    return mapper
+
+
+def _map_subclass(
+    cls: type, parent: Mapper, registry: Registry, values: dict[str, Any] | None
+) -> Mapper:
+    """Map a subclass of the mapped class of ``parent`` onto the parent's table
+    (single-table inheritance); its own columns join that table."""
+    from . import inheritance
+
+    own_table = cls.__dict__.get("__table__")
+    if own_table is not None and own_table is not parent.local_table:
+        raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+    name = _tablename(cls)
+    if name and name != parent.local_table.name:
+        raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+    mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+    for k in mapper_args:
+        if k in inheritance.NOT_YET:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: {inheritance.NOT_YET[k]}"
+            )
+        if k == "inherits" and mapper_args[k] not in (parent.class_, parent):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['inherits'] must be its mapped parent "
+                f"{parent.class_.__name__}"
+            )
+        if k not in inheritance.SUBCLASS_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: a single-table subclass takes "
+                + ", ".join(sorted(inheritance.SUBCLASS_ARGS))
+                + " (the rest is configured on the hierarchy's base class)"
+            )
+    got = _collect(cls, registry, values)
+    table = parent.local_table
+    columns: dict[str, Column[Any]] = dict(parent.columns.items())
+    for key, col in got.columns.items():
+        existing = table.c.get(col.name)
+        if existing is None and key in parent.columns:
+            existing = parent.columns[key]
+        if existing is not None:
+            if key not in got.use_existing:
+                raise exc.ArgumentError(
+                    f"Column {col.name!r} on class {cls.__name__} conflicts with existing "
+                    f"column '{table.name}.{existing.name}'; use "
+                    "mapped_column(use_existing_column=True) to map the existing column"
+                )
+            columns[key] = existing
+            continue
+        if col.primary_key:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.{key}: a single-table subclass cannot add primary key "
+                f"columns to {table.name!r}"
+            )
+        if key not in got.explicit_nullable:
+            col.nullable = True  # the table holds the other classes' rows too
+        table.append(col)
+        columns[key] = col
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        parent.version_id_col,
+        primary_key=parent._pk_override,
+        eager_defaults=parent.eager_defaults,
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link(mapper, parent)
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    inheritance.set_identity(
+        mapper,
+        mapper_args.get("polymorphic_identity"),
+        bool(mapper_args.get("polymorphic_abstract", False)),
+    )
+    if not mapper.polymorphic_abstract and (
+        mapper.polymorphic_identity is None or mapper._poly_key is None
+    ):
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     return mapper
@@ -793,11 +911,10 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
-            if any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]):
-                if "__tablename__" not in cls.__dict__:
-                    return  # a plain subclass of a mapped class stays unmapped
-            elif not _tablename(cls):
-                return
+            if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(
+                cls
+            ):
+                return  # (a subclass of a mapped class maps onto its table: inheritance)
         _map_class(cls, reg, values)
 
     if TYPE_CHECKING:

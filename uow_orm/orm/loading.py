@@ -52,7 +52,14 @@ def instance_builder(
     ``columns`` gives (expressions, keys) when statement options changed which columns
     the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
     """
+    if mapper._children and mapper.polymorphic_on is not None:
+        # a class with mapped subclasses: the discriminator picks each row's class (the
+        # choice is made here, once per query, so other mappers' rows pay nothing)
+        from .inheritance import polymorphic_builder
+
+        return polymorphic_builder(session, mapper, start, dialect_name, populate_existing, columns)
     cls = mapper.class_
+    kcls = mapper._identity_class  # identity keys name the hierarchy's base class
     if columns is None or columns[1] is mapper.load_keys:
         keys = mapper.load_keys
         procs = _processors(mapper, dialect_name)
@@ -110,7 +117,7 @@ def instance_builder(
             pk = tuple(row[p] for p in pk_pos)
             if all(v is None for v in pk):
                 return None
-        key = (cls, pk, None)
+        key = (kcls, pk, None)
         state = states.get(key)
         if state is not None:
             obj = state()

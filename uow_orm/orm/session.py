@@ -1108,8 +1108,10 @@ class Session:
             if obj is not None:
                 if st.deleted or st in self._deleted:
                     return None
+                if st.mapper is not mapper and not st.mapper.isa(mapper):
+                    return None  # get(Manager, 5) of the Engineer with identity 5
                 d = obj.__dict__
-                if all(k in d for k in mapper.column_keys):
+                if all(k in d for k in st.mapper.column_keys):
                     return obj  # type: ignore[no-any-return]
                 try:
                     self._load_unloaded(st, None)
