@@ -74,6 +74,7 @@ from .orm import (
     validates,
     with_expression,
     with_parent,
+    with_polymorphic,
 )
 from .schema import (
     CheckConstraint,
@@ -293,4 +294,5 @@ __all__ = [
     "values",
     "with_expression",
     "with_parent",
+    "with_polymorphic",
 ]

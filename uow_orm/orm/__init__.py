@@ -19,6 +19,7 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .inheritance import with_polymorphic
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
     ColumnProperty,
@@ -185,4 +186,5 @@ __all__ = [
     "validates",
     "with_expression",
     "with_parent",
+    "with_polymorphic",
 ]

@@ -478,7 +478,7 @@ def _collect_one(
         out.columns.pop(key, None)
         return
     if isinstance(value, Column):
-        col = value if own else value.copy()
+        col = value if declared_here else value.copy()
         if not col.name:
             col.name = key
         col.key = key
@@ -715,7 +715,7 @@ def _map_subclass(
         if existing is None and key in parent.columns:
             existing = parent.columns[key]
         if existing is not None:
-            if key not in got.use_existing:
+            if existing is not col and key not in got.use_existing:
                 raise exc.ArgumentError(
                     f"Column {col.name!r} on class {cls.__name__} conflicts with existing "
                     f"column '{table.name}.{existing.name}'; use "
@@ -911,9 +911,7 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
-            if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(
-                cls
-            ):
+            if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
                 return  # (a subclass of a mapped class maps onto its table: inheritance)
         _map_class(cls, reg, values)
 

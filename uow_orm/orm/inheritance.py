@@ -52,7 +52,7 @@ def joined_table_error(cls: type, parent: type, what: str) -> exc.ArgumentError:
 def resolve_polymorphic_on(mapper: Mapper, value: Any, column_of: Callable[[Any], Any]) -> None:
     """Set ``mapper.polymorphic_on`` from ``__mapper_args__['polymorphic_on']``: a column,
     a column's attribute name or an SQL expression (``case(...)``)."""
-    if isinstance(value, str) or isinstance(value, Column) or hasattr(value, "column"):
+    if isinstance(value, (str, Column)) or hasattr(value, "column"):
         col = column_of(value)
         key = mapper.column_to_key.get(col)
         if key is None:
@@ -130,7 +130,7 @@ def _new_with_identity(cls: type, *args: Any, **kw: Any) -> Any:
         raise exc.UnmappedClassError(f"class {cls.__name__} is not mapped")
     d = obj.__dict__
     d[STATE_ATTR] = new_state(obj, mapper)
-    d[mapper._poly_key] = mapper.polymorphic_identity  # type: ignore[index]
+    d[mapper._poly_key] = mapper.polymorphic_identity
     return obj
 
 
@@ -373,3 +373,103 @@ def by_mapper(states: Sequence[InstanceState]) -> list[tuple[Mapper, list[Instan
             g = groups[st.mapper] = []
         g.append(st)
     return list(groups.items())
+
+
+# -- with_polymorphic ------------------------------------------------------------------------
+class WithPolymorphic:
+    """What `with_polymorphic` returns for a single-table hierarchy: selects the base
+    class's rows with the columns of the named subclasses too (no load on first access);
+    ``wp.Manager.manager_name`` names a subclass attribute, ``wp.name`` a base one."""
+
+    def __init__(self, mapper: Mapper, classes: list[Mapper], name: str | None) -> None:
+        self.__dict__["__mapper__"] = mapper
+        self.__dict__["_classes"] = classes
+        cols, keys = polymorphic_columns(mapper, classes)
+        self.__dict__["_polymorphic_columns"] = (cols, keys)
+        self.__dict__["_aliased_columns"] = cols
+        self.__dict__["_result_key"] = name or mapper.class_.__name__
+        self.__dict__["_by_name"] = {m.class_.__name__: m.class_ for m in classes}
+
+    def __getattr__(self, key: str) -> Any:
+        hit = self.__dict__["_by_name"].get(key)
+        if hit is not None:
+            return hit
+        return getattr(self.__dict__["__mapper__"].class_, key)
+
+    def __clause_element__(self) -> Any:
+        return self.__dict__["__mapper__"].local_table
+
+    def _adapt(self, element: Any) -> Any:
+        return element  # the base table itself: nothing to adapt
+
+    @property
+    def entity(self) -> type:
+        """The base class."""
+        return self.__dict__["__mapper__"].class_  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        names = ", ".join(m.class_.__name__ for m in self._classes)
+        return f"with_polymorphic({self.__mapper__.class_.__name__}, [{names}])"
+
+
+def with_polymorphic(
+    base: Any,
+    classes: Any,
+    selectable: Any = False,
+    flat: bool = False,
+    polymorphic_on: Any = None,
+    aliased: bool = False,
+    innerjoin: bool = False,
+    adapt_on_names: bool = False,
+    name: str | None = None,
+    _use_mapper_path: bool = False,
+) -> Any:
+    """An entity selecting ``base``'s rows together with the columns of ``classes`` (a
+    list of subclasses, or ``"*"`` for all), so each object loads complete in one query.
+
+    Args:
+        base: the hierarchy's class whose rows are selected.
+        classes: subclasses of ``base`` whose columns are added, or ``"*"``.
+        flat: accepted for compatibility (it changes joined-table aliasing only).
+        name: the entity's key in result rows.
+
+    Raises:
+        ArgumentError: ``base`` is not a mapped class, a class is not a subclass of it, or
+            ``selectable`` / ``polymorphic_on`` / ``aliased`` / ``innerjoin`` /
+            ``adapt_on_names`` is given (not supported for single-table hierarchies yet).
+    """
+    unsupported = [
+        n
+        for n, v in (
+            ("selectable", selectable),
+            ("polymorphic_on", polymorphic_on),
+            ("aliased", aliased),
+            ("innerjoin", innerjoin),
+            ("adapt_on_names", adapt_on_names),
+            ("_use_mapper_path", _use_mapper_path),
+        )
+        if v not in (False, None)
+    ]
+    if unsupported:
+        raise exc.ArgumentError(
+            f"with_polymorphic(): {', '.join(unsupported)} not supported (single-table "
+            "hierarchies select from the base table itself)"
+        )
+    mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
+    if mapper is None:
+        raise exc.ArgumentError(f"with_polymorphic() needs a mapped class, got {base!r}")
+    mapper._ensure_configured()
+    if classes == "*" or classes is None:
+        targets = mapper.self_and_descendants
+    else:
+        targets = [mapper]
+        for c in classes if isinstance(classes, (list, tuple)) else [classes]:
+            m = getattr(c, "__mapper__", None) if isinstance(c, type) else None
+            if m is None or not m.isa(mapper):
+                raise exc.ArgumentError(
+                    f"with_polymorphic({mapper.class_.__name__}, ...): {c!r} is not a mapped "
+                    f"subclass of {mapper.class_.__name__}"
+                )
+            if m not in targets:
+                targets.append(m)
+    return WithPolymorphic(mapper, targets, name)

@@ -216,6 +216,9 @@ def execute_select(
         elif entity is not None:
             emapper = entity.__mapper__
             cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            poly = getattr(entity, "_polymorphic_columns", None)
+            if poly is not None:  # with_polymorphic(): the subclasses' columns too
+                cols, ckeys = poly
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
             if t is not None or col_strategies:

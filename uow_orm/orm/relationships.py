@@ -593,6 +593,8 @@ class RelationshipProperty(MapperProperty):
             on = and_(*[par == sec for par, sec in self.local_remote_pairs])
             return right, on
         on = and_(*[local == remote for local, remote in self.local_remote_pairs])
+        if self.mapper.single:  # a relationship to a single-table subclass
+            on = and_(on, self.mapper._single_criterion())
         return self.mapper.local_table, on
 
 

@@ -696,26 +696,28 @@ class FlushPlan:
         session = self.session
         self.prepare()
         dirty = self._dirty()
+        # (rows of an inheritance hierarchy are flushed together, under its base mapper;
+        # for other classes base_mapper is the mapper itself)
         mappers: list[Mapper] = []
         for st in [*self.new, *dirty, *self.deleted]:
-            if st.mapper not in mappers:
-                mappers.append(st.mapper)
+            if st.mapper.base_mapper not in mappers:
+                mappers.append(st.mapper.base_mapper)
         for st in self.child_nulls:
-            if st.mapper not in mappers:
-                mappers.append(st.mapper)
+            if st.mapper.base_mapper not in mappers:
+                mappers.append(st.mapper.base_mapper)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:
-            new_by_mapper.setdefault(st.mapper, []).append(st)
+            new_by_mapper.setdefault(st.mapper.base_mapper, []).append(st)
         for mapper in order:
             conn = session._connection_for_mapper(mapper)
             inserts = new_by_mapper.get(mapper, [])
-            updates = [s for s in dirty if s.mapper is mapper]
+            updates = [s for s in dirty if s.mapper.base_mapper is mapper]
             seen = set(updates)
             extra: list[InstanceState] = []
             for s in [*self.child_nulls, *self.child_syncs]:
                 if (
-                    s.mapper is mapper
+                    s.mapper.base_mapper is mapper
                     and s.key is not None
                     and s not in seen
                     and s not in self.deleted
@@ -730,7 +732,7 @@ class FlushPlan:
             # the new one is inserted; rows that point at new rows wait for them.
             waiting = set(self.late)
             early = [s for s in candidates if s not in waiting]
-            persistence.update_states(conn, mapper, early)
+            _each_class(persistence.update_states, conn, mapper, early)
             self.saved.extend(early)
             if self.key_switches:
                 self._rekey(early)
@@ -748,19 +750,25 @@ class FlushPlan:
                     switched = [s for s in level if s in self.row_switches]
                     if switched:
                         pairs = [(s, self.row_switches[s]) for s in switched]
-                        persistence.row_switch_states(conn, mapper, pairs)
+                        for m, group in _by_class(mapper, switched):
+                            persistence.row_switch_states(
+                                conn, m, [(s, self.row_switches[s]) for s in group]
+                            )
                         self.deleted_done.extend(old for _, old in pairs)
                         level_ids = set(switched)
-                        persistence.insert_states(
-                            conn, mapper, [s for s in level if s not in level_ids]
+                        _each_class(
+                            persistence.insert_states,
+                            conn,
+                            mapper,
+                            [s for s in level if s not in level_ids],
                         )
                     else:
-                        persistence.insert_states(conn, mapper, level)
+                        _each_class(persistence.insert_states, conn, mapper, level)
                 else:
-                    persistence.insert_states(conn, mapper, level)
+                    _each_class(persistence.insert_states, conn, mapper, level)
                 self.inserted.extend(level)
                 # their keys are known now: give them an identity early
-                cls = mapper.class_
+                cls = mapper._identity_class
                 pk_keys = mapper.pk_keys
                 if len(pk_keys) == 1:
                     pk_key = pk_keys[0]
@@ -778,7 +786,7 @@ class FlushPlan:
                 self.late.clear()
                 for st in late:
                     self._sync(st)
-                persistence.update_states(conn, mapper, late)
+                _each_class(persistence.update_states, conn, mapper, late)
                 self.saved.extend(late)
                 if self.key_switches:
                     self._rekey(late)
@@ -794,13 +802,15 @@ class FlushPlan:
             deletes = [
                 s
                 for s in self.deleted
-                if s.mapper is mapper and s.key is not None and s not in self.switched_out
+                if s.mapper.base_mapper is mapper
+                and s.key is not None
+                and s not in self.switched_out
             ]
             if not deletes:
                 continue
             conn = session._connection_for_mapper(mapper)
             for level in self._delete_levels(deletes, mapper):
-                persistence.delete_states(conn, mapper, level)
+                _each_class(persistence.delete_states, conn, mapper, level)
             self.deleted_done.extend(deletes)
 
     def _post_updates(self) -> None:
@@ -939,9 +949,11 @@ def _key_links(mapper: Mapper) -> list[_KeyLink]:
         for prop in m.relationships.values():
             if prop.viewonly:
                 continue
-            if prop.direction is Direction.MANYTOONE and prop.mapper is mapper:
+            if prop.parent is not m:
+                continue  # inherited by a subclass mapper: seen on the declaring mapper
+            if prop.direction is Direction.MANYTOONE and mapper.isa(prop.mapper):
                 add(m, list(prop.local_remote_pairs), not prop.passive_updates, None)
-            elif prop.direction is Direction.ONETOMANY and m is mapper:
+            elif prop.direction is Direction.ONETOMANY and mapper.isa(m):
                 pairs = [(rc, lc) for lc, rc in prop.local_remote_pairs]
                 add(prop.mapper, pairs, not prop.passive_updates, prop)
             elif (
@@ -960,6 +972,26 @@ def _key_links(mapper: Mapper) -> list[_KeyLink]:
             ):
                 add(m, [(fk.parent, fk.column) for fk in group], False, None)
     return [(c, p, u, coll) for c, p, u, coll in links.values()]
+
+
+def _by_class(mapper: Mapper, states: list[InstanceState]) -> list[tuple[Mapper, Any]]:
+    """``states`` of ``mapper``'s hierarchy by their own class's mapper (one entry, the
+    mapper itself, for a class without mapped subclasses)."""
+    if not mapper._children:
+        return [(mapper, states)]
+    from .inheritance import by_mapper
+
+    return by_mapper(states)
+
+
+def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState]) -> None:
+    """Run persistence function ``fn`` once per class of ``states`` (their statements
+    name that class's columns); once for a class without mapped subclasses."""
+    if not mapper._children:
+        fn(conn, mapper, states)
+        return
+    for m, group in _by_class(mapper, states):
+        fn(conn, m, group)
 
 
 def _onupdate_action(child_col: Column[Any], parent_col: Column[Any]) -> str:

@@ -1309,6 +1309,11 @@ def _join_target(
     right = _as_from(target)
     if onclause is None:
         onclause = join_condition(left, right)
+    mapper = getattr(target, "__mapper__", None) if isinstance(target, type) else None
+    if mapper is not None and mapper.single:  # join(Manager): only its rows
+        crit = mapper._single_criterion()
+        if crit is not None:
+            onclause = and_(coerce_expression(onclause), crit)
     return right, onclause
 
 
