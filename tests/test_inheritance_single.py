@@ -430,7 +430,9 @@ def test_use_existing_column_shares_one_column_between_siblings(engine: Any) -> 
         __mapper_args__ = {"polymorphic_identity": "mgr"}
 
     assert Eng.__table__.c.start_date is inspect(Mgr).columns["start_date"]
-    with pytest.raises(exc.ArgumentError, match="conflicts with existing column 'emp.start_date'"):
+    with pytest.raises(
+        exc.ArgumentError, match=r"conflicts with existing column 'emp\.start_date'"
+    ):
 
         class Other(Emp):
             start_date: Mapped[datetime] = mapped_column(nullable=True)
@@ -577,7 +579,7 @@ def test_joined_and_concrete_inheritance_are_refused_by_name() -> None:
         kind: Mapped[str] = mapped_column(String(10))
         __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "e"}
 
-    with pytest.raises(exc.ArgumentError, match="joined-table inheritance .* not supported yet"):
+    with pytest.raises(exc.ArgumentError, match=r"joined-table inheritance .* not supported yet"):
 
         class Joined(Emp):
             __tablename__ = "joined"
