@@ -775,15 +775,27 @@ def _single_table_criteria(stmt: Any) -> list[Any]:
     out: list[Any] = []
     seen: list[Any] = []
     for e in stmt._entities:
-        mapper = getattr(e, "__mapper__", None) if isinstance(e, type) else None
-        if mapper is None and hasattr(e, "column"):
+        adapt = None
+        mapper = getattr(e, "__mapper__", None)
+        if mapper is not None and not isinstance(e, type):
+            adapt = getattr(e, "_adapt", None)  # aliased(Manager): aimed at the alias
+        elif mapper is None and hasattr(e, "column"):
             mapper = getattr(e, "mapper", None)
-        if mapper is None or not getattr(mapper, "single", False) or mapper in seen:
+            entity = getattr(e, "entity", None)
+            if entity is not None and not isinstance(entity, type):
+                adapt = getattr(entity, "_adapt", None)
+        if mapper is None or not getattr(mapper, "single", False):
             continue
-        seen.append(mapper)
         crit = mapper._single_criterion()
-        if crit is not None:
-            out.append(crit)
+        if crit is None:
+            continue
+        if adapt is not None:
+            crit = adapt(crit)
+        key = (mapper, getattr(adapt, "__self__", None))
+        if key in seen:
+            continue
+        seen.append(key)
+        out.append(crit)
     return out
 
 
