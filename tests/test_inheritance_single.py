@@ -638,3 +638,36 @@ def test_no_warning_for_plain_hierarchy_without_discriminator(engine: Any) -> No
         # without a discriminator every row is the base class, as in SQLAlchemy
         assert type(s.get(Thing, 1)) is Thing
         assert s.get(Special, 1).extra == "x"
+
+
+def test_selectinload_of_a_subclass_relationship_from_base_queries(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        log = sql_log(eng)
+        staff = s.scalars(
+            select(Employee).options(selectinload(Manager.reports)).order_by(Employee.id)
+        ).all()
+        assert log.count("SELECT") == 2  # the employees, then all managers' reports
+        assert [e.id for e in staff[0].__dict__["reports"]] == [2, 3]
+        assert staff[1].__dict__["reports"] == []
+        assert "reports" not in staff[2].__dict__  # an Engineer has no such attribute
+    with Session(eng) as s:
+        comps = s.scalars(
+            select(Company).options(
+                selectinload(Company.employees.of_type(Manager)).selectinload(Manager.reports)
+            )
+        ).all()
+        dora = comps[0].__dict__["employees"][0]
+        assert type(dora) is Director and [e.id for e in dora.__dict__["reports"]] == [2, 3]
+
+
+def test_aliased_subclass_entity_gets_the_criterion(eng: Any) -> None:
+    from uow_orm import aliased
+
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        m = aliased(Manager)
+        assert sorted(o.id for o in s.scalars(select(m))) == [1, 2]
+        assert s.scalars(select(m.name).where(m.id == 3)).all() == []

@@ -258,7 +258,9 @@ def execute_select(
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
         if not trees[i].children and not any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+            p.lazy in ("selectin", "joined")
+            for m in (mapper.self_and_descendants if mapper._children else (mapper,))
+            for p in m.relationships.values()
         ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -541,7 +543,26 @@ def post_load(
     skip: set[str],
 ) -> None:
     """Run selectin loads (and nested options) for freshly loaded ``objs``."""
-    for prop in mapper.relationships.values():
+    _post_load_props(session, mapper.relationships.values(), objs, tree, populate, skip)
+    if mapper._children:
+        # relationships declared on subclasses load for the objects of those classes
+        for sub_mapper in mapper.self_and_descendants[1:]:
+            own = [p for p in sub_mapper.relationships.values() if p.parent is sub_mapper]
+            if own:
+                mine = [o for o in objs if isinstance(o, sub_mapper.class_)]
+                if mine:
+                    _post_load_props(session, own, mine, tree, populate, skip)
+
+
+def _post_load_props(
+    session: Session,
+    props: Any,
+    objs: list[Any],
+    tree: LoadTree,
+    populate: bool,
+    skip: set[str],
+) -> None:
+    for prop in props:
         if prop.key in skip:
             continue
         strategy, sub = _strategy(prop, tree)

@@ -783,7 +783,8 @@ def _single_table_criteria(stmt: Any) -> list[Any]:
             mapper = getattr(e, "mapper", None)
             entity = getattr(e, "entity", None)
             if entity is not None and not isinstance(entity, type):
-                adapt = getattr(entity, "_adapt", None)
+                adapt = getattr(entity, "_adapt", None)  # aliased(Manager).name
+                mapper = getattr(entity, "__mapper__", mapper)
         if mapper is None or not getattr(mapper, "single", False):
             continue
         crit = mapper._single_criterion()
