@@ -671,3 +671,101 @@ def test_aliased_subclass_entity_gets_the_criterion(eng: Any) -> None:
         m = aliased(Manager)
         assert sorted(o.id for o in s.scalars(select(m))) == [1, 2]
         assert s.scalars(select(m.name).where(m.id == 3)).all() == []
+
+
+def test_polymorphic_load_inline_selects_subclass_columns_with_the_base(
+    engine: Any, sql_log: Any
+) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Emp(B):
+        __tablename__ = "emp7"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "e"}
+
+    class Mgr(Emp):
+        manager_name: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "m", "polymorphic_load": "inline"}
+
+    class Eng(Emp):
+        engineer_info: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "g"}
+
+    with pytest.raises(exc.ArgumentError, match="polymorphic_load='selectin' is not supported"):
+
+        class Other(Emp):
+            __mapper_args__ = {"polymorphic_identity": "o", "polymorphic_load": "selectin"}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Mgr(id=1, manager_name="boss"), Eng(id=2, engineer_info="x"), Emp(id=3)])
+        s.commit()
+    log = sql_log(engine)
+    with Session(engine) as s:
+        mgr, eng, emp = s.scalars(select(Emp).order_by(Emp.id)).all()
+        assert mgr.__dict__["manager_name"] == "boss"  # inline: loaded with the base query
+        assert "engineer_info" not in eng.__dict__  # not inline: loads on access
+        assert "manager_name" not in emp.__dict__
+        n = log.count("SELECT")
+        assert eng.engineer_info == "x"
+        assert log.count("SELECT") == n + 1
+        s.expire(emp)
+        assert emp.id == 3
+
+
+def test_map_imperatively_with_inherits(engine: Any) -> None:
+    from uow_orm import MetaData, Table
+    from uow_orm.orm import registry
+
+    reg = registry()
+    staff = Table(
+        "staff",
+        reg.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(10), nullable=False),
+        Column("name", String(20)),
+    )
+
+    class Person:
+        pass
+
+    class Boss(Person):
+        pass
+
+    class Stranger:
+        pass
+
+    person_mapper = reg.map_imperatively(
+        Person, staff, polymorphic_on=staff.c.kind, polymorphic_identity="person"
+    )
+    boss_mapper = reg.map_imperatively(
+        Boss,
+        inherits=person_mapper,
+        polymorphic_identity="boss",
+        properties={"perks": Column("perks", String(20))},
+    )
+    assert boss_mapper.inherits is person_mapper and "perks" in staff.c
+    with pytest.raises(exc.ArgumentError, match="must be a Python subclass of Person"):
+        reg.map_imperatively(Stranger, inherits=Person, polymorphic_identity="x")
+    with pytest.raises(exc.ArgumentError, match="joined-table inheritance"):
+        reg.map_imperatively(
+            type("Other", (Person,), {}),
+            Table("other", MetaData(), Column("id", Integer, primary_key=True)),
+            inherits=Person,
+        )
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        b = Boss()
+        b.id, b.name, b.perks = 1, "b", "car"
+        p = Person()
+        p.id, p.name = 2, "p"
+        s.add_all([b, p])
+        s.commit()
+    assert _rows(engine, "SELECT id, kind, perks FROM staff ORDER BY id") == [
+        (1, "boss", "car"),
+        (2, "person", None),
+    ]
+    with Session(engine) as s:
+        assert [type(o) for o in s.scalars(select(Person).order_by(staff.c.id))] == [Boss, Person]

@@ -678,19 +678,27 @@ def _make_mapper(
 
 
 def _map_subclass(
-    cls: type, parent: Mapper, registry: Registry, values: dict[str, Any] | None
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
 ) -> Mapper:
     """Map a subclass of the mapped class of ``parent`` onto the parent's table
-    (single-table inheritance); its own columns join that table."""
+    (single-table inheritance); its own columns join that table. ``imperative`` gives
+    the collected properties and mapper arguments of ``map_imperatively``."""
     from . import inheritance
 
-    own_table = cls.__dict__.get("__table__")
-    if own_table is not None and own_table is not parent.local_table:
-        raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
-    name = _tablename(cls)
-    if name and name != parent.local_table.name:
-        raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
-    mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+    if imperative is None:
+        own_table = cls.__dict__.get("__table__")
+        if own_table is not None and own_table is not parent.local_table:
+            raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+        name = _tablename(cls)
+        if name and name != parent.local_table.name:
+            raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+    else:
+        mapper_args = imperative[1]
     for k in mapper_args:
         if k in inheritance.NOT_YET:
             raise exc.ArgumentError(
@@ -707,7 +715,7 @@ def _map_subclass(
                 + ", ".join(sorted(inheritance.SUBCLASS_ARGS))
                 + " (the rest is configured on the hierarchy's base class)"
             )
-    got = _collect(cls, registry, values)
+    got = _collect(cls, registry, values) if imperative is None else imperative[0]
     table = parent.local_table
     columns: dict[str, Column[Any]] = dict(parent.columns.items())
     for key, col in got.columns.items():
@@ -744,7 +752,7 @@ def _map_subclass(
         confirm_deleted_rows=parent.confirm_deleted_rows,
     )
     type.__setattr__(cls, "__mapper__", mapper)
-    inheritance.link(mapper, parent)
+    inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     for key, mc in got.deferred.items():
@@ -1041,10 +1049,13 @@ class registry(Registry):
         same key; ``properties`` adds relationships (``{"addresses": relationship(...)}``)
         and renamed columns (``{"name": table.c.user_name}``). Keyword arguments are the
         ``__mapper_args__`` keys. The class keeps its own ``__init__``."""
-        if local_table is None:
-            raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         if "__mapper__" in class_.__dict__:
             raise exc.ArgumentError(f"class {class_.__name__} is already mapped")
+        inherits = mapper_args.pop("inherits", None)
+        if inherits is not None:
+            return self._map_inheriting(class_, local_table, properties, inherits, mapper_args)
+        if local_table is None:
+            raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         props = dict(properties or {})
         got = _Collected()
         renamed = {id(v) for v in props.values() if isinstance(v, Column)}
@@ -1065,6 +1076,49 @@ class registry(Registry):
                 )
         _instrument_plain_class(class_, constructor=False)
         return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
+
+    def _map_inheriting(
+        self,
+        class_: type,
+        local_table: Table | None,
+        properties: dict[str, Any] | None,
+        inherits: Any,
+        mapper_args: dict[str, Any],
+    ) -> Mapper:
+        """``map_imperatively(Sub, inherits=parent)``: single-table inheritance."""
+        from . import inheritance
+
+        parent = inherits if isinstance(inherits, Mapper) else getattr(inherits, "__mapper__", None)
+        if not isinstance(parent, Mapper):
+            raise exc.ArgumentError(
+                f"map_imperatively({class_.__name__}): inherits= must be a mapped class or "
+                f"its Mapper, got {inherits!r}"
+            )
+        if not issubclass(class_, parent.class_):
+            raise exc.ArgumentError(
+                f"map_imperatively({class_.__name__}, inherits={parent.class_.__name__}): "
+                f"{class_.__name__} must be a Python subclass of {parent.class_.__name__}"
+            )
+        if local_table is not None and local_table is not parent.local_table:
+            raise inheritance.joined_table_error(
+                class_, parent.class_, f"its own table {local_table.name!r}"
+            )
+        got = _Collected()
+        for key, value in (properties or {}).items():
+            if isinstance(value, Column):
+                got.columns[key] = value
+                got.explicit_nullable.add(key)
+            elif isinstance(value, RelationshipProperty):
+                got.rels[key] = value
+            elif isinstance(value, MapperProperty):
+                got.props[key] = value
+            else:
+                raise exc.ArgumentError(
+                    f"properties[{key!r}] must be a Column, relationship() or column "
+                    f"property, got {value!r}"
+                )
+        _instrument_plain_class(class_, constructor=False)
+        return _map_subclass(class_, parent, self, None, (got, mapper_args))
 
     def generate_base(
         self, mapper: Any = None, cls: type = object, name: str = "Base", metaclass: type = type

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from .session import Session
 
 #: ``__mapper_args__`` keys a single-table subclass understands
-SUBCLASS_ARGS = frozenset({"polymorphic_identity", "polymorphic_abstract", "inherits"})
+SUBCLASS_ARGS = frozenset(
+    {"polymorphic_identity", "polymorphic_abstract", "polymorphic_load", "inherits"}
+)
 
 #: inheritance keys that name strategies not built yet (refused with what is missing)
 NOT_YET = {
@@ -30,8 +32,6 @@ NOT_YET = {
     "single-table inheritance (a subclass without __tablename__)",
     "with_polymorphic": "the with_polymorphic mapper argument is not supported; use "
     "with_polymorphic() in the query",
-    "polymorphic_load": "polymorphic_load is not supported (it configures joined-table "
-    "subclass loading, which is not supported yet)",
     "inherit_condition": "inherit_condition is not supported (it configures joined-table "
     "inheritance, which is not supported yet)",
 }
@@ -145,8 +145,15 @@ def new_abstract(cls: type, *args: Any, **kw: Any) -> Any:
 
 
 # -- subclass mappers ----------------------------------------------------------------------
-def link(sub: Mapper, parent: Mapper) -> None:
-    """Make ``sub`` a single-table subclass mapper of ``parent``."""
+def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
+    """Make ``sub`` a single-table subclass mapper of ``parent``; ``polymorphic_load`` is
+    None or ``"inline"`` (its columns load with queries for its parents)."""
+    if polymorphic_load not in (None, "inline"):
+        raise exc.ArgumentError(
+            f"{sub.class_.__name__}: polymorphic_load={polymorphic_load!r} is not supported "
+            "for single-table inheritance; use 'inline' (or with_polymorphic() in the query)"
+        )
+    sub.polymorphic_load = polymorphic_load
     base = parent.base_mapper
     sub.inherits = parent
     sub.single = True

@@ -225,6 +225,8 @@ class Mapper:
     polymorphic_identity: Any = None
     #: True for a class of the hierarchy that is never instantiated itself
     polymorphic_abstract = False
+    #: "inline": queries for a parent class select this subclass's columns too
+    polymorphic_load: str | None = None
     concrete = False
     #: True for a single-table subclass (it maps its parent's table)
     single = False
@@ -351,10 +353,13 @@ class Mapper:
             self.load_columns = ordered
             self.load_keys = self.column_keys
             self.load_pk_positions = self.pk_positions
-        if self._poly_expr is not None and self._children:
-            # a discriminator expression is selected (unmapped) by polymorphic loads
-            self.load_columns = [*self.load_columns, self._poly_expr]
-            self.load_keys = [*self.load_keys, _POLY_EXPR_KEY]
+        if self._children:
+            # polymorphic_load="inline" subclasses' columns, and a discriminator that is an
+            # expression (under a key no attribute has), are selected with this class
+            inline_cols, inline_keys = self._polymorphic_extra()
+            if inline_cols:
+                self.load_columns = [*self.load_columns, *inline_cols]
+                self.load_keys = [*self.load_keys, *inline_keys]
         #: columns the database changes on UPDATE (reloaded after one)
         self.server_onupdate_keys = [
             k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
@@ -412,14 +417,32 @@ class Mapper:
             if k not in deferred:
                 cols.append(expr)
                 keys.append(k)
-        if self._poly_expr is not None and self._children:
-            cols.append(self._poly_expr)
-            keys.append(_POLY_EXPR_KEY)
+        if self._children:
+            inline_cols, inline_keys = self._polymorphic_extra()
+            cols.extend(inline_cols)
+            keys.extend(inline_keys)
         strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
         for k, (_g, r) in self.deferred.items():
             if r and k in deferred and not deferred[k][1]:
                 strategies[k] = "select"  # defer() without raiseload overrides the mapping
         return cols, keys, strategies or None
+
+    def _polymorphic_extra(self) -> tuple[list[Any], list[str]]:
+        """What a polymorphic load selects beyond this mapper's own columns: the columns
+        of ``polymorphic_load="inline"`` subclasses and an expression discriminator."""
+        cols: list[Any] = []
+        keys: list[str] = []
+        for m in self.self_and_descendants[1:]:
+            if m.polymorphic_load != "inline":
+                continue
+            for c, k in zip(m.column_list, m.column_keys):
+                if k not in self.columns and k not in keys and k not in m.deferred:
+                    cols.append(c)
+                    keys.append(k)
+        if self._poly_expr is not None:
+            cols.append(self._poly_expr)
+            keys.append(_POLY_EXPR_KEY)
+        return cols, keys
 
     def unloaded_keys(self, d: dict[str, Any], key: str | None) -> list[str]:
         """The column keys one load of an unloaded attribute fetches: every unloaded
@@ -436,7 +459,11 @@ class Mapper:
                     if g == group and k != key and k not in d
                 ]
             return out
-        return [k for k in self.load_keys if k not in d and k != _POLY_EXPR_KEY]
+        return [
+            k
+            for k in self.load_keys
+            if k not in d and (k in self.columns or k in self.column_properties)
+        ]
 
     def load_expr(self, key: str) -> Any:
         """The SQL expression that loads attribute ``key`` (a column or column property)."""
