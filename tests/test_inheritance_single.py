@@ -769,3 +769,93 @@ def test_map_imperatively_with_inherits(engine: Any) -> None:
     ]
     with Session(engine) as s:
         assert [type(o) for o in s.scalars(select(Person).order_by(staff.c.id))] == [Boss, Person]
+
+
+def test_bulk_inserts_of_a_subclass_set_the_discriminator(eng: Any) -> None:
+    from uow_orm import func, insert
+
+    with Session(eng) as s:
+        s.bulk_insert_mappings(Manager, [{"id": 1, "name": "a", "manager_name": "x"}])
+        s.execute(insert(Engineer), [{"id": 2, "name": "b"}, {"id": 3, "name": "c"}])
+        s.bulk_save_objects([Director(id=4, name="d")])
+        s.commit()
+        assert s.scalar(select(func.count()).select_from(Manager)) == 2
+        assert s.scalar(select(func.count()).select_from(Employee)) == 4
+    assert _rows(eng, "SELECT id, type FROM employee ORDER BY id") == [
+        (1, "manager"),
+        (2, "engineer"),
+        (3, "engineer"),
+        (4, "director"),
+    ]
+
+
+def test_orm_update_of_the_base_expires_subclass_objects(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+        mia = s.get(Manager, 2)
+        s.execute(update(Employee).where(Employee.id == 2).values(name="renamed"))
+        assert mia.name == "renamed"
+        s.execute(update(Employee).values(version=Employee.version + 1))
+        assert mia.version == 2
+
+
+def _scenario(lib: Any, orm: Any, url: str) -> list[Any]:
+    """One single-table scenario, written once for both libraries (the oracle check)."""
+
+    class B(orm.DeclarativeBase):
+        pass
+
+    class Emp(B):
+        __tablename__ = "oracle_emp"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(20))
+        type = lib.Column(lib.String(20), nullable=False)
+        __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "emp"}
+
+    class Mgr(Emp):
+        manager_name = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "mgr"}
+
+    class Eng(Emp):
+        info = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "eng"}
+
+    class Lead(Eng):
+        __mapper_args__ = {"polymorphic_identity": "lead"}
+
+    engine = lib.create_engine(url)
+    B.metadata.create_all(engine)
+    out: list[Any] = []
+    with orm.Session(engine) as s:
+        s.add_all(
+            [Mgr(id=1, name="m"), Eng(id=2, name="e"), Lead(id=3, name="l"), Emp(id=4, name="x")]
+        )
+        s.commit()
+        out.append([type(o).__name__ for o in s.scalars(lib.select(Emp).order_by(Emp.id))])
+        out.append([o.id for o in s.scalars(lib.select(Eng).order_by(Eng.id))])
+        out.append([s.get(Eng, 1), type(s.get(Emp, 3)).__name__, s.get(Lead, 2)])
+        s.execute(lib.update(Eng).values(info="i"))
+        s.execute(lib.delete(Mgr))
+        s.commit()
+    with engine.connect() as conn:
+        out.append(
+            [
+                tuple(r)
+                for r in conn.execute(lib.text("SELECT id, type, info FROM oracle_emp ORDER BY id"))
+            ]
+        )
+    engine.dispose()
+    return out
+
+
+def test_single_table_scenario_matches_sqlalchemy(tmp_path: Any) -> None:
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    import uow_orm
+    import uow_orm.orm
+
+    ours = _scenario(uow_orm, uow_orm.orm, f"sqlite:///{tmp_path / 'ours.db'}")
+    theirs = _scenario(sqlalchemy, sqlalchemy.orm, f"sqlite:///{tmp_path / 'theirs.db'}")
+    assert ours == theirs
+    assert ours[0] == ["Mgr", "Eng", "Lead", "Emp"]
