@@ -885,3 +885,51 @@ def test_statement_counts_for_a_thousand_objects_of_two_classes(eng: Any, sql_lo
         assert log.count("UPDATE") <= 2  # one executemany per class
     assert inserts <= 2 * 2  # server-generated keys: at most two batches per class here
     assert _rows(eng, "SELECT count(*) FROM employee WHERE name LIKE 'M%'") == [(500,)]
+
+
+def test_relationship_declared_on_a_subclass_with_its_foreign_key(engine: Any) -> None:
+    """SQLAlchemy's "Relationships with Single Table Inheritance" example: the foreign key
+    and both sides of the relationship belong to a subclass."""
+
+    class B(DeclarativeBase):
+        pass
+
+    class Firm(B):
+        __tablename__ = "firm"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        managers: Mapped[list[Boss]] = relationship(back_populates="firm")
+
+    class Worker(B):
+        __tablename__ = "worker"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        type: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "worker"}
+
+    class Boss(Worker):
+        manager_data: Mapped[str | None] = mapped_column(String(20))
+        firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"))
+        firm: Mapped[Firm | None] = relationship(back_populates="managers")
+        __mapper_args__ = {"polymorphic_identity": "boss"}
+
+    class Coder(Worker):
+        engineer_info: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "coder"}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        f = Firm(id=1, name="f", managers=[Boss(id=1, name="b")])
+        s.add_all([f, Coder(id=2, name="c")])
+        s.commit()
+    assert _rows(engine, "SELECT id, type, firm_id FROM worker ORDER BY id") == [
+        (1, "boss", 1),
+        (2, "coder", None),
+    ]
+    with Session(engine) as s:
+        f = s.get(Firm, 1)
+        assert [m.name for m in f.managers] == ["b"]
+        assert f.managers[0].firm is f
+        assert "firm" not in inspect(Coder).relationships
+        names = s.scalars(select(Boss.name).join(Boss.firm).where(Firm.name == "f")).all()
+        assert names == ["b"]
