@@ -135,6 +135,7 @@ def test_mapper_inspection_describes_the_hierarchy() -> None:
     assert em.self_and_descendants == [em, mm, en, dm]
     assert mm.self_and_descendants == [mm, dm]
     assert list(dm.iterate_to_root()) == [dm, mm, em]
+    assert list(mm.polymorphic_iterator()) == [mm, dm]
     assert dm.isa(em) and dm.isa(mm) and not mm.isa(dm) and not en.isa(mm)
     assert en.common_parent(dm) and not en.common_parent(inspect(Company))
     assert mm.local_table is em.local_table and mm.persist_selectable is em.local_table

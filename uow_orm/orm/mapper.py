@@ -725,9 +725,8 @@ class Mapper:
             yield m
             m = m.inherits
 
-    @property
     def polymorphic_iterator(self) -> Iterator[Mapper]:
-        """`self_and_descendants` as an iterator (SQLAlchemy's name)."""
+        """`self_and_descendants` as an iterator (SQLAlchemy's method of that name)."""
         return iter(self.self_and_descendants)
 
     @property
