@@ -934,3 +934,23 @@ def test_relationship_declared_on_a_subclass_with_its_foreign_key(engine: Any) -
         assert "firm" not in inspect(Coder).relationships
         names = s.scalars(select(Boss.name).join(Boss.firm).where(Firm.name == "f")).all()
         assert names == ["b"]
+
+
+def test_any_and_has_of_a_relationship_to_a_subclass_add_the_criterion(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        assert (
+            s.scalars(select(Company).where(Company.managers.any(Employee.name == "eve"))).all()
+            == []
+        )
+        assert [
+            c.id
+            for c in s.scalars(select(Company).where(Company.managers.any(Employee.name == "mia")))
+        ] == [1]
+        assert [
+            e.id
+            for e in s.scalars(
+                select(Employee).where(Employee.boss.has(name="dora")).order_by(Employee.id)
+            )
+        ] == [2, 3]

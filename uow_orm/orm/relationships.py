@@ -797,6 +797,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
             crits.append(on_target(coerce_expression(getattr(target_cls, k) == v)))
+        if prop.mapper.single:  # Company.managers.any(...): manager rows only
+            crits.append(on_target(prop.mapper._single_criterion()))
         froms: list[Any] = [target_from]
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)
