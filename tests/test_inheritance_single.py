@@ -781,6 +781,8 @@ def test_bulk_inserts_of_a_subclass_set_the_discriminator(eng: Any) -> None:
         s.bulk_save_objects([Director(id=4, name="d")])
         s.commit()
         assert s.scalar(select(func.count()).select_from(Manager)) == 2
+        assert s.scalar(select(func.count(Manager.id))) == 2
+        assert s.scalar(select(func.max(Engineer.id).label("top"))) == 3
         assert s.scalar(select(func.count()).select_from(Employee)) == 4
     assert _rows(eng, "SELECT id, type FROM employee ORDER BY id") == [
         (1, "manager"),

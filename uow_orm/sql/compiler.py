@@ -779,6 +779,15 @@ def _single_table_criteria(stmt: Any) -> list[Any]:
         mapper = getattr(e, "__mapper__", None)
         if mapper is not None and not isinstance(e, type):
             adapt = getattr(e, "_adapt", None)  # aliased(Manager): aimed at the alias
+        elif mapper is None and not hasattr(e, "column"):
+            el = getattr(e, "element", e)  # a label of a function
+            for m in getattr(el, "_orm_mappers", ()):
+                if getattr(m, "single", False) and getattr(m, "is_mapper", False):
+                    crit = m._single_criterion()
+                    if crit is not None and (m, None) not in seen:
+                        seen.append((m, None))
+                        out.append(crit)
+            continue
         elif mapper is None and hasattr(e, "column"):
             mapper = getattr(e, "mapper", None)
             entity = getattr(e, "entity", None)
