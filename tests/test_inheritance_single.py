@@ -956,3 +956,32 @@ def test_any_and_has_of_a_relationship_to_a_subclass_add_the_criterion(eng: Any)
                 select(Employee).where(Employee.boss.has(name="dora")).order_by(Employee.id)
             )
         ] == [2, 3]
+
+
+def test_eager_loads_of_relationships_to_a_subclass_hold_only_its_rows(eng: Any) -> None:
+    from uow_orm.orm import contains_eager, joinedload
+
+    with Session(eng) as s:
+        _staff(s)
+    for option in (joinedload, selectinload):
+        with Session(eng) as s:
+            c = s.scalars(select(Company).options(option(Company.managers))).unique().one()
+            assert [(type(m), m.id) for m in c.__dict__["managers"]] == [
+                (Director, 1),
+                (Manager, 2),
+            ]
+    with Session(eng) as s:
+        staff = (
+            s.scalars(select(Employee).options(joinedload(Employee.boss)).order_by(Employee.id))
+            .unique()
+            .all()
+        )
+        assert [e.__dict__["boss"] and e.__dict__["boss"].id for e in staff] == [None, 1, 1, None]
+    with Session(eng) as s:
+        q = (
+            select(Company)
+            .join(Company.employees.of_type(Manager))
+            .options(contains_eager(Company.employees))
+        )
+        c = s.scalars(q).unique().one()
+        assert sorted(e.id for e in c.__dict__["employees"]) == [1, 2]

@@ -407,6 +407,8 @@ def _collect_joined(
         else:
             right = target
             on = and_(*[on_parent(lc) == on_target(rc) for lc, rc in prop.local_remote_pairs])
+        if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
+            on = and_(on, on_target(prop.mapper._single_criterion()))
         specs.append((prop, parent, sub))
         joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
