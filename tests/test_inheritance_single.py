@@ -966,10 +966,8 @@ def test_eager_loads_of_relationships_to_a_subclass_hold_only_its_rows(eng: Any)
     for option in (joinedload, selectinload):
         with Session(eng) as s:
             c = s.scalars(select(Company).options(option(Company.managers))).unique().one()
-            assert [(type(m), m.id) for m in c.__dict__["managers"]] == [
-                (Director, 1),
-                (Manager, 2),
-            ]
+            got = sorted((m.id, type(m).__name__) for m in c.__dict__["managers"])
+            assert got == [(1, "Director"), (2, "Manager")]
     with Session(eng) as s:
         staff = (
             s.scalars(select(Employee).options(joinedload(Employee.boss)).order_by(Employee.id))
