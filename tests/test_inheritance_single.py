@@ -983,3 +983,38 @@ def test_eager_loads_of_relationships_to_a_subclass_hold_only_its_rows(eng: Any)
         )
         c = s.scalars(q).unique().one()
         assert sorted(e.id for e in c.__dict__["employees"]) == [1, 2]
+
+
+def test_with_polymorphic_star_mapper_argument_loads_every_subclass_column(engine: Any) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Emp(B):
+        __tablename__ = "emp8"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {
+            "polymorphic_on": "kind",
+            "polymorphic_identity": "e",
+            "with_polymorphic": "*",
+        }
+
+    class Mgr(Emp):
+        manager_name: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "m"}
+
+    with pytest.raises(exc.ArgumentError, match="only '\\*' is supported"):
+
+        class Other(B):
+            __tablename__ = "emp9"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            kind: Mapped[str] = mapped_column(String(10))
+            __mapper_args__ = {"polymorphic_on": "kind", "with_polymorphic": [Mgr]}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Mgr(id=1, manager_name="boss"), Emp(id=2)])
+        s.commit()
+    with Session(engine) as s:
+        mgr, emp = s.scalars(select(Emp).order_by(Emp.id)).all()
+        assert mgr.__dict__["manager_name"] == "boss" and type(emp) is Emp

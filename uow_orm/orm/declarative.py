@@ -44,6 +44,7 @@ _MAPPER_ARGS = frozenset(
         "polymorphic_on",
         "polymorphic_identity",
         "polymorphic_abstract",
+        "with_polymorphic",
     }
 )
 
@@ -664,6 +665,19 @@ def _make_mapper(
         resolve_polymorphic_on(
             mapper, mapper_args["polymorphic_on"], lambda v: _column(v, "polymorphic_on")
         )
+    if "with_polymorphic" in mapper_args:
+        wp = mapper_args["with_polymorphic"]
+        if wp not in ("*", ("*", None)):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['with_polymorphic']: only '*' is supported "
+                f"(every subclass's columns load with the base class), got {wp!r}; use "
+                "polymorphic_load='inline' on the subclasses, or with_polymorphic() in the query"
+            )
+        if mapper.polymorphic_on is None and "polymorphic_on" not in mapper_args:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['with_polymorphic'] needs polymorphic_on"
+            )
+        mapper._with_polymorphic_all = True
     if "polymorphic_identity" in mapper_args or "polymorphic_abstract" in mapper_args:
         from .inheritance import set_identity
 

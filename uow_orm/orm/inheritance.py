@@ -30,8 +30,6 @@ NOT_YET = {
     "concrete": "concrete table inheritance (concrete=True: each class with a complete "
     "table of its own) is not supported yet; map the classes separately, or use "
     "single-table inheritance (a subclass without __tablename__)",
-    "with_polymorphic": "the with_polymorphic mapper argument is not supported; use "
-    "with_polymorphic() in the query",
     "inherit_condition": "inherit_condition is not supported (it configures joined-table "
     "inheritance, which is not supported yet)",
 }

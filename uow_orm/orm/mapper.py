@@ -227,6 +227,8 @@ class Mapper:
     polymorphic_abstract = False
     #: "inline": queries for a parent class select this subclass's columns too
     polymorphic_load: str | None = None
+    #: ``__mapper_args__["with_polymorphic"] = "*"`` on the base: every subclass is inline
+    _with_polymorphic_all = False
     concrete = False
     #: True for a single-table subclass (it maps its parent's table)
     single = False
@@ -432,8 +434,9 @@ class Mapper:
         of ``polymorphic_load="inline"`` subclasses and an expression discriminator."""
         cols: list[Any] = []
         keys: list[str] = []
+        every = self.base_mapper._with_polymorphic_all
         for m in self.self_and_descendants[1:]:
-            if m.polymorphic_load != "inline":
+            if m.polymorphic_load != "inline" and not every:
                 continue
             for c, k in zip(m.column_list, m.column_keys):
                 if k not in self.columns and k not in keys and k not in m.deferred:
