@@ -101,6 +101,11 @@ KNOWN_KWARGS = {
     "composite": "the dataclass keys are taken; any other key raises ArgumentError",
     "registry.map_imperatively": "__mapper_args__ keys, checked as for a declarative class",
     "CompoundSelect.execution_options": "check_execution_options refuses options uow_orm lacks",
+    "Enum.__init__": "keys outside SQLAlchemy's Enum() raise; SQLAlchemy's raise unless default",
+    "TypeDecorator.__init__": "passed to the impl type's constructor, which rejects unknown keys",
+    "Comparator.op": "forwards to ColumnOperators.op (explicit keywords)",
+    "TypeEngine.copy": "any keyword raises ArgumentError (copy takes none)",
+    "to_instance": "passed to the type class's constructor (explicit keywords)",
 }
 
 # Parameters that are deliberately unused, with the reason.
@@ -127,6 +132,14 @@ KNOWN_UNUSED = {
     "DMLStatement.returning(sort_by_parameter_order)": (
         "rows already come back in parameter order (one statement per row or ordered VALUES)"
     ),
+    "TypeEngine.coerce_compared_value(op)": "SQLAlchemy's hook: the default keeps the type",
+    "TypeEngine.coerce_compared_value(value)": "SQLAlchemy's hook: the default keeps the type",
+    "TypeEngine.dialect_impl(dialect)": "a plain type is its own impl on every dialect",
+    "TypeEngine.literal_processor(dialect)": "literals render the same on both dialects",
+    "TypeDecorator.process_bind_param(dialect)": "SQLAlchemy's hook signature, for overrides",
+    "TypeDecorator.process_result_value(dialect)": "SQLAlchemy's hook signature, for overrides",
+    "TypeDecorator.process_literal_param(dialect)": "SQLAlchemy's hook signature, for overrides",
+    "TypeDecorator.load_dialect_impl(dialect)": "SQLAlchemy's hook signature, for overrides",
     "ColumnOperators.op(precedence)": (
         "custom operators' operands are parenthesised when compound, so precedence changes nothing"
     ),
@@ -137,6 +150,14 @@ KNOWN_STORED = {
     "Engine.__init__(echo)": "Engine.echo, as in SQLAlchemy",
     "RelationshipProperty.__init__(cascade)": "cascade_spec, the text as given",
     "RelationshipProperty.__init__(overlaps)": "accepted: uow_orm has no overlap warnings",
+    "JSON.__init__(none_as_null)": (
+        "public attribute; None is always SQL NULL (a documented difference from SQLAlchemy)"
+    ),
+    "Enum.__init__(validate_strings)": "public attribute; values are always checked (documented)",
+    "Enum.__init__(values_callable)": "public attribute; applied when the members are read",
+    "Enum.__init__(omit_aliases)": "public attribute; applied when the members are read",
+    "Interval.__init__(day_precision)": "public attribute; only Oracle DDL uses it (not here)",
+    "ColumnDefault.__init__(for_update)": "public attribute: the default is an onupdate",
     "_DeclaredBase.__init__(cascading)": (
         "without mapped inheritance every class runs the mixin's function, as cascading asks"
     ),

@@ -172,6 +172,61 @@ def test_models_to_revisions_upgrade_change_and_downgrade(project: Any) -> None:
     assert commands.current(project.config()) == []
 
 
+def test_an_enum_column_migrates_as_the_model_creates_it(project: Any, backend: str) -> None:
+    models = project.models(
+        """
+        import enum
+        from uow_orm import Column, Enum, Integer
+        from uow_orm.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Mood(enum.Enum):
+            HAPPY = "happy"
+            SAD = "sad"
+
+
+        class Person(Base):
+            __tablename__ = "people"
+            id = Column(Integer, primary_key=True)
+            mood = Column(Enum(Mood))
+        """
+    )
+    rev = commands.revision(project.config(models), "people", autogenerate=True)
+    assert "sa.Enum('happy', 'sad', name='mood')" in rev.read_text()
+    commands.upgrade(project.config())
+    assert not commands.check(project.config(models)), commands.check(
+        project.config(models)
+    ).descriptions
+    _sql(project.url, "INSERT INTO people (id, mood) VALUES (1, 'sad')")
+    renamed = project.models(
+        """
+        from uow_orm import Column, Enum, Integer
+        from uow_orm.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Person(Base):
+            __tablename__ = "people"
+            id = Column(Integer, primary_key=True)
+            mood = Column(Enum("happy", "sad", name="feeling", native_enum=False, length=12))
+        """
+    )
+    assert any("people.mood" in d for d in commands.check(project.config(renamed)).descriptions)
+    if backend == "postgresql":  # a native ENUM: the database itself refuses other values
+        with pytest.raises(exc.DataError):
+            _sql(project.url, "INSERT INTO people (id, mood) VALUES (2, 'angry')")
+        assert _sql(project.url, "SELECT typname FROM pg_type WHERE typname = 'mood'") == [
+            ("mood",)
+        ]
+    commands.downgrade(project.config(), "base")
+    assert _tables(project.url) == []
+    if backend == "postgresql":  # the type went with its table
+        assert _sql(project.url, "SELECT typname FROM pg_type WHERE typname = 'mood'") == []
+
+
 def test_foreign_keys_still_enforced_after_a_rebuild(project: Any) -> None:
     v1 = project.models(MODELS_V1)
     commands.revision(project.config(v1), "one", autogenerate=True)

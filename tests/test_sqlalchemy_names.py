@@ -345,6 +345,27 @@ def test_scoped_session_scopefunc_and_query_property(engine):
         registry.no_such_method
 
 
+def test_scoped_session_registry_has_set_and_clear_like_sqlalchemy(engine):
+    Base.metadata.create_all(engine)
+    scoped = uow_orm.scoped_session(sessionmaker(bind=engine))
+    assert not scoped.registry.has()
+    current = scoped.registry()
+    assert scoped.registry.has() and scoped() is current
+    mine = Session(engine)
+    scoped.registry.set(mine)
+    assert scoped() is mine
+    team = Team(slug="kept")
+    scoped.add(team)
+    scoped.registry.clear()  # forgets the session without closing it
+    assert not scoped.registry.has()
+    assert team in mine.new  # still open, its pending object kept
+    mine.commit()
+    with Session(engine) as check:
+        assert check.scalars(select(Team.slug).where(Team.slug == "kept")).all() == ["kept"]
+    mine.close()
+    current.close()
+
+
 # -- Load, subqueryload, contains_eager ----------------------------------------------------
 def test_subqueryload_loads_collections_like_sqlalchemy(session, engine, sql_log):
     log = sql_log(engine)

@@ -12,6 +12,7 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import exc
+from .sql.elements import ClauseElement as ClauseElementBase
 from .sql.elements import ColumnElement, TextClause
 from .sql.selectable import FromClause
 from .types import NULLTYPE, Integer, NullType, TypeEngine
@@ -86,6 +87,7 @@ class ForeignKey:
 
     @property
     def target_fullname(self) -> str:
+        """The referenced column as ``"table.column"`` (``"schema.table.column"`` with a schema)."""
         spec = self._target_spec
         if isinstance(spec, Column):
             return f"{spec.table.fullname}.{spec.name}"
@@ -144,12 +146,14 @@ class ForeignKey:
 
     @property
     def target_table_name(self) -> str:
+        """The bare name of the referenced table (no schema)."""
         if self._column is not None:
             return self._column.table.name
         # "schema.table.column" -> "table": dependency order compares bare table names
         return str(self._target_spec).rpartition(".")[0].rpartition(".")[2]
 
     def references(self, table: Table) -> bool:
+        """True when this foreign key points at ``table``."""
         return self.target_table_name == table.name
 
     def __repr__(self) -> str:
@@ -395,6 +399,7 @@ class Column(ColumnElement, Generic[_T]):
         return [self.table] if self.table is not None else []
 
     def references(self, column: Column[Any]) -> bool:
+        """True when one of this column's foreign keys points at ``column``."""
         return any(fk.column is column for fk in self.foreign_keys)
 
     def __repr__(self) -> str:
@@ -608,6 +613,7 @@ class Table(FromClause):
                 raise
 
     def append(self, item: Any) -> None:
+        """Add a Column (or a constraint / index) to the table, as ``Table(..., item)`` would."""
         if isinstance(item, Column):
             item._set_parent(self)
             self.c._add(item)
@@ -651,9 +657,12 @@ class Table(FromClause):
 
     @property
     def foreign_keys(self) -> list[ForeignKey]:
+        """Every ForeignKey of the table's columns, in column order."""
         return [fk for c in self.c for fk in c.foreign_keys]
 
     def referenced_tables(self, include_alter: bool = True) -> list[str]:
+        """Names of the tables this one references; ``include_alter=False`` leaves out foreign
+        keys created later with ALTER TABLE (``use_alter=True``)."""
         names: list[str] = []
         for fk in self.foreign_keys:
             if fk.use_alter and not include_alter:
@@ -673,21 +682,25 @@ class Table(FromClause):
         return list(self.c)
 
     def insert(self) -> Any:
+        """``insert(table)``: an INSERT statement into this table."""
         from .sql.dml import insert
 
         return insert(self)
 
     def update(self) -> Any:
+        """``update(table)``: an UPDATE statement for this table."""
         from .sql.dml import update
 
         return update(self)
 
     def delete(self) -> Any:
+        """``delete(table)``: a DELETE statement for this table."""
         from .sql.dml import delete
 
         return delete(self)
 
     def select(self) -> Any:
+        """``select(table)``: a SELECT of all the table's columns."""
         from .sql.selectable import select
 
         return select(self)
@@ -698,9 +711,11 @@ class Table(FromClause):
         return f"Table({', '.join(parts)})"
 
     def create(self, bind: Engine, checkfirst: bool = True) -> None:
+        """CREATE TABLE on ``bind`` (``checkfirst``: skip it when the table exists)."""
         self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
 
     def drop(self, bind: Engine, checkfirst: bool = True) -> None:
+        """DROP TABLE on ``bind`` (``checkfirst``: skip it when the table does not exist)."""
         self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
 
 
@@ -865,6 +880,7 @@ class MetaData:
                 reflect_table(inspector, Table(name, self), resolve_fks=resolve_fks)
 
     def clear(self) -> None:
+        """Forget every Table of this MetaData (the database is not touched)."""
         self.tables.clear()
 
     def __contains__(self, name: object) -> bool:
@@ -872,6 +888,38 @@ class MetaData:
 
     def __repr__(self) -> str:
         return "MetaData()"
+
+
+class ColumnDefault:
+    """A column's client-side default: ``arg`` is the scalar, callable or SQL expression.
+
+    ``is_callable``, ``is_scalar`` and ``is_clause_element`` say which it is.
+    """
+
+    def __init__(self, arg: Any, for_update: bool = False) -> None:
+        if isinstance(arg, ColumnDefault):
+            arg = arg.arg
+        self.arg: Any = arg
+        self.for_update = for_update
+
+    @property
+    def is_callable(self) -> bool:
+        return callable(self.arg) and not isinstance(self.arg, ClauseElementBase)
+
+    @property
+    def is_clause_element(self) -> bool:
+        return isinstance(self.arg, ClauseElementBase)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not self.is_callable and not self.is_clause_element
+
+    @property
+    def is_sequence(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"ColumnDefault({self.arg!r})"
 
 
 def server_default_sql(value: Any, dialect_name: str) -> str:
@@ -895,6 +943,7 @@ __all__ = [
     "CheckConstraint",
     "Column",
     "ColumnCollection",
+    "ColumnDefault",
     "Computed",
     "FetchedValue",
     "ForeignKey",

@@ -29,14 +29,112 @@ class _BadValue(exc.ColumnValueError):
     """
 
 
+# Operator strings of the SQL expression layer -> the Comparator method a type may override.
+_OPERATOR_METHODS: dict[str, str] = {
+    "=": "__eq__",
+    "!=": "__ne__",
+    "<": "__lt__",
+    "<=": "__le__",
+    ">": "__gt__",
+    ">=": "__ge__",
+    "+": "__add__",
+    "-": "__sub__",
+    "*": "__mul__",
+    "/": "__truediv__",
+    "%": "__mod__",
+}
+#: Every public name some Comparator subclass defines (``astext``, ``has_key``, ``any``...):
+#: the only names column expressions look up on their type's comparator.
+COMPARATOR_NAMES: set[str] = set()
+
+
+_DUNDERS = frozenset(_OPERATOR_METHODS.values()) | {"__getitem__", "__radd__"}
+
+
 class TypeEngine:
     """Base of all column types."""
+
+    class Comparator:
+        """The operators a column expression gets from its type (``TypeEngine.Comparator``).
+
+        A type's ``comparator_factory`` subclass may redefine operators (``__add__``,
+        ``__eq__``...) or add methods (``astext``, ``contains``); ``self.expr`` is the
+        expression, ``self.type`` its type.
+        """
+
+        __slots__ = ("expr", "type")
+        #: Names a subclass defines (computed per subclass); empty for the default comparator.
+        _overrides: ClassVar[frozenset[str]] = frozenset()
+
+        def __init__(self, expr: Any) -> None:
+            self.expr = expr
+            self.type = expr.type
+
+        def __init_subclass__(cls, **kw: Any) -> None:
+            super().__init_subclass__(**kw)
+            names: set[str] = set()
+            for klass in cls.__mro__:
+                if klass is TypeEngine.Comparator:
+                    break
+                names.update(n for n in vars(klass) if not n.startswith("_") or n in _DUNDERS)
+            names.discard("operate")
+            cls._overrides = frozenset(names)
+            COMPARATOR_NAMES.update(n for n in names if not n.startswith("_"))
+
+        def operate(self, op: str, other: Any) -> Any:
+            """Apply the default SQL operator ``op`` (an operator string such as ``"="``)."""
+            return self.expr._operate(op, other)
+
+        def op(self, opstring: str, **kw: Any) -> Any:
+            """A custom binary operator: ``self.op("@@")(other)``."""
+            return self.expr.op(opstring, **kw)
+
+        def __eq__(self, other: Any) -> Any:
+            return self.operate("=", other)
+
+        def __ne__(self, other: Any) -> Any:
+            return self.operate("!=", other)
+
+        def __lt__(self, other: Any) -> Any:
+            return self.operate("<", other)
+
+        def __le__(self, other: Any) -> Any:
+            return self.operate("<=", other)
+
+        def __gt__(self, other: Any) -> Any:
+            return self.operate(">", other)
+
+        def __ge__(self, other: Any) -> Any:
+            return self.operate(">=", other)
+
+        def __add__(self, other: Any) -> Any:
+            return self.operate("+", other)
+
+        def __sub__(self, other: Any) -> Any:
+            return self.operate("-", other)
+
+        def __mul__(self, other: Any) -> Any:
+            return self.operate("*", other)
+
+        def __truediv__(self, other: Any) -> Any:
+            return self.operate("/", other)
+
+        def __mod__(self, other: Any) -> Any:
+            return self.operate("%", other)
+
+        def __getitem__(self, index: Any) -> Any:
+            raise exc.ArgumentError(
+                f"{self.type!r} does not support indexing ([]); JSON, ARRAY and HSTORE types do"
+            )
+
+        __hash__ = object.__hash__
 
     python_type: ClassVar[type] = object
     #: True for integer types that may be a server-generated primary key.
     is_integer: ClassVar[bool] = False
 
     def ddl(self, dialect_name: str) -> str:
+        """The column type as written in CREATE TABLE on ``dialect_name``."""
         raise NotImplementedError
 
     def bind_processor(self, dialect_name: str) -> Processor:
@@ -69,8 +167,146 @@ class TypeEngine:
             proc = cache[dialect_name] = self.result_processor(dialect_name)
             return proc
 
+    # -- the SQLAlchemy TypeEngine API (see uow_orm/_typebase.py) ----------------------
+    #: Column operators specific to this type (``col["key"]``, ``col.any(x)``, ...).
+    comparator_factory: ClassVar[type[Comparator]] = Comparator
+    #: Whether values of this type can be hashed (used by change detection).
+    hashable: ClassVar[bool] = True
+    #: Whether PostgreSQL needs ``placeholder::TYPE`` to read bound values right (arrays).
+    render_bind_cast: ClassVar[bool] = False
+
+    def compile(self, dialect: Any = None) -> str:
+        """The DDL name of this type for ``dialect`` (a Dialect or its name; SQLite by default)."""
+        return self.ddl(_dialect_name(dialect))
+
+    def with_variant(self, type_: TypeEngine | type[TypeEngine], *dialect_names: str) -> Any:
+        """A copy of this type that uses ``type_`` on the named dialects (``"postgresql"``).
+
+        Raises `exc.ArgumentError` when no dialect name is given or one already has a variant.
+        """
+        from ._typebase import make_variant
+
+        return make_variant(self, type_, dialect_names)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine:
+        """The type used to bind ``value`` when it is compared with a column of this type."""
+        return self
+
+    def compare_values(self, x: Any, y: Any) -> bool:
+        """Whether two Python values of this type are equal (change detection)."""
+        return bool(x == y)
+
+    def copy(self, **kw: Any) -> TypeEngine:
+        """A shallow copy without the per-dialect processor caches.
+
+        Raises:
+            exc.ArgumentError: for any keyword (SQLAlchemy's ``copy(**kw)`` takes none that
+                uow_orm would honour).
+        """
+        if kw:
+            raise exc.ArgumentError(f"TypeEngine.copy() takes no options, got {sorted(kw)}")
+        import copy as _copy
+
+        new = _copy.copy(self)
+        new.__dict__.pop("_bind_cache", None)
+        new.__dict__.pop("_result_cache", None)
+        return new
+
+    def dialect_impl(self, dialect: Any) -> TypeEngine:
+        """The type actually used on ``dialect`` (a variant's or decorator's own impl)."""
+        return self
+
+    def literal_processor(self, dialect: Any) -> Processor:
+        """A function rendering a Python value as an SQL literal for ``dialect``."""
+        return _render_literal
+
+    def _type_for(self, dialect_name: str) -> TypeEngine:
+        """The type that really applies on a dialect (through variants and decorators)."""
+        return self
+
+    def _named_types(self, dialect_name: str) -> list[Any]:
+        """Database-level types (PostgreSQL ENUMs) that CREATE TABLE needs to exist first."""
+        return []
+
+    def _column_check_sql(self, column_sql: str, dialect_name: str) -> str | None:
+        """A CHECK condition this type adds to its column's DDL, or None."""
+        return None
+
+    @property
+    def _type_affinity(self) -> type[TypeEngine]:
+        """The generic type class this type belongs to (``String`` for ``VARCHAR``)."""
+        for cls in type(self).__mro__:
+            if cls.__module__ in _GENERIC_MODULES and not cls.__name__.isupper():
+                return cls
+        return type(self)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        from ._typebase import generic_repr
+
+        return generic_repr(self)
+
+    def __str__(self) -> str:
+        return self.compile()
+
+
+Comparator = TypeEngine.Comparator
+
+
+class Concatenable(TypeEngine):
+    """A type whose ``+`` is SQL concatenation (``||``): strings (and arrays)."""
+
+    class Comparator(TypeEngine.Comparator):
+        """``a + b`` renders ``a || b``."""
+
+        __slots__ = ()
+
+        def __add__(self, other: Any) -> Any:
+            from .sql.elements import BinaryExpression, coerce_expression
+
+            right = coerce_expression(other, self.type)
+            return BinaryExpression(self.expr, "||", right, self.type)
+
+        def __radd__(self, other: Any) -> Any:
+            from .sql.elements import BinaryExpression, coerce_expression
+
+            left = coerce_expression(other, self.type)
+            return BinaryExpression(left, "||", self.expr, self.type)
+
+    comparator_factory = Comparator
+
+
+class Indexable(TypeEngine):
+    """A type whose values support ``col[index]`` (JSON, ARRAY, HSTORE)."""
+
+
+class SchemaType:
+    """A type that may add schema objects to its table (a PostgreSQL ENUM type, a CHECK
+    constraint): ``Enum`` and ``Boolean``."""
+
+
+class ExternalType(TypeEngine):
+    """Types written outside uow_orm: ``TypeDecorator`` and ``UserDefinedType``."""
+
+    cache_ok: ClassVar[bool | None] = None
+
+
+_GENERIC_MODULES = frozenset({"uow_orm.types", "uow_orm._generic_types"})
+
+
+def _render_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _dialect_name(dialect: Any) -> str:
+    if dialect is None:
+        return "sqlite"
+    return dialect if isinstance(dialect, str) else str(dialect.name)
 
 
 def _expect(kind: str, value: Any) -> _BadValue:
@@ -78,6 +314,8 @@ def _expect(kind: str, value: Any) -> _BadValue:
 
 
 class Integer(TypeEngine):
+    """A 32-bit integer (``INTEGER``); Python ``int``, range-checked when bound."""
+
     python_type = int
     is_integer = True
     _ddl = "INTEGER"
@@ -112,16 +350,23 @@ class Integer(TypeEngine):
 
 
 class SmallInteger(Integer):
+    """A 16-bit integer (``SMALLINT``)."""
+
     _ddl = "SMALLINT"
     _bits = 16
 
 
 class BigInteger(Integer):
+    """A 64-bit integer (``BIGINT``)."""
+
     _ddl = "BIGINT"
     _bits = 64
 
 
-class String(TypeEngine):
+class String(Concatenable):
+    """Text of an optional maximum ``length`` (``VARCHAR(n)``); Python ``str``. ``+`` is
+    SQL concatenation."""
+
     python_type = str
 
     def __init__(self, length: int | None = None) -> None:
@@ -140,17 +385,28 @@ class String(TypeEngine):
 
         return check
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.length or ''})"
-
 
 class Text(String):
+    """Unbounded text (``TEXT``)."""
+
     def ddl(self, dialect_name: str) -> str:
         return "TEXT"
 
 
-class Boolean(TypeEngine):
+class Boolean(SchemaType, TypeEngine):
+    """True/False; ``create_constraint=True`` adds ``CHECK (col IN (0, 1))`` where the
+    boolean is stored as an integer (SQLite)."""
+
     python_type = bool
+
+    def __init__(self, create_constraint: bool = False, name: str | None = None) -> None:
+        self.create_constraint = create_constraint
+        self.name = name
+
+    def _column_check_sql(self, column_sql: str, dialect_name: str) -> str | None:
+        if self.create_constraint and dialect_name == "sqlite":
+            return f"{column_sql} IN (0, 1)"
+        return None
 
     def ddl(self, dialect_name: str) -> str:
         return "BOOLEAN"
@@ -170,7 +426,21 @@ class Boolean(TypeEngine):
 
 
 class Float(TypeEngine):
-    python_type = float
+    """Binary floating point; ``asdecimal=True`` returns `decimal.Decimal` values."""
+
+    @property
+    def python_type(self) -> type:  # type: ignore[override]
+        return decimal.Decimal if self.asdecimal else float
+
+    def __init__(
+        self,
+        precision: int | None = None,
+        asdecimal: bool = False,
+        decimal_return_scale: int | None = None,
+    ) -> None:
+        self.precision = precision
+        self.asdecimal = asdecimal
+        self.decimal_return_scale = decimal_return_scale
 
     def ddl(self, dialect_name: str) -> str:
         return "REAL" if dialect_name == "sqlite" else "DOUBLE PRECISION"
@@ -191,6 +461,14 @@ class Float(TypeEngine):
         return check
 
     def result_processor(self, dialect_name: str) -> Processor:
+        if self.asdecimal:
+            scale = self.decimal_return_scale
+
+            def to_decimal(value: Any) -> Any:
+                d = decimal.Decimal(repr(float(value)))
+                return d if scale is None else d.quantize(decimal.Decimal(1).scaleb(-scale))
+
+            return to_decimal
         return float
 
 
@@ -204,11 +482,22 @@ class Numeric(TypeEngine):
     rounded. Values with more decimals than ``s`` are rounded half up, as PostgreSQL does.
     """
 
-    python_type = decimal.Decimal
+    @property
+    def python_type(self) -> type:  # type: ignore[override]
+        return decimal.Decimal if self.asdecimal else float
 
-    def __init__(self, precision: int | None = None, scale: int | None = None) -> None:
+    def __init__(
+        self,
+        precision: int | None = None,
+        scale: int | None = None,
+        *,
+        decimal_return_scale: int | None = None,
+        asdecimal: bool = True,
+    ) -> None:
         self.precision = precision
         self.scale = scale
+        self.decimal_return_scale = decimal_return_scale
+        self.asdecimal = asdecimal
 
     @property
     def _scaled_on_sqlite(self) -> bool:
@@ -294,6 +583,14 @@ class Numeric(TypeEngine):
         return text
 
     def result_processor(self, dialect_name: str) -> Processor:
+        proc = self._decimal_result_processor(dialect_name)
+        if self.asdecimal:
+            return proc
+        if proc is None:
+            return float
+        return lambda value: float(proc(value))
+
+    def _decimal_result_processor(self, dialect_name: str) -> Processor:
         if dialect_name != "sqlite":
             return None
         scale = self.scale or 0
@@ -313,11 +610,10 @@ class Numeric(TypeEngine):
 
         return convert
 
-    def __repr__(self) -> str:
-        return f"Numeric({self.precision}, {self.scale})"
-
 
 class Date(TypeEngine):
+    """A calendar date (``DATE``); Python ``datetime.date``."""
+
     python_type = dt.date
 
     def ddl(self, dialect_name: str) -> str:
@@ -394,11 +690,10 @@ class DateTime(TypeEngine):
 
         return aware_utc
 
-    def __repr__(self) -> str:
-        return f"DateTime(timezone={self.timezone})"
-
 
 class Time(TypeEngine):
+    """A time of day (``TIME``); Python ``datetime.time``."""
+
     python_type = dt.time
 
     def ddl(self, dialect_name: str) -> str:
@@ -422,10 +717,61 @@ class Time(TypeEngine):
         return dt.time.fromisoformat if dialect_name == "sqlite" else None
 
 
-class JSON(TypeEngine):
-    """JSON documents (dicts, lists, scalars). In-place mutation is not tracked."""
+class JSON(Indexable):
+    """JSON documents (dicts, lists, scalars). In-place mutation is not tracked.
+
+    ``col["key"]``, ``col[0]`` and ``col[("a", 1)]`` reach inside a document on both
+    backends; ``.as_string()``, ``.as_integer()``, ``.as_float()``, ``.as_boolean()``,
+    ``.as_numeric(p, s)`` and ``.as_json()`` read the element as that type.
+    """
 
     python_type = dict
+
+    class Comparator(Comparator):
+        """JSON path access: ``col["a"]["b"]`` and the ``as_*()`` readers."""
+
+        __slots__ = ()
+
+        def __getitem__(self, index: Any) -> Any:
+            from .sql.typed_ops import json_index
+
+            return json_index(self.expr, index)
+
+        def as_string(self) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_string", String())
+
+        def as_integer(self) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_integer", Integer())
+
+        def as_float(self) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_float", Float())
+
+        def as_boolean(self) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_boolean", Boolean())
+
+        def as_numeric(self, precision: int, scale: int, asdecimal: bool = True) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_numeric", Numeric(precision, scale, asdecimal=asdecimal))
+
+        def as_json(self) -> Any:
+            from .sql.typed_ops import json_as
+
+            return json_as(self.expr, "as_json", None)
+
+    comparator_factory = Comparator
+    hashable = False
+
+    def __init__(self, none_as_null: bool = False) -> None:
+        self.none_as_null = none_as_null
 
     def ddl(self, dialect_name: str) -> str:
         return "JSON" if dialect_name == "sqlite" else "JSONB"
@@ -435,7 +781,11 @@ class JSON(TypeEngine):
 
             def dumps(value: Any) -> Any:
                 try:
-                    return json.dumps(value, allow_nan=False)
+                    # SQLite's JSON functions write compact UTF-8 text; writing the same
+                    # form makes col["k"] == value and col == value compare as expected.
+                    return json.dumps(
+                        value, allow_nan=False, separators=(",", ":"), ensure_ascii=False
+                    )
                 except (TypeError, ValueError) as e:
                     raise _BadValue(f"value is not JSON serializable: {e}") from None
                 except RecursionError:
@@ -461,6 +811,10 @@ class JSON(TypeEngine):
         decode = json.loads
 
         def loads(value: Any) -> Any:
+            # A top-level JSON number is stored by SQLite as a number (the JSON column has
+            # NUMERIC affinity) and comes back as int or float, which is already the value.
+            if not isinstance(value, str):
+                return value
             try:
                 return decode(value)
             except RecursionError:
@@ -479,18 +833,36 @@ _JSON_TOO_DEEP = "nested too deeply to encode or decode (Python's recursion limi
 
 
 class Uuid(TypeEngine):
-    python_type = uuid.UUID
+    """UUIDs: native ``UUID`` on PostgreSQL (unless ``native_uuid=False``), ``CHAR(32)``
+    hex elsewhere. ``as_uuid=False`` binds and returns the canonical string form."""
+
+    def __init__(self, as_uuid: bool = True, native_uuid: bool = True) -> None:
+        self.as_uuid = as_uuid
+        self.native_uuid = native_uuid
+
+    @property
+    def python_type(self) -> type:  # type: ignore[override]
+        return uuid.UUID if self.as_uuid else str
+
+    def _hex_on(self, dialect_name: str) -> bool:
+        return dialect_name == "sqlite" or not self.native_uuid
 
     def ddl(self, dialect_name: str) -> str:
-        return "CHAR(32)" if dialect_name == "sqlite" else "UUID"
+        return "CHAR(32)" if self._hex_on(dialect_name) else "UUID"
 
     def bind_processor(self, dialect_name: str) -> Processor:
-        sqlite = dialect_name == "sqlite"
+        sqlite = self._hex_on(dialect_name)
+        from_str = not self.as_uuid
 
         def check(value: Any) -> Any:
+            if from_str and isinstance(value, str):
+                try:
+                    value = uuid.UUID(value)
+                except ValueError:
+                    raise _BadValue(f"{value!r:.80} is not a UUID string") from None
             if isinstance(value, uuid.UUID):
                 return value.hex if sqlite else value
-            raise _expect("a uuid.UUID", value)
+            raise _expect("a uuid.UUID" + (" or UUID string" if from_str else ""), value)
 
         return check
 
@@ -501,13 +873,20 @@ class Uuid(TypeEngine):
             raise _BadValue(f"{value!r} is not a UUID") from None
 
     def result_processor(self, dialect_name: str) -> Processor:
-        if dialect_name == "sqlite":
-            return lambda v: uuid.UUID(hex=v)
-        return None
+        if self._hex_on(dialect_name):
+            if self.as_uuid:
+                return lambda v: uuid.UUID(hex=v)
+            return lambda v: str(uuid.UUID(hex=v))
+        return None if self.as_uuid else str
 
 
 class LargeBinary(TypeEngine):
+    """Binary data (``BLOB`` / ``BYTEA``); ``length`` is kept for other dialects' DDL."""
+
     python_type = bytes
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
 
     def ddl(self, dialect_name: str) -> str:
         return "BLOB" if dialect_name == "sqlite" else "BYTEA"
@@ -526,50 +905,154 @@ class LargeBinary(TypeEngine):
         return bytes
 
 
-class Enum(TypeEngine):
-    """A Python `enum.Enum`, stored by member *value*."""
+class Enum(SchemaType, String):
+    """A fixed set of values: a Python `enum.Enum` class (stored by member *value*, or by
+    ``values_callable(cls)``) or plain strings (``Enum("draft", "published", name="state")``).
 
-    def __init__(self, enum_class: type[enum.Enum], length: int | None = None) -> None:
-        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):
-            raise TypeError(f"Enum() takes an enum.Enum subclass, got {enum_class!r}")
-        self.enum_class = enum_class
-        values = [m.value for m in enum_class]
+    On PostgreSQL a string enum is a native ``ENUM`` type named ``name`` (by default the
+    enum class's name in lower case), created before and dropped after its tables by
+    ``create_all`` / ``drop_all``; ``native_enum=False`` stores a ``VARCHAR(length)``
+    instead, as SQLite always does. ``create_constraint=True`` adds a CHECK constraint
+    where the enum is not native. Every bound value is checked against the enum (also
+    with ``validate_strings=False``).
+
+    Raises `exc.ArgumentError` for values that are not all str (or all int members),
+    a ``length`` shorter than the longest value, and options uow_orm does not support.
+    """
+
+    def __init__(
+        self,
+        *enums: Any,
+        name: str | None = None,
+        native_enum: bool = True,
+        create_constraint: bool = False,
+        length: int | None = None,
+        validate_strings: bool = False,
+        values_callable: Callable[[Any], Any] | None = None,
+        omit_aliases: bool = True,
+        **kw: Any,
+    ) -> None:
+        unknown = sorted(set(kw) - _ENUM_SQLALCHEMY_KEYS)
+        if unknown:
+            raise exc.ArgumentError(f"Enum() got unknown keyword(s) {', '.join(unknown)}")
+        unsupported = sorted(k for k, v in kw.items() if v not in (None, False))
+        if unsupported:
+            raise exc.ArgumentError(
+                f"Enum() does not support the option(s) {', '.join(unsupported)}"
+            )
+        self.enum_class: type[enum.Enum] | None = None
+        if len(enums) == 1 and isinstance(enums[0], type) and issubclass(enums[0], enum.Enum):
+            cls = enums[0]
+            self.enum_class = cls
+            members = list(cls.__members__.values()) if not omit_aliases else list(cls)
+            values = list(values_callable(cls)) if values_callable else [m.value for m in members]
+            if len(values) != len(members):
+                raise exc.ArgumentError(
+                    f"values_callable returned {len(values)} values for the "
+                    f"{len(members)} members of {cls.__name__}"
+                )
+            self._members: list[Any] = members
+            if name is None:
+                name = cls.__name__.lower()
+        else:
+            if not enums:
+                raise exc.ArgumentError("Enum() needs an enum.Enum class or string values")
+            bad = [e for e in enums if not isinstance(e, str)]
+            if bad:
+                raise exc.ArgumentError(
+                    f"Enum() takes one enum.Enum class or str values, got {bad[0]!r}"
+                )
+            values = list(enums)
+            self._members = values
         self._int_values = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not self._int_values and not all(isinstance(v, str) for v in values):
             raise TypeError(
-                f"Enum({enum_class.__name__}) needs members whose values are all str or all int"
+                f"Enum({self.enum_class.__name__ if self.enum_class else values!r}) needs "
+                "stored values that are all str or all int"
             )
-        self.length = length or max((len(str(v)) for v in values), default=1)
+        self.enums: list[Any] = values
+        self.name = name
+        self.native_enum = native_enum
+        self.create_constraint = create_constraint
+        self.validate_strings = validate_strings
+        self.values_callable = values_callable
+        self.omit_aliases = omit_aliases
+        longest = max((len(str(v)) for v in values), default=1)
+        if length is not None and length < longest:
+            raise exc.ArgumentError(
+                f"Enum length={length} is shorter than its longest value ({longest})"
+            )
+        super().__init__(length or longest)
+        self._length_given = length
+        self._to_stored: dict[Any, Any] = dict(zip(self._members, values))
+        self._from_stored: dict[Any, Any] = dict(zip(values, self._members))
+        # A value given as its stored form (``"r"`` for Color.RED) binds as itself.
+        for v in values:
+            self._to_stored.setdefault(v, v)
 
     @property
     def python_type(self) -> type:  # type: ignore[override]
-        return self.enum_class
+        return self.enum_class if self.enum_class is not None else str
+
+    def _native_on(self, dialect_name: str) -> bool:
+        return self.native_enum and not self._int_values and dialect_name == "postgresql"
 
     def ddl(self, dialect_name: str) -> str:
-        return "INTEGER" if self._int_values else f"VARCHAR({self.length})"
+        if self._int_values:
+            return "INTEGER"
+        if self._native_on(dialect_name):
+            return self._pg_type().quoted_name()
+        return f"VARCHAR({self.length})"
+
+    def _pg_type(self) -> NamedEnumType:
+        if not self.name:
+            raise exc.ArgumentError(
+                f"a native PostgreSQL ENUM needs a name: Enum({', '.join(map(repr, self.enums))}"
+                ", name='...') (or native_enum=False for a VARCHAR column)"
+            )
+        return NamedEnumType(self.name, [str(v) for v in self.enums])
+
+    def _named_types(self, dialect_name: str) -> list[Any]:
+        if self._native_on(dialect_name) and getattr(self, "create_type", True):
+            return [self._pg_type()]
+        return []
+
+    def _column_check_sql(self, column_sql: str, dialect_name: str) -> str | None:
+        if not self.create_constraint or self._native_on(dialect_name):
+            return None
+        return f"{column_sql} IN ({', '.join(_render_literal(v) for v in self.enums)})"
 
     def bind_processor(self, dialect_name: str) -> Processor:
-        cls = self.enum_class
+        to_stored = self._to_stored
+        what = self.enum_class.__name__ if self.enum_class is not None else repr(self.enums)
 
         def check(value: Any) -> Any:
-            if isinstance(value, cls):
-                return value.value
-            raise _expect(f"a member of {cls.__name__}", value)
+            try:
+                return to_stored[value]
+            except (KeyError, TypeError):
+                raise _BadValue(
+                    f"{value!r:.80} is not among the values of Enum {self.name or what}; "
+                    f"expected one of {self.enums!r}"
+                    + (f" or a member of {what}" if self.enum_class is not None else "")
+                ) from None
 
         return check
 
     def result_processor(self, dialect_name: str) -> Processor:
         cls = self.enum_class
-        members = {m.value: m for m in cls}.get  # faster than calling the enum class
+        if cls is None:
+            return None
+        from_stored = self._from_stored.get
+        enums = self.enums
 
         def member(value: Any) -> Any:
-            found = members(value)
+            found = from_stored(value)
             if found is not None:
                 return found
             try:
                 return cls(value)  # the enum's own _missing_, if it has one
             except ValueError:
-                allowed = ", ".join(repr(m.value) for m in cls)
+                allowed = ", ".join(repr(v) for v in enums)
                 raise exc.ResultValueError(
                     f"{value!r} read from the database is not among the values of enum "
                     f"{cls.__name__} ({allowed}); add it to the enum or fix the row"
@@ -578,7 +1061,56 @@ class Enum(TypeEngine):
         return member
 
     def __repr__(self) -> str:
-        return f"Enum({self.enum_class.__name__})"
+        parts = (
+            [self.enum_class.__name__]
+            if self.enum_class is not None
+            else list(map(repr, self.enums))
+        )
+        if self.name and not (
+            self.enum_class is not None and self.name == self.enum_class.__name__.lower()
+        ):
+            parts.append(f"name={self.name!r}")
+        if not self.native_enum:
+            parts.append("native_enum=False")
+        if self._length_given is not None:
+            parts.append(f"length={self._length_given}")
+        if self.create_constraint:
+            parts.append("create_constraint=True")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+#: Enum() keywords of SQLAlchemy that uow_orm takes only at their default (None / False).
+_ENUM_SQLALCHEMY_KEYS = frozenset(
+    {"metadata", "schema", "inherit_schema", "quote", "sort_key_function", "convert_unicode"}
+)
+
+
+class NamedEnumType:
+    """A PostgreSQL ``CREATE TYPE ... AS ENUM``: created before the tables using it."""
+
+    def __init__(self, name: str, labels: list[str]) -> None:
+        self.name = name
+        self.labels = labels
+
+    def quoted_name(self) -> str:
+        from ._typebase import dialect_for_name
+
+        return str(dialect_for_name("postgresql").quote(self.name))
+
+    def create_sql(self) -> str:
+        labels = ", ".join("'" + v.replace("'", "''").replace("%", "%%") + "'" for v in self.labels)
+        # CREATE TYPE has no IF NOT EXISTS; an existing type of that name is kept.
+        return (
+            f"DO $$ BEGIN CREATE TYPE {self.quoted_name()} AS ENUM ({labels}); "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+
+    def drop_sql(self) -> str:
+        # Kept while another table still has a column of this type.
+        return (
+            f"DO $$ BEGIN DROP TYPE IF EXISTS {self.quoted_name()}; "
+            "EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$"
+        )
 
 
 class _InListArray(TypeEngine):
@@ -621,6 +1153,9 @@ class NullType(TypeEngine):
     def ddl(self, dialect_name: str) -> str:
         raise TypeError("NullType has no DDL; give the column a type")
 
+    def __str__(self) -> str:
+        return "NULL"
+
 
 NULLTYPE = NullType()
 
@@ -659,22 +1194,105 @@ def literal_type(value: Any) -> TypeEngine:
     return t if t is not None else NULLTYPE
 
 
+# The extensible and SQL-standard types live in their own modules (imported last: they
+# build on the classes above).
+from ._generic_types import (  # noqa: E402
+    ARRAY,
+    BIGINT,
+    BINARY,
+    BLOB,
+    BOOLEAN,
+    CHAR,
+    CLOB,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DOUBLE,
+    DOUBLE_PRECISION,
+    FLOAT,
+    INTEGER,
+    NCHAR,
+    NUMERIC,
+    NVARCHAR,
+    REAL,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    UUID,
+    VARBINARY,
+    VARCHAR,
+    Double,
+    Interval,
+    PickleType,
+    Unicode,
+    UnicodeText,
+)
+from ._typebase import TypeDecorator, UserDefinedType, to_instance  # noqa: E402
+
+INT = INTEGER
+
+
+class MatchType(Boolean):
+    """The type of a full-text ``MATCH`` expression's result (a Boolean)."""
+
+
 __all__ = [
+    "ARRAY",
+    "BIGINT",
+    "BINARY",
+    "BLOB",
+    "BOOLEAN",
+    "CHAR",
+    "CLOB",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DOUBLE",
+    "DOUBLE_PRECISION",
+    "FLOAT",
+    "INT",
+    "INTEGER",
     "JSON",
+    "NCHAR",
+    "NUMERIC",
+    "NVARCHAR",
+    "REAL",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
+    "UUID",
+    "VARBINARY",
+    "VARCHAR",
     "BigInteger",
     "Boolean",
+    "Comparator",
+    "Concatenable",
     "Date",
     "DateTime",
+    "Double",
     "Enum",
+    "ExternalType",
     "Float",
+    "Indexable",
     "Integer",
+    "Interval",
     "LargeBinary",
+    "MatchType",
     "NullType",
     "Numeric",
+    "PickleType",
+    "SchemaType",
     "SmallInteger",
     "String",
     "Text",
     "Time",
+    "TypeDecorator",
     "TypeEngine",
+    "Unicode",
+    "UnicodeText",
+    "UserDefinedType",
     "Uuid",
+    "to_instance",
 ]

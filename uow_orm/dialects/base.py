@@ -249,6 +249,14 @@ class Dialect:
         cls, message = _missing_table(cls, message, err, code)
         return cls(message, statement, params, err, code)
 
+    # -- types -------------------------------------------------------------------------
+    def type_descriptor(self, typeobj: Any) -> Any:
+        """The type to use on this dialect for ``typeobj`` (a type class or instance);
+        what ``TypeDecorator.load_dialect_impl`` returns."""
+        from .._typebase import to_instance
+
+        return to_instance(typeobj)
+
     # -- introspection -----------------------------------------------------------------
     def has_table_sql(self) -> str:
         raise NotImplementedError

@@ -165,6 +165,22 @@ def _literal(xid: str) -> str:
 dialect_class = PGDialect
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
-from ..sql.elements import AggregateOrderBy as aggregate_order_by  # noqa: E402, F401
-from ..sql.upsert import UpsertInsert as Insert  # noqa: E402, F401 - re-exported
+from ..sql.elements import AggregateOrderBy as aggregate_order_by  # noqa: E402
+from ..sql.upsert import UpsertInsert as Insert  # noqa: E402 - re-exported
 from ..sql.upsert import insert as insert  # noqa: E402
+
+# The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).
+from .postgresql_ranges import *  # noqa: E402, F403
+from .postgresql_ranges import __all__ as _range_names  # noqa: E402
+from .postgresql_types import *  # noqa: E402, F403
+from .postgresql_types import __all__ as _type_names  # noqa: E402
+
+__all__ = [
+    "Insert",
+    "PGDialect",
+    "aggregate_order_by",
+    "dialect_class",
+    "insert",
+    *_type_names,
+    *_range_names,
+]

@@ -202,5 +202,11 @@ def _is_locked(err: BaseException) -> bool:
 dialect_class = SQLiteDialect
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
-from ..sql.upsert import UpsertInsert as Insert  # noqa: E402, F401 - re-exported
+from ..sql.upsert import UpsertInsert as Insert  # noqa: E402 - re-exported
 from ..sql.upsert import insert as insert  # noqa: E402
+
+# The SQLite type vocabulary (``from uow_orm.dialects.sqlite import DATETIME``).
+from .sqlite_types import *  # noqa: E402, F403
+from .sqlite_types import __all__ as _type_names  # noqa: E402
+
+__all__ = ["Insert", "SQLiteDialect", "dialect_class", "insert", *_type_names]

@@ -70,9 +70,17 @@ def render_type(type_: sqltypes.TypeEngine) -> str:
     """``sa.String(50)``-style constructor call for a type."""
     name = type(type_).__name__
     if isinstance(type_, sqltypes.Enum):
-        # The Python enum class is the model's, not the migration's: store what it stores.
-        length = getattr(type_, "length", None)
-        return f"sa.String({length})" if length else "sa.Integer()"
+        # The Python enum class is the model's, not the migration's: the revision names
+        # the stored values (a native ENUM type on PostgreSQL, as the model creates it).
+        values = list(type_.enums)
+        if not values or not all(isinstance(v, str) for v in values):
+            return "sa.Integer()"
+        args = [repr(v) for v in values]
+        if type_.name:
+            args.append(f"name={type_.name!r}")
+        if not type_.native_enum:
+            args.append("native_enum=False")
+        return f"sa.Enum({', '.join(args)})"
     if not hasattr(sqltypes, name):
         return f"sa.types.NullType()  # type {name} cannot be written here; fill it in"
     args = []
@@ -198,6 +206,8 @@ def _expected_type_sql(col: Column[Any], dialect: Dialect) -> str:
 
     names = sqlite_catalog.TYPE_NAMES if dialect.name == "sqlite" else postgresql_catalog.TYPE_NAMES
     spelled = col.type.ddl(dialect.name)
+    if col.type._named_types(dialect.name):  # a PostgreSQL ENUM: the catalog names the type
+        return " ".join(spelled.lower().split())
     if dialect.name == "sqlite" and col.is_autoincrement:
         spelled = "INTEGER"
     return _normal_type(parse_type(spelled, names, col.table.name, col.name), dialect)

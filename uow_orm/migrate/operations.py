@@ -126,7 +126,15 @@ class Operations:
         return table
 
     def drop_table(self, name: str) -> None:
+        """DROP TABLE; on PostgreSQL the ENUM types its columns used go with it unless
+        another table still uses them (as ``drop_all()`` does)."""
+        named: list[Any] = []
+        if self.dialect.name == "postgresql" and self.connection is not None:
+            for info in Inspector(self.connection).get_columns(name):
+                named.extend(info["type"]._named_types(self.dialect.name))
         self._run(alter.drop_table_sql(name, self.dialect))
+        for named_type in named:
+            self._run(named_type.drop_sql())
         self._metadata.tables.pop(name, None)
 
     def rename_table(self, old_name: str, new_name: str) -> None:

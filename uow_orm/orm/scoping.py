@@ -133,9 +133,10 @@ class scoped_session:
         return session
 
     @property
-    def registry(self) -> Callable[[], Session]:
-        """The callable returning the current Session (SQLAlchemy's ``registry()``)."""
-        return self.__call__
+    def registry(self) -> ScopeRegistry:
+        """The registry of per-scope Sessions, as SQLAlchemy's ``scoped_session.registry``:
+        call it for the current Session; ``has()``, ``set(session)`` and ``clear()``."""
+        return ScopeRegistry(self)
 
     def has(self) -> bool:
         """True when the current scope already has a Session."""
@@ -216,4 +217,33 @@ class scoped_session:
         return f"<scoped_session factory={self.session_factory!r}>"
 
 
-__all__ = ["scoped_session"]
+class ScopeRegistry:
+    """The view of a `scoped_session`'s Sessions that SQLAlchemy calls its registry.
+
+    ``registry()`` is the current scope's Session (made on first use), ``has()`` says
+    whether the scope has one, ``set(session)`` installs one and ``clear()`` forgets it
+    without closing it (``scoped_session.remove()`` closes, then clears).
+    """
+
+    __slots__ = ("_scoped",)
+
+    def __init__(self, scoped: scoped_session) -> None:
+        self._scoped = scoped
+
+    def __call__(self) -> Session:
+        return self._scoped()
+
+    def has(self) -> bool:
+        """True when the current scope already has a Session."""
+        return self._scoped.has()
+
+    def set(self, session: Session) -> None:
+        """Make ``session`` the current scope's Session."""
+        self._scoped.set(session)
+
+    def clear(self) -> None:
+        """Forget the current scope's Session without closing it."""
+        self._scoped._store(None)  # same module: the registry is part of scoped_session
+
+
+__all__ = ["ScopeRegistry", "scoped_session"]

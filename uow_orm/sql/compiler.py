@@ -317,6 +317,10 @@ class Compiler:
         if self.literal_binds and bind.value is not _REQUIRED:
             return render_literal(bind.value)
         self.binds.append(bind)
+        if bind.type.render_bind_cast and self.dialect_name == "postgresql":
+            # psycopg types a list by its items (int2[] for small ints), and PostgreSQL has
+            # no integer[] = int2[] operator: name the column's array type.
+            return f"{self.placeholder}::{bind.type.ddl(self.dialect_name)}"
         return self.placeholder
 
     def from_name(self, from_: Any) -> str:

@@ -105,7 +105,20 @@ def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
         parts.append("NOT NULL")
     if col.unique and not col.primary_key:
         parts.append("UNIQUE")
+    check = col.type._column_check_sql(q(col.name), dialect.name)
+    if check is not None:
+        parts.append(f"CHECK ({check})")
     return " ".join(parts)
+
+
+def _named_types(tables: AbcSequence[Table], dialect: Dialect) -> list[Any]:
+    """Database-level types (PostgreSQL ENUMs) the tables' columns use, once each by name."""
+    seen: dict[str, Any] = {}
+    for t in tables:
+        for c in t.c:
+            for nt in c.type._named_types(dialect.name):
+                seen.setdefault(nt.name, nt)
+    return list(seen.values())
 
 
 def _fk_ddl(fks: AbcSequence[ForeignKey], dialect: Dialect) -> str:
@@ -195,7 +208,7 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
     # SQLite checks foreign keys only when rows change, so every key can be inline; other
     # backends add use_alter keys once all tables exist.
     inline_alter = dialect.name == "sqlite"
-    out: list[str] = []
+    out: list[str] = [nt.create_sql() for nt in _named_types(tables, dialect)]
     for t in tables:
         if dialect.name == "postgresql":
             for seq in _sequences(t):
@@ -297,6 +310,8 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
         if dialect.name == "postgresql":
             for seq in _sequences(t):
                 out.append(f"DROP SEQUENCE IF EXISTS {_sequence_name(seq, t, dialect)}")
+    # A type goes with the last table using it (drop_sql keeps a type still in use).
+    out.extend(nt.drop_sql() for nt in _named_types(tables, dialect))
     return out
 
 

@@ -13,7 +13,17 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
-from ..types import NULLTYPE, Boolean, Integer, String, TypeEngine, literal_type
+from ..types import (
+    _OPERATOR_METHODS,
+    COMPARATOR_NAMES,
+    NULLTYPE,
+    Boolean,
+    Integer,
+    String,
+    TypeDecorator,
+    TypeEngine,
+    literal_type,
+)
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -164,6 +174,9 @@ class ColumnOperators:
         return self.operate("+", other)
 
     def __radd__(self, other: Any) -> ColumnElement:
+        typed = _type_operator(self, "__radd__")
+        if typed is not None:
+            return typed(other)  # type: ignore[no-any-return]
         expr = self._expr()
         op = "||" if _is_string(expr.type) else "+"
         return BinaryExpression(coerce_expression(other, expr.type), op, expr)
@@ -239,6 +252,14 @@ class ColumnOperators:
         self, other: Any, escape: str | None = None, autoescape: bool = False
     ) -> ColumnElement:
         """``LIKE '%' || other || '%'`` (see `startswith` for ``escape`` and ``autoescape``)."""
+        typed = _type_operator(self, "contains")
+        if typed is not None:  # ARRAY / JSONB / range containment
+            if escape is not None or autoescape:
+                raise exc.ArgumentError(
+                    "contains(escape=, autoescape=) apply to LIKE; this type's contains() "
+                    "is not a LIKE"
+                )
+            return typed(other)  # type: ignore[no-any-return]
         return _pattern_match(self, "LIKE", "%", other, "%", escape, autoescape)
 
     def istartswith(
@@ -258,6 +279,29 @@ class ColumnOperators:
     ) -> ColumnElement:
         """Case-insensitive `contains`."""
         return _pattern_match(self, "ILIKE", "%", other, "%", escape, autoescape)
+
+    def __getitem__(self, index: Any) -> ColumnElement:
+        # JSON, ARRAY and HSTORE columns define indexing on their type's comparator.
+        expr = self._expr()
+        return expr.type.comparator_factory(expr)[index]  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        # Methods and properties a column type adds (``col["k"].astext``, ``col.any(x)``,
+        # ``col.has_key("k")``) are read from that type's comparator; only names some
+        # comparator defines are looked up, so other misses stay plain AttributeErrors.
+        if name not in COMPARATOR_NAMES:
+            raise AttributeError(name)
+        try:
+            expr = self._expr()
+        except Exception:
+            raise AttributeError(name) from None
+        comparator = expr.type.comparator_factory(expr)
+        if not hasattr(type(comparator), name):
+            raise AttributeError(
+                f"{type(self).__name__} of type {expr.type!r} has no attribute {name!r} "
+                "(it belongs to another column type)"
+            )
+        return getattr(comparator, name)
 
     def is_(self, other: Any) -> ColumnElement:
         return self.operate("IS", other)
@@ -343,6 +387,18 @@ class ColumnOperators:
         return apply
 
     __hash__ = object.__hash__
+
+
+def _type_operator(obj: ColumnOperators, name: str) -> Any:
+    """The comparator method ``name`` when the expression's type redefines it, else None."""
+    try:
+        expr = obj._expr()
+    except NotImplementedError:
+        return None
+    factory = expr.type.comparator_factory
+    if name in factory._overrides:
+        return getattr(factory(expr), name)
+    return None
 
 
 def _describe(expr: Any) -> str | None:
@@ -437,6 +493,15 @@ class ColumnElement(ColumnOperators, ClauseElement):
         if op.__class__ is not str:  # a function from sql.operators: operate(eq, 5)
             return op(self, *args, **kw)  # type: ignore[no-any-return]
         (other,) = args
+        overrides = self.type.comparator_factory._overrides
+        if overrides:
+            method = _OPERATOR_METHODS.get(op)
+            if method is not None and method in overrides:
+                return getattr(self.type.comparator_factory(self), method)(other)  # type: ignore[no-any-return]
+        return self._operate(op, other)
+
+    def _operate(self, op: str, other: Any) -> ColumnElement:
+        """The operator as SQL defines it, whatever the type's comparator redefines."""
         if op in ("IN", "NOT IN"):
             return _in_expression(self, op, other)
         other = coerce(other)
@@ -450,11 +515,11 @@ class ColumnElement(ColumnOperators, ClauseElement):
             op = "||"  # SQLAlchemy's String + String is concatenation
         # a factor or divisor is a plain number, not a value of this column's type
         right = coerce_expression(
-            other, None if op in ("*", "/", "%") else self.type, _describe(self)
+            other,
+            None if op in ("*", "/", "%") else self.type.coerce_compared_value(op, other),
+            _describe(self),
         )
         type_ = Boolean() if op in _NEGATE else self.type
-        if op == "+" and isinstance(self.type, String):
-            op = "||"  # string + string is concatenation, as in SQLAlchemy
         return BinaryExpression(self, op, right, type_)
 
 
@@ -592,14 +657,17 @@ class False_(ColumnElement):
 
 
 def null() -> Null:
+    """SQL ``NULL`` (``col == null()`` compiles to ``IS NULL``)."""
     return Null()
 
 
 def true() -> True_:
+    """SQL ``true`` (``1`` on SQLite)."""
     return True_()
 
 
 def false() -> False_:
+    """SQL ``false`` (``0`` on SQLite)."""
     return False_()
 
 
@@ -1034,6 +1102,7 @@ _SAME_TYPE_FUNCS = frozenset(
         "round",
     }
 )
+_TEXT_FUNCS = frozenset({"lower", "upper", "trim"})
 _SQLITE_NO_CONCAT = __import__("sqlite3").sqlite_version_info < (3, 44)
 #: ANSI functions written without parentheses
 _NO_PARENS = frozenset(
@@ -1065,6 +1134,10 @@ class Function(ColumnElement):
                 type_ = factory()
             elif name.lower() in _SAME_TYPE_FUNCS and self.args:
                 type_ = getattr(self.args[0], "type", NULLTYPE)
+                if name.lower() in _TEXT_FUNCS and isinstance(type_, TypeDecorator):
+                    # lower(decorated) is plain text of the decorated type: its comparator
+                    # and result conversion (which may call lower() itself) do not apply.
+                    type_ = type_.impl
         self.type = type_ if type_ is not None else NULLTYPE
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1512,8 +1585,10 @@ class AnyAll(ColumnElement):
         return f"{self.kind} ({compiler.process(inner)})"
 
     def operate(self, op: str, other: Any) -> ColumnElement:
-        # any_(arr) == 5 is 5 = ANY (arr)
-        return BinaryExpression(coerce_expression(other, self.type), op, self, Boolean())
+        # any_(arr) == 5 is 5 = ANY (arr); all_(arr) > 5 is 5 < ALL (arr): the value goes
+        # on the left, so an ordering operator is mirrored.
+        mirrored = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        return BinaryExpression(coerce_expression(other, self.type), mirrored, self, Boolean())
 
     def _from_objects(self) -> list[FromClause]:
         return self.element._from_objects()
@@ -1604,6 +1679,8 @@ def type_coerce(expression: Any, type_: Any) -> TypeCoerce:
     """``expression`` treated as ``type_`` in Python (binds and results), SQL unchanged."""
     t = to_type(type_)
     el = coerce(expression)
+    if isinstance(el, BindParameter):
+        return TypeCoerce(BindParameter(el.key, el.value, t), t)
     if not isinstance(el, ClauseElement):
         el = BindParameter(None, el, t)
     return TypeCoerce(el, t)

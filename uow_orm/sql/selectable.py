@@ -1178,7 +1178,7 @@ class Values(FromClause):
 
     def _own_columns(self) -> None:
         # a copy's columns belong to the copy (they name it in SQL)
-        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})  # type: ignore[attr-defined]
+        self.c = _Columns({k: ColumnClause(c.name, c.type, self) for k, c in self.c.items()})
         self.columns = self.c
 
     def _column_list(self) -> list[Any]:
