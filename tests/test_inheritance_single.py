@@ -596,6 +596,11 @@ def test_joined_and_concrete_inheritance_are_refused_by_name() -> None:
         class Versioned(Emp):
             __mapper_args__ = {"version_id_col": "kind"}
 
+    with pytest.raises(exc.ArgumentError, match="Can't place __table_args__"):
+
+        class WithArgs(Emp):
+            __table_args__ = {"comment": "x"}
+
     with pytest.raises(exc.ArgumentError, match="cannot add primary key"):
 
         class Keyed(Emp):

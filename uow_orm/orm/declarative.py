@@ -710,6 +710,11 @@ def _map_subclass(
         name = _tablename(cls)
         if name and name != parent.local_table.name:
             raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+        if "__table_args__" in cls.__dict__:
+            raise exc.ArgumentError(
+                f"Can't place __table_args__ on the inherited class {cls.__name__} with no "
+                f"table of its own; give them to {parent.class_.__name__}"
+            )
         mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     else:
         mapper_args = imperative[1]
