@@ -143,6 +143,7 @@ def test_mapper_inspection_describes_the_hierarchy() -> None:
     assert "company" in mm.relationships and mm.attrs["company"].parent is em
     assert "reports" in dm.relationships and "reports" not in em.relationships
     assert inspect(Director(name="x")).mapper is dm
+    assert {"company", "reports", "budget", "name"} <= set(dm.all_orm_descriptors.keys())
 
 
 def test_discriminator_is_set_at_construction() -> None:

@@ -742,8 +742,13 @@ class Mapper:
     def all_orm_descriptors(self) -> Properties[Any]:
         """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
         self._ensure_configured()
-        cls_dict = self.class_.__dict__
-        return Properties({k: cls_dict[k] for k in self.attrs.keys() if k in cls_dict})
+        out: dict[str, Any] = {}
+        for k in self.attrs.keys():
+            for klass in self.class_.__mro__:  # a subclass inherits its parents' attributes
+                if k in klass.__dict__:
+                    out[k] = klass.__dict__[k]
+                    break
+        return Properties(out)
 
     @property
     def configured(self) -> bool:
