@@ -353,6 +353,21 @@ class SessionModelMachine(RuleBasedStateMachine):
             else:
                 assert parent is held, "a query returned a second object for the same row"
 
+    @rule()
+    def query_tagged_children(self):
+        """A query for the subclass autoflushes and returns only its rows, identity-mapped
+        (the same objects the base class's collections hold)."""
+        found = self.session.scalars(select(TaggedChild).order_by(Child.id)).all()
+        self.flushed = self.view.copy()
+        assert [c.id for c in found] == sorted(c for c in self.view.children if c % 2 == 0)
+        for kid in found:
+            assert type(kid) is TaggedChild and kid.tag == f"t{kid.id}"
+            held = self.child_objs.get(kid.id)
+            if held is None:
+                self.child_objs[kid.id] = kid
+            else:
+                assert kid is held, "a subclass query returned a second object for one row"
+
     @precondition(lambda self: len(self.savepoints) < MAX_SAVEPOINT_DEPTH)
     @rule()
     def begin_nested(self):
