@@ -1024,3 +1024,16 @@ def test_with_polymorphic_star_mapper_argument_loads_every_subclass_column(engin
     with Session(engine) as s:
         mgr, emp = s.scalars(select(Emp).order_by(Emp.id)).all()
         assert mgr.__dict__["manager_name"] == "boss" and type(emp) is Emp
+
+
+def test_load_only_of_a_base_query_still_reads_the_discriminator(eng: Any) -> None:
+    from uow_orm.orm import load_only
+
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        staff = s.scalars(
+            select(Employee).options(load_only(Employee.name)).order_by(Employee.id)
+        ).all()
+        assert [type(e) for e in staff] == [Director, Manager, Engineer, Employee]
+        assert "company_id" not in staff[1].__dict__

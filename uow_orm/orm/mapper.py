@@ -409,6 +409,8 @@ class Mapper:
                         deferred.pop(k, None)
             elif o.kind == "expression":
                 exprs[o.keys[0]] = o.expr
+        if self._poly_key is not None and self._children:
+            deferred.pop(self._poly_key, None)  # rows need their discriminator to load
         cols: list[Any] = []
         keys: list[str] = []
         for c, k in zip(self.column_list, self.column_keys):
