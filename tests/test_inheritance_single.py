@@ -1037,3 +1037,32 @@ def test_load_only_of_a_base_query_still_reads_the_discriminator(eng: Any) -> No
         ).all()
         assert [type(e) for e in staff] == [Director, Manager, Engineer, Employee]
         assert "company_id" not in staff[1].__dict__
+
+
+def test_a_parents_validator_runs_once_for_subclass_objects() -> None:
+    from uow_orm.orm import validates
+
+    class B(DeclarativeBase):
+        pass
+
+    seen: list[tuple[str, str]] = []
+
+    class Emp(B):
+        __tablename__ = "emp10"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        name: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "e"}
+
+        @validates("name")
+        def _check(self, key: str, value: str) -> str:
+            seen.append((type(self).__name__, value))
+            return value.strip()
+
+    class Mgr(Emp):
+        __mapper_args__ = {"polymorphic_identity": "m"}
+
+    m = Mgr(name=" boss ")
+    m.name = " again "
+    assert m.name == "again"
+    assert seen == [("Mgr", " boss "), ("Mgr", " again ")]

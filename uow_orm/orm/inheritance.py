@@ -186,6 +186,10 @@ def inherit_properties(sub: Mapper) -> None:
         sub.properties.setdefault(key, p)
     for key, setter in parent.setters.items():
         if key not in sub.setters and key not in sub.columns:
+            # the plain attribute: the subclass installs its own validators (found on the
+            # parent class too) around it, so a parent's @validates runs once
+            while type(setter).__name__ in ("_ValidatingSetter", "_MutableSetter"):
+                setter = setter.attr  # type: ignore[attr-defined]
             sub.setters[key] = setter
     for key, expr in parent.column_properties.items():
         sub.column_properties.setdefault(key, expr)
