@@ -189,7 +189,7 @@ def inherit_properties(sub: Mapper) -> None:
             # the plain attribute: the subclass installs its own validators (found on the
             # parent class too) around it, so a parent's @validates runs once
             while type(setter).__name__ in ("_ValidatingSetter", "_MutableSetter"):
-                setter = setter.attr  # type: ignore[attr-defined]
+                setter = setter.attr
             sub.setters[key] = setter
     for key, expr in parent.column_properties.items():
         sub.column_properties.setdefault(key, expr)
