@@ -188,3 +188,46 @@ __all__ = [
     "with_parent",
     "with_polymorphic",
 ]
+
+# SQLAlchemy's other names for ORM classes and constants, and the declarative helpers
+# (``as_declarative``, ``has_inherited_table``, ``synonym_for``, ``declarative_mixin``).
+from ..sql.selectable import join, outerjoin  # noqa: E402
+from .attributes import InstrumentedAttribute  # noqa: E402
+from .base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY  # noqa: E402
+from .declarative_helpers import (  # noqa: E402
+    as_declarative,
+    declarative_mixin,
+    has_inherited_table,
+    synonym_for,
+)
+from .identity import IdentityMap  # noqa: E402
+from .properties import CompositeProperty  # noqa: E402
+from .relationships import Direction  # noqa: E402
+from .transaction import SessionTransaction  # noqa: E402
+
+Relationship = RelationshipProperty
+RelationshipDirection = Direction
+Synonym = SynonymProperty
+Composite = CompositeProperty
+
+__all__ += [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "NO_VALUE",
+    "ONETOMANY",
+    "Composite",
+    "CompositeProperty",
+    "IdentityMap",
+    "InstrumentedAttribute",
+    "Relationship",
+    "RelationshipDirection",
+    "SessionTransaction",
+    "Synonym",
+    "SynonymProperty",
+    "as_declarative",
+    "declarative_mixin",
+    "has_inherited_table",
+    "join",
+    "outerjoin",
+    "synonym_for",
+]
