@@ -1066,3 +1066,29 @@ def test_a_parents_validator_runs_once_for_subclass_objects() -> None:
     m.name = " again "
     assert m.name == "again"
     assert seen == [("Mgr", " boss "), ("Mgr", " again ")]
+
+
+def test_tablename_directive_with_has_inherited_table_maps_single_table(engine: Any) -> None:
+    from uow_orm.orm import has_inherited_table
+
+    class B(DeclarativeBase):
+        @declared_attr.directive
+        def __tablename__(cls) -> str | None:
+            return None if has_inherited_table(cls) else cls.__name__.lower()
+
+    class Animal(B):
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "animal"}
+
+    class Dog(Animal):
+        barks: Mapped[bool | None]
+        __mapper_args__ = {"polymorphic_identity": "dog"}
+
+    assert Dog.__table__ is Animal.__table__ and Animal.__table__.name == "animal"
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Dog(id=1, barks=True), Animal(id=2)])
+        s.commit()
+    with Session(engine) as s:
+        assert [type(a) for a in s.scalars(select(Animal).order_by(Animal.id))] == [Dog, Animal]
