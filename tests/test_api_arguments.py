@@ -122,7 +122,7 @@ KNOWN_UNUSED = {
     "name_for_scalar_relationship(local_cls)": _AUTOMAP_HOOK,
     "name_for_scalar_relationship(constraint)": _AUTOMAP_HOOK,
     "Session.add(_warn)": "private flag for internal callers",
-    "Session.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
+    "BulkMethods.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
     "with_polymorphic(flat)": (
         "flat only changes how joined-table subclass tables are aliased; single-table "
         "hierarchies have one table"

@@ -164,18 +164,7 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "Session.add_all",
         "Session.bind_mapper",
         "Session.bind_table",
-        "Session.bulk_update_mappings",
-        "Session.deleted",
-        "Session.dirty",
-        "Session.expunge_all",
-        "Session.get_nested_transaction",
-        "Session.get_transaction",
-        "Session.in_nested_transaction",
-        "Session.in_transaction",
-        "Session.is_active",
-        "Session.new",
         "make_transient",
-        "sessionmaker.configure",
     }
 )
 

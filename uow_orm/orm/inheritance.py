@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..schema import Column
 from ..sql.elements import ColumnElement, and_, coerce_expression
+from .base import make_identity_key
 from .mapper import _POLY_EXPR_KEY, Mapper
 from .state import STATE_ATTR, InstanceState, new_state
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .base import ObjectSession
 
 #: ``__mapper_args__`` keys a single-table subclass understands
 SUBCLASS_ARGS = frozenset(
@@ -239,7 +240,7 @@ def add_criterion(mapper: Any, on: Any) -> Any:
 
 # -- loading ---------------------------------------------------------------------------------
 def polymorphic_builder(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     start: int,
     dialect_name: str,
@@ -283,7 +284,8 @@ def polymorphic_builder(
             by_identity[ident] = entry(mapper)  # a parent's identity: the queried class
     default = entry(mapper)
     imap = session.identity_map
-    states = imap._states
+    state_for = imap.state_for
+    hold = imap.hold
     strategies: dict[str, str] | None = None
 
     def build(row: Sequence[Any]) -> Any:
@@ -308,8 +310,8 @@ def polymorphic_builder(
                 )
             hit = default
         m, cls, items, recon, hkeys = hit
-        key = (kcls, pk, None)
-        state = states.get(key)
+        key = make_identity_key(kcls, pk)
+        state = state_for(key)
         if state is not None:
             obj = state()
             if obj is not None:
@@ -319,7 +321,7 @@ def polymorphic_builder(
                         v = row[pos]
                         d[k] = p(v) if p is not None and v is not None else v
                     state.clear_changes()
-                    session._modified.pop(state, None)
+                    session.tracker.unmark_modified(state)
                 elif any(k not in d for k in hkeys):  # expired: fill only the holes
                     for pos, k, p in items:
                         if k not in d:
@@ -343,7 +345,7 @@ def polymorphic_builder(
             d[k] = v
         state = new_state(obj, m, key, session, strategies)
         d[STATE_ATTR] = state
-        states[key] = state
+        hold(key, state)
         if recon is not None:
             recon(obj)
         return obj

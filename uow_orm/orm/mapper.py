@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import exc
 from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
+from .base import IdentityKey, make_identity_key
 from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 from .state import STATE_ATTR
@@ -625,9 +626,12 @@ class Mapper:
 
             propagate(self)
 
-    def _ensure_configured(self) -> None:
+    def ensure_configured(self) -> None:
+        """Configure the registry's relationships now if a mapping changed since."""
         if not self.registry.configured:
             self.registry.configure()
+
+    _ensure_configured = ensure_configured  # the name older callers use
 
     def _compute_dependencies(self) -> None:
         """Which mappers' rows must exist before ours (from relationships and foreign keys)."""
@@ -674,10 +678,10 @@ class Mapper:
 
         return single_criterion(self)
 
-    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> tuple[Any, ...]:
+    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> IdentityKey:
         """The identity-map key of the row with primary key values ``pk`` (keyed by the
         hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is)."""
-        return (self._identity_class, pk, None)
+        return make_identity_key(self._identity_class, pk)
 
     # -- inspection API (SQLAlchemy's names) --------------------------------------------
     @property
