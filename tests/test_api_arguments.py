@@ -129,6 +129,10 @@ KNOWN_UNUSED = {
     "name_for_scalar_relationship(constraint)": _AUTOMAP_HOOK,
     "Session.add(_warn)": "private flag for internal callers",
     "BulkMethods.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
+    "with_polymorphic(flat)": (
+        "flat only changes how joined-table subclass tables are aliased; single-table "
+        "hierarchies have one table"
+    ),
     "QueryableAttribute.set(obj)": "abstract: subclasses implement it",
     "QueryableAttribute.set(value)": "abstract: subclasses implement it",
     "Bundle.create_row_processor(query)": "SQLAlchemy's hook signature; the row slice suffices",

@@ -104,6 +104,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.dynamic",
             "uow_orm.orm.joinconditions",
             "uow_orm.orm.writeonly",
+            "uow_orm.orm.inheritance",
         ),
     ),
     ("orm vocabulary", ("uow_orm.orm.base", "uow_orm.orm.exc", "uow_orm.orm.events")),

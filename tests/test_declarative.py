@@ -341,8 +341,10 @@ def test_confirm_deleted_rows_warns_unless_turned_off(engine):
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        ({"polymorphic_on": "type"}, "inheritance is not supported"),
-        ({"polymorphic_identity": "x"}, "inheritance is not supported"),
+        ({"polymorphic_on": "type"}, "polymorphic_on names no column 'type'"),
+        ({"polymorphic_identity": "x"}, "has no polymorphic_on discriminator"),
+        ({"concrete": True}, "concrete table inheritance .* is not supported yet"),
+        ({"polymorphic_load": "selectin"}, "unknown key 'polymorphic_load'"),
         ({"batch": False}, "unknown key 'batch'"),
     ],
 )

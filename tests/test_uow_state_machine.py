@@ -1,7 +1,8 @@
 """Stateful property test: a Session driven at random must always agree with a plain model.
 
 A hypothesis ``RuleBasedStateMachine`` adds, modifies, moves, orphans and deletes objects of a
-one-to-many Parent/Child model, flushes, opens, releases and rolls back savepoints, commits,
+one-to-many Parent/Child model (Child is a small single-table hierarchy: even ids are
+``TaggedChild`` rows, so identity, loading and row switches cross a subclass), flushes, opens, releases and rolls back savepoints, commits,
 rolls back, expires, refreshes, merges, expunges and queries.  Beside the session it keeps a
 plain in-memory model with three layers:
 
@@ -70,7 +71,23 @@ class Child(Base):
     # ON UPDATE CASCADE: the change_parent_key rule moves parents to new primary keys
     parent_id = Column(Integer, ForeignKey("sm_parent.id", onupdate="CASCADE"), nullable=False)
     value = Column(Integer, nullable=False)
+    # a small single-table hierarchy: Child and TaggedChild share sm_child
+    kind = Column(String(10), nullable=False)
     parent = relationship("Parent", back_populates="children")
+    __mapper_args__ = {"polymorphic_on": kind, "polymorphic_identity": "plain"}
+
+
+class TaggedChild(Child):
+    tag = Column(String(12))
+    __mapper_args__ = {"polymorphic_identity": "tagged"}
+
+
+def new_child(cid: int, value: int) -> Child:
+    """Children with an even id are TaggedChild (ids are never reused, so the class of a
+    row follows from its id and the model needs no column for it)."""
+    if cid % 2 == 0:
+        return TaggedChild(id=cid, value=value, tag=f"t{cid}")
+    return Child(id=cid, value=value)
 
 
 MAX_PARENTS = 6
@@ -124,6 +141,9 @@ def read_rows(conn) -> Rows:
         row[0]: (row[1], row[2])
         for row in conn.execute(text("SELECT id, parent_id, value FROM sm_child")).all()
     }
+    for cid, kind, tag in conn.execute(text("SELECT id, kind, tag FROM sm_child")).all():
+        expected = ("tagged", f"t{cid}") if cid % 2 == 0 else ("plain", None)
+        assert (kind, tag) == expected, f"child row {cid} has discriminator/tag {(kind, tag)}"
     return Rows(parents, children)
 
 
@@ -170,6 +190,10 @@ class SessionModelMachine(RuleBasedStateMachine):
         if obj is None:
             obj = self.session.get(Child, cid)
             assert obj is not None, f"Child {cid} is in the model but session.get found nothing"
+            assert type(obj) is type(new_child(cid, 0)), f"Child {cid} loaded as {type(obj)}"
+            other = TaggedChild if type(obj) is Child else None
+            if other is not None:
+                assert self.session.get(other, cid) is None
             self.child_objs[cid] = obj
         return obj
 
@@ -232,7 +256,7 @@ class SessionModelMachine(RuleBasedStateMachine):
     @rule(name=names, child_values=st.lists(values, max_size=3))
     def add_parent_with_children(self, name, child_values):
         pid = self._new_id()
-        kids = [Child(id=self._new_id(), value=v) for v in child_values]
+        kids = [new_child(self._new_id(), v) for v in child_values]
         parent = Parent(id=pid, name=name, children=kids)
         self.session.add(parent)
         self.parent_objs[pid] = parent
@@ -245,7 +269,7 @@ class SessionModelMachine(RuleBasedStateMachine):
     @rule(data=st.data(), value=values)
     def append_child(self, data, value):
         pid = data.draw(st.sampled_from(self._parents_with_room()), label="parent")
-        kid = Child(id=self._new_id(), value=value)
+        kid = new_child(self._new_id(), value)
         with self.session.no_autoflush:
             self._parent(pid).children.append(kid)
         self.child_objs[kid.id] = kid
@@ -328,6 +352,21 @@ class SessionModelMachine(RuleBasedStateMachine):
                 self.parent_objs[parent.id] = parent
             else:
                 assert parent is held, "a query returned a second object for the same row"
+
+    @rule()
+    def query_tagged_children(self):
+        """A query for the subclass autoflushes and returns only its rows, identity-mapped
+        (the same objects the base class's collections hold)."""
+        found = self.session.scalars(select(TaggedChild).order_by(Child.id)).all()
+        self.flushed = self.view.copy()
+        assert [c.id for c in found] == sorted(c for c in self.view.children if c % 2 == 0)
+        for kid in found:
+            assert type(kid) is TaggedChild and kid.tag == f"t{kid.id}"
+            held = self.child_objs.get(kid.id)
+            if held is None:
+                self.child_objs[kid.id] = kid
+            else:
+                assert kid is held, "a subclass query returned a second object for one row"
 
     @precondition(lambda self: len(self.savepoints) < MAX_SAVEPOINT_DEPTH)
     @rule()
@@ -463,7 +502,7 @@ class SessionModelMachine(RuleBasedStateMachine):
             self.view.parents[pid] = name
         else:
             cid = data.draw(st.sampled_from(sorted(self.view.children)), label="child")
-            merged = self.session.merge(Child(id=cid, value=value))
+            merged = self.session.merge(new_child(cid, value))
             held = self.child_objs.get(cid)
             if held is not None:
                 assert merged is held, "merge returned a second object for the same row"
@@ -552,7 +591,7 @@ class SessionModelMachine(RuleBasedStateMachine):
                 kid.value = value
             else:
                 pid = data.draw(st.sampled_from(sorted(self.view.parents)), label="parent")
-                kid = Child(id=self._new_id(), value=value)
+                kid = new_child(self._new_id(), value)
                 self._parent(pid).children.append(kid)
                 assert kid in self.session.new
         assert self.session.in_transaction(), "a change after commit began no transaction"
@@ -702,7 +741,7 @@ class SessionModelMachine(RuleBasedStateMachine):
             parent = self._parent(pid)
             if unload and pid in self._clean_parents():
                 self.session.expire(parent, ["children"])
-            kid = Child(id=self._new_id(), value=value)
+            kid = new_child(self._new_id(), value)
             kid.parent = parent
             self.session.add(kid)
             assert any(k is kid for k in parent.children)
@@ -823,7 +862,7 @@ class SessionModelMachine(RuleBasedStateMachine):
             old = self._parent(pid)
             old_kids = {cid: self._child(cid) for cid in self.view.children_of(pid)}
             self.session.delete(old)
-            kids = [Child(id=self._new_id(), value=v) for v in child_values]
+            kids = [new_child(self._new_id(), v) for v in child_values]
             new = Parent(id=pid, name=name, children=kids)
             self.session.add(new)
         self.view.delete_parent(pid)
@@ -907,6 +946,7 @@ class SessionModelMachine(RuleBasedStateMachine):
                         assert kid is held, "a collection holds a second object for one row"
                     assert kid.value == expected[kid.id]
                     assert kid.parent is parent
+                    assert type(kid) is (TaggedChild if kid.id % 2 == 0 else Child)
                     kid_state = inspect(kid)
                     assert kid_state.session is session
                     if kid.id in self.flushed.children:

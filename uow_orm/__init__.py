@@ -82,6 +82,7 @@ from .orm import (
     with_expression,
     with_loader_criteria,
     with_parent,
+    with_polymorphic,
 )
 from .schema import (
     CheckConstraint,
@@ -370,6 +371,7 @@ __all__ = [
     "with_expression",
     "with_loader_criteria",
     "with_parent",
+    "with_polymorphic",
 ]
 
 # SQLAlchemy's top-level names for the statement, element, result and engine classes

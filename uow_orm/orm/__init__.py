@@ -30,6 +30,7 @@ from .events import (
     ORMExecuteState,
     QueryContext,
 )
+from .inheritance import with_polymorphic
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -221,6 +222,7 @@ __all__ = [
     "with_expression",
     "with_loader_criteria",
     "with_parent",
+    "with_polymorphic",
 ]
 
 # SQLAlchemy's other names for ORM classes and constants, and the declarative helpers

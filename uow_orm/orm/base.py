@@ -1,8 +1,8 @@
 """The ORM's leaf vocabulary and the seams through which lower layers call up into the session.
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
-transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, session and the
-package ``__init__``; and by code written for SQLAlchemy (``class_mapper``,
+transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, inheritance,
+session and the package ``__init__``; and by code written for SQLAlchemy (``class_mapper``,
 ``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
 """

@@ -42,6 +42,8 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
         bulk_update_mappings(session, mapper, list(params))
         return Result([], [], rowcount=len(params))
+    if isinstance(stmt, Insert) and many and mapper._poly_key is not None:
+        params = _with_identity(mapper, params)
     if stmt._returning and any(_is_entity(r) for r in stmt._returning):
         return _execute_returning_entities(session, mapper, stmt, params, conn, many)
     if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
@@ -66,6 +68,15 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _with_identity(mapper: Mapper, params: Sequence[Mapping[str, Any]]) -> Any:
+    """Parameter dicts of an ORM bulk INSERT of a class with a polymorphic identity get
+    its discriminator value (as SQLAlchemy's bulk INSERT does)."""
+    key, ident = mapper._poly_key, mapper.polymorphic_identity
+    if key is None or ident is None:
+        return params
+    return [p if key in p else {**p, key: ident} for p in params]
 
 
 def _runs_by_keys(params: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
@@ -193,7 +204,7 @@ def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, .
 
 def _expire_class(session: ObjectSession, mapper: Mapper, stmt: DMLStatement) -> None:
     for st in session.identity_map.states():
-        if st.mapper is mapper:
+        if st.mapper is mapper or st.mapper.isa(mapper):  # (subclass objects too)
             expire_state(session, st, None)
 
 
@@ -217,6 +228,8 @@ def bulk_insert_mappings(
                 f"{unknown[0]!r}"
             )
         row = dict(m) if render_nulls else {k: v for k, v in m.items() if v is not None}
+        if mapper._poly_key is not None and mapper.polymorphic_identity is not None:
+            row.setdefault(mapper._poly_key, mapper.polymorphic_identity)
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
                 row[key] = col.default() if col._default_is_callable else col.default

@@ -42,10 +42,11 @@ _MAPPER_ARGS = frozenset(
         "include_properties",
         "exclude_properties",
         "confirm_deleted_rows",
+        "polymorphic_on",
+        "polymorphic_identity",
+        "polymorphic_abstract",
+        "with_polymorphic",
     }
-)
-_INHERITANCE_ARGS = frozenset(
-    {"polymorphic_on", "polymorphic_identity", "inherits", "with_polymorphic", "concrete"}
 )
 
 
@@ -96,6 +97,7 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         "deferred_group",
         "deferred_raiseload",
         "kw",
+        "use_existing_column",
     )
     __hash__ = object.__hash__
 
@@ -108,6 +110,8 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         self.deferred = bool(kw.pop("deferred", False))
         self.deferred_group: str | None = kw.pop("deferred_group", None)
         self.deferred_raiseload = bool(kw.pop("deferred_raiseload", False))
+        #: a single-table subclass reuses the base table's column of this name
+        self.use_existing_column = bool(kw.pop("use_existing_column", False))
         if self.deferred_group is not None or self.deferred_raiseload:
             self.deferred = True
         if "sort_order" in kw:
@@ -163,6 +167,7 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         mc.deferred = self.deferred or other.deferred
         mc.deferred_group = self.deferred_group or other.deferred_group
         mc.deferred_raiseload = self.deferred_raiseload or other.deferred_raiseload
+        mc.use_existing_column = self.use_existing_column or other.use_existing_column
         return mc
 
 
@@ -420,14 +425,22 @@ class _Collected:
         self.props: dict[str, MapperProperty] = {}
         self.deferred: dict[str, MappedColumn[Any]] = {}
         self.by_value: dict[int, str] = {}  # id(declared object) -> key, for version_id_col
+        #: keys whose mapped_column(use_existing_column=True) may reuse a parent's column
+        self.use_existing: set[str] = set()
+        #: keys whose nullability was given explicitly (not from the annotation)
+        self.explicit_nullable: set[str] = set()
 
 
 def _sources(cls: type) -> list[type]:
-    """Mixins (unmapped, non-base classes in the MRO) first, the class itself last."""
+    """Mixins (unmapped, non-base classes in the MRO) first, the class itself last; the
+    mixins of a mapped parent class are its own (a subclass does not map them again)."""
+    parent = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    inherited = set(parent.__mro__) if parent is not None else ()
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
+        and b not in inherited
         and "__mapper__" not in b.__dict__
         and b.__module__ != __name__
         and b is not MappedAsDataclass
@@ -520,12 +533,13 @@ def _collect_one(
         out.columns.pop(key, None)
         return
     if isinstance(value, Column):
-        col = value if own else value.copy()
+        col = value if declared_here else value.copy()
         if not col.name:
             col.name = key
         col.key = key
         out.columns[key] = col
         out.by_value[id(value)] = key
+        out.explicit_nullable.add(key)
         return
     if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed.mapped):
         mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
@@ -546,6 +560,10 @@ def _collect_one(
             key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
         )
         out.by_value[id(value)] = key
+        if mc.use_existing_column:
+            out.use_existing.add(key)
+        if "nullable" in mc.kw:
+            out.explicit_nullable.add(key)
         if mc.deferred:
             out.deferred[key] = mc
         out.props.pop(key, None)
@@ -578,10 +596,7 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     metadata: MetaData = registry.metadata
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
-            raise exc.ArgumentError(
-                f"{cls.__name__} subclasses the mapped class {parent.__name__}: mapped "
-                "inheritance is not supported; use a mixin (an unmapped base class) instead"
-            )
+            return _map_subclass(cls, parent.__dict__["__mapper__"], registry, values)
     got = _collect(cls, registry, values)
     columns = got.columns
     table = cls.__dict__.get("__table__")
@@ -627,11 +642,15 @@ def _make_mapper(
     registry: Registry,
     mapper_args: dict[str, Any],
 ) -> Mapper:
+    from .inheritance import NOT_YET
+
     for k in mapper_args:
-        if k in _INHERITANCE_ARGS:
+        if k in NOT_YET:
+            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
+        if k == "inherits":
             raise exc.ArgumentError(
-                f"{cls.__name__}.__mapper_args__[{k!r}]: mapped inheritance is not supported "
-                "yet; use a mixin (an unmapped base class) instead"
+                f"{cls.__name__}.__mapper_args__['inherits']: a class inherits the mapped "
+                "class it subclasses; declare it as a Python subclass"
             )
         if k not in _MAPPER_ARGS:
             raise exc.ArgumentError(
@@ -694,6 +713,133 @@ def _make_mapper(
     type.__setattr__(cls, "__mapper__", mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
+    if "polymorphic_on" in mapper_args:
+        from .inheritance import resolve_polymorphic_on
+
+        resolve_polymorphic_on(
+            mapper, mapper_args["polymorphic_on"], lambda v: _column(v, "polymorphic_on")
+        )
+    if "with_polymorphic" in mapper_args:
+        wp = mapper_args["with_polymorphic"]
+        if wp not in ("*", ("*", None)):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['with_polymorphic']: only '*' is supported "
+                f"(every subclass's columns load with the base class), got {wp!r}; use "
+                "polymorphic_load='inline' on the subclasses, or with_polymorphic() in the query"
+            )
+        if mapper.polymorphic_on is None and "polymorphic_on" not in mapper_args:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['with_polymorphic'] needs polymorphic_on"
+            )
+        mapper._with_polymorphic_all = True
+    if "polymorphic_identity" in mapper_args or "polymorphic_abstract" in mapper_args:
+        from .inheritance import set_identity
+
+        set_identity(
+            mapper,
+            mapper_args.get("polymorphic_identity"),
+            bool(mapper_args.get("polymorphic_abstract", False)),
+        )
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a subclass of the mapped class of ``parent`` onto the parent's table
+    (single-table inheritance); its own columns join that table. ``imperative`` gives
+    the collected properties and mapper arguments of ``map_imperatively``."""
+    from . import inheritance
+
+    if imperative is None:
+        own_table = cls.__dict__.get("__table__")
+        if own_table is not None and own_table is not parent.local_table:
+            raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+        name = _tablename(cls)
+        if name and name != parent.local_table.name:
+            raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+        if "__table_args__" in cls.__dict__:
+            raise exc.ArgumentError(
+                f"Can't place __table_args__ on the inherited class {cls.__name__} with no "
+                f"table of its own; give them to {parent.class_.__name__}"
+            )
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+    else:
+        mapper_args = imperative[1]
+    for k in mapper_args:
+        if k in inheritance.NOT_YET:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: {inheritance.NOT_YET[k]}"
+            )
+        if k == "inherits" and mapper_args[k] not in (parent.class_, parent):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['inherits'] must be its mapped parent "
+                f"{parent.class_.__name__}"
+            )
+        if k not in inheritance.SUBCLASS_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: a single-table subclass takes "
+                + ", ".join(sorted(inheritance.SUBCLASS_ARGS))
+                + " (the rest is configured on the hierarchy's base class)"
+            )
+    got = _collect(cls, registry, values) if imperative is None else imperative[0]
+    table = parent.local_table
+    columns: dict[str, Column[Any]] = dict(parent.columns.items())
+    for key, col in got.columns.items():
+        existing = table.c.get(col.name)
+        if existing is None and key in parent.columns:
+            existing = parent.columns[key]
+        if existing is not None:
+            if existing is not col and key not in got.use_existing:
+                raise exc.ArgumentError(
+                    f"Column {col.name!r} on class {cls.__name__} conflicts with existing "
+                    f"column '{table.name}.{existing.name}'; use "
+                    "mapped_column(use_existing_column=True) to map the existing column"
+                )
+            columns[key] = existing
+            continue
+        if col.primary_key:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.{key}: a single-table subclass cannot add primary key "
+                f"columns to {table.name!r}"
+            )
+        if key not in got.explicit_nullable:
+            col.nullable = True  # the table holds the other classes' rows too
+        table.append(col)
+        columns[key] = col
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        parent.version_id_col,
+        primary_key=parent._pk_override,
+        eager_defaults=parent.eager_defaults,
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    inheritance.set_identity(
+        mapper,
+        mapper_args.get("polymorphic_identity"),
+        bool(mapper_args.get("polymorphic_abstract", False)),
+    )
+    if not mapper.polymorphic_abstract and (
+        mapper.polymorphic_identity is None or mapper._poly_key is None
+    ):
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
@@ -848,11 +994,8 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
-            if any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]):
-                if "__tablename__" not in cls.__dict__:
-                    return  # a plain subclass of a mapped class stays unmapped
-            elif not _tablename(cls):
-                return
+            if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
+                return  # (a subclass of a mapped class maps onto its table: inheritance)
         _map_class(cls, reg, values)
 
     if TYPE_CHECKING:
@@ -981,10 +1124,13 @@ class registry(Registry):
         same key; ``properties`` adds relationships (``{"addresses": relationship(...)}``)
         and renamed columns (``{"name": table.c.user_name}``). Keyword arguments are the
         ``__mapper_args__`` keys. The class keeps its own ``__init__``."""
-        if local_table is None:
-            raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         if "__mapper__" in class_.__dict__:
             raise exc.ArgumentError(f"class {class_.__name__} is already mapped")
+        inherits = mapper_args.pop("inherits", None)
+        if inherits is not None:
+            return self._map_inheriting(class_, local_table, properties, inherits, mapper_args)
+        if local_table is None:
+            raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         props = dict(properties or {})
         got = _Collected()
         renamed = {id(v) for v in props.values() if isinstance(v, Column)}
@@ -1005,6 +1151,49 @@ class registry(Registry):
                 )
         _instrument_plain_class(class_, constructor=False)
         return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
+
+    def _map_inheriting(
+        self,
+        class_: type,
+        local_table: Table | None,
+        properties: dict[str, Any] | None,
+        inherits: Any,
+        mapper_args: dict[str, Any],
+    ) -> Mapper:
+        """``map_imperatively(Sub, inherits=parent)``: single-table inheritance."""
+        from . import inheritance
+
+        parent = inherits if isinstance(inherits, Mapper) else getattr(inherits, "__mapper__", None)
+        if not isinstance(parent, Mapper):
+            raise exc.ArgumentError(
+                f"map_imperatively({class_.__name__}): inherits= must be a mapped class or "
+                f"its Mapper, got {inherits!r}"
+            )
+        if not issubclass(class_, parent.class_):
+            raise exc.ArgumentError(
+                f"map_imperatively({class_.__name__}, inherits={parent.class_.__name__}): "
+                f"{class_.__name__} must be a Python subclass of {parent.class_.__name__}"
+            )
+        if local_table is not None and local_table is not parent.local_table:
+            raise inheritance.joined_table_error(
+                class_, parent.class_, f"its own table {local_table.name!r}"
+            )
+        got = _Collected()
+        for key, value in (properties or {}).items():
+            if isinstance(value, Column):
+                got.columns[key] = value
+                got.explicit_nullable.add(key)
+            elif isinstance(value, RelationshipProperty):
+                got.rels[key] = value
+            elif isinstance(value, MapperProperty):
+                got.props[key] = value
+            else:
+                raise exc.ArgumentError(
+                    f"properties[{key!r}] must be a Column, relationship() or column "
+                    f"property, got {value!r}"
+                )
+        _instrument_plain_class(class_, constructor=False)
+        return _map_subclass(class_, parent, self, None, (got, mapper_args))
 
     def generate_base(
         self, mapper: Any = None, cls: type = object, name: str = "Base", metaclass: type = type

@@ -64,7 +64,14 @@ def instance_builder(
     ``columns`` gives (expressions, keys) when statement options changed which columns
     the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
     """
+    if mapper._children and mapper.polymorphic_on is not None:
+        # a class with mapped subclasses: the discriminator picks each row's class (the
+        # choice is made here, once per query, so other mappers' rows pay nothing)
+        from .inheritance import polymorphic_builder
+
+        return polymorphic_builder(session, mapper, start, dialect_name, populate_existing, columns)
     cls = mapper.class_
+    kcls = mapper._identity_class  # identity keys name the hierarchy's base class
     if columns is None or columns[1] is mapper.load_keys:
         keys = mapper.load_keys
         procs = _processors(mapper, dialect_name)
@@ -124,7 +131,7 @@ def instance_builder(
             pk = tuple(row[p] for p in pk_pos)
             if all(v is None for v in pk):
                 return None
-        key = mk_key(cls, pk)
+        key = mk_key(kcls, pk)
         state = state_for(key)
         if state is not None:
             obj = state()
@@ -252,6 +259,9 @@ def execute_select(
         elif entity is not None:
             emapper = entity.__mapper__
             cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            poly = getattr(entity, "_polymorphic_columns", None)
+            if poly is not None:  # with_polymorphic(): the subclasses' columns too
+                cols, ckeys = poly
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
             t = trees.get(idx)
             if t is not None or col_strategies or crit:
@@ -314,7 +324,11 @@ def execute_select(
         if (
             not trees[i].children
             and trees[i].wildcard is None
-            and not any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
+            and not any(
+                p.lazy in EAGER_STRATEGIES
+                for m in (mapper.self_and_descendants if mapper._children else (mapper,))
+                for p in m.relationships.values()
+            )
         ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -461,6 +475,8 @@ def _collect_joined(
         else:
             right = target
             on = and_(prop._primary_clause(on_parent, on_target), *extra)
+        if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
+            on = and_(on, on_target(prop.mapper._single_criterion()))
         # an inner join only below inner joins: under an outer one it would drop parents
         sub.innerjoin = (sub.innerjoin or prop.innerjoin) and (
             parent < 0 or specs[parent][2].innerjoin
@@ -608,7 +624,26 @@ def post_load(
     skip: set[str],
 ) -> None:
     """Run selectin loads (and nested options) for freshly loaded ``objs``."""
-    for prop in mapper.relationships.values():
+    _post_load_props(session, mapper.relationships.values(), objs, tree, populate, skip)
+    if mapper._children:
+        # relationships declared on subclasses load for the objects of those classes
+        for sub_mapper in mapper.self_and_descendants[1:]:
+            own = [p for p in sub_mapper.relationships.values() if p.parent is sub_mapper]
+            if own:
+                mine = [o for o in objs if isinstance(o, sub_mapper.class_)]
+                if mine:
+                    _post_load_props(session, own, mine, tree, populate, skip)
+
+
+def _post_load_props(
+    session: ObjectSession,
+    props: Any,
+    objs: list[Any],
+    tree: LoadTree,
+    populate: bool,
+    skip: set[str],
+) -> None:
+    for prop in props:
         if prop.key in skip:
             continue
         strategy, sub = _strategy(prop, tree)

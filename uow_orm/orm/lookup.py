@@ -70,8 +70,10 @@ def get(
         if obj is not None:
             if st.deleted or st in session.tracker.deleted:
                 return None
+            if st.mapper is not mapper and not st.mapper.isa(mapper):
+                return None  # get(Manager, 5) of the Engineer with identity 5
             d = obj.__dict__
-            if all(k in d for k in mapper.column_keys):
+            if all(k in d for k in st.mapper.column_keys):
                 return obj
             try:
                 session.load_unloaded(st, None)

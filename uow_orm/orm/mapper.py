@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+#: the result key of a discriminator that is an SQL expression (never an attribute)
+_POLY_EXPR_KEY = "_sa_polymorphic_on"
+
 
 def validates(
     *names: str, include_removes: bool = False, include_backrefs: bool = True
@@ -148,16 +151,19 @@ class Registry:
             return
         mappers = list(self.mappers)
         _events.fire_configure(mappers, before=True)
+        # (a subclass mapper also lists the relationships it inherits: each is configured
+        # once, by the mapper that declares it)
         for m in mappers:
             for prop in list(m.relationships.values()):
-                prop.configure(self.classes)
+                if prop.parent is m:
+                    prop.configure(self.classes)
         for m in mappers:
             for prop in list(m.relationships.values()):
-                if prop.backref is not None and prop.reverse is None:
+                if prop.parent is m and prop.backref is not None and prop.reverse is None:
                     _make_backref(prop, self.classes)
         for m in mappers:
             for prop in m.relationships.values():
-                if prop.back_populates and prop.reverse is None:
+                if prop.parent is m and prop.back_populates and prop.reverse is None:
                     other = prop.mapper.relationships.get(prop.back_populates)
                     if other is None:
                         raise exc.ArgumentError(
@@ -226,17 +232,30 @@ class Mapper:
 
     is_mapper = True
     is_property = False
-    #: Single-table mapping only: there is no inheritance hierarchy to describe.
+    #: the mapper this one inherits from (None for a hierarchy's root)
     inherits: Mapper | None = None
+    #: the discriminator: a column of the base table or an SQL expression (or None)
     polymorphic_on: Any = None
+    #: the value of `polymorphic_on` that marks rows of this class
     polymorphic_identity: Any = None
+    #: True for a class of the hierarchy that is never instantiated itself
+    polymorphic_abstract = False
+    #: "inline": queries for a parent class select this subclass's columns too
+    polymorphic_load: str | None = None
+    #: ``__mapper_args__["with_polymorphic"] = "*"`` on the base: every subclass is inline
+    _with_polymorphic_all = False
     concrete = False
+    #: True for a single-table subclass (it maps its parent's table)
     single = False
     non_primary = False
     #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
     dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
     #: attribute key -> its attribute event listeners (only attributes that have some)
     attr_dispatch: dict[str, _events.AttributeDispatch] = {}
+    #: attribute key of the discriminator column (set on new objects), or None
+    _poly_key: str | None = None
+    #: a discriminator that is an SQL expression (selected under `_POLY_EXPR_KEY`)
+    _poly_expr: Any = None
 
     def __init__(
         self,
@@ -254,6 +273,14 @@ class Mapper:
         self.class_ = class_
         self.local_table = table
         self.registry = registry
+        #: the root of the inheritance hierarchy (the mapper itself when it inherits nothing)
+        self.base_mapper: Mapper = self
+        #: the class of identity-map keys: the root's, so a row has one key in the hierarchy
+        self._identity_class: type = class_
+        #: polymorphic identities to mappers, shared by every mapper of the hierarchy
+        self.polymorphic_map: dict[Any, Mapper] = {}
+        #: the mappers that inherit from this one directly
+        self._children: list[Mapper] = []
         #: fetch server-generated column values right after INSERT / UPDATE (RETURNING
         #: where the backend has it) instead of on first access
         self.eager_defaults = eager_defaults
@@ -347,6 +374,13 @@ class Mapper:
             self.load_columns = ordered
             self.load_keys = self.column_keys
             self.load_pk_positions = self.pk_positions
+        if self._children:
+            # polymorphic_load="inline" subclasses' columns, and a discriminator that is an
+            # expression (under a key no attribute has), are selected with this class
+            inline_cols, inline_keys = self._polymorphic_extra()
+            if inline_cols:
+                self.load_columns = [*self.load_columns, *inline_cols]
+                self.load_keys = [*self.load_keys, *inline_keys]
         #: columns the database changes on UPDATE (reloaded after one)
         self.server_onupdate_keys = [
             k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
@@ -393,6 +427,8 @@ class Mapper:
                         deferred.pop(k, None)
             elif o.kind == "expression":
                 exprs[o.keys[0]] = o.expr
+        if self._poly_key is not None and self._children:
+            deferred.pop(self._poly_key, None)  # rows need their discriminator to load
         cols: list[Any] = []
         keys: list[str] = []
         for c, k in zip(self.column_list, self.column_keys):
@@ -403,11 +439,33 @@ class Mapper:
             if k not in deferred:
                 cols.append(expr)
                 keys.append(k)
+        if self._children:
+            inline_cols, inline_keys = self._polymorphic_extra()
+            cols.extend(inline_cols)
+            keys.extend(inline_keys)
         strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
         for k, (_g, r) in self.deferred.items():
             if r and k in deferred and not deferred[k][1]:
                 strategies[k] = "select"  # defer() without raiseload overrides the mapping
         return cols, keys, strategies or None
+
+    def _polymorphic_extra(self) -> tuple[list[Any], list[str]]:
+        """What a polymorphic load selects beyond this mapper's own columns: the columns
+        of ``polymorphic_load="inline"`` subclasses and an expression discriminator."""
+        cols: list[Any] = []
+        keys: list[str] = []
+        every = self.base_mapper._with_polymorphic_all
+        for m in self.self_and_descendants[1:]:
+            if m.polymorphic_load != "inline" and not every:
+                continue
+            for c, k in zip(m.column_list, m.column_keys):
+                if k not in self.columns and k not in keys and k not in m.deferred:
+                    cols.append(c)
+                    keys.append(k)
+        if self._poly_expr is not None:
+            cols.append(self._poly_expr)
+            keys.append(_POLY_EXPR_KEY)
+        return cols, keys
 
     def unloaded_keys(self, d: dict[str, Any], key: str | None) -> list[str]:
         """The column keys one load of an unloaded attribute fetches: every unloaded
@@ -424,7 +482,11 @@ class Mapper:
                     if g == group and k != key and k not in d
                 ]
             return out
-        return [k for k in self.load_keys if k not in d]
+        return [
+            k
+            for k in self.load_keys
+            if k not in d and (k in self.columns or k in self.column_properties)
+        ]
 
     def load_expr(self, key: str) -> Any:
         """The SQL expression that loads attribute ``key`` (a column or column property)."""
@@ -461,6 +523,13 @@ class Mapper:
         self.column_attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
+        if self._children:
+            self._propagate_column(key, column)
+
+    def _propagate_column(self, key: str, column: Column[Any]) -> None:
+        for child in self._children:
+            if key not in child.columns:
+                child.add_column(key, column, ColumnProperty(column))
 
     def add_property(self, key: str, prop: MapperProperty | RelationshipProperty) -> None:
         """Map ``prop`` under ``key`` (relationships, column properties, synonyms, ...)."""
@@ -471,6 +540,10 @@ class Mapper:
         prop.parent = self
         self.properties[key] = prop
         prop._install(self, key)
+        if self._children:
+            from .inheritance import propagate
+
+            propagate(self)
 
     def defer_column(self, key: str, group: str | None, raiseload: bool) -> None:
         """Leave column ``key`` out of entity SELECTs; it loads on first access (or, with
@@ -481,6 +554,9 @@ class Mapper:
             raise exc.ArgumentError(f"primary key column {key!r} cannot be deferred")
         self.deferred[key] = (group, raiseload)
         self._order_columns()
+        for child in self._children:
+            if key not in child.deferred:
+                child.defer_column(key, group, raiseload)
 
     def _install_class_hooks(self) -> None:
         """Find ``@validates`` and ``@reconstructor`` methods on the class (and its bases)."""
@@ -562,6 +638,10 @@ class Mapper:
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
         self.registry.configured = False
+        if self._children:
+            from .inheritance import propagate
+
+            propagate(self)
 
     def ensure_configured(self) -> None:
         """Configure the registry's relationships now if a mapping changed since."""
@@ -572,20 +652,27 @@ class Mapper:
 
     def _compute_dependencies(self) -> None:
         """Which mappers' rows must exist before ours (from relationships and foreign keys)."""
+        # (comparing base mappers: a hierarchy's rows are flushed together, by its base)
         post: set[Column[Any]] = set()
+        base = self.base_mapper
         for m in self.registry.mappers:
             for prop in m.relationships.values():
-                if not prop.post_update:
+                if not prop.post_update or prop.parent is not m:
                     continue
-                if prop.direction is Direction.MANYTOONE and prop.parent is self:
+                if prop.direction is Direction.MANYTOONE and prop.parent.base_mapper is base:
                     post.update(local for local, _ in prop.local_remote_pairs)
-                elif prop.direction is Direction.ONETOMANY and prop.mapper is self:
+                elif prop.direction is Direction.ONETOMANY and prop.mapper.base_mapper is base:
                     post.update(remote for _, remote in prop.local_remote_pairs)
         self.post_update_cols = post
+        family = self.self_and_descendants if base is self else [self]
         self.self_referential = [
             p
-            for p in self.relationships.values()
-            if p.mapper is self and p.direction is not Direction.MANYTOMANY and not p.post_update
+            for m in family
+            for p in m.relationships.values()
+            if (p.parent is m or m is self)
+            and p.mapper.base_mapper is base
+            and p.direction is not Direction.MANYTOMANY
+            and not p.post_update
         ]
 
     def table_dependencies(self, others: list[Mapper]) -> list[Mapper]:
@@ -599,9 +686,19 @@ class Mapper:
                     deps.append(m)
         return deps
 
+    def _single_criterion(self) -> Any:
+        """The discriminator criterion a query for this single-table subclass adds (None
+        for other mappers); read by the SQL compiler."""
+        if not self.single:
+            return None
+        from .inheritance import single_criterion
+
+        return single_criterion(self)
+
     def identity_key_from_pk(self, pk: tuple[Any, ...]) -> IdentityKey:
-        """The identity-map key of the row with primary key values ``pk``."""
-        return make_identity_key(self.class_, pk)
+        """The identity-map key of the row with primary key values ``pk`` (keyed by the
+        hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is)."""
+        return make_identity_key(self._identity_class, pk)
 
     # -- inspection API (SQLAlchemy's names) --------------------------------------------
     @property
@@ -640,19 +737,23 @@ class Mapper:
         return tuple(self.pk_columns)
 
     @property
-    def base_mapper(self) -> Mapper:
-        """The root of the inheritance hierarchy: the mapper itself."""
-        return self
-
-    @property
-    def polymorphic_map(self) -> dict[Any, Mapper]:
-        """Polymorphic identities to mappers: empty (no inheritance)."""
-        return {}
-
-    @property
     def self_and_descendants(self) -> list[Mapper]:
-        """This mapper and the mappers inheriting from it (only itself)."""
-        return [self]
+        """This mapper and every mapper inheriting from it, parents before children."""
+        out = [self]
+        for m in out:
+            out.extend(m._children)
+        return out
+
+    def iterate_to_root(self) -> Iterator[Mapper]:
+        """This mapper, its parent, ... up to `base_mapper`."""
+        m: Mapper | None = self
+        while m is not None:
+            yield m
+            m = m.inherits
+
+    def polymorphic_iterator(self) -> Iterator[Mapper]:
+        """`self_and_descendants` as an iterator (SQLAlchemy's method of that name)."""
+        return iter(self.self_and_descendants)
 
     @property
     def iterate_properties(self) -> Iterator[MapperProperty]:
@@ -664,8 +765,13 @@ class Mapper:
     def all_orm_descriptors(self) -> Properties[Any]:
         """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
         self._ensure_configured()
-        cls_dict = self.class_.__dict__
-        return Properties({k: cls_dict[k] for k in self.attrs.keys() if k in cls_dict})
+        out: dict[str, Any] = {}
+        for k in self.attrs.keys():
+            for klass in self.class_.__mro__:  # a subclass inherits its parents' attributes
+                if k in klass.__dict__:
+                    out[k] = klass.__dict__[k]
+                    break
+        return Properties(out)
 
     @property
     def configured(self) -> bool:
@@ -706,12 +812,17 @@ class Mapper:
         return self.column_attrs[key]
 
     def isa(self, other: Mapper) -> bool:
-        """True when this mapper is ``other`` (no inheritance)."""
-        return other is self
+        """True when this mapper is ``other`` or inherits from it."""
+        m: Mapper | None = self
+        while m is not None:
+            if m is other:
+                return True
+            m = m.inherits
+        return False
 
     def common_parent(self, other: Mapper) -> bool:
-        """True when both mappers share an inheritance root (here: are the same)."""
-        return other is self
+        """True when both mappers belong to the same inheritance hierarchy."""
+        return other.base_mapper is self.base_mapper
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"

@@ -773,7 +773,10 @@ class RelationshipProperty(MapperProperty):
             assert self.secondary is not None
             right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
             return right, self._primary_clause()
-        return self.mapper.local_table, self._primary_clause()
+        on = self._primary_clause()
+        if self.mapper.single:  # a relationship to a single-table subclass
+            on = and_(on, self.mapper._single_criterion())
+        return self.mapper.local_table, on
 
 
 def _resolve_sides(expr: Any, local: Callable[[Any], Any], remote: Callable[[Any], Any]) -> Any:
@@ -1012,6 +1015,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             crits.append(on_target(coerce_expression(criterion)))
         for k, v in kw.items():
             crits.append(on_target(coerce_expression(getattr(target_cls, k) == v)))
+        if prop.mapper.single:  # Company.managers.any(...): manager rows only
+            crits.append(on_target(prop.mapper._single_criterion()))
         froms: list[Any] = [target_from]
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)

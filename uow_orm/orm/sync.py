@@ -488,10 +488,13 @@ def _relationship_link(
     prop: RelationshipProperty,
     add: Callable[[Mapper, list[ColumnPair], bool, RelationshipProperty | None], None],
 ) -> None:
-    """The key link a relationship of ``m`` makes towards ``mapper``'s primary key."""
-    if prop.direction is Direction.MANYTOONE and prop.mapper is mapper:
+    """The key link a relationship of ``m`` makes towards ``mapper``'s primary key (or a
+    parent class's: a subclass object's key is its parent's too)."""
+    if prop.parent is not m:
+        return  # inherited by a subclass mapper: seen on the declaring mapper
+    if prop.direction is Direction.MANYTOONE and mapper.isa(prop.mapper):
         add(m, list(prop.local_remote_pairs), not prop.passive_updates, None)
-    elif prop.direction is Direction.ONETOMANY and m is mapper:
+    elif prop.direction is Direction.ONETOMANY and mapper.isa(m):
         pairs = [(rc, lc) for lc, rc in prop.local_remote_pairs]
         add(prop.mapper, pairs, not prop.passive_updates, prop)
     elif (

@@ -296,16 +296,20 @@ class FlushPlan:
         """
         self.prepare()
         dirty = self._dirty()
+        # (rows of an inheritance hierarchy are written together, under its base mapper;
+        # for other classes base_mapper is the mapper itself)
         mappers: list[Mapper] = []
         for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
-            if st.mapper not in mappers:
-                mappers.append(st.mapper)
+            if st.mapper.base_mapper not in mappers:
+                mappers.append(st.mapper.base_mapper)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:
-            new_by_mapper.setdefault(st.mapper, []).append(st)
+            new_by_mapper.setdefault(st.mapper.base_mapper, []).append(st)
         for mapper in order:
-            self._write_mapper(mapper, [s for s in dirty if s.mapper is mapper], new_by_mapper)
+            self._write_mapper(
+                mapper, [s for s in dirty if s.mapper.base_mapper is mapper], new_by_mapper
+            )
         if self.sync.post_updates or (
             self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
         ):
@@ -327,7 +331,12 @@ class FlushPlan:
         seen = set(updates)
         extra: list[InstanceState] = []
         for s in [*self.sync.child_nulls, *self.sync.child_syncs]:
-            if s.mapper is mapper and s.key is not None and s not in seen and s not in self.deleted:
+            if (
+                s.mapper.base_mapper is mapper
+                and s.key is not None
+                and s not in seen
+                and s not in self.deleted
+            ):
                 seen.add(s)
                 extra.append(s)
         candidates = updates + extra
@@ -349,7 +358,7 @@ class FlushPlan:
             self._update(conn, mapper, late)
 
     def _update(self, conn: Connection, mapper: Mapper, states: list[InstanceState]) -> None:
-        persistence.update_states(conn, mapper, states)
+        _each_class(persistence.update_states, conn, mapper, states)
         self.saved.extend(states)
         if self.keys is not None and self.keys.key_switches:
             self.keys.rekey(states)
@@ -368,12 +377,15 @@ class FlushPlan:
         switched = [s for s in level if s in self.row_switches] if self.row_switches else []
         if switched:
             pairs = [(s, self.row_switches[s]) for s in switched]
-            persistence.row_switch_states(conn, mapper, pairs)
+            for m, group in _by_class(mapper, switched):
+                persistence.row_switch_states(conn, m, [(s, self.row_switches[s]) for s in group])
             self.deleted_done.extend(old for _, old in pairs)
             level_ids = set(switched)
-            persistence.insert_states(conn, mapper, [s for s in level if s not in level_ids])
+            _each_class(
+                persistence.insert_states, conn, mapper, [s for s in level if s not in level_ids]
+            )
         else:
-            persistence.insert_states(conn, mapper, level)
+            _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
         _assign_keys(mapper, level)
 
@@ -382,13 +394,15 @@ class FlushPlan:
             deletes = [
                 s
                 for s in self.deleted
-                if s.mapper is mapper and s.key is not None and s not in self.switched_out
+                if s.mapper.base_mapper is mapper
+                and s.key is not None
+                and s not in self.switched_out
             ]
             if not deletes:
                 continue
             conn = self.ctx.connection_for(mapper)
             for level in self._delete_levels(deletes, mapper):
-                persistence.delete_states(conn, mapper, level)
+                _each_class(persistence.delete_states, conn, mapper, level)
             self.deleted_done.extend(deletes)
 
     def _post_updates(self) -> None:
@@ -416,8 +430,9 @@ def _self_fks(mapper: Mapper) -> list[Any]:
 
 
 def _assign_keys(mapper: Mapper, level: list[InstanceState]) -> None:
-    """Inserted rows' keys are known now: give the states their identity early."""
-    cls = mapper.class_
+    """Inserted rows' keys are known now: give the states their identity early (keyed by
+    the hierarchy's base class)."""
+    cls = mapper._identity_class
     pk_keys = mapper.pk_keys
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
@@ -430,6 +445,26 @@ def _assign_keys(mapper: Mapper, level: list[InstanceState]) -> None:
             d = st().__dict__
             st.key = (cls, tuple([d[k] for k in pk_keys]), None)
             _check_pk(st)
+
+
+def _by_class(mapper: Mapper, states: list[InstanceState]) -> list[tuple[Mapper, Any]]:
+    """``states`` of ``mapper``'s hierarchy by their own class's mapper (one entry, the
+    mapper itself, for a class without mapped subclasses)."""
+    if not mapper._children:
+        return [(mapper, states)]
+    from .inheritance import by_mapper
+
+    return by_mapper(states)
+
+
+def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState]) -> None:
+    """Run persistence function ``fn`` once per class of ``states`` (their statements
+    name that class's columns); once for a class without mapped subclasses."""
+    if not mapper._children:
+        fn(conn, mapper, states)
+        return
+    for m, group in _by_class(mapper, states):
+        fn(conn, m, group)
 
 
 def _check_pk(st: InstanceState) -> None:

@@ -149,7 +149,7 @@ class AliasedRelationshipAttribute:
     """``u1.addresses`` (and ``User.addresses.of_type(a1)``): a relationship whose parent
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
-    __slots__ = ("criteria", "parent_alias", "prop", "target_alias")
+    __slots__ = ("criteria", "of_mapper", "parent_alias", "prop", "target_alias")
     is_relationship = True
 
     def __init__(
@@ -163,13 +163,17 @@ class AliasedRelationshipAttribute:
         self.prop = prop
         self.target_alias = target_alias
         self.criteria = criteria
+        #: ``of_type(Subclass)`` of a single-table hierarchy: joins add its criterion
+        self.of_mapper: Mapper | None = None
 
     def and_(self, *criteria: Any) -> AliasedRelationshipAttribute:
         """This relationship's ON clause with more conditions: ``User.addresses.and_(
         Address.email.like("%work"))`` (aimed at the alias, for an ``of_type()`` target)."""
-        return AliasedRelationshipAttribute(
+        out = AliasedRelationshipAttribute(
             self.parent_alias, self.prop, self.target_alias, (*self.criteria, *criteria)
         )
+        out.of_mapper = self.of_mapper
+        return out
 
     @property
     def key(self) -> str:
@@ -188,10 +192,17 @@ class AliasedRelationshipAttribute:
     def of_type(self, target: Any) -> AliasedRelationshipAttribute:
         """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
         if not isinstance(target, AliasedClass):
-            if _mapper_of(target) is self.prop.mapper:
+            target_mapper = _mapper_of(target)
+            if target_mapper is self.prop.mapper:
                 return AliasedRelationshipAttribute(
                     self.parent_alias, self.prop, None, self.criteria
                 )
+            if target_mapper.isa(self.prop.mapper) and target_mapper.single:
+                out = AliasedRelationshipAttribute(
+                    self.parent_alias, self.prop, None, self.criteria
+                )
+                out.of_mapper = target_mapper
+                return out
             raise exc.ArgumentError(f"of_type({target!r}): give an aliased() target class")
         if target.__mapper__ is not self.prop.mapper:
             raise exc.ArgumentError(
@@ -215,6 +226,8 @@ class AliasedRelationshipAttribute:
             sec_on = and_(prop._secondary_clause(on_target), *extra)
             on = prop._primary_clause(on_parent)
             return Join(prop.secondary, target_from, sec_on), on
+        if self.of_mapper is not None:
+            extra.append(self.of_mapper._single_criterion())
         return target_from, and_(prop._primary_clause(on_parent, on_target), *extra)
 
     def __repr__(self) -> str:

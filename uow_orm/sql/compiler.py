@@ -426,6 +426,10 @@ class Compiler:
             keys.append(getattr(el, "key", None) or getattr(el, "name", None) or f"col_{len(keys)}")
         for ec in stmt._eager_columns:
             columns.append(ec)
+        where = stmt._where
+        single = _single_table_criteria(stmt)
+        if single:
+            where = [*where, *single]
         froms = stmt._froms()
         if self._enclosing_froms:
             outer = [t for fl in self._enclosing_froms for f in fl for t in f._tables()]
@@ -448,8 +452,8 @@ class Compiler:
             outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
             if froms:
                 sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
-            if stmt._where:
-                sql += " WHERE " + self._conjunction(stmt._where)
+            if where:
+                sql += " WHERE " + self._conjunction(where)
             if stmt._group_by or stmt._order_by:
                 self._label_scopes.append((columns, froms))
                 try:
@@ -762,8 +766,9 @@ class Compiler:
             if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
                 raise exc.NotSupportedError("UPDATE .. FROM needs SQLite 3.33 or later")
             sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in extra)
-        if stmt._where:
-            sql += " WHERE " + self._conjunction(stmt._where)
+        where = _dml_where(stmt)
+        if where:
+            sql += " WHERE " + self._conjunction(where)
         return sql + self._returning(stmt)
 
     def _extra_froms(self, stmt: Any, values: list[Any]) -> list[Any]:
@@ -799,8 +804,9 @@ class Compiler:
                     "delete(t).where(t.c.id.in_(select(...)))"
                 )
             sql += " USING " + ", ".join(self.process(f, asfrom=True) for f in extra)
-        if stmt._where:
-            sql += " WHERE " + self._conjunction(stmt._where)
+        where = _dml_where(stmt)
+        if where:
+            sql += " WHERE " + self._conjunction(where)
         return sql + self._returning(stmt)
 
 
@@ -821,3 +827,55 @@ def _needs_parens(el: ClauseElement) -> bool:
 
 
 __all__ = ["Compiled", "Compiler", "compile_statement"]
+
+
+def _single_table_criteria(stmt: Any) -> list[Any]:
+    """The discriminator criteria of single-table subclass entities and columns a SELECT
+    names (``select(Manager)`` reads only manager rows); empty for other statements."""
+    out: list[Any] = []
+    seen: list[Any] = []
+    for e in stmt._entities:
+        adapt = None
+        mapper = getattr(e, "__mapper__", None)
+        if mapper is not None and not isinstance(e, type):
+            adapt = getattr(e, "_adapt", None)  # aliased(Manager): aimed at the alias
+        elif mapper is None and not hasattr(e, "column"):
+            el = getattr(e, "element", e)  # a label of a function
+            for m in getattr(el, "_orm_mappers", ()):
+                if getattr(m, "single", False) and getattr(m, "is_mapper", False):
+                    crit = m._single_criterion()
+                    if crit is not None and (m, None) not in seen:
+                        seen.append((m, None))
+                        out.append(crit)
+            continue
+        elif mapper is None and hasattr(e, "column"):
+            mapper = getattr(e, "mapper", None)
+            entity = getattr(e, "entity", None)
+            if entity is not None and not isinstance(entity, type):
+                adapt = getattr(entity, "_adapt", None)  # aliased(Manager).name
+                mapper = getattr(entity, "__mapper__", mapper)
+        if mapper is None or not getattr(mapper, "single", False):
+            continue
+        crit = mapper._single_criterion()
+        if crit is None:
+            continue
+        if adapt is not None:
+            crit = adapt(crit)
+        key = (mapper, getattr(adapt, "__self__", None))
+        if key in seen:
+            continue
+        seen.append(key)
+        out.append(crit)
+    return out
+
+
+def _dml_where(stmt: Any) -> list[Any]:
+    """The WHERE of an UPDATE / DELETE, with the discriminator criterion of a single-table
+    subclass target (``update(Manager)`` changes only manager rows)."""
+    entity = getattr(stmt, "entity", None)
+    mapper = getattr(entity, "__mapper__", None) if entity is not None else None
+    if mapper is not None and mapper.single:
+        crit = mapper._single_criterion()
+        if crit is not None:
+            return [*stmt._where, crit]
+    return stmt._where  # type: ignore[no-any-return]

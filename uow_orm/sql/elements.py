@@ -1123,10 +1123,13 @@ _NO_PARENS = frozenset(
 
 
 class Function(ColumnElement):
-    __slots__ = ("args", "name", "type")
+    __slots__ = ("_orm_mappers", "args", "name", "type")
 
     def __init__(self, name: str, args: Sequence[Any], type_: TypeEngine | None = None) -> None:
         self.name = name
+        #: mappers of ORM attributes among the arguments (``func.count(Manager.id)``: a
+        #: SELECT of it reads only Manager rows)
+        self._orm_mappers = [m for a in args if (m := getattr(a, "mapper", None)) is not None]
         self.args = [coerce_expression(a) for a in args]
         if type_ is None:
             factory = _FUNC_TYPES.get(name.lower())

@@ -591,6 +591,12 @@ class Select(FromClause, Generic[_T]):
     def select_from(self, *froms: Any) -> Select[_T]:
         s = self._generate()
         s._select_from.extend(_as_from(f) for f in froms)
+        for f in froms:  # select_from(Manager): only manager rows
+            mapper = getattr(f, "__mapper__", None) if isinstance(f, type) else None
+            if mapper is not None and mapper.single:
+                crit = mapper._single_criterion()
+                if crit is not None:
+                    s._where.append(crit)
         return s
 
     def join(  # type: ignore[override]
@@ -1388,6 +1394,11 @@ def _join_target(
     right = _as_from(target)
     if onclause is None:
         onclause = join_condition(left, right)
+    mapper = getattr(target, "__mapper__", None) if isinstance(target, type) else None
+    if mapper is not None and mapper.single:  # join(Manager): only its rows
+        crit = mapper._single_criterion()
+        if crit is not None:
+            onclause = and_(coerce_expression(onclause), crit)
     return right, onclause
 
 
