@@ -209,9 +209,18 @@ class ColumnOperators:
         return not_(self)
 
     def in_(self, values: Any) -> ColumnElement:
+        """``expr IN (values)``: a list (or other iterable) of values, each a bound parameter,
+        or a ``select()`` / subquery.
+
+        An empty list gives an expression that is false for every row, as in SQLAlchemy.
+
+        Raises:
+            ArgumentError: for a string, bytes or any other non-iterable value.
+        """
         return self.operate("IN", values)
 
     def not_in(self, values: Any) -> ColumnElement:
+        """``expr NOT IN (values)`` (see `in_`; an empty list is true for every row)."""
         return self.operate("NOT IN", values)
 
     notin_ = not_in
@@ -304,36 +313,48 @@ class ColumnOperators:
         return getattr(comparator, name)
 
     def is_(self, other: Any) -> ColumnElement:
+        """``expr IS other``, mostly ``is_(None)`` for ``IS NULL`` (``== None`` gives the same)."""
         return self.operate("IS", other)
 
     def is_not(self, other: Any) -> ColumnElement:
+        """``expr IS NOT other``, mostly ``is_not(None)`` for ``IS NOT NULL``."""
         return self.operate("IS NOT", other)
 
     isnot = is_not
 
     def between(self, low: Any, high: Any) -> ColumnElement:
+        """``expr BETWEEN low AND high`` (both ends included); the bounds are bound with this
+        expression's type.
+        """
         expr = self._expr()
         return Between(expr, coerce_expression(low, expr.type), coerce_expression(high, expr.type))
 
     def desc(self) -> ColumnElement:
+        """``expr DESC`` for ``order_by()``."""
         return UnaryExpression(self._expr(), None, "DESC")
 
     def asc(self) -> ColumnElement:
+        """``expr ASC`` for ``order_by()``."""
         return UnaryExpression(self._expr(), None, "ASC")
 
     def nulls_first(self) -> ColumnElement:
+        """``expr NULLS FIRST`` (chain after `desc` / `asc`: ``col.desc().nulls_first()``)."""
         return UnaryExpression(self._expr(), None, "NULLS FIRST")
 
     def nulls_last(self) -> ColumnElement:
+        """``expr NULLS LAST`` (chain after `desc` / `asc`)."""
         return UnaryExpression(self._expr(), None, "NULLS LAST")
 
     def label(self, name: str) -> Label:
+        """``expr AS name``: the expression under a name, which becomes its key in result rows."""
         return Label(name, self._expr())
 
     def distinct(self) -> ColumnElement:
+        """``DISTINCT expr``, e.g. inside an aggregate: ``func.count(col.distinct())``."""
         return UnaryExpression(self._expr(), "DISTINCT", None)
 
     def cast(self, type_: Any) -> ColumnElement:
+        """``CAST(expr AS type)``; ``type_`` is a type class or instance."""
         return Cast(self._expr(), to_type(type_))
 
     def collate(self, collation: str) -> ColumnElement:
@@ -354,15 +375,26 @@ class ColumnOperators:
         )
 
     def any_(self) -> ColumnElement:
+        """``ANY (expr)`` of an array or a scalar subquery, for a comparison:
+        ``col.any_() == 5`` renders ``5 = ANY (col)``.
+
+        Compiling it on SQLite raises ``NotSupportedError`` (it has no ``ANY``).
+        """
         return AnyAll("ANY", self._expr())
 
     def all_(self) -> ColumnElement:
+        """``ALL (expr)`` of an array or a scalar subquery (see `any_`; PostgreSQL only)."""
         return AnyAll("ALL", self._expr())
 
     def concat(self, other: Any) -> ColumnElement:
+        """``expr || other``: string concatenation, ``other`` bound with this expression's type."""
         return BinaryExpression(self._expr(), "||", coerce_expression(other, self._expr().type))
 
     def bool_op(self, operator: str) -> Any:
+        """A custom boolean operator: ``col.bool_op("@>")(other)`` gives ``col @> other`` typed as
+        Boolean (so it can be a WHERE condition).
+        """
+
         def apply(other: Any) -> ColumnElement:
             return BinaryExpression(self._expr(), operator, coerce_expression(other), Boolean())
 
@@ -375,6 +407,15 @@ class ColumnOperators:
         is_comparison: bool = False,
         return_type: Any = None,
     ) -> Any:
+        """A custom binary operator: ``col.op("&")(mask)`` gives ``col & mask``.
+
+        Args:
+            operator: the SQL operator text, emitted as written.
+            precedence: accepted for SQLAlchemy's signature; it has no effect here.
+            is_comparison: type the result Boolean, as a comparison.
+            return_type: the type of the result (by default this expression's type).
+        """
+
         def apply(other: Any) -> ColumnElement:
             expr = self._expr()
             right = coerce_expression(other, expr.type)
@@ -672,6 +713,10 @@ def false() -> False_:
 
 
 class BinaryExpression(ColumnElement):
+    """``left operator right``: what comparisons and arithmetic on columns build
+    (``User.id == 5``); ``left``, ``operator`` and ``right`` are readable attributes.
+    """
+
     __slots__ = ("left", "operator", "right", "type")
 
     def __init__(
@@ -1033,6 +1078,10 @@ class Cast(ColumnElement):
 
 
 class Label(ColumnElement):
+    """``element AS name``: made by ``expr.label(name)``; ``name`` is its key in result rows and
+    can be referred to by name in ``order_by()`` / ``group_by()``.
+    """
+
     __slots__ = ("element", "name", "type")
 
     def __init__(self, name: str, element: ClauseElement) -> None:
@@ -1120,6 +1169,13 @@ _NO_PARENS = frozenset(
 
 
 class Function(ColumnElement):
+    """A SQL function call built by ``func.<name>(*args)``: ``func.count()``, ``func.lower(col)``.
+
+    Its type comes from ``type_=``, else from the function (``count`` is Integer, ``now``
+    DateTime, ...) or its first argument (``max``, ``sum``, ``lower``, ...); otherwise it is
+    untyped.
+    """
+
     __slots__ = ("args", "name", "type")
 
     def __init__(self, name: str, args: Sequence[Any], type_: TypeEngine | None = None) -> None:
@@ -1206,9 +1262,11 @@ class Function(ColumnElement):
         return WithinGroup(self, order_by)
 
     def table_valued(self, *names: Any) -> Any:
+        """Not supported: raises ``NotSupportedError`` (SQLAlchemy's table-valued functions)."""
         raise exc.NotSupportedError(f"func.{self.name}().table_valued() is not supported")
 
     def column_valued(self, name: str | None = None) -> Any:
+        """Not supported: raises ``NotSupportedError`` (SQLAlchemy's column-valued functions)."""
         raise exc.NotSupportedError(f"func.{self.name}().column_valued() is not supported")
 
 
@@ -1314,6 +1372,10 @@ def text(sql: str) -> TextClause:
 
 
 class Exists(ColumnElement):
+    """``EXISTS (subquery)``: made by `exists` or ``Select.exists()``; ``~exists(...)`` is
+    ``NOT EXISTS``.
+    """
+
     __slots__ = ("select",)
     type = Boolean()
 
@@ -1327,6 +1389,7 @@ class Exists(ColumnElement):
         return UnaryExpression(self, "NOT", None, Boolean())
 
     def where(self, *criteria: Any) -> Exists:
+        """A copy whose subquery has these conditions added to its WHERE clause."""
         return Exists(self.select.where(*criteria))
 
 
