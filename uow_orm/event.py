@@ -44,6 +44,12 @@ class Dispatcher:
         return self
 
     def add(self, name: str, fn: Callable[..., Any]) -> None:
+        """Register ``fn`` for the event ``name`` (on the parent for a forwarded event).
+
+        Raises:
+            ArgumentError: for an event name this target does not have (the message lists
+                the known ones).
+        """
         if name not in self._names:
             raise exc.ArgumentError(
                 f"{self._target} has no event {name!r}; "
@@ -57,6 +63,11 @@ class Dispatcher:
         return fn in self._owner(name)._listeners.get(name, ())
 
     def remove(self, name: str, fn: Callable[..., Any]) -> None:
+        """Unregister ``fn`` for the event ``name``.
+
+        Raises:
+            InvalidRequestError: when ``fn`` is not listening for ``name`` here.
+        """
         if self._owner(name) is not self:
             self._owner(name).remove(name, fn)
             return
@@ -68,11 +79,17 @@ class Dispatcher:
             ) from None
 
     def has(self, name: str) -> bool:
+        """True when some listener (here or on the parent) listens for ``name``; callers check
+        this to skip building an event's arguments.
+        """
         if self._listeners.get(name):
             return True
         return self._parent is not None and self._parent.has(name)
 
     def fire(self, name: str, *args: Any) -> None:
+        """Call every listener for ``name`` with ``args``: the parent's first, then this
+        target's, in registration order. A listener's exception propagates.
+        """
         if self._parent is not None:
             self._parent.fire(name, *args)
         for fn in self._listeners.get(name, ()):
