@@ -1091,6 +1091,7 @@ class Label(ColumnElement):
 
     @property
     def key(self) -> str:  # type: ignore[override]
+        """The label's name, its key in result rows."""
         return self.name
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1241,6 +1242,7 @@ class Function(ColumnElement):
 
     @property
     def key(self) -> str:  # type: ignore[override]
+        """The function's name, its key in result rows when it is not labeled."""
         return self.name
 
     def over(
