@@ -104,6 +104,8 @@ KNOWN_KWARGS = {
     "Enum.__init__": "keys outside SQLAlchemy's Enum() raise; SQLAlchemy's raise unless default",
     "TypeDecorator.__init__": "passed to the impl type's constructor, which rejects unknown keys",
     "Comparator.op": "forwards to ColumnOperators.op (explicit keywords)",
+    "engine_from_config": "passed to create_engine (explicit keywords)",
+    "as_declarative": "passed to declarative_base (explicit keywords)",
     "TypeEngine.copy": "any keyword raises ArgumentError (copy takes none)",
     "to_instance": "passed to the type class's constructor (explicit keywords)",
 }
@@ -120,7 +122,7 @@ KNOWN_UNUSED = {
     "name_for_scalar_relationship(local_cls)": _AUTOMAP_HOOK,
     "name_for_scalar_relationship(constraint)": _AUTOMAP_HOOK,
     "Session.add(_warn)": "private flag for internal callers",
-    "Session.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
+    "BulkMethods.bulk_save_objects(preserve_order)": "objects are already saved in order per class",
     "QueryableAttribute.set(obj)": "abstract: subclasses implement it",
     "QueryableAttribute.set(value)": "abstract: subclasses implement it",
     "Bundle.create_row_processor(query)": "SQLAlchemy's hook signature; the row slice suffices",
@@ -128,6 +130,13 @@ KNOWN_UNUSED = {
     "DMLStatement.returning(sort_by_parameter_order)": (
         "rows already come back in parameter order (one statement per row or ordered VALUES)"
     ),
+    "Dialect.engine_options_from_connect_args(connect_args)": "base dialect hook (overridden)",
+    "Dialect.on_connect(dbapi_conn)": "base dialect hook (overridden)",
+    "Dialect.begin_statement(isolation_level)": "base dialect hook (overridden)",
+    "Dialect.begin_statement(begin_mode)": "base dialect hook (overridden)",
+    "Dialect.is_disconnect(err)": "base dialect hook (overridden)",
+    "Dialect.is_disconnect(dbapi_conn)": "base dialect hook (overridden)",
+    "IdentityMap.add(obj)": "the object is reachable from its state; callers pass both",
     "TypeEngine.coerce_compared_value(op)": "SQLAlchemy's hook: the default keeps the type",
     "TypeEngine.coerce_compared_value(value)": "SQLAlchemy's hook: the default keeps the type",
     "TypeEngine.dialect_impl(dialect)": "a plain type is its own impl on every dialect",
@@ -146,6 +155,7 @@ KNOWN_STORED = {
     "Engine.__init__(echo)": "Engine.echo, as in SQLAlchemy",
     "RelationshipProperty.__init__(cascade)": "cascade_spec, the text as given",
     "RelationshipProperty.__init__(overlaps)": "accepted: uow_orm has no overlap warnings",
+    "CompositeProperty.__init__(dataclass_kw)": "read with getattr by the dataclass mapping",
     "JSON.__init__(none_as_null)": (
         "public attribute; None is always SQL NULL (a documented difference from SQLAlchemy)"
     ),

@@ -458,7 +458,8 @@ def test_abstract_base_contributes_columns_and_is_not_mapped(engine):
         name: Mapped[str] = mapped_column(String(20))
 
     assert "__mapper__" not in Model.__dict__
-    assert [c.name for c in Thing.__table__.c] == ["id", "created", "name"]
+    # SQLAlchemy's order: the class's own columns, then the abstract base's
+    assert [c.name for c in Thing.__table__.c] == ["name", "id", "created"]
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         s.add(Thing(id=1, name="x"))

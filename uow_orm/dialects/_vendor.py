@@ -86,3 +86,20 @@ def vendor_type(
 
 
 __all__ = ["vendor_type"]
+
+
+def unsupported_dialect(backend: str) -> type:
+    """The ``dialect`` name of a backend uow_orm cannot compile for: instantiating it
+    (``stmt.compile(dialect=mysql.dialect())``) raises `exc.NotSupportedError`."""
+
+    class dialect:
+        __doc__ = f"{backend} has no uow_orm dialect; instantiating this raises."
+
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            raise exc.NotSupportedError(
+                f"uow_orm has no {backend} dialect: it compiles SQL for sqlite and postgresql "
+                f"only (the {backend} type names exist so that models import)"
+            )
+
+    dialect.__qualname__ = f"{backend}.dialect"
+    return dialect

@@ -98,3 +98,8 @@ __all__ = [
     "SMALLMONEY", "SQL_VARIANT", "TEXT", "TIME", "TIMESTAMP", "TINYINT", "UNIQUEIDENTIFIER",
     "VARBINARY", "VARCHAR", "XML",
 ]  # fmt: skip
+
+# ``mssql.dialect()`` raises: SQL for this backend cannot be compiled here.
+from ._vendor import unsupported_dialect  # noqa: E402
+
+dialect = unsupported_dialect("SQL Server")

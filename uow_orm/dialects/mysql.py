@@ -132,3 +132,8 @@ __all__ = [
     "TEXT", "TIME", "TIMESTAMP", "TINYBLOB", "TINYINT", "TINYTEXT", "VARBINARY", "VARCHAR",
     "YEAR",
 ]  # fmt: skip
+
+# ``mysql.dialect()`` raises: SQL for this backend cannot be compiled here.
+from ._vendor import unsupported_dialect  # noqa: E402
+
+dialect = unsupported_dialect("MySQL")

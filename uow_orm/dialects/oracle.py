@@ -105,3 +105,8 @@ __all__ = [
     "DOUBLE_PRECISION", "FLOAT", "INTERVAL", "JSON", "LONG", "NCHAR", "NCLOB", "NUMBER",
     "NVARCHAR", "NVARCHAR2", "RAW", "REAL", "ROWID", "TIMESTAMP", "VARCHAR", "VARCHAR2",
 ]  # fmt: skip
+
+# ``oracle.dialect()`` raises: SQL for this backend cannot be compiled here.
+from ._vendor import unsupported_dialect  # noqa: E402
+
+dialect = unsupported_dialect("Oracle")

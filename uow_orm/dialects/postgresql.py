@@ -170,6 +170,8 @@ def _literal(xid: str) -> str:
 
 
 dialect_class = PGDialect
+#: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
+dialect = PGDialect
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.elements import AggregateOrderBy as aggregate_order_by  # noqa: E402
@@ -186,6 +188,7 @@ __all__ = [
     "Insert",
     "PGDialect",
     "aggregate_order_by",
+    "dialect",
     "dialect_class",
     "insert",
     *_type_names,

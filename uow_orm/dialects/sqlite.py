@@ -206,6 +206,8 @@ def _is_locked(err: BaseException) -> bool:
 
 
 dialect_class = SQLiteDialect
+#: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
+dialect = SQLiteDialect
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.upsert import UpsertInsert as Insert  # noqa: E402 - re-exported
@@ -215,4 +217,4 @@ from ..sql.upsert import insert as insert  # noqa: E402
 from .sqlite_types import *  # noqa: E402, F403
 from .sqlite_types import __all__ as _type_names  # noqa: E402
 
-__all__ = ["Insert", "SQLiteDialect", "dialect_class", "insert", *_type_names]
+__all__ = ["Insert", "SQLiteDialect", "dialect", "dialect_class", "insert", *_type_names]

@@ -36,3 +36,11 @@ __all__ = [
     "create_engine",
     "make_url",
 ]
+
+# SQLAlchemy's other names for the result class, and the configuration-file constructor.
+from .create import engine_from_config
+
+CursorResult = Result
+ResultProxy = Result
+
+__all__ += ["CursorResult", "ResultProxy", "engine_from_config"]

@@ -149,3 +149,58 @@ def _same(dialect: Any, key: str, value: Any) -> Any:
     if key == "isolation_level":
         return dialect.normalize_isolation_level(value)
     return value
+
+
+#: ``create_engine()`` keywords a configuration file may give as text, and their types.
+_CONFIG_TYPES: dict[str, type] = {
+    "echo": bool,
+    "pool_size": int,
+    "max_overflow": int,
+    "pool_timeout": float,
+    "pool_recycle": float,
+    "pool_pre_ping": bool,
+    "future": bool,
+}
+
+
+def _config_value(key: str, value: Any) -> Any:
+    kind = _CONFIG_TYPES.get(key)
+    if kind is None or not isinstance(value, str):
+        return value
+    if kind is bool:
+        text = value.strip().lower()
+        if key == "echo" and text == "debug":
+            return "debug"
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise exc.ArgumentError(f"configuration value {key}={value!r} is not a boolean")
+    try:
+        return kind(value)
+    except ValueError:
+        raise exc.ArgumentError(
+            f"configuration value {key}={value!r} is not a {kind.__name__}"
+        ) from None
+
+
+def engine_from_config(
+    configuration: dict[str, Any], prefix: str = "sqlalchemy.", **kwargs: Any
+) -> Engine:
+    """`create_engine` from a configuration dict (an ``.ini`` section, say): the keys that
+    start with ``prefix`` (``sqlalchemy.url``, ``sqlalchemy.echo``, ``sqlalchemy.pool_size``,
+    ...) with the prefix removed; text values of known options are converted
+    (``"true"``, ``"5"``); ``kwargs`` override the configuration.
+
+    Raises:
+        ArgumentError: no ``<prefix>url`` key, or a value that does not convert.
+    """
+    options = {
+        key[len(prefix) :]: value for key, value in configuration.items() if key.startswith(prefix)
+    }
+    if "url" not in options:
+        raise exc.ArgumentError(f"engine_from_config(): the configuration has no {prefix}url key")
+    url = options.pop("url")
+    options = {k: _config_value(k, v) for k, v in options.items()}
+    options.update(kwargs)
+    return create_engine(url, **options)

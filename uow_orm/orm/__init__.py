@@ -6,7 +6,7 @@ from typing import Any
 
 from . import attributes, exc, interfaces
 from .attributes import InstrumentedList, QueryableAttribute
-from .base import class_mapper, object_mapper, object_session
+from .base import class_mapper, object_mapper
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -19,6 +19,7 @@ from .declarative import (
     mapped_column,
     registry,
 )
+from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
 from .properties import (
     ColumnProperty,
@@ -36,7 +37,7 @@ from .relationships import RelationshipProperty, backref, relationship
 from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
-from .session import Session, sessionmaker
+from .session import Session, object_session, sessionmaker
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
@@ -99,10 +100,10 @@ def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tu
             raise exc.UnmappedInstanceError(f"{instance!r} is not mapped")
         mapper = st.mapper
         return mapper.identity_key_from_pk(tuple(getattr(instance, k) for k in mapper.pk_keys))
-    from .session import _mapper_of_class, _normalize_pk
+    from .lookup import mapper_of_class, normalize_pk
 
-    mapper = _mapper_of_class(class_)
-    return mapper.identity_key_from_pk(_normalize_pk(mapper, ident))
+    mapper = mapper_of_class(class_)
+    return mapper.identity_key_from_pk(normalize_pk(mapper, ident))
 
 
 def configure_mappers() -> None:
@@ -118,7 +119,7 @@ def make_transient(obj: Any) -> None:
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
     if st.session is not None:
-        st.session._make_transient(st)
+        make_transient_state(st.session, st)
     st.key = None
     st.deleted = False
     st.was_deleted = False
@@ -185,4 +186,47 @@ __all__ = [
     "validates",
     "with_expression",
     "with_parent",
+]
+
+# SQLAlchemy's other names for ORM classes and constants, and the declarative helpers
+# (``as_declarative``, ``has_inherited_table``, ``synonym_for``, ``declarative_mixin``).
+from ..sql.selectable import join, outerjoin  # noqa: E402
+from .attributes import InstrumentedAttribute  # noqa: E402
+from .base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY  # noqa: E402
+from .declarative_helpers import (  # noqa: E402
+    as_declarative,
+    declarative_mixin,
+    has_inherited_table,
+    synonym_for,
+)
+from .identity import IdentityMap  # noqa: E402
+from .properties import CompositeProperty  # noqa: E402
+from .relationships import Direction  # noqa: E402
+from .transaction import SessionTransaction  # noqa: E402
+
+Relationship = RelationshipProperty
+RelationshipDirection = Direction
+Synonym = SynonymProperty
+Composite = CompositeProperty
+
+__all__ += [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "NO_VALUE",
+    "ONETOMANY",
+    "Composite",
+    "CompositeProperty",
+    "IdentityMap",
+    "InstrumentedAttribute",
+    "Relationship",
+    "RelationshipDirection",
+    "SessionTransaction",
+    "Synonym",
+    "SynonymProperty",
+    "as_declarative",
+    "declarative_mixin",
+    "has_inherited_table",
+    "join",
+    "outerjoin",
+    "synonym_for",
 ]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
-from .state import NO_VALUE, STATE_ATTR, History, InstanceState, attribute_history, state_of
+from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
+from .state import History, InstanceState, attribute_history
 
 if TYPE_CHECKING:
     from ..schema import Column
@@ -48,7 +49,7 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
     @property
     def info(self) -> dict[str, Any]:
         """The property's ``info`` dictionary."""
-        self.mapper._ensure_configured()
+        self.mapper.ensure_configured()
         return self.mapper.attrs[self.key].info
 
     @property
@@ -142,7 +143,7 @@ def load_expired(state: InstanceState, key: str) -> None:
             "closed; use Session(expire_on_commit=False), load what you need before "
             "closing, or session.add() / merge() the object into a live session"
         )
-    session._load_unloaded(state, key)
+    session.load_unloaded(state, key)
 
 
 class InstrumentedList(list[_T]):
@@ -307,26 +308,6 @@ class InstrumentedList(list[_T]):
 InstrumentedAttribute = QueryableAttribute
 
 
-def instance_state(instance: Any) -> InstanceState:
-    """The `InstanceState` of a mapped object (what ``inspect(obj)`` returns).
-
-    Raises:
-        UnmappedInstanceError: ``instance`` is not an instance of a mapped class.
-    """
-    st = state_of(instance)
-    if st is None:
-        raise exc.UnmappedInstanceError(
-            f"{type(instance).__name__} object is not an instance of a mapped class"
-        )
-    return st
-
-
-def instance_dict(instance: Any) -> dict[str, Any]:
-    """The ``__dict__`` of a mapped object, where its loaded attribute values live."""
-    instance_state(instance)
-    return instance.__dict__  # type: ignore[no-any-return]
-
-
 def _mapped_key(st: InstanceState, key: str) -> None:
     if key not in st.mapper.attrs:
         raise exc.InvalidRequestError(
@@ -362,7 +343,7 @@ def set_committed_value(instance: Any, key: str, value: Any) -> None:
     st = instance_state(instance)
     _mapped_key(st, key)
     mapper = st.mapper
-    mapper._ensure_configured()
+    mapper.ensure_configured()
     d = instance.__dict__
     prop = mapper.relationships.get(key)
     if prop is not None and prop.uselist:
@@ -411,7 +392,7 @@ def flag_dirty(instance: Any) -> None:
     if not st.modified:
         session = st.session
         if session is not None:
-            session._state_modified(st)
+            session.object_changed(st)
         st.modified = True
 
 

@@ -1,24 +1,167 @@
-"""``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` (and the names
-``sqlalchemy.orm.base`` also has): lookups from objects and classes to their ORM bookkeeping.
+"""The ORM's leaf vocabulary and the seams through which lower layers call up into the session.
 
-Called by code written for SQLAlchemy (serializers, fixture factories, admin tools); each
-is a thin, checked wrapper over the mapper and the per-object state.
+Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
+transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, session and the
+package ``__init__``; and by code written for SQLAlchemy (``class_mapper``,
+``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
+Imports no other ORM module at run time.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import enum
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .. import exc
-from .attributes import instance_dict, instance_state
-from .relationships import Direction
-from .state import NO_VALUE, InstanceState, state_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..engine.base import Connection
+    from .identity import IdentityMap
     from .mapper import Mapper
-    from .session import Session
+    from .routing import Router
+    from .state import InstanceState
+    from .tracking import Tracker
+    from .transaction import TransactionControl
 
 
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: The attribute of a mapped object's ``__dict__`` that holds its `InstanceState`.
+STATE_ATTR = "_sa_instance_state"
+
+#: "No value loaded" (an attribute not in the object's dict); falsy, compared with ``is``.
+NO_VALUE: Any = _NoValue()
+
+
+class Direction(enum.Enum):
+    """Which side holds the foreign key (SQLAlchemy's ``RelationshipDirection``); the members
+    are also ``uow_orm.orm.interfaces.MANYTOONE`` / ``ONETOMANY`` / ``MANYTOMANY``."""
+
+    MANYTOONE = "many-to-one"
+    ONETOMANY = "one-to-many"
+    MANYTOMANY = "many-to-many"
+
+
+#: The identity-map key of a row: (mapped class, primary-key values, identity token).
+#: Built only by `make_identity_key`, so that its shape is declared in one place.
+IdentityKey = tuple[type, tuple[Any, ...], None]
+
+
+def make_identity_key(class_: type, pk: tuple[Any, ...]) -> IdentityKey:
+    """The identity-map key of the ``class_`` row whose primary-key values are ``pk``."""
+    return (class_, pk, None)
+
+
+#: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
+#: and loader options are normalized ("subquery" -> "selectin", "raise_on_sql" -> "raise").
+LoaderStrategy = Literal["select", "selectin", "joined", "raise", "noload", "contains_eager"]
+
+#: Strategies loaded with the parent query (not on first access).
+EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "joined"})
+#: Strategies an option may impose on an attribute that is loaded on first access.
+LAZY_STRATEGIES: frozenset[str] = frozenset({"select", "raise", "noload"})
+
+
+class ChangeListener(Protocol):
+    """Told about an object's first change since it was loaded or flushed."""
+
+    def object_changed(self, state: InstanceState) -> None:
+        """``state``'s object is about to change for the first time (its values are still
+        the old ones, so that a savepoint can snapshot them)."""
+
+
+class AttributeLoader(Protocol):
+    """Loads the unloaded column attributes of a persistent object."""
+
+    def load_unloaded(
+        self,
+        st: InstanceState,
+        key: str | None,
+        keys: Sequence[str] | None = None,
+        overwrite: bool = False,
+        with_for_update: Any = None,
+    ) -> None:
+        """SELECT the unloaded (or the given) columns of ``st``'s object."""
+
+
+class ObjectSession(ChangeListener, AttributeLoader, Protocol):
+    """The session that owns an object, as the layers below the session see it.
+
+    `InstanceState.session` has this type: attribute instrumentation, relationships,
+    loading, the bulk helpers, the transaction stack and the modules the session delegates
+    to (lifecycle, expiry, merge, savepoint) reach the session only through these members:
+    its registries (``identity_map``, ``tracker``, ``transactions``), its settings, a few
+    public methods and the seams below.
+    """
+
+    @property
+    def identity_map(self) -> IdentityMap: ...
+    @property
+    def tracker(self) -> Tracker: ...
+    @property
+    def transactions(self) -> TransactionControl: ...
+    @property
+    def router(self) -> Router | None: ...
+    @property
+    def autoflush(self) -> bool: ...
+    @property
+    def expire_on_commit(self) -> bool: ...
+    @property
+    def twophase(self) -> bool: ...
+    @property
+    def join_transaction_mode(self) -> str: ...
+
+    def add(self, obj: Any, _warn: bool = True) -> None:
+        """``Session.add``."""
+
+    def get(self, entity: Any, ident: Any) -> Any:
+        """``Session.get``."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
+        """``Session.get_bind``."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        """``Session.flush``."""
+
+    def commit(self) -> None:
+        """``Session.commit``."""
+
+    def rollback(self) -> None:
+        """``Session.rollback``."""
+
+    def fire(self, name: str) -> None:
+        """Run the listeners of session event ``name``."""
+
+    def cascade_save(self, obj: Any) -> None:
+        """Attach ``obj`` (and its save-update cascade) because a relationship gained it."""
+
+    def expunge_state(self, st: InstanceState) -> None:
+        """Remove ``st`` (only it, no cascade) from the session."""
+
+    def check_active(self) -> None:
+        """Raise PendingRollbackError when a failed flush left the transaction inactive."""
+
+    def autoflush_for_load(self) -> None:
+        """Flush pending changes before a lazy load, when autoflush is on."""
+
+    def connection_for_mapper(self, mapper: Mapper) -> Connection:
+        """The transaction's connection for ``mapper``'s bind (beginning it if needed)."""
+
+    def connection_for_bind(self, bind: Any) -> Connection:
+        """The transaction's connection for ``bind`` (beginning it if needed)."""
+
+
+# -- sqlalchemy.orm.base's lookups ---------------------------------------------------------
 def class_mapper(class_: type, configure: bool = True) -> Mapper:
     """The `Mapper` of a mapped class (relationships configured unless ``configure=False``).
 
@@ -29,8 +172,16 @@ def class_mapper(class_: type, configure: bool = True) -> Mapper:
     if mapper is None:
         raise exc.UnmappedClassError(f"class {class_!r} is not mapped")
     if configure:
-        mapper._ensure_configured()
+        mapper.ensure_configured()
     return mapper  # type: ignore[no-any-return]
+
+
+def state_of(obj: Any) -> InstanceState | None:
+    """The InstanceState of a mapped object, or None for anything else."""
+    try:
+        return obj.__dict__.get(STATE_ATTR)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
 
 
 def object_state(instance: Any) -> InstanceState:
@@ -56,7 +207,7 @@ def object_mapper(instance: Any) -> Mapper:
     return object_state(instance).mapper
 
 
-def object_session(instance: Any) -> Session | None:
+def object_session(instance: Any) -> ObjectSession | None:
     """The Session a mapped object belongs to, or None (transient or detached).
 
     Raises:
@@ -65,19 +216,49 @@ def object_session(instance: Any) -> Session | None:
     return object_state(instance).session
 
 
+def instance_state(instance: Any) -> InstanceState:
+    """The `InstanceState` of a mapped object (what ``inspect(obj)`` returns).
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not an instance of a mapped class.
+    """
+    return object_state(instance)
+
+
+def instance_dict(instance: Any) -> dict[str, Any]:
+    """The ``__dict__`` of a mapped object, where its loaded attribute values live.
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not an instance of a mapped class.
+    """
+    object_state(instance)
+    return instance.__dict__  # type: ignore[no-any-return]
+
+
 MANYTOONE = Direction.MANYTOONE
 ONETOMANY = Direction.ONETOMANY
 MANYTOMANY = Direction.MANYTOMANY
 
 __all__ = [
+    "EAGER_STRATEGIES",
+    "LAZY_STRATEGIES",
     "MANYTOMANY",
     "MANYTOONE",
     "NO_VALUE",
     "ONETOMANY",
+    "STATE_ATTR",
+    "AttributeLoader",
+    "ChangeListener",
+    "Direction",
+    "IdentityKey",
+    "LoaderStrategy",
+    "ObjectSession",
     "class_mapper",
     "instance_dict",
     "instance_state",
+    "make_identity_key",
     "object_mapper",
     "object_session",
     "object_state",
+    "state_of",
 ]

@@ -1,14 +1,14 @@
 """ORM-enabled INSERT / UPDATE / DELETE statements and the bulk_* methods.
 
-Called by the session. Objects of the session that a statement touches are brought in
-line: the affected primary keys come back through RETURNING and the matching objects in
-the identity map are updated (literal values) or expired (SQL expressions), or, for
-DELETE, marked deleted.
+Called by: session (``execute()`` of ORM DML, the ``bulk_*`` methods). Objects of the
+session that a statement touches are brought in line: the affected primary keys come back
+through RETURNING and the matching objects in the identity map are updated (literal
+values) or expired (SQL expressions), or, for DELETE, marked deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -16,11 +16,13 @@ from ..engine.result import Result
 from ..sql.dml import Delete, DMLStatement, Insert, Update
 from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
-from .state import InstanceState, state_of
+from .base import ObjectSession, state_of
+from .expiry import expire_state, unload
+from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
     from .mapper import Mapper
-    from .session import Session
+    from .state import InstanceState
 
 
 def _mapper_for(stmt: DMLStatement) -> Mapper | None:
@@ -30,10 +32,10 @@ def _mapper_for(stmt: DMLStatement) -> Mapper | None:
     return None
 
 
-def execute_dml(session: Session, stmt: DMLStatement, params: Any) -> Result:
+def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Result:
     mapper = _mapper_for(stmt)
     bind = session.get_bind(mapper.class_ if mapper is not None else None, clause=stmt)
-    conn = session._connection_for_bind(bind)
+    conn = session.connection_for_bind(bind)
     many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
     if mapper is None:
         return conn.execute(stmt, params)
@@ -82,7 +84,7 @@ def _is_entity(obj: Any) -> bool:
 
 
 def _execute_returning_entities(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     stmt: DMLStatement,
     params: Any,
@@ -139,7 +141,7 @@ def _execute_returning_entities(
 
 
 def _sync_update(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     stmt: Update,
     keys: list[tuple[Any, ...]],
@@ -170,41 +172,41 @@ def _sync_update(
             d[k] = v
             if committed:
                 committed.pop(k, None)
-        session._unload(st, expired)
-        session._note_touched(st)
+        unload(session, st, expired)
+        session.transactions.note_touched(st)
 
 
-def _sync_delete(session: Session, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
-    txn = session._transaction
+def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
+    txn = session.transactions.current
     for pk in keys:
         st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
         if st is None or st() is None:
             continue
         obj = st()
-        session.identity_map.remove(st)
-        session._modified.pop(st, None)
-        session._deleted.pop(st, None)
+        session.identity_map.discard(st)
+        session.tracker.unmark_modified(st)
+        session.tracker.unmark_deleted(st)
         st.deleted = True
         if txn is not None:
             txn.deleted[st] = obj
 
 
-def _expire_class(session: Session, mapper: Mapper, stmt: DMLStatement) -> None:
+def _expire_class(session: ObjectSession, mapper: Mapper, stmt: DMLStatement) -> None:
     for st in session.identity_map.states():
         if st.mapper is mapper:
-            session._expire_state(st, None)
+            expire_state(session, st, None)
 
 
 def bulk_insert_mappings(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     mappings: list[Mapping[str, Any]],
     return_defaults: bool,
     render_nulls: bool = False,
 ) -> None:
     """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
-    session._check_active()
-    conn = session._connection_for_mapper(mapper)
+    session.check_active()
+    conn = session.connection_for_mapper(mapper)
     procs = persistence._bind_procs(mapper, conn.dialect.name)
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
     for idx, m in enumerate(mappings):
@@ -243,11 +245,11 @@ def bulk_insert_mappings(
 
 
 def bulk_update_mappings(
-    session: Session, mapper: Mapper, mappings: list[Mapping[str, Any]]
+    session: ObjectSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
 ) -> None:
     """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
-    session._check_active()
-    conn = session._connection_for_mapper(mapper)
+    session.check_active()
+    conn = session.connection_for_mapper(mapper)
     procs = persistence._bind_procs(mapper, conn.dialect.name)
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
     for m in mappings:
@@ -276,10 +278,10 @@ def bulk_update_mappings(
         persistence._run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
 
 
-def bulk_save_objects(session: Session, objects: list[Any], return_defaults: bool) -> None:
+def bulk_save_objects(session: ObjectSession, objects: list[Any], return_defaults: bool) -> None:
     """INSERT new objects and UPDATE changed persistent ones in batches, bypassing the
     unit of work (the objects are not added to the session)."""
-    session._check_active()
+    session.check_active()
     by_mapper_new: dict[Mapper, list[InstanceState]] = {}
     by_mapper_upd: dict[Mapper, list[InstanceState]] = {}
     for obj in objects:
@@ -288,13 +290,61 @@ def bulk_save_objects(session: Session, objects: list[Any], return_defaults: boo
             raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
     for mapper, states in by_mapper_new.items():
-        conn = session._connection_for_mapper(mapper)
+        conn = session.connection_for_mapper(mapper)
         persistence.insert_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
     for mapper, states in by_mapper_upd.items():
-        conn = session._connection_for_mapper(mapper)
+        conn = session.connection_for_mapper(mapper)
         persistence.update_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
-            session._modified.pop(st, None)
+            session.tracker.unmark_modified(st)
+
+
+class BulkMethods:
+    """The session's legacy ``bulk_*`` methods (a base class of `Session`)."""
+
+    def bulk_insert_mappings(
+        self: ObjectSession,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
+        """INSERT rows from dicts of attribute values, in executemany batches.
+
+        As in SQLAlchemy, a None value leaves its column out of the INSERT (so a default
+        applies) unless ``render_nulls=True``, which sends NULL.
+        """
+        bulk_insert_mappings(
+            self, mapper_of_class(mapper), list(mappings), return_defaults, render_nulls
+        )
+
+    def bulk_save_objects(
+        self: ObjectSession,
+        objects: Iterable[Any],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
+        """INSERT new and UPDATE changed objects in batches, outside the unit of work.
+
+        New objects of one class are inserted in the order given (``preserve_order=False``
+        allows any order, which uow_orm's grouping by class already is).
+
+        Raises:
+            ArgumentError: for ``update_changed_only=False`` (not supported yet).
+        """
+        if not update_changed_only:
+            raise exc.ArgumentError(
+                "bulk_save_objects(update_changed_only=False) is not supported yet: only "
+                "changed attributes are updated"
+            )
+        bulk_save_objects(self, list(objects), return_defaults)
+
+    def bulk_update_mappings(
+        self: ObjectSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """UPDATE rows by primary key from dicts of attribute values."""
+        bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))

@@ -392,7 +392,6 @@ def _sources(cls: type) -> list[type]:
         for b in reversed(cls.__mro__[1:])
         if b is not object
         and "__mapper__" not in b.__dict__
-        and not b.__dict__.get("_uow_is_base", False)
         and b.__module__ != __name__
         and b is not MappedAsDataclass
     ]
@@ -420,7 +419,22 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
                 value = value.fget(cls)
             parsed = _parse_annotation(ann, cls, registry) if ann is not None else _UNMAPPED
             _collect_one(cls, src, own, key, value, parsed, registry, out)
+    _order_own_first(out, _sources(cls), values)
     return out
+
+
+def _order_own_first(out: _Collected, sources: list[type], values: dict[str, Any] | None) -> None:
+    """SQLAlchemy's column order: the class's own columns first, then each mixin's and
+    the declarative base's, nearest in the MRO first (a key sits where it is first seen)."""
+    order: list[str] = []
+    for src in reversed(sources):
+        annotations = src.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
+        keys = [*annotations, *src.__dict__]
+        if src is sources[-1] and values is not None:
+            keys.extend(values)
+        order.extend(k for k in keys if k in out.columns and k not in order)
+    order.extend(k for k in out.columns if k not in order)
+    out.columns = {k: out.columns[k] for k in order}
 
 
 def _collect_one(

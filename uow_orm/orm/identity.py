@@ -1,38 +1,56 @@
 """The identity map: one object per (class, primary key) per session.
 
-Used by the session and loading. Objects are held weakly, so clean ones nobody refers to
-are garbage collected; the session holds new, dirty and deleted objects strongly.
+Called by: session (which owns the map); base and savepoint name the type. Every layer
+reaches it as ``session.identity_map``. Objects are held weakly, so clean ones nobody
+refers to are garbage collected; the session holds new, dirty and deleted ones strongly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from .state import InstanceState
+from .base import IdentityKey
+
+if TYPE_CHECKING:
+    from .state import InstanceState
 
 
-class IdentityMap(Mapping[tuple[Any, ...], Any]):
+class IdentityMap(Mapping[IdentityKey, Any]):
     """Identity key -> object; a ``Mapping`` whose values are the live objects.
 
     Holds the objects' states, which are weak references: when an object is garbage
-    collected its state's callback removes the entry (``_discard``).
+    collected its state's callback removes the entry (`discard`).
     """
 
-    def __init__(self) -> None:
-        self._states: dict[tuple[Any, ...], InstanceState] = {}
+    __slots__ = ("_states", "hold", "state_for")
 
-    def _discard(self, state: InstanceState) -> None:
+    def __init__(self) -> None:
+        self._states: dict[IdentityKey, InstanceState] = {}
+        #: ``state_for(key)``: the state held under ``key`` (live or not), or None. The
+        #: dict's own ``get``, because the row loader calls it once per row.
+        self.state_for: Callable[[IdentityKey], InstanceState | None] = self._states.get
+        #: ``hold(key, state)``: hold ``state`` under ``key``, replacing what was there
+        #: (the row loader and the flush, for states whose key they just set).
+        self.hold: Callable[[IdentityKey, InstanceState], None] = self._states.__setitem__
+
+    def discard(self, state: InstanceState) -> None:
+        """Forget ``state`` if it is held under its key (its object was garbage collected,
+        expunged or deleted); its partner is `add`."""
         key = state.key
         if key is not None and self._states.get(key) is state:
             del self._states[key]
 
+    remove = discard
+
     def add(self, state: InstanceState, obj: Any = None) -> None:
+        """Hold ``state`` under its identity key (which it must have); partner of
+        `discard`."""
         key = state.key
         assert key is not None
         self._states[key] = state
 
-    def rekey(self, state: InstanceState, new_key: tuple[Any, ...]) -> None:
+    def rekey(self, state: InstanceState, new_key: IdentityKey) -> None:
         """Move ``state`` to ``new_key``, the identity its row has in the database now.
 
         The invariant: an object is held under the primary key of its row, never under
@@ -61,35 +79,36 @@ class IdentityMap(Mapping[tuple[Any, ...], Any]):
             return None
         return current
 
-    def remove(self, state: InstanceState) -> None:
-        key = state.key
-        if key is not None and self._states.get(key) is state:
-            del self._states[key]
-
-    def state_for(self, key: tuple[Any, ...]) -> InstanceState | None:
-        return self._states.get(key)
-
-    def get_obj(self, key: tuple[Any, ...]) -> Any:
+    def get_obj(self, key: IdentityKey) -> Any:
+        """The live object held under ``key``, or None."""
         st = self._states.get(key)
         return st() if st is not None else None
 
     def has_state(self, state: InstanceState) -> bool:
+        """Whether ``state`` is the one held under its key."""
         return state.key is not None and self._states.get(state.key) is state
 
     def states(self) -> list[InstanceState]:
+        """The states whose objects are alive (a copy: garbage collection may drop
+        entries while the caller iterates)."""
         return [s for s in list(self._states.values()) if s() is not None]
 
+    def all_states(self) -> list[InstanceState]:
+        """Every held state, including ones whose object was just collected (a copy)."""
+        return list(self._states.values())
+
     def clear(self) -> None:
+        """Forget every state."""
         self._states.clear()
 
     # -- Mapping ------------------------------------------------------------------------
-    def __getitem__(self, key: tuple[Any, ...]) -> Any:
+    def __getitem__(self, key: IdentityKey) -> Any:
         obj = self.get_obj(key)
         if obj is None:
             raise KeyError(key)
         return obj
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+    def __iter__(self) -> Iterator[IdentityKey]:
         return iter([k for k, s in list(self._states.items()) if s() is not None])
 
     def __len__(self) -> int:

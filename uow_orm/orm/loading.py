@@ -15,13 +15,22 @@ from ..engine.result import Result
 from ..sql.elements import BindParameter, and_, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from .attributes import InstrumentedList
-from .relationships import Direction, RelationshipProperty
-from .state import NO_VALUE, STATE_ATTR, InstanceState, new_state
+from .base import (
+    EAGER_STRATEGIES,
+    LAZY_STRATEGIES,
+    NO_VALUE,
+    STATE_ATTR,
+    Direction,
+    IdentityKey,
+    ObjectSession,
+    make_identity_key,
+)
+from .relationships import RelationshipProperty
+from .state import InstanceState, new_state
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
     from .mapper import Mapper
-    from .session import Session
 
 IN_BATCH = 500
 
@@ -40,7 +49,7 @@ def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] 
 
 
 def instance_builder(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     start: int,
     dialect_name: str,
@@ -67,7 +76,9 @@ def instance_builder(
     pk_pos = [start + p for p in pk_positions]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     imap = session.identity_map
-    states = imap._states
+    state_for = imap.state_for
+    hold = imap.hold
+    mk_key = make_identity_key
     new_obj = object.__new__
     mk_state = new_state
     at_start = start == 0
@@ -79,13 +90,13 @@ def instance_builder(
         def mk_state(
             obj: Any,
             mapper: Mapper,
-            key: tuple[Any, ...] | None = None,
-            session: Session | None = None,
+            key: IdentityKey | None = None,
+            session: ObjectSession | None = None,
             load_strategies: dict[str, str] | None = None,
         ) -> InstanceState:
             st = new_state(obj, mapper, key, session, load_strategies)
             obj.__dict__[STATE_ATTR] = st
-            states[key] = st  # type: ignore[index]
+            hold(key, st)  # type: ignore[arg-type]
             recon(obj)
             return st
 
@@ -110,8 +121,8 @@ def instance_builder(
             pk = tuple(row[p] for p in pk_pos)
             if all(v is None for v in pk):
                 return None
-        key = (cls, pk, None)
-        state = states.get(key)
+        key = mk_key(cls, pk)
+        state = state_for(key)
         if state is not None:
             obj = state()
             if obj is not None:
@@ -119,7 +130,7 @@ def instance_builder(
                 if populate_existing:
                     d.update(zip(keys, values(row)))
                     state.clear_changes()
-                    session._modified.pop(state, None)
+                    session.tracker.unmark_modified(state)
                 elif any(k not in d for k in keys):  # expired: fill only the holes
                     for k, v in zip(keys, values(row)):
                         if k not in d:
@@ -131,7 +142,7 @@ def instance_builder(
         d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
         state = mk_state(obj, mapper, key, session, strategies)
         d[STATE_ATTR] = state
-        states[key] = state
+        hold(key, state)
         return obj
 
     def set_strategies(s: dict[str, str] | None) -> None:
@@ -144,7 +155,7 @@ def instance_builder(
 
 # -- SELECT execution -------------------------------------------------------------------------
 def execute_select(
-    session: Session, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None = None
+    session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None = None
 ) -> Result:
     """Run an ORM-enabled SELECT and return rows of objects and values.
 
@@ -215,7 +226,7 @@ def execute_select(
                 lazy_overrides = {
                     k: st
                     for k, (st, _) in (t.children.items() if t is not None else ())
-                    if st in ("select", "raise", "noload")
+                    if st in LAZY_STRATEGIES
                 }
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
@@ -248,7 +259,7 @@ def execute_select(
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
         if not trees[i].children and not any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
+            p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
         ):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -275,7 +286,7 @@ def execute_select(
 
 
 def _execute_from_statement(
-    session: Session, stmt: FromStatement[Any], params: Any, conn: Any
+    session: ObjectSession, stmt: FromStatement[Any], params: Any, conn: Any
 ) -> Result:
     """``select(User).from_statement(other)``: run ``other``, match its columns to each
     entity's mapped columns by name, build the objects."""
@@ -318,9 +329,7 @@ def _execute_from_statement(
     rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
     for n, mapper in mappers:
         tree = LoadTree.from_options(stmt._options, mapper.class_)
-        if tree.children or any(
-            p.lazy in ("selectin", "joined") for p in mapper.relationships.values()
-        ):
+        if tree.children or any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()):
             objs = _unique_objs(r[n] for r in rows)
             if objs:
                 post_load(session, mapper, objs, tree, populate, set())
@@ -451,7 +460,7 @@ def _strategy(prop: RelationshipProperty, tree: LoadTree | None) -> tuple[str, L
 
 
 def _populate_joined(
-    session: Session,
+    session: ObjectSession,
     rows: list[tuple[Any, ...]],
     raw_rows: list[Any],
     specs: list[tuple[RelationshipProperty, int, LoadTree]],
@@ -509,8 +518,8 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
         coll._bind(state, prop)
         d[prop.key] = coll
         session = state.session
-        if session is not None and session._pending_collections:
-            session._apply_collection_changes(state, prop.key, coll)
+        if session is not None and session.tracker.collections:
+            session.tracker.apply_collection_changes(state, prop.key, coll)
     else:
         d[prop.key] = items[0] if items else None
     rev = prop.reverse
@@ -523,7 +532,7 @@ def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrit
 
 
 def post_load(
-    session: Session,
+    session: ObjectSession,
     mapper: Mapper,
     objs: list[Any],
     tree: LoadTree,
@@ -571,13 +580,17 @@ def _in_criterion(cols: Sequence[Any], keys: Sequence[tuple[Any, ...]]) -> Any:
 
 
 def selectin_load(
-    session: Session, prop: RelationshipProperty, objs: list[Any], sub: LoadTree, populate: bool
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    objs: list[Any],
+    sub: LoadTree,
+    populate: bool,
 ) -> None:
     target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
-    conn = session._connection_for_mapper(target)
+    conn = session.connection_for_mapper(target)
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
         local_cols = [lc for lc, _ in prop.local_remote_pairs]
@@ -670,7 +683,7 @@ def selectin_load(
 
 
 def _run_entity_select(
-    session: Session,
+    session: ObjectSession,
     stmt: Select[Any],
     conn: Any,
     mapper: Mapper,
@@ -737,10 +750,9 @@ def lazy_load(state: InstanceState, prop: RelationshipProperty, no_sql: bool = F
             "lazy='raise'; load it in the query with selectinload() or joinedload(), or "
             "change the relationship's lazy= setting"
         )
-    session._check_active()
-    if session.autoflush and not session._flushing:
-        session._autoflush()
-    conn = session._connection_for_mapper(target)
+    session.check_active()
+    session.autoflush_for_load()
+    conn = session.connection_for_mapper(target)
     if prop.direction is Direction.MANYTOONE:
         assert k is not None
         stmt: Select[Any] = Select(target.class_).where(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import exc
 from ..schema import Column, MetaData, Table
 from .attributes import ColumnAttribute, QueryableAttribute
+from .base import IdentityKey, make_identity_key
 from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 from .state import STATE_ATTR
@@ -545,9 +546,12 @@ class Mapper:
         type.__setattr__(self.class_, key, attr)
         self.registry.configured = False
 
-    def _ensure_configured(self) -> None:
+    def ensure_configured(self) -> None:
+        """Configure the registry's relationships now if a mapping changed since."""
         if not self.registry.configured:
             self.registry.configure()
+
+    _ensure_configured = ensure_configured  # the name older callers use
 
     def _compute_dependencies(self) -> None:
         """Which mappers' rows must exist before ours (from relationships and foreign keys)."""
@@ -578,9 +582,9 @@ class Mapper:
                     deps.append(m)
         return deps
 
-    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> tuple[Any, ...]:
+    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> IdentityKey:
         """The identity-map key of the row with primary key values ``pk``."""
-        return (self.class_, pk, None)
+        return make_identity_key(self.class_, pk)
 
     # -- inspection API (SQLAlchemy's names) --------------------------------------------
     @property

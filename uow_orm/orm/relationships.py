@@ -7,7 +7,6 @@ work (key synchronisation) and loading (lazy and eager loads).
 
 from __future__ import annotations
 
-import enum
 import inspect
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -16,23 +15,15 @@ from ..schema import Column, Table
 from ..sql.elements import ColumnElement, Exists, and_, coerce, coerce_expression
 from ..sql.selectable import Join, Select
 from .attributes import InstrumentedList, QueryableAttribute
+from .base import NO_VALUE, STATE_ATTR, Direction, state_of
 from .properties import MapperProperty
-from .state import NO_VALUE, STATE_ATTR, InstanceState, state_of
+from .state import InstanceState
 
 if TYPE_CHECKING:
     from .declarative import Mapped
     from .mapper import Mapper
 
 _T = TypeVar("_T")
-
-
-class Direction(enum.Enum):
-    """Which side holds the foreign key (SQLAlchemy's ``RelationshipDirection``); the members
-    are also ``uow_orm.orm.interfaces.MANYTOONE`` / ``ONETOMANY`` / ``MANYTOMANY``."""
-
-    MANYTOONE = "many-to-one"
-    ONETOMANY = "one-to-many"
-    MANYTOMANY = "many-to-many"
 
 
 _ALL_CASCADES = frozenset(
@@ -525,7 +516,7 @@ class RelationshipProperty(MapperProperty):
     def _cascade_add(self, owner: InstanceState, item: Any) -> None:
         session = owner.session
         if session is not None and "save-update" in self.cascade and item is not None:
-            session._cascade_save(item)
+            session.cascade_save(item)
 
     def _backref_set(self, obj: Any, value: Any, old_value: Any) -> None:
         """``obj.<self.key>`` gains ``value`` because the other side changed."""
@@ -538,7 +529,7 @@ class RelationshipProperty(MapperProperty):
                     # not loaded: remembered, and applied when the collection loads
                     session = state.session
                     if session is not None:
-                        session._queue_collection_change(state, self.key, value, True)
+                        session.tracker.queue_collection_change(state, self.key, value, True)
                     return
                 coll = self._init_collection(state)
             coll._append_silent(value)
@@ -570,7 +561,7 @@ class RelationshipProperty(MapperProperty):
             if coll is not None:
                 coll._remove_silent(value)
             elif state.key is not None and state.session is not None:
-                state.session._queue_collection_change(state, self.key, value, False)
+                state.session.tracker.queue_collection_change(state, self.key, value, False)
         else:
             current = self._scalar_without_sql(state, d)
             if current is value:
@@ -818,7 +809,7 @@ def _expunge_pending(st: InstanceState, session: Any = None) -> None:
     """A pending object orphaned along a delete-orphan relationship leaves its session
     (``session``, when given, must be its session): it is simply never inserted."""
     if st.key is None and st.session is not None and (session is None or st.session is session):
-        st.session._expunge_state(st)
+        st.session.expunge_state(st)
 
 
 def _reverse_pairs(prop: RelationshipProperty) -> list[tuple[Column[Any], Column[Any]]]:

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..engine.base import Engine
 from ..sql.elements import text
 
 if TYPE_CHECKING:
-    from ..engine.base import Connection, Engine
+    from ..engine.base import Connection
     from .transaction import SessionTransaction
 
 log = logging.getLogger("uow_orm.engine")
@@ -217,4 +218,26 @@ def make_replica_set(replicas: Any) -> ReplicaSet | None:
     )
 
 
-__all__ = ["ReplicaSet", "Router", "lsn_value", "make_replica_set"]
+def make_router(
+    bind: Any, replicas: Any, read_your_writes: bool, token: str | None, read_only: bool
+) -> Router | None:
+    """The Router of a new Session, or None when it has neither replicas nor read_only.
+
+    Raises:
+        ArgumentError: ``replicas`` without an Engine as ``bind``, or of the wrong type.
+    """
+    replica_set = make_replica_set(replicas)
+    if replica_set is not None and not isinstance(bind, Engine):
+        raise exc.ArgumentError("replicas= needs the primary Engine as bind=")
+    if replica_set is None and not read_only:
+        return None
+    return Router(
+        bind if isinstance(bind, Engine) else None,
+        replica_set,
+        read_your_writes=read_your_writes,
+        token=token,
+        read_only=read_only,
+    )
+
+
+__all__ = ["ReplicaSet", "Router", "lsn_value", "make_replica_set", "make_router"]

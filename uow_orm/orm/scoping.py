@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import exc
 from .query import Query
-from .session import Session
+from .session import Session, object_session
 
 #: Session methods and attributes reached through the proxy (SQLAlchemy's list).
 _PROXIED = frozenset(
@@ -184,8 +184,6 @@ class scoped_session:
     @staticmethod
     def object_session(instance: Any) -> Session | None:
         """The Session ``instance`` belongs to (SQLAlchemy's ``Session.object_session``)."""
-        from .base import object_session
-
         return object_session(instance)
 
     @staticmethod

@@ -11,32 +11,18 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .base import NO_VALUE, STATE_ATTR, IdentityKey, ObjectSession, state_of
+
 if TYPE_CHECKING:
     from .mapper import Mapper
     from .properties import Properties
-    from .session import Session
-
-STATE_ATTR = "_sa_instance_state"
-
-
-class _NoValue:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NO_VALUE"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-NO_VALUE: Any = _NoValue()
 
 
 def _state_gone(state: InstanceState) -> None:
     """Weak reference callback: the object was garbage collected."""
     session = state.session
     if session is not None:
-        session.identity_map._discard(state)
+        session.identity_map.discard(state)
 
 
 class InstanceState(weakref.ref):  # type: ignore[type-arg]
@@ -64,8 +50,8 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
 
     # Made only by new_state() below (one Python call per object instead of two).
     mapper: Mapper
-    key: tuple[Any, ...] | None
-    session: Session | None
+    key: IdentityKey | None
+    session: ObjectSession | None
     committed: dict[str, Any] | None
     modified: bool
     deleted: bool
@@ -166,7 +152,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         """Per-attribute value and history: ``inspect(obj).attrs.name.history``."""
         from .properties import Properties
 
-        self.mapper._ensure_configured()
+        self.mapper.ensure_configured()
         return Properties({k: AttributeState(self, k) for k in self.mapper.attrs.keys()})
 
     @property
@@ -209,7 +195,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
             # tell the session first: a savepoint snapshots the state as it was
             session = self.session
             if session is not None:
-                session._state_modified(self)
+                session.object_changed(self)
             self.modified = True
         committed = self.committed
         if committed is None:
@@ -347,8 +333,8 @@ _new_ref = weakref.ref.__new__
 def new_state(
     obj: Any,
     mapper: Mapper,
-    key: tuple[Any, ...] | None = None,
-    session: Session | None = None,
+    key: IdentityKey | None = None,
+    session: ObjectSession | None = None,
     load_strategies: dict[str, str] | None = None,
 ) -> InstanceState:
     """The state of a new or freshly loaded object (runs once per object)."""
@@ -362,14 +348,6 @@ def new_state(
     state.was_deleted = False
     state.load_strategies = load_strategies
     return state
-
-
-def state_of(obj: Any) -> InstanceState | None:
-    """The InstanceState of a mapped object, or None for anything else."""
-    try:
-        return obj.__dict__.get(STATE_ATTR)  # type: ignore[no-any-return]
-    except AttributeError:
-        return None
 
 
 __all__ = [

@@ -1,31 +1,38 @@
-"""Session transactions: the root transaction and its SAVEPOINT stack, with accounting.
+"""Session transactions: the root transaction, its SAVEPOINT stack, and their control.
 
-Used only by the session. Each level remembers what it inserted and deleted and (for
-savepoints) a snapshot of every object first changed inside it, so that rolling back a
-savepoint restores objects in memory instead of expiring and reloading them.
+Called by: session (which delegates begin / commit / rollback / close to
+`TransactionControl` and derives from `TransactionMethods`), routing (connections of a
+level), the unit of work (the current level's accounting); lifecycle and base name the
+types. Each level remembers what it inserted and deleted and (for savepoints) a snapshot of
+every object first changed inside it (`.savepoint`), so that rolling back a savepoint
+restores objects in memory instead of expiring and reloading them.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .. import exc
 from ..engine.base import Connection as _Connection
-from .relationships import Direction
-from .state import NO_VALUE, STATE_ATTR, InstanceState
+from .base import IdentityKey, ObjectSession
+from .expiry import expire_all_states
+from .lifecycle import detach, expunge_all, make_transient_state
+from .savepoint import SavepointRecord, restore_deleted, restore_savepoint
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine, Transaction
-    from .identity import IdentityMap
-    from .session import Session
+    from .state import InstanceState
 
 
 class SessionTransaction:
     """One level of a session's transaction: the root, or a ``begin_nested()`` savepoint."""
 
     def __init__(
-        self, session: Session, parent: SessionTransaction | None = None, nested: bool = False
+        self,
+        session: ObjectSession,
+        parent: SessionTransaction | None = None,
+        nested: bool = False,
     ) -> None:
         self.session = session
         self.parent = parent
@@ -38,17 +45,15 @@ class SessionTransaction:
         self.savepoints: dict[Any, Transaction] = {}
         self.new: dict[InstanceState, Any] = {}
         self.deleted: dict[InstanceState, Any] = {}
-        self.snapshots: dict[InstanceState, tuple[dict[str, Any], dict[str, Any] | None]] = {}
-        # objects whose loaded values may have been read inside this savepoint (expired,
-        # refreshed, attached or synchronized by bulk DML before any snapshot of theirs)
-        self.touched: set[InstanceState] = set()
-        self.bulk_dml = False  # an ORM UPDATE / DELETE statement ran inside this savepoint
+        #: snapshots and touched objects, for rolling back a savepoint in memory
+        self.record = SavepointRecord()
         self.prepared = False
         # primary-key changes flushed at this level: state -> its identity key before
-        self.key_switches: dict[InstanceState, tuple[Any, ...]] = {}
+        self.key_switches: dict[InstanceState, IdentityKey] = {}
 
     @property
     def root(self) -> SessionTransaction:
+        """The outermost level."""
         t = self
         while t.parent is not None:
             t = t.parent
@@ -62,18 +67,19 @@ class SessionTransaction:
     def commit(self) -> None:
         """Release this savepoint, or commit the session's transaction."""
         if self.nested:
-            self.session._end_nested(self, commit=True)
+            self.session.transactions.end_nested(self, commit=True)
         elif self.is_active:
             self.session.commit()
 
     def rollback(self) -> None:
         """Roll back to this savepoint, or roll back the session's transaction."""
         if self.nested:
-            self.session._end_nested(self, commit=False)
+            self.session.transactions.end_nested(self, commit=False)
         elif self.is_active:
             self.session.rollback()
 
     def close(self) -> None:
+        """Roll back (a savepoint: to it; the root: the whole transaction)."""
         self.rollback()
 
     def __enter__(self) -> SessionTransaction:
@@ -125,12 +131,12 @@ class SessionTransaction:
                 txn = conn.begin()
             root.connections[engine] = (conn, txn)
             # savepoints already open in the session exist on this connection too
-            for level in self.session._nested_levels():
+            for level in session.transactions.nested_levels():
                 level.savepoints[engine] = conn.begin_nested()
         except BaseException:
             conn.close()
             raise
-        session._fire("after_begin")
+        session.fire("after_begin")
         return conn
 
     def _join(self, conn: Connection, execution_options: dict[str, Any] | None) -> Connection:
@@ -158,33 +164,22 @@ class SessionTransaction:
         root = self.root
         root.connections[conn] = (conn, joined)
         try:
-            for level in session._nested_levels():
+            for level in session.transactions.nested_levels():
                 level.savepoints[conn] = conn.begin_nested()
         except BaseException:
             del root.connections[conn]
             joined.release(closing=True)
             raise
-        session._fire("after_begin")
+        session.fire("after_begin")
         return conn
 
-    # -- snapshots for savepoint rollback ---------------------------------------------------
+    # -- savepoint accounting ------------------------------------------------------------
     def snapshot(self, state: InstanceState) -> None:
-        # A touched object's values may come from inside the savepoint: no snapshot, the
-        # rollback expires it instead.
-        if state not in self.snapshots and state not in self.touched:
-            obj = state()
-            if obj is None:
-                return
-            d = {
-                k: (list(v) if isinstance(v, list) else v)
-                for k, v in obj.__dict__.items()
-                if k != STATE_ATTR
-            }
-            committed = dict(state.committed) if state.committed else None
-            self.snapshots[state] = (d, committed)
+        """Snapshot ``state`` before its first change inside this savepoint."""
+        self.record.snapshot(state)
 
-    # -- merge / restore ----------------------------------------------------------------
     def merge_into_parent(self) -> None:
+        """This savepoint was released: its parent level takes over its accounting."""
         parent = self.parent
         assert parent is not None
         parent.new.update(self.new)
@@ -192,17 +187,7 @@ class SessionTransaction:
         for st, key in self.key_switches.items():
             parent.key_switches.setdefault(st, key)
         if parent.nested:
-            # The parent's snapshots are older, hence still right; an inner snapshot of an
-            # object touched in the parent holds values read inside the parent.
-            psnaps = parent.snapshots
-            ptouched = parent.touched
-            for st in self.touched:
-                if st not in psnaps:
-                    ptouched.add(st)
-            for st, snap in self.snapshots.items():
-                if st not in psnaps and st not in ptouched:
-                    psnaps[st] = snap
-            parent.bulk_dml = parent.bulk_dml or self.bulk_dml
+            self.record.merge_into(parent.record)
 
     def restore_keys(self) -> None:
         """Give objects whose primary-key change was flushed at this level (and is being
@@ -218,118 +203,12 @@ class SessionTransaction:
         self.key_switches.clear()
 
     def restore_savepoint(self) -> None:
-        """Undo in memory what happened inside this savepoint (the database already is).
-
-        Objects changed inside get back the column values of their snapshot. Everything
-        that may hold values read inside the savepoint is expired instead and reloads on
-        access: objects touched inside, another object now standing for a row written
-        inside (the one that wrote it was expunged), everything after an ORM bulk
-        UPDATE / DELETE, the relationships of the restored objects and, on the other side
-        of each relationship, what linked to a row written inside.
-        """
-        session = self.session
-        imap = session.identity_map
+        """Undo in memory what happened inside this savepoint (see `restore_savepoint`)."""
         self.restore_keys()
-        # rows written inside (a touched object may have been changed and flushed too)
-        written = [*self.snapshots, *self.touched, *self.new, *self.deleted, *session._new]
-        written_keys = [(st, st.key) for st in written if st.key is not None]
-        links: list[tuple[Any, str]] = []
-        for st in written:
-            obj = st()
-            if obj is not None:
-                _links(st, obj.__dict__, imap, links)
-            snap = self.snapshots.get(st)
-            if snap is not None:
-                _links(st, snap[0], imap, links)
-        # objects inserted inside, and objects still pending: back to transient
-        for st in list(self.new) + list(session._new):
-            session._make_transient(st)
-        # objects deleted inside: persistent again
-        for st, obj in self.deleted.items():
-            st.deleted = False
-            if st.session is not session:
-                st.was_deleted = False  # expunged by the user: stays out, its row is back
-                continue
-            if st.key is not None and obj is not None:
-                displaced = imap.restore(st)  # a row switch's successor may hold its key
-                if displaced is not None:
-                    session._detach(displaced)
-                st.session = session
-        session._deleted.clear()
-        # objects changed inside: their column values from before the savepoint
-        for st, (d, committed) in self.snapshots.items():
-            obj = st()
-            if obj is None or st.session is not session:
-                continue
-            rels = st.mapper.relationships
-            od = obj.__dict__
-            for key in list(od):
-                if key != STATE_ATTR and key in st.mapper.attrs:
-                    del od[key]
-            for key, value in d.items():
-                if key not in rels:
-                    od[key] = value
-            if committed:
-                committed = {k: v for k, v in committed.items() if k not in rels}
-            st.committed = committed or None
-            st.modified = bool(committed)
-            if st.modified:
-                session._modified[st] = obj
-            else:
-                session._modified.pop(st, None)
-            _links(st, od, imap, links)
-        expire = {st for st in self.touched if st not in self.snapshots}
-        for st, key in written_keys:
-            current = imap.state_for(key)
-            if current is not None and current is not st:
-                expire.add(current)
-        if self.bulk_dml:
-            expire.update(list(imap._states.values()))  # a copy: gc may drop entries
-        for st in expire:
-            if st.session is session:
-                session._expire_state(st, None)
-        for obj, key in links:
-            other = getattr(obj, "__dict__", {}).get(STATE_ATTR)
-            if other is not None and other.session is session and other.key is not None:
-                obj.__dict__.pop(key, None)
+        restore_savepoint(self.session, self.record, self.new, self.deleted)
         self.new.clear()
         self.deleted.clear()
-        self.snapshots.clear()
-        self.touched.clear()
-        self.bulk_dml = False
-
-
-def _links(
-    st: InstanceState, d: dict[str, Any], imap: IdentityMap, out: list[tuple[Any, str]]
-) -> None:
-    """Collect (object, attribute) for the other side of each relationship in ``d``.
-
-    ``d`` holds values of ``st``'s object: the objects in its relationships and, for a
-    many-to-one, the object in the identity map that its foreign key names.
-    """
-    for prop in st.mapper.relationships.values():
-        rev = prop.reverse
-        if rev is None:
-            continue
-        value = d.get(prop.key)
-        if prop.uselist:
-            out.extend((o, rev.key) for o in value or ())
-        elif value is not None and value is not NO_VALUE:
-            out.append((value, rev.key))
-        if prop.direction is Direction.MANYTOONE:
-            pairs = prop.local_remote_pairs
-            pk_cols = prop.mapper.pk_columns
-            if len(pairs) != len(pk_cols) or any(
-                rc is not pc for (_, rc), pc in zip(pairs, pk_cols)
-            ):
-                continue
-            to_key = prop.parent.column_to_key
-            fk = tuple(d.get(to_key[lc], NO_VALUE) for lc, _ in pairs)
-            if any(v is None or v is NO_VALUE for v in fk):
-                continue
-            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk))
-            if target is not None:
-                out.append((target, rev.key))
+        self.record.clear()
 
 
 class JoinedTransaction:
@@ -393,4 +272,370 @@ class JoinedTransaction:
             self._end_session_savepoints(commit=False)
 
 
-__all__ = ["JoinedTransaction", "SessionTransaction"]
+class TransactionControl:
+    """The session's transaction stack: begin, savepoints, commit, rollback, close.
+
+    ``current`` is the innermost open level (None before the transaction begins). The
+    session's public methods delegate here; everything that ends a level, in the database
+    and in memory, is in this class.
+    """
+
+    __slots__ = ("current", "session")
+
+    def __init__(self, session: ObjectSession) -> None:
+        self.session = session
+        self.current: SessionTransaction | None = None
+
+    # -- levels -----------------------------------------------------------------------
+    def autobegin(self) -> SessionTransaction:
+        """The current level, beginning the root transaction if there is none."""
+        if self.current is None:
+            self.current = SessionTransaction(self.session)
+        return self.current
+
+    def begin(self) -> SessionTransaction:
+        """Begin the root transaction explicitly.
+
+        Raises:
+            InvalidRequestError: a transaction is already begun.
+        """
+        if self.current is not None:
+            raise exc.InvalidRequestError(
+                "a transaction is already begun on this Session (it begins automatically "
+                "on first use); call commit() or rollback() first, or use begin_nested() "
+                "for a SAVEPOINT"
+            )
+        return self.autobegin()
+
+    def begin_nested(self) -> SessionTransaction:
+        """Flush, then open a SAVEPOINT on every connection of the transaction."""
+        session = self.session
+        self.check_active()
+        self.autobegin()
+        if session.tracker.has_changes():
+            session.flush()
+        parent = self.current
+        assert parent is not None
+        txn = SessionTransaction(session, parent, nested=True)
+        for engine, (conn, _t) in parent.root.connections.items():
+            txn.savepoints[engine] = conn.begin_nested()
+        self.current = txn
+        return txn
+
+    def nested_levels(self) -> list[SessionTransaction]:
+        """The open savepoint levels, outermost first."""
+        levels = []
+        t = self.current
+        while t is not None and t.nested:
+            levels.append(t)
+            t = t.parent
+        return list(reversed(levels))
+
+    def is_active(self) -> bool:
+        """False while a failed flush waits for ``rollback()``."""
+        t = self.current
+        while t is not None:
+            if t.failure is not None:
+                return False
+            t = t.parent
+        return True
+
+    def check_active(self) -> None:
+        """Raises PendingRollbackError while a failed flush waits for ``rollback()``."""
+        t = self.current
+        while t is not None:
+            if t.failure is not None:
+                raise exc.PendingRollbackError(
+                    "this Session's transaction was rolled back because of an error during "
+                    "flush; call Session.rollback() (or leave the failed begin_nested() "
+                    f"block) before using it again. Original error: "
+                    f"{type(t.failure).__name__}: {t.failure}"
+                )
+            t = t.parent
+
+    # -- savepoint accounting hooks ---------------------------------------------------------
+    def note_touched(self, st: InstanceState) -> None:
+        """``st``'s loaded values may now come from inside the current savepoint."""
+        t = self.current
+        if t is not None and t.nested:
+            t.record.touch(st)
+
+    def snapshot(self, st: InstanceState) -> None:
+        """Snapshot ``st`` in the current savepoint (if any) before it changes."""
+        t = self.current
+        if t is not None and t.nested:
+            t.record.snapshot(st)
+
+    # -- ending the root --------------------------------------------------------------------
+    def commit(self) -> None:
+        """Flush, then commit the whole transaction (savepoints included)."""
+        session = self.session
+        t = self.autobegin()
+        self.check_active()
+        root = t.root
+        session.fire("before_commit")
+        if session.tracker.has_changes():
+            session.flush()
+        try:
+            if session.twophase and not root.prepared:
+                self._prepare(root)
+            for _conn, txn in list(root.connections.values()):
+                txn.commit()
+        except BaseException as err:
+            # The database transaction is gone; the session keeps needing rollback() so
+            # that the caller sees the failure instead of silently starting afresh.
+            self.release_connections(root)
+            if root.is_active:
+                root.failure = err
+            raise
+        self._finish_commit(root)
+        if session.router is not None:
+            session.router.transaction_ended(committed=True)
+        session.fire("after_commit")
+
+    def prepare(self) -> None:
+        """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
+        session = self.session
+        t = self.autobegin()
+        self.check_active()
+        if session.tracker.has_changes():
+            session.flush()
+        self._prepare(t.root)
+
+    def release_connections(self, root: SessionTransaction, closing: bool = False) -> None:
+        """Roll back and return every connection of the transaction (a connection whose
+        rollback fails is discarded). A Connection given as bind is not closed, and is
+        rolled back as ``join_transaction_mode`` says."""
+        for conn, txn in list(root.connections.values()):
+            if isinstance(txn, JoinedTransaction):
+                txn.release(closing)
+                continue
+            try:
+                if txn.is_active:
+                    txn.rollback()
+            except exc.DBAPIError:
+                conn.invalidate()
+            finally:
+                conn.close()
+        root.connections.clear()
+
+    def _prepare(self, root: SessionTransaction) -> None:
+        try:
+            for _conn, txn in list(root.connections.values()):
+                txn.prepare()
+        except BaseException:
+            self.rollback_root(root)
+            raise
+        root.prepared = True
+
+    def _finish_commit(self, root: SessionTransaction) -> None:
+        session = self.session
+        for conn, txn in root.connections.values():
+            if not isinstance(txn, JoinedTransaction):
+                conn.close()
+        root.connections.clear()
+        levels = [root, *self.nested_levels()]
+        # savepoints still open are committed with the root: their deletions count too
+        for t in levels:
+            for st in list(t.deleted):
+                if st.session is session:
+                    detach(session, st)
+                st.was_deleted = True
+                st.deleted = False
+        for t in levels:
+            t.is_active = False
+        self.current = None
+        if session.expire_on_commit:
+            expire_all_states(session)
+
+    def rollback(self) -> None:
+        """Roll back the whole transaction: the database and, in memory, every object."""
+        t = self.current
+        if t is None:
+            return
+        self.rollback_root(t.root)
+        self.session.fire("after_rollback")
+
+    def rollback_root(self, root: SessionTransaction) -> None:
+        """Roll the root back; objects become what they were before it began."""
+        session = self.session
+        levels = self.nested_levels()
+        try:
+            self.release_connections(root)
+        finally:
+            root.connections.clear()
+            new_states = dict(root.new)
+            deleted_states = dict(root.deleted)
+            for lvl in levels:
+                new_states.update(lvl.new)
+                deleted_states.update(lvl.deleted)
+                lvl.is_active = False
+            for lvl in reversed([root, *levels]):  # the outermost level knows the first key
+                lvl.restore_keys()
+            for st in [*new_states, *session.tracker.new]:
+                make_transient_state(session, st)
+            restore_deleted(session, deleted_states)
+            root.is_active = False
+            self.current = None
+            if session.router is not None:
+                session.router.transaction_ended(committed=False)
+            expire_all_states(session)
+
+    # -- ending a savepoint -------------------------------------------------------------
+    def end_nested(self, txn: SessionTransaction, commit: bool) -> None:
+        """Release (commit=True) or roll back the savepoint ``txn`` and any inside it."""
+        if not txn.is_active:
+            return
+        while self.current is not None and self.current is not txn:
+            self.end_nested(self.current, commit=False)
+        if commit and txn.failure is None:
+            try:
+                if self.session.tracker.has_changes():
+                    self.session.flush()
+                for sp in txn.savepoints.values():
+                    sp.commit()
+            except BaseException:
+                self.end_nested(txn, commit=False)
+                raise
+            txn.merge_into_parent()
+            txn.is_active = False
+            self.current = txn.parent
+            return
+        for sp in txn.savepoints.values():
+            if sp.is_active:
+                try:
+                    sp.rollback()
+                except exc.DBAPIError:
+                    pass
+        self.session.tracker.clear_collection_changes()  # all queued inside (it flushed)
+        txn.restore_savepoint()
+        txn.is_active = False
+        self.current = txn.parent
+        self.session.fire("after_soft_rollback")
+
+    def flush_failed(self, err: BaseException) -> None:
+        """A flush failed: the current level needs rollback; its database work is undone."""
+        t = self.current
+        assert t is not None
+        t.failure = err
+        if t.nested:
+            for sp in t.savepoints.values():
+                if sp.is_active:
+                    try:
+                        sp.rollback()
+                    except exc.DBAPIError:
+                        pass
+        else:
+            for conn, dbtxn in list(t.connections.values()):
+                try:
+                    dbtxn.rollback()
+                except exc.DBAPIError:
+                    conn.invalidate()
+
+    # -- closing --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Roll back and release the connections (objects are the session's business)."""
+        t = self.current
+        if t is not None:
+            root = t.root
+            self.release_connections(root, closing=True)
+            for lvl in [root, *self.nested_levels()]:
+                lvl.is_active = False
+            self.current = None
+            if self.session.router is not None:
+                self.session.router.transaction_ended(committed=False)
+
+    def invalidate(self) -> None:
+        """Discard (not return) every connection of the transaction."""
+        t = self.current
+        if t is not None:
+            for conn, txn in list(t.root.connections.values()):
+                conn.invalidate()
+                if not isinstance(txn, JoinedTransaction):
+                    conn.close()
+            t.root.connections.clear()
+        self.current = None
+
+
+class TransactionMethods:
+    """The session's public transaction methods that need no thread guard (a base class
+    of `Session`; ``commit``, ``rollback`` and ``close`` are on `Session` itself)."""
+
+    @property
+    def is_active(self: ObjectSession) -> bool:
+        """False while a failed flush waits for ``rollback()`` (PendingRollbackError)."""
+        return self.transactions.is_active()
+
+    def begin(self: ObjectSession) -> SessionTransaction:
+        """Begin the session's transaction explicitly (it otherwise begins on first use)."""
+        return self.transactions.begin()
+
+    def begin_nested(self: ObjectSession) -> SessionTransaction:
+        """Flush, then open a SAVEPOINT; use as a context manager or keep the handle."""
+        return self.transactions.begin_nested()
+
+    def in_transaction(self: ObjectSession) -> bool:
+        """Whether the session's transaction has begun."""
+        return self.transactions.current is not None
+
+    def in_nested_transaction(self: ObjectSession) -> bool:
+        """Whether a ``begin_nested()`` savepoint is open."""
+        t = self.transactions.current
+        return t is not None and t.nested
+
+    def get_transaction(self: ObjectSession) -> SessionTransaction | None:
+        """The root `SessionTransaction`, or None before the transaction begins."""
+        t = self.transactions.current
+        return t.root if t is not None else None
+
+    def get_nested_transaction(self: ObjectSession) -> SessionTransaction | None:
+        """The innermost open savepoint level, or None."""
+        t = self.transactions.current
+        return t if t is not None and t.nested else None
+
+    def check_active(self: ObjectSession) -> None:
+        """Seam: raise PendingRollbackError while a failed flush waits for rollback()."""
+        self.transactions.check_active()
+
+    def prepare(self: ObjectSession) -> None:
+        """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
+        if not self.twophase:
+            raise exc.InvalidRequestError("prepare() needs a Session created with twophase=True")
+        self.transactions.prepare()
+
+    def invalidate(self: ObjectSession) -> None:
+        """Close the session, discarding (not returning) its database connections."""
+        self.transactions.invalidate()
+        expunge_all(self)
+
+
+JoinTransactionMode = Literal[
+    "conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"
+]
+JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
+
+
+def check_session_arguments(autocommit: bool, join_transaction_mode: str) -> None:
+    """Raises ArgumentError for ``autocommit=True`` or an unknown ``join_transaction_mode``."""
+    if autocommit is not False:
+        # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
+        raise exc.ArgumentError(
+            "autocommit=True is no longer supported; a Session always works in a "
+            "transaction (begin one with session.begin() or let it start on first use)"
+        )
+    if join_transaction_mode not in JOIN_TRANSACTION_MODES:
+        raise exc.ArgumentError(
+            f"invalid join_transaction_mode {join_transaction_mode!r}; use one of "
+            f"{', '.join(JOIN_TRANSACTION_MODES)}"
+        )
+
+
+__all__ = [
+    "JOIN_TRANSACTION_MODES",
+    "JoinTransactionMode",
+    "JoinedTransaction",
+    "SessionTransaction",
+    "TransactionControl",
+    "TransactionMethods",
+    "check_session_arguments",
+]

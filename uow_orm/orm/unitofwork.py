@@ -477,7 +477,7 @@ class FlushPlan:
                 for child in _difference(list(old_items), cur_items):
                     cs = _state(child)
                     if cs.key is None:
-                        session._new.pop(cs, None)
+                        session.tracker.pop_new(cs)
                         continue
                     rev = prop.reverse
                     if rev is not None and not rev.uselist:

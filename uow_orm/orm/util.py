@@ -35,11 +35,6 @@ class AliasedClass:
         flat: bool = False,
         adapt_on_names: bool = False,
     ) -> None:
-        if adapt_on_names:
-            raise exc.ArgumentError(
-                "aliased(adapt_on_names=True) is not supported: the selectable's columns are "
-                "matched to the entity's by identity"
-            )
         mapper = _mapper_of(entity)
         mapper._ensure_configured()
         base = mapper.local_table
@@ -66,8 +61,8 @@ class AliasedClass:
         adapted: dict[Any, Any] = {}
         cols = []
         for col in mapper.column_list:
-            hit = sel.corresponding_column(col)
-            if hit is None:  # a subquery's columns go by the column keys
+            hit = None if adapt_on_names else sel.corresponding_column(col)
+            if hit is None:  # a subquery's columns go by the column keys (adapt_on_names)
                 hit = sel.c.get(col.key)  # type: ignore[attr-defined]
                 if hit is None:
                     hit = sel.c.get(col.name)  # type: ignore[attr-defined]

@@ -149,6 +149,27 @@ class DMLStatement(ClauseElement):
         """The execution options set on this statement."""
         return dict(self._execution_options)
 
+    @property
+    def entity_description(self) -> dict[str, Any]:
+        """The statement's target, as SQLAlchemy describes it: ``name``, ``type`` and
+        ``entity`` (the mapped class, or None for a Table), ``expr`` and ``table``."""
+        entity = self.entity
+        return {
+            "name": entity.__name__ if entity is not None else self.table.name,
+            "type": entity if entity is not None else self.table,
+            "expr": entity if entity is not None else self.table,
+            "entity": entity,
+            "table": self.table,
+        }
+
+    @property
+    def returning_column_descriptions(self) -> list[dict[str, Any]]:
+        """One dict per ``RETURNING`` entity or column, like ``Select.column_descriptions``
+        (``name``, ``type``, ``aliased``, ``expr``, ``entity``)."""
+        from .selectable import Select
+
+        return Select(*self._returning).column_descriptions if self._returning else []
+
     def _returning_columns(self) -> list[Any]:
         out: list[Any] = []
         for r in self._returning:

@@ -1406,6 +1406,18 @@ class ScalarSelect(ColumnElement):
     def _compile(self, compiler: Compiler) -> str:
         return f"({compiler.process(self.select, subquery=True)})"
 
+    def correlate(self, *froms: Any) -> ScalarSelect:
+        """The same scalar subquery, correlated to ``froms`` of the enclosing SELECT."""
+        return ScalarSelect(self.select.correlate(*froms))
+
+    def correlate_except(self, *froms: Any) -> ScalarSelect:
+        """The same scalar subquery, correlated to every enclosing FROM but ``froms``."""
+        return ScalarSelect(self.select.correlate_except(*froms))
+
+    def where(self, *criteria: Any) -> ScalarSelect:
+        """The same scalar subquery with more WHERE criteria."""
+        return ScalarSelect(self.select.where(*criteria))
+
 
 __all__ = [
     "BinaryExpression",

@@ -461,8 +461,8 @@ class Select(FromClause, Generic[_T]):
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
         for e in entities:
-            if isinstance(e, (list, tuple)):
-                flat.extend(e)
+            if isinstance(e, (list, tuple)) or _is_column_collection(e):
+                flat.extend(e)  # select(table.c["a", "b"]) selects those columns
             else:
                 flat.append(e)
         self._entities: list[Any] = flat
@@ -1438,6 +1438,12 @@ def _is_alias_entity(obj: Any) -> bool:
 
 def _entity_name(entity: Any) -> str:
     return getattr(entity, "__name__", None) or getattr(entity, "name", None) or repr(entity)
+
+
+def _is_column_collection(obj: Any) -> bool:
+    from ..schema import ColumnCollection
+
+    return isinstance(obj, (ColumnCollection, _Columns))
 
 
 @overload

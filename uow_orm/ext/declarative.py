@@ -1,0 +1,19 @@
+"""The legacy ``sqlalchemy.ext.declarative`` import path, for code written before
+SQLAlchemy 1.4 moved these names to ``sqlalchemy.orm``.
+
+Called by: user code (``from uow_orm.ext.declarative import declarative_base``).
+"""
+
+from __future__ import annotations
+
+from ..orm.declarative import DeclarativeMeta, declarative_base, declared_attr
+from ..orm.declarative_helpers import as_declarative, has_inherited_table, synonym_for
+
+__all__ = [
+    "DeclarativeMeta",
+    "as_declarative",
+    "declarative_base",
+    "declared_attr",
+    "has_inherited_table",
+    "synonym_for",
+]

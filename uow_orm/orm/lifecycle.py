@@ -1,0 +1,272 @@
+"""Object state transitions and the cascades that drive them: add, delete, expunge, detach.
+
+Called by: session, seams, transaction, savepoint, expiry, merge and the package
+``__init__`` (``make_transient``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .. import exc
+from .base import ObjectSession, state_of
+
+if TYPE_CHECKING:
+    from .state import InstanceState
+    from .transaction import SessionTransaction
+    from .unitofwork import FlushPlan
+
+
+def state_or_raise(obj: Any) -> InstanceState:
+    """The state of a mapped object.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
+    """
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(
+            f"{type(obj).__name__} object {obj!r:.60} is not an instance of a mapped class; "
+            "only objects of classes mapped with a declarative base can be used in a Session"
+        )
+    return st
+
+
+# -- attach ------------------------------------------------------------------------------
+def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
+    """Attach ``st``; True when it was not in this session before.
+
+    Raises:
+        InvalidRequestError: the object is deleted, or belongs to another session, or
+            another object has its identity here.
+    """
+    if st.deleted or (st.was_deleted and st.key is not None):
+        raise exc.InvalidRequestError(
+            f"{obj!r} has been deleted (its row is gone); it cannot be added back. "
+            "Use uow_orm.make_transient(obj) first to insert it again as a new row"
+        )
+    if st.session is session:
+        # add() of an object marked for deletion cancels the deletion (only its own:
+        # what the delete cascaded to stays marked, as in SQLAlchemy)
+        session.tracker.unmark_deleted(st)
+        return False
+    if st.session is not None:
+        raise exc.InvalidRequestError(
+            f"{obj!r} is already attached to another Session; expunge it there first "
+            "or use merge() to copy its state into this one"
+        )
+    st.mapper.ensure_configured()
+    if st.key is None:
+        st.session = session
+        session.tracker.add_new(st, obj)
+        return True
+    existing = session.identity_map.state_for(st.key)
+    if existing is not None and existing is not st and existing() is not None:
+        raise exc.InvalidRequestError(
+            f"cannot attach {obj!r}: another object with identity key {st.key[1]} is "
+            "already in this session; use session.merge() to combine them"
+        )
+    st.session = session
+    session.identity_map.add(st, obj)
+    if st.modified:
+        session.tracker.mark_modified(st, obj)
+    session.transactions.note_touched(st)  # its values are not the savepoint's to restore
+    return True
+
+
+def cascade_save(session: ObjectSession, obj: Any) -> None:
+    """Attach ``obj`` and, when it is new here, its ``save-update`` cascade."""
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
+    if st.session is session:
+        return
+    if save_or_update(session, st, obj):
+        cascade(session, st, "save-update", lambda o: cascade_save(session, o))
+
+
+def cascade(
+    session: ObjectSession,
+    st: InstanceState,
+    name: str,
+    fn: Callable[[Any], None],
+    load: bool = False,
+) -> None:
+    """Call ``fn`` on each object related to ``st`` along relationships with cascade
+    ``name`` (loading unloaded ones when ``load``, except passive deletes)."""
+    obj = st()
+    if obj is None:
+        return
+    d = obj.__dict__
+    for prop in st.mapper.relationships.values():
+        if name not in prop.cascade:
+            continue
+        if prop.key in d:
+            value = d[prop.key]
+        elif (
+            load
+            and st.key is not None
+            and st.session is session
+            and not (prop.passive_deletes and name == "delete")
+        ):
+            value = getattr(obj, prop.key)
+        else:
+            continue
+        items = list(value) if prop.uselist else ([value] if value is not None else [])
+        for item in items:
+            fn(item)
+
+
+def object_changed(session: ObjectSession, st: InstanceState) -> None:
+    """An object's first change: a persistent one is registered as modified.
+
+    A change to a persistent object begins the session's transaction (as in SQLAlchemy),
+    so that ``rollback()`` covers it even when it comes right after a commit; inside a
+    savepoint the object is snapshot first.
+    """
+    if st.key is not None:
+        session.tracker.mark_modified(st, st())
+        transactions = session.transactions
+        t = transactions.current
+        if t is None:
+            transactions.autobegin()
+        elif t.nested:
+            t.record.snapshot(st)
+
+
+# -- delete ------------------------------------------------------------------------------
+def delete_cascade(session: ObjectSession, st: InstanceState) -> None:
+    """Mark ``st`` deleted, then what its ``delete`` cascade reaches. The caller runs it
+    under ``session.no_autoflush``: loading children must not flush this delete early."""
+    if st in session.tracker.deleted or st.deleted:
+        return
+    session.tracker.mark_deleted(st, st())
+    session.transactions.snapshot(st)
+    cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
+
+
+def _delete_child(session: ObjectSession, obj: Any) -> None:
+    st = state_or_raise(obj)
+    if st.key is None:
+        # a pending child of a deleted parent is simply never inserted
+        if st.session is session:
+            expunge_state(session, st)
+        return
+    if st.session is None:
+        save_or_update(session, st, obj)
+    delete_cascade(session, st)
+
+
+# -- flush results ------------------------------------------------------------------------
+def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransaction) -> None:
+    """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
+    tracker = session.tracker
+    hold = session.identity_map.hold
+    pop_new = tracker.pop_new
+    txn_new = txn.new
+    for st in plan.inserted:
+        obj = pop_new(st)
+        if obj is None:
+            obj = st()
+        hold(st.key, st)  # type: ignore[arg-type]
+        txn_new[st] = obj
+        st.committed = None
+        st.modified = False
+    for st in plan.deleted_done:
+        obj = tracker.unmark_deleted(st) or st()
+        session.identity_map.discard(st)
+        st.deleted = True
+        txn.deleted[st] = obj
+        tracker.unmark_modified(st)
+    if plan.moves or plan.old_keys:
+        plan.finish_key_changes(txn)
+    only = plan.only
+    for st in list(tracker.modified):
+        if only is None or st in only:
+            st.clear_changes()
+            tracker.unmark_modified(st)
+    if only is None:
+        tracker.clear_deleted()
+        tracker.clear_collection_changes()  # the rows now say the same
+
+
+def flush_failed(session: ObjectSession, plan: FlushPlan) -> None:
+    """The flush failed: forget the keys given to rows that no longer exist."""
+    for st in plan.inserted:
+        if st in session.tracker.new:
+            st.key = None
+    if plan.old_keys:
+        plan.undo_key_changes()
+
+
+# -- expunge, detach, transient -----------------------------------------------------------
+def expunge_cascade(session: ObjectSession, st: InstanceState) -> None:
+    """Remove ``st`` and its ``expunge`` cascade from the session."""
+    expunge_state(session, st)
+    cascade(session, st, "expunge", lambda o: _expunge_child(session, o))
+
+
+def _expunge_child(session: ObjectSession, obj: Any) -> None:
+    st = state_of(obj)
+    if st is not None and st.session is session:
+        expunge_cascade(session, st)
+
+
+def expunge_state(session: ObjectSession, st: InstanceState) -> None:
+    """Remove ``st`` (only it) from the session; a flushed deletion makes it detached."""
+    session.tracker.forget(st)
+    session.identity_map.discard(st)
+    st.session = None
+    if st.deleted:  # its DELETE was flushed: detached, and known to be deleted
+        st.deleted = False
+        st.was_deleted = True
+
+
+def expunge_all(session: ObjectSession) -> None:
+    """Detach every object of the session."""
+    tracker = session.tracker
+    for st in session.identity_map.all_states():
+        st.session = None
+        if st.deleted:
+            st.deleted = False
+            st.was_deleted = True
+    for st in [*tracker.new, *tracker.deleted, *tracker.modified]:
+        st.session = None
+    session.identity_map.clear()
+    tracker.clear()
+
+
+def detach(session: ObjectSession, st: InstanceState) -> None:
+    """``st`` leaves the session's identity map (a committed deletion, a displaced row)."""
+    session.identity_map.discard(st)
+    session.tracker.unmark_modified(st)
+    st.session = None
+
+
+def make_transient_state(session: ObjectSession, st: InstanceState) -> None:
+    """``st`` forgets its row: out of the session, no identity key, no changes."""
+    session.tracker.forget(st)
+    session.identity_map.discard(st)
+    if st.session is session:
+        st.session = None
+    st.key = None
+    st.deleted = False
+    st.clear_changes()
+
+
+__all__ = [
+    "cascade",
+    "cascade_save",
+    "delete_cascade",
+    "detach",
+    "expunge_all",
+    "expunge_cascade",
+    "expunge_state",
+    "flush_failed",
+    "flush_succeeded",
+    "make_transient_state",
+    "object_changed",
+    "save_or_update",
+    "state_or_raise",
+]

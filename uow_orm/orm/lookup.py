@@ -1,0 +1,188 @@
+"""``Session.get()`` by primary key: identity normalization and the cached one-row SELECT.
+
+Called by: session (``get``), bulk (``mapper_of_class``), the package ``__init__``
+(``identity_key()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .. import exc
+from ..sql.elements import BindParameter
+from ..sql.selectable import Select
+from ..types import _BadValue
+from . import loading
+from .base import EAGER_STRATEGIES, ObjectSession
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+
+
+def mapper_of_class(cls: Any) -> Mapper:
+    """The mapper of a mapped class.
+
+    Raises:
+        UnmappedClassError: ``cls`` is not a mapped class.
+    """
+    mapper = getattr(cls, "__mapper__", None) if isinstance(cls, type) else None
+    if mapper is None:
+        raise exc.UnmappedClassError(
+            f"{cls!r} is not a mapped class; map it by subclassing a declarative base "
+            "and giving it a __tablename__"
+        )
+    return mapper  # type: ignore[no-any-return]
+
+
+class GetPlan(NamedTuple):
+    """The cached SELECT of one mapper's row by primary key, for one dialect."""
+
+    sql: str
+    procs: list[Callable[[Any], Any] | None]
+    builder: Callable[[Sequence[Any]], Any]
+    # a column_property may carry its own bound values: then bind by name
+    compiled: Any
+
+
+def get(
+    session: ObjectSession,
+    plans: dict[Any, GetPlan],
+    entity: type,
+    ident: Any,
+    populate_existing: bool = False,
+    with_for_update: Any = None,
+    options: Any = None,
+) -> Any:
+    """``Session.get()``: the object with this primary key, from the identity map (no
+    SQL) or the database (``plans``: the session's cache of `get_by_pk`)."""
+    mapper = mapper_of_class(entity)
+    pk = normalize_pk(mapper, ident)
+    key = mapper.identity_key_from_pk(pk)
+    st = session.identity_map.state_for(key)
+    if with_for_update and session.router is not None:
+        session.router.writing("get(with_for_update=...)")
+    if st is not None and not populate_existing and not with_for_update:
+        obj = st()
+        if obj is not None:
+            if st.deleted or st in session.tracker.deleted:
+                return None
+            d = obj.__dict__
+            if all(k in d for k in mapper.column_keys):
+                return obj
+            try:
+                session.load_unloaded(st, None)
+            except exc.ObjectDeletedError:
+                return None
+            return obj
+    session.transactions.check_active()
+    session.transactions.autobegin()
+    session.autoflush_for_load()
+    if not (populate_existing or with_for_update or options) and not any(
+        p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
+    ):
+        return get_by_pk(session, plans, mapper, pk)
+    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+    if with_for_update:
+        stmt = stmt.with_for_update(
+            **(with_for_update if isinstance(with_for_update, dict) else {})
+        )
+    if populate_existing:
+        stmt = stmt.execution_options(populate_existing=True)
+    if options:
+        stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
+    conn = session.connection_for_mapper(mapper)
+    rows = loading.execute_select(session, stmt, None, conn).tuples()
+    for row in rows:
+        return row[0]
+    return None
+
+
+def get_by_pk(
+    session: ObjectSession, plans: dict[Any, GetPlan], mapper: Mapper, pk: tuple[Any, ...]
+) -> Any:
+    """SELECT one row by primary key with SQL and a row builder cached per mapper
+    (``plans`` is the session's cache)."""
+    conn = session.connection_for_mapper(mapper)
+    dialect = conn.dialect
+    cache_key = (mapper, dialect.name)
+    entry = plans.get(cache_key)
+    if entry is None:
+        stmt: Select[Any] = Select(mapper.class_).where(
+            *[c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
+        )
+        compiled = stmt.compile(dialect)
+        procs = [c.type._bind(dialect.name) for c in mapper.pk_columns]
+        builder = loading.instance_builder(session, mapper, 0, dialect.name)
+        extra = compiled if len(compiled.binds) != len(mapper.pk_columns) else None
+        entry = plans[cache_key] = GetPlan(compiled.sql, procs, builder, extra)
+    sql, procs, builder, extra = entry
+    try:
+        if extra is not None:
+            params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
+        else:
+            params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
+    except _BadValue as e:
+        bad = next(i for i, (p, v) in enumerate(zip(procs, pk)) if not _binds(p, v))
+        raise _bad_key(mapper, bad, e) from None
+    row = conn._run(sql, params).fetchone()
+    return builder(row) if row is not None else None
+
+
+def normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
+    """``ident``, as get() takes it, as a tuple of primary-key values.
+
+    Raises:
+        InvalidRequestError: a value is missing or the count is wrong.
+        ColumnValueError: a string does not convert to the key column's type.
+    """
+    if isinstance(ident, Mapping):
+        try:
+            pk = tuple(ident[k] for k in mapper.pk_keys)
+        except KeyError as e:
+            raise exc.InvalidRequestError(
+                f"get(): missing primary key value {e.args[0]!r} for {mapper.class_.__name__}"
+            ) from None
+    elif isinstance(ident, (tuple, list)):
+        pk = tuple(ident)
+    else:
+        pk = (ident,)
+    if len(pk) != len(mapper.pk_keys):
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} has a primary key of {len(mapper.pk_keys)} column(s) "
+            f"({', '.join(mapper.pk_keys)}); get() was given {len(pk)} value(s)"
+        )
+    for v in pk:
+        if type(v) is str:
+            # "5" for an Integer key is converted (SQLAlchemy's database would compare it
+            # as 5), so that the identity map finds the object too.
+            return tuple(_convert_key(mapper, i, v) for i, v in enumerate(pk))
+    return pk
+
+
+def _convert_key(mapper: Mapper, i: int, value: Any) -> Any:
+    col = mapper.pk_columns[i]
+    try:
+        return col.type._coerce_identity(value)
+    except _BadValue as e:
+        raise _bad_key(mapper, i, e) from None
+
+
+def _bad_key(mapper: Mapper, i: int, err: Exception) -> exc.ColumnValueError:
+    col = mapper.pk_columns[i]
+    return exc.ColumnValueError(
+        f"get(): bad primary key value for {mapper.class_.__name__}.{mapper.pk_keys[i]} "
+        f"({col.type!r} column {col.table.name}.{col.name}): {err}"
+    )
+
+
+def _binds(proc: Any, value: Any) -> bool:
+    try:
+        if proc is not None and value is not None:
+            proc(value)
+    except _BadValue:
+        return False
+    return True
+
+
+__all__ = ["GetPlan", "get", "get_by_pk", "mapper_of_class", "normalize_pk"]
