@@ -675,6 +675,10 @@ def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None)
 
 
 class Null(ColumnElement):
+    """SQL ``NULL``, made by `null` (or a Python ``None`` in an expression); ``col == None``
+    compiles to ``col IS NULL``.
+    """
+
     __slots__ = ()
 
     def _compile(self, compiler: Compiler) -> str:
@@ -682,6 +686,8 @@ class Null(ColumnElement):
 
 
 class True_(ColumnElement):
+    """SQL ``true`` (``1`` on SQLite), made by `true` or a Python ``True`` in an expression."""
+
     __slots__ = ()
     type = Boolean()
 
@@ -690,6 +696,8 @@ class True_(ColumnElement):
 
 
 class False_(ColumnElement):
+    """SQL ``false`` (``0`` on SQLite), made by `false` or a Python ``False`` in an expression."""
+
     __slots__ = ()
     type = Boolean()
 
@@ -881,6 +889,11 @@ class Between(ColumnElement):
 
 
 class UnaryExpression(ColumnElement):
+    """An operator before or a modifier after one expression: ``-x``, ``NOT x``,
+    ``DISTINCT x``, ``x DESC``, ``x NULLS FIRST``; made by `desc`, `asc`, `distinct`,
+    ``~`` and the like.
+    """
+
     __slots__ = ("element", "modifier", "operator", "type")
 
     def __init__(
@@ -941,6 +954,10 @@ class ExpressionList(ColumnElement):
 
 
 class BooleanClauseList(ColumnElement):
+    """Conditions joined by ``AND`` or ``OR``: made by `and_`, `or_` and ``&`` / ``|``. With no
+    conditions it compiles to a constant (``1 = 1`` for AND, ``1 != 1`` for OR).
+    """
+
     __slots__ = ("clauses", "operator")
     type = Boolean()
 
@@ -1064,6 +1081,10 @@ def cast(expr: Any, type_: Any) -> Cast:
 
 
 class Cast(ColumnElement):
+    """``CAST(expr AS type)``: made by `cast` or ``expr.cast(type_)``; results are converted as
+    the target type.
+    """
+
     __slots__ = ("element", "type")
 
     def __init__(self, element: ClauseElement, type_: TypeEngine) -> None:
@@ -1396,6 +1417,10 @@ class Exists(ColumnElement):
 
 
 class ScalarSelect(ColumnElement):
+    """A one-column SELECT used as a value: ``(SELECT ...)``; made by
+    ``Select.scalar_subquery()``. Its type is its column's.
+    """
+
     __slots__ = ("select", "type")
 
     def __init__(self, select: Any) -> None:
@@ -1740,6 +1765,7 @@ class TypeCoerce(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the wrapped expression (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1834,6 +1860,7 @@ class Over(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the windowed function (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1867,6 +1894,7 @@ class FunctionFilter(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the filtered aggregate (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def over(
@@ -1876,6 +1904,11 @@ class FunctionFilter(ColumnElement):
         rows: tuple[int | None, int | None] | None = None,
         range_: tuple[int | None, int | None] | None = None,
     ) -> Over:
+        """This filtered aggregate as a window function: ``... FILTER (WHERE ...) OVER (...)``.
+
+        Raises:
+            ArgumentError: when both ``rows`` and ``range_`` are given.
+        """
         return Over(self, partition_by, order_by, rows, range_)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1908,6 +1941,7 @@ class WithinGroup(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the ordered-set aggregate (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:

@@ -1368,16 +1368,19 @@ class TextualSelect(FromClause):
         return self._column_elements()
 
     def subquery(self, name: str | None = None) -> Subquery:
+        """This textual SELECT as a named subquery, its columns at ``sub.c.<key>``."""
         return Subquery(self, name)
 
     def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
         return Subquery(self, name)
 
     def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        """This textual SELECT as a common table expression (``WITH name AS (...)``)."""
         return CTE(self, name, recursive)
 
     @property
     def selected_columns(self) -> _Columns:
+        """The columns given to ``text(...).columns()``, by key."""
         return _Columns({str(getattr(c, "key", n)): c for n, c in enumerate(self._columns)})
 
     def _froms(self) -> list[FromClause]:
