@@ -13,10 +13,11 @@ import enum
 import json
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from . import exc
+from .exc import ColumnValueError
 
 Processor = Callable[[Any], Any] | None
 
@@ -307,6 +308,56 @@ def _dialect_name(dialect: Any) -> str:
     if dialect is None:
         return "sqlite"
     return dialect if isinstance(dialect, str) else str(dialect.name)
+
+
+def bind_processors(types: Iterable[TypeEngine], dialect_name: str) -> list[Processor]:
+    """The bind processor of each type for ``dialect_name`` (None: no conversion needed),
+    built once per type and dialect."""
+    return [t._bind(dialect_name) for t in types]
+
+
+def result_processors(types: Iterable[TypeEngine], dialect_name: str) -> list[Processor]:
+    """The result processor of each type for ``dialect_name`` (None: the driver's value is
+    already right), built once per type and dialect."""
+    return [t._result(dialect_name) for t in types]
+
+
+def processor_items(procs: Iterable[Processor]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """``(position, processor)`` of the processors that do something, for `apply_processors`."""
+    return [(i, p) for i, p in enumerate(procs) if p is not None]
+
+
+def apply_processors(
+    rows: Iterable[list[Any]],
+    items: Sequence[tuple[int, Callable[[Any], Any]]],
+    on_error: Callable[[int, Any, ColumnValueError], Exception] | None = None,
+) -> None:
+    """Convert, in place, the non-None values of each row (a list) at the positions of
+    ``items`` (from `processor_items`): the one loop through which type processors run,
+    bind processors on the write path and result processors on the read path.
+
+    Args:
+        rows: lists of values, changed in place.
+        items: ``(position, processor)`` pairs.
+        on_error: builds the exception raised for a value a bind processor refuses, from
+            its position, the value and the processor's error; without it that error is
+            raised as is.
+
+    Raises:
+        exc.ColumnValueError: a value the column's type refuses.
+    """
+    if not items:
+        return
+    for vals in rows:
+        for i, p in items:
+            v = vals[i]
+            if v is not None:
+                try:
+                    vals[i] = p(v)
+                except _BadValue as e:
+                    if on_error is None:
+                        raise
+                    raise on_error(i, v, e) from None
 
 
 def _expect(kind: str, value: Any) -> _BadValue:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..event import Dispatcher
+from ..types import apply_processors, processor_items
 from .result import Result
 
 if TYPE_CHECKING:
@@ -680,10 +681,11 @@ class Connection:
         keys = compiled.result_keys or [d[0] for d in description]
         procs = compiled.result_processors
         rows: Any = cursor.fetchall()
-        if procs and any(p is not None for p in procs):
-            rows = [
-                tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in rows
-            ]
+        items = processor_items(procs) if procs else None
+        if items:
+            converted = [list(r) for r in rows]
+            apply_processors(converted, items)
+            rows = [tuple(r) for r in converted]
         return Result(keys, rows, rowcount=cursor.rowcount)
 
     def exec_driver_sql(self, sql: str, params: Any = None) -> Result:
@@ -695,8 +697,20 @@ class Connection:
             )
         return Result([], [], rowcount=cursor.rowcount)
 
-    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
-        """Send one statement to the driver; the single exit towards the database."""
+    def cursor_execute(self, sql: str, params: Any, many: bool = False) -> Any:
+        """Run SQL already compiled for this connection's dialect (placeholders in the
+        driver's paramstyle) and return the DBAPI cursor, for its rows, ``rowcount`` and
+        ``lastrowid``. The unit of work sends its cached statements this way.
+
+        Args:
+            sql: the statement text.
+            params: one sequence of values, or (``many=True``) a list of them for the
+                driver's ``executemany``.
+            many: run ``executemany``.
+
+        Raises:
+            exc.DBAPIError: the driver's error, wrapped (as for `execute`).
+        """
         dbapi = self._dbapi
         if dbapi is None or self._invalidated or self._closed:
             dbapi = self._checked_dbapi()
@@ -705,6 +719,17 @@ class Connection:
         elif self._shared:
             self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
+
+    def executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
+        """executemany of an ``INSERT ... RETURNING`` compiled for this dialect: one
+        returned row per parameter set, in parameter order.
+
+        Raises:
+            exc.DBAPIError: the driver's error, wrapped (as for `execute`).
+        """
+        return self._executemany_returning(sql, params)
+
+    _run = cursor_execute  # the single exit towards the database
 
     def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
         """executemany of an INSERT ... RETURNING; one returned row per parameter set."""

@@ -207,7 +207,7 @@ def bulk_insert_mappings(
     """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
     session.check_active()
     conn = session.connection_for_mapper(mapper)
-    procs = persistence._bind_procs(mapper, conn.dialect.name)
+    dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
     for idx, m in enumerate(mappings):
         unknown = [k for k in m if k not in mapper.columns]
@@ -227,21 +227,17 @@ def bulk_insert_mappings(
             for k in mapper.column_keys
             if k in row and not (k == mapper.autoinc_key and row[k] is None)
         )
-        vals = persistence._convert(mapper, keys, [row[k] for k in keys], procs)
+        vals = persistence.bind_values(mapper, dname, keys, [row[k] for k in keys])
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
     for keys, rows in groups.items():
         generated = return_defaults and pk_key is not None and pk_key not in keys
-        if generated:
-            sql = persistence._insert_sql(conn, mapper, keys, 1, True)
-            out = conn._executemany_returning(sql, [tuple(v) for _, v in rows])
-            for (idx, _), r in zip(rows, out):
+        out = persistence.insert_rows(conn, mapper, keys, [v for _, v in rows], generated)
+        if out is not None:
+            for (idx, _), pk in zip(rows, out):
                 target = mappings[idx]
                 if isinstance(target, dict):
-                    target[pk_key] = r[0]
-        else:
-            sql = persistence._insert_sql(conn, mapper, keys, 1, False)
-            conn._run(sql, [tuple(v) for _, v in rows], many=True)
+                    target[pk_key] = pk
 
 
 def bulk_update_mappings(
@@ -250,7 +246,7 @@ def bulk_update_mappings(
     """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
     session.check_active()
     conn = session.connection_for_mapper(mapper)
-    procs = persistence._bind_procs(mapper, conn.dialect.name)
+    dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
     for m in mappings:
         missing = [k for k in mapper.pk_keys if k not in m]
@@ -261,8 +257,8 @@ def bulk_update_mappings(
         keys = tuple(k for k in m if k in mapper.columns and k not in mapper.pk_keys)
         if not keys:
             continue
-        vals = persistence._convert(mapper, keys, [m[k] for k in keys], procs)
-        pk = persistence._convert(mapper, mapper.pk_keys, [m[k] for k in mapper.pk_keys], procs)
+        vals = persistence.bind_values(mapper, dname, keys, [m[k] for k in keys])
+        pk = persistence.bind_values(mapper, dname, mapper.pk_keys, [m[k] for k in mapper.pk_keys])
         groups.setdefault(keys, []).append(vals + pk)
         st = session.identity_map.state_for(
             mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys))
@@ -274,8 +270,7 @@ def bulk_update_mappings(
                 if st.committed:
                     st.committed.pop(k, None)
     for keys, rows in groups.items():
-        sql = persistence._update_sql(conn, mapper, keys, False)
-        persistence._run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
+        persistence.update_rows(conn, mapper, keys, rows)
 
 
 def bulk_save_objects(session: ObjectSession, objects: list[Any], return_defaults: bool) -> None:

@@ -333,8 +333,7 @@ class Mapper:
         self.server_onupdate_keys = [
             k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
         ]
-        for cache in ("_result_procs", "_insert_plans", "_sql_cache", "_bind_procs"):
-            self.__dict__.pop(cache, None)
+        self.__dict__.pop("_result_procs", None)  # loading's; the flush checks column_list
 
     # -- what an entity SELECT reads (deferred columns, column properties, options) ------
     def entity_columns(

@@ -1,72 +1,167 @@
 """Persistence: the INSERT / UPDATE / DELETE statements of a flush, batched.
 
-Called only by the unit of work, with states already in dependency order. SQL text is
-cached per (mapper, dialect, column set); values are bound parameters, checked and
-converted by each column type before anything is sent.
+Called by: uow_orm.orm.unitofwork and uow_orm.orm.dependencies (with states already in
+dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.session.
+Every statement is built with `uow_orm.sql` (``insert()`` / ``update()`` / ``delete()``
+with bind parameters) and compiled once per (mapper, statement shape, dialect) into
+`uow_orm.sql.cache.dml_cache`; values are checked and converted by each column type
+(`uow_orm.types.apply_processors`) and sent positionally with
+`Connection.cursor_execute`.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..types import _BadValue
+from ..exc import ColumnValueError
+from ..sql.cache import CompiledCache, dml_cache
+from ..sql.dml import delete, insert, update
+from ..sql.elements import BindParameter, ClauseElement, TextClause, and_, bindparam
+from ..types import Processor, apply_processors, bind_processors, processor_items
+from .mapper import Mapper
 from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
-    from ..schema import Column
-    from .mapper import Mapper
+    from ..schema import Column, Table
+    from ..sql.compiler import Compiled
+
+#: one row's values, in the order of its statement's placeholders
+Values = list[Any]
+#: the states of one INSERT shape and their values
+Rows = list[tuple[InstanceState, Values]]
 
 
-def _sql_cache(mapper: Mapper) -> dict[tuple[Any, ...], str]:
-    return mapper.__dict__.setdefault("_sql_cache", {})  # type: ignore[no-any-return]
+# -- statements and their cache --------------------------------------------------------------
+class _MapperCache:
+    """What the flush works out once per mapper: bind processors and insert plans per
+    dialect, compiled statements per (shape, dialect). Valid while the mapper's column list
+    is the one it was made for (a new mapped column makes a new list)."""
+
+    __slots__ = ("__weakref__", "columns", "insert_plans", "procs", "statements")
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.columns = mapper.column_list
+        self.procs: dict[str, dict[str, Processor]] = {}
+        self.insert_plans: dict[str, _InsertPlan] = {}
+        self.statements = CompiledCache(size=2000)
 
 
-def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Any]:
-    cache = mapper.__dict__.setdefault("_bind_procs", {})
+_mapper_caches: weakref.WeakKeyDictionary[Mapper, _MapperCache] = weakref.WeakKeyDictionary()
+
+
+_last: list[Any] = [None, None]  # the mapper asked for last and its cache (a flush of one
+# mapper's rows asks several times)
+
+
+def _cache_of(mapper: Mapper) -> _MapperCache:
+    last = _last
+    if last[0] is mapper:
+        cache: _MapperCache = last[1]
+        if cache.columns is mapper.column_list:
+            return cache
+    hit = _mapper_caches.get(mapper)
+    if hit is None or hit.columns is not mapper.column_list:
+        hit = _mapper_caches[mapper] = _MapperCache(mapper)
+    last[0], last[1] = mapper, hit
+    return hit
+
+
+def _compiled(
+    conn: Connection,
+    owner: Mapper | Table,
+    shape: tuple[Any, ...],
+    build: Callable[[], ClauseElement],
+) -> Compiled:
+    """The statement ``build()`` makes for ``owner`` (a mapper, or an association table) in
+    this ``shape``, compiled for the connection's dialect once and then taken from the
+    cache."""
+    dialect = conn.dialect
+    cache = _cache_of(owner).statements if isinstance(owner, Mapper) else dml_cache
+    key = (owner, dialect.name, shape) if cache is dml_cache else (dialect.name, shape)
+    hit = cache.get(key)
+    if hit is None:
+        hit = build().compile(dialect)
+        cache.put(key, hit)
+    return hit
+
+
+def _bind(col: Column[Any], name: str | None = None) -> BindParameter:
+    return bindparam(name or col.key, None, col.type)
+
+
+def _key_criteria(mapper: Mapper, versioned: bool) -> ClauseElement:
+    """``pk = ? [AND version = ?]``: how UPDATE and DELETE find one object's row."""
+    where = [c == _bind(c) for c in mapper.pk_columns]
+    if versioned:
+        vc = mapper.version_id_col
+        assert vc is not None
+        where.append(vc == _bind(vc))
+    return and_(*where)
+
+
+def _execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+    """One execute for one row, else one executemany; the cursor."""
+    if len(rows) == 1:
+        return conn.cursor_execute(sql, tuple(rows[0]))
+    return conn.cursor_execute(sql, [tuple(r) for r in rows], many=True)
+
+
+# -- values ------------------------------------------------------------------------------------
+def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Processor]:
+    cache = _cache_of(mapper).procs
     procs = cache.get(dialect_name)
     if procs is None:
-        procs = cache[dialect_name] = {
-            key: col.type._bind(dialect_name) for key, col in mapper.columns.items()
-        }
-    return procs  # type: ignore[no-any-return]
+        keys = list(mapper.columns.keys())
+        types = [mapper.columns[k].type for k in keys]
+        procs = cache[dialect_name] = dict(zip(keys, bind_processors(types, dialect_name)))
+    return procs
 
 
-def _bad_value(mapper: Mapper, key: str, value: Any, err: _BadValue) -> exc.ColumnValueError:
+def _bad_value(mapper: Mapper, key: str, err: ColumnValueError) -> exc.ColumnValueError:
     col = mapper.columns[key]
     return exc.ColumnValueError(
         f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): {err}"
     )
 
 
+def _on_error(
+    mapper: Mapper, keys: Sequence[str]
+) -> Callable[[int, Any, ColumnValueError], Exception]:
+    return lambda i, _v, err: _bad_value(mapper, keys[i], err)
+
+
 def _convert(
-    mapper: Mapper, keys: Sequence[str], values: list[Any], procs: dict[str, Any]
-) -> list[Any]:
-    for i, key in enumerate(keys):
-        v = values[i]
-        if v is not None:
-            p = procs[key]
-            if p is not None:
-                try:
-                    values[i] = p(v)
-                except _BadValue as e:
-                    raise _bad_value(mapper, key, v, e) from None
+    mapper: Mapper, keys: Sequence[str], values: Values, procs: dict[str, Processor]
+) -> Values:
+    """``values`` (of the columns ``keys``) converted in place for the driver."""
+    items = processor_items(procs[k] for k in keys)
+    apply_processors((values,), items, _on_error(mapper, keys))
     return values
+
+
+def _version_of(state: InstanceState, version_key: str) -> Any:
+    """The version counter the database row has now (before this flush changed it)."""
+    committed = state.committed or {}
+    v = committed.get(version_key, state().__dict__.get(version_key, NO_VALUE))
+    if v is NO_VALUE:
+        v = getattr(state(), version_key)
+    return v
 
 
 # -- INSERT ---------------------------------------------------------------------------------
 class _InsertPlan:
     """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
 
-    __slots__ = ("check_idx", "keys", "keys_with_pk", "proc_items")
+    __slots__ = ("check_idx", "keys", "proc_items", "statements")
 
     def __init__(self, mapper: Mapper, dname: str) -> None:
         procs = _bind_procs(mapper, dname)
         self.keys = tuple(k for k in mapper.column_keys if k != mapper.autoinc_key)
-        self.keys_with_pk = tuple(mapper.column_keys)
         # columns where None or a missing value means "fill in": defaults, keys, versions
         self.check_idx = [
             i
@@ -76,15 +171,17 @@ class _InsertPlan:
             or c.primary_key
             or k == mapper.version_key
         ]
-        self.proc_items = [(i, procs[k]) for i, k in enumerate(self.keys) if procs[k] is not None]
+        self.proc_items = processor_items(procs[k] for k in self.keys)
+        # compiled INSERTs by (columns, rows, RETURNING)
+        self.statements: dict[tuple[tuple[str, ...], int, bool], Compiled] = {}
 
 
 def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
-    cache = mapper.__dict__.setdefault("_insert_plans", {})
-    plan = cache.get(dname)
+    plans = _cache_of(mapper).insert_plans
+    plan = plans.get(dname)
     if plan is None:
-        plan = cache[dname] = _InsertPlan(mapper, dname)
-    return plan  # type: ignore[no-any-return]
+        plan = plans[dname] = _InsertPlan(mapper, dname)
+    return plan
 
 
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
@@ -94,9 +191,9 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     autoinc_key = mapper.autoinc_key
     keys = plan.keys
     check_idx = plan.check_idx
-    proc_items = plan.proc_items
-    groups: dict[tuple[tuple[str, ...], bool], list[tuple[InstanceState, list[Any]]]] = {}
-    plain: list[tuple[InstanceState, list[Any]]] = []
+    groups: dict[tuple[tuple[str, ...], bool], Rows] = {}
+    plain_states: list[InstanceState] = []
+    plain: list[Values] = []
     no_value = NO_VALUE
     for state in states:
         d = state().__dict__
@@ -108,26 +205,17 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         ):
             _insert_row_slow(mapper, dname, state, d, groups)
             continue
-        for i, p in proc_items:
-            v = vals[i]
-            if v is not None:
-                try:
-                    vals[i] = p(v)
-                except _BadValue as e:
-                    raise _bad_value(mapper, keys[i], v, e) from None
-        plain.append((state, vals))
+        plain_states.append(state)
+        plain.append(vals)
     if plain:
-        groups.setdefault((keys, autoinc_key is not None), []).extend(plain)
+        apply_processors(plain, plan.proc_items, lambda i, _v, e: _bad_value(mapper, keys[i], e))
+        groups.setdefault((keys, autoinc_key is not None), []).extend(zip(plain_states, plain))
     for (keys_t, generated), rows in groups.items():
         if generated:
-            _insert_generated(conn, mapper, keys_t, rows)
+            _insert_generated(conn, plan, mapper, keys_t, rows)
         else:
-            sql = _insert_sql(conn, mapper, keys_t, 1, False)
-            params = [tuple(vals) for _, vals in rows]
-            if len(params) == 1:
-                conn._run(sql, params[0])
-            else:
-                conn._run(sql, params, many=True)
+            sql = _insert_stmt(conn, plan, mapper, keys_t, 1, False).sql
+            _execute(conn, sql, [vals for _, vals in rows])
     if mapper.eager_defaults is True:
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
@@ -168,11 +256,9 @@ def _fetch_columns(
         cols = [mapper.columns[k] for k in missing]
         pk = zip(mapper.pk_columns, mapper.pk_keys)
         stmt: Select[Any] = Select(*cols).where(*[c == d[k] for c, k in pk])
-        compiled = stmt.compile(conn.dialect)
-        row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
-        procs = compiled.result_processors or [None] * len(cols)
-        for k, v, p in zip(missing, row, procs):
-            d[k] = p(v) if p is not None and v is not None else v
+        row = conn.execute(stmt).first()
+        assert row is not None
+        d.update(zip(missing, row))
 
 
 def _insert_row_slow(
@@ -180,13 +266,12 @@ def _insert_row_slow(
     dname: str,
     state: InstanceState,
     d: dict[str, Any],
-    groups: dict[tuple[tuple[str, ...], bool], list[tuple[InstanceState, list[Any]]]],
+    groups: dict[tuple[tuple[str, ...], bool], Rows],
 ) -> None:
     """One row that needs defaults, server defaults or key checks applied."""
     autoinc_key = mapper.autoinc_key
-    version_key = mapper.version_key
     row_keys: list[str] = []
-    vals: list[Any] = []
+    vals: Values = []
     generated = False
     for key, col in zip(mapper.column_keys, mapper.column_list):
         v = d.get(key, NO_VALUE)
@@ -200,96 +285,109 @@ def _insert_row_slow(
                     f"({key}) and the database does not generate it; give it a value "
                     "before flushing"
                 )
-            if col.default is not None:
-                v = col.default() if col._default_is_callable else col.default
-                d[key] = v
-            elif key == version_key:
-                v = 1
-                d[key] = v
-            elif v is NO_VALUE:
-                if col.server_default is not None:
-                    continue  # the server fills it; the attribute loads on access
-                v = None
-                d[key] = None
+            v = _fill_in(mapper, key, col, v, d)
+            if v is NO_VALUE:
+                continue  # the server fills it; the attribute loads on access
         row_keys.append(key)
         vals.append(v)
     _convert(mapper, row_keys, vals, _bind_procs(mapper, dname))
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
-def _insert_sql(
-    conn: Connection, mapper: Mapper, keys: tuple[str, ...], nrows: int, returning: bool
-) -> str:
-    dialect = conn.dialect
-    ck = ("insert", dialect.name, keys, nrows, returning)
-    cache = _sql_cache(mapper)
-    sql = cache.get(ck)
-    if sql is None:
-        q = dialect.quote
-        table = mapper.local_table
-        cols = [mapper.columns[k] for k in keys]
-        if cols:
-            row = "(" + ", ".join([dialect.placeholder] * len(cols)) + ")"
-            sql = (
-                f"INSERT INTO {table._quoted(q)} ("
-                + ", ".join(q(c.name) for c in cols)
-                + ") VALUES "
-                + ", ".join([row] * nrows)
-            )
-        else:
-            sql = f"INSERT INTO {table._quoted(q)} DEFAULT VALUES"
+def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, Any]) -> Any:
+    """The value an INSERT writes for a column the object left None or unset (also set on
+    the object): its default, 1 for a version counter, None; NO_VALUE when the server
+    default fills it."""
+    if col.default is not None:
+        v = col.default() if callable(col.default) else col.default
+    elif key == mapper.version_key:
+        v = 1
+    elif v is NO_VALUE:
+        if col.server_default is not None:
+            return NO_VALUE
+        v = None
+    else:
+        return v
+    d[key] = v
+    return v
+
+
+def _insert_stmt(
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    nrows: int,
+    returning: bool,
+) -> Compiled:
+    """The INSERT of ``nrows`` rows of the columns ``keys`` (``RETURNING`` the generated
+    key), compiled once per insert plan (that is per mapper and dialect)."""
+    shape = (keys, nrows, returning)
+    hit = plan.statements.get(shape)
+    if hit is None:
+        stmt = insert(mapper.local_table).given_values_only()
+        if keys:
+            row = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+            stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
-            assert mapper.autoinc_col is not None
-            sql += f" RETURNING {q(mapper.autoinc_col.name)}"
-        if len(cache) > 2000:
-            cache.clear()
-        cache[ck] = sql
-    return sql
+            stmt = stmt.returning(mapper.autoinc_col)
+        hit = plan.statements[shape] = stmt.compile(conn.dialect)
+    return hit
 
 
 def _insert_generated(
-    conn: Connection,
-    mapper: Mapper,
-    keys: tuple[str, ...],
-    rows: list[tuple[InstanceState, list[Any]]],
+    conn: Connection, plan: _InsertPlan, mapper: Mapper, keys: tuple[str, ...], rows: Rows
 ) -> None:
+    """INSERT rows whose primary key the database generates, and give the objects their
+    keys: RETURNING (several rows per statement where the order is known), or lastrowid."""
     dialect = conn.dialect
     pk_key = mapper.autoinc_key
     assert pk_key is not None
     if not dialect.supports_returning:
-        sql = _insert_sql(conn, mapper, keys, 1, False)
+        sql = _insert_stmt(conn, plan, mapper, keys, 1, False).sql
         for state, vals in rows:
-            cur = conn._run(sql, tuple(vals))
+            cur = conn.cursor_execute(sql, tuple(vals))
             state().__dict__[pk_key] = cur.lastrowid
         return
     if dialect.multirow_returning_ordered and keys:
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))
         for i in range(0, len(rows), per):
-            chunk = rows[i : i + per]
-            sql = _insert_sql(conn, mapper, keys, len(chunk), True)
-            params: list[Any] = []
-            for _, vals in chunk:
-                params.extend(vals)
-            cur = conn._run(sql, params)
-            ids = sorted(r[0] for r in cur.fetchall())
-            if len(ids) != len(chunk) or (ids and ids[-1] - ids[0] != len(ids) - 1):
-                raise exc.FlushError(
-                    f"INSERT into {mapper.local_table.name} returned keys that cannot be "
-                    "matched to rows (the table's rowids are no longer increasing); give "
-                    "the objects explicit primary keys"
-                )
-            for (state, _), pk in zip(chunk, ids):
-                state().__dict__[pk_key] = pk
+            _insert_returning_chunk(conn, plan, mapper, keys, rows[i : i + per], pk_key)
         return
-    sql = _insert_sql(conn, mapper, keys, 1, True)
+    sql = _insert_stmt(conn, plan, mapper, keys, 1, True).sql
     if len(rows) == 1:
         state, vals = rows[0]
-        cur = conn._run(sql, tuple(vals))
+        cur = conn.cursor_execute(sql, tuple(vals))
         state().__dict__[pk_key] = cur.fetchone()[0]
         return
-    result_rows = conn._executemany_returning(sql, [tuple(vals) for _, vals in rows])
+    result_rows = conn.executemany_returning(sql, [tuple(vals) for _, vals in rows])
     for (state, _), row in zip(rows, result_rows):
         state().__dict__[pk_key] = row[0]
+
+
+def _insert_returning_chunk(
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    chunk: Rows,
+    pk_key: str,
+) -> None:
+    """One multi-row ``INSERT ... VALUES (...), (...) RETURNING pk``; keys given in order."""
+    sql = _insert_stmt(conn, plan, mapper, keys, len(chunk), True).sql
+    params: Values = []
+    for _, vals in chunk:
+        params.extend(vals)
+    cur = conn.cursor_execute(sql, params)
+    ids = sorted(r[0] for r in cur.fetchall())
+    if len(ids) != len(chunk) or (ids and ids[-1] - ids[0] != len(ids) - 1):
+        raise exc.FlushError(
+            f"INSERT into {mapper.local_table.name} returned keys that cannot be "
+            "matched to rows (the table's rowids are no longer increasing); give "
+            "the objects explicit primary keys"
+        )
+    for (state, _), pk in zip(chunk, ids):
+        state().__dict__[pk_key] = pk
 
 
 # -- UPDATE ---------------------------------------------------------------------------------
@@ -318,14 +416,12 @@ def update_states(
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
         return
-    dname = conn.dialect.name
-    procs = _bind_procs(mapper, dname)
+    procs = _bind_procs(mapper, conn.dialect.name)
     columns = mapper.columns
-    version_key = mapper.version_key
-    pk_procs = [procs[k] for k in mapper.pk_keys]
     onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
-    groups: dict[tuple[tuple[str, ...], bool], list[list[Any]]] = {}
+    groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
+    unversioned = mapper.version_key is None
     for state in states:
         committed = state.committed
         if not committed:
@@ -343,38 +439,65 @@ def update_states(
             continue
         for key, col in onupdate:
             if key not in keys:
-                d[key] = col.onupdate() if col._onupdate_is_callable else col.onupdate
+                d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
                 keys.append(key)
-        vals = []
-        for k in keys:
-            v = d[k]
-            p = procs[k]
-            if p is not None and v is not None:
-                try:
-                    v = p(v)
-                except _BadValue as e:
-                    raise _bad_value(mapper, k, v, e) from None
-            vals.append(v)
+        old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
-        for p, v in zip(pk_procs, state.key[1]):
-            vals.append(p(v) if p is not None and v is not None else v)
-        versioned = False
-        if version_key is not None and version_key not in keys:
-            old_version = d.get(version_key, no_value)
-            if old_version is no_value:
-                old_version = getattr(state(), version_key)
-            new_version = (old_version or 0) + 1
-            d[version_key] = new_version
-            keys.append(version_key)
-            vals.insert(len(keys) - 1, new_version)  # SET values come before the WHERE key
+        vals = [d[k] for k in keys]
+        vals.extend(state.key[1])
+        if old_version is not no_value:
             vals.append(old_version)
-            versioned = True
-        groups.setdefault((tuple(keys), versioned), []).append(vals)
+            groups.setdefault((tuple(keys), True), []).append(vals)
+        else:
+            groups.setdefault((tuple(keys), False), []).append(vals)
     for (keys_t, versioned), rows in groups.items():
-        sql = _update_sql(conn, mapper, keys_t, versioned)
+        # a refused value: the flush fails before any UPDATE of this mapper
+        _Layout(mapper, procs, keys_t, versioned).convert(rows)
+    for (keys_t, versioned), rows in groups.items():
+        sql = _update_stmt(conn, mapper, keys_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
     if mapper.server_onupdate_keys and groups:
         _refresh_server_onupdate(conn, mapper, states)
+
+
+def _bump_version(mapper: Mapper, state: InstanceState, keys: list[str]) -> Any:
+    """Move the version counter of a row being updated on (``keys`` gains its column) and
+    return the old value the UPDATE checks; NO_VALUE when nothing is versioned (no counter,
+    or the application sets it itself)."""
+    version_key = mapper.version_key
+    if version_key is None or version_key in keys:
+        return NO_VALUE
+    d = state().__dict__
+    old_version = d.get(version_key, NO_VALUE)
+    if old_version is NO_VALUE:
+        old_version = getattr(state(), version_key)
+    d[version_key] = (old_version or 0) + 1
+    keys.append(version_key)
+    return old_version
+
+
+class _Layout:
+    """The parameters of one UPDATE / DELETE shape: SET columns, then the primary key, then
+    the old version (not converted: the counter is the ORM's own integer)."""
+
+    __slots__ = ("items", "keys", "on_error")
+
+    def __init__(
+        self, mapper: Mapper, procs: dict[str, Processor], keys: Sequence[str], versioned: bool
+    ) -> None:
+        set_keys = [k for k in keys if not (versioned and k == mapper.version_key)]
+        self.keys = (*keys, *mapper.pk_keys)
+        self.items = [
+            (i, p)
+            for i, k in enumerate(self.keys)
+            if k in set_keys or i >= len(keys)
+            if (p := procs[k]) is not None
+        ]
+        self.on_error = _on_error(mapper, self.keys)
+
+    def convert(self, rows: list[Values]) -> None:
+        """Convert the rows' parameters in place."""
+        apply_processors(rows, self.items, self.on_error)
 
 
 def _refresh_server_onupdate(
@@ -391,41 +514,28 @@ def _refresh_server_onupdate(
         _fetch_columns(conn, mapper, states, keys)
 
 
-def _update_sql(conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool) -> str:
-    dialect = conn.dialect
-    ck = ("update", dialect.name, keys, versioned)
-    cache = _sql_cache(mapper)
-    sql = cache.get(ck)
-    if sql is None:
-        q = dialect.quote
-        ph = dialect.placeholder
-        sets = ", ".join(f"{q(mapper.columns[k].name)} = {ph}" for k in keys)
-        sql = f"UPDATE {mapper.local_table._quoted(q)} SET {sets} WHERE " + _key_where(
-            mapper, dialect, versioned
-        )
-        cache[ck] = sql
-    return sql
+def _update_stmt(
+    conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool
+) -> Compiled:
+    def build() -> ClauseElement:
+        values = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+        stmt = update(mapper.local_table).given_values_only().values(values)
+        return stmt.where(_key_criteria(mapper, versioned))  # type: ignore[no-any-return]
 
-
-def _key_where(mapper: Mapper, dialect: Any, versioned: bool) -> str:
-    """``pk = ? [AND version = ?]``: how UPDATE and DELETE find one object's row."""
-    q = dialect.quote
-    ph = dialect.placeholder
-    where = [f"{q(c.name)} = {ph}" for c in mapper.pk_columns]
-    if versioned:
-        assert mapper.version_id_col is not None
-        where.append(f"{q(mapper.version_id_col.name)} = {ph}")
-    return " AND ".join(where)
+    return _compiled(conn, mapper, ("update", keys, versioned), build)
 
 
 def _run_counted(
-    conn: Connection, sql: str, rows: list[Any], mapper: Mapper, verb: str, raise_on_mismatch: bool
+    conn: Connection,
+    sql: str,
+    rows: list[Values],
+    mapper: Mapper,
+    verb: str,
+    raise_on_mismatch: bool,
 ) -> None:
-    if len(rows) == 1:
-        cur = conn._run(sql, tuple(rows[0]))
-    else:
-        cur = conn._run(sql, [tuple(r) for r in rows], many=True)
-    matched = cur.rowcount
+    """Run an UPDATE or DELETE of ``rows`` and compare the rows matched with those meant:
+    StaleDataError (``raise_on_mismatch``), or the ``confirm_deleted_rows`` warning."""
+    matched = _execute(conn, sql, rows).rowcount
     if (
         not raise_on_mismatch
         and verb == "DELETE"
@@ -438,7 +548,7 @@ def _run_counted(
             f"{len(rows)} row(s); {matched} were matched. Set "
             "__mapper_args__ = {'confirm_deleted_rows': False} to silence this warning",
             exc.SAWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
         raise exc.StaleDataError(
@@ -454,14 +564,14 @@ def post_update(
 ) -> None:
     """UPDATE foreign key columns after the rows exist (``post_update=True``)."""
     procs = _bind_procs(mapper, conn.dialect.name)
-    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    groups: dict[tuple[str, ...], list[Values]] = {}
     for state, values in items:
         keys = tuple(values)
         vals = _convert(mapper, keys, list(values.values()), procs)
         pk = [state().__dict__[k] for k in mapper.pk_keys]
         groups.setdefault(keys, []).append(vals + _convert(mapper, mapper.pk_keys, pk, procs))
     for keys_t, rows in groups.items():
-        sql = _update_sql(conn, mapper, keys_t, False)
+        sql = _update_stmt(conn, mapper, keys_t, False).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
 
 
@@ -478,32 +588,24 @@ def row_switch_states(
     loads on access) or NULL, and the version counter starts again. The WHERE clause
     matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
     """
-    dname = conn.dialect.name
-    procs = _bind_procs(mapper, dname)
+    procs = _bind_procs(mapper, conn.dialect.name)
     version_key = mapper.version_key
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[list[Any]]] = {}
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[Values]] = {}
     for new, old in pairs:
         d = new().__dict__
         keys: list[str] = []
         server: list[str] = []
-        vals: list[Any] = []
+        vals: Values = []
         for key, col in zip(mapper.column_keys, mapper.column_list):
             if col.primary_key:
                 continue
             v = d.get(key, NO_VALUE)
             if v is None or v is NO_VALUE:
-                if col.default is not None:
-                    v = col.default() if col._default_is_callable else col.default
-                    d[key] = v
-                elif key == version_key:
-                    v = 1
-                    d[key] = v
-                elif v is NO_VALUE and col.server_default is not None:
+                v = _fill_in(mapper, key, col, v, d)
+                if v is NO_VALUE:
                     server.append(key)
                     continue
-                else:
-                    v = None
-                    d[key] = None
+                d[key] = v
             keys.append(key)
             vals.append(v)
         if not keys and not server:
@@ -511,130 +613,148 @@ def row_switch_states(
         _convert(mapper, keys, vals, procs)
         assert old.key is not None
         vals.extend(_convert(mapper, mapper.pk_keys, list(old.key[1]), procs))
-        versioned = version_key is not None
-        if versioned:
-            assert version_key is not None
-            ocommitted = old.committed or {}
-            ov = ocommitted.get(version_key, old().__dict__.get(version_key, NO_VALUE))
-            if ov is NO_VALUE:
-                ov = getattr(old(), version_key)
-            vals.append(ov)
-        groups.setdefault((tuple(keys), tuple(server), versioned), []).append(vals)
+        if version_key is not None:
+            vals.append(_version_of(old, version_key))
+        groups.setdefault((tuple(keys), tuple(server), version_key is not None), []).append(vals)
     for (keys_t, server_t, versioned), rows in groups.items():
-        sql = _row_switch_sql(conn, mapper, keys_t, server_t, versioned)
+        sql = _row_switch_stmt(conn, mapper, keys_t, server_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE (row switch)", raise_on_mismatch=True)
 
 
-def _row_switch_sql(
+def _row_switch_stmt(
     conn: Connection,
     mapper: Mapper,
     keys: tuple[str, ...],
     server: tuple[str, ...],
     versioned: bool,
-) -> str:
-    dialect = conn.dialect
-    ck = ("row switch", dialect.name, keys, server, versioned)
-    cache = _sql_cache(mapper)
-    sql = cache.get(ck)
-    if sql is None:
+) -> Compiled:
+    dname = conn.dialect.name
+
+    def build() -> ClauseElement:
         from ..schema import server_default_sql
-        from ..sql.dml import update
-        from ..sql.elements import BindParameter, TextClause, and_
 
         columns = mapper.columns
-        values: dict[Any, Any] = {columns[k]: BindParameter(k, None, columns[k].type) for k in keys}
+        values: dict[Any, Any] = {columns[k]: _bind(columns[k]) for k in keys}
         for k in server:
             col = columns[k]
             # PostgreSQL has SET col = DEFAULT; SQLite has not, but its defaults are
             # constant expressions that evaluate the same in an UPDATE
-            if dialect.name == "postgresql":
+            if dname == "postgresql":
                 values[col] = TextClause("DEFAULT")
             else:
-                default_sql = server_default_sql(col.server_default, dialect.name)
+                default_sql = server_default_sql(col.server_default, dname)
                 values[col] = TextClause("(" + default_sql.replace(":", "\\:") + ")")
-        where = [c == BindParameter(c.key, None, c.type) for c in mapper.pk_columns]
-        if versioned:
-            vc = mapper.version_id_col
-            assert vc is not None
-            where.append(vc == BindParameter(vc.key, None, vc.type))
-        stmt = update(mapper.local_table).values(values).where(and_(*where))
-        sql = stmt.compile(dialect).sql
-        cache[ck] = sql
-    return sql
+        stmt = update(mapper.local_table).values(values)
+        return stmt.where(_key_criteria(mapper, versioned))  # type: ignore[no-any-return]
+
+    return _compiled(conn, mapper, ("row switch", keys, server, versioned), build)
 
 
 # -- DELETE ---------------------------------------------------------------------------------
 def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
-    dialect = conn.dialect
-    procs = _bind_procs(mapper, dialect.name)
+    """DELETE the rows of ``states`` by primary key (and version counter): executemany."""
+    if not states:
+        return
     version_key = mapper.version_key
+    versioned = version_key is not None
+    layout = _Layout(mapper, _bind_procs(mapper, conn.dialect.name), (), versioned)
     rows = []
     for state in states:
         assert state.key is not None
-        pk = _convert(mapper, mapper.pk_keys, list(state.key[1]), procs)
+        pk = list(state.key[1])
         if version_key is not None:
-            d = state().__dict__
-            committed = state.committed or {}
-            v = committed.get(version_key, d.get(version_key, NO_VALUE))
-            if v is NO_VALUE:
-                v = getattr(state(), version_key)
-            pk.append(v)
+            pk.append(_version_of(state, version_key))
         rows.append(pk)
-    if not rows:
-        return
-    versioned = version_key is not None
-    ck = ("delete", dialect.name, versioned)
-    cache = _sql_cache(mapper)
-    sql = cache.get(ck)
-    if sql is None:
-        sql = f"DELETE FROM {mapper.local_table._quoted(dialect.quote)} WHERE " + _key_where(
-            mapper, dialect, versioned
+    layout.convert(rows)
+
+    def build() -> ClauseElement:
+        return delete(mapper.local_table).where(  # type: ignore[no-any-return]
+            _key_criteria(mapper, versioned)
         )
-        cache[ck] = sql
+
+    sql = _compiled(conn, mapper, ("delete", versioned), build).sql
     _run_counted(conn, sql, rows, mapper, "DELETE", raise_on_mismatch=versioned)
+
+
+# -- rows given as values (bulk_insert_mappings / bulk_update_mappings) ----------------------
+def bind_values(mapper: Mapper, dialect_name: str, keys: Sequence[str], values: Values) -> Values:
+    """``values`` of the columns ``keys`` converted in place by their types for the driver.
+
+    Raises:
+        exc.ColumnValueError: a value the column's type refuses (naming the attribute).
+    """
+    return _convert(mapper, keys, values, _bind_procs(mapper, dialect_name))
+
+
+def insert_rows(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    rows: list[Values],
+    return_keys: bool,
+) -> list[Any] | None:
+    """INSERT ``rows`` (converted values of the columns ``keys``) in one executemany.
+
+    With ``return_keys`` (``keys`` leaves out the mapper's autoincrement key), the statement
+    has ``RETURNING`` that key and its value for each row is returned, in row order.
+    """
+    plan = _insert_plan(mapper, conn.dialect.name)
+    sql = _insert_stmt(conn, plan, mapper, keys, 1, return_keys).sql
+    params = [tuple(v) for v in rows]
+    if return_keys:
+        return [r[0] for r in conn.executemany_returning(sql, params)]
+    conn.cursor_execute(sql, params, many=True)
+    return None
+
+
+def update_rows(
+    conn: Connection, mapper: Mapper, keys: tuple[str, ...], rows: list[Values]
+) -> None:
+    """UPDATE by primary key: each row holds the converted values of ``keys``, then of the
+    primary key. Rows that match nothing are not an error (as SQLAlchemy's bulk update)."""
+    sql = _update_stmt(conn, mapper, keys, False).sql
+    _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=False)
 
 
 # -- many-to-many association rows --------------------------------------------------------------
 def secondary_rows(
     conn: Connection,
-    table: Any,
+    table: Table | None,
     cols: Sequence[Column[Any]],
     rows: Sequence[tuple[Any, ...]],
-    delete: bool,
+    delete_rows: bool,
 ) -> None:
-    dialect = conn.dialect
-    q = dialect.quote
-    ph = dialect.placeholder
-    dname = dialect.name
-    procs = [c.type._bind(dname) for c in cols]
-    params = [
-        tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, r))
-        for r in rows
-    ]
-    if delete:
-        sql = f"DELETE FROM {table._quoted(q)} WHERE " + " AND ".join(
-            f"{q(c.name)} = {ph}" for c in cols
-        )
-    else:
-        sql = (
-            f"INSERT INTO {table._quoted(q)} ("
-            + ", ".join(q(c.name) for c in cols)
-            + ") VALUES ("
-            + ", ".join([ph] * len(cols))
-            + ")"
-        )
-    if len(params) == 1:
-        conn._run(sql, params[0])
-    elif params:
-        conn._run(sql, params, many=True)
+    """INSERT (or DELETE, by all their columns) rows of a many-to-many association table."""
+    assert table is not None
+    if not rows:
+        return
+    params = [list(r) for r in rows]
+    apply_processors(
+        params, processor_items(bind_processors([c.type for c in cols], conn.dialect.name))
+    )
+
+    def build() -> ClauseElement:
+        stmt: ClauseElement
+        if delete_rows:
+            stmt = delete(table).where(and_(*[c == _bind(c) for c in cols]))
+        else:
+            stmt = insert(table).given_values_only().values({c: _bind(c) for c in cols})
+        return stmt
+
+    sql = _compiled(conn, table, ("secondary", tuple(cols), delete_rows), build).sql
+    _execute(conn, sql, params)
 
 
 __all__ = [
+    "bind_values",
     "changed_keys",
     "delete_states",
+    "fetch_server_values",
+    "insert_rows",
     "insert_states",
     "post_update",
     "row_switch_states",
     "secondary_rows",
+    "update_rows",
     "update_states",
 ]

@@ -37,7 +37,7 @@ from .transaction import (
     TransactionMethods,
     check_session_arguments,
 )
-from .unitofwork import FlushPlan
+from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -123,11 +123,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.identity_map = IdentityMap()
         self._binds = Binds(binds)
         #: new / deleted / modified objects (seam: `.tracking.Tracker`)
-        self.tracker = tracker = Tracker()
-        # read by the unit of work (until it takes the tracker itself)
-        self._new = tracker.new
-        self._deleted = tracker.deleted
-        self._modified = tracker.modified
+        self.tracker = Tracker()
         #: the transaction stack (seam: `.transaction.TransactionControl`)
         self.transactions = TransactionControl(self)
         self._flushing = False
@@ -284,13 +280,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.dispatch.has(name):
             self.dispatch.fire(name, self)
 
-    # the unit of work's calls, until it takes a narrow context instead of the Session
-    def _delete_cascade(self, st: InstanceState) -> None:
+    def _delete_cascade_in_flush(self, st: InstanceState) -> None:
         with self.no_autoflush:
             lifecycle.delete_cascade(self, st)
-
-    def _connection_for_mapper(self, mapper: Mapper) -> Connection:
-        return self.connection_for_mapper(mapper)
 
     # -- flush --------------------------------------------------------------------------------
     @_exclusive
@@ -309,7 +301,19 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             self.router.writing("flush")
         self.fire("before_flush")
         self._flushing = True
-        plan = FlushPlan(self, objects)
+        plan = FlushPlan(
+            FlushContext(
+                owner=self,
+                identity_map=self.identity_map,
+                new=self.tracker.new,
+                dirty=self.tracker.modified,
+                deleted=self.tracker.deleted,
+                connection_for=self.connection_for_mapper,
+                delete_cascade=self._delete_cascade_in_flush,
+                discard_new=self.tracker.pop_new,
+                objects=objects,
+            )
+        )
         try:
             plan.execute()
         except BaseException as e:

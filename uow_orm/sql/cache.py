@@ -1,8 +1,9 @@
 """The statement cache: a SELECT built the same way twice is compiled once.
 
-Called only by `uow_orm.sql.compiler.compile_statement`. A statement's *structure* (its
-elements with every bound value left out) is the key; a hit reuses the SQL text and
-result plan and takes the new statement's values, in placeholder order.
+Called by `uow_orm.sql.compiler.compile_statement` (SELECTs: a statement's *structure*, its
+elements with every bound value left out, is the key; a hit reuses the SQL text and result
+plan and takes the new statement's values, in placeholder order) and by
+`uow_orm.orm.persistence` (`dml_cache`: the flush's statements, by mapper, shape and dialect).
 """
 
 from __future__ import annotations
@@ -229,6 +230,39 @@ class StatementCache:
 statement_cache = StatementCache()
 
 
+class CompiledCache:
+    """Compiled statements a caller builds the same way again and again, by the caller's
+    own key: the flush's INSERT / UPDATE / DELETE per (mapper or table, statement shape,
+    dialect). A plain dict (a lookup is one per batch of rows); emptied when it reaches
+    ``size`` entries (only a schema with that many statement shapes would get there).
+    """
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._entries: dict[Any, Compiled] = {}
+
+    def get(self, key: Any) -> Compiled | None:
+        """The compiled statement kept for ``key``, or None."""
+        return self._entries.get(key)
+
+    def put(self, key: Any, compiled: Compiled) -> None:
+        """Keep ``compiled`` for ``key``."""
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[key] = compiled
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+#: the unit of work's statements (`uow_orm.orm.persistence`)
+dml_cache = CompiledCache()
+
+
 def plan_for(compiled: Compiled, key_binds: list[BindParameter]) -> list[int] | None:
     """Where each placeholder's value sits among the key's BindParameters (None: some
     placeholder's value came from elsewhere, e.g. made while compiling)."""
@@ -245,4 +279,12 @@ def plan_for(compiled: Compiled, key_binds: list[BindParameter]) -> list[int] | 
     return plan
 
 
-__all__ = ["CACHE_SIZE", "StatementCache", "plan_for", "statement_cache", "statement_key"]
+__all__ = [
+    "CACHE_SIZE",
+    "CompiledCache",
+    "StatementCache",
+    "dml_cache",
+    "plan_for",
+    "statement_cache",
+    "statement_key",
+]

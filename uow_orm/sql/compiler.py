@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..types import _BadValue
+from ..types import apply_processors, bind_processors, processor_items
 from .cache import plan_for, statement_cache, statement_key
 from .elements import (
     _REQUIRED,
@@ -36,7 +36,7 @@ class Compiled:
     """SQL text, its parameters in order, and how to read its result columns."""
 
     __slots__ = (
-        "_procs",
+        "_proc_items",
         "binds",
         "dialect_name",
         "entity_slices",
@@ -54,12 +54,18 @@ class Compiled:
         self.result_processors: list[Any] | None = None
         self.entity_slices: list[tuple[Any, int, int]] = []
         self.statement: Any = None
-        self._procs = [b.type._bind(dialect_name) for b in binds]
+        self._proc_items = processor_items(bind_processors([b.type for b in binds], dialect_name))
 
     def construct_params(self, given: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
-        """Parameter values in placeholder order: given by name, else the bound value."""
+        """Parameter values in placeholder order: given by name, else the bound value,
+        converted by each parameter's type.
+
+        Raises:
+            exc.ArgumentError: no value for a ``bindparam()`` without one.
+            exc.ColumnValueError: a value the parameter's type refuses.
+        """
         out = []
-        for bind, proc in zip(self.binds, self._procs):
+        for bind in self.binds:
             value = bind.value
             if bind.key is not None and given and bind.key in given:
                 value = given[bind.key]
@@ -70,22 +76,19 @@ class Compiled:
                 )
             if bind._is_default and callable(value):
                 value = value()
-            if proc is not None and value is not None:
-                try:
-                    value = proc(value)
-                except _BadValue as e:
-                    what = bind.describes or bind.key
-                    where = (
-                        f" compared with {what}"
-                        if bind.describes
-                        else (f" for parameter {what!r}" if what else "")
-                    )
-                    raise exc.ColumnValueError(f"bad value{where}: {e}") from None
             out.append(value)
-        if given and not self.binds and isinstance(given, Mapping) and given:
-            # text() without placeholders ignores params, as the drivers would complain.
-            pass
+        apply_processors((out,), self._proc_items, self._bad_value)
         return tuple(out)
+
+    def _bad_value(self, index: int, value: Any, err: exc.ColumnValueError) -> Exception:
+        bind = self.binds[index]
+        what = bind.describes or bind.key
+        where = (
+            f" compared with {what}"
+            if bind.describes
+            else (f" for parameter {what!r}" if what else "")
+        )
+        return exc.ColumnValueError(f"bad value{where}: {err}")
 
     def __str__(self) -> str:
         return self.sql
@@ -184,7 +187,7 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
     compiled.result_keys = template.result_keys
     compiled.result_processors = template.result_processors
     compiled.entity_slices = template.entity_slices
-    compiled._procs = template._procs
+    compiled._proc_items = template._proc_items
     binds = []
     for n, tb in zip(plan, template.binds):
         if n >= 0:
@@ -655,7 +658,11 @@ class Compiler:
             for c in r:
                 if c not in cols:
                     cols.append(c)
-        defaults = [c for c in table.c if c.default is not None and c not in cols]
+        defaults = (
+            [c for c in table.c if c.default is not None and c not in cols]
+            if stmt._column_defaults
+            else []
+        )
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
@@ -693,7 +700,11 @@ class Compiler:
     def _update(self, stmt: Update) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
-        onupdate = [c for c in table.c if c.onupdate is not None and c not in values]
+        onupdate = (
+            [c for c in table.c if c.onupdate is not None and c not in values]
+            if stmt._column_defaults
+            else []
+        )
         if not values and not onupdate:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []

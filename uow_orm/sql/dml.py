@@ -135,6 +135,16 @@ class DMLStatement(ClauseElement):
         s._returning.extend(cols)
         return s
 
+    _column_defaults = True
+
+    def given_values_only(self) -> Any:
+        """A copy that writes only the columns given to ``values()``: the ``default``
+        (INSERT) or ``onupdate`` (UPDATE) of any other column is not added. The flush uses
+        this: it has applied the defaults of the mapped columns itself."""
+        s = self._generate()
+        s._column_defaults = False
+        return s
+
     def execution_options(self, **kw: Any) -> Any:
         """A copy with execution options (``synchronize_session`` "auto", "evaluate" or
         "fetch", ``autoflush``, an application's own keys); others raise ArgumentError."""
