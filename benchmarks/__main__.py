@@ -55,6 +55,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="uow_orm side by side with raw DBAPI and SQLAlchemy's ORM.",
     )
+    _add_run_arguments(parser)
+    _add_output_arguments(parser)
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    return args
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to measure: size, backends, workloads, contenders, repeats, scaling, profile."""
     parser.add_argument("--n", type=int, default=20000, help="rows per workload (default 20000)")
     parser.add_argument(
         "--backend",
@@ -98,6 +107,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile-top", type=int, default=30, help="rows per profile listing")
     parser.add_argument("--profile-out", default=None, help="also write the pstats file here")
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where results go (JSON, plot, comparison, Markdown) and how the run is set up."""
     parser.add_argument("--json", metavar="FILE", default=None, help="write all results as JSON")
     parser.add_argument(
         "--from",
@@ -139,8 +152,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--traceback", action="store_true", help="print tracebacks of failing workloads"
     )
-    args = parser.parse_args(argv)
 
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Check workload and contender names; fill in the derived attributes."""
     args.workloads = args.only or list(WORKLOADS)
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if args.profile and args.profile not in WORKLOADS[:-1]:
@@ -158,7 +173,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.scaling_sizes = [int(s) for s in args.scaling_sizes]
     else:
         args.scaling_sizes = list(SCALING_SIZES)
-    return args
 
 
 class Worker:
@@ -387,14 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             document = json.load(f)
         return show(document, args)
     notes: list[str] = []
-    contenders = list(args.contender_names)
-    if args.profile and not args.contenders:
-        contenders = ["uow"]
-    if "sqla" in contenders and importlib.util.find_spec("sqlalchemy") is None:
-        contenders.remove("sqla")
-        notes.append("SQLAlchemy is not installed (pip install '.[bench]'): its column is skipped")
-    if args.profile:
-        contenders = contenders[:1]
+    contenders = _contenders(args, notes)
 
     load_before = os.getloadavg()[0]
     tmpdir = tempfile.mkdtemp(prefix="uow-bench-", dir=args.tmpdir)
@@ -416,24 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                 backend_specs[backend] = {"name": "postgresql", "admin_url": admin_url}
 
         if args.profile:
-            init = {
-                "contender": contenders[0],
-                "backend": backend_specs[args.backends[0]],
-                "traceback": True,
-                "profile": {
-                    "workload": args.profile,
-                    "n": args.n,
-                    "top": args.profile_top,
-                    "out": os.path.abspath(args.profile_out) if args.profile_out else None,
-                },
-            }
-            worker = Worker(init, args.timeout)
-            worker.close()
-            if "profile_text" not in worker.info:
-                print(f"profile failed: {worker.info.get('error')}", file=sys.stderr)
-                return 1
-            print(worker.info["profile_text"])
-            return 0
+            return _run_profile(args, contenders[0], backend_specs[args.backends[0]])
 
         if args.scaling:
             jobs = [{"workload": w, "n": n} for w in ("W1", "W2") for n in args.scaling_sizes]
@@ -447,6 +437,59 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         shutil.rmtree(tmpdir, ignore_errors=True)
 
+    document = _document(args, argv, notes, load_before, all_reports)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(document, f, indent=2)
+    status = show(document, args)
+    if args.json:
+        print(f"\nJSON written to {args.json}")
+    return status
+
+
+def _contenders(args: argparse.Namespace, notes: list[str]) -> list[str]:
+    """The contenders this run measures (a profile runs one; SQLAlchemy only if installed)."""
+    contenders = list(args.contender_names)
+    if args.profile and not args.contenders:
+        contenders = ["uow"]
+    if "sqla" in contenders and importlib.util.find_spec("sqlalchemy") is None:
+        contenders.remove("sqla")
+        notes.append("SQLAlchemy is not installed (pip install '.[bench]'): its column is skipped")
+    if args.profile:
+        contenders = contenders[:1]
+    return contenders
+
+
+def _run_profile(args: argparse.Namespace, contender: str, backend: dict[str, Any]) -> int:
+    """Run ``--profile``'s workload under cProfile in a worker and print the listing."""
+    init = {
+        "contender": contender,
+        "backend": backend,
+        "traceback": True,
+        "profile": {
+            "workload": args.profile,
+            "n": args.n,
+            "top": args.profile_top,
+            "out": os.path.abspath(args.profile_out) if args.profile_out else None,
+        },
+    }
+    worker = Worker(init, args.timeout)
+    worker.close()
+    if "profile_text" not in worker.info:
+        print(f"profile failed: {worker.info.get('error')}", file=sys.stderr)
+        return 1
+    print(worker.info["profile_text"])
+    return 0
+
+
+def _document(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    notes: list[str],
+    load_before: float,
+    all_reports: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The run as the JSON document ``--json`` writes (and ``--from`` reads back)."""
     load_after = os.getloadavg()[0]
     cpus = os.cpu_count() or 1
     if max(load_before, load_after) > cpus:
@@ -454,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             f"the machine was busy (1-minute load average {load_before:.1f} before, "
             f"{load_after:.1f} after, {cpus} CPUs): timings are noisy, prefer a quieter re-run"
         )
-    document = {
+    return {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -476,13 +519,6 @@ def main(argv: list[str] | None = None) -> int:
             for backend, reports in all_reports.items()
         },
     }
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(document, f, indent=2)
-    status = show(document, args)
-    if args.json:
-        print(f"\nJSON written to {args.json}")
-    return status
 
 
 def show(document: dict[str, Any], args: argparse.Namespace) -> int:

@@ -50,6 +50,20 @@ def make_workloads(
     *, Session: Any, select: Any, selectinload: Any, Item: Any, Parent: Any, Child: Any
 ) -> dict[str, Workload]:
     """Return the workload functions ``fn(engine, n, inputs)`` for one ORM."""
+    every = {
+        **_write_workloads(Session=Session, select=select, Item=Item),
+        **_read_workloads(Session=Session, select=select, Item=Item, Parent=Parent),
+        **_family_workloads(
+            Session=Session, select=select, selectinload=selectinload, Parent=Parent, Child=Child
+        ),
+    }
+    return {
+        key: every[key] for key in ("W1", "W2", "W3", "W4", "W5", "W6a", "W6b", "W7", "W8", "W9")
+    }
+
+
+def _write_workloads(*, Session: Any, select: Any, Item: Any) -> dict[str, Workload]:
+    """The workloads that write items: W1, W4, W5, W7."""
 
     def w1_insert(engine: Any, n: int, inputs: dict[str, Any]) -> list[Any]:
         items = []
@@ -61,19 +75,6 @@ def make_workloads(
                 items.append(item)
             session.commit()
         return items
-
-    def w2_load(engine: Any, n: int, inputs: dict[str, Any]) -> list[Any]:
-        with Session(engine) as session:
-            items = session.scalars(select(Item)).all()
-        return items
-
-    def w3_get(engine: Any, n: int, inputs: dict[str, Any]) -> int:
-        found = 0
-        with Session(engine) as session:
-            for key in inputs["keys"]:
-                if session.get(Item, key) is not None:
-                    found += 1
-        return found
 
     def w4_update(engine: Any, n: int, inputs: dict[str, Any]) -> int:
         with Session(engine) as session:
@@ -90,6 +91,70 @@ def make_workloads(
                 session.delete(item)
             session.commit()
         return len(items)
+
+    def w7_savepoints(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        with Session(engine) as session:
+            for i in range(W7_SAVEPOINTS):
+                with session.begin_nested():
+                    name, value, note = item_row(i)
+                    session.add(Item(name=name, value=value, note=note))
+            session.commit()
+        return W7_SAVEPOINTS
+
+    return {
+        "W1": w1_insert,
+        "W4": w4_update,
+        "W5": w5_delete,
+        "W7": w7_savepoints,
+    }
+
+
+def _read_workloads(*, Session: Any, select: Any, Item: Any, Parent: Any) -> dict[str, Workload]:
+    """The workloads that read: W2, W3, W8, W9."""
+
+    def w2_load(engine: Any, n: int, inputs: dict[str, Any]) -> list[Any]:
+        with Session(engine) as session:
+            items = session.scalars(select(Item)).all()
+        return items
+
+    def w3_get(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        found = 0
+        with Session(engine) as session:
+            for key in inputs["keys"]:
+                if session.get(Item, key) is not None:
+                    found += 1
+        return found
+
+    def w8_select_one(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        found = 0
+        with Session(engine) as session:
+            for key in inputs["keys"]:
+                stmt = select(Item).where(Item.id == key, Item.value >= 0)
+                if session.scalars(stmt).one() is not None:
+                    found += 1
+        return found
+
+    def w9_lazy_children(engine: Any, n: int, inputs: dict[str, Any]) -> int:
+        touched = 0
+        with Session(engine) as session:
+            for parent in session.scalars(select(Parent)).all():
+                for child in parent.children:  # one lazy load per parent
+                    child.name  # noqa: B018 - touching each child is the workload
+                    touched += 1
+        return touched
+
+    return {
+        "W2": w2_load,
+        "W3": w3_get,
+        "W8": w8_select_one,
+        "W9": w9_lazy_children,
+    }
+
+
+def _family_workloads(
+    *, Session: Any, select: Any, selectinload: Any, Parent: Any, Child: Any
+) -> dict[str, Workload]:
+    """The parent/children workloads: W6a (write), W6b (eager load)."""
 
     def w6a_family(engine: Any, n: int, inputs: dict[str, Any]) -> list[Any]:
         parents, children = [], []
@@ -115,42 +180,4 @@ def make_workloads(
                     touched += 1
         return touched
 
-    def w7_savepoints(engine: Any, n: int, inputs: dict[str, Any]) -> int:
-        with Session(engine) as session:
-            for i in range(W7_SAVEPOINTS):
-                with session.begin_nested():
-                    name, value, note = item_row(i)
-                    session.add(Item(name=name, value=value, note=note))
-            session.commit()
-        return W7_SAVEPOINTS
-
-    def w8_select_one(engine: Any, n: int, inputs: dict[str, Any]) -> int:
-        found = 0
-        with Session(engine) as session:
-            for key in inputs["keys"]:
-                stmt = select(Item).where(Item.id == key, Item.value >= 0)
-                if session.scalars(stmt).one() is not None:
-                    found += 1
-        return found
-
-    def w9_lazy_children(engine: Any, n: int, inputs: dict[str, Any]) -> int:
-        touched = 0
-        with Session(engine) as session:
-            for parent in session.scalars(select(Parent)).all():
-                for child in parent.children:  # one lazy load per parent
-                    child.name  # noqa: B018 - touching each child is the workload
-                    touched += 1
-        return touched
-
-    return {
-        "W1": w1_insert,
-        "W2": w2_load,
-        "W3": w3_get,
-        "W4": w4_update,
-        "W5": w5_delete,
-        "W6a": w6a_family,
-        "W6b": w6b_family_load,
-        "W7": w7_savepoints,
-        "W8": w8_select_one,
-        "W9": w9_lazy_children,
-    }
+    return {"W6a": w6a_family, "W6b": w6b_family_load}

@@ -1,7 +1,17 @@
-"""Shared fixtures: backends (sqlite / postgresql), fresh databases, engines, SQL capture.
+"""Shared fixtures: backends (sqlite / postgresql), fresh databases, engines, sessions, SQL capture.
 
 Every test module relies on these fixtures; read them before writing a new test module.
 PostgreSQL comes from a throwaway server (tests/pgserver.py) started on first use.
+
+The fixture chain a test module usually needs::
+
+    backend -> db_url -> engine -> db -> session
+
+``db`` is the engine with the requesting module's tables created (its module-level ``Base``,
+or every base named in a module-level ``DB_BASES`` tuple); ``session`` is a ``Session`` on
+it, closed after the test. A module that must seed data overrides the fixture and asks for
+the shared one by the same name (``def db(db): seed(db); return db``). ``fetch`` and ``run``
+are plain helpers for reading and writing with raw SQL on a connection of their own.
 """
 
 from __future__ import annotations
@@ -129,6 +139,49 @@ def engine(db_url: str) -> Iterator[Any]:
     eng = uow_orm.create_engine(db_url)
     yield eng
     eng.dispose()
+
+
+def _module_bases(module: Any) -> tuple[Any, ...]:
+    """The declarative bases whose tables ``db`` creates for ``module``."""
+    bases = getattr(module, "DB_BASES", None)
+    if bases is not None:
+        return tuple(bases)
+    base = getattr(module, "Base", None)
+    return () if base is None or not hasattr(base, "metadata") else (base,)
+
+
+@pytest.fixture
+def db(engine: Any, request: pytest.FixtureRequest) -> Any:
+    """``engine`` with the test module's tables created (``DB_BASES``, else its ``Base``)."""
+    for base in _module_bases(request.module):
+        base.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture
+def session(db: Any) -> Iterator[Any]:
+    """A ``Session`` on ``db`` (the module's tables exist), closed after the test."""
+    from uow_orm import Session
+
+    with Session(db) as s:
+        yield s
+
+
+# -- raw SQL helpers ----------------------------------------------------------------------
+def fetch(engine: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of a raw SQL query run on a connection of its own, as tuples."""
+    from uow_orm import text
+
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql), params).all()]
+
+
+def run(engine: Any, sql: str, **params: Any) -> None:
+    """Run one raw SQL statement in a transaction of its own and commit it."""
+    from uow_orm import text
+
+    with engine.begin() as conn:
+        conn.execute(text(sql), params)
 
 
 # -- SQL capture --------------------------------------------------------------------------

@@ -385,13 +385,6 @@ class Note(Base):
     at = Column(DateTime)
 
 
-@pytest.fixture
-def session(engine):
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        yield s
-
-
 def test_execute_execution_options_populate_existing_reloads(session):
     session.add(Note(id=1, body="a"))
     session.commit()

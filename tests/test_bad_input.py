@@ -74,12 +74,6 @@ CLEAR_ERRORS = (exc.OrmError, TypeError, ValueError, OverflowError)
 """What a clear refusal may be: the library's own tree, or Python's own value/type errors."""
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def try_store(engine, **values):
     """Store one Record; return its id, or the exception raised before or at the commit.
 

@@ -50,12 +50,6 @@ SEED = {"ann": 20, "ben": 30, "cat": 40, "dan": 50}  # ben and dan have an addre
 
 
 @pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
-@pytest.fixture
 def session(db):
     with Session(db) as s:
         users = {name: User(name=name, age=age) for name, age in SEED.items()}

@@ -80,9 +80,8 @@ class Book(Base):
 
 
 @pytest.fixture
-def db(engine: Any) -> Any:
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
+def db(db: Any) -> Any:
+    with Session(db) as s:
         s.add_all(
             [
                 User(
@@ -104,7 +103,7 @@ def db(engine: Any) -> Any:
             ]
         )
         s.commit()
-    return engine
+    return db
 
 
 def test_column_property_expression_loads_with_the_object(db, sql_log):

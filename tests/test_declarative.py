@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import pytest
+from conftest import fetch
 
 from uow_orm import (
     BigInteger,
@@ -47,12 +48,6 @@ from uow_orm.orm import (
     validates,
 )
 from uow_orm.types import NullType
-
-
-def fetch(engine: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params).all()]
-
 
 # -- the blocking bugs ---------------------------------------------------------------------------
 

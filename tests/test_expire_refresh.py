@@ -32,12 +32,6 @@ class Item(Base):
 
 
 @pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
-@pytest.fixture
 def item_id(db) -> int:
     """Id of a committed item: name "widget", note "first", qty 1."""
     with Session(db) as s:

@@ -132,12 +132,6 @@ class Profile(Base):
     bio: Mapped[str] = mapped_column(String(50))
 
 
-@pytest.fixture
-def db(engine: Any) -> Any:
-    Base.metadata.create_all(engine)
-    return engine
-
-
 # -- hybrids -----------------------------------------------------------------------------------
 
 

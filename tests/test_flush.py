@@ -11,6 +11,7 @@ import random
 import re
 
 import pytest
+from conftest import fetch, run
 
 from uow_orm import (
     Column,
@@ -24,7 +25,6 @@ from uow_orm import (
     inspect,
     relationship,
     select,
-    text,
 )
 
 # -- models --------------------------------------------------------------------------------------
@@ -140,12 +140,6 @@ class Book(CycleBase):
 
 
 @pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
-@pytest.fixture
 def batch(engine):
     BatchBase.metadata.create_all(engine)
     return engine
@@ -161,16 +155,6 @@ def versioned(engine):
 def keyed(engine):
     KeyBase.metadata.create_all(engine)
     return engine
-
-
-def run(engine, sql: str, **params) -> None:
-    with engine.begin() as conn:
-        conn.execute(text(sql), params)
-
-
-def fetch(engine, sql: str, **params) -> list:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params).all()]
 
 
 _DML = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+)[`"]?', re.I)

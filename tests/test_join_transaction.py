@@ -34,12 +34,6 @@ class Note(Base):
     body = Column(String(50), nullable=False)
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def committed(engine) -> list[str]:
     with engine.connect() as other:
         return list(other.execute(text("SELECT body FROM jt_notes ORDER BY id")).scalars())

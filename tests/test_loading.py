@@ -123,12 +123,6 @@ class NoloadChild(Base):
 
 
 # -- fixtures and helpers -----------------------------------------------------------------
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def seed(engine, parent_cls, child_cls, parents, children_each, prefix="p"):
     """Commit ``parents`` parents named <prefix>0000.. with ``children_each`` children each
     (named <parent>-c<j>); return {parent name: [child names]}."""

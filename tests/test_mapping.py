@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Optional
 
 import pytest
+from conftest import fetch
 
 from uow_orm import (
     Column,
@@ -25,7 +26,6 @@ from uow_orm import (
     inspect,
     mapped_column,
     select,
-    text,
 )
 
 # -- Column style ------------------------------------------------------------------------------
@@ -84,16 +84,7 @@ class Comment(TypedBase):
     body: Mapped[str] = mapped_column(Text)
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    TypedBase.metadata.create_all(engine)
-    return engine
-
-
-def fetch(engine, sql: str, **params) -> list:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params).all()]
+DB_BASES = (Base, TypedBase)  # the tables the shared ``db`` fixture creates
 
 
 # -- constructor ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ statements are observed with the ``sql_log`` fixture.
 from __future__ import annotations
 
 import pytest
+from conftest import fetch as rows
 
 from uow_orm import (
     Column,
@@ -21,7 +22,6 @@ from uow_orm import (
     identity_key,
     inspect,
     relationship,
-    text,
 )
 from uow_orm.sql.ddl import create_statements
 
@@ -122,17 +122,6 @@ class Box(Base):
             ["room", "pos"], ["nk_shelf.room", "nk_shelf.pos"], onupdate="SET NULL"
         ),
     )
-
-
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
-def rows(engine, sql):
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql)).all()]
 
 
 # -- the identity map follows the key --------------------------------------------------------

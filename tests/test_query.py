@@ -67,9 +67,8 @@ ALL_NAMES = [u[0] for u in USERS]
 
 
 @pytest.fixture
-def session(engine):
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
+def session(db):
+    with Session(db) as s:
         for name, age, email, addresses in USERS:
             s.add(
                 User(
@@ -80,7 +79,7 @@ def session(engine):
                 )
             )
         s.commit()
-    with Session(engine) as s:
+    with Session(db) as s:
         yield s
 
 

@@ -201,13 +201,6 @@ class PostalAddress(Base):
 
 
 # -- fixtures and helpers -----------------------------------------------------------------
-@pytest.fixture
-def session(engine):
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        yield s
-
-
 def rows(session, sql, **params):
     """Rows of a raw SQL query run inside the session's transaction, as tuples."""
     return [tuple(row) for row in session.execute(text(sql), params).all()]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import fetch as rows
 
 from uow_orm import (
     Column,
@@ -103,17 +104,6 @@ class Post(Base):
 class Tag(Base):
     __tablename__ = "rs_tag"
     id = Column(Integer, primary_key=True, autoincrement=False)
-
-
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
-def rows(engine, sql):
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql)).all()]
 
 
 def seed_user(engine):

@@ -54,16 +54,15 @@ class Child(Base):
 
 
 @pytest.fixture
-def db(engine):
+def db(db):
     """Two committed parents: "a" with one child (value 1), "b" without children."""
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
+    with Session(db) as s:
         a = Parent(name="a", children=[Child(value=1)])
         b = Parent(name="b")
         s.add_all([a, b])
         s.commit()
         ids = {"a": a.id, "b": b.id, "kid": a.children[0].id}
-    return engine, ids
+    return db, ids
 
 
 def child_value(session, cid):

@@ -8,6 +8,7 @@ import itertools
 import re
 
 import pytest
+from conftest import fetch, run
 
 from uow_orm import (
     Column,
@@ -19,7 +20,6 @@ from uow_orm import (
     Table,
     declarative_base,
     exc,
-    text,
 )
 
 # -- a plain-Table schema, children declared before the tables they reference ----------------
@@ -95,16 +95,6 @@ def ddl_order(log, verb: str) -> list[str]:
 def names_of(md: MetaData, tables) -> list[str]:
     by_identity = {id(table): name for name, table in md.tables.items()}
     return [by_identity[id(table)] for table in tables]
-
-
-def run(engine, sql: str, **params) -> None:
-    with engine.begin() as conn:
-        conn.execute(text(sql), params)
-
-
-def fetch(engine, sql: str, **params) -> list:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params).all()]
 
 
 @pytest.fixture

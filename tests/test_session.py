@@ -6,6 +6,7 @@ Every test runs on SQLite and PostgreSQL.
 import gc
 
 import pytest
+from conftest import fetch
 
 from uow_orm import (
     Column,
@@ -35,12 +36,6 @@ class NotMapped:
         self.name = name
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def seed(engine, *names) -> list[int]:
     with Session(engine) as s:
         users = [User(name=n) for n in names]
@@ -49,11 +44,6 @@ def seed(engine, *names) -> list[int]:
         ids = [u.id for u in users]
         s.commit()
     return ids
-
-
-def fetch(engine, sql: str, **params) -> list:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params).all()]
 
 
 # -- object states -------------------------------------------------------------------------------

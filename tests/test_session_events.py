@@ -35,12 +35,6 @@ class Note(Base):
 EVENTS = ("before_flush", "after_flush", "after_commit", "after_rollback")
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 class Recorder:
     """Listens for every session event on a target; records (event name, session)."""
 

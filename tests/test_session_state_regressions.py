@@ -93,12 +93,6 @@ class Tag(Base):
     posts = relationship("Post", secondary=post_tag, back_populates="tags")
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def rows(engine, table):
     """The rows of ``table`` as committed, read through a fresh connection."""
     with engine.connect() as conn:

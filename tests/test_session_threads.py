@@ -18,12 +18,6 @@ class Note(Base):
     text = Column(String(40), nullable=False)
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def test_second_thread_is_refused_while_the_first_is_flushing(db):
     inside = threading.Event()
     release = threading.Event()

@@ -7,17 +7,11 @@ import pytest
 from conftest import BACKENDS
 from sqlexpr_models import Address, User, seeded_engine
 
-from uow_orm import Session, aliased, func, select, text
+from uow_orm import aliased, func, select, text
 from uow_orm.sql import compiler as compiler_module
 from uow_orm.sql.cache import StatementCache, statement_cache
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from sqlexpr_models import User, seeded_engine
 from uow_orm import (
     DateTime,
     Integer,
-    Session,
     String,
     all_,
     any_,
@@ -41,12 +40,6 @@ from uow_orm import (
 from uow_orm.types import NullType
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 def rows(session, stmt):

@@ -92,13 +92,6 @@ class Odd(Base):
     blob = Column(LargeBinary)
 
 
-@pytest.fixture
-def session(engine):
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        yield s
-
-
 def _items(session, names):
     session.add_all(
         [Item(id=i + 1, name=n, team="a" if i % 2 else "b") for i, n in enumerate(names)]

@@ -14,7 +14,6 @@ from uow_orm import (
     Column,
     Integer,
     MetaData,
-    Session,
     String,
     Table,
     aliased,
@@ -30,12 +29,6 @@ from uow_orm import (
 from uow_orm.sql import column, values
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 def test_recursive_cte_walks_the_management_chain(session):

@@ -56,9 +56,8 @@ class Archive(Base):
 
 
 @pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
+def db(db):
+    with db.begin() as conn:
         conn.execute(
             insert(Team).values([{"id": 1, "name": "red"}, {"id": 2, "name": "blue", "score": 5}])
         )
@@ -71,7 +70,7 @@ def db(engine):
                 ]
             )
         )
-    return engine
+    return db
 
 
 def upsert_insert(engine):

@@ -9,15 +9,9 @@ import pytest
 from conftest import BACKENDS
 from sqlexpr_models import Address, User, seeded_engine
 
-from uow_orm import Bundle, Integer, Session, String, aliased, exc, func, select
+from uow_orm import Bundle, Integer, String, aliased, exc, func, select
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 def test_with_only_columns_replaces_the_columns_and_keeps_the_where(session):

@@ -11,7 +11,6 @@ from conftest import BACKENDS
 from sqlexpr_models import Address, User, seeded_engine
 
 from uow_orm import (
-    Session,
     aliased,
     exc,
     func,
@@ -22,12 +21,6 @@ from uow_orm import (
 )
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 def test_aliased_class_joins_the_same_table_twice(session):

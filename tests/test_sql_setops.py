@@ -11,7 +11,6 @@ from conftest import BACKENDS
 from sqlexpr_models import Address, User, seeded_engine
 
 from uow_orm import (
-    Session,
     aliased,
     exc,
     except_,
@@ -26,12 +25,6 @@ from uow_orm import (
 )
 
 engine = pytest.fixture(scope="module", params=BACKENDS)(seeded_engine)
-
-
-@pytest.fixture
-def session(engine):
-    with Session(engine) as s:
-        yield s
 
 
 young = select(User.name).where(User.age < 30)

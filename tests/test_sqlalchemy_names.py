@@ -70,9 +70,8 @@ class Badge(Base):
 
 
 @pytest.fixture
-def session(engine):
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
+def session(db):
+    with Session(db) as s:
         s.add_all(
             [
                 Team(
@@ -91,7 +90,7 @@ def session(engine):
             ]
         )
         s.commit()
-    with Session(engine) as s:
+    with Session(db) as s:
         yield s
 
 

@@ -53,12 +53,6 @@ class Boom(Exception):
     """Raised by tests to leave a ``with`` block with an error."""
 
 
-@pytest.fixture
-def db(engine):
-    Base.metadata.create_all(engine)
-    return engine
-
-
 def committed_names(engine) -> list[str]:
     """Names committed in the database, read on a connection of its own."""
     with engine.connect() as conn:

@@ -1,4 +1,7 @@
-"""uow_orm: a unit-of-work ORM with SQLAlchemy 2.0 names, for SQLite and PostgreSQL."""
+"""uow_orm: a unit-of-work ORM with SQLAlchemy 2.0 names, for SQLite and PostgreSQL.
+
+Called by: uow_orm.demo.
+"""
 
 from __future__ import annotations
 

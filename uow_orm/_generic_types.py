@@ -4,6 +4,8 @@
 Re-exported by `uow_orm.types` (and `uow_orm`); each type maps onto a storage both
 backends have. Uppercase names PostgreSQL lacks (``NVARCHAR``, ``BLOB``, ``CLOB``,
 ``DATETIME``, ``DOUBLE``...) are rendered there as PostgreSQL's nearest type.
+
+Called by: uow_orm.dialects.postgresql_types, uow_orm.dialects.sqlite_types, uow_orm.types.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Imported by `uow_orm.types` (which re-exports the public names); the SQL compiler and the
 ORM reach these types only through the ``TypeEngine`` interface (``_bind``/``_result``/``ddl``).
+
+Called by: uow_orm._generic_types, uow_orm.dialects.*, uow_orm.types.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Run by people trying the library (it is the README's first command) and by
 tests/test_docs.py; the library never imports it.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Event registration: ``listen`` and ``listens_for``.
 
 Engines, sessions and sessionmakers own a `Dispatcher`; this module only finds it.
+
+Called by: uow_orm.engine.*, uow_orm.orm.*.
 """
 
 from __future__ import annotations

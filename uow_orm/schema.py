@@ -2,6 +2,9 @@
 
 Used by mapping (declarative builds tables), the unit of work (foreign-key dependency
 order) and DDL. A ``Column`` is also an SQL expression.
+
+Called by: uow_orm, uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*,
+uow_orm.orm.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -246,6 +249,45 @@ class CheckConstraint:
         self.table: Table | None = None
 
 
+def _column_arguments(
+    args: list[Any], server_default: Any, server_onupdate: Any
+) -> tuple[TypeEngine, list[ForeignKey], list[CheckConstraint], Any, Any]:
+    """Sort ``Column()``'s positional arguments (after the name) into its type, foreign
+    keys and CHECK constraints; a server-side value (``Computed``, ``Identity``, ...)
+    becomes ``server_default`` (a ``Computed`` also ``server_onupdate``). Returns
+    ``(type, foreign keys, checks, server_default, server_onupdate)``.
+
+    Raises:
+        ArgumentError: an argument of none of those kinds, or two server-side values.
+    """
+    type_: TypeEngine = NULLTYPE
+    fks: list[ForeignKey] = []
+    checks: list[CheckConstraint] = []
+    for a in args:
+        if isinstance(a, ForeignKey):
+            fks.append(a)
+        elif isinstance(a, CheckConstraint):
+            checks.append(a)
+        elif isinstance(a, FetchedValue):
+            if server_default is not None:
+                raise exc.ArgumentError(
+                    f"Column() got both {a!r} and server_default={server_default!r}"
+                )
+            server_default = a
+            if isinstance(a, Computed):
+                server_onupdate = a
+        elif isinstance(a, TypeEngine):
+            type_ = a
+        elif isinstance(a, type) and issubclass(a, TypeEngine):
+            type_ = a()
+        else:
+            raise exc.ArgumentError(
+                f"Column() got an unexpected positional argument {a!r}; expected a "
+                "name, a type and ForeignKey objects"
+            )
+    return type_, fks, checks, server_default, server_onupdate
+
+
 class Column(ColumnElement, Generic[_T]):
     """A table column; also usable in expressions (``users.c.name == "x"``)."""
 
@@ -294,31 +336,9 @@ class Column(ColumnElement, Generic[_T]):
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
             name = args_list.pop(0)
-        type_: TypeEngine = NULLTYPE
-        fks: list[ForeignKey] = []
-        checks: list[CheckConstraint] = []
-        for a in args_list:
-            if isinstance(a, ForeignKey):
-                fks.append(a)
-            elif isinstance(a, CheckConstraint):
-                checks.append(a)
-            elif isinstance(a, FetchedValue):
-                if server_default is not None:
-                    raise exc.ArgumentError(
-                        f"Column() got both {a!r} and server_default={server_default!r}"
-                    )
-                server_default = a
-                if isinstance(a, Computed):
-                    server_onupdate = a
-            elif isinstance(a, TypeEngine):
-                type_ = a
-            elif isinstance(a, type) and issubclass(a, TypeEngine):
-                type_ = a()
-            else:
-                raise exc.ArgumentError(
-                    f"Column() got an unexpected positional argument {a!r}; expected a "
-                    "name, a type and ForeignKey objects"
-                )
+        type_, fks, checks, server_default, server_onupdate = _column_arguments(
+            args_list, server_default, server_onupdate
+        )
         self.name: str = name  # type: ignore[assignment]
         self.key: str = key or name  # type: ignore[assignment]
         self.type = type_

@@ -3,6 +3,10 @@
 Used by schema (DDL), the SQL compiler (binding values, reading results) and mapping
 (types inferred from ``Mapped[...]`` annotations). A processor is None when the driver's
 own conversion is already right, so that hot loops can skip the call.
+
+Called by: uow_orm, uow_orm._generic_types, uow_orm._typebase, uow_orm.dialects.*,
+uow_orm.engine.base, uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
+uow_orm.orm.*, uow_orm.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -956,6 +960,46 @@ class LargeBinary(TypeEngine):
         return bytes
 
 
+def _check_enum_options(kw: dict[str, Any]) -> None:
+    """Refuse ``Enum()`` keywords SQLAlchemy does not have, and those uow_orm has no
+    behaviour for (given a value other than None / False)."""
+    unknown = sorted(set(kw) - _ENUM_SQLALCHEMY_KEYS)
+    if unknown:
+        raise exc.ArgumentError(f"Enum() got unknown keyword(s) {', '.join(unknown)}")
+    unsupported = sorted(k for k, v in kw.items() if v not in (None, False))
+    if unsupported:
+        raise exc.ArgumentError(f"Enum() does not support the option(s) {', '.join(unsupported)}")
+
+
+def _enum_values(
+    enums: tuple[Any, ...],
+    values_callable: Callable[[Any], Any] | None,
+    omit_aliases: bool,
+) -> tuple[type[enum.Enum] | None, list[Any], list[Any]]:
+    """``(enum class or None, members, stored values)`` of ``Enum(*enums)``.
+
+    Raises:
+        ArgumentError: no values, values that are not str, or a ``values_callable``
+            returning a different number of values than the class has members.
+    """
+    if len(enums) == 1 and isinstance(enums[0], type) and issubclass(enums[0], enum.Enum):
+        cls = enums[0]
+        members = list(cls.__members__.values()) if not omit_aliases else list(cls)
+        values = list(values_callable(cls)) if values_callable else [m.value for m in members]
+        if len(values) != len(members):
+            raise exc.ArgumentError(
+                f"values_callable returned {len(values)} values for the "
+                f"{len(members)} members of {cls.__name__}"
+            )
+        return cls, members, values
+    if not enums:
+        raise exc.ArgumentError("Enum() needs an enum.Enum class or string values")
+    bad = [e for e in enums if not isinstance(e, str)]
+    if bad:
+        raise exc.ArgumentError(f"Enum() takes one enum.Enum class or str values, got {bad[0]!r}")
+    return None, list(enums), list(enums)
+
+
 class Enum(SchemaType, String):
     """A fixed set of values: a Python `enum.Enum` class (stored by member *value*, or by
     ``values_callable(cls)``) or plain strings (``Enum("draft", "published", name="state")``).
@@ -983,38 +1027,10 @@ class Enum(SchemaType, String):
         omit_aliases: bool = True,
         **kw: Any,
     ) -> None:
-        unknown = sorted(set(kw) - _ENUM_SQLALCHEMY_KEYS)
-        if unknown:
-            raise exc.ArgumentError(f"Enum() got unknown keyword(s) {', '.join(unknown)}")
-        unsupported = sorted(k for k, v in kw.items() if v not in (None, False))
-        if unsupported:
-            raise exc.ArgumentError(
-                f"Enum() does not support the option(s) {', '.join(unsupported)}"
-            )
-        self.enum_class: type[enum.Enum] | None = None
-        if len(enums) == 1 and isinstance(enums[0], type) and issubclass(enums[0], enum.Enum):
-            cls = enums[0]
-            self.enum_class = cls
-            members = list(cls.__members__.values()) if not omit_aliases else list(cls)
-            values = list(values_callable(cls)) if values_callable else [m.value for m in members]
-            if len(values) != len(members):
-                raise exc.ArgumentError(
-                    f"values_callable returned {len(values)} values for the "
-                    f"{len(members)} members of {cls.__name__}"
-                )
-            self._members: list[Any] = members
-            if name is None:
-                name = cls.__name__.lower()
-        else:
-            if not enums:
-                raise exc.ArgumentError("Enum() needs an enum.Enum class or string values")
-            bad = [e for e in enums if not isinstance(e, str)]
-            if bad:
-                raise exc.ArgumentError(
-                    f"Enum() takes one enum.Enum class or str values, got {bad[0]!r}"
-                )
-            values = list(enums)
-            self._members = values
+        _check_enum_options(kw)
+        self.enum_class, self._members, values = _enum_values(enums, values_callable, omit_aliases)
+        if self.enum_class is not None and name is None:
+            name = self.enum_class.__name__.lower()
         self._int_values = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not self._int_values and not all(isinstance(v, str) for v in values):
             raise TypeError(

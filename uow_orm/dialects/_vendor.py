@@ -3,6 +3,8 @@
 Used by `uow_orm.dialects.mysql`, `.mssql` and `.oracle` to build their vocabularies:
 each name is a subclass of the nearest generic type, keeps its vendor options as
 attributes, renders its own DDL for its dialect and the generic type's DDL elsewhere.
+
+Called by: uow_orm.dialects.*.
 """
 
 from __future__ import annotations

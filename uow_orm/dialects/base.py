@@ -2,6 +2,9 @@
 
 Used by the engine (connect, transactions, errors), the SQL compiler (placeholders,
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
+
+Called by: uow_orm.dialects, uow_orm.dialects.postgresql, uow_orm.dialects.sqlite,
+uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from .. import exc
+from .._typing import ConnectURL, DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 
 _SIMPLE_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -109,7 +113,7 @@ class Dialect:
         return q
 
     # -- connections -------------------------------------------------------------------
-    def connect(self, url: Any, connect_args: dict[str, Any]) -> Any:
+    def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
         """A new DBAPI connection for ``url`` with ``connect_args`` (the driver's own keywords),
         in the driver's autocommit mode: uow_orm sends BEGIN itself.
 
@@ -123,10 +127,10 @@ class Dialect:
         execution options they stand for."""
         return {}
 
-    def on_connect(self, dbapi_conn: Any) -> None:
+    def on_connect(self, dbapi_conn: DBAPIConnection) -> None:
         """Prepare a fresh DBAPI connection (pragmas, settings)."""
 
-    def ping(self, dbapi_conn: Any) -> bool:
+    def ping(self, dbapi_conn: DBAPIConnection) -> bool:
         """True when ``SELECT 1`` succeeds on ``dbapi_conn`` (the pool's ``pool_pre_ping``)."""
         try:
             cur = dbapi_conn.cursor()
@@ -137,30 +141,32 @@ class Dialect:
             return False
         return True
 
-    def in_transaction(self, dbapi_conn: Any) -> bool:
+    def in_transaction(self, dbapi_conn: DBAPIConnection) -> bool:
         """True when ``dbapi_conn`` has a transaction open."""
         raise NotImplementedError
 
-    def reset(self, dbapi_conn: Any) -> None:
+    def reset(self, dbapi_conn: DBAPIConnection) -> None:
         """Roll back whatever a returned connection left open."""
         if self.in_transaction(dbapi_conn):
             self._run(dbapi_conn, "ROLLBACK")
 
-    def close(self, dbapi_conn: Any) -> None:
+    def close(self, dbapi_conn: DBAPIConnection) -> None:
         """Close ``dbapi_conn``, ignoring errors (it may already be gone)."""
         try:
             dbapi_conn.close()
         except Exception:
             pass
 
-    def _run(self, dbapi_conn: Any, sql: str) -> None:
+    def _run(self, dbapi_conn: DBAPIConnection, sql: str) -> None:
         cur = dbapi_conn.cursor()
         try:
             cur.execute(sql)
         finally:
             cur.close()
 
-    def executemany_returning(self, cursor: Any, sql: str, params: list[Any]) -> list[Any]:
+    def executemany_returning(
+        self, cursor: DBAPICursor, sql: str, params: Sequence[DBAPIParams]
+    ) -> list[DBAPIRow]:
         """Run ``sql`` (an INSERT ... RETURNING) once per parameter set; the returned row of each,
         in parameter order.
         """
@@ -208,7 +214,7 @@ class Dialect:
         """Statement that undoes `isolation_setup_sql` when the connection is returned."""
         raise NotImplementedError
 
-    def default_isolation_level(self, dbapi_conn: Any) -> str:
+    def default_isolation_level(self, dbapi_conn: DBAPIConnection) -> str:
         """The isolation level the database gives a transaction on this connection when
         uow_orm asks for none."""
         raise NotImplementedError
@@ -251,7 +257,7 @@ class Dialect:
         """
         return None
 
-    def is_disconnect(self, err: BaseException, dbapi_conn: Any) -> bool:
+    def is_disconnect(self, err: BaseException, dbapi_conn: DBAPIConnection | None) -> bool:
         """Whether ``err`` means the connection is gone, so the pool must not reuse it."""
         return False
 

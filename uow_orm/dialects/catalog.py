@@ -2,6 +2,9 @@
 
 Called only by ``engine/reflection.py`` (the ``Inspector``); implemented by
 ``sqlite_catalog.py`` and ``postgresql_catalog.py``.
+
+Called by: uow_orm.dialects.postgresql_catalog, uow_orm.dialects.sqlite_catalog,
+uow_orm.engine.reflection, uow_orm.migrate.autogenerate.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 uow_orm cannot connect to SQL Server (``create_engine("mssql+pyodbc://...")`` raises
 `exc.ArgumentError`); each name is the nearest generic type, rendered as that type in
 SQLite and PostgreSQL tables.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 uow_orm cannot connect to MySQL (``create_engine("mysql://...")`` raises
 `exc.ArgumentError`); each name is the nearest generic type, so the types work in
 SQLite and PostgreSQL tables too, rendered there as that generic type.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -2,14 +2,27 @@
 
 Connections run in autocommit mode; uow_orm sends BEGIN / SAVEPOINT / COMMIT itself, so
 the library, not the driver, owns the transaction SQL.
+
+Called by: uow_orm._typebase, uow_orm.engine.create.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .. import exc
+from .._typing import ConnectURL, DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from .base import Dialect
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def _psycopg(dbapi_conn: DBAPIConnection) -> psycopg.Connection[Any]:
+    """The ``psycopg`` connection behind the protocol (this dialect only makes those)."""
+    return cast("psycopg.Connection[Any]", dbapi_conn)
+
 
 # SQLSTATE classes that mean the connection is gone.
 _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "08000", "08003", "08006", "08001"})
@@ -46,7 +59,7 @@ class PGDialect(Dialect):
         super().__init__(psycopg)
         self._idle = psycopg.pq.TransactionStatus.IDLE
 
-    def connect(self, url: Any, connect_args: dict[str, Any]) -> Any:
+    def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
         psycopg = self.dbapi
         kw: dict[str, Any] = {}
         if url.host:
@@ -63,24 +76,28 @@ class PGDialect(Dialect):
         kw.update(connect_args)
         kw["autocommit"] = True
         try:
-            return psycopg.connect(**kw)
+            conn: DBAPIConnection = psycopg.connect(**kw)
+            return conn
         except psycopg.Error as e:
             wrapped = self.wrap_error(e, None, None)
             assert wrapped is not None
             raise wrapped from e
 
-    def executemany_returning(self, cursor: Any, sql: str, params: list[Any]) -> list[Any]:
+    def executemany_returning(
+        self, cursor: DBAPICursor, sql: str, params: Sequence[DBAPIParams]
+    ) -> list[DBAPIRow]:
         # psycopg pipelines the statements and keeps one result set per parameter set.
-        cursor.executemany(sql, params, returning=True)
-        rows = []
+        pg_cursor = cast("psycopg.Cursor[Any]", cursor)
+        pg_cursor.executemany(sql, cast("list[Any]", params), returning=True)
+        rows: list[DBAPIRow] = []
         while True:
-            rows.append(cursor.fetchone())
-            if not cursor.nextset():
+            rows.append(cast(DBAPIRow, pg_cursor.fetchone()))
+            if not pg_cursor.nextset():
                 break
         return rows
 
-    def in_transaction(self, dbapi_conn: Any) -> bool:
-        return bool(dbapi_conn.info.transaction_status != self._idle)
+    def in_transaction(self, dbapi_conn: DBAPIConnection) -> bool:
+        return bool(_psycopg(dbapi_conn).info.transaction_status != self._idle)
 
     # -- isolation levels -------------------------------------------------------------------
     isolation_levels: ClassVar[tuple[str, ...]] = (
@@ -97,7 +114,7 @@ class PGDialect(Dialect):
             return "BEGIN"
         return f"BEGIN ISOLATION LEVEL {isolation_level}"
 
-    def default_isolation_level(self, dbapi_conn: Any) -> str:
+    def default_isolation_level(self, dbapi_conn: DBAPIConnection) -> str:
         cur = dbapi_conn.cursor()
         try:
             cur.execute("SHOW default_transaction_isolation")
@@ -109,7 +126,7 @@ class PGDialect(Dialect):
     def error_code(self, err: BaseException) -> str | None:
         return getattr(err, "sqlstate", None)
 
-    def is_disconnect(self, err: BaseException, dbapi_conn: Any) -> bool:
+    def is_disconnect(self, err: BaseException, dbapi_conn: DBAPIConnection | None) -> bool:
         """Whether ``err`` means the connection is gone (and only then).
 
         psycopg marks a connection whose socket or server went away as closed / broken;
@@ -121,7 +138,8 @@ class PGDialect(Dialect):
         if code in _DISCONNECT_STATES:
             return True
         if dbapi_conn is not None:
-            return bool(dbapi_conn.closed or getattr(dbapi_conn, "broken", False))
+            conn = _psycopg(dbapi_conn)
+            return bool(conn.closed or getattr(conn, "broken", False))
         return code is None and isinstance(
             err, (self.dbapi.OperationalError, self.dbapi.InterfaceError)
         )

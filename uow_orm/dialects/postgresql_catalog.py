@@ -2,6 +2,8 @@
 
 Called only through the ``Inspector`` (``engine/reflection.py``). Every query binds the
 schema and table names as values; ``schema=None`` means ``current_schema()``.
+
+Called by: uow_orm.engine.reflection, uow_orm.migrate.autogenerate.
 """
 
 from __future__ import annotations

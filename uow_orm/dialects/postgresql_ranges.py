@@ -2,6 +2,8 @@
 
 Re-exported by `uow_orm.dialects.postgresql`; values go to psycopg as its ``Range`` and
 come back as `Range`, SQLAlchemy's value class of the same shape.
+
+Called by: uow_orm.dialects.postgresql.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Re-exported by `uow_orm.dialects.postgresql`; the types are ordinary `uow_orm.types`
 types (usable in any MetaData) whose DDL and operators are PostgreSQL's.
+
+Called by: uow_orm.dialects.postgresql.
 """
 
 from __future__ import annotations

@@ -3,15 +3,18 @@
 Connections run in autocommit mode (``isolation_level=None``) so that uow_orm emits
 BEGIN / SAVEPOINT / RELEASE / ROLLBACK itself: the driver's implicit transactions would
 otherwise let a released SAVEPOINT survive an outer rollback.
+
+Called by: uow_orm._typebase, uow_orm.engine.create, uow_orm.sql.compiler.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from .. import exc
+from .._typing import ConnectURL, DBAPIConnection
 from .base import Dialect
 
 _BEGIN_MODES = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
@@ -47,16 +50,16 @@ class SQLiteDialect(Dialect):
     def __init__(self) -> None:
         super().__init__(sqlite3)
 
-    def database_path(self, url: Any) -> str:
+    def database_path(self, url: ConnectURL) -> str:
         """The file the URL names (``":memory:"`` when it names none)."""
         return url.database or ":memory:"
 
-    def is_memory(self, url: Any) -> bool:
+    def is_memory(self, url: ConnectURL) -> bool:
         """True for an in-memory database (no file, ``:memory:`` or ``mode=memory``)."""
         db = url.database
         return not db or db == ":memory:" or "mode=memory" in db
 
-    def connect(self, url: Any, connect_args: dict[str, Any]) -> Any:
+    def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
         args: dict[str, Any] = {"check_same_thread": False, "timeout": 5.0}
         args.update(connect_args)
         args["isolation_level"] = None
@@ -64,7 +67,7 @@ class SQLiteDialect(Dialect):
         if path.startswith("file:"):
             args.setdefault("uri", True)
         try:
-            conn = sqlite3.connect(path, **args)
+            conn: sqlite3.Connection = sqlite3.connect(path, **args)
         except sqlite3.Error as e:
             wrapped = self.wrap_error(e, None, None)
             assert wrapped is not None
@@ -130,7 +133,7 @@ class SQLiteDialect(Dialect):
     def isolation_reset_sql(self) -> str:
         return "PRAGMA read_uncommitted = 0"
 
-    def default_isolation_level(self, dbapi_conn: Any) -> str:
+    def default_isolation_level(self, dbapi_conn: DBAPIConnection) -> str:
         return "SERIALIZABLE"
 
     def wrap_error(
@@ -145,20 +148,21 @@ class SQLiteDialect(Dialect):
                 wrapped.args = (f"{wrapped.args[0]}{AUTOCOMMIT_HINT}", *wrapped.args[1:])
         return wrapped
 
-    def on_connect(self, dbapi_conn: Any) -> None:
-        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+    def on_connect(self, dbapi_conn: DBAPIConnection) -> None:
+        conn = _sqlite3(dbapi_conn)
+        conn.execute("PRAGMA foreign_keys=ON")
         # SQLite parses "x REGEXP y" but ships no regexp(): Python's re stands in, so
         # regexp_match() / regexp_replace() work as on PostgreSQL
-        dbapi_conn.create_function("regexp", 2, _regexp, deterministic=True)
-        dbapi_conn.create_function("regexp_replace", 3, _regexp_replace, deterministic=True)
-        dbapi_conn.create_function("regexp_replace", 4, _regexp_replace, deterministic=True)
+        conn.create_function("regexp", 2, _regexp, deterministic=True)
+        conn.create_function("regexp_replace", 3, _regexp_replace, deterministic=True)
+        conn.create_function("regexp_replace", 4, _regexp_replace, deterministic=True)
 
-    def in_transaction(self, dbapi_conn: Any) -> bool:
-        return bool(dbapi_conn.in_transaction)
+    def in_transaction(self, dbapi_conn: DBAPIConnection) -> bool:
+        return _sqlite3(dbapi_conn).in_transaction
 
-    def ping(self, dbapi_conn: Any) -> bool:
+    def ping(self, dbapi_conn: DBAPIConnection) -> bool:
         try:
-            dbapi_conn.execute("SELECT 1").fetchall()
+            _sqlite3(dbapi_conn).execute("SELECT 1").fetchall()
         except Exception:
             return False
         return True
@@ -174,6 +178,11 @@ class SQLiteDialect(Dialect):
             "SELECT name FROM sqlite_master WHERE type='table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
+
+
+def _sqlite3(dbapi_conn: DBAPIConnection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection behind the protocol (this dialect only makes those)."""
+    return cast(sqlite3.Connection, dbapi_conn)
 
 
 def _regexp(pattern: str | None, value: Any) -> bool | None:

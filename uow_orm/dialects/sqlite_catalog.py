@@ -3,6 +3,8 @@
 Called only through the ``Inspector`` (``engine/reflection.py``). SQLite keeps no names
 for some constraints and no CHECK catalog at all, so those are read from the table's own
 CREATE TABLE text, as SQLAlchemy does.
+
+Called by: uow_orm.engine.reflection, uow_orm.migrate.autogenerate.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 
 Re-exported by `uow_orm.dialects.sqlite`. On PostgreSQL these types behave as their
 generic counterparts (the storage format applies only to SQLite's text storage).
+
+Called by: uow_orm.dialects.sqlite.
 """
 
 from __future__ import annotations

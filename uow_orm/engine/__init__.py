@@ -1,4 +1,7 @@
-"""Engines, connections, pools and results."""
+"""Engines, connections, pools and results.
+
+Called by: uow_orm.
+"""
 
 from __future__ import annotations
 

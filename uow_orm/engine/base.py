@@ -3,6 +3,10 @@
 Called by users directly and by the session (through ``Connection``). Every statement
 goes through ``Connection._run``: one place for events, logging, error wrapping and
 invalidation of broken connections.
+
+Called by: uow_orm.dialects.*, uow_orm.engine, uow_orm.engine.create,
+uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*, uow_orm.orm,
+uow_orm.orm.*, uow_orm.schema, uow_orm.sql.ddl.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
 from ..types import apply_processors, processor_items
 from .result import Result
@@ -208,7 +213,7 @@ class Transaction:
             )
         self._start(dbapi)
 
-    def _start(self, dbapi: Any) -> None:
+    def _start(self, dbapi: DBAPIConnection) -> None:
         """BEGIN (or let a "begin" listener emit its own, such as BEGIN IMMEDIATE)."""
         conn = self.connection
         self._emits = False  # statements of "begin" listeners run without re-beginning
@@ -381,7 +386,7 @@ class Connection:
         #: True when Connections of one thread share the DBAPI connection (sqlite://)
         self._shared = pool.shares_connection
         self._pooled: PooledConnection | None = pool.connect()
-        self._dbapi: Any = self._pooled.dbapi_connection
+        self._dbapi: DBAPIConnection | None = self._pooled.dbapi_connection
         self._transaction: Transaction | None = None
         self._savepoints: list[NestedTransaction] = []
         self._sp_counter = 0
@@ -494,7 +499,7 @@ class Connection:
         assert self._pooled is not None
         return self._pooled
 
-    def _checked_dbapi(self) -> Any:
+    def _checked_dbapi(self) -> DBAPIConnection:
         if self._closed:
             raise exc.ResourceClosedError(
                 "this Connection is closed; get a new one from engine.connect()"
@@ -592,7 +597,7 @@ class Connection:
                 inner.is_active = False  # released or rolled back along with ``sp``
             del self._savepoints[at:]
 
-    def _rejoin(self, dbapi: Any) -> None:
+    def _rejoin(self, dbapi: DBAPIConnection) -> None:
         """sqlite:// in one thread: if another Connection ended the shared transaction,
         begin a new one, as the next statement would in SQLAlchemy."""
         txn = self._transaction
@@ -697,7 +702,7 @@ class Connection:
             )
         return Result([], [], rowcount=cursor.rowcount)
 
-    def cursor_execute(self, sql: str, params: Any, many: bool = False) -> Any:
+    def cursor_execute(self, sql: str, params: Any, many: bool = False) -> DBAPICursor:
         """Run SQL already compiled for this connection's dialect (placeholders in the
         driver's paramstyle) and return the DBAPI cursor, for its rows, ``rowcount`` and
         ``lastrowid``. The unit of work sends its cached statements this way.
@@ -720,7 +725,7 @@ class Connection:
             self._rejoin(dbapi)
         return self._cursor_execute(dbapi, sql, params, many)
 
-    def executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
+    def executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
         """executemany of an ``INSERT ... RETURNING`` compiled for this dialect: one
         returned row per parameter set, in parameter order.
 
@@ -731,7 +736,7 @@ class Connection:
 
     _run = cursor_execute  # the single exit towards the database
 
-    def _executemany_returning(self, sql: str, params: list[Any]) -> list[Any]:
+    def _executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
         """executemany of an INSERT ... RETURNING; one returned row per parameter set."""
         dbapi = self._dbapi
         if dbapi is None or self._invalidated or self._closed:
@@ -763,9 +768,11 @@ class Connection:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("[parameters: %r]", params)
 
-    def _cursor_execute(self, dbapi: Any, sql: str, params: Any, many: bool) -> Any:
+    def _cursor_execute(
+        self, dbapi: DBAPIConnection, sql: str, params: Any, many: bool
+    ) -> DBAPICursor:
         self._announce(sql, params, many)
-        cursor = dbapi.cursor()
+        cursor: DBAPICursor = dbapi.cursor()
         try:
             if many:
                 cursor.executemany(sql, params)
@@ -776,7 +783,9 @@ class Connection:
             raise  # unreachable: _handle_error always raises
         return cursor
 
-    def _handle_error(self, err: Exception, sql: str, params: Any, dbapi: Any) -> None:
+    def _handle_error(
+        self, err: Exception, sql: str, params: Any, dbapi: DBAPIConnection | None
+    ) -> None:
         dialect = self.dialect
         wrapped = dialect.wrap_error(err, sql, params)
         if dialect.is_disconnect(err, dbapi):

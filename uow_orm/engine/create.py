@@ -1,16 +1,24 @@
-"""``create_engine``: from a URL to a dialect, a pool and an engine."""
+"""``create_engine``: from a URL to a dialect, a pool and an engine.
+
+Called by: uow_orm.engine, uow_orm.migrate.commands.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
+from .._typing import DBAPIConnection
 from ..event import Dispatcher
 from .base import ENGINE_EVENTS, Engine, logger
 from .pool import Pool, QueuePool, StaticPool
 from .url import URL, make_url
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..dialects.sqlite import SQLiteDialect
 
 _DRIVERS = {
     ("sqlite", None): "sqlite",
@@ -21,7 +29,7 @@ _DRIVERS = {
 }
 
 
-def _dialect_for(url: URL) -> Any:
+def _dialect_for(url: URL) -> Dialect:
     key = _DRIVERS.get((url.backend, url.driver))
     if key is None:
         known = "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg://"
@@ -95,7 +103,40 @@ def create_engine(
     u = make_url(url)
     dialect = _dialect_for(u)
     args = dict(connect_args or {})
-    options = dialect.engine_options_from_connect_args(args)
+    options = _engine_options(dialect, args, execution_options, isolation_level)
+    dispatch = Dispatcher("Engine", ENGINE_EVENTS)
+    pool = _make_pool(
+        poolclass,
+        u,
+        args,
+        dialect,
+        dispatch,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=pool_recycle,
+        pool_pre_ping=pool_pre_ping,
+    )
+    engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
+    if echo:
+        engine.logger = _echo_logger(echo == "debug")
+    return engine
+
+
+def _engine_options(
+    dialect: Dialect,
+    connect_args: dict[str, Any],
+    execution_options: dict[str, Any] | None,
+    isolation_level: str | None,
+) -> dict[str, Any]:
+    """The engine's execution options from its three spellings (driver ``connect_args``,
+    ``execution_options``, ``isolation_level``); moves uow_orm's own keys out of
+    ``connect_args``.
+
+    Raises:
+        ArgumentError: two spellings of one option disagree.
+    """
+    options = dialect.engine_options_from_connect_args(connect_args)
     for key, value in (execution_options or {}).items():
         if key in options and options[key] != _same(dialect, key, value):
             raise exc.ArgumentError(
@@ -113,16 +154,33 @@ def create_engine(
                 f"{given!r} disagree; give it once"
             )
         options["isolation_level"] = isolation_level
+    return options
 
-    def creator() -> Any:
-        return dialect.connect(u, args)
 
-    dispatch = Dispatcher("Engine", ENGINE_EVENTS)
-    pool: Pool
+def _make_pool(
+    poolclass: type[Pool] | None,
+    url: URL,
+    connect_args: dict[str, Any],
+    dialect: Dialect,
+    dispatch: Dispatcher,
+    *,
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float,
+    pool_recycle: float,
+    pool_pre_ping: bool,
+) -> Pool:
+    """A pool of ``poolclass`` (by default `StaticPool` for an in-memory SQLite database,
+    else `QueuePool`) connecting to ``url``, given the options that class takes."""
+
+    def creator() -> DBAPIConnection:
+        return dialect.connect(url, connect_args)
+
     if poolclass is None:
-        poolclass = StaticPool if dialect.name == "sqlite" and dialect.is_memory(u) else QueuePool
+        memory = dialect.name == "sqlite" and cast("SQLiteDialect", dialect).is_memory(url)
+        poolclass = StaticPool if memory else QueuePool
     if poolclass is QueuePool:
-        pool = QueuePool(
+        return QueuePool(
             creator,
             dialect,
             dispatch,
@@ -132,17 +190,12 @@ def create_engine(
             pool_recycle=pool_recycle,
             pool_pre_ping=pool_pre_ping,
         )
-    elif poolclass is StaticPool:
-        pool = StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
-    else:
-        pool = poolclass(creator, dialect, dispatch)
-    engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
-    if echo:
-        engine.logger = _echo_logger(echo == "debug")
-    return engine
+    if poolclass is StaticPool:
+        return StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
+    return poolclass(creator, dialect, dispatch)
 
 
-def _same(dialect: Any, key: str, value: Any) -> Any:
+def _same(dialect: Dialect, key: str, value: Any) -> Any:
     """``value`` in canonical spelling, to compare two spellings of one option."""
     if key == "sqlite_begin" and dialect.name == "sqlite":
         return dialect.normalize_begin_mode(value)

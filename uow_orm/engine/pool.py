@@ -2,6 +2,8 @@
 
 Called by the engine only. A pool hands one DBAPI connection to one checkout at a time,
 rolls it back when it comes back, and never hands out a connection once it is invalidated.
+
+Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from .._typing import DBAPIConnection
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -29,7 +32,7 @@ class ConnectionRecord:
 
     __slots__ = ("created", "dbapi_connection", "generation", "info", "invalidated")
 
-    def __init__(self, dbapi_connection: Any, generation: int) -> None:
+    def __init__(self, dbapi_connection: DBAPIConnection, generation: int) -> None:
         self.dbapi_connection = dbapi_connection
         self.created = time.monotonic()
         self.generation = generation
@@ -49,7 +52,8 @@ class PooledConnection:
     def __init__(self, pool: Pool, record: ConnectionRecord) -> None:
         self._pool = pool
         self._record = record
-        self.dbapi_connection = record.dbapi_connection
+        # Any, not DBAPIConnection | None: callers use it while checked out (never None then).
+        self.dbapi_connection: Any = record.dbapi_connection
 
     @property
     def driver_connection(self) -> Any:

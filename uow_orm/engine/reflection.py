@@ -3,6 +3,8 @@
 Called by users through ``inspect(engine)`` / ``inspect(connection)`` and by
 ``MetaData.reflect()`` / ``Table(..., autoload_with=...)``. The catalog queries of each
 backend live in ``dialects/<name>_catalog.py``; this module only routes and caches.
+
+Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.schema.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Database URLs: parsing ``dialect+driver://user:password@host:port/database?query``.
 
 Used by ``create_engine``; the password never appears in ``str()`` or ``repr()``.
+
+Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create,
+uow_orm.migrate.commands.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ relationship points to, as in ``sqlalchemy.ext.associationproxy``.
 
 Used in mapped class bodies: ``keywords = association_proxy("kw", "keyword")`` makes
 ``user.keywords`` a live list of strings over the ``user.kw`` collection.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Called by applications (``Base = automap_base(); Base.prepare(autoload_with=engi
 SQLAlchemy's ``sqlalchemy.ext.automap``. Builds on reflection (``MetaData.reflect``) and
 on ordinary declarative mapping: a generated class is what a hand-written
 ``class users(Base): __table__ = ...`` would be.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations
@@ -96,67 +98,99 @@ class AutomapBase:
         foreign keys becomes the ``secondary`` of a many-to-many."""
         if autoload_with is not None:
             cls.metadata.reflect(autoload_with)
-        by_table: dict[str, type] = {}
-        for mapped in _mapped_subclasses(cls):
-            table = mapped.__dict__.get("__table__")
-            if table is not None:
-                by_table[table.name] = mapped
-                cls.classes._by_name.setdefault(mapped.__name__, mapped)
-        associations = {
-            name: t
-            for name, t in cls.metadata.tables.items()
-            if name not in by_table and _is_association(t)
-        }
-        for name, table in cls.metadata.tables.items():
-            if name in by_table or name in associations or not table.primary_key:
+        by_table, associations = _map_tables(cls, classname_for_table)
+        _relate_foreign_keys(
+            cls, by_table, name_for_scalar_relationship, name_for_collection_relationship
+        )
+        _relate_associations(cls, by_table, associations, name_for_collection_relationship)
+
+
+def _map_tables(
+    cls: Any, classname_for_table: Callable[[type, str, Table], str]
+) -> tuple[dict[str, type], dict[str, Table]]:
+    """Map a class for every table with a primary key that no class maps yet; returns
+    ``({table name: class}, {table name: association table})``."""
+    by_table: dict[str, type] = {}
+    for mapped in _mapped_subclasses(cls):
+        table = mapped.__dict__.get("__table__")
+        if table is not None:
+            by_table[table.name] = mapped
+            cls.classes._by_name.setdefault(mapped.__name__, mapped)
+    associations = {
+        name: t
+        for name, t in cls.metadata.tables.items()
+        if name not in by_table and _is_association(t)
+    }
+    for name, table in cls.metadata.tables.items():
+        if name in by_table or name in associations or not table.primary_key:
+            continue
+        class_name = classname_for_table(cls, name, table)
+        generated = type(class_name, (cls,), {"__table__": table, "__module__": cls.__module__})
+        by_table[name] = generated
+        cls.classes._by_name[class_name] = generated
+    return by_table, associations
+
+
+def _relate_foreign_keys(
+    cls: Any,
+    by_table: dict[str, type],
+    name_for_scalar_relationship: Callable[[type, type, type, Any], str],
+    name_for_collection_relationship: Callable[[type, type, type, Any], str],
+) -> None:
+    """Per foreign key: a many-to-one on the referring class and a collection on the
+    referred one, as a ``back_populates`` pair."""
+    for name, table in cls.metadata.tables.items():
+        local = by_table.get(name)
+        if local is None:
+            continue
+        for fk_cols, referred_name, constraint in _foreign_keys(table):
+            referred = by_table.get(referred_name)
+            if referred is None:
                 continue
-            class_name = classname_for_table(cls, name, table)
-            generated = type(class_name, (cls,), {"__table__": table, "__module__": cls.__module__})
-            by_table[name] = generated
-            cls.classes._by_name[class_name] = generated
-        for name, table in cls.metadata.tables.items():
-            local = by_table.get(name)
-            if local is None:
-                continue
-            for fk_cols, referred_name, constraint in _foreign_keys(table):
-                referred = by_table.get(referred_name)
-                if referred is None:
-                    continue
-                scalar = name_for_scalar_relationship(cls, local, referred, constraint)
-                collection = name_for_collection_relationship(cls, referred, local, constraint)
-                remote = list(table.primary_key) if referred is local else None
-                _add(
-                    local,
-                    scalar,
-                    relationship(
-                        referred.__name__,
-                        foreign_keys=fk_cols,
-                        back_populates=collection,
-                        remote_side=remote,
-                    ),
-                )
-                _add(
-                    referred,
-                    collection,
-                    relationship(local.__name__, foreign_keys=fk_cols, back_populates=scalar),
-                )
-        for table in associations.values():
-            (_c1, left_name, con1), (_c2, right_name, con2) = _foreign_keys(table)
-            left, right = by_table.get(left_name), by_table.get(right_name)
-            if left is None or right is None:
-                continue
-            left_key = name_for_collection_relationship(cls, left, right, con1)
-            right_key = name_for_collection_relationship(cls, right, left, con2)
+            scalar = name_for_scalar_relationship(cls, local, referred, constraint)
+            collection = name_for_collection_relationship(cls, referred, local, constraint)
+            remote = list(table.primary_key) if referred is local else None
             _add(
-                left,
-                left_key,
-                relationship(right.__name__, secondary=table, back_populates=right_key),
+                local,
+                scalar,
+                relationship(
+                    referred.__name__,
+                    foreign_keys=fk_cols,
+                    back_populates=collection,
+                    remote_side=remote,
+                ),
             )
             _add(
-                right,
-                right_key,
-                relationship(left.__name__, secondary=table, back_populates=left_key),
+                referred,
+                collection,
+                relationship(local.__name__, foreign_keys=fk_cols, back_populates=scalar),
             )
+
+
+def _relate_associations(
+    cls: Any,
+    by_table: dict[str, type],
+    associations: dict[str, Table],
+    name_for_collection_relationship: Callable[[type, type, type, Any], str],
+) -> None:
+    """A many-to-many pair of collections through every association table."""
+    for table in associations.values():
+        (_c1, left_name, con1), (_c2, right_name, con2) = _foreign_keys(table)
+        left, right = by_table.get(left_name), by_table.get(right_name)
+        if left is None or right is None:
+            continue
+        left_key = name_for_collection_relationship(cls, left, right, con1)
+        right_key = name_for_collection_relationship(cls, right, left, con2)
+        _add(
+            left,
+            left_key,
+            relationship(right.__name__, secondary=table, back_populates=right_key),
+        )
+        _add(
+            right,
+            right_key,
+            relationship(left.__name__, secondary=table, back_populates=left_key),
+        )
 
 
 def _mapped_subclasses(cls: type) -> Iterator[type]:

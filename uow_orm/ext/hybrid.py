@@ -3,6 +3,8 @@ the class), as in ``sqlalchemy.ext.hybrid``.
 
 Used in mapped class bodies; the class-level expression goes wherever a column expression
 goes (``select(User).where(User.fullname == "a b")``, ``update(User).values(...)``).
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 ``mapped_column(MutableDict.as_mutable(JSON))`` makes ``obj.data["k"] = v`` mark the object
 changed, so the next flush writes the column. The mapper wires the parents (see
 `Mapper._install_class_hooks`); values are wrapped when loaded and when assigned.
+
+Called by: uow_orm.orm.*.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Revision files import ``op`` from here; applications and tests call the commands
 (``upgrade``, ``revision``, ``check``...) with a ``Config``; the command line is
 ``python -m uow_orm.migrate``. See the migrations guide in the docs.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

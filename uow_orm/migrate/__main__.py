@@ -2,6 +2,8 @@
 
 Called by users and CI; each subcommand is a thin wrapper over ``commands.py``. Exit
 status 0 on success, 1 when ``check`` or ``verify`` finds a difference, 2 on an error.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Called by the ``revision --autogenerate`` and ``check`` commands. Compared: tabl
 columns (type, nullability, server default), indexes, unique constraints and foreign
 keys. Types are compared as the database spells them (what this backend's DDL writes for
 the model, read back through the catalog), so a fresh ``upgrade head`` shows no change.
+
+Called by: uow_orm.migrate, uow_orm.migrate.commands.
 """
 
 from __future__ import annotations

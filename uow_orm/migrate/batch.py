@@ -5,6 +5,8 @@ procedure (the runner has turned foreign-key enforcement off for the revision an
 every key before it commits): create the new table under a temporary name, copy the rows,
 drop the old table, rename the new one, then recreate its indexes and the views and
 triggers that named it. On PostgreSQL the operations are plain ALTER statements.
+
+Called by: uow_orm.migrate.operations.
 """
 
 from __future__ import annotations

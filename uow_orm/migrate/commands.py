@@ -4,6 +4,8 @@ history, heads, stamp, check, sql and verify.
 Called by the command line (``__main__.py``) and by applications and tests directly.
 Settings come from a ``Config``: arguments, else ``[tool.uow_orm.migrate]`` in
 ``pyproject.toml`` of the working directory.
+
+Called by: uow_orm.migrate, uow_orm.migrate.__main__.
 """
 
 from __future__ import annotations

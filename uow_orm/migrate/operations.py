@@ -3,6 +3,8 @@
 Called by revision files (``from uow_orm.migrate import op``) while the runner applies
 them. Every statement is built by ``uow_orm/sql/`` (``ddl.py``, ``alter.py``) and either
 run on the migration's connection or, in offline mode, collected as SQL text.
+
+Called by: uow_orm.migrate, uow_orm.migrate.batch, uow_orm.migrate.runner.
 """
 
 from __future__ import annotations

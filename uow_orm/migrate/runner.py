@@ -6,6 +6,8 @@ and its version-table update run in one transaction, so a failing revision leave
 database at the revision before it. On SQLite, foreign-key enforcement is turned off for
 the revision (SQLite's own procedure for rebuilding a table) and every key is checked
 before the commit.
+
+Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.commands.
 """
 
 from __future__ import annotations

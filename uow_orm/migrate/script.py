@@ -3,6 +3,8 @@
 Called by the migration commands (``commands.py``) and the runner. A revision is a plain
 Python file in ``<directory>/versions/`` defining ``revision``, ``down_revision`` (None, a
 revision id, or a tuple of ids for a merge), ``upgrade()`` and ``downgrade()``.
+
+Called by: uow_orm.migrate, uow_orm.migrate.*.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""SQL expressions, statements and their compiler."""
+"""SQL expressions, statements and their compiler.
+
+Called by: uow_orm.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 Built by users (``select(extract("year", Order.created_at))``); compiled here, per
 dialect, because SQLite has no EXTRACT and reads the parts with STRFTIME instead.
+
+Called by: uow_orm.sql.
 """
 
 from __future__ import annotations

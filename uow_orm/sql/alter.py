@@ -3,6 +3,8 @@
 Called only by the migration operations (``uow_orm/migrate/operations.py``). Builds on
 ``ddl.py`` for column and constraint clauses, so a column is spelled the same way in
 CREATE TABLE and in ALTER TABLE ... ADD COLUMN. Identifiers are quoted.
+
+Called by: uow_orm.migrate.batch, uow_orm.migrate.operations.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Called by `uow_orm.sql.compiler.compile_statement` (SELECTs: a statement's *stru
 elements with every bound value left out, is the key; a hit reuses the SQL text and result
 plan and takes the new statement's values, in placeholder order) and by
 `uow_orm.orm.persistence` (`dml_cache`: the flush's statements, by mapper, shape and dialect).
+
+Called by: uow_orm.sql.compiler, uow_orm.orm.persistence.
 """
 
 from __future__ import annotations

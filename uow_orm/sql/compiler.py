@@ -3,6 +3,8 @@
 Called by connections (``Connection.execute``) and by the ORM's loading code. The output,
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
+
+Called by: uow_orm.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``label()``, ``alias()``, ``lateral()``, ``over()``, ``within_group()``, ``funcfilter()``,
 ``nullsfirst()`` / ``nullslast()`` and the lightweight ``table()``.
 
-Called by: uow_orm.sql (re-exported), uow_orm (re-exported).
+Called by: uow_orm.sql (re-exported, and through it by uow_orm).
 """
 
 from __future__ import annotations

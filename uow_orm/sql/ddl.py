@@ -2,6 +2,9 @@
 
 Called by ``MetaData.create_all`` / ``drop_all`` only. Identifiers are quoted; defaults
 given as ``server_default`` are literal SQL by nature (never user data at run time).
+
+Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema,
+uow_orm.sql.alter.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from .. import exc
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..engine.base import Connection
     from ..schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
@@ -280,7 +284,7 @@ def _index_ddl(ix: Index, table: Table, dialect: Dialect) -> str:
     return sql
 
 
-def has_table(conn: Any, table: Table) -> bool:
+def has_table(conn: Connection, table: Table) -> bool:
     """Whether ``table`` exists (in its schema, when it has one)."""
     if not table.schema:
         return bool(conn._has_table(table.name))

@@ -2,6 +2,9 @@
 
 Built by users (and executed through a connection or a session, which keeps its objects
 in line) and compiled by `uow_orm.sql.compiler`.
+
+Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+uow_orm.sql.compiler, uow_orm.sql.upsert.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Built by users (``User.name == "x"``, ``func.count()``) and by the ORM; turned into SQL
 only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
+
+Called by: uow_orm.dialects.*, uow_orm.engine.reflection, uow_orm.ext.associationproxy,
+uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+uow_orm.sql.*, uow_orm.types.
 """
 
 from __future__ import annotations

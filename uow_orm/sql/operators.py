@@ -3,6 +3,8 @@
 Used by filter-building code written for SQLAlchemy, both as ``op(column, value)`` and as
 ``column.operate(op, value)`` (``ColumnElement.operate`` calls a function operator with the
 column). Each function only calls the column method of the same meaning.
+
+Called by: uow_orm, uow_orm.sql.
 """
 
 from __future__ import annotations

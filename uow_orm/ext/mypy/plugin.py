@@ -2,6 +2,8 @@
 
 Loaded by mypy from the user's config (``plugins = ["uow_orm.ext.mypy.plugin"]``); the ORM
 never imports it. Without it, mypy sees only a variable and rejects ``class User(Base)``.
+
+Called by: no module of the package (an entry point for users).
 """
 
 from __future__ import annotations
