@@ -27,10 +27,14 @@ from uow_orm import (
 
 
 class Base(DeclarativeBase):
+    """The demo's declarative base."""
+
     pass
 
 
 class Author(Base):
+    """An author (table ``authors``) with a one-to-many ``books`` collection."""
+
     __tablename__ = "authors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +43,8 @@ class Author(Base):
 
 
 class Book(Base):
+    """A book (table ``books``) whose ``author`` is the many-to-one side of ``Author.books``."""
+
     __tablename__ = "books"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +59,7 @@ def say(step: str) -> None:
 
 
 def tour(database: Path) -> None:
+    """Run the narrated tour against a new SQLite file at ``database``, echoing the SQL."""
     engine = create_engine(f"sqlite:///{database}", echo=True)
     try:
         say(f"Creating the tables in {database} (parents before children)")
@@ -104,6 +111,7 @@ def tour(database: Path) -> None:
 
 
 def main() -> None:
+    """Run the tour in a temporary directory that is removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="uow_orm_demo_") as tmp:
         tour(Path(tmp) / "demo.sqlite")
 

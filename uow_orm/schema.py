@@ -499,6 +499,7 @@ class ColumnCollection:
         return self._cols[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The column with key ``key``, or ``default`` when the table has none."""
         return self._cols.get(key, default)
 
     def __contains__(self, key: object) -> bool:
@@ -513,12 +514,15 @@ class ColumnCollection:
         return len(self._cols)
 
     def keys(self) -> list[str]:
+        """The column keys, in table order."""
         return list(self._cols)
 
     def values(self) -> list[Column[Any]]:
+        """The columns, in table order."""
         return list(self._cols.values())
 
     def items(self) -> list[tuple[str, Column[Any]]]:
+        """``(key, column)`` pairs, in table order."""
         return list(self._cols.items())
 
 
@@ -932,18 +936,22 @@ class ColumnDefault(functools.partial[Any]):
 
     @property
     def is_callable(self) -> bool:
+        """True when ``arg`` is a Python callable, called for each INSERT (or UPDATE)."""
         return callable(self.arg) and not isinstance(self.arg, ClauseElementBase)
 
     @property
     def is_clause_element(self) -> bool:
+        """True when ``arg`` is a SQL expression, rendered into the statement."""
         return isinstance(self.arg, ClauseElementBase)
 
     @property
     def is_scalar(self) -> bool:
+        """True when ``arg`` is a plain value."""
         return not self.is_callable and not self.is_clause_element
 
     @property
     def is_sequence(self) -> bool:
+        """Always False: a ColumnDefault is never a `Sequence` (as in SQLAlchemy)."""
         return False
 
     def __repr__(self) -> str:

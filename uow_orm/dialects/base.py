@@ -116,6 +116,12 @@ class Dialect:
 
     # -- connections -------------------------------------------------------------------
     def connect(self, url: ConnectURL, connect_args: dict[str, Any]) -> DBAPIConnection:
+        """A new DBAPI connection for ``url`` with ``connect_args`` (the driver's own keywords),
+        in the driver's autocommit mode: uow_orm sends BEGIN itself.
+
+        Raises:
+            OperationalError: (or another `DBAPIError` subclass) when the driver cannot connect.
+        """
         raise NotImplementedError
 
     def engine_options_from_connect_args(self, connect_args: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +133,7 @@ class Dialect:
         """Prepare a fresh DBAPI connection (pragmas, settings)."""
 
     def ping(self, dbapi_conn: DBAPIConnection) -> bool:
+        """True when ``SELECT 1`` succeeds on ``dbapi_conn`` (the pool's ``pool_pre_ping``)."""
         try:
             cur = dbapi_conn.cursor()
             cur.execute("SELECT 1")
@@ -137,6 +144,7 @@ class Dialect:
         return True
 
     def in_transaction(self, dbapi_conn: DBAPIConnection) -> bool:
+        """True when ``dbapi_conn`` has a transaction open."""
         raise NotImplementedError
 
     def reset(self, dbapi_conn: DBAPIConnection) -> None:
@@ -145,6 +153,7 @@ class Dialect:
             self._run(dbapi_conn, "ROLLBACK")
 
     def close(self, dbapi_conn: DBAPIConnection) -> None:
+        """Close ``dbapi_conn``, ignoring errors (it may already be gone)."""
         try:
             dbapi_conn.close()
         except Exception:
@@ -160,6 +169,9 @@ class Dialect:
     def executemany_returning(
         self, cursor: DBAPICursor, sql: str, params: Sequence[DBAPIParams]
     ) -> list[DBAPIRow]:
+        """Run ``sql`` (an INSERT ... RETURNING) once per parameter set; the returned row of each,
+        in parameter order.
+        """
         rows = []
         for p in params:
             cursor.execute(sql, p)
@@ -168,6 +180,7 @@ class Dialect:
 
     # -- transaction SQL ---------------------------------------------------------------
     def begin_sql(self) -> str:
+        """The statement that begins a transaction."""
         return "BEGIN"
 
     # -- isolation levels and begin modes (execution options) ----------------------------
@@ -209,31 +222,45 @@ class Dialect:
         raise NotImplementedError
 
     def savepoint_sql(self, name: str) -> str:
+        """``SAVEPOINT name``."""
         return f"SAVEPOINT {self.quote(name)}"
 
     def release_sql(self, name: str) -> str:
+        """``RELEASE SAVEPOINT name``."""
         return f"RELEASE SAVEPOINT {self.quote(name)}"
 
     def rollback_to_sql(self, name: str) -> str:
+        """``ROLLBACK TO SAVEPOINT name``."""
         return f"ROLLBACK TO SAVEPOINT {self.quote(name)}"
 
     def prepare_twophase_sql(self, xid: str) -> str:
+        """``PREPARE TRANSACTION xid`` where the backend has two-phase commit.
+
+        Raises:
+            NotSupportedError: on a backend without it (this base class, SQLite).
+        """
         raise exc.NotSupportedError(
             f"the {self.name} dialect does not support two-phase commit; "
             "use PostgreSQL or set twophase=False"
         )
 
     def commit_twophase_sql(self, xid: str) -> str:
+        """``COMMIT PREPARED xid`` (raises as `prepare_twophase_sql` does where unsupported)."""
         return self.prepare_twophase_sql(xid)
 
     def rollback_twophase_sql(self, xid: str) -> str:
+        """``ROLLBACK PREPARED xid`` (raises as `prepare_twophase_sql` does where unsupported)."""
         return self.prepare_twophase_sql(xid)
 
     # -- errors ------------------------------------------------------------------------
     def error_code(self, err: BaseException) -> str | None:
+        """The driver's error code for ``err`` (PostgreSQL's SQLSTATE, SQLite's error name), or
+        None.
+        """
         return None
 
     def is_disconnect(self, err: BaseException, dbapi_conn: DBAPIConnection | None) -> bool:
+        """Whether ``err`` means the connection is gone, so the pool must not reuse it."""
         return False
 
     def wrap_error(
@@ -267,9 +294,11 @@ class Dialect:
 
     # -- introspection -----------------------------------------------------------------
     def has_table_sql(self) -> str:
+        """A query with one parameter, the table name, that returns a row when the table exists."""
         raise NotImplementedError
 
     def table_names_sql(self) -> str:
+        """A query for the names of the tables of the default schema, sorted."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -27,37 +27,66 @@ TypeFactory = Callable[[list[int]], sqltypes.TypeEngine]
 class Catalog(Protocol):
     """The catalog queries of one backend; every method takes an open connection."""
 
-    def default_schema_name(self, conn: Connection) -> str: ...
-    def get_schema_names(self, conn: Connection) -> list[str]: ...
-    def get_table_names(self, conn: Connection, schema: str | None) -> list[str]: ...
-    def get_view_names(self, conn: Connection, schema: str | None) -> list[str]: ...
+    def default_schema_name(self, conn: Connection) -> str:
+        """The schema unqualified names resolve to (``main`` on SQLite)."""
+
+    def get_schema_names(self, conn: Connection) -> list[str]:
+        """The schema names (on SQLite, the attached databases: ``main`` first)."""
+
+    def get_table_names(self, conn: Connection, schema: str | None) -> list[str]:
+        """The table names of ``schema`` (None: the default one), sorted."""
+
+    def get_view_names(self, conn: Connection, schema: str | None) -> list[str]:
+        """The view names of ``schema``, sorted."""
+
     def get_view_definition(
         self, conn: Connection, view_name: str, schema: str | None
-    ) -> str | None: ...
-    def has_table(self, conn: Connection, table_name: str, schema: str | None) -> bool: ...
+    ) -> str | None:
+        """The ``SELECT`` behind the view, or None when there is no such view."""
+
+    def has_table(self, conn: Connection, table_name: str, schema: str | None) -> bool:
+        """True when ``schema`` has a table (or view) named ``table_name``."""
+
     def get_columns(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """One dict per column, in table order (the keys of `Inspector.get_columns`)."""
+
     def get_pk_constraint(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """``{"name": ..., "constrained_columns": [...]}`` of the primary key."""
+
     def get_foreign_keys(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """One dict per foreign key (the keys of `Inspector.get_foreign_keys`)."""
+
     def get_indexes(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """One dict per CREATE INDEX index (the keys of `Inspector.get_indexes`)."""
+
     def get_unique_constraints(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """One dict per UNIQUE constraint: ``name`` and ``column_names``."""
+
     def get_check_constraints(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """One dict per CHECK constraint: ``name`` and ``sqltext``."""
+
     def get_table_comment(
         self, conn: Connection, table_name: str, schema: str | None
-    ) -> dict[str, Any]: ...
-    def get_sequence_names(self, conn: Connection, schema: str | None) -> list[str]: ...
-    def get_enums(self, conn: Connection, schema: str | None) -> list[dict[str, Any]]: ...
+    ) -> dict[str, Any]:
+        """``{"text": comment or None}``."""
+
+    def get_sequence_names(self, conn: Connection, schema: str | None) -> list[str]:
+        """The sequence names of ``schema``, sorted (always empty on SQLite)."""
+
+    def get_enums(self, conn: Connection, schema: str | None) -> list[dict[str, Any]]:
+        """One dict per ENUM type (PostgreSQL; empty on SQLite)."""
 
 
 _TYPE_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(?:\(([^)]*)\))?\s*(\[\])?\s*$")

@@ -29,6 +29,13 @@ _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "08000", "08003", "08
 
 
 class PGDialect(Dialect):
+    """PostgreSQL through psycopg 3: ``format`` parameters, two-phase commit, ``FOR UPDATE``,
+    ``ILIKE``.
+
+    Raises:
+        ArgumentError: when psycopg is not installed (the message says how to install it).
+    """
+
     name: ClassVar[str] = "postgresql"
     driver: ClassVar[str] = "psycopg"
     placeholder: ClassVar[str] = "%s"

@@ -45,22 +45,27 @@ class Range(Generic[_T]):
 
     @property
     def isempty(self) -> bool:
+        """True for the empty range."""
         return self.empty
 
     @property
     def lower_inc(self) -> bool:
+        """True when the lower bound is finite and included (``[``)."""
         return not self.empty and self.lower is not None and self.bounds[0] == "["
 
     @property
     def upper_inc(self) -> bool:
+        """True when the upper bound is finite and included (``]``)."""
         return not self.empty and self.upper is not None and self.bounds[1] == "]"
 
     @property
     def lower_inf(self) -> bool:
+        """True when the range has no lower bound (and is not empty)."""
         return not self.empty and self.lower is None
 
     @property
     def upper_inf(self) -> bool:
+        """True when the range has no upper bound (and is not empty)."""
         return not self.empty and self.upper is None
 
     def contains(self, value: Any) -> bool:

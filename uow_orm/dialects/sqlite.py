@@ -31,6 +31,10 @@ LOCKED_HINT = (
 
 
 class SQLiteDialect(Dialect):
+    """SQLite through the standard library's ``sqlite3``: ``qmark`` parameters, BEGIN sent by
+    uow_orm, ``RETURNING`` from SQLite 3.35, ``FULL OUTER JOIN`` from 3.39.
+    """
+
     name: ClassVar[str] = "sqlite"
     driver: ClassVar[str] = "pysqlite"
     placeholder: ClassVar[str] = "?"
@@ -47,9 +51,11 @@ class SQLiteDialect(Dialect):
         super().__init__(sqlite3)
 
     def database_path(self, url: ConnectURL) -> str:
+        """The file the URL names (``":memory:"`` when it names none)."""
         return url.database or ":memory:"
 
     def is_memory(self, url: ConnectURL) -> bool:
+        """True for an in-memory database (no file, ``:memory:`` or ``mode=memory``)."""
         db = url.database
         return not db or db == ":memory:" or "mode=memory" in db
 

@@ -235,6 +235,11 @@ class Transaction:
         return not conn._shared or bool(conn.dialect.in_transaction(conn._checked_dbapi()))
 
     def commit(self) -> None:
+        """Commit this transaction (``COMMIT``; for a `NestedTransaction`, ``RELEASE SAVEPOINT``).
+
+        Raises:
+            InvalidRequestError: when the transaction was already committed or rolled back.
+        """
         if not self.is_active:
             raise exc.InvalidRequestError("this transaction is no longer active")
         self._do_commit()
@@ -251,6 +256,7 @@ class Transaction:
             conn._transaction_ended(self)
 
     def rollback(self) -> None:
+        """Roll this transaction back (``ROLLBACK``); does nothing once it is no longer active."""
         if not self.is_active:
             return
         conn = self.connection
@@ -265,6 +271,7 @@ class Transaction:
             conn._transaction_ended(self)
 
     def close(self) -> None:
+        """End this transaction: roll it back if it is still active, else do nothing."""
         self.rollback()
 
     def __enter__(self) -> Transaction:
@@ -305,6 +312,9 @@ class NestedTransaction(Transaction):
             conn._savepoint_ended(self)
 
     def rollback(self) -> None:
+        """Undo everything since this savepoint began (``ROLLBACK TO SAVEPOINT``, then release it);
+        the enclosing transaction stays open. Does nothing once it is no longer active.
+        """
         if not self.is_active:
             return
         conn = self.connection
@@ -328,6 +338,13 @@ class TwoPhaseTransaction(Transaction):
         self.prepared = False
 
     def prepare(self) -> None:
+        """``PREPARE TRANSACTION xid`` (PostgreSQL): the first phase; `commit` then sends
+        ``COMMIT PREPARED``.
+
+        Raises:
+            InvalidRequestError: when the transaction is no longer active.
+            NotSupportedError: on a backend without two-phase commit (SQLite).
+        """
         if not self.is_active:
             raise exc.InvalidRequestError("this transaction is no longer active")
         self.connection._run_control(self.connection.dialect.prepare_twophase_sql(self.xid))
@@ -345,6 +362,7 @@ class TwoPhaseTransaction(Transaction):
             conn._transaction_ended(self)
 
     def rollback(self) -> None:
+        """Roll back: ``ROLLBACK PREPARED xid`` once prepared, a plain ``ROLLBACK`` before."""
         if not self.is_active:
             return
         conn = self.connection

@@ -74,10 +74,12 @@ class PooledConnection:
 
     @property
     def record(self) -> ConnectionRecord:
+        """The pool's `ConnectionRecord` for this DBAPI connection."""
         return self._record
 
     @property
     def closed(self) -> bool:
+        """True once `close` has given the connection back to the pool."""
         return self.dbapi_connection is None
 
     def invalidate(self, e: BaseException | None = None) -> None:
@@ -90,6 +92,9 @@ class PooledConnection:
         record.invalidated = True
 
     def close(self) -> None:
+        """Give the DBAPI connection back to the pool (it stays open there); a second call
+        does nothing.
+        """
         if self.dbapi_connection is not None:
             self.dbapi_connection = None
             self._pool._return(self._record)
@@ -192,6 +197,7 @@ class Pool:
             self._dispatch.fire("checkin", record.dbapi_connection, record)
 
     def connect(self) -> PooledConnection:
+        """Check out a connection (see `QueuePool.connect` and `StaticPool.connect`)."""
         raise NotImplementedError
 
     def invalidate_all(self) -> None:
@@ -202,6 +208,7 @@ class Pool:
         raise NotImplementedError
 
     def dispose(self) -> None:
+        """Close the pool's idle connections (see the subclasses)."""
         raise NotImplementedError
 
     def recreate(self) -> Pool:

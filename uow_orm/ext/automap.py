@@ -49,6 +49,7 @@ class Classes:
         return len(self._by_name)
 
     def keys(self) -> list[str]:
+        """The class names, in the order the classes were made."""
         return list(self._by_name)
 
 

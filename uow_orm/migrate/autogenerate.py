@@ -56,6 +56,10 @@ class Change:
 
 @dataclass
 class Comparison:
+    """What `check` and ``revision(autogenerate=True)`` found between the models and the
+    database: one ``Change`` per difference; false when they match.
+    """
+
     changes: list[Change] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -63,6 +67,7 @@ class Comparison:
 
     @property
     def descriptions(self) -> list[str]:
+        """One line per difference, for people to read."""
         return [c.description for c in self.changes]
 
 
@@ -109,6 +114,9 @@ def _render_default(value: Any, dialect: Dialect) -> str:
 
 
 def render_column(col: Column[Any], dialect: Dialect, *, with_fks: bool = True) -> str:
+    """``sa.Column(...)`` source for ``col`` as a revision file writes it (with its
+    ``sa.ForeignKey`` unless ``with_fks=False``).
+    """
     parts = [repr(col.name), render_type(col.type)]
     if with_fks:
         for fk in col.foreign_keys:
@@ -199,6 +207,9 @@ def _uniques(table: Table) -> dict[tuple[str, ...], str | None]:
 
 
 def render_create_table(table: Table, dialect: Dialect) -> list[str]:
+    """``op.create_table(...)`` source for ``table``, then one ``op.create_index(...)`` per
+    index: a list of statements for a revision file.
+    """
     composite = [g for g in _fk_groups(table) if len(g[0]) > 1]
     lines = [f"op.create_table(\n    {table.name!r},"]
     for col in table.c:

@@ -58,12 +58,20 @@ class BatchOperations:
         self._changes.append((name, args, kw))
 
     def add_column(self, column: Column[Any]) -> None:
+        """Add ``column`` (as `Operations.add_column`), applied when the block ends."""
         self._record("add_column", column)
 
     def drop_column(self, column_name: str) -> None:
+        """Drop the column ``column_name``, applied when the block ends."""
         self._record("drop_column", column_name)
 
     def alter_column(self, column_name: str, **kw: Any) -> None:
+        """Change the column ``column_name`` (arguments as `Operations.alter_column`), applied
+        when the block ends.
+
+        Raises:
+            ArgumentError: for an argument `Operations.alter_column` does not take.
+        """
         allowed = {
             "nullable",
             "server_default",
@@ -89,6 +97,12 @@ class BatchOperations:
         remote_cols: Sequence[str],
         **kw: Any,
     ) -> None:
+        """Add a foreign key from this table's ``local_cols`` to ``referent_table``'s
+        ``remote_cols`` (keywords ``ondelete``, ``onupdate``, ``deferrable``, ``initially``).
+
+        Raises:
+            ArgumentError: for any other keyword.
+        """
         unknown = sorted(set(kw) - {"ondelete", "onupdate", "deferrable", "initially"})
         if unknown:
             raise exc.ArgumentError(
@@ -99,24 +113,40 @@ class BatchOperations:
         )
 
     def create_unique_constraint(self, constraint_name: str | None, columns: Sequence[str]) -> None:
+        """Add a UNIQUE constraint over ``columns``, applied when the block ends."""
         self._record("create_unique_constraint", constraint_name, columns)
 
     def create_check_constraint(self, constraint_name: str | None, condition: Any) -> None:
+        """Add a CHECK constraint (``condition`` as in `Operations.create_check_constraint`)."""
         self._record("create_check_constraint", constraint_name, condition)
 
     def drop_constraint(self, constraint_name: str, type_: str | None = None) -> None:
+        """Drop the named constraint (``type_``: "foreignkey", "unique", "check" or "primary")."""
         self._record("drop_constraint", constraint_name, type_=type_)
 
     def create_index(
         self, index_name: str, columns: Sequence[str], *, unique: bool = False, **kw: Any
     ) -> None:
+        """Create an index on ``columns`` of this table, applied when the block ends."""
         self._record("create_index", index_name, columns, unique=unique, **kw)
 
     def drop_index(self, index_name: str) -> None:
+        """Drop the index ``index_name``, applied when the block ends."""
         self._record("drop_index", index_name)
 
     # -- applying -----------------------------------------------------------------------
     def apply(self) -> None:
+        """Run the recorded changes (the end of the ``with`` block calls this).
+
+        Where the backend can ALTER (PostgreSQL, unless ``recreate="always"``) each change is an
+        ordinary ALTER; on SQLite the table is rebuilt: created in its new shape, the rows
+        copied, the old one dropped and the new one renamed.
+
+        Raises:
+            MigrationError: with ``recreate="never"`` on SQLite, or in offline (``sql``) mode on
+                SQLite, which cannot read the table to rebuild it; or when a change names a
+                column the table lacks (or adds one it has).
+        """
         ops = self._ops
         if ops.dialect.name != "sqlite" and self._recreate != "always":
             for name, args, kw in self._changes:

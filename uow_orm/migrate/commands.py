@@ -74,14 +74,27 @@ class Config:
         )
 
     def script(self) -> ScriptDirectory:
+        """The `ScriptDirectory` of this config's revision directory."""
         return ScriptDirectory(self.directory)
 
     def engine(self) -> Engine:
+        """A new engine for this config's database URL.
+
+        Raises:
+            MigrationError: when no URL is configured.
+        """
         if not self.url:
             raise MigrationError("no database URL: pass --url or set url in [tool.uow_orm.migrate]")
         return create_engine(self.url)
 
     def target_metadata(self) -> MetaData:
+        """The models' MetaData: the configured MetaData, the ``.metadata`` of a declarative
+        base, or the object an import path ``"package.module:attribute"`` names.
+
+        Raises:
+            MigrationError: when no models are configured, the path has no ``:``, or the object
+                is neither a MetaData nor has one.
+        """
         if not self.metadata:
             raise MigrationError(
                 "no models: pass --metadata package.module:attribute (a MetaData, or a "
@@ -257,10 +270,12 @@ def current(config: Config) -> list[str]:
 
 
 def history(config: Config) -> list[Revision]:
+    """Every revision of the directory, newest first."""
     return config.script().history()
 
 
 def heads(config: Config) -> list[str]:
+    """The head revisions of the directory (those nothing builds on), sorted."""
     return config.script().heads
 
 

@@ -54,6 +54,7 @@ class Operations:
 
     @property
     def offline(self) -> bool:
+        """True in offline (``sql``) mode: statements are written out, not run."""
         return self.connection is None
 
     # -- running ----------------------------------------------------------------------
@@ -140,6 +141,7 @@ class Operations:
         self._metadata.tables.pop(name, None)
 
     def rename_table(self, old_name: str, new_name: str) -> None:
+        """``ALTER TABLE old_name RENAME TO new_name``."""
         self._run(alter.rename_table_sql(old_name, new_name, self.dialect))
 
     def create_table_comment(
@@ -279,6 +281,9 @@ class Operations:
             )
 
     def drop_column(self, table_name: str, column_name: str) -> None:
+        """``ALTER TABLE table_name DROP COLUMN column_name`` (SQLite 3.35 and later; older
+        versions need `batch_alter_table`).
+        """
         self._run(alter.drop_column_sql(table_name, column_name, self.dialect))
 
     def alter_column(
@@ -347,6 +352,13 @@ class Operations:
         deferrable: bool | None = None,
         initially: str | None = None,
     ) -> None:
+        """Add a foreign key constraint from ``source_table``'s ``local_cols`` to
+        ``referent_table``'s ``remote_cols`` (PostgreSQL; on SQLite use `batch_alter_table`).
+
+        Raises:
+            NotSupportedError: on SQLite, which cannot add a constraint to a table.
+            ArgumentError: for an ``initially`` other than DEFERRED or IMMEDIATE.
+        """
         clause = alter.foreign_key_clause(
             local_cols,
             referent_table,
@@ -363,6 +375,12 @@ class Operations:
     def create_unique_constraint(
         self, constraint_name: str | None, table_name: str, columns: Sequence[str]
     ) -> None:
+        """Add a UNIQUE constraint over ``columns`` of ``table_name`` (PostgreSQL; on SQLite use
+        `batch_alter_table`).
+
+        Raises:
+            NotSupportedError: on SQLite.
+        """
         clause = alter.unique_clause(constraint_name, columns, self.dialect)
         self._run(alter.add_constraint_sql(table_name, clause, self.dialect))
 
@@ -418,6 +436,13 @@ class Operations:
         *,
         postgresql_concurrently: bool = False,
     ) -> None:
+        """``DROP INDEX index_name`` (``table_name`` is accepted for Alembic's signature and not
+        needed: indexes are named per schema).
+
+        Raises:
+            MigrationError: for ``postgresql_concurrently=True`` outside
+                ``op.autocommit_block()``.
+        """
         del table_name  # PostgreSQL and SQLite name indexes per schema
         sql = alter.drop_index_sql(index_name, self.dialect, concurrently=postgresql_concurrently)
         self._run_maybe_concurrently(sql, postgresql_concurrently)

@@ -39,6 +39,7 @@ class Revision:
 
     @property
     def is_merge(self) -> bool:
+        """True for a merge revision (one with several down revisions)."""
         return len(self.down_revisions) > 1
 
     def __repr__(self) -> str:
@@ -133,6 +134,7 @@ class ScriptDirectory:
 
     @property
     def bases(self) -> list[str]:
+        """Revisions with no down revision, sorted."""
         return sorted(r.revision for r in self.revisions.values() if not r.down_revisions)
 
     def get(self, rev: str) -> Revision:
@@ -229,8 +231,12 @@ class ScriptDirectory:
 
 
 def new_revision_id() -> str:
+    """A fresh random revision id (12 hex digits)."""
     return uuid.uuid4().hex[:12]
 
 
 def slug(message: str) -> str:
+    """``message`` as a file-name fragment: lower case, runs of other characters as ``_``,
+    at most 40 characters ("revision" when nothing is left).
+    """
     return re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "revision"

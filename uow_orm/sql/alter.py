@@ -32,10 +32,12 @@ def add_column_sql(table: str, column: Column[Any], dialect: Dialect) -> str:
 
 
 def drop_column_sql(table: str, column: str, dialect: Dialect) -> str:
+    """``ALTER TABLE table DROP COLUMN column``."""
     return f"ALTER TABLE {dialect.quote(table)} DROP COLUMN {dialect.quote(column)}"
 
 
 def rename_table_sql(old: str, new: str, dialect: Dialect) -> str:
+    """``ALTER TABLE old RENAME TO new``."""
     return f"ALTER TABLE {dialect.quote(old)} RENAME TO {dialect.quote(new)}"
 
 
@@ -57,6 +59,7 @@ def column_comment_sql(table: str, column: str, comment: str | None, dialect: Di
 
 
 def rename_column_sql(table: str, old: str, new: str, dialect: Dialect) -> str:
+    """``ALTER TABLE table RENAME COLUMN old TO new``."""
     q = dialect.quote
     return f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}"
 
@@ -109,6 +112,12 @@ def foreign_key_clause(
     deferrable: bool | None = None,
     initially: str | None = None,
 ) -> str:
+    """``[CONSTRAINT name] FOREIGN KEY (local) REFERENCES referent (remote)`` with its ON
+    DELETE / ON UPDATE actions and deferrability.
+
+    Raises:
+        ArgumentError: for an ``initially`` other than DEFERRED or IMMEDIATE.
+    """
     sql = f"CONSTRAINT {dialect.quote(name)} " if name else ""
     sql += (
         f"FOREIGN KEY ({_names(dialect, local)}) REFERENCES {dialect.quote(referent)} "
@@ -128,11 +137,13 @@ def foreign_key_clause(
 
 
 def unique_clause(name: str | None, columns: Sequence[str], dialect: Dialect) -> str:
+    """``[CONSTRAINT name] UNIQUE (columns)``."""
     prefix = f"CONSTRAINT {dialect.quote(name)} " if name else ""
     return f"{prefix}UNIQUE ({_names(dialect, columns)})"
 
 
 def check_clause(name: str | None, condition: str, dialect: Dialect) -> str:
+    """``[CONSTRAINT name] CHECK (condition)``; ``condition`` is SQL text."""
     prefix = f"CONSTRAINT {dialect.quote(name)} " if name else ""
     return f"{prefix}CHECK ({condition})"
 
@@ -148,6 +159,11 @@ def add_constraint_sql(table: str, clause: str, dialect: Dialect) -> str:
 
 
 def drop_constraint_sql(table: str, name: str, dialect: Dialect) -> str:
+    """``ALTER TABLE table DROP CONSTRAINT name`` (PostgreSQL).
+
+    Raises:
+        NotSupportedError: on SQLite, which rebuilds the table instead.
+    """
     if dialect.name != "postgresql":
         raise exc.NotSupportedError(
             f"{dialect.name} cannot drop a constraint of an existing table; rebuild it with "
@@ -180,10 +196,12 @@ def create_index_sql(
 
 
 def drop_index_sql(name: str, dialect: Dialect, *, concurrently: bool = False) -> str:
+    """``DROP INDEX [CONCURRENTLY] name``."""
     return f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}{dialect.quote(name)}"
 
 
 def drop_table_sql(table: str, dialect: Dialect) -> str:
+    """``DROP TABLE table``."""
     return f"DROP TABLE {dialect.quote(table)}"
 
 

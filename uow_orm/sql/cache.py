@@ -199,6 +199,9 @@ class StatementCache:
         self.misses = 0
 
     def get(self, key: Any) -> Any:
+        """The compiled statement cached under ``key`` (now the most recently used), or None;
+        counts a hit or a miss.
+        """
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
@@ -209,6 +212,7 @@ class StatementCache:
             return hit
 
     def put(self, key: Any, value: Any) -> None:
+        """Cache ``value`` under ``key``, dropping the least recently used beyond ``size``."""
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
@@ -216,6 +220,7 @@ class StatementCache:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
+        """Drop every entry and reset the hit and miss counts."""
         with self._lock:
             self._entries.clear()
             self.hits = self.misses = 0

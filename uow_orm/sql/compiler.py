@@ -279,6 +279,9 @@ class Compiler:
     def process(
         self, element: Any, *, nested: bool = False, asfrom: bool = False, subquery: bool = False
     ) -> str:
+        """The SQL of ``element`` (a Python value becomes a bound parameter); ``nested`` wraps
+        it in parentheses where its operator needs them.
+        """
         el = element
         if not isinstance(el, ClauseElement):
             el = coerce_expression(el)
@@ -326,6 +329,9 @@ class Compiler:
     literal_binds = False
 
     def bind(self, bind: BindParameter) -> str:
+        """The placeholder for ``bind``, recording it in parameter order (its value as a literal
+        under ``literal_binds``; on PostgreSQL with a cast for types that need one).
+        """
         if self.literal_binds and bind.value is not _REQUIRED:
             return render_literal(bind.value)
         self.binds.append(bind)
@@ -353,12 +359,14 @@ class Compiler:
         return hit
 
     def column(self, col: Column[Any]) -> str:
+        """A column's name, qualified by its table's name when the statement qualifies columns."""
         if self.qualify and col.table is not None:
             return f"{self.quote(col.table.name)}.{self.quote(col.name)}"
         return self.quote(col.name)
 
     # -- SELECT ------------------------------------------------------------------------
     def select(self, stmt: Select[Any]) -> str:
+        """The SQL of a ``Select`` (the outermost one also sets the result keys and converters)."""
         toplevel = self._depth == 0
         # cte(nesting=True) goes into this SELECT's own WITH, unless it is the whole
         # statement (its WITH is the statement's) or a member of a union (the union's)
@@ -681,6 +689,7 @@ class Compiler:
         return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
 
     def insert(self, stmt: Insert) -> str:
+        """The SQL of an ``Insert``."""
         if getattr(stmt, "_from_select", None) is not None:
             sql = self._insert_from_select(stmt)
             on_conflict = getattr(stmt, "_on_conflict", None)
@@ -730,6 +739,7 @@ class Compiler:
 
     def update(self, stmt: Update) -> str:
         # subqueries in SET and WHERE correlate to the updated table
+        """The SQL of an ``Update``."""
         self._enclosing_froms.append([stmt.table])
         try:
             return self._update(stmt)
@@ -787,6 +797,7 @@ class Compiler:
         return out
 
     def delete(self, stmt: Delete) -> str:
+        """The SQL of a ``Delete``."""
         self._enclosing_froms.append([stmt.table])
         try:
             return self._delete(stmt)

@@ -186,6 +186,10 @@ def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
 
 
 def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) -> str:
+    """``CREATE TABLE`` for ``table``: columns, primary key, UNIQUE and CHECK constraints and
+    foreign keys (``use_alter`` ones only with ``with_alter_fks``; they are added by ALTER
+    otherwise).
+    """
     from ..schema import CheckConstraint, UniqueConstraint
 
     q = dialect.quote
@@ -301,6 +305,10 @@ def has_table(conn: Connection, table: Table) -> bool:
 
 
 def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
+    """DROP statements for ``tables`` (given in creation order; dropped in reverse): on
+    PostgreSQL first the ``use_alter`` foreign keys, then each table with its sequences,
+    then the ENUM types no remaining table uses.
+    """
     q = dialect.quote
     out: list[str] = []
     if dialect.name != "sqlite":

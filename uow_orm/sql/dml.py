@@ -41,6 +41,10 @@ def _target_table(target: Any) -> Table:
 
 
 class DMLStatement(ClauseElement):
+    """What `Insert`, `Update` and `Delete` share: the target table, WHERE criteria,
+    ``RETURNING`` and execution options. Each method returns a new statement.
+    """
+
     is_dml = True
 
     def __init__(self, target: Any) -> None:
@@ -75,6 +79,18 @@ class DMLStatement(ClauseElement):
         return col  # type: ignore[no-any-return]
 
     def values(self, *args: Any, **kw: Any) -> Any:
+        """A copy with the values to INSERT or SET, as SQLAlchemy's ``values()``.
+
+        Call forms: ``values(name="x")``, ``values({User.name: "x"})`` (keys are column names,
+        columns or mapped attributes; a value may be a SQL expression such as
+        ``t.c.n + 1``), or, for an INSERT, ``values([{...}, {...}])`` for a multi-row
+        ``VALUES (...), (...)``. Calls add up: a later call's keys override earlier ones.
+        (``delete()`` inherits the method, but its values are not used.)
+
+        Raises:
+            ArgumentError: for a key that is no column of the table, or a positional argument
+                that is neither a dict nor a list of dicts.
+        """
         s = self._generate()
         if args and isinstance(args[0], Sequence) and not isinstance(args[0], (str, bytes)):
             rows = args[0]
@@ -95,6 +111,12 @@ class DMLStatement(ClauseElement):
         return s
 
     def where(self, *criteria: Any) -> Any:
+        """A copy with these conditions added to the WHERE clause, joined by AND (``filter()``
+        is the same method).
+
+        Raises:
+            ArgumentError: for a plain string (use ``text()``).
+        """
         s = self._generate()
         s._where.extend(coerce_criterion(c) for c in criteria)
         return s
@@ -102,6 +124,11 @@ class DMLStatement(ClauseElement):
     filter = where
 
     def filter_by(self, **kw: Any) -> Any:
+        """A copy with ``column == value`` conditions for these column names, joined by AND.
+
+        Raises:
+            ArgumentError: for a name that is no column of the table.
+        """
         return self.where(*[self._column(k) == v for k, v in kw.items()])
 
     def returning(self, *cols: Any, sort_by_parameter_order: bool = False) -> Any:
@@ -172,6 +199,10 @@ class DMLStatement(ClauseElement):
 
 
 class Insert(DMLStatement):
+    """``INSERT INTO table``: made by `insert`; rows come from `values`, from ``from_select()``
+    or from the execution parameters (``conn.execute(insert(t), [{...}, ...])``).
+    """
+
     _from_select: tuple[list[Any], Any] | None = None
     _include_defaults = True
 
@@ -266,6 +297,10 @@ class Insert(DMLStatement):
 
 
 class Update(DMLStatement):
+    """``UPDATE table SET ...``: made by `update`; ``SET`` comes from `values`,
+    ``ordered_values()`` or the execution parameters.
+    """
+
     def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
         """``SET`` in exactly this order: ``ordered_values((t.c.a, 1), (t.c.b, t.c.a))``."""
         if self._values is not None:
@@ -297,6 +332,8 @@ class Update(DMLStatement):
 
 
 class Delete(DMLStatement):
+    """``DELETE FROM table``: made by `delete`, narrowed by ``where()``."""
+
     def _compile(self, compiler: Compiler) -> str:
         return compiler.delete(self)
 

@@ -213,9 +213,18 @@ class ColumnOperators:
         return not_(self)
 
     def in_(self, values: Any) -> ColumnElement:
+        """``expr IN (values)``: a list (or other iterable) of values, each a bound parameter,
+        or a ``select()`` / subquery.
+
+        An empty list gives an expression that is false for every row, as in SQLAlchemy.
+
+        Raises:
+            ArgumentError: for a string, bytes or any other non-iterable value.
+        """
         return self.operate("IN", values)
 
     def not_in(self, values: Any) -> ColumnElement:
+        """``expr NOT IN (values)`` (see `in_`; an empty list is true for every row)."""
         return self.operate("NOT IN", values)
 
     notin_ = not_in
@@ -308,36 +317,48 @@ class ColumnOperators:
         return getattr(comparator, name)
 
     def is_(self, other: Any) -> ColumnElement:
+        """``expr IS other``, mostly ``is_(None)`` for ``IS NULL`` (``== None`` gives the same)."""
         return self.operate("IS", other)
 
     def is_not(self, other: Any) -> ColumnElement:
+        """``expr IS NOT other``, mostly ``is_not(None)`` for ``IS NOT NULL``."""
         return self.operate("IS NOT", other)
 
     isnot = is_not
 
     def between(self, low: Any, high: Any) -> ColumnElement:
+        """``expr BETWEEN low AND high`` (both ends included); the bounds are bound with this
+        expression's type.
+        """
         expr = self._expr()
         return Between(expr, coerce_expression(low, expr.type), coerce_expression(high, expr.type))
 
     def desc(self) -> ColumnElement:
+        """``expr DESC`` for ``order_by()``."""
         return UnaryExpression(self._expr(), None, "DESC")
 
     def asc(self) -> ColumnElement:
+        """``expr ASC`` for ``order_by()``."""
         return UnaryExpression(self._expr(), None, "ASC")
 
     def nulls_first(self) -> ColumnElement:
+        """``expr NULLS FIRST`` (chain after `desc` / `asc`: ``col.desc().nulls_first()``)."""
         return UnaryExpression(self._expr(), None, "NULLS FIRST")
 
     def nulls_last(self) -> ColumnElement:
+        """``expr NULLS LAST`` (chain after `desc` / `asc`)."""
         return UnaryExpression(self._expr(), None, "NULLS LAST")
 
     def label(self, name: str) -> Label:
+        """``expr AS name``: the expression under a name, which becomes its key in result rows."""
         return Label(name, self._expr())
 
     def distinct(self) -> ColumnElement:
+        """``DISTINCT expr``, e.g. inside an aggregate: ``func.count(col.distinct())``."""
         return UnaryExpression(self._expr(), "DISTINCT", None)
 
     def cast(self, type_: Any) -> ColumnElement:
+        """``CAST(expr AS type)``; ``type_`` is a type class or instance."""
         return Cast(self._expr(), to_type(type_))
 
     def collate(self, collation: str) -> ColumnElement:
@@ -358,15 +379,26 @@ class ColumnOperators:
         )
 
     def any_(self) -> ColumnElement:
+        """``ANY (expr)`` of an array or a scalar subquery, for a comparison:
+        ``col.any_() == 5`` renders ``5 = ANY (col)``.
+
+        Compiling it on SQLite raises ``NotSupportedError`` (it has no ``ANY``).
+        """
         return AnyAll("ANY", self._expr())
 
     def all_(self) -> ColumnElement:
+        """``ALL (expr)`` of an array or a scalar subquery (see `any_`; PostgreSQL only)."""
         return AnyAll("ALL", self._expr())
 
     def concat(self, other: Any) -> ColumnElement:
+        """``expr || other``: string concatenation, ``other`` bound with this expression's type."""
         return BinaryExpression(self._expr(), "||", coerce_expression(other, self._expr().type))
 
     def bool_op(self, operator: str) -> Any:
+        """A custom boolean operator: ``col.bool_op("@>")(other)`` gives ``col @> other`` typed as
+        Boolean (so it can be a WHERE condition).
+        """
+
         def apply(other: Any) -> ColumnElement:
             return BinaryExpression(self._expr(), operator, coerce_expression(other), Boolean())
 
@@ -379,6 +411,15 @@ class ColumnOperators:
         is_comparison: bool = False,
         return_type: Any = None,
     ) -> Any:
+        """A custom binary operator: ``col.op("&")(mask)`` gives ``col & mask``.
+
+        Args:
+            operator: the SQL operator text, emitted as written.
+            precedence: accepted for SQLAlchemy's signature; it has no effect here.
+            is_comparison: type the result Boolean, as a comparison.
+            return_type: the type of the result (by default this expression's type).
+        """
+
         def apply(other: Any) -> ColumnElement:
             expr = self._expr()
             right = coerce_expression(other, expr.type)
@@ -637,6 +678,10 @@ def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None)
 
 
 class Null(ColumnElement):
+    """SQL ``NULL``, made by `null` (or a Python ``None`` in an expression); ``col == None``
+    compiles to ``col IS NULL``.
+    """
+
     __slots__ = ()
 
     def _compile(self, compiler: Compiler) -> str:
@@ -644,6 +689,8 @@ class Null(ColumnElement):
 
 
 class True_(ColumnElement):
+    """SQL ``true`` (``1`` on SQLite), made by `true` or a Python ``True`` in an expression."""
+
     __slots__ = ()
     type = Boolean()
 
@@ -652,6 +699,8 @@ class True_(ColumnElement):
 
 
 class False_(ColumnElement):
+    """SQL ``false`` (``0`` on SQLite), made by `false` or a Python ``False`` in an expression."""
+
     __slots__ = ()
     type = Boolean()
 
@@ -675,6 +724,10 @@ def false() -> False_:
 
 
 class BinaryExpression(ColumnElement):
+    """``left operator right``: what comparisons and arithmetic on columns build
+    (``User.id == 5``); ``left``, ``operator`` and ``right`` are readable attributes.
+    """
+
     __slots__ = ("left", "operator", "right", "type")
 
     def __init__(
@@ -839,6 +892,11 @@ class Between(ColumnElement):
 
 
 class UnaryExpression(ColumnElement):
+    """An operator before or a modifier after one expression: ``-x``, ``NOT x``,
+    ``DISTINCT x``, ``x DESC``, ``x NULLS FIRST``; made by `desc`, `asc`, `distinct`,
+    ``~`` and the like.
+    """
+
     __slots__ = ("element", "modifier", "operator", "type")
 
     def __init__(
@@ -899,6 +957,10 @@ class ExpressionList(ColumnElement):
 
 
 class BooleanClauseList(ColumnElement):
+    """Conditions joined by ``AND`` or ``OR``: made by `and_`, `or_` and ``&`` / ``|``. With no
+    conditions it compiles to a constant (``1 = 1`` for AND, ``1 != 1`` for OR).
+    """
+
     __slots__ = ("clauses", "operator")
     type = Boolean()
 
@@ -1022,6 +1084,10 @@ def cast(expr: Any, type_: Any) -> Cast:
 
 
 class Cast(ColumnElement):
+    """``CAST(expr AS type)``: made by `cast` or ``expr.cast(type_)``; results are converted as
+    the target type.
+    """
+
     __slots__ = ("element", "type")
 
     def __init__(self, element: ClauseElement, type_: TypeEngine) -> None:
@@ -1036,6 +1102,10 @@ class Cast(ColumnElement):
 
 
 class Label(ColumnElement):
+    """``element AS name``: made by ``expr.label(name)``; ``name`` is its key in result rows and
+    can be referred to by name in ``order_by()`` / ``group_by()``.
+    """
+
     __slots__ = ("element", "name", "type")
 
     def __init__(self, name: str, element: ClauseElement) -> None:
@@ -1045,6 +1115,7 @@ class Label(ColumnElement):
 
     @property
     def key(self) -> str:  # type: ignore[override]
+        """The label's name, its key in result rows."""
         return self.name
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1123,6 +1194,13 @@ _NO_PARENS = frozenset(
 
 
 class Function(ColumnElement):
+    """A SQL function call built by ``func.<name>(*args)``: ``func.count()``, ``func.lower(col)``.
+
+    Its type comes from ``type_=``, else from the function (``count`` is Integer, ``now``
+    DateTime, ...) or its first argument (``max``, ``sum``, ``lower``, ...); otherwise it is
+    untyped.
+    """
+
     __slots__ = ("_orm_mappers", "args", "name", "type")
 
     def __init__(self, name: str, args: Sequence[Any], type_: TypeEngine | None = None) -> None:
@@ -1193,6 +1271,7 @@ class Function(ColumnElement):
 
     @property
     def key(self) -> str:  # type: ignore[override]
+        """The function's name, its key in result rows when it is not labeled."""
         return self.name
 
     def over(
@@ -1367,6 +1446,10 @@ def text(sql: str) -> TextClause:
 
 
 class Exists(ColumnElement):
+    """``EXISTS (subquery)``: made by `exists` or ``Select.exists()``; ``~exists(...)`` is
+    ``NOT EXISTS``.
+    """
+
     __slots__ = ("select",)
     type = Boolean()
 
@@ -1380,10 +1463,15 @@ class Exists(ColumnElement):
         return UnaryExpression(self, "NOT", None, Boolean())
 
     def where(self, *criteria: Any) -> Exists:
+        """A copy whose subquery has these conditions added to its WHERE clause."""
         return Exists(self.select.where(*criteria))
 
 
 class ScalarSelect(ColumnElement):
+    """A one-column SELECT used as a value: ``(SELECT ...)``; made by
+    ``Select.scalar_subquery()``. Its type is its column's.
+    """
+
     __slots__ = ("select", "type")
 
     def __init__(self, select: Any) -> None:
@@ -1728,6 +1816,7 @@ class TypeCoerce(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the wrapped expression (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1822,6 +1911,7 @@ class Over(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the windowed function (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1855,6 +1945,7 @@ class FunctionFilter(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the filtered aggregate (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def over(
@@ -1864,6 +1955,11 @@ class FunctionFilter(ColumnElement):
         rows: tuple[int | None, int | None] | None = None,
         range_: tuple[int | None, int | None] | None = None,
     ) -> Over:
+        """This filtered aggregate as a window function: ``... FILTER (WHERE ...) OVER (...)``.
+
+        Raises:
+            ArgumentError: when both ``rows`` and ``range_`` are given.
+        """
         return Over(self, partition_by, order_by, rows, range_)
 
     def _compile(self, compiler: Compiler) -> str:
@@ -1896,6 +1992,7 @@ class WithinGroup(ColumnElement):
 
     @property
     def key(self) -> str | None:  # type: ignore[override]
+        """The key of the ordered-set aggregate (its name in result rows)."""
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:

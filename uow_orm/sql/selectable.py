@@ -77,6 +77,14 @@ class FromClause(ClauseElement):
 
 
 class Join(FromClause):
+    """``left JOIN right ON onclause``: a FROM clause made by `join`, `outerjoin` or
+    ``FromClause.join()``.
+
+    ``isouter`` gives ``LEFT OUTER JOIN``, ``full`` gives ``FULL OUTER JOIN`` (which SQLite
+    before 3.39 lacks: compiling it there raises ``CompileError``). A join whose right side is
+    itself a join is parenthesized.
+    """
+
     def __init__(
         self,
         left: FromClause,
@@ -164,15 +172,19 @@ class _Columns:
         return any(c is key for c in self._cols.values())
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The column named ``key``, or ``default``."""
         return self._cols.get(key, default)
 
     def keys(self) -> list[str]:
+        """The column keys, in order."""
         return list(self._cols)
 
     def values(self) -> list[ColumnElement]:
+        """The columns, in order."""
         return list(self._cols.values())
 
     def items(self) -> list[tuple[str, ColumnElement]]:
+        """``(key, column)`` pairs, in order."""
         return list(self._cols.items())
 
 
@@ -240,14 +252,17 @@ class AliasColumn(ColumnElement):
 
     @property
     def table(self) -> Alias:
+        """The alias this column belongs to."""
         return self.alias
 
     @property
     def primary_key(self) -> bool:
+        """Whether the aliased column is part of its table's primary key."""
         return bool(getattr(self.element, "primary_key", False))
 
     @property
     def foreign_keys(self) -> list[Any]:
+        """The foreign keys of the aliased column."""
         return list(getattr(self.element, "foreign_keys", []))
 
     def __repr__(self) -> str:
@@ -286,10 +301,12 @@ class Alias(FromClause):
 
     @property
     def foreign_keys(self) -> list[Any]:
+        """The foreign keys of the aliased table."""
         return list(getattr(self.element, "foreign_keys", []))
 
     @property
     def primary_key(self) -> list[Any]:
+        """The primary-key columns of the aliased table."""
         return [self.c[c.key] for c in getattr(self.element, "primary_key", [])]
 
     def corresponding_column(self, column: Any) -> Any:
@@ -488,6 +505,19 @@ class Select(FromClause, Generic[_T]):
 
     # -- building ----------------------------------------------------------------------
     def where(self, *criteria: Any) -> Select[_T]:
+        """A copy with these conditions added to the WHERE clause, joined by AND.
+
+        Each call adds to the criteria already there (as in SQLAlchemy). ``filter()`` is the
+        same method.
+
+        Args:
+            *criteria: column expressions (``User.name == "x"``), ``text()`` fragments or
+                Python booleans.
+
+        Raises:
+            ArgumentError: for a plain string, which would otherwise be bound as a constant
+                (wrap literal SQL in ``text()``).
+        """
         s = self._generate()
         for c in criteria:
             s._where.append(coerce_criterion(c))
@@ -496,6 +526,13 @@ class Select(FromClause, Generic[_T]):
     filter = where
 
     def filter_by(self, **kw: Any) -> Select[_T]:
+        """A copy with ``key == value`` conditions on the last joined entity (or the first
+        selected one), joined by AND: ``select(User).filter_by(name="x")``.
+
+        Raises:
+            InvalidRequestError: when that entity has no attribute named by a key, or
+                nothing with attributes is selected.
+        """
         entity = self._filter_by_entity()
         crit = []
         for key, value in kw.items():
@@ -523,6 +560,12 @@ class Select(FromClause, Generic[_T]):
         raise exc.InvalidRequestError("filter_by() needs a selected entity or table")
 
     def order_by(self, *clauses: Any) -> Select[_T]:
+        """A copy with these expressions added to ORDER BY; ``order_by(None)`` removes the
+        ordering.
+
+        Args:
+            *clauses: columns, ``desc()`` / ``asc()`` expressions or label names as strings.
+        """
         s = self._generate()
         if len(clauses) == 1 and clauses[0] is None:
             s._order_by = []
@@ -531,11 +574,17 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def group_by(self, *clauses: Any) -> Select[_T]:
+        """A copy with these expressions added to GROUP BY (a string names a label)."""
         s = self._generate()
         s._group_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
     def having(self, *criteria: Any) -> Select[_T]:
+        """A copy with these conditions added to HAVING, joined by AND.
+
+        Raises:
+            ArgumentError: for a plain string (use ``text()``), as in `where`.
+        """
         s = self._generate()
         s._having.extend(coerce_criterion(c) for c in criteria)
         return s
@@ -589,6 +638,9 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def select_from(self, *froms: Any) -> Select[_T]:
+        """A copy with these FROM items added explicitly (tables, mapped classes, aliases,
+        subqueries or `join` results); joins made with ``join()`` start from the first.
+        """
         s = self._generate()
         s._select_from.extend(_as_from(f) for f in froms)
         for f in froms:  # select_from(Manager): only manager rows
@@ -602,6 +654,22 @@ class Select(FromClause, Generic[_T]):
     def join(  # type: ignore[override]
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
     ) -> Select[_T]:
+        """A copy with ``JOIN target`` added to the FROM clause, as SQLAlchemy's ``Select.join()``.
+
+        Args:
+            target: a mapped class, alias, table or subquery; or a relationship attribute
+                (``User.addresses``) when no ``onclause`` is given.
+            onclause: the ON condition, or a relationship attribute
+                (``join(Address, User.addresses)``); inferred from the relationship or the
+                foreign keys when omitted.
+            isouter: ``LEFT OUTER JOIN``.
+            full: ``FULL OUTER JOIN``.
+
+        The join is resolved when the statement is compiled, which raises
+        ``ArgumentError`` when no foreign key (or several) links the two sides and no ON clause
+        is given, and ``InvalidRequestError`` when nothing is selected to join from (use
+        `select_from`).
+        """
         s = self._generate()
         s._joins.append((target, _join_onclause(onclause), isouter or full, full))
         return s
@@ -634,6 +702,9 @@ class Select(FromClause, Generic[_T]):
         return self.join(target, onclause, isouter=True, full=full)
 
     def options(self, *opts: Any) -> Select[_T]:
+        """A copy with loader options (``selectinload()``, ``joinedload()``, ``load_only()``,
+        ...) applied when the ORM loads the selected entities.
+        """
         s = self._generate()
         s._options.extend(opts)
         return s
@@ -650,19 +721,27 @@ class Select(FromClause, Generic[_T]):
         return dict(self._execution_options)
 
     def add_columns(self, *cols: Any) -> Select[Any]:
+        """A copy that also selects these columns or expressions (after the current ones)."""
         s = self._generate()
         s._entities.extend(cols)
         return s
 
     def with_only_columns(self, *cols: Any) -> Select[Any]:
+        """A copy that selects exactly these columns, keeping WHERE, ORDER BY and the other
+        clauses (SQLAlchemy's ``Select.with_only_columns()``).
+        """
         s = self._generate()
         s._entities = list(cols)
         return s
 
     def subquery(self, name: str | None = None) -> Subquery:
+        """This SELECT as a named subquery for a FROM clause: ``(SELECT ...) AS name``, its
+        columns at ``sub.c.<key>`` (anonymous when ``name`` is None).
+        """
         return Subquery(self, name)
 
     def alias(self, name: str | None = None) -> Subquery:  # type: ignore[override]
+        """The same as `subquery`: this SELECT under a name, usable in a FROM clause."""
         return Subquery(self, name)
 
     def union(self, *others: Any) -> CompoundSelect:
@@ -695,12 +774,16 @@ class Select(FromClause, Generic[_T]):
         return FromStatement(self._entities, statement)
 
     def scalar_subquery(self) -> ScalarSelect:
+        """This SELECT (of one column) as a scalar expression: ``(SELECT ...)`` usable as a
+        column or compared to one. It correlates to an enclosing SELECT's tables.
+        """
         return ScalarSelect(self)
 
     def _scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
 
     def exists(self) -> Exists:
+        """``EXISTS (this SELECT)`` as a boolean expression."""
         return Exists(self)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
@@ -736,6 +819,7 @@ class Select(FromClause, Generic[_T]):
         return s
 
     def label(self, name: str) -> Label:
+        """This SELECT as a labeled scalar subquery: ``(SELECT ...) AS name`` in a column list."""
         return Label(name, ScalarSelect(self))
 
     @property
@@ -749,6 +833,7 @@ class Select(FromClause, Generic[_T]):
 
     @property
     def exported_columns(self) -> _Columns:
+        """The same as `selected_columns`."""
         return self.selected_columns
 
     @property
@@ -787,6 +872,13 @@ class Select(FromClause, Generic[_T]):
         return out
 
     def get_final_froms(self) -> list[FromClause]:
+        """The FROM items this SELECT will render: explicit ones with joins applied, then the
+        tables its columns imply.
+
+        Raises:
+            InvalidRequestError: when ``join()`` has nothing to join from.
+            ArgumentError: when a join's ON clause cannot be inferred.
+        """
         return self._froms()
 
     # -- introspection for the compiler and the ORM -------------------------------------
@@ -962,6 +1054,9 @@ class CompoundSelect(FromClause):
         return c
 
     def order_by(self, *clauses: Any) -> CompoundSelect:
+        """A copy with this ORDER BY on the combined rows; columns are referred to by their
+        result-column name, as the SQL standard requires.
+        """
         c = self._generate()
         c._order_by.extend(self._result_column(x) for x in clauses)
         return c
@@ -1007,11 +1102,13 @@ class CompoundSelect(FromClause):
         return col
 
     def limit(self, n: int | None) -> CompoundSelect:
+        """A copy with ``LIMIT n`` on the combined rows (an int; None removes it)."""
         c = self._generate()
         c._limit = n
         return c
 
     def offset(self, n: int | None) -> CompoundSelect:
+        """A copy with ``OFFSET n`` on the combined rows (an int; None removes it)."""
         c = self._generate()
         c._offset = n
         return c
@@ -1030,39 +1127,50 @@ class CompoundSelect(FromClause):
 
     @property
     def selected_columns(self) -> _Columns:
+        """The result columns, named after the first SELECT's columns."""
         return self.selects[0].selected_columns  # type: ignore[no-any-return]
 
     def subquery(self, name: str | None = None) -> Subquery:
+        """This compound SELECT as a named subquery: ``(SELECT ... UNION ...) AS name``."""
         return Subquery(self, name)
 
     def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
+        """The same as `subquery`."""
         return Subquery(self, name)
 
     def scalar_subquery(self) -> ScalarSelect:
+        """This compound SELECT (of one column) as a scalar ``(SELECT ... UNION ...)``."""
         return ScalarSelect(self)
 
     def _scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
 
     def exists(self) -> Exists:
+        """``EXISTS (this compound SELECT)`` as a boolean expression."""
         return Exists(self)
 
     def union(self, *others: Any) -> CompoundSelect:
+        """``self UNION other ...``."""
         return CompoundSelect("UNION", self, *others)
 
     def union_all(self, *others: Any) -> CompoundSelect:
+        """``self UNION ALL other ...``."""
         return CompoundSelect("UNION ALL", self, *others)
 
     def except_(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT other ...``."""
         return CompoundSelect("EXCEPT", self, *others)
 
     def except_all(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
         return CompoundSelect("EXCEPT ALL", self, *others)
 
     def intersect(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT other ...``."""
         return CompoundSelect("INTERSECT", self, *others)
 
     def intersect_all(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
         return CompoundSelect("INTERSECT ALL", self, *others)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
@@ -1332,6 +1440,7 @@ class TextualSelect(FromClause):
         return self._column_elements()
 
     def subquery(self, name: str | None = None) -> Subquery:
+        """This textual SELECT as a named subquery, its columns at ``sub.c.<key>``."""
         return Subquery(self, name)
 
     def alias(self, name: str | None = None, flat: bool = False) -> Subquery:  # type: ignore[override]
@@ -1343,6 +1452,7 @@ class TextualSelect(FromClause):
 
     @property
     def selected_columns(self) -> _Columns:
+        """The columns given to ``text(...).columns()``, by key."""
         return _Columns({str(getattr(c, "key", n)): c for n, c in enumerate(self._columns)})
 
     def _froms(self) -> list[FromClause]:

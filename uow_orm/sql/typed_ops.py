@@ -115,6 +115,9 @@ class JSONPath(ColumnElement):
         self.mode = mode
 
     def with_mode(self, mode: str, type_: TypeEngine) -> JSONPath:
+        """The same path read another way: ``mode`` "json" (a JSON value), "text" or "cast"
+        (text cast to ``type_``), with ``type_`` as the result type.
+        """
         return JSONPath(self.base, self.path, type_, mode)
 
     def _compile(self, compiler: Compiler) -> str:
