@@ -256,8 +256,11 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             lifecycle.save_or_update(self, st, obj)
         elif st.session is not self:
             raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
-        with self.no_autoflush:
+        self._autoflush_disabled += 1  # no_autoflush without a context manager per object
+        try:
             lifecycle.delete_cascade(self, st)
+        finally:
+            self._autoflush_disabled -= 1
 
     def expunge(self, obj: Any) -> None:
         """Remove an object (and its ``expunge`` cascade) from the session."""
