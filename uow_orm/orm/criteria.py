@@ -7,7 +7,7 @@ the option on to their lazy and selectin loads (``propagate_to_loaders``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
 
@@ -23,6 +23,14 @@ class LoaderCriteriaOption:
     """The option `with_loader_criteria` returns."""
 
     __slots__ = ("entity", "include_aliases", "propagate_to_loaders", "where_criteria")
+    #: the statement cache's key of this option (`uow_orm.sql.cache`): the criteria reach
+    #: the SQL as the WHERE clause loading adds before compiling, so they are keyed there
+    #: (a lambda made anew for each query would otherwise never hit the cache)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = (
+        "entity",
+        "include_aliases",
+        "propagate_to_loaders",
+    )
 
     def __init__(
         self,

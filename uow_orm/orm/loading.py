@@ -8,10 +8,11 @@ without running the attribute-change machinery.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
 from ..engine.result import Result
+from ..sql.compiler import compile_statement
 from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
@@ -23,13 +24,11 @@ from .base import (
     NO_VALUE,
     STATE_ATTR,
     Direction,
-    IdentityKey,
     ObjectSession,
-    make_identity_key,
 )
 from .lazy_warning import warn_lazy_load
 from .relationships import RelationshipProperty
-from .state import InstanceState, new_state
+from .state import InstanceState, _new_ref, _state_gone
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
@@ -44,11 +43,50 @@ def _result_proc(expr: Any, dialect_name: str) -> Callable[[Any], Any] | None:
 
 
 def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] | None]:
-    cache = mapper.__dict__.setdefault("_result_procs", {})
-    procs = cache.get(dialect_name)
-    if procs is None:
-        procs = cache[dialect_name] = [_result_proc(c, dialect_name) for c in mapper.load_columns]
-    return procs  # type: ignore[no-any-return]
+    return _row_plan(mapper, dialect_name, None).procs
+
+
+class RowPlan(NamedTuple):
+    """Where one entity's values sit in a result row and how they are converted: what
+    a row builder reads. The mapper's own plan is cached per dialect; statement options
+    that change the columns (`Mapper.entity_columns`) get a plan of their own.
+    """
+
+    #: attribute keys, in column order
+    keys: list[str]
+    #: one result processor (or None) per column
+    procs: list[Callable[[Any], Any] | None]
+    #: (column index, processor) for the columns that have one
+    proc_items: list[tuple[int, Callable[[Any], Any]]]
+    #: the primary-key columns' indexes among ``keys``
+    pk_offsets: list[int]
+    #: ``keys`` as a set: an object that has all of them needs nothing from the row
+    keyset: frozenset[str]
+
+
+def _row_plan(
+    mapper: Mapper, dialect_name: str, columns: tuple[list[Any], list[str]] | None
+) -> RowPlan:
+    if columns is None or columns[1] is mapper.load_keys:
+        cache = mapper.__dict__.setdefault("_result_procs", {})  # dropped when columns change
+        plan: RowPlan | None = cache.get(dialect_name)
+        if plan is None:
+            plan = cache[dialect_name] = _new_row_plan(
+                mapper, dialect_name, mapper.load_columns, mapper.load_keys
+            )
+        return plan
+    return _new_row_plan(mapper, dialect_name, columns[0], columns[1])
+
+
+def _new_row_plan(mapper: Mapper, dialect_name: str, cols: list[Any], keys: list[str]) -> RowPlan:
+    procs = [_result_proc(c, dialect_name) for c in cols]
+    return RowPlan(
+        keys,
+        procs,
+        [(i, p) for i, p in enumerate(procs) if p is not None],
+        [keys.index(k) for k in mapper.pk_keys],
+        frozenset(keys),
+    )
 
 
 def instance_builder(
@@ -62,7 +100,9 @@ def instance_builder(
     """A function turning one result row into the mapped object (new or from the map).
 
     ``columns`` gives (expressions, keys) when statement options changed which columns
-    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
+    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise. The
+    builder has ``set_strategies(dict)``: the per-object loader strategies (options) of
+    the objects it makes.
     """
     if mapper._children and mapper.polymorphic_on is not None:
         # a class with mapped subclasses: the discriminator picks each row's class (the
@@ -70,45 +110,27 @@ def instance_builder(
         from .inheritance import polymorphic_builder
 
         return polymorphic_builder(session, mapper, start, dialect_name, populate_existing, columns)
+    plan = _row_plan(mapper, dialect_name, columns)
+    return _make_builder(session, mapper, start, plan, populate_existing)
+
+
+def _make_builder(
+    session: ObjectSession, mapper: Mapper, start: int, plan: RowPlan, populate_existing: bool
+) -> Callable[[Sequence[Any]], Any]:
+    """The row builder of `instance_builder` for one class (see `RowPlan`)."""
     cls = mapper.class_
     kcls = mapper._identity_class  # identity keys name the hierarchy's base class
-    if columns is None or columns[1] is mapper.load_keys:
-        keys = mapper.load_keys
-        procs = _processors(mapper, dialect_name)
-        pk_positions = mapper.load_pk_positions
-    else:
-        keys = columns[1]
-        procs = [_result_proc(c, dialect_name) for c in columns[0]]
-        pk_positions = [keys.index(k) for k in mapper.pk_keys]
-    n = len(keys)
-    end = start + n
-    proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
-    pk_pos = [start + p for p in pk_positions]
+    keys, proc_items, keyset = plan.keys, plan.proc_items, plan.keyset
+    end = start + len(keys)
+    pk_pos = [start + p for p in plan.pk_offsets]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     imap = session.identity_map
-    state_for = imap.state_for
-    hold = imap.hold
-    mk_key = make_identity_key
-    new_obj = object.__new__
-    mk_state = new_state
+    state_for, hold = imap.state_for, imap.hold
+    new_obj, new_ref, gone = object.__new__, _new_ref, _state_gone
     at_start = start == 0
     strategies: dict[str, str] | None = None
+    # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
-    if recon is not None:
-        # @reconstructor: runs once per new object, after its state is attached (only
-        # classes that have one pay for it)
-        def mk_state(
-            obj: Any,
-            mapper: Mapper,
-            key: IdentityKey | None = None,
-            session: ObjectSession | None = None,
-            load_strategies: dict[str, str] | None = None,
-        ) -> InstanceState:
-            st = new_state(obj, mapper, key, session, load_strategies)
-            obj.__dict__[STATE_ATTR] = st
-            hold(key, st)  # type: ignore[arg-type]
-            recon(obj)
-            return st
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])
@@ -128,36 +150,30 @@ def instance_builder(
                 return None
             pk: tuple[Any, ...] = (pkv,)
         else:
-            pk = tuple(row[p] for p in pk_pos)
+            pk = tuple([row[p] for p in pk_pos])
             if all(v is None for v in pk):
                 return None
-        key = mk_key(kcls, pk)
+        key = (kcls, pk, None)  # = make_identity_key(kcls, pk), written out: once per row
         state = state_for(key)
         if state is not None:
             obj = state()
             if obj is not None:
-                d = obj.__dict__
-                if populate_existing:
-                    d.update(zip(keys, values(row)))
-                    state.clear_changes()
-                    session.tracker.unmark_modified(state)
-                    if mapper.dispatch.refresh:
-                        _events.fire_refresh(state, session, None)
-                elif any(k not in d for k in keys):  # expired: fill only the holes
-                    holes = [k for k in keys if k not in d]
-                    for k, v in zip(keys, values(row)):
-                        if k not in d:
-                            d[k] = v
-                    if mapper.dispatch.refresh:
-                        _events.fire_refresh(state, session, holes)
+                if populate_existing or not obj.__dict__.keys() >= keyset:
+                    _refill(session, mapper, state, obj, keys, values(row), populate_existing)
                 return obj
         obj = new_obj(cls)
-        d = obj.__dict__
+        d: dict[str, Any] = obj.__dict__
         # zip() stops after the entity's columns, so a row that starts with them needs no slice
         d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
-        state = mk_state(obj, mapper, key, session, strategies)
+        # = new_state(obj, mapper, key, session, strategies), written out: once per row
+        state = new_ref(InstanceState, obj, gone)
+        state.mapper, state.key, state.session = mapper, key, session
+        state.committed, state.load_strategies = None, strategies
+        state.modified = state.deleted = state.was_deleted = False
         d[STATE_ATTR] = state
         hold(key, state)
+        if recon is not None:
+            recon(obj)
         return obj
 
     def set_strategies(s: dict[str, str] | None) -> None:
@@ -168,6 +184,33 @@ def instance_builder(
     return build
 
 
+def _refill(
+    session: ObjectSession,
+    mapper: Mapper,
+    state: InstanceState,
+    obj: Any,
+    keys: list[str],
+    values: list[Any],
+    populate_existing: bool,
+) -> None:
+    """A row for an object already in the identity map: ``populate_existing`` overwrites
+    its attributes (and forgets its changes); otherwise only expired ones are filled."""
+    d = obj.__dict__
+    if populate_existing:
+        d.update(zip(keys, values))
+        state.clear_changes()
+        session.tracker.unmark_modified(state)
+        if mapper.dispatch.refresh:
+            _events.fire_refresh(state, session, None)
+        return
+    holes = [k for k in keys if k not in d]
+    for k, v in zip(keys, values):
+        if k not in d:
+            d[k] = v
+    if mapper.dispatch.refresh:
+        _events.fire_refresh(state, session, holes)
+
+
 # -- SELECT execution -------------------------------------------------------------------------
 def execute_select(
     session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None = None
@@ -175,60 +218,182 @@ def execute_select(
     """Run an ORM-enabled SELECT and return rows of objects and values.
 
     ``tree`` gives loader options for the first entity directly (used by selectin loads
-    that carry the rest of an option path).
+    that carry the rest of an option path). ``select(User)`` without options (the most
+    common query) takes a short path: compile (through the statement cache), run, build.
     """
     if isinstance(stmt, FromStatement):
         return _execute_from_statement(session, stmt, params, conn)
-    crit = _criteria.propagating(stmt) if stmt._options else ()
-    if crit:
-        stmt = _criteria.apply(stmt)
-    dialect = conn.dialect
-    entities = stmt._entities
-    populate = bool(stmt._execution_options.get("populate_existing"))
-    mapper_entities = [
-        (i, e.__mapper__)
-        for i, e in enumerate(entities)
-        if (isinstance(e, type) and hasattr(e, "__mapper__"))
-        or getattr(e, "_aliased_columns", None) is not None
-    ]
-    trees: dict[int, LoadTree] = {}
-    for n, (i, mapper) in enumerate(mapper_entities):
-        mapper._ensure_configured()
-        trees[i] = (
-            tree
-            if (tree is not None and n == 0)
-            else LoadTree.from_options(stmt._options, mapper.class_)
-        )
-    # joined eager loads: (relationship, index of the parent spec or -1, options below)
-    specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
-    if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
-        # (an aliased first entity loads its joined relationships with selectin)
-        i0, m0 = mapper_entities[0]
-        used = {id(m0.local_table)}
-        if stmt._joins or stmt._select_from:  # tables the query joins itself
-            used.update(id(t) for f in stmt._froms() for t in f._tables())
-        # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
-        limited = stmt._limit is not None or stmt._offset is not None
-        joins: list[tuple[Any, Any, list[Any], Any]] = []
-        _collect_joined(m0, trees[i0], -1, used, specs, limited, joins, frozenset())
-    exec_stmt = stmt
-    if specs:
+    if tree is None and not stmt._options and not stmt._execution_options:
+        entities = stmt._entities
+        if len(entities) == 1 and isinstance(entities[0], type):
+            mapper = getattr(entities[0], "__mapper__", None)
+            if mapper is not None:
+                if not mapper.registry.configured:
+                    mapper.registry.configure()
+                if not _eager_relationships(mapper):
+                    return _execute_plain(session, stmt, params, conn, mapper)
+    return _execute_general(session, stmt, params, conn, tree)
+
+
+def _eager_relationships(mapper: Mapper) -> bool:
+    """Whether loading ``mapper``'s objects (or its subclasses') runs eager loads."""
+    for m in mapper.self_and_descendants if mapper._children else (mapper,):
+        for p in m.relationships.values():
+            if p.lazy in EAGER_STRATEGIES:
+                return True
+    return False
+
+
+def _execute_plain(
+    session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, mapper: Mapper
+) -> Result:
+    """``select(User)...`` with no options: one entity, no eager loads."""
+    compiled = compile_statement(stmt, conn.dialect)
+    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    build = plain_builder(session, mapper, conn.dialect.name)
+    return Result.from_scalars(mapper.class_.__name__, _build_all(cursor, build))
+
+
+def plain_builder(
+    session: ObjectSession, mapper: Mapper, dialect_name: str
+) -> Callable[[Sequence[Any]], Any]:
+    """`instance_builder` of ``mapper``'s own columns at the start of a row, without
+    options: made once per session and kept until listeners or the mapping change."""
+    cache = session.identity_map.builders
+    ck = (mapper, dialect_name)
+    hit = cache.get(ck)
+    gen = _events.state.generation
+    if (
+        hit is not None
+        and hit[0] == gen
+        and hit[1] is mapper.load_keys
+        and hit[2] is mapper._on_load
+    ):
+        return hit[3]  # type: ignore[no-any-return]
+    build = instance_builder(session, mapper, 0, dialect_name)
+    cache[ck] = (gen, mapper.load_keys, mapper._on_load, build)
+    return build
+
+
+def _build_all(cursor: Any, build: Callable[[Sequence[Any]], Any]) -> list[Any]:
+    """Every row of ``cursor`` built into its object, a chunk at a time (the driver's rows
+    are not all held at once; a plain list, no tuple per row)."""
+    chunk = cursor.fetchmany(1000)
+    if len(chunk) < 1000:
+        return [build(r) for r in chunk]
+    objs: list[Any] = []
+    while chunk:
+        objs.extend([build(r) for r in chunk])
+        chunk = cursor.fetchmany(1000)
+    return objs
+
+
+class _SelectContext:
+    """One ORM SELECT being run by `_execute_general`: its entities, their loader option
+    trees and the joined eager loads it adds."""
+
+    __slots__ = ("joins", "mapper_entities", "populate", "specs", "stmt", "trees")
+
+    def __init__(self, stmt: Select[Any], tree: LoadTree | None) -> None:
+        self.stmt = stmt
+        self.populate = bool(stmt._execution_options.get("populate_existing"))
+        self.mapper_entities: list[tuple[int, Mapper]] = [
+            (i, e.__mapper__)
+            for i, e in enumerate(stmt._entities)
+            if (isinstance(e, type) and hasattr(e, "__mapper__"))
+            or getattr(e, "_aliased_columns", None) is not None
+        ]
+        self.trees: dict[int, LoadTree] = {}
+        for n, (i, mapper) in enumerate(self.mapper_entities):
+            mapper._ensure_configured()
+            self.trees[i] = (
+                tree
+                if (tree is not None and n == 0)
+                else LoadTree.from_options(stmt._options, mapper.class_)
+            )
+        # joined eager loads: (relationship, index of the parent spec or -1, options below)
+        self.specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
+        self.joins: list[tuple[Any, Any, list[Any], Any]] = []
+        if self.mapper_entities and isinstance(stmt._entities[self.mapper_entities[0][0]], type):
+            # (an aliased first entity loads its joined relationships with selectin)
+            i0, m0 = self.mapper_entities[0]
+            used = {id(m0.local_table)}
+            if stmt._joins or stmt._select_from:  # tables the query joins itself
+                used.update(id(t) for f in stmt._froms() for t in f._tables())
+            # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
+            limited = stmt._limit is not None or stmt._offset is not None
+            _collect_joined(
+                m0, self.trees[i0], -1, used, self.specs, limited, self.joins, frozenset()
+            )
+
+    def statement_to_run(self) -> Select[Any]:
+        """The statement with the joined eager loads' joins, columns and ordering."""
+        stmt = self.stmt
+        if not self.specs:
+            return stmt
         exec_stmt = stmt._generate()
         eager_order: list[Any] = []
-        for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
+        for (right, on, cols, adapt), (prop, _parent, sub) in zip(self.joins, self.specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
                 _check_joined(stmt, prop)
-            if prop.uselist and prop.order_by and not sub.contains_eager:
-                eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
-            if sub.contains_eager:
-                pass
             elif sub.innerjoin:
                 exec_stmt._eager_joins.append((right, on, False))  # type: ignore[arg-type]
             else:
                 exec_stmt._eager_joins.append((right, on))
+            if prop.uselist and prop.order_by and not sub.contains_eager:
+                eager_order.extend(adapt(c) if adapt is not None else c for c in prop.order_by)
             exec_stmt._eager_columns.extend(cols)
         if eager_order:  # a joined collection's order_by follows the statement's own
             exec_stmt = exec_stmt.order_by(*eager_order)
+        return exec_stmt
+
+
+def _execute_general(
+    session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None
+) -> Result:
+    """Any ORM SELECT: several entities, options, eager loads, ``yield_per``."""
+    crit = _criteria.propagating(stmt) if stmt._options else ()
+    if stmt._options:
+        stmt = _criteria.apply(stmt)
+    ctx = _SelectContext(stmt, tree)
+    yield_per = _check_yield_per(stmt, ctx.specs)
+    compiled = compile_statement(ctx.statement_to_run(), conn.dialect)
+    run = conn._run if yield_per is None else conn._run_streaming
+    cursor = run(compiled.sql, compiled.construct_params(params))
+    builders = _row_builders(session, ctx, compiled, conn.dialect.name, crit)
+    keys = compiled.result_keys or _entity_keys(stmt._entities)
+    if yield_per is not None:
+        from .strategies import streamed_result
+
+        return streamed_result(
+            session, cursor, builders, keys, yield_per, ctx.mapper_entities, ctx.trees, ctx.populate
+        )
+    rows: list[tuple[Any, ...]] = []
+    objs_only: list[Any] | None = None
+    if len(builders) == 1 and not ctx.specs:
+        objs_only = _build_all(cursor, builders[0])
+    else:
+        raw_rows = cursor.fetchall()
+        rows = [tuple([b(r) for b in builders]) for r in raw_rows]
+    joined_keys: dict[int, set[str]] = {-1: set()}
+    if ctx.specs:
+        offset = compiled.entity_slices[-1][2] if compiled.entity_slices else 0
+        first = ctx.mapper_entities[0][0]
+        _populate_joined(
+            session, rows, raw_rows, ctx.specs, offset, first, conn.dialect.name, ctx.populate,
+            joined_keys,
+        )  # fmt: skip
+    _eager_load_entities(session, ctx, rows, objs_only, joined_keys[-1])
+    result = (
+        Result.from_scalars(keys[0], objs_only) if objs_only is not None else Result(keys, rows)
+    )
+    if any(prop.uselist for prop, _, _ in ctx.specs):
+        result._require_unique = True
+    return result
+
+
+def _check_yield_per(stmt: Select[Any], specs: list[Any]) -> int | None:
+    """The statement's ``yield_per`` (checked), or None."""
     yield_per = stmt._execution_options.get("yield_per")
     if yield_per is not None:
         if not isinstance(yield_per, int) or isinstance(yield_per, bool) or yield_per < 1:
@@ -238,120 +403,92 @@ def execute_select(
                 "yield_per cannot be combined with joined eager loading (joinedload / "
                 "lazy='joined'), whose rows must all be read first; use selectinload"
             )
-    compiled = exec_stmt.compile(dialect)
-    if yield_per is not None:
-        cursor = conn._run_streaming(compiled.sql, compiled.construct_params(params))
-    else:
-        cursor = conn._run(compiled.sql, compiled.construct_params(params))
-    raw_rows: list[Any] = []
-    slices = compiled.entity_slices
+    return yield_per
+
+
+def _entity_keys(entities: Sequence[Any]) -> list[str]:
+    return [
+        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+        for n, e in enumerate(entities)
+    ]
+
+
+def _row_builders(
+    session: ObjectSession,
+    ctx: _SelectContext,
+    compiled: Any,
+    dialect_name: str,
+    crit: tuple[Any, ...],
+) -> list[Callable[[Sequence[Any]], Any]]:
+    """One function per selected entity or column, turning a row into its value."""
+    stmt = ctx.stmt
     builders: list[Callable[[Sequence[Any]], Any]] = []
-    for idx, (entity, start, end) in enumerate(slices):
+    for idx, (entity, start, end) in enumerate(compiled.entity_slices):
         if entity is not None and getattr(entity, "_bundle_columns", None) is not None:
             all_procs = compiled.result_processors or [None] * end
-            builders.append(
-                entity.create_row_processor(
-                    stmt,
-                    [_value_getter(p, all_procs[p]) for p in range(start, end)],
-                    entity._keys,
-                )
-            )
+            getters = [_value_getter(p, all_procs[p]) for p in range(start, end)]
+            builders.append(entity.create_row_processor(stmt, getters, entity._keys))
         elif entity is not None:
             emapper = entity.__mapper__
             cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
-            b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
-            t = trees.get(idx)
+            b = instance_builder(session, emapper, start, dialect_name, ctx.populate, (cols, ckeys))
+            t = ctx.trees.get(idx)
             if t is not None or col_strategies or crit:
-                lazy_overrides = {
-                    k: st
-                    for k, (st, _) in (t.children.items() if t is not None else ())
-                    if st in LAZY_STRATEGIES
-                }
-                if t is not None and t.wildcard in LAZY_STRATEGIES:
-                    for rprop in emapper.relationships.values():
-                        if rprop.key not in t.children:
-                            lazy_overrides[rprop.key] = t.wildcard
-                if t is not None:
-                    # options below a relationship left lazy: used when it loads
-                    for k, (st, sub) in t.children.items():
-                        if sub.children and st in ("default", "select"):
-                            lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
-                if col_strategies:
-                    lazy_overrides.update(col_strategies)
-                if crit:  # with_loader_criteria reaches the objects' own loads
-                    lazy_overrides[_criteria.KEY] = crit  # type: ignore[assignment]
-                b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
+                overrides = _object_strategies(emapper, t, col_strategies, crit)
+                b.set_strategies(overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:
             proc = (compiled.result_processors or [None] * end)[start]
             builders.append(_value_getter(start, proc))
-    rows: list[tuple[Any, ...]] = []
-    objs_only: list[Any] | None = None
-    if yield_per is not None:
-        from .strategies import streamed_result
+    return builders
 
-        keys0 = compiled.result_keys or [
-            getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
-            for n, e in enumerate(entities)
-        ]
-        return streamed_result(
-            session, cursor, builders, keys0, yield_per, mapper_entities, trees, populate
-        )
-    if len(builders) == 1 and not specs:
-        # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
-        # rows are not all held at once, and keep a plain list (no tuple per row)
-        build = builders[0]
-        objs_only = []
-        while True:
-            chunk = cursor.fetchmany(1000)
-            if not chunk:
-                break
-            objs_only.extend([build(r) for r in chunk])
-    else:
-        raw_rows = cursor.fetchall()
-        rows = [tuple(b(r) for b in builders) for r in raw_rows]
-    joined_keys: dict[int, set[str]] = {-1: set()}
-    if specs:
-        offset = slices[-1][2] if slices else 0
-        first = mapper_entities[0][0]
-        _populate_joined(
-            session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
-        )
-    for idx, (i, mapper) in enumerate(mapper_entities):
-        if (
-            not trees[i].children
-            and trees[i].wildcard is None
-            and not any(
-                p.lazy in EAGER_STRATEGIES
-                for m in (mapper.self_and_descendants if mapper._children else (mapper,))
-                for p in m.relationships.values()
-            )
-        ):
+
+def _object_strategies(
+    mapper: Mapper,
+    tree: LoadTree | None,
+    col_strategies: dict[str, str] | None,
+    crit: tuple[Any, ...],
+) -> dict[Any, Any]:
+    """What each loaded object remembers for its later loads: relationships the options
+    left lazy (and the options below them), column strategies, loader criteria."""
+    overrides: dict[Any, Any] = {}
+    if tree is not None:
+        for k, (st, _sub) in tree.children.items():
+            if st in LAZY_STRATEGIES:
+                overrides[k] = st
+        if tree.wildcard in LAZY_STRATEGIES:
+            for rprop in mapper.relationships.values():
+                if rprop.key not in tree.children:
+                    overrides[rprop.key] = tree.wildcard
+        # options below a relationship left lazy: used when it loads
+        for k, (st, sub) in tree.children.items():
+            if sub.children and st in ("default", "select"):
+                overrides[(k, "options")] = sub
+    if col_strategies:
+        overrides.update(col_strategies)
+    if crit:  # with_loader_criteria reaches the objects' own loads
+        overrides[_criteria.KEY] = crit
+    return overrides
+
+
+def _eager_load_entities(
+    session: ObjectSession,
+    ctx: _SelectContext,
+    rows: list[tuple[Any, ...]],
+    objs_only: list[Any] | None,
+    joined: set[str],
+) -> None:
+    """Selectin (and nested) loads for each entity's freshly loaded objects."""
+    for idx, (i, mapper) in enumerate(ctx.mapper_entities):
+        tree = ctx.trees[i]
+        if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
         if objs:
-            post_load(
-                session,
-                mapper,
-                objs,
-                trees[i],
-                populate,
-                skip=joined_keys[-1] if idx == 0 else set(),
-            )
-    keys = compiled.result_keys or [
-        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
-        for n, e in enumerate(entities)
-    ]
-    if objs_only is not None:
-        result = Result.from_scalars(keys[0], objs_only)
-    else:
-        result = Result(keys, rows)
-    if any(prop.uselist for prop, _, _ in specs):
-        result._require_unique = True
-    return result
+            post_load(session, mapper, objs, tree, ctx.populate, joined if idx == 0 else set())
 
 
 def _execute_from_statement(

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from .selectable import FromClause
 
 
+#: the type of a comparison (``col == 5``): one shared instance, since types do not
+#: change once made (a new one per comparison also cost the statement cache a key each)
+_BOOLEAN = Boolean()
+
+
 def coerce(obj: Any) -> Any:
     """Resolve ORM attributes and classes to their SQL elements."""
     ce = getattr(obj, "__clause_element__", None)
@@ -564,7 +569,7 @@ class ColumnElement(ColumnOperators, ClauseElement):
             None if op in ("*", "/", "%") else self.type.coerce_compared_value(op, other),
             _describe(self),
         )
-        type_ = Boolean() if op in _NEGATE else self.type
+        type_ = _BOOLEAN if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
 

@@ -451,6 +451,21 @@ def _from_name(f: FromClause) -> str:
     return ", ".join(getattr(t, "name", "?") for t in f._tables())
 
 
+#: the list attributes of a Select that each generative copy gets anew
+_GENERATIVE_LISTS = (
+    "_entities",
+    "_where",
+    "_order_by",
+    "_group_by",
+    "_having",
+    "_select_from",
+    "_joins",
+    "_options",
+    "_eager_joins",
+    "_eager_columns",
+)
+
+
 class Select(FromClause, Generic[_T]):
     """A SELECT statement. Build with `select`."""
 
@@ -485,22 +500,15 @@ class Select(FromClause, Generic[_T]):
         self._compiled_cache: dict[str, Any] = {}
 
     def _generate(self) -> Select[_T]:
-        s = copy.copy(self)
-        for attr in (
-            "_entities",
-            "_where",
-            "_order_by",
-            "_group_by",
-            "_having",
-            "_select_from",
-            "_joins",
-            "_options",
-            "_eager_joins",
-            "_eager_columns",
-        ):
-            setattr(s, attr, list(getattr(self, attr)))
-        s._execution_options = dict(self._execution_options)
-        s._compiled_cache = {}
+        # a shallow copy whose clause lists are new (every builder method starts here, so
+        # it is written out rather than copy.copy(): W8 builds a statement per query)
+        s: Select[_T] = object.__new__(self.__class__)
+        d = s.__dict__
+        d.update(self.__dict__)
+        for attr in _GENERATIVE_LISTS:
+            d[attr] = list(d[attr] if attr in d else getattr(self, attr))
+        d["_execution_options"] = dict(self._execution_options)
+        d["_compiled_cache"] = {}
         return s
 
     # -- building ----------------------------------------------------------------------
@@ -1521,9 +1529,15 @@ def _entity_name(entity: Any) -> str:
 
 
 def _is_column_collection(obj: Any) -> bool:
-    from ..schema import ColumnCollection
+    global _COLUMN_COLLECTIONS
+    if _COLUMN_COLLECTIONS is None:  # imported on first use (schema imports this module)
+        from ..schema import ColumnCollection
 
-    return isinstance(obj, (ColumnCollection, _Columns))
+        _COLUMN_COLLECTIONS = (ColumnCollection, _Columns)
+    return isinstance(obj, _COLUMN_COLLECTIONS)
+
+
+_COLUMN_COLLECTIONS: tuple[type, ...] | None = None
 
 
 @overload
