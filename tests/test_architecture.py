@@ -475,3 +475,36 @@ def test_called_by_check_catches_a_false_and_a_missing_importer() -> None:
     assert _resolve(".loading", "uow_orm.orm") == "uow_orm.orm.loading"
     assert _resolve("session", "uow_orm.orm") == "uow_orm.orm.session"
     assert _resolve("applications", "uow_orm.orm") is None
+
+
+# -- function length (issue 12: no function over 60 lines) --------------------------------
+MAX_FUNCTION_LINES = 60
+#: modules already held to the limit (the list grows as modules are split)
+LENGTH_CHECKED = ("uow_orm/orm/loading.py", "uow_orm/sql/cache.py", "uow_orm/orm/execution.py")
+
+
+def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """``name (lines)`` of every function or method in ``path`` longer than ``limit``
+    lines, from its ``def`` line to its last line (nested functions count in their
+    enclosing function too)."""
+    tree = ast.parse(path.read_text())
+    return [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines, line {node.lineno})"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+@pytest.mark.parametrize("module", LENGTH_CHECKED)
+def test_no_function_is_longer_than_60_lines(module: str) -> None:
+    assert long_functions(ROOT / module) == []
+
+
+def test_function_length_check_counts_from_def_to_last_line(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    body = "\n".join(f"    x{n} = {n}" for n in range(60))
+    source.write_text(f"def long():\n{body}\n\n\ndef short():\n    return 1\n")
+    assert long_functions(source) == ["long (61 lines, line 1)"]
+    assert long_functions(source, limit=61) == []

@@ -132,16 +132,7 @@ def _make_builder(
     # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
 
-    def values(row: Sequence[Any]) -> list[Any]:
-        vals = list(row[start:end])
-        for i, p in proc_items:
-            v = vals[i]
-            if v is not None:
-                try:
-                    vals[i] = p(v)
-                except exc.ResultValueError as e:  # name the attribute (free until raised)
-                    raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
-        return vals
+    values = _values_reader(cls, keys, proc_items, start, end)
 
     def build(row: Sequence[Any]) -> Any:
         if single_pk is not None:
@@ -182,6 +173,30 @@ def _make_builder(
 
     build.set_strategies = set_strategies  # type: ignore[attr-defined]
     return build
+
+
+def _values_reader(
+    cls: type,
+    keys: list[str],
+    proc_items: list[tuple[int, Callable[[Any], Any]]],
+    start: int,
+    end: int,
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """``values(row)``: the entity's values from ``row[start:end]``, converted by their
+    result processors."""
+
+    def values(row: Sequence[Any]) -> list[Any]:
+        vals = list(row[start:end])
+        for i, p in proc_items:
+            v = vals[i]
+            if v is not None:
+                try:
+                    vals[i] = p(v)
+                except exc.ResultValueError as e:  # name the attribute (free until raised)
+                    raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
+        return vals
+
+    return values
 
 
 def _refill(
@@ -572,57 +587,90 @@ def _collect_joined(
             continue  # lazy="joined" met again on its own path: stop (selectin below)
         if prop.lazy in ("dynamic", "write_only"):
             _refuse_eager(prop)
-        target: Any = prop.mapper.local_table
-        target_adapt = None
-        if sub.contains_eager:
-            if parent_adapt is not None or prop.mapper is mapper:
-                raise exc.InvalidRequestError(
-                    f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
-                    f"{target.name!r} a second time; that needs an alias, which "
-                    "contains_eager does not support yet"
-                )
-            used.add(id(target))  # the statement's own join (checked by _check_joined)
-        elif id(target) in used:
-            target = target.alias()
-            target_adapt = _adapter(target)
-        else:
-            used.add(id(target))
-        sec: Any = prop.secondary
-        sec_adapt = None
-        if sec is not None and not sub.contains_eager:
-            if id(sec) in used:
-                sec = sec.alias()
-                sec_adapt = _adapter(sec)
-            else:
-                used.add(id(sec))
-
-        def on_parent(c: Any) -> Any:
-            return parent_adapt(c) if parent_adapt is not None else c
-
-        def on_target(c: Any, f: Any = target_adapt) -> Any:
-            return f(c) if f is not None else c
-
-        def on_sec(c: Any, f: Any = sec_adapt) -> Any:
-            return f(c) if f is not None else c
-
-        extra = [on_target(coerce(c)) for c in sub.criteria]
-        if sec is not None:
-            right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
-            on = prop._primary_clause(on_parent, on_sec)
-        else:
-            right = target
-            on = and_(prop._primary_clause(on_parent, on_target), *extra)
-        if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
-            on = and_(on, on_target(prop.mapper._single_criterion()))
+        target, target_adapt, sec, sec_adapt = _join_aliases(prop, mapper, sub, parent_adapt, used)
+        right, on = _join_clause(prop, sub, parent_adapt, target, target_adapt, sec, sec_adapt)
         # an inner join only below inner joins: under an outer one it would drop parents
         sub.innerjoin = (sub.innerjoin or prop.innerjoin) and (
             parent < 0 or specs[parent][2].innerjoin
         )
         specs.append((prop, parent, sub))
+        on_target = _or_same(target_adapt)
         joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
+
+
+def _join_aliases(
+    prop: RelationshipProperty,
+    mapper: Mapper,
+    sub: LoadTree,
+    parent_adapt: Callable[[Any], Any] | None,
+    used: set[int],
+) -> tuple[Any, Callable[[Any], Any] | None, Any, Callable[[Any], Any] | None]:
+    """(target table, its adapter, secondary table, its adapter) of a joined eager load:
+    a table the query already has is joined under an alias, whose adapter moves columns
+    onto it (None: the table itself)."""
+    target: Any = prop.mapper.local_table
+    target_adapt = None
+    if sub.contains_eager:
+        if parent_adapt is not None or prop.mapper is mapper:
+            raise exc.InvalidRequestError(
+                f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
+                f"{target.name!r} a second time; that needs an alias, which "
+                "contains_eager does not support yet"
+            )
+        used.add(id(target))  # the statement's own join (checked by _check_joined)
+    elif id(target) in used:
+        target = target.alias()
+        target_adapt = _adapter(target)
+    else:
+        used.add(id(target))
+    sec: Any = prop.secondary
+    sec_adapt = None
+    if sec is not None and not sub.contains_eager:
+        if id(sec) in used:
+            sec = sec.alias()
+            sec_adapt = _adapter(sec)
+        else:
+            used.add(id(sec))
+    return target, target_adapt, sec, sec_adapt
+
+
+def _join_clause(
+    prop: RelationshipProperty,
+    sub: LoadTree,
+    parent_adapt: Callable[[Any], Any] | None,
+    target: Any,
+    target_adapt: Callable[[Any], Any] | None,
+    sec: Any,
+    sec_adapt: Callable[[Any], Any] | None,
+) -> tuple[Any, Any]:
+    """(what to join, ON clause) of a joined eager load, with the option's extra criteria
+    and a single-table target's discriminator."""
+    on_parent, on_target, on_sec = (
+        _or_same(parent_adapt),
+        _or_same(target_adapt),
+        _or_same(sec_adapt),
+    )
+    extra = [on_target(coerce(c)) for c in sub.criteria]
+    if sec is not None:
+        right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
+        on = prop._primary_clause(on_parent, on_sec)
+    else:
+        right = target
+        on = and_(prop._primary_clause(on_parent, on_target), *extra)
+    if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
+        on = and_(on, on_target(prop.mapper._single_criterion()))
+    return right, on
+
+
+def _or_same(adapt: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    return adapt if adapt is not None else _same
+
+
+def _same(c: Any) -> Any:
+    return c
 
 
 def _refuse_eager(prop: RelationshipProperty) -> None:
@@ -830,9 +878,10 @@ def selectin_load(
     sub: LoadTree,
     populate: bool,
 ) -> None:
+    """Load ``prop`` for ``objs`` with a ``SELECT ... WHERE key IN (...)`` per batch of
+    ``IN_BATCH`` keys (objects that have it loaded keep it, unless ``populate``)."""
     if prop.lazy in ("dynamic", "write_only"):
         _refuse_eager(prop)
-    target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
@@ -842,100 +891,150 @@ def selectin_load(
 
         selectin_via_parent(session, prop, todo, sub, populate)
         return
-    conn = session.connection_for_mapper(target)
+    conn = session.connection_for_mapper(prop.mapper)
     origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
-    loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
-        remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        by_key: dict[tuple[Any, ...], Any] = {}
-        wanted: dict[tuple[Any, ...], None] = {}
-        fk_of: list[tuple[Any, tuple[Any, ...] | None]] = []
-        remote_is_pk = remote_cols == target.pk_columns
-        for o in todo:
-            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
-            fk_of.append((o, k))
-            if k is None:
-                continue
-            if remote_is_pk and not populate:
-                hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
-                if hit is not None:
-                    by_key[k] = hit
-                    continue
-            wanted[k] = None
-        keys = list(wanted)
-        for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i : i + IN_BATCH]
-            stmt: Select[Any] = Select(target.class_).where(
-                _in_criterion(remote_cols, chunk), *sub.criteria
-            )
-            for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
-                by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
-        for o, k in fk_of:
-            item = by_key.get(k) if k is not None else None
-            _set_loaded(o, prop, [item] if item is not None else [], populate)
-            if item is not None:
-                loaded.append(item)
+        _selectin_many_to_one(session, prop, todo, sub, populate, conn, origin)
     else:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
-        parent_keys: dict[tuple[Any, ...], list[Any]] = {}
-        for o in todo:
-            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
-            if k is None:
-                _set_loaded(o, prop, [], populate)
+        _selectin_collections(session, prop, todo, sub, populate, conn, origin)
+
+
+def _selectin_many_to_one(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    todo: list[Any],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+) -> None:
+    """selectin of a many-to-one: the targets by key, those in the identity map without
+    SQL (when the key is the target's primary key)."""
+    target = prop.mapper
+    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    remote_cols = [rc for _, rc in prop.local_remote_pairs]
+    by_key: dict[tuple[Any, ...], Any] = {}
+    wanted: dict[tuple[Any, ...], None] = {}
+    fk_of: list[tuple[Any, tuple[Any, ...] | None]] = []
+    remote_is_pk = remote_cols == target.pk_columns
+    for o in todo:
+        k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+        fk_of.append((o, k))
+        if k is None:
+            continue
+        if remote_is_pk and not populate:
+            hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+            if hit is not None:
+                by_key[k] = hit
                 continue
-            parent_keys.setdefault(k, []).append(o)
-        keys = list(parent_keys)
-        grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
-        for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i : i + IN_BATCH]
-            if prop.direction is Direction.ONETOMANY:
-                remote_cols = [rc for _, rc in prop.local_remote_pairs]
-                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
-                if prop.order_by:
-                    stmt = stmt.order_by(*prop.order_by)
-                for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
-                    d = obj.__dict__
-                    k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
-                    st: InstanceState = d[STATE_ATTR]
-                    if st.committed:  # changed in memory: group by the loaded (old) key
-                        k = tuple(
-                            st.committed.get(
-                                target.column_to_key[c], d.get(target.column_to_key[c])
-                            )
-                            for c in remote_cols
-                        )
-                    if k in grouped:
-                        grouped[k].append(obj)
-            else:
-                assert prop.secondary is not None
-                sec_cols = [sc for _, sc in prop.local_remote_pairs]
-                stmt = (
-                    Select(target.class_, *sec_cols)
-                    .select_from(
-                        Join(
-                            target.local_table,
-                            prop.secondary,
-                            and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
-                        )
-                    )
-                    .where(_in_criterion(sec_cols, chunk), *sub.criteria)
-                )
-                if prop.order_by:
-                    stmt = stmt.order_by(*prop.order_by)
-                stmt = _criteria.inherit(stmt, origin)
-                result = execute_select(session, stmt, None, conn, sub).unique()
-                for row in result.tuples():
-                    k = tuple(row[1:])
-                    if k in grouped:
-                        grouped[k].append(row[0])
-        for k, parents in parent_keys.items():
-            for o in parents:
-                _set_loaded(o, prop, grouped[k], populate)
-            loaded.extend(grouped[k])
-    # objects that were already loaded (identity map hits) still get the nested options
-    cached = [o for o in _unique_objs(loaded) if all(k in o.__dict__ for k in sub.children)]
-    del cached
+        wanted[k] = None
+    keys = list(wanted)
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        stmt: Select[Any] = Select(target.class_).where(
+            _in_criterion(remote_cols, chunk), *sub.criteria
+        )
+        for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
+            by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
+    for o, k in fk_of:
+        item = by_key.get(k) if k is not None else None
+        _set_loaded(o, prop, [item] if item is not None else [], populate)
+
+
+def _selectin_collections(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    todo: list[Any],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+) -> None:
+    """selectin of a one-to-many or many-to-many: each parent's collection, grouped by
+    the parent's key."""
+    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    parent_keys: dict[tuple[Any, ...], list[Any]] = {}
+    for o in todo:
+        k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+        if k is None:
+            _set_loaded(o, prop, [], populate)
+            continue
+        parent_keys.setdefault(k, []).append(o)
+    keys = list(parent_keys)
+    grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        if prop.direction is Direction.ONETOMANY:
+            _selectin_children(session, prop, chunk, sub, populate, conn, origin, grouped)
+        else:
+            _selectin_secondary(session, prop, chunk, sub, conn, origin, grouped)
+    for k, parents in parent_keys.items():
+        for o in parents:
+            _set_loaded(o, prop, grouped[k], populate)
+
+
+def _selectin_children(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    chunk: list[tuple[Any, ...]],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+    grouped: dict[tuple[Any, ...], list[Any]],
+) -> None:
+    """One batch of a one-to-many selectin: the children, grouped by their foreign key
+    (the loaded one when it was changed in memory)."""
+    target = prop.mapper
+    remote_cols = [rc for _, rc in prop.local_remote_pairs]
+    remote_keys = [target.column_to_key[c] for c in remote_cols]
+    stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
+    if prop.order_by:
+        stmt = stmt.order_by(*prop.order_by)
+    for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
+        d = obj.__dict__
+        st: InstanceState = d[STATE_ATTR]
+        if st.committed:  # changed in memory: group by the loaded (old) key
+            k = tuple(st.committed.get(rk, d.get(rk)) for rk in remote_keys)
+        else:
+            k = tuple(d.get(rk) for rk in remote_keys)
+        if k in grouped:
+            grouped[k].append(obj)
+
+
+def _selectin_secondary(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    chunk: list[tuple[Any, ...]],
+    sub: LoadTree,
+    conn: Any,
+    origin: InstanceState,
+    grouped: dict[tuple[Any, ...], list[Any]],
+) -> None:
+    """One batch of a many-to-many selectin: the targets joined to the association
+    table, grouped by the association row's parent key."""
+    assert prop.secondary is not None
+    target = prop.mapper
+    sec_cols = [sc for _, sc in prop.local_remote_pairs]
+    stmt = (
+        Select(target.class_, *sec_cols)
+        .select_from(
+            Join(
+                target.local_table,
+                prop.secondary,
+                and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
+            )
+        )
+        .where(_in_criterion(sec_cols, chunk), *sub.criteria)
+    )
+    if prop.order_by:
+        stmt = stmt.order_by(*prop.order_by)
+    stmt = _criteria.inherit(stmt, origin)
+    result = execute_select(session, stmt, None, conn, sub).unique()
+    for row in result.tuples():
+        k = tuple(row[1:])
+        if k in grouped:
+            grouped[k].append(row[0])
 
 
 def _run_entity_select(
@@ -1004,88 +1103,137 @@ def lazy_load(
     if strategy == "noload":
         if no_sql:
             return NO_VALUE
-        items: list[Any] = []
-        _set_loaded(obj, prop, items, False)
+        _set_loaded(obj, prop, [], False)
         return obj.__dict__[prop.key]
-    target = prop.mapper
+    k: tuple[Any, ...] | None = None
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
-        remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        d = obj.__dict__
-        keys = [prop.parent.column_to_key[c] for c in local_cols]
-        if no_sql and any(k not in d for k in keys):
-            return NO_VALUE
-        k = _key_values(obj, state, local_cols)
-        if k is None:
-            if no_sql:
-                return None
-            d[prop.key] = None
-            return None
-        if remote_cols == target.pk_columns and not prop._custom:
-            hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
-            if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
-                if not no_sql:
-                    d[prop.key] = hit
-                return hit
-        if no_sql:
-            return NO_VALUE
+        done, value, k = _many_to_one_without_sql(session, state, obj, prop, no_sql)
+        if done:
+            return value
     elif no_sql:
         return NO_VALUE
     if strategy == "raise_on_sql":
         _raise_lazy(prop, "raise_on_sql")
-    below: Any = None
-    if state.load_strategies is not None:
-        below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)
     session.autoflush_for_load()
-    conn = session.connection_for_mapper(target)
-    if prop.direction is Direction.MANYTOONE:
-        assert k is not None
-        stmt: Select[Any] = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
-            *_extra_for(prop, obj, state),
-            *criteria,
-        )
-        found = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
-        value = found[0] if found else None
-        _set_loaded(obj, prop, [value] if value is not None else [], False)
-        return obj.__dict__.get(prop.key)
+    if k is None:  # (a many-to-one has its key already)
+        k = _key_values(obj, state, [lc for lc, _ in prop.local_remote_pairs])
+    items = _lazy_select(session, state, obj, prop, k, criteria) if k is not None else []
+    _set_loaded(obj, prop, items if prop.uselist else items[:1], False)
+    return obj.__dict__.get(prop.key)
+
+
+def _many_to_one_without_sql(
+    session: ObjectSession,
+    state: InstanceState,
+    obj: Any,
+    prop: RelationshipProperty,
+    no_sql: bool,
+) -> tuple[bool, Any, tuple[Any, ...] | None]:
+    """A many-to-one's value when no SELECT is needed: (True, value, key) for a null
+    foreign key, a target in the identity map, or ``no_sql``; else (False, None, key)."""
     local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    d = obj.__dict__
+    if no_sql and any(prop.parent.column_to_key[c] not in d for c in local_cols):
+        return True, NO_VALUE, None
     k = _key_values(obj, state, local_cols)
     if k is None:
-        items = []
-    elif prop.direction is Direction.ONETOMANY:
+        if not no_sql:
+            d[prop.key] = None
+        return True, None, None
+    target = prop.mapper
+    if not prop._custom and [rc for _, rc in prop.local_remote_pairs] == target.pk_columns:
+        hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+        if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
+            if not no_sql:
+                d[prop.key] = hit
+            return True, hit, k
+    if no_sql:
+        return True, NO_VALUE, k
+    return False, None, k
+
+
+def _lazy_select(
+    session: ObjectSession,
+    state: InstanceState,
+    obj: Any,
+    prop: RelationshipProperty,
+    k: tuple[Any, ...],
+    criteria: tuple[Any, ...],
+) -> list[Any]:
+    """The related objects of ``obj`` (its key values ``k``) from one SELECT."""
+    target = prop.mapper
+    strategies = state.load_strategies
+    below: Any = None
+    if strategies is not None:
+        below = strategies.get((prop.key, "options"))  # type: ignore[call-overload]
+    conn = session.connection_for_mapper(target)
+    if (
+        below is None
+        and not criteria
+        and not prop._custom
+        and prop.secondary is None
+        and (strategies is None or _criteria.KEY not in strategies)
+        and not _eager_relationships(target)
+    ):
+        return _lazy_select_plain(session, conn, prop, k)
+    extra = _extra_for(prop, obj, state)
+    if prop.secondary is None:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        stmt = Select(target.class_).where(
+        stmt: Select[Any] = Select(target.class_).where(
             and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
-            *_extra_for(prop, obj, state),
+            *extra,
             *criteria,
         )
-        if prop.order_by:
-            stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     else:
-        assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop.local_remote_pairs]
         stmt = (
             Select(target.class_)
             .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))
             .where(
                 and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]),
-                *_extra_for(prop, obj, state),
+                *extra,
                 *criteria,
             )
         )
-        if prop.order_by:
+    if prop.order_by and prop.direction is not Direction.MANYTOONE:
+        stmt = stmt.order_by(*prop.order_by)
+    return _run_entity_select(session, stmt, conn, target, False, below, origin=state)
+
+
+#: (relationship, dialect) -> (the target's load_columns it was built for, its compiled
+#: lazy-load SELECT); emptied when it grows past _LAZY_PLANS_SIZE
+_LAZY_PLANS: dict[tuple[RelationshipProperty, Any], tuple[list[Any], Any]] = {}
+_LAZY_PLANS_SIZE = 5000
+
+
+def _lazy_select_plain(
+    session: ObjectSession, conn: Any, prop: RelationshipProperty, k: tuple[Any, ...]
+) -> list[Any]:
+    """The common lazy load (key columns only, no options): its SELECT is compiled once
+    per relationship and dialect; each load binds the key and builds the rows."""
+    dialect = conn.dialect
+    target = prop.mapper
+    plan = _LAZY_PLANS.get((prop, dialect))
+    if plan is None or plan[0] is not target.load_columns:
+        if len(_LAZY_PLANS) >= _LAZY_PLANS_SIZE:
+            _LAZY_PLANS.clear()
+        remote_cols = [rc for _, rc in prop.local_remote_pairs]
+        stmt: Select[Any] = Select(target.class_).where(
+            *[rc == BindParameter(f"lazy_{n}", None, rc.type) for n, rc in enumerate(remote_cols)]
+        )
+        if prop.order_by and prop.direction is not Direction.MANYTOONE:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
-    if prop.uselist:
-        _set_loaded(obj, prop, items, False)
-    else:
-        _set_loaded(obj, prop, items[:1], False)
-    return obj.__dict__.get(prop.key)
+        plan = _LAZY_PLANS[(prop, dialect)] = (
+            target.load_columns,
+            compile_statement(stmt, dialect),
+        )
+    compiled = plan[1]
+    params = compiled.construct_params({f"lazy_{n}": v for n, v in enumerate(k)})
+    cursor = conn._run(compiled.sql, params)
+    return _build_all(cursor, plain_builder(session, target, dialect.name))
 
 
 __all__ = ["execute_select", "instance_builder", "lazy_load", "post_load", "selectin_load"]

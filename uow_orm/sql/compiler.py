@@ -4,7 +4,7 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.schema, uow_orm.sql.*.
+Called by: uow_orm.schema, uow_orm.sql.*, uow_orm.orm.loading.
 """
 
 from __future__ import annotations
