@@ -988,7 +988,9 @@ def _selectin_children(
     target = prop.mapper
     remote_cols = [rc for _, rc in prop.local_remote_pairs]
     remote_keys = [target.column_to_key[c] for c in remote_cols]
-    stmt: Select[Any] = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
+    stmt: Select[Any] = Select(target.class_).where(
+        _in_criterion(remote_cols, chunk), *sub.criteria
+    )
     if prop.order_by:
         stmt = stmt.order_by(*prop.order_by)
     for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
@@ -1016,7 +1018,7 @@ def _selectin_secondary(
     assert prop.secondary is not None
     target = prop.mapper
     sec_cols = [sc for _, sc in prop.local_remote_pairs]
-    stmt = (
+    stmt: Select[Any] = (
         Select(target.class_, *sec_cols)
         .select_from(
             Join(
