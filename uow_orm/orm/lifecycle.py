@@ -151,8 +151,11 @@ def delete_cascade(session: ObjectSession, st: InstanceState) -> None:
     if st in session.tracker.deleted or st.deleted:
         return
     session.tracker.mark_deleted(st, st())
-    session.transactions.snapshot(st)
-    cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
+    t = session.transactions.current
+    if t is not None and t.nested:  # = transactions.snapshot(st), only inside a savepoint
+        t.record.snapshot(st)
+    if st.mapper.relationships:
+        cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
 
 
 def _delete_child(session: ObjectSession, obj: Any) -> None:
@@ -172,32 +175,35 @@ def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransac
     """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
     tracker = session.tracker
     hold = session.identity_map.hold
-    pop_new = tracker.pop_new
     txn_new = txn.new
-    for st in plan.inserted:
-        obj = pop_new(st)
+    for st, obj in zip(plan.inserted, tracker.take_new(plan.inserted)):
         if obj is None:
             obj = st()
         hold(st.key, st)  # type: ignore[arg-type]
         txn_new[st] = obj
         st.committed = None
         st.modified = False
-    for st in plan.deleted_done:
-        obj = tracker.unmark_deleted(st) or st()
-        session.identity_map.discard(st)
-        st.deleted = True
-        txn.deleted[st] = obj
-        tracker.unmark_modified(st)
+    if plan.deleted_done:
+        discard = session.identity_map.discard
+        for st, obj in zip(plan.deleted_done, tracker.take_deleted(plan.deleted_done)):
+            discard(st)
+            st.deleted = True
+            txn.deleted[st] = obj or st()
     if plan.moves or plan.old_keys:
         plan.finish_key_changes(txn)
     only = plan.only
-    for st in list(tracker.modified):
-        if only is None or st in only:
-            st.clear_changes()
-            tracker.unmark_modified(st)
     if only is None:
+        for st in tracker.modified:
+            st.committed = None  # = st.clear_changes(), once per updated row
+            st.modified = False
+        tracker.clear_modified()
         tracker.clear_deleted()
         tracker.clear_collection_changes()  # the rows now say the same
+        return
+    for st in list(tracker.modified):
+        if st in only:
+            st.clear_changes()
+            tracker.unmark_modified(st)
 
 
 def flush_failed(session: ObjectSession, plan: FlushPlan) -> None:

@@ -245,7 +245,10 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
-        st = lifecycle.state_or_raise(obj)
+        try:
+            st = obj.__dict__[STATE_ATTR]
+        except (AttributeError, KeyError):
+            st = lifecycle.state_or_raise(obj)
         if st.key is None:
             raise exc.InvalidRequestError(
                 f"{obj!r} is not persisted (it is transient or pending); there is no row to "

@@ -11,7 +11,7 @@ database's ``ON UPDATE`` moves, and the identity map rekeying that follows the U
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -82,6 +82,14 @@ class KeySync:
         # states whose target row is inserted later in this flush (they wait for it)
         self.late: set[InstanceState] = set()
         self.post_updates: dict[InstanceState, list[PostUpdate]] = {}
+
+    def sync_all(self, states: Iterable[InstanceState]) -> None:
+        """`sync` each of ``states``; one without relationships or related parents costs
+        no call (the flush runs this once per batch of rows)."""
+        child_syncs, child_nulls = self.child_syncs, self.child_nulls
+        for st in states:
+            if st.mapper.relationships or st in child_syncs or st in child_nulls:
+                self.sync(st)
 
     def sync(self, st: InstanceState) -> None:
         """Copy keys of related objects into this object's foreign key attributes."""

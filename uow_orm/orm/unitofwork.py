@@ -341,8 +341,7 @@ class FlushPlan:
                 extra.append(s)
         candidates = updates + extra
         self.sync.late.clear()
-        for st in candidates:
-            self.sync.sync(st)
+        self.sync.sync_all(candidates)
         # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
         # the new one is inserted; rows that point at new rows wait for them.
         waiting = set(self.sync.late)
@@ -353,8 +352,7 @@ class FlushPlan:
         late = [s for s in candidates if s in waiting]
         if late:
             self.sync.late.clear()
-            for st in late:
-                self.sync.sync(st)
+            self.sync.sync_all(late)
             self._update(conn, mapper, late)
 
     def _update(self, conn: Connection, mapper: Mapper, states: list[InstanceState]) -> None:
@@ -366,8 +364,7 @@ class FlushPlan:
     def _insert_level(self, conn: Connection, mapper: Mapper, level: list[InstanceState]) -> None:
         """INSERT one level of new rows (row switches as UPDATEs) and give them identities."""
         self.sync.late.clear()
-        for st in level:
-            self.sync.sync(st)
+        self.sync.sync_all(level)
         if self.sync.late:
             raise exc.CircularDependencyError(
                 f"rows of {mapper.local_table.name!r} refer to rows that are inserted "
