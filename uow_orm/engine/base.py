@@ -813,8 +813,21 @@ class Connection:
 
     def _run_control(self, sql: str) -> None:
         """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
-        dbapi = self._checked_dbapi()
-        self._cursor_execute(dbapi, sql, (), False)
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        dispatch = self._dispatch
+        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            self._cursor_execute(dbapi, sql, (), False)
+            return
+        cursor = dbapi.cursor()  # (two per savepoint: `_cursor_execute` written out)
+        if self.engine.logger.isEnabledFor(logging.INFO):
+            self._log(sql, ())
+        try:
+            cursor.execute(sql, ())
+        except Exception as err:
+            self._handle_error(err, sql, (), dbapi, cursor)
+            raise  # unreachable: _handle_error always raises
 
     def _before_cursor_execute(
         self, cursor: Any, sql: str, params: Any, many: bool

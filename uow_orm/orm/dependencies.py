@@ -131,7 +131,8 @@ class Dependencies:
     def _adopt(self, st: InstanceState, prop: RelationshipProperty, cs: InstanceState) -> None:
         """``cs`` joined ``st``'s one-to-many: it gets ``st``'s key."""
         self.sync.child_syncs.setdefault(cs, []).append((st, prop))
-        self.ensure_saved(cs)
+        if cs.session is not self.owner:  # (the check of ensure_saved, once per child)
+            self.ensure_saved(cs)
 
     def _release(self, st: InstanceState, prop: RelationshipProperty, cs: InstanceState) -> None:
         """``cs`` left ``st``'s one-to-many: its key is cleared (unless it found another)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from . import events as _events
-from .base import ObjectSession, state_of
+from .base import STATE_ATTR, ObjectSession, state_of
 
 if TYPE_CHECKING:
     from .state import InstanceState
@@ -86,13 +86,14 @@ def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
 
 def cascade_save(session: ObjectSession, obj: Any) -> None:
     """Attach ``obj`` and, when it is new here, its ``save-update`` cascade."""
-    st = state_of(obj)
-    if st is None:
-        raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
+    try:
+        st = obj.__dict__[STATE_ATTR]  # = state_of(obj), once per related object
+    except (AttributeError, KeyError):
+        raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object") from None
     if st.session is session:
         return
     if save_or_update(session, st, obj):
-        cascade(session, st, "save-update", lambda o: cascade_save(session, o))
+        cascade(session, st, "save-update", session.cascade_save)
 
 
 def cascade(

@@ -301,7 +301,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.router is not None:
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)
-        self.fire("before_flush", flush_context, objects)
+        if self.dispatch._active:  # (each fire is guarded: a flush per savepoint in W7)
+            self.fire("before_flush", flush_context, objects)
         self._flushing = True
         plan = flush_context.plan = FlushPlan(
             FlushContext(
@@ -318,7 +319,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         )
         try:
             plan.execute()
-            self.fire("after_flush", flush_context)
+            if self.dispatch._active:
+                self.fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
             lifecycle.flush_failed(self, plan)
@@ -328,7 +330,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         lifecycle.flush_succeeded(self, plan, txn)
         if self.dispatch._active:
             _events.fire_flushed(self, plan)
-        self.fire("after_flush_postexec", flush_context)
+            self.fire("after_flush_postexec", flush_context)
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:

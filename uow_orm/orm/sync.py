@@ -119,7 +119,8 @@ class KeySync:
                 continue  # the many-to-one side above already copied the same key
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
             self._sync_pairs(st, prop, parent(), pairs)
-        self._clear_removed(st)
+        if self.child_nulls:
+            self._clear_removed(st)
 
     def _clear_removed(self, st: InstanceState) -> None:
         """NULL the foreign key of a child that left a parent's one-to-many collection."""
@@ -155,7 +156,7 @@ class KeySync:
             if target is None:
                 value = None
             else:
-                ts = state_of(target)
+                ts = target.__dict__[STATE_ATTR]  # = state_of(target), once per row
                 rkey = ts.mapper.column_to_key[remote]
                 if ts.key is None and ts in self.pending:
                     # the target row is inserted later in this flush

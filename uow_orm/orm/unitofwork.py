@@ -141,6 +141,8 @@ class FlushPlan:
 
     # -- preparation ----------------------------------------------------------------------
     def _dirty(self) -> list[InstanceState]:
+        if not self.ctx.dirty:
+            return []  # (most flushes of new objects: no list to build)
         only = self.only
         return [
             s
@@ -158,13 +160,15 @@ class FlushPlan:
             registry = st.mapper.registry
             if not registry.configured:
                 registry.configure()
-        self._plan_key_changes(self._dirty())
+        dirty = self._dirty()
+        self._plan_key_changes(dirty)
         if self.keys is not None and self.keys.key_switches:
             self.keys.check_conflicts()
         self._find_row_switches()
         for gone in self.switched_out:
             self.deps.row_switch_children(gone)
-        self.deps.orphans(self._dirty(), self.ctx.deleted)
+            dirty = self._dirty()  # (a row switch may have deleted children)
+        self.deps.orphans(dirty, self.ctx.deleted)
         self.deps.deleted_parents()
         self.deps.collect(self.new + self._dirty(), set(self.new))
 
@@ -341,7 +345,8 @@ class FlushPlan:
                 extra.append(s)
         candidates = updates + extra
         self.sync.late.clear()
-        self.sync.sync_all(candidates)
+        if candidates:
+            self.sync.sync_all(candidates)
         # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
         # the new one is inserted; rows that point at new rows wait for them.
         waiting = set(self.sync.late)
