@@ -41,9 +41,11 @@ _BOOLEAN = Boolean()
 
 def coerce(obj: Any) -> Any:
     """Resolve ORM attributes and classes to their SQL elements."""
-    ce = getattr(obj, "__clause_element__", None)
+    # looked up on the class: on a column, the instance lookup would go through
+    # ColumnOperators.__getattr__ and raise AttributeError (twice per comparison)
+    ce = getattr(obj.__class__, "__clause_element__", None)
     if ce is not None:
-        return ce()
+        return ce(obj)
     return obj
 
 
