@@ -194,12 +194,15 @@ def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransac
         plan.finish_key_changes(txn)
     only = plan.only
     if only is None:
-        for st in tracker.modified:
-            st.committed = None  # = st.clear_changes(), once per updated row
-            st.modified = False
-        tracker.clear_modified()
-        tracker.clear_deleted()
-        tracker.clear_collection_changes()  # the rows now say the same
+        if tracker.modified:
+            for st in tracker.modified:
+                st.committed = None  # = st.clear_changes(), once per updated row
+                st.modified = False
+            tracker.clear_modified()
+        if tracker.deleted:
+            tracker.clear_deleted()
+        if tracker.collections:
+            tracker.clear_collection_changes()  # the rows now say the same
         return
     for st in list(tracker.modified):
         if st in only:

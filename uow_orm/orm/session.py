@@ -124,6 +124,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
+        self._flush_context: FlushContext | None = None  # (see flush)
         self.dispatch = _events.session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
@@ -304,8 +305,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.dispatch._active:  # (each fire is guarded: a flush per savepoint in W7)
             self.fire("before_flush", flush_context, objects)
         self._flushing = True
-        plan = flush_context.plan = FlushPlan(
-            FlushContext(
+        ctx = self._flush_context
+        if ctx is None or objects is not None:
+            ctx = FlushContext(
                 owner=self,
                 identity_map=self.identity_map,
                 new=self.tracker.new,
@@ -316,7 +318,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
                 discard_new=self.tracker.pop_new,
                 objects=objects,
             )
-        )
+            if objects is None:  # the same for every flush of everything: kept
+                self._flush_context = ctx
+        plan = flush_context.plan = FlushPlan(ctx)
         try:
             plan.execute()
             if self.dispatch._active:
