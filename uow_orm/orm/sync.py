@@ -87,6 +87,11 @@ class KeySync:
         """`sync` each of ``states``; one without relationships or related parents costs
         no call (the flush runs this once per batch of rows)."""
         child_syncs, child_nulls = self.child_syncs, self.child_nulls
+        if not child_syncs and not child_nulls:
+            for st in states:
+                if st.mapper.relationships:
+                    self.sync(st)
+            return
         for st in states:
             if st.mapper.relationships or st in child_syncs or st in child_nulls:
                 self.sync(st)

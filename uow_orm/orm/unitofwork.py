@@ -200,7 +200,8 @@ class FlushPlan:
         for st in self.new:
             mapper = st.mapper
             d = st().__dict__
-            if mapper.autoinc_key is not None and d.get(mapper.autoinc_key) is None:
+            autoinc = mapper.autoinc_key
+            if autoinc is not None and d.get(autoinc) is None:
                 continue  # the database gives it a new key: no conflict possible
             pk = tuple(d.get(k) for k in mapper.pk_keys)
             if None in pk:
@@ -439,8 +440,9 @@ def _assign_keys(mapper: Mapper, level: list[InstanceState]) -> None:
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
         for st in level:
-            st.key = (cls, (st().__dict__[pk_key],), None)
-            if st.key[1][0] is None:
+            v = st().__dict__[pk_key]
+            st.key = (cls, (v,), None)
+            if v is None:
                 _check_pk(st)
     else:
         for st in level:
