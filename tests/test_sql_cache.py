@@ -196,3 +196,21 @@ def test_loaded_objects_have_every_state_field_set(session):
     for name in InstanceState.__slots__:
         getattr(state, name)  # an unset slot would raise AttributeError
     assert state.key[1] == (3,) and state.session is session and not state.modified
+
+
+def test_correlate_none_and_the_default_do_not_share_sql():
+    from uow_orm.dialects.sqlite import SQLiteDialect
+
+    statement_cache.clear()
+    dialect = SQLiteDialect()
+
+    def outer(correlate_none):
+        inner = select(func.count(Address.id)).where(Address.user_id == User.id)
+        if correlate_none:
+            inner = inner.correlate(None)
+        return select(User.name).where(inner.scalar_subquery() > 0).compile(dialect=dialect).sql
+
+    auto, none = outer(False), outer(True)
+    assert "FROM x_addresses WHERE" in auto  # x_users correlated to the outer query
+    assert "FROM x_addresses, x_users" in none or "FROM x_users, x_addresses" in none
+    assert outer(False) == auto and outer(True) == none

@@ -42,6 +42,10 @@ _SELECT_FIELDS = (
     "_correlate",
     "_correlate_except",
 )
+#: the fields Select.__init__ sets, and those that stay class defaults until set
+_CLASS_DEFAULT_FIELDS = ("_distinct_on", "_correlate", "_correlate_except")
+_INSTANCE_FIELDS = tuple(f for f in _SELECT_FIELDS if f not in _CLASS_DEFAULT_FIELDS)
+_get_fields = operator.itemgetter(*_INSTANCE_FIELDS)
 _slots_of: dict[type, tuple[str, ...]] = {}
 
 
@@ -82,11 +86,18 @@ def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
         raise _Uncacheable
     d = stmt.__dict__
     parts: list[Any] = [stmt._limit is None, stmt._offset is None]
-    for f in _SELECT_FIELDS:
-        v = d.get(f)
+    try:  # (the fields every Select sets, read in one C call: most are empty)
+        values = _get_fields(d)
+    except KeyError:  # not made by Select.__init__
+        values = tuple([d.get(f) for f in _INSTANCE_FIELDS])
+    for f, v in zip(_INSTANCE_FIELDS, values):
         if v:
             parts.append(f)
             parts.append(_seq(v, binds) if v.__class__ is list else _key(v, binds))
+    for f in _CLASS_DEFAULT_FIELDS:  # set on few statements (class defaults otherwise)
+        if f in d:  # set, even to an empty list: correlate(None) is not the default
+            parts.append(f)
+            parts.append(_key(d[f], binds))
     if stmt._options:
         parts.append(_options_key(stmt._options, binds))
     if stmt._execution_options:

@@ -10,6 +10,7 @@ Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.
 from __future__ import annotations
 
 import copy
+import operator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
@@ -464,6 +465,7 @@ _GENERATIVE_LISTS = (
     "_eager_joins",
     "_eager_columns",
 )
+_get_lists = operator.itemgetter(*_GENERATIVE_LISTS)
 
 
 class Select(FromClause, Generic[_T]):
@@ -504,9 +506,13 @@ class Select(FromClause, Generic[_T]):
         # it is written out rather than copy.copy(): W8 builds a statement per query)
         s: Select[_T] = object.__new__(self.__class__)
         d = s.__dict__
-        d.update(self.__dict__)
-        for attr in _GENERATIVE_LISTS:
-            d[attr] = list(d[attr] if attr in d else getattr(self, attr))
+        src = self.__dict__
+        d.update(src)
+        try:  # the lists copied without a Python loop (all C calls)
+            d.update(zip(_GENERATIVE_LISTS, map(list, _get_lists(src))))
+        except KeyError:  # a list still at its class default
+            for attr in _GENERATIVE_LISTS:
+                d[attr] = list(d[attr] if attr in d else getattr(self, attr))
         d["_execution_options"] = dict(self._execution_options)
         d["_compiled_cache"] = {}
         return s
