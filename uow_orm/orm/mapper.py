@@ -412,6 +412,8 @@ class Mapper:
                         raise exc.ArgumentError(f"defer(): {k!r} is a primary key column")
                     deferred[k] = (None, o.raiseload)
             elif o.kind == "undefer":
+                if o.keys == ["*"]:
+                    deferred.clear()
                 for k in o.keys:
                     deferred.pop(k, None)
             elif o.kind == "undefer_group":
