@@ -222,7 +222,7 @@ def test_aliased_rejects_an_unmapped_class_and_a_selectable_missing_columns():
 
     with pytest.raises(exc.ArgumentError, match="mapped class"):
         aliased(Plain)
-    with pytest.raises(exc.ArgumentError, match="primary key x_users.id"):
+    with pytest.raises(exc.ArgumentError, match=r"primary key x_users\.id"):
         aliased(User, select(User.name, User.age).subquery())
 
 

@@ -1,6 +1,6 @@
 """SQL expressions, statements and their compiler.
 
-Called by: uow_orm.
+Called by: uow_orm, uow_orm.sql.expression.
 """
 
 from __future__ import annotations

@@ -1,0 +1,198 @@
+"""Names and behaviours SQLAlchemy's own example scripts use: ``PrimaryKeyConstraint``,
+``make_transient_to_detached``, ``PropComparator`` under a hybrid, ``sql.expression``.
+
+Each one runs on SQLite and PostgreSQL and reads rows back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import fetch
+
+from uow_orm import (
+    Column,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    case,
+    cast,
+    exc,
+    inspect,
+    literal_column,
+    make_transient,
+    make_transient_to_detached,
+    null,
+    select,
+)
+from uow_orm.ext.hybrid import hybrid_property
+from uow_orm.orm import DeclarativeBase, Mapped, Session, mapped_column
+from uow_orm.orm.interfaces import PropComparator
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Version(Base):
+    __tablename__ = "ex_version"
+    __table_args__ = (PrimaryKeyConstraint("name", "rev", name="ex_version_pk"),)
+    # the constraint orders the key (rev, name are declared the other way round)
+    rev: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(String(50))
+
+
+class Fact(Base):
+    __tablename__ = "ex_fact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    int_value: Mapped[int | None] = mapped_column()
+    str_value: Mapped[str | None] = mapped_column(String(20))
+
+    @hybrid_property
+    def value(self) -> Any:
+        return self.int_value if self.kind == "int" else self.str_value
+
+    @value.comparator
+    class value(PropComparator):  # type: ignore[no-redef]
+        """Compares whichever column the row's kind says holds the value, via CASE."""
+
+        def __init__(self, cls: Any) -> None:
+            self.cls = cls
+
+        def _case(self) -> Any:
+            return case(
+                (literal_column("'int'"), cast(self.cls.int_value, String)),
+                (literal_column("'str'"), cast(self.cls.str_value, String)),
+                value=self.cls.kind,
+                else_=null(),
+            )
+
+        def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+            return self._case() == cast(other, String)
+
+
+def test_primary_key_constraint_in_table_args_orders_and_names_the_key(db):
+    table = Version.__table__
+    assert [c.name for c in table.primary_key] == ["name", "rev"]
+    assert table.primary_key.name == "ex_version_pk"
+    assert list(table.primary_key.columns.keys()) == ["name", "rev"]
+    assert table.c.rev.primary_key and not table.c.rev.nullable
+    assert inspect(Version).primary_key[0] is table.c.name
+    with Session(db) as s:
+        s.add_all([Version(name="a", rev=1, body="x"), Version(name="a", rev=2, body="y")])
+        s.commit()
+        assert s.get(Version, ("a", 2)).body == "y"
+    with Session(db) as s:
+        s.add(Version(name="a", rev=1, body="dup"))
+        with pytest.raises(exc.IntegrityError):
+            s.commit()
+    if db.dialect.name == "postgresql":
+        names = fetch(
+            db,
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'ex_version'::regclass "
+            "AND contype = 'p'",
+        )
+        assert names == [("ex_version_pk",)]
+
+
+def test_primary_key_constraint_as_a_table_item(engine):
+    md = MetaData()
+    t = Table(
+        "ex_pair",
+        md,
+        Column("a", Integer),
+        Column("b", Integer),
+        Column("v", String(10)),
+        PrimaryKeyConstraint("a", "b"),
+    )
+    assert [c.name for c in t.primary_key] == ["a", "b"] and t.primary_key.name is None
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(t.insert(), [{"a": 1, "b": 1, "v": "x"}, {"a": 1, "b": 2, "v": "y"}])
+    with engine.begin() as conn, pytest.raises(exc.IntegrityError):
+        conn.execute(t.insert(), {"a": 1, "b": 2, "v": "z"})
+    assert fetch(engine, "SELECT v FROM ex_pair ORDER BY b") == [("x",), ("y",)]
+
+
+def test_primary_key_constraint_refuses_an_unknown_column_and_keyword():
+    md = MetaData()
+    with pytest.raises(exc.ArgumentError, match="nope"):
+        Table("ex_bad", md, Column("a", Integer), PrimaryKeyConstraint("nope"))
+    with pytest.raises(exc.ArgumentError, match="deferrable"):
+        PrimaryKeyConstraint("a", deferrable=True)
+
+
+def test_make_transient_to_detached_turns_a_copy_into_an_update_of_the_old_row(db):
+    with Session(db) as s:
+        s.add(Version(name="b", rev=1, body="old"))
+        s.commit()
+    with Session(db) as s:
+        copy = Version(name="b", rev=1, body="stale")
+        make_transient_to_detached(copy)
+        st = inspect(copy)
+        assert st.detached and st.identity == ("b", 1)
+        s.add(copy)
+        assert inspect(copy).persistent and not s.dirty
+        copy.body = "new"
+        s.commit()
+    assert fetch(db, "SELECT body FROM ex_version WHERE name = 'b'") == [("new",)]
+
+
+def test_make_transient_to_detached_after_make_transient_keeps_the_row(db):
+    with Session(db) as s:
+        v = Version(name="c", rev=1, body="one")
+        s.add(v)
+        s.commit()
+        assert v.body == "one"  # loaded again after the commit expired it
+        make_transient(v)
+        assert inspect(v).transient
+        make_transient_to_detached(v)
+        assert inspect(v).detached
+        s.add(v)
+        assert s.get(Version, ("c", 1)) is v
+
+
+def test_make_transient_to_detached_refuses_persistent_objects_and_missing_keys(db):
+    with Session(db) as s:
+        v = Version(name="d", rev=1)
+        s.add(v)
+        s.flush()
+        with pytest.raises(exc.InvalidRequestError, match="not transient"):
+            make_transient_to_detached(v)
+    with pytest.raises(exc.InvalidRequestError, match="primary key"):
+        make_transient_to_detached(Version(name="e"))
+    with pytest.raises(exc.UnmappedInstanceError):
+        make_transient_to_detached(object())
+
+
+def test_prop_comparator_subclass_as_a_hybrid_comparator(db):
+    with Session(db) as s:
+        s.add_all(
+            [
+                Fact(id=1, kind="int", int_value=5),
+                Fact(id=2, kind="str", str_value="5"),
+                Fact(id=3, kind="str", str_value="x"),
+            ]
+        )
+        s.commit()
+        assert s.get(Fact, 1).value == 5
+        got = s.scalars(select(Fact.id).where(Fact.value == 5).order_by(Fact.id)).all()
+        assert got == [1, 2]
+        assert s.scalars(select(Fact.id).where(Fact.value == "x")).all() == [3]
+
+
+def test_prop_comparator_without_an_expression_says_so():
+    with pytest.raises(NotImplementedError, match="__clause_element__"):
+        PropComparator().__clause_element__()
+
+
+def test_sql_expression_module_re_exports_the_expression_language():
+    from uow_orm.sql import expression
+
+    assert expression.cast is cast and expression.select is select
+    assert set(expression.__all__) >= {"and_", "or_", "func", "text", "Select", "ColumnElement"}
