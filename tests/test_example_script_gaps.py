@@ -18,8 +18,10 @@ from uow_orm import (
     PrimaryKeyConstraint,
     String,
     Table,
+    and_,
     case,
     cast,
+    event,
     exc,
     inspect,
     literal_column,
@@ -29,7 +31,16 @@ from uow_orm import (
     select,
 )
 from uow_orm.ext.hybrid import hybrid_property
-from uow_orm.orm import DeclarativeBase, Mapped, Session, mapped_column
+from uow_orm.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    backref,
+    foreign,
+    mapped_column,
+    relationship,
+    remote,
+)
 from uow_orm.orm.interfaces import PropComparator
 
 
@@ -74,6 +85,81 @@ class Fact(Base):
 
         def __eq__(self, other: Any) -> Any:  # type: ignore[override]
             return self._case() == cast(other, String)
+
+
+class GenericAddress(Base):
+    """Rows owned by any parent table: no ForeignKey, a discriminator and an id."""
+
+    __tablename__ = "ex_gaddress"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city: Mapped[str] = mapped_column(String(20))
+    discriminator: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int]
+
+
+class HasAddresses:
+    pass
+
+
+CONFIGURED: list[str] = []
+
+
+@event.listens_for(HasAddresses, "mapper_configured", propagate=True)
+def _add_addresses(mapper: Any, cls: Any) -> None:
+    # SQLAlchemy's generic_fk example: the relationship is added while configuring
+    CONFIGURED.append(cls.__name__)
+    name = cls.__name__.lower()
+    cls.addresses = relationship(
+        GenericAddress,
+        primaryjoin=and_(
+            cls.id == foreign(remote(GenericAddress.parent_id)),
+            GenericAddress.discriminator == name,
+        ),
+        backref=backref(
+            f"parent_{name}",
+            primaryjoin=remote(cls.id) == foreign(GenericAddress.parent_id),
+            overlaps="addresses",
+        ),
+        overlaps="addresses",
+    )
+
+    @event.listens_for(cls.addresses, "append")
+    def _set_discriminator(target: Any, value: Any, initiator: Any) -> None:
+        value.discriminator = name
+
+
+class Shop(HasAddresses, Base):
+    __tablename__ = "ex_shop"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+class Depot(HasAddresses, Base):
+    __tablename__ = "ex_depot"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+def test_generic_foreign_key_parents_are_inserted_before_their_rows(db):
+    with Session(db) as s:
+        s.add_all(
+            [
+                Shop(name="s", addresses=[GenericAddress(city="a"), GenericAddress(city="b")]),
+                Depot(name="d", addresses=[GenericAddress(city="c")]),
+            ]
+        )
+        s.commit()
+        rows = fetch(db, "SELECT city, discriminator, parent_id FROM ex_gaddress ORDER BY city")
+        shop = s.scalars(select(Shop)).one()
+        depot = s.scalars(select(Depot)).one()
+        assert rows == [("a", "shop", shop.id), ("b", "shop", shop.id), ("c", "depot", depot.id)]
+        assert [a.city for a in depot.addresses] == ["c"]
+        assert (
+            s.scalars(select(GenericAddress).where(GenericAddress.city == "a")).one().parent_shop
+            is shop
+        )
+    # the listener ran once per mapper, though adding the relationship configured again
+    assert sorted(CONFIGURED) == ["Depot", "Shop"]
 
 
 def test_primary_key_constraint_in_table_args_orders_and_names_the_key(db):

@@ -153,7 +153,7 @@ def _selected_entities(stmt: Any) -> list[Any]:
 def _join_targets(stmt: Any) -> list[tuple[Any, Any]]:
     """(entity, its FROM clause) of each mapped class or alias the statement joins to."""
     out: list[tuple[Any, Any]] = []
-    for target, onclause, _outer, _full in stmt._joins:
+    for target, _on, _outer, _full in stmt._joins:
         target = getattr(target, "right", target)  # join_from(a, b): b
         prop = getattr(target, "prop", None)
         if prop is not None and hasattr(target, "_join_info"):  # join(User.addresses)
