@@ -6,6 +6,7 @@ Each one runs on SQLite and PostgreSQL and reads rows back.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -85,6 +86,15 @@ class Fact(Base):
 
         def __eq__(self, other: Any) -> Any:  # type: ignore[override]
             return self._case() == cast(other, String)
+
+
+class Reading(Base):
+    """A key with a column whose values the dialect converts (DATETIME is text on SQLite)."""
+
+    __tablename__ = "ex_reading"
+    sensor: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime.datetime] = mapped_column(primary_key=True)
+    value: Mapped[int]
 
 
 class GenericAddress(Base):
@@ -282,3 +292,99 @@ def test_sql_expression_module_re_exports_the_expression_language():
 
     assert expression.cast is cast and expression.select is select
     assert set(expression.__all__) >= {"and_", "or_", "func", "text", "Select", "ColumnElement"}
+
+
+def test_session_execute_of_a_whole_table_gives_every_column(db):
+    with Session(db) as s:
+        s.add(Version(name="t", rev=3, body="b"))
+        s.commit()
+        table = Version.__table__
+        rows = s.execute(select(table).where(table.c.name == "t")).all()
+        assert [tuple(r) for r in rows] == [(3, "t", "b")]
+        assert list(rows[0]._mapping) == ["rev", "name", "body"]
+        assert [tuple(r) for r in s.query(table).filter(table.c.name == "t").all()] == [
+            (3, "t", "b")
+        ]
+        sub = select(table.c.name, table.c.body).subquery()
+        assert [tuple(r) for r in s.execute(select(sub, table.c.rev))] == [("t", "b", 3)]
+
+
+def test_identity_key_of_a_loaded_row_uses_converted_key_values(db):
+    at = datetime.datetime(2026, 1, 2, 3, 4, 5, 600)
+    with Session(db) as s:
+        s.add(Reading(sensor=1, at=at, value=7))
+        s.commit()
+    with Session(db) as s:
+        r = s.scalars(select(Reading)).one()
+        assert inspect(r).identity == (1, at)
+        assert s.get(Reading, (1, at)) is r  # found in the identity map, no duplicate
+        assert s.scalars(select(Reading).where(Reading.sensor == 1)).one() is r
+        r.value = 8
+        s.commit()
+    assert fetch(db, "SELECT value FROM ex_reading") == [(8,)]
+
+
+def test_lazy_load_inside_before_flush_does_not_flush_again(db):
+    with Session(db) as s:
+        s.add(Shop(id=1, name="s", addresses=[GenericAddress(city="a")]))
+        s.commit()
+    calls: list[int] = []
+    with Session(db) as s:
+
+        def before_flush(session: Any, ctx: Any, instances: Any) -> None:
+            calls.append(1)
+            for obj in list(session.dirty):
+                if isinstance(obj, Shop):
+                    obj.name = obj.name + "+" + str(len(obj.addresses))  # a lazy load
+
+        event.listen(s, "before_flush", before_flush)
+        shop = s.get(Shop, 1)
+        shop.name = "t"
+        s.commit()
+        assert calls == [1]
+        with pytest.raises(exc.InvalidRequestError, match="already flushing"):
+            event.listen(s, "before_flush", lambda session, c, i: session.flush())
+            shop.name = "u"
+            s.flush()
+    assert fetch(db, "SELECT name FROM ex_shop") == [("t+1",)]
+
+
+def test_attribute_events_on_a_column_property_and_attribute_instrument(db):
+    class LocalBase(DeclarativeBase):
+        pass
+
+    seen: list[tuple[str, str]] = []
+
+    def on_instrument(cls: Any, key: str, inst: Any) -> None:
+        seen.append((cls.__name__, key))
+        event.listen(inst, "set", lambda target, value, old, initiator: changes.append(key))
+
+    changes: list[str] = []
+    event.listen(LocalBase, "attribute_instrument", on_instrument)
+
+    class Gadget(LocalBase):
+        __tablename__ = "ex_gadget"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        size: Mapped[int | None] = mapped_column(default=3)
+
+    assert sorted(seen) == [("Gadget", "id"), ("Gadget", "size")]
+    prop = inspect(Gadget).column_attrs.size
+
+    def init_scalar(target: Any, value: Any, dict_: dict[str, Any]) -> Any:
+        dict_["size"] = prop.columns[0].default.arg
+        return dict_["size"]
+
+    event.listen(prop, "init_scalar", init_scalar, retval=True)
+    try:
+        LocalBase.metadata.create_all(db)
+        g = Gadget(id=1)
+        assert g.size == 3  # the column default, before any flush
+        g.size = 4
+        with Session(db) as s:
+            s.add(g)
+            s.commit()
+        assert changes == ["id", "size"]
+        assert fetch(db, "SELECT size FROM ex_gadget") == [(4,)]
+    finally:
+        event.remove(prop, "init_scalar", init_scalar)
+        LocalBase.metadata.drop_all(db)

@@ -556,3 +556,10 @@ def test_session_event_sequence_matches_sqlalchemy():
         ("before_flush", ""),
     ]
     assert ours == theirs
+
+
+def test_do_orm_execute_accepts_retval_true(db, listen):
+    seed(db)
+    listen(Session, "do_orm_execute", soft_delete_filter, retval=True)
+    with Session(db) as s:
+        assert [o.name for o in s.scalars(select(Owner))] == ["alice"]
