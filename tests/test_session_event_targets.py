@@ -563,3 +563,18 @@ def test_do_orm_execute_accepts_retval_true(db, listen):
     listen(Session, "do_orm_execute", soft_delete_filter, retval=True)
     with Session(db) as s:
         assert [o.name for o in s.scalars(select(Owner))] == ["alice"]
+
+
+def test_populate_existing_gives_loaded_objects_the_new_criteria_for_lazy_loads(db):
+    seed(db)
+    with Session(db) as s:
+        alice = s.scalars(select(Owner).where(Owner.name == "alice")).one()
+        assert [p.name for p in alice.pets] == ["rex", "gone"]  # no criteria yet
+        again = s.scalars(
+            select(Owner)
+            .where(Owner.name == "alice")
+            .options(with_loader_criteria(Pet, Pet.deleted == False))  # noqa: E712
+            .execution_options(populate_existing=True)
+        ).one()
+        assert again is alice
+        assert [p.name for p in alice.pets] == ["rex"]  # loaded again, filtered

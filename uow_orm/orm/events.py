@@ -822,7 +822,6 @@ class _ForwardHost:
 def _resolve(target: Any, identifier: str) -> EventHost | None:
     from .attributes import QueryableAttribute
     from .mapper import Mapper
-    from .properties import MapperProperty
     from .scoping import scoped_session
     from .session import Session, sessionmaker
 
@@ -841,8 +840,10 @@ def _resolve(target: Any, identifier: str) -> EventHost | None:
         return _ClassHost(target.class_, f"Mapper[{target.class_.__name__}]")
     if isinstance(target, QueryableAttribute):
         return _AttributeHost(target.class_, target.key)
-    if isinstance(target, MapperProperty) and identifier in AttributeDispatch.signatures:
-        # mapper.column_attrs / mapper.relationships entries: their class attribute
+    if isinstance(getattr(target, "parent", None), Mapper) and isinstance(
+        getattr(target, "key", None), str
+    ):
+        # a MapperProperty (mapper.column_attrs / .relationships entries): its attribute
         return _AttributeHost(target.parent.class_, target.key)
     if isinstance(target, sessionmaker):
         return target.dispatch

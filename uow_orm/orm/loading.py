@@ -126,6 +126,8 @@ def instance_builder(
                     raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
         return vals
 
+    rel_keys = list(mapper.relationships.keys()) if populate_existing else []
+
     def build(row: Sequence[Any]) -> Any:
         if single_pk is not None:
             pkv = row[single_pk]
@@ -148,6 +150,10 @@ def instance_builder(
                 d = obj.__dict__
                 if populate_existing:
                     d.update(zip(keys, values(row)))
+                    # relationships load again, under this query's options and criteria
+                    for rkey in rel_keys:
+                        d.pop(rkey, None)
+                    state.load_strategies = strategies
                     state.clear_changes()
                     session.tracker.unmark_modified(state)
                     if mapper.dispatch.refresh:
