@@ -14,6 +14,7 @@ from conftest import fetch
 
 from uow_orm import (
     Column,
+    ForeignKey,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -388,3 +389,63 @@ def test_attribute_events_on_a_column_property_and_attribute_instrument(db):
     finally:
         event.remove(prop, "init_scalar", init_scalar)
         LocalBase.metadata.drop_all(db)
+
+
+def test_column_with_none_as_its_type_takes_the_foreign_keys_type(engine):
+    md = MetaData()
+    Table("ex_parent", md, Column("id", Integer, primary_key=True))
+    child = Table(
+        "ex_child",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("parent_id", None, ForeignKey("ex_parent.id")),
+    )
+    md.create_all(engine)
+    assert isinstance(child.c.parent_id.type, Integer)
+    with engine.begin() as conn:
+        conn.execute(md.tables["ex_parent"].insert(), {"id": 1})
+        conn.execute(child.insert(), {"id": 1, "parent_id": 1})
+    assert fetch(engine, "SELECT parent_id FROM ex_child") == [(1,)]
+
+
+def test_pool_module_and_null_pool_open_a_connection_per_checkout(db_url):
+    from uow_orm import create_engine, text
+    from uow_orm.pool import NullPool, StaticPool
+
+    assert StaticPool.__name__ == "StaticPool"
+    opened: list[Any] = []
+    eng = create_engine(db_url, poolclass=NullPool)
+    event.listen(eng, "connect", lambda dbapi_conn, record: opened.append(dbapi_conn))
+    try:
+        for _ in range(3):
+            with eng.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+        assert len(opened) == 3 and len({id(c) for c in opened}) == 3
+        assert eng.pool.status() == "NullPool"
+    finally:
+        eng.dispose()
+
+
+def test_engine_logging_options(db_url, capsys):
+    import logging
+
+    from uow_orm import create_engine, text
+
+    eng = create_engine(db_url, echo=True, echo_pool="debug", logging_name="myengine")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        out = capsys.readouterr().out
+        assert "uow_orm.engine.Engine.myengine SELECT 1" in out
+        assert "uow_orm.pool" in out and "checked out from pool" in out
+    finally:
+        eng.dispose()
+        logging.getLogger("uow_orm.pool").setLevel(logging.WARNING)
+    quiet = create_engine(db_url, hide_parameters=True)
+    try:
+        with quiet.connect() as conn, pytest.raises(exc.DBAPIError) as info:
+            conn.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "secret"})
+        assert "secret" not in str(info.value)
+        assert "hidden due to hide_parameters=True" in str(info.value)
+    finally:
+        quiet.dispose()

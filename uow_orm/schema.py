@@ -266,6 +266,8 @@ def _column_arguments(
     fks: list[ForeignKey] = []
     checks: list[CheckConstraint] = []
     for a in args:
+        if a is None:  # Column("user_id", None, ForeignKey(...)): typed by the foreign key
+            continue
         if isinstance(a, ForeignKey):
             fks.append(a)
         elif isinstance(a, CheckConstraint):
