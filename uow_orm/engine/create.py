@@ -26,6 +26,9 @@ _DRIVERS = {
     ("sqlite", "pysqlite"): "sqlite",
     ("postgresql", None): "postgresql",
     ("postgresql", "psycopg"): "postgresql",
+    # psycopg2 URLs (the most common in existing configuration) connect through psycopg 3,
+    # uow_orm's PostgreSQL driver: same server, same libpq connection parameters
+    ("postgresql", "psycopg2"): "postgresql",
     ("postgres", None): "postgresql",
 }
 
@@ -33,7 +36,10 @@ _DRIVERS = {
 def _dialect_for(url: URL) -> Dialect:
     key = _DRIVERS.get((url.backend, url.driver))
     if key is None:
-        known = "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg://"
+        known = (
+            "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg:// "
+            "(postgresql+psycopg2:// also connects through psycopg 3)"
+        )
         if url.backend in ("sqlite", "postgresql", "postgres"):
             raise exc.ArgumentError(
                 f"unknown driver {url.driver!r} for {url.backend} in URL {url}; supported: {known}"
