@@ -60,6 +60,10 @@ class RowPlan(NamedTuple):
     proc_items: list[tuple[int, Callable[[Any], Any]]]
     #: the primary-key columns' indexes among ``keys``
     pk_offsets: list[int]
+    #: the key columns' result processors when one converts (a DATETIME key on SQLite:
+    #: identity keys hold converted values, as session.get() and the flush make them),
+    #: else empty
+    pk_procs: list[Callable[[Any], Any] | None]
     #: ``keys`` as a set: an object that has all of them needs nothing from the row
     keyset: frozenset[str]
 
@@ -80,11 +84,14 @@ def _row_plan(
 
 def _new_row_plan(mapper: Mapper, dialect_name: str, cols: list[Any], keys: list[str]) -> RowPlan:
     procs = [_result_proc(c, dialect_name) for c in cols]
+    pk_offsets = [keys.index(k) for k in mapper.pk_keys]
+    pk_procs = [procs[p] for p in pk_offsets]
     return RowPlan(
         keys,
         procs,
         [(i, p) for i, p in enumerate(procs) if p is not None],
-        [keys.index(k) for k in mapper.pk_keys],
+        pk_offsets,
+        pk_procs if any(pk_procs) else [],
         frozenset(keys),
     )
 
@@ -122,16 +129,14 @@ def _make_builder(
     kcls = mapper._identity_class  # identity keys name the hierarchy's base class
     keys, proc_items, keyset = plan.keys, plan.proc_items, plan.keyset
     end = start + len(keys)
-    pk_pos = [start + p for p in plan.pk_offsets]
-    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
-    imap = session.identity_map
-    state_for, hold = imap.state_for, imap.hold
+    pk_pos, pk_procs = [start + p for p in plan.pk_offsets], plan.pk_procs
+    single_pk = pk_pos[0] if len(pk_pos) == 1 and not pk_procs else None
+    state_for, hold = session.identity_map.state_for, session.identity_map.hold
     new_obj, new_ref, gone = object.__new__, _new_ref, _state_gone
     at_start = start == 0
     strategies: dict[str, str] | None = None
     # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
-
     values = _values_reader(cls, keys, proc_items, start, end)
 
     def build(row: Sequence[Any]) -> Any:
@@ -144,13 +149,15 @@ def _make_builder(
             pk = tuple([row[p] for p in pk_pos])
             if all(v is None for v in pk):
                 return None
+            if pk_procs:
+                pk = _converted_key(pk, pk_procs)
         key = (kcls, pk, None)  # = make_identity_key(kcls, pk), written out: once per row
         state = state_for(key)
         if state is not None:
             obj = state()
             if obj is not None:
                 if populate_existing or not obj.__dict__.keys() >= keyset:
-                    _refill(session, mapper, state, obj, keys, values(row), populate_existing)
+                    _refill(session, state, obj, keys, values(row), populate_existing, strategies)
                 return obj
         obj = new_obj(cls)
         d: dict[str, Any] = obj.__dict__
@@ -199,20 +206,31 @@ def _values_reader(
     return values
 
 
+def _converted_key(
+    pk: tuple[Any, ...], procs: list[Callable[[Any], Any] | None]
+) -> tuple[Any, ...]:
+    return tuple(v if f is None or v is None else f(v) for v, f in zip(pk, procs, strict=True))
+
+
 def _refill(
     session: ObjectSession,
-    mapper: Mapper,
     state: InstanceState,
     obj: Any,
     keys: list[str],
     values: list[Any],
     populate_existing: bool,
+    strategies: dict[str, str] | None,
 ) -> None:
     """A row for an object already in the identity map: ``populate_existing`` overwrites
-    its attributes (and forgets its changes); otherwise only expired ones are filled."""
+    its attributes (and forgets its changes; its relationships load again, under this
+    query's options and criteria); otherwise only expired ones are filled."""
     d = obj.__dict__
+    mapper = state.mapper
     if populate_existing:
         d.update(zip(keys, values))
+        for rkey in mapper.relationships:
+            d.pop(rkey, None)
+        state.load_strategies = strategies
         state.clear_changes()
         session.tracker.unmark_modified(state)
         if mapper.dispatch.refresh:
@@ -455,9 +473,9 @@ def _row_builders(
                 overrides = _object_strategies(emapper, t, col_strategies, crit)
                 b.set_strategies(overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
-        else:
-            proc = (compiled.result_processors or [None] * end)[start]
-            builders.append(_value_getter(start, proc))
+        else:  # a column, or each column of a table / subquery selected whole
+            all_procs = compiled.result_processors or [None] * end
+            builders.extend(_value_getter(p, all_procs[p]) for p in range(start, end))
     return builders
 
 

@@ -302,9 +302,13 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.router is not None:
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)
+        self._flushing = True  # (so a lazy load in before_flush does not autoflush again)
         if self.dispatch._active:  # (each fire is guarded: a flush per savepoint in W7)
-            self.fire("before_flush", flush_context, objects)
-        self._flushing = True
+            try:
+                self.fire("before_flush", flush_context, objects)
+            except BaseException:
+                self._flushing = False
+                raise
         ctx = self._flush_context
         if ctx is None or objects is not None:
             ctx = FlushContext(
