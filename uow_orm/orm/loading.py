@@ -125,8 +125,7 @@ def _make_builder(
     session: ObjectSession, mapper: Mapper, start: int, plan: RowPlan, populate_existing: bool
 ) -> Callable[[Sequence[Any]], Any]:
     """The row builder of `instance_builder` for one class (see `RowPlan`)."""
-    cls = mapper.class_
-    kcls = mapper._identity_class  # identity keys name the hierarchy's base class
+    cls, kcls = mapper.class_, mapper._identity_class  # (keys name the hierarchy's base)
     keys, proc_items, keyset = plan.keys, plan.proc_items, plan.keyset
     end = start + len(keys)
     pk_pos, pk_procs = [start + p for p in plan.pk_offsets], plan.pk_procs
@@ -157,7 +156,8 @@ def _make_builder(
             obj = state()
             if obj is not None:
                 if populate_existing or not obj.__dict__.keys() >= keyset:
-                    _refill(session, state, obj, keys, values(row), populate_existing, strategies)
+                    _refill(session, mapper, state, obj, keys, values(row), populate_existing,
+                            strategies)  # fmt: skip
                 return obj
         obj = new_obj(cls)
         d: dict[str, Any] = obj.__dict__
@@ -214,6 +214,7 @@ def _converted_key(
 
 def _refill(
     session: ObjectSession,
+    mapper: Mapper,
     state: InstanceState,
     obj: Any,
     keys: list[str],
@@ -225,10 +226,9 @@ def _refill(
     its attributes (and forgets its changes; its relationships load again, under this
     query's options and criteria); otherwise only expired ones are filled."""
     d = obj.__dict__
-    mapper = state.mapper
     if populate_existing:
         d.update(zip(keys, values))
-        for rkey in mapper.relationships:
+        for rkey in mapper.relationships.keys():
             d.pop(rkey, None)
         state.load_strategies = strategies
         state.clear_changes()
