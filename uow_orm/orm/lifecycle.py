@@ -109,7 +109,8 @@ def cascade(
     if obj is None:
         return
     d = obj.__dict__
-    for prop in st.mapper.relationships.values():
+    # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+    for prop in dict.values(st.mapper.relationships):
         if name not in prop.cascade:
             continue
         if prop.key in d:

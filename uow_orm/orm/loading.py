@@ -271,7 +271,8 @@ def execute_select(
 def _eager_relationships(mapper: Mapper) -> bool:
     """Whether loading ``mapper``'s objects (or its subclasses') runs eager loads."""
     for m in mapper.self_and_descendants if mapper._children else (mapper,):
-        for p in m.relationships.values():
+        # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+        for p in dict.values(m.relationships):
             if p.lazy in EAGER_STRATEGIES:
                 return True
     return False
@@ -493,7 +494,7 @@ def _object_strategies(
             if st in LAZY_STRATEGIES:
                 overrides[k] = st
         if tree.wildcard in LAZY_STRATEGIES:
-            for rprop in mapper.relationships.values():
+            for rprop in dict.values(mapper.relationships):
                 if rprop.key not in tree.children:
                     overrides[rprop.key] = tree.wildcard
         # options below a relationship left lazy: used when it loads
@@ -568,7 +569,9 @@ def _execute_from_statement(
     rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
     for n, mapper in mappers:
         tree = LoadTree.from_options(stmt._options, mapper.class_)
-        if tree.children or any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()):
+        if tree.children or any(
+            p.lazy in EAGER_STRATEGIES for p in dict.values(mapper.relationships)
+        ):
             objs = _unique_objs(r[n] for r in rows)
             if objs:
                 post_load(session, mapper, objs, tree, populate, set())
@@ -595,7 +598,7 @@ def _collect_joined(
     joined again under an alias (self-referential and repeated targets). A relationship
     already joined on the way down loads with selectin (no endless self-joins)."""
     parent_adapt = joins[parent][3] if parent >= 0 else None
-    for prop in mapper.relationships.values():
+    for prop in dict.values(mapper.relationships):
         strategy, sub = _strategy(prop, tree)
         if strategy == "contains_eager":
             sub.contains_eager = True
@@ -827,11 +830,11 @@ def post_load(
     skip: set[str],
 ) -> None:
     """Run selectin loads (and nested options) for freshly loaded ``objs``."""
-    _post_load_props(session, mapper.relationships.values(), objs, tree, populate, skip)
+    _post_load_props(session, dict.values(mapper.relationships), objs, tree, populate, skip)
     if mapper._children:
         # relationships declared on subclasses load for the objects of those classes
         for sub_mapper in mapper.self_and_descendants[1:]:
-            own = [p for p in sub_mapper.relationships.values() if p.parent is sub_mapper]
+            own = [p for p in dict.values(sub_mapper.relationships) if p.parent is sub_mapper]
             if own:
                 mine = [o for o in objs if isinstance(o, sub_mapper.class_)]
                 if mine:

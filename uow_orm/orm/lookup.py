@@ -141,7 +141,8 @@ def get_by_pk(
 
 def _has_eager(mapper: Mapper) -> bool:
     """Whether ``mapper`` has a relationship loaded with its objects (selectin, joined)."""
-    for p in mapper.relationships.values():  # noqa: SIM110 - a loop: no generator per get()
+    # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+    for p in dict.values(mapper.relationships):  # noqa: SIM110 - a loop: no generator per get()
         if p.lazy in EAGER_STRATEGIES:
             return True
     return False

@@ -104,7 +104,8 @@ class KeySync:
         d = st().__dict__
         committed = st.committed or {}
         is_new = st.key is None
-        for prop in mapper.relationships.values():
+        # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+        for prop in dict.values(mapper.relationships):
             if prop.viewonly or prop.direction is not Direction.MANYTOONE:
                 continue
             if not is_new and prop.key not in committed:
@@ -484,7 +485,7 @@ def key_links(mapper: Mapper) -> list[KeyLink]:
             entry[3] = entry[3] or collection
 
     for m in mapper.registry.mappers:
-        for prop in m.relationships.values():
+        for prop in dict.values(m.relationships):
             if not prop.viewonly:
                 _relationship_link(mapper, m, prop, add)
         for group in foreign_key_groups(m.local_table):
