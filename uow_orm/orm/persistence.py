@@ -158,9 +158,9 @@ def _version_of(state: InstanceState, version_key: str) -> Any:
 class _InsertPlan:
     """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
 
-    __slots__ = ("check_idx", "keys", "proc_items", "statements")
+    __slots__ = ("check_idx", "fetch_on_insert", "keys", "proc_items", "server_keys", "statements")
 
-    def __init__(self, mapper: Mapper, dname: str) -> None:
+    def __init__(self, mapper: Mapper, dname: str, supports_returning: bool) -> None:
         procs = _bind_procs(mapper, dname)
         self.keys = tuple(k for k in mapper.column_keys if k != mapper.autoinc_key)
         # columns where None or a missing value means "fill in": defaults, keys, versions
@@ -173,15 +173,29 @@ class _InsertPlan:
             or k == mapper.version_key
         ]
         self.proc_items = processor_items(procs[k] for k in self.keys)
-        # compiled INSERTs by (columns, rows, RETURNING)
-        self.statements: dict[tuple[tuple[str, ...], int, bool], Compiled] = {}
+        #: columns the database fills when the INSERT leaves them out (server defaults,
+        #: Identity, Computed, FetchedValue), besides the generated primary key
+        self.server_keys = tuple(
+            k
+            for k, c in zip(mapper.column_keys, mapper.column_list)
+            if c.server_default is not None and k != mapper.autoinc_key
+        )
+        #: whether the INSERT fetches them back with RETURNING (see `_eager_on_insert`)
+        self.fetch_on_insert = bool(self.server_keys) and _eager_on_insert(
+            mapper, supports_returning
+        )
+        # compiled INSERTs by (columns, rows, RETURNING the key, RETURNING server values)
+        self.statements: dict[tuple[tuple[str, ...], int, bool, tuple[str, ...]], Compiled] = {}
 
 
-def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
+def _insert_plan(mapper: Mapper, conn: Connection) -> _InsertPlan:
+    dialect = conn.dialect
     plans = _cache_of(mapper).insert_plans
-    plan = plans.get(dname)
+    plan = plans.get(dialect.name)
     if plan is None:
-        plan = plans[dname] = _InsertPlan(mapper, dname)
+        plan = plans[dialect.name] = _InsertPlan(
+            mapper, dialect.name, bool(dialect.supports_returning)
+        )
     return plan
 
 
@@ -190,7 +204,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     if mapper.dispatch.before_insert:
         _events.fire_mapper(mapper, "before_insert", conn, states)
     dname = conn.dialect.name
-    plan = _insert_plan(mapper, dname)
+    plan = _insert_plan(mapper, conn)
     autoinc_key = mapper.autoinc_key
     keys = plan.keys
     check_idx = plan.check_idx
@@ -213,13 +227,17 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     if plain:
         apply_processors(plain, plan.proc_items, lambda i, _v, e: _bad_value(mapper, keys[i], e))
         groups.setdefault((keys, autoinc_key is not None), []).extend(zip(plain_states, plain))
+    fetch_on_insert = plan.fetch_on_insert
     for (keys_t, generated), rows in groups.items():
-        if generated:
+        fetch = _server_keys_left_out(plan, keys_t) if fetch_on_insert else ()
+        if fetch:
+            insert_fetching_defaults(conn, plan, mapper, keys_t, rows, generated, fetch)
+        elif generated:
             _insert_generated(conn, plan, mapper, keys_t, rows)
         else:
             sql = _insert_stmt(conn, plan, mapper, keys_t, 1, False).sql
             _execute(conn, sql, [vals for _, vals in rows])
-    if mapper.eager_defaults is True:
+    if mapper.eager_defaults is True and not conn.dialect.supports_returning:
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
@@ -324,10 +342,12 @@ def _insert_stmt(
     keys: tuple[str, ...],
     nrows: int,
     returning: bool,
+    fetch: tuple[str, ...] = (),
 ) -> Compiled:
     """The INSERT of ``nrows`` rows of the columns ``keys`` (``RETURNING`` the generated
-    key), compiled once per insert plan (that is per mapper and dialect)."""
-    shape = (keys, nrows, returning)
+    key, then the server-generated columns ``fetch``), compiled once per insert plan (that
+    is per mapper and dialect)."""
+    shape = (keys, nrows, returning, fetch)
     hit = plan.statements.get(shape)
     if hit is None:
         stmt = insert(mapper.local_table).given_values_only()
@@ -336,6 +356,8 @@ def _insert_stmt(
             stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
             stmt = stmt.returning(mapper.autoinc_col)
+        if fetch:
+            stmt = stmt.returning(*[mapper.columns[k] for k in fetch])
         hit = plan.statements[shape] = stmt.compile(conn.dialect)
     return hit
 
@@ -395,6 +417,116 @@ def _insert_returning_chunk(
         state().__dict__[pk_key] = pk
 
 
+# -- eager defaults: server-generated values fetched back by the INSERT / UPDATE -------------
+# SQLAlchemy 2.0's rules: ``eager_defaults=True`` fetches the columns the database filled
+# (server_default, Identity, Computed, FetchedValue) with RETURNING in the INSERT, and the
+# server_onupdate / Computed columns with RETURNING in the UPDATE; without RETURNING, a
+# SELECT after the statement. ``"auto"`` (the default) fetches on INSERT only, and only
+# where RETURNING works for a batch of rows (both our backends); UPDATE then expires them.
+# ``False`` fetches nothing: those attributes load on first access.
+def _eager_on_insert(mapper: Mapper, supports_returning: bool) -> bool:
+    """Whether the INSERT of ``mapper``'s rows fetches server-generated values with
+    RETURNING on a dialect that has it (``supports_returning``) or not."""
+    eager = mapper.eager_defaults
+    return supports_returning and (eager is True or eager == "auto")
+
+
+def _server_keys_left_out(plan: _InsertPlan, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The server-generated columns an INSERT of the columns ``keys`` leaves to the
+    database (a column the object gave a value is sent, not fetched)."""
+    return tuple(k for k in plan.server_keys if k not in keys)
+
+
+def insert_fetching_defaults(
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    rows: Rows,
+    generated: bool,
+    fetch: tuple[str, ...],
+) -> None:
+    """INSERT ``rows`` with ``RETURNING`` the generated key (``generated``) and the
+    server-generated columns ``fetch``, and set those values on the objects (converted
+    by their column types), so that reading them needs no SELECT.
+
+    Raises:
+        exc.FlushError: a multi-row INSERT returned keys that cannot be matched to rows.
+    """
+    dialect = conn.dialect
+    pk_key = mapper.autoinc_key if generated else None
+    out_keys = (pk_key, *fetch) if pk_key is not None else fetch
+    if pk_key is not None and dialect.multirow_returning_ordered and keys:
+        per = max(1, min(dialect.max_bind_params // len(keys), 5000))
+        for i in range(0, len(rows), per):
+            chunk = rows[i : i + per]
+            compiled = _insert_stmt(conn, plan, mapper, keys, len(chunk), True, fetch)
+            params: Values = []
+            for _, vals in chunk:
+                params.extend(vals)
+            got = sorted(conn.cursor_execute(compiled.sql, params).fetchall(), key=lambda r: r[0])
+            _check_generated_keys(mapper, [r[0] for r in got], len(chunk))
+            _set_returned(compiled, out_keys, [st for st, _ in chunk], got)
+        return
+    compiled = _insert_stmt(conn, plan, mapper, keys, 1, pk_key is not None, fetch)
+    if len(rows) == 1:
+        got = [conn.cursor_execute(compiled.sql, tuple(rows[0][1])).fetchone()]
+    else:
+        got = conn.executemany_returning(compiled.sql, [tuple(vals) for _, vals in rows])
+    _set_returned(compiled, out_keys, [st for st, _ in rows], got)
+
+
+def _check_generated_keys(mapper: Mapper, ids: list[Any], nrows: int) -> None:
+    """The sorted keys a multi-row INSERT returned must be one run of ``nrows`` values,
+    else they cannot be matched to the rows in order."""
+    if len(ids) != nrows or (ids and ids[-1] - ids[0] != len(ids) - 1):
+        raise exc.FlushError(
+            f"INSERT into {mapper.local_table.name} returned keys that cannot be "
+            "matched to rows (the table's rowids are no longer increasing); give "
+            "the objects explicit primary keys"
+        )
+
+
+def _set_returned(
+    compiled: Compiled, keys: Sequence[str], states: Sequence[InstanceState], rows: Any
+) -> None:
+    """Put each returned row's values (result-converted) into its state's object."""
+    procs = compiled.result_processors or [None] * len(keys)
+    for state, row in zip(states, rows):
+        d = state().__dict__
+        for k, v, p in zip(keys, row, procs):
+            d[k] = p(v) if p is not None and v is not None else v
+
+
+def _update_returning(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    versioned: bool,
+    rows: list[Values],
+    states: list[InstanceState],
+) -> None:
+    """``eager_defaults=True``: each UPDATE of the columns ``keys`` also RETURNs the
+    columns the database changes on UPDATE (server_onupdate, Computed), one statement per
+    row as RETURNING needs; a row that matched nothing raises StaleDataError."""
+    fetch = tuple(mapper.server_onupdate_keys)
+
+    def build() -> ClauseElement:
+        values = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+        stmt = update(mapper.local_table).given_values_only().values(values)
+        stmt = stmt.where(_key_criteria(mapper, versioned))
+        return stmt.returning(*[mapper.columns[k] for k in fetch])  # type: ignore[no-any-return]
+
+    compiled = _compiled(conn, mapper, ("update returning", keys, versioned, fetch), build)
+    got: list[Any] = []
+    for vals in rows:
+        row = conn.cursor_execute(compiled.sql, tuple(vals)).fetchone()
+        if row is None:
+            raise _stale(mapper, "UPDATE", len(rows), len(got))
+        got.append(row)
+    _set_returned(compiled, fetch, states, got)
+
+
 # -- UPDATE ---------------------------------------------------------------------------------
 def changed_keys(state: InstanceState) -> list[str]:
     """Column attributes whose value differs from the committed one."""
@@ -429,6 +561,10 @@ def update_states(
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
+    # states whose row this UPDATE changes, kept only where server_onupdate columns must
+    # be fetched or expired afterwards (not on the plain path)
+    server_changed = bool(mapper.server_onupdate_keys)
+    updated: dict[tuple[tuple[str, ...], bool], list[InstanceState]] = {}
     for state in states:
         committed = state.committed
         if not committed:
@@ -454,17 +590,25 @@ def update_states(
         vals.extend(state.key[1])
         if old_version is not no_value:
             vals.append(old_version)
-            groups.setdefault((tuple(keys), True), []).append(vals)
+            shape = (tuple(keys), True)
         else:
-            groups.setdefault((tuple(keys), False), []).append(vals)
+            shape = (tuple(keys), False)
+        groups.setdefault(shape, []).append(vals)
+        if server_changed:
+            updated.setdefault(shape, []).append(state)
     for (keys_t, versioned), rows in groups.items():
         # a refused value: the flush fails before any UPDATE of this mapper
         _Layout(mapper, procs, keys_t, versioned).convert(rows)
+    returning = server_changed and mapper.eager_defaults is True
+    returning = returning and bool(conn.dialect.supports_returning)
     for (keys_t, versioned), rows in groups.items():
+        if returning:
+            _update_returning(conn, mapper, keys_t, versioned, rows, updated[keys_t, versioned])
+            continue
         sql = _update_stmt(conn, mapper, keys_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
-    if mapper.server_onupdate_keys and groups:
-        _refresh_server_onupdate(conn, mapper, states)
+    if server_changed and not returning and updated:
+        _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
     if mapper.dispatch.after_update:
         _events.fire_mapper(mapper, "after_update", conn, states)
 
@@ -560,12 +704,17 @@ def _run_counted(
             stacklevel=3,
         )
     if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
-        raise exc.StaleDataError(
-            f"{verb} statement on table {mapper.local_table.name!r} expected to match "
-            f"{len(rows)} row(s); {matched} were matched. The rows were changed or deleted "
-            "by another transaction (or their version counter moved on): reload the objects "
-            "and try again"
-        )
+        raise _stale(mapper, verb, len(rows), matched)
+
+
+def _stale(mapper: Mapper, verb: str, expected: int, matched: int) -> exc.StaleDataError:
+    """The StaleDataError of an UPDATE / DELETE that matched fewer rows than it meant."""
+    return exc.StaleDataError(
+        f"{verb} statement on table {mapper.local_table.name!r} expected to match "
+        f"{expected} row(s); {matched} were matched. The rows were changed or deleted "
+        "by another transaction (or their version counter moved on): reload the objects "
+        "and try again"
+    )
 
 
 def post_update(
@@ -715,7 +864,7 @@ def insert_rows(
     With ``return_keys`` (``keys`` leaves out the mapper's autoincrement key), the statement
     has ``RETURNING`` that key and its value for each row is returned, in row order.
     """
-    plan = _insert_plan(mapper, conn.dialect.name)
+    plan = _insert_plan(mapper, conn)
     sql = _insert_stmt(conn, plan, mapper, keys, 1, return_keys).sql
     params = [tuple(v) for v in rows]
     if return_keys:

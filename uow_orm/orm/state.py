@@ -68,8 +68,12 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     def __ne__(self, other: object) -> bool:
         return self is not other
 
-    @property
     def obj(self) -> Any:
+        """The object this state tracks, or None once it was garbage collected.
+
+        A method, as in SQLAlchemy (where ``state.obj`` is the weak reference itself):
+        ``inspect(obj).obj() is obj``.
+        """
         return self()
 
     @property
@@ -302,7 +306,7 @@ class AttributeState:
     @property
     def value(self) -> Any:
         """The current value; reading it loads an unloaded attribute, like ``obj.name``."""
-        return getattr(self.state.obj, self.key)
+        return getattr(self.state(), self.key)
 
     @property
     def loaded_value(self) -> Any:

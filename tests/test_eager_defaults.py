@@ -1,0 +1,170 @@
+"""``eager_defaults``: server-generated values fetched back with RETURNING by the flush.
+
+SQLAlchemy 2.0's rules: ``True`` fetches server defaults (server_default, Computed,
+FetchedValue) in the INSERT and server_onupdate / Computed columns in the UPDATE;
+``"auto"`` (the default) fetches on INSERT only; ``False`` fetches nothing (the attributes
+load on first access). Both backends have RETURNING.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from uow_orm import Computed, DateTime, FetchedValue, Integer, String, func, select
+from uow_orm.orm import DeclarativeBase, Mapped, Session, mapped_column
+from uow_orm.testing import assert_statements
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _columns() -> dict[str, Any]:
+    return {
+        "id": mapped_column(Integer, primary_key=True),
+        "x": mapped_column(Integer, default=1),
+        "label": mapped_column(String(20), server_default="hello"),
+        "doubled": mapped_column(Integer, Computed("x * 2")),
+        "stamp": mapped_column(DateTime, server_default=func.current_timestamp()),
+        "touched": mapped_column(String(20), server_default="a", server_onupdate=FetchedValue()),
+    }
+
+
+def _model(name: str, eager: Any) -> type:
+    ns: dict[str, Any] = {
+        "__tablename__": name,
+        "__annotations__": {
+            "id": Mapped[int],
+            "x": Mapped[int],
+            "label": Mapped[str],
+            "doubled": Mapped[int],
+            "stamp": Mapped[datetime.datetime],
+            "touched": Mapped[str],
+        },
+        **_columns(),
+    }
+    if eager is not None:
+        ns["__mapper_args__"] = {"eager_defaults": eager}
+    return type(name.capitalize(), (Base,), ns)
+
+
+Eager = _model("eager_t", True)
+Auto = _model("auto_t", None)  # the default, "auto"
+Lazy = _model("lazy_t", False)
+
+
+class Natural(Base):
+    """A primary key the application gives (no generated key to sort rows by)."""
+
+    __tablename__ = "natural_t"
+    __mapper_args__ = {"eager_defaults": True}
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    label: Mapped[str] = mapped_column(String(20), server_default="nat")
+
+
+SERVER_KEYS = ("label", "doubled", "stamp", "touched")
+
+
+@pytest.mark.parametrize("model", [Eager, Auto], ids=["true", "auto"])
+def test_insert_returns_server_defaults_without_a_select(session: Session, model: Any) -> None:
+    objs = [model(x=i) for i in range(3)]
+    session.add_all(objs)
+    with assert_statements(count=1) as log:
+        session.flush()
+    assert "RETURNING" in log.statements[0].upper()
+    with assert_statements(count=0):
+        for i, o in enumerate(objs):
+            assert all(k in o.__dict__ for k in SERVER_KEYS)
+            assert (o.label, o.doubled, o.touched) == ("hello", 2 * i, "a")
+            assert isinstance(o.stamp, datetime.datetime)  # converted by the column type
+    session.commit()
+    rows = session.execute(select(model.id, model.doubled).order_by(model.id)).all()
+    assert [(r[1]) for r in rows] == [0, 2, 4]
+    assert [o.id for o in objs] == [r[0] for r in rows]
+
+
+def test_eager_defaults_false_loads_server_values_on_access(session: Session) -> None:
+    obj = Lazy(x=5)
+    session.add(obj)
+    session.flush()
+    assert not any(k in obj.__dict__ for k in SERVER_KEYS)
+    with assert_statements(count=1, match=r"^\s*SELECT"):
+        assert (obj.label, obj.doubled, obj.touched) == ("hello", 10, "a")
+
+
+def test_given_value_is_sent_not_fetched(session: Session) -> None:
+    obj = Eager(x=2, label="mine")
+    session.add(obj)
+    session.flush()
+    assert obj.label == "mine"
+    assert obj.doubled == 4
+    session.expire(obj)
+    assert obj.label == "mine"
+
+
+def test_update_with_eager_true_returns_server_onupdate_columns(session: Session) -> None:
+    objs = [Eager(x=1), Eager(x=2)]
+    session.add_all(objs)
+    session.flush()
+    objs[0].x = 10
+    objs[1].x = 20
+    with assert_statements(count=2, match=r"^\s*UPDATE") as log:
+        session.flush()
+    assert all("RETURNING" in s.upper() for s in log.statements)
+    with assert_statements(count=0):
+        assert [o.doubled for o in objs] == [20, 40]
+        assert [o.touched for o in objs] == ["a", "a"]
+
+
+def test_update_with_auto_expires_server_onupdate_columns(session: Session) -> None:
+    objs = [Auto(x=1), Auto(x=2), Auto(x=3)]
+    session.add_all(objs)
+    session.flush()
+    objs[0].x = 10
+    objs[1].x = 20
+    with assert_statements(count=1) as log:  # one executemany, no RETURNING
+        session.flush()
+    assert "RETURNING" not in log.statements[0].upper()
+    assert "doubled" not in objs[0].__dict__ and "doubled" not in objs[1].__dict__
+    assert "doubled" in objs[2].__dict__  # not updated: nothing to expire
+    with assert_statements(count=1, match=r"^\s*SELECT"):
+        assert objs[0].doubled == 20
+
+
+def test_update_returning_of_a_deleted_row_raises_stale_data(session: Session, db: Any) -> None:
+    from uow_orm import exc
+    from uow_orm import text as sql_text
+
+    obj = Eager(x=1)
+    session.add(obj)
+    session.commit()
+    obj.x = 2
+    with db.begin() as conn:
+        conn.execute(sql_text("DELETE FROM eager_t"))
+    with pytest.raises(exc.StaleDataError):
+        session.flush()
+
+
+def test_application_keys_get_server_defaults_in_parameter_order(session: Session) -> None:
+    objs = [Natural(code=c) for c in ("b", "a", "c")]
+    objs[1].label = "given"
+    session.add_all(objs)
+    with assert_statements(max=3):
+        session.flush()
+    with assert_statements(count=0):
+        assert [o.label for o in objs] == ["nat", "given", "nat"]
+    session.commit()
+    got = session.execute(select(Natural.code, Natural.label).order_by(Natural.code)).all()
+    assert [tuple(r) for r in got] == [("a", "given"), ("b", "nat"), ("c", "nat")]
+
+
+def test_plain_rows_without_server_defaults_send_no_returning(session: Session) -> None:
+    class_ = Natural
+    objs = [class_(code=str(i), label="x") for i in range(3)]
+    session.add_all(objs)
+    with assert_statements(count=1) as log:
+        session.flush()
+    assert "RETURNING" not in log.statements[0].upper()
