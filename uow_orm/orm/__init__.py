@@ -108,18 +108,27 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
     return st
 
 
-def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tuple[Any, ...]:
-    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``)."""
+def identity_key(
+    class_: type | None = None,
+    ident: Any = None,
+    *,
+    instance: Any = None,
+    identity_token: Any = None,
+) -> tuple[Any, ...]:
+    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``:
+    its own key when it has one), in the shard ``identity_token`` (horizontal sharding)."""
     if instance is not None:
         st = state_of(instance)
         if st is None:
             raise exc.UnmappedInstanceError(f"{instance!r} is not mapped")
         mapper = st.mapper
-        return mapper.identity_key_from_pk(tuple(getattr(instance, k) for k in mapper.pk_keys))
+        pk = tuple(getattr(instance, k) for k in mapper.pk_keys)
+        token = st.key[2] if st.key is not None and identity_token is None else identity_token
+        return mapper.identity_key_from_pk(pk, token)
     from .lookup import mapper_of_class, normalize_pk
 
     mapper = mapper_of_class(class_)
-    return mapper.identity_key_from_pk(normalize_pk(mapper, ident))
+    return mapper.identity_key_from_pk(normalize_pk(mapper, ident), identity_token)
 
 
 def configure_mappers() -> None:

@@ -695,10 +695,11 @@ class Mapper:
 
         return single_criterion(self)
 
-    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> IdentityKey:
+    def identity_key_from_pk(self, pk: tuple[Any, ...], identity_token: Any = None) -> IdentityKey:
         """The identity-map key of the row with primary key values ``pk`` (keyed by the
-        hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is)."""
-        return make_identity_key(self._identity_class, pk)
+        hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is), in
+        the shard ``identity_token`` (None outside horizontal sharding)."""
+        return make_identity_key(self._identity_class, pk, identity_token)
 
     # -- inspection API (SQLAlchemy's names) --------------------------------------------
     @property

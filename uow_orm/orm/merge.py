@@ -35,7 +35,7 @@ def merge(session: ObjectSession, obj: Any, load: bool, memo: dict[int, Any]) ->
     merged = None
     key = None
     if all(v is not None for v in pk_vals):
-        key = mapper.identity_key_from_pk(pk_vals)
+        key = mapper.identity_key_from_pk(pk_vals, st.key[2] if st.key is not None else None)
         merged = session.identity_map.get_obj(key)
         if merged is None and load:
             merged = session.get(mapper.class_, pk_vals)

@@ -11,6 +11,7 @@ with bind parameters) and compiled once per (mapper, statement shape, dialect) i
 
 from __future__ import annotations
 
+import inspect
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -154,6 +155,55 @@ def _version_of(state: InstanceState, version_key: str) -> Any:
     return v
 
 
+# -- Python defaults that take the execution context ------------------------------------------
+class DefaultContext:
+    """What a ``default=`` / ``onupdate=`` function of one positional parameter receives
+    (SQLAlchemy's "context-sensitive default functions"): the ``connection`` the row is
+    written on and the row's other values, ``current_parameters`` (by column key)."""
+
+    __slots__ = ("connection", "current_column", "current_parameters")
+
+    def __init__(
+        self, conn: Connection | None, mapper: Mapper, d: dict[str, Any], col: Column[Any]
+    ) -> None:
+        self.connection = conn
+        self.current_column = col
+        self.current_parameters = {
+            c.key: d[k] for k, c in mapper.columns.items() if k in d and d[k] is not NO_VALUE
+        }
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        """The row's values by column key (one row per context: the flag changes nothing)."""
+        return self.current_parameters
+
+
+_takes_context_of: dict[int, tuple[Any, bool]] = {}
+
+
+def _takes_context(default: Any) -> bool:
+    """Whether a column default / onupdate is a function with one required positional
+    parameter (the context), as SQLAlchemy decides it; worked out once per function."""
+    fn = getattr(default, "arg", default)
+    hit = _takes_context_of.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    wants = False
+    if callable(fn) and not isinstance(fn, ClauseElement):
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature: takes nothing
+            params = None
+        if params is not None:
+            required = [
+                p
+                for p in params
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+            ]
+            wants = len(required) == 1
+    _takes_context_of[id(fn)] = (fn, wants)
+    return wants
+
+
 # -- INSERT ---------------------------------------------------------------------------------
 class _InsertPlan:
     """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
@@ -220,7 +270,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
             or (check_idx and any(vals[i] is None for i in check_idx))
             or (autoinc_key is not None and d.get(autoinc_key) is not None)
         ):
-            _insert_row_slow(mapper, dname, state, d, groups)
+            _insert_row_slow(mapper, dname, state, d, groups, conn)
             continue
         plain_states.append(state)
         plain.append(vals)
@@ -290,6 +340,7 @@ def _insert_row_slow(
     state: InstanceState,
     d: dict[str, Any],
     groups: dict[tuple[tuple[str, ...], bool], Rows],
+    conn: Connection | None = None,
 ) -> None:
     """One row that needs defaults, server defaults or key checks applied."""
     autoinc_key = mapper.autoinc_key
@@ -308,7 +359,7 @@ def _insert_row_slow(
                     f"({key}) and the database does not generate it; give it a value "
                     "before flushing"
                 )
-            v = _fill_in(mapper, key, col, v, d)
+            v = _fill_in(mapper, key, col, v, d, conn)
             if v is NO_VALUE:
                 continue  # the server fills it; the attribute loads on access
         row_keys.append(key)
@@ -317,12 +368,22 @@ def _insert_row_slow(
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
-def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, Any]) -> Any:
+def _fill_in(
+    mapper: Mapper,
+    key: str,
+    col: Column[Any],
+    v: Any,
+    d: dict[str, Any],
+    conn: Connection | None = None,
+) -> Any:
     """The value an INSERT writes for a column the object left None or unset (also set on
     the object): its default, 1 for a version counter, None; NO_VALUE when the server
     default fills it."""
     if col.default is not None:
-        v = col.default() if callable(col.default) else col.default
+        if _takes_context(col.default):
+            v = col.default.arg(DefaultContext(conn, mapper, d, col))
+        else:
+            v = col.default() if callable(col.default) else col.default
     elif key == mapper.version_key:
         v = 1
     elif v is NO_VALUE:
@@ -582,7 +643,10 @@ def update_states(
             continue
         for key, col in onupdate:
             if key not in keys:
-                d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
+                if _takes_context(col.onupdate):
+                    d[key] = col.onupdate(DefaultContext(conn, mapper, d, col))
+                else:
+                    d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
                 keys.append(key)
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
@@ -761,7 +825,7 @@ def row_switch_states(
                 continue
             v = d.get(key, NO_VALUE)
             if v is None or v is NO_VALUE:
-                v = _fill_in(mapper, key, col, v, d)
+                v = _fill_in(mapper, key, col, v, d, conn)
                 if v is NO_VALUE:
                     server.append(key)
                     continue

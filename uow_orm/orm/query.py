@@ -36,7 +36,7 @@ class Query(Generic[_T]):
     def _with(
         self, stmt: Select[Any], entities: tuple[Any, ...] | None = None, **kw: Any
     ) -> Query[_T]:
-        return Query(
+        return type(self)(
             self.session,
             self._entities if entities is None else entities,
             stmt,

@@ -111,6 +111,16 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         return self.key
 
     @property
+    def identity_token(self) -> Any:
+        """The shard of the object's row (horizontal sharding), else None: the third
+        element of its identity key; for a pending object of a ``ShardedSession``, the
+        shard its flush will write to once the shard chooser picked it."""
+        if self.key is not None:
+            return self.key[2]
+        tokens = getattr(self.session, "_pending_identity_tokens", None)
+        return tokens.get(self) if tokens else None
+
+    @property
     def object(self) -> Any:
         return self()
 

@@ -630,7 +630,6 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "compiled_cache",
         "dml_strategy",
         "driver_column_names",
-        "identity_token",
         "insertmanyvalues_page_size",
         "is_delete_using",
         "is_update_from",

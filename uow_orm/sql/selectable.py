@@ -4,7 +4,8 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*,
+uow_orm.ext.horizontal_shard.
 """
 
 from __future__ import annotations
