@@ -168,3 +168,27 @@ def test_plain_rows_without_server_defaults_send_no_returning(session: Session) 
     with assert_statements(count=1) as log:
         session.flush()
     assert "RETURNING" not in log.statements[0].upper()
+
+
+class Scaled(Base):
+    """``default=`` / ``onupdate=`` functions of one argument get the execution context."""
+
+    __tablename__ = "scaled_t"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    x: Mapped[int]
+    y: Mapped[int] = mapped_column(
+        default=lambda ctx: ctx.get_current_parameters()["x"] * 10,
+        onupdate=lambda ctx: ctx.current_parameters["x"] + 1,
+    )
+
+
+def test_default_functions_taking_a_context_see_the_rows_values(session: Session, db: Any) -> None:
+    from conftest import fetch
+
+    obj = Scaled(x=4)
+    session.add(obj)
+    session.commit()
+    assert obj.y == 40
+    obj.x = 7
+    session.commit()
+    assert fetch(db, "SELECT x, y FROM scaled_t") == [(7, 8)]

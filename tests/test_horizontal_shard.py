@@ -210,6 +210,9 @@ def test_sharded_query_set_shard(make_session: Any) -> None:
         "New York",
         "Toronto",
     ]
+    filtered = q.filter(Location.id == 1)
+    assert isinstance(filtered, ShardedQuery)
+    assert [c.city for c in filtered.set_shard("europe")] == ["London"]
 
 
 def test_get_with_identity_token_loads_from_that_shard(make_session: Any) -> None:

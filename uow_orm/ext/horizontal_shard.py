@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..engine.result import Result
     from ..orm.mapper import Mapper
     from ..orm.state import InstanceState
+    from ..sql.selectable import Select
 
 _T = TypeVar("_T")
 
@@ -68,6 +69,17 @@ class set_shard_id:
 
 class ShardedQuery(Query[_T]):
     """The legacy ``Query`` of a `ShardedSession`; `set_shard` limits it to one shard."""
+
+    def _with(
+        self, stmt: Select[Any], entities: tuple[Any, ...] | None = None, **kw: Any
+    ) -> Query[_T]:
+        return type(self)(
+            self.session,
+            self._entities if entities is None else entities,
+            stmt,
+            kw.get("params", self._params),
+            kw.get("eager", self._eager),
+        )
 
     def set_shard(self, shard_id: ShardIdentifier) -> ShardedQuery[_T]:
         """The same query, run only on ``shard_id`` (also ``bind_arguments={"shard_id":

@@ -36,7 +36,7 @@ class Query(Generic[_T]):
     def _with(
         self, stmt: Select[Any], entities: tuple[Any, ...] | None = None, **kw: Any
     ) -> Query[_T]:
-        return type(self)(
+        return Query(
             self.session,
             self._entities if entities is None else entities,
             stmt,
