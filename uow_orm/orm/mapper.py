@@ -269,6 +269,7 @@ class Mapper:
         primary_key: list[Column[Any]] | None = None,
         eager_defaults: bool | str = "auto",
         confirm_deleted_rows: bool = True,
+        batch: bool = True,
     ) -> None:
         self.class_ = class_
         self.local_table = table
@@ -286,6 +287,9 @@ class Mapper:
         self.eager_defaults = eager_defaults
         #: warn when a DELETE matches fewer rows than objects were deleted
         self.confirm_deleted_rows = confirm_deleted_rows
+        #: False: each object's INSERT / UPDATE / DELETE runs on its own, between its
+        #: before_* and after_* events (read on the hierarchy's base mapper)
+        self.batch = batch
         self.columns: Properties[Column[Any]] = Properties(column_attrs)
         self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}

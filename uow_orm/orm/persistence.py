@@ -251,6 +251,9 @@ def _insert_plan(mapper: Mapper, conn: Connection) -> _InsertPlan:
 
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """INSERT the rows of pending states; server-generated keys are written back."""
+    if not mapper.base_mapper.batch and len(states) > 1:
+        one_at_a_time(insert_states, conn, mapper, states)
+        return
     if mapper.dispatch.before_insert:
         _events.fire_mapper(mapper, "before_insert", conn, states)
     dname = conn.dialect.name
@@ -478,6 +481,21 @@ def _insert_returning_chunk(
         state().__dict__[pk_key] = pk
 
 
+# -- batch=False: one object at a time ------------------------------------------------------
+def one_at_a_time(
+    fn: Callable[[Connection, Mapper, Sequence[InstanceState]], None],
+    conn: Connection,
+    mapper: Mapper,
+    states: Sequence[InstanceState],
+) -> None:
+    """``__mapper_args__ = {"batch": False}``: run the persistence function ``fn`` once per
+    state, so that each object's before_insert / before_update event, statement and
+    after_* event happen before the next object's (SQLAlchemy's ``batch=False``, for
+    listeners that must see the rows written so far; DELETEs stay batched, as there)."""
+    for state in states:
+        fn(conn, mapper, [state])
+
+
 # -- eager defaults: server-generated values fetched back by the INSERT / UPDATE -------------
 # SQLAlchemy 2.0's rules: ``eager_defaults=True`` fetches the columns the database filled
 # (server_default, Identity, Computed, FetchedValue) with RETURNING in the INSERT, and the
@@ -613,6 +631,9 @@ def update_states(
 ) -> None:
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
+        return
+    if not mapper.base_mapper.batch and len(states) > 1:
+        one_at_a_time(update_states, conn, mapper, states)
         return
     if mapper.dispatch.before_update:
         _events.fire_mapper(mapper, "before_update", conn, states)
@@ -810,6 +831,10 @@ def row_switch_states(
     loads on access) or NULL, and the version counter starts again. The WHERE clause
     matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
     """
+    if not mapper.base_mapper.batch and len(pairs) > 1:
+        for pair in pairs:
+            row_switch_states(conn, mapper, [pair])
+        return
     if mapper.dispatch.before_update:  # the new object's row already exists: an update
         _events.fire_mapper(mapper, "before_update", conn, [new for new, _ in pairs])
     procs = _bind_procs(mapper, conn.dialect.name)
@@ -881,6 +906,7 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     """DELETE the rows of ``states`` by primary key (and version counter): executemany."""
     if not states:
         return
+    # (batch=False does not split DELETEs: SQLAlchemy applies it to INSERT / UPDATE only)
     if mapper.dispatch.before_delete:
         _events.fire_mapper(mapper, "before_delete", conn, states)
     version_key = mapper.version_key
