@@ -152,6 +152,49 @@ def make_transient(obj: Any) -> None:
     st.was_deleted = False
 
 
+def make_transient_to_detached(instance: Any) -> None:
+    """Make a transient object detached, as if it had been loaded and expunged: its
+    identity key is built from its primary-key attributes and its values count as the
+    committed ones (no history); attributes it has no value for load on access once it
+    is added to a session. The "I know this row exists" shortcut of SQLAlchemy's
+    ``make_transient_to_detached``.
+
+    Raises:
+        UnmappedInstanceError: ``instance`` is not mapped.
+        InvalidRequestError: it is not transient, or a primary-key attribute is unset.
+    """
+    st = state_of(instance)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{instance!r} is not mapped")
+    if st.session is not None or st.key is not None:
+        raise exc.InvalidRequestError("Given object must be transient")
+    mapper = st.mapper
+    d = instance.__dict__
+    pk = tuple(d.get(k) for k in mapper.pk_keys)
+    if any(v is None for v in pk):
+        raise exc.InvalidRequestError(
+            f"make_transient_to_detached(): {type(instance).__name__} has no value for its "
+            f"primary key ({', '.join(mapper.pk_keys)})"
+        )
+    st.key = mapper.identity_key_from_pk(pk)
+    st.deleted = False
+    st.was_deleted = False
+    st.clear_changes()
+
+
+def was_deleted(object_: Any) -> bool:
+    """True when the object was deleted in a flush of its session (it is deleted or, after
+    the commit, detached), as SQLAlchemy's ``was_deleted``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    st = state_of(object_)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{object_!r} is not mapped")
+    return bool(st.deleted or st.was_deleted)
+
+
 __all__ = [
     "EXT_CONTINUE",
     "EXT_STOP",
@@ -209,6 +252,7 @@ __all__ = [
     "lazyload",
     "load_only",
     "make_transient",
+    "make_transient_to_detached",
     "mapped_column",
     "noload",
     "object_mapper",
@@ -228,6 +272,7 @@ __all__ = [
     "undefer",
     "undefer_group",
     "validates",
+    "was_deleted",
     "with_expression",
     "with_loader_criteria",
     "with_parent",

@@ -506,6 +506,12 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         finally:
             self._identity_token = previous
 
+    @classmethod
+    def object_session(cls, instance: Any) -> Session | None:
+        """The Session ``instance`` belongs to, or None (``Session.object_session(obj)``,
+        as the module-level `object_session`)."""
+        return object_session(instance)
+
     def in_shard_of(self, state: InstanceState) -> AbstractContextManager[None] | None:
         """Seam: the scope that makes loads for ``state`` read the shard of its row; None
         here (one database per mapper), overridden by `ShardedSession`."""
