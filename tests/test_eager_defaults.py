@@ -192,3 +192,29 @@ def test_default_functions_taking_a_context_see_the_rows_values(session: Session
     obj.x = 7
     session.commit()
     assert fetch(db, "SELECT x, y FROM scaled_t") == [(7, 8)]
+
+
+def test_identity_column_value_is_returned_by_the_insert(backend: str, engine: Any) -> None:
+    from uow_orm import Identity, exc
+    from uow_orm.orm import DeclarativeBase as _Base
+
+    class Local(_Base):
+        pass
+
+    class Ticket(Local):
+        __tablename__ = "ticket"
+        code: Mapped[str] = mapped_column(String(10), primary_key=True)
+        number: Mapped[int] = mapped_column(Integer, Identity(start=100))
+
+    if backend == "sqlite":  # documented: SQLite has identity only as INTEGER PRIMARY KEY
+        with pytest.raises(exc.NotSupportedError, match="identity"):
+            Local.metadata.create_all(engine)
+        return
+    Local.metadata.create_all(engine)
+    with Session(engine) as s:
+        tickets = [Ticket(code="a"), Ticket(code="b")]
+        s.add_all(tickets)
+        with assert_statements(max=2, match=r"^\s*INSERT"):
+            s.flush()
+        with assert_statements(count=0):
+            assert [t.number for t in tickets] == [100, 101]

@@ -339,3 +339,23 @@ def test_plain_session_identity_token_execution_option(engine: Any) -> None:
         assert s.get(Location, 1, identity_token="t1") is tenant
         plain = s.get(Location, 1)
         assert plain is not tenant and inspect(plain).identity_token is None
+
+
+def test_bulk_update_and_delete_run_on_the_chosen_shards(
+    make_session: Any, shard_engines: Any
+) -> None:
+    from uow_orm import delete, func, update
+
+    _seed(make_session())
+    session = make_session()
+    result = session.execute(update(Location).where(Location.id == 1).values(city="ONE"))
+    assert result.rowcount == 3  # one row in each shard
+    session.execute(
+        delete(Report).where(Report.id == 2), bind_arguments={"shard_id": "north_america"}
+    )
+    session.commit()
+    q = "SELECT count(*) FROM weather_locations WHERE city = 'ONE'"
+    assert [fetch(shard_engines[name], q)[0][0] for name in SHARDS] == [1, 1, 1]
+    assert fetch(shard_engines["north_america"], "SELECT id FROM weather_reports") == [(1,)]
+    counts = session.execute(select(func.count()).select_from(Location)).scalars().all()
+    assert sorted(counts) == [1, 2, 2]  # one count per shard, as SQLAlchemy merges them
