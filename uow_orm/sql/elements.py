@@ -534,6 +534,20 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
+    def shares_lineage(self, other: Any) -> bool:
+        """True when ``other`` is this expression, or the same table column (as reached
+        through an ORM attribute or ``table.c``)."""
+        other = getattr(other, "_expr", lambda: other)()
+        if other is self:
+            return True
+        table, name = getattr(self, "table", None), getattr(self, "name", None)
+        return (
+            table is not None
+            and name is not None
+            and getattr(other, "table", None) is table
+            and getattr(other, "name", None) == name
+        )
+
     def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
         if op.__class__ is not str:  # a function from sql.operators: operate(eq, 5)
             return op(self, *args, **kw)  # type: ignore[no-any-return]
@@ -608,6 +622,11 @@ class BindParameter(ColumnElement):
         self.expanding = False
         #: what the value is compared with, for error messages only (never a lookup key)
         self.describes = label
+
+    @property
+    def effective_value(self) -> Any:
+        """The value the parameter is sent with (a callable value is called)."""
+        return self.value() if callable(self.value) else self.value
 
     def _compile(self, compiler: Compiler) -> str:
         return compiler.bind(self)

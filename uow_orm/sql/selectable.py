@@ -526,6 +526,13 @@ class Select(FromClause, Generic[_T]):
 
     filter = where
 
+    @property
+    def whereclause(self) -> ClauseElement | None:
+        """The WHERE criteria joined by AND (one criterion as itself), or None."""
+        if not self._where:
+            return None
+        return self._where[0] if len(self._where) == 1 else and_(*self._where)
+
     def filter_by(self, **kw: Any) -> Select[_T]:
         """A copy with ``key == value`` conditions on the last joined entity (or the first
         selected one), joined by AND: ``select(User).filter_by(name="x")``.
