@@ -359,3 +359,40 @@ def test_bulk_update_and_delete_run_on_the_chosen_shards(
     assert fetch(shard_engines["north_america"], "SELECT id FROM weather_reports") == [(1,)]
     counts = session.execute(select(func.count()).select_from(Location)).scalars().all()
     assert sorted(counts) == [1, 2, 2]  # one count per shard, as SQLAlchemy merges them
+
+
+def test_yield_per_with_eager_loads_across_shards(make_session: Any) -> None:
+    from uow_orm.orm import selectinload
+
+    _seed(make_session())
+    session = make_session()
+    stmt = (
+        select(Location)
+        .options(selectinload(Location.reports))
+        .execution_options(yield_per=1)
+        .order_by(Location.id)
+    )
+    got = {(c.city, tuple(r.temperature for r in c.reports)) for c in session.scalars(stmt)}
+    assert ("New York", (75.0, 70.0)) in got and ("Tokyo", (80.0,)) in got
+    assert len(got) == 5
+
+
+def test_do_orm_execute_listeners_run_in_each_shard(make_session: Any) -> None:
+    from uow_orm import event
+    from uow_orm.orm import with_loader_criteria
+
+    _seed(make_session())
+    session = make_session()
+    calls: list[Any] = []
+
+    @event.listens_for(session, "do_orm_execute")
+    def only_first_ids(state: Any) -> None:
+        calls.append(session._identity_token)
+        if state.is_select:
+            state.statement = state.statement.options(
+                with_loader_criteria(Location, Location.id == 1)
+            )
+
+    cities = sorted(c.city for c in session.scalars(select(Location)))
+    assert cities == ["London", "New York", "Tokyo"]
+    assert sorted(calls) == sorted(SHARDS)  # once per shard, inside that shard

@@ -335,10 +335,9 @@ class ShardedSession(Session):
             shard_id = _statement_shard(statement, options)
         if shard_id is None:
             shard_id = self._identity_token  # a load inside one shard's work
-        run = super().execute
         if shard_id is not None:
             with self._in_shard(shard_id):
-                return run(statement, params, execution_options=options or None)
+                return self._run_here(statement, params, options)
         shard_ids = list(self.execute_chooser(self._orm_context(statement, params, options)))
         if not shard_ids:
             raise exc.InvalidRequestError(
@@ -347,8 +346,14 @@ class ShardedSession(Session):
         results = []
         for sid in shard_ids:
             with self._in_shard(sid):
-                results.append(run(statement, params, execution_options=options or None))
+                results.append(self._run_here(statement, params, options))
         return results[0] if len(results) == 1 else results[0].merge(*results[1:])
+
+    def _run_here(self, statement: Any, params: Any, options: dict[str, Any]) -> Result:
+        """`Session.execute` in the current shard; a streamed (``yield_per``) result is
+        fetched now, while its eager loads can still read this shard."""
+        result = super().execute(statement, params, execution_options=options or None)
+        return result.merge() if result._yield_per is not None else result
 
     def _orm_context(self, statement: Any, params: Any, options: dict[str, Any]) -> ORMExecuteState:
         """What ``execute_chooser`` is given (``statement``, ``execution_options``, ...)."""
