@@ -396,3 +396,23 @@ def test_do_orm_execute_listeners_run_in_each_shard(make_session: Any) -> None:
     cities = sorted(c.city for c in session.scalars(select(Location)))
     assert cities == ["London", "New York", "Tokyo"]
     assert sorted(calls) == sorted(SHARDS)  # once per shard, inside that shard
+
+
+def test_merge_of_a_detached_object_loads_it_from_its_own_shard(
+    make_session: Any, shard_engines: Any
+) -> None:
+    _seed(make_session())
+    with make_session() as first:
+        london = first.get(Location, 1, identity_token="europe")
+        first.expunge(london)
+    london.city = "LONDON"
+    session = make_session()
+    merged = session.merge(london)  # id 1 also exists in north_america and asia
+    assert inspect(merged).identity_key == (Location, (1,), "europe")
+    session.commit()
+    assert fetch(shard_engines["europe"], "SELECT city FROM weather_locations WHERE id = 1") == [
+        ("LONDON",)
+    ]
+    assert fetch(
+        shard_engines["north_america"], "SELECT city FROM weather_locations WHERE id = 1"
+    ) == [("New York",)]

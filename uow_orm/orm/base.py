@@ -141,7 +141,7 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     def add(self, obj: Any, _warn: bool = True) -> None:
         """``Session.add``."""
 
-    def get(self, entity: Any, ident: Any) -> Any:
+    def get(self, entity: Any, ident: Any, *, identity_token: Any = None) -> Any:
         """``Session.get``."""
 
     def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
