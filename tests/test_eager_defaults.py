@@ -218,3 +218,11 @@ def test_identity_column_value_is_returned_by_the_insert(backend: str, engine: A
             s.flush()
         with assert_statements(count=0):
             assert [t.number for t in tickets] == [100, 101]
+
+
+def test_bulk_insert_mappings_call_context_defaults_too(session: Session, db: Any) -> None:
+    from conftest import fetch
+
+    session.bulk_insert_mappings(Scaled, [{"id": 1, "x": 2}, {"id": 2, "x": 3}])
+    session.commit()
+    assert fetch(db, "SELECT id, y FROM scaled_t ORDER BY id") == [(1, 20), (2, 30)]

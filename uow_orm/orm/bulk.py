@@ -232,7 +232,7 @@ def bulk_insert_mappings(
             row.setdefault(mapper._poly_key, mapper.polymorphic_identity)
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
-                row[key] = col.default() if col._default_is_callable else col.default
+                row[key] = persistence.default_value(conn, mapper, col, row)
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
         keys = tuple(

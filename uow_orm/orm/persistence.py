@@ -180,6 +180,17 @@ class DefaultContext:
 _takes_context_of: dict[int, tuple[Any, bool]] = {}
 
 
+def default_value(conn: Connection, mapper: Mapper, col: Column[Any], d: dict[str, Any]) -> Any:
+    """The value of ``col``'s ``default=`` for a row whose other values are ``d`` (by
+    attribute key): the scalar, the function's result, or the result of a function that
+    takes the execution context."""
+    default = col.default
+    assert default is not None
+    if _takes_context(default):
+        return default.arg(DefaultContext(conn, mapper, d, col))
+    return default()
+
+
 def _takes_context(default: Any) -> bool:
     """Whether a column default / onupdate is a function with one required positional
     parameter (the context), as SQLAlchemy decides it; worked out once per function."""
@@ -1004,6 +1015,7 @@ def secondary_rows(
 __all__ = [
     "bind_values",
     "changed_keys",
+    "default_value",
     "delete_states",
     "fetch_server_values",
     "insert_rows",
