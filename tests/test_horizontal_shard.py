@@ -348,15 +348,22 @@ def test_bulk_update_and_delete_run_on_the_chosen_shards(
 
     _seed(make_session())
     session = make_session()
+    loaded = session.scalars(select(Location).where(Location.id == 1)).all()
     result = session.execute(update(Location).where(Location.id == 1).values(city="ONE"))
     assert result.rowcount == 3  # one row in each shard
+    with assert_statements(count=0):  # the loaded objects were updated in memory
+        assert [c.city for c in loaded] == ["ONE", "ONE", "ONE"]
+    (report,) = session.scalars(select(Report).options(set_shard_id("asia"))).all()
     session.execute(
         delete(Report).where(Report.id == 2), bind_arguments={"shard_id": "north_america"}
     )
+    session.execute(delete(Report).where(Report.id == 1), bind_arguments={"shard_id": "asia"})
+    assert inspect(report).deleted or inspect(report).detached  # asia's report 1 only
     session.commit()
     q = "SELECT count(*) FROM weather_locations WHERE city = 'ONE'"
     assert [fetch(shard_engines[name], q)[0][0] for name in SHARDS] == [1, 1, 1]
     assert fetch(shard_engines["north_america"], "SELECT id FROM weather_reports") == [(1,)]
+    assert fetch(shard_engines["asia"], "SELECT id FROM weather_reports") == []
     counts = session.execute(select(func.count()).select_from(Location)).scalars().all()
     assert sorted(counts) == [1, 2, 2]  # one count per shard, as SQLAlchemy merges them
 
