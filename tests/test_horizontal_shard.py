@@ -423,3 +423,20 @@ def test_merge_of_a_detached_object_loads_it_from_its_own_shard(
     assert fetch(
         shard_engines["north_america"], "SELECT city FROM weather_locations WHERE id = 1"
     ) == [("New York",)]
+
+
+def test_savepoint_rollback_undoes_the_writes_of_every_shard(
+    make_session: Any, shard_engines: Any
+) -> None:
+    _seed(make_session())
+    session = make_session()
+    tokyo = session.get(Location, 1, identity_token="asia")
+    london = session.get(Location, 1, identity_token="europe")
+    savepoint = session.begin_nested()
+    tokyo.city, london.city = "X", "Y"
+    session.add(Location(id=9, continent="Asia", city="Osaka"))
+    session.flush()
+    savepoint.rollback()
+    assert (tokyo.city, london.city) == ("Tokyo", "London")
+    session.commit()
+    assert fetch(shard_engines["asia"], "SELECT city FROM weather_locations") == [("Tokyo",)]
