@@ -124,8 +124,16 @@ def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Processor]:
     return procs
 
 
-def _bad_value(mapper: Mapper, key: str, err: ColumnValueError) -> exc.ColumnValueError:
+def _bad_value(
+    mapper: Mapper, key: str, err: ColumnValueError, value: Any = NO_VALUE
+) -> exc.ColumnValueError:
     col = mapper.columns[key]
+    if isinstance(value, ClauseElement):  # SQLAlchemy embeds such values in the statement
+        return exc.ColumnValueError(
+            f"{mapper.class_.__name__}.{key} was set to an SQL expression ({value}); the "
+            "flush writes plain values only (SQL expressions as attribute values are not "
+            "supported yet): run session.execute(update(...).values(...)) instead"
+        )
     return exc.ColumnValueError(
         f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): {err}"
     )
@@ -134,7 +142,7 @@ def _bad_value(mapper: Mapper, key: str, err: ColumnValueError) -> exc.ColumnVal
 def _on_error(
     mapper: Mapper, keys: Sequence[str]
 ) -> Callable[[int, Any, ColumnValueError], Exception]:
-    return lambda i, _v, err: _bad_value(mapper, keys[i], err)
+    return lambda i, v, err: _bad_value(mapper, keys[i], err, v)
 
 
 def _convert(
@@ -289,7 +297,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         plain_states.append(state)
         plain.append(vals)
     if plain:
-        apply_processors(plain, plan.proc_items, lambda i, _v, e: _bad_value(mapper, keys[i], e))
+        apply_processors(plain, plan.proc_items, lambda i, v, e: _bad_value(mapper, keys[i], e, v))
         groups.setdefault((keys, autoinc_key is not None), []).extend(zip(plain_states, plain))
     fetch_on_insert = plan.fetch_on_insert
     for (keys_t, generated), rows in groups.items():
