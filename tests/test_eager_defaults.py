@@ -226,3 +226,51 @@ def test_bulk_insert_mappings_call_context_defaults_too(session: Session, db: An
     session.bulk_insert_mappings(Scaled, [{"id": 1, "x": 2}, {"id": 2, "x": 3}])
     session.commit()
     assert fetch(db, "SELECT id, y FROM scaled_t ORDER BY id") == [(1, 20), (2, 30)]
+
+
+def _eager_scenario(sa: Any, orm: Any, url: str, eager: Any) -> list[Any]:
+    """Which server-generated attributes are loaded after INSERT and after UPDATE (no
+    SQL issued to find out), written once for both libraries."""
+
+    class LocalBase(orm.DeclarativeBase):
+        pass
+
+    class Row(LocalBase):
+        __tablename__ = "oracle_row"
+        __mapper_args__ = {"eager_defaults": eager}
+        id = sa.Column(sa.Integer, primary_key=True)
+        x = sa.Column(sa.Integer, nullable=False)
+        label = sa.Column(sa.String(20), server_default="hello")
+        doubled = sa.Column(sa.Integer, sa.Computed("x * 2"))
+        touched = sa.Column(sa.String(20), server_default="a", server_onupdate=sa.FetchedValue())
+
+    engine = sa.create_engine(url)
+    LocalBase.metadata.create_all(engine)
+    keys = ("label", "doubled", "touched")
+    out: list[Any] = []
+    with orm.Session(engine) as s:
+        rows = [Row(x=i) for i in range(3)]
+        s.add_all(rows)
+        s.flush()
+        out.append([sorted(k for k in keys if k in r.__dict__) for r in rows])
+        rows[0].x = 10
+        s.flush()
+        out.append([sorted(k for k in keys if k in r.__dict__) for r in rows])
+        out.append([(r.label, r.doubled, r.touched) for r in rows])
+    engine.dispose()
+    return out
+
+
+@pytest.mark.parametrize("eager", [True, "auto", False])
+def test_loaded_server_values_match_sqlalchemy(tmp_path: Any, eager: Any) -> None:
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    import uow_orm
+    import uow_orm.orm
+
+    ours = _eager_scenario(uow_orm, uow_orm.orm, f"sqlite:///{tmp_path / 'ours.db'}", eager)
+    theirs = _eager_scenario(
+        sqlalchemy, sqlalchemy.orm, f"sqlite:///{tmp_path / 'theirs.db'}", eager
+    )
+    assert ours == theirs
