@@ -243,10 +243,14 @@ def _eager_scenario(sa: Any, orm: Any, url: str, eager: Any) -> list[Any]:
         label = sa.Column(sa.String(20), server_default="hello")
         doubled = sa.Column(sa.Integer, sa.Computed("x * 2"))
         touched = sa.Column(sa.String(20), server_default="a", server_onupdate=sa.FetchedValue())
+        # SQL expression client defaults are fetched by the same rules
+        stamp = sa.Column(
+            sa.Integer, default=sa.literal_column("5"), onupdate=sa.literal_column("7")
+        )
 
     engine = sa.create_engine(url)
     LocalBase.metadata.create_all(engine)
-    keys = ("label", "doubled", "touched")
+    keys = ("label", "doubled", "touched", "stamp")
     out: list[Any] = []
     with orm.Session(engine) as s:
         rows = [Row(x=i) for i in range(3)]
@@ -256,7 +260,7 @@ def _eager_scenario(sa: Any, orm: Any, url: str, eager: Any) -> list[Any]:
         rows[0].x = 10
         s.flush()
         out.append([sorted(k for k in keys if k in r.__dict__) for r in rows])
-        out.append([(r.label, r.doubled, r.touched) for r in rows])
+        out.append([(r.label, r.doubled, r.touched, r.stamp) for r in rows])
     engine.dispose()
     return out
 

@@ -154,6 +154,43 @@ def _convert(
     return values
 
 
+#: Marks, in a statement shape's column keys, a column whose value is a SQL expression
+#: default (``default=func.now()``) written into the statement instead of bound (a NUL
+#: cannot be in an attribute name).
+SQL_VALUE = "\0sql"
+_SQL_DEFAULT = object()
+
+
+def _sql_default(default: Any) -> Any:
+    """The SQL expression of a column ``default`` (a ColumnDefault) / ``onupdate`` (the
+    value given) that is one, else None."""
+    if default is None:
+        return None
+    if getattr(default, "is_clause_element", False):
+        return default.arg
+    return default if isinstance(default, ClauseElement) else None
+
+
+def _bound_keys(keys: Sequence[str]) -> list[str]:
+    """``keys`` without the SQL-valued ones (those have no parameter)."""
+    return [k for k in keys if not k.endswith(SQL_VALUE)]
+
+
+def _value_of(mapper: Mapper, key: str, default_of: str) -> Any:
+    """The statement value for shape key ``key``: a bind, or the SQL default expression."""
+    if key.endswith(SQL_VALUE):
+        col = mapper.columns[key[: -len(SQL_VALUE)]]
+        expr = _sql_default(getattr(col, default_of))
+        if expr.compile().binds:  # (the flush's rows carry no values for them)
+            raise exc.NotSupportedError(
+                f"{mapper.class_.__name__}.{key[: -len(SQL_VALUE)]}: a SQL expression "
+                f"{default_of} with bound values ({expr}) is not supported; write it with "
+                "literal_column() / text(), or use a Python callable"
+            )
+        return expr
+    return _bind(mapper.columns[key])
+
+
 def _version_of(state: InstanceState, version_key: str) -> Any:
     """The version counter the database row has now (before this flush changed it)."""
     committed = state.committed or {}
@@ -249,8 +286,10 @@ class _InsertPlan:
             for k, c in zip(mapper.column_keys, mapper.column_list)
             if c.server_default is not None and k != mapper.autoinc_key
         )
-        #: whether the INSERT fetches them back with RETURNING (see `_eager_on_insert`)
-        self.fetch_on_insert = bool(self.server_keys) and _eager_on_insert(
+        #: whether the INSERT fetches them (and SQL expression defaults, which SQLAlchemy
+        #: fetches by the same rules) back with RETURNING (see `_eager_on_insert`)
+        sql_defaults = any(_sql_default(c.default) is not None for c in mapper.column_list)
+        self.fetch_on_insert = bool(self.server_keys or sql_defaults) and _eager_on_insert(
             mapper, supports_returning
         )
         # compiled INSERTs by (columns, rows, RETURNING the key, RETURNING server values)
@@ -333,7 +372,11 @@ def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) ->
 def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """``eager_defaults``: load the server-generated columns the INSERT left unset now,
     instead of on first access."""
-    server_keys = [k for k, c in mapper.columns.items() if c.server_default is not None]
+    server_keys = [
+        k
+        for k, c in mapper.columns.items()
+        if c.server_default is not None or _sql_default(c.default) is not None
+    ]
     if server_keys:
         _fetch_columns(conn, mapper, states, server_keys)
 
@@ -384,9 +427,12 @@ def _insert_row_slow(
             v = _fill_in(mapper, key, col, v, d, conn)
             if v is NO_VALUE:
                 continue  # the server fills it; the attribute loads on access
+            if v is _SQL_DEFAULT:  # written into the INSERT; the attribute loads on access
+                row_keys.append(key + SQL_VALUE)
+                continue
         row_keys.append(key)
         vals.append(v)
-    _convert(mapper, row_keys, vals, _bind_procs(mapper, dname))
+    _convert(mapper, _bound_keys(row_keys), vals, _bind_procs(mapper, dname))
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
@@ -402,6 +448,14 @@ def _fill_in(
     the object): its default, 1 for a version counter, None; NO_VALUE when the server
     default fills it."""
     if col.default is not None:
+        if _sql_default(col.default) is not None:
+            if col.primary_key:
+                raise exc.NotSupportedError(
+                    f"{mapper.class_.__name__}.{key}: a SQL expression default on a primary "
+                    "key column is not supported (the flush needs the key); use a Python "
+                    "callable default or server_default"
+                )
+            return _SQL_DEFAULT
         if _takes_context(col.default):
             v = col.default.arg(DefaultContext(conn, mapper, d, col))
         else:
@@ -435,7 +489,10 @@ def _insert_stmt(
     if hit is None:
         stmt = insert(mapper.local_table).given_values_only()
         if keys:
-            row = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+            row = {
+                mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "default")
+                for k in keys
+            }
             stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
             stmt = stmt.returning(mapper.autoinc_col)
@@ -531,8 +588,10 @@ def _eager_on_insert(mapper: Mapper, supports_returning: bool) -> bool:
 
 def _server_keys_left_out(plan: _InsertPlan, keys: tuple[str, ...]) -> tuple[str, ...]:
     """The server-generated columns an INSERT of the columns ``keys`` leaves to the
-    database (a column the object gave a value is sent, not fetched)."""
-    return tuple(k for k in plan.server_keys if k not in keys)
+    database (a column the object gave a value is sent, not fetched), and those written
+    with a SQL expression default."""
+    sql = tuple(k.removesuffix(SQL_VALUE) for k in keys if k.endswith(SQL_VALUE))
+    return tuple(k for k in plan.server_keys if k not in keys) + sql
 
 
 def insert_fetching_defaults(
@@ -596,6 +655,13 @@ def _set_returned(
             d[k] = p(v) if p is not None and v is not None else v
 
 
+def _set_by_database(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an UPDATE of the columns ``keys`` leaves the database to set: the
+    server_onupdate / Computed ones and those written with a SQL expression onupdate."""
+    sql = tuple(k.removesuffix(SQL_VALUE) for k in keys if k.endswith(SQL_VALUE))
+    return tuple(mapper.server_onupdate_keys) + sql
+
+
 def _update_returning(
     conn: Connection,
     mapper: Mapper,
@@ -603,14 +669,18 @@ def _update_returning(
     versioned: bool,
     rows: list[Values],
     states: list[InstanceState],
+    fetch: tuple[str, ...],
 ) -> None:
     """``eager_defaults=True``: each UPDATE of the columns ``keys`` also RETURNs the
-    columns the database changes on UPDATE (server_onupdate, Computed), one statement per
-    row as RETURNING needs; a row that matched nothing raises StaleDataError."""
-    fetch = tuple(mapper.server_onupdate_keys)
+    columns ``fetch`` the database sets (server_onupdate, Computed, SQL expression
+    onupdate), one statement per row as RETURNING needs; a row that matched nothing raises
+    StaleDataError."""
 
     def build() -> ClauseElement:
-        values = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+        values = {
+            mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "onupdate")
+            for k in keys
+        }
         stmt = update(mapper.local_table).given_values_only().values(values)
         stmt = stmt.where(_key_criteria(mapper, versioned))
         return stmt.returning(*[mapper.columns[k] for k in fetch])  # type: ignore[no-any-return]
@@ -659,12 +729,14 @@ def update_states(
     procs = _bind_procs(mapper, conn.dialect.name)
     columns = mapper.columns
     onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
+    sql_onupdate = any(_sql_default(c.onupdate) is not None for _k, c in onupdate)
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
     # states whose row this UPDATE changes, kept only where server_onupdate columns must
     # be fetched or expired afterwards (not on the plain path)
-    server_changed = bool(mapper.server_onupdate_keys)
+    eager_update = mapper.eager_defaults is True and bool(conn.dialect.supports_returning)
+    server_changed = bool(mapper.server_onupdate_keys) or (sql_onupdate and eager_update)
     updated: dict[tuple[tuple[str, ...], bool], list[InstanceState]] = {}
     for state in states:
         committed = state.committed
@@ -683,6 +755,10 @@ def update_states(
             continue
         for key, col in onupdate:
             if key not in keys:
+                if _sql_default(col.onupdate) is not None:
+                    d.pop(key, None)  # set by the UPDATE; loads on access
+                    keys.append(key + SQL_VALUE)
+                    continue
                 if _takes_context(col.onupdate):
                     d[key] = col.onupdate(DefaultContext(conn, mapper, d, col))
                 else:
@@ -690,7 +766,7 @@ def update_states(
                 keys.append(key)
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
-        vals = [d[k] for k in keys]
+        vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
         vals.extend(state.key[1])
         if old_version is not no_value:
             vals.append(old_version)
@@ -703,15 +779,15 @@ def update_states(
     for (keys_t, versioned), rows in groups.items():
         # a refused value: the flush fails before any UPDATE of this mapper
         _Layout(mapper, procs, keys_t, versioned).convert(rows)
-    returning = server_changed and mapper.eager_defaults is True
-    returning = returning and bool(conn.dialect.supports_returning)
     for (keys_t, versioned), rows in groups.items():
-        if returning:
-            _update_returning(conn, mapper, keys_t, versioned, rows, updated[keys_t, versioned])
+        fetch = _set_by_database(mapper, keys_t) if eager_update else ()
+        if fetch:
+            shape_states = updated[keys_t, versioned]
+            _update_returning(conn, mapper, keys_t, versioned, rows, shape_states, fetch)
             continue
         sql = _update_stmt(conn, mapper, keys_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
-    if server_changed and not returning and updated:
+    if mapper.server_onupdate_keys and not eager_update and updated:
         _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
     if mapper.dispatch.after_update:
         _events.fire_mapper(mapper, "after_update", conn, states)
@@ -742,6 +818,7 @@ class _Layout:
     def __init__(
         self, mapper: Mapper, procs: dict[str, Processor], keys: Sequence[str], versioned: bool
     ) -> None:
+        keys = _bound_keys(keys)
         set_keys = [k for k in keys if not (versioned and k == mapper.version_key)]
         self.keys = (*keys, *mapper.pk_keys)
         self.items = [
@@ -775,7 +852,10 @@ def _update_stmt(
     conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool
 ) -> Compiled:
     def build() -> ClauseElement:
-        values = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+        values = {
+            mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "onupdate")
+            for k in keys
+        }
         stmt = update(mapper.local_table).given_values_only().values(values)
         return stmt.where(_key_criteria(mapper, versioned))  # type: ignore[no-any-return]
 
