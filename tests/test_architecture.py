@@ -50,7 +50,10 @@ PACKAGE = ROOT / "uow_orm"
 # (layer name, patterns of module names); highest layer first. A pattern ending in ".*"
 # matches every module below that package; the first matching pattern wins.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("package", ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing")),
+    (
+        "package",
+        ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing", "uow_orm.schema"),
+    ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),
     (
         "session",
@@ -123,7 +126,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "uow_orm.sql",
             "uow_orm.sql.*",
-            "uow_orm.schema",
             "uow_orm.types",
             "uow_orm._typebase",
             "uow_orm._generic_types",
@@ -173,7 +175,7 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("uow_orm.orm.mapper", "uow_orm.ext.mutable"),
     ("uow_orm.orm.persistence", "uow_orm.ext.mutable"),
     # -- Table(autoload_with=...) / MetaData.reflect() call the Inspector --------------------
-    ("uow_orm.schema", "uow_orm.engine.reflection"),
+    ("uow_orm.sql.schema", "uow_orm.engine.reflection"),
     # -- Dialect.type_descriptor (SQLAlchemy's API) turns a type class into an instance ----
     ("uow_orm.dialects.base", "uow_orm._typebase"),
     # -- the DBAPI dialects are also the public namespaces uow_orm.dialects.sqlite /

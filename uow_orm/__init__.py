@@ -84,20 +84,6 @@ from .orm import (
     with_parent,
     with_polymorphic,
 )
-from .schema import (
-    CheckConstraint,
-    Column,
-    Computed,
-    FetchedValue,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Identity,
-    Index,
-    MetaData,
-    Sequence,
-    Table,
-    UniqueConstraint,
-)
 from .sql import (
     all_,
     and_,
@@ -140,6 +126,20 @@ from .sql import (
     union_all,
     update,
     values,
+)
+from .sql.schema import (
+    CheckConstraint,
+    Column,
+    Computed,
+    FetchedValue,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    MetaData,
+    Sequence,
+    Table,
+    UniqueConstraint,
 )
 from .types import (
     ARRAY,
@@ -387,7 +387,6 @@ from .engine import (  # noqa: E402
     TwoPhaseTransaction,
     engine_from_config,
 )
-from .schema import ColumnCollection, ColumnDefault  # noqa: E402
 from .sql import (  # noqa: E402
     CTE,
     Alias,
@@ -440,6 +439,7 @@ from .sql import (  # noqa: E402
     within_group,
 )
 from .sql._extract import Extract  # noqa: E402
+from .sql.schema import ColumnCollection, ColumnDefault  # noqa: E402
 from .types import INTEGER as INT  # noqa: E402
 
 __all__ += [

@@ -4,7 +4,7 @@ Called by users through ``inspect(engine)`` / ``inspect(connection)`` and by
 ``MetaData.reflect()`` / ``Table(..., autoload_with=...)``. The catalog queries of each
 backend live in ``dialects/<name>_catalog.py``; this module only routes and caches.
 
-Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.schema.
+Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.sql.schema.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .. import exc
 
 if TYPE_CHECKING:
     from ..dialects.catalog import Catalog
-    from ..schema import MetaData, Table
+    from ..sql.schema import MetaData, Table
     from .base import Connection, Engine
 
 log = logging.getLogger("uow_orm.engine")
@@ -173,7 +173,8 @@ def reflect_table(
     actions (and, with ``resolve_fks``, the tables they refer to, in their schemas),
     unique and CHECK constraints, plain-column indexes and the table comment. The table's
     ``schema`` (a PostgreSQL schema or an attached SQLite database) is where it is read."""
-    from ..schema import (
+    from ..sql.elements import text
+    from ..sql.schema import (
         CheckConstraint,
         Column,
         ForeignKey,
@@ -182,7 +183,6 @@ def reflect_table(
         Table,
         UniqueConstraint,
     )
-    from ..sql.elements import text
 
     name, schema = table.name, table.schema
     if not inspector.has_table(name, schema):
@@ -276,7 +276,7 @@ def reflect_metadata(
     the MetaData does not hold yet. Tables of a named schema get ``Table.schema`` set and
     are keyed ``"schema.name"``. Raises `exc.InvalidRequestError` for a name in ``only``
     that the database does not have."""
-    from ..schema import Table
+    from ..sql.schema import Table
 
     if schema is None:
         schema = metadata.schema

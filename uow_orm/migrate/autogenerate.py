@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import types as sqltypes
 from ..engine.reflection import Inspector
-from ..schema import (
+from ..sql.ddl import inline_sql
+from ..sql.schema import (
     CheckConstraint,
     Column,
     ForeignKeyConstraint,
@@ -30,7 +31,6 @@ from ..schema import (
     server_default_sql,
     sort_tables,
 )
-from ..sql.ddl import inline_sql
 from .runner import VERSION_TABLE
 
 if TYPE_CHECKING:

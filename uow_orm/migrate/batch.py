@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import Column, MetaData, Table, UniqueConstraint
 from ..sql import alter
 from ..sql.ddl import create_table_sql
+from ..sql.schema import Column, MetaData, Table, UniqueConstraint
 from .script import MigrationError
 
 if TYPE_CHECKING:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.reflection import Inspector
-from ..schema import Column, MetaData, Table
 from ..sql import alter
 from ..sql.ddl import create_statements
 from ..sql.elements import text
+from ..sql.schema import Column, MetaData, Table
 from ..types import Integer
 from .script import MigrationError
 

@@ -18,7 +18,7 @@ from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
 from .state import History, InstanceState, attribute_history
 
 if TYPE_CHECKING:
-    from ..schema import Column
+    from ..sql.schema import Column
     from .mapper import Mapper
     from .relationships import RelationshipProperty
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
 
 from .. import exc
-from ..schema import Column, ForeignKey, MetaData, Table
 from ..sql.elements import ColumnElement, ColumnOperators
+from ..sql.schema import Column, ForeignKey, MetaData, Table
 from ..types import NullType, TypeEngine, type_for_python
 from . import events as _events
 from .mapper import Mapper, Registry

@@ -24,8 +24,8 @@ from ..sql.elements import (
 from ..types import NULLTYPE
 
 if TYPE_CHECKING:
-    from ..schema import Column, Table
     from ..sql.compiler import Compiler
+    from ..sql.schema import Column, Table
     from ..sql.selectable import FromClause
 
 #: Column side labels of an analysed condition.
@@ -157,7 +157,7 @@ def _conjuncts(expr: Any) -> list[Any]:
 
 def _columns_in(expr: Any) -> list[tuple[Any, bool, bool]]:
     """(column, foreign mark, remote mark) for every column occurrence of ``expr``."""
-    from ..schema import Column
+    from ..sql.schema import Column
 
     out: list[tuple[Any, bool, bool]] = []
 
@@ -211,7 +211,7 @@ def analyze(
         ArgumentError: ``expr`` is not an SQL expression, or names a column of a table that
             is neither side of the relationship (``what`` names the relationship argument).
     """
-    from ..schema import Column
+    from ..sql.schema import Column
 
     el = coerce(expr)
     if not isinstance(el, ClauseElement):
@@ -307,7 +307,7 @@ def configure_custom(
             one with foreign() or pass foreign_keys=), or no column pair to keep in sync on
             a relationship that is not ``viewonly=True``.
     """
-    from ..schema import Table as _Table
+    from ..sql.schema import Table as _Table
     from .relationships import Direction, _fk_pairs
 
     name = f"relationship {prop}"

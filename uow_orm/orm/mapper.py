@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
-from ..schema import Column, MetaData, Table
+from ..sql.schema import Column, MetaData, Table
 from . import events as _events
 from .attributes import ColumnAttribute, QueryableAttribute
 from .base import IdentityKey, make_identity_key

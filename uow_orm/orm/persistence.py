@@ -28,8 +28,8 @@ from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
-    from ..schema import Column, Table
     from ..sql.compiler import Compiled
+    from ..sql.schema import Column, Table
 
 #: one row's values, in the order of its statement's placeholders
 Values = list[Any]
@@ -644,7 +644,7 @@ def _row_switch_stmt(
     dname = conn.dialect.name
 
     def build() -> ClauseElement:
-        from ..schema import server_default_sql
+        from ..sql.schema import server_default_sql
 
         columns = mapper.columns
         values: dict[Any, Any] = {columns[k]: _bind(columns[k]) for k in keys}

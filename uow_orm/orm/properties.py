@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..schema import Column
 from ..sql.elements import ColumnElement, coerce_expression
+from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
-from ..schema import Column, Table
 from ..sql.elements import (
     ClauseElement,
     ColumnElement,
@@ -21,6 +20,7 @@ from ..sql.elements import (
     coerce,
     coerce_expression,
 )
+from ..sql.schema import Column, Table
 from ..sql.selectable import Join, Select
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute

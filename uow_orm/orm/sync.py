@@ -20,7 +20,7 @@ from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
-    from ..schema import Column
+    from ..sql.schema import Column
     from .identity import IdentityMap
     from .mapper import Mapper
     from .transaction import SessionTransaction

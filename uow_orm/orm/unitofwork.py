@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import topological_sort
+from ..sql.schema import topological_sort
 from . import persistence
 from .dependencies import Dependencies
 from .relationships import Direction

@@ -4,7 +4,7 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.schema, uow_orm.sql.*.
+Called by: uow_orm.sql.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from .elements import (
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..schema import Column
     from .dml import Delete, Insert, Update
+    from .schema import Column
     from .selectable import Select
 
 

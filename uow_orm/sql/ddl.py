@@ -3,7 +3,7 @@
 Called by ``MetaData.create_all`` / ``drop_all`` only. Identifiers are quoted; defaults
 given as ``server_default`` are literal SQL by nature (never user data at run time).
 
-Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema,
+Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql.schema,
 uow_orm.sql.alter.
 """
 
@@ -17,15 +17,15 @@ from .. import exc
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..engine.base import Connection
-    from ..schema import Column, ForeignKey, Identity, Index, Sequence, Table
+    from .schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
 def inline_sql(expr: Any, dialect: Dialect) -> str:
     """An SQL expression for DDL (defaults, CHECK, index expressions and WHERE), with its
     values written as literals: DDL takes no bound parameters."""
-    from ..schema import server_default_sql
     from .compiler import Compiler
     from .elements import ClauseElement, TextClause
+    from .schema import server_default_sql
 
     if isinstance(expr, str):
         return expr
@@ -63,8 +63,8 @@ def _sequence_name(seq: Sequence, table: Table, dialect: Dialect) -> str:
 
 
 def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
-    from ..schema import Computed, FetchedValue, Identity, Sequence, server_default_sql
     from .elements import BindParameter, ClauseElement, TextClause
+    from .schema import Computed, FetchedValue, Identity, Sequence, server_default_sql
 
     q = dialect.quote
     if col.foreign_keys and type(col.type).__name__ == "NullType":
@@ -164,7 +164,7 @@ def _action(action: str) -> str:
 
 def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
     """Foreign keys grouped into constraints (composite keys from ForeignKeyConstraint)."""
-    from ..schema import ForeignKeyConstraint
+    from .schema import ForeignKeyConstraint
 
     grouped: list[list[ForeignKey]] = []
     seen: set[int] = set()
@@ -190,7 +190,7 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
     foreign keys (``use_alter`` ones only with ``with_alter_fks``; they are added by ALTER
     otherwise).
     """
-    from ..schema import CheckConstraint, UniqueConstraint
+    from .schema import CheckConstraint, UniqueConstraint
 
     q = dialect.quote
     lines = [_column_ddl(c, dialect, inline_pk=False) for c in table.c]
@@ -255,7 +255,7 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
 
 
 def _sequences(table: Table) -> list[Sequence]:
-    from ..schema import Sequence
+    from .schema import Sequence
 
     return [c.server_default for c in table.c if isinstance(c.server_default, Sequence)]
 

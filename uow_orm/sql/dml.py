@@ -3,7 +3,7 @@
 Built by users (and executed through a connection or a session, which keeps its objects
 in line) and compiled by `uow_orm.sql.compiler`.
 
-Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
 uow_orm.sql.compiler, uow_orm.sql.upsert.
 """
 
@@ -25,12 +25,12 @@ from .elements import (
 )
 
 if TYPE_CHECKING:
-    from ..schema import Column, Table
     from .compiler import Compiler
+    from .schema import Column, Table
 
 
 def _target_table(target: Any) -> Table:
-    from ..schema import Table
+    from .schema import Table
 
     table = getattr(target, "__table__", None)
     if isinstance(table, Table) and isinstance(target, type):
@@ -65,7 +65,7 @@ class DMLStatement(ClauseElement):
         return s
 
     def _column(self, key: Any) -> Column[Any]:
-        from ..schema import Column
+        from .schema import Column
 
         el = coerce(key)
         if isinstance(el, Column):

@@ -5,7 +5,7 @@ only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
 
 Called by: uow_orm.dialects.*, uow_orm.engine.reflection, uow_orm.ext.associationproxy,
-uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
 uow_orm.sql.*, uow_orm.types.
 """
 

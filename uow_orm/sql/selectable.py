@@ -4,7 +4,7 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -1521,7 +1521,7 @@ def _entity_name(entity: Any) -> str:
 
 
 def _is_column_collection(obj: Any) -> bool:
-    from ..schema import ColumnCollection
+    from .schema import ColumnCollection
 
     return isinstance(obj, (ColumnCollection, _Columns))
 

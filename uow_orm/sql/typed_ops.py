@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def _parens(compiler: Compiler, el: ClauseElement) -> str:
-    from ..schema import Column
+    from .schema import Column
 
     sql = compiler.process(el)
     return sql if isinstance(el, (Column, BindParameter)) else f"({sql})"
