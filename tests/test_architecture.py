@@ -122,9 +122,20 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "sql",
+        "sql statements",
         (
             "uow_orm.sql",
+            "uow_orm.sql.dml",
+            "uow_orm.sql.ddl",
+            "uow_orm.sql.alter",
+            "uow_orm.sql.upsert",
+            "uow_orm.sql.constructors",
+        ),
+    ),
+    ("schema", ("uow_orm.sql.schema",)),
+    (
+        "sql expressions",
+        (
             "uow_orm.sql.*",
             "uow_orm.types",
             "uow_orm._typebase",
@@ -174,8 +185,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     # -- the mapper and persistence know the Mutable extension's types ----------------------
     ("uow_orm.orm.mapper", "uow_orm.ext.mutable"),
     ("uow_orm.orm.persistence", "uow_orm.ext.mutable"),
-    # -- Table(autoload_with=...) / MetaData.reflect() call the Inspector --------------------
-    ("uow_orm.sql.schema", "uow_orm.engine.reflection"),
     # -- Dialect.type_descriptor (SQLAlchemy's API) turns a type class into an instance ----
     ("uow_orm.dialects.base", "uow_orm._typebase"),
     # -- the DBAPI dialects are also the public namespaces uow_orm.dialects.sqlite /

@@ -4,7 +4,8 @@ Called by users through ``inspect(engine)`` / ``inspect(connection)`` and by
 ``MetaData.reflect()`` / ``Table(..., autoload_with=...)``. The catalog queries of each
 backend live in ``dialects/<name>_catalog.py``; this module only routes and caches.
 
-Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.sql.schema.
+Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm (and ``Table(autoload_with=...)``
+/ ``MetaData.reflect()`` through ``sql.schema.upper_layers``, which it fills in).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..sql.schema import upper_layers
 
 if TYPE_CHECKING:
     from ..dialects.catalog import Catalog
@@ -301,3 +303,19 @@ def reflect_metadata(
         key = f"{schema}.{name}" if schema else name
         if key not in metadata.tables:
             reflect_table(inspector, Table(name, metadata, schema=schema), resolve_fks=resolve_fks)
+
+
+def autoload(
+    table: Table,
+    bind: Engine | Connection,
+    include_columns: Collection[str] | None,
+    resolve_fks: bool,
+) -> None:
+    """``Table(..., autoload_with=bind)``: fill ``table`` from the database."""
+    reflect_table(Inspector(bind), table, include_columns=include_columns, resolve_fks=resolve_fks)
+
+
+# Table(autoload_with=...) and MetaData.reflect() call these through the schema module
+# (which is below).
+upper_layers.autoload = autoload
+upper_layers.reflect = reflect_metadata

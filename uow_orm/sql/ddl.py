@@ -1,9 +1,10 @@
-"""DDL: CREATE / DROP TABLE and INDEX statements for a dialect.
+"""DDL: CREATE / DROP TABLE and INDEX statements for a dialect, and running them.
 
-Called by ``MetaData.create_all`` / ``drop_all`` only. Identifiers are quoted; defaults
-given as ``server_default`` are literal SQL by nature (never user data at run time).
+``MetaData.create_all`` / ``drop_all`` run them (through ``sql.schema.upper_layers``, which
+this module fills in); migrations build on them. Identifiers are quoted; defaults given as
+``server_default`` are literal SQL by nature (never user data at run time).
 
-Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql.schema,
+Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*,
 uow_orm.sql.alter.
 """
 
@@ -13,10 +14,11 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from .schema import upper_layers
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..engine.base import Connection
+    from ..engine.base import Connection, Engine
     from .schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
@@ -327,7 +329,32 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
     return out
 
 
+def create_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+    """``MetaData.create_all``: CREATE ``tables`` (in creation order) in one transaction;
+    ``checkfirst`` skips those that exist."""
+    with bind.begin() as conn:
+        if checkfirst:
+            tables = [t for t in tables if not has_table(conn, t)]
+        for sql in create_statements(tables, bind.dialect):
+            conn._run(sql, ())
+
+
+def drop_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+    """``MetaData.drop_all``: DROP ``tables`` (given in creation order) in one transaction;
+    ``checkfirst`` skips those that do not exist."""
+    with bind.begin() as conn:
+        if checkfirst:
+            tables = [t for t in tables if has_table(conn, t)]
+        for sql in drop_statements(tables, bind.dialect):
+            conn._run(sql, ())
+
+
+# MetaData.create_all() / drop_all() call these through the schema module (which is below).
+upper_layers.create_all = create_all
+upper_layers.drop_all = drop_all
+
 __all__ = [
+    "create_all",
     "create_statements",
     "create_table_sql",
     "drop_statements",

@@ -3,8 +3,9 @@
 Built by users (and executed through a connection or a session, which keeps its objects
 in line) and compiled by `uow_orm.sql.compiler`.
 
-Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
-uow_orm.sql.compiler, uow_orm.sql.upsert.
+Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql, uow_orm.sql.upsert (and
+``Table.insert()`` / ``update()`` / ``delete()`` through ``sql.schema.upper_layers``, which
+it fills in).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .elements import (
     coerce_criterion,
     coerce_expression,
 )
+from .schema import upper_layers
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -372,6 +374,12 @@ def update(target: Any) -> Update:
 def delete(target: Any) -> Delete:
     """``DELETE FROM`` a table or a mapped class's table."""
     return Delete(target)
+
+
+# Table.insert() / update() / delete() call these through the schema module (which is below).
+upper_layers.insert = insert
+upper_layers.update = update
+upper_layers.delete = delete
 
 
 __all__ = ["Delete", "Insert", "Update", "delete", "insert", "update"]

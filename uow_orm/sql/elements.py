@@ -111,6 +111,9 @@ class ClauseElement:
     __slots__ = ()
     #: Set on elements that can stand where a FROM clause goes.
     is_from = False
+    #: Set on a table's ``Column`` (`uow_orm.sql.schema`, a module above this one), so
+    #: lower modules can tell one apart without importing it.
+    _is_table_column: ClassVar[bool] = False
 
     def _compile(self, compiler: Compiler) -> str:
         raise NotImplementedError(type(self).__name__)

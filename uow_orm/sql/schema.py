@@ -35,6 +35,29 @@ else:
     _T = TypeVar("_T")
 
 
+class _UpperLayers:
+    """The work done for schema objects by the modules that import this one.
+
+    ``Table.insert()`` / ``update()`` / ``delete()``, ``MetaData.create_all()`` /
+    ``drop_all()``, ``Table(..., autoload_with=...)`` and ``MetaData.reflect()`` are
+    SQLAlchemy's API on schema objects, but statements are built by `uow_orm.sql.dml`, DDL is
+    run by `uow_orm.sql.ddl` and reflection is `uow_orm.engine.reflection`: all three import
+    this module. Each fills in its entries here when it is imported (``import uow_orm``, or
+    of any module of the package, imports them all), so imports still run one way.
+    """
+
+    insert: Callable[[Table], Any]
+    update: Callable[[Table], Any]
+    delete: Callable[[Table], Any]
+    create_all: Callable[[Engine, list[Table], bool], None]
+    drop_all: Callable[[Engine, list[Table], bool], None]
+    autoload: Callable[[Table, Engine | Connection, AbcSequence[str] | None, bool], None]
+    reflect: Callable[..., None]
+
+
+upper_layers = _UpperLayers()
+
+
 _REFERENTIAL_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})
 
 
@@ -318,6 +341,7 @@ class Column(ColumnElement, Generic[_T]):
         "type",
         "unique",
     )
+    _is_table_column = True
 
     def __init__(
         self,
@@ -472,6 +496,8 @@ class ColumnCollection:
     """Columns of a table by key: ``table.c.name``, ``table.c["name"]``, iteration."""
 
     __slots__ = ("_cols",)
+    #: How the modules below this one tell a column collection apart (``select(t.c)``).
+    is_column_collection = True
 
     def __init__(self) -> None:
         self._cols: dict[str, Column[Any]] = {}
@@ -640,15 +666,8 @@ class Table(FromClause):
             self.append(item)
         metadata._add(self)
         if autoload_with is not None:
-            from ..engine.reflection import Inspector, reflect_table
-
             try:
-                reflect_table(
-                    Inspector(autoload_with),
-                    self,
-                    include_columns=include_columns,
-                    resolve_fks=resolve_fks,
-                )
+                upper_layers.autoload(self, autoload_with, include_columns, resolve_fks)
             except BaseException:
                 metadata.tables.pop(self.fullname, None)
                 raise
@@ -724,21 +743,15 @@ class Table(FromClause):
 
     def insert(self) -> Any:
         """``insert(table)``: an INSERT statement into this table."""
-        from .dml import insert
-
-        return insert(self)
+        return upper_layers.insert(self)
 
     def update(self) -> Any:
         """``update(table)``: an UPDATE statement for this table."""
-        from .dml import update
-
-        return update(self)
+        return upper_layers.update(self)
 
     def delete(self) -> Any:
         """``delete(table)``: a DELETE statement for this table."""
-        from .dml import delete
-
-        return delete(self)
+        return upper_layers.delete(self)
 
     def select(self) -> Any:
         """``select(table)``: a SELECT of all the table's columns."""
@@ -858,27 +871,15 @@ class MetaData:
         self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Create every table (and index) that does not exist yet, in dependency order."""
-        from .ddl import create_statements, has_table
-
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        with bind.begin() as conn:
-            if checkfirst:
-                todo = [t for t in todo if not has_table(conn, t)]
-            for sql in create_statements(todo, bind.dialect):
-                conn._run(sql, ())
+        upper_layers.create_all(bind, todo, checkfirst)
 
     def drop_all(
         self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
         """Drop every table that exists, dependents first."""
-        from .ddl import drop_statements, has_table
-
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        with bind.begin() as conn:
-            if checkfirst:
-                todo = [t for t in todo if has_table(conn, t)]
-            for sql in drop_statements(todo, bind.dialect):
-                conn._run(sql, ())
+        upper_layers.drop_all(bind, todo, checkfirst)
 
     def reflect(
         self,
@@ -894,9 +895,9 @@ class MetaData:
         ``MetaData.reflect``. ``schema`` reads a PostgreSQL schema or an attached SQLite
         database (tables keyed ``"schema.name"``); ``only`` is a list of names (each must
         exist) or a predicate ``fn(name, metadata)``; ``views=True`` also reflects views."""
-        from ..engine.reflection import reflect_metadata
-
-        reflect_metadata(self, bind, schema=schema, views=views, only=only, resolve_fks=resolve_fks)
+        upper_layers.reflect(
+            self, bind, schema=schema, views=views, only=only, resolve_fks=resolve_fks
+        )
 
     def clear(self) -> None:
         """Forget every Table of this MetaData (the database is not touched)."""

@@ -144,6 +144,8 @@ class SubqueryColumn(ColumnElement):
 
 
 class _Columns:
+    is_column_collection = True
+
     def __init__(self, cols: dict[str, ColumnElement]) -> None:
         self._cols = cols
 
@@ -1521,9 +1523,8 @@ def _entity_name(entity: Any) -> str:
 
 
 def _is_column_collection(obj: Any) -> bool:
-    from .schema import ColumnCollection
-
-    return isinstance(obj, (ColumnCollection, _Columns))
+    # ``subquery.c``, or a table's ``c`` (sql.schema.ColumnCollection, a module above this one)
+    return getattr(type(obj), "is_column_collection", False) is True
 
 
 @overload
