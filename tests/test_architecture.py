@@ -66,6 +66,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.interfaces",
             "uow_orm.orm.factory",
             "uow_orm.orm.lazy_warning",
+            "uow_orm.orm.session_events",
         ),
     ),
     (
@@ -108,9 +109,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.joinconditions",
             "uow_orm.orm.writeonly",
             "uow_orm.orm.inheritance",
+            "uow_orm.orm.events",
         ),
     ),
-    ("orm vocabulary", ("uow_orm.orm.base", "uow_orm.orm.exc", "uow_orm.orm.events")),
+    ("orm vocabulary", ("uow_orm.orm.base", "uow_orm.orm.exc")),
     (
         "reflection",
         (
@@ -158,13 +160,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     # merged with issues 14/16/17 (relationships, inheritance, events); to be removed
     ("uow_orm.orm.dynamic", "uow_orm.orm.query"),
-    ("uow_orm.orm.events", "uow_orm.orm.attributes"),
-    ("uow_orm.orm.events", "uow_orm.orm.execution"),
-    ("uow_orm.orm.events", "uow_orm.orm.mapper"),
-    ("uow_orm.orm.events", "uow_orm.orm.scoping"),
-    ("uow_orm.orm.events", "uow_orm.orm.session"),
-    ("uow_orm.orm.events", "uow_orm.orm.state"),
-    ("uow_orm.orm.events", "uow_orm.orm.strategy_options"),
     ("uow_orm.orm.loading", "uow_orm.orm.lazy_warning"),
     ("uow_orm.orm.relationships", "uow_orm"),
     # -- orm: the unit of work names SessionTransaction (key changes are finished, or undone,
@@ -374,8 +369,6 @@ CALLED_BY_KNOWN_ERRORS: set[str] = {
     "uow_orm.event is imported by uow_orm.testing, which its Called by: line does not name",
     "uow_orm.exc is imported by uow_orm.testing, which its Called by: line does not name",
     "uow_orm.orm.base is imported by uow_orm.orm.strategies, which its Called by: line does not name",
-    "uow_orm.orm.execution is imported by uow_orm.orm.events, which its Called by: line does not name",
-    "uow_orm.orm.session is imported by uow_orm.orm.events, which its Called by: line does not name",
     "uow_orm.sql.ddl is imported by uow_orm.migrate.autogenerate, which its Called by: line does not name",
     "uow_orm.orm.bulk is imported by uow_orm.orm.execution, which its Called by: line does not name",
     "uow_orm.orm.persistence is imported by uow_orm.orm.expiry, which its Called by: line does not name",

@@ -27,7 +27,6 @@ from .events import (
     EXT_CONTINUE,
     EXT_STOP,
     AttributeEventToken,
-    ORMExecuteState,
     QueryContext,
 )
 from .inheritance import with_polymorphic
@@ -51,6 +50,7 @@ from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
 from .session import Session, object_session, sessionmaker
+from .session_events import ORMExecuteState
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,

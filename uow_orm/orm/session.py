@@ -1,8 +1,9 @@
 """``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-Called by: applications, scoping, factory, retry, query. State transitions and cascades are
-`.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`, statements
-`.execution`, transactions `.transaction`; lower layers call back through `.seams`.
+Called by: applications, scoping, factory, retry, query, session_events. State transitions
+and cascades are `.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`,
+statements `.execution`, transactions `.transaction`; lower layers call back through
+`.seams`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
+from .session_events import orm_execute, session_dispatch
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
@@ -124,7 +126,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self.dispatch = _events.session_dispatch(self)
+        self.dispatch = session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
             bind, replicas, read_your_writes, replica_token, read_only
@@ -379,7 +381,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.dispatch.do_orm_execute and not self._orm_execute_running:
             if bind_arguments:
                 with_execution_options(statement, None, bind_arguments)  # raises
-            return _events.orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
+            return orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
         statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()
