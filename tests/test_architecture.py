@@ -177,9 +177,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("uow_orm.orm.base", "uow_orm.orm.state"),
     ("uow_orm.orm.base", "uow_orm.orm.tracking"),
     ("uow_orm.orm.base", "uow_orm.orm.transaction"),
-    # -- the mapper and persistence know the Mutable extension's types ----------------------
-    ("uow_orm.orm.mapper", "uow_orm.ext.mutable"),
-    ("uow_orm.orm.persistence", "uow_orm.ext.mutable"),
     # -- Dialect.type_descriptor (SQLAlchemy's API) turns a type class into an instance ----
     ("uow_orm.dialects.base", "uow_orm._typebase"),
     # -- the DBAPI dialects are also the public namespaces uow_orm.dialects.sqlite /

@@ -65,7 +65,7 @@ class _MutableSetter:
         self.mutable_cls = mutable_cls
 
     def set(self, obj: Any, value: Any) -> None:
-        from ..ext.mutable import attach
+        from .properties import attach
 
         value = self.mutable_cls.coerce(self.key, value)
         self.attr.set(obj, value)
@@ -81,7 +81,7 @@ class _MutableColumnAttribute(ColumnAttribute[Any]):
     def __get__(self, obj: Any, owner: Any) -> Any:
         value = super().__get__(obj, owner)
         if obj is not None:
-            from ..ext.mutable import attach
+            from .properties import attach
 
             attach(value, obj.__dict__[STATE_ATTR], self.key)
         return value
@@ -588,7 +588,7 @@ class Mapper:
             self._init_direct = {}
         recon = self.reconstructor
         if mutable:
-            from ..ext.mutable import attach
+            from .properties import attach
 
             def on_load(obj: Any) -> None:
                 d = obj.__dict__

@@ -229,7 +229,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
 
 def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """Values a column default gave a ``Mutable.as_mutable`` column become tracked too."""
-    from ..ext.mutable import attach
+    from .properties import attach
 
     for state in states:
         d = state().__dict__
