@@ -110,9 +110,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.writeonly",
             "uow_orm.orm.inheritance",
             "uow_orm.orm.events",
+            "uow_orm.orm.base",
         ),
     ),
-    ("orm vocabulary", ("uow_orm.orm.base", "uow_orm.orm.exc")),
+    ("orm vocabulary", ("uow_orm.orm.exc",)),
     (
         "reflection",
         (
@@ -162,21 +163,9 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("uow_orm.orm.dynamic", "uow_orm.orm.query"),
     ("uow_orm.orm.loading", "uow_orm.orm.lazy_warning"),
     ("uow_orm.orm.relationships", "uow_orm"),
-    # -- orm: the unit of work names SessionTransaction (key changes are finished, or undone,
-    #    per transaction level) --------------------------------------------------------------
-    ("uow_orm.orm.unitofwork", "uow_orm.orm.transaction"),
-    ("uow_orm.orm.sync", "uow_orm.orm.transaction"),
     # -- the engine converts result rows with types.apply_processors; moving that loop (and
     #    the _BadValue it catches) into a leaf module would remove this ----------------------
     ("uow_orm.engine.base", "uow_orm.types"),
-    # -- orm/base.py's ObjectSession protocol names the session's collaborators in its
-    #    annotations (type-only imports; a protocol per collaborator would remove them) ------
-    ("uow_orm.orm.base", "uow_orm.orm.identity"),
-    ("uow_orm.orm.base", "uow_orm.orm.mapper"),
-    ("uow_orm.orm.base", "uow_orm.orm.routing"),
-    ("uow_orm.orm.base", "uow_orm.orm.state"),
-    ("uow_orm.orm.base", "uow_orm.orm.tracking"),
-    ("uow_orm.orm.base", "uow_orm.orm.transaction"),
     # -- Dialect.type_descriptor (SQLAlchemy's API) turns a type class into an instance ----
     ("uow_orm.dialects.base", "uow_orm._typebase"),
     # -- the DBAPI dialects are also the public namespaces uow_orm.dialects.sqlite /
@@ -365,7 +354,6 @@ CALLED_BY_KNOWN_ERRORS: set[str] = {
     "uow_orm.engine.pool is imported by uow_orm.engine.events, which its Called by: line does not name",
     "uow_orm.event is imported by uow_orm.testing, which its Called by: line does not name",
     "uow_orm.exc is imported by uow_orm.testing, which its Called by: line does not name",
-    "uow_orm.orm.base is imported by uow_orm.orm.strategies, which its Called by: line does not name",
     "uow_orm.sql.ddl is imported by uow_orm.migrate.autogenerate, which its Called by: line does not name",
     "uow_orm.orm.bulk is imported by uow_orm.orm.execution, which its Called by: line does not name",
     "uow_orm.orm.persistence is imported by uow_orm.orm.expiry, which its Called by: line does not name",

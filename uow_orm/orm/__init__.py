@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import attributes, exc, interfaces
 from . import events as _events
@@ -130,6 +130,10 @@ def configure_mappers() -> None:
         reg.configure()
 
 
+if TYPE_CHECKING:
+    from .seams import InternalSession
+
+
 def make_transient(obj: Any) -> None:
     st = state_of(obj)
     if st is None:
@@ -137,7 +141,8 @@ def make_transient(obj: Any) -> None:
     if st.session is not None:
         if st.key is not None and st.session.dispatch.persistent_to_transient:
             _events.fire_each(st.session, "persistent_to_transient", [st])
-        make_transient_state(st.session, st)
+        # an object's session is a Session, which has the members its internals use
+        make_transient_state(cast("InternalSession", st.session), st)
     st.key = None
     st.deleted = False
     st.was_deleted = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import exc
 from ..sql.ddl import foreign_key_groups
@@ -21,11 +21,27 @@ from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
     from ..sql.schema import Column
+    from .base import IdentityKey
     from .identity import IdentityMap
     from .mapper import Mapper
-    from .transaction import SessionTransaction
 
 log = logging.getLogger("uow_orm.orm.unitofwork")
+
+
+class KeyChangeLevel(Protocol):
+    """The transaction level a flush ran in (`uow_orm.orm.transaction.SessionTransaction`),
+    as `KeyChanges.finish` uses it: whether it is a savepoint (whose snapshot must hold an
+    object's values before the flush moves them), and the old identity keys a rollback
+    gives back."""
+
+    @property
+    def nested(self) -> bool: ...
+    @property
+    def key_switches(self) -> dict[InstanceState, IdentityKey]: ...
+
+    def snapshot(self, state: InstanceState) -> None:
+        """Keep ``state``'s current values for a rollback of this savepoint."""
+
 
 #: An identity key: (class, primary key values, identity token).
 Key = tuple[Any, ...]
@@ -407,7 +423,7 @@ class KeyChanges:
             self.identity_map.rekey(st, key)
         self.old_keys.clear()
 
-    def finish(self, txn: SessionTransaction) -> None:
+    def finish(self, txn: KeyChangeLevel) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
         for st, before, values in self.moves:
