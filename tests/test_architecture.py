@@ -52,7 +52,16 @@ PACKAGE = ROOT / "uow_orm"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "package",
-        ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing", "uow_orm.schema"),
+        (
+            "uow_orm",
+            "uow_orm.demo",
+            "uow_orm.inspection",
+            "uow_orm.testing",
+            # public namespaces that only re-export (as sqlalchemy.schema and its dialects)
+            "uow_orm.schema",
+            "uow_orm.dialects.sqlite",
+            "uow_orm.dialects.postgresql",
+        ),
     ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),
     (
@@ -168,14 +177,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("uow_orm.engine.base", "uow_orm.types"),
     # -- Dialect.type_descriptor (SQLAlchemy's API) turns a type class into an instance ----
     ("uow_orm.dialects.base", "uow_orm._typebase"),
-    # -- the DBAPI dialects are also the public namespaces uow_orm.dialects.sqlite /
-    #    .postgresql, which re-export the dialect's types and its insert() (upsert) ----------
-    ("uow_orm.dialects.postgresql", "uow_orm.dialects.postgresql_ranges"),
-    ("uow_orm.dialects.postgresql", "uow_orm.dialects.postgresql_types"),
-    ("uow_orm.dialects.postgresql", "uow_orm.sql.elements"),
-    ("uow_orm.dialects.postgresql", "uow_orm.sql.upsert"),
-    ("uow_orm.dialects.sqlite", "uow_orm.dialects.sqlite_types"),
-    ("uow_orm.dialects.sqlite", "uow_orm.sql.upsert"),
 }
 
 
@@ -301,7 +302,7 @@ def test_the_import_walk_sees_imports_inside_functions_and_type_checking_blocks(
     assert "uow_orm.exc" in IMPORTS["uow_orm.event"]
     assert layer_of("uow_orm.orm.session") < layer_of("uow_orm.sql.compiler")
     assert layer_of("uow_orm.sql.compiler") < layer_of("uow_orm.engine.base")
-    assert layer_of("uow_orm.engine.base") < layer_of("uow_orm.dialects.sqlite")
+    assert layer_of("uow_orm.engine.base") < layer_of("uow_orm.dialects.sqlite_dialect")
 
 
 # -- "Called by:" lines ---------------------------------------------------------------------

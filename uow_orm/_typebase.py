@@ -40,12 +40,12 @@ def dialect_for_name(name: str) -> Any:
     d = _DIALECTS.get(name)
     if d is None:
         if name == "sqlite":
-            from .dialects.sqlite import SQLiteDialect
+            from .dialects.sqlite_dialect import SQLiteDialect
 
             d = SQLiteDialect()
         elif name == "postgresql":
             try:
-                from .dialects.postgresql import PGDialect
+                from .dialects.postgresql_dialect import PGDialect
 
                 d = PGDialect()
             except exc.ArgumentError:  # psycopg not installed: compile-only use

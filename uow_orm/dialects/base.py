@@ -3,8 +3,8 @@
 Used by the engine (connect, transactions, errors), the SQL compiler (placeholders,
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
 
-Called by: uow_orm.dialects, uow_orm.dialects.postgresql, uow_orm.dialects.sqlite,
-uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
+Called by: uow_orm.dialects, uow_orm.dialects.postgresql_dialect,
+uow_orm.dialects.sqlite_dialect, uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations

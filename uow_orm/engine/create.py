@@ -19,7 +19,7 @@ from .url import URL, make_url
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..dialects.sqlite import SQLiteDialect
+    from ..dialects.sqlite_dialect import SQLiteDialect
 
 _DRIVERS = {
     ("sqlite", None): "sqlite",
@@ -42,10 +42,10 @@ def _dialect_for(url: URL) -> Dialect:
             f"unknown database URL scheme {url.drivername!r} in {url}; supported: {known}"
         )
     if key == "sqlite":
-        from ..dialects.sqlite import SQLiteDialect
+        from ..dialects.sqlite_dialect import SQLiteDialect
 
         return SQLiteDialect()
-    from ..dialects.postgresql import PGDialect
+    from ..dialects.postgresql_dialect import PGDialect
 
     return PGDialect()
 

@@ -116,7 +116,7 @@ _DEFAULT_DIALECT: Any = None
 def _default_dialect() -> Dialect:
     global _DEFAULT_DIALECT
     if _DEFAULT_DIALECT is None:
-        from ..dialects.sqlite import SQLiteDialect
+        from ..dialects.sqlite_dialect import SQLiteDialect
 
         _DEFAULT_DIALECT = SQLiteDialect()
     return _DEFAULT_DIALECT  # type: ignore[no-any-return]
