@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
 from . import events as _events
+from .base import ObjectSession
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..engine.result import Result
+
+
+class QuerySession(ObjectSession, Protocol):
+    """The session a `Query` runs in (`uow_orm.orm.session.Session`): what the layers
+    below the session see of it, and ``execute``."""
+
+    def execute(self, statement: Any, params: Any = None) -> Result:
+        """``Session.execute``."""
+
 
 _T = TypeVar("_T")
 
@@ -21,7 +31,7 @@ class Query(Generic[_T]):
 
     def __init__(
         self,
-        session: Session,
+        session: QuerySession,
         entities: tuple[Any, ...],
         stmt: Select[Any] | None = None,
         params: dict[str, Any] | None = None,
@@ -239,7 +249,8 @@ class Query(Generic[_T]):
         return int(self.session.execute(stmt, self._params or None).scalar() or 0)
 
     def get(self, ident: Any) -> _T | None:
-        return self.session.get(self._entities[0], ident)
+        found: _T | None = self.session.get(self._entities[0], ident)
+        return found
 
     def exists(self) -> Any:
         return self._stmt.exists()

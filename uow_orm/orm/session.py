@@ -1,6 +1,6 @@
 """``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-Called by: applications, scoping, factory, retry, query, session_events. State transitions
+Called by: applications, scoping, factory, retry, session_events. State transitions
 and cascades are `.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`,
 statements `.execution`, transactions `.transaction`; lower layers call back through
 `.seams`.
