@@ -84,6 +84,7 @@ from .orm import (
     with_parent,
     with_polymorphic,
 )
+from .orm import base as _orm_base
 from .sql import (
     all_,
     and_,
@@ -506,3 +507,7 @@ __all__ += [
     "table",
     "within_group",
 ]
+
+# relationship("...") strings are evaluated with the public names (orm/base.py holds them,
+# because the ORM must not import this package)
+_orm_base.EXPRESSION_NAMESPACE.update({_n: globals()[_n] for _n in __all__})

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
+from .._processors import apply_processors, processor_items
 from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
-from ..types import apply_processors, processor_items
 from . import events as _events
 from .result import Result
 

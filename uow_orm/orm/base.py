@@ -60,6 +60,12 @@ def make_identity_key(class_: type, pk: tuple[Any, ...]) -> IdentityKey:
     return (class_, pk, None)
 
 
+#: What a string argument of ``relationship()`` (``primaryjoin="and_(A.id == B.a_id)"``)
+#: may name besides mapped classes and tables: every public name of ``uow_orm``, filled in
+#: by the package's ``__init__`` when it is imported (the package sits above the ORM).
+EXPRESSION_NAMESPACE: dict[str, Any] = {}
+
+
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
 #: and loader options are normalized ("subquery" -> "selectin").
 LoaderStrategy = Literal[

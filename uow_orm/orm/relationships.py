@@ -24,7 +24,7 @@ from ..sql.schema import Column, Table
 from ..sql.selectable import Join, Select
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
-from .base import NO_VALUE, STATE_ATTR, Direction, state_of
+from .base import EXPRESSION_NAMESPACE, NO_VALUE, STATE_ATTR, Direction, state_of
 from .properties import MapperProperty
 from .state import InstanceState
 
@@ -353,11 +353,9 @@ class RelationshipProperty(MapperProperty):
     def _eval_python(self, expr: str, registry: dict[str, type]) -> Any:
         """Evaluate a string argument as SQLAlchemy does: a Python expression over the
         declarative registry's classes, the MetaData's tables and uow_orm's functions."""
-        import uow_orm
-
         from . import joinconditions
 
-        ns: dict[str, Any] = {n: getattr(uow_orm, n) for n in uow_orm.__all__}
+        ns: dict[str, Any] = dict(EXPRESSION_NAMESPACE)
         ns["foreign"] = joinconditions.foreign
         ns["remote"] = joinconditions.remote
         ns.update(self.parent.local_table.metadata.tables)
