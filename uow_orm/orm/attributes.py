@@ -4,6 +4,9 @@ Installed on mapped classes by the mapper. Descriptors are *non-data* descriptor
 a loaded attribute is a plain ``__dict__`` hit; ``__get__`` runs only for unloaded ones.
 Writes go through the mapped class's ``__setattr__``, which records the pre-change value
 in the object's state (the whole cost of change tracking).
+
+Called by: uow_orm.orm.* (the mapper installs the attribute classes; collections,
+properties, relationships and loading build on them), uow_orm.ext.orderinglist.
 """
 
 from __future__ import annotations

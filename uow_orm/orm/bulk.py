@@ -1,6 +1,6 @@
 """ORM-enabled INSERT / UPDATE / DELETE statements and the bulk_* methods.
 
-Called by: session (``execute()`` of ORM DML, the ``bulk_*`` methods). Objects of the
+Called by: session (the ``bulk_*`` methods), execution (``execute()`` of ORM DML). Objects of the
 session that a statement touches are brought in line: the affected primary keys come back
 through RETURNING and the matching objects in the identity map are updated (literal
 values) or expired (SQL expressions), or, for DELETE, marked deleted.

@@ -4,6 +4,9 @@
 `uow_orm.orm.session_events` registers; the session, mapper, flush, loading and attribute
 code call the ``fire_*`` helpers below from one- or two-line dispatch sites that cost one
 attribute read when nobody listens.
+
+Called by: uow_orm.orm.* (the dispatch sites in the mapper, attribute, flush, loading
+and session code; session_events resolves listen targets to these dispatchers).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Custom relationship join conditions: ``primaryjoin`` / ``secondaryjoin``, ``foreign()`` and
 ``remote()``, split into key-synchronising column pairs and extra criteria.
 
-Called by `RelationshipProperty.configure` (analysis, once per relationship); the split
+The analysis runs once per relationship (`RelationshipProperty.configure`); the split
 conditions are rebuilt per use by the property's ``_primary_clause`` / ``_secondary_clause``.
+
+Called by: relationships, mapper (custom ``primaryjoin`` and the ``foreign()`` /
+``remote()`` annotations), uow_orm.orm (package).
 """
 
 from __future__ import annotations

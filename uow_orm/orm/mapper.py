@@ -2,6 +2,8 @@
 
 Built by declarative; read by everything in the ORM. Relationships are configured lazily
 (``registry.configure()``), once every class they may name exists.
+
+Called by: uow_orm.orm.* (declarative builds mappers; the rest of the ORM reads them).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``Session.merge()``: copy a detached or transient object's state onto the session's own.
 
-Called by: session (``merge``), recursively along relationships with cascade ``merge``.
+Called by: session (``merge``; then recursively along the relationships with cascade
+``merge``).
 """
 
 from __future__ import annotations

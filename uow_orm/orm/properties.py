@@ -5,6 +5,8 @@
 The mapper builds one for every mapped attribute (declarative hands the ones made in class
 bodies to `Mapper.add_property`, which calls their ``_install``); read by code that inspects
 mappings (``inspect(User).attrs``) and by ``RelationshipProperty``, which subclasses the base.
+
+Called by: uow_orm.orm.*, uow_orm.ext.mutable (``TrackedValue``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``."""
+"""The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``.
+
+Called by: session (``Session.query()``), scoping, dynamic (``AppenderQuery``).
+"""
 
 from __future__ import annotations
 

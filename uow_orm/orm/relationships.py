@@ -3,6 +3,8 @@
 Configured by the mapper (direction and key columns are worked out from foreign keys
 once all classes exist); used by attributes (backrefs, cascades on append), the unit of
 work (key synchronisation) and loading (lazy and eager loads).
+
+Called by: uow_orm.orm.*, uow_orm.ext.automap.
 """
 
 from __future__ import annotations

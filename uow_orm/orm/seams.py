@@ -1,7 +1,8 @@
 """The calls lower layers make up into the session (`.base.ObjectSession`), as a base class.
 
-Called by: session (`Session` derives from `SessionSeams`); attribute instrumentation,
-relationships and loading call these methods on ``InstanceState.session``.
+Called by: session (`Session` derives from `SessionSeams`; attribute instrumentation,
+relationships and loading call these methods on ``InstanceState.session``; the session's
+internal modules name `InternalSession`).
 """
 
 from __future__ import annotations

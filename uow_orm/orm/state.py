@@ -2,6 +2,8 @@
 
 Created by mapping (constructor) and loading; read and changed by attributes, the session
 and the unit of work. Kept small (slots) because there is one per loaded object.
+
+Called by: uow_orm.orm.*, uow_orm.ext.mutable.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 
 Given to ``select(...).options(...)``; read by loading when the statement runs. Options
 chain along a path: ``selectinload(User.orders).selectinload(Order.lines)``.
+
+Called by: uow_orm.orm.* (loading applies the options; query, mapper, interfaces and
+session_events name them).
 """
 
 from __future__ import annotations

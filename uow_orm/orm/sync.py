@@ -1,6 +1,6 @@
 """Key synchronisation of a flush: copying keys between related states.
 
-Called by: uow_orm.orm.unitofwork (and uow_orm.orm.dependencies, which records what to copy).
+Called by: uow_orm.orm.unitofwork, uow_orm.orm.dependencies (which records what to copy).
 `KeySync` copies a parent's primary key into the foreign key attributes of the objects
 that reference it (many-to-one targets, one-to-many parents) and clears the keys of
 children taken away; `KeyChanges` plans a primary-key change (natural keys): the new

@@ -2,6 +2,8 @@
 
 Built by users for self-joins, joining one table twice and subqueries as entities; read by
 the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped objects.
+
+Called by: uow_orm.orm (package), query, relationships.
 """
 
 from __future__ import annotations

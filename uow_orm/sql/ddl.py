@@ -4,8 +4,8 @@
 this module fills in); migrations build on them. Identifiers are quoted; defaults given as
 ``server_default`` are literal SQL by nature (never user data at run time).
 
-Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*,
-uow_orm.sql.alter.
+Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.batch, uow_orm.migrate.operations,
+uow_orm.orm.*, uow_orm.sql.alter.
 """
 
 from __future__ import annotations
