@@ -46,8 +46,6 @@ UNDOCUMENTED: frozenset[str] = frozenset(
         "Query.where",
         "Query.with_for_update",
         "Session.add_all",
-        "Session.bind_mapper",
-        "Session.bind_table",
         "make_transient",
     }
 )
