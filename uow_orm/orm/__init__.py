@@ -135,6 +135,15 @@ if TYPE_CHECKING:
 
 
 def make_transient(obj: Any) -> None:
+    """Make a persistent, pending or detached object transient, as SQLAlchemy's
+    ``make_transient``: it leaves its session and forgets its identity key and its pending
+    changes; the attribute values it holds stay (expired ones are not loaded). Adding it
+    to a session again makes it pending: the next flush INSERTs it. Fires
+    ``persistent_to_transient`` for a persistent object.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
+    """
     st = state_of(obj)
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")

@@ -43,6 +43,8 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
         return f"{self.class_.__name__}.{self.key}"
 
     def set(self, obj: Any, value: Any) -> None:
+        """Assign ``value`` to this attribute of ``obj`` as ``obj.<key> = value`` does
+        (with change tracking); each kind of attribute implements it."""
         raise NotImplementedError
 
     @property
@@ -58,6 +60,7 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
 
     @property
     def is_attribute(self) -> bool:
+        """True: this is a mapped attribute (SQLAlchemy's ``QueryableAttribute.is_attribute``)."""
         return True
 
 

@@ -414,6 +414,7 @@ class QueryContext:
 
     @property
     def execution_options(self) -> dict[str, Any]:
+        """The execution options of the statement that loaded the object."""
         opts: dict[str, Any] = getattr(self.statement, "_execution_options", None) or {}
         return opts
 

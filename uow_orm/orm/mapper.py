@@ -140,6 +140,9 @@ class Registry:
         self.configured = True
 
     def add(self, mapper: Mapper) -> None:
+        """Register ``mapper`` (declarative does it for each mapped class), so that string
+        arguments such as ``relationship("Address")`` find its class by name; a class of
+        the same name registered before is replaced."""
         name = mapper.class_.__name__
         if name in self.classes and self.classes[name] is not mapper.class_:
             # The same name twice (e.g. in two test functions): the newest wins.
@@ -149,6 +152,14 @@ class Registry:
         self.configured = False
 
     def configure(self) -> None:
+        """Configure every mapper of this registry now (resolve relationships and backrefs,
+        fire ``before_configured`` / ``after_configured``), as the first query or flush
+        otherwise does; a no-op once configured.
+
+        Raises:
+            InvalidRequestError: a relationship cannot be resolved (an unknown class name,
+                no foreign key between the tables, ...).
+        """
         if self.configured:
             return
         mappers = list(self.mappers)

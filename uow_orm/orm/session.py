@@ -184,6 +184,15 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
             lifecycle.cascade(self, st, "save-update", self.cascade_save)
 
     def add_all(self, objs: Iterable[Any]) -> None:
+        """`add` each object of ``objs`` in turn (each with its save-update cascade).
+
+        Example: ``session.add_all([User(name="ann"), User(name="bob")])``.
+
+        Raises:
+            UnmappedInstanceError: an object is not an instance of a mapped class (the
+                objects before it are added).
+            InvalidRequestError: an object belongs to another session.
+        """
         for obj in objs:
             self.add(obj)
 

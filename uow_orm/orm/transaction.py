@@ -104,6 +104,14 @@ class SessionTransaction:
     def connection_for(
         self, engine: Engine | Connection, execution_options: dict[str, Any] | None = None
     ) -> Connection:
+        """This transaction's connection to ``engine`` (one per engine for the root
+        transaction, taken and begun on first use; a Connection given as bind is joined).
+
+        Raises:
+            InvalidRequestError: ``execution_options`` given once the transaction already
+                has its connection to ``engine``.
+            NotSupportedError: a two-phase session on a dialect without two-phase commit.
+        """
         root = self.root
         hit = root.connections.get(engine)
         if hit is not None:
