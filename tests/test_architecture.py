@@ -437,19 +437,11 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.sql.compiler:Compiler._select",
     "uow_orm.sql.selectable:Select._froms",
     # not split yet
-    "uow_orm.dialects._vendor:vendor_type",
-    "uow_orm.engine.reflection:reflect_table",
-    "uow_orm.migrate.autogenerate:_compare_checks",
-    "uow_orm.migrate.autogenerate:_compare_enums",
-    "uow_orm.migrate.batch:BatchOperations._rebuild",
-    "uow_orm.migrate.operations:Operations.alter_enum",
     "uow_orm.orm.declarative:_collect_one",
     "uow_orm.orm.declarative:_make_mapper",
     "uow_orm.orm.declarative:_map_subclass",
     "uow_orm.orm.joinconditions:analyze",
     "uow_orm.orm.joinconditions:configure_custom",
-    "uow_orm.sql.schema:Column.__init__",
-    "uow_orm.testing:assert_statements",
 }
 
 

@@ -372,22 +372,7 @@ class Column(ColumnElement, Generic[_T]):
         self.type = type_
         self.primary_key = primary_key
         self.nullable = (not primary_key) if nullable is None else nullable
-        #: a ColumnDefault (``.arg`` is the value given) or None, as in SQLAlchemy
-        self.default: ColumnDefault | None = _column_default(default)
-        #: the value given as ``default=`` (what the SQL layer reads)
-        self._default_arg = self.default.arg if self.default is not None else None
-        # the ORM's flush calls ``col.default()`` when this is set: a ColumnDefault gives
-        # its value when called (the scalar, or the callable's result)
-        self._default_is_callable = self.default is not None
-        #: a DefaultClause (``.arg`` is the SQL or value given), or the FetchedValue given
-        #: (Identity, Sequence, Computed, FetchedValue), or None
-        self.server_default: Any = _server_default(server_default)
-        #: the ``server_default`` as given: what DDL writes
-        self._server_default_arg = (
-            self.server_default.arg
-            if isinstance(self.server_default, DefaultClause)
-            else self.server_default
-        )
+        self._set_defaults(default, server_default)
         #: the database changes this column on UPDATE: the ORM reloads it afterwards
         self.server_onupdate = server_onupdate
         self.constraints: list[CheckConstraint] = checks
@@ -404,6 +389,24 @@ class Column(ColumnElement, Generic[_T]):
         self.foreign_keys: list[ForeignKey] = fks
         for fk in fks:
             fk.parent = self
+
+    def _set_defaults(self, default: Any, server_default: Any) -> None:
+        #: a ColumnDefault (``.arg`` is the value given) or None, as in SQLAlchemy
+        self.default: ColumnDefault | None = _column_default(default)
+        #: the value given as ``default=`` (what the SQL layer reads)
+        self._default_arg = self.default.arg if self.default is not None else None
+        # the ORM's flush calls ``col.default()`` when this is set: a ColumnDefault gives
+        # its value when called (the scalar, or the callable's result)
+        self._default_is_callable = self.default is not None
+        #: a DefaultClause (``.arg`` is the SQL or value given), or the FetchedValue given
+        #: (Identity, Sequence, Computed, FetchedValue), or None
+        self.server_default: Any = _server_default(server_default)
+        #: the ``server_default`` as given: what DDL writes
+        self._server_default_arg = (
+            self.server_default.arg
+            if isinstance(self.server_default, DefaultClause)
+            else self.server_default
+        )
 
     def _set_parent(self, table: Table) -> None:
         if self.table is not None and self.table is not table:
