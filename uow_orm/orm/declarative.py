@@ -997,8 +997,13 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
+            # (a subclass of a mapped class maps onto its table: inheritance)
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
-                return  # (a subclass of a mapped class maps onto its table: inheritance)
+                raise exc.InvalidRequestError(
+                    f"class {cls.__name__} has no __tablename__ or __table__ and does not "
+                    "inherit from a mapped class; give it a __tablename__, or set "
+                    "__abstract__ = True for a base class that is not mapped itself"
+                )
         _map_class(cls, reg, values)
 
     if TYPE_CHECKING:
