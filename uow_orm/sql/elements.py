@@ -1554,7 +1554,7 @@ def literal_column(text: str, type_: Any = None) -> LiteralColumn:
     return LiteralColumn(text, type_)
 
 
-# -- more constructs (issue 15) ---------------------------------------------------------------
+# -- more constructs --------------------------------------------------------------------------
 class Case(ColumnElement):
     """``CASE WHEN cond THEN value ... ELSE else_ END`` (or ``CASE value WHEN ...``)."""
 
