@@ -436,10 +436,9 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.relationships:RelationshipProperty.configure",
     "uow_orm.sql.compiler:Compiler._select",
     "uow_orm.sql.selectable:Select._froms",
+    "uow_orm.orm.declarative:_make_mapper",  # inheritance arguments (joined inheritance)
+    "uow_orm.orm.declarative:_map_subclass",  # joined-table subclasses
     # not split yet
-    "uow_orm.orm.declarative:_collect_one",
-    "uow_orm.orm.declarative:_make_mapper",
-    "uow_orm.orm.declarative:_map_subclass",
     "uow_orm.orm.joinconditions:analyze",
     "uow_orm.orm.joinconditions:configure_custom",
 }
