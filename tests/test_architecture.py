@@ -438,9 +438,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.sql.selectable:Select._froms",
     "uow_orm.orm.declarative:_make_mapper",  # inheritance arguments (joined inheritance)
     "uow_orm.orm.declarative:_map_subclass",  # joined-table subclasses
-    # not split yet
-    "uow_orm.orm.joinconditions:analyze",
-    "uow_orm.orm.joinconditions:configure_custom",
 }
 
 

@@ -2,9 +2,9 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
-strategies, query, session and the package ``__init__``; and by code written for SQLAlchemy
-(``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
-``sqlalchemy.orm.base``).
+strategies, query, joinconditions, session and the package ``__init__``; and by code
+written for SQLAlchemy (``class_mapper``, ``object_mapper``, ``object_state``,
+``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
 """
 
