@@ -8,7 +8,7 @@ Called by: applications (``uow_orm.orm.interfaces``, as ``sqlalchemy.orm.interfa
 
 from __future__ import annotations
 
-from .properties import ColumnProperty, MapperProperty
+from .properties import ColumnProperty, MapperProperty, PropComparator
 from .relationships import Direction, RelationshipProperty
 from .strategy_options import LoaderOption
 
@@ -28,6 +28,7 @@ __all__ = [
     "ColumnProperty",
     "LoaderOption",
     "MapperProperty",
+    "PropComparator",
     "RelationshipDirection",
     "RelationshipProperty",
 ]

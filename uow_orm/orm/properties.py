@@ -6,7 +6,7 @@ The mapper builds one for every mapped attribute (declarative hands the ones mad
 bodies to `Mapper.add_property`, which calls their ``_install``); read by code that inspects
 mappings (``inspect(User).attrs``) and by ``RelationshipProperty``, which subclasses the base.
 
-Called by: uow_orm.orm.*, uow_orm.ext.mutable (``TrackedValue``).
+Called by: uow_orm.orm.*, uow_orm.ext.hybrid, uow_orm.ext.mutable (``TrackedValue``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..sql.elements import ColumnElement, coerce_expression
+from ..sql.elements import ColumnElement, ColumnOperators, coerce_expression
 from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
 
@@ -27,6 +27,41 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
+
+
+class PropComparator(ColumnOperators):
+    """Base of the objects that give a mapped attribute its class-level SQL behaviour
+    (``sqlalchemy.orm.interfaces.PropComparator``): subclass it for a hybrid's
+    ``@prop.comparator`` and override ``__eq__`` and friends, or ``operate(op, other)``
+    with ``__clause_element__()`` giving the SQL expression compared.
+
+    ``prop``, ``parentmapper`` and ``adapt_to_entity`` are kept as attributes for
+    subclasses that read them.
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(
+        self, prop: Any = None, parentmapper: Any = None, adapt_to_entity: Any = None
+    ) -> None:
+        self.prop = self.property = prop
+        self._parententity = parentmapper
+        self._adapt_to_entity = adapt_to_entity
+
+    def __clause_element__(self) -> Any:
+        """The SQL expression this comparator compares; subclasses give it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no __clause_element__(); override the "
+            "operators it supports or give the expression"
+        )
+
+    def operate(self, op: Any, other: Any) -> ColumnElement:
+        """``op`` (an operator name or an ``operator`` module function) applied to this
+        comparator's expression and ``other``."""
+        expr = coerce_expression(self.__clause_element__())
+        if callable(op):
+            return op(expr, other)  # type: ignore[no-any-return]
+        return expr.operate(op, other)  # type: ignore[attr-defined,no-any-return]
 
 
 class Properties(dict[str, _V]):

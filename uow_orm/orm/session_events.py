@@ -97,6 +97,11 @@ def _resolve(target: Any, identifier: str) -> EventHost | None:
         return _ClassHost(target.class_, f"Mapper[{target.class_.__name__}]")
     if isinstance(target, QueryableAttribute):
         return _AttributeHost(target.class_, target.key)
+    if isinstance(getattr(target, "parent", None), Mapper) and isinstance(
+        getattr(target, "key", None), str
+    ):
+        # a MapperProperty (mapper.column_attrs / .relationships entries): its attribute
+        return _AttributeHost(target.parent.class_, target.key)
     if isinstance(target, sessionmaker):
         return target.dispatch
     if isinstance(target, scoped_session):

@@ -13,13 +13,36 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
-from ..sql.selectable import Alias, FromClause, Join
+from ..sql.selectable import Alias, FromClause, Join, Subquery, TextualSelect
 
 if TYPE_CHECKING:
     from .mapper import Mapper
     from .relationships import RelationshipProperty
 
 _T = TypeVar("_T")
+
+
+def _alias_selectable(mapper: Any, selectable: Any, name: str | None) -> FromClause:
+    """What an ``aliased()`` entity selects from: an alias of the mapped table, or the
+    subquery / CTE / alias given (a SELECT becomes a subquery)."""
+    if selectable is None:
+        return Alias(mapper.local_table, name)
+    sel = coerce(selectable)
+    if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
+        sel = sel.subquery()
+    if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
+        if hasattr(sel, "subquery"):
+            sel = sel.subquery()
+        else:
+            raise exc.ArgumentError(
+                f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
+                f"alias, got {type(selectable).__name__}"
+            )
+    if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
+        # a table gets the alias name; a subquery, CTE or alias keeps its own (the
+        # name only keys the entity in result rows, as in SQLAlchemy)
+        sel = Alias(sel, name)
+    return sel  # type: ignore[no-any-return]
 
 
 class AliasedClass:
@@ -40,42 +63,35 @@ class AliasedClass:
         mapper = _mapper_of(entity)
         mapper._ensure_configured()
         base = mapper.local_table
-        if selectable is None:
-            sel: FromClause = Alias(base, name)
-        else:
-            sel = coerce(selectable)
-            if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
-                sel = sel.subquery()  # type: ignore[attr-defined]
-            if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
-                if hasattr(sel, "subquery"):
-                    sel = sel.subquery()
-                else:
-                    raise exc.ArgumentError(
-                        f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
-                        f"alias, got {type(selectable).__name__}"
-                    )
-            if name is not None:
-                sel = Alias(sel, name)
+        sel = _alias_selectable(mapper, selectable, name)
         self.__dict__["__mapper__"] = mapper
         self.__dict__["_selectable"] = sel
         self.__dict__["_name"] = name
         self.__dict__["_flat"] = flat
         adapted: dict[Any, Any] = {}
         cols = []
-        for col in mapper.column_list:
+        keys: list[str] = []
+        for col, key in zip(mapper.column_list, mapper.column_keys):
             hit = None if adapt_on_names else sel.corresponding_column(col)
             if hit is None:  # a subquery's columns go by the column keys (adapt_on_names)
                 hit = sel.c.get(col.key)  # type: ignore[attr-defined]
                 if hit is None:
                     hit = sel.c.get(col.name)  # type: ignore[attr-defined]
             if hit is None:
-                raise exc.ArgumentError(
-                    f"aliased({mapper.class_.__name__}, ...): the selectable has no column for "
-                    f"{base.name}.{col.name}; select every mapped column (e.g. select("
-                    f"{mapper.class_.__name__}))"
-                )
+                if col.primary_key:
+                    raise exc.ArgumentError(
+                        f"aliased({mapper.class_.__name__}, ...): the selectable has no column "
+                        f"for the primary key {base.name}.{col.name}, so rows cannot be "
+                        f"identified; select it (e.g. select({mapper.class_.__name__}))"
+                    )
+                continue  # partial columns: the attribute stays unloaded, loaded on access
             adapted[col] = hit
             cols.append(hit)
+            keys.append(key)
+        if len(cols) < len(mapper.column_list):
+            # the row loader reads only these attributes (what a with_polymorphic entity
+            # also tells it through this name)
+            self.__dict__["_polymorphic_columns"] = ([c for c in adapted], keys)
         self.__dict__["_adapted"] = adapted
         self.__dict__["_aliased_columns"] = cols
         self.__dict__["_result_key"] = name or mapper.class_.__name__
