@@ -476,3 +476,24 @@ def test_no_function_is_longer_than_sixty_lines() -> None:
 def test_long_functions_are_all_still_long() -> None:
     stale = sorted(LONG_FUNCTIONS - set(_long_functions()))
     assert stale == [], f"fixed: remove these from LONG_FUNCTIONS: {stale}"
+
+
+# -- public namespaces that moved -------------------------------------------------------------
+def test_uow_orm_schema_reexports_every_schema_object_of_sql_schema() -> None:
+    import uow_orm.schema as public
+    import uow_orm.sql.schema as impl
+
+    assert set(public.__all__) == set(impl.__all__)
+    assert all(getattr(public, name) is getattr(impl, name) for name in public.__all__)
+
+
+def test_public_dialect_namespaces_reexport_the_dialects_their_types_and_insert() -> None:
+    from uow_orm import create_engine
+    from uow_orm.dialects import postgresql, postgresql_dialect, sqlite, sqlite_dialect
+    from uow_orm.sql.upsert import insert
+
+    assert sqlite.dialect is sqlite.SQLiteDialect is sqlite_dialect.SQLiteDialect
+    assert postgresql.dialect is postgresql.PGDialect is postgresql_dialect.PGDialect
+    assert sqlite.insert is insert and postgresql.insert is insert
+    assert "JSONB" in postgresql.__all__ and "DATETIME" in sqlite.__all__
+    assert type(create_engine("sqlite://").dialect) is sqlite.SQLiteDialect
