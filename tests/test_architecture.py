@@ -497,3 +497,10 @@ def test_public_dialect_namespaces_reexport_the_dialects_their_types_and_insert(
     assert sqlite.insert is insert and postgresql.insert is insert
     assert "JSONB" in postgresql.__all__ and "DATETIME" in sqlite.__all__
     assert type(create_engine("sqlite://").dialect) is sqlite.SQLiteDialect
+
+
+def test_orm_execute_state_is_importable_where_sqlalchemy_has_it() -> None:
+    from uow_orm.orm import ORMExecuteState
+    from uow_orm.orm.session import ORMExecuteState as from_session
+
+    assert from_session is ORMExecuteState

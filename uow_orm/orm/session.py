@@ -31,7 +31,7 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
-from .session_events import orm_execute, session_dispatch
+from .session_events import ORMExecuteState, orm_execute, session_dispatch
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
@@ -456,10 +456,8 @@ def object_session(instance: Any) -> Session | None:
     return cast("Session | None", _object_session(instance))
 
 
-__all__ = ["Session", "object_session", "sessionmaker"]
-
-
-__all__ = ["Session", "object_session", "sessionmaker"]
+# ORMExecuteState is re-exported, as sqlalchemy.orm.session has it
+__all__ = ["ORMExecuteState", "Session", "object_session", "sessionmaker"]
 
 # sessionmaker lives in .factory; importable from here as in SQLAlchemy
 from .factory import sessionmaker  # noqa: E402
