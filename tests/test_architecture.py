@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.inspection",
             "uow_orm.testing",
             "uow_orm.pool",
+            "uow_orm.util",
             # public namespaces that only re-export (as sqlalchemy.schema and its dialects)
             "uow_orm.schema",
             "uow_orm.dialects.sqlite",

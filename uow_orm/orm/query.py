@@ -157,6 +157,18 @@ class Query(Generic[_T]):
         ``enable_eagerloads(False)``), for ``session.execute(q.statement)`` or to build on."""
         return self._stmt
 
+    def _entity_from_pre_ent_zero(self) -> Any:
+        """The mapper of the query's first entity (SQLAlchemy's private name, which
+        query-building libraries call for the root class); None when it selects no
+        mapped class."""
+        for e in self._stmt._entities:
+            m = getattr(e, "__mapper__", None)  # a class or an aliased class
+            if m is None:  # a column attribute: its class's mapper
+                m = getattr(getattr(e, "class_", None), "__mapper__", None)
+            if m is not None:
+                return m
+        return None
+
     def filter(self, *criteria: Any) -> Query[_T]:
         """The same query with these SQL conditions added to its WHERE clause, joined by
         AND (``where`` is the same method).
