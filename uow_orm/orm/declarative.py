@@ -761,10 +761,10 @@ def _map_subclass(
     if imperative is None:
         own_table = cls.__dict__.get("__table__")
         if own_table is not None and own_table is not parent.local_table:
-            raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+            return _map_joined_subclass(cls, parent, registry, values, own_table)
         name = _tablename(cls)
         if name and name != parent.local_table.name:
-            raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+            return _map_joined_subclass(cls, parent, registry, values, None)
         if "__table_args__" in cls.__dict__:
             raise exc.ArgumentError(
                 f"Can't place __table_args__ on the inherited class {cls.__name__} with no "
@@ -827,6 +827,85 @@ def _map_subclass(
     )
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    inheritance.set_identity(
+        mapper,
+        mapper_args.get("polymorphic_identity"),
+        bool(mapper_args.get("polymorphic_abstract", False)),
+    )
+    if not mapper.polymorphic_abstract and (
+        mapper.polymorphic_identity is None or mapper._poly_key is None
+    ):
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_joined_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a subclass with a table of its own (``__tablename__`` / ``__table__``) as a
+    joined-table subclass of ``parent``: its table's primary key references the parent's;
+    the object's attributes come from every table of the chain."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_joined_args(cls, parent, mapper_args)
+    if table is None:
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        name = _tablename(cls)
+        assert name
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        own = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        own = {by_col.get(id(c), c.key): c for c in table.c}
+    version = parent.version_id_col
+    type.__setattr__(cls, "__table__", table)
+    columns, extra_cols = inheritance.joined_columns(cls, parent, table, own)
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        version,
+        primary_key=list(parent.pk_columns),
+        eager_defaults=mapper_args.get("eager_defaults", parent.eager_defaults),
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+        tables=[*parent.tables, table],
+        extra_columns=extra_cols,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link_joined(
+        mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")
+    )
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     for key, mc in got.deferred.items():
@@ -1161,7 +1240,6 @@ class registry(Registry):
         mapper_args: dict[str, Any],
     ) -> Mapper:
         """``map_imperatively(Sub, inherits=parent)``: single-table inheritance."""
-        from . import inheritance
 
         parent = inherits if isinstance(inherits, Mapper) else getattr(inherits, "__mapper__", None)
         if not isinstance(parent, Mapper):
@@ -1174,10 +1252,7 @@ class registry(Registry):
                 f"map_imperatively({class_.__name__}, inherits={parent.class_.__name__}): "
                 f"{class_.__name__} must be a Python subclass of {parent.class_.__name__}"
             )
-        if local_table is not None and local_table is not parent.local_table:
-            raise inheritance.joined_table_error(
-                class_, parent.class_, f"its own table {local_table.name!r}"
-            )
+        joined = local_table is not None and local_table is not parent.local_table
         got = _Collected()
         for key, value in (properties or {}).items():
             if isinstance(value, Column):
@@ -1193,6 +1268,9 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        if joined:
+            assert local_table is not None
+            return _map_joined_subclass(class_, parent, self, None, local_table, (got, mapper_args))
         return _map_subclass(class_, parent, self, None, (got, mapper_args))
 
     def generate_base(

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..schema import Column
-from ..sql.elements import ColumnElement, and_, coerce_expression
+from ..sql.elements import BinaryExpression, ColumnElement, and_, coerce_expression
 from .base import make_identity_key
 from .mapper import _POLY_EXPR_KEY, Mapper
 from .state import STATE_ATTR, InstanceState, new_state
 
 if TYPE_CHECKING:
+    from ..schema import Table
     from .base import ObjectSession
 
 #: ``__mapper_args__`` keys a single-table subclass understands
@@ -31,9 +32,12 @@ NOT_YET = {
     "concrete": "concrete table inheritance (concrete=True: each class with a complete "
     "table of its own) is not supported yet; map the classes separately, or use "
     "single-table inheritance (a subclass without __tablename__)",
-    "inherit_condition": "inherit_condition is not supported (it configures joined-table "
-    "inheritance, which is not supported yet)",
+    "inherit_condition": "inherit_condition applies to a joined-table subclass (a subclass "
+    "with a __tablename__ of its own) only",
 }
+
+#: ``__mapper_args__`` keys a joined-table subclass understands
+JOINED_ARGS = SUBCLASS_ARGS | {"inherit_condition", "eager_defaults"}
 
 
 def joined_table_error(cls: type, parent: type, what: str) -> exc.ArgumentError:
@@ -408,7 +412,19 @@ class WithPolymorphic:
         return getattr(self.__dict__["__mapper__"].class_, key)
 
     def __clause_element__(self) -> Any:
-        return self.__dict__["__mapper__"].local_table
+        mapper = self.__dict__["__mapper__"]
+        frm = mapper._from
+        from ..sql.selectable import Join
+
+        for m in self.__dict__["_classes"]:  # joined-table subclasses: LEFT OUTER JOINs
+            if m._joined_tables is None or m is mapper or m.single:
+                continue
+            for sub in reversed(list(m.iterate_to_root())):
+                if sub is mapper or not sub.isa(mapper) or sub.single:
+                    continue
+                if not any(t is sub.local_table for t in frm._tables()):
+                    frm = Join(frm, sub.local_table, sub.inherit_condition, True)
+        return frm
 
     def _adapt(self, element: Any) -> Any:
         return element  # the base table itself: nothing to adapt
@@ -484,3 +500,327 @@ def with_polymorphic(
             if m not in targets:
                 targets.append(m)
     return WithPolymorphic(mapper, targets, name)
+
+
+# -- joined-table inheritance ----------------------------------------------------------------
+def check_joined_args(cls: type, parent: Mapper, mapper_args: dict[str, Any]) -> None:
+    """Refuse ``__mapper_args__`` keys a joined-table subclass does not take."""
+    for k in mapper_args:
+        if k == "concrete":
+            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__['concrete']: {NOT_YET[k]}")
+        if k == "inherits" and mapper_args[k] not in (parent.class_, parent):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['inherits'] must be its mapped parent "
+                f"{parent.class_.__name__}"
+            )
+        if k not in JOINED_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: a joined-table subclass takes "
+                + ", ".join(sorted(JOINED_ARGS))
+                + " (the rest is configured on the hierarchy's base class)"
+            )
+
+
+def _references(col: Column[Any], parent: Mapper) -> Column[Any] | None:
+    """The column of ``parent``'s tables that ``col`` has a foreign key to (or None)."""
+    names = {t.name for t in parent.tables}
+    for fk in col.foreign_keys:
+        if fk.target_table_name in names:
+            target: Column[Any] = fk.column
+            return target
+    return None
+
+
+def joined_columns(
+    cls: type, parent: Mapper, table: Table, own: dict[str, Column[Any]]
+) -> tuple[dict[str, Column[Any]], list[tuple[str, Column[Any]]]]:
+    """The attribute columns of a joined subclass (the parent's, then the new ones of its
+    table) and the extra columns that share an attribute with a parent's column (its key
+    columns, same-named columns: SQLAlchemy's "implicitly combining")."""
+    columns = dict(parent.columns.items())
+    extra = list(parent._extra_columns)
+    for key, col in own.items():
+        if key in columns:
+            if _references(col, parent) is not columns[key] and not col.primary_key:
+                warnings.warn(
+                    f"Implicitly combining column {columns[key].table.name}."
+                    f"{columns[key].name} with column {table.name}.{col.name} under "
+                    f"attribute {key!r}.  Please configure one or more attributes for these "
+                    "same-named columns explicitly.",
+                    exc.SAWarning,
+                    stacklevel=6,
+                )
+            extra.append((key, col))
+            continue
+        columns[key] = col
+    return columns, extra
+
+
+def _inherit_condition(sub: Mapper, parent: Mapper, given: Any) -> Any:
+    """The ON clause joining ``sub``'s table to ``parent``'s chain: ``inherit_condition``,
+    else the foreign key from the subclass table (a key column's, when there are several)."""
+    if given is not None:
+        cond = coerce_expression(given)
+        if not isinstance(cond, ColumnElement):
+            raise exc.ArgumentError(
+                f"{sub.class_.__name__}: inherit_condition must be an SQL expression, got {given!r}"
+            )
+        return cond
+    table = sub.local_table
+    found = [(c, t) for c in table.c if (t := _references(c, parent)) is not None]
+    if len(found) > 1:
+        found = [(c, t) for c, t in found if c.primary_key] or found
+    if not found:
+        raise exc.NoForeignKeysError(
+            f"Can't find any foreign key relationships between "
+            f"'{parent.local_table.name}' and '{table.name}': the joined-table subclass "
+            f"{sub.class_.__name__} needs a primary key column with a ForeignKey to "
+            f"{parent.class_.__name__}'s (or __mapper_args__['inherit_condition'])"
+        )
+    if len({t.table for _c, t in found}) > 1 or len(found) > len(parent.pk_columns):
+        raise exc.AmbiguousForeignKeysError(
+            f"Can't determine join between '{parent.local_table.name}' and '{table.name}'; "
+            "tables have more than one foreign key constraint relationship between them. "
+            "Please specify the 'onclause' of this join explicitly "
+            "(__mapper_args__['inherit_condition'])."
+        )
+    return and_(*[t == c for c, t in found])
+
+
+def _condition_pairs(cond: Any) -> list[tuple[Column[Any], Column[Any]]]:
+    """The (left, right) column pairs of the ``a = b AND c = d`` ON clause ``cond``."""
+    out: list[tuple[Column[Any], Column[Any]]] = []
+    stack = [cond]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, BinaryExpression) and getattr(e, "operator", None) in ("=", "=="):
+            left, right = e.left, e.right
+            if isinstance(left, Column) and isinstance(right, Column):
+                out.append((left, right))
+            continue
+        stack.extend(getattr(e, "clauses", ()))
+    return out
+
+
+def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic_load: Any) -> None:
+    """Make ``sub`` a joined-table subclass mapper of ``parent``: its table joins the
+    parent's chain by ``inherit_condition`` (inferred from its foreign key when None)."""
+    if polymorphic_load not in (None, "inline", "selectin"):
+        raise exc.ArgumentError(
+            f"{sub.class_.__name__}: polymorphic_load must be 'inline' or 'selectin', got "
+            f"{polymorphic_load!r}"
+        )
+    base = parent.base_mapper
+    sub.polymorphic_load = polymorphic_load
+    sub.inherits = parent
+    sub.base_mapper = base
+    sub._identity_class = base.class_
+    sub.polymorphic_map = base.polymorphic_map
+    sub.polymorphic_on = base.polymorphic_on
+    sub._poly_key = base._poly_key
+    sub._poly_expr = base._poly_expr
+    cond = _inherit_condition(sub, parent, inherit_condition)
+    sub.inherit_condition = cond
+    pairs = _condition_pairs(cond)
+    own = set(sub.local_table.c)
+    #: (parent column, own column) pairs: the subclass row's key comes from the parent's
+    sub._inherit_pairs = [(a, b) if b in own else (b, a) for a, b in pairs]
+    for pcol, scol in sub._inherit_pairs:
+        if scol not in sub.column_to_key:
+            # an unmapped key column: written with the parent's attribute value
+            key = parent.column_to_key.get(pcol)
+            if key is not None:
+                sub._extra_columns.append((key, scol))
+                sub.column_to_key[scol] = key
+    parent._children.append(sub)
+    inherit_properties(sub)
+    for m in parent.iterate_to_root():
+        m._order_columns()
+    for m in sub.self_and_descendants:
+        _set_from(m)
+    for m in parent.iterate_to_root():
+        _set_from(m)
+
+
+def inner_join(mapper: Mapper) -> Any:
+    """The inner join of a joined subclass's chain of tables (its table for other mappers)."""
+    if mapper._joined_tables is None or mapper.inherits is None:
+        return mapper.local_table
+    from ..sql.selectable import Join
+
+    parent = inner_join(mapper.inherits)
+    if mapper.single:
+        return parent
+    return Join(parent, mapper.local_table, mapper.inherit_condition)
+
+
+def _set_from(mapper: Mapper) -> None:
+    """What entity SELECTs of ``mapper`` read: its chain's inner join, with LEFT OUTER
+    JOINs to the joined subclasses whose columns load inline."""
+    from ..sql.selectable import Join
+
+    frm = inner_join(mapper)
+    every = mapper.base_mapper._with_polymorphic_all
+    for m in mapper.self_and_descendants[1:]:
+        if m._joined_tables is None or m.single:
+            continue
+        if m.polymorphic_load == "inline" or every:
+            frm = Join(frm, m.local_table, m.inherit_condition, True)
+    mapper._from = frm
+    mapper.__dict__.pop("_sql_cache", None)
+
+
+class TablePart(Mapper):
+    """One table of a joined-table subclass, as the flush sees it: the columns of that table
+    under their attribute keys, that table's primary key. ``insert_states`` and the other
+    persistence functions write one table per call with it."""
+
+    def __init__(self, mapper: Mapper, table: Table, root: bool) -> None:
+        self.class_ = mapper.class_
+        self.owner = mapper
+        self.local_table = table
+        self._joined_tables = None
+        self._from = table
+        self.registry = mapper.registry
+        self.inherits = None
+        self.base_mapper = mapper.base_mapper
+        self._identity_class = mapper._identity_class
+        self._children = []
+        self.eager_defaults = mapper.eager_defaults
+        self.confirm_deleted_rows = mapper.confirm_deleted_rows
+        pairs = [(k, c) for k, c in mapper.columns.items() if c.table is table]
+        pairs += [(k, c) for k, c in mapper._extra_columns if c.table is table]
+        order = {c: i for i, c in enumerate(table.c)}
+        pairs.sort(key=lambda kc: order[kc[1]])
+        from .properties import Properties
+
+        self.columns = Properties(dict(pairs))
+        self.c = self.columns
+        self.column_to_key = {c: k for k, c in pairs}
+        self.column_list = [c for _, c in pairs]
+        self.column_keys = [k for k, _ in pairs]
+        self.pk_columns = [c for c in table.primary_key if c in self.column_to_key]
+        self.pk_keys = [self.column_to_key[c] for c in self.pk_columns]
+        self.pk_positions = [self.column_list.index(c) for c in self.pk_columns]
+        self.load_columns, self.load_keys = self.column_list, self.column_keys
+        vc = mapper.version_id_col
+        self.version_id_col = vc if vc is not None and vc.table is table else None
+        self.version_key = (
+            self.column_to_key.get(self.version_id_col) if self.version_id_col is not None else None
+        )
+        autoinc = self.pk_columns[0] if root and mapper.autoinc_col is not None else None
+        self.autoinc_col = autoinc if autoinc is not None and autoinc.table is table else None
+        self.autoinc_key = (
+            self.column_to_key.get(self.autoinc_col) if self.autoinc_col is not None else None
+        )
+        self.mutable_keys = {k: v for k, v in mapper.mutable_keys.items() if k in self.columns}
+        self.server_onupdate_keys = [k for k, c in pairs if c.server_onupdate is not None]
+        self.post_update_cols = {c for c in mapper.post_update_cols if c.table is table}
+        #: (parent attribute, own attribute) the key of this table's row is copied from
+        self.sync_keys: list[tuple[str, str]] = []
+        for m in mapper.iterate_to_root():
+            for pcol, scol in getattr(m, "_inherit_pairs", ()):
+                if scol.table is table:
+                    pk, sk = mapper.column_to_key.get(pcol), self.column_to_key.get(scol)
+                    if pk is not None and sk is not None and pk != sk:
+                        self.sync_keys.append((pk, sk))
+
+    def __repr__(self) -> str:
+        return f"<TablePart {self.class_.__name__} -> {self.local_table.name}>"
+
+
+def table_parts(mapper: Mapper) -> list[TablePart]:
+    """The tables of a joined-table subclass as flush parts, base table first (cached
+    until the mapper's columns change)."""
+    parts: list[TablePart] | None = mapper.__dict__.get("_table_parts")
+    if parts is None:
+        tables = mapper.tables
+        parts = [TablePart(mapper, t, i == 0) for i, t in enumerate(tables)]
+        mapper.__dict__["_table_parts"] = parts
+    return parts
+
+
+def joined_write(
+    kind: str, fn: Callable[..., Any], conn: Any, mapper: Mapper, states: Sequence[Any]
+) -> None:
+    """Write ``states`` of a joined-table subclass ``mapper`` with persistence function ``fn``
+    one table at a time: INSERT / UPDATE base table first, DELETE subclass table first; the
+    mapper's persistence events fire once per object around them. ``kind`` is
+    ``"insert"``, ``"update"``, ``"delete"`` or ``"row_switch"``."""
+    from . import events as _events
+
+    ev = "update" if kind == "row_switch" else kind
+    objs = [p[0] for p in states] if kind == "row_switch" else states
+    if getattr(mapper.dispatch, "before_" + ev):
+        _events.fire_mapper(mapper, "before_" + ev, conn, objs)
+    parts = table_parts(mapper)
+    if kind == "delete":
+        for part in reversed(parts):
+            fn(conn, part, states)
+    elif kind == "update":
+        force = _version_only(mapper, parts, states)
+        for i, part in enumerate(parts):
+            if i == 0 and force:
+                fn(conn, part, states, force)
+            else:
+                fn(conn, part, states)
+    else:
+        for part in parts:
+            if part.sync_keys:
+                for st in objs:
+                    d = st().__dict__
+                    for pk, sk in part.sync_keys:
+                        d[sk] = d.get(pk)
+            fn(conn, part, states)
+    if getattr(mapper.dispatch, "after_" + ev):
+        _events.fire_mapper(mapper, "after_" + ev, conn, objs)
+
+
+def _version_only(mapper: Mapper, parts: list[TablePart], states: Sequence[Any]) -> set[Any]:
+    """States whose changed columns are all in subclass tables: with a version counter on
+    the base table, that row's counter still moves on (an UPDATE of the counter alone)."""
+    if mapper.version_key is None:
+        return set()
+    from .persistence import changed_keys
+
+    base_cols = parts[0].columns
+    out = set()
+    for st in states:
+        keys = changed_keys(st)
+        if keys and not any(k in base_cols for k in keys):
+            out.add(st)
+    return out
+
+
+def relationship_tables(prop: Any, secondary: Any, fk_cols: list[Any]) -> tuple[Any, Any]:
+    """The (parent, target) tables a relationship between classes of joined-table
+    hierarchies joins along: the pair of their chains' tables (most specific first) that
+    a foreign key links, leaving out the subclass-to-parent key references."""
+    parent, target = prop.parent, prop.mapper
+    inherit_fks = {
+        id(c) for m in (parent, target) for mm in m.iterate_to_root() for _p, c in mm._inherit_pairs
+    }
+
+    def links(a: Any, b: Any) -> bool:
+        for col in a.c:
+            if fk_cols and not any(col is f for f in fk_cols):
+                continue
+            if id(col) in inherit_fks and not fk_cols:
+                continue
+            if any(fk.target_table_name == b.name for fk in col.foreign_keys):
+                return True
+        return False
+
+    ptables = list(reversed(parent.tables))
+    ttables = list(reversed(target.tables))
+    if secondary is not None:
+        pt = next((t for t in ptables if links(secondary, t)), ptables[0])
+        tt = next((t for t in ttables if links(secondary, t) and t is not pt), None)
+        return pt, tt if tt is not None else next(
+            (t for t in ttables if links(secondary, t)), ttables[0]
+        )
+    for pt in ptables:
+        for tt in ttables:
+            if links(tt, pt) or links(pt, tt):
+                return pt, tt
+    return ptables[0], ttables[0]

@@ -247,6 +247,10 @@ class Mapper:
     concrete = False
     #: True for a single-table subclass (it maps its parent's table)
     single = False
+    #: a joined-table subclass: the ON clause joining its table to its parent's
+    inherit_condition: Any = None
+    #: a joined-table subclass: (parent column, own column) pairs of `inherit_condition`
+    _inherit_pairs: list[tuple[Column[Any], Column[Any]]] = []
     non_primary = False
     #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
     dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
@@ -269,9 +273,15 @@ class Mapper:
         primary_key: list[Column[Any]] | None = None,
         eager_defaults: bool | str = "auto",
         confirm_deleted_rows: bool = True,
+        tables: list[Table] | None = None,
+        extra_columns: list[tuple[str, Column[Any]]] | None = None,
     ) -> None:
         self.class_ = class_
         self.local_table = table
+        #: joined-table inheritance: the tables of the chain, base first (None: one table)
+        self._joined_tables = tables
+        #: what entity SELECTs read from: the table, or the join of a joined subclass
+        self._from: Any = table
         self.registry = registry
         #: the root of the inheritance hierarchy (the mapper itself when it inherits nothing)
         self.base_mapper: Mapper = self
@@ -289,6 +299,11 @@ class Mapper:
         self.columns: Properties[Column[Any]] = Properties(column_attrs)
         self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
+        #: more columns mapped under an attribute (a joined subclass's key column, a column
+        #: that shadows a parent's of the same name): written with the attribute's value
+        self._extra_columns: list[tuple[str, Column[Any]]] = list(extra_columns or ())
+        for k, c in self._extra_columns:
+            self.column_to_key[c] = k
         self._pk_override = list(primary_key) if primary_key is not None else None
         #: deferred column keys -> (group, raiseload); their columns are not in load_columns
         self.deferred: dict[str, tuple[str | None, bool]] = {}
@@ -340,7 +355,17 @@ class Mapper:
     def _order_columns(self) -> None:
         """Column lists in table order and the primary key positions (after any change)."""
         table = self.local_table
-        ordered = [c for c in table.c if c in self.column_to_key]
+        if self._joined_tables is None:
+            ordered = [c for c in table.c if c in self.column_to_key]
+        else:  # one column per attribute, in the order of the chain's tables
+            cols = self.columns
+            ordered = [
+                c
+                for t in self._joined_tables
+                for c in t.c
+                if c in self.column_to_key and cols.get(self.column_to_key[c]) is c
+            ]
+            self.__dict__.pop("_table_parts", None)
         self.column_list = ordered
         self.column_keys = [self.column_to_key[c] for c in ordered]
         pk = self._pk_override if self._pk_override is not None else list(table.primary_key)
@@ -712,23 +737,30 @@ class Mapper:
         return self.class_
 
     @property
-    def persist_selectable(self) -> Table:
-        """The table rows are written to (the mapped table: no inheritance)."""
-        return self.local_table
+    def persist_selectable(self) -> Any:
+        """The table rows are written to (a joined subclass: the join of its tables)."""
+        if self._joined_tables is None:
+            return self.local_table
+        from .inheritance import inner_join
+
+        return inner_join(self)
 
     @property
-    def mapped_table(self) -> Table:
+    def mapped_table(self) -> Any:
         """SQLAlchemy 1.x name of `persist_selectable`."""
-        return self.local_table
+        return self.persist_selectable
 
     @property
-    def selectable(self) -> Table:
-        """The table rows are selected from."""
-        return self.local_table
+    def selectable(self) -> Any:
+        """What rows are selected from: the table, or for a joined-table subclass the join
+        of its tables (with outer joins to subclasses that load inline)."""
+        return self._from
 
     @property
     def tables(self) -> list[Table]:
-        """The tables this mapper maps (one)."""
+        """The tables this mapper maps (a joined subclass's chain, base table first)."""
+        if self._joined_tables is not None:
+            return list(self._joined_tables)
         return [self.local_table]
 
     @property

@@ -417,8 +417,11 @@ def update_states(
     conn: Connection,
     mapper: Mapper,
     states: Sequence[InstanceState],
+    force: set[InstanceState] | None = None,
 ) -> None:
-    """UPDATE only the changed columns of each state, grouped into executemany batches."""
+    """UPDATE only the changed columns of each state, grouped into executemany batches.
+    ``force``: states whose row is updated even with no changed column here (the version
+    counter of a joined-table base row whose subclass row changed)."""
     if not states:
         return
     if mapper.dispatch.before_update:
@@ -442,7 +445,7 @@ def update_states(
                     old is not new and (type(old) is not type(new) or old != new)
                 ):
                     keys.append(key)
-        if not keys:
+        if not keys and (force is None or state not in force):
             continue
         for key, col in onupdate:
             if key not in keys:

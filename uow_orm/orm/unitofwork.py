@@ -378,7 +378,13 @@ class FlushPlan:
         if switched:
             pairs = [(s, self.row_switches[s]) for s in switched]
             for m, group in _by_class(mapper, switched):
-                persistence.row_switch_states(conn, m, [(s, self.row_switches[s]) for s in group])
+                spairs = [(s, self.row_switches[s]) for s in group]
+                if m._joined_tables is not None:
+                    from .inheritance import joined_write
+
+                    joined_write("row_switch", persistence.row_switch_states, conn, m, spairs)
+                else:
+                    persistence.row_switch_states(conn, m, spairs)
             self.deleted_done.extend(old for _, old in pairs)
             level_ids = set(switched)
             _each_class(
@@ -464,7 +470,20 @@ def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState])
         fn(conn, mapper, states)
         return
     for m, group in _by_class(mapper, states):
-        fn(conn, m, group)
+        if m._joined_tables is not None:
+            from .inheritance import joined_write
+
+            joined_write(_KINDS[fn], fn, conn, m, group)
+        else:
+            fn(conn, m, group)
+
+
+#: the persistence functions `_each_class` runs, by the kind of write they do
+_KINDS = {
+    persistence.insert_states: "insert",
+    persistence.update_states: "update",
+    persistence.delete_states: "delete",
+}
 
 
 def _check_pk(st: InstanceState) -> None:

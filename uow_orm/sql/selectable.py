@@ -349,7 +349,7 @@ def _int_or_none(method: str, n: Any) -> int | None:
 def _entity_table(entity: Any) -> Any:
     mapper = getattr(entity, "__mapper__", None)
     if mapper is not None and isinstance(entity, type):
-        return mapper.local_table
+        return mapper._from  # the table (a join of tables for joined-table inheritance)
     return None
 
 
@@ -915,6 +915,11 @@ class Select(FromClause, Generic[_T]):
 
         for e in self._entities:
             table = _entity_table(e)
+            if table is None and getattr(e, "is_attribute", False):
+                # select(Manager.name) of a joined-table subclass: from the class's join
+                m = getattr(e, "mapper", None)
+                if getattr(m, "_joined_tables", None) is not None and hasattr(e, "column"):
+                    table = m._from  # type: ignore[union-attr]
             if table is not None:
                 add(table)
                 continue
@@ -984,6 +989,9 @@ class Select(FromClause, Generic[_T]):
         covered: list[FromClause] = []
         for f in froms:
             covered.extend(f._tables())
+        for f in implied:  # a join implied (a joined-table entity) covers its tables
+            if isinstance(f, Join):
+                covered.extend(t for t in f._tables() if not any(t is i for i in froms))
         for f in implied:
             if not any(f is c for c in covered):
                 froms.append(f)

@@ -1,0 +1,407 @@
+"""Joined-table inheritance (issue 16): mapping, flush, get, queries, relationships.
+
+SQLAlchemy's documentation hierarchy on one table per class: ``employee`` (the base, with
+the discriminator ``type`` and a version counter), ``manager`` / ``engineer`` whose key
+references ``employee.id``, and ``director`` under ``manager``; a company they belong to
+and a self-referential ``reports`` relationship declared on a subclass. Every test runs
+on SQLite and PostgreSQL and reads rows back from the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from uow_orm import (
+    ForeignKey,
+    Session,
+    String,
+    exc,
+    inspect,
+    relationship,
+    select,
+    text,
+    with_polymorphic,
+)
+from uow_orm.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Company(Base):
+    __tablename__ = "jcompany"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    employees: Mapped[list[Employee]] = relationship(
+        back_populates="company", order_by="Employee.id", cascade="all, delete-orphan"
+    )
+
+
+class Employee(Base):
+    __tablename__ = "jemployee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(20))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("jcompany.id"))
+    boss_id: Mapped[int | None] = mapped_column(ForeignKey("jemployee.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    company: Mapped[Company | None] = relationship(back_populates="employees")
+    boss: Mapped[Manager | None] = relationship(
+        back_populates="reports", remote_side="Employee.id", foreign_keys=[boss_id]
+    )
+    __mapper_args__ = {
+        "polymorphic_on": "type",
+        "polymorphic_identity": "employee",
+        "version_id_col": version,
+    }
+
+
+class Manager(Employee):
+    __tablename__ = "jmanager"
+    id: Mapped[int] = mapped_column(ForeignKey("jemployee.id"), primary_key=True)
+    manager_name: Mapped[str] = mapped_column(String(40))
+    reports: Mapped[list[Employee]] = relationship(
+        back_populates="boss", foreign_keys="Employee.boss_id", order_by="Employee.id"
+    )
+    __mapper_args__ = {"polymorphic_identity": "manager"}
+
+
+class Engineer(Employee):
+    __tablename__ = "jengineer"
+    id: Mapped[int] = mapped_column(ForeignKey("jemployee.id"), primary_key=True)
+    engineer_info: Mapped[str | None] = mapped_column(String(40))
+    __mapper_args__ = {"polymorphic_identity": "engineer"}
+
+
+class Director(Manager):
+    __tablename__ = "jdirector"
+    id: Mapped[int] = mapped_column(ForeignKey("jmanager.id"), primary_key=True)
+    budget: Mapped[int | None]
+    __mapper_args__ = {"polymorphic_identity": "director"}
+
+
+@pytest.fixture
+def eng(engine: Any) -> Any:
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _rows(engine: Any, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+
+
+def _staff(s: Session) -> None:
+    acme = Company(id=1, name="acme")
+    boss = Director(id=1, name="dora", manager_name="d", budget=10, company=acme)
+    s.add_all(
+        [
+            boss,
+            Manager(id=2, name="mia", manager_name="m", company=acme, boss=boss),
+            Engineer(id=3, name="eve", engineer_info="rust", company=acme, boss=boss),
+            Employee(id=4, name="emil", company=acme),
+        ]
+    )
+    s.commit()
+
+
+# -- mapping ---------------------------------------------------------------------------------
+def test_each_subclass_maps_its_own_table_joined_to_its_parent() -> None:
+    em, mm, dm, en = (inspect(c) for c in (Employee, Manager, Director, Engineer))
+    assert Manager.__table__.name == "jmanager" and Director.__table__.name == "jdirector"
+    assert set(Manager.__table__.c.keys()) == {"id", "manager_name"}
+    assert mm.local_table is Manager.__table__ and not mm.single
+    assert mm.tables == [Employee.__table__, Manager.__table__]
+    assert dm.tables == [Employee.__table__, Manager.__table__, Director.__table__]
+    assert mm.inherits is em and dm.inherits is mm and dm.base_mapper is em
+    assert em.polymorphic_map == {"employee": em, "manager": mm, "engineer": en, "director": dm}
+    # the primary key of every class is the base table's
+    assert mm.primary_key == (Employee.__table__.c.id,)
+    assert dm.primary_key == (Employee.__table__.c.id,)
+    assert {"name", "type", "manager_name", "budget", "reports", "company"} <= set(dm.attrs.keys())
+    assert "manager_name" not in em.columns and "budget" not in mm.columns
+    assert inspect(Director(name="x")).mapper is dm
+    assert mm.get_property_by_column(Manager.__table__.c.id).key == "id"
+    assert str(mm.inherit_condition) == str(Employee.__table__.c.id == Manager.__table__.c.id)
+
+
+def test_discriminator_is_set_at_construction() -> None:
+    assert Manager(name="m").type == "manager"
+    assert Director().type == "director"
+    assert Engineer(type="engineer", name="e").type == "engineer"
+
+
+def test_flush_inserts_the_base_row_then_each_subclass_row(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    assert _rows(eng, "SELECT id, type, name, boss_id FROM jemployee ORDER BY id") == [
+        (1, "director", "dora", None),
+        (2, "manager", "mia", 1),
+        (3, "engineer", "eve", 1),
+        (4, "employee", "emil", None),
+    ]
+    assert _rows(eng, "SELECT id, manager_name FROM jmanager ORDER BY id") == [(1, "d"), (2, "m")]
+    assert _rows(eng, "SELECT id, budget FROM jdirector") == [(1, 10)]
+    assert _rows(eng, "SELECT id, engineer_info FROM jengineer") == [(3, "rust")]
+
+
+def test_server_generated_base_key_is_copied_to_the_subclass_rows(eng: Any) -> None:
+    with Session(eng) as s:
+        d = Director(name="dora", manager_name="d", budget=1)
+        g = Engineer(name="eve")
+        s.add_all([d, g])
+        s.commit()
+        assert d.id is not None and g.id is not None and d.id != g.id
+        ids = (d.id, g.id)
+    assert _rows(eng, "SELECT id FROM jmanager") == [(ids[0],)]
+    assert _rows(eng, "SELECT id FROM jdirector") == [(ids[0],)]
+    assert _rows(eng, "SELECT id FROM jengineer") == [(ids[1],)]
+
+
+# -- loading ---------------------------------------------------------------------------------
+def test_select_base_returns_the_subclass_of_each_row(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    log = sql_log(eng)
+    with Session(eng) as s:
+        got = s.scalars(select(Employee).order_by(Employee.id)).all()
+        assert [type(o) for o in got] == [Director, Manager, Engineer, Employee]
+        assert log.count("SELECT") == 1
+        # the subclass columns were not selected: they load on access, per object
+        assert "manager_name" not in got[1].__dict__
+        assert got[1].manager_name == "m"
+        assert got[0].budget == 10 and got[0].manager_name == "d"
+        assert got[2].engineer_info == "rust"
+
+
+def test_select_subclass_joins_its_tables(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    log = sql_log(eng)
+    with Session(eng) as s:
+        managers = s.scalars(select(Manager).order_by(Manager.id)).all()
+        assert [(type(m), m.id, m.name) for m in managers] == [
+            (Director, 1, "dora"),
+            (Manager, 2, "mia"),
+        ]
+        assert log.count("SELECT") == 1
+        assert managers[1].__dict__["manager_name"] == "m"
+        assert [e.id for e in s.scalars(select(Engineer))] == [3]
+        assert [(d.id, d.budget) for d in s.scalars(select(Director))] == [(1, 10)]
+        assert s.scalars(select(Manager.name).order_by(Manager.name)).all() == ["dora", "mia"]
+        assert s.scalars(select(Manager).where(Manager.manager_name == "m")).one() is managers[1]
+        assert s.scalars(select(Employee).where(Employee.type == "engineer")).one().id == 3
+
+
+def test_get_uses_the_base_identity(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        m = s.get(Employee, 2)
+        assert type(m) is Manager
+        assert s.get(Manager, 2) is m and s.get(Employee, 2) is m
+        assert s.get(Engineer, 2) is None
+        assert s.get(Director, 2) is None
+    with Session(eng) as s:
+        assert s.get(Engineer, 2) is None
+        d = s.get(Manager, 1)
+        assert type(d) is Director and d.budget == 10
+        assert s.get(Employee, 1) is d
+
+
+def test_with_polymorphic_loads_subclass_columns_in_one_query(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        log = sql_log(eng)
+        wp = with_polymorphic(Employee, [Manager, Engineer])
+        got = s.scalars(select(wp).order_by(wp.id)).all()
+        assert [type(o) for o in got] == [Director, Manager, Engineer, Employee]
+        n = len(log)
+        assert got[1].manager_name == "m" and got[2].engineer_info == "rust"
+        assert got[0].manager_name == "d"
+        assert len(log) == n  # no lazy loads
+        filtered = s.scalars(select(wp).where(wp.Engineer.engineer_info == "rust")).all()
+        assert filtered == [got[2]]
+    with Session(eng) as s:
+        every = s.scalars(select(with_polymorphic(Employee, "*")).order_by(Employee.id)).all()
+        assert every[0].__dict__["budget"] == 10
+        assert every[3].__dict__.get("manager_name") is None
+
+
+# -- unit of work ----------------------------------------------------------------------------
+def test_update_writes_only_the_tables_whose_columns_changed(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        d = s.get(Director, 1)
+        log = sql_log(eng)
+        d.budget = 99
+        s.flush()
+        updates = [q for q in log.sql if q.startswith("UPDATE")]
+        # the version counter on the base table moves on with a subclass change
+        assert len(updates) == 2 and "jdirector" in updates[1] and "jemployee" in updates[0]
+        log.clear()
+        d.manager_name = "dd"
+        d.name = "dora2"
+        s.flush()
+        assert sorted(q.split()[1] for q in log.sql if q.startswith("UPDATE")) == [
+            "jemployee",
+            "jmanager",
+        ]
+        s.commit()
+        assert d.version == 3
+    assert _rows(eng, "SELECT name, version FROM jemployee WHERE id = 1") == [("dora2", 3)]
+    assert _rows(eng, "SELECT manager_name FROM jmanager WHERE id = 1") == [("dd",)]
+    assert _rows(eng, "SELECT budget FROM jdirector WHERE id = 1") == [(99,)]
+
+
+def test_delete_removes_subclass_rows_before_the_base_row(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        s.delete(s.get(Engineer, 3))
+        log = sql_log(eng)
+        s.get(Manager, 2).boss = None
+        s.delete(s.get(Director, 1))
+        s.flush()
+        deletes = [q.split()[2] for q in log.sql if q.startswith("DELETE")]
+        assert deletes == ["jengineer", "jemployee", "jdirector", "jmanager", "jemployee"]
+        s.commit()
+    assert _rows(eng, "SELECT id FROM jemployee ORDER BY id") == [(2,), (4,)]
+    assert _rows(eng, "SELECT id FROM jmanager") == [(2,)]
+    assert _rows(eng, "SELECT count(*) FROM jdirector") == [(0,)]
+    assert _rows(eng, "SELECT count(*) FROM jengineer") == [(0,)]
+
+
+def test_stale_version_of_a_subclass_row_raises(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        mia = s.get(Manager, 2)
+        s.execute(text("UPDATE jemployee SET version = 7 WHERE id = 2"))
+        mia.manager_name = "late"
+        with pytest.raises(exc.StaleDataError):
+            s.flush()
+    assert _rows(eng, "SELECT manager_name FROM jmanager WHERE id = 2") == [("m",)]
+
+
+def test_flush_of_many_objects_uses_a_few_statements_per_table(eng: Any, sql_log: Any) -> None:
+    log = sql_log(eng)
+    with Session(eng) as s:
+        s.add_all([Director(name=f"d{i}", manager_name="x", budget=i) for i in range(2000)])
+        s.add_all([Engineer(id=10_000 + i, name=f"e{i}") for i in range(2000)])
+        s.commit()
+    tables = [q.split()[2] for q in log.sql if q.startswith("INSERT")]
+    assert tables.count("jdirector") <= 2 and tables.count("jmanager") <= 2
+    assert tables.count("jengineer") == 1 and tables.count("jemployee") <= 3
+    assert _rows(eng, "SELECT count(*) FROM jdirector") == [(2000,)]
+    assert _rows(eng, "SELECT count(*) FROM jmanager") == [(2000,)]
+    assert _rows(eng, "SELECT count(*) FROM jemployee") == [(4000,)]
+    log.clear()
+    with Session(eng) as s:
+        ds = s.scalars(select(Director)).all()
+        for d in ds:
+            d.budget = -1
+        s.flush()
+        assert log.count("UPDATE") <= 4
+        log.clear()
+        for d in ds:
+            s.delete(d)
+        s.flush()
+        assert log.count("DELETE") == 3
+        s.commit()
+    assert _rows(eng, "SELECT count(*) FROM jemployee") == [(2000,)]
+
+
+def test_row_switch_replaces_a_deleted_object_of_the_same_class(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        s.delete(s.get(Engineer, 3))
+        s.add(Engineer(id=3, name="new", engineer_info="go"))
+        s.commit()
+        assert type(s.get(Employee, 3)) is Engineer
+    assert _rows(eng, "SELECT type, name, boss_id FROM jemployee WHERE id = 3") == [
+        ("engineer", "new", None)
+    ]
+    assert _rows(eng, "SELECT engineer_info FROM jengineer WHERE id = 3") == [("go",)]
+
+
+def test_savepoint_rollback_restores_subclass_objects(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        mia = s.get(Manager, 2)
+        sp = s.begin_nested()
+        mia.manager_name = "changed"
+        extra = Engineer(id=8, name="tmp")
+        s.add(extra)
+        s.flush()
+        sp.rollback()
+        assert mia.manager_name == "m"
+        assert inspect(extra).transient
+        assert s.get(Employee, 8) is None
+        s.commit()
+    assert _rows(eng, "SELECT count(*) FROM jemployee") == [(4,)]
+    assert _rows(eng, "SELECT count(*) FROM jengineer") == [(1,)]
+
+
+def test_expire_and_refresh_reload_every_table(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+        d = s.get(Director, 1)
+        s.execute(text("UPDATE jdirector SET budget = 5 WHERE id = 1"))
+        s.execute(text("UPDATE jmanager SET manager_name = 'z' WHERE id = 1"))
+        s.expire(d)
+        assert (d.budget, d.manager_name, d.name) == (5, "z", "dora")
+        s.execute(text("UPDATE jdirector SET budget = 6 WHERE id = 1"))
+        s.refresh(d)
+        assert d.__dict__["budget"] == 6
+        s.expire(d, ["budget"])
+        s.execute(text("UPDATE jdirector SET budget = 7 WHERE id = 1"))
+        assert d.budget == 7
+
+
+# -- relationships -------------------------------------------------------------------------
+def test_relationships_to_and_from_subclasses(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        acme = s.get(Company, 1)
+        assert [type(e) for e in acme.employees] == [Director, Manager, Engineer, Employee]
+        dora = s.get(Director, 1)
+        assert [e.id for e in dora.reports] == [2, 3]  # declared on Manager, target the base
+        assert s.get(Engineer, 3).boss is dora
+        assert dora.reports[0].company is acme
+        eve = s.get(Engineer, 3)
+        mia = s.get(Manager, 2)
+        eve.boss = mia
+        assert eve in mia.reports and eve not in dora.reports
+        s.commit()
+    assert _rows(eng, "SELECT boss_id FROM jemployee WHERE id = 3") == [(2,)]
+
+
+def test_self_referential_inserts_order_bosses_first(eng: Any) -> None:
+    with Session(eng) as s:
+        top = Director(name="top", manager_name="t")
+        mid = Manager(name="mid", manager_name="m", boss=top)
+        low = Engineer(name="low", boss=mid)
+        s.add_all([low, mid, top])
+        s.commit()
+        ids = (top.id, mid.id, low.id)
+    assert _rows(eng, f"SELECT boss_id FROM jemployee WHERE id = {ids[2]}") == [(ids[1],)]
+    assert _rows(eng, f"SELECT boss_id FROM jemployee WHERE id = {ids[1]}") == [(ids[0],)]
+
+
+def test_delete_cascade_from_a_parent_removes_every_table_row(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        s.delete(s.get(Company, 1))
+        s.commit()
+    for t in ("jemployee", "jmanager", "jengineer", "jdirector", "jcompany"):
+        assert _rows(eng, f"SELECT count(*) FROM {t}") == [(0,)]
