@@ -14,7 +14,7 @@ The layers, from the top (a module may import its own layer and any layer below 
     session internals   orm.transaction, savepoint, lifecycle, merge, tracking, routing, bulk,
                         binds, execution, expiry, lookup, seams
     unit of work        orm.unitofwork, dependencies, sync
-    persistence         orm.persistence
+    persistence         orm.persistence, joined_flush
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
                         state, identity, loading, strategies, strategy_options, util
     orm vocabulary      orm.base, orm.exc
@@ -83,7 +83,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("unit of work", ("uow_orm.orm.unitofwork", "uow_orm.orm.dependencies", "uow_orm.orm.sync")),
-    ("persistence", ("uow_orm.orm.persistence",)),
+    ("persistence", ("uow_orm.orm.persistence", "uow_orm.orm.joined_flush")),
     (
         "mapping and loading",
         (

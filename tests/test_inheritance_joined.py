@@ -17,11 +17,14 @@ from uow_orm import (
     ForeignKey,
     Session,
     String,
+    delete,
     exc,
     inspect,
     relationship,
     select,
+    selectinload,
     text,
+    update,
     with_polymorphic,
 )
 from uow_orm.orm import DeclarativeBase, Mapped, mapped_column
@@ -405,3 +408,139 @@ def test_delete_cascade_from_a_parent_removes_every_table_row(eng: Any) -> None:
         s.commit()
     for t in ("jemployee", "jmanager", "jengineer", "jdirector", "jcompany"):
         assert _rows(eng, f"SELECT count(*) FROM {t}") == [(0,)]
+
+
+def test_join_and_selectinload_of_type(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+        s.add(Company(id=2, name="empty"))
+        s.commit()
+    with Session(eng) as s:
+        names = s.scalars(
+            select(Company.name).join(Company.employees.of_type(Engineer)).distinct()
+        ).all()
+        assert names == ["acme"]
+        q = (
+            select(Company)
+            .join(Company.employees.of_type(Manager))
+            .where(Manager.manager_name == "m")
+        )
+        assert [c.id for c in s.scalars(q)] == [1]
+        log = sql_log(eng)
+        comps = s.scalars(
+            select(Company).options(selectinload(Company.employees)).order_by(Company.id)
+        ).all()
+        assert [type(e) for e in comps[0].__dict__["employees"]] == [
+            Director,
+            Manager,
+            Engineer,
+            Employee,
+        ]
+        assert comps[1].__dict__["employees"] == []
+        assert log.count("SELECT") == 2
+
+
+def test_selectinload_of_a_subclass_relationship_from_base_queries(eng: Any, sql_log: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        log = sql_log(eng)
+        staff = s.scalars(
+            select(Employee).options(selectinload(Manager.reports)).order_by(Employee.id)
+        ).all()
+        assert log.count("SELECT") == 2
+        assert [e.id for e in staff[0].__dict__["reports"]] == [2, 3]
+        assert staff[1].__dict__["reports"] == []
+    with Session(eng) as s:
+        comps = s.scalars(
+            select(Company).options(
+                selectinload(Company.employees.of_type(Manager)).selectinload(Manager.reports)
+            )
+        ).all()
+        dora = comps[0].__dict__["employees"][0]
+        assert type(dora) is Director and [e.id for e in dora.__dict__["reports"]] == [2, 3]
+
+
+def test_orm_update_and_delete_of_a_subclass_change_its_own_table(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+        mia = s.get(Manager, 2)
+        assert mia.manager_name == "m"
+        s.execute(update(Manager).where(Manager.id == 2).values(manager_name="boss"))
+        assert mia.manager_name == "boss"  # synchronized in the session
+        s.execute(
+            update(Manager)
+            .where(Manager.id == Employee.id, Employee.name == "dora")
+            .values(manager_name="top")
+        )
+        s.execute(update(Engineer).values(engineer_info="all"))
+        s.commit()
+    assert _rows(eng, "SELECT id, manager_name FROM jmanager ORDER BY id") == [
+        (1, "top"),
+        (2, "boss"),
+    ]
+    assert _rows(eng, "SELECT engineer_info FROM jengineer") == [("all",)]
+    with Session(eng) as s:
+        # as SQLAlchemy: the UPDATE of a subclass sets its own table's columns only
+        with pytest.raises(exc.CompileError, match="changes its own table 'jmanager' only"):
+            s.execute(update(Manager).values({Manager.name: "x"}))
+        # a WHERE on the base table without the join would match every manager row
+        with pytest.raises(exc.InvalidRequestError, match="without the join"):
+            s.execute(update(Manager).where(Employee.name == "mia").values(manager_name="q"))
+    with Session(eng) as s:
+        s.execute(delete(Engineer).where(Engineer.id == 3))
+        s.commit()
+    # as SQLAlchemy: the subclass row only; the base row stays
+    assert _rows(eng, "SELECT count(*) FROM jengineer") == [(0,)]
+    assert _rows(eng, "SELECT type FROM jemployee WHERE id = 3") == [("engineer",)]
+
+
+def test_orm_update_of_the_base_reaches_subclass_objects(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+        mia = s.get(Manager, 2)
+        s.execute(update(Employee).where(Employee.id == 2).values(name="renamed"))
+        assert mia.name == "renamed"
+        s.execute(update(Employee).values(version=Employee.version + 1))
+        assert mia.version == 2
+
+
+def test_persistence_events_fire_once_per_object(eng: Any) -> None:
+    from uow_orm import event
+
+    seen: list[tuple[str, str]] = []
+
+    def note(kind: str) -> Any:
+        return lambda _m, _c, target: seen.append((kind, target.name))
+
+    kinds = ("before_insert", "after_insert", "before_update", "after_update")
+    fns = {kind: note(kind) for kind in kinds}
+    for kind in kinds:
+        event.listen(Director, kind, fns[kind])
+    try:
+        with Session(eng) as s:
+            d = Director(id=1, name="dora", manager_name="d")
+            s.add(d)
+            s.flush()
+            d.budget = 3
+            s.flush()
+    finally:
+        for kind in kinds:
+            event.remove(Director, kind, fns[kind])
+    assert [k for k, _ in seen] == [
+        "before_insert",
+        "after_insert",
+        "before_update",
+        "after_update",
+    ]
+
+
+def test_aliased_subclass_entity_selects_its_joined_rows(eng: Any) -> None:
+    from uow_orm import aliased
+
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        m = aliased(Manager)
+        assert sorted(o.id for o in s.scalars(select(m))) == [1, 2]
+        assert s.scalars(select(m.name).where(m.id == 3)).all() == []

@@ -30,7 +30,7 @@ from .events import (
     ORMExecuteState,
     QueryContext,
 )
-from .inheritance import with_polymorphic
+from .inheritance import selectin_polymorphic, with_polymorphic
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -212,6 +212,7 @@ __all__ = [
     "remote",
     "run_transaction",
     "scoped_session",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",

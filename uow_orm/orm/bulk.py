@@ -39,6 +39,11 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
     if mapper is None:
         return conn.execute(stmt, params)
+    pk_cols = mapper.pk_columns
+    if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
+        from .joined_flush import check_joined_dml
+
+        pk_cols = check_joined_dml(mapper, stmt)  # its own table's key columns
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
         bulk_update_mappings(session, mapper, list(params))
         return Result([], [], rowcount=len(params))
@@ -60,7 +65,7 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
             _expire_class(session, mapper, stmt)
         return result
     # UPDATE / DELETE: learn which rows were hit, then fix the objects we hold
-    pk_stmt = stmt.returning(*mapper.pk_columns)
+    pk_stmt = stmt.returning(*pk_cols)
     result = conn.execute(pk_stmt, params)
     keys = [tuple(r) for r in result.tuples()]
     if isinstance(stmt, Update):

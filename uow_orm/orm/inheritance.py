@@ -1,8 +1,10 @@
 """Mapped class inheritance: single-table subclasses, the discriminator, polymorphic loading.
 
-Called by: declarative, mapper, loading, unitofwork. Declarative maps a subclass of a
-mapped class, the mapper passes properties added to a parent to its subclasses, loading
-picks one class per row, the SQL compiler adds a subclass's discriminator criterion.
+Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush
+and the ``uow_orm.orm`` package. Declarative maps a subclass of a mapped class (one
+table, or a table of its own joined to its parent's), the mapper passes properties added
+to a parent to its subclasses, loading picks one class per row, relationships find the
+tables of joined hierarchies, the SQL compiler adds a subclass's discriminator criterion.
 """
 
 from __future__ import annotations
@@ -587,7 +589,7 @@ def _inherit_condition(sub: Mapper, parent: Mapper, given: Any) -> Any:
     return and_(*[t == c for c, t in found])
 
 
-def _condition_pairs(cond: Any) -> list[tuple[Column[Any], Column[Any]]]:
+def condition_pairs(cond: Any) -> list[tuple[Column[Any], Column[Any]]]:
     """The (left, right) column pairs of the ``a = b AND c = d`` ON clause ``cond``."""
     out: list[tuple[Column[Any], Column[Any]]] = []
     stack = [cond]
@@ -621,7 +623,7 @@ def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic
     sub._poly_expr = base._poly_expr
     cond = _inherit_condition(sub, parent, inherit_condition)
     sub.inherit_condition = cond
-    pairs = _condition_pairs(cond)
+    pairs = condition_pairs(cond)
     own = set(sub.local_table.c)
     #: (parent column, own column) pairs: the subclass row's key comes from the parent's
     sub._inherit_pairs = [(a, b) if b in own else (b, a) for a, b in pairs]
@@ -632,6 +634,10 @@ def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic
             if key is not None:
                 sub._extra_columns.append((key, scol))
                 sub.column_to_key[scol] = key
+    _own_expressions(sub)
+    if polymorphic_load == "selectin":
+        for m in parent.iterate_to_root():
+            m._selectin_subs = [*m._selectin_subs, sub]
     parent._children.append(sub)
     inherit_properties(sub)
     for m in parent.iterate_to_root():
@@ -640,6 +646,23 @@ def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic
         _set_from(m)
     for m in parent.iterate_to_root():
         _set_from(m)
+
+
+def _own_expressions(sub: Mapper) -> None:
+    """An attribute mapped by a column of the subclass's own table and a parent's (its key
+    column, a same-named column) renders as the subclass's column in SQL, as in
+    SQLAlchemy: ``Manager.id`` is ``manager.id``; the object's value is written to both."""
+    from .attributes import ColumnAttribute
+
+    for key, scol in sub._extra_columns:
+        if scol.table is not sub.local_table:
+            continue
+        attr: ColumnAttribute[Any] = ColumnAttribute(sub.class_, key, sub, scol)
+        type.__setattr__(sub.class_, key, attr)
+        sub.setters[key] = attr
+        prop = sub.column_attrs.get(key)
+        if prop is not None:
+            prop.columns = [scol, *[c for c in prop.columns if c is not scol]]
 
 
 def inner_join(mapper: Mapper) -> Any:
@@ -668,128 +691,6 @@ def _set_from(mapper: Mapper) -> None:
             frm = Join(frm, m.local_table, m.inherit_condition, True)
     mapper._from = frm
     mapper.__dict__.pop("_sql_cache", None)
-
-
-class TablePart(Mapper):
-    """One table of a joined-table subclass, as the flush sees it: the columns of that table
-    under their attribute keys, that table's primary key. ``insert_states`` and the other
-    persistence functions write one table per call with it."""
-
-    def __init__(self, mapper: Mapper, table: Table, root: bool) -> None:
-        self.class_ = mapper.class_
-        self.owner = mapper
-        self.local_table = table
-        self._joined_tables = None
-        self._from = table
-        self.registry = mapper.registry
-        self.inherits = None
-        self.base_mapper = mapper.base_mapper
-        self._identity_class = mapper._identity_class
-        self._children = []
-        self.eager_defaults = mapper.eager_defaults
-        self.confirm_deleted_rows = mapper.confirm_deleted_rows
-        pairs = [(k, c) for k, c in mapper.columns.items() if c.table is table]
-        pairs += [(k, c) for k, c in mapper._extra_columns if c.table is table]
-        order = {c: i for i, c in enumerate(table.c)}
-        pairs.sort(key=lambda kc: order[kc[1]])
-        from .properties import Properties
-
-        self.columns = Properties(dict(pairs))
-        self.c = self.columns
-        self.column_to_key = {c: k for k, c in pairs}
-        self.column_list = [c for _, c in pairs]
-        self.column_keys = [k for k, _ in pairs]
-        self.pk_columns = [c for c in table.primary_key if c in self.column_to_key]
-        self.pk_keys = [self.column_to_key[c] for c in self.pk_columns]
-        self.pk_positions = [self.column_list.index(c) for c in self.pk_columns]
-        self.load_columns, self.load_keys = self.column_list, self.column_keys
-        vc = mapper.version_id_col
-        self.version_id_col = vc if vc is not None and vc.table is table else None
-        self.version_key = (
-            self.column_to_key.get(self.version_id_col) if self.version_id_col is not None else None
-        )
-        autoinc = self.pk_columns[0] if root and mapper.autoinc_col is not None else None
-        self.autoinc_col = autoinc if autoinc is not None and autoinc.table is table else None
-        self.autoinc_key = (
-            self.column_to_key.get(self.autoinc_col) if self.autoinc_col is not None else None
-        )
-        self.mutable_keys = {k: v for k, v in mapper.mutable_keys.items() if k in self.columns}
-        self.server_onupdate_keys = [k for k, c in pairs if c.server_onupdate is not None]
-        self.post_update_cols = {c for c in mapper.post_update_cols if c.table is table}
-        #: (parent attribute, own attribute) the key of this table's row is copied from
-        self.sync_keys: list[tuple[str, str]] = []
-        for m in mapper.iterate_to_root():
-            for pcol, scol in getattr(m, "_inherit_pairs", ()):
-                if scol.table is table:
-                    pk, sk = mapper.column_to_key.get(pcol), self.column_to_key.get(scol)
-                    if pk is not None and sk is not None and pk != sk:
-                        self.sync_keys.append((pk, sk))
-
-    def __repr__(self) -> str:
-        return f"<TablePart {self.class_.__name__} -> {self.local_table.name}>"
-
-
-def table_parts(mapper: Mapper) -> list[TablePart]:
-    """The tables of a joined-table subclass as flush parts, base table first (cached
-    until the mapper's columns change)."""
-    parts: list[TablePart] | None = mapper.__dict__.get("_table_parts")
-    if parts is None:
-        tables = mapper.tables
-        parts = [TablePart(mapper, t, i == 0) for i, t in enumerate(tables)]
-        mapper.__dict__["_table_parts"] = parts
-    return parts
-
-
-def joined_write(
-    kind: str, fn: Callable[..., Any], conn: Any, mapper: Mapper, states: Sequence[Any]
-) -> None:
-    """Write ``states`` of a joined-table subclass ``mapper`` with persistence function ``fn``
-    one table at a time: INSERT / UPDATE base table first, DELETE subclass table first; the
-    mapper's persistence events fire once per object around them. ``kind`` is
-    ``"insert"``, ``"update"``, ``"delete"`` or ``"row_switch"``."""
-    from . import events as _events
-
-    ev = "update" if kind == "row_switch" else kind
-    objs = [p[0] for p in states] if kind == "row_switch" else states
-    if getattr(mapper.dispatch, "before_" + ev):
-        _events.fire_mapper(mapper, "before_" + ev, conn, objs)
-    parts = table_parts(mapper)
-    if kind == "delete":
-        for part in reversed(parts):
-            fn(conn, part, states)
-    elif kind == "update":
-        force = _version_only(mapper, parts, states)
-        for i, part in enumerate(parts):
-            if i == 0 and force:
-                fn(conn, part, states, force)
-            else:
-                fn(conn, part, states)
-    else:
-        for part in parts:
-            if part.sync_keys:
-                for st in objs:
-                    d = st().__dict__
-                    for pk, sk in part.sync_keys:
-                        d[sk] = d.get(pk)
-            fn(conn, part, states)
-    if getattr(mapper.dispatch, "after_" + ev):
-        _events.fire_mapper(mapper, "after_" + ev, conn, objs)
-
-
-def _version_only(mapper: Mapper, parts: list[TablePart], states: Sequence[Any]) -> set[Any]:
-    """States whose changed columns are all in subclass tables: with a version counter on
-    the base table, that row's counter still moves on (an UPDATE of the counter alone)."""
-    if mapper.version_key is None:
-        return set()
-    from .persistence import changed_keys
-
-    base_cols = parts[0].columns
-    out = set()
-    for st in states:
-        keys = changed_keys(st)
-        if keys and not any(k in base_cols for k in keys):
-            out.add(st)
-    return out
 
 
 def relationship_tables(prop: Any, secondary: Any, fk_cols: list[Any]) -> tuple[Any, Any]:
@@ -824,3 +725,116 @@ def relationship_tables(prop: Any, secondary: Any, fk_cols: list[Any]) -> tuple[
             if links(tt, pt) or links(pt, tt):
                 return pt, tt
     return ptables[0], ttables[0]
+
+
+# -- polymorphic_load="selectin" / selectin_polymorphic() ------------------------------------
+class SelectinPolymorphic:
+    """What `selectin_polymorphic` returns: a statement option naming the subclasses whose
+    columns load with one more SELECT per subclass after the base rows."""
+
+    def __init__(self, base: Mapper, classes: list[Mapper]) -> None:
+        self.base = base
+        self.classes = classes
+
+    def __repr__(self) -> str:
+        names = ", ".join(m.class_.__name__ for m in self.classes)
+        return f"selectin_polymorphic({self.base.class_.__name__}, [{names}])"
+
+
+def selectin_polymorphic(base: Any, classes: Any) -> SelectinPolymorphic:
+    """A loader option: after a query for ``base`` loads its rows, the columns of each of
+    ``classes`` (its subclasses) load with one SELECT per subclass for the objects of it.
+
+    Raises:
+        ArgumentError: ``base`` is not a mapped class, or a class is not a subclass of it.
+    """
+    mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
+    if mapper is None:
+        raise exc.ArgumentError(f"selectin_polymorphic() needs a mapped class, got {base!r}")
+    targets = []
+    for c in classes if isinstance(classes, (list, tuple)) else [classes]:
+        m = getattr(c, "__mapper__", None) if isinstance(c, type) else None
+        if m is None or not m.isa(mapper) or m is mapper:
+            raise exc.ArgumentError(
+                f"selectin_polymorphic({mapper.class_.__name__}, ...): {c!r} is not a mapped "
+                f"subclass of {mapper.class_.__name__}"
+            )
+        targets.append(m)
+    return SelectinPolymorphic(mapper, targets)
+
+
+def selectin_targets(mapper: Mapper, options: Sequence[Any]) -> list[Mapper]:
+    """The subclasses of ``mapper`` whose columns a query for it loads with a second
+    SELECT (``polymorphic_load="selectin"`` or a `selectin_polymorphic` option); empty for
+    most queries (cheap: a class attribute test and one scan of the options)."""
+    out: list[Mapper] = [m for m in mapper._selectin_subs if m.isa(mapper) and m is not mapper]
+    for o in options:
+        if isinstance(o, SelectinPolymorphic) and (mapper.isa(o.base) or o.base.isa(mapper)):
+            out.extend(m for m in o.classes if m.isa(mapper) and m is not mapper and m not in out)
+    return out
+
+
+def load_selectin_polymorphic(
+    session: Any, conn: Any, mapper: Mapper, objs: list[Any], targets: list[Mapper]
+) -> None:
+    """Load the columns of ``targets`` (subclasses of ``mapper``) for the objects of them
+    among ``objs``: one ``SELECT ... WHERE pk IN (...)`` per subclass (in chunks); the
+    identity map fills the attributes the base query left unloaded."""
+    from ..sql.elements import or_
+    from ..sql.selectable import Select
+    from .loading import execute_select
+
+    groups: dict[Mapper, list[Any]] = {}
+    for obj in objs:
+        if obj is None:
+            continue
+        om = obj.__dict__[STATE_ATTR].mapper
+        # the least specific target the object is of: that query loads the levels below
+        hit = next(
+            (
+                t
+                for t in targets
+                if om.isa(t) and not any(t is not u and t.isa(u) and om.isa(u) for u in targets)
+            ),
+            None,
+        )
+        if hit is not None:
+            groups.setdefault(hit, []).append(obj)
+    pk_cols = mapper.pk_columns
+    for target, members in groups.items():
+        keys = [tuple(o.__dict__[k] for k in mapper.pk_keys) for o in members]
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            if len(pk_cols) == 1:
+                crit = pk_cols[0].in_([k[0] for k in chunk])
+            else:
+                crit = or_(*[and_(*[c == v for c, v in zip(pk_cols, k)]) for k in chunk])
+            stmt: Any = Select(target.class_).where(crit)
+            execute_select(session, stmt, None, conn).all()
+
+
+def selectin_after_load(
+    session: Any,
+    conn: Any,
+    mapper: Mapper,
+    options: Sequence[Any],
+    objs_only: list[Any] | None,
+    rows: list[tuple[Any, ...]],
+    index: int,
+) -> None:
+    """The loader's hook after a query's rows are built: the selectin polymorphic loads of
+    the entity at ``index`` (nothing when no subclass loads that way)."""
+    targets = selectin_targets(mapper, options)
+    if not targets:
+        return
+    objs = objs_only if objs_only is not None else [r[index] for r in rows]
+    load_selectin_polymorphic(session, conn, mapper, objs, targets)
+
+
+def joined_subquery(mapper: Mapper, name: str | None) -> Any:
+    """What ``aliased(Manager)`` of a joined-table subclass reads from: a subquery of the
+    join of its tables, one column per attribute (labelled by the attribute key)."""
+    from ..sql.selectable import Select
+
+    cols = [c.label(k) for c, k in zip(mapper.column_list, mapper.column_keys)]
+    return Select(*cols).select_from(mapper._from).subquery(name)

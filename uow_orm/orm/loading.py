@@ -16,6 +16,7 @@ from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
+from . import inheritance as _inheritance
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -321,6 +322,10 @@ def execute_select(
             session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
+        if mapper._selectin_subs or stmt._options:  # polymorphic_load="selectin"
+            _inheritance.selectin_after_load(
+                session, conn, mapper, stmt._options, objs_only, rows, i
+            )
         if (
             not trees[i].children
             and trees[i].wildcard is None

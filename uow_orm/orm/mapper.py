@@ -249,6 +249,9 @@ class Mapper:
     single = False
     #: a joined-table subclass: the ON clause joining its table to its parent's
     inherit_condition: Any = None
+    #: subclasses (at any depth) with polymorphic_load="selectin": queries for this class
+    #: load their columns with one more SELECT each (see inheritance.selectin_targets)
+    _selectin_subs: list[Mapper] = []
     #: a joined-table subclass: (parent column, own column) pairs of `inherit_condition`
     _inherit_pairs: list[tuple[Column[Any], Column[Any]]] = []
     non_primary = False

@@ -1,7 +1,8 @@
 """Persistence: the INSERT / UPDATE / DELETE statements of a flush, batched.
 
 Called by: uow_orm.orm.unitofwork and uow_orm.orm.dependencies (with states already in
-dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.session.
+dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.session,
+uow_orm.orm.joined_flush (one table of a joined-table subclass at a time).
 Every statement is built with `uow_orm.sql` (``insert()`` / ``update()`` / ``delete()``
 with bind parameters) and compiled once per (mapper, statement shape, dialect) into
 `uow_orm.sql.cache.dml_cache`; values are checked and converted by each column type

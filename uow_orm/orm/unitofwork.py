@@ -380,7 +380,7 @@ class FlushPlan:
             for m, group in _by_class(mapper, switched):
                 spairs = [(s, self.row_switches[s]) for s in group]
                 if m._joined_tables is not None:
-                    from .inheritance import joined_write
+                    from .joined_flush import joined_write
 
                     joined_write("row_switch", persistence.row_switch_states, conn, m, spairs)
                 else:
@@ -471,7 +471,7 @@ def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState])
         return
     for m, group in _by_class(mapper, states):
         if m._joined_tables is not None:
-            from .inheritance import joined_write
+            from .joined_flush import joined_write
 
             joined_write(_KINDS[fn], fn, conn, m, group)
         else:
