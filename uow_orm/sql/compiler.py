@@ -645,7 +645,11 @@ class Compiler:
             )
         self.result_keys = [getattr(c, "key", None) or f"col_{i}" for i, c in enumerate(cols)]
         self.result_processors = [c.type._result(self.dialect_name) for c in cols]
-        self.qualify = False
+        # UPDATE .. FROM / DELETE .. USING: other tables are in scope, names stay qualified
+        table = getattr(stmt, "table", None)
+        self.qualify = any(
+            f is not table for w in getattr(stmt, "_where", ()) for f in w._from_objects()
+        )
         try:
             return " RETURNING " + ", ".join(self.process(c) for c in cols)
         finally:
