@@ -41,6 +41,7 @@ class Company(Base):
     employees: Mapped[list[Employee]] = relationship(
         back_populates="company", order_by="Employee.id", cascade="all, delete-orphan"
     )
+    managers: Mapped[list[Manager]] = relationship(viewonly=True, order_by="Employee.id")
 
 
 class Employee(Base):
@@ -544,3 +545,325 @@ def test_aliased_subclass_entity_selects_its_joined_rows(eng: Any) -> None:
         m = aliased(Manager)
         assert sorted(o.id for o in s.scalars(select(m))) == [1, 2]
         assert s.scalars(select(m.name).where(m.id == 3)).all() == []
+
+
+# -- polymorphic loading ---------------------------------------------------------------------
+def _loading_hierarchy(load: str | None, star: bool = False, p: str = "l") -> tuple[Any, ...]:
+    class B(DeclarativeBase):
+        pass
+
+    base_args: dict[str, Any] = {"polymorphic_on": "kind", "polymorphic_identity": "p"}
+    if star:
+        base_args["with_polymorphic"] = "*"
+
+    class Person(B):
+        __tablename__ = p + "person"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        name: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = base_args
+
+    sub_args: dict[str, Any] = {"polymorphic_identity": "b"}
+    if load is not None:
+        sub_args["polymorphic_load"] = load
+
+    class Boss(Person):
+        __tablename__ = p + "boss"
+        id: Mapped[int] = mapped_column(ForeignKey(p + "person.id"), primary_key=True)
+        perks: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = sub_args
+
+    class Chief(Boss):
+        __tablename__ = p + "chief"
+        id: Mapped[int] = mapped_column(ForeignKey(p + "boss.id"), primary_key=True)
+        rank: Mapped[int]
+        __mapper_args__ = {"polymorphic_identity": "c"} | (
+            {"polymorphic_load": load} if load is not None else {}
+        )
+
+    class Clerk(Person):
+        __tablename__ = p + "clerk"
+        id: Mapped[int] = mapped_column(ForeignKey(p + "person.id"), primary_key=True)
+        desk: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "k"}
+
+    return B, Person, Boss, Chief, Clerk
+
+
+def _fill(engine: Any, B: Any, Person: Any, Boss: Any, Chief: Any, Clerk: Any) -> None:
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(
+            [
+                Boss(id=1, name="b", perks="car"),
+                Chief(id=2, name="c", perks="jet", rank=1),
+                Clerk(id=3, name="k", desk="d1"),
+                Person(id=4, name="p"),
+            ]
+        )
+        s.commit()
+
+
+def test_polymorphic_load_selectin_loads_each_subclass_with_one_more_select(
+    engine: Any, sql_log: Any
+) -> None:
+    B, Person, Boss, Chief, Clerk = _loading_hierarchy("selectin")
+    _fill(engine, B, Person, Boss, Chief, Clerk)
+    log = sql_log(engine)
+    with Session(engine) as s:
+        got = s.scalars(select(Person).order_by(Person.id)).all()
+        assert [type(o) for o in got] == [Boss, Chief, Clerk, Person]
+        # the people, then the bosses (and chiefs), then the chiefs' own table
+        assert log.count("SELECT") == 3
+        assert got[0].__dict__["perks"] == "car"
+        assert got[1].__dict__["perks"] == "jet" and got[1].__dict__["rank"] == 1
+        assert "desk" not in got[2].__dict__  # Clerk is not selectin: loads on access
+        n = log.count("SELECT")
+        assert got[2].desk == "d1"
+        assert log.count("SELECT") == n + 1
+
+
+def test_selectin_polymorphic_option_names_the_subclasses(engine: Any, sql_log: Any) -> None:
+    from uow_orm import selectin_polymorphic
+
+    B, Person, Boss, Chief, Clerk = _loading_hierarchy(None)
+    _fill(engine, B, Person, Boss, Chief, Clerk)
+    log = sql_log(engine)
+    with Session(engine) as s:
+        got = s.scalars(
+            select(Person).options(selectin_polymorphic(Person, [Clerk])).order_by(Person.id)
+        ).all()
+        assert log.count("SELECT") == 2
+        assert got[2].__dict__["desk"] == "d1"
+        assert "perks" not in got[0].__dict__
+    with pytest.raises(exc.ArgumentError, match="not a mapped subclass of Boss"):
+        selectin_polymorphic(Boss, [Clerk])
+
+
+def test_polymorphic_load_inline_and_with_polymorphic_star_outer_join_the_subclasses(
+    engine: Any, sql_log: Any
+) -> None:
+    B, Person, Boss, Chief, Clerk = _loading_hierarchy("inline")
+    _fill(engine, B, Person, Boss, Chief, Clerk)
+    log = sql_log(engine)
+    with Session(engine) as s:
+        got = s.scalars(select(Person).order_by(Person.id)).all()
+        assert log.count("SELECT") == 1
+        assert [type(o) for o in got] == [Boss, Chief, Clerk, Person]
+        assert got[0].__dict__["perks"] == "car" and got[1].__dict__["rank"] == 1
+        assert "desk" not in got[2].__dict__
+    B2, Person2, Boss2, Chief2, Clerk2 = _loading_hierarchy(None, star=True, p="w")
+    _fill(engine, B2, Person2, Boss2, Chief2, Clerk2)
+    log.clear()
+    with Session(engine) as s:
+        got = s.scalars(select(Person2).order_by(Person2.id)).all()
+        assert log.count("SELECT") == 1
+        assert got[2].__dict__["desk"] == "d1" and got[1].__dict__["rank"] == 1
+        assert "desk" not in got[3].__dict__  # a Person has no such attribute
+
+
+def test_polymorphic_load_must_be_inline_or_selectin() -> None:
+    with pytest.raises(exc.ArgumentError, match="must be 'inline' or 'selectin'"):
+        _loading_hierarchy("eager")
+
+
+# -- declaration forms ----------------------------------------------------------------------
+def test_subclass_column_shadowing_a_base_column_is_combined_with_a_warning(
+    engine: Any,
+) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Item(B):
+        __tablename__ = "sitem"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        label: Mapped[str | None] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "i"}
+
+    with pytest.warns(exc.SAWarning, match="Implicitly combining column sitem.label"):
+
+        class Book(Item):
+            __tablename__ = "sbook"
+            id: Mapped[int] = mapped_column(ForeignKey("sitem.id"), primary_key=True)
+            label: Mapped[str | None] = mapped_column(String(20))
+            __mapper_args__ = {"polymorphic_identity": "b"}
+
+    # SQLAlchemy's explicit form: the subclass column under another attribute name
+    class Disc(Item):
+        __tablename__ = "sdisc"
+        id: Mapped[int] = mapped_column(ForeignKey("sitem.id"), primary_key=True)
+        disc_label: Mapped[str | None] = mapped_column("label", String(20))
+        __mapper_args__ = {"polymorphic_identity": "d"}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Book(id=1, label="novel"), Disc(id=2, label="base", disc_label="own")])
+        s.commit()
+        b = s.get(Book, 1)
+        b.label = "poem"
+        s.commit()
+    # one attribute, both columns written
+    assert _rows(engine, "SELECT label FROM sitem ORDER BY id") == [("poem",), ("base",)]
+    assert _rows(engine, "SELECT label FROM sbook") == [("poem",)]
+    assert _rows(engine, "SELECT label FROM sdisc") == [("own",)]
+    with Session(engine) as s:
+        d = s.get(Disc, 2)
+        assert (d.label, d.disc_label) == ("base", "own")
+        assert s.scalars(select(Book.id).where(Book.label == "poem")).all() == [1]
+
+
+def test_inherit_condition_and_a_subclass_key_of_another_name(engine: Any) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Node(B):
+        __tablename__ = "inode"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "n"}
+
+    class Leaf(Node):
+        __tablename__ = "ileaf"
+        leaf_id: Mapped[int] = mapped_column(ForeignKey("inode.id"), primary_key=True)
+        # a second foreign key to the parent: the join must be named
+        twin_id: Mapped[int | None] = mapped_column(ForeignKey("inode.id"))
+        __mapper_args__ = {
+            "polymorphic_identity": "l",
+            "inherit_condition": leaf_id == Node.id,
+        }
+
+    assert inspect(Leaf).primary_key == (Node.__table__.c.id,)
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Node(id=1))
+        leaf = Leaf(twin_id=1)
+        s.add(leaf)
+        s.commit()
+        assert leaf.leaf_id == leaf.id  # the base key, copied to the subclass key
+    assert _rows(engine, "SELECT leaf_id, twin_id FROM ileaf") == [(2, 1)]
+    with Session(engine) as s:
+        assert s.get(Node, 2).twin_id == 1
+
+
+def test_joined_subclass_refusals_name_what_is_wrong() -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Node(B):
+        __tablename__ = "rnode"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "n"}
+
+    with pytest.raises(exc.NoForeignKeysError, match="Can't find any foreign key"):
+
+        class Loose(Node):
+            __tablename__ = "rloose"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+    with pytest.raises(exc.AmbiguousForeignKeysError, match="inherit_condition"):
+
+        class Twice(Node):
+            __tablename__ = "rtwice"
+            a_id: Mapped[int] = mapped_column(ForeignKey("rnode.id"), primary_key=True)
+            b_id: Mapped[int] = mapped_column(ForeignKey("rnode.id"), primary_key=True)
+
+    with pytest.raises(exc.ArgumentError, match="a joined-table subclass takes"):
+
+        class Versioned(Node):
+            __tablename__ = "rversioned"
+            id: Mapped[int] = mapped_column(ForeignKey("rnode.id"), primary_key=True)
+            __mapper_args__ = {"version_id_col": id}
+
+
+def test_polymorphic_abstract_middle_class_of_a_joined_hierarchy(engine: Any) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Vehicle(B):
+        __tablename__ = "avehicle"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_abstract": True}
+
+    class Car(Vehicle):
+        __tablename__ = "acar"
+        id: Mapped[int] = mapped_column(ForeignKey("avehicle.id"), primary_key=True)
+        doors: Mapped[int]
+        __mapper_args__ = {"polymorphic_identity": "car"}
+
+    with pytest.raises(exc.InvalidRequestError, match="polymorphic_abstract"):
+        Vehicle()
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Car(doors=4))
+        s.commit()
+    with Session(engine) as s:
+        (car,) = s.scalars(select(Vehicle)).all()
+        assert type(car) is Car and car.doors == 4
+
+
+def test_map_imperatively_with_inherits_and_a_table_of_its_own(engine: Any) -> None:
+    from uow_orm import Column, Integer, Table
+    from uow_orm.orm import registry
+
+    reg = registry()
+    person = Table(
+        "iperson",
+        reg.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(10), nullable=False),
+    )
+    boss = Table(
+        "iboss",
+        reg.metadata,
+        Column("id", Integer, ForeignKey("iperson.id"), primary_key=True),
+        Column("perks", String(20)),
+    )
+
+    class Person:
+        pass
+
+    class Boss(Person):
+        pass
+
+    pm = reg.map_imperatively(
+        Person, person, polymorphic_on=person.c.kind, polymorphic_identity="p"
+    )
+    bm = reg.map_imperatively(Boss, boss, inherits=pm, polymorphic_identity="b")
+    assert bm.inherits is pm and bm.local_table is boss and bm.tables == [person, boss]
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        b = Boss()
+        b.perks = "car"
+        s.add(b)
+        s.commit()
+    assert _rows(engine, "SELECT iperson.kind, perks FROM iperson JOIN iboss USING (id)") == [
+        ("b", "car")
+    ]
+
+
+def test_relationship_to_a_joined_subclass_loads_lazily_selectin_and_joined(
+    eng: Any, sql_log: Any
+) -> None:
+    from uow_orm import joinedload
+
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        acme = s.get(Company, 1)
+        assert [(type(m), m.id) for m in acme.managers] == [(Director, 1), (Manager, 2)]
+        assert s.scalars(select(Company.name).join(Company.managers)).all() == ["acme", "acme"]
+    for opt in (selectinload, joinedload):
+        with Session(eng) as s:
+            log = sql_log(eng)
+            (acme,) = s.scalars(select(Company).options(opt(Company.managers))).unique().all()
+            n = log.count("SELECT")
+            assert [m.id for m in acme.managers] == [1, 2]
+            assert [m.manager_name for m in acme.managers] == ["d", "m"]
+            assert log.count("SELECT") == n
+    with Session(eng) as s:
+        log = sql_log(eng)
+        dora = s.scalars(select(Director).options(joinedload(Manager.reports))).unique().one()
+        assert [e.id for e in dora.__dict__["reports"]] == [2, 3]

@@ -838,3 +838,36 @@ def joined_subquery(mapper: Mapper, name: str | None) -> Any:
 
     cols = [c.label(k) for c, k in zip(mapper.column_list, mapper.column_keys)]
     return Select(*cols).select_from(mapper._from).subquery(name)
+
+
+def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
+    """The FROM a joined eager load of a relationship to ``mapper`` (a joined-table class,
+    or a base with subclasses that load inline) joins to, and the adapter of its columns
+    (None when no table of it is in the query yet; else every table is aliased)."""
+    from ..sql.elements import replace_columns
+    from ..sql.selectable import Join
+
+    frm = mapper._from
+    tables = frm._tables()
+    if not any(id(t) in used for t in tables):
+        used.update(id(t) for t in tables)
+        return frm, None
+    aliases = [t.alias() for t in tables]
+
+    def find(col: Any) -> Any:
+        for a in aliases:
+            hit = a.corresponding_column(col)
+            if hit is not None:
+                return hit
+        return None
+
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, find)
+
+    def rebuild(f: Any) -> Any:
+        if isinstance(f, Join):
+            return Join(rebuild(f.left), rebuild(f.right), adapt(f.onclause), f.isouter, f.full)
+        return aliases[next(i for i, t in enumerate(tables) if t is f)]
+
+    used.update(id(a) for a in aliases)
+    return rebuild(frm), adapt

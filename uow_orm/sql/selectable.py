@@ -989,11 +989,16 @@ class Select(FromClause, Generic[_T]):
         covered: list[FromClause] = []
         for f in froms:
             covered.extend(f._tables())
-        for f in implied:  # a join implied (a joined-table entity) covers its tables
-            if isinstance(f, Join):
-                covered.extend(t for t in f._tables() if not any(t is i for i in froms))
+        # a join implied by a joined-table entity covers its tables
+        in_joins = [t for f in implied if isinstance(f, Join) for t in f._tables()]
         for f in implied:
-            if not any(f is c for c in covered):
+            if isinstance(f, Join):
+                tabs = f._tables()
+                if all(any(t is c for c in covered) for t in tabs):
+                    continue
+                froms.append(f)
+                covered.extend(tabs)
+            elif not any(f is c for c in covered) and not any(f is t for t in in_joins):
                 froms.append(f)
                 covered.append(f)
         return froms
