@@ -736,14 +736,16 @@ def test_inherit_condition_and_a_subclass_key_of_another_name(engine: Any) -> No
     assert inspect(Leaf).primary_key == (Node.__table__.c.id,)
     B.metadata.create_all(engine)
     with Session(engine) as s:
-        s.add(Node(id=1))
-        leaf = Leaf(twin_id=1)
+        s.add(Node(id=100))
+        s.flush()
+        leaf = Leaf(twin_id=100)
         s.add(leaf)
         s.commit()
         assert leaf.leaf_id == leaf.id  # the base key, copied to the subclass key
-    assert _rows(engine, "SELECT leaf_id, twin_id FROM ileaf") == [(2, 1)]
+        key = leaf.id
+    assert _rows(engine, "SELECT leaf_id, twin_id FROM ileaf") == [(key, 100)]
     with Session(engine) as s:
-        assert s.get(Node, 2).twin_id == 1
+        assert s.get(Node, key).twin_id == 100
 
 
 def test_joined_subclass_refusals_name_what_is_wrong() -> None:
