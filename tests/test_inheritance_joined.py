@@ -19,6 +19,7 @@ from uow_orm import (
     String,
     delete,
     exc,
+    insert,
     inspect,
     relationship,
     select,
@@ -869,3 +870,36 @@ def test_relationship_to_a_joined_subclass_loads_lazily_selectin_and_joined(
         log = sql_log(eng)
         dora = s.scalars(select(Director).options(joinedload(Manager.reports))).unique().one()
         assert [e.id for e in dora.__dict__["reports"]] == [2, 3]
+
+
+def test_bulk_methods_write_every_table(eng: Any) -> None:
+    with Session(eng) as s:
+        rows: list[dict[str, Any]] = [{"name": "a", "manager_name": "x", "budget": 1}]
+        s.bulk_insert_mappings(Director, rows, return_defaults=True)
+        s.bulk_insert_mappings(Engineer, [{"id": 50, "name": "b", "engineer_info": "i"}])
+        s.bulk_save_objects([Manager(id=60, name="c", manager_name="y")])
+        s.commit()
+        key = rows[0]["id"]
+        s.bulk_update_mappings(Director, [{"id": key, "name": "a2", "budget": 2}])
+        s.commit()
+    assert _rows(eng, "SELECT id, type, name FROM jemployee ORDER BY id") == [
+        (key, "director", "a2"),
+        (50, "engineer", "b"),
+        (60, "manager", "c"),
+    ]
+    assert _rows(eng, "SELECT id, manager_name FROM jmanager ORDER BY id") == [
+        (key, "x"),
+        (60, "y"),
+    ]
+    assert _rows(eng, "SELECT id, budget FROM jdirector") == [(key, 2)]
+    assert _rows(eng, "SELECT id, engineer_info FROM jengineer") == [(50, "i")]
+    with Session(eng) as s:
+        s.execute(insert(Engineer), [{"id": 70, "name": "z"}, {"id": 71, "name": "w"}])
+        s.commit()
+        assert [type(e) for e in s.scalars(select(Employee).where(Employee.id >= 70))] == [
+            Engineer,
+            Engineer,
+        ]
+        with pytest.raises(exc.ArgumentError, match="takes the rows only"):
+            s.execute(insert(Engineer).returning(Engineer.id), [{"id": 72, "name": "z"}])
+    assert _rows(eng, "SELECT id FROM jengineer ORDER BY id") == [(50,), (70,), (71,)]

@@ -18,6 +18,7 @@ from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
 from .base import ObjectSession, state_of
 from .expiry import expire_state, unload
+from .joined_flush import insert_joined_rows, joined_write, update_joined_rows
 from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     if mapper is None:
         return conn.execute(stmt, params)
     pk_cols = mapper.pk_columns
+    if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
+        if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
+            rows: list[Mapping[str, Any]] = [dict(p) for p in params]
+            bulk_insert_mappings(session, mapper, rows, False, render_nulls=True)
+            return Result([], [], rowcount=len(rows))
     if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
         from .joined_flush import check_joined_dml
 
@@ -225,6 +231,7 @@ def bulk_insert_mappings(
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    joined_rows: list[tuple[int, dict[str, Any]]] = []
     for idx, m in enumerate(mappings):
         unknown = [k for k in m if k not in mapper.columns]
         if unknown:
@@ -240,6 +247,9 @@ def bulk_insert_mappings(
                 row[key] = col.default() if col._default_is_callable else col.default
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_rows.append((idx, row))
+            continue
         keys = tuple(
             k
             for k in mapper.column_keys
@@ -248,6 +258,12 @@ def bulk_insert_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [row[k] for k in keys])
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
+    if joined_rows:
+        insert_joined_rows(conn, mapper, [r for _, r in joined_rows])
+        for idx, row in joined_rows:
+            target = mappings[idx]
+            if return_defaults and pk_key is not None and isinstance(target, dict):
+                target[pk_key] = row[pk_key]
     for keys, rows in groups.items():
         generated = return_defaults and pk_key is not None and pk_key not in keys
         out = persistence.insert_rows(conn, mapper, keys, [v for _, v in rows], generated)
@@ -288,7 +304,10 @@ def bulk_update_mappings(
                 if st.committed:
                     st.committed.pop(k, None)
     for keys, rows in groups.items():
-        persistence.update_rows(conn, mapper, keys, rows)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            update_joined_rows(conn, mapper, keys, rows)
+        else:
+            persistence.update_rows(conn, mapper, keys, rows)
 
 
 def bulk_save_objects(session: ObjectSession, objects: list[Any], return_defaults: bool) -> None:
@@ -304,12 +323,18 @@ def bulk_save_objects(session: ObjectSession, objects: list[Any], return_default
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
     for mapper, states in by_mapper_new.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.insert_states(conn, mapper, states)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_write("insert", persistence.insert_states, conn, mapper, states)
+        else:
+            persistence.insert_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
     for mapper, states in by_mapper_upd.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.update_states(conn, mapper, states)
+        if mapper._joined_tables is not None:
+            joined_write("update", persistence.update_states, conn, mapper, states)
+        else:
+            persistence.update_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
             session.tracker.unmark_modified(st)

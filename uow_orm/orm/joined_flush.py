@@ -149,7 +149,7 @@ def check_joined_dml(mapper: Mapper, stmt: Any) -> list[Any]:
         CompileError: SET names a column of another table of the chain.
         InvalidRequestError: WHERE names another table of the chain without the join
             condition (SQLAlchemy would run a cartesian UPDATE..FROM / DELETE..USING).
-        ArgumentError: a multi-row INSERT (an ORM bulk insert of a joined subclass).
+        ArgumentError: a multi-row INSERT with values() or RETURNING.
     """
     from ..sql.dml import Insert
 
@@ -157,9 +157,9 @@ def check_joined_dml(mapper: Mapper, stmt: Any) -> list[Any]:
     name = mapper.class_.__name__
     if isinstance(stmt, Insert):
         raise exc.ArgumentError(
-            f"insert({name}) with rows: an ORM bulk INSERT of the joined-table subclass "
-            f"{name} (rows in {len(mapper.tables)} tables) is not supported; add the objects "
-            "with session.add_all() (the flush batches them per table)"
+            f"insert({name}) with rows and values() or returning(): an ORM bulk INSERT of "
+            f"the joined-table subclass {name} (rows in {len(mapper.tables)} tables) takes "
+            "the rows only; or add the objects with session.add_all()"
         )
     other = [c for c in (stmt._values or {}) if getattr(c, "table", table) is not table]
     if other:
@@ -212,3 +212,48 @@ def _tables_of(expr: Any) -> list[Any]:
                 stack.append(v)
         stack.extend(getattr(e, "clauses", ()) or ())
     return out
+
+
+def insert_joined_rows(conn: Any, mapper: Mapper, rows: list[dict[str, Any]]) -> None:
+    """``bulk_insert_mappings`` of a joined-table subclass: the rows (attribute dicts, with
+    defaults and the discriminator already in) go into each table of the chain in turn,
+    base first; a key the database generates is read back (RETURNING) and copied on."""
+    from .persistence import bind_values, insert_rows
+
+    dname = conn.dialect.name
+    for part in table_parts(mapper):
+        for pk, sk in part.sync_keys:
+            for r in rows:
+                r[sk] = r.get(pk)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for r in rows:
+            keys = tuple(
+                k
+                for k in part.column_keys
+                if k in r and not (k == part.autoinc_key and r[k] is None)
+            )
+            groups.setdefault(keys, []).append(r)
+        for keys, members in groups.items():
+            generated = part.autoinc_key is not None and part.autoinc_key not in keys
+            vals = [bind_values(part, dname, keys, [r[k] for k in keys]) for r in members]
+            out = insert_rows(conn, part, keys, vals, generated)
+            if out is not None:
+                assert part.autoinc_key is not None
+                for r, key in zip(members, out):
+                    r[part.autoinc_key] = key
+
+
+def update_joined_rows(
+    conn: Any, mapper: Mapper, keys: tuple[str, ...], rows: list[list[Any]]
+) -> None:
+    """``bulk_update_mappings`` of a joined-table subclass: each row holds the converted
+    values of ``keys`` then of the primary key; each table gets an UPDATE of its columns."""
+    from .persistence import update_rows
+
+    n = len(keys)
+    for part in table_parts(mapper):
+        idx = [i for i, k in enumerate(keys) if k in part.columns and k not in part.pk_keys]
+        if not idx:
+            continue
+        part_keys = tuple(keys[i] for i in idx)
+        update_rows(conn, part, part_keys, [[r[i] for i in idx] + r[n:] for r in rows])
