@@ -581,7 +581,7 @@ def test_concrete_and_bad_single_table_arguments_are_refused_by_name() -> None:
         kind: Mapped[str] = mapped_column(String(10))
         __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "e"}
 
-    with pytest.raises(exc.ArgumentError, match="concrete table inheritance"):
+    with pytest.raises(exc.ArgumentError, match="needs a __tablename__"):
 
         class Concrete(Emp):
             __mapper_args__ = {"concrete": True}

@@ -41,6 +41,10 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     if mapper is None:
         return conn.execute(stmt, params)
     pk_cols = mapper.pk_columns
+    if mapper._union is not None and isinstance(stmt, (Update, Delete)):
+        from .joined_flush import check_union_dml
+
+        check_union_dml(mapper, stmt)
     if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
         if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
             rows: list[Mapping[str, Any]] = [dict(p) for p in params]

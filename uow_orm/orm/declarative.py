@@ -641,9 +641,12 @@ def _make_mapper(
     got: _Collected,
     registry: Registry,
     mapper_args: dict[str, Any],
+    concrete_parent: Mapper | None = None,
 ) -> Mapper:
-    from .inheritance import NOT_YET
+    from .inheritance import NOT_YET, is_concrete_base
 
+    if mapper_args.get("concrete") and concrete_parent is None and is_concrete_base(cls):
+        mapper_args = {k: v for k, v in mapper_args.items() if k != "concrete"}
     for k in mapper_args:
         if k in NOT_YET:
             raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
@@ -711,6 +714,14 @@ def _make_mapper(
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
     )
     type.__setattr__(cls, "__mapper__", mapper)
+    if concrete_parent is not None:
+        from .inheritance import link_concrete
+
+        link_concrete(mapper, concrete_parent)
+    elif is_concrete_base(cls):
+        from .inheritance import start_concrete_base
+
+        start_concrete_base(mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     if "polymorphic_on" in mapper_args:
@@ -740,9 +751,15 @@ def _make_mapper(
             mapper_args.get("polymorphic_identity"),
             bool(mapper_args.get("polymorphic_abstract", False)),
         )
+    if concrete_parent is not None and not mapper.polymorphic_abstract:
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    if concrete_parent is not None:
+        from .inheritance import concrete_linked
+
+        concrete_linked(mapper)
     return mapper
 
 
@@ -760,6 +777,8 @@ def _map_subclass(
 
     if imperative is None:
         own_table = cls.__dict__.get("__table__")
+        if dict(_class_attr(cls, "__mapper_args__", {})).get("concrete"):
+            return _map_concrete_subclass(cls, parent, registry, values, own_table)
         if own_table is not None and own_table is not parent.local_table:
             return _map_joined_subclass(cls, parent, registry, values, own_table)
         name = _tablename(cls)
@@ -922,6 +941,64 @@ def _map_joined_subclass(
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_concrete_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a ``concrete=True`` subclass: a complete table of its own, its own columns only
+    (nothing of the parent's mapping is inherited); it is part of the parent's hierarchy
+    for ``isa()``, the polymorphic identities and a `ConcreteBase` union."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_concrete_args(cls, mapper_args)
+    if table is None:
+        name = _tablename(cls)
+        if not name or name == parent.local_table.name:
+            raise exc.ArgumentError(
+                f"{cls.__name__}: a concrete=True subclass needs a __tablename__ (or "
+                "__table__) of its own"
+            )
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        columns = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        columns = {by_col.get(id(c), c.key): c for c in table.c}
+    mapper = _make_mapper(
+        cls,
+        table,
+        columns,
+        got,
+        registry,
+        {k: v for k, v in mapper_args.items() if k not in inheritance.CONCRETE_ONLY},
+        concrete_parent=parent,
+    )
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
 
 
@@ -1268,6 +1345,14 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        if mapper_args.get("concrete"):
+            if local_table is None:
+                raise exc.ArgumentError(
+                    f"map_imperatively({class_.__name__}, concrete=True) needs its own Table"
+                )
+            return _map_concrete_subclass(
+                class_, parent, self, None, local_table, (got, mapper_args)
+            )
         if joined:
             assert local_table is not None
             return _map_joined_subclass(class_, parent, self, None, local_table, (got, mapper_args))

@@ -1,7 +1,7 @@
 """Mapped class inheritance: single-table subclasses, the discriminator, polymorphic loading.
 
-Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush
-and the ``uow_orm.orm`` package. Declarative maps a subclass of a mapped class (one
+Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush,
+the ``uow_orm.orm`` package and uow_orm.ext.declarative (``ConcreteBase``). Declarative maps a subclass of a mapped class (one
 table, or a table of its own joined to its parent's), the mapper passes properties added
 to a parent to its subclasses, loading picks one class per row, relationships find the
 tables of joined hierarchies, the SQL compiler adds a subclass's discriminator criterion.
@@ -31,9 +31,9 @@ SUBCLASS_ARGS = frozenset(
 
 #: inheritance keys that name strategies not built yet (refused with what is missing)
 NOT_YET = {
-    "concrete": "concrete table inheritance (concrete=True: each class with a complete "
-    "table of its own) is not supported yet; map the classes separately, or use "
-    "single-table inheritance (a subclass without __tablename__)",
+    "concrete": "concrete=True makes a subclass with a complete table of its own (concrete "
+    "table inheritance); it applies to a subclass of a mapped class with a __tablename__, "
+    "or to the base class of a ConcreteBase hierarchy",
     "inherit_condition": "inherit_condition applies to a joined-table subclass (a subclass "
     "with a __tablename__ of its own) only",
 }
@@ -101,7 +101,9 @@ def set_identity(mapper: Mapper, identity: Any, abstract: bool) -> None:
             f"{mapper.class_.__name__}: polymorphic_abstract=True classes have no "
             "polymorphic_identity"
         )
-    if mapper.base_mapper.polymorphic_on is None:
+    if mapper.base_mapper.polymorphic_on is None and not (
+        mapper.concrete or mapper.base_mapper._concrete_union
+    ):
         raise exc.ArgumentError(
             f"{mapper.class_.__name__} has polymorphic_identity={identity!r} but its "
             f"hierarchy's base class {mapper.base_mapper.class_.__name__} has no "
@@ -163,7 +165,8 @@ def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
     sub.inherits = parent
     sub.single = True
     sub.base_mapper = base
-    sub._identity_class = base.class_
+    sub._flush_base = parent._flush_base
+    sub._identity_class = parent._identity_class
     sub.polymorphic_map = base.polymorphic_map
     sub.polymorphic_on = base.polymorphic_on
     sub._poly_key = base._poly_key
@@ -208,13 +211,15 @@ def inherit_properties(sub: Mapper) -> None:
         sub._init_direct = {}
     sub._order_columns()
     for child in sub._children:
-        inherit_properties(child)
+        if not child.concrete:
+            inherit_properties(child)
 
 
 def propagate(parent: Mapper) -> None:
-    """A property was added to ``parent``: its subclasses get it too."""
+    """A property was added to ``parent``: its (non-concrete) subclasses get it too."""
     for child in parent._children:
-        inherit_properties(child)
+        if not child.concrete:
+            inherit_properties(child)
 
 
 def single_criterion(mapper: Mapper) -> ColumnElement | None:
@@ -269,9 +274,8 @@ def polymorphic_builder(
     disc_pos, disc_proc = start + di, procs[di]
     pk_pos = [start + keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
-    kcls = mapper._identity_class
 
-    Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str]]
+    Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str], type]
 
     def entry(m: Mapper) -> Entry:
         own = [
@@ -280,7 +284,8 @@ def polymorphic_builder(
             if k != _POLY_EXPR_KEY
             and (k in m.columns or k in m.column_properties or k in m.expressions)
         ]
-        return (m, m.class_, own, m._on_load, [k for _, k, _ in own])
+        # (identity keys name the hierarchy's base class; a concrete class its own)
+        return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
 
     by_identity: dict[Any, Entry] = {}
     for ident, m in mapper.polymorphic_map.items():
@@ -315,7 +320,7 @@ def polymorphic_builder(
                     f"{mapper.class_.__name__} with primary key {pk})"
                 )
             hit = default
-        m, cls, items, recon, hkeys = hit
+        m, cls, items, recon, hkeys, kcls = hit
         key = make_identity_key(kcls, pk)
         state = state_for(key)
         if state is not None:
@@ -370,6 +375,8 @@ def polymorphic_columns(
     """The entity columns of ``with_polymorphic(mapper, classes)``: the mapper's own,
     then the columns each listed subclass (every subclass for None) adds."""
     cols, keys = list(mapper.load_columns), list(mapper.load_keys)
+    if mapper._union is not None:  # a ConcreteBase union selects every class's columns
+        return cols, keys
     targets = mapper.self_and_descendants if classes is None else classes
     for m in targets:
         for c, k in zip(m.load_columns, m.load_keys):
@@ -616,7 +623,8 @@ def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic
     sub.polymorphic_load = polymorphic_load
     sub.inherits = parent
     sub.base_mapper = base
-    sub._identity_class = base.class_
+    sub._flush_base = parent._flush_base
+    sub._identity_class = parent._identity_class
     sub.polymorphic_map = base.polymorphic_map
     sub.polymorphic_on = base.polymorphic_on
     sub._poly_key = base._poly_key
@@ -871,3 +879,145 @@ def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
 
     used.update(id(a) for a in aliases)
     return rebuild(frm), adapt
+
+
+# -- concrete table inheritance --------------------------------------------------------------
+class ConcreteBase:
+    """A declarative mixin for the base class of a concrete hierarchy: queries for the
+    base select the ``UNION ALL`` of its table and every ``concrete=True`` subclass's table
+    (SQLAlchemy's polymorphic union, a subquery named ``pjoin``), with a ``type`` column
+    (``_concrete_discriminator_name``) holding each row's ``polymorphic_identity``."""
+
+    _concrete_discriminator_name = "type"
+
+
+class AbstractConcreteBase(ConcreteBase):
+    """SQLAlchemy's abstract concrete base (a base class with no table of its own): not
+    supported; mapping a subclass of it raises `exc.ArgumentError`."""
+
+
+CONCRETE_ONLY = frozenset({"concrete", "inherits"})
+
+
+def is_concrete_base(cls: type) -> bool:
+    """True for a class mapped as the base of a `ConcreteBase` hierarchy."""
+    return isinstance(cls, type) and issubclass(cls, ConcreteBase)
+
+
+def check_concrete_args(cls: type, mapper_args: dict[str, Any]) -> None:
+    """Refuse ``__mapper_args__`` a concrete subclass does not take."""
+    for k in ("polymorphic_on", "polymorphic_load", "inherit_condition", "with_polymorphic"):
+        if k in mapper_args:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}] is not supported on a concrete=True "
+                "subclass (the hierarchy's base configures polymorphic loading)"
+            )
+
+
+def start_concrete_base(mapper: Mapper) -> None:
+    """``class Employee(ConcreteBase, Base)``: the mapper's base queries will read the
+    polymorphic union of the hierarchy's tables (built as subclasses are mapped)."""
+    mapper._concrete_union = True
+    if AbstractConcreteBase in mapper.class_.__mro__:
+        raise exc.ArgumentError(
+            f"{mapper.class_.__name__}: AbstractConcreteBase (a concrete base class without a "
+            "table) is not supported; give the base a __tablename__ and use ConcreteBase, or "
+            "map the classes separately with a mixin"
+        )
+
+
+class _NotInherited:
+    """Stands on a concrete subclass for an attribute of its parent it does not map: the
+    subclass's table has no such column (SQLAlchemy raises AttributeError too)."""
+
+    def __init__(self, cls: type, key: str) -> None:
+        self.cls = cls
+        self.key = key
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        raise AttributeError(
+            f"Concrete mapper {owner.__name__} does not implement attribute {self.key!r} "
+            "(it is mapped on a parent class only); add it to the subclass explicitly"
+        )
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.__get__(obj, type(obj))
+
+
+def link_concrete(sub: Mapper, parent: Mapper) -> None:
+    """Make ``sub`` a concrete subclass mapper of ``parent``: its own table and columns,
+    its own identity-map keys and flush; part of the hierarchy for ``isa()``, the
+    polymorphic map and the base's union."""
+    base = parent.base_mapper
+    sub.concrete = True
+    sub.inherits = parent
+    sub.base_mapper = base
+    sub.polymorphic_map = base.polymorphic_map
+    parent._children.append(sub)
+    for key in parent.attrs.keys():
+        if key not in sub.attrs and key not in sub.class_.__dict__:
+            type.__setattr__(sub.class_, key, _NotInherited(sub.class_, key))
+
+
+def concrete_linked(sub: Mapper) -> None:
+    """A concrete subclass is mapped: the unions of its `ConcreteBase` ancestors grow."""
+    for m in sub.inherits.iterate_to_root() if sub.inherits is not None else ():
+        if m._concrete_union:
+            build_union(m)
+
+
+def build_union(mapper: Mapper) -> None:
+    """The polymorphic union of a `ConcreteBase` class: ``SELECT cols, 'identity' AS type
+    FROM table UNION ALL ...`` over its table and its concrete subclasses' tables, a
+    missing column as ``CAST(NULL AS type)``; the class's queries read it (subquery
+    ``pjoin``) and its attributes name its columns."""
+    from ..sql.elements import cast, literal, null
+    from ..sql.selectable import Select, union_all
+    from .attributes import ColumnAttribute
+
+    members = [m for m in mapper.self_and_descendants if m is mapper or m.concrete]
+    names: dict[str, Any] = {}
+    for m in members:
+        for c in m.column_list:
+            names.setdefault(c.name, c)
+    disc = getattr(mapper.class_, "_concrete_discriminator_name", "type")
+    selects: list[Any] = []
+    for m in members:
+        own = {c.name: c for c in m.column_list}
+        cols = [
+            own[n].label(n) if n in own else cast(null(), proto.type).label(n)
+            for n, proto in names.items()
+        ]
+        ident = m.polymorphic_identity
+        cols.append(cast(literal(ident), literal(ident).type).label(disc))
+        selects.append(Select(*cols).select_from(m.local_table))
+    pjoin = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("pjoin")
+    mapper._union = pjoin
+    mapper._from = pjoin
+    mapper.polymorphic_on = pjoin.c[disc]
+    mapper._poly_expr = pjoin.c[disc]
+    mapper._query_pk = [pjoin.c[c.name] for c in mapper.pk_columns]
+    by_name = {c.name: k for k, c in mapper.columns.items()}
+    for name, key in by_name.items():  # Employee.name is pjoin.name, as in SQLAlchemy
+        attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, pjoin.c[name])
+        type.__setattr__(mapper.class_, key, attr)
+        if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
+            mapper.setters[key] = attr
+    mapper._order_columns()
+    mapper.__dict__.pop("_sql_cache", None)
+
+
+def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
+    """What an entity SELECT of a `ConcreteBase` class reads: every column of its union
+    (under the attribute key of the subclass that maps it) and the discriminator."""
+    pjoin = mapper._union
+    keys: list[str] = []
+    cols: list[Any] = []
+    for m in [mapper, *[d for d in mapper.self_and_descendants if d.concrete]]:
+        for c, k in zip(m.column_list, m.column_keys):
+            if k not in keys and k not in m.deferred:
+                keys.append(k)
+                cols.append(pjoin.c[c.name])
+    cols.append(mapper._poly_expr)
+    keys.append(_POLY_EXPR_KEY)
+    return cols, keys

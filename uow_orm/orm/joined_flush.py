@@ -32,6 +32,7 @@ class TablePart(Mapper):
         self.registry = mapper.registry
         self.inherits = None
         self.base_mapper = mapper.base_mapper
+        self._flush_base = mapper._flush_base
         self._identity_class = mapper._identity_class
         self._children = []
         self.eager_defaults = mapper.eager_defaults
@@ -257,3 +258,21 @@ def update_joined_rows(
             continue
         part_keys = tuple(keys[i] for i in idx)
         update_rows(conn, part, part_keys, [[r[i] for i in idx] + r[n:] for r in rows])
+
+
+def check_union_dml(mapper: Mapper, stmt: Any) -> None:
+    """An ORM ``update()`` / ``delete()`` of a `ConcreteBase` class changes its own table;
+    its class attributes name the polymorphic union, which such a statement cannot use.
+
+    Raises:
+        InvalidRequestError: the WHERE clause names the union's columns.
+    """
+    union = mapper._union
+    for w in stmt._where:
+        if any(f is union for f in w._from_objects()):
+            raise exc.InvalidRequestError(
+                f"ORM {type(stmt).__name__.upper()} of the ConcreteBase class "
+                f"{mapper.class_.__name__}: its attributes ({mapper.class_.__name__}.name) "
+                "name the polymorphic union of the hierarchy, not its own table; use the "
+                f"table's columns ({mapper.class_.__name__}.__table__.c...) in where()"
+            )

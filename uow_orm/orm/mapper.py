@@ -249,6 +249,12 @@ class Mapper:
     single = False
     #: a joined-table subclass: the ON clause joining its table to its parent's
     inherit_condition: Any = None
+    #: a `ConcreteBase` class: its queries read the polymorphic union of its hierarchy
+    _concrete_union = False
+    #: that union (a subquery), once a concrete subclass exists
+    _union: Any = None
+    #: the key columns queries for this class compare (the union's; None: `pk_columns`)
+    _query_pk: list[Any] | None = None
     #: subclasses (at any depth) with polymorphic_load="selectin": queries for this class
     #: load their columns with one more SELECT each (see inheritance.selectin_targets)
     _selectin_subs: list[Mapper] = []
@@ -288,6 +294,9 @@ class Mapper:
         self.registry = registry
         #: the root of the inheritance hierarchy (the mapper itself when it inherits nothing)
         self.base_mapper: Mapper = self
+        #: the mapper whose flush writes this class's rows: the hierarchy's base, except
+        #: for a concrete subclass (its own table and identity: itself)
+        self._flush_base: Mapper = self
         #: the class of identity-map keys: the root's, so a row has one key in the hierarchy
         self._identity_class: type = class_
         #: polymorphic identities to mappers, shared by every mapper of the hierarchy
@@ -402,7 +411,12 @@ class Mapper:
             self.load_columns = ordered
             self.load_keys = self.column_keys
             self.load_pk_positions = self.pk_positions
-        if self._children:
+        if self._union is not None:  # a ConcreteBase class: the union's columns
+            from .inheritance import union_load
+
+            self.load_columns, self.load_keys = union_load(self)
+            self.load_pk_positions = [self.load_keys.index(k) for k in self.pk_keys]
+        elif self._children:
             # polymorphic_load="inline" subclasses' columns, and a discriminator that is an
             # expression (under a key no attribute has), are selected with this class
             inline_cols, inline_keys = self._polymorphic_extra()
@@ -431,6 +445,12 @@ class Mapper:
         ]
         if not opts:
             return self.load_columns, self.load_keys, None
+        if self._union is not None:
+            raise exc.ArgumentError(
+                f"column loader options ({opts[0].kind}) are not supported for the "
+                f"ConcreteBase class {self.class_.__name__} (its queries read a union); give "
+                "them to a query of a concrete subclass"
+            )
         deferred = dict(self.deferred)
         exprs: dict[str, Any] = {}
         for o in opts:
@@ -484,7 +504,7 @@ class Mapper:
         keys: list[str] = []
         every = self.base_mapper._with_polymorphic_all
         for m in self.self_and_descendants[1:]:
-            if m.polymorphic_load != "inline" and not every:
+            if (m.polymorphic_load != "inline" and not every) or m.concrete:
                 continue
             for c, k in zip(m.column_list, m.column_keys):
                 if k not in self.columns and k not in keys and k not in m.deferred:
@@ -556,7 +576,7 @@ class Mapper:
 
     def _propagate_column(self, key: str, column: Column[Any]) -> None:
         for child in self._children:
-            if key not in child.columns:
+            if key not in child.columns and not child.concrete:
                 child.add_column(key, column, ColumnProperty(column))
 
     def add_property(self, key: str, prop: MapperProperty | RelationshipProperty) -> None:
@@ -583,7 +603,7 @@ class Mapper:
         self.deferred[key] = (group, raiseload)
         self._order_columns()
         for child in self._children:
-            if key not in child.deferred:
+            if key not in child.deferred and not child.concrete:
                 child.defer_column(key, group, raiseload)
 
     def _install_class_hooks(self) -> None:
@@ -682,23 +702,27 @@ class Mapper:
         """Which mappers' rows must exist before ours (from relationships and foreign keys)."""
         # (comparing base mappers: a hierarchy's rows are flushed together, by its base)
         post: set[Column[Any]] = set()
-        base = self.base_mapper
+        base = self._flush_base
         for m in self.registry.mappers:
             for prop in m.relationships.values():
                 if not prop.post_update or prop.parent is not m:
                     continue
-                if prop.direction is Direction.MANYTOONE and prop.parent.base_mapper is base:
+                if prop.direction is Direction.MANYTOONE and prop.parent._flush_base is base:
                     post.update(local for local, _ in prop.local_remote_pairs)
-                elif prop.direction is Direction.ONETOMANY and prop.mapper.base_mapper is base:
+                elif prop.direction is Direction.ONETOMANY and prop.mapper._flush_base is base:
                     post.update(remote for _, remote in prop.local_remote_pairs)
         self.post_update_cols = post
-        family = self.self_and_descendants if base is self else [self]
+        family = (
+            [m for m in self.self_and_descendants if m._flush_base is self]
+            if base is self
+            else [self]
+        )
         self.self_referential = [
             p
             for m in family
             for p in m.relationships.values()
             if (p.parent is m or m is self)
-            and p.mapper.base_mapper is base
+            and p.mapper._flush_base is base
             and p.direction is not Direction.MANYTOMANY
             and not p.post_update
         ]

@@ -300,15 +300,15 @@ class FlushPlan:
         # for other classes base_mapper is the mapper itself)
         mappers: list[Mapper] = []
         for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
-            if st.mapper.base_mapper not in mappers:
-                mappers.append(st.mapper.base_mapper)
+            if st.mapper._flush_base not in mappers:
+                mappers.append(st.mapper._flush_base)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:
-            new_by_mapper.setdefault(st.mapper.base_mapper, []).append(st)
+            new_by_mapper.setdefault(st.mapper._flush_base, []).append(st)
         for mapper in order:
             self._write_mapper(
-                mapper, [s for s in dirty if s.mapper.base_mapper is mapper], new_by_mapper
+                mapper, [s for s in dirty if s.mapper._flush_base is mapper], new_by_mapper
             )
         if self.sync.post_updates or (
             self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
@@ -332,7 +332,7 @@ class FlushPlan:
         extra: list[InstanceState] = []
         for s in [*self.sync.child_nulls, *self.sync.child_syncs]:
             if (
-                s.mapper.base_mapper is mapper
+                s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in seen
                 and s not in self.deleted
@@ -400,7 +400,7 @@ class FlushPlan:
             deletes = [
                 s
                 for s in self.deleted
-                if s.mapper.base_mapper is mapper
+                if s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in self.switched_out
             ]
