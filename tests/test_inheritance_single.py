@@ -25,6 +25,7 @@ from uow_orm import (
     declarative_base,
     delete,
     exc,
+    func,
     inspect,
     relationship,
     select,
@@ -1086,3 +1087,29 @@ def test_tablename_directive_with_has_inherited_table_maps_single_table(engine: 
         s.commit()
     with Session(engine) as s:
         assert [type(a) for a in s.scalars(select(Animal).order_by(Animal.id))] == [Dog, Animal]
+
+
+def test_subclass_column_in_where_of_a_base_query_restricts_to_the_subclass(
+    eng: Any,
+) -> None:
+    """As SQLAlchemy: a single-table subclass's own column in the WHERE clause of a base
+    query adds that subclass's discriminator criterion (ORDER BY does not, nor does a
+    column inherited from the base)."""
+    with Session(eng) as s:
+        _staff(s)
+        # a plain employee row that happens to hold a manager_name value
+        s.execute(text("UPDATE employee SET manager_name = 'm' WHERE id = 4"))
+        s.commit()
+    with Session(eng) as s:
+        got = s.scalars(select(Employee).where(Employee.id > 0, Manager.manager_name == "m"))
+        assert [(type(o), o.id) for o in got] == [(Manager, 2)]
+        both = s.scalars(
+            select(Employee).where(Manager.manager_name == "m", Engineer.engineer_info == "x")
+        ).all()
+        assert both == []  # both criteria apply, as in SQLAlchemy
+        ordered = s.scalars(select(Employee.id).order_by(Manager.manager_name, Employee.id))
+        assert sorted(ordered) == [1, 2, 3, 4]
+        counted = s.scalar(
+            select(func.count()).select_from(Employee).where(Manager.manager_name == "m")
+        )
+        assert counted == 1

@@ -175,6 +175,35 @@ def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
     inherit_properties(sub)
     for m in parent.iterate_to_root():
         m._order_columns()
+    register_subclass_columns(sub)
+
+
+#: id(column) of columns two sibling subclasses share (use_existing_column): no one owner
+_SHARED: set[int] = set()
+
+
+def register_subclass_columns(sub: Mapper) -> None:
+    """The columns a single-table subclass adds (not its parent's) name that subclass in a
+    WHERE clause: ``select(Employee).where(Manager.manager_name == "x")`` reads manager
+    rows only, as in SQLAlchemy. A column two siblings share names neither."""
+    from ..sql.compiler import SUBCLASS_COLUMNS
+
+    parent = sub.inherits
+    if parent is None or not sub.single:
+        return
+    for key, col in sub.columns.items():
+        if key in parent.columns or parent.column_to_key.get(col) is not None:
+            continue
+        cid = id(col)
+        if cid in _SHARED:
+            continue
+        hit = SUBCLASS_COLUMNS.get(cid)
+        if hit is not None and hit[0] is col and hit[1] is not sub:
+            if not sub.isa(hit[1]):
+                del SUBCLASS_COLUMNS[cid]  # a sibling maps it too
+                _SHARED.add(cid)
+            continue
+        SUBCLASS_COLUMNS[cid] = (col, sub)
 
 
 def inherit_properties(sub: Mapper) -> None:

@@ -571,6 +571,10 @@ class Mapper:
         self.column_attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
+        if self.single:
+            from .inheritance import register_subclass_columns
+
+            register_subclass_columns(self)
         if self._children:
             self._propagate_column(key, column)
 

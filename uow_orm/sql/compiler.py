@@ -844,11 +844,50 @@ def _needs_parens(el: ClauseElement) -> bool:
 __all__ = ["Compiled", "Compiler", "compile_statement"]
 
 
+#: id(column) -> (column, mapper) for the columns a single-table subclass adds to its
+#: hierarchy's table (filled by uow_orm.orm.inheritance): such a column in a SELECT's WHERE
+#: clause adds that subclass's discriminator criterion, as in SQLAlchemy
+SUBCLASS_COLUMNS: dict[int, tuple[Any, Any]] = {}
+
+
+def _where_subclass_mappers(where: list[Any]) -> list[Any]:
+    """The single-table subclass mappers whose own columns the WHERE clause names (not
+    looking into subqueries, which get their own criteria)."""
+    found: list[Any] = []
+    stack = list(where)
+    owners = SUBCLASS_COLUMNS
+    while stack:
+        e = stack.pop()
+        hit = owners.get(id(e))
+        if hit is not None and hit[0] is e:
+            if hit[1] not in found:
+                found.append(hit[1])
+            continue
+        if getattr(e, "is_select", False) or getattr(e, "is_from", False):
+            continue
+        for attr in ("left", "right", "element"):
+            v = getattr(e, attr, None)
+            if isinstance(v, ClauseElement):
+                stack.append(v)
+        for attr in ("clauses", "args"):
+            v = getattr(e, attr, None)
+            if isinstance(v, (list, tuple)):
+                stack.extend(c for c in v if isinstance(c, ClauseElement))
+    return found
+
+
 def _single_table_criteria(stmt: Any) -> list[Any]:
     """The discriminator criteria of single-table subclass entities and columns a SELECT
-    names (``select(Manager)`` reads only manager rows); empty for other statements."""
+    names (``select(Manager)`` reads only manager rows; so does a subclass's own column in
+    the WHERE clause); empty for other statements."""
     out: list[Any] = []
     seen: list[Any] = []
+    if SUBCLASS_COLUMNS and stmt._where:
+        for m in _where_subclass_mappers(stmt._where):
+            crit = m._single_criterion()
+            if crit is not None:
+                seen.append((m, None))
+                out.append(crit)
     for e in stmt._entities:
         adapt = None
         mapper = getattr(e, "__mapper__", None)
