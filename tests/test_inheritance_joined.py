@@ -903,3 +903,36 @@ def test_bulk_methods_write_every_table(eng: Any) -> None:
         with pytest.raises(exc.ArgumentError, match="takes the rows only"):
             s.execute(insert(Engineer).returning(Engineer.id), [{"id": 72, "name": "z"}])
     assert _rows(eng, "SELECT id FROM jengineer ORDER BY id") == [(50,), (70,), (71,)]
+
+
+def test_primary_key_change_of_a_joined_object_rekeys_it(engine: Any) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Node(B):
+        __tablename__ = "knode"
+        id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "n"}
+
+    class Leaf(Node):
+        __tablename__ = "kleaf"
+        # the database moves the subclass row's key with the base row's (as SQLAlchemy
+        # needs too: passive_updates)
+        id: Mapped[int] = mapped_column(
+            ForeignKey("knode.id", onupdate="CASCADE"), primary_key=True
+        )
+        color: Mapped[str | None] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_identity": "l"}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Leaf(id=5, color="red"))
+        s.commit()
+        leaf = s.get(Node, 5)
+        leaf.id = 50
+        leaf.color = "blue"
+        s.commit()
+        assert s.get(Leaf, 50) is leaf and s.get(Node, 5) is None
+    assert _rows(engine, "SELECT id, kind FROM knode") == [(50, "l")]
+    assert _rows(engine, "SELECT id, color FROM kleaf") == [(50, "blue")]

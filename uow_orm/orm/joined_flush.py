@@ -65,6 +65,8 @@ class TablePart(Mapper):
         self.mutable_keys = {k: v for k, v in mapper.mutable_keys.items() if k in self.columns}
         self.server_onupdate_keys = [k for k, c in pairs if c.server_onupdate is not None]
         self.post_update_cols = {c for c in mapper.post_update_cols if c.table is table}
+        #: not the base table: its key columns follow the base row's (ON UPDATE CASCADE)
+        self._cascaded_keys = not root
         #: (parent attribute, own attribute) the key of this table's row is copied from
         self.sync_keys: list[tuple[str, str]] = []
         for m in mapper.iterate_to_root():

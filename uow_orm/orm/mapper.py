@@ -249,6 +249,9 @@ class Mapper:
     single = False
     #: a joined-table subclass: the ON clause joining its table to its parent's
     inherit_condition: Any = None
+    #: a joined-table subclass's table in the flush: its key follows the base row's key
+    #: by ON UPDATE CASCADE (see persistence.update_states)
+    _cascaded_keys = False
     #: a `ConcreteBase` class: its queries read the polymorphic union of its hierarchy
     _concrete_union = False
     #: that union (a subquery), once a concrete subclass exists

@@ -433,6 +433,9 @@ def update_states(
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
+    # a joined-table subclass's table: the database moves its key with the base row's
+    # (ON UPDATE CASCADE), so its row is found by the new key and the key is not SET
+    cascaded = mapper.pk_keys if mapper._cascaded_keys else None
     for state in states:
         committed = state.committed
         if not committed:
@@ -446,6 +449,8 @@ def update_states(
                     old is not new and (type(old) is not type(new) or old != new)
                 ):
                     keys.append(key)
+        if cascaded is not None:
+            keys = [k for k in keys if k not in cascaded]
         if not keys and (force is None or state not in force):
             continue
         for key, col in onupdate:
@@ -455,7 +460,7 @@ def update_states(
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
         vals = [d[k] for k in keys]
-        vals.extend(state.key[1])
+        vals.extend(state.key[1] if cascaded is None else [d[k] for k in cascaded])
         if old_version is not no_value:
             vals.append(old_version)
             groups.setdefault((tuple(keys), True), []).append(vals)
