@@ -970,3 +970,72 @@ def test_statement_counts_for_a_thousand_objects_of_two_classes(eng: Any, sql_lo
         s.commit()
         # one executemany per table (and a version bump rides on the base table's)
         assert log.count("UPDATE") == 2
+
+
+def test_subclass_table_relationships_deferred_columns_and_merge(engine: Any) -> None:
+    from uow_orm import Table, column_property, defer, func
+    from uow_orm.orm import deferred
+
+    class B(DeclarativeBase):
+        pass
+
+    link_table = Table(
+        "etag_link",
+        B.metadata,
+        mapped_column("coder_id", ForeignKey("ecoder.id"), primary_key=True).column,
+        mapped_column("tag_id", ForeignKey("etag.id"), primary_key=True).column,
+    )
+
+    class Project(B):
+        __tablename__ = "eproject"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        coders: Mapped[list[Coder]] = relationship(back_populates="project")
+
+    class Tag(B):
+        __tablename__ = "etag"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        label: Mapped[str] = mapped_column(String(10))
+
+    class Person(B):
+        __tablename__ = "eperson"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        name: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "p"}
+
+    class Coder(Person):
+        __tablename__ = "ecoder"
+        id: Mapped[int] = mapped_column(ForeignKey("eperson.id"), primary_key=True)
+        # a foreign key on the subclass table, a many-to-many from the subclass
+        project_id: Mapped[int | None] = mapped_column(ForeignKey("eproject.id"))
+        project: Mapped[Project | None] = relationship(back_populates="coders")
+        tags: Mapped[list[Tag]] = relationship(secondary=link_table, order_by=Tag.id)
+        bio: Mapped[str | None] = deferred(mapped_column(String(200)))
+        shout = column_property(func.upper(Person.name))
+        __mapper_args__ = {"polymorphic_identity": "c"}
+
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        p = Project(id=1)
+        t1, t2 = Tag(id=1, label="a"), Tag(id=2, label="b")
+        s.add(Coder(id=1, name="ann", project=p, tags=[t1, t2], bio="long"))
+        s.add(Person(id=2, name="bob"))
+        s.commit()
+    with Session(engine) as s:
+        c = s.scalars(select(Coder).options(selectinload(Coder.tags))).one()
+        assert "bio" not in c.__dict__ and c.bio == "long"
+        assert [t.label for t in c.__dict__["tags"]] == ["a", "b"]
+        assert c.shout == "ANN"
+        assert [x.name for x in s.get(Project, 1).coders] == ["ann"]
+        c2 = s.scalars(select(Coder).options(defer(Coder.name))).one()
+        assert c2 is c
+        merged = s.merge(Coder(id=1, name="ann2", project_id=1))
+        assert merged is c
+        s.commit()
+    assert _rows(engine, "SELECT name FROM eperson WHERE id = 1") == [("ann2",)]
+    assert _rows(engine, "SELECT tag_id FROM etag_link ORDER BY tag_id") == [(1,), (2,)]
+    with Session(engine) as s:
+        s.delete(s.get(Coder, 1))
+        s.commit()
+    assert _rows(engine, "SELECT count(*) FROM etag_link") == [(0,)]
+    assert _rows(engine, "SELECT count(*) FROM ecoder") == [(0,)]

@@ -734,15 +734,28 @@ class Mapper:
             and not p.post_update
         ]
 
+    def _flush_tables(self) -> list[Table]:
+        """The tables the flush of this mapper's rows writes: its own, and for a hierarchy's
+        base those of its joined-table subclasses too."""
+        if not self._children:
+            return [self.local_table]
+        out: list[Table] = []
+        for m in self.self_and_descendants:
+            if m._flush_base is self:
+                out.extend(t for t in m.tables if t not in out)
+        return out
+
     def table_dependencies(self, others: list[Mapper]) -> list[Mapper]:
-        """The mappers among ``others`` whose tables our table's foreign keys reference."""
+        """The mappers among ``others`` whose tables our tables' foreign keys reference."""
         deps = []
-        for fk in self.local_table.foreign_keys:
-            if fk.parent in self.post_update_cols:
-                continue
-            for m in others:
-                if m is not self and m.local_table.name == fk.target_table_name and m not in deps:
-                    deps.append(m)
+        targets = {m: {t.name for t in m._flush_tables()} for m in others if m is not self}
+        for table in self._flush_tables():
+            for fk in table.foreign_keys:
+                if fk.parent in self.post_update_cols:
+                    continue
+                for m, names in targets.items():
+                    if fk.target_table_name in names and m not in deps:
+                        deps.append(m)
         return deps
 
     def _single_criterion(self) -> Any:
