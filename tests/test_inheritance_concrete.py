@@ -203,7 +203,12 @@ def test_abstract_concrete_base_is_refused_by_name() -> None:
 
     with pytest.raises(exc.ArgumentError, match="AbstractConcreteBase"):
 
-        class Thing(AbstractConcreteBase, B):
+        class Thing(AbstractConcreteBase, B):  # SQLAlchemy's form: no table of its own
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+    with pytest.raises(exc.ArgumentError, match="AbstractConcreteBase"):
+
+        class Other(AbstractConcreteBase, B):
             __tablename__ = "athing"
             id: Mapped[int] = mapped_column(primary_key=True)
 

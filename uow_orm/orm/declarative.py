@@ -594,6 +594,9 @@ def _is_dataclass_mapping(cls: type) -> bool:
 def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> Mapper:
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
     metadata: MetaData = registry.metadata
+    from .inheritance import refuse_abstract_concrete
+
+    refuse_abstract_concrete(cls)
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
             return _map_subclass(cls, parent.__dict__["__mapper__"], registry, values)
@@ -1151,6 +1154,9 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
             values = None
         if "__table__" not in cls.__dict__:
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
+                from .inheritance import refuse_abstract_concrete
+
+                refuse_abstract_concrete(cls)
                 return  # (a subclass of a mapped class maps onto its table: inheritance)
         _map_class(cls, reg, values)
 

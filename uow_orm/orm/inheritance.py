@@ -944,16 +944,24 @@ def check_concrete_args(cls: type, mapper_args: dict[str, Any]) -> None:
             )
 
 
+def refuse_abstract_concrete(cls: type) -> None:
+    """Raise for a class of an `AbstractConcreteBase` hierarchy (not supported).
+
+    Raises:
+        ArgumentError: naming AbstractConcreteBase and what to use instead.
+    """
+    if isinstance(cls, type) and issubclass(cls, AbstractConcreteBase):
+        raise exc.ArgumentError(
+            f"{cls.__name__}: AbstractConcreteBase (a concrete base class without a table) "
+            "is not supported; give the base a __tablename__ and use ConcreteBase, or map "
+            "the classes separately with a mixin"
+        )
+
+
 def start_concrete_base(mapper: Mapper) -> None:
     """``class Employee(ConcreteBase, Base)``: the mapper's base queries will read the
     polymorphic union of the hierarchy's tables (built as subclasses are mapped)."""
     mapper._concrete_union = True
-    if AbstractConcreteBase in mapper.class_.__mro__:
-        raise exc.ArgumentError(
-            f"{mapper.class_.__name__}: AbstractConcreteBase (a concrete base class without a "
-            "table) is not supported; give the base a __tablename__ and use ConcreteBase, or "
-            "map the classes separately with a mixin"
-        )
 
 
 class _NotInherited:
