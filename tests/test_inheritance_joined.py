@@ -1039,3 +1039,50 @@ def test_subclass_table_relationships_deferred_columns_and_merge(engine: Any) ->
         s.commit()
     assert _rows(engine, "SELECT count(*) FROM etag_link") == [(0,)]
     assert _rows(engine, "SELECT count(*) FROM ecoder") == [(0,)]
+
+
+def test_single_table_subclass_of_a_joined_subclass(engine: Any) -> None:
+    class B(DeclarativeBase):
+        pass
+
+    class Person(B):
+        __tablename__ = "sjperson"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(10))
+        name: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "p"}
+
+    class Coder(Person):
+        __tablename__ = "sjcoder"
+        id: Mapped[int] = mapped_column(ForeignKey("sjperson.id"), primary_key=True)
+        language: Mapped[str | None] = mapped_column(String(10))
+        __mapper_args__ = {"polymorphic_identity": "c"}
+
+    class Senior(Coder):  # no table: its column joins sjcoder
+        level: Mapped[int | None]
+        __mapper_args__ = {"polymorphic_identity": "s"}
+
+    assert Senior.__table__ is Coder.__table__ and "level" in Coder.__table__.c
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Senior(id=1, name="a", language="c", level=3), Coder(id=2, name="b")])
+        s.commit()
+        sen = s.get(Senior, 1)
+        sen.level = 4
+        sen.name = "a2"
+        s.commit()
+    assert _rows(engine, "SELECT id, kind, name FROM sjperson ORDER BY id") == [
+        (1, "s", "a2"),
+        (2, "c", "b"),
+    ]
+    assert _rows(engine, "SELECT id, language, level FROM sjcoder ORDER BY id") == [
+        (1, "c", 4),
+        (2, None, None),
+    ]
+    with Session(engine) as s:
+        assert [type(o) for o in s.scalars(select(Person).order_by(Person.id))] == [Senior, Coder]
+        assert [o.id for o in s.scalars(select(Senior))] == [1]  # join + discriminator
+        assert sorted(o.id for o in s.scalars(select(Coder))) == [1, 2]
+        s.delete(s.get(Senior, 1))
+        s.commit()
+    assert _rows(engine, "SELECT count(*) FROM sjcoder") == [(1,)]

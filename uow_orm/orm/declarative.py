@@ -846,6 +846,9 @@ def _map_subclass(
         primary_key=parent._pk_override,
         eager_defaults=parent.eager_defaults,
         confirm_deleted_rows=parent.confirm_deleted_rows,
+        # (a single-table subclass of a joined-table subclass: its parent's tables)
+        tables=parent._joined_tables,
+        extra_columns=parent._extra_columns,
     )
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))

@@ -177,6 +177,9 @@ def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
     for m in parent.iterate_to_root():
         m._order_columns()
     register_subclass_columns(sub)
+    if parent._joined_tables is not None:  # under a joined-table subclass: its join
+        sub._inherit_pairs = []
+        _set_from(sub)
 
 
 #: id(column) of columns two sibling subclasses share (use_existing_column): no one owner
