@@ -1086,3 +1086,79 @@ def test_single_table_subclass_of_a_joined_subclass(engine: Any) -> None:
         s.delete(s.get(Senior, 1))
         s.commit()
     assert _rows(engine, "SELECT count(*) FROM sjcoder") == [(1,)]
+
+
+def _scenario(lib: Any, orm: Any, url: str) -> list[Any]:
+    """One joined-table scenario, written once for both libraries (the oracle check)."""
+
+    class B(orm.DeclarativeBase):
+        pass
+
+    class Emp(B):
+        __tablename__ = "oj_emp"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(20))
+        type = lib.Column(lib.String(20), nullable=False)
+        __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "emp"}
+
+    class Mgr(Emp):
+        __tablename__ = "oj_mgr"
+        id = lib.Column(lib.Integer, lib.ForeignKey("oj_emp.id"), primary_key=True)
+        data = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "mgr"}
+
+    class Eng(Emp):
+        __tablename__ = "oj_eng"
+        id = lib.Column(lib.Integer, lib.ForeignKey("oj_emp.id"), primary_key=True)
+        info = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "eng"}
+
+    class Lead(Eng):
+        __tablename__ = "oj_lead"
+        id = lib.Column(lib.Integer, lib.ForeignKey("oj_eng.id"), primary_key=True)
+        team = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "lead"}
+
+    engine = lib.create_engine(url)
+    B.metadata.create_all(engine)
+    out: list[Any] = []
+    with orm.Session(engine) as s:
+        s.add_all(
+            [
+                Mgr(name="m", data="d"),
+                Eng(name="e", info="i"),
+                Lead(name="l", info="j", team="t"),
+                Emp(name="x"),
+            ]
+        )
+        s.commit()
+        out.append([type(o).__name__ for o in s.scalars(lib.select(Emp).order_by(Emp.id))])
+        out.append([o.name for o in s.scalars(lib.select(Eng).order_by(Eng.id))])
+        out.append([type(s.get(Emp, 3)).__name__, s.get(Mgr, 2), s.get(Lead, 3).team])
+        out.append(s.scalars(lib.select(Eng.name).where(Eng.info == "j")).all())
+        wp = orm.with_polymorphic(Emp, [Mgr, Eng])
+        out.append([o.name for o in s.scalars(lib.select(wp).where(wp.Mgr.data == "d"))])
+        s.execute(lib.update(Eng).where(Eng.id == 2).values(info="k"))
+        lead = s.get(Lead, 3)
+        lead.team = "u"
+        lead.name = "l2"
+        s.delete(s.get(Mgr, 1))
+        s.commit()
+    with engine.connect() as conn:
+        for t in ("oj_emp", "oj_mgr", "oj_eng", "oj_lead"):
+            out.append([tuple(r) for r in conn.execute(lib.text(f"SELECT * FROM {t} ORDER BY id"))])
+    engine.dispose()
+    return out
+
+
+def test_joined_table_scenario_matches_sqlalchemy(tmp_path: Any) -> None:
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    import uow_orm
+    import uow_orm.orm
+
+    ours = _scenario(uow_orm, uow_orm.orm, f"sqlite:///{tmp_path / 'ours.db'}")
+    theirs = _scenario(sqlalchemy, sqlalchemy.orm, f"sqlite:///{tmp_path / 'theirs.db'}")
+    assert ours == theirs
+    assert ours[0] == ["Mgr", "Eng", "Lead", "Emp"]
