@@ -1162,3 +1162,23 @@ def test_joined_table_scenario_matches_sqlalchemy(tmp_path: Any) -> None:
     theirs = _scenario(sqlalchemy, sqlalchemy.orm, f"sqlite:///{tmp_path / 'theirs.db'}")
     assert ours == theirs
     assert ours[0] == ["Mgr", "Eng", "Lead", "Emp"]
+
+
+def test_row_switch_replaces_an_engineer_with_a_manager(eng: Any) -> None:
+    with Session(eng) as s:
+        _staff(s)
+    with Session(eng) as s:
+        s.delete(s.get(Engineer, 3))
+        s.add(Manager(id=3, name="new", manager_name="nm"))
+        mia = s.get(Manager, 2)
+        mia.boss = None
+        s.delete(mia)
+        s.add(Employee(id=2, name="plain"))  # a joined subclass row becomes a base row
+        s.commit()
+        assert type(s.get(Employee, 3)) is Manager
+    assert _rows(eng, "SELECT id, type, name FROM jemployee WHERE id IN (2, 3) ORDER BY id") == [
+        (2, "employee", "plain"),
+        (3, "manager", "new"),
+    ]
+    assert _rows(eng, "SELECT id, manager_name FROM jmanager ORDER BY id") == [(1, "d"), (3, "nm")]
+    assert _rows(eng, "SELECT count(*) FROM jengineer") == [(0,)]

@@ -278,3 +278,42 @@ def check_union_dml(mapper: Mapper, stmt: Any) -> None:
                 "name the polymorphic union of the hierarchy, not its own table; use the "
                 f"table's columns ({mapper.class_.__name__}.__table__.c...) in where()"
             )
+
+
+def row_switch(conn: Any, mapper: Mapper, pairs: Sequence[tuple[Any, Any]]) -> None:
+    """Row switches (a new object taking the key of one deleted in the same flush) where a
+    joined-table class is involved: the tables both classes have get an UPDATE, a table
+    only the deleted object's class has a DELETE (subclass tables first), a table only the
+    new object's class has an INSERT."""
+    from . import events as _events
+    from .persistence import delete_states, insert_states, row_switch_states
+
+    news = [n for n, _ in pairs]
+    if mapper.dispatch.before_update:
+        _events.fire_mapper(mapper, "before_update", conn, news)
+    new_parts: list[Mapper] = (
+        list(table_parts(mapper)) if mapper._joined_tables is not None else [mapper]
+    )
+    new_tables = {id(p.local_table) for p in new_parts}
+    by_old: dict[Mapper, list[tuple[Any, Any]]] = {}
+    for new, old in pairs:
+        by_old.setdefault(old.mapper, []).append((new, old))
+    for old_mapper, group in by_old.items():
+        old_parts: list[Mapper] = (
+            list(table_parts(old_mapper)) if old_mapper._joined_tables is not None else [old_mapper]
+        )
+        old_tables = {id(p.local_table) for p in old_parts}
+        for part in reversed(old_parts):
+            if id(part.local_table) not in new_tables:
+                delete_states(conn, part, [old for _, old in group])
+        for part in new_parts:
+            if id(part.local_table) in old_tables:
+                row_switch_states(conn, part, group)
+            else:
+                for pk, sk in getattr(part, "sync_keys", ()):
+                    for new, _ in group:
+                        d = new().__dict__
+                        d[sk] = d.get(pk)
+                insert_states(conn, part, [new for new, _ in group])
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, news)

@@ -379,10 +379,12 @@ class FlushPlan:
             pairs = [(s, self.row_switches[s]) for s in switched]
             for m, group in _by_class(mapper, switched):
                 spairs = [(s, self.row_switches[s]) for s in group]
-                if m._joined_tables is not None:
-                    from .joined_flush import joined_write
+                if m._joined_tables is not None or any(
+                    old.mapper._joined_tables is not None for _, old in spairs
+                ):
+                    from .joined_flush import row_switch
 
-                    joined_write("row_switch", persistence.row_switch_states, conn, m, spairs)
+                    row_switch(conn, m, spairs)  # joined-table classes: table by table
                 else:
                     persistence.row_switch_states(conn, m, spairs)
             self.deleted_done.extend(old for _, old in pairs)
