@@ -97,13 +97,11 @@ def joined_write(
     """Write ``states`` of a joined-table subclass ``mapper`` with persistence function ``fn``
     one table at a time: INSERT / UPDATE base table first, DELETE subclass table first; the
     mapper's persistence events fire once per object around them. ``kind`` is
-    ``"insert"``, ``"update"``, ``"delete"`` or ``"row_switch"``."""
+    ``"insert"``, ``"update"`` or ``"delete"`` (row switches: `row_switch`)."""
     from . import events as _events
 
-    ev = "update" if kind == "row_switch" else kind
-    objs = [p[0] for p in states] if kind == "row_switch" else states
-    if getattr(mapper.dispatch, "before_" + ev):
-        _events.fire_mapper(mapper, "before_" + ev, conn, objs)
+    if getattr(mapper.dispatch, "before_" + kind):
+        _events.fire_mapper(mapper, "before_" + kind, conn, states)
     parts = table_parts(mapper)
     if kind == "delete":
         for part in reversed(parts):
@@ -118,13 +116,13 @@ def joined_write(
     else:
         for part in parts:
             if part.sync_keys:
-                for st in objs:
+                for st in states:
                     d = st().__dict__
                     for pk, sk in part.sync_keys:
                         d[sk] = d.get(pk)
             fn(conn, part, states)
-    if getattr(mapper.dispatch, "after_" + ev):
-        _events.fire_mapper(mapper, "after_" + ev, conn, objs)
+    if getattr(mapper.dispatch, "after_" + kind):
+        _events.fire_mapper(mapper, "after_" + kind, conn, states)
 
 
 def _version_only(mapper: Mapper, parts: list[TablePart], states: Sequence[Any]) -> set[Any]:
