@@ -197,19 +197,60 @@ def test_orm_update_of_a_concrete_base_uses_its_own_table(eng: Any) -> None:
     assert _rows(eng, "SELECT name FROM cmanager") == [("mia",)]
 
 
-def test_abstract_concrete_base_is_refused_by_name() -> None:
+def test_abstract_concrete_base_queries_the_union_of_its_subclasses(
+    engine: Any, sql_log: Any
+) -> None:
     class B(DeclarativeBase):
         pass
 
-    with pytest.raises(exc.ArgumentError, match="AbstractConcreteBase"):
+    class Thing(AbstractConcreteBase, B):  # no table of its own
+        strict_attrs = True
+        name: Mapped[str] = mapped_column(String(20))
 
-        class Thing(AbstractConcreteBase, B):  # SQLAlchemy's form: no table of its own
-            id: Mapped[int] = mapped_column(primary_key=True)
+    class Rock(Thing):
+        __tablename__ = "arock"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        hardness: Mapped[int]
+        __mapper_args__ = {"polymorphic_identity": "rock", "concrete": True}
 
-    with pytest.raises(exc.ArgumentError, match="AbstractConcreteBase"):
+    class Tree(Thing):
+        __tablename__ = "atree"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "tree", "concrete": True}
+
+    class Gadget(AbstractConcreteBase, B):  # not strict: its columns are copied
+        label: Mapped[str] = mapped_column(String(20))
+
+    class Phone(Gadget):
+        __tablename__ = "aphone"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        __mapper_args__ = {"polymorphic_identity": "phone", "concrete": True}
+
+    tm = inspect(Thing)
+    assert tm.polymorphic_abstract and inspect(Rock).inherits is tm and inspect(Tree).concrete
+    assert set(tm.polymorphic_map) == {"rock", "tree"}
+    assert set(B.metadata.tables) == {"arock", "atree", "aphone"}  # no table for Thing
+    assert set(Phone.__table__.c.keys()) == {"id", "label"}
+    with pytest.raises(exc.InvalidRequestError, match="polymorphic_abstract"):
+        Thing()
+    B.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Rock(id=1, name="r", hardness=7), Tree(id=2, name="t"), Phone(id=1, label="p")])
+        s.commit()
+    log = sql_log(engine)
+    with Session(engine) as s:
+        things = s.scalars(select(Thing).order_by(Thing.id)).all()
+        assert [type(t) for t in things] == [Rock, Tree] and log.count("SELECT") == 1
+        assert things[0].__dict__["hardness"] == 7
+        assert s.scalars(select(Thing).where(Thing.name == "t")).one() is things[1]
+        assert s.get(Thing, 2) is things[1]
+        assert [g.label for g in s.scalars(select(Gadget))] == ["p"]
+    with pytest.raises(exc.ArgumentError, match="has no table of its own"):
 
         class Other(AbstractConcreteBase, B):
-            __tablename__ = "athing"
+            __tablename__ = "aother"
             id: Mapped[int] = mapped_column(primary_key=True)
 
 
@@ -290,3 +331,61 @@ def test_concrete_base_scenario_matches_sqlalchemy(tmp_path: Any) -> None:
     )
     assert ours == theirs
     assert ours[0] == ["Emp", "Mgr", "Mgr"]
+
+
+def _abstract_scenario(lib: Any, orm: Any, declarative: Any, url: str) -> list[Any]:
+    """One AbstractConcreteBase scenario for both libraries (the oracle check)."""
+
+    class B(orm.DeclarativeBase):
+        pass
+
+    class Thing(declarative.AbstractConcreteBase, B):
+        strict_attrs = True
+        name = lib.Column(lib.String(20))
+
+    class Rock(Thing):
+        __tablename__ = "oa_rock"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(20))
+        hard = lib.Column(lib.Integer)
+        __mapper_args__ = {"polymorphic_identity": "rock", "concrete": True}
+
+    class Tree(Thing):
+        __tablename__ = "oa_tree"
+        id = lib.Column(lib.Integer, primary_key=True)
+        name = lib.Column(lib.String(20))
+        __mapper_args__ = {"polymorphic_identity": "tree", "concrete": True}
+
+    engine = lib.create_engine(url)
+    B.metadata.create_all(engine)
+    out: list[Any] = [sorted(B.metadata.tables)]
+    with orm.Session(engine) as s:
+        s.add_all([Rock(id=1, name="r", hard=2), Tree(id=2, name="t"), Tree(id=3, name="u")])
+        s.commit()
+        out.append([type(o).__name__ for o in s.scalars(lib.select(Thing).order_by(Thing.id))])
+        out.append([o.id for o in s.scalars(lib.select(Thing).where(Thing.name > "s"))])
+        out.append(type(s.get(Thing, 1)).__name__)
+    engine.dispose()
+    return out
+
+
+def test_abstract_concrete_base_scenario_matches_sqlalchemy(tmp_path: Any) -> None:
+    import sqlalchemy
+    import sqlalchemy.ext.declarative
+    import sqlalchemy.orm
+
+    import uow_orm
+    import uow_orm.ext.declarative
+    import uow_orm.orm
+
+    ours = _abstract_scenario(
+        uow_orm, uow_orm.orm, uow_orm.ext.declarative, f"sqlite:///{tmp_path / 'ours.db'}"
+    )
+    theirs = _abstract_scenario(
+        sqlalchemy,
+        sqlalchemy.orm,
+        sqlalchemy.ext.declarative,
+        f"sqlite:///{tmp_path / 'theirs.db'}",
+    )
+    assert ours == theirs
+    assert ours[1] == ["Rock", "Tree", "Tree"]

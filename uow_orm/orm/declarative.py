@@ -436,14 +436,22 @@ class _Collected:
 def _sources(cls: type) -> list[type]:
     """Mixins (unmapped, non-base classes in the MRO) first, the class itself last; the
     mixins of a mapped parent class are its own (a subclass does not map them again)."""
-    parent = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    parent = next(
+        (
+            b
+            for b in cls.__mro__[1:]
+            if "__mapper__" in b.__dict__ and "_uow_acb_values" not in b.__dict__
+        ),
+        None,
+    )
     inherited = set(parent.__mro__) if parent is not None else ()
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
         and b not in inherited
-        and "__mapper__" not in b.__dict__
+        # (an AbstractConcreteBase class is mapped, yet its columns are its subclasses')
+        and ("__mapper__" not in b.__dict__ or "_uow_acb_values" in b.__dict__)
         and b.__module__ != __name__
         and b is not MappedAsDataclass
     ]
@@ -460,8 +468,11 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
         for key in names:
             if key.startswith("__") and key.endswith("__"):
                 continue
+            stash = src.__dict__.get("_uow_acb_values")  # an AbstractConcreteBase's own
             if own and values is not None and key in values:
                 value = values[key]
+            elif stash is not None and not own:
+                value = stash.get(key, _NO_ARG)
             else:
                 value = src.__dict__.get(key, _NO_ARG)
             ann = annotations.get(key)
@@ -765,6 +776,10 @@ def _make_mapper(
         from .inheritance import concrete_linked
 
         concrete_linked(mapper)
+    elif is_concrete_base(cls):
+        from .inheritance import attach_abstract_concrete
+
+        attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
     return mapper
 
 
@@ -1159,9 +1174,9 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
             values = None
         if "__table__" not in cls.__dict__:
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
-                from .inheritance import refuse_abstract_concrete
+                from .inheritance import start_abstract_concrete
 
-                refuse_abstract_concrete(cls)
+                start_abstract_concrete(cls)
                 return  # (a subclass of a mapped class maps onto its table: inheritance)
         _map_class(cls, reg, values)
 

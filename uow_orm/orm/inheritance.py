@@ -149,6 +149,12 @@ def new_abstract(cls: type, *args: Any, **kw: Any) -> Any:
         raise exc.InvalidRequestError(
             f"Can't instantiate class for {mapper}; mapper is marked polymorphic_abstract=True"
         )
+    if mapper is not None:  # a mapped subclass that inherited this __new__
+        if mapper._poly_key is not None and mapper.polymorphic_identity is not None:
+            return _new_with_identity(cls)
+        obj: Any = object.__new__(cls)
+        obj.__dict__[STATE_ATTR] = new_state(obj, mapper)
+        return obj
     raise exc.UnmappedClassError(f"class {cls.__name__} is not mapped")
 
 
@@ -925,8 +931,11 @@ class ConcreteBase:
 
 
 class AbstractConcreteBase(ConcreteBase):
-    """SQLAlchemy's abstract concrete base (a base class with no table of its own): not
-    supported; mapping a subclass of it raises `exc.ArgumentError`."""
+    """A declarative mixin for a concrete hierarchy's base class that has no table of its
+    own: it is mapped (``polymorphic_abstract``) once its first ``concrete=True``
+    subclass is, onto the ``UNION ALL`` of its subclasses' tables (``pjoin``); its
+    declared columns are copied into each subclass, as a mixin's (``strict_attrs = True``
+    subclasses redeclare them)."""
 
 
 CONCRETE_ONLY = frozenset({"concrete", "inherits"})
@@ -948,17 +957,60 @@ def check_concrete_args(cls: type, mapper_args: dict[str, Any]) -> None:
 
 
 def refuse_abstract_concrete(cls: type) -> None:
-    """Raise for a class of an `AbstractConcreteBase` hierarchy (not supported).
+    """Raise for an `AbstractConcreteBase` class given a table of its own.
 
     Raises:
         ArgumentError: naming AbstractConcreteBase and what to use instead.
     """
-    if isinstance(cls, type) and issubclass(cls, AbstractConcreteBase):
+    if isinstance(cls, type) and AbstractConcreteBase in cls.__bases__:
         raise exc.ArgumentError(
-            f"{cls.__name__}: AbstractConcreteBase (a concrete base class without a table) "
-            "is not supported; give the base a __tablename__ and use ConcreteBase, or map "
-            "the classes separately with a mixin"
+            f"{cls.__name__}: an AbstractConcreteBase class has no table of its own (its "
+            "queries read its subclasses' tables); remove __tablename__ / __table__, or use "
+            "ConcreteBase for a base class with a table"
         )
+
+
+def start_abstract_concrete(cls: type) -> None:
+    """``class Thing(AbstractConcreteBase, Base)`` (no table): remember its declared
+    attributes (copied into each subclass); it is mapped with its first subclass."""
+    if not (isinstance(cls, type) and AbstractConcreteBase in cls.__bases__):
+        return
+    stash = {k: v for k, v in cls.__dict__.items() if not (k.startswith("__") and k.endswith("__"))}
+    type.__setattr__(cls, "_uow_acb_values", stash)
+
+
+def attach_abstract_concrete(first: Mapper) -> None:
+    """The first concrete subclass of an `AbstractConcreteBase` class is mapped: map the
+    abstract class (attributes: its declared columns and the key, read from the union of
+    its subclasses' tables) and make ``first`` its concrete subclass."""
+    from ..schema import MetaData, Table
+
+    acb = next((b for b in first.class_.__mro__[1:] if "_uow_acb_values" in b.__dict__), None)
+    if acb is None or "__mapper__" in acb.__dict__:
+        return
+    stash = acb.__dict__["_uow_acb_values"]
+    keys = [k for k in first.column_keys if k in stash or k in first.pk_keys]
+    cols = {k: first.columns[k].copy() for k in keys}
+    table = Table(f"_{acb.__name__}_abstract", MetaData(), *cols.values())
+    mapped = {k: table.c[c.name] for k, c in cols.items()}
+    mapper = Mapper(
+        acb,
+        table,
+        mapped,
+        {},
+        first.registry,
+        primary_key=[mapped[k] for k in first.pk_keys],
+    )
+    type.__setattr__(acb, "__mapper__", mapper)
+    mapper._concrete_union = True
+    mapper._abstract_union = True
+    mapper.polymorphic_abstract = True
+    type.__setattr__(acb, "__new__", staticmethod(new_abstract))
+    mapper._install_class_hooks()
+    first.registry.add(mapper)
+    mapper.polymorphic_map.update(first.polymorphic_map)
+    link_concrete(first, mapper)
+    build_union(mapper)
 
 
 def start_concrete_base(mapper: Mapper) -> None:
@@ -993,6 +1045,7 @@ def link_concrete(sub: Mapper, parent: Mapper) -> None:
     sub.concrete = True
     sub.inherits = parent
     sub.base_mapper = base
+    base.polymorphic_map.update(sub.polymorphic_map)
     sub.polymorphic_map = base.polymorphic_map
     parent._children.append(sub)
     for key in parent.attrs.keys():
@@ -1016,7 +1069,11 @@ def build_union(mapper: Mapper) -> None:
     from ..sql.selectable import Select, union_all
     from .attributes import ColumnAttribute
 
-    members = [m for m in mapper.self_and_descendants if m is mapper or m.concrete]
+    members = [
+        m
+        for m in mapper.self_and_descendants
+        if m.concrete or (m is mapper and not mapper._abstract_union)
+    ]
     names: dict[str, Any] = {}
     for m in members:
         for c in m.column_list:
@@ -1056,7 +1113,7 @@ def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
     cols: list[Any] = []
     for m in [mapper, *[d for d in mapper.self_and_descendants if d.concrete]]:
         for c, k in zip(m.column_list, m.column_keys):
-            if k not in keys and k not in m.deferred:
+            if k not in keys and k not in m.deferred and c.name in pjoin.c:
                 keys.append(k)
                 cols.append(pjoin.c[c.name])
     cols.append(mapper._poly_expr)

@@ -276,6 +276,8 @@ class Mapper:
     _concrete_union = False
     #: that union (a subquery), once a concrete subclass exists
     _union: Any = None
+    #: an `AbstractConcreteBase` class: no table of its own, only the union
+    _abstract_union = False
     #: the key columns queries for this class compare (the union's; None: `pk_columns`)
     _query_pk: list[Any] | None = None
     #: subclasses (at any depth) with polymorphic_load="selectin": queries for this class
