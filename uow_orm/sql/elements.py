@@ -605,6 +605,22 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
+    @property
+    def proxy_set(self) -> frozenset[ColumnElement]:
+        """This column and the columns it stands for (an alias's or subquery's column
+        names the table column it selects), as SQLAlchemy gives it."""
+        source = getattr(self, "_proxied_source", None)
+        if source is None:
+            return frozenset({self})
+        return frozenset({self}) | frozenset(source.proxy_set)
+
+    @property
+    def base_columns(self) -> frozenset[ColumnElement]:
+        """The columns at the bottom of `proxy_set`: the table columns an expression of
+        aliases and subqueries reads (itself for a table column)."""
+        source = getattr(self, "_proxied_source", None)
+        return frozenset({self}) if source is None else frozenset(source.base_columns)
+
     def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
         if op.__class__ is not str:  # a function from sql.operators: operate(eq, 5)
             return op(self, *args, **kw)  # type: ignore[no-any-return]
