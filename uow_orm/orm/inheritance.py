@@ -505,13 +505,14 @@ def with_polymorphic(
     Args:
         base: the hierarchy's class whose rows are selected.
         classes: subclasses of ``base`` whose columns are added, or ``"*"``.
-        flat: accepted for compatibility (it changes joined-table aliasing only).
+        flat: accepted for compatibility (it changes the aliasing of ``aliased=True`` only,
+            which is not supported).
         name: the entity's key in result rows.
 
     Raises:
         ArgumentError: ``base`` is not a mapped class, a class is not a subclass of it, or
             ``selectable`` / ``polymorphic_on`` / ``aliased`` / ``innerjoin`` /
-            ``adapt_on_names`` is given (not supported for single-table hierarchies yet).
+            ``adapt_on_names`` is given (not supported yet).
     """
     unsupported = [
         n
@@ -527,8 +528,9 @@ def with_polymorphic(
     ]
     if unsupported:
         raise exc.ArgumentError(
-            f"with_polymorphic(): {', '.join(unsupported)} not supported (single-table "
-            "hierarchies select from the base table itself)"
+            f"with_polymorphic(): {', '.join(unsupported)} not supported (the entity selects "
+            "from the base table, outer-joined to joined-table subclasses' tables); use "
+            "aliased() of a subclass, or with_polymorphic() without it"
         )
     mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
     if mapper is None:
