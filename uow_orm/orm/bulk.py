@@ -18,6 +18,7 @@ from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
 from .base import state_of
 from .expiry import expire_state, unload
+from .joined_flush import insert_joined_rows, joined_write, update_joined_rows
 from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
@@ -40,6 +41,20 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
     many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
     if mapper is None:
         return conn.execute(stmt, params)
+    pk_cols = mapper.pk_columns
+    if mapper._union is not None and isinstance(stmt, (Update, Delete)):
+        from .joined_flush import check_union_dml
+
+        check_union_dml(mapper, stmt)
+    if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
+        if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
+            rows: list[Mapping[str, Any]] = [dict(p) for p in params]
+            bulk_insert_mappings(session, mapper, rows, False, render_nulls=True)
+            return Result([], [], rowcount=len(rows))
+    if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
+        from .joined_flush import check_joined_dml
+
+        pk_cols = check_joined_dml(mapper, stmt)  # its own table's key columns
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
         bulk_update_mappings(session, mapper, list(params))
         return Result([], [], rowcount=len(params))
@@ -61,7 +76,7 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
             _expire_class(session, mapper, stmt)
         return result
     # UPDATE / DELETE: learn which rows were hit, then fix the objects we hold
-    pk_stmt = stmt.returning(*mapper.pk_columns)
+    pk_stmt = stmt.returning(*pk_cols)
     result = conn.execute(pk_stmt, params)
     keys = [tuple(r) for r in result.tuples()]
     if isinstance(stmt, Update):
@@ -225,6 +240,7 @@ def bulk_insert_mappings(
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    joined_rows: list[tuple[int, dict[str, Any]]] = []
     for idx, m in enumerate(mappings):
         unknown = [k for k in m if k not in mapper.columns]
         if unknown:
@@ -240,6 +256,9 @@ def bulk_insert_mappings(
                 row[key] = persistence.default_value(conn, mapper, col, row)
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_rows.append((idx, row))
+            continue
         keys = tuple(
             k
             for k in mapper.column_keys
@@ -248,6 +267,12 @@ def bulk_insert_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [row[k] for k in keys])
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
+    if joined_rows:
+        insert_joined_rows(conn, mapper, [r for _, r in joined_rows])
+        for idx, row in joined_rows:
+            target = mappings[idx]
+            if return_defaults and pk_key is not None and isinstance(target, dict):
+                target[pk_key] = row[pk_key]
     for keys, rows in groups.items():
         generated = return_defaults and pk_key is not None and pk_key not in keys
         out = persistence.insert_rows(conn, mapper, keys, [v for _, v in rows], generated)
@@ -290,7 +315,10 @@ def bulk_update_mappings(
                 if st.committed:
                     st.committed.pop(k, None)
     for keys, rows in groups.items():
-        persistence.update_rows(conn, mapper, keys, rows)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            update_joined_rows(conn, mapper, keys, rows)
+        else:
+            persistence.update_rows(conn, mapper, keys, rows)
 
 
 def bulk_save_objects(session: InternalSession, objects: list[Any], return_defaults: bool) -> None:
@@ -306,12 +334,18 @@ def bulk_save_objects(session: InternalSession, objects: list[Any], return_defau
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
     for mapper, states in by_mapper_new.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.insert_states(conn, mapper, states)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_write("insert", persistence.insert_states, conn, mapper, states)
+        else:
+            persistence.insert_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
     for mapper, states in by_mapper_upd.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.update_states(conn, mapper, states)
+        if mapper._joined_tables is not None:
+            joined_write("update", persistence.update_states, conn, mapper, states)
+        else:
+            persistence.update_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
             session.tracker.unmark_modified(st)

@@ -16,6 +16,7 @@ from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
+from . import inheritance as _inheritance
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -225,7 +226,7 @@ def execute_select(
     if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
         # (an aliased first entity loads its joined relationships with selectin)
         i0, m0 = mapper_entities[0]
-        used = {id(m0.local_table)}
+        used = {id(t) for t in m0._from._tables()}
         if stmt._joins or stmt._select_from:  # tables the query joins itself
             used.update(id(t) for f in stmt._froms() for t in f._tables())
         # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
@@ -342,6 +343,10 @@ def execute_select(
             session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
+        if mapper._selectin_subs or stmt._options:  # polymorphic_load="selectin"
+            _inheritance.selectin_after_load(
+                session, conn, mapper, stmt._options, objs_only, rows, i
+            )
         if (
             not trees[i].children
             and trees[i].wildcard is None
@@ -458,7 +463,10 @@ def _collect_joined(
             _refuse_eager(prop)
         target: Any = prop.mapper.local_table
         target_adapt = None
-        if sub.contains_eager:
+        if prop.mapper._from is not target and not sub.contains_eager:
+            # joined-table inheritance: the target's join (aliased table by table if needed)
+            target, target_adapt = _inheritance.eager_target(prop.mapper, used)
+        elif sub.contains_eager:
             if parent_adapt is not None or prop.mapper is mapper:
                 raise exc.InvalidRequestError(
                     f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "

@@ -408,6 +408,10 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
         remote_side = self._columns_arg(self.remote_side_arg, registry)
+        if self.parent._joined_tables is not None or self.mapper._joined_tables is not None:
+            from .inheritance import relationship_tables  # joined-table inheritance
+
+            parent_table, target_table = relationship_tables(self, secondary, fk_cols)
         if self.primaryjoin_arg is not None or self.secondaryjoin_arg is not None:
             from .joinconditions import configure_custom
 
@@ -776,7 +780,7 @@ class RelationshipProperty(MapperProperty):
         on = self._primary_clause()
         if self.mapper.single:  # a relationship to a single-table subclass
             on = and_(on, self.mapper._single_criterion())
-        return self.mapper.local_table, on
+        return self.mapper._from, on  # (a joined-table subclass: the join of its tables)
 
 
 def _resolve_sides(expr: Any, local: Callable[[Any], Any], remote: Callable[[Any], Any]) -> Any:
