@@ -195,11 +195,8 @@ class InstrumentedList(list[_T]):
         """The item to store (a ``@validates`` method may replace it), type-checked."""
         rel = self._rel
         if rel is not None:
-            validator = getattr(rel, "_validator", None)
-            if validator is not None and self._owner is not None:
-                fn, with_removes = validator
-                owner = self._owner()
-                item = fn(owner, rel.key, item, False) if with_removes else fn(owner, rel.key, item)
+            if rel._validator and self._owner is not None:
+                item = rel._validate(self._owner(), item, False, False)
             if self._owner is not None and self._owner.mapper.attr_dispatch:
                 item = _events.fire_append(self._owner, rel.key, item)
             rel._check_target(item, self._owner)
@@ -207,16 +204,21 @@ class InstrumentedList(list[_T]):
 
     def _check_remove(self, item: Any) -> None:
         rel = self._rel
-        validator = getattr(rel, "_validator", None) if rel is not None else None
-        if validator is not None and validator[1] and self._owner is not None:
-            validator[0](self._owner(), rel.key, item, True)  # type: ignore[union-attr]
+        if rel is not None and rel._validator and self._owner is not None:
+            rel._validate(self._owner(), item, True, False)
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:
         item = self._check(item)
         self._before_change()
         list.append(self, item)
-        self._added(item)
+        try:
+            self._added(item)
+        except BaseException:
+            # the other side refused it (a backref's @validates): as in SQLAlchemy the
+            # item does not stay in the collection
+            self._remove_silent(item)
+            raise
 
     def extend(self, items: Iterable[_T]) -> None:
         for item in list(items):
@@ -230,7 +232,11 @@ class InstrumentedList(list[_T]):
         item = self._check(item)
         self._before_change()
         list.insert(self, index, item)
-        self._added(item)
+        try:
+            self._added(item)
+        except BaseException:
+            self._remove_silent(item)
+            raise
 
     def remove(self, item: _T) -> None:
         self._check_remove(item)

@@ -281,6 +281,9 @@ class RelationshipProperty(MapperProperty):
         self._foreign_cols: list[Column[Any]] = []
         self.order_by: list[Any] = []
         self.reverse: RelationshipProperty | None = None
+        #: True when a mapper sharing this property has a ``@validates`` method for it
+        #: (``Mapper.relationship_validators`` has the method of each mapper)
+        self._validator = False
         self.configured = False
         self._annotation_uselist: bool | None = None
 
@@ -613,6 +616,20 @@ class RelationshipProperty(MapperProperty):
         )
 
     # -- backrefs and cascades on change --------------------------------------------------
+    def _validate(self, obj: Any, value: Any, is_remove: bool, backref: bool) -> Any:
+        """Run this attribute's ``@validates`` method on ``value`` (joining or, with
+        ``is_remove``, leaving it); the value to store. ``backref``: the change comes from
+        the other side of a bidirectional relationship."""
+        validator = obj.__dict__[STATE_ATTR].mapper.relationship_validators.get(self.key)
+        if validator is None or (backref and not validator[2]):
+            return value
+        fn, with_removes, _ = validator
+        if is_remove:
+            if with_removes:
+                fn(obj, self.key, value, True)
+            return value
+        return fn(obj, self.key, value, False) if with_removes else fn(obj, self.key, value)
+
     def _collection_added(self, owner: InstanceState, item: Any) -> None:
         rev = self.reverse
         owner_obj = owner()
@@ -649,8 +666,12 @@ class RelationshipProperty(MapperProperty):
                         session.tracker.queue_collection_change(state, self.key, value, True)
                     return
                 coll = self._init_collection(state)
+            if self._validator:
+                value = self._validate(obj, value, False, True)
             coll._append_silent(value)
         else:
+            if self._validator:
+                value = self._validate(obj, value, False, True)
             old = self._scalar_without_sql(state, d)
             if old is value:
                 return
@@ -674,6 +695,8 @@ class RelationshipProperty(MapperProperty):
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         if self.uselist:
+            if self._validator:
+                self._validate(obj, value, True, True)
             coll = d.get(self.key)
             if coll is not None:
                 coll._remove_silent(value)
@@ -682,9 +705,13 @@ class RelationshipProperty(MapperProperty):
         else:
             current = self._scalar_without_sql(state, d)
             if current is value:
+                # as in SQLAlchemy, the scalar side sees this as being set to None
+                new = None if not self._validator else self._validate(obj, None, False, True)
+                if new is current:
+                    return
                 if state.key is not None:
                     state.record_change(self.key, value)
-                d[self.key] = None
+                d[self.key] = new
 
     def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
         """The class attribute type: a data descriptor when users see a set / dict view
@@ -889,6 +916,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
                 view._explicit = {id(v): k for k, v in given.items()}
             return
+        if prop._validator:
+            value = prop._validate(obj, value, False, False)
         if value is not None:
             prop._check_target(value, state)
         old = d.get(key, NO_VALUE)
