@@ -258,12 +258,14 @@ def execute_select(
             )
         elif entity is not None:
             emapper = entity.__mapper__
-            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            t = trees.get(idx)
+            cols, ckeys, col_strategies = emapper.entity_columns(
+                [*stmt._options, *t.columns] if t is not None and t.columns else stmt._options
+            )
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
-            t = trees.get(idx)
             if t is not None or col_strategies or crit:
                 lazy_overrides = {
                     k: st
@@ -277,7 +279,10 @@ def execute_select(
                 if t is not None:
                     # options below a relationship left lazy: used when it loads
                     for k, (st, sub) in t.children.items():
-                        if sub.children and st in ("default", "select"):
+                        if (sub.children or sub.columns or sub.criteria) and st in (
+                            "default",
+                            "select",
+                        ):
                             lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
@@ -482,7 +487,10 @@ def _collect_joined(
             parent < 0 or specs[parent][2].innerjoin
         )
         specs.append((prop, parent, sub))
-        joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
+        cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
+        if cols is None:
+            cols = prop.mapper.load_columns
+        joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
@@ -556,9 +564,17 @@ def _populate_joined(
 ) -> None:
     pos = offset
     builders = []
-    for prop, parent, _sub in specs:
-        builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-        pos += len(prop.mapper.load_columns)
+    for prop, parent, sub in specs:
+        if sub.columns:  # column options chained on the joinedload() path
+            cols, ckeys, col_strategies = prop.mapper.entity_columns(sub.columns)
+            b = instance_builder(session, prop.mapper, pos, dialect_name, populate, (cols, ckeys))
+            if col_strategies:
+                b.set_strategies(col_strategies)  # type: ignore[attr-defined]
+            builders.append(b)
+            pos += len(cols)
+        else:
+            builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
+            pos += len(prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):
@@ -752,7 +768,13 @@ def selectin_load(
         grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i : i + IN_BATCH]
-            if prop.direction is Direction.ONETOMANY:
+            if prop.direction is Direction.ONETOMANY and sub.columns:
+                # column options may defer the foreign key: it is selected beside the
+                # entity to group the rows (as many-to-many does below)
+                from .strategies import selectin_keyed
+
+                selectin_keyed(session, prop, chunk, grouped, conn, sub, populate, origin)
+            elif prop.direction is Direction.ONETOMANY:
                 remote_cols = [rc for _, rc in prop.local_remote_pairs]
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
                 if prop.order_by:
@@ -846,9 +868,11 @@ def lazy_load(
     prop: RelationshipProperty,
     no_sql: bool = False,
     criteria: tuple[Any, ...] = (),
+    tree: LoadTree | None = None,
 ) -> Any:
     """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map);
-    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows."""
+    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows;
+    ``tree``: the loader options for the loaded objects (else the object's own)."""
     obj = state()
     session = state.session
     strategy = prop.lazy
@@ -896,9 +920,11 @@ def lazy_load(
         return NO_VALUE
     if strategy == "raise_on_sql":
         _raise_lazy(prop, "raise_on_sql")
-    below: Any = None
-    if state.load_strategies is not None:
+    below: Any = tree
+    if below is None and state.load_strategies is not None:
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
+        if below is not None and not criteria:
+            criteria = below.criteria  # lazyload(Parent.children.and_(...))
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)
