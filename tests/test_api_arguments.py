@@ -297,8 +297,8 @@ def test_the_audit_finds_an_ignored_argument():
 @pytest.mark.parametrize(
     "kw",
     [
-        {"single_parent": True},
         {"join_depth": 2},
+        {"load_on_pending": True},
     ],
     ids=lambda kw: next(iter(kw)),
 )

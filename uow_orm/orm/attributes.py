@@ -200,6 +200,8 @@ class InstrumentedList(list[_T]):
             if self._owner is not None and self._owner.mapper.attr_dispatch:
                 item = _events.fire_append(self._owner, rel.key, item)
             rel._check_target(item, self._owner)
+            if rel.single_parent and self._owner is not None:
+                rel._check_single_parent(self._owner, item)
         return item
 
     def _check_remove(self, item: Any) -> None:

@@ -123,7 +123,6 @@ _LAZY = frozenset(
 # arguments, which have no such value.
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
-    "single_parent": False,
     "passive_updates": True,
     "active_history": False,
     "enable_typechecks": True,
@@ -153,15 +152,9 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
         unused = _UNSUPPORTED_ARGS[name]
         if unused is not _ALWAYS and (value is unused):
             continue
-        if name == "single_parent":
-            hint = (
-                "uow_orm does not check that an object has a single parent; leave it out "
-                "(delete-orphan cascade on a many-to-one works without it)"
-            )
-        else:
-            hint = "leave it out" + (
-                f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
-            )
+        hint = "leave it out" + (
+            f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
+        )
         raise exc.ArgumentError(
             f"relationship({name}=...) is not supported by uow_orm yet, and ignoring it would "
             f"give wrong results; {hint}"
@@ -205,6 +198,7 @@ class RelationshipProperty(MapperProperty):
         overlaps: str | None = None,
         collection_class: Any = None,
         innerjoin: bool = False,
+        single_parent: bool = False,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -236,6 +230,9 @@ class RelationshipProperty(MapperProperty):
         self.lazy = {True: "select", False: "joined", "subquery": "selectin"}.get(lazy, lazy)
         #: joined loads of this relationship use an inner JOIN (parents always have one)
         self.innerjoin = innerjoin
+        #: a target object may be related to one parent object only through this
+        #: relationship (required for delete-orphan on many-to-one and many-to-many)
+        self.single_parent = single_parent
         if passive_deletes not in (True, False, "all"):
             raise exc.ArgumentError(
                 f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
@@ -469,6 +466,23 @@ class RelationshipProperty(MapperProperty):
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
         self.order_by = self._order_by(registry)
+        if (
+            "delete-orphan" in self.cascade
+            and self.direction is not Direction.ONETOMANY
+            and not self.single_parent
+        ):
+            kind = "many-to-one" if self.direction is Direction.MANYTOONE else "many-to-many"
+            raise exc.ArgumentError(
+                f"For {kind} relationship {self.parent.class_.__name__}.{self.key}, "
+                'delete-orphan cascade is normally configured only on the "one" side of a '
+                'one-to-many relationship, and not on the "many" side of a many-to-one or '
+                "many-to-many relationship. To force this relationship to allow a particular "
+                f'"{self.mapper.class_.__name__}" object to be referenced by only a single '
+                f'"{self.parent.class_.__name__}" object at a time via the '
+                f"{self.parent.class_.__name__}.{self.key} relationship, which would allow "
+                "delete-orphan cascade to take place in this direction, set the "
+                "single_parent=True flag"
+            )
         self.configured = True
 
     def _order_by(self, registry: dict[str, type]) -> list[Any]:
@@ -615,6 +629,43 @@ class RelationshipProperty(MapperProperty):
             "again to insert it as a new row"
         )
 
+    # -- single_parent=True ----------------------------------------------------------------
+    def _check_single_parent(self, owner: InstanceState, item: Any) -> None:
+        """Refuse to relate ``item`` to ``owner`` when another live object already holds it
+        through this relationship (known in memory: a holder that is not loaded is not
+        seen, as in SQLAlchemy)."""
+        st: InstanceState | None = state_of(item)
+        holder = getattr(st, "parents", {}).get(self) if st is not None else None
+        if holder is None or holder is owner:
+            return
+        holder_obj = holder()
+        if holder_obj is None or holder.deleted or holder.was_deleted:
+            return
+        current = holder_obj.__dict__.get(self.key)
+        if current is None:
+            return
+        holds = any(x is item for x in current) if self.uselist else current is item
+        if holds:
+            raise exc.InvalidRequestError(
+                f"Instance {item!r} is already associated with an instance of "
+                f"{self.parent.class_!r} via its {self.parent.class_.__name__}.{self.key} "
+                "attribute, and is only allowed a single parent (single_parent=True)"
+            )
+
+    def _note_holder(self, owner: InstanceState, item: Any, joined: bool) -> None:
+        """Record (``joined``) or forget that ``owner`` holds ``item`` through this
+        relationship (single_parent=True)."""
+        st = state_of(item)
+        if st is None:
+            return
+        parents = getattr(st, "parents", None)
+        if joined:
+            if parents is None:
+                parents = st.parents = {}
+            parents[self] = owner
+        elif parents is not None and parents.get(self) is owner:
+            del parents[self]
+
     # -- backrefs and cascades on change --------------------------------------------------
     def _validate(self, obj: Any, value: Any, is_remove: bool, backref: bool) -> Any:
         """Run this attribute's ``@validates`` method on ``value`` (joining or, with
@@ -631,6 +682,8 @@ class RelationshipProperty(MapperProperty):
         return fn(obj, self.key, value, False) if with_removes else fn(obj, self.key, value)
 
     def _collection_added(self, owner: InstanceState, item: Any) -> None:
+        if self.single_parent:
+            self._note_holder(owner, item, True)
         rev = self.reverse
         owner_obj = owner()
         if rev is not None:
@@ -638,6 +691,8 @@ class RelationshipProperty(MapperProperty):
         self._cascade_add(owner, item)
 
     def _collection_removed(self, owner: InstanceState, item: Any) -> None:
+        if self.single_parent:
+            self._note_holder(owner, item, False)
         rev = self.reverse
         if rev is not None:
             rev._backref_unset(item, owner())
@@ -920,10 +975,13 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             value = prop._validate(obj, value, False, False)
         if value is not None:
             prop._check_target(value, state)
+            if prop.single_parent:
+                prop._check_single_parent(state, value)
         old = d.get(key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
-            if prop.direction is Direction.ONETOMANY:
-                # one-to-one: the replaced row's key must be cleared, so load it
+            if prop.direction is Direction.ONETOMANY or "delete-orphan" in prop.cascade:
+                # one-to-one: the replaced row's key must be cleared; delete-orphan
+                # (single_parent many-to-one): the replaced object is deleted; load it
                 old = _loading.lazy_load(state, prop)
             elif prop.reverse is not None:
                 old = _loading.lazy_load(state, prop, no_sql=True)
@@ -932,6 +990,11 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if state.key is not None:
             state.record_change(key, old)
         d[key] = value
+        if prop.single_parent:
+            if old is not NO_VALUE and old is not None:
+                prop._note_holder(state, old, False)
+            if value is not None:
+                prop._note_holder(state, value, True)
         if value is not None:
             # first, so that the other side's backref finds the object in the session
             prop._cascade_add(state, value)
