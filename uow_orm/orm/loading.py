@@ -725,7 +725,7 @@ def selectin_load(
     origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        local_cols = [lc for lc, _ in prop._pairs]
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         by_key: dict[tuple[Any, ...], Any] = {}
         wanted: dict[tuple[Any, ...], None] = {}
@@ -756,7 +756,7 @@ def selectin_load(
             if item is not None:
                 loaded.append(item)
     else:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        local_cols = [lc for lc, _ in prop._pairs]
         parent_keys: dict[tuple[Any, ...], list[Any]] = {}
         for o in todo:
             k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
@@ -794,7 +794,7 @@ def selectin_load(
                         grouped[k].append(obj)
             else:
                 assert prop.secondary is not None
-                sec_cols = [sc for _, sc in prop.local_remote_pairs]
+                sec_cols = [sc for _, sc in prop._pairs]
                 stmt = (
                     Select(target.class_, *sec_cols)
                     .select_from(
@@ -896,7 +896,7 @@ def lazy_load(
         return obj.__dict__[prop.key]
     target = prop.mapper
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        local_cols = [lc for lc, _ in prop._pairs]
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         d = obj.__dict__
         keys = [prop.parent.column_to_key[c] for c in local_cols]
@@ -941,7 +941,7 @@ def lazy_load(
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
-    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    local_cols = [lc for lc, _ in prop._pairs]
     k = _key_values(obj, state, local_cols)
     if k is None:
         items = []
@@ -957,7 +957,7 @@ def lazy_load(
         items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     else:
         assert prop.secondary is not None
-        sec_cols = [sc for _, sc in prop.local_remote_pairs]
+        sec_cols = [sc for _, sc in prop._pairs]
         stmt = (
             Select(target.class_)
             .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .. import exc
 from ..schema import Column, Table
@@ -265,9 +265,15 @@ class RelationshipProperty(MapperProperty):
         self.direction: Direction = Direction.MANYTOONE
         self.uselist = True
         self.secondary: Table | None = None
-        # (parent-side column, child-side column) pairs; for many-to-one the "parent"
-        # side holds the foreign key. For many-to-many: pairs into the secondary table.
+        #: (local, remote) column pairs as SQLAlchemy gives them: for many-to-one the local
+        #: column is the foreign key; for many-to-many the (parent column, secondary column)
+        #: pairs followed by the (target column, secondary column) ones
         self.local_remote_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        # (parent column, the column it joins: the target's, or for many-to-many the
+        # secondary's): what loading and the flush use; the same list as
+        # local_remote_pairs except for many-to-many (set at the end of configure)
+        self._pairs: list[tuple[Column[Any], Column[Any]]] = []
+        #: many-to-many: (target column, secondary column) pairs
         self.secondary_target_pairs: list[tuple[Column[Any], Column[Any]]] = []
         # the parts of a custom primaryjoin / secondaryjoin that are not column pairs
         # (joinconditions._Side columns; LOCAL = parent / target, REMOTE = the far side)
@@ -276,7 +282,8 @@ class RelationshipProperty(MapperProperty):
         #: True when a custom condition adds criteria beyond the key pairs
         self._custom = False
         self._foreign_cols: list[Column[Any]] = []
-        self.order_by: list[Any] = []
+        #: the ORDER BY columns of the collection; False when none is given (SQLAlchemy's)
+        self.order_by: list[Any] | Literal[False] = False
         self.reverse: RelationshipProperty | None = None
         #: True when a mapper sharing this property has a ``@validates`` method for it
         #: (``Mapper.relationship_validators`` has the method of each mapper)
@@ -465,7 +472,17 @@ class RelationshipProperty(MapperProperty):
             self.uselist = self._annotation_uselist
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
-        self.order_by = self._order_by(registry)
+        self._pairs = self.local_remote_pairs
+        if self.secondary is not None:
+            self.local_remote_pairs = [*self._pairs, *self.secondary_target_pairs]
+        self.order_by = self._order_by(registry) or False
+        if (
+            self.collection_class is None
+            and self._annotation_uselist
+            and self.lazy not in ("dynamic", "write_only")
+        ):
+            # as SQLAlchemy reports it: the collection type of a Mapped[list[...]] annotation
+            self.collection_class = self._annotation_collection or list
         if (
             "delete-orphan" in self.cascade
             and self.direction is not Direction.ONETOMANY
@@ -559,7 +576,7 @@ class RelationshipProperty(MapperProperty):
         """The parent-side columns of the join condition (foreign key for many-to-one,
         primary key otherwise)."""
         self.parent._ensure_configured()
-        return {local for local, _ in self.local_remote_pairs}
+        return {local for local, _ in self._pairs}
 
     @property
     def remote_side(self) -> set[Column[Any]]:
@@ -567,7 +584,7 @@ class RelationshipProperty(MapperProperty):
         many-to-one, its foreign key for one-to-many, the secondary table's foreign keys
         for many-to-many."""
         self.parent._ensure_configured()
-        cols = {remote for _, remote in self.local_remote_pairs}
+        cols = {remote for _, remote in self._pairs}
         cols.update(sec for _, sec in self.secondary_target_pairs)
         return cols
 
@@ -586,7 +603,7 @@ class RelationshipProperty(MapperProperty):
             return self._primary_clause()
         if self.direction is Direction.MANYTOONE:
             return and_(*[remote == local for local, remote in self.local_remote_pairs])
-        return and_(*[local == remote for local, remote in self.local_remote_pairs])
+        return and_(*[local == remote for local, remote in self._pairs])
 
     @property
     def secondaryjoin(self) -> ColumnElement | None:
@@ -826,7 +843,7 @@ class RelationshipProperty(MapperProperty):
         """The primary join condition with each parent-side column replaced by
         ``local(col)`` and each far-side one (target, or secondary for many-to-many) by
         ``remote(col)``: an ON clause (alias columns) or a lazy-load WHERE (bound values)."""
-        parts: list[Any] = [local(lc) == remote(rc) for lc, rc in self.local_remote_pairs]
+        parts: list[Any] = [local(lc) == remote(rc) for lc, rc in self._pairs]
         if self._pj_extra is not None:
             parts.append(_resolve_sides(self._pj_extra, local, remote))
         return and_(*parts)
