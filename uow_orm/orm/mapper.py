@@ -771,7 +771,9 @@ class Mapper:
 
     @property
     def all_orm_descriptors(self) -> Properties[Any]:
-        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
+        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key,
+        then the extension descriptors (hybrids, association proxies: objects with an
+        ``extension_type``), as in SQLAlchemy."""
         self._ensure_configured()
         out: dict[str, Any] = {}
         for k in self.attrs.keys():
@@ -779,6 +781,10 @@ class Mapper:
                 if k in klass.__dict__:
                     out[k] = klass.__dict__[k]
                     break
+        for klass in self.class_.__mro__:
+            for k, v in klass.__dict__.items():
+                if k not in out and getattr(type(v), "extension_type", None) is not None:
+                    out[k] = v
         return Properties(out)
 
     @property

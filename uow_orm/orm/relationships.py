@@ -1085,13 +1085,13 @@ class RelationshipAttribute(QueryableAttribute[_T]):
 
     def any(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
-        if prop.direction is Direction.MANYTOONE:
-            raise exc.InvalidRequestError(f"{self} is many-to-one; use has() instead of any()")
+        if not prop.uselist:
+            raise exc.InvalidRequestError(f"{self} is scalar; use has() instead of any()")
         return self._exists(criterion, kw)
 
     def has(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
-        if prop.direction is not Direction.MANYTOONE:
+        if prop.uselist:
             raise exc.InvalidRequestError(f"{self} is a collection; use any() instead of has()")
         return self._exists(criterion, kw)
 
