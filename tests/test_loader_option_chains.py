@@ -17,6 +17,8 @@ from uow_orm import (
     ForeignKey,
     Session,
     String,
+    aliased,
+    contains_eager,
     defaultload,
     exc,
     immediateload,
@@ -209,3 +211,41 @@ def test_criteria_on_loaders_that_load_nothing_are_refused(db: Any, loader: Any)
     # part that does nothing
     with Session(db) as s, pytest.raises(exc.ArgumentError, match="load nothing"):
         _users(s, loader(User.addresses.and_(Address.email.like("%x"))))
+
+
+@pytest.mark.parametrize("style", ["of_type", "alias"])
+def test_contains_eager_reads_an_aliased_join(db: Any, style: Any) -> None:
+    with Session(db) as s:
+        adr = aliased(Address)
+        opt = (
+            contains_eager(User.addresses.of_type(adr))
+            if style == "of_type"
+            else contains_eager(User.addresses, alias=adr)
+        )
+        users = (
+            s.scalars(
+                select(User)
+                .join(User.addresses.of_type(adr))
+                .where(adr.email.like("%x"))
+                .options(opt)
+                .order_by(User.id)
+            )
+            .unique()
+            .all()
+        )
+        assert [[a.email for a in u.addresses] for u in users] == [["e11@x"], ["e21@x"]]
+
+
+def test_contains_eager_of_an_alias_the_statement_does_not_join_is_refused(db: Any) -> None:
+    with Session(db) as s, pytest.raises(exc.InvalidRequestError, match="join that alias"):
+        s.scalars(
+            select(User)
+            .join(User.addresses)
+            .options(contains_eager(User.addresses.of_type(aliased(Address))))
+        ).all()
+
+
+def test_in_takes_a_legacy_query_subquery(db: Any) -> None:
+    with Session(db) as s:
+        sub = s.query(Address.user_id).filter(Address.id > 20).subquery()
+        assert s.query(User).filter(User.id.in_(sub)).one().id == 2

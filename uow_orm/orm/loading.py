@@ -217,7 +217,7 @@ def execute_select(
         eager_order: list[Any] = []
         for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
-                _check_joined(stmt, prop)
+                _check_joined(stmt, prop, sub.eager_alias)
             if prop.uselist and prop.order_by and not sub.contains_eager:
                 eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
             if sub.contains_eager:
@@ -442,12 +442,14 @@ def _collect_joined(
             _refuse_eager(prop)
         target: Any = prop.mapper.local_table
         target_adapt = None
-        if sub.contains_eager:
+        if sub.contains_eager and sub.eager_alias is not None:
+            target_adapt = sub.eager_alias._adapt  # the statement joins this alias
+        elif sub.contains_eager:
             if parent_adapt is not None or prop.mapper is mapper:
                 raise exc.InvalidRequestError(
                     f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
-                    f"{target.name!r} a second time; that needs an alias, which "
-                    "contains_eager does not support yet"
+                    f"{target.name!r} a second time; join an aliased() target and give "
+                    "contains_eager(attr.of_type(alias))"
                 )
             used.add(id(target))  # the statement's own join (checked by _check_joined)
         elif id(target) in used:
@@ -510,8 +512,18 @@ def _adapter(alias: Any) -> Callable[[Any], Any]:
     return adapt
 
 
-def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
-    """contains_eager(prop) reads the target's columns from a join the statement has."""
+def _check_joined(stmt: Select[Any], prop: RelationshipProperty, alias: Any = None) -> None:
+    """contains_eager(prop) reads the target's columns from a join the statement has (of
+    ``alias``, an aliased() class, when given)."""
+    if alias is not None:
+        for join_target, *_rest in stmt._joins:
+            if join_target is alias or getattr(join_target, "target_alias", None) is alias:
+                return
+        raise exc.InvalidRequestError(
+            f"contains_eager({prop.parent.class_.__name__}.{prop.key}) with {alias!r} needs "
+            f"the statement to join that alias (e.g. .join({prop.parent.class_.__name__}."
+            f"{prop.key}.of_type(alias)))"
+        )
     target = prop.mapper.local_table
     for join_target, *_rest in stmt._joins:
         if hasattr(join_target, "_join_info"):  # join(Parent.children)
@@ -523,7 +535,7 @@ def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
     raise exc.InvalidRequestError(
         f"contains_eager({prop.parent.class_.__name__}.{prop.key}) needs the statement to join "
         f"{prop.mapper.class_.__name__} (e.g. .join({prop.parent.class_.__name__}.{prop.key})); "
-        "an aliased join is not supported yet"
+        "for an aliased join give contains_eager(attr.of_type(alias))"
     )
 
 

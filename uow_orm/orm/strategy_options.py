@@ -97,7 +97,7 @@ class LoaderOption:
     def contains_eager(self, attr: Any, alias: Any = None) -> LoaderOption:
         """Continue the path: fill ``attr`` from a join the statement has."""
         _check_contains_eager(attr, alias)
-        return self._then(attr, "contains_eager")
+        return self._then(attr, "contains_eager", alias=alias)
 
     # -- column options and sub-options for the entity the path has reached ---------------
     def load_only(self, *attrs: Any, raiseload: bool = False) -> LoaderOption:
@@ -272,10 +272,10 @@ def subqueryload(attr: Any) -> LoaderOption:
 
 
 def _check_contains_eager(attr: Any, alias: Any) -> None:
-    if alias is not None:
+    if alias is not None and getattr(alias, "_aliased_columns", None) is None:
         raise exc.ArgumentError(
-            f"contains_eager({attr!r}, alias=...) is not supported yet; join the relationship "
-            "itself (select(Parent).join(Parent.children)) without an alias"
+            f"contains_eager({attr!r}, alias=...) takes an aliased() class, not {alias!r}; "
+            "or give the relationship as attr.of_type(alias)"
         )
 
 
@@ -285,14 +285,16 @@ def contains_eager(attr: Any, alias: Any = None) -> LoaderOption:
 
     The target's columns are added to the SELECT; the collection (or scalar) holds exactly
     the joined rows, so a WHERE on the joined table filters the collection too. Collections
-    need ``.unique()`` on the result, as with `joinedload`.
+    need ``.unique()`` on the result, as with `joinedload`. For a join to an ``aliased()``
+    target give ``attr.of_type(alias)`` (or the legacy ``alias=alias``): the rows are read
+    from the alias's columns.
 
     Raises:
-        ArgumentError: ``alias`` is given (aliased joins are not supported yet).
-        InvalidRequestError: (when run) the statement does not join the target.
+        ArgumentError: ``alias`` is not an ``aliased()`` class.
+        InvalidRequestError: (when run) the statement does not join the target (or alias).
     """
     _check_contains_eager(attr, alias)
-    return LoaderOption(((attr, "contains_eager"),))
+    return LoaderOption(((attr, "contains_eager"),), ({"alias": alias},))
 
 
 class Load(LoaderOption):
@@ -318,7 +320,15 @@ class LoadTree:
     the strategy of ``"*"`` for the relationships not named; ``columns`` the column
     options for the entity this node stands for."""
 
-    __slots__ = ("children", "columns", "contains_eager", "criteria", "innerjoin", "wildcard")
+    __slots__ = (
+        "children",
+        "columns",
+        "contains_eager",
+        "criteria",
+        "eager_alias",
+        "innerjoin",
+        "wildcard",
+    )
 
     def __init__(self) -> None:
         self.children: dict[str, tuple[str, LoadTree]] = {}
@@ -326,6 +336,9 @@ class LoadTree:
         self.columns: list[ColumnOption] = []
         #: set by loading on the subtree of a contains_eager() relationship
         self.contains_eager = False
+        #: contains_eager(rel.of_type(alias)) / (rel, alias=alias): the aliased() class
+        #: whose columns hold the rows
+        self.eager_alias: Any = None
         #: extra criteria from ``Parent.children.and_(...)`` in the option
         self.criteria: tuple[Any, ...] = ()
         #: joinedload(..., innerjoin=True)
@@ -402,6 +415,8 @@ class LoadTree:
                 sub.criteria = tuple(criteria)
             if extra.get("innerjoin"):
                 sub.innerjoin = True
+            if strategy == "contains_eager":
+                sub.eager_alias = extra.get("alias") or getattr(attr, "target_alias", None)
             node = sub
             attr.mapper._ensure_configured()
             at = getattr(attr, "of_mapper", None) or attr.prop.mapper

@@ -576,6 +576,9 @@ def _is_string(t: Any) -> bool:
 
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     values = coerce(values)
+    if type(values).__name__ == "Subquery" and hasattr(values.select, "_scalar_subquery"):
+        # x IN (query.subquery()): SQLAlchemy coerces the subquery to its SELECT
+        values = values.select
     if hasattr(values, "_scalar_subquery") or isinstance(values, ClauseElement):
         # "x IN ((SELECT ...))" would make SQLite read the subquery as a scalar: one pair
         # of parentheses only.
