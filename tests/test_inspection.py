@@ -109,6 +109,8 @@ def build_models(sa: Any, orm: Any) -> dict[str, Any]:
         __tablename__ = "items"
         id = sa.Column(sa.Integer, primary_key=True)
         price = sa.Column(sa.Numeric(10, 2))
+        notes = orm.deferred(sa.Column(sa.Text))
+        cost = orm.synonym("price")
 
     return {
         "Base": Base,
