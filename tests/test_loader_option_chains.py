@@ -29,6 +29,7 @@ from uow_orm import (
     raiseload,
     select,
     selectinload,
+    with_parent,
 )
 from uow_orm.orm import DeclarativeBase, Load, Mapped, mapped_column, relationship
 
@@ -249,3 +250,20 @@ def test_in_takes_a_legacy_query_subquery(db: Any) -> None:
     with Session(db) as s:
         sub = s.query(Address.user_id).filter(Address.id > 20).subquery()
         assert s.query(User).filter(User.id.in_(sub)).one().id == 2
+
+
+def test_comparing_with_an_object_that_has_no_key_yet_is_refused(db: Any) -> None:
+    # "address.user_id IS NULL" would match the orphans: SQLAlchemy refuses it too
+    with Session(db) as s:
+        s.add(Address(id=99, email="orphan"))
+        s.commit()
+        new_user = User(name="new")
+        with pytest.raises(exc.InvalidRequestError, match="Can't resolve value"):
+            select(Address.id).where(Address.user == new_user)
+        with pytest.raises(exc.InvalidRequestError, match="Can't resolve value"):
+            select(Address.id).where(with_parent(new_user, User.addresses))
+        assert s.scalars(select(Address.id).where(Address.user == None)).all() == [99]  # noqa: E711
+        new_user.id = 3
+        s.add(new_user)
+        s.flush()  # now it has a key, and no addresses
+        assert s.scalars(select(Address.id).where(Address.user == new_user)).all() == []

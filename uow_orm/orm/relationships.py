@@ -1226,7 +1226,15 @@ def _value_of(
         raise exc.ArgumentError(f"column {col} is not mapped on {mapper.class_.__name__}")
     if key not in obj.__dict__ and state.key is not None and key in mapper.pk_keys:
         return state.key[1][mapper.pk_keys.index(key)]
-    return getattr(obj, key)
+    value = getattr(obj, key)
+    if value is None and key in mapper.pk_keys:
+        # an object without its key (transient, or pending before the flush) identifies no
+        # row: comparing with it would read as "IS NULL" and match the wrong rows
+        raise exc.InvalidRequestError(
+            f"Can't resolve value for column {col} on object {obj!r}; no value has been set "
+            "for this column (flush the object first to compare with it)"
+        )
+    return value
 
 
 def _bound_value(obj: Any, state: InstanceState, col: Column[Any], prop: Any) -> Any:
