@@ -289,6 +289,19 @@ class Compiler:
             return "(" + el._compile(self) + ")"
         return el._compile(self)
 
+    def _columns_clause(self, columns: list[Any]) -> str:
+        """The SELECT list; a column whose name an earlier one has is labelled
+        (``address.id AS id_1``), as its subquery column is keyed."""
+        from .selectable import disambiguated_name
+
+        seen: set[str] = set()
+        parts = []
+        for c in columns:
+            sql = self.process(c)
+            label = disambiguated_name(c, seen)
+            parts.append(sql if label is None else f"{sql} AS {self.quote(label)}")
+        return ", ".join(parts)
+
     # -- WITH ----------------------------------------------------------------------------
     def cte(self, cte: Any) -> str:
         """A CTE referenced in FROM: its name here, its body into the WITH clause."""
@@ -454,7 +467,7 @@ class Compiler:
         self._enclosing_froms.append(froms)
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
-            cols_sql = ", ".join(self.process(c) for c in columns)
+            cols_sql = self._columns_clause(columns)
             self.in_columns_clause = outer_flag
             sql = "SELECT " + self._distinct(stmt) + cols_sql
             outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
