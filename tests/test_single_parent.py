@@ -1,7 +1,7 @@
 """``relationship(single_parent=True)``: a target object may be held by one parent object
 at a time through the relationship, and delete-orphan cascade on a many-to-one or
 many-to-many needs it, as in SQLAlchemy (same error classes; rows read back on SQLite and
-PostgreSQL).
+PostgreSQL). Also ``relationship(active_history=True)``.
 """
 
 from __future__ import annotations
@@ -162,3 +162,36 @@ def test_single_parent_without_delete_orphan_still_checks() -> None:
     Account(id=1, profile=p)
     with pytest.raises(exc.InvalidRequestError):
         Account(id=2, profile=p)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_active_history_loads_the_replaced_many_to_one_for_its_history(
+    engine: Any, sql_log: Any, active: bool
+) -> None:
+    from uow_orm import inspect
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Team(Base):
+        __tablename__ = "ah_team"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Player(Base):
+        __tablename__ = "ah_player"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        team_id: Mapped[int | None] = mapped_column(ForeignKey("ah_team.id"))
+        team: Mapped[Team | None] = relationship(active_history=active)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Player(id=1, team=Team(id=1)))
+        s.commit()
+    with Session(engine) as s:
+        p = s.get(Player, 1)
+        log = sql_log(engine)
+        p.team = Team(id=2)
+        assert log.count("SELECT") == (1 if active else 0)
+        assert [t.id for t in inspect(p).attrs.team.history.deleted] == ([1] if active else [])
+        s.commit()
+    assert fetch(engine, "SELECT team_id FROM ah_player") == [(2,)]

@@ -124,7 +124,6 @@ _LAZY = frozenset(
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
     "passive_updates": True,
-    "active_history": False,
     "enable_typechecks": True,
     "join_depth": None,
     "comparator_factory": None,
@@ -199,6 +198,7 @@ class RelationshipProperty(MapperProperty):
         collection_class: Any = None,
         innerjoin: bool = False,
         single_parent: bool = False,
+        active_history: bool = False,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -233,6 +233,9 @@ class RelationshipProperty(MapperProperty):
         #: a target object may be related to one parent object only through this
         #: relationship (required for delete-orphan on many-to-one and many-to-many)
         self.single_parent = single_parent
+        #: a many-to-one replaced while its old value is not loaded loads it first, so the
+        #: attribute's history has the object it replaced
+        self.active_history = active_history
         if passive_deletes not in (True, False, "all"):
             raise exc.ArgumentError(
                 f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
@@ -996,7 +999,11 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 prop._check_single_parent(state, value)
         old = d.get(key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
-            if prop.direction is Direction.ONETOMANY or "delete-orphan" in prop.cascade:
+            if (
+                prop.direction is Direction.ONETOMANY
+                or "delete-orphan" in prop.cascade
+                or prop.active_history
+            ):
                 # one-to-one: the replaced row's key must be cleared; delete-orphan
                 # (single_parent many-to-one): the replaced object is deleted; load it
                 old = _loading.lazy_load(state, prop)
