@@ -578,3 +578,76 @@ def test_column_default_arg_matches_sqlalchemy() -> None:
         return out
 
     assert describe(uow_orm) == describe(sa)
+
+
+def _sentinel(value: Any) -> Any:
+    """Each library's NO_VALUE as one name."""
+    return "NO_VALUE" if "NO_VALUE" in repr(value) else value
+
+
+def test_relationship_state_walk_matches_sqlalchemy(uow_models):
+    """Identity, loaded values, expiry and relationship histories through a scenario with a
+    many-to-one, a one-to-many and a many-to-many, read the way libraries read them."""
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    def scenario(sa: Any, orm: Any, models: dict[str, Any]) -> list[Any]:
+        Author, Book, Tag = models["Author"], models["Book"], models["Tag"]
+        eng = sa.create_engine("sqlite://")
+        models["Base"].metadata.create_all(eng)
+        seen: list[Any] = []
+
+        def ids(objs: Any) -> list[Any]:
+            return sorted(getattr(o, "title", None) or getattr(o, "label", None) for o in objs)
+
+        with orm.Session(eng) as s:
+            ann = Author(id=1, name="Ann", bio=None)
+            book = Book(id=1, title="b1", author=ann, tags=[Tag(id=1, label="t1")])
+            s.add(book)
+            bst = sa.inspect(book)
+
+            def snap(label: str) -> None:
+                hist = {
+                    k: tuple(ids(part) for part in bst.attrs[k].history)
+                    for k in ("tags",)
+                    if k in book.__dict__
+                }
+                author = bst.attrs.author.history
+                seen.append(
+                    (
+                        label,
+                        bst.identity,
+                        None
+                        if bst.identity_key is None
+                        else (bst.identity_key[0].__name__, bst.identity_key[1]),
+                        bst.session is s,
+                        bst.object is book,
+                        # (uow_orm lists unloaded columns; SQLAlchemy also expired relationships)
+                        sorted(set(bst.expired_attributes) & {"id", "title", "author_id"}),
+                        hist,
+                        [a.name for a in author.added],
+                        # (deleted: uow_orm finds the replaced author in the identity map,
+                        # SQLAlchemy reports it only with active_history=True)
+                        _sentinel(bst.attrs.title.loaded_value),
+                    )
+                )
+
+            snap("pending")
+            s.commit()
+            snap("committed")  # everything expired
+            book.title
+            book.tags.append(Tag(id=2, label="t2"))
+            book.author = Author(id=2, name="Bo")
+            snap("changed")
+            s.flush()
+            snap("flushed")
+            s.expire(book, ["title"])
+            snap("expired title")
+        eng.dispose()
+        return seen
+
+    sa_models = build_models(sqlalchemy, sqlalchemy.orm)
+    ours = scenario(uow_orm, uow_orm.orm, build_models(uow_orm, uow_orm.orm))
+    theirs = scenario(sqlalchemy, sqlalchemy.orm, sa_models)
+    for mine, ref in zip(ours, theirs):
+        assert mine == ref, mine[0]
