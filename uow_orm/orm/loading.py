@@ -752,7 +752,7 @@ def selectin_load(
     origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
     loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop._pairs]
+        local_cols = [lc for lc, _ in prop.local_remote_pairs]
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         by_key: dict[tuple[Any, ...], Any] = {}
         wanted: dict[tuple[Any, ...], None] = {}
@@ -923,7 +923,7 @@ def lazy_load(
         return obj.__dict__[prop.key]
     target = prop.mapper
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop._pairs]
+        local_cols = [lc for lc, _ in prop.local_remote_pairs]
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
         d = obj.__dict__
         keys = [prop.parent.column_to_key[c] for c in local_cols]
