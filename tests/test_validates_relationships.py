@@ -187,3 +187,56 @@ def test_subclass_validator_on_inherited_relationship_does_not_apply_to_parent_c
     assert calls == []
     Special(id=2, owner=Owner(id=2))
     assert calls == ["owner"]
+
+
+def test_include_removes_sees_every_way_an_item_leaves_a_collection():
+    calls: list[tuple[Any, ...]] = []
+    _, User, Address = _models(calls, address_backrefs=False)
+    u, a, b, c = User(id=1), Address(id=2), Address(id=3), Address(id=4)
+
+    def removed(action: Any) -> list[int]:
+        calls.clear()
+        action()
+        return sorted(x[3] for x in calls if x[0] == "User" and x[4])
+
+    u.addresses.extend([a, b])
+    assert removed(u.addresses.clear) == [2, 3]
+    u.addresses.extend([a, b])
+    assert removed(lambda: u.addresses.__delitem__(0)) == [2]
+    assert removed(lambda: u.addresses.__setitem__(0, c)) == [3]
+    u.addresses.append(b)
+    assert removed(lambda: setattr(u, "addresses", [b, a])) == [4]
+    assert removed(lambda: u.addresses.__setitem__(slice(0, 2), [c])) == [2, 3]
+    assert [x.id for x in u.addresses] == [4]
+
+
+def test_a_removal_validator_that_raises_keeps_the_items():
+    class Base(DeclarativeBase):
+        pass
+
+    class Box(Base):
+        __tablename__ = "box"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        items: Mapped[list[Item]] = relationship()
+
+        @validates("items", include_removes=True)
+        def keep(self, key: str, item: Any, is_remove: bool) -> Any:
+            if is_remove and item.id == 1:
+                raise ValueError("item 1 stays")
+            return item
+
+    class Item(Base):
+        __tablename__ = "item"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        box_id: Mapped[int | None] = mapped_column(ForeignKey("box.id"))
+
+    box = Box(id=1, items=[Item(id=1), Item(id=2)])
+    for action in (
+        box.items.clear,
+        lambda: box.items.__delitem__(slice(0, 2)),
+        lambda: setattr(box, "items", []),
+        lambda: box.items.__setitem__(0, Item(id=3)),
+    ):
+        with pytest.raises(ValueError, match="stays"):
+            action()
+        assert [i.id for i in box.items] == [1, 2]

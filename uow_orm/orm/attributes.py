@@ -205,9 +205,19 @@ class InstrumentedList(list[_T]):
         return item
 
     def _check_remove(self, item: Any) -> None:
+        """Run the ``@validates(include_removes=True)`` method on an item about to leave."""
         rel = self._rel
         if rel is not None and rel._validator and self._owner is not None:
             rel._validate(self._owner(), item, True, False)
+
+    def _check_removals(self, old: list[Any], new: list[Any]) -> None:
+        """`_check_remove` for the items of ``old`` that ``new`` does not keep."""
+        rel = self._rel
+        if rel is not None and rel._validator:
+            kept = {id(n) for n in new}
+            for item in old:
+                if id(item) not in kept:
+                    self._check_remove(item)
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:
@@ -254,6 +264,8 @@ class InstrumentedList(list[_T]):
         return item
 
     def clear(self) -> None:
+        for item in list(self):
+            self._check_remove(item)
         self._before_change()
         items = list(self)
         list.clear(self)
@@ -262,12 +274,17 @@ class InstrumentedList(list[_T]):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
+            value = list(value)
+            self._check_removals(list.__getitem__(self, index), value)
             new = [self._check(item) for item in value]
             self._before_change()
             old = list.__getitem__(self, index)
             list.__setitem__(self, index, new)
             self._fire_difference(old, new)
         else:
+            replaced = list.__getitem__(self, index)
+            if replaced is not value:
+                self._check_remove(replaced)
             value = self._check(value)
             self._before_change()
             old_item = list.__getitem__(self, index)
@@ -277,6 +294,9 @@ class InstrumentedList(list[_T]):
                 self._added(value)
 
     def __delitem__(self, index: Any) -> None:
+        gone = list.__getitem__(self, index)
+        for item in gone if isinstance(index, slice) else [gone]:
+            self._check_remove(item)
         self._before_change()
         old = list.__getitem__(self, index)
         list.__delitem__(self, index)
@@ -286,6 +306,7 @@ class InstrumentedList(list[_T]):
     def _replace(self, items: Iterable[Any]) -> None:
         """Replace the whole contents (``parent.children = [...]``)."""
         new = [self._check(item) for item in items]
+        self._check_removals(list(self), new)
         self._before_change()
         old = list(self)
         list.clear(self)
