@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import attributes, exc, interfaces
+from . import attributes, exc, interfaces, util
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper
@@ -70,7 +70,7 @@ from .strategy_options import (
     undefer_group,
     with_expression,
 )
-from .util import AliasedClass, Bundle, aliased, with_parent
+from .util import AliasedClass, AliasedInsp, Bundle, aliased, with_parent
 from .writeonly import WriteOnlyCollection, WriteOnlyMapped
 
 
@@ -99,6 +99,8 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
         return mapper
     if isinstance(obj, (Mapper, QueryableAttribute, InstanceState)):
         return obj
+    if isinstance(obj, AliasedClass):
+        return AliasedInsp(obj)
     st = state_of(obj)
     if st is None:
         if not raiseerr:
@@ -121,6 +123,10 @@ def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tu
 
     mapper = mapper_of_class(class_)
     return mapper.identity_key_from_pk(normalize_pk(mapper, ident))
+
+
+# ``from sqlalchemy.orm.util import identity_key`` (form libraries import it from there)
+util.identity_key = identity_key  # type: ignore[attr-defined]
 
 
 def configure_mappers() -> None:

@@ -447,6 +447,10 @@ def _check_links(mapper: Any, at: Any, what: Any) -> None:
     )
 
 
+#: SQLAlchemy's private base of ``Load`` and the loader options, which some libraries
+#: import for type annotations (``sqlalchemy_mixins``).
+_AbstractLoad = LoaderOption
+
 __all__ = [
     "ColumnOption",
     "Load",

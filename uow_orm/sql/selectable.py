@@ -139,6 +139,14 @@ class SubqueryColumn(ColumnElement):
         return [self.subquery]
 
     @property
+    def _proxied_source(self) -> Any:
+        """The expression of the subquery's SELECT this column is (None: unknown)."""
+        for col, sc in self.subquery._source_pairs:
+            if sc is self:
+                return col if hasattr(col, "proxy_set") else None
+        return None
+
+    @property
     def table(self) -> FromClause:
         return self.subquery
 
@@ -275,6 +283,10 @@ class AliasColumn(ColumnElement):
 
     def _from_objects(self) -> list[FromClause]:
         return [self.alias]
+
+    @property
+    def _proxied_source(self) -> Any:
+        return self.element
 
     @property
     def table(self) -> Alias:
