@@ -266,3 +266,12 @@ def test_all_orm_descriptors_lists_proxies_and_hybrids() -> None:
 def test_unsupported_factories_are_refused() -> None:
     with pytest.raises(exc.ArgumentError, match="proxy_bulk_set"):
         association_proxy("a", "b", proxy_bulk_set=lambda *a: None)
+
+
+def test_one_to_one_relationship_compares_with_none_and_has(seeded: Any) -> None:
+    with Session(seeded) as s:
+        assert _names(s, User.profile == None) == ["other"]  # noqa: E711
+        assert _names(s, User.profile != None) == ["log"]  # noqa: E711
+        assert _names(s, User.profile.has(Profile.bio == "hello")) == ["log"]
+        with pytest.raises(exc.InvalidRequestError, match="use has"):
+            User.profile.any()

@@ -1067,10 +1067,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                     *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
                 )
             return crit if op == "=" else ~crit
-        if other is None and op == "=":
-            return ~self.any()
+        if other is None and op == "=":  # (a one-to-one too: no any() / has() check)
+            return ~self._exists(None, {})
         if other is None:
-            return self.any()
+            return self._exists(None, {})
         crit = self.contains(other)
         return crit if op == "=" else ~crit
 
