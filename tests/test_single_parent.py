@@ -195,3 +195,34 @@ def test_active_history_loads_the_replaced_many_to_one_for_its_history(
         assert [t.id for t in inspect(p).attrs.team.history.deleted] == ([1] if active else [])
         s.commit()
     assert fetch(engine, "SELECT team_id FROM ah_player") == [(2,)]
+
+
+def test_sync_backref_false_leaves_the_other_side_alone_but_the_rows_follow(
+    engine: Any,
+) -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    class Crate(Base):
+        __tablename__ = "sb_crate"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        bottles: Mapped[list[Bottle]] = relationship(back_populates="crate", sync_backref=False)
+
+    class Bottle(Base):
+        __tablename__ = "sb_bottle"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        crate_id: Mapped[int | None] = mapped_column(ForeignKey("sb_crate.id"))
+        crate: Mapped[Crate | None] = relationship(back_populates="bottles")
+
+    crate, first, second = Crate(id=1), Bottle(id=1), Bottle(id=2)
+    crate.bottles.append(first)
+    assert first.crate is None  # this side does not sync the other
+    second.crate = crate
+    assert crate.bottles == [first, second]  # the other side still syncs this one
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(crate)
+        s.commit()
+    assert fetch(engine, "SELECT id, crate_id FROM sb_bottle ORDER BY id") == [(1, 1), (2, 1)]
+    with pytest.raises(exc.ArgumentError, match="sync_backref and viewonly"):
+        relationship("Bottle", viewonly=True, sync_backref=True)

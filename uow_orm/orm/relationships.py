@@ -131,7 +131,6 @@ _UNSUPPORTED_ARGS: dict[str, Any] = {
     "load_on_pending": False,
     "query_class": None,
     "omit_join": None,
-    "sync_backref": None,
     "init": _ALWAYS,
     "repr": _ALWAYS,
     "default": _ALWAYS,
@@ -199,6 +198,7 @@ class RelationshipProperty(MapperProperty):
         innerjoin: bool = False,
         single_parent: bool = False,
         active_history: bool = False,
+        sync_backref: bool | None = None,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -236,6 +236,12 @@ class RelationshipProperty(MapperProperty):
         #: a many-to-one replaced while its old value is not loaded loads it first, so the
         #: attribute's history has the object it replaced
         self.active_history = active_history
+        if viewonly and sync_backref:
+            raise exc.ArgumentError("sync_backref and viewonly cannot both be True")
+        #: False: changes made on this side are not copied to the other side's attribute
+        #: (changes made there still reach this one), as in SQLAlchemy
+        self.sync_backref = sync_backref
+
         if passive_deletes not in (True, False, "all"):
             raise exc.ArgumentError(
                 f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
@@ -706,7 +712,7 @@ class RelationshipProperty(MapperProperty):
             self._note_holder(owner, item, True)
         rev = self.reverse
         owner_obj = owner()
-        if rev is not None:
+        if rev is not None and self.sync_backref is not False:
             rev._backref_set(item, owner_obj, None)
         self._cascade_add(owner, item)
 
@@ -714,7 +720,7 @@ class RelationshipProperty(MapperProperty):
         if self.single_parent:
             self._note_holder(owner, item, False)
         rev = self.reverse
-        if rev is not None:
+        if rev is not None and self.sync_backref is not False:
             rev._backref_unset(item, owner())
         if "delete-orphan" in self.cascade:
             st = state_of(item)
@@ -1024,11 +1030,13 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             prop._cascade_add(state, value)
         rev = prop.reverse
         if rev is not None:
+            sync = prop.sync_backref is not False
             if old is not NO_VALUE and old is not None:
-                rev._backref_unset(old, obj)
+                if sync:
+                    rev._backref_unset(old, obj)
                 if value is None and "delete-orphan" in rev.cascade:
                     _expunge_pending(state)  # taken from its parent: never inserted
-            if value is not None:
+            if value is not None and sync:
                 rev._backref_set(value, obj, None)
         if (
             "delete-orphan" in prop.cascade
