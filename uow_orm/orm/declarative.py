@@ -42,6 +42,7 @@ _MAPPER_ARGS = frozenset(
         "include_properties",
         "exclude_properties",
         "confirm_deleted_rows",
+        "batch",
         "polymorphic_on",
         "polymorphic_identity",
         "polymorphic_abstract",
@@ -714,6 +715,9 @@ def _make_mapper(
         raise exc.ArgumentError(
             f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
         )
+    batch = mapper_args.get("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.ArgumentError(f"{cls.__name__}: batch must be True or False, got {batch!r}")
     type.__setattr__(cls, "__table__", table)
     mapper = Mapper(
         cls,
@@ -725,6 +729,7 @@ def _make_mapper(
         primary_key=pk_cols,
         eager_defaults=eager,
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
+        batch=batch,
     )
     type.__setattr__(cls, "__mapper__", mapper)
     for key, prop in got.props.items():

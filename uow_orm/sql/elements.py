@@ -605,6 +605,20 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
+    def shares_lineage(self, other: Any) -> bool:
+        """True when ``other`` is this expression, or the same table column (as reached
+        through an ORM attribute or ``table.c``)."""
+        other = getattr(other, "_expr", lambda: other)()
+        if other is self:
+            return True
+        table, name = getattr(self, "table", None), getattr(self, "name", None)
+        return (
+            table is not None
+            and name is not None
+            and getattr(other, "table", None) is table
+            and getattr(other, "name", None) == name
+        )
+
     @property
     def proxy_set(self) -> frozenset[ColumnElement]:
         """This column and the columns it stands for (an alias's or subquery's column
@@ -701,6 +715,11 @@ class BindParameter(ColumnElement):
         #: what the value is compared with, for error messages only (never a lookup key)
         self.describes = label
 
+    @property
+    def effective_value(self) -> Any:
+        """The value the parameter is sent with (a callable value is called)."""
+        return self.value() if callable(self.value) else self.value
+
     def _compile(self, compiler: Compiler) -> str:
         return compiler.bind(self)
 
@@ -722,7 +741,6 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "compiled_cache",
         "dml_strategy",
         "driver_column_names",
-        "identity_token",
         "insertmanyvalues_page_size",
         "is_delete_using",
         "is_update_from",
