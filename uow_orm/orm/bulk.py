@@ -55,13 +55,20 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
         from .joined_flush import check_joined_dml
 
         pk_cols = check_joined_dml(mapper, stmt)  # its own table's key columns
+    options = stmt._execution_options
+    # synchronize_session=False: the rows change, the session's objects are left as they are
+    sync = not isinstance(stmt, Insert) and options.get("synchronize_session") is not False
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
-        bulk_update_mappings(session, mapper, list(params))
+        bulk_update_mappings(session, mapper, list(params), synchronize=sync)
         return Result([], [], rowcount=len(params))
+    if isinstance(stmt, Insert) and params and not options.get("render_nulls"):
+        params = _without_nulls(params, many)
     if isinstance(stmt, Insert) and many and mapper._poly_key is not None:
         params = _with_identity(mapper, params)
-    if stmt._returning and any(_is_entity(r) for r in stmt._returning):
-        return _execute_returning_entities(session, mapper, stmt, params, conn, many)
+    if stmt._returning and (many or any(_is_entity(r) for r in stmt._returning)):
+        return _execute_returning_entities(session, mapper, stmt, params, conn, many, sync)
+    if not sync and not isinstance(stmt, Insert):
+        return conn.execute(stmt, params)
     if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
         # dicts with different keys: one executemany per run of the same keys, in order
         total = 0
@@ -84,6 +91,19 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _without_nulls(params: Any, many: bool) -> Any:
+    """The parameter sets of an ORM INSERT with None-valued keys left out, so that the
+    column's default (Python or server side) applies, as in SQLAlchemy; the statement's
+    ``render_nulls=True`` execution option sends NULL instead."""
+    if many:
+        if not any(v is None for p in params for v in p.values()):
+            return params
+        return [{k: v for k, v in p.items() if v is not None} for p in params]
+    if isinstance(params, Mapping) and any(v is None for v in params.values()):
+        return {k: v for k, v in params.items() if v is not None}
+    return params
 
 
 def _with_identity(mapper: Mapper, params: Sequence[Mapping[str, Any]]) -> Any:
@@ -117,9 +137,11 @@ def _execute_returning_entities(
     params: Any,
     conn: Any,
     many: bool,
+    sync: bool = True,
 ) -> Result:
-    """INSERT / UPDATE / DELETE ... RETURNING(Entity): the rows become identity-mapped
-    objects (refreshed with the returned values), one per parameter set, in order."""
+    """INSERT / UPDATE / DELETE ... RETURNING: returned entities become identity-mapped
+    objects (refreshed with the returned values), one row per parameter set, in order.
+    ``sync`` False (``synchronize_session=False``): other objects are left as they are."""
     from .loading import _value_getter, instance_builder
 
     dialect = conn.dialect
@@ -139,7 +161,7 @@ def _execute_returning_entities(
         compiled = stmt._with_params(params or {}).compile(dialect)
         cursor = conn._run(compiled.sql, compiled.construct_params(params))
         raw = cursor.fetchall()
-    if isinstance(stmt, (Update, Delete)):
+    if isinstance(stmt, (Update, Delete)) and sync:
         _expire_class(session, mapper, stmt)
     builders = []
     keys: list[str] = []
@@ -156,7 +178,7 @@ def _execute_returning_entities(
             keys.append(getattr(col, "key", None) or f"col_{pos}")
             pos += 1
     rows = [tuple(b(r) for b in builders) for r in raw]
-    if isinstance(stmt, Delete):
+    if isinstance(stmt, Delete) and sync:
         _sync_delete(
             session,
             mapper,
@@ -284,9 +306,13 @@ def bulk_insert_mappings(
 
 
 def bulk_update_mappings(
-    session: InternalSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
+    session: InternalSession,
+    mapper: Mapper,
+    mappings: list[Mapping[str, Any]],
+    synchronize: bool = True,
 ) -> None:
-    """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
+    """UPDATE rows by primary key from dicts; objects in the session are updated to match
+    (unless ``synchronize`` is False: ``synchronize_session=False``)."""
     session.check_active()
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
@@ -303,6 +329,8 @@ def bulk_update_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [m[k] for k in keys])
         pk = persistence.bind_values(mapper, dname, mapper.pk_keys, [m[k] for k in mapper.pk_keys])
         groups.setdefault(keys, []).append(vals + pk)
+        if not synchronize:
+            continue
         st = session.identity_map.state_for(
             mapper.identity_key_from_pk(
                 tuple(m[k] for k in mapper.pk_keys), session._identity_token

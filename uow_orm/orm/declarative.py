@@ -5,7 +5,8 @@ Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives map
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 
 Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
-uow_orm.ext.automap, uow_orm.ext.declarative (and applications, which subclass its bases).
+uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
+applications, which subclass its bases).
 """
 
 from __future__ import annotations

@@ -385,6 +385,8 @@ class Mapper:
         self.properties: dict[str, MapperProperty] = {}
         #: attribute key -> @validates method
         self.validators: dict[str, Callable[..., Any]] = {}
+        #: relationship key -> (@validates method, include_removes, include_backrefs)
+        self.relationship_validators: dict[str, tuple[Callable[..., Any], bool, bool]] = {}
         self.reconstructor: Callable[[Any], Any] | None = None
         #: run on every object built from a row (mutable links, @reconstructor), or None
         self._on_load: Callable[[Any], Any] | None = None
@@ -667,9 +669,9 @@ class Mapper:
                     self.reconstructor = fn
                 spec = getattr(fn, "__sa_validators__", None)
                 if spec is not None:
-                    names, include_removes, _backrefs = spec
+                    names, include_removes, include_backrefs = spec
                     for key in names:
-                        self._add_validator(key, fn, include_removes)
+                        self._add_validator(key, fn, include_removes, include_backrefs)
         mutable = {
             k: type(c.type)._uow_mutable  # type: ignore[attr-defined]
             for k, c in self.columns.items()
@@ -699,14 +701,20 @@ class Mapper:
         else:
             self._on_load = recon
 
-    def _add_validator(self, key: str, fn: Callable[..., Any], include_removes: bool) -> None:
+    def _add_validator(
+        self, key: str, fn: Callable[..., Any], include_removes: bool, include_backrefs: bool
+    ) -> None:
         if key in self.validators:
             raise exc.ArgumentError(
                 f"{self.class_.__name__}.{key} has two @validates methods; use one"
             )
         prop = self.relationships.get(key)
-        if prop is not None and prop.uselist:
-            prop._validator = (fn, include_removes)  # type: ignore[attr-defined]
+        if prop is not None:
+            # scalar and collection alike: uselist is not known before configure, and the
+            # relationship runs the validator itself (also for backref-made changes). The
+            # property may be shared with subclasses: the object's own mapper has the spec.
+            self.relationship_validators[key] = (fn, include_removes, include_backrefs)
+            prop._validator = True
         elif key in self.setters:
             self.setters[key] = _ValidatingSetter(self.setters[key], fn, include_removes)  # type: ignore[assignment]
         else:
@@ -894,7 +902,9 @@ class Mapper:
 
     @property
     def all_orm_descriptors(self) -> Properties[Any]:
-        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
+        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key,
+        then the extension descriptors (hybrids, association proxies: objects with an
+        ``extension_type``), as in SQLAlchemy."""
         self._ensure_configured()
         out: dict[str, Any] = {}
         for k in self.attrs.keys():
@@ -902,6 +912,10 @@ class Mapper:
                 if k in klass.__dict__:
                     out[k] = klass.__dict__[k]
                     break
+        for klass in self.class_.__mro__:
+            for k, v in klass.__dict__.items():
+                if k not in out and getattr(type(v), "extension_type", None) is not None:
+                    out[k] = v
         return Properties(out)
 
     @property
