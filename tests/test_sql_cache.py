@@ -189,12 +189,16 @@ def test_lazy_load_of_each_parent_binds_its_own_key(session):
 
 
 def test_loaded_objects_have_every_state_field_set(session):
-    from uow_orm.orm.state import InstanceState
+    from uow_orm.orm.state import InstanceState, new_state
 
     user = session.scalars(select(User).where(User.id == 3)).one()
     state = user.__dict__["_sa_instance_state"]
-    for name in InstanceState.__slots__:
-        getattr(state, name)  # an unset slot would raise AttributeError
+    # the row builder writes new_state() out: the same fields are set (an unset slot
+    # would raise AttributeError; ``parents`` is set only for single_parent children)
+    made = new_state(User(), User.__mapper__)
+    expected = [name for name in InstanceState.__slots__ if hasattr(made, name)]
+    assert "mapper" in expected and "load_strategies" in expected
+    assert [name for name in InstanceState.__slots__ if hasattr(state, name)] == expected
     assert state.key[1] == (3,) and state.session is session and not state.modified
 
 
@@ -214,3 +218,56 @@ def test_correlate_none_and_the_default_do_not_share_sql():
     assert "FROM x_addresses WHERE" in auto  # x_users correlated to the outer query
     assert "FROM x_addresses, x_users" in none or "FROM x_users, x_addresses" in none
     assert outer(False) == auto and outer(True) == none
+
+
+def test_options_chained_on_a_path_share_sql_only_when_built_the_same(session, compiles):
+    from uow_orm.orm import joinedload
+
+    def run(option):
+        session.expunge_all()
+        stmt = select(User).where(User.id == 1).options(option)
+        return [sorted(k for k in ("email", "user_id") if k in a.__dict__)
+                for a in session.scalars(stmt).unique().one().addresses]  # fmt: skip
+
+    narrowed = run(joinedload(User.addresses).load_only(Address.email))
+    assert run(joinedload(User.addresses).load_only(Address.email)) == narrowed
+    assert narrowed == [["email"], ["email"]]
+    assert len(compiles) == 1  # the option built again: the same key
+    assert run(joinedload(User.addresses)) == [["email", "user_id"], ["email", "user_id"]]
+    assert len(compiles) == 2
+
+
+def test_relationship_criteria_in_an_option_bind_each_query_s_values(session, compiles):
+    from uow_orm.orm import joinedload
+
+    def emails(pattern):
+        session.expunge_all()
+        option = joinedload(User.addresses.and_(Address.email.like(pattern)))
+        stmt = select(User).where(User.id == 1).options(option)
+        return [a.email for a in session.scalars(stmt).unique().one().addresses]
+
+    assert emails("%home") == ["alice@home"]
+    assert emails("%work") == ["alice@work"]
+    assert emails("alice%") == ["alice@home", "alice@work"]
+    assert len(compiles) == 1
+
+
+def test_contains_eager_of_one_alias_shares_sql_and_another_alias_does_not(session, compiles):
+    from uow_orm.orm import contains_eager
+
+    def emails(alias):
+        session.expunge_all()
+        stmt = (
+            select(User)
+            .join(User.addresses.of_type(alias))
+            .where(User.id == 1)
+            .order_by(alias.id)
+            .options(contains_eager(User.addresses, alias=alias))
+        )
+        return [a.email for a in session.scalars(stmt).unique().one().addresses]
+
+    first = aliased(Address, name="a1")
+    assert emails(first) == emails(first) == ["alice@home", "alice@work"]
+    assert len(compiles) == 1
+    assert emails(aliased(Address, name="a2")) == ["alice@home", "alice@work"]
+    assert len(compiles) == 2

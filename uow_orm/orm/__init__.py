@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import attributes, exc, interfaces, util
 from . import events as _events
@@ -27,10 +27,9 @@ from .events import (
     EXT_CONTINUE,
     EXT_STOP,
     AttributeEventToken,
-    ORMExecuteState,
     QueryContext,
 )
-from .inheritance import with_polymorphic
+from .inheritance import selectin_polymorphic, with_polymorphic
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -52,6 +51,7 @@ from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
 from .session import Session, object_session, sessionmaker
+from .session_events import ORMExecuteState
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
@@ -111,18 +111,27 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
     return st
 
 
-def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tuple[Any, ...]:
-    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``)."""
+def identity_key(
+    class_: type | None = None,
+    ident: Any = None,
+    *,
+    instance: Any = None,
+    identity_token: Any = None,
+) -> tuple[Any, ...]:
+    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``:
+    its own key when it has one), in the shard ``identity_token`` (horizontal sharding)."""
     if instance is not None:
         st = state_of(instance)
         if st is None:
             raise exc.UnmappedInstanceError(f"{instance!r} is not mapped")
         mapper = st.mapper
-        return mapper.identity_key_from_pk(tuple(getattr(instance, k) for k in mapper.pk_keys))
+        pk = tuple(getattr(instance, k) for k in mapper.pk_keys)
+        token = st.key[2] if st.key is not None and identity_token is None else identity_token
+        return mapper.identity_key_from_pk(pk, token)
     from .lookup import mapper_of_class, normalize_pk
 
     mapper = mapper_of_class(class_)
-    return mapper.identity_key_from_pk(normalize_pk(mapper, ident))
+    return mapper.identity_key_from_pk(normalize_pk(mapper, ident), identity_token)
 
 
 # ``from sqlalchemy.orm.util import identity_key`` (form libraries import it from there)
@@ -137,14 +146,28 @@ def configure_mappers() -> None:
         reg.configure()
 
 
+if TYPE_CHECKING:
+    from .seams import InternalSession
+
+
 def make_transient(obj: Any) -> None:
+    """Make a persistent, pending or detached object transient, as SQLAlchemy's
+    ``make_transient``: it leaves its session and forgets its identity key and its pending
+    changes; the attribute values it holds stay (expired ones are not loaded). Adding it
+    to a session again makes it pending: the next flush INSERTs it. Fires
+    ``persistent_to_transient`` for a persistent object.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
+    """
     st = state_of(obj)
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
     if st.session is not None:
         if st.key is not None and st.session.dispatch.persistent_to_transient:
             _events.fire_each(st.session, "persistent_to_transient", [st])
-        make_transient_state(st.session, st)
+        # an object's session is a Session, which has the members its internals use
+        make_transient_state(cast("InternalSession", st.session), st)
     st.key = None
     st.deleted = False
     st.was_deleted = False
@@ -177,6 +200,19 @@ def make_transient_to_detached(obj: Any) -> None:
     st.clear_changes()
     st.deleted = False
     st.was_deleted = False
+
+
+def was_deleted(object_: Any) -> bool:
+    """True when the object was deleted in a flush of its session (it is deleted or, after
+    the commit, detached), as SQLAlchemy's ``was_deleted``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    st = state_of(object_)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{object_!r} is not mapped")
+    return bool(st.deleted or st.was_deleted)
 
 
 __all__ = [
@@ -250,6 +286,7 @@ __all__ = [
     "remote",
     "run_transaction",
     "scoped_session",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",
@@ -257,6 +294,7 @@ __all__ = [
     "undefer",
     "undefer_group",
     "validates",
+    "was_deleted",
     "with_expression",
     "with_loader_criteria",
     "with_parent",

@@ -1,6 +1,6 @@
 """ORM-enabled INSERT / UPDATE / DELETE statements and the bulk_* methods.
 
-Called by: session (``execute()`` of ORM DML, the ``bulk_*`` methods). Objects of the
+Called by: session (the ``bulk_*`` methods), execution (``execute()`` of ORM DML). Objects of the
 session that a statement touches are brought in line: the affected primary keys come back
 through RETURNING and the matching objects in the identity map are updated (literal
 values) or expired (SQL expressions), or, for DELETE, marked deleted.
@@ -16,12 +16,14 @@ from ..engine.result import Result
 from ..sql.dml import Delete, DMLStatement, Insert, Update
 from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
-from .base import ObjectSession, state_of
+from .base import state_of
 from .expiry import expire_state, unload
+from .joined_flush import insert_joined_rows, joined_write, update_joined_rows
 from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .seams import InternalSession
     from .state import InstanceState
 
 
@@ -32,20 +34,41 @@ def _mapper_for(stmt: DMLStatement) -> Mapper | None:
     return None
 
 
-def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Result:
+def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Result:
     mapper = _mapper_for(stmt)
     bind = session.get_bind(mapper.class_ if mapper is not None else None, clause=stmt)
     conn = session.connection_for_bind(bind)
     many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
     if mapper is None:
         return conn.execute(stmt, params)
+    pk_cols = mapper.pk_columns
+    if mapper._union is not None and isinstance(stmt, (Update, Delete)):
+        from .joined_flush import check_union_dml
+
+        check_union_dml(mapper, stmt)
+    if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
+        if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
+            rows: list[Mapping[str, Any]] = [dict(p) for p in params]
+            bulk_insert_mappings(session, mapper, rows, False, render_nulls=True)
+            return Result([], [], rowcount=len(rows))
+    if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
+        from .joined_flush import check_joined_dml
+
+        pk_cols = check_joined_dml(mapper, stmt)  # its own table's key columns
+    options = stmt._execution_options
+    # synchronize_session=False: the rows change, the session's objects are left as they are
+    sync = not isinstance(stmt, Insert) and options.get("synchronize_session") is not False
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
-        bulk_update_mappings(session, mapper, list(params))
+        bulk_update_mappings(session, mapper, list(params), synchronize=sync)
         return Result([], [], rowcount=len(params))
+    if isinstance(stmt, Insert) and params and not options.get("render_nulls"):
+        params = _without_nulls(params, many)
     if isinstance(stmt, Insert) and many and mapper._poly_key is not None:
         params = _with_identity(mapper, params)
-    if stmt._returning and any(_is_entity(r) for r in stmt._returning):
-        return _execute_returning_entities(session, mapper, stmt, params, conn, many)
+    if stmt._returning and (many or any(_is_entity(r) for r in stmt._returning)):
+        return _execute_returning_entities(session, mapper, stmt, params, conn, many, sync)
+    if not sync and not isinstance(stmt, Insert):
+        return conn.execute(stmt, params)
     if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
         # dicts with different keys: one executemany per run of the same keys, in order
         total = 0
@@ -60,7 +83,7 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
             _expire_class(session, mapper, stmt)
         return result
     # UPDATE / DELETE: learn which rows were hit, then fix the objects we hold
-    pk_stmt = stmt.returning(*mapper.pk_columns)
+    pk_stmt = stmt.returning(*pk_cols)
     result = conn.execute(pk_stmt, params)
     keys = [tuple(r) for r in result.tuples()]
     if isinstance(stmt, Update):
@@ -68,6 +91,19 @@ def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Resu
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _without_nulls(params: Any, many: bool) -> Any:
+    """The parameter sets of an ORM INSERT with None-valued keys left out, so that the
+    column's default (Python or server side) applies, as in SQLAlchemy; the statement's
+    ``render_nulls=True`` execution option sends NULL instead."""
+    if many:
+        if not any(v is None for p in params for v in p.values()):
+            return params
+        return [{k: v for k, v in p.items() if v is not None} for p in params]
+    if isinstance(params, Mapping) and any(v is None for v in params.values()):
+        return {k: v for k, v in params.items() if v is not None}
+    return params
 
 
 def _with_identity(mapper: Mapper, params: Sequence[Mapping[str, Any]]) -> Any:
@@ -95,15 +131,17 @@ def _is_entity(obj: Any) -> bool:
 
 
 def _execute_returning_entities(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     stmt: DMLStatement,
     params: Any,
     conn: Any,
     many: bool,
+    sync: bool = True,
 ) -> Result:
-    """INSERT / UPDATE / DELETE ... RETURNING(Entity): the rows become identity-mapped
-    objects (refreshed with the returned values), one per parameter set, in order."""
+    """INSERT / UPDATE / DELETE ... RETURNING: returned entities become identity-mapped
+    objects (refreshed with the returned values), one row per parameter set, in order.
+    ``sync`` False (``synchronize_session=False``): other objects are left as they are."""
     from .loading import _value_getter, instance_builder
 
     dialect = conn.dialect
@@ -123,7 +161,7 @@ def _execute_returning_entities(
         compiled = stmt._with_params(params or {}).compile(dialect)
         cursor = conn._run(compiled.sql, compiled.construct_params(params))
         raw = cursor.fetchall()
-    if isinstance(stmt, (Update, Delete)):
+    if isinstance(stmt, (Update, Delete)) and sync:
         _expire_class(session, mapper, stmt)
     builders = []
     keys: list[str] = []
@@ -140,7 +178,7 @@ def _execute_returning_entities(
             keys.append(getattr(col, "key", None) or f"col_{pos}")
             pos += 1
     rows = [tuple(b(r) for b in builders) for r in raw]
-    if isinstance(stmt, Delete):
+    if isinstance(stmt, Delete) and sync:
         _sync_delete(
             session,
             mapper,
@@ -152,7 +190,7 @@ def _execute_returning_entities(
 
 
 def _sync_update(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     stmt: Update,
     keys: list[tuple[Any, ...]],
@@ -174,7 +212,9 @@ def _sync_update(
         if col.onupdate is not None and col not in values:
             expired.append(mapper.column_to_key[col])
     for pk in keys:
-        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        st = session.identity_map.state_for(
+            mapper.identity_key_from_pk(pk, session._identity_token)
+        )
         if st is None or st() is None:
             continue
         d = st().__dict__
@@ -187,10 +227,12 @@ def _sync_update(
         session.transactions.note_touched(st)
 
 
-def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
+def _sync_delete(session: InternalSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
     txn = session.transactions.current
     for pk in keys:
-        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        st = session.identity_map.state_for(
+            mapper.identity_key_from_pk(pk, session._identity_token)
+        )
         if st is None or st() is None:
             continue
         obj = st()
@@ -202,14 +244,14 @@ def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, .
             txn.deleted[st] = obj
 
 
-def _expire_class(session: ObjectSession, mapper: Mapper, stmt: DMLStatement) -> None:
+def _expire_class(session: InternalSession, mapper: Mapper, stmt: DMLStatement) -> None:
     for st in session.identity_map.states():
         if st.mapper is mapper or st.mapper.isa(mapper):  # (subclass objects too)
             expire_state(session, st, None)
 
 
 def bulk_insert_mappings(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     mappings: list[Mapping[str, Any]],
     return_defaults: bool,
@@ -220,6 +262,7 @@ def bulk_insert_mappings(
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    joined_rows: list[tuple[int, dict[str, Any]]] = []
     for idx, m in enumerate(mappings):
         unknown = [k for k in m if k not in mapper.columns]
         if unknown:
@@ -232,9 +275,12 @@ def bulk_insert_mappings(
             row.setdefault(mapper._poly_key, mapper.polymorphic_identity)
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
-                row[key] = col.default() if col._default_is_callable else col.default
+                row[key] = persistence.default_value(conn, mapper, col, row)
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_rows.append((idx, row))
+            continue
         keys = tuple(
             k
             for k in mapper.column_keys
@@ -243,6 +289,12 @@ def bulk_insert_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [row[k] for k in keys])
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
+    if joined_rows:
+        insert_joined_rows(conn, mapper, [r for _, r in joined_rows])
+        for idx, row in joined_rows:
+            target = mappings[idx]
+            if return_defaults and pk_key is not None and isinstance(target, dict):
+                target[pk_key] = row[pk_key]
     for keys, rows in groups.items():
         generated = return_defaults and pk_key is not None and pk_key not in keys
         out = persistence.insert_rows(conn, mapper, keys, [v for _, v in rows], generated)
@@ -254,9 +306,13 @@ def bulk_insert_mappings(
 
 
 def bulk_update_mappings(
-    session: ObjectSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
+    session: InternalSession,
+    mapper: Mapper,
+    mappings: list[Mapping[str, Any]],
+    synchronize: bool = True,
 ) -> None:
-    """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
+    """UPDATE rows by primary key from dicts; objects in the session are updated to match
+    (unless ``synchronize`` is False: ``synchronize_session=False``)."""
     session.check_active()
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
@@ -273,8 +329,12 @@ def bulk_update_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [m[k] for k in keys])
         pk = persistence.bind_values(mapper, dname, mapper.pk_keys, [m[k] for k in mapper.pk_keys])
         groups.setdefault(keys, []).append(vals + pk)
+        if not synchronize:
+            continue
         st = session.identity_map.state_for(
-            mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys))
+            mapper.identity_key_from_pk(
+                tuple(m[k] for k in mapper.pk_keys), session._identity_token
+            )
         )
         if st is not None and st() is not None:
             d = st().__dict__
@@ -283,10 +343,13 @@ def bulk_update_mappings(
                 if st.committed:
                     st.committed.pop(k, None)
     for keys, rows in groups.items():
-        persistence.update_rows(conn, mapper, keys, rows)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            update_joined_rows(conn, mapper, keys, rows)
+        else:
+            persistence.update_rows(conn, mapper, keys, rows)
 
 
-def bulk_save_objects(session: ObjectSession, objects: list[Any], return_defaults: bool) -> None:
+def bulk_save_objects(session: InternalSession, objects: list[Any], return_defaults: bool) -> None:
     """INSERT new objects and UPDATE changed persistent ones in batches, bypassing the
     unit of work (the objects are not added to the session)."""
     session.check_active()
@@ -299,12 +362,18 @@ def bulk_save_objects(session: ObjectSession, objects: list[Any], return_default
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
     for mapper, states in by_mapper_new.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.insert_states(conn, mapper, states)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_write("insert", persistence.insert_states, conn, mapper, states)
+        else:
+            persistence.insert_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
     for mapper, states in by_mapper_upd.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.update_states(conn, mapper, states)
+        if mapper._joined_tables is not None:
+            joined_write("update", persistence.update_states, conn, mapper, states)
+        else:
+            persistence.update_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
             session.tracker.unmark_modified(st)
@@ -314,7 +383,7 @@ class BulkMethods:
     """The session's legacy ``bulk_*`` methods (a base class of `Session`)."""
 
     def bulk_insert_mappings(
-        self: ObjectSession,
+        self: InternalSession,
         mapper: Any,
         mappings: Iterable[Mapping[str, Any]],
         return_defaults: bool = False,
@@ -330,7 +399,7 @@ class BulkMethods:
         )
 
     def bulk_save_objects(
-        self: ObjectSession,
+        self: InternalSession,
         objects: Iterable[Any],
         return_defaults: bool = False,
         update_changed_only: bool = True,
@@ -352,7 +421,7 @@ class BulkMethods:
         bulk_save_objects(self, list(objects), return_defaults)
 
     def bulk_update_mappings(
-        self: ObjectSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
+        self: InternalSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
     ) -> None:
         """UPDATE rows by primary key from dicts of attribute values."""
         bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))

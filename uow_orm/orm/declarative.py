@@ -3,6 +3,10 @@
 
 Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives mapped classes
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
+
+Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
+uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
+applications, which subclass its bases).
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
 
 from .. import exc
-from ..schema import Column, ForeignKey, MetaData, Table
 from ..sql.elements import ColumnElement, ColumnOperators
+from ..sql.schema import Column, ForeignKey, MetaData, Table
 from ..types import NullType, TypeEngine, type_for_python
 from . import events as _events
 from .mapper import Mapper, Registry
@@ -42,6 +46,7 @@ _MAPPER_ARGS = frozenset(
         "include_properties",
         "exclude_properties",
         "confirm_deleted_rows",
+        "batch",
         "polymorphic_on",
         "polymorphic_identity",
         "polymorphic_abstract",
@@ -436,14 +441,22 @@ class _Collected:
 def _sources(cls: type) -> list[type]:
     """Mixins (unmapped, non-base classes in the MRO) first, the class itself last; the
     mixins of a mapped parent class are its own (a subclass does not map them again)."""
-    parent = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    parent = next(
+        (
+            b
+            for b in cls.__mro__[1:]
+            if "__mapper__" in b.__dict__ and "_uow_acb_values" not in b.__dict__
+        ),
+        None,
+    )
     inherited = set(parent.__mro__) if parent is not None else ()
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
         and b not in inherited
-        and "__mapper__" not in b.__dict__
+        # (an AbstractConcreteBase class is mapped, yet its columns are its subclasses')
+        and ("__mapper__" not in b.__dict__ or "_uow_acb_values" in b.__dict__)
         and b.__module__ != __name__
         and b is not MappedAsDataclass
     ]
@@ -460,8 +473,11 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
         for key in names:
             if key.startswith("__") and key.endswith("__"):
                 continue
+            stash = src.__dict__.get("_uow_acb_values")  # an AbstractConcreteBase's own
             if own and values is not None and key in values:
                 value = values[key]
+            elif stash is not None and not own:
+                value = stash.get(key, _NO_ARG)
             else:
                 value = src.__dict__.get(key, _NO_ARG)
             ann = annotations.get(key)
@@ -501,27 +517,7 @@ def _collect_one(
 ) -> None:
     declared_here = own or _is_declared(src.__dict__.get(key))
     if isinstance(value, RelationshipProperty):
-        if not declared_here:
-            raise exc.InvalidRequestError(
-                f"relationship {key!r} on mixin {src.__name__}: relationships on mixins must "
-                "be declared with @declared_attr (a function returning relationship(...)), "
-                "so that each mapped class gets its own"
-            )
-        if parsed.mapped:
-            if value.argument is None and parsed.target:
-                value.argument = parsed.target
-            if parsed.collection is not None:
-                value._annotation_uselist = parsed.collection
-            value._annotation_collection = parsed.collection_type
-            if parsed.loader is not None and value.lazy == "select":
-                value.lazy = parsed.loader
-        if value.argument is None:
-            raise exc.ArgumentError(
-                f"relationship {cls.__name__}.{key} has no target; pass the class "
-                "(or its name) or annotate Mapped[list['Target']]"
-            )
-        out.rels[key] = value
-        out.columns.pop(key, None)
+        _collect_relationship(cls, src, declared_here, key, value, parsed, out)
         return
     if isinstance(value, MapperProperty):
         if not declared_here:
@@ -544,32 +540,79 @@ def _collect_one(
         out.explicit_nullable.add(key)
         return
     if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed.mapped):
-        mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
-        if parsed.mc is not None:
-            mc = mc._merged(parsed.mc)
-        if parsed.collection and isinstance(mc.column.type, NullType):
-            raise exc.ArgumentError(
-                f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
-            )
-        if mc.dataclass_kw and not _is_dataclass_mapping(cls):
-            given = ", ".join(sorted(k for k in mc.dataclass_kw if k != "default"))
-            if given:
-                raise exc.ArgumentError(
-                    f"{cls.__name__}.{key}: mapped_column({given}=...) configures a dataclass "
-                    "field, but the class is not a MappedAsDataclass class"
-                )
-        out.columns[key] = mc.make_column(
-            key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
+        _collect_mapped_column(cls, declared_here, key, value, parsed, registry, out)
+
+
+def _collect_relationship(
+    cls: type,
+    src: type,
+    declared_here: bool,
+    key: str,
+    value: RelationshipProperty,
+    parsed: _Annotation,
+    out: _Collected,
+) -> None:
+    """A ``relationship()`` of the class body (or of a mixin's ``@declared_attr``), with
+    what its ``Mapped[...]`` annotation says (target, collection, loader)."""
+    if not declared_here:
+        raise exc.InvalidRequestError(
+            f"relationship {key!r} on mixin {src.__name__}: relationships on mixins must "
+            "be declared with @declared_attr (a function returning relationship(...)), "
+            "so that each mapped class gets its own"
         )
-        out.by_value[id(value)] = key
-        if mc.use_existing_column:
-            out.use_existing.add(key)
-        if "nullable" in mc.kw:
-            out.explicit_nullable.add(key)
-        if mc.deferred:
-            out.deferred[key] = mc
-        out.props.pop(key, None)
-        out.rels.pop(key, None)
+    if parsed.mapped:
+        if value.argument is None and parsed.target:
+            value.argument = parsed.target
+        if parsed.collection is not None:
+            value._annotation_uselist = parsed.collection
+        value._annotation_collection = parsed.collection_type
+        if parsed.loader is not None and value.lazy == "select":
+            value.lazy = parsed.loader
+    if value.argument is None:
+        raise exc.ArgumentError(
+            f"relationship {cls.__name__}.{key} has no target; pass the class "
+            "(or its name) or annotate Mapped[list['Target']]"
+        )
+    out.rels[key] = value
+    out.columns.pop(key, None)
+
+
+def _collect_mapped_column(
+    cls: type,
+    declared_here: bool,
+    key: str,
+    value: Any,
+    parsed: _Annotation,
+    registry: Registry,
+    out: _Collected,
+) -> None:
+    """A ``mapped_column()`` (or a bare ``Mapped[...]`` annotation) made into a Column."""
+    mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
+    if parsed.mc is not None:
+        mc = mc._merged(parsed.mc)
+    if parsed.collection and isinstance(mc.column.type, NullType):
+        raise exc.ArgumentError(
+            f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
+        )
+    if mc.dataclass_kw and not _is_dataclass_mapping(cls):
+        given = ", ".join(sorted(k for k in mc.dataclass_kw if k != "default"))
+        if given:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.{key}: mapped_column({given}=...) configures a dataclass "
+                "field, but the class is not a MappedAsDataclass class"
+            )
+    out.columns[key] = mc.make_column(
+        key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
+    )
+    out.by_value[id(value)] = key
+    if mc.use_existing_column:
+        out.use_existing.add(key)
+    if "nullable" in mc.kw:
+        out.explicit_nullable.add(key)
+    if mc.deferred:
+        out.deferred[key] = mc
+    out.props.pop(key, None)
+    out.rels.pop(key, None)
 
 
 def _class_attr(cls: type, name: str, default: Any) -> Any:
@@ -610,6 +653,9 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
     _mixin_repr_wins(cls)
     metadata: MetaData = registry.metadata
+    from .inheritance import refuse_abstract_concrete
+
+    refuse_abstract_concrete(cls)
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
             return _map_subclass(cls, parent.__dict__["__mapper__"], registry, values)
@@ -657,9 +703,12 @@ def _make_mapper(
     got: _Collected,
     registry: Registry,
     mapper_args: dict[str, Any],
+    concrete_parent: Mapper | None = None,
 ) -> Mapper:
-    from .inheritance import NOT_YET
+    from .inheritance import NOT_YET, is_concrete_base
 
+    if mapper_args.get("concrete") and concrete_parent is None and is_concrete_base(cls):
+        mapper_args = {k: v for k, v in mapper_args.items() if k != "concrete"}
     for k in mapper_args:
         if k in NOT_YET:
             raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
@@ -714,6 +763,9 @@ def _make_mapper(
         raise exc.ArgumentError(
             f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
         )
+    batch = mapper_args.get("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.ArgumentError(f"{cls.__name__}: batch must be True or False, got {batch!r}")
     type.__setattr__(cls, "__table__", table)
     mapper = Mapper(
         cls,
@@ -725,8 +777,17 @@ def _make_mapper(
         primary_key=pk_cols,
         eager_defaults=eager,
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
+        batch=batch,
     )
     type.__setattr__(cls, "__mapper__", mapper)
+    if concrete_parent is not None:
+        from .inheritance import link_concrete
+
+        link_concrete(mapper, concrete_parent)
+    elif is_concrete_base(cls):
+        from .inheritance import start_concrete_base
+
+        start_concrete_base(mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     if "polymorphic_on" in mapper_args:
@@ -756,9 +817,19 @@ def _make_mapper(
             mapper_args.get("polymorphic_identity"),
             bool(mapper_args.get("polymorphic_abstract", False)),
         )
+    if concrete_parent is not None and not mapper.polymorphic_abstract:
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    if concrete_parent is not None:
+        from .inheritance import concrete_linked
+
+        concrete_linked(mapper)
+    elif is_concrete_base(cls):
+        from .inheritance import attach_abstract_concrete
+
+        attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
     return mapper
 
 
@@ -776,11 +847,13 @@ def _map_subclass(
 
     if imperative is None:
         own_table = cls.__dict__.get("__table__")
+        if dict(_class_attr(cls, "__mapper_args__", {})).get("concrete"):
+            return _map_concrete_subclass(cls, parent, registry, values, own_table)
         if own_table is not None and own_table is not parent.local_table:
-            raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+            return _map_joined_subclass(cls, parent, registry, values, own_table)
         name = _tablename(cls)
         if name and name != parent.local_table.name:
-            raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+            return _map_joined_subclass(cls, parent, registry, values, None)
         if "__table_args__" in cls.__dict__:
             raise exc.ArgumentError(
                 f"Can't place __table_args__ on the inherited class {cls.__name__} with no "
@@ -840,6 +913,9 @@ def _map_subclass(
         primary_key=parent._pk_override,
         eager_defaults=parent.eager_defaults,
         confirm_deleted_rows=parent.confirm_deleted_rows,
+        # (a single-table subclass of a joined-table subclass: its parent's tables)
+        tables=parent._joined_tables,
+        extra_columns=parent._extra_columns,
     )
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
@@ -859,6 +935,143 @@ def _map_subclass(
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_joined_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a subclass with a table of its own (``__tablename__`` / ``__table__``) as a
+    joined-table subclass of ``parent``: its table's primary key references the parent's;
+    the object's attributes come from every table of the chain."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_joined_args(cls, parent, mapper_args)
+    if table is None:
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        name = _tablename(cls)
+        assert name
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        own = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        own = {by_col.get(id(c), c.key): c for c in table.c}
+    version = parent.version_id_col
+    type.__setattr__(cls, "__table__", table)
+    columns, extra_cols = inheritance.joined_columns(cls, parent, table, own)
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        version,
+        primary_key=list(parent.pk_columns),
+        eager_defaults=mapper_args.get("eager_defaults", parent.eager_defaults),
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+        tables=[*parent.tables, table],
+        extra_columns=extra_cols,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link_joined(
+        mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")
+    )
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    inheritance.set_identity(
+        mapper,
+        mapper_args.get("polymorphic_identity"),
+        bool(mapper_args.get("polymorphic_abstract", False)),
+    )
+    if not mapper.polymorphic_abstract and (
+        mapper.polymorphic_identity is None or mapper._poly_key is None
+    ):
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_concrete_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a ``concrete=True`` subclass: a complete table of its own, its own columns only
+    (nothing of the parent's mapping is inherited); it is part of the parent's hierarchy
+    for ``isa()``, the polymorphic identities and a `ConcreteBase` union."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_concrete_args(cls, mapper_args)
+    if table is None:
+        name = _tablename(cls)
+        if not name or name == parent.local_table.name:
+            raise exc.ArgumentError(
+                f"{cls.__name__}: a concrete=True subclass needs a __tablename__ (or "
+                "__table__) of its own"
+            )
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        columns = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        columns = {by_col.get(id(c), c.key): c for c in table.c}
+    mapper = _make_mapper(
+        cls,
+        table,
+        columns,
+        got,
+        registry,
+        {k: v for k, v in mapper_args.items() if k not in inheritance.CONCRETE_ONLY},
+        concrete_parent=parent,
+    )
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
 
 
@@ -1010,8 +1223,18 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
+            # (a subclass of a mapped class maps onto its table: inheritance)
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
-                return  # (a subclass of a mapped class maps onto its table: inheritance)
+                from .inheritance import AbstractConcreteBase, start_abstract_concrete
+
+                if AbstractConcreteBase in cls.__bases__:
+                    start_abstract_concrete(cls)  # mapped with its first subclass
+                    return
+                raise exc.InvalidRequestError(
+                    f"class {cls.__name__} has no __tablename__ or __table__ and does not "
+                    "inherit from a mapped class; give it a __tablename__, or set "
+                    "__abstract__ = True for a base class that is not mapped itself"
+                )
         _map_class(cls, reg, values)
 
     if TYPE_CHECKING:
@@ -1177,7 +1400,6 @@ class registry(Registry):
         mapper_args: dict[str, Any],
     ) -> Mapper:
         """``map_imperatively(Sub, inherits=parent)``: single-table inheritance."""
-        from . import inheritance
 
         parent = inherits if isinstance(inherits, Mapper) else getattr(inherits, "__mapper__", None)
         if not isinstance(parent, Mapper):
@@ -1190,10 +1412,7 @@ class registry(Registry):
                 f"map_imperatively({class_.__name__}, inherits={parent.class_.__name__}): "
                 f"{class_.__name__} must be a Python subclass of {parent.class_.__name__}"
             )
-        if local_table is not None and local_table is not parent.local_table:
-            raise inheritance.joined_table_error(
-                class_, parent.class_, f"its own table {local_table.name!r}"
-            )
+        joined = local_table is not None and local_table is not parent.local_table
         got = _Collected()
         for key, value in (properties or {}).items():
             if isinstance(value, Column):
@@ -1209,6 +1428,17 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        if mapper_args.get("concrete"):
+            if local_table is None:
+                raise exc.ArgumentError(
+                    f"map_imperatively({class_.__name__}, concrete=True) needs its own Table"
+                )
+            return _map_concrete_subclass(
+                class_, parent, self, None, local_table, (got, mapper_args)
+            )
+        if joined:
+            assert local_table is not None
+            return _map_joined_subclass(class_, parent, self, None, local_table, (got, mapper_args))
         return _map_subclass(class_, parent, self, None, (got, mapper_args))
 
     def generate_base(

@@ -17,6 +17,7 @@ from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
+from . import inheritance as _inheritance
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -114,9 +115,9 @@ def instance_builder(
     if mapper._children and mapper.polymorphic_on is not None:
         # a class with mapped subclasses: the discriminator picks each row's class (the
         # choice is made here, once per query, so other mappers' rows pay nothing)
-        from .inheritance import polymorphic_builder
-
-        return polymorphic_builder(session, mapper, start, dialect_name, populate_existing, columns)
+        return _inheritance.polymorphic_builder(
+            session, mapper, start, dialect_name, populate_existing, columns
+        )
     plan = _row_plan(mapper, dialect_name, columns)
     return _make_builder(session, mapper, start, plan, populate_existing)
 
@@ -133,6 +134,7 @@ def _make_builder(
     state_for, hold = session.identity_map.state_for, session.identity_map.hold
     new_obj, new_ref, gone = object.__new__, _new_ref, _state_gone
     at_start = start == 0
+    token = session._identity_token  # a shard's rows (horizontal sharding): keys carry its id
     strategies: dict[str, str] | None = None
     # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
@@ -150,7 +152,7 @@ def _make_builder(
                 return None
             if pk_procs:
                 pk = _converted_key(pk, pk_procs)
-        key = (kcls, pk, None)  # = make_identity_key(kcls, pk), written out: once per row
+        key = (kcls, pk, token)  # = make_identity_key(kcls, pk, token), written out: per row
         state = state_for(key)
         if state is not None:
             obj = state()
@@ -263,7 +265,8 @@ def execute_select(
             if mapper is not None:
                 if not mapper.registry.configured:
                     mapper.registry.configure()
-                if not _eager_relationships(mapper):
+                # (polymorphic_load="selectin" subclasses: one more SELECT after the rows)
+                if not mapper._selectin_subs and not _eager_relationships(mapper):
                     return _execute_plain(session, stmt, params, conn, mapper)
     return _execute_general(session, stmt, params, conn, tree)
 
@@ -292,9 +295,10 @@ def plain_builder(
     session: ObjectSession, mapper: Mapper, dialect_name: str
 ) -> Callable[[Sequence[Any]], Any]:
     """`instance_builder` of ``mapper``'s own columns at the start of a row, without
-    options: made once per session and kept until listeners or the mapping change."""
+    options: made once per session (and shard being read: its identity token is in the
+    keys the builder makes) and kept until listeners or the mapping change."""
     cache = session.identity_map.builders
-    ck = (mapper, dialect_name)
+    ck = (mapper, dialect_name, session._identity_token)
     hit = cache.get(ck)
     gen = _events.state.generation
     if (
@@ -351,7 +355,7 @@ class _SelectContext:
         if self.mapper_entities and isinstance(stmt._entities[self.mapper_entities[0][0]], type):
             # (an aliased first entity loads its joined relationships with selectin)
             i0, m0 = self.mapper_entities[0]
-            used = {id(m0.local_table)}
+            used = {id(t) for t in m0._from._tables()}  # (a joined subclass: its join)
             if stmt._joins or stmt._select_from:  # tables the query joins itself
                 used.update(id(t) for f in stmt._froms() for t in f._tables())
             # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
@@ -369,7 +373,7 @@ class _SelectContext:
         eager_order: list[Any] = []
         for (right, on, cols, adapt), (prop, _parent, sub) in zip(self.joins, self.specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
-                _check_joined(stmt, prop)
+                _check_joined(stmt, prop, sub.eager_alias)
             elif sub.innerjoin:
                 exec_stmt._eager_joins.append((right, on, False))  # type: ignore[arg-type]
             else:
@@ -417,7 +421,7 @@ def _execute_general(
             session, rows, raw_rows, ctx.specs, offset, first, conn.dialect.name, ctx.populate,
             joined_keys,
         )  # fmt: skip
-    _eager_load_entities(session, ctx, rows, objs_only, joined_keys[-1])
+    _eager_load_entities(session, conn, ctx, rows, objs_only, joined_keys[-1])
     result = (
         Result.from_scalars(keys[0], objs_only) if objs_only is not None else Result(keys, rows)
     )
@@ -464,12 +468,15 @@ def _row_builders(
             builders.append(entity.create_row_processor(stmt, getters, entity._keys))
         elif entity is not None:
             emapper = entity.__mapper__
-            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            t = ctx.trees.get(idx)
+            cols, ckeys, col_strategies = emapper.entity_columns(
+                # column options chained on a loader path (selectinload(...).load_only(...))
+                [*stmt._options, *t.columns] if t is not None and t.columns else stmt._options
+            )
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
             b = instance_builder(session, emapper, start, dialect_name, ctx.populate, (cols, ckeys))
-            t = ctx.trees.get(idx)
             if t is not None or col_strategies or crit:
                 overrides = _object_strategies(emapper, t, col_strategies, crit)
                 b.set_strategies(overrides or None)  # type: ignore[attr-defined]
@@ -497,9 +504,10 @@ def _object_strategies(
             for rprop in dict.values(mapper.relationships):
                 if rprop.key not in tree.children:
                     overrides[rprop.key] = tree.wildcard
-        # options below a relationship left lazy: used when it loads
+        # options below a relationship left lazy (nested options, column options,
+        # rel.and_() criteria): used when it loads
         for k, (st, sub) in tree.children.items():
-            if sub.children and st in ("default", "select"):
+            if (sub.children or sub.columns or sub.criteria) and st in ("default", "select"):
                 overrides[(k, "options")] = sub
     if col_strategies:
         overrides.update(col_strategies)
@@ -510,13 +518,18 @@ def _object_strategies(
 
 def _eager_load_entities(
     session: ObjectSession,
+    conn: Any,
     ctx: _SelectContext,
     rows: list[tuple[Any, ...]],
     objs_only: list[Any] | None,
     joined: set[str],
 ) -> None:
-    """Selectin (and nested) loads for each entity's freshly loaded objects."""
+    """Selectin polymorphic loads, then selectin (and nested) loads for each entity's
+    freshly loaded objects."""
+    options = ctx.stmt._options
     for idx, (i, mapper) in enumerate(ctx.mapper_entities):
+        if mapper._selectin_subs or options:  # polymorphic_load="selectin"
+            _inheritance.selectin_after_load(session, conn, mapper, options, objs_only, rows, i)
         tree = ctx.trees[i]
         if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
@@ -616,7 +629,11 @@ def _collect_joined(
         )
         specs.append((prop, parent, sub))
         on_target = _or_same(target_adapt)
-        joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
+        # column options chained on the path (joinedload(...).load_only(...))
+        cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
+        if cols is None:
+            cols = prop.mapper.load_columns
+        joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
@@ -634,12 +651,17 @@ def _join_aliases(
     onto it (None: the table itself)."""
     target: Any = prop.mapper.local_table
     target_adapt = None
-    if sub.contains_eager:
+    if sub.contains_eager and sub.eager_alias is not None:
+        target_adapt = sub.eager_alias._adapt  # the statement joins this alias
+    elif prop.mapper._from is not target and not sub.contains_eager:
+        # joined-table inheritance: the target's join (aliased table by table if needed)
+        target, target_adapt = _inheritance.eager_target(prop.mapper, used)
+    elif sub.contains_eager:
         if parent_adapt is not None or prop.mapper is mapper:
             raise exc.InvalidRequestError(
                 f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
-                f"{target.name!r} a second time; that needs an alias, which "
-                "contains_eager does not support yet"
+                f"{target.name!r} a second time; join an aliased() target and give "
+                "contains_eager(attr.of_type(alias))"
             )
         used.add(id(target))  # the statement's own join (checked by _check_joined)
     elif id(target) in used:
@@ -708,8 +730,18 @@ def _adapter(alias: Any) -> Callable[[Any], Any]:
     return adapt
 
 
-def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
-    """contains_eager(prop) reads the target's columns from a join the statement has."""
+def _check_joined(stmt: Select[Any], prop: RelationshipProperty, alias: Any = None) -> None:
+    """contains_eager(prop) reads the target's columns from a join the statement has (of
+    ``alias``, an aliased() class, when given)."""
+    if alias is not None:
+        for join_target, *_rest in stmt._joins:
+            if join_target is alias or getattr(join_target, "target_alias", None) is alias:
+                return
+        raise exc.InvalidRequestError(
+            f"contains_eager({prop.parent.class_.__name__}.{prop.key}) with {alias!r} needs "
+            f"the statement to join that alias (e.g. .join({prop.parent.class_.__name__}."
+            f"{prop.key}.of_type(alias)))"
+        )
     target = prop.mapper.local_table
     for join_target, *_rest in stmt._joins:
         if hasattr(join_target, "_join_info"):  # join(Parent.children)
@@ -721,7 +753,7 @@ def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
     raise exc.InvalidRequestError(
         f"contains_eager({prop.parent.class_.__name__}.{prop.key}) needs the statement to join "
         f"{prop.mapper.class_.__name__} (e.g. .join({prop.parent.class_.__name__}.{prop.key})); "
-        "an aliased join is not supported yet"
+        "for an aliased join give contains_eager(attr.of_type(alias))"
     )
 
 
@@ -762,9 +794,17 @@ def _populate_joined(
 ) -> None:
     pos = offset
     builders = []
-    for prop, parent, _sub in specs:
-        builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-        pos += len(prop.mapper.load_columns)
+    for prop, parent, sub in specs:
+        if sub.columns:  # column options chained on the joinedload() path
+            cols, ckeys, col_strategies = prop.mapper.entity_columns(sub.columns)
+            b = instance_builder(session, prop.mapper, pos, dialect_name, populate, (cols, ckeys))
+            if col_strategies:
+                b.set_strategies(col_strategies)  # type: ignore[attr-defined]
+            builders.append(b)
+            pos += len(cols)
+        else:
+            builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
+            pos += len(prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):
@@ -944,7 +984,9 @@ def _selectin_many_to_one(
         if k is None:
             continue
         if remote_is_pk and not populate:
-            hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+            hit = session.identity_map.get_obj(
+                target.identity_key_from_pk(k, session._identity_token)
+            )
             if hit is not None:
                 by_key[k] = hit
                 continue
@@ -973,7 +1015,7 @@ def _selectin_collections(
 ) -> None:
     """selectin of a one-to-many or many-to-many: each parent's collection, grouped by
     the parent's key."""
-    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    local_cols = [lc for lc, _ in prop._pairs]
     parent_keys: dict[tuple[Any, ...], list[Any]] = {}
     for o in todo:
         k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
@@ -985,7 +1027,13 @@ def _selectin_collections(
     grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
     for i in range(0, len(keys), IN_BATCH):
         chunk = keys[i : i + IN_BATCH]
-        if prop.direction is Direction.ONETOMANY:
+        if prop.direction is Direction.ONETOMANY and sub.columns:
+            # column options may defer the foreign key: it is selected beside the
+            # entity to group the rows (as many-to-many does)
+            from .strategies import selectin_keyed
+
+            selectin_keyed(session, prop, chunk, grouped, conn, sub, populate, origin)
+        elif prop.direction is Direction.ONETOMANY:
             _selectin_children(session, prop, chunk, sub, populate, conn, origin, grouped)
         else:
             _selectin_secondary(session, prop, chunk, sub, conn, origin, grouped)
@@ -1038,7 +1086,7 @@ def _selectin_secondary(
     table, grouped by the association row's parent key."""
     assert prop.secondary is not None
     target = prop.mapper
-    sec_cols = [sc for _, sc in prop.local_remote_pairs]
+    sec_cols = [sc for _, sc in prop._pairs]
     stmt: Select[Any] = (
         Select(target.class_, *sec_cols)
         .select_from(
@@ -1105,9 +1153,11 @@ def lazy_load(
     prop: RelationshipProperty,
     no_sql: bool = False,
     criteria: tuple[Any, ...] = (),
+    tree: LoadTree | None = None,
 ) -> Any:
     """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map);
-    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows."""
+    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows;
+    ``tree``: the loader options for the loaded objects (else the object's own)."""
     obj = state()
     session = state.session
     strategy = prop.lazy
@@ -1137,13 +1187,24 @@ def lazy_load(
         return NO_VALUE
     if strategy == "raise_on_sql":
         _raise_lazy(prop, "raise_on_sql")
+    below: Any = tree
+    if below is None and state.load_strategies is not None:
+        below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
+        if below is not None and not criteria:
+            criteria = below.criteria  # lazyload(Parent.children.and_(...))
+    key = state.key
+    if key is None or key[2] is not None:  # (a row without a shard token needs no scope)
+        scope = session.in_shard_of(state)
+        if scope is not None:  # horizontal sharding: load from the shard of the parent's row
+            with scope:
+                return lazy_load(state, prop, no_sql, criteria, tree)
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)
     session.autoflush_for_load()
     if k is None:  # (a many-to-one has its key already)
-        k = _key_values(obj, state, [lc for lc, _ in prop.local_remote_pairs])
-    items = _lazy_select(session, state, obj, prop, k, criteria) if k is not None else []
+        k = _key_values(obj, state, [lc for lc, _ in prop._pairs])
+    items = _lazy_select(session, state, obj, prop, k, criteria, below) if k is not None else []
     _set_loaded(obj, prop, items if prop.uselist else items[:1], False)
     return obj.__dict__.get(prop.key)
 
@@ -1168,7 +1229,8 @@ def _many_to_one_without_sql(
         return True, None, None
     target = prop.mapper
     if not prop._custom and [rc for _, rc in prop.local_remote_pairs] == target.pk_columns:
-        hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+        token = state.key[2] if state.key is not None else session._identity_token
+        hit = session.identity_map.get_obj(target.identity_key_from_pk(k, token))
         if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
             if not no_sql:
                 d[prop.key] = hit
@@ -1185,13 +1247,12 @@ def _lazy_select(
     prop: RelationshipProperty,
     k: tuple[Any, ...],
     criteria: tuple[Any, ...],
+    below: LoadTree | None,
 ) -> list[Any]:
-    """The related objects of ``obj`` (its key values ``k``) from one SELECT."""
+    """The related objects of ``obj`` (its key values ``k``) from one SELECT; ``below``:
+    the loader options for them."""
     target = prop.mapper
     strategies = state.load_strategies
-    below: Any = None
-    if strategies is not None:
-        below = strategies.get((prop.key, "options"))  # type: ignore[call-overload]
     conn = session.connection_for_mapper(target)
     if (
         below is None
@@ -1199,6 +1260,7 @@ def _lazy_select(
         and not prop._custom
         and prop.secondary is None
         and (strategies is None or _criteria.KEY not in strategies)
+        and not target._selectin_subs
         and not _eager_relationships(target)
     ):
         return _lazy_select_plain(session, conn, prop, k)
@@ -1211,7 +1273,7 @@ def _lazy_select(
             *criteria,
         )
     else:
-        sec_cols = [sc for _, sc in prop.local_remote_pairs]
+        sec_cols = [sc for _, sc in prop._pairs]
         stmt = (
             Select(target.class_)
             .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))

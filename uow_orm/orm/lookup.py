@@ -1,7 +1,7 @@
 """``Session.get()`` by primary key: identity normalization and the cached one-row SELECT.
 
 Called by: session (``get``), bulk (``mapper_of_class``), the package ``__init__``
-(``identity_key()``).
+(``identity_key()``), ext.horizontal_shard (``get`` in each shard).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from ..sql.selectable import Select
 from ..types import _BadValue
 from . import events as _events
 from . import loading
-from .base import EAGER_STRATEGIES, ObjectSession
+from .base import EAGER_STRATEGIES
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .seams import InternalSession
 
 
 def mapper_of_class(cls: Any) -> Mapper:
@@ -49,7 +50,7 @@ class GetPlan(NamedTuple):
 
 
 def get(
-    session: ObjectSession,
+    session: InternalSession,
     plans: dict[Any, GetPlan],
     entity: type,
     ident: Any,
@@ -61,7 +62,7 @@ def get(
     SQL) or the database (``plans``: the session's cache of `get_by_pk`)."""
     mapper = mapper_of_class(entity)
     pk = normalize_pk(mapper, ident)
-    key = mapper.identity_key_from_pk(pk)
+    key = mapper.identity_key_from_pk(pk, session._identity_token)
     st = session.identity_map.state_for(key)
     if with_for_update and session.router is not None:
         session.router.writing("get(with_for_update=...)")
@@ -83,9 +84,14 @@ def get(
     session.transactions.check_active()
     session.transactions.autobegin()
     session.autoflush_for_load()
-    if not (populate_existing or with_for_update or options) and not _has_eager(mapper):
+    if (
+        not (populate_existing or with_for_update or options)
+        and mapper._query_pk is None
+        and not _has_eager(mapper)
+    ):
         return get_by_pk(session, plans, mapper, pk)
-    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+    pk_cols = mapper._query_pk or mapper.pk_columns  # (a ConcreteBase class: its union's)
+    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(pk_cols, pk)])
     if with_for_update:
         stmt = stmt.with_for_update(
             **(with_for_update if isinstance(with_for_update, dict) else {})
@@ -99,19 +105,28 @@ def get(
     if result._require_unique:  # a joined collection repeats the row
         result = result.unique()
     rows = result.tuples()
+    if mapper._query_pk is not None:  # a ConcreteBase union: the key may repeat (as SA)
+        found = list(rows)
+        if len(found) > 1:
+            raise exc.MultipleResultsFound(
+                f"get({mapper.class_.__name__}, {pk}): {len(found)} rows of the polymorphic "
+                "union have this key (concrete tables share key values); get() the subclass"
+            )
+        return found[0][0] if found else None
     for row in rows:
         return row[0]
     return None
 
 
 def get_by_pk(
-    session: ObjectSession, plans: dict[Any, GetPlan], mapper: Mapper, pk: tuple[Any, ...]
+    session: InternalSession, plans: dict[Any, GetPlan], mapper: Mapper, pk: tuple[Any, ...]
 ) -> Any:
     """SELECT one row by primary key with SQL and a row builder cached per mapper
     (``plans`` is the session's cache)."""
     conn = session.connection_for_mapper(mapper)
     dialect = conn.dialect
-    cache_key = (mapper, dialect.name)
+    token = session._identity_token  # a shard's builder keys its rows with the shard id
+    cache_key: Any = (mapper, dialect.name) if token is None else (mapper, dialect.name, token)
     entry = plans.get(cache_key)
     if entry is None or entry.generation != _events.state.generation:
         stmt: Select[Any] = Select(mapper.class_).where(

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .base import NO_VALUE, STATE_ATTR, Direction, ObjectSession
+from .base import NO_VALUE, STATE_ATTR, Direction
 from .expiry import expire_state
 from .lifecycle import detach, make_transient_state
 
 if TYPE_CHECKING:
     from .identity import IdentityMap
+    from .seams import InternalSession
     from .state import InstanceState
 
 
@@ -94,7 +95,7 @@ class SavepointRecord:
 
 
 def restore_savepoint(
-    session: ObjectSession,
+    session: InternalSession,
     record: SavepointRecord,
     new: dict[InstanceState, Any],
     deleted: dict[InstanceState, Any],
@@ -144,7 +145,7 @@ def restore_savepoint(
             obj.__dict__.pop(attr, None)
 
 
-def restore_deleted(session: ObjectSession, deleted: dict[InstanceState, Any]) -> None:
+def restore_deleted(session: InternalSession, deleted: dict[InstanceState, Any]) -> None:
     """Objects whose DELETE is rolled back are persistent again (an object the user
     expunged after its DELETE stays out: a detached object whose row exists again)."""
     imap = session.identity_map
@@ -162,7 +163,7 @@ def restore_deleted(session: ObjectSession, deleted: dict[InstanceState, Any]) -
 
 
 def _restore_snapshot(
-    session: ObjectSession, st: InstanceState, snap: Snapshot, links: list[tuple[Any, str]]
+    session: InternalSession, st: InstanceState, snap: Snapshot, links: list[tuple[Any, str]]
 ) -> None:
     """Give ``st``'s object back the column values (and pending changes) of ``snap``."""
     obj = st()
@@ -216,7 +217,8 @@ def _links(
             fk = tuple(d.get(to_key[lc], NO_VALUE) for lc, _ in pairs)
             if any(v is None or v is NO_VALUE for v in fk):
                 continue
-            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk))
+            token = st.key[2] if st.key is not None else None  # (its shard, if sharded)
+            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk, token))
             if target is not None:
                 out.append((target, rev.key))
 

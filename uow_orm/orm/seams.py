@@ -1,19 +1,37 @@
 """The calls lower layers make up into the session (`.base.ObjectSession`), as a base class.
 
-Called by: session (`Session` derives from `SessionSeams`); attribute instrumentation,
-relationships and loading call these methods on ``InstanceState.session``.
+Called by: session (`Session` derives from `SessionSeams`; attribute instrumentation,
+relationships and loading call these methods on ``InstanceState.session``; the session's
+internal modules name `InternalSession`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import expiry, lifecycle
 from .base import ObjectSession
 
 if TYPE_CHECKING:
+    from .routing import Router
     from .state import InstanceState
+    from .tracking import Tracker
+    from .transaction import TransactionControl
+
+
+class InternalSession(ObjectSession, Protocol):
+    """The session as the modules it delegates to see it (lifecycle, expiry, merge, lookup,
+    bulk, execution, the transaction stack and savepoints): `ObjectSession` with its full
+    registries, transaction control and read-replica router. The layers below the session
+    see only `ObjectSession`, whose ``tracker`` and ``transactions`` are narrower."""
+
+    @property
+    def tracker(self) -> Tracker: ...
+    @property
+    def transactions(self) -> TransactionControl: ...
+    @property
+    def router(self) -> Router | None: ...
 
 
 class SessionSeams:
@@ -26,12 +44,12 @@ class SessionSeams:
     #: Seam: a relationship gained ``obj``; attach it with its save-update cascade.
     cascade_save = lifecycle.cascade_save
 
-    def expunge_state(self: ObjectSession, st: InstanceState) -> None:
+    def expunge_state(self: InternalSession, st: InstanceState) -> None:
         """Seam: remove ``st`` alone (a pending orphan of a delete-orphan relationship)."""
         lifecycle.expunge_state(self, st)
 
     def load_unloaded(
-        self: ObjectSession,
+        self: InternalSession,
         st: InstanceState,
         key: str | None,
         keys: Sequence[str] | None = None,

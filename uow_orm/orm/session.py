@@ -1,8 +1,9 @@
 """``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-Called by: applications, scoping, factory, retry, query. State transitions and cascades are
-`.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`, statements
-`.execution`, transactions `.transaction`; lower layers call back through `.seams`.
+Called by: applications, scoping, factory, retry, session_events, ext.horizontal_shard
+(subclass). State transitions and cascades are `.lifecycle`, expiry `.expiry`, ``get()``
+`.lookup`, ``merge()`` `.merge`, statements `.execution`, transactions `.transaction`,
+binds and connections `.binds`; lower layers call back through `.seams`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from .. import exc
@@ -22,7 +23,7 @@ from . import events as _events
 from . import expiry, lifecycle, lookup
 from .base import STATE_ATTR
 from .base import object_session as _object_session
-from .binds import Binds
+from .binds import BindMethods, Binds
 from .bulk import BulkMethods
 from .execution import run_statement, wants_autoflush, with_execution_options
 from .identity import IdentityMap
@@ -30,6 +31,7 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
+from .session_events import ORMExecuteState, orm_execute, session_dispatch
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
@@ -40,7 +42,6 @@ from .transaction import (
 from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
-    from .mapper import Mapper
     from .query import Query
     from .state import InstanceState
 
@@ -78,12 +79,15 @@ def _exclusive(fn: _F) -> _F:
     return guarded  # type: ignore[return-value]
 
 
-class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
+class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkMethods):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
     #: True while do_orm_execute listeners' statement runs (the listeners ran already)
     _orm_execute_running = False
+    #: the identity token of the rows being loaded or flushed: the shard's id while a
+    #: `ShardedSession` works in one shard, else None (read once per query by loading)
+    _identity_token: Any = None
 
     def __init__(
         self,
@@ -124,8 +128,8 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self._flush_context: FlushContext | None = None  # (see flush)
-        self.dispatch = _events.session_dispatch(self)
+        self._flush_context: FlushContext | None = None  # (see _flush_context_for)
+        self.dispatch = session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
             bind, replicas, read_your_writes, replica_token, read_only
@@ -161,63 +165,6 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.transactions.close()
         lifecycle.expunge_all(self)
 
-    # -- binds and connections --------------------------------------------------------------
-    def bind_mapper(self, mapper: Any, bind: Engine) -> None:
-        self._binds.bind(mapper, bind)
-
-    def bind_table(self, table: Any, bind: Engine) -> None:
-        self._binds.bind(table, bind)
-
-    def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
-        """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
-        return self._binds.lookup(self.bind, mapper, clause)
-
-    def connection_for_bind(self, bind: Any) -> Connection:
-        """Seam: the transaction's connection for ``bind`` (beginning it if needed)."""
-        txn = self.transactions.autobegin()
-        if self.router is not None and isinstance(bind, Engine):
-            return self.router.connection(txn, bind, self._flushing)
-        return txn.connection_for(bind)
-
-    @property
-    def replica_token(self) -> str | None:
-        """The primary's WAL position after this session's last writing commit (sessions
-        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
-        cookie, and that session reads only from replicas that have replayed it."""
-        return self.router.token if self.router is not None else None
-
-    def connection_for_mapper(self, mapper: Mapper) -> Connection:
-        """Seam: the transaction's connection for ``mapper``'s bind (looked up once per
-        session until binds change)."""
-        return self.connection_for_bind(self._binds.for_mapper(self.bind, mapper))
-
-    def connection(
-        self,
-        bind_arguments: dict[str, Any] | None = None,
-        execution_options: dict[str, Any] | None = None,
-    ) -> Connection:
-        """The Connection this session uses (beginning the transaction if needed).
-
-        ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
-        ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
-        connection when the transaction first takes it; InvalidRequestError afterwards.
-
-        Raises:
-            ArgumentError: for any ``bind_arguments`` key other than ``"mapper"``.
-        """
-        unknown = sorted(set(bind_arguments or {}) - {"mapper"})
-        if unknown:
-            raise exc.ArgumentError(
-                f"Session.connection(bind_arguments=...) supports only 'mapper', got {unknown}"
-            )
-        self.transactions.check_active()
-        mapper = (bind_arguments or {}).get("mapper")
-        bind = self.get_bind(mapper)
-        if execution_options:
-            txn = self.transactions.autobegin()
-            return txn.connection_for(bind, execution_options)
-        return self.connection_for_bind(bind)
-
     # -- object membership (`.lifecycle` does the work) ----------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
         """Put a transient or detached object in the session (cascading along relationships)."""
@@ -241,6 +188,15 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             lifecycle.cascade(self, st, "save-update", self.cascade_save)
 
     def add_all(self, objs: Iterable[Any]) -> None:
+        """`add` each object of ``objs`` in turn (each with its save-update cascade).
+
+        Example: ``session.add_all([User(name="ann"), User(name="bob")])``.
+
+        Raises:
+            UnmappedInstanceError: an object is not an instance of a mapped class (the
+                objects before it are added).
+            InvalidRequestError: an object belongs to another session.
+        """
         for obj in objs:
             self.add(obj)
 
@@ -309,36 +265,64 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             except BaseException:
                 self._flushing = False
                 raise
-        ctx = self._flush_context
-        if ctx is None or objects is not None:
-            ctx = FlushContext(
-                owner=self,
-                identity_map=self.identity_map,
-                new=self.tracker.new,
-                dirty=self.tracker.modified,
-                deleted=self.tracker.deleted,
-                connection_for=self.connection_for_mapper,
-                delete_cascade=self._delete_cascade_in_flush,
-                discard_new=self.tracker.pop_new,
-                objects=objects,
-            )
-            if objects is None:  # the same for every flush of everything: kept
-                self._flush_context = ctx
-        plan = flush_context.plan = FlushPlan(ctx)
+        plans: list[FlushPlan] = []
         try:
-            plan.execute()
+            for group, token in self._flush_groups(objects):
+                plan = flush_context.plan = FlushPlan(self._flush_context_for(group, token))
+                plans.append(plan)
+                if token is None:
+                    plan.execute()
+                else:
+                    with self._in_shard(token):
+                        plan.execute()
             if self.dispatch._active:
                 self.fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
-            lifecycle.flush_failed(self, plan)
+            for plan in plans:
+                lifecycle.flush_failed(self, plan)
             transactions.flush_failed(e)
             raise
         self._flushing = False
-        lifecycle.flush_succeeded(self, plan, txn)
+        for plan in plans:
+            lifecycle.flush_succeeded(self, plan, txn)
+            if self.dispatch._active:
+                _events.fire_flushed(self, plan)
         if self.dispatch._active:
-            _events.fire_flushed(self, plan)
             self.fire("after_flush_postexec", flush_context)
+
+    def _flush_context_for(self, objects: Sequence[Any] | None, token: Any) -> FlushContext:
+        """The `FlushContext` of one flush of ``objects`` (None: everything) in the shard
+        ``token``; the one of a flush of everything without a shard is kept (the same for
+        every such flush)."""
+        ctx = self._flush_context
+        if ctx is not None and objects is None and token is None:
+            return ctx
+        ctx = FlushContext(
+            owner=self,
+            identity_map=self.identity_map,
+            new=self.tracker.new,
+            dirty=self.tracker.modified,
+            deleted=self.tracker.deleted,
+            connection_for=self.connection_for_mapper,
+            delete_cascade=self._delete_cascade_in_flush,
+            discard_new=self.tracker.pop_new,
+            objects=objects,
+            identity_token=token,
+        )
+        if objects is None and token is None:
+            self._flush_context = ctx
+        return ctx
+
+    def _flush_groups(self, objects: Sequence[Any] | None) -> list[tuple[Any, Any]]:
+        """The flushes one ``flush(objects)`` makes: (objects or None, identity token)
+        pairs; one, without a token, for a Session whose mappers each have one database
+        (`ShardedSession` makes one per shard)."""
+        return [(objects, None)]
+
+    def _in_shard(self, token: Any) -> AbstractContextManager[None]:
+        """The scope of work in the shard ``token`` (`ShardedSession` only)."""
+        raise exc.InvalidRequestError(f"this Session has no shard {token!r}")
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -392,12 +376,17 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.dispatch.do_orm_execute and not self._orm_execute_running:
             if bind_arguments:
                 with_execution_options(statement, None, bind_arguments)  # raises
-            return _events.orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
+            return orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
         statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()
         if wants_autoflush(statement, execution_options) and self.autoflush:
             self._autoflush()
+        options = getattr(statement, "_execution_options", None)
+        token = options.get("identity_token") if options else None
+        if token is not None and token != self._identity_token:
+            with self._identity_scope(token):  # the loaded objects' keys carry the token
+                return run_statement(self, statement, params)
         return run_statement(self, statement, params)
 
     @overload
@@ -459,11 +448,47 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         populate_existing: bool = False,
         with_for_update: Any = None,
         options: Any = None,
+        identity_token: Any = None,
     ) -> _T | None:
-        """The object with this primary key: from the identity map (no SQL) or the database."""
+        """The object with this primary key: from the identity map (no SQL) or the database.
+
+        ``identity_token``: the object with that token in its identity key (the shard of
+        its row in a `ShardedSession`; what ``execution_options(identity_token=...)`` gave
+        the objects a query loaded).
+        """
+        if identity_token is not None and identity_token != self._identity_token:
+            with self._identity_scope(identity_token):
+                return self.get(
+                    entity,
+                    ident,
+                    populate_existing=populate_existing,
+                    with_for_update=with_for_update,
+                    options=options,
+                )
         return lookup.get(  # type: ignore[no-any-return]
             self, self._get_plans, entity, ident, populate_existing, with_for_update, options
         )
+
+    @contextmanager
+    def _identity_scope(self, token: Any) -> Iterator[None]:
+        """Objects loaded (and keys looked up) inside get the identity token ``token``."""
+        previous = self._identity_token
+        self._identity_token = token
+        try:
+            yield
+        finally:
+            self._identity_token = previous
+
+    @classmethod
+    def object_session(cls, instance: Any) -> Session | None:
+        """The Session ``instance`` belongs to, or None (``Session.object_session(obj)``,
+        as the module-level `object_session`)."""
+        return object_session(instance)
+
+    def in_shard_of(self, state: InstanceState) -> AbstractContextManager[None] | None:
+        """Seam: the scope that makes loads for ``state`` read the shard of its row; None
+        here (one database per mapper), overridden by `ShardedSession`."""
+        return None
 
     def refresh(
         self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None
@@ -512,10 +537,8 @@ def object_session(instance: Any) -> Session | None:
     return cast("Session | None", _object_session(instance))
 
 
-__all__ = ["Session", "object_session", "sessionmaker"]
-
-
-__all__ = ["Session", "object_session", "sessionmaker"]
+# ORMExecuteState is re-exported, as sqlalchemy.orm.session has it
+__all__ = ["ORMExecuteState", "Session", "object_session", "sessionmaker"]
 
 # sessionmaker lives in .factory; importable from here as in SQLAlchemy
 from .factory import sessionmaker  # noqa: E402

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import topological_sort
+from ..sql.schema import topological_sort
 from . import persistence
 from .dependencies import Dependencies
 from .relationships import Direction
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..engine.base import Connection
     from .identity import IdentityMap
     from .mapper import Mapper
-    from .transaction import SessionTransaction
+    from .sync import KeyChangeLevel
 
 log = logging.getLogger("uow_orm.orm.unitofwork")
 
@@ -60,6 +60,8 @@ class FlushContext:
     delete_cascade: Callable[[InstanceState], None]
     discard_new: Callable[[InstanceState], None]
     objects: Iterable[Any] | None = None
+    #: the shard this flush writes to (horizontal sharding): the token of the new keys
+    identity_token: Any = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class FlushPlan:
         if self.keys is not None:
             self.keys.undo()
 
-    def finish_key_changes(self, txn: SessionTransaction) -> None:
+    def finish_key_changes(self, txn: KeyChangeLevel) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
         if self.keys is not None:
@@ -206,7 +208,7 @@ class FlushPlan:
             pk = tuple(d.get(k) for k in mapper.pk_keys)
             if None in pk:
                 continue
-            other = imap.state_for(mapper.identity_key_from_pk(pk))
+            other = imap.state_for(mapper.identity_key_from_pk(pk, self.ctx.identity_token))
             if other is None or other is st or other() is None:
                 continue
             if self.keys is not None and other in self.keys.key_switches:
@@ -305,15 +307,15 @@ class FlushPlan:
         # for other classes base_mapper is the mapper itself)
         mappers: list[Mapper] = []
         for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
-            if st.mapper.base_mapper not in mappers:
-                mappers.append(st.mapper.base_mapper)
+            if st.mapper._flush_base not in mappers:
+                mappers.append(st.mapper._flush_base)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:
-            new_by_mapper.setdefault(st.mapper.base_mapper, []).append(st)
+            new_by_mapper.setdefault(st.mapper._flush_base, []).append(st)
         for mapper in order:
             self._write_mapper(
-                mapper, [s for s in dirty if s.mapper.base_mapper is mapper], new_by_mapper
+                mapper, [s for s in dirty if s.mapper._flush_base is mapper], new_by_mapper
             )
         if self.sync.post_updates or (
             self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
@@ -337,7 +339,7 @@ class FlushPlan:
         extra: list[InstanceState] = []
         for s in [*self.sync.child_nulls, *self.sync.child_syncs]:
             if (
-                s.mapper.base_mapper is mapper
+                s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in seen
                 and s not in self.deleted
@@ -381,7 +383,15 @@ class FlushPlan:
         if switched:
             pairs = [(s, self.row_switches[s]) for s in switched]
             for m, group in _by_class(mapper, switched):
-                persistence.row_switch_states(conn, m, [(s, self.row_switches[s]) for s in group])
+                spairs = [(s, self.row_switches[s]) for s in group]
+                if m._joined_tables is not None or any(
+                    old.mapper._joined_tables is not None for _, old in spairs
+                ):
+                    from .joined_flush import row_switch
+
+                    row_switch(conn, m, spairs)  # joined-table classes: table by table
+                else:
+                    persistence.row_switch_states(conn, m, spairs)
             self.deleted_done.extend(old for _, old in pairs)
             level_ids = set(switched)
             _each_class(
@@ -390,14 +400,14 @@ class FlushPlan:
         else:
             _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
-        _assign_keys(mapper, level)
+        _assign_keys(mapper, level, self.ctx.identity_token)
 
     def _write_deletes(self, order: list[Mapper]) -> None:
         for mapper in reversed(order):
             deletes = [
                 s
                 for s in self.deleted
-                if s.mapper.base_mapper is mapper
+                if s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in self.switched_out
             ]
@@ -432,22 +442,22 @@ def _self_fks(mapper: Mapper) -> list[Any]:
     return [fk for fk in mapper.local_table.foreign_keys if fk.target_table_name == name]
 
 
-def _assign_keys(mapper: Mapper, level: list[InstanceState]) -> None:
+def _assign_keys(mapper: Mapper, level: list[InstanceState], token: Any = None) -> None:
     """Inserted rows' keys are known now: give the states their identity early (keyed by
-    the hierarchy's base class)."""
+    the hierarchy's base class; ``token``: the shard written to, None outside sharding)."""
     cls = mapper._identity_class
     pk_keys = mapper.pk_keys
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
         for st in level:
             v = st().__dict__[pk_key]
-            st.key = (cls, (v,), None)
+            st.key = (cls, (v,), token)
             if v is None:
                 _check_pk(st)
     else:
         for st in level:
             d = st().__dict__
-            st.key = (cls, tuple([d[k] for k in pk_keys]), None)
+            st.key = (cls, tuple([d[k] for k in pk_keys]), token)
             _check_pk(st)
 
 
@@ -468,7 +478,20 @@ def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState])
         fn(conn, mapper, states)
         return
     for m, group in _by_class(mapper, states):
-        fn(conn, m, group)
+        if m._joined_tables is not None:
+            from .joined_flush import joined_write
+
+            joined_write(_KINDS[fn], fn, conn, m, group)
+        else:
+            fn(conn, m, group)
+
+
+#: the persistence functions `_each_class` runs, by the kind of write they do
+_KINDS = {
+    persistence.insert_states: "insert",
+    persistence.update_states: "update",
+    persistence.delete_states: "delete",
+}
 
 
 def _check_pk(st: InstanceState) -> None:

@@ -2,12 +2,14 @@
 
 Built by users for self-joins, joining one table twice and subqueries as entities; read by
 the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped objects.
+
+Called by: uow_orm.orm (package), query, relationships.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
@@ -18,6 +20,33 @@ if TYPE_CHECKING:
     from .relationships import RelationshipProperty
 
 _T = TypeVar("_T")
+
+
+def _alias_selectable(mapper: Any, selectable: Any, name: str | None) -> FromClause:
+    """What an ``aliased()`` entity selects from: an alias of the mapped table, or the
+    subquery / CTE / alias given (a SELECT becomes a subquery)."""
+    if selectable is None and mapper._joined_tables is not None:
+        from .inheritance import joined_subquery  # a joined-table subclass's tables
+
+        return joined_subquery(mapper, name)  # type: ignore[no-any-return]
+    if selectable is None:
+        return Alias(mapper.local_table, name)
+    sel = coerce(selectable)
+    if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
+        sel = sel.subquery()
+    if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
+        if hasattr(sel, "subquery"):
+            sel = sel.subquery()
+        else:
+            raise exc.ArgumentError(
+                f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
+                f"alias, got {type(selectable).__name__}"
+            )
+    if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
+        # a table gets the alias name; a subquery, CTE or alias keeps its own (the
+        # name only keys the entity in result rows, as in SQLAlchemy)
+        sel = Alias(sel, name)
+    return sel  # type: ignore[no-any-return]
 
 
 class AliasedClass:
@@ -38,24 +67,7 @@ class AliasedClass:
         mapper = _mapper_of(entity)
         mapper._ensure_configured()
         base = mapper.local_table
-        if selectable is None:
-            sel: FromClause = Alias(base, name)
-        else:
-            sel = coerce(selectable)
-            if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
-                sel = sel.subquery()  # type: ignore[attr-defined]
-            if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
-                if hasattr(sel, "subquery"):
-                    sel = sel.subquery()
-                else:
-                    raise exc.ArgumentError(
-                        f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
-                        f"alias, got {type(selectable).__name__}"
-                    )
-            if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
-                # a table gets the alias name; a subquery, CTE or alias keeps its own (the
-                # name only keys the entity in result rows, as in SQLAlchemy)
-                sel = Alias(sel, name)
+        sel = _alias_selectable(mapper, selectable, name)
         self.__dict__["__mapper__"] = mapper
         self.__dict__["_selectable"] = sel
         self.__dict__["_name"] = name
@@ -84,6 +96,9 @@ class AliasedClass:
             # the row loader reads only these attributes (what a with_polymorphic entity
             # also tells it through this name)
             self.__dict__["_polymorphic_columns"] = ([c for c in adapted], keys)
+        for key, extra in mapper._extra_columns:  # joined-table: Manager.id is manager.id
+            if extra not in adapted and mapper.columns[key] in adapted:
+                adapted[extra] = adapted[mapper.columns[key]]
         self.__dict__["_adapted"] = adapted
         self.__dict__["_aliased_columns"] = cols
         self.__dict__["_result_key"] = name or mapper.class_.__name__
@@ -193,6 +208,8 @@ class AliasedRelationshipAttribute:
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
     __slots__ = ("criteria", "of_mapper", "parent_alias", "prop", "target_alias")
+    #: the statement cache's key of it in a loader option's path (`uow_orm.sql.cache`)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = __slots__
     is_relationship = True
 
     def __init__(
@@ -230,7 +247,7 @@ class AliasedRelationshipAttribute:
     def _parent_from(self) -> Any:
         if self.parent_alias is not None:
             return self.parent_alias.__clause_element__()
-        return self.prop.parent.local_table
+        return self.prop.parent._from
 
     def of_type(self, target: Any) -> AliasedRelationshipAttribute:
         """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
@@ -240,7 +257,9 @@ class AliasedRelationshipAttribute:
                 return AliasedRelationshipAttribute(
                     self.parent_alias, self.prop, None, self.criteria
                 )
-            if target_mapper.isa(self.prop.mapper) and target_mapper.single:
+            if target_mapper.isa(self.prop.mapper) and (
+                target_mapper.single or target_mapper._joined_tables is not None
+            ):
                 out = AliasedRelationshipAttribute(
                     self.parent_alias, self.prop, None, self.criteria
                 )
@@ -269,8 +288,10 @@ class AliasedRelationshipAttribute:
             sec_on = and_(prop._secondary_clause(on_target), *extra)
             on = prop._primary_clause(on_parent)
             return Join(prop.secondary, target_from, sec_on), on
-        if self.of_mapper is not None:
+        if self.of_mapper is not None and self.of_mapper.single:
             extra.append(self.of_mapper._single_criterion())
+        elif self.of_mapper is not None and target is None:
+            target_from = self.of_mapper._from  # a joined-table subclass: its tables
         return target_from, and_(prop._primary_clause(on_parent, on_target), *extra)
 
     def __repr__(self) -> str:

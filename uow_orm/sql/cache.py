@@ -136,6 +136,15 @@ def _option_slots_of(cls: type) -> tuple[str, ...]:
     return _slots(cls)
 
 
+def _named_slots(cls: type, slots: tuple[str, ...]) -> Any:
+    """The key handler of a class that names its key's slots (``_cache_key_slots``)."""
+
+    def by_named_slots(obj: Any, binds: list[BindParameter]) -> Any:
+        return (cls, *[_key(getattr(obj, s, None), binds) for s in slots])
+
+    return by_named_slots
+
+
 def _key(obj: Any, binds: list[BindParameter]) -> Any:
     h = _handlers.get(obj.__class__)
     if h is None:
@@ -225,6 +234,10 @@ def _handler_for(cls: type) -> Any:
         return _select_key
     if issubclass(cls, TypeEngine):
         return _type_key
+    if getattr(cls, "_cache_key_slots", None) is not None:
+        # an ORM option or option element inside an option's path (column options,
+        # sub-options, rel.and_() criteria): by its contents, as at the top level
+        return _named_slots(cls, _option_slots_of(cls))
     if getattr(cls, "__hash__", None) is None:
         return _never
     if any(hasattr(cls, a) for a in ("bindparams", "data", "on_conflict_do_update")):

@@ -4,7 +4,8 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.schema, uow_orm.sql.*, uow_orm.orm.loading.
+Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.loading, uow_orm.orm.inheritance
+(which fills ``SUBCLASS_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from .elements import (
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..schema import Column
-    from .dml import Delete, Insert, Update
+    from .protocols import InsertStatement, TableColumn, WriteStatement
     from .selectable import Select
 
 
@@ -117,7 +117,7 @@ _DEFAULT_DIALECT: Any = None
 def _default_dialect() -> Dialect:
     global _DEFAULT_DIALECT
     if _DEFAULT_DIALECT is None:
-        from ..dialects.sqlite import SQLiteDialect
+        from ..dialects.sqlite_dialect import SQLiteDialect
 
         _DEFAULT_DIALECT = SQLiteDialect()
     return _DEFAULT_DIALECT  # type: ignore[no-any-return]
@@ -371,7 +371,7 @@ class Compiler:
             hit = self._anon_names[id(from_)] = f"{base}_{n}"
         return hit
 
-    def column(self, col: Column[Any]) -> str:
+    def column(self, col: TableColumn) -> str:
         """A column's name, qualified by its table's name when the statement qualifies columns."""
         if self.qualify and col.table is not None:
             return f"{self.quote(col.table.name)}.{self.quote(col.name)}"
@@ -658,13 +658,17 @@ class Compiler:
             )
         self.result_keys = [getattr(c, "key", None) or f"col_{i}" for i, c in enumerate(cols)]
         self.result_processors = [c.type._result(self.dialect_name) for c in cols]
-        self.qualify = False
+        # UPDATE .. FROM / DELETE .. USING: other tables are in scope, names stay qualified
+        table = getattr(stmt, "table", None)
+        self.qualify = any(
+            f is not table for w in getattr(stmt, "_where", ()) for f in w._from_objects()
+        )
         try:
             return " RETURNING " + ", ".join(self.process(c) for c in cols)
         finally:
             self.qualify = True
 
-    def _value(self, col: Column[Any], value: Any) -> str:
+    def _value(self, col: TableColumn, value: Any) -> str:
         if getattr(value, "is_select", False):  # a SELECT as a value: a scalar subquery
             return "(" + self.process(value, subquery=True) + ")"
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
@@ -675,12 +679,12 @@ class Compiler:
             return self.bind(value)
         return self.bind(BindParameter(col.key, value, col.type))
 
-    def _default_bind(self, col: Column[Any], value: Any) -> str:
+    def _default_bind(self, col: TableColumn, value: Any) -> str:
         if callable(value):
             return self.bind(DefaultBindParameter(col.key, value, col.type))
         return self.bind(BindParameter(col.key, value, col.type))
 
-    def _insert_from_select(self, stmt: Insert) -> str:
+    def _insert_from_select(self, stmt: InsertStatement) -> str:
         cols, select = stmt._from_select  # type: ignore[misc]
         defaults = []
         if getattr(stmt, "_include_defaults", True):
@@ -701,7 +705,7 @@ class Compiler:
             body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
         return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
 
-    def insert(self, stmt: Insert) -> str:
+    def insert(self, stmt: InsertStatement) -> str:
         """The SQL of an ``Insert``."""
         if getattr(stmt, "_from_select", None) is not None:
             sql = self._insert_from_select(stmt)
@@ -711,7 +715,7 @@ class Compiler:
             return sql + self._returning(stmt)
         table = stmt.table
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
-        cols: list[Column[Any]] = []
+        cols: list[TableColumn] = []
         for r in rows:
             for c in r:
                 if c not in cols:
@@ -750,7 +754,7 @@ class Compiler:
             sql += on_conflict.compile(self)
         return sql + self._returning(stmt)
 
-    def update(self, stmt: Update) -> str:
+    def update(self, stmt: WriteStatement) -> str:
         # subqueries in SET and WHERE correlate to the updated table
         """The SQL of an ``Update``."""
         self._enclosing_froms.append([stmt.table])
@@ -759,7 +763,7 @@ class Compiler:
         finally:
             self._enclosing_froms.pop()
 
-    def _update(self, stmt: Update) -> str:
+    def _update(self, stmt: WriteStatement) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
         onupdate = (
@@ -809,7 +813,7 @@ class Compiler:
                     out.append(f)
         return out
 
-    def delete(self, stmt: Delete) -> str:
+    def delete(self, stmt: WriteStatement) -> str:
         """The SQL of a ``Delete``."""
         self._enclosing_froms.append([stmt.table])
         try:
@@ -817,7 +821,7 @@ class Compiler:
         finally:
             self._enclosing_froms.pop()
 
-    def _delete(self, stmt: Delete) -> str:
+    def _delete(self, stmt: WriteStatement) -> str:
         sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         extra = self._extra_froms(stmt, [])
         if extra:
@@ -853,11 +857,50 @@ def _needs_parens(el: ClauseElement) -> bool:
 __all__ = ["Compiled", "Compiler", "compile_statement"]
 
 
+#: id(column) -> (column, mapper) for the columns a single-table subclass adds to its
+#: hierarchy's table (filled by uow_orm.orm.inheritance): such a column in a SELECT's WHERE
+#: clause adds that subclass's discriminator criterion, as in SQLAlchemy
+SUBCLASS_COLUMNS: dict[int, tuple[Any, Any]] = {}
+
+
+def _where_subclass_mappers(where: list[Any]) -> list[Any]:
+    """The single-table subclass mappers whose own columns the WHERE clause names (not
+    looking into subqueries, which get their own criteria)."""
+    found: list[Any] = []
+    stack = list(where)
+    owners = SUBCLASS_COLUMNS
+    while stack:
+        e = stack.pop()
+        hit = owners.get(id(e))
+        if hit is not None and hit[0] is e:
+            if hit[1] not in found:
+                found.append(hit[1])
+            continue
+        if getattr(e, "is_select", False) or getattr(e, "is_from", False):
+            continue
+        for attr in ("left", "right", "element"):
+            v = getattr(e, attr, None)
+            if isinstance(v, ClauseElement):
+                stack.append(v)
+        for attr in ("clauses", "args"):
+            v = getattr(e, attr, None)
+            if isinstance(v, (list, tuple)):
+                stack.extend(c for c in v if isinstance(c, ClauseElement))
+    return found
+
+
 def _single_table_criteria(stmt: Any) -> list[Any]:
     """The discriminator criteria of single-table subclass entities and columns a SELECT
-    names (``select(Manager)`` reads only manager rows); empty for other statements."""
+    names (``select(Manager)`` reads only manager rows; so does a subclass's own column in
+    the WHERE clause); empty for other statements."""
     out: list[Any] = []
     seen: list[Any] = []
+    if SUBCLASS_COLUMNS and stmt._where:
+        for m in _where_subclass_mappers(stmt._where):
+            crit = m._single_criterion()
+            if crit is not None:
+                seen.append((m, None))
+                out.append(crit)
     for e in stmt._entities:
         adapt = None
         mapper = getattr(e, "__mapper__", None)

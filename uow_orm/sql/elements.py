@@ -5,7 +5,7 @@ only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
 
 Called by: uow_orm.dialects.*, uow_orm.engine.reflection, uow_orm.ext.associationproxy,
-uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
 uow_orm.sql.*, uow_orm.types.
 """
 
@@ -118,6 +118,9 @@ class ClauseElement:
     __slots__ = ()
     #: Set on elements that can stand where a FROM clause goes.
     is_from = False
+    #: Set on a table's ``Column`` (`uow_orm.sql.schema`, a module above this one), so
+    #: lower modules can tell one apart without importing it.
+    _is_table_column: ClassVar[bool] = False
 
     def _compile(self, compiler: Compiler) -> str:
         raise NotImplementedError(type(self).__name__)
@@ -612,6 +615,20 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
+    def shares_lineage(self, other: Any) -> bool:
+        """True when ``other`` is this expression, or the same table column (as reached
+        through an ORM attribute or ``table.c``)."""
+        other = getattr(other, "_expr", lambda: other)()
+        if other is self:
+            return True
+        table, name = getattr(self, "table", None), getattr(self, "name", None)
+        return (
+            table is not None
+            and name is not None
+            and getattr(other, "table", None) is table
+            and getattr(other, "name", None) == name
+        )
+
     @property
     def proxy_set(self) -> frozenset[ColumnElement]:
         """This column and the columns it stands for (an alias's or subquery's column
@@ -672,6 +689,9 @@ def _is_string(t: Any) -> bool:
 
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     values = coerce(values)
+    if type(values).__name__ == "Subquery" and hasattr(values.select, "_scalar_subquery"):
+        # x IN (query.subquery()): SQLAlchemy coerces the subquery to its SELECT
+        values = values.select
     if hasattr(values, "_scalar_subquery") or isinstance(values, ClauseElement):
         # "x IN ((SELECT ...))" would make SQLite read the subquery as a scalar: one pair
         # of parentheses only.
@@ -705,6 +725,11 @@ class BindParameter(ColumnElement):
         #: what the value is compared with, for error messages only (never a lookup key)
         self.describes = label
 
+    @property
+    def effective_value(self) -> Any:
+        """The value the parameter is sent with (a callable value is called)."""
+        return self.value() if callable(self.value) else self.value
+
     def _compile(self, compiler: Compiler) -> str:
         return compiler.bind(self)
 
@@ -726,7 +751,6 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "compiled_cache",
         "dml_strategy",
         "driver_column_names",
-        "identity_token",
         "insertmanyvalues_page_size",
         "is_delete_using",
         "is_update_from",
@@ -736,19 +760,19 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "no_parameters",
         "prebuffer_rows",
         "preserve_rowcount",
-        "render_nulls",
         "schema_translate_map",
         "stream_results",
     }
 )
-_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")
+_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")  # and False (compared by identity)
 
 
 def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` if uow_orm honours each SQLAlchemy option among them, else ArgumentError.
 
     ``populate_existing`` and ``autoflush`` work; ``synchronize_session`` may be "auto",
-    "evaluate" or "fetch" (the session is always brought in line with the rows changed).
+    "evaluate" or "fetch" (the session is brought in line with the rows changed) or False
+    (the session's objects are left as they are).
     """
     for name, value in options.items():
         if name in _UNSUPPORTED_EXECUTION_OPTIONS:
@@ -760,10 +784,17 @@ def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, An
                     else ""
                 )
             )
-        if name == "synchronize_session" and value not in _SYNCHRONIZE_SESSION:
+        if name == "render_nulls" and owner != "insert":
             raise exc.ArgumentError(
-                f"synchronize_session={value!r} is not supported: uow_orm always updates "
-                "the session's objects to match; use 'auto', 'evaluate' or 'fetch'"
+                f"{owner}.execution_options(render_nulls=...): render_nulls applies to "
+                "ORM bulk INSERT statements (insert(Entity) with a list of parameter sets)"
+            )
+        if name == "synchronize_session" and not (
+            value is False or (isinstance(value, str) and value in _SYNCHRONIZE_SESSION)
+        ):
+            raise exc.ArgumentError(
+                f"synchronize_session={value!r}: valid strategies for session "
+                "synchronization are 'auto', 'evaluate', 'fetch' and False"
             )
     return options
 
@@ -1766,7 +1797,7 @@ def literal_column(text: str, type_: Any = None) -> LiteralColumn:
     return LiteralColumn(text, type_)
 
 
-# -- more constructs (issue 15) ---------------------------------------------------------------
+# -- more constructs --------------------------------------------------------------------------
 class Case(ColumnElement):
     """``CASE WHEN cond THEN value ... ELSE else_ END`` (or ``CASE value WHEN ...``)."""
 

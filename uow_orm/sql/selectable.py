@@ -4,7 +4,8 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql, uow_orm.sql.*,
+uow_orm.ext.horizontal_shard.
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ class SubqueryColumn(ColumnElement):
 
 
 class _Columns:
+    is_column_collection = True
+
     def __init__(self, cols: dict[str, ColumnElement]) -> None:
         self._cols = cols
 
@@ -388,7 +391,7 @@ def _int_or_none(method: str, n: Any) -> int | None:
 def _entity_table(entity: Any) -> Any:
     mapper = getattr(entity, "__mapper__", None)
     if mapper is not None and isinstance(entity, type):
-        return mapper.local_table
+        return mapper._from  # the table (a join of tables for joined-table inheritance)
     return None
 
 
@@ -576,6 +579,13 @@ class Select(FromClause, Generic[_T]):
         return s
 
     filter = where
+
+    @property
+    def whereclause(self) -> ClauseElement | None:
+        """The WHERE criteria joined by AND (one criterion as itself), or None."""
+        if not self._where:
+            return None
+        return self._where[0] if len(self._where) == 1 else and_(*self._where)
 
     def filter_by(self, **kw: Any) -> Select[_T]:
         """A copy with ``key == value`` conditions on the last joined entity (or the first
@@ -967,6 +977,11 @@ class Select(FromClause, Generic[_T]):
 
         for e in self._entities:
             table = _entity_table(e)
+            if table is None and getattr(e, "is_attribute", False):
+                # select(Manager.name) of a joined-table subclass: from the class's join
+                m = getattr(e, "mapper", None)
+                if getattr(m, "_joined_tables", None) is not None and hasattr(e, "column"):
+                    table = m._from  # type: ignore[union-attr]
             if table is not None:
                 add(table)
                 continue
@@ -1036,8 +1051,16 @@ class Select(FromClause, Generic[_T]):
         covered: list[FromClause] = []
         for f in froms:
             covered.extend(f._tables())
+        # a join implied by a joined-table entity covers its tables
+        in_joins = [t for f in implied if isinstance(f, Join) for t in f._tables()]
         for f in implied:
-            if not any(f is c for c in covered):
+            if isinstance(f, Join):
+                tabs = f._tables()
+                if all(any(t is c for c in covered) for t in tabs):
+                    continue
+                froms.append(f)
+                covered.extend(tabs)
+            elif not any(f is c for c in covered) and not any(f is t for t in in_joins):
                 froms.append(f)
                 covered.append(f)
         return froms
@@ -1573,15 +1596,8 @@ def _entity_name(entity: Any) -> str:
 
 
 def _is_column_collection(obj: Any) -> bool:
-    global _COLUMN_COLLECTIONS
-    if _COLUMN_COLLECTIONS is None:  # imported on first use (schema imports this module)
-        from ..schema import ColumnCollection
-
-        _COLUMN_COLLECTIONS = (ColumnCollection, _Columns)
-    return isinstance(obj, _COLUMN_COLLECTIONS)
-
-
-_COLUMN_COLLECTIONS: tuple[type, ...] | None = None
+    # ``subquery.c``, or a table's ``c`` (sql.schema.ColumnCollection, a module above this one)
+    return getattr(type(obj), "is_column_collection", False) is True
 
 
 @overload
