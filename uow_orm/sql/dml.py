@@ -84,7 +84,7 @@ class DMLStatement(ClauseElement):
                 f"unknown column {key!r} for table {self.table.name!r}; columns are "
                 f"{', '.join(self.table.c.keys())}"
             )
-        return col  # type: ignore[no-any-return]
+        return col
 
     def values(self, *args: Any, **kw: Any) -> Any:
         """A copy with the values to INSERT or SET, as SQLAlchemy's ``values()``.
