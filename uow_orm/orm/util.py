@@ -207,7 +207,7 @@ class AliasedRelationshipAttribute:
     """``u1.addresses`` (and ``User.addresses.of_type(a1)``): a relationship whose parent
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
-    __slots__ = ("criteria", "of_mapper", "parent_alias", "prop", "target_alias")
+    __slots__ = ("criteria", "of_mapper", "of_polymorphic", "parent_alias", "prop", "target_alias")
     #: the statement cache's key of it in a loader option's path (`uow_orm.sql.cache`)
     _cache_key_slots: ClassVar[tuple[str, ...]] = __slots__
     is_relationship = True
@@ -225,6 +225,8 @@ class AliasedRelationshipAttribute:
         self.criteria = criteria
         #: ``of_type(Subclass)`` of a single-table hierarchy: joins add its criterion
         self.of_mapper: Mapper | None = None
+        #: ``of_type(with_polymorphic(...))``: joins read its FROM (the subclass tables)
+        self.of_polymorphic: Any = None
 
     def and_(self, *criteria: Any) -> AliasedRelationshipAttribute:
         """This relationship's ON clause with more conditions: ``User.addresses.and_(
@@ -233,6 +235,7 @@ class AliasedRelationshipAttribute:
             self.parent_alias, self.prop, self.target_alias, (*self.criteria, *criteria)
         )
         out.of_mapper = self.of_mapper
+        out.of_polymorphic = self.of_polymorphic
         return out
 
     @property
@@ -250,7 +253,19 @@ class AliasedRelationshipAttribute:
         return self.prop.parent._from
 
     def of_type(self, target: Any) -> AliasedRelationshipAttribute:
-        """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
+        """This relationship aimed at ``target`` (an ``aliased()`` of its target class, a
+        subclass of it, or a ``with_polymorphic()`` of it)."""
+        poly_mapper = target.__dict__.get("__mapper__") if hasattr(target, "_classes") else None
+        if poly_mapper is not None:  # with_polymorphic(Target, [...])
+            if not poly_mapper.isa(self.prop.mapper):
+                raise exc.ArgumentError(
+                    f"of_type({target!r}): not a polymorphic entity of "
+                    f"{self.prop.mapper.class_.__name__}"
+                )
+            out = AliasedRelationshipAttribute(self.parent_alias, self.prop, None, self.criteria)
+            if poly_mapper._union is None:  # (a concrete base reads its union anyway)
+                out.of_polymorphic = target
+            return out
         if not isinstance(target, AliasedClass):
             target_mapper = _mapper_of(target)
             if target_mapper is self.prop.mapper:
@@ -292,6 +307,8 @@ class AliasedRelationshipAttribute:
             extra.append(self.of_mapper._single_criterion())
         elif self.of_mapper is not None and target is None:
             target_from = self.of_mapper._from  # a joined-table subclass: its tables
+        if self.of_polymorphic is not None and target is None:
+            target_from = self.of_polymorphic.__clause_element__()  # outer-joined subclasses
         return target_from, and_(prop._primary_clause(on_parent, on_target), *extra)
 
     def __repr__(self) -> str:

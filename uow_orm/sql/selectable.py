@@ -1007,7 +1007,9 @@ class Select(FromClause, Generic[_T]):
                     if owner is None:
                         owner = getattr(getattr(first, "mapper", None), "local_table", None)
                 if owner is not None:
-                    left = next((f for f in implied if f is owner), left)
+                    # (select(Child.id).join(Parent.children) starts from Parent, as in
+                    # SQLAlchemy, though only the child's columns are selected)
+                    left = next((f for f in implied if f is owner), owner)
             else:
                 raise exc.InvalidRequestError(
                     "join() needs something to join from; use select_from()"
