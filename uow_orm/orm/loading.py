@@ -394,6 +394,9 @@ def _execute_general(
     if stmt._options:
         stmt = _criteria.apply(stmt)
     ctx = _SelectContext(stmt, tree)
+    chained = [c for t in ctx.trees.values() for c in t.columns]
+    if chained:  # column options on a loader path: the SELECT reads what the rows build
+        ctx.stmt = stmt = stmt.options(*dict.fromkeys(chained))
     yield_per = _check_yield_per(stmt, ctx.specs)
     compiled = compile_statement(ctx.statement_to_run(), conn.dialect)
     run = conn._run if yield_per is None else conn._run_streaming
@@ -469,10 +472,9 @@ def _row_builders(
         elif entity is not None:
             emapper = entity.__mapper__
             t = ctx.trees.get(idx)
-            cols, ckeys, col_strategies = emapper.entity_columns(
-                # column options chained on a loader path (selectinload(...).load_only(...))
-                [*stmt._options, *t.columns] if t is not None and t.columns else stmt._options
-            )
+            # (the column options chained on loader paths are among the statement's now:
+            # _execute_general adds them, so the compiler selects the same columns)
+            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
