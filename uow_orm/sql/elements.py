@@ -1296,6 +1296,14 @@ class Label(ColumnElement):
         """The label's name, its key in result rows."""
         return self.name
 
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        """An operator on a label applies to its expression (``count(x).label("n") - 1``
+        is ``count(x) - 1``, unlabelled), as in SQLAlchemy."""
+        inner = self.element
+        if isinstance(inner, ColumnElement):
+            return inner.operate(op, *args, **kw)
+        return super().operate(op, *args, **kw)
+
     def _compile(self, compiler: Compiler) -> str:
         if compiler.in_columns_clause:
             return f"{compiler.process(self.element, nested=True)} AS {compiler.quote(self.name)}"
