@@ -124,17 +124,25 @@ class ClauseElement:
         ``compile_kwargs={"literal_binds": True}`` writes values into the SQL text, for
         display only. Raises `uow_orm.exc.ArgumentError` for other compile options.
         """
-        from .compiler import compile_statement, compile_with_options
+        from .compiler import compile_statement, compile_with_options, display_form
 
         d = _dialect_of(bind if bind is not None else dialect)
         if compile_kwargs:
-            return compile_with_options(self, d, compile_kwargs)
-        return compile_statement(self, d)
+            compiled = compile_with_options(self, d, compile_kwargs)
+        elif d is not None:
+            return compile_statement(self, d)
+        else:
+            compiled = copy.copy(compile_statement(self, None))
+        # printed as SQLAlchemy prints it (no dialect: its default string dialect)
+        compiled._display = display_form(self, d, compile_kwargs)
+        return compiled
 
     def __str__(self) -> str:
-        from .compiler import compile_statement
+        """The statement as SQLAlchemy's ``str(stmt)`` prints it: line breaks before
+        FROM / WHERE, ``:name`` placeholders (values stay parameters)."""
+        from .compiler import display_form
 
-        return compile_statement(self, None).sql
+        return display_form(self, None, None)[0]
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -415,19 +423,31 @@ class ColumnOperators:
 
         Args:
             operator: the SQL operator text, emitted as written.
-            precedence: accepted for SQLAlchemy's signature; it has no effect here.
+            precedence: how tightly the operator binds, as in SQLAlchemy (``*`` is 8, ``+``
+                7, comparisons 5, AND 3; a custom operator 0 by default): an operand binding
+                less tightly (or as tightly) is parenthesised.
             is_comparison: type the result Boolean, as a comparison.
             return_type: the type of the result (by default this expression's type).
         """
 
+        if not isinstance(precedence, int) or isinstance(precedence, bool):
+            raise exc.ArgumentError(f"op(precedence=) takes an int, got {precedence!r}")
+
         def apply(other: Any) -> ColumnElement:
             expr = self._expr()
-            right = coerce_expression(other, expr.type)
             if is_comparison:
-                return BinaryExpression(expr, operator, right, Boolean())
-            if return_type is not None:
-                return BinaryExpression(expr, operator, right, to_type(return_type))
-            return self.operate(operator, other)
+                type_: TypeEngine = Boolean()
+            elif return_type is not None:
+                type_ = to_type(return_type)
+            else:
+                result = self.operate(operator, other)
+                if not isinstance(result, BinaryExpression) or result.operator != operator:
+                    return result  # the type's comparator redefines the operator
+                return CustomOpExpression(
+                    result.left, operator, result.right, result.type, precedence
+                )
+            right = coerce_expression(other, expr.type)
+            return CustomOpExpression(expr, operator, right, type_, precedence)
 
         return apply
 
@@ -744,8 +764,10 @@ class BinaryExpression(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         op = self.operator
-        left = compiler.process(self.left, nested=True)
-        right = compiler.process(self.right, nested=True)
+        if compiler.display is not None:
+            _name_bind_after(compiler, self.right, self.left)
+        left = _operand(compiler, self.left, self)
+        right = _operand(compiler, self.right, self)
         if op not in _LIKE_OPS:
             return f"{left} {op} {right}"
         if op in ("ILIKE", "NOT ILIKE") and compiler.dialect_name != "postgresql":
@@ -783,6 +805,80 @@ class BinaryExpression(ColumnElement):
         return UnaryExpression(Grouping(self), "NOT", None, Boolean())
 
 
+# SQLAlchemy's operator precedence (sql/operators.py _PRECEDENCE): an operand binding less
+# tightly than its operator is parenthesised; ``+ * || AND OR`` are associative
+_PRECEDENCE = {
+    "*": 8,
+    "/": 8,
+    "%": 8,
+    "+": 7,
+    "-": 7,
+    "&": 7,
+    "|": 7,
+    "^": 7,
+    "<<": 7,
+    ">>": 7,
+    "->": 15,
+    "->>": 15,
+    "#>": 15,
+    "#>>": 15,
+    "||": 5,
+    "AND": 3,
+    "OR": 2,
+}
+_ASSOCIATIVE = frozenset({"+", "*", "||", "AND", "OR"})
+
+
+def _precedence(el: Any) -> int:
+    custom = getattr(el, "precedence", None)
+    if custom is not None:
+        return custom  # type: ignore[no-any-return]
+    return _PRECEDENCE.get(el.operator, 5)  # comparisons, LIKE, IN, IS: 5
+
+
+def _operand(compiler: Compiler, operand: ClauseElement, parent: BinaryExpression) -> str:
+    """``operand`` of ``parent``, in parentheses when it binds less tightly (SQLAlchemy's
+    rule: ``(a - b) - c``, ``a + b + c``, ``(x & 1) | 2``, ``a * b + c``)."""
+    if isinstance(operand, BinaryExpression):
+        op = operand.operator
+        custom = type(operand) is CustomOpExpression or type(parent) is CustomOpExpression
+        if (op != parent.operator or op not in _ASSOCIATIVE or custom) and _precedence(
+            operand
+        ) <= _precedence(parent):
+            return "(" + operand._compile(compiler) + ")"
+        return operand._compile(compiler)
+    return compiler.process(operand, nested=True)
+
+
+def _name_bind_after(compiler: Compiler, bind: Any, expr: Any) -> None:
+    """Printing: an anonymous parameter compared with (or added to) ``expr`` is named after
+    it, as SQLAlchemy names it (``x_1`` for ``t.c.x + 5``)."""
+    if type(bind) is BindParameter and bind.key is not None and bind.type is NULLTYPE:
+        compiler.bind_types[id(bind)] = getattr(expr, "type", NULLTYPE)
+    if type(bind) is BindParameter and bind.key is None and bind.describes is None:
+        name = getattr(expr, "name", None)
+        if isinstance(name, str) and getattr(expr, "table", None) is not None:
+            if id(bind) not in compiler.bind_names:
+                compiler.bind_name(bind, name)
+
+
+class CustomOpExpression(BinaryExpression):
+    """``left <op> right`` of ``op(operator, precedence=)``: parenthesised by precedence."""
+
+    __slots__ = ("precedence",)
+
+    def __init__(
+        self,
+        left: ClauseElement,
+        operator: str,
+        right: ClauseElement,
+        type_: TypeEngine | None,
+        precedence: int,
+    ) -> None:
+        super().__init__(left, operator, right, type_)
+        self.precedence = precedence
+
+
 class InExpression(BinaryExpression):
     """``left IN (v1, v2, ...)`` (or NOT IN) over a list of values.
 
@@ -799,11 +895,30 @@ class InExpression(BinaryExpression):
 
     def _compile(self, compiler: Compiler) -> str:
         items = self.right.items  # type: ignore[attr-defined]
+        if compiler.display is not None and not compiler.literal_binds:
+            return self._compile_display(compiler, items)
         if compiler.collapse_in_lists and all(
             type(i) is BindParameter and i.key is None for i in items
         ):
             return self._compile_collapsed(compiler, items)
         return BinaryExpression._compile(self, compiler)
+
+    def _compile_display(self, compiler: Compiler, items: list[Any]) -> str:
+        # printed as SQLAlchemy prints an "expanding" IN: one list parameter
+        left = compiler.process(self.left, nested=True)
+        if all(type(i) is BindParameter and i.key is None for i in items):
+            name = compiler.bind_name(items[0])
+            value = [i.value for i in items]
+            rendered = compiler.expanding_bind(BindParameter(None, value, items[0].type), name)
+        elif all(type(i) is Tuple for i in items):
+            value = [tuple(getattr(c, "value", None) for c in i.clauses) for i in items]
+            rendered = compiler.expanding_bind(
+                BindParameter(None, value, NULLTYPE), compiler.anon_name("param")
+            )
+        else:
+            rendered = compiler.process(self.right, nested=True)
+        sql = f"{left} {self.operator} {rendered}"
+        return f"({sql})" if self.operator == "NOT IN" else sql
 
     def _compile_collapsed(self, compiler: Compiler, items: list[BindParameter]) -> str:
         from ..types import _InListArray
@@ -881,6 +996,9 @@ class Between(ColumnElement):
         self.high = high
 
     def _compile(self, compiler: Compiler) -> str:
+        if compiler.display is not None:
+            _name_bind_after(compiler, self.low, self.expr)
+            _name_bind_after(compiler, self.high, self.expr)
         return (
             f"{compiler.process(self.expr, nested=True)} BETWEEN "
             f"{compiler.process(self.low, nested=True)} AND "
@@ -938,6 +1056,14 @@ class Grouping(ColumnElement):
         self.type = getattr(element, "type", NULLTYPE)
 
     def _compile(self, compiler: Compiler) -> str:
+        el = self.element
+        if (
+            compiler.display is not None
+            and getattr(el, "table", None) is not None
+            and isinstance(getattr(el, "name", None), str)
+            and not isinstance(el, BinaryExpression)
+        ):
+            return compiler.process(self.element)  # printed as SQLAlchemy prints NOT t.b
         return f"({compiler.process(self.element)})"
 
     def _from_objects(self) -> list[FromClause]:
@@ -1222,13 +1348,23 @@ class Function(ColumnElement):
         self.type = type_ if type_ is not None else NULLTYPE
 
     def _compile(self, compiler: Compiler) -> str:
+        if compiler.display is None:
+            return self._compile_call(compiler)
+        # printing: anonymous arguments are named after the function (lower_1)
+        outer, compiler.bind_base = compiler.bind_base, self.name
+        try:
+            return self._compile_call(compiler)
+        finally:
+            compiler.bind_base = outer
+
+    def _compile_call(self, compiler: Compiler) -> str:
         lname = self.name.lower()
         if not self.args:
             if lname == "count":
                 return "count(*)"
             if lname in _NO_PARENS:
                 return lname.upper()
-            if lname == "now" and compiler.dialect_name == "sqlite":
+            if lname == "now" and compiler.dialect_name == "sqlite" and not compiler.string_dialect:
                 return "CURRENT_TIMESTAMP"
         elif (
             lname == "count"
@@ -1584,9 +1720,10 @@ class Case(ColumnElement):
         if self.value is not None:
             parts.append(compiler.process(self.value, nested=True))
         for cond, result in self.whens:
-            parts.append(
-                f"WHEN {compiler.process(cond)} THEN {compiler.process(result, nested=True)}"
-            )
+            when = compiler.process(cond)
+            if compiler.display is not None and self.value is None:
+                when = f"({when})"  # as SQLAlchemy prints it
+            parts.append(f"WHEN {when} THEN {compiler.process(result, nested=True)}")
         if self.else_ is not None:
             parts.append(f"ELSE {compiler.process(self.else_, nested=True)}")
         parts.append("END")

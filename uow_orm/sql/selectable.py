@@ -104,15 +104,13 @@ class Join(FromClause):
             kind = compiler.full_outer_join()
         else:
             kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
+        left = compiler.process(self.left, asfrom=True)
         right = compiler.process(self.right, asfrom=True)
         if isinstance(self.right, Join):
             # a many-to-many's (secondary JOIN target): SQLite needs the nested join in
             # parentheses ("a JOIN b JOIN c ON .. ON .." is a syntax error there)
             right = f"({right})"
-        return (
-            f"{compiler.process(self.left, asfrom=True)} {kind} "
-            f"{right} ON {compiler.process(self.onclause)}"
-        )
+        return f"{left} {kind} {right} ON {compiler.process(self.onclause)}"
 
     def _tables(self) -> list[FromClause]:
         return self.left._tables() + self.right._tables()
@@ -210,6 +208,7 @@ class Subquery(FromClause):
         self.columns = self.c
 
     def _compile(self, compiler: Compiler) -> str:
+        compiler.label_columns = compiler.display is not None
         return (
             f"({compiler.process(self.select, subquery=True)}) AS "
             f"{compiler.quote(compiler.from_name(self))}"
@@ -293,6 +292,7 @@ class Alias(FromClause):
     def _compile(self, compiler: Compiler) -> str:
         name = compiler.quote(compiler.from_name(self))
         if isinstance(self.element, Subquery):  # renamed subquery: (SELECT ...) AS name
+            compiler.label_columns = compiler.display is not None
             return f"({compiler.process(self.element.select, subquery=True)}) AS {name}"
         return f"{compiler.process(self.element, asfrom=True)} AS {name}"
 
@@ -376,7 +376,8 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                     continue
                 target_name = getattr(_base_table(b), "name", None)
                 pairs = [
-                    _seen_through(a, fk.parent) == _seen_through(b, fk.column)
+                    # SQLAlchemy's order: the referenced column first
+                    _seen_through(b, fk.column) == _seen_through(a, fk.parent)
                     for fk in a.foreign_keys
                     if fk.target_table_name == target_name
                 ]
@@ -432,7 +433,7 @@ def _subquery_join_condition(left: list[Any], right: list[Any]) -> list[ClauseEl
                     for fk in getattr(src, "foreign_keys", ()):
                         for tsrc, tcol in b:
                             if tsrc is fk.column:
-                                pairs.append(col == tcol)
+                                pairs.append(tcol == col)  # referenced column first
             if pairs:
                 found.append(and_(*pairs))
     return found

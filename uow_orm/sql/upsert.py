@@ -113,7 +113,7 @@ class OnConflict:
             if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
                 rendered = compiler.process(coerce(value))
             else:
-                rendered = compiler.bind(BindParameter(col.key, value, col.type))
+                rendered = compiler.bind(BindParameter(None, value, col.type))
             sets.append(f"{compiler.quote(col.name)} = {rendered}")
         sql += " DO UPDATE SET " + ", ".join(sets)
         if self.where is not None:
