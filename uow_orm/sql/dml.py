@@ -85,7 +85,6 @@ class DMLStatement(ClauseElement):
         columns or mapped attributes; a value may be a SQL expression such as
         ``t.c.n + 1``), or, for an INSERT, ``values([{...}, {...}])`` for a multi-row
         ``VALUES (...), (...)``. Calls add up: a later call's keys override earlier ones.
-        (``delete()`` inherits the method, but its values are not used.)
 
         Raises:
             ArgumentError: for a key that is no column of the table, or a positional argument
@@ -333,6 +332,17 @@ class Update(DMLStatement):
 
 class Delete(DMLStatement):
     """``DELETE FROM table``: made by `delete`, narrowed by ``where()``."""
+
+    def values(self, *args: Any, **kw: Any) -> Any:
+        """Refused: a DELETE sets no values (SQLAlchemy's ``Delete`` has no ``values()``).
+
+        Raises:
+            ArgumentError: always.
+        """
+        raise exc.ArgumentError(
+            f"delete({self.table.name}) takes no values(); narrow it with where(), or use "
+            "update() to change rows"
+        )
 
     def _compile(self, compiler: Compiler) -> str:
         return compiler.delete(self)

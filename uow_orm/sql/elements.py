@@ -596,6 +596,9 @@ def _is_string(t: Any) -> bool:
 
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     values = coerce(values)
+    if isinstance(values, BindParameter):
+        # as in SQLAlchemy, in_(bindparam("ids")) is an expanding parameter: a list
+        return ExpandingIn(left, op, values)
     if hasattr(values, "_scalar_subquery") or isinstance(values, ClauseElement):
         # "x IN ((SELECT ...))" would make SQLite read the subquery as a scalar: one pair
         # of parentheses only.
@@ -692,9 +695,53 @@ def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, An
     return options
 
 
-def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None) -> BindParameter:
-    """A named parameter whose value is given at execution time."""
-    return BindParameter(key, value, type_ or NULLTYPE)
+def bindparam(
+    key: str,
+    value: Any = _REQUIRED,
+    type_: TypeEngine | None = None,
+    unique: bool = False,
+    required: Any = None,
+    quote: Any = None,
+    callable_: Any = None,
+    expanding: bool = False,
+    isoutparam: bool = False,
+    literal_execute: bool = False,
+) -> BindParameter:
+    """A named parameter whose value is given at execution time.
+
+    Args:
+        key: the parameter's name (``execute(stmt, {key: value})``).
+        value: a default value; without one the parameter is required.
+        type_: its type (else taken from what it is compared with).
+        unique, quote, callable_, isoutparam, literal_execute: SQLAlchemy's options that
+            uow_orm does not implement; refused when set.
+        required: SQLAlchemy's flag; a parameter without a value always needs one, so only
+            ``required=False`` without a value is refused.
+        expanding: a list for ``col.in_(bindparam("ids", expanding=True))`` (``in_()`` of
+            any bindparam is expanding, as in SQLAlchemy); the whole list is one parameter
+            (an array on PostgreSQL, JSON on SQLite), so any length runs with the same
+            compiled statement.
+
+    Raises:
+        exc.ArgumentError: an option uow_orm does not implement.
+    """
+    refused = {
+        "unique": unique,
+        "quote": quote is not None,
+        "callable_": callable_ is not None,
+        "isoutparam": isoutparam,
+        "literal_execute": literal_execute,
+    }
+    for name, given in refused.items():
+        if given:
+            raise exc.ArgumentError(f"bindparam({name}=...) is not supported by uow_orm")
+    if required is False and value is _REQUIRED:
+        raise exc.ArgumentError(
+            "bindparam(required=False) without a value is not supported; give value=None"
+        )
+    bind = BindParameter(key, value, type_ or NULLTYPE)
+    bind.expanding = bool(expanding)
+    return bind
 
 
 class Null(ColumnElement):
@@ -935,6 +982,77 @@ class InExpression(BinaryExpression):
 
     def __invert__(self) -> ColumnElement:
         return InExpression(self.left, _NEGATE[self.operator], self.right)  # type: ignore[arg-type]
+
+
+class _ExpandingList(TypeEngine):
+    """The type of an expanding ``bindparam()``'s list: checked to be a list (not a string),
+    then sent as one array (PostgreSQL) / JSON array (SQLite) of ``item_type`` values."""
+
+    def __init__(self, key: str | None, item_type: TypeEngine) -> None:
+        from ..types import _InListArray
+
+        self.key = key
+        self.item_type = item_type
+        self._array = _InListArray(item_type)
+
+    def bind_processor(self, dialect_name: str) -> Any:
+        from ..types import _BadValue
+
+        inner = self._array.bind_processor(dialect_name)
+        assert inner is not None
+        key = self.key
+
+        def process(values: Any) -> Any:
+            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                raise _BadValue(
+                    f"expanding bindparam({key!r}) takes a list of values, got "
+                    f"{type(values).__name__}"
+                )
+            return inner(list(values))
+
+        return process
+
+
+class ExpandingIn(ColumnElement):
+    """``left IN <list given at execution>``: ``in_(bindparam("ids", expanding=True))``.
+
+    The list travels as one parameter: ``left = ANY(%s)`` (PostgreSQL) or ``left IN (SELECT
+    value FROM json_each(?))`` (SQLite); an empty list matches nothing (NOT IN: everything).
+    """
+
+    __slots__ = ("bind", "left", "operator")
+    type = Boolean()
+
+    def __init__(self, left: ColumnElement, operator: str, bind: BindParameter) -> None:
+        self.left = left
+        self.operator = operator
+        item_type = bind.type if bind.type is not NULLTYPE else getattr(left, "type", NULLTYPE)
+        if isinstance(bind.type, _ExpandingList):
+            self.bind = bind
+        else:
+            self.bind = BindParameter(bind.key, bind.value, _ExpandingList(bind.key, item_type))
+            self.bind.expanding = True
+
+    def _compile(self, compiler: Compiler) -> str:
+        left = compiler.process(self.left, nested=True)
+        negated = self.operator == "NOT IN"
+        if compiler.display is not None and not compiler.literal_binds:
+            rendered = compiler.expanding_bind(self.bind, compiler.bind_name(self.bind))
+            sql = f"{left} {self.operator} {rendered}"
+            return f"({sql})" if negated else sql
+        if compiler.literal_binds and self.bind.value is not _REQUIRED:
+            items = ", ".join(compiler.process(BindParameter(None, v)) for v in self.bind.value)
+            return f"{left} {self.operator} ({items})"
+        placeholder = compiler.bind(self.bind)
+        if compiler.dialect_name == "postgresql":
+            return f"{left} != ALL({placeholder})" if negated else f"{left} = ANY({placeholder})"
+        return f"{left} {self.operator} (SELECT value FROM json_each({placeholder}))"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.left._from_objects()
+
+    def __invert__(self) -> ColumnElement:
+        return ExpandingIn(self.left, _NEGATE[self.operator], self.bind)
 
 
 class EmptyIn(ColumnElement):

@@ -623,11 +623,9 @@ class Select(FromClause, Generic[_T]):
         UPDATE`` / ``FOR KEY SHARE`` with ``key_share``), ``OF`` tables, ``NOWAIT`` or
         ``SKIP LOCKED``. SQLite has no row locks: the clause is left out, as in SQLAlchemy.
 
-        Raises:
-            ArgumentError: both ``nowait`` and ``skip_locked``.
+        ``nowait`` and ``skip_locked`` together are written both, as SQLAlchemy writes them
+        (PostgreSQL then refuses the statement).
         """
-        if nowait and skip_locked:
-            raise exc.ArgumentError("with_for_update() takes nowait or skip_locked, not both")
         s = self._generate()
         s._for_update = {
             "nowait": nowait,
@@ -1103,15 +1101,25 @@ class CompoundSelect(FromClause):
         return col
 
     def limit(self, n: int | None) -> CompoundSelect:
-        """A copy with ``LIMIT n`` on the combined rows (an int; None removes it)."""
+        """A copy with ``LIMIT n`` on the combined rows (an int or a string of one; None
+        removes it).
+
+        Raises:
+            ArgumentError: ``n`` is not an int.
+        """
         c = self._generate()
-        c._limit = n
+        c._limit = _int_or_none("limit", n)
         return c
 
     def offset(self, n: int | None) -> CompoundSelect:
-        """A copy with ``OFFSET n`` on the combined rows (an int; None removes it)."""
+        """A copy with ``OFFSET n`` on the combined rows (an int or a string of one; None
+        removes it).
+
+        Raises:
+            ArgumentError: ``n`` is not an int.
+        """
         c = self._generate()
-        c._offset = n
+        c._offset = _int_or_none("offset", n)
         return c
 
     def execution_options(self, **kw: Any) -> CompoundSelect:
