@@ -713,14 +713,17 @@ def bindparam(
         key: the parameter's name (``execute(stmt, {key: value})``).
         value: a default value; without one the parameter is required.
         type_: its type (else taken from what it is compared with).
-        unique, quote, callable_, isoutparam, literal_execute: SQLAlchemy's options that
-            uow_orm does not implement; refused when set.
+        unique: SQLAlchemy's option, not implemented: refused when set.
         required: SQLAlchemy's flag; a parameter without a value always needs one, so only
             ``required=False`` without a value is refused.
+        quote: not implemented: refused when set.
+        callable_: not implemented: refused when set.
         expanding: a list for ``col.in_(bindparam("ids", expanding=True))`` (``in_()`` of
             any bindparam is expanding, as in SQLAlchemy); the whole list is one parameter
             (an array on PostgreSQL, JSON on SQLite), so any length runs with the same
             compiled statement.
+        isoutparam: not implemented: refused when set.
+        literal_execute: not implemented: refused when set.
 
     Raises:
         exc.ArgumentError: an option uow_orm does not implement.

@@ -452,7 +452,38 @@ def _from_name(f: FromClause) -> str:
     return ", ".join(getattr(t, "name", "?") for t in f._tables())
 
 
-class Select(FromClause, Generic[_T]):
+class _SetOperations:
+    """The set operations of ``Select`` and ``CompoundSelect``: each returns a new
+    `CompoundSelect` of this statement and ``others``."""
+
+    __slots__ = ()
+
+    def union(self, *others: Any) -> CompoundSelect:
+        """``self UNION other ...``: the rows of all, duplicates removed."""
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        """``self UNION ALL other ...``: the rows of all, duplicates kept."""
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT other ...``: this statement's rows that the others lack."""
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT ALL other ...``, duplicates counted (PostgreSQL)."""
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT other ...``: the rows all of them have."""
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT ALL other ...``, duplicates counted (PostgreSQL)."""
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+
+class Select(_SetOperations, FromClause, Generic[_T]):
     """A SELECT statement. Build with `select`."""
 
     is_from = False
@@ -743,30 +774,6 @@ class Select(FromClause, Generic[_T]):
         """The same as `subquery`: this SELECT under a name, usable in a FROM clause."""
         return Subquery(self, name)
 
-    def union(self, *others: Any) -> CompoundSelect:
-        """``self UNION other ...``."""
-        return CompoundSelect("UNION", self, *others)
-
-    def union_all(self, *others: Any) -> CompoundSelect:
-        """``self UNION ALL other ...``."""
-        return CompoundSelect("UNION ALL", self, *others)
-
-    def except_(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT other ...``."""
-        return CompoundSelect("EXCEPT", self, *others)
-
-    def except_all(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("EXCEPT ALL", self, *others)
-
-    def intersect(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT other ...``."""
-        return CompoundSelect("INTERSECT", self, *others)
-
-    def intersect_all(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("INTERSECT ALL", self, *others)
-
     def from_statement(self, statement: Any) -> FromStatement[_T]:
         """Load this SELECT's entities from the rows of ``statement`` (a select, a union,
         ``text()``); columns are matched by name."""
@@ -1014,7 +1021,7 @@ def _join_onclause(onclause: Any) -> Any:
     return coerce_expression(onclause)
 
 
-class CompoundSelect(FromClause):
+class CompoundSelect(_SetOperations, FromClause):
     """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
     and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
 
@@ -1157,30 +1164,6 @@ class CompoundSelect(FromClause):
     def exists(self) -> Exists:
         """``EXISTS (this compound SELECT)`` as a boolean expression."""
         return Exists(self)
-
-    def union(self, *others: Any) -> CompoundSelect:
-        """``self UNION other ...``."""
-        return CompoundSelect("UNION", self, *others)
-
-    def union_all(self, *others: Any) -> CompoundSelect:
-        """``self UNION ALL other ...``."""
-        return CompoundSelect("UNION ALL", self, *others)
-
-    def except_(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT other ...``."""
-        return CompoundSelect("EXCEPT", self, *others)
-
-    def except_all(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("EXCEPT ALL", self, *others)
-
-    def intersect(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT other ...``."""
-        return CompoundSelect("INTERSECT", self, *others)
-
-    def intersect_all(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("INTERSECT ALL", self, *others)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
         """This compound SELECT as a CTE (see ``Select.cte``)."""
