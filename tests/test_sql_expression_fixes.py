@@ -16,13 +16,19 @@ from uow_orm import (
     String,
     Table,
     bindparam,
+    column,
     delete,
     exc,
+    func,
     insert,
     literal,
     select,
+    true,
     union_all,
+    update,
+    values,
 )
+from uow_orm.dialects import sqlite
 
 md = MetaData()
 parents = Table(
@@ -167,3 +173,45 @@ def test_literal_in_a_select_is_printed_and_run(conn: Any) -> None:
     )
     assert stmt.compile().params == {"param_1": 5, "n_1": 1, "id_1": 2}
     assert tuple(conn.execute(stmt).one()) == (5, 4)
+
+
+def test_values_rows_drive_an_update_from(conn: Any) -> None:
+    v = values(column("id", Integer), column("n", Integer), name="v").data([(1, 10), (3, 30)])
+    stmt = update(parents).values(n=v.c.n).where(parents.c.id == v.c.id)
+    assert str(stmt) == (
+        "UPDATE fx_parents SET n=v.n FROM (VALUES (:param_1, :param_2), (:param_3, :param_4)) "
+        "AS v (id, n) WHERE fx_parents.id = v.id"
+    )
+    conn.execute(stmt)
+    rows = conn.execute(select(parents.c.id, parents.c.n).order_by(parents.c.id)).all()
+    assert [tuple(r) for r in rows] == [(1, 10), (2, 3), (3, 30)]
+
+
+def test_postgresql_only_constructs_print_on_the_default_dialect() -> None:
+    lat = select(kids.c.id).where(kids.c.parent_id == parents.c.id).lateral()
+    stmt = select(parents.c.id, lat.c.id).join(lat, true())
+    assert str(stmt) == (
+        "SELECT fx_parents.id, anon_1.id AS id_1 \nFROM fx_parents JOIN LATERAL "
+        "(SELECT fx_kids.id AS id \nFROM fx_kids \nWHERE fx_kids.parent_id = fx_parents.id) "
+        "AS anon_1 ON true"
+    )
+    pct = select(func.percentile_cont(0.5).within_group(parents.c.n))
+    assert str(pct) == (
+        "SELECT percentile_cont(:percentile_cont_2) WITHIN GROUP (ORDER BY fx_parents.n) "
+        "AS percentile_cont_1 \nFROM fx_parents"
+    )
+    assert pct.compile().params == {"percentile_cont_2": 0.5}
+    with pytest.raises(exc.NotSupportedError, match="LATERAL"):
+        stmt.compile(dialect=sqlite.dialect())
+
+
+def test_lateral_and_within_group_run_on_postgresql(conn: Any) -> None:
+    if conn.dialect.name != "postgresql":
+        with pytest.raises(exc.NotSupportedError, match="within_group"):
+            conn.execute(select(func.percentile_cont(0.5).within_group(parents.c.n)))
+        return
+    lat = select(kids.c.id).where(kids.c.parent_id == parents.c.id).lateral()
+    rows = conn.execute(select(parents.c.id, lat.c.id).join(lat, true()).order_by(parents.c.id))
+    assert [tuple(r) for r in rows] == [(1, 10), (3, 11)]
+    median = conn.execute(select(func.percentile_cont(0.5).within_group(parents.c.n))).scalar()
+    assert median == 3

@@ -174,6 +174,24 @@ def _statements(lib: str) -> dict[str, Any]:
         pg.insert(t).values(id=1, x=2).on_conflict_do_update(index_elements=[t.c.id], set_={"x": 3})
     )
     s["op_precedence"] = select(t.c.x.op("*", precedence=5)(3).op("+")(2))
+    lat = select(u.c.id).where(u.c.tid == t.c.id).lateral()
+    s["lateral"] = select(t.c.id, lat.c.id).join(lat, m.true())
+    s["within_group"] = select(func.percentile_cont(0.5).within_group(t.c.x))
+    v = m.values(m.column("id", m.Integer), m.column("x", m.Integer), name="v").data(
+        [(1, 10), (2, 20)]
+    )
+    s["values_select"] = select(v)
+    s["update_from_values"] = m.update(t).values(x=v.c.x).where(t.c.id == v.c.id)
+    s["update_from_table"] = m.update(t).values(x=t.c.x + 1).where(t.c.id == u.c.tid)
+    s["delete_using"] = m.delete(t).where(t.c.id == u.c.tid)
+    s["any_subquery"] = select(t.c.x).where(t.c.x == m.any_(select(u.c.id).scalar_subquery()))
+    s["constants"] = select(m.true(), m.false(), m.null())
+    s["nulls_last"] = select(t.c.x).order_by(m.nulls_last(t.c.x.desc()))
+    s["collate"] = select(t.c.name).where(m.collate(t.c.name, "NOCASE") == "a")
+    s["coalesce_label"] = select(func.coalesce(t.c.x, 0).label("x0"))
+    s["type_coerce"] = select(m.type_coerce(t.c.x, m.String))
+    s["literal_column"] = select(m.literal_column("'a'"), m.text("1"))
+    s["in_empty"] = select(t.c.x).where(t.c.x.in_([]))
     return s
 
 
@@ -201,6 +219,13 @@ def _render(stmt: Any, mode: str, lib: str) -> str:
 # prints ``*``; SQLAlchemy's SQLite dialect prints ``NOT b`` as ``b = 0``.
 _DIFFERS = {("str", "upsert"), ("str", "exists_func"), ("sqlite", "exists_func")}
 _DIFFERS |= {("postgresql", "exists_func"), ("sqlite", "not_bool")}
+# Compiled for SQLite, uow_orm refuses what SQLite cannot run (LATERAL, WITHIN GROUP, ANY,
+# DELETE with other tables) and prints VALUES as the SELECT .. UNION ALL it sends.
+_DIFFERS |= {
+    ("sqlite", n)
+    for n in ("lateral", "within_group", "any_subquery", "delete_using", "values_select")
+}
+_DIFFERS |= {("sqlite", "update_from_values")}
 
 
 @pytest.mark.parametrize("mode", ["str", "sqlite", "postgresql", "params"])

@@ -713,7 +713,7 @@ class Compiler:
 
     def full_outer_join(self) -> str:
         """The ``FULL OUTER JOIN`` keyword, or a clear refusal where the backend lacks it."""
-        if not self.dialect.supports_full_outer_join:
+        if not self.dialect.supports_full_outer_join and not self.string_dialect:
             raise exc.CompileError(
                 f"{self.dialect_name} {self.dialect.server_version} does not support FULL "
                 "OUTER JOIN (SQLite has it from 3.39); use PostgreSQL, a newer SQLite, or a "
@@ -791,8 +791,10 @@ class Compiler:
 
     def _distinct(self, stmt: Select[Any]) -> str:
         on = getattr(stmt, "_distinct_on", None)
+        if on and self.string_dialect:
+            return "DISTINCT "  # SQLAlchemy's default dialect prints no ON (...)
         if on:
-            if self.dialect_name != "postgresql":
+            if self.dialect_name != "postgresql" and not self.string_dialect:
                 raise exc.NotSupportedError(
                     f"DISTINCT ON (select().distinct(col)) needs PostgreSQL, not "
                     f"{self.dialect_name}; use group_by() or a window function"
@@ -1017,7 +1019,9 @@ class Compiler:
     def _delete(self, stmt: Delete) -> str:
         sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         extra = self._extra_froms(stmt, [])
-        if extra:
+        if extra and self.string_dialect:  # as SQLAlchemy's default dialect prints it
+            sql += " , " + ", ".join(self.process(f, asfrom=True) for f in extra)
+        elif extra:
             if self.dialect_name != "postgresql":
                 raise exc.NotSupportedError(
                     f"DELETE .. USING (a WHERE naming other tables) needs PostgreSQL, not "

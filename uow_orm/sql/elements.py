@@ -132,7 +132,14 @@ class ClauseElement:
         elif d is not None:
             return compile_statement(self, d)
         else:
-            compiled = copy.copy(compile_statement(self, None))
+            from .compiler import Compiled
+
+            try:
+                compiled = copy.copy(compile_statement(self, None))
+            except (exc.NotSupportedError, exc.CompileError):
+                # PostgreSQL-only SQL: SQLAlchemy's default dialect still prints it
+                compiled = Compiled(display_form(self, None, None)[0], [], "sqlite")
+                compiled.statement = self
         # printed as SQLAlchemy prints it (no dialect: its default string dialect)
         compiled._display = display_form(self, d, compile_kwargs)
         return compiled
@@ -765,7 +772,7 @@ class True_(ColumnElement):
     type = Boolean()
 
     def _compile(self, compiler: Compiler) -> str:
-        return "1" if compiler.dialect_name == "sqlite" else "true"
+        return "1" if compiler.dialect_name == "sqlite" and not compiler.string_dialect else "true"
 
 
 class False_(ColumnElement):
@@ -775,7 +782,7 @@ class False_(ColumnElement):
     type = Boolean()
 
     def _compile(self, compiler: Compiler) -> str:
-        return "0" if compiler.dialect_name == "sqlite" else "false"
+        return "0" if compiler.dialect_name == "sqlite" and not compiler.string_dialect else "false"
 
 
 def null() -> Null:
@@ -889,6 +896,8 @@ def _precedence(el: Any) -> int:
 def _operand(compiler: Compiler, operand: ClauseElement, parent: BinaryExpression) -> str:
     """``operand`` of ``parent``, in parentheses when it binds less tightly (SQLAlchemy's
     rule: ``(a - b) - c``, ``a + b + c``, ``(x & 1) | 2``, ``a * b + c``)."""
+    if isinstance(operand, Collate) and _precedence(parent) >= 4:
+        return "(" + operand._compile(compiler) + ")"  # COLLATE binds at 4 (SQLAlchemy)
     if isinstance(operand, BinaryExpression):
         op = operand.operator
         custom = type(operand) is CustomOpExpression or type(parent) is CustomOpExpression
@@ -1074,6 +1083,15 @@ class EmptyIn(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         left = compiler.process(self.left, nested=True)
+        if compiler.display is not None and not compiler.literal_binds:
+            # printed as SQLAlchemy prints it: an expanding parameter holding []
+            name = getattr(self.left, "name", None)
+            bind = BindParameter(None, [], NULLTYPE)
+            rendered = compiler.expanding_bind(
+                bind, compiler.anon_name(name if isinstance(name, str) else "param")
+            )
+            sql = f"{left} {self.operator} {rendered}"
+            return f"({sql})" if self.operator == "NOT IN" else sql
         if compiler.dialect_name == "sqlite":
             return f"{left} {self.operator} (SELECT 1 FROM (SELECT 1) WHERE 1!=1)"
         if self.operator == "IN":
@@ -1982,7 +2000,7 @@ class AnyAll(ColumnElement):
         self.type = getattr(t, "item_type", None) or t
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"{self.kind.lower()}_() needs PostgreSQL; {compiler.dialect_name} has no "
                 f"{self.kind} (expr); use in_() or exists() instead"
@@ -1990,6 +2008,8 @@ class AnyAll(ColumnElement):
         inner = self.element
         if isinstance(inner, Grouping):
             inner = inner.element
+        if isinstance(inner, ScalarSelect):  # ANY (SELECT ...): one pair of parentheses
+            return f"{self.kind} ({compiler.process(inner.select, subquery=True)})"
         return f"{self.kind} ({compiler.process(inner)})"
 
     def operate(self, op: str, other: Any) -> ColumnElement:
@@ -2254,7 +2274,7 @@ class WithinGroup(ColumnElement):
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"within_group() (ordered-set aggregates) needs PostgreSQL, not "
                 f"{compiler.dialect_name}"
@@ -2283,7 +2303,7 @@ class AggregateOrderBy(ColumnElement):
         self.type = getattr(self.target, "type", NULLTYPE)
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"aggregate_order_by() needs PostgreSQL, not {compiler.dialect_name}"
             )

@@ -1268,7 +1268,7 @@ class Lateral(Subquery):
     """``LATERAL (SELECT ...) AS name``: a subquery that sees the FROM items left of it."""
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"LATERAL subqueries need PostgreSQL, not {compiler.dialect_name}"
             )
@@ -1365,7 +1365,7 @@ class Values(FromClause):
     def _compile_rows(self, compiler: Compiler, name: str, cols: list[Any]) -> str:
         from .elements import BindParameter
 
-        if compiler.dialect_name == "sqlite":
+        if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
             # SQLite cannot name VALUES columns: the same rows as SELECT ... UNION ALL
             selects = []
             for n, row in enumerate(self._rows):
@@ -1653,7 +1653,7 @@ class TableValuedAlias(FromClause):
     def _compile(self, compiler: Compiler) -> str:
         sql = compiler.process(self.fn)
         if self.with_ordinality is not None:
-            if compiler.dialect_name != "postgresql":
+            if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     f"table_valued(with_ordinality=...) needs PostgreSQL, not "
                     f"{compiler.dialect_name}"
