@@ -215,3 +215,14 @@ def test_lateral_and_within_group_run_on_postgresql(conn: Any) -> None:
     assert [tuple(r) for r in rows] == [(1, 10), (3, 11)]
     median = conn.execute(select(func.percentile_cont(0.5).within_group(parents.c.n))).scalar()
     assert median == 3
+
+
+def test_a_subquery_as_an_insert_value_keeps_its_columns_qualified(conn: Any) -> None:
+    top = select(parents.c.id).where(parents.c.name == "b").scalar_subquery()
+    stmt = insert(kids).values(id=12, parent_id=top)
+    assert str(stmt) == (
+        "INSERT INTO fx_kids (id, parent_id) VALUES (:id, (SELECT fx_parents.id \nFROM "
+        "fx_parents \nWHERE fx_parents.name = :name_1))"
+    )
+    conn.execute(stmt)
+    assert conn.execute(select(kids.c.parent_id).where(kids.c.id == 12)).scalar() == 2

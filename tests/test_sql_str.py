@@ -192,6 +192,14 @@ def _statements(lib: str) -> dict[str, Any]:
     s["type_coerce"] = select(m.type_coerce(t.c.x, m.String))
     s["literal_column"] = select(m.literal_column("'a'"), m.text("1"))
     s["in_empty"] = select(t.c.x).where(t.c.x.in_([]))
+    s["insert_scalar_subquery"] = m.insert(u).values(
+        id=9, tid=select(t.c.id).where(t.c.id == 1).scalar_subquery()
+    )
+    c = select(t.c.id).where(t.c.name == "x").cte("c")
+    s["delete_with_cte"] = m.delete(t).where(t.c.id.in_(select(c.c.id)))
+    s["update_scalar_subquery"] = m.update(t).values(
+        x=select(func.count(u.c.id)).where(u.c.tid == t.c.id).scalar_subquery()
+    )
     return s
 
 

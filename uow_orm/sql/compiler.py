@@ -828,10 +828,15 @@ class Compiler:
             self.qualify = True
 
     def _value(self, col: Column[Any], value: Any) -> str:
-        if getattr(value, "is_select", False):  # a SELECT as a value: a scalar subquery
-            return "(" + self.process(value, subquery=True) + ")"
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
-            return self.process(value)
+            # a subquery's columns are qualified even among INSERT's bare column names
+            outer, self.qualify = self.qualify, True
+            try:
+                if getattr(value, "is_select", False):  # a SELECT as a value: scalar subquery
+                    return "(" + self.process(value, subquery=True) + ")"
+                return self.process(value)
+            finally:
+                self.qualify = outer
         if isinstance(value, BindParameter):
             if value.type is None or type(value.type).__name__ == "NullType":
                 value.type = col.type
