@@ -192,6 +192,24 @@ def _statements(lib: str) -> dict[str, Any]:
     s["type_coerce"] = select(m.type_coerce(t.c.x, m.String))
     s["literal_column"] = select(m.literal_column("'a'"), m.text("1"))
     s["in_empty"] = select(t.c.x).where(t.c.x.in_([]))
+    s["joinedload"] = select(User).options(orm.joinedload(User.addresses)).where(User.id == 1)
+    s["selectinload_option"] = select(User).options(orm.selectinload(User.addresses))
+    s["rel_any"] = select(User.name).where(User.addresses.any(Address.email_address == "x"))
+    s["rel_has"] = select(Address.id).where(Address.user.has(User.name == "a"))
+    s["filter_by"] = select(User).filter_by(name="a", fullname="b")
+    s["count_select_from"] = select(func.count()).select_from(User)
+    s["orm_group_order"] = (
+        select(User.name, func.count(Address.id).label("count"))
+        .join(User.addresses)
+        .group_by(User.name)
+        .order_by(m.desc("count"))
+    )
+    s["aliased_entity_join"] = (
+        lambda ua: select(ua.name, Address.email_address).join(ua.addresses)
+    )(orm.aliased(User, name="ua"))
+    s["contains_eager"] = (
+        select(Address).join(Address.user).options(orm.contains_eager(Address.user))
+    )
     s["insert_scalar_subquery"] = m.insert(u).values(
         id=9, tid=select(t.c.id).where(t.c.id == 1).scalar_subquery()
     )
@@ -234,9 +252,13 @@ _DIFFERS |= {
     for n in ("lateral", "within_group", "any_subquery", "delete_using", "values_select")
 }
 _DIFFERS |= {("sqlite", "update_from_values")}
+# joinedload() / contains_eager() add their columns and joins when the statement runs, so
+# str() of such a statement shows it without them
+_MODES = ("str", "sqlite", "postgresql", "params")
+_DIFFERS |= {(mode, n) for mode in _MODES for n in ("joinedload", "contains_eager")}
 
 
-@pytest.mark.parametrize("mode", ["str", "sqlite", "postgresql", "params"])
+@pytest.mark.parametrize("mode", _MODES)
 def test_statements_print_as_sqlalchemy_prints_them(mode: str) -> None:
     sa = pytest.importorskip("sqlalchemy")  # the oracle only: exact strings are below
     assert sa.__version__.startswith("2.")
