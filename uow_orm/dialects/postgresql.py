@@ -3,7 +3,7 @@
 Connections run in autocommit mode; uow_orm sends BEGIN / SAVEPOINT / COMMIT itself, so
 the library, not the driver, owns the transaction SQL.
 
-Called by: uow_orm._typebase, uow_orm.engine.create.
+Called by: uow_orm._typebase, uow_orm.engine.create, uow_orm.sql.compiler.
 """
 
 from __future__ import annotations
