@@ -226,3 +226,12 @@ def test_a_subquery_as_an_insert_value_keeps_its_columns_qualified(conn: Any) ->
     )
     conn.execute(stmt)
     assert conn.execute(select(kids.c.parent_id).where(kids.c.id == 12)).scalar() == 2
+
+
+def test_a_join_of_two_parameterised_subqueries_binds_each_its_own_values(conn: Any) -> None:
+    # the right side used to be compiled first: its values went to the left's placeholders
+    a = select(parents.c.id, parents.c.n).where(parents.c.n > 2).subquery("a")
+    b = select(parents.c.id).where(parents.c.n < 4).subquery("b")
+    stmt = select(a.c.id).select_from(a.join(b, a.c.id == b.c.id)).order_by(a.c.id)
+    assert conn.execute(stmt).scalars().all() == [2]
+    assert stmt.compile(conn).params == {"n_1": 2, "n_2": 4}

@@ -129,6 +129,7 @@ def _statements(lib: str) -> dict[str, Any]:
     s["case"] = select(m.case((User.name == "a", "A"), else_="B"))
     s["cast"] = select(m.cast(User.id, m.String))
     s["in_list"] = select(User).where(User.id.in_([1, 2, 3]))
+    s["tuple_in"] = select(m.tuple_(t.c.x, t.c.id).in_([(1, 2), (3, 4)]))
     s["not_in"] = select(t.c.x).where(t.c.name.not_in(["a", "b"]))
     s["between"] = select(t).where(t.c.x.between(1, 5))
     s["like"] = select(t).where(t.c.name.like("a%"))
@@ -210,6 +211,63 @@ def _statements(lib: str) -> dict[str, Any]:
     s["contains_eager"] = (
         select(Address).join(Address.user).options(orm.contains_eager(Address.user))
     )
+    # SQLAlchemy's tutorial ("Working with Data"), printed statements
+    ut = User.__table__
+    at = Address.__table__
+    s["tut_concat_label"] = select(("Username: " + ut.c.name).label("username")).order_by(ut.c.name)
+    s["tut_text_column"] = select(m.text("'some phrase'"), ut.c.name).order_by(ut.c.name)
+    s["tut_comparison"] = ut.c.name == "squidward"
+    s["tut_and_or"] = select(Address.email_address).where(
+        m.and_(m.or_(User.name == "squidward", User.name == "sandy"), Address.user_id == User.id)
+    )
+    s["tut_select_from_join"] = (
+        select(at.c.email_address).select_from(ut).join(at, ut.c.id == at.c.user_id)
+    )
+    s["tut_count_star_string"] = select(func.count("*")).select_from(ut)
+    s["tut_group_by_names"] = (
+        select(Address.user_id, func.count(Address.id).label("num_addresses"))
+        .group_by("user_id")
+        .order_by("user_id", m.desc("num_addresses"))
+    )
+    ua1, ua2 = ut.alias(), ut.alias()
+    s["tut_two_aliases"] = select(ua1.c.name, ua2.c.name).join_from(ua1, ua2, ua1.c.id > ua2.c.id)
+    tsq = select(func.count(at.c.id).label("count"), at.c.user_id).group_by(at.c.user_id).subquery()
+    s["tut_subquery_alone"] = tsq
+    s["tut_subquery_columns"] = select(tsq.c.user_id, tsq.c.count)
+    ssq = select(func.count(at.c.id)).where(at.c.user_id == ut.c.id).scalar_subquery()
+    s["tut_scalar_alone"] = ssq
+    s["tut_scalar_compare"] = ssq == 5
+    s["tut_lower_literal"] = select(func.lower("A String With Much UPPERCASE"))
+    s["tut_crazy_function"] = select(func.some_crazy_function(ut.c.name, 17))
+    s["tut_window_join"] = (
+        select(func.row_number().over(partition_by=ut.c.name), ut.c.name, at.c.email_address)
+        .select_from(ut)
+        .join(at)
+    )
+    s["tut_count_filter"] = select(
+        func.count("*").filter(ut.c.name == "sandy"),
+        func.count("*").filter(ut.c.name == "spongebob"),
+    ).select_from(ut)
+    s["tut_update_concat"] = m.update(ut).values(fullname="Username: " + ut.c.name)
+    s["tut_update_bindparams"] = (
+        m.update(ut).where(ut.c.name == m.bindparam("oldname")).values(name=m.bindparam("newname"))
+    )
+    s["tut_update_scalar_limit"] = m.update(ut).values(
+        fullname=select(at.c.email_address)
+        .where(at.c.user_id == ut.c.id)
+        .order_by(at.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    s["tut_update_from"] = (
+        m.update(ut)
+        .where(ut.c.id == at.c.user_id)
+        .where(at.c.email_address == "patrick@aol.com")
+        .values(fullname="Pat")
+    )
+    s["tut_insert_returning"] = (
+        m.insert(at).values(user_id=1, email_address="x").returning(at.c.id, at.c.email_address)
+    )
     s["insert_scalar_subquery"] = m.insert(u).values(
         id=9, tid=select(t.c.id).where(t.c.id == 1).scalar_subquery()
     )
@@ -241,10 +299,9 @@ def _render(stmt: Any, mode: str, lib: str) -> str:
 # Printed as SQLAlchemy prints them: the default string dialect (str), SQLite's ``?`` and
 # PostgreSQL's named, cast placeholders. Known differences (docs/sqlalchemy.md):
 # "upsert" (a PostgreSQL insert) is printed by SQLAlchemy's str() with the PostgreSQL
-# dialect, by uow_orm's with the default one; exists() selects ``1`` where SQLAlchemy
-# prints ``*``; SQLAlchemy's SQLite dialect prints ``NOT b`` as ``b = 0``.
-_DIFFERS = {("str", "upsert"), ("str", "exists_func"), ("sqlite", "exists_func")}
-_DIFFERS |= {("postgresql", "exists_func"), ("sqlite", "not_bool")}
+# dialect, by uow_orm's with the default one; SQLAlchemy's SQLite dialect prints ``NOT b``
+# as ``b = 0``.
+_DIFFERS = {("str", "upsert"), ("sqlite", "not_bool")}
 # Compiled for SQLite, uow_orm refuses what SQLite cannot run (LATERAL, WITHIN GROUP, ANY,
 # DELETE with other tables) and prints VALUES as the SELECT .. UNION ALL it sends.
 _DIFFERS |= {

@@ -157,6 +157,10 @@ def display_form(
     placeholders, generic SQL such as ``now()`` and ``FOR UPDATE``). Uncached: printing
     only, never on the execution path.
     """
+    from .selectable import Lateral, Subquery
+
+    if isinstance(stmt, Subquery) and not isinstance(stmt, Lateral):
+        stmt = stmt.select  # SQLAlchemy prints a subquery / CTE as its SELECT
     string = dialect is None
     if dialect is None:
         dialect = _default_dialect()
@@ -886,6 +890,10 @@ class Compiler:
             for c in r:
                 if c not in cols:
                     cols.append(c)
+        if self.display is not None:
+            # printed in SQLAlchemy's order, the table's (the flush sends its values in the
+            # order it built them, positionally)
+            cols = _in_table_order(table, cols)
         defaults = (
             [c for c in table.c if c.default is not None and c not in cols]
             if stmt._column_defaults
@@ -968,7 +976,11 @@ class Compiler:
         if not values and not onupdate:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
-        for c, v in values.items():
+        items = values.items()
+        if self.display is not None and not stmt._ordered:  # printed in the table's order
+            order = {c: n for n, c in enumerate(_in_table_order(table, list(values)))}
+            items = sorted(items, key=lambda kv: order[kv[0]])  # type: ignore[assignment]
+        for c, v in items:
             self.qualify = False
             target = self.quote(c.name)
             self.qualify = True
@@ -1038,6 +1050,14 @@ class Compiler:
         if where:
             sql += " WHERE " + self._conjunction(where)
         return sql + self._returning(stmt)
+
+
+def _in_table_order(table: Any, cols: list[Any]) -> list[Any]:
+    """``cols`` in the order of ``table``'s columns (others after them, as given)."""
+    position = {id(c): n for n, c in enumerate(table.c)}
+    if all(id(c) in position for c in cols) and len(cols) > 1:
+        return sorted(cols, key=lambda c: position[id(c)])
+    return cols
 
 
 def _plain_column_name(c: Any) -> str | None:

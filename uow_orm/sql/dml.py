@@ -300,6 +300,9 @@ class Update(DMLStatement):
     ``ordered_values()`` or the execution parameters.
     """
 
+    #: set by ordered_values(): SET in the given order, not the table's column order
+    _ordered = False
+
     def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
         """``SET`` in exactly this order: ``ordered_values((t.c.a, 1), (t.c.b, t.c.a))``."""
         if self._values is not None:
@@ -313,6 +316,7 @@ class Update(DMLStatement):
                 )
             vals[s._column(pair[0])] = pair[1]
         s._values = vals
+        s._ordered = True
         return s
 
     def _with_params(self, params: Mapping[str, Any]) -> Update:

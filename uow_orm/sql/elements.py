@@ -822,7 +822,18 @@ class BinaryExpression(ColumnElement):
     def _compile(self, compiler: Compiler) -> str:
         op = self.operator
         if compiler.display is not None:
+            _name_bind_after(compiler, self.left, self.right)
             _name_bind_after(compiler, self.right, self.left)
+            if op in ("IN", "NOT IN") and isinstance(self.left, Tuple):
+                rows = _plain_rows(self.right)
+                if rows is not None and not compiler.literal_binds:
+                    # printed as SQLAlchemy prints it: one expanding parameter of tuples
+                    bind = BindParameter(None, rows, NULLTYPE)
+                    name = compiler.anon_name("param")
+                    sql = (
+                        f"{compiler.process(self.left)} {op} {compiler.expanding_bind(bind, name)}"
+                    )
+                    return f"({sql})" if op == "NOT IN" else sql
         left = _operand(compiler, self.left, self)
         right = _operand(compiler, self.right, self)
         if op not in _LIKE_OPS:
@@ -907,6 +918,17 @@ def _operand(compiler: Compiler, operand: ClauseElement, parent: BinaryExpressio
             return "(" + operand._compile(compiler) + ")"
         return operand._compile(compiler)
     return compiler.process(operand, nested=True)
+
+
+def _plain_rows(right: Any) -> list[tuple[Any, ...]] | None:
+    """The values of ``IN ((1, 2), (3, 4))`` when every item is a plain value, else None."""
+    rows = []
+    for row in getattr(right, "items", ()):
+        items = getattr(row, "items", None)
+        if items is None or not all(type(i) is BindParameter and i.key is None for i in items):
+            return None
+        rows.append(tuple(i.value for i in items))
+    return rows
 
 
 def _name_bind_after(compiler: Compiler, bind: Any, expr: Any) -> None:
@@ -1507,6 +1529,7 @@ class Function(ColumnElement):
                 return "CURRENT_TIMESTAMP"
         elif (
             lname == "count"
+            and compiler.display is None  # printed as SQLAlchemy prints it: count(:count_1)
             and len(self.args) == 1
             and isinstance(self.args[0], BindParameter)
             and self.args[0].value == "*"

@@ -19,6 +19,7 @@ from .elements import (
     ColumnElement,
     Exists,
     Label,
+    LiteralColumn,
     ScalarSelect,
     UnaryExpression,
     and_,
@@ -1557,9 +1558,17 @@ def exists(*args: Any) -> Exists:
     """``EXISTS (subquery)``: ``exists(select(...))`` or ``exists().where(...)``."""
     if len(args) == 1 and isinstance(args[0], Select):
         return Exists(args[0])
-    from .elements import literal_column
+    return Exists(Select(*args) if args else Select(_ExistsColumn("1")))
 
-    return Exists(Select(*args) if args else Select(literal_column("1")))
+
+class _ExistsColumn(LiteralColumn):
+    """The column of ``exists().where(...)``: ``1`` when run (valid with every FROM
+    correlated away), printed ``*`` as SQLAlchemy prints it."""
+
+    __slots__ = ()
+
+    def _compile(self, compiler: Compiler) -> str:
+        return "*" if compiler.display is not None else "1"
 
 
 __all__ = [
