@@ -171,6 +171,12 @@ def _statements(lib: str) -> dict[str, Any]:
     s["update_expression"] = m.update(t).values(x=t.c.x + 1).where(t.c.id == 3)
     s["delete"] = m.delete(User).where(User.name == "patrick")
     s["delete_returning"] = m.delete(t).where(t.c.id == 5).returning(t.c.id)
+    s["sqlite_upsert"] = (
+        importlib.import_module(f"{lib}.dialects.sqlite")
+        .insert(t)
+        .values(id=1, x=2)
+        .on_conflict_do_nothing(index_elements=[t.c.id])
+    )
     s["upsert"] = (
         pg.insert(t).values(id=1, x=2).on_conflict_do_update(index_elements=[t.c.id], set_={"x": 3})
     )
@@ -298,10 +304,9 @@ def _render(stmt: Any, mode: str, lib: str) -> str:
 
 # Printed as SQLAlchemy prints them: the default string dialect (str), SQLite's ``?`` and
 # PostgreSQL's named, cast placeholders. Known differences (docs/sqlalchemy.md):
-# "upsert" (a PostgreSQL insert) is printed by SQLAlchemy's str() with the PostgreSQL
-# dialect, by uow_orm's with the default one; SQLAlchemy's SQLite dialect prints ``NOT b``
-# as ``b = 0``.
-_DIFFERS = {("str", "upsert"), ("sqlite", "not_bool")}
+# SQLAlchemy's SQLite dialect prints ``NOT b`` as ``b = 0``; SQLAlchemy cannot compile a
+# sqlite.insert() for PostgreSQL (uow_orm's upsert is one construct for both).
+_DIFFERS = {("sqlite", "not_bool"), ("postgresql", "sqlite_upsert")}
 # Compiled for SQLite, uow_orm refuses what SQLite cannot run (LATERAL, WITHIN GROUP, ANY,
 # DELETE with other tables) and prints VALUES as the SELECT .. UNION ALL it sends.
 _DIFFERS |= {
@@ -424,6 +429,22 @@ def test_dml_prints_as_sqlalchemy_prints_it(tables: SimpleNamespace) -> None:
     assert str(pg_insert.compile(dialect=postgresql.dialect())) == (
         "INSERT INTO users (name) VALUES (%(name)s::VARCHAR) RETURNING users.id"
     )
+
+
+def test_dialect_inserts_print_in_their_dialect(tables: SimpleNamespace) -> None:
+    users = tables.users
+    pg = postgresql.insert(users).values(name="a").on_conflict_do_nothing()
+    assert str(pg) == (
+        "INSERT INTO users (name) VALUES (%(name)s::VARCHAR) ON CONFLICT DO NOTHING "
+        "RETURNING users.id"
+    )
+    lite = sqlite.insert(users).values(id=1, name="a")
+    lite = lite.on_conflict_do_update(index_elements=["id"], set_={"name": "b"})
+    assert (
+        str(lite)
+        == "INSERT INTO users (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = ?"
+    )
+    assert lite.compile().params == {"id": 1, "name": "a", "param_1": "b"}
 
 
 def test_printed_sqlite_text_runs_with_its_parameters(tables: SimpleNamespace) -> None:

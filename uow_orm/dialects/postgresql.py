@@ -195,7 +195,7 @@ dialect = PGDialect
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.elements import AggregateOrderBy as aggregate_order_by  # noqa: E402
 from ..sql.upsert import UpsertInsert as Insert  # noqa: E402 - re-exported
-from ..sql.upsert import insert as insert  # noqa: E402
+from ..sql.upsert import postgresql_insert as insert  # noqa: E402
 
 # The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).
 from .postgresql_ranges import *  # noqa: E402, F403

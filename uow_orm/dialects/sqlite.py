@@ -220,7 +220,7 @@ dialect = SQLiteDialect
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.upsert import UpsertInsert as Insert  # noqa: E402 - re-exported
-from ..sql.upsert import insert as insert  # noqa: E402
+from ..sql.upsert import sqlite_insert as insert  # noqa: E402
 
 # The SQLite type vocabulary (``from uow_orm.dialects.sqlite import DATETIME``).
 from .sqlite_types import *  # noqa: E402, F403

@@ -127,6 +127,11 @@ class ClauseElement:
         from .compiler import compile_statement, compile_with_options, display_form
 
         d = _dialect_of(bind if bind is not None else dialect)
+        name = getattr(self, "_print_dialect", None)  # postgresql.insert(): its dialect
+        if d is None and name is not None:
+            from .compiler import display_dialect
+
+            d = display_dialect(name)
         if compile_kwargs:
             compiled = compile_with_options(self, d, compile_kwargs)
         elif d is not None:
@@ -147,9 +152,10 @@ class ClauseElement:
     def __str__(self) -> str:
         """The statement as SQLAlchemy's ``str(stmt)`` prints it: line breaks before
         FROM / WHERE, ``:name`` placeholders (values stay parameters)."""
-        from .compiler import display_form
+        from .compiler import display_dialect, display_form
 
-        return display_form(self, None, None)[0]
+        name = getattr(self, "_print_dialect", None)  # postgresql.insert(): PostgreSQL's
+        return display_form(self, display_dialect(name) if name else None, None)[0]
 
     def __bool__(self) -> bool:
         raise TypeError(
