@@ -274,6 +274,37 @@ def _statements(lib: str) -> dict[str, Any]:
     s["tut_insert_returning"] = (
         m.insert(at).values(user_id=1, email_address="x").returning(at.c.id, at.c.email_address)
     )
+    # SQLAlchemy's ORM querying guide
+    aa = orm.aliased(Address)
+    s["qg_of_type"] = select(User.name, aa.email_address).join(User.addresses.of_type(aa))
+    s["qg_relationship_and"] = select(User.fullname).join(
+        User.addresses.and_(Address.email_address == "squirrel@squirrelpower.org")
+    )
+    asq = select(Address).where(Address.email_address == "pat999@aol.com").subquery()
+    s["qg_aliased_subquery_join"] = (lambda ae: select(User, ae).join(User.addresses.of_type(ae)))(
+        orm.aliased(Address, asq)
+    )
+    s["qg_in_subquery"] = select(User).where(
+        User.id.in_(select(Address.user_id).where(Address.email_address.like("%@aol.com")))
+    )
+    s["qg_bundle"] = select(
+        orm.Bundle("user", User.name, User.fullname), orm.Bundle("email", Address.email_address)
+    ).join_from(User, Address)
+    s["qg_union_entity"] = (lambda un: select(orm.aliased(User, un.subquery())).order_by(User.id))(
+        m.union_all(select(User).where(User.id < 2), select(User).where(User.id == 3))
+    )
+    s["qg_any_plain"] = select(User.fullname).where(User.addresses.any())
+    s["qg_not_any"] = select(User.name).where(~User.addresses.any())
+    s["qg_with_only_columns"] = select(User).with_only_columns(User.id, User.name)
+    s["qg_distinct_entity"] = select(User.fullname).distinct().order_by(User.fullname)
+    s["qg_scalar_subquery_label"] = select(
+        User.name,
+        select(func.count(Address.id))
+        .where(Address.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
+        .label("address_count"),
+    )
     s["insert_scalar_subquery"] = m.insert(u).values(
         id=9, tid=select(t.c.id).where(t.c.id == 1).scalar_subquery()
     )

@@ -1198,6 +1198,8 @@ class UnaryExpression(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         inner = compiler.process(self.element, nested=True)
+        if compiler.display is not None and self.operator == "NOT" and type(self.element) is Exists:
+            inner = f"({inner})"  # as SQLAlchemy prints it: NOT (EXISTS (...))
         if self.operator:
             inner = f"{self.operator} {inner}" if self.operator != "-" else f"-{inner}"
         if self.modifier:
