@@ -384,6 +384,7 @@ class Compiler:
                 body = self.process(cte.select, subquery=True)
             finally:
                 self._depth -= 1
+                self.label_columns = False
                 body_binds, self.binds = self.binds, outer_binds
             cols = ""
             if cte.recursive:
@@ -772,6 +773,7 @@ class Compiler:
 
         if isinstance(first, Select):
             sub = Compiler(self.dialect)
+            sub.string_dialect = self.string_dialect
             sub._select(first, True)
             self.result_keys = sub.result_keys
             self.result_processors = sub.result_processors

@@ -210,10 +210,9 @@ class Subquery(FromClause):
 
     def _compile(self, compiler: Compiler) -> str:
         compiler.label_columns = compiler.display is not None
-        return (
-            f"({compiler.process(self.select, subquery=True)}) AS "
-            f"{compiler.quote(compiler.from_name(self))}"
-        )
+        body = compiler.process(self.select, subquery=True)
+        compiler.label_columns = False  # consumed by the SELECT (or unused by a text body)
+        return f"({body}) AS {compiler.quote(compiler.from_name(self))}"
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
@@ -294,7 +293,9 @@ class Alias(FromClause):
         name = compiler.quote(compiler.from_name(self))
         if isinstance(self.element, Subquery):  # renamed subquery: (SELECT ...) AS name
             compiler.label_columns = compiler.display is not None
-            return f"({compiler.process(self.element.select, subquery=True)}) AS {name}"
+            body = compiler.process(self.element.select, subquery=True)
+            compiler.label_columns = False
+            return f"({body}) AS {name}"
         return f"{compiler.process(self.element, asfrom=True)} AS {name}"
 
     def _column_list(self) -> list[Any]:
