@@ -408,6 +408,8 @@ def test_dialect_compile_prints_its_placeholders_but_executes_one_line(
     assert pg.params == {"name_1": "x"}
     lite = stmt.compile(dialect=sqlite.dialect())
     assert str(lite) == "SELECT users.id \nFROM users \nWHERE users.name = ?"
+    assert lite.string == str(lite) and lite.positiontup == ["name_1"]
+    assert pg.positiontup is None and stmt.compile().positiontup is None
 
 
 def test_in_list_prints_as_one_expanding_parameter(tables: SimpleNamespace) -> None:

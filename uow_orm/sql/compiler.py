@@ -10,7 +10,7 @@ Called by: uow_orm.schema, uow_orm.sql.*.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
 from ..types import apply_processors, bind_processors, processor_items
@@ -35,10 +35,22 @@ if TYPE_CHECKING:
 _NO_LABELS: set[int] = set()
 
 
+class Printed(NamedTuple):
+    """A statement as SQLAlchemy prints it (`display_form`)."""
+
+    sql: str
+    #: the values by parameter name
+    params: dict[str, Any]
+    #: the parameter name of each placeholder, in the text's order
+    names: list[str]
+    #: "named" (``:name``), "qmark" (``?``) or "pyformat" (``%(name)s``)
+    style: str
+
+
 class Compiled:
     """SQL text, its parameters in order, and how to read its result columns."""
 
-    _display: tuple[str, dict[str, Any]]
+    _display: Printed
     __slots__ = (
         "_display",
         "_proc_items",
@@ -101,18 +113,30 @@ class Compiled:
         with the driver's positional placeholders)."""
         return self._display_form()[0]
 
-    def _display_form(self) -> tuple[str, dict[str, Any]]:
+    def _display_form(self) -> Printed:
         try:
             return self._display
         except AttributeError:
             pass
         stmt = self.statement
         if stmt is None:
-            out: tuple[str, dict[str, Any]] = (self.sql, {})
+            out = Printed(self.sql, {}, [], "qmark" if self.dialect_name == "sqlite" else "")
         else:
             out = display_form(stmt, display_dialect(self.dialect_name), None)
         self._display = out
         return out
+
+    @property
+    def string(self) -> str:
+        """``str(compiled)``: the SQL as SQLAlchemy prints it."""
+        return self._display_form()[0]
+
+    @property
+    def positiontup(self) -> list[str] | None:
+        """The parameter names in the order of the printed text's ``?`` placeholders
+        (SQLite); None where placeholders are named (PostgreSQL, no dialect)."""
+        printed = self._display_form()
+        return list(printed.names) if printed.style == "qmark" else None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -150,7 +174,7 @@ def display_form(
     stmt: ClauseElement,
     dialect: Dialect | None,
     compile_kwargs: Mapping[str, Any] | None,
-) -> tuple[str, dict[str, Any]]:
+) -> Printed:
     """``stmt`` as SQLAlchemy prints it, and its parameters by name.
 
     ``dialect`` None is ``str(stmt)``: SQLAlchemy's default string dialect (``:name``
@@ -174,10 +198,12 @@ def display_form(
     if compiler.ctes:
         sql, compiler.binds = compiler.with_clause(sql)
     params: dict[str, Any] = {}
+    names = []
     for b in compiler.binds:
         name = compiler.bind_names[id(b)]
+        names.append(name)
         params[name] = None if b.value is _REQUIRED else b.value
-    return sql, params
+    return Printed(sql, params, names, compiler.display)
 
 
 def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
@@ -1122,7 +1148,7 @@ def _needs_parens(el: ClauseElement) -> bool:
     return getattr(el, "is_select", False) is True
 
 
-__all__ = ["Compiled", "Compiler", "compile_statement"]
+__all__ = ["Compiled", "Compiler", "Printed", "compile_statement", "display_form"]
 
 
 def _single_table_criteria(stmt: Any) -> list[Any]:
