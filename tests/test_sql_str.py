@@ -6,7 +6,10 @@ The exact strings below are the main assertions; the oracle test compares ~60 st
 built the same way with SQLAlchemy (installed in the test environment) as well.
 """
 
+import datetime as dt
+import decimal
 import importlib
+import uuid
 from types import SimpleNamespace
 from typing import Any
 
@@ -490,3 +493,29 @@ def test_printed_sqlite_text_runs_with_its_parameters(tables: SimpleNamespace) -
         compiled = stmt.compile(dialect=sqlite.dialect())
         rows = conn.exec_driver_sql(str(compiled), tuple(compiled.params.values())).all()
     assert [tuple(r) for r in rows] == [("b",)]
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "cast"),
+    [
+        (uow_orm.Integer(), 1, "::INTEGER"),
+        (uow_orm.BigInteger(), 1, "::BIGINT"),
+        (uow_orm.String(5), "a", "::VARCHAR"),
+        (uow_orm.Text(), "a", "::VARCHAR"),
+        (uow_orm.DateTime(), dt.datetime(2020, 1, 1), "::TIMESTAMP WITHOUT TIME ZONE"),
+        (uow_orm.DateTime(timezone=True), dt.datetime(2020, 1, 1), "::TIMESTAMP WITH TIME ZONE"),
+        (uow_orm.Date(), dt.date(2020, 1, 1), "::DATE"),
+        (uow_orm.Time(), dt.time(1), "::TIME WITHOUT TIME ZONE"),
+        (uow_orm.Numeric(10, 2), decimal.Decimal("1"), ""),
+        (uow_orm.Float(), 1.0, ""),
+        (uow_orm.JSON(), {"a": 1}, "::JSON"),
+        (uow_orm.Uuid(), uuid.UUID(int=1), "::UUID"),
+    ],
+)
+def test_postgresql_printing_casts_placeholders_as_sqlalchemys_psycopg_dialect(
+    type_: Any, value: Any, cast: str
+) -> None:
+    t = Table("typed", MetaData(), Column("id", Integer, primary_key=True), Column("v", type_))
+    stmt = select(t.c.id).where(t.c.v == value)
+    printed = str(stmt.compile(dialect=postgresql.dialect()))
+    assert printed.endswith(f"WHERE typed.v = %(v_1)s{cast}")

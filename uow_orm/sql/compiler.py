@@ -1129,6 +1129,13 @@ def _pg_bind_cast(type_: Any, dialect_name: str) -> str:
         return f"::TIMESTAMP {zone} TIME ZONE"
     if isinstance(impl, t.Date):
         return "::DATE"
+    names = {k.__name__ for k in type(impl).__mro__}
+    if "Time" in names:
+        zone = "WITH" if getattr(impl, "timezone", False) else "WITHOUT"
+        return f"::TIME {zone} TIME ZONE"
+    for name, cast in (("JSONB", "::JSONB"), ("JSON", "::JSON"), ("Uuid", "::UUID")):
+        if name in names:
+            return cast
     return ""
 
 
