@@ -67,6 +67,7 @@ PUBLIC_MODULES = (
 
 # "**kw" that forwards to something which rejects unknown keys, or validates them itself.
 KNOWN_KWARGS = {
+    "PrimaryKeyConstraint.__init__": "raises ArgumentError naming every key it is given",
     "URL.set": "dataclasses.replace() rejects unknown fields",
     "scoped_session.configure": "forwards to sessionmaker.configure; the next Session() "
     "raises TypeError for an unknown key",
@@ -159,6 +160,8 @@ KNOWN_UNUSED = {
 
 # Values stored on self that are public attributes (read by users, not by the package).
 KNOWN_STORED = {
+    "PropComparator.__init__(parentmapper)": "for subclasses, under SQLAlchemy's name",
+    "PropComparator.__init__(adapt_to_entity)": "for subclasses, under SQLAlchemy's name",
     "Engine.__init__(echo)": "Engine.echo, as in SQLAlchemy",
     "RelationshipProperty.__init__(cascade)": "cascade_spec, the text as given",
     "RelationshipProperty.__init__(overlaps)": "accepted: uow_orm has no overlap warnings",

@@ -50,7 +50,10 @@ PACKAGE = ROOT / "uow_orm"
 # (layer name, patterns of module names); highest layer first. A pattern ending in ".*"
 # matches every module below that package; the first matching pattern wins.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("package", ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing")),
+    (
+        "package",
+        ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing", "uow_orm.pool"),
+    ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),
     (
         "session",

@@ -188,6 +188,20 @@ def test_undefer_and_undefer_group_options(db, sql_log):
         assert log.count("SELECT") == 1
 
 
+def test_undefer_star_loads_every_deferred_column_in_one_select(db, sql_log):
+    with Session(db) as s:
+        log = sql_log(db)
+        b = s.scalars(select(Book).where(Book.id == 1).options(undefer("*"))).one()
+        assert {"summary", "cover_photo", "back_photo", "secret", "notes"} <= set(b.__dict__)
+        assert (b.summary, b.cover_photo, b.secret, b.notes) == ("S", "C", "Z", "N")
+        assert log.count("SELECT") == 1
+
+
+def test_undefer_refuses_other_strings(db):
+    with pytest.raises(exc.ArgumentError, match="undefer"):
+        undefer("summary")
+
+
 def test_load_only_and_defer_options(db, sql_log):
     with Session(db) as s:
         log = sql_log(db)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from uow_orm import create_engine, event, exc, text
+from uow_orm import create_engine, event, exc, make_url, text
 
 ITEMS_DDL = "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) UNIQUE, note TEXT)"
 
@@ -675,3 +675,15 @@ def test_echo_on_one_engine_does_not_make_other_engines_log(db_url, caplog, pris
     finally:
         loud.dispose()
         quiet.dispose()
+
+
+def test_psycopg2_url_connects_through_psycopg_3(pg_url):
+    url = make_url(pg_url).set(drivername="postgresql+psycopg2")
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+            assert type(conn.connection.dbapi_connection).__module__.startswith("psycopg")
+        assert eng.dialect.name == "postgresql"
+    finally:
+        eng.dispose()

@@ -357,6 +357,30 @@ def test_soft_delete_recipe_filters_queries_and_relationship_loads(db, listen):
         assert [p.name for p in s.scalars(select(Pet))] == ["rex"]
 
 
+def test_soft_delete_recipe_filters_column_queries_and_joins_in_the_on_clause(db, listen):
+    seed(db)
+    with Session(db) as s:
+        s.add(Owner(name="lonely"))
+        s.commit()
+    listen(Session, "do_orm_execute", soft_delete_filter)
+    with Session(db) as s:
+        # select(Owner.name): the owner of the selected column is filtered in WHERE
+        assert s.scalars(select(Owner.name).order_by(Owner.id)).all() == ["alice", "lonely"]
+        # the joined Pet is filtered in the ON clause, so the outer join keeps "lonely"
+        rows = s.execute(
+            select(Owner.name, Pet.name).outerjoin(Owner.pets).order_by(Owner.id, Pet.id)
+        ).all()
+        assert [tuple(r) for r in rows] == [("alice", "rex"), ("lonely", None)]
+        rows = s.execute(
+            select(Owner.name, Pet.name)
+            .join(Pet, Pet.owner_id == Owner.id)
+            .order_by(Owner.id, Pet.id)
+        ).all()
+        assert [tuple(r) for r in rows] == [("alice", "rex")]
+        rows = s.execute(select(Owner.name, Pet.name).outerjoin(Pet).order_by(Owner.id)).all()
+        assert [tuple(r) for r in rows] == [("alice", "rex"), ("lonely", None)]
+
+
 def test_do_orm_execute_state_describes_the_statement(db, listen):
     seen: list[Any] = []
 
@@ -532,3 +556,25 @@ def test_session_event_sequence_matches_sqlalchemy():
         ("before_flush", ""),
     ]
     assert ours == theirs
+
+
+def test_do_orm_execute_accepts_retval_true(db, listen):
+    seed(db)
+    listen(Session, "do_orm_execute", soft_delete_filter, retval=True)
+    with Session(db) as s:
+        assert [o.name for o in s.scalars(select(Owner))] == ["alice"]
+
+
+def test_populate_existing_gives_loaded_objects_the_new_criteria_for_lazy_loads(db):
+    seed(db)
+    with Session(db) as s:
+        alice = s.scalars(select(Owner).where(Owner.name == "alice")).one()
+        assert [p.name for p in alice.pets] == ["rex", "gone"]  # no criteria yet
+        again = s.scalars(
+            select(Owner)
+            .where(Owner.name == "alice")
+            .options(with_loader_criteria(Pet, Pet.deleted == False))  # noqa: E712
+            .execution_options(populate_existing=True)
+        ).one()
+        assert again is alice
+        assert [p.name for p in alice.pets] == ["rex"]  # loaded again, filtered

@@ -161,8 +161,33 @@ def test_aliased_subquery_loads_entities(session):
     assert got[0] is session.get(User, 2)
     named = aliased(User, sub, name="young")
     stmt = select(named.name).where(named.id > 2)
-    assert "young" in str(stmt)
+    # the name keys the entity in rows; the subquery keeps its own (anonymous) name
+    assert "young" not in str(stmt)
     assert session.scalars(stmt).all() == ["dave"]
+    rows = session.execute(select(named).where(named.id > 2)).all()
+    assert list(rows[0]._mapping) == ["young"] and rows[0].young.name == "dave"
+
+
+def test_aliased_subquery_of_some_columns_leaves_the_others_unloaded(session):
+    sub = (
+        select(User.id, User.name, Address.id, Address.email)
+        .join_from(User, Address)
+        .where(User.name == "alice")
+        .order_by(Address.id)
+        .subquery()
+    )
+    owner = aliased(User, sub, name="owner")
+    addr = aliased(Address, sub, name="addr")
+    rows = session.execute(select(owner, addr).order_by(addr.id)).all()
+    # two columns named id in one subquery: each entity reads its own
+    assert [(r.owner.id, r.addr.id, r.addr.email) for r in rows] == [
+        (1, 1, "alice@home"),
+        (1, 2, "alice@work"),
+    ]
+    first = rows[0].addr
+    assert "user_id" in inspect(first).unloaded
+    assert first.user_id == 1  # loaded on access by primary key
+    assert "age" in inspect(rows[0].owner).unloaded and rows[0].owner.age == 30
 
 
 def test_aliased_subquery_joined_to_a_relationship(session):
@@ -197,8 +222,8 @@ def test_aliased_rejects_an_unmapped_class_and_a_selectable_missing_columns():
 
     with pytest.raises(exc.ArgumentError, match="mapped class"):
         aliased(Plain)
-    with pytest.raises(exc.ArgumentError, match="no column"):
-        aliased(User, select(User.id).subquery())
+    with pytest.raises(exc.ArgumentError, match=r"primary key x_users\.id"):
+        aliased(User, select(User.name, User.age).subquery())
 
 
 def test_of_type_rejects_an_alias_of_another_class():

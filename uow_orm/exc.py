@@ -258,6 +258,8 @@ class StatementError(OrmError):
         super().__init__(message)
         self.statement = statement
         self.params = params
+        #: set for engines made with ``hide_parameters=True``: ``str()`` leaves them out
+        self.hide_parameters = False
         self.orig = orig
         self.code = code
 
@@ -266,7 +268,9 @@ class StatementError(OrmError):
         if self.statement is not None:
             stmt = self.statement if len(self.statement) < 500 else self.statement[:500] + "..."
             text += f"\n[SQL: {stmt}]"
-            if self.params is not None:
+            if self.hide_parameters:
+                text += "\n[SQL parameters hidden due to hide_parameters=True]"
+            elif self.params is not None:
                 params = repr(self.params)
                 if len(params) > 300:
                     params = params[:300] + "..."

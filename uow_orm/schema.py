@@ -266,6 +266,8 @@ def _column_arguments(
     fks: list[ForeignKey] = []
     checks: list[CheckConstraint] = []
     for a in args:
+        if a is None:  # Column("user_id", None, ForeignKey(...)): typed by the foreign key
+            continue
         if isinstance(a, ForeignKey):
             fks.append(a)
         elif isinstance(a, CheckConstraint):
@@ -526,6 +528,39 @@ class ColumnCollection:
         return list(self._cols.items())
 
 
+class PrimaryKeyConstraint(list):  # type: ignore[type-arg]
+    """``PRIMARY KEY (a, b)``: as a Table item or ``__table_args__`` entry it names the key's
+    columns, in key order (they become ``primary_key=True``, NOT NULL); ``name=`` names the
+    constraint in the DDL. ``Table.primary_key`` is one too: the key's columns, iterable
+    and indexable like a list, with ``.columns`` and ``.name``.
+
+    Raises `uow_orm.exc.ArgumentError` for a keyword it does not know and, when added to a
+    table, for a column name the table does not have.
+    """
+
+    def __init__(self, *columns: str | Column[Any], name: str | None = None, **kw: Any) -> None:
+        if kw:
+            raise exc.ArgumentError(
+                f"PrimaryKeyConstraint() got unsupported keyword argument(s) "
+                f"{', '.join(sorted(kw))}; supported is name"
+            )
+        super().__init__()
+        self.column_names = [c if isinstance(c, str) else c.name for c in columns]
+        self.name = name
+        self.table: Table | None = None
+
+    @property
+    def columns(self) -> ColumnCollection:
+        """The key's columns as a collection (``pk.columns.keys()``, ``pk.columns["id"]``)."""
+        out = ColumnCollection()
+        for c in self:
+            out._add(c)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PrimaryKeyConstraint({', '.join(repr(c.name) for c in self)})"
+
+
 class UniqueConstraint:
     """``UNIQUE (a, b)`` on a table (``__table_args__`` or a Table item)."""
 
@@ -632,7 +667,8 @@ class Table(FromClause):
         self.comment = comment
         self.c = ColumnCollection()
         self.columns = self.c
-        self.primary_key: list[Column[Any]] = []
+        self.primary_key = PrimaryKeyConstraint()
+        self.primary_key.table = self
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
         self.info: dict[str, Any] = info if info is not None else {}
@@ -685,8 +721,27 @@ class Table(FromClause):
         elif isinstance(item, (UniqueConstraint, CheckConstraint)):
             item.table = self
             self.constraints.append(item)
+        elif isinstance(item, PrimaryKeyConstraint):
+            self._set_primary_key(item)
         else:
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
+
+    def _set_primary_key(self, pk: PrimaryKeyConstraint) -> None:
+        missing = [n for n in pk.column_names if n not in self.c]
+        if missing:
+            raise exc.ArgumentError(
+                f"PrimaryKeyConstraint on table {self.name!r} names column(s) "
+                f"{', '.join(missing)}, which the table does not have"
+            )
+        for c in self.primary_key:
+            c.primary_key = False
+        cols = [self.c[n] for n in pk.column_names]
+        for c in cols:
+            c.primary_key = True
+            c.nullable = False
+        self.primary_key[:] = cols
+        self.primary_key.name = pk.name
+        pk.table = self
 
     append_column = append
 
@@ -1022,6 +1077,7 @@ __all__ = [
     "Identity",
     "Index",
     "MetaData",
+    "PrimaryKeyConstraint",
     "Sequence",
     "Table",
     "UniqueConstraint",

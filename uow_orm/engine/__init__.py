@@ -14,7 +14,7 @@ from .base import (
     TwoPhaseTransaction,
 )
 from .create import create_engine
-from .pool import Pool, QueuePool, StaticPool
+from .pool import NullPool, Pool, QueuePool, StaticPool
 from .reflection import Inspector
 from .result import MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
@@ -26,6 +26,7 @@ __all__ = [
     "Inspector",
     "MappingResult",
     "NestedTransaction",
+    "NullPool",
     "OptionEngine",
     "Pool",
     "QueuePool",

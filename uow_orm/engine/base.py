@@ -77,6 +77,10 @@ class Engine:
         self.echo = echo
         #: Statements go to ``uow_orm.engine`` (a child of it for ``echo`` engines).
         self.logger: logging.Logger = logger
+        #: ``create_engine(hide_parameters=True)``: parameters stay out of logs and errors
+        self.hide_parameters = False
+        #: ``create_engine(logging_name=...)``
+        self.logging_name: str | None = None
         self._execution_options = _checked_options(dialect, execution_options or {})
 
     def execution_options(self, **options: Any) -> Engine:
@@ -169,6 +173,8 @@ class OptionEngine(Engine):
         self.dispatch = _events.engine_dispatch(proxied.dispatch)
         self.echo = proxied.echo
         self.logger = proxied.logger
+        self.hide_parameters = proxied.hide_parameters
+        self.logging_name = proxied.logging_name
         self._execution_options = {
             **proxied._execution_options,
             **_checked_options(proxied.dialect, options),
@@ -821,7 +827,10 @@ class Connection:
         if log.isEnabledFor(logging.INFO):
             log.info("%s", sql)
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("[parameters: %r]", params)
+                if self.engine.hide_parameters:
+                    log.debug("[SQL parameters hidden due to hide_parameters=True]")
+                else:
+                    log.debug("[parameters: %r]", params)
 
     def _cursor_execute(
         self, dbapi: DBAPIConnection, sql: str, params: Any, many: bool
@@ -878,6 +887,8 @@ class Connection:
             wrapped.connection_invalidated = True
         if wrapped is None:
             raise err
+        if self.engine.hide_parameters:
+            wrapped.hide_parameters = True
         raise wrapped from err
 
     def _disconnected(self, whole_pool: bool, err: BaseException) -> None:

@@ -14,7 +14,7 @@ from .._typing import DBAPIConnection
 from ..event import Dispatcher
 from .base import Engine, logger
 from .events import engine_dispatch
-from .pool import Pool, QueuePool, StaticPool
+from .pool import NullPool, Pool, QueuePool, StaticPool
 from .url import URL, make_url
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ _DRIVERS = {
     ("sqlite", "pysqlite"): "sqlite",
     ("postgresql", None): "postgresql",
     ("postgresql", "psycopg"): "postgresql",
+    # psycopg2 URLs (the most common in existing configuration) connect through psycopg 3,
+    # uow_orm's PostgreSQL driver: same server, same libpq connection parameters
+    ("postgresql", "psycopg2"): "postgresql",
     ("postgres", None): "postgresql",
 }
 
@@ -33,7 +36,10 @@ _DRIVERS = {
 def _dialect_for(url: URL) -> Dialect:
     key = _DRIVERS.get((url.backend, url.driver))
     if key is None:
-        known = "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg://"
+        known = (
+            "sqlite://, sqlite:///file.db, postgresql://, postgresql+psycopg:// "
+            "(postgresql+psycopg2:// also connects through psycopg 3)"
+        )
         if url.backend in ("sqlite", "postgresql", "postgres"):
             raise exc.ArgumentError(
                 f"unknown driver {url.driver!r} for {url.backend} in URL {url}; supported: {known}"
@@ -50,17 +56,45 @@ def _dialect_for(url: URL) -> Dialect:
     return PGDialect()
 
 
-def _echo_logger(debug: bool) -> logging.Logger:
+def _echo_logger(debug: bool, name: str | None = None) -> logging.Logger:
     """The logger of engines made with ``echo``: a child of ``uow_orm.engine`` with its own
-    level and stdout handler, so echo applies to those engines only."""
-    echo_logger = logger.getChild("echo_debug" if debug else "echo")
-    echo_logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    if not any(getattr(h, "_uow_echo", False) for h in echo_logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+    level and stdout handler, so echo applies to those engines only (``logging_name``
+    names it ``uow_orm.engine.Engine.<name>``)."""
+    child = f"Engine.{name}" if name else ("echo_debug" if debug else "echo")
+    return _stdout_logger(logger.getChild(child), debug)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is when a record is logged (a redirect or a test's
+    capture made after the engine still sees echo output)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
+def _stdout_logger(log: logging.Logger, debug: bool) -> logging.Logger:
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    if not any(getattr(h, "_uow_echo", False) for h in log.handlers):
+        handler = _StdoutHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._uow_echo = True  # type: ignore[attr-defined]
-        echo_logger.addHandler(handler)
-    return echo_logger
+        log.addHandler(handler)
+    return log
+
+
+def _log_pool(engine: Engine, debug: bool) -> None:
+    """``echo_pool``: new and closed connections (and, with ``"debug"``, each checkout and
+    checkin) logged to ``uow_orm.pool`` on stdout."""
+    from .. import event
+
+    log = _stdout_logger(logging.getLogger("uow_orm.pool"), debug)
+    event.listen(engine, "connect", lambda c, r: log.info("Created new connection %r", c))
+    event.listen(engine, "close", lambda c, r: log.info("Closing connection %r", c))
+    event.listen(
+        engine, "checkout", lambda c, r, p: log.debug("Connection %r checked out from pool", c)
+    )
+    event.listen(engine, "checkin", lambda c, r: log.debug("Connection %r being returned", c))
 
 
 def create_engine(
@@ -77,6 +111,9 @@ def create_engine(
     isolation_level: str | None = None,
     execution_options: dict[str, Any] | None = None,
     future: bool = True,
+    echo_pool: bool | str = False,
+    logging_name: str | None = None,
+    hide_parameters: bool = False,
 ) -> Engine:
     """Make an `Engine` for ``url``.
 
@@ -92,6 +129,10 @@ def create_engine(
     ``{"sqlite_begin": "IMMEDIATE"}``. On SQLite, ``connect_args={"isolation_level":
     "IMMEDIATE"}`` (the ``sqlite3`` spelling) means the same. ``future`` exists for code
     written for SQLAlchemy 1.4 and may only be True (the only behaviour there is).
+    ``echo_pool`` logs new and closed connections (``"debug"``: every checkout and
+    checkin) to ``uow_orm.pool``; ``logging_name`` names the engine's logger
+    ``uow_orm.engine.Engine.<name>``; ``hide_parameters`` leaves parameters out of logs
+    and error messages.
 
     Raises:
         ArgumentError: an unknown URL scheme or driver, isolation level or execution
@@ -119,8 +160,14 @@ def create_engine(
         pool_pre_ping=pool_pre_ping,
     )
     engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
+    engine.hide_parameters = hide_parameters
+    engine.logging_name = logging_name
     if echo:
-        engine.logger = _echo_logger(echo == "debug")
+        engine.logger = _echo_logger(echo == "debug", logging_name)
+    elif logging_name:
+        engine.logger = logger.getChild(f"Engine.{logging_name}")
+    if echo_pool:
+        _log_pool(engine, echo_pool == "debug")
     return engine
 
 
@@ -193,6 +240,10 @@ def _make_pool(
         )
     if poolclass is StaticPool:
         return StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
+    if poolclass is NullPool:
+        return NullPool(
+            creator, dialect, dispatch, pool_recycle=pool_recycle, pool_pre_ping=pool_pre_ping
+        )
     return poolclass(creator, dialect, dispatch)
 
 

@@ -1,9 +1,10 @@
-"""Connection pools: ``QueuePool`` (files and servers) and ``StaticPool`` (``sqlite://``).
+"""Connection pools: ``QueuePool`` (files and servers), ``StaticPool`` (``sqlite://``) and
+``NullPool`` (no pooling).
 
 Called by the engine only. A pool hands one DBAPI connection to one checkout at a time,
 rolls it back when it comes back, and never hands out a connection once it is invalidated.
 
-Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create.
+Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create, uow_orm.pool.
 """
 
 from __future__ import annotations
@@ -491,4 +492,36 @@ class StaticPool(Pool):
         return 0
 
 
-__all__ = ["ConnectionRecord", "Pool", "PooledConnection", "QueuePool", "StaticPool"]
+class NullPool(Pool):
+    """No pooling: every checkout opens a new DBAPI connection and every return closes it
+    (``create_engine(url, poolclass=NullPool)``, e.g. behind an external pooler)."""
+
+    def connect(self) -> PooledConnection:
+        """Open a new connection and check it out."""
+        return self._checked_out(self._new_record())
+
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        self._discard(record)
+
+    def _return(self, record: ConnectionRecord) -> None:
+        try:
+            self._reset(record)
+            self._fire_checkin(record)
+        finally:
+            self._discard(record)
+
+    def dispose(self) -> None:
+        """Nothing to close: no connection is kept."""
+
+    def recreate(self) -> NullPool:
+        """A new pool with the same recycle and pre-ping settings."""
+        return NullPool(
+            self._creator,
+            self._dialect,
+            self._dispatch,
+            pool_recycle=self._recycle,
+            pool_pre_ping=self._pre_ping,
+        )
+
+
+__all__ = ["ConnectionRecord", "NullPool", "Pool", "PooledConnection", "QueuePool", "StaticPool"]

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..sql.elements import ColumnElement, ColumnOperators, coerce_expression
+from ..orm.properties import PropComparator
+from ..sql.elements import ColumnElement, coerce_expression
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -34,7 +35,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-class Comparator(ColumnOperators, Generic[_T]):
+class Comparator(PropComparator, Generic[_T]):
     """Base for custom class-level behaviour of a hybrid (``@prop.comparator``).
 
     Override ``__eq__`` (and friends) or ``operate(op, other)``, where ``op`` is a function

@@ -37,6 +37,7 @@ from .mapper import Mapper, reconstructor, validates
 from .properties import (
     ColumnProperty,
     MapperProperty,
+    PropComparator,
     QueryExpressionProperty,
     SynonymProperty,
     column_property,
@@ -143,6 +144,35 @@ def make_transient(obj: Any) -> None:
     st.was_deleted = False
 
 
+def make_transient_to_detached(obj: Any) -> None:
+    """Turn a transient object into a detached one, as if it had been loaded and its
+    session closed: its identity key comes from its primary key attributes, its changes
+    are forgotten, so ``session.add()`` makes it persistent and a later change is flushed
+    as an UPDATE of that row. Attributes it has no value for load on access once it is
+    in a session.
+
+    Raises `uow_orm.exc.UnmappedInstanceError` for an unmapped object,
+    `uow_orm.exc.InvalidRequestError` when it is not transient or a primary key attribute
+    is unset.
+    """
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
+    if st.session is not None or st.key is not None:
+        raise exc.InvalidRequestError(f"make_transient_to_detached(): {obj!r} is not transient")
+    mapper = st.mapper
+    pk = tuple(obj.__dict__.get(k) for k in mapper.pk_keys)
+    if any(v is None for v in pk):
+        raise exc.InvalidRequestError(
+            f"make_transient_to_detached(): {obj!r} has no value for its primary key "
+            f"({', '.join(mapper.pk_keys)})"
+        )
+    st.key = mapper.identity_key_from_pk(pk)
+    st.clear_changes()
+    st.deleted = False
+    st.was_deleted = False
+
+
 __all__ = [
     "EXT_CONTINUE",
     "EXT_STOP",
@@ -165,6 +195,7 @@ __all__ = [
     "Mapper",
     "MapperProperty",
     "ORMExecuteState",
+    "PropComparator",
     "Query",
     "QueryContext",
     "QueryExpressionProperty",
@@ -200,6 +231,7 @@ __all__ = [
     "lazyload",
     "load_only",
     "make_transient",
+    "make_transient_to_detached",
     "mapped_column",
     "noload",
     "object_mapper",

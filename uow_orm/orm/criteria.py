@@ -96,17 +96,102 @@ def options_of(stmt: Any) -> list[LoaderCriteriaOption]:
 
 
 def apply(stmt: Any) -> Any:
-    """``stmt`` with the WHERE criteria of its ``with_loader_criteria`` options added."""
+    """``stmt`` with the criteria of its ``with_loader_criteria`` options added: in WHERE
+    for the entities it selects from (``select(User)``, ``select(User.id)``), in the ON
+    clause for the entities it joins to (so an outer join keeps its unmatched rows)."""
     opts = options_of(stmt)
     if not opts:
         return stmt
+    joined = _join_targets(stmt)
+    joined_ids = {id(e) for e, _t in joined}
     where = []
+    seen: set[int] = set()
+    for entity in _selected_entities(stmt):
+        if id(entity) in seen or id(entity) in joined_ids:
+            continue
+        seen.add(id(entity))
+        where.extend(_criteria_for(opts, entity))
+    on_extra: dict[int, list[Any]] = {}
+    for entity, table in joined:
+        crits = _criteria_for(opts, entity)
+        if crits:
+            on_extra.setdefault(id(table), []).extend(crits)
+    out = stmt
+    if on_extra:
+        out = _with_join_criteria(stmt, on_extra)
+    return out.where(*where) if where else out
+
+
+def _criteria_for(opts: list[LoaderCriteriaOption], entity: Any) -> list[Any]:
+    out = []
     for opt in opts:
-        for entity in stmt._entities:
-            ok, arg = opt._applies(entity)
-            if ok:
-                where.append(opt.criterion(arg))
-    return stmt.where(*where) if where else stmt
+        ok, arg = opt._applies(entity)
+        if ok:
+            out.append(opt.criterion(arg))
+    return out
+
+
+def _selected_entities(stmt: Any) -> list[Any]:
+    """The classes (or aliases) a SELECT reads: its entities, and the owners of the
+    column attributes it selects (``select(User.id)`` reads ``User``)."""
+    out = []
+    for e in stmt._entities:
+        if isinstance(e, type) or getattr(e, "_aliased_columns", None) is not None:
+            out.append(e)
+            continue
+        owner = getattr(e, "entity", None)  # an aliased class's column attribute
+        if owner is not None and getattr(owner, "_aliased_columns", None) is not None:
+            out.append(owner)
+            continue
+        if not getattr(e, "is_relationship", False) and hasattr(e, "mapper"):
+            cls = getattr(e, "class_", None)
+            if isinstance(cls, type):
+                out.append(cls)
+    return out
+
+
+def _join_targets(stmt: Any) -> list[tuple[Any, Any]]:
+    """(entity, its FROM clause) of each mapped class or alias the statement joins to."""
+    out: list[tuple[Any, Any]] = []
+    for target, _on, _outer, _full in stmt._joins:
+        target = getattr(target, "right", target)  # join_from(a, b): b
+        prop = getattr(target, "prop", None)
+        if prop is not None and hasattr(target, "_join_info"):  # join(User.addresses)
+            alias = getattr(target, "target_alias", None)
+            if alias is not None:
+                out.append((alias, alias.__clause_element__()))
+            else:
+                out.append((prop.mapper.class_, prop.mapper.local_table))
+            continue
+        if getattr(target, "_aliased_columns", None) is not None:
+            out.append((target, target.__clause_element__()))
+        elif isinstance(target, type) and hasattr(target, "__mapper__"):
+            out.append((target, target.__mapper__.local_table))
+    return out
+
+
+def _with_join_criteria(stmt: Any, on_extra: dict[int, list[Any]]) -> Any:
+    """``stmt`` with its joins spelled out as FROM clauses whose ON clauses carry the
+    extra criteria of their right-hand tables."""
+    from ..sql.elements import and_
+    from ..sql.selectable import Join
+
+    def add(f: Any) -> Any:
+        if not isinstance(f, Join):
+            return f
+        right = add(f.right)
+        on = f.onclause
+        extra = on_extra.get(id(f.right))
+        if extra:
+            on = and_(on, *extra)
+        return Join(add(f.left), right, on, f.isouter, f.full)
+
+    froms = stmt._froms()
+    explicit = {id(f) for f in stmt._select_from}
+    out = stmt._generate()
+    out._select_from = [add(f) for f in froms if isinstance(f, Join) or id(f) in explicit]
+    out._joins = []
+    return out
 
 
 def propagating(stmt: Any) -> tuple[LoaderCriteriaOption, ...]:

@@ -107,6 +107,8 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
         self.dataclass_kw = {k: kw.pop(k) for k in DATACLASS_KW if k in kw}
         if "default" in kw:
             self.dataclass_kw["default"] = kw["default"]
+        if "insert_default" in kw:  # the column's default; ``default`` stays the dataclass's
+            kw["default"] = kw.pop("insert_default")
         self.deferred = bool(kw.pop("deferred", False))
         self.deferred_group: str | None = kw.pop("deferred_group", None)
         self.deferred_raiseload = bool(kw.pop("deferred_raiseload", False))

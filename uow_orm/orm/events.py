@@ -83,7 +83,11 @@ _LEGACY_SESSION = {
 }
 
 _SessionDispatchBase = dispatcher_class(
-    "SessionDispatch", SESSION_SIGNATURES, retval_events=(), legacy=_LEGACY_SESSION
+    "SessionDispatch",
+    SESSION_SIGNATURES,
+    # a do_orm_execute listener's Result is used with or without retval=True
+    retval_events=("do_orm_execute",),
+    legacy=_LEGACY_SESSION,
 )
 
 
@@ -147,6 +151,9 @@ MAPPER_SIGNATURES: dict[str, tuple[str, ...]] = {
     "before_delete": _MCT,
     "after_delete": _MCT,
     "instrument_class": ("mapper", "class_"),
+    # (an InstrumentationEvents event in SQLAlchemy: once per mapped attribute, for the
+    # class listened on and all its subclasses)
+    "attribute_instrument": ("cls", "key", "inst"),
     "before_mapper_configured": ("mapper", "class_"),
     "mapper_configured": ("mapper", "class_"),
     "before_configured": (),
@@ -294,7 +301,9 @@ class _ClassHost:
         listener = Listener(identifier, fn, CLASS_SIGNATURES[identifier], flags, adapt)
         if listener.retval:
             listener.call = _retval_wrap(listener.call)
-        _class_entries.append(_ClassEntry(self.cls, listener, bool(flags.get("propagate"))))
+        # attribute_instrument reaches subclasses without propagate, as in SQLAlchemy
+        propagate = bool(flags.get("propagate")) or identifier == "attribute_instrument"
+        _class_entries.append(_ClassEntry(self.cls, listener, propagate))
         _class_entries.sort(key=lambda e: e.listener.seq)
         refresh_mappers()
 
@@ -345,6 +354,13 @@ def mapper_created(mapper: Mapper) -> None:
     state.generation += 1
     for fn in mapper.dispatch.instrument_class:
         fn(mapper, mapper.class_)
+    if mapper.dispatch.attribute_instrument:
+        cls = mapper.class_
+        for key in [*mapper.column_keys, *mapper.relationships.keys()]:
+            inst = getattr(cls, key, None)
+            if inst is not None:
+                for fn in mapper.dispatch.attribute_instrument:
+                    fn(cls, key, inst)
 
 
 def fire_mapper(
@@ -824,6 +840,11 @@ def _resolve(target: Any, identifier: str) -> EventHost | None:
         return _ClassHost(target.class_, f"Mapper[{target.class_.__name__}]")
     if isinstance(target, QueryableAttribute):
         return _AttributeHost(target.class_, target.key)
+    if isinstance(getattr(target, "parent", None), Mapper) and isinstance(
+        getattr(target, "key", None), str
+    ):
+        # a MapperProperty (mapper.column_attrs / .relationships entries): its attribute
+        return _AttributeHost(target.parent.class_, target.key)
     if isinstance(target, sessionmaker):
         return target.dispatch
     if isinstance(target, scoped_session):

@@ -6,7 +6,7 @@ everything here is defined elsewhere in the ORM and only re-exported.
 
 from __future__ import annotations
 
-from .properties import ColumnProperty, MapperProperty
+from .properties import ColumnProperty, MapperProperty, PropComparator
 from .relationships import Direction, RelationshipProperty
 from .strategy_options import LoaderOption
 
@@ -26,6 +26,7 @@ __all__ = [
     "ColumnProperty",
     "LoaderOption",
     "MapperProperty",
+    "PropComparator",
     "RelationshipDirection",
     "RelationshipProperty",
 ]

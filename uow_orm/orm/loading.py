@@ -84,7 +84,12 @@ def instance_builder(
     end = start + n
     proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
     pk_pos = [start + p for p in pk_positions]
-    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+    # a key column whose values need converting (a DATETIME key on SQLite): the identity
+    # key is made of converted values, as session.get() and the flush make it
+    pk_procs = [procs[p] for p in pk_positions]
+    if not any(pk_procs):
+        pk_procs = []
+    single_pk = pk_pos[0] if len(pk_pos) == 1 and not pk_procs else None
     imap = session.identity_map
     state_for = imap.state_for
     hold = imap.hold
@@ -121,6 +126,8 @@ def instance_builder(
                     raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
         return vals
 
+    rel_keys = list(mapper.relationships.keys()) if populate_existing else []
+
     def build(row: Sequence[Any]) -> Any:
         if single_pk is not None:
             pkv = row[single_pk]
@@ -131,6 +138,10 @@ def instance_builder(
             pk = tuple(row[p] for p in pk_pos)
             if all(v is None for v in pk):
                 return None
+            if pk_procs:
+                pk = tuple(
+                    v if f is None or v is None else f(v) for v, f in zip(pk, pk_procs, strict=True)
+                )
         key = mk_key(kcls, pk)
         state = state_for(key)
         if state is not None:
@@ -139,6 +150,10 @@ def instance_builder(
                 d = obj.__dict__
                 if populate_existing:
                     d.update(zip(keys, values(row)))
+                    # relationships load again, under this query's options and criteria
+                    for rkey in rel_keys:
+                        d.pop(rkey, None)
+                    state.load_strategies = strategies
                     state.clear_changes()
                     session.tracker.unmark_modified(state)
                     if mapper.dispatch.refresh:
@@ -285,9 +300,9 @@ def execute_select(
                     lazy_overrides[_criteria.KEY] = crit  # type: ignore[assignment]
                 b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
-        else:
-            proc = (compiled.result_processors or [None] * end)[start]
-            builders.append(_value_getter(start, proc))
+        else:  # a column, or each column of a table / subquery selected whole
+            all_procs = compiled.result_processors or [None] * end
+            builders.extend(_value_getter(p, all_procs[p]) for p in range(start, end))
     rows: list[tuple[Any, ...]] = []
     objs_only: list[Any] | None = None
     if yield_per is not None:

@@ -150,7 +150,11 @@ class Registry:
         if self.configured:
             return
         mappers = list(self.mappers)
-        _events.fire_configure(mappers, before=True)
+        # configuration events fire once per mapper: a property added later (even by a
+        # mapper_configured listener) configures again without firing them twice
+        fresh = [m for m in mappers if not m.__dict__.get("_configure_events_fired")]
+        if fresh:
+            _events.fire_configure(fresh, before=True)
         # (a subclass mapper also lists the relationships it inherits: each is configured
         # once, by the mapper that declares it)
         for m in mappers:
@@ -177,7 +181,23 @@ class Registry:
         for m in mappers:
             m._compute_dependencies()
         self.configured = True
-        _events.fire_configure(mappers, before=False)
+        for m in fresh:
+            m.__dict__["_configure_events_fired"] = True
+        if fresh:
+            _events.fire_configure(fresh, before=False)
+
+
+def _key_flows(prop: RelationshipProperty, parent_side: Mapper, child_side: Mapper) -> bool:
+    """Whether flushing ``prop`` copies a key of ``parent_side``'s rows into
+    ``child_side``'s rows (so ``child_side`` is written after): a one-to-many of
+    ``parent_side`` into ``child_side``, or a many-to-one of ``child_side`` to it."""
+    if prop.viewonly or prop.post_update:
+        return False
+    if prop.direction is Direction.ONETOMANY:
+        return prop.parent is parent_side and prop.mapper.base_mapper is child_side.base_mapper
+    if prop.direction is Direction.MANYTOONE:
+        return prop.parent is child_side and prop.mapper.base_mapper is parent_side.base_mapper
+    return False
 
 
 def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None:
@@ -412,6 +432,8 @@ class Mapper:
                         raise exc.ArgumentError(f"defer(): {k!r} is a primary key column")
                     deferred[k] = (None, o.raiseload)
             elif o.kind == "undefer":
+                if o.keys == ["*"]:
+                    deferred.clear()
                 for k in o.keys:
                     deferred.pop(k, None)
             elif o.kind == "undefer_group":
@@ -676,7 +698,10 @@ class Mapper:
         ]
 
     def table_dependencies(self, others: list[Mapper]) -> list[Mapper]:
-        """The mappers among ``others`` whose tables our table's foreign keys reference."""
+        """The mappers among ``others`` whose rows ours reference: through our table's
+        foreign keys, and through relationships whose join condition names its foreign
+        columns with ``foreign()`` and has no ForeignKey behind it (a "generic foreign
+        key": ``Address.parent_id`` copied from whichever parent owns the row)."""
         deps = []
         for fk in self.local_table.foreign_keys:
             if fk.parent in self.post_update_cols:
@@ -684,6 +709,12 @@ class Mapper:
             for m in others:
                 if m is not self and m.local_table.name == fk.target_table_name and m not in deps:
                     deps.append(m)
+        for m in others:
+            if m is self or m in deps or m.base_mapper is self.base_mapper:
+                continue
+            props = [*m.relationships.values(), *self.relationships.values()]
+            if any(_key_flows(p, m, self) for p in props):
+                deps.append(m)
         return deps
 
     def _single_criterion(self) -> Any:

@@ -145,6 +145,43 @@ def _convert(
     return values
 
 
+#: Marks, in a statement shape's column keys, a column whose value is a SQL expression
+#: default (``default=func.now()``) written into the statement instead of bound (a NUL
+#: cannot be in an attribute name).
+SQL_VALUE = "\0sql"
+_SQL_DEFAULT = object()
+
+
+def _sql_default(default: Any) -> Any:
+    """The SQL expression of a column ``default`` (a ColumnDefault) / ``onupdate`` (the
+    value given) that is one, else None."""
+    if default is None:
+        return None
+    if getattr(default, "is_clause_element", False):
+        return default.arg
+    return default if isinstance(default, ClauseElement) else None
+
+
+def _bound_keys(keys: Sequence[str]) -> list[str]:
+    """``keys`` without the SQL-valued ones (those have no parameter)."""
+    return [k for k in keys if not k.endswith(SQL_VALUE)]
+
+
+def _value_of(mapper: Mapper, key: str, default_of: str) -> Any:
+    """The statement value for shape key ``key``: a bind, or the SQL default expression."""
+    if key.endswith(SQL_VALUE):
+        col = mapper.columns[key[: -len(SQL_VALUE)]]
+        expr = _sql_default(getattr(col, default_of))
+        if expr.compile().binds:  # (the flush's rows carry no values for them)
+            raise exc.NotSupportedError(
+                f"{mapper.class_.__name__}.{key[: -len(SQL_VALUE)]}: a SQL expression "
+                f"{default_of} with bound values ({expr}) is not supported; write it with "
+                "literal_column() / text(), or use a Python callable"
+            )
+        return expr
+    return _bind(mapper.columns[key])
+
+
 def _version_of(state: InstanceState, version_key: str) -> Any:
     """The version counter the database row has now (before this flush changed it)."""
     committed = state.committed or {}
@@ -293,9 +330,12 @@ def _insert_row_slow(
             v = _fill_in(mapper, key, col, v, d)
             if v is NO_VALUE:
                 continue  # the server fills it; the attribute loads on access
+            if v is _SQL_DEFAULT:  # written into the INSERT; the attribute loads on access
+                row_keys.append(key + SQL_VALUE)
+                continue
         row_keys.append(key)
         vals.append(v)
-    _convert(mapper, row_keys, vals, _bind_procs(mapper, dname))
+    _convert(mapper, _bound_keys(row_keys), vals, _bind_procs(mapper, dname))
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
@@ -304,6 +344,14 @@ def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, An
     the object): its default, 1 for a version counter, None; NO_VALUE when the server
     default fills it."""
     if col.default is not None:
+        if _sql_default(col.default) is not None:
+            if col.primary_key:
+                raise exc.NotSupportedError(
+                    f"{mapper.class_.__name__}.{key}: a SQL expression default on a primary "
+                    "key column is not supported (the flush needs the key); use a Python "
+                    "callable default or server_default"
+                )
+            return _SQL_DEFAULT
         v = col.default() if callable(col.default) else col.default
     elif key == mapper.version_key:
         v = 1
@@ -332,7 +380,10 @@ def _insert_stmt(
     if hit is None:
         stmt = insert(mapper.local_table).given_values_only()
         if keys:
-            row = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+            row = {
+                mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "default")
+                for k in keys
+            }
             stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
             stmt = stmt.returning(mapper.autoinc_col)
@@ -426,6 +477,7 @@ def update_states(
     procs = _bind_procs(mapper, conn.dialect.name)
     columns = mapper.columns
     onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
+    sql_onupdate = any(_sql_default(c.onupdate) is not None for _k, c in onupdate)
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
@@ -446,11 +498,15 @@ def update_states(
             continue
         for key, col in onupdate:
             if key not in keys:
+                if _sql_default(col.onupdate) is not None:
+                    d.pop(key, None)  # set by the UPDATE; loads on access
+                    keys.append(key + SQL_VALUE)
+                    continue
                 d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
                 keys.append(key)
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
-        vals = [d[k] for k in keys]
+        vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
         vals.extend(state.key[1])
         if old_version is not no_value:
             vals.append(old_version)
@@ -494,6 +550,7 @@ class _Layout:
     def __init__(
         self, mapper: Mapper, procs: dict[str, Processor], keys: Sequence[str], versioned: bool
     ) -> None:
+        keys = _bound_keys(keys)
         set_keys = [k for k in keys if not (versioned and k == mapper.version_key)]
         self.keys = (*keys, *mapper.pk_keys)
         self.items = [
@@ -527,7 +584,10 @@ def _update_stmt(
     conn: Connection, mapper: Mapper, keys: tuple[str, ...], versioned: bool
 ) -> Compiled:
     def build() -> ClauseElement:
-        values = {mapper.columns[k]: _bind(mapper.columns[k]) for k in keys}
+        values = {
+            mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "onupdate")
+            for k in keys
+        }
         stmt = update(mapper.local_table).given_values_only().values(values)
         return stmt.where(_key_criteria(mapper, versioned))  # type: ignore[no-any-return]
 

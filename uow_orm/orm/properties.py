@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
 from ..schema import Column
-from ..sql.elements import ColumnElement, coerce_expression
+from ..sql.elements import ColumnElement, ColumnOperators, coerce_expression
 from .attributes import ColumnAttribute, QueryableAttribute
 
 if TYPE_CHECKING:
@@ -24,6 +24,41 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
+
+
+class PropComparator(ColumnOperators):
+    """Base of the objects that give a mapped attribute its class-level SQL behaviour
+    (``sqlalchemy.orm.interfaces.PropComparator``): subclass it for a hybrid's
+    ``@prop.comparator`` and override ``__eq__`` and friends, or ``operate(op, other)``
+    with ``__clause_element__()`` giving the SQL expression compared.
+
+    ``prop``, ``parentmapper`` and ``adapt_to_entity`` are kept as attributes for
+    subclasses that read them.
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(
+        self, prop: Any = None, parentmapper: Any = None, adapt_to_entity: Any = None
+    ) -> None:
+        self.prop = self.property = prop
+        self._parententity = parentmapper
+        self._adapt_to_entity = adapt_to_entity
+
+    def __clause_element__(self) -> Any:
+        """The SQL expression this comparator compares; subclasses give it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no __clause_element__(); override the "
+            "operators it supports or give the expression"
+        )
+
+    def operate(self, op: Any, other: Any) -> ColumnElement:
+        """``op`` (an operator name or an ``operator`` module function) applied to this
+        comparator's expression and ``other``."""
+        expr = coerce_expression(self.__clause_element__())
+        if callable(op):
+            return op(expr, other)  # type: ignore[no-any-return]
+        return expr.operate(op, other)  # type: ignore[attr-defined,no-any-return]
 
 
 class Properties(dict[str, _V]):

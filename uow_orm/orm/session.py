@@ -298,8 +298,12 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.router is not None:
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)
-        self.fire("before_flush", flush_context, objects)
-        self._flushing = True
+        self._flushing = True  # (so a lazy load in before_flush does not autoflush again)
+        try:
+            self.fire("before_flush", flush_context, objects)
+        except BaseException:
+            self._flushing = False
+            raise
         plan = flush_context.plan = FlushPlan(
             FlushContext(
                 owner=self,

@@ -140,6 +140,9 @@ class ColumnOption:
         mapper = None
         keys: list[str] = []
         for a in attrs:
+            if a == "*" and kind == "undefer":  # undefer("*"): every deferred column
+                keys.append("*")
+                continue
             if isinstance(a, str) or not _is_column_attr(a):
                 raise exc.ArgumentError(
                     f"{kind}() takes column attributes such as User.name, not {a!r}"
@@ -167,7 +170,8 @@ def defer(attr: Any, *more: Any, raiseload: bool = False) -> ColumnOption:
 
 
 def undefer(attr: Any, *more: Any) -> ColumnOption:
-    """Load this deferred column with the object."""
+    """Load this deferred column with the object; ``undefer("*")`` loads every deferred
+    column of the statement's entities."""
     if more:
         raise exc.ArgumentError("undefer() takes one attribute; use several undefer() options")
     return ColumnOption("undefer", [attr])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
-from ..sql.selectable import Alias, FromClause, Join
+from ..sql.selectable import Alias, FromClause, Join, Subquery, TextualSelect
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -52,7 +52,9 @@ class AliasedClass:
                         f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
                         f"alias, got {type(selectable).__name__}"
                     )
-            if name is not None:
+            if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
+                # a table gets the alias name; a subquery, CTE or alias keeps its own (the
+                # name only keys the entity in result rows, as in SQLAlchemy)
                 sel = Alias(sel, name)
         self.__dict__["__mapper__"] = mapper
         self.__dict__["_selectable"] = sel
@@ -60,20 +62,28 @@ class AliasedClass:
         self.__dict__["_flat"] = flat
         adapted: dict[Any, Any] = {}
         cols = []
-        for col in mapper.column_list:
+        keys: list[str] = []
+        for col, key in zip(mapper.column_list, mapper.column_keys):
             hit = None if adapt_on_names else sel.corresponding_column(col)
             if hit is None:  # a subquery's columns go by the column keys (adapt_on_names)
                 hit = sel.c.get(col.key)  # type: ignore[attr-defined]
                 if hit is None:
                     hit = sel.c.get(col.name)  # type: ignore[attr-defined]
             if hit is None:
-                raise exc.ArgumentError(
-                    f"aliased({mapper.class_.__name__}, ...): the selectable has no column for "
-                    f"{base.name}.{col.name}; select every mapped column (e.g. select("
-                    f"{mapper.class_.__name__}))"
-                )
+                if col.primary_key:
+                    raise exc.ArgumentError(
+                        f"aliased({mapper.class_.__name__}, ...): the selectable has no column "
+                        f"for the primary key {base.name}.{col.name}, so rows cannot be "
+                        f"identified; select it (e.g. select({mapper.class_.__name__}))"
+                    )
+                continue  # partial columns: the attribute stays unloaded, loaded on access
             adapted[col] = hit
             cols.append(hit)
+            keys.append(key)
+        if len(cols) < len(mapper.column_list):
+            # the row loader reads only these attributes (what a with_polymorphic entity
+            # also tells it through this name)
+            self.__dict__["_polymorphic_columns"] = ([c for c in adapted], keys)
         self.__dict__["_adapted"] = adapted
         self.__dict__["_aliased_columns"] = cols
         self.__dict__["_result_key"] = name or mapper.class_.__name__

@@ -1,6 +1,6 @@
 """SQL expressions, statements and their compiler.
 
-Called by: uow_orm.
+Called by: uow_orm, uow_orm.sql.expression.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from .elements import (
     asc,
     between,
     bindparam,
+    bitwise_not,
     case,
     cast,
     collate,
@@ -73,6 +74,7 @@ __all__ = [
     "asc",
     "between",
     "bindparam",
+    "bitwise_not",
     "case",
     "cast",
     "collate",

@@ -393,6 +393,19 @@ class Compiler:
             return "(" + el._compile(self) + ")"
         return el._compile(self)
 
+    def _columns_clause(self, columns: list[Any]) -> str:
+        """The SELECT list; a column whose name an earlier one has is labelled
+        (``address.id AS id_1``), as its subquery column is keyed."""
+        from .selectable import disambiguated_name
+
+        seen: set[str] = set()
+        parts = []
+        for c in columns:
+            sql = self.process(c)
+            label = disambiguated_name(c, seen)
+            parts.append(sql if label is None else f"{sql} AS {self.quote(label)}")
+        return ", ".join(parts)
+
     # -- WITH ----------------------------------------------------------------------------
     def cte(self, cte: Any) -> str:
         """A CTE referenced in FROM: its name here, its body into the WITH clause."""
@@ -601,7 +614,7 @@ class Compiler:
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
             if self.display is None:
-                cols_sql = ", ".join(self.process(c) for c in columns)
+                cols_sql = self._columns_clause(columns)
             else:
                 cols_sql = self._display_columns(columns, label_plain)
             self.in_columns_clause = outer_flag
@@ -681,11 +694,15 @@ class Compiler:
         """Printing: the columns clause with SQLAlchemy's labels (``count(x) AS count_1``,
         ``anon_1`` for other expressions; plain columns of a FROM subquery ``AS name``)."""
         from .elements import Cast, Function, LiteralColumn, TextClause, TypeCoerce, WithinGroup
+        from .selectable import disambiguated_name
 
         out = []
         seen: dict[str, Any] = {}
+        keys_seen: set[str] = set()
         for c in columns:
             label: str | None = None
+            # the label the executed SQL gives a repeated name (subqueries key columns by it)
+            executed = disambiguated_name(c, keys_seen)
             if isinstance(c, (Label, TextClause, LiteralColumn)):
                 out.append(self.process(c))
                 continue
@@ -700,6 +717,13 @@ class Compiler:
                     while f"{name}__{n}" in seen:
                         n += 1
                     label = f"{name}__{n}"
+                    seen[label] = c
+                elif executed is not None:
+                    label = executed
+                    base, _, number = executed.rpartition("_")
+                    if number.isdigit():  # SQLAlchemy numbers it with the anonymous names
+                        count = max(self._anon_counts.get(base, 0), int(number))
+                        self._anon_counts[base] = count
                     seen[label] = c
                 else:
                     label = self.anon_name(name)

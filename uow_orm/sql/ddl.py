@@ -195,7 +195,11 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
     q = dialect.quote
     lines = [_column_ddl(c, dialect, inline_pk=False) for c in table.c]
     if table.primary_key:
-        lines.append("PRIMARY KEY (" + ", ".join(q(c.name) for c in table.primary_key) + ")")
+        pk_name = getattr(table.primary_key, "name", None)
+        prefix = f"CONSTRAINT {q(pk_name)} " if pk_name else ""
+        lines.append(
+            prefix + "PRIMARY KEY (" + ", ".join(q(c.name) for c in table.primary_key) + ")"
+        )
     for con in table.constraints:
         if isinstance(con, UniqueConstraint):
             prefix = f"CONSTRAINT {q(con.name)} " if con.name else ""

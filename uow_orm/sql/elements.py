@@ -215,11 +215,82 @@ class ColumnOperators:
     def __mul__(self, other: Any) -> ColumnElement:
         return self.operate("*", other)
 
+    def __rmul__(self, other: Any) -> ColumnElement:
+        return BinaryExpression(coerce_expression(other), "*", self._expr())
+
     def __truediv__(self, other: Any) -> ColumnElement:
         return self.operate("/", other)
 
+    def __rtruediv__(self, other: Any) -> ColumnElement:
+        return _division(coerce_expression(other), self._expr(), floor=False)
+
+    def __floordiv__(self, other: Any) -> ColumnElement:
+        expr = self._expr()
+        return _division(expr, coerce_expression(other, None, _describe(expr)), floor=True)
+
+    def __rfloordiv__(self, other: Any) -> ColumnElement:
+        return _division(coerce_expression(other), self._expr(), floor=True)
+
     def __mod__(self, other: Any) -> ColumnElement:
         return self.operate("%", other)
+
+    def __rmod__(self, other: Any) -> ColumnElement:
+        return BinaryExpression(coerce_expression(other), "%", self._expr())
+
+    # -- bitwise operators (SQLAlchemy 2.0's method names) ------------------------------
+    def bitwise_and(self, other: Any) -> ColumnElement:
+        """``x & other``."""
+        return self._bitwise("&", other)
+
+    def bitwise_or(self, other: Any) -> ColumnElement:
+        """``x | other``."""
+        return self._bitwise("|", other)
+
+    def bitwise_xor(self, other: Any) -> ColumnElement:
+        """Exclusive or: ``x # other`` on PostgreSQL, ``(x | other) - (x & other)`` on
+        SQLite (which has no XOR operator)."""
+        return self._bitwise("XOR", other)
+
+    def bitwise_lshift(self, other: Any) -> ColumnElement:
+        """``x << other``."""
+        return self._bitwise("<<", other)
+
+    def bitwise_rshift(self, other: Any) -> ColumnElement:
+        """``x >> other``."""
+        return self._bitwise(">>", other)
+
+    def bitwise_not(self) -> ColumnElement:
+        """``~x``."""
+        return UnaryExpression(self._expr(), "~", None)
+
+    def _bitwise(self, op: str, other: Any) -> ColumnElement:
+        expr = self._expr()
+        right = coerce_expression(other, expr.type, _describe(expr))
+        return DialectOperation(expr, op, right, expr.type)
+
+    # -- comparisons that treat NULL as a value ------------------------------------------
+    def is_distinct_from(self, other: Any) -> ColumnElement:
+        """``x IS DISTINCT FROM other`` (``IS NOT`` on SQLite): true when they differ,
+        NULL counting as a value."""
+        return self._null_safe("IS DISTINCT FROM", other)
+
+    def is_not_distinct_from(self, other: Any) -> ColumnElement:
+        """``x IS NOT DISTINCT FROM other`` (``IS`` on SQLite)."""
+        return self._null_safe("IS NOT DISTINCT FROM", other)
+
+    isnot_distinct_from = is_not_distinct_from
+
+    def _null_safe(self, op: str, other: Any) -> ColumnElement:
+        expr = self._expr()
+        other = coerce(other)
+        right = Null() if other is None else coerce_expression(other, expr.type, _describe(expr))
+        return DialectOperation(expr, op, right, Boolean())
+
+    def match(self, other: Any) -> ColumnElement:
+        """Full-text match: ``x @@ plainto_tsquery(other)`` on PostgreSQL, ``x MATCH
+        other`` on SQLite (an FTS table)."""
+        expr = self._expr()
+        return DialectOperation(expr, "MATCH", coerce_expression(other, expr.type), Boolean())
 
     def __neg__(self) -> ColumnElement:
         return UnaryExpression(self._expr(), "-", None)
@@ -597,6 +668,8 @@ class ColumnElement(ColumnOperators, ClauseElement):
             None if op in ("*", "/", "%") else self.type.coerce_compared_value(op, other),
             _describe(self),
         )
+        if op == "/":
+            return _division(self, right, floor=False)
         type_ = Boolean() if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
@@ -843,6 +916,8 @@ class BinaryExpression(ColumnElement):
         left = _operand(compiler, self.left, self)
         right = _operand(compiler, self.right, self)
         if op not in _LIKE_OPS:
+            if op == "%" and compiler.paramstyle in ("format", "pyformat"):
+                op = "%%"  # psycopg reads a lone % as a placeholder
             return f"{left} {op} {right}"
         if op in ("ILIKE", "NOT ILIKE") and compiler.dialect_name != "postgresql":
             neg = "NOT " if op.startswith("NOT") else ""
@@ -1176,6 +1251,61 @@ class Between(ColumnElement):
         return self.expr._from_objects()
 
 
+def bitwise_not(expr: Any) -> ColumnElement:
+    """``~expr``: the bitwise complement (``column.bitwise_not()`` as a function)."""
+    return coerce_expression(expr).bitwise_not()  # type: ignore[attr-defined,no-any-return]
+
+
+def _is_integer(t: Any) -> bool:
+    from ..types import Integer
+
+    return isinstance(t, Integer)
+
+
+def _division(left: Any, right: Any, floor: bool) -> ColumnElement:
+    """``/`` and ``//`` as SQLAlchemy 2.0 defines them: ``/`` is true division (an integer
+    operand is made numeric first, so ``5 / 2`` is 2.5 as in Python), ``//`` floors
+    (plain ``/`` when both sides are integers, ``FLOOR(a / b)`` otherwise)."""
+    from ..types import Numeric
+
+    ints = _is_integer(left.type), _is_integer(right.type)
+    if floor:
+        if all(ints):
+            return BinaryExpression(left, "/", right, left.type)
+        return DialectOperation(left, "FLOOR/", right, left.type)
+    if any(ints):
+        return DialectOperation(left, "NUMERIC/", right, Numeric())
+    return BinaryExpression(left, "/", right, left.type)
+
+
+class DialectOperation(BinaryExpression):
+    """A binary operator whose SQL differs per dialect: true and floor division, XOR, IS
+    [NOT] DISTINCT FROM, MATCH (see the ``ColumnOperators`` methods that build it)."""
+
+    __slots__ = ()
+
+    def _compile(self, compiler: Compiler) -> str:
+        op = self.operator
+        left = compiler.process(self.left, nested=True)
+        right = compiler.process(self.right, nested=True)
+        sqlite = compiler.dialect_name == "sqlite"
+        if op == "NUMERIC/":
+            return f"{left} / ({right} + 0.0)" if sqlite else f"{left} / CAST({right} AS NUMERIC)"
+        if op == "FLOOR/":
+            return f"FLOOR({left} / {right})"
+        if op == "XOR":
+            if sqlite:  # each operand written twice, so compiled (and bound) twice
+                left2 = compiler.process(self.left, nested=True)
+                right2 = compiler.process(self.right, nested=True)
+                return f"(({left} | {right}) - ({left2} & {right2}))"
+            return f"{left} {'#' if compiler.dialect_name == 'postgresql' else '^'} {right}"
+        if op == "MATCH" and compiler.dialect_name == "postgresql":
+            return f"{left} @@ plainto_tsquery({right})"
+        if sqlite and op.endswith("DISTINCT FROM"):
+            return f"{left} {'IS' if 'NOT' in op else 'IS NOT'} {right}"
+        return f"{left} {op} {right}"
+
+
 class UnaryExpression(ColumnElement):
     """An operator before or a modifier after one expression: ``-x``, ``NOT x``,
     ``DISTINCT x``, ``x DESC``, ``x NULLS FIRST``; made by `desc`, `asc`, `distinct`,
@@ -1201,7 +1331,8 @@ class UnaryExpression(ColumnElement):
         if compiler.display is not None and self.operator == "NOT" and type(self.element) is Exists:
             inner = f"({inner})"  # as SQLAlchemy prints it: NOT (EXISTS (...))
         if self.operator:
-            inner = f"{self.operator} {inner}" if self.operator != "-" else f"-{inner}"
+            op = self.operator
+            inner = f"{op}{inner}" if op in ("-", "~") else f"{op} {inner}"
         if self.modifier:
             inner = f"{inner} {self.modifier}"
         return inner

@@ -187,6 +187,28 @@ class _Columns:
         return list(self._cols.items())
 
 
+def disambiguated_name(col: Any, seen: set[str]) -> str | None:
+    """The label a selected column needs because an earlier column of the same SELECT has
+    its name (``address.id AS id_1`` after ``user_account.id``), else None; records the
+    name in ``seen``. Subqueries key their columns by it and the compiler writes it, so
+    ``sub.c.id_1`` and each entity aliased over the subquery read their own column."""
+    if isinstance(col, Label):
+        seen.add(col.name)
+        return None
+    key = getattr(col, "key", None)
+    if not isinstance(key, str) or not hasattr(col, "table"):
+        return None
+    if key not in seen:
+        seen.add(key)
+        return None
+    n = 1
+    while f"{key}_{n}" in seen:
+        n += 1
+    label = f"{key}_{n}"
+    seen.add(label)
+    return label
+
+
 class Subquery(FromClause):
     """``(SELECT ...) AS name``; its columns are ``sub.c.<key>``."""
 
@@ -198,8 +220,12 @@ class Subquery(FromClause):
         cols: dict[str, ColumnElement] = {}
         self._sources: dict[int, ColumnElement] = {}
         self._source_pairs: list[tuple[Any, ColumnElement]] = []
+        seen: set[str] = set()
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
+            label = disambiguated_name(col, seen)
+            if label is not None:
+                key = label  # the compiler writes "t.id AS id_1" for it
             if key not in cols:
                 sc = SubqueryColumn(key, getattr(col, "type", None), self)
                 cols[key] = sc
