@@ -201,6 +201,9 @@ def _statements(lib: str) -> dict[str, Any]:
     s["coalesce_label"] = select(func.coalesce(t.c.x, 0).label("x0"))
     s["type_coerce"] = select(m.type_coerce(t.c.x, m.String))
     s["literal_column"] = select(m.literal_column("'a'"), m.text("1"))
+    s["intersect_all"] = m.intersect_all(select(t.c.x), select(t.c.x))
+    s["column_valued"] = select(func.json_array_elements_text("[1]").column_valued())
+    s["render_derived"] = select(func.generate_series(1, 3).table_valued("value").render_derived())
     s["in_empty"] = select(t.c.x).where(t.c.x.in_([]))
     s["joinedload"] = select(User).options(orm.joinedload(User.addresses)).where(User.id == 1)
     s["selectinload_option"] = select(User).options(orm.selectinload(User.addresses))
@@ -345,7 +348,16 @@ _DIFFERS = {("sqlite", "not_bool"), ("postgresql", "sqlite_upsert")}
 # DELETE with other tables) and prints VALUES as the SELECT .. UNION ALL it sends.
 _DIFFERS |= {
     ("sqlite", n)
-    for n in ("lateral", "within_group", "any_subquery", "delete_using", "values_select")
+    for n in (
+        "lateral",
+        "within_group",
+        "any_subquery",
+        "delete_using",
+        "values_select",
+        "intersect_all",
+        "column_valued",
+        "render_derived",
+    )
 }
 _DIFFERS |= {("sqlite", "update_from_values")}
 # joinedload() / contains_eager() add their columns and joins when the statement runs, so

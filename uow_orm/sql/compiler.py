@@ -780,7 +780,7 @@ class Compiler:
         """``SELECT .. UNION SELECT ..``: members need no parentheses unless they carry
         their own ORDER BY / LIMIT (SQLite takes those only as a subquery)."""
         if stmt.keyword.endswith(" ALL") and stmt.keyword != "UNION ALL":
-            if self.dialect_name == "sqlite":
+            if self.dialect_name == "sqlite" and not self.string_dialect:
                 raise exc.NotSupportedError(f"SQLite has no {stmt.keyword}")
         toplevel = self._depth == 0
         return self._with_nested(lambda: self._compound(stmt, toplevel), not toplevel)

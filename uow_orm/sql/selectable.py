@@ -1697,7 +1697,7 @@ class TableValuedAlias(FromClause):
             sql += " WITH ORDINALITY"
         sql += " AS " + compiler.quote(compiler.from_name(self))
         if self._derived:
-            if compiler.dialect_name == "sqlite":
+            if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     "render_derived(): SQLite cannot name a table-valued function's columns "
                     "after its alias; select them as tv.c.<name> without render_derived()"
@@ -1735,7 +1735,7 @@ class TableValuedColumn(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         alias = compiler.quote(compiler.from_name(self.table))
-        if compiler.dialect_name == "postgresql":
+        if compiler.dialect_name == "postgresql" or compiler.string_dialect:
             return alias
         value = _SQLITE_VALUE_COLUMNS.get(self.table.fn.name.lower())
         if value is None:

@@ -93,7 +93,7 @@ class OnConflict:
     def compile(self, compiler: Compiler) -> str:
         sql = " ON CONFLICT"
         if self.constraint is not None:
-            if compiler.dialect_name != "postgresql":
+            if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     "on_conflict constraint= needs PostgreSQL; on SQLite give index_elements="
                 )
