@@ -52,7 +52,14 @@ PACKAGE = ROOT / "uow_orm"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "package",
-        ("uow_orm", "uow_orm.demo", "uow_orm.inspection", "uow_orm.testing", "uow_orm.pool"),
+        (
+            "uow_orm",
+            "uow_orm.demo",
+            "uow_orm.inspection",
+            "uow_orm.testing",
+            "uow_orm.pool",
+            "uow_orm.util",
+        ),
     ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),
     (

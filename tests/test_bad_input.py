@@ -581,3 +581,20 @@ def test_objects_of_a_closed_session_are_detached_and_refused_by_it(db):
     assert session.scalar(select(func.count()).select_from(Owner)) == 1
     session.close()
     assert db.pool.checkedout() == 0
+
+
+def test_sql_expression_as_attribute_value_is_refused_before_any_write(db):
+    with Session(db) as s:
+        s.add(Record(id=1, count=1))
+        s.commit()
+        rec = s.get(Record, 1)
+        rec.count = Record.count + 5
+        with pytest.raises(exc.ColumnValueError, match=r"Record\.count was set to an SQL"):
+            s.flush()
+        s.rollback()
+        s.add(Record(id=2, naive_at=func.now()))
+        with pytest.raises(exc.ColumnValueError, match=r"Record\.naive_at was set to an SQL"):
+            s.flush()
+        s.rollback()
+    with Session(db) as s:
+        assert s.scalars(select(Record.count)).all() == [1]

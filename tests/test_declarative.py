@@ -345,7 +345,7 @@ def test_confirm_deleted_rows_warns_unless_turned_off(engine):
         ({"polymorphic_identity": "x"}, "has no polymorphic_on discriminator"),
         ({"concrete": True}, "concrete table inheritance .* is not supported yet"),
         ({"polymorphic_load": "selectin"}, "unknown key 'polymorphic_load'"),
-        ({"batch": False}, "unknown key 'batch'"),
+        ({"batch": "yes"}, "batch must be True or False"),
     ],
 )
 def test_unknown_and_unsupported_mapper_args_are_refused_by_name(args, match):

@@ -449,3 +449,13 @@ def test_engine_logging_options(db_url, capsys):
         assert "hidden due to hide_parameters=True" in str(info.value)
     finally:
         quiet.dispose()
+
+
+def test_util_module_has_the_helpers_recipes_import():
+    from collections import OrderedDict
+
+    from uow_orm import util
+
+    assert util.OrderedDict is OrderedDict
+    assert util.to_list(None) is None and util.to_list("a") == ["a"]
+    assert util.to_list((1, 2)) == [1, 2] and util.to_list(None, []) == []

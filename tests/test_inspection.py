@@ -342,6 +342,21 @@ def test_instance_state_and_dict_functions(uow_models):
         attributes.instance_state(types.SimpleNamespace())
 
 
+def test_state_obj_is_a_method_returning_the_object_as_in_sqlalchemy(session, uow_models):
+    a = uow_models["Author"](name="x")
+    state = uow_orm.inspect(a)
+    assert callable(state.obj) and state.obj() is a
+    session.add(a)
+    session.flush()
+    assert state.obj() is a
+    assert attributes.instance_state(a).obj().name == "x"
+    transient = uow_orm.inspect(uow_models["Author"](name="gone"))
+    import gc
+
+    gc.collect()
+    assert transient.obj() is None  # a weak reference: the object was collected
+
+
 def test_state_walk_matches_sqlalchemy_for_the_same_scenario(uow_models):
     import sqlalchemy
     import sqlalchemy.orm

@@ -752,6 +752,14 @@ class Table(FromClause):
         return quote(self.name)
 
     @property
+    def autoincrement_column(self) -> Column[Any] | None:
+        """The primary key column the database generates values for, if there is one
+        (``_autoincrement_column`` is SQLAlchemy's name, which libraries read)."""
+        return next((c for c in self.primary_key if c.is_autoincrement), None)
+
+    _autoincrement_column = autoincrement_column
+
+    @property
     def foreign_keys(self) -> list[ForeignKey]:
         """Every ForeignKey of the table's columns, in column order."""
         return [fk for c in self.c for fk in c.foreign_keys]

@@ -315,6 +315,26 @@ class Result(_Filtered):
         self._check_unique()
         return (row._data for row in self._iter)
 
+    def merge(self, *others: Result) -> Result:
+        """A Result of this result's remaining rows followed by those of ``others`` (of
+        the same columns), as SQLAlchemy's ``Result.merge``: how a sharded session returns
+        the rows of several databases. The rows are fetched now.
+
+        Raises:
+            InvalidRequestError: the results have different columns.
+        """
+        for other in others:
+            if other._keys != self._keys:
+                raise exc.InvalidRequestError(
+                    f"cannot merge results with columns {self._keys} and {other._keys}"
+                )
+        parts = (self, *others)
+        rows = [row._data for part in parts for row in part._iter]
+        counts = [p.rowcount for p in parts if p.rowcount is not None and p.rowcount >= 0]
+        merged = Result(self._keys, rows, rowcount=sum(counts) if counts else -1)
+        merged._require_unique = any(p._require_unique and not p._unique for p in parts)
+        return merged
+
     def freeze(self) -> FrozenResult:
         """Fetch the remaining rows into a `FrozenResult`: calling it gives a new Result
         over the same rows, as often as wanted (the result-caching recipe)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import attributes, exc, interfaces
+from . import attributes, exc, interfaces, util
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper
@@ -70,7 +70,7 @@ from .strategy_options import (
     undefer_group,
     with_expression,
 )
-from .util import AliasedClass, Bundle, aliased, with_parent
+from .util import AliasedClass, AliasedInsp, Bundle, aliased, with_parent
 from .writeonly import WriteOnlyCollection, WriteOnlyMapped
 
 
@@ -99,6 +99,8 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
         return mapper
     if isinstance(obj, (Mapper, QueryableAttribute, InstanceState)):
         return obj
+    if isinstance(obj, AliasedClass):
+        return AliasedInsp(obj)
     st = state_of(obj)
     if st is None:
         if not raiseerr:
@@ -109,18 +111,31 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
     return st
 
 
-def identity_key(class_: type, ident: Any = None, *, instance: Any = None) -> tuple[Any, ...]:
-    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``)."""
+def identity_key(
+    class_: type | None = None,
+    ident: Any = None,
+    *,
+    instance: Any = None,
+    identity_token: Any = None,
+) -> tuple[Any, ...]:
+    """The identity map key for ``class_`` and primary key ``ident`` (or of ``instance``:
+    its own key when it has one), in the shard ``identity_token`` (horizontal sharding)."""
     if instance is not None:
         st = state_of(instance)
         if st is None:
             raise exc.UnmappedInstanceError(f"{instance!r} is not mapped")
         mapper = st.mapper
-        return mapper.identity_key_from_pk(tuple(getattr(instance, k) for k in mapper.pk_keys))
+        pk = tuple(getattr(instance, k) for k in mapper.pk_keys)
+        token = st.key[2] if st.key is not None and identity_token is None else identity_token
+        return mapper.identity_key_from_pk(pk, token)
     from .lookup import mapper_of_class, normalize_pk
 
     mapper = mapper_of_class(class_)
-    return mapper.identity_key_from_pk(normalize_pk(mapper, ident))
+    return mapper.identity_key_from_pk(normalize_pk(mapper, ident), identity_token)
+
+
+# ``from sqlalchemy.orm.util import identity_key`` (form libraries import it from there)
+util.identity_key = identity_key  # type: ignore[attr-defined]
 
 
 def configure_mappers() -> None:
@@ -171,6 +186,19 @@ def make_transient_to_detached(obj: Any) -> None:
     st.clear_changes()
     st.deleted = False
     st.was_deleted = False
+
+
+def was_deleted(object_: Any) -> bool:
+    """True when the object was deleted in a flush of its session (it is deleted or, after
+    the commit, detached), as SQLAlchemy's ``was_deleted``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    st = state_of(object_)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{object_!r} is not mapped")
+    return bool(st.deleted or st.was_deleted)
 
 
 __all__ = [
@@ -251,6 +279,7 @@ __all__ = [
     "undefer",
     "undefer_group",
     "validates",
+    "was_deleted",
     "with_expression",
     "with_loader_criteria",
     "with_parent",

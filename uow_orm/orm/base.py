@@ -2,8 +2,9 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, inheritance,
-session and the package ``__init__``; and by code written for SQLAlchemy (``class_mapper``,
-``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
+session, the package ``__init__`` and ext.horizontal_shard; and by code written for
+SQLAlchemy (``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
+``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
 """
 
@@ -16,6 +17,7 @@ from .. import exc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from contextlib import AbstractContextManager
 
     from ..engine.base import Connection
     from .identity import IdentityMap
@@ -53,13 +55,17 @@ class Direction(enum.Enum):
 
 
 #: The identity-map key of a row: (mapped class, primary-key values, identity token).
-#: Built only by `make_identity_key`, so that its shape is declared in one place.
-IdentityKey = tuple[type, tuple[Any, ...], None]
+#: The token is None except in a sharded session (`uow_orm.ext.horizontal_shard`), where
+#: it is the shard the row lives in, so equal primary keys of different shards are
+#: different objects. Built only by `make_identity_key`, so that its shape is declared in
+#: one place.
+IdentityKey = tuple[type, tuple[Any, ...], Any]
 
 
-def make_identity_key(class_: type, pk: tuple[Any, ...]) -> IdentityKey:
-    """The identity-map key of the ``class_`` row whose primary-key values are ``pk``."""
-    return (class_, pk, None)
+def make_identity_key(class_: type, pk: tuple[Any, ...], token: Any = None) -> IdentityKey:
+    """The identity-map key of the ``class_`` row whose primary-key values are ``pk``
+    (in the shard ``token``, None outside sharding)."""
+    return (class_, pk, token)
 
 
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
@@ -135,7 +141,7 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     def add(self, obj: Any, _warn: bool = True) -> None:
         """``Session.add``."""
 
-    def get(self, entity: Any, ident: Any) -> Any:
+    def get(self, entity: Any, ident: Any, *, identity_token: Any = None) -> Any:
         """``Session.get``."""
 
     def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
@@ -156,6 +162,12 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     def warn_lazy_loads(self) -> bool: ...
     @property
     def _orm_execute_running(self) -> bool: ...
+    @property
+    def _identity_token(self) -> Any: ...
+
+    def in_shard_of(self, state: InstanceState) -> AbstractContextManager[None] | None:
+        """The scope in which loads for ``state`` read its row's shard, or None when the
+        current one will do (always None outside horizontal sharding)."""
 
     def fire(self, name: str, *args: Any) -> None:
         """Run the listeners of session event ``name`` with ``(session, *args)``."""

@@ -174,7 +174,9 @@ def _sync_update(
         if col.onupdate is not None and col not in values:
             expired.append(mapper.column_to_key[col])
     for pk in keys:
-        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        st = session.identity_map.state_for(
+            mapper.identity_key_from_pk(pk, session._identity_token)
+        )
         if st is None or st() is None:
             continue
         d = st().__dict__
@@ -190,7 +192,9 @@ def _sync_update(
 def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
     txn = session.transactions.current
     for pk in keys:
-        st = session.identity_map.state_for(mapper.identity_key_from_pk(pk))
+        st = session.identity_map.state_for(
+            mapper.identity_key_from_pk(pk, session._identity_token)
+        )
         if st is None or st() is None:
             continue
         obj = st()
@@ -232,7 +236,7 @@ def bulk_insert_mappings(
             row.setdefault(mapper._poly_key, mapper.polymorphic_identity)
         for key, col in mapper.columns.items():
             if key not in row and col.default is not None:
-                row[key] = col.default() if col._default_is_callable else col.default
+                row[key] = persistence.default_value(conn, mapper, col, row)
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
         keys = tuple(
@@ -274,7 +278,9 @@ def bulk_update_mappings(
         pk = persistence.bind_values(mapper, dname, mapper.pk_keys, [m[k] for k in mapper.pk_keys])
         groups.setdefault(keys, []).append(vals + pk)
         st = session.identity_map.state_for(
-            mapper.identity_key_from_pk(tuple(m[k] for k in mapper.pk_keys))
+            mapper.identity_key_from_pk(
+                tuple(m[k] for k in mapper.pk_keys), session._identity_token
+            )
         )
         if st is not None and st() is not None:
             d = st().__dict__

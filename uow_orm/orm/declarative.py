@@ -42,6 +42,7 @@ _MAPPER_ARGS = frozenset(
         "include_properties",
         "exclude_properties",
         "confirm_deleted_rows",
+        "batch",
         "polymorphic_on",
         "polymorphic_identity",
         "polymorphic_abstract",
@@ -593,8 +594,22 @@ def _is_dataclass_mapping(cls: type) -> bool:
     return issubclass(cls, MappedAsDataclass)
 
 
+def _mixin_repr_wins(cls: type) -> None:
+    """A ``__repr__`` of a mixin listed after the declarative base wins over uow_orm's
+    default one, as it does in SQLAlchemy (whose base defines none)."""
+    default = _MappedInstanceMethods.__repr__
+    if getattr(cls, "__repr__", None) is not default:
+        return
+    for klass in cls.__mro__:
+        own = klass.__dict__.get("__repr__")
+        if own is not None and own is not default and klass is not object:
+            type.__setattr__(cls, "__repr__", own)
+            return
+
+
 def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> Mapper:
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
+    _mixin_repr_wins(cls)
     metadata: MetaData = registry.metadata
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
@@ -700,6 +715,9 @@ def _make_mapper(
         raise exc.ArgumentError(
             f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
         )
+    batch = mapper_args.get("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.ArgumentError(f"{cls.__name__}: batch must be True or False, got {batch!r}")
     type.__setattr__(cls, "__table__", table)
     mapper = Mapper(
         cls,
@@ -711,6 +729,7 @@ def _make_mapper(
         primary_key=pk_cols,
         eager_defaults=eager,
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
+        batch=batch,
     )
     type.__setattr__(cls, "__mapper__", mapper)
     for key, prop in got.props.items():
@@ -1105,7 +1124,7 @@ class registry(Registry):
                 f"class {cls.__name__} has no __tablename__ or __table__ to map"
             )
         _instrument_plain_class(cls, constructor=True)
-        if "__repr__" not in cls.__dict__:
+        if getattr(cls, "__repr__", None) is object.__repr__:  # (its own or inherited stays)
             type.__setattr__(cls, "__repr__", _MappedInstanceMethods.__repr__)
         _map_class(cls, self)
         return cls

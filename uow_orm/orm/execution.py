@@ -1,6 +1,7 @@
 """``Session.execute()`` after its autoflush: each kind of statement to the layer that runs it.
 
-Called by: session (``execute``, hence ``scalars`` / ``scalar``). ORM SELECTs go to
+Called by: session (``execute``, hence ``scalars`` / ``scalar``), ext.horizontal_shard
+(``first_mapper``). ORM SELECTs go to
 `.loading`, ORM INSERT / UPDATE / DELETE to `.bulk`, anything else to the connection.
 """
 

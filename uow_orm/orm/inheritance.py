@@ -287,6 +287,7 @@ def polymorphic_builder(
     state_for = imap.state_for
     hold = imap.hold
     strategies: dict[str, str] | None = None
+    token = session._identity_token  # the shard being read (None outside sharding)
 
     def build(row: Sequence[Any]) -> Any:
         if single_pk is not None:
@@ -310,7 +311,7 @@ def polymorphic_builder(
                 )
             hit = default
         m, cls, items, recon, hkeys = hit
-        key = make_identity_key(kcls, pk)
+        key = make_identity_key(kcls, pk, token)
         state = state_for(key)
         if state is not None:
             obj = state()

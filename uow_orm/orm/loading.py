@@ -94,6 +94,12 @@ def instance_builder(
     state_for = imap.state_for
     hold = imap.hold
     mk_key = make_identity_key
+    token = session._identity_token
+    if token is not None:  # a shard's rows (horizontal sharding): keys carry its id
+
+        def mk_key(class_: type, pk: tuple[Any, ...], token: Any = token) -> IdentityKey:
+            return (class_, pk, token)
+
     new_obj = object.__new__
     mk_state = new_state
     at_start = start == 0
@@ -736,7 +742,9 @@ def selectin_load(
             if k is None:
                 continue
             if remote_is_pk and not populate:
-                hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+                hit = session.identity_map.get_obj(
+                    target.identity_key_from_pk(k, session._identity_token)
+                )
                 if hit is not None:
                     by_key[k] = hit
                     continue
@@ -900,7 +908,8 @@ def lazy_load(
             d[prop.key] = None
             return None
         if remote_cols == target.pk_columns and not prop._custom:
-            hit = session.identity_map.get_obj(target.identity_key_from_pk(k))
+            token = state.key[2] if state.key is not None else session._identity_token
+            hit = session.identity_map.get_obj(target.identity_key_from_pk(k, token))
             if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
                 if not no_sql:
                     d[prop.key] = hit
@@ -914,6 +923,10 @@ def lazy_load(
     below: Any = None
     if state.load_strategies is not None:
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
+    scope = session.in_shard_of(state)
+    if scope is not None:  # horizontal sharding: load from the shard of the parent's row
+        with scope:
+            return lazy_load(state, prop, no_sql, criteria)
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)

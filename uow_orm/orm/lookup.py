@@ -1,7 +1,7 @@
 """``Session.get()`` by primary key: identity normalization and the cached one-row SELECT.
 
 Called by: session (``get``), bulk (``mapper_of_class``), the package ``__init__``
-(``identity_key()``).
+(``identity_key()``), ext.horizontal_shard (``get`` in each shard).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def get(
     SQL) or the database (``plans``: the session's cache of `get_by_pk`)."""
     mapper = mapper_of_class(entity)
     pk = normalize_pk(mapper, ident)
-    key = mapper.identity_key_from_pk(pk)
+    key = mapper.identity_key_from_pk(pk, session._identity_token)
     st = session.identity_map.state_for(key)
     if with_for_update and session.router is not None:
         session.router.writing("get(with_for_update=...)")
@@ -113,7 +113,8 @@ def get_by_pk(
     (``plans`` is the session's cache)."""
     conn = session.connection_for_mapper(mapper)
     dialect = conn.dialect
-    cache_key = (mapper, dialect.name)
+    token = session._identity_token  # a shard's builder keys its rows with the shard id
+    cache_key: Any = (mapper, dialect.name) if token is None else (mapper, dialect.name, token)
     entry = plans.get(cache_key)
     if entry is None or entry.generation != _events.state.generation:
         stmt: Select[Any] = Select(mapper.class_).where(

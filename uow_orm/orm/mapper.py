@@ -289,6 +289,7 @@ class Mapper:
         primary_key: list[Column[Any]] | None = None,
         eager_defaults: bool | str = "auto",
         confirm_deleted_rows: bool = True,
+        batch: bool = True,
     ) -> None:
         self.class_ = class_
         self.local_table = table
@@ -306,6 +307,9 @@ class Mapper:
         self.eager_defaults = eager_defaults
         #: warn when a DELETE matches fewer rows than objects were deleted
         self.confirm_deleted_rows = confirm_deleted_rows
+        #: False: each object's INSERT / UPDATE / DELETE runs on its own, between its
+        #: before_* and after_* events (read on the hierarchy's base mapper)
+        self.batch = batch
         self.columns: Properties[Column[Any]] = Properties(column_attrs)
         self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
@@ -726,10 +730,11 @@ class Mapper:
 
         return single_criterion(self)
 
-    def identity_key_from_pk(self, pk: tuple[Any, ...]) -> IdentityKey:
+    def identity_key_from_pk(self, pk: tuple[Any, ...], identity_token: Any = None) -> IdentityKey:
         """The identity-map key of the row with primary key values ``pk`` (keyed by the
-        hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is)."""
-        return make_identity_key(self._identity_class, pk)
+        hierarchy's root class, so ``get(Employee, 5)`` finds the ``Manager`` it is), in
+        the shard ``identity_token`` (None outside horizontal sharding)."""
+        return make_identity_key(self._identity_class, pk, identity_token)
 
     # -- inspection API (SQLAlchemy's names) --------------------------------------------
     @property

@@ -35,10 +35,14 @@ def merge(session: ObjectSession, obj: Any, load: bool, memo: dict[int, Any]) ->
     merged = None
     key = None
     if all(v is not None for v in pk_vals):
-        key = mapper.identity_key_from_pk(pk_vals)
+        token = st.key[2] if st.key is not None else None  # the shard of a sharded row
+        key = mapper.identity_key_from_pk(pk_vals, token)
         merged = session.identity_map.get_obj(key)
         if merged is None and load:
-            merged = session.get(mapper.class_, pk_vals)
+            if token is None:
+                merged = session.get(mapper.class_, pk_vals)
+            else:
+                merged = session.get(mapper.class_, pk_vals, identity_token=token)
     if merged is None:
         merged = mapper.class_.__new__(mapper.class_)  # type: ignore[call-overload]
         memo[id(obj)] = merged

@@ -11,6 +11,7 @@ with bind parameters) and compiled once per (mapper, statement shape, dialect) i
 
 from __future__ import annotations
 
+import inspect
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -123,8 +124,16 @@ def _bind_procs(mapper: Mapper, dialect_name: str) -> dict[str, Processor]:
     return procs
 
 
-def _bad_value(mapper: Mapper, key: str, err: ColumnValueError) -> exc.ColumnValueError:
+def _bad_value(
+    mapper: Mapper, key: str, err: ColumnValueError, value: Any = NO_VALUE
+) -> exc.ColumnValueError:
     col = mapper.columns[key]
+    if isinstance(value, ClauseElement):  # SQLAlchemy embeds such values in the statement
+        return exc.ColumnValueError(
+            f"{mapper.class_.__name__}.{key} was set to an SQL expression ({value}); the "
+            "flush writes plain values only (SQL expressions as attribute values are not "
+            "supported yet): run session.execute(update(...).values(...)) instead"
+        )
     return exc.ColumnValueError(
         f"{mapper.class_.__name__}.{key} ({col.type!r} column {col.table.name}.{col.name}): {err}"
     )
@@ -133,7 +142,7 @@ def _bad_value(mapper: Mapper, key: str, err: ColumnValueError) -> exc.ColumnVal
 def _on_error(
     mapper: Mapper, keys: Sequence[str]
 ) -> Callable[[int, Any, ColumnValueError], Exception]:
-    return lambda i, _v, err: _bad_value(mapper, keys[i], err)
+    return lambda i, v, err: _bad_value(mapper, keys[i], err, v)
 
 
 def _convert(
@@ -191,13 +200,73 @@ def _version_of(state: InstanceState, version_key: str) -> Any:
     return v
 
 
+# -- Python defaults that take the execution context ------------------------------------------
+class DefaultContext:
+    """What a ``default=`` / ``onupdate=`` function of one positional parameter receives
+    (SQLAlchemy's "context-sensitive default functions"): the ``connection`` the row is
+    written on and the row's other values, ``current_parameters`` (by column key)."""
+
+    __slots__ = ("connection", "current_column", "current_parameters")
+
+    def __init__(
+        self, conn: Connection | None, mapper: Mapper, d: dict[str, Any], col: Column[Any]
+    ) -> None:
+        self.connection = conn
+        self.current_column = col
+        self.current_parameters = {
+            c.key: d[k] for k, c in mapper.columns.items() if k in d and d[k] is not NO_VALUE
+        }
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        """The row's values by column key (one row per context: the flag changes nothing)."""
+        return self.current_parameters
+
+
+_takes_context_of: dict[int, tuple[Any, bool]] = {}
+
+
+def default_value(conn: Connection, mapper: Mapper, col: Column[Any], d: dict[str, Any]) -> Any:
+    """The value of ``col``'s ``default=`` for a row whose other values are ``d`` (by
+    attribute key): the scalar, the function's result, or the result of a function that
+    takes the execution context."""
+    default = col.default
+    assert default is not None
+    if _takes_context(default):
+        return default.arg(DefaultContext(conn, mapper, d, col))
+    return default()
+
+
+def _takes_context(default: Any) -> bool:
+    """Whether a column default / onupdate is a function with one required positional
+    parameter (the context), as SQLAlchemy decides it; worked out once per function."""
+    fn = getattr(default, "arg", default)
+    hit = _takes_context_of.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    wants = False
+    if callable(fn) and not isinstance(fn, ClauseElement):
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature: takes nothing
+            params = None
+        if params is not None:
+            required = [
+                p
+                for p in params
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+            ]
+            wants = len(required) == 1
+    _takes_context_of[id(fn)] = (fn, wants)
+    return wants
+
+
 # -- INSERT ---------------------------------------------------------------------------------
 class _InsertPlan:
     """Per (mapper, dialect): which columns a plain row sends and which need a closer look."""
 
-    __slots__ = ("check_idx", "keys", "proc_items", "statements")
+    __slots__ = ("check_idx", "fetch_on_insert", "keys", "proc_items", "server_keys", "statements")
 
-    def __init__(self, mapper: Mapper, dname: str) -> None:
+    def __init__(self, mapper: Mapper, dname: str, supports_returning: bool) -> None:
         procs = _bind_procs(mapper, dname)
         self.keys = tuple(k for k in mapper.column_keys if k != mapper.autoinc_key)
         # columns where None or a missing value means "fill in": defaults, keys, versions
@@ -210,24 +279,43 @@ class _InsertPlan:
             or k == mapper.version_key
         ]
         self.proc_items = processor_items(procs[k] for k in self.keys)
-        # compiled INSERTs by (columns, rows, RETURNING)
-        self.statements: dict[tuple[tuple[str, ...], int, bool], Compiled] = {}
+        #: columns the database fills when the INSERT leaves them out (server defaults,
+        #: Identity, Computed, FetchedValue), besides the generated primary key
+        self.server_keys = tuple(
+            k
+            for k, c in zip(mapper.column_keys, mapper.column_list)
+            if c.server_default is not None and k != mapper.autoinc_key
+        )
+        #: whether the INSERT fetches them (and SQL expression defaults, which SQLAlchemy
+        #: fetches by the same rules) back with RETURNING (see `_eager_on_insert`)
+        sql_defaults = any(_sql_default(c.default) is not None for c in mapper.column_list)
+        self.fetch_on_insert = bool(self.server_keys or sql_defaults) and _eager_on_insert(
+            mapper, supports_returning
+        )
+        # compiled INSERTs by (columns, rows, RETURNING the key, RETURNING server values)
+        self.statements: dict[tuple[tuple[str, ...], int, bool, tuple[str, ...]], Compiled] = {}
 
 
-def _insert_plan(mapper: Mapper, dname: str) -> _InsertPlan:
+def _insert_plan(mapper: Mapper, conn: Connection) -> _InsertPlan:
+    dialect = conn.dialect
     plans = _cache_of(mapper).insert_plans
-    plan = plans.get(dname)
+    plan = plans.get(dialect.name)
     if plan is None:
-        plan = plans[dname] = _InsertPlan(mapper, dname)
+        plan = plans[dialect.name] = _InsertPlan(
+            mapper, dialect.name, bool(dialect.supports_returning)
+        )
     return plan
 
 
 def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """INSERT the rows of pending states; server-generated keys are written back."""
+    if not mapper.base_mapper.batch and len(states) > 1:
+        one_at_a_time(insert_states, conn, mapper, states)
+        return
     if mapper.dispatch.before_insert:
         _events.fire_mapper(mapper, "before_insert", conn, states)
     dname = conn.dialect.name
-    plan = _insert_plan(mapper, dname)
+    plan = _insert_plan(mapper, conn)
     autoinc_key = mapper.autoinc_key
     keys = plan.keys
     check_idx = plan.check_idx
@@ -243,20 +331,24 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
             or (check_idx and any(vals[i] is None for i in check_idx))
             or (autoinc_key is not None and d.get(autoinc_key) is not None)
         ):
-            _insert_row_slow(mapper, dname, state, d, groups)
+            _insert_row_slow(mapper, dname, state, d, groups, conn)
             continue
         plain_states.append(state)
         plain.append(vals)
     if plain:
-        apply_processors(plain, plan.proc_items, lambda i, _v, e: _bad_value(mapper, keys[i], e))
+        apply_processors(plain, plan.proc_items, lambda i, v, e: _bad_value(mapper, keys[i], e, v))
         groups.setdefault((keys, autoinc_key is not None), []).extend(zip(plain_states, plain))
+    fetch_on_insert = plan.fetch_on_insert
     for (keys_t, generated), rows in groups.items():
-        if generated:
+        fetch = _server_keys_left_out(plan, keys_t) if fetch_on_insert else ()
+        if fetch:
+            insert_fetching_defaults(conn, plan, mapper, keys_t, rows, generated, fetch)
+        elif generated:
             _insert_generated(conn, plan, mapper, keys_t, rows)
         else:
             sql = _insert_stmt(conn, plan, mapper, keys_t, 1, False).sql
             _execute(conn, sql, [vals for _, vals in rows])
-    if mapper.eager_defaults is True:
+    if mapper.eager_defaults is True and not conn.dialect.supports_returning:
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
@@ -280,7 +372,11 @@ def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) ->
 def fetch_server_values(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """``eager_defaults``: load the server-generated columns the INSERT left unset now,
     instead of on first access."""
-    server_keys = [k for k, c in mapper.columns.items() if c.server_default is not None]
+    server_keys = [
+        k
+        for k, c in mapper.columns.items()
+        if c.server_default is not None or _sql_default(c.default) is not None
+    ]
     if server_keys:
         _fetch_columns(conn, mapper, states, server_keys)
 
@@ -309,6 +405,7 @@ def _insert_row_slow(
     state: InstanceState,
     d: dict[str, Any],
     groups: dict[tuple[tuple[str, ...], bool], Rows],
+    conn: Connection | None = None,
 ) -> None:
     """One row that needs defaults, server defaults or key checks applied."""
     autoinc_key = mapper.autoinc_key
@@ -327,7 +424,7 @@ def _insert_row_slow(
                     f"({key}) and the database does not generate it; give it a value "
                     "before flushing"
                 )
-            v = _fill_in(mapper, key, col, v, d)
+            v = _fill_in(mapper, key, col, v, d, conn)
             if v is NO_VALUE:
                 continue  # the server fills it; the attribute loads on access
             if v is _SQL_DEFAULT:  # written into the INSERT; the attribute loads on access
@@ -339,7 +436,14 @@ def _insert_row_slow(
     groups.setdefault((tuple(row_keys), generated), []).append((state, vals))
 
 
-def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, Any]) -> Any:
+def _fill_in(
+    mapper: Mapper,
+    key: str,
+    col: Column[Any],
+    v: Any,
+    d: dict[str, Any],
+    conn: Connection | None = None,
+) -> Any:
     """The value an INSERT writes for a column the object left None or unset (also set on
     the object): its default, 1 for a version counter, None; NO_VALUE when the server
     default fills it."""
@@ -352,7 +456,10 @@ def _fill_in(mapper: Mapper, key: str, col: Column[Any], v: Any, d: dict[str, An
                     "callable default or server_default"
                 )
             return _SQL_DEFAULT
-        v = col.default() if callable(col.default) else col.default
+        if _takes_context(col.default):
+            v = col.default.arg(DefaultContext(conn, mapper, d, col))
+        else:
+            v = col.default() if callable(col.default) else col.default
     elif key == mapper.version_key:
         v = 1
     elif v is NO_VALUE:
@@ -372,10 +479,12 @@ def _insert_stmt(
     keys: tuple[str, ...],
     nrows: int,
     returning: bool,
+    fetch: tuple[str, ...] = (),
 ) -> Compiled:
     """The INSERT of ``nrows`` rows of the columns ``keys`` (``RETURNING`` the generated
-    key), compiled once per insert plan (that is per mapper and dialect)."""
-    shape = (keys, nrows, returning)
+    key, then the server-generated columns ``fetch``), compiled once per insert plan (that
+    is per mapper and dialect)."""
+    shape = (keys, nrows, returning, fetch)
     hit = plan.statements.get(shape)
     if hit is None:
         stmt = insert(mapper.local_table).given_values_only()
@@ -387,6 +496,8 @@ def _insert_stmt(
             stmt = stmt.values(row) if nrows == 1 else stmt.values([row] * nrows)
         if returning:
             stmt = stmt.returning(mapper.autoinc_col)
+        if fetch:
+            stmt = stmt.returning(*[mapper.columns[k] for k in fetch])
         hit = plan.statements[shape] = stmt.compile(conn.dialect)
     return hit
 
@@ -446,6 +557,144 @@ def _insert_returning_chunk(
         state().__dict__[pk_key] = pk
 
 
+# -- batch=False: one object at a time ------------------------------------------------------
+def one_at_a_time(
+    fn: Callable[[Connection, Mapper, Sequence[InstanceState]], None],
+    conn: Connection,
+    mapper: Mapper,
+    states: Sequence[InstanceState],
+) -> None:
+    """``__mapper_args__ = {"batch": False}``: run the persistence function ``fn`` once per
+    state, so that each object's before_insert / before_update event, statement and
+    after_* event happen before the next object's (SQLAlchemy's ``batch=False``, for
+    listeners that must see the rows written so far; DELETEs stay batched, as there)."""
+    for state in states:
+        fn(conn, mapper, [state])
+
+
+# -- eager defaults: server-generated values fetched back by the INSERT / UPDATE -------------
+# SQLAlchemy 2.0's rules: ``eager_defaults=True`` fetches the columns the database filled
+# (server_default, Identity, Computed, FetchedValue) with RETURNING in the INSERT, and the
+# server_onupdate / Computed columns with RETURNING in the UPDATE; without RETURNING, a
+# SELECT after the statement. ``"auto"`` (the default) fetches on INSERT only, and only
+# where RETURNING works for a batch of rows (both our backends); UPDATE then expires them.
+# ``False`` fetches nothing: those attributes load on first access.
+def _eager_on_insert(mapper: Mapper, supports_returning: bool) -> bool:
+    """Whether the INSERT of ``mapper``'s rows fetches server-generated values with
+    RETURNING on a dialect that has it (``supports_returning``) or not."""
+    eager = mapper.eager_defaults
+    return supports_returning and (eager is True or eager == "auto")
+
+
+def _server_keys_left_out(plan: _InsertPlan, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The server-generated columns an INSERT of the columns ``keys`` leaves to the
+    database (a column the object gave a value is sent, not fetched), and those written
+    with a SQL expression default."""
+    sql = tuple(k.removesuffix(SQL_VALUE) for k in keys if k.endswith(SQL_VALUE))
+    return tuple(k for k in plan.server_keys if k not in keys) + sql
+
+
+def insert_fetching_defaults(
+    conn: Connection,
+    plan: _InsertPlan,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    rows: Rows,
+    generated: bool,
+    fetch: tuple[str, ...],
+) -> None:
+    """INSERT ``rows`` with ``RETURNING`` the generated key (``generated``) and the
+    server-generated columns ``fetch``, and set those values on the objects (converted
+    by their column types), so that reading them needs no SELECT.
+
+    Raises:
+        exc.FlushError: a multi-row INSERT returned keys that cannot be matched to rows.
+    """
+    dialect = conn.dialect
+    pk_key = mapper.autoinc_key if generated else None
+    out_keys = (pk_key, *fetch) if pk_key is not None else fetch
+    if pk_key is not None and dialect.multirow_returning_ordered and keys:
+        per = max(1, min(dialect.max_bind_params // len(keys), 5000))
+        for i in range(0, len(rows), per):
+            chunk = rows[i : i + per]
+            compiled = _insert_stmt(conn, plan, mapper, keys, len(chunk), True, fetch)
+            params: Values = []
+            for _, vals in chunk:
+                params.extend(vals)
+            got = sorted(conn.cursor_execute(compiled.sql, params).fetchall(), key=lambda r: r[0])
+            _check_generated_keys(mapper, [r[0] for r in got], len(chunk))
+            _set_returned(compiled, out_keys, [st for st, _ in chunk], got)
+        return
+    compiled = _insert_stmt(conn, plan, mapper, keys, 1, pk_key is not None, fetch)
+    if len(rows) == 1:
+        got = [conn.cursor_execute(compiled.sql, tuple(rows[0][1])).fetchone()]
+    else:
+        got = conn.executemany_returning(compiled.sql, [tuple(vals) for _, vals in rows])
+    _set_returned(compiled, out_keys, [st for st, _ in rows], got)
+
+
+def _check_generated_keys(mapper: Mapper, ids: list[Any], nrows: int) -> None:
+    """The sorted keys a multi-row INSERT returned must be one run of ``nrows`` values,
+    else they cannot be matched to the rows in order."""
+    if len(ids) != nrows or (ids and ids[-1] - ids[0] != len(ids) - 1):
+        raise exc.FlushError(
+            f"INSERT into {mapper.local_table.name} returned keys that cannot be "
+            "matched to rows (the table's rowids are no longer increasing); give "
+            "the objects explicit primary keys"
+        )
+
+
+def _set_returned(
+    compiled: Compiled, keys: Sequence[str], states: Sequence[InstanceState], rows: Any
+) -> None:
+    """Put each returned row's values (result-converted) into its state's object."""
+    procs = compiled.result_processors or [None] * len(keys)
+    for state, row in zip(states, rows):
+        d = state().__dict__
+        for k, v, p in zip(keys, row, procs):
+            d[k] = p(v) if p is not None and v is not None else v
+
+
+def _set_by_database(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an UPDATE of the columns ``keys`` leaves the database to set: the
+    server_onupdate / Computed ones and those written with a SQL expression onupdate."""
+    sql = tuple(k.removesuffix(SQL_VALUE) for k in keys if k.endswith(SQL_VALUE))
+    return tuple(mapper.server_onupdate_keys) + sql
+
+
+def _update_returning(
+    conn: Connection,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    versioned: bool,
+    rows: list[Values],
+    states: list[InstanceState],
+    fetch: tuple[str, ...],
+) -> None:
+    """``eager_defaults=True``: each UPDATE of the columns ``keys`` also RETURNs the
+    columns ``fetch`` the database sets (server_onupdate, Computed, SQL expression
+    onupdate), one statement per row as RETURNING needs; a row that matched nothing raises
+    StaleDataError."""
+
+    def build() -> ClauseElement:
+        values = {
+            mapper.columns[k.removesuffix(SQL_VALUE)]: _value_of(mapper, k, "onupdate")
+            for k in keys
+        }
+        stmt = update(mapper.local_table).given_values_only().values(values)
+        stmt = stmt.where(_key_criteria(mapper, versioned))
+        return stmt.returning(*[mapper.columns[k] for k in fetch])  # type: ignore[no-any-return]
+
+    compiled = _compiled(conn, mapper, ("update returning", keys, versioned, fetch), build)
+    got: list[Any] = []
+    for vals in rows:
+        row = conn.cursor_execute(compiled.sql, tuple(vals)).fetchone()
+        if row is None:
+            raise _stale(mapper, "UPDATE", len(rows), len(got))
+        got.append(row)
+    _set_returned(compiled, fetch, states, got)
+
+
 # -- UPDATE ---------------------------------------------------------------------------------
 def changed_keys(state: InstanceState) -> list[str]:
     """Column attributes whose value differs from the committed one."""
@@ -472,6 +721,9 @@ def update_states(
     """UPDATE only the changed columns of each state, grouped into executemany batches."""
     if not states:
         return
+    if not mapper.base_mapper.batch and len(states) > 1:
+        one_at_a_time(update_states, conn, mapper, states)
+        return
     if mapper.dispatch.before_update:
         _events.fire_mapper(mapper, "before_update", conn, states)
     procs = _bind_procs(mapper, conn.dialect.name)
@@ -481,6 +733,11 @@ def update_states(
     groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
+    # states whose row this UPDATE changes, kept only where server_onupdate columns must
+    # be fetched or expired afterwards (not on the plain path)
+    eager_update = mapper.eager_defaults is True and bool(conn.dialect.supports_returning)
+    server_changed = bool(mapper.server_onupdate_keys) or (sql_onupdate and eager_update)
+    updated: dict[tuple[tuple[str, ...], bool], list[InstanceState]] = {}
     for state in states:
         committed = state.committed
         if not committed:
@@ -502,7 +759,10 @@ def update_states(
                     d.pop(key, None)  # set by the UPDATE; loads on access
                     keys.append(key + SQL_VALUE)
                     continue
-                d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
+                if _takes_context(col.onupdate):
+                    d[key] = col.onupdate(DefaultContext(conn, mapper, d, col))
+                else:
+                    d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
                 keys.append(key)
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
@@ -510,17 +770,25 @@ def update_states(
         vals.extend(state.key[1])
         if old_version is not no_value:
             vals.append(old_version)
-            groups.setdefault((tuple(keys), True), []).append(vals)
+            shape = (tuple(keys), True)
         else:
-            groups.setdefault((tuple(keys), False), []).append(vals)
+            shape = (tuple(keys), False)
+        groups.setdefault(shape, []).append(vals)
+        if server_changed:
+            updated.setdefault(shape, []).append(state)
     for (keys_t, versioned), rows in groups.items():
         # a refused value: the flush fails before any UPDATE of this mapper
         _Layout(mapper, procs, keys_t, versioned).convert(rows)
     for (keys_t, versioned), rows in groups.items():
+        fetch = _set_by_database(mapper, keys_t) if eager_update else ()
+        if fetch:
+            shape_states = updated[keys_t, versioned]
+            _update_returning(conn, mapper, keys_t, versioned, rows, shape_states, fetch)
+            continue
         sql = _update_stmt(conn, mapper, keys_t, versioned).sql
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
-    if mapper.server_onupdate_keys and groups:
-        _refresh_server_onupdate(conn, mapper, states)
+    if mapper.server_onupdate_keys and not eager_update and updated:
+        _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
     if mapper.dispatch.after_update:
         _events.fire_mapper(mapper, "after_update", conn, states)
 
@@ -620,12 +888,17 @@ def _run_counted(
             stacklevel=3,
         )
     if raise_on_mismatch and matched is not None and matched >= 0 and matched != len(rows):
-        raise exc.StaleDataError(
-            f"{verb} statement on table {mapper.local_table.name!r} expected to match "
-            f"{len(rows)} row(s); {matched} were matched. The rows were changed or deleted "
-            "by another transaction (or their version counter moved on): reload the objects "
-            "and try again"
-        )
+        raise _stale(mapper, verb, len(rows), matched)
+
+
+def _stale(mapper: Mapper, verb: str, expected: int, matched: int) -> exc.StaleDataError:
+    """The StaleDataError of an UPDATE / DELETE that matched fewer rows than it meant."""
+    return exc.StaleDataError(
+        f"{verb} statement on table {mapper.local_table.name!r} expected to match "
+        f"{expected} row(s); {matched} were matched. The rows were changed or deleted "
+        "by another transaction (or their version counter moved on): reload the objects "
+        "and try again"
+    )
 
 
 def post_update(
@@ -657,6 +930,10 @@ def row_switch_states(
     loads on access) or NULL, and the version counter starts again. The WHERE clause
     matches the old row (and its version), so a row gone meanwhile raises StaleDataError.
     """
+    if not mapper.base_mapper.batch and len(pairs) > 1:
+        for pair in pairs:
+            row_switch_states(conn, mapper, [pair])
+        return
     if mapper.dispatch.before_update:  # the new object's row already exists: an update
         _events.fire_mapper(mapper, "before_update", conn, [new for new, _ in pairs])
     procs = _bind_procs(mapper, conn.dialect.name)
@@ -672,7 +949,7 @@ def row_switch_states(
                 continue
             v = d.get(key, NO_VALUE)
             if v is None or v is NO_VALUE:
-                v = _fill_in(mapper, key, col, v, d)
+                v = _fill_in(mapper, key, col, v, d, conn)
                 if v is NO_VALUE:
                     server.append(key)
                     continue
@@ -728,6 +1005,7 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     """DELETE the rows of ``states`` by primary key (and version counter): executemany."""
     if not states:
         return
+    # (batch=False does not split DELETEs: SQLAlchemy applies it to INSERT / UPDATE only)
     if mapper.dispatch.before_delete:
         _events.fire_mapper(mapper, "before_delete", conn, states)
     version_key = mapper.version_key
@@ -775,7 +1053,7 @@ def insert_rows(
     With ``return_keys`` (``keys`` leaves out the mapper's autoincrement key), the statement
     has ``RETURNING`` that key and its value for each row is returned, in row order.
     """
-    plan = _insert_plan(mapper, conn.dialect.name)
+    plan = _insert_plan(mapper, conn)
     sql = _insert_stmt(conn, plan, mapper, keys, 1, return_keys).sql
     params = [tuple(v) for v in rows]
     if return_keys:
@@ -825,6 +1103,7 @@ def secondary_rows(
 __all__ = [
     "bind_values",
     "changed_keys",
+    "default_value",
     "delete_states",
     "fetch_server_values",
     "insert_rows",

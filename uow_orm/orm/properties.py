@@ -73,7 +73,17 @@ class Properties(dict[str, _V]):
     __slots__ = ()
 
     def __iter__(self) -> Iterator[_V]:  # type: ignore[override]
-        return iter(self.values())
+        return iter(dict.values(self))
+
+    # lists, as SQLAlchemy's collections give them (``cls.columns.keys() + [...]`` works)
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return list(dict.keys(self))
+
+    def values(self) -> list[_V]:  # type: ignore[override]
+        return list(dict.values(self))
+
+    def items(self) -> list[tuple[str, _V]]:  # type: ignore[override]
+        return list(dict.items(self))
 
     def __getattr__(self, key: str) -> _V:
         try:

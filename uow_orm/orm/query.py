@@ -142,6 +142,18 @@ class Query(Generic[_T]):
     def statement(self) -> Select[Any]:
         return self._stmt
 
+    def _entity_from_pre_ent_zero(self) -> Any:
+        """The mapper of the query's first entity (SQLAlchemy's private name, which
+        query-building libraries call for the root class); None when it selects no
+        mapped class."""
+        for e in self._stmt._entities:
+            m = getattr(e, "__mapper__", None)  # a class or an aliased class
+            if m is None:  # a column attribute: its class's mapper
+                m = getattr(getattr(e, "class_", None), "__mapper__", None)
+            if m is not None:
+                return m
+        return None
+
     def filter(self, *criteria: Any) -> Query[_T]:
         return self._with(self._stmt.where(*criteria))
 

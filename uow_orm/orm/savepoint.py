@@ -209,7 +209,8 @@ def _links(
             fk = tuple(d.get(to_key[lc], NO_VALUE) for lc, _ in pairs)
             if any(v is None or v is NO_VALUE for v in fk):
                 continue
-            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk))
+            token = st.key[2] if st.key is not None else None  # (its shard, if sharded)
+            target = imap.get_obj(prop.mapper.identity_key_from_pk(fk, token))
             if target is not None:
                 out.append((target, rev.key))
 

@@ -1,8 +1,9 @@
 """``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-Called by: applications, scoping, factory, retry, query. State transitions and cascades are
-`.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`, ``merge()`` `.merge`, statements
-`.execution`, transactions `.transaction`; lower layers call back through `.seams`.
+Called by: applications, scoping, factory, retry, query, ext.horizontal_shard (subclass).
+State transitions and cascades are `.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`,
+``merge()`` `.merge`, statements `.execution`, transactions `.transaction`; lower layers
+call back through `.seams`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from .. import exc
@@ -84,6 +85,9 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
     _counter = itertools.count(1)
     #: True while do_orm_execute listeners' statement runs (the listeners ran already)
     _orm_execute_running = False
+    #: the identity token of the rows being loaded or flushed: the shard's id while a
+    #: `ShardedSession` works in one shard, else None (read once per query by loading)
+    _identity_token: Any = None
 
     def __init__(
         self,
@@ -304,32 +308,52 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         except BaseException:
             self._flushing = False
             raise
-        plan = flush_context.plan = FlushPlan(
-            FlushContext(
-                owner=self,
-                identity_map=self.identity_map,
-                new=self.tracker.new,
-                dirty=self.tracker.modified,
-                deleted=self.tracker.deleted,
-                connection_for=self.connection_for_mapper,
-                delete_cascade=self._delete_cascade_in_flush,
-                discard_new=self.tracker.pop_new,
-                objects=objects,
-            )
-        )
+        plans: list[FlushPlan] = []
         try:
-            plan.execute()
+            for group, token in self._flush_groups(objects):
+                plan = flush_context.plan = FlushPlan(
+                    FlushContext(
+                        owner=self,
+                        identity_map=self.identity_map,
+                        new=self.tracker.new,
+                        dirty=self.tracker.modified,
+                        deleted=self.tracker.deleted,
+                        connection_for=self.connection_for_mapper,
+                        delete_cascade=self._delete_cascade_in_flush,
+                        discard_new=self.tracker.pop_new,
+                        objects=group,
+                        identity_token=token,
+                    )
+                )
+                plans.append(plan)
+                if token is None:
+                    plan.execute()
+                else:
+                    with self._in_shard(token):
+                        plan.execute()
             self.fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
-            lifecycle.flush_failed(self, plan)
+            for plan in plans:
+                lifecycle.flush_failed(self, plan)
             transactions.flush_failed(e)
             raise
         self._flushing = False
-        lifecycle.flush_succeeded(self, plan, txn)
-        if self.dispatch._active:
-            _events.fire_flushed(self, plan)
+        for plan in plans:
+            lifecycle.flush_succeeded(self, plan, txn)
+            if self.dispatch._active:
+                _events.fire_flushed(self, plan)
         self.fire("after_flush_postexec", flush_context)
+
+    def _flush_groups(self, objects: Sequence[Any] | None) -> list[tuple[Any, Any]]:
+        """The flushes one ``flush(objects)`` makes: (objects or None, identity token)
+        pairs; one, without a token, for a Session whose mappers each have one database
+        (`ShardedSession` makes one per shard)."""
+        return [(objects, None)]
+
+    def _in_shard(self, token: Any) -> AbstractContextManager[None]:
+        """The scope of work in the shard ``token`` (`ShardedSession` only)."""
+        raise exc.InvalidRequestError(f"this Session has no shard {token!r}")
 
     def _autoflush(self) -> None:
         if self._autoflush_disabled or self._flushing:
@@ -389,6 +413,11 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.transactions.autobegin()
         if wants_autoflush(statement, execution_options) and self.autoflush:
             self._autoflush()
+        options = getattr(statement, "_execution_options", None)
+        token = options.get("identity_token") if options else None
+        if token is not None and token != self._identity_token:
+            with self._identity_scope(token):  # the loaded objects' keys carry the token
+                return run_statement(self, statement, params)
         return run_statement(self, statement, params)
 
     @overload
@@ -450,11 +479,47 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         populate_existing: bool = False,
         with_for_update: Any = None,
         options: Any = None,
+        identity_token: Any = None,
     ) -> _T | None:
-        """The object with this primary key: from the identity map (no SQL) or the database."""
+        """The object with this primary key: from the identity map (no SQL) or the database.
+
+        ``identity_token``: the object with that token in its identity key (the shard of
+        its row in a `ShardedSession`; what ``execution_options(identity_token=...)`` gave
+        the objects a query loaded).
+        """
+        if identity_token is not None and identity_token != self._identity_token:
+            with self._identity_scope(identity_token):
+                return self.get(
+                    entity,
+                    ident,
+                    populate_existing=populate_existing,
+                    with_for_update=with_for_update,
+                    options=options,
+                )
         return lookup.get(  # type: ignore[no-any-return]
             self, self._get_plans, entity, ident, populate_existing, with_for_update, options
         )
+
+    @contextmanager
+    def _identity_scope(self, token: Any) -> Iterator[None]:
+        """Objects loaded (and keys looked up) inside get the identity token ``token``."""
+        previous = self._identity_token
+        self._identity_token = token
+        try:
+            yield
+        finally:
+            self._identity_token = previous
+
+    @classmethod
+    def object_session(cls, instance: Any) -> Session | None:
+        """The Session ``instance`` belongs to, or None (``Session.object_session(obj)``,
+        as the module-level `object_session`)."""
+        return object_session(instance)
+
+    def in_shard_of(self, state: InstanceState) -> AbstractContextManager[None] | None:
+        """Seam: the scope that makes loads for ``state`` read the shard of its row; None
+        here (one database per mapper), overridden by `ShardedSession`."""
+        return None
 
     def refresh(
         self, obj: Any, attribute_names: Iterable[str] | None = None, with_for_update: Any = None

@@ -68,8 +68,12 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     def __ne__(self, other: object) -> bool:
         return self is not other
 
-    @property
     def obj(self) -> Any:
+        """The object this state tracks, or None once it was garbage collected.
+
+        A method, as in SQLAlchemy (where ``state.obj`` is the weak reference itself):
+        ``inspect(obj).obj() is obj``.
+        """
         return self()
 
     @property
@@ -105,6 +109,16 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     @property
     def identity_key(self) -> tuple[Any, ...] | None:
         return self.key
+
+    @property
+    def identity_token(self) -> Any:
+        """The shard of the object's row (horizontal sharding), else None: the third
+        element of its identity key; for a pending object of a ``ShardedSession``, the
+        shard its flush will write to once the shard chooser picked it."""
+        if self.key is not None:
+            return self.key[2]
+        tokens = getattr(self.session, "_pending_identity_tokens", None)
+        return tokens.get(self) if tokens else None
 
     @property
     def object(self) -> Any:
@@ -302,7 +316,7 @@ class AttributeState:
     @property
     def value(self) -> Any:
         """The current value; reading it loads an unloaded attribute, like ``obj.name``."""
-        return getattr(self.state.obj, self.key)
+        return getattr(self.state(), self.key)
 
     @property
     def loaded_value(self) -> Any:

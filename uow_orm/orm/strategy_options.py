@@ -322,6 +322,10 @@ class LoadTree:
         return tree
 
 
+#: SQLAlchemy's private base of ``Load`` and the loader options, which some libraries
+#: import for type annotations (``sqlalchemy_mixins``).
+_AbstractLoad = LoaderOption
+
 __all__ = [
     "ColumnOption",
     "Load",

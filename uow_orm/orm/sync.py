@@ -249,7 +249,8 @@ class KeyChanges:
             )
         if st in self.key_switches:
             return
-        self.key_switches[st] = mapper.identity_key_from_pk(new_pk)
+        assert st.key is not None
+        self.key_switches[st] = mapper.identity_key_from_pk(new_pk, st.key[2])
         log.debug("primary-key change: %s %r -> %r", mapper.class_.__name__, old_pk, new_pk)
         old = dict(zip(mapper.pk_columns, old_pk))
         new = dict(zip(mapper.pk_columns, new_pk))
@@ -335,7 +336,7 @@ class KeyChanges:
         assert cs.key is not None
         pk = dict(zip(cm.pk_keys, cs.key[1]))
         pk.update({k: v for k, v in values.items() if k in pk})
-        new_key = cm.identity_key_from_pk(tuple(pk[k] for k in cm.pk_keys))
+        new_key = cm.identity_key_from_pk(tuple(pk[k] for k in cm.pk_keys), cs.key[2])
         self.cascaded_keys.setdefault(st, []).append((cs, new_key))
         c_old = dict(zip(cm.pk_columns, cs.key[1]))
         c_new = dict(zip(cm.pk_columns, new_key[1]))

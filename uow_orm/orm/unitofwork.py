@@ -60,6 +60,8 @@ class FlushContext:
     delete_cascade: Callable[[InstanceState], None]
     discard_new: Callable[[InstanceState], None]
     objects: Iterable[Any] | None = None
+    #: the shard this flush writes to (horizontal sharding): the token of the new keys
+    identity_token: Any = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ class FlushPlan:
             pk = tuple(d.get(k) for k in mapper.pk_keys)
             if None in pk:
                 continue
-            other = imap.state_for(mapper.identity_key_from_pk(pk))
+            other = imap.state_for(mapper.identity_key_from_pk(pk, self.ctx.identity_token))
             if other is None or other is st or other() is None:
                 continue
             if self.keys is not None and other in self.keys.key_switches:
@@ -387,7 +389,7 @@ class FlushPlan:
         else:
             _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
-        _assign_keys(mapper, level)
+        _assign_keys(mapper, level, self.ctx.identity_token)
 
     def _write_deletes(self, order: list[Mapper]) -> None:
         for mapper in reversed(order):
@@ -429,21 +431,21 @@ def _self_fks(mapper: Mapper) -> list[Any]:
     return [fk for fk in mapper.local_table.foreign_keys if fk.target_table_name == name]
 
 
-def _assign_keys(mapper: Mapper, level: list[InstanceState]) -> None:
+def _assign_keys(mapper: Mapper, level: list[InstanceState], token: Any = None) -> None:
     """Inserted rows' keys are known now: give the states their identity early (keyed by
-    the hierarchy's base class)."""
+    the hierarchy's base class; ``token``: the shard written to, None outside sharding)."""
     cls = mapper._identity_class
     pk_keys = mapper.pk_keys
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
         for st in level:
-            st.key = (cls, (st().__dict__[pk_key],), None)
+            st.key = (cls, (st().__dict__[pk_key],), token)
             if st.key[1][0] is None:
                 _check_pk(st)
     else:
         for st in level:
             d = st().__dict__
-            st.key = (cls, tuple([d[k] for k in pk_keys]), None)
+            st.key = (cls, tuple([d[k] for k in pk_keys]), token)
             _check_pk(st)
 
 

@@ -101,6 +101,14 @@ class AliasedClass:
         elif key in mapper.relationships:
             attr = AliasedRelationshipAttribute(self, mapper.relationships[key], None)
         else:
+            # other class attributes (methods, classmethods, hybrids) bound to the alias, as
+            # SQLAlchemy does: a classmethod gets the alias as ``cls``, a hybrid's
+            # expression is built from the alias's columns
+            for klass in mapper.class_.__mro__:
+                if key in klass.__dict__:
+                    raw = klass.__dict__[key]
+                    get = getattr(type(raw), "__get__", None)
+                    return get(raw, None, self) if get is not None else raw
             raise AttributeError(f"aliased({mapper.class_.__name__}) has no attribute {key!r}")
         cache[key] = attr
         return attr
@@ -122,6 +130,31 @@ class AliasedClass:
 
     def __repr__(self) -> str:
         return f"<AliasedClass {self.__mapper__.class_.__name__} as {self._result_key}>"
+
+
+class AliasedInsp:
+    """``inspect(aliased(User))``: what an aliased class is (SQLAlchemy's ``AliasedInsp``):
+    its ``mapper``, the ``entity`` (the aliased class), ``class_``, the ``selectable`` its
+    columns come from and its ``name``."""
+
+    is_aliased_class = True
+    is_mapper = False
+    is_clause_element = False
+
+    def __init__(self, entity: AliasedClass) -> None:
+        self.entity = entity
+        self.mapper: Mapper = entity.__dict__["__mapper__"]
+        self.class_ = self.mapper.class_
+        self.selectable = entity.__dict__["_selectable"]
+        self.name: str = entity.__dict__["_result_key"]
+
+    @property
+    def with_polymorphic_mappers(self) -> list[Any]:
+        """The subclass mappers it selects (none for an alias of one class)."""
+        return []
+
+    def __repr__(self) -> str:
+        return f"<AliasedInsp at {id(self):#x}; {self.name}>"
 
 
 class AliasedColumnAttribute(ColumnOperators):
@@ -375,4 +408,4 @@ def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElem
     return crit
 
 
-__all__ = ["AliasedClass", "Bundle", "aliased", "with_parent"]
+__all__ = ["AliasedClass", "AliasedInsp", "Bundle", "aliased", "with_parent"]

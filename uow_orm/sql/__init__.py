@@ -5,7 +5,7 @@ Called by: uow_orm, uow_orm.sql.expression.
 
 from __future__ import annotations
 
-from . import operators
+from . import operators, visitors
 from ._extract import extract
 from .dml import Delete, Insert, Update, delete, insert, update
 from .elements import (
@@ -110,6 +110,7 @@ __all__ = [
     "union_all",
     "update",
     "values",
+    "visitors",
 ]
 
 # SQLAlchemy's names for the element and statement classes (isinstance checks and

@@ -638,6 +638,36 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def _expr(self) -> ColumnElement:
         return self
 
+    def shares_lineage(self, other: Any) -> bool:
+        """True when ``other`` is this expression, or the same table column (as reached
+        through an ORM attribute or ``table.c``)."""
+        other = getattr(other, "_expr", lambda: other)()
+        if other is self:
+            return True
+        table, name = getattr(self, "table", None), getattr(self, "name", None)
+        return (
+            table is not None
+            and name is not None
+            and getattr(other, "table", None) is table
+            and getattr(other, "name", None) == name
+        )
+
+    @property
+    def proxy_set(self) -> frozenset[ColumnElement]:
+        """This column and the columns it stands for (an alias's or subquery's column
+        names the table column it selects), as SQLAlchemy gives it."""
+        source = getattr(self, "_proxied_source", None)
+        if source is None:
+            return frozenset({self})
+        return frozenset({self}) | frozenset(source.proxy_set)
+
+    @property
+    def base_columns(self) -> frozenset[ColumnElement]:
+        """The columns at the bottom of `proxy_set`: the table columns an expression of
+        aliases and subqueries reads (itself for a table column)."""
+        source = getattr(self, "_proxied_source", None)
+        return frozenset({self}) if source is None else frozenset(source.base_columns)
+
     def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
         if op.__class__ is not str:  # a function from sql.operators: operate(eq, 5)
             return op(self, *args, **kw)  # type: ignore[no-any-return]
@@ -718,6 +748,11 @@ class BindParameter(ColumnElement):
         #: what the value is compared with, for error messages only (never a lookup key)
         self.describes = label
 
+    @property
+    def effective_value(self) -> Any:
+        """The value the parameter is sent with (a callable value is called)."""
+        return self.value() if callable(self.value) else self.value
+
     def _compile(self, compiler: Compiler) -> str:
         return compiler.bind(self)
 
@@ -739,7 +774,6 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "compiled_cache",
         "dml_strategy",
         "driver_column_names",
-        "identity_token",
         "insertmanyvalues_page_size",
         "is_delete_using",
         "is_update_from",
@@ -1781,12 +1815,73 @@ def _pg_function_arg(compiler: Compiler, arg: Any) -> str:
     return sql
 
 
+#: `GenericFunction` subclasses by lower-case identifier: ``func.<identifier>`` builds them
+_generic_functions: dict[str, type[GenericFunction]] = {}
+
+
+class GenericFunction(Function):
+    """A SQL function of a known name and return type, defined by subclassing; the
+    subclass registers itself, so ``func.<its name>(...)`` builds it::
+
+        class as_utc(GenericFunction):
+            type = DateTime()
+            inherit_cache = True
+
+        select(func.as_utc(Event.at))
+
+    ``name`` gives the SQL name when it differs from the class name; ``identifier`` the
+    name under ``func`` (default: ``name``); ``type`` the return type (``type_=`` at the
+    call overrides it).
+    """
+
+    name: str = ""
+    identifier: str = ""
+    inherit_cache = True
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        own = cls.__dict__
+        sql_name = own.get("name") or cls.__name__
+        cls.name = sql_name
+        identifier = own.get("identifier") or sql_name
+        cls.identifier = identifier
+        _generic_functions[identifier.lower()] = cls
+
+    def __init__(self, *args: Any, type_: Any = None) -> None:
+        declared = type(self).__dict__.get("type") or getattr(type(self), "_declared_type", None)
+        if type_ is not None:
+            chosen: TypeEngine | None = to_type(type_)
+        elif isinstance(declared, TypeEngine):
+            chosen = declared
+        elif isinstance(declared, type):
+            chosen = declared()
+        else:
+            chosen = None
+        Function.__init__(self, type(self).name, args, chosen)
+
+
+class ReturnTypeFromArgs(GenericFunction):
+    """A `GenericFunction` whose return type is its first argument's (like ``max``)."""
+
+    def __init__(self, *args: Any, type_: Any = None) -> None:
+        super().__init__(*args, type_=type_)
+        if type_ is None and self.args:
+            self.type = getattr(self.args[0], "type", NULLTYPE)
+
+
+_generic_functions.pop("returntypefromargs", None)  # a base, not a function
+
+
 class _FunctionGenerator:
-    """``func.<name>(...)`` builds a SQL function call; ``func.count()`` is ``count(*)``."""
+    """``func.<name>(...)`` builds a SQL function call; ``func.count()`` is ``count(*)``;
+    ``func.<identifier>`` of a `GenericFunction` subclass builds that class."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        generic = _generic_functions.get(name.lower())
+        if generic is not None:
+            return generic
 
         def make(*args: Any, type_: Any = None) -> Function:
             return Function(name, args, to_type(type_) if type_ is not None else None)

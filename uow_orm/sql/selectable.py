@@ -4,7 +4,8 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*.
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*,
+uow_orm.ext.horizontal_shard.
 """
 
 from __future__ import annotations
@@ -136,6 +137,14 @@ class SubqueryColumn(ColumnElement):
 
     def _from_objects(self) -> list[FromClause]:
         return [self.subquery]
+
+    @property
+    def _proxied_source(self) -> Any:
+        """The expression of the subquery's SELECT this column is (None: unknown)."""
+        for col, sc in self.subquery._source_pairs:
+            if sc is self:
+                return col if hasattr(col, "proxy_set") else None
+        return None
 
     @property
     def table(self) -> FromClause:
@@ -274,6 +283,10 @@ class AliasColumn(ColumnElement):
 
     def _from_objects(self) -> list[FromClause]:
         return [self.alias]
+
+    @property
+    def _proxied_source(self) -> Any:
+        return self.element
 
     @property
     def table(self) -> Alias:
@@ -584,6 +597,13 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         return s
 
     filter = where
+
+    @property
+    def whereclause(self) -> ClauseElement | None:
+        """The WHERE criteria joined by AND (one criterion as itself), or None."""
+        if not self._where:
+            return None
+        return self._where[0] if len(self._where) == 1 else and_(*self._where)
 
     def filter_by(self, **kw: Any) -> Select[_T]:
         """A copy with ``key == value`` conditions on the last joined entity (or the first
