@@ -861,3 +861,43 @@ def test_reconstructor_runs_on_load_not_on_construction(engine):
     with Session(engine) as s:
         assert s.get(Thing, 1).origin == "loaded a"
         assert [x.origin for x in s.scalars(select(Thing))] == ["loaded a"]
+
+
+def test_class_without_tablename_fails_when_it_is_defined() -> None:
+    class NoTableBase(DeclarativeBase):
+        pass
+
+    with pytest.raises(exc.InvalidRequestError, match=r"Note has no __tablename__"):
+
+        class Note(NoTableBase):
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+    with pytest.raises(exc.InvalidRequestError, match=r"Plain has no __tablename__"):
+
+        class Plain(declarative_base()):  # type: ignore[misc]
+            id = Column(Integer, primary_key=True)
+
+
+def test_abstract_base_and_single_table_subclass_need_no_tablename(engine: Any) -> None:
+    class AbsBase(DeclarativeBase):
+        pass
+
+    class Stamped(AbsBase):
+        __abstract__ = True
+        created: Mapped[int] = mapped_column(default=0)
+
+    class Animal(Stamped):
+        __tablename__ = "abs_animal"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str]
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "animal"}
+
+    class Dog(Animal):
+        __mapper_args__ = {"polymorphic_identity": "dog"}
+
+    assert Dog.__table__ is Animal.__table__
+    AbsBase.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Dog())
+        s.commit()
+    assert fetch(engine, "SELECT kind, created FROM abs_animal") == [("dog", 0)]

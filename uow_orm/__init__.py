@@ -86,21 +86,7 @@ from .orm import (
     with_parent,
     with_polymorphic,
 )
-from .schema import (
-    CheckConstraint,
-    Column,
-    Computed,
-    FetchedValue,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Identity,
-    Index,
-    MetaData,
-    PrimaryKeyConstraint,
-    Sequence,
-    Table,
-    UniqueConstraint,
-)
+from .orm import base as _orm_base
 from .sql import (
     all_,
     and_,
@@ -144,6 +130,21 @@ from .sql import (
     union_all,
     update,
     values,
+)
+from .sql.schema import (
+    CheckConstraint,
+    Column,
+    Computed,
+    FetchedValue,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    Table,
+    UniqueConstraint,
 )
 from .types import (
     ARRAY,
@@ -395,7 +396,6 @@ from .engine import (  # noqa: E402
     TwoPhaseTransaction,
     engine_from_config,
 )
-from .schema import ColumnCollection, ColumnDefault  # noqa: E402
 from .sql import (  # noqa: E402
     CTE,
     Alias,
@@ -448,6 +448,7 @@ from .sql import (  # noqa: E402
     within_group,
 )
 from .sql._extract import Extract  # noqa: E402
+from .sql.schema import ColumnCollection, ColumnDefault  # noqa: E402
 from .types import INTEGER as INT  # noqa: E402
 
 __all__ += [
@@ -514,3 +515,7 @@ __all__ += [
     "table",
     "within_group",
 ]
+
+# relationship("...") strings are evaluated with the public names (orm/base.py holds them,
+# because the ORM must not import this package)
+_orm_base.EXPRESSION_NAMESPACE.update({_n: globals()[_n] for _n in __all__})

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from . import exc
+from .dialects import base as _dialect_base
 from .types import Comparator, ExternalType, Processor, TypeEngine
 
 # -- dialect objects handed to user hooks ------------------------------------------------------
@@ -40,12 +41,12 @@ def dialect_for_name(name: str) -> Any:
     d = _DIALECTS.get(name)
     if d is None:
         if name == "sqlite":
-            from .dialects.sqlite import SQLiteDialect
+            from .dialects.sqlite_dialect import SQLiteDialect
 
             d = SQLiteDialect()
         elif name == "postgresql":
             try:
-                from .dialects.postgresql import PGDialect
+                from .dialects.postgresql_dialect import PGDialect
 
                 d = PGDialect()
             except exc.ArgumentError:  # psycopg not installed: compile-only use
@@ -393,6 +394,9 @@ class UserDefinedType(ExternalType):
             cache[dialect_name] = self.result_processor(dialect_for_name(dialect_name), None)
         return cache[dialect_name]
 
+
+# Dialect.type_descriptor() (SQLAlchemy's API) calls it; the dialects sit below this module.
+_dialect_base.type_instance = to_instance
 
 __all__ = [
     "TypeDecorator",

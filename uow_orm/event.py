@@ -1,9 +1,9 @@
 """Event registration: ``listen``, ``listens_for``, ``remove`` and ``contains``.
 
 Engines, pools, sessions and sessionmakers own a `Dispatcher`; mapped classes, mappers
-and attributes are found by the resolver that ``uow_orm.orm.events`` registers here.
+and attributes are found by the resolver that ``uow_orm.orm.session_events`` registers here.
 
-Called by: uow_orm.engine.*, uow_orm.orm.*.
+Called by: uow_orm.engine.*, uow_orm.orm.*, uow_orm.testing.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Raised everywhere in the package; driver exceptions are wrapped into the ``DBAPIError``
 branch by the dialects so that callers never need to import sqlite3 or psycopg.
 
-Called by: uow_orm, uow_orm._generic_types, uow_orm._typebase, uow_orm.dialects.*,
+Called by: uow_orm, uow_orm._generic_types, uow_orm._processors, uow_orm._typebase,
+uow_orm.dialects.*,
 uow_orm.engine.*, uow_orm.event, uow_orm.ext.*, uow_orm.migrate.*, uow_orm.orm.*,
-uow_orm.schema, uow_orm.sql.*, uow_orm.types.
+uow_orm.sql.schema, uow_orm.sql.*, uow_orm.testing, uow_orm.types.
 """
 
 from __future__ import annotations

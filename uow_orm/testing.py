@@ -60,11 +60,7 @@ def assert_statements(
         AssertionError: the block sent more than ``max`` (or not exactly ``count``).
         ArgumentError: ``max`` or ``count`` negative, or both given.
     """
-    if max is not None and count is not None:
-        raise exc.ArgumentError("assert_statements() takes max= or count=, not both")
-    for name, value in (("max", max), ("count", count)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise exc.ArgumentError(f"assert_statements({name}=...) must be an int >= 0")
+    _check_limits(max, count)
     pattern = re.compile(match, re.I) if isinstance(match, str) else match
     log = StatementLog()
 
@@ -89,6 +85,20 @@ def assert_statements(
         yield log
     finally:
         event.remove(target, "before_cursor_execute", record)
+    _check_count(log, max, count, pattern)
+
+
+def _check_limits(max: int | None, count: int | None) -> None:
+    if max is not None and count is not None:
+        raise exc.ArgumentError("assert_statements() takes max= or count=, not both")
+    for name, value in (("max", max), ("count", count)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise exc.ArgumentError(f"assert_statements({name}=...) must be an int >= 0")
+
+
+def _check_count(
+    log: StatementLog, max: int | None, count: int | None, pattern: re.Pattern[str] | None
+) -> None:
     what = f" matching {pattern.pattern!r}" if pattern is not None else ""
     n = len(log.statements)
     if max is not None and n > max:

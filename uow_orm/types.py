@@ -5,8 +5,8 @@ Used by schema (DDL), the SQL compiler (binding values, reading results) and map
 own conversion is already right, so that hot loops can skip the call.
 
 Called by: uow_orm, uow_orm._generic_types, uow_orm._typebase, uow_orm.dialects.*,
-uow_orm.engine.base, uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
-uow_orm.orm.*, uow_orm.schema, uow_orm.sql.*.
+uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
+uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -17,22 +17,16 @@ import enum
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from . import exc
-from .exc import ColumnValueError
 
-Processor = Callable[[Any], Any] | None
-
-
-class _BadValue(exc.ColumnValueError):
-    """Raised by a bind processor; the caller adds which column it was for.
-
-    Callers re-raise it as `exc.ColumnValueError` naming the attribute; being one itself, it
-    is still a uow_orm error should a path forget to.
-    """
-
+# re-exported: the SQL and ORM layers and the dialect types import them from here
+from ._processors import Processor as Processor
+from ._processors import _BadValue as _BadValue
+from ._processors import apply_processors as apply_processors
+from ._processors import processor_items as processor_items
 
 # Operator strings of the SQL expression layer -> the Comparator method a type may override.
 _OPERATOR_METHODS: dict[str, str] = {
@@ -324,44 +318,6 @@ def result_processors(types: Iterable[TypeEngine], dialect_name: str) -> list[Pr
     """The result processor of each type for ``dialect_name`` (None: the driver's value is
     already right), built once per type and dialect."""
     return [t._result(dialect_name) for t in types]
-
-
-def processor_items(procs: Iterable[Processor]) -> list[tuple[int, Callable[[Any], Any]]]:
-    """``(position, processor)`` of the processors that do something, for `apply_processors`."""
-    return [(i, p) for i, p in enumerate(procs) if p is not None]
-
-
-def apply_processors(
-    rows: Iterable[list[Any]],
-    items: Sequence[tuple[int, Callable[[Any], Any]]],
-    on_error: Callable[[int, Any, ColumnValueError], Exception] | None = None,
-) -> None:
-    """Convert, in place, the non-None values of each row (a list) at the positions of
-    ``items`` (from `processor_items`): the one loop through which type processors run,
-    bind processors on the write path and result processors on the read path.
-
-    Args:
-        rows: lists of values, changed in place.
-        items: ``(position, processor)`` pairs.
-        on_error: builds the exception raised for a value a bind processor refuses, from
-            its position, the value and the processor's error; without it that error is
-            raised as is.
-
-    Raises:
-        exc.ColumnValueError: a value the column's type refuses.
-    """
-    if not items:
-        return
-    for vals in rows:
-        for i, p in items:
-            v = vals[i]
-            if v is not None:
-                try:
-                    vals[i] = p(v)
-                except _BadValue as e:
-                    if on_error is None:
-                        raise
-                    raise on_error(i, v, e) from None
 
 
 def _expect(kind: str, value: Any) -> _BadValue:

@@ -17,25 +17,15 @@ from .._typebase import generic_repr
 from ..types import TypeEngine
 
 
-def vendor_type(
+def _vendor_init(
     dialect: str,
     name: str,
     base: type[TypeEngine],
-    doc: str,
-    *,
-    options: Sequence[str] = (),
-    positional: Sequence[str] = (),
-    python_type: type | None = None,
-    ddl_args: Sequence[str] = (),
+    option_names: Sequence[str],
+    positional: Sequence[str],
 ) -> Any:
-    """A class ``name`` (a subclass of ``base``) for ``dialect``'s type of that name.
-
-    ``options`` are the vendor keyword arguments (kept as attributes); ``positional``
-    names vendor options that come first positionally when ``base`` takes none
-    (``TINYINT(1)`` is a display width). ``ddl_args`` are the attributes shown in the
-    vendor DDL (``DATETIME(6)``). Raises `exc.ArgumentError` for unknown keywords.
-    """
-    option_names = tuple(dict.fromkeys([*positional, *options]))
+    """The ``__init__`` of a vendor type: takes the vendor options off the arguments (the
+    ``positional`` ones first), passes the rest to ``base`` and keeps the options."""
 
     def __init__(self: Any, *args: Any, **kw: Any) -> None:
         vendor: dict[str, Any] = dict.fromkeys(option_names)
@@ -60,6 +50,29 @@ def vendor_type(
             setattr(self, k, v)
 
     __init__._vendor_init = True  # type: ignore[attr-defined]
+    return __init__
+
+
+def vendor_type(
+    dialect: str,
+    name: str,
+    base: type[TypeEngine],
+    doc: str,
+    *,
+    options: Sequence[str] = (),
+    positional: Sequence[str] = (),
+    python_type: type | None = None,
+    ddl_args: Sequence[str] = (),
+) -> Any:
+    """A class ``name`` (a subclass of ``base``) for ``dialect``'s type of that name.
+
+    ``options`` are the vendor keyword arguments (kept as attributes); ``positional``
+    names vendor options that come first positionally when ``base`` takes none
+    (``TINYINT(1)`` is a display width). ``ddl_args`` are the attributes shown in the
+    vendor DDL (``DATETIME(6)``). Raises `exc.ArgumentError` for unknown keywords.
+    """
+    option_names = tuple(dict.fromkeys([*positional, *options]))
+    __init__ = _vendor_init(dialect, name, base, option_names, positional)
 
     def ddl(self: Any, dialect_name: str) -> str:
         if dialect_name != dialect:

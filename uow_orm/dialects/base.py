@@ -3,18 +3,28 @@
 Used by the engine (connect, transactions, errors), the SQL compiler (placeholders,
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
 
-Called by: uow_orm.dialects, uow_orm.dialects.postgresql, uow_orm.dialects.sqlite,
-uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
+Called by: uow_orm._typebase (fills in ``type_instance``), uow_orm.dialects,
+uow_orm.dialects.postgresql_dialect,
+uow_orm.dialects.sqlite_dialect, uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from .. import exc
 from .._typing import ConnectURL, DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
+
+
+def _types_not_imported(typeobj: Any) -> Any:
+    raise exc.InvalidRequestError("uow_orm._typebase is not imported")  # pragma: no cover
+
+
+#: A type instance from a type class or instance: ``uow_orm._typebase.to_instance``, which
+#: that module fills in when it is imported (the type system sits above the dialects).
+type_instance: Callable[[Any], Any] = _types_not_imported
 
 _SIMPLE_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -288,9 +298,7 @@ class Dialect:
     def type_descriptor(self, typeobj: Any) -> Any:
         """The type to use on this dialect for ``typeobj`` (a type class or instance);
         what ``TypeDecorator.load_dialect_impl`` returns."""
-        from .._typebase import to_instance
-
-        return to_instance(typeobj)
+        return type_instance(typeobj)
 
     # -- introspection -----------------------------------------------------------------
     def has_table_sql(self) -> str:

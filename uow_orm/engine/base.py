@@ -5,8 +5,8 @@ goes through ``Connection._run``: one place for events, logging, error wrapping 
 invalidation of broken connections.
 
 Called by: uow_orm.dialects.*, uow_orm.engine, uow_orm.engine.create,
-uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*, uow_orm.orm,
-uow_orm.orm.*, uow_orm.schema, uow_orm.sql.ddl.
+uow_orm.engine.events, uow_orm.engine.reflection, uow_orm.ext.automap, uow_orm.migrate.*,
+uow_orm.orm, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql.ddl, uow_orm.testing.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
+from .._processors import apply_processors, processor_items
 from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
-from ..types import apply_processors, processor_items
 from . import events as _events
 from .result import Result
 

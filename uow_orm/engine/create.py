@@ -19,7 +19,7 @@ from .url import URL, make_url
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..dialects.sqlite import SQLiteDialect
+    from ..dialects.sqlite_dialect import SQLiteDialect
 
 _DRIVERS = {
     ("sqlite", None): "sqlite",
@@ -48,10 +48,10 @@ def _dialect_for(url: URL) -> Dialect:
             f"unknown database URL scheme {url.drivername!r} in {url}; supported: {known}"
         )
     if key == "sqlite":
-        from ..dialects.sqlite import SQLiteDialect
+        from ..dialects.sqlite_dialect import SQLiteDialect
 
         return SQLiteDialect()
-    from ..dialects.postgresql import PGDialect
+    from ..dialects.postgresql_dialect import PGDialect
 
     return PGDialect()
 
@@ -121,30 +121,25 @@ def create_engine(
     servers get a `QueuePool`. ``echo=True`` logs every statement (``"debug"`` also
     logs parameters) to stdout through the ``uow_orm.engine`` logger.
 
-    ``isolation_level`` applies to every connection: ``"AUTOCOMMIT"`` (no transactions:
-    each statement commits), or a level the backend has (PostgreSQL: ``"READ
-    COMMITTED"``, ``"REPEATABLE READ"``, ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``;
-    SQLite: ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``). ``execution_options`` are the
-    options every connection starts with (see `Connection.execution_options`), e.g.
-    ``{"sqlite_begin": "IMMEDIATE"}``. On SQLite, ``connect_args={"isolation_level":
-    "IMMEDIATE"}`` (the ``sqlite3`` spelling) means the same. ``future`` exists for code
-    written for SQLAlchemy 1.4 and may only be True (the only behaviour there is).
-    ``echo_pool`` logs new and closed connections (``"debug"``: every checkout and
-    checkin) to ``uow_orm.pool``; ``logging_name`` names the engine's logger
-    ``uow_orm.engine.Engine.<name>``; ``hide_parameters`` leaves parameters out of logs
-    and error messages.
+    ``isolation_level`` applies to every connection: ``"AUTOCOMMIT"`` (no transactions: each
+    statement commits), or a level the backend has (PostgreSQL: ``"READ COMMITTED"``,
+    ``"REPEATABLE READ"``, ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``; SQLite:
+    ``"SERIALIZABLE"``, ``"READ UNCOMMITTED"``). ``execution_options`` are the options every
+    connection starts with (see `Connection.execution_options`), e.g. ``{"sqlite_begin":
+    "IMMEDIATE"}``. On SQLite, ``connect_args={"isolation_level": "IMMEDIATE"}`` (the
+    ``sqlite3`` spelling) means the same. ``future`` exists for code written for SQLAlchemy
+    1.4 and may only be True (the only behaviour there is). ``echo_pool`` logs new and
+    closed connections (``"debug"``: every checkout and checkin) to ``uow_orm.pool``;
+    ``logging_name`` names the engine's logger ``uow_orm.engine.Engine.<name>``;
+    ``hide_parameters`` leaves parameters out of logs and error messages.
 
     Raises:
         ArgumentError: an unknown URL scheme or driver, isolation level or execution
             option, or ``future=False``.
     """
-    if future is not True:
-        raise exc.ArgumentError(
-            "the 'future' parameter passed to create_engine() may only be set to True"
-        )
+    _check_future(future)
     u = make_url(url)
-    dialect = _dialect_for(u)
-    args = dict(connect_args or {})
+    dialect, args = _dialect_for(u), dict(connect_args or {})
     options = _engine_options(dialect, args, execution_options, isolation_level)
     dispatch = engine_dispatch()
     pool = _make_pool(
@@ -160,6 +155,25 @@ def create_engine(
         pool_pre_ping=pool_pre_ping,
     )
     engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
+    _set_logging(engine, echo, echo_pool, logging_name, hide_parameters)
+    return engine
+
+
+def _check_future(future: bool) -> None:
+    if future is not True:
+        raise exc.ArgumentError(
+            "the 'future' parameter passed to create_engine() may only be set to True"
+        )
+
+
+def _set_logging(
+    engine: Engine,
+    echo: bool | str,
+    echo_pool: bool | str,
+    logging_name: str | None,
+    hide_parameters: bool,
+) -> None:
+    """``echo``, ``echo_pool``, ``logging_name`` and ``hide_parameters`` of a new engine."""
     engine.hide_parameters = hide_parameters
     engine.logging_name = logging_name
     if echo:
@@ -168,7 +182,6 @@ def create_engine(
         engine.logger = logger.getChild(f"Engine.{logging_name}")
     if echo_pool:
         _log_pool(engine, echo_pool == "debug")
-    return engine
 
 
 def _engine_options(

@@ -4,7 +4,8 @@
 Called by the engine only. A pool hands one DBAPI connection to one checkout at a time,
 rolls it back when it comes back, and never hands out a connection once it is invalidated.
 
-Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create, uow_orm.pool.
+Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.engine.create,
+uow_orm.engine.events, uow_orm.pool.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Called by users through ``inspect(engine)`` / ``inspect(connection)`` and by
 ``MetaData.reflect()`` / ``Table(..., autoload_with=...)``. The catalog queries of each
 backend live in ``dialects/<name>_catalog.py``; this module only routes and caches.
 
-Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.schema.
+Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm (and ``Table(autoload_with=...)``
+/ ``MetaData.reflect()`` through ``sql.schema.upper_layers``, which it fills in).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..sql.schema import upper_layers
 
 if TYPE_CHECKING:
     from ..dialects.catalog import Catalog
-    from ..schema import MetaData, Table
+    from ..sql.schema import MetaData, Table
     from .base import Connection, Engine
 
 log = logging.getLogger("uow_orm.engine")
@@ -173,35 +175,42 @@ def reflect_table(
     actions (and, with ``resolve_fks``, the tables they refer to, in their schemas),
     unique and CHECK constraints, plain-column indexes and the table comment. The table's
     ``schema`` (a PostgreSQL schema or an attached SQLite database) is where it is read."""
-    from ..schema import (
-        CheckConstraint,
-        Column,
-        ForeignKey,
-        ForeignKeyConstraint,
-        Index,
-        Table,
-        UniqueConstraint,
-    )
-    from ..sql.elements import text
-
     name, schema = table.name, table.schema
     if not inspector.has_table(name, schema):
         raise exc.NoSuchTableError(table.fullname)
-    pk = set(inspector.get_pk_constraint(name, schema)["constrained_columns"])
     fks = inspector.get_foreign_keys(name, schema)
+    _reflect_columns(inspector, table, fks, include_columns)
+    _reflect_foreign_keys(inspector, table, fks, resolve_fks)
+    _reflect_constraints_and_indexes(inspector, table)
 
-    def referred(fk: dict[str, Any]) -> str:
-        """``schema.table`` (or ``table``) of a reflected key's target, as MetaData keys it."""
-        target_schema = fk["referred_schema"]
-        return f"{target_schema}.{fk['referred_table']}" if target_schema else fk["referred_table"]
 
-    def actions(fk: dict[str, Any]) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in fk["options"].items()
-            if k in ("ondelete", "onupdate", "deferrable", "initially")
-        }
+def _referred(fk: dict[str, Any]) -> str:
+    """``schema.table`` (or ``table``) of a reflected key's target, as MetaData keys it."""
+    target_schema = fk["referred_schema"]
+    return f"{target_schema}.{fk['referred_table']}" if target_schema else fk["referred_table"]
 
+
+def _fk_actions(fk: dict[str, Any]) -> dict[str, Any]:
+    """The ``ForeignKey`` keywords of a reflected key's options."""
+    return {
+        k: v
+        for k, v in fk["options"].items()
+        if k in ("ondelete", "onupdate", "deferrable", "initially")
+    }
+
+
+def _reflect_columns(
+    inspector: Inspector,
+    table: Table,
+    fks: list[dict[str, Any]],
+    include_columns: Collection[str] | None,
+) -> None:
+    """The columns the table does not have yet, with their single-column foreign keys."""
+    from ..sql.elements import text
+    from ..sql.schema import Column, ForeignKey
+
+    name, schema = table.name, table.schema
+    pk = set(inspector.get_pk_constraint(name, schema)["constrained_columns"])
     single_fks = {
         fk["constrained_columns"][0]: fk for fk in fks if len(fk["constrained_columns"]) == 1
     }
@@ -214,7 +223,9 @@ def reflect_table(
         if fk is not None:
             args.append(
                 ForeignKey(
-                    f"{referred(fk)}.{fk['referred_columns'][0]}", name=fk["name"], **actions(fk)
+                    f"{_referred(fk)}.{fk['referred_columns'][0]}",
+                    name=fk["name"],
+                    **_fk_actions(fk),
                 )
             )
         table.append(
@@ -227,15 +238,23 @@ def reflect_table(
                 comment=info.get("comment"),
             )
         )
+
+
+def _reflect_foreign_keys(
+    inspector: Inspector, table: Table, fks: list[dict[str, Any]], resolve_fks: bool
+) -> None:
+    """The multi-column foreign keys, and (``resolve_fks``) the tables the keys refer to."""
+    from ..sql.schema import ForeignKeyConstraint, Table
+
     for fk in fks:
-        target = referred(fk)
+        target = _referred(fk)
         if len(fk["constrained_columns"]) > 1:
             table.append(
                 ForeignKeyConstraint(
                     fk["constrained_columns"],
                     [f"{target}.{c}" for c in fk["referred_columns"]],
                     name=fk["name"],
-                    **actions(fk),
+                    **_fk_actions(fk),
                 )
             )
         if resolve_fks and target != table.fullname and target not in table.metadata.tables:
@@ -244,6 +263,14 @@ def reflect_table(
                 Table(fk["referred_table"], table.metadata, schema=fk["referred_schema"]),
                 resolve_fks=True,
             )
+
+
+def _reflect_constraints_and_indexes(inspector: Inspector, table: Table) -> None:
+    """Unique and CHECK constraints, the table comment and the plain-column indexes."""
+    from ..sql.elements import text
+    from ..sql.schema import CheckConstraint, Index, UniqueConstraint
+
+    name, schema = table.name, table.schema
     for uc in inspector.get_unique_constraints(name, schema):
         table.append(UniqueConstraint(*uc["column_names"], name=uc["name"]))
     for ck in inspector.get_check_constraints(name, schema):
@@ -276,7 +303,7 @@ def reflect_metadata(
     the MetaData does not hold yet. Tables of a named schema get ``Table.schema`` set and
     are keyed ``"schema.name"``. Raises `exc.InvalidRequestError` for a name in ``only``
     that the database does not have."""
-    from ..schema import Table
+    from ..sql.schema import Table
 
     if schema is None:
         schema = metadata.schema
@@ -301,3 +328,19 @@ def reflect_metadata(
         key = f"{schema}.{name}" if schema else name
         if key not in metadata.tables:
             reflect_table(inspector, Table(name, metadata, schema=schema), resolve_fks=resolve_fks)
+
+
+def autoload(
+    table: Table,
+    bind: Engine | Connection,
+    include_columns: Collection[str] | None,
+    resolve_fks: bool,
+) -> None:
+    """``Table(..., autoload_with=bind)``: fill ``table`` from the database."""
+    reflect_table(Inspector(bind), table, include_columns=include_columns, resolve_fks=resolve_fks)
+
+
+# Table(autoload_with=...) and MetaData.reflect() call these through the schema module
+# (which is below).
+upper_layers.autoload = autoload
+upper_layers.reflect = reflect_metadata

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..orm.declarative import declarative_base
 from ..orm.relationships import relationship
-from ..schema import ForeignKeyConstraint, MetaData, Table
+from ..sql.schema import ForeignKeyConstraint, MetaData, Table
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine

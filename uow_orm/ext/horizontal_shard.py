@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import exc
 from ..orm import lookup
 from ..orm.base import state_of
-from ..orm.events import ORMExecuteState
 from ..orm.execution import first_mapper
 from ..orm.query import Query
 from ..orm.session import Session
+from ..orm.session_events import ORMExecuteState
 from ..sql.selectable import select
 
 if TYPE_CHECKING:

@@ -3,9 +3,10 @@
 
 ``mapped_column(MutableDict.as_mutable(JSON))`` makes ``obj.data["k"] = v`` mark the object
 changed, so the next flush writes the column. The mapper wires the parents (see
-`Mapper._install_class_hooks`); values are wrapped when loaded and when assigned.
+`Mapper._install_class_hooks`, and `uow_orm.orm.properties.TrackedValue`, the base class
+the ORM knows); values are wrapped when loaded and when assigned.
 
-Called by: uow_orm.orm.*.
+Called by: applications.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
 
 from .. import exc
+from ..orm.properties import TrackedValue, attach
 from ..orm.state import NO_VALUE
 
 if TYPE_CHECKING:
-    from ..orm.state import InstanceState
     from ..types import TypeEngine
 
 _T = TypeVar("_T")
@@ -25,22 +26,11 @@ _KT = TypeVar("_KT")
 _VT = TypeVar("_VT")
 
 
-class Mutable:
+class Mutable(TrackedValue):
     """Mixin for value types that tell their parent objects about in-place changes.
 
     Subclasses call ``self.changed()`` after each mutation and implement ``coerce``.
     """
-
-    @property
-    def _parents(self) -> dict[InstanceState, str]:
-        """{parent object's state: attribute key}, created on first use. A state is a weak
-        reference to its object, so holding it never keeps the parent alive."""
-        try:
-            return self.__dict__["_uow_parents"]  # type: ignore[no-any-return]
-        except KeyError:
-            parents: dict[InstanceState, str] = {}
-            self.__dict__["_uow_parents"] = parents
-            return parents
 
     def changed(self) -> None:
         """Mark every parent attribute holding this value as modified."""
@@ -87,12 +77,6 @@ class Mutable:
             {k: v for k, v in base.__dict__.items() if k not in ("_bind_cache", "_result_cache")}
         )
         return t  # type: ignore[no-any-return]
-
-
-def attach(value: Any, state: InstanceState, key: str) -> None:
-    """Record that ``value`` is held by attribute ``key`` of the object of ``state``."""
-    if isinstance(value, Mutable):
-        value._parents[state] = key
 
 
 class MutableDict(Mutable, dict[_KT, _VT]):

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import types as sqltypes
 from ..engine.reflection import Inspector
-from ..schema import (
+from ..sql.ddl import inline_sql
+from ..sql.schema import (
     CheckConstraint,
     Column,
     ForeignKeyConstraint,
@@ -30,7 +31,6 @@ from ..schema import (
     server_default_sql,
     sort_tables,
 )
-from ..sql.ddl import inline_sql
 from .runner import VERSION_TABLE
 
 if TYPE_CHECKING:
@@ -336,45 +336,68 @@ def _compare_enums(
     model = _model_enums(model_tables)
     db = {e["name"]: list(e["labels"]) for e in insp.get_enums()}
     if before_tables:
-        existing = [t for t in model_tables if t.name in db_tables]
-        used_by_existing = _model_enums(existing)
-        for name, labels in model.items():
-            if name in db:
-                if db[name] != labels:
-                    result.changes.append(
-                        Change(
-                            f"change values of enum type {name!r} from {db[name]!r} to {labels!r}",
-                            [f"op.alter_enum({name!r}, {labels!r}, existing_values={db[name]!r})"],
-                            [f"op.alter_enum({name!r}, {db[name]!r}, existing_values={labels!r})"],
-                        )
-                    )
-            elif name in used_by_existing:
+        _changed_and_new_enums(model, db, model_tables, db_tables, result)
+    else:
+        _unused_enums(model, db, model_tables, db_tables, insp, result)
+
+
+def _changed_and_new_enums(
+    model: dict[str, list[str]],
+    db: dict[str, list[str]],
+    model_tables: list[Table],
+    db_tables: list[str],
+    result: Comparison,
+) -> None:
+    """``op.alter_enum`` for changed labels, ``op.create_enum`` for a new type an existing
+    table's column will use."""
+    existing = [t for t in model_tables if t.name in db_tables]
+    used_by_existing = _model_enums(existing)
+    for name, labels in model.items():
+        if name in db:
+            if db[name] != labels:
                 result.changes.append(
                     Change(
-                        f"add enum type {name!r}",
-                        [f"op.create_enum({name!r}, {labels!r})"],
-                        [f"op.drop_enum({name!r})"],
+                        f"change values of enum type {name!r} from {db[name]!r} to {labels!r}",
+                        [f"op.alter_enum({name!r}, {labels!r}, existing_values={db[name]!r})"],
+                        [f"op.alter_enum({name!r}, {db[name]!r}, existing_values={labels!r})"],
                     )
                 )
-        return
+        elif name in used_by_existing:
+            result.changes.append(
+                Change(
+                    f"add enum type {name!r}",
+                    [f"op.create_enum({name!r}, {labels!r})"],
+                    [f"op.drop_enum({name!r})"],
+                )
+            )
+
+
+def _unused_enums(
+    model: dict[str, list[str]],
+    db: dict[str, list[str]],
+    model_tables: list[Table],
+    db_tables: list[str],
+    insp: Inspector,
+    result: Comparison,
+) -> None:
+    """``op.drop_enum`` for each database type that no model and no remaining column uses
+    (a type of a dropped table goes with ``op.drop_table``)."""
+    model_names = {t.name for t in model_tables}
+
+    def types_of(table_name: str) -> set[str]:
+        return {
+            n.name
+            for i in insp.get_columns(table_name)
+            for n in i["type"]._named_types("postgresql")
+        }
+
     used: set[str] = set()
     for table_name in db_tables:
-        if table_name in {t.name for t in model_tables}:
-            for info in insp.get_columns(table_name):
-                used.update(n.name for n in info["type"]._named_types("postgresql"))
+        if table_name in model_names:
+            used |= types_of(table_name)
     for name, labels in db.items():
         if name not in model and name not in used:
-            in_dropped_table = any(
-                name
-                in {
-                    n.name
-                    for i in insp.get_columns(t)
-                    for n in i["type"]._named_types("postgresql")
-                }
-                for t in db_tables
-                if t not in {m.name for m in model_tables}
-            )
-            if in_dropped_table:
+            if any(name in types_of(t) for t in db_tables if t not in model_names):
                 continue  # op.drop_table drops it with the table (and its downgrade recreates it)
             result.changes.append(
                 Change(
@@ -402,101 +425,126 @@ def _compare_checks(table: Table, insp: Inspector, dialect: Dialect, result: Com
     so there only the name counts). Unnamed ones match by their condition, or on
     PostgreSQL by a name it generated (``<table>_..._check``). The CHECKs an Enum or
     Boolean type adds to its column belong to the column, not to this comparison."""
-    name = table.name
-    batch = name if dialect.name == "sqlite" else None
-    have = list(insp.get_check_constraints(name))
-    claimed: set[int] = set()
+    match = _CheckMatch(table, list(insp.get_check_constraints(table.name)), dialect, result)
+    wanted = _checks(table, dialect)
+    match.named(wanted)
+    match.unnamed(wanted)
+    match.leftovers()
 
-    def claim(pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
-        for i, ck in enumerate(have):
-            if i not in claimed and pred(ck):
-                claimed.add(i)
+
+def _same_name(ck_name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda ck: bool(ck["name"] == ck_name)
+
+
+def _same_text(sql: str) -> Callable[[dict[str, Any]], bool]:
+    text = _normal_check(sql)
+    return lambda ck: _normal_check(ck["sqltext"]) == text
+
+
+class _CheckMatch:
+    """The database's CHECK constraints of one table, claimed one by one by the models'."""
+
+    def __init__(
+        self, table: Table, have: list[dict[str, Any]], dialect: Dialect, result: Comparison
+    ) -> None:
+        self.table = table
+        self.name = table.name
+        self.have = have
+        self.claimed: set[int] = set()
+        self.dialect = dialect
+        self.result = result
+        self.batch = self.name if dialect.name == "sqlite" else None
+
+    def claim(self, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """The first unclaimed database CHECK ``pred`` accepts (now claimed), or None."""
+        for i, ck in enumerate(self.have):
+            if i not in self.claimed and pred(ck):
+                self.claimed.add(i)
                 return ck
         return None
 
-    def create(ck_name: str | None, sql: str) -> str:
-        return f"op.create_check_constraint({ck_name!r}, {name!r}, {sql!r})"
+    def create(self, ck_name: str | None, sql: str) -> str:
+        return f"op.create_check_constraint({ck_name!r}, {self.name!r}, {sql!r})"
 
-    def drop(ck_name: str) -> str:
-        return f"op.drop_constraint({ck_name!r}, {name!r}, type_='check')"
+    def drop(self, ck_name: str) -> str:
+        return f"op.drop_constraint({ck_name!r}, {self.name!r}, type_='check')"
 
-    def auto_named(ck: dict[str, Any]) -> bool:
+    def auto_named(self, ck: dict[str, Any]) -> bool:
+        """Whether PostgreSQL generated the constraint's name (``<table>_..._check``)."""
         n = ck["name"]
-        return dialect.name == "postgresql" and bool(
-            n and n.startswith(f"{name}_") and _PG_AUTO_CHECK.search(n)
+        return self.dialect.name == "postgresql" and bool(
+            n and n.startswith(f"{self.name}_") and _PG_AUTO_CHECK.search(n)
         )
 
-    def same_text(sql: str) -> Callable[[dict[str, Any]], bool]:
-        text = _normal_check(sql)
-        return lambda ck: _normal_check(ck["sqltext"]) == text
+    def add(self, description: str, upgrade: list[str], downgrade: list[str]) -> None:
+        self.result.changes.append(Change(description, upgrade, downgrade, batch_table=self.batch))
 
-    def same_name(ck_name: str) -> Callable[[dict[str, Any]], bool]:
-        return lambda ck: bool(ck["name"] == ck_name)
-
-    type_checks = {
-        col.name: sql
-        for col in table.c
-        if (sql := col.type._column_check_sql(dialect.quote(col.name), dialect.name)) is not None
-    }
-    wanted = _checks(table, dialect)
-    for ck_name, sql in wanted:  # named first: they claim by name
-        if ck_name is None:
-            continue
-        found = claim(same_name(ck_name))
-        if found is None:
-            result.changes.append(
-                Change(
-                    f"add check constraint {ck_name!r} on {name}",
-                    [create(ck_name, sql)],
-                    [drop(ck_name)],
-                    batch_table=batch,
+    def named(self, wanted: list[tuple[str | None, str]]) -> None:
+        """Named model CHECKs first: they claim by name."""
+        for ck_name, sql in wanted:
+            if ck_name is None:
+                continue
+            found = self.claim(_same_name(ck_name))
+            if found is None:
+                self.add(
+                    f"add check constraint {ck_name!r} on {self.name}",
+                    [self.create(ck_name, sql)],
+                    [self.drop(ck_name)],
                 )
-            )
-        elif dialect.name == "sqlite" and _normal_check(found["sqltext"]) != _normal_check(sql):
-            result.changes.append(
-                Change(
-                    f"change check constraint {ck_name!r} on {name} from "
+            elif self.dialect.name == "sqlite" and _normal_check(found["sqltext"]) != _normal_check(
+                sql
+            ):
+                self.add(
+                    f"change check constraint {ck_name!r} on {self.name} from "
                     f"{found['sqltext']!r} to {sql!r}",
-                    [drop(ck_name), create(ck_name, sql)],
-                    [drop(ck_name), create(ck_name, found["sqltext"])],
-                    batch_table=batch,
+                    [self.drop(ck_name), self.create(ck_name, sql)],
+                    [self.drop(ck_name), self.create(ck_name, found["sqltext"])],
                 )
-            )
-    unnamed: list[tuple[str, str | None]] = [(sql, None) for n, sql in wanted if n is None]
-    unnamed += [(sql, col_name) for col_name, sql in type_checks.items()]
-    for n, (sql, type_column) in enumerate(unnamed):
-        found = claim(same_text(sql)) or claim(auto_named)
-        if found is None and type_column is not None:
-            _retype_for_check(table, table.c[type_column], have, claimed, dialect, result)
-        elif found is None:
-            new_name = f"ck_{name}_{len(have) + n + 1}"
-            result.changes.append(
-                Change(
-                    f"add check constraint on {name} ({sql})",
-                    [create(new_name, sql)],
-                    [drop(new_name)],
-                    batch_table=batch,
+
+    def unnamed(self, wanted: list[tuple[str | None, str]]) -> None:
+        """Unnamed model CHECKs and the CHECKs column types add: by condition, or by a name
+        PostgreSQL generated."""
+        dialect, table = self.dialect, self.table
+        type_checks = {
+            col.name: sql
+            for col in table.c
+            if (sql := col.type._column_check_sql(dialect.quote(col.name), dialect.name))
+            is not None
+        }
+        unnamed: list[tuple[str, str | None]] = [(sql, None) for n, sql in wanted if n is None]
+        unnamed += [(sql, col_name) for col_name, sql in type_checks.items()]
+        for n, (sql, type_column) in enumerate(unnamed):
+            found = self.claim(_same_text(sql)) or self.claim(self.auto_named)
+            if found is None and type_column is not None:
+                _retype_for_check(
+                    table, table.c[type_column], self.have, self.claimed, dialect, self.result
                 )
+            elif found is None:
+                new_name = f"ck_{self.name}_{len(self.have) + n + 1}"
+                self.add(
+                    f"add check constraint on {self.name} ({sql})",
+                    [self.create(new_name, sql)],
+                    [self.drop(new_name)],
+                )
+
+    def leftovers(self) -> None:
+        """Database CHECKs no model claimed: dropped (an unnamed one only logged)."""
+        for i, ck in enumerate(self.have):
+            if i in self.claimed:
+                continue
+            if ck["name"] is None:
+                log.warning(
+                    "table %r has an unnamed CHECK (%s) that the models do not declare; "
+                    "autogenerate cannot drop an unnamed constraint",
+                    self.name,
+                    ck["sqltext"],
+                )
+                continue
+            self.add(
+                f"remove check constraint {ck['name']!r} on {self.name}",
+                [self.drop(ck["name"])],
+                [self.create(ck["name"], ck["sqltext"])],
             )
-    for i, ck in enumerate(have):
-        if i in claimed:
-            continue
-        if ck["name"] is None:
-            log.warning(
-                "table %r has an unnamed CHECK (%s) that the models do not declare; "
-                "autogenerate cannot drop an unnamed constraint",
-                name,
-                ck["sqltext"],
-            )
-            continue
-        result.changes.append(
-            Change(
-                f"remove check constraint {ck['name']!r} on {name}",
-                [drop(ck["name"])],
-                [create(ck["name"], ck["sqltext"])],
-                batch_table=batch,
-            )
-        )
 
 
 def _retype_for_check(

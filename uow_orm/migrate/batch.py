@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import Column, MetaData, Table, UniqueConstraint
 from ..sql import alter
 from ..sql.ddl import create_table_sql
+from ..sql.schema import Column, MetaData, Table, UniqueConstraint
 from .script import MigrationError
 
 if TYPE_CHECKING:
@@ -359,18 +359,40 @@ class BatchOperations:
         return sql
 
     def _rebuild(self) -> None:
-        from ..engine.reflection import Inspector
-
         ops = self._ops
-        conn = ops.connection
-        assert conn is not None
         dialect = ops.dialect
         q = dialect.quote
         plan = self._plan()
         temp = f"_uow_batch_{self.table_name}"
-        # Views and triggers as SQLite keeps them, recreated after the rename; indexes on
-        # plain columns rebuilt with the columns' new names (one on a dropped column goes),
-        # expression and partial indexes replayed from their SQL.
+        triggers, views, indexes = self._dependents(plan)
+        for name, _sql in views:
+            ops._run(f"DROP VIEW {q(name)}")
+        ops._run(self._new_table(plan, temp))
+        self._copy_rows(plan, temp)
+        ops._run(f"DROP TABLE {q(self.table_name)}")
+        ops._run(alter.rename_table_sql(temp, self.table_name, dialect))
+        for sql in indexes:
+            ops._run(sql)
+        for name, columns, unique, where in plan.new_indexes:
+            ops._run(
+                alter.create_index_sql(
+                    name, self.table_name, columns, dialect, unique=unique, where=where
+                )
+            )
+        for _name, sql in triggers + views:
+            ops._run(sql)
+
+    def _dependents(
+        self, plan: _Plan
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+        """What the rebuild must recreate: (triggers, views, index SQL). Views and triggers
+        as SQLite keeps them, recreated after the rename; indexes on plain columns rebuilt
+        with the columns' new names (one on a dropped column goes), expression and partial
+        indexes replayed from their SQL."""
+        from ..engine.reflection import Inspector
+
+        conn = self._ops.connection
+        assert conn is not None
         rows = conn.exec_driver_sql(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
             "((type IN ('index', 'trigger') AND tbl_name = ?) OR type = 'view')",
@@ -391,12 +413,15 @@ class BatchOperations:
                 continue
             indexes.append(
                 alter.create_index_sql(
-                    ix["name"], self.table_name, cols, dialect, unique=ix["unique"]
+                    ix["name"], self.table_name, cols, self._ops.dialect, unique=ix["unique"]
                 )
             )
-        for name, _sql in views:
-            ops._run(f"DROP VIEW {q(name)}")
-        ops._run(self._new_table(plan, temp))
+        return triggers, views, indexes
+
+    def _copy_rows(self, plan: _Plan, temp: str) -> None:
+        """INSERT .. SELECT the kept columns into the new table (retyped ones CAST)."""
+        dialect = self._ops.dialect
+        q = dialect.quote
         targets = [n for n, src in plan.sources.items() if src is not None]
         sources = []
         for n in targets:
@@ -405,22 +430,10 @@ class BatchOperations:
                 src = f"CAST({src} AS {plan.columns[n].type.ddl(dialect.name)})"
             sources.append(src)
         if targets:
-            ops._run(
+            self._ops._run(
                 f"INSERT INTO {q(temp)} ({', '.join(q(n) for n in targets)}) "
                 f"SELECT {', '.join(sources)} FROM {q(self.table_name)}"
             )
-        ops._run(f"DROP TABLE {q(self.table_name)}")
-        ops._run(alter.rename_table_sql(temp, self.table_name, dialect))
-        for sql in indexes:
-            ops._run(sql)
-        for name, columns, unique, where in plan.new_indexes:
-            ops._run(
-                alter.create_index_sql(
-                    name, self.table_name, columns, dialect, unique=unique, where=where
-                )
-            )
-        for _name, sql in triggers + views:
-            ops._run(sql)
 
 
 __all__ = ["BatchOperations"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.create import create_engine
 from ..engine.url import make_url
-from ..schema import MetaData
+from ..sql.schema import MetaData
 from . import autogenerate as autogen
 from . import runner
 from .script import MigrationError, Revision, ScriptDirectory, new_revision_id, slug

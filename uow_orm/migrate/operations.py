@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from ..engine.reflection import Inspector
-from ..schema import Column, MetaData, Table
 from ..sql import alter
 from ..sql.ddl import create_statements
 from ..sql.elements import text
+from ..sql.schema import Column, MetaData, Table
 from ..types import Integer
 from .script import MigrationError
 
@@ -193,10 +193,7 @@ class Operations:
         rolls back), the old type dropped. ``existing_values`` are read from the database
         online and required offline.
         """
-        from ..types import NamedEnumType
-
         self._require_enums("alter_enum")
-        q = self.dialect.quote
         current: list[str] | None = None
         if self.connection is not None:
             found = [e for e in Inspector(self.connection).get_enums() if e["name"] == name]
@@ -210,23 +207,37 @@ class Operations:
         wanted = list(values)
         if current == wanted:
             return
-        kept = [v for v in wanted if v in current]
-        if kept == current:  # only additions: ALTER TYPE ... ADD VALUE, in place
-            for i, value in enumerate(wanted):
-                if value in current:
-                    continue
-                later = next((v for v in wanted[i + 1 :] if v in current), None)
-                position = f" BEFORE {_literal(later)}" if later is not None else ""
-                if later is None and i > 0:
-                    position = f" AFTER {_literal(wanted[i - 1])}"
-                self._run(f"ALTER TYPE {q(name)} ADD VALUE {_literal(value)}{position}")
-                current.insert(current.index(later) if later is not None else len(current), value)
+        if [v for v in wanted if v in current] == current:  # only additions: in place
+            self._add_enum_values(name, current, wanted)
             return
         if self.connection is None:
             raise MigrationError(
                 f"alter_enum({name!r}) removes or reorders values, which needs the columns "
                 "using the type: run it online"
             )
+        self._rebuild_enum(name, wanted)
+
+    def _add_enum_values(self, name: str, current: list[str], wanted: list[str]) -> None:
+        """``ALTER TYPE ... ADD VALUE`` for each value of ``wanted`` not in ``current``, at
+        its place."""
+        q = self.dialect.quote
+        for i, value in enumerate(wanted):
+            if value in current:
+                continue
+            later = next((v for v in wanted[i + 1 :] if v in current), None)
+            position = f" BEFORE {_literal(later)}" if later is not None else ""
+            if later is None and i > 0:
+                position = f" AFTER {_literal(wanted[i - 1])}"
+            self._run(f"ALTER TYPE {q(name)} ADD VALUE {_literal(value)}{position}")
+            current.insert(current.index(later) if later is not None else len(current), value)
+
+    def _rebuild_enum(self, name: str, wanted: list[str]) -> None:
+        """Rename the type, create it anew with ``wanted``, convert every column of the old
+        type, drop the old type."""
+        from ..types import NamedEnumType
+
+        assert self.connection is not None
+        q = self.dialect.quote
         users = self.connection.execute(
             text(
                 "SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import attributes, exc, interfaces, util
 from . import events as _events
@@ -27,7 +27,6 @@ from .events import (
     EXT_CONTINUE,
     EXT_STOP,
     AttributeEventToken,
-    ORMExecuteState,
     QueryContext,
 )
 from .inheritance import with_polymorphic
@@ -52,6 +51,7 @@ from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
 from .session import Session, object_session, sessionmaker
+from .session_events import ORMExecuteState
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
@@ -146,14 +146,28 @@ def configure_mappers() -> None:
         reg.configure()
 
 
+if TYPE_CHECKING:
+    from .seams import InternalSession
+
+
 def make_transient(obj: Any) -> None:
+    """Make a persistent, pending or detached object transient, as SQLAlchemy's
+    ``make_transient``: it leaves its session and forgets its identity key and its pending
+    changes; the attribute values it holds stay (expired ones are not loaded). Adding it
+    to a session again makes it pending: the next flush INSERTs it. Fires
+    ``persistent_to_transient`` for a persistent object.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
+    """
     st = state_of(obj)
     if st is None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
     if st.session is not None:
         if st.key is not None and st.session.dispatch.persistent_to_transient:
             _events.fire_each(st.session, "persistent_to_transient", [st])
-        make_transient_state(st.session, st)
+        # an object's session is a Session, which has the members its internals use
+        make_transient_state(cast("InternalSession", st.session), st)
     st.key = None
     st.deleted = False
     st.was_deleted = False

@@ -4,6 +4,9 @@ Installed on mapped classes by the mapper. Descriptors are *non-data* descriptor
 a loaded attribute is a plain ``__dict__`` hit; ``__get__`` runs only for unloaded ones.
 Writes go through the mapped class's ``__setattr__``, which records the pre-change value
 in the object's state (the whole cost of change tracking).
+
+Called by: uow_orm.orm.* (the mapper installs the attribute classes; collections,
+properties, relationships and loading build on them), uow_orm.ext.orderinglist.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
 from .state import History, InstanceState, attribute_history
 
 if TYPE_CHECKING:
-    from ..schema import Column
+    from ..sql.schema import Column
     from .mapper import Mapper
     from .relationships import RelationshipProperty
 
@@ -40,6 +43,8 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
         return f"{self.class_.__name__}.{self.key}"
 
     def set(self, obj: Any, value: Any) -> None:
+        """Assign ``value`` to this attribute of ``obj`` as ``obj.<key> = value`` does
+        (with change tracking); each kind of attribute implements it."""
         raise NotImplementedError
 
     @property
@@ -55,6 +60,7 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
 
     @property
     def is_attribute(self) -> bool:
+        """True: this is a mapped attribute (SQLAlchemy's ``QueryableAttribute.is_attribute``)."""
         return True
 
 

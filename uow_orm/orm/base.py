@@ -1,10 +1,10 @@
 """The ORM's leaf vocabulary and the seams through which lower layers call up into the session.
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
-transaction, savepoint, lifecycle, expiry, merge, lookup, seams, execution, inheritance,
-session, the package ``__init__`` and ext.horizontal_shard; and by code written for
-SQLAlchemy (``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
-``sqlalchemy.orm.base``).
+transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
+strategies, query, joinconditions, session, the package ``__init__`` and
+ext.horizontal_shard; and by code written for SQLAlchemy (``class_mapper``,
+``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
 """
 
@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from .. import exc
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from ..engine.base import Connection
     from .identity import IdentityMap
     from .mapper import Mapper
-    from .routing import Router
     from .state import InstanceState
-    from .tracking import Tracker
-    from .transaction import TransactionControl
 
 
 class _NoValue:
@@ -66,6 +63,12 @@ def make_identity_key(class_: type, pk: tuple[Any, ...], token: Any = None) -> I
     """The identity-map key of the ``class_`` row whose primary-key values are ``pk``
     (in the shard ``token``, None outside sharding)."""
     return (class_, pk, token)
+
+
+#: What a string argument of ``relationship()`` (``primaryjoin="and_(A.id == B.a_id)"``)
+#: may name besides mapped classes and tables: every public name of ``uow_orm``, filled in
+#: by the package's ``__init__`` when it is imported (the package sits above the ORM).
+EXPRESSION_NAMESPACE: dict[str, Any] = {}
 
 
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
@@ -111,6 +114,45 @@ class AttributeLoader(Protocol):
         """SELECT the unloaded (or the given) columns of ``st``'s object."""
 
 
+class ChangeRegistry(Protocol):
+    """The session's registries of changes (`uow_orm.orm.tracking.Tracker`), as the layers
+    below the session use them: backref changes to unloaded collections, and "no unflushed
+    changes any more"."""
+
+    @property
+    def collections(self) -> Mapping[InstanceState, Mapping[str, Any]]: ...
+
+    def unmark_modified(self, st: InstanceState) -> None:
+        """``st`` has no unflushed changes any more."""
+
+    def queue_collection_change(
+        self, st: InstanceState, key: str, obj: Any, appended: bool
+    ) -> None:
+        """Remember that the unloaded collection ``key`` of ``st`` gained (``appended``) or
+        lost ``obj``."""
+
+    def apply_collection_changes(self, st: InstanceState, key: str, coll: list[Any]) -> None:
+        """Apply the queued changes of collection ``key`` to its freshly loaded ``coll``."""
+
+
+class TransactionLevel(Protocol):
+    """One level of the session's transaction stack (`uow_orm.orm.transaction.SessionTransaction`):
+    the objects whose DELETE it flushed, and the level it is nested in."""
+
+    @property
+    def deleted(self) -> Iterable[InstanceState]: ...
+    @property
+    def parent(self) -> TransactionLevel | None: ...
+
+
+class TransactionStack(Protocol):
+    """The session's transaction control (`uow_orm.orm.transaction.TransactionControl`):
+    its innermost level, if a transaction began."""
+
+    @property
+    def current(self) -> TransactionLevel | None: ...
+
+
 class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     """The session that owns an object, as the layers below the session see it.
 
@@ -124,11 +166,9 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
     @property
     def identity_map(self) -> IdentityMap: ...
     @property
-    def tracker(self) -> Tracker: ...
+    def tracker(self) -> ChangeRegistry: ...
     @property
-    def transactions(self) -> TransactionControl: ...
-    @property
-    def router(self) -> Router | None: ...
+    def transactions(self) -> TransactionStack: ...
     @property
     def autoflush(self) -> bool: ...
     @property

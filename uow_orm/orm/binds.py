@@ -1,19 +1,27 @@
-"""Which engine a session uses for a mapped class, a table or a statement.
+"""Which engine a session uses for a mapped class, a table or a statement, and the
+session's methods that choose a bind and hand out its connection (`BindMethods`).
 
-Called by: session (``get_bind``, ``bind_mapper``, ``bind_table`` and its per-mapper
-connection lookup).
+Called by: session (``Binds``; `Session` derives from `BindMethods`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import exc
+from ..engine.base import Connection, Engine
 
 if TYPE_CHECKING:
-    from ..engine.base import Engine
     from .mapper import Mapper
+    from .seams import InternalSession
+
+    class _BindingSession(InternalSession, Protocol):
+        """What `BindMethods` reads of the `Session` it is a base class of."""
+
+        bind: Any
+        _binds: Binds
+        _flushing: bool
 
 
 class Binds:
@@ -82,4 +90,82 @@ class Binds:
         return hit[1]
 
 
-__all__ = ["Binds"]
+class BindMethods:
+    """The session's bind and connection methods (a base class of `Session`)."""
+
+    def bind_mapper(self: _BindingSession, mapper: Any, bind: Engine) -> None:
+        """Use ``bind`` for the statements of a mapped class (or its `Mapper`), as
+        ``Session(binds={mapper: bind})`` does; a later call for the same key replaces it.
+
+        Args:
+            mapper: a mapped class or its `Mapper`.
+            bind: the `Engine` its SELECTs and flushes use.
+
+        Example::
+
+            session.bind_mapper(User, users_engine)
+        """
+        self._binds.bind(mapper, bind)
+
+    def bind_table(self: _BindingSession, table: Any, bind: Engine) -> None:
+        """Use ``bind`` for the statements of ``table`` (and of the classes mapped to it),
+        as ``Session(binds={table: bind})`` does.
+
+        Args:
+            table: a `Table`.
+            bind: the `Engine` to use for it.
+        """
+        self._binds.bind(table, bind)
+
+    def get_bind(self: _BindingSession, mapper: Any = None, clause: Any = None) -> Any:
+        """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
+        return self._binds.lookup(self.bind, mapper, clause)
+
+    def connection_for_bind(self: _BindingSession, bind: Any) -> Connection:
+        """Seam: the transaction's connection for ``bind`` (beginning it if needed)."""
+        txn = self.transactions.autobegin()
+        if self.router is not None and isinstance(bind, Engine):
+            return self.router.connection(txn, bind, self._flushing)
+        return txn.connection_for(bind)
+
+    @property
+    def replica_token(self: _BindingSession) -> str | None:
+        """The primary's WAL position after this session's last writing commit (sessions
+        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
+        cookie, and that session reads only from replicas that have replayed it."""
+        return self.router.token if self.router is not None else None
+
+    def connection_for_mapper(self: _BindingSession, mapper: Mapper) -> Connection:
+        """Seam: the transaction's connection for ``mapper``'s bind (looked up once per
+        session until binds change)."""
+        return self.connection_for_bind(self._binds.for_mapper(self.bind, mapper))
+
+    def connection(
+        self: _BindingSession,
+        bind_arguments: dict[str, Any] | None = None,
+        execution_options: dict[str, Any] | None = None,
+    ) -> Connection:
+        """The Connection this session uses (beginning the transaction if needed).
+
+        ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
+        ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
+        connection when the transaction first takes it; InvalidRequestError afterwards.
+
+        Raises:
+            ArgumentError: for any ``bind_arguments`` key other than ``"mapper"``.
+        """
+        unknown = sorted(set(bind_arguments or {}) - {"mapper"})
+        if unknown:
+            raise exc.ArgumentError(
+                f"Session.connection(bind_arguments=...) supports only 'mapper', got {unknown}"
+            )
+        self.transactions.check_active()
+        mapper = (bind_arguments or {}).get("mapper")
+        bind = self.get_bind(mapper)
+        if execution_options:
+            txn = self.transactions.autobegin()
+            return txn.connection_for(bind, execution_options)
+        return self.connection_for_bind(bind)
+
+
+__all__ = ["BindMethods", "Binds"]

@@ -1,6 +1,6 @@
 """ORM-enabled INSERT / UPDATE / DELETE statements and the bulk_* methods.
 
-Called by: session (``execute()`` of ORM DML, the ``bulk_*`` methods). Objects of the
+Called by: session (the ``bulk_*`` methods), execution (``execute()`` of ORM DML). Objects of the
 session that a statement touches are brought in line: the affected primary keys come back
 through RETURNING and the matching objects in the identity map are updated (literal
 values) or expired (SQL expressions), or, for DELETE, marked deleted.
@@ -16,12 +16,13 @@ from ..engine.result import Result
 from ..sql.dml import Delete, DMLStatement, Insert, Update
 from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
-from .base import ObjectSession, state_of
+from .base import state_of
 from .expiry import expire_state, unload
 from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .seams import InternalSession
     from .state import InstanceState
 
 
@@ -32,7 +33,7 @@ def _mapper_for(stmt: DMLStatement) -> Mapper | None:
     return None
 
 
-def execute_dml(session: ObjectSession, stmt: DMLStatement, params: Any) -> Result:
+def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Result:
     mapper = _mapper_for(stmt)
     bind = session.get_bind(mapper.class_ if mapper is not None else None, clause=stmt)
     conn = session.connection_for_bind(bind)
@@ -95,7 +96,7 @@ def _is_entity(obj: Any) -> bool:
 
 
 def _execute_returning_entities(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     stmt: DMLStatement,
     params: Any,
@@ -152,7 +153,7 @@ def _execute_returning_entities(
 
 
 def _sync_update(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     stmt: Update,
     keys: list[tuple[Any, ...]],
@@ -189,7 +190,7 @@ def _sync_update(
         session.transactions.note_touched(st)
 
 
-def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
+def _sync_delete(session: InternalSession, mapper: Mapper, keys: list[tuple[Any, ...]]) -> None:
     txn = session.transactions.current
     for pk in keys:
         st = session.identity_map.state_for(
@@ -206,14 +207,14 @@ def _sync_delete(session: ObjectSession, mapper: Mapper, keys: list[tuple[Any, .
             txn.deleted[st] = obj
 
 
-def _expire_class(session: ObjectSession, mapper: Mapper, stmt: DMLStatement) -> None:
+def _expire_class(session: InternalSession, mapper: Mapper, stmt: DMLStatement) -> None:
     for st in session.identity_map.states():
         if st.mapper is mapper or st.mapper.isa(mapper):  # (subclass objects too)
             expire_state(session, st, None)
 
 
 def bulk_insert_mappings(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     mappings: list[Mapping[str, Any]],
     return_defaults: bool,
@@ -258,7 +259,7 @@ def bulk_insert_mappings(
 
 
 def bulk_update_mappings(
-    session: ObjectSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
+    session: InternalSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
 ) -> None:
     """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
     session.check_active()
@@ -292,7 +293,7 @@ def bulk_update_mappings(
         persistence.update_rows(conn, mapper, keys, rows)
 
 
-def bulk_save_objects(session: ObjectSession, objects: list[Any], return_defaults: bool) -> None:
+def bulk_save_objects(session: InternalSession, objects: list[Any], return_defaults: bool) -> None:
     """INSERT new objects and UPDATE changed persistent ones in batches, bypassing the
     unit of work (the objects are not added to the session)."""
     session.check_active()
@@ -320,7 +321,7 @@ class BulkMethods:
     """The session's legacy ``bulk_*`` methods (a base class of `Session`)."""
 
     def bulk_insert_mappings(
-        self: ObjectSession,
+        self: InternalSession,
         mapper: Any,
         mappings: Iterable[Mapping[str, Any]],
         return_defaults: bool = False,
@@ -336,7 +337,7 @@ class BulkMethods:
         )
 
     def bulk_save_objects(
-        self: ObjectSession,
+        self: InternalSession,
         objects: Iterable[Any],
         return_defaults: bool = False,
         update_changed_only: bool = True,
@@ -358,7 +359,7 @@ class BulkMethods:
         bulk_save_objects(self, list(objects), return_defaults)
 
     def bulk_update_mappings(
-        self: ObjectSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
+        self: InternalSession, mapper: Any, mappings: Iterable[Mapping[str, Any]]
     ) -> None:
         """UPDATE rows by primary key from dicts of attribute values."""
         bulk_update_mappings(self, mapper_of_class(mapper), list(mappings))

@@ -3,7 +3,9 @@ dictionaries (`attribute_keyed_dict`, `column_keyed_dict`, `keyfunc_mapping`, `K
 
 The ORM always keeps a collection's members in an `InstrumentedList` (the unit of work,
 backrefs and loading read that); `RelationshipAttribute` hands users the set or dict view
-made here. Called by `uow_orm.orm.relationships` (``collection_class`` resolution, views).
+made here.
+
+Called by: relationships (``collection_class`` resolution, views).
 """
 
 from __future__ import annotations

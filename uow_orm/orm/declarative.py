@@ -3,6 +3,9 @@
 
 Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives mapped classes
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
+
+Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
+uow_orm.ext.automap, uow_orm.ext.declarative (and applications, which subclass its bases).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
 
 from .. import exc
-from ..schema import Column, ForeignKey, MetaData, Table
 from ..sql.elements import ColumnElement, ColumnOperators
+from ..sql.schema import Column, ForeignKey, MetaData, Table
 from ..types import NullType, TypeEngine, type_for_python
 from . import events as _events
 from .mapper import Mapper, Registry
@@ -502,27 +505,7 @@ def _collect_one(
 ) -> None:
     declared_here = own or _is_declared(src.__dict__.get(key))
     if isinstance(value, RelationshipProperty):
-        if not declared_here:
-            raise exc.InvalidRequestError(
-                f"relationship {key!r} on mixin {src.__name__}: relationships on mixins must "
-                "be declared with @declared_attr (a function returning relationship(...)), "
-                "so that each mapped class gets its own"
-            )
-        if parsed.mapped:
-            if value.argument is None and parsed.target:
-                value.argument = parsed.target
-            if parsed.collection is not None:
-                value._annotation_uselist = parsed.collection
-            value._annotation_collection = parsed.collection_type
-            if parsed.loader is not None and value.lazy == "select":
-                value.lazy = parsed.loader
-        if value.argument is None:
-            raise exc.ArgumentError(
-                f"relationship {cls.__name__}.{key} has no target; pass the class "
-                "(or its name) or annotate Mapped[list['Target']]"
-            )
-        out.rels[key] = value
-        out.columns.pop(key, None)
+        _collect_relationship(cls, src, declared_here, key, value, parsed, out)
         return
     if isinstance(value, MapperProperty):
         if not declared_here:
@@ -545,32 +528,79 @@ def _collect_one(
         out.explicit_nullable.add(key)
         return
     if isinstance(value, MappedColumn) or (value is _NO_ARG and parsed.mapped):
-        mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
-        if parsed.mc is not None:
-            mc = mc._merged(parsed.mc)
-        if parsed.collection and isinstance(mc.column.type, NullType):
-            raise exc.ArgumentError(
-                f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
-            )
-        if mc.dataclass_kw and not _is_dataclass_mapping(cls):
-            given = ", ".join(sorted(k for k in mc.dataclass_kw if k != "default"))
-            if given:
-                raise exc.ArgumentError(
-                    f"{cls.__name__}.{key}: mapped_column({given}=...) configures a dataclass "
-                    "field, but the class is not a MappedAsDataclass class"
-                )
-        out.columns[key] = mc.make_column(
-            key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
+        _collect_mapped_column(cls, declared_here, key, value, parsed, registry, out)
+
+
+def _collect_relationship(
+    cls: type,
+    src: type,
+    declared_here: bool,
+    key: str,
+    value: RelationshipProperty,
+    parsed: _Annotation,
+    out: _Collected,
+) -> None:
+    """A ``relationship()`` of the class body (or of a mixin's ``@declared_attr``), with
+    what its ``Mapped[...]`` annotation says (target, collection, loader)."""
+    if not declared_here:
+        raise exc.InvalidRequestError(
+            f"relationship {key!r} on mixin {src.__name__}: relationships on mixins must "
+            "be declared with @declared_attr (a function returning relationship(...)), "
+            "so that each mapped class gets its own"
         )
-        out.by_value[id(value)] = key
-        if mc.use_existing_column:
-            out.use_existing.add(key)
-        if "nullable" in mc.kw:
-            out.explicit_nullable.add(key)
-        if mc.deferred:
-            out.deferred[key] = mc
-        out.props.pop(key, None)
-        out.rels.pop(key, None)
+    if parsed.mapped:
+        if value.argument is None and parsed.target:
+            value.argument = parsed.target
+        if parsed.collection is not None:
+            value._annotation_uselist = parsed.collection
+        value._annotation_collection = parsed.collection_type
+        if parsed.loader is not None and value.lazy == "select":
+            value.lazy = parsed.loader
+    if value.argument is None:
+        raise exc.ArgumentError(
+            f"relationship {cls.__name__}.{key} has no target; pass the class "
+            "(or its name) or annotate Mapped[list['Target']]"
+        )
+    out.rels[key] = value
+    out.columns.pop(key, None)
+
+
+def _collect_mapped_column(
+    cls: type,
+    declared_here: bool,
+    key: str,
+    value: Any,
+    parsed: _Annotation,
+    registry: Registry,
+    out: _Collected,
+) -> None:
+    """A ``mapped_column()`` (or a bare ``Mapped[...]`` annotation) made into a Column."""
+    mc = value if isinstance(value, MappedColumn) else MappedColumn((), {})
+    if parsed.mc is not None:
+        mc = mc._merged(parsed.mc)
+    if parsed.collection and isinstance(mc.column.type, NullType):
+        raise exc.ArgumentError(
+            f"{cls.__name__}.{key} is annotated as a collection; use relationship() for it"
+        )
+    if mc.dataclass_kw and not _is_dataclass_mapping(cls):
+        given = ", ".join(sorted(k for k in mc.dataclass_kw if k != "default"))
+        if given:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.{key}: mapped_column({given}=...) configures a dataclass "
+                "field, but the class is not a MappedAsDataclass class"
+            )
+    out.columns[key] = mc.make_column(
+        key, parsed.py_type, parsed.optional, cls.__name__, registry, copy=not declared_here
+    )
+    out.by_value[id(value)] = key
+    if mc.use_existing_column:
+        out.use_existing.add(key)
+    if "nullable" in mc.kw:
+        out.explicit_nullable.add(key)
+    if mc.deferred:
+        out.deferred[key] = mc
+    out.props.pop(key, None)
+    out.rels.pop(key, None)
 
 
 def _class_attr(cls: type, name: str, default: Any) -> Any:
@@ -1015,8 +1045,13 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         else:
             values = None
         if "__table__" not in cls.__dict__:
+            # (a subclass of a mapped class maps onto its table: inheritance)
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
-                return  # (a subclass of a mapped class maps onto its table: inheritance)
+                raise exc.InvalidRequestError(
+                    f"class {cls.__name__} has no __tablename__ or __table__ and does not "
+                    "inherit from a mapped class; give it a __tablename__, or set "
+                    "__abstract__ = True for a base class that is not mapped itself"
+                )
         _map_class(cls, reg, values)
 
     if TYPE_CHECKING:

@@ -2,6 +2,9 @@
 `Query` of the related rows (``AppenderQuery``) that can also append and remove.
 
 Used by `RelationshipProperty`, whose attribute returns an `AppenderQuery` for these.
+
+Called by: relationships (the attribute of a ``lazy="dynamic"`` relationship),
+uow_orm.orm (package).
 """
 
 from __future__ import annotations

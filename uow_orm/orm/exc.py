@@ -3,6 +3,8 @@
 Imported by code written for SQLAlchemy (``from sqlalchemy.orm.exc import NoResultFound``).
 Every class is the one in `uow_orm.exc` (this module re-exports that whole tree too), so
 ``except uow_orm.exc.StaleDataError`` and ``except uow_orm.orm.exc.StaleDataError`` agree.
+
+Called by: applications (``uow_orm.orm.exc``, as ``sqlalchemy.orm.exc``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``Session.execute()`` after its autoflush: each kind of statement to the layer that runs it.
 
-Called by: session (``execute``, hence ``scalars`` / ``scalar``), ext.horizontal_shard
-(``first_mapper``). ORM SELECTs go to
+Called by: session (``execute``, hence ``scalars`` / ``scalar``), session_events
+(``do_orm_execute``'s bind mapper), ext.horizontal_shard (``first_mapper``). ORM SELECTs go to
 `.loading`, ORM INSERT / UPDATE / DELETE to `.bulk`, anything else to the connection.
 """
 
@@ -14,14 +14,14 @@ from .. import exc
 from ..sql.dml import DMLStatement
 from ..sql.selectable import Select
 from . import loading
-from .base import ObjectSession
 
 if TYPE_CHECKING:
     from ..engine.result import Result
     from .mapper import Mapper
+    from .seams import InternalSession
 
 
-def run_statement(session: ObjectSession, statement: Any, params: Any) -> Result:
+def run_statement(session: InternalSession, statement: Any, params: Any) -> Result:
     """Run ``statement`` in ``session``'s transaction (begun and autoflushed already)."""
     router = session.router
     if isinstance(statement, Select):

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..sql.selectable import Select
 from . import events as _events
-from .base import NO_VALUE, ObjectSession, state_of
+from .base import NO_VALUE, state_of
 from .lifecycle import cascade, state_or_raise
 
 if TYPE_CHECKING:
+    from .seams import InternalSession
     from .state import InstanceState
 
 
 def load_unloaded(
-    session: ObjectSession,
+    session: InternalSession,
     st: InstanceState,
     key: str | None,
     keys: Sequence[str] | None = None,
@@ -73,7 +74,7 @@ def load_unloaded(
 
 
 def refresh(
-    session: ObjectSession,
+    session: InternalSession,
     obj: Any,
     attribute_names: Iterable[str] | None = None,
     with_for_update: Any = None,
@@ -104,7 +105,7 @@ def refresh(
     session.transactions.note_touched(st)
 
 
-def _refresh_child(session: ObjectSession, obj: Any) -> None:
+def _refresh_child(session: InternalSession, obj: Any) -> None:
     st = state_of(obj)
     if st is not None and st.session is session and st.key is not None:
         refresh(session, obj)
@@ -123,7 +124,7 @@ def check_names(st: InstanceState, attribute_names: Iterable[str] | None) -> lis
     return names
 
 
-def expire(session: ObjectSession, obj: Any, attribute_names: Iterable[str] | None) -> None:
+def expire(session: InternalSession, obj: Any, attribute_names: Iterable[str] | None) -> None:
     """Mark attributes (all by default, cascading refresh-expire) to reload on next access.
 
     Raises:
@@ -141,14 +142,14 @@ def expire(session: ObjectSession, obj: Any, attribute_names: Iterable[str] | No
     expire_state(session, st, names)
 
 
-def _expire_child(session: ObjectSession, obj: Any) -> None:
+def _expire_child(session: InternalSession, obj: Any) -> None:
     st = state_of(obj)
     if st is not None and st.session is session and st.key is not None:
         cascade(session, st, "refresh-expire", lambda o: _expire_child(session, o))
         expire_state(session, st, None)
 
 
-def expire_state(session: ObjectSession, st: InstanceState, names: Sequence[str] | None) -> None:
+def expire_state(session: InternalSession, st: InstanceState, names: Sequence[str] | None) -> None:
     """Drop the loaded values of ``names`` (all when None) of ``st``'s object."""
     obj = st()
     if obj is None:
@@ -167,7 +168,7 @@ def expire_state(session: ObjectSession, st: InstanceState, names: Sequence[str]
         _events.fire_expire(st, names)
 
 
-def unload(session: ObjectSession, st: InstanceState, keys: Iterable[str]) -> None:
+def unload(session: InternalSession, st: InstanceState, keys: Iterable[str]) -> None:
     """Drop loaded values and pending changes of ``keys``; a state left without
     changes is clean again."""
     d = st().__dict__
@@ -183,7 +184,7 @@ def unload(session: ObjectSession, st: InstanceState, keys: Iterable[str]) -> No
         session.tracker.unmark_modified(st)
 
 
-def expire_all(session: ObjectSession) -> None:
+def expire_all(session: InternalSession) -> None:
     """Expire every object in the session (``Session.expire_all()``)."""
     t = session.transactions.current
     if t is not None and t.nested:
@@ -192,7 +193,7 @@ def expire_all(session: ObjectSession) -> None:
     expire_all_states(session)
 
 
-def expire_all_states(session: ObjectSession) -> None:
+def expire_all_states(session: InternalSession) -> None:
     """Drop every loaded value of every object (commit, rollback): they reload on access."""
     for st in session.identity_map.all_states():
         obj = st()

@@ -1,6 +1,7 @@
 """``sessionmaker``: a configured Session factory (importable from `.session` too).
 
-Called by: session (re-exports it; scoping and applications import it from there).
+Called by: session (re-exports it; scoping and applications import it from there),
+session_events (``listen(sessionmaker, ...)``).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import Column
 from ..sql.elements import ColumnElement, and_, coerce_expression
+from ..sql.schema import Column
 from .base import make_identity_key
 from .mapper import _POLY_EXPR_KEY, Mapper
 from .state import STATE_ATTR, InstanceState, new_state

@@ -2,6 +2,8 @@
 
 Imported by code that inspects mappings (``prop.direction is interfaces.MANYTOONE``);
 everything here is defined elsewhere in the ORM and only re-exported.
+
+Called by: applications (``uow_orm.orm.interfaces``, as ``sqlalchemy.orm.interfaces``).
 """
 
 from __future__ import annotations

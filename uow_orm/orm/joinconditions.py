@@ -1,8 +1,11 @@
 """Custom relationship join conditions: ``primaryjoin`` / ``secondaryjoin``, ``foreign()`` and
 ``remote()``, split into key-synchronising column pairs and extra criteria.
 
-Called by `RelationshipProperty.configure` (analysis, once per relationship); the split
+The analysis runs once per relationship (`RelationshipProperty.configure`); the split
 conditions are rebuilt per use by the property's ``_primary_clause`` / ``_secondary_clause``.
+
+Called by: relationships, mapper (custom ``primaryjoin`` and the ``foreign()`` /
+``remote()`` annotations), uow_orm.orm (package).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from ..sql.elements import (
     replace_columns,
 )
 from ..types import NULLTYPE
+from .base import Direction
 
 if TYPE_CHECKING:
-    from ..schema import Column, Table
     from ..sql.compiler import Compiler
+    from ..sql.schema import Column, Table
     from ..sql.selectable import FromClause
 
 #: Column side labels of an analysed condition.
@@ -157,7 +161,7 @@ def _conjuncts(expr: Any) -> list[Any]:
 
 def _columns_in(expr: Any) -> list[tuple[Any, bool, bool]]:
     """(column, foreign mark, remote mark) for every column occurrence of ``expr``."""
-    from ..schema import Column
+    from ..sql.schema import Column
 
     out: list[tuple[Any, bool, bool]] = []
 
@@ -211,7 +215,7 @@ def analyze(
         ArgumentError: ``expr`` is not an SQL expression, or names a column of a table that
             is neither side of the relationship (``what`` names the relationship argument).
     """
-    from ..schema import Column
+    from ..sql.schema import Column
 
     el = coerce(expr)
     if not isinstance(el, ClauseElement):
@@ -244,24 +248,37 @@ def analyze(
 
     for part in _conjuncts(el):
         marked = replace_columns(part, mark)
-        if (
-            isinstance(marked, BinaryExpression)
-            and marked.operator == "="
-            and isinstance(marked.left, _Side)
-            and isinstance(marked.right, _Side)
-            and marked.left.side != marked.right.side
-        ):
-            left, right = marked.left, marked.right
-            if left.side != LOCAL:
-                left, right = right, left
-            if is_foreign(left.column, _marked_foreign(part, left.column)) or is_foreign(
-                right.column, _marked_foreign(part, right.column)
-            ):
-                pairs.append((left.column, right.column))
-                continue
-        extras.append(marked)
+        pair = _key_pair(part, marked, is_foreign)
+        if pair is not None:
+            pairs.append(pair)
+        else:
+            extras.append(marked)
     extra = and_(*extras) if extras else None
     return JoinCondition(pairs, extra, foreign_cols, foreign_sides)
+
+
+def _key_pair(
+    part: Any, marked: Any, is_foreign: Callable[[Any, bool], bool]
+) -> tuple[Any, Any] | None:
+    """``(local column, remote column)`` when ``marked`` (``part`` with its columns marked
+    by side) is ``a = b`` across the two sides with a foreign key among them; else None
+    (the term is an extra criterion)."""
+    if not (
+        isinstance(marked, BinaryExpression)
+        and marked.operator == "="
+        and isinstance(marked.left, _Side)
+        and isinstance(marked.right, _Side)
+        and marked.left.side != marked.right.side
+    ):
+        return None
+    left, right = marked.left, marked.right
+    if left.side != LOCAL:
+        left, right = right, left
+    if is_foreign(left.column, _marked_foreign(part, left.column)) or is_foreign(
+        right.column, _marked_foreign(part, right.column)
+    ):
+        return (left.column, right.column)
+    return None
 
 
 def _marked_foreign(part: Any, col: Any) -> bool:
@@ -307,10 +324,29 @@ def configure_custom(
             one with foreign() or pass foreign_keys=), or no column pair to keep in sync on
             a relationship that is not ``viewonly=True``.
     """
-    from ..schema import Table as _Table
-    from .relationships import Direction, _fk_pairs
+    outside = _outside_error(f"relationship {prop}", parent_table, target_table, secondary)
+    if secondary is not None:
+        _configure_many_to_many(
+            prop,
+            primaryjoin,
+            secondaryjoin,
+            parent_table,
+            target_table,
+            secondary,
+            fk_cols,
+            outside,
+        )
+    else:
+        _configure_direct(
+            prop, primaryjoin, parent_table, target_table, fk_cols, remote_side, outside
+        )
 
-    name = f"relationship {prop}"
+
+def _outside_error(
+    name: str, parent_table: Table, target_table: Table, secondary: Table | None
+) -> Callable[[Any, str], exc.ArgumentError]:
+    """The error for a column of a table that is neither side of the relationship."""
+    from ..sql.schema import Table as _Table
 
     def outside(col: Any, arg: str) -> exc.ArgumentError:
         table = table_of(col)
@@ -322,63 +358,85 @@ def configure_custom(
             + "; relationships to aliased classes or joins are not supported"
         )
 
-    if secondary is not None:
-        prop.secondary = secondary
-        prop.direction = Direction.MANYTOMANY
-        sec_pj: list[Any] = []
-        if primaryjoin is not None:
+    return outside
 
-            def pj_side(col: Any, f: bool, r: bool) -> str:
-                t = table_of(col)
-                if t is secondary:
-                    return REMOTE
-                if t is parent_table:
-                    return LOCAL
-                raise outside(col, "primaryjoin")
 
-            pj = analyze(
-                f"{name}: primaryjoin", primaryjoin, pj_side, lambda c, f: table_of(c) is secondary
-            )
-            prop.local_remote_pairs = list(pj.pairs)
-            prop._pj_extra = pj.extra
-            sec_pj = [sc for _, sc in pj.pairs]
-        else:
-            prop.local_remote_pairs = [
-                (ref, sec) for sec, ref in _fk_pairs(secondary, parent_table, fk_cols)
-            ]
-        if secondaryjoin is not None:
+def _secondary_half(
+    name: str,
+    arg: str,
+    expr: Any,
+    secondary: Table,
+    other: Table,
+    outside: Callable[[Any, str], exc.ArgumentError],
+) -> JoinCondition:
+    """One half of a many-to-many's join: the secondary table is the remote side."""
 
-            def sj_side(col: Any, f: bool, r: bool) -> str:
-                t = table_of(col)
-                if t is secondary:
-                    return REMOTE
-                if t is target_table:
-                    return LOCAL
-                raise outside(col, "secondaryjoin")
+    def side(col: Any, f: bool, r: bool) -> str:
+        t = table_of(col)
+        if t is secondary:
+            return REMOTE
+        if t is other:
+            return LOCAL
+        raise outside(col, arg)
 
-            sj = analyze(
-                f"{name}: secondaryjoin",
-                secondaryjoin,
-                sj_side,
-                lambda c, f: table_of(c) is secondary,
-            )
-            prop.secondary_target_pairs = list(sj.pairs)
-            prop._sj_extra = sj.extra
-        else:
-            exclude = sec_pj or [sc for _, sc in prop.local_remote_pairs]
-            prop.secondary_target_pairs = [
-                (ref, sec)
-                for sec, ref in _fk_pairs(secondary, target_table, fk_cols, exclude=exclude)
-            ]
-        if not prop.viewonly and (not prop.local_remote_pairs or not prop.secondary_target_pairs):
-            raise exc.ArgumentError(
-                f"{name}: the join conditions equate no column of {secondary.name!r} with the "
-                "parent's and the target's keys, so new links could not be written; pass "
-                "viewonly=True for a read-only relationship"
-            )
-        prop._custom = prop._pj_extra is not None or prop._sj_extra is not None
-        return
+    return analyze(f"{name}: {arg}", expr, side, lambda c, f: table_of(c) is secondary)
 
+
+def _configure_many_to_many(
+    prop: Any,
+    primaryjoin: Any,
+    secondaryjoin: Any,
+    parent_table: Table,
+    target_table: Table,
+    secondary: Table,
+    fk_cols: list[Column[Any]],
+    outside: Callable[[Any, str], exc.ArgumentError],
+) -> None:
+    from .relationships import _fk_pairs
+
+    name = f"relationship {prop}"
+    prop.secondary = secondary
+    prop.direction = Direction.MANYTOMANY
+    sec_pj: list[Any] = []
+    if primaryjoin is not None:
+        pj = _secondary_half(name, "primaryjoin", primaryjoin, secondary, parent_table, outside)
+        prop.local_remote_pairs = list(pj.pairs)
+        prop._pj_extra = pj.extra
+        sec_pj = [sc for _, sc in pj.pairs]
+    else:
+        prop.local_remote_pairs = [
+            (ref, sec) for sec, ref in _fk_pairs(secondary, parent_table, fk_cols)
+        ]
+    if secondaryjoin is not None:
+        sj = _secondary_half(name, "secondaryjoin", secondaryjoin, secondary, target_table, outside)
+        prop.secondary_target_pairs = list(sj.pairs)
+        prop._sj_extra = sj.extra
+    else:
+        exclude = sec_pj or [sc for _, sc in prop.local_remote_pairs]
+        prop.secondary_target_pairs = [
+            (ref, sec) for sec, ref in _fk_pairs(secondary, target_table, fk_cols, exclude=exclude)
+        ]
+    if not prop.viewonly and (not prop.local_remote_pairs or not prop.secondary_target_pairs):
+        raise exc.ArgumentError(
+            f"{name}: the join conditions equate no column of {secondary.name!r} with the "
+            "parent's and the target's keys, so new links could not be written; pass "
+            "viewonly=True for a read-only relationship"
+        )
+    prop._custom = prop._pj_extra is not None or prop._sj_extra is not None
+
+
+def _configure_direct(
+    prop: Any,
+    primaryjoin: Any,
+    parent_table: Table,
+    target_table: Table,
+    fk_cols: list[Column[Any]],
+    remote_side: list[Column[Any]],
+    outside: Callable[[Any, str], exc.ArgumentError],
+) -> None:
+    """A one-to-many or many-to-one ``primaryjoin``: which side is foreign (from foreign()
+    marks, ``foreign_keys=`` or the tables' foreign keys) decides the direction."""
+    name = f"relationship {prop}"
     foreign_marked, remote_marked = any_marks(primaryjoin)
     self_ref = parent_table is target_table
 
@@ -410,20 +468,46 @@ def configure_custom(
         raise outside(col, "primaryjoin")
 
     cond = analyze(f"{name}: primaryjoin", primaryjoin, side_of, is_foreign)
+    direction = _direction(name, cond, is_foreign, fk_cols)
+    pairs, extra = _sync_pairs(cond, direction)
+    if not pairs and not prop.viewonly:
+        raise exc.ArgumentError(
+            f"{name}: the primaryjoin equates no foreign column with a column of the other "
+            "side, so the flush could not keep the keys in sync; pass viewonly=True for a "
+            "read-only relationship"
+        )
+    prop.direction = direction
+    prop._foreign_cols = list(cond.foreign_cols)
+    prop.local_remote_pairs = pairs
+    prop._pj_extra = extra
+    prop._custom = extra is not None
+
+
+def _direction(
+    name: str,
+    cond: JoinCondition,
+    is_foreign: Callable[[Any, bool], bool],
+    fk_cols: list[Column[Any]],
+) -> Direction:
+    """ONETOMANY when the foreign columns are on the target's side, MANYTOONE when on the
+    parent's; with foreign columns on both sides the pairs decide (remote_side= / remote())."""
     sides = cond.foreign_sides
     if sides == {REMOTE}:
-        direction = Direction.ONETOMANY
-    elif sides == {LOCAL}:
-        direction = Direction.MANYTOONE
-    elif sides:
-        # foreign columns on both sides: the pairs decide (remote_side= / remote())
+        return Direction.ONETOMANY
+    if sides == {LOCAL}:
+        return Direction.MANYTOONE
+    if sides:
         fk_remote = [p for p in cond.pairs if is_foreign(p[1], False) or _contains(fk_cols, p[1])]
-        direction = Direction.ONETOMANY if fk_remote else Direction.MANYTOONE
-    else:
-        raise exc.ArgumentError(
-            f"{name}: cannot tell which columns of the primaryjoin are foreign (referencing); "
-            "mark them with foreign() or pass foreign_keys="
-        )
+        return Direction.ONETOMANY if fk_remote else Direction.MANYTOONE
+    raise exc.ArgumentError(
+        f"{name}: cannot tell which columns of the primaryjoin are foreign (referencing); "
+        "mark them with foreign() or pass foreign_keys="
+    )
+
+
+def _sync_pairs(cond: JoinCondition, direction: Direction) -> tuple[list[tuple[Any, Any]], Any]:
+    """The key pairs the flush keeps in sync (those whose foreign-side column is foreign),
+    and the extra criteria, with the other equalities moved into them."""
     fk_side = REMOTE if direction is Direction.ONETOMANY else LOCAL
     pairs: list[tuple[Any, Any]] = []
     moved: list[Any] = []
@@ -436,17 +520,7 @@ def configure_custom(
     extra = cond.extra
     if moved:
         extra = and_(*moved, *([extra] if extra is not None else []))
-    if not pairs and not prop.viewonly:
-        raise exc.ArgumentError(
-            f"{name}: the primaryjoin equates no foreign column with a column of the other "
-            "side, so the flush could not keep the keys in sync; pass viewonly=True for a "
-            "read-only relationship"
-        )
-    prop.direction = direction
-    prop._foreign_cols = list(cond.foreign_cols)
-    prop.local_remote_pairs = pairs
-    prop._pj_extra = extra
-    prop._custom = extra is not None
+    return pairs, extra
 
 
 def reverse_conditions(prop: Any) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The opt-in N+1 warning: ``Session(warn_lazy_loads=True)`` warns on each lazy load.
 
-Called by loading just before a lazy load sends its SELECT; names the attribute, the
-caller's line and the loader option that would have loaded it with the query.
+The warning names the attribute, the caller's line and the loader option that would have
+loaded it with the query.
+
+Called by: loading (just before a lazy load sends its SELECT), uow_orm.testing.
 """
 
 from __future__ import annotations

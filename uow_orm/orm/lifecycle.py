@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from . import events as _events
-from .base import ObjectSession, state_of
+from .base import state_of
 
 if TYPE_CHECKING:
+    from .seams import InternalSession
     from .state import InstanceState
     from .transaction import SessionTransaction
     from .unitofwork import FlushPlan
@@ -35,7 +36,7 @@ def state_or_raise(obj: Any) -> InstanceState:
 
 
 # -- attach ------------------------------------------------------------------------------
-def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
+def save_or_update(session: InternalSession, st: InstanceState, obj: Any) -> bool:
     """Attach ``st``; True when it was not in this session before.
 
     Raises:
@@ -84,7 +85,7 @@ def save_or_update(session: ObjectSession, st: InstanceState, obj: Any) -> bool:
     return True
 
 
-def cascade_save(session: ObjectSession, obj: Any) -> None:
+def cascade_save(session: InternalSession, obj: Any) -> None:
     """Attach ``obj`` and, when it is new here, its ``save-update`` cascade."""
     st = state_of(obj)
     if st is None:
@@ -96,7 +97,7 @@ def cascade_save(session: ObjectSession, obj: Any) -> None:
 
 
 def cascade(
-    session: ObjectSession,
+    session: InternalSession,
     st: InstanceState,
     name: str,
     fn: Callable[[Any], None],
@@ -127,7 +128,7 @@ def cascade(
             fn(item)
 
 
-def object_changed(session: ObjectSession, st: InstanceState) -> None:
+def object_changed(session: InternalSession, st: InstanceState) -> None:
     """An object's first change: a persistent one is registered as modified.
 
     A change to a persistent object begins the session's transaction (as in SQLAlchemy),
@@ -145,7 +146,7 @@ def object_changed(session: ObjectSession, st: InstanceState) -> None:
 
 
 # -- delete ------------------------------------------------------------------------------
-def delete_cascade(session: ObjectSession, st: InstanceState) -> None:
+def delete_cascade(session: InternalSession, st: InstanceState) -> None:
     """Mark ``st`` deleted, then what its ``delete`` cascade reaches. The caller runs it
     under ``session.no_autoflush``: loading children must not flush this delete early."""
     if st in session.tracker.deleted or st.deleted:
@@ -155,7 +156,7 @@ def delete_cascade(session: ObjectSession, st: InstanceState) -> None:
     cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
 
 
-def _delete_child(session: ObjectSession, obj: Any) -> None:
+def _delete_child(session: InternalSession, obj: Any) -> None:
     st = state_or_raise(obj)
     if st.key is None:
         # a pending child of a deleted parent is simply never inserted
@@ -168,7 +169,7 @@ def _delete_child(session: ObjectSession, obj: Any) -> None:
 
 
 # -- flush results ------------------------------------------------------------------------
-def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransaction) -> None:
+def flush_succeeded(session: InternalSession, plan: FlushPlan, txn: SessionTransaction) -> None:
     """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
     tracker = session.tracker
     hold = session.identity_map.hold
@@ -200,7 +201,7 @@ def flush_succeeded(session: ObjectSession, plan: FlushPlan, txn: SessionTransac
         tracker.clear_collection_changes()  # the rows now say the same
 
 
-def flush_failed(session: ObjectSession, plan: FlushPlan) -> None:
+def flush_failed(session: InternalSession, plan: FlushPlan) -> None:
     """The flush failed: forget the keys given to rows that no longer exist."""
     for st in plan.inserted:
         if st in session.tracker.new:
@@ -210,19 +211,19 @@ def flush_failed(session: ObjectSession, plan: FlushPlan) -> None:
 
 
 # -- expunge, detach, transient -----------------------------------------------------------
-def expunge_cascade(session: ObjectSession, st: InstanceState) -> None:
+def expunge_cascade(session: InternalSession, st: InstanceState) -> None:
     """Remove ``st`` and its ``expunge`` cascade from the session."""
     expunge_state(session, st)
     cascade(session, st, "expunge", lambda o: _expunge_child(session, o))
 
 
-def _expunge_child(session: ObjectSession, obj: Any) -> None:
+def _expunge_child(session: InternalSession, obj: Any) -> None:
     st = state_of(obj)
     if st is not None and st.session is session:
         expunge_cascade(session, st)
 
 
-def expunge_state(session: ObjectSession, st: InstanceState) -> None:
+def expunge_state(session: InternalSession, st: InstanceState) -> None:
     """Remove ``st`` (only it) from the session; a flushed deletion makes it detached."""
     if session.dispatch._active:
         _events.fire_detach(session, [st])
@@ -234,7 +235,7 @@ def expunge_state(session: ObjectSession, st: InstanceState) -> None:
         st.was_deleted = True
 
 
-def expunge_all(session: ObjectSession) -> None:
+def expunge_all(session: InternalSession) -> None:
     """Detach every object of the session."""
     tracker = session.tracker
     if session.dispatch._active:
@@ -252,14 +253,14 @@ def expunge_all(session: ObjectSession) -> None:
     tracker.clear()
 
 
-def detach(session: ObjectSession, st: InstanceState) -> None:
+def detach(session: InternalSession, st: InstanceState) -> None:
     """``st`` leaves the session's identity map (a committed deletion, a displaced row)."""
     session.identity_map.discard(st)
     session.tracker.unmark_modified(st)
     st.session = None
 
 
-def make_transient_state(session: ObjectSession, st: InstanceState) -> None:
+def make_transient_state(session: InternalSession, st: InstanceState) -> None:
     """``st`` forgets its row: out of the session, no identity key, no changes."""
     session.tracker.forget(st)
     session.identity_map.discard(st)

@@ -15,10 +15,11 @@ from ..sql.selectable import Select
 from ..types import _BadValue
 from . import events as _events
 from . import loading
-from .base import EAGER_STRATEGIES, ObjectSession
+from .base import EAGER_STRATEGIES
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .seams import InternalSession
 
 
 def mapper_of_class(cls: Any) -> Mapper:
@@ -49,7 +50,7 @@ class GetPlan(NamedTuple):
 
 
 def get(
-    session: ObjectSession,
+    session: InternalSession,
     plans: dict[Any, GetPlan],
     entity: type,
     ident: Any,
@@ -107,7 +108,7 @@ def get(
 
 
 def get_by_pk(
-    session: ObjectSession, plans: dict[Any, GetPlan], mapper: Mapper, pk: tuple[Any, ...]
+    session: InternalSession, plans: dict[Any, GetPlan], mapper: Mapper, pk: tuple[Any, ...]
 ) -> Any:
     """SELECT one row by primary key with SQL and a row builder cached per mapper
     (``plans`` is the session's cache)."""

@@ -2,6 +2,8 @@
 
 Built by declarative; read by everything in the ORM. Relationships are configured lazily
 (``registry.configure()``), once every class they may name exists.
+
+Called by: uow_orm.orm.* (declarative builds mappers; the rest of the ORM reads them).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exc
-from ..schema import Column, MetaData, Table
+from ..sql.schema import Column, MetaData, Table
 from . import events as _events
 from .attributes import ColumnAttribute, QueryableAttribute
 from .base import IdentityKey, make_identity_key
@@ -65,7 +67,7 @@ class _MutableSetter:
         self.mutable_cls = mutable_cls
 
     def set(self, obj: Any, value: Any) -> None:
-        from ..ext.mutable import attach
+        from .properties import attach
 
         value = self.mutable_cls.coerce(self.key, value)
         self.attr.set(obj, value)
@@ -81,7 +83,7 @@ class _MutableColumnAttribute(ColumnAttribute[Any]):
     def __get__(self, obj: Any, owner: Any) -> Any:
         value = super().__get__(obj, owner)
         if obj is not None:
-            from ..ext.mutable import attach
+            from .properties import attach
 
             attach(value, obj.__dict__[STATE_ATTR], self.key)
         return value
@@ -138,6 +140,9 @@ class Registry:
         self.configured = True
 
     def add(self, mapper: Mapper) -> None:
+        """Register ``mapper`` (declarative does it for each mapped class), so that string
+        arguments such as ``relationship("Address")`` find its class by name; a class of
+        the same name registered before is replaced."""
         name = mapper.class_.__name__
         if name in self.classes and self.classes[name] is not mapper.class_:
             # The same name twice (e.g. in two test functions): the newest wins.
@@ -147,6 +152,14 @@ class Registry:
         self.configured = False
 
     def configure(self) -> None:
+        """Configure every mapper of this registry now (resolve relationships and backrefs,
+        fire ``before_configured`` / ``after_configured``), as the first query or flush
+        otherwise does; a no-op once configured.
+
+        Raises:
+            InvalidRequestError: a relationship cannot be resolved (an unknown class name,
+                no foreign key between the tables, ...).
+        """
         if self.configured:
             return
         mappers = list(self.mappers)
@@ -614,7 +627,7 @@ class Mapper:
             self._init_direct = {}
         recon = self.reconstructor
         if mutable:
-            from ..ext.mutable import attach
+            from .properties import attach
 
             def on_load(obj: Any) -> None:
                 d = obj.__dict__

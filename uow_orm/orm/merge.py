@@ -1,6 +1,7 @@
 """``Session.merge()``: copy a detached or transient object's state onto the session's own.
 
-Called by: session (``merge``), recursively along relationships with cascade ``merge``.
+Called by: session (``merge``; then recursively along the relationships with cascade
+``merge``).
 """
 
 from __future__ import annotations
@@ -8,15 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .base import STATE_ATTR, ObjectSession
+from .base import STATE_ATTR
 from .lifecycle import state_or_raise
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .seams import InternalSession
     from .state import InstanceState
 
 
-def merge(session: ObjectSession, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
+def merge(session: InternalSession, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
     """The session's object with ``obj``'s identity, given ``obj``'s values (``memo``:
     id of each object merged so far -> its result, so that cycles end)."""
     st = state_or_raise(obj)
@@ -61,7 +63,7 @@ def merge(session: ObjectSession, obj: Any, load: bool, memo: dict[int, Any]) ->
 
 
 def _attach_unloaded(
-    session: ObjectSession, st: InstanceState, mapper: Mapper, merged: Any, key: Any
+    session: InternalSession, st: InstanceState, mapper: Mapper, merged: Any, key: Any
 ) -> None:
     """``merge(load=False)`` of an object not in the session: a persistent copy, no SQL.
 
@@ -85,7 +87,7 @@ def _attach_unloaded(
 
 
 def _copy_onto(
-    session: ObjectSession, mapper: Mapper, d: dict[str, Any], merged: Any, load: bool
+    session: InternalSession, mapper: Mapper, d: dict[str, Any], merged: Any, load: bool
 ) -> None:
     """Copy column values onto the session's object (merging onto an object marked for
     deletion cancels the deletion, as add() does)."""
@@ -100,7 +102,7 @@ def _copy_onto(
 
 
 def _merge_relationships(
-    session: ObjectSession,
+    session: InternalSession,
     mapper: Mapper,
     d: dict[str, Any],
     merged: Any,

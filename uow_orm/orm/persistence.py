@@ -1,7 +1,8 @@
 """Persistence: the INSERT / UPDATE / DELETE statements of a flush, batched.
 
 Called by: uow_orm.orm.unitofwork and uow_orm.orm.dependencies (with states already in
-dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.session.
+dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.expiry
+(``changed_keys``).
 Every statement is built with `uow_orm.sql` (``insert()`` / ``update()`` / ``delete()``
 with bind parameters) and compiled once per (mapper, statement shape, dialect) into
 `uow_orm.sql.cache.dml_cache`; values are checked and converted by each column type
@@ -29,8 +30,8 @@ from .state import NO_VALUE, InstanceState
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
-    from ..schema import Column, Table
     from ..sql.compiler import Compiled
+    from ..sql.schema import Column, Table
 
 #: one row's values, in the order of its statement's placeholders
 Values = list[Any]
@@ -358,7 +359,7 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
 
 def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
     """Values a column default gave a ``Mutable.as_mutable`` column become tracked too."""
-    from ..ext.mutable import attach
+    from .properties import attach
 
     for state in states:
         d = state().__dict__
@@ -981,7 +982,7 @@ def _row_switch_stmt(
     dname = conn.dialect.name
 
     def build() -> ClauseElement:
-        from ..schema import server_default_sql
+        from ..sql.schema import server_default_sql
 
         columns = mapper.columns
         values: dict[Any, Any] = {columns[k]: _bind(columns[k]) for k in keys}

@@ -5,6 +5,8 @@
 The mapper builds one for every mapped attribute (declarative hands the ones made in class
 bodies to `Mapper.add_property`, which calls their ``_install``); read by code that inspects
 mappings (``inspect(User).attrs``) and by ``RelationshipProperty``, which subclasses the base.
+
+Called by: uow_orm.orm.*, uow_orm.ext.hybrid, uow_orm.ext.mutable (``TrackedValue``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..schema import Column
 from ..sql.elements import ColumnElement, ColumnOperators, coerce_expression
+from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
 
 if TYPE_CHECKING:
     from .mapper import Mapper
+    from .state import InstanceState
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
@@ -502,6 +505,31 @@ def composite(class_: Any = None, *attrs: Any, **kw: Any) -> Any:
     return CompositeProperty(class_, attrs, dataclass_kw)
 
 
+class TrackedValue:
+    """Base of `uow_orm.ext.mutable.Mutable`: a column value that knows the objects holding
+    it, so an in-place change can mark them modified. It lives here, below the extension,
+    so that the mapper and the flush link values to their parents with `attach` without
+    importing ``uow_orm.ext``."""
+
+    @property
+    def _parents(self) -> dict[InstanceState, str]:
+        """{parent object's state: attribute key}, created on first use. A state is a weak
+        reference to its object, so holding it never keeps the parent alive."""
+        try:
+            return self.__dict__["_uow_parents"]  # type: ignore[no-any-return]
+        except KeyError:
+            parents: dict[InstanceState, str] = {}
+            self.__dict__["_uow_parents"] = parents
+            return parents
+
+
+def attach(value: Any, state: InstanceState, key: str) -> None:
+    """Record that ``value`` (when it is a `TrackedValue`) is held by attribute ``key`` of
+    the object of ``state``."""
+    if isinstance(value, TrackedValue):
+        value._parents[state] = key
+
+
 __all__ = [
     "ColumnProperty",
     "CompositeProperty",
@@ -509,6 +537,8 @@ __all__ = [
     "Properties",
     "QueryExpressionProperty",
     "SynonymProperty",
+    "TrackedValue",
+    "attach",
     "column_property",
     "composite",
     "deferred",

@@ -1,17 +1,31 @@
-"""The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``."""
+"""The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``.
+
+Called by: session (``Session.query()``), scoping, dynamic (``AppenderQuery``),
+ext.horizontal_shard (``ShardedQuery``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
 from . import events as _events
+from .base import ObjectSession
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..engine.result import Result
+
+
+class QuerySession(ObjectSession, Protocol):
+    """The session a `Query` runs in (`uow_orm.orm.session.Session`): what the layers
+    below the session see of it, and ``execute``."""
+
+    def execute(self, statement: Any, params: Any = None) -> Result:
+        """``Session.execute``."""
+
 
 _T = TypeVar("_T")
 
@@ -21,7 +35,7 @@ class Query(Generic[_T]):
 
     def __init__(
         self,
-        session: Session,
+        session: QuerySession,
         entities: tuple[Any, ...],
         stmt: Select[Any] | None = None,
         params: dict[str, Any] | None = None,
@@ -140,6 +154,8 @@ class Query(Generic[_T]):
 
     @property
     def statement(self) -> Select[Any]:
+        """The `Select` this query runs (without the eager-load adjustments of
+        ``enable_eagerloads(False)``), for ``session.execute(q.statement)`` or to build on."""
         return self._stmt
 
     def _entity_from_pre_ent_zero(self) -> Any:
@@ -155,49 +171,91 @@ class Query(Generic[_T]):
         return None
 
     def filter(self, *criteria: Any) -> Query[_T]:
+        """The same query with these SQL conditions added to its WHERE clause, joined by
+        AND (``where`` is the same method).
+
+        Example: ``session.query(User).filter(User.name == "ann", User.active)``.
+
+        Raises:
+            ArgumentError: for a plain string (wrap SQL text in ``text()``).
+        """
         return self._with(self._stmt.where(*criteria))
 
     where = filter
 
     def filter_by(self, **kw: Any) -> Query[_T]:
+        """The same query with ``attribute == value`` conditions for the keywords, on the
+        attributes of the last entity joined (or the first one selected).
+
+        Example: ``session.query(User).filter_by(name="ann")``.
+
+        Raises:
+            InvalidRequestError: for a keyword that is no attribute of that entity.
+        """
         return self._with(self._stmt.filter_by(**kw))
 
     def order_by(self, *clauses: Any) -> Query[_T]:
+        """The same query with these ORDER BY terms added (``order_by(None)`` removes the
+        ordering): ``q.order_by(User.name.desc())``."""
         return self._with(self._stmt.order_by(*clauses))
 
     def group_by(self, *clauses: Any) -> Query[_T]:
+        """The same query with these GROUP BY terms added."""
         return self._with(self._stmt.group_by(*clauses))
 
     def having(self, *criteria: Any) -> Query[_T]:
+        """The same query with these conditions added to its HAVING clause (after
+        ``group_by``), joined by AND."""
         return self._with(self._stmt.having(*criteria))
 
     def limit(self, n: int | None) -> Query[_T]:
+        """The same query returning at most ``n`` rows (None: no limit)."""
         return self._with(self._stmt.limit(n))
 
     def offset(self, n: int | None) -> Query[_T]:
+        """The same query skipping its first ``n`` rows (None: no offset)."""
         return self._with(self._stmt.offset(n))
 
     def distinct(self) -> Query[_T]:
+        """The same query as ``SELECT DISTINCT``."""
         return self._with(self._stmt.distinct())
 
     def join(
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
     ) -> Query[_T]:
+        """The same query with a JOIN to ``target`` (an entity, a relationship attribute
+        such as ``User.orders``, or a table), on ``onclause`` or on the foreign key between
+        them; ``isouter`` / ``full`` make it a LEFT / FULL OUTER JOIN.
+
+        Example: ``session.query(User).join(User.orders).filter(Order.total > 10)``.
+
+        Raises:
+            ArgumentError: no ``onclause`` was given and no foreign key links the two.
+        """
         return self._with(self._stmt.join(target, onclause, isouter=isouter, full=full))
 
     def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Query[_T]:
+        """As `join` with a LEFT OUTER JOIN (``full=True``: FULL OUTER JOIN)."""
         return self._with(self._stmt.outerjoin(target, onclause, full=full))
 
     def options(self, *opts: Any) -> Query[_T]:
+        """The same query with loader options (``selectinload(User.orders)``,
+        ``defer(User.bio)``, ...) added."""
         return self._with(self._stmt.options(*opts))
 
     def with_for_update(self, **kw: Any) -> Query[_T]:
+        """The same query as ``SELECT ... FOR UPDATE`` (keywords as `Select.with_for_update`:
+        ``nowait``, ``read``, ``skip_locked``, ``of``)."""
         return self._with(self._stmt.with_for_update(**kw))
 
     def populate_existing(self) -> Query[_T]:
+        """The same query overwriting the loaded attributes of objects already in the
+        session with the row's values (unflushed changes to them are lost)."""
         return self._with(self._stmt.execution_options(populate_existing=True))
 
     def select_from(self, *froms: Any) -> Query[_T]:
+        """The same query with an explicit FROM list (tables, aliases or entities), which
+        later ``join()`` calls start from."""
         return self._with(self._stmt.select_from(*froms))
 
     def _final(self) -> Select[Any]:
@@ -228,32 +286,58 @@ class Query(Generic[_T]):
         return result
 
     def all(self) -> list[_T]:
+        """Run the query and return every row as a list: objects for ``query(User)``,
+        rows (named tuples) for several entities or columns."""
         return list(self._result().all())
 
     def __iter__(self) -> Iterator[_T]:
         return iter(self.all())
 
     def first(self) -> _T | None:
+        """Run the query with ``LIMIT 1`` and return the first row, or None when there is
+        none."""
         return self._with(self._stmt.limit(1))._result().first()  # type: ignore[no-any-return]
 
     def one(self) -> _T:
+        """Run the query and return its only row.
+
+        Raises:
+            NoResultFound: no row matched.
+            MultipleResultsFound: more than one row matched.
+        """
         return self._result().one()  # type: ignore[no-any-return]
 
     def one_or_none(self) -> _T | None:
+        """Run the query and return its only row, or None when none matched.
+
+        Raises:
+            MultipleResultsFound: more than one row matched.
+        """
         return self._result().one_or_none()  # type: ignore[no-any-return]
 
     def scalar(self) -> Any:
+        """Run the query and return the first column of the first row, or None when there
+        is no row: ``session.query(func.count(User.id)).scalar()``."""
         return self.session.execute(self._final(), self._params or None).scalar()
 
     def count(self) -> int:
+        """The number of rows the query returns, as ``SELECT count(*) FROM (<query>)``
+        (its ORDER BY left out)."""
         sub = self._stmt.order_by(None).subquery("anon_count")
         stmt: Select[Any] = Select(func.count()).select_from(sub)
         return int(self.session.execute(stmt, self._params or None).scalar() or 0)
 
     def get(self, ident: Any) -> _T | None:
-        return self.session.get(self._entities[0], ident)
+        """The object of the first entity with primary key ``ident`` (a value, or a tuple
+        or dict for composite keys), from the identity map when it is there, else
+        SELECTed; None when no such row exists (as ``Session.get``; the query's criteria
+        do not apply)."""
+        found: _T | None = self.session.get(self._entities[0], ident)
+        return found
 
     def exists(self) -> Any:
+        """An ``EXISTS (<query>)`` expression, for ``session.query(q.exists()).scalar()``
+        or a WHERE clause."""
         return self._stmt.exists()
 
     def delete(self, synchronize_session: Any = "auto") -> int:

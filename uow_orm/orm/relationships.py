@@ -3,6 +3,8 @@
 Configured by the mapper (direction and key columns are worked out from foreign keys
 once all classes exist); used by attributes (backrefs, cascades on append), the unit of
 work (key synchronisation) and loading (lazy and eager loads).
+
+Called by: uow_orm.orm.*, uow_orm.ext.automap.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import exc
-from ..schema import Column, Table
 from ..sql.elements import (
     ClauseElement,
     ColumnElement,
@@ -21,10 +22,11 @@ from ..sql.elements import (
     coerce,
     coerce_expression,
 )
+from ..sql.schema import Column, Table
 from ..sql.selectable import Join, Select
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
-from .base import NO_VALUE, STATE_ATTR, Direction, state_of
+from .base import EXPRESSION_NAMESPACE, NO_VALUE, STATE_ATTR, Direction, state_of
 from .properties import MapperProperty
 from .state import InstanceState
 
@@ -353,11 +355,9 @@ class RelationshipProperty(MapperProperty):
     def _eval_python(self, expr: str, registry: dict[str, type]) -> Any:
         """Evaluate a string argument as SQLAlchemy does: a Python expression over the
         declarative registry's classes, the MetaData's tables and uow_orm's functions."""
-        import uow_orm
-
         from . import joinconditions
 
-        ns: dict[str, Any] = {n: getattr(uow_orm, n) for n in uow_orm.__all__}
+        ns: dict[str, Any] = dict(EXPRESSION_NAMESPACE)
         ns["foreign"] = joinconditions.foreign
         ns["remote"] = joinconditions.remote
         ns.update(self.parent.local_table.metadata.tables)

@@ -1,8 +1,10 @@
 """Retrying a unit of work on serialization failures and deadlocks: ``run_transaction``.
 
-Called by applications. Each attempt runs in a fresh session from the factory, so no
+Each attempt runs in a fresh session from the factory, so no
 object state of a failed attempt leaks into the next; what is retried and what is not is
 decided by where the error happened (see ``run_transaction``).
+
+Called by: applications (``uow_orm.orm.retry``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Called only by ``Session`` (its connection lookup, flush, commit and rollback). 
 created with ``replicas=`` sends the reads of a transaction that has not written to a
 replica, and everything else to the primary; with read-your-writes it reads from a replica
 only once that replica has replayed the primary's WAL up to the session's last commit.
+
+Called by: session (``Session(replicas=...)``), factory (``sessionmaker(replicas=...)``).
 """
 
 from __future__ import annotations

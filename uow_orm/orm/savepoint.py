@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .base import NO_VALUE, STATE_ATTR, Direction, ObjectSession
+from .base import NO_VALUE, STATE_ATTR, Direction
 from .expiry import expire_state
 from .lifecycle import detach, make_transient_state
 
 if TYPE_CHECKING:
     from .identity import IdentityMap
+    from .seams import InternalSession
     from .state import InstanceState
 
 
@@ -87,7 +88,7 @@ class SavepointRecord:
 
 
 def restore_savepoint(
-    session: ObjectSession,
+    session: InternalSession,
     record: SavepointRecord,
     new: dict[InstanceState, Any],
     deleted: dict[InstanceState, Any],
@@ -137,7 +138,7 @@ def restore_savepoint(
             obj.__dict__.pop(attr, None)
 
 
-def restore_deleted(session: ObjectSession, deleted: dict[InstanceState, Any]) -> None:
+def restore_deleted(session: InternalSession, deleted: dict[InstanceState, Any]) -> None:
     """Objects whose DELETE is rolled back are persistent again (an object the user
     expunged after its DELETE stays out: a detached object whose row exists again)."""
     imap = session.identity_map
@@ -155,7 +156,7 @@ def restore_deleted(session: ObjectSession, deleted: dict[InstanceState, Any]) -
 
 
 def _restore_snapshot(
-    session: ObjectSession, st: InstanceState, snap: Snapshot, links: list[tuple[Any, str]]
+    session: InternalSession, st: InstanceState, snap: Snapshot, links: list[tuple[Any, str]]
 ) -> None:
     """Give ``st``'s object back the column values (and pending changes) of ``snap``."""
     obj = st()

@@ -2,6 +2,8 @@
 
 Used by web applications written for SQLAlchemy (``Session = scoped_session(factory)``,
 ``Session.add(obj)``, ``Session.remove()`` at the end of a request).
+
+Called by: uow_orm.orm (package), session_events (``listen(scoped_session, ...)``).
 """
 
 from __future__ import annotations

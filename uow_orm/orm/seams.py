@@ -1,38 +1,56 @@
 """The calls lower layers make up into the session (`.base.ObjectSession`), as a base class.
 
-Called by: session (`Session` derives from `SessionSeams`); attribute instrumentation,
-relationships and loading call these methods on ``InstanceState.session``.
+Called by: session (`Session` derives from `SessionSeams`; attribute instrumentation,
+relationships and loading call these methods on ``InstanceState.session``; the session's
+internal modules name `InternalSession`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import expiry, lifecycle
 from .base import ObjectSession
 
 if TYPE_CHECKING:
+    from .routing import Router
     from .state import InstanceState
+    from .tracking import Tracker
+    from .transaction import TransactionControl
+
+
+class InternalSession(ObjectSession, Protocol):
+    """The session as the modules it delegates to see it (lifecycle, expiry, merge, lookup,
+    bulk, execution, the transaction stack and savepoints): `ObjectSession` with its full
+    registries, transaction control and read-replica router. The layers below the session
+    see only `ObjectSession`, whose ``tracker`` and ``transactions`` are narrower."""
+
+    @property
+    def tracker(self) -> Tracker: ...
+    @property
+    def transactions(self) -> TransactionControl: ...
+    @property
+    def router(self) -> Router | None: ...
 
 
 class SessionSeams:
     """What `Session` does when an object changes, loads an attribute or gains a child."""
 
-    def object_changed(self: ObjectSession, state: InstanceState) -> None:
+    def object_changed(self: InternalSession, state: InstanceState) -> None:
         """Seam: ``state``'s object changes for the first time (attribute instrumentation)."""
         lifecycle.object_changed(self, state)
 
-    def cascade_save(self: ObjectSession, obj: Any) -> None:
+    def cascade_save(self: InternalSession, obj: Any) -> None:
         """Seam: a relationship gained ``obj``; attach it with its save-update cascade."""
         lifecycle.cascade_save(self, obj)
 
-    def expunge_state(self: ObjectSession, st: InstanceState) -> None:
+    def expunge_state(self: InternalSession, st: InstanceState) -> None:
         """Seam: remove ``st`` alone (a pending orphan of a delete-orphan relationship)."""
         lifecycle.expunge_state(self, st)
 
     def load_unloaded(
-        self: ObjectSession,
+        self: InternalSession,
         st: InstanceState,
         key: str | None,
         keys: Sequence[str] | None = None,

@@ -1,9 +1,9 @@
 """``Session``: the unit of work's public face, a façade over the modules that do the work.
 
-Called by: applications, scoping, factory, retry, query, ext.horizontal_shard (subclass).
-State transitions and cascades are `.lifecycle`, expiry `.expiry`, ``get()`` `.lookup`,
-``merge()`` `.merge`, statements `.execution`, transactions `.transaction`; lower layers
-call back through `.seams`.
+Called by: applications, scoping, factory, retry, session_events, ext.horizontal_shard
+(subclass). State transitions and cascades are `.lifecycle`, expiry `.expiry`, ``get()``
+`.lookup`, ``merge()`` `.merge`, statements `.execution`, transactions `.transaction`,
+binds and connections `.binds`; lower layers call back through `.seams`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from . import events as _events
 from . import expiry, lifecycle, lookup
 from .base import STATE_ATTR
 from .base import object_session as _object_session
-from .binds import Binds
+from .binds import BindMethods, Binds
 from .bulk import BulkMethods
 from .execution import run_statement, wants_autoflush, with_execution_options
 from .identity import IdentityMap
@@ -31,6 +31,7 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
+from .session_events import ORMExecuteState, orm_execute, session_dispatch
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
@@ -41,7 +42,6 @@ from .transaction import (
 from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
-    from .mapper import Mapper
     from .query import Query
     from .state import InstanceState
 
@@ -79,7 +79,7 @@ def _exclusive(fn: _F) -> _F:
     return guarded  # type: ignore[return-value]
 
 
-class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
+class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkMethods):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
@@ -128,7 +128,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self.dispatch = _events.session_dispatch(self)
+        self.dispatch = session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
             bind, replicas, read_your_writes, replica_token, read_only
@@ -164,63 +164,6 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         self.transactions.close()
         lifecycle.expunge_all(self)
 
-    # -- binds and connections --------------------------------------------------------------
-    def bind_mapper(self, mapper: Any, bind: Engine) -> None:
-        self._binds.bind(mapper, bind)
-
-    def bind_table(self, table: Any, bind: Engine) -> None:
-        self._binds.bind(table, bind)
-
-    def get_bind(self, mapper: Any = None, clause: Any = None) -> Any:
-        """The engine for a mapped class (``binds``, ``bind_mapper``, ``bind_table``)."""
-        return self._binds.lookup(self.bind, mapper, clause)
-
-    def connection_for_bind(self, bind: Any) -> Connection:
-        """Seam: the transaction's connection for ``bind`` (beginning it if needed)."""
-        txn = self.transactions.autobegin()
-        if self.router is not None and isinstance(bind, Engine):
-            return self.router.connection(txn, bind, self._flushing)
-        return txn.connection_for(bind)
-
-    @property
-    def replica_token(self) -> str | None:
-        """The primary's WAL position after this session's last writing commit (sessions
-        with ``replicas=``): pass it as ``replica_token=`` to a later session, e.g. from a
-        cookie, and that session reads only from replicas that have replayed it."""
-        return self.router.token if self.router is not None else None
-
-    def connection_for_mapper(self, mapper: Mapper) -> Connection:
-        """Seam: the transaction's connection for ``mapper``'s bind (looked up once per
-        session until binds change)."""
-        return self.connection_for_bind(self._binds.for_mapper(self.bind, mapper))
-
-    def connection(
-        self,
-        bind_arguments: dict[str, Any] | None = None,
-        execution_options: dict[str, Any] | None = None,
-    ) -> Connection:
-        """The Connection this session uses (beginning the transaction if needed).
-
-        ``bind_arguments`` may name the ``"mapper"`` whose bind is wanted.
-        ``execution_options`` (e.g. ``{"isolation_level": "SERIALIZABLE"}``) apply to the
-        connection when the transaction first takes it; InvalidRequestError afterwards.
-
-        Raises:
-            ArgumentError: for any ``bind_arguments`` key other than ``"mapper"``.
-        """
-        unknown = sorted(set(bind_arguments or {}) - {"mapper"})
-        if unknown:
-            raise exc.ArgumentError(
-                f"Session.connection(bind_arguments=...) supports only 'mapper', got {unknown}"
-            )
-        self.transactions.check_active()
-        mapper = (bind_arguments or {}).get("mapper")
-        bind = self.get_bind(mapper)
-        if execution_options:
-            txn = self.transactions.autobegin()
-            return txn.connection_for(bind, execution_options)
-        return self.connection_for_bind(bind)
-
     # -- object membership (`.lifecycle` does the work) ----------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
         """Put a transient or detached object in the session (cascading along relationships)."""
@@ -244,6 +187,15 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
             lifecycle.cascade(self, st, "save-update", self.cascade_save)
 
     def add_all(self, objs: Iterable[Any]) -> None:
+        """`add` each object of ``objs`` in turn (each with its save-update cascade).
+
+        Example: ``session.add_all([User(name="ann"), User(name="bob")])``.
+
+        Raises:
+            UnmappedInstanceError: an object is not an instance of a mapped class (the
+                objects before it are added).
+            InvalidRequestError: an object belongs to another session.
+        """
         for obj in objs:
             self.add(obj)
 
@@ -407,7 +359,7 @@ class Session(SessionViews, TransactionMethods, SessionSeams, BulkMethods):
         if self.dispatch.do_orm_execute and not self._orm_execute_running:
             if bind_arguments:
                 with_execution_options(statement, None, bind_arguments)  # raises
-            return _events.orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
+            return orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
         statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()
@@ -568,10 +520,8 @@ def object_session(instance: Any) -> Session | None:
     return cast("Session | None", _object_session(instance))
 
 
-__all__ = ["Session", "object_session", "sessionmaker"]
-
-
-__all__ = ["Session", "object_session", "sessionmaker"]
+# ORMExecuteState is re-exported, as sqlalchemy.orm.session has it
+__all__ = ["ORMExecuteState", "Session", "object_session", "sessionmaker"]
 
 # sessionmaker lives in .factory; importable from here as in SQLAlchemy
 from .factory import sessionmaker  # noqa: E402

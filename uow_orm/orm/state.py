@@ -2,6 +2,8 @@
 
 Created by mapping (constructor) and loading; read and changed by attributes, the session
 and the unit of work. Kept small (slots) because there is one per loaded object.
+
+Called by: uow_orm.orm.*, uow_orm.ext.mutable.
 """
 
 from __future__ import annotations
@@ -78,36 +80,47 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
 
     @property
     def obj_ref(self) -> InstanceState:
+        """The state itself, which is a weak reference to the object (SQLAlchemy's ``obj_ref``)."""
         return self
 
     @property
     def dict(self) -> dict[str, Any]:
+        """The object's ``__dict__`` (its loaded attribute values); empty once it is gone."""
         o = self()
         return o.__dict__ if o is not None else {}
 
     # -- public inspection API (inspect(obj).xxx) ---------------------------------------
     @property
     def transient(self) -> bool:
+        """True for an object in no session and without an identity (never flushed)."""
         return self.key is None and self.session is None
 
     @property
     def pending(self) -> bool:
+        """True for an object added to a session but not flushed yet."""
         return self.key is None and self.session is not None
 
     @property
     def persistent(self) -> bool:
+        """True for an object of a session with a row in the database (flushed, not
+        deleted)."""
         return self.key is not None and self.session is not None and not self.deleted
 
     @property
     def detached(self) -> bool:
+        """True for an object with an identity that belongs to no session (expunged, or
+        its session closed)."""
         return self.key is not None and self.session is None
 
     @property
     def identity(self) -> tuple[Any, ...] | None:
+        """The primary-key values of the object's row, or None before it is flushed."""
         return self.key[1] if self.key is not None else None
 
     @property
     def identity_key(self) -> tuple[Any, ...] | None:
+        """The identity-map key ``(class, primary key, token)``, or None before the
+        object is flushed."""
         return self.key
 
     @property
@@ -122,10 +135,12 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
 
     @property
     def object(self) -> Any:
+        """The object (None once it was garbage collected)."""
         return self()
 
     @property
     def class_(self) -> type:
+        """The object's mapped class."""
         return self.mapper.class_
 
     @property
@@ -138,27 +153,36 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
 
     @property
     def expired(self) -> bool:
+        """True when some attributes are expired (loaded again on next access)."""
         return bool(self.expired_attributes)
 
     @property
     def modified_attributes(self) -> set[str]:
+        """The keys of the attributes changed since the object was loaded or
+        flushed."""
         return set(self.committed or ())
 
     @property
     def unloaded(self) -> set[str]:
+        """The keys of the mapped attributes not in the object's ``__dict__`` (deferred,
+        expired or never loaded)."""
         d = self.dict
         return {k for k in self.mapper.attrs.keys() if k not in d}
 
     @property
     def unloaded_expirable(self) -> set[str]:
+        """As `unloaded`: the attributes a refresh would load."""
         return self.unloaded
 
     @property
     def has_identity(self) -> bool:
+        """True when the object has a row identity (it was flushed or loaded)."""
         return self.key is not None
 
     @property
     def was_deleted_flag(self) -> bool:
+        """True when the object's DELETE was flushed (it stays deleted in this
+        transaction)."""
         return self.was_deleted
 
     @property
@@ -187,6 +211,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
 
     @property
     def dirty(self) -> bool:
+        """True when the object has changes a flush would write."""
         return self.modified
 
     def __repr__(self) -> str:
@@ -218,6 +243,8 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
             committed[key] = old
 
     def clear_changes(self) -> None:
+        """Forget the object's pending changes: its current values become the
+        unchanged ones."""
         self.committed = None
         self.modified = False
 

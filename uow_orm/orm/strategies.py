@@ -1,8 +1,8 @@
 """Relationship loader strategies beyond the plain foreign-key cases of `loading`: eager
 loads of custom join conditions, and ``lazy="immediate"``.
 
-Called by `uow_orm.orm.loading` (``selectin_load`` for relationships whose join condition
-has criteria beyond the key pairs, ``post_load`` for immediate loads).
+Called by: loading (``selectin_load`` for relationships whose join condition has criteria
+beyond the key pairs, ``post_load`` for immediate loads).
 """
 
 from __future__ import annotations

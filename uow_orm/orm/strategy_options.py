@@ -3,6 +3,9 @@
 
 Given to ``select(...).options(...)``; read by loading when the statement runs. Options
 chain along a path: ``selectinload(User.orders).selectinload(Order.lines)``.
+
+Called by: uow_orm.orm.* (loading applies the options; query, mapper, interfaces and
+session_events name them).
 """
 
 from __future__ import annotations
@@ -49,30 +52,78 @@ class LoaderOption:
         return LoaderOption((*self.path, (attr, strategy)), (*self.extras, extra))
 
     def selectinload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        select-in loading (one more SELECT ... WHERE key IN (...)), as `selectinload`.
+
+        Example: ``selectinload(User.orders).selectinload(Order.items)``.
+        """
         return self._then(attr, "selectin")
 
     def joinedload(self, attr: Any, innerjoin: bool = False) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        a LEFT OUTER JOIN in the same SELECT (an inner JOIN with ``innerjoin=True``), as
+        `joinedload`.
+
+        Example: ``selectinload(User.orders).joinedload(Order.items)``.
+        """
         return self._then(attr, "joined", innerjoin=innerjoin)
 
     def lazyload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        a SELECT on first access, as `lazyload`.
+
+        Example: ``selectinload(User.orders).lazyload(Order.items)``.
+        """
         return self._then(attr, "select")
 
     def raiseload(self, attr: Any, sql_only: bool = False) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        an error on access instead of a load (only when the load would need SQL, with
+        ``sql_only=True``), as `raiseload`.
+
+        Example: ``selectinload(User.orders).raiseload(Order.items)``.
+        """
         return self._then(attr, "raise_on_sql" if sql_only else "raise")
 
     def noload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        no load at all (the attribute stays empty), as `noload`.
+
+        Example: ``selectinload(User.orders).noload(Order.items)``.
+        """
         return self._then(attr, "noload")
 
     def subqueryload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        select-in loading (uow_orm runs ``subqueryload`` as `selectinload`).
+
+        Example: ``selectinload(User.orders).subqueryload(Order.items)``.
+        """
         return self._then(attr, "selectin")
 
     def immediateload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        a SELECT right after the parent rows are loaded, as `immediateload`.
+
+        Example: ``selectinload(User.orders).immediateload(Order.items)``.
+        """
         return self._then(attr, "immediate")
 
     def defaultload(self, attr: Any) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        the relationship's own ``lazy=`` strategy, so that the chain can go on to its
+        target's relationships, as `defaultload`.
+
+        Example: ``selectinload(User.orders).defaultload(Order.items)``.
+        """
         return self._then(attr, "default")
 
     def contains_eager(self, attr: Any, alias: Any = None) -> LoaderOption:
+        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
+        the rows of the statement's own JOIN (to ``alias`` when given), as `contains_eager`.
+
+        Example: ``contains_eager(User.orders).contains_eager(Order.items)``.
+        """
         _check_contains_eager(attr, alias)
         return self._then(attr, "contains_eager")
 

@@ -1,6 +1,6 @@
 """Key synchronisation of a flush: copying keys between related states.
 
-Called by: uow_orm.orm.unitofwork (and uow_orm.orm.dependencies, which records what to copy).
+Called by: uow_orm.orm.unitofwork, uow_orm.orm.dependencies (which records what to copy).
 `KeySync` copies a parent's primary key into the foreign key attributes of the objects
 that reference it (many-to-one targets, one-to-many parents) and clears the keys of
 children taken away; `KeyChanges` plans a primary-key change (natural keys): the new
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import exc
 from ..sql.ddl import foreign_key_groups
@@ -20,12 +20,28 @@ from .relationships import Direction, RelationshipProperty
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
-    from ..schema import Column
+    from ..sql.schema import Column
+    from .base import IdentityKey
     from .identity import IdentityMap
     from .mapper import Mapper
-    from .transaction import SessionTransaction
 
 log = logging.getLogger("uow_orm.orm.unitofwork")
+
+
+class KeyChangeLevel(Protocol):
+    """The transaction level a flush ran in (`uow_orm.orm.transaction.SessionTransaction`),
+    as `KeyChanges.finish` uses it: whether it is a savepoint (whose snapshot must hold an
+    object's values before the flush moves them), and the old identity keys a rollback
+    gives back."""
+
+    @property
+    def nested(self) -> bool: ...
+    @property
+    def key_switches(self) -> dict[InstanceState, IdentityKey]: ...
+
+    def snapshot(self, state: InstanceState) -> None:
+        """Keep ``state``'s current values for a rollback of this savepoint."""
+
 
 #: An identity key: (class, primary key values, identity token).
 Key = tuple[Any, ...]
@@ -408,7 +424,7 @@ class KeyChanges:
             self.identity_map.rekey(st, key)
         self.old_keys.clear()
 
-    def finish(self, txn: SessionTransaction) -> None:
+    def finish(self, txn: KeyChangeLevel) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
         for st, before, values in self.moves:

@@ -1,8 +1,10 @@
 """The session's registries of new, deleted and modified objects, and their only writer.
 
-Called by: session (which owns the `Tracker` and derives from `SessionViews`); base names
-the type. Lower layers reach the tracker as ``session.tracker`` (`.base.ObjectSession`):
-readers see read-only mappings, every change goes through a `Tracker` method.
+Called by: session (which owns the `Tracker` and derives from `SessionViews`); seams names
+the type. The session's internals reach the tracker as ``session.tracker``
+(`.seams.InternalSession`), the layers below the session through the narrower
+`.base.ChangeRegistry`: readers see read-only mappings, every change goes through a
+`Tracker` method.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .base import ObjectSession, state_of
+from .base import state_of
 
 if TYPE_CHECKING:
+    from .seams import InternalSession
     from .state import InstanceState
 
 #: Queued changes of one unloaded collection: (appended?, object) in order.
@@ -178,12 +181,12 @@ class SessionViews:
     (a base class of `Session`)."""
 
     @property
-    def new(self: ObjectSession) -> ObjectSet:
+    def new(self: InternalSession) -> ObjectSet:
         """The pending objects (added, not yet flushed)."""
         return ObjectSet(st() for st in self.tracker.new)
 
     @property
-    def dirty(self: ObjectSession) -> ObjectSet:
+    def dirty(self: InternalSession) -> ObjectSet:
         """The persistent objects with changed attributes (not marked for deletion)."""
         return ObjectSet(
             st()
@@ -192,11 +195,11 @@ class SessionViews:
         )
 
     @property
-    def deleted(self: ObjectSession) -> ObjectSet:
+    def deleted(self: InternalSession) -> ObjectSet:
         """The objects marked for deletion at the next flush."""
         return ObjectSet(st() for st in self.tracker.deleted)
 
-    def __contains__(self: ObjectSession, obj: object) -> bool:
+    def __contains__(self: InternalSession, obj: object) -> bool:
         """Whether ``obj`` is pending, persistent or marked deleted in this session.
 
         Raises:
@@ -210,7 +213,7 @@ class SessionViews:
         tracker = self.tracker
         return st in tracker.new or self.identity_map.has_state(st) or st in tracker.deleted
 
-    def __iter__(self: ObjectSession) -> Iterator[Any]:
+    def __iter__(self: InternalSession) -> Iterator[Any]:
         """The pending objects, then every object of the identity map."""
         seen = [st() for st in self.tracker.new]
         seen.extend(self.identity_map.values())

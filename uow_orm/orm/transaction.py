@@ -2,7 +2,7 @@
 
 Called by: session (which delegates begin / commit / rollback / close to
 `TransactionControl` and derives from `TransactionMethods`), routing (connections of a
-level), the unit of work (the current level's accounting); lifecycle and base name the
+level), the unit of work (the current level's accounting); lifecycle and seams name the
 types. Each level remembers what it inserted and deleted and (for savepoints) a snapshot of
 every object first changed inside it (`.savepoint`), so that rolling back a savepoint
 restores objects in memory instead of expiring and reloading them.
@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from .. import exc
 from ..engine.base import Connection as _Connection
 from . import events as _events
-from .base import IdentityKey, ObjectSession
+from .base import IdentityKey
 from .expiry import expire_all_states
 from .lifecycle import detach, expunge_all, make_transient_state
 from .savepoint import SavepointRecord, restore_deleted, restore_savepoint
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine, Transaction
+    from .seams import InternalSession
     from .state import InstanceState
 
 
@@ -31,7 +32,7 @@ class SessionTransaction:
 
     def __init__(
         self,
-        session: ObjectSession,
+        session: InternalSession,
         parent: SessionTransaction | None = None,
         nested: bool = False,
     ) -> None:
@@ -103,6 +104,14 @@ class SessionTransaction:
     def connection_for(
         self, engine: Engine | Connection, execution_options: dict[str, Any] | None = None
     ) -> Connection:
+        """This transaction's connection to ``engine`` (one per engine for the root
+        transaction, taken and begun on first use; a Connection given as bind is joined).
+
+        Raises:
+            InvalidRequestError: ``execution_options`` given once the transaction already
+                has its connection to ``engine``.
+            NotSupportedError: a two-phase session on a dialect without two-phase commit.
+        """
         root = self.root
         hit = root.connections.get(engine)
         if hit is not None:
@@ -283,7 +292,7 @@ class TransactionControl:
 
     __slots__ = ("current", "session")
 
-    def __init__(self, session: ObjectSession) -> None:
+    def __init__(self, session: InternalSession) -> None:
         self.session = session
         self.current: SessionTransaction | None = None
 
@@ -582,48 +591,48 @@ class TransactionMethods:
     of `Session`; ``commit``, ``rollback`` and ``close`` are on `Session` itself)."""
 
     @property
-    def is_active(self: ObjectSession) -> bool:
+    def is_active(self: InternalSession) -> bool:
         """False while a failed flush waits for ``rollback()`` (PendingRollbackError)."""
         return self.transactions.is_active()
 
-    def begin(self: ObjectSession) -> SessionTransaction:
+    def begin(self: InternalSession) -> SessionTransaction:
         """Begin the session's transaction explicitly (it otherwise begins on first use)."""
         return self.transactions.begin()
 
-    def begin_nested(self: ObjectSession) -> SessionTransaction:
+    def begin_nested(self: InternalSession) -> SessionTransaction:
         """Flush, then open a SAVEPOINT; use as a context manager or keep the handle."""
         return self.transactions.begin_nested()
 
-    def in_transaction(self: ObjectSession) -> bool:
+    def in_transaction(self: InternalSession) -> bool:
         """Whether the session's transaction has begun."""
         return self.transactions.current is not None
 
-    def in_nested_transaction(self: ObjectSession) -> bool:
+    def in_nested_transaction(self: InternalSession) -> bool:
         """Whether a ``begin_nested()`` savepoint is open."""
         t = self.transactions.current
         return t is not None and t.nested
 
-    def get_transaction(self: ObjectSession) -> SessionTransaction | None:
+    def get_transaction(self: InternalSession) -> SessionTransaction | None:
         """The root `SessionTransaction`, or None before the transaction begins."""
         t = self.transactions.current
         return t.root if t is not None else None
 
-    def get_nested_transaction(self: ObjectSession) -> SessionTransaction | None:
+    def get_nested_transaction(self: InternalSession) -> SessionTransaction | None:
         """The innermost open savepoint level, or None."""
         t = self.transactions.current
         return t if t is not None and t.nested else None
 
-    def check_active(self: ObjectSession) -> None:
+    def check_active(self: InternalSession) -> None:
         """Seam: raise PendingRollbackError while a failed flush waits for rollback()."""
         self.transactions.check_active()
 
-    def prepare(self: ObjectSession) -> None:
+    def prepare(self: InternalSession) -> None:
         """First phase of a two-phase commit: flush and PREPARE TRANSACTION everywhere."""
         if not self.twophase:
             raise exc.InvalidRequestError("prepare() needs a Session created with twophase=True")
         self.transactions.prepare()
 
-    def invalidate(self: ObjectSession) -> None:
+    def invalidate(self: InternalSession) -> None:
         """Close the session, discarding (not returning) its database connections."""
         self.transactions.invalidate()
         expunge_all(self)

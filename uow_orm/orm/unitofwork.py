@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..schema import topological_sort
+from ..sql.schema import topological_sort
 from . import persistence
 from .dependencies import Dependencies
 from .relationships import Direction
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..engine.base import Connection
     from .identity import IdentityMap
     from .mapper import Mapper
-    from .transaction import SessionTransaction
+    from .sync import KeyChangeLevel
 
 log = logging.getLogger("uow_orm.orm.unitofwork")
 
@@ -130,7 +130,7 @@ class FlushPlan:
         if self.keys is not None:
             self.keys.undo()
 
-    def finish_key_changes(self, txn: SessionTransaction) -> None:
+    def finish_key_changes(self, txn: KeyChangeLevel) -> None:
         """The flush succeeded: move referencing objects in memory as the database moved
         them, and let the transaction remember the old keys for rollback()."""
         if self.keys is not None:

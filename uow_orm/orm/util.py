@@ -2,6 +2,8 @@
 
 Built by users for self-joins, joining one table twice and subqueries as entities; read by
 the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped objects.
+
+Called by: uow_orm.orm (package), query, relationships.
 """
 
 from __future__ import annotations
@@ -18,6 +20,29 @@ if TYPE_CHECKING:
     from .relationships import RelationshipProperty
 
 _T = TypeVar("_T")
+
+
+def _alias_selectable(mapper: Any, selectable: Any, name: str | None) -> FromClause:
+    """What an ``aliased()`` entity selects from: an alias of the mapped table, or the
+    subquery / CTE / alias given (a SELECT becomes a subquery)."""
+    if selectable is None:
+        return Alias(mapper.local_table, name)
+    sel = coerce(selectable)
+    if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
+        sel = sel.subquery()
+    if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
+        if hasattr(sel, "subquery"):
+            sel = sel.subquery()
+        else:
+            raise exc.ArgumentError(
+                f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
+                f"alias, got {type(selectable).__name__}"
+            )
+    if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
+        # a table gets the alias name; a subquery, CTE or alias keeps its own (the
+        # name only keys the entity in result rows, as in SQLAlchemy)
+        sel = Alias(sel, name)
+    return sel  # type: ignore[no-any-return]
 
 
 class AliasedClass:
@@ -38,24 +63,7 @@ class AliasedClass:
         mapper = _mapper_of(entity)
         mapper._ensure_configured()
         base = mapper.local_table
-        if selectable is None:
-            sel: FromClause = Alias(base, name)
-        else:
-            sel = coerce(selectable)
-            if hasattr(sel, "_scalar_subquery") and not getattr(sel, "is_from", True):
-                sel = sel.subquery()  # type: ignore[attr-defined]
-            if not isinstance(sel, FromClause) or getattr(sel, "is_select", False):
-                if hasattr(sel, "subquery"):
-                    sel = sel.subquery()
-                else:
-                    raise exc.ArgumentError(
-                        f"aliased({mapper.class_.__name__}, ...) needs a subquery, CTE or "
-                        f"alias, got {type(selectable).__name__}"
-                    )
-            if name is not None and not isinstance(sel, (Subquery, Alias, TextualSelect)):
-                # a table gets the alias name; a subquery, CTE or alias keeps its own (the
-                # name only keys the entity in result rows, as in SQLAlchemy)
-                sel = Alias(sel, name)
+        sel = _alias_selectable(mapper, selectable, name)
         self.__dict__["__mapper__"] = mapper
         self.__dict__["_selectable"] = sel
         self.__dict__["_name"] = name

@@ -4,6 +4,8 @@ is never loaded whole; ``.select()`` gives a SELECT of its rows and ``.add()`` /
 
 Used by `RelationshipProperty` (the attribute returns a `WriteOnlyCollection`) and by
 `uow_orm.orm.dynamic` (``lazy="dynamic"`` shares the add/remove logic).
+
+Called by: uow_orm.orm (package), relationships, dynamic.
 """
 
 from __future__ import annotations

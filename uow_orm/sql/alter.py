@@ -17,8 +17,8 @@ from .ddl import _action, _column_ddl
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..schema import Column
     from ..types import TypeEngine
+    from .schema import Column
 
 
 def _names(dialect: Dialect, names: Sequence[str]) -> str:
@@ -77,7 +77,7 @@ def alter_column_sql(
     """PostgreSQL's ALTER COLUMN clauses, one statement each (``server_default=None`` drops
     the default, ``False`` leaves it alone). SQLite has no ALTER COLUMN: its callers
     rebuild the table instead."""
-    from ..schema import server_default_sql
+    from .schema import server_default_sql
 
     if dialect.name != "postgresql":
         raise exc.NotSupportedError(

@@ -4,12 +4,12 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.schema, uow_orm.sql.*.
+Called by: uow_orm.sql.schema, uow_orm.sql.*.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
@@ -27,8 +27,7 @@ from .elements import (
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..schema import Column
-    from .dml import Delete, Insert, Update
+    from .protocols import InsertStatement, TableColumn, WriteStatement
     from .selectable import Select
 
 
@@ -151,7 +150,7 @@ _DEFAULT_DIALECT: Any = None
 def _default_dialect() -> Dialect:
     global _DEFAULT_DIALECT
     if _DEFAULT_DIALECT is None:
-        from ..dialects.sqlite import SQLiteDialect
+        from ..dialects.sqlite_dialect import SQLiteDialect
 
         _DEFAULT_DIALECT = SQLiteDialect()
     return _DEFAULT_DIALECT  # type: ignore[no-any-return]
@@ -160,7 +159,7 @@ def _default_dialect() -> Dialect:
 def display_dialect(name: str) -> Dialect:
     """A dialect object for printing SQL of dialect ``name`` (the SQLite one for others)."""
     if name == "postgresql":
-        from ..dialects.postgresql import PGDialect
+        from ..dialects.postgresql_dialect import PGDialect
 
         return PGDialect()
     return _default_dialect()
@@ -515,7 +514,7 @@ class Compiler:
             hit = self._anon_names[id(from_)] = self.anon_name(base)
         return hit
 
-    def column(self, col: Column[Any]) -> str:
+    def column(self, col: TableColumn) -> str:
         """A column's name, qualified by its table's name when the statement qualifies columns."""
         if self.qualify and col.table is not None:
             return f"{self.quote(col.table.name)}.{self.quote(col.name)}"
@@ -883,7 +882,7 @@ class Compiler:
         finally:
             self.qualify = True
 
-    def _value(self, col: Column[Any], value: Any) -> str:
+    def _value(self, col: TableColumn, value: Any) -> str:
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
             # a subquery's columns are qualified even among INSERT's bare column names
             outer, self.qualify = self.qualify, True
@@ -899,12 +898,12 @@ class Compiler:
             return self.bind(value)
         return self.bind(BindParameter(col.key, value, col.type))
 
-    def _default_bind(self, col: Column[Any], value: Any) -> str:
+    def _default_bind(self, col: TableColumn, value: Any) -> str:
         if callable(value):
             return self.bind(DefaultBindParameter(col.key, value, col.type))
         return self.bind(BindParameter(col.key, value, col.type))
 
-    def _insert_from_select(self, stmt: Insert) -> str:
+    def _insert_from_select(self, stmt: InsertStatement) -> str:
         cols, select = stmt._from_select  # type: ignore[misc]
         defaults = []
         if getattr(stmt, "_include_defaults", True):
@@ -925,7 +924,7 @@ class Compiler:
             body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
         return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
 
-    def insert(self, stmt: Insert) -> str:
+    def insert(self, stmt: InsertStatement) -> str:
         """The SQL of an ``Insert``."""
         if getattr(stmt, "_from_select", None) is not None:
             sql = self._insert_from_select(stmt)
@@ -937,7 +936,7 @@ class Compiler:
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
         if self.display is not None:
             rows = self._display_rows(stmt, rows)
-        cols: list[Column[Any]] = []
+        cols: list[TableColumn] = []
         for r in rows:
             for c in r:
                 if c not in cols:
@@ -978,20 +977,24 @@ class Compiler:
         on_conflict = getattr(stmt, "_on_conflict", None)
         if on_conflict is not None:
             sql += on_conflict.compile(self)
-        if (
-            self.display is not None
-            and self.dialect_name == "postgresql"
-            and not self.string_dialect
-            and not stmt._returning_columns()
-            and len(rows) == 1
-        ):
-            # SQLAlchemy's PostgreSQL dialect prints the RETURNING of the new primary key
-            pk = list(getattr(table, "primary_key", ()))
-            if len(pk) == 1 and pk[0] not in rows[0] and pk[0].is_autoincrement:
-                sql += f" RETURNING {table._quoted(self.quote)}.{self.quote(pk[0].name)}"
+        if self.display is not None:
+            sql += self._implicit_returning(stmt, rows)
         return sql + self._returning(stmt)
 
-    def _display_rows(self, stmt: Insert, rows: list[Any]) -> list[Any]:
+    def _implicit_returning(self, stmt: Any, rows: Sequence[Any]) -> str:
+        """Printing: the ``RETURNING`` of the new primary key that SQLAlchemy's PostgreSQL
+        dialect adds to a one-row INSERT without one."""
+        if self.dialect_name != "postgresql" or self.string_dialect or len(rows) != 1:
+            return ""
+        if stmt._returning_columns():
+            return ""
+        table = stmt.table
+        pk = list(getattr(table, "primary_key", ()))
+        if len(pk) == 1 and pk[0] not in rows[0] and pk[0].is_autoincrement:
+            return f" RETURNING {table._quoted(self.quote)}.{self.quote(pk[0].name)}"
+        return ""
+
+    def _display_rows(self, stmt: InsertStatement, rows: Sequence[Any]) -> Sequence[Any]:
         """Printing: SQLAlchemy's parameter names for an INSERT (every column as ``:name``
         without values; ``:name_m0``, ``:name_m1`` per row of a multi-row VALUES)."""
         if len(rows) == 1 and not rows[0] and stmt._multi_values is None:
@@ -1008,7 +1011,7 @@ class Compiler:
             ]
         return rows
 
-    def update(self, stmt: Update) -> str:
+    def update(self, stmt: WriteStatement) -> str:
         # subqueries in SET and WHERE correlate to the updated table
         """The SQL of an ``Update``."""
         self._enclosing_froms.append([stmt.table])
@@ -1017,7 +1020,7 @@ class Compiler:
         finally:
             self._enclosing_froms.pop()
 
-    def _update(self, stmt: Update) -> str:
+    def _update(self, stmt: WriteStatement) -> str:
         table = stmt.table
         values = dict(stmt._values or {})
         onupdate = (
@@ -1029,7 +1032,9 @@ class Compiler:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
         items = values.items()
-        if self.display is not None and not stmt._ordered:  # printed in the table's order
+        if self.display is not None and not getattr(
+            stmt, "_ordered", False
+        ):  # printed in the table's order
             order = {c: n for n, c in enumerate(_in_table_order(table, list(values)))}
             items = sorted(items, key=lambda kv: order[kv[0]])  # type: ignore[assignment]
         for c, v in items:
@@ -1077,7 +1082,7 @@ class Compiler:
                     out.append(f)
         return out
 
-    def delete(self, stmt: Delete) -> str:
+    def delete(self, stmt: WriteStatement) -> str:
         """The SQL of a ``Delete``."""
         self._enclosing_froms.append([stmt.table])
         try:
@@ -1085,7 +1090,7 @@ class Compiler:
         finally:
             self._enclosing_froms.pop()
 
-    def _delete(self, stmt: Delete) -> str:
+    def _delete(self, stmt: WriteStatement) -> str:
         sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         extra = self._extra_froms(stmt, [])
         if extra and self.string_dialect:  # as SQLAlchemy's default dialect prints it

@@ -83,7 +83,7 @@ def nullslast(column: Any) -> UnaryExpression:
 def table(name: str, *columns: Any, schema: str | None = None) -> Any:
     """A lightweight table for statements only: ``table("user", column("id"),
     column("name"))``. It belongs to no user MetaData and is never created."""
-    from ..schema import Column, MetaData, Table
+    from .schema import Column, MetaData, Table
 
     cols = []
     for c in columns:

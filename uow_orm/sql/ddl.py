@@ -1,10 +1,11 @@
-"""DDL: CREATE / DROP TABLE and INDEX statements for a dialect.
+"""DDL: CREATE / DROP TABLE and INDEX statements for a dialect, and running them.
 
-Called by ``MetaData.create_all`` / ``drop_all`` only. Identifiers are quoted; defaults
-given as ``server_default`` are literal SQL by nature (never user data at run time).
+``MetaData.create_all`` / ``drop_all`` run them (through ``sql.schema.upper_layers``, which
+this module fills in); migrations build on them. Identifiers are quoted; defaults given as
+``server_default`` are literal SQL by nature (never user data at run time).
 
-Called by: uow_orm.migrate.batch, uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema,
-uow_orm.sql.alter.
+Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.batch, uow_orm.migrate.operations,
+uow_orm.orm.*, uow_orm.sql.alter.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from .schema import upper_layers
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
-    from ..engine.base import Connection
-    from ..schema import Column, ForeignKey, Identity, Index, Sequence, Table
+    from ..engine.base import Connection, Engine
+    from .schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
 def inline_sql(expr: Any, dialect: Dialect) -> str:
     """An SQL expression for DDL (defaults, CHECK, index expressions and WHERE), with its
     values written as literals: DDL takes no bound parameters."""
-    from ..schema import server_default_sql
     from .compiler import Compiler
     from .elements import ClauseElement, TextClause
+    from .schema import server_default_sql
 
     if isinstance(expr, str):
         return expr
@@ -63,8 +65,8 @@ def _sequence_name(seq: Sequence, table: Table, dialect: Dialect) -> str:
 
 
 def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
-    from ..schema import Computed, FetchedValue, Identity, Sequence, server_default_sql
     from .elements import BindParameter, ClauseElement, TextClause
+    from .schema import Computed, FetchedValue, Identity, Sequence, server_default_sql
 
     q = dialect.quote
     if col.foreign_keys and type(col.type).__name__ == "NullType":
@@ -164,7 +166,7 @@ def _action(action: str) -> str:
 
 def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
     """Foreign keys grouped into constraints (composite keys from ForeignKeyConstraint)."""
-    from ..schema import ForeignKeyConstraint
+    from .schema import ForeignKeyConstraint
 
     grouped: list[list[ForeignKey]] = []
     seen: set[int] = set()
@@ -190,7 +192,7 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
     foreign keys (``use_alter`` ones only with ``with_alter_fks``; they are added by ALTER
     otherwise).
     """
-    from ..schema import CheckConstraint, UniqueConstraint
+    from .schema import CheckConstraint, UniqueConstraint
 
     q = dialect.quote
     lines = [_column_ddl(c, dialect, inline_pk=False) for c in table.c]
@@ -259,7 +261,7 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
 
 
 def _sequences(table: Table) -> list[Sequence]:
-    from ..schema import Sequence
+    from .schema import Sequence
 
     return [c.server_default for c in table.c if isinstance(c.server_default, Sequence)]
 
@@ -331,7 +333,32 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
     return out
 
 
+def create_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+    """``MetaData.create_all``: CREATE ``tables`` (in creation order) in one transaction;
+    ``checkfirst`` skips those that exist."""
+    with bind.begin() as conn:
+        if checkfirst:
+            tables = [t for t in tables if not has_table(conn, t)]
+        for sql in create_statements(tables, bind.dialect):
+            conn._run(sql, ())
+
+
+def drop_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+    """``MetaData.drop_all``: DROP ``tables`` (given in creation order) in one transaction;
+    ``checkfirst`` skips those that do not exist."""
+    with bind.begin() as conn:
+        if checkfirst:
+            tables = [t for t in tables if has_table(conn, t)]
+        for sql in drop_statements(tables, bind.dialect):
+            conn._run(sql, ())
+
+
+# MetaData.create_all() / drop_all() call these through the schema module (which is below).
+upper_layers.create_all = create_all
+upper_layers.drop_all = drop_all
+
 __all__ = [
+    "create_all",
     "create_statements",
     "create_table_sql",
     "drop_statements",

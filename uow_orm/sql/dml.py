@@ -3,8 +3,9 @@
 Built by users (and executed through a connection or a session, which keeps its objects
 in line) and compiled by `uow_orm.sql.compiler`.
 
-Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
-uow_orm.sql.compiler, uow_orm.sql.upsert.
+Called by: uow_orm.migrate.operations, uow_orm.orm.*, uow_orm.sql, uow_orm.sql.upsert (and
+``Table.insert()`` / ``update()`` / ``delete()`` through ``sql.schema.upper_layers``, which
+it fills in).
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from .elements import (
     coerce_criterion,
     coerce_expression,
 )
+from .schema import upper_layers
 
 if TYPE_CHECKING:
-    from ..schema import Column, Table
     from .compiler import Compiler
+    from .schema import Column, Table
 
 
 def _target_table(target: Any) -> Table:
-    from ..schema import Table
+    from .schema import Table
 
     table = getattr(target, "__table__", None)
     if isinstance(table, Table) and isinstance(target, type):
@@ -65,7 +67,7 @@ class DMLStatement(ClauseElement):
         return s
 
     def _column(self, key: Any) -> Column[Any]:
-        from ..schema import Column
+        from .schema import Column
 
         el = coerce(key)
         if isinstance(el, Column):
@@ -386,6 +388,12 @@ def update(target: Any) -> Update:
 def delete(target: Any) -> Delete:
     """``DELETE FROM`` a table or a mapped class's table."""
     return Delete(target)
+
+
+# Table.insert() / update() / delete() call these through the schema module (which is below).
+upper_layers.insert = insert
+upper_layers.update = update
+upper_layers.delete = delete
 
 
 __all__ = ["Delete", "Insert", "Update", "delete", "insert", "update"]

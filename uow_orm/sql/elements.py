@@ -5,7 +5,7 @@ only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
 
 Called by: uow_orm.dialects.*, uow_orm.engine.reflection, uow_orm.ext.associationproxy,
-uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.schema, uow_orm.sql,
+uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
 uow_orm.sql.*, uow_orm.types.
 """
 
@@ -111,6 +111,9 @@ class ClauseElement:
     __slots__ = ()
     #: Set on elements that can stand where a FROM clause goes.
     is_from = False
+    #: Set on a table's ``Column`` (`uow_orm.sql.schema`, a module above this one), so
+    #: lower modules can tell one apart without importing it.
+    _is_table_column: ClassVar[bool] = False
 
     def _compile(self, compiler: Compiler) -> str:
         raise NotImplementedError(type(self).__name__)
@@ -2083,7 +2086,7 @@ def literal_column(text: str, type_: Any = None) -> LiteralColumn:
     return LiteralColumn(text, type_)
 
 
-# -- more constructs (issue 15) ---------------------------------------------------------------
+# -- more constructs --------------------------------------------------------------------------
 class Case(ColumnElement):
     """``CASE WHEN cond THEN value ... ELSE else_ END`` (or ``CASE value WHEN ...``)."""
 

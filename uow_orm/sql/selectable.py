@@ -4,7 +4,7 @@ Statements are immutable: every method returns a changed copy, so a compiled for
 cached on the statement. Mapped classes are recognised by their ``__mapper__`` attribute
 (duck typing keeps this layer free of ORM imports).
 
-Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.schema, uow_orm.sql, uow_orm.sql.*,
+Called by: uow_orm.orm, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql, uow_orm.sql.*,
 uow_orm.ext.horizontal_shard.
 """
 
@@ -152,6 +152,8 @@ class SubqueryColumn(ColumnElement):
 
 
 class _Columns:
+    is_column_collection = True
+
     def __init__(self, cols: dict[str, ColumnElement]) -> None:
         self._cols = cols
 
@@ -1561,9 +1563,8 @@ def _entity_name(entity: Any) -> str:
 
 
 def _is_column_collection(obj: Any) -> bool:
-    from ..schema import ColumnCollection
-
-    return isinstance(obj, (ColumnCollection, _Columns))
+    # ``subquery.c``, or a table's ``c`` (sql.schema.ColumnCollection, a module above this one)
+    return getattr(type(obj), "is_column_collection", False) is True
 
 
 @overload

@@ -33,10 +33,8 @@ if TYPE_CHECKING:
 
 
 def _parens(compiler: Compiler, el: ClauseElement) -> str:
-    from ..schema import Column
-
     sql = compiler.process(el)
-    return sql if isinstance(el, (Column, BindParameter)) else f"({sql})"
+    return sql if el._is_table_column or isinstance(el, BindParameter) else f"({sql})"
 
 
 class CastSuffix(ColumnElement):

@@ -16,8 +16,8 @@ from .dml import Insert
 from .elements import BindParameter, ClauseElement, ColumnElement, coerce, coerce_expression
 
 if TYPE_CHECKING:
-    from ..schema import Column
     from .compiler import Compiler
+    from .schema import Column
 
 
 class ExcludedColumn(ColumnElement):
@@ -122,7 +122,7 @@ class OnConflict:
 
 
 def _column(table: Any, key: Any) -> Any:
-    from ..schema import Column
+    from .schema import Column
 
     el = coerce(key)
     if isinstance(el, Column):
