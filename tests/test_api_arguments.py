@@ -297,8 +297,8 @@ def test_the_audit_finds_an_ignored_argument():
 @pytest.mark.parametrize(
     "kw",
     [
-        {"single_parent": True},
         {"join_depth": 2},
+        {"load_on_pending": True},
     ],
     ids=lambda kw: next(iter(kw)),
 )
@@ -418,15 +418,17 @@ def test_unsupported_execution_option_raises_naming_it(session, option):
         session.execute(select(Note), execution_options={option: 1})
 
 
-def test_synchronize_session_fetch_works_and_false_is_refused(session):
+def test_synchronize_session_fetch_works_and_an_unknown_strategy_is_refused(session):
     session.add(Note(id=1, body="a"))
     session.commit()
     note = session.get(Note, 1)
     stmt = update(Note).where(Note.id == 1).values(body="z")
     session.execute(stmt, execution_options={"synchronize_session": "fetch"})
     assert note.body == "z"
-    with pytest.raises(exc.ArgumentError, match="synchronize_session"):
-        stmt.execution_options(synchronize_session=False)
+    with pytest.raises(exc.ArgumentError, match="synchronize_session='bogus'"):
+        stmt.execution_options(synchronize_session="bogus")
+    with pytest.raises(exc.ArgumentError, match="synchronize_session=0"):
+        stmt.execution_options(synchronize_session=0)
 
 
 def test_legacy_query_update_and_delete_take_synchronize_session(session):
@@ -436,7 +438,7 @@ def test_legacy_query_update_and_delete_take_synchronize_session(session):
     assert session.query(Note).filter(Note.id == 1).update({"body": "c"}, "fetch") == 1
     assert note.body == "c"
     with pytest.raises(exc.ArgumentError, match="synchronize_session"):
-        session.query(Note).filter(Note.id == 2).delete(synchronize_session=False)
+        session.query(Note).filter(Note.id == 2).delete(synchronize_session="nope")
     assert session.query(Note).filter(Note.id == 2).delete(synchronize_session="evaluate") == 1
     session.commit()
     assert session.scalars(select(Note.id)).all() == [1]

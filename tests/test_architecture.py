@@ -14,7 +14,7 @@ The layers, from the top (a module may import its own layer and any layer below 
     session internals   orm.transaction, savepoint, lifecycle, merge, tracking, routing, bulk,
                         binds, execution, expiry, lookup, seams
     unit of work        orm.unitofwork, dependencies, sync
-    persistence         orm.persistence
+    persistence         orm.persistence, joined_flush
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
                         state, identity, loading, strategies, strategy_options, util
     orm vocabulary      orm.base, orm.exc
@@ -97,7 +97,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("unit of work", ("uow_orm.orm.unitofwork", "uow_orm.orm.dependencies", "uow_orm.orm.sync")),
-    ("persistence", ("uow_orm.orm.persistence",)),
+    ("persistence", ("uow_orm.orm.persistence", "uow_orm.orm.joined_flush")),
     (
         "mapping and loading",
         (
@@ -440,6 +440,10 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.declarative:_make_mapper",  # inheritance arguments (joined inheritance)
     "uow_orm.orm.declarative:_map_subclass",  # joined-table subclasses
     "uow_orm.orm.persistence:update_states",  # SQL onupdate + eager_defaults (joined tables)
+    # joined-table inheritance arrived with these (merged in parallel; split next)
+    "uow_orm.orm.declarative:_map_joined_subclass",
+    "uow_orm.orm.lookup:get",
+    "uow_orm.orm.mapper:Mapper._order_columns",
 }
 
 

@@ -64,8 +64,60 @@ def build_models(sa: Any, orm: Any) -> dict[str, Any]:
         imprint_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("imprints.id"))
         imprint: orm.Mapped["Imprint"] = orm.relationship(back_populates="series")
 
+    # self-referential: an adjacency list (remote_side) and a many-to-many graph whose
+    # association table names the same table twice (both join conditions given)
+    node_edges = sa.Table(
+        "node_edges",
+        Base.metadata,
+        sa.Column("lower_id", sa.Integer, sa.ForeignKey("nodes.id"), primary_key=True),
+        sa.Column("higher_id", sa.Integer, sa.ForeignKey("nodes.id"), primary_key=True),
+    )
+
+    class Node(Base):
+        __tablename__ = "nodes"
+        id = sa.Column(sa.Integer, primary_key=True)
+        parent_id = sa.Column(sa.Integer, sa.ForeignKey("nodes.id"))
+        label = sa.Column(sa.String(20), server_default="n", default="d")
+        parent = orm.relationship("Node", remote_side=[id], back_populates="children")
+        children = orm.relationship("Node", back_populates="parent", order_by="Node.id")
+        higher = orm.relationship(
+            "Node",
+            secondary=node_edges,
+            primaryjoin=id == node_edges.c.lower_id,
+            secondaryjoin=id == node_edges.c.higher_id,
+            backref="lower",
+            collection_class=set,
+        )
+
+    # an association object: Order -> OrderLine -> Item, the line carries its own data
+    class Order(Base):
+        __tablename__ = "orders"
+        id = sa.Column(sa.Integer, primary_key=True)
+        lines = orm.relationship(
+            "OrderLine", back_populates="order", cascade="all, delete-orphan", lazy="joined"
+        )
+
+    class OrderLine(Base):
+        __tablename__ = "order_lines"
+        order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), primary_key=True)
+        item_id = sa.Column(sa.Integer, sa.ForeignKey("items.id"), primary_key=True)
+        quantity = sa.Column(sa.Integer, nullable=False, default=1)
+        order = orm.relationship("Order", back_populates="lines")
+        item = orm.relationship("Item", viewonly=True)
+
+    class Item(Base):
+        __tablename__ = "items"
+        id = sa.Column(sa.Integer, primary_key=True)
+        price = sa.Column(sa.Numeric(10, 2))
+        notes = orm.deferred(sa.Column(sa.Text))
+        cost = orm.synonym("price")
+
     return {
         "Base": Base,
+        "Node": Node,
+        "Order": Order,
+        "OrderLine": OrderLine,
+        "Item": Item,
         "book_tags": book_tags,
         "Author": Author,
         "Book": Book,
@@ -77,6 +129,19 @@ def build_models(sa: Any, orm: Any) -> dict[str, Any]:
 
 def _col(c: Any) -> str:
     return f"{c.table.name}.{c.name}"
+
+
+def _argument(arg: Any) -> str:
+    """relationship(argument): a class name string, a class, or (a backref) a mapper."""
+    if isinstance(arg, str):
+        return arg
+    return getattr(arg, "class_", arg).__name__  # type: ignore[no-any-return]
+
+
+def _default(d: Any) -> Any:
+    if d is None:
+        return None
+    return (d.is_scalar, d.is_callable, d.arg if d.is_scalar else None)
 
 
 def describe(inspect: Any, classes: list[Any]) -> dict[str, Any]:
@@ -100,6 +165,8 @@ def describe(inspect: Any, classes: list[Any]) -> dict[str, Any]:
                 "comment": c.comment,
                 "info": dict(c.info),
                 "table": c.table.name,
+                "default": _default(c.default),
+                "server_default": None if c.server_default is None else str(c.server_default.arg),
             }
         rels = {}
         for r in m.relationships:
@@ -112,11 +179,12 @@ def describe(inspect: Any, classes: list[Any]) -> dict[str, Any]:
                 "back_populates": r.back_populates,
                 "local_columns": sorted(_col(c) for c in r.local_columns),
                 "remote_side": sorted(_col(c) for c in r.remote_side),
-                "pairs": (
-                    sorted((_col(a), _col(b)) for a, b in r.local_remote_pairs)
-                    if r.secondary is None
-                    else None
-                ),
+                "pairs": [(_col(a), _col(b)) for a, b in r.local_remote_pairs],
+                "argument": _argument(r.argument),
+                "backref": r.backref,
+                "collection_class": getattr(r.collection_class, "__name__", None),
+                "order_by": [_col(c) for c in r.order_by] if r.order_by else r.order_by,
+                "mapper_is_entity": r.mapper is r.entity,
                 "primaryjoin": str(r.primaryjoin),
                 "secondaryjoin": str(r.secondaryjoin) if r.secondaryjoin is not None else None,
                 "target_table": r.target.name,
@@ -153,7 +221,7 @@ def describe(inspect: Any, classes: list[Any]) -> dict[str, Any]:
     return out
 
 
-ORDER = ["Author", "Book", "Tag", "Imprint", "Series"]
+ORDER = ["Author", "Book", "Tag", "Imprint", "Series", "Node", "Order", "OrderLine", "Item"]
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +285,26 @@ def test_relationship_directions_are_the_interfaces_constants(uow_models):
     assert rel["Book"].tags.backref == "books" and rel["Book"].tags.argument == "Tag"
     assert rel["Author"].books.collection_class is None
     assert rel["Author"].books.cascade.delete and not rel["Book"].author.cascade.delete
+
+
+def test_many_to_many_local_remote_pairs_cover_both_sides_of_the_secondary(uow_models):
+    book, tag, book_tags = (uow_models[n] for n in ("Book", "Tag", "book_tags"))
+    tags = uow_orm.inspect(book).relationships.tags
+    assert tags.local_remote_pairs == [
+        (book.__table__.c.id, book_tags.c.book_id),
+        (tag.__table__.c.id, book_tags.c.tag_id),
+    ]
+    assert tags.local_columns == {book.__table__.c.id}
+    assert tags.remote_side == {book_tags.c.book_id, book_tags.c.tag_id}
+    node, edges = uow_models["Node"], uow_models["Base"].metadata.tables["node_edges"]
+    higher = uow_orm.inspect(node).relationships.higher
+    assert higher.local_remote_pairs == [
+        (node.__table__.c.id, edges.c.lower_id),
+        (node.__table__.c.id, edges.c.higher_id),
+    ]
+    parent = uow_orm.inspect(node).relationships.parent
+    assert parent.local_remote_pairs == [(node.__table__.c.parent_id, node.__table__.c.id)]
+    assert parent.remote_side == {node.__table__.c.id}
 
 
 def test_relationship_collection_class_of_an_unsupported_type_is_refused():
@@ -505,3 +593,76 @@ def test_column_default_arg_matches_sqlalchemy() -> None:
         return out
 
     assert describe(uow_orm) == describe(sa)
+
+
+def _sentinel(value: Any) -> Any:
+    """Each library's NO_VALUE as one name."""
+    return "NO_VALUE" if "NO_VALUE" in repr(value) else value
+
+
+def test_relationship_state_walk_matches_sqlalchemy(uow_models):
+    """Identity, loaded values, expiry and relationship histories through a scenario with a
+    many-to-one, a one-to-many and a many-to-many, read the way libraries read them."""
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    def scenario(sa: Any, orm: Any, models: dict[str, Any]) -> list[Any]:
+        Author, Book, Tag = models["Author"], models["Book"], models["Tag"]
+        eng = sa.create_engine("sqlite://")
+        models["Base"].metadata.create_all(eng)
+        seen: list[Any] = []
+
+        def ids(objs: Any) -> list[Any]:
+            return sorted(getattr(o, "title", None) or getattr(o, "label", None) for o in objs)
+
+        with orm.Session(eng) as s:
+            ann = Author(id=1, name="Ann", bio=None)
+            book = Book(id=1, title="b1", author=ann, tags=[Tag(id=1, label="t1")])
+            s.add(book)
+            bst = sa.inspect(book)
+
+            def snap(label: str) -> None:
+                hist = {
+                    k: tuple(ids(part) for part in bst.attrs[k].history)
+                    for k in ("tags",)
+                    if k in book.__dict__
+                }
+                author = bst.attrs.author.history
+                seen.append(
+                    (
+                        label,
+                        bst.identity,
+                        None
+                        if bst.identity_key is None
+                        else (bst.identity_key[0].__name__, bst.identity_key[1]),
+                        bst.session is s,
+                        bst.object is book,
+                        # (uow_orm lists unloaded columns; SQLAlchemy also expired relationships)
+                        sorted(set(bst.expired_attributes) & {"id", "title", "author_id"}),
+                        hist,
+                        [a.name for a in author.added],
+                        # (deleted: uow_orm finds the replaced author in the identity map,
+                        # SQLAlchemy reports it only with active_history=True)
+                        _sentinel(bst.attrs.title.loaded_value),
+                    )
+                )
+
+            snap("pending")
+            s.commit()
+            snap("committed")  # everything expired
+            book.title
+            book.tags.append(Tag(id=2, label="t2"))
+            book.author = Author(id=2, name="Bo")
+            snap("changed")
+            s.flush()
+            snap("flushed")
+            s.expire(book, ["title"])
+            snap("expired title")
+        eng.dispose()
+        return seen
+
+    sa_models = build_models(sqlalchemy, sqlalchemy.orm)
+    ours = scenario(uow_orm, uow_orm.orm, build_models(uow_orm, uow_orm.orm))
+    theirs = scenario(sqlalchemy, sqlalchemy.orm, sa_models)
+    for mine, ref in zip(ours, theirs):
+        assert mine == ref, mine[0]

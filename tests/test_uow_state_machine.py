@@ -1,8 +1,10 @@
 """Stateful property test: a Session driven at random must always agree with a plain model.
 
 A hypothesis ``RuleBasedStateMachine`` adds, modifies, moves, orphans and deletes objects of a
-one-to-many Parent/Child model (Child is a small single-table hierarchy: even ids are
-``TaggedChild`` rows, so identity, loading and row switches cross a subclass), flushes, opens, releases and rolls back savepoints, commits,
+one-to-many Parent/Child model (Child is a small hierarchy: even ids are single-table
+``TaggedChild`` rows, odd multiples of 3 are joined-table ``JoinedChild`` rows with a row in
+``sm_child_note`` too, so identity, loading, row switches and the per-table flush cross
+subclasses), flushes, opens, releases and rolls back savepoints, commits,
 rolls back, expires, refreshes, merges, expunges and queries.  Beside the session it keeps a
 plain in-memory model with three layers:
 
@@ -82,11 +84,30 @@ class TaggedChild(Child):
     __mapper_args__ = {"polymorphic_identity": "tagged"}
 
 
-def new_child(cid: int, value: int) -> Child:
-    """Children with an even id are TaggedChild (ids are never reused, so the class of a
-    row follows from its id and the model needs no column for it)."""
+class JoinedChild(Child):
+    # a joined-table subclass: its own table, keyed by the child's id
+    __tablename__ = "sm_child_note"
+    id = Column(Integer, ForeignKey("sm_child.id"), primary_key=True)
+    note = Column(String(12), nullable=False)
+    __mapper_args__ = {"polymorphic_identity": "joined"}
+
+
+def child_class(cid: int) -> type[Child]:
+    """The class of child ``cid``: even ids are TaggedChild, odd multiples of 3 JoinedChild
+    (ids are never reused, so the class of a row follows from its id and the model needs
+    no column for it)."""
     if cid % 2 == 0:
+        return TaggedChild
+    return JoinedChild if cid % 3 == 0 else Child
+
+
+def new_child(cid: int, value: int) -> Child:
+    """A new child of the class its id gives (see `child_class`)."""
+    cls = child_class(cid)
+    if cls is TaggedChild:
         return TaggedChild(id=cid, value=value, tag=f"t{cid}")
+    if cls is JoinedChild:
+        return JoinedChild(id=cid, value=value, note=f"n{cid}")
     return Child(id=cid, value=value)
 
 
@@ -142,8 +163,14 @@ def read_rows(conn) -> Rows:
         for row in conn.execute(text("SELECT id, parent_id, value FROM sm_child")).all()
     }
     for cid, kind, tag in conn.execute(text("SELECT id, kind, tag FROM sm_child")).all():
-        expected = ("tagged", f"t{cid}") if cid % 2 == 0 else ("plain", None)
+        cls = child_class(cid)
+        expected = {TaggedChild: ("tagged", f"t{cid}"), JoinedChild: ("joined", None)}.get(
+            cls, ("plain", None)
+        )
         assert (kind, tag) == expected, f"child row {cid} has discriminator/tag {(kind, tag)}"
+    notes = dict(conn.execute(text("SELECT id, note FROM sm_child_note")).all())
+    joined = {cid: f"n{cid}" for cid in children if child_class(cid) is JoinedChild}
+    assert notes == joined, f"sm_child_note rows {notes} do not match the joined children"
     return Rows(parents, children)
 
 
@@ -152,6 +179,7 @@ class SessionModelMachine(RuleBasedStateMachine):
         super().__init__()
         self.engine = engine
         with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sm_child_note"))
             conn.execute(text("DELETE FROM sm_child"))
             conn.execute(text("DELETE FROM sm_parent"))
         self.session = Session(engine)
@@ -190,10 +218,10 @@ class SessionModelMachine(RuleBasedStateMachine):
         if obj is None:
             obj = self.session.get(Child, cid)
             assert obj is not None, f"Child {cid} is in the model but session.get found nothing"
-            assert type(obj) is type(new_child(cid, 0)), f"Child {cid} loaded as {type(obj)}"
-            other = TaggedChild if type(obj) is Child else None
-            if other is not None:
-                assert self.session.get(other, cid) is None
+            assert type(obj) is child_class(cid), f"Child {cid} loaded as {type(obj)}"
+            for other in (TaggedChild, JoinedChild):
+                if type(obj) is not other:
+                    assert self.session.get(other, cid) is None
             self.child_objs[cid] = obj
         return obj
 
@@ -362,6 +390,22 @@ class SessionModelMachine(RuleBasedStateMachine):
         assert [c.id for c in found] == sorted(c for c in self.view.children if c % 2 == 0)
         for kid in found:
             assert type(kid) is TaggedChild and kid.tag == f"t{kid.id}"
+            held = self.child_objs.get(kid.id)
+            if held is None:
+                self.child_objs[kid.id] = kid
+            else:
+                assert kid is held, "a subclass query returned a second object for one row"
+
+    @rule()
+    def query_joined_children(self):
+        """A query for the joined-table subclass autoflushes, joins its table and returns
+        only its rows, identity-mapped, with the subclass column loaded."""
+        found = self.session.scalars(select(JoinedChild).order_by(JoinedChild.id)).all()
+        self.flushed = self.view.copy()
+        expected = sorted(c for c in self.view.children if child_class(c) is JoinedChild)
+        assert [c.id for c in found] == expected
+        for kid in found:
+            assert type(kid) is JoinedChild and kid.note == f"n{kid.id}"
             held = self.child_objs.get(kid.id)
             if held is None:
                 self.child_objs[kid.id] = kid
@@ -946,7 +990,7 @@ class SessionModelMachine(RuleBasedStateMachine):
                         assert kid is held, "a collection holds a second object for one row"
                     assert kid.value == expected[kid.id]
                     assert kid.parent is parent
-                    assert type(kid) is (TaggedChild if kid.id % 2 == 0 else Child)
+                    assert type(kid) is child_class(kid.id)
                     kid_state = inspect(kid)
                     assert kid_state.session is session
                     if kid.id in self.flushed.children:

@@ -9,6 +9,7 @@ Called by: no module of the package (an entry point for users).
 
 from __future__ import annotations
 
+import enum
 import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -108,6 +109,14 @@ class _HybridExpression(Comparator[Any]):
         return self._expr().label(name)
 
 
+class HybridExtensionType(enum.Enum):
+    """``descriptor.extension_type`` of the hybrids (as in SQLAlchemy): how a library
+    walking ``inspect(Class).all_orm_descriptors`` tells them apart."""
+
+    HYBRID_METHOD = "HYBRID_METHOD"
+    HYBRID_PROPERTY = "HYBRID_PROPERTY"
+
+
 class hybrid_property(Generic[_T]):
     """A property whose getter runs in Python on instances and builds SQL on the class
     (``@hybrid_property def fullname(self): return self.first + " " + self.last``).
@@ -116,6 +125,9 @@ class hybrid_property(Generic[_T]):
     function giving the SQL form), ``@fullname.comparator`` (a `Comparator`) and
     ``@fullname.update_expression`` (``(column, value)`` pairs for UPDATE).
     """
+
+    extension_type = HybridExtensionType.HYBRID_PROPERTY
+    is_attribute = True
 
     def __init__(
         self,
@@ -236,6 +248,9 @@ class hybrid_method(Generic[_R]):
     (``User.name_is("a")`` in a WHERE clause); ``@meth.expression`` gives a separate SQL
     form."""
 
+    extension_type = HybridExtensionType.HYBRID_METHOD
+    is_attribute = True
+
     def __init__(self, func: Callable[..., _R], expr: Callable[..., Any] | None = None) -> None:
         self.func = func
         self.expr = expr
@@ -253,4 +268,4 @@ class hybrid_method(Generic[_R]):
         return hybrid_method(self.func, getattr(expr, "__func__", expr))
 
 
-__all__ = ["Comparator", "hybrid_method", "hybrid_property"]
+__all__ = ["Comparator", "HybridExtensionType", "hybrid_method", "hybrid_property"]

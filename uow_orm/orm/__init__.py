@@ -29,7 +29,7 @@ from .events import (
     AttributeEventToken,
     QueryContext,
 )
-from .inheritance import with_polymorphic
+from .inheritance import selectin_polymorphic, with_polymorphic
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -286,6 +286,7 @@ __all__ = [
     "remote",
     "run_transaction",
     "scoped_session",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",

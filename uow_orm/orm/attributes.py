@@ -201,28 +201,42 @@ class InstrumentedList(list[_T]):
         """The item to store (a ``@validates`` method may replace it), type-checked."""
         rel = self._rel
         if rel is not None:
-            validator = getattr(rel, "_validator", None)
-            if validator is not None and self._owner is not None:
-                fn, with_removes = validator
-                owner = self._owner()
-                item = fn(owner, rel.key, item, False) if with_removes else fn(owner, rel.key, item)
+            if rel._validator and self._owner is not None:
+                item = rel._validate(self._owner(), item, False, False)
             if self._owner is not None and self._owner.mapper.attr_dispatch:
                 item = _events.fire_append(self._owner, rel.key, item)
             rel._check_target(item, self._owner)
+            if rel.single_parent and self._owner is not None:
+                rel._check_single_parent(self._owner, item)
         return item
 
     def _check_remove(self, item: Any) -> None:
+        """Run the ``@validates(include_removes=True)`` method on an item about to leave."""
         rel = self._rel
-        validator = getattr(rel, "_validator", None) if rel is not None else None
-        if validator is not None and validator[1] and self._owner is not None:
-            validator[0](self._owner(), rel.key, item, True)  # type: ignore[union-attr]
+        if rel is not None and rel._validator and self._owner is not None:
+            rel._validate(self._owner(), item, True, False)
+
+    def _check_removals(self, old: list[Any], new: list[Any]) -> None:
+        """`_check_remove` for the items of ``old`` that ``new`` does not keep."""
+        rel = self._rel
+        if rel is not None and rel._validator:
+            kept = {id(n) for n in new}
+            for item in old:
+                if id(item) not in kept:
+                    self._check_remove(item)
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:
         item = self._check(item)
         self._before_change()
         list.append(self, item)
-        self._added(item)
+        try:
+            self._added(item)
+        except BaseException:
+            # the other side refused it (a backref's @validates): as in SQLAlchemy the
+            # item does not stay in the collection
+            self._remove_silent(item)
+            raise
 
     def extend(self, items: Iterable[_T]) -> None:
         for item in list(items):
@@ -236,7 +250,11 @@ class InstrumentedList(list[_T]):
         item = self._check(item)
         self._before_change()
         list.insert(self, index, item)
-        self._added(item)
+        try:
+            self._added(item)
+        except BaseException:
+            self._remove_silent(item)
+            raise
 
     def remove(self, item: _T) -> None:
         self._check_remove(item)
@@ -252,6 +270,8 @@ class InstrumentedList(list[_T]):
         return item
 
     def clear(self) -> None:
+        for item in list(self):
+            self._check_remove(item)
         self._before_change()
         items = list(self)
         list.clear(self)
@@ -260,12 +280,17 @@ class InstrumentedList(list[_T]):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
+            value = list(value)
+            self._check_removals(list.__getitem__(self, index), value)
             new = [self._check(item) for item in value]
             self._before_change()
             old = list.__getitem__(self, index)
             list.__setitem__(self, index, new)
             self._fire_difference(old, new)
         else:
+            replaced = list.__getitem__(self, index)
+            if replaced is not value:
+                self._check_remove(replaced)
             value = self._check(value)
             self._before_change()
             old_item = list.__getitem__(self, index)
@@ -275,6 +300,9 @@ class InstrumentedList(list[_T]):
                 self._added(value)
 
     def __delitem__(self, index: Any) -> None:
+        gone = list.__getitem__(self, index)
+        for item in gone if isinstance(index, slice) else [gone]:
+            self._check_remove(item)
         self._before_change()
         old = list.__getitem__(self, index)
         list.__delitem__(self, index)
@@ -284,6 +312,7 @@ class InstrumentedList(list[_T]):
     def _replace(self, items: Iterable[Any]) -> None:
         """Replace the whole contents (``parent.children = [...]``)."""
         new = [self._check(item) for item in items]
+        self._check_removals(list(self), new)
         self._before_change()
         old = list(self)
         list.clear(self)

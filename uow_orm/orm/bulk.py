@@ -18,6 +18,7 @@ from ..sql.elements import BindParameter, ClauseElement
 from . import persistence
 from .base import state_of
 from .expiry import expire_state, unload
+from .joined_flush import insert_joined_rows, joined_write, update_joined_rows
 from .lookup import mapper_of_class
 
 if TYPE_CHECKING:
@@ -40,13 +41,34 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
     many = isinstance(params, Sequence) and not isinstance(params, (str, bytes)) and bool(params)
     if mapper is None:
         return conn.execute(stmt, params)
+    pk_cols = mapper.pk_columns
+    if mapper._union is not None and isinstance(stmt, (Update, Delete)):
+        from .joined_flush import check_union_dml
+
+        check_union_dml(mapper, stmt)
+    if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
+        if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
+            rows: list[Mapping[str, Any]] = [dict(p) for p in params]
+            bulk_insert_mappings(session, mapper, rows, False, render_nulls=True)
+            return Result([], [], rowcount=len(rows))
+    if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
+        from .joined_flush import check_joined_dml
+
+        pk_cols = check_joined_dml(mapper, stmt)  # its own table's key columns
+    options = stmt._execution_options
+    # synchronize_session=False: the rows change, the session's objects are left as they are
+    sync = not isinstance(stmt, Insert) and options.get("synchronize_session") is not False
     if isinstance(stmt, Update) and many and stmt._values is None and not stmt._where:
-        bulk_update_mappings(session, mapper, list(params))
+        bulk_update_mappings(session, mapper, list(params), synchronize=sync)
         return Result([], [], rowcount=len(params))
+    if isinstance(stmt, Insert) and params and not options.get("render_nulls"):
+        params = _without_nulls(params, many)
     if isinstance(stmt, Insert) and many and mapper._poly_key is not None:
         params = _with_identity(mapper, params)
-    if stmt._returning and any(_is_entity(r) for r in stmt._returning):
-        return _execute_returning_entities(session, mapper, stmt, params, conn, many)
+    if stmt._returning and (many or any(_is_entity(r) for r in stmt._returning)):
+        return _execute_returning_entities(session, mapper, stmt, params, conn, many, sync)
+    if not sync and not isinstance(stmt, Insert):
+        return conn.execute(stmt, params)
     if isinstance(stmt, Insert) and many and len({frozenset(p) for p in params}) > 1:
         # dicts with different keys: one executemany per run of the same keys, in order
         total = 0
@@ -61,7 +83,7 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
             _expire_class(session, mapper, stmt)
         return result
     # UPDATE / DELETE: learn which rows were hit, then fix the objects we hold
-    pk_stmt = stmt.returning(*mapper.pk_columns)
+    pk_stmt = stmt.returning(*pk_cols)
     result = conn.execute(pk_stmt, params)
     keys = [tuple(r) for r in result.tuples()]
     if isinstance(stmt, Update):
@@ -69,6 +91,19 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _without_nulls(params: Any, many: bool) -> Any:
+    """The parameter sets of an ORM INSERT with None-valued keys left out, so that the
+    column's default (Python or server side) applies, as in SQLAlchemy; the statement's
+    ``render_nulls=True`` execution option sends NULL instead."""
+    if many:
+        if not any(v is None for p in params for v in p.values()):
+            return params
+        return [{k: v for k, v in p.items() if v is not None} for p in params]
+    if isinstance(params, Mapping) and any(v is None for v in params.values()):
+        return {k: v for k, v in params.items() if v is not None}
+    return params
 
 
 def _with_identity(mapper: Mapper, params: Sequence[Mapping[str, Any]]) -> Any:
@@ -102,9 +137,11 @@ def _execute_returning_entities(
     params: Any,
     conn: Any,
     many: bool,
+    sync: bool = True,
 ) -> Result:
-    """INSERT / UPDATE / DELETE ... RETURNING(Entity): the rows become identity-mapped
-    objects (refreshed with the returned values), one per parameter set, in order."""
+    """INSERT / UPDATE / DELETE ... RETURNING: returned entities become identity-mapped
+    objects (refreshed with the returned values), one row per parameter set, in order.
+    ``sync`` False (``synchronize_session=False``): other objects are left as they are."""
     from .loading import _value_getter, instance_builder
 
     dialect = conn.dialect
@@ -124,7 +161,7 @@ def _execute_returning_entities(
         compiled = stmt._with_params(params or {}).compile(dialect)
         cursor = conn._run(compiled.sql, compiled.construct_params(params))
         raw = cursor.fetchall()
-    if isinstance(stmt, (Update, Delete)):
+    if isinstance(stmt, (Update, Delete)) and sync:
         _expire_class(session, mapper, stmt)
     builders = []
     keys: list[str] = []
@@ -141,7 +178,7 @@ def _execute_returning_entities(
             keys.append(getattr(col, "key", None) or f"col_{pos}")
             pos += 1
     rows = [tuple(b(r) for b in builders) for r in raw]
-    if isinstance(stmt, Delete):
+    if isinstance(stmt, Delete) and sync:
         _sync_delete(
             session,
             mapper,
@@ -225,6 +262,7 @@ def bulk_insert_mappings(
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    joined_rows: list[tuple[int, dict[str, Any]]] = []
     for idx, m in enumerate(mappings):
         unknown = [k for k in m if k not in mapper.columns]
         if unknown:
@@ -240,6 +278,9 @@ def bulk_insert_mappings(
                 row[key] = persistence.default_value(conn, mapper, col, row)
             if key == mapper.version_key and row.get(key) is None:
                 row[key] = 1
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_rows.append((idx, row))
+            continue
         keys = tuple(
             k
             for k in mapper.column_keys
@@ -248,6 +289,12 @@ def bulk_insert_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [row[k] for k in keys])
         groups.setdefault(keys, []).append((idx, vals))
     pk_key = mapper.autoinc_key
+    if joined_rows:
+        insert_joined_rows(conn, mapper, [r for _, r in joined_rows])
+        for idx, row in joined_rows:
+            target = mappings[idx]
+            if return_defaults and pk_key is not None and isinstance(target, dict):
+                target[pk_key] = row[pk_key]
     for keys, rows in groups.items():
         generated = return_defaults and pk_key is not None and pk_key not in keys
         out = persistence.insert_rows(conn, mapper, keys, [v for _, v in rows], generated)
@@ -259,9 +306,13 @@ def bulk_insert_mappings(
 
 
 def bulk_update_mappings(
-    session: InternalSession, mapper: Mapper, mappings: list[Mapping[str, Any]]
+    session: InternalSession,
+    mapper: Mapper,
+    mappings: list[Mapping[str, Any]],
+    synchronize: bool = True,
 ) -> None:
-    """UPDATE rows by primary key from dicts; objects in the session are updated to match."""
+    """UPDATE rows by primary key from dicts; objects in the session are updated to match
+    (unless ``synchronize`` is False: ``synchronize_session=False``)."""
     session.check_active()
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
@@ -278,6 +329,8 @@ def bulk_update_mappings(
         vals = persistence.bind_values(mapper, dname, keys, [m[k] for k in keys])
         pk = persistence.bind_values(mapper, dname, mapper.pk_keys, [m[k] for k in mapper.pk_keys])
         groups.setdefault(keys, []).append(vals + pk)
+        if not synchronize:
+            continue
         st = session.identity_map.state_for(
             mapper.identity_key_from_pk(
                 tuple(m[k] for k in mapper.pk_keys), session._identity_token
@@ -290,7 +343,10 @@ def bulk_update_mappings(
                 if st.committed:
                     st.committed.pop(k, None)
     for keys, rows in groups.items():
-        persistence.update_rows(conn, mapper, keys, rows)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            update_joined_rows(conn, mapper, keys, rows)
+        else:
+            persistence.update_rows(conn, mapper, keys, rows)
 
 
 def bulk_save_objects(session: InternalSession, objects: list[Any], return_defaults: bool) -> None:
@@ -306,12 +362,18 @@ def bulk_save_objects(session: InternalSession, objects: list[Any], return_defau
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
     for mapper, states in by_mapper_new.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.insert_states(conn, mapper, states)
+        if mapper._joined_tables is not None:  # joined-table inheritance: table by table
+            joined_write("insert", persistence.insert_states, conn, mapper, states)
+        else:
+            persistence.insert_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
     for mapper, states in by_mapper_upd.items():
         conn = session.connection_for_mapper(mapper)
-        persistence.update_states(conn, mapper, states)
+        if mapper._joined_tables is not None:
+            joined_write("update", persistence.update_states, conn, mapper, states)
+        else:
+            persistence.update_states(conn, mapper, states)
         for st in states:
             st.clear_changes()
             session.tracker.unmark_modified(st)

@@ -3,7 +3,7 @@
 Applied by loading to ORM SELECTs that carry the option; objects those SELECTs load carry
 the option on to their lazy and selectin loads (``propagate_to_loaders``).
 
-Called by: loading (``with_loader_criteria``).
+Called by: loading (``with_loader_criteria``), strategies (relationship criteria).
 """
 
 from __future__ import annotations

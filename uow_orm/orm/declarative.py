@@ -5,7 +5,8 @@ Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives map
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 
 Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
-uow_orm.ext.automap, uow_orm.ext.declarative (and applications, which subclass its bases).
+uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
+applications, which subclass its bases).
 """
 
 from __future__ import annotations
@@ -440,14 +441,22 @@ class _Collected:
 def _sources(cls: type) -> list[type]:
     """Mixins (unmapped, non-base classes in the MRO) first, the class itself last; the
     mixins of a mapped parent class are its own (a subclass does not map them again)."""
-    parent = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    parent = next(
+        (
+            b
+            for b in cls.__mro__[1:]
+            if "__mapper__" in b.__dict__ and "_uow_acb_values" not in b.__dict__
+        ),
+        None,
+    )
     inherited = set(parent.__mro__) if parent is not None else ()
     sources = [
         b
         for b in reversed(cls.__mro__[1:])
         if b is not object
         and b not in inherited
-        and "__mapper__" not in b.__dict__
+        # (an AbstractConcreteBase class is mapped, yet its columns are its subclasses')
+        and ("__mapper__" not in b.__dict__ or "_uow_acb_values" in b.__dict__)
         and b.__module__ != __name__
         and b is not MappedAsDataclass
     ]
@@ -464,8 +473,11 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
         for key in names:
             if key.startswith("__") and key.endswith("__"):
                 continue
+            stash = src.__dict__.get("_uow_acb_values")  # an AbstractConcreteBase's own
             if own and values is not None and key in values:
                 value = values[key]
+            elif stash is not None and not own:
+                value = stash.get(key, _NO_ARG)
             else:
                 value = src.__dict__.get(key, _NO_ARG)
             ann = annotations.get(key)
@@ -641,6 +653,9 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
     _mixin_repr_wins(cls)
     metadata: MetaData = registry.metadata
+    from .inheritance import refuse_abstract_concrete
+
+    refuse_abstract_concrete(cls)
     for parent in cls.__mro__[1:]:
         if "__mapper__" in parent.__dict__:
             return _map_subclass(cls, parent.__dict__["__mapper__"], registry, values)
@@ -688,9 +703,12 @@ def _make_mapper(
     got: _Collected,
     registry: Registry,
     mapper_args: dict[str, Any],
+    concrete_parent: Mapper | None = None,
 ) -> Mapper:
-    from .inheritance import NOT_YET
+    from .inheritance import NOT_YET, is_concrete_base
 
+    if mapper_args.get("concrete") and concrete_parent is None and is_concrete_base(cls):
+        mapper_args = {k: v for k, v in mapper_args.items() if k != "concrete"}
     for k in mapper_args:
         if k in NOT_YET:
             raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
@@ -762,6 +780,14 @@ def _make_mapper(
         batch=batch,
     )
     type.__setattr__(cls, "__mapper__", mapper)
+    if concrete_parent is not None:
+        from .inheritance import link_concrete
+
+        link_concrete(mapper, concrete_parent)
+    elif is_concrete_base(cls):
+        from .inheritance import start_concrete_base
+
+        start_concrete_base(mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     if "polymorphic_on" in mapper_args:
@@ -791,9 +817,19 @@ def _make_mapper(
             mapper_args.get("polymorphic_identity"),
             bool(mapper_args.get("polymorphic_abstract", False)),
         )
+    if concrete_parent is not None and not mapper.polymorphic_abstract:
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    if concrete_parent is not None:
+        from .inheritance import concrete_linked
+
+        concrete_linked(mapper)
+    elif is_concrete_base(cls):
+        from .inheritance import attach_abstract_concrete
+
+        attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
     return mapper
 
 
@@ -811,11 +847,13 @@ def _map_subclass(
 
     if imperative is None:
         own_table = cls.__dict__.get("__table__")
+        if dict(_class_attr(cls, "__mapper_args__", {})).get("concrete"):
+            return _map_concrete_subclass(cls, parent, registry, values, own_table)
         if own_table is not None and own_table is not parent.local_table:
-            raise inheritance.joined_table_error(cls, parent.class_, "a __table__ of its own")
+            return _map_joined_subclass(cls, parent, registry, values, own_table)
         name = _tablename(cls)
         if name and name != parent.local_table.name:
-            raise inheritance.joined_table_error(cls, parent.class_, f"__tablename__ {name!r}")
+            return _map_joined_subclass(cls, parent, registry, values, None)
         if "__table_args__" in cls.__dict__:
             raise exc.ArgumentError(
                 f"Can't place __table_args__ on the inherited class {cls.__name__} with no "
@@ -875,6 +913,9 @@ def _map_subclass(
         primary_key=parent._pk_override,
         eager_defaults=parent.eager_defaults,
         confirm_deleted_rows=parent.confirm_deleted_rows,
+        # (a single-table subclass of a joined-table subclass: its parent's tables)
+        tables=parent._joined_tables,
+        extra_columns=parent._extra_columns,
     )
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
@@ -894,6 +935,143 @@ def _map_subclass(
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_joined_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a subclass with a table of its own (``__tablename__`` / ``__table__``) as a
+    joined-table subclass of ``parent``: its table's primary key references the parent's;
+    the object's attributes come from every table of the chain."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_joined_args(cls, parent, mapper_args)
+    if table is None:
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        name = _tablename(cls)
+        assert name
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        own = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        own = {by_col.get(id(c), c.key): c for c in table.c}
+    version = parent.version_id_col
+    type.__setattr__(cls, "__table__", table)
+    columns, extra_cols = inheritance.joined_columns(cls, parent, table, own)
+    mapper = Mapper(
+        cls,
+        table,
+        columns,
+        got.rels,
+        registry,
+        version,
+        primary_key=list(parent.pk_columns),
+        eager_defaults=mapper_args.get("eager_defaults", parent.eager_defaults),
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+        tables=[*parent.tables, table],
+        extra_columns=extra_cols,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link_joined(
+        mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")
+    )
+    for key, prop in got.props.items():
+        mapper.add_property(key, prop)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    inheritance.set_identity(
+        mapper,
+        mapper_args.get("polymorphic_identity"),
+        bool(mapper_args.get("polymorphic_abstract", False)),
+    )
+    if not mapper.polymorphic_abstract and (
+        mapper.polymorphic_identity is None or mapper._poly_key is None
+    ):
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    _events.mapper_created(mapper)
+    return mapper
+
+
+def _map_concrete_subclass(
+    cls: type,
+    parent: Mapper,
+    registry: Registry,
+    values: dict[str, Any] | None,
+    table: Table | None,
+    imperative: tuple[_Collected, dict[str, Any]] | None = None,
+) -> Mapper:
+    """Map a ``concrete=True`` subclass: a complete table of its own, its own columns only
+    (nothing of the parent's mapping is inherited); it is part of the parent's hierarchy
+    for ``isa()``, the polymorphic identities and a `ConcreteBase` union."""
+    from . import inheritance
+
+    if imperative is None:
+        mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
+        got = _collect(cls, registry, values)
+    else:
+        got, mapper_args = imperative
+    inheritance.check_concrete_args(cls, mapper_args)
+    if table is None:
+        name = _tablename(cls)
+        if not name or name == parent.local_table.name:
+            raise exc.ArgumentError(
+                f"{cls.__name__}: a concrete=True subclass needs a __tablename__ (or "
+                "__table__) of its own"
+            )
+        table_args = _class_attr(cls, "__table_args__", ())
+        extra: list[Any] = []
+        table_kw: dict[str, Any] = {}
+        if isinstance(table_args, dict):
+            table_kw = dict(table_args)
+        elif table_args:
+            items = list(table_args)
+            if items and isinstance(items[-1], dict):
+                table_kw = dict(items.pop())
+            extra = items
+        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        columns = dict(got.columns)
+    else:
+        for col in got.columns.values():
+            if getattr(col, "table", None) is None:
+                table.append(col)
+        by_col = {id(c): k for k, c in got.columns.items()}
+        columns = {by_col.get(id(c), c.key): c for c in table.c}
+    mapper = _make_mapper(
+        cls,
+        table,
+        columns,
+        got,
+        registry,
+        {k: v for k, v in mapper_args.items() if k not in inheritance.CONCRETE_ONLY},
+        concrete_parent=parent,
+    )
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
 
 
@@ -1047,6 +1225,11 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
         if "__table__" not in cls.__dict__:
             # (a subclass of a mapped class maps onto its table: inheritance)
             if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
+                from .inheritance import AbstractConcreteBase, start_abstract_concrete
+
+                if AbstractConcreteBase in cls.__bases__:
+                    start_abstract_concrete(cls)  # mapped with its first subclass
+                    return
                 raise exc.InvalidRequestError(
                     f"class {cls.__name__} has no __tablename__ or __table__ and does not "
                     "inherit from a mapped class; give it a __tablename__, or set "
@@ -1217,7 +1400,6 @@ class registry(Registry):
         mapper_args: dict[str, Any],
     ) -> Mapper:
         """``map_imperatively(Sub, inherits=parent)``: single-table inheritance."""
-        from . import inheritance
 
         parent = inherits if isinstance(inherits, Mapper) else getattr(inherits, "__mapper__", None)
         if not isinstance(parent, Mapper):
@@ -1230,10 +1412,7 @@ class registry(Registry):
                 f"map_imperatively({class_.__name__}, inherits={parent.class_.__name__}): "
                 f"{class_.__name__} must be a Python subclass of {parent.class_.__name__}"
             )
-        if local_table is not None and local_table is not parent.local_table:
-            raise inheritance.joined_table_error(
-                class_, parent.class_, f"its own table {local_table.name!r}"
-            )
+        joined = local_table is not None and local_table is not parent.local_table
         got = _Collected()
         for key, value in (properties or {}).items():
             if isinstance(value, Column):
@@ -1249,6 +1428,17 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        if mapper_args.get("concrete"):
+            if local_table is None:
+                raise exc.ArgumentError(
+                    f"map_imperatively({class_.__name__}, concrete=True) needs its own Table"
+                )
+            return _map_concrete_subclass(
+                class_, parent, self, None, local_table, (got, mapper_args)
+            )
+        if joined:
+            assert local_table is not None
+            return _map_joined_subclass(class_, parent, self, None, local_table, (got, mapper_args))
         return _map_subclass(class_, parent, self, None, (got, mapper_args))
 
     def generate_base(

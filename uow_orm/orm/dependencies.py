@@ -271,12 +271,10 @@ class Dependencies:
             for prop in st.mapper.relationships.values():
                 if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
                     continue
-                cols = [sc for _, sc in prop.local_remote_pairs]
+                cols = [sc for _, sc in prop._pairs]
                 pk_keys = st.mapper.pk_keys
                 to_key = st.mapper.column_to_key
-                vals = tuple(
-                    st.key[1][pk_keys.index(to_key[lc])] for lc, _ in prop.local_remote_pairs
-                )
+                vals = tuple(st.key[1][pk_keys.index(to_key[lc])] for lc, _ in prop._pairs)
                 conn = connection_for(st.mapper)
                 persistence.secondary_rows(conn, prop.secondary, cols, [vals], True)
         for rows, delete in ((self.m2m_remove, True), (self.m2m_add, False)):
@@ -297,9 +295,7 @@ class Dependencies:
                 lst.append(row)
         done: set[tuple[Any, ...]] = set()
         for (_, prop), prows in grouped.items():
-            cols = [sc for _, sc in prop.local_remote_pairs] + [
-                sc for _, sc in prop.secondary_target_pairs
-            ]
+            cols = [sc for _, sc in prop._pairs] + [sc for _, sc in prop.secondary_target_pairs]
             unique = []
             for r in prows:
                 canon = _canonical(prop, r)  # a pair changed from both sides is one row
@@ -317,7 +313,7 @@ def _secondary_row(
 ) -> tuple[Any, ...] | None:
     """The association row of a (parent, child) pair; None while a key is unknown."""
     vals = []
-    for st, pairs in ((parent, prop.local_remote_pairs), (child, prop.secondary_target_pairs)):
+    for st, pairs in ((parent, prop._pairs), (child, prop.secondary_target_pairs)):
         to_key = st.mapper.column_to_key
         for col, _ in pairs:
             v = st().__dict__.get(to_key[col], NO_VALUE)
@@ -330,7 +326,7 @@ def _secondary_row(
 
 
 def _canonical(prop: RelationshipProperty, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    cols = [sc for _, sc in prop.local_remote_pairs] + [sc for _, sc in prop.secondary_target_pairs]
+    cols = [sc for _, sc in prop._pairs] + [sc for _, sc in prop.secondary_target_pairs]
     return (
         prop.secondary.name,  # type: ignore[union-attr]
         tuple(sorted(zip((c.name for c in cols), row), key=lambda p: p[0])),

@@ -45,6 +45,10 @@ def load_unloaded(
     assert st.key is not None
     cols = [mapper.load_expr(k) for k in keys]
     stmt: Select[Any] = Select(*cols).where(*[c == v for c, v in zip(mapper.pk_columns, st.key[1])])
+    if mapper._joined_tables is not None:  # joined-table inheritance: the chain's tables
+        from .inheritance import inner_join
+
+        stmt = stmt.select_from(inner_join(mapper))
     if with_for_update:
         stmt = stmt.with_for_update(
             **(with_for_update if isinstance(with_for_update, dict) else {})

@@ -1,8 +1,11 @@
-"""Mapped class inheritance: single-table subclasses, the discriminator, polymorphic loading.
+"""Mapped class inheritance: single-table, joined-table and concrete; polymorphic loading.
 
-Called by: declarative, mapper, loading, unitofwork. Declarative maps a subclass of a
-mapped class, the mapper passes properties added to a parent to its subclasses, loading
-picks one class per row, the SQL compiler adds a subclass's discriminator criterion.
+Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush,
+the ``uow_orm.orm`` package and uow_orm.ext.declarative (``ConcreteBase``). Declarative
+maps a subclass of a mapped class (onto its table, a table of its own joined to its
+parent's, or a concrete table), the mapper passes properties added to a parent to its
+subclasses, loading picks one class per row, relationships find the tables of joined
+hierarchies, the SQL compiler adds a subclass's discriminator criterion.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from ..sql.elements import ColumnElement, and_, coerce_expression
+from ..sql.elements import BinaryExpression, ColumnElement, and_, coerce_expression
 from ..sql.schema import Column
 from .base import make_identity_key
 from .mapper import _POLY_EXPR_KEY, Mapper
 from .state import STATE_ATTR, InstanceState, new_state
 
 if TYPE_CHECKING:
+    from ..sql.schema import Table
     from .base import ObjectSession
 
 #: ``__mapper_args__`` keys a single-table subclass understands
@@ -28,12 +32,15 @@ SUBCLASS_ARGS = frozenset(
 
 #: inheritance keys that name strategies not built yet (refused with what is missing)
 NOT_YET = {
-    "concrete": "concrete table inheritance (concrete=True: each class with a complete "
-    "table of its own) is not supported yet; map the classes separately, or use "
-    "single-table inheritance (a subclass without __tablename__)",
-    "inherit_condition": "inherit_condition is not supported (it configures joined-table "
-    "inheritance, which is not supported yet)",
+    "concrete": "concrete=True makes a subclass with a complete table of its own (concrete "
+    "table inheritance); it applies to a subclass of a mapped class with a __tablename__, "
+    "or to the base class of a ConcreteBase hierarchy",
+    "inherit_condition": "inherit_condition applies to a joined-table subclass (a subclass "
+    "with a __tablename__ of its own) only",
 }
+
+#: ``__mapper_args__`` keys a joined-table subclass understands
+JOINED_ARGS = SUBCLASS_ARGS | {"inherit_condition", "eager_defaults"}
 
 
 def joined_table_error(cls: type, parent: type, what: str) -> exc.ArgumentError:
@@ -95,7 +102,9 @@ def set_identity(mapper: Mapper, identity: Any, abstract: bool) -> None:
             f"{mapper.class_.__name__}: polymorphic_abstract=True classes have no "
             "polymorphic_identity"
         )
-    if mapper.base_mapper.polymorphic_on is None:
+    if mapper.base_mapper.polymorphic_on is None and not (
+        mapper.concrete or mapper.base_mapper._concrete_union
+    ):
         raise exc.ArgumentError(
             f"{mapper.class_.__name__} has polymorphic_identity={identity!r} but its "
             f"hierarchy's base class {mapper.base_mapper.class_.__name__} has no "
@@ -140,6 +149,12 @@ def new_abstract(cls: type, *args: Any, **kw: Any) -> Any:
         raise exc.InvalidRequestError(
             f"Can't instantiate class for {mapper}; mapper is marked polymorphic_abstract=True"
         )
+    if mapper is not None:  # a mapped subclass that inherited this __new__
+        if mapper._poly_key is not None and mapper.polymorphic_identity is not None:
+            return _new_with_identity(cls)
+        obj: Any = object.__new__(cls)
+        obj.__dict__[STATE_ATTR] = new_state(obj, mapper)
+        return obj
     raise exc.UnmappedClassError(f"class {cls.__name__} is not mapped")
 
 
@@ -157,7 +172,8 @@ def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
     sub.inherits = parent
     sub.single = True
     sub.base_mapper = base
-    sub._identity_class = base.class_
+    sub._flush_base = parent._flush_base
+    sub._identity_class = parent._identity_class
     sub.polymorphic_map = base.polymorphic_map
     sub.polymorphic_on = base.polymorphic_on
     sub._poly_key = base._poly_key
@@ -166,6 +182,38 @@ def link(sub: Mapper, parent: Mapper, polymorphic_load: Any = None) -> None:
     inherit_properties(sub)
     for m in parent.iterate_to_root():
         m._order_columns()
+    register_subclass_columns(sub)
+    if parent._joined_tables is not None:  # under a joined-table subclass: its join
+        sub._inherit_pairs = []
+        _set_from(sub)
+
+
+#: id(column) of columns two sibling subclasses share (use_existing_column): no one owner
+_SHARED: set[int] = set()
+
+
+def register_subclass_columns(sub: Mapper) -> None:
+    """The columns a single-table subclass adds (not its parent's) name that subclass in a
+    WHERE clause: ``select(Employee).where(Manager.manager_name == "x")`` reads manager
+    rows only, as in SQLAlchemy. A column two siblings share names neither."""
+    from ..sql.compiler import SUBCLASS_COLUMNS
+
+    parent = sub.inherits
+    if parent is None or not sub.single:
+        return
+    for key, col in sub.columns.items():
+        if key in parent.columns or parent.column_to_key.get(col) is not None:
+            continue
+        cid = id(col)
+        if cid in _SHARED:
+            continue
+        hit = SUBCLASS_COLUMNS.get(cid)
+        if hit is not None and hit[0] is col and hit[1] is not sub:
+            if not sub.isa(hit[1]):
+                del SUBCLASS_COLUMNS[cid]  # a sibling maps it too
+                _SHARED.add(cid)
+            continue
+        SUBCLASS_COLUMNS[cid] = (col, sub)
 
 
 def inherit_properties(sub: Mapper) -> None:
@@ -202,13 +250,15 @@ def inherit_properties(sub: Mapper) -> None:
         sub._init_direct = {}
     sub._order_columns()
     for child in sub._children:
-        inherit_properties(child)
+        if not child.concrete:
+            inherit_properties(child)
 
 
 def propagate(parent: Mapper) -> None:
-    """A property was added to ``parent``: its subclasses get it too."""
+    """A property was added to ``parent``: its (non-concrete) subclasses get it too."""
     for child in parent._children:
-        inherit_properties(child)
+        if not child.concrete:
+            inherit_properties(child)
 
 
 def single_criterion(mapper: Mapper) -> ColumnElement | None:
@@ -263,9 +313,8 @@ def polymorphic_builder(
     disc_pos, disc_proc = start + di, procs[di]
     pk_pos = [start + keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
-    kcls = mapper._identity_class
 
-    Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str]]
+    Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str], type]
 
     def entry(m: Mapper) -> Entry:
         own = [
@@ -274,7 +323,8 @@ def polymorphic_builder(
             if k != _POLY_EXPR_KEY
             and (k in m.columns or k in m.column_properties or k in m.expressions)
         ]
-        return (m, m.class_, own, m._on_load, [k for _, k, _ in own])
+        # (identity keys name the hierarchy's base class; a concrete class its own)
+        return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
 
     by_identity: dict[Any, Entry] = {}
     for ident, m in mapper.polymorphic_map.items():
@@ -310,7 +360,7 @@ def polymorphic_builder(
                     f"{mapper.class_.__name__} with primary key {pk})"
                 )
             hit = default
-        m, cls, items, recon, hkeys = hit
+        m, cls, items, recon, hkeys, kcls = hit
         key = make_identity_key(kcls, pk, token)
         state = state_for(key)
         if state is not None:
@@ -365,6 +415,8 @@ def polymorphic_columns(
     """The entity columns of ``with_polymorphic(mapper, classes)``: the mapper's own,
     then the columns each listed subclass (every subclass for None) adds."""
     cols, keys = list(mapper.load_columns), list(mapper.load_keys)
+    if mapper._union is not None:  # a ConcreteBase union selects every class's columns
+        return cols, keys
     targets = mapper.self_and_descendants if classes is None else classes
     for m in targets:
         for c, k in zip(m.load_columns, m.load_keys):
@@ -409,7 +461,19 @@ class WithPolymorphic:
         return getattr(self.__dict__["__mapper__"].class_, key)
 
     def __clause_element__(self) -> Any:
-        return self.__dict__["__mapper__"].local_table
+        mapper = self.__dict__["__mapper__"]
+        frm = mapper._from
+        from ..sql.selectable import Join
+
+        for m in self.__dict__["_classes"]:  # joined-table subclasses: LEFT OUTER JOINs
+            if m._joined_tables is None or m is mapper or m.single:
+                continue
+            for sub in reversed(list(m.iterate_to_root())):
+                if sub is mapper or not sub.isa(mapper) or sub.single:
+                    continue
+                if not any(t is sub.local_table for t in frm._tables()):
+                    frm = Join(frm, sub.local_table, sub.inherit_condition, True)
+        return frm
 
     def _adapt(self, element: Any) -> Any:
         return element  # the base table itself: nothing to adapt
@@ -442,13 +506,14 @@ def with_polymorphic(
     Args:
         base: the hierarchy's class whose rows are selected.
         classes: subclasses of ``base`` whose columns are added, or ``"*"``.
-        flat: accepted for compatibility (it changes joined-table aliasing only).
+        flat: accepted for compatibility (it changes the aliasing of ``aliased=True`` only,
+            which is not supported).
         name: the entity's key in result rows.
 
     Raises:
         ArgumentError: ``base`` is not a mapped class, a class is not a subclass of it, or
             ``selectable`` / ``polymorphic_on`` / ``aliased`` / ``innerjoin`` /
-            ``adapt_on_names`` is given (not supported for single-table hierarchies yet).
+            ``adapt_on_names`` is given (not supported yet).
     """
     unsupported = [
         n
@@ -464,8 +529,9 @@ def with_polymorphic(
     ]
     if unsupported:
         raise exc.ArgumentError(
-            f"with_polymorphic(): {', '.join(unsupported)} not supported (single-table "
-            "hierarchies select from the base table itself)"
+            f"with_polymorphic(): {', '.join(unsupported)} not supported (the entity selects "
+            "from the base table, outer-joined to joined-table subclasses' tables); use "
+            "aliased() of a subclass, or with_polymorphic() without it"
         )
     mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
     if mapper is None:
@@ -485,3 +551,574 @@ def with_polymorphic(
             if m not in targets:
                 targets.append(m)
     return WithPolymorphic(mapper, targets, name)
+
+
+# -- joined-table inheritance ----------------------------------------------------------------
+def check_joined_args(cls: type, parent: Mapper, mapper_args: dict[str, Any]) -> None:
+    """Refuse ``__mapper_args__`` keys a joined-table subclass does not take."""
+    for k in mapper_args:
+        if k == "concrete":
+            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__['concrete']: {NOT_YET[k]}")
+        if k == "inherits" and mapper_args[k] not in (parent.class_, parent):
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['inherits'] must be its mapped parent "
+                f"{parent.class_.__name__}"
+            )
+        if k not in JOINED_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}]: a joined-table subclass takes "
+                + ", ".join(sorted(JOINED_ARGS))
+                + " (the rest is configured on the hierarchy's base class)"
+            )
+
+
+def _references(col: Column[Any], parent: Mapper) -> Column[Any] | None:
+    """The column of ``parent``'s tables that ``col`` has a foreign key to (or None)."""
+    names = {t.name for t in parent.tables}
+    for fk in col.foreign_keys:
+        if fk.target_table_name in names:
+            target: Column[Any] = fk.column
+            return target
+    return None
+
+
+def joined_columns(
+    cls: type, parent: Mapper, table: Table, own: dict[str, Column[Any]]
+) -> tuple[dict[str, Column[Any]], list[tuple[str, Column[Any]]]]:
+    """The attribute columns of a joined subclass (the parent's, then the new ones of its
+    table) and the extra columns that share an attribute with a parent's column (its key
+    columns, same-named columns: SQLAlchemy's "implicitly combining")."""
+    columns = dict(parent.columns.items())
+    extra = list(parent._extra_columns)
+    for key, col in own.items():
+        if key in columns:
+            if _references(col, parent) is not columns[key] and not col.primary_key:
+                warnings.warn(
+                    f"Implicitly combining column {columns[key].table.name}."
+                    f"{columns[key].name} with column {table.name}.{col.name} under "
+                    f"attribute {key!r}.  Please configure one or more attributes for these "
+                    "same-named columns explicitly.",
+                    exc.SAWarning,
+                    stacklevel=6,
+                )
+            extra.append((key, col))
+            continue
+        columns[key] = col
+    return columns, extra
+
+
+def _inherit_condition(sub: Mapper, parent: Mapper, given: Any) -> Any:
+    """The ON clause joining ``sub``'s table to ``parent``'s chain: ``inherit_condition``,
+    else the foreign key from the subclass table (a key column's, when there are several)."""
+    if given is not None:
+        cond = coerce_expression(given)
+        if not isinstance(cond, ColumnElement):
+            raise exc.ArgumentError(
+                f"{sub.class_.__name__}: inherit_condition must be an SQL expression, got {given!r}"
+            )
+        return cond
+    table = sub.local_table
+    found = [(c, t) for c in table.c if (t := _references(c, parent)) is not None]
+    if len(found) > 1:
+        found = [(c, t) for c, t in found if c.primary_key] or found
+    if not found:
+        raise exc.NoForeignKeysError(
+            f"Can't find any foreign key relationships between "
+            f"'{parent.local_table.name}' and '{table.name}': the joined-table subclass "
+            f"{sub.class_.__name__} needs a primary key column with a ForeignKey to "
+            f"{parent.class_.__name__}'s (or __mapper_args__['inherit_condition'])"
+        )
+    if len({t.table for _c, t in found}) > 1 or len(found) > len(parent.pk_columns):
+        raise exc.AmbiguousForeignKeysError(
+            f"Can't determine join between '{parent.local_table.name}' and '{table.name}'; "
+            "tables have more than one foreign key constraint relationship between them. "
+            "Please specify the 'onclause' of this join explicitly "
+            "(__mapper_args__['inherit_condition'])."
+        )
+    return and_(*[t == c for c, t in found])
+
+
+def condition_pairs(cond: Any) -> list[tuple[Column[Any], Column[Any]]]:
+    """The (left, right) column pairs of the ``a = b AND c = d`` ON clause ``cond``."""
+    out: list[tuple[Column[Any], Column[Any]]] = []
+    stack = [cond]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, BinaryExpression) and getattr(e, "operator", None) in ("=", "=="):
+            left, right = e.left, e.right
+            if isinstance(left, Column) and isinstance(right, Column):
+                out.append((left, right))
+            continue
+        stack.extend(getattr(e, "clauses", ()))
+    return out
+
+
+def link_joined(sub: Mapper, parent: Mapper, inherit_condition: Any, polymorphic_load: Any) -> None:
+    """Make ``sub`` a joined-table subclass mapper of ``parent``: its table joins the
+    parent's chain by ``inherit_condition`` (inferred from its foreign key when None)."""
+    if polymorphic_load not in (None, "inline", "selectin"):
+        raise exc.ArgumentError(
+            f"{sub.class_.__name__}: polymorphic_load must be 'inline' or 'selectin', got "
+            f"{polymorphic_load!r}"
+        )
+    base = parent.base_mapper
+    sub.polymorphic_load = polymorphic_load
+    sub.inherits = parent
+    sub.base_mapper = base
+    sub._flush_base = parent._flush_base
+    sub._identity_class = parent._identity_class
+    sub.polymorphic_map = base.polymorphic_map
+    sub.polymorphic_on = base.polymorphic_on
+    sub._poly_key = base._poly_key
+    sub._poly_expr = base._poly_expr
+    cond = _inherit_condition(sub, parent, inherit_condition)
+    sub.inherit_condition = cond
+    pairs = condition_pairs(cond)
+    own = set(sub.local_table.c)
+    #: (parent column, own column) pairs: the subclass row's key comes from the parent's
+    sub._inherit_pairs = [(a, b) if b in own else (b, a) for a, b in pairs]
+    for pcol, scol in sub._inherit_pairs:
+        if scol not in sub.column_to_key:
+            # an unmapped key column: written with the parent's attribute value
+            key = parent.column_to_key.get(pcol)
+            if key is not None:
+                sub._extra_columns.append((key, scol))
+                sub.column_to_key[scol] = key
+    _own_expressions(sub)
+    if polymorphic_load == "selectin":
+        for m in parent.iterate_to_root():
+            m._selectin_subs = [*m._selectin_subs, sub]
+    parent._children.append(sub)
+    inherit_properties(sub)
+    for m in parent.iterate_to_root():
+        m._order_columns()
+    for m in sub.self_and_descendants:
+        _set_from(m)
+    for m in parent.iterate_to_root():
+        _set_from(m)
+
+
+def _own_expressions(sub: Mapper) -> None:
+    """An attribute mapped by a column of the subclass's own table and a parent's (its key
+    column, a same-named column) renders as the subclass's column in SQL, as in
+    SQLAlchemy: ``Manager.id`` is ``manager.id``; the object's value is written to both."""
+    from .attributes import ColumnAttribute
+
+    for key, scol in sub._extra_columns:
+        if scol.table is not sub.local_table:
+            continue
+        attr: ColumnAttribute[Any] = ColumnAttribute(sub.class_, key, sub, scol)
+        type.__setattr__(sub.class_, key, attr)
+        sub.setters[key] = attr
+        prop = sub.column_attrs.get(key)
+        if prop is not None:
+            prop.columns = [scol, *[c for c in prop.columns if c is not scol]]
+
+
+def inner_join(mapper: Mapper) -> Any:
+    """The inner join of a joined subclass's chain of tables (its table for other mappers)."""
+    if mapper._joined_tables is None or mapper.inherits is None:
+        return mapper.local_table
+    from ..sql.selectable import Join
+
+    parent = inner_join(mapper.inherits)
+    if mapper.single:
+        return parent
+    return Join(parent, mapper.local_table, mapper.inherit_condition)
+
+
+def _set_from(mapper: Mapper) -> None:
+    """What entity SELECTs of ``mapper`` read: its chain's inner join, with LEFT OUTER
+    JOINs to the joined subclasses whose columns load inline."""
+    from ..sql.selectable import Join
+
+    frm = inner_join(mapper)
+    every = mapper.base_mapper._with_polymorphic_all
+    for m in mapper.self_and_descendants[1:]:
+        if m._joined_tables is None or m.single:
+            continue
+        if m.polymorphic_load == "inline" or every:
+            frm = Join(frm, m.local_table, m.inherit_condition, True)
+    mapper._from = frm
+    mapper.__dict__.pop("_sql_cache", None)
+
+
+def relationship_tables(prop: Any, secondary: Any, fk_cols: list[Any]) -> tuple[Any, Any]:
+    """The (parent, target) tables a relationship between classes of joined-table
+    hierarchies joins along: the pair of their chains' tables (most specific first) that
+    a foreign key links, leaving out the subclass-to-parent key references."""
+    parent, target = prop.parent, prop.mapper
+    inherit_fks = {
+        id(c) for m in (parent, target) for mm in m.iterate_to_root() for _p, c in mm._inherit_pairs
+    }
+
+    def links(a: Any, b: Any) -> bool:
+        for col in a.c:
+            if fk_cols and not any(col is f for f in fk_cols):
+                continue
+            if id(col) in inherit_fks and not fk_cols:
+                continue
+            if any(fk.target_table_name == b.name for fk in col.foreign_keys):
+                return True
+        return False
+
+    ptables = list(reversed(parent.tables))
+    ttables = list(reversed(target.tables))
+    if secondary is not None:
+        pt = next((t for t in ptables if links(secondary, t)), ptables[0])
+        tt = next((t for t in ttables if links(secondary, t) and t is not pt), None)
+        return pt, tt if tt is not None else next(
+            (t for t in ttables if links(secondary, t)), ttables[0]
+        )
+    for pt in ptables:
+        for tt in ttables:
+            if links(tt, pt) or links(pt, tt):
+                return pt, tt
+    return ptables[0], ttables[0]
+
+
+# -- polymorphic_load="selectin" / selectin_polymorphic() ------------------------------------
+class SelectinPolymorphic:
+    """What `selectin_polymorphic` returns: a statement option naming the subclasses whose
+    columns load with one more SELECT per subclass after the base rows."""
+
+    def __init__(self, base: Mapper, classes: list[Mapper]) -> None:
+        self.base = base
+        self.classes = classes
+
+    def __repr__(self) -> str:
+        names = ", ".join(m.class_.__name__ for m in self.classes)
+        return f"selectin_polymorphic({self.base.class_.__name__}, [{names}])"
+
+
+def selectin_polymorphic(base: Any, classes: Any) -> SelectinPolymorphic:
+    """A loader option: after a query for ``base`` loads its rows, the columns of each of
+    ``classes`` (its subclasses) load with one SELECT per subclass for the objects of it.
+
+    Raises:
+        ArgumentError: ``base`` is not a mapped class, or a class is not a subclass of it.
+    """
+    mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
+    if mapper is None:
+        raise exc.ArgumentError(f"selectin_polymorphic() needs a mapped class, got {base!r}")
+    targets = []
+    for c in classes if isinstance(classes, (list, tuple)) else [classes]:
+        m = getattr(c, "__mapper__", None) if isinstance(c, type) else None
+        if m is None or not m.isa(mapper) or m is mapper:
+            raise exc.ArgumentError(
+                f"selectin_polymorphic({mapper.class_.__name__}, ...): {c!r} is not a mapped "
+                f"subclass of {mapper.class_.__name__}"
+            )
+        targets.append(m)
+    return SelectinPolymorphic(mapper, targets)
+
+
+def selectin_targets(mapper: Mapper, options: Sequence[Any]) -> list[Mapper]:
+    """The subclasses of ``mapper`` whose columns a query for it loads with a second
+    SELECT (``polymorphic_load="selectin"`` or a `selectin_polymorphic` option); empty for
+    most queries (cheap: a class attribute test and one scan of the options)."""
+    out: list[Mapper] = [m for m in mapper._selectin_subs if m.isa(mapper) and m is not mapper]
+    for o in options:
+        if isinstance(o, SelectinPolymorphic) and (mapper.isa(o.base) or o.base.isa(mapper)):
+            out.extend(m for m in o.classes if m.isa(mapper) and m is not mapper and m not in out)
+    return out
+
+
+def load_selectin_polymorphic(
+    session: Any, conn: Any, mapper: Mapper, objs: list[Any], targets: list[Mapper]
+) -> None:
+    """Load the columns of ``targets`` (subclasses of ``mapper``) for the objects of them
+    among ``objs``: one ``SELECT ... WHERE pk IN (...)`` per subclass (in chunks); the
+    identity map fills the attributes the base query left unloaded."""
+    from ..sql.elements import or_
+    from ..sql.selectable import Select
+    from .loading import execute_select
+
+    groups: dict[Mapper, list[Any]] = {}
+    for obj in objs:
+        if obj is None:
+            continue
+        om = obj.__dict__[STATE_ATTR].mapper
+        # the least specific target the object is of: that query loads the levels below
+        hit = next(
+            (
+                t
+                for t in targets
+                if om.isa(t) and not any(t is not u and t.isa(u) and om.isa(u) for u in targets)
+            ),
+            None,
+        )
+        if hit is not None:
+            groups.setdefault(hit, []).append(obj)
+    pk_cols = mapper.pk_columns
+    for target, members in groups.items():
+        keys = [tuple(o.__dict__[k] for k in mapper.pk_keys) for o in members]
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            if len(pk_cols) == 1:
+                crit = pk_cols[0].in_([k[0] for k in chunk])
+            else:
+                crit = or_(*[and_(*[c == v for c, v in zip(pk_cols, k)]) for k in chunk])
+            stmt: Any = Select(target.class_).where(crit)
+            execute_select(session, stmt, None, conn).all()
+
+
+def selectin_after_load(
+    session: Any,
+    conn: Any,
+    mapper: Mapper,
+    options: Sequence[Any],
+    objs_only: list[Any] | None,
+    rows: list[tuple[Any, ...]],
+    index: int,
+) -> None:
+    """The loader's hook after a query's rows are built: the selectin polymorphic loads of
+    the entity at ``index`` (nothing when no subclass loads that way)."""
+    targets = selectin_targets(mapper, options)
+    if not targets:
+        return
+    objs = objs_only if objs_only is not None else [r[index] for r in rows]
+    load_selectin_polymorphic(session, conn, mapper, objs, targets)
+
+
+def joined_subquery(mapper: Mapper, name: str | None) -> Any:
+    """What ``aliased(Manager)`` of a joined-table subclass reads from: a subquery of the
+    join of its tables, one column per attribute (labelled by the attribute key)."""
+    from ..sql.selectable import Select
+
+    cols = [c.label(k) for c, k in zip(mapper.column_list, mapper.column_keys)]
+    return Select(*cols).select_from(mapper._from).subquery(name)
+
+
+def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
+    """The FROM a joined eager load of a relationship to ``mapper`` (a joined-table class,
+    or a base with subclasses that load inline) joins to, and the adapter of its columns
+    (None when no table of it is in the query yet; else every table is aliased)."""
+    from ..sql.elements import replace_columns
+    from ..sql.selectable import Join
+
+    frm = mapper._from
+    tables = frm._tables()
+    if not any(id(t) in used for t in tables):
+        used.update(id(t) for t in tables)
+        return frm, None
+    aliases = [t.alias() for t in tables]
+
+    def find(col: Any) -> Any:
+        for a in aliases:
+            hit = a.corresponding_column(col)
+            if hit is not None:
+                return hit
+        return None
+
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, find)
+
+    def rebuild(f: Any) -> Any:
+        if isinstance(f, Join):
+            return Join(rebuild(f.left), rebuild(f.right), adapt(f.onclause), f.isouter, f.full)
+        return aliases[next(i for i, t in enumerate(tables) if t is f)]
+
+    used.update(id(a) for a in aliases)
+    return rebuild(frm), adapt
+
+
+# -- concrete table inheritance --------------------------------------------------------------
+class ConcreteBase:
+    """A declarative mixin for the base class of a concrete hierarchy: queries for the
+    base select the ``UNION ALL`` of its table and every ``concrete=True`` subclass's table
+    (SQLAlchemy's polymorphic union, a subquery named ``pjoin``), with a ``type`` column
+    (``_concrete_discriminator_name``) holding each row's ``polymorphic_identity``."""
+
+    _concrete_discriminator_name = "type"
+
+
+class AbstractConcreteBase(ConcreteBase):
+    """A declarative mixin for a concrete hierarchy's base class that has no table of its
+    own: it is mapped (``polymorphic_abstract``) once its first ``concrete=True``
+    subclass is, onto the ``UNION ALL`` of its subclasses' tables (``pjoin``); its
+    declared columns are copied into each subclass, as a mixin's (``strict_attrs = True``
+    subclasses redeclare them)."""
+
+
+CONCRETE_ONLY = frozenset({"concrete", "inherits"})
+
+
+def is_concrete_base(cls: type) -> bool:
+    """True for a class mapped as the base of a `ConcreteBase` hierarchy."""
+    return isinstance(cls, type) and issubclass(cls, ConcreteBase)
+
+
+def check_concrete_args(cls: type, mapper_args: dict[str, Any]) -> None:
+    """Refuse ``__mapper_args__`` a concrete subclass does not take."""
+    for k in ("polymorphic_on", "polymorphic_load", "inherit_condition", "with_polymorphic"):
+        if k in mapper_args:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__[{k!r}] is not supported on a concrete=True "
+                "subclass (the hierarchy's base configures polymorphic loading)"
+            )
+
+
+def refuse_abstract_concrete(cls: type) -> None:
+    """Raise for an `AbstractConcreteBase` class given a table of its own.
+
+    Raises:
+        ArgumentError: naming AbstractConcreteBase and what to use instead.
+    """
+    if isinstance(cls, type) and AbstractConcreteBase in cls.__bases__:
+        raise exc.ArgumentError(
+            f"{cls.__name__}: an AbstractConcreteBase class has no table of its own (its "
+            "queries read its subclasses' tables); remove __tablename__ / __table__, or use "
+            "ConcreteBase for a base class with a table"
+        )
+
+
+def start_abstract_concrete(cls: type) -> None:
+    """``class Thing(AbstractConcreteBase, Base)`` (no table): remember its declared
+    attributes (copied into each subclass); it is mapped with its first subclass."""
+    if not (isinstance(cls, type) and AbstractConcreteBase in cls.__bases__):
+        return
+    stash = {k: v for k, v in cls.__dict__.items() if not (k.startswith("__") and k.endswith("__"))}
+    type.__setattr__(cls, "_uow_acb_values", stash)
+
+
+def attach_abstract_concrete(first: Mapper) -> None:
+    """The first concrete subclass of an `AbstractConcreteBase` class is mapped: map the
+    abstract class (attributes: its declared columns and the key, read from the union of
+    its subclasses' tables) and make ``first`` its concrete subclass."""
+    from ..sql.schema import MetaData, Table
+
+    acb = next((b for b in first.class_.__mro__[1:] if "_uow_acb_values" in b.__dict__), None)
+    if acb is None or "__mapper__" in acb.__dict__:
+        return
+    stash = acb.__dict__["_uow_acb_values"]
+    keys = [k for k in first.column_keys if k in stash or k in first.pk_keys]
+    cols = {k: first.columns[k].copy() for k in keys}
+    table = Table(f"_{acb.__name__}_abstract", MetaData(), *cols.values())
+    mapped = {k: table.c[c.name] for k, c in cols.items()}
+    mapper = Mapper(
+        acb,
+        table,
+        mapped,
+        {},
+        first.registry,
+        primary_key=[mapped[k] for k in first.pk_keys],
+    )
+    type.__setattr__(acb, "__mapper__", mapper)
+    mapper._concrete_union = True
+    mapper._abstract_union = True
+    mapper.polymorphic_abstract = True
+    type.__setattr__(acb, "__new__", staticmethod(new_abstract))
+    mapper._install_class_hooks()
+    first.registry.add(mapper)
+    mapper.polymorphic_map.update(first.polymorphic_map)
+    link_concrete(first, mapper)
+    build_union(mapper)
+
+
+def start_concrete_base(mapper: Mapper) -> None:
+    """``class Employee(ConcreteBase, Base)``: the mapper's base queries will read the
+    polymorphic union of the hierarchy's tables (built as subclasses are mapped)."""
+    mapper._concrete_union = True
+
+
+class _NotInherited:
+    """Stands on a concrete subclass for an attribute of its parent it does not map: the
+    subclass's table has no such column (SQLAlchemy raises AttributeError too)."""
+
+    def __init__(self, cls: type, key: str) -> None:
+        self.cls = cls
+        self.key = key
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        raise AttributeError(
+            f"Concrete mapper {owner.__name__} does not implement attribute {self.key!r} "
+            "(it is mapped on a parent class only); add it to the subclass explicitly"
+        )
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.__get__(obj, type(obj))
+
+
+def link_concrete(sub: Mapper, parent: Mapper) -> None:
+    """Make ``sub`` a concrete subclass mapper of ``parent``: its own table and columns,
+    its own identity-map keys and flush; part of the hierarchy for ``isa()``, the
+    polymorphic map and the base's union."""
+    base = parent.base_mapper
+    sub.concrete = True
+    sub.inherits = parent
+    sub.base_mapper = base
+    base.polymorphic_map.update(sub.polymorphic_map)
+    sub.polymorphic_map = base.polymorphic_map
+    parent._children.append(sub)
+    for key in parent.attrs.keys():
+        if key not in sub.attrs and key not in sub.class_.__dict__:
+            type.__setattr__(sub.class_, key, _NotInherited(sub.class_, key))
+
+
+def concrete_linked(sub: Mapper) -> None:
+    """A concrete subclass is mapped: the unions of its `ConcreteBase` ancestors grow."""
+    for m in sub.inherits.iterate_to_root() if sub.inherits is not None else ():
+        if m._concrete_union:
+            build_union(m)
+
+
+def build_union(mapper: Mapper) -> None:
+    """The polymorphic union of a `ConcreteBase` class: ``SELECT cols, 'identity' AS type
+    FROM table UNION ALL ...`` over its table and its concrete subclasses' tables, a
+    missing column as ``CAST(NULL AS type)``; the class's queries read it (subquery
+    ``pjoin``) and its attributes name its columns."""
+    from ..sql.elements import cast, literal, null
+    from ..sql.selectable import Select, union_all
+    from .attributes import ColumnAttribute
+
+    members = [
+        m
+        for m in mapper.self_and_descendants
+        if m.concrete or (m is mapper and not mapper._abstract_union)
+    ]
+    names: dict[str, Any] = {}
+    for m in members:
+        for c in m.column_list:
+            names.setdefault(c.name, c)
+    disc = getattr(mapper.class_, "_concrete_discriminator_name", "type")
+    selects: list[Any] = []
+    for m in members:
+        own = {c.name: c for c in m.column_list}
+        cols = [
+            own[n].label(n) if n in own else cast(null(), proto.type).label(n)
+            for n, proto in names.items()
+        ]
+        ident = m.polymorphic_identity
+        cols.append(cast(literal(ident), literal(ident).type).label(disc))
+        selects.append(Select(*cols).select_from(m.local_table))
+    pjoin = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("pjoin")
+    mapper._union = pjoin
+    mapper._from = pjoin
+    mapper.polymorphic_on = pjoin.c[disc]
+    mapper._poly_expr = pjoin.c[disc]
+    mapper._query_pk = [pjoin.c[c.name] for c in mapper.pk_columns]
+    by_name = {c.name: k for k, c in mapper.columns.items()}
+    for name, key in by_name.items():  # Employee.name is pjoin.name, as in SQLAlchemy
+        attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, pjoin.c[name])
+        type.__setattr__(mapper.class_, key, attr)
+        if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
+            mapper.setters[key] = attr
+    mapper._order_columns()
+    mapper.__dict__.pop("_sql_cache", None)
+
+
+def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
+    """What an entity SELECT of a `ConcreteBase` class reads: every column of its union
+    (under the attribute key of the subclass that maps it) and the discriminator."""
+    pjoin = mapper._union
+    keys: list[str] = []
+    cols: list[Any] = []
+    for m in [mapper, *[d for d in mapper.self_and_descendants if d.concrete]]:
+        for c, k in zip(m.column_list, m.column_keys):
+            if k not in keys and k not in m.deferred and c.name in pjoin.c:
+                keys.append(k)
+                cols.append(pjoin.c[c.name])
+    cols.append(mapper._poly_expr)
+    keys.append(_POLY_EXPR_KEY)
+    return cols, keys

@@ -16,6 +16,7 @@ from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
+from . import inheritance as _inheritance
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -225,7 +226,7 @@ def execute_select(
     if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
         # (an aliased first entity loads its joined relationships with selectin)
         i0, m0 = mapper_entities[0]
-        used = {id(m0.local_table)}
+        used = {id(t) for t in m0._from._tables()}
         if stmt._joins or stmt._select_from:  # tables the query joins itself
             used.update(id(t) for f in stmt._froms() for t in f._tables())
         # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
@@ -238,7 +239,7 @@ def execute_select(
         eager_order: list[Any] = []
         for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
-                _check_joined(stmt, prop)
+                _check_joined(stmt, prop, sub.eager_alias)
             if prop.uselist and prop.order_by and not sub.contains_eager:
                 eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
             if sub.contains_eager:
@@ -279,12 +280,14 @@ def execute_select(
             )
         elif entity is not None:
             emapper = entity.__mapper__
-            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
+            t = trees.get(idx)
+            cols, ckeys, col_strategies = emapper.entity_columns(
+                [*stmt._options, *t.columns] if t is not None and t.columns else stmt._options
+            )
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
             b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
-            t = trees.get(idx)
             if t is not None or col_strategies or crit:
                 lazy_overrides = {
                     k: st
@@ -298,7 +301,10 @@ def execute_select(
                 if t is not None:
                     # options below a relationship left lazy: used when it loads
                     for k, (st, sub) in t.children.items():
-                        if sub.children and st in ("default", "select"):
+                        if (sub.children or sub.columns or sub.criteria) and st in (
+                            "default",
+                            "select",
+                        ):
                             lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
                 if col_strategies:
                     lazy_overrides.update(col_strategies)
@@ -342,6 +348,10 @@ def execute_select(
             session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
         )
     for idx, (i, mapper) in enumerate(mapper_entities):
+        if mapper._selectin_subs or stmt._options:  # polymorphic_load="selectin"
+            _inheritance.selectin_after_load(
+                session, conn, mapper, stmt._options, objs_only, rows, i
+            )
         if (
             not trees[i].children
             and trees[i].wildcard is None
@@ -458,12 +468,17 @@ def _collect_joined(
             _refuse_eager(prop)
         target: Any = prop.mapper.local_table
         target_adapt = None
-        if sub.contains_eager:
+        if sub.contains_eager and sub.eager_alias is not None:
+            target_adapt = sub.eager_alias._adapt  # the statement joins this alias
+        elif prop.mapper._from is not target and not sub.contains_eager:
+            # joined-table inheritance: the target's join (aliased table by table if needed)
+            target, target_adapt = _inheritance.eager_target(prop.mapper, used)
+        elif sub.contains_eager:
             if parent_adapt is not None or prop.mapper is mapper:
                 raise exc.InvalidRequestError(
                     f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
-                    f"{target.name!r} a second time; that needs an alias, which "
-                    "contains_eager does not support yet"
+                    f"{target.name!r} a second time; join an aliased() target and give "
+                    "contains_eager(attr.of_type(alias))"
                 )
             used.add(id(target))  # the statement's own join (checked by _check_joined)
         elif id(target) in used:
@@ -503,7 +518,10 @@ def _collect_joined(
             parent < 0 or specs[parent][2].innerjoin
         )
         specs.append((prop, parent, sub))
-        joins.append((right, on, [on_target(c) for c in prop.mapper.load_columns], target_adapt))
+        cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
+        if cols is None:
+            cols = prop.mapper.load_columns
+        joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
@@ -523,8 +541,18 @@ def _adapter(alias: Any) -> Callable[[Any], Any]:
     return adapt
 
 
-def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
-    """contains_eager(prop) reads the target's columns from a join the statement has."""
+def _check_joined(stmt: Select[Any], prop: RelationshipProperty, alias: Any = None) -> None:
+    """contains_eager(prop) reads the target's columns from a join the statement has (of
+    ``alias``, an aliased() class, when given)."""
+    if alias is not None:
+        for join_target, *_rest in stmt._joins:
+            if join_target is alias or getattr(join_target, "target_alias", None) is alias:
+                return
+        raise exc.InvalidRequestError(
+            f"contains_eager({prop.parent.class_.__name__}.{prop.key}) with {alias!r} needs "
+            f"the statement to join that alias (e.g. .join({prop.parent.class_.__name__}."
+            f"{prop.key}.of_type(alias)))"
+        )
     target = prop.mapper.local_table
     for join_target, *_rest in stmt._joins:
         if hasattr(join_target, "_join_info"):  # join(Parent.children)
@@ -536,7 +564,7 @@ def _check_joined(stmt: Select[Any], prop: RelationshipProperty) -> None:
     raise exc.InvalidRequestError(
         f"contains_eager({prop.parent.class_.__name__}.{prop.key}) needs the statement to join "
         f"{prop.mapper.class_.__name__} (e.g. .join({prop.parent.class_.__name__}.{prop.key})); "
-        "an aliased join is not supported yet"
+        "for an aliased join give contains_eager(attr.of_type(alias))"
     )
 
 
@@ -577,9 +605,17 @@ def _populate_joined(
 ) -> None:
     pos = offset
     builders = []
-    for prop, parent, _sub in specs:
-        builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-        pos += len(prop.mapper.load_columns)
+    for prop, parent, sub in specs:
+        if sub.columns:  # column options chained on the joinedload() path
+            cols, ckeys, col_strategies = prop.mapper.entity_columns(sub.columns)
+            b = instance_builder(session, prop.mapper, pos, dialect_name, populate, (cols, ckeys))
+            if col_strategies:
+                b.set_strategies(col_strategies)  # type: ignore[attr-defined]
+            builders.append(b)
+            pos += len(cols)
+        else:
+            builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
+            pos += len(prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):
@@ -763,7 +799,7 @@ def selectin_load(
             if item is not None:
                 loaded.append(item)
     else:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
+        local_cols = [lc for lc, _ in prop._pairs]
         parent_keys: dict[tuple[Any, ...], list[Any]] = {}
         for o in todo:
             k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
@@ -775,7 +811,13 @@ def selectin_load(
         grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
         for i in range(0, len(keys), IN_BATCH):
             chunk = keys[i : i + IN_BATCH]
-            if prop.direction is Direction.ONETOMANY:
+            if prop.direction is Direction.ONETOMANY and sub.columns:
+                # column options may defer the foreign key: it is selected beside the
+                # entity to group the rows (as many-to-many does below)
+                from .strategies import selectin_keyed
+
+                selectin_keyed(session, prop, chunk, grouped, conn, sub, populate, origin)
+            elif prop.direction is Direction.ONETOMANY:
                 remote_cols = [rc for _, rc in prop.local_remote_pairs]
                 stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
                 if prop.order_by:
@@ -795,7 +837,7 @@ def selectin_load(
                         grouped[k].append(obj)
             else:
                 assert prop.secondary is not None
-                sec_cols = [sc for _, sc in prop.local_remote_pairs]
+                sec_cols = [sc for _, sc in prop._pairs]
                 stmt = (
                     Select(target.class_, *sec_cols)
                     .select_from(
@@ -869,9 +911,11 @@ def lazy_load(
     prop: RelationshipProperty,
     no_sql: bool = False,
     criteria: tuple[Any, ...] = (),
+    tree: LoadTree | None = None,
 ) -> Any:
     """Load ``prop`` for one persistent object (or, with ``no_sql``, only from the map);
-    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows."""
+    ``criteria`` (from ``rel.and_(...)`` in a loader option) narrow the related rows;
+    ``tree``: the loader options for the loaded objects (else the object's own)."""
     obj = state()
     session = state.session
     strategy = prop.lazy
@@ -920,13 +964,15 @@ def lazy_load(
         return NO_VALUE
     if strategy == "raise_on_sql":
         _raise_lazy(prop, "raise_on_sql")
-    below: Any = None
-    if state.load_strategies is not None:
+    below: Any = tree
+    if below is None and state.load_strategies is not None:
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
+        if below is not None and not criteria:
+            criteria = below.criteria  # lazyload(Parent.children.and_(...))
     scope = session.in_shard_of(state)
     if scope is not None:  # horizontal sharding: load from the shard of the parent's row
         with scope:
-            return lazy_load(state, prop, no_sql, criteria)
+            return lazy_load(state, prop, no_sql, criteria, tree)
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)
@@ -943,7 +989,7 @@ def lazy_load(
         value = found[0] if found else None
         _set_loaded(obj, prop, [value] if value is not None else [], False)
         return obj.__dict__.get(prop.key)
-    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    local_cols = [lc for lc, _ in prop._pairs]
     k = _key_values(obj, state, local_cols)
     if k is None:
         items = []
@@ -959,7 +1005,7 @@ def lazy_load(
         items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     else:
         assert prop.secondary is not None
-        sec_cols = [sc for _, sc in prop.local_remote_pairs]
+        sec_cols = [sc for _, sc in prop._pairs]
         stmt = (
             Select(target.class_)
             .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))

@@ -84,11 +84,14 @@ def get(
     session.transactions.check_active()
     session.transactions.autobegin()
     session.autoflush_for_load()
-    if not (populate_existing or with_for_update or options) and not any(
-        p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()
+    if (
+        not (populate_existing or with_for_update or options)
+        and mapper._query_pk is None
+        and not any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
     ):
         return get_by_pk(session, plans, mapper, pk)
-    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(mapper.pk_columns, pk)])
+    pk_cols = mapper._query_pk or mapper.pk_columns  # (a ConcreteBase class: its union's)
+    stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(pk_cols, pk)])
     if with_for_update:
         stmt = stmt.with_for_update(
             **(with_for_update if isinstance(with_for_update, dict) else {})
@@ -102,6 +105,14 @@ def get(
     if result._require_unique:  # a joined collection repeats the row
         result = result.unique()
     rows = result.tuples()
+    if mapper._query_pk is not None:  # a ConcreteBase union: the key may repeat (as SA)
+        found = list(rows)
+        if len(found) > 1:
+            raise exc.MultipleResultsFound(
+                f"get({mapper.class_.__name__}, {pk}): {len(found)} rows of the polymorphic "
+                "union have this key (concrete tables share key values); get() the subclass"
+            )
+        return found[0][0] if found else None
     for row in rows:
         return row[0]
     return None

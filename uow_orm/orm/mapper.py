@@ -280,6 +280,24 @@ class Mapper:
     concrete = False
     #: True for a single-table subclass (it maps its parent's table)
     single = False
+    #: a joined-table subclass: the ON clause joining its table to its parent's
+    inherit_condition: Any = None
+    #: a joined-table subclass's table in the flush: its key follows the base row's key
+    #: by ON UPDATE CASCADE (see persistence.update_states)
+    _cascaded_keys = False
+    #: a `ConcreteBase` class: its queries read the polymorphic union of its hierarchy
+    _concrete_union = False
+    #: that union (a subquery), once a concrete subclass exists
+    _union: Any = None
+    #: an `AbstractConcreteBase` class: no table of its own, only the union
+    _abstract_union = False
+    #: the key columns queries for this class compare (the union's; None: `pk_columns`)
+    _query_pk: list[Any] | None = None
+    #: subclasses (at any depth) with polymorphic_load="selectin": queries for this class
+    #: load their columns with one more SELECT each (see inheritance.selectin_targets)
+    _selectin_subs: list[Mapper] = []
+    #: a joined-table subclass: (parent column, own column) pairs of `inherit_condition`
+    _inherit_pairs: list[tuple[Column[Any], Column[Any]]] = []
     non_primary = False
     #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
     dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
@@ -303,12 +321,21 @@ class Mapper:
         eager_defaults: bool | str = "auto",
         confirm_deleted_rows: bool = True,
         batch: bool = True,
+        tables: list[Table] | None = None,
+        extra_columns: list[tuple[str, Column[Any]]] | None = None,
     ) -> None:
         self.class_ = class_
         self.local_table = table
+        #: joined-table inheritance: the tables of the chain, base first (None: one table)
+        self._joined_tables = tables
+        #: what entity SELECTs read from: the table, or the join of a joined subclass
+        self._from: Any = table
         self.registry = registry
         #: the root of the inheritance hierarchy (the mapper itself when it inherits nothing)
         self.base_mapper: Mapper = self
+        #: the mapper whose flush writes this class's rows: the hierarchy's base, except
+        #: for a concrete subclass (its own table and identity: itself)
+        self._flush_base: Mapper = self
         #: the class of identity-map keys: the root's, so a row has one key in the hierarchy
         self._identity_class: type = class_
         #: polymorphic identities to mappers, shared by every mapper of the hierarchy
@@ -326,6 +353,11 @@ class Mapper:
         self.columns: Properties[Column[Any]] = Properties(column_attrs)
         self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
+        #: more columns mapped under an attribute (a joined subclass's key column, a column
+        #: that shadows a parent's of the same name): written with the attribute's value
+        self._extra_columns: list[tuple[str, Column[Any]]] = list(extra_columns or ())
+        for k, c in self._extra_columns:
+            self.column_to_key[c] = k
         self._pk_override = list(primary_key) if primary_key is not None else None
         #: deferred column keys -> (group, raiseload); their columns are not in load_columns
         self.deferred: dict[str, tuple[str | None, bool]] = {}
@@ -353,6 +385,8 @@ class Mapper:
         self.properties: dict[str, MapperProperty] = {}
         #: attribute key -> @validates method
         self.validators: dict[str, Callable[..., Any]] = {}
+        #: relationship key -> (@validates method, include_removes, include_backrefs)
+        self.relationship_validators: dict[str, tuple[Callable[..., Any], bool, bool]] = {}
         self.reconstructor: Callable[[Any], Any] | None = None
         #: run on every object built from a row (mutable links, @reconstructor), or None
         self._on_load: Callable[[Any], Any] | None = None
@@ -377,7 +411,17 @@ class Mapper:
     def _order_columns(self) -> None:
         """Column lists in table order and the primary key positions (after any change)."""
         table = self.local_table
-        ordered = [c for c in table.c if c in self.column_to_key]
+        if self._joined_tables is None:
+            ordered = [c for c in table.c if c in self.column_to_key]
+        else:  # one column per attribute, in the order of the chain's tables
+            cols = self.columns
+            ordered = [
+                c
+                for t in self._joined_tables
+                for c in t.c
+                if c in self.column_to_key and cols.get(self.column_to_key[c]) is c
+            ]
+            self.__dict__.pop("_table_parts", None)
         self.column_list = ordered
         self.column_keys = [self.column_to_key[c] for c in ordered]
         pk = self._pk_override if self._pk_override is not None else list(table.primary_key)
@@ -411,7 +455,12 @@ class Mapper:
             self.load_columns = ordered
             self.load_keys = self.column_keys
             self.load_pk_positions = self.pk_positions
-        if self._children:
+        if self._union is not None:  # a ConcreteBase class: the union's columns
+            from .inheritance import union_load
+
+            self.load_columns, self.load_keys = union_load(self)
+            self.load_pk_positions = [self.load_keys.index(k) for k in self.pk_keys]
+        elif self._children:
             # polymorphic_load="inline" subclasses' columns, and a discriminator that is an
             # expression (under a key no attribute has), are selected with this class
             inline_cols, inline_keys = self._polymorphic_extra()
@@ -440,6 +489,12 @@ class Mapper:
         ]
         if not opts:
             return self.load_columns, self.load_keys, None
+        if self._union is not None:
+            raise exc.ArgumentError(
+                f"column loader options ({opts[0].kind}) are not supported for the "
+                f"ConcreteBase class {self.class_.__name__} (its queries read a union); give "
+                "them to a query of a concrete subclass"
+            )
         deferred = dict(self.deferred)
         exprs: dict[str, Any] = {}
         for o in opts:
@@ -495,7 +550,7 @@ class Mapper:
         keys: list[str] = []
         every = self.base_mapper._with_polymorphic_all
         for m in self.self_and_descendants[1:]:
-            if m.polymorphic_load != "inline" and not every:
+            if (m.polymorphic_load != "inline" and not every) or m.concrete:
                 continue
             for c, k in zip(m.column_list, m.column_keys):
                 if k not in self.columns and k not in keys and k not in m.deferred:
@@ -562,12 +617,16 @@ class Mapper:
         self.column_attrs[key] = prop
         self.setters[key] = attr
         type.__setattr__(self.class_, key, attr)
+        if self.single:
+            from .inheritance import register_subclass_columns
+
+            register_subclass_columns(self)
         if self._children:
             self._propagate_column(key, column)
 
     def _propagate_column(self, key: str, column: Column[Any]) -> None:
         for child in self._children:
-            if key not in child.columns:
+            if key not in child.columns and not child.concrete:
                 child.add_column(key, column, ColumnProperty(column))
 
     def add_property(self, key: str, prop: MapperProperty | RelationshipProperty) -> None:
@@ -594,7 +653,7 @@ class Mapper:
         self.deferred[key] = (group, raiseload)
         self._order_columns()
         for child in self._children:
-            if key not in child.deferred:
+            if key not in child.deferred and not child.concrete:
                 child.defer_column(key, group, raiseload)
 
     def _install_class_hooks(self) -> None:
@@ -610,9 +669,9 @@ class Mapper:
                     self.reconstructor = fn
                 spec = getattr(fn, "__sa_validators__", None)
                 if spec is not None:
-                    names, include_removes, _backrefs = spec
+                    names, include_removes, include_backrefs = spec
                     for key in names:
-                        self._add_validator(key, fn, include_removes)
+                        self._add_validator(key, fn, include_removes, include_backrefs)
         mutable = {
             k: type(c.type)._uow_mutable  # type: ignore[attr-defined]
             for k, c in self.columns.items()
@@ -642,14 +701,20 @@ class Mapper:
         else:
             self._on_load = recon
 
-    def _add_validator(self, key: str, fn: Callable[..., Any], include_removes: bool) -> None:
+    def _add_validator(
+        self, key: str, fn: Callable[..., Any], include_removes: bool, include_backrefs: bool
+    ) -> None:
         if key in self.validators:
             raise exc.ArgumentError(
                 f"{self.class_.__name__}.{key} has two @validates methods; use one"
             )
         prop = self.relationships.get(key)
-        if prop is not None and prop.uselist:
-            prop._validator = (fn, include_removes)  # type: ignore[attr-defined]
+        if prop is not None:
+            # scalar and collection alike: uselist is not known before configure, and the
+            # relationship runs the validator itself (also for backref-made changes). The
+            # property may be shared with subclasses: the object's own mapper has the spec.
+            self.relationship_validators[key] = (fn, include_removes, include_backrefs)
+            prop._validator = True
         elif key in self.setters:
             self.setters[key] = _ValidatingSetter(self.setters[key], fn, include_removes)  # type: ignore[assignment]
         else:
@@ -693,39 +758,57 @@ class Mapper:
         """Which mappers' rows must exist before ours (from relationships and foreign keys)."""
         # (comparing base mappers: a hierarchy's rows are flushed together, by its base)
         post: set[Column[Any]] = set()
-        base = self.base_mapper
+        base = self._flush_base
         for m in self.registry.mappers:
             for prop in m.relationships.values():
                 if not prop.post_update or prop.parent is not m:
                     continue
-                if prop.direction is Direction.MANYTOONE and prop.parent.base_mapper is base:
+                if prop.direction is Direction.MANYTOONE and prop.parent._flush_base is base:
                     post.update(local for local, _ in prop.local_remote_pairs)
-                elif prop.direction is Direction.ONETOMANY and prop.mapper.base_mapper is base:
+                elif prop.direction is Direction.ONETOMANY and prop.mapper._flush_base is base:
                     post.update(remote for _, remote in prop.local_remote_pairs)
         self.post_update_cols = post
-        family = self.self_and_descendants if base is self else [self]
+        family = (
+            [m for m in self.self_and_descendants if m._flush_base is self]
+            if base is self
+            else [self]
+        )
         self.self_referential = [
             p
             for m in family
             for p in m.relationships.values()
             if (p.parent is m or m is self)
-            and p.mapper.base_mapper is base
+            and p.mapper._flush_base is base
             and p.direction is not Direction.MANYTOMANY
             and not p.post_update
         ]
 
+    def _flush_tables(self) -> list[Table]:
+        """The tables the flush of this mapper's rows writes: its own, and for a hierarchy's
+        base those of its joined-table subclasses too."""
+        if not self._children:
+            return [self.local_table]
+        out: list[Table] = []
+        for m in self.self_and_descendants:
+            if m._flush_base is self:
+                out.extend(t for t in m.tables if t not in out)
+        return out
+
     def table_dependencies(self, others: list[Mapper]) -> list[Mapper]:
-        """The mappers among ``others`` whose rows ours reference: through our table's
-        foreign keys, and through relationships whose join condition names its foreign
-        columns with ``foreign()`` and has no ForeignKey behind it (a "generic foreign
-        key": ``Address.parent_id`` copied from whichever parent owns the row)."""
+        """The mappers among ``others`` whose rows ours reference: through our tables'
+        foreign keys (a hierarchy's base: its joined-table subclasses' tables too), and
+        through relationships whose join condition names its foreign columns with
+        ``foreign()`` and has no ForeignKey behind it (a "generic foreign key":
+        ``Address.parent_id`` copied from whichever parent owns the row)."""
         deps = []
-        for fk in self.local_table.foreign_keys:
-            if fk.parent in self.post_update_cols:
-                continue
-            for m in others:
-                if m is not self and m.local_table.name == fk.target_table_name and m not in deps:
-                    deps.append(m)
+        targets = {m: {t.name for t in m._flush_tables()} for m in others if m is not self}
+        for table in self._flush_tables():
+            for fk in table.foreign_keys:
+                if fk.parent in self.post_update_cols:
+                    continue
+                for m, names in targets.items():
+                    if fk.target_table_name in names and m not in deps:
+                        deps.append(m)
         for m in others:
             if m is self or m in deps or m.base_mapper is self.base_mapper:
                 continue
@@ -761,23 +844,30 @@ class Mapper:
         return self.class_
 
     @property
-    def persist_selectable(self) -> Table:
-        """The table rows are written to (the mapped table: no inheritance)."""
-        return self.local_table
+    def persist_selectable(self) -> Any:
+        """The table rows are written to (a joined subclass: the join of its tables)."""
+        if self._joined_tables is None:
+            return self.local_table
+        from .inheritance import inner_join
+
+        return inner_join(self)
 
     @property
-    def mapped_table(self) -> Table:
+    def mapped_table(self) -> Any:
         """SQLAlchemy 1.x name of `persist_selectable`."""
-        return self.local_table
+        return self.persist_selectable
 
     @property
-    def selectable(self) -> Table:
-        """The table rows are selected from."""
-        return self.local_table
+    def selectable(self) -> Any:
+        """What rows are selected from: the table, or for a joined-table subclass the join
+        of its tables (with outer joins to subclasses that load inline)."""
+        return self._from
 
     @property
     def tables(self) -> list[Table]:
-        """The tables this mapper maps (one)."""
+        """The tables this mapper maps (a joined subclass's chain, base table first)."""
+        if self._joined_tables is not None:
+            return list(self._joined_tables)
         return [self.local_table]
 
     @property
@@ -812,7 +902,9 @@ class Mapper:
 
     @property
     def all_orm_descriptors(self) -> Properties[Any]:
-        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key."""
+        """Every instrumented class attribute (``User.name``, ``User.addresses``) by key,
+        then the extension descriptors (hybrids, association proxies: objects with an
+        ``extension_type``), as in SQLAlchemy."""
         self._ensure_configured()
         out: dict[str, Any] = {}
         for k in self.attrs.keys():
@@ -820,6 +912,10 @@ class Mapper:
                 if k in klass.__dict__:
                     out[k] = klass.__dict__[k]
                     break
+        for klass in self.class_.__mro__:
+            for k, v in klass.__dict__.items():
+                if k not in out and getattr(type(v), "extension_type", None) is not None:
+                    out[k] = v
         return Properties(out)
 
     @property

@@ -2,7 +2,8 @@
 
 Called by: uow_orm.orm.unitofwork and uow_orm.orm.dependencies (with states already in
 dependency order), uow_orm.orm.bulk (rows given as values), uow_orm.orm.expiry
-(``changed_keys``).
+(``changed_keys``), uow_orm.orm.joined_flush (one table of a joined-table subclass at a
+time).
 Every statement is built with `uow_orm.sql` (``insert()`` / ``update()`` / ``delete()``
 with bind parameters) and compiled once per (mapper, statement shape, dialect) into
 `uow_orm.sql.cache.dml_cache`; values are checked and converted by each column type
@@ -718,8 +719,11 @@ def update_states(
     conn: Connection,
     mapper: Mapper,
     states: Sequence[InstanceState],
+    force: set[InstanceState] | None = None,
 ) -> None:
-    """UPDATE only the changed columns of each state, grouped into executemany batches."""
+    """UPDATE only the changed columns of each state, grouped into executemany batches.
+    ``force``: states whose row is updated even with no changed column here (the version
+    counter of a joined-table base row whose subclass row changed)."""
     if not states:
         return
     if not mapper.base_mapper.batch and len(states) > 1:
@@ -739,6 +743,9 @@ def update_states(
     eager_update = mapper.eager_defaults is True and bool(conn.dialect.supports_returning)
     server_changed = bool(mapper.server_onupdate_keys) or (sql_onupdate and eager_update)
     updated: dict[tuple[tuple[str, ...], bool], list[InstanceState]] = {}
+    # a joined-table subclass's table: the database moves its key with the base row's
+    # (ON UPDATE CASCADE), so its row is found by the new key and the key is not SET
+    cascaded = mapper.pk_keys if mapper._cascaded_keys else None
     for state in states:
         committed = state.committed
         if not committed:
@@ -752,7 +759,9 @@ def update_states(
                     old is not new and (type(old) is not type(new) or old != new)
                 ):
                     keys.append(key)
-        if not keys:
+        if cascaded is not None:
+            keys = [k for k in keys if k not in cascaded]
+        if not keys and (force is None or state not in force):
             continue
         for key, col in onupdate:
             if key not in keys:
@@ -768,7 +777,7 @@ def update_states(
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
         vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
-        vals.extend(state.key[1])
+        vals.extend(state.key[1] if cascaded is None else [d[k] for k in cascaded])
         if old_version is not no_value:
             vals.append(old_version)
             shape = (tuple(keys), True)

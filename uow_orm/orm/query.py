@@ -342,7 +342,8 @@ class Query(Generic[_T]):
 
     def delete(self, synchronize_session: Any = "auto") -> int:
         """DELETE the rows this query matches; objects in the session are removed to match
-        (``synchronize_session`` may be "auto", "evaluate" or "fetch")."""
+        (``synchronize_session`` may be "auto", "evaluate", "fetch", or False to leave
+        the objects as they are)."""
         from ..sql.dml import delete
 
         stmt = delete(self._entities[0]).where(*self._stmt._where)
@@ -353,7 +354,8 @@ class Query(Generic[_T]):
 
     def update(self, values: dict[Any, Any], synchronize_session: Any = "auto") -> int:
         """UPDATE the rows this query matches; objects in the session are updated to match
-        (``synchronize_session`` may be "auto", "evaluate" or "fetch")."""
+        (``synchronize_session`` may be "auto", "evaluate", "fetch", or False to leave
+        the objects as they are)."""
         from ..sql.dml import update
 
         stmt = update(self._entities[0]).where(*self._stmt._where).values(values)

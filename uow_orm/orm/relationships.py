@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import (
@@ -125,9 +125,7 @@ _LAZY = frozenset(
 # arguments, which have no such value.
 _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
-    "single_parent": False,
     "passive_updates": True,
-    "active_history": False,
     "enable_typechecks": True,
     "join_depth": None,
     "comparator_factory": None,
@@ -135,7 +133,6 @@ _UNSUPPORTED_ARGS: dict[str, Any] = {
     "load_on_pending": False,
     "query_class": None,
     "omit_join": None,
-    "sync_backref": None,
     "init": _ALWAYS,
     "repr": _ALWAYS,
     "default": _ALWAYS,
@@ -155,15 +152,9 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
         unused = _UNSUPPORTED_ARGS[name]
         if unused is not _ALWAYS and (value is unused):
             continue
-        if name == "single_parent":
-            hint = (
-                "uow_orm does not check that an object has a single parent; leave it out "
-                "(delete-orphan cascade on a many-to-one works without it)"
-            )
-        else:
-            hint = "leave it out" + (
-                f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
-            )
+        hint = "leave it out" + (
+            f" (or pass its default, {unused!r})" if unused is not _ALWAYS else ""
+        )
         raise exc.ArgumentError(
             f"relationship({name}=...) is not supported by uow_orm yet, and ignoring it would "
             f"give wrong results; {hint}"
@@ -207,6 +198,9 @@ class RelationshipProperty(MapperProperty):
         overlaps: str | None = None,
         collection_class: Any = None,
         innerjoin: bool = False,
+        single_parent: bool = False,
+        active_history: bool = False,
+        sync_backref: bool | None = None,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
@@ -238,6 +232,18 @@ class RelationshipProperty(MapperProperty):
         self.lazy = {True: "select", False: "joined", "subquery": "selectin"}.get(lazy, lazy)
         #: joined loads of this relationship use an inner JOIN (parents always have one)
         self.innerjoin = innerjoin
+        #: a target object may be related to one parent object only through this
+        #: relationship (required for delete-orphan on many-to-one and many-to-many)
+        self.single_parent = single_parent
+        #: a many-to-one replaced while its old value is not loaded loads it first, so the
+        #: attribute's history has the object it replaced
+        self.active_history = active_history
+        if viewonly and sync_backref:
+            raise exc.ArgumentError("sync_backref and viewonly cannot both be True")
+        #: False: changes made on this side are not copied to the other side's attribute
+        #: (changes made there still reach this one), as in SQLAlchemy
+        self.sync_backref = sync_backref
+
         if passive_deletes not in (True, False, "all"):
             raise exc.ArgumentError(
                 f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
@@ -270,9 +276,15 @@ class RelationshipProperty(MapperProperty):
         self.direction: Direction = Direction.MANYTOONE
         self.uselist = True
         self.secondary: Table | None = None
-        # (parent-side column, child-side column) pairs; for many-to-one the "parent"
-        # side holds the foreign key. For many-to-many: pairs into the secondary table.
+        #: (local, remote) column pairs as SQLAlchemy gives them: for many-to-one the local
+        #: column is the foreign key; for many-to-many the (parent column, secondary column)
+        #: pairs followed by the (target column, secondary column) ones
         self.local_remote_pairs: list[tuple[Column[Any], Column[Any]]] = []
+        # (parent column, the column it joins: the target's, or for many-to-many the
+        # secondary's): what loading and the flush use; the same list as
+        # local_remote_pairs except for many-to-many (set at the end of configure)
+        self._pairs: list[tuple[Column[Any], Column[Any]]] = []
+        #: many-to-many: (target column, secondary column) pairs
         self.secondary_target_pairs: list[tuple[Column[Any], Column[Any]]] = []
         # the parts of a custom primaryjoin / secondaryjoin that are not column pairs
         # (joinconditions._Side columns; LOCAL = parent / target, REMOTE = the far side)
@@ -281,8 +293,12 @@ class RelationshipProperty(MapperProperty):
         #: True when a custom condition adds criteria beyond the key pairs
         self._custom = False
         self._foreign_cols: list[Column[Any]] = []
-        self.order_by: list[Any] = []
+        #: the ORDER BY columns of the collection; False when none is given (SQLAlchemy's)
+        self.order_by: list[Any] | Literal[False] = False
         self.reverse: RelationshipProperty | None = None
+        #: True when a mapper sharing this property has a ``@validates`` method for it
+        #: (``Mapper.relationship_validators`` has the method of each mapper)
+        self._validator = False
         self.configured = False
         self._annotation_uselist: bool | None = None
 
@@ -408,6 +424,10 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary.__table__
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
         remote_side = self._columns_arg(self.remote_side_arg, registry)
+        if self.parent._joined_tables is not None or self.mapper._joined_tables is not None:
+            from .inheritance import relationship_tables  # joined-table inheritance
+
+            parent_table, target_table = relationship_tables(self, secondary, fk_cols)
         if self.primaryjoin_arg is not None or self.secondaryjoin_arg is not None:
             from .joinconditions import configure_custom
 
@@ -465,7 +485,34 @@ class RelationshipProperty(MapperProperty):
             self.uselist = self._annotation_uselist
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
-        self.order_by = self._order_by(registry)
+        self._pairs = self.local_remote_pairs
+        if self.secondary is not None:
+            self.local_remote_pairs = [*self._pairs, *self.secondary_target_pairs]
+        self.order_by = self._order_by(registry) or False
+        if (
+            self.collection_class is None
+            and self._annotation_uselist
+            and self.lazy not in ("dynamic", "write_only")
+        ):
+            # as SQLAlchemy reports it: the collection type of a Mapped[list[...]] annotation
+            self.collection_class = self._annotation_collection or list
+        if (
+            "delete-orphan" in self.cascade
+            and self.direction is not Direction.ONETOMANY
+            and not self.single_parent
+        ):
+            kind = "many-to-one" if self.direction is Direction.MANYTOONE else "many-to-many"
+            raise exc.ArgumentError(
+                f"For {kind} relationship {self.parent.class_.__name__}.{self.key}, "
+                'delete-orphan cascade is normally configured only on the "one" side of a '
+                'one-to-many relationship, and not on the "many" side of a many-to-one or '
+                "many-to-many relationship. To force this relationship to allow a particular "
+                f'"{self.mapper.class_.__name__}" object to be referenced by only a single '
+                f'"{self.parent.class_.__name__}" object at a time via the '
+                f"{self.parent.class_.__name__}.{self.key} relationship, which would allow "
+                "delete-orphan cascade to take place in this direction, set the "
+                "single_parent=True flag"
+            )
         self.configured = True
 
     def _order_by(self, registry: dict[str, type]) -> list[Any]:
@@ -542,7 +589,7 @@ class RelationshipProperty(MapperProperty):
         """The parent-side columns of the join condition (foreign key for many-to-one,
         primary key otherwise)."""
         self.parent._ensure_configured()
-        return {local for local, _ in self.local_remote_pairs}
+        return {local for local, _ in self._pairs}
 
     @property
     def remote_side(self) -> set[Column[Any]]:
@@ -550,7 +597,7 @@ class RelationshipProperty(MapperProperty):
         many-to-one, its foreign key for one-to-many, the secondary table's foreign keys
         for many-to-many."""
         self.parent._ensure_configured()
-        cols = {remote for _, remote in self.local_remote_pairs}
+        cols = {remote for _, remote in self._pairs}
         cols.update(sec for _, sec in self.secondary_target_pairs)
         return cols
 
@@ -569,7 +616,7 @@ class RelationshipProperty(MapperProperty):
             return self._primary_clause()
         if self.direction is Direction.MANYTOONE:
             return and_(*[remote == local for local, remote in self.local_remote_pairs])
-        return and_(*[local == remote for local, remote in self.local_remote_pairs])
+        return and_(*[local == remote for local, remote in self._pairs])
 
     @property
     def secondaryjoin(self) -> ColumnElement | None:
@@ -612,17 +659,72 @@ class RelationshipProperty(MapperProperty):
             "again to insert it as a new row"
         )
 
+    # -- single_parent=True ----------------------------------------------------------------
+    def _check_single_parent(self, owner: InstanceState, item: Any) -> None:
+        """Refuse to relate ``item`` to ``owner`` when another live object already holds it
+        through this relationship (known in memory: a holder that is not loaded is not
+        seen, as in SQLAlchemy)."""
+        st: InstanceState | None = state_of(item)
+        holder = getattr(st, "parents", {}).get(self) if st is not None else None
+        if holder is None or holder is owner:
+            return
+        holder_obj = holder()
+        if holder_obj is None or holder.deleted or holder.was_deleted:
+            return
+        current = holder_obj.__dict__.get(self.key)
+        if current is None:
+            return
+        holds = any(x is item for x in current) if self.uselist else current is item
+        if holds:
+            raise exc.InvalidRequestError(
+                f"Instance {item!r} is already associated with an instance of "
+                f"{self.parent.class_!r} via its {self.parent.class_.__name__}.{self.key} "
+                "attribute, and is only allowed a single parent (single_parent=True)"
+            )
+
+    def _note_holder(self, owner: InstanceState, item: Any, joined: bool) -> None:
+        """Record (``joined``) or forget that ``owner`` holds ``item`` through this
+        relationship (single_parent=True)."""
+        st = state_of(item)
+        if st is None:
+            return
+        parents = getattr(st, "parents", None)
+        if joined:
+            if parents is None:
+                parents = st.parents = {}
+            parents[self] = owner
+        elif parents is not None and parents.get(self) is owner:
+            del parents[self]
+
     # -- backrefs and cascades on change --------------------------------------------------
+    def _validate(self, obj: Any, value: Any, is_remove: bool, backref: bool) -> Any:
+        """Run this attribute's ``@validates`` method on ``value`` (joining or, with
+        ``is_remove``, leaving it); the value to store. ``backref``: the change comes from
+        the other side of a bidirectional relationship."""
+        validator = obj.__dict__[STATE_ATTR].mapper.relationship_validators.get(self.key)
+        if validator is None or (backref and not validator[2]):
+            return value
+        fn, with_removes, _ = validator
+        if is_remove:
+            if with_removes:
+                fn(obj, self.key, value, True)
+            return value
+        return fn(obj, self.key, value, False) if with_removes else fn(obj, self.key, value)
+
     def _collection_added(self, owner: InstanceState, item: Any) -> None:
+        if self.single_parent:
+            self._note_holder(owner, item, True)
         rev = self.reverse
         owner_obj = owner()
-        if rev is not None:
+        if rev is not None and self.sync_backref is not False:
             rev._backref_set(item, owner_obj, None)
         self._cascade_add(owner, item)
 
     def _collection_removed(self, owner: InstanceState, item: Any) -> None:
+        if self.single_parent:
+            self._note_holder(owner, item, False)
         rev = self.reverse
-        if rev is not None:
+        if rev is not None and self.sync_backref is not False:
             rev._backref_unset(item, owner())
         if "delete-orphan" in self.cascade:
             st = state_of(item)
@@ -649,8 +751,12 @@ class RelationshipProperty(MapperProperty):
                         session.tracker.queue_collection_change(state, self.key, value, True)
                     return
                 coll = self._init_collection(state)
+            if self._validator:
+                value = self._validate(obj, value, False, True)
             coll._append_silent(value)
         else:
+            if self._validator:
+                value = self._validate(obj, value, False, True)
             old = self._scalar_without_sql(state, d)
             if old is value:
                 return
@@ -674,6 +780,8 @@ class RelationshipProperty(MapperProperty):
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         if self.uselist:
+            if self._validator:
+                self._validate(obj, value, True, True)
             coll = d.get(self.key)
             if coll is not None:
                 coll._remove_silent(value)
@@ -682,9 +790,13 @@ class RelationshipProperty(MapperProperty):
         else:
             current = self._scalar_without_sql(state, d)
             if current is value:
+                # as in SQLAlchemy, the scalar side sees this as being set to None
+                new = None if not self._validator else self._validate(obj, None, False, True)
+                if new is current:
+                    return
                 if state.key is not None:
                     state.record_change(self.key, value)
-                d[self.key] = None
+                d[self.key] = new
 
     def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
         """The class attribute type: a data descriptor when users see a set / dict view
@@ -745,9 +857,9 @@ class RelationshipProperty(MapperProperty):
         ``local(col)`` and each far-side one (target, or secondary for many-to-many) by
         ``remote(col)``: an ON clause (alias columns) or a lazy-load WHERE (bound values)."""
         if self.direction is Direction.MANYTOONE:  # SQLAlchemy's order: referenced column first
-            parts: list[Any] = [remote(rc) == local(lc) for lc, rc in self.local_remote_pairs]
+            parts: list[Any] = [remote(rc) == local(lc) for lc, rc in self._pairs]
         else:
-            parts = [local(lc) == remote(rc) for lc, rc in self.local_remote_pairs]
+            parts = [local(lc) == remote(rc) for lc, rc in self._pairs]
         if self._pj_extra is not None:
             parts.append(_resolve_sides(self._pj_extra, local, remote))
         return and_(*parts)
@@ -779,7 +891,7 @@ class RelationshipProperty(MapperProperty):
         on = self._primary_clause()
         if self.mapper.single:  # a relationship to a single-table subclass
             on = and_(on, self.mapper._single_criterion())
-        return self.mapper.local_table, on
+        return self.mapper._from, on  # (a joined-table subclass: the join of its tables)
 
 
 def _resolve_sides(expr: Any, local: Callable[[Any], Any], remote: Callable[[Any], Any]) -> Any:
@@ -892,12 +1004,21 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
                 view._explicit = {id(v): k for k, v in given.items()}
             return
+        if prop._validator:
+            value = prop._validate(obj, value, False, False)
         if value is not None:
             prop._check_target(value, state)
+            if prop.single_parent:
+                prop._check_single_parent(state, value)
         old = d.get(key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
-            if prop.direction is Direction.ONETOMANY:
-                # one-to-one: the replaced row's key must be cleared, so load it
+            if (
+                prop.direction is Direction.ONETOMANY
+                or "delete-orphan" in prop.cascade
+                or prop.active_history
+            ):
+                # one-to-one: the replaced row's key must be cleared; delete-orphan
+                # (single_parent many-to-one): the replaced object is deleted; load it
                 old = _loading.lazy_load(state, prop)
             elif prop.reverse is not None:
                 old = _loading.lazy_load(state, prop, no_sql=True)
@@ -906,16 +1027,23 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if state.key is not None:
             state.record_change(key, old)
         d[key] = value
+        if prop.single_parent:
+            if old is not NO_VALUE and old is not None:
+                prop._note_holder(state, old, False)
+            if value is not None:
+                prop._note_holder(state, value, True)
         if value is not None:
             # first, so that the other side's backref finds the object in the session
             prop._cascade_add(state, value)
         rev = prop.reverse
         if rev is not None:
+            sync = prop.sync_backref is not False
             if old is not NO_VALUE and old is not None:
-                rev._backref_unset(old, obj)
+                if sync:
+                    rev._backref_unset(old, obj)
                 if value is None and "delete-orphan" in rev.cascade:
                     _expunge_pending(state)  # taken from its parent: never inserted
-            if value is not None:
+            if value is not None and sync:
                 rev._backref_set(value, obj, None)
         if (
             "delete-orphan" in prop.cascade
@@ -954,10 +1082,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                     *prop._extra_criteria(_same, lambda col: _bound_value(other, st, col, prop)),
                 )
             return crit if op == "=" else ~crit
-        if other is None and op == "=":
-            return ~self.any()
+        if other is None and op == "=":  # (a one-to-one too: no any() / has() check)
+            return ~self._exists(None, {})
         if other is None:
-            return self.any()
+            return self._exists(None, {})
         crit = self.contains(other)
         return crit if op == "=" else ~crit
 
@@ -979,13 +1107,13 @@ class RelationshipAttribute(QueryableAttribute[_T]):
 
     def any(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
-        if prop.direction is Direction.MANYTOONE:
-            raise exc.InvalidRequestError(f"{self} is many-to-one; use has() instead of any()")
+        if not prop.uselist:
+            raise exc.InvalidRequestError(f"{self} is scalar; use has() instead of any()")
         return self._exists(criterion, kw)
 
     def has(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
-        if prop.direction is not Direction.MANYTOONE:
+        if prop.uselist:
             raise exc.InvalidRequestError(f"{self} is a collection; use any() instead of has()")
         return self._exists(criterion, kw)
 
@@ -1120,7 +1248,15 @@ def _value_of(
         raise exc.ArgumentError(f"column {col} is not mapped on {mapper.class_.__name__}")
     if key not in obj.__dict__ and state.key is not None and key in mapper.pk_keys:
         return state.key[1][mapper.pk_keys.index(key)]
-    return getattr(obj, key)
+    value = getattr(obj, key)
+    if value is None and key in mapper.pk_keys:
+        # an object without its key (transient, or pending before the flush) identifies no
+        # row: comparing with it would read as "IS NULL" and match the wrong rows
+        raise exc.InvalidRequestError(
+            f"Can't resolve value for column {col} on object {obj!r}; no value has been set "
+            "for this column (flush the object first to compare with it)"
+        )
+    return value
 
 
 def _bound_value(obj: Any, state: InstanceState, col: Column[Any], prop: Any) -> Any:

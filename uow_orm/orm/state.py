@@ -46,6 +46,10 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         "load_strategies",
         "mapper",
         "modified",
+        # set only for objects related through a relationship(single_parent=True): that
+        # relationship -> the state of the one object holding this one (never set by
+        # new_state, so other objects pay nothing; read with getattr(st, "parents", None))
+        "parents",
         "session",
         "was_deleted",
     )
@@ -59,6 +63,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     deleted: bool
     was_deleted: bool
     load_strategies: dict[str, str] | None
+    parents: dict[Any, InstanceState]
 
     # States are compared and hashed by identity (a plain weakref would use the object's
     # own __eq__ / __hash__, which mapped classes may define).

@@ -76,6 +76,37 @@ def selectin_via_parent(
             _set_loaded(o, prop, grouped[k] if prop.uselist else grouped[k][:1], populate)
 
 
+def selectin_keyed(
+    session: Session,
+    prop: RelationshipProperty,
+    chunk: list[tuple[Any, ...]],
+    grouped: dict[tuple[Any, ...], list[Any]],
+    conn: Any,
+    sub: LoadTree,
+    populate: bool,
+    origin: Any,
+) -> None:
+    """One selectin batch of a one-to-many whose loaded columns are narrowed by column
+    options: the foreign key is selected beside the entity (it may be deferred on the
+    objects) and the rows are grouped by it into ``grouped``."""
+    from . import criteria as _criteria
+    from .loading import _in_criterion, execute_select
+
+    remote_cols = [rc for _, rc in prop.local_remote_pairs]
+    stmt: Select[Any] = Select(prop.mapper.class_, *remote_cols).where(
+        _in_criterion(remote_cols, chunk), *sub.criteria
+    )
+    if prop.order_by:
+        stmt = stmt.order_by(*prop.order_by)
+    stmt = _criteria.inherit(stmt, origin)
+    if populate:
+        stmt = stmt.execution_options(populate_existing=True)
+    for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+        items = grouped.get(tuple(row[1:]))
+        if items is not None and not any(x is row[0] for x in items):
+            items.append(row[0])
+
+
 def immediate_load(
     session: Session,
     prop: RelationshipProperty,
@@ -91,7 +122,7 @@ def immediate_load(
     for o in objs:
         d = o.__dict__
         if prop.key not in d or populate:
-            lazy_load(d[STATE_ATTR], prop, criteria=sub.criteria)
+            lazy_load(d[STATE_ATTR], prop, criteria=sub.criteria, tree=sub)
         value = d.get(prop.key)
         if value is not None and sub.children:
             related.extend(value if prop.uselist else [value])
@@ -143,4 +174,4 @@ def streamed_result(
     return result
 
 
-__all__ = ["immediate_load", "selectin_via_parent", "streamed_result"]
+__all__ = ["immediate_load", "selectin_keyed", "selectin_via_parent", "streamed_result"]

@@ -17,16 +17,26 @@ from .. import exc
 _EAGER = ("selectin", "joined", "contains_eager", "immediate")
 
 
+#: path elements that are not a step along a relationship: column options for the entity
+#: reached so far (``.load_only(...)``) and sub-options given to ``.options(...)``
+_AT_NODE = ("columns", "options")
+
+
 class LoaderOption:
     """A path of (relationship attribute, strategy) pairs starting at one class; an
-    attribute may be ``"*"`` (every relationship at that point of the path)."""
+    attribute may be ``"*"`` (every relationship at that point of the path). An element
+    ``(ColumnOption, "columns")`` or ``(tuple of options, "options")`` applies to the
+    entity the path has reached, without moving along it."""
 
     __slots__ = ("extras", "path")
 
     def __init__(
         self, path: tuple[tuple[Any, str], ...], extras: tuple[dict[str, Any], ...] = ()
     ) -> None:
+        last = None
         for attr, strategy in path:
+            if strategy in _AT_NODE:
+                continue
             if isinstance(attr, str) and attr == "*":
                 if strategy == "contains_eager":
                     raise exc.ArgumentError("contains_eager() takes a relationship, not '*'")
@@ -36,8 +46,9 @@ class LoaderOption:
                     f"loader options take relationship attributes such as User.addresses, "
                     f"not {attr!r}"
                 )
-        if path:
-            attr, strategy = path[-1]
+            last = (attr, strategy)
+        if last is not None:
+            attr, strategy = last
             lazy = getattr(getattr(attr, "prop", None), "lazy", None)
             if lazy in ("dynamic", "write_only") and strategy not in ("select", "raise", "noload"):
                 raise exc.InvalidRequestError(
@@ -77,12 +88,14 @@ class LoaderOption:
         return self._then(attr, "select")
 
     def raiseload(self, attr: Any, sql_only: bool = False) -> LoaderOption:
-        """Chained: load ``attr`` (a relationship of the previous attribute's target) with
-        an error on access instead of a load (only when the load would need SQL, with
-        ``sql_only=True``), as `raiseload`.
+        """Chained: access to ``attr`` (a relationship, ``"*"`` or a column of the previous
+        attribute's target) raises instead of loading (only when the load would need
+        SQL, with ``sql_only=True``), as `raiseload`.
 
         Example: ``selectinload(User.orders).raiseload(Order.items)``.
         """
+        if not isinstance(attr, str) and _is_column_attr(attr):
+            return self._then(ColumnOption("defer", [attr], raiseload=True), "columns")
         return self._then(attr, "raise_on_sql" if sql_only else "raise")
 
     def noload(self, attr: Any) -> LoaderOption:
@@ -125,7 +138,45 @@ class LoaderOption:
         Example: ``contains_eager(User.orders).contains_eager(Order.items)``.
         """
         _check_contains_eager(attr, alias)
-        return self._then(attr, "contains_eager")
+        return self._then(attr, "contains_eager", alias=alias)
+
+    # -- column options and sub-options for the entity the path has reached ---------------
+    def load_only(self, *attrs: Any, raiseload: bool = False) -> LoaderOption:
+        """Load only these columns of the objects the path reaches (the primary key too)."""
+        return self._then(load_only(*attrs, raiseload=raiseload), "columns")
+
+    def defer(self, attr: Any, raiseload: bool = False) -> LoaderOption:
+        """Leave this column of the objects the path reaches out of their SELECT."""
+        return self._then(defer(attr, raiseload=raiseload), "columns")
+
+    def undefer(self, attr: Any) -> LoaderOption:
+        """Load this deferred column with the objects the path reaches."""
+        return self._then(undefer(attr), "columns")
+
+    def undefer_group(self, name: str) -> LoaderOption:
+        """Load deferred group ``name`` with the objects the path reaches."""
+        return self._then(undefer_group(name), "columns")
+
+    def with_expression(self, attr: Any, expr: Any) -> LoaderOption:
+        """Fill ``query_expression()`` attribute ``attr`` of the objects the path reaches."""
+        return self._then(with_expression(attr, expr), "columns")
+
+    def options(self, *opts: Any) -> LoaderOption:
+        """Apply ``opts`` (loader and column options whose paths start at the entity this
+        path reaches) below this path:
+        ``selectinload(A.bs).options(load_only(B.x), selectinload(B.cs))``.
+
+        Raises:
+            ArgumentError: an argument is not a loader or column option, or (when the
+                statement runs) does not start at the entity this path reaches.
+        """
+        for o in opts:
+            if not isinstance(o, (LoaderOption, ColumnOption)):
+                raise exc.ArgumentError(
+                    f"Loader option {o!r} is not compatible with the Load.options() method; "
+                    "give loader options such as selectinload(B.cs) or load_only(B.x)"
+                )
+        return self._then(tuple(opts), "options")
 
     def __repr__(self) -> str:
         return " -> ".join(f"{s}({a!r})" for a, s in self.path)
@@ -266,10 +317,10 @@ def subqueryload(attr: Any) -> LoaderOption:
 
 
 def _check_contains_eager(attr: Any, alias: Any) -> None:
-    if alias is not None:
+    if alias is not None and getattr(alias, "_aliased_columns", None) is None:
         raise exc.ArgumentError(
-            f"contains_eager({attr!r}, alias=...) is not supported yet; join the relationship "
-            "itself (select(Parent).join(Parent.children)) without an alias"
+            f"contains_eager({attr!r}, alias=...) takes an aliased() class, not {alias!r}; "
+            "or give the relationship as attr.of_type(alias)"
         )
 
 
@@ -279,14 +330,16 @@ def contains_eager(attr: Any, alias: Any = None) -> LoaderOption:
 
     The target's columns are added to the SELECT; the collection (or scalar) holds exactly
     the joined rows, so a WHERE on the joined table filters the collection too. Collections
-    need ``.unique()`` on the result, as with `joinedload`.
+    need ``.unique()`` on the result, as with `joinedload`. For a join to an ``aliased()``
+    target give ``attr.of_type(alias)`` (or the legacy ``alias=alias``): the rows are read
+    from the alias's columns.
 
     Raises:
-        ArgumentError: ``alias`` is given (aliased joins are not supported yet).
-        InvalidRequestError: (when run) the statement does not join the target.
+        ArgumentError: ``alias`` is not an ``aliased()`` class.
+        InvalidRequestError: (when run) the statement does not join the target (or alias).
     """
     _check_contains_eager(attr, alias)
-    return LoaderOption(((attr, "contains_eager"),))
+    return LoaderOption(((attr, "contains_eager"),), ({"alias": alias},))
 
 
 class Load(LoaderOption):
@@ -309,14 +362,28 @@ class Load(LoaderOption):
 
 class LoadTree:
     """Options arranged per relationship key: {key: (strategy, subtree)}; ``wildcard`` is
-    the strategy of ``"*"`` for the relationships not named."""
+    the strategy of ``"*"`` for the relationships not named; ``columns`` the column
+    options for the entity this node stands for."""
 
-    __slots__ = ("children", "contains_eager", "criteria", "innerjoin", "wildcard")
+    __slots__ = (
+        "children",
+        "columns",
+        "contains_eager",
+        "criteria",
+        "eager_alias",
+        "innerjoin",
+        "wildcard",
+    )
 
     def __init__(self) -> None:
         self.children: dict[str, tuple[str, LoadTree]] = {}
+        #: ``ColumnOption``s chained on the path (``selectinload(A.bs).load_only(B.x)``)
+        self.columns: list[ColumnOption] = []
         #: set by loading on the subtree of a contains_eager() relationship
         self.contains_eager = False
+        #: contains_eager(rel.of_type(alias)) / (rel, alias=alias): the aliased() class
+        #: whose columns hold the rows
+        self.eager_alias: Any = None
         #: extra criteria from ``Parent.children.and_(...)`` in the option
         self.criteria: tuple[Any, ...] = ()
         #: joinedload(..., innerjoin=True)
@@ -336,41 +403,89 @@ class LoadTree:
 
     @classmethod
     def from_options(cls, options: list[Any], root: type) -> LoadTree:
+        """The tree of the loader options among ``options`` (a statement's)."""
         tree = cls()
         for opt in options:
-            if not isinstance(opt, LoaderOption):
-                continue
-            node = tree
-            for (attr, strategy), extra in zip(opt.path, opt.extras):
-                if isinstance(attr, str) and attr == "*":
-                    node.wildcard = strategy
-                    break
-                key = attr.key
-                existing = node.children.get(key)
-                if existing is None:
-                    sub = LoadTree()
-                else:
-                    # an intermediate path element repeats: keep the explicit strategy
-                    sub = existing[1]
-                    if strategy == "default":
-                        strategy = existing[0]
-                node.children[key] = (strategy, sub)
-                criteria = getattr(attr, "criteria", ())
-                if criteria:
-                    if strategy not in ("selectin", "joined", "immediate", "select"):
-                        raise exc.ArgumentError(
-                            f"{attr}.and_(...) criteria apply to selectinload, joinedload, "
-                            f"subqueryload, immediateload and lazyload, not {strategy!r}"
-                        )
-                    if getattr(attr, "target_alias", None) is not None:
-                        raise exc.ArgumentError(
-                            f"a loader option on {attr} with of_type() is not supported"
-                        )
-                    sub.criteria = tuple(criteria)
-                if extra.get("innerjoin"):
-                    sub.innerjoin = True
-                node = sub
+            if isinstance(opt, LoaderOption):
+                tree._add(opt.path, opt.extras, None)
         return tree
+
+    def _add(
+        self, path: tuple[tuple[Any, str], ...], extras: tuple[dict[str, Any], ...], at: Any
+    ) -> None:
+        """Merge one option path into this node; ``at`` is the mapper this node stands
+        for when known (below a relationship), to check that the path links from it."""
+        node = self
+        for (attr, strategy), extra in zip(path, extras):
+            if strategy == "columns":
+                _check_links(attr.mapper, at, attr)
+                node.columns.append(attr)
+                continue
+            if strategy == "options":
+                for o in attr:
+                    if isinstance(o, ColumnOption):
+                        _check_links(o.mapper, at, o)
+                        node.columns.append(o)
+                    else:
+                        if isinstance(o, Load):
+                            _check_links(o.entity.__mapper__, at, o)
+                        node._add(o.path, o.extras, at)
+                continue
+            if isinstance(attr, str) and attr == "*":
+                node.wildcard = strategy
+                break
+            _check_links(attr.mapper, at, attr)
+            key = attr.key
+            existing = node.children.get(key)
+            if existing is None:
+                sub = LoadTree()
+            else:
+                # an intermediate path element repeats: keep the explicit strategy
+                sub = existing[1]
+                if strategy == "default":
+                    strategy = existing[0]
+            node.children[key] = (strategy, sub)
+            criteria = getattr(attr, "criteria", ())
+            if criteria:
+                if strategy not in _CRITERIA_STRATEGIES:
+                    raise exc.ArgumentError(
+                        f"{attr}.and_(...) criteria apply to selectinload, joinedload, "
+                        "subqueryload, immediateload and lazyload (noload and raiseload "
+                        f"load nothing for them to narrow), not {strategy!r}"
+                    )
+                if getattr(attr, "target_alias", None) is not None:
+                    raise exc.ArgumentError(
+                        f"a loader option on {attr} with of_type() is not supported"
+                    )
+                sub.criteria = tuple(criteria)
+            if extra.get("innerjoin"):
+                sub.innerjoin = True
+            if strategy == "contains_eager":
+                sub.eager_alias = extra.get("alias") or getattr(attr, "target_alias", None)
+            node = sub
+            attr.mapper._ensure_configured()
+            at = getattr(attr, "of_mapper", None) or attr.prop.mapper
+
+
+#: the strategies that narrow what they load with ``rel.and_(criteria)``; noload and
+#: raiseload load nothing, so criteria there would have no effect: refused (SQLAlchemy
+#: accepts and ignores them), as are defaultload and contains_eager, whose rows the
+#: criteria could not narrow
+_CRITERIA_STRATEGIES = ("selectin", "joined", "immediate", "select")
+
+
+def _check_links(mapper: Any, at: Any, what: Any) -> None:
+    """Refuse an option element for a class the path does not reach (``mapper`` of the
+    element, ``at`` the mapper reached; None at the statement's root, where an option
+    for an entity the statement does not load is simply not used)."""
+    if at is None or mapper is None:
+        return
+    if mapper is at or issubclass(at.class_, mapper.class_):
+        return
+    raise exc.ArgumentError(
+        f'ORM mapped entity or attribute "{what!r}" does not link from the entity '
+        f"{at.class_.__name__} that the loader option path has reached"
+    )
 
 
 #: SQLAlchemy's private base of ``Load`` and the loader options, which some libraries

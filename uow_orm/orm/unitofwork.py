@@ -302,15 +302,15 @@ class FlushPlan:
         # for other classes base_mapper is the mapper itself)
         mappers: list[Mapper] = []
         for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
-            if st.mapper.base_mapper not in mappers:
-                mappers.append(st.mapper.base_mapper)
+            if st.mapper._flush_base not in mappers:
+                mappers.append(st.mapper._flush_base)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:
-            new_by_mapper.setdefault(st.mapper.base_mapper, []).append(st)
+            new_by_mapper.setdefault(st.mapper._flush_base, []).append(st)
         for mapper in order:
             self._write_mapper(
-                mapper, [s for s in dirty if s.mapper.base_mapper is mapper], new_by_mapper
+                mapper, [s for s in dirty if s.mapper._flush_base is mapper], new_by_mapper
             )
         if self.sync.post_updates or (
             self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
@@ -334,7 +334,7 @@ class FlushPlan:
         extra: list[InstanceState] = []
         for s in [*self.sync.child_nulls, *self.sync.child_syncs]:
             if (
-                s.mapper.base_mapper is mapper
+                s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in seen
                 and s not in self.deleted
@@ -380,7 +380,15 @@ class FlushPlan:
         if switched:
             pairs = [(s, self.row_switches[s]) for s in switched]
             for m, group in _by_class(mapper, switched):
-                persistence.row_switch_states(conn, m, [(s, self.row_switches[s]) for s in group])
+                spairs = [(s, self.row_switches[s]) for s in group]
+                if m._joined_tables is not None or any(
+                    old.mapper._joined_tables is not None for _, old in spairs
+                ):
+                    from .joined_flush import row_switch
+
+                    row_switch(conn, m, spairs)  # joined-table classes: table by table
+                else:
+                    persistence.row_switch_states(conn, m, spairs)
             self.deleted_done.extend(old for _, old in pairs)
             level_ids = set(switched)
             _each_class(
@@ -396,7 +404,7 @@ class FlushPlan:
             deletes = [
                 s
                 for s in self.deleted
-                if s.mapper.base_mapper is mapper
+                if s.mapper._flush_base is mapper
                 and s.key is not None
                 and s not in self.switched_out
             ]
@@ -466,7 +474,20 @@ def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState])
         fn(conn, mapper, states)
         return
     for m, group in _by_class(mapper, states):
-        fn(conn, m, group)
+        if m._joined_tables is not None:
+            from .joined_flush import joined_write
+
+            joined_write(_KINDS[fn], fn, conn, m, group)
+        else:
+            fn(conn, m, group)
+
+
+#: the persistence functions `_each_class` runs, by the kind of write they do
+_KINDS = {
+    persistence.insert_states: "insert",
+    persistence.update_states: "update",
+    persistence.delete_states: "delete",
+}
 
 
 def _check_pk(st: InstanceState) -> None:

@@ -25,6 +25,10 @@ _T = TypeVar("_T")
 def _alias_selectable(mapper: Any, selectable: Any, name: str | None) -> FromClause:
     """What an ``aliased()`` entity selects from: an alias of the mapped table, or the
     subquery / CTE / alias given (a SELECT becomes a subquery)."""
+    if selectable is None and mapper._joined_tables is not None:
+        from .inheritance import joined_subquery  # a joined-table subclass's tables
+
+        return joined_subquery(mapper, name)  # type: ignore[no-any-return]
     if selectable is None:
         return Alias(mapper.local_table, name)
     sel = coerce(selectable)
@@ -92,6 +96,9 @@ class AliasedClass:
             # the row loader reads only these attributes (what a with_polymorphic entity
             # also tells it through this name)
             self.__dict__["_polymorphic_columns"] = ([c for c in adapted], keys)
+        for key, extra in mapper._extra_columns:  # joined-table: Manager.id is manager.id
+            if extra not in adapted and mapper.columns[key] in adapted:
+                adapted[extra] = adapted[mapper.columns[key]]
         self.__dict__["_adapted"] = adapted
         self.__dict__["_aliased_columns"] = cols
         self.__dict__["_result_key"] = name or mapper.class_.__name__
@@ -238,7 +245,7 @@ class AliasedRelationshipAttribute:
     def _parent_from(self) -> Any:
         if self.parent_alias is not None:
             return self.parent_alias.__clause_element__()
-        return self.prop.parent.local_table
+        return self.prop.parent._from
 
     def of_type(self, target: Any) -> AliasedRelationshipAttribute:
         """This relationship aimed at ``target`` (an ``aliased()`` of its target class)."""
@@ -248,7 +255,9 @@ class AliasedRelationshipAttribute:
                 return AliasedRelationshipAttribute(
                     self.parent_alias, self.prop, None, self.criteria
                 )
-            if target_mapper.isa(self.prop.mapper) and target_mapper.single:
+            if target_mapper.isa(self.prop.mapper) and (
+                target_mapper.single or target_mapper._joined_tables is not None
+            ):
                 out = AliasedRelationshipAttribute(
                     self.parent_alias, self.prop, None, self.criteria
                 )
@@ -277,8 +286,10 @@ class AliasedRelationshipAttribute:
             sec_on = and_(prop._secondary_clause(on_target), *extra)
             on = prop._primary_clause(on_parent)
             return Join(prop.secondary, target_from, sec_on), on
-        if self.of_mapper is not None:
+        if self.of_mapper is not None and self.of_mapper.single:
             extra.append(self.of_mapper._single_criterion())
+        elif self.of_mapper is not None and target is None:
+            target_from = self.of_mapper._from  # a joined-table subclass: its tables
         return target_from, and_(prop._primary_clause(on_parent, on_target), *extra)
 
     def __repr__(self) -> str:

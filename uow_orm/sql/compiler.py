@@ -4,7 +4,8 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.sql.schema, uow_orm.sql.*.
+Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.inheritance (which fills
+``SUBCLASS_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -874,9 +875,12 @@ class Compiler:
             )
         self.result_keys = [getattr(c, "key", None) or f"col_{i}" for i, c in enumerate(cols)]
         self.result_processors = [c.type._result(self.dialect_name) for c in cols]
-        self.qualify = self.display is not None and (
-            self.string_dialect or self.dialect_name != "sqlite"
-        )
+        # UPDATE .. FROM / DELETE .. USING: other tables are in scope, names stay qualified;
+        # printed, qualified as SQLAlchemy prints it (but on SQLite)
+        table = getattr(stmt, "table", None)
+        self.qualify = any(
+            f is not table for w in getattr(stmt, "_where", ()) for f in w._from_objects()
+        ) or (self.display is not None and (self.string_dialect or self.dialect_name != "sqlite"))
         try:
             return " RETURNING " + ", ".join(self.process(c) for c in cols)
         finally:
@@ -1187,11 +1191,50 @@ def _needs_parens(el: ClauseElement) -> bool:
 __all__ = ["Compiled", "Compiler", "Printed", "compile_statement", "display_form"]
 
 
+#: id(column) -> (column, mapper) for the columns a single-table subclass adds to its
+#: hierarchy's table (filled by uow_orm.orm.inheritance): such a column in a SELECT's WHERE
+#: clause adds that subclass's discriminator criterion, as in SQLAlchemy
+SUBCLASS_COLUMNS: dict[int, tuple[Any, Any]] = {}
+
+
+def _where_subclass_mappers(where: list[Any]) -> list[Any]:
+    """The single-table subclass mappers whose own columns the WHERE clause names (not
+    looking into subqueries, which get their own criteria)."""
+    found: list[Any] = []
+    stack = list(where)
+    owners = SUBCLASS_COLUMNS
+    while stack:
+        e = stack.pop()
+        hit = owners.get(id(e))
+        if hit is not None and hit[0] is e:
+            if hit[1] not in found:
+                found.append(hit[1])
+            continue
+        if getattr(e, "is_select", False) or getattr(e, "is_from", False):
+            continue
+        for attr in ("left", "right", "element"):
+            v = getattr(e, attr, None)
+            if isinstance(v, ClauseElement):
+                stack.append(v)
+        for attr in ("clauses", "args"):
+            v = getattr(e, attr, None)
+            if isinstance(v, (list, tuple)):
+                stack.extend(c for c in v if isinstance(c, ClauseElement))
+    return found
+
+
 def _single_table_criteria(stmt: Any) -> list[Any]:
     """The discriminator criteria of single-table subclass entities and columns a SELECT
-    names (``select(Manager)`` reads only manager rows); empty for other statements."""
+    names (``select(Manager)`` reads only manager rows; so does a subclass's own column in
+    the WHERE clause); empty for other statements."""
     out: list[Any] = []
     seen: list[Any] = []
+    if SUBCLASS_COLUMNS and stmt._where:
+        for m in _where_subclass_mappers(stmt._where):
+            crit = m._single_criterion()
+            if crit is not None:
+                seen.append((m, None))
+                out.append(crit)
     for e in stmt._entities:
         adapt = None
         mapper = getattr(e, "__mapper__", None)

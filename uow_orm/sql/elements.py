@@ -715,6 +715,9 @@ def _is_string(t: Any) -> bool:
 
 def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     values = coerce(values)
+    if type(values).__name__ == "Subquery" and hasattr(values.select, "_scalar_subquery"):
+        # x IN (query.subquery()): SQLAlchemy coerces the subquery to its SELECT
+        values = values.select
     if isinstance(values, BindParameter):
         # as in SQLAlchemy, in_(bindparam("ids")) is an expanding parameter: a list
         return ExpandingIn(left, op, values)
@@ -786,19 +789,19 @@ _UNSUPPORTED_EXECUTION_OPTIONS = frozenset(
         "no_parameters",
         "prebuffer_rows",
         "preserve_rowcount",
-        "render_nulls",
         "schema_translate_map",
         "stream_results",
     }
 )
-_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")
+_SYNCHRONIZE_SESSION = ("auto", "evaluate", "fetch")  # and False (compared by identity)
 
 
 def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` if uow_orm honours each SQLAlchemy option among them, else ArgumentError.
 
     ``populate_existing`` and ``autoflush`` work; ``synchronize_session`` may be "auto",
-    "evaluate" or "fetch" (the session is always brought in line with the rows changed).
+    "evaluate" or "fetch" (the session is brought in line with the rows changed) or False
+    (the session's objects are left as they are).
     """
     for name, value in options.items():
         if name in _UNSUPPORTED_EXECUTION_OPTIONS:
@@ -810,10 +813,17 @@ def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, An
                     else ""
                 )
             )
-        if name == "synchronize_session" and value not in _SYNCHRONIZE_SESSION:
+        if name == "render_nulls" and owner != "insert":
             raise exc.ArgumentError(
-                f"synchronize_session={value!r} is not supported: uow_orm always updates "
-                "the session's objects to match; use 'auto', 'evaluate' or 'fetch'"
+                f"{owner}.execution_options(render_nulls=...): render_nulls applies to "
+                "ORM bulk INSERT statements (insert(Entity) with a list of parameter sets)"
+            )
+        if name == "synchronize_session" and not (
+            value is False or (isinstance(value, str) and value in _SYNCHRONIZE_SESSION)
+        ):
+            raise exc.ArgumentError(
+                f"synchronize_session={value!r}: valid strategies for session "
+                "synchronization are 'auto', 'evaluate', 'fetch' and False"
             )
     return options
 

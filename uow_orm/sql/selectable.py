@@ -392,7 +392,7 @@ def _int_or_none(method: str, n: Any) -> int | None:
 def _entity_table(entity: Any) -> Any:
     mapper = getattr(entity, "__mapper__", None)
     if mapper is not None and isinstance(entity, type):
-        return mapper.local_table
+        return mapper._from  # the table (a join of tables for joined-table inheritance)
     return None
 
 
@@ -971,6 +971,11 @@ class Select(_SetOperations, FromClause, Generic[_T]):
 
         for e in self._entities:
             table = _entity_table(e)
+            if table is None and getattr(e, "is_attribute", False):
+                # select(Manager.name) of a joined-table subclass: from the class's join
+                m = getattr(e, "mapper", None)
+                if getattr(m, "_joined_tables", None) is not None and hasattr(e, "column"):
+                    table = m._from  # type: ignore[union-attr]
             if table is not None:
                 add(table)
                 continue
@@ -1040,8 +1045,16 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         covered: list[FromClause] = []
         for f in froms:
             covered.extend(f._tables())
+        # a join implied by a joined-table entity covers its tables
+        in_joins = [t for f in implied if isinstance(f, Join) for t in f._tables()]
         for f in implied:
-            if not any(f is c for c in covered):
+            if isinstance(f, Join):
+                tabs = f._tables()
+                if all(any(t is c for c in covered) for t in tabs):
+                    continue
+                froms.append(f)
+                covered.extend(tabs)
+            elif not any(f is c for c in covered) and not any(f is t for t in in_joins):
                 froms.append(f)
                 covered.append(f)
         return froms
