@@ -31,6 +31,7 @@ from uow_orm import (
     make_transient_to_detached,
     null,
     select,
+    update,
 )
 from uow_orm.ext.hybrid import hybrid_property
 from uow_orm.orm import (
@@ -459,3 +460,29 @@ def test_util_module_has_the_helpers_recipes_import():
     assert util.OrderedDict is OrderedDict
     assert util.to_list(None) is None and util.to_list("a") == ["a"]
     assert util.to_list((1, 2)) == [1, 2] and util.to_list(None, []) == []
+
+
+class Nested(Base):
+    """Attributes whose columns are named otherwise (SQLAlchemy's nested_sets example)."""
+
+    __tablename__ = "ex_nested"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    left: Mapped[int] = mapped_column("lft")
+    right = Column("rgt", Integer)
+    other = Column("oth", Integer, key="okey")
+
+
+def test_columns_named_apart_from_their_attribute_keep_their_own_key(db):
+    table = Nested.__table__
+    assert table.c.keys() == ["id", "lft", "rgt", "okey"]
+    assert table.c.lft is Nested.left.property.columns[0]
+    assert inspect(Nested).columns.keys() == ["id", "left", "right", "other"]
+    with Session(db) as s:
+        s.add(Nested(id=1, left=1, right=2, other=3))
+        s.commit()
+        s.execute(update(Nested).where(Nested.right == 2).values(left=5))
+        s.execute(update(table).where(table.c.rgt == 2).values(okey=4))
+        s.commit()
+        got = s.scalars(select(Nested).where(table.c.lft == 5)).one()
+        assert (got.left, got.right, got.other) == (5, 2, 4)
+    assert fetch(db, "SELECT lft, rgt, oth FROM ex_nested") == [(5, 2, 4)]

@@ -160,9 +160,9 @@ class MappedColumn(ColumnOperators, Mapped[_T]):
             # else typed by its foreign key: MetaData gives it the referenced column's type
         if "nullable" not in self.kw and optional is not None and not col.primary_key:
             col.nullable = optional
-        if not col.name:
+        if not col.name:  # named by its attribute; else its key stays its own (SQLAlchemy)
             col.name = key
-        col.key = key
+            col.key = key
         return col
 
     def _merged(self, other: MappedColumn[Any]) -> MappedColumn[Any]:
@@ -532,9 +532,9 @@ def _collect_one(
         return
     if isinstance(value, Column):
         col = value if declared_here else value.copy()
-        if not col.name:
+        if not col.name:  # named by its attribute; else ``table.c`` keys it by its own key
             col.name = key
-        col.key = key
+            col.key = key
         out.columns[key] = col
         out.by_value[id(value)] = key
         out.explicit_nullable.add(key)

@@ -72,13 +72,19 @@ class DMLStatement(ClauseElement):
         el = coerce(key)
         if isinstance(el, Column):
             return el
-        col = self.table.c.get(key) if isinstance(key, str) else None
+        col = None
+        if isinstance(key, str):
+            # update(User).values(name=...): an attribute name of the mapped class first
+            # (its column may be named otherwise), then a column key of the table
+            mapper = getattr(self.entity, "__mapper__", None)
+            attr_col = mapper.columns.get(key) if mapper is not None else None
+            col = attr_col if isinstance(attr_col, Column) else self.table.c.get(key)
         if col is None:
             raise exc.ArgumentError(
                 f"unknown column {key!r} for table {self.table.name!r}; columns are "
                 f"{', '.join(self.table.c.keys())}"
             )
-        return col  # type: ignore[no-any-return]
+        return col
 
     def values(self, *args: Any, **kw: Any) -> Any:
         """A copy with the values to INSERT or SET, as SQLAlchemy's ``values()``.
