@@ -57,7 +57,7 @@ class Child(Base):
 
 
 def version() -> str:
-    return f"uow_orm {getattr(uow_orm, '__version__', '?')}"
+    return f"uow_orm {getattr(uow_orm, 'uow_orm_version', '?')}"
 
 
 def open(db: Database) -> Any:

@@ -156,9 +156,6 @@ KNOWN_UNUSED = {
     "TypeDecorator.process_result_value(dialect)": "SQLAlchemy's hook signature, for overrides",
     "TypeDecorator.process_literal_param(dialect)": "SQLAlchemy's hook signature, for overrides",
     "TypeDecorator.load_dialect_impl(dialect)": "SQLAlchemy's hook signature, for overrides",
-    "ColumnOperators.op(precedence)": (
-        "custom operators' operands are parenthesised when compound, so precedence changes nothing"
-    ),
 }
 
 # Values stored on self that are public attributes (read by users, not by the package).

@@ -141,8 +141,9 @@ def _resolve(dotted: str) -> Any:
     raise ImportError(dotted)
 
 
-def reference_targets() -> Iterator[tuple[str, list[str] | None]]:
-    """``(dotted path, members option or None)`` of every mkdocstrings directive."""
+def reference_targets() -> Iterator[tuple[str, list[str] | None, list[str]]]:
+    """``(dotted path, members option or None, inherited_members option)`` of every
+    mkdocstrings directive."""
     for page in sorted(REFERENCE.glob("*.md")):
         lines = page.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
@@ -150,21 +151,27 @@ def reference_targets() -> Iterator[tuple[str, list[str] | None]]:
             if m is None:
                 continue
             members: list[str] | None = None
+            inherited: list[str] = []
+            into: list[str] | None = None
             for following in lines[i + 1 :]:
                 if following.startswith("::: ") or (following and not following[0].isspace()):
                     break
                 if following.strip() == "members:":
-                    members = []
-                elif members is not None and following.strip().startswith("- "):
-                    members.append(following.strip()[2:])
-            yield m.group(1), members
+                    into = members = []
+                elif following.strip() == "inherited_members:":
+                    into = inherited
+                elif into is not None and following.strip().startswith("- "):
+                    into.append(following.strip()[2:])
+                else:
+                    into = None
+            yield m.group(1), members, inherited
 
 
 def reference_names() -> Iterator[tuple[str, str | None]]:
     """``(qualified name, docstring)`` of every class and function the reference renders
     (a module directive renders its ``members`` option, else its own public names) and
     of their public methods and properties."""
-    for dotted, members in reference_targets():
+    for dotted, members, inherited in reference_targets():
         obj = _resolve(dotted)
         if inspect.ismodule(obj):
             if members is None:
@@ -180,7 +187,7 @@ def reference_names() -> Iterator[tuple[str, str | None]]:
         for o in objs:
             if inspect.isclass(o):
                 yield o.__name__, o.__doc__
-                for member in sorted(vars(o)):
+                for member in sorted({*vars(o), *inherited}):
                     if not member.startswith("_"):
                         yield f"{o.__name__}.{member}", _member_doc(o, member)
             elif inspect.isfunction(o):

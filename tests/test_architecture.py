@@ -487,11 +487,12 @@ def test_uow_orm_schema_reexports_every_schema_object_of_sql_schema() -> None:
 def test_public_dialect_namespaces_reexport_the_dialects_their_types_and_insert() -> None:
     from uow_orm import create_engine
     from uow_orm.dialects import postgresql, postgresql_dialect, sqlite, sqlite_dialect
-    from uow_orm.sql.upsert import insert
+    from uow_orm.sql.upsert import postgresql_insert, sqlite_insert
 
     assert sqlite.dialect is sqlite.SQLiteDialect is sqlite_dialect.SQLiteDialect
     assert postgresql.dialect is postgresql.PGDialect is postgresql_dialect.PGDialect
-    assert sqlite.insert is insert and postgresql.insert is insert
+    # each namespace's insert() prints its statements in its dialect (str())
+    assert sqlite.insert is sqlite_insert and postgresql.insert is postgresql_insert
     assert "JSONB" in postgresql.__all__ and "DATETIME" in sqlite.__all__
     assert type(create_engine("sqlite://").dialect) is sqlite.SQLiteDialect
 

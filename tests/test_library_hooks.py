@@ -107,3 +107,15 @@ def test_query_root_entity_and_identity_key(session):
     assert session.query(Author.name)._entity_from_pre_ent_zero().class_ is Author
     assert identity_key(Author, 5)[:2] == (Author, (5,))
     assert issubclass(Load, _AbstractLoad)
+
+
+def test_version_is_the_sqlalchemy_api_level_and_the_release_is_separate():
+    import tomllib
+    from pathlib import Path
+
+    import uow_orm
+
+    major, minor = (int(p) for p in uow_orm.__version__.split(".")[:2])
+    assert (major, minor) == (2, 0)  # libraries comparing sqlalchemy.__version__ take 2.0 paths
+    meta = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert uow_orm.uow_orm_version == meta["project"]["version"]

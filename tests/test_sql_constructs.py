@@ -139,8 +139,14 @@ def test_func_return_types_follow_sqlalchemy():
 
 def test_now_and_current_date_come_back_as_datetime_and_date(session, engine):
     stmt = select(func.now(), func.current_date(), func.current_timestamp())
+    assert str(stmt) == (
+        "SELECT now() AS now_1, CURRENT_DATE AS current_date_1, "
+        "CURRENT_TIMESTAMP AS current_timestamp_1"
+    )
     if engine.dialect.name == "sqlite":
-        assert str(stmt).startswith("SELECT CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIMESTAMP")
+        assert stmt.compile(engine).sql.startswith(
+            "SELECT CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIMESTAMP"
+        )
     now, today, ts = session.execute(stmt).one()
     assert isinstance(now, dt.datetime) and isinstance(ts, dt.datetime)
     assert isinstance(today, dt.date)

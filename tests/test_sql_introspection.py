@@ -53,14 +53,18 @@ def test_table_columns_by_several_keys(session):
 def test_compile_for_an_engine_and_with_literal_binds(engine):
     stmt = select(User.name).where(User.name == "o'brien", User.age > 3)
     compiled = stmt.compile(engine)
-    placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+    placeholder = "?" if engine.dialect.name == "sqlite" else "%(name_1)s::VARCHAR"
     assert f"x_users.name = {placeholder}" in str(compiled)
+    executed = "?" if engine.dialect.name == "sqlite" else "%s"
+    assert f"x_users.name = {executed}" in compiled.sql
     assert compiled.params == {"name_1": "o'brien", "age_1": 3}
     text = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     assert text.endswith("WHERE x_users.name = 'o''brien' AND x_users.age > 3")
     with pytest.raises(exc.ArgumentError, match="render_postcompile"):
         stmt.compile(engine, compile_kwargs={"render_postcompile": True})
-    assert str(stmt).startswith("SELECT x_users.name FROM x_users WHERE")
+    assert str(stmt) == (
+        "SELECT x_users.name \nFROM x_users \nWHERE x_users.name = :name_1 AND x_users.age > :age_1"
+    )
 
 
 def test_literal_binds_sql_runs(engine):

@@ -115,3 +115,11 @@ def test_match_is_full_text_search_on_each_backend(engine):
 def test_modulo_runs_on_both_drivers(conn):
     assert one(conn, nums.c.i % 3) == 2
     assert one(conn, nums.c.i % 3 + 1) == 3
+
+
+def test_an_operator_on_a_label_applies_to_its_expression(conn):
+    counted = (literal(1, Integer) + nums.c.i).label("bumped")
+    assert one(conn, counted - 1) == 5
+    stmt = select((nums.c.i * 2).label("twice")).where(nums.c.id == 1)
+    assert conn.execute(stmt).one()._mapping["twice"] == 10
+    assert " AS " not in str(counted - 1)

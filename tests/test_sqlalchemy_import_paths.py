@@ -212,8 +212,11 @@ def test_engine_from_config_converts_text_options(db_url: str) -> None:
 def test_dialect_objects_compile_for_their_backend_and_others_refuse() -> None:
     t = uow_orm.table("t", uow_orm.column("x", Integer))
     stmt = select(t.c.x).where(t.c.x == 5)
-    assert "%s" in str(stmt.compile(dialect=postgresql.dialect()))
-    assert "?" in str(stmt.compile(dialect=sqlite.dialect()))
+    assert str(stmt.compile(dialect=postgresql.dialect())) == (
+        "SELECT t.x \nFROM t \nWHERE t.x = %(x_1)s::INTEGER"
+    )
+    assert stmt.compile(dialect=postgresql.dialect()).sql == "SELECT t.x FROM t WHERE t.x = %s"
+    assert str(stmt.compile(dialect=sqlite.dialect())) == "SELECT t.x \nFROM t \nWHERE t.x = ?"
     with pytest.raises(exc.NotSupportedError, match="no MySQL dialect"):
         mysql.dialect()
     with pytest.raises(exc.NotSupportedError, match="no Oracle dialect"):

@@ -198,7 +198,12 @@ from .types import (
     Uuid,
 )
 
-__version__ = "0.1.0"
+#: uow_orm's own release.
+uow_orm_version = "0.1.0"
+#: The SQLAlchemy API level uow_orm implements, under SQLAlchemy's name: code written for
+#: SQLAlchemy that checks ``sqlalchemy.__version__`` (libraries choose their 1.x or 2.0
+#: paths by it) takes its 2.0 path. uow_orm's own release is `uow_orm_version`.
+__version__ = "2.0.36"
 
 logging.getLogger("uow_orm").addHandler(logging.NullHandler())
 
@@ -376,6 +381,7 @@ __all__ = [
     "undefer_group",
     "union",
     "union_all",
+    "uow_orm_version",
     "update",
     "validates",
     "values",

@@ -14,7 +14,7 @@ from ..sql.elements import AggregateOrderBy as aggregate_order_by
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.upsert import UpsertInsert as Insert
-from ..sql.upsert import insert as insert
+from ..sql.upsert import postgresql_insert as insert
 from .postgresql_dialect import PGDialect
 
 # The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).

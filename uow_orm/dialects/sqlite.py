@@ -11,7 +11,7 @@ from __future__ import annotations
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.upsert import UpsertInsert as Insert
-from ..sql.upsert import insert as insert
+from ..sql.upsert import sqlite_insert as insert
 from .sqlite_dialect import SQLiteDialect
 
 # The SQLite type vocabulary (``from uow_orm.dialects.sqlite import DATETIME``).

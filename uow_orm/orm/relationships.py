@@ -856,7 +856,10 @@ class RelationshipProperty(MapperProperty):
         """The primary join condition with each parent-side column replaced by
         ``local(col)`` and each far-side one (target, or secondary for many-to-many) by
         ``remote(col)``: an ON clause (alias columns) or a lazy-load WHERE (bound values)."""
-        parts: list[Any] = [local(lc) == remote(rc) for lc, rc in self._pairs]
+        if self.direction is Direction.MANYTOONE:  # SQLAlchemy's order: referenced column first
+            parts: list[Any] = [remote(rc) == local(lc) for lc, rc in self._pairs]
+        else:
+            parts = [local(lc) == remote(rc) for lc, rc in self._pairs]
         if self._pj_extra is not None:
             parts.append(_resolve_sides(self._pj_extra, local, remote))
         return and_(*parts)

@@ -10,14 +10,15 @@ Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.loading, uow_orm.orm.i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
 from ..types import apply_processors, bind_processors, processor_items
 from .cache import plan_for, statement_cache, statement_key
 from .elements import (
     _REQUIRED,
+    BinaryExpression,
     BindParameter,
     ClauseElement,
     DefaultBindParameter,
@@ -34,10 +35,24 @@ if TYPE_CHECKING:
 _NO_LABELS: set[int] = set()
 
 
+class Printed(NamedTuple):
+    """A statement as SQLAlchemy prints it (`display_form`)."""
+
+    sql: str
+    #: the values by parameter name
+    params: dict[str, Any]
+    #: the parameter name of each placeholder, in the text's order
+    names: list[str]
+    #: "named" (``:name``), "qmark" (``?``) or "pyformat" (``%(name)s``)
+    style: str
+
+
 class Compiled:
     """SQL text, its parameters in order, and how to read its result columns."""
 
+    _display: Printed
     __slots__ = (
+        "_display",
         "_proc_items",
         "binds",
         "dialect_name",
@@ -93,22 +108,41 @@ class Compiled:
         return exc.ColumnValueError(f"bad value{where}: {err}")
 
     def __str__(self) -> str:
-        return self.sql
+        """The SQL as SQLAlchemy prints it: its line breaks, and on PostgreSQL named
+        ``%(name)s`` placeholders (the text executed, `sql`, is the same statement on one line
+        with the driver's positional placeholders)."""
+        return self._display_form()[0]
+
+    def _display_form(self) -> Printed:
+        try:
+            return self._display
+        except AttributeError:
+            pass
+        stmt = self.statement
+        if stmt is None:
+            out = Printed(self.sql, {}, [], "qmark" if self.dialect_name == "sqlite" else "")
+        else:
+            out = display_form(stmt, display_dialect(self.dialect_name), None)
+        self._display = out
+        return out
+
+    @property
+    def string(self) -> str:
+        """``str(compiled)``: the SQL as SQLAlchemy prints it."""
+        return self._display_form()[0]
+
+    @property
+    def positiontup(self) -> list[str] | None:
+        """The parameter names in the order of the printed text's ``?`` placeholders
+        (SQLite); None where placeholders are named (PostgreSQL, no dialect)."""
+        printed = self._display_form()
+        return list(printed.names) if printed.style == "qmark" else None
 
     @property
     def params(self) -> dict[str, Any]:
-        """The bound values by name: the parameter's key, else ``<column>_<n>``."""
-        out: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        for b in self.binds:
-            if b.key is not None:
-                name = b.key
-            else:
-                base = (b.describes or "param").rpartition(".")[2]
-                counts[base] = counts.get(base, 0) + 1
-                name = f"{base}_{counts[base]}"
-            out[name] = None if b.value is _REQUIRED else b.value
-        return out
+        """The bound values by name, as SQLAlchemy names them: the parameter's key, else
+        ``<column>_<n>`` / ``<function>_<n>`` / ``param_<n>`` in order of appearance."""
+        return dict(self._display_form()[1])
 
 
 _DEFAULT_DIALECT: Any = None
@@ -121,6 +155,55 @@ def _default_dialect() -> Dialect:
 
         _DEFAULT_DIALECT = SQLiteDialect()
     return _DEFAULT_DIALECT  # type: ignore[no-any-return]
+
+
+def display_dialect(name: str) -> Dialect:
+    """A dialect object for printing SQL of dialect ``name`` (the SQLite one for others)."""
+    if name == "postgresql":
+        from ..dialects.postgresql_dialect import PGDialect
+
+        return PGDialect()
+    return _default_dialect()
+
+
+#: how each dialect prints its placeholders in `Compiled.__str__` (SQLAlchemy's drivers)
+_DISPLAY_STYLES = {"sqlite": "qmark", "postgresql": "pyformat"}
+
+
+def display_form(
+    stmt: ClauseElement,
+    dialect: Dialect | None,
+    compile_kwargs: Mapping[str, Any] | None,
+) -> Printed:
+    """``stmt`` as SQLAlchemy prints it, and its parameters by name.
+
+    ``dialect`` None is ``str(stmt)``: SQLAlchemy's default string dialect (``:name``
+    placeholders, generic SQL such as ``now()`` and ``FOR UPDATE``). Uncached: printing
+    only, never on the execution path.
+    """
+    from .selectable import Lateral, Subquery
+
+    if isinstance(stmt, Subquery) and not isinstance(stmt, Lateral):
+        stmt = stmt.select  # SQLAlchemy prints a subquery / CTE as its SELECT
+    string = dialect is None
+    if dialect is None:
+        dialect = _default_dialect()
+    compiler = Compiler(dialect)
+    compiler.display = "named" if string else _DISPLAY_STYLES.get(dialect.name, "qmark")
+    compiler.string_dialect = string
+    compiler.nl = " \n"
+    if compile_kwargs:
+        compiler.literal_binds = bool(compile_kwargs.get("literal_binds"))
+    sql = compiler.process(stmt)
+    if compiler.ctes:
+        sql, compiler.binds = compiler.with_clause(sql)
+    params: dict[str, Any] = {}
+    names = []
+    for b in compiler.binds:
+        name = compiler.bind_names[id(b)]
+        names.append(name)
+        params[name] = None if b.value is _REQUIRED else b.value
+    return Printed(sql, params, names, compiler.display)
 
 
 def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
@@ -275,6 +358,27 @@ class Compiler:
         #: ids of the labels ORDER BY may name (None: outside any SELECT)
         self.order_by_labels: set[int] | None = None
         self._anon_counts: dict[str, int] = {}
+        self.bind_names: dict[int, str] = {}
+        #: printing: the type an untyped bindparam() takes from what it is compared with
+        self.bind_types: dict[int, Any] = {}
+
+    #: printing (`display_form`): "named" / "qmark" / "pyformat" placeholders with names;
+    #: None when compiling for execution
+    display: str | None = None
+    #: ``str(stmt)``: SQLAlchemy's generic string dialect rather than SQLite's SQL
+    string_dialect = False
+    #: the separator before FROM / WHERE / HAVING (SQLAlchemy's line break when printing)
+    nl = " "
+    #: printing: the anonymous parameter name of a function's arguments (``lower_1``)
+    bind_base: str | None = None
+    #: printing: the next SELECT is a FROM subquery / CTE body (plain columns get labels)
+    label_columns = False
+
+    def anon_name(self, base: str) -> str:
+        """``<base>_<n>``: SQLAlchemy's anonymous name, numbered per base in this statement."""
+        n = self._anon_counts.get(base, 0) + 1
+        self._anon_counts[base] = n
+        return f"{base}_{n}"
 
     def process(
         self, element: Any, *, nested: bool = False, asfrom: bool = False, subquery: bool = False
@@ -314,15 +418,20 @@ class Compiler:
             ctes[key] = None  # in progress: a recursive reference is just the name
             outer_binds, self.binds = self.binds, []
             self._depth += 1
+            self.label_columns = self.display is not None
             try:
                 body = self.process(cte.select, subquery=True)
             finally:
                 self._depth -= 1
+                self.label_columns = False
                 body_binds, self.binds = self.binds, outer_binds
             cols = ""
             if cte.recursive:
                 cols = "(" + ", ".join(self.quote(c.key) for c in cte.c) + ")"
-            ctes[key] = (cte, f"{self.quote(name)}{cols} AS ({body})", body_binds)
+            as_ = " AS \n(" if self.display is not None else " AS ("
+            # after the CTEs its body uses (PostgreSQL needs them defined first)
+            del ctes[key]
+            ctes[key] = (cte, f"{self.quote(name)}{cols}{as_}{body})", body_binds)
         return self.quote(name)
 
     def with_clause(
@@ -337,6 +446,8 @@ class Compiler:
             binds.extend(b)
         binds.extend(self.binds if binds_after is None else binds_after)
         head = "WITH RECURSIVE " if recursive else "WITH "
+        if self.display is not None:
+            return head + ", \n".join(t for _, t, _ in entries) + "\n " + sql, binds
         return head + ", ".join(text for _, text, _ in entries) + " " + sql, binds
 
     literal_binds = False
@@ -347,12 +458,47 @@ class Compiler:
         """
         if self.literal_binds and bind.value is not _REQUIRED:
             return render_literal(bind.value)
+        if self.display is not None:
+            return self._display_bind(bind, self.bind_name(bind))
         self.binds.append(bind)
         if bind.type.render_bind_cast and self.dialect_name == "postgresql":
             # psycopg types a list by its items (int2[] for small ints), and PostgreSQL has
             # no integer[] = int2[] operator: name the column's array type.
             return f"{self.placeholder}::{bind.type.ddl(self.dialect_name)}"
         return self.placeholder
+
+    def bind_name(self, bind: BindParameter, base: str | None = None) -> str:
+        """Printing: ``bind``'s placeholder name (its key, else ``<base>_<n>``)."""
+        names = self.bind_names
+        name: str | None = names.get(id(bind))
+        if name is None:
+            if bind.key is not None:
+                name = bind.key
+            else:
+                if base is None:
+                    d = bind.describes
+                    if d and d not in ("LIMIT", "OFFSET"):
+                        base = d.rpartition(".")[2]
+                    else:
+                        base = self.bind_base or "param"
+                name = self.anon_name(base)
+            names[id(bind)] = name
+        return name
+
+    def _display_bind(self, bind: BindParameter, name: str) -> str:
+        self.binds.append(bind)
+        if self.display == "named":
+            return ":" + name
+        if self.display == "qmark":
+            return "?"
+        type_ = self.bind_types.get(id(bind), bind.type)
+        return f"%({name})s" + _pg_bind_cast(type_, self.dialect_name)
+
+    def expanding_bind(self, bind: BindParameter, name: str) -> str:
+        """Printing: an IN list as SQLAlchemy prints it, ``(__[POSTCOMPILE_<name>])``."""
+        self.bind_names[id(bind)] = name
+        self.binds.append(bind)
+        return f"(__[POSTCOMPILE_{name}])"
 
     def from_name(self, from_: Any) -> str:
         """The name a FROM clause goes by in this statement: given, or ``users_1``/``anon_1``."""
@@ -366,9 +512,7 @@ class Compiler:
                 element = getattr(from_, "element", None)
                 base = getattr(element, "name", None) if element is not None else None
                 base = base if isinstance(base, str) else "anon"
-            n = self._anon_counts.get(base, 0) + 1
-            self._anon_counts[base] = n
-            hit = self._anon_names[id(from_)] = f"{base}_{n}"
+            hit = self._anon_names[id(from_)] = self.anon_name(base)
         return hit
 
     def column(self, col: TableColumn) -> str:
@@ -464,24 +608,29 @@ class Compiler:
             explicit = only is not None or not_these is not None
             if correlated and (explicit or len(correlated) < len(froms)):
                 froms = [f for f in froms if not any(f is c for c in correlated)]
+        label_plain, self.label_columns = self.label_columns, False
+        nl = self.nl
         self._enclosing_froms.append(froms)
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
-            cols_sql = self._columns_clause(columns)
+            if self.display is None:
+                cols_sql = self._columns_clause(columns)
+            else:
+                cols_sql = self._display_columns(columns, label_plain)
             self.in_columns_clause = outer_flag
             sql = "SELECT " + self._distinct(stmt) + cols_sql
             outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
             if froms:
-                sql += " FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
+                sql += nl + "FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
             if where:
-                sql += " WHERE " + self._conjunction(where)
+                sql += nl + "WHERE " + self._conjunction(where)
             if stmt._group_by or stmt._order_by:
                 self._label_scopes.append((columns, froms))
                 try:
                     if stmt._group_by:
                         sql += " GROUP BY " + ", ".join(self.process(c) for c in stmt._group_by)
                     if stmt._having:
-                        sql += " HAVING " + self._conjunction(stmt._having)
+                        sql += nl + "HAVING " + self._conjunction(stmt._having)
                     if stmt._order_by:
                         # ORDER BY a selected label() writes its name
                         self.order_by_labels = {id(c) for c in columns if type(c) is Label}
@@ -489,13 +638,15 @@ class Compiler:
                 finally:
                     self._label_scopes.pop()
             elif stmt._having:
-                sql += " HAVING " + self._conjunction(stmt._having)
+                sql += nl + "HAVING " + self._conjunction(stmt._having)
             self.order_by_labels = outer_labels
         finally:
             self._enclosing_froms.pop()
         if stmt._limit is not None or stmt._offset is not None:
             from ..types import Integer
 
+            if self.display is not None:
+                sql += " \n" if self.dialect_name == "postgresql" else "\n"
             if stmt._limit is not None:
                 sql += " LIMIT " + self.bind(
                     BindParameter(None, int(stmt._limit), Integer(), "LIMIT")
@@ -506,7 +657,11 @@ class Compiler:
                 sql += " OFFSET " + self.bind(
                     BindParameter(None, int(stmt._offset), Integer(), "OFFSET")
                 )
-        if stmt._for_update is not None and self.dialect.supports_for_update:
+            elif self.display == "qmark" and self.dialect_name == "sqlite":
+                sql += " OFFSET " + self.bind(BindParameter(None, 0, Integer()))
+        if stmt._for_update is not None and (
+            self.dialect.supports_for_update or self.string_dialect
+        ):
             fu = stmt._for_update
             if fu.get("key_share"):
                 sql += " FOR KEY SHARE" if fu["read"] else " FOR NO KEY UPDATE"
@@ -523,7 +678,7 @@ class Compiler:
                 sql += " OF " + ", ".join(names)
             if fu["nowait"]:
                 sql += " NOWAIT"
-            elif fu["skip_locked"]:
+            if fu["skip_locked"]:
                 sql += " SKIP LOCKED"
         if toplevel:
             self.result_keys = keys if not stmt._eager_columns else None
@@ -534,6 +689,59 @@ class Compiler:
             self.result_processors = procs
             self.entity_slices = slices
         return sql
+
+    def _display_columns(self, columns: list[Any], label_plain: bool) -> str:
+        """Printing: the columns clause with SQLAlchemy's labels (``count(x) AS count_1``,
+        ``anon_1`` for other expressions; plain columns of a FROM subquery ``AS name``)."""
+        from .elements import Cast, Function, LiteralColumn, TextClause, TypeCoerce, WithinGroup
+        from .selectable import disambiguated_name
+
+        out = []
+        seen: dict[str, Any] = {}
+        keys_seen: set[str] = set()
+        for c in columns:
+            label: str | None = None
+            # the label the executed SQL gives a repeated name (subqueries key columns by it)
+            executed = disambiguated_name(c, keys_seen)
+            if isinstance(c, (Label, TextClause, LiteralColumn)):
+                out.append(self.process(c))
+                continue
+            name = _plain_column_name(c)
+            if name is not None:
+                first = seen.get(name)
+                if first is None:
+                    seen[name] = c
+                    label = name if label_plain else None
+                elif first is c:
+                    n = 1
+                    while f"{name}__{n}" in seen:
+                        n += 1
+                    label = f"{name}__{n}"
+                    seen[label] = c
+                elif executed is not None:
+                    label = executed
+                    base, _, number = executed.rpartition("_")
+                    if number.isdigit():  # SQLAlchemy numbers it with the anonymous names
+                        count = max(self._anon_counts.get(base, 0), int(number))
+                        self._anon_counts[base] = count
+                    seen[label] = c
+                else:
+                    label = self.anon_name(name)
+                    seen[label] = c
+            elif isinstance(c, (Cast, TypeCoerce)) and _plain_column_name(c.element) is not None:
+                name = _plain_column_name(c.element)
+                assert name is not None
+                label = name if name not in seen else f"{name}__1"
+                seen[label] = c
+            elif isinstance(c, Function):
+                label = self.anon_name(c.name)
+            elif isinstance(c, WithinGroup) and isinstance(c.element, Function):
+                label = self.anon_name(c.element.name)
+            else:
+                label = self.anon_name("anon")
+            sql = self.process(c)
+            out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
+        return ", ".join(out)
 
     def label_reference(self, name: str) -> str:
         """SQL for a string in ORDER BY / GROUP BY: a label, else a column, of the SELECT."""
@@ -560,7 +768,7 @@ class Compiler:
 
     def full_outer_join(self) -> str:
         """The ``FULL OUTER JOIN`` keyword, or a clear refusal where the backend lacks it."""
-        if not self.dialect.supports_full_outer_join:
+        if not self.dialect.supports_full_outer_join and not self.string_dialect:
             raise exc.CompileError(
                 f"{self.dialect_name} {self.dialect.server_version} does not support FULL "
                 "OUTER JOIN (SQLite has it from 3.39); use PostgreSQL, a newer SQLite, or a "
@@ -572,7 +780,7 @@ class Compiler:
         """``SELECT .. UNION SELECT ..``: members need no parentheses unless they carry
         their own ORDER BY / LIMIT (SQLite takes those only as a subquery)."""
         if stmt.keyword.endswith(" ALL") and stmt.keyword != "UNION ALL":
-            if self.dialect_name == "sqlite":
+            if self.dialect_name == "sqlite" and not self.string_dialect:
                 raise exc.NotSupportedError(f"SQLite has no {stmt.keyword}")
         toplevel = self._depth == 0
         return self._with_nested(lambda: self._compound(stmt, toplevel), not toplevel)
@@ -581,9 +789,11 @@ class Compiler:
         from .selectable import Select
 
         parts = []
+        label_plain, self.label_columns = self.label_columns, False
         for n, member in enumerate(stmt.selects):
             self._depth += 1
             self._compound_member = isinstance(member, Select)
+            self.label_columns = label_plain
             try:
                 inner = self.process(member, subquery=True)
             finally:
@@ -602,8 +812,10 @@ class Compiler:
         sql = f" {stmt.keyword} ".join(parts)
         if stmt._order_by:
             sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
-        sql += self._limit_offset(stmt)
-        return sql
+        limits = self._limit_offset(stmt)
+        if limits and self.display is not None:
+            sql += " \n" if self.dialect_name == "postgresql" else "\n"
+        return sql + limits
 
     def _compound_result(self, first: Any) -> None:
         # result keys and types come from the first SELECT
@@ -611,6 +823,7 @@ class Compiler:
 
         if isinstance(first, Select):
             sub = Compiler(self.dialect)
+            sub.string_dialect = self.string_dialect
             sub._select(first, True)
             self.result_keys = sub.result_keys
             self.result_processors = sub.result_processors
@@ -628,12 +841,16 @@ class Compiler:
             sql += " LIMIT -1"
         if stmt._offset is not None:
             sql += " OFFSET " + self.bind(BindParameter(None, int(stmt._offset), Integer()))
+        elif sql and self.display == "qmark" and self.dialect_name == "sqlite":
+            sql += " OFFSET " + self.bind(BindParameter(None, 0, Integer()))  # as SQLAlchemy
         return sql
 
     def _distinct(self, stmt: Select[Any]) -> str:
         on = getattr(stmt, "_distinct_on", None)
+        if on and self.string_dialect:
+            return "DISTINCT "  # SQLAlchemy's default dialect prints no ON (...)
         if on:
-            if self.dialect_name != "postgresql":
+            if self.dialect_name != "postgresql" and not self.string_dialect:
                 raise exc.NotSupportedError(
                     f"DISTINCT ON (select().distinct(col)) needs PostgreSQL, not "
                     f"{self.dialect_name}; use group_by() or a window function"
@@ -658,21 +875,27 @@ class Compiler:
             )
         self.result_keys = [getattr(c, "key", None) or f"col_{i}" for i, c in enumerate(cols)]
         self.result_processors = [c.type._result(self.dialect_name) for c in cols]
-        # UPDATE .. FROM / DELETE .. USING: other tables are in scope, names stay qualified
+        # UPDATE .. FROM / DELETE .. USING: other tables are in scope, names stay qualified;
+        # printed, qualified as SQLAlchemy prints it (but on SQLite)
         table = getattr(stmt, "table", None)
         self.qualify = any(
             f is not table for w in getattr(stmt, "_where", ()) for f in w._from_objects()
-        )
+        ) or (self.display is not None and (self.string_dialect or self.dialect_name != "sqlite"))
         try:
             return " RETURNING " + ", ".join(self.process(c) for c in cols)
         finally:
             self.qualify = True
 
     def _value(self, col: TableColumn, value: Any) -> str:
-        if getattr(value, "is_select", False):  # a SELECT as a value: a scalar subquery
-            return "(" + self.process(value, subquery=True) + ")"
         if isinstance(value, ClauseElement) and not isinstance(value, BindParameter):
-            return self.process(value)
+            # a subquery's columns are qualified even among INSERT's bare column names
+            outer, self.qualify = self.qualify, True
+            try:
+                if getattr(value, "is_select", False):  # a SELECT as a value: scalar subquery
+                    return "(" + self.process(value, subquery=True) + ")"
+                return self.process(value)
+            finally:
+                self.qualify = outer
         if isinstance(value, BindParameter):
             if value.type is None or type(value.type).__name__ == "NullType":
                 value.type = col.type
@@ -715,11 +938,17 @@ class Compiler:
             return sql + self._returning(stmt)
         table = stmt.table
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
+        if self.display is not None:
+            rows = self._display_rows(stmt, rows)
         cols: list[TableColumn] = []
         for r in rows:
             for c in r:
                 if c not in cols:
                     cols.append(c)
+        if self.display is not None:
+            # printed in SQLAlchemy's order, the table's (the flush sends its values in the
+            # order it built them, positionally)
+            cols = _in_table_order(table, cols)
         defaults = (
             [c for c in table.c if c.default is not None and c not in cols]
             if stmt._column_defaults
@@ -752,7 +981,39 @@ class Compiler:
         on_conflict = getattr(stmt, "_on_conflict", None)
         if on_conflict is not None:
             sql += on_conflict.compile(self)
+        if self.display is not None:
+            sql += self._implicit_returning(stmt, rows)
         return sql + self._returning(stmt)
+
+    def _implicit_returning(self, stmt: Any, rows: Sequence[Any]) -> str:
+        """Printing: the ``RETURNING`` of the new primary key that SQLAlchemy's PostgreSQL
+        dialect adds to a one-row INSERT without one."""
+        if self.dialect_name != "postgresql" or self.string_dialect or len(rows) != 1:
+            return ""
+        if stmt._returning_columns():
+            return ""
+        table = stmt.table
+        pk = list(getattr(table, "primary_key", ()))
+        if len(pk) == 1 and pk[0] not in rows[0] and pk[0].is_autoincrement:
+            return f" RETURNING {table._quoted(self.quote)}.{self.quote(pk[0].name)}"
+        return ""
+
+    def _display_rows(self, stmt: InsertStatement, rows: Sequence[Any]) -> Sequence[Any]:
+        """Printing: SQLAlchemy's parameter names for an INSERT (every column as ``:name``
+        without values; ``:name_m0``, ``:name_m1`` per row of a multi-row VALUES)."""
+        if len(rows) == 1 and not rows[0] and stmt._multi_values is None:
+            return [{c: BindParameter(c.key, _REQUIRED, c.type) for c in stmt.table.c}]
+        if len(rows) > 1:
+            return [
+                {
+                    c: BindParameter(f"{c.key}_m{n}", v, c.type)
+                    if not isinstance(v, ClauseElement)
+                    else v
+                    for c, v in r.items()
+                }
+                for n, r in enumerate(rows)
+            ]
+        return rows
 
     def update(self, stmt: WriteStatement) -> str:
         # subqueries in SET and WHERE correlate to the updated table
@@ -774,11 +1035,23 @@ class Compiler:
         if not values and not onupdate:
             raise exc.ArgumentError(f"update({table.name}) has no values to set; use .values()")
         sets = []
-        for c, v in values.items():
+        items = values.items()
+        if self.display is not None and not getattr(
+            stmt, "_ordered", False
+        ):  # printed in the table's order
+            order = {c: n for n, c in enumerate(_in_table_order(table, list(values)))}
+            items = sorted(items, key=lambda kv: order[kv[0]])  # type: ignore[assignment]
+        for c, v in items:
             self.qualify = False
             target = self.quote(c.name)
             self.qualify = True
-            sets.append(f"{target} = {self._value(c, v)}")
+            if self.display is None:
+                sets.append(f"{target} = {self._value(c, v)}")
+            else:  # as SQLAlchemy prints it: x=:x, x=(x + :x_1)
+                value = self._value(c, v)
+                if isinstance(v, BinaryExpression):
+                    value = f"({value})"
+                sets.append(f"{target}={value}")
         for c in onupdate:
             # A callable onupdate runs per execution (in construct_params), not once here.
             value = (
@@ -786,7 +1059,7 @@ class Compiler:
                 if c._onupdate_is_callable
                 else self._value(c, c.onupdate)
             )
-            sets.append(f"{self.quote(c.name)} = {value}")
+            sets.append(f"{self.quote(c.name)}{' = ' if self.display is None else '='}{value}")
         sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
         extra = self._extra_froms(stmt, list(values.values()))
         if extra:
@@ -824,7 +1097,9 @@ class Compiler:
     def _delete(self, stmt: WriteStatement) -> str:
         sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
         extra = self._extra_froms(stmt, [])
-        if extra:
+        if extra and self.string_dialect:  # as SQLAlchemy's default dialect prints it
+            sql += " , " + ", ".join(self.process(f, asfrom=True) for f in extra)
+        elif extra:
             if self.dialect_name != "postgresql":
                 raise exc.NotSupportedError(
                     f"DELETE .. USING (a WHERE naming other tables) needs PostgreSQL, not "
@@ -836,6 +1111,65 @@ class Compiler:
         if where:
             sql += " WHERE " + self._conjunction(where)
         return sql + self._returning(stmt)
+
+
+def _in_table_order(table: Any, cols: list[Any]) -> list[Any]:
+    """``cols`` in the order of ``table``'s columns (others after them, as given)."""
+    position = {id(c): n for n, c in enumerate(table.c)}
+    if all(id(c) in position for c in cols) and len(cols) > 1:
+        return sorted(cols, key=lambda c: position[id(c)])
+    return cols
+
+
+def _plain_column_name(c: Any) -> str | None:
+    """A table / alias / subquery column's name (None for other expressions)."""
+    from .elements import ColumnElement
+    from .selectable import AliasColumn
+
+    name = getattr(c, "name", None)
+    if (
+        isinstance(name, str)
+        and getattr(c, "table", None) is not None
+        and isinstance(c, ColumnElement)
+        and (not hasattr(c, "element") or isinstance(c, AliasColumn))
+    ):
+        return name
+    return None
+
+
+def _pg_bind_cast(type_: Any, dialect_name: str) -> str:
+    """Printing on PostgreSQL: the ``::TYPE`` SQLAlchemy's psycopg dialect adds to a
+    placeholder (strings, integers, dates and times, arrays)."""
+    if dialect_name != "postgresql" or type_ is None:
+        return ""
+    from .. import types as t
+
+    if getattr(type_, "render_bind_cast", False):
+        return "::" + str(type_.ddl(dialect_name))
+    impl = getattr(type_, "impl", type_)
+    if isinstance(impl, t.Enum):
+        return ""
+    if isinstance(impl, t.String):
+        return "::VARCHAR"
+    if isinstance(impl, t.BigInteger):
+        return "::BIGINT"
+    if isinstance(impl, t.SmallInteger):
+        return "::SMALLINT"
+    if isinstance(impl, t.Integer):
+        return "::INTEGER"
+    if isinstance(impl, t.DateTime):
+        zone = "WITH" if getattr(impl, "timezone", False) else "WITHOUT"
+        return f"::TIMESTAMP {zone} TIME ZONE"
+    if isinstance(impl, t.Date):
+        return "::DATE"
+    names = {k.__name__ for k in type(impl).__mro__}
+    if "Time" in names:
+        zone = "WITH" if getattr(impl, "timezone", False) else "WITHOUT"
+        return f"::TIME {zone} TIME ZONE"
+    for name, cast in (("JSONB", "::JSONB"), ("JSON", "::JSON"), ("Uuid", "::UUID")):
+        if name in names:
+            return cast
+    return ""
 
 
 def _sqlite_version() -> tuple[int, ...]:
@@ -854,7 +1188,7 @@ def _needs_parens(el: ClauseElement) -> bool:
     return getattr(el, "is_select", False) is True
 
 
-__all__ = ["Compiled", "Compiler", "compile_statement"]
+__all__ = ["Compiled", "Compiler", "Printed", "compile_statement", "display_form"]
 
 
 #: id(column) -> (column, mapper) for the columns a single-table subclass adds to its

@@ -93,7 +93,6 @@ class DMLStatement(ClauseElement):
         columns or mapped attributes; a value may be a SQL expression such as
         ``t.c.n + 1``), or, for an INSERT, ``values([{...}, {...}])`` for a multi-row
         ``VALUES (...), (...)``. Calls add up: a later call's keys override earlier ones.
-        (``delete()`` inherits the method, but its values are not used.)
 
         Raises:
             ArgumentError: for a key that is no column of the table, or a positional argument
@@ -309,6 +308,9 @@ class Update(DMLStatement):
     ``ordered_values()`` or the execution parameters.
     """
 
+    #: set by ordered_values(): SET in the given order, not the table's column order
+    _ordered = False
+
     def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
         """``SET`` in exactly this order: ``ordered_values((t.c.a, 1), (t.c.b, t.c.a))``."""
         if self._values is not None:
@@ -322,6 +324,7 @@ class Update(DMLStatement):
                 )
             vals[s._column(pair[0])] = pair[1]
         s._values = vals
+        s._ordered = True
         return s
 
     def _with_params(self, params: Mapping[str, Any]) -> Update:
@@ -341,6 +344,17 @@ class Update(DMLStatement):
 
 class Delete(DMLStatement):
     """``DELETE FROM table``: made by `delete`, narrowed by ``where()``."""
+
+    def values(self, *args: Any, **kw: Any) -> Any:
+        """Refused: a DELETE sets no values (SQLAlchemy's ``Delete`` has no ``values()``).
+
+        Raises:
+            ArgumentError: always.
+        """
+        raise exc.ArgumentError(
+            f"delete({self.table.name}) takes no values(); narrow it with where(), or use "
+            "update() to change rows"
+        )
 
     def _compile(self, compiler: Compiler) -> str:
         return compiler.delete(self)

@@ -134,17 +134,38 @@ class ClauseElement:
         ``compile_kwargs={"literal_binds": True}`` writes values into the SQL text, for
         display only. Raises `uow_orm.exc.ArgumentError` for other compile options.
         """
-        from .compiler import compile_statement, compile_with_options
+        from .compiler import compile_statement, compile_with_options, display_form
 
         d = _dialect_of(bind if bind is not None else dialect)
+        name = getattr(self, "_print_dialect", None)  # postgresql.insert(): its dialect
+        if d is None and name is not None:
+            from .compiler import display_dialect
+
+            d = display_dialect(name)
         if compile_kwargs:
-            return compile_with_options(self, d, compile_kwargs)
-        return compile_statement(self, d)
+            compiled = compile_with_options(self, d, compile_kwargs)
+        elif d is not None:
+            return compile_statement(self, d)
+        else:
+            from .compiler import Compiled
+
+            try:
+                compiled = copy.copy(compile_statement(self, None))
+            except (exc.NotSupportedError, exc.CompileError):
+                # PostgreSQL-only SQL: SQLAlchemy's default dialect still prints it
+                compiled = Compiled(display_form(self, None, None)[0], [], "sqlite")
+                compiled.statement = self
+        # printed as SQLAlchemy prints it (no dialect: its default string dialect)
+        compiled._display = display_form(self, d, compile_kwargs)
+        return compiled
 
     def __str__(self) -> str:
-        from .compiler import compile_statement
+        """The statement as SQLAlchemy's ``str(stmt)`` prints it: line breaks before
+        FROM / WHERE, ``:name`` placeholders (values stay parameters)."""
+        from .compiler import display_dialect, display_form
 
-        return compile_statement(self, None).sql
+        name = getattr(self, "_print_dialect", None)  # postgresql.insert(): PostgreSQL's
+        return display_form(self, display_dialect(name) if name else None, None)[0]
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -496,19 +517,31 @@ class ColumnOperators:
 
         Args:
             operator: the SQL operator text, emitted as written.
-            precedence: accepted for SQLAlchemy's signature; it has no effect here.
+            precedence: how tightly the operator binds, as in SQLAlchemy (``*`` is 8, ``+``
+                7, comparisons 5, AND 3; a custom operator 0 by default): an operand binding
+                less tightly (or as tightly) is parenthesised.
             is_comparison: type the result Boolean, as a comparison.
             return_type: the type of the result (by default this expression's type).
         """
 
+        if not isinstance(precedence, int) or isinstance(precedence, bool):
+            raise exc.ArgumentError(f"op(precedence=) takes an int, got {precedence!r}")
+
         def apply(other: Any) -> ColumnElement:
             expr = self._expr()
-            right = coerce_expression(other, expr.type)
             if is_comparison:
-                return BinaryExpression(expr, operator, right, Boolean())
-            if return_type is not None:
-                return BinaryExpression(expr, operator, right, to_type(return_type))
-            return self.operate(operator, other)
+                type_: TypeEngine = Boolean()
+            elif return_type is not None:
+                type_ = to_type(return_type)
+            else:
+                result = self.operate(operator, other)
+                if not isinstance(result, BinaryExpression) or result.operator != operator:
+                    return result  # the type's comparator redefines the operator
+                return CustomOpExpression(
+                    result.left, operator, result.right, result.type, precedence
+                )
+            right = coerce_expression(other, expr.type)
+            return CustomOpExpression(expr, operator, right, type_, precedence)
 
         return apply
 
@@ -692,6 +725,9 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
     if type(values).__name__ == "Subquery" and hasattr(values.select, "_scalar_subquery"):
         # x IN (query.subquery()): SQLAlchemy coerces the subquery to its SELECT
         values = values.select
+    if isinstance(values, BindParameter):
+        # as in SQLAlchemy, in_(bindparam("ids")) is an expanding parameter: a list
+        return ExpandingIn(left, op, values)
     if hasattr(values, "_scalar_subquery") or isinstance(values, ClauseElement):
         # "x IN ((SELECT ...))" would make SQLite read the subquery as a scalar: one pair
         # of parentheses only.
@@ -799,9 +835,56 @@ def check_execution_options(owner: str, options: dict[str, Any]) -> dict[str, An
     return options
 
 
-def bindparam(key: str, value: Any = _REQUIRED, type_: TypeEngine | None = None) -> BindParameter:
-    """A named parameter whose value is given at execution time."""
-    return BindParameter(key, value, type_ or NULLTYPE)
+def bindparam(
+    key: str,
+    value: Any = _REQUIRED,
+    type_: TypeEngine | None = None,
+    unique: bool = False,
+    required: Any = None,
+    quote: Any = None,
+    callable_: Any = None,
+    expanding: bool = False,
+    isoutparam: bool = False,
+    literal_execute: bool = False,
+) -> BindParameter:
+    """A named parameter whose value is given at execution time.
+
+    Args:
+        key: the parameter's name (``execute(stmt, {key: value})``).
+        value: a default value; without one the parameter is required.
+        type_: its type (else taken from what it is compared with).
+        unique: SQLAlchemy's option, not implemented: refused when set.
+        required: SQLAlchemy's flag; a parameter without a value always needs one, so only
+            ``required=False`` without a value is refused.
+        quote: not implemented: refused when set.
+        callable_: not implemented: refused when set.
+        expanding: a list for ``col.in_(bindparam("ids", expanding=True))`` (``in_()`` of
+            any bindparam is expanding, as in SQLAlchemy); the whole list is one parameter
+            (an array on PostgreSQL, JSON on SQLite), so any length runs with the same
+            compiled statement.
+        isoutparam: not implemented: refused when set.
+        literal_execute: not implemented: refused when set.
+
+    Raises:
+        exc.ArgumentError: an option uow_orm does not implement.
+    """
+    refused = {
+        "unique": unique,
+        "quote": quote is not None,
+        "callable_": callable_ is not None,
+        "isoutparam": isoutparam,
+        "literal_execute": literal_execute,
+    }
+    for name, given in refused.items():
+        if given:
+            raise exc.ArgumentError(f"bindparam({name}=...) is not supported by uow_orm")
+    if required is False and value is _REQUIRED:
+        raise exc.ArgumentError(
+            "bindparam(required=False) without a value is not supported; give value=None"
+        )
+    bind = BindParameter(key, value, type_ or NULLTYPE)
+    bind.expanding = bool(expanding)
+    return bind
 
 
 class Null(ColumnElement):
@@ -822,7 +905,7 @@ class True_(ColumnElement):
     type = Boolean()
 
     def _compile(self, compiler: Compiler) -> str:
-        return "1" if compiler.dialect_name == "sqlite" else "true"
+        return "1" if compiler.dialect_name == "sqlite" and not compiler.string_dialect else "true"
 
 
 class False_(ColumnElement):
@@ -832,7 +915,7 @@ class False_(ColumnElement):
     type = Boolean()
 
     def _compile(self, compiler: Compiler) -> str:
-        return "0" if compiler.dialect_name == "sqlite" else "false"
+        return "0" if compiler.dialect_name == "sqlite" and not compiler.string_dialect else "false"
 
 
 def null() -> Null:
@@ -871,8 +954,21 @@ class BinaryExpression(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         op = self.operator
-        left = compiler.process(self.left, nested=True)
-        right = compiler.process(self.right, nested=True)
+        if compiler.display is not None:
+            _name_bind_after(compiler, self.left, self.right)
+            _name_bind_after(compiler, self.right, self.left)
+            if op in ("IN", "NOT IN") and isinstance(self.left, Tuple):
+                rows = _plain_rows(self.right)
+                if rows is not None and not compiler.literal_binds:
+                    # printed as SQLAlchemy prints it: one expanding parameter of tuples
+                    bind = BindParameter(None, rows, NULLTYPE)
+                    name = compiler.anon_name("param")
+                    sql = (
+                        f"{compiler.process(self.left)} {op} {compiler.expanding_bind(bind, name)}"
+                    )
+                    return f"({sql})" if op == "NOT IN" else sql
+        left = _operand(compiler, self.left, self)
+        right = _operand(compiler, self.right, self)
         if op not in _LIKE_OPS:
             if op == "%" and compiler.paramstyle in ("format", "pyformat"):
                 op = "%%"  # psycopg reads a lone % as a placeholder
@@ -912,6 +1008,93 @@ class BinaryExpression(ColumnElement):
         return UnaryExpression(Grouping(self), "NOT", None, Boolean())
 
 
+# SQLAlchemy's operator precedence (sql/operators.py _PRECEDENCE): an operand binding less
+# tightly than its operator is parenthesised; ``+ * || AND OR`` are associative
+_PRECEDENCE = {
+    "*": 8,
+    "/": 8,
+    "%": 8,
+    "+": 7,
+    "-": 7,
+    "&": 7,
+    "|": 7,
+    "^": 7,
+    "<<": 7,
+    ">>": 7,
+    "->": 15,
+    "->>": 15,
+    "#>": 15,
+    "#>>": 15,
+    "||": 5,
+    "AND": 3,
+    "OR": 2,
+}
+_ASSOCIATIVE = frozenset({"+", "*", "||", "AND", "OR"})
+
+
+def _precedence(el: Any) -> int:
+    custom = getattr(el, "precedence", None)
+    if custom is not None:
+        return custom  # type: ignore[no-any-return]
+    return _PRECEDENCE.get(el.operator, 5)  # comparisons, LIKE, IN, IS: 5
+
+
+def _operand(compiler: Compiler, operand: ClauseElement, parent: BinaryExpression) -> str:
+    """``operand`` of ``parent``, in parentheses when it binds less tightly (SQLAlchemy's
+    rule: ``(a - b) - c``, ``a + b + c``, ``(x & 1) | 2``, ``a * b + c``)."""
+    if isinstance(operand, Collate) and _precedence(parent) >= 4:
+        return "(" + operand._compile(compiler) + ")"  # COLLATE binds at 4 (SQLAlchemy)
+    if isinstance(operand, BinaryExpression):
+        op = operand.operator
+        custom = type(operand) is CustomOpExpression or type(parent) is CustomOpExpression
+        if (op != parent.operator or op not in _ASSOCIATIVE or custom) and _precedence(
+            operand
+        ) <= _precedence(parent):
+            return "(" + operand._compile(compiler) + ")"
+        return operand._compile(compiler)
+    return compiler.process(operand, nested=True)
+
+
+def _plain_rows(right: Any) -> list[tuple[Any, ...]] | None:
+    """The values of ``IN ((1, 2), (3, 4))`` when every item is a plain value, else None."""
+    rows = []
+    for row in getattr(right, "items", ()):
+        items = getattr(row, "items", None)
+        if items is None or not all(type(i) is BindParameter and i.key is None for i in items):
+            return None
+        rows.append(tuple(i.value for i in items))
+    return rows
+
+
+def _name_bind_after(compiler: Compiler, bind: Any, expr: Any) -> None:
+    """Printing: an anonymous parameter compared with (or added to) ``expr`` is named after
+    it, as SQLAlchemy names it (``x_1`` for ``t.c.x + 5``)."""
+    if type(bind) is BindParameter and bind.key is not None and bind.type is NULLTYPE:
+        compiler.bind_types[id(bind)] = getattr(expr, "type", NULLTYPE)
+    if type(bind) is BindParameter and bind.key is None and bind.describes is None:
+        name = getattr(expr, "name", None)
+        if isinstance(name, str) and getattr(expr, "table", None) is not None:
+            if id(bind) not in compiler.bind_names:
+                compiler.bind_name(bind, name)
+
+
+class CustomOpExpression(BinaryExpression):
+    """``left <op> right`` of ``op(operator, precedence=)``: parenthesised by precedence."""
+
+    __slots__ = ("precedence",)
+
+    def __init__(
+        self,
+        left: ClauseElement,
+        operator: str,
+        right: ClauseElement,
+        type_: TypeEngine | None,
+        precedence: int,
+    ) -> None:
+        super().__init__(left, operator, right, type_)
+        self.precedence = precedence
+
+
 class InExpression(BinaryExpression):
     """``left IN (v1, v2, ...)`` (or NOT IN) over a list of values.
 
@@ -928,11 +1111,30 @@ class InExpression(BinaryExpression):
 
     def _compile(self, compiler: Compiler) -> str:
         items = self.right.items  # type: ignore[attr-defined]
+        if compiler.display is not None and not compiler.literal_binds:
+            return self._compile_display(compiler, items)
         if compiler.collapse_in_lists and all(
             type(i) is BindParameter and i.key is None for i in items
         ):
             return self._compile_collapsed(compiler, items)
         return BinaryExpression._compile(self, compiler)
+
+    def _compile_display(self, compiler: Compiler, items: list[Any]) -> str:
+        # printed as SQLAlchemy prints an "expanding" IN: one list parameter
+        left = compiler.process(self.left, nested=True)
+        if all(type(i) is BindParameter and i.key is None for i in items):
+            name = compiler.bind_name(items[0])
+            value = [i.value for i in items]
+            rendered = compiler.expanding_bind(BindParameter(None, value, items[0].type), name)
+        elif all(type(i) is Tuple for i in items):
+            value = [tuple(getattr(c, "value", None) for c in i.clauses) for i in items]
+            rendered = compiler.expanding_bind(
+                BindParameter(None, value, NULLTYPE), compiler.anon_name("param")
+            )
+        else:
+            rendered = compiler.process(self.right, nested=True)
+        sql = f"{left} {self.operator} {rendered}"
+        return f"({sql})" if self.operator == "NOT IN" else sql
 
     def _compile_collapsed(self, compiler: Compiler, items: list[BindParameter]) -> str:
         from ..types import _InListArray
@@ -951,6 +1153,77 @@ class InExpression(BinaryExpression):
         return InExpression(self.left, _NEGATE[self.operator], self.right)  # type: ignore[arg-type]
 
 
+class _ExpandingList(TypeEngine):
+    """The type of an expanding ``bindparam()``'s list: checked to be a list (not a string),
+    then sent as one array (PostgreSQL) / JSON array (SQLite) of ``item_type`` values."""
+
+    def __init__(self, key: str | None, item_type: TypeEngine) -> None:
+        from ..types import _InListArray
+
+        self.key = key
+        self.item_type = item_type
+        self._array = _InListArray(item_type)
+
+    def bind_processor(self, dialect_name: str) -> Any:
+        from ..types import _BadValue
+
+        inner = self._array.bind_processor(dialect_name)
+        assert inner is not None
+        key = self.key
+
+        def process(values: Any) -> Any:
+            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                raise _BadValue(
+                    f"expanding bindparam({key!r}) takes a list of values, got "
+                    f"{type(values).__name__}"
+                )
+            return inner(list(values))
+
+        return process
+
+
+class ExpandingIn(ColumnElement):
+    """``left IN <list given at execution>``: ``in_(bindparam("ids", expanding=True))``.
+
+    The list travels as one parameter: ``left = ANY(%s)`` (PostgreSQL) or ``left IN (SELECT
+    value FROM json_each(?))`` (SQLite); an empty list matches nothing (NOT IN: everything).
+    """
+
+    __slots__ = ("bind", "left", "operator")
+    type = Boolean()
+
+    def __init__(self, left: ColumnElement, operator: str, bind: BindParameter) -> None:
+        self.left = left
+        self.operator = operator
+        item_type = bind.type if bind.type is not NULLTYPE else getattr(left, "type", NULLTYPE)
+        if isinstance(bind.type, _ExpandingList):
+            self.bind = bind
+        else:
+            self.bind = BindParameter(bind.key, bind.value, _ExpandingList(bind.key, item_type))
+            self.bind.expanding = True
+
+    def _compile(self, compiler: Compiler) -> str:
+        left = compiler.process(self.left, nested=True)
+        negated = self.operator == "NOT IN"
+        if compiler.display is not None and not compiler.literal_binds:
+            rendered = compiler.expanding_bind(self.bind, compiler.bind_name(self.bind))
+            sql = f"{left} {self.operator} {rendered}"
+            return f"({sql})" if negated else sql
+        if compiler.literal_binds and self.bind.value is not _REQUIRED:
+            items = ", ".join(compiler.process(BindParameter(None, v)) for v in self.bind.value)
+            return f"{left} {self.operator} ({items})"
+        placeholder = compiler.bind(self.bind)
+        if compiler.dialect_name == "postgresql":
+            return f"{left} != ALL({placeholder})" if negated else f"{left} = ANY({placeholder})"
+        return f"{left} {self.operator} (SELECT value FROM json_each({placeholder}))"
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.left._from_objects()
+
+    def __invert__(self) -> ColumnElement:
+        return ExpandingIn(self.left, _NEGATE[self.operator], self.bind)
+
+
 class EmptyIn(ColumnElement):
     """``x IN ()`` of an empty list: always false (NOT IN: always true), even for NULL.
 
@@ -967,6 +1240,15 @@ class EmptyIn(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         left = compiler.process(self.left, nested=True)
+        if compiler.display is not None and not compiler.literal_binds:
+            # printed as SQLAlchemy prints it: an expanding parameter holding []
+            name = getattr(self.left, "name", None)
+            bind = BindParameter(None, [], NULLTYPE)
+            rendered = compiler.expanding_bind(
+                bind, compiler.anon_name(name if isinstance(name, str) else "param")
+            )
+            sql = f"{left} {self.operator} {rendered}"
+            return f"({sql})" if self.operator == "NOT IN" else sql
         if compiler.dialect_name == "sqlite":
             return f"{left} {self.operator} (SELECT 1 FROM (SELECT 1) WHERE 1!=1)"
         if self.operator == "IN":
@@ -1010,6 +1292,9 @@ class Between(ColumnElement):
         self.high = high
 
     def _compile(self, compiler: Compiler) -> str:
+        if compiler.display is not None:
+            _name_bind_after(compiler, self.low, self.expr)
+            _name_bind_after(compiler, self.high, self.expr)
         return (
             f"{compiler.process(self.expr, nested=True)} BETWEEN "
             f"{compiler.process(self.low, nested=True)} AND "
@@ -1097,6 +1382,8 @@ class UnaryExpression(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         inner = compiler.process(self.element, nested=True)
+        if compiler.display is not None and self.operator == "NOT" and type(self.element) is Exists:
+            inner = f"({inner})"  # as SQLAlchemy prints it: NOT (EXISTS (...))
         if self.operator:
             op = self.operator
             inner = f"{op}{inner}" if op in ("-", "~") else f"{op} {inner}"
@@ -1123,6 +1410,14 @@ class Grouping(ColumnElement):
         self.type = getattr(element, "type", NULLTYPE)
 
     def _compile(self, compiler: Compiler) -> str:
+        el = self.element
+        if (
+            compiler.display is not None
+            and getattr(el, "table", None) is not None
+            and isinstance(getattr(el, "name", None), str)
+            and not isinstance(el, BinaryExpression)
+        ):
+            return compiler.process(self.element)  # printed as SQLAlchemy prints NOT t.b
         return f"({compiler.process(self.element)})"
 
     def _from_objects(self) -> list[FromClause]:
@@ -1303,6 +1598,14 @@ class Label(ColumnElement):
         """The label's name, its key in result rows."""
         return self.name
 
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        """An operator on a label applies to its expression (``count(x).label("n") - 1``
+        is ``count(x) - 1``, unlabelled), as in SQLAlchemy."""
+        inner = self.element
+        if isinstance(inner, ColumnElement):
+            return inner.operate(op, *args, **kw)
+        return super().operate(op, *args, **kw)
+
     def _compile(self, compiler: Compiler) -> str:
         if compiler.in_columns_clause:
             return f"{compiler.process(self.element, nested=True)} AS {compiler.quote(self.name)}"
@@ -1407,16 +1710,27 @@ class Function(ColumnElement):
         self.type = type_ if type_ is not None else NULLTYPE
 
     def _compile(self, compiler: Compiler) -> str:
+        if compiler.display is None:
+            return self._compile_call(compiler)
+        # printing: anonymous arguments are named after the function (lower_1)
+        outer, compiler.bind_base = compiler.bind_base, self.name
+        try:
+            return self._compile_call(compiler)
+        finally:
+            compiler.bind_base = outer
+
+    def _compile_call(self, compiler: Compiler) -> str:
         lname = self.name.lower()
         if not self.args:
             if lname == "count":
                 return "count(*)"
             if lname in _NO_PARENS:
                 return lname.upper()
-            if lname == "now" and compiler.dialect_name == "sqlite":
+            if lname == "now" and compiler.dialect_name == "sqlite" and not compiler.string_dialect:
                 return "CURRENT_TIMESTAMP"
         elif (
             lname == "count"
+            and compiler.display is None  # printed as SQLAlchemy prints it: count(:count_1)
             and len(self.args) == 1
             and isinstance(self.args[0], BindParameter)
             and self.args[0].value == "*"
@@ -1830,9 +2144,10 @@ class Case(ColumnElement):
         if self.value is not None:
             parts.append(compiler.process(self.value, nested=True))
         for cond, result in self.whens:
-            parts.append(
-                f"WHEN {compiler.process(cond)} THEN {compiler.process(result, nested=True)}"
-            )
+            when = compiler.process(cond)
+            if compiler.display is not None and self.value is None:
+                when = f"({when})"  # as SQLAlchemy prints it
+            parts.append(f"WHEN {when} THEN {compiler.process(result, nested=True)}")
         if self.else_ is not None:
             parts.append(f"ELSE {compiler.process(self.else_, nested=True)}")
         parts.append("END")
@@ -1970,7 +2285,7 @@ class AnyAll(ColumnElement):
         self.type = getattr(t, "item_type", None) or t
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"{self.kind.lower()}_() needs PostgreSQL; {compiler.dialect_name} has no "
                 f"{self.kind} (expr); use in_() or exists() instead"
@@ -1978,6 +2293,8 @@ class AnyAll(ColumnElement):
         inner = self.element
         if isinstance(inner, Grouping):
             inner = inner.element
+        if isinstance(inner, ScalarSelect):  # ANY (SELECT ...): one pair of parentheses
+            return f"{self.kind} ({compiler.process(inner.select, subquery=True)})"
         return f"{self.kind} ({compiler.process(inner)})"
 
     def operate(self, op: str, other: Any) -> ColumnElement:
@@ -2242,7 +2559,7 @@ class WithinGroup(ColumnElement):
         return getattr(self.element, "key", None)
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"within_group() (ordered-set aggregates) needs PostgreSQL, not "
                 f"{compiler.dialect_name}"
@@ -2271,7 +2588,7 @@ class AggregateOrderBy(ColumnElement):
         self.type = getattr(self.target, "type", NULLTYPE)
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"aggregate_order_by() needs PostgreSQL, not {compiler.dialect_name}"
             )

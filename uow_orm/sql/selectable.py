@@ -21,6 +21,7 @@ from .elements import (
     ColumnElement,
     Exists,
     Label,
+    LiteralColumn,
     ScalarSelect,
     UnaryExpression,
     and_,
@@ -106,15 +107,13 @@ class Join(FromClause):
             kind = compiler.full_outer_join()
         else:
             kind = "LEFT OUTER JOIN" if self.isouter else "JOIN"
+        left = compiler.process(self.left, asfrom=True)
         right = compiler.process(self.right, asfrom=True)
         if isinstance(self.right, Join):
             # a many-to-many's (secondary JOIN target): SQLite needs the nested join in
             # parentheses ("a JOIN b JOIN c ON .. ON .." is a syntax error there)
             right = f"({right})"
-        return (
-            f"{compiler.process(self.left, asfrom=True)} {kind} "
-            f"{right} ON {compiler.process(self.onclause)}"
-        )
+        return f"{left} {kind} {right} ON {compiler.process(self.onclause)}"
 
     def _tables(self) -> list[FromClause]:
         return self.left._tables() + self.right._tables()
@@ -248,10 +247,10 @@ class Subquery(FromClause):
         self.columns = self.c
 
     def _compile(self, compiler: Compiler) -> str:
-        return (
-            f"({compiler.process(self.select, subquery=True)}) AS "
-            f"{compiler.quote(compiler.from_name(self))}"
-        )
+        compiler.label_columns = compiler.display is not None
+        body = compiler.process(self.select, subquery=True)
+        compiler.label_columns = False  # consumed by the SELECT (or unused by a text body)
+        return f"({body}) AS {compiler.quote(compiler.from_name(self))}"
 
     def _column_list(self) -> list[Any]:
         return list(self.c)
@@ -335,7 +334,10 @@ class Alias(FromClause):
     def _compile(self, compiler: Compiler) -> str:
         name = compiler.quote(compiler.from_name(self))
         if isinstance(self.element, Subquery):  # renamed subquery: (SELECT ...) AS name
-            return f"({compiler.process(self.element.select, subquery=True)}) AS {name}"
+            compiler.label_columns = compiler.display is not None
+            body = compiler.process(self.element.select, subquery=True)
+            compiler.label_columns = False
+            return f"({body}) AS {name}"
         return f"{compiler.process(self.element, asfrom=True)} AS {name}"
 
     def _column_list(self) -> list[Any]:
@@ -418,7 +420,8 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                     continue
                 target_name = getattr(_base_table(b), "name", None)
                 pairs = [
-                    _seen_through(a, fk.parent) == _seen_through(b, fk.column)
+                    # SQLAlchemy's order: the referenced column first
+                    _seen_through(b, fk.column) == _seen_through(a, fk.parent)
                     for fk in a.foreign_keys
                     if fk.target_table_name == target_name
                 ]
@@ -474,7 +477,7 @@ def _subquery_join_condition(left: list[Any], right: list[Any]) -> list[ClauseEl
                     for fk in getattr(src, "foreign_keys", ()):
                         for tsrc, tcol in b:
                             if tsrc is fk.column:
-                                pairs.append(col == tcol)
+                                pairs.append(tcol == col)  # referenced column first
             if pairs:
                 found.append(and_(*pairs))
     return found
@@ -509,7 +512,38 @@ _GENERATIVE_LISTS = (
 _get_lists = operator.itemgetter(*_GENERATIVE_LISTS)
 
 
-class Select(FromClause, Generic[_T]):
+class _SetOperations:
+    """The set operations of ``Select`` and ``CompoundSelect``: each returns a new
+    `CompoundSelect` of this statement and ``others``."""
+
+    __slots__ = ()
+
+    def union(self, *others: Any) -> CompoundSelect:
+        """``self UNION other ...``: the rows of all, duplicates removed."""
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        """``self UNION ALL other ...``: the rows of all, duplicates kept."""
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT other ...``: this statement's rows that the others lack."""
+        return CompoundSelect("EXCEPT", self, *others)
+
+    def except_all(self, *others: Any) -> CompoundSelect:
+        """``self EXCEPT ALL other ...``, duplicates counted (PostgreSQL)."""
+        return CompoundSelect("EXCEPT ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT other ...``: the rows all of them have."""
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def intersect_all(self, *others: Any) -> CompoundSelect:
+        """``self INTERSECT ALL other ...``, duplicates counted (PostgreSQL)."""
+        return CompoundSelect("INTERSECT ALL", self, *others)
+
+
+class Select(_SetOperations, FromClause, Generic[_T]):
     """A SELECT statement. Build with `select`."""
 
     is_from = False
@@ -684,11 +718,9 @@ class Select(FromClause, Generic[_T]):
         UPDATE`` / ``FOR KEY SHARE`` with ``key_share``), ``OF`` tables, ``NOWAIT`` or
         ``SKIP LOCKED``. SQLite has no row locks: the clause is left out, as in SQLAlchemy.
 
-        Raises:
-            ArgumentError: both ``nowait`` and ``skip_locked``.
+        ``nowait`` and ``skip_locked`` together are written both, as SQLAlchemy writes them
+        (PostgreSQL then refuses the statement).
         """
-        if nowait and skip_locked:
-            raise exc.ArgumentError("with_for_update() takes nowait or skip_locked, not both")
         s = self._generate()
         s._for_update = {
             "nowait": nowait,
@@ -805,30 +837,6 @@ class Select(FromClause, Generic[_T]):
     def alias(self, name: str | None = None) -> Subquery:  # type: ignore[override]
         """The same as `subquery`: this SELECT under a name, usable in a FROM clause."""
         return Subquery(self, name)
-
-    def union(self, *others: Any) -> CompoundSelect:
-        """``self UNION other ...``."""
-        return CompoundSelect("UNION", self, *others)
-
-    def union_all(self, *others: Any) -> CompoundSelect:
-        """``self UNION ALL other ...``."""
-        return CompoundSelect("UNION ALL", self, *others)
-
-    def except_(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT other ...``."""
-        return CompoundSelect("EXCEPT", self, *others)
-
-    def except_all(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("EXCEPT ALL", self, *others)
-
-    def intersect(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT other ...``."""
-        return CompoundSelect("INTERSECT", self, *others)
-
-    def intersect_all(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("INTERSECT ALL", self, *others)
 
     def from_statement(self, statement: Any) -> FromStatement[_T]:
         """Load this SELECT's entities from the rows of ``statement`` (a select, a union,
@@ -1092,7 +1100,7 @@ def _join_onclause(onclause: Any) -> Any:
     return coerce_expression(onclause)
 
 
-class CompoundSelect(FromClause):
+class CompoundSelect(_SetOperations, FromClause):
     """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
     and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
 
@@ -1179,15 +1187,25 @@ class CompoundSelect(FromClause):
         return col
 
     def limit(self, n: int | None) -> CompoundSelect:
-        """A copy with ``LIMIT n`` on the combined rows (an int; None removes it)."""
+        """A copy with ``LIMIT n`` on the combined rows (an int or a string of one; None
+        removes it).
+
+        Raises:
+            ArgumentError: ``n`` is not an int.
+        """
         c = self._generate()
-        c._limit = n
+        c._limit = _int_or_none("limit", n)
         return c
 
     def offset(self, n: int | None) -> CompoundSelect:
-        """A copy with ``OFFSET n`` on the combined rows (an int; None removes it)."""
+        """A copy with ``OFFSET n`` on the combined rows (an int or a string of one; None
+        removes it).
+
+        Raises:
+            ArgumentError: ``n`` is not an int.
+        """
         c = self._generate()
-        c._offset = n
+        c._offset = _int_or_none("offset", n)
         return c
 
     def execution_options(self, **kw: Any) -> CompoundSelect:
@@ -1225,30 +1243,6 @@ class CompoundSelect(FromClause):
     def exists(self) -> Exists:
         """``EXISTS (this compound SELECT)`` as a boolean expression."""
         return Exists(self)
-
-    def union(self, *others: Any) -> CompoundSelect:
-        """``self UNION other ...``."""
-        return CompoundSelect("UNION", self, *others)
-
-    def union_all(self, *others: Any) -> CompoundSelect:
-        """``self UNION ALL other ...``."""
-        return CompoundSelect("UNION ALL", self, *others)
-
-    def except_(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT other ...``."""
-        return CompoundSelect("EXCEPT", self, *others)
-
-    def except_all(self, *others: Any) -> CompoundSelect:
-        """``self EXCEPT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("EXCEPT ALL", self, *others)
-
-    def intersect(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT other ...``."""
-        return CompoundSelect("INTERSECT", self, *others)
-
-    def intersect_all(self, *others: Any) -> CompoundSelect:
-        """``self INTERSECT ALL other ...`` (PostgreSQL)."""
-        return CompoundSelect("INTERSECT ALL", self, *others)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
         """This compound SELECT as a CTE (see ``Select.cte``)."""
@@ -1353,7 +1347,7 @@ class Lateral(Subquery):
     """``LATERAL (SELECT ...) AS name``: a subquery that sees the FROM items left of it."""
 
     def _compile(self, compiler: Compiler) -> str:
-        if compiler.dialect_name != "postgresql":
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
             raise exc.NotSupportedError(
                 f"LATERAL subqueries need PostgreSQL, not {compiler.dialect_name}"
             )
@@ -1450,7 +1444,7 @@ class Values(FromClause):
     def _compile_rows(self, compiler: Compiler, name: str, cols: list[Any]) -> str:
         from .elements import BindParameter
 
-        if compiler.dialect_name == "sqlite":
+        if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
             # SQLite cannot name VALUES columns: the same rows as SELECT ... UNION ALL
             selects = []
             for n, row in enumerate(self._rows):
@@ -1641,9 +1635,17 @@ def exists(*args: Any) -> Exists:
     """``EXISTS (subquery)``: ``exists(select(...))`` or ``exists().where(...)``."""
     if len(args) == 1 and isinstance(args[0], Select):
         return Exists(args[0])
-    from .elements import literal_column
+    return Exists(Select(*args) if args else Select(_ExistsColumn("1")))
 
-    return Exists(Select(*args) if args else Select(literal_column("1")))
+
+class _ExistsColumn(LiteralColumn):
+    """The column of ``exists().where(...)``: ``1`` when run (valid with every FROM
+    correlated away), printed ``*`` as SQLAlchemy prints it."""
+
+    __slots__ = ()
+
+    def _compile(self, compiler: Compiler) -> str:
+        return "*" if compiler.display is not None else "1"
 
 
 __all__ = [
@@ -1737,7 +1739,7 @@ class TableValuedAlias(FromClause):
     def _compile(self, compiler: Compiler) -> str:
         sql = compiler.process(self.fn)
         if self.with_ordinality is not None:
-            if compiler.dialect_name != "postgresql":
+            if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     f"table_valued(with_ordinality=...) needs PostgreSQL, not "
                     f"{compiler.dialect_name}"
@@ -1745,7 +1747,7 @@ class TableValuedAlias(FromClause):
             sql += " WITH ORDINALITY"
         sql += " AS " + compiler.quote(compiler.from_name(self))
         if self._derived:
-            if compiler.dialect_name == "sqlite":
+            if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     "render_derived(): SQLite cannot name a table-valued function's columns "
                     "after its alias; select them as tv.c.<name> without render_derived()"
@@ -1783,7 +1785,7 @@ class TableValuedColumn(ColumnElement):
 
     def _compile(self, compiler: Compiler) -> str:
         alias = compiler.quote(compiler.from_name(self.table))
-        if compiler.dialect_name == "postgresql":
+        if compiler.dialect_name == "postgresql" or compiler.string_dialect:
             return alias
         value = _SQLITE_VALUE_COLUMNS.get(self.table.fn.name.lower())
         if value is None:

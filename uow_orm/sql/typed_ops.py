@@ -56,7 +56,7 @@ class CastSuffix(ColumnElement):
 
 
 def _require_postgresql(compiler: Compiler, what: str) -> None:
-    if compiler.dialect_name != "postgresql":
+    if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
         raise exc.ArgumentError(
             f"{what} is a PostgreSQL operator; {compiler.dialect_name} has none"
         )

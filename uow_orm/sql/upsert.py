@@ -8,7 +8,7 @@ Called by: uow_orm.dialects.postgresql, uow_orm.dialects.sqlite.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -93,7 +93,7 @@ class OnConflict:
     def compile(self, compiler: Compiler) -> str:
         sql = " ON CONFLICT"
         if self.constraint is not None:
-            if compiler.dialect_name != "postgresql":
+            if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
                 raise exc.NotSupportedError(
                     "on_conflict constraint= needs PostgreSQL; on SQLite give index_elements="
                 )
@@ -113,7 +113,7 @@ class OnConflict:
             if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
                 rendered = compiler.process(coerce(value))
             else:
-                rendered = compiler.bind(BindParameter(col.key, value, col.type))
+                rendered = compiler.bind(BindParameter(None, value, col.type))
             sets.append(f"{compiler.quote(col.name)} = {rendered}")
         sql += " DO UPDATE SET " + ", ".join(sets)
         if self.where is not None:
@@ -146,6 +146,8 @@ class UpsertInsert(Insert):
     .on_conflict_do_update(index_elements=[User.id], set_={"name": "x"})``."""
 
     _on_conflict: OnConflict | None = None
+    #: the dialect ``str()`` prints the statement in (None: SQLAlchemy's default one)
+    _print_dialect: str | None = None
 
     @property
     def excluded(self) -> Excluded:
@@ -183,4 +185,21 @@ def insert(target: Any) -> UpsertInsert:
     return UpsertInsert(target)
 
 
-__all__ = ["Excluded", "UpsertInsert", "insert"]
+def _dialect_insert(dialect_name: str) -> Callable[[Any], UpsertInsert]:
+    """``insert`` of a dialect module: its statements print in that dialect (``str()``),
+    as SQLAlchemy prints ``postgresql.insert(...)``."""
+
+    def insert(target: Any) -> UpsertInsert:
+        """``INSERT`` that supports ``on_conflict_do_nothing()`` / ``on_conflict_do_update()``."""
+        stmt = UpsertInsert(target)
+        stmt._print_dialect = dialect_name
+        return stmt
+
+    return insert
+
+
+postgresql_insert = _dialect_insert("postgresql")
+sqlite_insert = _dialect_insert("sqlite")
+
+
+__all__ = ["Excluded", "UpsertInsert", "insert", "postgresql_insert", "sqlite_insert"]
