@@ -419,12 +419,6 @@ MAX_FUNCTION_LINES = 60
 # Functions longer than that today, as "module:qualified name". Each entry must still be
 # too long (the test fails on a stale one), so the list only shrinks.
 LONG_FUNCTIONS: set[str] = {
-    # loading.py is being restructured (perf)
-    "uow_orm.orm.loading:execute_select",
-    "uow_orm.orm.loading:instance_builder",
-    "uow_orm.orm.loading:lazy_load",
-    "uow_orm.orm.loading:selectin_load",
-    "uow_orm.orm.loading:_collect_joined",
     # in modules other work is changing now (inheritance, relationships, the compiler); each
     # is split with that work
     "uow_orm.orm.inheritance:polymorphic_builder",

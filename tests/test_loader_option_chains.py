@@ -109,6 +109,36 @@ def test_load_only_on_a_relationship_path_narrows_the_related_objects(
         assert len(log) == n + 1
 
 
+@pytest.mark.parametrize(
+    "option",
+    [
+        selectinload(Address.tags).load_only(Tag.label),
+        selectinload(Address.tags).options(load_only(Tag.label)),
+        joinedload(Address.tags).load_only(Tag.label),
+        immediateload(Address.tags).load_only(Tag.label),
+        lazyload(Address.tags).load_only(Tag.label),
+    ],
+    ids=["selectin", "options", "joined", "immediate", "lazy"],
+)
+def test_load_only_on_a_path_reads_each_value_from_its_own_column(db: Any, option: Any) -> None:
+    # Tag's columns are (id, address_id, label): the narrowed SELECT must read label from
+    # its own column, not from the position it has among all the columns
+    with Session(db) as s:
+        a = s.scalars(select(Address).where(Address.id == 10).options(option)).unique().one()
+        assert [(t.id, t.label) for t in a.tags] == [(100, "t0"), (101, "t1")]
+        assert _loaded(a.tags[0], "id", "address_id", "label") == ["id", "label"]
+
+
+def test_load_only_from_load_of_the_entity_reads_each_value_from_its_own_column(
+    db: Any,
+) -> None:
+    with Session(db) as s:
+        stmt = select(Tag).where(Tag.id == 111).options(Load(Tag).load_only(Tag.label))
+        tag = s.scalars(stmt).one()
+        assert (tag.id, tag.label) == (111, "t1")
+        assert _loaded(tag, "address_id", "label") == ["label"]
+
+
 def test_defer_with_raiseload_on_a_path_raises_on_access(db: Any) -> None:
     with Session(db) as s:
         users = _users(s, selectinload(User.addresses).defer(Address.email, raiseload=True))

@@ -95,3 +95,179 @@ def test_cache_is_bounded():
     for n in range(5):
         cache.put(n, n)
     assert len(cache) == 2 and cache.get(4) == 4 and cache.get(0) is None
+
+
+# -- the key holds everything that changes the SQL (issue 21) ------------------------------
+def test_load_only_and_the_plain_select_do_not_share_sql(session, compiles):
+    from uow_orm.orm import load_only
+
+    only = session.scalars(select(User).where(User.id == 1).options(load_only(User.name))).one()
+    assert "age" not in only.__dict__
+    session.expunge_all()
+    full = session.scalars(select(User).where(User.id == 1)).one()
+    assert full.__dict__["age"] == 30  # loaded by the SELECT, not deferred
+    assert len(compiles) == 2
+
+
+def test_same_shape_with_other_columns_does_not_share_sql(session, compiles):
+    by_name = session.scalars(select(User.name).where(User.id == 2)).one()
+    by_age = session.scalars(select(User.age).where(User.id == 2)).one()
+    assert (by_name, by_age) == ("bob", 25)
+    assert len(compiles) == 2
+
+
+def test_loader_criteria_on_and_off_give_their_own_rows(session, compiles):
+    from uow_orm.orm import with_loader_criteria
+
+    def names(*options):
+        stmt = select(User).where(User.id > 0).order_by(User.id).options(*options)
+        return [u.name for u in session.scalars(stmt)]
+
+    older = with_loader_criteria(User, User.age > 26)
+    assert names() == ["alice", "bob", "carol", "dave"]
+    assert names(older) == ["alice", "carol"]
+    assert names() == ["alice", "bob", "carol", "dave"]
+    assert names(with_loader_criteria(User, lambda cls: cls.age < 26)) == ["bob", "dave"]
+    assert names(older) == ["alice", "carol"]
+
+
+def test_loader_criteria_without_propagation_still_filter_the_statement(session):
+    from uow_orm.orm import with_loader_criteria
+
+    opt = with_loader_criteria(User, User.age > 26, propagate_to_loaders=False)
+    stmt = select(User).order_by(User.id).options(opt)
+    assert [u.name for u in session.scalars(stmt)] == ["alice", "carol"]
+
+
+def test_execution_options_are_part_of_the_key_and_still_apply(session, compiles):
+    alice = session.get(User, 1)
+    alice.name = "changed in memory"
+    stmt = (
+        select(User).where(User.id == 1).execution_options(populate_existing=True, autoflush=False)
+    )
+    assert session.scalars(stmt).one().name == "alice"  # overwritten from the row
+    first = len(compiles)
+    alice.name = "again"
+    assert session.scalars(stmt).one().name == "alice"
+    assert len(compiles) == first  # the second execution reused the compiled SQL
+
+
+def test_each_dialect_gets_its_own_compiled_sql():
+    from uow_orm.dialects.postgresql import PGDialect
+    from uow_orm.dialects.sqlite import SQLiteDialect
+
+    statement_cache.clear()
+    for _ in range(2):
+        on_sqlite = select(User.name).where(User.id == 1).compile(dialect=SQLiteDialect())
+        on_pg = select(User.name).where(User.id == 1).compile(dialect=PGDialect())
+        assert on_sqlite.sql.endswith("= ?")
+        assert on_pg.sql.endswith("= %s")
+
+
+def test_lazy_loads_with_and_without_criteria_give_their_own_rows(session):
+    from uow_orm.orm import with_loader_criteria
+
+    def emails(*options):
+        session.expunge_all()
+        stmt = select(User).where(User.id == 1).options(*options)
+        return [a.email for a in session.scalars(stmt).one().addresses]
+
+    assert emails() == ["alice@home", "alice@work"]
+    assert emails(with_loader_criteria(Address, Address.email.like("%work"))) == ["alice@work"]
+    assert emails() == ["alice@home", "alice@work"]
+
+
+def test_lazy_load_of_each_parent_binds_its_own_key(session):
+    users = session.scalars(select(User).order_by(User.id)).all()
+    assert [[a.email for a in u.addresses] for u in users] == [
+        ["alice@home", "alice@work"],
+        ["bob@home"],
+        ["carol@work"],
+        [],
+    ]
+    assert [[r.name for r in u.reports] for u in users] == [["bob", "carol"], ["dave"], [], []]
+
+
+def test_loaded_objects_have_every_state_field_set(session):
+    from uow_orm.orm.state import InstanceState, new_state
+
+    user = session.scalars(select(User).where(User.id == 3)).one()
+    state = user.__dict__["_sa_instance_state"]
+    # the row builder writes new_state() out: the same fields are set (an unset slot
+    # would raise AttributeError; ``parents`` is set only for single_parent children)
+    made = new_state(User(), User.__mapper__)
+    expected = [name for name in InstanceState.__slots__ if hasattr(made, name)]
+    assert "mapper" in expected and "load_strategies" in expected
+    assert [name for name in InstanceState.__slots__ if hasattr(state, name)] == expected
+    assert state.key[1] == (3,) and state.session is session and not state.modified
+
+
+def test_correlate_none_and_the_default_do_not_share_sql():
+    from uow_orm.dialects.sqlite import SQLiteDialect
+
+    statement_cache.clear()
+    dialect = SQLiteDialect()
+
+    def outer(correlate_none):
+        inner = select(func.count(Address.id)).where(Address.user_id == User.id)
+        if correlate_none:
+            inner = inner.correlate(None)
+        return select(User.name).where(inner.scalar_subquery() > 0).compile(dialect=dialect).sql
+
+    auto, none = outer(False), outer(True)
+    assert "FROM x_addresses WHERE" in auto  # x_users correlated to the outer query
+    assert "FROM x_addresses, x_users" in none or "FROM x_users, x_addresses" in none
+    assert outer(False) == auto and outer(True) == none
+
+
+def test_options_chained_on_a_path_share_sql_only_when_built_the_same(session, compiles):
+    from uow_orm.orm import joinedload
+
+    def run(option):
+        session.expunge_all()
+        stmt = select(User).where(User.id == 1).options(option)
+        return [sorted(k for k in ("email", "user_id") if k in a.__dict__)
+                for a in session.scalars(stmt).unique().one().addresses]  # fmt: skip
+
+    narrowed = run(joinedload(User.addresses).load_only(Address.email))
+    assert run(joinedload(User.addresses).load_only(Address.email)) == narrowed
+    assert narrowed == [["email"], ["email"]]
+    assert len(compiles) == 1  # the option built again: the same key
+    assert run(joinedload(User.addresses)) == [["email", "user_id"], ["email", "user_id"]]
+    assert len(compiles) == 2
+
+
+def test_relationship_criteria_in_an_option_bind_each_query_s_values(session, compiles):
+    from uow_orm.orm import joinedload
+
+    def emails(pattern):
+        session.expunge_all()
+        option = joinedload(User.addresses.and_(Address.email.like(pattern)))
+        stmt = select(User).where(User.id == 1).options(option)
+        return [a.email for a in session.scalars(stmt).unique().one().addresses]
+
+    assert emails("%home") == ["alice@home"]
+    assert emails("%work") == ["alice@work"]
+    assert emails("alice%") == ["alice@home", "alice@work"]
+    assert len(compiles) == 1
+
+
+def test_contains_eager_of_one_alias_shares_sql_and_another_alias_does_not(session, compiles):
+    from uow_orm.orm import contains_eager
+
+    def emails(alias):
+        session.expunge_all()
+        stmt = (
+            select(User)
+            .join(User.addresses.of_type(alias))
+            .where(User.id == 1)
+            .order_by(alias.id)
+            .options(contains_eager(User.addresses, alias=alias))
+        )
+        return [a.email for a in session.scalars(stmt).unique().one().addresses]
+
+    first = aliased(Address, name="a1")
+    assert emails(first) == emails(first) == ["alice@home", "alice@work"]
+    assert len(compiles) == 1
+    assert emails(aliased(Address, name="a2")) == ["alice@home", "alice@work"]
+    assert len(compiles) == 2

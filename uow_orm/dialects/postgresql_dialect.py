@@ -91,9 +91,9 @@ class PGDialect(Dialect):
         # psycopg pipelines the statements and keeps one result set per parameter set.
         pg_cursor = cast("psycopg.Cursor[Any]", cursor)
         pg_cursor.executemany(sql, cast("list[Any]", params), returning=True)
-        rows: list[DBAPIRow] = []
+        rows: list[Any] = []  # (no cast() per row: it is a call at run time)
         while True:
-            rows.append(cast(DBAPIRow, pg_cursor.fetchone()))
+            rows.append(pg_cursor.fetchone())
             if not pg_cursor.nextset():
                 break
         return rows

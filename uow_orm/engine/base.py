@@ -741,7 +741,20 @@ class Connection:
             self.begin()
         elif self._shared:
             self._rejoin(dbapi)
-        return self._cursor_execute(dbapi, sql, params, many)
+        dispatch = self._dispatch
+        if many or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            return self._cursor_execute(dbapi, sql, params, many)
+        # one statement, no cursor listeners: `_cursor_execute` written out (every ORM
+        # query and flush statement comes this way)
+        cursor: DBAPICursor = dbapi.cursor()
+        if self.engine.logger.isEnabledFor(logging.INFO):
+            self._log(sql, params)
+        try:
+            cursor.execute(sql, params)
+        except Exception as err:
+            self._handle_error(err, sql, params, dbapi, cursor)
+            raise  # unreachable: _handle_error always raises
+        return cursor
 
     def _run_streaming(self, sql: str, params: Any) -> Any:
         """As `_run`, with a cursor that fetches rows as they are asked for: a server-side
@@ -806,8 +819,21 @@ class Connection:
 
     def _run_control(self, sql: str) -> None:
         """Transaction control SQL (BEGIN, SAVEPOINT, COMMIT...)."""
-        dbapi = self._checked_dbapi()
-        self._cursor_execute(dbapi, sql, (), False)
+        dbapi = self._dbapi
+        if dbapi is None or self._invalidated or self._closed:
+            dbapi = self._checked_dbapi()
+        dispatch = self._dispatch
+        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            self._cursor_execute(dbapi, sql, (), False)
+            return
+        cursor = dbapi.cursor()  # (two per savepoint: `_cursor_execute` written out)
+        if self.engine.logger.isEnabledFor(logging.INFO):
+            self._log(sql, ())
+        try:
+            cursor.execute(sql, ())
+        except Exception as err:
+            self._handle_error(err, sql, (), dbapi, cursor)
+            raise  # unreachable: _handle_error always raises
 
     def _before_cursor_execute(
         self, cursor: Any, sql: str, params: Any, many: bool

@@ -179,7 +179,14 @@ class Result(_Filtered):
     @classmethod
     def from_scalars(cls, key: str, items: Iterable[Any]) -> Result:
         """A one-column result over ``items`` without building a tuple per row up front."""
-        result = cls([key], ())
+        # __init__ written out for one key (every ORM query of one entity comes here)
+        result = cls.__new__(cls)
+        result._keys = [key]
+        result._km = {key: 0}
+        result.rowcount = -1
+        result._close = None
+        result._unique = False
+        result._require_unique = False
         it = iter(items)
         result._scalar_iter = it
         result._source = ((item,) for item in it)

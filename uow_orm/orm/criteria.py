@@ -9,7 +9,7 @@ Called by: loading (``with_loader_criteria``), strategies (relationship criteria
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
 
@@ -25,6 +25,14 @@ class LoaderCriteriaOption:
     """The option `with_loader_criteria` returns."""
 
     __slots__ = ("entity", "include_aliases", "propagate_to_loaders", "where_criteria")
+    #: the statement cache's key of this option (`uow_orm.sql.cache`): the criteria reach
+    #: the SQL as the WHERE clause loading adds before compiling, so they are keyed there
+    #: (a lambda made anew for each query would otherwise never hit the cache)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = (
+        "entity",
+        "include_aliases",
+        "propagate_to_loaders",
+    )
 
     def __init__(
         self,

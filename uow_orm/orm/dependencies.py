@@ -74,7 +74,8 @@ class Dependencies:
             is_new = st in new_set
             d = st().__dict__
             committed = st.committed or {}
-            for prop in st.mapper.relationships.values():
+            # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+            for prop in dict.values(st.mapper.relationships):
                 if prop.viewonly:
                     continue
                 key = prop.key
@@ -131,7 +132,8 @@ class Dependencies:
     def _adopt(self, st: InstanceState, prop: RelationshipProperty, cs: InstanceState) -> None:
         """``cs`` joined ``st``'s one-to-many: it gets ``st``'s key."""
         self.sync.child_syncs.setdefault(cs, []).append((st, prop))
-        self.ensure_saved(cs)
+        if cs.session is not self.owner:  # (the check of ensure_saved, once per child)
+            self.ensure_saved(cs)
 
     def _release(self, st: InstanceState, prop: RelationshipProperty, cs: InstanceState) -> None:
         """``cs`` left ``st``'s one-to-many: its key is cleared (unless it found another)."""
@@ -159,7 +161,7 @@ class Dependencies:
         from .loading import lazy_load
 
         d = old().__dict__
-        for prop in old.mapper.relationships.values():
+        for prop in dict.values(old.mapper.relationships):
             if (
                 prop.viewonly
                 or prop.direction is not Direction.ONETOMANY
@@ -184,7 +186,7 @@ class Dependencies:
             committed = st.committed or {}
             if not committed:
                 continue
-            for prop in st.mapper.relationships.values():
+            for prop in dict.values(st.mapper.relationships):
                 orphans.extend(self._orphans_of(st, prop, committed))
         for cs in orphans:
             if cs not in self.deleted and not cs.deleted:
@@ -238,7 +240,7 @@ class Dependencies:
             mapper = st.mapper
             if not mapper.registry.configured:
                 mapper.registry.configure()
-            for prop in mapper.relationships.values():
+            for prop in dict.values(mapper.relationships):
                 if prop.viewonly or prop.direction is not Direction.ONETOMANY:
                     continue
                 if "delete" in prop.cascade:
@@ -268,7 +270,7 @@ class Dependencies:
         for st in self.deleted:
             if st.key is None:
                 continue
-            for prop in st.mapper.relationships.values():
+            for prop in dict.values(st.mapper.relationships):
                 if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
                     continue
                 cols = [sc for _, sc in prop._pairs]

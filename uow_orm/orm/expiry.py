@@ -199,12 +199,17 @@ def expire_all(session: InternalSession) -> None:
 
 def expire_all_states(session: InternalSession) -> None:
     """Drop every loaded value of every object (commit, rollback): they reload on access."""
+    last: Any = None
+    keys: list[str] = []
     for st in session.identity_map.all_states():
         obj = st()
         if obj is None:
             continue
+        if st.mapper is not last:  # (the key list once per run of one class: a commit
+            last = st.mapper  # expires every object)
+            keys = last.attrs.keys()
         d = obj.__dict__
-        for k in st.mapper.attrs.keys():
+        for k in keys:
             d.pop(k, None)
         st.committed = None
         st.modified = False

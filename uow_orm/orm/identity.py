@@ -23,10 +23,13 @@ class IdentityMap(Mapping[IdentityKey, Any]):
     collected its state's callback removes the entry (`discard`).
     """
 
-    __slots__ = ("_states", "hold", "state_for")
+    __slots__ = ("_states", "builders", "hold", "state_for")
 
     def __init__(self) -> None:
         self._states: dict[IdentityKey, InstanceState] = {}
+        #: row builders that loading made for this map's session and keeps for its next
+        #: queries (`uow_orm.orm.loading`; each entry says when it is stale)
+        self.builders: dict[Any, Any] = {}
         #: ``state_for(key)``: the state held under ``key`` (live or not), or None. The
         #: dict's own ``get``, because the row loader calls it once per row.
         self.state_for: Callable[[IdentityKey], InstanceState | None] = self._states.get

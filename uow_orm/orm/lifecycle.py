@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exc
 from . import events as _events
-from .base import state_of
+from .base import STATE_ATTR, state_of
 
 if TYPE_CHECKING:
     from .seams import InternalSession
@@ -87,13 +87,14 @@ def save_or_update(session: InternalSession, st: InstanceState, obj: Any) -> boo
 
 def cascade_save(session: InternalSession, obj: Any) -> None:
     """Attach ``obj`` and, when it is new here, its ``save-update`` cascade."""
-    st = state_of(obj)
-    if st is None:
-        raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
+    try:
+        st = obj.__dict__[STATE_ATTR]  # = state_of(obj), once per related object
+    except (AttributeError, KeyError):
+        raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object") from None
     if st.session is session:
         return
     if save_or_update(session, st, obj):
-        cascade(session, st, "save-update", lambda o: cascade_save(session, o))
+        cascade(session, st, "save-update", session.cascade_save)
 
 
 def cascade(
@@ -109,7 +110,8 @@ def cascade(
     if obj is None:
         return
     d = obj.__dict__
-    for prop in st.mapper.relationships.values():
+    # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+    for prop in dict.values(st.mapper.relationships):
         if name not in prop.cascade:
             continue
         if prop.key in d:
@@ -152,8 +154,11 @@ def delete_cascade(session: InternalSession, st: InstanceState) -> None:
     if st in session.tracker.deleted or st.deleted:
         return
     session.tracker.mark_deleted(st, st())
-    session.transactions.snapshot(st)
-    cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
+    t = session.transactions.current
+    if t is not None and t.nested:  # = transactions.snapshot(st), only inside a savepoint
+        t.record.snapshot(st)
+    if st.mapper.relationships:
+        cascade(session, st, "delete", lambda o: _delete_child(session, o), load=True)
 
 
 def _delete_child(session: InternalSession, obj: Any) -> None:
@@ -173,32 +178,38 @@ def flush_succeeded(session: InternalSession, plan: FlushPlan, txn: SessionTrans
     """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
     tracker = session.tracker
     hold = session.identity_map.hold
-    pop_new = tracker.pop_new
     txn_new = txn.new
-    for st in plan.inserted:
-        obj = pop_new(st)
+    for st, obj in zip(plan.inserted, tracker.take_new(plan.inserted)):
         if obj is None:
             obj = st()
         hold(st.key, st)  # type: ignore[arg-type]
         txn_new[st] = obj
         st.committed = None
         st.modified = False
-    for st in plan.deleted_done:
-        obj = tracker.unmark_deleted(st) or st()
-        session.identity_map.discard(st)
-        st.deleted = True
-        txn.deleted[st] = obj
-        tracker.unmark_modified(st)
+    if plan.deleted_done:
+        discard = session.identity_map.discard
+        for st, obj in zip(plan.deleted_done, tracker.take_deleted(plan.deleted_done)):
+            discard(st)
+            st.deleted = True
+            txn.deleted[st] = obj or st()
     if plan.moves or plan.old_keys:
         plan.finish_key_changes(txn)
     only = plan.only
+    if only is None:
+        if tracker.modified:
+            for st in tracker.modified:
+                st.committed = None  # = st.clear_changes(), once per updated row
+                st.modified = False
+            tracker.clear_modified()
+        if tracker.deleted:
+            tracker.clear_deleted()
+        if tracker.collections:
+            tracker.clear_collection_changes()  # the rows now say the same
+        return
     for st in list(tracker.modified):
-        if only is None or st in only:
+        if st in only:
             st.clear_changes()
             tracker.unmark_modified(st)
-    if only is None:
-        tracker.clear_deleted()
-        tracker.clear_collection_changes()  # the rows now say the same
 
 
 def flush_failed(session: InternalSession, plan: FlushPlan) -> None:

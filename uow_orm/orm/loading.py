@@ -8,10 +8,11 @@ without running the attribute-change machinery.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
 from ..engine.result import Result
+from ..sql.compiler import compile_statement
 from ..sql.elements import BindParameter, and_, coerce, or_, replace_columns
 from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
@@ -24,13 +25,11 @@ from .base import (
     NO_VALUE,
     STATE_ATTR,
     Direction,
-    IdentityKey,
     ObjectSession,
-    make_identity_key,
 )
 from .lazy_warning import warn_lazy_load
 from .relationships import RelationshipProperty
-from .state import InstanceState, new_state
+from .state import InstanceState, _new_ref, _state_gone
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
@@ -45,11 +44,57 @@ def _result_proc(expr: Any, dialect_name: str) -> Callable[[Any], Any] | None:
 
 
 def _processors(mapper: Mapper, dialect_name: str) -> list[Callable[[Any], Any] | None]:
-    cache = mapper.__dict__.setdefault("_result_procs", {})
-    procs = cache.get(dialect_name)
-    if procs is None:
-        procs = cache[dialect_name] = [_result_proc(c, dialect_name) for c in mapper.load_columns]
-    return procs  # type: ignore[no-any-return]
+    return _row_plan(mapper, dialect_name, None).procs
+
+
+class RowPlan(NamedTuple):
+    """Where one entity's values sit in a result row and how they are converted: what
+    a row builder reads. The mapper's own plan is cached per dialect; statement options
+    that change the columns (`Mapper.entity_columns`) get a plan of their own.
+    """
+
+    #: attribute keys, in column order
+    keys: list[str]
+    #: one result processor (or None) per column
+    procs: list[Callable[[Any], Any] | None]
+    #: (column index, processor) for the columns that have one
+    proc_items: list[tuple[int, Callable[[Any], Any]]]
+    #: the primary-key columns' indexes among ``keys``
+    pk_offsets: list[int]
+    #: the key columns' result processors when one converts (a DATETIME key on SQLite:
+    #: identity keys hold converted values, as session.get() and the flush make them),
+    #: else empty
+    pk_procs: list[Callable[[Any], Any] | None]
+    #: ``keys`` as a set: an object that has all of them needs nothing from the row
+    keyset: frozenset[str]
+
+
+def _row_plan(
+    mapper: Mapper, dialect_name: str, columns: tuple[list[Any], list[str]] | None
+) -> RowPlan:
+    if columns is None or columns[1] is mapper.load_keys:
+        cache = mapper.__dict__.setdefault("_result_procs", {})  # dropped when columns change
+        plan: RowPlan | None = cache.get(dialect_name)
+        if plan is None:
+            plan = cache[dialect_name] = _new_row_plan(
+                mapper, dialect_name, mapper.load_columns, mapper.load_keys
+            )
+        return plan
+    return _new_row_plan(mapper, dialect_name, columns[0], columns[1])
+
+
+def _new_row_plan(mapper: Mapper, dialect_name: str, cols: list[Any], keys: list[str]) -> RowPlan:
+    procs = [_result_proc(c, dialect_name) for c in cols]
+    pk_offsets = [keys.index(k) for k in mapper.pk_keys]
+    pk_procs = [procs[p] for p in pk_offsets]
+    return RowPlan(
+        keys,
+        procs,
+        [(i, p) for i, p in enumerate(procs) if p is not None],
+        pk_offsets,
+        pk_procs if any(pk_procs) else [],
+        frozenset(keys),
+    )
 
 
 def instance_builder(
@@ -63,64 +108,91 @@ def instance_builder(
     """A function turning one result row into the mapped object (new or from the map).
 
     ``columns`` gives (expressions, keys) when statement options changed which columns
-    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise.
+    the entity SELECT reads (`Mapper.entity_columns`); the mapper's lists otherwise. The
+    builder has ``set_strategies(dict)``: the per-object loader strategies (options) of
+    the objects it makes.
     """
     if mapper._children and mapper.polymorphic_on is not None:
         # a class with mapped subclasses: the discriminator picks each row's class (the
         # choice is made here, once per query, so other mappers' rows pay nothing)
-        from .inheritance import polymorphic_builder
+        return _inheritance.polymorphic_builder(
+            session, mapper, start, dialect_name, populate_existing, columns
+        )
+    plan = _row_plan(mapper, dialect_name, columns)
+    return _make_builder(session, mapper, start, plan, populate_existing)
 
-        return polymorphic_builder(session, mapper, start, dialect_name, populate_existing, columns)
-    cls = mapper.class_
-    kcls = mapper._identity_class  # identity keys name the hierarchy's base class
-    if columns is None or columns[1] is mapper.load_keys:
-        keys = mapper.load_keys
-        procs = _processors(mapper, dialect_name)
-        pk_positions = mapper.load_pk_positions
-    else:
-        keys = columns[1]
-        procs = [_result_proc(c, dialect_name) for c in columns[0]]
-        pk_positions = [keys.index(k) for k in mapper.pk_keys]
-    n = len(keys)
-    end = start + n
-    proc_items = [(i, p) for i, p in enumerate(procs) if p is not None]
-    pk_pos = [start + p for p in pk_positions]
-    # a key column whose values need converting (a DATETIME key on SQLite): the identity
-    # key is made of converted values, as session.get() and the flush make it
-    pk_procs = [procs[p] for p in pk_positions]
-    if not any(pk_procs):
-        pk_procs = []
+
+def _make_builder(
+    session: ObjectSession, mapper: Mapper, start: int, plan: RowPlan, populate_existing: bool
+) -> Callable[[Sequence[Any]], Any]:
+    """The row builder of `instance_builder` for one class (see `RowPlan`)."""
+    cls, kcls = mapper.class_, mapper._identity_class  # (keys name the hierarchy's base)
+    keys, proc_items, keyset = plan.keys, plan.proc_items, plan.keyset
+    end = start + len(keys)
+    pk_pos, pk_procs = [start + p for p in plan.pk_offsets], plan.pk_procs
     single_pk = pk_pos[0] if len(pk_pos) == 1 and not pk_procs else None
-    imap = session.identity_map
-    state_for = imap.state_for
-    hold = imap.hold
-    mk_key = make_identity_key
-    token = session._identity_token
-    if token is not None:  # a shard's rows (horizontal sharding): keys carry its id
-
-        def mk_key(class_: type, pk: tuple[Any, ...], token: Any = token) -> IdentityKey:
-            return (class_, pk, token)
-
-    new_obj = object.__new__
-    mk_state = new_state
+    state_for, hold = session.identity_map.state_for, session.identity_map.hold
+    new_obj, new_ref, gone = object.__new__, _new_ref, _state_gone
     at_start = start == 0
+    token = session._identity_token  # a shard's rows (horizontal sharding): keys carry its id
     strategies: dict[str, str] | None = None
+    # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
-    if recon is not None:
-        # @reconstructor: runs once per new object, after its state is attached (only
-        # classes that have one pay for it)
-        def mk_state(
-            obj: Any,
-            mapper: Mapper,
-            key: IdentityKey | None = None,
-            session: ObjectSession | None = None,
-            load_strategies: dict[str, str] | None = None,
-        ) -> InstanceState:
-            st = new_state(obj, mapper, key, session, load_strategies)
-            obj.__dict__[STATE_ATTR] = st
-            hold(key, st)  # type: ignore[arg-type]
+    values = _values_reader(cls, keys, proc_items, start, end)
+
+    def build(row: Sequence[Any]) -> Any:
+        if single_pk is not None:
+            pkv = row[single_pk]
+            if pkv is None:
+                return None
+            pk: tuple[Any, ...] = (pkv,)
+        else:
+            pk = tuple([row[p] for p in pk_pos])
+            if all(v is None for v in pk):
+                return None
+            if pk_procs:
+                pk = _converted_key(pk, pk_procs)
+        key = (kcls, pk, token)  # = make_identity_key(kcls, pk, token), written out: per row
+        state = state_for(key)
+        if state is not None:
+            obj = state()
+            if obj is not None:
+                if populate_existing or not obj.__dict__.keys() >= keyset:
+                    _refill(session, mapper, state, obj, keys, values(row), populate_existing,
+                            strategies)  # fmt: skip
+                return obj
+        obj = new_obj(cls)
+        d: dict[str, Any] = obj.__dict__
+        # zip() stops after the entity's columns, so a row that starts with them needs no slice
+        d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
+        # = new_state(obj, mapper, key, session, strategies), written out: once per row
+        state = new_ref(InstanceState, obj, gone)
+        state.mapper, state.key, state.session = mapper, key, session
+        state.committed, state.load_strategies = None, strategies
+        state.modified = state.deleted = state.was_deleted = False
+        d[STATE_ATTR] = state
+        hold(key, state)
+        if recon is not None:
             recon(obj)
-            return st
+        return obj
+
+    def set_strategies(s: dict[str, str] | None) -> None:
+        nonlocal strategies
+        strategies = s
+
+    build.set_strategies = set_strategies  # type: ignore[attr-defined]
+    return build
+
+
+def _values_reader(
+    cls: type,
+    keys: list[str],
+    proc_items: list[tuple[int, Callable[[Any], Any]]],
+    start: int,
+    end: int,
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """``values(row)``: the entity's values from ``row[start:end]``, converted by their
+    result processors."""
 
     def values(row: Sequence[Any]) -> list[Any]:
         vals = list(row[start:end])
@@ -133,61 +205,45 @@ def instance_builder(
                     raise exc.ResultValueError(f"{cls.__name__}.{keys[i]}: {e}") from None
         return vals
 
-    rel_keys = list(mapper.relationships.keys()) if populate_existing else []
+    return values
 
-    def build(row: Sequence[Any]) -> Any:
-        if single_pk is not None:
-            pkv = row[single_pk]
-            if pkv is None:
-                return None
-            pk: tuple[Any, ...] = (pkv,)
-        else:
-            pk = tuple(row[p] for p in pk_pos)
-            if all(v is None for v in pk):
-                return None
-            if pk_procs:
-                pk = tuple(
-                    v if f is None or v is None else f(v) for v, f in zip(pk, pk_procs, strict=True)
-                )
-        key = mk_key(kcls, pk)
-        state = state_for(key)
-        if state is not None:
-            obj = state()
-            if obj is not None:
-                d = obj.__dict__
-                if populate_existing:
-                    d.update(zip(keys, values(row)))
-                    # relationships load again, under this query's options and criteria
-                    for rkey in rel_keys:
-                        d.pop(rkey, None)
-                    state.load_strategies = strategies
-                    state.clear_changes()
-                    session.tracker.unmark_modified(state)
-                    if mapper.dispatch.refresh:
-                        _events.fire_refresh(state, session, None)
-                elif any(k not in d for k in keys):  # expired: fill only the holes
-                    holes = [k for k in keys if k not in d]
-                    for k, v in zip(keys, values(row)):
-                        if k not in d:
-                            d[k] = v
-                    if mapper.dispatch.refresh:
-                        _events.fire_refresh(state, session, holes)
-                return obj
-        obj = new_obj(cls)
-        d = obj.__dict__
-        # zip() stops after the entity's columns, so a row that starts with them needs no slice
-        d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
-        state = mk_state(obj, mapper, key, session, strategies)
-        d[STATE_ATTR] = state
-        hold(key, state)
-        return obj
 
-    def set_strategies(s: dict[str, str] | None) -> None:
-        nonlocal strategies
-        strategies = s
+def _converted_key(
+    pk: tuple[Any, ...], procs: list[Callable[[Any], Any] | None]
+) -> tuple[Any, ...]:
+    return tuple(v if f is None or v is None else f(v) for v, f in zip(pk, procs, strict=True))
 
-    build.set_strategies = set_strategies  # type: ignore[attr-defined]
-    return build
+
+def _refill(
+    session: ObjectSession,
+    mapper: Mapper,
+    state: InstanceState,
+    obj: Any,
+    keys: list[str],
+    values: list[Any],
+    populate_existing: bool,
+    strategies: dict[str, str] | None,
+) -> None:
+    """A row for an object already in the identity map: ``populate_existing`` overwrites
+    its attributes (and forgets its changes; its relationships load again, under this
+    query's options and criteria); otherwise only expired ones are filled."""
+    d = obj.__dict__
+    if populate_existing:
+        d.update(zip(keys, values))
+        for rkey in mapper.relationships.keys():
+            d.pop(rkey, None)
+        state.load_strategies = strategies
+        state.clear_changes()
+        session.tracker.unmark_modified(state)
+        if mapper.dispatch.refresh:
+            _events.fire_refresh(state, session, None)
+        return
+    holes = [k for k in keys if k not in d]
+    for k, v in zip(keys, values):
+        if k not in d:
+            d[k] = v
+    if mapper.dispatch.refresh:
+        _events.fire_refresh(state, session, holes)
 
 
 # -- SELECT execution -------------------------------------------------------------------------
@@ -197,60 +253,188 @@ def execute_select(
     """Run an ORM-enabled SELECT and return rows of objects and values.
 
     ``tree`` gives loader options for the first entity directly (used by selectin loads
-    that carry the rest of an option path).
+    that carry the rest of an option path). ``select(User)`` without options (the most
+    common query) takes a short path: compile (through the statement cache), run, build.
     """
     if isinstance(stmt, FromStatement):
         return _execute_from_statement(session, stmt, params, conn)
-    crit = _criteria.propagating(stmt) if stmt._options else ()
-    if crit:
-        stmt = _criteria.apply(stmt)
-    dialect = conn.dialect
-    entities = stmt._entities
-    populate = bool(stmt._execution_options.get("populate_existing"))
-    mapper_entities = [
-        (i, e.__mapper__)
-        for i, e in enumerate(entities)
-        if (isinstance(e, type) and hasattr(e, "__mapper__"))
-        or getattr(e, "_aliased_columns", None) is not None
-    ]
-    trees: dict[int, LoadTree] = {}
-    for n, (i, mapper) in enumerate(mapper_entities):
-        mapper._ensure_configured()
-        trees[i] = (
-            tree
-            if (tree is not None and n == 0)
-            else LoadTree.from_options(stmt._options, mapper.class_)
-        )
-    # joined eager loads: (relationship, index of the parent spec or -1, options below)
-    specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
-    if mapper_entities and isinstance(entities[mapper_entities[0][0]], type):
-        # (an aliased first entity loads its joined relationships with selectin)
-        i0, m0 = mapper_entities[0]
-        used = {id(t) for t in m0._from._tables()}
-        if stmt._joins or stmt._select_from:  # tables the query joins itself
-            used.update(id(t) for f in stmt._froms() for t in f._tables())
-        # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
-        limited = stmt._limit is not None or stmt._offset is not None
-        joins: list[tuple[Any, Any, list[Any], Any]] = []
-        _collect_joined(m0, trees[i0], -1, used, specs, limited, joins, frozenset())
-    exec_stmt = stmt
-    if specs:
+    if tree is None and not stmt._options and not stmt._execution_options:
+        entities = stmt._entities
+        if len(entities) == 1 and isinstance(entities[0], type):
+            mapper = getattr(entities[0], "__mapper__", None)
+            if mapper is not None:
+                if not mapper.registry.configured:
+                    mapper.registry.configure()
+                # (polymorphic_load="selectin" subclasses: one more SELECT after the rows)
+                if not mapper._selectin_subs and not _eager_relationships(mapper):
+                    return _execute_plain(session, stmt, params, conn, mapper)
+    return _execute_general(session, stmt, params, conn, tree)
+
+
+def _eager_relationships(mapper: Mapper) -> bool:
+    """Whether loading ``mapper``'s objects (or its subclasses') runs eager loads."""
+    for m in mapper.self_and_descendants if mapper._children else (mapper,):
+        # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+        for p in dict.values(m.relationships):
+            if p.lazy in EAGER_STRATEGIES:
+                return True
+    return False
+
+
+def _execute_plain(
+    session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, mapper: Mapper
+) -> Result:
+    """``select(User)...`` with no options: one entity, no eager loads."""
+    compiled = compile_statement(stmt, conn.dialect)
+    cursor = conn._run(compiled.sql, compiled.construct_params(params))
+    build = plain_builder(session, mapper, conn.dialect.name)
+    return Result.from_scalars(mapper.class_.__name__, _build_all(cursor, build))
+
+
+def plain_builder(
+    session: ObjectSession, mapper: Mapper, dialect_name: str
+) -> Callable[[Sequence[Any]], Any]:
+    """`instance_builder` of ``mapper``'s own columns at the start of a row, without
+    options: made once per session (and shard being read: its identity token is in the
+    keys the builder makes) and kept until listeners or the mapping change."""
+    cache = session.identity_map.builders
+    ck = (mapper, dialect_name, session._identity_token)
+    hit = cache.get(ck)
+    gen = _events.state.generation
+    if (
+        hit is not None
+        and hit[0] == gen
+        and hit[1] is mapper.load_keys
+        and hit[2] is mapper._on_load
+    ):
+        return hit[3]  # type: ignore[no-any-return]
+    build = instance_builder(session, mapper, 0, dialect_name)
+    cache[ck] = (gen, mapper.load_keys, mapper._on_load, build)
+    return build
+
+
+def _build_all(cursor: Any, build: Callable[[Sequence[Any]], Any]) -> list[Any]:
+    """Every row of ``cursor`` built into its object, a chunk at a time (the driver's rows
+    are not all held at once; a plain list, no tuple per row)."""
+    chunk = cursor.fetchmany(1000)
+    if len(chunk) < 1000:
+        return [build(r) for r in chunk]
+    objs: list[Any] = []
+    while chunk:
+        objs.extend([build(r) for r in chunk])
+        chunk = cursor.fetchmany(1000)
+    return objs
+
+
+class _SelectContext:
+    """One ORM SELECT being run by `_execute_general`: its entities, their loader option
+    trees and the joined eager loads it adds."""
+
+    __slots__ = ("joins", "mapper_entities", "populate", "specs", "stmt", "trees")
+
+    def __init__(self, stmt: Select[Any], tree: LoadTree | None) -> None:
+        self.stmt = stmt
+        self.populate = bool(stmt._execution_options.get("populate_existing"))
+        self.mapper_entities: list[tuple[int, Mapper]] = [
+            (i, e.__mapper__)
+            for i, e in enumerate(stmt._entities)
+            if (isinstance(e, type) and hasattr(e, "__mapper__"))
+            or getattr(e, "_aliased_columns", None) is not None
+        ]
+        self.trees: dict[int, LoadTree] = {}
+        for n, (i, mapper) in enumerate(self.mapper_entities):
+            mapper._ensure_configured()
+            self.trees[i] = (
+                tree
+                if (tree is not None and n == 0)
+                else LoadTree.from_options(stmt._options, mapper.class_)
+            )
+        # joined eager loads: (relationship, index of the parent spec or -1, options below)
+        self.specs: list[tuple[RelationshipProperty, int, LoadTree]] = []
+        self.joins: list[tuple[Any, Any, list[Any], Any]] = []
+        if self.mapper_entities and isinstance(stmt._entities[self.mapper_entities[0][0]], type):
+            # (an aliased first entity loads its joined relationships with selectin)
+            i0, m0 = self.mapper_entities[0]
+            used = {id(t) for t in m0._from._tables()}  # (a joined subclass: its join)
+            if stmt._joins or stmt._select_from:  # tables the query joins itself
+                used.update(id(t) for f in stmt._froms() for t in f._tables())
+            # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
+            limited = stmt._limit is not None or stmt._offset is not None
+            _collect_joined(
+                m0, self.trees[i0], -1, used, self.specs, limited, self.joins, frozenset()
+            )
+
+    def statement_to_run(self) -> Select[Any]:
+        """The statement with the joined eager loads' joins, columns and ordering."""
+        stmt = self.stmt
+        if not self.specs:
+            return stmt
         exec_stmt = stmt._generate()
         eager_order: list[Any] = []
-        for (right, on, cols, _adapt), (prop, _parent, sub) in zip(joins, specs):
+        for (right, on, cols, adapt), (prop, _parent, sub) in zip(self.joins, self.specs):
             if sub.contains_eager:  # contains_eager: the statement's own join has the rows
                 _check_joined(stmt, prop, sub.eager_alias)
-            if prop.uselist and prop.order_by and not sub.contains_eager:
-                eager_order.extend(_adapt(c) if _adapt is not None else c for c in prop.order_by)
-            if sub.contains_eager:
-                pass
             elif sub.innerjoin:
                 exec_stmt._eager_joins.append((right, on, False))  # type: ignore[arg-type]
             else:
                 exec_stmt._eager_joins.append((right, on))
+            if prop.uselist and prop.order_by and not sub.contains_eager:
+                eager_order.extend(adapt(c) if adapt is not None else c for c in prop.order_by)
             exec_stmt._eager_columns.extend(cols)
         if eager_order:  # a joined collection's order_by follows the statement's own
             exec_stmt = exec_stmt.order_by(*eager_order)
+        return exec_stmt
+
+
+def _execute_general(
+    session: ObjectSession, stmt: Select[Any], params: Any, conn: Any, tree: LoadTree | None
+) -> Result:
+    """Any ORM SELECT: several entities, options, eager loads, ``yield_per``."""
+    crit = _criteria.propagating(stmt) if stmt._options else ()
+    if stmt._options:
+        stmt = _criteria.apply(stmt)
+    ctx = _SelectContext(stmt, tree)
+    chained = [c for t in ctx.trees.values() for c in t.columns]
+    if chained:  # column options on a loader path: the SELECT reads what the rows build
+        ctx.stmt = stmt = stmt.options(*dict.fromkeys(chained))
+    yield_per = _check_yield_per(stmt, ctx.specs)
+    compiled = compile_statement(ctx.statement_to_run(), conn.dialect)
+    run = conn._run if yield_per is None else conn._run_streaming
+    cursor = run(compiled.sql, compiled.construct_params(params))
+    builders = _row_builders(session, ctx, compiled, conn.dialect.name, crit)
+    keys = compiled.result_keys or _entity_keys(stmt._entities)
+    if yield_per is not None:
+        from .strategies import streamed_result
+
+        return streamed_result(
+            session, cursor, builders, keys, yield_per, ctx.mapper_entities, ctx.trees, ctx.populate
+        )
+    rows: list[tuple[Any, ...]] = []
+    objs_only: list[Any] | None = None
+    if len(builders) == 1 and not ctx.specs:
+        objs_only = _build_all(cursor, builders[0])
+    else:
+        raw_rows = cursor.fetchall()
+        rows = [tuple([b(r) for b in builders]) for r in raw_rows]
+    joined_keys: dict[int, set[str]] = {-1: set()}
+    if ctx.specs:
+        offset = compiled.entity_slices[-1][2] if compiled.entity_slices else 0
+        first = ctx.mapper_entities[0][0]
+        _populate_joined(
+            session, rows, raw_rows, ctx.specs, offset, first, conn.dialect.name, ctx.populate,
+            joined_keys,
+        )  # fmt: skip
+    _eager_load_entities(session, conn, ctx, rows, objs_only, joined_keys[-1])
+    result = (
+        Result.from_scalars(keys[0], objs_only) if objs_only is not None else Result(keys, rows)
+    )
+    if any(prop.uselist for prop, _, _ in ctx.specs):
+        result._require_unique = True
+    return result
+
+
+def _check_yield_per(stmt: Select[Any], specs: list[Any]) -> int | None:
+    """The statement's ``yield_per`` (checked), or None."""
     yield_per = stmt._execution_options.get("yield_per")
     if yield_per is not None:
         if not isinstance(yield_per, int) or isinstance(yield_per, bool) or yield_per < 1:
@@ -260,129 +444,100 @@ def execute_select(
                 "yield_per cannot be combined with joined eager loading (joinedload / "
                 "lazy='joined'), whose rows must all be read first; use selectinload"
             )
-    compiled = exec_stmt.compile(dialect)
-    if yield_per is not None:
-        cursor = conn._run_streaming(compiled.sql, compiled.construct_params(params))
-    else:
-        cursor = conn._run(compiled.sql, compiled.construct_params(params))
-    raw_rows: list[Any] = []
-    slices = compiled.entity_slices
+    return yield_per
+
+
+def _entity_keys(entities: Sequence[Any]) -> list[str]:
+    return [
+        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
+        for n, e in enumerate(entities)
+    ]
+
+
+def _row_builders(
+    session: ObjectSession,
+    ctx: _SelectContext,
+    compiled: Any,
+    dialect_name: str,
+    crit: tuple[Any, ...],
+) -> list[Callable[[Sequence[Any]], Any]]:
+    """One function per selected entity or column, turning a row into its value."""
+    stmt = ctx.stmt
     builders: list[Callable[[Sequence[Any]], Any]] = []
-    for idx, (entity, start, end) in enumerate(slices):
+    for idx, (entity, start, end) in enumerate(compiled.entity_slices):
         if entity is not None and getattr(entity, "_bundle_columns", None) is not None:
             all_procs = compiled.result_processors or [None] * end
-            builders.append(
-                entity.create_row_processor(
-                    stmt,
-                    [_value_getter(p, all_procs[p]) for p in range(start, end)],
-                    entity._keys,
-                )
-            )
+            getters = [_value_getter(p, all_procs[p]) for p in range(start, end)]
+            builders.append(entity.create_row_processor(stmt, getters, entity._keys))
         elif entity is not None:
             emapper = entity.__mapper__
-            t = trees.get(idx)
-            cols, ckeys, col_strategies = emapper.entity_columns(
-                [*stmt._options, *t.columns] if t is not None and t.columns else stmt._options
-            )
+            t = ctx.trees.get(idx)
+            # (the column options chained on loader paths are among the statement's now:
+            # _execute_general adds them, so the compiler selects the same columns)
+            cols, ckeys, col_strategies = emapper.entity_columns(stmt._options)
             poly = getattr(entity, "_polymorphic_columns", None)
             if poly is not None:  # with_polymorphic(): the subclasses' columns too
                 cols, ckeys = poly
-            b = instance_builder(session, emapper, start, dialect.name, populate, (cols, ckeys))
+            b = instance_builder(session, emapper, start, dialect_name, ctx.populate, (cols, ckeys))
             if t is not None or col_strategies or crit:
-                lazy_overrides = {
-                    k: st
-                    for k, (st, _) in (t.children.items() if t is not None else ())
-                    if st in LAZY_STRATEGIES
-                }
-                if t is not None and t.wildcard in LAZY_STRATEGIES:
-                    for rprop in emapper.relationships.values():
-                        if rprop.key not in t.children:
-                            lazy_overrides[rprop.key] = t.wildcard
-                if t is not None:
-                    # options below a relationship left lazy: used when it loads
-                    for k, (st, sub) in t.children.items():
-                        if (sub.children or sub.columns or sub.criteria) and st in (
-                            "default",
-                            "select",
-                        ):
-                            lazy_overrides[(k, "options")] = sub  # type: ignore[index,assignment]
-                if col_strategies:
-                    lazy_overrides.update(col_strategies)
-                if crit:  # with_loader_criteria reaches the objects' own loads
-                    lazy_overrides[_criteria.KEY] = crit  # type: ignore[assignment]
-                b.set_strategies(lazy_overrides or None)  # type: ignore[attr-defined]
+                overrides = _object_strategies(emapper, t, col_strategies, crit)
+                b.set_strategies(overrides or None)  # type: ignore[attr-defined]
             builders.append(b)
         else:  # a column, or each column of a table / subquery selected whole
             all_procs = compiled.result_processors or [None] * end
             builders.extend(_value_getter(p, all_procs[p]) for p in range(start, end))
-    rows: list[tuple[Any, ...]] = []
-    objs_only: list[Any] | None = None
-    if yield_per is not None:
-        from .strategies import streamed_result
+    return builders
 
-        keys0 = compiled.result_keys or [
-            getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
-            for n, e in enumerate(entities)
-        ]
-        return streamed_result(
-            session, cursor, builders, keys0, yield_per, mapper_entities, trees, populate
-        )
-    if len(builders) == 1 and not specs:
-        # one entity (the usual select(User)): build objects chunk by chunk, so the driver's
-        # rows are not all held at once, and keep a plain list (no tuple per row)
-        build = builders[0]
-        objs_only = []
-        while True:
-            chunk = cursor.fetchmany(1000)
-            if not chunk:
-                break
-            objs_only.extend([build(r) for r in chunk])
-    else:
-        raw_rows = cursor.fetchall()
-        rows = [tuple(b(r) for b in builders) for r in raw_rows]
-    joined_keys: dict[int, set[str]] = {-1: set()}
-    if specs:
-        offset = slices[-1][2] if slices else 0
-        first = mapper_entities[0][0]
-        _populate_joined(
-            session, rows, raw_rows, specs, offset, first, dialect.name, populate, joined_keys
-        )
-    for idx, (i, mapper) in enumerate(mapper_entities):
-        if mapper._selectin_subs or stmt._options:  # polymorphic_load="selectin"
-            _inheritance.selectin_after_load(
-                session, conn, mapper, stmt._options, objs_only, rows, i
-            )
-        if (
-            not trees[i].children
-            and trees[i].wildcard is None
-            and not any(
-                p.lazy in EAGER_STRATEGIES
-                for m in (mapper.self_and_descendants if mapper._children else (mapper,))
-                for p in m.relationships.values()
-            )
-        ):
+
+def _object_strategies(
+    mapper: Mapper,
+    tree: LoadTree | None,
+    col_strategies: dict[str, str] | None,
+    crit: tuple[Any, ...],
+) -> dict[Any, Any]:
+    """What each loaded object remembers for its later loads: relationships the options
+    left lazy (and the options below them), column strategies, loader criteria."""
+    overrides: dict[Any, Any] = {}
+    if tree is not None:
+        for k, (st, _sub) in tree.children.items():
+            if st in LAZY_STRATEGIES:
+                overrides[k] = st
+        if tree.wildcard in LAZY_STRATEGIES:
+            for rprop in dict.values(mapper.relationships):
+                if rprop.key not in tree.children:
+                    overrides[rprop.key] = tree.wildcard
+        # options below a relationship left lazy (nested options, column options,
+        # rel.and_() criteria): used when it loads
+        for k, (st, sub) in tree.children.items():
+            if (sub.children or sub.columns or sub.criteria) and st in ("default", "select"):
+                overrides[(k, "options")] = sub
+    if col_strategies:
+        overrides.update(col_strategies)
+    if crit:  # with_loader_criteria reaches the objects' own loads
+        overrides[_criteria.KEY] = crit
+    return overrides
+
+
+def _eager_load_entities(
+    session: ObjectSession,
+    conn: Any,
+    ctx: _SelectContext,
+    rows: list[tuple[Any, ...]],
+    objs_only: list[Any] | None,
+    joined: set[str],
+) -> None:
+    """Selectin polymorphic loads, then selectin (and nested) loads for each entity's
+    freshly loaded objects."""
+    options = ctx.stmt._options
+    for idx, (i, mapper) in enumerate(ctx.mapper_entities):
+        if mapper._selectin_subs or options:  # polymorphic_load="selectin"
+            _inheritance.selectin_after_load(session, conn, mapper, options, objs_only, rows, i)
+        tree = ctx.trees[i]
+        if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
         if objs:
-            post_load(
-                session,
-                mapper,
-                objs,
-                trees[i],
-                populate,
-                skip=joined_keys[-1] if idx == 0 else set(),
-            )
-    keys = compiled.result_keys or [
-        getattr(e, "__name__", None) or getattr(e, "key", None) or f"col_{n}"
-        for n, e in enumerate(entities)
-    ]
-    if objs_only is not None:
-        result = Result.from_scalars(keys[0], objs_only)
-    else:
-        result = Result(keys, rows)
-    if any(prop.uselist for prop, _, _ in specs):
-        result._require_unique = True
-    return result
+            post_load(session, mapper, objs, tree, ctx.populate, joined if idx == 0 else set())
 
 
 def _execute_from_statement(
@@ -429,7 +584,9 @@ def _execute_from_statement(
     rows = [tuple(g(r) for g in getters) for r in cursor.fetchall()]
     for n, mapper in mappers:
         tree = LoadTree.from_options(stmt._options, mapper.class_)
-        if tree.children or any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values()):
+        if tree.children or any(
+            p.lazy in EAGER_STRATEGIES for p in dict.values(mapper.relationships)
+        ):
             objs = _unique_objs(r[n] for r in rows)
             if objs:
                 post_load(session, mapper, objs, tree, populate, set())
@@ -456,7 +613,7 @@ def _collect_joined(
     joined again under an alias (self-referential and repeated targets). A relationship
     already joined on the way down loads with selectin (no endless self-joins)."""
     parent_adapt = joins[parent][3] if parent >= 0 else None
-    for prop in mapper.relationships.values():
+    for prop in dict.values(mapper.relationships):
         strategy, sub = _strategy(prop, tree)
         if strategy == "contains_eager":
             sub.contains_eager = True
@@ -466,58 +623,15 @@ def _collect_joined(
             continue  # lazy="joined" met again on its own path: stop (selectin below)
         if prop.lazy in ("dynamic", "write_only"):
             _refuse_eager(prop)
-        target: Any = prop.mapper.local_table
-        target_adapt = None
-        if sub.contains_eager and sub.eager_alias is not None:
-            target_adapt = sub.eager_alias._adapt  # the statement joins this alias
-        elif prop.mapper._from is not target and not sub.contains_eager:
-            # joined-table inheritance: the target's join (aliased table by table if needed)
-            target, target_adapt = _inheritance.eager_target(prop.mapper, used)
-        elif sub.contains_eager:
-            if parent_adapt is not None or prop.mapper is mapper:
-                raise exc.InvalidRequestError(
-                    f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
-                    f"{target.name!r} a second time; join an aliased() target and give "
-                    "contains_eager(attr.of_type(alias))"
-                )
-            used.add(id(target))  # the statement's own join (checked by _check_joined)
-        elif id(target) in used:
-            target = target.alias()
-            target_adapt = _adapter(target)
-        else:
-            used.add(id(target))
-        sec: Any = prop.secondary
-        sec_adapt = None
-        if sec is not None and not sub.contains_eager:
-            if id(sec) in used:
-                sec = sec.alias()
-                sec_adapt = _adapter(sec)
-            else:
-                used.add(id(sec))
-
-        def on_parent(c: Any) -> Any:
-            return parent_adapt(c) if parent_adapt is not None else c
-
-        def on_target(c: Any, f: Any = target_adapt) -> Any:
-            return f(c) if f is not None else c
-
-        def on_sec(c: Any, f: Any = sec_adapt) -> Any:
-            return f(c) if f is not None else c
-
-        extra = [on_target(coerce(c)) for c in sub.criteria]
-        if sec is not None:
-            right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
-            on = prop._primary_clause(on_parent, on_sec)
-        else:
-            right = target
-            on = and_(prop._primary_clause(on_parent, on_target), *extra)
-        if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
-            on = and_(on, on_target(prop.mapper._single_criterion()))
+        target, target_adapt, sec, sec_adapt = _join_aliases(prop, mapper, sub, parent_adapt, used)
+        right, on = _join_clause(prop, sub, parent_adapt, target, target_adapt, sec, sec_adapt)
         # an inner join only below inner joins: under an outer one it would drop parents
         sub.innerjoin = (sub.innerjoin or prop.innerjoin) and (
             parent < 0 or specs[parent][2].innerjoin
         )
         specs.append((prop, parent, sub))
+        on_target = _or_same(target_adapt)
+        # column options chained on the path (joinedload(...).load_only(...))
         cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
         if cols is None:
             cols = prop.mapper.load_columns
@@ -525,6 +639,83 @@ def _collect_joined(
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
         )
+
+
+def _join_aliases(
+    prop: RelationshipProperty,
+    mapper: Mapper,
+    sub: LoadTree,
+    parent_adapt: Callable[[Any], Any] | None,
+    used: set[int],
+) -> tuple[Any, Callable[[Any], Any] | None, Any, Callable[[Any], Any] | None]:
+    """(target table, its adapter, secondary table, its adapter) of a joined eager load:
+    a table the query already has is joined under an alias, whose adapter moves columns
+    onto it (None: the table itself)."""
+    target: Any = prop.mapper.local_table
+    target_adapt = None
+    if sub.contains_eager and sub.eager_alias is not None:
+        target_adapt = sub.eager_alias._adapt  # the statement joins this alias
+    elif prop.mapper._from is not target and not sub.contains_eager:
+        # joined-table inheritance: the target's join (aliased table by table if needed)
+        target, target_adapt = _inheritance.eager_target(prop.mapper, used)
+    elif sub.contains_eager:
+        if parent_adapt is not None or prop.mapper is mapper:
+            raise exc.InvalidRequestError(
+                f"contains_eager({prop.parent.class_.__name__}.{prop.key}) joins table "
+                f"{target.name!r} a second time; join an aliased() target and give "
+                "contains_eager(attr.of_type(alias))"
+            )
+        used.add(id(target))  # the statement's own join (checked by _check_joined)
+    elif id(target) in used:
+        target = target.alias()
+        target_adapt = _adapter(target)
+    else:
+        used.add(id(target))
+    sec: Any = prop.secondary
+    sec_adapt = None
+    if sec is not None and not sub.contains_eager:
+        if id(sec) in used:
+            sec = sec.alias()
+            sec_adapt = _adapter(sec)
+        else:
+            used.add(id(sec))
+    return target, target_adapt, sec, sec_adapt
+
+
+def _join_clause(
+    prop: RelationshipProperty,
+    sub: LoadTree,
+    parent_adapt: Callable[[Any], Any] | None,
+    target: Any,
+    target_adapt: Callable[[Any], Any] | None,
+    sec: Any,
+    sec_adapt: Callable[[Any], Any] | None,
+) -> tuple[Any, Any]:
+    """(what to join, ON clause) of a joined eager load, with the option's extra criteria
+    and a single-table target's discriminator."""
+    on_parent, on_target, on_sec = (
+        _or_same(parent_adapt),
+        _or_same(target_adapt),
+        _or_same(sec_adapt),
+    )
+    extra = [on_target(coerce(c)) for c in sub.criteria]
+    if sec is not None:
+        right: Any = Join(sec, target, and_(prop._secondary_clause(on_target, on_sec), *extra))
+        on = prop._primary_clause(on_parent, on_sec)
+    else:
+        right = target
+        on = and_(prop._primary_clause(on_parent, on_target), *extra)
+    if prop.mapper.single:  # a relationship to a single-table subclass: its rows only
+        on = and_(on, on_target(prop.mapper._single_criterion()))
+    return right, on
+
+
+def _or_same(adapt: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    return adapt if adapt is not None else _same
+
+
+def _same(c: Any) -> Any:
+    return c
 
 
 def _refuse_eager(prop: RelationshipProperty) -> None:
@@ -681,11 +872,11 @@ def post_load(
     skip: set[str],
 ) -> None:
     """Run selectin loads (and nested options) for freshly loaded ``objs``."""
-    _post_load_props(session, mapper.relationships.values(), objs, tree, populate, skip)
+    _post_load_props(session, dict.values(mapper.relationships), objs, tree, populate, skip)
     if mapper._children:
         # relationships declared on subclasses load for the objects of those classes
         for sub_mapper in mapper.self_and_descendants[1:]:
-            own = [p for p in sub_mapper.relationships.values() if p.parent is sub_mapper]
+            own = [p for p in dict.values(sub_mapper.relationships) if p.parent is sub_mapper]
             if own:
                 mine = [o for o in objs if isinstance(o, sub_mapper.class_)]
                 if mine:
@@ -750,9 +941,10 @@ def selectin_load(
     sub: LoadTree,
     populate: bool,
 ) -> None:
+    """Load ``prop`` for ``objs`` with a ``SELECT ... WHERE key IN (...)`` per batch of
+    ``IN_BATCH`` keys (objects that have it loaded keep it, unless ``populate``)."""
     if prop.lazy in ("dynamic", "write_only"):
         _refuse_eager(prop)
-    target = prop.mapper
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
@@ -762,108 +954,160 @@ def selectin_load(
 
         selectin_via_parent(session, prop, todo, sub, populate)
         return
-    conn = session.connection_for_mapper(target)
+    conn = session.connection_for_mapper(prop.mapper)
     origin: InstanceState = todo[0].__dict__[STATE_ATTR]  # with_loader_criteria of the load
-    loaded: list[Any] = []
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
-        remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        by_key: dict[tuple[Any, ...], Any] = {}
-        wanted: dict[tuple[Any, ...], None] = {}
-        fk_of: list[tuple[Any, tuple[Any, ...] | None]] = []
-        remote_is_pk = remote_cols == target.pk_columns
-        for o in todo:
-            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
-            fk_of.append((o, k))
-            if k is None:
-                continue
-            if remote_is_pk and not populate:
-                hit = session.identity_map.get_obj(
-                    target.identity_key_from_pk(k, session._identity_token)
-                )
-                if hit is not None:
-                    by_key[k] = hit
-                    continue
-            wanted[k] = None
-        keys = list(wanted)
-        for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i : i + IN_BATCH]
-            stmt: Select[Any] = Select(target.class_).where(
-                _in_criterion(remote_cols, chunk), *sub.criteria
-            )
-            for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
-                by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
-        for o, k in fk_of:
-            item = by_key.get(k) if k is not None else None
-            _set_loaded(o, prop, [item] if item is not None else [], populate)
-            if item is not None:
-                loaded.append(item)
+        _selectin_many_to_one(session, prop, todo, sub, populate, conn, origin)
     else:
-        local_cols = [lc for lc, _ in prop._pairs]
-        parent_keys: dict[tuple[Any, ...], list[Any]] = {}
-        for o in todo:
-            k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
-            if k is None:
-                _set_loaded(o, prop, [], populate)
-                continue
-            parent_keys.setdefault(k, []).append(o)
-        keys = list(parent_keys)
-        grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
-        for i in range(0, len(keys), IN_BATCH):
-            chunk = keys[i : i + IN_BATCH]
-            if prop.direction is Direction.ONETOMANY and sub.columns:
-                # column options may defer the foreign key: it is selected beside the
-                # entity to group the rows (as many-to-many does below)
-                from .strategies import selectin_keyed
+        _selectin_collections(session, prop, todo, sub, populate, conn, origin)
 
-                selectin_keyed(session, prop, chunk, grouped, conn, sub, populate, origin)
-            elif prop.direction is Direction.ONETOMANY:
-                remote_cols = [rc for _, rc in prop.local_remote_pairs]
-                stmt = Select(target.class_).where(_in_criterion(remote_cols, chunk), *sub.criteria)
-                if prop.order_by:
-                    stmt = stmt.order_by(*prop.order_by)
-                for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
-                    d = obj.__dict__
-                    k = tuple(d.get(target.column_to_key[c]) for c in remote_cols)
-                    st: InstanceState = d[STATE_ATTR]
-                    if st.committed:  # changed in memory: group by the loaded (old) key
-                        k = tuple(
-                            st.committed.get(
-                                target.column_to_key[c], d.get(target.column_to_key[c])
-                            )
-                            for c in remote_cols
-                        )
-                    if k in grouped:
-                        grouped[k].append(obj)
-            else:
-                assert prop.secondary is not None
-                sec_cols = [sc for _, sc in prop._pairs]
-                stmt = (
-                    Select(target.class_, *sec_cols)
-                    .select_from(
-                        Join(
-                            target.local_table,
-                            prop.secondary,
-                            and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
-                        )
-                    )
-                    .where(_in_criterion(sec_cols, chunk), *sub.criteria)
-                )
-                if prop.order_by:
-                    stmt = stmt.order_by(*prop.order_by)
-                stmt = _criteria.inherit(stmt, origin)
-                result = execute_select(session, stmt, None, conn, sub).unique()
-                for row in result.tuples():
-                    k = tuple(row[1:])
-                    if k in grouped:
-                        grouped[k].append(row[0])
-        for k, parents in parent_keys.items():
-            for o in parents:
-                _set_loaded(o, prop, grouped[k], populate)
-            loaded.extend(grouped[k])
-    # objects that were already loaded (identity map hits) still get the nested options
-    cached = [o for o in _unique_objs(loaded) if all(k in o.__dict__ for k in sub.children)]
-    del cached
+
+def _selectin_many_to_one(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    todo: list[Any],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+) -> None:
+    """selectin of a many-to-one: the targets by key, those in the identity map without
+    SQL (when the key is the target's primary key)."""
+    target = prop.mapper
+    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    remote_cols = [rc for _, rc in prop.local_remote_pairs]
+    by_key: dict[tuple[Any, ...], Any] = {}
+    wanted: dict[tuple[Any, ...], None] = {}
+    fk_of: list[tuple[Any, tuple[Any, ...] | None]] = []
+    remote_is_pk = remote_cols == target.pk_columns
+    for o in todo:
+        k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+        fk_of.append((o, k))
+        if k is None:
+            continue
+        if remote_is_pk and not populate:
+            hit = session.identity_map.get_obj(
+                target.identity_key_from_pk(k, session._identity_token)
+            )
+            if hit is not None:
+                by_key[k] = hit
+                continue
+        wanted[k] = None
+    keys = list(wanted)
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        stmt: Select[Any] = Select(target.class_).where(
+            _in_criterion(remote_cols, chunk), *sub.criteria
+        )
+        for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
+            by_key[tuple(obj.__dict__[target.column_to_key[c]] for c in remote_cols)] = obj
+    for o, k in fk_of:
+        item = by_key.get(k) if k is not None else None
+        _set_loaded(o, prop, [item] if item is not None else [], populate)
+
+
+def _selectin_collections(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    todo: list[Any],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+) -> None:
+    """selectin of a one-to-many or many-to-many: each parent's collection, grouped by
+    the parent's key."""
+    local_cols = [lc for lc, _ in prop._pairs]
+    parent_keys: dict[tuple[Any, ...], list[Any]] = {}
+    for o in todo:
+        k = _key_values(o, o.__dict__[STATE_ATTR], local_cols)
+        if k is None:
+            _set_loaded(o, prop, [], populate)
+            continue
+        parent_keys.setdefault(k, []).append(o)
+    keys = list(parent_keys)
+    grouped: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+    for i in range(0, len(keys), IN_BATCH):
+        chunk = keys[i : i + IN_BATCH]
+        if prop.direction is Direction.ONETOMANY and sub.columns:
+            # column options may defer the foreign key: it is selected beside the
+            # entity to group the rows (as many-to-many does)
+            from .strategies import selectin_keyed
+
+            selectin_keyed(session, prop, chunk, grouped, conn, sub, populate, origin)
+        elif prop.direction is Direction.ONETOMANY:
+            _selectin_children(session, prop, chunk, sub, populate, conn, origin, grouped)
+        else:
+            _selectin_secondary(session, prop, chunk, sub, conn, origin, grouped)
+    for k, parents in parent_keys.items():
+        for o in parents:
+            _set_loaded(o, prop, grouped[k], populate)
+
+
+def _selectin_children(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    chunk: list[tuple[Any, ...]],
+    sub: LoadTree,
+    populate: bool,
+    conn: Any,
+    origin: InstanceState,
+    grouped: dict[tuple[Any, ...], list[Any]],
+) -> None:
+    """One batch of a one-to-many selectin: the children, grouped by their foreign key
+    (the loaded one when it was changed in memory)."""
+    target = prop.mapper
+    remote_cols = [rc for _, rc in prop.local_remote_pairs]
+    remote_keys = [target.column_to_key[c] for c in remote_cols]
+    stmt: Select[Any] = Select(target.class_).where(
+        _in_criterion(remote_cols, chunk), *sub.criteria
+    )
+    if prop.order_by:
+        stmt = stmt.order_by(*prop.order_by)
+    for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
+        d = obj.__dict__
+        st: InstanceState = d[STATE_ATTR]
+        if st.committed:  # changed in memory: group by the loaded (old) key
+            k = tuple(st.committed.get(rk, d.get(rk)) for rk in remote_keys)
+        else:
+            k = tuple(d.get(rk) for rk in remote_keys)
+        if k in grouped:
+            grouped[k].append(obj)
+
+
+def _selectin_secondary(
+    session: ObjectSession,
+    prop: RelationshipProperty,
+    chunk: list[tuple[Any, ...]],
+    sub: LoadTree,
+    conn: Any,
+    origin: InstanceState,
+    grouped: dict[tuple[Any, ...], list[Any]],
+) -> None:
+    """One batch of a many-to-many selectin: the targets joined to the association
+    table, grouped by the association row's parent key."""
+    assert prop.secondary is not None
+    target = prop.mapper
+    sec_cols = [sc for _, sc in prop._pairs]
+    stmt: Select[Any] = (
+        Select(target.class_, *sec_cols)
+        .select_from(
+            Join(
+                target.local_table,
+                prop.secondary,
+                and_(*[tc == sc for tc, sc in prop.secondary_target_pairs]),
+            )
+        )
+        .where(_in_criterion(sec_cols, chunk), *sub.criteria)
+    )
+    if prop.order_by:
+        stmt = stmt.order_by(*prop.order_by)
+    stmt = _criteria.inherit(stmt, origin)
+    result = execute_select(session, stmt, None, conn, sub).unique()
+    for row in result.tuples():
+        k = tuple(row[1:])
+        if k in grouped:
+            grouped[k].append(row[0])
 
 
 def _run_entity_select(
@@ -934,32 +1178,13 @@ def lazy_load(
     if strategy == "noload":
         if no_sql:
             return NO_VALUE
-        items: list[Any] = []
-        _set_loaded(obj, prop, items, False)
+        _set_loaded(obj, prop, [], False)
         return obj.__dict__[prop.key]
-    target = prop.mapper
+    k: tuple[Any, ...] | None = None
     if prop.direction is Direction.MANYTOONE:
-        local_cols = [lc for lc, _ in prop.local_remote_pairs]
-        remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        d = obj.__dict__
-        keys = [prop.parent.column_to_key[c] for c in local_cols]
-        if no_sql and any(k not in d for k in keys):
-            return NO_VALUE
-        k = _key_values(obj, state, local_cols)
-        if k is None:
-            if no_sql:
-                return None
-            d[prop.key] = None
-            return None
-        if remote_cols == target.pk_columns and not prop._custom:
-            token = state.key[2] if state.key is not None else session._identity_token
-            hit = session.identity_map.get_obj(target.identity_key_from_pk(k, token))
-            if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
-                if not no_sql:
-                    d[prop.key] = hit
-                return hit
-        if no_sql:
-            return NO_VALUE
+        done, value, k = _many_to_one_without_sql(session, state, obj, prop, no_sql)
+        if done:
+            return value
     elif no_sql:
         return NO_VALUE
     if strategy == "raise_on_sql":
@@ -969,60 +1194,133 @@ def lazy_load(
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
         if below is not None and not criteria:
             criteria = below.criteria  # lazyload(Parent.children.and_(...))
-    scope = session.in_shard_of(state)
-    if scope is not None:  # horizontal sharding: load from the shard of the parent's row
-        with scope:
-            return lazy_load(state, prop, no_sql, criteria, tree)
+    key = state.key
+    if key is None or key[2] is not None:  # (a row without a shard token needs no scope)
+        scope = session.in_shard_of(state)
+        if scope is not None:  # horizontal sharding: load from the shard of the parent's row
+            with scope:
+                return lazy_load(state, prop, no_sql, criteria, tree)
     session.check_active()
     if session.warn_lazy_loads:
         warn_lazy_load(obj, prop)
     session.autoflush_for_load()
-    conn = session.connection_for_mapper(target)
-    if prop.direction is Direction.MANYTOONE:
-        assert k is not None
-        stmt: Select[Any] = Select(target.class_).where(
-            and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
-            *_extra_for(prop, obj, state),
-            *criteria,
-        )
-        found = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
-        value = found[0] if found else None
-        _set_loaded(obj, prop, [value] if value is not None else [], False)
-        return obj.__dict__.get(prop.key)
-    local_cols = [lc for lc, _ in prop._pairs]
+    if k is None:  # (a many-to-one has its key already)
+        k = _key_values(obj, state, [lc for lc, _ in prop._pairs])
+    items = _lazy_select(session, state, obj, prop, k, criteria, below) if k is not None else []
+    _set_loaded(obj, prop, items if prop.uselist else items[:1], False)
+    return obj.__dict__.get(prop.key)
+
+
+def _many_to_one_without_sql(
+    session: ObjectSession,
+    state: InstanceState,
+    obj: Any,
+    prop: RelationshipProperty,
+    no_sql: bool,
+) -> tuple[bool, Any, tuple[Any, ...] | None]:
+    """A many-to-one's value when no SELECT is needed: (True, value, key) for a null
+    foreign key, a target in the identity map, or ``no_sql``; else (False, None, key)."""
+    local_cols = [lc for lc, _ in prop.local_remote_pairs]
+    d = obj.__dict__
+    if no_sql and any(prop.parent.column_to_key[c] not in d for c in local_cols):
+        return True, NO_VALUE, None
     k = _key_values(obj, state, local_cols)
     if k is None:
-        items = []
-    elif prop.direction is Direction.ONETOMANY:
+        if not no_sql:
+            d[prop.key] = None
+        return True, None, None
+    target = prop.mapper
+    if not prop._custom and [rc for _, rc in prop.local_remote_pairs] == target.pk_columns:
+        token = state.key[2] if state.key is not None else session._identity_token
+        hit = session.identity_map.get_obj(target.identity_key_from_pk(k, token))
+        if hit is not None and not hit.__dict__[STATE_ATTR].deleted:
+            if not no_sql:
+                d[prop.key] = hit
+            return True, hit, k
+    if no_sql:
+        return True, NO_VALUE, k
+    return False, None, k
+
+
+def _lazy_select(
+    session: ObjectSession,
+    state: InstanceState,
+    obj: Any,
+    prop: RelationshipProperty,
+    k: tuple[Any, ...],
+    criteria: tuple[Any, ...],
+    below: LoadTree | None,
+) -> list[Any]:
+    """The related objects of ``obj`` (its key values ``k``) from one SELECT; ``below``:
+    the loader options for them."""
+    target = prop.mapper
+    strategies = state.load_strategies
+    conn = session.connection_for_mapper(target)
+    if (
+        below is None
+        and not criteria
+        and not prop._custom
+        and prop.secondary is None
+        and (strategies is None or _criteria.KEY not in strategies)
+        and not target._selectin_subs
+        and not _eager_relationships(target)
+    ):
+        return _lazy_select_plain(session, conn, prop, k)
+    extra = _extra_for(prop, obj, state)
+    if prop.secondary is None:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]
-        stmt = Select(target.class_).where(
+        stmt: Select[Any] = Select(target.class_).where(
             and_(*[rc == BindParameter(None, v, rc.type) for rc, v in zip(remote_cols, k)]),
-            *_extra_for(prop, obj, state),
+            *extra,
             *criteria,
         )
-        if prop.order_by:
-            stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
     else:
-        assert prop.secondary is not None
         sec_cols = [sc for _, sc in prop._pairs]
         stmt = (
             Select(target.class_)
             .select_from(Join(target.local_table, prop.secondary, prop._secondary_clause()))
             .where(
                 and_(*[sc == BindParameter(None, v, sc.type) for sc, v in zip(sec_cols, k)]),
-                *_extra_for(prop, obj, state),
+                *extra,
                 *criteria,
             )
         )
-        if prop.order_by:
+    if prop.order_by and prop.direction is not Direction.MANYTOONE:
+        stmt = stmt.order_by(*prop.order_by)
+    return _run_entity_select(session, stmt, conn, target, False, below, origin=state)
+
+
+#: (relationship, dialect) -> (the target's load_columns it was built for, its compiled
+#: lazy-load SELECT); emptied when it grows past _LAZY_PLANS_SIZE
+_LAZY_PLANS: dict[tuple[RelationshipProperty, Any], tuple[list[Any], Any]] = {}
+_LAZY_PLANS_SIZE = 5000
+
+
+def _lazy_select_plain(
+    session: ObjectSession, conn: Any, prop: RelationshipProperty, k: tuple[Any, ...]
+) -> list[Any]:
+    """The common lazy load (key columns only, no options): its SELECT is compiled once
+    per relationship and dialect; each load binds the key and builds the rows."""
+    dialect = conn.dialect
+    target = prop.mapper
+    plan = _LAZY_PLANS.get((prop, dialect))
+    if plan is None or plan[0] is not target.load_columns:
+        if len(_LAZY_PLANS) >= _LAZY_PLANS_SIZE:
+            _LAZY_PLANS.clear()
+        remote_cols = [rc for _, rc in prop.local_remote_pairs]
+        stmt: Select[Any] = Select(target.class_).where(
+            *[rc == BindParameter(f"lazy_{n}", None, rc.type) for n, rc in enumerate(remote_cols)]
+        )
+        if prop.order_by and prop.direction is not Direction.MANYTOONE:
             stmt = stmt.order_by(*prop.order_by)
-        items = _run_entity_select(session, stmt, conn, target, False, below, origin=state)
-    if prop.uselist:
-        _set_loaded(obj, prop, items, False)
-    else:
-        _set_loaded(obj, prop, items[:1], False)
-    return obj.__dict__.get(prop.key)
+        plan = _LAZY_PLANS[(prop, dialect)] = (
+            target.load_columns,
+            compile_statement(stmt, dialect),
+        )
+    compiled = plan[1]
+    params = compiled.construct_params({f"lazy_{n}": v for n, v in enumerate(k)})
+    cursor = conn._run(compiled.sql, params)
+    return _build_all(cursor, plain_builder(session, target, dialect.name))
 
 
 __all__ = ["execute_select", "instance_builder", "lazy_load", "post_load", "selectin_load"]

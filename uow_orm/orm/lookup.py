@@ -87,7 +87,7 @@ def get(
     if (
         not (populate_existing or with_for_update or options)
         and mapper._query_pk is None
-        and not any(p.lazy in EAGER_STRATEGIES for p in mapper.relationships.values())
+        and not _has_eager(mapper)
     ):
         return get_by_pk(session, plans, mapper, pk)
     pk_cols = mapper._query_pk or mapper.pk_columns  # (a ConcreteBase class: its union's)
@@ -140,7 +140,10 @@ def get_by_pk(
         plans[cache_key] = entry
     sql, procs, builder, extra, _gen = entry
     try:
-        if extra is not None:
+        if extra is None and len(procs) == 1:  # a one-column key (the usual case)
+            v, p = pk[0], procs[0]
+            params: tuple[Any, ...] = (v if p is None or v is None else p(v),)
+        elif extra is not None:
             params = extra.construct_params({c.key: v for c, v in zip(mapper.pk_columns, pk)})
         else:
             params = tuple(v if p is None or v is None else p(v) for p, v in zip(procs, pk))
@@ -151,6 +154,15 @@ def get_by_pk(
     return builder(row) if row is not None else None
 
 
+def _has_eager(mapper: Mapper) -> bool:
+    """Whether ``mapper`` has a relationship loaded with its objects (selectin, joined)."""
+    # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+    for p in dict.values(mapper.relationships):  # noqa: SIM110 - a loop: no generator per get()
+        if p.lazy in EAGER_STRATEGIES:
+            return True
+    return False
+
+
 def normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
     """``ident``, as get() takes it, as a tuple of primary-key values.
 
@@ -158,7 +170,10 @@ def normalize_pk(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
         InvalidRequestError: a value is missing or the count is wrong.
         ColumnValueError: a string does not convert to the key column's type.
     """
-    if isinstance(ident, Mapping):
+    cls = ident.__class__
+    if cls is int or cls is str:  # get(User, 5): the usual case, without the ABC check
+        pk: tuple[Any, ...] = (ident,)
+    elif isinstance(ident, Mapping):
         try:
             pk = tuple(ident[k] for k in mapper.pk_keys)
         except KeyError as e:

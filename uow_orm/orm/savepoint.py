@@ -6,7 +6,7 @@ restores them). The database side of a savepoint is the engine's; this is the ob
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .base import NO_VALUE, STATE_ATTR, Direction
@@ -43,15 +43,22 @@ def take_snapshot(state: InstanceState) -> Snapshot | None:
     return Snapshot(values, dict(state.committed) if state.committed else None)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class SavepointRecord:
     """What one savepoint level knows about objects, for rolling it back in memory."""
 
-    snapshots: dict[InstanceState, Snapshot] = field(default_factory=dict)
+    snapshots: dict[InstanceState, Snapshot]
     # objects whose loaded values may have been read inside this savepoint (expired,
     # refreshed, attached or synchronized by bulk DML before any snapshot of theirs)
-    touched: set[InstanceState] = field(default_factory=set)
-    bulk_dml: bool = False  # an ORM UPDATE / DELETE statement ran inside this savepoint
+    touched: set[InstanceState]
+    bulk_dml: bool  # an ORM UPDATE / DELETE statement ran inside this savepoint
+
+    def __init__(self) -> None:
+        # written out: the generated __init__ with default factories cost more than the
+        # rest of a savepoint's bookkeeping (one record per level)
+        self.snapshots = {}
+        self.touched = set()
+        self.bulk_dml = False
 
     def snapshot(self, state: InstanceState) -> None:
         """Snapshot ``state`` on its first change inside the savepoint. A touched object's

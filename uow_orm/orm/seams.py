@@ -37,13 +37,12 @@ class InternalSession(ObjectSession, Protocol):
 class SessionSeams:
     """What `Session` does when an object changes, loads an attribute or gains a child."""
 
-    def object_changed(self: InternalSession, state: InstanceState) -> None:
-        """Seam: ``state``'s object changes for the first time (attribute instrumentation)."""
-        lifecycle.object_changed(self, state)
-
-    def cascade_save(self: InternalSession, obj: Any) -> None:
-        """Seam: a relationship gained ``obj``; attach it with its save-update cascade."""
-        lifecycle.cascade_save(self, obj)
+    # The two seams called once per changed object or attached child are the lifecycle
+    # functions themselves (they take the session first): no wrapper call per object.
+    #: Seam: ``state``'s object changes for the first time (attribute instrumentation).
+    object_changed = lifecycle.object_changed
+    #: Seam: a relationship gained ``obj``; attach it with its save-update cascade.
+    cascade_save = lifecycle.cascade_save
 
     def expunge_state(self: InternalSession, st: InstanceState) -> None:
         """Seam: remove ``st`` alone (a pending orphan of a delete-orphan relationship)."""

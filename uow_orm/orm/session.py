@@ -128,6 +128,7 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
+        self._flush_context: FlushContext | None = None  # (see _flush_context_for)
         self.dispatch = session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
@@ -201,7 +202,10 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
 
     def delete(self, obj: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``)."""
-        st = lifecycle.state_or_raise(obj)
+        try:
+            st = obj.__dict__[STATE_ATTR]
+        except (AttributeError, KeyError):
+            st = lifecycle.state_or_raise(obj)
         if st.key is None:
             raise exc.InvalidRequestError(
                 f"{obj!r} is not persisted (it is transient or pending); there is no row to "
@@ -255,35 +259,24 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)
         self._flushing = True  # (so a lazy load in before_flush does not autoflush again)
-        try:
-            self.fire("before_flush", flush_context, objects)
-        except BaseException:
-            self._flushing = False
-            raise
+        if self.dispatch._active:  # (each fire is guarded: a flush per savepoint in W7)
+            try:
+                self.fire("before_flush", flush_context, objects)
+            except BaseException:
+                self._flushing = False
+                raise
         plans: list[FlushPlan] = []
         try:
             for group, token in self._flush_groups(objects):
-                plan = flush_context.plan = FlushPlan(
-                    FlushContext(
-                        owner=self,
-                        identity_map=self.identity_map,
-                        new=self.tracker.new,
-                        dirty=self.tracker.modified,
-                        deleted=self.tracker.deleted,
-                        connection_for=self.connection_for_mapper,
-                        delete_cascade=self._delete_cascade_in_flush,
-                        discard_new=self.tracker.pop_new,
-                        objects=group,
-                        identity_token=token,
-                    )
-                )
+                plan = flush_context.plan = FlushPlan(self._flush_context_for(group, token))
                 plans.append(plan)
                 if token is None:
                     plan.execute()
                 else:
                     with self._in_shard(token):
                         plan.execute()
-            self.fire("after_flush", flush_context)
+            if self.dispatch._active:
+                self.fire("after_flush", flush_context)
         except BaseException as e:
             self._flushing = False
             for plan in plans:
@@ -295,7 +288,31 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
             lifecycle.flush_succeeded(self, plan, txn)
             if self.dispatch._active:
                 _events.fire_flushed(self, plan)
-        self.fire("after_flush_postexec", flush_context)
+        if self.dispatch._active:
+            self.fire("after_flush_postexec", flush_context)
+
+    def _flush_context_for(self, objects: Sequence[Any] | None, token: Any) -> FlushContext:
+        """The `FlushContext` of one flush of ``objects`` (None: everything) in the shard
+        ``token``; the one of a flush of everything without a shard is kept (the same for
+        every such flush)."""
+        ctx = self._flush_context
+        if ctx is not None and objects is None and token is None:
+            return ctx
+        ctx = FlushContext(
+            owner=self,
+            identity_map=self.identity_map,
+            new=self.tracker.new,
+            dirty=self.tracker.modified,
+            deleted=self.tracker.deleted,
+            connection_for=self.connection_for_mapper,
+            delete_cascade=self._delete_cascade_in_flush,
+            discard_new=self.tracker.pop_new,
+            objects=objects,
+            identity_token=token,
+        )
+        if objects is None and token is None:
+            self._flush_context = ctx
+        return ctx
 
     def _flush_groups(self, objects: Sequence[Any] | None) -> list[tuple[Any, Any]]:
         """The flushes one ``flush(objects)`` makes: (objects or None, identity token)

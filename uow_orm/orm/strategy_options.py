@@ -10,7 +10,7 @@ session_events name them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import exc
 
@@ -29,6 +29,10 @@ class LoaderOption:
     entity the path has reached, without moving along it."""
 
     __slots__ = ("extras", "path")
+    #: the statement cache's key of this option (`uow_orm.sql.cache`): its path (the
+    #: column options, sub-options and ``rel.and_()`` criteria in it by their contents)
+    #: and the extras (``innerjoin``, the ``alias`` of ``contains_eager``)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = ("path", "extras")
 
     def __init__(
         self, path: tuple[tuple[Any, str], ...], extras: tuple[dict[str, Any], ...] = ()
@@ -229,6 +233,8 @@ class ColumnOption:
     ``load_only`` or ``with_expression``. Read by `Mapper.entity_columns`."""
 
     __slots__ = ("expr", "group", "keys", "kind", "mapper", "raiseload")
+    #: the statement cache's key of this option (also inside a loader option's path)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = __slots__
 
     def __init__(
         self,
@@ -349,6 +355,7 @@ class Load(LoaderOption):
     """
 
     __slots__ = ("entity",)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = ("entity", "path", "extras")
 
     def __init__(self, entity: Any) -> None:
         if not hasattr(entity, "__mapper__"):

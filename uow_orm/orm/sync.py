@@ -11,7 +11,7 @@ database's ``ON UPDATE`` moves, and the identity map rekeying that follows the U
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import exc
@@ -99,6 +99,19 @@ class KeySync:
         self.late: set[InstanceState] = set()
         self.post_updates: dict[InstanceState, list[PostUpdate]] = {}
 
+    def sync_all(self, states: Iterable[InstanceState]) -> None:
+        """`sync` each of ``states``; one without relationships or related parents costs
+        no call (the flush runs this once per batch of rows)."""
+        child_syncs, child_nulls = self.child_syncs, self.child_nulls
+        if not child_syncs and not child_nulls:
+            for st in states:
+                if st.mapper.relationships:
+                    self.sync(st)
+            return
+        for st in states:
+            if st.mapper.relationships or st in child_syncs or st in child_nulls:
+                self.sync(st)
+
     def sync(self, st: InstanceState) -> None:
         """Copy keys of related objects into this object's foreign key attributes."""
         mapper = st.mapper
@@ -107,7 +120,8 @@ class KeySync:
         d = st().__dict__
         committed = st.committed or {}
         is_new = st.key is None
-        for prop in mapper.relationships.values():
+        # dict.values(): Properties.values() builds a list (SQLAlchemy's API); hot loop
+        for prop in dict.values(mapper.relationships):
             if prop.viewonly or prop.direction is not Direction.MANYTOONE:
                 continue
             if not is_new and prop.key not in committed:
@@ -127,7 +141,8 @@ class KeySync:
                 continue  # the many-to-one side above already copied the same key
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
             self._sync_pairs(st, prop, parent(), pairs)
-        self._clear_removed(st)
+        if self.child_nulls:
+            self._clear_removed(st)
 
     def _clear_removed(self, st: InstanceState) -> None:
         """NULL the foreign key of a child that left a parent's one-to-many collection."""
@@ -163,7 +178,7 @@ class KeySync:
             if target is None:
                 value = None
             else:
-                ts = state_of(target)
+                ts = target.__dict__[STATE_ATTR]  # = state_of(target), once per row
                 rkey = ts.mapper.column_to_key[remote]
                 if ts.key is None and ts in self.pending:
                     # the target row is inserted later in this flush
@@ -487,7 +502,7 @@ def key_links(mapper: Mapper) -> list[KeyLink]:
             entry[3] = entry[3] or collection
 
     for m in mapper.registry.mappers:
-        for prop in m.relationships.values():
+        for prop in dict.values(m.relationships):
             if not prop.viewonly:
                 _relationship_link(mapper, m, prop, add)
         for group in foreign_key_groups(m.local_table):

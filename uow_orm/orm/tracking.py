@@ -9,7 +9,7 @@ the type. The session's internals reach the tracker as ``session.tracker``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
@@ -30,6 +30,13 @@ class Tracker:
     load (state -> collection key -> changes); emptied by a flush (the rows then say the
     same) and by expiry of the owner. The mappings are insertion-ordered, so the flush sees
     new objects in the order they were added.
+
+    The three registering writers are the registries' own ``__setitem__`` (they run once
+    per added, changed or deleted object, and a bound C method costs no Python call):
+    ``add_new(st, obj)`` registers ``obj`` as pending (the next flush INSERTs it; partner
+    `pop_new`), ``mark_modified(st, obj)`` as changed (the next flush UPDATEs what changed;
+    partner `unmark_modified`), ``mark_deleted(st, obj)`` for DELETE at the next flush
+    (partner `unmark_deleted`).
     """
 
     __slots__ = (
@@ -37,8 +44,11 @@ class Tracker:
         "_deleted",
         "_modified",
         "_new",
+        "add_new",
         "collections",
         "deleted",
+        "mark_deleted",
+        "mark_modified",
         "modified",
         "new",
     )
@@ -55,35 +65,42 @@ class Tracker:
         self.collections: Mapping[InstanceState, Mapping[str, CollectionChanges]] = (
             self._collections
         )
+        self.add_new: Callable[[InstanceState, Any], None] = self._new.__setitem__
+        self.mark_modified: Callable[[InstanceState, Any], None] = self._modified.__setitem__
+        self.mark_deleted: Callable[[InstanceState, Any], None] = self._deleted.__setitem__
 
     def has_changes(self) -> bool:
         """Whether a flush has anything to do."""
         return bool(self._new or self._deleted or self._modified)
 
     # -- writers ----------------------------------------------------------------------
-    def add_new(self, st: InstanceState, obj: Any) -> None:
-        """Register ``obj`` as pending: the next flush INSERTs it."""
-        self._new[st] = obj
-
     def pop_new(self, st: InstanceState) -> Any:
         """Unregister a pending object; returns it (None when it was not pending)."""
         return self._new.pop(st, None)
-
-    def mark_deleted(self, st: InstanceState, obj: Any) -> None:
-        """Register ``obj`` for DELETE at the next flush."""
-        self._deleted[st] = obj
 
     def unmark_deleted(self, st: InstanceState) -> Any:
         """Cancel a registered deletion; returns the object (None when there was none)."""
         return self._deleted.pop(st, None)
 
-    def mark_modified(self, st: InstanceState, obj: Any) -> None:
-        """Register ``obj`` as changed: the next flush UPDATEs what changed."""
-        self._modified[st] = obj
-
     def unmark_modified(self, st: InstanceState) -> None:
         """``st`` has no unflushed changes any more."""
         self._modified.pop(st, None)
+
+    def take_new(self, states: Iterable[InstanceState]) -> list[Any]:
+        """Unregister these pending objects (their INSERT was flushed); returns their
+        objects in order (None for one that was not pending)."""
+        pop = self._new.pop
+        return [pop(st, None) for st in states]
+
+    def take_deleted(self, states: Iterable[InstanceState]) -> list[Any]:
+        """Unregister these deleted objects (their DELETE was flushed) from the deleted
+        and modified registries; returns their objects in order (None for one that was
+        not registered)."""
+        pop, forget = self._deleted.pop, self._modified.pop
+        out = [pop(st, None) for st in states]
+        for st in states:
+            forget(st, None)
+        return out
 
     def forget(self, st: InstanceState) -> None:
         """Drop ``st`` from every registry (expunged, or made transient)."""
@@ -98,7 +115,8 @@ class Tracker:
         self._deleted.clear()
 
     def clear_modified(self) -> None:
-        """Empty the modified registry (every object was expired)."""
+        """Empty the modified registry (every object was expired, or a flush wrote every
+        change)."""
         self._modified.clear()
 
     def clear(self) -> None:

@@ -328,7 +328,8 @@ class TransactionControl:
         parent = self.current
         assert parent is not None
         txn = SessionTransaction(session, parent, nested=True)
-        session.fire("after_transaction_create", txn)
+        if session.dispatch._active:  # (guarded: once per savepoint)
+            session.fire("after_transaction_create", txn)
         for engine, (conn, _t) in parent.root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
         self.current = txn
@@ -526,7 +527,8 @@ class TransactionControl:
             txn.merge_into_parent()
             txn.is_active = False
             self.current = txn.parent
-            self.session.fire("after_transaction_end", txn)
+            if self.session.dispatch._active:  # (guarded: once per savepoint)
+                self.session.fire("after_transaction_end", txn)
             return
         for sp in txn.savepoints.values():
             if sp.is_active:

@@ -143,6 +143,8 @@ class FlushPlan:
 
     # -- preparation ----------------------------------------------------------------------
     def _dirty(self) -> list[InstanceState]:
+        if not self.ctx.dirty:
+            return []  # (most flushes of new objects: no list to build)
         only = self.only
         return [
             s
@@ -160,13 +162,15 @@ class FlushPlan:
             registry = st.mapper.registry
             if not registry.configured:
                 registry.configure()
-        self._plan_key_changes(self._dirty())
+        dirty = self._dirty()
+        self._plan_key_changes(dirty)
         if self.keys is not None and self.keys.key_switches:
             self.keys.check_conflicts()
         self._find_row_switches()
         for gone in self.switched_out:
             self.deps.row_switch_children(gone)
-        self.deps.orphans(self._dirty(), self.ctx.deleted)
+            dirty = self._dirty()  # (a row switch may have deleted children)
+        self.deps.orphans(dirty, self.ctx.deleted)
         self.deps.deleted_parents()
         self.deps.collect(self.new + self._dirty(), set(self.new))
 
@@ -198,7 +202,8 @@ class FlushPlan:
         for st in self.new:
             mapper = st.mapper
             d = st().__dict__
-            if mapper.autoinc_key is not None and d.get(mapper.autoinc_key) is None:
+            autoinc = mapper.autoinc_key
+            if autoinc is not None and d.get(autoinc) is None:
                 continue  # the database gives it a new key: no conflict possible
             pk = tuple(d.get(k) for k in mapper.pk_keys)
             if None in pk:
@@ -343,8 +348,8 @@ class FlushPlan:
                 extra.append(s)
         candidates = updates + extra
         self.sync.late.clear()
-        for st in candidates:
-            self.sync.sync(st)
+        if candidates:
+            self.sync.sync_all(candidates)
         # UPDATEs first (like SQLAlchemy): a replaced row gives up its unique key before
         # the new one is inserted; rows that point at new rows wait for them.
         waiting = set(self.sync.late)
@@ -355,8 +360,7 @@ class FlushPlan:
         late = [s for s in candidates if s in waiting]
         if late:
             self.sync.late.clear()
-            for st in late:
-                self.sync.sync(st)
+            self.sync.sync_all(late)
             self._update(conn, mapper, late)
 
     def _update(self, conn: Connection, mapper: Mapper, states: list[InstanceState]) -> None:
@@ -368,8 +372,7 @@ class FlushPlan:
     def _insert_level(self, conn: Connection, mapper: Mapper, level: list[InstanceState]) -> None:
         """INSERT one level of new rows (row switches as UPDATEs) and give them identities."""
         self.sync.late.clear()
-        for st in level:
-            self.sync.sync(st)
+        self.sync.sync_all(level)
         if self.sync.late:
             raise exc.CircularDependencyError(
                 f"rows of {mapper.local_table.name!r} refer to rows that are inserted "
@@ -447,8 +450,9 @@ def _assign_keys(mapper: Mapper, level: list[InstanceState], token: Any = None) 
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
         for st in level:
-            st.key = (cls, (st().__dict__[pk_key],), token)
-            if st.key[1][0] is None:
+            v = st().__dict__[pk_key]
+            st.key = (cls, (v,), token)
+            if v is None:
                 _check_pk(st)
     else:
         for st in level:

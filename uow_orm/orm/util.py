@@ -9,7 +9,7 @@ Called by: uow_orm.orm (package), query, relationships.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
@@ -208,6 +208,8 @@ class AliasedRelationshipAttribute:
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
     __slots__ = ("criteria", "of_mapper", "of_polymorphic", "parent_alias", "prop", "target_alias")
+    #: the statement cache's key of it in a loader option's path (`uow_orm.sql.cache`)
+    _cache_key_slots: ClassVar[tuple[str, ...]] = __slots__
     is_relationship = True
 
     def __init__(

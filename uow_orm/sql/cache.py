@@ -42,6 +42,10 @@ _SELECT_FIELDS = (
     "_correlate",
     "_correlate_except",
 )
+#: the fields Select.__init__ sets, and those that stay class defaults until set
+_CLASS_DEFAULT_FIELDS = ("_distinct_on", "_correlate", "_correlate_except")
+_INSTANCE_FIELDS = tuple(f for f in _SELECT_FIELDS if f not in _CLASS_DEFAULT_FIELDS)
+_get_fields = operator.itemgetter(*_INSTANCE_FIELDS)
 _slots_of: dict[type, tuple[str, ...]] = {}
 
 
@@ -63,7 +67,14 @@ def _slots(cls: type) -> tuple[str, ...]:
 
 def statement_key(stmt: Any, binds: list[BindParameter]) -> Any:
     """The structure of a ``Select`` as a hashable tuple, its BindParameters appended to
-    ``binds`` in the order met; None when the statement cannot be cached."""
+    ``binds`` in the order met; None when the statement cannot be cached.
+
+    Everything that can change the SQL text is in the key: every clause, the loader and
+    column options (``load_only()`` changes the columns; ``with_loader_criteria`` is in
+    the WHERE clause by the time the ORM compiles), the execution options (by value),
+    each bound value's type and kind, and whether LIMIT / OFFSET are present. The
+    dialect is added by the caller.
+    """
     try:
         return _select_key(stmt, binds)
     except _Uncacheable:
@@ -71,23 +82,73 @@ def statement_key(stmt: Any, binds: list[BindParameter]) -> Any:
 
 
 def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
-    if type(stmt) is not Select or stmt._execution_options:
+    if type(stmt) is not Select:
         raise _Uncacheable
     d = stmt.__dict__
     parts: list[Any] = [stmt._limit is None, stmt._offset is None]
-    for f in _SELECT_FIELDS:
-        v = d.get(f)
+    try:  # (the fields every Select sets, read in one C call: most are empty)
+        values = _get_fields(d)
+    except KeyError:  # not made by Select.__init__
+        values = tuple([d.get(f) for f in _INSTANCE_FIELDS])
+    for f, v in zip(_INSTANCE_FIELDS, values):
         if v:
             parts.append(f)
-            parts.append(_key(v, binds))
+            parts.append(_seq(v, binds) if v.__class__ is list else _key(v, binds))
+    for f in _CLASS_DEFAULT_FIELDS:  # set on few statements (class defaults otherwise)
+        if f in d:  # set, even to an empty list: correlate(None) is not the default
+            parts.append(f)
+            parts.append(_key(d[f], binds))
+    if stmt._options:
+        parts.append(_options_key(stmt._options, binds))
+    if stmt._execution_options:
+        parts.append(_mapping(stmt._execution_options, binds))
     return tuple(parts)
 
 
+def _options_key(options: list[Any], binds: list[BindParameter]) -> Any:
+    """Loader and column options by their contents, so that the same options built again
+    hit the cache and different ones never do."""
+    out: list[Any] = ["options"]
+    for o in options:
+        cls = o.__class__
+        slots = _option_slots.get(cls)
+        if slots is None:
+            slots = _option_slots[cls] = _option_slots_of(cls)
+        if not slots:
+            raise _Uncacheable  # an option whose contents cannot be read: compile apart
+        out.append(cls)
+        for s in slots:
+            out.append(_key(getattr(o, s, None), binds))
+    return tuple(out)
+
+
+_option_slots: dict[type, tuple[str, ...]] = {}
+
+
+def _option_slots_of(cls: type) -> tuple[str, ...]:
+    """The slots that make up an option's key: ``_cache_key_slots`` when the class names
+    them (leaving out what reaches the SQL another way), else all of them."""
+    named = getattr(cls, "_cache_key_slots", None)
+    if named is not None:
+        return (*named,) or ("__class__",)
+    if "__dict__" in dir(cls):
+        return ()
+    return _slots(cls)
+
+
+def _named_slots(cls: type, slots: tuple[str, ...]) -> Any:
+    """The key handler of a class that names its key's slots (``_cache_key_slots``)."""
+
+    def by_named_slots(obj: Any, binds: list[BindParameter]) -> Any:
+        return (cls, *[_key(getattr(obj, s, None), binds) for s in slots])
+
+    return by_named_slots
+
+
 def _key(obj: Any, binds: list[BindParameter]) -> Any:
-    cls = type(obj)
-    h = _handlers.get(cls)
+    h = _handlers.get(obj.__class__)
     if h is None:
-        h = _handlers[cls] = _handler_for(cls)
+        h = _handlers[obj.__class__] = _handler_for(obj.__class__)
     return h(obj, binds)
 
 
@@ -99,7 +160,18 @@ def _same(obj: Any, binds: list[BindParameter]) -> Any:
 
 
 def _seq(obj: Any, binds: list[BindParameter]) -> Any:
-    return tuple([_key(o, binds) for o in obj])
+    # the dispatch of `_key` written out: lists of clauses are most of every key
+    out: list[Any] = []
+    handlers = _handlers
+    for o in obj:
+        h = handlers.get(o.__class__)
+        if h is _same:
+            out.append(o)
+            continue
+        if h is None:
+            h = handlers[o.__class__] = _handler_for(o.__class__)
+        out.append(h(o, binds))
+    return tuple(out)
 
 
 def _mapping(obj: Any, binds: list[BindParameter]) -> Any:
@@ -109,14 +181,19 @@ def _mapping(obj: Any, binds: list[BindParameter]) -> Any:
 def _bind(obj: Any, binds: list[BindParameter]) -> Any:
     binds.append(obj)
     v = obj.value
+    t = obj.type
+    try:
+        tk = t._uow_cache_key
+    except AttributeError:
+        tk = _type_key(t, binds)
     # SQL may depend on a value's kind (LIKE ... ESCAPE, CAST of a text argument)
     return (
         obj.key,
-        _key(obj.type, binds),
+        tk,
         obj.expanding,
         obj.describes,
-        type(v),
-        type(v) is str and "\\" in v,
+        v.__class__,
+        v.__class__ is str and "\\" in v,
         len(v) if obj.expanding and hasattr(v, "__len__") else None,
     )
 
@@ -157,6 +234,10 @@ def _handler_for(cls: type) -> Any:
         return _select_key
     if issubclass(cls, TypeEngine):
         return _type_key
+    if getattr(cls, "_cache_key_slots", None) is not None:
+        # an ORM option or option element inside an option's path (column options,
+        # sub-options, rel.and_() criteria): by its contents, as at the top level
+        return _named_slots(cls, _option_slots_of(cls))
     if getattr(cls, "__hash__", None) is None:
         return _never
     if any(hasattr(cls, a) for a in ("bindparams", "data", "on_conflict_do_update")):
@@ -179,6 +260,12 @@ def _handler_for(cls: type) -> Any:
                 if h is _same:
                     out.append(v)
                     continue
+                if h is _type_key:
+                    try:
+                        out.append(v._uow_cache_key)
+                        continue
+                    except AttributeError:
+                        pass
                 if h is None:
                     h = handlers[v.__class__] = _handler_for(v.__class__)
                 out.append(h(v, binds))

@@ -4,8 +4,8 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.inheritance (which fills
-``SUBCLASS_COLUMNS``).
+Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.loading, uow_orm.orm.inheritance
+(which fills ``SUBCLASS_COLUMNS``).
 """
 
 from __future__ import annotations

@@ -34,11 +34,18 @@ if TYPE_CHECKING:
     from .selectable import FromClause
 
 
+#: the type of a comparison (``col == 5``): one shared instance, since types do not
+#: change once made (a new one per comparison also cost the statement cache a key each)
+_BOOLEAN = Boolean()
+
+
 def coerce(obj: Any) -> Any:
     """Resolve ORM attributes and classes to their SQL elements."""
-    ce = getattr(obj, "__clause_element__", None)
+    # looked up on the class: on a column, the instance lookup would go through
+    # ColumnOperators.__getattr__ and raise AttributeError (twice per comparison)
+    ce = getattr(obj.__class__, "__clause_element__", None)
     if ce is not None:
-        return ce()
+        return ce(obj)
     return obj
 
 
@@ -703,7 +710,7 @@ class ColumnElement(ColumnOperators, ClauseElement):
         )
         if op == "/":
             return _division(self, right, floor=False)
-        type_ = Boolean() if op in _NEGATE else self.type
+        type_ = _BOOLEAN if op in _NEGATE else self.type
         return BinaryExpression(self, op, right, type_)
 
 

@@ -11,6 +11,7 @@ uow_orm.ext.horizontal_shard.
 from __future__ import annotations
 
 import copy
+import operator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
@@ -495,6 +496,22 @@ def _from_name(f: FromClause) -> str:
     return ", ".join(getattr(t, "name", "?") for t in f._tables())
 
 
+#: the list attributes of a Select that each generative copy gets anew
+_GENERATIVE_LISTS = (
+    "_entities",
+    "_where",
+    "_order_by",
+    "_group_by",
+    "_having",
+    "_select_from",
+    "_joins",
+    "_options",
+    "_eager_joins",
+    "_eager_columns",
+)
+_get_lists = operator.itemgetter(*_GENERATIVE_LISTS)
+
+
 class _SetOperations:
     """The set operations of ``Select`` and ``CompoundSelect``: each returns a new
     `CompoundSelect` of this statement and ``others``."""
@@ -560,22 +577,19 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         self._compiled_cache: dict[str, Any] = {}
 
     def _generate(self) -> Select[_T]:
-        s = copy.copy(self)
-        for attr in (
-            "_entities",
-            "_where",
-            "_order_by",
-            "_group_by",
-            "_having",
-            "_select_from",
-            "_joins",
-            "_options",
-            "_eager_joins",
-            "_eager_columns",
-        ):
-            setattr(s, attr, list(getattr(self, attr)))
-        s._execution_options = dict(self._execution_options)
-        s._compiled_cache = {}
+        # a shallow copy whose clause lists are new (every builder method starts here, so
+        # it is written out rather than copy.copy(): W8 builds a statement per query)
+        s: Select[_T] = object.__new__(self.__class__)
+        d = s.__dict__
+        src = self.__dict__
+        d.update(src)
+        try:  # the lists copied without a Python loop (all C calls)
+            d.update(zip(_GENERATIVE_LISTS, map(list, _get_lists(src))))
+        except KeyError:  # a list still at its class default
+            for attr in _GENERATIVE_LISTS:
+                d[attr] = list(d[attr] if attr in d else getattr(self, attr))
+        d["_execution_options"] = dict(self._execution_options)
+        d["_compiled_cache"] = {}
         return s
 
     # -- building ----------------------------------------------------------------------
