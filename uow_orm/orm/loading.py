@@ -1,8 +1,10 @@
 """Loading: driver rows -> objects through the identity map; lazy and eager relationship loads.
 
-Called by the session (select execution, get, refresh, expired attributes) and by
-relationship attributes (lazy loads). Objects are built by filling ``__dict__`` directly,
-without running the attribute-change machinery.
+Objects are built by filling ``__dict__`` directly, without running the attribute-change
+machinery.
+
+Called by: execution (ORM SELECTs), lookup (``get``), relationships (lazy loads),
+strategies, inheritance, writeonly, bulk, dependencies, sync.
 """
 
 from __future__ import annotations
