@@ -523,3 +523,39 @@ def test_join_of_type_with_polymorphic_reaches_subclass_columns(db):
         assert [tuple(r) for r in s.execute(stmt)] == [(1, 3)]
         outer = select(wp.id).join(Firm.staff.of_type(wp)).order_by(wp.id)
         assert s.scalars(outer).all() == [1, 2, 3]  # plain workers too (outer-joined)
+
+
+class TreeNode(Base):
+    __tablename__ = "ex_tree"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ex_tree.id"))
+    name: Mapped[str] = mapped_column(String(10))
+    children: Mapped[list[TreeNode]] = relationship(order_by="TreeNode.id")
+
+
+def test_selectinload_recursion_depth_loads_each_level_with_one_select(db, sql_log):
+    from uow_orm.orm import selectinload
+
+    with Session(db) as s:
+        root = TreeNode(id=1, name="r")
+        a = TreeNode(id=2, name="a", children=[TreeNode(id=4, name="c")])
+        root.children = [a, TreeNode(id=3, name="b")]
+        a.children[0].children = [TreeNode(id=5, name="d")]
+        s.add(root)
+        s.commit()
+    with Session(db) as s:
+        log = sql_log(db)
+        got = s.scalars(
+            select(TreeNode)
+            .where(TreeNode.id == 1)
+            .options(selectinload(TreeNode.children, recursion_depth=3))
+        ).one()
+        assert log.count("SELECT") == 4  # the root, then one per level
+        names = [[g.name for g in c.children] for c in got.children]
+        assert names == [["c"], []]
+        assert [n.name for n in got.children[0].children[0].children] == ["d"]
+        assert log.count("SELECT") == 4  # three levels were loaded up front
+    with pytest.raises(exc.ArgumentError, match="recursion_depth"):
+        selectinload(TreeNode.children, recursion_depth=-1)
+    with pytest.raises(exc.ArgumentError, match="self-referential"):
+        selectinload(Firm.staff, recursion_depth=2)

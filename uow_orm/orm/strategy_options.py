@@ -186,9 +186,33 @@ class LoaderOption:
         return " -> ".join(f"{s}({a!r})" for a, s in self.path)
 
 
-def selectinload(attr: Any) -> LoaderOption:
-    """Load this relationship for all rows with one more SELECT ... WHERE key IN (...)."""
-    return LoaderOption(((attr, "selectin"),))
+def selectinload(attr: Any, recursion_depth: int | None = None) -> LoaderOption:
+    """Load this relationship for all rows with one more SELECT ... WHERE key IN (...).
+
+    ``recursion_depth=N`` on a self-referential relationship loads it N levels down (one
+    SELECT per level), as ``selectinload(Node.children).selectinload(Node.children)...``.
+
+    Raises:
+        ArgumentError: ``recursion_depth`` that is not a positive int (SQLAlchemy's -1,
+            "no limit", is not supported), or given for a relationship that is not
+            self-referential.
+    """
+    if recursion_depth is None:
+        return LoaderOption(((attr, "selectin"),))
+    if not isinstance(recursion_depth, int) or isinstance(recursion_depth, bool):
+        raise exc.ArgumentError(f"selectinload(recursion_depth={recursion_depth!r}): give an int")
+    if recursion_depth < 1:
+        raise exc.ArgumentError(
+            f"selectinload(recursion_depth={recursion_depth}): give the number of levels "
+            "(an unlimited depth, -1, is not supported)"
+        )
+    prop = getattr(attr, "property", None)
+    if prop is None or (not prop.mapper.isa(prop.parent) and not prop.parent.isa(prop.mapper)):
+        raise exc.ArgumentError(
+            f"selectinload({attr!r}, recursion_depth=...): only a self-referential "
+            "relationship can be loaded recursively"
+        )
+    return LoaderOption(((attr, "selectin"),) * recursion_depth)
 
 
 def joinedload(attr: Any, innerjoin: bool = False) -> LoaderOption:
