@@ -167,6 +167,25 @@ def session(db: Any) -> Iterator[Any]:
         yield s
 
 
+@pytest.fixture
+def listen() -> Iterator[Callable[..., Any]]:
+    """``listen(target, name, fn, **flags)``: ``event.listen`` whose listeners are removed
+    after the test (event registrations on classes outlive it otherwise)."""
+    from uow_orm import event
+
+    added: list[tuple[Any, str, Any]] = []
+
+    def do(target: Any, name: str, fn: Any, **kw: Any) -> Any:
+        event.listen(target, name, fn, **kw)
+        added.append((target, name, fn))
+        return fn
+
+    yield do
+    for target, name, fn in reversed(added):
+        if event.contains(target, name, fn):
+            event.remove(target, name, fn)
+
+
 # -- raw SQL helpers ----------------------------------------------------------------------
 def fetch(engine: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
     """Rows of a raw SQL query run on a connection of its own, as tuples."""

@@ -5,7 +5,6 @@ collections, modified, init_scalar, init_collection, dispose_collection. Both ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -45,21 +44,6 @@ class Post(Base):
     title: Mapped[str]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("ae_member.id"))
     author: Mapped[Member | None] = relationship(back_populates="posts")
-
-
-@pytest.fixture
-def listen() -> Iterator[Callable[..., Any]]:
-    added: list[tuple[Any, str, Any]] = []
-
-    def do(target: Any, name: str, fn: Any, **kw: Any) -> Any:
-        event.listen(target, name, fn, **kw)
-        added.append((target, name, fn))
-        return fn
-
-    yield do
-    for target, name, fn in reversed(added):
-        if event.contains(target, name, fn):
-            event.remove(target, name, fn)
 
 
 @pytest.fixture

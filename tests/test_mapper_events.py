@@ -8,7 +8,7 @@ afterwards (mapper listeners are global, as in SQLAlchemy). Both backends.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -70,21 +70,6 @@ class Plain(Base):
 
 
 Listen = Callable[..., Any]
-
-
-@pytest.fixture
-def listen() -> Iterator[Listen]:
-    added: list[tuple[Any, str, Any]] = []
-
-    def do(target: Any, name: str, fn: Any, **kw: Any) -> Any:
-        event.listen(target, name, fn, **kw)
-        added.append((target, name, fn))
-        return fn
-
-    yield do
-    for target, name, fn in reversed(added):
-        if event.contains(target, name, fn):
-            event.remove(target, name, fn)
 
 
 @pytest.fixture

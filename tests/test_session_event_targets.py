@@ -6,7 +6,6 @@ of SQLAlchemy's documentation. Both backends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -55,21 +54,6 @@ class Pet(SoftDeletable, Base):
 
 class MySession(Session):
     pass
-
-
-@pytest.fixture
-def listen() -> Iterator[Callable[..., Any]]:
-    added: list[tuple[Any, str, Any]] = []
-
-    def do(target: Any, name: str, fn: Any, **kw: Any) -> Any:
-        event.listen(target, name, fn, **kw)
-        added.append((target, name, fn))
-        return fn
-
-    yield do
-    for target, name, fn in reversed(added):
-        if event.contains(target, name, fn):
-            event.remove(target, name, fn)
 
 
 @pytest.fixture
