@@ -600,6 +600,17 @@ class UniqueConstraint:
         self.table: Table | None = None
 
 
+#: Backends uow_orm has no dialect for: their ``<backend>_<option>`` keywords on a Table or
+#: an Index only matter there, so they are kept and not used (as SQLAlchemy does on SQLite)
+_OTHER_BACKENDS = ("mysql_", "mariadb_", "mssql_", "oracle_")
+
+
+def _other_dialect_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
+    """Take the other backends' options out of ``kw`` (the rest are refused by the caller)."""
+    taken = {k: kw.pop(k) for k in [k for k in kw if k.startswith(_OTHER_BACKENDS)]}
+    return taken
+
+
 #: Index keyword arguments per dialect: the DDL they render
 _INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
@@ -612,6 +623,7 @@ class Index:
     def __init__(
         self, name: str | None, *expressions: Any, unique: bool = False, **kw: Any
     ) -> None:
+        other = _other_dialect_kwargs(kw)
         unknown = [k for k in kw if k not in _INDEX_DIALECT_KW]
         if unknown:
             raise exc.ArgumentError(
@@ -625,6 +637,8 @@ class Index:
         ]
         self.unique = unique
         self.dialect_kw = kw
+        #: every dialect keyword given, the other backends' ones included
+        self.dialect_kwargs: dict[str, Any] = {**kw, **other}
         self.table: Table | None = None
         if self.table is None:
             for e in expressions:
@@ -684,11 +698,16 @@ class Table(FromClause):
         resolve_fks: bool = True,
         **kw: Any,
     ) -> None:
+        #: ``mysql_engine="InnoDB"`` and the like: options of backends uow_orm does not run
+        #: on, kept (``table.dialect_kwargs``) and, as SQLAlchemy does on other backends,
+        #: not used in SQLite or PostgreSQL DDL
+        self.dialect_kwargs: dict[str, Any] = _other_dialect_kwargs(kw)
         if kw:
             raise exc.ArgumentError(
                 f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
-                "supported are schema, comment, info, autoload_with, include_columns and "
-                "resolve_fks"
+                "supported are schema, comment, info, autoload_with, include_columns, "
+                "resolve_fks and options of other backends (mysql_*, mariadb_*, mssql_*, "
+                "oracle_*)"
             )
         self.name = name
         self.schema: str | None = schema if schema is not None else metadata.schema
