@@ -739,6 +739,64 @@ def test_mapped_as_dataclass_kw_only_and_class_options(engine):
     assert fetch(engine, "SELECT id, label, qty FROM item") == [(1, "none", 3)]
 
 
+def test_registry_mapped_as_dataclass_decorator_with_and_without_options(engine):
+    reg = registry()
+
+    @reg.mapped_as_dataclass
+    class Author:
+        __tablename__ = "dc_author"
+        id: Mapped[int] = mapped_column(init=False, primary_key=True)
+        name: Mapped[str] = mapped_column(String(30))
+        books: Mapped[list[Book]] = relationship(default_factory=list, back_populates="author")
+
+    @reg.mapped_as_dataclass(kw_only=True)
+    class Book:
+        __tablename__ = "dc_book"
+        id: Mapped[int] = mapped_column(init=False, primary_key=True)
+        title: Mapped[str] = mapped_column(String(30))
+        author_id: Mapped[int | None] = mapped_column(
+            ForeignKey("dc_author.id"), init=False, default=None
+        )
+        author: Mapped[Author | None] = relationship(default=None, back_populates="books")
+
+    assert dataclasses.is_dataclass(Author) and dataclasses.is_dataclass(Book)
+    with pytest.raises(TypeError):
+        Book("positional")  # kw_only=True
+    a = Author("ann", books=[Book(title="t1")])
+    assert "Author(id=None, name='ann', books=[" in repr(a)  # the dataclass's repr
+    assert "Book(id=None, title='t1', author_id=None, author=...)" in repr(a)
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(a)
+        s.commit()
+        assert a.books[0].author is a
+    assert fetch(engine, "SELECT title, author_id FROM dc_book") == [("t1", 1)]
+    with Session(engine) as s:
+        loaded = s.scalars(select(Book)).one()
+        assert (loaded.title, loaded.author.name) == ("t1", "ann")
+    with pytest.raises(exc.ArgumentError, match="frozen"):
+        reg.mapped_as_dataclass(frozen=True)
+
+
+def test_mapped_as_dataclass_function_form_as_in_sqlalchemy_2_1(engine):
+    from uow_orm.orm import mapped_as_dataclass
+
+    reg = registry()
+
+    @mapped_as_dataclass(reg, unsafe_hash=True)
+    class Tag:
+        __tablename__ = "dc_tag"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        label: Mapped[str] = mapped_column(String(20), default="none")
+
+    assert hash(Tag(1)) == hash(Tag(1))  # unsafe_hash=True reached dataclasses
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Tag(1))
+        s.commit()
+    assert fetch(engine, "SELECT id, label FROM dc_tag") == [(1, "none")]
+
+
 def test_dataclass_field_options_without_mapped_as_dataclass_are_refused():
     class Base(DeclarativeBase):
         pass

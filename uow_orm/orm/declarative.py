@@ -633,7 +633,8 @@ def _tablename(cls: type) -> str | None:
 
 
 def _is_dataclass_mapping(cls: type) -> bool:
-    return issubclass(cls, MappedAsDataclass)
+    # a MappedAsDataclass subclass, or a class given to registry.mapped_as_dataclass
+    return issubclass(cls, MappedAsDataclass) or cls.__dict__.get("_uow_dataclass", False)
 
 
 def _mixin_repr_wins(cls: type) -> None:
@@ -1324,6 +1325,13 @@ def _make_dataclass(cls: type, options: dict[str, Any]) -> dict[str, Any]:
     return originals
 
 
+@typing.dataclass_transform(field_specifiers=(mapped_column, relationship, MappedColumn))
+def mapped_as_dataclass(registry: registry, cls: Any = None, /, **options: Any) -> Any:
+    """``@mapped_as_dataclass(reg)``: the same as ``@reg.mapped_as_dataclass`` (SQLAlchemy
+    2.1's spelling); options as for `registry.mapped_as_dataclass`."""
+    return registry.mapped_as_dataclass(cls, **options)
+
+
 # -- registry ----------------------------------------------------------------------------------
 class registry(Registry):
     """A set of mapped classes sharing a ``MetaData``, a class-name namespace for
@@ -1346,6 +1354,36 @@ class registry(Registry):
             type.__setattr__(cls, "__repr__", _MappedInstanceMethods.__repr__)
         _map_class(cls, self)
         return cls
+
+    @typing.dataclass_transform(field_specifiers=(mapped_column, relationship, MappedColumn))
+    def mapped_as_dataclass(self, cls: Any = None, /, **options: Any) -> Any:
+        """Class decorator: make ``cls`` a dataclass, then map it as `mapped` does
+        (``@reg.mapped_as_dataclass`` or ``@reg.mapped_as_dataclass(kw_only=True)``).
+        ``options`` are ``dataclasses.dataclass``'s (``init``, ``repr``, ``eq``,
+        ``order``, ``unsafe_hash``, ``match_args``, ``kw_only``) and ``dataclass_callable``.
+
+        Raises:
+            ArgumentError: an option ``dataclasses.dataclass`` does not take.
+        """
+        unknown = sorted(set(options) - set(_DATACLASS_CLASS_KW))
+        if unknown:
+            raise exc.ArgumentError(
+                f"mapped_as_dataclass() got unknown option(s) {', '.join(unknown)}; "
+                f"supported are {', '.join(_DATACLASS_CLASS_KW)}"
+            )
+
+        def decorate(target: _C) -> _C:
+            if "__table__" not in target.__dict__ and not _tablename(target):
+                raise exc.InvalidRequestError(
+                    f"class {target.__name__} has no __tablename__ or __table__ to map"
+                )
+            type.__setattr__(target, "_uow_dataclass", True)
+            values = _make_dataclass(target, dict(options))
+            _instrument_plain_class(target, constructor=False)
+            _map_class(target, self, values)
+            return target
+
+        return decorate if cls is None else decorate(cls)
 
     def map_declaratively(self, cls: type) -> Mapper:
         """Map ``cls`` as `mapped` does and return its mapper."""
@@ -1529,6 +1567,7 @@ __all__ = [
     "clear_mappers",
     "declarative_base",
     "declared_attr",
+    "mapped_as_dataclass",
     "mapped_column",
     "registry",
 ]
