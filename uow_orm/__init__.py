@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from . import exc, types
+from . import event, exc, inspection, types
 from .engine import (
     URL,
     Connection,
@@ -325,6 +325,8 @@ __all__ = [
     "delete",
     "desc",
     "distinct",
+    "engine",
+    "event",
     "exc",
     "except_",
     "except_all",
@@ -337,6 +339,7 @@ __all__ = [
     "immediateload",
     "insert",
     "inspect",
+    "inspection",
     "intersect",
     "intersect_all",
     "join",
@@ -372,6 +375,7 @@ __all__ = [
     "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
+    "sql",
     "subqueryload",
     "synonym",
     "text",
