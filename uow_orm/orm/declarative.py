@@ -12,6 +12,7 @@ applications, which subclass its bases).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 import sys
 import types as pytypes
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overlo
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
 from ..sql.schema import Column, ForeignKey, MetaData, Table
-from ..types import NullType, TypeEngine, type_for_python
+from ..types import Enum, NullType, TypeEngine, type_for_python
 from . import events as _events
 from .mapper import Mapper, Registry
 from .properties import MapperProperty
@@ -201,7 +202,29 @@ def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
             return hit() if isinstance(hit, type) else hit  # type: ignore[no-any-return]
     if typing.get_origin(py_type) is typing.Annotated:
         return _type_for(typing.get_args(py_type)[0], registry)
+    if typing.get_origin(py_type) is typing.Literal:
+        return _literal_type(py_type, tmap)
+    if isinstance(py_type, type) and issubclass(py_type, enum.Enum) and tmap:
+        # an entry for a base class (``enum.Enum: Enum(enum.Enum, native_enum=False)``)
+        # configures the Enum of every subclass, as in SQLAlchemy
+        for base in py_type.__mro__[1:]:
+            template = tmap.get(base)
+            if isinstance(template, Enum):
+                return template.like(py_type)
     return type_for_python(py_type)
+
+
+def _literal_type(py_type: Any, tmap: dict[Any, Any] | None) -> TypeEngine | None:
+    """``Mapped[Literal["a", "b"]]``: a non-native ``Enum("a", "b")`` (configured by a
+    ``typing.Literal`` entry of the type map, if any); None for non-string literals, which
+    need their own entry (e.g. ``JSON``), as in SQLAlchemy."""
+    values = typing.get_args(py_type)
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+    template = tmap.get(typing.Literal) if tmap else None
+    if isinstance(template, Enum):
+        return template.like(*values)
+    return Enum(*values, native_enum=False)
 
 
 # -- declared_attr ---------------------------------------------------------------------------
