@@ -4,7 +4,7 @@ Objects are built by filling ``__dict__`` directly, without running the attribut
 machinery.
 
 Called by: execution (ORM SELECTs), lookup (``get``), relationships (lazy loads),
-strategies, inheritance, writeonly, bulk, dependencies, sync.
+strategies, inheritance, polymorphic, joined_flush, writeonly, bulk, dependencies, sync.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
 from . import inheritance as _inheritance
+from . import polymorphic as _polymorphic
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -532,9 +533,10 @@ def _eager_load_entities(
     freshly loaded objects."""
     options = ctx.stmt._options
     for idx, (i, mapper) in enumerate(ctx.mapper_entities):
-        if mapper._selectin_subs or options:  # polymorphic_load="selectin"
-            _inheritance.selectin_after_load(session, conn, mapper, options, objs_only, rows, i)
         tree = ctx.trees[i]
+        if mapper._selectin_subs or options or tree.polymorphic:  # polymorphic_load="selectin"
+            objs = objs_only if objs_only is not None else [r[i] for r in rows]
+            _polymorphic.selectin_after_load(session, conn, mapper, options, objs, tree)
         if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
@@ -830,14 +832,11 @@ def _populate_joined(
             _set_loaded(owner, prop, children, populate)
             children_all.extend(children)
         if children_all:
-            post_load(
-                session,
-                prop.mapper,
-                _unique_objs(children_all),
-                sub,
-                populate,
-                joined_keys.get(n, set()),
-            )
+            related = _unique_objs(children_all)
+            if sub.polymorphic:  # joinedload(...).selectin_polymorphic([...])
+                conn = session.connection_for_mapper(prop.mapper)
+                _polymorphic.selectin_after_load(session, conn, prop.mapper, (), related, sub)
+            post_load(session, prop.mapper, related, sub, populate, joined_keys.get(n, set()))
 
 
 def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:
