@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
 from ..sql.elements import and_, replace_columns
-from ..sql.selectable import Alias, Join, Select, Subquery
+from ..sql.selectable import Alias, AliasColumn, Join, Select, Subquery, _Columns
 from .mapper import Mapper
 from .state import STATE_ATTR
 from .util import AliasedClass
@@ -74,6 +74,21 @@ def _targets(mapper: Mapper, classes: Any) -> list[Mapper]:
     return targets
 
 
+class _FlatColumn(AliasColumn):
+    """A column of one table alias of a flat aliased `with_polymorphic`: a statement that
+    names it reads from the whole join of the aliases (``select(wp.Manager.manager_name)``
+    has ``FROM employee AS employee_1 LEFT OUTER JOIN manager AS manager_1 ...``)."""
+
+    __slots__ = ("polymorphic_from",)
+
+    def __init__(self, element: Any, alias: Alias) -> None:
+        super().__init__(element, alias)
+        self.polymorphic_from: Any = alias
+
+    def _from_objects(self) -> list[Any]:
+        return [self.polymorphic_from]
+
+
 def _flat_alias(frm: Any) -> tuple[Any, dict[Any, Any]]:
     """``frm`` (a table or a join of tables) with each table under an anonymous alias
     (``employee AS employee_1 LEFT OUTER JOIN manager AS manager_1 ON ...``) and the map
@@ -82,8 +97,9 @@ def _flat_alias(frm: Any) -> tuple[Any, dict[Any, Any]]:
     aliases = [Alias(t) for t in tables]
     adapted: dict[Any, Any] = {}
     for t, a in zip(tables, aliases):
+        a.c = a.columns = _Columns({c.key: _FlatColumn(c, a) for c in t.c})
         for c in t.c:
-            adapted[c] = a.corresponding_column(c)
+            adapted[c] = a.c[c.key]
 
     def rebuild(f: Any) -> Any:
         if isinstance(f, Join):
@@ -91,7 +107,11 @@ def _flat_alias(frm: Any) -> tuple[Any, dict[Any, Any]]:
             return Join(rebuild(f.left), rebuild(f.right), on, f.isouter, f.full)
         return aliases[next(i for i, t in enumerate(tables) if t is f)]
 
-    return rebuild(frm), adapted
+    out = rebuild(frm)
+    if isinstance(out, Join):
+        for col in adapted.values():
+            col.polymorphic_from = out
+    return out, adapted
 
 
 def _subquery_alias(frm: Any) -> tuple[Any, dict[Any, Any]]:
@@ -217,7 +237,7 @@ class _PolymorphicMember(AliasedClass):
 
 def _refuse(**given: Any) -> None:
     """Refuse the `with_polymorphic` arguments it does not support, when given."""
-    unsupported = [n for n, v in given.items() if v not in (False, None)]
+    unsupported = [n for n, v in given.items() if v is not None and v is not False]
     if unsupported:
         raise exc.ArgumentError(
             f"with_polymorphic(): {', '.join(unsupported)} not supported (the entity selects "
