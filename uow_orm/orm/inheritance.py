@@ -920,6 +920,30 @@ def build_union(mapper: Mapper) -> None:
     mapper.__dict__.pop("_sql_cache", None)
 
 
+def union_criteria(stmt: Any, mapper: Mapper) -> Any:
+    """``stmt`` (a SELECT of the `ConcreteBase` class ``mapper``, which reads its
+    polymorphic union) with the WHERE clause's columns of the class's own table aimed at
+    the union's same-named columns, as SQLAlchemy adapts them: a relationship's
+    ``employee.company_id = ?`` reads ``pjoin.company_id``, not a second FROM."""
+    from ..sql.elements import replace_columns
+
+    if not stmt._where:
+        return stmt
+    table, pjoin = mapper.local_table, mapper._union
+
+    def swap(col: Any) -> Any:
+        if isinstance(col, Column) and col.table is table and col.name in pjoin.c:
+            return pjoin.c[col.name]
+        return None
+
+    where = [replace_columns(w, swap) for w in stmt._where]
+    if all(a is b for a, b in zip(where, stmt._where)):
+        return stmt
+    out = stmt._generate()
+    out._where = where
+    return out
+
+
 def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
     """What an entity SELECT of a `ConcreteBase` class reads: every column of its union
     (under the attribute key of the subclass that maps it) and the discriminator."""

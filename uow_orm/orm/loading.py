@@ -268,6 +268,8 @@ def execute_select(
             if mapper is not None:
                 if not mapper.registry.configured:
                     mapper.registry.configure()
+                if mapper._union is not None:  # a ConcreteBase class reads its union
+                    stmt = _inheritance.union_criteria(stmt, mapper)
                 # (polymorphic_load="selectin" subclasses: one more SELECT after the rows)
                 if not mapper._selectin_subs and not _eager_relationships(mapper):
                     return _execute_plain(session, stmt, params, conn, mapper)
@@ -396,6 +398,9 @@ def _execute_general(
     crit = _criteria.propagating(stmt) if stmt._options else ()
     if stmt._options:
         stmt = _criteria.apply(stmt)
+    first = getattr(stmt._entities[0], "__mapper__", None) if stmt._entities else None
+    if first is not None and first._union is not None:  # a ConcreteBase class's union
+        stmt = _inheritance.union_criteria(stmt, first)
     ctx = _SelectContext(stmt, tree)
     chained = [c for t in ctx.trees.values() for c in t.columns]
     if chained:  # column options on a loader path: the SELECT reads what the rows build
@@ -1314,6 +1319,8 @@ def _lazy_select_plain(
         )
         if prop.order_by and prop.direction is not Direction.MANYTOONE:
             stmt = stmt.order_by(*prop.order_by)
+        if target._union is not None:  # a ConcreteBase class: the key columns of its union
+            stmt = _inheritance.union_criteria(stmt, target)
         plan = _LAZY_PLANS[(prop, dialect)] = (
             target.load_columns,
             compile_statement(stmt, dialect),
