@@ -13,7 +13,18 @@ from typing import Any
 import pytest
 from conftest import fetch
 
-from uow_orm import Column, ForeignKey, Integer, Session, String, exc, select, selectinload
+from uow_orm import (
+    Column,
+    ForeignKey,
+    Integer,
+    Session,
+    String,
+    exc,
+    joinedload,
+    select,
+    selectinload,
+    with_polymorphic,
+)
 from uow_orm.ext.declarative import ConcreteBase
 from uow_orm.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -342,6 +353,23 @@ def test_concrete_base_relationships_to_and_from_the_polymorphic_union(engine: A
             ["Engineer", "Manager"],
             ["Employee"],
         ]
+        s.expunge_all()
+        joined = s.scalars(
+            select(Company).options(joinedload(Company.employees)).order_by(Company.id)
+        )
+        assert [sorted(e.name for e in c.employees) for c in joined.unique()] == [
+            ["g", "m"],
+            ["x"],
+        ]
+        a = with_polymorphic(Employee, "*", aliased=True)
+        b = with_polymorphic(Employee, "*", aliased=True)
+        pairs = (
+            select(a.name, b.name)
+            .join(b, a.company_id == b.company_id)
+            .where(a.id < b.id)
+            .order_by(a.id)
+        )
+        assert s.execute(pairs).all() == [("m", "g")]
         got = s.scalars(select(Employee).order_by(Employee.id)).all()
         s.delete(got[0])
         s.commit()

@@ -709,6 +709,8 @@ def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
     from ..sql.elements import replace_columns
     from ..sql.selectable import Join
 
+    if mapper._union is not None:
+        return _union_target(mapper, used)
     frm = mapper._from
     tables = frm._tables()
     if not any(id(t) in used for t in tables):
@@ -733,6 +735,31 @@ def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
 
     used.update(id(a) for a in aliases)
     return rebuild(frm), adapt
+
+
+def _union_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
+    """`eager_target` of a `ConcreteBase` class: its union (under another name when the
+    query has it already), with an adapter aiming the class's own table's columns (a
+    relationship's ON clause) and the union's at it."""
+    from ..sql.elements import replace_columns
+    from ..sql.selectable import Alias
+
+    union = mapper._union
+    target = Alias(union) if id(union) in used else union
+    used.add(id(target))
+    table = mapper.local_table
+
+    def swap(col: Any) -> Any:
+        if isinstance(col, Column) and col.table is table and col.name in target.c:
+            return target.c[col.name]
+        if target is not union and getattr(col, "subquery", None) is union:
+            return target.c[col.name]
+        return None
+
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, swap)
+
+    return target, adapt
 
 
 # -- concrete table inheritance --------------------------------------------------------------

@@ -125,10 +125,18 @@ def _subquery_alias(frm: Any) -> tuple[Any, dict[Any, Any]]:
     return sub, {c: sub.c[f"{c.table.name}_{c.name}"] for c in cols}
 
 
-def _union_alias(union: Any) -> tuple[Any, dict[Any, Any]]:
-    """A `ConcreteBase` class's polymorphic union under another name (``pjoin_1``)."""
+def _union_alias(mapper: Mapper) -> tuple[Any, dict[Any, Any]]:
+    """A `ConcreteBase` class's polymorphic union under another name (``pjoin_1``), and
+    the map from the union's columns and the hierarchy's tables' columns (by name) to
+    the alias's."""
+    union = mapper._union
     alias = Alias(union)
-    return alias, {c: alias.c[c.key] for c in union.c}
+    adapted = {c: alias.c[c.key] for c in union.c}
+    for m in mapper.self_and_descendants:
+        for c in m.column_list:
+            if c.name in alias.c:
+                adapted.setdefault(c, alias.c[c.name])
+    return alias, adapted
 
 
 class WithPolymorphic:
@@ -291,7 +299,7 @@ def with_polymorphic(
     if not (aliased or flat):
         return WithPolymorphic(mapper, targets, name, frm)
     if mapper._union is not None:
-        alias, adapted = _union_alias(mapper._union)
+        alias, adapted = _union_alias(mapper)
     elif flat or not isinstance(frm, Join):
         alias, adapted = _flat_alias(frm)
     else:
