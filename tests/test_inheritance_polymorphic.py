@@ -301,6 +301,22 @@ def test_joinedload_then_selectin_polymorphic(s: Any, db: Any, sql_log: Any) -> 
     _assert_loaded_without_sql(companies, log)
 
 
+@pytest.mark.parametrize("loader", ["defaultload", "lazyload", "immediateload"])
+def test_selectin_polymorphic_below_a_lazy_relationship_applies_when_it_loads(
+    s: Any, db: Any, sql_log: Any, loader: str
+) -> None:
+    import uow_orm
+
+    option = getattr(uow_orm, loader)(Company.employees).selectin_polymorphic([Manager])
+    log = sql_log(db)
+    krusty = s.scalars(select(Company).where(Company.id == 1).options(option)).one()
+    assert log.count("SELECT") == (3 if loader == "immediateload" else 1)
+    staff = krusty.employees  # the lazy load, then the managers' columns
+    assert log.count("SELECT") == 3
+    assert staff[0].__dict__["manager_name"] == "Eugene H. Krabs"
+    assert "engineer_info" not in staff[1].__dict__  # not named: loads on access
+
+
 def test_load_entity_selectin_polymorphic_at_the_top(s: Any, db: Any, sql_log: Any) -> None:
     log = sql_log(db)
     stmt = select(Employee).order_by(Employee.id)

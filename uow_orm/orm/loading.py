@@ -517,7 +517,10 @@ def _object_strategies(
         # options below a relationship left lazy (nested options, column options,
         # rel.and_() criteria): used when it loads
         for k, (st, sub) in tree.children.items():
-            if (sub.children or sub.columns or sub.criteria) and st in ("default", "select"):
+            if (sub.children or sub.columns or sub.criteria or sub.polymorphic) and st in (
+                "default",
+                "select",
+            ):
                 overrides[(k, "options")] = sub
     if col_strategies:
         overrides.update(col_strategies)

@@ -552,7 +552,9 @@ def _sibling_reach(at: Any, opts: tuple[Any, ...], option: Any) -> Any:
     if at is None:
         return at
     first = getattr(option, "mapper", None)
-    if isinstance(option, LoaderOption) and option.path:
+    if isinstance(option, Load):
+        first = option.entity.__mapper__
+    elif isinstance(option, LoaderOption) and option.path:
         first = getattr(option.path[0][0], "mapper", None)
     if first is None or first is at or at.isa(first):
         return at
