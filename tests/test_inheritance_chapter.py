@@ -394,3 +394,101 @@ def test_abstract_base_maps_nothing_and_each_class_its_table(engine: Any) -> Non
         s.add(Manager(id=1, name="m"))
         s.commit()
     assert fetch(engine, "SELECT id, name FROM manager") == [(1, "m")]
+
+
+def test_semi_classical_concrete_mapping_with_polymorphic_union(engine: Any) -> None:
+    from uow_orm import Table
+    from uow_orm.orm import polymorphic_union
+
+    class Base(DeclarativeBase):
+        pass
+
+    metadata_obj = Base.metadata
+    employees_table = Table(
+        "employee",
+        metadata_obj,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(50)),
+    )
+    managers_table = Table(
+        "manager",
+        metadata_obj,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(50)),
+        Column("manager_data", String(50)),
+    )
+    engineers_table = Table(
+        "engineer",
+        metadata_obj,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(50)),
+        Column("engineer_info", String(50)),
+    )
+    pjoin = polymorphic_union(
+        {"employee": employees_table, "manager": managers_table, "engineer": engineers_table},
+        "type",
+        "pjoin",
+    )
+
+    class Employee(Base):
+        __table__ = employees_table
+        __mapper_args__ = {
+            "polymorphic_on": pjoin.c.type,
+            "with_polymorphic": ("*", pjoin),
+            "polymorphic_identity": "employee",
+        }
+
+    class Engineer(Employee):
+        __table__ = engineers_table
+        __mapper_args__ = {"polymorphic_identity": "engineer", "concrete": True}
+
+    class Manager(Employee):
+        __table__ = managers_table
+        __mapper_args__ = {"polymorphic_identity": "manager", "concrete": True}
+
+    assert "AS pjoin" in str(select(Employee)) and "CAST(NULL AS VARCHAR(50))" in str(pjoin)
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(
+            [
+                Employee(id=1, name="e"),
+                Manager(id=2, name="m", manager_data="md"),
+                Engineer(id=3, name="g", engineer_info="gi"),
+            ]
+        )
+        s.commit()
+    assert fetch(engine, "SELECT id, manager_data FROM manager") == [(2, "md")]
+    with Session(engine) as s:
+        got = s.scalars(select(Employee).order_by(Employee.id)).all()
+        assert [(type(o), o.name) for o in got] == [
+            (Employee, "e"),
+            (Manager, "m"),
+            (Engineer, "g"),
+        ]
+        assert got[1].__dict__["manager_data"] == "md"  # with the union's row
+        assert s.scalars(select(Employee).where(Employee.name == "g")).one() is got[2]
+        assert s.scalars(select(Manager)).all() == [got[1]]
+
+
+def test_polymorphic_union_refusals() -> None:
+    from uow_orm import Table
+    from uow_orm.orm import polymorphic_union
+
+    class Base(DeclarativeBase):
+        pass
+
+    t = Table("thing", Base.metadata, Column("id", Integer, primary_key=True))
+    pjoin = polymorphic_union({"thing": t}, "type", "pjoin")
+    with pytest.raises(exc.ArgumentError, match="needs at least one table"):
+        polymorphic_union({}, "type")
+    with pytest.raises(exc.ArgumentError, match="polymorphic_on"):
+
+        class Thing(Base):
+            __table__ = t
+            __mapper_args__ = {"polymorphic_on": t.c.id, "with_polymorphic": ("*", pjoin)}
+
+    with pytest.raises(exc.ArgumentError, match="must be a Table"):
+
+        class OnTheUnion(Base):  # the chapter's last form: mapped onto the union itself
+            __table__ = pjoin
+            __mapper_args__ = {"polymorphic_on": pjoin.c.type, "with_polymorphic": "*"}

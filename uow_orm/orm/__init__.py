@@ -29,6 +29,7 @@ from .events import (
     AttributeEventToken,
     QueryContext,
 )
+from .inheritance import polymorphic_union
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
@@ -278,6 +279,7 @@ __all__ = [
     "noload",
     "object_mapper",
     "object_session",
+    "polymorphic_union",
     "query_expression",
     "raiseload",
     "reconstructor",

@@ -909,8 +909,11 @@ def build_union(mapper: Mapper) -> None:
     ``pjoin``) and its attributes name its columns."""
     from ..sql.elements import cast, literal, null
     from ..sql.selectable import Select, union_all
-    from .attributes import ColumnAttribute
 
+    given = mapper.__dict__.get("_given_union")
+    if given is not None:  # with_polymorphic=("*", polymorphic_union(...)): the user's
+        _attach_union(mapper, given, mapper.polymorphic_on)
+        return
     members = [
         m
         for m in mapper.self_and_descendants
@@ -932,19 +935,93 @@ def build_union(mapper: Mapper) -> None:
         cols.append(cast(literal(ident), literal(ident).type).label(disc))
         selects.append(Select(*cols).select_from(m.local_table))
     pjoin = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("pjoin")
+    _attach_union(mapper, pjoin, pjoin.c[disc])
+
+
+def _attach_union(mapper: Mapper, pjoin: Any, disc: Any) -> None:
+    """Make ``mapper``'s queries read the union ``pjoin`` (discriminator column ``disc``);
+    its attributes name the union's columns."""
+    from .attributes import ColumnAttribute
+
     mapper._union = pjoin
     mapper._from = pjoin
-    mapper.polymorphic_on = pjoin.c[disc]
-    mapper._poly_expr = pjoin.c[disc]
+    mapper.polymorphic_on = disc
+    mapper._poly_expr = disc
     mapper._query_pk = [pjoin.c[c.name] for c in mapper.pk_columns]
     by_name = {c.name: k for k, c in mapper.columns.items()}
     for name, key in by_name.items():  # Employee.name is pjoin.name, as in SQLAlchemy
+        if name not in pjoin.c:
+            continue
         attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, pjoin.c[name])
         type.__setattr__(mapper.class_, key, attr)
         if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
             mapper.setters[key] = attr
     mapper._order_columns()
     mapper.__dict__.pop("_sql_cache", None)
+
+
+def polymorphic_union(
+    table_map: dict[Any, Any],
+    typecolname: str | None,
+    aliasname: str = "p_union",
+    cast_nulls: bool = True,
+) -> Any:
+    """SQLAlchemy's ``polymorphic_union()``: the ``UNION ALL`` of the tables of
+    ``table_map`` (polymorphic identity -> table), each with every column of all of them
+    (``CAST(NULL AS type)``, or ``NULL`` without ``cast_nulls``, where a table lacks
+    one) and its identity in column ``typecolname``, as a subquery named ``aliasname``;
+    the selectable of a concrete hierarchy's base mapped with
+    ``__mapper_args__ = {"with_polymorphic": ("*", pjoin), "polymorphic_on": pjoin.c.type}``.
+
+    Raises:
+        ArgumentError: ``table_map`` is empty.
+    """
+    from ..sql.elements import cast, literal, null
+    from ..sql.selectable import Select, union_all
+
+    if not table_map:
+        raise exc.ArgumentError("polymorphic_union() needs at least one table")
+    names: dict[str, Any] = {}
+    for table in table_map.values():
+        for c in table.c:
+            names.setdefault(c.name, c)
+    selects: list[Any] = []
+    for ident, table in table_map.items():
+        own = {c.name: c for c in table.c}
+        cols = [
+            own[n].label(n)
+            if n in own
+            else (cast(null(), proto.type) if cast_nulls else null()).label(n)
+            for n, proto in names.items()
+        ]
+        if typecolname is not None:
+            cols.append(cast(literal(ident), literal(ident).type).label(typecolname))
+        selects.append(Select(*cols).select_from(table))
+    union = union_all(*selects) if len(selects) > 1 else selects[0]
+    return union.subquery(aliasname)
+
+
+def use_polymorphic_union(mapper: Mapper, pjoin: Any) -> None:
+    """``__mapper_args__["with_polymorphic"] = ("*", pjoin)`` on a concrete hierarchy's
+    base (SQLAlchemy's semi-classical concrete mapping): its queries read ``pjoin`` (a
+    `polymorphic_union`), whose discriminator is the ``polymorphic_on`` column.
+
+    Raises:
+        ArgumentError: ``pjoin`` is not a subquery, or ``polymorphic_on`` is not one of
+            its columns.
+    """
+    from ..sql.selectable import Subquery
+
+    disc = mapper.polymorphic_on
+    if not isinstance(pjoin, Subquery) or not any(c is disc for c in pjoin.c):
+        raise exc.ArgumentError(
+            f"{mapper.class_.__name__}.__mapper_args__['with_polymorphic'] = ('*', "
+            "selectable) takes a polymorphic_union() subquery whose type column is "
+            "polymorphic_on (polymorphic_on=pjoin.c.type); or use ConcreteBase"
+        )
+    mapper._concrete_union = True
+    mapper.__dict__["_given_union"] = pjoin
+    _attach_union(mapper, pjoin, disc)
 
 
 def union_criteria(stmt: Any, mapper: Mapper) -> Any:
