@@ -317,6 +317,35 @@ def test_selectin_polymorphic_below_a_lazy_relationship_applies_when_it_loads(
     assert "engineer_info" not in staff[1].__dict__  # not named: loads on access
 
 
+@pytest.mark.parametrize("aliased", [False, True])
+@pytest.mark.parametrize("loader", ["contains_eager", "selectinload", "joinedload"])
+def test_loader_of_type_with_polymorphic_loads_the_subclass_columns(
+    s: Any, db: Any, sql_log: Any, loader: str, aliased: bool
+) -> None:
+    from uow_orm import contains_eager
+
+    wp = with_polymorphic(Employee, [Manager, Engineer], aliased=aliased, flat=aliased)
+    rel = Company.employees.of_type(wp)
+    stmt = select(Company).where(Company.id == 1)
+    if loader == "contains_eager":
+        stmt = stmt.join(rel).options(contains_eager(rel)).order_by(wp.id)
+    else:
+        stmt = stmt.options(selectinload(rel) if loader == "selectinload" else joinedload(rel))
+    log = sql_log(db)
+    krusty = s.scalars(stmt).unique().one()
+    n = log.count("SELECT")
+    if loader == "contains_eager":
+        assert n == 1  # the subclass columns came with the statement's own join
+    staff = krusty.employees
+    assert [(type(e), e.__dict__.get("manager_name")) for e in staff] == [
+        (Manager, "Eugene H. Krabs"),
+        (Engineer, None),
+        (Engineer, None),
+    ]
+    assert staff[2].__dict__["engineer_info"] == "Senior Engineer"
+    assert log.count("SELECT") == n  # nothing loaded on access
+
+
 def test_load_entity_selectin_polymorphic_at_the_top(s: Any, db: Any, sql_log: Any) -> None:
     log = sql_log(db)
     stmt = select(Employee).order_by(Employee.id)

@@ -646,7 +646,7 @@ def _collect_joined(
         # column options chained on the path (joinedload(...).load_only(...))
         cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
         if cols is None:
-            cols = prop.mapper.load_columns
+            cols = _eager_polymorphic(sub)[0] or prop.mapper.load_columns
         joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
@@ -751,6 +751,8 @@ def _check_joined(stmt: Select[Any], prop: RelationshipProperty, alias: Any = No
         for join_target, *_rest in stmt._joins:
             if join_target is alias or getattr(join_target, "target_alias", None) is alias:
                 return
+            if getattr(join_target, "of_polymorphic", None) is alias:  # with_polymorphic()
+                return
         raise exc.InvalidRequestError(
             f"contains_eager({prop.parent.class_.__name__}.{prop.key}) with {alias!r} needs "
             f"the statement to join that alias (e.g. .join({prop.parent.class_.__name__}."
@@ -817,8 +819,12 @@ def _populate_joined(
             builders.append(b)
             pos += len(cols)
         else:
-            builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-            pos += len(prop.mapper.load_columns)
+            pcols, pkeys = _eager_polymorphic(sub)
+            poly = (pcols, pkeys) if pcols else None
+            builders.append(
+                instance_builder(session, prop.mapper, pos, dialect_name, populate, poly)
+            )
+            pos += len(pcols or prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):
@@ -845,6 +851,16 @@ def _populate_joined(
                 conn = session.connection_for_mapper(prop.mapper)
                 _polymorphic.selectin_after_load(session, conn, prop.mapper, (), related, sub)
             post_load(session, prop.mapper, related, sub, populate, joined_keys.get(n, set()))
+
+
+def _eager_polymorphic(sub: LoadTree) -> tuple[list[Any], list[str]]:
+    """The columns and keys a ``contains_eager(rel.of_type(with_polymorphic(...)))``
+    reads from the statement's join (the subclasses' too); empty lists otherwise."""
+    alias = sub.eager_alias if sub.contains_eager else None
+    poly = getattr(alias, "_polymorphic_columns", None) if alias is not None else None
+    if poly is None or getattr(alias, "_classes", None) is None:
+        return [], []
+    return list(poly[0]), list(poly[1])
 
 
 def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:

@@ -532,10 +532,32 @@ class LoadTree:
             if extra.get("innerjoin"):
                 sub.innerjoin = True
             if strategy == "contains_eager":
-                sub.eager_alias = extra.get("alias") or getattr(attr, "target_alias", None)
+                sub.eager_alias = (
+                    extra.get("alias")
+                    or getattr(attr, "target_alias", None)
+                    or getattr(attr, "of_polymorphic", None)  # of_type(with_polymorphic())
+                )
+            else:
+                _polymorphic_target(sub, attr)
             node = sub
             attr.mapper._ensure_configured()
             at = getattr(attr, "of_mapper", None) or attr.prop.mapper
+
+
+def _polymorphic_target(sub: LoadTree, attr: Any) -> None:
+    """``rel.of_type(with_polymorphic(...))`` in a loader option other than
+    contains_eager: the subclasses' columns of the related objects load with them
+    (a `selectin_polymorphic` of those subclasses below the relationship)."""
+    poly = getattr(attr, "of_polymorphic", None) or getattr(attr, "target_alias", None)
+    classes = getattr(poly, "_classes", None) if poly is not None else None
+    if not classes:
+        return
+    from .polymorphic import SelectinPolymorphic
+
+    base = poly.__dict__["__mapper__"]
+    subs = [m for m in classes if m is not base]
+    if subs:
+        sub.polymorphic.append(SelectinPolymorphic(base, subs))
 
 
 def _is_polymorphic(option: Any) -> bool:
