@@ -119,6 +119,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.joinconditions",
             "uow_orm.orm.writeonly",
             "uow_orm.orm.inheritance",
+            "uow_orm.orm.polymorphic",
             "uow_orm.orm.events",
             "uow_orm.orm.base",
             "uow_orm.orm.query",
@@ -419,9 +420,6 @@ MAX_FUNCTION_LINES = 60
 LONG_FUNCTIONS: set[str] = {
     # in modules other work is changing now (inheritance, relationships, the compiler); each
     # is split with that work
-    "uow_orm.orm.inheritance:polymorphic_builder",
-    "uow_orm.orm.inheritance:polymorphic_builder.build",
-    "uow_orm.orm.inheritance:with_polymorphic",
     "uow_orm.orm.mapper:Mapper.__init__",
     "uow_orm.orm.mapper:Mapper.entity_columns",
     "uow_orm.orm.relationships:RelationshipAttribute.set",

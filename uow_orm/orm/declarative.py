@@ -837,7 +837,11 @@ def _make_mapper(
         )
     if "with_polymorphic" in mapper_args:
         wp = mapper_args["with_polymorphic"]
-        if wp not in ("*", ("*", None)):
+        if isinstance(wp, tuple) and len(wp) == 2 and wp[0] == "*" and wp[1] is not None:
+            from .inheritance import use_polymorphic_union  # semi-classical concrete
+
+            use_polymorphic_union(mapper, wp[1])
+        elif wp not in ("*", ("*", None)):
             raise exc.ArgumentError(
                 f"{cls.__name__}.__mapper_args__['with_polymorphic']: only '*' is supported "
                 f"(every subclass's columns load with the base class), got {wp!r}; use "
