@@ -434,7 +434,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.persistence:update_states",  # SQL onupdate + eager_defaults (joined tables)
     # joined-table inheritance arrived with these (merged in parallel; split next)
     "uow_orm.orm.declarative:_map_joined_subclass",
-    "uow_orm.orm.lookup:get",
     "uow_orm.orm.mapper:Mapper._order_columns",
 }
 
