@@ -422,8 +422,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.inheritance:polymorphic_builder",
     "uow_orm.orm.inheritance:polymorphic_builder.build",
     "uow_orm.orm.inheritance:with_polymorphic",
-    "uow_orm.orm.mapper:Mapper.__init__",
-    "uow_orm.orm.mapper:Mapper.entity_columns",
     "uow_orm.orm.relationships:RelationshipAttribute.set",
     "uow_orm.orm.relationships:RelationshipProperty.__init__",
     "uow_orm.orm.relationships:RelationshipProperty.configure",
@@ -434,7 +432,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.persistence:update_states",  # SQL onupdate + eager_defaults (joined tables)
     # joined-table inheritance arrived with these (merged in parallel; split next)
     "uow_orm.orm.declarative:_map_joined_subclass",
-    "uow_orm.orm.mapper:Mapper._order_columns",
 }
 
 
