@@ -427,11 +427,7 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.relationships:RelationshipProperty.configure",
     "uow_orm.sql.compiler:Compiler._select",
     "uow_orm.sql.selectable:Select._froms",
-    "uow_orm.orm.declarative:_make_mapper",  # inheritance arguments (joined inheritance)
-    "uow_orm.orm.declarative:_map_subclass",  # joined-table subclasses
     "uow_orm.orm.persistence:update_states",  # SQL onupdate + eager_defaults (joined tables)
-    # joined-table inheritance arrived with these (merged in parallel; split next)
-    "uow_orm.orm.declarative:_map_joined_subclass",
 }
 
 
