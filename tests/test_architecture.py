@@ -427,7 +427,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.relationships:RelationshipProperty.configure",
     "uow_orm.sql.compiler:Compiler._select",
     "uow_orm.sql.selectable:Select._froms",
-    "uow_orm.orm.persistence:update_states",  # SQL onupdate + eager_defaults (joined tables)
 }
 
 
