@@ -425,7 +425,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.relationships:RelationshipAttribute.set",
     "uow_orm.orm.relationships:RelationshipProperty.__init__",
     "uow_orm.orm.relationships:RelationshipProperty.configure",
-    "uow_orm.sql.selectable:Select._froms",
 }
 
 

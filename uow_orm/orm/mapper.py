@@ -517,6 +517,8 @@ class Mapper:
         """(SQL expressions, attribute keys, per-object column strategies) of an entity
         SELECT with these statement options; the mapper's own lists when no column option
         names this class (the common case costs one scan of the option list)."""
+        if not options:
+            return self.load_columns, self.load_keys, None
         from .strategy_options import ColumnOption
 
         opts = [
