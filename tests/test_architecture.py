@@ -12,7 +12,7 @@ The layers, from the top (a module may import its own layer and any layer below 
     tools       uow_orm.ext.*, uow_orm.migrate.*
     session     uow_orm.orm (package), orm.session, scoping, query, retry, interfaces, factory
     session internals   orm.transaction, savepoint, lifecycle, merge, tracking, routing, bulk,
-                        binds, execution, expiry, lookup, seams
+                        binds, execution, expiry, lookup, seams, flush, exclusive
     unit of work        orm.unitofwork, dependencies, sync
     persistence         orm.persistence, joined_flush
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
@@ -94,6 +94,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.expiry",
             "uow_orm.orm.lookup",
             "uow_orm.orm.seams",
+            "uow_orm.orm.flush",
+            "uow_orm.orm.exclusive",
         ),
     ),
     ("unit of work", ("uow_orm.orm.unitofwork", "uow_orm.orm.dependencies", "uow_orm.orm.sync")),
