@@ -465,12 +465,17 @@ def test_long_functions_are_all_still_long() -> None:
 
 
 # -- public namespaces that moved -------------------------------------------------------------
-def test_uow_orm_schema_reexports_every_schema_object_of_sql_schema() -> None:
+def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -> None:
     import uow_orm.schema as public
+    import uow_orm.sql.ddl as ddl
+    import uow_orm.sql.naming as naming
     import uow_orm.sql.schema as impl
 
-    assert set(public.__all__) == set(impl.__all__)
-    assert all(getattr(public, name) is getattr(impl, name) for name in public.__all__)
+    constructs = {"CreateIndex", "CreateTable", "DropIndex", "DropTable"}
+    assert set(public.__all__) == set(impl.__all__) | constructs | {"conv"}
+    assert all(getattr(public, name) is getattr(impl, name) for name in impl.__all__)
+    assert all(getattr(public, name) is getattr(ddl, name) for name in constructs)
+    assert public.conv is naming.conv
 
 
 def test_public_dialect_namespaces_reexport_the_dialects_their_types_and_insert() -> None:

@@ -19,6 +19,7 @@ from .declarative import (
     clear_mappers,
     declarative_base,
     declared_attr,
+    mapped_as_dataclass,
     mapped_column,
     registry,
 )
@@ -274,6 +275,7 @@ __all__ = [
     "load_only",
     "make_transient",
     "make_transient_to_detached",
+    "mapped_as_dataclass",
     "mapped_column",
     "noload",
     "object_mapper",
