@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .. import exc
+from ..sql.elements import ExecutableOption
 
 _EAGER = ("selectin", "joined", "contains_eager", "immediate")
 
@@ -22,7 +23,7 @@ _EAGER = ("selectin", "joined", "contains_eager", "immediate")
 _AT_NODE = ("columns", "options")
 
 
-class LoaderOption:
+class LoaderOption(ExecutableOption):
     """A path of (relationship attribute, strategy) pairs starting at one class; an
     attribute may be ``"*"`` (every relationship at that point of the path). An element
     ``(ColumnOption, "columns")`` or ``(tuple of options, "options")`` applies to the
@@ -281,7 +282,19 @@ def _is_column_attr(attr: Any) -> bool:
     return not getattr(attr, "is_relationship", False) and hasattr(attr, "mapper")
 
 
-class ColumnOption:
+class UserDefinedOption(ExecutableOption):
+    """Base of an application's own statement option (SQLAlchemy's): it carries a
+    ``payload`` to ``do_orm_execute`` listeners (``orm_execute_state.user_defined_options``)
+    and changes nothing in the SQL, so it is not part of the statement cache key."""
+
+    propagate_to_loaders = False
+    _cache_key_slots = ()
+
+    def __init__(self, payload: Any = None) -> None:
+        self.payload = payload
+
+
+class ColumnOption(ExecutableOption):
     """A column loader option for one entity: ``defer``, ``undefer``, ``undefer_group``,
     ``load_only`` or ``with_expression``. Read by `Mapper.entity_columns`."""
 
