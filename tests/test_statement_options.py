@@ -13,7 +13,6 @@ from uow_orm import (
     Integer,
     MetaData,
     Table,
-    event,
     exc,
     join,
     select,
