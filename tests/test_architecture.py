@@ -424,9 +424,6 @@ LONG_FUNCTIONS: set[str] = {
     "uow_orm.orm.inheritance:with_polymorphic",
     "uow_orm.orm.mapper:Mapper.__init__",
     "uow_orm.orm.mapper:Mapper.entity_columns",
-    "uow_orm.orm.relationships:RelationshipAttribute.set",
-    "uow_orm.orm.relationships:RelationshipProperty.__init__",
-    "uow_orm.orm.relationships:RelationshipProperty.configure",
     "uow_orm.sql.compiler:Compiler._select",
     "uow_orm.sql.selectable:Select._froms",
     "uow_orm.orm.declarative:_make_mapper",  # inheritance arguments (joined inheritance)

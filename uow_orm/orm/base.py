@@ -87,7 +87,7 @@ LoaderStrategy = Literal[
 ]
 
 #: Strategies loaded with the parent query (not on first access).
-EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "joined", "immediate"})
+EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "subquery", "joined", "immediate"})
 #: Strategies an option may impose on an attribute that is loaded on first access.
 LAZY_STRATEGIES: frozenset[str] = frozenset({"select", "raise", "raise_on_sql", "noload"})
 
