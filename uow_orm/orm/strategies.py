@@ -111,13 +111,14 @@ def selectin_keyed(
 
 def subquery_source(prop: RelationshipProperty, source: Any, entity_mapper: Any) -> bool:
     """Whether ``prop`` can be subquery-loaded from ``source``, the statement that loaded
-    the objects: a plain one-entity SELECT, a join condition of key pairs only, no
+    the objects: a SELECT of one plain entity (and columns), a join condition of key pairs only, no
     joined-table inheritance (the others load with select-in, the same objects)."""
     if entity_mapper._joined_tables is not None:
         return False
     return (
         isinstance(source, Select)
-        and len(source._entities) == 1
+        # (a subquery load's own statement selects the parents' keys beside the entity)
+        and not any(hasattr(e, "__mapper__") for e in source._entities[1:])
         and isinstance(source._entities[0], type)
         and getattr(source._entities[0], "__mapper__", None) is entity_mapper
         and not source._distinct_on
