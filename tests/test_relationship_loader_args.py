@@ -495,3 +495,16 @@ def test_remaining_unsupported_arguments_are_refused_by_name():
         with pytest.raises(exc.ArgumentError, match=next(iter(kw))):
             relationship("X", **kw)
     relationship("X", enable_typechecks=True, load_on_pending=False)  # the defaults
+
+
+def test_list_of_a_dynamic_collection_runs_one_select_and_len_is_refused(db, sql_log):
+    with Session(db) as s:
+        shelf = Shelf(id=1, books=[Book(title="a"), Book(title="b")])
+        s.add(shelf)
+        s.commit()
+        assert shelf.id == 1  # (refreshed after the commit)
+        log = sql_log(db)
+        assert sorted(b.title for b in list(shelf.books)) == ["a", "b"]
+        assert log.count("SELECT") == 1  # (no hidden len() query first)
+        with pytest.raises(TypeError):
+            len(shelf.books)  # as in SQLAlchemy: use count()

@@ -67,9 +67,6 @@ class AppenderQuery(_CollectionWriter, Query[_T]):
     def __iter__(self) -> Iterator[_T]:
         return iter(self.all())
 
-    def __len__(self) -> int:
-        return len(self.all())
-
     def __getitem__(self, index: Any) -> Any:
         pending = self._pending()
         if pending is not None:
