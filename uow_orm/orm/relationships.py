@@ -434,6 +434,12 @@ class RelationshipProperty(MapperProperty):
             return cls
         if isinstance(arg, type) and hasattr(arg, "__mapper__"):
             return arg
+        if getattr(arg, "_aliased_columns", None) is not None:
+            raise exc.ArgumentError(
+                f"relationship {self.parent.class_.__name__}.{self.key}: a relationship to "
+                f"an aliased() class ({arg!r}) is not supported; target the class itself "
+                "with a viewonly=True relationship and a primaryjoin=, or query the alias"
+            )
         raise exc.ArgumentError(
             f"relationship {self.parent.class_.__name__}.{self.key}: target {arg!r} is not "
             "a mapped class or class name"

@@ -1,0 +1,275 @@
+"""Examples from SQLAlchemy's relationship chapters that no other test module covers:
+cascades ("save-update cascade with bi-directional relationships"), join conditions
+("Notes on using the viewonly relationship parameter", "Building Query-Enabled
+Properties", "Relationship to Aliased Class"), basic relationships (deleting rows from
+the many-to-many table) and backrefs with arguments.
+
+Each maps the chapter's classes (imports changed), adds and flushes, and reads the rows
+back on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from conftest import fetch
+
+from uow_orm import Column, ForeignKey, String, Table, and_, exc, inspect, select
+from uow_orm.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    aliased,
+    backref,
+    mapped_column,
+    object_session,
+    relationship,
+)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# -- cascades.rst: save-update cascade with bi-directional relationships --------------------
+class Order(Base):
+    __tablename__ = "ch_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    items: Mapped[list[Item]] = relationship(back_populates="order")
+
+
+class Item(Base):
+    __tablename__ = "ch_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("ch_order.id"))
+    order: Mapped[Order | None] = relationship(back_populates="items")
+
+
+def test_append_cascades_into_the_session_but_assigning_the_backref_does_not(db):
+    with Session(db) as session:
+        o1 = Order()
+        session.add(o1)
+        i1 = Item()
+        o1.items.append(i1)
+        assert o1 is i1.order and i1 in session
+        i2 = Item()
+        i2.order = o1
+        assert i2 in o1.items
+        assert i2 not in session  # SQLAlchemy 2.0: no cascade along the backref
+        with pytest.raises(exc.FlushError, match="not in the session"):
+            session.flush()
+        session.rollback()
+    with Session(db) as session:
+        o1 = Order(id=1)
+        session.add(o1)
+        i2 = Item(id=2)
+        i2.order = o1
+        session.add(i2)  # as the chapter says: add it explicitly
+        session.commit()
+    assert fetch(db, "SELECT id, order_id FROM ch_item") == [(2, 1)]
+
+
+# -- join_conditions.rst: notes on using the viewonly relationship parameter ---------------
+WEEK_START = datetime.datetime(2024, 1, 8)
+
+
+class User(Base):
+    __tablename__ = "ch_user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(30))
+    all_tasks: Mapped[list[Task]] = relationship()
+    current_week_tasks: Mapped[list[Task]] = relationship(
+        primaryjoin=lambda: and_(User.id == Task.user_account_id, Task.task_date >= WEEK_START),
+        viewonly=True,
+    )
+
+
+class Task(Base):
+    __tablename__ = "ch_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_account_id: Mapped[int] = mapped_column(ForeignKey("ch_user_account.id"))
+    description: Mapped[str | None] = mapped_column(String(30))
+    task_date: Mapped[datetime.datetime] = mapped_column()
+
+
+def test_viewonly_collection_reflects_changes_only_after_flush_and_expire(db):
+    this_week = WEEK_START + datetime.timedelta(days=1)
+    with Session(db) as sess:
+        u1 = User(name="u1")
+        sess.add(u1)
+        sess.commit()
+        assert u1.current_week_tasks == []
+        t1 = Task(task_date=this_week, description="new")
+        u1.all_tasks.append(t1)
+        assert u1.current_week_tasks == []  # loaded already: the append is not seen
+        sess.expire(u1, ["current_week_tasks"])
+        assert u1.current_week_tasks == [t1]  # autoflush, then the load sees it
+        old = Task(task_date=WEEK_START - datetime.timedelta(days=3), description="old")
+        u1.all_tasks.append(old)
+        sess.commit()
+        assert [t.description for t in u1.current_week_tasks] == ["new"]
+        assert sorted(t.description for t in u1.all_tasks) == ["new", "old"]
+    assert sorted(r[0] for r in fetch(db, "SELECT description FROM ch_task")) == ["new", "old"]
+
+
+def test_viewonly_collection_expired_by_an_append_event(db, listen):
+    def expire_current(target, value, initiator):
+        inspect(target).session.expire(target, ["current_week_tasks"])
+
+    listen(User.all_tasks, "append", expire_current)
+    listen(User.all_tasks, "remove", expire_current)
+    with Session(db) as sess:
+        u1 = User(name="u1")
+        sess.add(u1)
+        sess.commit()
+        assert u1.current_week_tasks == []
+        t1 = Task(task_date=WEEK_START, description="t1")
+        u1.all_tasks.append(t1)
+        assert u1.current_week_tasks == [t1]
+        u1.all_tasks.remove(t1)
+        sess.delete(t1)
+        assert u1.current_week_tasks == []
+        sess.commit()
+    assert fetch(db, "SELECT count(*) FROM ch_task") == [(0,)]
+
+
+def test_viewonly_collection_refuses_nothing_and_writes_nothing(db):
+    with Session(db) as sess:
+        u1 = User(name="u1")
+        sess.add(u1)
+        sess.commit()
+        stray = Task(task_date=WEEK_START, description="stray")
+        u1.current_week_tasks.append(stray)  # a viewonly list: changes are not flushed
+        assert stray not in sess
+        sess.commit()
+    assert fetch(db, "SELECT count(*) FROM ch_task") == [(0,)]
+
+
+# -- join_conditions.rst: building query-enabled properties ---------------------------------
+class Account(Base):
+    __tablename__ = "ch_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @property
+    def big_entries(self) -> list[Entry]:
+        return (
+            object_session(self)
+            .query(Entry)
+            .filter(Entry.account_id == self.id)
+            .filter(Entry.amount > 100)
+            .order_by(Entry.id)
+            .all()
+        )
+
+
+class Entry(Base):
+    __tablename__ = "ch_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ch_account.id"))
+    amount: Mapped[int] = mapped_column()
+
+
+def test_query_enabled_property_reads_through_the_objects_session(db):
+    with Session(db) as s:
+        acct = Account(id=1)
+        s.add(acct)
+        s.add_all([Entry(account_id=1, amount=a) for a in (50, 150, 300)])
+        s.commit()
+        assert [e.amount for e in acct.big_entries] == [150, 300]
+
+
+# -- join_conditions.rst: relationship to aliased class (refused by name) --------------------
+def test_relationship_to_an_aliased_class_is_refused_by_name():
+    class B2(DeclarativeBase):
+        pass
+
+    class Bee(B2):
+        __tablename__ = "ch_bee"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        a_id: Mapped[int] = mapped_column(ForeignKey("ch_ay.id"))
+
+    class Ay(B2):
+        __tablename__ = "ch_ay"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    bee_alias = aliased(Bee)
+    Ay.bees = relationship(bee_alias, primaryjoin=bee_alias.a_id == Ay.id, viewonly=True)
+    with pytest.raises(exc.ArgumentError, match="aliased"):
+        B2.registry.configure()
+
+
+# -- basic_relationships.rst: deleting rows from the many-to-many table ---------------------
+association_table = Table(
+    "ch_association",
+    Base.metadata,
+    Column("left_id", ForeignKey("ch_left.id"), primary_key=True),
+    Column("right_id", ForeignKey("ch_right.id"), primary_key=True),
+)
+
+
+class Parent(Base):
+    __tablename__ = "ch_left"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    children: Mapped[list[Child]] = relationship(
+        secondary=association_table, back_populates="parents"
+    )
+
+
+class Child(Base):
+    __tablename__ = "ch_right"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parents: Mapped[list[Parent]] = relationship(
+        secondary=association_table, back_populates="children"
+    )
+
+
+def test_removing_from_or_deleting_a_many_to_many_member_deletes_its_rows(db):
+    with Session(db) as s:
+        p1, p2 = Parent(id=1), Parent(id=2)
+        c1, c2 = Child(id=1), Child(id=2)
+        p1.children = [c1, c2]
+        p2.children = [c1]
+        s.add_all([p1, p2])
+        s.commit()
+        assert sorted(fetch(db, "SELECT left_id, right_id FROM ch_association")) == [
+            (1, 1),
+            (1, 2),
+            (2, 1),
+        ]
+        p1.children.remove(c2)  # the association row goes
+        s.commit()
+        assert c2.parents == []
+        s.delete(c1)  # both of its association rows go, before the child's row
+        s.commit()
+        assert p1.children == [] and p2.children == []
+    assert fetch(db, "SELECT left_id, right_id FROM ch_association") == []
+    assert fetch(db, "SELECT id FROM ch_right") == [(2,)]
+
+
+# -- backref.rst: backref() with arguments --------------------------------------------------
+class Blog(Base):
+    __tablename__ = "ch_blog"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(30))
+    notes = relationship("Note", backref=backref("blog", lazy="joined"), order_by="Note.id")
+
+
+class Note(Base):
+    __tablename__ = "ch_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int | None] = mapped_column(ForeignKey("ch_blog.id"))
+
+
+def test_backref_with_arguments_configures_the_other_side(db, sql_log):
+    assert inspect(Note).relationships["blog"].lazy == "joined"
+    with Session(db) as s:
+        s.add(Blog(id=1, title="b", notes=[Note(id=1), Note(id=2)]))
+        s.commit()
+    with Session(db) as s:
+        log = sql_log(db)
+        notes = s.scalars(select(Note).order_by(Note.id)).unique().all()
+        assert [n.blog.title for n in notes] == ["b", "b"]
+        assert log.count("SELECT") == 1  # the blog came with the notes (LEFT OUTER JOIN)
+        assert "LEFT OUTER JOIN" in log.sql[-1]
+        assert [n.id for n in notes[0].blog.notes] == [1, 2]
