@@ -508,3 +508,83 @@ def test_list_of_a_dynamic_collection_runs_one_select_and_len_is_refused(db, sql
         assert log.count("SELECT") == 1  # (no hidden len() query first)
         with pytest.raises(TypeError):
             len(shelf.books)  # as in SQLAlchemy: use count()
+
+
+# -- subquery loading: what the wrapped statement carries -----------------------------------
+class Staff(Base):
+    __tablename__ = "la_staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    dept_id: Mapped[int | None] = mapped_column(ForeignKey("la_dept.id"))
+    dept: Mapped[Dept | None] = relationship(back_populates="staff")
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "staff"}
+
+
+class Boss(Staff):
+    __mapper_args__ = {"polymorphic_identity": "boss"}
+
+
+class Dept(Base):
+    __tablename__ = "la_dept"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(10))
+    staff: Mapped[list[Staff]] = relationship(back_populates="dept", order_by="Staff.id")
+    bosses: Mapped[list[Boss]] = relationship(viewonly=True, order_by="Boss.id")
+
+
+@pytest.fixture
+def depts(db):
+    with Session(db) as s:
+        a, b, c = Dept(id=1, name="a"), Dept(id=2, name="b"), Dept(id=3, name="c")
+        s.add_all([a, b, c])
+        s.add_all([Staff(id=1, dept=a), Boss(id=2, dept=a), Staff(id=3, dept=b)])
+        s.add_all([Staff(id=4), Boss(id=5, dept=c)])
+        s.commit()
+    return db
+
+
+def _staff_ids(depts: Any, attr: str = "staff") -> list[tuple[int, list[int]]]:
+    return [(d.id, [m.id for m in getattr(d, attr)]) for d in depts]
+
+
+def test_subqueryload_of_a_single_table_subclass_loads_its_rows_only(depts):
+    with Session(depts) as s:
+        got = s.scalars(select(Dept).order_by(Dept.id).options(subqueryload(Dept.bosses))).all()
+        assert _staff_ids(got, "bosses") == [(1, [2]), (2, []), (3, [5])]
+
+
+def test_subqueryload_of_a_query_with_a_join_and_criteria(depts):
+    with Session(depts) as s:
+        stmt = (
+            select(Dept)
+            .join(Dept.staff)
+            .where(Staff.id > 1)
+            .order_by(Dept.id)
+            .options(subqueryload(Dept.staff))
+        )
+        # the collections hold every member: the criteria pick the parents only
+        assert _staff_ids(s.scalars(stmt).unique().all()) == [(1, [1, 2]), (2, [3]), (3, [5])]
+
+
+def test_subqueryload_with_loader_criteria_and_populate_existing(depts):
+    from uow_orm.orm import with_loader_criteria
+
+    with Session(depts) as s:
+        first = s.scalars(select(Dept).order_by(Dept.id)).all()
+        assert [m.id for m in first[0].staff] == [1, 2]  # loaded lazily
+        stmt = (
+            select(Dept)
+            .order_by(Dept.id)
+            .options(subqueryload(Dept.staff), with_loader_criteria(Staff, Staff.id != 2))
+            .execution_options(populate_existing=True)
+        )
+        assert _staff_ids(s.scalars(stmt).all()) == [(1, [1]), (2, [3]), (3, [5])]
+
+
+def test_subqueryload_from_the_legacy_query(depts, sql_log):
+    with Session(depts) as s:
+        log = sql_log(depts)
+        q = s.query(Dept).options(subqueryload(Dept.staff)).filter(Dept.id < 3).order_by(Dept.id)
+        assert _staff_ids(q.all()) == [(1, [1, 2]), (2, [3])]
+        assert log.count("SELECT") == 2
+        assert "la_dept.id < " in _inner_select(log.sql[-1])
