@@ -273,3 +273,52 @@ def test_backref_with_arguments_configures_the_other_side(db, sql_log):
         assert log.count("SELECT") == 1  # the blog came with the notes (LEFT OUTER JOIN)
         assert "LEFT OUTER JOIN" in log.sql[-1]
         assert [n.id for n in notes[0].blog.notes] == [1, 2]
+
+
+# -- basic_relationships.rst: association object combined with many-to-many ----------------
+class Assoc(Base):
+    __tablename__ = "ch_assoc_obj"
+    left_id: Mapped[int] = mapped_column(ForeignKey("ch_aleft.id"), primary_key=True)
+    right_id: Mapped[int] = mapped_column(ForeignKey("ch_aright.id"), primary_key=True)
+    extra_data: Mapped[str | None] = mapped_column(String(20))
+    child: Mapped[AChild] = relationship(back_populates="parent_associations")
+    parent: Mapped[AParent] = relationship(back_populates="child_associations")
+
+
+class AParent(Base):
+    __tablename__ = "ch_aleft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # the chapter's advice: the many-to-many bypassing Assoc is viewonly
+    children: Mapped[list[AChild]] = relationship(
+        secondary="ch_assoc_obj", back_populates="parents", viewonly=True, order_by="AChild.id"
+    )
+    child_associations: Mapped[list[Assoc]] = relationship(back_populates="parent")
+
+
+class AChild(Base):
+    __tablename__ = "ch_aright"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parents: Mapped[list[AParent]] = relationship(
+        secondary="ch_assoc_obj", back_populates="children", viewonly=True
+    )
+    parent_associations: Mapped[list[Assoc]] = relationship(back_populates="child")
+
+
+def test_association_object_writes_and_viewonly_many_to_many_reads(db):
+    with Session(db) as s:
+        p1 = AParent(id=1)
+        c1, c2 = AChild(id=1), AChild(id=2)
+        p1.child_associations.append(Assoc(child=c1, extra_data="first"))
+        p1.child_associations.append(Assoc(child=c2, extra_data="second"))
+        s.add(p1)
+        s.commit()
+        assert [c.id for c in p1.children] == [1, 2]  # read through the association rows
+        assert [p.id for p in c2.parents] == [1]
+        stray = AChild(id=3)
+        p1.children.append(stray)  # viewonly: never written (no NULL extra_data row)
+        s.commit()
+    assert sorted(fetch(db, "SELECT left_id, right_id, extra_data FROM ch_assoc_obj")) == [
+        (1, 1, "first"),
+        (1, 2, "second"),
+    ]
+    assert fetch(db, "SELECT id FROM ch_aright ORDER BY id") == [(1,), (2,)]
