@@ -72,10 +72,11 @@ EXPRESSION_NAMESPACE: dict[str, Any] = {}
 
 
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
-#: and loader options are normalized ("subquery" -> "selectin").
+#: and loader options are normalized (True -> "select", False -> "joined").
 LoaderStrategy = Literal[
     "select",
     "selectin",
+    "subquery",
     "joined",
     "immediate",
     "raise",

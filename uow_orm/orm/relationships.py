@@ -1563,8 +1563,12 @@ def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     side in sync in memory), ``secondary`` (association table for many-to-many),
     ``cascade`` (default ``"save-update, merge"``; also ``delete``, ``delete-orphan``,
     ``expunge``, ``refresh-expire``, ``all``), ``uselist`` (``False`` for one-to-one),
-    ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"raise"``,
-    ``"noload"``), ``foreign_keys`` and ``remote_side`` (columns, or strings such as
+    ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"subquery"``,
+    ``"immediate"``, ``"raise"``, ``"raise_on_sql"``, ``"noload"``, ``"dynamic"``,
+    ``"write_only"``), ``join_depth`` (levels a self-referential eager load goes down),
+    ``distinct_target_key`` (DISTINCT in a subquery load), ``comparator_factory`` (a
+    `RelationshipProperty.Comparator` subclass), ``query_class`` (lazy="dynamic"),
+    ``omit_join=False``, ``foreign_keys`` and ``remote_side`` (columns, or strings such as
     ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
     ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children) and
     ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the
