@@ -111,6 +111,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.identity",
             "uow_orm.orm.loading",
             "uow_orm.orm.strategies",
+            "uow_orm.orm.aliased_target",
             "uow_orm.orm.strategy_options",
             "uow_orm.orm.util",
             "uow_orm.orm.collections",

@@ -15,16 +15,19 @@ import datetime
 import pytest
 from conftest import fetch
 
-from uow_orm import Column, ForeignKey, String, Table, and_, exc, inspect, select
+from uow_orm import Column, ForeignKey, String, Table, and_, exc, func, inspect, select
 from uow_orm.orm import (
     DeclarativeBase,
     Mapped,
     Session,
     aliased,
     backref,
+    joinedload,
     mapped_column,
     object_session,
     relationship,
+    selectinload,
+    subqueryload,
 )
 
 
@@ -179,24 +182,150 @@ def test_query_enabled_property_reads_through_the_objects_session(db):
         assert [e.amount for e in acct.big_entries] == [150, 300]
 
 
-# -- join_conditions.rst: relationship to aliased class (refused by name) --------------------
-def test_relationship_to_an_aliased_class_is_refused_by_name():
+# -- join_conditions.rst: row-limited relationships with window functions -----------------
+class Ay(Base):
+    __tablename__ = "ch_ay"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bees: Mapped[list[Bee]] = relationship(order_by="Bee.id")
+
+
+class Bee(Base):
+    __tablename__ = "ch_bee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int | None] = mapped_column(ForeignKey("ch_ay.id"))
+    data: Mapped[str] = mapped_column(String(10))
+
+
+class Pick(Base):
+    __tablename__ = "ch_pick"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bee_id: Mapped[int] = mapped_column(ForeignKey("ch_bee.id"))
+
+
+partition = select(
+    Bee, func.row_number().over(order_by=Bee.id, partition_by=Bee.a_id).label("index")
+).subquery()
+partitioned_bee = aliased(Bee, partition)
+# the first two bees of each Ay (the chapter keeps ten)
+Ay.partitioned_bees = relationship(
+    partitioned_bee,
+    primaryjoin=and_(partitioned_bee.a_id == Ay.id, partition.c.index < 3),
+    viewonly=True,
+    order_by=Bee.id,
+)
+# a many-to-one to the alias: the picked bee, when it is the first of its Ay's
+Pick.first_bee = relationship(
+    partitioned_bee,
+    primaryjoin=and_(partitioned_bee.id == Pick.bee_id, partition.c.index == 1),
+    viewonly=True,
+)
+
+
+@pytest.fixture
+def bees(db):
+    with Session(db) as s:
+        a1, a2, a3 = Ay(id=1), Ay(id=2), Ay(id=3)
+        a1.bees = [Bee(id=i, data=f"x{i}") for i in range(1, 6)]
+        a2.bees = [Bee(id=6, data="y6")]
+        s.add_all([a1, a2, a3])
+        s.flush()
+        s.add_all([Pick(id=1, bee_id=1), Pick(id=2, bee_id=6), Pick(id=3, bee_id=2)])
+        s.commit()
+    return db
+
+
+def _first_bees(ays):
+    return [(a.id, [b.id for b in a.partitioned_bees]) for a in ays]
+
+
+def test_window_function_relationship_loads_the_first_rows_per_parent(bees, sql_log):
+    with Session(bees) as s:
+        log = sql_log(bees)
+        stmt = select(Ay).order_by(Ay.id).options(selectinload(Ay.partitioned_bees))
+        assert _first_bees(s.scalars(stmt)) == [(1, [1, 2]), (2, [6]), (3, [])]
+        assert log.count("SELECT") == 2
+        assert "row_number() OVER (PARTITION BY" in log.sql[-1]
+    with Session(bees) as s:
+        # lazily, with joinedload / subqueryload (loaded with select-in: the same objects)
+        assert _first_bees(s.scalars(select(Ay).order_by(Ay.id))) == [
+            (1, [1, 2]),
+            (2, [6]),
+            (3, []),
+        ]
+        for opt in (joinedload(Ay.partitioned_bees), subqueryload(Ay.partitioned_bees)):
+            s.expire_all()
+            got = s.scalars(select(Ay).order_by(Ay.id).options(opt)).unique()
+            assert _first_bees(got) == [(1, [1, 2]), (2, [6]), (3, [])]
+        bee1 = s.get(Bee, 1)
+        assert bee1 in s.get(Ay, 1).partitioned_bees  # the same identity-mapped objects
+
+
+def test_window_function_relationship_in_joins_and_exists(bees):
+    with Session(bees) as s:
+        q = select(Ay.id).order_by(Ay.id)
+        joined = q.join(Ay.partitioned_bees).where(partitioned_bee.data == "x2")
+        assert s.scalars(joined).all() == [1]
+        assert s.scalars(q.where(Ay.partitioned_bees.any(Bee.data == "x2"))).all() == [1]
+        assert s.scalars(q.where(Ay.partitioned_bees.any(Bee.data == "x4"))).all() == []
+        assert s.scalars(q.where(~Ay.partitioned_bees.any())).all() == [3]
+        bee6, bee4 = s.get(Bee, 6), s.get(Bee, 4)
+        assert s.scalars(q.where(Ay.partitioned_bees.contains(bee6))).all() == [2]
+        assert s.scalars(q.where(Ay.partitioned_bees.contains(bee4))).all() == []
+
+
+def test_many_to_one_to_an_aliased_class(bees, sql_log):
+    rel = inspect(Pick).relationships["first_bee"]
+    assert rel.direction.name == "MANYTOONE" and not rel.uselist
+    with Session(bees) as s:
+        picks = s.scalars(select(Pick).order_by(Pick.id)).all()
+        # bee 1 is the first of Ay 1's bees, bee 6 the first of Ay 2's; bee 2 is not first
+        assert [p.first_bee and p.first_bee.id for p in picks] == [1, 6, None]
+        q = select(Pick.id).order_by(Pick.id)
+        assert s.scalars(q.where(Pick.first_bee == s.get(Bee, 6))).all() == [2]
+        assert s.scalars(q.where(Pick.first_bee.has())).all() == [1, 2]
+    with Session(bees) as s:
+        log = sql_log(bees)
+        stmt = select(Pick).order_by(Pick.id).options(selectinload(Pick.first_bee))
+        got = [p.first_bee and p.first_bee.id for p in s.scalars(stmt)]
+        assert got == [1, 6, None] and log.count("SELECT") == 2
+
+
+def _par_with_kids(**kw):
+    """A fresh Par -> aliased(Kid) mapping, configured."""
+
     class B2(DeclarativeBase):
         pass
 
-    class Bee(B2):
-        __tablename__ = "ch_bee"
+    class Kid(B2):
+        __tablename__ = "ch_kid"
         id: Mapped[int] = mapped_column(primary_key=True)
-        a_id: Mapped[int] = mapped_column(ForeignKey("ch_ay.id"))
+        p_id: Mapped[int] = mapped_column(ForeignKey("ch_par.id"))
 
-    class Ay(B2):
-        __tablename__ = "ch_ay"
+    class Par(B2):
+        __tablename__ = "ch_par"
         id: Mapped[int] = mapped_column(primary_key=True)
 
-    bee_alias = aliased(Bee)
-    Ay.bees = relationship(bee_alias, primaryjoin=bee_alias.a_id == Ay.id, viewonly=True)
-    with pytest.raises(exc.ArgumentError, match="aliased"):
-        B2.registry.configure()
+    kid_alias = aliased(Kid)
+    kw.setdefault("primaryjoin", kid_alias.p_id == Par.id)
+    if kw["primaryjoin"] is None:
+        del kw["primaryjoin"]
+    Par.kids = relationship(kid_alias, **kw)
+    B2.registry.configure()
+    return Par
+
+
+def test_relationship_to_an_aliased_class_refuses_what_it_cannot_do():
+    from uow_orm.orm import with_parent
+
+    with pytest.raises(exc.ArgumentError, match="viewonly=True"):
+        _par_with_kids()
+    with pytest.raises(exc.ArgumentError, match="primaryjoin"):
+        _par_with_kids(viewonly=True, primaryjoin=None)
+    with pytest.raises(exc.ArgumentError, match="back_populates"):
+        _par_with_kids(viewonly=True, back_populates="par")
+    par_cls = _par_with_kids(viewonly=True)
+    with pytest.raises(exc.NotSupportedError, match="aliased"):
+        with_parent(par_cls(id=1), par_cls.kids)
 
 
 # -- basic_relationships.rst: deleting rows from the many-to-many table ---------------------

@@ -2,7 +2,7 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
-strategies, query, joinconditions, session, the package ``__init__`` and
+strategies, aliased_target, query, joinconditions, session, the package ``__init__`` and
 ext.horizontal_shard; and by code written for SQLAlchemy (``class_mapper``,
 ``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.

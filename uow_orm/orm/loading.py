@@ -4,7 +4,7 @@ Objects are built by filling ``__dict__`` directly, without running the attribut
 machinery.
 
 Called by: execution (ORM SELECTs), lookup (``get``), relationships (lazy loads),
-strategies, inheritance, writeonly, bulk, dependencies, sync.
+strategies, aliased_target, inheritance, writeonly, bulk, dependencies, sync.
 """
 
 from __future__ import annotations
@@ -622,6 +622,7 @@ def _collect_joined(
         elif (
             strategy != "joined"
             or (limited and prop.uselist)
+            or prop._target_alias is not None  # (loaded with select-in instead)
             or (not _explicit(prop, tree) and default_load_stops(prop, path))
         ):
             continue
@@ -1021,6 +1022,11 @@ def selectin_load(
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
+    if prop._target_alias is not None:
+        from .aliased_target import selectin
+
+        selectin(session, prop, todo, sub, populate)
+        return
     if (
         prop._custom
         or prop.omit_join is False
@@ -1330,6 +1336,13 @@ def _lazy_select(
 ) -> list[Any]:
     """The related objects of ``obj`` (its key values ``k``) from one SELECT; ``below``:
     the loader options for them."""
+    if prop._target_alias is not None:
+        from .aliased_target import lazy_select
+
+        if below is None:
+            below = LoadTree()
+        below.path = below.path or (state.mapper,)
+        return lazy_select(session, state, obj, prop, criteria, below)
     target = prop.mapper
     strategies = state.load_strategies
     conn = session.connection_for_mapper(target)

@@ -404,6 +404,9 @@ class RelationshipProperty(MapperProperty):
         self._sj_extra: ColumnElement | None = None
         #: True when a custom condition adds criteria beyond the key pairs
         self._custom = False
+        #: an aliased() class this relationship targets (its condition: ``_alias_pj``)
+        self._target_alias: Any = None
+        self._alias_pj: Any = None
         self._foreign_cols: list[Column[Any]] = []
         #: the ORDER BY columns of the collection; False when none is given (SQLAlchemy's)
         self.order_by: list[Any] | Literal[False] = False
@@ -435,11 +438,7 @@ class RelationshipProperty(MapperProperty):
         if isinstance(arg, type) and hasattr(arg, "__mapper__"):
             return arg
         if getattr(arg, "_aliased_columns", None) is not None:
-            raise exc.ArgumentError(
-                f"relationship {self.parent.class_.__name__}.{self.key}: a relationship to "
-                f"an aliased() class ({arg!r}) is not supported; target the class itself "
-                "with a viewonly=True relationship and a primaryjoin=, or query the alias"
-            )
+            return arg  # type: ignore[no-any-return]  # (an aliased() class: configure)
         raise exc.ArgumentError(
             f"relationship {self.parent.class_.__name__}.{self.key}: target {arg!r} is not "
             "a mapped class or class name"
@@ -522,6 +521,9 @@ class RelationshipProperty(MapperProperty):
         if self.configured:
             return
         target_cls = self._resolve_target(registry)
+        if getattr(target_cls, "_aliased_columns", None) is not None:
+            self._configure_aliased_target(target_cls, registry)
+            return
         self.mapper = target_cls.__mapper__  # type: ignore[attr-defined]
         parent_table = self.parent.local_table
         target_table = self.mapper.local_table
@@ -567,6 +569,18 @@ class RelationshipProperty(MapperProperty):
             # as SQLAlchemy reports it: the collection type of a Mapped[list[...]] annotation
             self.collection_class = self._annotation_collection or list
         self._check_delete_orphan()
+        self.configured = True
+
+    def _configure_aliased_target(self, alias: Any, registry: dict[str, type]) -> None:
+        """``relationship(aliased(B, subquery), primaryjoin=..., viewonly=True)``."""
+        from .aliased_target import configure as configure_aliased
+
+        configure_aliased(self, alias, registry)
+        self._configure_collection()
+        self._pairs = self.local_remote_pairs = []
+        self.order_by = self._order_by(registry) or False
+        if self.collection_class is None and self._annotation_uselist:
+            self.collection_class = self._annotation_collection or list
         self.configured = True
 
     def _resolve_secondary(self, registry: dict[str, type], parent_table: Table) -> Any:
@@ -1034,6 +1048,10 @@ class RelationshipProperty(MapperProperty):
         return [_resolve_sides(self._pj_extra, local, remote)]
 
     def _join_info(self) -> tuple[Any, ColumnElement]:
+        if self._target_alias is not None:
+            from .aliased_target import join_info
+
+            return join_info(self)
         if self.direction is Direction.MANYTOMANY:
             assert self.secondary is not None
             right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
@@ -1273,6 +1291,12 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         prop = self.property
         if op not in ("=", "!="):
             raise exc.ArgumentError(f"relationship {self} supports only ==, != , any(), has()")
+        if prop._target_alias is not None and other is not None:
+            # an aliased() target: "is related to other" is EXISTS of other's row there
+            st = _state_for_compare(other, prop)
+            pk = and_(*[c == _value_of(other, st, c, prop) for c in prop.mapper.pk_columns])
+            crit = self._exists(pk, {})
+            return crit if op == "=" else ~crit
         if prop.direction is Direction.MANYTOONE:
             if other is None:
                 crit = and_(*[local.is_(None) for local, _ in prop.local_remote_pairs])
@@ -1303,7 +1327,7 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         prop = self.property
         st = _state_for_compare(other, prop)
         target = prop.mapper
-        if prop.direction is Direction.ONETOMANY:
+        if prop.direction is Direction.ONETOMANY and prop._target_alias is None:
             return and_(
                 *[
                     local == _value_of(other, st, remote, prop)
@@ -1340,6 +1364,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         from ..sql.elements import literal_column
 
         prop = self.property
+        if prop._target_alias is not None:
+            from .aliased_target import exists_criteria
+
+            return exists_criteria(prop, criterion, kw)  # type: ignore[no-any-return]
         target_cls = prop.mapper.class_
         target_from: Any = prop.mapper.local_table
         crits: list[Any] = []
