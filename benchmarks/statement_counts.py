@@ -27,8 +27,10 @@ from uow_orm import (
     raiseload,
     relationship,
     select,
+    selectin_polymorphic,
     selectinload,
     subqueryload,
+    with_polymorphic,
 )
 
 Base = declarative_base()
@@ -57,6 +59,47 @@ class Child(Base):
     parent_id = Column(Integer, ForeignKey("sc_parent.id"), nullable=False)
     name = Column(String(50), nullable=False)
     parent = relationship("Parent", back_populates="children")
+
+
+# two-level hierarchies (issue 16): joined-table and single-table, each with two subclasses
+class JEmployee(Base):
+    __tablename__ = "sc_jemployee"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False)
+    type = Column(String(20), nullable=False)
+    __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "employee"}
+
+
+class JManager(JEmployee):
+    __tablename__ = "sc_jmanager"
+    id = Column(Integer, ForeignKey("sc_jemployee.id"), primary_key=True)
+    manager_name = Column(String(50))
+    __mapper_args__ = {"polymorphic_identity": "manager"}
+
+
+class JEngineer(JEmployee):
+    __tablename__ = "sc_jengineer"
+    id = Column(Integer, ForeignKey("sc_jemployee.id"), primary_key=True)
+    engineer_info = Column(String(50))
+    __mapper_args__ = {"polymorphic_identity": "engineer"}
+
+
+class SEmployee(Base):
+    __tablename__ = "sc_semployee"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False)
+    type = Column(String(20), nullable=False)
+    __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "employee"}
+
+
+class SManager(SEmployee):
+    manager_name = Column(String(50))
+    __mapper_args__ = {"polymorphic_identity": "manager"}
+
+
+class SEngineer(SEmployee):
+    engineer_info = Column(String(50))
+    __mapper_args__ = {"polymorphic_identity": "engineer"}
 
 
 class Recorder:
@@ -150,8 +193,52 @@ def run(url: str) -> None:
         total = sum(len(s.scalars(p.children_write_only.select()).all()) for p in parents)
         assert total == 5000
         print(f"  1000 parents x 5 children, {'write_only':14s}: {rec.take()}")
+    for label, base, manager, engineer in (
+        ("joined", JEmployee, JManager, JEngineer),
+        ("single", SEmployee, SManager, SEngineer),
+    ):
+        hierarchy(engine, rec, label, base, manager, engineer)
     Base.metadata.drop_all(engine)
     engine.dispose()
+
+
+def hierarchy(
+    engine: Any, rec: Recorder, label: str, base: Any, manager: Any, engineer: Any
+) -> None:
+    """Flush and load 1,000 objects of a two-level hierarchy (500 of each subclass)."""
+    with Session(engine) as s:
+        objs = [manager(name=f"m{i}", manager_name="m") for i in range(500)]
+        objs += [engineer(name=f"e{i}", engineer_info="e") for i in range(500)]
+        s.add_all(objs)
+        s.flush()
+        print(f"  {label}: flush of 1000 new objects:          {rec.take()}")
+        for o in objs:
+            o.name += "!"
+            if isinstance(o, manager):
+                o.manager_name = "m2"
+        s.flush()
+        print(f"  {label}: flush of 1000 changed (+ subclass col):{rec.take()}")
+        s.commit()
+        rec.take()
+        for what, stmt in (
+            ("select(base)", select(base)),
+            ('with_polymorphic "*"', select(with_polymorphic(base, "*"))),
+            (
+                "selectin_polymorphic",
+                select(base).options(selectin_polymorphic(base, [manager, engineer])),
+            ),
+        ):
+            s.expunge_all()
+            got = s.scalars(stmt).all()
+            assert len(got) == 1000
+            sum(len(o.manager_name or "") for o in got if isinstance(o, manager))
+            print(f"  {label}: load 1000, {what:22s} + subclass column: {rec.take()}")
+        for o in s.scalars(select(base)).all():
+            s.delete(o)
+        rec.take()
+        s.flush()
+        print(f"  {label}: flush of 1000 deleted objects:      {rec.take()}")
+        s.commit()
 
 
 def main() -> None:

@@ -50,6 +50,9 @@ class User(Base):
     firstname: Mapped[str] = mapped_column(String(50))
     lastname: Mapped[str] = mapped_column(String(50))
     fullname: Mapped[str] = column_property(firstname + " " + lastname)
+    # a column_property built on another one's .expression in the class body (as in
+    # SQLAlchemy's "SQL Expressions as Mapped Attributes" guide)
+    label: Mapped[str] = column_property("user: " + fullname.expression)
     addresses: Mapped[list[Address]] = relationship(back_populates="user")
     score: Mapped[int | None] = query_expression()
     first = synonym("firstname")
@@ -112,6 +115,13 @@ def test_column_property_expression_loads_with_the_object(db, sql_log):
         u = s.get(User, 1)
         assert u.fullname == "Ann Lee"
         assert log.count("SELECT") == 1
+
+
+def test_column_property_over_another_ones_expression_loads_and_filters(db):
+    with Session(db) as s:
+        assert s.get(User, 1).label == "user: Ann Lee"
+        got = s.scalars(select(User.id).where(User.label == "user: Bob Ray")).all()
+        assert got == [2]
 
 
 def test_column_property_is_usable_in_queries(db):

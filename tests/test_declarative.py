@@ -42,6 +42,7 @@ from uow_orm.orm import (
     DeclarativeBase,
     MappedAsDataclass,
     clear_mappers,
+    column_property,
     declared_attr,
     reconstructor,
     registry,
@@ -381,8 +382,10 @@ def test_schema_reprs_read_like_sqlalchemys():
 
 
 def test_unknown_table_keyword_is_refused_by_name():
-    with pytest.raises(exc.ArgumentError, match="mysql_engine"):
-        Table("t", MetaData(), Column("id", Integer, primary_key=True), mysql_engine="InnoDB")
+    with pytest.raises(exc.ArgumentError, match="postgresql_engine"):
+        Table("t", MetaData(), Column("id", Integer, primary_key=True), postgresql_engine="x")
+    with pytest.raises(exc.ArgumentError, match="keep_existing"):
+        Table("t", MetaData(), Column("id", Integer, primary_key=True), keep_existing=True)
 
 
 # -- mixins, declared_attr, __abstract__, __table_args__, __table__ ------------------------------
@@ -425,6 +428,42 @@ def test_mixin_with_declared_attr_tablename_foreign_key_and_relationship(engine)
     assert fetch(engine, "SELECT owner_id FROM boat") == [(1,)]
     with Session(engine) as s:
         assert s.get(Boat, 7).owner.name == "ann"
+
+
+def test_declared_attr_column_property_reads_the_mixins_annotated_columns(engine):
+    # SQLAlchemy's mixins guide: x and y have only annotations; the declared_attr
+    # function sees the class's own copies of them on cls
+    class Base(DeclarativeBase):
+        pass
+
+    class SomethingMixin:
+        x: Mapped[int]
+        y: Mapped[int]
+
+        @declared_attr
+        def x_plus_y(cls) -> Mapped[int]:
+            return column_property(cls.x + cls.y)
+
+    class Something(SomethingMixin, Base):
+        __tablename__ = "something"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Other(SomethingMixin, Base):
+        __tablename__ = "other_thing"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    assert str(select(Something.x_plus_y)) == (
+        "SELECT something.x + something.y AS anon_1 \nFROM something"
+    )
+    assert "other_thing.x + other_thing.y" in str(select(Other.x_plus_y))
+    assert "x" not in SomethingMixin.__dict__  # nothing left behind on the mixin
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Something(id=1, x=2, y=3), Other(id=1, x=10, y=20)])
+        s.commit()
+    with Session(engine) as s:
+        assert s.get(Something, 1).x_plus_y == 5
+        assert s.scalars(select(Other.x_plus_y)).all() == [30]
 
 
 def test_relationship_on_mixin_without_declared_attr_is_refused():
@@ -737,6 +776,64 @@ def test_mapped_as_dataclass_kw_only_and_class_options(engine):
         s.add(Item(id=1, qty=3))
         s.commit()
     assert fetch(engine, "SELECT id, label, qty FROM item") == [(1, "none", 3)]
+
+
+def test_registry_mapped_as_dataclass_decorator_with_and_without_options(engine):
+    reg = registry()
+
+    @reg.mapped_as_dataclass
+    class Author:
+        __tablename__ = "dc_author"
+        id: Mapped[int] = mapped_column(init=False, primary_key=True)
+        name: Mapped[str] = mapped_column(String(30))
+        books: Mapped[list[Book]] = relationship(default_factory=list, back_populates="author")
+
+    @reg.mapped_as_dataclass(kw_only=True)
+    class Book:
+        __tablename__ = "dc_book"
+        id: Mapped[int] = mapped_column(init=False, primary_key=True)
+        title: Mapped[str] = mapped_column(String(30))
+        author_id: Mapped[int | None] = mapped_column(
+            ForeignKey("dc_author.id"), init=False, default=None
+        )
+        author: Mapped[Author | None] = relationship(default=None, back_populates="books")
+
+    assert dataclasses.is_dataclass(Author) and dataclasses.is_dataclass(Book)
+    with pytest.raises(TypeError):
+        Book("positional")  # kw_only=True
+    a = Author("ann", books=[Book(title="t1")])
+    assert "Author(id=None, name='ann', books=[" in repr(a)  # the dataclass's repr
+    assert "Book(id=None, title='t1', author_id=None, author=...)" in repr(a)
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(a)
+        s.commit()
+        assert a.books[0].author is a
+    assert fetch(engine, "SELECT title, author_id FROM dc_book") == [("t1", 1)]
+    with Session(engine) as s:
+        loaded = s.scalars(select(Book)).one()
+        assert (loaded.title, loaded.author.name) == ("t1", "ann")
+    with pytest.raises(TypeError, match="frozen"):
+        reg.mapped_as_dataclass(frozen=True)  # not a dataclass option uow_orm passes on
+
+
+def test_mapped_as_dataclass_function_form_as_in_sqlalchemy_2_1(engine):
+    from uow_orm.orm import mapped_as_dataclass
+
+    reg = registry()
+
+    @mapped_as_dataclass(reg, unsafe_hash=True)
+    class Tag:
+        __tablename__ = "dc_tag"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        label: Mapped[str] = mapped_column(String(20), default="none")
+
+    assert hash(Tag(1)) == hash(Tag(1))  # unsafe_hash=True reached dataclasses
+    reg.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Tag(1))
+        s.commit()
+    assert fetch(engine, "SELECT id, label FROM dc_tag") == [(1, "none")]
 
 
 def test_dataclass_field_options_without_mapped_as_dataclass_are_refused():

@@ -900,9 +900,10 @@ def test_bulk_methods_write_every_table(eng: Any) -> None:
             Engineer,
             Engineer,
         ]
-        with pytest.raises(exc.ArgumentError, match="takes the rows only"):
-            s.execute(insert(Engineer).returning(Engineer.id), [{"id": 72, "name": "z"}])
-    assert _rows(eng, "SELECT id FROM jengineer ORDER BY id") == [(50,), (70,), (71,)]
+        ids = s.scalars(insert(Engineer).returning(Engineer.id), [{"id": 72, "name": "z"}])
+        assert ids.all() == [72]
+        s.commit()
+    assert _rows(eng, "SELECT id FROM jengineer ORDER BY id") == [(50,), (70,), (71,), (72,)]
 
 
 def test_primary_key_change_of_a_joined_object_rekeys_it(engine: Any) -> None:

@@ -242,8 +242,8 @@ def test_with_polymorphic_loads_subclass_columns_in_one_query(eng: Any, sql_log:
 def test_with_polymorphic_refuses_a_class_outside_the_hierarchy() -> None:
     with pytest.raises(exc.ArgumentError, match="not a mapped subclass of Employee"):
         with_polymorphic(Employee, [Company])
-    with pytest.raises(exc.ArgumentError, match="aliased not supported"):
-        with_polymorphic(Employee, "*", aliased=True)
+    with pytest.raises(exc.ArgumentError, match="selectable not supported"):
+        with_polymorphic(Employee, "*", selectable=Employee.__table__)
 
 
 # -- relationships -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from uow_orm import (
     event,
     exc,
     inspect,
+    literal_column,
     mapped_column,
     relationship,
     select,
@@ -357,6 +358,45 @@ def test_refresh_fires_when_expired_attributes_are_reloaded(db, listen):
         s.refresh(a)
         loaded = {"id", "name", "created_by", "updated_by"}
         assert seen == [loaded, {"name"}, None]  # as SQLAlchemy reports them
+
+
+class Stamped(Base):
+    __tablename__ = "me_stamped"
+    __mapper_args__ = {"eager_defaults": True}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(default="x")
+    n: Mapped[int] = mapped_column(server_default=text("5"))
+    hits: Mapped[int] = mapped_column(default=0, onupdate=literal_column("hits + 1"))
+
+
+def test_refresh_flush_reports_the_values_the_flush_filled_in(db, listen):
+    # the same calls, attribute lists and order as SQLAlchemy 2.1 for this scenario
+    seen: list[Any] = []
+
+    def receive(target: Any, flush_context: Any, attrs: list[str]) -> None:
+        seen.append((target.id, attrs, flush_context.session is s))
+
+    listen(Stamped, "refresh_flush", receive)
+    with Session(db) as s:
+        a, b = Stamped(id=1), Stamped(id=2, label="given", n=7)
+        s.add_all([a, b])
+        s.flush()
+        assert seen == [(1, ["n", "label", "hits"], True), (2, ["hits"], True)]
+        assert (a.__dict__["n"], b.__dict__["n"]) == (5, 7)
+        seen.clear()
+        a.label = "y"
+        s.flush()  # eager_defaults=True: the UPDATE's RETURNING brings hits back
+        assert seen == [(1, ["hits"], True)]
+        assert a.__dict__["hits"] == 1
+        seen.clear()
+        s.add(Plain("no defaults"))
+        s.flush()
+        assert seen == []  # Plain has no listener; nothing was filled in for it anyway
+        s.commit()
+    assert rows(db, "SELECT id, label, n, hits FROM me_stamped ORDER BY id") == [
+        (1, "y", 5, 1),
+        (2, "given", 7, 0),
+    ]
 
 
 def test_expire_fires_with_the_expired_attribute_names(db, listen):

@@ -194,12 +194,12 @@ def test_an_enum_column_migrates_as_the_model_creates_it(project: Any, backend: 
         """
     )
     rev = commands.revision(project.config(models), "people", autogenerate=True)
-    assert "sa.Enum('happy', 'sad', name='mood')" in rev.read_text()
+    assert "sa.Enum('HAPPY', 'SAD', name='mood')" in rev.read_text()
     commands.upgrade(project.config())
     assert not commands.check(project.config(models)), commands.check(
         project.config(models)
     ).descriptions
-    _sql(project.url, "INSERT INTO people (id, mood) VALUES (1, 'sad')")
+    _sql(project.url, "INSERT INTO people (id, mood) VALUES (1, 'SAD')")  # stored by name
     renamed = project.models(
         """
         from uow_orm import Column, Enum, Integer

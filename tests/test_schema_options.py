@@ -33,6 +33,7 @@ from uow_orm import (
     exc,
     func,
     insert,
+    inspect,
     literal,
     mapped_column,
     relationship,
@@ -181,8 +182,42 @@ def test_postgresql_using_and_table_comment(pg_url):
 
 
 def test_unknown_index_keyword_is_refused():
-    with pytest.raises(exc.ArgumentError, match="mysql_length"):
-        Index("ix", "a", mysql_length=5)
+    with pytest.raises(exc.ArgumentError, match="postgresql_length"):
+        Index("ix", "a", postgresql_length=5)
+    with pytest.raises(exc.ArgumentError, match="length"):
+        Index("ix", "a", length=5)
+
+
+def test_other_backends_options_are_kept_and_leave_the_ddl_alone(engine):
+    # SQLAlchemy models written for MySQL carry mysql_engine= etc.; on SQLite and
+    # PostgreSQL SQLAlchemy keeps and does not use them, and so does uow_orm
+    class Base(DeclarativeBase):
+        pass
+
+    class Log(Base):
+        __tablename__ = "other_backend_log"
+        __table_args__ = (
+            Index("ix_log_msg", "msg", mysql_length=10, mssql_clustered=False),
+            {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mariadb_engine": "Aria"},
+        )
+        id: Mapped[int] = mapped_column(primary_key=True)
+        msg: Mapped[str] = mapped_column(String(50))
+
+    table = Log.__table__
+    assert table.dialect_kwargs == {
+        "mysql_engine": "InnoDB",
+        "mysql_charset": "utf8mb4",
+        "mariadb_engine": "Aria",
+    }
+    assert table.indexes[0].dialect_kwargs == {"mysql_length": 10, "mssql_clustered": False}
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Log(id=1, msg="hello"))
+        s.commit()
+    assert fetch(engine, "SELECT id, msg FROM other_backend_log") == [(1, "hello")]
+    assert [i["name"] for i in inspect(engine).get_indexes("other_backend_log")] == ["ix_log_msg"]
+    with pytest.raises(exc.ArgumentError, match="postgresql_bogus"):
+        Table("other_backend_bad", MetaData(), Column("id", Integer), postgresql_bogus=1)
 
 
 def test_identity_and_sequence_generate_keys(engine, backend):

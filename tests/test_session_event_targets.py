@@ -463,7 +463,7 @@ def test_make_transient_and_rollback_of_a_flushed_delete_fire_their_events(db, l
 
 
 def test_events_that_uow_orm_does_not_fire_cannot_be_listened_for():
-    for target, name in ((Owner, "refresh_flush"), (Owner.pets, "append_wo_mutation")):
+    for target, name in ((Owner, "load_on_pending"), (Owner.pets, "append_wo_mutation")):
         with pytest.raises(exc.InvalidRequestError, match="No such event"):
             event.listen(target, name, lambda *a: None)
 

@@ -15,6 +15,7 @@ from uow_orm import (
     MetaData,
     String,
     Table,
+    Values,
     bindparam,
     column,
     delete,
@@ -185,6 +186,22 @@ def test_values_rows_drive_an_update_from(conn: Any) -> None:
     conn.execute(stmt)
     rows = conn.execute(select(parents.c.id, parents.c.n).order_by(parents.c.id)).all()
     assert [tuple(r) for r in rows] == [(1, 10), (2, 3), (3, 30)]
+
+
+def test_values_takes_a_tables_columns_as_in_the_tutorial(conn: Any) -> None:
+    # the tutorial's "UPDATE..FROM" example: Values(user_table.c.id, user_table.c.name, ...)
+    v = Values(parents.c.id, parents.c.n, name="my_values").data([(2, 20), (3, 33)])
+    assert [(c.name, type(c.type)) for c in v.c] == [("id", Integer), ("n", Integer)]
+    stmt = parents.update().values(n=v.c.n).where(parents.c.id == v.c.id)
+    assert str(stmt) == (
+        "UPDATE fx_parents SET n=my_values.n FROM (VALUES (:param_1, :param_2), "
+        "(:param_3, :param_4)) AS my_values (id, n) WHERE fx_parents.id = my_values.id"
+    )
+    conn.execute(stmt)
+    rows = conn.execute(select(parents.c.id, parents.c.n).order_by(parents.c.id)).all()
+    assert [tuple(r) for r in rows] == [(1, 2), (2, 20), (3, 33)]
+    with pytest.raises(exc.ArgumentError, match="values\\(\\) takes column"):
+        Values(parents.c.id.label("x"))
 
 
 def test_postgresql_only_constructs_print_on_the_default_dialect() -> None:

@@ -280,15 +280,15 @@ def test_values_round_trip_property(engine, holder):
     round_trip()
 
 
-def test_enum_is_stored_by_value(engine):
+def test_enum_is_stored_by_member_name_as_in_sqlalchemy(engine):
     model, base = HOLDERS["enum"]
     base.metadata.create_all(engine)
     pk = store(engine, model, Color.GREEN)
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT value FROM holder_enum WHERE id = :id"), {"id": pk})
-        assert raw.scalar() == "green"
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO holder_enum (id, value) VALUES (500, 'blue')"))
+        assert raw.scalar() == "GREEN"
+    with engine.begin() as conn:  # a row written by a SQLAlchemy application reads back
+        conn.execute(text("INSERT INTO holder_enum (id, value) VALUES (500, 'BLUE')"))
     assert load(engine, model, 500) is Color.BLUE
 
 

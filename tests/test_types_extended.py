@@ -15,7 +15,7 @@ import json
 import pickle
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given
@@ -365,7 +365,7 @@ def test_enum_of_a_class_is_named_after_it_on_postgresql(engine):
     md, _ = _table(Enum(Color))
     md.create_all(engine)
     if engine.dialect.name == "postgresql":
-        assert _pg_type_labels(engine, "color") == ["r", "g"]
+        assert _pg_type_labels(engine, "color") == ["RED", "GREEN"]  # the member names
     md.drop_all(engine)
 
 
@@ -400,11 +400,19 @@ def test_enum_length_and_create_constraint(engine):
         Enum("long value", length=3)
 
 
-def test_enum_binds_the_stored_value_of_a_member_or_the_value_itself(engine):
+def test_enum_binds_the_stored_name_of_a_member_or_the_name_itself(engine):
     t, _ = _store(engine, Enum(Color), [Color.RED, Color.GREEN])
     with engine.connect() as conn:
-        assert conn.execute(select(t.c.id).where(t.c.v == "g")).scalar() == 1
-        assert conn.execute(text("SELECT v FROM t WHERE id = 0")).scalar() == "r"
+        assert conn.execute(select(t.c.id).where(t.c.v == "GREEN")).scalar() == 1
+        assert conn.execute(text("SELECT v FROM t WHERE id = 0")).scalar() == "RED"
+
+
+def test_enum_values_callable_stores_member_values(engine):
+    by_value = Enum(Color, values_callable=lambda cls: [m.value for m in cls])
+    t, _ = _store(engine, by_value, [Color.RED, Color.GREEN])
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT v FROM t ORDER BY id")).scalars().all() == ["r", "g"]
+        assert conn.execute(select(t.c.v).where(t.c.id == 1)).scalar() is Color.GREEN
 
 
 def test_enum_python_type_and_unsupported_options():
@@ -887,3 +895,66 @@ def test_type_family_markers_as_in_sqlalchemy():
     assert isinstance(uow_orm.Boolean(), types.SchemaType)
     assert isinstance(PickleType(), types.ExternalType) and types.INT is INTEGER
     assert isinstance(types.MatchType(), uow_orm.Boolean)
+
+
+# -- typing.Literal and type-map Enum templates (module level: annotations are strings) --
+Status = Literal["pending", "received", "completed"]
+
+
+class Mood(enum.Enum):
+    HAPPY = "h"
+    SAD = "s"
+
+
+def test_literal_annotations_map_to_non_native_enums_and_the_type_map_configures_them(engine):
+    from uow_orm.orm import DeclarativeBase
+
+    class Base(DeclarativeBase):
+        type_annotation_map = {
+            enum.Enum: Enum(enum.Enum, native_enum=False, length=20),
+        }
+
+    class Order(Base):
+        __tablename__ = "lit_order"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        status: Mapped[Status]
+        note: Mapped[Literal["x", "yy"] | None]
+        mood: Mapped[Mood]
+
+    cols = Order.__table__.c
+    assert (cols.status.type.enums, cols.status.type.native_enum) == (
+        ["pending", "received", "completed"],
+        False,
+    )
+    assert cols.status.type.compile(engine.dialect) == "VARCHAR(9)"
+    assert cols.note.nullable and not cols.status.nullable
+    # the enum.Enum entry configured Mood's Enum: not native, 20 long, named by the class
+    assert (cols.mood.type.enum_class, cols.mood.type.native_enum) == (Mood, False)
+    assert cols.mood.type.compile(engine.dialect) == "VARCHAR(20)"
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Order(id=1, status="received", note="yy", mood=Mood.SAD))
+        s.commit()
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, note, mood FROM lit_order")).one()
+        assert tuple(row) == ("received", "yy", "SAD")
+    with Session(engine) as s:
+        o = s.get(Order, 1)
+        assert (o.status, o.note, o.mood) == ("received", "yy", Mood.SAD)
+        s.add(Order(id=2, status="bogus", mood=Mood.HAPPY))
+        with pytest.raises(exc.ColumnValueError, match="bogus"):
+            s.flush()
+
+
+def test_a_literal_of_non_strings_needs_a_type_map_entry():
+    from uow_orm.orm import DeclarativeBase
+
+    class Base(DeclarativeBase):
+        pass
+
+    with pytest.raises(exc.ArgumentError, match="cannot infer a column type"):
+
+        class Flag(Base):
+            __tablename__ = "lit_flag"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            v: Mapped[Literal[0, 1]]

@@ -51,10 +51,12 @@ from uow_orm import (
     Session,
     String,
     declarative_base,
+    insert,
     inspect,
     relationship,
     select,
     text,
+    with_polymorphic,
 )
 
 Base = declarative_base()
@@ -411,6 +413,54 @@ class SessionModelMachine(RuleBasedStateMachine):
                 self.child_objs[kid.id] = kid
             else:
                 assert kid is held, "a subclass query returned a second object for one row"
+
+    @rule(flat=st.booleans())
+    def query_aliased_polymorphic_children(self, flat):
+        """An aliased with_polymorphic of the hierarchy (flat or a subquery) autoflushes and
+        returns every child as its class, identity-mapped, the joined columns loaded."""
+        wp = with_polymorphic(Child, "*", aliased=True, flat=flat)
+        found = self.session.scalars(select(wp).order_by(wp.id)).all()
+        self.flushed = self.view.copy()
+        assert [c.id for c in found] == sorted(self.view.children)
+        for kid in found:
+            assert type(kid) is child_class(kid.id)
+            held = self.child_objs.get(kid.id)
+            if held is None:
+                self.child_objs[kid.id] = kid
+            else:
+                assert kid is held, "an aliased polymorphic query returned a second object"
+
+    @precondition(lambda self: self._persistent_parents())
+    @rule(data=st.data(), value_list=st.lists(values, min_size=1, max_size=2))
+    def bulk_insert_joined_children(self, data, value_list):
+        """ORM insert(JoinedChild).returning(JoinedChild) (after the autoflush): both tables
+        get the rows, the objects come back persistent and identity-mapped; the parent's
+        loaded collection does not know of them (as in SQLAlchemy) until expired."""
+        self._flush()
+        rooms = [
+            pid
+            for pid in self._persistent_parents()
+            if len(self.view.children_of(pid)) + len(value_list) <= MAX_CHILDREN
+        ]
+        if not rooms:
+            return
+        pid = data.draw(st.sampled_from(rooms), label="parent")
+        rows = []
+        for value in value_list:
+            cid = self._new_id()
+            while child_class(cid) is not JoinedChild:
+                cid = self._new_id()
+            rows.append({"id": cid, "parent_id": pid, "value": value, "note": f"n{cid}"})
+        kids = self.session.scalars(insert(JoinedChild).returning(JoinedChild), rows).all()
+        assert [k.id for k in kids] == [r["id"] for r in rows]
+        for kid, row in zip(kids, rows):
+            assert type(kid) is JoinedChild and inspect(kid).persistent
+            assert kid.note == row["note"] and kid.kind == "joined"
+            assert self.session.get(Child, kid.id) is kid
+            self.child_objs[kid.id] = kid
+            self.view.children[kid.id] = (pid, row["value"])
+        self.flushed = self.view.copy()
+        self.session.expire(self._parent(pid), ["children"])
 
     @precondition(lambda self: len(self.savepoints) < MAX_SAVEPOINT_DEPTH)
     @rule()

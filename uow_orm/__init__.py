@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from . import exc, types
+from . import event, exc, inspection, types
 from .engine import (
     URL,
     Connection,
@@ -62,6 +62,7 @@ from .orm import (
     load_only,
     make_transient,
     make_transient_to_detached,
+    mapped_as_dataclass,
     mapped_column,
     noload,
     object_mapper,
@@ -324,6 +325,8 @@ __all__ = [
     "delete",
     "desc",
     "distinct",
+    "engine",
+    "event",
     "exc",
     "except_",
     "except_all",
@@ -336,6 +339,7 @@ __all__ = [
     "immediateload",
     "insert",
     "inspect",
+    "inspection",
     "intersect",
     "intersect_all",
     "join",
@@ -347,6 +351,7 @@ __all__ = [
     "make_transient",
     "make_transient_to_detached",
     "make_url",
+    "mapped_as_dataclass",
     "mapped_column",
     "noload",
     "not_",
@@ -370,6 +375,7 @@ __all__ = [
     "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
+    "sql",
     "subqueryload",
     "synonym",
     "text",

@@ -8,6 +8,8 @@ Called by: applications.
 
 from __future__ import annotations
 
+from .sql.ddl import CreateIndex, CreateTable, DropIndex, DropTable
+from .sql.naming import conv
 from .sql.schema import (
     CheckConstraint,
     Column,
@@ -35,7 +37,11 @@ __all__ = [
     "ColumnCollection",
     "ColumnDefault",
     "Computed",
+    "CreateIndex",
+    "CreateTable",
     "DefaultClause",
+    "DropIndex",
+    "DropTable",
     "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",
@@ -46,6 +52,7 @@ __all__ = [
     "Sequence",
     "Table",
     "UniqueConstraint",
+    "conv",
     "sort_tables",
     "topological_sort",
 ]

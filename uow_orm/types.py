@@ -941,7 +941,7 @@ def _enum_values(
     if len(enums) == 1 and isinstance(enums[0], type) and issubclass(enums[0], enum.Enum):
         cls = enums[0]
         members = list(cls.__members__.values()) if not omit_aliases else list(cls)
-        values = list(values_callable(cls)) if values_callable else [m.value for m in members]
+        values = list(values_callable(cls)) if values_callable else [m.name for m in members]
         if len(values) != len(members):
             raise exc.ArgumentError(
                 f"values_callable returned {len(values)} values for the "
@@ -957,8 +957,9 @@ def _enum_values(
 
 
 class Enum(SchemaType, String):
-    """A fixed set of values: a Python `enum.Enum` class (stored by member *value*, or by
-    ``values_callable(cls)``) or plain strings (``Enum("draft", "published", name="state")``).
+    """A fixed set of values: a Python `enum.Enum` class (stored by member *name*, as in
+    SQLAlchemy, or by ``values_callable(cls)``, e.g. ``lambda c: [m.value for m in c]``) or
+    plain strings (``Enum("draft", "published", name="state")``).
 
     On PostgreSQL a string enum is a native ``ENUM`` type named ``name`` (by default the
     enum class's name in lower case), created before and dropped after its tables by
@@ -1012,6 +1013,21 @@ class Enum(SchemaType, String):
         # A value given as its stored form (``"r"`` for Color.RED) binds as itself.
         for v in values:
             self._to_stored.setdefault(v, v)
+
+    def like(self, *enums: Any) -> Enum:
+        """An Enum of ``enums`` (an enum class, or strings) with this one's options
+        (``native_enum``, ``length``, ``create_constraint``, ``validate_strings``,
+        ``values_callable``, ``omit_aliases``): how a ``type_annotation_map`` entry such as
+        ``enum.Enum: Enum(enum.Enum, native_enum=False)`` configures each mapped enum."""
+        return Enum(
+            *enums,
+            native_enum=self.native_enum,
+            create_constraint=self.create_constraint,
+            length=self._length_given,
+            validate_strings=self.validate_strings,
+            values_callable=self.values_callable,
+            omit_aliases=self.omit_aliases,
+        )
 
     @property
     def python_type(self) -> type:  # type: ignore[override]

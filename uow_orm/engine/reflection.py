@@ -224,7 +224,7 @@ def _reflect_columns(
             args.append(
                 ForeignKey(
                     f"{_referred(fk)}.{fk['referred_columns'][0]}",
-                    name=fk["name"],
+                    name=_as_given(fk["name"]),
                     **_fk_actions(fk),
                 )
             )
@@ -240,6 +240,13 @@ def _reflect_columns(
         )
 
 
+def _as_given(name: str | None) -> str | None:
+    """A reflected constraint name, kept as the database has it (no naming convention)."""
+    from ..sql.naming import conv
+
+    return conv(name) if name else None
+
+
 def _reflect_foreign_keys(
     inspector: Inspector, table: Table, fks: list[dict[str, Any]], resolve_fks: bool
 ) -> None:
@@ -253,7 +260,7 @@ def _reflect_foreign_keys(
                 ForeignKeyConstraint(
                     fk["constrained_columns"],
                     [f"{target}.{c}" for c in fk["referred_columns"]],
-                    name=fk["name"],
+                    name=_as_given(fk["name"]),
                     **_fk_actions(fk),
                 )
             )
@@ -272,9 +279,9 @@ def _reflect_constraints_and_indexes(inspector: Inspector, table: Table) -> None
 
     name, schema = table.name, table.schema
     for uc in inspector.get_unique_constraints(name, schema):
-        table.append(UniqueConstraint(*uc["column_names"], name=uc["name"]))
+        table.append(UniqueConstraint(*uc["column_names"], name=_as_given(uc["name"])))
     for ck in inspector.get_check_constraints(name, schema):
-        table.append(CheckConstraint(text(ck["sqltext"]), name=ck["name"]))
+        table.append(CheckConstraint(text(ck["sqltext"]), name=_as_given(ck["name"])))
     if table.comment is None:
         table.comment = inspector.get_table_comment(name, schema)["text"]
     for ix in inspector.get_indexes(name, schema):
@@ -286,7 +293,7 @@ def _reflect_constraints_and_indexes(inspector: Inspector, table: Table) -> None
                 table.fullname,
             )
             continue
-        table.append(Index(ix["name"], *ix["column_names"], unique=ix["unique"]))
+        table.append(Index(_as_given(ix["name"]), *ix["column_names"], unique=ix["unique"]))
 
 
 def reflect_metadata(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .. import types as sqltypes
 from ..engine.reflection import Inspector
 from ..sql.ddl import inline_sql
+from ..sql.naming import column_index_name, column_unique_name
 from ..sql.schema import (
     CheckConstraint,
     Column,
@@ -189,16 +190,19 @@ def _fk_groups(table: Table) -> list[tuple[list[str], str, list[str], dict[str, 
 def _indexes(table: Table) -> dict[str, tuple[tuple[str, ...], bool]]:
     """Index name -> (columns, unique), as ``create_all`` names them."""
     found: dict[str, tuple[tuple[str, ...], bool]] = {
-        f"ix_{table.name}_{c.name}": ((c.name,), bool(c.unique)) for c in table.c if c.index
+        column_index_name(table, c): ((c.name,), bool(c.unique)) for c in table.c if c.index
     }
     for ix in table.indexes:
-        found[ix.name] = (tuple(ix.column_names), ix.unique)
+        if ix.name is not None:
+            found[ix.name] = (tuple(ix.column_names), ix.unique)
     return found
 
 
 def _uniques(table: Table) -> dict[tuple[str, ...], str | None]:
     found: dict[tuple[str, ...], str | None] = {
-        (c.name,): None for c in table.c if c.unique and not c.primary_key
+        (c.name,): column_unique_name(table, c)
+        for c in table.c
+        if c.unique and not c.primary_key and not c.index
     }
     for con in table.constraints:
         if isinstance(con, UniqueConstraint):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from ..sql import alter
 from ..sql.ddl import create_table_sql
+from ..sql.naming import conv
 from ..sql.schema import Column, MetaData, Table, UniqueConstraint
 from .script import MigrationError
 
@@ -336,7 +337,10 @@ class BatchOperations:
             )
             for name, col in plan.columns.items()
         ]
-        uniques = [UniqueConstraint(*u["column_names"], name=u["name"]) for u in plan.uniques]
+        uniques = [
+            UniqueConstraint(*u["column_names"], name=conv(u["name"]) if u["name"] else None)
+            for u in plan.uniques
+        ]
         table = Table(temp_name, MetaData(), *columns, *uniques)
         clauses = [
             alter.foreign_key_clause(

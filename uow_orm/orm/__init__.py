@@ -19,6 +19,7 @@ from .declarative import (
     clear_mappers,
     declarative_base,
     declared_attr,
+    mapped_as_dataclass,
     mapped_column,
     registry,
 )
@@ -29,10 +30,11 @@ from .events import (
     AttributeEventToken,
     QueryContext,
 )
-from .inheritance import selectin_polymorphic, with_polymorphic
+from .inheritance import polymorphic_union
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
+from .polymorphic import WithPolymorphic, selectin_polymorphic, with_polymorphic
 from .properties import (
     ColumnProperty,
     MapperProperty,
@@ -99,7 +101,7 @@ def inspect(obj: Any, raiseerr: bool = True) -> Any:
         return mapper
     if isinstance(obj, (Mapper, QueryableAttribute, InstanceState)):
         return obj
-    if isinstance(obj, AliasedClass):
+    if isinstance(obj, (AliasedClass, WithPolymorphic)):
         return AliasedInsp(obj)
     st = state_of(obj)
     if st is None:
@@ -274,10 +276,12 @@ __all__ = [
     "load_only",
     "make_transient",
     "make_transient_to_detached",
+    "mapped_as_dataclass",
     "mapped_column",
     "noload",
     "object_mapper",
     "object_session",
+    "polymorphic_union",
     "query_expression",
     "raiseload",
     "reconstructor",

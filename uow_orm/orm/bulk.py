@@ -46,11 +46,11 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
         from .joined_flush import check_union_dml
 
         check_union_dml(mapper, stmt)
-    if mapper._joined_tables is not None and isinstance(stmt, Insert) and many:
-        if stmt._values is None and not stmt._returning:  # ORM bulk INSERT: table by table
-            rows: list[Mapping[str, Any]] = [dict(p) for p in params]
-            bulk_insert_mappings(session, mapper, rows, False, render_nulls=True)
-            return Result([], [], rowcount=len(rows))
+    if mapper._joined_tables is not None and isinstance(stmt, Insert):
+        from .joined_flush import joined_insert_rows
+
+        rows = joined_insert_rows(mapper, stmt, params, many)
+        return _insert_joined(session, conn, mapper, stmt, rows)
     if mapper._joined_tables is not None and (many or not isinstance(stmt, Insert)):
         from .joined_flush import check_joined_dml
 
@@ -91,6 +91,22 @@ def execute_dml(session: InternalSession, stmt: DMLStatement, params: Any) -> Re
     else:
         _sync_delete(session, mapper, keys)
     return Result([], [], rowcount=len(keys))
+
+
+def _insert_joined(
+    session: InternalSession, conn: Any, mapper: Mapper, stmt: Insert, rows: list[Any]
+) -> Result:
+    """ORM INSERT of a joined-table subclass: the rows (attribute dicts) go in table by
+    table (base table first, its generated keys copied on; None-valued keys left out, so
+    that defaults apply, unless ``render_nulls``); with ``returning(...)`` the entities
+    and columns named are read back by primary key, in the order of the rows."""
+    render_nulls = bool(stmt._execution_options.get("render_nulls"))
+    bulk_insert_mappings(session, mapper, rows, True, render_nulls=render_nulls)
+    if not stmt._returning:
+        return Result([], [], rowcount=len(rows))
+    from .joined_flush import returned_rows
+
+    return returned_rows(session, conn, mapper, stmt._returning, rows)
 
 
 def _without_nulls(params: Any, many: bool) -> Any:

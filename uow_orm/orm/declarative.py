@@ -12,6 +12,7 @@ applications, which subclass its bases).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 import sys
 import types as pytypes
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overlo
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
 from ..sql.schema import Column, ForeignKey, MetaData, Table
-from ..types import NullType, TypeEngine, type_for_python
+from ..types import Enum, NullType, TypeEngine, type_for_python
 from . import events as _events
 from .mapper import Mapper, Registry
 from .properties import MapperProperty
@@ -201,7 +202,29 @@ def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
             return hit() if isinstance(hit, type) else hit  # type: ignore[no-any-return]
     if typing.get_origin(py_type) is typing.Annotated:
         return _type_for(typing.get_args(py_type)[0], registry)
+    if typing.get_origin(py_type) is typing.Literal:
+        return _literal_type(py_type, tmap)
+    if isinstance(py_type, type) and issubclass(py_type, enum.Enum) and tmap:
+        # an entry for a base class (``enum.Enum: Enum(enum.Enum, native_enum=False)``)
+        # configures the Enum of every subclass, as in SQLAlchemy
+        for base in py_type.__mro__[1:]:
+            template = tmap.get(base)
+            if isinstance(template, Enum):
+                return template.like(py_type)
     return type_for_python(py_type)
+
+
+def _literal_type(py_type: Any, tmap: dict[Any, Any] | None) -> TypeEngine | None:
+    """``Mapped[Literal["a", "b"]]``: a non-native ``Enum("a", "b")`` (configured by a
+    ``typing.Literal`` entry of the type map, if any); None for non-string literals, which
+    need their own entry (e.g. ``JSON``), as in SQLAlchemy."""
+    values = typing.get_args(py_type)
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+    template = tmap.get(typing.Literal) if tmap else None
+    if isinstance(template, Enum):
+        return template.like(*values)
+    return Enum(*values, native_enum=False)
 
 
 # -- declared_attr ---------------------------------------------------------------------------
@@ -484,11 +507,26 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
             if _is_declared(value):
                 fn = value.fget
                 ann = ann if ann is not None else getattr(fn, "__annotations__", {}).get("return")
-                value = value.fget(cls)
+                value = _call_declared(value.fget, cls, out)
             parsed = _parse_annotation(ann, cls, registry) if ann is not None else _UNMAPPED
             _collect_one(cls, src, own, key, value, parsed, registry, out)
     _order_own_first(out, _sources(cls), values)
     return out
+
+
+def _call_declared(fn: Callable[[type], Any], cls: type, out: _Collected) -> Any:
+    """Call a ``@declared_attr`` function with the columns collected so far readable on
+    ``cls`` (``column_property(cls.x + cls.y)`` on a mixin whose ``x: Mapped[int]`` has
+    no value), as SQLAlchemy's declarative scan makes them."""
+    lent = [k for k in out.columns if k not in cls.__dict__]
+    for k in lent:
+        type.__setattr__(cls, k, out.columns[k])
+    try:
+        return fn(cls)
+    finally:
+        for k in lent:
+            if cls.__dict__.get(k) is out.columns[k]:
+                type.__delattr__(cls, k)
 
 
 def _order_own_first(out: _Collected, sources: list[type], values: dict[str, Any] | None) -> None:
@@ -633,7 +671,8 @@ def _tablename(cls: type) -> str | None:
 
 
 def _is_dataclass_mapping(cls: type) -> bool:
-    return issubclass(cls, MappedAsDataclass)
+    # a MappedAsDataclass subclass, or a class given to registry.mapped_as_dataclass
+    return issubclass(cls, MappedAsDataclass) or cls.__dict__.get("_uow_dataclass", False)
 
 
 def _mixin_repr_wins(cls: type) -> None:
@@ -798,7 +837,11 @@ def _make_mapper(
         )
     if "with_polymorphic" in mapper_args:
         wp = mapper_args["with_polymorphic"]
-        if wp not in ("*", ("*", None)):
+        if isinstance(wp, tuple) and len(wp) == 2 and wp[0] == "*" and wp[1] is not None:
+            from .inheritance import use_polymorphic_union  # semi-classical concrete
+
+            use_polymorphic_union(mapper, wp[1])
+        elif wp not in ("*", ("*", None)):
             raise exc.ArgumentError(
                 f"{cls.__name__}.__mapper_args__['with_polymorphic']: only '*' is supported "
                 f"(every subclass's columns load with the base class), got {wp!r}; use "
@@ -1324,6 +1367,36 @@ def _make_dataclass(cls: type, options: dict[str, Any]) -> dict[str, Any]:
     return originals
 
 
+@typing.dataclass_transform(field_specifiers=(mapped_column, relationship, MappedColumn))
+def mapped_as_dataclass(
+    registry: registry,
+    cls: Any = None,
+    /,
+    *,
+    init: Any = _NO_ARG,
+    repr: Any = _NO_ARG,
+    eq: Any = _NO_ARG,
+    order: Any = _NO_ARG,
+    unsafe_hash: Any = _NO_ARG,
+    match_args: Any = _NO_ARG,
+    kw_only: Any = _NO_ARG,
+    dataclass_callable: Any = _NO_ARG,
+) -> Any:
+    """``@mapped_as_dataclass(reg)``: the same as ``@reg.mapped_as_dataclass`` (SQLAlchemy
+    2.1's spelling), with the same options."""
+    return registry.mapped_as_dataclass(
+        cls,
+        init=init,
+        repr=repr,
+        eq=eq,
+        order=order,
+        unsafe_hash=unsafe_hash,
+        match_args=match_args,
+        kw_only=kw_only,
+        dataclass_callable=dataclass_callable,
+    )
+
+
 # -- registry ----------------------------------------------------------------------------------
 class registry(Registry):
     """A set of mapped classes sharing a ``MetaData``, a class-name namespace for
@@ -1346,6 +1419,50 @@ class registry(Registry):
             type.__setattr__(cls, "__repr__", _MappedInstanceMethods.__repr__)
         _map_class(cls, self)
         return cls
+
+    @typing.dataclass_transform(field_specifiers=(mapped_column, relationship, MappedColumn))
+    def mapped_as_dataclass(
+        self,
+        cls: Any = None,
+        /,
+        *,
+        init: Any = _NO_ARG,
+        repr: Any = _NO_ARG,
+        eq: Any = _NO_ARG,
+        order: Any = _NO_ARG,
+        unsafe_hash: Any = _NO_ARG,
+        match_args: Any = _NO_ARG,
+        kw_only: Any = _NO_ARG,
+        dataclass_callable: Any = _NO_ARG,
+    ) -> Any:
+        """Class decorator: make ``cls`` a dataclass, then map it as `mapped` does
+        (``@reg.mapped_as_dataclass`` or ``@reg.mapped_as_dataclass(kw_only=True)``).
+        The options are ``dataclasses.dataclass``'s; ``dataclass_callable`` replaces
+        ``dataclasses.dataclass`` (e.g. pydantic's)."""
+        given = {
+            "init": init,
+            "repr": repr,
+            "eq": eq,
+            "order": order,
+            "unsafe_hash": unsafe_hash,
+            "match_args": match_args,
+            "kw_only": kw_only,
+            "dataclass_callable": dataclass_callable,
+        }
+        options = {k: v for k, v in given.items() if v is not _NO_ARG}
+
+        def decorate(target: _C) -> _C:
+            if "__table__" not in target.__dict__ and not _tablename(target):
+                raise exc.InvalidRequestError(
+                    f"class {target.__name__} has no __tablename__ or __table__ to map"
+                )
+            type.__setattr__(target, "_uow_dataclass", True)
+            values = _make_dataclass(target, dict(options))
+            _instrument_plain_class(target, constructor=False)
+            _map_class(target, self, values)
+            return target
+
+        return decorate if cls is None else decorate(cls)
 
     def map_declaratively(self, cls: type) -> Mapper:
         """Map ``cls`` as `mapped` does and return its mapper."""
@@ -1529,6 +1646,7 @@ __all__ = [
     "clear_mappers",
     "declarative_base",
     "declared_attr",
+    "mapped_as_dataclass",
     "mapped_column",
     "registry",
 ]

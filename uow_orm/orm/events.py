@@ -140,6 +140,7 @@ INSTANCE_SIGNATURES: dict[str, tuple[str, ...]] = {
     "init_failure": ("target", "args", "kwargs"),
     "load": ("target", "context"),
     "refresh": ("target", "context", "attrs"),
+    "refresh_flush": ("target", "flush_context", "attrs"),
     "expire": ("target", "attrs"),
 }
 CLASS_SIGNATURES = {**MAPPER_SIGNATURES, **INSTANCE_SIGNATURES}
@@ -466,6 +467,19 @@ def fire_refresh(st: InstanceState, session: Session, attrs: Iterable[str] | Non
         obj = st()
         for fn in fns:
             fn(obj, ctx, names)
+
+
+def fire_refresh_flush(states: Iterable[InstanceState], attrs: Sequence[Sequence[str]]) -> None:
+    """``refresh_flush`` listeners: the flush put values the object did not give into it
+    (defaults, server values by RETURNING); ``attrs`` per state, the primary key left
+    out, as SQLAlchemy lists them. States with none are not reported."""
+    for st, names in zip(states, attrs):
+        if not names:
+            continue
+        ctx = FlushContext(st.session) if st.session is not None else None
+        obj = st()
+        for fn in st.mapper.dispatch.refresh_flush:
+            fn(obj, ctx, list(names))
 
 
 def fire_expire(st: InstanceState, attrs: Iterable[str] | None) -> None:

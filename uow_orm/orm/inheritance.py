@@ -289,6 +289,111 @@ def add_criterion(mapper: Any, on: Any) -> Any:
 
 
 # -- loading ---------------------------------------------------------------------------------
+#: what the polymorphic row builder knows of one class: (mapper, class, [(row position,
+#: attribute key, result processor)], load hook, attribute keys, identity-key class)
+_Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str], type]
+
+
+def _entries(
+    mapper: Mapper, start: int, keys: list[str], procs: list[Any]
+) -> tuple[dict[Any, _Entry], _Entry]:
+    """Per polymorphic identity, what a row of that class reads (a parent's identity: the
+    queried class); and the entry of the queried class itself (rows without identity)."""
+
+    def entry(m: Mapper) -> _Entry:
+        own = [
+            (start + i, k, procs[i])
+            for i, k in enumerate(keys)
+            if k != _POLY_EXPR_KEY
+            and (k in m.columns or k in m.column_properties or k in m.expressions)
+        ]
+        # (identity keys name the hierarchy's base class; a concrete class its own)
+        return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
+
+    by_identity: dict[Any, _Entry] = {}
+    for ident, m in mapper.polymorphic_map.items():
+        if m.isa(mapper):
+            by_identity[ident] = entry(m)
+        elif mapper.isa(m):
+            by_identity[ident] = entry(mapper)
+    return by_identity, entry(mapper)
+
+
+def _discriminator_position(mapper: Mapper, keys: list[str]) -> int:
+    """Where among ``keys`` the discriminator of ``mapper``'s hierarchy is selected.
+
+    Raises:
+        InvalidRequestError: it is not selected (deferred, left out by load_only()).
+    """
+    disc_key = _POLY_EXPR_KEY if mapper._poly_expr is not None else mapper._poly_key
+    if disc_key not in keys:
+        raise exc.InvalidRequestError(
+            f"loading {mapper.class_.__name__} needs its discriminator column "
+            f"{disc_key!r}; it cannot be deferred or left out with load_only()"
+        )
+    return keys.index(disc_key)
+
+
+def _refill(
+    session: ObjectSession, state: Any, d: dict[str, Any], row: Sequence[Any], hit: _Entry,
+    populate_existing: bool,
+) -> None:  # fmt: skip
+    """An object of the identity map met again in a row: overwritten with
+    ``populate_existing``, else only its expired (missing) attributes are filled."""
+    items = hit[2]
+    if populate_existing:
+        for pos, k, p in items:
+            v = row[pos]
+            d[k] = p(v) if p is not None and v is not None else v
+        state.clear_changes()
+        session.tracker.unmark_modified(state)
+    elif any(k not in d for k in hit[4]):
+        for pos, k, p in items:
+            if k not in d:
+                v = row[pos]
+                d[k] = p(v) if p is not None and v is not None else v
+
+
+def _new_object(hit: _Entry, row: Sequence[Any], pk: tuple[Any, ...]) -> Any:
+    """A new object of the row's class with the row's values of its attributes.
+
+    Raises:
+        InvalidRequestError: the row is of a ``polymorphic_abstract`` class.
+    """
+    m, cls, items = hit[0], hit[1], hit[2]
+    if m.polymorphic_abstract:
+        raise exc.InvalidRequestError(
+            f"row with primary key {pk} is of the polymorphic_abstract class "
+            f"{cls.__name__}, which has no polymorphic_identity"
+        )
+    obj: Any = object.__new__(cls)
+    d = obj.__dict__
+    for pos, k, p in items:
+        v = row[pos]
+        if v is not None and p is not None:
+            try:
+                v = p(v)
+            except exc.ResultValueError as e:
+                raise exc.ResultValueError(f"{cls.__name__}.{k}: {e}") from None
+        d[k] = v
+    return obj
+
+
+def _without_identity(mapper: Mapper, disc: Any, pk: tuple[Any, ...], default: _Entry) -> _Entry:
+    """The entry of a row whose discriminator names no class: the queried class's for
+    NULL.
+
+    Raises:
+        InvalidRequestError: the value is no ``polymorphic_identity`` of the hierarchy.
+    """
+    if disc is not None:
+        raise exc.InvalidRequestError(
+            f"No such polymorphic_identity {disc!r} is defined (loading "
+            f"{mapper.class_.__name__} with primary key {pk})"
+        )
+    return default
+
+
 def polymorphic_builder(
     session: ObjectSession,
     mapper: Mapper,
@@ -303,39 +408,12 @@ def polymorphic_builder(
 
     cols, keys = columns if columns is not None else (mapper.load_columns, mapper.load_keys)
     procs = [_result_proc(c, dialect_name) for c in cols]
-    disc_key = _POLY_EXPR_KEY if mapper._poly_expr is not None else mapper._poly_key
-    if disc_key not in keys:
-        raise exc.InvalidRequestError(
-            f"loading {mapper.class_.__name__} needs its discriminator column "
-            f"{disc_key!r}; it cannot be deferred or left out with load_only()"
-        )
-    di = keys.index(disc_key)
+    di = _discriminator_position(mapper, keys)
     disc_pos, disc_proc = start + di, procs[di]
     pk_pos = [start + keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
-
-    Entry = tuple[Mapper, type, list[tuple[int, str, Any]], Any, list[str], type]
-
-    def entry(m: Mapper) -> Entry:
-        own = [
-            (start + i, k, procs[i])
-            for i, k in enumerate(keys)
-            if k != _POLY_EXPR_KEY
-            and (k in m.columns or k in m.column_properties or k in m.expressions)
-        ]
-        # (identity keys name the hierarchy's base class; a concrete class its own)
-        return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
-
-    by_identity: dict[Any, Entry] = {}
-    for ident, m in mapper.polymorphic_map.items():
-        if m.isa(mapper):
-            by_identity[ident] = entry(m)
-        elif mapper.isa(m):
-            by_identity[ident] = entry(mapper)  # a parent's identity: the queried class
-    default = entry(mapper)
-    imap = session.identity_map
-    state_for = imap.state_for
-    hold = imap.hold
+    by_identity, default = _entries(mapper, start, keys, procs)
+    state_for, hold = session.identity_map.state_for, session.identity_map.hold
     strategies: dict[str, str] | None = None
     token = session._identity_token  # the shard being read (None outside sharding)
 
@@ -354,51 +432,20 @@ def polymorphic_builder(
             disc = disc_proc(disc)
         hit = by_identity.get(disc)
         if hit is None:
-            if disc is not None:
-                raise exc.InvalidRequestError(
-                    f"No such polymorphic_identity {disc!r} is defined (loading "
-                    f"{mapper.class_.__name__} with primary key {pk})"
-                )
-            hit = default
-        m, cls, items, recon, hkeys, kcls = hit
-        key = make_identity_key(kcls, pk, token)
+            hit = _without_identity(mapper, disc, pk, default)
+        key = make_identity_key(hit[5], pk, token)
         state = state_for(key)
         if state is not None:
             obj = state()
             if obj is not None:
-                d = obj.__dict__
-                if populate_existing:
-                    for pos, k, p in items:
-                        v = row[pos]
-                        d[k] = p(v) if p is not None and v is not None else v
-                    state.clear_changes()
-                    session.tracker.unmark_modified(state)
-                elif any(k not in d for k in hkeys):  # expired: fill only the holes
-                    for pos, k, p in items:
-                        if k not in d:
-                            v = row[pos]
-                            d[k] = p(v) if p is not None and v is not None else v
+                _refill(session, state, obj.__dict__, row, hit, populate_existing)
                 return obj
-        if m.polymorphic_abstract:
-            raise exc.InvalidRequestError(
-                f"row with primary key {pk} is of the polymorphic_abstract class "
-                f"{cls.__name__}, which has no polymorphic_identity"
-            )
-        obj = object.__new__(cls)
-        d = obj.__dict__
-        for pos, k, p in items:
-            v = row[pos]
-            if v is not None and p is not None:
-                try:
-                    v = p(v)
-                except exc.ResultValueError as e:
-                    raise exc.ResultValueError(f"{cls.__name__}.{k}: {e}") from None
-            d[k] = v
-        state = new_state(obj, m, key, session, strategies)
-        d[STATE_ATTR] = state
+        obj = _new_object(hit, row, pk)
+        state = new_state(obj, hit[0], key, session, strategies)
+        obj.__dict__[STATE_ATTR] = state
         hold(key, state)
-        if recon is not None:
-            recon(obj)
+        if hit[3] is not None:
+            hit[3](obj)
         return obj
 
     def set_strategies(s: dict[str, str] | None) -> None:
@@ -407,23 +454,6 @@ def polymorphic_builder(
 
     build.set_strategies = set_strategies  # type: ignore[attr-defined]
     return build
-
-
-def polymorphic_columns(
-    mapper: Mapper, classes: Sequence[Mapper] | None
-) -> tuple[list[Any], list[str]]:
-    """The entity columns of ``with_polymorphic(mapper, classes)``: the mapper's own,
-    then the columns each listed subclass (every subclass for None) adds."""
-    cols, keys = list(mapper.load_columns), list(mapper.load_keys)
-    if mapper._union is not None:  # a ConcreteBase union selects every class's columns
-        return cols, keys
-    targets = mapper.self_and_descendants if classes is None else classes
-    for m in targets:
-        for c, k in zip(m.load_columns, m.load_keys):
-            if k not in keys:
-                cols.append(c)
-                keys.append(k)
-    return cols, keys
 
 
 # -- unit of work ------------------------------------------------------------------------
@@ -437,120 +467,6 @@ def by_mapper(states: Sequence[InstanceState]) -> list[tuple[Mapper, list[Instan
             g = groups[st.mapper] = []
         g.append(st)
     return list(groups.items())
-
-
-# -- with_polymorphic ------------------------------------------------------------------------
-class WithPolymorphic:
-    """What `with_polymorphic` returns for a single-table hierarchy: selects the base
-    class's rows with the columns of the named subclasses too (no load on first access);
-    ``wp.Manager.manager_name`` names a subclass attribute, ``wp.name`` a base one."""
-
-    def __init__(self, mapper: Mapper, classes: list[Mapper], name: str | None) -> None:
-        self.__dict__["__mapper__"] = mapper
-        self.__dict__["_classes"] = classes
-        cols, keys = polymorphic_columns(mapper, classes)
-        self.__dict__["_polymorphic_columns"] = (cols, keys)
-        self.__dict__["_aliased_columns"] = cols
-        self.__dict__["_result_key"] = name or mapper.class_.__name__
-        self.__dict__["_by_name"] = {m.class_.__name__: m.class_ for m in classes}
-
-    def __getattr__(self, key: str) -> Any:
-        hit = self.__dict__["_by_name"].get(key)
-        if hit is not None:
-            return hit
-        return getattr(self.__dict__["__mapper__"].class_, key)
-
-    def __clause_element__(self) -> Any:
-        mapper = self.__dict__["__mapper__"]
-        frm = mapper._from
-        from ..sql.selectable import Join
-
-        for m in self.__dict__["_classes"]:  # joined-table subclasses: LEFT OUTER JOINs
-            if m._joined_tables is None or m is mapper or m.single:
-                continue
-            for sub in reversed(list(m.iterate_to_root())):
-                if sub is mapper or not sub.isa(mapper) or sub.single:
-                    continue
-                if not any(t is sub.local_table for t in frm._tables()):
-                    frm = Join(frm, sub.local_table, sub.inherit_condition, True)
-        return frm
-
-    def _adapt(self, element: Any) -> Any:
-        return element  # the base table itself: nothing to adapt
-
-    @property
-    def entity(self) -> type:
-        """The base class."""
-        return self.__dict__["__mapper__"].class_  # type: ignore[no-any-return]
-
-    def __repr__(self) -> str:
-        names = ", ".join(m.class_.__name__ for m in self._classes)
-        return f"with_polymorphic({self.__mapper__.class_.__name__}, [{names}])"
-
-
-def with_polymorphic(
-    base: Any,
-    classes: Any,
-    selectable: Any = False,
-    flat: bool = False,
-    polymorphic_on: Any = None,
-    aliased: bool = False,
-    innerjoin: bool = False,
-    adapt_on_names: bool = False,
-    name: str | None = None,
-    _use_mapper_path: bool = False,
-) -> Any:
-    """An entity selecting ``base``'s rows together with the columns of ``classes`` (a
-    list of subclasses, or ``"*"`` for all), so each object loads complete in one query.
-
-    Args:
-        base: the hierarchy's class whose rows are selected.
-        classes: subclasses of ``base`` whose columns are added, or ``"*"``.
-        flat: accepted for compatibility (it changes the aliasing of ``aliased=True`` only,
-            which is not supported).
-        name: the entity's key in result rows.
-
-    Raises:
-        ArgumentError: ``base`` is not a mapped class, a class is not a subclass of it, or
-            ``selectable`` / ``polymorphic_on`` / ``aliased`` / ``innerjoin`` /
-            ``adapt_on_names`` is given (not supported yet).
-    """
-    unsupported = [
-        n
-        for n, v in (
-            ("selectable", selectable),
-            ("polymorphic_on", polymorphic_on),
-            ("aliased", aliased),
-            ("innerjoin", innerjoin),
-            ("adapt_on_names", adapt_on_names),
-            ("_use_mapper_path", _use_mapper_path),
-        )
-        if v not in (False, None)
-    ]
-    if unsupported:
-        raise exc.ArgumentError(
-            f"with_polymorphic(): {', '.join(unsupported)} not supported (the entity selects "
-            "from the base table, outer-joined to joined-table subclasses' tables); use "
-            "aliased() of a subclass, or with_polymorphic() without it"
-        )
-    mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
-    if mapper is None:
-        raise exc.ArgumentError(f"with_polymorphic() needs a mapped class, got {base!r}")
-    mapper._ensure_configured()
-    if classes == "*" or classes is None:
-        targets = mapper.self_and_descendants
-    else:
-        targets = [mapper]
-        for c in classes if isinstance(classes, (list, tuple)) else [classes]:
-            m = getattr(c, "__mapper__", None) if isinstance(c, type) else None
-            if m is None or not m.isa(mapper):
-                raise exc.ArgumentError(
-                    f"with_polymorphic({mapper.class_.__name__}, ...): {c!r} is not a mapped "
-                    f"subclass of {mapper.class_.__name__}"
-                )
-            if m not in targets:
-                targets.append(m)
-    return WithPolymorphic(mapper, targets, name)
 
 
 # -- joined-table inheritance ----------------------------------------------------------------
@@ -777,110 +693,6 @@ def relationship_tables(prop: Any, secondary: Any, fk_cols: list[Any]) -> tuple[
     return ptables[0], ttables[0]
 
 
-# -- polymorphic_load="selectin" / selectin_polymorphic() ------------------------------------
-class SelectinPolymorphic:
-    """What `selectin_polymorphic` returns: a statement option naming the subclasses whose
-    columns load with one more SELECT per subclass after the base rows."""
-
-    def __init__(self, base: Mapper, classes: list[Mapper]) -> None:
-        self.base = base
-        self.classes = classes
-
-    def __repr__(self) -> str:
-        names = ", ".join(m.class_.__name__ for m in self.classes)
-        return f"selectin_polymorphic({self.base.class_.__name__}, [{names}])"
-
-
-def selectin_polymorphic(base: Any, classes: Any) -> SelectinPolymorphic:
-    """A loader option: after a query for ``base`` loads its rows, the columns of each of
-    ``classes`` (its subclasses) load with one SELECT per subclass for the objects of it.
-
-    Raises:
-        ArgumentError: ``base`` is not a mapped class, or a class is not a subclass of it.
-    """
-    mapper = getattr(base, "__mapper__", None) if isinstance(base, type) else None
-    if mapper is None:
-        raise exc.ArgumentError(f"selectin_polymorphic() needs a mapped class, got {base!r}")
-    targets = []
-    for c in classes if isinstance(classes, (list, tuple)) else [classes]:
-        m = getattr(c, "__mapper__", None) if isinstance(c, type) else None
-        if m is None or not m.isa(mapper) or m is mapper:
-            raise exc.ArgumentError(
-                f"selectin_polymorphic({mapper.class_.__name__}, ...): {c!r} is not a mapped "
-                f"subclass of {mapper.class_.__name__}"
-            )
-        targets.append(m)
-    return SelectinPolymorphic(mapper, targets)
-
-
-def selectin_targets(mapper: Mapper, options: Sequence[Any]) -> list[Mapper]:
-    """The subclasses of ``mapper`` whose columns a query for it loads with a second
-    SELECT (``polymorphic_load="selectin"`` or a `selectin_polymorphic` option); empty for
-    most queries (cheap: a class attribute test and one scan of the options)."""
-    out: list[Mapper] = [m for m in mapper._selectin_subs if m.isa(mapper) and m is not mapper]
-    for o in options:
-        if isinstance(o, SelectinPolymorphic) and (mapper.isa(o.base) or o.base.isa(mapper)):
-            out.extend(m for m in o.classes if m.isa(mapper) and m is not mapper and m not in out)
-    return out
-
-
-def load_selectin_polymorphic(
-    session: Any, conn: Any, mapper: Mapper, objs: list[Any], targets: list[Mapper]
-) -> None:
-    """Load the columns of ``targets`` (subclasses of ``mapper``) for the objects of them
-    among ``objs``: one ``SELECT ... WHERE pk IN (...)`` per subclass (in chunks); the
-    identity map fills the attributes the base query left unloaded."""
-    from ..sql.elements import or_
-    from ..sql.selectable import Select
-    from .loading import execute_select
-
-    groups: dict[Mapper, list[Any]] = {}
-    for obj in objs:
-        if obj is None:
-            continue
-        om = obj.__dict__[STATE_ATTR].mapper
-        # the least specific target the object is of: that query loads the levels below
-        hit = next(
-            (
-                t
-                for t in targets
-                if om.isa(t) and not any(t is not u and t.isa(u) and om.isa(u) for u in targets)
-            ),
-            None,
-        )
-        if hit is not None:
-            groups.setdefault(hit, []).append(obj)
-    pk_cols = mapper.pk_columns
-    for target, members in groups.items():
-        keys = [tuple(o.__dict__[k] for k in mapper.pk_keys) for o in members]
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            if len(pk_cols) == 1:
-                crit = pk_cols[0].in_([k[0] for k in chunk])
-            else:
-                crit = or_(*[and_(*[c == v for c, v in zip(pk_cols, k)]) for k in chunk])
-            stmt: Any = Select(target.class_).where(crit)
-            execute_select(session, stmt, None, conn).all()
-
-
-def selectin_after_load(
-    session: Any,
-    conn: Any,
-    mapper: Mapper,
-    options: Sequence[Any],
-    objs_only: list[Any] | None,
-    rows: list[tuple[Any, ...]],
-    index: int,
-) -> None:
-    """The loader's hook after a query's rows are built: the selectin polymorphic loads of
-    the entity at ``index`` (nothing when no subclass loads that way)."""
-    targets = selectin_targets(mapper, options)
-    if not targets:
-        return
-    objs = objs_only if objs_only is not None else [r[index] for r in rows]
-    load_selectin_polymorphic(session, conn, mapper, objs, targets)
-
-
 def joined_subquery(mapper: Mapper, name: str | None) -> Any:
     """What ``aliased(Manager)`` of a joined-table subclass reads from: a subquery of the
     join of its tables, one column per attribute (labelled by the attribute key)."""
@@ -897,6 +709,8 @@ def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
     from ..sql.elements import replace_columns
     from ..sql.selectable import Join
 
+    if mapper._union is not None:
+        return _union_target(mapper, used)
     frm = mapper._from
     tables = frm._tables()
     if not any(id(t) in used for t in tables):
@@ -921,6 +735,31 @@ def eager_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
 
     used.update(id(a) for a in aliases)
     return rebuild(frm), adapt
+
+
+def _union_target(mapper: Mapper, used: set[int]) -> tuple[Any, Any]:
+    """`eager_target` of a `ConcreteBase` class: its union (under another name when the
+    query has it already), with an adapter aiming the class's own table's columns (a
+    relationship's ON clause) and the union's at it."""
+    from ..sql.elements import replace_columns
+    from ..sql.selectable import Alias
+
+    union = mapper._union
+    target = Alias(union) if id(union) in used else union
+    used.add(id(target))
+    table = mapper.local_table
+
+    def swap(col: Any) -> Any:
+        if isinstance(col, Column) and col.table is table and col.name in target.c:
+            return target.c[col.name]
+        if target is not union and getattr(col, "subquery", None) is union:
+            return target.c[col.name]
+        return None
+
+    def adapt(el: Any) -> Any:
+        return replace_columns(el, swap)
+
+    return target, adapt
 
 
 # -- concrete table inheritance --------------------------------------------------------------
@@ -1070,8 +909,11 @@ def build_union(mapper: Mapper) -> None:
     ``pjoin``) and its attributes name its columns."""
     from ..sql.elements import cast, literal, null
     from ..sql.selectable import Select, union_all
-    from .attributes import ColumnAttribute
 
+    given = mapper.__dict__.get("_given_union")
+    if given is not None:  # with_polymorphic=("*", polymorphic_union(...)): the user's
+        _attach_union(mapper, given, mapper.polymorphic_on)
+        return
     members = [
         m
         for m in mapper.self_and_descendants
@@ -1093,19 +935,117 @@ def build_union(mapper: Mapper) -> None:
         cols.append(cast(literal(ident), literal(ident).type).label(disc))
         selects.append(Select(*cols).select_from(m.local_table))
     pjoin = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("pjoin")
+    _attach_union(mapper, pjoin, pjoin.c[disc])
+
+
+def _attach_union(mapper: Mapper, pjoin: Any, disc: Any) -> None:
+    """Make ``mapper``'s queries read the union ``pjoin`` (discriminator column ``disc``);
+    its attributes name the union's columns."""
+    from .attributes import ColumnAttribute
+
     mapper._union = pjoin
     mapper._from = pjoin
-    mapper.polymorphic_on = pjoin.c[disc]
-    mapper._poly_expr = pjoin.c[disc]
+    mapper.polymorphic_on = disc
+    mapper._poly_expr = disc
     mapper._query_pk = [pjoin.c[c.name] for c in mapper.pk_columns]
     by_name = {c.name: k for k, c in mapper.columns.items()}
     for name, key in by_name.items():  # Employee.name is pjoin.name, as in SQLAlchemy
+        if name not in pjoin.c:
+            continue
         attr: ColumnAttribute[Any] = ColumnAttribute(mapper.class_, key, mapper, pjoin.c[name])
         type.__setattr__(mapper.class_, key, attr)
         if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
             mapper.setters[key] = attr
     mapper._order_columns()
     mapper.__dict__.pop("_sql_cache", None)
+
+
+def polymorphic_union(
+    table_map: dict[Any, Any],
+    typecolname: str | None,
+    aliasname: str = "p_union",
+    cast_nulls: bool = True,
+) -> Any:
+    """SQLAlchemy's ``polymorphic_union()``: the ``UNION ALL`` of the tables of
+    ``table_map`` (polymorphic identity -> table), each with every column of all of them
+    (``CAST(NULL AS type)``, or ``NULL`` without ``cast_nulls``, where a table lacks
+    one) and its identity in column ``typecolname``, as a subquery named ``aliasname``;
+    the selectable of a concrete hierarchy's base mapped with
+    ``__mapper_args__ = {"with_polymorphic": ("*", pjoin), "polymorphic_on": pjoin.c.type}``.
+
+    Raises:
+        ArgumentError: ``table_map`` is empty.
+    """
+    from ..sql.elements import cast, literal, null
+    from ..sql.selectable import Select, union_all
+
+    if not table_map:
+        raise exc.ArgumentError("polymorphic_union() needs at least one table")
+    names: dict[str, Any] = {}
+    for table in table_map.values():
+        for c in table.c:
+            names.setdefault(c.name, c)
+    selects: list[Any] = []
+    for ident, table in table_map.items():
+        own = {c.name: c for c in table.c}
+        cols = [
+            own[n].label(n)
+            if n in own
+            else (cast(null(), proto.type) if cast_nulls else null()).label(n)
+            for n, proto in names.items()
+        ]
+        if typecolname is not None:
+            cols.append(cast(literal(ident), literal(ident).type).label(typecolname))
+        selects.append(Select(*cols).select_from(table))
+    union = union_all(*selects) if len(selects) > 1 else selects[0]
+    return union.subquery(aliasname)
+
+
+def use_polymorphic_union(mapper: Mapper, pjoin: Any) -> None:
+    """``__mapper_args__["with_polymorphic"] = ("*", pjoin)`` on a concrete hierarchy's
+    base (SQLAlchemy's semi-classical concrete mapping): its queries read ``pjoin`` (a
+    `polymorphic_union`), whose discriminator is the ``polymorphic_on`` column.
+
+    Raises:
+        ArgumentError: ``pjoin`` is not a subquery, or ``polymorphic_on`` is not one of
+            its columns.
+    """
+    from ..sql.selectable import Subquery
+
+    disc = mapper.polymorphic_on
+    if not isinstance(pjoin, Subquery) or not any(c is disc for c in pjoin.c):
+        raise exc.ArgumentError(
+            f"{mapper.class_.__name__}.__mapper_args__['with_polymorphic'] = ('*', "
+            "selectable) takes a polymorphic_union() subquery whose type column is "
+            "polymorphic_on (polymorphic_on=pjoin.c.type); or use ConcreteBase"
+        )
+    mapper._concrete_union = True
+    mapper.__dict__["_given_union"] = pjoin
+    _attach_union(mapper, pjoin, disc)
+
+
+def union_criteria(stmt: Any, mapper: Mapper) -> Any:
+    """``stmt`` (a SELECT of the `ConcreteBase` class ``mapper``, which reads its
+    polymorphic union) with the WHERE clause's columns of the class's own table aimed at
+    the union's same-named columns, as SQLAlchemy adapts them: a relationship's
+    ``employee.company_id = ?`` reads ``pjoin.company_id``, not a second FROM."""
+    from ..sql.elements import replace_columns
+
+    if not stmt._where:
+        return stmt
+    table, pjoin = mapper.local_table, mapper._union
+
+    def swap(col: Any) -> Any:
+        if isinstance(col, Column) and col.table is table and col.name in pjoin.c:
+            return pjoin.c[col.name]
+        return None
+
+    where = [replace_columns(w, swap) for w in stmt._where]
+    if all(a is b for a, b in zip(where, stmt._where)):
+        return stmt
+    out = stmt._generate()
+    out._where = where
+    return out
 
 
 def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:

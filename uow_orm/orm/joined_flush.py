@@ -1,7 +1,8 @@
 """Joined-table inheritance in the flush: each table of a subclass's chain written in turn.
 
 Called by: uow_orm.orm.unitofwork (INSERT / UPDATE / DELETE / row switch of objects of a
-joined-table subclass) and uow_orm.orm.bulk (ORM ``update()`` / ``delete()`` of one).
+joined-table subclass) and uow_orm.orm.bulk (ORM ``insert()`` (with RETURNING),
+``update()`` / ``delete()`` of one).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .inheritance import condition_pairs
 from .mapper import Mapper
 
 if TYPE_CHECKING:
+    from ..engine.result import Result
     from ..sql.schema import Table
 
 
@@ -144,24 +146,16 @@ def _version_only(mapper: Mapper, parts: list[TablePart], states: Sequence[Any])
 def check_joined_dml(mapper: Mapper, stmt: Any) -> list[Any]:
     """Check an ORM ``update(Sub)`` / ``delete(Sub)`` of a joined-table subclass, which
     changes the subclass's own table only (as SQLAlchemy); returns the key columns of that
-    table (for RETURNING).
+    table (for RETURNING). (An ``insert(Sub)`` goes through `joined_insert_rows`.)
 
     Raises:
         CompileError: SET names a column of another table of the chain.
         InvalidRequestError: WHERE names another table of the chain without the join
             condition (SQLAlchemy would run a cartesian UPDATE..FROM / DELETE..USING).
-        ArgumentError: a multi-row INSERT with values() or RETURNING.
     """
-    from ..sql.dml import Insert
 
     table = mapper.local_table
     name = mapper.class_.__name__
-    if isinstance(stmt, Insert):
-        raise exc.ArgumentError(
-            f"insert({name}) with rows and values() or returning(): an ORM bulk INSERT of "
-            f"the joined-table subclass {name} (rows in {len(mapper.tables)} tables) takes "
-            "the rows only; or add the objects with session.add_all()"
-        )
     other = [c for c in (stmt._values or {}) if getattr(c, "table", table) is not table]
     if other:
         raise exc.CompileError(
@@ -242,6 +236,92 @@ def insert_joined_rows(conn: Any, mapper: Mapper, rows: list[dict[str, Any]]) ->
                 assert part.autoinc_key is not None
                 for r, key in zip(members, out):
                     r[part.autoinc_key] = key
+
+
+def joined_insert_rows(mapper: Mapper, stmt: Any, params: Any, many: bool) -> list[dict[str, Any]]:
+    """The rows (attribute dicts) of an ORM ``insert(Sub)`` of a joined-table subclass:
+    the parameter sets (or the one given, or one empty row), each with the statement's
+    ``values()`` (constants for every row, as SQLAlchemy's bulk INSERT takes them), or
+    the rows of a multi-row ``values([...])``.
+
+    Raises:
+        CompileError: ``from_select()``, an upsert, an SQL expression in ``values()``, or
+            multi-row ``values()`` with parameter sets.
+    """
+    name = mapper.class_.__name__
+    refused = "from_select()" if getattr(stmt, "_from_select", None) is not None else None
+    if getattr(stmt, "_on_conflict", None) is not None:
+        refused = "an ON CONFLICT clause"
+    if stmt._multi_values is not None and params:
+        refused = "multi-row values() with parameter sets"
+    if refused is not None:
+        raise exc.CompileError(
+            f"insert({name}) with {refused}: an ORM INSERT of the joined-table subclass "
+            f"{name} writes {len(mapper.tables)} tables and takes rows as attribute dicts "
+            f"only; insert into each table (insert({name}.__table__), ...) yourself"
+        )
+    if stmt._multi_values is not None:
+        return [_literal_values(mapper, v) for v in stmt._multi_values]
+    given = _literal_values(mapper, stmt._values or {})
+    sets = params if many else [params] if params else [{}]
+    return [{**given, **p} for p in sets]
+
+
+def _literal_values(mapper: Mapper, values: dict[Any, Any]) -> dict[str, Any]:
+    """``values()`` of an ORM INSERT as attribute key -> value (constants only)."""
+    from ..sql.elements import BindParameter, ClauseElement
+
+    out: dict[str, Any] = {}
+    for col, v in values.items():
+        key = mapper.column_to_key.get(col) or getattr(col, "key", None)
+        if isinstance(v, BindParameter):
+            v = v.value
+        elif isinstance(v, ClauseElement):
+            raise exc.CompileError(
+                f"insert({mapper.class_.__name__}).values({key}=<SQL expression>): an ORM "
+                "INSERT of a joined-table subclass takes constant values only; compute "
+                "the value in Python or update the row after the INSERT"
+            )
+        out[str(key)] = v
+    return out
+
+
+def returned_rows(
+    session: Any, conn: Any, mapper: Mapper, returning: Sequence[Any], rows: list[Any]
+) -> Result:
+    """The RETURNING of an ORM bulk ``insert(Sub).returning(...)`` of a joined-table
+    subclass whose ``rows`` (attribute dicts, keys filled in) were just inserted table by
+    table: the entities and columns named, read with one SELECT by primary key (per 500
+    rows), in the order of the rows; the objects are identity-mapped and persistent."""
+    from ..sql.elements import and_, or_
+    from ..sql.selectable import Select
+    from .loading import execute_select
+
+    pk_cols, pk_keys = mapper.pk_columns, mapper.pk_keys
+    keys = [tuple(r.get(k) for k in pk_keys) for r in rows]
+    n = len(pk_cols)
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    result_keys: list[str] = []
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        if n == 1:
+            crit = pk_cols[0].in_([k[0] for k in chunk])
+        else:
+            crit = or_(*[and_(*[c == v for c, v in zip(pk_cols, k)]) for k in chunk])
+        sel: Any = Select(*returning, *pk_cols).where(crit)
+        result = execute_select(session, sel.execution_options(populate_existing=True), None, conn)
+        result_keys = list(result.keys())[:-n]
+        for row in result.tuples():
+            found[tuple(row[-n:])] = tuple(row[:-n])
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise exc.InvalidRequestError(
+            f"insert({mapper.class_.__name__}).returning(...): the rows with primary key "
+            f"{missing[0]} were inserted but cannot be read back"
+        )
+    from ..engine.result import Result
+
+    return Result(result_keys, [found[k] for k in keys], rowcount=len(keys))
 
 
 def update_joined_rows(

@@ -4,7 +4,8 @@ Objects are built by filling ``__dict__`` directly, without running the attribut
 machinery.
 
 Called by: execution (ORM SELECTs), lookup (``get``), relationships (lazy loads),
-strategies, aliased_target, inheritance, writeonly, bulk, dependencies, sync.
+strategies, aliased_target, inheritance, polymorphic, joined_flush, writeonly, bulk,
+dependencies, sync.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..sql.selectable import FromStatement, Join, Select
 from . import criteria as _criteria
 from . import events as _events
 from . import inheritance as _inheritance
+from . import polymorphic as _polymorphic
 from .attributes import InstrumentedList
 from .base import (
     EAGER_STRATEGIES,
@@ -267,6 +269,8 @@ def execute_select(
             if mapper is not None:
                 if not mapper.registry.configured:
                     mapper.registry.configure()
+                if mapper._union is not None:  # a ConcreteBase class reads its union
+                    stmt = _inheritance.union_criteria(stmt, mapper)
                 # (polymorphic_load="selectin" subclasses: one more SELECT after the rows)
                 if not mapper._selectin_subs and not _eager_relationships(mapper):
                     return _execute_plain(session, stmt, params, conn, mapper)
@@ -393,6 +397,9 @@ def _execute_general(
     crit = _criteria.propagating(stmt) if stmt._options else ()
     if stmt._options:
         stmt = _criteria.apply(stmt)
+    first = getattr(stmt._entities[0], "__mapper__", None) if stmt._entities else None
+    if first is not None and first._union is not None:  # a ConcreteBase class's union
+        stmt = _inheritance.union_criteria(stmt, first)
     ctx = _SelectContext(stmt, tree)
     chained = [c for t in ctx.trees.values() for c in t.columns]
     if chained:  # column options on a loader path: the SELECT reads what the rows build
@@ -509,7 +516,10 @@ def _object_strategies(
         # options below a relationship left lazy (nested options, column options,
         # rel.and_() criteria): used when it loads
         for k, (st, sub) in tree.children.items():
-            if (sub.children or sub.columns or sub.criteria) and st in ("default", "select"):
+            if (sub.children or sub.columns or sub.criteria or sub.polymorphic) and st in (
+                "default",
+                "select",
+            ):
                 overrides[(k, "options")] = sub
     if col_strategies:
         overrides.update(col_strategies)
@@ -530,9 +540,10 @@ def _eager_load_entities(
     freshly loaded objects."""
     options = ctx.stmt._options
     for idx, (i, mapper) in enumerate(ctx.mapper_entities):
-        if mapper._selectin_subs or options:  # polymorphic_load="selectin"
-            _inheritance.selectin_after_load(session, conn, mapper, options, objs_only, rows, i)
         tree = ctx.trees[i]
+        if mapper._selectin_subs or options or tree.polymorphic:  # polymorphic_load="selectin"
+            objs = objs_only if objs_only is not None else [r[i] for r in rows]
+            _polymorphic.selectin_after_load(session, conn, mapper, options, objs, tree)
         if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
         tree.source = ctx.stmt  # (what a subquery load wraps)
@@ -639,7 +650,7 @@ def _collect_joined(
         # column options chained on the path (joinedload(...).load_only(...))
         cols = prop.mapper.entity_columns(sub.columns)[0] if sub.columns else None
         if cols is None:
-            cols = prop.mapper.load_columns
+            cols = _eager_polymorphic(sub)[0] or prop.mapper.load_columns
         joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
             prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, (*path, prop.mapper)
@@ -765,6 +776,8 @@ def _check_joined(stmt: Select[Any], prop: RelationshipProperty, alias: Any = No
         for join_target, *_rest in stmt._joins:
             if join_target is alias or getattr(join_target, "target_alias", None) is alias:
                 return
+            if getattr(join_target, "of_polymorphic", None) is alias:  # with_polymorphic()
+                return
         raise exc.InvalidRequestError(
             f"contains_eager({prop.parent.class_.__name__}.{prop.key}) with {alias!r} needs "
             f"the statement to join that alias (e.g. .join({prop.parent.class_.__name__}."
@@ -834,8 +847,12 @@ def _populate_joined(
             builders.append(b)
             pos += len(cols)
         else:
-            builders.append(instance_builder(session, prop.mapper, pos, dialect_name, populate))
-            pos += len(prop.mapper.load_columns)
+            pcols, pkeys = _eager_polymorphic(sub)
+            poly = (pcols, pkeys) if pcols else None
+            builders.append(
+                instance_builder(session, prop.mapper, pos, dialect_name, populate, poly)
+            )
+            pos += len(pcols or prop.mapper.load_columns)
         joined_keys.setdefault(parent, set()).add(prop.key)
     per_spec: list[dict[int, tuple[Any, list[Any]]]] = [{} for _ in specs]
     for row, raw in zip(rows, raw_rows):
@@ -857,16 +874,23 @@ def _populate_joined(
             _set_loaded(owner, prop, children, populate)
             children_all.extend(children)
         if children_all:
+            related = _unique_objs(children_all)
             sub.path = _joined_path(specs, n, path)
             sub.source = None
-            post_load(
-                session,
-                prop.mapper,
-                _unique_objs(children_all),
-                sub,
-                populate,
-                joined_keys.get(n, set()),
-            )
+            if sub.polymorphic:  # joinedload(...).selectin_polymorphic([...])
+                conn = session.connection_for_mapper(prop.mapper)
+                _polymorphic.selectin_after_load(session, conn, prop.mapper, (), related, sub)
+            post_load(session, prop.mapper, related, sub, populate, joined_keys.get(n, set()))
+
+
+def _eager_polymorphic(sub: LoadTree) -> tuple[list[Any], list[str]]:
+    """The columns and keys a ``contains_eager(rel.of_type(with_polymorphic(...)))``
+    reads from the statement's join (the subclasses' too); empty lists otherwise."""
+    alias = sub.eager_alias if sub.contains_eager else None
+    poly = getattr(alias, "_polymorphic_columns", None) if alias is not None else None
+    if poly is None or getattr(alias, "_classes", None) is None:
+        return [], []
+    return list(poly[0]), list(poly[1])
 
 
 def _joined_path(
@@ -1407,6 +1431,8 @@ def _lazy_select_plain(
         )
         if prop.order_by and prop.direction is not Direction.MANYTOONE:
             stmt = stmt.order_by(*prop.order_by)
+        if target._union is not None:  # a ConcreteBase class: the key columns of its union
+            stmt = _inheritance.union_criteria(stmt, target)
         plan = _LAZY_PLANS[(prop, dialect)] = (
             target.load_columns,
             compile_statement(stmt, dialect),

@@ -316,6 +316,8 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         return
     if mapper.dispatch.before_insert:
         _events.fire_mapper(mapper, "before_insert", conn, states)
+    # refresh_flush: which attributes the flush fills in (only when someone listens)
+    given = [set(st().__dict__) for st in states] if mapper.dispatch.refresh_flush else None
     dname = conn.dialect.name
     plan = _insert_plan(mapper, conn)
     autoinc_key = mapper.autoinc_key
@@ -354,8 +356,26 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
         fetch_server_values(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
+    if given is not None:
+        _report_filled_in(mapper, states, given)
     if mapper.dispatch.after_insert:
         _events.fire_mapper(mapper, "after_insert", conn, states)
+
+
+def _report_filled_in(
+    mapper: Mapper, states: Sequence[InstanceState], given: list[set[str]]
+) -> None:
+    """Fire ``refresh_flush`` with the column attributes the INSERT filled in: those the
+    database gave (RETURNING) first, then the client-side defaults, as SQLAlchemy orders
+    them."""
+    pk = set(mapper.pk_keys)
+    cols = [(k, c) for k, c in mapper.columns.items() if k not in pk]
+    keys = [k for k, c in cols if c.server_default is not None or _sql_default(c.default)]
+    keys += [k for k, _ in cols if k not in keys]
+    filled = [
+        [k for k in keys if k in st().__dict__ and k not in g] for st, g in zip(states, given)
+    ]
+    _events.fire_refresh_flush(states, filled)
 
 
 def _coerce_mutable_defaults(mapper: Mapper, states: Sequence[InstanceState]) -> None:
@@ -695,6 +715,8 @@ def _update_returning(
             raise _stale(mapper, "UPDATE", len(rows), len(got))
         got.append(row)
     _set_returned(compiled, fetch, states, got)
+    if mapper.dispatch.refresh_flush:
+        _events.fire_refresh_flush(states, [list(fetch)] * len(states))
 
 
 # -- UPDATE ---------------------------------------------------------------------------------

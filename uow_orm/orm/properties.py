@@ -207,11 +207,12 @@ class ColumnProperty(MapperProperty, Generic[_T]):
 
     @property
     def expression(self) -> Any:
-        """The SQL expression of the attribute: its column (or column_property expression)."""
-        return self.columns[0]
+        """The SQL expression of the attribute: its column (or column_property expression),
+        also in the class body before mapping (``column_property("C:/" + f.expression)``)."""
+        return self.columns[0] if self.columns else coerce_expression(self.expr)
 
     def __clause_element__(self) -> Any:
-        return self.columns[0]
+        return self.expression
 
     def __repr__(self) -> str:
         parent = getattr(self, "parent", None)

@@ -175,12 +175,41 @@ class LoaderOption:
                 statement runs) does not start at the entity this path reaches.
         """
         for o in opts:
-            if not isinstance(o, (LoaderOption, ColumnOption)):
+            if not isinstance(o, (LoaderOption, ColumnOption)) and not _is_polymorphic(o):
                 raise exc.ArgumentError(
                     f"Loader option {o!r} is not compatible with the Load.options() method; "
                     "give loader options such as selectinload(B.cs) or load_only(B.x)"
                 )
         return self._then(tuple(opts), "options")
+
+    def selectin_polymorphic(self, classes: Any) -> LoaderOption:
+        """Load the columns of ``classes`` (subclasses of the class the path has reached)
+        for the objects of them with one more SELECT per subclass, as `selectin_polymorphic`:
+        ``selectinload(Company.employees).selectin_polymorphic([Manager, Engineer])``.
+
+        Raises:
+            ArgumentError: a class is not a mapped subclass of the class reached, or the
+                path ends at ``"*"``.
+        """
+        from .polymorphic import SelectinPolymorphic, subclass_mappers
+
+        at = self._reached()
+        what = f"{self!r}.selectin_polymorphic(...)"
+        option = SelectinPolymorphic(at, subclass_mappers(at, classes, what))
+        return self._then((option,), "options")
+
+    def _reached(self) -> Any:
+        """The mapper this path has reached (the target of its last relationship)."""
+        for attr, strategy in reversed(self.path):
+            if strategy in _AT_NODE:
+                continue
+            if isinstance(attr, str):
+                raise exc.ArgumentError(f"{self!r}: a path ending at '*' reaches no one class")
+            return getattr(attr, "of_mapper", None) or attr.prop.mapper
+        entity = getattr(self, "entity", None)
+        if entity is None:
+            raise exc.ArgumentError("selectin_polymorphic() needs a path to a class")
+        return entity.__mapper__
 
     def __repr__(self) -> str:
         return " -> ".join(f"{s}({a!r})" for a, s in self.path)
@@ -407,6 +436,7 @@ class LoadTree:
         "eager_alias",
         "innerjoin",
         "path",
+        "polymorphic",
         "source",
         "wildcard",
     )
@@ -425,6 +455,8 @@ class LoadTree:
         #: joinedload(..., innerjoin=True)
         self.innerjoin = False
         self.wildcard: str | None = None
+        #: ``selectin_polymorphic`` options for the entity this node stands for
+        self.polymorphic: list[Any] = []
         #: set by loading when it runs this node's loads: the mappers of the objects the
         #: relationships on the way here were loaded for (join_depth, cycle stops)
         self.path: tuple[Any, ...] = ()
@@ -452,6 +484,21 @@ class LoadTree:
                 tree._add(opt.path, opt.extras, None)
         return tree
 
+    def _add_options(self, opts: tuple[Any, ...], at: Any) -> None:
+        """Merge the options of ``.options(*opts)`` into this node (``at``: its mapper)."""
+        for o in opts:
+            reach = _sibling_reach(at, opts, o)
+            if _is_polymorphic(o):
+                _check_links(o.base, at, o)
+                self.polymorphic.append(o)
+            elif isinstance(o, ColumnOption):
+                _check_links(o.mapper, reach, o)
+                self.columns.append(o)
+            else:
+                if isinstance(o, Load):
+                    _check_links(o.entity.__mapper__, reach, o)
+                self._add(o.path, o.extras, reach)
+
     def _add(
         self, path: tuple[tuple[Any, str], ...], extras: tuple[dict[str, Any], ...], at: Any
     ) -> None:
@@ -464,14 +511,7 @@ class LoadTree:
                 node.columns.append(attr)
                 continue
             if strategy == "options":
-                for o in attr:
-                    if isinstance(o, ColumnOption):
-                        _check_links(o.mapper, at, o)
-                        node.columns.append(o)
-                    else:
-                        if isinstance(o, Load):
-                            _check_links(o.entity.__mapper__, at, o)
-                        node._add(o.path, o.extras, at)
+                node._add_options(attr, at)
                 continue
             if isinstance(attr, str) and attr == "*":
                 node.wildcard = strategy
@@ -503,10 +543,60 @@ class LoadTree:
             if extra.get("innerjoin"):
                 sub.innerjoin = True
             if strategy == "contains_eager":
-                sub.eager_alias = extra.get("alias") or getattr(attr, "target_alias", None)
+                sub.eager_alias = (
+                    extra.get("alias")
+                    or getattr(attr, "target_alias", None)
+                    or getattr(attr, "of_polymorphic", None)  # of_type(with_polymorphic())
+                )
+            else:
+                _polymorphic_target(sub, attr)
             node = sub
             attr.mapper._ensure_configured()
             at = getattr(attr, "of_mapper", None) or attr.prop.mapper
+
+
+def _polymorphic_target(sub: LoadTree, attr: Any) -> None:
+    """``rel.of_type(with_polymorphic(...))`` in a loader option other than
+    contains_eager: the subclasses' columns of the related objects load with them
+    (a `selectin_polymorphic` of those subclasses below the relationship)."""
+    poly = getattr(attr, "of_polymorphic", None) or getattr(attr, "target_alias", None)
+    classes = getattr(poly, "_classes", None) if poly is not None else None
+    if not classes:
+        return
+    from .polymorphic import SelectinPolymorphic
+
+    base = poly.__dict__["__mapper__"]
+    subs = [m for m in classes if m is not base]
+    if subs:
+        sub.polymorphic.append(SelectinPolymorphic(base, subs))
+
+
+def _is_polymorphic(option: Any) -> bool:
+    """Whether ``option`` is a `selectin_polymorphic` option."""
+    from .polymorphic import SelectinPolymorphic
+
+    return isinstance(option, SelectinPolymorphic)
+
+
+def _sibling_reach(at: Any, opts: tuple[Any, ...], option: Any) -> Any:
+    """The mapper ``option`` of ``.options(*opts)`` starts at: a subclass named by a
+    sibling ``selectin_polymorphic`` (``.options(selectin_polymorphic(Employee, [Manager]),
+    selectinload(Manager.paperwork))``, as in SQLAlchemy), else the mapper reached."""
+    if at is None:
+        return at
+    first = getattr(option, "mapper", None)
+    if isinstance(option, Load):
+        first = option.entity.__mapper__
+    elif isinstance(option, LoaderOption) and option.path:
+        first = getattr(option.path[0][0], "mapper", None)
+    if first is None or first is at or at.isa(first):
+        return at
+    for o in opts:
+        if _is_polymorphic(o):
+            hit = next((m for m in o.classes if m.isa(first)), None)
+            if hit is not None:
+                return hit
+    return at
 
 
 #: the strategies that narrow what they load with ``rel.and_(criteria)``; noload and
@@ -524,9 +614,16 @@ def _check_links(mapper: Any, at: Any, what: Any) -> None:
         return
     if mapper is at or issubclass(at.class_, mapper.class_):
         return
+    hint = ""
+    if mapper.isa(at):  # a subclass's attribute: SQLAlchemy's two ways to reach it
+        sub, base = mapper.class_.__name__, at.class_.__name__
+        hint = (
+            f"; aim the relationship at the subclass with .of_type({sub}), or give the "
+            f"option next to selectin_polymorphic({base}, [{sub}]) in .options(...)"
+        )
     raise exc.ArgumentError(
         f'ORM mapped entity or attribute "{what!r}" does not link from the entity '
-        f"{at.class_.__name__} that the loader option path has reached"
+        f"{at.class_.__name__} that the loader option path has reached{hint}"
     )
 
 

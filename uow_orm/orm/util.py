@@ -3,7 +3,8 @@
 Built by users for self-joins, joining one table twice and subqueries as entities; read by
 the compiler (``_aliased_columns``) and by loading, which builds ordinary mapped objects.
 
-Called by: uow_orm.orm (package), query, relationships.
+Called by: uow_orm.orm (package), query, relationships, polymorphic (aliased
+``with_polymorphic()`` entities are aliased classes).
 """
 
 from __future__ import annotations
@@ -149,14 +150,14 @@ class AliasedClass:
 
 class AliasedInsp:
     """``inspect(aliased(User))``: what an aliased class is (SQLAlchemy's ``AliasedInsp``):
-    its ``mapper``, the ``entity`` (the aliased class), ``class_``, the ``selectable`` its
-    columns come from and its ``name``."""
+    its ``mapper``, the ``entity`` (the aliased class, or a ``with_polymorphic()``
+    entity), ``class_``, the ``selectable`` its columns come from and its ``name``."""
 
     is_aliased_class = True
     is_mapper = False
     is_clause_element = False
 
-    def __init__(self, entity: AliasedClass) -> None:
+    def __init__(self, entity: Any) -> None:
         self.entity = entity
         self.mapper: Mapper = entity.__dict__["__mapper__"]
         self.class_ = self.mapper.class_
@@ -165,8 +166,9 @@ class AliasedInsp:
 
     @property
     def with_polymorphic_mappers(self) -> list[Any]:
-        """The subclass mappers it selects (none for an alias of one class)."""
-        return []
+        """The mappers it selects: a `with_polymorphic` entity's base and subclasses (none
+        for an alias of one class)."""
+        return list(self.entity.__dict__.get("_classes", ()))
 
     def __repr__(self) -> str:
         return f"<AliasedInsp at {id(self):#x}; {self.name}>"
@@ -261,6 +263,10 @@ class AliasedRelationshipAttribute:
                 raise exc.ArgumentError(
                     f"of_type({target!r}): not a polymorphic entity of "
                     f"{self.prop.mapper.class_.__name__}"
+                )
+            if isinstance(target, AliasedClass):  # aliased=True: the alias's columns
+                return AliasedRelationshipAttribute(
+                    self.parent_alias, self.prop, target, self.criteria
                 )
             out = AliasedRelationshipAttribute(self.parent_alias, self.prop, None, self.criteria)
             if poly_mapper._union is None:  # (a concrete base reads its union anyway)

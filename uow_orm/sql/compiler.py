@@ -1200,6 +1200,8 @@ SUBCLASS_COLUMNS: dict[int, tuple[Any, Any]] = {}
 def _where_subclass_mappers(where: list[Any]) -> list[Any]:
     """The single-table subclass mappers whose own columns the WHERE clause names (not
     looking into subqueries, which get their own criteria)."""
+    from .selectable import AliasColumn
+
     found: list[Any] = []
     stack = list(where)
     owners = SUBCLASS_COLUMNS
@@ -1212,6 +1214,8 @@ def _where_subclass_mappers(where: list[Any]) -> list[Any]:
             continue
         if getattr(e, "is_select", False) or getattr(e, "is_from", False):
             continue
+        if isinstance(e, AliasColumn):
+            continue  # an alias's column (aliased(Manager).x): the alias's entity has criteria
         for attr in ("left", "right", "element"):
             v = getattr(e, attr, None)
             if isinstance(v, ClauseElement):

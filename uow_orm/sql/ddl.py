@@ -5,7 +5,8 @@ this module fills in); migrations build on them. Identifiers are quoted; default
 ``server_default`` are literal SQL by nature (never user data at run time).
 
 Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.batch, uow_orm.migrate.operations,
-uow_orm.orm.*, uow_orm.sql.alter.
+uow_orm.orm.*, uow_orm.schema (the CreateTable / DropTable / CreateIndex / DropIndex constructs),
+uow_orm.sql.alter.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
-from .schema import upper_layers
+from . import naming
+from .schema import foreign_key_groups, upper_layers
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..engine.base import Connection, Engine
+    from .compiler import Compiled
     from .schema import Column, ForeignKey, Identity, Index, Sequence, Table
 
 
@@ -56,6 +59,17 @@ def _identity_sql(identity: Identity) -> str:
     if opts:
         sql += " (" + " ".join(opts) + ")"
     return sql
+
+
+def _max_name_length(dialect: Dialect) -> int:
+    """The longest identifier the backend keeps (PostgreSQL cuts longer ones silently)."""
+    return 63 if dialect.name == "postgresql" else 9999
+
+
+def _name(name: str, dialect: Dialect) -> str:
+    """A constraint or index name as the DDL writes it: quoted, a convention-made one cut
+    to the backend's identifier length."""
+    return dialect.quote(naming.ddl_name(name, _max_name_length(dialect)))
 
 
 def _sequence_name(seq: Sequence, table: Table, dialect: Dialect) -> str:
@@ -109,12 +123,23 @@ def _column_ddl(col: Column[Any], dialect: Dialect, *, inline_pk: bool) -> str:
         parts.append("DEFAULT " + server_default_sql(default, dialect.name))
     if not col.nullable:
         parts.append("NOT NULL")
-    if col.unique and not col.primary_key:
-        parts.append("UNIQUE")
+    if _column_unique(col) and naming.column_unique_name(col.table, col) is None:
+        parts.append("UNIQUE")  # a named one is a table constraint (SQLite reflects those)
     check = col.type._column_check_sql(q(col.name), dialect.name)
     if check is not None:
-        parts.append(f"CHECK ({check})")
+        type_name = getattr(col.type, "name", None)
+        ck = None
+        if type_name and naming.needs_given_name("ck", col.table):
+            ck = naming.make_name("ck", col.table, col.type, type_name, [col])
+        parts.append(
+            f"CONSTRAINT {_name(ck, dialect)} CHECK ({check})" if ck else f"CHECK ({check})"
+        )
     return " ".join(parts)
+
+
+def _column_unique(col: Column[Any]) -> bool:
+    """``Column(unique=True)`` makes a UNIQUE constraint (with ``index=True``: an index)."""
+    return bool(col.unique) and not col.primary_key and not col.index
 
 
 def _named_types(tables: AbcSequence[Table], dialect: Dialect) -> list[Any]:
@@ -134,7 +159,7 @@ def _fk_ddl(fks: AbcSequence[ForeignKey], dialect: Dialect) -> str:
     remote = ", ".join(q(fk.column.name) for fk in fks)
     sql = ""
     if fks[0].name:
-        sql = f"CONSTRAINT {q(fks[0].name)} "
+        sql = f"CONSTRAINT {_name(fks[0].name, dialect)} "
     # SQLite names no schema in REFERENCES: the target is always in the same database
     if dialect.name == "sqlite":
         own = fks[0].parent.table  # type: ignore[union-attr]
@@ -164,29 +189,6 @@ def _action(action: str) -> str:
     return action.upper()
 
 
-def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
-    """Foreign keys grouped into constraints (composite keys from ForeignKeyConstraint)."""
-    from .schema import ForeignKeyConstraint
-
-    grouped: list[list[ForeignKey]] = []
-    seen: set[int] = set()
-    for con in table.constraints:
-        if isinstance(con, ForeignKeyConstraint):
-            group = []
-            for name, ref in zip(con.column_names, con.refcolumns):
-                for fk in table.c[name].foreign_keys:
-                    if fk.target_fullname == ref and id(fk) not in seen:
-                        group.append(fk)
-                        seen.add(id(fk))
-                        break
-            if group:
-                grouped.append(group)
-    for fk in table.foreign_keys:
-        if id(fk) not in seen:
-            grouped.append([fk])
-    return grouped
-
-
 def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) -> str:
     """``CREATE TABLE`` for ``table``: columns, primary key, UNIQUE and CHECK constraints and
     foreign keys (``use_alter`` ones only with ``with_alter_fks``; they are added by ALTER
@@ -198,16 +200,22 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
     lines = [_column_ddl(c, dialect, inline_pk=False) for c in table.c]
     if table.primary_key:
         pk_name = getattr(table.primary_key, "name", None)
-        prefix = f"CONSTRAINT {q(pk_name)} " if pk_name else ""
+        prefix = f"CONSTRAINT {_name(pk_name, dialect)} " if pk_name else ""
         lines.append(
             prefix + "PRIMARY KEY (" + ", ".join(q(c.name) for c in table.primary_key) + ")"
         )
+    for col in table.c:
+        uq_name = naming.column_unique_name(col.table, col) if _column_unique(col) else None
+        if uq_name is not None:
+            lines.append(f"CONSTRAINT {_name(uq_name, dialect)} UNIQUE ({q(col.name)})")
     for con in table.constraints:
         if isinstance(con, UniqueConstraint):
-            prefix = f"CONSTRAINT {q(con.name)} " if con.name else ""
+            prefix = f"CONSTRAINT {_name(con.name, dialect)} " if con.name else ""
             lines.append(prefix + "UNIQUE (" + ", ".join(q(n) for n in con.column_names) + ")")
         elif isinstance(con, CheckConstraint):
-            prefix = f"CONSTRAINT {q(con.name)} " if con.name else ""
+            if con.name is None and naming.needs_given_name("ck", table):
+                naming.make_name("ck", table, con, None, [])  # raises: it needs a name
+            prefix = f"CONSTRAINT {_name(con.name, dialect)} " if con.name else ""
             lines.append(prefix + f"CHECK ({inline_sql(con.sqltext, dialect)})")
     for group in foreign_key_groups(table):
         if group[0].use_alter and not with_alter_fks:
@@ -239,9 +247,9 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
         for c in t.c:
             if c.index:
                 kind = "UNIQUE INDEX" if c.unique else "INDEX"
+                ix_name = naming.column_index_name(t, c)
                 out.append(
-                    f"CREATE {kind} {q('ix_' + t.name + '_' + c.name)} ON {t._quoted(q)} "
-                    f"({q(c.name)})"
+                    f"CREATE {kind} {_name(ix_name, dialect)} ON {t._quoted(q)} ({q(c.name)})"
                 )
         for ix in t.indexes:
             out.append(_index_ddl(ix, t, dialect))
@@ -284,7 +292,16 @@ def _index_ddl(ix: Index, table: Table, dialect: Dialect) -> str:
             items.append(q(e.name))
         else:
             items.append(f"({inline_sql(e, dialect)})")
-    sql = f"CREATE {kind} {q(ix.name)} ON {table._quoted(q)}{using} (" + ", ".join(items) + ")"
+    if ix.name is None:
+        raise exc.ArgumentError(
+            f"an Index of table {table.name!r} has no name, and the MetaData's "
+            "naming_convention has no 'ix' template to make one"
+        )
+    sql = (
+        f"CREATE {kind} {_name(ix.name, dialect)} ON {table._quoted(q)}{using} ("
+        + ", ".join(items)
+        + ")"
+    )
     if where is not None:
         sql += f" WHERE {inline_sql(where, dialect)}"
     return sql
@@ -353,11 +370,116 @@ def drop_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
             conn._run(sql, ())
 
 
+class _DDLElement:
+    """A DDL statement as an object: ``conn.execute(CreateTable(t))``, ``str(...)`` and
+    ``.compile(dialect=...)`` as with SQLAlchemy's ``sqlalchemy.schema`` constructs."""
+
+    def _sql(self, dialect: Dialect) -> str:
+        raise NotImplementedError
+
+    def compile(self, bind: Any = None, dialect: Any = None) -> Compiled:
+        """The statement compiled for ``dialect`` (or an engine's / connection's dialect;
+        the default dialect when neither is given)."""
+        from .compiler import Compiled, _default_dialect
+        from .elements import _dialect_of
+
+        d = _dialect_of(bind if bind is not None else dialect) or _default_dialect()
+        compiled = Compiled(self._sql(d), [], d.name)
+        compiled._display = self._printed(compiled.sql)
+        return compiled
+
+    def _printed(self, sql: str) -> Any:
+        """How SQLAlchemy prints the statement: after a line break (an index's, not)."""
+        from .compiler import Printed
+
+        return Printed("\n" + sql, {}, [], "")
+
+    def __str__(self) -> str:
+        return str(self.compile())
+
+
+class CreateTable(_DDLElement):
+    """``CREATE TABLE`` of one Table: its columns, key, unique, CHECK and foreign key
+    constraints (``use_alter`` keys and column indexes are separate statements, as in
+    SQLAlchemy). ``if_not_exists=True`` adds ``IF NOT EXISTS``."""
+
+    def __init__(self, element: Table, *, if_not_exists: bool = False) -> None:
+        self.element = element
+        self.if_not_exists = if_not_exists
+
+    def _printed(self, sql: str) -> Any:
+        from .compiler import Printed  # one column a line, a blank line after
+
+        return Printed("\n" + sql.replace(",\n\t", ", \n\t") + "\n\n", {}, [], "")
+
+    def _sql(self, dialect: Dialect) -> str:
+        sql = create_table_sql(self.element, dialect, with_alter_fks=False)
+        if self.if_not_exists:
+            sql = sql.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+        return sql
+
+
+class DropTable(_DDLElement):
+    """``DROP TABLE`` of one Table (``if_exists=True``: ``DROP TABLE IF EXISTS``)."""
+
+    def __init__(self, element: Table, *, if_exists: bool = False) -> None:
+        self.element = element
+        self.if_exists = if_exists
+
+    def _sql(self, dialect: Dialect) -> str:
+        guard = "IF EXISTS " if self.if_exists else ""
+        return f"DROP TABLE {guard}{self.element._quoted(dialect.quote)}"
+
+
+class CreateIndex(_DDLElement):
+    """``CREATE [UNIQUE] INDEX`` of one Index of a table."""
+
+    def __init__(self, element: Index, *, if_not_exists: bool = False) -> None:
+        if element.table is None:
+            raise exc.ArgumentError(f"CreateIndex(): index {element.name!r} has no table")
+        self.element = element
+        self.if_not_exists = if_not_exists
+
+    def _printed(self, sql: str) -> Any:
+        from .compiler import Printed
+
+        return Printed(sql, {}, [], "")
+
+    def _sql(self, dialect: Dialect) -> str:
+        assert self.element.table is not None  # checked in __init__
+        sql = _index_ddl(self.element, self.element.table, dialect)
+        if self.if_not_exists:
+            sql = sql.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1)
+        return sql
+
+
+class DropIndex(_DDLElement):
+    """``DROP INDEX`` of one Index (``if_exists=True``: ``DROP INDEX IF EXISTS``)."""
+
+    def __init__(self, element: Index, *, if_exists: bool = False) -> None:
+        if element.name is None:
+            raise exc.ArgumentError("DropIndex(): the index has no name")
+        self.element = element
+        self.if_exists = if_exists
+
+    def _sql(self, dialect: Dialect) -> str:
+        guard = "IF EXISTS " if self.if_exists else ""
+        name = _name(self.element.name, dialect)  # type: ignore[arg-type]
+        table = self.element.table
+        if table is not None and table.schema:
+            name = f"{dialect.quote(table.schema)}.{name}"
+        return f"DROP INDEX {guard}{name}"
+
+
 # MetaData.create_all() / drop_all() call these through the schema module (which is below).
 upper_layers.create_all = create_all
 upper_layers.drop_all = drop_all
 
 __all__ = [
+    "CreateIndex",
+    "CreateTable",
+    "DropIndex",
+    "DropTable",
     "create_all",
     "create_statements",
     "create_table_sql",

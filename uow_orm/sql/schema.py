@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
 from ..types import NULLTYPE, Integer, NullType, TypeEngine
+from . import naming
 from .elements import ClauseElement as ClauseElementBase
 from .elements import ColumnElement, TextClause
 from .selectable import FromClause
@@ -599,6 +600,17 @@ class UniqueConstraint:
         self.table: Table | None = None
 
 
+#: Backends uow_orm has no dialect for: their ``<backend>_<option>`` keywords on a Table or
+#: an Index only matter there, so they are kept and not used (as SQLAlchemy does on SQLite)
+_OTHER_BACKENDS = ("mysql_", "mariadb_", "mssql_", "oracle_")
+
+
+def _other_dialect_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
+    """Take the other backends' options out of ``kw`` (the rest are refused by the caller)."""
+    taken = {k: kw.pop(k) for k in [k for k in kw if k.startswith(_OTHER_BACKENDS)]}
+    return taken
+
+
 #: Index keyword arguments per dialect: the DDL they render
 _INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
@@ -608,7 +620,10 @@ class Index:
     expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
     ``sqlite_where``, an access method with ``postgresql_using``."""
 
-    def __init__(self, name: str, *expressions: Any, unique: bool = False, **kw: Any) -> None:
+    def __init__(
+        self, name: str | None, *expressions: Any, unique: bool = False, **kw: Any
+    ) -> None:
+        other = _other_dialect_kwargs(kw)
         unknown = [k for k in kw if k not in _INDEX_DIALECT_KW]
         if unknown:
             raise exc.ArgumentError(
@@ -622,6 +637,8 @@ class Index:
         ]
         self.unique = unique
         self.dialect_kw = kw
+        #: every dialect keyword given, the other backends' ones included
+        self.dialect_kwargs: dict[str, Any] = {**kw, **other}
         self.table: Table | None = None
         if self.table is None:
             for e in expressions:
@@ -631,6 +648,8 @@ class Index:
                 if table is not None:
                     table.indexes.append(self)
                     self.table = table
+                    if table._named:  # Index(None, t.c.x) after the table: name it now
+                        _name_constraints(table)
                     break
 
 
@@ -664,6 +683,7 @@ class Table(FromClause):
     """A table: its name, columns, keys and constraints, registered in a MetaData."""
 
     is_from = True
+    _named = False  # True once the constructor's items are in: appends name themselves
 
     def __init__(
         self,
@@ -678,11 +698,16 @@ class Table(FromClause):
         resolve_fks: bool = True,
         **kw: Any,
     ) -> None:
+        #: ``mysql_engine="InnoDB"`` and the like: options of backends uow_orm does not run
+        #: on, kept (``table.dialect_kwargs``) and, as SQLAlchemy does on other backends,
+        #: not used in SQLite or PostgreSQL DDL
+        self.dialect_kwargs: dict[str, Any] = _other_dialect_kwargs(kw)
         if kw:
             raise exc.ArgumentError(
                 f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
-                "supported are schema, comment, info, autoload_with, include_columns and "
-                "resolve_fks"
+                "supported are schema, comment, info, autoload_with, include_columns, "
+                "resolve_fks and options of other backends (mysql_*, mariadb_*, mssql_*, "
+                "oracle_*)"
             )
         self.name = name
         self.schema: str | None = schema if schema is not None else metadata.schema
@@ -703,6 +728,8 @@ class Table(FromClause):
         self.info: dict[str, Any] = info if info is not None else {}
         for item in items:
             self.append(item)
+        _name_constraints(self)
+        self._named = True  # later items are named as they are appended
         metadata._add(self)
         if autoload_with is not None:
             try:
@@ -747,6 +774,8 @@ class Table(FromClause):
             self._set_primary_key(item)
         else:
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
+        if self._named:
+            _name_constraints(self)
 
     def _set_primary_key(self, pk: PrimaryKeyConstraint) -> None:
         missing = [n for n in pk.column_names if n not in self.c]
@@ -839,6 +868,60 @@ class Table(FromClause):
         self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
 
 
+def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
+    """Foreign keys grouped into constraints (composite keys from ForeignKeyConstraint)."""
+    grouped: list[list[ForeignKey]] = []
+    seen: set[int] = set()
+    for con in table.constraints:
+        if isinstance(con, ForeignKeyConstraint):
+            group = []
+            for name, ref in zip(con.column_names, con.refcolumns):
+                for fk in table.c[name].foreign_keys:
+                    if fk.target_fullname == ref and id(fk) not in seen:
+                        group.append(fk)
+                        seen.add(id(fk))
+                        break
+            if group:
+                grouped.append(group)
+    for fk in table.foreign_keys:
+        if id(fk) not in seen:
+            grouped.append([fk])
+    return grouped
+
+
+def _name_constraints(table: Table) -> None:
+    """Name the table's unnamed primary key, unique and CHECK constraints, foreign keys and
+    indexes by its MetaData's convention (names a convention made earlier are made again,
+    since columns may have been added). A CHECK constraint whose template needs
+    ``%(constraint_name)s`` and has none stays unnamed here; the DDL refuses it."""
+    pk = table.primary_key
+    if len(pk):
+        pk.name = naming.make_name("pk", table, pk, pk.name, list(pk))
+    for con in table.constraints:
+        if isinstance(con, UniqueConstraint):
+            cols = [table.c[n] for n in con.column_names if n in table.c]
+            con.name = naming.make_name("uq", table, con, con.name, cols)
+        elif isinstance(con, CheckConstraint):
+            if con.name is None and naming.needs_given_name("ck", table):
+                continue
+            con.name = naming.make_name(
+                "ck", table, con, con.name, naming.check_columns(con, table)
+            )
+    fk_constraints = [c for c in table.constraints if isinstance(c, ForeignKeyConstraint)]
+    for group in foreign_key_groups(table):
+        cols = [fk.parent for fk in group if fk.parent is not None]
+        local = [c.name for c in cols]
+        fk_con = next((c for c in fk_constraints if list(c.column_names) == local), None)
+        name = naming.make_name("fk", table, fk_con or group[0], group[0].name, cols, group)
+        for fk in group:
+            fk.name = name
+        if fk_con is not None:
+            fk_con.name = name
+    for ix in table.indexes:
+        cols = [table.c[n] for n in ix.column_names if n in table.c]
+        ix.name = naming.make_name("ix", table, ix, ix.name, cols) or ix.name
+
+
 def sort_tables(tables: AbcSequence[Table], *, include_alter: bool = False) -> list[Table]:
     """Tables in foreign-key dependency order (referenced tables first).
 
@@ -899,10 +982,19 @@ def topological_sort(
 class MetaData:
     """A collection of tables, created and dropped together in dependency order."""
 
-    def __init__(self, schema: str | None = None) -> None:
+    def __init__(
+        self,
+        schema: str | None = None,
+        naming_convention: Mapping[Any, Any] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
         self.tables: dict[str, Table] = {}
         #: the default schema of tables that name none
         self.schema = schema
+        #: how unnamed constraints and indexes are named (``{"uq": "uq_%(table_name)s_..."}``;
+        #: SQLAlchemy's tokens and default ``{"ix": "ix_%(column_0_label)s"}``)
+        self.naming_convention: dict[str, Any] = naming.normalize(naming_convention)
+        self.info: dict[str, Any] = info if info is not None else {}
         # columns typed only by a foreign key whose target is not defined yet
         self._typeless_fk_columns: list[Column[Any]] = []
 

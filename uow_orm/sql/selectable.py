@@ -1385,16 +1385,20 @@ def column(text: str, type_: Any = None) -> ColumnClause:
 class Values(FromClause):
     """``(VALUES (...), (...)) AS name (a, b)``: literal rows as a FROM clause."""
 
-    def __init__(self, *columns: ColumnClause, name: str | None = None) -> None:
+    def __init__(self, *columns: ColumnElement, name: str | None = None) -> None:
         self._explicit_name = name
         self.name = name or "anon"
         self._anon_base = "anon"
         self._rows: list[tuple[Any, ...]] = []
         cols: dict[str, ColumnElement] = {}
         for c in columns:
-            if not isinstance(c, ColumnClause):
-                raise exc.ArgumentError(f"values() takes column(...) objects, got {c!r}")
-            cols[c.name] = ColumnClause(c.name, c.type, self)
+            # column("id", Integer), or a table's column (its name and type are taken)
+            if not isinstance(c, ColumnClause) and not c._is_table_column:
+                raise exc.ArgumentError(
+                    f"values() takes column(...) objects or table columns, got {c!r}"
+                )
+            col_name: str = c.name
+            cols[col_name] = ColumnClause(col_name, c.type, self)
         self.c = _Columns(cols)
         self.columns = self.c
 
