@@ -702,16 +702,7 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     columns = got.columns
     table = cls.__dict__.get("__table__")
     if table is None:
-        table_args = _class_attr(cls, "__table_args__", ())
-        extra: list[Any] = []
-        table_kw: dict[str, Any] = {}
-        if isinstance(table_args, dict):
-            table_kw = dict(table_args)
-        elif table_args:
-            items = list(table_args)
-            if items and isinstance(items[-1], dict):
-                table_kw = dict(items.pop())
-            extra = items
+        extra, table_kw = _table_arguments(cls)
         name = _tablename(cls)
         if not name:
             raise exc.InvalidRequestError(
@@ -722,17 +713,35 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
     else:
         if not isinstance(table, Table):
             raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
-        for col in columns.values():
-            if getattr(col, "table", None) is None:
-                table.append(col)
-        mapped = {c.key: c for c in table.c}
-        by_col = {id(c): k for k, c in columns.items()}
-        columns = {by_col.get(id(c), k): c for k, c in mapped.items()}
+        columns = _adopt_table(table, columns)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
     for key, mc in got.deferred.items():
         mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
+
+
+def _table_arguments(cls: type) -> tuple[list[Any], dict[str, Any]]:
+    """``__table_args__`` as (positional schema items, keyword arguments): it is a dict, a
+    tuple, or a tuple whose last item is a dict."""
+    table_args = _class_attr(cls, "__table_args__", ())
+    if isinstance(table_args, dict):
+        return [], dict(table_args)
+    items = list(table_args) if table_args else []
+    if items and isinstance(items[-1], dict):
+        return items[:-1], dict(items[-1])
+    return items, {}
+
+
+def _adopt_table(table: Table, columns: dict[str, Column[Any]]) -> dict[str, Column[Any]]:
+    """The columns of a class given ``__table__``, by attribute key: the class's columns
+    that belong to no table yet join it; every column of the table is mapped (under its
+    own key unless the class maps it under another)."""
+    for col in columns.values():
+        if getattr(col, "table", None) is None:
+            table.append(col)
+    by_col = {id(c): k for k, c in columns.items()}
+    return {by_col.get(id(c), c.key): c for c in table.c}
 
 
 def _make_mapper(
@@ -744,67 +753,18 @@ def _make_mapper(
     mapper_args: dict[str, Any],
     concrete_parent: Mapper | None = None,
 ) -> Mapper:
-    from .inheritance import NOT_YET, is_concrete_base
+    """The `Mapper` of a class with a table of its own (a hierarchy's base, a class that
+    inherits nothing, a concrete subclass of ``concrete_parent``), built from what
+    `_collect` found and ``__mapper_args__``, then registered."""
+    from .inheritance import is_concrete_base
 
     if mapper_args.get("concrete") and concrete_parent is None and is_concrete_base(cls):
         mapper_args = {k: v for k, v in mapper_args.items() if k != "concrete"}
-    for k in mapper_args:
-        if k in NOT_YET:
-            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
-        if k == "inherits":
-            raise exc.ArgumentError(
-                f"{cls.__name__}.__mapper_args__['inherits']: a class inherits the mapped "
-                "class it subclasses; declare it as a Python subclass"
-            )
-        if k not in _MAPPER_ARGS:
-            raise exc.ArgumentError(
-                f"{cls.__name__}.__mapper_args__ has unknown key {k!r}; supported are "
-                + ", ".join(sorted(_MAPPER_ARGS))
-            )
-    include = mapper_args.get("include_properties")
-    exclude = mapper_args.get("exclude_properties")
-
-    def _names(items: Any) -> set[str]:
-        return {i if isinstance(i, str) else getattr(i, "key", i) for i in items}
-
-    if include is not None:
-        keep = _names(include)
-        columns = {k: c for k, c in columns.items() if k in keep or c.name in keep}
-    if exclude is not None:
-        drop = _names(exclude)
-        columns = {k: c for k, c in columns.items() if k not in drop and c.name not in drop}
-
-    def _column(value: Any, what: str) -> Column[Any]:
-        value = getattr(value, "column", value)
-        if isinstance(value, str):
-            if value in columns:
-                return columns[value]
-            col = table.c.get(value)
-            if col is None:
-                raise exc.ArgumentError(f"{cls.__name__}: {what} names no column {value!r}")
-            return col  # type: ignore[no-any-return]
-        if isinstance(value, Column):
-            return value
-        key = got.by_value.get(id(value))
-        if key is not None and key in columns:
-            return columns[key]
-        raise exc.ArgumentError(f"{cls.__name__}: {what} must be a column, got {value!r}")
-
-    version = mapper_args.get("version_id_col")
-    version_col = _column(version, "version_id_col") if version is not None else None
-    pk = mapper_args.get("primary_key")
-    pk_cols = None
-    if pk is not None:
-        pks = pk if isinstance(pk, list | tuple) else [pk]
-        pk_cols = [_column(p, "primary_key") for p in pks]
-    eager = mapper_args.get("eager_defaults", "auto")
-    if eager not in (True, False, "auto"):
-        raise exc.ArgumentError(
-            f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
-        )
-    batch = mapper_args.get("batch", True)
-    if not isinstance(batch, bool):
-        raise exc.ArgumentError(f"{cls.__name__}: batch must be True or False, got {batch!r}")
+    _check_mapper_args(cls, mapper_args)
+    columns = _filter_properties(columns, mapper_args)
+    column = _column_resolver(cls, table, columns, got)
+    version_col, pk_cols = _key_columns(mapper_args, column)
+    eager, batch = _flush_options(cls, mapper_args)
     type.__setattr__(cls, "__table__", table)
     mapper = Mapper(
         cls,
@@ -829,11 +789,145 @@ def _make_mapper(
         start_concrete_base(mapper)
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
+    _apply_polymorphic_args(cls, mapper, mapper_args, column)
+    if concrete_parent is not None and not mapper.polymorphic_abstract:
+        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+    mapper._install_class_hooks()
+    registry.add(mapper)
+    _events.mapper_created(mapper)
+    if concrete_parent is not None:
+        from .inheritance import concrete_linked
+
+        concrete_linked(mapper)
+    elif is_concrete_base(cls):
+        from .inheritance import attach_abstract_concrete
+
+        attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
+    return mapper
+
+
+def _check_mapper_args(cls: type, mapper_args: dict[str, Any]) -> None:
+    """Refuse, by name, a ``__mapper_args__`` key this mapper does not support.
+
+    Raises:
+        ArgumentError: a key not supported yet, ``inherits`` or an unknown key.
+    """
+    from .inheritance import NOT_YET
+
+    for k in mapper_args:
+        if k in NOT_YET:
+            raise exc.ArgumentError(f"{cls.__name__}.__mapper_args__[{k!r}]: {NOT_YET[k]}")
+        if k == "inherits":
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__['inherits']: a class inherits the mapped "
+                "class it subclasses; declare it as a Python subclass"
+            )
+        if k not in _MAPPER_ARGS:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__mapper_args__ has unknown key {k!r}; supported are "
+                + ", ".join(sorted(_MAPPER_ARGS))
+            )
+
+
+def _property_names(items: Any) -> set[str]:
+    """The names in ``include_properties`` / ``exclude_properties`` (strings or columns)."""
+    return {i if isinstance(i, str) else getattr(i, "key", i) for i in items}
+
+
+def _filter_properties(
+    columns: dict[str, Column[Any]], mapper_args: dict[str, Any]
+) -> dict[str, Column[Any]]:
+    """``columns`` less those ``include_properties`` leaves out or ``exclude_properties``
+    names (by attribute key or column name)."""
+    include = mapper_args.get("include_properties")
+    exclude = mapper_args.get("exclude_properties")
+    if include is not None:
+        keep = _property_names(include)
+        columns = {k: c for k, c in columns.items() if k in keep or c.name in keep}
+    if exclude is not None:
+        drop = _property_names(exclude)
+        columns = {k: c for k, c in columns.items() if k not in drop and c.name not in drop}
+    return columns
+
+
+def _column_resolver(
+    cls: type, table: Table, columns: dict[str, Column[Any]], got: _Collected
+) -> Callable[[Any, str], Column[Any]]:
+    """How ``__mapper_args__`` values that name a column (``version_id_col``,
+    ``primary_key``, ``polymorphic_on``) become the `Column`: an attribute key or column
+    name, a `Column`, or a ``mapped_column()`` of the class body. The function it returns
+    raises `ArgumentError` naming the argument (``what``) for anything else."""
+
+    def resolve(value: Any, what: str) -> Column[Any]:
+        value = getattr(value, "column", value)
+        if isinstance(value, str):
+            if value in columns:
+                return columns[value]
+            col = table.c.get(value)
+            if col is None:
+                raise exc.ArgumentError(f"{cls.__name__}: {what} names no column {value!r}")
+            return col  # type: ignore[no-any-return]
+        if isinstance(value, Column):
+            return value
+        key = got.by_value.get(id(value))
+        if key is not None and key in columns:
+            return columns[key]
+        raise exc.ArgumentError(f"{cls.__name__}: {what} must be a column, got {value!r}")
+
+    return resolve
+
+
+def _key_columns(
+    mapper_args: dict[str, Any], column: Callable[[Any, str], Column[Any]]
+) -> tuple[Column[Any] | None, list[Column[Any]] | None]:
+    """The ``version_id_col`` and ``primary_key`` columns of ``__mapper_args__`` (None
+    for each one not given)."""
+    version = mapper_args.get("version_id_col")
+    version_col = column(version, "version_id_col") if version is not None else None
+    pk = mapper_args.get("primary_key")
+    if pk is None:
+        return version_col, None
+    return version_col, [
+        column(p, "primary_key") for p in (pk if isinstance(pk, list | tuple) else [pk])
+    ]
+
+
+def _flush_options(cls: type, mapper_args: dict[str, Any]) -> tuple[bool | str, bool]:
+    """``eager_defaults`` and ``batch`` of ``__mapper_args__``, checked.
+
+    Raises:
+        ArgumentError: ``eager_defaults`` is not True, False or "auto", or ``batch`` not a
+            bool.
+    """
+    eager = mapper_args.get("eager_defaults", "auto")
+    if eager not in (True, False, "auto"):
+        raise exc.ArgumentError(
+            f"{cls.__name__}: eager_defaults must be True, False or 'auto', got {eager!r}"
+        )
+    batch = mapper_args.get("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.ArgumentError(f"{cls.__name__}: batch must be True or False, got {batch!r}")
+    return eager, batch
+
+
+def _apply_polymorphic_args(
+    cls: type,
+    mapper: Mapper,
+    mapper_args: dict[str, Any],
+    column: Callable[[Any, str], Column[Any]],
+) -> None:
+    """``polymorphic_on``, ``with_polymorphic``, ``polymorphic_identity`` and
+    ``polymorphic_abstract`` of a hierarchy's base (or a concrete subclass).
+
+    Raises:
+        ArgumentError: ``with_polymorphic`` other than ``"*"``, or without
+            ``polymorphic_on``.
+    """
     if "polymorphic_on" in mapper_args:
         from .inheritance import resolve_polymorphic_on
 
         resolve_polymorphic_on(
-            mapper, mapper_args["polymorphic_on"], lambda v: _column(v, "polymorphic_on")
+            mapper, mapper_args["polymorphic_on"], lambda v: column(v, "polymorphic_on")
         )
     if "with_polymorphic" in mapper_args:
         wp = mapper_args["with_polymorphic"]
@@ -860,20 +954,6 @@ def _make_mapper(
             mapper_args.get("polymorphic_identity"),
             bool(mapper_args.get("polymorphic_abstract", False)),
         )
-    if concrete_parent is not None and not mapper.polymorphic_abstract:
-        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
-    mapper._install_class_hooks()
-    registry.add(mapper)
-    _events.mapper_created(mapper)
-    if concrete_parent is not None:
-        from .inheritance import concrete_linked
-
-        concrete_linked(mapper)
-    elif is_concrete_base(cls):
-        from .inheritance import attach_abstract_concrete
-
-        attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
-    return mapper
 
 
 def _map_subclass(
@@ -885,7 +965,8 @@ def _map_subclass(
 ) -> Mapper:
     """Map a subclass of the mapped class of ``parent`` onto the parent's table
     (single-table inheritance); its own columns join that table. ``imperative`` gives
-    the collected properties and mapper arguments of ``map_imperatively``."""
+    the collected properties and mapper arguments of ``map_imperatively``. A subclass
+    with a table of its own is a joined-table or a concrete one instead."""
     from . import inheritance
 
     if imperative is None:
@@ -905,6 +986,36 @@ def _map_subclass(
         mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     else:
         mapper_args = imperative[1]
+    _check_single_table_args(cls, parent, mapper_args)
+    got = _collect(cls, registry, values) if imperative is None else imperative[0]
+    mapper = Mapper(
+        cls,
+        parent.local_table,
+        _single_table_columns(cls, parent, got),
+        got.rels,
+        registry,
+        parent.version_id_col,
+        primary_key=parent._pk_override,
+        eager_defaults=parent.eager_defaults,
+        confirm_deleted_rows=parent.confirm_deleted_rows,
+        # (a single-table subclass of a joined-table subclass: its parent's tables)
+        tables=parent._joined_tables,
+        extra_columns=parent._extra_columns,
+    )
+    type.__setattr__(cls, "__mapper__", mapper)
+    inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
+    return _complete_subclass_mapper(mapper, got, mapper_args, registry)
+
+
+def _check_single_table_args(cls: type, parent: Mapper, mapper_args: dict[str, Any]) -> None:
+    """Refuse, by name, a ``__mapper_args__`` key a single-table subclass does not take.
+
+    Raises:
+        ArgumentError: a key not supported yet, an ``inherits`` other than the mapped
+            parent, or a key only the hierarchy's base takes.
+    """
+    from . import inheritance
+
     for k in mapper_args:
         if k in inheritance.NOT_YET:
             raise exc.ArgumentError(
@@ -921,7 +1032,16 @@ def _map_subclass(
                 + ", ".join(sorted(inheritance.SUBCLASS_ARGS))
                 + " (the rest is configured on the hierarchy's base class)"
             )
-    got = _collect(cls, registry, values) if imperative is None else imperative[0]
+
+
+def _single_table_columns(cls: type, parent: Mapper, got: _Collected) -> dict[str, Column[Any]]:
+    """The columns of a single-table subclass: its parent's, and its own, which join the
+    parent's table (nullable: the table holds the other classes' rows too) unless they
+    map a column the table has already (``use_existing_column``).
+
+    Raises:
+        ArgumentError: an own column conflicts with an existing one, or is a primary key.
+    """
     table = parent.local_table
     columns: dict[str, Column[Any]] = dict(parent.columns.items())
     for key, col in got.columns.items():
@@ -946,22 +1066,17 @@ def _map_subclass(
             col.nullable = True  # the table holds the other classes' rows too
         table.append(col)
         columns[key] = col
-    mapper = Mapper(
-        cls,
-        table,
-        columns,
-        got.rels,
-        registry,
-        parent.version_id_col,
-        primary_key=parent._pk_override,
-        eager_defaults=parent.eager_defaults,
-        confirm_deleted_rows=parent.confirm_deleted_rows,
-        # (a single-table subclass of a joined-table subclass: its parent's tables)
-        tables=parent._joined_tables,
-        extra_columns=parent._extra_columns,
-    )
-    type.__setattr__(cls, "__mapper__", mapper)
-    inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
+    return columns
+
+
+def _complete_subclass_mapper(
+    mapper: Mapper, got: _Collected, mapper_args: dict[str, Any], registry: Registry
+) -> Mapper:
+    """The rest of mapping a single-table or joined-table subclass, once its mapper is
+    linked to its parent's: its other properties and deferred columns, its polymorphic
+    identity, the class hooks; then the mapper is registered."""
+    from . import inheritance
+
     for key, prop in got.props.items():
         mapper.add_property(key, prop)
     for key, mc in got.deferred.items():
@@ -974,7 +1089,7 @@ def _map_subclass(
     if not mapper.polymorphic_abstract and (
         mapper.polymorphic_identity is None or mapper._poly_key is None
     ):
-        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
+        type.__setattr__(mapper.class_, "__new__", staticmethod(_new_mapped))
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
@@ -1001,27 +1116,13 @@ def _map_joined_subclass(
         got, mapper_args = imperative
     inheritance.check_joined_args(cls, parent, mapper_args)
     if table is None:
-        table_args = _class_attr(cls, "__table_args__", ())
-        extra: list[Any] = []
-        table_kw: dict[str, Any] = {}
-        if isinstance(table_args, dict):
-            table_kw = dict(table_args)
-        elif table_args:
-            items = list(table_args)
-            if items and isinstance(items[-1], dict):
-                table_kw = dict(items.pop())
-            extra = items
+        extra, table_kw = _table_arguments(cls)
         name = _tablename(cls)
         assert name
         table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
         own = dict(got.columns)
     else:
-        for col in got.columns.values():
-            if getattr(col, "table", None) is None:
-                table.append(col)
-        by_col = {id(c): k for k, c in got.columns.items()}
-        own = {by_col.get(id(c), c.key): c for c in table.c}
-    version = parent.version_id_col
+        own = _adopt_table(table, got.columns)
     type.__setattr__(cls, "__table__", table)
     columns, extra_cols = inheritance.joined_columns(cls, parent, table, own)
     mapper = Mapper(
@@ -1030,7 +1131,7 @@ def _map_joined_subclass(
         columns,
         got.rels,
         registry,
-        version,
+        parent.version_id_col,
         primary_key=list(parent.pk_columns),
         eager_defaults=mapper_args.get("eager_defaults", parent.eager_defaults),
         confirm_deleted_rows=parent.confirm_deleted_rows,
@@ -1041,23 +1142,7 @@ def _map_joined_subclass(
     inheritance.link_joined(
         mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")
     )
-    for key, prop in got.props.items():
-        mapper.add_property(key, prop)
-    for key, mc in got.deferred.items():
-        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
-    inheritance.set_identity(
-        mapper,
-        mapper_args.get("polymorphic_identity"),
-        bool(mapper_args.get("polymorphic_abstract", False)),
-    )
-    if not mapper.polymorphic_abstract and (
-        mapper.polymorphic_identity is None or mapper._poly_key is None
-    ):
-        type.__setattr__(cls, "__new__", staticmethod(_new_mapped))
-    mapper._install_class_hooks()
-    registry.add(mapper)
-    _events.mapper_created(mapper)
-    return mapper
+    return _complete_subclass_mapper(mapper, got, mapper_args, registry)
 
 
 def _map_concrete_subclass(
@@ -1086,24 +1171,11 @@ def _map_concrete_subclass(
                 f"{cls.__name__}: a concrete=True subclass needs a __tablename__ (or "
                 "__table__) of its own"
             )
-        table_args = _class_attr(cls, "__table_args__", ())
-        extra: list[Any] = []
-        table_kw: dict[str, Any] = {}
-        if isinstance(table_args, dict):
-            table_kw = dict(table_args)
-        elif table_args:
-            items = list(table_args)
-            if items and isinstance(items[-1], dict):
-                table_kw = dict(items.pop())
-            extra = items
+        extra, table_kw = _table_arguments(cls)
         table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
         columns = dict(got.columns)
     else:
-        for col in got.columns.values():
-            if getattr(col, "table", None) is None:
-                table.append(col)
-        by_col = {id(c): k for k, c in got.columns.items()}
-        columns = {by_col.get(id(c), c.key): c for c in table.c}
+        columns = _adopt_table(table, got.columns)
     mapper = _make_mapper(
         cls,
         table,

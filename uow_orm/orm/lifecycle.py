@@ -1,6 +1,6 @@
 """Object state transitions and the cascades that drive them: add, delete, expunge, detach.
 
-Called by: session, seams, transaction, savepoint, expiry, merge and the package
+Called by: session, seams, flush, transaction, savepoint, expiry, merge and the package
 ``__init__`` (``make_transient``).
 """
 

@@ -90,6 +90,20 @@ def get(
         and not _has_eager(mapper)
     ):
         return get_by_pk(session, plans, mapper, pk)
+    return _get_by_select(session, mapper, entity, pk, populate_existing, with_for_update, options)
+
+
+def _get_by_select(
+    session: InternalSession,
+    mapper: Mapper,
+    entity: type,
+    pk: tuple[Any, ...],
+    populate_existing: bool,
+    with_for_update: Any,
+    options: Any,
+) -> Any:
+    """``get()`` through a full entity SELECT: loader options, ``populate_existing``,
+    ``with_for_update``, eager relationships or a `ConcreteBase` union (the uncached path)."""
     pk_cols = mapper._query_pk or mapper.pk_columns  # (a ConcreteBase class: its union's)
     stmt: Select[Any] = Select(entity).where(*[c == v for c, v in zip(pk_cols, pk)])
     if with_for_update:

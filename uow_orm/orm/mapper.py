@@ -350,6 +350,25 @@ class Mapper:
         #: False: each object's INSERT / UPDATE / DELETE runs on its own, between its
         #: before_* and after_* events (read on the hierarchy's base mapper)
         self.batch = batch
+        self._map_columns(column_attrs, version_id_col, primary_key, extra_columns)
+        self._init_properties()
+        self._install_column_attributes(column_attrs)
+        for key, prop in relationships.items():
+            self.add_relationship(key, prop)
+        # Filled by _compute_dependencies once relationships are configured:
+        self.depends_on: set[Mapper] = set()
+        self.post_update_cols: set[Column[Any]] = set()
+        self.self_referential: list[RelationshipProperty] = []
+
+    def _map_columns(
+        self,
+        column_attrs: dict[str, Column[Any]],
+        version_id_col: Column[Any] | None,
+        primary_key: list[Column[Any]] | None,
+        extra_columns: list[tuple[str, Column[Any]]] | None,
+    ) -> None:
+        """The column side of the mapping: attribute key <-> column, the ordered column
+        and primary-key lists, the version counter and the autoincrement key."""
         self.columns: Properties[Column[Any]] = Properties(column_attrs)
         self.c = self.columns
         self.column_to_key: dict[Column[Any], str] = {c: k for k, c in column_attrs.items()}
@@ -378,6 +397,10 @@ class Mapper:
         autoinc = [c for c in self.pk_columns if c.is_autoincrement]
         self.autoinc_col: Column[Any] | None = autoinc[0] if autoinc else None
         self.autoinc_key = self.column_to_key[autoinc[0]] if autoinc else None
+
+    def _init_properties(self) -> None:
+        """The empty property collections (``attrs``, ``relationships``, ...), validators
+        and load hooks that mapping columns and relationships fills in."""
         self.relationships: Properties[RelationshipProperty] = Properties()
         self.attrs: Properties[MapperProperty] = Properties()
         self.column_attrs: Properties[ColumnProperty[Any]] = Properties()
@@ -394,6 +417,10 @@ class Mapper:
         #: constructor keywords set straight into __dict__ (none when setters do more)
         self._init_direct: dict[str, Any] = self.columns
         self.setters: dict[str, QueryableAttribute[Any]] = {}
+
+    def _install_column_attributes(self, column_attrs: dict[str, Column[Any]]) -> None:
+        """A `ColumnProperty` and an instrumented attribute on the class per column."""
+        class_ = self.class_
         for key, col in column_attrs.items():
             attr: ColumnAttribute[Any] = ColumnAttribute(class_, key, self, col)
             cprop: ColumnProperty[Any] = ColumnProperty._of_column(self, key, col)
@@ -401,12 +428,6 @@ class Mapper:
             self.column_attrs[key] = cprop
             self.setters[key] = attr
             type.__setattr__(class_, key, attr)
-        for key, prop in relationships.items():
-            self.add_relationship(key, prop)
-        # Filled by _compute_dependencies once relationships are configured:
-        self.depends_on: set[Mapper] = set()
-        self.post_update_cols: set[Column[Any]] = set()
-        self.self_referential: list[RelationshipProperty] = []
 
     def _order_columns(self) -> None:
         """Column lists in table order and the primary key positions (after any change)."""
@@ -424,6 +445,24 @@ class Mapper:
             self.__dict__.pop("_table_parts", None)
         self.column_list = ordered
         self.column_keys = [self.column_to_key[c] for c in ordered]
+        pk = self._mapped_primary_key()
+        self.pk_columns = pk
+        self.pk_keys = [self.column_to_key[c] for c in pk]
+        self.pk_positions = [ordered.index(c) for c in pk]
+        self._order_load_columns()
+        #: columns the database changes on UPDATE (reloaded after one)
+        self.server_onupdate_keys = [
+            k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
+        ]
+        self.__dict__.pop("_result_procs", None)  # loading's; the flush checks column_list
+
+    def _mapped_primary_key(self) -> list[Column[Any]]:
+        """The primary-key columns: ``__mapper_args__["primary_key"]`` or the table's.
+
+        Raises:
+            ArgumentError: there is none, or one of them is not mapped.
+        """
+        table = self.local_table
         pk = self._pk_override if self._pk_override is not None else list(table.primary_key)
         if not pk:
             raise exc.ArgumentError(
@@ -434,9 +473,12 @@ class Mapper:
         missing = [c.name for c in pk if c not in self.column_to_key]
         if missing:
             raise exc.ArgumentError(f"primary key columns {missing} of {table.name} not mapped")
-        self.pk_columns = pk
-        self.pk_keys = [self.column_to_key[c] for c in pk]
-        self.pk_positions = [ordered.index(c) for c in pk]
+        return pk
+
+    def _order_load_columns(self) -> None:
+        """``load_columns`` / ``load_keys`` / ``load_pk_positions``: what an entity SELECT
+        of this class reads (after the column lists and primary key are ordered)."""
+        ordered, pk = self.column_list, self.pk_columns
         # What an entity SELECT reads: every column unless some are deferred (then the
         # same list objects are reused, so loading pays nothing for this feature).
         deferred = getattr(self, "deferred", None)
@@ -467,11 +509,6 @@ class Mapper:
             if inline_cols:
                 self.load_columns = [*self.load_columns, *inline_cols]
                 self.load_keys = [*self.load_keys, *inline_keys]
-        #: columns the database changes on UPDATE (reloaded after one)
-        self.server_onupdate_keys = [
-            k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
-        ]
-        self.__dict__.pop("_result_procs", None)  # loading's; the flush checks column_list
 
     # -- what an entity SELECT reads (deferred columns, column properties, options) ------
     def entity_columns(
@@ -480,6 +517,8 @@ class Mapper:
         """(SQL expressions, attribute keys, per-object column strategies) of an entity
         SELECT with these statement options; the mapper's own lists when no column option
         names this class (the common case costs one scan of the option list)."""
+        if not options:
+            return self.load_columns, self.load_keys, None
         from .strategy_options import ColumnOption
 
         opts = [
@@ -495,6 +534,39 @@ class Mapper:
                 f"ConcreteBase class {self.class_.__name__} (its queries read a union); give "
                 "them to a query of a concrete subclass"
             )
+        deferred, exprs = self._apply_column_options(opts)
+        if self._poly_key is not None and self._children:
+            deferred.pop(self._poly_key, None)  # rows need their discriminator to load
+        cols: list[Any] = []
+        keys: list[str] = []
+        for c, k in zip(self.column_list, self.column_keys):
+            if k not in deferred:
+                cols.append(c)
+                keys.append(k)
+        for k, expr in [*self.column_properties.items(), *exprs.items()]:
+            if k not in deferred:
+                cols.append(expr)
+                keys.append(k)
+        if self._children:
+            inline_cols, inline_keys = self._polymorphic_extra()
+            cols.extend(inline_cols)
+            keys.extend(inline_keys)
+        strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
+        for k, (_g, r) in self.deferred.items():
+            if r and k in deferred and not deferred[k][1]:
+                strategies[k] = "select"  # defer() without raiseload overrides the mapping
+        return cols, keys, strategies or None
+
+    def _apply_column_options(
+        self, opts: list[Any]
+    ) -> tuple[dict[str, tuple[str | None, bool]], dict[str, Any]]:
+        """The mapping's deferred columns as ``defer()`` / ``undefer()`` /
+        ``undefer_group()`` / ``load_only()`` change them (key -> (group, raiseload)),
+        and the ``with_expression()`` expressions by key.
+
+        Raises:
+            ArgumentError: ``defer()`` of a primary key column.
+        """
         deferred = dict(self.deferred)
         exprs: dict[str, Any] = {}
         for o in opts:
@@ -521,27 +593,7 @@ class Mapper:
                         deferred.pop(k, None)
             elif o.kind == "expression":
                 exprs[o.keys[0]] = o.expr
-        if self._poly_key is not None and self._children:
-            deferred.pop(self._poly_key, None)  # rows need their discriminator to load
-        cols: list[Any] = []
-        keys: list[str] = []
-        for c, k in zip(self.column_list, self.column_keys):
-            if k not in deferred:
-                cols.append(c)
-                keys.append(k)
-        for k, expr in [*self.column_properties.items(), *exprs.items()]:
-            if k not in deferred:
-                cols.append(expr)
-                keys.append(k)
-        if self._children:
-            inline_cols, inline_keys = self._polymorphic_extra()
-            cols.extend(inline_cols)
-            keys.extend(inline_keys)
-        strategies = {k: "raise" for k, (_g, r) in deferred.items() if r}
-        for k, (_g, r) in self.deferred.items():
-            if r and k in deferred and not deferred[k][1]:
-                strategies[k] = "select"  # defer() without raiseload overrides the mapping
-        return cols, keys, strategies or None
+        return deferred, exprs
 
     def _polymorphic_extra(self) -> tuple[list[Any], list[str]]:
         """What a polymorphic load selects beyond this mapper's own columns: the columns

@@ -17,7 +17,7 @@ import inspect
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .. import exc
 from ..exc import ColumnValueError
@@ -754,17 +754,46 @@ def update_states(
     if mapper.dispatch.before_update:
         _events.fire_mapper(mapper, "before_update", conn, states)
     procs = _bind_procs(mapper, conn.dialect.name)
+    eager_update = mapper.eager_defaults is True and bool(conn.dialect.supports_returning)
+    groups, updated = _update_rows_by_shape(conn, mapper, states, force, eager_update)
+    for (keys_t, versioned), rows in groups.items():
+        # a refused value: the flush fails before any UPDATE of this mapper
+        _Layout(mapper, procs, keys_t, versioned).convert(rows)
+    for (keys_t, versioned), rows in groups.items():
+        fetch = _set_by_database(mapper, keys_t) if eager_update else ()
+        if fetch:
+            shape_states = updated[keys_t, versioned]
+            _update_returning(conn, mapper, keys_t, versioned, rows, shape_states, fetch)
+            continue
+        sql = _update_stmt(conn, mapper, keys_t, versioned).sql
+        _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
+    if mapper.server_onupdate_keys and not eager_update and updated:
+        _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
+    if mapper.dispatch.after_update:
+        _events.fire_mapper(mapper, "after_update", conn, states)
+
+
+#: an UPDATE statement's shape: the SET keys, and whether the version counter is checked
+_UpdateShape = tuple[tuple[str, ...], bool]
+
+
+def _update_rows_by_shape(
+    conn: Connection,
+    mapper: Mapper,
+    states: Sequence[InstanceState],
+    force: set[InstanceState] | None,
+    eager_update: bool,
+) -> tuple[dict[_UpdateShape, list[Values]], dict[_UpdateShape, list[InstanceState]]]:
+    """The parameter rows of the states' UPDATEs, by statement shape, and the states of
+    each shape where server_onupdate columns must be fetched or expired afterwards (empty
+    on the plain path). ``onupdate`` values are set on the objects on the way."""
     columns = mapper.columns
-    onupdate = [(k, c) for k, c in columns.items() if c.onupdate is not None]
-    sql_onupdate = any(_sql_default(c.onupdate) is not None for _k, c in onupdate)
-    groups: dict[tuple[tuple[str, ...], bool], list[Values]] = {}
+    onupdate, sql_onupdate = _onupdate_columns(mapper)
+    groups: dict[_UpdateShape, list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
-    # states whose row this UPDATE changes, kept only where server_onupdate columns must
-    # be fetched or expired afterwards (not on the plain path)
-    eager_update = mapper.eager_defaults is True and bool(conn.dialect.supports_returning)
     server_changed = bool(mapper.server_onupdate_keys) or (sql_onupdate and eager_update)
-    updated: dict[tuple[tuple[str, ...], bool], list[InstanceState]] = {}
+    updated: dict[_UpdateShape, list[InstanceState]] = {}
     # a joined-table subclass's table: the database moves its key with the base row's
     # (ON UPDATE CASCADE), so its row is found by the new key and the key is not SET
     cascaded = mapper.pk_keys if mapper._cascaded_keys else None
@@ -785,17 +814,8 @@ def update_states(
             keys = [k for k in keys if k not in cascaded]
         if not keys and (force is None or state not in force):
             continue
-        for key, col in onupdate:
-            if key not in keys:
-                if _sql_default(col.onupdate) is not None:
-                    d.pop(key, None)  # set by the UPDATE; loads on access
-                    keys.append(key + SQL_VALUE)
-                    continue
-                if _takes_context(col.onupdate):
-                    d[key] = col.onupdate(DefaultContext(conn, mapper, d, col))
-                else:
-                    d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
-                keys.append(key)
+        if onupdate:
+            _apply_onupdate(conn, mapper, d, keys, onupdate)
         old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
         vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
@@ -808,21 +828,43 @@ def update_states(
         groups.setdefault(shape, []).append(vals)
         if server_changed:
             updated.setdefault(shape, []).append(state)
-    for (keys_t, versioned), rows in groups.items():
-        # a refused value: the flush fails before any UPDATE of this mapper
-        _Layout(mapper, procs, keys_t, versioned).convert(rows)
-    for (keys_t, versioned), rows in groups.items():
-        fetch = _set_by_database(mapper, keys_t) if eager_update else ()
-        if fetch:
-            shape_states = updated[keys_t, versioned]
-            _update_returning(conn, mapper, keys_t, versioned, rows, shape_states, fetch)
-            continue
-        sql = _update_stmt(conn, mapper, keys_t, versioned).sql
-        _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
-    if mapper.server_onupdate_keys and not eager_update and updated:
-        _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
-    if mapper.dispatch.after_update:
-        _events.fire_mapper(mapper, "after_update", conn, states)
+    return groups, updated
+
+
+#: a column with ``onupdate=``: (key, column, the value is SQL, a function of the context)
+_OnUpdate: TypeAlias = "tuple[str, Column[Any], bool, bool]"
+
+
+def _onupdate_columns(mapper: Mapper) -> tuple[list[_OnUpdate], bool]:
+    """The mapper's columns with an ``onupdate=``, each classified once per flush, and
+    whether one of them is SQL (then some SET values are not parameters)."""
+    found: list[_OnUpdate] = []
+    any_sql = False
+    for k, c in mapper.columns.items():
+        if c.onupdate is not None:
+            is_sql = _sql_default(c.onupdate) is not None
+            any_sql = any_sql or is_sql
+            found.append((k, c, is_sql, not is_sql and _takes_context(c.onupdate)))
+    return found, any_sql
+
+
+def _apply_onupdate(
+    conn: Connection, mapper: Mapper, d: dict[str, Any], keys: list[str], onupdate: list[_OnUpdate]
+) -> None:
+    """The ``onupdate`` values of one row being updated, for the columns the row does not
+    set itself: a Python value is set on the object (``keys`` gains its key); an SQL one
+    is written into the SET (``key + SQL_VALUE``) and loads again on access."""
+    for key, col, is_sql, with_context in onupdate:
+        if key not in keys:
+            if is_sql:
+                d.pop(key, None)  # set by the UPDATE; loads on access
+                keys.append(key + SQL_VALUE)
+                continue
+            if with_context:
+                d[key] = col.onupdate(DefaultContext(conn, mapper, d, col))
+            else:
+                d[key] = col.onupdate() if callable(col.onupdate) else col.onupdate
+            keys.append(key)
 
 
 def _bump_version(mapper: Mapper, state: InstanceState, keys: list[str]) -> Any:

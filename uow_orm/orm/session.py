@@ -3,15 +3,15 @@
 Called by: applications, scoping, factory, retry, session_events, ext.horizontal_shard
 (subclass). State transitions and cascades are `.lifecycle`, expiry `.expiry`, ``get()``
 `.lookup`, ``merge()`` `.merge`, statements `.execution`, transactions `.transaction`,
-binds and connections `.binds`; lower layers call back through `.seams`.
+``flush()`` and autoflush `.flush`, binds and connections `.binds`; lower layers call back
+through `.seams`.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -25,7 +25,9 @@ from .base import STATE_ATTR
 from .base import object_session as _object_session
 from .binds import BindMethods, Binds
 from .bulk import BulkMethods
+from .exclusive import exclusive
 from .execution import run_statement, wants_autoflush, with_execution_options
+from .flush import FlushMethods
 from .identity import IdentityMap
 from .lookup import GetPlan
 from .merge import merge as merge_object
@@ -39,7 +41,6 @@ from .transaction import (
     TransactionMethods,
     check_session_arguments,
 )
-from .unitofwork import FlushContext, FlushPlan
 
 if TYPE_CHECKING:
     from .query import Query
@@ -49,37 +50,10 @@ _T = TypeVar("_T")
 
 SESSION_EVENTS = frozenset(_events.SESSION_SIGNATURES)
 
-_AUTOFLUSH_NOTE = (
-    " (This error was raised by autoflush, which flushes pending changes before a query; "
-    "use a session.no_autoflush block if the flush is happening too early.)"
-)
 
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _exclusive(fn: _F) -> _F:
-    """Refuse to run while another thread is inside the session (a Session is not
-    thread-safe; sharing one would corrupt its bookkeeping silently)."""
-
-    @functools.wraps(fn)
-    def guarded(self: Session, *args: Any, **kw: Any) -> Any:
-        lock = self._in_use
-        if not lock.acquire(blocking=False):
-            raise exc.InvalidRequestError(
-                f"this Session is being used by another thread right now (in "
-                f"{fn.__name__}()); a Session is for one thread at a time: give each thread "
-                "its own Session, e.g. one per call of a sessionmaker"
-            )
-        try:
-            return fn(self, *args, **kw)
-        finally:
-            lock.release()
-
-    return guarded  # type: ignore[return-value]
-
-
-class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkMethods):
+class Session(
+    SessionViews, TransactionMethods, FlushMethods, BindMethods, SessionSeams, BulkMethods
+):
     """Tracks objects, flushes their changes in dependency order, manages transactions."""
 
     _counter = itertools.count(1)
@@ -128,7 +102,7 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
         self._get_plans: dict[Any, GetPlan] = {}
-        self._flush_context: FlushContext | None = None  # (see _flush_context_for)
+        self._flush_context = None  # (see FlushMethods._flush_context_for)
         self.dispatch = session_dispatch(self)
         #: replica routing (seam for `.transaction`), None without replicas / read_only
         self.router: Router | None = make_router(
@@ -149,17 +123,17 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
         )
 
     # -- transactions (`TransactionControl` does the work) ----------------------------------
-    @_exclusive
+    @exclusive
     def commit(self) -> None:
         """Flush, then commit the whole transaction (savepoints included)."""
         self.transactions.commit()
 
-    @_exclusive
+    @exclusive
     def rollback(self) -> None:
         """Roll back the whole transaction: the database and, in memory, every object."""
         self.transactions.rollback()
 
-    @_exclusive
+    @exclusive
     def close(self) -> None:
         """Roll back, release connections and detach every object (the session is reusable)."""
         self.transactions.close()
@@ -238,112 +212,7 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
         for fn in self.dispatch.__dict__.get(name, ()):
             fn(self, *args)
 
-    def _delete_cascade_in_flush(self, st: InstanceState) -> None:
-        with self.no_autoflush:
-            lifecycle.delete_cascade(self, st)
-
-    # -- flush --------------------------------------------------------------------------------
-    @_exclusive
-    def flush(self, objects: Sequence[Any] | None = None) -> None:
-        """Write pending changes to the database, in foreign-key dependency order."""
-        if self._flushing:
-            raise exc.InvalidRequestError(
-                "Session is already flushing (flush() called from inside a flush event?)"
-            )
-        transactions = self.transactions
-        transactions.check_active()
-        if not self.tracker.has_changes():
-            return
-        txn = transactions.autobegin()
-        if self.router is not None:
-            self.router.writing("flush")
-        flush_context = _events.FlushContext(self)
-        self._flushing = True  # (so a lazy load in before_flush does not autoflush again)
-        if self.dispatch._active:  # (each fire is guarded: a flush per savepoint in W7)
-            try:
-                self.fire("before_flush", flush_context, objects)
-            except BaseException:
-                self._flushing = False
-                raise
-        plans: list[FlushPlan] = []
-        try:
-            for group, token in self._flush_groups(objects):
-                plan = flush_context.plan = FlushPlan(self._flush_context_for(group, token))
-                plans.append(plan)
-                if token is None:
-                    plan.execute()
-                else:
-                    with self._in_shard(token):
-                        plan.execute()
-            if self.dispatch._active:
-                self.fire("after_flush", flush_context)
-        except BaseException as e:
-            self._flushing = False
-            for plan in plans:
-                lifecycle.flush_failed(self, plan)
-            transactions.flush_failed(e)
-            raise
-        self._flushing = False
-        for plan in plans:
-            lifecycle.flush_succeeded(self, plan, txn)
-            if self.dispatch._active:
-                _events.fire_flushed(self, plan)
-        if self.dispatch._active:
-            self.fire("after_flush_postexec", flush_context)
-
-    def _flush_context_for(self, objects: Sequence[Any] | None, token: Any) -> FlushContext:
-        """The `FlushContext` of one flush of ``objects`` (None: everything) in the shard
-        ``token``; the one of a flush of everything without a shard is kept (the same for
-        every such flush)."""
-        ctx = self._flush_context
-        if ctx is not None and objects is None and token is None:
-            return ctx
-        ctx = FlushContext(
-            owner=self,
-            identity_map=self.identity_map,
-            new=self.tracker.new,
-            dirty=self.tracker.modified,
-            deleted=self.tracker.deleted,
-            connection_for=self.connection_for_mapper,
-            delete_cascade=self._delete_cascade_in_flush,
-            discard_new=self.tracker.pop_new,
-            objects=objects,
-            identity_token=token,
-        )
-        if objects is None and token is None:
-            self._flush_context = ctx
-        return ctx
-
-    def _flush_groups(self, objects: Sequence[Any] | None) -> list[tuple[Any, Any]]:
-        """The flushes one ``flush(objects)`` makes: (objects or None, identity token)
-        pairs; one, without a token, for a Session whose mappers each have one database
-        (`ShardedSession` makes one per shard)."""
-        return [(objects, None)]
-
-    def _in_shard(self, token: Any) -> AbstractContextManager[None]:
-        """The scope of work in the shard ``token`` (`ShardedSession` only)."""
-        raise exc.InvalidRequestError(f"this Session has no shard {token!r}")
-
-    def _autoflush(self) -> None:
-        if self._autoflush_disabled or self._flushing:
-            return
-        if not self.tracker.has_changes():
-            return
-        try:
-            self.flush()
-        except exc.OrmError as e:
-            if e.args and isinstance(e.args[0], str) and _AUTOFLUSH_NOTE not in e.args[0]:
-                e.args = (e.args[0] + _AUTOFLUSH_NOTE, *e.args[1:])
-            raise
-        except Exception as e:
-            e.add_note(_AUTOFLUSH_NOTE.strip())
-            raise
-
-    def autoflush_for_load(self) -> None:
-        """Seam: flush before a lazy load, when autoflush is on and no flush is running."""
-        if self.autoflush and not self._flushing:
-            self._autoflush()
-
+    # -- flush (``flush()`` and autoflush are `FlushMethods`) ----------------------------------
     @property
     @contextmanager
     def no_autoflush(self) -> Iterator[Session]:
@@ -355,7 +224,7 @@ class Session(SessionViews, TransactionMethods, BindMethods, SessionSeams, BulkM
             self._autoflush_disabled -= 1
 
     # -- statements ------------------------------------------------------------------------
-    @_exclusive
+    @exclusive
     def execute(
         self,
         statement: Any,

@@ -1,6 +1,6 @@
 """The unit of work: turn the session's new / dirty / deleted objects into an ordered plan.
 
-Called by: uow_orm.orm.session (``Session.flush`` builds a `FlushContext` and runs a
+Called by: uow_orm.orm.flush (``Session.flush`` builds a `FlushContext` and runs a
 `FlushPlan`). Three steps: ``prepare`` (cascades that happen at flush time, with the
 relationship rules of `uow_orm.orm.dependencies`; primary-key changes and row switches),
 ordering (mappers by foreign-key dependency, rows of self-referential tables level by

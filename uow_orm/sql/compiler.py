@@ -554,6 +554,57 @@ class Compiler:
         return sql
 
     def _select(self, stmt: Select[Any], toplevel: bool) -> str:
+        columns, keys, slices = self._select_entities(stmt)
+        where = stmt._where
+        single = _single_table_criteria(stmt)
+        if single:
+            where = [*where, *single]
+        froms = stmt._froms()
+        if self._enclosing_froms:
+            froms = self._uncorrelated(stmt, froms)
+        label_plain, self.label_columns = self.label_columns, False
+        nl = self.nl
+        self._enclosing_froms.append(froms)
+        try:
+            outer_flag, self.in_columns_clause = self.in_columns_clause, True
+            if self.display is None:
+                cols_sql = self._columns_clause(columns)
+            else:
+                cols_sql = self._display_columns(columns, label_plain)
+            self.in_columns_clause = outer_flag
+            sql = "SELECT " + self._distinct(stmt) + cols_sql
+            outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
+            if froms:
+                sql += nl + "FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
+            if where:
+                sql += nl + "WHERE " + self._conjunction(where)
+            if stmt._group_by or stmt._order_by or stmt._having:
+                sql += self._group_having_order(stmt, columns, froms)
+            self.order_by_labels = outer_labels
+        finally:
+            self._enclosing_froms.pop()
+        if stmt._limit is not None or stmt._offset is not None:
+            sql += self._select_limit_offset(stmt)
+        if stmt._for_update is not None and (
+            self.dialect.supports_for_update or self.string_dialect
+        ):
+            sql += self._for_update_clause(stmt._for_update)
+        if toplevel:
+            self.result_keys = keys if not stmt._eager_columns else None
+            dialect_name = self.dialect_name
+            self.result_processors = [
+                None if (t := getattr(c, "type", None)) is None else t._result(dialect_name)
+                for c in columns
+            ]
+            self.entity_slices = slices
+        return sql
+
+    def _select_entities(
+        self, stmt: Select[Any]
+    ) -> tuple[list[Any], list[str], list[tuple[Any, int, int]]]:
+        """The columns clause of a SELECT: (the column expressions, the result keys, and
+        per entity (the entity or None, first column, end) its slice of the columns); a
+        mapped class, `Bundle` or ``aliased()`` entity stands for several columns."""
         from .selectable import _entity_table
 
         columns: list[Any] = []
@@ -589,105 +640,89 @@ class Compiler:
             slices.append((None, len(columns), len(columns) + 1))
             columns.append(el)
             keys.append(getattr(el, "key", None) or getattr(el, "name", None) or f"col_{len(keys)}")
-        for ec in stmt._eager_columns:
-            columns.append(ec)
-        where = stmt._where
-        single = _single_table_criteria(stmt)
-        if single:
-            where = [*where, *single]
-        froms = stmt._froms()
-        if self._enclosing_froms:
-            outer = [t for fl in self._enclosing_froms for f in fl for t in f._tables()]
-            correlated = [f for f in froms if any(f is o for o in outer)]
-            only = getattr(stmt, "_correlate", None)
-            if only is not None:  # correlate(...): exactly these (none for correlate(None))
-                correlated = [f for f in correlated if any(f is c for c in only)]
-            not_these = getattr(stmt, "_correlate_except", None)
-            if not_these is not None:
-                correlated = [f for f in correlated if not any(f is c for c in not_these)]
-            explicit = only is not None or not_these is not None
-            if correlated and (explicit or len(correlated) < len(froms)):
-                froms = [f for f in froms if not any(f is c for c in correlated)]
-        label_plain, self.label_columns = self.label_columns, False
-        nl = self.nl
-        self._enclosing_froms.append(froms)
-        try:
-            outer_flag, self.in_columns_clause = self.in_columns_clause, True
-            if self.display is None:
-                cols_sql = self._columns_clause(columns)
-            else:
-                cols_sql = self._display_columns(columns, label_plain)
-            self.in_columns_clause = outer_flag
-            sql = "SELECT " + self._distinct(stmt) + cols_sql
-            outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
-            if froms:
-                sql += nl + "FROM " + ", ".join(self.process(f, asfrom=True) for f in froms)
-            if where:
-                sql += nl + "WHERE " + self._conjunction(where)
-            if stmt._group_by or stmt._order_by:
-                self._label_scopes.append((columns, froms))
-                try:
-                    if stmt._group_by:
-                        sql += " GROUP BY " + ", ".join(self.process(c) for c in stmt._group_by)
-                    if stmt._having:
-                        sql += nl + "HAVING " + self._conjunction(stmt._having)
-                    if stmt._order_by:
-                        # ORDER BY a selected label() writes its name
-                        self.order_by_labels = {id(c) for c in columns if type(c) is Label}
-                        sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
-                finally:
-                    self._label_scopes.pop()
-            elif stmt._having:
-                sql += nl + "HAVING " + self._conjunction(stmt._having)
-            self.order_by_labels = outer_labels
-        finally:
-            self._enclosing_froms.pop()
-        if stmt._limit is not None or stmt._offset is not None:
-            from ..types import Integer
+        if stmt._eager_columns:  # (the columns of joined eager loads)
+            columns.extend(stmt._eager_columns)
+        return columns, keys, slices
 
-            if self.display is not None:
-                sql += " \n" if self.dialect_name == "postgresql" else "\n"
-            if stmt._limit is not None:
-                sql += " LIMIT " + self.bind(
-                    BindParameter(None, int(stmt._limit), Integer(), "LIMIT")
-                )
-            elif self.dialect_name == "sqlite":
-                sql += " LIMIT -1"
-            if stmt._offset is not None:
-                sql += " OFFSET " + self.bind(
-                    BindParameter(None, int(stmt._offset), Integer(), "OFFSET")
-                )
-            elif self.display == "qmark" and self.dialect_name == "sqlite":
-                sql += " OFFSET " + self.bind(BindParameter(None, 0, Integer()))
-        if stmt._for_update is not None and (
-            self.dialect.supports_for_update or self.string_dialect
-        ):
-            fu = stmt._for_update
-            if fu.get("key_share"):
-                sql += " FOR KEY SHARE" if fu["read"] else " FOR NO KEY UPDATE"
-            else:
-                sql += " FOR SHARE" if fu["read"] else " FOR UPDATE"
-            if fu["of"] is not None:
-                of = fu["of"] if isinstance(fu["of"], (list, tuple)) else [fu["of"]]
-                names = []
-                for o in of:
-                    t = _entity_table(o)
-                    if t is None:
-                        t = getattr(coerce_expression(o), "table", o)
-                    names.append(self.quote(t.name))
-                sql += " OF " + ", ".join(names)
-            if fu["nowait"]:
-                sql += " NOWAIT"
-            if fu["skip_locked"]:
-                sql += " SKIP LOCKED"
-        if toplevel:
-            self.result_keys = keys if not stmt._eager_columns else None
-            procs = []
-            for c in columns:
-                t = getattr(c, "type", None)
-                procs.append(t._result(self.dialect_name) if t is not None else None)
-            self.result_processors = procs
-            self.entity_slices = slices
+    def _uncorrelated(self, stmt: Select[Any], froms: list[Any]) -> list[Any]:
+        """A subquery's FROM list without the FROM items it correlates to the enclosing
+        statement: those the enclosing SELECTs have too (auto-correlation, unless that
+        leaves no FROM), or as ``correlate()`` / ``correlate_except()`` say."""
+        outer = [t for fl in self._enclosing_froms for f in fl for t in f._tables()]
+        correlated = [f for f in froms if any(f is o for o in outer)]
+        only = getattr(stmt, "_correlate", None)
+        if only is not None:  # correlate(...): exactly these (none for correlate(None))
+            correlated = [f for f in correlated if any(f is c for c in only)]
+        not_these = getattr(stmt, "_correlate_except", None)
+        if not_these is not None:
+            correlated = [f for f in correlated if not any(f is c for c in not_these)]
+        explicit = only is not None or not_these is not None
+        if correlated and (explicit or len(correlated) < len(froms)):
+            return [f for f in froms if not any(f is c for c in correlated)]
+        return froms
+
+    def _group_having_order(self, stmt: Select[Any], columns: list[Any], froms: list[Any]) -> str:
+        """GROUP BY, HAVING and ORDER BY of a SELECT; GROUP BY and ORDER BY may name the
+        labels of its columns clause (``_label_scopes``)."""
+        nl = self.nl
+        if not (stmt._group_by or stmt._order_by):
+            return nl + "HAVING " + self._conjunction(stmt._having)
+        sql = ""
+        self._label_scopes.append((columns, froms))
+        try:
+            if stmt._group_by:
+                sql += " GROUP BY " + ", ".join(self.process(c) for c in stmt._group_by)
+            if stmt._having:
+                sql += nl + "HAVING " + self._conjunction(stmt._having)
+            if stmt._order_by:
+                # ORDER BY a selected label() writes its name
+                self.order_by_labels = {id(c) for c in columns if type(c) is Label}
+                sql += " ORDER BY " + ", ".join(self.process(c) for c in stmt._order_by)
+        finally:
+            self._label_scopes.pop()
+        return sql
+
+    def _select_limit_offset(self, stmt: Select[Any]) -> str:
+        """A SELECT's LIMIT / OFFSET, as bound parameters named ``LIMIT`` / ``OFFSET``
+        (SQLite needs a LIMIT before an OFFSET); `_limit_offset` is a compound SELECT's."""
+        from ..types import Integer
+
+        sql = ""
+        if self.display is not None:
+            sql += " \n" if self.dialect_name == "postgresql" else "\n"
+        if stmt._limit is not None:
+            sql += " LIMIT " + self.bind(BindParameter(None, int(stmt._limit), Integer(), "LIMIT"))
+        elif self.dialect_name == "sqlite":
+            sql += " LIMIT -1"
+        if stmt._offset is not None:
+            sql += " OFFSET " + self.bind(
+                BindParameter(None, int(stmt._offset), Integer(), "OFFSET")
+            )
+        elif self.display == "qmark" and self.dialect_name == "sqlite":
+            sql += " OFFSET " + self.bind(BindParameter(None, 0, Integer()))
+        return sql
+
+    def _for_update_clause(self, fu: dict[str, Any]) -> str:
+        """FOR UPDATE / FOR SHARE / FOR [NO] KEY ... with OF, NOWAIT and SKIP LOCKED."""
+        from .selectable import _entity_table
+
+        if fu.get("key_share"):
+            sql = " FOR KEY SHARE" if fu["read"] else " FOR NO KEY UPDATE"
+        else:
+            sql = " FOR SHARE" if fu["read"] else " FOR UPDATE"
+        if fu["of"] is not None:
+            of = fu["of"] if isinstance(fu["of"], (list, tuple)) else [fu["of"]]
+            names = []
+            for o in of:
+                t = _entity_table(o)
+                if t is None:
+                    t = getattr(coerce_expression(o), "table", o)
+                names.append(self.quote(t.name))
+            sql += " OF " + ", ".join(names)
+        if fu["nowait"]:
+            sql += " NOWAIT"
+        if fu["skip_locked"]:
+            sql += " SKIP LOCKED"
         return sql
 
     def _display_columns(self, columns: list[Any], label_plain: bool) -> str:

@@ -977,6 +977,47 @@ class Select(_SetOperations, FromClause, Generic[_T]):
 
     def _froms(self) -> list[FromClause]:
         """The FROM list: explicit froms with joins applied, then implied tables."""
+        implied = self._implied_froms()
+        froms: list[FromClause] = list(self._select_from)
+        if self._joins:
+            froms = self._joined_froms(froms, implied)
+        if self._eager_joins:
+            froms = self._eager_joined_froms(froms, implied)
+        # then the implied FROM items nothing above covers yet
+        covered: list[FromClause] = []
+        for f in froms:
+            covered.extend(f._tables())
+        # a join implied by a joined-table entity covers its tables
+        in_joins = [t for f in implied if isinstance(f, Join) for t in f._tables()]
+        for f in implied:
+            if isinstance(f, Join):
+                tabs = f._tables()
+                if all(any(t is c for c in covered) for t in tabs):
+                    continue
+                froms.append(f)
+                covered.extend(tabs)
+            elif not any(f is c for c in covered) and not any(f is t for t in in_joins):
+                froms.append(f)
+                covered.append(f)
+        return froms
+
+    def _eager_joined_froms(
+        self, froms: list[FromClause], implied: list[FromClause]
+    ) -> list[FromClause]:
+        """The FROM list with the joins of joined eager loads applied to its first item."""
+        for eager in self._eager_joins:
+            # (target, on) is an outer join; (target, on, False) an inner one
+            ej_target, ej_on = eager[0], eager[1]
+            base = froms[0] if froms else implied[0]
+            joined = Join(base, ej_target, ej_on, eager[2] if len(eager) > 2 else True)
+            if froms:
+                froms[0] = joined
+            else:
+                froms = [joined]
+        return froms
+
+    def _implied_froms(self) -> list[FromClause]:
+        """The FROM items the columns and the WHERE clause imply, each once, in order."""
         implied: list[FromClause] = []
 
         def add(f: FromClause) -> None:
@@ -999,81 +1040,68 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         for w in self._where:
             for f in w._from_objects():
                 add(f)
-        froms: list[FromClause] = list(self._select_from)
-        if self._joins:
-            if froms:
-                left = froms[0]
-            elif isinstance(self._joins[0][0], _JoinFrom):
-                left = _as_from(self._joins[0][0].left)
-            elif implied:
-                left = implied[0]
-                # join(Child.parent) starts from the relationship's own table
-                first = self._joins[0][0]
-                owner = None
-                if hasattr(first, "_join_info"):
-                    owner = getattr(first, "_parent_from", None)
-                    if owner is None:
-                        owner = getattr(getattr(first, "mapper", None), "local_table", None)
-                if owner is not None:
-                    # (select(Child.id).join(Parent.children) starts from Parent, as in
-                    # SQLAlchemy, though only the child's columns are selected)
-                    left = next((f for f in implied if f is owner), owner)
-            else:
-                raise exc.InvalidRequestError(
-                    "join() needs something to join from; use select_from()"
+        return implied
+
+    def _joined_froms(self, froms: list[FromClause], implied: list[FromClause]) -> list[FromClause]:
+        """The FROM list with the ``join()`` chain applied: each join extends the FROM
+        item its left side is in; a join whose left side is in none starts one more."""
+        left = self._join_start(froms, implied)
+        extra: list[FromClause] = []
+        for target, onclause, isouter, full in self._joins:
+            if isinstance(target, _JoinFrom):
+                start = _as_from(target.left)
+                chains = [left, *extra]
+                at = next(
+                    (i for i, f in enumerate(chains) if any(t is start for t in f._tables())),
+                    None,
                 )
-            extra: list[FromClause] = []
-            for target, onclause, isouter, full in self._joins:
-                if isinstance(target, _JoinFrom):
-                    start = _as_from(target.left)
-                    chains = [left, *extra]
-                    at = next(
-                        (i for i, f in enumerate(chains) if any(t is start for t in f._tables())),
-                        None,
-                    )
-                    if at is None:
-                        # the left side is in no FROM yet: it starts one of its own
-                        right, on = _join_target(start, target.right, onclause)
-                        extra.append(Join(start, right, on, isouter, full))
-                        continue
+                if at is None:
+                    # the left side is in no FROM yet: it starts one of its own
                     right, on = _join_target(start, target.right, onclause)
-                    if at == 0:
-                        left = Join(left, right, on, isouter, full)
-                    else:
-                        extra[at - 1] = Join(extra[at - 1], right, on, isouter, full)
+                    extra.append(Join(start, right, on, isouter, full))
                     continue
-                right, on = _join_target(left, target, onclause)
-                left = Join(left, right, on, isouter, full)
-            if froms:
-                froms[0] = left
-            else:
-                froms = [left]
-            froms.extend(extra)
-        for eager in self._eager_joins:
-            # (target, on) is an outer join; (target, on, False) an inner one
-            ej_target, ej_on = eager[0], eager[1]
-            base = froms[0] if froms else implied[0]
-            joined = Join(base, ej_target, ej_on, eager[2] if len(eager) > 2 else True)
-            if froms:
-                froms[0] = joined
-            else:
-                froms = [joined]
-        covered: list[FromClause] = []
-        for f in froms:
-            covered.extend(f._tables())
-        # a join implied by a joined-table entity covers its tables
-        in_joins = [t for f in implied if isinstance(f, Join) for t in f._tables()]
-        for f in implied:
-            if isinstance(f, Join):
-                tabs = f._tables()
-                if all(any(t is c for c in covered) for t in tabs):
-                    continue
-                froms.append(f)
-                covered.extend(tabs)
-            elif not any(f is c for c in covered) and not any(f is t for t in in_joins):
-                froms.append(f)
-                covered.append(f)
+                right, on = _join_target(start, target.right, onclause)
+                if at == 0:
+                    left = Join(left, right, on, isouter, full)
+                else:
+                    extra[at - 1] = Join(extra[at - 1], right, on, isouter, full)
+                continue
+            right, on = _join_target(left, target, onclause)
+            left = Join(left, right, on, isouter, full)
+        if froms:
+            froms[0] = left
+        else:
+            froms = [left]
+        froms.extend(extra)
         return froms
+
+    def _join_start(self, froms: list[FromClause], implied: list[FromClause]) -> FromClause:
+        """What the first ``join()`` joins from: the first ``select_from()``, the left of
+        a two-sided ``join(a, b)``, the relationship's own table for ``join(A.rel)``,
+        else the first implied FROM.
+
+        Raises:
+            InvalidRequestError: there is nothing to join from.
+        """
+        if froms:
+            return froms[0]
+        first = self._joins[0][0]
+        if isinstance(first, _JoinFrom):
+            return _as_from(first.left)
+        if not implied:
+            raise exc.InvalidRequestError("join() needs something to join from; use select_from()")
+        # join(Child.parent) starts from the relationship's own table
+        owner = None
+        if hasattr(first, "_join_info"):
+            owner = getattr(first, "_parent_from", None)
+            if owner is None:
+                owner = getattr(getattr(first, "mapper", None), "local_table", None)
+        if owner is not None:
+            # (select(Child.id).join(Parent.children) starts from Parent, as in
+            # SQLAlchemy, though only the child's columns are selected)
+            start: FromClause = next((f for f in implied if f is owner), owner)
+            return start
+        return implied[0]
 
     def _compile(self, compiler: Compiler) -> str:
         return compiler.select(self)
