@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 
 from uow_orm import Column as CoreColumn
-from uow_orm import DateTime, Integer, MetaData, Table, exc, insert, select, text
+from uow_orm import (
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    exc,
+    insert,
+    select,
+    text,
+)
 from uow_orm.ext.compiler import compiles, deregister
 from uow_orm.orm import DeclarativeBase, Mapped, Session, mapped_column
 from uow_orm.sql.expression import ClauseElement, ColumnClause, Executable, FunctionElement, Insert
@@ -160,3 +170,36 @@ def test_bad_uses_raise_clear_errors(db: Any) -> None:
         select(Visits()).compile(db)
     with db.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_column_type_compiles_per_dialect_then_deregisters(engine: Any) -> None:
+    from uow_orm.dialects.postgresql import INET
+
+    md = MetaData()
+    t = Table("xc_hosts", md, CoreColumn("id", Integer, primary_key=True), CoreColumn("ip", INET))
+
+    @compiles(INET, "sqlite")
+    def _inet_on_sqlite(type_: Any, compiler: Any, **kw: Any) -> str:
+        return "VARCHAR(45)"
+
+    try:
+        assert t.c.ip.type.compile(create_engine("sqlite://").dialect) == "VARCHAR(45)"
+        md.create_all(engine)  # SQLite: VARCHAR(45); PostgreSQL: its own INET
+        with engine.begin() as conn:
+            conn.execute(insert(t).values(id=1, ip="10.0.0.1"))
+            assert str(conn.execute(select(t.c.ip)).scalar()) == "10.0.0.1"
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'xc_hosts'"))
+                assert "ip VARCHAR(45)" in ddl.scalar()
+            else:
+                kind = conn.execute(
+                    text(
+                        "SELECT data_type FROM information_schema.columns "
+                        "WHERE table_name = 'xc_hosts' AND column_name = 'ip'"
+                    )
+                )
+                assert kind.scalar() == "inet"
+    finally:
+        deregister(INET)
+    assert t.c.ip.type.compile(create_engine("sqlite://").dialect) == "INET"

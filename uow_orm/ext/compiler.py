@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from .. import exc
 from ..sql.cache import statement_cache
 from ..sql.compiler import Compiler
+from ..types import TypeEngine
 
 _F = TypeVar("_F", bound=Callable[..., str])
 
@@ -46,6 +47,53 @@ class _Dispatcher:
         return sql
 
 
+class TypeCompiler:
+    """The ``compiler`` a `compiles` function of a column type gets: ``process(type_)``
+    is a type's DDL name on this dialect, ``visit_<name>(type_)`` the type's own."""
+
+    def __init__(self, dialect_name: str) -> None:
+        self.dialect_name = dialect_name
+
+    def process(self, type_: Any) -> str:
+        """The DDL name of ``type_`` on this dialect."""
+        return type_.ddl(self.dialect_name)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("visit_"):
+            raise AttributeError(name)
+
+        def visit(type_: Any, **kw: Any) -> str:
+            if kw:
+                raise exc.ArgumentError(f"compiler.{name}() takes no keywords in uow_orm")
+            for klass in type(type_).__mro__:
+                dispatcher = klass.__dict__.get("_uow_compiles")
+                if dispatcher is not None:
+                    return dispatcher.original(type_, self.dialect_name)  # type: ignore[no-any-return]
+            return self.process(type_)
+
+        return visit
+
+
+def _register_type(class_: type, fn: Callable[..., str], specs: tuple[str, ...]) -> None:
+    """`compiles` for a column type: its DDL name (``TypeEngine.ddl``) per dialect."""
+    dispatcher = class_.__dict__.get("_uow_compiles")
+    if dispatcher is None:
+        dispatcher = _Dispatcher(class_, class_.ddl)  # type: ignore[attr-defined]
+        table = dispatcher.specs
+        original = dispatcher.original
+
+        def ddl(type_: Any, dialect_name: str) -> str:
+            chosen = table.get(dialect_name) or table.get("default")
+            if chosen is None:
+                return original(type_, dialect_name)  # type: ignore[arg-type]
+            return chosen(type_, TypeCompiler(dialect_name))
+
+        type.__setattr__(class_, "_uow_compiles", dispatcher)
+        type.__setattr__(class_, "ddl", ddl)
+    for spec in specs or ("default",):
+        dispatcher.specs[spec] = fn
+
+
 def compiles(class_: type, *specs: str) -> Callable[[_F], _F]:
     """Register the decorated ``fn(element, compiler, **kw) -> str`` as the SQL of
     ``class_`` (and its subclasses) on the dialects named (``"sqlite"``,
@@ -55,6 +103,14 @@ def compiles(class_: type, *specs: str) -> Callable[[_F], _F]:
     Raises:
         ArgumentError: ``class_`` is not an SQL element class.
     """
+    if isinstance(class_, type) and issubclass(class_, TypeEngine):
+
+        def decorate_type(fn: _F) -> _F:
+            _register_type(class_, fn, specs)
+            statement_cache.clear()
+            return fn
+
+        return decorate_type
     if not isinstance(class_, type) or not callable(getattr(class_, "_compile", None)):
         raise exc.ArgumentError(f"@compiles() needs an SQL element class, got {class_!r}")
 
@@ -82,9 +138,10 @@ def deregister(class_: type) -> None:
     dispatcher = class_.__dict__.get("_uow_compiles")
     if dispatcher is None:
         return
-    type.__setattr__(class_, "_compile", dispatcher.original)
+    is_type = isinstance(class_, type) and issubclass(class_, TypeEngine)
+    type.__setattr__(class_, "ddl" if is_type else "_compile", dispatcher.original)
     type.__delattr__(class_, "_uow_compiles")
     statement_cache.clear()
 
 
-__all__ = ["compiles", "deregister"]
+__all__ = ["TypeCompiler", "compiles", "deregister"]
