@@ -707,3 +707,22 @@ def test_url_create_takes_a_plain_text_password_and_connects():
         assert conn.execute(text("SELECT 1")).scalar() == 1
     with pytest.raises(exc.ArgumentError, match="port must be an integer"):
         URL.create("sqlite", port="5432")
+
+
+@pytest.mark.parametrize("lifo", [False, True])
+def test_pool_use_lifo_hands_out_the_connection_returned_last(db_url, lifo):
+    from uow_orm.pool import StaticPool
+
+    engine = create_engine(db_url, pool_size=2, pool_use_lifo=lifo)
+    a, b = engine.raw_connection(), engine.raw_connection()
+    first, second = a.driver_connection, b.driver_connection
+    a.close()  # returned first
+    b.close()  # returned last
+    again = engine.raw_connection()
+    assert again.driver_connection is (second if lifo else first)
+    with engine.connect() as conn:  # the pooled connections still work
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    again.close()
+    engine.dispose()
+    with pytest.raises(exc.ArgumentError, match="pool_use_lifo=True: StaticPool"):
+        create_engine("sqlite://", poolclass=StaticPool, pool_use_lifo=True)

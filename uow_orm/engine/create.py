@@ -106,6 +106,7 @@ def create_engine(
     pool_timeout: float = 30.0,
     pool_recycle: float = -1,
     pool_pre_ping: bool = False,
+    pool_use_lifo: bool = False,
     poolclass: type[Pool] | None = None,
     connect_args: dict[str, Any] | None = None,
     isolation_level: str | None = None,
@@ -131,7 +132,8 @@ def create_engine(
     1.4 and may only be True (the only behaviour there is). ``echo_pool`` logs new and
     closed connections (``"debug"``: every checkout and checkin) to ``uow_orm.pool``;
     ``logging_name`` names the engine's logger ``uow_orm.engine.Engine.<name>``;
-    ``hide_parameters`` leaves parameters out of logs and error messages.
+    ``hide_parameters`` leaves parameters out of logs and error messages;
+    ``pool_use_lifo=True`` makes the `QueuePool` lend the connection returned last.
 
     Raises:
         ArgumentError: an unknown URL scheme or driver, isolation level or execution
@@ -144,15 +146,13 @@ def create_engine(
     dispatch = engine_dispatch()
     pool = _make_pool(
         poolclass,
-        u,
-        args,
-        dialect,
-        dispatch,
+        (u, args, dialect, dispatch),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
         pool_pre_ping=pool_pre_ping,
+        pool_use_lifo=pool_use_lifo,
     )
     engine = Engine(u, dialect, pool, echo=bool(echo), dispatch=dispatch, execution_options=options)
     _set_logging(engine, echo, echo_pool, logging_name, hide_parameters)
@@ -220,19 +220,19 @@ def _engine_options(
 
 def _make_pool(
     poolclass: type[Pool] | None,
-    url: URL,
-    connect_args: dict[str, Any],
-    dialect: Dialect,
-    dispatch: Dispatcher,
+    target: tuple[URL, dict[str, Any], Dialect, Dispatcher],
     *,
     pool_size: int,
     max_overflow: int,
     pool_timeout: float,
     pool_recycle: float,
     pool_pre_ping: bool,
+    pool_use_lifo: bool,
 ) -> Pool:
     """A pool of ``poolclass`` (by default `StaticPool` for an in-memory SQLite database,
-    else `QueuePool`) connecting to ``url``, given the options that class takes."""
+    else `QueuePool`) connecting to ``target`` (URL, connect args, dialect, dispatcher),
+    given the options that class takes."""
+    url, connect_args, dialect, dispatch = target
 
     def creator() -> DBAPIConnection:
         return dialect.connect(url, connect_args)
@@ -250,6 +250,12 @@ def _make_pool(
             pool_timeout=pool_timeout,
             pool_recycle=pool_recycle,
             pool_pre_ping=pool_pre_ping,
+            use_lifo=pool_use_lifo,
+        )
+    if pool_use_lifo:
+        raise exc.ArgumentError(
+            f"pool_use_lifo=True: {poolclass.__name__} keeps no queue of idle connections "
+            "(only QueuePool has one)"
         )
     if poolclass is StaticPool:
         return StaticPool(creator, dialect, dispatch, pool_timeout=pool_timeout)
@@ -277,6 +283,7 @@ _CONFIG_TYPES: dict[str, type] = {
     "pool_timeout": float,
     "pool_recycle": float,
     "pool_pre_ping": bool,
+    "pool_use_lifo": bool,
     "future": bool,
 }
 

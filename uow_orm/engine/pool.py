@@ -223,7 +223,9 @@ class Pool:
 
 
 class QueuePool(Pool):
-    """A bounded pool: ``pool_size`` kept connections plus ``max_overflow`` temporary ones."""
+    """A bounded pool: ``pool_size`` kept connections plus ``max_overflow`` temporary ones.
+    Idle connections are handed out oldest first; ``use_lifo=True`` hands out the one
+    returned last (so that idle ones beyond the load time out server-side)."""
 
     def __init__(
         self,
@@ -236,10 +238,12 @@ class QueuePool(Pool):
         pool_timeout: float = 30.0,
         pool_recycle: float = -1,
         pool_pre_ping: bool = False,
+        use_lifo: bool = False,
     ) -> None:
         super().__init__(
             creator, dialect, dispatch, pool_recycle=pool_recycle, pool_pre_ping=pool_pre_ping
         )
+        self._use_lifo = use_lifo
         if pool_size < 0:
             raise exc.ArgumentError(f"pool_size must be >= 0, got {pool_size}")
         self._size = pool_size
@@ -265,7 +269,7 @@ class QueuePool(Pool):
             with cond:
                 while True:
                     if self._idle:
-                        record = self._idle.popleft()
+                        record = self._idle.pop() if self._use_lifo else self._idle.popleft()
                         break
                     limit = self._limit()
                     if limit is None or self._open < limit:
