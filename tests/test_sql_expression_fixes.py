@@ -24,6 +24,7 @@ from uow_orm import (
     insert,
     literal,
     select,
+    text,
     true,
     union_all,
     update,
@@ -252,3 +253,30 @@ def test_a_join_of_two_parameterised_subqueries_binds_each_its_own_values(conn: 
     stmt = select(a.c.id).select_from(a.join(b, a.c.id == b.c.id)).order_by(a.c.id)
     assert conn.execute(stmt).scalars().all() == [2]
     assert stmt.compile(conn).params == {"n_1": 2, "n_2": 4}
+
+
+def test_a_timedelta_added_to_a_datetime_binds_as_an_interval(engine: Any) -> None:
+    import datetime as dt
+
+    from uow_orm import DateTime
+    from uow_orm import Table as T
+
+    md2 = MetaData()
+    ev = T("fx_events", md2, Column("id", Integer, primary_key=True), Column("at", DateTime))
+    md2.create_all(engine)
+    recent = select(ev.c.id).where(ev.c.at >= func.now() - dt.timedelta(days=1))
+    shifted = select(ev.c.id).where(ev.c.at + dt.timedelta(days=3) > func.now())
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO fx_events VALUES (1, now() - interval '2 days'), "
+                    "(2, now() - interval '1 hour')"
+                )
+            )
+            assert c.execute(recent).scalars().all() == [2]
+            assert sorted(c.execute(shifted).scalars().all()) == [1, 2]
+    else:  # no interval arithmetic: refused, not a silently wrong date
+        with pytest.raises(exc.ColumnValueError, match="SQLite has no interval arithmetic"):
+            with engine.connect() as c:
+                c.execute(recent)

@@ -268,6 +268,25 @@ class Interval(TypeEngine):
         return lambda value: value - _EPOCH
 
 
+class ArithmeticInterval(Interval):
+    """The type of a ``timedelta`` added to or subtracted from a date/time expression:
+    a native ``INTERVAL`` on PostgreSQL. SQLite has no interval arithmetic (adding the
+    emulated 1970-based value would give a wrong date), so it is refused there."""
+
+    def bind_processor(self, dialect_name: str) -> Processor:
+        if dialect_name == "postgresql":
+            return super().bind_processor(dialect_name)
+
+        def refuse(value: Any) -> Any:
+            raise _BadValue(
+                f"{value!r} added to or subtracted from a date/time in SQL: SQLite has no "
+                "interval arithmetic; compute the datetime in Python (datetime.now() - delta) "
+                "or use func.datetime(col, '-1 day')"
+            )
+
+        return refuse
+
+
 # -- PickleType --------------------------------------------------------------------------------
 class PickleType(TypeDecorator):
     """Any picklable Python object, stored pickled in a ``LargeBinary`` (or ``impl``).

@@ -622,10 +622,24 @@ class Numeric(TypeEngine):
         return convert
 
 
+def _temporal_operand_type(type_: TypeEngine, op: Any, value: Any) -> TypeEngine:
+    """``column + timedelta`` / ``func.now() - timedelta``: the timedelta binds as an
+    interval (PostgreSQL ``INTERVAL``; SQLite, which has no interval arithmetic, refuses
+    it by name), not as a value of the date/time column."""
+    if op in ("+", "-") and isinstance(value, dt.timedelta):
+        from ._generic_types import ArithmeticInterval
+
+        return ArithmeticInterval()
+    return type_
+
+
 class Date(TypeEngine):
     """A calendar date (``DATE``); Python ``datetime.date``."""
 
     python_type = dt.date
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine:
+        return _temporal_operand_type(self, op, value)
 
     def ddl(self, dialect_name: str) -> str:
         return "DATE"
@@ -648,6 +662,9 @@ class DateTime(TypeEngine):
     """Timestamps; ``timezone=True`` requires aware values, otherwise naive ones."""
 
     python_type = dt.datetime
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine:
+        return _temporal_operand_type(self, op, value)
 
     def __init__(self, timezone: bool = False) -> None:
         self.timezone = timezone
