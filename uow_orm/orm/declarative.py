@@ -426,7 +426,10 @@ def _unwrap(tp: Any) -> _Annotation:
     if origin is Union or origin is pytypes.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(args) < len(typing.get_args(tp))
-        tp = args[0] if len(args) == 1 else tp
+        if len(args) == 1:
+            tp = args[0]
+        elif optional:  # ``float | str | None``: the union the type map may name
+            tp = Union[tuple(args)]  # noqa: UP007
         origin = typing.get_origin(tp)
         if origin is typing.Annotated and mc is None:
             mc = next((a for a in tp.__metadata__ if isinstance(a, MappedColumn)), None)
