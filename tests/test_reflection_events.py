@@ -193,3 +193,25 @@ def test_prepare_refuses_unknown_keywords(engine: Any) -> None:
 
     with pytest.raises(exc.ArgumentError, match="schema"):
         Reflected.prepare(engine, schema="x")
+
+
+def test_prepare_maps_a_view_only_with_views_true(engine: Any) -> None:
+    run(engine, "CREATE TABLE rf_base (id INTEGER PRIMARY KEY, x INTEGER)")
+    run(engine, "CREATE VIEW rf_view AS SELECT id, x FROM rf_base")
+    run(engine, "INSERT INTO rf_base (id, x) VALUES (1, 10)")
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Reflected(DeferredReflection):
+        __abstract__ = True
+
+    class Row(Reflected, Base):
+        __tablename__ = "rf_view"
+        id = mapped_column(Integer, primary_key=True)
+
+    with pytest.raises(exc.InvalidRequestError, match="views=True"):
+        Reflected.prepare(engine)
+    Reflected.prepare(engine, views=True)
+    with Session(engine) as s:
+        assert [(r.id, r.x) for r in s.scalars(select(Row))] == [(1, 10)]

@@ -60,11 +60,13 @@ class DeferredReflection:
 
         Args:
             bind: an Engine or Connection.
-            reflect_kw: ``views`` (accepted as in SQLAlchemy, views reflect like tables).
+            reflect_kw: ``views=True`` also maps classes onto views (without it a class
+                whose ``__tablename__`` names a view raises, as in SQLAlchemy).
 
         Raises:
             ArgumentError: a keyword other than ``views``.
             NoSuchTableError: a class's table is not in the database.
+            InvalidRequestError: a class names a view and ``views`` is not True.
         """
         unknown = sorted(set(reflect_kw) - {"views"})
         if unknown:
@@ -78,8 +80,9 @@ class DeferredReflection:
             return
         inspector = Inspector(bind)
         reflected = []
+        views = bool(reflect_kw.get("views", False))
         for klass, kw in waiting:
-            table = _reflect_for(klass, inspector)
+            table = _reflect_for(klass, inspector, views)
             DeferredReflection._uow_deferred.remove((klass, kw))
             super(DeferredReflection, klass).__init_subclass__(**kw)
             if table is not None:
@@ -90,7 +93,7 @@ class DeferredReflection:
             reflect_table_constraints(inspector, table, resolve_fks=True)
 
 
-def _reflect_for(cls: type, inspector: Any) -> Any:
+def _reflect_for(cls: type, inspector: Any, views: bool) -> Any:
     """The Table of a waiting class: its declared columns, then the database's other
     columns; set as ``cls.__table__`` (None for a class mapped onto its parent's table)."""
     from ..engine.reflection import reflect_table_columns
@@ -106,6 +109,11 @@ def _reflect_for(cls: type, inspector: Any) -> Any:
     metadata = registry.metadata
     schema = table_kw.get("schema", metadata.schema)
     fullname = f"{schema}.{name}" if schema else name
+    if not views and name in inspector.get_view_names(schema):
+        raise exc.InvalidRequestError(
+            f"class {cls.__name__}: {fullname!r} is a view; pass views=True to prepare() to "
+            "map classes onto views"
+        )
     table = metadata.tables.get(fullname)
     if table is None:
         table = Table(name, metadata, *extra, **table_kw)
