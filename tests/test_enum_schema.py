@@ -122,3 +122,27 @@ def test_enum_with_metadata_is_created_without_a_table(engine: Any, backend: str
 def test_inherit_schema_with_a_schema_is_ambiguous() -> None:
     with pytest.raises(exc.ArgumentError, match="Ambiguously"):
         Enum("a", name="z", schema="x", inherit_schema=True)
+
+
+def test_a_mixin_enum_column_takes_each_tables_schema() -> None:
+    from uow_orm.dialects.postgresql import PGDialect
+
+    class Base(DeclarativeBase):
+        pass
+
+    class HasStatus:
+        status: Mapped[Status] = mapped_column(Enum(Status, inherit_schema=True))
+
+    class A(HasStatus, Base):
+        __tablename__ = "es_a"
+        __table_args__ = {"schema": "sa"}
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class B(HasStatus, Base):
+        __tablename__ = "es_b"
+        __table_args__ = {"schema": "sb"}
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    pg = PGDialect()
+    assert A.__table__.c.status.type.compile(pg) == "sa.status"
+    assert B.__table__.c.status.type.compile(pg) == "sb.status"

@@ -1070,6 +1070,15 @@ class Enum(SchemaType, String):
         made._metadata_schema = self.metadata is not None
         return made
 
+    def _copy_for_column(self) -> Enum:
+        """The type for a copy of a column of this type (a mixin's column): a copy while
+        no table has fixed its schema yet, so each table's column finds its own."""
+        if self.metadata is not None or not (self.inherit_schema or not self._schema_given):
+            return self
+        import copy
+
+        return copy.copy(self)
+
     def _set_table(self, table: Any) -> None:
         """Called when a column of this type joins ``table``: the native type takes the
         table's schema (``inherit_schema=True``) or, unless a schema was given, its

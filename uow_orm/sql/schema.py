@@ -435,6 +435,9 @@ class Column(ColumnElement, Generic[_T]):
                 if slot != "__weakref__" and hasattr(self, slot):
                     object.__setattr__(c, slot, getattr(self, slot))
         c.table = None  # type: ignore[assignment]
+        own_type = getattr(self.type, "_copy_for_column", None)
+        if own_type is not None:  # an Enum not bound to a table yet: each copy finds its schema
+            c.type = own_type()
         c.info = dict(self.info)
         c.constraints = list(self.constraints)
         c.foreign_keys = [fk._copy() for fk in self.foreign_keys]
