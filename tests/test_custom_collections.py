@@ -311,3 +311,10 @@ def test_a_dict_subclass_without_an_appender_is_refused() -> None:
         relationship("Item", collection_class=Plain)
     with pytest.raises(exc.ArgumentError, match="NoRoles must elect an appender"):
         relationship("Item", collection_class=NoRoles)
+
+
+def test_instrumented_list_imports_from_sqlalchemys_collections_path() -> None:
+    from uow_orm.orm import attributes, collections
+
+    assert collections.InstrumentedList is attributes.InstrumentedList
+    assert not hasattr(collection, "converter")  # removed in SQLAlchemy 2.0

@@ -710,6 +710,16 @@ def collection_kind(collection_class: Any, owner: str) -> CollectionKind | None:
     return CollectionKind("custom", collection_class)
 
 
+def __getattr__(name: str) -> Any:
+    """``from uow_orm.orm.collections import InstrumentedList`` (SQLAlchemy's import
+    path; the class lives in ``orm.attributes``, which imports this module)."""
+    if name == "InstrumentedList":
+        from .attributes import InstrumentedList
+
+        return InstrumentedList
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "InstrumentedSet",
     "KeyFuncDict",
