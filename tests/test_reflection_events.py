@@ -215,3 +215,18 @@ def test_prepare_maps_a_view_only_with_views_true(engine: Any) -> None:
     Reflected.prepare(engine, views=True)
     with Session(engine) as s:
         assert [(r.id, r.x) for r in s.scalars(select(Row))] == [(1, 10)]
+
+
+def test_inspector_reflect_table_fills_a_table_leaving_out_excluded_columns(
+    schema_db: Any,
+) -> None:
+    m = MetaData()
+    child = Table("rf_child", m)
+    inspect(schema_db).reflect_table(child, None, exclude_columns=["note"], resolve_fks=False)
+    assert list(child.c.keys()) == ["id", "parent_id"]
+    assert "rf_parent" not in m.tables
+    # the unique constraint over the left-out column is left out too (as in SQLAlchemy)
+    assert not [c for c in child.constraints if getattr(c, "name", None) == "uq_rf_child_note"]
+    assert [ix.name for ix in child.indexes] == ["ix_rf_child_parent"]
+    with pytest.raises(exc.NoSuchTableError):
+        inspect(schema_db).reflect_table(Table("rf_nothing", m), None)

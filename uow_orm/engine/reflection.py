@@ -204,6 +204,26 @@ class Inspector:
         with self._connection() as conn:
             return self._catalog.get_enums(conn, schema)
 
+    def reflect_table(
+        self,
+        table: Table,
+        include_columns: Collection[str] | None,
+        exclude_columns: Collection[str] = (),
+        resolve_fks: bool = True,
+    ) -> None:
+        """Fill ``table`` (a ``Table`` named and in its MetaData) from the database, as
+        ``Table(..., autoload_with=...)`` does: the columns it lacks (those of
+        ``include_columns`` when given, none of ``exclude_columns``), then its keys,
+        constraints and indexes (and, with ``resolve_fks``, the tables its keys refer to).
+
+        Raises:
+            NoSuchTableError: the database has no such table.
+        """
+        reflect_table_columns(
+            self, table, include_columns=include_columns, exclude_columns=exclude_columns
+        )
+        reflect_table_constraints(self, table, resolve_fks=resolve_fks)
+
     def __repr__(self) -> str:
         return f"<Inspector {self.dialect.name}>"
 
@@ -366,7 +386,7 @@ def _reflect_foreign_keys(
 
     for fk in fks:
         target = _referred(fk)
-        if len(fk["constrained_columns"]) > 1:
+        if len(fk["constrained_columns"]) > 1 and all(c in keys for c in fk["constrained_columns"]):
             table.append(
                 ForeignKeyConstraint(
                     [keys.get(c, c) for c in fk["constrained_columns"]],
@@ -386,12 +406,16 @@ def _reflect_foreign_keys(
 def _reflect_constraints_and_indexes(
     inspector: Inspector, table: Table, keys: dict[str, str]
 ) -> None:
-    """Unique and CHECK constraints, the table comment and the plain-column indexes."""
+    """Unique and CHECK constraints, the table comment and the plain-column indexes (a
+    constraint or index over a column left out, by ``include_columns`` or
+    ``exclude_columns``, is left out too, as in SQLAlchemy)."""
     from ..sql.elements import text
     from ..sql.schema import CheckConstraint, Index, UniqueConstraint
 
     name, schema = table.name, table.schema
     for uc in inspector.get_unique_constraints(name, schema):
+        if not all(c in keys for c in uc["column_names"]):
+            continue
         cols = [keys.get(c, c) for c in uc["column_names"]]
         table.append(UniqueConstraint(*cols, name=_as_given(uc["name"])))
     for ck in inspector.get_check_constraints(name, schema):
@@ -406,6 +430,8 @@ def _reflect_constraints_and_indexes(
                 ix["name"],
                 table.fullname,
             )
+            continue
+        if not all(c in keys for c in ix["column_names"]):
             continue
         cols = [keys.get(c, c) for c in ix["column_names"]]
         table.append(Index(_as_given(ix["name"]), *cols, unique=ix["unique"]))
