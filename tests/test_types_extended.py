@@ -417,8 +417,8 @@ def test_enum_values_callable_stores_member_values(engine):
 
 def test_enum_python_type_and_unsupported_options():
     assert Enum(Color).python_type is Color and Enum("a").python_type is str
-    with pytest.raises(exc.ArgumentError, match="metadata"):
-        Enum("a", metadata=MetaData())
+    with pytest.raises(exc.ArgumentError, match="sort_key_function"):
+        Enum("a", sort_key_function=str)
 
 
 # -- TypeDecorator ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Engines, pools, sessions and sessionmakers own a `Dispatcher`; mapped classes, mappers
 and attributes are found by the resolver that ``uow_orm.orm.session_events`` registers here.
 
-Called by: uow_orm.engine.*, uow_orm.orm.*, uow_orm.testing.
+Called by: uow_orm.engine.*, uow_orm.orm.*, uow_orm.testing, uow_orm.sql.schema
+(``Table(listeners=)``).
 """
 
 from __future__ import annotations

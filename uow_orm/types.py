@@ -973,6 +973,10 @@ def _enum_values(
     return None, list(enums), list(enums)
 
 
+#: ``Enum(schema=...)`` not given (None given means the default schema, as in SQLAlchemy)
+_NO_SCHEMA: Any = object()
+
+
 class Enum(SchemaType, String):
     """A fixed set of values: a Python `enum.Enum` class (stored by member *name*, as in
     SQLAlchemy, or by ``values_callable(cls)``, e.g. ``lambda c: [m.value for m in c]``) or
@@ -984,6 +988,14 @@ class Enum(SchemaType, String):
     instead, as SQLite always does. ``create_constraint=True`` adds a CHECK constraint
     where the enum is not native. Every bound value is checked against the enum (also
     with ``validate_strings=False``).
+
+    The native type lives in ``schema`` when given; with ``inherit_schema=True`` in the
+    schema of the table its column joins; otherwise in the schema of ``metadata`` (or,
+    for an Enum written in a column, of its table's MetaData, as in SQLAlchemy 2.1). An
+    Enum made from a ``type_annotation_map`` entry takes no MetaData schema unless the
+    entry says ``inherit_schema=True`` (or ``metadata=``). ``Enum(metadata=m)`` is also
+    created and dropped by ``m.create_all()`` / ``m.drop_all()`` when no table uses it.
+    SQLite has no types of its own, so these options change nothing there.
 
     Raises `exc.ArgumentError` for values that are not all str (or all int members),
     a ``length`` shorter than the longest value, and options uow_orm does not support.
@@ -999,9 +1011,13 @@ class Enum(SchemaType, String):
         validate_strings: bool = False,
         values_callable: Callable[[Any], Any] | None = None,
         omit_aliases: bool = True,
+        schema: Any = _NO_SCHEMA,
+        inherit_schema: bool = False,
+        metadata: Any = None,
         **kw: Any,
     ) -> None:
         _check_enum_options(kw)
+        self._init_schema(schema, inherit_schema, metadata)
         self.enum_class, self._members, values = _enum_values(enums, values_callable, omit_aliases)
         if self.enum_class is not None and name is None:
             name = self.enum_class.__name__.lower()
@@ -1031,12 +1047,32 @@ class Enum(SchemaType, String):
         for v in values:
             self._to_stored.setdefault(v, v)
 
+    def _init_schema(self, schema: Any, inherit_schema: bool, metadata: Any) -> None:
+        if inherit_schema and schema is not _NO_SCHEMA:
+            raise exc.ArgumentError(
+                "Ambiguously setting inherit_schema=True while also passing a schema argument"
+            )
+        #: the PostgreSQL schema of the native type (None: the search path's first)
+        self.schema: str | None = None if schema is _NO_SCHEMA else schema
+        self._schema_given = schema is not _NO_SCHEMA
+        self.inherit_schema = inherit_schema
+        #: the MetaData whose schema the type takes when no schema is given
+        self.metadata = metadata
+        if metadata is not None:
+            if not self._schema_given and not inherit_schema:
+                self.schema = metadata.schema
+            metadata._schema_types.append(self)
+        #: False for an Enum made from an annotation: as in SQLAlchemy it does not take
+        #: its MetaData's schema (only inherit_schema=True links it to its table's)
+        self._metadata_schema = True
+
     def like(self, *enums: Any) -> Enum:
         """An Enum of ``enums`` (an enum class, or strings) with this one's options
         (``native_enum``, ``length``, ``create_constraint``, ``validate_strings``,
         ``values_callable``, ``omit_aliases``): how a ``type_annotation_map`` entry such as
         ``enum.Enum: Enum(enum.Enum, native_enum=False)`` configures each mapped enum."""
-        return Enum(
+        schema_kw: dict[str, Any] = {"schema": self.schema} if self._schema_given else {}
+        made = Enum(
             *enums,
             native_enum=self.native_enum,
             create_constraint=self.create_constraint,
@@ -1044,7 +1080,34 @@ class Enum(SchemaType, String):
             validate_strings=self.validate_strings,
             values_callable=self.values_callable,
             omit_aliases=self.omit_aliases,
+            inherit_schema=self.inherit_schema,
+            metadata=self.metadata,
+            **schema_kw,
         )
+        made._metadata_schema = self.metadata is not None
+        return made
+
+    def _copy_for_column(self) -> Enum:
+        """The type for a copy of a column of this type (a mixin's column): a copy while
+        no table has fixed its schema yet, so each table's column finds its own."""
+        if self.metadata is not None or not (self.inherit_schema or not self._schema_given):
+            return self
+        import copy
+
+        return copy.copy(self)
+
+    def _set_table(self, table: Any) -> None:
+        """Called when a column of this type joins ``table``: the native type takes the
+        table's schema (``inherit_schema=True``) or, unless a schema was given, its
+        MetaData's (as SQLAlchemy 2.1 does)."""
+        if self.inherit_schema:
+            self.schema = table.schema
+            self.inherit_schema = False
+            self._schema_given = True
+        elif self.metadata is None and not self._schema_given and self._metadata_schema:
+            self.schema = table.metadata.schema
+        if self.metadata is None:
+            self.metadata = table.metadata
 
     @property
     def python_type(self) -> type:  # type: ignore[override]
@@ -1066,7 +1129,7 @@ class Enum(SchemaType, String):
                 f"a native PostgreSQL ENUM needs a name: Enum({', '.join(map(repr, self.enums))}"
                 ", name='...') (or native_enum=False for a VARCHAR column)"
             )
-        return NamedEnumType(self.name, [str(v) for v in self.enums])
+        return NamedEnumType(self.name, [str(v) for v in self.enums], self.schema)
 
     def _named_types(self, dialect_name: str) -> list[Any]:
         if self._native_on(dialect_name) and getattr(self, "create_type", True):
@@ -1136,22 +1199,25 @@ class Enum(SchemaType, String):
 
 
 #: Enum() keywords of SQLAlchemy that uow_orm takes only at their default (None / False).
-_ENUM_SQLALCHEMY_KEYS = frozenset(
-    {"metadata", "schema", "inherit_schema", "quote", "sort_key_function", "convert_unicode"}
-)
+_ENUM_SQLALCHEMY_KEYS = frozenset({"quote", "sort_key_function", "convert_unicode"})
 
 
 class NamedEnumType:
     """A PostgreSQL ``CREATE TYPE ... AS ENUM``: created before the tables using it."""
 
-    def __init__(self, name: str, labels: list[str]) -> None:
+    def __init__(self, name: str, labels: list[str], schema: str | None = None) -> None:
         self.name = name
         self.labels = labels
+        self.schema = schema
 
     def quoted_name(self) -> str:
+        """``"name"``, or ``"schema"."name"`` for a type in a named schema."""
         from ._typebase import dialect_for_name
 
-        return str(dialect_for_name("postgresql").quote(self.name))
+        quote = dialect_for_name("postgresql").quote
+        if self.schema:
+            return f"{quote(self.schema)}.{quote(self.name)}"
+        return str(quote(self.name))
 
     def create_sql(self) -> str:
         labels = ", ".join("'" + v.replace("'", "''").replace("%", "%%") + "'" for v in self.labels)

@@ -4,7 +4,8 @@ Called by users through ``inspect(engine)`` / ``inspect(connection)`` and by
 ``MetaData.reflect()`` / ``Table(..., autoload_with=...)``. The catalog queries of each
 backend live in ``dialects/<name>_catalog.py``; this module only routes and caches.
 
-Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm (and ``Table(autoload_with=...)``
+Called by: uow_orm.engine, uow_orm.migrate.*, uow_orm.orm, uow_orm.ext.declarative
+(DeferredReflection) (and ``Table(autoload_with=...)``
 / ``MetaData.reflect()`` through ``sql.schema.upper_layers``, which it fills in).
 """
 
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..event import Dispatcher, dispatcher_class, register_resolver
 from ..sql.schema import upper_layers
 
 if TYPE_CHECKING:
@@ -24,6 +26,49 @@ if TYPE_CHECKING:
     from .base import Connection, Engine
 
 log = logging.getLogger("uow_orm.engine")
+
+#: SQLAlchemy's reflection event (a DDLEvents event): listeners may change the dict
+_SCHEMA_SIGNATURES = {"column_reflect": ("inspector", "table", "column_info")}
+SchemaDispatch = dispatcher_class("SchemaDispatch", _SCHEMA_SIGNATURES)
+#: listeners for every table (on the Table or MetaData class)
+_CLASS_DISPATCH: dict[str, Dispatcher] = {}
+
+
+def _instance_dispatch(target: Any) -> Dispatcher:
+    d: Dispatcher | None = target.__dict__.get("_schema_dispatch")
+    if d is None:
+        d = target.__dict__["_schema_dispatch"] = SchemaDispatch(repr(target))
+    return d
+
+
+def _resolve_schema_target(target: Any, identifier: str) -> Dispatcher | None:
+    from ..sql.schema import MetaData, Table
+
+    kinds = (Table, MetaData)
+    if isinstance(target, type):
+        if issubclass(target, kinds):
+            name = next(k.__name__ for k in kinds if issubclass(target, k))
+            if name not in _CLASS_DISPATCH:
+                _CLASS_DISPATCH[name] = SchemaDispatch(f"the {name} class")
+            return _CLASS_DISPATCH[name]
+        return None
+    if isinstance(target, kinds):
+        return _instance_dispatch(target)
+    return None
+
+
+register_resolver(_resolve_schema_target)
+
+
+def _fire_column_reflect(inspector: Inspector, table: Table, info: dict[str, Any]) -> None:
+    """Run the ``column_reflect`` listeners (on the classes first, then the table's
+    MetaData's and the table's own) on one reflected column's dict."""
+    hosts = [*_CLASS_DISPATCH.values(), table.metadata, table]
+    for host in hosts:
+        d = host if isinstance(host, Dispatcher) else host.__dict__.get("_schema_dispatch")
+        if d is not None:
+            for fn in d.column_reflect:
+                fn(inspector, table, info)
 
 
 def catalog_for(dialect_name: str) -> Catalog:
@@ -159,6 +204,26 @@ class Inspector:
         with self._connection() as conn:
             return self._catalog.get_enums(conn, schema)
 
+    def reflect_table(
+        self,
+        table: Table,
+        include_columns: Collection[str] | None,
+        exclude_columns: Collection[str] = (),
+        resolve_fks: bool = True,
+    ) -> None:
+        """Fill ``table`` (a ``Table`` named and in its MetaData) from the database, as
+        ``Table(..., autoload_with=...)`` does: the columns it lacks (those of
+        ``include_columns`` when given, none of ``exclude_columns``), then its keys,
+        constraints and indexes (and, with ``resolve_fks``, the tables its keys refer to).
+
+        Raises:
+            NoSuchTableError: the database has no such table.
+        """
+        reflect_table_columns(
+            self, table, include_columns=include_columns, exclude_columns=exclude_columns
+        )
+        reflect_table_constraints(self, table, resolve_fks=resolve_fks)
+
     def __repr__(self) -> str:
         return f"<Inspector {self.dialect.name}>"
 
@@ -175,13 +240,39 @@ def reflect_table(
     actions (and, with ``resolve_fks``, the tables they refer to, in their schemas),
     unique and CHECK constraints, plain-column indexes and the table comment. The table's
     ``schema`` (a PostgreSQL schema or an attached SQLite database) is where it is read."""
+    reflect_table_columns(inspector, table, include_columns=include_columns)
+    reflect_table_constraints(inspector, table, resolve_fks=resolve_fks)
+
+
+def reflect_table_columns(
+    inspector: Inspector,
+    table: Table,
+    *,
+    include_columns: Collection[str] | None = None,
+    exclude_columns: Collection[str] = (),
+) -> None:
+    """The first half of `reflect_table`: the columns ``table`` does not have (nor
+    ``exclude_columns`` names), with their primary key flags and single-column foreign
+    keys (DeferredReflection adds the class's own columns before the second half).
+
+    Raises:
+        NoSuchTableError: the database has no such table.
+    """
     name, schema = table.name, table.schema
     if not inspector.has_table(name, schema):
         raise exc.NoSuchTableError(table.fullname)
     fks = inspector.get_foreign_keys(name, schema)
-    _reflect_columns(inspector, table, fks, include_columns)
-    _reflect_foreign_keys(inspector, table, fks, resolve_fks)
-    _reflect_constraints_and_indexes(inspector, table)
+    _reflect_columns(inspector, table, fks, include_columns, exclude_columns)
+
+
+def reflect_table_constraints(inspector: Inspector, table: Table, *, resolve_fks: bool) -> None:
+    """The second half of `reflect_table`: composite foreign keys (and, with
+    ``resolve_fks``, the tables keys refer to), unique and CHECK constraints, indexes and
+    the comment, naming the table's columns by their keys."""
+    fks = inspector.get_foreign_keys(table.name, table.schema)
+    keys = {c.name: c.key for c in table.c}
+    _reflect_foreign_keys(inspector, table, fks, resolve_fks, keys)
+    _reflect_constraints_and_indexes(inspector, table, keys)
 
 
 def _referred(fk: dict[str, Any]) -> str:
@@ -204,8 +295,11 @@ def _reflect_columns(
     table: Table,
     fks: list[dict[str, Any]],
     include_columns: Collection[str] | None,
+    exclude_columns: Collection[str] = (),
 ) -> None:
-    """The columns the table does not have yet, with their single-column foreign keys."""
+    """The columns the table does not have yet, with their single-column foreign keys,
+    after the ``column_reflect`` listeners changed their dicts (a listener may rename a
+    column or give it another key)."""
     from ..sql.elements import text
     from ..sql.schema import Column, ForeignKey
 
@@ -214,12 +308,24 @@ def _reflect_columns(
     single_fks = {
         fk["constrained_columns"][0]: fk for fk in fks if len(fk["constrained_columns"]) == 1
     }
+    existing = {c.name for c in table.c} | set(exclude_columns)
     for info in inspector.get_columns(name, schema):
-        col_name = info["name"]
-        if col_name in table.c or (include_columns is not None and col_name not in include_columns):
+        orig_name = info["name"]
+        _fire_column_reflect(inspector, table, info)
+        col_name = info["name"]  # a listener may rename it
+        if orig_name in existing or (
+            include_columns is not None and col_name not in include_columns
+        ):
             continue
+        unknown = set(info) - _COLUMN_INFO_KEYS
+        if unknown:
+            raise exc.ArgumentError(
+                f"reflected column {table.fullname}.{orig_name}: column_info key(s) "
+                f"{', '.join(sorted(unknown))} are not supported; a column_reflect listener "
+                f"may set {', '.join(sorted(_COLUMN_INFO_KEYS))}"
+            )
         args: list[Any] = [col_name, info["type"]]
-        fk = single_fks.get(col_name)
+        fk = single_fks.get(orig_name)
         if fk is not None:
             args.append(
                 ForeignKey(
@@ -228,16 +334,37 @@ def _reflect_columns(
                     **_fk_actions(fk),
                 )
             )
-        table.append(
-            Column(
-                *args,
-                primary_key=col_name in pk,
-                nullable=info["nullable"],
-                server_default=text(info["default"]) if info["default"] is not None else None,
-                autoincrement=info["autoincrement"] if col_name in pk else "auto",
-                comment=info.get("comment"),
-            )
+        default = info.get("default")
+        col = Column(
+            *args,
+            primary_key=orig_name in pk,
+            nullable=info.get("nullable", True),
+            server_default=text(default) if default is not None else None,
+            autoincrement=info.get("autoincrement", "auto") if orig_name in pk else "auto",
+            comment=info.get("comment"),
+            key=info.get("key"),
+            info=info.get("info"),
         )
+        table.append(col)
+
+
+#: what a reflected column dict may hold (``get_columns`` keys, and what SQLAlchemy's
+#: reflection reads from a column_reflect listener's changes)
+_COLUMN_INFO_KEYS = frozenset(
+    {
+        "name",
+        "type",
+        "nullable",
+        "default",
+        "autoincrement",
+        "comment",
+        "key",
+        "info",
+        "primary_key",
+        "computed",
+        "identity",
+    }
+)
 
 
 def _as_given(name: str | None) -> str | None:
@@ -248,17 +375,21 @@ def _as_given(name: str | None) -> str | None:
 
 
 def _reflect_foreign_keys(
-    inspector: Inspector, table: Table, fks: list[dict[str, Any]], resolve_fks: bool
+    inspector: Inspector,
+    table: Table,
+    fks: list[dict[str, Any]],
+    resolve_fks: bool,
+    keys: dict[str, str],
 ) -> None:
     """The multi-column foreign keys, and (``resolve_fks``) the tables the keys refer to."""
     from ..sql.schema import ForeignKeyConstraint, Table
 
     for fk in fks:
         target = _referred(fk)
-        if len(fk["constrained_columns"]) > 1:
+        if len(fk["constrained_columns"]) > 1 and all(c in keys for c in fk["constrained_columns"]):
             table.append(
                 ForeignKeyConstraint(
-                    fk["constrained_columns"],
+                    [keys.get(c, c) for c in fk["constrained_columns"]],
                     [f"{target}.{c}" for c in fk["referred_columns"]],
                     name=_as_given(fk["name"]),
                     **_fk_actions(fk),
@@ -272,14 +403,21 @@ def _reflect_foreign_keys(
             )
 
 
-def _reflect_constraints_and_indexes(inspector: Inspector, table: Table) -> None:
-    """Unique and CHECK constraints, the table comment and the plain-column indexes."""
+def _reflect_constraints_and_indexes(
+    inspector: Inspector, table: Table, keys: dict[str, str]
+) -> None:
+    """Unique and CHECK constraints, the table comment and the plain-column indexes (a
+    constraint or index over a column left out, by ``include_columns`` or
+    ``exclude_columns``, is left out too, as in SQLAlchemy)."""
     from ..sql.elements import text
     from ..sql.schema import CheckConstraint, Index, UniqueConstraint
 
     name, schema = table.name, table.schema
     for uc in inspector.get_unique_constraints(name, schema):
-        table.append(UniqueConstraint(*uc["column_names"], name=_as_given(uc["name"])))
+        if not all(c in keys for c in uc["column_names"]):
+            continue
+        cols = [keys.get(c, c) for c in uc["column_names"]]
+        table.append(UniqueConstraint(*cols, name=_as_given(uc["name"])))
     for ck in inspector.get_check_constraints(name, schema):
         table.append(CheckConstraint(text(ck["sqltext"]), name=_as_given(ck["name"])))
     if table.comment is None:
@@ -293,7 +431,10 @@ def _reflect_constraints_and_indexes(inspector: Inspector, table: Table) -> None
                 table.fullname,
             )
             continue
-        table.append(Index(_as_given(ix["name"]), *ix["column_names"], unique=ix["unique"]))
+        if not all(c in keys for c in ix["column_names"]):
+            continue
+        cols = [keys.get(c, c) for c in ix["column_names"]]
+        table.append(Index(_as_given(ix["name"]), *cols, unique=ix["unique"]))
 
 
 def reflect_metadata(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
+from . import collections as _collections
 from . import events as _events
 from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
 from .state import History, InstanceState, attribute_history
@@ -335,12 +336,16 @@ class InstrumentedList(list[_T]):
         if not any(x is item for x in self):
             self._before_change()
             list.append(self, item)
+            if self._view is not None:
+                _collections.sync_view(self._view, self)
 
     def _remove_silent(self, item: Any) -> None:
         for i, x in enumerate(self):
             if x is item:
                 self._before_change()
                 list.__delitem__(self, i)
+                if self._view is not None:
+                    _collections.sync_view(self._view, self)
                 return
 
     def __reduce__(self) -> Any:

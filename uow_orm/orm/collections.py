@@ -5,7 +5,11 @@ The ORM always keeps a collection's members in an `InstrumentedList` (the unit o
 backrefs and loading read that); `RelationshipAttribute` hands users the set or dict view
 made here.
 
-Called by: relationships (``collection_class`` resolution, views).
+Also the ``collection`` decorators for custom collection classes, whose objects mirror that
+list.
+
+Called by: relationships (``collection_class`` resolution, views), attributes (quiet changes
+refresh a custom collection).
 """
 
 from __future__ import annotations
@@ -133,7 +137,7 @@ class KeyFuncDict(MutableMapping[_K, _T]):
     def __getitem__(self, key: _K) -> _T:
         return self._keyed()[key]
 
-    def __setitem__(self, key: _K, value: _T) -> None:
+    def __setitem__(self, key: _K, value: _T, _sa_initiator: Any = None) -> None:
         current = self._keyed().get(key, _NO_KEY)
         if current is value:
             return
@@ -143,7 +147,7 @@ class KeyFuncDict(MutableMapping[_K, _T]):
         members.append(value)
         self._explicit[id(value)] = key
 
-    def __delitem__(self, key: _K) -> None:
+    def __delitem__(self, key: _K, _sa_initiator: Any = None) -> None:
         self._drop(self._keyed()[key])
 
     def _drop(self, member: Any) -> None:
@@ -284,13 +288,357 @@ mapped_collection = keyfunc_mapping
 MappedCollection = KeyFuncDict
 
 
+# -- custom collection classes (SQLAlchemy's ``collection`` decorators) -----------------------
+
+
+class collection:
+    """Decorators that tell the ORM which methods of a custom ``collection_class`` add,
+    remove and iterate its members (``from uow_orm.orm.collections import collection``).
+
+    The ORM keeps the relationship's members in its own list; a custom collection object
+    mirrors it. Calling the object's appender, remover or (for a list, set or dict like
+    class) its known mutators reaches the unit of work and fires the attribute events and
+    backrefs; the ORM fills the object through its appender and empties it through its
+    remover.
+    """
+
+    @staticmethod
+    def appender(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Mark ``fn(self, item)`` as the method that adds a member."""
+        fn._uow_role = "appender"  # type: ignore[attr-defined]
+        return fn
+
+    @staticmethod
+    def remover(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Mark ``fn(self, item)`` as the method that removes a member."""
+        fn._uow_role = "remover"  # type: ignore[attr-defined]
+        return fn
+
+    @staticmethod
+    def iterator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Mark ``fn(self)`` as the method returning an iterator over the members."""
+        fn._uow_role = "iterator"  # type: ignore[attr-defined]
+        return fn
+
+    @staticmethod
+    def internally_instrumented(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Leave ``fn`` as it is: it calls other (instrumented) methods to make its changes."""
+        fn._uow_internal = True  # type: ignore[attr-defined]
+        return fn
+
+    @staticmethod
+    def _changes(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn._uow_mutator = True  # type: ignore[attr-defined]
+        return fn
+
+    @staticmethod
+    def adds(arg: int | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Mark a method that adds the member passed as argument ``arg``."""
+        return collection._changes
+
+    @staticmethod
+    def removes(arg: int | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Mark a method that removes the member passed as argument ``arg``."""
+        return collection._changes
+
+    @staticmethod
+    def replaces(arg: int | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Mark a method that puts argument ``arg`` in place of the member it returns."""
+        return collection._changes
+
+    @staticmethod
+    def removes_return() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Mark a method that removes the member it returns."""
+        return collection._changes
+
+
+_MUTATORS: dict[type, tuple[str, ...]] = {
+    list: (
+        "append",
+        "remove",
+        "insert",
+        "__setitem__",
+        "__delitem__",
+        "extend",
+        "__iadd__",
+        "pop",
+        "clear",
+    ),
+    set: (
+        "add",
+        "discard",
+        "remove",
+        "pop",
+        "clear",
+        "update",
+        "__ior__",
+        "difference_update",
+        "__isub__",
+        "intersection_update",
+        "__iand__",
+        "symmetric_difference_update",
+        "__ixor__",
+    ),
+    dict: ("__setitem__", "__delitem__", "clear", "pop", "popitem", "setdefault", "update"),
+}
+_DEFAULT_ROLES: dict[type, dict[str, str]] = {
+    list: {"appender": "append", "remover": "remove", "iterator": "__iter__"},
+    set: {"appender": "add", "remover": "remove", "iterator": "__iter__"},
+    dict: {"iterator": "values"},
+}
+
+
+_ARTICLE = {"appender": "an", "remover": "a", "iterator": "an"}
+
+
+class _Roles:
+    __slots__ = ("appender", "iterator", "remover")
+
+    def __init__(self, appender: str, remover: str, iterator: str) -> None:
+        self.appender = appender
+        self.remover = remover
+        self.iterator = iterator
+
+
+def _roles_of(cls: type) -> _Roles | None:
+    return cls.__dict__.get("_uow_roles")
+
+
+def _emulates(cls: type) -> type | None:
+    emulated = getattr(cls, "__emulates__", None)
+    if emulated in (list, set, dict):
+        return emulated  # type: ignore[no-any-return]
+    for base in (list, set, dict):
+        if issubclass(cls, base):
+            return base
+    for name, base in (("append", list), ("add", set), ("set", dict)):
+        if hasattr(cls, name):
+            return base
+    return None
+
+
+def instrument_class(cls: type, owner: str) -> _Roles:
+    """Find the appender, remover and iterator of the custom collection class ``cls`` and
+    wrap its changing methods so that they reach the unit of work (once per class).
+
+    Raises:
+        ArgumentError: ``cls`` names no appender, remover or iterator method.
+    """
+    roles = _roles_of(cls)
+    if roles is not None:
+        return roles
+    emulated = _emulates(cls)
+    found: dict[str, str] = {}
+    for name in dir(cls):
+        role = getattr(getattr(cls, name, None), "_uow_role", None)
+        if role is not None and role not in found:
+            found[role] = name
+    for role, name in (_DEFAULT_ROLES.get(emulated, {}) if emulated else {}).items():
+        if role not in found and hasattr(cls, name):
+            found[role] = name
+    if "iterator" not in found and hasattr(cls, "__iter__"):
+        found["iterator"] = "__iter__"
+    for role in ("appender", "remover", "iterator"):
+        if role not in found:
+            raise exc.ArgumentError(
+                f"{owner}: collection_class {cls.__name__} must elect {_ARTICLE[role]} "
+                f"{role} method (mark one with @collection.{role})"
+            )
+    roles = _Roles(found["appender"], found["remover"], found["iterator"])
+    wrap = set(_MUTATORS.get(emulated, ()) if emulated else ())
+    wrap.update(n for n in dir(cls) if getattr(getattr(cls, n, None), "_uow_mutator", False))
+    for name in sorted(wrap | {roles.appender, roles.remover}):
+        fn = getattr(cls, name, None)
+        if fn is None or getattr(fn, "_uow_internal", False) or getattr(fn, "_uow_wrapper", False):
+            continue
+        if name == roles.appender:
+            setattr(cls, name, _appender(fn, roles))
+        elif name == roles.remover:
+            setattr(cls, name, _remover(fn, roles))
+        else:
+            setattr(cls, name, _mutator(fn))
+    cls._uow_roles = roles  # type: ignore[attr-defined]
+    return roles
+
+
+class _Quiet:
+    """While active, the object's wrapped methods only run the user's code (the ORM itself
+    is changing it, or an instrumented method calls another)."""
+
+    __slots__ = ("obj", "prev")
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self.prev = False
+
+    def __enter__(self) -> None:
+        self.prev = getattr(self.obj, "_uow_quiet", False)
+        object.__setattr__(self.obj, "_uow_quiet", True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        object.__setattr__(self.obj, "_uow_quiet", self.prev)
+
+
+def _live_members(obj: Any) -> InstrumentedList[Any] | None:
+    members: InstrumentedList[Any] | None = getattr(obj, "_uow_members", None)
+    if members is None or getattr(obj, "_uow_quiet", False):
+        return None
+    _sync_custom(obj, members)
+    return members
+
+
+def _iterate(obj: Any) -> Iterable[Any]:
+    roles = _roles_of(type(obj))
+    assert roles is not None
+    return getattr(obj, roles.iterator)()  # type: ignore[no-any-return]
+
+
+def _index(members: list[Any], item: Any) -> int | None:
+    return next((i for i, m in enumerate(members) if m is item), None)
+
+
+def _member_added(obj: Any, members: InstrumentedList[Any], item: Any) -> None:
+    if _index(members, item) is not None:
+        return
+    members._before_change()
+    list.append(members, item)
+    try:
+        members._added(item)
+    except BaseException:
+        members._remove_silent(item)
+        with _Quiet(obj):
+            getattr(obj, _roles_of(type(obj)).remover)(item)  # type: ignore[union-attr]
+        raise
+
+
+def _member_removed(members: InstrumentedList[Any], item: Any) -> None:
+    i = _index(members, item)
+    if i is None:
+        return
+    members._check_remove(item)
+    members._before_change()
+    list.__delitem__(members, i)
+    members._removed(item)
+
+
+def _appender(fn: Callable[..., Any], roles: _Roles) -> Callable[..., Any]:
+    def append(self: Any, item: Any, *args: Any, **kw: Any) -> Any:
+        members = _live_members(self)
+        if members is None:
+            return fn(self, item, *args, **kw)
+        if _index(members, item) is None:
+            item = members._check(item)
+        with _Quiet(self):
+            result = fn(self, item, *args, **kw)
+        _member_added(self, members, item)
+        self._uow_seen = list(members)
+        return result
+
+    return _wrapped(append, fn)
+
+
+def _remover(fn: Callable[..., Any], roles: _Roles) -> Callable[..., Any]:
+    def remove(self: Any, item: Any, *args: Any, **kw: Any) -> Any:
+        members = _live_members(self)
+        if members is None:
+            return fn(self, item, *args, **kw)
+        with _Quiet(self):
+            result = fn(self, item, *args, **kw)
+        _member_removed(members, item)
+        self._uow_seen = list(members)
+        return result
+
+    return _wrapped(remove, fn)
+
+
+def _mutator(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def change(self: Any, *args: Any, **kw: Any) -> Any:
+        members = _live_members(self)
+        if members is None:
+            return fn(self, *args, **kw)
+        with _Quiet(self):
+            before = list(_iterate(self))
+            result = fn(self, *args, **kw)
+            after = list(_iterate(self))
+        gone, came = _difference(before, after)
+        for item in gone:
+            _member_removed(members, item)
+        for item in came:
+            if _index(members, item) is None:
+                members._check(item)
+            _member_added(self, members, item)
+        self._uow_seen = list(members)
+        return result
+
+    return _wrapped(change, fn)
+
+
+def _wrapped(wrapper: Callable[..., Any], fn: Callable[..., Any]) -> Callable[..., Any]:
+    wrapper.__name__ = getattr(fn, "__name__", wrapper.__name__)
+    wrapper.__doc__ = getattr(fn, "__doc__", None)
+    wrapper._uow_wrapper = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _difference(old: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(items of ``old`` not in ``new``, items of ``new`` not in ``old``), by identity and
+    counting repeats."""
+    counts: dict[int, int] = {}
+    for item in old:
+        counts[id(item)] = counts.get(id(item), 0) + 1
+    came = []
+    for item in new:
+        if counts.get(id(item), 0) > 0:
+            counts[id(item)] -= 1
+        else:
+            came.append(item)
+    gone = []
+    for item in reversed(old):
+        if counts.get(id(item), 0) > 0:
+            counts[id(item)] -= 1
+            gone.append(item)
+    return gone, came
+
+
+def _bind_custom(obj: Any, members: InstrumentedList[Any]) -> Any:
+    object.__setattr__(obj, "_uow_members", members)
+    object.__setattr__(obj, "_uow_seen", [])
+    _sync_custom(obj, members)
+    return obj
+
+
+def _sync_custom(obj: Any, members: InstrumentedList[Any]) -> None:
+    """Bring the custom collection ``obj`` up to date with the member list (changed by
+    loading, backrefs or assignment) through its appender and remover."""
+    seen: list[Any] = obj._uow_seen
+    if len(seen) == len(members) and all(a is b for a, b in zip(seen, members)):
+        return
+    roles = _roles_of(type(obj))
+    assert roles is not None
+    gone, came = _difference(seen, list(members))
+    with _Quiet(obj):
+        for item in gone:
+            getattr(obj, roles.remover)(item)
+        for item in came:
+            getattr(obj, roles.appender)(item)
+    object.__setattr__(obj, "_uow_seen", list(members))
+
+
+def sync_view(view: Any, members: InstrumentedList[Any]) -> None:
+    """Called by the member list after the ORM changed it quietly (a backref): refresh a
+    custom collection object that mirrors it."""
+    if _roles_of(type(view)) is not None:
+        _sync_custom(view, members)
+
+
 class CollectionKind:
     """How a relationship presents its members: built once from ``collection_class``."""
 
     __slots__ = ("factory", "kind")
 
     def __init__(self, kind: str, factory: Callable[[], Any] | None) -> None:
-        #: "list", "set", "dict" or "custom-list" (a list subclass such as ordering_list)
+        #: "list", "set", "dict", "custom-list" (a list subclass such as ordering_list) or
+        #: "custom" (a user class mirroring the members, see `collection`)
         self.kind = kind
         self.factory = factory
 
@@ -300,6 +648,8 @@ class CollectionKind:
             return InstrumentedSet(members)
         assert self.factory is not None
         d = self.factory()
+        if self.kind == "custom":
+            return _bind_custom(d, members)
         return d._bind_members(members)
 
     def items_of(self, value: Any, owner: str) -> Iterable[Any]:
@@ -314,6 +664,18 @@ class CollectionKind:
                     f"{owner} is a dictionary collection; assign a dict, not {type(value).__name__}"
                 )
             return list(value.values())
+        if self.kind == "custom":
+            assert self.factory is not None
+            wanted = _emulates(type(self.factory()))
+            given = _emulates(type(value))
+            if wanted is not None and given is not wanted:
+                name = given.__name__ if given is not None else type(value).__name__
+                raise TypeError(
+                    f"Incompatible collection type: {name} is not {wanted.__name__}-like"
+                )
+            if _roles_of(type(value)) is not None:
+                return list(_iterate(value))
+            return list(value.values()) if isinstance(value, dict) else list(value)
         if self.kind == "set" and isinstance(value, dict):
             raise exc.ArgumentError(f"{owner} is a set collection; assign a set, not a dict")
         return value  # type: ignore[no-any-return]
@@ -344,11 +706,18 @@ def collection_kind(collection_class: Any, owner: str) -> CollectionKind | None:
         return CollectionKind("dict", collection_class)
     if isinstance(sample, InstrumentedList):
         return CollectionKind("custom-list", collection_class)
-    raise exc.ArgumentError(
-        f"{owner}: collection_class={collection_class!r} is not supported; use list, set, "
-        "a KeyFuncDict (attribute_keyed_dict, column_keyed_dict, keyfunc_mapping) or "
-        "uow_orm.ext.orderinglist.ordering_list"
-    )
+    instrument_class(type(sample), owner)
+    return CollectionKind("custom", collection_class)
+
+
+def __getattr__(name: str) -> Any:
+    """``from uow_orm.orm.collections import InstrumentedList`` (SQLAlchemy's import
+    path; the class lives in ``orm.attributes``, which imports this module)."""
+    if name == "InstrumentedList":
+        from .attributes import InstrumentedList
+
+        return InstrumentedList
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
@@ -357,6 +726,7 @@ __all__ = [
     "MappedCollection",
     "attribute_keyed_dict",
     "attribute_mapped_collection",
+    "collection",
     "column_keyed_dict",
     "column_mapped_collection",
     "keyfunc_mapping",

@@ -192,6 +192,15 @@ def mapped_column(*args: Any, **kw: Any) -> Any:
 
 
 def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
+    t = _annotation_type(py_type, registry)
+    if isinstance(t, Enum) and t.metadata is None:
+        # as in SQLAlchemy, an Enum made from an annotation does not take the MetaData's
+        # schema (Enum(..., inherit_schema=True) in the type map links it to the table's)
+        t._metadata_schema = False
+    return t
+
+
+def _annotation_type(py_type: Any, registry: Registry) -> TypeEngine | None:
     tmap = registry.type_annotation_map
     if tmap:
         try:
@@ -201,7 +210,7 @@ def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
         if hit is not None:
             return hit() if isinstance(hit, type) else hit  # type: ignore[no-any-return]
     if typing.get_origin(py_type) is typing.Annotated:
-        return _type_for(typing.get_args(py_type)[0], registry)
+        return _annotation_type(typing.get_args(py_type)[0], registry)
     if typing.get_origin(py_type) is typing.Literal:
         return _literal_type(py_type, tmap)
     if isinstance(py_type, type) and issubclass(py_type, enum.Enum) and tmap:
@@ -417,7 +426,10 @@ def _unwrap(tp: Any) -> _Annotation:
     if origin is Union or origin is pytypes.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(args) < len(typing.get_args(tp))
-        tp = args[0] if len(args) == 1 else tp
+        if len(args) == 1:
+            tp = args[0]
+        elif optional:  # ``float | str | None``: the union the type map may name
+            tp = Union[tuple(args)]  # noqa: UP007
         origin = typing.get_origin(tp)
         if origin is typing.Annotated and mc is None:
             mc = next((a for a in tp.__metadata__ if isinstance(a, MappedColumn)), None)

@@ -24,6 +24,7 @@ from ..sql.elements import (
 )
 from ..sql.schema import Column, Table
 from ..sql.selectable import Join, Select
+from . import collections as _collections
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import EXPRESSION_NAMESPACE, NO_VALUE, STATE_ATTR, Direction, state_of
@@ -981,8 +982,8 @@ class RelationshipProperty(MapperProperty):
                 return ViewCollectionAttribute
             if isinstance(cc, type) and issubclass(cc, InstrumentedList):
                 return RelationshipAttribute
-            if callable(cc) and isinstance(cc(), KeyFuncDict):
-                return ViewCollectionAttribute
+            if callable(cc) and not isinstance(cc(), InstrumentedList):
+                return ViewCollectionAttribute  # a KeyFuncDict or a custom collection class
         return RelationshipAttribute
 
     def _new_members(self, items: Any = ()) -> InstrumentedList[Any]:
@@ -1003,6 +1004,8 @@ class RelationshipProperty(MapperProperty):
         view = members._view
         if view is None:
             view = members._view = kind.view(members)
+        elif kind.kind == "custom":
+            _collections.sync_view(view, members)
         return view
 
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
@@ -1200,7 +1203,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         given = value
         coll._replace(prop._collection.items_of(value, f"{self.class_.__name__}.{key}"))
         view = prop._present(coll)
-        if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
+        # keys given with the dict are kept, as in SQLAlchemy
+        if isinstance(given, dict) and prop._collection.kind == "dict":
             view._explicit = {id(v): k for k, v in given.items()}
 
     def _old_scalar(self, state: InstanceState, d: dict[str, Any]) -> Any:

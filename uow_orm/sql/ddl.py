@@ -144,11 +144,11 @@ def _column_unique(col: Column[Any]) -> bool:
 
 def _named_types(tables: AbcSequence[Table], dialect: Dialect) -> list[Any]:
     """Database-level types (PostgreSQL ENUMs) the tables' columns use, once each by name."""
-    seen: dict[str, Any] = {}
+    seen: dict[tuple[str | None, str], Any] = {}
     for t in tables:
         for c in t.c:
             for nt in c.type._named_types(dialect.name):
-                seen.setdefault(nt.name, nt)
+                seen.setdefault((nt.schema, nt.name), nt)
     return list(seen.values())
 
 
@@ -350,24 +350,45 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
     return out
 
 
-def create_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+def _own_types(types: AbcSequence[Any], tables: AbcSequence[Table], dialect: Dialect) -> list[Any]:
+    """Named types of ``Enum(metadata=...)`` that no table of ``tables`` brings."""
+    have = {(nt.schema, nt.name) for nt in _named_types(tables, dialect)}
+    out: dict[tuple[str | None, str], Any] = {}
+    for t in types:
+        for nt in t._named_types(dialect.name):
+            if (nt.schema, nt.name) not in have:
+                out.setdefault((nt.schema, nt.name), nt)
+    return list(out.values())
+
+
+def create_all(
+    bind: Engine, tables: list[Table], checkfirst: bool, types: AbcSequence[Any] = ()
+) -> None:
     """``MetaData.create_all``: CREATE ``tables`` (in creation order) in one transaction;
-    ``checkfirst`` skips those that exist."""
+    ``checkfirst`` skips those that exist. ``types`` (``Enum(metadata=...)``) are created
+    even when no table uses them."""
     with bind.begin() as conn:
         if checkfirst:
             tables = [t for t in tables if not has_table(conn, t)]
+        for nt in _own_types(types, tables, bind.dialect):
+            conn._run(nt.create_sql(), ())
         for sql in create_statements(tables, bind.dialect):
             conn._run(sql, ())
 
 
-def drop_all(bind: Engine, tables: list[Table], checkfirst: bool) -> None:
+def drop_all(
+    bind: Engine, tables: list[Table], checkfirst: bool, types: AbcSequence[Any] = ()
+) -> None:
     """``MetaData.drop_all``: DROP ``tables`` (given in creation order) in one transaction;
-    ``checkfirst`` skips those that do not exist."""
+    ``checkfirst`` skips those that do not exist. ``types`` go last (kept while a table
+    still uses one)."""
     with bind.begin() as conn:
         if checkfirst:
             tables = [t for t in tables if has_table(conn, t)]
         for sql in drop_statements(tables, bind.dialect):
             conn._run(sql, ())
+        for nt in _own_types(types, tables, bind.dialect):
+            conn._run(nt.drop_sql(), ())
 
 
 class _DDLElement:

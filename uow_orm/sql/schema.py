@@ -4,7 +4,7 @@ Used by mapping (declarative builds tables), the unit of work (foreign-key depen
 order) and DDL. A ``Column`` is also an SQL expression.
 
 Called by: uow_orm, uow_orm.schema (the public re-export), uow_orm.engine.reflection,
-uow_orm.ext.automap, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.*.
+uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.*.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class _UpperLayers:
     insert: Callable[[Table], Any]
     update: Callable[[Table], Any]
     delete: Callable[[Table], Any]
-    create_all: Callable[[Engine, list[Table], bool], None]
-    drop_all: Callable[[Engine, list[Table], bool], None]
+    create_all: Callable[[Engine, list[Table], bool, list[Any]], None]
+    drop_all: Callable[[Engine, list[Table], bool, list[Any]], None]
     autoload: Callable[[Table, Engine | Connection, AbcSequence[str] | None, bool], None]
     reflect: Callable[..., None]
 
@@ -451,6 +451,9 @@ class Column(ColumnElement, Generic[_T]):
             raise exc.ArgumentError(f"a column of table {table.name!r} has no name")
         self.key = self.key or self.name
         self.table = table
+        set_table = getattr(self.type, "_set_table", None)
+        if set_table is not None:  # an Enum's native type takes the table's schema
+            set_table(table)
 
     def copy(self) -> Column[_T]:
         """A new, table-less column with the same settings (foreign keys copied too)."""
@@ -460,6 +463,9 @@ class Column(ColumnElement, Generic[_T]):
                 if slot != "__weakref__" and hasattr(self, slot):
                     object.__setattr__(c, slot, getattr(self, slot))
         c.table = None  # type: ignore[assignment]
+        own_type = getattr(self.type, "_copy_for_column", None)
+        if own_type is not None:  # an Enum not bound to a table yet: each copy finds its schema
+            c.type = own_type()
         c.info = dict(self.info)
         c.constraints = list(self.constraints)
         c.foreign_keys = [fk._copy() for fk in self.foreign_keys]
@@ -726,6 +732,7 @@ class Table(FromClause):
         autoload_with: Engine | Connection | None = None,
         include_columns: Any = None,
         resolve_fks: bool = True,
+        listeners: AbcSequence[tuple[str, Any]] | None = None,
         **kw: Any,
     ) -> None:
         #: ``mysql_engine="InnoDB"`` and the like: options of backends uow_orm does not run
@@ -736,8 +743,8 @@ class Table(FromClause):
             raise exc.ArgumentError(
                 f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
                 "supported are schema, comment, info, autoload_with, include_columns, "
-                "resolve_fks and options of other backends (mysql_*, mariadb_*, mssql_*, "
-                "oracle_*)"
+                "resolve_fks, listeners and options of other backends (mysql_*, mariadb_*, "
+                "mssql_*, oracle_*)"
             )
         self.name = name
         self.schema: str | None = (
@@ -758,6 +765,11 @@ class Table(FromClause):
         self.constraints: list[Any] = []
         self.indexes: list[Index] = []
         self.info: dict[str, Any] = info if info is not None else {}
+        if listeners:  # [("column_reflect", fn)]: registered before the table is reflected
+            from .. import event
+
+            for identifier, fn in listeners:
+                event.listen(self, identifier, fn)
         for item in items:
             self.append(item)
         _name_constraints(self)
@@ -1041,6 +1053,8 @@ class MetaData:
         self.info: dict[str, Any] = info if info is not None else {}
         # columns typed only by a foreign key whose target is not defined yet
         self._typeless_fk_columns: list[Column[Any]] = []
+        #: types made with ``Enum(metadata=this)``: created and dropped with the tables
+        self._schema_types: list[Any] = []
 
     def _add(self, table: Table) -> None:
         self.tables[table.fullname] = table
@@ -1072,16 +1086,18 @@ class MetaData:
     def create_all(
         self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
-        """Create every table (and index) that does not exist yet, in dependency order."""
+        """Create every table (and index) that does not exist yet, in dependency order,
+        after the PostgreSQL ENUM types they (or ``Enum(metadata=...)``) need."""
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        upper_layers.create_all(bind, todo, checkfirst)
+        upper_layers.create_all(bind, todo, checkfirst, self._schema_types)
 
     def drop_all(
         self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
     ) -> None:
-        """Drop every table that exists, dependents first."""
+        """Drop every table that exists, dependents first, then the ENUM types no other
+        table uses."""
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        upper_layers.drop_all(bind, todo, checkfirst)
+        upper_layers.drop_all(bind, todo, checkfirst, self._schema_types)
 
     def reflect(
         self,
