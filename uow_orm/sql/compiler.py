@@ -212,13 +212,13 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         dialect = _default_dialect()
     cache = getattr(stmt, "_compiled_cache", None)
     if cache is not None:
-        hit = cache.get(dialect.name)
+        hit = cache.get(dialect.cache_key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         if getattr(stmt, "is_select", False):
             compiled = _compile_cached_select(stmt, dialect)
             if compiled is not None:
-                cache[dialect.name] = compiled
+                cache[dialect.cache_key] = compiled
                 return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
@@ -237,7 +237,7 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     compiled.entity_slices = compiler.entity_slices
     compiled.statement = stmt
     if cache is not None:
-        cache[dialect.name] = compiled
+        cache[dialect.cache_key] = compiled
     return compiled
 
 
@@ -338,6 +338,8 @@ class Compiler:
         self.paramstyle = dialect.paramstyle
         self.placeholder = dialect.placeholder
         self.quote = dialect.quote
+        #: ``schema_translate_map`` of the connection compiled for (None: none)
+        self.schema_map = dialect.schema_translate_map
         self.binds: list[BindParameter] = []
         self.in_columns_clause = False
         self.qualify = True
@@ -961,7 +963,8 @@ class Compiler:
             self._depth -= 1
         if defaults:
             body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
-        return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
+        target = stmt.table._quoted(self.quote, self.schema_map)
+        return f"INSERT INTO {target} ({', '.join(names)}) {body}"
 
     def insert(self, stmt: InsertStatement) -> str:
         """The SQL of an ``Insert``."""
@@ -992,7 +995,7 @@ class Compiler:
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
-            sql = f"INSERT INTO {table._quoted(self.quote)}"
+            sql = f"INSERT INTO {table._quoted(self.quote, self.schema_map)}"
             if not names:
                 sql += " DEFAULT VALUES" if self.dialect_name != "mysql" else " () VALUES ()"
             else:
@@ -1030,7 +1033,9 @@ class Compiler:
         table = stmt.table
         pk = list(getattr(table, "primary_key", ()))
         if len(pk) == 1 and pk[0] not in rows[0] and pk[0].is_autoincrement:
-            return f" RETURNING {table._quoted(self.quote)}.{self.quote(pk[0].name)}"
+            return (
+                f" RETURNING {table._quoted(self.quote, self.schema_map)}.{self.quote(pk[0].name)}"
+            )
         return ""
 
     def _display_rows(self, stmt: InsertStatement, rows: Sequence[Any]) -> Sequence[Any]:
@@ -1095,7 +1100,7 @@ class Compiler:
                 else self._value(c, c.onupdate)
             )
             sets.append(f"{self.quote(c.name)}{' = ' if self.display is None else '='}{value}")
-        sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
+        sql = f"UPDATE {table._quoted(self.quote, self.schema_map)} SET " + ", ".join(sets)
         extra = self._extra_froms(stmt, list(values.values()))
         if extra:
             if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
@@ -1130,7 +1135,7 @@ class Compiler:
             self._enclosing_froms.pop()
 
     def _delete(self, stmt: WriteStatement) -> str:
-        sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
+        sql = f"DELETE FROM {stmt.table._quoted(self.quote, self.schema_map)}"
         extra = self._extra_froms(stmt, [])
         if extra and self.string_dialect:  # as SQLAlchemy's default dialect prints it
             sql += " , " + ", ".join(self.process(f, asfrom=True) for f in extra)
