@@ -216,9 +216,11 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         if getattr(stmt, "is_select", False):
-            compiled = _compile_cached_select(stmt, dialect)
-            if compiled is not None:
-                cache[dialect.cache_key] = compiled
+            got = _compile_cached_select(stmt, dialect)
+            if got is not None:
+                compiled, cacheable = got
+                if cacheable:
+                    cache[dialect.cache_key] = compiled
                 return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
@@ -236,13 +238,14 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     compiled.result_processors = compiler.result_processors
     compiled.entity_slices = compiler.entity_slices
     compiled.statement = stmt
-    if cache is not None:
+    if cache is not None and compiler.cacheable:
         cache[dialect.cache_key] = compiled
     return compiled
 
 
-def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
-    """``stmt`` compiled through the statement cache (None: not cacheable)."""
+def _compile_cached_select(stmt: Any, dialect: Dialect) -> tuple[Compiled, bool] | None:
+    """``stmt`` compiled through the statement cache, and whether it may be kept on the
+    statement too (None: not cacheable by its structure)."""
     key_binds: list[BindParameter] = []
     key = statement_key(stmt, key_binds)
     if key is None:
@@ -261,10 +264,12 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
         compiled.result_processors = compiler.result_processors
         compiled.entity_slices = compiler.entity_slices
         compiled.statement = stmt
+        if not compiler.cacheable:
+            return compiled, False
         plan = plan_for(compiled, key_binds)
         if plan is not None:
             statement_cache.put(key, (compiled, plan))
-        return compiled
+        return compiled, True
     template, plan = entry
     compiled = Compiled.__new__(Compiled)
     compiled.sql = template.sql
@@ -282,7 +287,7 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
             binds.append(BindParameter(None, int(value), tb.type, tb.describes))
     compiled.binds = binds
     compiled.statement = stmt
-    return compiled
+    return compiled, True
 
 
 def compile_with_options(
@@ -363,6 +368,12 @@ class Compiler:
         self.bind_names: dict[int, str] = {}
         #: printing: the type an untyped bindparam() takes from what it is compared with
         self.bind_types: dict[int, Any] = {}
+        #: the outermost SELECT's options that also filter the SELECTs nested in it
+        #: (``with_loader_criteria``: subqueries, EXISTS, IN, scalar subqueries, CTEs)
+        self.nested_options: list[Any] = []
+        #: False once SQL was added that the statement's cache key does not describe
+        #: (criteria of nested SELECTs): the result is then not cached
+        self.cacheable = True
 
     #: printing (`display_form`): "named" / "qmark" / "pyformat" placeholders with names;
     #: None when compiling for execution
@@ -527,6 +538,13 @@ class Compiler:
     def select(self, stmt: Select[Any]) -> str:
         """The SQL of a ``Select`` (the outermost one also sets the result keys and converters)."""
         toplevel = self._depth == 0
+        if toplevel:
+            if stmt._options:
+                self.nested_options = [
+                    o for o in stmt._options if hasattr(o, "_apply_to_nested_select")
+                ]
+        elif self.nested_options:
+            stmt = self._nested_criteria(stmt)
         # cte(nesting=True) goes into this SELECT's own WITH, unless it is the whole
         # statement (its WITH is the statement's) or a member of a union (the union's)
         own_with = not toplevel and not self._compound_member
@@ -538,6 +556,14 @@ class Compiler:
             self._depth -= 1
 
     _compound_member = False
+
+    def _nested_criteria(self, stmt: Select[Any]) -> Select[Any]:
+        """A SELECT nested in the statement, with the outermost SELECT's loader criteria
+        for the entities it reads (as SQLAlchemy applies them to every occurrence)."""
+        out: Select[Any] = self.nested_options[0]._apply_to_nested_select(stmt, self.nested_options)
+        if out is not stmt:
+            self.cacheable = False
+        return out
 
     def _with_nested(self, build: Any, own_with: bool) -> str:
         """``build()``'s SQL, prefixed with the WITH of the ``cte(nesting=True)`` CTEs it
