@@ -220,3 +220,13 @@ def test_no_map_and_an_empty_map_use_the_engines_own_dialect(schema_engine):
     a2 = schema_engine.execution_options(schema_translate_map={None: "tenant_a"})
     assert a1.dialect is a2.dialect  # one compiled-statement cache per distinct map
     assert a1.dialect.cache_key != schema_engine.dialect.cache_key
+
+
+def test_statement_level_schema_translate_map_is_refused_not_ignored(schema_engine):
+    md, item = item_table()
+    with pytest.raises(exc.ArgumentError, match="schema_translate_map"):
+        select(item).execution_options(schema_translate_map={None: "tenant_a"})
+    with Session(schema_engine) as session, pytest.raises(exc.ArgumentError):
+        session.execute(
+            select(item), execution_options={"schema_translate_map": {None: "tenant_a"}}
+        )
