@@ -223,7 +223,7 @@ def test_no_map_and_an_empty_map_use_the_engines_own_dialect(schema_engine):
 
 
 def test_statement_level_schema_translate_map_is_refused_not_ignored(schema_engine):
-    md, item = item_table()
+    _md, item = item_table()
     with pytest.raises(exc.ArgumentError, match="schema_translate_map"):
         select(item).execution_options(schema_translate_map={None: "tenant_a"})
     with Session(schema_engine) as session, pytest.raises(exc.ArgumentError):

@@ -1,9 +1,11 @@
 """``with_loader_criteria``: extra WHERE criteria for every load of a class (or its base).
 
-Applied by loading to ORM SELECTs that carry the option; objects those SELECTs load carry
-the option on to their lazy and selectin loads (``propagate_to_loaders``).
+Applied by loading to ORM SELECTs that carry the option, and by the SQL compiler (through
+the option's ``_apply_to_nested_select``) to the SELECTs nested in them; objects those
+SELECTs load carry the option on to their lazy and selectin loads (``propagate_to_loaders``).
 
-Called by: loading (``with_loader_criteria``), strategies (relationship criteria).
+Called by: loading (``with_loader_criteria``), strategies (relationship criteria),
+query (``Query.count()``).
 """
 
 from __future__ import annotations
