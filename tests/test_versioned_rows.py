@@ -139,3 +139,62 @@ def test_rows_order_as_tuples_as_sqlalchemys_do(session):
     assert rows[0] > ("a", 9) and rows[0] >= rows[0] and ("a", 2) <= rows[1] < ("b", 1, 0)
     with pytest.raises(TypeError):
         rows[0] < 1  # noqa: B015 - the comparison itself is what is tested
+
+
+class Config(Base):
+    __tablename__ = "vr_config"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entries: Mapped[dict[str, Entry]] = relationship(
+        collection_class=attribute_keyed_dict("name"), back_populates="config"
+    )
+
+    def new_version(self) -> None:
+        """SQLAlchemy's versioned_map recipe: the same object becomes the next version,
+        keeping the entries it had (new association rows) and the ones just added."""
+        make_transient(self)
+        self.id = None  # type: ignore[assignment]
+        hist = attributes.get_history(self, "entries")
+        attributes.set_committed_value(self, "entries", {})
+        for e in hist.added:
+            self.entries[e.name] = e
+        for e in hist.unchanged:
+            self.entries[e.name] = Entry(name=e.name, value=e.value)
+
+
+class Entry(Base):
+    __tablename__ = "vr_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int | None] = mapped_column(ForeignKey("vr_config.id"))
+    name: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(20))
+    config: Mapped[Config | None] = relationship(back_populates="entries")
+
+
+def test_make_transient_keeps_attribute_history_as_sqlalchemy_does(session):
+    session.add(Config(id=1, entries={"a": Entry(id=1, name="a", value="1")}))
+    session.commit()
+    c = session.get(Config, 1)
+    c.entries["b"] = Entry(id=2, name="b", value="2")
+    c.id = 1  # (no change)
+    make_transient(c)
+    hist = attributes.get_history(c, "entries")
+    assert [e.name for e in hist.added] == ["b"]
+    assert [e.name for e in hist.unchanged] == ["a"]
+    fresh = Config(id=9)
+    assert attributes.get_history(fresh, "id").added == [9]  # never loaded: all added
+
+
+def test_versioned_map_recipe_keeps_the_old_version_rows(session):
+    session.add(Config(id=1, entries={"a": Entry(name="a", value="1")}))
+    session.commit()
+    c = session.get(Config, 1)
+    c.entries["b"] = Entry(name="b", value="2")
+    c.new_version()
+    c.id = 2
+    session.add(c)
+    session.commit()
+    rows = session.execute(select(Entry.config_id, Entry.name, Entry.value)).all()
+    assert sorted(rows) == [(1, "a", "1"), (2, "a", "1"), (2, "b", "2")]
+    old = session.get(Config, 1)
+    assert {k: e.value for k, e in old.entries.items()} == {"a": "1"}
+    assert {k: e.value for k, e in c.entries.items()} == {"a": "1", "b": "2"}
