@@ -121,8 +121,10 @@ def test_update_execution_options_changes_the_engine_for_later_connections(table
         before.execute(text("INSERT INTO iso_t (id) VALUES (2)"))  # made before: unchanged
         before.rollback()
         assert ids(table) == [1]
-        with pytest.raises(exc.ArgumentError, match="'bogus'"):
-            table.update_execution_options(bogus=1)
+        with pytest.raises(exc.ArgumentError, match="'stream_results'"):
+            table.update_execution_options(stream_results=True)  # SQLAlchemy's, not ours
+        table.update_execution_options(app_tag=1)  # an application's own: kept, as in SQLAlchemy
+        assert table.get_execution_options()["app_tag"] == 1
     finally:
         before.close()
 
@@ -170,13 +172,41 @@ def test_pool_listener_added_to_an_engine_copy_follows_the_shared_pool(table):
 
 
 # -- refusing what has no effect ---------------------------------------------------------------
-def test_unknown_execution_option_raises_argument_error_naming_it(db_url, table):
-    with pytest.raises(exc.ArgumentError, match="'stream_everything'"):
-        table.execution_options(stream_everything=True)
-    with table.connect() as conn, pytest.raises(exc.ArgumentError, match="'foo'"):
-        conn.execution_options(foo=1)
-    with pytest.raises(exc.ArgumentError, match="'foo'"):
-        create_engine(db_url, execution_options={"foo": 1})
+def test_sqlalchemy_execution_option_uow_orm_lacks_raises_argument_error_naming_it(db_url, table):
+    with pytest.raises(exc.ArgumentError, match="'stream_results'"):
+        table.execution_options(stream_results=True)
+    with table.connect() as conn, pytest.raises(exc.ArgumentError, match="'max_row_buffer'"):
+        conn.execution_options(max_row_buffer=10)
+    with pytest.raises(exc.ArgumentError, match="'logging_token'"):
+        create_engine(db_url, execution_options={"logging_token": "x"})
+
+
+def test_misspelt_execution_option_raises_argument_error_naming_the_real_one(table):
+    with pytest.raises(exc.ArgumentError, match=r"'isolaton_level'.*'isolation_level'"):
+        table.execution_options(isolaton_level="AUTOCOMMIT")
+    with pytest.raises(exc.ArgumentError, match="'schema_translate_maps'"):
+        table.execution_options(schema_translate_maps={None: "x"})
+
+
+def test_application_execution_option_reaches_cursor_events_context(table):
+    """An application's own option is kept, as SQLAlchemy keeps it: the connection's
+    ``get_execution_options()`` and a cursor listener's ``context.execution_options``
+    read it (SQLAlchemy's sharding example renames tables with one)."""
+    tagged = table.execution_options(table_prefix="north")
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT"):
+            seen.append((context.execution_options.get("table_prefix"), context.statement))
+
+    event.listen(tagged, "before_cursor_execute", before)
+    with tagged.connect() as conn:
+        assert conn.get_execution_options()["table_prefix"] == "north"
+        conn.execute(text("SELECT 1")).all()
+        conn.execution_options(table_prefix="south").execute(text("SELECT 2")).all()
+    with table.connect() as conn:
+        conn.execute(text("SELECT 3")).all()  # the base engine: no listener, no option
+    assert seen == [("north", "SELECT 1"), ("south", "SELECT 2")]
 
 
 @pytest.mark.parametrize("bad", ["BOGUS", "READ_SOMETHING", 3])

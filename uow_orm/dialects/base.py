@@ -10,8 +10,9 @@ uow_orm.dialects.sqlite_dialect, uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sq
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from .. import exc
@@ -100,15 +101,52 @@ class Dialect:
     #: The backend's version as text, for messages ("3.40.1"); "" when unknown.
     server_version: ClassVar[str] = ""
     dbapi: Any = None
+    #: ``execution_options(schema_translate_map=...)``: the schema each table's own schema
+    #: is rendered as (None keys: tables with no schema); None on the engine's dialect
+    schema_translate_map: Mapping[str | None, str | None] | None = None
 
     def __init__(self, dbapi: Any) -> None:
         self.dbapi = dbapi
+        #: What compiled-statement caches key on: the name, plus the schema translate
+        #: map on a `translated` copy (its SQL differs)
+        self.cache_key: Hashable = self.name
+        self._translated: dict[tuple[tuple[str | None, str | None], ...], Dialect] = {}
+        #: the engine's dialect a `translated` copy was made from
+        self._base: Dialect | None = None
         self._quote_cache: dict[str, str] = {}
         self._error_map = [
             (getattr(dbapi, dbapi_name), ours)
             for dbapi_name, ours in _ERROR_CLASSES
             if hasattr(dbapi, dbapi_name)
         ]
+
+    def translated(self, schema_map: Mapping[str | None, str | None] | None) -> Dialect:
+        """This dialect rendering each table's schema through ``schema_map`` (SQLAlchemy's
+        ``schema_translate_map``); this dialect itself for an empty or no map.
+
+        One copy per distinct map (the statement caches key on `cache_key`, which holds
+        the map, so a statement compiled for one map is never reused for another).
+        """
+        base = self._base or self
+        if not schema_map:
+            return base
+        key = tuple(sorted(schema_map.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")))
+        hit = base._translated.get(key)
+        if hit is None:
+            hit = copy.copy(base)
+            hit.schema_translate_map = dict(key)
+            hit.cache_key = (base.name, key)
+            hit._translated = {}
+            hit._base = base
+            base._translated[key] = hit
+        return hit
+
+    def schema_for(self, schema: str | None) -> str | None:
+        """The schema a table of schema ``schema`` is in for this dialect's statements."""
+        m = self.schema_translate_map
+        if m is None or schema not in m:
+            return schema
+        return m[schema]
 
     # -- identifiers -------------------------------------------------------------------
     def quote(self, name: str) -> str:

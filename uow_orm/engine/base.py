@@ -11,6 +11,7 @@ uow_orm.orm, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql.ddl, uow_orm.testing
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,25 +37,75 @@ logger = logging.getLogger("uow_orm.engine")
 POOL_EVENTS = frozenset(_events.POOL_SIGNATURES)
 ENGINE_EVENTS = frozenset(_events.ENGINE_SIGNATURES)
 
-#: The execution options uow_orm knows; any other name raises ArgumentError.
-EXECUTION_OPTIONS = ("isolation_level", "sqlite_begin")
+#: The execution options uow_orm acts on; other names are an application's own (kept and
+#: readable, as in SQLAlchemy) unless SQLAlchemy defines them and uow_orm does not.
+EXECUTION_OPTIONS = ("isolation_level", "schema_translate_map", "sqlite_begin")
+#: Connection-level options SQLAlchemy defines that uow_orm does not implement (the
+#: statement-level list is `uow_orm.sql.elements`'s, a layer above): refused.
+_UNSUPPORTED_OPTIONS = frozenset(
+    {
+        "compiled_cache",
+        "driver_column_names",
+        "insertmanyvalues_page_size",
+        "logging_token",
+        "max_row_buffer",
+        "no_parameters",
+        "prebuffer_rows",
+        "preserve_rowcount",
+        "stream_results",
+        "yield_per",
+    }
+)
 
 
 def _checked_options(dialect: Dialect, options: Mapping[str, Any]) -> dict[str, Any]:
     """``options`` validated and normalised for ``dialect``; ArgumentError naming a bad one."""
-    unknown = sorted(set(options) - set(EXECUTION_OPTIONS))
-    if unknown:
+    unsupported = sorted(set(options) & _UNSUPPORTED_OPTIONS)
+    if unsupported:
         raise exc.ArgumentError(
-            f"unknown execution option(s) {', '.join(map(repr, unknown))}; uow_orm supports "
-            f"{', '.join(EXECUTION_OPTIONS)}"
+            f"execution option(s) {', '.join(map(repr, unsupported))} are not supported by "
+            f"uow_orm on engines and connections; it supports {', '.join(EXECUTION_OPTIONS)}"
         )
     out: dict[str, Any] = {}
     for key, value in options.items():
+        if key not in EXECUTION_OPTIONS:
+            _refuse_misspelt(key)
         if key == "isolation_level":
             out[key] = dialect.normalize_isolation_level(value)
-        else:
+        elif key == "sqlite_begin":
             out[key] = dialect.normalize_begin_mode(value)
+        elif key == "schema_translate_map":
+            out[key] = _schema_map(value)
+        else:
+            out[key] = value
     return out
+
+
+def _refuse_misspelt(key: str) -> None:
+    """ArgumentError for an application option named almost like an option of
+    SQLAlchemy's (a typo would otherwise be kept and silently have no effect)."""
+    known = sorted({*EXECUTION_OPTIONS, *_UNSUPPORTED_OPTIONS})
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+    if close:
+        raise exc.ArgumentError(
+            f"unknown execution option {key!r}; did you mean {close[0]!r}? (uow_orm "
+            f"supports {', '.join(EXECUTION_OPTIONS)})"
+        )
+
+
+def _schema_map(value: Any) -> dict[str | None, str | None] | None:
+    """A ``schema_translate_map`` checked: a mapping of schema names (or None) to names."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        (k is None or isinstance(k, str)) and (v is None or isinstance(v, str))
+        for k, v in value.items()
+    ):
+        raise exc.ArgumentError(
+            f"schema_translate_map={value!r}: expected a dict of schema names (None for "
+            "tables with no schema) to schema names (None for no schema)"
+        )
+    return dict(value)
 
 
 class Engine:
@@ -82,12 +133,17 @@ class Engine:
         #: ``create_engine(logging_name=...)``
         self.logging_name: str | None = None
         self._execution_options = _checked_options(dialect, execution_options or {})
+        self.dialect = dialect.translated(self._execution_options.get("schema_translate_map"))
 
     def execution_options(self, **options: Any) -> Engine:
         """A copy of this engine whose connections get ``options`` (same pool and dialect).
 
-        Options: ``isolation_level`` (``"AUTOCOMMIT"``, ``"SERIALIZABLE"``, ...) and, on
-        SQLite, ``sqlite_begin`` (``"DEFERRED"``, ``"IMMEDIATE"``, ``"EXCLUSIVE"``).
+        Options: ``isolation_level`` (``"AUTOCOMMIT"``, ``"SERIALIZABLE"``, ...),
+        ``schema_translate_map`` (``{None: "tenant_1"}``: every statement renders tables of
+        no schema in ``tenant_1``) and, on SQLite, ``sqlite_begin`` (``"DEFERRED"``,
+        ``"IMMEDIATE"``, ``"EXCLUSIVE"``). Other names are the application's own: kept,
+        readable with ``get_execution_options()`` and by cursor events'
+        ``context.execution_options``.
         Listeners added to the copy see only its connections; those of this engine see
         both. Raises ArgumentError for an unknown option or value.
         """
@@ -103,6 +159,7 @@ class Engine:
             **self._execution_options,
             **_checked_options(self.dialect, options),
         }
+        self.dialect = self.dialect.translated(self._execution_options.get("schema_translate_map"))
 
     def get_execution_options(self) -> dict[str, Any]:
         """The execution options every connection of this engine starts with."""
@@ -179,6 +236,9 @@ class OptionEngine(Engine):
             **proxied._execution_options,
             **_checked_options(proxied.dialect, options),
         }
+        self.dialect = proxied.dialect.translated(
+            self._execution_options.get("schema_translate_map")
+        )
 
     @property
     def pool(self) -> Pool:
@@ -427,7 +487,9 @@ class Connection:
         statement commits by itself (``VACUUM``, ``PRAGMA journal_mode=WAL``,
         ``CREATE DATABASE`` need it); another level isolates the transactions that follow.
         ``sqlite_begin="IMMEDIATE"`` begins SQLite transactions with BEGIN IMMEDIATE.
-        The options last until the connection is closed (given back to the pool).
+        ``schema_translate_map={None: "tenant_1"}`` renders, in every statement from now
+        on (Core, ORM, the flush, DDL), tables of no schema in schema ``tenant_1``; it may
+        change at any time. The options last until the connection is closed.
 
         Raises:
             ArgumentError: an unknown option, or a value the dialect does not accept.
@@ -435,13 +497,19 @@ class Connection:
         """
         new = _checked_options(self.dialect, options)
         if self._transaction is not None:
-            changed = [k for k, v in new.items() if self._execution_options.get(k) != v]
+            changed = [
+                k
+                for k, v in new.items()
+                if k in ("isolation_level", "sqlite_begin") and self._execution_options.get(k) != v
+            ]
             if changed:
                 raise exc.InvalidRequestError(
                     f"{changed[0]} cannot change while this Connection is in a transaction "
                     "(it begins on the first statement); call commit() or rollback() first"
                 )
         self._execution_options = {**self._execution_options, **new}
+        if "schema_translate_map" in new:
+            self.dialect = self.dialect.translated(new["schema_translate_map"])
         self._apply_options()
         return self
 
@@ -781,7 +849,15 @@ class Connection:
             self._handle_error(err, sql, params, dbapi, cursor)
             raise
         if dispatch.after_cursor_execute:
-            dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, False)
+            dispatch.fire(
+                "after_cursor_execute",
+                self,
+                cursor,
+                sql,
+                params,
+                _events.CursorExecutionContext(self, cursor, sql, params, False),
+                False,
+            )
         return cursor
 
     def executemany_returning(self, sql: str, params: Sequence[DBAPIParams]) -> list[DBAPIRow]:
@@ -814,7 +890,15 @@ class Connection:
             self._handle_error(err, sql, params, dbapi, cursor)
             raise
         if self._dispatch.after_cursor_execute:
-            self._dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, True)
+            self._dispatch.fire(
+                "after_cursor_execute",
+                self,
+                cursor,
+                sql,
+                params,
+                _events.CursorExecutionContext(self, cursor, sql, params, True),
+                True,
+            )
         return rows
 
     def _run_control(self, sql: str) -> None:
@@ -840,12 +924,14 @@ class Connection:
     ) -> tuple[str, Any]:
         """The before_cursor_execute listeners; retval=True ones may replace SQL and params."""
         dispatch = self._dispatch
+        context = _events.CursorExecutionContext(self, cursor, sql, params, many)
         for fn, retval in zip(
             dispatch.before_cursor_execute, dispatch.retvals("before_cursor_execute")
         ):
-            out = fn(self, cursor, sql, params, None, many)
+            out = fn(self, cursor, sql, params, context, many)
             if retval:
                 sql, params = out
+                context.statement, context.parameters = sql, params
         return sql, params
 
     def _log(self, sql: str, params: Any) -> None:
@@ -875,7 +961,15 @@ class Connection:
             self._handle_error(err, sql, params, dbapi, cursor)
             raise  # unreachable: _handle_error always raises
         if dispatch.after_cursor_execute:
-            dispatch.fire("after_cursor_execute", self, cursor, sql, params, None, many)
+            dispatch.fire(
+                "after_cursor_execute",
+                self,
+                cursor,
+                sql,
+                params,
+                _events.CursorExecutionContext(self, cursor, sql, params, many),
+                many,
+            )
         return cursor
 
     def _handle_error(

@@ -176,11 +176,44 @@ class ExceptionContext:
         self.is_pre_ping = False
 
 
+class CursorExecutionContext:
+    """The ``context`` a ``before_cursor_execute`` / ``after_cursor_execute`` listener
+    receives (the part of SQLAlchemy's ``ExecutionContext`` uow_orm has).
+
+    ``execution_options`` are the connection's options (its engine's, then its own,
+    the application's own keys included); ``connection``, ``cursor``, ``dialect``,
+    ``statement``, ``parameters`` and ``executemany`` describe the execution. Made only
+    when a cursor listener is registered.
+    """
+
+    __slots__ = (
+        "connection",
+        "cursor",
+        "dialect",
+        "executemany",
+        "execution_options",
+        "parameters",
+        "statement",
+    )
+
+    def __init__(
+        self, connection: Any, cursor: Any, statement: str, parameters: Any, many: bool
+    ) -> None:
+        self.connection = connection
+        self.cursor = cursor
+        self.dialect = connection.dialect
+        self.statement = statement
+        self.parameters = parameters
+        self.executemany = many
+        self.execution_options: dict[str, Any] = dict(connection._execution_options)
+
+
 __all__ = [
     "CONNECTION_SIGNATURES",
     "ENGINE_CLASS_DISPATCH",
     "POOL_CLASS_DISPATCH",
     "POOL_SIGNATURES",
+    "CursorExecutionContext",
     "EngineDispatch",
     "ExceptionContext",
     "engine_dispatch",

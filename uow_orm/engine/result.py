@@ -17,6 +17,15 @@ from .. import exc
 _T = TypeVar("_T")
 
 
+def _tuple_of(other: object) -> tuple[Any, ...]:
+    """A row's values, or a tuple itself, for ordering comparisons (TypeError otherwise)."""
+    if isinstance(other, Row):
+        return other._data
+    if isinstance(other, tuple):
+        return other
+    raise TypeError(f"cannot order a Row and a {type(other).__name__}")
+
+
 class Row:
     """One result row: a tuple that also answers to column names."""
 
@@ -52,6 +61,19 @@ class Row:
 
     def __hash__(self) -> int:
         return hash(self._data)
+
+    # ordered as tuples, as SQLAlchemy's rows are (``sorted(result.all())``)
+    def __lt__(self, other: object) -> bool:
+        return self._data < _tuple_of(other)
+
+    def __le__(self, other: object) -> bool:
+        return self._data <= _tuple_of(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self._data > _tuple_of(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self._data >= _tuple_of(other)
 
     def __repr__(self) -> str:
         return repr(self._data)

@@ -168,8 +168,13 @@ def make_transient(obj: Any) -> None:
     if st.session is not None:
         if st.key is not None and st.session.dispatch.persistent_to_transient:
             _events.fire_each(st.session, "persistent_to_transient", [st])
+        # the attribute history stays, as in SQLAlchemy (a versioning recipe reads it)
+        committed, modified, had_key = st.committed, st.modified, st.key is not None
         # an object's session is a Session, which has the members its internals use
         make_transient_state(cast("InternalSession", st.session), st)
+        if had_key:
+            st.committed, st.modified = committed, modified
+            st.history_kept = True
     st.key = None
     st.deleted = False
     st.was_deleted = False

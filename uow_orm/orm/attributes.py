@@ -398,8 +398,8 @@ def set_committed_value(instance: Any, key: str, value: Any) -> None:
     prop = mapper.relationships.get(key)
     if prop is not None and prop.uselist:
         items = value or ()
-        if prop._collection is not None:
-            items = prop._collection.items_of(items, f"{prop}")
+        if prop._collection is not None and value:  # (an empty dict / set: no members)
+            items = prop._collection.items_of(value, f"{prop}")
         d[key] = prop._new_members(items)._bind(st, prop)
     else:
         d[key] = value

@@ -135,7 +135,19 @@ class KeyFuncDict(MutableMapping[_K, _T]):
         return out
 
     def __getitem__(self, key: _K) -> _T:
-        return self._keyed()[key]
+        keyed = self._keyed()
+        if key not in keyed:
+            missing = getattr(self, "__missing__", None)
+            if missing is not None:  # a subclass's, as dict (SQLAlchemy's base) calls it
+                return missing(key)  # type: ignore[no-any-return]
+        return keyed[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keyed()  # (never ``__missing__``, as with a dict)
+
+    def get(self, key: _K, default: Any = None) -> Any:
+        """The member under ``key``, else ``default`` (never ``__missing__``)."""
+        return self._keyed().get(key, default)
 
     def __setitem__(self, key: _K, value: _T, _sa_initiator: Any = None) -> None:
         current = self._keyed().get(key, _NO_KEY)

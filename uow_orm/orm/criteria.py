@@ -1,9 +1,11 @@
 """``with_loader_criteria``: extra WHERE criteria for every load of a class (or its base).
 
-Applied by loading to ORM SELECTs that carry the option; objects those SELECTs load carry
-the option on to their lazy and selectin loads (``propagate_to_loaders``).
+Applied by loading to ORM SELECTs that carry the option, and by the SQL compiler (through
+the option's ``_apply_to_nested_select``) to the SELECTs nested in them; objects those
+SELECTs load carry the option on to their lazy and selectin loads (``propagate_to_loaders``).
 
-Called by: loading (``with_loader_criteria``), strategies (relationship criteria).
+Called by: loading (``with_loader_criteria``), strategies (relationship criteria),
+query (``Query.count()``).
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ class LoaderCriteriaOption(ExecutableOption):
         target_cls = getattr(target, "class_", target)  # a Mapper gives its class
         return (isinstance(target_cls, type) and issubclass(cls, target_cls)), entity
 
+    def _apply_to_nested_select(self, stmt: Any, options: list[Any]) -> Any:
+        """``stmt``, a SELECT nested in one that carries ``options`` (this option among
+        them), with their criteria for the entities it reads; called by the compiler."""
+        if stmt.__dict__.get("_criteria_applied"):
+            return stmt  # the ORM's own SELECT, already filtered (LIMIT with joined eager)
+        return _apply_options(stmt, [o for o in options if isinstance(o, LoaderCriteriaOption)])
+
     def criterion(self, entity: Any) -> Any:
         crit = self.where_criteria
         return crit(entity) if callable(crit) else crit
@@ -113,6 +122,16 @@ def apply(stmt: Any) -> Any:
     opts = options_of(stmt)
     if not opts:
         return stmt
+    out = _apply_options(stmt, opts)
+    if out is stmt:
+        out = stmt._generate()
+    out.__dict__["_criteria_applied"] = True
+    return out
+
+
+def _apply_options(stmt: Any, opts: list[LoaderCriteriaOption]) -> Any:
+    """``stmt`` with the criteria of ``opts`` for the entities it selects and joins;
+    ``stmt`` itself when none applies."""
     joined = _join_targets(stmt)
     joined_ids = {id(e) for e, _t in joined}
     where = []
@@ -158,6 +177,10 @@ def _selected_entities(stmt: Any) -> list[Any]:
             cls = getattr(e, "class_", None)
             if isinstance(cls, type):
                 out.append(cls)
+            continue
+        # an SQL function of column attributes: select(func.count(User.id)) reads User
+        for m in getattr(e, "_orm_mappers", ()):
+            out.append(m.class_)
     return out
 
 

@@ -11,6 +11,7 @@ applications, which subclass its bases).
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import dataclasses
 import enum
 import re
@@ -333,7 +334,17 @@ class _Annotation:
 
 _MAPPED_RE = re.compile(r"^\s*(?:[\w.]*\.)?(WriteOnly|Dynamic)?Mapped\[(.*)\]\s*$", re.S)
 _LOADER_OF = {"WriteOnly": "write_only", "Dynamic": "dynamic"}
-_COLLECTION_RE = re.compile(r"^\s*(?:typing\.)?(list|List|set|Set|dict|Dict)\[(.*)\]\s*$", re.S)
+_COLLECTION_RE = re.compile(
+    r"^\s*(?:typing\.|collections\.abc\.|abc\.)?(list|List|set|Set|dict|Dict|Mapping|"
+    r"MutableMapping|Sequence|MutableSequence|AbstractSet|MutableSet)\[(.*)\]\s*$",
+    re.S,
+)
+#: collection annotations by the kind of collection they stand for (others: a list)
+_SET_NAMES = frozenset({"set", "Set", "AbstractSet", "MutableSet"})
+_DICT_NAMES = frozenset({"dict", "Dict", "Mapping", "MutableMapping"})
+_LIST_ORIGINS = (list, typing.List, cabc.Sequence, cabc.MutableSequence)  # noqa: UP006
+_SET_ORIGINS = (set, typing.Set, cabc.Set, cabc.MutableSet)  # noqa: UP006
+_DICT_ORIGINS = (dict, typing.Dict, cabc.Mapping, cabc.MutableMapping)  # noqa: UP006
 _OPTIONAL_RE = re.compile(r"^\s*(?:typing\.)?Optional\[(.*)\]\s*$", re.S)
 _UNMAPPED = _Annotation(False)
 
@@ -406,7 +417,8 @@ def _parse_inner_string(inner: str) -> _Annotation:
     m = _COLLECTION_RE.match(s)
     if m:
         s, collection = m.group(2), True
-        kind = {"set": set, "dict": dict}.get(m.group(1).lower())
+        word = m.group(1)
+        kind = set if word in _SET_NAMES else dict if word in _DICT_NAMES else None
         if kind is dict:
             s = s.rpartition(",")[2]
     name = s.strip().strip("'\"")
@@ -438,11 +450,11 @@ def _unwrap(tp: Any) -> _Annotation:
                 origin = typing.get_origin(tp)
     collection = False
     kind: Any = None
-    if origin in (list, set, typing.List, typing.Set):  # noqa: UP006
+    if origin in _LIST_ORIGINS or origin in _SET_ORIGINS:
         collection = True
-        kind = set if origin in (set, typing.Set) else None  # noqa: UP006
+        kind = set if origin in _SET_ORIGINS else None
         (tp,) = typing.get_args(tp)
-    elif origin in (dict, typing.Dict) and len(typing.get_args(tp)) == 2:  # noqa: UP006
+    elif origin in _DICT_ORIGINS and len(typing.get_args(tp)) == 2:
         collection, kind = True, dict
         tp = typing.get_args(tp)[1]
     name = None

@@ -140,7 +140,8 @@ def get_by_pk(
     conn = session.connection_for_mapper(mapper)
     dialect = conn.dialect
     token = session._identity_token  # a shard's builder keys its rows with the shard id
-    cache_key: Any = (mapper, dialect.name) if token is None else (mapper, dialect.name, token)
+    key = dialect.cache_key
+    cache_key: Any = (mapper, key) if token is None else (mapper, key, token)
     entry = plans.get(cache_key)
     if entry is None or entry.generation != _events.state.generation:
         stmt: Select[Any] = Select(mapper.class_).where(

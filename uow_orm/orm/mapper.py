@@ -167,6 +167,7 @@ class Registry:
         # mapper_configured listener) configures again without firing them twice
         fresh = [m for m in mappers if not m.__dict__.get("_configure_events_fired")]
         if fresh:
+            _declare_hooks(fresh, "__declare_first__")
             _events.fire_configure(fresh, before=True)
         # (a subclass mapper also lists the relationships it inherits: each is configured
         # once, by the mapper that declares it)
@@ -198,6 +199,18 @@ class Registry:
             m.__dict__["_configure_events_fired"] = True
         if fresh:
             _events.fire_configure(fresh, before=False)
+            _declare_hooks(fresh, "__declare_last__")
+
+
+def _declare_hooks(mappers: list[Mapper], name: str) -> None:
+    """Call the declarative class hook ``name`` (``__declare_first__`` before the mappers
+    are configured, ``__declare_last__`` after, as SQLAlchemy's declarative does) of each
+    class that has one, once per mapper."""
+    for m in mappers:
+        hook = getattr(m.class_, name, None)
+        if hook is not None and not m.__dict__.get(name):
+            m.__dict__[name] = True
+            hook()
 
 
 def _key_flows(prop: RelationshipProperty, parent_side: Mapper, child_side: Mapper) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .. import exc
@@ -51,7 +51,7 @@ class _MapperCache:
     def __init__(self, mapper: Mapper) -> None:
         self.columns = mapper.column_list
         self.procs: dict[str, dict[str, Processor]] = {}
-        self.insert_plans: dict[str, _InsertPlan] = {}
+        self.insert_plans: dict[Hashable, _InsertPlan] = {}
         self.statements = CompiledCache(size=2000)
 
 
@@ -86,7 +86,7 @@ def _compiled(
     cache."""
     dialect = conn.dialect
     cache = _cache_of(owner).statements if isinstance(owner, Mapper) else dml_cache
-    key = (owner, dialect.name, shape) if cache is dml_cache else (dialect.name, shape)
+    key = (owner, dialect.cache_key, shape) if cache is dml_cache else (dialect.cache_key, shape)
     hit = cache.get(key)
     if hit is None:
         hit = build().compile(dialect)
@@ -301,9 +301,9 @@ class _InsertPlan:
 def _insert_plan(mapper: Mapper, conn: Connection) -> _InsertPlan:
     dialect = conn.dialect
     plans = _cache_of(mapper).insert_plans
-    plan = plans.get(dialect.name)
+    plan = plans.get(dialect.cache_key)
     if plan is None:
-        plan = plans[dialect.name] = _InsertPlan(
+        plan = plans[dialect.cache_key] = _InsertPlan(
             mapper, dialect.name, bool(dialect.supports_returning)
         )
     return plan

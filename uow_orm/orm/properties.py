@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -188,7 +189,17 @@ class ColumnProperty(MapperProperty, Generic[_T]):
             if self.deferred:
                 mapper.defer_column(key, self.group, self.raiseload)
             return
-        expr = coerce_expression(self.expr)
+        expr = self.expr
+        if getattr(expr, "is_select", False) and hasattr(expr, "scalar_subquery"):
+            warnings.warn(  # SQLAlchemy coerces it with this warning
+                f"column_property {mapper.class_.__name__}.{key}: implicitly coercing SELECT "
+                "object to scalar subquery; please use the .scalar_subquery() method to "
+                "produce a scalar subquery.",
+                exc.SAWarning,
+                stacklevel=2,
+            )
+            expr = self.expr = expr.scalar_subquery()
+        expr = coerce_expression(expr)
         if not isinstance(expr, ColumnElement):
             raise exc.ArgumentError(
                 f"column_property {mapper.class_.__name__}.{key} needs an SQL expression, "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
+from . import criteria as _criteria
 from . import events as _events
 from .base import EAGER_STRATEGIES, ObjectSession
 
@@ -326,6 +327,11 @@ class Query(Generic[_T]):
         (its ORDER BY left out)."""
         sub = self._stmt.order_by(None).subquery("anon_count")
         stmt: Select[Any] = Select(func.count()).select_from(sub)
+        criteria = _criteria.options_of(self._stmt)
+        if criteria:  # they filter the entities of the query inside the subquery
+            stmt = stmt.options(*criteria)
+        if self._stmt._execution_options:  # (a do_orm_execute listener reads them)
+            stmt = stmt.execution_options(**self._stmt._execution_options)
         return int(self.session.execute(stmt, self._params or None).scalar() or 0)
 
     def get(self, ident: Any) -> _T | None:

@@ -42,6 +42,9 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     __slots__ = (
         "committed",
         "deleted",
+        # set only by make_transient() of a loaded object: get_history() still tells
+        # loaded values from changes (read with getattr(st, "history_kept", False))
+        "history_kept",
         "key",
         "load_strategies",
         "mapper",
@@ -55,6 +58,7 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
     )
 
     # Made only by new_state() below (one Python call per object instead of two).
+    history_kept: bool
     mapper: Mapper
     key: IdentityKey | None
     session: ObjectSession | None
@@ -296,7 +300,7 @@ def attribute_history(state: InstanceState, key: str) -> History:
     prop = state.mapper.relationships.get(key)
     if prop is not None and prop.uselist:
         current = list(d[key]) if d.get(key) is not None else None
-        if state.key is None:
+        if state.key is None and not getattr(state, "history_kept", False):
             return History(current, (), ()) if current else _EMPTY_HISTORY
         committed = state.committed
         if committed is not None and key in committed:
@@ -315,7 +319,7 @@ def attribute_history(state: InstanceState, key: str) -> History:
     if key not in d:
         return _EMPTY_HISTORY
     new = d[key]
-    if state.key is None:
+    if state.key is None and not getattr(state, "history_kept", False):
         return History([new], (), ())
     committed = state.committed
     if committed is not None and key in committed:

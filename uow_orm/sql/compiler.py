@@ -213,13 +213,15 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
         dialect = _default_dialect()
     cache = getattr(stmt, "_compiled_cache", None)
     if cache is not None:
-        hit = cache.get(dialect.name)
+        hit = cache.get(dialect.cache_key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         if getattr(stmt, "is_select", False):
-            compiled = _compile_cached_select(stmt, dialect)
-            if compiled is not None:
-                cache[dialect.name] = compiled
+            got = _compile_cached_select(stmt, dialect)
+            if got is not None:
+                compiled, cacheable = got
+                if cacheable:
+                    cache[dialect.cache_key] = compiled
                 return compiled
     compiler = Compiler(dialect)
     sql = compiler.process(stmt)
@@ -237,13 +239,14 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     compiled.result_processors = compiler.result_processors
     compiled.entity_slices = compiler.entity_slices
     compiled.statement = stmt
-    if cache is not None:
-        cache[dialect.name] = compiled
+    if cache is not None and compiler.cacheable:
+        cache[dialect.cache_key] = compiled
     return compiled
 
 
-def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
-    """``stmt`` compiled through the statement cache (None: not cacheable)."""
+def _compile_cached_select(stmt: Any, dialect: Dialect) -> tuple[Compiled, bool] | None:
+    """``stmt`` compiled through the statement cache, and whether it may be kept on the
+    statement too (None: not cacheable by its structure)."""
     key_binds: list[BindParameter] = []
     key = statement_key(stmt, key_binds)
     if key is None:
@@ -262,10 +265,12 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
         compiled.result_processors = compiler.result_processors
         compiled.entity_slices = compiler.entity_slices
         compiled.statement = stmt
+        if not compiler.cacheable:
+            return compiled, False
         plan = plan_for(compiled, key_binds)
         if plan is not None:
             statement_cache.put(key, (compiled, plan))
-        return compiled
+        return compiled, True
     template, plan = entry
     compiled = Compiled.__new__(Compiled)
     compiled.sql = template.sql
@@ -283,7 +288,7 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> Compiled | None:
             binds.append(BindParameter(None, int(value), tb.type, tb.describes))
     compiled.binds = binds
     compiled.statement = stmt
-    return compiled
+    return compiled, True
 
 
 def compile_with_options(
@@ -339,6 +344,8 @@ class Compiler:
         self.paramstyle = dialect.paramstyle
         self.placeholder = dialect.placeholder
         self.quote = dialect.quote
+        #: ``schema_translate_map`` of the connection compiled for (None: none)
+        self.schema_map = dialect.schema_translate_map
         self.binds: list[BindParameter] = []
         self.in_columns_clause = False
         self.qualify = True
@@ -362,6 +369,12 @@ class Compiler:
         self.bind_names: dict[int, str] = {}
         #: printing: the type an untyped bindparam() takes from what it is compared with
         self.bind_types: dict[int, Any] = {}
+        #: the outermost SELECT's options that also filter the SELECTs nested in it
+        #: (``with_loader_criteria``: subqueries, EXISTS, IN, scalar subqueries, CTEs)
+        self.nested_options: list[Any] = []
+        #: False once SQL was added that the statement's cache key does not describe
+        #: (criteria of nested SELECTs): the result is then not cached
+        self.cacheable = True
 
     #: printing (`display_form`): "named" / "qmark" / "pyformat" placeholders with names;
     #: None when compiling for execution
@@ -546,6 +559,13 @@ class Compiler:
     def select(self, stmt: Select[Any]) -> str:
         """The SQL of a ``Select`` (the outermost one also sets the result keys and converters)."""
         toplevel = self._depth == 0
+        if toplevel:
+            if stmt._options:
+                self.nested_options = [
+                    o for o in stmt._options if hasattr(o, "_apply_to_nested_select")
+                ]
+        elif self.nested_options:
+            stmt = self._nested_criteria(stmt)
         # cte(nesting=True) goes into this SELECT's own WITH, unless it is the whole
         # statement (its WITH is the statement's) or a member of a union (the union's)
         own_with = not toplevel and not self._compound_member
@@ -557,6 +577,14 @@ class Compiler:
             self._depth -= 1
 
     _compound_member = False
+
+    def _nested_criteria(self, stmt: Select[Any]) -> Select[Any]:
+        """A SELECT nested in the statement, with the outermost SELECT's loader criteria
+        for the entities it reads (as SQLAlchemy applies them to every occurrence)."""
+        out: Select[Any] = self.nested_options[0]._apply_to_nested_select(stmt, self.nested_options)
+        if out is not stmt:
+            self.cacheable = False
+        return out
 
     def _with_nested(self, build: Any, own_with: bool) -> str:
         """``build()``'s SQL, prefixed with the WITH of the ``cte(nesting=True)`` CTEs it
@@ -982,7 +1010,8 @@ class Compiler:
             self._depth -= 1
         if defaults:
             body = f"SELECT *, {extra} FROM ({body}) AS anon_defaults"
-        return f"INSERT INTO {stmt.table._quoted(self.quote)} ({', '.join(names)}) {body}"
+        target = stmt.table._quoted(self.quote, self.schema_map)
+        return f"INSERT INTO {target} ({', '.join(names)}) {body}"
 
     def insert(self, stmt: InsertStatement) -> str:
         """The SQL of an ``Insert``."""
@@ -1013,7 +1042,7 @@ class Compiler:
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]
-            sql = f"INSERT INTO {table._quoted(self.quote)}"
+            sql = f"INSERT INTO {table._quoted(self.quote, self.schema_map)}"
             if not names:
                 sql += " DEFAULT VALUES" if self.dialect_name != "mysql" else " () VALUES ()"
             else:
@@ -1051,7 +1080,9 @@ class Compiler:
         table = stmt.table
         pk = list(getattr(table, "primary_key", ()))
         if len(pk) == 1 and pk[0] not in rows[0] and pk[0].is_autoincrement:
-            return f" RETURNING {table._quoted(self.quote)}.{self.quote(pk[0].name)}"
+            return (
+                f" RETURNING {table._quoted(self.quote, self.schema_map)}.{self.quote(pk[0].name)}"
+            )
         return ""
 
     def _display_rows(self, stmt: InsertStatement, rows: Sequence[Any]) -> Sequence[Any]:
@@ -1116,7 +1147,7 @@ class Compiler:
                 else self._value(c, c.onupdate)
             )
             sets.append(f"{self.quote(c.name)}{' = ' if self.display is None else '='}{value}")
-        sql = f"UPDATE {table._quoted(self.quote)} SET " + ", ".join(sets)
+        sql = f"UPDATE {table._quoted(self.quote, self.schema_map)} SET " + ", ".join(sets)
         extra = self._extra_froms(stmt, list(values.values()))
         if extra:
             if self.dialect_name == "sqlite" and _sqlite_version() < (3, 33):
@@ -1151,7 +1182,7 @@ class Compiler:
             self._enclosing_froms.pop()
 
     def _delete(self, stmt: WriteStatement) -> str:
-        sql = f"DELETE FROM {stmt.table._quoted(self.quote)}"
+        sql = f"DELETE FROM {stmt.table._quoted(self.quote, self.schema_map)}"
         extra = self._extra_froms(stmt, [])
         if extra and self.string_dialect:  # as SQLAlchemy's default dialect prints it
             sql += " , " + ", ".join(self.process(f, asfrom=True) for f in extra)

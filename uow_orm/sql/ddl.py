@@ -72,9 +72,15 @@ def _name(name: str, dialect: Dialect) -> str:
     return dialect.quote(naming.ddl_name(name, _max_name_length(dialect)))
 
 
+def _table_sql(table: Table, dialect: Dialect) -> str:
+    """``table``'s quoted name, in its schema as the connection's schema_translate_map
+    translates it."""
+    return table._quoted(dialect.quote, dialect.schema_translate_map)
+
+
 def _sequence_name(seq: Sequence, table: Table, dialect: Dialect) -> str:
     q = dialect.quote
-    schema = seq.schema or table.schema
+    schema = dialect.schema_for(seq.schema or table.schema)
     return f"{q(schema)}.{q(seq.name)}" if schema else q(seq.name)
 
 
@@ -171,7 +177,7 @@ def _fk_ddl(fks: AbcSequence[ForeignKey], dialect: Dialect) -> str:
             )
         target = q(target_table.name)
     else:
-        target = target_table._quoted(q)
+        target = _table_sql(target_table, dialect)
     sql += f"FOREIGN KEY({local}) REFERENCES {target} ({remote})"
     if fks[0].ondelete:
         sql += f" ON DELETE {_action(fks[0].ondelete)}"
@@ -221,7 +227,7 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
         if group[0].use_alter and not with_alter_fks:
             continue
         lines.append(_fk_ddl(group, dialect))
-    return f"CREATE TABLE {table._quoted(q)} (\n\t" + ",\n\t".join(lines) + "\n)"
+    return f"CREATE TABLE {_table_sql(table, dialect)} (\n\t" + ",\n\t".join(lines) + "\n)"
 
 
 def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
@@ -243,13 +249,14 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
         out.append(create_table_sql(t, dialect, with_alter_fks=inline_alter))
         if t.comment is not None and dialect.name == "postgresql":
             comment = t.comment.replace("'", "''")
-            out.append(f"COMMENT ON TABLE {t._quoted(q)} IS '{comment}'")
+            out.append(f"COMMENT ON TABLE {_table_sql(t, dialect)} IS '{comment}'")
         for c in t.c:
             if c.index:
                 kind = "UNIQUE INDEX" if c.unique else "INDEX"
                 ix_name = naming.column_index_name(t, c)
                 out.append(
-                    f"CREATE {kind} {_name(ix_name, dialect)} ON {t._quoted(q)} ({q(c.name)})"
+                    f"CREATE {kind} {_name(ix_name, dialect)} ON {_table_sql(t, dialect)} "
+                    f"({q(c.name)})"
                 )
         for ix in t.indexes:
             out.append(_index_ddl(ix, t, dialect))
@@ -259,12 +266,16 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
             for c in t.c:
                 if c.comment is not None:
                     text = c.comment.replace("'", "''")
-                    out.append(f"COMMENT ON COLUMN {t._quoted(q)}.{q(c.name)} IS '{text}'")
+                    out.append(
+                        f"COMMENT ON COLUMN {_table_sql(t, dialect)}.{q(c.name)} IS '{text}'"
+                    )
     if not inline_alter:
         for t in tables:
             for group in foreign_key_groups(t):
                 if group[0].use_alter:
-                    out.append(f"ALTER TABLE {t._quoted(q)} ADD {_fk_ddl(group, dialect)}")
+                    out.append(
+                        f"ALTER TABLE {_table_sql(t, dialect)} ADD {_fk_ddl(group, dialect)}"
+                    )
     return out
 
 
@@ -298,7 +309,7 @@ def _index_ddl(ix: Index, table: Table, dialect: Dialect) -> str:
             "naming_convention has no 'ix' template to make one"
         )
     sql = (
-        f"CREATE {kind} {_name(ix.name, dialect)} ON {table._quoted(q)}{using} ("
+        f"CREATE {kind} {_name(ix.name, dialect)} ON {_table_sql(table, dialect)}{using} ("
         + ", ".join(items)
         + ")"
     )
@@ -308,21 +319,23 @@ def _index_ddl(ix: Index, table: Table, dialect: Dialect) -> str:
 
 
 def has_table(conn: Connection, table: Table) -> bool:
-    """Whether ``table`` exists (in its schema, when it has one)."""
-    if not table.schema:
+    """Whether ``table`` exists (in its schema, when it has one, as the connection's
+    ``schema_translate_map`` translates it)."""
+    table_schema = conn.dialect.schema_for(table.schema or None)
+    if not table_schema:
         return bool(conn._has_table(table.name))
     if conn.dialect.name == "postgresql":
         sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s"
-        return bool(conn._run(sql, (table.schema, table.name)).fetchall())
-    schema = conn.dialect.quote(table.schema)
+        return bool(conn._run(sql, (table_schema, table.name)).fetchall())
+    schema = conn.dialect.quote(table_schema)
     sql = f"SELECT 1 FROM {schema}.sqlite_master WHERE type='table' AND name=?"
     try:
         return bool(conn._run(sql, (table.name,)).fetchall())
     except (exc.OperationalError, exc.ProgrammingError) as e:  # "no such table" is the latter
         raise exc.InvalidRequestError(
             f"table {table.fullname!r}: this SQLite connection has no schema "
-            f"{table.schema!r}; SQLite schemas are attached databases: run ATTACH DATABASE "
-            f"'file.db' AS {table.schema} on every connection (a 'connect' event), or leave "
+            f"{table_schema!r}; SQLite schemas are attached databases: run ATTACH DATABASE "
+            f"'file.db' AS {table_schema} on every connection (a 'connect' event), or leave "
             "out schema="
         ) from e
 
@@ -339,9 +352,11 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
             for group in foreign_key_groups(t):
                 if group[0].use_alter:
                     name = group[0].name or f"{t.name}_{group[0].parent.name}_fkey"  # type: ignore[union-attr]
-                    out.append(f"ALTER TABLE {t._quoted(q)} DROP CONSTRAINT IF EXISTS {q(name)}")
+                    out.append(
+                        f"ALTER TABLE {_table_sql(t, dialect)} DROP CONSTRAINT IF EXISTS {q(name)}"
+                    )
     for t in reversed(list(tables)):
-        out.append(f"DROP TABLE {t._quoted(q)}")
+        out.append(f"DROP TABLE {_table_sql(t, dialect)}")
         if dialect.name == "postgresql":
             for seq in _sequences(t):
                 out.append(f"DROP SEQUENCE IF EXISTS {_sequence_name(seq, t, dialect)}")
@@ -449,7 +464,7 @@ class DropTable(_DDLElement):
 
     def _sql(self, dialect: Dialect) -> str:
         guard = "IF EXISTS " if self.if_exists else ""
-        return f"DROP TABLE {guard}{self.element._quoted(dialect.quote)}"
+        return f"DROP TABLE {guard}{_table_sql(self.element, dialect)}"
 
 
 class CreateIndex(_DDLElement):
@@ -487,8 +502,9 @@ class DropIndex(_DDLElement):
         guard = "IF EXISTS " if self.if_exists else ""
         name = _name(self.element.name, dialect)  # type: ignore[arg-type]
         table = self.element.table
-        if table is not None and table.schema:
-            name = f"{dialect.quote(table.schema)}.{name}"
+        schema = dialect.schema_for(table.schema or None) if table is not None else None
+        if schema:
+            name = f"{dialect.quote(schema)}.{name}"
         return f"DROP INDEX {guard}{name}"
 
 

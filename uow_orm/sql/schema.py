@@ -841,10 +841,18 @@ class Table(FromClause):
 
     append_column = append
 
-    def _quoted(self, quote: Callable[[str], str]) -> str:
-        """The table's name as SQL, schema-qualified when it has a schema."""
-        if self.schema:
-            return f"{quote(self.schema)}.{quote(self.name)}"
+    def _quoted(
+        self,
+        quote: Callable[[str], str],
+        schema_map: Mapping[str | None, str | None] | None = None,
+    ) -> str:
+        """The table's name as SQL, schema-qualified when it has a schema (its schema as
+        ``schema_map``, a ``schema_translate_map``, translates it)."""
+        schema = self.schema
+        if schema_map is not None and (schema or None) in schema_map:
+            schema = schema_map[schema or None]
+        if schema:
+            return f"{quote(schema)}.{quote(self.name)}"
         return quote(self.name)
 
     @property
@@ -873,7 +881,7 @@ class Table(FromClause):
         return names
 
     def _compile(self, compiler: Compiler) -> str:
-        return self._quoted(compiler.quote)
+        return self._quoted(compiler.quote, compiler.schema_map)
 
     def _from_objects(self) -> list[FromClause]:
         return [self]
