@@ -18,7 +18,7 @@ import sys
 import types as pytypes
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, Union, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
@@ -42,6 +42,7 @@ DATACLASS_KW = ("init", "repr", "default_factory", "kw_only", "compare", "hash")
 _MAPPER_ARGS = frozenset(
     {
         "version_id_col",
+        "version_id_generator",
         "eager_defaults",
         "primary_key",
         "include_properties",
@@ -778,6 +779,7 @@ def _make_mapper(
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
         batch=batch,
     )
+    mapper.version_id_generator = _version_generator(cls, mapper_args, version_col)
     type.__setattr__(cls, "__mapper__", mapper)
     if concrete_parent is not None:
         from .inheritance import link_concrete
@@ -892,6 +894,31 @@ def _key_columns(
     ]
 
 
+def _version_generator(
+    cls: type, mapper_args: dict[str, Any], version_col: Column[Any] | None
+) -> Callable[[Any], Any] | Literal[False] | None:
+    """``version_id_generator`` of ``__mapper_args__``: None (the integer counter), a
+    callable given the old version (None for a new row) returning the new one, or False
+    (the database or the application sets the version; the ORM only checks it).
+
+    Raises:
+        ArgumentError: it is given without ``version_id_col``, or is neither False nor a
+            callable.
+    """
+    if "version_id_generator" not in mapper_args:
+        return None
+    gen = mapper_args["version_id_generator"]
+    if version_col is None:
+        raise exc.ArgumentError(
+            f"{cls.__name__}: __mapper_args__['version_id_generator'] needs 'version_id_col'"
+        )
+    if gen is not False and not callable(gen):
+        raise exc.ArgumentError(
+            f"{cls.__name__}: version_id_generator must be a callable or False, got {gen!r}"
+        )
+    return gen  # type: ignore[no-any-return]
+
+
 def _flush_options(cls: type, mapper_args: dict[str, Any]) -> tuple[bool | str, bool]:
     """``eager_defaults`` and ``batch`` of ``__mapper_args__``, checked.
 
@@ -1002,6 +1029,7 @@ def _map_subclass(
         tables=parent._joined_tables,
         extra_columns=parent._extra_columns,
     )
+    mapper.version_id_generator = parent.version_id_generator
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
     return _complete_subclass_mapper(mapper, got, mapper_args, registry)
@@ -1138,6 +1166,7 @@ def _map_joined_subclass(
         tables=[*parent.tables, table],
         extra_columns=extra_cols,
     )
+    mapper.version_id_generator = parent.version_id_generator
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link_joined(
         mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")

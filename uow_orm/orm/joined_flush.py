@@ -59,6 +59,7 @@ class TablePart(Mapper):
         self.version_key = (
             self.column_to_key.get(self.version_id_col) if self.version_id_col is not None else None
         )
+        self.version_id_generator = mapper.version_id_generator
         autoinc = self.pk_columns[0] if root and mapper.autoinc_col is not None else None
         self.autoinc_col = autoinc if autoinc is not None and autoinc.table is table else None
         self.autoinc_key = (

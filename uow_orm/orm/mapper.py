@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .. import exc
 from ..sql.schema import Column, MetaData, Table
@@ -350,6 +350,9 @@ class Mapper:
         #: False: each object's INSERT / UPDATE / DELETE runs on its own, between its
         #: before_* and after_* events (read on the hierarchy's base mapper)
         self.batch = batch
+        #: ``version_id_generator``: None (the integer counter), a callable (old version ->
+        #: new), or False (the database or the application sets it; the ORM checks it)
+        self.version_id_generator: Callable[[Any], Any] | Literal[False] | None = None
         self._map_columns(column_attrs, version_id_col, primary_key, extra_columns)
         self._init_properties()
         self._install_column_attributes(column_attrs)
@@ -455,6 +458,18 @@ class Mapper:
             k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
         ]
         self.__dict__.pop("_result_procs", None)  # loading's; the flush checks column_list
+
+    @property
+    def version_from_server(self) -> bool:
+        """Whether the database generates the version (``version_id_generator=False``
+        with a server default or SQL expression default on its column): the flush fetches
+        it after each INSERT and UPDATE."""
+        vc = self.version_id_col
+        if self.version_id_generator is not False or vc is None:
+            return False
+        return vc.server_default is not None or bool(
+            getattr(vc.default, "is_clause_element", False)
+        )
 
     def _mapped_primary_key(self) -> list[Column[Any]]:
         """The primary-key columns: ``__mapper_args__["primary_key"]`` or the table's.
