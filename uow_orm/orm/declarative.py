@@ -5,7 +5,7 @@ Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives map
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 
 Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
-uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
+join_mapping, uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
 applications, which subclass its bases).
 """
 
@@ -712,6 +712,14 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
             )
         table = Table(name, metadata, *columns.values(), *extra, **table_kw)
     else:
+        from ..sql.selectable import Join
+
+        if isinstance(table, Join):
+            from .join_mapping import map_join
+
+            return map_join(
+                cls, table, got, registry, dict(_class_attr(cls, "__mapper_args__", {}))
+            )
         if not isinstance(table, Table):
             raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
         columns = _adopt_table(table, columns)
@@ -797,6 +805,14 @@ def _make_mapper(
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    _concrete_registered(cls, mapper, concrete_parent)
+    return mapper
+
+
+def _concrete_registered(cls: type, mapper: Mapper, concrete_parent: Mapper | None) -> None:
+    """After a concrete class's mapper is registered: link it into its hierarchy."""
+    from .inheritance import is_concrete_base
+
     if concrete_parent is not None:
         from .inheritance import concrete_linked
 
@@ -805,7 +821,6 @@ def _make_mapper(
         from .inheritance import attach_abstract_concrete
 
         attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
-    return mapper
 
 
 def _check_mapper_args(cls: type, mapper_args: dict[str, Any]) -> None:

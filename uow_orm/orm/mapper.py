@@ -298,6 +298,10 @@ class Mapper:
     _selectin_subs: list[Mapper] = []
     #: a joined-table subclass: (parent column, own column) pairs of `inherit_condition`
     _inherit_pairs: list[tuple[Column[Any], Column[Any]]] = []
+    #: mapped to a join of tables (``__table__ = join(a, b)``; see orm/join_mapping.py)
+    _join_mapping = False
+    #: a flush part of a join mapping: where its table's key is in the object's identity
+    _key_positions: list[int] | None = None
     non_primary = False
     #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
     dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
@@ -915,6 +919,8 @@ class Mapper:
         """The table rows are written to (a joined subclass: the join of its tables)."""
         if self._joined_tables is None:
             return self.local_table
+        if self._join_mapping:
+            return self._from
         from .inheritance import inner_join
 
         return inner_join(self)

@@ -825,15 +825,13 @@ def _update_rows_by_shape(
     groups: dict[_UpdateShape, list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
-    server_changed = (
-        bool(mapper.server_onupdate_keys)
-        or (sql_onupdate and eager_update)
-        or mapper.version_from_server
-    )
+    server_changed = bool(mapper.server_onupdate_keys) or mapper.version_from_server
+    server_changed = server_changed or (sql_onupdate and eager_update)
     updated: dict[_UpdateShape, list[InstanceState]] = {}
     # a joined-table subclass's table: the database moves its key with the base row's
     # (ON UPDATE CASCADE), so its row is found by the new key and the key is not SET
     cascaded = mapper.pk_keys if mapper._cascaded_keys else None
+    positions = mapper._key_positions
     for state in states:
         committed = state.committed
         if not committed:
@@ -857,7 +855,9 @@ def _update_rows_by_shape(
             _apply_onupdate(conn, mapper, d, keys, onupdate)
         assert state.key is not None
         vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
-        vals.extend(state.key[1] if cascaded is None else [d[k] for k in cascaded])
+        # (one table of a join mapping: its part of the identity)
+        ident = state.key[1] if positions is None else [state.key[1][i] for i in positions]
+        vals.extend(ident if cascaded is None else [d[k] for k in cascaded])
         if old_version is not no_value:
             vals.append(old_version)
             shape = (tuple(keys), True)
@@ -1151,10 +1151,11 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     version_key = mapper.version_key
     versioned = version_key is not None
     layout = _Layout(mapper, _bind_procs(mapper, conn.dialect.name), (), versioned)
+    positions = mapper._key_positions
     rows = []
     for state in states:
         assert state.key is not None
-        pk = list(state.key[1])
+        pk = list(state.key[1]) if positions is None else [state.key[1][i] for i in positions]
         if version_key is not None:
             pk.append(_version_of(state, version_key))
         rows.append(pk)

@@ -154,6 +154,8 @@ class ColumnProperty(MapperProperty, Generic[_T]):
 
     active_history = False
     instrument = True
+    #: ``column_property(a, b)``: several table columns under one attribute (a join mapping)
+    several = False
 
     def __init__(
         self,
@@ -182,6 +184,11 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         return prop
 
     def _install(self, mapper: Mapper, key: str) -> None:
+        if self.several:
+            raise exc.ArgumentError(
+                f"{mapper.class_.__name__}.{key}: column_property() with several columns "
+                "maps a class to a join (__table__ = join(a, b)); this class maps a table"
+            )
         col = _column_of(self.expr)
         if col is not None and (col.table is None or col.table is mapper.local_table):
             mapper.add_column(key, col, self)
@@ -248,15 +255,25 @@ def column_property(
     Raises:
         ArgumentError: for additional columns (not supported).
     """
-    if additional:
-        raise exc.ArgumentError("column_property() with several columns is not supported")
-    return ColumnProperty(
+    prop: ColumnProperty[Any] = ColumnProperty(
         expr,
         deferred=deferred,
         group=group,
         raiseload=raiseload,
         dataclass_kw={"init": init, "repr": repr},
     )
+    if additional:
+        # several columns under one attribute: a class mapped to a join (see
+        # declarative._map_join); every one must be a table column
+        cols = [_column_of(c) for c in (expr, *additional)]
+        if any(c is None for c in cols):
+            raise exc.ArgumentError(
+                "column_property() with several arguments takes table columns only "
+                "(a class mapped to a join maps equated columns under one attribute)"
+            )
+        prop.columns = cols
+        prop.several = True
+    return prop
 
 
 def deferred(
