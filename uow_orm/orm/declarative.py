@@ -692,7 +692,7 @@ def _mixin_repr_wins(cls: type) -> None:
 def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> Mapper:
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
     _mixin_repr_wins(cls)
-    metadata: MetaData = registry.metadata
+    metadata = _metadata_of(cls, registry)
     from .inheritance import refuse_abstract_concrete
 
     refuse_abstract_concrete(cls)
@@ -710,7 +710,12 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
                 f"class {cls.__name__} has no __tablename__ or __table__; give it one, or set "
                 "__abstract__ = True"
             )
-        table = Table(name, metadata, *columns.values(), *extra, **table_kw)
+        table = _new_table(cls, name, metadata, *columns.values(), *extra, **table_kw)
+        if table is None:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__table_cls__ returned None for a class that inherits no "
+                "mapped class (None maps a subclass onto its parent's table)"
+            )
     else:
         from ..sql.selectable import Join
 
@@ -723,11 +728,28 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
         if not isinstance(table, Table):
             raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
         columns = _adopt_table(table, columns)
+    type.__setattr__(cls, "__table__", table)  # (a declared_attr __mapper_args__ reads it)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
     for key, mc in got.deferred.items():
         mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
+
+
+def _new_table(cls: type, name: str, metadata: MetaData, *args: Any, **kw: Any) -> Any:
+    """The class's new Table: made by its ``__table_cls__`` (a classmethod taking Table's
+    arguments; it may return None: single-table inheritance) when it has one."""
+    table_cls = getattr(cls, "__table_cls__", None)
+    if table_cls is None:
+        return Table(name, metadata, *args, **kw)
+    return table_cls(name, metadata, *args, **kw)
+
+
+def _metadata_of(cls: type, registry: Registry) -> MetaData:
+    """The MetaData a class's table goes into: a ``metadata`` attribute of the class (or a
+    class it inherits from) that is a MetaData, else the registry's (as SQLAlchemy)."""
+    md = getattr(cls, "metadata", None)
+    return md if isinstance(md, MetaData) else registry.metadata
 
 
 def _table_arguments(cls: type) -> tuple[list[Any], dict[str, Any]]:
@@ -1162,7 +1184,11 @@ def _map_joined_subclass(
         extra, table_kw = _table_arguments(cls)
         name = _tablename(cls)
         assert name
-        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        table = _new_table(
+            cls, name, _metadata_of(cls, registry), *got.columns.values(), *extra, **table_kw
+        )
+        if table is None:  # __table_cls__ chose single-table inheritance
+            return _map_subclass(cls, parent, registry, values, (got, mapper_args))
         own = dict(got.columns)
     else:
         own = _adopt_table(table, got.columns)
@@ -1216,7 +1242,7 @@ def _map_concrete_subclass(
                 "__table__) of its own"
             )
         extra, table_kw = _table_arguments(cls)
-        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        table = Table(name, _metadata_of(cls, registry), *got.columns.values(), *extra, **table_kw)
         columns = dict(got.columns)
     else:
         columns = _adopt_table(table, got.columns)
