@@ -4,13 +4,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import pytest
 from conftest import fetch
 
-from uow_orm import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, exc, select
-from uow_orm.orm import DeclarativeBase, Session, declared_attr, mapped_column, registry
+from uow_orm import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    exc,
+    select,
+)
+from uow_orm.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, registry
 
 
 def test_class_metadata_attribute_receives_its_table() -> None:
@@ -123,3 +133,31 @@ def test_table_cls_returning_none_for_a_base_class_is_refused() -> None:
         class Nothing(AutoTable, Local):
             __tablename__ = "dh_nothing"
             name = mapped_column(String(20))
+
+
+json_scalar = Union[float, str, bool]  # noqa: UP007 - the guide's old-style union
+
+
+class UnionBase(DeclarativeBase):
+    type_annotation_map = {json_scalar: JSON}
+
+
+class Setting(UnionBase):
+    __tablename__ = "dh_setting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[json_scalar]
+    maybe: Mapped[json_scalar | None]
+
+
+DB_BASES = (Base, UnionBase)
+
+
+def test_optional_union_uses_the_union_entry_of_the_type_map(session: Session) -> None:
+    table = Setting.__table__
+    assert isinstance(table.c.maybe.type, JSON) and table.c.maybe.nullable
+    assert isinstance(table.c.value.type, JSON) and not table.c.value.nullable
+    session.add_all([Setting(id=1, value=1.5, maybe=None), Setting(id=2, value="x", maybe=True)])
+    session.commit()
+    session.expunge_all()
+    got = session.execute(select(Setting.value, Setting.maybe).order_by(Setting.id)).all()
+    assert [tuple(r) for r in got] == [(1.5, None), ("x", True)]

@@ -418,7 +418,8 @@ def _unwrap(tp: Any) -> _Annotation:
     if origin is Union or origin is pytypes.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(args) < len(typing.get_args(tp))
-        tp = args[0] if len(args) == 1 else tp
+        # (``json_scalar | None`` of a union map entry: the entry's union without None)
+        tp = args[0] if len(args) == 1 else Union[tuple(args)] if optional else tp  # noqa: UP007
         origin = typing.get_origin(tp)
         if origin is typing.Annotated and mc is None:
             mc = next((a for a in tp.__metadata__ if isinstance(a, MappedColumn)), None)
