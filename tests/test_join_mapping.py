@@ -143,3 +143,13 @@ def test_same_named_columns_not_equated_are_refused() -> None:
 
         class Clash(Local):
             __table__ = join(user_table, address_table)
+
+
+def test_mapping_to_a_subquery_is_refused() -> None:
+    class Local(DeclarativeBase):
+        pass
+
+    with pytest.raises(exc.ArgumentError, match="subquery is not supported"):
+
+        class FromSelect(Local):
+            __table__ = select(user_table).subquery()

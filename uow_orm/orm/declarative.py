@@ -727,7 +727,10 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
                 cls, table, got, registry, dict(_class_attr(cls, "__mapper_args__", {}))
             )
         if not isinstance(table, Table):
-            raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__table__ must be a Table or a join of tables (mapping a "
+                f"class to a subquery is not supported), got {table!r}"
+            )
         columns = _adopt_table(table, columns)
     type.__setattr__(cls, "__table__", table)  # (a declared_attr __mapper_args__ reads it)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
