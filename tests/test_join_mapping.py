@@ -20,7 +20,7 @@ from uow_orm import (
     join,
     select,
 )
-from uow_orm.orm import DeclarativeBase, Session, column_property
+from uow_orm.orm import DeclarativeBase, Session, column_property, joinedload, relationship
 
 metadata = MetaData()
 
@@ -48,6 +48,18 @@ class AddressUser(Base):
 
     id = column_property(user_table.c.id, address_table.c.user_id)
     address_id = address_table.c.id
+
+
+class Note(Base):
+    __tablename__ = "jm_note"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("jm_user.id"))
+    author = relationship(
+        AddressUser,
+        primaryjoin="Note.user_id == AddressUser.id",
+        foreign_keys="Note.user_id",
+        viewonly=True,
+    )
 
 
 class Other(DeclarativeBase):
@@ -153,3 +165,16 @@ def test_mapping_to_a_subquery_is_refused() -> None:
 
         class FromSelect(Local):
             __table__ = select(user_table).subquery()
+
+
+def test_relationship_to_a_join_mapped_class_loads_lazily_and_joined(session: Session) -> None:
+    au = AddressUser(name="ann", email_address="ann@x")
+    session.add(au)
+    session.commit()
+    session.add(Note(id=1, user_id=au.id))
+    session.commit()
+    session.expunge_all()
+    assert session.get(Note, 1).author.email_address == "ann@x"
+    session.expunge_all()
+    note = session.scalars(select(Note).options(joinedload(Note.author))).one()
+    assert "author" in note.__dict__ and note.author.name == "ann"
