@@ -20,12 +20,16 @@ from uow_orm import (
     create_engine,
     declarative_base,
     event,
+    exc,
+    immediateload,
     joinedload,
     lazyload,
+    raiseload,
     relationship,
     select,
     selectin_polymorphic,
     selectinload,
+    subqueryload,
     with_polymorphic,
 )
 
@@ -44,6 +48,9 @@ class Parent(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(50), nullable=False)
     children = relationship("Child", back_populates="parent")
+    # the same rows through the query-style collections (read only here)
+    children_dynamic = relationship("Child", lazy="dynamic", viewonly=True)
+    children_write_only = relationship("Child", lazy="write_only", viewonly=True)
 
 
 class Child(Base):
@@ -160,6 +167,8 @@ def run(url: str) -> None:
         ("lazy='select'", lazyload(Parent.children)),
         ("selectinload", selectinload(Parent.children)),
         ("joinedload", joinedload(Parent.children)),
+        ("subqueryload", subqueryload(Parent.children)),
+        ("immediateload", immediateload(Parent.children)),
     ):
         with Session(engine) as s:
             result = s.execute(select(Parent).options(opt))
@@ -167,6 +176,23 @@ def run(url: str) -> None:
             total = sum(len(p.children) for p in parents)
             assert total == 5000
             print(f"  1000 parents x 5 children, {label:14s}: {rec.take()}")
+    with Session(engine) as s:
+        parents = s.scalars(select(Parent).options(raiseload(Parent.children))).all()
+        try:
+            parents[0].children  # noqa: B018 - refused without SQL
+        except exc.InvalidRequestError:
+            pass
+        print(f"  1000 parents x 5 children, {'raiseload':14s}: {rec.take()} (access raises)")
+    with Session(engine) as s:
+        parents = s.scalars(select(Parent)).all()
+        total = sum(len(list(p.children_dynamic)) for p in parents)
+        assert total == 5000
+        print(f"  1000 parents x 5 children, {'dynamic (iter)':14s}: {rec.take()}")
+    with Session(engine) as s:
+        parents = s.scalars(select(Parent)).all()
+        total = sum(len(s.scalars(p.children_write_only.select()).all()) for p in parents)
+        assert total == 5000
+        print(f"  1000 parents x 5 children, {'write_only':14s}: {rec.take()}")
     for label, base, manager, engineer in (
         ("joined", JEmployee, JManager, JEngineer),
         ("single", SEmployee, SManager, SEngineer),

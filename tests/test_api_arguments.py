@@ -297,7 +297,7 @@ def test_the_audit_finds_an_ignored_argument():
 @pytest.mark.parametrize(
     "kw",
     [
-        {"join_depth": 2},
+        {"enable_typechecks": False},
         {"load_on_pending": True},
     ],
     ids=lambda kw: next(iter(kw)),

@@ -113,6 +113,18 @@ class InvalidRequestError(OrmError):
     """The operation is not valid in the current state of the object or session."""
 
 
+class NoJoinPathError(NoForeignKeysError, InvalidRequestError):
+    """``join()`` found no foreign key between its two sides (pass the ON clause).
+    SQLAlchemy raises `NoForeignKeysError` (an `ArgumentError`) joining tables and
+    `InvalidRequestError` joining ORM entities; this is both, so either ``except`` works."""
+
+
+class AmbiguousJoinPathError(AmbiguousForeignKeysError, InvalidRequestError):
+    """``join()`` found several foreign key paths between its two sides (pass the ON
+    clause); both an `AmbiguousForeignKeysError` and an `InvalidRequestError`, as for
+    `NoJoinPathError`."""
+
+
 class IllegalStateChangeError(InvalidRequestError):
     """A session or transaction method was called in a state that does not allow it."""
 
@@ -380,6 +392,7 @@ __all__ = [
     "AmbiguousColumnError",
     "AmbiguousCommitError",
     "AmbiguousForeignKeysError",
+    "AmbiguousJoinPathError",
     "ArgumentError",
     "AwaitRequired",
     "Base20DeprecationWarning",
@@ -411,6 +424,7 @@ __all__ = [
     "NoDBAPILoaded",
     "NoForeignKeysError",
     "NoInspectionAvailable",
+    "NoJoinPathError",
     "NoReferenceError",
     "NoReferencedColumnError",
     "NoReferencedTableError",

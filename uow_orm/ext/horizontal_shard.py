@@ -21,6 +21,7 @@ from ..orm.execution import first_mapper
 from ..orm.query import Query
 from ..orm.session import Session
 from ..orm.session_events import ORMExecuteState
+from ..sql.elements import ExecutableOption
 from ..sql.selectable import select
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ ExecuteChooser = Callable[[ORMExecuteState], Iterable[Any]]
 _SHARD_OPTIONS = ("_sa_shard_id", "shard_id", "identity_token")
 
 
-class set_shard_id:
+class set_shard_id(ExecutableOption):
     """Statement option: run the statement on one shard only, and (as every load of the
     objects it returns reads their own shard anyway) its eager and lazy loads too.
 

@@ -2,7 +2,7 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
-strategies, query, joinconditions, session, the package ``__init__`` and
+strategies, aliased_target, query, joinconditions, session, the package ``__init__`` and
 ext.horizontal_shard; and by code written for SQLAlchemy (``class_mapper``,
 ``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
@@ -72,10 +72,11 @@ EXPRESSION_NAMESPACE: dict[str, Any] = {}
 
 
 #: A relationship loader strategy as the loaders see it, after ``relationship(lazy=...)``
-#: and loader options are normalized ("subquery" -> "selectin").
+#: and loader options are normalized (True -> "select", False -> "joined").
 LoaderStrategy = Literal[
     "select",
     "selectin",
+    "subquery",
     "joined",
     "immediate",
     "raise",
@@ -87,7 +88,7 @@ LoaderStrategy = Literal[
 ]
 
 #: Strategies loaded with the parent query (not on first access).
-EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "joined", "immediate"})
+EAGER_STRATEGIES: frozenset[str] = frozenset({"selectin", "subquery", "joined", "immediate"})
 #: Strategies an option may impose on an attribute that is loaded on first access.
 LAZY_STRATEGIES: frozenset[str] = frozenset({"select", "raise", "raise_on_sql", "noload"})
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
+from ..sql.elements import ExecutableOption
 
 if TYPE_CHECKING:
     from .state import InstanceState
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 KEY = "\0loader_criteria"
 
 
-class LoaderCriteriaOption:
+class LoaderCriteriaOption(ExecutableOption):
     """The option `with_loader_criteria` returns."""
 
     __slots__ = ("entity", "include_aliases", "propagate_to_loaders", "where_criteria")

@@ -149,8 +149,10 @@ class Dependencies:
         if st.session is not self.owner and st.key is None and st.session is None:
             raise exc.FlushError(
                 f"{st.mapper.class_.__name__} object {st()!r} is related to an object "
-                "being flushed but is not in the session (its relationship has no "
-                "'save-update' cascade); add it with session.add()"
+                "being flushed but is not in the session: no 'save-update' cascade brought "
+                "it in (assigning the many-to-one side, child.parent = parent, does not add "
+                "the child to the parent's session, as in SQLAlchemy 2.0); add it with "
+                "session.add()"
             )
 
     # -- deletes the flush adds --------------------------------------------------------------

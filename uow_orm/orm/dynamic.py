@@ -67,9 +67,6 @@ class AppenderQuery(_CollectionWriter, Query[_T]):
     def __iter__(self) -> Iterator[_T]:
         return iter(self.all())
 
-    def __len__(self) -> int:
-        return len(self.all())
-
     def __getitem__(self, index: Any) -> Any:
         pending = self._pending()
         if pending is not None:
@@ -103,4 +100,22 @@ class AppenderQuery(_CollectionWriter, Query[_T]):
         return f"<AppenderQuery {self._prop}>"
 
 
-__all__ = ["AppenderQuery", "DynamicMapped"]
+#: query_class -> the AppenderQuery subclass made for it
+_APPENDERS: dict[type, type[AppenderQuery[Any]]] = {}
+
+
+def appender_class(query_class: type | None) -> type[AppenderQuery[Any]]:
+    """The class of a dynamic relationship's collection: `AppenderQuery`, or for
+    ``relationship(query_class=MyQuery)`` a subclass of both (``MyQuery``'s own methods
+    available on the collection, as SQLAlchemy's ``AppenderMixin`` does)."""
+    if query_class is None or issubclass(query_class, AppenderQuery):
+        return query_class or AppenderQuery
+    cls = _APPENDERS.get(query_class)
+    if cls is None:
+        cls = _APPENDERS[query_class] = type(
+            f"Appender{query_class.__name__}", (AppenderQuery, query_class), {}
+        )
+    return cls
+
+
+__all__ = ["AppenderQuery", "DynamicMapped", "appender_class"]

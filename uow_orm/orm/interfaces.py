@@ -8,9 +8,13 @@ Called by: applications (``uow_orm.orm.interfaces``, as ``sqlalchemy.orm.interfa
 
 from __future__ import annotations
 
+from ..sql.elements import ExecutableOption
 from .properties import ColumnProperty, MapperProperty, PropComparator
 from .relationships import Direction, RelationshipProperty
-from .strategy_options import LoaderOption
+from .strategy_options import LoaderOption, UserDefinedOption
+
+#: SQLAlchemy's name of the base of the ORM's statement options.
+ORMOption = ExecutableOption
 
 #: SQLAlchemy's name of the relationship direction enum.
 RelationshipDirection = Direction
@@ -28,7 +32,9 @@ __all__ = [
     "ColumnProperty",
     "LoaderOption",
     "MapperProperty",
+    "ORMOption",
     "PropComparator",
     "RelationshipDirection",
     "RelationshipProperty",
+    "UserDefinedOption",
 ]

@@ -4,7 +4,8 @@ Objects are built by filling ``__dict__`` directly, without running the attribut
 machinery.
 
 Called by: execution (ORM SELECTs), lookup (``get``), relationships (lazy loads),
-strategies, inheritance, polymorphic, joined_flush, writeonly, bulk, dependencies, sync.
+strategies, aliased_target, inheritance, polymorphic, joined_flush, writeonly, bulk,
+dependencies, sync.
 """
 
 from __future__ import annotations
@@ -365,9 +366,7 @@ class _SelectContext:
                 used.update(id(t) for f in stmt._froms() for t in f._tables())
             # LIMIT / OFFSET count joined rows, not parents: collections then load with selectin
             limited = stmt._limit is not None or stmt._offset is not None
-            _collect_joined(
-                m0, self.trees[i0], -1, used, self.specs, limited, self.joins, frozenset()
-            )
+            _collect_joined(m0, self.trees[i0], -1, used, self.specs, limited, self.joins, (m0,))
 
     def statement_to_run(self) -> Select[Any]:
         """The statement with the joined eager loads' joins, columns and ordering."""
@@ -430,7 +429,7 @@ def _execute_general(
         first = ctx.mapper_entities[0][0]
         _populate_joined(
             session, rows, raw_rows, ctx.specs, offset, first, conn.dialect.name, ctx.populate,
-            joined_keys,
+            joined_keys, (*ctx.trees[first].path, ctx.mapper_entities[0][1]),
         )  # fmt: skip
     _eager_load_entities(session, conn, ctx, rows, objs_only, joined_keys[-1])
     result = (
@@ -547,6 +546,7 @@ def _eager_load_entities(
             _polymorphic.selectin_after_load(session, conn, mapper, options, objs, tree)
         if not tree.children and tree.wildcard is None and not _eager_relationships(mapper):
             continue  # nothing to load eagerly for this entity
+        tree.source = ctx.stmt  # (what a subquery load wraps)
         objs = _unique_objs(objs_only if objs_only is not None else (r[i] for r in rows))
         if objs:
             post_load(session, mapper, objs, tree, ctx.populate, joined if idx == 0 else set())
@@ -619,20 +619,24 @@ def _collect_joined(
     specs: list[tuple[RelationshipProperty, int, LoadTree]],
     limited: bool,
     joins: list[tuple[Any, Any, list[Any], Any]],
-    path: frozenset[RelationshipProperty],
+    path: tuple[Mapper, ...],
 ) -> None:
     """Collect joined eager loads below ``mapper``; a table already in the query is
-    joined again under an alias (self-referential and repeated targets). A relationship
-    already joined on the way down loads with selectin (no endless self-joins)."""
+    joined again under an alias (self-referential and repeated targets). ``path``: the
+    mappers this statement's joins went through to reach ``mapper`` (``mapper`` last), for
+    `default_load_stops`."""
     parent_adapt = joins[parent][3] if parent >= 0 else None
     for prop in dict.values(mapper.relationships):
         strategy, sub = _strategy(prop, tree)
         if strategy == "contains_eager":
             sub.contains_eager = True
-        elif strategy != "joined" or (limited and prop.uselist):
+        elif (
+            strategy != "joined"
+            or (limited and prop.uselist)
+            or prop._target_alias is not None  # (loaded with select-in instead)
+            or (not _explicit(prop, tree) and default_load_stops(prop, path))
+        ):
             continue
-        if prop in path and prop.key not in tree.children:
-            continue  # lazy="joined" met again on its own path: stop (selectin below)
         if prop.lazy in ("dynamic", "write_only"):
             _refuse_eager(prop)
         target, target_adapt, sec, sec_adapt = _join_aliases(prop, mapper, sub, parent_adapt, used)
@@ -649,8 +653,29 @@ def _collect_joined(
             cols = _eager_polymorphic(sub)[0] or prop.mapper.load_columns
         joins.append((right, on, [on_target(c) for c in cols], target_adapt))
         _collect_joined(
-            prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, path | {prop}
+            prop.mapper, sub, len(specs) - 1, used, specs, limited, joins, (*path, prop.mapper)
         )
+
+
+def _explicit(prop: RelationshipProperty, tree: LoadTree) -> bool:
+    """Whether a loader option (not ``defaultload``) gives ``prop`` its strategy here."""
+    hit = tree.children.get(prop.key)
+    if hit is not None:
+        return hit[0] != "default"
+    return tree.wildcard is not None
+
+
+def default_load_stops(prop: RelationshipProperty, path: tuple[Mapper, ...]) -> bool:
+    """SQLAlchemy's rule for a relationship eager by its own ``lazy=`` (no option names
+    it), loaded for objects reached along ``path`` (the mappers of the objects each
+    relationship on the way was loaded for, the holder of ``prop`` last): with
+    ``join_depth=N`` it loads within N relationships of the query's root; without, it
+    stops where its target's class is already on the path (a self-referential eager load
+    stops at once; a cycle back to a class already loaded stops)."""
+    if prop.join_depth is not None:
+        return len(path) > prop.join_depth
+    target = prop.mapper
+    return any(m.isa(target) for m in path)
 
 
 def _join_aliases(
@@ -807,7 +832,10 @@ def _populate_joined(
     dialect_name: str,
     populate: bool,
     joined_keys: dict[int, set[str]],
+    path: tuple[Mapper, ...],
 ) -> None:
+    """Fill each joined eager load's attribute from the rows, then run the loads below
+    them; ``path``: the mappers before the statement's first entity, and its own."""
     pos = offset
     builders = []
     for prop, parent, sub in specs:
@@ -847,6 +875,8 @@ def _populate_joined(
             children_all.extend(children)
         if children_all:
             related = _unique_objs(children_all)
+            sub.path = _joined_path(specs, n, path)
+            sub.source = None
             if sub.polymorphic:  # joinedload(...).selectin_polymorphic([...])
                 conn = session.connection_for_mapper(prop.mapper)
                 _polymorphic.selectin_after_load(session, conn, prop.mapper, (), related, sub)
@@ -861,6 +891,19 @@ def _eager_polymorphic(sub: LoadTree) -> tuple[list[Any], list[str]]:
     if poly is None or getattr(alias, "_classes", None) is None:
         return [], []
     return list(poly[0]), list(poly[1])
+
+
+def _joined_path(
+    specs: list[tuple[RelationshipProperty, int, LoadTree]], n: int, path: tuple[Mapper, ...]
+) -> tuple[Mapper, ...]:
+    """The mappers before the objects of joined load ``n``: ``path``, then the targets of
+    the joined loads it hangs from."""
+    chain: list[Mapper] = []
+    parent = specs[n][1]
+    while parent >= 0:
+        chain.append(specs[parent][0].mapper)
+        parent = specs[parent][1]
+    return (*path, *reversed(chain))
 
 
 def _set_loaded(obj: Any, prop: RelationshipProperty, items: list[Any], overwrite: bool) -> None:
@@ -896,8 +939,11 @@ def post_load(
     populate: bool,
     skip: set[str],
 ) -> None:
-    """Run selectin loads (and nested options) for freshly loaded ``objs``."""
-    _post_load_props(session, dict.values(mapper.relationships), objs, tree, populate, skip)
+    """Run selectin loads (and nested options) for freshly loaded ``objs``; ``tree.path``
+    has the mappers of the objects the loads on the way here were for."""
+    here = (*tree.path, mapper)
+    props = dict.values(mapper.relationships)
+    _post_load_props(session, props, objs, tree, populate, skip, here)
     if mapper._children:
         # relationships declared on subclasses load for the objects of those classes
         for sub_mapper in mapper.self_and_descendants[1:]:
@@ -905,7 +951,7 @@ def post_load(
             if own:
                 mine = [o for o in objs if isinstance(o, sub_mapper.class_)]
                 if mine:
-                    _post_load_props(session, own, mine, tree, populate, skip)
+                    _post_load_props(session, own, mine, tree, populate, skip, here)
 
 
 def _post_load_props(
@@ -915,12 +961,24 @@ def _post_load_props(
     tree: LoadTree,
     populate: bool,
     skip: set[str],
+    here: tuple[Mapper, ...],
 ) -> None:
     for prop in props:
         if prop.key in skip:
             continue
         strategy, sub = _strategy(prop, tree)
-        if strategy == "selectin" or (strategy == "joined" and prop.key not in skip):
+        if strategy in _POST_LOADED and not _explicit(prop, tree):
+            if default_load_stops(prop, here):
+                continue
+        sub.path = here
+        if strategy == "subquery" and _subquery_from(prop, tree, here[-1]):
+            from .strategies import subquery_load
+
+            if any(populate or prop.key not in o.__dict__ for o in objs):
+                subquery_load(session, prop, objs, sub, populate, tree.source)
+        elif strategy in _POST_LOADED and strategy != "immediate":
+            # (joined here: not joined by the statement, e.g. below a LIMIT; subquery:
+            # objects not loaded by a statement it can wrap)
             selectin_load(session, prop, objs, sub, populate)
         elif strategy == "immediate":
             from .strategies import immediate_load
@@ -935,7 +993,22 @@ def _post_load_props(
                     continue
                 related.extend(v if prop.uselist else [v])
             if related:
+                sub.source = None
                 post_load(session, prop.mapper, _unique_objs(related), sub, populate, set())
+
+
+def _subquery_from(prop: RelationshipProperty, tree: LoadTree, mapper: Mapper) -> bool:
+    """Whether the statement that loaded the objects (``tree.source``) can be wrapped for
+    a subquery load of ``prop`` (else it loads with select-in)."""
+    if tree.source is None:
+        return False
+    from .strategies import subquery_source
+
+    return subquery_source(prop, tree.source, mapper)
+
+
+#: the strategies `_post_load_props` loads with a further SELECT
+_POST_LOADED = frozenset({"selectin", "subquery", "joined", "immediate"})
 
 
 def _key_values(obj: Any, state: InstanceState, cols: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -973,8 +1046,17 @@ def selectin_load(
     todo = [o for o in objs if populate or prop.key not in o.__dict__]
     if not todo:
         return
-    if prop._custom or (sub.criteria and prop.direction is Direction.MANYTOONE):
-        # criteria beyond the key pairs: join back to the parents
+    if prop._target_alias is not None:
+        from .aliased_target import selectin
+
+        selectin(session, prop, todo, sub, populate)
+        return
+    if (
+        prop._custom
+        or prop.omit_join is False
+        or (sub.criteria and prop.direction is Direction.MANYTOONE)
+    ):
+        # criteria beyond the key pairs (or omit_join=False): join back to the parents
         from .strategies import selectin_via_parent
 
         selectin_via_parent(session, prop, todo, sub, populate)
@@ -1278,6 +1360,13 @@ def _lazy_select(
 ) -> list[Any]:
     """The related objects of ``obj`` (its key values ``k``) from one SELECT; ``below``:
     the loader options for them."""
+    if prop._target_alias is not None:
+        from .aliased_target import lazy_select
+
+        if below is None:
+            below = LoadTree()
+        below.path = below.path or (state.mapper,)
+        return lazy_select(session, state, obj, prop, criteria, below)
     target = prop.mapper
     strategies = state.load_strategies
     conn = session.connection_for_mapper(target)
@@ -1291,6 +1380,10 @@ def _lazy_select(
         and not _eager_relationships(target)
     ):
         return _lazy_select_plain(session, conn, prop, k)
+    if below is None:
+        below = LoadTree()
+    if not below.path:  # a lazy load's own eager loads count from its parent's class
+        below.path = (state.mapper,)
     extra = _extra_for(prop, obj, state)
     if prop.secondary is None:
         remote_cols = [rc for _, rc in prop.local_remote_pairs]

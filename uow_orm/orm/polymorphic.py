@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
-from ..sql.elements import and_, replace_columns
+from ..sql.elements import ExecutableOption, and_, replace_columns
 from ..sql.selectable import Alias, AliasColumn, Join, Select, Subquery, _Columns
 from .mapper import Mapper
 from .state import STATE_ATTR
@@ -308,7 +308,7 @@ def with_polymorphic(
 
 
 # -- polymorphic_load="selectin" / selectin_polymorphic() ------------------------------------
-class SelectinPolymorphic:
+class SelectinPolymorphic(ExecutableOption):
     """What `selectin_polymorphic` returns: a statement option naming the subclasses whose
     columns load with one more SELECT per subclass after the base rows."""
 

@@ -1,6 +1,7 @@
 """The legacy ``Query`` API (``session.query(User).filter(...)``), built on ``select()``.
 
 Called by: session (``Session.query()``), scoping, dynamic (``AppenderQuery``),
+relationships (``relationship(query_class=)`` is checked to be a subclass),
 ext.horizontal_shard (``ShardedQuery``).
 """
 
@@ -13,7 +14,7 @@ from .. import exc
 from ..sql.elements import func
 from ..sql.selectable import Select
 from . import events as _events
-from .base import ObjectSession
+from .base import EAGER_STRATEGIES, ObjectSession
 
 if TYPE_CHECKING:
     from ..engine.result import Result
@@ -272,7 +273,7 @@ class Query(Generic[_T]):
                 lazy.extend(
                     lazyload(getattr(e, p.key))
                     for p in mapper.relationships.values()
-                    if p.lazy in ("selectin", "joined", "immediate")
+                    if p.lazy in EAGER_STRATEGIES
                 )
             stmt = stmt.options(*lazy)
         return stmt

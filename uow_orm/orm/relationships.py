@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import (
@@ -127,12 +127,7 @@ _ALWAYS = object()
 _UNSUPPORTED_ARGS: dict[str, Any] = {
     "passive_updates": True,
     "enable_typechecks": True,
-    "join_depth": None,
-    "comparator_factory": None,
-    "distinct_target_key": None,
     "load_on_pending": False,
-    "query_class": None,
-    "omit_join": None,
     "init": _ALWAYS,
     "repr": _ALWAYS,
     "default": _ALWAYS,
@@ -161,6 +156,97 @@ def _refuse_unsupported(given: dict[str, Any]) -> None:
         )
 
 
+def _check_lazy(lazy: Any) -> str:
+    """The loader strategy ``lazy=`` names (SQLAlchemy's True / False spellings mapped).
+
+    Raises:
+        ArgumentError: not a loader strategy.
+    """
+    if lazy not in _LAZY:
+        raise exc.ArgumentError(
+            f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
+            "'joined', 'subquery', 'immediate', 'raise', 'raise_on_sql', 'noload', "
+            "'dynamic' or 'write_only'"
+        )
+    return {True: "select", False: "joined"}.get(lazy, lazy)  # type: ignore[no-any-return]
+
+
+def _check_join_depth(join_depth: Any) -> int | None:
+    """``relationship(join_depth=N)``: a positive int (or None)."""
+    if join_depth is None:
+        return None
+    if not isinstance(join_depth, int) or isinstance(join_depth, bool) or join_depth < 1:
+        raise exc.ArgumentError(
+            f"relationship(join_depth={join_depth!r}): give the number of levels a "
+            "self-referential eager load goes down (an int of 1 or more), or leave it out"
+        )
+    return join_depth
+
+
+def _check_viewonly_cascade(cascade: str, viewonly: bool, sync_backref: Any) -> CascadeOptions:
+    """The cascades of ``cascade`` (without save-update for a viewonly relationship).
+
+    Raises:
+        ArgumentError: a persistence cascade, or sync_backref, with viewonly=True.
+    """
+    parsed = parse_cascade(cascade)
+    if viewonly and sync_backref:
+        raise exc.ArgumentError("sync_backref and viewonly cannot both be True")
+    if not viewonly:
+        return parsed
+    writes = sorted(parsed & {"save-update", "delete", "delete-orphan"})
+    if writes and cascade != "save-update, merge":
+        raise exc.ArgumentError(
+            f"cascade {', '.join(writes)} applies to persistence operations and "
+            "cannot be combined with viewonly=True"
+        )
+    # as in SQLAlchemy: objects put into a viewonly collection are not added
+    return CascadeOptions(parsed - {"save-update"})
+
+
+def _check_loader_args(
+    lazy: str, query_class: Any, comparator_factory: Any, omit_join: Any, dtk: Any
+) -> None:
+    """Refuse loader-related arguments that the chosen strategy would not use.
+
+    Raises:
+        ArgumentError: ``query_class`` without ``lazy="dynamic"`` (or not a `Query`
+            subclass), a ``comparator_factory`` that is not a `RelationshipProperty.Comparator`
+            subclass, ``omit_join`` other than None / False, ``distinct_target_key`` not
+            None / True / False.
+    """
+    from .query import Query
+
+    if query_class is not None and lazy in ("write_only",):
+        raise exc.ArgumentError(
+            "relationship(query_class=...) is used by lazy='dynamic' only (lazy='write_only' "
+            "would ignore it)"
+        )
+    if query_class is not None and not (
+        isinstance(query_class, type) and issubclass(query_class, Query)
+    ):
+        raise exc.ArgumentError(
+            f"relationship(query_class={query_class!r}): give a subclass of uow_orm.Query"
+        )
+    if comparator_factory is not None and not (
+        isinstance(comparator_factory, type) and issubclass(comparator_factory, Comparator)
+    ):
+        raise exc.ArgumentError(
+            f"relationship(comparator_factory={comparator_factory!r}): give a subclass of "
+            "RelationshipProperty.Comparator"
+        )
+    if omit_join is not None and omit_join is not False:
+        raise exc.ArgumentError(
+            "relationship(omit_join=...): only False is accepted (it makes selectin loads "
+            "join the parent table); setting omit_join to True is not supported, as in "
+            "SQLAlchemy"
+        )
+    if dtk not in (None, True, False):
+        raise exc.ArgumentError(
+            f"relationship(distinct_target_key={dtk!r}): give None, True or False"
+        )
+
+
 class RelationshipProperty(MapperProperty):
     """The configuration of one relationship, as given to `relationship`; also what
     ``inspect(User).relationships.addresses`` returns.
@@ -173,6 +259,8 @@ class RelationshipProperty(MapperProperty):
 
     is_relationship = True
     _is_relationship = True
+    #: the base class of ``comparator_factory=`` classes (`Comparator`)
+    Comparator: ClassVar[type[Comparator]]
 
     def __init__(
         self,
@@ -201,75 +289,99 @@ class RelationshipProperty(MapperProperty):
         single_parent: bool = False,
         active_history: bool = False,
         sync_backref: bool | None = None,
+        join_depth: int | None = None,
+        distinct_target_key: bool | None = None,
+        comparator_factory: Any = None,
+        query_class: Any = None,
+        omit_join: Literal[None, False] = None,
         **unsupported: Any,
     ) -> None:
         _refuse_unsupported(unsupported)
-        if lazy not in _LAZY:
-            raise exc.ArgumentError(
-                f"lazy={lazy!r} is not a loader strategy; use 'select', 'selectin', "
-                "'joined', 'raise' or 'noload'"
-            )
+        _check_loader_args(
+            _check_lazy(lazy), query_class, comparator_factory, omit_join, distinct_target_key
+        )
         self.argument = argument
-        self.secondary_arg = secondary
-        self.primaryjoin_arg = primaryjoin
+        self.secondary_arg, self.primaryjoin_arg = secondary, primaryjoin
         self.secondaryjoin_arg = secondaryjoin
-        self.back_populates = back_populates
-        self.backref = backref
-        self.cascade = parse_cascade(cascade)
-        if viewonly:
-            writes = sorted(self.cascade & {"save-update", "delete", "delete-orphan"})
-            if writes and cascade != "save-update, merge":
-                raise exc.ArgumentError(
-                    f"cascade {', '.join(writes)} applies to persistence operations and "
-                    "cannot be combined with viewonly=True"
-                )
-            # as in SQLAlchemy: objects put into a viewonly collection are not added
-            self.cascade = CascadeOptions(self.cascade - {"save-update"})
-        self.cascade_spec = cascade
-        self.uselist_arg = uselist
-        self.order_by_arg = order_by
-        # "subquery" loads like "selectin" (same objects; see subqueryload())
-        self.lazy = {True: "select", False: "joined", "subquery": "selectin"}.get(lazy, lazy)
+        self.foreign_keys_arg, self.remote_side_arg = foreign_keys, remote_side
+        self.back_populates, self.backref = back_populates, backref
+        self.uselist_arg, self.order_by_arg = uselist, order_by
+        self.info: dict[str, Any] = dict(info) if info else {}
+        #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
+        self.doc, self.overlaps = doc, overlaps
+        self._init_loading(
+            lazy, innerjoin, join_depth, distinct_target_key, comparator_factory, query_class
+        )
+        self.omit_join = omit_join  # False: selectin loads join the parent table
+        self._init_persistence(cascade, viewonly, sync_backref, passive_deletes)
+        self.post_update, self.passive_updates = post_update, passive_updates
+        self.single_parent, self.active_history = single_parent, active_history
+        #: None (a list), set, a KeyFuncDict class or a list-subclass factory
+        self.collection_class = collection_class
+        self._init_configured_state()
+
+    def _init_loading(
+        self,
+        lazy: Any,
+        innerjoin: bool,
+        join_depth: Any,
+        distinct_target_key: Any,
+        comparator_factory: Any,
+        query_class: Any,
+    ) -> None:
+        """The loader arguments, checked (see `relationship`)."""
+        self.lazy = _check_lazy(lazy)
         #: joined loads of this relationship use an inner JOIN (parents always have one)
         self.innerjoin = innerjoin
-        #: a target object may be related to one parent object only through this
-        #: relationship (required for delete-orphan on many-to-one and many-to-many)
-        self.single_parent = single_parent
-        #: a many-to-one replaced while its old value is not loaded loads it first, so the
-        #: attribute's history has the object it replaced
-        self.active_history = active_history
-        if viewonly and sync_backref:
-            raise exc.ArgumentError("sync_backref and viewonly cannot both be True")
+        #: self-referential eager loads (lazy="joined" / "selectin" / "subquery") go this
+        #: many levels down; None: they stop where the target's class is already on the path
+        self.join_depth = _check_join_depth(join_depth)
+        #: subquery loads: DISTINCT in the inner query (None: when its columns are not the
+        #: whole primary key of their table)
+        self.distinct_target_key = distinct_target_key
+        #: the `RelationshipProperty.Comparator` subclass giving the class attribute's
+        #: operators (None: the built-in ones)
+        self.comparator_factory = comparator_factory
+        #: lazy="dynamic": the `Query` subclass the collection's query is made from
+        self.query_class = query_class
+
+    def _init_persistence(
+        self, cascade: str, viewonly: bool, sync_backref: Any, passive_deletes: Any
+    ) -> None:
+        """The cascade and flush arguments, checked (see `relationship`)."""
+        self.cascade = _check_viewonly_cascade(cascade, viewonly, sync_backref)
+        self.cascade_spec = cascade
+        self.viewonly = viewonly
         #: False: changes made on this side are not copied to the other side's attribute
         #: (changes made there still reach this one), as in SQLAlchemy
         self.sync_backref = sync_backref
-
         if passive_deletes not in (True, False, "all"):
             raise exc.ArgumentError(
                 f"passive_deletes={passive_deletes!r}: use True, False or 'all'"
             )
-        self.foreign_keys_arg = foreign_keys
-        self.remote_side_arg = remote_side
-        self.post_update = post_update
         self.passive_deletes = passive_deletes
+        #: post_update: break a row cycle with a second UPDATE
+        self.post_update = False
         # True: the database moves referencing rows (ON UPDATE CASCADE) when a referenced
         # primary key changes; False: the unit of work UPDATEs them itself
-        self.passive_updates = passive_updates
-        self.viewonly = viewonly
-        #: None (a list), set, a KeyFuncDict class or a list-subclass factory
-        self.collection_class = collection_class
-        if collection_class is not None:
+        self.passive_updates = True
+        #: a target object may be related to one parent object only through this
+        #: relationship (required for delete-orphan on many-to-one and many-to-many)
+        self.single_parent = False
+        #: a many-to-one replaced while its old value is not loaded loads it first, so the
+        #: attribute's history has the object it replaced
+        self.active_history = False
+
+    def _init_configured_state(self) -> None:
+        """The attributes set when the owning class is mapped and configured (and a bad
+        ``collection_class`` refused now)."""
+        if self.collection_class is not None:
             from .collections import collection_kind
 
-            collection_kind(collection_class, "relationship()")  # refuse a bad one now
+            collection_kind(self.collection_class, "relationship()")
         #: how the collection is presented (None: a plain list); set on configure
         self._collection: Any = None
         self._annotation_collection: Any = None
-        self.info: dict[str, Any] = dict(info) if info else {}
-        self.doc = doc
-        #: Names SQLAlchemy would warn about overlapping with; uow_orm has no such warning.
-        self.overlaps = overlaps
-        # Set when the owning class is mapped / configured:
         self.key: str = ""
         self.parent: Mapper = None  # type: ignore[assignment]
         self.mapper: Mapper = None  # type: ignore[assignment]
@@ -292,6 +404,9 @@ class RelationshipProperty(MapperProperty):
         self._sj_extra: ColumnElement | None = None
         #: True when a custom condition adds criteria beyond the key pairs
         self._custom = False
+        #: an aliased() class this relationship targets (its condition: ``_alias_pj``)
+        self._target_alias: Any = None
+        self._alias_pj: Any = None
         self._foreign_cols: list[Column[Any]] = []
         #: the ORDER BY columns of the collection; False when none is given (SQLAlchemy's)
         self.order_by: list[Any] | Literal[False] = False
@@ -322,6 +437,8 @@ class RelationshipProperty(MapperProperty):
             return cls
         if isinstance(arg, type) and hasattr(arg, "__mapper__"):
             return arg
+        if getattr(arg, "_aliased_columns", None) is not None:
+            return arg  # type: ignore[no-any-return]  # (an aliased() class: configure)
         raise exc.ArgumentError(
             f"relationship {self.parent.class_.__name__}.{self.key}: target {arg!r} is not "
             "a mapped class or class name"
@@ -404,24 +521,13 @@ class RelationshipProperty(MapperProperty):
         if self.configured:
             return
         target_cls = self._resolve_target(registry)
+        if getattr(target_cls, "_aliased_columns", None) is not None:
+            self._configure_aliased_target(target_cls, registry)
+            return
         self.mapper = target_cls.__mapper__  # type: ignore[attr-defined]
         parent_table = self.parent.local_table
         target_table = self.mapper.local_table
-        secondary = self.secondary_arg
-        if callable(secondary) and not isinstance(secondary, Table):
-            secondary = secondary()
-        if isinstance(secondary, str):
-            name = secondary
-            secondary = parent_table.metadata.tables.get(name)
-            if secondary is None:
-                secondary = getattr(registry.get(name), "__table__", None)
-            if secondary is None:
-                raise exc.InvalidRequestError(
-                    f"relationship {self}: secondary={name!r} names no table in the "
-                    f"MetaData of {parent_table.name!r} and no mapped class"
-                )
-        if isinstance(secondary, type) and hasattr(secondary, "__table__"):
-            secondary = secondary.__table__
+        secondary = self._resolve_secondary(registry, parent_table)
         fk_cols = self._columns_arg(self.foreign_keys_arg, registry)
         remote_side = self._columns_arg(self.remote_side_arg, registry)
         if self.parent._joined_tables is not None or self.mapper._joined_tables is not None:
@@ -447,25 +553,85 @@ class RelationshipProperty(MapperProperty):
                 remote_side,
             )
         elif secondary is not None:
-            self.secondary = secondary
-            self.direction = Direction.MANYTOMANY
-            self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
-            self.secondary_target_pairs = _fk_pairs(
-                secondary, target_table, fk_cols, exclude=[c for _, c in self.local_remote_pairs]
-            )
-            if not fk_cols:
-                _refuse_ambiguous(self, self.local_remote_pairs, secondary)
-                _refuse_ambiguous(self, self.secondary_target_pairs, secondary)
-            if not self.local_remote_pairs or not self.secondary_target_pairs:
-                raise exc.ArgumentError(
-                    f"relationship {self}: secondary table {secondary.name!r} needs foreign "
-                    f"keys to both {parent_table.name!r} and {target_table.name!r}"
-                )
-            # local_remote_pairs as (parent col, secondary col)
-            self.local_remote_pairs = [(ref, sec) for sec, ref in self.local_remote_pairs]
-            self.secondary_target_pairs = [(ref, sec) for sec, ref in self.secondary_target_pairs]
+            self._configure_secondary(parent_table, target_table, secondary, fk_cols)
         else:
             self._configure_direct(parent_table, target_table, fk_cols, remote_side)
+        self._configure_collection()
+        self._pairs = self.local_remote_pairs
+        if self.secondary is not None:
+            self.local_remote_pairs = [*self._pairs, *self.secondary_target_pairs]
+        self.order_by = self._order_by(registry) or False
+        if (
+            self.collection_class is None
+            and self._annotation_uselist
+            and self.lazy not in ("dynamic", "write_only")
+        ):
+            # as SQLAlchemy reports it: the collection type of a Mapped[list[...]] annotation
+            self.collection_class = self._annotation_collection or list
+        self._check_delete_orphan()
+        self.configured = True
+
+    def _configure_aliased_target(self, alias: Any, registry: dict[str, type]) -> None:
+        """``relationship(aliased(B, subquery), primaryjoin=..., viewonly=True)``."""
+        from .aliased_target import configure as configure_aliased
+
+        configure_aliased(self, alias, registry)
+        self._configure_collection()
+        self._pairs = self.local_remote_pairs = []
+        self.order_by = self._order_by(registry) or False
+        if self.collection_class is None and self._annotation_uselist:
+            self.collection_class = self._annotation_collection or list
+        self.configured = True
+
+    def _resolve_secondary(self, registry: dict[str, type], parent_table: Table) -> Any:
+        """The association table ``secondary=`` names (a table, a callable, a table or
+        class name), or None."""
+        secondary = self.secondary_arg
+        if callable(secondary) and not isinstance(secondary, Table):
+            secondary = secondary()
+        if isinstance(secondary, str):
+            name = secondary
+            secondary = parent_table.metadata.tables.get(name)
+            if secondary is None:
+                secondary = getattr(registry.get(name), "__table__", None)
+            if secondary is None:
+                raise exc.InvalidRequestError(
+                    f"relationship {self}: secondary={name!r} names no table in the "
+                    f"MetaData of {parent_table.name!r} and no mapped class"
+                )
+        if isinstance(secondary, type) and hasattr(secondary, "__table__"):
+            secondary = secondary.__table__
+        return secondary
+
+    def _configure_secondary(
+        self,
+        parent_table: Table,
+        target_table: Table,
+        secondary: Table,
+        fk_cols: list[Column[Any]],
+    ) -> None:
+        """A many-to-many along the association table's foreign keys."""
+        self.secondary = secondary
+        self.direction = Direction.MANYTOMANY
+        self.local_remote_pairs = _fk_pairs(secondary, parent_table, fk_cols)
+        self.secondary_target_pairs = _fk_pairs(
+            secondary, target_table, fk_cols, exclude=[c for _, c in self.local_remote_pairs]
+        )
+        if not fk_cols:
+            _refuse_ambiguous(self, self.local_remote_pairs, secondary)
+            _refuse_ambiguous(self, self.secondary_target_pairs, secondary)
+        if not self.local_remote_pairs or not self.secondary_target_pairs:
+            raise exc.ArgumentError(
+                f"relationship {self}: secondary table {secondary.name!r} needs foreign "
+                f"keys to both {parent_table.name!r} and {target_table.name!r}"
+            )
+        # local_remote_pairs as (parent col, secondary col)
+        self.local_remote_pairs = [(ref, sec) for sec, ref in self.local_remote_pairs]
+        self.secondary_target_pairs = [(ref, sec) for sec, ref in self.secondary_target_pairs]
+
+    def _configure_collection(self) -> None:
+        """How the collection is kept and shown (``collection_class`` or the annotation),
+        and ``uselist``."""
         cc = self.collection_class
         if cc is None and self._annotation_collection is set:
             cc = set
@@ -485,35 +651,28 @@ class RelationshipProperty(MapperProperty):
             self.uselist = self._annotation_uselist
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
-        self._pairs = self.local_remote_pairs
-        if self.secondary is not None:
-            self.local_remote_pairs = [*self._pairs, *self.secondary_target_pairs]
-        self.order_by = self._order_by(registry) or False
+
+    def _check_delete_orphan(self) -> None:
+        """Refuse delete-orphan on the "many" side without single_parent (SQLAlchemy's
+        message)."""
         if (
-            self.collection_class is None
-            and self._annotation_uselist
-            and self.lazy not in ("dynamic", "write_only")
+            "delete-orphan" not in self.cascade
+            or self.direction is Direction.ONETOMANY
+            or self.single_parent
         ):
-            # as SQLAlchemy reports it: the collection type of a Mapped[list[...]] annotation
-            self.collection_class = self._annotation_collection or list
-        if (
-            "delete-orphan" in self.cascade
-            and self.direction is not Direction.ONETOMANY
-            and not self.single_parent
-        ):
-            kind = "many-to-one" if self.direction is Direction.MANYTOONE else "many-to-many"
-            raise exc.ArgumentError(
-                f"For {kind} relationship {self.parent.class_.__name__}.{self.key}, "
-                'delete-orphan cascade is normally configured only on the "one" side of a '
-                'one-to-many relationship, and not on the "many" side of a many-to-one or '
-                "many-to-many relationship. To force this relationship to allow a particular "
-                f'"{self.mapper.class_.__name__}" object to be referenced by only a single '
-                f'"{self.parent.class_.__name__}" object at a time via the '
-                f"{self.parent.class_.__name__}.{self.key} relationship, which would allow "
-                "delete-orphan cascade to take place in this direction, set the "
-                "single_parent=True flag"
-            )
-        self.configured = True
+            return
+        kind = "many-to-one" if self.direction is Direction.MANYTOONE else "many-to-many"
+        raise exc.ArgumentError(
+            f"For {kind} relationship {self.parent.class_.__name__}.{self.key}, "
+            'delete-orphan cascade is normally configured only on the "one" side of a '
+            'one-to-many relationship, and not on the "many" side of a many-to-one or '
+            "many-to-many relationship. To force this relationship to allow a particular "
+            f'"{self.mapper.class_.__name__}" object to be referenced by only a single '
+            f'"{self.parent.class_.__name__}" object at a time via the '
+            f"{self.parent.class_.__name__}.{self.key} relationship, which would allow "
+            "delete-orphan cascade to take place in this direction, set the "
+            "single_parent=True flag"
+        )
 
     def _order_by(self, registry: dict[str, type]) -> list[Any]:
         arg = self.order_by_arg
@@ -801,6 +960,11 @@ class RelationshipProperty(MapperProperty):
     def _attribute_class(self) -> type[RelationshipAttribute[Any]]:
         """The class attribute type: a data descriptor when users see a set / dict view
         instead of the member list kept in ``__dict__``."""
+        if self.query_class is not None and self.lazy != "dynamic":
+            raise exc.ArgumentError(
+                f"relationship {self}: query_class= is used by lazy='dynamic' only "
+                f"(lazy={self.lazy!r} would ignore it)"
+            )
         if self.lazy in ("dynamic", "write_only"):
             if self.collection_class not in (None, list):
                 raise exc.ArgumentError(
@@ -884,6 +1048,10 @@ class RelationshipProperty(MapperProperty):
         return [_resolve_sides(self._pj_extra, local, remote)]
 
     def _join_info(self) -> tuple[Any, ColumnElement]:
+        if self._target_alias is not None:
+            from .aliased_target import join_info
+
+            return join_info(self)
         if self.direction is Direction.MANYTOMANY:
             assert self.secondary is not None
             right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
@@ -940,12 +1108,36 @@ def _fk_pairs(
 class RelationshipAttribute(QueryableAttribute[_T]):
     """``User.addresses``: the instance-level value and the class-level comparator."""
 
-    __slots__ = ("prop",)
+    __slots__ = ("_comparator", "prop")
     is_relationship = True
 
     def __init__(self, class_: type, key: str, mapper: Mapper, prop: RelationshipProperty) -> None:
         super().__init__(class_, key, mapper)
         self.prop = prop
+        self._comparator: Comparator | None = None
+
+    @property
+    def comparator(self) -> Comparator:
+        """The `RelationshipProperty.Comparator` giving this attribute's operators (the
+        relationship's ``comparator_factory``, else the built-in one)."""
+        cmp = self._comparator
+        if cmp is None:
+            prop = self.property
+            factory = prop.comparator_factory or Comparator
+            cmp = self._comparator = factory(prop, self.mapper)
+            cmp._attribute = self
+        return cmp
+
+    def __getattr__(self, name: str) -> Any:
+        # a method the relationship's comparator_factory adds (User.addresses.my_op(...))
+        if name.startswith("_"):
+            raise AttributeError(name)
+        prop = self.prop
+        if prop.comparator_factory is not None:
+            return getattr(self.comparator, name)
+        raise AttributeError(
+            f"{type(self).__name__!r} object (relationship {self}) has no attribute {name!r}"
+        )
 
     @property
     def property(self) -> RelationshipProperty:
@@ -975,42 +1167,47 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return prop._present(_loading.lazy_load(state, prop))
 
     def set(self, obj: Any, value: Any) -> None:
+        """Assign ``value`` (a collection, or one object / None) to ``obj``'s attribute,
+        with backrefs, cascades, validators and history."""
         self.mapper._ensure_configured()
+        if self.prop.uselist:
+            self._set_collection(obj, value)
+        else:
+            self._set_scalar(obj, value)
+
+    def _set_collection(self, obj: Any, value: Any) -> None:
         prop = self.prop
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         key = self.key
-        if prop.uselist:
-            if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-                raise exc.ArgumentError(
-                    f"{self.class_.__name__}.{key} is a collection; assign a list of "
-                    f"{prop.mapper.class_.__name__} objects"
-                )
-            coll = d.get(key)
-            if coll is None:
-                if state.key is not None and state.session is not None:
-                    self.__get__(obj, type(obj))
-                    coll = d[key]
-                else:
-                    coll = prop._init_collection(state)
-            if coll is value or (coll._view is not None and coll._view is value):
-                return
-            if prop._collection is None:
-                coll._replace(value)
-                return
-            given = value
-            coll._replace(prop._collection.items_of(value, f"{self.class_.__name__}.{key}"))
-            view = prop._present(coll)
-            if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
-                view._explicit = {id(v): k for k, v in given.items()}
+        if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}.{key} is a collection; assign a list of "
+                f"{prop.mapper.class_.__name__} objects"
+            )
+        coll = d.get(key)
+        if coll is None:
+            if state.key is not None and state.session is not None:
+                self.__get__(obj, type(obj))
+                coll = d[key]
+            else:
+                coll = prop._init_collection(state)
+        if coll is value or (coll._view is not None and coll._view is value):
             return
-        if prop._validator:
-            value = prop._validate(obj, value, False, False)
-        if value is not None:
-            prop._check_target(value, state)
-            if prop.single_parent:
-                prop._check_single_parent(state, value)
-        old = d.get(key, NO_VALUE)
+        if prop._collection is None:
+            coll._replace(value)
+            return
+        given = value
+        coll._replace(prop._collection.items_of(value, f"{self.class_.__name__}.{key}"))
+        view = prop._present(coll)
+        if isinstance(given, dict):  # keys given with the dict are kept, as in SQLAlchemy
+            view._explicit = {id(v): k for k, v in given.items()}
+
+    def _old_scalar(self, state: InstanceState, d: dict[str, Any]) -> Any:
+        """The value a scalar assignment replaces (loaded first when the flush or the
+        history needs it; NO_VALUE when unknown and not needed)."""
+        prop = self.prop
+        old = d.get(self.key, NO_VALUE)
         if old is NO_VALUE and state.key is not None and state.session is not None:
             if (
                 prop.direction is Direction.ONETOMANY
@@ -1022,11 +1219,24 @@ class RelationshipAttribute(QueryableAttribute[_T]):
                 old = _loading.lazy_load(state, prop)
             elif prop.reverse is not None:
                 old = _loading.lazy_load(state, prop, no_sql=True)
+        return old
+
+    def _set_scalar(self, obj: Any, value: Any) -> None:
+        prop = self.prop
+        d = obj.__dict__
+        state: InstanceState = d[STATE_ATTR]
+        if prop._validator:
+            value = prop._validate(obj, value, False, False)
+        if value is not None:
+            prop._check_target(value, state)
+            if prop.single_parent:
+                prop._check_single_parent(state, value)
+        old = self._old_scalar(state, d)
         if old is value:
             return
         if state.key is not None:
-            state.record_change(key, old)
-        d[key] = value
+            state.record_change(self.key, old)
+        d[self.key] = value
         if prop.single_parent:
             if old is not NO_VALUE and old is not None:
                 prop._note_holder(state, old, False)
@@ -1035,6 +1245,12 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if value is not None:
             # first, so that the other side's backref finds the object in the session
             prop._cascade_add(state, value)
+        self._scalar_replaced(obj, state, old, value)
+
+    def _scalar_replaced(self, obj: Any, state: InstanceState, old: Any, value: Any) -> None:
+        """After ``obj``'s scalar changed from ``old`` to ``value``: the backrefs, and
+        delete-orphan of a pending replaced / detached object."""
+        prop = self.prop
         rev = prop.reverse
         if rev is not None:
             sync = prop.sync_backref is not False
@@ -1063,12 +1279,24 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return self.property._join_info()
 
     def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        if self.prop.comparator_factory is not None and op in ("=", "!="):
+            cmp = self.comparator
+            return cmp.__eq__(args[0]) if op == "=" else cmp.__ne__(args[0])
+        return self._operate(op, *args, **kw)
+
+    def _operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
         if op.__class__ is not str:  # a function from sql.operators: operate(eq, obj)
             return op(self, *args, **kw)  # type: ignore[no-any-return]
         (other,) = args
         prop = self.property
         if op not in ("=", "!="):
             raise exc.ArgumentError(f"relationship {self} supports only ==, != , any(), has()")
+        if prop._target_alias is not None and other is not None:
+            # an aliased() target: "is related to other" is EXISTS of other's row there
+            st = _state_for_compare(other, prop)
+            pk = and_(*[c == _value_of(other, st, c, prop) for c in prop.mapper.pk_columns])
+            crit = self._exists(pk, {})
+            return crit if op == "=" else ~crit
         if prop.direction is Direction.MANYTOONE:
             if other is None:
                 crit = and_(*[local.is_(None) for local, _ in prop.local_remote_pairs])
@@ -1090,11 +1318,16 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return crit if op == "=" else ~crit
 
     def contains(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        if self.prop.comparator_factory is not None:
+            return self.comparator.contains(other)
+        return self._contains(other)
+
+    def _contains(self, other: Any) -> ColumnElement:
         # a collection contains an object: no LIKE pattern, so no escape / autoescape
         prop = self.property
         st = _state_for_compare(other, prop)
         target = prop.mapper
-        if prop.direction is Direction.ONETOMANY:
+        if prop.direction is Direction.ONETOMANY and prop._target_alias is None:
             return and_(
                 *[
                     local == _value_of(other, st, remote, prop)
@@ -1106,12 +1339,22 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return self.any(pk_crit)
 
     def any(self, criterion: Any = None, **kw: Any) -> ColumnElement:
+        if self.prop.comparator_factory is not None:
+            return self.comparator.any(criterion, **kw)
+        return self._any(criterion, **kw)
+
+    def _any(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
         if not prop.uselist:
             raise exc.InvalidRequestError(f"{self} is scalar; use has() instead of any()")
         return self._exists(criterion, kw)
 
     def has(self, criterion: Any = None, **kw: Any) -> ColumnElement:
+        if self.prop.comparator_factory is not None:
+            return self.comparator.has(criterion, **kw)
+        return self._has(criterion, **kw)
+
+    def _has(self, criterion: Any = None, **kw: Any) -> ColumnElement:
         prop = self.property
         if prop.uselist:
             raise exc.InvalidRequestError(f"{self} is a collection; use any() instead of has()")
@@ -1121,6 +1364,10 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         from ..sql.elements import literal_column
 
         prop = self.property
+        if prop._target_alias is not None:
+            from .aliased_target import exists_criteria
+
+            return exists_criteria(prop, criterion, kw)  # type: ignore[no-any-return]
         target_cls = prop.mapper.class_
         target_from: Any = prop.mapper.local_table
         crits: list[Any] = []
@@ -1167,6 +1414,76 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         return AliasedRelationshipAttribute(None, self.property, None).of_type(cls)
 
 
+class Comparator:
+    """The class-level operators of a relationship attribute (SQLAlchemy's
+    ``RelationshipProperty.Comparator``): ``==`` / ``!=``, ``any()``, ``has()``,
+    ``contains()``. Subclass it and pass ``relationship(comparator_factory=MyComparator)``
+    to change them or add methods: ``User.addresses`` then uses the subclass's ``__eq__``,
+    ``any`` ... and exposes its extra methods (``User.addresses.my_op(...)``); call
+    ``super()`` for the built-in behaviour.
+
+    Attributes: ``prop`` / ``property`` (the `RelationshipProperty`), ``mapper`` /
+    ``entity`` (the target mapper), ``parent`` (the mapper of the attribute's class).
+    """
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        prop: RelationshipProperty,
+        parentmapper: Mapper,
+        adapt_to_entity: Any = None,
+        of_type: Any = None,
+        extra_criteria: tuple[Any, ...] = (),
+    ) -> None:
+        if adapt_to_entity is not None or of_type is not None or extra_criteria:
+            raise exc.ArgumentError(
+                "RelationshipProperty.Comparator(): adapt_to_entity, of_type and "
+                "extra_criteria are not supported; use attr.of_type() / attr.and_()"
+            )
+        self.prop = prop
+        self.parent = parentmapper
+        self._attribute: RelationshipAttribute[Any] = None  # type: ignore[assignment]
+
+    @property
+    def mapper(self) -> Mapper:
+        """The target class's mapper."""
+        return self.prop.entity
+
+    entity = mapper
+
+    @property
+    def property(self) -> RelationshipProperty:  # (last: the name shadows the builtin)
+        """The relationship these operators belong to."""
+        return self.prop
+
+    def __eq__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        """The built-in ``==``: a many-to-one's foreign key equals ``other``'s key, a
+        collection contains ``other``; ``== None`` means no related row."""
+        return self._attribute._operate("=", other)
+
+    def __ne__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        """The built-in ``!=`` (the negation of ``==``)."""
+        return self._attribute._operate("!=", other)
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement:
+        """The built-in ``any()``: EXISTS a related row (matching ``criterion``)."""
+        return self._attribute._any(criterion, **kwargs)
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement:
+        """The built-in ``has()``: EXISTS the related (scalar) row matching ``criterion``."""
+        return self._attribute._has(criterion, **kwargs)
+
+    def contains(self, other: Any, **kwargs: Any) -> ColumnElement:
+        """The built-in ``contains()``: the collection holds ``other``."""
+        if kwargs:
+            raise exc.ArgumentError(f"contains() takes no keywords ({', '.join(kwargs)})")
+        return self._attribute._contains(other)
+
+
+RelationshipProperty.Comparator = Comparator
+
+
 class ViewCollectionAttribute(RelationshipAttribute[_T]):
     """A relationship attribute whose users see a set or dict view of the member list
     (``collection_class=set`` / keyed dicts): a data descriptor, so reads always come
@@ -1193,9 +1510,9 @@ class QueryCollectionAttribute(RelationshipAttribute[_T]):
         self.mapper._ensure_configured()
         prop = self.prop
         if prop.lazy == "dynamic":
-            from .dynamic import AppenderQuery
+            from .dynamic import appender_class
 
-            return AppenderQuery(prop, obj)
+            return appender_class(prop.query_class)(prop, obj)
         from .writeonly import WriteOnlyCollection
 
         return WriteOnlyCollection(prop, obj)
@@ -1274,8 +1591,12 @@ def relationship(argument: Any = None, **kw: Any) -> Mapped[Any]:
     side in sync in memory), ``secondary`` (association table for many-to-many),
     ``cascade`` (default ``"save-update, merge"``; also ``delete``, ``delete-orphan``,
     ``expunge``, ``refresh-expire``, ``all``), ``uselist`` (``False`` for one-to-one),
-    ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"raise"``,
-    ``"noload"``), ``foreign_keys`` and ``remote_side`` (columns, or strings such as
+    ``order_by``, ``lazy`` (``"select"``, ``"selectin"``, ``"joined"``, ``"subquery"``,
+    ``"immediate"``, ``"raise"``, ``"raise_on_sql"``, ``"noload"``, ``"dynamic"``,
+    ``"write_only"``), ``join_depth`` (levels a self-referential eager load goes down),
+    ``distinct_target_key`` (DISTINCT in a subquery load), ``comparator_factory`` (a
+    `RelationshipProperty.Comparator` subclass), ``query_class`` (lazy="dynamic"),
+    ``omit_join=False``, ``foreign_keys`` and ``remote_side`` (columns, or strings such as
     ``"Node.id"``), ``post_update`` (break a row cycle with a second UPDATE) and
     ``passive_deletes`` (let ``ON DELETE CASCADE`` remove unloaded children) and
     ``passive_updates`` (default True: the database's ``ON UPDATE CASCADE`` moves the

@@ -29,7 +29,7 @@ from .events import (
 )
 from .execution import first_mapper
 from .mapper import Mapper
-from .strategy_options import ColumnOption, LoaderOption
+from .strategy_options import UserDefinedOption
 
 if TYPE_CHECKING:
     from .session import Session
@@ -254,10 +254,10 @@ class ORMExecuteState:
 
     @property
     def user_defined_options(self) -> list[Any]:
-        """The statement's ``options()`` that are not loader options (an application's own
-        option objects, as the caching recipe uses)."""
+        """The statement's `UserDefinedOption` options (an application's own option
+        objects, as SQLAlchemy's caching recipe uses)."""
         opts = getattr(self.statement, "_options", None) or []
-        return [o for o in opts if not isinstance(o, (LoaderOption, ColumnOption))]
+        return [o for o in opts if isinstance(o, UserDefinedOption)]
 
     # -- changing and running it --------------------------------------------------------------
     def update_execution_options(self, **opts: Any) -> None:

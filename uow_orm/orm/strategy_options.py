@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .. import exc
+from ..sql.elements import ExecutableOption
 
-_EAGER = ("selectin", "joined", "contains_eager", "immediate")
+_EAGER = ("selectin", "subquery", "joined", "contains_eager", "immediate")
 
 
 #: path elements that are not a step along a relationship: column options for the entity
@@ -22,7 +23,7 @@ _EAGER = ("selectin", "joined", "contains_eager", "immediate")
 _AT_NODE = ("columns", "options")
 
 
-class LoaderOption:
+class LoaderOption(ExecutableOption):
     """A path of (relationship attribute, strategy) pairs starting at one class; an
     attribute may be ``"*"`` (every relationship at that point of the path). An element
     ``(ColumnOption, "columns")`` or ``(tuple of options, "options")`` applies to the
@@ -112,11 +113,11 @@ class LoaderOption:
 
     def subqueryload(self, attr: Any) -> LoaderOption:
         """Chained: load ``attr`` (a relationship of the previous attribute's target) with
-        select-in loading (uow_orm runs ``subqueryload`` as `selectinload`).
+        a subquery load, as `subqueryload`.
 
         Example: ``selectinload(User.orders).subqueryload(Order.items)``.
         """
-        return self._then(attr, "selectin")
+        return self._then(attr, "subquery")
 
     def immediateload(self, attr: Any) -> LoaderOption:
         """Chained: load ``attr`` (a relationship of the previous attribute's target) with
@@ -281,7 +282,19 @@ def _is_column_attr(attr: Any) -> bool:
     return not getattr(attr, "is_relationship", False) and hasattr(attr, "mapper")
 
 
-class ColumnOption:
+class UserDefinedOption(ExecutableOption):
+    """Base of an application's own statement option (SQLAlchemy's): it carries a
+    ``payload`` to ``do_orm_execute`` listeners (``orm_execute_state.user_defined_options``)
+    and changes nothing in the SQL, so it is not part of the statement cache key."""
+
+    propagate_to_loaders = False
+    _cache_key_slots = ()
+
+    def __init__(self, payload: Any = None) -> None:
+        self.payload = payload
+
+
+class ColumnOption(ExecutableOption):
     """A column loader option for one entity: ``defer``, ``undefer``, ``undefer_group``,
     ``load_only`` or ``with_expression``. Read by `Mapper.entity_columns`."""
 
@@ -366,13 +379,16 @@ def noload(attr: Any) -> LoaderOption:
 
 
 def subqueryload(attr: Any) -> LoaderOption:
-    """Load this relationship for all rows with one more SELECT.
+    """Load this relationship for all rows with one more SELECT, as SQLAlchemy does: the
+    statement that loaded the parents becomes a subquery of their key columns, joined to
+    the related rows (``SELECT child.*, anon.id FROM (SELECT parent.id FROM parent WHERE
+    ...) AS anon JOIN child ON ...``); DISTINCT per ``relationship(distinct_target_key=)``.
 
-    SQLAlchemy re-runs the original query as a subquery; uow_orm loads with the same
-    ``WHERE key IN (...)`` SELECT as `selectinload`: the same objects and collections, and
-    no dependence on the original query's ORDER BY / LIMIT being repeatable.
+    Objects not loaded by such a statement (below a joined load, from ``from_statement()``,
+    with ``yield_per``, several entities, a custom join condition or joined-table
+    inheritance) load with `selectinload`'s ``WHERE key IN (...)`` instead: the same objects.
     """
-    return LoaderOption(((attr, "selectin"),))
+    return LoaderOption(((attr, "subquery"),))
 
 
 def _check_contains_eager(attr: Any, alias: Any) -> None:
@@ -432,7 +448,9 @@ class LoadTree:
         "criteria",
         "eager_alias",
         "innerjoin",
+        "path",
         "polymorphic",
+        "source",
         "wildcard",
     )
 
@@ -452,6 +470,12 @@ class LoadTree:
         self.wildcard: str | None = None
         #: ``selectin_polymorphic`` options for the entity this node stands for
         self.polymorphic: list[Any] = []
+        #: set by loading when it runs this node's loads: the mappers of the objects the
+        #: relationships on the way here were loaded for (join_depth, cycle stops)
+        self.path: tuple[Any, ...] = ()
+        #: set by loading: the statement that loaded this node's objects (a subquery load
+        #: wraps it), or None
+        self.source: Any = None
 
     def strategy_for(self, prop: Any) -> tuple[str, LoadTree] | None:
         """The (strategy, subtree) the options give ``prop``, or None for its own."""
@@ -592,7 +616,7 @@ def _sibling_reach(at: Any, opts: tuple[Any, ...], option: Any) -> Any:
 #: raiseload load nothing, so criteria there would have no effect: refused (SQLAlchemy
 #: accepts and ignores them), as are defaultload and contains_eager, whose rows the
 #: criteria could not narrow
-_CRITERIA_STRATEGIES = ("selectin", "joined", "immediate", "select")
+_CRITERIA_STRATEGIES = ("selectin", "subquery", "joined", "immediate", "select")
 
 
 def _check_links(mapper: Any, at: Any, what: Any) -> None:

@@ -438,6 +438,8 @@ def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElem
         raise exc.ArgumentError(f"with_parent() needs a mapped object, got {instance!r}")
     if rel.secondary is not None:
         raise exc.NotSupportedError("with_parent() of a many-to-many relationship")
+    if getattr(rel, "_target_alias", None) is not None:
+        raise exc.NotSupportedError("with_parent() of a relationship to an aliased() class")
     crit = and_(
         *[
             remote == _value_of(instance, st, local, rel)

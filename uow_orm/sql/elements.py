@@ -5,8 +5,8 @@ only by `uow_orm.sql.compiler`. Every literal becomes a `BindParameter`, so a
 value never reaches SQL text.
 
 Called by: uow_orm.dialects.*, uow_orm.engine.reflection, uow_orm.ext.associationproxy,
-uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql,
-uow_orm.sql.*, uow_orm.types.
+uow_orm.ext.horizontal_shard, uow_orm.ext.hybrid, uow_orm.migrate.*, uow_orm.orm.*,
+uow_orm.sql.schema, uow_orm.sql, uow_orm.sql.*, uow_orm.types.
 """
 
 from __future__ import annotations
@@ -110,6 +110,29 @@ def _dialect_of(obj: Any) -> Any:
             f"compile() needs an engine, a connection or a dialect, got {obj!r}"
         )
     return d
+
+
+class ExecutableOption:
+    """Base of what a statement's ``options()`` takes: loader and column options,
+    ``with_loader_criteria()``, ``selectin_polymorphic()``, shard options and an
+    application's own `uow_orm.orm.interfaces.UserDefinedOption` subclasses (SQLAlchemy's
+    ``ExecutableOption``)."""
+
+    __slots__ = ()
+
+
+def check_options(what: str, opts: tuple[Any, ...]) -> None:
+    """Refuse an ``options()`` argument that is not an option object.
+
+    Raises:
+        ArgumentError: naming the first bad argument.
+    """
+    for o in opts:
+        if not isinstance(o, ExecutableOption):
+            raise exc.ArgumentError(
+                f"{what}.options() takes loader options (selectinload(), load_only(), "
+                f"with_loader_criteria(), ...) or UserDefinedOption objects, got {o!r}"
+            )
 
 
 class ClauseElement:

@@ -112,6 +112,8 @@ class ForeignKey:
         self.use_alter = use_alter
         self.name = name
         self.parent: Column[Any] | None = None
+        #: the ForeignKeyConstraint this key is one column of (None: a key of its own)
+        self.constraint: ForeignKeyConstraint | None = None
         self._column: Column[Any] | None = column if isinstance(column, Column) else None
 
     @property
@@ -765,6 +767,7 @@ class Table(FromClause):
                     name=item.name,
                 )
                 fk.parent = col
+                fk.constraint = item
                 col.foreign_keys.append(fk)
             self.constraints.append(item)
         elif isinstance(item, (UniqueConstraint, CheckConstraint)):

@@ -26,6 +26,7 @@ from .elements import (
     UnaryExpression,
     and_,
     check_execution_options,
+    check_options,
     coerce,
     coerce_criterion,
     coerce_expression,
@@ -419,27 +420,30 @@ def join_condition(left: FromClause, right: FromClause) -> ClauseElement:
                 if cols is None or not hasattr(a, "foreign_keys"):
                     continue
                 target_name = getattr(_base_table(b), "name", None)
-                pairs = [
-                    # SQLAlchemy's order: the referenced column first
-                    _seen_through(b, fk.column) == _seen_through(a, fk.parent)
-                    for fk in a.foreign_keys
-                    if fk.target_table_name == target_name
-                ]
-                if len(pairs) > 1 and a is b:
-                    pairs = []
-                if pairs:
-                    found.append(and_(*pairs))
+                # one condition per foreign key constraint: two separate keys to the same
+                # table are two join paths (ambiguous), a composite key is one
+                paths: dict[int, list[ClauseElement]] = {}
+                for fk in a.foreign_keys:
+                    if fk.target_table_name == target_name:
+                        con = getattr(fk, "constraint", None)
+                        paths.setdefault(id(con) if con is not None else id(fk), []).append(
+                            # SQLAlchemy's order: the referenced column first
+                            _seen_through(b, fk.column) == _seen_through(a, fk.parent)
+                        )
+                if len(paths) > 1 and a is b:
+                    paths = {}
+                found.extend(and_(*pairs) for pairs in paths.values())
         if found:
             break
     if not found:
         found = _subquery_join_condition(left_tables, right_tables)
     if not found:
-        raise exc.ArgumentError(
+        raise exc.NoJoinPathError(
             f"cannot find a foreign key between {_from_name(left)} and {_from_name(right)}; "
             "pass the ON clause explicitly: .join(target, onclause)"
         )
     if len(found) > 1:
-        raise exc.ArgumentError(
+        raise exc.AmbiguousJoinPathError(
             f"several foreign key paths join {_from_name(left)} and {_from_name(right)}; "
             "pass the ON clause explicitly: .join(target, onclause)"
         )
@@ -799,6 +803,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         """A copy with loader options (``selectinload()``, ``joinedload()``, ``load_only()``,
         ...) applied when the ORM loads the selected entities.
         """
+        check_options("select()", opts)
         s = self._generate()
         s._options.extend(opts)
         return s
