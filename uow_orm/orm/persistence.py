@@ -783,7 +783,11 @@ def update_states(
     for (keys_t, versioned), rows in groups.items():
         # a refused value: the flush fails before any UPDATE of this mapper
         _Layout(mapper, procs, keys_t, versioned).convert(rows)
-    server_version = mapper.version_key if mapper.version_from_server else None
+    server_version = (  # (the property only for False: no call on the usual path)
+        mapper.version_key
+        if mapper.version_id_generator is False and mapper.version_from_server
+        else None
+    )
     for (keys_t, versioned), rows in groups.items():
         fetch = _set_by_database(mapper, keys_t) if eager_update else ()
         if server_version is not None and conn.dialect.supports_returning:
@@ -825,7 +829,9 @@ def _update_rows_by_shape(
     groups: dict[_UpdateShape, list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
-    server_changed = bool(mapper.server_onupdate_keys) or mapper.version_from_server
+    server_changed = bool(mapper.server_onupdate_keys) or (
+        mapper.version_id_generator is False and mapper.version_from_server
+    )
     server_changed = server_changed or (sql_onupdate and eager_update)
     updated: dict[_UpdateShape, list[InstanceState]] = {}
     # a joined-table subclass's table: the database moves its key with the base row's
