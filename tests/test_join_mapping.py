@@ -18,6 +18,7 @@ from uow_orm import (
     func,
     inspect,
     join,
+    outerjoin,
     select,
 )
 from uow_orm.orm import DeclarativeBase, Session, column_property, joinedload, relationship
@@ -60,6 +61,22 @@ class Note(Base):
         foreign_keys="Note.user_id",
         viewonly=True,
     )
+
+
+p_table = Table(
+    "jm_p", metadata, Column("id", Integer, primary_key=True), Column("name", String(20))
+)
+q_table = Table(
+    "jm_q",
+    metadata,
+    Column("id", Integer, ForeignKey("jm_p.id"), primary_key=True),
+    Column("extra", String(20)),
+)
+
+
+class PtoQ(Base):
+    __table__ = outerjoin(p_table, q_table)
+    id = column_property(p_table.c.id, q_table.c.id)
 
 
 class Other(DeclarativeBase):
@@ -178,3 +195,18 @@ def test_relationship_to_a_join_mapped_class_loads_lazily_and_joined(session: Se
     session.expunge_all()
     note = session.scalars(select(Note).options(joinedload(Note.author))).one()
     assert "author" in note.__dict__ and note.author.name == "ann"
+
+
+def test_outer_join_mapping_updates_but_does_not_insert_the_missing_row(session: Session) -> None:
+    session.connection().execute(p_table.insert().values(id=1, name="a"))
+    session.commit()
+    row = session.scalars(select(PtoQ)).one()
+    assert (row.id, row.name, row.extra) == (1, "a", None)
+    row.name = "b"
+    session.commit()
+    assert fetch(session.bind, "SELECT id, name FROM jm_p") == [(1, "b")]
+    row.extra = "x"  # no jm_q row: the UPDATE matches nothing, as in SQLAlchemy
+    with pytest.raises(exc.StaleDataError):
+        session.commit()
+    session.rollback()
+    assert fetch(session.bind, "SELECT id, extra FROM jm_q") == []
