@@ -687,3 +687,23 @@ def test_psycopg2_url_connects_through_psycopg_3(pg_url):
         assert eng.dialect.name == "postgresql"
     finally:
         eng.dispose()
+
+
+def test_url_create_takes_a_plain_text_password_and_connects():
+    from uow_orm import URL
+
+    url = URL.create(
+        "postgresql+psycopg", username="dbuser", password="kx@jj5/g", host="pghost10", port=5432
+    )
+    assert url.password == "kx@jj5/g"
+    assert url.render_as_string(hide_password=False) == (
+        "postgresql+psycopg://dbuser:kx%40jj5%2Fg@pghost10:5432"
+    )
+    assert str(url) == "postgresql+psycopg://dbuser:***@pghost10:5432"
+    assert (url.get_backend_name(), url.get_driver_name()) == ("postgresql", "psycopg")
+    assert make_url(url.render_as_string(hide_password=False)).password == "kx@jj5/g"
+    engine = create_engine(URL.create("sqlite", database=":memory:"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    with pytest.raises(exc.ArgumentError, match="port must be an integer"):
+        URL.create("sqlite", port="5432")

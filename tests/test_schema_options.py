@@ -340,3 +340,34 @@ def test_sqlite_schema_is_an_attached_database():
     with pytest.raises(exc.NotSupportedError, match="another"):
         md.create_all(engine)
     engine.dispose()
+
+
+def test_sequence_next_value_is_nextval_on_postgresql_and_refused_on_sqlite(engine, backend):
+    from uow_orm import Sequence as Seq
+
+    md = MetaData()
+    seq = Seq("nv_counter", start=10)
+    t = Table("nv_t", md, Column("id", Integer, seq, primary_key=True))
+    md.create_all(engine)
+    stmt = select(seq.next_value())
+    if backend == "postgresql":
+        with engine.begin() as conn:
+            assert conn.execute(stmt).scalar() == 10
+            assert conn.execute(stmt).scalar() == 11
+            conn.execute(insert(t).values(id=seq.next_value()))
+            assert conn.execute(select(t.c.id)).scalars().all() == [12]
+    else:
+        with pytest.raises(exc.NotSupportedError, match="SQLite has no sequences"):
+            stmt.compile(engine)
+    assert str(stmt) == "SELECT nextval('nv_counter') AS anon_1"
+
+
+def test_blank_schema_leaves_a_table_out_of_the_metadatas_schema():
+    from uow_orm import BLANK_SCHEMA
+
+    md = MetaData(schema="remote_banks")
+    inside = Table("nb_in", md, Column("id", Integer, primary_key=True))
+    outside = Table("nb_out", md, Column("id", Integer, primary_key=True), schema=BLANK_SCHEMA)
+    assert (inside.schema, outside.schema) == ("remote_banks", None)
+    assert sorted(md.tables) == ["nb_out", "remote_banks.nb_in"]
+    assert str(select(outside)) == "SELECT nb_out.id \nFROM nb_out"

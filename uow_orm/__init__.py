@@ -134,6 +134,7 @@ from .sql import (
     values,
 )
 from .sql.schema import (
+    BLANK_SCHEMA,
     CheckConstraint,
     Column,
     Computed,
@@ -212,6 +213,7 @@ __all__ = [
     "ARRAY",
     "BIGINT",
     "BINARY",
+    "BLANK_SCHEMA",
     "BLOB",
     "BOOLEAN",
     "CHAR",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .sql.ddl import CreateIndex, CreateTable, DropIndex, DropTable
 from .sql.naming import conv
 from .sql.schema import (
+    BLANK_SCHEMA,
     CheckConstraint,
     Column,
     ColumnCollection,
@@ -23,6 +24,7 @@ from .sql.schema import (
     Identity,
     Index,
     MetaData,
+    NextValue,
     PrimaryKeyConstraint,
     Sequence,
     Table,
@@ -32,6 +34,7 @@ from .sql.schema import (
 )
 
 __all__ = [
+    "BLANK_SCHEMA",
     "CheckConstraint",
     "Column",
     "ColumnCollection",
@@ -48,6 +51,7 @@ __all__ = [
     "Identity",
     "Index",
     "MetaData",
+    "NextValue",
     "PrimaryKeyConstraint",
     "Sequence",
     "Table",

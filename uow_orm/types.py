@@ -5,7 +5,7 @@ Used by schema (DDL), the SQL compiler (binding values, reading results) and map
 own conversion is already right, so that hot loops can skip the call.
 
 Called by: uow_orm, uow_orm._generic_types, uow_orm._typebase, uow_orm.dialects.*,
-uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
+uow_orm.ext.compiler, uow_orm.ext.mutable, uow_orm.migrate.autogenerate, uow_orm.migrate.operations,
 uow_orm.orm.*, uow_orm.sql.schema, uow_orm.sql.*.
 """
 

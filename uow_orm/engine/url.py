@@ -9,6 +9,7 @@ uow_orm.migrate.commands.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
@@ -41,6 +42,39 @@ class URL:
     port: int | None = None
     database: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        drivername: str,
+        username: str | None = None,
+        password: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        database: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> URL:
+        """A URL from its parts, as SQLAlchemy's ``URL.create()``: the password is plain
+        text (no escaping needed: ``"kx@jj5/g"`` stays that password).
+
+        Raises:
+            ArgumentError: a part of the wrong type.
+        """
+        if not isinstance(drivername, str) or not drivername:
+            raise exc.ArgumentError(
+                f"URL.create(): drivername must be a string, got {drivername!r}"
+            )
+        if port is not None and not isinstance(port, int):
+            raise exc.ArgumentError(f"URL.create(): port must be an integer, got {port!r}")
+        return cls(drivername, username, password, host, port, database, dict(query or {}))
+
+    def get_backend_name(self) -> str:
+        """The backend part of the scheme (``"postgresql"``), SQLAlchemy's name."""
+        return self.backend
+
+    def get_driver_name(self) -> str | None:
+        """The driver part of the scheme (``"psycopg"``), or None when not given."""
+        return self.driver
 
     @property
     def backend(self) -> str:

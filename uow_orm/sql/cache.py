@@ -5,7 +5,8 @@ elements with every bound value left out, is the key; a hit reuses the SQL text 
 plan and takes the new statement's values, in placeholder order) and by
 `uow_orm.orm.persistence` (`dml_cache`: the flush's statements, by mapper, shape and dialect).
 
-Called by: uow_orm.sql.compiler, uow_orm.orm.persistence.
+Called by: uow_orm.sql.compiler, uow_orm.orm.persistence, uow_orm.ext.compiler (clears it when a
+@compiles function is registered).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Called by connections (``Connection.execute``) and by the ORM's loading code. Th
 ``Compiled``, is cached on the statement per dialect; values live only in the parameter
 list, never in the SQL text.
 
-Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.loading, uow_orm.orm.inheritance
+Called by: uow_orm.sql.schema, uow_orm.sql.*, uow_orm.orm.loading, uow_orm.ext.compiler,
+uow_orm.orm.inheritance
 (which fills ``SUBCLASS_COLUMNS``).
 """
 
@@ -373,6 +374,26 @@ class Compiler:
     bind_base: str | None = None
     #: printing: the next SELECT is a FROM subquery / CTE body (plain columns get labels)
     label_columns = False
+
+    def __getattr__(self, name: str) -> Any:
+        # ``compiler.visit_insert(element)`` in a @compiles function (uow_orm.ext.compiler):
+        # the element's own SQL, without the functions registered for its class
+        if not name.startswith("visit_"):
+            raise AttributeError(name)
+
+        def visit(element: Any, **kw: Any) -> str:
+            if kw:
+                raise exc.ArgumentError(
+                    f"compiler.{name}() got keyword(s) {', '.join(sorted(kw))}, which "
+                    "uow_orm's compiler does not take"
+                )
+            for klass in type(element).__mro__:
+                dispatcher = klass.__dict__.get("_uow_compiles")
+                if dispatcher is not None:
+                    return dispatcher.original(element, self)  # type: ignore[no-any-return]
+            return self.process(element)
+
+        return visit
 
     def anon_name(self, base: str) -> str:
         """``<base>_<n>``: SQLAlchemy's anonymous name, numbered per base in this statement."""
@@ -769,7 +790,7 @@ class Compiler:
                 label = name if name not in seen else f"{name}__1"
                 seen[label] = c
             elif isinstance(c, Function):
-                label = self.anon_name(c.name)
+                label = self.anon_name("anon" if c._anonymous_label else c.name)
             elif isinstance(c, WithinGroup) and isinstance(c.element, Function):
                 label = self.anon_name(c.element.name)
             else:

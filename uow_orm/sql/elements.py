@@ -112,6 +112,16 @@ def _dialect_of(obj: Any) -> Any:
     return d
 
 
+class Executable:
+    """Mixin of statement classes (SQLAlchemy's): ``class MyStatement(Executable,
+    ClauseElement)`` with a ``@compiles`` function (`uow_orm.ext.compiler`) runs with
+    ``conn.execute(MyStatement())``."""
+
+    __slots__ = ()
+    is_dml = False
+    _execution_options: dict[str, Any] = {}
+
+
 class ExecutableOption:
     """Base of what a statement's ``options()`` takes: loader and column options,
     ``with_loader_criteria()``, ``selectin_polymorphic()``, shard options and an
@@ -1704,6 +1714,28 @@ _NO_PARENS = frozenset(
 )
 
 
+class ClauseList(ColumnElement):
+    """Clauses separated by commas (a function's arguments, ``fn.clauses``)."""
+
+    __slots__ = ("clauses",)
+    type = NULLTYPE
+
+    def __init__(self, *clauses: Any) -> None:
+        self.clauses = [coerce_expression(c) for c in clauses]
+
+    def _compile(self, compiler: Compiler) -> str:
+        return ", ".join(compiler.process(c) for c in self.clauses)
+
+    def _from_objects(self) -> list[Any]:
+        return [f for c in self.clauses for f in c._from_objects()]
+
+    def __iter__(self) -> Any:
+        return iter(self.clauses)
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+
 class Function(ColumnElement):
     """A SQL function call built by ``func.<name>(*args)``: ``func.count()``, ``func.lower(col)``.
 
@@ -1713,6 +1745,7 @@ class Function(ColumnElement):
     """
 
     __slots__ = ("_orm_mappers", "args", "name", "type")
+    _anonymous_label = False
 
     def __init__(self, name: str, args: Sequence[Any], type_: TypeEngine | None = None) -> None:
         self.name = name
@@ -1731,6 +1764,20 @@ class Function(ColumnElement):
                     # and result conversion (which may call lower() itself) do not apply.
                     type_ = type_.impl
         self.type = type_ if type_ is not None else NULLTYPE
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        # ``class utcnow(FunctionElement): type = DateTime()`` (SQLAlchemy's base of custom
+        # functions, whose SQL a @compiles function gives): built as ``utcnow(*clauses)``
+        super().__init_subclass__(**kw)
+        if "__init__" not in cls.__dict__ and cls.__init__ is Function.__init__:
+            # unnamed, it is labelled anon_<n> in a SELECT, as in SQLAlchemy
+            cls._anonymous_label = "name" not in cls.__dict__
+            cls.__init__ = _function_element_init  # type: ignore[method-assign, assignment]
+
+    @property
+    def clauses(self) -> ClauseList:
+        """The arguments as one comma-separated list (``compiler.process(fn.clauses)``)."""
+        return ClauseList(*self.args)
 
     def _compile(self, compiler: Compiler) -> str:
         if compiler.display is None:
@@ -1868,6 +1915,22 @@ def _pg_function_arg(compiler: Compiler, arg: Any) -> str:
 
 #: `GenericFunction` subclasses by lower-case identifier: ``func.<identifier>`` builds them
 _generic_functions: dict[str, type[GenericFunction]] = {}
+
+
+def _function_element_init(self: Function, *clauses: Any, type_: Any = None) -> None:
+    """The constructor of a `Function` subclass defined by an application: its arguments
+    are SQL clauses; its name is its ``name`` attribute or the class name; its type
+    ``type_=`` or the class's ``type``."""
+    cls = type(self)
+    declared = cls.__dict__.get("type") or next(
+        (k.__dict__["type"] for k in cls.__mro__ if isinstance(k.__dict__.get("type"), TypeEngine)),
+        None,
+    )
+    chosen = to_type(type_) if type_ is not None else declared
+    if isinstance(chosen, type):
+        chosen = chosen()
+    name = cls.__dict__.get("name") or cls.__name__
+    Function.__init__(self, name, clauses, chosen)
 
 
 class GenericFunction(Function):

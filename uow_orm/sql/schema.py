@@ -264,8 +264,36 @@ class Sequence(FetchedValue):
         self.schema = schema
         self.metadata = metadata
 
+    def next_value(self) -> NextValue:
+        """``nextval('name')``: the sequence's next value as an SQL expression
+        (``select(seq.next_value())``, ``server_default=seq.next_value()``); PostgreSQL
+        only."""
+        return NextValue(self)
+
     def __repr__(self) -> str:
         return f"Sequence({self.name!r})"
+
+
+class NextValue(ColumnElement):
+    """``nextval('seq')`` of a `Sequence` (`Sequence.next_value`)."""
+
+    __slots__ = ("sequence",)
+    type = Integer()
+
+    def __init__(self, sequence: Sequence) -> None:
+        self.sequence = sequence
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name != "postgresql" and not compiler.string_dialect:
+            raise exc.NotSupportedError(
+                f"Sequence({self.sequence.name!r}).next_value(): SQLite has no sequences"
+            )
+        seq = self.sequence
+        name = f"{seq.schema}.{seq.name}" if seq.schema else seq.name
+        return "nextval('" + name.replace("'", "''") + "')"
+
+    def _from_objects(self) -> list[FromClause]:
+        return []
 
 
 class CheckConstraint:
@@ -712,7 +740,9 @@ class Table(FromClause):
                 "oracle_*)"
             )
         self.name = name
-        self.schema: str | None = schema if schema is not None else metadata.schema
+        self.schema: str | None = (
+            None if schema is BLANK_SCHEMA else schema if schema is not None else metadata.schema
+        )
         #: the key in ``MetaData.tables`` and in foreign key specs: ``schema.name`` or ``name``
         self.fullname = f"{self.schema}.{name}" if self.schema else name
         if self.fullname in metadata.tables:
@@ -982,6 +1012,17 @@ def topological_sort(
     return order
 
 
+class _BlankSchema:
+    """The type of `BLANK_SCHEMA`."""
+
+    def __repr__(self) -> str:
+        return "BLANK_SCHEMA"
+
+
+#: ``Table(..., schema=BLANK_SCHEMA)``: no schema, even where the MetaData gives one
+BLANK_SCHEMA: Any = _BlankSchema()
+
+
 class MetaData:
     """A collection of tables, created and dropped together in dependency order."""
 
@@ -1172,6 +1213,7 @@ def server_default_sql(value: Any, dialect_name: str) -> str:
 
 
 __all__ = [
+    "BLANK_SCHEMA",
     "CheckConstraint",
     "Column",
     "ColumnCollection",
@@ -1184,6 +1226,7 @@ __all__ = [
     "Identity",
     "Index",
     "MetaData",
+    "NextValue",
     "PrimaryKeyConstraint",
     "Sequence",
     "Table",
