@@ -16,7 +16,8 @@ The layers, from the top (a module may import its own layer and any layer below 
     unit of work        orm.unitofwork, dependencies, sync
     persistence         orm.persistence, joined_flush
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
-                        state, identity, loading, strategies, strategy_options, util
+                        state, identity, loading, strategies, strategy_options, util,
+                        join_mapping
     orm vocabulary      orm.base, orm.exc
     reflection  engine.reflection, dialects.catalog, dialects.*_catalog, uow_orm.engine (package)
     sql         uow_orm.sql.*, schema, types, _typebase, _generic_types, the dialect type
@@ -127,6 +128,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.base",
             "uow_orm.orm.query",
             "uow_orm.orm.lazy_warning",
+            "uow_orm.orm.join_mapping",
         ),
     ),
     ("orm vocabulary", ("uow_orm.orm.exc",)),

@@ -94,6 +94,13 @@ class ColumnAttribute(QueryableAttribute[_T]):
         return self.column
 
     @property
+    def expressions(self) -> list[Any]:
+        """Every column mapped under this attribute (several for a class mapped to a join:
+        ``group_by(*AddressUser.id.expressions)``); one otherwise."""
+        prop = self.mapper.column_attrs.get(self.key)
+        return list(prop.columns) if prop is not None and prop.columns else [self.column]
+
+    @property
     def prop(self) -> Any:
         """The `ColumnProperty` of this attribute (alias of ``property``)."""
         return self.mapper.column_attrs[self.key]

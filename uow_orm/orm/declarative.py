@@ -5,7 +5,7 @@ Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives map
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 
 Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
-uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
+join_mapping, uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
 applications, which subclass its bases).
 """
 
@@ -19,7 +19,7 @@ import sys
 import types as pytypes
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, Union, overload
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
@@ -43,6 +43,7 @@ DATACLASS_KW = ("init", "repr", "default_factory", "kw_only", "compare", "hash")
 _MAPPER_ARGS = frozenset(
     {
         "version_id_col",
+        "version_id_generator",
         "eager_defaults",
         "primary_key",
         "include_properties",
@@ -715,7 +716,7 @@ def _mixin_repr_wins(cls: type) -> None:
 def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = None) -> Mapper:
     """Build the table (unless ``__table__`` is given) and the mapper of ``cls``."""
     _mixin_repr_wins(cls)
-    metadata: MetaData = registry.metadata
+    metadata = _metadata_of(cls, registry)
     from .inheritance import refuse_abstract_concrete
 
     refuse_abstract_concrete(cls)
@@ -733,16 +734,49 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
                 f"class {cls.__name__} has no __tablename__ or __table__; give it one, or set "
                 "__abstract__ = True"
             )
-        table = Table(name, metadata, *columns.values(), *extra, **table_kw)
+        table = _new_table(cls, name, metadata, *columns.values(), *extra, **table_kw)
+        if table is None:
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__table_cls__ returned None for a class that inherits no "
+                "mapped class (None maps a subclass onto its parent's table)"
+            )
     else:
+        from ..sql.selectable import Join
+
+        if isinstance(table, Join):
+            from .join_mapping import map_join
+
+            return map_join(
+                cls, table, got, registry, dict(_class_attr(cls, "__mapper_args__", {}))
+            )
         if not isinstance(table, Table):
-            raise exc.ArgumentError(f"{cls.__name__}.__table__ must be a Table, got {table!r}")
+            raise exc.ArgumentError(
+                f"{cls.__name__}.__table__ must be a Table or a join of tables (mapping a "
+                f"class to a subquery is not supported), got {table!r}"
+            )
         columns = _adopt_table(table, columns)
+    type.__setattr__(cls, "__table__", table)  # (a declared_attr __mapper_args__ reads it)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
     for key, mc in got.deferred.items():
         mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
+
+
+def _new_table(cls: type, name: str, metadata: MetaData, *args: Any, **kw: Any) -> Any:
+    """The class's new Table: made by its ``__table_cls__`` (a classmethod taking Table's
+    arguments; it may return None: single-table inheritance) when it has one."""
+    table_cls = getattr(cls, "__table_cls__", None)
+    if table_cls is None:
+        return Table(name, metadata, *args, **kw)
+    return table_cls(name, metadata, *args, **kw)
+
+
+def _metadata_of(cls: type, registry: Registry) -> MetaData:
+    """The MetaData a class's table goes into: a ``metadata`` attribute of the class (or a
+    class it inherits from) that is a MetaData, else the registry's (as SQLAlchemy)."""
+    md = getattr(cls, "metadata", None)
+    return md if isinstance(md, MetaData) else registry.metadata
 
 
 def _table_arguments(cls: type) -> tuple[list[Any], dict[str, Any]]:
@@ -802,6 +836,7 @@ def _make_mapper(
         confirm_deleted_rows=bool(mapper_args.get("confirm_deleted_rows", True)),
         batch=batch,
     )
+    mapper.version_id_generator = _version_generator(cls, mapper_args, version_col)
     type.__setattr__(cls, "__mapper__", mapper)
     if concrete_parent is not None:
         from .inheritance import link_concrete
@@ -819,6 +854,14 @@ def _make_mapper(
     mapper._install_class_hooks()
     registry.add(mapper)
     _events.mapper_created(mapper)
+    _concrete_registered(cls, mapper, concrete_parent)
+    return mapper
+
+
+def _concrete_registered(cls: type, mapper: Mapper, concrete_parent: Mapper | None) -> None:
+    """After a concrete class's mapper is registered: link it into its hierarchy."""
+    from .inheritance import is_concrete_base
+
     if concrete_parent is not None:
         from .inheritance import concrete_linked
 
@@ -827,7 +870,6 @@ def _make_mapper(
         from .inheritance import attach_abstract_concrete
 
         attach_abstract_concrete(mapper)  # the first subclass of an AbstractConcreteBase
-    return mapper
 
 
 def _check_mapper_args(cls: type, mapper_args: dict[str, Any]) -> None:
@@ -914,6 +956,31 @@ def _key_columns(
     return version_col, [
         column(p, "primary_key") for p in (pk if isinstance(pk, list | tuple) else [pk])
     ]
+
+
+def _version_generator(
+    cls: type, mapper_args: dict[str, Any], version_col: Column[Any] | None
+) -> Callable[[Any], Any] | Literal[False] | None:
+    """``version_id_generator`` of ``__mapper_args__``: None (the integer counter), a
+    callable given the old version (None for a new row) returning the new one, or False
+    (the database or the application sets the version; the ORM only checks it).
+
+    Raises:
+        ArgumentError: it is given without ``version_id_col``, or is neither False nor a
+            callable.
+    """
+    if "version_id_generator" not in mapper_args:
+        return None
+    gen = mapper_args["version_id_generator"]
+    if version_col is None:
+        raise exc.ArgumentError(
+            f"{cls.__name__}: __mapper_args__['version_id_generator'] needs 'version_id_col'"
+        )
+    if gen is not False and not callable(gen):
+        raise exc.ArgumentError(
+            f"{cls.__name__}: version_id_generator must be a callable or False, got {gen!r}"
+        )
+    return gen  # type: ignore[no-any-return]
 
 
 def _flush_options(cls: type, mapper_args: dict[str, Any]) -> tuple[bool | str, bool]:
@@ -1026,6 +1093,7 @@ def _map_subclass(
         tables=parent._joined_tables,
         extra_columns=parent._extra_columns,
     )
+    mapper.version_id_generator = parent.version_id_generator
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link(mapper, parent, mapper_args.get("polymorphic_load"))
     return _complete_subclass_mapper(mapper, got, mapper_args, registry)
@@ -1143,7 +1211,11 @@ def _map_joined_subclass(
         extra, table_kw = _table_arguments(cls)
         name = _tablename(cls)
         assert name
-        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        table = _new_table(
+            cls, name, _metadata_of(cls, registry), *got.columns.values(), *extra, **table_kw
+        )
+        if table is None:  # __table_cls__ chose single-table inheritance
+            return _map_subclass(cls, parent, registry, values, (got, mapper_args))
         own = dict(got.columns)
     else:
         own = _adopt_table(table, got.columns)
@@ -1162,6 +1234,7 @@ def _map_joined_subclass(
         tables=[*parent.tables, table],
         extra_columns=extra_cols,
     )
+    mapper.version_id_generator = parent.version_id_generator
     type.__setattr__(cls, "__mapper__", mapper)
     inheritance.link_joined(
         mapper, parent, mapper_args.get("inherit_condition"), mapper_args.get("polymorphic_load")
@@ -1196,7 +1269,7 @@ def _map_concrete_subclass(
                 "__table__) of its own"
             )
         extra, table_kw = _table_arguments(cls)
-        table = Table(name, registry.metadata, *got.columns.values(), *extra, **table_kw)
+        table = Table(name, _metadata_of(cls, registry), *got.columns.values(), *extra, **table_kw)
         columns = dict(got.columns)
     else:
         columns = _adopt_table(table, got.columns)

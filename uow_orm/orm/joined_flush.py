@@ -59,6 +59,7 @@ class TablePart(Mapper):
         self.version_key = (
             self.column_to_key.get(self.version_id_col) if self.version_id_col is not None else None
         )
+        self.version_id_generator = mapper.version_id_generator
         autoinc = self.pk_columns[0] if root and mapper.autoinc_col is not None else None
         self.autoinc_col = autoinc if autoinc is not None and autoinc.table is table else None
         self.autoinc_key = (
@@ -68,7 +69,9 @@ class TablePart(Mapper):
         self.server_onupdate_keys = [k for k, c in pairs if c.server_onupdate is not None]
         self.post_update_cols = {c for c in mapper.post_update_cols if c.table is table}
         #: not the base table: its key columns follow the base row's (ON UPDATE CASCADE)
-        self._cascaded_keys = not root
+        self._cascaded_keys = not root and not mapper._join_mapping
+        if mapper._join_mapping:
+            self._join_part(mapper, table)
         #: (parent attribute, own attribute) the key of this table's row is copied from
         self.sync_keys: list[tuple[str, str]] = []
         for m in mapper.iterate_to_root():
@@ -77,6 +80,25 @@ class TablePart(Mapper):
                     pk, sk = mapper.column_to_key.get(pcol), self.column_to_key.get(scol)
                     if pk is not None and sk is not None and pk != sk:
                         self.sync_keys.append((pk, sk))
+
+    def _join_part(self, mapper: Mapper, table: Table) -> None:
+        """A table of a class mapped to a join: its row is found by its own part of the
+        object's key, and its own integer key may be generated.
+
+        Raises:
+            ArgumentError: the table's primary key is not part of the mapped one.
+        """
+        if not all(k in mapper.pk_keys for k in self.pk_keys):
+            raise exc.ArgumentError(
+                f"{mapper.class_.__name__}: the primary key of table {table.name!r} is not "
+                "part of the mapped primary key, so its rows cannot be written"
+            )
+        self._key_positions = [mapper.pk_keys.index(k) for k in self.pk_keys]
+        own = self.pk_columns[0] if len(self.pk_columns) == 1 else None
+        keyed = own is not None and mapper.columns.get(self.column_to_key[own]) is own
+        autoinc = own if own is not None and keyed and own.is_autoincrement else None
+        self.autoinc_col = autoinc
+        self.autoinc_key = self.column_to_key[autoinc] if autoinc is not None else None
 
     def __repr__(self) -> str:
         return f"<TablePart {self.class_.__name__} -> {self.local_table.name}>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .. import exc
 from ..sql.schema import Column, MetaData, Table
@@ -311,6 +311,10 @@ class Mapper:
     _selectin_subs: list[Mapper] = []
     #: a joined-table subclass: (parent column, own column) pairs of `inherit_condition`
     _inherit_pairs: list[tuple[Column[Any], Column[Any]]] = []
+    #: mapped to a join of tables (``__table__ = join(a, b)``; see orm/join_mapping.py)
+    _join_mapping = False
+    #: a flush part of a join mapping: where its table's key is in the object's identity
+    _key_positions: list[int] | None = None
     non_primary = False
     #: mapper and instance event listeners that apply to this mapper (see orm/events.py)
     dispatch: _events.MapperDispatch = _events.EMPTY_MAPPER_DISPATCH
@@ -363,6 +367,9 @@ class Mapper:
         #: False: each object's INSERT / UPDATE / DELETE runs on its own, between its
         #: before_* and after_* events (read on the hierarchy's base mapper)
         self.batch = batch
+        #: ``version_id_generator``: None (the integer counter), a callable (old version ->
+        #: new), or False (the database or the application sets it; the ORM checks it)
+        self.version_id_generator: Callable[[Any], Any] | Literal[False] | None = None
         self._map_columns(column_attrs, version_id_col, primary_key, extra_columns)
         self._init_properties()
         self._install_column_attributes(column_attrs)
@@ -468,6 +475,18 @@ class Mapper:
             k for c, k in zip(ordered, self.column_keys) if c.server_onupdate is not None
         ]
         self.__dict__.pop("_result_procs", None)  # loading's; the flush checks column_list
+
+    @property
+    def version_from_server(self) -> bool:
+        """Whether the database generates the version (``version_id_generator=False``
+        with a server default or SQL expression default on its column): the flush fetches
+        it after each INSERT and UPDATE."""
+        vc = self.version_id_col
+        if self.version_id_generator is not False or vc is None:
+            return False
+        return vc.server_default is not None or bool(
+            getattr(vc.default, "is_clause_element", False)
+        )
 
     def _mapped_primary_key(self) -> list[Column[Any]]:
         """The primary-key columns: ``__mapper_args__["primary_key"]`` or the table's.
@@ -913,6 +932,8 @@ class Mapper:
         """The table rows are written to (a joined subclass: the join of its tables)."""
         if self._joined_tables is None:
             return self.local_table
+        if self._join_mapping:
+            return self._from
         from .inheritance import inner_join
 
         return inner_join(self)

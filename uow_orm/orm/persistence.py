@@ -291,8 +291,9 @@ class _InsertPlan:
         #: whether the INSERT fetches them (and SQL expression defaults, which SQLAlchemy
         #: fetches by the same rules) back with RETURNING (see `_eager_on_insert`)
         sql_defaults = any(_sql_default(c.default) is not None for c in mapper.column_list)
-        self.fetch_on_insert = bool(self.server_keys or sql_defaults) and _eager_on_insert(
-            mapper, supports_returning
+        self.fetch_on_insert = bool(self.server_keys or sql_defaults) and (
+            _eager_on_insert(mapper, supports_returning)
+            or (supports_returning and mapper.version_from_server)
         )
         # compiled INSERTs by (columns, rows, RETURNING the key, RETURNING server values)
         self.statements: dict[tuple[tuple[str, ...], int, bool, tuple[str, ...]], Compiled] = {}
@@ -354,12 +355,34 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
             _execute(conn, sql, [vals for _, vals in rows])
     if mapper.eager_defaults is True and not conn.dialect.supports_returning:
         fetch_server_values(conn, mapper, states)
+    if mapper.version_id_generator is False:
+        _check_versions(conn, mapper, states)
     if mapper.mutable_keys:
         _coerce_mutable_defaults(mapper, states)
     if given is not None:
         _report_filled_in(mapper, states, given)
     if mapper.dispatch.after_insert:
         _events.fire_mapper(mapper, "after_insert", conn, states)
+
+
+def _check_versions(conn: Connection, mapper: Mapper, states: Sequence[InstanceState]) -> None:
+    """``version_id_generator=False``: fetch the versions the database generated (when
+    RETURNING did not bring them) and refuse a row left without one.
+
+    Raises:
+        FlushError: a row has a NULL version after its INSERT / UPDATE.
+    """
+    key = mapper.version_key
+    assert key is not None
+    if mapper.version_from_server:
+        _fetch_columns(conn, mapper, states, [key])
+    for state in states:
+        if state().__dict__.get(key) is None:
+            raise exc.FlushError(
+                f"{mapper.class_.__name__} instance does not contain a non-NULL version "
+                f"value ({key}); with version_id_generator=False the application or the "
+                "database must set it"
+            )
 
 
 def _report_filled_in(
@@ -482,8 +505,9 @@ def _fill_in(
             v = col.default.arg(DefaultContext(conn, mapper, d, col))
         else:
             v = col.default() if callable(col.default) else col.default
-    elif key == mapper.version_key:
-        v = 1
+    elif key == mapper.version_key and mapper.version_id_generator is not False:
+        gen = mapper.version_id_generator
+        v = 1 if gen is None else gen(None)
     elif v is NO_VALUE:
         if col.server_default is not None:
             return NO_VALUE
@@ -759,8 +783,16 @@ def update_states(
     for (keys_t, versioned), rows in groups.items():
         # a refused value: the flush fails before any UPDATE of this mapper
         _Layout(mapper, procs, keys_t, versioned).convert(rows)
+    server_version = (  # (the property only for False: no call on the usual path)
+        mapper.version_key
+        if mapper.version_id_generator is False and mapper.version_from_server
+        else None
+    )
     for (keys_t, versioned), rows in groups.items():
         fetch = _set_by_database(mapper, keys_t) if eager_update else ()
+        if server_version is not None and conn.dialect.supports_returning:
+            if server_version not in fetch:  # fetched in the UPDATE itself (RETURNING)
+                fetch = (*fetch, server_version)
         if fetch:
             shape_states = updated[keys_t, versioned]
             _update_returning(conn, mapper, keys_t, versioned, rows, shape_states, fetch)
@@ -769,6 +801,11 @@ def update_states(
         _run_counted(conn, sql, rows, mapper, "UPDATE", raise_on_mismatch=True)
     if mapper.server_onupdate_keys and not eager_update and updated:
         _refresh_server_onupdate(conn, mapper, [st for sts in updated.values() for st in sts])
+    if server_version is not None and not conn.dialect.supports_returning and updated:
+        changed = [st for sts in updated.values() for st in sts]
+        for st in changed:
+            st().__dict__.pop(server_version, None)
+        _fetch_columns(conn, mapper, changed, [server_version])
     if mapper.dispatch.after_update:
         _events.fire_mapper(mapper, "after_update", conn, states)
 
@@ -792,11 +829,15 @@ def _update_rows_by_shape(
     groups: dict[_UpdateShape, list[Values]] = {}
     no_value = NO_VALUE
     unversioned = mapper.version_key is None
-    server_changed = bool(mapper.server_onupdate_keys) or (sql_onupdate and eager_update)
+    server_changed = bool(mapper.server_onupdate_keys) or (
+        mapper.version_id_generator is False and mapper.version_from_server
+    )
+    server_changed = server_changed or (sql_onupdate and eager_update)
     updated: dict[_UpdateShape, list[InstanceState]] = {}
     # a joined-table subclass's table: the database moves its key with the base row's
     # (ON UPDATE CASCADE), so its row is found by the new key and the key is not SET
     cascaded = mapper.pk_keys if mapper._cascaded_keys else None
+    positions = mapper._key_positions
     for state in states:
         committed = state.committed
         if not committed:
@@ -814,12 +855,15 @@ def _update_rows_by_shape(
             keys = [k for k in keys if k not in cascaded]
         if not keys and (force is None or state not in force):
             continue
+        # (the version first: a SQL onupdate of its column unloads it)
+        old_version = no_value if unversioned else _bump_version(conn, mapper, state, keys)
         if onupdate:
             _apply_onupdate(conn, mapper, d, keys, onupdate)
-        old_version = no_value if unversioned else _bump_version(mapper, state, keys)
         assert state.key is not None
         vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
-        vals.extend(state.key[1] if cascaded is None else [d[k] for k in cascaded])
+        # (one table of a join mapping: its part of the identity)
+        ident = state.key[1] if positions is None else [state.key[1][i] for i in positions]
+        vals.extend(ident if cascaded is None else [d[k] for k in cascaded])
         if old_version is not no_value:
             vals.append(old_version)
             shape = (tuple(keys), True)
@@ -867,20 +911,45 @@ def _apply_onupdate(
             keys.append(key)
 
 
-def _bump_version(mapper: Mapper, state: InstanceState, keys: list[str]) -> Any:
+def _bump_version(conn: Connection, mapper: Mapper, state: InstanceState, keys: list[str]) -> Any:
     """Move the version counter of a row being updated on (``keys`` gains its column) and
     return the old value the UPDATE checks; NO_VALUE when nothing is versioned (no counter,
     or the application sets it itself)."""
     version_key = mapper.version_key
-    if version_key is None or version_key in keys:
+    if version_key is None:
+        return NO_VALUE
+    gen = mapper.version_id_generator
+    if gen is False:
+        # the application sets the version (or the database does): the UPDATE checks
+        # the row's version now; with nothing else to SET it writes the version unchanged
+        old_version = _version_of(state, version_key)
+        if (state.committed or {}).get(version_key, None) is NO_VALUE:
+            # set while expired: the version the row has is read now
+            old_version = _row_version(conn, mapper, state, version_key)
+        if not keys:
+            state().__dict__[version_key] = old_version
+            keys.append(version_key)
+        return old_version
+    if version_key in keys:
         return NO_VALUE
     d = state().__dict__
     old_version = d.get(version_key, NO_VALUE)
     if old_version is NO_VALUE:
         old_version = getattr(state(), version_key)
-    d[version_key] = (old_version or 0) + 1
+    d[version_key] = (old_version or 0) + 1 if gen is None else gen(old_version)
     keys.append(version_key)
     return old_version
+
+
+def _row_version(conn: Connection, mapper: Mapper, state: InstanceState, key: str) -> Any:
+    """The version the database row of ``state`` has now (SELECT by primary key)."""
+    from ..sql.selectable import Select
+
+    assert state.key is not None
+    pk = zip(mapper.pk_columns, state.key[1])
+    stmt: Select[Any] = Select(mapper.columns[key]).where(*[c == v for c, v in pk])
+    row = conn.execute(stmt).first()
+    return None if row is None else row[0]
 
 
 class _Layout:
@@ -893,8 +962,11 @@ class _Layout:
         self, mapper: Mapper, procs: dict[str, Processor], keys: Sequence[str], versioned: bool
     ) -> None:
         keys = _bound_keys(keys)
-        set_keys = [k for k in keys if not (versioned and k == mapper.version_key)]
+        custom = mapper.version_id_generator is not None  # not the ORM's own integer
+        set_keys = [k for k in keys if custom or not (versioned and k == mapper.version_key)]
         self.keys = (*keys, *mapper.pk_keys)
+        if versioned and custom and mapper.version_key is not None:
+            self.keys = (*self.keys, mapper.version_key)
         self.items = [
             (i, p)
             for i, k in enumerate(self.keys)
@@ -1085,10 +1157,11 @@ def delete_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     version_key = mapper.version_key
     versioned = version_key is not None
     layout = _Layout(mapper, _bind_procs(mapper, conn.dialect.name), (), versioned)
+    positions = mapper._key_positions
     rows = []
     for state in states:
         assert state.key is not None
-        pk = list(state.key[1])
+        pk = list(state.key[1]) if positions is None else [state.key[1][i] for i in positions]
         if version_key is not None:
             pk.append(_version_of(state, version_key))
         rows.append(pk)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..sql.elements import ColumnElement, ColumnOperators, coerce_expression
+from ..sql.elements import ColumnElement, ColumnOperators, ExpressionList, coerce_expression
 from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
 
@@ -155,6 +155,8 @@ class ColumnProperty(MapperProperty, Generic[_T]):
 
     active_history = False
     instrument = True
+    #: ``column_property(a, b)``: several table columns under one attribute (a join mapping)
+    several = False
 
     def __init__(
         self,
@@ -183,6 +185,11 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         return prop
 
     def _install(self, mapper: Mapper, key: str) -> None:
+        if self.several:
+            raise exc.ArgumentError(
+                f"{mapper.class_.__name__}.{key}: column_property() with several columns "
+                "maps a class to a join (__table__ = join(a, b)); this class maps a table"
+            )
         col = _column_of(self.expr)
         if col is not None and (col.table is None or col.table is mapper.local_table):
             mapper.add_column(key, col, self)
@@ -259,15 +266,25 @@ def column_property(
     Raises:
         ArgumentError: for additional columns (not supported).
     """
-    if additional:
-        raise exc.ArgumentError("column_property() with several columns is not supported")
-    return ColumnProperty(
+    prop: ColumnProperty[Any] = ColumnProperty(
         expr,
         deferred=deferred,
         group=group,
         raiseload=raiseload,
         dataclass_kw={"init": init, "repr": repr},
     )
+    if additional:
+        # several columns under one attribute: a class mapped to a join (see
+        # declarative._map_join); every one must be a table column
+        cols = [_column_of(c) for c in (expr, *additional)]
+        if any(c is None for c in cols):
+            raise exc.ArgumentError(
+                "column_property() with several arguments takes table columns only "
+                "(a class mapped to a join maps equated columns under one attribute)"
+            )
+        prop.columns = cols
+        prop.several = True
+    return prop
 
 
 def deferred(
@@ -390,18 +407,45 @@ def synonym(name: str, *, descriptor: Any = None, map_column: Any = None) -> Any
     return SynonymProperty(name, descriptor)
 
 
+#: SQL operator -> the comparator method that implements it on a composite
+_COMPOSITE_OPS = {
+    "=": "__eq__",
+    "!=": "__ne__",
+    "<": "__lt__",
+    "<=": "__le__",
+    ">": "__gt__",
+    ">=": "__ge__",
+}
+
+
 class _CompositeAttribute(QueryableAttribute[Any]):
     """``Cls.start == Point(1, 2)`` on the class; ``obj.start`` builds the value object
-    from the columns, and assigning one sets the columns."""
+    from the columns, and assigning one sets the columns. Comparisons (and any other
+    method of a ``comparator_factory``) are its comparator's."""
 
-    __slots__ = ("composite_class", "keys")
+    __slots__ = ("comparator", "composite_class", "keys")
 
     def __init__(
-        self, class_: type, key: str, mapper: Mapper, composite_class: Any, keys: list[str]
+        self,
+        class_: type,
+        key: str,
+        mapper: Mapper,
+        composite_class: Any,
+        keys: list[str],
+        prop: CompositeProperty,
     ) -> None:
         super().__init__(class_, key, mapper)
         self.composite_class = composite_class
         self.keys = keys
+        factory = prop.comparator_factory or CompositeProperty.Comparator
+        self.comparator: CompositeProperty.Comparator = factory(prop, mapper)
+        self.comparator._attr = self
+
+    def __getattr__(self, name: str) -> Any:
+        # a method the comparator_factory adds (``Vertex.start.near(p)``)
+        if name.startswith("__") or name in _CompositeAttribute.__slots__:
+            raise AttributeError(name)
+        return getattr(self.comparator, name)
 
     def _columns(self) -> list[Any]:
         return [self.mapper.columns[k] for k in self.keys]
@@ -419,7 +463,18 @@ class _CompositeAttribute(QueryableAttribute[Any]):
             "__composite_values__() (or must be a dataclass)"
         )
 
-    def operate(self, op: str, other: Any) -> ColumnElement:
+    def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
+        name = _COMPOSITE_OPS.get(op) if isinstance(op, str) else None
+        if name is None:
+            raise exc.ArgumentError(
+                f"composite {self!r} supports ==, !=, <, <=, > and >= (or the methods of "
+                f"its comparator_factory), not {op}"
+            )
+        return getattr(self.comparator, name)(*args)  # type: ignore[no-any-return]
+
+    def _compare(self, op: str, other: Any) -> ColumnElement:
+        """The default comparison: each column with the value's, joined by AND (OR for
+        ``!=``: the values differ when any column does)."""
         from ..sql.elements import and_, or_
 
         pairs = list(zip(self._columns(), self._values(other)))
@@ -427,12 +482,10 @@ class _CompositeAttribute(QueryableAttribute[Any]):
             return and_(*[c == v for c, v in pairs])
         if op == "!=":
             return or_(*[c != v for c, v in pairs])
-        raise exc.ArgumentError(f"composite {self!r} supports == and != only, not {op}")
+        return and_(*[c.operate(op, v) for c, v in pairs])
 
     def __clause_element__(self) -> Any:
-        from ..sql.elements import ExpressionList
-
-        return ExpressionList(self._columns())
+        return _CompositeColumns(self._columns())
 
     def __get__(self, obj: Any, owner: Any) -> Any:
         if obj is None:
@@ -447,13 +500,88 @@ class _CompositeAttribute(QueryableAttribute[Any]):
             setattr(obj, k, v)
 
 
+class _CompositeColumns(ExpressionList):
+    """A composite's columns as one expression; ``.clauses`` lists them."""
+
+    __slots__ = ()
+
+    @property
+    def clauses(self) -> list[Any]:
+        """The composite's columns, in order."""
+        return self.items
+
+
 class CompositeProperty(MapperProperty):
     """What `composite` returns."""
 
-    def __init__(self, class_: Any, columns: tuple[Any, ...], dataclass_kw: dict[str, Any]) -> None:
+    class Comparator:
+        """How a composite attribute compares (``Vertex.start == Point(1, 2)``): each
+        column with the matching value of the other side. Subclass it and give it as
+        ``composite(..., comparator_factory=MyComparator)`` to redefine an operator or add
+        methods; ``self.__clause_element__().clauses`` are the columns.
+
+        Args:
+            prop: the `CompositeProperty`.
+            parentmapper: the mapper of the class the attribute belongs to.
+            adapt_to_entity: accepted for SQLAlchemy's signature; must be None.
+        """
+
+        __hash__ = None  # type: ignore[assignment]
+
+        def __init__(self, prop: Any, parentmapper: Any = None, adapt_to_entity: Any = None):
+            if adapt_to_entity is not None:
+                raise exc.ArgumentError(
+                    "CompositeProperty.Comparator(adapt_to_entity=) is not supported"
+                )
+            self.prop = prop
+            self.parentmapper = parentmapper
+            self._attr: _CompositeAttribute | None = None
+
+        def _attribute(self) -> _CompositeAttribute:
+            if self._attr is None:
+                raise exc.InvalidRequestError(
+                    f"{type(self).__name__} is not attached to a mapped composite attribute"
+                )
+            return self._attr
+
+        def __clause_element__(self) -> Any:
+            """The composite's columns as one expression (``.clauses`` lists them)."""
+            return self._attribute().__clause_element__()
+
+        @property
+        def clauses(self) -> list[Any]:
+            """The composite's columns, in order."""
+            return self.__clause_element__().clauses  # type: ignore[no-any-return]
+
+        def __eq__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+            return self._attribute()._compare("=", other)
+
+        def __ne__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+            return self._attribute()._compare("!=", other)
+
+        def __lt__(self, other: Any) -> ColumnElement:
+            return self._attribute()._compare("<", other)
+
+        def __le__(self, other: Any) -> ColumnElement:
+            return self._attribute()._compare("<=", other)
+
+        def __gt__(self, other: Any) -> ColumnElement:
+            return self._attribute()._compare(">", other)
+
+        def __ge__(self, other: Any) -> ColumnElement:
+            return self._attribute()._compare(">=", other)
+
+    def __init__(
+        self,
+        class_: Any,
+        columns: tuple[Any, ...],
+        dataclass_kw: dict[str, Any],
+        comparator_factory: type[CompositeProperty.Comparator] | None = None,
+    ) -> None:
         self.composite_class = class_
         self.column_args = columns
         self._dataclass_kw = dataclass_kw
+        self.comparator_factory = comparator_factory
         self.info: dict[str, Any] = {}
 
     def _install(self, mapper: Mapper, key: str) -> None:
@@ -492,7 +620,7 @@ class CompositeProperty(MapperProperty):
                 mapper.add_column(col.key or col.name, col)
                 existing = mapper.column_to_key[col]
             keys.append(existing)
-        attr = _CompositeAttribute(mapper.class_, key, mapper, self.composite_class, keys)
+        attr = _CompositeAttribute(mapper.class_, key, mapper, self.composite_class, keys, self)
         mapper.attrs[key] = self
         mapper.setters[key] = attr
         type.__setattr__(mapper.class_, key, attr)
@@ -512,9 +640,17 @@ def composite(class_: Any = None, *attrs: Any, **kw: Any) -> Any:
     dataclass_kw: dict[str, Any] = {
         k: kw.pop(k) for k in ("init", "repr", "default", "kw_only") if k in kw
     }
+    factory = kw.pop("comparator_factory", None)
     if kw:
         raise exc.ArgumentError(f"composite() got unsupported arguments {sorted(kw)}")
-    return CompositeProperty(class_, attrs, dataclass_kw)
+    if factory is not None and not (
+        isinstance(factory, type) and issubclass(factory, CompositeProperty.Comparator)
+    ):
+        raise exc.ArgumentError(
+            f"composite(comparator_factory=) must be a CompositeProperty.Comparator "
+            f"subclass, got {factory!r}"
+        )
+    return CompositeProperty(class_, attrs, dataclass_kw, factory)
 
 
 class TrackedValue:

@@ -474,7 +474,7 @@ def _by_class(mapper: Mapper, states: list[InstanceState]) -> list[tuple[Mapper,
 def _each_class(fn: Any, conn: Any, mapper: Mapper, states: list[InstanceState]) -> None:
     """Run persistence function ``fn`` once per class of ``states`` (their statements
     name that class's columns); once for a class without mapped subclasses."""
-    if not mapper._children:
+    if not mapper._children and not mapper._join_mapping:
         fn(conn, mapper, states)
         return
     for m, group in _by_class(mapper, states):
