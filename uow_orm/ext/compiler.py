@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from .. import exc
 from ..sql.cache import statement_cache
-from ..sql.compiler import Compiler
+from ..sql.compiler import Compiler, compiles_dispatcher
 from ..types import TypeEngine
 
 _F = TypeVar("_F", bound=Callable[..., str])
@@ -30,12 +30,14 @@ class _Dispatcher:
         self.original = original
         self.specs: dict[str, Callable[..., str]] = {}
 
+    def chosen(self, dialect_name: str | None) -> Callable[..., str] | None:
+        """The function registered for ``dialect_name`` (None: printing with the generic
+        string dialect), else the one for every dialect, else None."""
+        fn = self.specs.get(dialect_name) if dialect_name is not None else None
+        return fn if fn is not None else self.specs.get("default")
+
     def compile(self, element: Any, compiler: Compiler) -> str:
-        fn = None
-        if not compiler.string_dialect:
-            fn = self.specs.get(compiler.dialect_name)
-        if fn is None:
-            fn = self.specs.get("default")
+        fn = self.chosen(None if compiler.string_dialect else compiler.dialect_name)
         if fn is None:
             return self.original(element, compiler)
         sql = fn(element, compiler)
@@ -65,10 +67,9 @@ class TypeCompiler:
         def visit(type_: Any, **kw: Any) -> str:
             if kw:
                 raise exc.ArgumentError(f"compiler.{name}() takes no keywords in uow_orm")
-            for klass in type(type_).__mro__:
-                dispatcher = klass.__dict__.get("_uow_compiles")
-                if dispatcher is not None:
-                    return dispatcher.original(type_, self.dialect_name)  # type: ignore[no-any-return]
+            dispatcher = compiles_dispatcher(type_)
+            if dispatcher is not None:
+                return dispatcher.original(type_, self.dialect_name)  # type: ignore[no-any-return]
             return self.process(type_)
 
         return visit
@@ -79,14 +80,13 @@ def _register_type(class_: type, fn: Callable[..., str], specs: tuple[str, ...])
     dispatcher = class_.__dict__.get("_uow_compiles")
     if dispatcher is None:
         dispatcher = _Dispatcher(class_, class_.ddl)  # type: ignore[attr-defined]
-        table = dispatcher.specs
-        original = dispatcher.original
+        chosen, original = dispatcher.chosen, dispatcher.original
 
         def ddl(type_: Any, dialect_name: str) -> str:
-            chosen = table.get(dialect_name) or table.get("default")
-            if chosen is None:
+            fn = chosen(dialect_name)
+            if fn is None:
                 return original(type_, dialect_name)  # type: ignore[arg-type]
-            return chosen(type_, TypeCompiler(dialect_name))
+            return fn(type_, TypeCompiler(dialect_name))
 
         type.__setattr__(class_, "_uow_compiles", dispatcher)
         type.__setattr__(class_, "ddl", ddl)

@@ -335,6 +335,16 @@ def render_literal(value: Any) -> str:
     )
 
 
+def compiles_dispatcher(obj: Any) -> Any:
+    """The `uow_orm.ext.compiler` registrations in front of ``obj``'s class (its own or a
+    base class's), or None: what ``compiler.visit_<name>(obj)`` goes around."""
+    for klass in type(obj).__mro__:
+        dispatcher = klass.__dict__.get("_uow_compiles")
+        if dispatcher is not None:
+            return dispatcher
+    return None
+
+
 class Compiler:
     """One compilation: walks the element tree, collecting bound parameters in order."""
 
@@ -400,10 +410,9 @@ class Compiler:
                     f"compiler.{name}() got keyword(s) {', '.join(sorted(kw))}, which "
                     "uow_orm's compiler does not take"
                 )
-            for klass in type(element).__mro__:
-                dispatcher = klass.__dict__.get("_uow_compiles")
-                if dispatcher is not None:
-                    return dispatcher.original(element, self)  # type: ignore[no-any-return]
+            dispatcher = compiles_dispatcher(element)
+            if dispatcher is not None:
+                return dispatcher.original(element, self)  # type: ignore[no-any-return]
             return self.process(element)
 
         return visit

@@ -163,6 +163,7 @@ class ForeignKey:
         """The same reference, not attached to any column (for a copied column)."""
         fk = copy.copy(self)
         fk.parent = None
+        fk.constraint = None  # the copy's table gives it its own ForeignKeyConstraint
         if not isinstance(self._target_spec, Column):
             fk._column = None
         return fk
@@ -960,11 +961,9 @@ def _name_constraints(table: Table) -> None:
             con.name = naming.make_name(
                 "ck", table, con, con.name, naming.check_columns(con, table)
             )
-    fk_constraints = [c for c in table.constraints if isinstance(c, ForeignKeyConstraint)]
     for group in foreign_key_groups(table):
         cols = [fk.parent for fk in group if fk.parent is not None]
-        local = [c.name for c in cols]
-        fk_con = next((c for c in fk_constraints if list(c.column_names) == local), None)
+        fk_con = group[0].constraint  # the ForeignKeyConstraint of a composite key
         name = naming.make_name("fk", table, fk_con or group[0], group[0].name, cols, group)
         for fk in group:
             fk.name = name
