@@ -195,24 +195,30 @@ class InstrumentedList(list[_T]):
             elif not owner.modified:
                 owner.record_change(key, owner.committed[key])
 
-    def _added(self, item: Any) -> None:
+    def _added(self, item: Any, initiator: _events.AttributeEventToken | None = None) -> None:
         if self._owner is not None and self._rel is not None:
-            self._rel._collection_added(self._owner, item)
+            self._rel._collection_added(self._owner, item, initiator)
 
-    def _removed(self, item: Any) -> None:
+    def _removed(self, item: Any, initiator: _events.AttributeEventToken | None = None) -> None:
         if self._owner is not None and self._rel is not None:
             if self._owner.mapper.attr_dispatch:
-                _events.fire_remove(self._owner, self._rel.key, item)
-            self._rel._collection_removed(self._owner, item)
+                _events.fire_remove(self._owner, self._rel.key, item, initiator)
+            self._rel._collection_removed(self._owner, item, initiator)
 
-    def _check(self, item: Any) -> Any:
-        """The item to store (a ``@validates`` method may replace it), type-checked."""
+    def _check(
+        self,
+        item: Any,
+        initiator: _events.AttributeEventToken | None = None,
+        fire: bool = True,
+    ) -> Any:
+        """The item to store (a ``@validates`` method may replace it), type-checked;
+        ``fire``: the ``append`` listeners see it (not for an item a bulk replace keeps)."""
         rel = self._rel
         if rel is not None:
             if rel._validator and self._owner is not None:
                 item = rel._validate(self._owner(), item, False, False)
-            if self._owner is not None and self._owner.mapper.attr_dispatch:
-                item = _events.fire_append(self._owner, rel.key, item)
+            if fire and self._owner is not None and self._owner.mapper.attr_dispatch:
+                item = _events.fire_append(self._owner, rel.key, item, initiator)
             rel._check_target(item, self._owner)
             if rel.single_parent and self._owner is not None:
                 rel._check_single_parent(self._owner, item)
@@ -318,25 +324,35 @@ class InstrumentedList(list[_T]):
             self._removed(item)
 
     def _replace(self, items: Iterable[Any]) -> None:
-        """Replace the whole contents (``parent.children = [...]``)."""
-        new = [self._check(item) for item in items]
+        """Replace the whole contents (``parent.children = [...]``): as in SQLAlchemy the
+        items that come and go see ``append`` / ``remove`` events whose initiator is the
+        bulk replace (``OP_BULK_REPLACE``); the items kept see none."""
+        rel = self._rel
+        token = rel._event_token(_events.OP_BULK_REPLACE) if rel is not None else None
+        kept = {id(o) for o in self}
+        new = [self._check(item, token, id(item) not in kept) for item in items]
         self._check_removals(list(self), new)
         self._before_change()
         old = list(self)
         list.clear(self)
         list.extend(self, new)
-        self._fire_difference(old, new)
+        self._fire_difference(old, new, token)
 
-    def _fire_difference(self, old: list[Any], new: list[Any]) -> None:
+    def _fire_difference(
+        self,
+        old: list[Any],
+        new: list[Any],
+        initiator: _events.AttributeEventToken | None = None,
+    ) -> None:
         """Events for the items that left (``old`` not in ``new``) and came, by identity."""
         new_ids = {id(n) for n in new}
         old_ids = {id(o) for o in old}
         for item in old:
             if id(item) not in new_ids:
-                self._removed(item)
+                self._removed(item, initiator)
         for item in new:
             if id(item) not in old_ids:
-                self._added(item)
+                self._added(item, initiator)
 
     # Changes made by the ORM itself (backrefs, loading) bypass the events.
     def _append_silent(self, item: Any) -> None:

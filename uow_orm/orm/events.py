@@ -749,13 +749,17 @@ def fire_init_scalar(st: InstanceState, obj: Any, key: str) -> Any:
     return value
 
 
-def fire_append(st: InstanceState, key: str, item: Any) -> Any:
-    """``append`` listeners of collection ``key``; retval=True ones may replace the item."""
+def fire_append(
+    st: InstanceState, key: str, item: Any, initiator: AttributeEventToken | None = None
+) -> Any:
+    """``append`` listeners of collection ``key``; retval=True ones may replace the item.
+    ``initiator``: the token of the change that caused it (a bulk replace, the other side
+    of a backref); None: a plain append to this collection."""
     disp = st.mapper.attr_dispatch.get(key)
     if disp is None or not disp.append:
         return item
     obj = st()
-    token = disp.tokens["append"]
+    token = initiator if initiator is not None else disp.tokens["append"]
     for fn, retval in disp.append:
         out = fn(obj, item, token)
         if retval:
@@ -763,14 +767,32 @@ def fire_append(st: InstanceState, key: str, item: Any) -> Any:
     return item
 
 
-def fire_remove(st: InstanceState, key: str, item: Any) -> None:
-    """``remove`` listeners of collection ``key``."""
+def fire_remove(
+    st: InstanceState, key: str, item: Any, initiator: AttributeEventToken | None = None
+) -> None:
+    """``remove`` listeners of collection ``key`` (``initiator`` as for `fire_append`)."""
     disp = st.mapper.attr_dispatch.get(key)
     if disp is not None and disp.remove:
         obj = st()
-        token = disp.tokens["remove"]
+        token = initiator if initiator is not None else disp.tokens["remove"]
         for fn, _retval in disp.remove:
             fn(obj, item, token)
+
+
+def fire_set(
+    st: InstanceState, key: str, value: Any, old: Any, initiator: AttributeEventToken
+) -> Any:
+    """``set`` listeners of scalar ``key`` for a change made by the other side of a
+    backref (``initiator`` is that side's token); retval=True ones may replace the value.
+    The value to store."""
+    disp = st.mapper.attr_dispatch.get(key)
+    if disp is not None and disp.set:
+        obj = st()
+        for fn, retval in disp.set:
+            out = fn(obj, value, old, initiator)
+            if retval:
+                value = out
+    return value
 
 
 def fire_collection(st: InstanceState, key: str, name: str, collection: Any) -> None:

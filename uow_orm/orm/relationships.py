@@ -871,21 +871,38 @@ class RelationshipProperty(MapperProperty):
             return value
         return fn(obj, self.key, value, False) if with_removes else fn(obj, self.key, value)
 
-    def _collection_added(self, owner: InstanceState, item: Any) -> None:
+    def _event_token(self, op: str) -> _events.AttributeEventToken:
+        """The ``initiator`` token of a change of kind ``op`` made through this attribute
+        (one per op, so listeners on both sides of a backref see the same object)."""
+        tokens: dict[str, _events.AttributeEventToken] | None = self.__dict__.get("_event_tokens")
+        if tokens is None:
+            tokens = self.__dict__["_event_tokens"] = {}
+        token = tokens.get(op)
+        if token is None:
+            token = tokens[op] = _events.AttributeEventToken(self.key, op)
+        return token
+
+    def _collection_added(
+        self, owner: InstanceState, item: Any, initiator: _events.AttributeEventToken | None
+    ) -> None:
         if self.single_parent:
             self._note_holder(owner, item, True)
         rev = self.reverse
         owner_obj = owner()
         if rev is not None and self.sync_backref is not False:
-            rev._backref_set(item, owner_obj, None)
+            token = initiator if initiator is not None else self._event_token(_events.OP_APPEND)
+            rev._backref_set(item, owner_obj, token)
         self._cascade_add(owner, item)
 
-    def _collection_removed(self, owner: InstanceState, item: Any) -> None:
+    def _collection_removed(
+        self, owner: InstanceState, item: Any, initiator: _events.AttributeEventToken | None
+    ) -> None:
         if self.single_parent:
             self._note_holder(owner, item, False)
         rev = self.reverse
         if rev is not None and self.sync_backref is not False:
-            rev._backref_unset(item, owner())
+            token = initiator if initiator is not None else self._event_token(_events.OP_REMOVE)
+            rev._backref_unset(item, owner(), token)
         if "delete-orphan" in self.cascade:
             st = state_of(item)
             session = owner.session
@@ -897,11 +914,18 @@ class RelationshipProperty(MapperProperty):
         if session is not None and "save-update" in self.cascade and item is not None:
             session.cascade_save(item)
 
-    def _backref_set(self, obj: Any, value: Any, old_value: Any) -> None:
-        """``obj.<self.key>`` gains ``value`` because the other side changed."""
+    def _backref_set(self, obj: Any, value: Any, initiator: _events.AttributeEventToken) -> None:
+        """``obj.<self.key>`` gains ``value`` because the other side changed (``initiator``:
+        that side's token). As in SQLAlchemy the validators and the attribute listeners of
+        this side run, for a collection also when it is not loaded (the change is then
+        queued and applied when it loads)."""
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         if self.uselist:
+            if self._validator:
+                value = self._validate(obj, value, False, True)
+            if state.mapper.attr_dispatch:
+                value = _events.fire_append(state, self.key, value, initiator)
             coll = d.get(self.key)
             if coll is None:
                 if state.key is not None:
@@ -911,8 +935,6 @@ class RelationshipProperty(MapperProperty):
                         session.tracker.queue_collection_change(state, self.key, value, True)
                     return
                 coll = self._init_collection(state)
-            if self._validator:
-                value = self._validate(obj, value, False, True)
             coll._append_silent(value)
         else:
             if self._validator:
@@ -920,12 +942,14 @@ class RelationshipProperty(MapperProperty):
             old = self._scalar_without_sql(state, d)
             if old is value:
                 return
+            if state.mapper.attr_dispatch:
+                value = _events.fire_set(state, self.key, value, old, initiator)
             if state.key is not None:
                 state.record_change(self.key, old)
             d[self.key] = value
             if old is not NO_VALUE and old is not None and self.reverse is not None:
                 # moved away from a previous owner: drop it from that owner's collection
-                self.reverse._backref_unset(old, obj)
+                self.reverse._backref_unset(old, obj, initiator)
 
     def _scalar_without_sql(self, state: InstanceState, d: dict[str, Any]) -> Any:
         """The loaded value of this scalar relationship, else what the identity map can
@@ -935,8 +959,9 @@ class RelationshipProperty(MapperProperty):
             value = _loading.lazy_load(state, self, no_sql=True)
         return value
 
-    def _backref_unset(self, obj: Any, value: Any) -> None:
-        """``obj.<self.key>`` loses ``value`` because the other side changed."""
+    def _backref_unset(self, obj: Any, value: Any, initiator: _events.AttributeEventToken) -> None:
+        """``obj.<self.key>`` loses ``value`` because the other side changed (``initiator``
+        as for `_backref_set`)."""
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         if self.uselist:
@@ -944,8 +969,12 @@ class RelationshipProperty(MapperProperty):
                 self._validate(obj, value, True, True)
             coll = d.get(self.key)
             if coll is not None:
+                if state.mapper.attr_dispatch and any(x is value for x in coll):
+                    _events.fire_remove(state, self.key, value, initiator)
                 coll._remove_silent(value)
             elif state.key is not None and state.session is not None:
+                if state.mapper.attr_dispatch:
+                    _events.fire_remove(state, self.key, value, initiator)
                 state.session.tracker.queue_collection_change(state, self.key, value, False)
         else:
             current = self._scalar_without_sql(state, d)
@@ -954,6 +983,8 @@ class RelationshipProperty(MapperProperty):
                 new = None if not self._validator else self._validate(obj, None, False, True)
                 if new is current:
                     return
+                if state.mapper.attr_dispatch:
+                    new = _events.fire_set(state, self.key, new, current, initiator)
                 if state.key is not None:
                     state.record_change(self.key, value)
                 d[self.key] = new
@@ -1249,7 +1280,16 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if value is not None:
             # first, so that the other side's backref finds the object in the session
             prop._cascade_add(state, value)
-        self._scalar_replaced(obj, state, old, value)
+        try:
+            self._scalar_replaced(obj, state, old, value)
+        except BaseException:
+            # the other side refused it (its @validates or a listener): as in SQLAlchemy
+            # the assignment does not happen
+            if old is NO_VALUE:
+                d.pop(self.key, None)
+            else:
+                d[self.key] = old
+            raise
 
     def _scalar_replaced(self, obj: Any, state: InstanceState, old: Any, value: Any) -> None:
         """After ``obj``'s scalar changed from ``old`` to ``value``: the backrefs, and
@@ -1260,11 +1300,11 @@ class RelationshipAttribute(QueryableAttribute[_T]):
             sync = prop.sync_backref is not False
             if old is not NO_VALUE and old is not None:
                 if sync:
-                    rev._backref_unset(old, obj)
+                    rev._backref_unset(old, obj, prop._event_token(_events.OP_REPLACE))
                 if value is None and "delete-orphan" in rev.cascade:
                     _expunge_pending(state)  # taken from its parent: never inserted
             if value is not None and sync:
-                rev._backref_set(value, obj, None)
+                rev._backref_set(value, obj, prop._event_token(_events.OP_REPLACE))
         if (
             "delete-orphan" in prop.cascade
             and old is not NO_VALUE
