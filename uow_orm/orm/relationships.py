@@ -448,16 +448,17 @@ class RelationshipProperty(MapperProperty):
     def _columns_arg(self, arg: Any, registry: dict[str, type]) -> list[Column[Any]]:
         if arg is None:
             return []
-        items = arg if isinstance(arg, (list, tuple, set)) else [arg]
+        items = arg if isinstance(arg, (list, tuple, set, frozenset)) else [arg]
         out: list[Column[Any]] = []
         for item in items:
             if callable(item) and not isinstance(item, (Column, QueryableAttribute)):
-                item = item()
+                item = item()  # a lambda: evaluated now, at configure time
             if isinstance(item, str):
                 item = self._eval_string(item, registry)
-                if isinstance(item, (list, tuple)):
-                    out.extend(coerce(i) for i in item)
-                    continue
+            if isinstance(item, (list, tuple, set, frozenset)):
+                # "[A.x, A.y]" or lambda: [A.x, A.y]
+                out.extend(self._columns_arg(list(item), registry))
+                continue
             col = coerce(item)
             if not isinstance(col, Column):
                 raise exc.ArgumentError(
@@ -478,8 +479,8 @@ class RelationshipProperty(MapperProperty):
         if cls is not None and attr:
             return getattr(cls, attr)
         table = self.parent.local_table.metadata.tables.get(cls_name)
-        if table is not None and attr:
-            return table.c[attr]
+        if table is not None and attr in table.c:
+            return table.c[attr]  # "table.column" (uow_orm also takes "table.c.column")
         if cls_name == self.key or not attr:
             owner_attr = getattr(self.parent.class_, expr, None)
             if owner_attr is not None:
