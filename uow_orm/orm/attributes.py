@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
-from ..sql.elements import ColumnElement, ColumnOperators
+from ..sql.elements import BinaryExpression, ColumnElement, ColumnOperators
 from . import collections as _collections
 from . import events as _events
 from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
@@ -68,11 +68,14 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
 class ColumnAttribute(QueryableAttribute[_T]):
     """A mapped column attribute."""
 
-    __slots__ = ("column",)
+    __slots__ = ("_entity_tag", "column")
 
     def __init__(self, class_: type, key: str, mapper: Mapper, column: Column[Any]) -> None:
         super().__init__(class_, key, mapper)
         self.column = column
+        # what the expressions this attribute builds carry as their ``_orm_entities``
+        # (a frozenset: the statement cache keys on it by value, without walking it)
+        self._entity_tag = frozenset((class_,))
 
     def __clause_element__(self) -> Column[Any]:
         return self.column
@@ -83,7 +86,16 @@ class ColumnAttribute(QueryableAttribute[_T]):
     def operate(self, op: Any, *args: Any, **kw: Any) -> ColumnElement:
         if op.__class__ is not str:  # a function from sql.operators
             return op(self, *args, **kw)  # type: ignore[no-any-return]
-        return self.column.operate(op, *args)
+        out = self.column.operate(op, *args)
+        if isinstance(out, BinaryExpression):
+            # which classes built it: with_loader_criteria filters the entities a nested
+            # SELECT reads through its WHERE clause (exists().where(Child.x == Parent.id))
+            other = args[0] if args else None
+            if isinstance(other, ColumnAttribute) and other.class_ is not self.class_:
+                out._orm_entities = self._entity_tag | other._entity_tag
+            else:
+                out._orm_entities = self._entity_tag
+        return out
 
     @property
     def type(self) -> Any:

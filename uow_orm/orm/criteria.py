@@ -67,12 +67,16 @@ class LoaderCriteriaOption(ExecutableOption):
         target_cls = getattr(target, "class_", target)  # a Mapper gives its class
         return (isinstance(target_cls, type) and issubclass(cls, target_cls)), entity
 
-    def _apply_to_nested_select(self, stmt: Any, options: list[Any]) -> Any:
+    def _apply_to_nested_select(
+        self, stmt: Any, options: list[Any], froms: list[Any] | None = None
+    ) -> Any:
         """``stmt``, a SELECT nested in one that carries ``options`` (this option among
-        them), with their criteria for the entities it reads; called by the compiler."""
+        them), with their criteria for the entities it reads; called by the compiler,
+        which gives ``froms``, the FROM items the SELECT does not correlate away."""
         if stmt.__dict__.get("_criteria_applied"):
             return stmt  # the ORM's own SELECT, already filtered (LIMIT with joined eager)
-        return _apply_options(stmt, [o for o in options if isinstance(o, LoaderCriteriaOption)])
+        opts = [o for o in options if isinstance(o, LoaderCriteriaOption)]
+        return _apply_options(stmt, opts, froms)
 
     def criterion(self, entity: Any) -> Any:
         crit = self.where_criteria
@@ -129,8 +133,13 @@ def apply(stmt: Any) -> Any:
     return out
 
 
-def _apply_options(stmt: Any, opts: list[LoaderCriteriaOption]) -> Any:
-    """``stmt`` with the criteria of ``opts`` for the entities it selects and joins;
+def _apply_options(
+    stmt: Any, opts: list[LoaderCriteriaOption], froms: list[Any] | None = None
+) -> Any:
+    """``stmt`` with the criteria of ``opts`` for the entities it selects and joins, and
+    for the mapped classes it reads from without selecting them (``select_from(Child)``,
+    ``exists().where(Child.parent_id == Parent.id)``: SQLAlchemy's ORM-annotated FROM
+    items) when their table is in ``froms`` (default: the statement's FROM list);
     ``stmt`` itself when none applies."""
     joined = _join_targets(stmt)
     joined_ids = {id(e) for e, _t in joined}
@@ -141,6 +150,18 @@ def _apply_options(stmt: Any, opts: list[LoaderCriteriaOption]) -> Any:
             continue
         seen.add(id(entity))
         where.extend(_criteria_for(opts, entity))
+    from_entities = _from_entities(stmt)
+    if from_entities:
+        if froms is None:
+            froms = stmt._froms()
+        tables = [t for f in froms for t in f._tables()]
+        for entity in from_entities:
+            if id(entity) in seen or id(entity) in joined_ids:
+                continue
+            seen.add(id(entity))
+            table = entity.__mapper__.local_table
+            if any(table is t for t in tables):
+                where.extend(_criteria_for(opts, entity))
     on_extra: dict[int, list[Any]] = {}
     for entity, table in joined:
         crits = _criteria_for(opts, entity)
@@ -182,6 +203,25 @@ def _selected_entities(stmt: Any) -> list[Any]:
         for m in getattr(e, "_orm_mappers", ()):
             out.append(m.class_)
     return out
+
+
+def _from_entities(stmt: Any) -> list[Any]:
+    """The mapped classes a SELECT reads from without selecting them: those given to
+    ``select_from()``, and those whose attributes built its WHERE criteria (nested
+    SELECTs not entered)."""
+    from ..sql.elements import BinaryExpression, ClauseElement
+    from ..sql.selectable import Select
+    from ..sql.visitors import get_children
+
+    out: list[Any] = list(stmt.__dict__.get("_orm_from_entities", ()))
+    stack: list[Any] = list(stmt._where)
+    while stack:
+        el = stack.pop()
+        if isinstance(el, BinaryExpression):
+            out.extend(el._orm_entities or ())
+        if isinstance(el, ClauseElement) and not isinstance(el, Select):
+            stack.extend(get_children(el))
+    return [e for e in out if isinstance(e, type) and hasattr(e, "__mapper__")]
 
 
 def _join_targets(stmt: Any) -> list[tuple[Any, Any]]:

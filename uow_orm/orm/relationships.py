@@ -1444,6 +1444,9 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         if prop.secondary is not None:
             froms.insert(0, prop.secondary)
         sel: Select[Any] = Select(literal_column("1")).select_from(*froms).where(*crits)
+        if target_from is prop.mapper.local_table:
+            # the related rows are the target class's: with_loader_criteria filters them
+            sel.__dict__["_orm_from_entities"] = (target_cls,)
         return Exists(sel)
 
     def and_(self, *criteria: Any) -> Any:

@@ -590,7 +590,10 @@ class Compiler:
     def _nested_criteria(self, stmt: Select[Any]) -> Select[Any]:
         """A SELECT nested in the statement, with the outermost SELECT's loader criteria
         for the entities it reads (as SQLAlchemy applies them to every occurrence)."""
-        out: Select[Any] = self.nested_options[0]._apply_to_nested_select(stmt, self.nested_options)
+        froms = self._uncorrelated(stmt, stmt._froms())
+        out: Select[Any] = self.nested_options[0]._apply_to_nested_select(
+            stmt, self.nested_options, froms
+        )
         if out is not stmt:
             self.cacheable = False
         return out

@@ -971,7 +971,11 @@ class BinaryExpression(ColumnElement):
     (``User.id == 5``); ``left``, ``operator`` and ``right`` are readable attributes.
     """
 
-    __slots__ = ("left", "operator", "right", "type")
+    # _orm_entities: the mapped classes whose attributes made it (``Child.parent_id ==
+    # Parent.id``; None for Core columns), set by the ORM; with_loader_criteria reads it
+    # to find the entities a SELECT reads through its WHERE clause (and the statement
+    # cache keys on it, so a Core and an ORM spelling never share a compiled statement)
+    __slots__ = ("_orm_entities", "left", "operator", "right", "type")
 
     def __init__(
         self,
@@ -984,6 +988,7 @@ class BinaryExpression(ColumnElement):
         self.operator = operator
         self.right = right
         self.type = type_ if type_ is not None else getattr(left, "type", NULLTYPE)
+        self._orm_entities: frozenset[type] | None = None
 
     def _compile(self, compiler: Compiler) -> str:
         op = self.operator
@@ -2111,6 +2116,19 @@ class Exists(ColumnElement):
     def where(self, *criteria: Any) -> Exists:
         """A copy whose subquery has these conditions added to its WHERE clause."""
         return Exists(self.select.where(*criteria))
+
+    def select_from(self, *froms: Any) -> Exists:
+        """A copy whose subquery reads from these FROM items too (``Select.select_from``)."""
+        return Exists(self.select.select_from(*froms))
+
+    def correlate(self, *froms: Any) -> Exists:
+        """A copy whose subquery correlates exactly these FROM items of the enclosing
+        SELECT (``Select.correlate``; ``correlate(None)``: none)."""
+        return Exists(self.select.correlate(*froms))
+
+    def correlate_except(self, *froms: Any) -> Exists:
+        """A copy whose subquery correlates every enclosing FROM item but these."""
+        return Exists(self.select.correlate_except(*froms))
 
 
 class ScalarSelect(ColumnElement):

@@ -743,6 +743,9 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         s._select_from.extend(_as_from(f) for f in froms)
         for f in froms:  # select_from(Manager): only manager rows
             mapper = getattr(f, "__mapper__", None) if isinstance(f, type) else None
+            if mapper is not None:
+                # (with_loader_criteria filters the classes a SELECT reads from)
+                s.__dict__["_orm_from_entities"] = (*s.__dict__.get("_orm_from_entities", ()), f)
             if mapper is not None and mapper.single:
                 crit = mapper._single_criterion()
                 if crit is not None:
