@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import types as sqltypes
 from ..engine.reflection import Inspector
-from ..sql.ddl import inline_sql
+from ..sql.ddl import CreateConstraint, inline_sql, should_create
 from ..sql.naming import column_index_name, column_unique_name
 from ..sql.schema import (
     CheckConstraint,
@@ -150,8 +150,16 @@ def _checks(table: Table, dialect: Dialect) -> list[tuple[str | None, str]]:
     return [
         (con.name, inline_sql(con.sqltext, dialect))
         for con in table.constraints
-        if isinstance(con, CheckConstraint)
+        if isinstance(con, CheckConstraint) and _wanted_here(con, dialect)
     ]
+
+
+def _wanted_here(item: Any, dialect: Dialect | None) -> bool:
+    """Whether ``create_all`` makes ``item`` (a constraint / index) on ``dialect``: its
+    ``ddl_if()`` condition (a callable gets no connection here)."""
+    if dialect is None or getattr(item, "_ddl_if", None) is None:
+        return True
+    return should_create(item, CreateConstraint(item), dialect)
 
 
 def _fk_groups(table: Table) -> list[tuple[list[str], str, list[str], dict[str, Any]]]:
@@ -187,25 +195,28 @@ def _fk_groups(table: Table) -> list[tuple[list[str], str, list[str], dict[str, 
     return groups
 
 
-def _indexes(table: Table) -> dict[str, tuple[tuple[str, ...], bool]]:
-    """Index name -> (columns, unique), as ``create_all`` names them."""
+def _indexes(
+    table: Table, dialect: Dialect | None = None
+) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Index name -> (columns, unique), as ``create_all`` names them (on ``dialect``: not
+    those whose ``ddl_if()`` leaves them out there)."""
     found: dict[str, tuple[tuple[str, ...], bool]] = {
         column_index_name(table, c): ((c.name,), bool(c.unique)) for c in table.c if c.index
     }
     for ix in table.indexes:
-        if ix.name is not None:
+        if ix.name is not None and _wanted_here(ix, dialect):
             found[ix.name] = (tuple(ix.column_names), ix.unique)
     return found
 
 
-def _uniques(table: Table) -> dict[tuple[str, ...], str | None]:
+def _uniques(table: Table, dialect: Dialect | None = None) -> dict[tuple[str, ...], str | None]:
     found: dict[tuple[str, ...], str | None] = {
         (c.name,): column_unique_name(table, c)
         for c in table.c
         if c.unique and not c.primary_key and not c.index
     }
     for con in table.constraints:
-        if isinstance(con, UniqueConstraint):
+        if isinstance(con, UniqueConstraint) and _wanted_here(con, dialect):
             found[tuple(con.column_names)] = con.name
     return found
 
@@ -223,7 +234,7 @@ def render_create_table(table: Table, dialect: Dialect) -> list[str]:
         kw = "".join(f", {k}={v!r}" for k, v in opts.items() if v)
         lines.append(f"    sa.ForeignKeyConstraint({cols!r}, {refs!r}{kw}),")
     for con in table.constraints:
-        if isinstance(con, UniqueConstraint):
+        if isinstance(con, UniqueConstraint) and _wanted_here(con, dialect):
             name = f", name={con.name!r}" if con.name else ""
             lines.append(
                 f"    sa.UniqueConstraint({', '.join(repr(c) for c in con.column_names)}{name}),"
@@ -235,7 +246,7 @@ def render_create_table(table: Table, dialect: Dialect) -> list[str]:
         lines.append(f"    comment={table.comment!r},")
     lines.append(")")
     out = ["\n".join(lines)]
-    for ix_name, (ix_cols, unique) in _indexes(table).items():
+    for ix_name, (ix_cols, unique) in _indexes(table, dialect).items():
         out.append(
             f"op.create_index({ix_name!r}, {table.name!r}, {list(ix_cols)!r}, unique={unique!r})"
         )
@@ -745,7 +756,7 @@ def _compare_column(
 
 def _compare_indexes(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
     name = table.name
-    wanted = _indexes(table)
+    wanted = _indexes(table, dialect)
     have = {
         ix["name"]: (tuple(ix["column_names"]), ix["unique"])
         for ix in insp.get_indexes(name)
@@ -785,7 +796,7 @@ def _compare_indexes(table: Table, insp: Inspector, dialect: Dialect, result: Co
 def _compare_uniques(table: Table, insp: Inspector, dialect: Dialect, result: Comparison) -> None:
     name = table.name
     batch = name if dialect.name == "sqlite" else None
-    wanted = _uniques(table)
+    wanted = _uniques(table, dialect)
     have = {tuple(u["column_names"]): u["name"] for u in insp.get_unique_constraints(name)}
     for cols, con_name in wanted.items():
         if cols in have:

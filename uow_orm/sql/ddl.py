@@ -195,16 +195,48 @@ def _action(action: str) -> str:
     return action.upper()
 
 
+class CreateConstraint:
+    """What a `ddl_if` callable gets as ``ddl`` for a table constraint (``element``: the
+    constraint), as SQLAlchemy passes its ``CreateConstraint``."""
+
+    def __init__(self, element: Any) -> None:
+        self.element = element
+
+
+def should_create(item: Any, ddl: Any, dialect: Dialect, bind: Any = None) -> bool:
+    """Whether ``create_all`` / ``CreateTable`` creates ``item`` (a constraint or an
+    index): its `ddl_if` condition on ``dialect``, with ``bind`` the connection (None for
+    a constraint inside CREATE TABLE, as in SQLAlchemy)."""
+    cond = getattr(item, "_ddl_if", None)
+    if cond is None:
+        return True
+    names = cond.dialect
+    if isinstance(names, str):
+        if names != dialect.name:
+            return False
+    elif names is not None and dialect.name not in names:
+        return False
+    if cond.callable_ is not None:
+        return bool(
+            cond.callable_(ddl, item, bind, state=cond.state, dialect=dialect, compiler=None)
+        )
+    return True
+
+
+def _constraint_created(con: Any, dialect: Dialect) -> bool:
+    return con is None or should_create(con, CreateConstraint(con), dialect)
+
+
 def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) -> str:
     """``CREATE TABLE`` for ``table``: columns, primary key, UNIQUE and CHECK constraints and
     foreign keys (``use_alter`` ones only with ``with_alter_fks``; they are added by ALTER
-    otherwise).
+    otherwise). A constraint whose `ddl_if` condition fails on ``dialect`` is left out.
     """
     from .schema import CheckConstraint, UniqueConstraint
 
     q = dialect.quote
     lines = [_column_ddl(c, dialect, inline_pk=False) for c in table.c]
-    if table.primary_key:
+    if table.primary_key and _constraint_created(table.primary_key, dialect):
         pk_name = getattr(table.primary_key, "name", None)
         prefix = f"CONSTRAINT {_name(pk_name, dialect)} " if pk_name else ""
         lines.append(
@@ -215,6 +247,8 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
         if uq_name is not None:
             lines.append(f"CONSTRAINT {_name(uq_name, dialect)} UNIQUE ({q(col.name)})")
     for con in table.constraints:
+        if not _constraint_created(con, dialect):
+            continue
         if isinstance(con, UniqueConstraint):
             prefix = f"CONSTRAINT {_name(con.name, dialect)} " if con.name else ""
             lines.append(prefix + "UNIQUE (" + ", ".join(q(n) for n in con.column_names) + ")")
@@ -226,12 +260,20 @@ def create_table_sql(table: Table, dialect: Dialect, *, with_alter_fks: bool) ->
     for group in foreign_key_groups(table):
         if group[0].use_alter and not with_alter_fks:
             continue
+        if group[0].constraint is not None and not _constraint_created(
+            group[0].constraint, dialect
+        ):
+            continue
         lines.append(_fk_ddl(group, dialect))
     return f"CREATE TABLE {_table_sql(table, dialect)} (\n\t" + ",\n\t".join(lines) + "\n)"
 
 
-def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
-    """CREATE TABLE / CREATE INDEX / ALTER TABLE statements, in an order that works."""
+def create_statements(
+    tables: AbcSequence[Table], dialect: Dialect, bind: Connection | None = None
+) -> list[str]:
+    """CREATE TABLE / CREATE INDEX / ALTER TABLE statements, in an order that works;
+    constraints and indexes whose `ddl_if` condition fails are left out (``bind``: the
+    connection they run on, which the condition's callable gets)."""
     q = dialect.quote
     # SQLite checks foreign keys only when rows change, so every key can be inline; other
     # backends add use_alter keys once all tables exist.
@@ -259,7 +301,8 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
                     f"({q(c.name)})"
                 )
         for ix in t.indexes:
-            out.append(_index_ddl(ix, t, dialect))
+            if should_create(ix, CreateIndex(ix), dialect, bind):
+                out.append(_index_ddl(ix, t, dialect))
     if dialect.name == "postgresql":
         # SQLite has no column comments; like SQLAlchemy, comments are then not emitted
         for t in tables:
@@ -272,7 +315,10 @@ def create_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]
     if not inline_alter:
         for t in tables:
             for group in foreign_key_groups(t):
-                if group[0].use_alter:
+                con = group[0].constraint
+                if group[0].use_alter and (
+                    con is None or should_create(con, CreateConstraint(con), dialect, bind)
+                ):
                     out.append(
                         f"ALTER TABLE {_table_sql(t, dialect)} ADD {_fk_ddl(group, dialect)}"
                     )
@@ -387,7 +433,7 @@ def create_all(
             tables = [t for t in tables if not has_table(conn, t)]
         for nt in _own_types(types, tables, bind.dialect):
             conn._run(nt.create_sql(), ())
-        for sql in create_statements(tables, bind.dialect):
+        for sql in create_statements(tables, bind.dialect, conn):
             conn._run(sql, ())
 
 
@@ -513,6 +559,7 @@ upper_layers.create_all = create_all
 upper_layers.drop_all = drop_all
 
 __all__ = [
+    "CreateConstraint",
     "CreateIndex",
     "CreateTable",
     "DropIndex",
@@ -524,4 +571,5 @@ __all__ = [
     "foreign_key_groups",
     "has_table",
     "inline_sql",
+    "should_create",
 ]

@@ -14,7 +14,7 @@ import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Sequence as AbcSequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from .. import exc
 from ..types import NULLTYPE, Integer, NullType, TypeEngine
@@ -297,7 +297,74 @@ class NextValue(ColumnElement):
         return []
 
 
-class CheckConstraint:
+class DDLIf(NamedTuple):
+    """The condition `HasConditionalDDL.ddl_if` sets: a dialect name (or several) and / or
+    a callable with its ``state``."""
+
+    dialect: str | tuple[str, ...] | None
+    callable_: Callable[..., Any] | None
+    state: Any
+
+
+class HasConditionalDDL:
+    """Schema items that ``create_all`` creates only when a condition holds
+    (`ddl_if`): table constraints and indexes, as in SQLAlchemy."""
+
+    #: the condition `ddl_if` set (None: always created)
+    _ddl_if: DDLIf | None = None
+
+    def ddl_if(
+        self,
+        dialect: str | AbcSequence[str] | None = None,
+        callable_: Callable[..., Any] | None = None,
+        state: Any = None,
+    ) -> Any:
+        """Create this constraint / index only on ``dialect`` (a name such as
+        ``"postgresql"``, or a list / tuple / set of names) and / or when
+        ``callable_(ddl, target, bind, state=state, dialect=dialect, compiler=None)`` is
+        true (``bind``: the connection of ``create_all`` for an index, None for a
+        constraint written inside CREATE TABLE, as in SQLAlchemy). Applies to
+        ``create_all`` and to ``CreateTable``'s constraints; an explicit
+        ``CreateIndex(ix)`` is not conditional. Returns the item itself.
+
+        Raises:
+            ArgumentError: ``dialect`` is not a name or a collection of names;
+                ``callable_`` is not callable.
+        """
+        names: str | tuple[str, ...] | None
+        if dialect is None or isinstance(dialect, str):
+            names = dialect
+        elif isinstance(dialect, (list, tuple, set, frozenset)) and all(
+            isinstance(d, str) for d in dialect
+        ):
+            names = tuple(dialect)
+        else:
+            raise exc.ArgumentError(
+                f"ddl_if(dialect={dialect!r}): give a dialect name or a list of names"
+            )
+        if callable_ is not None and not callable(callable_):
+            raise exc.ArgumentError(f"ddl_if(callable_={callable_!r}) is not callable")
+        self._ddl_if = DDLIf(names, callable_, state)
+        return self
+
+
+class Constraint(HasConditionalDDL):
+    """The base class of the table constraints (`PrimaryKeyConstraint`,
+    `UniqueConstraint`, `CheckConstraint`, `ForeignKeyConstraint`), for ``isinstance``
+    checks and `ddl_if`; make one of those.
+
+    Raises:
+        ArgumentError: instantiated itself.
+    """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        raise exc.ArgumentError(
+            "Constraint is the base class of the table constraints; use "
+            "PrimaryKeyConstraint, UniqueConstraint, CheckConstraint or ForeignKeyConstraint"
+        )
+
+
+class CheckConstraint(Constraint):
     """``CHECK (sqltext)`` on a table (``__table_args__``) or a column (positional)."""
 
     def __init__(self, sqltext: Any, name: str | None = None) -> None:
@@ -595,7 +662,7 @@ class ColumnCollection:
         return list(self._cols.items())
 
 
-class PrimaryKeyConstraint(list):  # type: ignore[type-arg]
+class PrimaryKeyConstraint(list, Constraint):  # type: ignore[type-arg]
     """``PRIMARY KEY (a, b)``: as a Table item or ``__table_args__`` entry it names the key's
     columns, in key order (they become ``primary_key=True``, NOT NULL); ``name=`` names the
     constraint in the DDL. ``Table.primary_key`` is one too: the key's columns, iterable
@@ -628,7 +695,7 @@ class PrimaryKeyConstraint(list):  # type: ignore[type-arg]
         return f"PrimaryKeyConstraint({', '.join(repr(c.name) for c in self)})"
 
 
-class UniqueConstraint:
+class UniqueConstraint(Constraint):
     """``UNIQUE (a, b)`` on a table (``__table_args__`` or a Table item)."""
 
     def __init__(self, *columns: str | Column[Any], name: str | None = None) -> None:
@@ -652,7 +719,7 @@ def _other_dialect_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 _INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
 
-class Index:
+class Index(HasConditionalDDL):
     """``CREATE [UNIQUE] INDEX name ON table (...)`` over column names, columns or SQL
     expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
     ``sqlite_where``, an access method with ``postgresql_using``."""
@@ -690,7 +757,7 @@ class Index:
                     break
 
 
-class ForeignKeyConstraint:
+class ForeignKeyConstraint(Constraint):
     """A composite foreign key: ``ForeignKeyConstraint(["a", "b"], ["t.a", "t.b"])``."""
 
     def __init__(
@@ -838,6 +905,8 @@ class Table(FromClause):
             c.nullable = False
         self.primary_key[:] = cols
         self.primary_key.name = pk.name
+        if pk._ddl_if is not None:
+            self.primary_key._ddl_if = pk._ddl_if
         pk.table = self
 
     append_column = append
@@ -1242,10 +1311,12 @@ __all__ = [
     "ColumnCollection",
     "ColumnDefault",
     "Computed",
+    "Constraint",
     "DefaultClause",
     "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",
+    "HasConditionalDDL",
     "Identity",
     "Index",
     "MetaData",
