@@ -2,7 +2,8 @@
 ``sqlalchemy.sql.visitors``.
 
 Called by: uow_orm.sql (as ``uow_orm.sql.visitors``), for applications (e.g. a sharded
-session's ``execute_chooser`` that looks for comparisons in a WHERE clause), uow_orm.sql.naming, uow_orm.orm.criteria.
+session's ``execute_chooser`` that looks for comparisons in a WHERE clause),
+uow_orm.sql.naming, uow_orm.orm.criteria.
 """
 
 from __future__ import annotations
