@@ -149,6 +149,7 @@ from .sql.schema import (
     Sequence,
     Table,
     UniqueConstraint,
+    insert_sentinel,
 )
 from .types import (
     ARRAY,
@@ -342,6 +343,7 @@ __all__ = [
     "identity_key",
     "immediateload",
     "insert",
+    "insert_sentinel",
     "inspect",
     "inspection",
     "intersect",

@@ -31,6 +31,7 @@ from .sql.schema import (
     Sequence,
     Table,
     UniqueConstraint,
+    insert_sentinel,
     sort_tables,
     topological_sort,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "Table",
     "UniqueConstraint",
     "conv",
+    "insert_sentinel",
     "sort_tables",
     "topological_sort",
 ]

@@ -760,10 +760,30 @@ class Connection:
             many = [compiled.construct_params(p) for p in params]
             if len(many) == 1:
                 return self._result(compiled, self._run(compiled.sql, many[0]))
+            if compiled.result_keys is not None and getattr(statement, "_returning", None):
+                return self._many_returning(statement, compiled, many)
             cursor = self._run(compiled.sql, many, many=True)
             return Result([], [], rowcount=cursor.rowcount)
         cursor = self._run(compiled.sql, compiled.construct_params(params))
         return self._result(compiled, cursor)
+
+    def _many_returning(self, statement: Any, compiled: Any, many: list[Any]) -> Result:
+        """executemany of an INSERT ... RETURNING: the returned rows, in parameter order (as
+        SQLAlchemy's "insertmanyvalues" gives them). UPDATE / DELETE ... RETURNING with
+        several parameter sets is refused, as SQLAlchemy refuses it on both backends."""
+        if not hasattr(statement, "from_select"):  # (an Insert; sql is above this layer)
+            raise exc.InvalidRequestError(
+                f"{type(statement).__name__.upper()}..RETURNING is not supported with "
+                "executemany (several parameter sets); run the statement once per set"
+            )
+        rows: Any = self._executemany_returning(compiled.sql, many)
+        procs = compiled.result_processors
+        items = processor_items(procs) if procs else None
+        if items:
+            converted = [list(r) for r in rows]
+            apply_processors(converted, items)
+            rows = [tuple(r) for r in converted]
+        return Result(compiled.result_keys, rows, rowcount=len(rows))
 
     def _result(self, compiled: Any, cursor: Any) -> Result:
         description = cursor.description

@@ -693,7 +693,7 @@ class Compiler:
                 continue
             el = coerce_expression(e)
             if hasattr(el, "_column_list") and getattr(el, "is_from", False):
-                cols = el._column_list()
+                cols = el._select_columns()  # type: ignore[attr-defined]
                 slices.append((None, len(columns), len(columns) + len(cols)))
                 columns.extend(cols)
                 keys.extend(getattr(c, "key", None) or "?" for c in cols)
@@ -1101,7 +1101,13 @@ class Compiler:
         """Printing: SQLAlchemy's parameter names for an INSERT (every column as ``:name``
         without values; ``:name_m0``, ``:name_m1`` per row of a multi-row VALUES)."""
         if len(rows) == 1 and not rows[0] and stmt._multi_values is None:
-            return [{c: BindParameter(c.key, _REQUIRED, c.type) for c in stmt.table.c}]
+            return [
+                {
+                    c: BindParameter(c.key, _REQUIRED, c.type)
+                    for c in stmt.table.c
+                    if not getattr(c, "_omit_from_statements", False)  # insert_sentinel()
+                }
+            ]
         if len(rows) > 1:
             return [
                 {

@@ -196,6 +196,8 @@ class DMLStatement(ClauseElement):
             mapper = getattr(r, "__mapper__", None)
             if mapper is not None and isinstance(r, type):
                 out.extend(mapper.column_list)
+            elif getattr(r, "is_from", False) and hasattr(r, "_select_columns"):
+                out.extend(r._select_columns())  # returning(table): its columns
             else:
                 out.append(coerce_expression(r))
         return out

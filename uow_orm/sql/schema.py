@@ -421,6 +421,8 @@ class Column(ColumnElement, Generic[_T]):
         "__weakref__",
         "_default_arg",
         "_default_is_callable",
+        "_insert_sentinel",
+        "_omit_from_statements",
         "_onupdate_is_callable",
         "_server_default_arg",
         "autoincrement",
@@ -461,6 +463,7 @@ class Column(ColumnElement, Generic[_T]):
         info: dict[str, Any] | None = None,
         doc: str | None = None,
         comment: str | None = None,
+        insert_sentinel: bool = False,
     ) -> None:
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
@@ -487,6 +490,12 @@ class Column(ColumnElement, Generic[_T]):
         # doc is for Python tools only; comment becomes COMMENT ON COLUMN on PostgreSQL
         self.doc = doc
         self.comment = comment
+        # insert_sentinel=True (SQLAlchemy 2.0.10): SQLAlchemy's batched INSERT ... RETURNING
+        # may order its rows by this column; uow_orm's rows always follow the parameter
+        # order, so it is an ordinary column here (its DDL, its values)
+        self._insert_sentinel = bool(insert_sentinel)
+        #: insert_sentinel(): left out of select(table) and returning(table)
+        self._omit_from_statements = False
         self.foreign_keys: list[ForeignKey] = fks
         for fk in fks:
             fk.parent = self
@@ -959,6 +968,11 @@ class Table(FromClause):
     def _column_list(self) -> list[Column[Any]]:
         return list(self.c)
 
+    def _select_columns(self) -> list[Column[Any]]:
+        """The columns ``select(table)`` and ``returning(table)`` stand for: all but the
+        `insert_sentinel` ones (``omit_from_statements``), as in SQLAlchemy."""
+        return [c for c in self.c if not c._omit_from_statements]
+
     def insert(self) -> Any:
         """``insert(table)``: an INSERT statement into this table."""
         return upper_layers.insert(self)
@@ -1253,6 +1267,31 @@ class ColumnDefault(functools.partial[Any]):
         return f"ColumnDefault({self.arg!r})"
 
 
+def insert_sentinel(
+    name: str | None = None,
+    type_: Any = None,
+    *,
+    default: Any = None,
+    omit_from_statements: bool = True,
+) -> Column[Any]:
+    """A nullable column (``Integer`` unless ``type_`` is given) marked as SQLAlchemy's
+    INSERT sentinel (``Column(..., insert_sentinel=True)``): part of the table's DDL,
+    left out of ``select(table)`` and ``returning(table)`` unless
+    ``omit_from_statements=False``. SQLAlchemy may order batched INSERT ... RETURNING
+    rows by it; uow_orm's rows always follow the parameter order, so the column is
+    written only when given a value or a ``default`` (NULL otherwise).
+
+    Raises:
+        ArgumentError: a bad ``type_`` (as ``Column()`` raises).
+    """
+    args: list[Any] = [] if type_ is None else [type_]
+    col: Column[Any] = Column(
+        *(args or [Integer()]), name=name, nullable=True, default=default, insert_sentinel=True
+    )
+    col._omit_from_statements = bool(omit_from_statements)
+    return col
+
+
 class DefaultClause(FetchedValue):
     """A column's server-side default (``DEFAULT ...`` in its DDL): ``arg`` is the string,
     number, ``text()`` or SQL expression given as ``server_default=``.
@@ -1325,6 +1364,7 @@ __all__ = [
     "Sequence",
     "Table",
     "UniqueConstraint",
+    "insert_sentinel",
     "sort_tables",
     "topological_sort",
 ]

@@ -54,6 +54,11 @@ class FromClause(ClauseElement):
     def _column_list(self) -> list[Any]:
         raise NotImplementedError
 
+    def _select_columns(self) -> list[Any]:
+        """The columns selecting this FROM clause as a whole stands for (a table leaves out
+        its ``insert_sentinel()`` columns)."""
+        return self._column_list()
+
     def _tables(self) -> list[FromClause]:
         """The tables (or subqueries) this FROM clause is made of."""
         return [self]
@@ -975,7 +980,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
                 continue
             el = coerce(e)
             if isinstance(el, FromClause):
-                cols.extend(el._column_list())
+                cols.extend(el._select_columns())
             else:
                 cols.append(coerce_expression(el))  # type: ignore[arg-type]
         return cols
