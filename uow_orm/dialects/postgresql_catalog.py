@@ -8,51 +8,169 @@ Called by: uow_orm.engine.reflection, uow_orm.migrate.autogenerate.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from .. import types as sqltypes
 from ..sql.elements import text
 from .catalog import TypeFactory, check_sqltext, parse_type
+from .postgresql_ranges import (
+    DATEMULTIRANGE,
+    DATERANGE,
+    INT4MULTIRANGE,
+    INT4RANGE,
+    INT8MULTIRANGE,
+    INT8RANGE,
+    NUMMULTIRANGE,
+    NUMRANGE,
+    TSMULTIRANGE,
+    TSRANGE,
+    TSTZMULTIRANGE,
+    TSTZRANGE,
+)
+from .postgresql_types import (
+    ARRAY,
+    BIGINT,
+    BIT,
+    BOOLEAN,
+    BYTEA,
+    CHAR,
+    CIDR,
+    CITEXT,
+    DATE,
+    DOUBLE_PRECISION,
+    HSTORE,
+    INET,
+    INTEGER,
+    INTERVAL,
+    JSON,
+    JSONB,
+    JSONPATH,
+    MACADDR,
+    MACADDR8,
+    MONEY,
+    NUMERIC,
+    OID,
+    REAL,
+    REGCLASS,
+    REGCONFIG,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    TSQUERY,
+    TSVECTOR,
+    UUID,
+    VARCHAR,
+)
 
 if TYPE_CHECKING:
     from ..engine.base import Connection
 
 
-def _string(args: list[int]) -> sqltypes.TypeEngine:
-    return sqltypes.String(args[0] if args else None)
+def _sized(cls: type[sqltypes.TypeEngine]) -> TypeFactory:
+    return lambda a: cls(a[0] if a else None)  # type: ignore[call-arg]
+
+
+def _plain(cls: type[sqltypes.TypeEngine]) -> TypeFactory:
+    return lambda a: cls()
 
 
 def _numeric(args: list[int]) -> sqltypes.TypeEngine:
-    return sqltypes.Numeric(*args[:2])
+    return NUMERIC(*args[:2])
 
 
-# format_type() spellings (lower case, without precision for times).
+def _bit(varying: bool) -> TypeFactory:
+    return lambda a: BIT(a[0] if a else None, varying=varying)
+
+
+# format_type() spellings (lower case, without precision for times), mapped to the
+# dialect's type classes as SQLAlchemy's PostgreSQL dialect reflects them.
 TYPE_NAMES: dict[str, TypeFactory] = {
-    "integer": lambda a: sqltypes.Integer(),
-    "smallint": lambda a: sqltypes.SmallInteger(),
-    "bigint": lambda a: sqltypes.BigInteger(),
-    "character varying": _string,
-    "character": _string,
-    "text": lambda a: sqltypes.Text(),
-    "boolean": lambda a: sqltypes.Boolean(),
-    "real": lambda a: sqltypes.Float(),
-    "double precision": lambda a: sqltypes.Float(),
+    "integer": _plain(INTEGER),
+    "smallint": _plain(SMALLINT),
+    "bigint": _plain(BIGINT),
+    "character varying": _sized(VARCHAR),
+    "character": _sized(CHAR),
+    "text": _plain(TEXT),
+    "boolean": _plain(BOOLEAN),
+    "real": _plain(REAL),
+    "double precision": _plain(DOUBLE_PRECISION),
     "numeric": _numeric,
-    "date": lambda a: sqltypes.Date(),
-    "timestamp without time zone": lambda a: sqltypes.DateTime(),
-    "timestamp with time zone": lambda a: sqltypes.DateTime(timezone=True),
-    "time without time zone": lambda a: sqltypes.Time(),
-    "json": lambda a: sqltypes.JSON(),
-    "jsonb": lambda a: sqltypes.JSON(),
-    "uuid": lambda a: sqltypes.Uuid(),
-    "bytea": lambda a: sqltypes.LargeBinary(),
+    "date": _plain(DATE),
+    "timestamp without time zone": lambda a: TIMESTAMP(precision=a[0] if a else None),
+    "timestamp with time zone": lambda a: TIMESTAMP(True, a[0] if a else None),
+    "time without time zone": lambda a: TIME(precision=a[0] if a else None),
+    "interval": lambda a: INTERVAL(a[0] if a else None),
+    "json": _plain(JSON),
+    "jsonb": _plain(JSONB),
+    "jsonpath": _plain(JSONPATH),
+    "uuid": _plain(UUID),
+    "bytea": _plain(BYTEA),
+    "inet": _plain(INET),
+    "cidr": _plain(CIDR),
+    "macaddr": _plain(MACADDR),
+    "macaddr8": _plain(MACADDR8),
+    "money": _plain(MONEY),
+    "oid": _plain(OID),
+    "regclass": _plain(REGCLASS),
+    "regconfig": _plain(REGCONFIG),
+    "tsvector": _plain(TSVECTOR),
+    "tsquery": _plain(TSQUERY),
+    "bit": _bit(False),
+    "bit varying": _bit(True),
+    "citext": _plain(CITEXT),
+    "hstore": _plain(HSTORE),
+    "int4range": _plain(INT4RANGE),
+    "int8range": _plain(INT8RANGE),
+    "numrange": _plain(NUMRANGE),
+    "daterange": _plain(DATERANGE),
+    "tsrange": _plain(TSRANGE),
+    "tstzrange": _plain(TSTZRANGE),
+    "int4multirange": _plain(INT4MULTIRANGE),
+    "int8multirange": _plain(INT8MULTIRANGE),
+    "nummultirange": _plain(NUMMULTIRANGE),
+    "datemultirange": _plain(DATEMULTIRANGE),
+    "tsmultirange": _plain(TSMULTIRANGE),
+    "tstzmultirange": _plain(TSTZMULTIRANGE),
     # The spellings uow_orm's own DDL uses (autogenerate parses those too).
-    "varchar": _string,
-    "char": _string,
-    "int": lambda a: sqltypes.Integer(),
-    "time": lambda a: sqltypes.Time(),
-    "timestamp": lambda a: sqltypes.DateTime(),
+    "varchar": _sized(VARCHAR),
+    "char": _sized(CHAR),
+    "int": _plain(INTEGER),
+    "time": lambda a: TIME(precision=a[0] if a else None),
+    "timestamp": lambda a: TIMESTAMP(precision=a[0] if a else None),
 }
+
+# "timestamp(3) with time zone", "time(0) without time zone": the precision sits inside
+_TIME_WITH_PRECISION = re.compile(
+    r"^(timestamp|time)\((\d+)\) (with|without) time zone$", re.IGNORECASE
+)
+# "interval day to second", "interval(3)", "interval hour to second(2)"
+_INTERVAL = re.compile(r"^interval(?:\((\d+)\))?(?: ([a-z ]+?))?(?:\((\d+)\))?$", re.IGNORECASE)
+
+
+def reflected_type(spelled: str, table: str, column: str) -> sqltypes.TypeEngine:
+    """The dialect type for a ``format_type()`` spelling: arrays (``integer[]``) as
+    `ARRAY` of their item type, times with their precision, intervals with their fields;
+    NullType (logged) for a type it does not know."""
+    text_ = spelled.strip()
+    if text_.endswith("[]"):
+        item = reflected_type(text_.rstrip("[] "), table, column)
+        if isinstance(item, sqltypes.NullType):
+            return item
+        return ARRAY(item)
+    m = _TIME_WITH_PRECISION.match(text_)
+    if m is not None:
+        kind, precision, zone = m.group(1).lower(), int(m.group(2)), m.group(3).lower()
+        name = f"{kind} {zone} time zone"
+        return TYPE_NAMES[name]([precision]) if name in TYPE_NAMES else sqltypes.NullType()
+    m = _INTERVAL.match(text_)
+    if m is not None:
+        digits = m.group(1) or m.group(3)
+        fields = m.group(2)
+        return INTERVAL(int(digits) if digits else None, fields=fields)
+    return parse_type(text_, TYPE_NAMES, table, column)
+
 
 _FK_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
@@ -150,7 +268,7 @@ class PostgreSQLCatalog:
         enums: dict[str, list[str]] | None = None
         columns = []
         for name, spelled, notnull, default, identity, generated, comment, typname in rows:
-            column_type = parse_type(spelled, TYPE_NAMES, table_name, name)
+            column_type = reflected_type(spelled, table_name, name)
             if isinstance(column_type, sqltypes.NullType):
                 if enums is None:
                     enums = self._enum_names(conn)

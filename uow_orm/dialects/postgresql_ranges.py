@@ -3,7 +3,8 @@
 Re-exported by `uow_orm.dialects.postgresql`; values go to psycopg as its ``Range`` and
 come back as `Range`, SQLAlchemy's value class of the same shape.
 
-Called by: uow_orm.dialects.postgresql.
+Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql_catalog,
+uow_orm.migrate.autogenerate.
 """
 
 from __future__ import annotations
@@ -214,4 +215,97 @@ class TSTZRANGE(_RangeType):
     _item = _AwareDateTime
 
 
-__all__ = ["DATERANGE", "INT4RANGE", "INT8RANGE", "NUMRANGE", "TSRANGE", "TSTZRANGE", "Range"]
+# -- multiranges (PostgreSQL 14) -----------------------------------------------------------------
+class _MultiRangeType(TypeEngine):
+    """A PostgreSQL multirange: a list of `Range` values of the ``_range`` type (bound as
+    any iterable of `Range`, loaded as a list, as SQLAlchemy 2.0 loads them)."""
+
+    python_type = list
+    _ddl_name: ClassVar[str] = ""
+    _range: ClassVar[type[_RangeType]] = _RangeType
+
+    def ddl(self, dialect_name: str) -> str:
+        if dialect_name != "postgresql":
+            raise exc.ArgumentError(f"{self._ddl_name} columns need PostgreSQL")
+        return self._ddl_name
+
+    def bind_processor(self, dialect_name: str) -> Processor:
+        from psycopg.types.multirange import Multirange
+
+        one = self._range().bind_processor(dialect_name)
+        assert one is not None  # (a range type always converts)
+
+        def to_pg(value: Any) -> Any:
+            if isinstance(value, (Range, str, bytes)) or not hasattr(value, "__iter__"):
+                raise _expect("a list of postgresql.Range", value)
+            return Multirange([one(r) for r in value])
+
+        return to_pg
+
+    def result_processor(self, dialect_name: str) -> Processor:
+        one = self._range().result_processor(dialect_name)
+        assert one is not None
+
+        def from_pg(value: Any) -> Any:
+            return [one(r) for r in value]
+
+        return from_pg
+
+
+class INT4MULTIRANGE(_MultiRangeType):
+    """``int4multirange``: lists of `INT4RANGE` ranges."""
+
+    _ddl_name = "INT4MULTIRANGE"
+    _range = INT4RANGE
+
+
+class INT8MULTIRANGE(_MultiRangeType):
+    """``int8multirange``: lists of `INT8RANGE` ranges."""
+
+    _ddl_name = "INT8MULTIRANGE"
+    _range = INT8RANGE
+
+
+class NUMMULTIRANGE(_MultiRangeType):
+    """``nummultirange``: lists of `NUMRANGE` ranges."""
+
+    _ddl_name = "NUMMULTIRANGE"
+    _range = NUMRANGE
+
+
+class DATEMULTIRANGE(_MultiRangeType):
+    """``datemultirange``: lists of `DATERANGE` ranges."""
+
+    _ddl_name = "DATEMULTIRANGE"
+    _range = DATERANGE
+
+
+class TSMULTIRANGE(_MultiRangeType):
+    """``tsmultirange``: lists of `TSRANGE` ranges."""
+
+    _ddl_name = "TSMULTIRANGE"
+    _range = TSRANGE
+
+
+class TSTZMULTIRANGE(_MultiRangeType):
+    """``tstzmultirange``: lists of `TSTZRANGE` ranges."""
+
+    _ddl_name = "TSTZMULTIRANGE"
+    _range = TSTZRANGE
+
+
+__all__ = [
+    "DATEMULTIRANGE",
+    "DATERANGE",
+    "INT4MULTIRANGE",
+    "INT4RANGE",
+    "INT8MULTIRANGE",
+    "INT8RANGE",
+    "NUMMULTIRANGE",
+    "NUMRANGE",
+    "TSMULTIRANGE",
+    "TSRANGE",
+    "TSTZMULTIRANGE",
+    "TSTZRANGE",
+    "Range",
+]

@@ -74,10 +74,14 @@ class Comparison:
 
 # -- rendering values as Python -----------------------------------------------------------
 _TYPE_ARGS: dict[str, tuple[str, ...]] = {
-    "String": ("length",),
     "Text": (),
+    "String": ("length",),
     "Numeric": ("precision", "scale"),
     "DateTime": ("timezone",),
+    "TIMESTAMP": ("timezone", "precision"),
+    "TIME": ("precision",),
+    "BIT": ("length", "varying"),
+    "INTERVAL": ("precision", "fields"),
 }
 
 
@@ -100,14 +104,29 @@ def render_type(type_: sqltypes.TypeEngine) -> str:
         return f"sa.Enum({', '.join(args)})"
     if isinstance(type_, sqltypes.Boolean) and type_.create_constraint:
         return "sa.Boolean(create_constraint=True)"
-    if not hasattr(sqltypes, name):
+    if isinstance(type_, sqltypes.ARRAY):
+        return f"postgresql.ARRAY({render_type(type_.item_type)})"
+    from ..dialects import postgresql_ranges, postgresql_types
+
+    if getattr(sqltypes, name, None) is type(type_):
+        prefix = "sa."
+    elif type(type_) in (
+        getattr(postgresql_types, name, None),
+        getattr(postgresql_ranges, name, None),
+    ):
+        prefix = "postgresql."  # a reflected PostgreSQL type (INET, TSVECTOR, ...)
+    else:
         return f"sa.types.NullType()  # type {name} cannot be written here; fill it in"
+    # the arguments of the generic type it is (VARCHAR is a String: its length)
+    arg_names = next(
+        (_TYPE_ARGS[c.__name__] for c in type(type_).__mro__ if c.__name__ in _TYPE_ARGS), ()
+    )
     args = []
-    for attr in _TYPE_ARGS.get(name, ()):
+    for attr in arg_names:
         value = getattr(type_, attr, None)
         if value not in (None, False):
             args.append(f"{attr}={value!r}")
-    return f"sa.{name}({', '.join(args)})"
+    return f"{prefix}{name}({', '.join(args)})"
 
 
 def _render_default(value: Any, dialect: Dialect) -> str:

@@ -162,6 +162,7 @@ Revises: {down_text}
 """
 
 import uow_orm as sa  # noqa: F401
+from uow_orm.dialects import postgresql  # noqa: F401
 from uow_orm.migrate import op  # noqa: F401
 
 revision = {revision!r}
