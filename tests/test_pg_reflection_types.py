@@ -130,3 +130,42 @@ def test_revisions_render_reflected_types_with_their_arguments() -> None:
     assert render_type(pg.INET()) == "postgresql.INET()"
     assert render_type(pg.ARRAY(pg.INTEGER())) == "postgresql.ARRAY(sa.INTEGER())"
     assert render_type(pg.TIMESTAMP(True, 3)) == "postgresql.TIMESTAMP(timezone=True, precision=3)"
+
+
+def test_array_constructor_array_agg_any_all_and_hstore(engine: Any, backend: str) -> None:
+    from uow_orm import func
+    from uow_orm.sql import operators
+
+    md = MetaData()
+    t = Table(
+        "arr_fns",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("n", Integer),
+    )
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(t.insert(), [{"id": i, "n": i * 10} for i in (1, 2, 3)])
+    from uow_orm import ARRAY
+
+    assert isinstance(func.array_agg(t.c.n).type, ARRAY)
+    assert isinstance(pg.array_agg(t.c.n).type.item_type, Integer)
+    if backend == "sqlite":
+        with engine.connect() as conn, pytest.raises(exc.ArgumentError, match="PostgreSQL"):
+            conn.execute(select(pg.array([1, 2])))
+        return
+    with engine.connect() as conn:
+        assert conn.execute(select(pg.array([1, 2, 3]))).scalar() == [1, 2, 3]
+        assert conn.execute(select(pg.array([t.c.n, 5])[2]).where(t.c.id == 1)).scalar() == 5
+        assert conn.execute(select(pg.array([], type_=Integer))).scalar() == []
+        agg = conn.execute(select(pg.array_agg(t.c.n))).scalar()
+        assert sorted(agg) == [10, 20, 30]
+        ids = pg.array([10, 30])
+        got = conn.execute(select(t.c.id).where(pg.Any(t.c.n, ids)).order_by(t.c.id)).scalars()
+        assert got.all() == [1, 3]
+        below = select(t.c.id).where(pg.All(t.c.n, pg.array([25, 40]), operator=operators.lt))
+        assert conn.execute(below.order_by(t.c.id)).scalars().all() == [1, 2]
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS hstore"))
+        assert conn.execute(select(pg.hstore("k", "v"))).scalar() == {"k": "v"}
+    with pytest.raises(exc.ArgumentError, match="type_"):
+        pg.array([])

@@ -11,6 +11,9 @@ Called by: applications.
 from __future__ import annotations
 
 from ..sql.elements import AggregateOrderBy as aggregate_order_by
+from ..sql.typed_ops import all_array as All
+from ..sql.typed_ops import any_array as Any
+from ..sql.typed_ops import array, array_agg, hstore
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ..sql.upsert import UpsertInsert as Insert
@@ -28,11 +31,16 @@ dialect_class = PGDialect
 dialect = PGDialect
 
 __all__ = [
+    "All",
+    "Any",
     "Insert",
     "PGDialect",
     "aggregate_order_by",
+    "array",
+    "array_agg",
     "dialect",
     "dialect_class",
+    "hstore",
     "insert",
     *_type_names,
     *_range_names,

@@ -4,7 +4,7 @@ Re-exported by `uow_orm.dialects.postgresql`; the types are ordinary `uow_orm.ty
 types (usable in any MetaData) whose DDL and operators are PostgreSQL's.
 
 Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql_catalog,
-uow_orm.migrate.autogenerate.
+uow_orm.migrate.autogenerate, uow_orm.sql.typed_ops (hstore()).
 """
 
 from __future__ import annotations

@@ -1768,6 +1768,13 @@ class Function(ColumnElement):
                     # lower(decorated) is plain text of the decorated type: its comparator
                     # and result conversion (which may call lower() itself) do not apply.
                     type_ = type_.impl
+            elif self.args and name.lower() == "array_agg":
+                # an ARRAY of its argument's type, as in SQLAlchemy
+                item = getattr(self.args[0], "type", NULLTYPE)
+                if item is not NULLTYPE and type(item).__name__ != "NullType":
+                    from ..types import ARRAY
+
+                    type_ = ARRAY(item)
         self.type = type_ if type_ is not None else NULLTYPE
 
     def __init_subclass__(cls, **kw: Any) -> None:

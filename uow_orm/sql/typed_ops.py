@@ -4,8 +4,9 @@ containment, ``ANY``/``ALL``, and ``type_coerce``.
 Built by the comparators of `uow_orm.types` (``col["key"]``, ``col.contains(...)``,
 ``col.any(x)``) and by users (``type_coerce``, ``any_``); compiled by `uow_orm.sql.compiler`.
 
-Called by: uow_orm._generic_types, uow_orm.dialects.postgresql_ranges,
-uow_orm.dialects.postgresql_types, uow_orm.types.
+Called by: uow_orm._generic_types, uow_orm.dialects.postgresql (array(), array_agg(),
+Any(), All(), hstore()), uow_orm.dialects.postgresql_ranges, uow_orm.dialects.postgresql_types,
+uow_orm.types.
 """
 
 from __future__ import annotations
@@ -241,14 +242,98 @@ def array_index(expr: ColumnElement, index: Any, zero_indexes: bool) -> Subscrip
 # ANY / ALL and type_coerce live in .elements (re-exported here for the comparators).
 
 
+# -- PostgreSQL's array constructor and array / hstore functions (postgresql.array(), ...) --------
+class ArrayLiteral(ColumnElement):
+    """``ARRAY[a, b, ...]`` (`postgresql.array`): an ARRAY of its elements' type; index it
+    (``array([...])[1]``) or compare it like an ARRAY column."""
+
+    __slots__ = ("clauses", "type")
+
+    def __init__(self, clauses: Any, type_: Any = None) -> None:
+        from ..types import ARRAY, to_instance
+        from .elements import coerce_expression
+
+        items = list(clauses)
+        item_type: TypeEngine
+        if type_ is not None:
+            item_type = to_instance(type_)
+        elif items:
+            item_type = getattr(coerce_expression(items[0]), "type", NULLTYPE)
+        else:
+            raise exc.ArgumentError("an empty postgresql.array() needs type_= (its item type)")
+        self.clauses = [coerce_expression(c, item_type) for c in items]
+        self.type = ARRAY(item_type)
+
+    def _compile(self, compiler: Compiler) -> str:
+        _require_postgresql(compiler, "ARRAY[...]")
+        sql = "ARRAY[" + ", ".join(compiler.process(c) for c in self.clauses) + "]"
+        if not self.clauses:
+            sql += "::" + self.type.ddl("postgresql")
+        return sql
+
+    def _from_objects(self) -> list[FromClause]:
+        return [f for c in self.clauses for f in c._from_objects()]
+
+
+def array(clauses: Any, type_: Any = None) -> ArrayLiteral:
+    """``ARRAY[...]`` of ``clauses`` (values or expressions), as SQLAlchemy's
+    ``postgresql.array()``; ``type_`` is the item type (needed when empty).
+
+    Raises:
+        ArgumentError: an empty array without ``type_``; compiled for SQLite.
+    """
+    return ArrayLiteral(clauses, type_)
+
+
+def array_agg(*args: Any, **kw: Any) -> Any:
+    """``array_agg(expr)`` typed as an ARRAY of ``expr``'s type (``func.array_agg`` is
+    typed so too), as SQLAlchemy's ``postgresql.array_agg``."""
+    from .elements import func
+
+    return func.array_agg(*args, **kw)
+
+
+def any_array(other: Any, arrexpr: Any, operator: Any = None) -> Any:
+    """``other = ANY (arrexpr)`` (another comparison with ``operator``, a function of
+    `uow_orm.sql.operators` such as ``operators.lt``), SQLAlchemy's ``postgresql.Any``."""
+    return _any_all(any_, other, arrexpr, operator)
+
+
+def all_array(other: Any, arrexpr: Any, operator: Any = None) -> Any:
+    """``other = ALL (arrexpr)`` (see `any_array`), SQLAlchemy's ``postgresql.All``."""
+    return _any_all(all_, other, arrexpr, operator)
+
+
+def _any_all(make: Any, other: Any, arrexpr: Any, operator: Any) -> Any:
+    import operator as py_operator
+
+    op = operator if operator is not None else py_operator.eq
+    return op(coerce(other) if isinstance(other, ClauseElement) else other, make(arrexpr))
+
+
+def hstore(keys: Any, values: Any) -> Any:
+    """``hstore(keys, values)`` (two text arrays, or a key and a value) typed as HSTORE,
+    SQLAlchemy's ``postgresql.hstore``."""
+    from ..dialects.postgresql_types import HSTORE
+    from .elements import Function
+
+    return Function("hstore", [keys, values], HSTORE())
+
+
 __all__ = [
     "AnyAll",
+    "ArrayLiteral",
     "JSONPath",
     "Subscript",
     "TypeCoerce",
     "all_",
+    "all_array",
     "any_",
+    "any_array",
+    "array",
+    "array_agg",
     "array_index",
+    "hstore",
     "json_as",
     "json_astext",
     "json_index",
