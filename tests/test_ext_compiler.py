@@ -15,6 +15,7 @@ from uow_orm import (
     Integer,
     MetaData,
     Table,
+    column,
     create_engine,
     exc,
     insert,
@@ -23,7 +24,14 @@ from uow_orm import (
 )
 from uow_orm.ext.compiler import compiles, deregister
 from uow_orm.orm import DeclarativeBase, Mapped, Session, mapped_column
-from uow_orm.sql.expression import ClauseElement, ColumnClause, Executable, FunctionElement, Insert
+from uow_orm.sql.expression import (
+    ClauseElement,
+    ColumnClause,
+    ColumnElement,
+    Executable,
+    FunctionElement,
+    Insert,
+)
 
 
 class utcnow(FunctionElement):
@@ -114,6 +122,37 @@ def test_a_custom_column_and_a_custom_statement(db: Any) -> None:
     with db.connect() as conn:
         assert conn.execute(select(Bracketed("id")).select_from(Event.__table__)).scalar() == 30
         assert conn.execute(CountRows(Event.__table__)).scalar() == 1
+
+
+class Sevenfold(ColumnElement):
+    """An unnamed custom expression: labelled ``anon_N`` when printed."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(Sevenfold)
+def _sevenfold(element: Any, compiler: Any, **kw: Any) -> str:
+    return "(1 * 7)"
+
+
+def test_a_custom_column_clause_is_printed_unlabelled_as_sqlalchemy_prints_it() -> None:
+    # a ColumnClause names itself: no "AS anon_1" (SQLAlchemy prints "SELECT (id * 10)")
+    assert str(select(Bracketed("id"))) == "SELECT (id * 10)"
+    assert str(select(Bracketed("id").label("x"))) == "SELECT (id * 10) AS x"
+    # an unnamed ColumnElement is labelled, and the column before it takes no number
+    assert str(select(Bracketed("id"), Sevenfold())) == "SELECT (id * 10), (1 * 7) AS anon_1"
+    assert str(select(column("a"), column("b"))) == "SELECT a, b"
+
+
+def test_a_custom_column_clause_runs_and_is_keyed_by_its_name(db: Any) -> None:
+    with Session(db) as s:
+        s.add(Event(id=4))
+        s.commit()
+    with db.connect() as conn:
+        row = conn.execute(select(Bracketed("id"), Sevenfold()).select_from(Event.__table__)).one()
+        assert tuple(row) == (40, 7)
+        assert row.id == 40  # keyed by the column's name
 
 
 @pytest.fixture

@@ -790,7 +790,7 @@ class Compiler:
         """Printing: the columns clause with SQLAlchemy's labels (``count(x) AS count_1``,
         ``anon_1`` for other expressions; plain columns of a FROM subquery ``AS name``)."""
         from .elements import Cast, Function, LiteralColumn, TextClause, TypeCoerce, WithinGroup
-        from .selectable import disambiguated_name
+        from .selectable import ColumnClause, disambiguated_name
 
         out = []
         seen: dict[str, Any] = {}
@@ -799,7 +799,11 @@ class Compiler:
             label: str | None = None
             # the label the executed SQL gives a repeated name (subqueries key columns by it)
             executed = disambiguated_name(c, keys_seen)
-            if isinstance(c, (Label, TextClause, LiteralColumn)):
+            if isinstance(c, (Label, TextClause, LiteralColumn)) or (
+                isinstance(c, ColumnClause) and c.table is None
+            ):
+                # (a table-less column("x"), or a ColumnClause subclass a @compiles
+                # function writes: named by itself, unlabelled, as SQLAlchemy prints it)
                 out.append(self.process(c))
                 continue
             name = _plain_column_name(c)
