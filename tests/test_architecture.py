@@ -118,6 +118,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.strategy_options",
             "uow_orm.orm.util",
             "uow_orm.orm.collections",
+            "uow_orm.orm.alt_names",
             "uow_orm.orm.criteria",
             "uow_orm.orm.dynamic",
             "uow_orm.orm.joinconditions",

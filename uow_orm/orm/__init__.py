@@ -6,10 +6,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import attributes, exc, interfaces, util
 from . import events as _events
+from .alt_names import (
+    MappedCollection,
+    attribute_mapped_collection,
+    column_mapped_collection,
+    dynamic_loader,
+    mapped_collection,
+)
 from .attributes import InstrumentedList, QueryableAttribute
 from .base import class_mapper, object_mapper
 from .collections import KeyFuncDict, attribute_keyed_dict, column_keyed_dict, keyfunc_mapping
-from .criteria import with_loader_criteria
+from .criteria import LoaderCriteriaOption, with_loader_criteria
 from .declarative import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -48,7 +55,7 @@ from .properties import (
     synonym,
 )
 from .query import Query
-from .relationships import RelationshipProperty, backref, relationship
+from .relationships import CascadeOptions, RelationshipProperty, backref, relationship
 from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
@@ -57,6 +64,7 @@ from .session_events import ORMExecuteState
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
     Load,
+    UserDefinedOption,
     contains_eager,
     defaultload,
     defer,
@@ -230,6 +238,7 @@ __all__ = [
     "AttributeEventToken",
     "AttributeState",
     "Bundle",
+    "CascadeOptions",
     "ColumnProperty",
     "DeclarativeBase",
     "DeclarativeMeta",
@@ -238,8 +247,10 @@ __all__ = [
     "InstrumentedList",
     "KeyFuncDict",
     "Load",
+    "LoaderCriteriaOption",
     "Mapped",
     "MappedAsDataclass",
+    "MappedCollection",
     "MappedColumn",
     "Mapper",
     "MapperProperty",
@@ -252,15 +263,18 @@ __all__ = [
     "ReplicaSet",
     "Session",
     "SynonymProperty",
+    "UserDefinedOption",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",
     "attribute_keyed_dict",
+    "attribute_mapped_collection",
     "attributes",
     "backref",
     "class_mapper",
     "clear_mappers",
     "column_keyed_dict",
+    "column_mapped_collection",
     "column_property",
     "composite",
     "configure_mappers",
@@ -270,6 +284,7 @@ __all__ = [
     "defaultload",
     "defer",
     "deferred",
+    "dynamic_loader",
     "foreign",
     "identity_key",
     "immediateload",
@@ -282,6 +297,7 @@ __all__ = [
     "make_transient",
     "make_transient_to_detached",
     "mapped_as_dataclass",
+    "mapped_collection",
     "mapped_column",
     "noload",
     "object_mapper",

@@ -502,6 +502,30 @@ def del_attribute(instance: Any, key: str) -> None:
     set_attribute(instance, key, None)
 
 
+def get_state_history(state: InstanceState, key: str, passive: Any = None) -> History:
+    """`get_history` for an `InstanceState` (``inspect(obj)``) instead of the object.
+
+    Raises:
+        InvalidRequestError: ``key`` is not a mapped attribute.
+    """
+    obj = state()
+    if obj is None:
+        _mapped_key(state, key)
+        return attribute_history(state, key)
+    return get_history(obj, key, passive)
+
+
+#: the ``op`` of an attribute event's ``initiator`` (`AttributeEventToken`), as in
+#: SQLAlchemy: ``if initiator.op is attributes.OP_APPEND``
+OP_APPEND = _events.OP_APPEND
+OP_REMOVE = _events.OP_REMOVE
+OP_REPLACE = _events.OP_REPLACE
+OP_BULK_REPLACE = _events.OP_BULK_REPLACE
+OP_MODIFIED = _events.OP_MODIFIED
+#: the initiator of an attribute event (SQLAlchemy's ``AttributeEventToken`` / ``Event``)
+AttributeEventToken = _events.AttributeEventToken
+Event = _events.AttributeEventToken
+
 #: ``get_history(..., passive=PASSIVE_NO_INITIALIZE)``: report the history, load nothing.
 PASSIVE_NO_INITIALIZE = "PASSIVE_NO_INITIALIZE"
 #: ``get_history(..., passive=PASSIVE_OFF)``: the default, load what is not loaded.
@@ -510,9 +534,16 @@ PASSIVE_OFF = None
 
 __all__ = [
     "NO_VALUE",
+    "OP_APPEND",
+    "OP_BULK_REPLACE",
+    "OP_MODIFIED",
+    "OP_REMOVE",
+    "OP_REPLACE",
     "PASSIVE_NO_INITIALIZE",
     "PASSIVE_OFF",
+    "AttributeEventToken",
     "ColumnAttribute",
+    "Event",
     "History",
     "InstrumentedAttribute",
     "InstrumentedList",
@@ -522,6 +553,7 @@ __all__ = [
     "flag_modified",
     "get_attribute",
     "get_history",
+    "get_state_history",
     "instance_dict",
     "instance_state",
     "load_expired",

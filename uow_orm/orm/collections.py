@@ -9,7 +9,7 @@ Also the ``collection`` decorators for custom collection classes, whose objects 
 list.
 
 Called by: relationships (``collection_class`` resolution, views), attributes (quiet changes
-refresh a custom collection).
+refresh a custom collection), uow_orm.orm.alt_names (the 1.x names).
 """
 
 from __future__ import annotations

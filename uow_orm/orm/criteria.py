@@ -79,6 +79,8 @@ class LoaderCriteriaOption(ExecutableOption):
         return _apply_options(stmt, opts, froms)
 
     def criterion(self, entity: Any) -> Any:
+        """The criteria for ``entity`` (the class, or its alias): the expression given, or
+        what the callable given returns for it."""
         crit = self.where_criteria
         return crit(entity) if callable(crit) else crit
 

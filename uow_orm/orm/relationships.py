@@ -53,26 +53,32 @@ class CascadeOptions(frozenset[str]):
 
     @property
     def save_update(self) -> bool:
+        """True when the relationship cascades ``save-update``."""
         return "save-update" in self
 
     @property
     def delete(self) -> bool:
+        """True when the relationship cascades ``delete``."""
         return "delete" in self
 
     @property
     def refresh_expire(self) -> bool:
+        """True when the relationship cascades ``refresh-expire``."""
         return "refresh-expire" in self
 
     @property
     def merge(self) -> bool:
+        """True when the relationship cascades ``merge``."""
         return "merge" in self
 
     @property
     def expunge(self) -> bool:
+        """True when the relationship cascades ``expunge``."""
         return "expunge" in self
 
     @property
     def delete_orphan(self) -> bool:
+        """True when the relationship cascades ``delete-orphan``."""
         return "delete-orphan" in self
 
     def __repr__(self) -> str:

@@ -217,12 +217,66 @@ def is_ordering_modifier(op: Callable[..., Any]) -> bool:
     return op in _ORDERING
 
 
+class custom_op:
+    """A custom operator usable where the operator functions are: ``op(a, b)`` and
+    ``column.operate(op, b)`` give ``a <opstring> b`` (``column.op(opstring, ...)(b)``).
+
+    Raises:
+        ArgumentError: a keyword of SQLAlchemy's uow_orm does not implement (given a value
+            other than its default).
+    """
+
+    def __init__(
+        self,
+        opstring: str,
+        *,
+        precedence: int = 0,
+        is_comparison: bool = False,
+        return_type: Any = None,
+        natural_self_precedent: bool = False,
+        eager_grouping: bool = False,
+        python_impl: Any = None,
+    ) -> None:
+        unsupported = [
+            name
+            for name, value in (
+                ("natural_self_precedent", natural_self_precedent),
+                ("eager_grouping", eager_grouping),
+                ("python_impl", python_impl),
+            )
+            if value
+        ]
+        if unsupported:
+            raise exc.ArgumentError(
+                f"custom_op({opstring!r}): {', '.join(unsupported)} is not supported"
+            )
+        self.opstring = opstring
+        self.precedence = precedence
+        self.is_comparison = is_comparison
+        self.return_type = return_type
+
+    def __call__(self, left: Any, right: Any) -> Any:
+        from .elements import coerce_expression
+
+        expr: Any = left if hasattr(left, "op") else coerce_expression(left)
+        return expr.op(
+            self.opstring,
+            precedence=self.precedence,
+            is_comparison=self.is_comparison,
+            return_type=self.return_type,
+        )(right)
+
+    def __repr__(self) -> str:
+        return f"custom_op({self.opstring!r})"
+
+
 __all__ = [
     "add",
     "and_",
     "asc_op",
     "between_op",
     "contains_op",
+    "custom_op",
     "desc_op",
     "distinct_op",
     "div",
