@@ -467,7 +467,15 @@ def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -
     import uow_orm.sql.naming as naming
     import uow_orm.sql.schema as impl
 
-    constructs = {"CreateIndex", "CreateTable", "DropIndex", "DropTable"}
+    constructs = {
+        "CreateIndex",
+        "CreateSchema",
+        "CreateTable",
+        "DDL",
+        "DropIndex",
+        "DropSchema",
+        "DropTable",
+    }
     assert set(public.__all__) == set(impl.__all__) | constructs | {"conv"}
     assert all(getattr(public, name) is getattr(impl, name) for name in impl.__all__)
     assert all(getattr(public, name) is getattr(ddl, name) for name in constructs)

@@ -133,7 +133,7 @@ from .sql import (
     update,
     values,
 )
-from .sql.ddl import CreateTable, DropTable
+from .sql.ddl import DDL, CreateTable, DropTable
 from .sql.schema import (
     BLANK_SCHEMA,
     CheckConstraint,
@@ -224,6 +224,7 @@ __all__ = [
     "CLOB",
     "DATE",
     "DATETIME",
+    "DDL",
     "DECIMAL",
     "DOUBLE",
     "DOUBLE_PRECISION",

@@ -8,7 +8,7 @@ Called by: applications.
 
 from __future__ import annotations
 
-from .sql.ddl import CreateIndex, CreateTable, DropIndex, DropTable
+from .sql.ddl import DDL, CreateIndex, CreateSchema, CreateTable, DropIndex, DropSchema, DropTable
 from .sql.naming import conv
 from .sql.schema import (
     BLANK_SCHEMA,
@@ -38,6 +38,7 @@ from .sql.schema import (
 
 __all__ = [
     "BLANK_SCHEMA",
+    "DDL",
     "CheckConstraint",
     "Column",
     "ColumnCollection",
@@ -45,9 +46,11 @@ __all__ = [
     "Computed",
     "Constraint",
     "CreateIndex",
+    "CreateSchema",
     "CreateTable",
     "DefaultClause",
     "DropIndex",
+    "DropSchema",
     "DropTable",
     "FetchedValue",
     "ForeignKey",

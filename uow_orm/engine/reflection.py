@@ -27,8 +27,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("uow_orm.engine")
 
-#: SQLAlchemy's reflection event (a DDLEvents event): listeners may change the dict
-_SCHEMA_SIGNATURES = {"column_reflect": ("inspector", "table", "column_info")}
+#: SQLAlchemy's DDLEvents: the reflection event (listeners may change the dict) and the
+#: create / drop events of ``create_all`` / ``drop_all`` (a Table's, or the MetaData's)
+_SCHEMA_SIGNATURES = {
+    "column_reflect": ("inspector", "table", "column_info"),
+    "before_create": ("target", "connection"),
+    "after_create": ("target", "connection"),
+    "before_drop": ("target", "connection"),
+    "after_drop": ("target", "connection"),
+}
 SchemaDispatch = dispatcher_class("SchemaDispatch", _SCHEMA_SIGNATURES)
 #: listeners for every table (on the Table or MetaData class)
 _CLASS_DISPATCH: dict[str, Dispatcher] = {}
@@ -69,6 +76,19 @@ def _fire_column_reflect(inspector: Inspector, table: Table, info: dict[str, Any
         if d is not None:
             for fn in d.column_reflect:
                 fn(inspector, table, info)
+
+
+def fire_ddl_event(name: str, target: Any, connection: Connection) -> None:
+    """Run the ``before_create`` / ``after_create`` / ``before_drop`` / ``after_drop``
+    listeners of ``target`` (a Table or a MetaData), those on its class first, with
+    ``(target, connection)`` (called by ``create_all`` / ``drop_all``)."""
+    from ..sql.schema import MetaData
+
+    kind = "MetaData" if isinstance(target, MetaData) else "Table"
+    for d in (_CLASS_DISPATCH.get(kind), target.__dict__.get("_schema_dispatch")):
+        if d is not None:
+            for fn in getattr(d, name):
+                fn(target, connection)
 
 
 def catalog_for(dialect_name: str) -> Catalog:
@@ -492,3 +512,4 @@ def autoload(
 # (which is below).
 upper_layers.autoload = autoload
 upper_layers.reflect = reflect_metadata
+upper_layers.fire_ddl_event = fire_ddl_event

@@ -11,6 +11,8 @@ uow_orm.sql.alter.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any
 
@@ -274,12 +276,23 @@ def create_statements(
     """CREATE TABLE / CREATE INDEX / ALTER TABLE statements, in an order that works;
     constraints and indexes whose `ddl_if` condition fails are left out (``bind``: the
     connection they run on, which the condition's callable gets)."""
+    return [sql for _table, sql in _create_plan(tables, dialect, bind)]
+
+
+def _create_plan(
+    tables: AbcSequence[Table], dialect: Dialect, bind: Connection | None
+) -> list[tuple[Table | None, str]]:
+    """`create_statements`, each with the table whose creation it is part of (None for
+    the types before and the statements after all tables)."""
     q = dialect.quote
     # SQLite checks foreign keys only when rows change, so every key can be inline; other
     # backends add use_alter keys once all tables exist.
     inline_alter = dialect.name == "sqlite"
-    out: list[str] = [nt.create_sql() for nt in _named_types(tables, dialect)]
+    plan: list[tuple[Table | None, str]] = [
+        (None, nt.create_sql()) for nt in _named_types(tables, dialect)
+    ]
     for t in tables:
+        out: list[str] = []
         if dialect.name == "postgresql":
             for seq in _sequences(t):
                 sql = f"CREATE SEQUENCE IF NOT EXISTS {_sequence_name(seq, t, dialect)}"
@@ -303,6 +316,8 @@ def create_statements(
         for ix in t.indexes:
             if should_create(ix, CreateIndex(ix), dialect, bind):
                 out.append(_index_ddl(ix, t, dialect))
+        plan.extend((t, sql) for sql in out)
+    out = []
     if dialect.name == "postgresql":
         # SQLite has no column comments; like SQLAlchemy, comments are then not emitted
         for t in tables:
@@ -322,7 +337,8 @@ def create_statements(
                     out.append(
                         f"ALTER TABLE {_table_sql(t, dialect)} ADD {_fk_ddl(group, dialect)}"
                     )
-    return out
+    plan.extend((None, sql) for sql in out)
+    return plan
 
 
 def _sequences(table: Table) -> list[Sequence]:
@@ -391,7 +407,13 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
     PostgreSQL first the ``use_alter`` foreign keys, then each table with its sequences,
     then the ENUM types no remaining table uses.
     """
+    return [sql for _table, sql in _drop_plan(tables, dialect)]
+
+
+def _drop_plan(tables: AbcSequence[Table], dialect: Dialect) -> list[tuple[Table | None, str]]:
+    """`drop_statements`, each with the table whose drop it is part of (or None)."""
     q = dialect.quote
+    plan: list[tuple[Table | None, str]] = []
     out: list[str] = []
     if dialect.name != "sqlite":
         for t in tables:
@@ -401,14 +423,15 @@ def drop_statements(tables: AbcSequence[Table], dialect: Dialect) -> list[str]:
                     out.append(
                         f"ALTER TABLE {_table_sql(t, dialect)} DROP CONSTRAINT IF EXISTS {q(name)}"
                     )
+    plan.extend((None, sql) for sql in out)
     for t in reversed(list(tables)):
-        out.append(f"DROP TABLE {_table_sql(t, dialect)}")
+        plan.append((t, f"DROP TABLE {_table_sql(t, dialect)}"))
         if dialect.name == "postgresql":
             for seq in _sequences(t):
-                out.append(f"DROP SEQUENCE IF EXISTS {_sequence_name(seq, t, dialect)}")
+                plan.append((t, f"DROP SEQUENCE IF EXISTS {_sequence_name(seq, t, dialect)}"))
     # A type goes with the last table using it (drop_sql keeps a type still in use).
-    out.extend(nt.drop_sql() for nt in _named_types(tables, dialect))
-    return out
+    plan.extend((None, nt.drop_sql()) for nt in _named_types(tables, dialect))
+    return plan
 
 
 def _own_types(types: AbcSequence[Any], tables: AbcSequence[Table], dialect: Dialect) -> list[Any]:
@@ -422,34 +445,72 @@ def _own_types(types: AbcSequence[Any], tables: AbcSequence[Table], dialect: Dia
     return list(out.values())
 
 
+def _run_plan(
+    conn: Connection, plan: list[tuple[Table | None, str]], before: str, after: str
+) -> None:
+    """Run ``plan``'s statements; each table's ``before`` listeners run before its first
+    statement and its ``after`` ones after its last (DDL events, as in SQLAlchemy)."""
+    fire_ddl_event = upper_layers.fire_ddl_event
+    current: Table | None = None
+    for table, sql in plan:
+        if table is not current:
+            if current is not None:
+                fire_ddl_event(after, current, conn)
+            if table is not None:
+                fire_ddl_event(before, table, conn)
+            current = table
+        conn._run(sql, ())
+    if current is not None:
+        fire_ddl_event(after, current, conn)
+
+
 def create_all(
-    bind: Engine, tables: list[Table], checkfirst: bool, types: AbcSequence[Any] = ()
+    bind: Engine,
+    tables: list[Table],
+    checkfirst: bool,
+    types: AbcSequence[Any] = (),
+    metadata: Any = None,
 ) -> None:
     """``MetaData.create_all``: CREATE ``tables`` (in creation order) in one transaction;
     ``checkfirst`` skips those that exist. ``types`` (``Enum(metadata=...)``) are created
-    even when no table uses them."""
+    even when no table uses them. The ``before_create`` / ``after_create`` listeners of
+    each table created, and of ``metadata`` around all, run as in SQLAlchemy."""
+    fire_ddl_event = upper_layers.fire_ddl_event
     with bind.begin() as conn:
         if checkfirst:
             tables = [t for t in tables if not has_table(conn, t)]
+        if metadata is not None:
+            fire_ddl_event("before_create", metadata, conn)
         for nt in _own_types(types, tables, bind.dialect):
             conn._run(nt.create_sql(), ())
-        for sql in create_statements(tables, bind.dialect, conn):
-            conn._run(sql, ())
+        plan = _create_plan(tables, bind.dialect, conn)
+        _run_plan(conn, plan, "before_create", "after_create")
+        if metadata is not None:
+            fire_ddl_event("after_create", metadata, conn)
 
 
 def drop_all(
-    bind: Engine, tables: list[Table], checkfirst: bool, types: AbcSequence[Any] = ()
+    bind: Engine,
+    tables: list[Table],
+    checkfirst: bool,
+    types: AbcSequence[Any] = (),
+    metadata: Any = None,
 ) -> None:
     """``MetaData.drop_all``: DROP ``tables`` (given in creation order) in one transaction;
     ``checkfirst`` skips those that do not exist. ``types`` go last (kept while a table
-    still uses one)."""
+    still uses one). The ``before_drop`` / ``after_drop`` listeners run as for
+    `create_all`."""
+    fire_ddl_event = upper_layers.fire_ddl_event
     with bind.begin() as conn:
         if checkfirst:
             tables = [t for t in tables if has_table(conn, t)]
-        for sql in drop_statements(tables, bind.dialect):
-            conn._run(sql, ())
+        if metadata is not None:
+            fire_ddl_event("before_drop", metadata, conn)
+        _run_plan(conn, _drop_plan(tables, bind.dialect), "before_drop", "after_drop")
         for nt in _own_types(types, tables, bind.dialect):
             conn._run(nt.drop_sql(), ())
+        if metadata is not None:
+            fire_ddl_event("after_drop", metadata, conn)
 
 
 class _DDLElement:
@@ -554,15 +615,150 @@ class DropIndex(_DDLElement):
         return f"DROP INDEX {guard}{name}"
 
 
+class DDL(_DDLElement):
+    """A literal DDL statement, as SQLAlchemy's ``DDL``: run it with ``conn.execute(DDL(
+    "..."))``, or listen with it (``event.listen(table, "after_create", DDL("..."))``),
+    where ``%(table)s``, ``%(schema)s`` and ``%(fullname)s`` name the table (and
+    ``context`` gives more keys). `execute_if` makes it conditional.
+
+    Raises:
+        ArgumentError: ``statement`` is not a string.
+    """
+
+    def __init__(self, statement: str, context: dict[str, Any] | None = None) -> None:
+        if not isinstance(statement, str):
+            raise exc.ArgumentError(f"DDL() takes the statement as a str, not {statement!r}")
+        self.statement = statement
+        self.context: dict[str, Any] = dict(context or {})
+        self.target: Any = None
+        self._ddl_if: Any = None
+
+    def execute_if(
+        self, dialect: Any = None, callable_: Callable[..., Any] | None = None, state: Any = None
+    ) -> DDL:
+        """A copy that runs, as an event listener, only on ``dialect`` (a name or a list of
+        names) and / or when ``callable_(ddl, target, bind, state=state, dialect=...,
+        compiler=None)`` is true (`ddl_if`'s rules).
+
+        Raises:
+            ArgumentError: a bad ``dialect`` or ``callable_``.
+        """
+        from .schema import HasConditionalDDL
+
+        probe = HasConditionalDDL().ddl_if(dialect, callable_, state)
+        out = copy.copy(self)
+        out._ddl_if = probe._ddl_if
+        return out
+
+    def against(self, target: Any) -> DDL:
+        """A copy whose ``%(table)s`` ... name ``target`` (a Table)."""
+        out = copy.copy(self)
+        out.target = target
+        return out
+
+    def __call__(self, target: Any, bind: Any, **kw: Any) -> None:
+        """Run as an event listener: on ``bind`` (the connection), against ``target``,
+        when `execute_if`'s condition holds."""
+        if self._ddl_if is not None and not should_create(self, self, bind.dialect, bind):
+            return
+        bind.execute(self.against(target))
+
+    def _sql(self, dialect: Dialect) -> str:
+        context = dict(self.context)
+        target = self.target
+        if target is not None and hasattr(target, "fullname"):
+            context.setdefault("table", dialect.quote(target.name))
+            context.setdefault("schema", dialect.quote(target.schema) if target.schema else "")
+            context.setdefault("fullname", _table_sql(target, dialect))
+        sql = self.statement % context
+        if dialect.paramstyle in ("format", "pyformat"):
+            sql = sql.replace("%", "%%")  # psycopg reads a lone % as a placeholder
+        return sql
+
+    def _printed(self, sql: str) -> Any:
+        from .compiler import Printed
+
+        return Printed(
+            self.statement % self.context if self.context else self.statement, {}, [], ""
+        )
+
+
+def _refuse_sqlite_schema(bind: Any, dialect: Any, what: str, instead: str) -> None:
+    from .elements import _dialect_of
+
+    d = _dialect_of(bind if bind is not None else dialect)
+    if d is not None and d.name == "sqlite":
+        raise exc.NotSupportedError(
+            f"SQLite has no {what}: a schema is an attached database ({instead})"
+        )
+
+
+class CreateSchema(_DDLElement):
+    """``CREATE SCHEMA name`` (``if_not_exists=True``: ``IF NOT EXISTS``), PostgreSQL."""
+
+    def __init__(self, name: str, *, if_not_exists: bool = False) -> None:
+        self.name = name
+        self.if_not_exists = if_not_exists
+
+    def compile(self, bind: Any = None, dialect: Any = None) -> Compiled:
+        """As `_DDLElement.compile`; for an SQLite connection or dialect it raises.
+
+        Raises:
+            NotSupportedError: compiled for SQLite (a schema is an attached database).
+        """
+        _refuse_sqlite_schema(bind, dialect, "CREATE SCHEMA", "ATTACH DATABASE 'file.db' AS name")
+        return super().compile(bind, dialect)
+
+    def _sql(self, dialect: Dialect) -> str:
+        guard = "IF NOT EXISTS " if self.if_not_exists else ""
+        return f"CREATE SCHEMA {guard}{dialect.quote(self.name)}"
+
+    def _printed(self, sql: str) -> Any:
+        from .compiler import Printed
+
+        return Printed(sql, {}, [], "")
+
+
+class DropSchema(_DDLElement):
+    """``DROP SCHEMA name`` (``if_exists=True``, ``cascade=True``), PostgreSQL."""
+
+    def __init__(self, name: str, *, cascade: bool = False, if_exists: bool = False) -> None:
+        self.name = name
+        self.cascade = cascade
+        self.if_exists = if_exists
+
+    def compile(self, bind: Any = None, dialect: Any = None) -> Compiled:
+        """As `_DDLElement.compile`; for an SQLite connection or dialect it raises.
+
+        Raises:
+            NotSupportedError: compiled for SQLite.
+        """
+        _refuse_sqlite_schema(bind, dialect, "DROP SCHEMA", "DETACH DATABASE name")
+        return super().compile(bind, dialect)
+
+    def _sql(self, dialect: Dialect) -> str:
+        guard = "IF EXISTS " if self.if_exists else ""
+        tail = " CASCADE" if self.cascade else ""
+        return f"DROP SCHEMA {guard}{dialect.quote(self.name)}{tail}"
+
+    def _printed(self, sql: str) -> Any:
+        from .compiler import Printed
+
+        return Printed(sql, {}, [], "")
+
+
 # MetaData.create_all() / drop_all() call these through the schema module (which is below).
 upper_layers.create_all = create_all
 upper_layers.drop_all = drop_all
 
 __all__ = [
+    "DDL",
     "CreateConstraint",
     "CreateIndex",
+    "CreateSchema",
     "CreateTable",
     "DropIndex",
+    "DropSchema",
     "DropTable",
     "create_all",
     "create_statements",

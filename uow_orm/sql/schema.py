@@ -50,10 +50,13 @@ class _UpperLayers:
     insert: Callable[[Table], Any]
     update: Callable[[Table], Any]
     delete: Callable[[Table], Any]
-    create_all: Callable[[Engine, list[Table], bool, list[Any]], None]
-    drop_all: Callable[[Engine, list[Table], bool, list[Any]], None]
+    create_all: Callable[..., None]
+    drop_all: Callable[..., None]
     autoload: Callable[[Table, Engine | Connection, AbcSequence[str] | None, bool], None]
     reflect: Callable[..., None]
+    #: runs a Table's / MetaData's DDL event listeners (``after_create`` ...): the event
+    #: hosts of schema objects live in `uow_orm.engine.reflection`
+    fire_ddl_event: Callable[[str, Any, Any], None] = staticmethod(lambda name, target, conn: None)
 
 
 upper_layers = _UpperLayers()
@@ -997,12 +1000,15 @@ class Table(FromClause):
         return f"Table({', '.join(parts)})"
 
     def create(self, bind: Engine, checkfirst: bool = True) -> None:
-        """CREATE TABLE on ``bind`` (``checkfirst``: skip it when the table exists)."""
-        self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
+        """CREATE TABLE on ``bind`` (``checkfirst``: skip it when the table exists); the
+        table's own ``before_create`` / ``after_create`` listeners run, the MetaData's
+        do not (as in SQLAlchemy)."""
+        upper_layers.create_all(bind, [self], checkfirst, ())
 
     def drop(self, bind: Engine, checkfirst: bool = True) -> None:
-        """DROP TABLE on ``bind`` (``checkfirst``: skip it when the table does not exist)."""
-        self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
+        """DROP TABLE on ``bind`` (``checkfirst``: skip it when the table does not exist);
+        the table's own drop listeners run, the MetaData's do not."""
+        upper_layers.drop_all(bind, [self], checkfirst, ())
 
 
 def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
@@ -1179,7 +1185,7 @@ class MetaData:
         """Create every table (and index) that does not exist yet, in dependency order,
         after the PostgreSQL ENUM types they (or ``Enum(metadata=...)``) need."""
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        upper_layers.create_all(bind, todo, checkfirst, self._schema_types)
+        upper_layers.create_all(bind, todo, checkfirst, self._schema_types, self)
 
     def drop_all(
         self, bind: Engine, tables: AbcSequence[Table] | None = None, checkfirst: bool = True
@@ -1187,7 +1193,7 @@ class MetaData:
         """Drop every table that exists, dependents first, then the ENUM types no other
         table uses."""
         todo = sort_tables(list(tables) if tables is not None else list(self.tables.values()))
-        upper_layers.drop_all(bind, todo, checkfirst, self._schema_types)
+        upper_layers.drop_all(bind, todo, checkfirst, self._schema_types, self)
 
     def reflect(
         self,
