@@ -146,3 +146,22 @@ def test_orm_option_classes_are_importable_by_their_sqlalchemy_names() -> None:
 def test_event_listen_still_refuses_bad_names_on_new_targets() -> None:
     with pytest.raises(exc.InvalidRequestError):
         event.listen(Book.title, "no_such_event", lambda *a: None)
+
+
+def test_merge_frozen_result_gives_the_sessions_own_objects(db: Any) -> None:
+    from uow_orm import FrozenResult
+    from uow_orm.orm import merge_frozen_result
+
+    with Session(db) as s:
+        s.add(Book(id=5, title="cached"))
+        s.commit()
+        stmt = select(Book, Book.title).where(Book.id == 5)
+        frozen = s.execute(stmt).freeze()
+    with Session(db) as s2:
+        merged = merge_frozen_result(s2, stmt, frozen, load=False)
+        assert isinstance(merged, FrozenResult)
+        ((book, title),) = merged().all()
+        assert title == "cached" and book in s2 and inspect(book).persistent
+        assert s2.get(Book, 5) is book
+        with pytest.raises(exc.ArgumentError, match="FrozenResult"):
+            merge_frozen_result(s2, stmt, [("x",)])

@@ -16,13 +16,14 @@ from .base import (
 from .create import create_engine
 from .pool import NullPool, Pool, QueuePool, StaticPool
 from .reflection import Inspector
-from .result import MappingResult, Result, Row, RowMapping, ScalarResult
+from .result import FrozenResult, MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
 
 __all__ = [
     "URL",
     "Connection",
     "Engine",
+    "FrozenResult",
     "Inspector",
     "MappingResult",
     "NestedTransaction",

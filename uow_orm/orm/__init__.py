@@ -41,6 +41,7 @@ from .inheritance import polymorphic_union
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient_state
 from .mapper import Mapper, reconstructor, validates
+from .merge import merge_frozen_result
 from .polymorphic import WithPolymorphic, selectin_polymorphic, with_polymorphic
 from .properties import (
     ColumnProperty,
@@ -299,6 +300,7 @@ __all__ = [
     "mapped_as_dataclass",
     "mapped_collection",
     "mapped_column",
+    "merge_frozen_result",
     "noload",
     "object_mapper",
     "object_session",

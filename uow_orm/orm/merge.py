@@ -124,4 +124,30 @@ def _merge_relationships(
             )
 
 
-__all__ = ["merge"]
+def merge_frozen_result(session: Any, statement: Any, frozen_result: Any, load: bool = True) -> Any:
+    """A `FrozenResult` like ``frozen_result`` whose mapped objects are ``session``'s own
+    (each ``session.merge(obj, load=load)``, autoflush off), SQLAlchemy's
+    ``merge_frozen_result`` of the result-caching recipe. ``statement`` is the statement
+    the rows came from (accepted for SQLAlchemy's signature; the rows say enough).
+
+    Raises:
+        ArgumentError: ``frozen_result`` is not a `FrozenResult`.
+    """
+    from ..engine.result import FrozenResult, Result
+    from .base import state_of
+
+    if not isinstance(frozen_result, FrozenResult):
+        raise exc.ArgumentError(
+            f"merge_frozen_result() takes a FrozenResult (Result.freeze()), not "
+            f"{type(frozen_result).__name__}"
+        )
+    del statement
+    with session.no_autoflush:
+        rows = [
+            tuple(session.merge(v, load=load) if state_of(v) is not None else v for v in row)
+            for row in frozen_result.data
+        ]
+    return FrozenResult(Result(frozen_result.keys, rows, rowcount=frozen_result.rowcount))
+
+
+__all__ = ["merge", "merge_frozen_result"]
