@@ -150,3 +150,13 @@ def test_exists_correlate_and_select_from(s):
         exists().where(Child.parent_id == Parent.id).correlate_except(Child)
     )
     assert ids(s, stmt.order_by(Parent.id)) == [(2,), (3,)]
+
+
+def test_an_aliased_entity_in_a_bare_exists_is_filtered_with_include_aliases(s):
+    from uow_orm.orm import aliased
+
+    kid = aliased(Child)
+    stmt = select(Parent.id).where(exists().where(kid.parent_id == Parent.id)).order_by(Parent.id)
+    with_aliases = with_loader_criteria(Child, lambda c: c.deleted == False, include_aliases=True)  # noqa: E712
+    assert ids(s, stmt, with_aliases) == [(2,), (3,)]
+    assert ids(s, stmt) == [(1,), (2,), (3,)]  # without include_aliases the alias is not

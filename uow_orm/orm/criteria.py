@@ -161,7 +161,10 @@ def _apply_options(
             if id(entity) in seen or id(entity) in joined_ids:
                 continue
             seen.add(id(entity))
-            table = entity.__mapper__.local_table
+            if getattr(entity, "_aliased_columns", None) is not None:
+                table = entity.__clause_element__()  # an aliased() class: its alias
+            else:
+                table = entity.__mapper__.local_table
             if any(table is t for t in tables):
                 where.extend(_criteria_for(opts, entity))
     on_extra: dict[int, list[Any]] = {}
@@ -223,7 +226,12 @@ def _from_entities(stmt: Any) -> list[Any]:
             out.extend(el._orm_entities or ())
         if isinstance(el, ClauseElement) and not isinstance(el, Select):
             stack.extend(get_children(el))
-    return [e for e in out if isinstance(e, type) and hasattr(e, "__mapper__")]
+    return [
+        e
+        for e in out
+        if (isinstance(e, type) and hasattr(e, "__mapper__"))
+        or getattr(e, "_aliased_columns", None) is not None
+    ]
 
 
 def _join_targets(stmt: Any) -> list[tuple[Any, Any]]:

@@ -13,7 +13,14 @@ import copy
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import exc
-from ..sql.elements import ColumnElement, ColumnOperators, and_, coerce, replace_columns
+from ..sql.elements import (
+    BinaryExpression,
+    ColumnElement,
+    ColumnOperators,
+    and_,
+    coerce,
+    replace_columns,
+)
 from ..sql.selectable import Alias, FromClause, Join, Subquery, TextualSelect
 
 if TYPE_CHECKING:
@@ -191,7 +198,11 @@ class AliasedColumnAttribute(ColumnOperators):
         return self.column  # type: ignore[no-any-return]
 
     def operate(self, op: str, other: Any) -> ColumnElement:
-        return self.column.operate(op, other)  # type: ignore[no-any-return]
+        out = self.column.operate(op, other)
+        if isinstance(out, BinaryExpression):
+            # (with_loader_criteria(..., include_aliases=True) finds the alias by it)
+            out._orm_entities = frozenset((self.entity,))
+        return out  # type: ignore[no-any-return]
 
     @property
     def type(self) -> Any:

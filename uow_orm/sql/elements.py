@@ -988,7 +988,7 @@ class BinaryExpression(ColumnElement):
         self.operator = operator
         self.right = right
         self.type = type_ if type_ is not None else getattr(left, "type", NULLTYPE)
-        self._orm_entities: frozenset[type] | None = None
+        self._orm_entities: frozenset[Any] | None = None
 
     def _compile(self, compiler: Compiler) -> str:
         op = self.operator
