@@ -749,15 +749,46 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
             return map_join(
                 cls, table, got, registry, dict(_class_attr(cls, "__mapper_args__", {}))
             )
+        from . import subquery_mapping
+
+        if subquery_mapping.is_subquery(table):
+            return _map_subquery(cls, table, got, registry, _class_attr(cls, "__mapper_args__", {}))
         if not isinstance(table, Table):
             raise exc.ArgumentError(
-                f"{cls.__name__}.__table__ must be a Table or a join of tables (mapping a "
-                f"class to a subquery is not supported), got {table!r}"
+                f"{cls.__name__}.__table__ must be a Table, a join of tables or a subquery, "
+                f"got {table!r}"
             )
         columns = _adopt_table(table, columns)
     type.__setattr__(cls, "__table__", table)  # (a declared_attr __mapper_args__ reads it)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    return mapper
+
+
+def _map_subquery(
+    cls: type, subq: Any, got: _Collected, registry: Registry, mapper_args: Any
+) -> Mapper:
+    """Map ``cls`` to the subquery ``subq`` (read-only): every column of it becomes an
+    attribute (a class attribute naming one of its columns maps it under that key)."""
+    from . import subquery_mapping
+
+    table, by_sub = subquery_mapping.stand_in_table(cls, subq)
+    args = subquery_mapping.translate_args(cls, subq, by_sub, dict(mapper_args))
+    renamed = {id(c): k for k, c in got.columns.items()}
+    columns: dict[str, Column[Any]] = {}
+    for sc in subq.c:
+        columns[renamed.get(id(sc), sc.key)] = by_sub[id(sc)]
+    stray = [k for k, c in got.columns.items() if id(c) not in by_sub]
+    if stray:
+        raise exc.ArgumentError(
+            f"{cls.__name__} is mapped to a subquery; {stray[0]!r} is not one of its columns "
+            "(a class mapped to a subquery maps the subquery's columns)"
+        )
+    mapper = _make_mapper(cls, table, columns, got, registry, args)
+    type.__setattr__(cls, "__table__", subq)
+    subquery_mapping.attach(mapper, subq)
     for key, mc in got.deferred.items():
         mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
@@ -1675,6 +1706,11 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        from . import subquery_mapping
+
+        if subquery_mapping.is_subquery(local_table):
+            got.columns = {k: c for k, c in got.columns.items() if c not in list(local_table.c)}
+            return _map_subquery(class_, local_table, got, self, mapper_args)
         return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
 
     def _map_inheriting(

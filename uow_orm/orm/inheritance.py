@@ -956,6 +956,10 @@ def _attach_union(mapper: Mapper, pjoin: Any, disc: Any) -> None:
         type.__setattr__(mapper.class_, key, attr)
         if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
             mapper.setters[key] = attr
+    if mapper._mapped_subquery is not None:  # mapped onto the union: its type attribute
+        from .subquery_mapping import discriminator_attribute
+
+        discriminator_attribute(mapper, pjoin)
     mapper._order_columns()
     mapper.__dict__.pop("_sql_cache", None)
 
@@ -1059,6 +1063,7 @@ def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
             if k not in keys and k not in m.deferred and c.name in pjoin.c:
                 keys.append(k)
                 cols.append(pjoin.c[c.name])
-    cols.append(mapper._poly_expr)
-    keys.append(_POLY_EXPR_KEY)
+    if mapper._poly_expr is not None:  # (None: a class mapped to a plain subquery)
+        cols.append(mapper._poly_expr)
+        keys.append(_POLY_EXPR_KEY)
     return cols, keys

@@ -450,15 +450,22 @@ class RelationshipProperty(MapperProperty):
             return []
         items = arg if isinstance(arg, (list, tuple, set)) else [arg]
         out: list[Column[Any]] = []
+        expanded: list[Any] = []
         for item in items:
             if callable(item) and not isinstance(item, (Column, QueryableAttribute)):
-                item = item()
+                item = item()  # (a lambda may return a list of columns)
+            expanded.extend(item if isinstance(item, (list, tuple, set)) else [item])
+        for item in expanded:
             if isinstance(item, str):
                 item = self._eval_string(item, registry)
                 if isinstance(item, (list, tuple)):
                     out.extend(coerce(i) for i in item)
                     continue
             col = coerce(item)
+            if not isinstance(col, Column) and getattr(col, "subquery", None) is not None:
+                from .subquery_mapping import stand_in  # a class mapped to a subquery
+
+                col = stand_in(col)
             if not isinstance(col, Column):
                 raise exc.ArgumentError(
                     f"relationship {self.parent.class_.__name__}.{self.key}: {item!r} is not "
@@ -512,9 +519,15 @@ class RelationshipProperty(MapperProperty):
 
     def _join_arg(self, arg: Any, registry: dict[str, type]) -> Any:
         if isinstance(arg, str):
-            return self._eval_python(arg, registry)
-        if callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
-            return arg()
+            arg = self._eval_python(arg, registry)
+        elif callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
+            arg = arg()
+        if arg is not None and (
+            self.parent._mapped_subquery is not None or self.mapper._mapped_subquery is not None
+        ):
+            from .subquery_mapping import stand_in_expression  # a class mapped to a subquery
+
+            arg = stand_in_expression(arg)
         return arg
 
     def configure(self, registry: dict[str, type]) -> None:

@@ -319,6 +319,8 @@ class Alias(FromClause):
     """
 
     def __init__(self, element: FromClause, name: str | None = None) -> None:
+        # (the stand-in table of a class mapped to a subquery: an alias of that subquery)
+        element = getattr(element, "_mapped_subquery_of", element)
         self.element = element
         self._explicit_name = name
         self.name = name or str(getattr(element, "name", None) or "anon")
