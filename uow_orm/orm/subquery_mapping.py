@@ -96,7 +96,6 @@ def stand_in_table(cls: type, subq: Subquery) -> tuple[Table, dict[int, Column[A
         by_sub[id(sc)] = col
     table = _StandInTable(subq.name, MetaData(), *cols)
     table._mapped_subquery_of = subq
-    subq._stand_in_columns = by_sub  # type: ignore[attr-defined]
     return table, by_sub
 
 
@@ -177,6 +176,9 @@ def attach(mapper: Mapper, subq: Subquery) -> None:
 
     mapper._mapped_subquery = subq
     mapper._from = subq
+    if not hasattr(subq, "_stand_in_columns"):  # (two classes on one subquery: the first's)
+        table = mapper.local_table
+        subq._stand_in_columns = {id(sc): table.c[sc.name] for sc in subq.c}  # type: ignore[attr-defined]
     mapper.__dict__.pop("_sql_cache", None)
     if mapper.polymorphic_on is None:
         return
