@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import fetch, run
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from uow_orm import (
     Column,
@@ -453,7 +455,8 @@ def test_subquery_mapping_arguments_are_checked() -> None:
 
 
 def test_statement_counts_of_a_classical_concrete_hierarchy(engine: Any) -> None:
-    """1,000 objects (500 of each subclass): one INSERT batch per table, one SELECT."""
+    """1,000 objects (500 of each subclass): one INSERT, UPDATE and DELETE batch per
+    table; loading them through the union is one SELECT."""
     Base.metadata.create_all(engine)
     statements: list[str] = []
 
@@ -475,5 +478,165 @@ def test_statement_counts_of_a_classical_concrete_hierarchy(engine: Any) -> None
             loaded = s.scalars(select(Employee)).all()
             assert len(loaded) == 1000 and {type(o) for o in loaded} == {Manager, Engineer}
             assert [st for st in statements if st.startswith("SELECT")] == statements[-1:]
+            statements.clear()
+            for o in loaded:
+                o.name = o.name.upper()
+            s.commit()
+            assert len([st for st in statements if st.startswith("UPDATE")]) == 2
+            statements.clear()
+            for o in s.scalars(select(Employee)).all():
+                s.delete(o)
+            s.commit()
+            assert len([st for st in statements if st.startswith("DELETE")]) == 2
+            assert len([st for st in statements if st.startswith("SELECT")]) == 1
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_subquery_of_a_join_with_renamed_columns(engine: Any) -> None:
+    """SQLAlchemy's "Mapping a Class against Arbitrary Subqueries" example, with a
+    column renamed in the class body and one in ``map_imperatively(properties=)``."""
+
+    class Local(DeclarativeBase):
+        pass
+
+    customers = Table(
+        "sj_customer",
+        Local.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(50)),
+    )
+    orders = Table(
+        "sj_order",
+        Local.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("customer_id", ForeignKey("sj_customer.id")),
+        Column("price", Integer),
+    )
+    subq = (
+        select(
+            func.count(orders.c.id).label("order_count"),
+            func.max(orders.c.price).label("highest_order"),
+            orders.c.customer_id,
+        )
+        .group_by(orders.c.customer_id)
+        .subquery()
+    )
+    customer_select = (
+        select(customers, subq)
+        .join_from(customers, subq, customers.c.id == subq.c.customer_id)
+        .subquery()
+    )
+
+    class Customer(Local):
+        __table__ = customer_select
+        top = customer_select.c.highest_order
+
+    class Plain:
+        pass
+
+    reg = registry()
+    reg.map_imperatively(
+        Plain, customer_select, properties={"orders": customer_select.c.order_count}
+    )
+    Local.metadata.create_all(engine)
+    run(engine, "INSERT INTO sj_customer (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    run(
+        engine,
+        "INSERT INTO sj_order (id, customer_id, price) VALUES (1, 1, 5), (2, 1, 9), (3, 2, 1)",
+    )
+    assert sorted(inspect(Customer).attrs.keys()) == [
+        "customer_id",
+        "id",
+        "name",
+        "order_count",
+        "top",
+    ]
+    with Session(engine) as s:
+        got = s.scalars(select(Customer).order_by(Customer.id)).all()
+        assert [(c.id, c.name, c.order_count, c.top) for c in got] == [
+            (1, "a", 2, 9),
+            (2, "b", 1, 1),
+        ]
+        assert s.scalars(select(Customer.name).where(Customer.top > 4)).all() == ["a"]
+        assert s.get(Customer, 3) is None  # no orders: not in the inner join
+        plain = s.scalars(select(Plain).order_by(Plain.id)).all()  # type: ignore[attr-defined]
+        assert [p.orders for p in plain] == [2, 1]
+        got[0].name = "changed"
+        with pytest.raises(exc.InvalidRequestError, match="Can't flush Customer"):
+            s.flush()
+    assert fetch(engine, "SELECT name FROM sj_customer WHERE id = 1") == [("a",)]
+
+
+# -- random sequences against a plain model ---------------------------------------------------
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(1, 6), st.booleans()),
+        st.tuples(st.just("rename"), st.integers(1, 6), st.text("abc", max_size=3)),
+        st.tuples(st.just("delete"), st.integers(1, 6)),
+        *[st.just((name,)) for name in ("flush", "savepoint", "release", "rollback_sp")],
+        *[st.just((name,)) for name in ("commit", "rollback")],
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=_OPS)
+@example(ops=[("savepoint",), ("add", 1, True), ("release",), ("rename", 1, "x"), ("commit",)])
+@example(ops=[("add", 2, False), ("savepoint",), ("delete", 2), ("rollback_sp",), ("commit",)])
+def test_random_sessions_over_the_union_agree_with_a_model(db: Any, ops: list[Any]) -> None:
+    """Add / rename / delete managers and engineers with flushes, savepoints, commits and
+    rollbacks: the union query for the base (and the tables) always show the model."""
+    run(db, "DELETE FROM cc_manager")
+    run(db, "DELETE FROM cc_engineer")
+    committed: dict[int, tuple[type, str]] = {}
+    with Session(db) as s:
+        levels: list[dict[int, tuple[type, str]]] = [dict(committed)]  # transaction, savepoints
+        savepoints: list[Any] = []
+        for op in ops:
+            view = levels[-1]
+            if (
+                op[0] == "add"
+                and op[1] not in view
+                and not any(
+                    op[1] in lv
+                    for lv in levels  # (a deleted key is reused after the flush)
+                )
+            ):
+                cls = Manager if op[2] else Engineer
+                s.add(cls(id=op[1], name=f"n{op[1]}"))
+                view[op[1]] = (cls, f"n{op[1]}")
+            elif op[0] == "rename" and op[1] in view:
+                obj = s.get(Employee, op[1])
+                obj.name = op[2]
+                view[op[1]] = (view[op[1]][0], op[2])
+            elif op[0] == "delete" and op[1] in view:
+                s.delete(s.get(Employee, op[1]))
+                s.flush()
+                del view[op[1]]
+            elif op[0] == "flush":
+                s.flush()
+            elif op[0] == "savepoint":
+                savepoints.append(s.begin_nested())
+                levels.append(dict(view))
+            elif op[0] in ("release", "rollback_sp") and savepoints:
+                sp = savepoints.pop()
+                top = levels.pop()
+                if op[0] == "release":
+                    sp.commit()
+                    levels[-1] = top
+                else:
+                    sp.rollback()
+            elif op[0] in ("commit", "rollback"):
+                if op[0] == "commit":
+                    s.commit()
+                    committed = dict(levels[-1])
+                else:
+                    s.rollback()
+                levels, savepoints = [dict(committed)], []
+            got = {o.id: (type(o), o.name) for o in s.scalars(select(Employee))}
+            assert got == levels[-1]
+        s.rollback()
+    rows = fetch(db, "SELECT id, name FROM cc_manager UNION ALL SELECT id, name FROM cc_engineer")
+    assert dict(rows) == {k: v[1] for k, v in committed.items()}

@@ -776,6 +776,9 @@ def _map_subquery(
 
     table, by_sub = subquery_mapping.stand_in_table(cls, subq)
     args = subquery_mapping.translate_args(cls, subq, by_sub, dict(mapper_args))
+    for key, value in list(cls.__dict__.items()):  # label = subq.c.name: a renamed column
+        if id(value) in by_sub and getattr(value, "subquery", None) is subq:
+            got.columns[key] = value
     renamed = {id(c): k for k, c in got.columns.items()}
     columns: dict[str, Column[Any]] = {}
     for sc in subq.c:
@@ -1689,12 +1692,21 @@ class registry(Registry):
             raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         props = dict(properties or {})
         got = _Collected()
-        renamed = {id(v) for v in props.values() if isinstance(v, Column)}
+        from . import subquery_mapping
+
+        onto_subquery = subquery_mapping.is_subquery(local_table)
+
+        def is_column(value: Any) -> bool:  # (a subquery's columns, for a subquery mapping)
+            if onto_subquery and getattr(value, "subquery", None) is local_table:
+                return True
+            return isinstance(value, Column)
+
+        renamed = {id(v) for v in props.values() if is_column(v)}
         for col in local_table.c:
             if id(col) not in renamed:
                 got.columns[col.key] = col
         for key, value in props.items():
-            if isinstance(value, Column):
+            if is_column(value):
                 got.columns[key] = value
             elif isinstance(value, RelationshipProperty):
                 got.rels[key] = value
@@ -1706,10 +1718,7 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
-        from . import subquery_mapping
-
-        if subquery_mapping.is_subquery(local_table):
-            got.columns = {k: c for k, c in got.columns.items() if c not in list(local_table.c)}
+        if onto_subquery:
             return _map_subquery(class_, local_table, got, self, mapper_args)
         return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
 
