@@ -29,6 +29,7 @@ from uow_orm import (
     inspect,
     select,
     update,
+    with_polymorphic,
 )
 from uow_orm.orm import (
     DeclarativeBase,
@@ -640,3 +641,114 @@ def test_random_sessions_over_the_union_agree_with_a_model(db: Any, ops: list[An
         s.rollback()
     rows = fetch(db, "SELECT id, name FROM cc_manager UNION ALL SELECT id, name FROM cc_engineer")
     assert dict(rows) == {k: v[1] for k, v in committed.items()}
+
+
+# -- with_polymorphic() filters over several subclasses ---------------------------------------
+def test_with_polymorphic_siblings_with_a_same_named_column_of_their_own(engine: Any) -> None:
+    """Joined-table siblings each with a ``status`` column of their own table: each row
+    reads its own class's column."""
+
+    class Local(DeclarativeBase):
+        pass
+
+    class Person(Local):
+        __tablename__ = "wp_person"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        type = Column(String(20))
+        __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "person"}
+
+    class Coder(Person):
+        __tablename__ = "wp_coder"
+        id = Column(ForeignKey("wp_person.id"), primary_key=True)
+        status = Column(String(20))
+        language = Column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "coder"}
+
+    class Boss(Person):
+        __tablename__ = "wp_boss"
+        id = Column(ForeignKey("wp_person.id"), primary_key=True)
+        status = Column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "boss"}
+
+    class BigBoss(Boss):
+        __tablename__ = "wp_bigboss"
+        id = Column(ForeignKey("wp_boss.id"), primary_key=True)
+        __mapper_args__ = {"polymorphic_identity": "bigboss"}
+
+    Local.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(
+            [
+                Coder(id=1, name="c", status="busy", language="py"),
+                Boss(id=2, name="b", status="away"),
+                BigBoss(id=3, name="bb", status="golf"),
+                Person(id=4, name="p"),
+            ]
+        )
+        s.commit()
+    for wp_args in ({}, {"aliased": True}, {"flat": True}):
+        with Session(engine) as s:
+            wp = with_polymorphic(Person, [Coder, Boss, BigBoss], **wp_args)
+            rows = s.scalars(select(wp).order_by(wp.id)).all()
+            assert [(type(r).__name__, r.__dict__.get("status")) for r in rows] == [
+                ("Coder", "busy"),
+                ("Boss", "away"),
+                ("BigBoss", "golf"),
+                ("Person", None),
+            ], wp_args
+            found = s.scalars(select(wp.id).where(wp.Boss.status == "golf")).all()
+            assert found == [3]  # (one FROM: the entity's join, no cartesian product)
+            statuses = s.scalars(select(wp.Boss.status).order_by(wp.id)).all()
+            assert statuses == [None, "away", "golf", None]  # every row of the entity
+
+
+def test_with_polymorphic_filter_on_two_single_table_subclasses(engine: Any) -> None:
+    """``wp.Coder.language == ... OR wp.Boss.perks == ...`` reads rows of both classes: the
+    polymorphic entity's subclass columns add no per-class criterion."""
+
+    class Local(DeclarativeBase):
+        pass
+
+    class Firm(Local):
+        __tablename__ = "wps_firm"
+        id = Column(Integer, primary_key=True)
+        staff = relationship("Person")
+
+    class Person(Local):
+        __tablename__ = "wps_person"
+        id = Column(Integer, primary_key=True)
+        firm_id = Column(ForeignKey("wps_firm.id"))
+        type = Column(String(20))
+        __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "person"}
+
+    class Coder(Person):
+        language = Column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "coder"}
+
+    class Boss(Person):
+        perks = Column(String(20))
+        __mapper_args__ = {"polymorphic_identity": "boss"}
+
+    Local.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Firm(id=1), Coder(id=1, language="py", firm_id=1), Boss(id=2, perks="car")])
+        s.commit()
+        wp = with_polymorphic(Person, [Coder, Boss])
+        either = (wp.Coder.language == "py") | (wp.Boss.perks == "car")
+        assert s.scalars(select(wp.id).where(either).order_by(wp.id)).all() == [1, 2]
+        assert s.scalars(select(Firm.id).join(Firm.staff.of_type(wp)).where(either)).all() == [1]
+        assert s.scalars(select(wp).where(wp.Boss.perks.is_(None))).all() == [s.get(Coder, 1)]
+        # (outside a polymorphic entity a subclass column still means rows of that class)
+        assert s.scalars(select(Person.id).where(Boss.perks.is_(None))).all() == []
+
+
+def test_with_polymorphic_of_a_concrete_union_filters_on_the_union(staff: Session) -> None:
+    """``wp.Manager.manager_data`` of ``with_polymorphic(Employee, "*")`` names the union's
+    column: no second FROM (a cartesian product) of the manager table."""
+    s = staff
+    wp = with_polymorphic(Employee, "*")
+    cond = (wp.Manager.manager_data == "hiring") | (wp.Engineer.engineer_info == "rust")
+    assert s.scalars(select(wp.name).where(cond).order_by(wp.name)).all() == ["bob", "cat"]
+    joined = select(Company.name).join(Company.employees.of_type(wp)).where(cond)
+    assert s.scalars(joined).all() == ["acme"]

@@ -300,13 +300,24 @@ def _entries(
     """Per polymorphic identity, what a row of that class reads (a parent's identity: the
     queried class); and the entry of the queried class itself (rows without identity)."""
 
+    # with_polymorphic() of siblings mapping one key to columns of their own tables: the
+    # second one is selected under "key\0id(mapper)" (polymorphic.polymorphic_columns)
+    owned: dict[str, set[int]] = {}
+    for k in keys:
+        if "\0" in k:
+            attr, owner = k.split("\0")
+            owned.setdefault(attr, set()).add(int(owner))
+
     def entry(m: Mapper) -> _Entry:
-        own = [
-            (start + i, k, procs[i])
-            for i, k in enumerate(keys)
-            if k != _POLY_EXPR_KEY
-            and (k in m.columns or k in m.column_properties or k in m.expressions)
-        ]
+        if not owned:
+            own = [
+                (start + i, k, procs[i])
+                for i, k in enumerate(keys)
+                if k != _POLY_EXPR_KEY
+                and (k in m.columns or k in m.column_properties or k in m.expressions)
+            ]
+        else:
+            own = _sibling_entry(m, start, keys, procs, owned)
         # (identity keys name the hierarchy's base class; a concrete class its own)
         return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
 
@@ -317,6 +328,28 @@ def _entries(
         elif mapper.isa(m):
             by_identity[ident] = entry(mapper)
     return by_identity, entry(mapper)
+
+
+def _sibling_entry(
+    m: Mapper, start: int, keys: list[str], procs: list[Any], owned: dict[str, set[int]]
+) -> list[tuple[int, str, Any]]:
+    """`_entries` of class ``m`` when sibling classes map one key to different columns:
+    each class reads the column of its own line of ancestors."""
+    chain = {id(x) for x in m.iterate_to_root()}
+    own: list[tuple[int, str, Any]] = []
+    for i, k in enumerate(keys):
+        if k == _POLY_EXPR_KEY:
+            continue
+        if "\0" in k:
+            attr, owner = k.split("\0")
+            if int(owner) in chain:
+                own.append((start + i, attr, procs[i]))
+            continue
+        if k in owned and owned[k] & chain:
+            continue  # this class reads its own column of that name
+        if k in m.columns or k in m.column_properties or k in m.expressions:
+            own.append((start + i, k, procs[i]))
+    return own
 
 
 def _discriminator_position(mapper: Mapper, keys: list[str]) -> int:
