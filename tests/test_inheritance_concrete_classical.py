@@ -752,3 +752,48 @@ def test_with_polymorphic_of_a_concrete_union_filters_on_the_union(staff: Sessio
     assert s.scalars(select(wp.name).where(cond).order_by(wp.name)).all() == ["bob", "cat"]
     joined = select(Company.name).join(Company.employees.of_type(wp)).where(cond)
     assert s.scalars(joined).all() == ["acme"]
+
+
+def test_join_through_a_relationship_of_a_concrete_base_reads_the_union(engine: Any) -> None:
+    """The chapter's "Relationships with Concrete Inheritance" mapping (ConcreteBase):
+    ``join(Company.employees)`` and ``join(Employee.company)`` join the union."""
+    from uow_orm.ext.declarative import ConcreteBase
+
+    class Local(DeclarativeBase):
+        pass
+
+    class Firm(Local):
+        __tablename__ = "cj_firm"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        staff = relationship("Worker", back_populates="firm")
+
+    class Worker(ConcreteBase, Local):
+        __tablename__ = "cj_worker"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        firm_id = Column(ForeignKey("cj_firm.id"))
+        firm = relationship("Firm", back_populates="staff")
+        __mapper_args__ = {"polymorphic_identity": "worker"}
+
+    class Chief(Worker):
+        __tablename__ = "cj_chief"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        firm_id = Column(ForeignKey("cj_firm.id"))
+        firm = relationship("Firm", back_populates="staff")
+        __mapper_args__ = {"polymorphic_identity": "chief", "concrete": True}
+
+    Local.metadata.create_all(engine)
+    with Session(engine) as s:
+        acme = Firm(id=1, name="acme")
+        acme.staff.extend([Worker(id=1, name="w"), Chief(id=2, name="c")])
+        s.add_all([acme, Firm(id=2, name="empty")])
+        s.commit()
+        by_firm = select(Firm.name, Worker.name).join(Firm.staff).order_by(Worker.name)
+        assert s.execute(by_firm).all() == [("acme", "c"), ("acme", "w")]
+        by_worker = select(Worker.name, Firm.name).join(Worker.firm).order_by(Worker.name)
+        assert s.execute(by_worker).all() == [("c", "acme"), ("w", "acme")]
+        assert s.scalars(select(Firm.name).join(Firm.staff).where(Worker.name == "c")).all() == [
+            "acme"
+        ]

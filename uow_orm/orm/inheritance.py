@@ -1085,6 +1085,23 @@ def union_criteria(stmt: Any, mapper: Mapper) -> Any:
     return out
 
 
+def union_condition(on: Any, *mappers: Mapper) -> Any:
+    """``on`` (a relationship's join condition) with the columns of the own table of each
+    `ConcreteBase` class among ``mappers`` aimed at its union's same-named columns:
+    ``join(Company.employees)`` joins ``pjoin ON company.id = pjoin.company_id``."""
+    from ..sql.elements import replace_columns
+
+    swaps = [(m.local_table, m._union) for m in mappers if m._union is not None]
+
+    def swap(col: Any) -> Any:
+        for table, pjoin in swaps:
+            if isinstance(col, Column) and col.table is table and col.name in pjoin.c:
+                return pjoin.c[col.name]
+        return None
+
+    return replace_columns(on, swap)
+
+
 def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
     """What an entity SELECT of a `ConcreteBase` class reads: every column of its union
     (under the attribute key of the subclass that maps it) and the discriminator."""

@@ -1073,6 +1073,10 @@ class RelationshipProperty(MapperProperty):
             right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
             return right, self._primary_clause()
         on = self._primary_clause()
+        if self.parent._union is not None or self.mapper._union is not None:
+            from .inheritance import union_condition  # a ConcreteBase class reads its union
+
+            on = union_condition(on, self.parent, self.mapper)
         if self.mapper.single:  # a relationship to a single-table subclass
             on = and_(on, self.mapper._single_criterion())
         return self.mapper._from, on  # (a joined-table subclass: the join of its tables)

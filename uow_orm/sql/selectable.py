@@ -1101,8 +1101,8 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         owner = None
         if hasattr(first, "_join_info"):
             owner = getattr(first, "_parent_from", None)
-            if owner is None:
-                owner = getattr(getattr(first, "mapper", None), "local_table", None)
+            if owner is None:  # (what the class's entity reads: its table, or its union)
+                owner = getattr(getattr(first, "mapper", None), "_from", None)
         if owner is not None:
             # (select(Child.id).join(Parent.children) starts from Parent, as in
             # SQLAlchemy, though only the child's columns are selected)
