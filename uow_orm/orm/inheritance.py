@@ -1,7 +1,8 @@
 """Mapped class inheritance: single-table, joined-table and concrete; polymorphic loading.
 
 Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush,
-join_mapping, the ``uow_orm.orm`` package and uow_orm.ext.declarative (``ConcreteBase``).
+join_mapping, subquery_mapping, the ``uow_orm.orm`` package and uow_orm.ext.declarative
+(``ConcreteBase``).
 Declarative maps a subclass of a mapped class (onto its table, a table of its own joined to its
 parent's, or a concrete table), the mapper passes properties added to a parent to its
 subclasses, loading picks one class per row, relationships find the tables of joined

@@ -2,8 +2,9 @@
 ``polymorphic_union()`` itself as the base of a concrete hierarchy): read-only mappings.
 
 Called by: declarative (``_map_class``, ``Registry.map_imperatively``) to map such a class,
-relationships (arguments naming the subquery's columns), unitofwork (refuses flushing its
-objects; sql/dml.py refuses ``update(Cls)``). The class's mapper maps a stand-in `Table`
+relationships (arguments naming the subquery's columns), inheritance (the union's
+discriminator), unitofwork (refuses flushing its objects; sql/dml.py refuses
+``update(Cls)``). The class's mapper maps a stand-in `Table`
 (a private MetaData, never created) whose columns copy the subquery's and which SQL reads
 as the subquery itself, so loads, joins, ``get()``, ``refresh()`` and relationships read
 the subquery; a polymorphic one loads as a `ConcreteBase` union does (inheritance.py).
