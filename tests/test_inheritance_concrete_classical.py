@@ -797,3 +797,48 @@ def test_join_through_a_relationship_of_a_concrete_base_reads_the_union(engine: 
         assert s.scalars(select(Firm.name).join(Firm.staff).where(Worker.name == "c")).all() == [
             "acme"
         ]
+
+
+def test_bulk_methods_refuse_a_subquery_mapped_class(people: Session) -> None:
+    s = people
+    with pytest.raises(exc.InvalidRequestError, match=r"Can't bulk_insert_mappings\(\) of Work"):
+        s.bulk_insert_mappings(WorkAddress, [{"id": 9, "user_id": 1, "email": "x@work"}])
+    with pytest.raises(exc.InvalidRequestError, match=r"Can't bulk_update_mappings\(\) of Work"):
+        s.bulk_update_mappings(WorkAddress, [{"id": 1, "email": "x@work"}])
+    work = s.get(WorkAddress, 1)
+    work.email = "y@work"
+    with pytest.raises(exc.InvalidRequestError, match=r"Can't bulk_save_objects\(\) of Work"):
+        s.bulk_save_objects([work])
+    s.rollback()
+    assert fetch(s.get_bind(), "SELECT email FROM sq_address WHERE id = 1") == [("a@work",)]
+
+
+def test_string_arguments_of_a_relationship_on_a_subquery_mapped_class(engine: Any) -> None:
+    class Local(DeclarativeBase):
+        pass
+
+    owners = Table(
+        "ss_owner", Local.metadata, Column("id", Integer, primary_key=True), Column("n", String(9))
+    )
+    pets = Table(
+        "ss_pet",
+        Local.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("owner_id", Integer),  # (no foreign key: the condition names the tables)
+    )
+
+    class Owner(Local):
+        __table__ = owners
+
+    class Pet(Local):
+        __table__ = select(pets).subquery("some_pets")
+        owner = relationship(
+            "Owner", primaryjoin="Pet.owner_id == ss_owner.c.id", foreign_keys="Pet.owner_id"
+        )
+
+    Local.metadata.create_all(engine)
+    run(engine, "INSERT INTO ss_owner (id, n) VALUES (1, 'ann')")
+    run(engine, "INSERT INTO ss_pet (id, owner_id) VALUES (1, 1)")
+    with Session(engine) as s:
+        assert s.get(Pet, 1).owner.n == "ann"
+        assert s.execute(select(Pet.id, Owner.n).join(Pet.owner)).all() == [(1, "ann")]

@@ -474,6 +474,13 @@ class RelationshipProperty(MapperProperty):
             out.append(col)
         return out
 
+    def _named_tables(self) -> Any:
+        """The tables string arguments may name: those of the parent's MetaData (for a
+        class mapped to a subquery, whose table stands apart: the registry's)."""
+        if self.parent._mapped_subquery is not None:
+            return self.parent.registry.metadata.tables
+        return self.parent.local_table.metadata.tables
+
     def _eval_string(self, expr: str, registry: dict[str, type]) -> Any:
         expr = expr.strip()
         if not all(p.isidentifier() for p in expr.split(".")):
@@ -484,7 +491,7 @@ class RelationshipProperty(MapperProperty):
         cls = registry.get(cls_name)
         if cls is not None and attr:
             return getattr(cls, attr)
-        table = self.parent.local_table.metadata.tables.get(cls_name)
+        table = self._named_tables().get(cls_name)
         if table is not None and attr:
             return table.c[attr]
         if cls_name == self.key or not attr:
@@ -501,7 +508,7 @@ class RelationshipProperty(MapperProperty):
         ns: dict[str, Any] = dict(EXPRESSION_NAMESPACE)
         ns["foreign"] = joinconditions.foreign
         ns["remote"] = joinconditions.remote
-        ns.update(self.parent.local_table.metadata.tables)
+        ns.update(self._named_tables())
         ns.update(registry)
         try:
             return eval(expr, {"__builtins__": {}}, ns)
@@ -605,7 +612,7 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary()
         if isinstance(secondary, str):
             name = secondary
-            secondary = parent_table.metadata.tables.get(name)
+            secondary = self._named_tables().get(name)
             if secondary is None:
                 secondary = getattr(registry.get(name), "__table__", None)
             if secondary is None:

@@ -3,7 +3,7 @@
 
 Called by: declarative (``_map_class``, ``Registry.map_imperatively``) to map such a class,
 relationships (arguments naming the subquery's columns), inheritance (the union's
-discriminator), unitofwork (refuses flushing its objects; sql/dml.py refuses
+discriminator), unitofwork and bulk (refuse writing its objects; sql/dml.py refuses
 ``update(Cls)``). The class's mapper maps a stand-in `Table`
 (a private MetaData, never created) whose columns copy the subquery's and which SQL reads
 as the subquery itself, so loads, joins, ``get()``, ``refresh()`` and relationships read
