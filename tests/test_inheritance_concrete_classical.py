@@ -228,7 +228,9 @@ def test_a_base_object_cannot_be_flushed(staff: Session) -> None:
     s.rollback()
     assert fetch(s.get_bind(), "SELECT count(*) FROM cc_manager") == [(2,)]
     assert fetch(s.get_bind(), "SELECT count(*) FROM cc_engineer") == [(1,)]
-    with pytest.raises(exc.ArgumentError, match="Employee is mapped to 'pjoin', not to a table"):
+    with pytest.raises(
+        exc.ArgumentError, match="Employee is mapped to the subquery 'pjoin', not to a table"
+    ):
         update(Employee).values(name="x")
 
 

@@ -4,10 +4,10 @@
 Called by: declarative (``_map_class``, ``Registry.map_imperatively``) to map such a class,
 relationships (arguments naming the subquery's columns), inheritance (the union's
 discriminator), unitofwork and bulk (refuse writing its objects; sql/dml.py refuses
-``update(Cls)``). The class's mapper maps a stand-in `Table`
-(a private MetaData, never created) whose columns copy the subquery's and which SQL reads
-as the subquery itself, so loads, joins, ``get()``, ``refresh()`` and relationships read
-the subquery; a polymorphic one loads as a `ConcreteBase` union does (inheritance.py).
+``update(Cls)``). The class's mapper maps a stand-in `Table` (a private MetaData, never
+created) whose columns copy the subquery's and which SQL reads as the subquery itself, so
+loads, joins, ``get()``, ``refresh()`` and relationships read the subquery; a polymorphic
+one loads as a `ConcreteBase` union does (inheritance.py).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def translate_args(
             "which is read-only (nothing to version)"
         )
 
-    def stand_in(value: Any) -> Any:
+    def key_column(value: Any) -> Any:
         if isinstance(value, str):
             return value
         hit = by_sub.get(id(value))
@@ -154,7 +154,7 @@ def translate_args(
 
     if "primary_key" in out:
         pk = out["primary_key"]
-        out["primary_key"] = [stand_in(p) for p in (pk if isinstance(pk, list | tuple) else [pk])]
+        out["primary_key"] = [key_column(p) for p in (pk if isinstance(pk, list | tuple) else [pk])]
     if "with_polymorphic" in out:
         wp = out["with_polymorphic"]
         if wp == "*" or (isinstance(wp, tuple) and len(wp) == 2 and wp[0] == "*"):
