@@ -67,6 +67,7 @@ PUBLIC_MODULES = (
 
 # "**kw" that forwards to something which rejects unknown keys, or validates them itself.
 KNOWN_KWARGS = {
+    "dynamic_loader": "forwards to relationship(), which refuses the keywords it does not know",
     "PrimaryKeyConstraint.__init__": "raises ArgumentError naming every key it is given",
     "URL.set": "dataclasses.replace() rejects unknown fields",
     "scoped_session.configure": "forwards to sessionmaker.configure; the next Session() "
@@ -160,6 +161,8 @@ KNOWN_UNUSED = {
 
 # Values stored on self that are public attributes (read by users, not by the package).
 KNOWN_STORED = {
+    "UserDefinedOption.__init__(payload)": "read by the application's own do_orm_execute "
+    "listeners (SQLAlchemy's contract for user-defined options)",
     "PropComparator.__init__(parentmapper)": "for subclasses, under SQLAlchemy's name",
     "PropComparator.__init__(adapt_to_entity)": "for subclasses, under SQLAlchemy's name",
     "Engine.__init__(echo)": "Engine.echo, as in SQLAlchemy",
