@@ -653,6 +653,9 @@ def _pattern_match(
 
 _LIKE_OPS = frozenset({"LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"})
 
+#: values that bind as themselves: no ``__clause_element__``, not None / True / False
+_PLAIN_VALUES = frozenset({int, str, float})
+_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _NEGATE = {
     "=": "!=",
     "!=": "=",
@@ -724,6 +727,13 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
     def _operate(self, op: str, other: Any) -> ColumnElement:
         """The operator as SQL defines it, whatever the type's comparator redefines."""
+        if other.__class__ in _PLAIN_VALUES and op in _COMPARISONS:
+            # a comparison with a plain int / str / float (``User.id == 5``, most of
+            # every WHERE clause): the general path below, without its checks
+            bind = BindParameter(
+                None, other, self.type.coerce_compared_value(op, other), _describe(self)
+            )
+            return BinaryExpression(self, op, bind, _BOOLEAN)
         if op in ("IN", "NOT IN"):
             return _in_expression(self, op, other)
         other = coerce(other)
