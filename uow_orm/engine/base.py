@@ -754,7 +754,10 @@ class Connection:
             compile_ = statement.compile
         if not many_params and getattr(statement, "_single_insert_pk", None) is not None:
             return statement._single_insert_pk(self, params)  # type: ignore[no-any-return]
-        compiled = compile_(self.dialect)
+        for_execution = getattr(statement, "_compiled_for", None)
+        compiled = (
+            for_execution(self.dialect) if for_execution is not None else compile_(self.dialect)
+        )
         if many_params:
             many = [compiled.construct_params(p) for p in params]
             if len(many) == 1:

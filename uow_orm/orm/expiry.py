@@ -54,7 +54,7 @@ def load_unloaded(
             **(with_for_update if isinstance(with_for_update, dict) else {})
         )
     conn = session.connection_for_mapper(mapper)
-    compiled = stmt.compile(conn.dialect)
+    compiled = stmt._compiled_for(conn.dialect)
     row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
     if row is None:
         raise exc.ObjectDeletedError(
