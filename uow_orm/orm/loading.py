@@ -559,7 +559,7 @@ def _execute_from_statement(
     entity's mapped columns by name, build the objects."""
     dialect = conn.dialect
     inner = stmt._statement
-    compiled = inner.compile(dialect)
+    compiled = inner._compiled_for(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     names = [d[0] for d in cursor.description or ()]
     lowered = [n.lower() for n in names]
@@ -1232,7 +1232,8 @@ def _run_entity_select(
     result = execute_select(session, stmt, None, conn, tree)
     if result._require_unique:
         result = result.unique()
-    return [r[0] for r in result.tuples()]
+        return [r[0] for r in result.tuples()]
+    return list(result.scalars())  # (the entity column without a Row per row)
 
 
 # -- lazy loads -------------------------------------------------------------------------------
