@@ -17,7 +17,7 @@ The layers, from the top (a module may import its own layer and any layer below 
     persistence         orm.persistence, joined_flush
     mapping and loading orm.declarative, mapper, properties, relationships, attributes,
                         state, identity, loading, strategies, strategy_options, util,
-                        join_mapping
+                        join_mapping, subquery_mapping
     orm vocabulary      orm.base, orm.exc
     reflection  engine.reflection, dialects.catalog, dialects.*_catalog, uow_orm.engine (package)
     sql         uow_orm.sql.*, schema, types, _typebase, _generic_types, the dialect type
@@ -129,6 +129,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.query",
             "uow_orm.orm.lazy_warning",
             "uow_orm.orm.join_mapping",
+            "uow_orm.orm.subquery_mapping",
         ),
     ),
     ("orm vocabulary", ("uow_orm.orm.exc",)),

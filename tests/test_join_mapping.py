@@ -174,16 +174,6 @@ def test_same_named_columns_not_equated_are_refused() -> None:
             __table__ = join(user_table, address_table)
 
 
-def test_mapping_to_a_subquery_is_refused() -> None:
-    class Local(DeclarativeBase):
-        pass
-
-    with pytest.raises(exc.ArgumentError, match="subquery is not supported"):
-
-        class FromSelect(Local):
-            __table__ = select(user_table).subquery()
-
-
 def test_relationship_to_a_join_mapped_class_loads_lazily_and_joined(session: Session) -> None:
     au = AddressUser(name="ann", email_address="ann@x")
     session.add(au)

@@ -265,6 +265,36 @@ def test_parent_key_is_copied_into_children_added_after_the_parent_was_flushed(s
     assert child_parent_ids(session) == {"late": p.id}
 
 
+def test_persistent_child_appended_to_a_one_way_collection_gets_the_parent_key(engine):
+    # no backref: nothing of the child changes until the flush copies the key, and its
+    # class has no other row in that flush
+    local = declarative_base()
+
+    class Box(local):
+        __tablename__ = "rel_box"
+        id = Column(Integer, primary_key=True)
+        items = relationship("Item")
+
+    class Item(local):
+        __tablename__ = "rel_item"
+        id = Column(Integer, primary_key=True)
+        box_id = Column(Integer, ForeignKey("rel_box.id"))
+
+    local.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Box(id=1), Item(id=1), Item(id=2)])
+        s.commit()
+        box = s.get(Box, 1)
+        box.items.append(s.get(Item, 2))
+        s.commit()
+        box.items.clear()
+        box.items.append(s.get(Item, 1))
+        s.commit()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, box_id FROM rel_item ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, 1), (2, None)]
+
+
 def test_collection_order_by_applies_when_loading(engine, session):
     o = Order(
         customer="x",

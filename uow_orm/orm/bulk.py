@@ -266,6 +266,18 @@ def _expire_class(session: InternalSession, mapper: Mapper, stmt: DMLStatement) 
             expire_state(session, st, None)
 
 
+def _check_writable(mapper: Mapper, what: str) -> None:
+    """Refuse the bulk methods for a class mapped to a subquery (read-only).
+
+    Raises:
+        InvalidRequestError: naming the class.
+    """
+    if mapper._mapped_subquery is not None:
+        from .subquery_mapping import read_only_error
+
+        raise read_only_error(mapper, f"{what}() of")
+
+
 def bulk_insert_mappings(
     session: InternalSession,
     mapper: Mapper,
@@ -275,6 +287,7 @@ def bulk_insert_mappings(
 ) -> None:
     """INSERT rows given as dicts of attribute values, grouped into executemany batches."""
     session.check_active()
+    _check_writable(mapper, "bulk_insert_mappings")
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
@@ -330,6 +343,7 @@ def bulk_update_mappings(
     """UPDATE rows by primary key from dicts; objects in the session are updated to match
     (unless ``synchronize`` is False: ``synchronize_session=False``)."""
     session.check_active()
+    _check_writable(mapper, "bulk_update_mappings")
     conn = session.connection_for_mapper(mapper)
     dname = conn.dialect.name
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
@@ -376,6 +390,8 @@ def bulk_save_objects(session: InternalSession, objects: list[Any], return_defau
         if st is None:
             raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object")
         (by_mapper_new if st.key is None else by_mapper_upd).setdefault(st.mapper, []).append(st)
+    for mapper in [*by_mapper_new, *by_mapper_upd]:
+        _check_writable(mapper, "bulk_save_objects")
     for mapper, states in by_mapper_new.items():
         conn = session.connection_for_mapper(mapper)
         if mapper._joined_tables is not None:  # joined-table inheritance: table by table

@@ -749,15 +749,49 @@ def _map_class(cls: type, registry: Registry, values: dict[str, Any] | None = No
             return map_join(
                 cls, table, got, registry, dict(_class_attr(cls, "__mapper_args__", {}))
             )
+        from . import subquery_mapping
+
+        if subquery_mapping.is_subquery(table):
+            return _map_subquery(cls, table, got, registry, _class_attr(cls, "__mapper_args__", {}))
         if not isinstance(table, Table):
             raise exc.ArgumentError(
-                f"{cls.__name__}.__table__ must be a Table or a join of tables (mapping a "
-                f"class to a subquery is not supported), got {table!r}"
+                f"{cls.__name__}.__table__ must be a Table, a join of tables or a subquery, "
+                f"got {table!r}"
             )
         columns = _adopt_table(table, columns)
     type.__setattr__(cls, "__table__", table)  # (a declared_attr __mapper_args__ reads it)
     mapper_args = dict(_class_attr(cls, "__mapper_args__", {}))
     mapper = _make_mapper(cls, table, columns, got, registry, mapper_args)
+    for key, mc in got.deferred.items():
+        mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
+    return mapper
+
+
+def _map_subquery(
+    cls: type, subq: Any, got: _Collected, registry: Registry, mapper_args: Any
+) -> Mapper:
+    """Map ``cls`` to the subquery ``subq`` (read-only): every column of it becomes an
+    attribute (a class attribute naming one of its columns maps it under that key)."""
+    from . import subquery_mapping
+
+    table, by_sub = subquery_mapping.stand_in_table(cls, subq)
+    args = subquery_mapping.translate_args(cls, subq, by_sub, dict(mapper_args))
+    for key, value in list(cls.__dict__.items()):  # label = subq.c.name: a renamed column
+        if id(value) in by_sub and getattr(value, "subquery", None) is subq:
+            got.columns[key] = value
+    renamed = {id(c): k for k, c in got.columns.items()}
+    columns: dict[str, Column[Any]] = {}
+    for sc in subq.c:
+        columns[renamed.get(id(sc), sc.key)] = by_sub[id(sc)]
+    stray = [k for k, c in got.columns.items() if id(c) not in by_sub]
+    if stray:
+        raise exc.ArgumentError(
+            f"{cls.__name__} is mapped to a subquery; {stray[0]!r} is not one of its columns "
+            "(a class mapped to a subquery maps the subquery's columns)"
+        )
+    mapper = _make_mapper(cls, table, columns, got, registry, args)
+    type.__setattr__(cls, "__table__", subq)
+    subquery_mapping.attach(mapper, subq)
     for key, mc in got.deferred.items():
         mapper.defer_column(key, mc.deferred_group, mc.deferred_raiseload)
     return mapper
@@ -1658,12 +1692,21 @@ class registry(Registry):
             raise exc.ArgumentError("map_imperatively() needs the Table to map the class onto")
         props = dict(properties or {})
         got = _Collected()
-        renamed = {id(v) for v in props.values() if isinstance(v, Column)}
+        from . import subquery_mapping
+
+        onto_subquery = subquery_mapping.is_subquery(local_table)
+
+        def is_column(value: Any) -> bool:  # (a subquery's columns, for a subquery mapping)
+            if onto_subquery and getattr(value, "subquery", None) is local_table:
+                return True
+            return isinstance(value, Column)
+
+        renamed = {id(v) for v in props.values() if is_column(v)}
         for col in local_table.c:
             if id(col) not in renamed:
                 got.columns[col.key] = col
         for key, value in props.items():
-            if isinstance(value, Column):
+            if is_column(value):
                 got.columns[key] = value
             elif isinstance(value, RelationshipProperty):
                 got.rels[key] = value
@@ -1675,6 +1718,8 @@ class registry(Registry):
                     f"property, got {value!r}"
                 )
         _instrument_plain_class(class_, constructor=False)
+        if onto_subquery:
+            return _map_subquery(class_, local_table, got, self, mapper_args)
         return _make_mapper(class_, local_table, got.columns, got, self, mapper_args)
 
     def _map_inheriting(

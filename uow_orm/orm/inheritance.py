@@ -1,7 +1,8 @@
 """Mapped class inheritance: single-table, joined-table and concrete; polymorphic loading.
 
 Called by: declarative, mapper, loading, util, expiry, relationships, unitofwork, joined_flush,
-join_mapping, the ``uow_orm.orm`` package and uow_orm.ext.declarative (``ConcreteBase``).
+join_mapping, subquery_mapping, the ``uow_orm.orm`` package and uow_orm.ext.declarative
+(``ConcreteBase``).
 Declarative maps a subclass of a mapped class (onto its table, a table of its own joined to its
 parent's, or a concrete table), the mapper passes properties added to a parent to its
 subclasses, loading picks one class per row, relationships find the tables of joined
@@ -300,13 +301,24 @@ def _entries(
     """Per polymorphic identity, what a row of that class reads (a parent's identity: the
     queried class); and the entry of the queried class itself (rows without identity)."""
 
+    # with_polymorphic() of siblings mapping one key to columns of their own tables: the
+    # second one is selected under "key\0id(mapper)" (polymorphic.polymorphic_columns)
+    owned: dict[str, set[int]] = {}
+    for k in keys:
+        if "\0" in k:
+            attr, owner = k.split("\0")
+            owned.setdefault(attr, set()).add(int(owner))
+
     def entry(m: Mapper) -> _Entry:
-        own = [
-            (start + i, k, procs[i])
-            for i, k in enumerate(keys)
-            if k != _POLY_EXPR_KEY
-            and (k in m.columns or k in m.column_properties or k in m.expressions)
-        ]
+        if not owned:
+            own = [
+                (start + i, k, procs[i])
+                for i, k in enumerate(keys)
+                if k != _POLY_EXPR_KEY
+                and (k in m.columns or k in m.column_properties or k in m.expressions)
+            ]
+        else:
+            own = _sibling_entry(m, start, keys, procs, owned)
         # (identity keys name the hierarchy's base class; a concrete class its own)
         return (m, m.class_, own, m._on_load, [k for _, k, _ in own], m._identity_class)
 
@@ -317,6 +329,28 @@ def _entries(
         elif mapper.isa(m):
             by_identity[ident] = entry(mapper)
     return by_identity, entry(mapper)
+
+
+def _sibling_entry(
+    m: Mapper, start: int, keys: list[str], procs: list[Any], owned: dict[str, set[int]]
+) -> list[tuple[int, str, Any]]:
+    """`_entries` of class ``m`` when sibling classes map one key to different columns:
+    each class reads the column of its own line of ancestors."""
+    chain = {id(x) for x in m.iterate_to_root()}
+    own: list[tuple[int, str, Any]] = []
+    for i, k in enumerate(keys):
+        if k == _POLY_EXPR_KEY:
+            continue
+        if "\0" in k:
+            attr, owner = k.split("\0")
+            if int(owner) in chain:
+                own.append((start + i, attr, procs[i]))
+            continue
+        if k in owned and owned[k] & chain:
+            continue  # this class reads its own column of that name
+        if k in m.columns or k in m.column_properties or k in m.expressions:
+            own.append((start + i, k, procs[i]))
+    return own
 
 
 def _discriminator_position(mapper: Mapper, keys: list[str]) -> int:
@@ -956,6 +990,10 @@ def _attach_union(mapper: Mapper, pjoin: Any, disc: Any) -> None:
         type.__setattr__(mapper.class_, key, attr)
         if key in mapper.setters and type(mapper.setters[key]) is ColumnAttribute:
             mapper.setters[key] = attr
+    if mapper._mapped_subquery is not None:  # mapped onto the union: its type attribute
+        from .subquery_mapping import discriminator_attribute
+
+        discriminator_attribute(mapper, pjoin)
     mapper._order_columns()
     mapper.__dict__.pop("_sql_cache", None)
 
@@ -1048,6 +1086,23 @@ def union_criteria(stmt: Any, mapper: Mapper) -> Any:
     return out
 
 
+def union_condition(on: Any, *mappers: Mapper) -> Any:
+    """``on`` (a relationship's join condition) with the columns of the own table of each
+    `ConcreteBase` class among ``mappers`` aimed at its union's same-named columns:
+    ``join(Company.employees)`` joins ``pjoin ON company.id = pjoin.company_id``."""
+    from ..sql.elements import replace_columns
+
+    swaps = [(m.local_table, m._union) for m in mappers if m._union is not None]
+
+    def swap(col: Any) -> Any:
+        for table, pjoin in swaps:
+            if isinstance(col, Column) and col.table is table and col.name in pjoin.c:
+                return pjoin.c[col.name]
+        return None
+
+    return replace_columns(on, swap)
+
+
 def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
     """What an entity SELECT of a `ConcreteBase` class reads: every column of its union
     (under the attribute key of the subclass that maps it) and the discriminator."""
@@ -1059,6 +1114,7 @@ def union_load(mapper: Mapper) -> tuple[list[Any], list[str]]:
             if k not in keys and k not in m.deferred and c.name in pjoin.c:
                 keys.append(k)
                 cols.append(pjoin.c[c.name])
-    cols.append(mapper._poly_expr)
-    keys.append(_POLY_EXPR_KEY)
+    if mapper._poly_expr is not None:  # (None: a class mapped to a plain subquery)
+        cols.append(mapper._poly_expr)
+        keys.append(_POLY_EXPR_KEY)
     return cols, keys

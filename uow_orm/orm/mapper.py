@@ -306,6 +306,8 @@ class Mapper:
     _abstract_union = False
     #: the key columns queries for this class compare (the union's; None: `pk_columns`)
     _query_pk: list[Any] | None = None
+    #: mapped to a subquery (read-only; see orm/subquery_mapping.py): that subquery
+    _mapped_subquery: Any = None
     #: subclasses (at any depth) with polymorphic_load="selectin": queries for this class
     #: load their columns with one more SELECT each (see inheritance.selectin_targets)
     _selectin_subs: list[Mapper] = []
@@ -929,7 +931,10 @@ class Mapper:
 
     @property
     def persist_selectable(self) -> Any:
-        """The table rows are written to (a joined subclass: the join of its tables)."""
+        """The table rows are written to (a joined subclass: the join of its tables; a
+        class mapped to a subquery: that subquery, as in SQLAlchemy, though it is read-only)."""
+        if self._mapped_subquery is not None:
+            return self._mapped_subquery
         if self._joined_tables is None:
             return self.local_table
         if self._join_mapping:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import exc
-from ..sql.elements import ExecutableOption, and_, replace_columns
+from ..sql.elements import ColumnElement, ExecutableOption, and_, replace_columns
 from ..sql.selectable import Alias, AliasColumn, Join, Select, Subquery, _Columns
 from .mapper import Mapper
 from .state import STATE_ATTR
@@ -37,6 +37,11 @@ def polymorphic_columns(
             if k not in keys:
                 cols.append(c)
                 keys.append(k)
+            elif not any(
+                cols[i] is c for i, kk in enumerate(keys) if kk == k or kk.startswith(k + "\0")
+            ):  # a sibling's own column under the same key (engineer.status, manager.status)
+                cols.append(c)
+                keys.append(f"{k}\0{id(m)}")  # (read by inheritance._entries)
     return cols, keys
 
 
@@ -132,11 +137,19 @@ def _union_alias(mapper: Mapper) -> tuple[Any, dict[Any, Any]]:
     union = mapper._union
     alias = Alias(union)
     adapted = {c: alias.c[c.key] for c in union.c}
+    adapted.update(_union_columns(mapper, alias))
+    return alias, adapted
+
+
+def _union_columns(mapper: Mapper, target: Any) -> dict[Any, Any]:
+    """The map from the columns of the tables of a `ConcreteBase` hierarchy to the
+    same-named columns of ``target`` (its union, or an alias of it)."""
+    adapted: dict[Any, Any] = {}
     for m in mapper.self_and_descendants:
         for c in m.column_list:
-            if c.name in alias.c:
-                adapted.setdefault(c, alias.c[c.name])
-    return alias, adapted
+            if c.name in target.c:
+                adapted.setdefault(c, target.c[c.name])
+    return adapted
 
 
 class WithPolymorphic:
@@ -153,10 +166,22 @@ class WithPolymorphic:
         self.__dict__["_result_key"] = name or mapper.class_.__name__
         self.__dict__["_by_name"] = {m.class_.__name__: m.class_ for m in classes}
         self.__dict__["_selectable"] = frm
+        if mapper._union is not None:  # wp.Engineer.engineer_name: the union's column
+            self.__dict__["_adapted"] = _union_columns(mapper, mapper._union)
+        else:  # wp.Manager.manager_name: the column, read from this entity's FROM
+            adapted: dict[Any, Any] = {}
+            for m in classes:
+                for c in [*m.load_columns, *(x for _, x in m._extra_columns)]:
+                    if c not in adapted:
+                        adapted[c] = _PolymorphicColumn(c, frm)
+            self.__dict__["_adapted"] = adapted
 
     def __getattr__(self, key: str) -> Any:
         hit = self.__dict__["_by_name"].get(key)
         if hit is not None:
+            if isinstance(hit, type) and hit is not self.__dict__["__mapper__"].class_:
+                hit = _PlainPolymorphicMember(self, hit.__mapper__)  # type: ignore[attr-defined]
+                self.__dict__["_by_name"][key] = hit
             return hit
         return getattr(self.__dict__["__mapper__"].class_, key)
 
@@ -174,6 +199,33 @@ class WithPolymorphic:
     def __repr__(self) -> str:
         names = ", ".join(m.class_.__name__ for m in self._classes)
         return f"with_polymorphic({self.__mapper__.class_.__name__}, [{names}])"
+
+
+class _PolymorphicColumn(ColumnElement):
+    """``wp.Manager.manager_name`` of a `with_polymorphic` entity that is not aliased: the
+    subclass's column, read from the entity's FROM (the join of the hierarchy's tables),
+    so a statement naming it has that FROM, and, for a single-table subclass, no criterion
+    limiting the rows to that class (the polymorphic entity reads every class's rows)."""
+
+    __slots__ = ("_column", "_frm", "key", "name", "type")
+
+    def __init__(self, column: Any, frm: Any) -> None:
+        self._column = column
+        self._frm = frm
+        self.key = getattr(column, "key", None)
+        self.name = getattr(column, "name", None)
+        self.type = column.type
+
+    def _compile(self, compiler: Any) -> str:
+        return str(compiler.process(self._column))
+
+    def _from_objects(self) -> list[Any]:
+        return [self._frm]
+
+    @property
+    def table(self) -> Any:
+        """The column's table."""
+        return getattr(self._column, "table", None)
 
 
 class AliasedPolymorphic(AliasedClass):
@@ -226,7 +278,7 @@ class _PolymorphicMember(AliasedClass):
     """``wp.Manager`` of an aliased `with_polymorphic`: the subclass over the same aliases
     (SQLAlchemy's ``aliased(Manager)`` of the polymorphic selectable)."""
 
-    def __init__(self, owner: AliasedPolymorphic, mapper: Mapper) -> None:
+    def __init__(self, owner: Any, mapper: Mapper) -> None:
         d = self.__dict__
         adapted = owner.__dict__["_adapted"]
         for key, extra in mapper._extra_columns:
@@ -237,10 +289,22 @@ class _PolymorphicMember(AliasedClass):
         d["_name"] = None
         d["_flat"] = True
         d["_adapted"] = adapted
-        d["_aliased_columns"] = [adapted[c] for c in mapper.load_columns]
+        d["_aliased_columns"] = [adapted.get(c, c) for c in mapper.load_columns]
         d["_polymorphic_columns"] = (d["_aliased_columns"], list(mapper.load_keys))
         d["_result_key"] = mapper.class_.__name__
         d["_attr_cache"] = {}
+
+
+class _PlainPolymorphicMember(_PolymorphicMember):
+    """``wp.Manager`` of a `with_polymorphic` that is not aliased: its columns read from
+    the entity's FROM (see `_PolymorphicColumn`); its relationships and other attributes
+    are the class's own (the tables are not aliased)."""
+
+    def __getattr__(self, key: str) -> Any:
+        mapper: Mapper = self.__dict__["__mapper__"]
+        if key in mapper.columns:
+            return super().__getattr__(key)
+        return getattr(mapper.class_, key)
 
 
 def _refuse(**given: Any) -> None:

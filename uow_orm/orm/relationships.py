@@ -450,15 +450,22 @@ class RelationshipProperty(MapperProperty):
             return []
         items = arg if isinstance(arg, (list, tuple, set)) else [arg]
         out: list[Column[Any]] = []
+        expanded: list[Any] = []
         for item in items:
             if callable(item) and not isinstance(item, (Column, QueryableAttribute)):
-                item = item()
+                item = item()  # (a lambda may return a list of columns)
+            expanded.extend(item if isinstance(item, (list, tuple, set)) else [item])
+        for item in expanded:
             if isinstance(item, str):
                 item = self._eval_string(item, registry)
                 if isinstance(item, (list, tuple)):
                     out.extend(coerce(i) for i in item)
                     continue
             col = coerce(item)
+            if not isinstance(col, Column) and getattr(col, "subquery", None) is not None:
+                from .subquery_mapping import stand_in  # a class mapped to a subquery
+
+                col = stand_in(col)
             if not isinstance(col, Column):
                 raise exc.ArgumentError(
                     f"relationship {self.parent.class_.__name__}.{self.key}: {item!r} is not "
@@ -466,6 +473,13 @@ class RelationshipProperty(MapperProperty):
                 )
             out.append(col)
         return out
+
+    def _named_tables(self) -> Any:
+        """The tables string arguments may name: those of the parent's MetaData (for a
+        class mapped to a subquery, whose table stands apart: the registry's)."""
+        if self.parent._mapped_subquery is not None:
+            return self.parent.registry.metadata.tables
+        return self.parent.local_table.metadata.tables
 
     def _eval_string(self, expr: str, registry: dict[str, type]) -> Any:
         expr = expr.strip()
@@ -477,7 +491,7 @@ class RelationshipProperty(MapperProperty):
         cls = registry.get(cls_name)
         if cls is not None and attr:
             return getattr(cls, attr)
-        table = self.parent.local_table.metadata.tables.get(cls_name)
+        table = self._named_tables().get(cls_name)
         if table is not None and attr:
             return table.c[attr]
         if cls_name == self.key or not attr:
@@ -494,7 +508,7 @@ class RelationshipProperty(MapperProperty):
         ns: dict[str, Any] = dict(EXPRESSION_NAMESPACE)
         ns["foreign"] = joinconditions.foreign
         ns["remote"] = joinconditions.remote
-        ns.update(self.parent.local_table.metadata.tables)
+        ns.update(self._named_tables())
         ns.update(registry)
         try:
             return eval(expr, {"__builtins__": {}}, ns)
@@ -512,9 +526,15 @@ class RelationshipProperty(MapperProperty):
 
     def _join_arg(self, arg: Any, registry: dict[str, type]) -> Any:
         if isinstance(arg, str):
-            return self._eval_python(arg, registry)
-        if callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
-            return arg()
+            arg = self._eval_python(arg, registry)
+        elif callable(arg) and not isinstance(arg, (ClauseElement, QueryableAttribute)):
+            arg = arg()
+        if arg is not None and (
+            self.parent._mapped_subquery is not None or self.mapper._mapped_subquery is not None
+        ):
+            from .subquery_mapping import stand_in_expression  # a class mapped to a subquery
+
+            arg = stand_in_expression(arg)
         return arg
 
     def configure(self, registry: dict[str, type]) -> None:
@@ -592,7 +612,7 @@ class RelationshipProperty(MapperProperty):
             secondary = secondary()
         if isinstance(secondary, str):
             name = secondary
-            secondary = parent_table.metadata.tables.get(name)
+            secondary = self._named_tables().get(name)
             if secondary is None:
                 secondary = getattr(registry.get(name), "__table__", None)
             if secondary is None:
@@ -1060,6 +1080,10 @@ class RelationshipProperty(MapperProperty):
             right = Join(self.secondary, self.mapper.local_table, self._secondary_clause())
             return right, self._primary_clause()
         on = self._primary_clause()
+        if self.parent._union is not None or self.mapper._union is not None:
+            from .inheritance import union_condition  # a ConcreteBase class reads its union
+
+            on = union_condition(on, self.parent, self.mapper)
         if self.mapper.single:  # a relationship to a single-table subclass
             on = and_(on, self.mapper._single_criterion())
         return self.mapper._from, on  # (a joined-table subclass: the join of its tables)

@@ -153,7 +153,7 @@ class KeySync:
             if _reattached(st, prop, old_parent):
                 continue
             for _, remote in prop.local_remote_pairs:
-                key = mapper.column_to_key[remote]
+                key = _concrete_key(mapper, prop.mapper, remote)
                 if remote.primary_key:
                     raise exc.FlushError(
                         f"cannot remove {mapper.class_.__name__} {st.identity} from "
@@ -174,12 +174,18 @@ class KeySync:
             self.post_updates.setdefault(st, []).append((prop, target, target is None))
             return
         for local, remote in pairs:
-            key = mapper.column_to_key[local]
+            try:
+                key = mapper.column_to_key[local]
+            except KeyError:  # a concrete subclass of the relationship's class
+                key = _concrete_key(mapper, prop.mapper, local)
             if target is None:
                 value = None
             else:
                 ts = target.__dict__[STATE_ATTR]  # = state_of(target), once per row
-                rkey = ts.mapper.column_to_key[remote]
+                try:
+                    rkey = ts.mapper.column_to_key[remote]
+                except KeyError:  # a concrete subclass of the relationship's target
+                    rkey = _concrete_key(ts.mapper, prop.mapper, remote)
                 if ts.key is None and ts in self.pending:
                     # the target row is inserted later in this flush
                     self.late.add(st)
@@ -546,6 +552,27 @@ def _onupdate_action(child_col: Column[Any], parent_col: Column[Any]) -> str:
         if fk.column is parent_col:
             return (fk.onupdate or "").upper()
     return ""
+
+
+def _concrete_key(mapper: Mapper, declared_on: Mapper, col: Column[Any]) -> str:
+    """The attribute key of ``col`` for an object of ``mapper``: its own column's, or, for
+    a concrete subclass of the class a relationship names (``Company.employees`` holding
+    a ``Manager``), the key the relationship's class maps the column under (the
+    subclass's same-named attribute, which writes its own table's column).
+
+    Raises:
+        InvalidRequestError: the subclass maps no such attribute.
+    """
+    key = mapper.column_to_key.get(col)
+    if key is not None:
+        return key
+    key = declared_on.column_to_key.get(col)
+    if key is None or key not in mapper.columns:
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} has no column for {col.name!r}, which "
+            f"{declared_on.class_.__name__}'s relationship sets; map it on the concrete class"
+        )
+    return key
 
 
 __all__ = ["EXPIRE", "KeyChanges", "KeyLink", "KeySync", "key_links", "set_fk", "state_of"]

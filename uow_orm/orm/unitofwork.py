@@ -309,6 +309,13 @@ class FlushPlan:
         for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
             if st.mapper._flush_base not in mappers:
                 mappers.append(st.mapper._flush_base)
+        for st in self.sync.child_syncs:  # a persistent child added to a collection: its
+            if st.key is not None and st.mapper._flush_base not in mappers:  # key UPDATE
+                mappers.append(st.mapper._flush_base)
+        if any(m._mapped_subquery is not None for m in mappers):
+            from .subquery_mapping import check_flush
+
+            check_flush(mappers)
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:

@@ -1369,6 +1369,23 @@ def _where_subclass_mappers(where: list[Any]) -> list[Any]:
     return found
 
 
+def _polymorphic_entity_mappers(stmt: Any) -> list[Any]:
+    """The mappers a ``with_polymorphic()`` entity of the SELECT (selected, or joined to
+    through ``rel.of_type(wp)``) loads: their columns in the WHERE clause add no
+    discriminator criterion (SQLAlchemy's polymorphic entity covers them)."""
+    candidates = list(stmt._entities)
+    for join in getattr(stmt, "_joins", ()):
+        target = join[0]
+        candidates += [target, getattr(target, "of_polymorphic", None)]
+    out: list[Any] = []
+    for e in candidates:
+        classes = getattr(e, "_classes", None) if e is not None else None
+        if isinstance(classes, list):
+            for m in classes:
+                out.extend(m.self_and_descendants)
+    return out
+
+
 def _single_table_criteria(stmt: Any) -> list[Any]:
     """The discriminator criteria of single-table subclass entities and columns a SELECT
     names (``select(Manager)`` reads only manager rows; so does a subclass's own column in
@@ -1376,7 +1393,10 @@ def _single_table_criteria(stmt: Any) -> list[Any]:
     out: list[Any] = []
     seen: list[Any] = []
     if SUBCLASS_COLUMNS and stmt._where:
+        covered = _polymorphic_entity_mappers(stmt)
         for m in _where_subclass_mappers(stmt._where):
+            if m in covered:
+                continue  # wp.Manager.manager_name of with_polymorphic(): rows of every class
             crit = m._single_criterion()
             if crit is not None:
                 seen.append((m, None))

@@ -39,6 +39,13 @@ def _target_table(target: Any) -> Table:
         return table
     if isinstance(target, Table):
         return target
+    from .selectable import Subquery
+
+    if isinstance(target, type) and isinstance(table, Subquery):
+        raise exc.ArgumentError(
+            f"{target.__name__} is mapped to the subquery {table.name!r}, not to a table; "
+            "INSERT, UPDATE and DELETE write a table (a class mapped to a subquery is read-only)"
+        )
     raise exc.ArgumentError(f"{target!r} is not a table or mapped class")
 
 

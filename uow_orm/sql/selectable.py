@@ -319,6 +319,8 @@ class Alias(FromClause):
     """
 
     def __init__(self, element: FromClause, name: str | None = None) -> None:
+        # (the stand-in table of a class mapped to a subquery: an alias of that subquery)
+        element = getattr(element, "_mapped_subquery_of", element)
         self.element = element
         self._explicit_name = name
         self.name = name or str(getattr(element, "name", None) or "anon")
@@ -1109,8 +1111,8 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         owner = None
         if hasattr(first, "_join_info"):
             owner = getattr(first, "_parent_from", None)
-            if owner is None:
-                owner = getattr(getattr(first, "mapper", None), "local_table", None)
+            if owner is None:  # (what the class's entity reads: its table, or its union)
+                owner = getattr(getattr(first, "mapper", None), "_from", None)
         if owner is not None:
             # (select(Child.id).join(Parent.children) starts from Parent, as in
             # SQLAlchemy, though only the child's columns are selected)
