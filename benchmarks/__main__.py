@@ -42,7 +42,14 @@ DESCRIPTIONS = {
     "W9": "N/10 parents, each parent.children lazily loaded (one SELECT each)",
     "M": "peak Python memory (tracemalloc) while loading all N rows",
 }
-CONTENDERS = {"raw": "raw DBAPI", "uow": "uow_orm", "sqla": "SQLAlchemy"}
+CONTENDERS = {
+    "raw": "raw DBAPI",
+    "uow": "uow_orm",
+    "sqla": "SQLAlchemy",
+    "floor": "pure-Python floor",
+}
+#: what runs when --contenders is not given (the floor is asked for by name)
+DEFAULT_CONTENDERS = ["raw", "uow", "sqla"]
 SCALING_SIZES = (2000, 20000, 200000)
 
 
@@ -83,7 +90,8 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         type=_csv,
         default=None,
         metavar="raw,uow,sqla",
-        help="contenders to run (default raw,uow,sqla)",
+        help="contenders to run (default raw,uow,sqla; floor, the least Python an "
+        "identity-mapped ORM can run, only when named)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repeats, best is kept (default 3)")
     parser.add_argument(
@@ -164,10 +172,10 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         parser.error(
             f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}"
         )
-    args.contender_names = args.contenders or list(CONTENDERS)
+    args.contender_names = args.contenders or list(DEFAULT_CONTENDERS)
     bad = [c for c in args.contender_names if c not in CONTENDERS]
     if bad:
-        parser.error(f"unknown contender(s) {', '.join(bad)}; choose from raw, uow, sqla")
+        parser.error(f"unknown contender(s) {', '.join(bad)}; choose from {', '.join(CONTENDERS)}")
     args.backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     if args.scaling_sizes:
         args.scaling_sizes = [int(s) for s in args.scaling_sizes]

@@ -10,9 +10,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-CONTENDER_ORDER = ("uow", "sqla", "raw")
-LABELS = {"raw": "raw DBAPI", "uow": "uow_orm", "sqla": "SQLAlchemy"}
-COLOURS = {"uow": "#2a7ab0", "sqla": "#d9822b", "raw": "#7f7f7f"}
+CONTENDER_ORDER = ("uow", "sqla", "floor", "raw")
+LABELS = {"raw": "raw DBAPI", "floor": "pure-Python floor", "uow": "uow_orm", "sqla": "SQLAlchemy"}
+COLOURS = {"uow": "#2a7ab0", "sqla": "#d9822b", "raw": "#7f7f7f", "floor": "#5aa469"}
 BACKEND_TITLES = {"sqlite": "SQLite (file on disk)", "postgresql": "PostgreSQL (loopback)"}
 
 
@@ -184,7 +184,7 @@ def markdown(document: dict[str, Any]) -> str:
     out: list[str] = []
     for backend in document.get("backends", {}):
         by_name = {r["contender"]: r for r in reports_of(document, backend) if r.get("available")}
-        names = [c for c in ("raw", "uow", "sqla") if c in by_name]
+        names = [c for c in ("raw", "floor", "uow", "sqla") if c in by_name]
         keys = [
             k for k in workload_keys(document) if any(k in by_name[c]["results"] for c in names)
         ]

@@ -26,7 +26,12 @@ from typing import Any
 
 from ._backends import make_backend, setup, verify
 
-MODULES = {"raw": "workloads_raw", "uow": "workloads_uow", "sqla": "workloads_sqla"}
+MODULES = {
+    "raw": "workloads_raw",
+    "uow": "workloads_uow",
+    "sqla": "workloads_sqla",
+    "floor": "workloads_floor",
+}
 
 
 def _timed_run(contender: Any, backend: Any, workload: str, n: int, label: str) -> float:

@@ -60,6 +60,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.testing",
             "uow_orm.pool",
             "uow_orm.util",
+            "uow_orm.util.langhelpers",
             # public namespaces that only re-export (as sqlalchemy.schema and its dialects)
             "uow_orm.schema",
             "uow_orm.dialects.sqlite",
@@ -131,6 +132,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.lazy_warning",
             "uow_orm.orm.join_mapping",
             "uow_orm.orm.subquery_mapping",
+            "uow_orm.orm.context",
+            "uow_orm.orm.mapperlib",
         ),
     ),
     ("orm vocabulary", ("uow_orm.orm.exc",)),

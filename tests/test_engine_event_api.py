@@ -113,6 +113,27 @@ def test_engine_connect_and_savepoint_events(engine, listen):
     assert seen[1][1] == seen[2][1] and seen[3][1] == seen[4][1]
 
 
+def test_savepoint_names_are_distinct_while_open_and_reused_once_ended(engine, listen):
+    # named by depth, so a loop of savepoints sends the same SQL text (statement cache)
+    begun: list[str] = []
+    listen(engine, "savepoint", lambda conn, name: begun.append(name))
+    with engine.connect() as conn:
+        outer = conn.begin_nested()
+        inner = conn.begin_nested()
+        conn.execute(text("SELECT 1"))
+        inner.rollback()
+        again = conn.begin_nested()
+        again.commit()
+        outer.commit()
+        for _ in range(3):
+            with conn.begin_nested():
+                conn.execute(text("SELECT 1"))
+        conn.commit()
+    assert len(set(begun[:2])) == 2  # open at once: different names
+    assert begun[2] == begun[1]  # the inner one ended: its depth's name again
+    assert begun[3:] == [begun[0]] * 3
+
+
 def test_pool_events_first_connect_reset_invalidate_close(db_url, listen):
     engine = create_engine(db_url)
     seen: list[Any] = []

@@ -562,3 +562,91 @@ def test_populate_existing_gives_loaded_objects_the_new_criteria_for_lazy_loads(
         ).one()
         assert again is alice
         assert [p.name for p in alice.pets] == ["rex"]  # loaded again, filtered
+
+
+# -- do_orm_execute for the loads the ORM runs itself (as SQLAlchemy) ------------------------
+def _seed_owner_with_pets(db: Any) -> None:
+    with Session(db) as s:
+        s.add(Owner(id=1, name="ann", pets=[Pet(id=1, name="rex"), Pet(id=2, name="hidden")]))
+        s.add(Owner(id=2, name="bob", pets=[Pet(id=3, name="tom")]))
+        s.commit()
+
+
+def _record(seen: list[Any]) -> Any:
+    def listener(state: ORMExecuteState) -> None:
+        seen.append(
+            (
+                state.is_relationship_load,
+                state.is_column_load,
+                state.lazy_loaded_from.obj().name if state.lazy_loaded_from else None,
+                [m.class_.__name__ for m in state.all_mappers],
+            )
+        )
+        if state.is_relationship_load:  # the listener may change a relationship load
+            state.statement = state.statement.where(Pet.name != "hidden")
+
+    return listener
+
+
+def test_lazy_and_selectin_loads_go_through_do_orm_execute(db, listen):
+    from uow_orm import inspect, selectinload
+
+    _seed_owner_with_pets(db)
+    seen: list[Any] = []
+    listen(Session, "do_orm_execute", _record(seen))
+    with Session(db) as s:
+        ann = s.get(Owner, 1)
+        assert [p.name for p in ann.pets] == ["rex"]  # lazy load, changed by the listener
+        assert seen == [(False, False, None, ["Owner"]), (True, False, "ann", ["Pet"])]
+        assert inspect(ann).attrs.pets.loaded_value == ann.pets
+        seen.clear()
+        owners = s.scalars(
+            select(Owner)
+            .options(selectinload(Owner.pets))
+            .order_by(Owner.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        assert [[p.name for p in o.pets] for o in owners] == [["rex"], ["tom"]]
+        assert seen == [(False, False, None, ["Owner"]), (True, False, None, ["Pet"])]
+
+
+def test_expired_attribute_load_is_a_column_load(db, listen):
+    _seed_owner_with_pets(db)
+    seen: list[Any] = []
+    listen(Session, "do_orm_execute", _record(seen))
+    with Session(db) as s:
+        pet = s.scalars(select(Pet).where(Pet.id == 3)).one()
+        s.expire(pet)
+        assert pet.name == "tom"
+        s.refresh(pet, ["name"])
+    assert seen == [
+        (False, False, None, ["Pet"]),
+        (False, True, None, ["Pet"]),
+        (False, True, None, ["Pet"]),
+    ]
+
+
+def test_a_listener_can_answer_a_lazy_load_from_its_cache(db, listen):
+    # the caching recipe for relationship loads: the listener returns the Result
+    _seed_owner_with_pets(db)
+    cache: dict[Any, Any] = {}
+    ran: list[str] = []
+
+    @event.listens_for(Session, "do_orm_execute")
+    def cached(state: ORMExecuteState) -> Any:
+        if not state.is_relationship_load:
+            return None
+        key = str(state.statement.compile()), tuple(state.statement.compile().params.items())
+        if key not in cache:
+            ran.append("db")
+            cache[key] = state.invoke_statement().freeze()
+        return cache[key]()
+
+    try:
+        for _ in range(2):
+            with Session(db) as s:
+                owner = s.get(Owner, 2)
+                assert [p.name for p in owner.pets] == ["tom"]
+        assert ran == ["db"]  # the second session's lazy load came from the cache
+    finally:
+        event.remove(Session, "do_orm_execute", cached)

@@ -271,3 +271,50 @@ def test_contains_eager_of_one_alias_shares_sql_and_another_alias_does_not(sessi
     assert len(compiles) == 1
     assert emails(aliased(Address, name="a2")) == ["alice@home", "alice@work"]
     assert len(compiles) == 2
+
+
+def test_statements_derived_from_one_base_keep_their_own_clauses(session, compiles):
+    # where() / order_by() copy only the clause list they extend; the others are shared
+    # until a later builder method of the copy copies them in turn
+    base = select(User.name).where(User.id > 0).order_by(User.name)
+    adults = base.where(User.age >= 30)
+    by_id = adults.order_by(None).order_by(User.id.desc())
+    rows_with_both = adults.where(User.name != "nobody").having(func.count() > 0)
+    assert session.scalars(base).all() == ["alice", "bob", "carol", "dave"]
+    assert session.scalars(adults).all() == ["alice", "carol"]
+    assert session.scalars(by_id).all() == ["carol", "alice"]
+    assert len(base._where) == 1 and len(base._order_by) == 1 and not base._having
+    assert len(adults._where) == 2 and len(adults._order_by) == 1
+    assert len(by_id._where) == 2 and len(by_id._order_by) == 1
+    assert len(rows_with_both._where) == 3 and len(rows_with_both._having) == 1
+    assert str(base) == str(select(User.name).where(User.id > 0).order_by(User.name))
+
+
+def test_an_executed_statement_is_freed_without_the_cyclic_collector(session):
+    # the compiled form a statement keeps of itself refers back to it weakly: no cycle,
+    # so a query's statement, clauses and compiled form go as soon as they are dropped
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        stmt = select(User).where(User.id == 2, User.age >= 0)
+        assert session.scalars(stmt).one().name == "bob"
+        assert session.scalars(stmt).one().name == "bob"  # (its kept compiled form)
+        gone = weakref.ref(stmt)
+        del stmt
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_compile_of_a_dropped_statement_still_prints_it(engine):
+    import gc
+
+    kept = select(User.name).where(User.id == 5)
+    compiled = select(User.name).where(User.id == 5).compile(engine)
+    gc.collect()
+    assert compiled.statement is not None
+    assert str(compiled) == str(kept.compile(engine))
+    assert "WHERE x_users.id = " in str(compiled)
+    assert compiled.params == {"id_1": 5}

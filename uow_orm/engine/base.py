@@ -463,7 +463,6 @@ class Connection:
         self._dbapi: DBAPIConnection | None = self._pooled.dbapi_connection
         self._transaction: Transaction | None = None
         self._savepoints: list[NestedTransaction] = []
-        self._sp_counter = 0
         self._invalidated = False
         self._closed = False
         self._dispatch = engine.dispatch
@@ -643,12 +642,12 @@ class Connection:
             self.begin()
         elif self._shared:
             self._rejoin(self._checked_dbapi())
-        if self._shared:
-            # one database connection for several Connections: names must not repeat
-            number = next(Connection._shared_savepoints)
-        else:
-            self._sp_counter += 1
-            number = self._sp_counter
+        # A shared database connection (several Connections on one) needs names that
+        # never repeat. Otherwise savepoints are named by depth: one released or rolled
+        # back frees its name, so a loop of savepoints sends the same SAVEPOINT / RELEASE
+        # text every time and the driver's statement cache keeps it prepared (a new name
+        # each time made sqlite3 prepare both statements again per savepoint).
+        number = next(Connection._shared_savepoints) if self._shared else len(self._savepoints) + 1
         sp = NestedTransaction(self, f"sp_{number}")
         sp._begin()
         self._savepoints.append(sp)
@@ -755,7 +754,10 @@ class Connection:
             compile_ = statement.compile
         if not many_params and getattr(statement, "_single_insert_pk", None) is not None:
             return statement._single_insert_pk(self, params)  # type: ignore[no-any-return]
-        compiled = compile_(self.dialect)
+        for_execution = getattr(statement, "_compiled_for", None)
+        compiled = (
+            for_execution(self.dialect) if for_execution is not None else compile_(self.dialect)
+        )
         if many_params:
             many = [compiled.construct_params(p) for p in params]
             if len(many) == 1:

@@ -151,7 +151,7 @@ def selectin(
 ) -> None:
     """Select-in load for ``objs``: an alias of the parent table joined to the target
     alias along the condition, the parents picked by primary key."""
-    from .loading import IN_BATCH, _in_criterion, _set_loaded, execute_select
+    from .loading import IN_BATCH, _in_criterion, _set_loaded, relationship_select
 
     parent = prop.parent
     palias = parent.local_table.alias()
@@ -177,7 +177,7 @@ def selectin(
             stmt = stmt.order_by(*order)
         if populate:
             stmt = stmt.execution_options(populate_existing=True)
-        for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+        for row in relationship_select(session, stmt, conn, sub).unique().tuples():
             items = grouped.get(tuple(row[1:]))
             if items is not None and not any(x is row[0] for x in items):
                 items.append(row[0])

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from .. import exc
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from ..engine.base import Connection
+    from ..engine.result import Result
     from .identity import IdentityMap
     from .mapper import Mapper
     from .state import InstanceState
@@ -230,6 +231,17 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
 
     def connection_for_bind(self, bind: Any) -> Connection:
         """The transaction's connection for ``bind`` (beginning it if needed)."""
+
+    def relationship_load(
+        self,
+        statement: Any,
+        lazy_loaded_from: InstanceState | None,
+        run: Callable[[Any, dict[str, Any]], Result],
+        column_load: bool = False,
+        mapper: Mapper | None = None,
+    ) -> Result:
+        """Run a relationship (or ``column_load``) load's SELECT through the
+        ``do_orm_execute`` listeners."""
 
 
 # -- sqlalchemy.orm.base's lookups ---------------------------------------------------------

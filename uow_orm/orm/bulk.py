@@ -165,7 +165,7 @@ def _execute_returning_entities(
     if many:
         # one statement per run of parameter sets with the same keys, rows in order
         for run in _runs_by_keys(params):
-            compiled = stmt._with_params(run[0]).compile(dialect)
+            compiled = stmt._with_params(run[0])._compiled_for(dialect)
             raw.extend(
                 r
                 for r in conn._executemany_returning(
@@ -174,7 +174,7 @@ def _execute_returning_entities(
                 if r is not None
             )
     else:
-        compiled = stmt._with_params(params or {}).compile(dialect)
+        compiled = stmt._with_params(params or {})._compiled_for(dialect)
         cursor = conn._run(compiled.sql, compiled.construct_params(params))
         raw = cursor.fetchall()
     if isinstance(stmt, (Update, Delete)) and sync:

@@ -17,6 +17,7 @@ from .base import NO_VALUE, state_of
 from .lifecycle import cascade, state_or_raise
 
 if TYPE_CHECKING:
+    from .mapper import Mapper
     from .seams import InternalSession
     from .state import InstanceState
 
@@ -53,16 +54,13 @@ def load_unloaded(
         stmt = stmt.with_for_update(
             **(with_for_update if isinstance(with_for_update, dict) else {})
         )
-    conn = session.connection_for_mapper(mapper)
-    compiled = stmt.compile(conn.dialect)
-    row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
+    row, procs = _column_row(session, mapper, stmt, len(keys))
     if row is None:
         raise exc.ObjectDeletedError(
             f"instance {type(obj).__name__} with identity {st.key[1]} has been deleted, "
             "or its row is otherwise not present in the database; it was probably "
             "deleted by another transaction"
         )
-    procs = compiled.result_processors or [None] * len(keys)
     committed = st.committed
     for k, v, p in zip(keys, row, procs):
         if overwrite or k not in d:
@@ -75,6 +73,26 @@ def load_unloaded(
     if mapper.dispatch.refresh:  # session.refresh() of everything: attrs None
         whole = overwrite and len(keys) == len(mapper.column_keys)
         _events.fire_refresh(st, session, None if whole else keys)
+
+
+def _column_row(
+    session: InternalSession, mapper: Mapper, stmt: Select[Any], width: int
+) -> tuple[Any, list[Any]]:
+    """The row of a column load and the result processors still to run on it (none when
+    ``do_orm_execute`` listeners saw the load: they may answer it, with converted rows)."""
+    conn = session.connection_for_mapper(mapper)
+    if session.dispatch.do_orm_execute:
+
+        def run(statement: Any, execution_options: dict[str, Any]) -> Any:
+            if execution_options:
+                statement = statement.execution_options(**execution_options)
+            return conn.execute(statement)
+
+        result = session.relationship_load(stmt, None, run, column_load=True, mapper=mapper)
+        return result.first(), [None] * width
+    compiled = stmt._compiled_for(conn.dialect)
+    row = conn._run(compiled.sql, compiled.construct_params()).fetchone()
+    return row, compiled.result_processors or [None] * width
 
 
 def refresh(

@@ -559,7 +559,7 @@ def _execute_from_statement(
     entity's mapped columns by name, build the objects."""
     dialect = conn.dialect
     inner = stmt._statement
-    compiled = inner.compile(dialect)
+    compiled = inner._compiled_for(dialect)
     cursor = conn._run(compiled.sql, compiled.construct_params(params))
     names = [d[0] for d in cursor.description or ()]
     lowered = [n.lower() for n in names]
@@ -1210,11 +1210,33 @@ def _selectin_secondary(
     if prop.order_by:
         stmt = stmt.order_by(*prop.order_by)
     stmt = _criteria.inherit(stmt, origin)
-    result = execute_select(session, stmt, None, conn, sub).unique()
+    result = relationship_select(session, stmt, conn, sub).unique()
     for row in result.tuples():
         k = tuple(row[1:])
         if k in grouped:
             grouped[k].append(row[0])
+
+
+def relationship_select(
+    session: ObjectSession,
+    stmt: Select[Any],
+    conn: Any,
+    tree: LoadTree | None,
+    lazy_loaded_from: InstanceState | None = None,
+) -> Result:
+    """Run a relationship load's SELECT (``tree``: the loader options of the objects it
+    loads). With ``do_orm_execute`` listeners it goes through them first, as every load
+    the ORM runs itself does in SQLAlchemy (``is_relationship_load``; ``lazy_loaded_from``
+    names the object of a lazy load)."""
+    if not session.dispatch.do_orm_execute:
+        return execute_select(session, stmt, None, conn, tree)
+
+    def run(statement: Any, execution_options: dict[str, Any]) -> Result:
+        if execution_options:
+            statement = statement.execution_options(**execution_options)
+        return execute_select(session, statement, None, conn, tree)
+
+    return session.relationship_load(stmt, lazy_loaded_from, run)
 
 
 def _run_entity_select(
@@ -1225,14 +1247,16 @@ def _run_entity_select(
     populate: bool,
     tree: LoadTree | None = None,
     origin: InstanceState | None = None,
+    lazy: bool = False,
 ) -> list[Any]:
     stmt = _criteria.inherit(stmt, origin)
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
-    result = execute_select(session, stmt, None, conn, tree)
-    if result._require_unique:
+    result = relationship_select(session, stmt, conn, tree, origin if lazy else None)
+    if getattr(result, "_require_unique", False):
         result = result.unique()
-    return [r[0] for r in result.tuples()]
+        return [r[0] for r in result.tuples()]
+    return list(result.scalars())  # (the entity column without a Row per row)
 
 
 # -- lazy loads -------------------------------------------------------------------------------
@@ -1378,6 +1402,7 @@ def _lazy_select(
         and (strategies is None or _criteria.KEY not in strategies)
         and not target._selectin_subs
         and not _eager_relationships(target)
+        and not session.dispatch.do_orm_execute  # (listeners see a statement)
     ):
         return _lazy_select_plain(session, conn, prop, k)
     if below is None:
@@ -1405,7 +1430,7 @@ def _lazy_select(
         )
     if prop.order_by and prop.direction is not Direction.MANYTOONE:
         stmt = stmt.order_by(*prop.order_by)
-    return _run_entity_select(session, stmt, conn, target, False, below, origin=state)
+    return _run_entity_select(session, stmt, conn, target, False, below, origin=state, lazy=True)
 
 
 #: (relationship, dialect) -> (the target's load_columns it was built for, its compiled

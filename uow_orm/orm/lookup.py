@@ -88,6 +88,7 @@ def get(
         not (populate_existing or with_for_update or options)
         and mapper._query_pk is None
         and not _has_eager(mapper)
+        and not session.dispatch.do_orm_execute  # (listeners see get()'s SELECT)
     ):
         return get_by_pk(session, plans, mapper, pk)
     return _get_by_select(session, mapper, entity, pk, populate_existing, with_for_update, options)
@@ -114,9 +115,11 @@ def _get_by_select(
         stmt = stmt.execution_options(populate_existing=True)
     if options:
         stmt = stmt.options(*(options if isinstance(options, (list, tuple)) else [options]))
-    conn = session.connection_for_mapper(mapper)
-    result = loading.execute_select(session, stmt, None, conn)
-    if result._require_unique:  # a joined collection repeats the row
+    if session.dispatch.do_orm_execute:
+        result = session.execute(stmt)  # through the listeners, as SQLAlchemy's get()
+    else:
+        result = loading.execute_select(session, stmt, None, session.connection_for_mapper(mapper))
+    if getattr(result, "_require_unique", False):  # a joined collection repeats the row
         result = result.unique()
     rows = result.tuples()
     if mapper._query_pk is not None:  # a ConcreteBase union: the key may repeat (as SA)

@@ -113,6 +113,12 @@ class _ValidatingSetter:
 registries: weakref.WeakSet[Registry] = weakref.WeakSet()
 
 
+def _all_registries() -> set[Registry]:
+    """Every live registry (SQLAlchemy's ``orm.mapperlib._all_registries()``, which
+    libraries use to find the mapper of a table)."""
+    return set(registries)
+
+
 class Registry:
     """The classes mapped by one declarative base, by name; configures relationships."""
 

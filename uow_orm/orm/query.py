@@ -160,6 +160,14 @@ class Query(Generic[_T]):
         ``enable_eagerloads(False)``), for ``session.execute(q.statement)`` or to build on."""
         return self._stmt
 
+    def _compile_state(self) -> Any:
+        """The query's entities one by one (SQLAlchemy's private ``_compile_state()``,
+        which query-sorting and rendering libraries read): an
+        `uow_orm.orm.context.ORMSelectCompileState`."""
+        from .context import ORMSelectCompileState
+
+        return ORMSelectCompileState(self._stmt)
+
     def _entity_from_pre_ent_zero(self) -> Any:
         """The mapper of the query's first entity (SQLAlchemy's private name, which
         query-building libraries call for the root class); None when it selects no

@@ -14,6 +14,7 @@ from . import expiry, lifecycle
 from .base import ObjectSession
 
 if TYPE_CHECKING:
+    from ..engine.result import Result
     from .routing import Router
     from .state import InstanceState
     from .tracking import Tracker
@@ -32,6 +33,9 @@ class InternalSession(ObjectSession, Protocol):
     def transactions(self) -> TransactionControl: ...
     @property
     def router(self) -> Router | None: ...
+
+    def execute(self, statement: Any, params: Any = None) -> Result:
+        """``Session.execute`` (with its ``do_orm_execute`` listeners)."""
 
 
 class SessionSeams:

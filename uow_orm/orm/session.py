@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -33,7 +33,7 @@ from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
 from .seams import SessionSeams
-from .session_events import ORMExecuteState, orm_execute, session_dispatch
+from .session_events import ORMExecuteState, orm_execute, relationship_load, session_dispatch
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
@@ -43,6 +43,7 @@ from .transaction import (
 )
 
 if TYPE_CHECKING:
+    from .mapper import Mapper
     from .query import Query
     from .state import InstanceState
 
@@ -242,10 +243,12 @@ class Session(
             ArgumentError: for ``bind_arguments`` (not supported yet: bind classes with
                 ``Session(binds=...)``) and for execution options uow_orm does not support.
         """
-        if self.dispatch.do_orm_execute and not self._orm_execute_running:
-            if bind_arguments:
-                with_execution_options(statement, None, bind_arguments)  # raises
-            return orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
+        if self.dispatch.do_orm_execute:
+            if not self._orm_execute_running:
+                if bind_arguments:
+                    with_execution_options(statement, None, bind_arguments)  # raises
+                return orm_execute(self, statement, params, execution_options)  # type: ignore[no-any-return]
+            self._orm_execute_running = False  # (the listeners ran: this is their statement)
         statement = with_execution_options(statement, execution_options, bind_arguments)
         self.transactions.check_active()
         self.transactions.autobegin()
@@ -257,6 +260,19 @@ class Session(
             with self._identity_scope(token):  # the loaded objects' keys carry the token
                 return run_statement(self, statement, params)
         return run_statement(self, statement, params)
+
+    def relationship_load(
+        self,
+        statement: Any,
+        lazy_loaded_from: InstanceState | None,
+        run: Callable[[Any, dict[str, Any]], Result],
+        column_load: bool = False,
+        mapper: Mapper | None = None,
+    ) -> Result:
+        """A relationship (or ``column_load``: unloaded columns) load's SELECT, run
+        through the ``do_orm_execute`` listeners (loading calls this only when there are
+        some; see `session_events.relationship_load`)."""
+        return relationship_load(self, statement, lazy_loaded_from, run, column_load, mapper)  # type: ignore[no-any-return]
 
     @overload
     def scalars(

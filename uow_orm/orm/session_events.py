@@ -155,11 +155,15 @@ class ORMExecuteState:
         self.bind_arguments = bind_arguments
         self._listeners = listeners
         self._next = 0
-        #: set for the loads the ORM runs itself (uow_orm runs those without this event)
-        self.is_column_load = False
+        #: a relationship load the ORM runs itself (lazy, selectin, subquery, immediate)
         self.is_relationship_load = False
+        #: a load of columns only (uow_orm runs those without this event)
+        self.is_column_load = False
+        #: the object whose lazy load this is (None for the other relationship loads)
         self.lazy_loaded_from: InstanceState | None = None
         self.loader_strategy_path = None
+        #: how a load the ORM runs itself executes its statement (None: Session.execute)
+        self._runner: Callable[[Any, dict[str, Any]], Any] | None = None
 
     def __repr__(self) -> str:
         return f"<ORMExecuteState {type(self.statement).__name__}>"
@@ -227,6 +231,8 @@ class ORMExecuteState:
                 m = getattr(getattr(e, "class_", None), "__mapper__", None)
             if m is not None and m not in out:
                 out.append(m)
+        if not out and self.bind_arguments.get("mapper") is not None:  # a column load
+            out.append(self.bind_arguments["mapper"])
         return out
 
     @property
@@ -287,6 +293,10 @@ class ORMExecuteState:
             self._listeners,
         )
         nxt._next = self._next
+        nxt.is_relationship_load = self.is_relationship_load
+        nxt.is_column_load = self.is_column_load
+        nxt.lazy_loaded_from = self.lazy_loaded_from
+        nxt._runner = self._runner
         return nxt._run()
 
     def _run(self) -> Any:
@@ -298,6 +308,10 @@ class ORMExecuteState:
             if out is not None:
                 return out
         session = self.session
+        if self._runner is not None:  # a load the ORM runs itself: not Session.execute
+            return self._runner(self.statement, self.local_execution_options)
+        # Session.execute runs the statement without the listeners again (it clears the
+        # flag on entry, so loads nested in this execution see the listeners: selectin)
         session._orm_execute_running = True
         try:
             return session.execute(
@@ -330,3 +344,32 @@ def orm_execute(session: Session, statement: Any, params: Any, execution_options
 
 
 __all__ = ["LoadOptions", "ORMExecuteState"]
+
+
+def relationship_load(
+    session: Session,
+    statement: Any,
+    lazy_loaded_from: InstanceState | None,
+    run: Callable[[Any, dict[str, Any]], Any],
+    column_load: bool = False,
+    mapper: Mapper | None = None,
+) -> Any:
+    """Run a relationship load's SELECT (lazy, selectin, subquery, immediate) or, with
+    ``column_load``, the SELECT of an object's unloaded columns, through the
+    ``do_orm_execute`` listeners, as SQLAlchemy does: they see ``is_relationship_load`` /
+    ``is_column_load`` (and ``lazy_loaded_from`` for a lazy load), may change the
+    statement or return a Result; ``run(statement, execution_options)`` executes what
+    they leave."""
+    mapper = mapper or first_mapper(list(getattr(statement, "_entities", ()) or ()))
+    bind_arguments: dict[str, Any] = {"clause": statement}
+    if mapper is not None:
+        bind_arguments["mapper"] = mapper
+    state_ = ORMExecuteState(
+        session, statement, None, {}, bind_arguments,
+        session.dispatch.__dict__.get("do_orm_execute", ()),
+    )  # fmt: skip
+    state_.is_relationship_load = not column_load
+    state_.is_column_load = column_load
+    state_.lazy_loaded_from = lazy_loaded_from
+    state_._runner = run
+    return state_._run()

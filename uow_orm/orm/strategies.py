@@ -32,7 +32,7 @@ def selectin_via_parent(
     parent table to the target along the whole join condition and picks the parents by
     primary key: ``SELECT target.*, p.id FROM parent AS p JOIN target ON <primaryjoin>
     WHERE p.id IN (...)``. Works for any condition, including ones with no column pairs."""
-    from .loading import IN_BATCH, _in_criterion, _set_loaded, execute_select
+    from .loading import IN_BATCH, _in_criterion, _set_loaded, relationship_select
 
     parent = prop.parent
     target = prop.mapper
@@ -68,7 +68,7 @@ def selectin_via_parent(
             stmt = stmt.order_by(*prop.order_by)
         if populate:
             stmt = stmt.execution_options(populate_existing=True)
-        for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+        for row in relationship_select(session, stmt, conn, sub).unique().tuples():
             k = tuple(row[1:])
             items = grouped.get(k)
             if items is not None and not any(x is row[0] for x in items):
@@ -92,7 +92,7 @@ def selectin_keyed(
     options: the foreign key is selected beside the entity (it may be deferred on the
     objects) and the rows are grouped by it into ``grouped``."""
     from . import criteria as _criteria
-    from .loading import _in_criterion, execute_select
+    from .loading import _in_criterion, relationship_select
 
     remote_cols = [rc for _, rc in prop.local_remote_pairs]
     stmt: Select[Any] = Select(prop.mapper.class_, *remote_cols).where(
@@ -103,7 +103,7 @@ def selectin_keyed(
     stmt = _criteria.inherit(stmt, origin)
     if populate:
         stmt = stmt.execution_options(populate_existing=True)
-    for row in execute_select(session, stmt, None, conn, sub).unique().tuples():
+    for row in relationship_select(session, stmt, conn, sub).unique().tuples():
         items = grouped.get(tuple(row[1:]))
         if items is not None and not any(x is row[0] for x in items):
             items.append(row[0])
@@ -144,7 +144,7 @@ def subquery_load(
     DISTINCT per ``distinct_target_key`` (None: when its columns are not their table's
     whole primary key, e.g. a many-to-one's foreign key)."""
     from . import criteria as _criteria
-    from .loading import _key_values, _set_loaded, execute_select
+    from .loading import _key_values, _set_loaded, relationship_select
 
     local_cols = [lc for lc, _ in prop._pairs]
     anon = _subquery_of(source, local_cols, prop.distinct_target_key)
@@ -168,7 +168,7 @@ def subquery_load(
         stmt = stmt.execution_options(populate_existing=True)
     conn = session.connection_for_mapper(target)
     grouped: dict[tuple[Any, ...], list[Any]] = {}
-    for row in execute_select(session, stmt, None, conn, sub).tuples():
+    for row in relationship_select(session, stmt, conn, sub).tuples():
         items = grouped.setdefault(tuple(row[1:]), [])
         if not any(x is row[0] for x in items):
             items.append(row[0])

@@ -312,10 +312,12 @@ class FlushPlan:
         for st in self.sync.child_syncs:  # a persistent child added to a collection: its
             if st.key is not None and st.mapper._flush_base not in mappers:  # key UPDATE
                 mappers.append(st.mapper._flush_base)
-        if any(m._mapped_subquery is not None for m in mappers):
-            from .subquery_mapping import check_flush
+        for m in mappers:  # (a loop, not any(): no generator per flush in a savepoint loop)
+            if m._mapped_subquery is not None:
+                from .subquery_mapping import check_flush
 
-            check_flush(mappers)
+                check_flush(mappers)
+                break
         order = self._mapper_order(mappers)
         new_by_mapper: dict[Mapper, list[InstanceState]] = {}
         for st in self.new:

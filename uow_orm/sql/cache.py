@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from ..types import TypeEngine
-from .elements import BindParameter, ClauseElement
+from .elements import BinaryExpression, BindParameter, ClauseElement
 from .selectable import Select
 
 if TYPE_CHECKING:
@@ -222,6 +222,25 @@ def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
     return k
 
 
+def _binary(obj: Any, binds: list[BindParameter]) -> Any:
+    """``column <op> value`` (most of every WHERE clause): the key `by_slots` makes for a
+    BinaryExpression, ``(cls, left, operator, right, type)``, with the common case (a
+    bound value on the right, a column on the left) written out."""
+    handlers = _handlers
+    left, right, t = obj.left, obj.right, obj.type
+    h = handlers.get(left.__class__)
+    if h is not _same:
+        if h is None:
+            h = handlers[left.__class__] = _handler_for(left.__class__)
+        left = h(left, binds)
+    right = _bind(right, binds) if right.__class__ is BindParameter else _key(right, binds)
+    try:
+        tk = t._uow_cache_key
+    except AttributeError:
+        tk = _key(t, binds)
+    return (BinaryExpression, left, obj.operator, right, tk)
+
+
 def _handler_for(cls: type) -> Any:
     """How a class takes part in keys: by its slots, as a nested select, by value, by
     identity, or never (it makes parameters while compiling: text(), values(), upserts)."""
@@ -235,6 +254,8 @@ def _handler_for(cls: type) -> Any:
         return _bind
     if cls is Select:
         return _select_key
+    if cls is BinaryExpression and _slots(cls) == ("left", "operator", "right", "type"):
+        return _binary
     if issubclass(cls, TypeEngine):
         return _type_key
     if getattr(cls, "_cache_key_slots", None) is not None:

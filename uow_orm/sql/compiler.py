@@ -11,6 +11,7 @@ uow_orm.orm.inheritance
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -55,14 +56,18 @@ class Compiled:
     __slots__ = (
         "_display",
         "_proc_items",
+        "_statement",
+        "_statement_ref",
         "binds",
         "dialect_name",
         "entity_slices",
         "result_keys",
         "result_processors",
         "sql",
-        "statement",
     )
+
+    _statement: Any
+    _statement_ref: weakref.ref[Any] | None
 
     def __init__(self, sql: str, binds: list[BindParameter], dialect_name: str) -> None:
         self.sql = sql
@@ -71,8 +76,44 @@ class Compiled:
         self.result_keys: list[str] | None = None
         self.result_processors: list[Any] | None = None
         self.entity_slices: list[tuple[Any, int, int]] = []
-        self.statement: Any = None
+        self.statement = None
         self._proc_items = processor_items(bind_processors([b.type for b in binds], dialect_name))
+
+    @property
+    def statement(self) -> Any:
+        """The statement this was compiled from; None when there is none (or, for the
+        compiled form a statement keeps of itself, once that statement is gone)."""
+        s = self._statement
+        if s is None and self._statement_ref is not None:
+            s = self._statement_ref()
+        return s
+
+    @statement.setter
+    def statement(self, value: Any) -> None:
+        self._statement = value
+        self._statement_ref = None
+
+    def _held_weakly_by(self, stmt: Any) -> None:
+        """Refer back to ``stmt`` weakly: this is kept in ``stmt``'s own cache, and a strong
+        reference both ways would make every executed statement a reference cycle, garbage
+        that only the cyclic collector frees (W8 made 20 such objects per query)."""
+        try:
+            self._statement_ref = weakref.ref(stmt)
+        except TypeError:  # a statement class without weak references: keep it strongly
+            return
+        self._statement = None
+
+    def _held_by(self, stmt: Any) -> Compiled:
+        """A copy that holds ``stmt`` strongly (what ``stmt.compile()`` returns, so a compiled
+        form outlives a statement the caller dropped)."""
+        c = Compiled.__new__(Compiled)
+        for name in _COMPILED_SLOTS:
+            try:
+                setattr(c, name, getattr(self, name))
+            except AttributeError:  # (``_display``: made on first use)
+                pass
+        c.statement = stmt
+        return c
 
     def construct_params(self, given: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         """Parameter values in placeholder order: given by name, else the bound value,
@@ -145,6 +186,8 @@ class Compiled:
         ``<column>_<n>`` / ``<function>_<n>`` / ``param_<n>`` in order of appearance."""
         return dict(self._display_form()[1])
 
+
+_COMPILED_SLOTS = [n for n in Compiled.__slots__ if n not in ("_statement", "_statement_ref")]
 
 _DEFAULT_DIALECT: Any = None
 
@@ -221,6 +264,7 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
             if got is not None:
                 compiled, cacheable = got
                 if cacheable:
+                    compiled._held_weakly_by(stmt)
                     cache[dialect.cache_key] = compiled
                 return compiled
     compiler = Compiler(dialect)
@@ -240,6 +284,7 @@ def compile_statement(stmt: ClauseElement, dialect: Dialect | None) -> Compiled:
     compiled.entity_slices = compiler.entity_slices
     compiled.statement = stmt
     if cache is not None and compiler.cacheable:
+        compiled._held_weakly_by(stmt)
         cache[dialect.cache_key] = compiled
     return compiled
 
@@ -279,6 +324,7 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> tuple[Compiled, bool]
     compiled.result_processors = template.result_processors
     compiled.entity_slices = template.entity_slices
     compiled._proc_items = template._proc_items
+    compiled._statement_ref = None
     binds = []
     for n, tb in zip(plan, template.binds):
         if n >= 0:

@@ -244,7 +244,8 @@ class Insert(DMLStatement):
 
         if self._multi_values is not None or self._from_select is not None or self._returning:
             return conn._result(
-                self.compile(conn.dialect), self._run(conn, self.compile(conn.dialect), params)
+                self._compiled_for(conn.dialect),
+                self._run(conn, self._compiled_for(conn.dialect), params),
             )
         table = self.table
         given: dict[str, Any] = {}
@@ -258,7 +259,7 @@ class Insert(DMLStatement):
         stmt: Insert = self
         if missing and conn.dialect.name != "sqlite" and conn.dialect.supports_returning:
             stmt = self.returning(*missing)
-        compiled = stmt.compile(conn.dialect)
+        compiled = stmt._compiled_for(conn.dialect)
         cursor = self._run(conn, compiled, params)
         generated: dict[str, Any] = {}
         if stmt is not self:

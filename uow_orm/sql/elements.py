@@ -161,6 +161,13 @@ class ClauseElement:
     def _from_objects(self) -> list[FromClause]:
         return []
 
+    def _compiled_for(self, dialect: Any) -> Any:
+        """``compile(dialect)`` for running the statement now: the compiled form the
+        statement keeps of itself, not the caller's own copy `compile` returns."""
+        from .compiler import compile_statement
+
+        return compile_statement(self, dialect)
+
     def compile(self, bind: Any = None, dialect: Any = None, compile_kwargs: Any = None) -> Any:
         """The compiled SQL for ``dialect`` (or an engine's / connection's dialect).
 
@@ -178,12 +185,12 @@ class ClauseElement:
         if compile_kwargs:
             compiled = compile_with_options(self, d, compile_kwargs)
         elif d is not None:
-            return compile_statement(self, d)
+            return compile_statement(self, d)._held_by(self)
         else:
             from .compiler import Compiled
 
             try:
-                compiled = copy.copy(compile_statement(self, None))
+                compiled = compile_statement(self, None)._held_by(self)
             except (exc.NotSupportedError, exc.CompileError):
                 # PostgreSQL-only SQL: SQLAlchemy's default dialect still prints it
                 compiled = Compiled(display_form(self, None, None)[0], [], "sqlite")
@@ -653,6 +660,9 @@ def _pattern_match(
 
 _LIKE_OPS = frozenset({"LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"})
 
+#: values that bind as themselves: no ``__clause_element__``, not None / True / False
+_PLAIN_VALUES = frozenset({int, str, float})
+_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _NEGATE = {
     "=": "!=",
     "!=": "=",
@@ -724,6 +734,13 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
     def _operate(self, op: str, other: Any) -> ColumnElement:
         """The operator as SQL defines it, whatever the type's comparator redefines."""
+        if other.__class__ in _PLAIN_VALUES and op in _COMPARISONS:
+            # a comparison with a plain int / str / float (``User.id == 5``, most of
+            # every WHERE clause): the general path below, without its checks
+            bind = BindParameter(
+                None, other, self.type.coerce_compared_value(op, other), _describe(self)
+            )
+            return BinaryExpression(self, op, bind, _BOOLEAN)
         if op in ("IN", "NOT IN"):
             return _in_expression(self, op, other)
         other = coerce(other)
@@ -771,7 +788,15 @@ def _in_expression(left: ColumnElement, op: str, values: Any) -> ColumnElement:
         raise exc.ArgumentError(
             f"in_() takes a list of values or a select(), got {type(values).__name__}"
         )
-    items = [coerce_expression(v, left.type, _describe(left)) for v in values]
+    type_, label, plain = left.type, _describe(left), _PLAIN_VALUES
+    items = [
+        # plain values (the keys of a selectin load) bind directly: coerce_expression's
+        # checks cost more than the BindParameter
+        BindParameter(None, v, type_, label)
+        if v.__class__ in plain
+        else coerce_expression(v, type_, label)
+        for v in values
+    ]
     if not items:
         return EmptyIn(left, op)
     return InExpression(left, op, ExpressionList(items))

@@ -587,13 +587,23 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         self._execution_options: dict[str, Any] = {}
         self._compiled_cache: dict[str, Any] = {}
 
-    def _generate(self) -> Select[_T]:
-        # a shallow copy whose clause lists are new (every builder method starts here, so
-        # it is written out rather than copy.copy(): W8 builds a statement per query)
+    def _generate(self, changing: str | None = None) -> Select[_T]:
+        """A shallow copy whose clause lists are new (every builder method starts here, so
+        it is written out rather than copy.copy(): W8 builds a statement per query).
+
+        ``changing`` names the one list the caller extends (``where()``: ``_where``): only
+        that one is copied, and the copy shares the others with this statement until one
+        of its own builder methods copies them in turn. Callers that change anything else
+        in place pass nothing."""
         s: Select[_T] = object.__new__(self.__class__)
         d = s.__dict__
         src = self.__dict__
         d.update(src)
+        if changing is not None:
+            d[changing] = list(getattr(self, changing))
+            d["_execution_options"] = dict(self._execution_options)
+            d["_compiled_cache"] = {}
+            return s
         try:  # the lists copied without a Python loop (all C calls)
             d.update(zip(_GENERATIVE_LISTS, map(list, _get_lists(src))))
         except KeyError:  # a list still at its class default
@@ -618,7 +628,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
             ArgumentError: for a plain string, which would otherwise be bound as a constant
                 (wrap literal SQL in ``text()``).
         """
-        s = self._generate()
+        s = self._generate("_where")
         for c in criteria:
             s._where.append(coerce_criterion(c))
         return s
@@ -673,7 +683,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         Args:
             *clauses: columns, ``desc()`` / ``asc()`` expressions or label names as strings.
         """
-        s = self._generate()
+        s = self._generate("_order_by")
         if len(clauses) == 1 and clauses[0] is None:
             s._order_by = []
             return s
@@ -682,7 +692,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
 
     def group_by(self, *clauses: Any) -> Select[_T]:
         """A copy with these expressions added to GROUP BY (a string names a label)."""
-        s = self._generate()
+        s = self._generate("_group_by")
         s._group_by.extend(coerce_order_by(c) for c in clauses)
         return s
 
@@ -692,7 +702,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         Raises:
             ArgumentError: for a plain string (use ``text()``), as in `where`.
         """
-        s = self._generate()
+        s = self._generate("_having")
         s._having.extend(coerce_criterion(c) for c in criteria)
         return s
 
