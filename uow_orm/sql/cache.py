@@ -224,8 +224,8 @@ def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
 
 def _binary(obj: Any, binds: list[BindParameter]) -> Any:
     """``column <op> value`` (most of every WHERE clause): the key `by_slots` makes for a
-    BinaryExpression, ``(cls, left, operator, right, type)``, with the common case (a
-    bound value on the right, a column on the left) written out."""
+    BinaryExpression, ``(cls, _orm_entities, left, operator, right, type)``, with the
+    common case (a bound value on the right, a column on the left) written out."""
     handlers = _handlers
     left, right, t = obj.left, obj.right, obj.type
     h = handlers.get(left.__class__)
@@ -238,7 +238,7 @@ def _binary(obj: Any, binds: list[BindParameter]) -> Any:
         tk = t._uow_cache_key
     except AttributeError:
         tk = _key(t, binds)
-    return (BinaryExpression, left, obj.operator, right, tk)
+    return (BinaryExpression, getattr(obj, "_orm_entities", None), left, obj.operator, right, tk)
 
 
 def _handler_for(cls: type) -> Any:
@@ -254,7 +254,13 @@ def _handler_for(cls: type) -> Any:
         return _bind
     if cls is Select:
         return _select_key
-    if cls is BinaryExpression and _slots(cls) == ("left", "operator", "right", "type"):
+    if cls is BinaryExpression and _slots(cls) == (
+        "_orm_entities",
+        "left",
+        "operator",
+        "right",
+        "type",
+    ):
         return _binary
     if issubclass(cls, TypeEngine):
         return _type_key
