@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.schema",
             "uow_orm.dialects.sqlite",
             "uow_orm.dialects.postgresql",
+            "uow_orm.dialects.postgresql.*",
             "uow_orm.sql.expression",
         ),
     ),
@@ -476,9 +477,11 @@ def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -
         "CreateSchema",
         "CreateTable",
         "DDL",
+        "DDLElement",
         "DropIndex",
         "DropSchema",
         "DropTable",
+        "ExecutableDDLElement",
     }
     assert set(public.__all__) == set(impl.__all__) | constructs | {"conv"}
     assert all(getattr(public, name) is getattr(impl, name) for name in impl.__all__)

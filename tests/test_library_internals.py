@@ -93,3 +93,144 @@ def test_symbol_is_one_named_int_per_name() -> None:
     assert repr(a) == "symbol('MANYTOMANY')" and isinstance(a, int)
     assert symbol("X_CANON", canonical=7) == 7
     assert pickle.loads(pickle.dumps(a)) is a
+
+
+# -- what sqlalchemy-utils builds on at import: PG dialect modules, DDL bases, Mutable ------
+def test_postgresql_dialect_submodules_name_the_dialect_and_its_type_map() -> None:
+    from uow_orm.dialects import postgresql
+    from uow_orm.dialects.postgresql import base, psycopg, psycopg2
+
+    assert base.PGDialect is postgresql.PGDialect is psycopg.PGDialect_psycopg
+    assert psycopg2.PGDialect_psycopg2 is postgresql.PGDialect
+    assert base.ischema_names["jsonb"] is postgresql.JSONB
+    assert base.JSONB is postgresql.JSONB
+
+
+def test_ischema_names_entry_is_what_postgresql_reflection_gives(pg_url: str) -> None:
+    # PostgreSQL's reflection map: a PostgreSQL-only behaviour, on a PostgreSQL database
+    from uow_orm import MetaData, Table, create_engine, text
+    from uow_orm.dialects.postgresql.base import ischema_names
+    from uow_orm.types import UserDefinedType
+
+    db = create_engine(pg_url)
+
+    class Ltree(UserDefinedType):
+        cache_ok = True
+
+        def get_col_spec(self, **kw: Any) -> str:
+            return "LTREE"
+
+    with db.begin() as conn:
+        conn.execute(text("CREATE DOMAIN li_path AS text"))
+        conn.execute(text("CREATE TABLE li_paths (id integer PRIMARY KEY, p li_path)"))
+    ischema_names["li_path"] = Ltree
+    try:
+        t = Table("li_paths", MetaData(), autoload_with=db)
+        assert isinstance(t.c.p.type, Ltree)
+    finally:
+        del ischema_names["li_path"]
+        db.dispose()
+
+
+def test_type_compiler_visit_method_gives_a_user_types_ddl(db: Any) -> None:
+    from uow_orm import Column, Integer, MetaData, Table, inspect
+    from uow_orm.dialects.postgresql.base import PGTypeCompiler
+    from uow_orm.types import UserDefinedType
+
+    class Label(UserDefinedType):
+        __visit_name__ = "LI_LABEL"
+        cache_ok = True
+
+        def get_col_spec(self, **kw: Any) -> str:
+            return "VARCHAR(10)"
+
+    PGTypeCompiler.visit_LI_LABEL = lambda self, type_, **kw: "VARCHAR(12)"  # type: ignore[attr-defined]
+    try:
+        md = MetaData()
+        Table("li_labels", md, Column("id", Integer, primary_key=True), Column("l", Label()))
+        md.create_all(db)
+        col = next(c for c in inspect(db).get_columns("li_labels") if c["name"] == "l")
+        # PostgreSQL: the compiler's visit method; SQLite: get_col_spec()
+        expected = 12 if db.dialect.name == "postgresql" else 10
+        assert getattr(col["type"], "length", None) == expected
+    finally:
+        del PGTypeCompiler.visit_LI_LABEL  # type: ignore[attr-defined]
+
+
+def test_a_ddl_element_subclass_runs_its_compiles_sql(db: Any) -> None:
+    from uow_orm import inspect, text
+    from uow_orm.ext.compiler import compiles
+    from uow_orm.schema import DDLElement, _CreateDropBase
+
+    class CreateView(DDLElement):
+        def __init__(self, name: str, sql: str) -> None:
+            self.name, self.sql = name, sql
+
+    class DropThing(_CreateDropBase):
+        pass
+
+    @compiles(CreateView)
+    def _create_view(element: Any, compiler: Any, **kw: Any) -> str:
+        return f"CREATE VIEW {element.name} AS {element.sql}"
+
+    @compiles(DropThing)
+    def _drop(element: Any, compiler: Any, **kw: Any) -> str:
+        return f"DROP VIEW {element.element}"
+
+    Base.metadata.create_all(db)
+    with db.begin() as conn:
+        conn.execute(CreateView("li_titles", "SELECT title FROM li_book"))
+        conn.execute(text("INSERT INTO li_shelf (id, name) VALUES (1, 's')"))
+        conn.execute(text("INSERT INTO li_book (id, shelf_id, title) VALUES (1, 1, 'x')"))
+        assert conn.execute(text("SELECT title FROM li_titles")).scalars().all() == ["x"]
+        conn.execute(DropThing("li_titles"))
+    assert "li_titles" not in inspect(db).get_view_names()
+
+    class Unregistered(DDLElement):
+        pass
+
+    with pytest.raises(exc.CompileError, match="Unregistered"):
+        with db.connect() as conn:
+            conn.execute(Unregistered())
+
+
+def test_mutable_associate_with_tracks_every_later_column_of_the_type(db: Any) -> None:
+    from uow_orm import Column, Integer
+    from uow_orm.ext.mutable import MutableDict
+    from uow_orm.orm import properties
+    from uow_orm.types import JSON
+
+    class Tracked(MutableDict):  # (its own class, so the association stays this test's)
+        pass
+
+    class LocalJSON(JSON):
+        cache_ok = True
+
+    Tracked.associate_with(LocalJSON)
+    try:
+
+        class MBase(DeclarativeBase):
+            pass
+
+        class Doc(MBase):
+            __tablename__ = "li_doc"
+            id = Column(Integer, primary_key=True)
+            data = Column(LocalJSON)
+
+        MBase.metadata.create_all(db)
+        with Session(db) as s:
+            s.add(Doc(id=1, data={"a": 1}))
+            s.commit()
+        with Session(db) as s:
+            doc = s.get(Doc, 1)
+            assert isinstance(doc.data, Tracked)
+            doc.data["b"] = 2  # an in-place change: the flush writes the column
+            s.commit()
+        with Session(db) as s:
+            assert s.get(Doc, 1).data == {"a": 1, "b": 2}
+        with pytest.raises(exc.ArgumentError, match="column type class"):
+            Tracked.associate_with(LocalJSON())  # type: ignore[arg-type]
+    finally:
+        properties.MUTABLE_ASSOCIATIONS[:] = [
+            a for a in properties.MUTABLE_ASSOCIATIONS if a[1] is not Tracked
+        ]

@@ -359,6 +359,31 @@ def _decorator_comparator(impl_cf: type[Comparator]) -> type[Comparator]:
     return cf
 
 
+# -- dialect type compilers ---------------------------------------------------------------------
+class DialectTypeCompiler:
+    """A dialect's type compiler as SQLAlchemy exposes it (``PGTypeCompiler``): libraries
+    add ``visit_<NAME>(self, type_, **kw)`` methods to it, and a `UserDefinedType` whose
+    ``__visit_name__`` is ``NAME`` takes its DDL from that method on that dialect."""
+
+    #: the dialect whose DDL this compiler's visit methods give (set by subclasses)
+    dialect_name: ClassVar[str] = ""
+    _by_dialect: ClassVar[dict[str, type[DialectTypeCompiler]]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if cls.dialect_name:
+            DialectTypeCompiler._by_dialect[cls.dialect_name] = cls
+
+    @classmethod
+    def visit_for(cls, dialect_name: str, visit_name: str) -> Any:
+        """The ``visit_<visit_name>`` a library added to ``dialect_name``'s compiler, or
+        None."""
+        compiler = cls._by_dialect.get(dialect_name)
+        if compiler is None or not visit_name:
+            return None
+        return getattr(compiler, f"visit_{visit_name}", None)
+
+
 # -- UserDefinedType ---------------------------------------------------------------------------
 class UserDefinedType(ExternalType):
     """A type written from scratch: ``get_col_spec()`` gives its DDL, and the optional
@@ -372,6 +397,12 @@ class UserDefinedType(ExternalType):
         raise exc.ArgumentError(f"{type(self).__name__} must define get_col_spec()")
 
     def ddl(self, dialect_name: str) -> str:
+        visit = DialectTypeCompiler.visit_for(
+            dialect_name, getattr(type(self), "__visit_name__", "")
+        )
+        if visit is not None:  # a visit_<NAME> a library put on the dialect's compiler
+            compiler = DialectTypeCompiler._by_dialect[dialect_name]()
+            return str(visit(compiler, self))
         return self.get_col_spec()
 
     def bind_processor(self, dialect: Any) -> Processor:

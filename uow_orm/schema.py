@@ -8,7 +8,18 @@ Called by: applications.
 
 from __future__ import annotations
 
-from .sql.ddl import DDL, CreateIndex, CreateSchema, CreateTable, DropIndex, DropSchema, DropTable
+from .sql.ddl import (
+    DDL,
+    CreateIndex,
+    CreateSchema,
+    CreateTable,
+    DDLElement,
+    DropIndex,
+    DropSchema,
+    DropTable,
+    ExecutableDDLElement,
+)
+from .sql.ddl import _CreateDropBase as _CreateDropBase  # SQLAlchemy's, for libraries' DDL
 from .sql.naming import conv
 from .sql.schema import (
     BLANK_SCHEMA,
@@ -48,10 +59,12 @@ __all__ = [
     "CreateIndex",
     "CreateSchema",
     "CreateTable",
+    "DDLElement",
     "DefaultClause",
     "DropIndex",
     "DropSchema",
     "DropTable",
+    "ExecutableDDLElement",
     "FetchedValue",
     "ForeignKey",
     "ForeignKeyConstraint",

@@ -3,7 +3,8 @@
 Called only through the ``Inspector`` (``engine/reflection.py``). Every query binds the
 schema and table names as values; ``schema=None`` means ``current_schema()``.
 
-Called by: uow_orm.engine.reflection, uow_orm.migrate.autogenerate.
+Called by: uow_orm.engine.reflection, uow_orm.migrate.autogenerate,
+uow_orm.dialects.postgresql.base (``ischema_names``).
 """
 
 from __future__ import annotations
@@ -141,6 +142,26 @@ TYPE_NAMES: dict[str, TypeFactory] = {
     "timestamp": lambda a: TIMESTAMP(precision=a[0] if a else None),
 }
 
+#: SQLAlchemy's ``dialects.postgresql.base.ischema_names``: type name -> type class, which
+#: applications extend (``ischema_names["ltree"] = LtreeType``) so reflection gives their
+#: class for that name; an entry replacing one of the defaults replaces it.
+ischema_names: dict[str, Any] = {}
+_DEFAULT_CLASSES: dict[str, Any] = {}
+
+
+for _name, _factory in TYPE_NAMES.items():
+    _cls = type(_factory([]))
+    ischema_names[_name] = _DEFAULT_CLASSES[_name] = _cls
+
+
+def _user_type(name: str) -> Any:
+    """The class an application registered in `ischema_names` for ``name``, or None."""
+    cls = ischema_names.get(name)
+    if cls is None or cls is _DEFAULT_CLASSES.get(name):
+        return None
+    return cls
+
+
 # "timestamp(3) with time zone", "time(0) without time zone": the precision sits inside
 _TIME_WITH_PRECISION = re.compile(
     r"^(timestamp|time)\((\d+)\) (with|without) time zone$", re.IGNORECASE
@@ -154,6 +175,9 @@ def reflected_type(spelled: str, table: str, column: str) -> sqltypes.TypeEngine
     `ARRAY` of their item type, times with their precision, intervals with their fields;
     NullType (logged) for a type it does not know."""
     text_ = spelled.strip()
+    user = _user_type(text_.lower())
+    if user is not None:
+        return user()  # type: ignore[no-any-return]
     if text_.endswith("[]"):
         item = reflected_type(text_.rstrip("[] "), table, column)
         if isinstance(item, sqltypes.NullType):

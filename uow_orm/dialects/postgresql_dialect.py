@@ -4,7 +4,9 @@ Connections run in autocommit mode; uow_orm sends BEGIN / SAVEPOINT / COMMIT its
 the library, not the driver, owns the transaction SQL.
 
 Called by: uow_orm._typebase, uow_orm.engine.create, uow_orm.dialects.postgresql (the
-public namespace, which re-exports it), uow_orm.sql.compiler (printing statements).
+public namespace, which re-exports it), uow_orm.dialects.postgresql.base,
+uow_orm.dialects.postgresql.psycopg, uow_orm.dialects.postgresql.psycopg2 (SQLAlchemy's
+module names), uow_orm.sql.compiler (printing statements).
 """
 
 from __future__ import annotations

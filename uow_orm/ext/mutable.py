@@ -46,6 +46,24 @@ class Mutable(TrackedValue):
         raise ValueError(f"attribute {key!r} cannot hold {type(value).__name__} {value!r}")
 
     @classmethod
+    def associate_with(cls, sqltype: type[TypeEngine]) -> None:
+        """Track values of this class in every column of type ``sqltype`` (a type class,
+        subclasses included) mapped from now on, as ``as_mutable`` does for one column:
+        loaded and assigned values are coerced with `coerce` and watched for changes.
+
+        Raises:
+            ArgumentError: ``sqltype`` is not a column type class.
+        """
+        from ..orm.properties import MUTABLE_ASSOCIATIONS
+        from ..types import TypeEngine
+
+        if not (isinstance(sqltype, type) and issubclass(sqltype, TypeEngine)):
+            raise exc.ArgumentError(
+                f"associate_with() takes a column type class (e.g. JSON), got {sqltype!r}"
+            )
+        MUTABLE_ASSOCIATIONS.append((sqltype, cls))
+
+    @classmethod
     def as_mutable(cls, sqltype: TypeEngine | type[TypeEngine]) -> TypeEngine:
         """A copy of ``sqltype`` whose values (loaded or assigned) are instances of
         ``cls`` tracked for in-place changes."""

@@ -764,10 +764,10 @@ class Mapper:
                     names, include_removes, include_backrefs = spec
                     for key in names:
                         self._add_validator(key, fn, include_removes, include_backrefs)
+        from .properties import mutable_class_of
+
         mutable = {
-            k: type(c.type)._uow_mutable  # type: ignore[attr-defined]
-            for k, c in self.columns.items()
-            if hasattr(type(c.type), "_uow_mutable")
+            k: m for k, c in self.columns.items() if (m := mutable_class_of(c.type)) is not None
         }
         self.mutable_keys = mutable
         for key, mcls in mutable.items():
@@ -783,9 +783,12 @@ class Mapper:
             def on_load(obj: Any) -> None:
                 d = obj.__dict__
                 st = d[STATE_ATTR]
-                for k in mutable:
+                for k, mcls in mutable.items():
                     if k in d:
-                        attach(d[k], st, k)
+                        v = d[k]
+                        if v is not None and not isinstance(v, mcls):  # (associate_with)
+                            v = d[k] = mcls.coerce(k, v)
+                        attach(v, st, k)
                 if recon is not None:
                     recon(obj)
 

@@ -671,6 +671,22 @@ class TrackedValue:
             return parents
 
 
+#: (column type class, TrackedValue class) pairs from ``Mutable.associate_with()``: every
+#: column of such a type mapped afterwards holds tracked values of that class
+MUTABLE_ASSOCIATIONS: list[tuple[type, type]] = []
+
+
+def mutable_class_of(column_type: Any) -> Any:
+    """The TrackedValue class the values of a column of ``column_type`` are (``as_mutable``
+    or ``associate_with``), or None."""
+    found = getattr(type(column_type), "_uow_mutable", None)
+    if found is None:
+        for sqltype, mutable_cls in MUTABLE_ASSOCIATIONS:
+            if isinstance(column_type, sqltype):
+                return mutable_cls
+    return found
+
+
 def attach(value: Any, state: InstanceState, key: str) -> None:
     """Record that ``value`` (when it is a `TrackedValue`) is held by attribute ``key`` of
     the object of ``state``."""
@@ -679,6 +695,7 @@ def attach(value: Any, state: InstanceState, key: str) -> None:
 
 
 __all__ = [
+    "MUTABLE_ASSOCIATIONS",
     "ColumnProperty",
     "CompositeProperty",
     "MapperProperty",

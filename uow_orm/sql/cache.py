@@ -254,13 +254,7 @@ def _handler_for(cls: type) -> Any:
         return _bind
     if cls is Select:
         return _select_key
-    if cls is BinaryExpression and _slots(cls) == (
-        "_orm_entities",
-        "left",
-        "operator",
-        "right",
-        "type",
-    ):
+    if cls is BinaryExpression and _slots(cls) == _BINARY_SLOTS:
         return _binary
     if issubclass(cls, TypeEngine):
         return _type_key
@@ -276,33 +270,43 @@ def _handler_for(cls: type) -> Any:
         slots = _slots(cls)
         if not slots or ("primary_key" in slots and "table" in slots):
             return _same  # a Column (or a constant element): by identity
-        get_all = operator.attrgetter(*slots) if len(slots) > 1 else None
-        handlers = _handlers
-
-        def by_slots(obj: Any, binds: list[BindParameter]) -> Any:
-            try:
-                values = get_all(obj) if get_all is not None else (getattr(obj, slots[0]),)
-            except AttributeError:  # a slot never set
-                values = tuple(getattr(obj, s, None) for s in slots)
-            out: list[Any] = [cls]
-            for v in values:
-                h = handlers.get(v.__class__)
-                if h is _same:
-                    out.append(v)
-                    continue
-                if h is _type_key:
-                    try:
-                        out.append(v._uow_cache_key)
-                        continue
-                    except AttributeError:
-                        pass
-                if h is None:
-                    h = handlers[v.__class__] = _handler_for(v.__class__)
-                out.append(h(v, binds))
-            return tuple(out)
-
-        return by_slots
+        return _by_slots(cls, slots)
     return _same  # tables, aliases, subqueries, mapped classes, attributes: by identity
+
+
+#: the slots of BinaryExpression that `_binary` reads (it stands in for `_by_slots` only
+#: while they are exactly these)
+_BINARY_SLOTS = ("_orm_entities", "left", "operator", "right", "type")
+
+
+def _by_slots(cls: type, slots: tuple[str, ...]) -> Any:
+    """The key handler of a slotted element class: its class and each slot's key."""
+    get_all = operator.attrgetter(*slots) if len(slots) > 1 else None
+    handlers = _handlers
+
+    def by_slots(obj: Any, binds: list[BindParameter]) -> Any:
+        try:
+            values = get_all(obj) if get_all is not None else (getattr(obj, slots[0]),)
+        except AttributeError:  # a slot never set
+            values = tuple(getattr(obj, s, None) for s in slots)
+        out: list[Any] = [cls]
+        for v in values:
+            h = handlers.get(v.__class__)
+            if h is _same:
+                out.append(v)
+                continue
+            if h is _type_key:
+                try:
+                    out.append(v._uow_cache_key)
+                    continue
+                except AttributeError:
+                    pass
+            if h is None:
+                h = handlers[v.__class__] = _handler_for(v.__class__)
+            out.append(h(v, binds))
+        return tuple(out)
+
+    return by_slots
 
 
 class StatementCache:

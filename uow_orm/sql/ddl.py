@@ -541,6 +541,43 @@ class _DDLElement:
         return str(self.compile())
 
 
+class ExecutableDDLElement(_DDLElement):
+    """SQLAlchemy's base class for DDL constructs of an application's own (also named
+    ``DDLElement``): a subclass gets its SQL from an ``uow_orm.ext.compiler.compiles``
+    function (``class CreateView(DDLElement)`` with ``@compiles(CreateView)``), and runs
+    with ``conn.execute()`` like the built-in ones.
+
+    Raises:
+        CompileError: when compiled without a ``@compiles`` function for its class.
+    """
+
+    def _compile(self, compiler: Any) -> str:
+        raise exc.CompileError(
+            f"{type(self).__name__} has no SQL of its own; give it one with "
+            "@uow_orm.ext.compiler.compiles"
+        )
+
+    def _sql(self, dialect: Dialect) -> str:
+        from .compiler import Compiler
+
+        return self._compile(Compiler(dialect))
+
+
+#: SQLAlchemy 1.x's name of `ExecutableDDLElement`, still the one most code imports
+DDLElement = ExecutableDDLElement
+
+
+class _CreateDropBase(ExecutableDDLElement):
+    """The base of SQLAlchemy's CREATE / DROP constructs, which libraries subclass for DDL
+    of their own (``class CreateCompositeType(_CreateDropBase)``, with a ``@compiles``
+    function): it holds ``element``, the thing created or dropped."""
+
+    def __init__(self, element: Any, if_exists: bool = False, if_not_exists: bool = False) -> None:
+        self.element = element
+        self.if_exists = if_exists
+        self.if_not_exists = if_not_exists
+
+
 class CreateTable(_DDLElement):
     """``CREATE TABLE`` of one Table: its columns, key, unique, CHECK and foreign key
     constraints (``use_alter`` keys and column indexes are separate statements, as in
@@ -760,6 +797,7 @@ __all__ = [
     "DropIndex",
     "DropSchema",
     "DropTable",
+    "_CreateDropBase",
     "create_all",
     "create_statements",
     "create_table_sql",

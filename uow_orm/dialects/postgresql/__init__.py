@@ -10,21 +10,21 @@ Called by: applications.
 
 from __future__ import annotations
 
-from ..sql.elements import AggregateOrderBy as aggregate_order_by
-from ..sql.typed_ops import all_array as All
-from ..sql.typed_ops import any_array as Any
-from ..sql.typed_ops import array, array_agg, hstore
+from ...sql.elements import AggregateOrderBy as aggregate_order_by
+from ...sql.typed_ops import all_array as All
+from ...sql.typed_ops import any_array as Any
+from ...sql.typed_ops import array, array_agg, hstore
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
-from ..sql.upsert import UpsertInsert as Insert
-from ..sql.upsert import postgresql_insert as insert
-from .postgresql_dialect import PGDialect
+from ...sql.upsert import UpsertInsert as Insert
+from ...sql.upsert import postgresql_insert as insert
+from ..postgresql_dialect import PGDialect
 
 # The PostgreSQL type vocabulary (``from uow_orm.dialects.postgresql import JSONB``).
-from .postgresql_ranges import *  # noqa: F403
-from .postgresql_ranges import __all__ as _range_names
-from .postgresql_types import *  # noqa: F403
-from .postgresql_types import __all__ as _type_names
+from ..postgresql_ranges import *  # noqa: F403
+from ..postgresql_ranges import __all__ as _range_names
+from ..postgresql_types import *  # noqa: F403
+from ..postgresql_types import __all__ as _type_names
 
 dialect_class = PGDialect
 #: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
