@@ -139,7 +139,8 @@ def lazy_select(
     if order:
         stmt = stmt.order_by(*order)
     conn = session.connection_for_mapper(prop.mapper)
-    return _run_entity_select(session, stmt, conn, prop.mapper, False, below, origin=state)
+    target = prop.mapper
+    return _run_entity_select(session, stmt, conn, target, False, below, origin=state, lazy=True)
 
 
 def selectin(

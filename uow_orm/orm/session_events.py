@@ -157,7 +157,7 @@ class ORMExecuteState:
         self._next = 0
         #: a relationship load the ORM runs itself (lazy, selectin, subquery, immediate)
         self.is_relationship_load = False
-        #: a load of columns only (uow_orm runs those without this event)
+        #: a load of an object's expired or deferred columns (``refresh()`` too)
         self.is_column_load = False
         #: the object whose lazy load this is (None for the other relationship loads)
         self.lazy_loaded_from: InstanceState | None = None
@@ -343,9 +343,6 @@ def orm_execute(session: Session, statement: Any, params: Any, execution_options
     return state_._run()
 
 
-__all__ = ["LoadOptions", "ORMExecuteState"]
-
-
 def relationship_load(
     session: Session,
     statement: Any,
@@ -373,3 +370,6 @@ def relationship_load(
     state_.lazy_loaded_from = lazy_loaded_from
     state_._runner = run
     return state_._run()
+
+
+__all__ = ["LoadOptions", "ORMExecuteState", "relationship_load"]
