@@ -51,6 +51,7 @@ from uow_orm import (
     Session,
     String,
     declarative_base,
+    event,
     insert,
     inspect,
     relationship,
@@ -632,12 +633,16 @@ class SessionModelMachine(RuleBasedStateMachine):
     # delete-orphan moves and detachment of pending children, deletes inside a savepoint
     # still open at commit, and no_autoflush blocks.
 
-    @initialize(expire_on_commit=st.booleans())
-    def choose_expire_on_commit(self, expire_on_commit):
-        """Run the whole example with either expire_on_commit setting."""
+    @initialize(expire_on_commit=st.booleans(), through_orm_execute=st.booleans())
+    def choose_expire_on_commit(self, expire_on_commit, through_orm_execute):
+        """Run the whole example with either expire_on_commit setting, and with or without
+        a pass-through ``do_orm_execute`` listener (with one, get(), lazy, selectin and
+        expired-column loads run through the listeners' path: the same rows must come)."""
         self.session.close()
         self.session = Session(self.engine, expire_on_commit=expire_on_commit)
         self.left_session: list[object] = []  # objects expunged: they must stay out
+        if through_orm_execute:
+            event.listen(self.session, "do_orm_execute", lambda state: None)
 
     def _held_objects_of(self, pid: int) -> list[object]:
         """Forget the objects held for parent ``pid`` and its children; return them."""
