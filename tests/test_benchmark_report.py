@@ -6,7 +6,6 @@ Uses a tiny hand-written run document (the shape ``--json`` writes), never a rea
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -117,10 +116,6 @@ def test_compare_with_no_backend_in_common_fails_clearly(
     assert "no backend in common" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("matplotlib") is None,
-    reason="the chart needs matplotlib: pip install -e '.[bench]'",
-)
 def test_plot_draws_bars_per_workload_for_both_backends(run_file: Path, tmp_path: Path) -> None:
     chart = tmp_path / "chart.svg"
     assert main(["--from", str(run_file), "--plot", str(chart)]) == 0
