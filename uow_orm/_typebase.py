@@ -376,12 +376,12 @@ class DialectTypeCompiler:
 
     @classmethod
     def visit_for(cls, dialect_name: str, visit_name: str) -> Any:
-        """The ``visit_<visit_name>`` a library added to ``dialect_name``'s compiler, or
-        None."""
+        """The ``visit_<visit_name>`` a library added to ``dialect_name``'s compiler, bound
+        to an instance of it (call it with the type), or None."""
         compiler = cls._by_dialect.get(dialect_name)
         if compiler is None or not visit_name:
             return None
-        return getattr(compiler, f"visit_{visit_name}", None)
+        return getattr(compiler(), f"visit_{visit_name}", None)
 
 
 # -- UserDefinedType ---------------------------------------------------------------------------
@@ -401,8 +401,7 @@ class UserDefinedType(ExternalType):
             dialect_name, getattr(type(self), "__visit_name__", "")
         )
         if visit is not None:  # a visit_<NAME> a library put on the dialect's compiler
-            compiler = DialectTypeCompiler._by_dialect[dialect_name]()
-            return str(visit(compiler, self))
+            return str(visit(self))
         return self.get_col_spec()
 
     def bind_processor(self, dialect: Any) -> Processor:

@@ -236,7 +236,7 @@ class ObjectSession(ChangeListener, AttributeLoader, Protocol):
         self,
         statement: Any,
         lazy_loaded_from: InstanceState | None,
-        run: Callable[[Any, dict[str, Any]], Result],
+        run: Callable[[Any], Result],
         column_load: bool = False,
         mapper: Mapper | None = None,
     ) -> Result:

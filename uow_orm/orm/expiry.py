@@ -82,12 +82,7 @@ def _column_row(
     ``do_orm_execute`` listeners saw the load: they may answer it, with converted rows)."""
     conn = session.connection_for_mapper(mapper)
     if session.dispatch.do_orm_execute:
-
-        def run(statement: Any, execution_options: dict[str, Any]) -> Any:
-            if execution_options:
-                statement = statement.execution_options(**execution_options)
-            return conn.execute(statement)
-
+        run = conn.execute  # (converts the row: no processors left to run)
         result = session.relationship_load(stmt, None, run, column_load=True, mapper=mapper)
         return result.first(), [None] * width
     compiled = stmt._compiled_for(conn.dialect)

@@ -1231,9 +1231,7 @@ def relationship_select(
     if not session.dispatch.do_orm_execute:
         return execute_select(session, stmt, None, conn, tree)
 
-    def run(statement: Any, execution_options: dict[str, Any]) -> Result:
-        if execution_options:
-            statement = statement.execution_options(**execution_options)
+    def run(statement: Any) -> Result:
         return execute_select(session, statement, None, conn, tree)
 
     return session.relationship_load(stmt, lazy_loaded_from, run)

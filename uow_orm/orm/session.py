@@ -265,7 +265,7 @@ class Session(
         self,
         statement: Any,
         lazy_loaded_from: InstanceState | None,
-        run: Callable[[Any, dict[str, Any]], Result],
+        run: Callable[[Any], Result],
         column_load: bool = False,
         mapper: Mapper | None = None,
     ) -> Result:

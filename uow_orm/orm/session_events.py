@@ -162,8 +162,9 @@ class ORMExecuteState:
         #: the object whose lazy load this is (None for the other relationship loads)
         self.lazy_loaded_from: InstanceState | None = None
         self.loader_strategy_path = None
-        #: how a load the ORM runs itself executes its statement (None: Session.execute)
-        self._runner: Callable[[Any, dict[str, Any]], Any] | None = None
+        #: how a load the ORM runs itself executes its statement, with the listeners'
+        #: execution options applied (None: Session.execute)
+        self._runner: Callable[[Any], Any] | None = None
 
     def __repr__(self) -> str:
         return f"<ORMExecuteState {type(self.statement).__name__}>"
@@ -309,7 +310,8 @@ class ORMExecuteState:
                 return out
         session = self.session
         if self._runner is not None:  # a load the ORM runs itself: not Session.execute
-            return self._runner(self.statement, self.local_execution_options)
+            statement, options = self.statement, self.local_execution_options
+            return self._runner(statement.execution_options(**options) if options else statement)
         # Session.execute runs the statement without the listeners again (it clears the
         # flag on entry, so loads nested in this execution see the listeners: selectin)
         session._orm_execute_running = True
@@ -347,7 +349,7 @@ def relationship_load(
     session: Session,
     statement: Any,
     lazy_loaded_from: InstanceState | None,
-    run: Callable[[Any, dict[str, Any]], Any],
+    run: Callable[[Any], Any],
     column_load: bool = False,
     mapper: Mapper | None = None,
 ) -> Any:
@@ -355,8 +357,8 @@ def relationship_load(
     ``column_load``, the SELECT of an object's unloaded columns, through the
     ``do_orm_execute`` listeners, as SQLAlchemy does: they see ``is_relationship_load`` /
     ``is_column_load`` (and ``lazy_loaded_from`` for a lazy load), may change the
-    statement or return a Result; ``run(statement, execution_options)`` executes what
-    they leave."""
+    statement or return a Result; ``run(statement)`` executes what they leave (the
+    execution options they added are on it)."""
     mapper = mapper or first_mapper(list(getattr(statement, "_entities", ()) or ()))
     bind_arguments: dict[str, Any] = {"clause": statement}
     if mapper is not None:

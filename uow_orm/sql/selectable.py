@@ -601,14 +601,12 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         d.update(src)
         if changing is not None:
             d[changing] = list(getattr(self, changing))
-            d["_execution_options"] = dict(self._execution_options)
-            d["_compiled_cache"] = {}
-            return s
-        try:  # the lists copied without a Python loop (all C calls)
-            d.update(zip(_GENERATIVE_LISTS, map(list, _get_lists(src))))
-        except KeyError:  # a list still at its class default
-            for attr in _GENERATIVE_LISTS:
-                d[attr] = list(d[attr] if attr in d else getattr(self, attr))
+        else:
+            try:  # the lists copied without a Python loop (all C calls)
+                d.update(zip(_GENERATIVE_LISTS, map(list, _get_lists(src))))
+            except KeyError:  # a list still at its class default
+                for attr in _GENERATIVE_LISTS:
+                    d[attr] = list(d[attr] if attr in d else getattr(self, attr))
         d["_execution_options"] = dict(self._execution_options)
         d["_compiled_cache"] = {}
         return s
