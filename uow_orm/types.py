@@ -18,7 +18,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from . import exc
 
@@ -52,6 +52,11 @@ _DUNDERS = frozenset(_OPERATOR_METHODS.values()) | {"__getitem__", "__radd__"}
 
 class TypeEngine:
     """Base of all column types."""
+
+    def __class_getitem__(cls, item: Any) -> type[Self]:
+        """``TypeDecorator[str]``, as typed SQLAlchemy code subclasses it: the class itself
+        (the Python type parameter documents the values; nothing checks it at run time)."""
+        return cls
 
     class Comparator:
         """The operators a column expression gets from its type (``TypeEngine.Comparator``).

@@ -202,17 +202,14 @@ class Result(_Filtered):
     def from_scalars(cls, key: str, items: Iterable[Any]) -> Result:
         """A one-column result over ``items`` without building a tuple per row up front."""
         # __init__ written out for one key (every ORM query of one entity comes here)
-        result = cls.__new__(cls)
-        result._keys = [key]
-        result._km = {key: 0}
-        result.rowcount = -1
-        result._close = None
-        result._unique = False
-        result._require_unique = False
-        it = iter(items)
-        result._scalar_iter = it
-        result._source = ((item,) for item in it)
-        result._iter = (Row(r, result._km) for r in result._source)
+        result: Result = _OneColumnResult.__new__(_OneColumnResult)
+        d = result.__dict__
+        d["_keys"] = [key]
+        d["_km"] = {key: 0}
+        d["rowcount"] = -1
+        d["_close"] = None
+        d["_unique"] = d["_require_unique"] = False
+        d["_scalar_iter"] = iter(items)
         return result
 
     def _check_unique(self) -> None:
@@ -380,6 +377,38 @@ class Result(_Filtered):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _OneColumnResult(Result):
+    """`Result.from_scalars`: one column over an iterator of values, whose row iterators
+    (a tuple, then a `Row`, per value) are made only when something reads rows. Most such
+    results are read by ``scalars()`` alone (``session.scalars(select(User))``), which
+    takes the values directly: two generators less per query."""
+
+    @property
+    def _source(self) -> Iterator[Any]:
+        d = self.__dict__
+        source = d.get("_source_it")
+        if source is None:
+            source = d["_source_it"] = ((item,) for item in d["_scalar_iter"])
+        return source
+
+    @_source.setter
+    def _source(self, value: Iterator[Any]) -> None:
+        self.__dict__["_source_it"] = value
+
+    @property
+    def _iter(self) -> Iterator[Any]:
+        d = self.__dict__
+        rows = d.get("_iter_it")
+        if rows is None:
+            km = d["_km"]
+            rows = d["_iter_it"] = (Row(r, km) for r in self._source)
+        return rows
+
+    @_iter.setter
+    def _iter(self, value: Iterator[Any]) -> None:
+        self.__dict__["_iter_it"] = value
 
 
 class ScalarResult(_Filtered, Generic[_T]):

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
-from ..sql.elements import BinaryExpression, ColumnElement, ColumnOperators
+from ..sql.elements import (
+    _PLAIN_VALUES,
+    BinaryExpression,
+    ColumnElement,
+    ColumnOperators,
+    PlainComparisons,
+    compare_plain,
+    plain_comparisons,
+)
 from . import collections as _collections
 from . import events as _events
 from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
@@ -68,7 +76,7 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
 class ColumnAttribute(QueryableAttribute[_T]):
     """A mapped column attribute."""
 
-    __slots__ = ("_entity_tag", "column")
+    __slots__ = ("_entity_tag", "_plain", "column")
 
     def __init__(self, class_: type, key: str, mapper: Mapper, column: Column[Any]) -> None:
         super().__init__(class_, key, mapper)
@@ -76,6 +84,68 @@ class ColumnAttribute(QueryableAttribute[_T]):
         # what the expressions this attribute builds carry as their ``_orm_entities``
         # (a frozenset: the statement cache keys on it by value, without walking it)
         self._entity_tag = frozenset((class_,))
+        self._plain: PlainComparisons | None = None
+
+    # -- comparisons with plain values ----------------------------------------------------
+    # ``User.id == 5`` is most of every WHERE clause: for an int / str / float these build
+    # the expression `operate` would (same operator, bound type and entities) without its
+    # dispatch through the column; anything else goes the general way.
+    def _compare_plain(self, op: str, value: Any) -> ColumnElement | None:
+        column = self.column
+        plan = self._plain
+        if plan is None or plan.type is not column.type:
+            plan = self._plain = plain_comparisons(column)
+            if type(self).operate is not ColumnAttribute.operate:
+                plan = self._plain = plan._replace(operators=frozenset())
+        if op not in plan.operators:
+            return None
+        out = compare_plain(column, op, value, plan)
+        out._orm_entities = self._entity_tag
+        return out
+
+    def __eq__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain("=", other)
+            if out is not None:
+                return out
+        return self.operate("=", other)
+
+    def __ne__(self, other: Any) -> ColumnElement:  # type: ignore[override]
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain("!=", other)
+            if out is not None:
+                return out
+        return self.operate("!=", other)
+
+    def __lt__(self, other: Any) -> ColumnElement:
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain("<", other)
+            if out is not None:
+                return out
+        return self.operate("<", other)
+
+    def __le__(self, other: Any) -> ColumnElement:
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain("<=", other)
+            if out is not None:
+                return out
+        return self.operate("<=", other)
+
+    def __gt__(self, other: Any) -> ColumnElement:
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain(">", other)
+            if out is not None:
+                return out
+        return self.operate(">", other)
+
+    def __ge__(self, other: Any) -> ColumnElement:
+        if other.__class__ in _PLAIN_VALUES:
+            out = self._compare_plain(">=", other)
+            if out is not None:
+                return out
+        return self.operate(">=", other)
+
+    __hash__ = QueryableAttribute.__hash__
 
     def __clause_element__(self) -> Column[Any]:
         return self.column

@@ -205,6 +205,11 @@ def _never(obj: Any, binds: list[BindParameter]) -> Any:
     raise _Uncacheable
 
 
+#: each distinct type structure (its class and public attributes) as a small int: a
+#: type's key is hashed and compared with every statement key that holds it
+_type_ids: dict[Any, int] = {}
+
+
 def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
     d = getattr(obj, "__dict__", None)
     if d is None:
@@ -214,10 +219,9 @@ def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
         # types do not change once made: their key is computed once and kept on them
         k = (type(obj), *[item for item in d.items() if not item[0].startswith("_")])
         try:
-            hash(k)
-        except TypeError:
-            k = (type(obj), id(obj))  # with the object itself in the key (below)
-            k = (k, obj)
+            k = _type_ids.setdefault(k, len(_type_ids))  # equal structures, equal ints
+        except TypeError:  # an unhashable attribute: the object itself is the key
+            k = ((type(obj), id(obj)), obj)
         d["_uow_cache_key"] = k
     return k
 
@@ -233,12 +237,29 @@ def _binary(obj: Any, binds: list[BindParameter]) -> Any:
         if h is None:
             h = handlers[left.__class__] = _handler_for(left.__class__)
         left = h(left, binds)
-    right = _bind(right, binds) if right.__class__ is BindParameter else _key(right, binds)
     try:
         tk = t._uow_cache_key
     except AttributeError:
         tk = _key(t, binds)
-    return (BinaryExpression, getattr(obj, "_orm_entities", None), left, obj.operator, right, tk)
+    entities = getattr(obj, "_orm_entities", None)
+    if right.__class__ is BindParameter and right.key is None and not right.expanding:
+        # ``column <op> <plain value>`` (``User.id == 5``): `_bind`'s key flattened into
+        # this one, marked so that it cannot equal the nested form
+        binds.append(right)
+        v, rt = right.value, right.type
+        try:
+            rtk = rt._uow_cache_key  # type: ignore[attr-defined]
+        except AttributeError:
+            rtk = _type_key(rt, binds)
+        vc = v.__class__
+        return (_PLAIN_BIND, entities, left, obj.operator, tk, rtk, right.describes, vc,
+                vc is str and "\\" in v)  # fmt: skip
+    right = _bind(right, binds) if right.__class__ is BindParameter else _key(right, binds)
+    return (BinaryExpression, entities, left, obj.operator, right, tk)
+
+
+#: marks the key of a comparison with an unnamed, non-expanding bound value (`_binary`)
+_PLAIN_BIND = object()
 
 
 def _handler_for(cls: type) -> Any:
@@ -323,14 +344,20 @@ class StatementCache:
         """The compiled statement cached under ``key`` (now the most recently used), or None;
         counts a hit or a miss.
         """
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            else:
-                self.misses += 1
-            return hit
+        # no lock: OrderedDict's get and move_to_end are each atomic (C, under the GIL);
+        # put() evicting the key in between is a miss. (The counts may miss an increment
+        # under threads: they are statistics.)
+        entries = self._entries
+        hit = entries.get(key)
+        if hit is not None:
+            try:
+                entries.move_to_end(key)
+            except KeyError:  # evicted by another thread just now
+                pass
+            self.hits += 1
+        else:
+            self.misses += 1
+        return hit
 
     def put(self, key: Any, value: Any) -> None:
         """Cache ``value`` under ``key``, dropping the least recently used beyond ``size``."""

@@ -314,7 +314,9 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> tuple[Compiled, bool]
             return compiled, False
         plan = plan_for(compiled, key_binds)
         if plan is not None:
-            statement_cache.put(key, (compiled, plan))
+            # (None: the placeholders take the key's values in the order met, as mostly)
+            in_order = plan == list(range(len(key_binds)))
+            statement_cache.put(key, (compiled, None if in_order else plan))
         return compiled, True
     template, plan = entry
     compiled = Compiled.__new__(Compiled)
@@ -325,14 +327,17 @@ def _compile_cached_select(stmt: Any, dialect: Dialect) -> tuple[Compiled, bool]
     compiled.entity_slices = template.entity_slices
     compiled._proc_items = template._proc_items
     compiled._statement_ref = None
-    binds = []
-    for n, tb in zip(plan, template.binds):
-        if n >= 0:
-            binds.append(key_binds[n])
-        else:  # LIMIT / OFFSET: the new statement's number
-            value = stmt._limit if n == -1 else stmt._offset
-            binds.append(BindParameter(None, int(value), tb.type, tb.describes))
-    compiled.binds = binds
+    if plan is None:
+        compiled.binds = key_binds
+    else:
+        binds = []
+        for n, tb in zip(plan, template.binds):
+            if n >= 0:
+                binds.append(key_binds[n])
+            else:  # LIMIT / OFFSET: the new statement's number
+                value = stmt._limit if n == -1 else stmt._offset
+                binds.append(BindParameter(None, int(value), tb.type, tb.describes))
+        compiled.binds = binds
     compiled.statement = stmt
     return compiled, True
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .. import exc
 from ..types import (
@@ -679,6 +679,49 @@ _NEGATE = {
     "IS": "IS NOT",
     "IS NOT": "IS",
 }
+
+
+class PlainComparisons(NamedTuple):
+    """How a column compares with plain values (`plain_comparisons`): what lets an ORM
+    attribute build ``User.id == 5`` without the general operator dispatch, with the
+    exact expression that dispatch would build."""
+
+    #: the column's type when this was worked out (a type replaced later, e.g. a foreign
+    #: key column typed once its target resolves, makes it stale)
+    type: TypeEngine
+    #: the comparison operators the type's comparator leaves as SQL defines them
+    operators: frozenset[str]
+    #: the type binding a plain value; None: the type's coerce_compared_value() decides
+    #: per value
+    bind_type: TypeEngine | None
+    #: what the bound value is compared with, for error messages
+    label: str | None
+
+
+def plain_comparisons(column: ColumnElement) -> PlainComparisons:
+    """`PlainComparisons` of ``column`` (no operators when its class changes how it
+    operates)."""
+    t = column.type
+    cls = type(column)
+    ops: frozenset[str] = frozenset()
+    if cls.operate is ColumnElement.operate and cls._operate is ColumnElement._operate:
+        overrides = t.comparator_factory._overrides
+        ops = frozenset(op for op in _COMPARISONS if _OPERATOR_METHODS.get(op) not in overrides)
+    # the two coerce_compared_value()s that answer the type itself whatever the value
+    same = type(t).coerce_compared_value in (TypeEngine.coerce_compared_value,
+                                              TypeDecorator.coerce_compared_value)  # fmt: skip
+    return PlainComparisons(t, ops, t if same else None, _describe(column))
+
+
+def compare_plain(
+    column: ColumnElement, op: str, value: Any, plan: PlainComparisons
+) -> BinaryExpression:
+    """``column <op> value`` for a plain int / str / float and an operator of
+    ``plan.operators``: what `ColumnElement._operate` builds for it."""
+    bind_type = plan.bind_type
+    if bind_type is None:
+        bind_type = column.type.coerce_compared_value(op, value)
+    return BinaryExpression(column, op, BindParameter(None, value, bind_type, plan.label), _BOOLEAN)
 
 
 class ColumnElement(ColumnOperators, ClauseElement):
@@ -2200,6 +2243,7 @@ __all__ = [
     "Exists",
     "Function",
     "Label",
+    "PlainComparisons",
     "TextClause",
     "and_",
     "asc",
@@ -2207,6 +2251,7 @@ __all__ = [
     "cast",
     "coerce",
     "coerce_expression",
+    "compare_plain",
     "desc",
     "false",
     "func",
@@ -2214,6 +2259,7 @@ __all__ = [
     "not_",
     "null",
     "or_",
+    "plain_comparisons",
     "text",
     "true",
 ]
