@@ -53,6 +53,8 @@ class Binds:
             InvalidRequestError: nothing says which engine to use.
         """
         engines = self._engines
+        if not engines and default is not None:
+            return default  # no binds= (most sessions): nothing to look up
         if mapper is not None:
             cls = (
                 mapper.class_

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections import OrderedDict
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from ..types import TypeEngine
@@ -93,10 +94,10 @@ def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
         values = _get_fields(d)
     except KeyError:  # not made by Select.__init__
         values = tuple([d.get(f) for f in _INSTANCE_FIELDS])
-    for f, v in zip(_INSTANCE_FIELDS, values):
-        if v:
-            parts.append(f)
-            parts.append(_seq(v, binds) if v.__class__ is list else _key(v, binds))
+    for f in compress(_INSTANCE_FIELDS, values):  # (the non-empty ones, picked in C)
+        v = d[f]
+        parts.append(f)
+        parts.append(_seq(v, binds) if v.__class__ is list else _key(v, binds))
     for f in _CLASS_DEFAULT_FIELDS:  # set on few statements (class defaults otherwise)
         if f in d:  # set, even to an empty list: correlate(None) is not the default
             parts.append(f)

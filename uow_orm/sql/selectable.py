@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from .. import exc
 from ..types import TypeEngine
 from .elements import (
+    BinaryExpression,
     ClauseElement,
     ColumnElement,
     Exists,
@@ -566,7 +567,9 @@ class Select(_SetOperations, FromClause, Generic[_T]):
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
         for e in entities:
-            if isinstance(e, (list, tuple)) or _is_column_collection(e):
+            if isinstance(e, type):  # a mapped class (select(User)): nothing to unpack
+                flat.append(e)
+            elif isinstance(e, (list, tuple)) or _is_column_collection(e):
                 flat.extend(e)  # select(table.c["a", "b"]) selects those columns
             else:
                 flat.append(e)
@@ -627,8 +630,10 @@ class Select(_SetOperations, FromClause, Generic[_T]):
                 (wrap literal SQL in ``text()``).
         """
         s = self._generate("_where")
+        where = s._where
         for c in criteria:
-            s._where.append(coerce_criterion(c))
+            # (a comparison, as most criteria are, is a condition already)
+            where.append(c if c.__class__ is BinaryExpression else coerce_criterion(c))
         return s
 
     filter = where
