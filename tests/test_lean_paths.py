@@ -21,7 +21,9 @@ from uow_orm import (
     TypeDecorator,
     declarative_base,
     mapped_column,
+    relationship,
     select,
+    selectinload,
 )
 from uow_orm.sql.elements import BinaryExpression, BindParameter
 
@@ -162,3 +164,72 @@ def test_type_decorator_binds_through_process_bind_param(filled: Session) -> Non
     # the tag is stored lower-cased; "C" matches only because the comparison binds
     # through Lowered.process_bind_param
     assert filled.scalars(select(Reading.label).where(Reading.tag == "C")).one() == "c"
+
+
+# -- eager loads' batches of keys (``_key_values`` stops at a null key) --------------------
+class Shelf(Base):
+    __tablename__ = "shelf"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    tagged: Mapped[str] = mapped_column(String(20), unique=True)
+    books: Mapped[list[Book]] = relationship(back_populates="shelf", order_by="Book.id")
+    by_code: Mapped[list[Book]] = relationship(
+        primaryjoin="Shelf.code == foreign(Book.shelf_code)", viewonly=True, order_by="Book.id"
+    )
+    by_tag: Mapped[list[Book]] = relationship(
+        primaryjoin="Shelf.tagged == foreign(Book.shelf_tag)", viewonly=True, order_by="Book.id"
+    )
+
+
+class Book(Base):
+    __tablename__ = "book"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int | None] = mapped_column(ForeignKey("shelf.id"))
+    shelf_code: Mapped[str | None] = mapped_column(String(20))
+    shelf_tag: Mapped[str | None] = mapped_column(Lowered(20))
+    shelf: Mapped[Shelf | None] = relationship(back_populates="books")
+
+
+SHELVES = 1203  # three batches of keys (500 a batch)
+
+
+@pytest.fixture
+def library(session: Session) -> Session:
+    for i in range(1, SHELVES + 1):
+        shelf = Shelf(id=i, code=f"s{i}", tagged=f"t{i}")
+        session.add(shelf)
+        for j in range(i % 3):  # 0, 1 or 2 books a shelf
+            session.add(Book(id=i * 10 + j, shelf=shelf, shelf_code=f"s{i}", shelf_tag=f"t{i}"))
+    session.add(Book(id=7, shelf_id=None))  # a book on no shelf
+    session.commit()
+    session.expunge_all()
+    return session
+
+
+def _expected_books(i: int) -> list[int]:
+    return [i * 10 + j for j in range(i % 3)]
+
+
+@pytest.mark.parametrize("attr", ["books", "by_code", "by_tag"])
+def test_selectin_batches_load_every_collection(library: Session, sql_log: Any, attr: str) -> None:
+    log = sql_log(library.get_bind())
+    rel = getattr(Shelf, attr)
+    shelves = library.scalars(select(Shelf).order_by(Shelf.id).options(selectinload(rel))).all()
+    assert [[b.id for b in getattr(s, attr)] for s in shelves] == [
+        _expected_books(i) for i in range(1, SHELVES + 1)
+    ]
+    loads = [sql for sql in log.sql if "FROM book" in sql]
+    assert len(loads) == 3  # one per batch of 500 keys
+
+
+def test_selectin_of_many_to_one_batches(library: Session) -> None:
+    books = library.scalars(select(Book).order_by(Book.id).options(selectinload(Book.shelf))).all()
+    assert [(b.id, b.shelf.id if b.shelf else None) for b in books][:4] == [
+        (7, None),
+        (10, 1),
+        (20, 2),
+        (21, 2),
+    ]
+    assert all(b.shelf is None or b.shelf.code == f"s{b.id // 10}" for b in books)

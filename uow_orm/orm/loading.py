@@ -1020,9 +1020,9 @@ def _key_values(obj: Any, state: InstanceState, cols: Sequence[Any]) -> tuple[An
         v = d.get(key, NO_VALUE)
         if v is NO_VALUE:
             v = getattr(obj, key)
+        if v is None:
+            return None  # (a null key value: nothing is related)
         out.append(v)
-    if any(v is None for v in out):
-        return None
     return tuple(out)
 
 

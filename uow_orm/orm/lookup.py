@@ -60,9 +60,15 @@ def get(
 ) -> Any:
     """``Session.get()``: the object with this primary key, from the identity map (no
     SQL) or the database (``plans``: the session's cache of `get_by_pk`)."""
-    mapper = mapper_of_class(entity)
-    pk = normalize_pk(mapper, ident)
-    key = mapper.identity_key_from_pk(pk, session._identity_token)
+    mapper = getattr(entity, "__mapper__", None) if isinstance(entity, type) else None
+    if mapper is None:
+        mapper = mapper_of_class(entity)  # raises
+    if ident.__class__ is int and len(mapper.pk_keys) == 1:
+        pk: tuple[Any, ...] = (ident,)  # get(User, 5): `normalize_pk`'s answer
+    else:
+        pk = normalize_pk(mapper, ident)
+    # = mapper.identity_key_from_pk(pk, token), written out (once per get)
+    key = (mapper._identity_class, pk, session._identity_token)
     st = session.identity_map.state_for(key)
     if with_for_update and session.router is not None:
         session.router.writing("get(with_for_update=...)")
