@@ -145,16 +145,24 @@ class _Filtered:
         if first is _NO_ROW:
             if allow_none:
                 return None
-            raise exc.NoResultFound(
-                "no row was found when exactly one was required; use one_or_none() or "
-                "first() when zero rows is acceptable"
-            )
+            raise _no_row()
         if self._next() is not _NO_ROW:
-            raise exc.MultipleResultsFound(
-                "multiple rows were found when exactly one was required; narrow the query "
-                "or use first()"
-            )
+            raise _many_rows()
         return first
+
+
+def _no_row() -> exc.NoResultFound:
+    return exc.NoResultFound(
+        "no row was found when exactly one was required; use one_or_none() or "
+        "first() when zero rows is acceptable"
+    )
+
+
+def _many_rows() -> exc.MultipleResultsFound:
+    return exc.MultipleResultsFound(
+        "multiple rows were found when exactly one was required; narrow the query "
+        "or use first()"
+    )
 
 
 _NO_ROW = object()
@@ -468,8 +476,16 @@ class ScalarResult(_Filtered, Generic[_T]):
     def one(self) -> _T:
         """Exactly one value; raises ``exc.NoResultFound`` or ``exc.MultipleResultsFound``
         otherwise."""
-        self._check_unique()
-        return self._one(allow_none=False)  # type: ignore[no-any-return]
+        if self._require_unique and not self._unique:
+            self._check_unique()  # raises
+        # `_one` written out (``session.scalars(stmt).one()`` is a common query's end)
+        it = self._iter
+        first = next(it, _NO_ROW)
+        if first is _NO_ROW:
+            raise _no_row()
+        if next(it, _NO_ROW) is not _NO_ROW:
+            raise _many_rows()
+        return first
 
     def one_or_none(self) -> _T | None:
         """One value or None; raises ``exc.MultipleResultsFound`` when there are more."""
