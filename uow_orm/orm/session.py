@@ -306,6 +306,8 @@ class Session(
         bind_arguments: Mapping[str, Any] | None = None,
     ) -> ScalarResult[Any]:
         """The first column of each row (objects for ``select(User)``); see `execute`."""
+        if execution_options is None and bind_arguments is None:
+            return self.execute(statement, params).scalars()  # (no keywords to pass on)
         return self.execute(
             statement, params, execution_options=execution_options, bind_arguments=bind_arguments
         ).scalars()
@@ -319,6 +321,8 @@ class Session(
         bind_arguments: Mapping[str, Any] | None = None,
     ) -> Any:
         """The first column of the first row, or None; see `execute`."""
+        if execution_options is None and bind_arguments is None:
+            return self.execute(statement, params).scalar()  # (no keywords to pass on)
         return self.execute(
             statement, params, execution_options=execution_options, bind_arguments=bind_arguments
         ).scalar()
