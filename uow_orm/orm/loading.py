@@ -1171,15 +1171,19 @@ def _selectin_children(
     )
     if prop.order_by:
         stmt = stmt.order_by(*prop.order_by)
+    one_key = remote_keys[0] if len(remote_keys) == 1 else None
     for obj in _run_entity_select(session, stmt, conn, target, populate, sub, origin):
         d = obj.__dict__
         st: InstanceState = d[STATE_ATTR]
         if st.committed:  # changed in memory: group by the loaded (old) key
             k = tuple(st.committed.get(rk, d.get(rk)) for rk in remote_keys)
+        elif one_key is not None:
+            k = (d.get(one_key),)  # (a one-column foreign key: no generator per child)
         else:
             k = tuple(d.get(rk) for rk in remote_keys)
-        if k in grouped:
-            grouped[k].append(obj)
+        members = grouped.get(k)
+        if members is not None:
+            members.append(obj)
 
 
 def _selectin_secondary(
