@@ -35,7 +35,7 @@ def exclusive(fn: _F) -> _F:
     @functools.wraps(fn)
     def guarded(self: Guarded, *args: Any, **kw: Any) -> Any:
         lock = self._in_use
-        if not lock.acquire(blocking=False):
+        if not lock.acquire(False):  # (blocking=False, positionally: no keyword parsing)
             raise exc.InvalidRequestError(
                 f"this Session is being used by another thread right now (in "
                 f"{fn.__name__}()); a Session is for one thread at a time: give each thread "
