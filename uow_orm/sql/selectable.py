@@ -599,9 +599,9 @@ class Select(_SetOperations, FromClause, Generic[_T]):
         of its own builder methods copies them in turn. Callers that change anything else
         in place pass nothing."""
         s: Select[_T] = object.__new__(self.__class__)
-        d = s.__dict__
         src = self.__dict__
-        d.update(src)
+        d = src.copy()  # (one C copy of the whole dict: twice as fast as update() into a new one)
+        s.__dict__ = d
         if changing is not None:
             d[changing] = list(getattr(self, changing))
         else:
