@@ -87,8 +87,12 @@ def get(
             except exc.ObjectDeletedError:
                 return None
             return obj
-    session.transactions.check_active()
-    session.transactions.autobegin()
+    transactions = session.transactions
+    t = transactions.current
+    if t is None or t.parent is not None or t.failure is not None:
+        # (a root level without a failure, the usual case, needs neither call)
+        transactions.check_active()
+        transactions.autobegin()
     session.autoflush_for_load()
     if (
         not (populate_existing or with_for_update or options)
