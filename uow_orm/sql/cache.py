@@ -98,14 +98,17 @@ def _select_key(stmt: Any, binds: list[BindParameter]) -> Any:
         v = d[f]
         parts.append(f)
         parts.append(_seq(v, binds) if v.__class__ is list else _key(v, binds))
-    for f in _CLASS_DEFAULT_FIELDS:  # set on few statements (class defaults otherwise)
-        if f in d:  # set, even to an empty list: correlate(None) is not the default
-            parts.append(f)
-            parts.append(_key(d[f], binds))
-    if stmt._options:
-        parts.append(_options_key(stmt._options, binds))
-    if stmt._execution_options:
-        parts.append(_mapping(stmt._execution_options, binds))
+    if not d.keys().isdisjoint(_CLASS_DEFAULT_FIELDS):  # set on few statements
+        for f in _CLASS_DEFAULT_FIELDS:
+            if f in d:  # set, even to an empty list: correlate(None) is not the default
+                parts.append(f)
+                parts.append(_key(d[f], binds))
+    options = stmt._options
+    if options:
+        parts.append(_options_key(options, binds))
+    execution_options = stmt._execution_options
+    if execution_options:
+        parts.append(_mapping(execution_options, binds))
     return tuple(parts)
 
 
