@@ -19,6 +19,7 @@ from uow_orm import (
     Session,
     String,
     TypeDecorator,
+    bindparam,
     declarative_base,
     mapped_column,
     relationship,
@@ -222,6 +223,13 @@ def test_selectin_batches_load_every_collection(library: Session, sql_log: Any, 
     ]
     loads = [sql for sql in log.sql if "FROM book" in sql]
     assert len(loads) == 3  # one per batch of 500 keys
+    on_pg = library.get_bind().dialect.name == "postgresql"
+    # PostgreSQL: int and str keys of an integer or text column travel as one array of
+    # the column's kind; keys for a TypeDecorator column (by_tag reads Book.shelf_tag, a
+    # Lowered column) are bound one by one
+    cast = {"books": "INTEGER", "by_code": "TEXT"}.get(attr) if on_pg else None
+    for sql in loads:
+        assert (f"= ANY(CAST(%s AS {cast}[]))" in sql) if cast else ("IN (" in sql)
 
 
 def test_selectin_of_many_to_one_batches(library: Session) -> None:
@@ -233,3 +241,15 @@ def test_selectin_of_many_to_one_batches(library: Session) -> None:
         (21, 2),
     ]
     assert all(b.shelf is None or b.shelf.code == f"s{b.id // 10}" for b in books)
+
+
+def test_expanding_in_matches_whole_values_only(library: Session) -> None:
+    # on PostgreSQL the list is cast to TEXT[], not to the column's VARCHAR(20)[], which
+    # would cut a longer value down to one that matches
+    library.add(Shelf(id=5000, code="x" * 20, tagged="long"))
+    library.commit()
+    stmt = select(Shelf.id).where(Shelf.code.in_(bindparam("codes", expanding=True)))
+    assert library.scalars(stmt, {"codes": ["x" * 20 + "yyyyy"]}).all() == []
+    assert library.scalars(stmt, {"codes": ["x" * 20, "s2"]}).all() == [2, 5000]
+    ids = select(Shelf.code).where(Shelf.id.in_(bindparam("ids", expanding=True)))
+    assert library.scalars(ids.order_by(Shelf.id), {"ids": [3, 1, 10**6]}).all() == ["s1", "s3"]

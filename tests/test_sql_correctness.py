@@ -112,7 +112,9 @@ def test_in_list_past_the_parameter_limit_runs_and_finds_the_rows(session, engin
     log = sql_log(engine)
     rows = session.scalars(select(Item.id).where(Item.id.in_(wanted)).order_by(Item.id)).all()
     assert rows == [5, 77, 150]
-    one_parameter = "= ANY(%s)" if engine.dialect.name == "postgresql" else "json_each(?)"
+    one_parameter = (
+        "= ANY(CAST(%s AS INTEGER[]))" if engine.dialect.name == "postgresql" else "json_each(?)"
+    )
     assert one_parameter in log.sql[-1]
     session.execute(delete(Item).where(Item.id.in_(wanted[1:])))
     session.commit()

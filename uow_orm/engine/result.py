@@ -160,8 +160,7 @@ def _no_row() -> exc.NoResultFound:
 
 def _many_rows() -> exc.MultipleResultsFound:
     return exc.MultipleResultsFound(
-        "multiple rows were found when exactly one was required; narrow the query "
-        "or use first()"
+        "multiple rows were found when exactly one was required; narrow the query or use first()"
     )
 
 
@@ -480,12 +479,12 @@ class ScalarResult(_Filtered, Generic[_T]):
             self._check_unique()  # raises
         # `_one` written out (``session.scalars(stmt).one()`` is a common query's end)
         it = self._iter
-        first = next(it, _NO_ROW)
+        first: Any = next(it, _NO_ROW)
         if first is _NO_ROW:
             raise _no_row()
         if next(it, _NO_ROW) is not _NO_ROW:
             raise _many_rows()
-        return first
+        return first  # type: ignore[no-any-return]
 
     def one_or_none(self) -> _T | None:
         """One value or None; raises ``exc.MultipleResultsFound`` when there are more."""

@@ -1252,11 +1252,47 @@ class InExpression(BinaryExpression):
         placeholder = compiler.bind(param)
         negated = self.operator == "NOT IN"
         if compiler.dialect_name == "postgresql":
-            return f"{left} != ALL({placeholder})" if negated else f"{left} = ANY({placeholder})"
+            array = pg_array_param(placeholder, items[0].type)
+            return f"{left} != ALL({array})" if negated else f"{left} = ANY({array})"
         return f"{left} {self.operator} (SELECT value FROM json_each({placeholder}))"
 
     def __invert__(self) -> ColumnElement:
         return InExpression(self.left, _NEGATE[self.operator], self.right)  # type: ignore[arg-type]
+
+
+def pg_array_param(placeholder: str, item_type: TypeEngine) -> str:
+    """A list parameter as PostgreSQL compares it with a column: cast to an array of the
+    column's own kind for integer and text columns (psycopg sends a list of ints as the
+    smallest integer array that holds them, and ``int4_col = ANY(smallint[])`` is checked
+    row by row against the whole array: 7x slower than an IN list over 10,000 rows, where
+    ``= ANY(integer[])`` is faster than one); as psycopg adapts it for other types. Text
+    is cast to ``TEXT[]``, never ``VARCHAR(n)[]``, which would cut longer values to n."""
+    name = pg_array_type(item_type)
+    return placeholder if name is None else f"CAST({placeholder} AS {name}[])"
+
+
+def pg_array_type(item_type: TypeEngine) -> str | None:
+    """The PostgreSQL element type `pg_array_param` casts a list of ``item_type`` values
+    to (None: no cast)."""
+    return _pg_array_types().get(type(item_type))
+
+
+_PG_ARRAY_TYPES: dict[type, str] = {}
+
+
+def _pg_array_types() -> dict[type, str]:
+    if not _PG_ARRAY_TYPES:  # (the generic types import this module: looked up late)
+        from .. import _generic_types as g
+        from .. import types as t
+
+        for cls, name in (
+            (t.Integer, "INTEGER"), (t.SmallInteger, "SMALLINT"), (t.BigInteger, "BIGINT"),
+            (g.INTEGER, "INTEGER"), (g.SMALLINT, "SMALLINT"), (g.BIGINT, "BIGINT"),
+            (t.String, "TEXT"), (t.Text, "TEXT"), (g.Unicode, "TEXT"), (g.UnicodeText, "TEXT"),
+            (g.VARCHAR, "TEXT"), (g.TEXT, "TEXT"),
+        ):  # fmt: skip
+            _PG_ARRAY_TYPES[cls] = name
+    return _PG_ARRAY_TYPES
 
 
 class _ExpandingList(TypeEngine):
@@ -1320,7 +1356,8 @@ class ExpandingIn(ColumnElement):
             return f"{left} {self.operator} ({items})"
         placeholder = compiler.bind(self.bind)
         if compiler.dialect_name == "postgresql":
-            return f"{left} != ALL({placeholder})" if negated else f"{left} = ANY({placeholder})"
+            array = pg_array_param(placeholder, self.bind.type.item_type)  # type: ignore[attr-defined]
+            return f"{left} != ALL({array})" if negated else f"{left} = ANY({array})"
         return f"{left} {self.operator} (SELECT value FROM json_each({placeholder}))"
 
     def _from_objects(self) -> list[FromClause]:
@@ -2259,6 +2296,8 @@ __all__ = [
     "not_",
     "null",
     "or_",
+    "pg_array_param",
+    "pg_array_type",
     "plain_comparisons",
     "text",
     "true",
