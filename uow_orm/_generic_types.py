@@ -5,7 +5,8 @@ Re-exported by `uow_orm.types` (and `uow_orm`); each type maps onto a storage bo
 backends have. Uppercase names PostgreSQL lacks (``NVARCHAR``, ``BLOB``, ``CLOB``,
 ``DATETIME``, ``DOUBLE``...) are rendered there as PostgreSQL's nearest type.
 
-Called by: uow_orm.dialects.postgresql_types, uow_orm.dialects.sqlite_types, uow_orm.types.
+Called by: uow_orm.dialects.postgresql_types, uow_orm.dialects.sqlite_types, uow_orm.types,
+uow_orm.sql.elements (the array types of PostgreSQL IN lists).
 """
 
 from __future__ import annotations
