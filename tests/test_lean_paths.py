@@ -253,3 +253,36 @@ def test_expanding_in_matches_whole_values_only(library: Session) -> None:
     assert library.scalars(stmt, {"codes": ["x" * 20, "s2"]}).all() == [2, 5000]
     ids = select(Shelf.code).where(Shelf.id.in_(bindparam("ids", expanding=True)))
     assert library.scalars(ids.order_by(Shelf.id), {"ids": [3, 1, 10**6]}).all() == ["s1", "s3"]
+
+
+# -- close_all_sessions() ------------------------------------------------------------------
+def test_close_all_sessions_rolls_back_and_detaches_every_session(db: Any) -> None:
+    from conftest import fetch
+
+    from uow_orm import inspect
+    from uow_orm.orm import close_all_sessions
+
+    first, second = Session(db), Session(db)
+    kept = Shelf(id=1, code="kept", tagged="k")
+    first.add(kept)
+    first.commit()
+    loaded = first.get(Shelf, 1)
+    first.add(Shelf(id=2, code="pending", tagged="p"))
+    first.flush()  # written in first's open transaction, not committed
+    second.add(Shelf(id=3, code="new", tagged="n"))
+    close_all_sessions()
+    for s in (first, second):
+        assert not s.new and not s.identity_map and not s.in_transaction()
+    assert inspect(loaded).detached
+    assert fetch(db, "SELECT id FROM shelf ORDER BY id") == [(1,)]  # only the commit stayed
+    # the sessions stay usable
+    assert first.scalars(select(Shelf.code)).all() == ["kept"]
+    first.close()
+    second.close()
+
+
+def test_session_close_all_is_the_classmethod_spelling(db: Any) -> None:
+    s = Session(db)
+    s.add(Shelf(id=9, code="x", tagged="x"))
+    Session.close_all()
+    assert not s.new

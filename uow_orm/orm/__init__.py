@@ -60,7 +60,7 @@ from .relationships import CascadeOptions, RelationshipProperty, backref, relati
 from .retry import run_transaction
 from .routing import ReplicaSet
 from .scoping import scoped_session
-from .session import Session, object_session, sessionmaker
+from .session import Session, close_all_sessions, object_session, sessionmaker
 from .session_events import ORMExecuteState
 from .state import AttributeState, InstanceState, state_of
 from .strategy_options import (
@@ -274,6 +274,7 @@ __all__ = [
     "backref",
     "class_mapper",
     "clear_mappers",
+    "close_all_sessions",
     "column_keyed_dict",
     "column_mapped_collection",
     "column_property",

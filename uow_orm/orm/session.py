@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -109,6 +110,7 @@ class Session(
         self.router: Router | None = make_router(
             bind, replicas, read_your_writes, replica_token, read_only
         )
+        _live_sessions.add(self)  # (for close_all_sessions(); held weakly)
 
     # -- context manager, repr ----------------------------------------------------------
     def __enter__(self) -> Session:
@@ -139,6 +141,12 @@ class Session(
         """Roll back, release connections and detach every object (the session is reusable)."""
         self.transactions.close()
         lifecycle.expunge_all(self)
+
+    @classmethod
+    def close_all(cls) -> None:
+        """`close_all_sessions()` (SQLAlchemy's deprecated classmethod spelling): closes every
+        Session in memory, not only this class's."""
+        close_all_sessions()
 
     # -- object membership (`.lifecycle` does the work) ----------------------------------
     def add(self, obj: Any, _warn: bool = True) -> None:
@@ -432,7 +440,19 @@ def object_session(instance: Any) -> Session | None:
 
 
 # ORMExecuteState is re-exported, as sqlalchemy.orm.session has it
-__all__ = ["ORMExecuteState", "Session", "object_session", "sessionmaker"]
+#: every Session in memory, held weakly: what close_all_sessions() closes
+_live_sessions: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def close_all_sessions() -> None:
+    """Close every `Session` in memory, as SQLAlchemy's ``close_all_sessions()``: each one's
+    transaction is rolled back, its connections go back to their pools and its objects are
+    detached (the sessions stay usable). Test teardown is the usual caller."""
+    for session in list(_live_sessions):
+        session.close()
+
+
+__all__ = ["ORMExecuteState", "Session", "close_all_sessions", "object_session", "sessionmaker"]
 
 # sessionmaker lives in .factory; importable from here as in SQLAlchemy
 from .factory import sessionmaker  # noqa: E402
