@@ -330,7 +330,11 @@ def insert_states(conn: Connection, mapper: Mapper, states: Sequence[InstanceSta
     no_value = NO_VALUE
     for state in states:
         d = state().__dict__
-        vals = [d.get(k, no_value) for k in keys]
+        try:
+            vals = list(map(d.__getitem__, keys))  # (no Python call per row)
+        except KeyError:  # an unset column: defaults and checks
+            _insert_row_slow(mapper, dname, state, d, groups, conn)
+            continue
         if (
             no_value in vals
             or (check_idx and any(vals[i] is None for i in check_idx))
@@ -563,6 +567,13 @@ def _insert_generated(
             state().__dict__[pk_key] = cur.lastrowid
         return
     if dialect.multirow_returning_ordered and keys:
+        if len(rows) == 1:  # (= a chunk of one row: a flush per savepoint)
+            state, vals = rows[0]
+            got = conn.cursor_execute(_insert_stmt(conn, plan, mapper, keys, 1, True).sql, vals)
+            returned = got.fetchall()
+            _check_generated_keys(mapper, [r[0] for r in returned], 1)
+            state().__dict__[pk_key] = returned[0][0]
+            return
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))
         for i in range(0, len(rows), per):
             _insert_returning_chunk(conn, plan, mapper, keys, rows[i : i + per], pk_key)
@@ -592,7 +603,8 @@ def _insert_returning_chunk(
     for _, vals in chunk:
         params.extend(vals)
     cur = conn.cursor_execute(sql, params)
-    ids = sorted(r[0] for r in cur.fetchall())
+    ids = [r[0] for r in cur.fetchall()]
+    ids.sort()
     if len(ids) != len(chunk) or (ids and ids[-1] - ids[0] != len(ids) - 1):
         raise exc.FlushError(
             f"INSERT into {mapper.local_table.name} returned keys that cannot be "
@@ -860,7 +872,7 @@ def _update_rows_by_shape(
         if onupdate:
             _apply_onupdate(conn, mapper, d, keys, onupdate)
         assert state.key is not None
-        vals = [d[k] for k in keys] if not sql_onupdate else [d[k] for k in _bound_keys(keys)]
+        vals = list(map(d.__getitem__, keys if not sql_onupdate else _bound_keys(keys)))
         # (one table of a join mapping: its part of the identity)
         ident = state.key[1] if positions is None else [state.key[1][i] for i in positions]
         vals.extend(ident if cascaded is None else [d[k] for k in cascaded])

@@ -917,9 +917,16 @@ class RelationshipProperty(MapperProperty):
         rev = self.reverse
         owner_obj = owner()
         if rev is not None and self.sync_backref is not False:
-            token = initiator if initiator is not None else self._event_token(_events.OP_APPEND)
+            token = initiator
+            if token is None:  # = self._event_token(OP_APPEND), once per appended child
+                tokens = self.__dict__.get("_event_tokens")
+                token = tokens.get(_events.OP_APPEND) if tokens is not None else None
+                if token is None:
+                    token = self._event_token(_events.OP_APPEND)
             rev._backref_set(item, owner_obj, token)
-        self._cascade_add(owner, item)
+        session = owner.session  # = self._cascade_add(owner, item)
+        if session is not None and "save-update" in self.cascade and item is not None:
+            session.cascade_save(item)
 
     def _collection_removed(
         self, owner: InstanceState, item: Any, initiator: _events.AttributeEventToken | None
@@ -966,7 +973,9 @@ class RelationshipProperty(MapperProperty):
         else:
             if self._validator:
                 value = self._validate(obj, value, False, True)
-            old = self._scalar_without_sql(state, d)
+            old = d.get(self.key, NO_VALUE)  # = self._scalar_without_sql(state, d)
+            if old is NO_VALUE and state.key is not None and state.session is not None:
+                old = _loading.lazy_load(state, self, no_sql=True)
             if old is value:
                 return
             if state.mapper.attr_dispatch:

@@ -18,7 +18,7 @@ from ..engine.base import Connection as _Connection
 from . import events as _events
 from .base import IdentityKey
 from .expiry import expire_all_states
-from .lifecycle import detach, expunge_all, make_transient_state
+from .lifecycle import detach_all, expunge_all, make_transient_state
 from .savepoint import SavepointRecord, restore_deleted, restore_savepoint
 
 if TYPE_CHECKING:
@@ -451,9 +451,10 @@ class TransactionControl:
         levels = [root, *self.nested_levels()]
         # savepoints still open are committed with the root: their deletions count too
         for t in levels:
-            for st in list(t.deleted):
-                if st.session is session:
-                    detach(session, st)
+            if not t.deleted:
+                continue
+            detach_all(session, [st for st in t.deleted if st.session is session])
+            for st in t.deleted:
                 st.was_deleted = True
                 st.deleted = False
             if session.dispatch.deleted_to_detached:
