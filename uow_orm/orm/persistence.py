@@ -571,7 +571,8 @@ def _insert_generated(
             state, vals = rows[0]
             got = conn.cursor_execute(_insert_stmt(conn, plan, mapper, keys, 1, True).sql, vals)
             returned = got.fetchall()
-            _check_generated_keys(mapper, [r[0] for r in returned], 1)
+            if len(returned) != 1:
+                _check_generated_keys(mapper, [r[0] for r in returned], 1)  # (raises)
             state().__dict__[pk_key] = returned[0][0]
             return
         per = max(1, min(dialect.max_bind_params // len(keys), 5000))

@@ -1076,7 +1076,10 @@ class RelationshipProperty(MapperProperty):
         return view
 
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
-        coll: InstrumentedList[Any] = self._new_members()
+        # (a plain list without the _new_members() call: a new object's first append)
+        coll: InstrumentedList[Any] = (
+            InstrumentedList() if self._collection is None else self._new_members()
+        )
         coll._bind(state, self)
         state().__dict__[self.key] = coll
         if state.mapper.attr_dispatch:
@@ -1236,7 +1239,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         state: InstanceState = d[STATE_ATTR]
         if state.key is None:
             if prop.uselist:
-                return prop._present(prop._init_collection(state))
+                coll = prop._init_collection(state)
+                return coll if prop._collection is None else prop._present(coll)
             return None
         return prop._present(_loading.lazy_load(state, prop))
 

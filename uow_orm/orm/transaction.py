@@ -112,7 +112,9 @@ class SessionTransaction:
                 has its connection to ``engine``.
             NotSupportedError: a two-phase session on a dialect without two-phase commit.
         """
-        root = self.root
+        root = self
+        while root.parent is not None:  # = self.root, once per statement of a flush
+            root = root.parent
         hit = root.connections.get(engine)
         if hit is not None:
             if execution_options:
@@ -322,15 +324,20 @@ class TransactionControl:
         """Flush, then open a SAVEPOINT on every connection of the transaction."""
         session = self.session
         self.check_active()
-        self.autobegin()
-        if session.tracker.has_changes():
+        if self.current is None:
+            self.autobegin()
+        tracker = session.tracker
+        if tracker.new or tracker.deleted or tracker.modified:  # = tracker.has_changes()
             session.flush()
         parent = self.current
         assert parent is not None
         txn = SessionTransaction(session, parent, nested=True)
         if session.dispatch._active:  # (guarded: once per savepoint)
             session.fire("after_transaction_create", txn)
-        for engine, (conn, _t) in parent.root.connections.items():
+        root = parent
+        while root.parent is not None:  # = parent.root
+            root = root.parent
+        for engine, (conn, _t) in root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
         self.current = txn
         return txn
@@ -518,7 +525,8 @@ class TransactionControl:
             self.end_nested(self.current, commit=False)
         if commit and txn.failure is None:
             try:
-                if self.session.tracker.has_changes():
+                tracker = self.session.tracker
+                if tracker.new or tracker.deleted or tracker.modified:  # = has_changes()
                     self.session.flush()
                 for sp in txn.savepoints.values():
                     sp.commit()

@@ -438,6 +438,8 @@ class FlushPlan:
             _each_class(
                 persistence.insert_states, conn, mapper, [s for s in level if s not in level_ids]
             )
+        elif not mapper._children and not mapper._join_mapping:  # (= _each_class)
+            persistence.insert_states(conn, mapper, level)
         else:
             _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
