@@ -177,6 +177,11 @@ def read_rows(conn) -> Rows:
     return Rows(parents, children)
 
 
+def _pass_through_append(target: object, value: object, initiator: object) -> None:
+    """An ``append`` listener that changes nothing (it sends appends down the general
+    path)."""
+
+
 class SessionModelMachine(RuleBasedStateMachine):
     def __init__(self, engine) -> None:
         super().__init__()
@@ -199,6 +204,8 @@ class SessionModelMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.session.close()
+        if event.contains(Parent.children, "append", _pass_through_append):
+            event.remove(Parent.children, "append", _pass_through_append)
         assert self.engine.pool.checkedout() == 0
 
     # -- helpers -------------------------------------------------------------------------
@@ -633,16 +640,28 @@ class SessionModelMachine(RuleBasedStateMachine):
     # delete-orphan moves and detachment of pending children, deletes inside a savepoint
     # still open at commit, and no_autoflush blocks.
 
-    @initialize(expire_on_commit=st.booleans(), through_orm_execute=st.booleans())
-    def choose_expire_on_commit(self, expire_on_commit, through_orm_execute):
+    @initialize(
+        expire_on_commit=st.booleans(),
+        through_orm_execute=st.booleans(),
+        through_append_listener=st.booleans(),
+    )
+    def choose_expire_on_commit(
+        self, expire_on_commit, through_orm_execute, through_append_listener
+    ):
         """Run the whole example with either expire_on_commit setting, and with or without
         a pass-through ``do_orm_execute`` listener (with one, get(), lazy, selectin and
-        expired-column loads run through the listeners' path: the same rows must come)."""
+        expired-column loads run through the listeners' path: the same rows must come; and
+        the save-update cascade of new children, which has a fast path for a session
+        nobody listens to, takes the general one), and with or without a pass-through
+        ``append`` listener on Parent.children (with one, an append takes the general path
+        instead of the written-out one)."""
         self.session.close()
         self.session = Session(self.engine, expire_on_commit=expire_on_commit)
         self.left_session: list[object] = []  # objects expunged: they must stay out
         if through_orm_execute:
             event.listen(self.session, "do_orm_execute", lambda state: None)
+        if through_append_listener:
+            event.listen(Parent.children, "append", _pass_through_append)
 
     def _held_objects_of(self, pid: int) -> list[object]:
         """Forget the objects held for parent ``pid`` and its children; return them."""

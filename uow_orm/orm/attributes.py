@@ -217,7 +217,17 @@ class ColumnAttribute(QueryableAttribute[_T]):
         if state.key is not None:
             old = d.get(key, NO_VALUE)
             if old is not value or old is NO_VALUE:
-                state.record_change(key, old)
+                # = state.record_change(key, old), once per changed attribute
+                if not state.modified:
+                    session = state.session
+                    if session is not None:
+                        session.object_changed(state)  # (a savepoint snapshots it first)
+                    state.modified = True
+                committed = state.committed
+                if committed is None:
+                    state.committed = {key: old}
+                elif key not in committed:
+                    committed[key] = old
         elif state.session is not None and not state.modified:
             state.modified = True
         d[key] = value
@@ -323,11 +333,40 @@ class InstrumentedList(list[_T]):
 
     # -- list API -------------------------------------------------------------------------
     def append(self, item: _T) -> None:
-        item = self._check(item)
-        self._before_change()
+        rel = self._rel
+        owner = self._owner
+        if (
+            rel is None
+            or owner is None
+            or rel._validator
+            or rel.single_parent
+            or owner.mapper.attr_dispatch
+        ):
+            item = self._check(item)
+            self._before_change()
+        else:
+            # = _check + _before_change with no validator, listener or single_parent rule
+            # (an append per child in a loop); _check_target runs only to raise its error
+            # (or for a harmless was_deleted of a transient object)
+            try:
+                ist = item.__dict__.get(STATE_ATTR)
+            except AttributeError:
+                ist = None
+            if (
+                ist is None
+                or ist.deleted
+                or ist.was_deleted
+                or owner.deleted
+                or owner.was_deleted
+                or not isinstance(item, rel.mapper.class_)
+            ):
+                rel._check_target(item, owner)
+            if owner.key is not None:
+                self._before_change()
         list.append(self, item)
         try:
-            self._added(item)
+            if rel is not None and owner is not None:  # = self._added(item)
+                rel._collection_added(owner, item, None)
         except BaseException:
             # the other side refused it (a backref's @validates): as in SQLAlchemy the
             # item does not stay in the collection

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import exc
 from . import persistence
 from .relationships import Direction, RelationshipProperty
-from .state import NO_VALUE, InstanceState
+from .state import NO_VALUE, STATE_ATTR, InstanceState
 from .sync import KeySync, state_of
 
 if TYPE_CHECKING:
@@ -86,8 +86,10 @@ class Dependencies:
                     self._collection(st, prop, d[key], old)
                 elif prop.direction is Direction.ONETOMANY:  # one-to-one, FK on the target
                     self._one_to_one(st, prop, d[key], old)
-                elif d[key] is not None:
-                    self.ensure_saved(state_of(d[key]))  # many-to-one: the target is saved
+                elif d[key] is not None:  # many-to-one: the target is saved
+                    ts = d[key].__dict__[STATE_ATTR]  # = state_of(d[key]), once per child
+                    if ts.session is not self.owner:  # (ensure_saved's first check)
+                        self.ensure_saved(ts)
 
     def _collection(
         self, st: InstanceState, prop: RelationshipProperty, current: Any, old: Any
@@ -109,8 +111,19 @@ class Dependencies:
     def _one_to_many(
         self, st: InstanceState, prop: RelationshipProperty, added: list[Any], removed: list[Any]
     ) -> None:
-        for child in added:
-            self._adopt(st, prop, state_of(child))
+        if added:  # = self._adopt(st, prop, state_of(child)) for each, written out
+            syncs = self.sync.child_syncs
+            owner = self.owner
+            link = (st, prop)
+            for child in added:
+                cs = child.__dict__[STATE_ATTR]
+                links = syncs.get(cs)
+                if links is None:
+                    syncs[cs] = [link]
+                else:
+                    links.append(link)
+                if cs.session is not owner:
+                    self.ensure_saved(cs)
         for child in removed:
             cs = state_of(child)
             if cs in self.deleted or cs.deleted:
@@ -185,10 +198,13 @@ class Dependencies:
             return
         orphans: list[InstanceState] = []
         for st in [*dirty, *self.deleted]:
-            committed = st.committed or {}
+            committed = st.committed
             if not committed:
                 continue
-            for prop in dict.values(st.mapper.relationships):
+            rels = st.mapper.relationships
+            if not rels:  # (most changed objects: no relationship, nothing to look at)
+                continue
+            for prop in dict.values(rels):
                 orphans.extend(self._orphans_of(st, prop, committed))
         for cs in orphans:
             if cs not in self.deleted and not cs.deleted:
@@ -238,15 +254,22 @@ class Dependencies:
 
     def deleted_parents(self) -> None:
         """NULL the keys of children whose parent is deleted without a delete cascade."""
+        last: Mapper | None = None
+        props: list[RelationshipProperty] = []
         for st in list(self.deleted):
             mapper = st.mapper
-            if not mapper.registry.configured:
-                mapper.registry.configure()
-            for prop in dict.values(mapper.relationships):
-                if prop.viewonly or prop.direction is not Direction.ONETOMANY:
-                    continue
-                if "delete" in prop.cascade:
-                    continue
+            if mapper is not last:  # (the rules once per run of one class)
+                if not mapper.registry.configured:
+                    mapper.registry.configure()
+                last = mapper
+                props = [
+                    prop
+                    for prop in dict.values(mapper.relationships)
+                    if not prop.viewonly
+                    and prop.direction is Direction.ONETOMANY
+                    and "delete" not in prop.cascade
+                ]
+            for prop in props:
                 d = st().__dict__
                 if prop.passive_deletes == "all":
                     continue  # the database (or nobody) handles the children's keys
@@ -269,12 +292,19 @@ class Dependencies:
         INSERT those of added pairs (a pair changed from both sides is one row)."""
         # Association rows of deleted objects go first: a row switch's new object may add
         # rows with the same key.
+        last: Mapper | None = None
+        props: list[RelationshipProperty] = []
         for st in self.deleted:
             if st.key is None:
                 continue
-            for prop in dict.values(st.mapper.relationships):
-                if prop.direction is not Direction.MANYTOMANY or prop.viewonly:
-                    continue
+            if st.mapper is not last:  # (the many-to-many ones once per run of one class)
+                last = st.mapper
+                props = [
+                    prop
+                    for prop in dict.values(last.relationships)
+                    if prop.direction is Direction.MANYTOMANY and not prop.viewonly
+                ]
+            for prop in props:
                 cols = [sc for _, sc in prop._pairs]
                 pk_keys = st.mapper.pk_keys
                 to_key = st.mapper.column_to_key

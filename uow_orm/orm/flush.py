@@ -62,10 +62,17 @@ class FlushMethods:
                 "Session is already flushing (flush() called from inside a flush event?)"
             )
         transactions = self.transactions
-        transactions.check_active()
-        if not self.tracker.has_changes():
+        t = transactions.current
+        while t is not None:  # = transactions.check_active(), without a call per flush
+            if t.failure is not None:
+                transactions.check_active()  # (raises PendingRollbackError)
+            t = t.parent
+        tracker = self.tracker
+        if not (tracker.new or tracker.deleted or tracker.modified):  # = has_changes()
             return
-        txn = transactions.autobegin()
+        txn = transactions.current
+        if txn is None:
+            txn = transactions.autobegin()
         if self.router is not None:
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)

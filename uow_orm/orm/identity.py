@@ -7,7 +7,7 @@ refers to are garbage collected; the session holds new, dirty and deleted ones s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .base import IdentityKey
@@ -45,6 +45,15 @@ class IdentityMap(Mapping[IdentityKey, Any]):
             del self._states[key]
 
     remove = discard
+
+    def discard_all(self, states: Iterable[InstanceState]) -> None:
+        """`discard` each of ``states`` (a flush's or a commit's deleted objects)."""
+        held = self._states
+        get = held.get
+        for state in states:
+            key = state.key
+            if key is not None and get(key) is state:
+                del held[key]
 
     def add(self, state: InstanceState, obj: Any = None) -> None:
         """Hold ``state`` under its identity key (which it must have); partner of

@@ -93,8 +93,36 @@ def cascade_save(session: InternalSession, obj: Any) -> None:
         raise exc.UnmappedInstanceError(f"{obj!r} is not a mapped object") from None
     if st.session is session:
         return
-    if save_or_update(session, st, obj):
-        cascade(session, st, "save-update", session.cascade_save)
+    if st.session is None and st.key is None and not session.dispatch._active:
+        # = save_or_update for a transient object nobody listens to (session.add's case;
+        # a transient state is never deleted): a child reached from a new parent
+        registry = st.mapper.registry
+        if not registry.configured:
+            registry.configure()
+        st.session = session
+        session.tracker.add_new(st, obj)
+    elif not save_or_update(session, st, obj):
+        return
+    if not st.mapper.relationships:
+        return
+    # = cascade(session, st, "save-update", session.cascade_save), skipping without a call
+    # the objects already in the session (the parent of a child reached from it)
+    d = obj.__dict__
+    for prop in dict.values(st.mapper.relationships):
+        if "save-update" not in prop.cascade or prop.key not in d:
+            continue
+        value = d[prop.key]
+        if not prop.uselist:
+            if value is not None:
+                try:
+                    vst = value.__dict__[STATE_ATTR]
+                except (AttributeError, KeyError):
+                    vst = None
+                if vst is None or vst.session is not session:
+                    cascade_save(session, value)
+            continue
+        for item in list(value):
+            cascade_save(session, item)
 
 
 def cascade(
@@ -187,12 +215,12 @@ def flush_succeeded(session: InternalSession, plan: FlushPlan, txn: SessionTrans
         st.committed = None
         st.modified = False
     if plan.deleted_done:
-        discard = session.identity_map.discard
+        session.identity_map.discard_all(plan.deleted_done)
+        txn_deleted = txn.deleted
         for st, obj in zip(plan.deleted_done, tracker.take_deleted(plan.deleted_done)):
-            discard(st)
             st.deleted = True
-            txn.deleted[st] = obj or st()
-    if plan.moves or plan.old_keys:
+            txn_deleted[st] = obj or st()
+    if plan.keys is not None and (plan.moves or plan.old_keys):  # (primary-key changes)
         plan.finish_key_changes(txn)
     only = plan.only
     if only is None:
@@ -271,6 +299,14 @@ def detach(session: InternalSession, st: InstanceState) -> None:
     st.session = None
 
 
+def detach_all(session: InternalSession, states: list[InstanceState]) -> None:
+    """`detach` each of ``states`` (a commit's deleted objects)."""
+    session.identity_map.discard_all(states)
+    session.tracker.unmark_modified_all(states)
+    for st in states:
+        st.session = None
+
+
 def make_transient_state(session: InternalSession, st: InstanceState) -> None:
     """``st`` forgets its row: out of the session, no identity key, no changes."""
     session.tracker.forget(st)
@@ -287,6 +323,7 @@ __all__ = [
     "cascade_save",
     "delete_cascade",
     "detach",
+    "detach_all",
     "expunge_all",
     "expunge_cascade",
     "expunge_state",

@@ -917,9 +917,16 @@ class RelationshipProperty(MapperProperty):
         rev = self.reverse
         owner_obj = owner()
         if rev is not None and self.sync_backref is not False:
-            token = initiator if initiator is not None else self._event_token(_events.OP_APPEND)
+            token = initiator
+            if token is None:  # = self._event_token(OP_APPEND), once per appended child
+                tokens = self.__dict__.get("_event_tokens")
+                token = tokens.get(_events.OP_APPEND) if tokens is not None else None
+                if token is None:
+                    token = self._event_token(_events.OP_APPEND)
             rev._backref_set(item, owner_obj, token)
-        self._cascade_add(owner, item)
+        session = owner.session  # = self._cascade_add(owner, item)
+        if session is not None and "save-update" in self.cascade and item is not None:
+            session.cascade_save(item)
 
     def _collection_removed(
         self, owner: InstanceState, item: Any, initiator: _events.AttributeEventToken | None
@@ -966,7 +973,9 @@ class RelationshipProperty(MapperProperty):
         else:
             if self._validator:
                 value = self._validate(obj, value, False, True)
-            old = self._scalar_without_sql(state, d)
+            old = d.get(self.key, NO_VALUE)  # = self._scalar_without_sql(state, d)
+            if old is NO_VALUE and state.key is not None and state.session is not None:
+                old = _loading.lazy_load(state, self, no_sql=True)
             if old is value:
                 return
             if state.mapper.attr_dispatch:
@@ -1067,7 +1076,10 @@ class RelationshipProperty(MapperProperty):
         return view
 
     def _init_collection(self, state: InstanceState) -> InstrumentedList[Any]:
-        coll: InstrumentedList[Any] = self._new_members()
+        # (a plain list without the _new_members() call: a new object's first append)
+        coll: InstrumentedList[Any] = (
+            InstrumentedList() if self._collection is None else self._new_members()
+        )
         coll._bind(state, self)
         state().__dict__[self.key] = coll
         if state.mapper.attr_dispatch:
@@ -1227,7 +1239,8 @@ class RelationshipAttribute(QueryableAttribute[_T]):
         state: InstanceState = d[STATE_ATTR]
         if state.key is None:
             if prop.uselist:
-                return prop._present(prop._init_collection(state))
+                coll = prop._init_collection(state)
+                return coll if prop._collection is None else prop._present(coll)
             return None
         return prop._present(_loading.lazy_load(state, prop))
 

@@ -194,7 +194,9 @@ class Session(
                 f"{obj!r} is not persisted (it is transient or pending); there is no row to "
                 "delete. Use expunge() to discard a pending object"
             )
-        self.transactions.autobegin()
+        transactions = self.transactions
+        if transactions.current is None:  # = autobegin(), once per deleted object
+            transactions.autobegin()
         if st.session is None:
             lifecycle.save_or_update(self, st, obj)
         elif st.session is not self:

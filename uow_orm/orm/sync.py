@@ -129,7 +129,7 @@ class KeySync:
             target = d.get(prop.key, NO_VALUE)
             if target is NO_VALUE:
                 continue
-            self._sync_pairs(st, prop, target, prop.local_remote_pairs)
+            self._sync_pairs(st, prop, target, prop.local_remote_pairs, d)
         for parent, prop in self.child_syncs.get(st, ()):
             rev = prop.reverse
             if (
@@ -140,7 +140,7 @@ class KeySync:
             ):
                 continue  # the many-to-one side above already copied the same key
             pairs = [(remote, local) for local, remote in prop.local_remote_pairs]
-            self._sync_pairs(st, prop, parent(), pairs)
+            self._sync_pairs(st, prop, parent(), pairs, d)
         if self.child_nulls:
             self._clear_removed(st)
 
@@ -168,7 +168,10 @@ class KeySync:
         prop: RelationshipProperty,
         target: object | None,
         pairs: list[ColumnPair],
+        d: dict[str, Any],
     ) -> None:
+        """Copy ``target``'s columns of ``pairs`` into ``st``'s (``d``: its object's
+        ``__dict__``)."""
         mapper = st.mapper
         if prop.post_update:
             self.post_updates.setdefault(st, []).append((prop, target, target is None))
@@ -197,7 +200,13 @@ class KeySync:
                     value = getattr(target, rkey)
                 if value is None:
                     continue
-            set_fk(st, key, value)
+            # = set_fk(st, key, value), once per row
+            old = d.get(key, NO_VALUE)
+            if old is value or (old is not NO_VALUE and old == value and type(old) is type(value)):
+                continue
+            if st.key is not None:
+                st.record_change(key, old)
+            d[key] = value
 
     def post_update_values(
         self, deleted: Mapping[InstanceState, object], inserted: list[InstanceState]

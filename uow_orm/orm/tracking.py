@@ -86,6 +86,14 @@ class Tracker:
         """``st`` has no unflushed changes any more."""
         self._modified.pop(st, None)
 
+    def unmark_modified_all(self, states: Iterable[InstanceState]) -> None:
+        """`unmark_modified` each of ``states``."""
+        modified = self._modified
+        if modified:
+            pop = modified.pop
+            for st in states:
+                pop(st, None)
+
     def take_new(self, states: Iterable[InstanceState]) -> list[Any]:
         """Unregister these pending objects (their INSERT was flushed); returns their
         objects in order (None for one that was not pending)."""
@@ -96,10 +104,12 @@ class Tracker:
         """Unregister these deleted objects (their DELETE was flushed) from the deleted
         and modified registries; returns their objects in order (None for one that was
         not registered)."""
-        pop, forget = self._deleted.pop, self._modified.pop
+        pop = self._deleted.pop
         out = [pop(st, None) for st in states]
-        for st in states:
-            forget(st, None)
+        if self._modified:
+            forget = self._modified.pop
+            for st in states:
+                forget(st, None)
         return out
 
     def forget(self, st: InstanceState) -> None:

@@ -18,7 +18,7 @@ from ..engine.base import Connection as _Connection
 from . import events as _events
 from .base import IdentityKey
 from .expiry import expire_all_states
-from .lifecycle import detach, expunge_all, make_transient_state
+from .lifecycle import detach_all, expunge_all, make_transient_state
 from .savepoint import SavepointRecord, restore_deleted, restore_savepoint
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ class SessionTransaction:
                 has its connection to ``engine``.
             NotSupportedError: a two-phase session on a dialect without two-phase commit.
         """
-        root = self.root
+        root = self
+        while root.parent is not None:  # = self.root, once per statement of a flush
+            root = root.parent
         hit = root.connections.get(engine)
         if hit is not None:
             if execution_options:
@@ -322,15 +324,20 @@ class TransactionControl:
         """Flush, then open a SAVEPOINT on every connection of the transaction."""
         session = self.session
         self.check_active()
-        self.autobegin()
-        if session.tracker.has_changes():
+        if self.current is None:
+            self.autobegin()
+        tracker = session.tracker
+        if tracker.new or tracker.deleted or tracker.modified:  # = tracker.has_changes()
             session.flush()
         parent = self.current
         assert parent is not None
         txn = SessionTransaction(session, parent, nested=True)
         if session.dispatch._active:  # (guarded: once per savepoint)
             session.fire("after_transaction_create", txn)
-        for engine, (conn, _t) in parent.root.connections.items():
+        root = parent
+        while root.parent is not None:  # = parent.root
+            root = root.parent
+        for engine, (conn, _t) in root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
         self.current = txn
         return txn
@@ -451,9 +458,10 @@ class TransactionControl:
         levels = [root, *self.nested_levels()]
         # savepoints still open are committed with the root: their deletions count too
         for t in levels:
-            for st in list(t.deleted):
-                if st.session is session:
-                    detach(session, st)
+            if not t.deleted:
+                continue
+            detach_all(session, [st for st in t.deleted if st.session is session])
+            for st in t.deleted:
                 st.was_deleted = True
                 st.deleted = False
             if session.dispatch.deleted_to_detached:
@@ -517,7 +525,8 @@ class TransactionControl:
             self.end_nested(self.current, commit=False)
         if commit and txn.failure is None:
             try:
-                if self.session.tracker.has_changes():
+                tracker = self.session.tracker
+                if tracker.new or tracker.deleted or tracker.modified:  # = has_changes()
                     self.session.flush()
                 for sp in txn.savepoints.values():
                     sp.commit()

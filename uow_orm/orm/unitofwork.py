@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import exc
 from ..sql.schema import topological_sort
@@ -64,9 +64,9 @@ class FlushContext:
     identity_token: Any = None
 
 
-@dataclass(frozen=True)
-class FlushResult:
-    """What a successful flush wrote, in the order it wrote it.
+class FlushResult(NamedTuple):
+    """What a successful flush wrote, in the order it wrote it (a named tuple: made once
+    per flush, it costs less than a frozen dataclass).
 
     Attributes:
         inserted: states whose rows were inserted (they have identity keys now).
@@ -97,9 +97,11 @@ class FlushPlan:
         self.new: list[InstanceState] = (
             list(ctx.new) if only is None else [s for s in ctx.new if s in only]
         )
-        self.deleted: dict[InstanceState, None] = {
-            s: None for s in ctx.deleted if only is None or s in only
-        }
+        self.deleted: dict[InstanceState, None] = (
+            dict.fromkeys(ctx.deleted)
+            if only is None
+            else {s: None for s in ctx.deleted if s in only}
+        )
         self.inserted: list[InstanceState] = []
         self.saved: list[InstanceState] = []
         self.deleted_done: list[InstanceState] = []
@@ -162,17 +164,26 @@ class FlushPlan:
             registry = st.mapper.registry
             if not registry.configured:
                 registry.configure()
-        dirty = self._dirty()
-        self._plan_key_changes(dirty)
+        # (the calls below are skipped when they have nothing to look at: a flush of a
+        # few new objects, such as one per savepoint, is mostly this fixed cost)
+        dirty = self._dirty() if self.ctx.dirty else []
+        if dirty:
+            self._plan_key_changes(dirty)
         if self.keys is not None and self.keys.key_switches:
             self.keys.check_conflicts()
-        self._find_row_switches()
+        if self.new:
+            self._find_row_switches()
         for gone in self.switched_out:
             self.deps.row_switch_children(gone)
             dirty = self._dirty()  # (a row switch may have deleted children)
-        self.deps.orphans(dirty, self.ctx.deleted)
-        self.deps.deleted_parents()
-        self.deps.collect(self.new + self._dirty(), set(self.new))
+        if dirty or self.deleted or self.ctx.deleted:
+            self.deps.orphans(dirty, self.ctx.deleted)
+        if self.deleted:
+            self.deps.deleted_parents()
+        if self.ctx.dirty:
+            self.deps.collect(self.new + self._dirty(), set(self.new))
+        else:
+            self.deps.collect(self.new, set(self.new))
 
     def _plan_key_changes(self, dirty: list[InstanceState]) -> None:
         """Primary-key changes (checked per state: keep this loop lean, it sees every
@@ -302,11 +313,25 @@ class FlushPlan:
                 the flush cannot be written; the caller rolls the transaction back.
         """
         self.prepare()
-        dirty = self._dirty()
+        dirty = self._dirty() if self.ctx.dirty else []
         # (rows of an inheritance hierarchy are written together, under its base mapper;
         # for other classes base_mapper is the mapper itself)
-        mappers: list[Mapper] = []
-        for st in [*self.new, *dirty, *self.deleted, *self.sync.child_nulls]:
+        # new states by mapper, in the order they were added (one list per mapper, found
+        # again without a lookup while the same class repeats)
+        new_by_mapper: dict[Mapper, list[InstanceState]] = {}
+        last: Mapper | None = None
+        group: list[InstanceState] = []
+        for st in self.new:
+            m = st.mapper._flush_base
+            if m is not last:
+                last = m
+                found = new_by_mapper.get(m)
+                if found is None:
+                    found = new_by_mapper[m] = []
+                group = found
+            group.append(st)
+        mappers: list[Mapper] = list(new_by_mapper)
+        for st in [*dirty, *self.deleted, *self.sync.child_nulls]:
             if st.mapper._flush_base not in mappers:
                 mappers.append(st.mapper._flush_base)
         for st in self.sync.child_syncs:  # a persistent child added to a collection: its
@@ -318,17 +343,14 @@ class FlushPlan:
 
                 check_flush(mappers)
                 break
-        order = self._mapper_order(mappers)
-        new_by_mapper: dict[Mapper, list[InstanceState]] = {}
-        for st in self.new:
-            new_by_mapper.setdefault(st.mapper._flush_base, []).append(st)
+        order = mappers if len(mappers) == 1 else self._mapper_order(mappers)
         for mapper in order:
             self._write_mapper(
-                mapper, [s for s in dirty if s.mapper._flush_base is mapper], new_by_mapper
+                mapper,
+                [s for s in dirty if s.mapper._flush_base is mapper] if dirty else [],
+                new_by_mapper,
             )
-        if self.sync.post_updates or (
-            self.deleted and any(s.mapper.post_update_cols for s in self.deleted)
-        ):
+        if self.sync.post_updates or (self.deleted and _post_update_cols(self.deleted)):
             self._post_updates()
         if self.deps.m2m_add or self.deps.m2m_remove or self.deleted:
             self.deps.write_secondary(self.ctx.connection_for)
@@ -344,6 +366,16 @@ class FlushPlan:
     ) -> None:
         """One mapper's UPDATEs and INSERTs."""
         conn = self.ctx.connection_for(mapper)
+        sync = self.sync
+        if not updates and not sync.child_nulls and not sync.child_syncs:
+            # inserts only (a flush of new objects): no candidates for an UPDATE
+            new = new_by_mapper.get(mapper, [])
+            if len(new) == 1:  # (= _levels: one row is one level)
+                self._insert_level(conn, mapper, new)
+            else:
+                for level in self._levels(new, mapper):
+                    self._insert_level(conn, mapper, level)
+            return
         seen = set(updates)
         extra: list[InstanceState] = []
         for s in [*self.sync.child_nulls, *self.sync.child_syncs]:
@@ -406,6 +438,8 @@ class FlushPlan:
             _each_class(
                 persistence.insert_states, conn, mapper, [s for s in level if s not in level_ids]
             )
+        elif not mapper._children and not mapper._join_mapping:  # (= _each_class)
+            persistence.insert_states(conn, mapper, level)
         else:
             _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
@@ -443,6 +477,19 @@ class FlushPlan:
                 by_mapper.setdefault(mapper, []).append((st, nulls))
         for mapper, pending in by_mapper.items():
             persistence.post_update(self.ctx.connection_for(mapper), mapper, pending)
+
+
+def _post_update_cols(states: Iterable[InstanceState]) -> bool:
+    """Whether the mapper of one of ``states`` has post_update columns (looked at once
+    per run of one class: no generator step per deleted object)."""
+    last: Mapper | None = None
+    for st in states:
+        mapper = st.mapper
+        if mapper is not last:
+            if mapper.post_update_cols:
+                return True
+            last = mapper
+    return False
 
 
 def _self_fks(mapper: Mapper) -> list[Any]:
