@@ -140,7 +140,17 @@ class BindMethods:
     def connection_for_mapper(self: _BindingSession, mapper: Mapper) -> Connection:
         """Seam: the transaction's connection for ``mapper``'s bind (looked up once per
         session until binds change)."""
-        return self.connection_for_bind(self._binds.for_mapper(self.bind, mapper))
+        bind = self._binds.for_mapper(self.bind, mapper)
+        if self.router is None:
+            t = self.transactions.current
+            if t is not None and t.parent is None:
+                # the root level holds its connections: one already taken for this bind
+                # is the answer (`connection_for_bind` without its four calls; every get(),
+                # lazy load and flush of a mapper asks)
+                hit = t.connections.get(bind)
+                if hit is not None:
+                    return hit[0]
+        return self.connection_for_bind(bind)
 
     def connection(
         self: _BindingSession,
