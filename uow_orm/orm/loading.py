@@ -1454,8 +1454,8 @@ def _lazy_select(
 
 
 #: (relationship, dialect) -> (the target's load_columns it was built for, its compiled
-#: lazy-load SELECT); emptied when it grows past _LAZY_PLANS_SIZE
-_LAZY_PLANS: dict[tuple[RelationshipProperty, Any], tuple[list[Any], Any]] = {}
+#: lazy-load SELECT, its parameters' names); emptied when it grows past _LAZY_PLANS_SIZE
+_LAZY_PLANS: dict[tuple[RelationshipProperty, Any], tuple[list[Any], Any, tuple[str, ...]]] = {}
 _LAZY_PLANS_SIZE = 5000
 
 
@@ -1481,9 +1481,10 @@ def _lazy_select_plain(
         plan = _LAZY_PLANS[(prop, dialect)] = (
             target.load_columns,
             compile_statement(stmt, dialect),
+            tuple(f"lazy_{n}" for n in range(len(remote_cols))),
         )
     compiled = plan[1]
-    params = compiled.construct_params({f"lazy_{n}": v for n, v in enumerate(k)})
+    params = compiled.construct_params(dict(zip(plan[2], k)))
     cursor = conn._run(compiled.sql, params)
     return _build_all(cursor, plain_builder(session, target, dialect.name))
 
