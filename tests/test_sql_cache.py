@@ -318,3 +318,31 @@ def test_compile_of_a_dropped_statement_still_prints_it(engine):
     assert str(compiled) == str(kept.compile(engine))
     assert "WHERE x_users.id = " in str(compiled)
     assert compiled.params == {"id_1": 5}
+
+
+def test_type_keys_equal_for_equal_types_and_bounded(monkeypatch):
+    from uow_orm import Numeric, String
+    from uow_orm.sql import cache
+
+    def key(t):
+        return cache._type_key(t, [])
+
+    assert key(String(5)) is key(String(5))  # one token per structure
+    assert key(String(5)) != key(String(6))
+    assert key(Numeric(10, 2)) != key(Numeric(10, 3))
+    # past the bound (types made with ever new arguments) the structure itself is the
+    # key: still equal for equal types, different for different ones
+    monkeypatch.setattr(cache, "_TYPE_IDS_MAX", 0)
+    before = len(cache._type_ids)
+    assert key(String(7001)) == key(String(7001))
+    assert key(String(7001)) != key(String(7002))
+    assert len(cache._type_ids) == before
+
+
+def test_equal_statements_with_fresh_types_share_a_compiled_entry(session, compiles):
+    from uow_orm import String, cast
+
+    for name in ("alice", "bob"):
+        stmt = select(User.id).where(cast(User.name, String(20)) == name)
+        assert len(session.scalars(stmt).all()) == 1
+    assert len(compiles) == 1

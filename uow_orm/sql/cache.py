@@ -209,9 +209,12 @@ def _never(obj: Any, binds: list[BindParameter]) -> Any:
     raise _Uncacheable
 
 
-#: each distinct type structure (its class and public attributes) as a small int: a
-#: type's key is hashed and compared with every statement key that holds it
-_type_ids: dict[Any, int] = {}
+#: each distinct type structure (its class and public attributes) as one token object:
+#: a type's key is hashed and compared with every statement key that holds it, and a
+#: token is hashed and compared by identity. Bounded: past _TYPE_IDS_MAX structures
+#: (types made on the fly with ever new arguments) the structure itself is the key.
+_type_ids: dict[Any, object] = {}
+_TYPE_IDS_MAX = 10000
 
 
 def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
@@ -223,7 +226,11 @@ def _type_key(obj: Any, binds: list[BindParameter]) -> Any:
         # types do not change once made: their key is computed once and kept on them
         k = (type(obj), *[item for item in d.items() if not item[0].startswith("_")])
         try:
-            k = _type_ids.setdefault(k, len(_type_ids))  # equal structures, equal ints
+            token = _type_ids.get(k)
+            if token is not None:
+                k = token
+            elif len(_type_ids) < _TYPE_IDS_MAX:
+                k = _type_ids.setdefault(k, object())  # equal structures, one token
         except TypeError:  # an unhashable attribute: the object itself is the key
             k = ((type(obj), id(obj)), obj)
         d["_uow_cache_key"] = k
