@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import (
-    _PLAIN_VALUES,
+    PLAIN_VALUES,
     BinaryExpression,
     ColumnElement,
     ColumnOperators,
@@ -104,42 +104,42 @@ class ColumnAttribute(QueryableAttribute[_T]):
         return out
 
     def __eq__(self, other: Any) -> ColumnElement:  # type: ignore[override]
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain("=", other)
             if out is not None:
                 return out
         return self.operate("=", other)
 
     def __ne__(self, other: Any) -> ColumnElement:  # type: ignore[override]
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain("!=", other)
             if out is not None:
                 return out
         return self.operate("!=", other)
 
     def __lt__(self, other: Any) -> ColumnElement:
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain("<", other)
             if out is not None:
                 return out
         return self.operate("<", other)
 
     def __le__(self, other: Any) -> ColumnElement:
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain("<=", other)
             if out is not None:
                 return out
         return self.operate("<=", other)
 
     def __gt__(self, other: Any) -> ColumnElement:
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain(">", other)
             if out is not None:
                 return out
         return self.operate(">", other)
 
     def __ge__(self, other: Any) -> ColumnElement:
-        if other.__class__ in _PLAIN_VALUES:
+        if other.__class__ in PLAIN_VALUES:
             out = self._compare_plain(">=", other)
             if out is not None:
                 return out

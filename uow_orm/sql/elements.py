@@ -662,6 +662,8 @@ _LIKE_OPS = frozenset({"LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"})
 
 #: values that bind as themselves: no ``__clause_element__``, not None / True / False
 _PLAIN_VALUES = frozenset({int, str, float})
+#: the classes of values `compare_plain` takes (public: the ORM's attributes test them)
+PLAIN_VALUES = _PLAIN_VALUES
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _NEGATE = {
     "=": "!=",
@@ -2272,6 +2274,7 @@ class ScalarSelect(ColumnElement):
 
 
 __all__ = [
+    "PLAIN_VALUES",
     "BinaryExpression",
     "BindParameter",
     "ClauseElement",
