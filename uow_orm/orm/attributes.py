@@ -11,7 +11,7 @@ properties, relationships and loading build on them), uow_orm.ext.orderinglist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 from .. import exc
@@ -73,6 +73,20 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
         return True
 
 
+def _plain_first(op: str) -> Callable[[ColumnAttribute[Any], Any], ColumnElement]:
+    """A comparison operator of `ColumnAttribute`: a plain value through
+    `ColumnAttribute._compare_plain`, anything else through ``operate``."""
+
+    def compare(self: ColumnAttribute[Any], other: Any) -> ColumnElement:
+        if other.__class__ in PLAIN_VALUES:
+            out = self._compare_plain(op, other)
+            if out is not None:
+                return out
+        return self.operate(op, other)
+
+    return compare
+
+
 class ColumnAttribute(QueryableAttribute[_T]):
     """A mapped column attribute."""
 
@@ -103,48 +117,12 @@ class ColumnAttribute(QueryableAttribute[_T]):
         out._orm_entities = self._entity_tag
         return out
 
-    def __eq__(self, other: Any) -> ColumnElement:  # type: ignore[override]
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain("=", other)
-            if out is not None:
-                return out
-        return self.operate("=", other)
-
-    def __ne__(self, other: Any) -> ColumnElement:  # type: ignore[override]
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain("!=", other)
-            if out is not None:
-                return out
-        return self.operate("!=", other)
-
-    def __lt__(self, other: Any) -> ColumnElement:
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain("<", other)
-            if out is not None:
-                return out
-        return self.operate("<", other)
-
-    def __le__(self, other: Any) -> ColumnElement:
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain("<=", other)
-            if out is not None:
-                return out
-        return self.operate("<=", other)
-
-    def __gt__(self, other: Any) -> ColumnElement:
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain(">", other)
-            if out is not None:
-                return out
-        return self.operate(">", other)
-
-    def __ge__(self, other: Any) -> ColumnElement:
-        if other.__class__ in PLAIN_VALUES:
-            out = self._compare_plain(">=", other)
-            if out is not None:
-                return out
-        return self.operate(">=", other)
-
+    __eq__ = _plain_first("=")  # type: ignore[assignment]
+    __ne__ = _plain_first("!=")  # type: ignore[assignment]
+    __lt__ = _plain_first("<")
+    __le__ = _plain_first("<=")
+    __gt__ = _plain_first(">")
+    __ge__ = _plain_first(">=")
     __hash__ = QueryableAttribute.__hash__
 
     def __clause_element__(self) -> Column[Any]:

@@ -143,11 +143,11 @@ class BindMethods:
         bind = self._binds.for_mapper(self.bind, mapper)
         if self.router is None:
             t = self.transactions.current
-            if t is not None and t.parent is None:
-                # the root level holds its connections: one already taken for this bind
-                # is the answer (`connection_for_bind` without its four calls; every get(),
+            if t is not None:
+                # the root level holds the connections: one already taken for this bind is
+                # the answer (`connection_for_bind` without its four calls; every get(),
                 # lazy load and flush of a mapper asks)
-                hit = t.connections.get(bind)
+                hit = t.root.connections.get(bind)
                 if hit is not None:
                     return hit[0]
         return self.connection_for_bind(bind)

@@ -62,17 +62,10 @@ class FlushMethods:
                 "Session is already flushing (flush() called from inside a flush event?)"
             )
         transactions = self.transactions
-        t = transactions.current
-        while t is not None:  # = transactions.check_active(), without a call per flush
-            if t.failure is not None:
-                transactions.check_active()  # (raises PendingRollbackError)
-            t = t.parent
-        tracker = self.tracker
-        if not (tracker.new or tracker.deleted or tracker.modified):  # = has_changes()
+        transactions.check_active()
+        if not self.tracker.has_changes():
             return
-        txn = transactions.current
-        if txn is None:
-            txn = transactions.autobegin()
+        txn = transactions.autobegin()
         if self.router is not None:
             self.router.writing("flush")
         flush_context = _events.FlushContext(self)

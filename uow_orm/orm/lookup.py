@@ -87,12 +87,7 @@ def get(
             except exc.ObjectDeletedError:
                 return None
             return obj
-    transactions = session.transactions
-    t = transactions.current
-    if t is None or t.parent is not None or t.failure is not None:
-        # (a root level without a failure, the usual case, needs neither call)
-        transactions.check_active()
-        transactions.autobegin()
+    session.transactions.ready()
     session.autoflush_for_load()
     if (
         not (populate_existing or with_for_update or options)

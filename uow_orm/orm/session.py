@@ -261,12 +261,7 @@ class Session(
             self._orm_execute_running = False  # (the listeners ran: this is their statement)
         if execution_options or bind_arguments:
             statement = with_execution_options(statement, execution_options, bind_arguments)
-        transactions = self.transactions
-        t = transactions.current
-        if t is None or t.parent is not None or t.failure is not None:
-            # (a root level without a failure, the usual case, needs neither call)
-            transactions.check_active()
-            transactions.autobegin()
+        self.transactions.ready()
         if wants_autoflush(statement, execution_options) and self.autoflush:
             self._autoflush()
         options = getattr(statement, "_execution_options", None)

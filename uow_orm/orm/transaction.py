@@ -38,6 +38,8 @@ class SessionTransaction:
     ) -> None:
         self.session = session
         self.parent = parent
+        #: the outermost level (a level's parent never changes: worked out once)
+        self.root: SessionTransaction = self if parent is None else parent.root
         self.nested = nested
         self.is_active = True
         self.failure: BaseException | None = None
@@ -52,14 +54,6 @@ class SessionTransaction:
         self.prepared = False
         # primary-key changes flushed at this level: state -> its identity key before
         self.key_switches: dict[InstanceState, IdentityKey] = {}
-
-    @property
-    def root(self) -> SessionTransaction:
-        """The outermost level."""
-        t = self
-        while t.parent is not None:
-            t = t.parent
-        return t
 
     def __repr__(self) -> str:
         kind = "nested" if self.nested else "root"
@@ -112,9 +106,7 @@ class SessionTransaction:
                 has its connection to ``engine``.
             NotSupportedError: a two-phase session on a dialect without two-phase commit.
         """
-        root = self
-        while root.parent is not None:  # = self.root, once per statement of a flush
-            root = root.parent
+        root = self.root
         hit = root.connections.get(engine)
         if hit is not None:
             if execution_options:
@@ -306,6 +298,15 @@ class TransactionControl:
             self.session.fire("after_transaction_create", self.current)
         return self.current
 
+    def ready(self) -> SessionTransaction:
+        """`check_active` then `autobegin`: the current level, for a statement about to
+        run. A root level without a failure (the usual case) needs neither."""
+        t = self.current
+        if t is None or t.parent is not None or t.failure is not None:
+            self.check_active()
+            return self.autobegin()
+        return t
+
     def begin(self) -> SessionTransaction:
         """Begin the root transaction explicitly.
 
@@ -324,20 +325,15 @@ class TransactionControl:
         """Flush, then open a SAVEPOINT on every connection of the transaction."""
         session = self.session
         self.check_active()
-        if self.current is None:
-            self.autobegin()
-        tracker = session.tracker
-        if tracker.new or tracker.deleted or tracker.modified:  # = tracker.has_changes()
+        self.autobegin()
+        if session.tracker.has_changes():
             session.flush()
         parent = self.current
         assert parent is not None
         txn = SessionTransaction(session, parent, nested=True)
         if session.dispatch._active:  # (guarded: once per savepoint)
             session.fire("after_transaction_create", txn)
-        root = parent
-        while root.parent is not None:  # = parent.root
-            root = root.parent
-        for engine, (conn, _t) in root.connections.items():
+        for engine, (conn, _t) in parent.root.connections.items():
             txn.savepoints[engine] = conn.begin_nested()
         self.current = txn
         return txn
@@ -525,8 +521,7 @@ class TransactionControl:
             self.end_nested(self.current, commit=False)
         if commit and txn.failure is None:
             try:
-                tracker = self.session.tracker
-                if tracker.new or tracker.deleted or tracker.modified:  # = has_changes()
+                if self.session.tracker.has_changes():
                     self.session.flush()
                 for sp in txn.savepoints.values():
                     sp.commit()
