@@ -38,8 +38,11 @@ class SessionTransaction:
     ) -> None:
         self.session = session
         self.parent = parent
-        #: the outermost level (a level's parent never changes: worked out once)
-        self.root: SessionTransaction = self if parent is None else parent.root
+        # the outermost level above this one (a level's parent never changes: worked out
+        # once); None for the root itself, which must not refer to itself: that cycle would
+        # keep the transaction, and the deleted objects it holds, alive until the cyclic
+        # garbage collector runs
+        self._above_root: SessionTransaction | None = None if parent is None else parent.root
         self.nested = nested
         self.is_active = True
         self.failure: BaseException | None = None
@@ -54,6 +57,12 @@ class SessionTransaction:
         self.prepared = False
         # primary-key changes flushed at this level: state -> its identity key before
         self.key_switches: dict[InstanceState, IdentityKey] = {}
+
+    @property
+    def root(self) -> SessionTransaction:
+        """The outermost level."""
+        above = self._above_root
+        return self if above is None else above
 
     def __repr__(self) -> str:
         kind = "nested" if self.nested else "root"
