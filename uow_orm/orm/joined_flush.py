@@ -52,7 +52,8 @@ class TablePart(Mapper):
         self.column_keys = [k for k, _ in pairs]
         self.pk_columns = [c for c in table.primary_key if c in self.column_to_key]
         self.pk_keys = [self.column_to_key[c] for c in self.pk_columns]
-        self.pk_positions = [self.column_list.index(c) for c in self.pk_columns]
+        at = {c: i for i, c in enumerate(self.column_list)}  # (by identity, not ==)
+        self.pk_positions = [at[c] for c in self.pk_columns]
         self.load_columns, self.load_keys = self.column_list, self.column_keys
         vc = mapper.version_id_col
         self.version_id_col = vc if vc is not None and vc.table is table else None

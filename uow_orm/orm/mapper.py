@@ -476,7 +476,8 @@ class Mapper:
         pk = self._mapped_primary_key()
         self.pk_columns = pk
         self.pk_keys = [self.column_to_key[c] for c in pk]
-        self.pk_positions = [ordered.index(c) for c in pk]
+        at = {c: i for i, c in enumerate(ordered)}  # (by identity: a type's == may be SQL)
+        self.pk_positions = [at[c] for c in pk]
         self._order_load_columns()
         #: columns the database changes on UPDATE (reloaded after one)
         self.server_onupdate_keys = [
@@ -532,7 +533,8 @@ class Mapper:
                 if k not in (deferred or {}):
                     self.load_columns.append(expr)
                     self.load_keys.append(k)
-            self.load_pk_positions: list[int] = [self.load_columns.index(c) for c in pk]
+            load_at = {c: i for i, c in enumerate(self.load_columns)}
+            self.load_pk_positions: list[int] = [load_at[c] for c in pk]
         else:
             self.load_columns = ordered
             self.load_keys = self.column_keys

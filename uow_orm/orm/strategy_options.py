@@ -314,7 +314,7 @@ class ColumnOption(ExecutableOption):
         mapper = None
         keys: list[str] = []
         for a in attrs:
-            if a == "*" and kind == "undefer":  # undefer("*"): every deferred column
+            if a.__class__ is str and a == "*" and kind == "undefer":  # every deferred column
                 keys.append("*")
                 continue
             if isinstance(a, str) or not _is_column_attr(a):

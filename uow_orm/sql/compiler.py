@@ -1062,10 +1062,11 @@ class Compiler:
         cols, select = stmt._from_select  # type: ignore[misc]
         defaults = []
         if getattr(stmt, "_include_defaults", True):
+            given = set(cols)  # (columns by identity: a type's comparator may make == SQL)
             defaults = [
                 c
                 for c in stmt.table.c
-                if c.default is not None and not callable(c._default_arg) and c not in cols
+                if c.default is not None and not callable(c._default_arg) and c not in given
             ]
         names = [self.quote(c.name) for c in cols + defaults]
         # scalar defaults ride along as constant columns (their placeholders come first)
@@ -1092,20 +1093,19 @@ class Compiler:
         rows = stmt._multi_values if stmt._multi_values is not None else [stmt._values or {}]
         if self.display is not None:
             rows = self._display_rows(stmt, rows)
-        cols: list[TableColumn] = []
-        for r in rows:
-            for c in r:
-                if c not in cols:
-                    cols.append(c)
+        # each column once, first seen first; a dict tests columns by identity (``c in
+        # list`` would call their ``==``, which a type's comparator may turn into SQL)
+        cols: list[TableColumn] = (
+            list(rows[0]) if len(rows) == 1 else list(dict.fromkeys([c for r in rows for c in r]))
+        )
         if self.display is not None:
             # printed in SQLAlchemy's order, the table's (the flush sends its values in the
             # order it built them, positionally)
             cols = _in_table_order(table, cols)
-        defaults = (
-            [c for c in table.c if c.default is not None and c not in cols]
-            if stmt._column_defaults
-            else []
-        )
+        defaults = []
+        if stmt._column_defaults:
+            given = set(cols)
+            defaults = [c for c in table.c if c.default is not None and c not in given]
         self.qualify = False
         try:
             names = [self.quote(c.name) for c in cols + defaults]

@@ -22,6 +22,7 @@ from ..types import (
     COMPARATOR_NAMES,
     NULLTYPE,
     Boolean,
+    Enum,
     Integer,
     String,
     TypeDecorator,
@@ -1810,6 +1811,25 @@ _SAME_TYPE_FUNCS = frozenset(
     }
 )
 _TEXT_FUNCS = frozenset({"lower", "upper", "trim"})
+
+
+def _text_result_type(type_: Any) -> Any:
+    """The type of ``lower(x)`` / ``upper(x)`` / ``trim(x)``: plain text of ``x``'s kind.
+
+    A decorated type, an Enum or a user's own String subclass is not carried over: its
+    comparator (``lower(self.expr) == lower(other)`` in a comparator_factory would call
+    itself) and its result conversion (the Enum's names) do not hold for the changed text;
+    SQLAlchemy leaves these functions untyped.
+    """
+    if isinstance(type_, TypeDecorator):
+        type_ = type_.impl
+    if isinstance(type_, String) and (
+        isinstance(type_, Enum) or not type(type_).__module__.startswith("uow_orm.")
+    ):
+        return String()
+    return type_
+
+
 _SQLITE_NO_CONCAT = __import__("sqlite3").sqlite_version_info < (3, 44)
 #: ANSI functions written without parentheses
 _NO_PARENS = frozenset(
@@ -1871,10 +1891,8 @@ class Function(ColumnElement):
                 type_ = factory()
             elif name.lower() in _SAME_TYPE_FUNCS and self.args:
                 type_ = getattr(self.args[0], "type", NULLTYPE)
-                if name.lower() in _TEXT_FUNCS and isinstance(type_, TypeDecorator):
-                    # lower(decorated) is plain text of the decorated type: its comparator
-                    # and result conversion (which may call lower() itself) do not apply.
-                    type_ = type_.impl
+                if name.lower() in _TEXT_FUNCS:
+                    type_ = _text_result_type(type_)
             elif self.args and name.lower() == "array_agg":
                 # an ARRAY of its argument's type, as in SQLAlchemy
                 item = getattr(self.args[0], "type", NULLTYPE)

@@ -1171,7 +1171,8 @@ class MetaData:
                 if target is None or isinstance(target.type, NullType):
                     continue
                 col.type = target.type
-                self._typeless_fk_columns.remove(col)
+                # (by identity: list.remove would call the column's ==)
+                self._typeless_fk_columns = [c for c in self._typeless_fk_columns if c is not col]
                 progress = True
 
     @property
