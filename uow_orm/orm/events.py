@@ -20,6 +20,7 @@ from ..event import (
     check_flags,
     dispatcher_class,
 )
+from . import base as _base
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
@@ -152,8 +153,9 @@ _TARGET_POS = {
 }
 
 #: What a retval=True mapper or instance listener returns to stop the listeners after it.
-EXT_CONTINUE = "EXT_CONTINUE"
-EXT_STOP = "EXT_STOP"
+#: a mapper listener's "go on" / "end the chain" (SQLAlchemy's `EventConstants`)
+EXT_CONTINUE = _base.EXT_CONTINUE
+EXT_STOP = _base.EXT_STOP
 
 
 class MapperDispatch:

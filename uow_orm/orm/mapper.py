@@ -16,7 +16,7 @@ from .. import exc
 from ..sql.schema import Column, MetaData, Table
 from . import events as _events
 from .attributes import ColumnAttribute, QueryableAttribute
-from .base import IdentityKey, make_identity_key
+from .base import IdentityKey, InspectionAttr, NotExtension, make_identity_key
 from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 from .state import STATE_ATTR
@@ -272,7 +272,7 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
         prop.back_populates = name
 
 
-class Mapper:
+class Mapper(InspectionAttr):
     """The mapping of one class onto one table; ``inspect(User)`` returns it.
 
     The inspection API follows SQLAlchemy's: ``attrs`` (every `MapperProperty`),
@@ -1014,7 +1014,10 @@ class Mapper:
                     break
         for klass in self.class_.__mro__:
             for k, v in klass.__dict__.items():
-                if k not in out and getattr(type(v), "extension_type", None) is not None:
+                if k in out:
+                    continue
+                ext = getattr(type(v), "extension_type", None)
+                if ext is not None and ext is not NotExtension.NOT_EXTENSION:
                     out[k] = v
         return Properties(out)
 

@@ -21,6 +21,7 @@ from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, ExpressionList, coerce_expression
 from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
+from .base import InspectionAttrInfo
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -99,7 +100,7 @@ class Properties(dict[str, _V]):
         return f"Properties({', '.join(self.keys())})"
 
 
-class MapperProperty:
+class MapperProperty(InspectionAttrInfo):
     """A mapped attribute of a class, as the mapper sees it (`ColumnProperty`,
     `RelationshipProperty`): its ``key``, owning mapper (``parent``), ``info`` and ``doc``."""
 
