@@ -18,10 +18,10 @@ from collections.abc import (
     MutableSequence,
     MutableSet,
 )
-from typing import Any, Generic, SupportsIndex, TypeVar, overload
+from typing import Any, SupportsIndex, TypeVar, overload
 
 from .. import exc
-from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo
+from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo, ORMDescriptor
 from ..sql.elements import ColumnElement, or_
 
 _T = TypeVar("_T")
@@ -34,7 +34,7 @@ class AssociationProxyExtensionType(InspectionAttrExtensionType):
     ASSOCIATION_PROXY = "ASSOCIATION_PROXY"
 
 
-class AssociationProxy(InspectionAttrInfo, Generic[_T]):
+class AssociationProxy(InspectionAttrInfo, ORMDescriptor[_T]):
     """What `association_proxy` returns: a descriptor on the mapped class. On an object it
     gives the proxied value (scalar relationship) or a live collection of values; on the
     class, the `AssociationProxyInstance` for that class."""

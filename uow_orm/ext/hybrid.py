@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
-from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo
+from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo, ORMDescriptor
 from ..orm.properties import PropComparator
 from ..sql.elements import ColumnElement, coerce_expression
 
@@ -117,7 +117,7 @@ class HybridExtensionType(InspectionAttrExtensionType):
     HYBRID_PROPERTY = "HYBRID_PROPERTY"
 
 
-class hybrid_property(InspectionAttrInfo, Generic[_T]):
+class hybrid_property(InspectionAttrInfo, ORMDescriptor[_T]):
     """A property whose getter runs in Python on instances and builds SQL on the class
     (``@hybrid_property def fullname(self): return self.first + " " + self.last``).
 
@@ -243,7 +243,7 @@ class _Inplace:
         return self._set("update_expr", getattr(fn, "__func__", fn))
 
 
-class hybrid_method(InspectionAttrInfo, Generic[_R]):
+class hybrid_method(InspectionAttrInfo, ORMDescriptor[_R]):
     """A method that runs in Python on instances and builds SQL when called on the class
     (``User.name_is("a")`` in a WHERE clause); ``@meth.expression`` gives a separate SQL
     form."""

@@ -12,7 +12,7 @@ properties, relationships and loading build on them), uow_orm.ext.orderinglist.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import (
@@ -45,6 +45,7 @@ from .base import (
     STATE_ATTR,
     InspectionAttr,
     LoaderCallableStatus,
+    ORMDescriptor,
     PassiveFlag,
     instance_dict,
     instance_state,
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-class QueryableAttribute(InspectionAttr, ColumnOperators, Generic[_T]):
+class QueryableAttribute(InspectionAttr, ORMDescriptor[_T], ColumnOperators):
     """``User.name``: usable in expressions (``User.name == "x"``) and as an option path."""
 
     __slots__ = ("class_", "key", "mapper")

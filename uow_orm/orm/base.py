@@ -3,7 +3,8 @@
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
 strategies, aliased_target, query, joinconditions, session, properties, util, the package
-``__init__``, ext.horizontal_shard, ext.hybrid and ext.associationproxy; and by code
+``__init__``, interfaces and instrumentation (re-exports), ext.horizontal_shard, ext.hybrid,
+ext.associationproxy and ext.automap; and by code
 written for SQLAlchemy (``class_mapper``, ``object_mapper``, ``object_state``,
 ``object_session`` as in ``sqlalchemy.orm.base``).
 Imports no other ORM module at run time.
@@ -12,7 +13,7 @@ Imports no other ORM module at run time.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from .. import exc
 
@@ -188,6 +189,17 @@ class InspectionAttr:
     is_attribute = False
     is_clause_element = False
     extension_type: InspectionAttrExtensionType = NotExtension.NOT_EXTENSION
+
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class ORMDescriptor(Generic[_T_co]):
+    """The base (for typing and ``isinstance``) of the class-level descriptors that give an
+    SQL expression on the class: instrumented attributes, hybrids, association proxies
+    (SQLAlchemy's ``ORMDescriptor``). It adds no behaviour of its own."""
+
+    __slots__ = ()
 
 
 class _InfoDict:
@@ -492,6 +504,28 @@ def instance_dict(instance: Any) -> dict[str, Any]:
 #: SQLAlchemy's name of `Direction`.
 RelationshipDirection = Direction
 
+
+def was_deleted(object_: Any) -> bool:
+    """True when the object was deleted in a flush of its session (it is deleted or, after
+    the commit, detached), as SQLAlchemy's ``was_deleted``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    st = object_state(object_)
+    return bool(st.deleted or st.was_deleted)
+
+
+def has_identity(object_: Any) -> bool:
+    """True when the object has an identity key (it is persistent or detached), as
+    SQLAlchemy's ``orm.util.has_identity``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    return object_state(object_).key is not None
+
+
 MANYTOONE = Direction.MANYTOONE
 ONETOMANY = Direction.ONETOMANY
 MANYTOMANY = Direction.MANYTOMANY
@@ -533,10 +567,12 @@ __all__ = [
     "LoaderCallableStatus",
     "LoaderStrategy",
     "NotExtension",
+    "ORMDescriptor",
     "ObjectSession",
     "PassiveFlag",
     "RelationshipDirection",
     "class_mapper",
+    "has_identity",
     "instance_dict",
     "instance_state",
     "make_identity_key",
@@ -545,4 +581,5 @@ __all__ = [
     "object_state",
     "passive_loads",
     "state_of",
+    "was_deleted",
 ]

@@ -24,7 +24,9 @@ from .attributes import ColumnAttribute, QueryableAttribute
 from .base import InspectionAttrInfo
 
 if TYPE_CHECKING:
+    from .declarative import MappedColumn
     from .mapper import Mapper
+    from .relationships import RelationshipProperty
     from .state import InstanceState
 
 _T = TypeVar("_T")
@@ -248,6 +250,11 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         def __get__(self, instance: Any, owner: Any) -> Any: ...
 
 
+class MappedSQLExpression(ColumnProperty[_T]):
+    """What `column_property` and `deferred` return (SQLAlchemy's name): a `ColumnProperty`
+    given in a class body, usable as the value of a ``Mapped[...]`` annotation."""
+
+
 def column_property(
     expr: Any,
     *additional: Any,
@@ -267,7 +274,7 @@ def column_property(
     Raises:
         ArgumentError: for additional columns (not supported).
     """
-    prop: ColumnProperty[Any] = ColumnProperty(
+    prop: ColumnProperty[Any] = MappedSQLExpression(
         expr,
         deferred=deferred,
         group=group,
@@ -296,7 +303,7 @@ def deferred(
     access raise instead."""
     if additional:
         raise exc.ArgumentError("deferred() with several columns is not supported")
-    return ColumnProperty(column, deferred=True, group=group, raiseload=raiseload)
+    return MappedSQLExpression(column, deferred=True, group=group, raiseload=raiseload)
 
 
 class _ExpressionAttribute(ColumnAttribute[_T]):
@@ -695,13 +702,30 @@ def attach(value: Any, state: InstanceState, key: str) -> None:
         value._parents[state] = key
 
 
+def __getattr__(name: str) -> Any:
+    """``MappedColumn`` and ``RelationshipProperty`` by SQLAlchemy's import path
+    (``sqlalchemy.orm.properties``); their modules import this one."""
+    if name == "MappedColumn":
+        from .declarative import MappedColumn
+
+        return MappedColumn
+    if name == "RelationshipProperty":
+        from .relationships import RelationshipProperty
+
+        return RelationshipProperty
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "MUTABLE_ASSOCIATIONS",
     "ColumnProperty",
     "CompositeProperty",
+    "MappedColumn",
+    "MappedSQLExpression",
     "MapperProperty",
     "Properties",
     "QueryExpressionProperty",
+    "RelationshipProperty",
     "SynonymProperty",
     "TrackedValue",
     "attach",

@@ -22,7 +22,16 @@ from ..sql.elements import (
     replace_columns,
 )
 from ..sql.selectable import Alias, FromClause, Join, Subquery, TextualSelect
-from .base import InspectionAttr
+from .base import (
+    InspectionAttr,
+    class_mapper,
+    has_identity,
+    object_mapper,
+    object_state,
+    was_deleted,
+)
+from .inheritance import polymorphic_union
+from .relationships import CascadeOptions
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -469,4 +478,18 @@ def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElem
     return crit
 
 
-__all__ = ["AliasedClass", "AliasedInsp", "Bundle", "aliased", "with_parent"]
+__all__ = [
+    "AliasedClass",
+    "AliasedInsp",
+    "Bundle",
+    "CascadeOptions",
+    "InspectionAttr",
+    "aliased",
+    "class_mapper",
+    "has_identity",
+    "object_mapper",
+    "object_state",
+    "polymorphic_union",
+    "was_deleted",
+    "with_parent",
+]
