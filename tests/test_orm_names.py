@@ -154,6 +154,7 @@ def test_module_paths_reexport_the_uow_objects() -> None:
     assert mapped_collection.MappedCollection is uow_orm.orm.KeyFuncDict
     assert instrumentation.instance_state is attributes.instance_state
     assert util.polymorphic_union is uow_orm.orm.polymorphic_union
+    assert uow_orm.orm.mapper.configure_mappers is uow_orm.orm.configure_mappers
     assert util.was_deleted is uow_orm.orm.was_deleted
     assert uow_orm.orm.FromStatement is uow_orm.orm.query.FromStatement
     # the submodule does not shadow the function of the same name (as in SQLAlchemy)
@@ -196,6 +197,7 @@ def _inspected(lib: Any, orm: Any, models: dict[str, Any], obj: Any) -> dict[str
     for name, item in items.items():
         out[name] = (
             isinstance(item, orm.InspectionAttr),
+            isinstance(item, orm.ORMDescriptor),
             {f: getattr(item, f) for f in _FLAGS if getattr(item, f)},
             item.extension_type.name,
         )
@@ -213,7 +215,7 @@ def test_inspection_flags_match_sqlalchemy() -> None:
     ours = _inspected(uow_orm, uow_orm.orm, {"User": User, "Address": Address}, User(name="a"))
     theirs = _inspected(sqlalchemy, sqlalchemy.orm, sa_models, sa_models["User"](name="a"))
     assert ours == theirs
-    assert ours["hybrid"][2] == "HYBRID_PROPERTY" and ours["column"][2] == "NOT_EXTENSION"
+    assert ours["hybrid"][3] == "HYBRID_PROPERTY" and ours["column"][3] == "NOT_EXTENSION"
 
 
 def test_extension_type_enums_and_info_dicts() -> None:

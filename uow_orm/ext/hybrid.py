@@ -243,7 +243,7 @@ class _Inplace:
         return self._set("update_expr", getattr(fn, "__func__", fn))
 
 
-class hybrid_method(InspectionAttrInfo, ORMDescriptor[_R]):
+class hybrid_method(InspectionAttrInfo, Generic[_R]):
     """A method that runs in Python on instances and builds SQL when called on the class
     (``User.name_is("a")`` in a WHERE clause); ``@meth.expression`` gives a separate SQL
     form."""

@@ -43,7 +43,7 @@ from .events import (
 from .inheritance import polymorphic_union
 from .joinconditions import foreign, remote
 from .lifecycle import make_transient, make_transient_to_detached
-from .mapper import Mapper, reconstructor, validates
+from .mapper import Mapper, configure_mappers, reconstructor, validates
 from .merge import merge_frozen_result
 from .polymorphic import WithPolymorphic, selectin_polymorphic, with_polymorphic
 from .properties import (
@@ -150,14 +150,6 @@ def identity_key(
 
 # ``from sqlalchemy.orm.util import identity_key`` (form libraries import it from there)
 util.identity_key = identity_key  # type: ignore[attr-defined]
-
-
-def configure_mappers() -> None:
-    """Configure relationships of every mapped class now (normally done on first use)."""
-    from .mapper import registries
-
-    for reg in list(registries):
-        reg.configure()
 
 
 __all__ = [

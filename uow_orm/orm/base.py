@@ -2,11 +2,11 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
-strategies, aliased_target, query, joinconditions, session, properties, util, the package
-``__init__``, interfaces and instrumentation (re-exports), ext.horizontal_shard, ext.hybrid,
-ext.associationproxy and ext.automap; and by code
-written for SQLAlchemy (``class_mapper``, ``object_mapper``, ``object_state``,
-``object_session`` as in ``sqlalchemy.orm.base``).
+strategies, aliased_target, query, joinconditions, session, properties, util, declarative,
+the package ``__init__``, interfaces and instrumentation (re-exports), ext.horizontal_shard,
+ext.hybrid, ext.associationproxy and ext.automap; and by code written for SQLAlchemy
+(``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
+``sqlalchemy.orm.base``; the inspection vocabulary, `PassiveFlag`).
 Imports no other ORM module at run time.
 """
 

@@ -37,6 +37,7 @@ from ..sql.elements import ColumnElement, ColumnOperators
 from ..sql.schema import Column, ForeignKey, MetaData, Table
 from ..types import Enum, NullType, TypeEngine, type_for_python
 from . import events as _events
+from .base import ORMDescriptor
 from .mapper import Mapper, Registry
 from .properties import MapperProperty
 from .relationships import RelationshipProperty, relationship
@@ -69,7 +70,7 @@ _MAPPER_ARGS = frozenset(
 )
 
 
-class Mapped(Generic[_T]):
+class Mapped(ORMDescriptor[_T]):
     """Annotation for mapped attributes: ``name: Mapped[str] = mapped_column()``.
 
     For type checkers, ``User.name`` is an SQL expression and ``user.name`` a ``str``.

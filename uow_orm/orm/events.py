@@ -152,8 +152,8 @@ _TARGET_POS = {
     name: args.index("target") for name, args in CLASS_SIGNATURES.items() if "target" in args
 }
 
-#: What a retval=True mapper or instance listener returns to stop the listeners after it.
-#: a mapper listener's "go on" / "end the chain" (SQLAlchemy's `EventConstants`)
+#: What a retval=True mapper or instance listener returns to go on / to stop the listeners
+#: after it (members of SQLAlchemy's `EventConstants`).
 EXT_CONTINUE = _base.EXT_CONTINUE
 EXT_STOP = _base.EXT_STOP
 

@@ -208,6 +208,12 @@ class Registry:
             _declare_hooks(fresh, "__declare_last__")
 
 
+def configure_mappers() -> None:
+    """Configure relationships of every mapped class now (normally done on first use)."""
+    for reg in list(registries):
+        reg.configure()
+
+
 def _declare_hooks(mappers: list[Mapper], name: str) -> None:
     """Call the declarative class hook ``name`` (``__declare_first__`` before the mappers
     are configured, ``__declare_last__`` after, as SQLAlchemy's declarative does) of each
@@ -1076,4 +1082,4 @@ class Mapper(InspectionAttr):
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"
 
 
-__all__ = ["Mapper", "Registry"]
+__all__ = ["Mapper", "Registry", "configure_mappers"]

@@ -21,7 +21,7 @@ from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, ExpressionList, coerce_expression
 from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
-from .base import InspectionAttrInfo
+from .base import InspectionAttrInfo, ORMDescriptor
 
 if TYPE_CHECKING:
     from .declarative import MappedColumn
@@ -250,7 +250,7 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         def __get__(self, instance: Any, owner: Any) -> Any: ...
 
 
-class MappedSQLExpression(ColumnProperty[_T]):
+class MappedSQLExpression(ColumnProperty[_T], ORMDescriptor[_T]):
     """What `column_property` and `deferred` return (SQLAlchemy's name): a `ColumnProperty`
     given in a class body, usable as the value of a ``Mapped[...]`` annotation."""
 
@@ -317,7 +317,7 @@ class _ExpressionAttribute(ColumnAttribute[_T]):
         return None
 
 
-class QueryExpressionProperty(MapperProperty):
+class QueryExpressionProperty(MapperProperty, ORMDescriptor[Any]):
     """What `query_expression` returns."""
 
     def __init__(self, default_expr: Any = None) -> None:
@@ -389,7 +389,7 @@ class _SynonymAttribute(QueryableAttribute[Any]):
             setattr(obj, self.name, value)
 
 
-class SynonymProperty(MapperProperty):
+class SynonymProperty(MapperProperty, ORMDescriptor[Any]):
     """What `synonym` returns: a second name for a mapped attribute."""
 
     def __init__(self, name: str, descriptor: Any = None) -> None:
@@ -519,7 +519,7 @@ class _CompositeColumns(ExpressionList):
         return self.items
 
 
-class CompositeProperty(MapperProperty):
+class CompositeProperty(MapperProperty, ORMDescriptor[Any]):
     """What `composite` returns."""
 
     class Comparator:

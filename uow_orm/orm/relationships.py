@@ -35,6 +35,7 @@ from .base import (
     ONETOMANY,
     STATE_ATTR,
     Direction,
+    ORMDescriptor,
     state_of,
 )
 from .joinconditions import foreign, remote
@@ -264,7 +265,7 @@ def _check_loader_args(
         )
 
 
-class RelationshipProperty(MapperProperty):
+class RelationshipProperty(MapperProperty, ORMDescriptor[Any]):
     """The configuration of one relationship, as given to `relationship`; also what
     ``inspect(User).relationships.addresses`` returns.
 
