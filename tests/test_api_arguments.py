@@ -67,6 +67,9 @@ PUBLIC_MODULES = (
 
 # "**kw" that forwards to something which rejects unknown keys, or validates them itself.
 KNOWN_KWARGS = {
+    "generate_relationship": "forwards to relationship() / backref(), which refuse unknown keys",
+    "create_session": "forwards to Session(), which raises TypeError for an unknown key",
+    "MappedClassProtocol.__init__": "typing.Protocol's own __init__ (a protocol is not built)",
     "dynamic_loader": "forwards to relationship(), which refuses the keywords it does not know",
     "PrimaryKeyConstraint.__init__": "raises ArgumentError naming every key it is given",
     "URL.set": "dataclasses.replace() rejects unknown fields",
@@ -121,6 +124,9 @@ KNOWN_KWARGS = {
 # Parameters that are deliberately unused, with the reason.
 _AUTOMAP_HOOK = "a naming hook: SQLAlchemy's signature, the default ignores some arguments"
 KNOWN_UNUSED = {
+    "generate_relationship(base)": _AUTOMAP_HOOK,
+    "generate_relationship(direction)": _AUTOMAP_HOOK,
+    "generate_relationship(local_cls)": _AUTOMAP_HOOK,
     "classname_for_table(base)": _AUTOMAP_HOOK,
     "classname_for_table(table)": _AUTOMAP_HOOK,
     "name_for_collection_relationship(base)": _AUTOMAP_HOOK,

@@ -135,6 +135,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.orm.subquery_mapping",
             "uow_orm.orm.context",
             "uow_orm.orm.mapperlib",
+            # re-exports under SQLAlchemy's module paths
+            "uow_orm.orm.decl_api",
+            "uow_orm.orm.descriptor_props",
+            "uow_orm.orm.instrumentation",
+            "uow_orm.orm.mapped_collection",
         ),
     ),
     ("orm vocabulary", ("uow_orm.orm.exc",)),

@@ -10,7 +10,6 @@ Called by: no module of the package (an entry point for users).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import (
     Callable,
     Iterable,
@@ -19,22 +18,23 @@ from collections.abc import (
     MutableSequence,
     MutableSet,
 )
-from typing import Any, Generic, SupportsIndex, TypeVar, overload
+from typing import Any, SupportsIndex, TypeVar, overload
 
 from .. import exc
+from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo, ORMDescriptor
 from ..sql.elements import ColumnElement, or_
 
 _T = TypeVar("_T")
 
 
-class AssociationProxyExtensionType(enum.Enum):
+class AssociationProxyExtensionType(InspectionAttrExtensionType):
     """``AssociationProxy.extension_type`` (as in SQLAlchemy), read by libraries walking
     ``inspect(Class).all_orm_descriptors``."""
 
     ASSOCIATION_PROXY = "ASSOCIATION_PROXY"
 
 
-class AssociationProxy(Generic[_T]):
+class AssociationProxy(InspectionAttrInfo, ORMDescriptor[_T]):
     """What `association_proxy` returns: a descriptor on the mapped class. On an object it
     gives the proxied value (scalar relationship) or a live collection of values; on the
     class, the `AssociationProxyInstance` for that class."""

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import exc
+from ..orm.base import MANYTOMANY, MANYTOONE, ONETOMANY, Direction
 from ..orm.declarative import declarative_base
-from ..orm.relationships import relationship
+from ..orm.relationships import backref, relationship
 from ..sql.schema import ForeignKeyConstraint, MetaData, Table
 
 if TYPE_CHECKING:
@@ -72,6 +73,41 @@ def name_for_collection_relationship(
     return referred_cls.__name__.lower() + "_collection"
 
 
+#: ``generate_relationship(base, direction, return_fn, attrname, local_cls, referred_cls,
+#: **kw)``: makes each relationship (``return_fn`` is `relationship`) or backref
+#: (``return_fn`` is `backref`) automap adds; None adds nothing
+GenerateRelationshipType = Callable[..., Any]
+#: ``name_for_scalar_relationship`` / ``name_for_collection_relationship``:
+#: ``(base, local_cls, referred_cls, constraint) -> attribute name``
+NameForScalarRelationshipType = Callable[[type, type, type, Any], str]
+NameForCollectionRelationshipType = Callable[[type, type, type, Any], str]
+#: ``classname_for_table``: ``(base, tablename, table) -> class name``
+PythonNameForTableType = Callable[[type, str, Table], str]
+
+
+def generate_relationship(
+    base: type,
+    direction: Direction,
+    return_fn: Callable[..., Any],
+    attrname: str,
+    local_cls: type,
+    referred_cls: type,
+    **kw: Any,
+) -> Any:
+    """The default of ``prepare(generate_relationship=...)``, as SQLAlchemy's: a
+    ``backref(attrname, **kw)`` or a ``relationship(referred_cls, **kw)``. A custom
+    function usually changes ``kw`` (``cascade``, ``lazy``, ...) and calls this one.
+
+    Raises:
+        TypeError: ``return_fn`` is neither `relationship` nor `backref`.
+    """
+    if return_fn is backref:
+        return backref(attrname, **kw)
+    if return_fn is relationship:
+        return relationship(referred_cls, **kw)
+    raise TypeError(f"Unknown relationship function: {return_fn!r}")
+
+
 class AutomapBase:
     """The mixin ``automap_base()`` puts on its declarative base."""
 
@@ -90,19 +126,22 @@ class AutomapBase:
         name_for_collection_relationship: Callable[
             [type, type, type, Any], str
         ] = name_for_collection_relationship,
+        generate_relationship: GenerateRelationshipType = generate_relationship,
     ) -> None:
         """Reflect the database (when ``autoload_with`` is given), map a class for every
         table with a primary key that no class maps yet, and add relationships along
         every foreign key: a many-to-one on the referring class and a collection on the
-        referred one, kept in sync as a ``back_populates`` pair; a table holding only two
-        foreign keys becomes the ``secondary`` of a many-to-many."""
+        referred one (its backref), kept in sync; a table holding only two foreign keys
+        becomes the ``secondary`` of a many-to-many. Each relationship and backref is made
+        by ``generate_relationship`` (see `generate_relationship`)."""
         if autoload_with is not None:
             cls.metadata.reflect(autoload_with)
         by_table, associations = _map_tables(cls, classname_for_table)
-        _relate_foreign_keys(
-            cls, by_table, name_for_scalar_relationship, name_for_collection_relationship
+        names = (name_for_scalar_relationship, name_for_collection_relationship)
+        _relate_foreign_keys(cls, by_table, names, generate_relationship)
+        _relate_associations(
+            cls, by_table, associations, name_for_collection_relationship, generate_relationship
         )
-        _relate_associations(cls, by_table, associations, name_for_collection_relationship)
 
 
 def _map_tables(
@@ -134,11 +173,12 @@ def _map_tables(
 def _relate_foreign_keys(
     cls: Any,
     by_table: dict[str, type],
-    name_for_scalar_relationship: Callable[[type, type, type, Any], str],
-    name_for_collection_relationship: Callable[[type, type, type, Any], str],
+    names: tuple[NameForScalarRelationshipType, NameForCollectionRelationshipType],
+    generate: GenerateRelationshipType,
 ) -> None:
-    """Per foreign key: a many-to-one on the referring class and a collection on the
-    referred one, as a ``back_populates`` pair."""
+    """Per foreign key: a many-to-one on the referring class, with the collection on the
+    referred one as its backref."""
+    name_for_scalar, name_for_collection = names
     for name, table in cls.metadata.tables.items():
         local = by_table.get(name)
         if local is None:
@@ -147,33 +187,27 @@ def _relate_foreign_keys(
             referred = by_table.get(referred_name)
             if referred is None:
                 continue
-            scalar = name_for_scalar_relationship(cls, local, referred, constraint)
-            collection = name_for_collection_relationship(cls, referred, local, constraint)
-            remote = list(table.primary_key) if referred is local else None
-            _add(
-                local,
-                scalar,
-                relationship(
-                    referred.__name__,
-                    foreign_keys=fk_cols,
-                    back_populates=collection,
-                    remote_side=remote,
-                ),
-            )
-            _add(
-                referred,
-                collection,
-                relationship(local.__name__, foreign_keys=fk_cols, back_populates=scalar),
-            )
+            scalar = name_for_scalar(cls, local, referred, constraint)
+            collection = name_for_collection(cls, referred, local, constraint)
+            _check_free(local, scalar)
+            _check_free(referred, collection)
+            backref_obj = generate(cls, ONETOMANY, backref, collection, referred, local)
+            kw: dict[str, Any] = {"foreign_keys": fk_cols, "backref": backref_obj}
+            if referred is local:  # self-referential: the many-to-one points at the key
+                kw["remote_side"] = list(table.primary_key)
+            prop = generate(cls, MANYTOONE, relationship, scalar, local, referred, **kw)
+            if prop is not None:
+                _attach(local, scalar, prop, referred)
 
 
 def _relate_associations(
     cls: Any,
     by_table: dict[str, type],
     associations: dict[str, Table],
-    name_for_collection_relationship: Callable[[type, type, type, Any], str],
+    name_for_collection_relationship: NameForCollectionRelationshipType,
+    generate: GenerateRelationshipType,
 ) -> None:
-    """A many-to-many pair of collections through every association table."""
+    """A many-to-many collection, and its backref, through every association table."""
     for table in associations.values():
         (_c1, left_name, con1), (_c2, right_name, con2) = _foreign_keys(table)
         left, right = by_table.get(left_name), by_table.get(right_name)
@@ -181,16 +215,21 @@ def _relate_associations(
             continue
         left_key = name_for_collection_relationship(cls, left, right, con1)
         right_key = name_for_collection_relationship(cls, right, left, con2)
-        _add(
-            left,
+        _check_free(left, left_key)
+        _check_free(right, right_key)
+        backref_obj = generate(cls, MANYTOMANY, backref, right_key, right, left)
+        prop = generate(
+            cls,
+            MANYTOMANY,
+            relationship,
             left_key,
-            relationship(right.__name__, secondary=table, back_populates=right_key),
-        )
-        _add(
+            left,
             right,
-            right_key,
-            relationship(left.__name__, secondary=table, back_populates=left_key),
+            secondary=table,
+            backref=backref_obj,
         )
+        if prop is not None:
+            _attach(left, left_key, prop, right)
 
 
 def _mapped_subclasses(cls: type) -> Iterator[type]:
@@ -226,15 +265,33 @@ def _is_association(table: Table) -> bool:
     return in_keys == {c.name for c in table.c}
 
 
-def _add(cls: type, key: str, prop: Any) -> None:
-    mapper = cls.__mapper__  # type: ignore[attr-defined]
-    if key in mapper.attrs:
+def _attach(local: type, key: str, prop: Any, referred: type) -> None:
+    """Map ``prop`` as ``local.<key>``; its backref (if the hook left one) becomes the
+    relationship on ``referred`` right away, the pair joined by ``back_populates``, so that
+    both sides exist before mappers are configured (as when each is declared by hand)."""
+    made = prop.backref
+    if made is not None:
+        name, kw = (made, {}) if isinstance(made, str) else made
+        kw = dict(kw)
+        if prop.secondary_arg is not None:
+            kw.setdefault("secondary", prop.secondary_arg)
+        elif prop.foreign_keys_arg is not None:
+            kw.setdefault("foreign_keys", prop.foreign_keys_arg)
+        prop.backref, prop.back_populates = None, name
+        local.__mapper__.add_relationship(key, prop)  # type: ignore[attr-defined]
+        reverse = relationship(local.__name__, back_populates=key, **kw)
+        referred.__mapper__.add_relationship(name, reverse)  # type: ignore[attr-defined]
+    else:
+        local.__mapper__.add_relationship(key, prop)  # type: ignore[attr-defined]
+
+
+def _check_free(cls: type, key: str) -> None:
+    if key in cls.__mapper__.attrs:  # type: ignore[attr-defined]
         raise exc.ArgumentError(
             f"automap: {cls.__name__}.{key} is already an attribute (a column, or a "
             "relationship along another foreign key); pass name_for_scalar_relationship= / "
             "name_for_collection_relationship= to prepare() to name relationships apart"
         )
-    mapper.add_relationship(key, prop)
 
 
 def automap_base(*, metadata: MetaData | None = None, name: str = "Base") -> Any:
@@ -256,8 +313,13 @@ def automap_base(*, metadata: MetaData | None = None, name: str = "Base") -> Any
 __all__ = [
     "AutomapBase",
     "Classes",
+    "GenerateRelationshipType",
+    "NameForCollectionRelationshipType",
+    "NameForScalarRelationshipType",
+    "PythonNameForTableType",
     "automap_base",
     "classname_for_table",
+    "generate_relationship",
     "name_for_collection_relationship",
     "name_for_scalar_relationship",
 ]

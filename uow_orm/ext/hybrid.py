@@ -9,12 +9,12 @@ Called by: no module of the package (an entry point for users).
 
 from __future__ import annotations
 
-import enum
 import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import exc
+from ..orm.base import InspectionAttrExtensionType, InspectionAttrInfo, ORMDescriptor
 from ..orm.properties import PropComparator
 from ..sql.elements import ColumnElement, coerce_expression
 
@@ -109,7 +109,7 @@ class _HybridExpression(Comparator[Any]):
         return self._expr().label(name)
 
 
-class HybridExtensionType(enum.Enum):
+class HybridExtensionType(InspectionAttrExtensionType):
     """``descriptor.extension_type`` of the hybrids (as in SQLAlchemy): how a library
     walking ``inspect(Class).all_orm_descriptors`` tells them apart."""
 
@@ -117,7 +117,7 @@ class HybridExtensionType(enum.Enum):
     HYBRID_PROPERTY = "HYBRID_PROPERTY"
 
 
-class hybrid_property(Generic[_T]):
+class hybrid_property(InspectionAttrInfo, ORMDescriptor[_T]):
     """A property whose getter runs in Python on instances and builds SQL on the class
     (``@hybrid_property def fullname(self): return self.first + " " + self.last``).
 
@@ -243,7 +243,7 @@ class _Inplace:
         return self._set("update_expr", getattr(fn, "__func__", fn))
 
 
-class hybrid_method(Generic[_R]):
+class hybrid_method(InspectionAttrInfo, Generic[_R]):
     """A method that runs in Python on instances and builds SQL when called on the class
     (``User.name_is("a")`` in a WHERE clause); ``@meth.expression`` gives a separate SQL
     form."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from . import attributes, exc, interfaces, util
-from . import events as _events
+
+# (imported before the function of the same name is bound below, so that the submodule does
+# not shadow ``uow_orm.orm.mapped_collection``, the function, as in SQLAlchemy)
+from . import mapped_collection as _mapped_collection_module  # noqa: F401
 from .alt_names import (
     MappedCollection,
     attribute_mapped_collection,
@@ -14,7 +17,7 @@ from .alt_names import (
     mapped_collection,
 )
 from .attributes import InstrumentedList, QueryableAttribute
-from .base import class_mapper, object_mapper
+from .base import class_mapper, object_mapper, was_deleted
 from .collections import KeyFuncDict, attribute_keyed_dict, column_keyed_dict, keyfunc_mapping
 from .criteria import LoaderCriteriaOption, with_loader_criteria
 from .declarative import (
@@ -39,8 +42,8 @@ from .events import (
 )
 from .inheritance import polymorphic_union
 from .joinconditions import foreign, remote
-from .lifecycle import make_transient_state
-from .mapper import Mapper, reconstructor, validates
+from .lifecycle import make_transient, make_transient_to_detached
+from .mapper import Mapper, configure_mappers, reconstructor, validates
 from .merge import merge_frozen_result
 from .polymorphic import WithPolymorphic, selectin_polymorphic, with_polymorphic
 from .properties import (
@@ -149,88 +152,6 @@ def identity_key(
 util.identity_key = identity_key  # type: ignore[attr-defined]
 
 
-def configure_mappers() -> None:
-    """Configure relationships of every mapped class now (normally done on first use)."""
-    from .mapper import registries
-
-    for reg in list(registries):
-        reg.configure()
-
-
-if TYPE_CHECKING:
-    from .seams import InternalSession
-
-
-def make_transient(obj: Any) -> None:
-    """Make a persistent, pending or detached object transient, as SQLAlchemy's
-    ``make_transient``: it leaves its session and forgets its identity key and its pending
-    changes; the attribute values it holds stay (expired ones are not loaded). Adding it
-    to a session again makes it pending: the next flush INSERTs it. Fires
-    ``persistent_to_transient`` for a persistent object.
-
-    Raises:
-        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
-    """
-    st = state_of(obj)
-    if st is None:
-        raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
-    if st.session is not None:
-        if st.key is not None and st.session.dispatch.persistent_to_transient:
-            _events.fire_each(st.session, "persistent_to_transient", [st])
-        # the attribute history stays, as in SQLAlchemy (a versioning recipe reads it)
-        committed, modified, had_key = st.committed, st.modified, st.key is not None
-        # an object's session is a Session, which has the members its internals use
-        make_transient_state(cast("InternalSession", st.session), st)
-        if had_key:
-            st.committed, st.modified = committed, modified
-            st.history_kept = True
-    st.key = None
-    st.deleted = False
-    st.was_deleted = False
-
-
-def make_transient_to_detached(obj: Any) -> None:
-    """Turn a transient object into a detached one, as if it had been loaded and its
-    session closed: its identity key comes from its primary key attributes, its changes
-    are forgotten, so ``session.add()`` makes it persistent and a later change is flushed
-    as an UPDATE of that row. Attributes it has no value for load on access once it is
-    in a session.
-
-    Raises `uow_orm.exc.UnmappedInstanceError` for an unmapped object,
-    `uow_orm.exc.InvalidRequestError` when it is not transient or a primary key attribute
-    is unset.
-    """
-    st = state_of(obj)
-    if st is None:
-        raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
-    if st.session is not None or st.key is not None:
-        raise exc.InvalidRequestError(f"make_transient_to_detached(): {obj!r} is not transient")
-    mapper = st.mapper
-    pk = tuple(obj.__dict__.get(k) for k in mapper.pk_keys)
-    if any(v is None for v in pk):
-        raise exc.InvalidRequestError(
-            f"make_transient_to_detached(): {obj!r} has no value for its primary key "
-            f"({', '.join(mapper.pk_keys)})"
-        )
-    st.key = mapper.identity_key_from_pk(pk)
-    st.clear_changes()
-    st.deleted = False
-    st.was_deleted = False
-
-
-def was_deleted(object_: Any) -> bool:
-    """True when the object was deleted in a flush of its session (it is deleted or, after
-    the commit, detached), as SQLAlchemy's ``was_deleted``.
-
-    Raises:
-        UnmappedInstanceError: ``object_`` is not mapped.
-    """
-    st = state_of(object_)
-    if st is None:
-        raise exc.UnmappedInstanceError(f"{object_!r} is not mapped")
-    return bool(st.deleted or st.was_deleted)
-
-
 __all__ = [
     "EXT_CONTINUE",
     "EXT_STOP",
@@ -331,9 +252,33 @@ __all__ = [
 
 # SQLAlchemy's other names for ORM classes and constants, and the declarative helpers
 # (``as_declarative``, ``has_inherited_table``, ``synonym_for``, ``declarative_mixin``).
-from ..sql.selectable import join, outerjoin  # noqa: E402
+from ..sql.selectable import (  # noqa: E402
+    FromStatement,
+    join,
+    outerjoin,
+)
 from .attributes import InstrumentedAttribute  # noqa: E402
-from .base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY  # noqa: E402
+from .base import (  # noqa: E402
+    EXT_SKIP,
+    MANYTOMANY,
+    MANYTOONE,
+    NO_KEY,
+    NO_VALUE,
+    ONETOMANY,
+    InspectionAttr,
+    InspectionAttrExtensionType,
+    InspectionAttrInfo,
+    LoaderCallableStatus,
+    NotExtension,
+    ORMDescriptor,
+    PassiveFlag,
+)
+from .declarative import (  # noqa: E402
+    DeclarativeBaseNoMeta,
+    MappedClassProtocol,
+    add_mapped_attribute,
+    orm_insert_sentinel,
+)
 from .declarative_helpers import (  # noqa: E402
     as_declarative,
     declarative_mixin,
@@ -341,9 +286,11 @@ from .declarative_helpers import (  # noqa: E402
     synonym_for,
 )
 from .identity import IdentityMap  # noqa: E402
-from .properties import CompositeProperty  # noqa: E402
+from .properties import CompositeProperty, MappedSQLExpression  # noqa: E402
 from .relationships import Direction  # noqa: E402
-from .transaction import SessionTransaction  # noqa: E402
+from .scoping import QueryPropertyDescriptor  # noqa: E402
+from .session import UOWTransaction, create_session  # noqa: E402
+from .transaction import SessionTransaction, SessionTransactionOrigin  # noqa: E402
 
 Relationship = RelationshipProperty
 RelationshipDirection = Direction
@@ -351,23 +298,42 @@ Synonym = SynonymProperty
 Composite = CompositeProperty
 
 __all__ += [
+    "EXT_SKIP",
     "MANYTOMANY",
     "MANYTOONE",
+    "NO_KEY",
     "NO_VALUE",
     "ONETOMANY",
     "Composite",
     "CompositeProperty",
+    "DeclarativeBaseNoMeta",
+    "FromStatement",
     "IdentityMap",
+    "InspectionAttr",
+    "InspectionAttrExtensionType",
+    "InspectionAttrInfo",
     "InstrumentedAttribute",
+    "LoaderCallableStatus",
+    "MappedClassProtocol",
+    "MappedSQLExpression",
+    "NotExtension",
+    "ORMDescriptor",
+    "PassiveFlag",
+    "QueryPropertyDescriptor",
     "Relationship",
     "RelationshipDirection",
     "SessionTransaction",
+    "SessionTransactionOrigin",
     "Synonym",
     "SynonymProperty",
+    "UOWTransaction",
+    "add_mapped_attribute",
     "as_declarative",
+    "create_session",
     "declarative_mixin",
     "has_inherited_table",
     "join",
+    "orm_insert_sentinel",
     "outerjoin",
     "synonym_for",
 ]

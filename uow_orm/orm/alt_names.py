@@ -3,7 +3,7 @@
 ``dynamic_loader`` and the ``*_mapped_collection`` names of the keyed-dict collections;
 re-exported by ``uow_orm.orm`` (and ``uow_orm``).
 
-Called by: uow_orm.orm (the public re-export).
+Called by: uow_orm.orm (the public re-export), mapped_collection (SQLAlchemy's module path).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ properties, relationships and loading build on them), uow_orm.ext.orderinglist.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, overload
 
 from .. import exc
 from ..sql.elements import (
@@ -26,7 +26,31 @@ from ..sql.elements import (
 )
 from . import collections as _collections
 from . import events as _events
-from .base import NO_VALUE, STATE_ATTR, instance_dict, instance_state
+from .base import (
+    CALLABLES_OK,
+    INIT_OK,
+    NEVER_SET,
+    NO_CHANGE,
+    NO_KEY,
+    NO_VALUE,
+    NON_PERSISTENT_OK,
+    PASSIVE_NO_FETCH,
+    PASSIVE_NO_FETCH_RELATED,
+    PASSIVE_NO_INITIALIZE,
+    PASSIVE_OFF,
+    PASSIVE_ONLY_PERSISTENT,
+    PASSIVE_RETURN_NO_VALUE,
+    RELATED_OBJECT_OK,
+    SQL_OK,
+    STATE_ATTR,
+    InspectionAttr,
+    LoaderCallableStatus,
+    ORMDescriptor,
+    PassiveFlag,
+    instance_dict,
+    instance_state,
+    passive_loads,
+)
 from .state import History, InstanceState, attribute_history
 
 if TYPE_CHECKING:
@@ -37,11 +61,12 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-class QueryableAttribute(ColumnOperators, Generic[_T]):
+class QueryableAttribute(InspectionAttr, ORMDescriptor[_T], ColumnOperators):
     """``User.name``: usable in expressions (``User.name == "x"``) and as an option path."""
 
     __slots__ = ("class_", "key", "mapper")
     is_relationship = False
+    is_attribute = True
 
     def __init__(self, class_: type, key: str, mapper: Mapper) -> None:
         self.class_ = class_
@@ -66,11 +91,6 @@ class QueryableAttribute(ColumnOperators, Generic[_T]):
         """The property's ``info`` dictionary."""
         self.mapper.ensure_configured()
         return self.mapper.attrs[self.key].info
-
-    @property
-    def is_attribute(self) -> bool:
-        """True: this is a mapped attribute (SQLAlchemy's ``QueryableAttribute.is_attribute``)."""
-        return True
 
 
 def _plain_first(op: str) -> Callable[[ColumnAttribute[Any], Any], ColumnElement]:
@@ -488,20 +508,28 @@ def _mapped_key(st: InstanceState, key: str) -> None:
         )
 
 
-def get_history(obj: Any, key: str, passive: Any = None) -> History:
+def get_history(obj: Any, key: str, passive: Any = PASSIVE_OFF) -> History:
     """The `History` (added, unchanged, deleted) of attribute ``key`` of ``obj``.
 
     As in SQLAlchemy, an unloaded attribute of a persistent object is loaded first; pass
-    ``passive=attributes.PASSIVE_NO_INITIALIZE`` to get the history without loading.
+    ``passive=attributes.PASSIVE_NO_INITIALIZE`` (or any `PassiveFlag` without
+    ``CALLABLES_OK`` or ``SQL_OK``) to get the history without loading.
 
     Raises:
         UnmappedInstanceError: ``obj`` is not mapped.
         InvalidRequestError: ``key`` is not a mapped attribute.
+        ArgumentError: ``passive`` sets a flag uow_orm cannot honour (``NO_AUTOFLUSH``,
+            ``NO_RAISE``, ...), or asks a relationship for an identity-map-only load
+            (``PASSIVE_NO_FETCH``).
     """
     st = instance_state(obj)
     _mapped_key(st, key)
-    if passive is None and key not in obj.__dict__ and st.key is not None:
-        getattr(obj, key)
+    if key not in obj.__dict__ and st.key is not None:
+        relationship = key in st.mapper.relationships
+        if passive_loads(passive, "get_history()", relationship):
+            getattr(obj, key)
+    else:
+        passive_loads(passive, "get_history()")  # a bad flag is an error either way
     return attribute_history(st, key)
 
 
@@ -589,7 +617,7 @@ def del_attribute(instance: Any, key: str) -> None:
     set_attribute(instance, key, None)
 
 
-def get_state_history(state: InstanceState, key: str, passive: Any = None) -> History:
+def get_state_history(state: InstanceState, key: str, passive: Any = PASSIVE_OFF) -> History:
     """`get_history` for an `InstanceState` (``inspect(obj)``) instead of the object.
 
     Raises:
@@ -598,6 +626,7 @@ def get_state_history(state: InstanceState, key: str, passive: Any = None) -> Hi
     obj = state()
     if obj is None:
         _mapped_key(state, key)
+        passive_loads(passive, "get_state_history()")
         return attribute_history(state, key)
     return get_history(obj, key, passive)
 
@@ -613,27 +642,36 @@ OP_MODIFIED = _events.OP_MODIFIED
 AttributeEventToken = _events.AttributeEventToken
 Event = _events.AttributeEventToken
 
-#: ``get_history(..., passive=PASSIVE_NO_INITIALIZE)``: report the history, load nothing.
-PASSIVE_NO_INITIALIZE = "PASSIVE_NO_INITIALIZE"
-#: ``get_history(..., passive=PASSIVE_OFF)``: the default, load what is not loaded.
-PASSIVE_OFF = None
-
 
 __all__ = [
+    "CALLABLES_OK",
+    "INIT_OK",
+    "NEVER_SET",
+    "NON_PERSISTENT_OK",
+    "NO_CHANGE",
+    "NO_KEY",
     "NO_VALUE",
     "OP_APPEND",
     "OP_BULK_REPLACE",
     "OP_MODIFIED",
     "OP_REMOVE",
     "OP_REPLACE",
+    "PASSIVE_NO_FETCH",
+    "PASSIVE_NO_FETCH_RELATED",
     "PASSIVE_NO_INITIALIZE",
     "PASSIVE_OFF",
+    "PASSIVE_ONLY_PERSISTENT",
+    "PASSIVE_RETURN_NO_VALUE",
+    "RELATED_OBJECT_OK",
+    "SQL_OK",
     "AttributeEventToken",
     "ColumnAttribute",
     "Event",
     "History",
     "InstrumentedAttribute",
     "InstrumentedList",
+    "LoaderCallableStatus",
+    "PassiveFlag",
     "QueryableAttribute",
     "del_attribute",
     "flag_dirty",

@@ -2,16 +2,18 @@
 
 Called by: state, attributes, identity, tracking, relationships, loading, mapper, bulk,
 transaction, savepoint, lifecycle, expiry, merge, lookup, seams, inheritance, events,
-strategies, aliased_target, query, joinconditions, session, the package ``__init__`` and
-ext.horizontal_shard; and by code written for SQLAlchemy (``class_mapper``,
-``object_mapper``, ``object_state``, ``object_session`` as in ``sqlalchemy.orm.base``).
+strategies, aliased_target, query, joinconditions, session, properties, util, declarative,
+the package ``__init__``, interfaces and instrumentation (re-exports), ext.horizontal_shard,
+ext.hybrid, ext.associationproxy and ext.automap; and by code written for SQLAlchemy
+(``class_mapper``, ``object_mapper``, ``object_state``, ``object_session`` as in
+``sqlalchemy.orm.base``; the inspection vocabulary, `PassiveFlag`).
 Imports no other ORM module at run time.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from .. import exc
 
@@ -26,21 +28,202 @@ if TYPE_CHECKING:
     from .state import InstanceState
 
 
-class _NoValue:
-    __slots__ = ()
+class LoaderCallableStatus(enum.Enum):
+    """SQLAlchemy's markers for "what an attribute holds when it holds no value".
 
-    def __repr__(self) -> str:
-        return "NO_VALUE"
+    uow_orm uses ``NO_VALUE`` (also ``NEVER_SET``, its 1.4+ synonym): an attribute that is
+    not loaded, as `AttributeState.loaded_value` and the "previous value" of attribute
+    events report it. Unlike SQLAlchemy's, ``NO_VALUE`` is falsy (uow_orm's internals test
+    it that way; compare it with ``is`` as SQLAlchemy's documentation does); the other
+    members are truthy, as in SQLAlchemy.
+    """
+
+    PASSIVE_NO_RESULT = 0
+    PASSIVE_CLASS_MISMATCH = 1
+    ATTR_WAS_SET = 2
+    ATTR_EMPTY = 3
+    NO_VALUE = 4
+    NEVER_SET = 4  # an alias: ``NEVER_SET is NO_VALUE``
+    DONT_SET = 5
 
     def __bool__(self) -> bool:
-        return False
+        return self._value_ != 4
 
 
 #: The attribute of a mapped object's ``__dict__`` that holds its `InstanceState`.
 STATE_ATTR = "_sa_instance_state"
+#: SQLAlchemy's name of `STATE_ATTR`.
+DEFAULT_STATE_ATTR = STATE_ATTR
 
 #: "No value loaded" (an attribute not in the object's dict); falsy, compared with ``is``.
-NO_VALUE: Any = _NoValue()
+NO_VALUE: Any = LoaderCallableStatus.NO_VALUE
+#: SQLAlchemy's synonym of `NO_VALUE` (the same object).
+NEVER_SET: Any = LoaderCallableStatus.NEVER_SET
+
+
+class PassiveFlag(enum.IntFlag):
+    """What reading an unloaded attribute may do, as SQLAlchemy's ``PassiveFlag``: the
+    ``passive=`` argument of `uow_orm.orm.attributes.get_history`.
+
+    uow_orm honours two behaviours: load the unloaded attribute first (``PASSIVE_OFF``,
+    ``PASSIVE_RETURN_NO_VALUE``, ``PASSIVE_ONLY_PERSISTENT``) or load nothing (any flag
+    without ``CALLABLES_OK`` or ``SQL_OK``, e.g. ``PASSIVE_NO_INITIALIZE``,
+    ``PASSIVE_NO_FETCH``, ``NO_CHANGE``); see `get_history` for the flags it refuses.
+    """
+
+    NO_CHANGE = 0
+    CALLABLES_OK = 1
+    SQL_OK = 2
+    RELATED_OBJECT_OK = 4
+    INIT_OK = 8
+    NON_PERSISTENT_OK = 16
+    LOAD_AGAINST_COMMITTED = 32
+    NO_AUTOFLUSH = 64
+    NO_RAISE = 128
+    DEFERRED_HISTORY_LOAD = 256
+    INCLUDE_PENDING_MUTATIONS = 512
+
+    PASSIVE_OFF = RELATED_OBJECT_OK | NON_PERSISTENT_OK | INIT_OK | CALLABLES_OK | SQL_OK
+    PASSIVE_RETURN_NO_VALUE = PASSIVE_OFF ^ INIT_OK
+    PASSIVE_NO_INITIALIZE = PASSIVE_RETURN_NO_VALUE ^ CALLABLES_OK
+    PASSIVE_NO_FETCH = PASSIVE_OFF ^ SQL_OK
+    PASSIVE_NO_FETCH_RELATED = PASSIVE_OFF ^ RELATED_OBJECT_OK
+    PASSIVE_ONLY_PERSISTENT = PASSIVE_OFF ^ NON_PERSISTENT_OK
+    PASSIVE_MERGE = PASSIVE_OFF | NO_RAISE
+
+
+NO_CHANGE = PassiveFlag.NO_CHANGE
+CALLABLES_OK = PassiveFlag.CALLABLES_OK
+SQL_OK = PassiveFlag.SQL_OK
+RELATED_OBJECT_OK = PassiveFlag.RELATED_OBJECT_OK
+INIT_OK = PassiveFlag.INIT_OK
+NON_PERSISTENT_OK = PassiveFlag.NON_PERSISTENT_OK
+PASSIVE_OFF = PassiveFlag.PASSIVE_OFF
+PASSIVE_RETURN_NO_VALUE = PassiveFlag.PASSIVE_RETURN_NO_VALUE
+PASSIVE_NO_INITIALIZE = PassiveFlag.PASSIVE_NO_INITIALIZE
+PASSIVE_NO_FETCH = PassiveFlag.PASSIVE_NO_FETCH
+PASSIVE_NO_FETCH_RELATED = PassiveFlag.PASSIVE_NO_FETCH_RELATED
+PASSIVE_ONLY_PERSISTENT = PassiveFlag.PASSIVE_ONLY_PERSISTENT
+
+# the bits `passive_loads` accepts; the others (NO_AUTOFLUSH, NO_RAISE,
+# LOAD_AGAINST_COMMITTED, DEFERRED_HISTORY_LOAD, INCLUDE_PENDING_MUTATIONS) ask for a
+# loading behaviour uow_orm does not have
+_HONOURED_PASSIVE = int(PASSIVE_OFF)
+_RELATED_LOAD_BITS = int(SQL_OK | RELATED_OBJECT_OK)
+
+
+def passive_loads(passive: Any, what: str, relationship: bool = False) -> bool:
+    """Whether a read with flag ``passive`` may load an unloaded attribute (a
+    ``relationship`` one if so); None is ``PASSIVE_OFF``, uow_orm's former spelling.
+
+    Raises:
+        ArgumentError: ``passive`` is not a `PassiveFlag`, sets a bit uow_orm cannot
+            honour, or asks a relationship for a load from the identity map only
+            (``PASSIVE_NO_FETCH``, ``PASSIVE_NO_FETCH_RELATED``); the message names it.
+    """
+    if passive is None:
+        return True
+    if not isinstance(passive, PassiveFlag):
+        raise exc.ArgumentError(f"{what}: passive={passive!r} is not a PassiveFlag")
+    value = int(passive)
+    extra = value & ~_HONOURED_PASSIVE
+    if extra:
+        names = [f.name for f in PassiveFlag if f.value & extra and f.value.bit_count() == 1]
+        raise exc.ArgumentError(
+            f"{what}: passive flag {' | '.join(map(str, names))} is not supported"
+        )
+    if not value & CALLABLES_OK:
+        return False
+    if relationship and (value & _RELATED_LOAD_BITS) != _RELATED_LOAD_BITS:
+        # SQLAlchemy would still take a many-to-one from the identity map without SQL
+        raise exc.ArgumentError(
+            f"{what}: passive={passive!r} (a load from the identity map only) is not "
+            "supported for a relationship; use PASSIVE_NO_INITIALIZE or PASSIVE_OFF"
+        )
+    return bool(value & SQL_OK)
+
+
+class EventConstants(enum.Enum):
+    """SQLAlchemy's event return markers: ``EXT_STOP`` returned by a mapper listener
+    registered with ``retval=True`` ends the chain of listeners; ``EXT_CONTINUE`` (or
+    None) lets it go on; ``NO_KEY`` is the ``key=`` an ``include_key=True`` attribute
+    listener gets for a change that has no collection key (a scalar set, a list append)."""
+
+    EXT_CONTINUE = 1
+    EXT_STOP = 2
+    EXT_SKIP = 3
+    NO_KEY = 4
+
+
+EXT_CONTINUE = EventConstants.EXT_CONTINUE
+EXT_STOP = EventConstants.EXT_STOP
+EXT_SKIP = EventConstants.EXT_SKIP
+NO_KEY = EventConstants.NO_KEY
+
+
+class InspectionAttrExtensionType(enum.Enum):
+    """The base of the ``extension_type`` enums: `NotExtension`, and the hybrids' and the
+    association proxy's (``HybridExtensionType``, ``AssociationProxyExtensionType``)."""
+
+
+class NotExtension(InspectionAttrExtensionType):
+    """The ``extension_type`` of everything the ORM itself maps (not an ext descriptor)."""
+
+    NOT_EXTENSION = "not_extension"
+
+
+class InspectionAttr:
+    """The base of what ``inspect()`` and ``Mapper.all_orm_descriptors`` hand out, as in
+    SQLAlchemy: its flags say what an object is without isinstance checks (``is_mapper``,
+    ``is_attribute``, ``is_property``, ``is_aliased_class``, ``is_instance``, ...), and
+    ``extension_type`` tells the ext descriptors (hybrids, association proxies) apart."""
+
+    __slots__ = ()
+
+    is_selectable = False
+    is_aliased_class = False
+    is_instance = False
+    is_mapper = False
+    is_bundle = False
+    is_property = False
+    is_attribute = False
+    is_clause_element = False
+    extension_type: InspectionAttrExtensionType = NotExtension.NOT_EXTENSION
+
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class ORMDescriptor(Generic[_T_co]):
+    """The base (for typing and ``isinstance``) of the class-level descriptors that give an
+    SQL expression on the class: instrumented attributes, hybrids, association proxies
+    (SQLAlchemy's ``ORMDescriptor``). It adds no behaviour of its own."""
+
+    __slots__ = ()
+
+
+class _InfoDict:
+    """A per-object ``info`` dict created on first read (a non-data descriptor, so
+    ``obj.info = {...}`` replaces it)."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        info: dict[str, Any] = {}
+        obj.__dict__["info"] = info
+        return info
+
+
+class InspectionAttrInfo(InspectionAttr):
+    """An `InspectionAttr` with an ``info`` dictionary for the application's own data
+    (``MapperProperty``, hybrids, association proxies), as in SQLAlchemy."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        info: dict[str, Any]
+    else:
+        info = _InfoDict()
 
 
 class Direction(enum.Enum):
@@ -318,30 +501,85 @@ def instance_dict(instance: Any) -> dict[str, Any]:
     return instance.__dict__  # type: ignore[no-any-return]
 
 
+#: SQLAlchemy's name of `Direction`.
+RelationshipDirection = Direction
+
+
+def was_deleted(object_: Any) -> bool:
+    """True when the object was deleted in a flush of its session (it is deleted or, after
+    the commit, detached), as SQLAlchemy's ``was_deleted``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    st = object_state(object_)
+    return bool(st.deleted or st.was_deleted)
+
+
+def has_identity(object_: Any) -> bool:
+    """True when the object has an identity key (it is persistent or detached), as
+    SQLAlchemy's ``orm.util.has_identity``.
+
+    Raises:
+        UnmappedInstanceError: ``object_`` is not mapped.
+    """
+    return object_state(object_).key is not None
+
+
 MANYTOONE = Direction.MANYTOONE
 ONETOMANY = Direction.ONETOMANY
 MANYTOMANY = Direction.MANYTOMANY
 
 __all__ = [
+    "CALLABLES_OK",
+    "DEFAULT_STATE_ATTR",
     "EAGER_STRATEGIES",
+    "EXT_CONTINUE",
+    "EXT_SKIP",
+    "EXT_STOP",
+    "INIT_OK",
     "LAZY_STRATEGIES",
     "MANYTOMANY",
     "MANYTOONE",
+    "NEVER_SET",
+    "NON_PERSISTENT_OK",
+    "NO_CHANGE",
+    "NO_KEY",
     "NO_VALUE",
     "ONETOMANY",
+    "PASSIVE_NO_FETCH",
+    "PASSIVE_NO_FETCH_RELATED",
+    "PASSIVE_NO_INITIALIZE",
+    "PASSIVE_OFF",
+    "PASSIVE_ONLY_PERSISTENT",
+    "PASSIVE_RETURN_NO_VALUE",
+    "RELATED_OBJECT_OK",
+    "SQL_OK",
     "STATE_ATTR",
     "AttributeLoader",
     "ChangeListener",
     "Direction",
+    "EventConstants",
     "IdentityKey",
+    "InspectionAttr",
+    "InspectionAttrExtensionType",
+    "InspectionAttrInfo",
+    "LoaderCallableStatus",
     "LoaderStrategy",
+    "NotExtension",
+    "ORMDescriptor",
     "ObjectSession",
+    "PassiveFlag",
+    "RelationshipDirection",
     "class_mapper",
+    "has_identity",
     "instance_dict",
     "instance_state",
     "make_identity_key",
     "object_mapper",
     "object_session",
     "object_state",
+    "passive_loads",
     "state_of",
+    "was_deleted",
 ]

@@ -9,7 +9,8 @@ Also the ``collection`` decorators for custom collection classes, whose objects 
 list.
 
 Called by: relationships (``collection_class`` resolution, views), attributes (quiet changes
-refresh a custom collection), uow_orm.orm.alt_names (the 1.x names).
+refresh a custom collection), uow_orm.orm.alt_names (the 1.x names), mapped_collection
+(SQLAlchemy's module path).
 """
 
 from __future__ import annotations
@@ -643,6 +644,114 @@ def sync_view(view: Any, members: InstrumentedList[Any]) -> None:
         _sync_custom(view, members)
 
 
+class CollectionAdapter:
+    """What `collection_adapter` returns for a relationship collection (SQLAlchemy's
+    ``CollectionAdapter``): the way a custom collection's ``internally_instrumented``
+    method tells the ORM about a change it makes by itself, and adds or removes members
+    with or without the ORM's events.
+
+    ``fire_append_event`` / ``fire_remove_event`` do what an instrumented appender /
+    remover does around the object's own change (validators, attribute events, backrefs,
+    cascades, history); the object's own data is left to the caller. The ``*_with_event``
+    methods go through the collection's appender / remover. SQLAlchemy's
+    ``*_without_event`` methods (loading's silent changes) are not provided: uow_orm's
+    flush checks every member, so a silently added object would not be ignored.
+    """
+
+    __slots__ = ("_members", "data")
+
+    def __init__(self, data: Any, members: InstrumentedList[Any]) -> None:
+        #: the collection object (``parent.<relationship>``)
+        self.data = data
+        self._members = members
+
+    @property
+    def owner_state(self) -> Any:
+        """The `InstanceState` of the object whose relationship this is."""
+        return self._members._owner
+
+    def _custom(self) -> bool:
+        return _roles_of(type(self.data)) is not None and hasattr(self.data, "_uow_members")
+
+    def _seen(self) -> None:
+        if self._custom():
+            object.__setattr__(self.data, "_uow_seen", list(self._members))
+
+    def fire_append_event(self, item: Any, initiator: Any = None) -> Any:
+        """Tell the ORM ``item`` joins the collection; returns the item to store (a
+        ``@validates`` method or a ``retval=True`` listener may replace it)."""
+        members = self._members
+        if _index(members, item) is not None:
+            return item
+        item = members._check(item, initiator)
+        members._before_change()
+        list.append(members, item)
+        members._added(item, initiator)
+        self._seen()
+        return item
+
+    def fire_remove_event(self, item: Any, initiator: Any = None) -> None:
+        """Tell the ORM ``item`` leaves the collection."""
+        members = self._members
+        i = _index(members, item)
+        if i is None:
+            return
+        members._check_remove(item)
+        members._before_change()
+        list.__delitem__(members, i)
+        members._removed(item, initiator)
+        self._seen()
+
+    def append_with_event(self, item: Any) -> None:
+        """Add ``item`` through the collection's appender (events fire)."""
+        if self._custom():
+            getattr(self.data, _roles_of(type(self.data)).appender)(item)  # type: ignore[union-attr]
+        else:
+            self._members.append(item)
+
+    def remove_with_event(self, item: Any) -> None:
+        """Remove ``item`` through the collection's remover (events fire)."""
+        if self._custom():
+            getattr(self.data, _roles_of(type(self.data)).remover)(item)  # type: ignore[union-attr]
+        else:
+            self._members.remove(item)
+
+    def clear_with_event(self) -> None:
+        """Remove every member, with events."""
+        for item in list(self._members):
+            self.remove_with_event(item)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._members))
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def collection_adapter(collection: Any) -> CollectionAdapter:
+    """The `CollectionAdapter` of a relationship collection (``parent.<relationship>``:
+    a list, set, dict or custom collection object), as SQLAlchemy's ``collection_adapter``.
+
+    Raises:
+        ArgumentError: ``collection`` is not a relationship's collection.
+    """
+    members = getattr(collection, "_uow_members", None)
+    if members is None:
+        if isinstance(collection, (InstrumentedSet, KeyFuncDict)):
+            members = _members(collection)
+        elif isinstance(collection, list) and hasattr(collection, "_rel"):
+            members = collection  # the InstrumentedList itself
+    if members is None or members._rel is None:
+        raise exc.ArgumentError(
+            f"collection_adapter(): {type(collection).__name__} object is not the collection "
+            "of a relationship"
+        )
+    return CollectionAdapter(collection, members)  # type: ignore[arg-type]
+
+
 class CollectionKind:
     """How a relationship presents its members: built once from ``collection_class``."""
 
@@ -733,12 +842,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CollectionAdapter",
     "InstrumentedSet",
     "KeyFuncDict",
     "MappedCollection",
     "attribute_keyed_dict",
     "attribute_mapped_collection",
     "collection",
+    "collection_adapter",
     "column_keyed_dict",
     "column_mapped_collection",
     "keyfunc_mapping",

@@ -5,8 +5,9 @@ Turns class bodies (and mixins) into a ``Table`` and a ``Mapper``, and gives map
 their keyword constructor, ``__repr__`` and the ``__setattr__`` that tracks changes.
 
 Called by: uow_orm.orm (package), declarative_helpers, properties, dynamic, writeonly,
-join_mapping, uow_orm.ext.automap, uow_orm.ext.declarative, uow_orm.ext.associationproxy (and
-applications, which subclass its bases).
+join_mapping, decl_api (SQLAlchemy's module path), uow_orm.ext.automap,
+uow_orm.ext.declarative, uow_orm.ext.associationproxy (and applications, which subclass its
+bases).
 """
 
 from __future__ import annotations
@@ -19,13 +20,24 @@ import sys
 import types as pytypes
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators
 from ..sql.schema import Column, ForeignKey, MetaData, Table
 from ..types import Enum, NullType, TypeEngine, type_for_python
 from . import events as _events
+from .base import ORMDescriptor
 from .mapper import Mapper, Registry
 from .properties import MapperProperty
 from .relationships import RelationshipProperty, relationship
@@ -58,7 +70,7 @@ _MAPPER_ARGS = frozenset(
 )
 
 
-class Mapped(Generic[_T]):
+class Mapped(ORMDescriptor[_T]):
     """Annotation for mapped attributes: ``name: Mapped[str] = mapped_column()``.
 
     For type checkers, ``User.name`` is an SQL expression and ``user.name`` a ``str``.
@@ -191,6 +203,38 @@ def mapped_column(*args: Any, **kw: Any) -> Any:
     ``default_factory``, ``kw_only`` and ``compare``.
     """
     return MappedColumn(args, kw)
+
+
+def orm_insert_sentinel(
+    name: str | None = None,
+    type_: Any = None,
+    *,
+    default: Any = None,
+    omit_from_statements: bool = True,
+) -> Any:
+    """`mapped_column` of an INSERT sentinel column, as SQLAlchemy's
+    ``orm_insert_sentinel()`` (the ORM form of `uow_orm.insert_sentinel`): nullable,
+    typed by ``type_`` or else the ``Mapped[...]`` annotation, reused from the base
+    table in a single-table subclass, and left out of ``select(table)`` /
+    ``returning(table)`` unless ``omit_from_statements=False``. uow_orm's batched
+    INSERTs keep the parameter order without it, so it is written only with a value or
+    a ``default`` (NULL otherwise).
+
+    Raises:
+        ArgumentError: at mapping, when neither ``type_`` nor an annotation types it.
+    """
+    args = [a for a in (name, type_) if a is not None]
+    mc: MappedColumn[Any] = MappedColumn(
+        tuple(args),
+        {
+            "default": default,
+            "insert_sentinel": True,
+            "use_existing_column": True,
+            "nullable": True,
+        },
+    )
+    mc.column._omit_from_statements = bool(omit_from_statements)
+    return mc
 
 
 def _type_for(py_type: Any, registry: Registry) -> TypeEngine | None:
@@ -1449,43 +1493,104 @@ class DeclarativeBase(_MappedInstanceMethods, metaclass=DeclarativeMeta):
     _uow_is_base: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kw: Any) -> None:
-        if DeclarativeBase in cls.__bases__ or cls.__dict__.get("_uow_is_base"):
-            super().__init_subclass__(**kw)
-            _setup_base(cls)
-            return
-        dc_options = {k: kw.pop(k) for k in _DATACLASS_CLASS_KW if k in kw}
-        super().__init_subclass__(**kw)
-        type.__setattr__(cls, "_uow_is_base", False)
-        if cls.__dict__.get("__abstract__", False):
-            return
-        reg: Registry = cls._uow_registry
-        if _is_dataclass_mapping(cls):
-            values = _make_dataclass(cls, dc_options)
-        elif dc_options:
-            raise exc.ArgumentError(
-                f"class {cls.__name__}: {', '.join(sorted(dc_options))} are dataclass options; "
-                "the class is not a MappedAsDataclass class"
-            )
-        else:
-            values = None
-        if "__table__" not in cls.__dict__:
-            # (a subclass of a mapped class maps onto its table: inheritance)
-            if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
-                from .inheritance import AbstractConcreteBase, start_abstract_concrete
-
-                if AbstractConcreteBase in cls.__bases__:
-                    start_abstract_concrete(cls)  # mapped with its first subclass
-                    return
-                raise exc.InvalidRequestError(
-                    f"class {cls.__name__} has no __tablename__ or __table__ and does not "
-                    "inherit from a mapped class; give it a __tablename__, or set "
-                    "__abstract__ = True for a base class that is not mapped itself"
-                )
-        _map_class(cls, reg, values)
+        _declarative_subclass(cls, DeclarativeBase, kw)
 
     if TYPE_CHECKING:
 
         def __init__(self, **kw: Any) -> None: ...
+
+
+def _declarative_subclass(cls: type, root: type, kw: dict[str, Any]) -> None:
+    """``__init_subclass__`` of `DeclarativeBase` and `DeclarativeBaseNoMeta` (``root``):
+    set up a new declarative base, or map a class of one."""
+    if root in cls.__bases__ or cls.__dict__.get("_uow_is_base"):
+        super(root, cls).__init_subclass__(**kw)  # type: ignore[arg-type]
+        _setup_base(cls)
+        return
+    dc_options = {k: kw.pop(k) for k in _DATACLASS_CLASS_KW if k in kw}
+    super(root, cls).__init_subclass__(**kw)  # type: ignore[arg-type]
+    type.__setattr__(cls, "_uow_is_base", False)
+    if cls.__dict__.get("__abstract__", False):
+        return
+    reg: Registry = cls._uow_registry  # type: ignore[attr-defined]
+    if _is_dataclass_mapping(cls):
+        values = _make_dataclass(cls, dc_options)
+    elif dc_options:
+        raise exc.ArgumentError(
+            f"class {cls.__name__}: {', '.join(sorted(dc_options))} are dataclass options; "
+            "the class is not a MappedAsDataclass class"
+        )
+    else:
+        values = None
+    if "__table__" not in cls.__dict__:
+        # (a subclass of a mapped class maps onto its table: inheritance)
+        if not any("__mapper__" in b.__dict__ for b in cls.__mro__[1:]) and not _tablename(cls):
+            from .inheritance import AbstractConcreteBase, start_abstract_concrete
+
+            if AbstractConcreteBase in cls.__bases__:
+                start_abstract_concrete(cls)  # mapped with its first subclass
+                return
+            raise exc.InvalidRequestError(
+                f"class {cls.__name__} has no __tablename__ or __table__ and does not "
+                "inherit from a mapped class; give it a __tablename__, or set "
+                "__abstract__ = True for a base class that is not mapped itself"
+            )
+    _map_class(cls, reg, values)
+
+
+class DeclarativeBaseNoMeta(_MappedInstanceMethods):
+    """`DeclarativeBase` without its metaclass (SQLAlchemy's ``DeclarativeBaseNoMeta``),
+    for a base that needs a metaclass of its own: subclass it once for a base, whose
+    subclasses are mapped the same way; an attribute assigned to a mapped class later
+    (``User.nick = mapped_column(...)``) stays a plain class attribute, as in SQLAlchemy
+    (`add_mapped_attribute` maps one)."""
+
+    metadata: ClassVar[MetaData]
+    registry: ClassVar[registry]
+    type_annotation_map: ClassVar[dict[Any, Any]]
+    _uow_registry: ClassVar[Registry]
+    _uow_is_base: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        _declarative_subclass(cls, DeclarativeBaseNoMeta, kw)
+
+    if TYPE_CHECKING:
+
+        def __init__(self, **kw: Any) -> None: ...
+
+
+def add_mapped_attribute(target: type, key: str, attr: Any) -> None:
+    """Map ``attr`` (a `Column`, `mapped_column`, `relationship` or other property) on the
+    mapped class ``target`` under ``key``, as assigning it to a `DeclarativeBase` class
+    does; SQLAlchemy's ``add_mapped_attribute`` (for `DeclarativeBaseNoMeta` classes).
+
+    Raises:
+        UnmappedClassError: ``target`` is not mapped.
+        ArgumentError: ``attr`` is not something a mapper maps.
+    """
+    mapper = target.__dict__.get("__mapper__") if isinstance(target, type) else None
+    if mapper is None:
+        raise exc.UnmappedClassError(f"class {target!r} is not mapped")
+    if not _is_mappable(attr):
+        raise exc.ArgumentError(
+            f"add_mapped_attribute({target.__name__}, {key!r}): {attr!r} is not a column "
+            "or mapped property"
+        )
+    _add_late(target, mapper, key, attr)
+
+
+_O_co = TypeVar("_O_co", covariant=True)
+
+
+class MappedClassProtocol(Protocol[_O_co]):
+    """A mapped class, for type annotations (SQLAlchemy's ``MappedClassProtocol``): it
+    has ``__mapper__`` and ``__table__`` and makes ``_O_co`` objects."""
+
+    __name__: str
+    __mapper__: Mapper
+    __table__: Any
+
+    def __call__(self, **kw: Any) -> _O_co: ...
 
 
 def _setup_base(cls: type) -> None:
@@ -1853,14 +1958,18 @@ def clear_mappers() -> None:
 
 __all__ = [
     "DeclarativeBase",
+    "DeclarativeBaseNoMeta",
     "DeclarativeMeta",
     "Mapped",
     "MappedAsDataclass",
+    "MappedClassProtocol",
     "MappedColumn",
+    "add_mapped_attribute",
     "clear_mappers",
     "declarative_base",
     "declared_attr",
     "mapped_as_dataclass",
     "mapped_column",
+    "orm_insert_sentinel",
     "registry",
 ]

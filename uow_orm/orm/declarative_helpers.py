@@ -1,7 +1,7 @@
 """Small declarative helpers SQLAlchemy code imports by name: ``as_declarative``,
 ``has_inherited_table``, ``synonym_for`` and ``declarative_mixin``.
 
-Called by: uow_orm.orm (re-exported), uow_orm.ext.declarative.
+Called by: uow_orm.orm (re-exported), decl_api, uow_orm.ext.declarative.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from ..event import (
     check_flags,
     dispatcher_class,
 )
+from . import base as _base
 from .state import NO_VALUE, STATE_ATTR, InstanceState
 
 if TYPE_CHECKING:
@@ -151,9 +152,10 @@ _TARGET_POS = {
     name: args.index("target") for name, args in CLASS_SIGNATURES.items() if "target" in args
 }
 
-#: What a retval=True mapper or instance listener returns to stop the listeners after it.
-EXT_CONTINUE = "EXT_CONTINUE"
-EXT_STOP = "EXT_STOP"
+#: What a retval=True mapper or instance listener returns to go on / to stop the listeners
+#: after it (members of SQLAlchemy's `EventConstants`).
+EXT_CONTINUE = _base.EXT_CONTINUE
+EXT_STOP = _base.EXT_STOP
 
 
 class MapperDispatch:
@@ -579,9 +581,37 @@ class _AttrEntry:
 _attr_entries: list[_AttrEntry] = []
 
 
-def _include_key(fn: Callable[..., Any], key: str) -> Callable[..., Any]:
-    def with_key(*args: Any) -> Any:
-        return fn(*args, key=key)
+def _include_key(
+    fn: Callable[..., Any], cls: type, key: str, identifier: str
+) -> Callable[..., Any]:
+    """An ``include_key=True`` attribute listener, given the collection key as SQLAlchemy
+    gives it: ``key=`` to ``append`` / ``remove`` (the member's dictionary key in a keyed
+    dict collection, else `NO_KEY`; a member removed by a bulk replace has `NO_KEY`),
+    ``keys=`` to ``bulk_replace`` (the dictionary keys, or None), nothing to the others.
+    A keyed dict's key is its key function's value for the member."""
+    if identifier not in ("append", "remove", "bulk_replace"):
+        return fn
+    found: list[Any] = []  # [the key function, or None], found on the first call
+
+    def keyfunc() -> Any:
+        if not found:
+            coll = cls.__mapper__.relationships[key]._collection  # type: ignore[attr-defined]
+            found.append(coll.factory().keyfunc if coll and coll.kind == "dict" else None)
+        return found[0]
+
+    if identifier == "bulk_replace":
+
+        def with_keys(target: Any, values: Any, initiator: Any) -> Any:
+            f = keyfunc()
+            return fn(target, values, initiator, keys=None if f is None else list(map(f, values)))
+
+        return with_keys
+
+    def with_key(target: Any, value: Any, initiator: Any) -> Any:
+        if identifier == "remove" and initiator.op == OP_BULK_REPLACE:
+            return fn(target, value, initiator, key=_base.NO_KEY)
+        f = keyfunc()
+        return fn(target, value, initiator, key=_base.NO_KEY if f is None else f(value))
 
     return with_key
 
@@ -609,11 +639,11 @@ class _AttributeHost:
         if identifier == "set":
             allowed.add("active_history")
         check_flags(self.what, identifier, flags, allowed)
-        key = self.key
+        key, cls = self.key, self.cls
 
         def adapt(call: Callable[..., Any]) -> Callable[..., Any]:
             if flags.get("include_key"):
-                call = _include_key(call, key)
+                call = _include_key(call, cls, key, identifier)
             if flags.get("raw"):
                 call = _raw(0)(call)
             return call
@@ -660,11 +690,15 @@ class EventSetter:
     def set(self, obj: Any, value: Any) -> None:
         disp = self.dispatch
         if getattr(self.attr, "is_relationship", False) and self.attr.prop.uselist:
-            value = list(value)
+            # the listeners get the members: a dict's values (assigned as the dict itself)
+            if isinstance(value, dict):
+                members = list(value.values())
+            else:
+                value = members = list(value)
             if disp.bulk_replace:
                 token = disp.tokens["bulk_replace"]
                 for fn, _retval in disp.bulk_replace:
-                    fn(obj, value, token)
+                    fn(obj, members, token)
             old_items = list(obj.__dict__.get(self.key, ()))
             self.attr.set(obj, value)
             if disp.dispose_collection and self.key in obj.__dict__:

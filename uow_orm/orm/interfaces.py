@@ -9,6 +9,16 @@ Called by: applications (``uow_orm.orm.interfaces``, as ``sqlalchemy.orm.interfa
 from __future__ import annotations
 
 from ..sql.elements import ExecutableOption
+from .base import (
+    EXT_CONTINUE,
+    EXT_SKIP,
+    EXT_STOP,
+    NO_KEY,
+    NO_VALUE,
+    InspectionAttr,
+    InspectionAttrInfo,
+    NotExtension,
+)
 from .properties import ColumnProperty, MapperProperty, PropComparator
 from .relationships import Direction, RelationshipProperty
 from .strategy_options import LoaderOption, UserDefinedOption
@@ -26,12 +36,20 @@ ONETOMANY = Direction.ONETOMANY
 MANYTOMANY = Direction.MANYTOMANY
 
 __all__ = [
+    "EXT_CONTINUE",
+    "EXT_SKIP",
+    "EXT_STOP",
     "MANYTOMANY",
     "MANYTOONE",
+    "NO_KEY",
+    "NO_VALUE",
     "ONETOMANY",
     "ColumnProperty",
+    "InspectionAttr",
+    "InspectionAttrInfo",
     "LoaderOption",
     "MapperProperty",
+    "NotExtension",
     "ORMOption",
     "PropComparator",
     "RelationshipDirection",

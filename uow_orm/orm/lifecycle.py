@@ -1,13 +1,14 @@
 """Object state transitions and the cascades that drive them: add, delete, expunge, detach.
 
 Called by: session, seams, flush, transaction, savepoint, expiry, merge and the package
-``__init__`` (``make_transient``).
+``__init__`` (``make_transient``, ``make_transient_to_detached``: public, also in
+``uow_orm.orm.session`` as in SQLAlchemy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import exc
 from . import events as _events
@@ -318,6 +319,63 @@ def make_transient_state(session: InternalSession, st: InstanceState) -> None:
     st.clear_changes()
 
 
+def make_transient(obj: Any) -> None:
+    """Make a persistent, pending or detached object transient, as SQLAlchemy's
+    ``make_transient``: it leaves its session and forgets its identity key and its pending
+    changes; the attribute values it holds stay (expired ones are not loaded). Adding it
+    to a session again makes it pending: the next flush INSERTs it. Fires
+    ``persistent_to_transient`` for a persistent object.
+
+    Raises:
+        UnmappedInstanceError: ``obj`` is not an instance of a mapped class.
+    """
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
+    if st.session is not None:
+        if st.key is not None and st.session.dispatch.persistent_to_transient:
+            _events.fire_each(st.session, "persistent_to_transient", [st])
+        # the attribute history stays, as in SQLAlchemy (a versioning recipe reads it)
+        committed, modified, had_key = st.committed, st.modified, st.key is not None
+        # an object's session is a Session, which has the members its internals use
+        make_transient_state(cast("InternalSession", st.session), st)
+        if had_key:
+            st.committed, st.modified = committed, modified
+            st.history_kept = True
+    st.key = None
+    st.deleted = False
+    st.was_deleted = False
+
+
+def make_transient_to_detached(obj: Any) -> None:
+    """Turn a transient object into a detached one, as if it had been loaded and its
+    session closed: its identity key comes from its primary key attributes, its changes
+    are forgotten, so ``session.add()`` makes it persistent and a later change is flushed
+    as an UPDATE of that row. Attributes it has no value for load on access once it is
+    in a session.
+
+    Raises `uow_orm.exc.UnmappedInstanceError` for an unmapped object,
+    `uow_orm.exc.InvalidRequestError` when it is not transient or a primary key attribute
+    is unset.
+    """
+    st = state_of(obj)
+    if st is None:
+        raise exc.UnmappedInstanceError(f"{obj!r} is not mapped")
+    if st.session is not None or st.key is not None:
+        raise exc.InvalidRequestError(f"make_transient_to_detached(): {obj!r} is not transient")
+    mapper = st.mapper
+    pk = tuple(obj.__dict__.get(k) for k in mapper.pk_keys)
+    if any(v is None for v in pk):
+        raise exc.InvalidRequestError(
+            f"make_transient_to_detached(): {obj!r} has no value for its primary key "
+            f"({', '.join(mapper.pk_keys)})"
+        )
+    st.key = mapper.identity_key_from_pk(pk)
+    st.clear_changes()
+    st.deleted = False
+    st.was_deleted = False
+
+
 __all__ = [
     "cascade",
     "cascade_save",
@@ -329,7 +387,9 @@ __all__ = [
     "expunge_state",
     "flush_failed",
     "flush_succeeded",
+    "make_transient",
     "make_transient_state",
+    "make_transient_to_detached",
     "object_changed",
     "save_or_update",
     "state_or_raise",

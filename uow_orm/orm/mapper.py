@@ -16,7 +16,7 @@ from .. import exc
 from ..sql.schema import Column, MetaData, Table
 from . import events as _events
 from .attributes import ColumnAttribute, QueryableAttribute
-from .base import IdentityKey, make_identity_key
+from .base import IdentityKey, InspectionAttr, NotExtension, make_identity_key
 from .properties import ColumnProperty, MapperProperty, Properties
 from .relationships import Direction, RelationshipAttribute, RelationshipProperty
 from .state import STATE_ATTR
@@ -208,6 +208,12 @@ class Registry:
             _declare_hooks(fresh, "__declare_last__")
 
 
+def configure_mappers() -> None:
+    """Configure relationships of every mapped class now (normally done on first use)."""
+    for reg in list(registries):
+        reg.configure()
+
+
 def _declare_hooks(mappers: list[Mapper], name: str) -> None:
     """Call the declarative class hook ``name`` (``__declare_first__`` before the mappers
     are configured, ``__declare_last__`` after, as SQLAlchemy's declarative does) of each
@@ -272,7 +278,7 @@ def _make_backref(prop: RelationshipProperty, registry: dict[str, type]) -> None
         prop.back_populates = name
 
 
-class Mapper:
+class Mapper(InspectionAttr):
     """The mapping of one class onto one table; ``inspect(User)`` returns it.
 
     The inspection API follows SQLAlchemy's: ``attrs`` (every `MapperProperty`),
@@ -1016,7 +1022,10 @@ class Mapper:
                     break
         for klass in self.class_.__mro__:
             for k, v in klass.__dict__.items():
-                if k not in out and getattr(type(v), "extension_type", None) is not None:
+                if k in out:
+                    continue
+                ext = getattr(type(v), "extension_type", None)
+                if ext is not None and ext is not NotExtension.NOT_EXTENSION:
                     out[k] = v
         return Properties(out)
 
@@ -1075,4 +1084,4 @@ class Mapper:
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"
 
 
-__all__ = ["Mapper", "Registry"]
+__all__ = ["Mapper", "Registry", "configure_mappers"]

@@ -21,9 +21,12 @@ from .. import exc
 from ..sql.elements import ColumnElement, ColumnOperators, ExpressionList, coerce_expression
 from ..sql.schema import Column
 from .attributes import ColumnAttribute, QueryableAttribute
+from .base import InspectionAttrInfo, ORMDescriptor
 
 if TYPE_CHECKING:
+    from .declarative import MappedColumn
     from .mapper import Mapper
+    from .relationships import RelationshipProperty
     from .state import InstanceState
 
 _T = TypeVar("_T")
@@ -99,7 +102,7 @@ class Properties(dict[str, _V]):
         return f"Properties({', '.join(self.keys())})"
 
 
-class MapperProperty:
+class MapperProperty(InspectionAttrInfo):
     """A mapped attribute of a class, as the mapper sees it (`ColumnProperty`,
     `RelationshipProperty`): its ``key``, owning mapper (``parent``), ``info`` and ``doc``."""
 
@@ -247,6 +250,11 @@ class ColumnProperty(MapperProperty, Generic[_T]):
         def __get__(self, instance: Any, owner: Any) -> Any: ...
 
 
+class MappedSQLExpression(ColumnProperty[_T], ORMDescriptor[_T]):
+    """What `column_property` and `deferred` return (SQLAlchemy's name): a `ColumnProperty`
+    given in a class body, usable as the value of a ``Mapped[...]`` annotation."""
+
+
 def column_property(
     expr: Any,
     *additional: Any,
@@ -266,7 +274,7 @@ def column_property(
     Raises:
         ArgumentError: for additional columns (not supported).
     """
-    prop: ColumnProperty[Any] = ColumnProperty(
+    prop: ColumnProperty[Any] = MappedSQLExpression(
         expr,
         deferred=deferred,
         group=group,
@@ -295,7 +303,7 @@ def deferred(
     access raise instead."""
     if additional:
         raise exc.ArgumentError("deferred() with several columns is not supported")
-    return ColumnProperty(column, deferred=True, group=group, raiseload=raiseload)
+    return MappedSQLExpression(column, deferred=True, group=group, raiseload=raiseload)
 
 
 class _ExpressionAttribute(ColumnAttribute[_T]):
@@ -309,7 +317,7 @@ class _ExpressionAttribute(ColumnAttribute[_T]):
         return None
 
 
-class QueryExpressionProperty(MapperProperty):
+class QueryExpressionProperty(MapperProperty, ORMDescriptor[Any]):
     """What `query_expression` returns."""
 
     def __init__(self, default_expr: Any = None) -> None:
@@ -381,7 +389,7 @@ class _SynonymAttribute(QueryableAttribute[Any]):
             setattr(obj, self.name, value)
 
 
-class SynonymProperty(MapperProperty):
+class SynonymProperty(MapperProperty, ORMDescriptor[Any]):
     """What `synonym` returns: a second name for a mapped attribute."""
 
     def __init__(self, name: str, descriptor: Any = None) -> None:
@@ -511,7 +519,7 @@ class _CompositeColumns(ExpressionList):
         return self.items
 
 
-class CompositeProperty(MapperProperty):
+class CompositeProperty(MapperProperty, ORMDescriptor[Any]):
     """What `composite` returns."""
 
     class Comparator:
@@ -694,13 +702,30 @@ def attach(value: Any, state: InstanceState, key: str) -> None:
         value._parents[state] = key
 
 
+def __getattr__(name: str) -> Any:
+    """``MappedColumn`` and ``RelationshipProperty`` by SQLAlchemy's import path
+    (``sqlalchemy.orm.properties``); their modules import this one."""
+    if name == "MappedColumn":
+        from .declarative import MappedColumn
+
+        return MappedColumn
+    if name == "RelationshipProperty":
+        from .relationships import RelationshipProperty
+
+        return RelationshipProperty
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "MUTABLE_ASSOCIATIONS",
     "ColumnProperty",
     "CompositeProperty",
+    "MappedColumn",
+    "MappedSQLExpression",
     "MapperProperty",
     "Properties",
     "QueryExpressionProperty",
+    "RelationshipProperty",
     "SynonymProperty",
     "TrackedValue",
     "attach",

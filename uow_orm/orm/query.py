@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .. import exc
 from ..sql.elements import func
-from ..sql.selectable import Select
+from ..sql.selectable import FromStatement, Select
 from . import criteria as _criteria
 from . import events as _events
 from .base import EAGER_STRATEGIES, ObjectSession
@@ -383,4 +383,4 @@ class Query(Generic[_T]):
         return str(self._stmt)
 
 
-__all__ = ["Query"]
+__all__ = ["FromStatement", "Query"]

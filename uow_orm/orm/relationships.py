@@ -27,7 +27,18 @@ from ..sql.selectable import Join, Select
 from . import collections as _collections
 from . import events as _events
 from .attributes import InstrumentedList, QueryableAttribute
-from .base import EXPRESSION_NAMESPACE, NO_VALUE, STATE_ATTR, Direction, state_of
+from .base import (
+    EXPRESSION_NAMESPACE,
+    MANYTOMANY,
+    MANYTOONE,
+    NO_VALUE,
+    ONETOMANY,
+    STATE_ATTR,
+    Direction,
+    ORMDescriptor,
+    state_of,
+)
+from .joinconditions import foreign, remote
 from .properties import MapperProperty
 from .state import InstanceState
 
@@ -254,7 +265,7 @@ def _check_loader_args(
         )
 
 
-class RelationshipProperty(MapperProperty):
+class RelationshipProperty(MapperProperty, ORMDescriptor[Any]):
     """The configuration of one relationship, as given to `relationship`; also what
     ``inspect(User).relationships.addresses`` returns.
 
@@ -1711,13 +1722,24 @@ def backref(name: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     return (name, kw)
 
 
+#: SQLAlchemy's names of `RelationshipProperty` and `Direction` (``sqlalchemy.orm.relationships``)
+Relationship = RelationshipProperty
+RelationshipDirection = Direction
+
 __all__ = [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "ONETOMANY",
     "CascadeOptions",
     "Direction",
+    "Relationship",
     "RelationshipAttribute",
+    "RelationshipDirection",
     "RelationshipProperty",
     "backref",
+    "foreign",
     "relationship",
+    "remote",
 ]
 
 # at the bottom: loading imports this module (a cycle resolved at call time)

@@ -174,14 +174,7 @@ class scoped_session:
     def query_property(self, query_cls: type[Query[Any]] | None = None) -> Any:
         """A class attribute giving ``Model.query`` = a Query of that class in the current
         Session (Flask-style)."""
-        registry = self
-        qcls = query_cls or Query
-
-        class _QueryProperty:
-            def __get__(self, obj: Any, owner: type) -> Query[Any]:
-                return qcls(registry(), (owner,))
-
-        return _QueryProperty()
+        return QueryPropertyDescriptor(self, query_cls or Query)
 
     @staticmethod
     def object_session(instance: Any) -> Session | None:
@@ -217,6 +210,21 @@ class scoped_session:
         return f"<scoped_session factory={self.session_factory!r}>"
 
 
+class QueryPropertyDescriptor:
+    """What `scoped_session.query_property` returns (SQLAlchemy's name): read on a class
+    (or one of its objects), a new ``query_cls`` Query of that class in the scope's
+    current Session."""
+
+    __slots__ = ("query_cls", "registry")
+
+    def __init__(self, registry: scoped_session, query_cls: type[Query[Any]]) -> None:
+        self.registry = registry
+        self.query_cls = query_cls
+
+    def __get__(self, obj: Any, owner: type) -> Query[Any]:
+        return self.query_cls(self.registry(), (owner,))
+
+
 class ScopeRegistry:
     """The view of a `scoped_session`'s Sessions that SQLAlchemy calls its registry.
 
@@ -246,4 +254,4 @@ class ScopeRegistry:
         self._scoped._store(None)  # same module: the registry is part of scoped_session
 
 
-__all__ = ["ScopeRegistry", "scoped_session"]
+__all__ = ["QueryPropertyDescriptor", "ScopeRegistry", "scoped_session"]

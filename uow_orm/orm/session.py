@@ -30,6 +30,7 @@ from .exclusive import exclusive
 from .execution import run_statement, wants_autoflush, with_execution_options
 from .flush import FlushMethods
 from .identity import IdentityMap
+from .lifecycle import make_transient, make_transient_to_detached
 from .lookup import GetPlan
 from .merge import merge as merge_object
 from .routing import ReplicaSet, Router, make_router
@@ -38,6 +39,8 @@ from .session_events import ORMExecuteState, orm_execute, relationship_load, ses
 from .tracking import SessionViews, Tracker
 from .transaction import (
     JoinTransactionMode,
+    SessionTransaction,
+    SessionTransactionOrigin,
     TransactionControl,
     TransactionMethods,
     check_session_arguments,
@@ -449,7 +452,36 @@ def close_all_sessions() -> None:
         session.close()
 
 
-__all__ = ["ORMExecuteState", "Session", "close_all_sessions", "object_session", "sessionmaker"]
+def create_session(bind: Any = None, **kwargs: Any) -> Session:
+    """SQLAlchemy's legacy ``create_session()``: a `Session` on ``bind`` whose
+    ``autoflush`` and ``expire_on_commit`` default to False; the other keywords are the
+    Session's.
+
+    Raises:
+        TypeError: a keyword `Session` does not take.
+    """
+    kwargs.setdefault("autoflush", False)
+    kwargs.setdefault("expire_on_commit", False)
+    return Session(bind=bind, **kwargs)
+
+
+#: SQLAlchemy's name of the ``flush_context`` the flush events receive
+#: (``before_flush(session, flush_context, instances)``): its ``session`` and ``plan``
+UOWTransaction = _events.FlushContext
+
+__all__ = [
+    "ORMExecuteState",
+    "Session",
+    "SessionTransaction",
+    "SessionTransactionOrigin",
+    "UOWTransaction",
+    "close_all_sessions",
+    "create_session",
+    "make_transient",
+    "make_transient_to_detached",
+    "object_session",
+    "sessionmaker",
+]
 
 # sessionmaker lives in .factory; importable from here as in SQLAlchemy
 from .factory import sessionmaker  # noqa: E402

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .base import NO_VALUE, STATE_ATTR, IdentityKey, ObjectSession, state_of
+from .base import NO_VALUE, STATE_ATTR, IdentityKey, InspectionAttr, ObjectSession, state_of
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -27,7 +27,7 @@ def _state_gone(state: InstanceState) -> None:
         session.identity_map.discard(state)
 
 
-class InstanceState(weakref.ref):  # type: ignore[type-arg]
+class InstanceState(weakref.ref, InspectionAttr):  # type: ignore[type-arg]
     """What the ORM knows about one mapped object.
 
     The state *is* a weak reference to its object (calling it returns the object): one
@@ -56,6 +56,8 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         "session",
         "was_deleted",
     )
+
+    is_instance = True
 
     # Made only by new_state() below (one Python call per object instead of two).
     history_kept: bool

@@ -10,6 +10,7 @@ restores objects in memory instead of expiring and reloading them.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -27,6 +28,18 @@ if TYPE_CHECKING:
     from .state import InstanceState
 
 
+class SessionTransactionOrigin(enum.Enum):
+    """How a `SessionTransaction` began (its ``origin``), as SQLAlchemy's enum: on first
+    use (``AUTOBEGIN``), by ``Session.begin()`` (``BEGIN``) or ``begin_nested()``
+    (``BEGIN_NESTED``). uow_orm never makes ``SUBTRANSACTION`` levels (its flush opens
+    none); the member exists so that code comparing against it runs."""
+
+    AUTOBEGIN = 0
+    BEGIN = 1
+    BEGIN_NESTED = 2
+    SUBTRANSACTION = 3
+
+
 class SessionTransaction:
     """One level of a session's transaction: the root, or a ``begin_nested()`` savepoint."""
 
@@ -35,9 +48,12 @@ class SessionTransaction:
         session: InternalSession,
         parent: SessionTransaction | None = None,
         nested: bool = False,
+        origin: SessionTransactionOrigin = SessionTransactionOrigin.AUTOBEGIN,
     ) -> None:
         self.session = session
         self.parent = parent
+        #: how this level began (`SessionTransactionOrigin`)
+        self.origin = SessionTransactionOrigin.BEGIN_NESTED if nested else origin
         # the outermost level above this one (a level's parent never changes: worked out
         # once); None for the root itself, which must not refer to itself: that cycle would
         # keep the transaction, and the deleted objects it holds, alive until the cyclic
@@ -300,10 +316,13 @@ class TransactionControl:
         self.current: SessionTransaction | None = None
 
     # -- levels -----------------------------------------------------------------------
-    def autobegin(self) -> SessionTransaction:
-        """The current level, beginning the root transaction if there is none."""
+    def autobegin(
+        self, origin: SessionTransactionOrigin = SessionTransactionOrigin.AUTOBEGIN
+    ) -> SessionTransaction:
+        """The current level, beginning the root transaction (from ``origin``) if there is
+        none."""
         if self.current is None:
-            self.current = SessionTransaction(self.session)
+            self.current = SessionTransaction(self.session, origin=origin)
             self.session.fire("after_transaction_create", self.current)
         return self.current
 
@@ -328,7 +347,7 @@ class TransactionControl:
                 "on first use); call commit() or rollback() first, or use begin_nested() "
                 "for a SAVEPOINT"
             )
-        return self.autobegin()
+        return self.autobegin(SessionTransactionOrigin.BEGIN)
 
     def begin_nested(self) -> SessionTransaction:
         """Flush, then open a SAVEPOINT on every connection of the transaction."""
@@ -679,6 +698,7 @@ __all__ = [
     "JoinTransactionMode",
     "JoinedTransaction",
     "SessionTransaction",
+    "SessionTransactionOrigin",
     "TransactionControl",
     "TransactionMethods",
     "check_session_arguments",

@@ -22,6 +22,16 @@ from ..sql.elements import (
     replace_columns,
 )
 from ..sql.selectable import Alias, FromClause, Join, Subquery, TextualSelect
+from .base import (
+    InspectionAttr,
+    class_mapper,
+    has_identity,
+    object_mapper,
+    object_state,
+    was_deleted,
+)
+from .inheritance import polymorphic_union
+from .relationships import CascadeOptions
 
 if TYPE_CHECKING:
     from .mapper import Mapper
@@ -155,7 +165,7 @@ class AliasedClass:
         return f"<AliasedClass {self.__mapper__.class_.__name__} as {self._result_key}>"
 
 
-class AliasedInsp:
+class AliasedInsp(InspectionAttr):
     """``inspect(aliased(User))``: what an aliased class is (SQLAlchemy's ``AliasedInsp``):
     its ``mapper``, the ``entity`` (the aliased class, or a ``with_polymorphic()``
     entity), ``class_``, the ``selectable`` its columns come from and its ``name``."""
@@ -181,10 +191,11 @@ class AliasedInsp:
         return f"<AliasedInsp at {id(self):#x}; {self.name}>"
 
 
-class AliasedColumnAttribute(ColumnOperators):
+class AliasedColumnAttribute(InspectionAttr, ColumnOperators):
     """``u1.name``: a mapped column attribute read through an alias."""
 
     __slots__ = ("column", "entity", "key")
+    is_attribute = True
 
     def __init__(self, entity: AliasedClass, key: str, column: Any) -> None:
         self.entity = entity
@@ -216,7 +227,7 @@ class AliasedColumnAttribute(ColumnOperators):
         return f"{self.entity._result_key}.{self.key}"
 
 
-class AliasedRelationshipAttribute:
+class AliasedRelationshipAttribute(InspectionAttr):
     """``u1.addresses`` (and ``User.addresses.of_type(a1)``): a relationship whose parent
     or target side is an alias; usable in ``join()`` and ``joinedload`` paths."""
 
@@ -224,6 +235,7 @@ class AliasedRelationshipAttribute:
     #: the statement cache's key of it in a loader option's path (`uow_orm.sql.cache`)
     _cache_key_slots: ClassVar[tuple[str, ...]] = __slots__
     is_relationship = True
+    is_attribute = True
 
     def __init__(
         self,
@@ -370,7 +382,7 @@ def aliased(
     return AliasedClass(element, alias, name=name, flat=flat, adapt_on_names=adapt_on_names)
 
 
-class Bundle:
+class Bundle(InspectionAttr):
     """Several columns selected as one value: ``select(Bundle("user", User.id, User.name))``
     gives rows whose first element answers ``.id`` and ``.name``.
 
@@ -378,6 +390,7 @@ class Bundle:
     """
 
     single_entity = False
+    is_bundle = True
 
     def __init__(self, name: str, *exprs: Any, single_entity: bool = False) -> None:
         if not exprs:
@@ -465,4 +478,18 @@ def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> ColumnElem
     return crit
 
 
-__all__ = ["AliasedClass", "AliasedInsp", "Bundle", "aliased", "with_parent"]
+__all__ = [
+    "AliasedClass",
+    "AliasedInsp",
+    "Bundle",
+    "CascadeOptions",
+    "InspectionAttr",
+    "aliased",
+    "class_mapper",
+    "has_identity",
+    "object_mapper",
+    "object_state",
+    "polymorphic_union",
+    "was_deleted",
+    "with_parent",
+]
