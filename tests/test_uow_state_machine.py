@@ -1028,6 +1028,24 @@ class SessionModelMachine(RuleBasedStateMachine):
             if state.persistent and "parent_id" in state.dict:
                 assert kid.parent_id == row[0], f"Child {cid} holds a stale parent key"
 
+    @invariant()
+    def identity_map_agrees_with_states(self):
+        """The identity map's keys are its objects' own keys (rows loaded by their bare
+        primary key make their key when first read), and every persistent object of the
+        model is held under its key."""
+        imap = self.session.identity_map
+        keys = list(imap.keys())
+        assert len(keys) == len(set(keys)) == len(imap)
+        for key in keys:
+            obj = imap[key]
+            assert inspect(obj).identity_key == key
+            assert imap.get(key) is obj and key in imap
+        for objs in (self.parent_objs, self.child_objs):
+            for obj in objs.values():
+                state = inspect(obj)
+                if state.persistent:
+                    assert imap.get(state.identity_key) is obj, f"{obj!r} is not held"
+
     # -- the invariant -------------------------------------------------------------------
 
     @invariant()

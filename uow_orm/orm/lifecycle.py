@@ -206,12 +206,11 @@ def _delete_child(session: InternalSession, obj: Any) -> None:
 def flush_succeeded(session: InternalSession, plan: FlushPlan, txn: SessionTransaction) -> None:
     """The flush succeeded: inserted objects are persistent, deleted ones deleted."""
     tracker = session.tracker
-    hold = session.identity_map.hold
+    session.identity_map.hold_all(plan.inserted)
     txn_new = txn.new
     for st, obj in zip(plan.inserted, tracker.take_new(plan.inserted)):
         if obj is None:
             obj = st()
-        hold(st.key, st)  # type: ignore[arg-type]
         txn_new[st] = obj
         st.committed = None
         st.modified = False

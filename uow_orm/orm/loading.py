@@ -33,7 +33,7 @@ from .base import (
 )
 from .lazy_warning import warn_lazy_load
 from .relationships import RelationshipProperty
-from .state import InstanceState, _new_ref, _state_gone
+from .state import InstanceState, LoadedState, _new_ref, _state_gone
 from .strategy_options import LoadTree
 
 if TYPE_CHECKING:
@@ -137,10 +137,13 @@ def _make_builder(
     end = start + len(keys)
     pk_pos, pk_procs = [start + p for p in plan.pk_offsets], plan.pk_procs
     single_pk = pk_pos[0] if len(pk_pos) == 1 and not pk_procs else None
-    state_for, hold = session.identity_map.state_for, session.identity_map.hold
+    token = session._identity_token  # a shard's rows (horizontal sharding): keys carry its id
+    # this class's identity map entries, by bare primary key (a new state's key is made
+    # from it when first read: loading makes no key tuples)
+    held = session.identity_map.class_identities(kcls, token, len(pk_pos) == 1)
+    state_for = held.get
     new_obj, new_ref, gone = object.__new__, _new_ref, _state_gone
     at_start = start == 0
-    token = session._identity_token  # a shard's rows (horizontal sharding): keys carry its id
     strategies: dict[str, str] | None = None
     # @reconstructor and load listeners: once per new object (only classes with one pay)
     recon = _events.on_load(mapper, session)
@@ -148,18 +151,15 @@ def _make_builder(
 
     def build(row: Sequence[Any]) -> Any:
         if single_pk is not None:
-            pkv = row[single_pk]
-            if pkv is None:
+            ident = row[single_pk]
+            if ident is None:
                 return None
-            pk: tuple[Any, ...] = (pkv,)
         else:
-            pk = tuple([row[p] for p in pk_pos])
-            if all(v is None for v in pk):
+            pk = _row_pk(row, pk_pos, pk_procs)
+            if pk is None:
                 return None
-            if pk_procs:
-                pk = _converted_key(pk, pk_procs)
-        key = (kcls, pk, token)  # = make_identity_key(kcls, pk, token), written out: per row
-        state = state_for(key)
+            ident = pk[0] if len(pk) == 1 else pk
+        state = state_for(ident)
         if state is not None:
             obj = state()
             if obj is not None:
@@ -171,13 +171,12 @@ def _make_builder(
         d: dict[str, Any] = obj.__dict__
         # zip() stops after the entity's columns, so a row that starts with them needs no slice
         d.update(zip(keys, values(row) if proc_items else (row if at_start else row[start:end])))
-        # = new_state(obj, mapper, key, session, strategies), written out: once per row
-        state = new_ref(InstanceState, obj, gone)
-        state.mapper, state.key, state.session = mapper, key, session
+        state = new_ref(LoadedState, obj, gone)  # = new_state(), written out: once per row
+        state.mapper, state.held_by, state.held_as, state.session = mapper, held, ident, session
         state.committed, state.load_strategies = None, strategies
         state.modified = state.deleted = state.was_deleted = False
         d[STATE_ATTR] = state
-        hold(key, state)
+        held[ident] = state
         if recon is not None:
             recon(obj)
         return obj
@@ -212,6 +211,17 @@ def _values_reader(
         return vals
 
     return values
+
+
+def _row_pk(
+    row: Sequence[Any], positions: list[int], procs: list[Callable[[Any], Any] | None]
+) -> tuple[Any, ...] | None:
+    """The primary key of a row read at ``positions`` (converted by ``procs``), or None
+    when all its columns are NULL (an outer join's missing row)."""
+    pk = tuple([row[p] for p in positions])
+    if all(v is None for v in pk):
+        return None
+    return _converted_key(pk, procs) if procs else pk
 
 
 def _converted_key(
@@ -1345,8 +1355,7 @@ def lazy_load(
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
         if below is not None and not criteria:
             criteria = below.criteria  # lazyload(Parent.children.and_(...))
-    key = state.key
-    if key is None or key[2] is not None:  # (a row without a shard token needs no scope)
+    if not state.has_identity or state.identity_token is not None:  # (no token: no scope)
         scope = session.in_shard_of(state)
         if scope is not None:  # horizontal sharding: load from the shard of the parent's row
             with scope:

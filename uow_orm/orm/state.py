@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .base import NO_VALUE, STATE_ATTR, IdentityKey, InspectionAttr, ObjectSession, state_of
 
 if TYPE_CHECKING:
+    from .identity import ClassIdentities
     from .mapper import Mapper
     from .properties import Properties
 
@@ -42,6 +43,10 @@ class InstanceState(weakref.ref, InspectionAttr):  # type: ignore[type-arg]
     __slots__ = (
         "committed",
         "deleted",
+        # where the identity map holds this state: the bare primary key, and its class's
+        # entries (`ClassIdentities`); set by the map's hold() and by the row loader
+        "held_as",
+        "held_by",
         # set only by make_transient() of a loaded object: get_history() still tells
         # loaded values from changes (read with getattr(st, "history_kept", False))
         "history_kept",
@@ -62,7 +67,11 @@ class InstanceState(weakref.ref, InspectionAttr):  # type: ignore[type-arg]
     # Made only by new_state() below (one Python call per object instead of two).
     history_kept: bool
     mapper: Mapper
+    #: the identity key ``(class, primary key, token)``; None for an object without a row
+    #: (transient, pending). A loaded row's is made when first read (`LoadedState`).
     key: IdentityKey | None
+    held_by: ClassIdentities | None
+    held_as: Any
     session: ObjectSession | None
     committed: dict[str, Any] | None
     modified: bool
@@ -382,6 +391,34 @@ AttributeStateView = AttributeState
 _new_ref = weakref.ref.__new__
 
 
+class LoadedState(InstanceState):
+    """The state of a row the loader made, until its identity key is first read.
+
+    The loader holds a row by its bare primary key (``held_as``, in ``held_by``) and
+    makes no key tuple: most loaded objects are read and let go, and a tuple per row
+    (tracked by the garbage collector, as it holds a class) cost a quarter of a plain
+    load. The first read or write of ``key`` makes it and turns the state into a plain
+    `InstanceState` (same slots), whose ``key`` is a plain slot again.
+    """
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> IdentityKey | None:
+        held = self.held_by
+        assert held is not None
+        ident = self.held_as  # (= held.key_of(ident), written out)
+        key = (held.cls, (ident,) if held.single else ident, held.token)
+        self.__class__ = InstanceState  # type: ignore[assignment]
+        self.key = key
+        return key
+
+    @key.setter
+    def key(self, key: IdentityKey | None) -> None:
+        self.__class__ = InstanceState  # type: ignore[assignment]
+        self.key = key
+
+
 def new_state(
     obj: Any,
     mapper: Mapper,
@@ -393,6 +430,7 @@ def new_state(
     state: InstanceState = _new_ref(InstanceState, obj, _state_gone)
     state.mapper = mapper
     state.key = key
+    state.held_by = state.held_as = None
     state.session = session
     state.committed = None
     state.modified = False
@@ -408,6 +446,7 @@ __all__ = [
     "AttributeState",
     "History",
     "InstanceState",
+    "LoadedState",
     "attribute_history",
     "new_state",
     "state_of",

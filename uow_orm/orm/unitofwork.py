@@ -21,7 +21,7 @@ from ..sql.schema import topological_sort
 from . import persistence
 from .dependencies import Dependencies
 from .relationships import Direction
-from .state import NO_VALUE, InstanceState
+from .state import NO_VALUE, InstanceState, LoadedState
 from .sync import KeyChanges, KeySync, state_of
 
 if TYPE_CHECKING:
@@ -443,7 +443,7 @@ class FlushPlan:
         else:
             _each_class(persistence.insert_states, conn, mapper, level)
         self.inserted.extend(level)
-        _assign_keys(mapper, level, self.ctx.identity_token)
+        _assign_keys(mapper, level, self.ctx.identity_map, self.ctx.identity_token)
 
     def _write_deletes(self, order: list[Mapper]) -> None:
         for mapper in reversed(order):
@@ -498,18 +498,25 @@ def _self_fks(mapper: Mapper) -> list[Any]:
     return [fk for fk in mapper.local_table.foreign_keys if fk.target_table_name == name]
 
 
-def _assign_keys(mapper: Mapper, level: list[InstanceState], token: Any = None) -> None:
+def _assign_keys(
+    mapper: Mapper, level: list[InstanceState], imap: IdentityMap, token: Any = None
+) -> None:
     """Inserted rows' keys are known now: give the states their identity early (keyed by
-    the hierarchy's base class; ``token``: the shard written to, None outside sharding)."""
+    the hierarchy's base class; ``token``: the shard written to, None outside sharding).
+    A one-column key is given as a loaded row's is, by its bare value (`LoadedState`):
+    the map holds it so when the flush succeeds, and no key tuple is made unless read."""
     cls = mapper._identity_class
     pk_keys = mapper.pk_keys
     if len(pk_keys) == 1:
         pk_key = pk_keys[0]
+        held = imap.class_identities(cls, token, True)
         for st in level:
             v = st().__dict__[pk_key]
-            st.key = (cls, (v,), token)
             if v is None:
-                _check_pk(st)
+                st.key = (cls, (v,), token)
+                _check_pk(st)  # (raises)
+            st.held_by, st.held_as = held, v
+            st.__class__ = LoadedState
     else:
         for st in level:
             d = st().__dict__
