@@ -5,7 +5,7 @@ Called by: uow_orm, uow_orm.sql.expression.
 
 from __future__ import annotations
 
-from . import operators, visitors
+from . import functions, operators, visitors
 from ._extract import extract
 from .dml import Delete, Insert, Update, delete, insert, update
 from .elements import (
