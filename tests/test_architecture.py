@@ -64,9 +64,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             # public namespaces that only re-export (as sqlalchemy.schema and its dialects)
             "uow_orm.schema",
             "uow_orm.dialects.sqlite",
+            "uow_orm.dialects.sqlite.*",
             "uow_orm.dialects.postgresql",
             "uow_orm.dialects.postgresql.*",
             "uow_orm.sql.expression",
+            "uow_orm.sql.base",
         ),
     ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),

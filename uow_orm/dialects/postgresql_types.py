@@ -3,7 +3,7 @@
 Re-exported by `uow_orm.dialects.postgresql`; the types are ordinary `uow_orm.types`
 types (usable in any MetaData) whose DDL and operators are PostgreSQL's.
 
-Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql.base,
+Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql.* (base, json, ...),
 uow_orm.dialects.postgresql_catalog,
 uow_orm.migrate.autogenerate, uow_orm.sql.typed_ops (hstore()).
 """

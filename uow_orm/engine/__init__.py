@@ -5,6 +5,9 @@ Called by: uow_orm.
 
 from __future__ import annotations
 
+# SQLAlchemy's submodule paths (engine.row, engine.cursor, ...) and the dialect and
+# event-context classes it names at this level
+from . import cursor, default, interfaces, row
 from .base import (
     Connection,
     Engine,
@@ -14,6 +17,7 @@ from .base import (
     TwoPhaseTransaction,
 )
 from .create import create_engine
+from .interfaces import Dialect, ExceptionContext, ExecutionContext
 from .pool import NullPool, Pool, QueuePool, StaticPool
 from .reflection import Inspector
 from .result import FrozenResult, MappingResult, Result, Row, RowMapping, ScalarResult
@@ -49,3 +53,6 @@ CursorResult = Result
 ResultProxy = Result
 
 __all__ += ["CursorResult", "ResultProxy", "engine_from_config"]
+
+__all__ += ["Dialect", "ExceptionContext", "ExecutionContext"]
+__all__ += ["cursor", "default", "interfaces", "row"]

@@ -88,6 +88,7 @@ __all__ = [
     "extract",
     "false",
     "func",
+    "functions",
     "insert",
     "intersect",
     "intersect_all",

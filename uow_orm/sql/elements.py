@@ -1925,6 +1925,13 @@ class Function(ColumnElement):
             and self.args[0].value == "*"
         ):
             return "count(*)"  # func.count("*")
+        elif (
+            lname == "char_length"
+            and compiler.dialect_name == "sqlite"
+            and not compiler.string_dialect
+        ):
+            # SQLite has no char_length(); its length() counts characters of text
+            return "length(" + ", ".join(compiler.process(a) for a in self.args) + ")"
         elif lname == "concat" and compiler.dialect_name == "sqlite" and _SQLITE_NO_CONCAT:
             # concat() arrived in SQLite 3.44; like it, NULL arguments count as ''
             return (

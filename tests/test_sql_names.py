@@ -1,0 +1,183 @@
+"""SQLAlchemy's SQL-side import paths and names: the re-export modules
+(``sql.type_api``, ``sql.base``, ``sql.functions``, ``engine.row`` / ``cursor`` /
+``default`` / ``interfaces``, the dialect submodules) name the uow_orm objects that mean
+the same, and each works in a statement on both backends."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import sqlalchemy as real_sqlalchemy
+
+import uow_orm
+from uow_orm import Column, Integer, MetaData, String, Table, func, insert, select
+from uow_orm.sql import functions as F
+
+
+def _people(engine: Any) -> Table:
+    md = MetaData()
+    t = Table(
+        "sn_people",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(30)),
+        Column("nick", String(30)),
+    )
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t),
+            [{"id": 1, "name": "ann", "nick": None}, {"id": 2, "name": "bob", "nick": "b"}],
+        )
+    return t
+
+
+def test_type_api_and_sql_base_name_the_uow_classes() -> None:
+    import uow_orm.schema
+    from uow_orm.sql import base, type_api
+
+    assert type_api.TypeEngine is uow_orm.types.TypeEngine
+    assert type_api.TypeDecorator is uow_orm.TypeDecorator
+    assert type_api.UserDefinedType is uow_orm.types.UserDefinedType
+    assert type_api.NULLTYPE is uow_orm.types.NULLTYPE
+    assert base.Executable is uow_orm.sql.Executable
+    assert base.ColumnCollection is uow_orm.schema.ColumnCollection
+
+
+def test_a_type_decorator_annotated_with_engine_dialect_round_trips(engine: Any) -> None:
+    from uow_orm.engine import Dialect
+    from uow_orm.engine.interfaces import Dialect as IDialect
+    from uow_orm.sql.type_api import TypeDecorator
+
+    assert Dialect is IDialect is uow_orm.dialects.base.Dialect
+    seen: list[str] = []
+
+    class Upper(TypeDecorator[str]):
+        impl = String(30)
+        cache_ok = True
+
+        def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+            seen.append(dialect.name)
+            return None if value is None else value.upper()
+
+    md = MetaData()
+    t = Table("sn_upper", md, Column("id", Integer, primary_key=True), Column("v", Upper()))
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t).values(id=1, v="abc"))
+        assert conn.execute(select(t.c.v)).scalar_one() == "ABC"
+    assert seen == [engine.dialect.name]
+    assert isinstance(engine.dialect, uow_orm.engine.default.DefaultDialect)
+
+
+def test_engine_row_and_cursor_name_the_result_classes(engine: Any) -> None:
+    from uow_orm.engine.cursor import CursorResult
+    from uow_orm.engine.row import Row, RowMapping
+
+    t = _people(engine)
+    with engine.connect() as conn:
+        result = conn.execute(select(t.c.id, t.c.name).order_by(t.c.id))
+        assert isinstance(result, CursorResult)
+        rows = result.all()
+    assert all(isinstance(r, Row) for r in rows)
+    assert isinstance(rows[0]._mapping, RowMapping)
+    assert [tuple(r) for r in rows] == [(1, "ann"), (2, "bob")]
+
+
+def test_exception_and_execution_contexts_are_what_listeners_receive(engine: Any) -> None:
+    from uow_orm import event, exc
+    from uow_orm.engine.interfaces import ExceptionContext, ExecutionContext
+
+    got: list[Any] = []
+    errors: list[Any] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: got.append(a[4]))
+    event.listen(engine, "handle_error", errors.append)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        try:
+            conn.exec_driver_sql("SELECT * FROM sn_no_such_table")
+        except exc.DBAPIError:
+            pass
+    assert isinstance(got[0], ExecutionContext)
+    assert len(errors) == 1 and isinstance(errors[0], ExceptionContext)
+
+
+def test_named_function_classes_are_what_func_builds(engine: Any) -> None:
+    t = _people(engine)
+    assert isinstance(func.count(), F.count)
+    assert isinstance(func.COALESCE(t.c.nick, t.c.name), F.coalesce)
+    assert F.FunctionElement is F.Function
+    assert str(F.count()) == "count(*)" == str(real_sqlalchemy.sql.functions.count())
+    assert str(F.current_timestamp()) == "CURRENT_TIMESTAMP"
+    assert isinstance(F.max(t.c.id).type, Integer)
+    with engine.connect() as conn:
+        assert conn.execute(select(F.count()).select_from(t)).scalar_one() == 2
+        assert conn.execute(select(F.max(t.c.id), F.min(t.c.id), F.sum(t.c.id))).one() == (
+            2,
+            1,
+            3,
+        )
+        names = conn.scalars(select(F.coalesce(t.c.nick, t.c.name)).order_by(t.c.id)).all()
+        assert names == ["ann", "b"]
+        assert conn.scalars(select(F.char_length(t.c.name)).where(t.c.id == 1)).one() == 3
+        now = conn.execute(select(F.now())).scalar_one()
+        assert isinstance(now, (datetime.datetime, str))
+
+
+def test_register_function_makes_func_build_the_class(engine: Any) -> None:
+    from uow_orm import exc
+
+    class upper_name(F.GenericFunction):
+        name = "upper"
+        type = String()
+        inherit_cache = True
+
+    F.register_function("shout", upper_name)
+    assert isinstance(func.shout(), upper_name)
+    t = _people(engine)
+    with engine.connect() as conn:
+        assert conn.scalars(select(func.shout(t.c.name)).where(t.c.id == 1)).one() == "ANN"
+    try:
+        F.register_function("x", upper_name, package="geo")
+    except exc.ArgumentError as e:
+        assert "package" in str(e)
+    else:
+        raise AssertionError("package= was accepted")
+
+
+def test_dialect_submodules_name_the_dialect_objects() -> None:
+    import importlib
+
+    from uow_orm.dialects import postgresql, sqlite
+    from uow_orm.dialects.postgresql import dml, json, ranges, types
+
+    # package attributes named array / hstore are the functions (as in SQLAlchemy)
+    array = importlib.import_module("uow_orm.dialects.postgresql.array")
+    hstore = importlib.import_module("uow_orm.dialects.postgresql.hstore")
+    assert callable(postgresql.array) and callable(postgresql.hstore)
+    from uow_orm.dialects.sqlite import base as sqlite_base
+    from uow_orm.dialects.sqlite import dml as sqlite_dml
+
+    assert json.JSONB is postgresql.JSONB and json.JSON is postgresql.JSON
+    assert array.ARRAY is postgresql.ARRAY and array.array is postgresql.array
+    assert ranges.INT4RANGE is postgresql.INT4RANGE and ranges.Range is postgresql.Range
+    assert types.INET is postgresql.INET and types.TSVECTOR is postgresql.TSVECTOR
+    assert hstore.HSTORE is postgresql.HSTORE and hstore.hstore is postgresql.hstore
+    assert dml.insert is postgresql.insert and dml.Insert is postgresql.Insert
+    assert sqlite_dml.insert is sqlite.insert and sqlite_base.SQLiteDialect is sqlite.SQLiteDialect
+    assert sqlite_base.DATETIME is sqlite.DATETIME
+
+
+def test_dialect_dml_insert_upserts(engine: Any, backend: str) -> None:
+    from uow_orm.dialects.postgresql.dml import insert as pg_insert
+    from uow_orm.dialects.sqlite.dml import insert as sqlite_insert
+
+    t = _people(engine)
+    ins = (pg_insert if backend == "postgresql" else sqlite_insert)(t)
+    stmt = ins.values(id=1, name="ann2").on_conflict_do_update(
+        index_elements=[t.c.id], set_={"name": ins.excluded.name}
+    )
+    with engine.begin() as conn:
+        conn.execute(stmt)
+        assert conn.scalars(select(t.c.name).where(t.c.id == 1)).one() == "ann2"
