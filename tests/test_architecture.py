@@ -475,6 +475,7 @@ def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -
     import uow_orm.sql.schema as impl
 
     constructs = {
+        "BaseDDLElement",
         "CreateIndex",
         "CreateSchema",
         "CreateTable",

@@ -181,3 +181,87 @@ def test_dialect_dml_insert_upserts(engine: Any, backend: str) -> None:
     with engine.begin() as conn:
         conn.execute(stmt)
         assert conn.scalars(select(t.c.name).where(t.c.id == 1)).one() == "ann2"
+
+
+# -- the class hierarchy: isinstance as in SQLAlchemy -----------------------------------------
+_BASES = (
+    "Selectable",
+    "SelectBase",
+    "GenerativeSelect",
+    "ReturnsRows",
+    "Executable",
+    "HasCTE",
+    "TableClause",
+    "AliasedReturnsRows",
+    "UpdateBase",
+    "ValuesBase",
+    "Visitable",
+    "Operators",
+    "FromClause",
+)
+
+
+def _constructs(lib: Any) -> dict[str, Any]:
+    md = lib.MetaData()
+    t = lib.Table("h", md, lib.Column("id", lib.Integer, primary_key=True))
+    s = lib.select(t)
+    return {
+        "select": s,
+        "union": lib.union(s, s),
+        "subquery": s.subquery(),
+        "cte": s.cte(),
+        "alias": t.alias(),
+        "table": t,
+        "lightweight table": lib.table("lt", lib.column("x")),
+        "insert": lib.insert(t),
+        "update": lib.update(t),
+        "delete": lib.delete(t),
+        "text": lib.text("SELECT 1"),
+        "column": t.c.id,
+        "join": t.join(t.alias("h2"), lib.true()),
+    }
+
+
+def test_isinstance_of_the_base_classes_is_as_in_sqlalchemy() -> None:
+    ours, theirs = _constructs(uow_orm), _constructs(real_sqlalchemy)
+    differ = []
+    for what in ours:
+        for base in _BASES:
+            real_base = getattr(real_sqlalchemy.sql.expression, base, None) or getattr(
+                real_sqlalchemy, base
+            )
+            a = isinstance(ours[what], getattr(uow_orm, base))
+            b = isinstance(theirs[what], real_base)
+            if a != b:
+                differ.append((what, base, a, b))
+    # uow_orm's SELECT statements are FROM clauses too (select(...) is accepted in FROM);
+    # its INSERT / UPDATE / DELETE have no cte()
+    assert set(differ) == {
+        ("select", "FromClause", True, False),
+        ("union", "FromClause", True, False),
+        *((dml, "HasCTE", False, True) for dml in ("insert", "update", "delete")),
+    }
+
+
+def test_the_base_classes_are_importable_from_sqlalchemys_modules() -> None:
+    from uow_orm.sql import expression, selectable, visitors
+
+    assert expression.Selectable is selectable.Selectable is uow_orm.Selectable
+    assert visitors.Visitable is uow_orm.Visitable
+    assert uow_orm.schema.BaseDDLElement is uow_orm.BaseDDLElement
+    assert uow_orm.sql.Extract is type(uow_orm.extract("year", uow_orm.column("d")))
+    assert isinstance(uow_orm.CreateTable(uow_orm.Table("z", MetaData())), uow_orm.BaseDDLElement)
+
+
+def test_a_helper_typed_on_selectable_runs_statements(engine: Any) -> None:
+    from uow_orm.sql.expression import Executable, Selectable
+
+    t = _people(engine)
+
+    def run(conn: Any, stmt: Executable) -> list[Any]:
+        assert isinstance(stmt, Executable)
+        return list(conn.execute(stmt)) if isinstance(stmt, Selectable) else []
+
+    with engine.connect() as conn:
+        assert run(conn, select(t.c.name).order_by(t.c.id)) == [("ann",), ("bob",)]
+        assert run(conn, uow_orm.union(select(t.c.id), select(t.c.id))) != []

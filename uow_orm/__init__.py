@@ -546,6 +546,53 @@ __all__ += [
     "within_group",
 ]
 
+# SQLAlchemy's base classes of the statement hierarchy and the other element, DDL and
+# engine classes it names at the top level.
+from .engine import ExceptionContext, ExecutionContext  # noqa: E402
+from .sql import (  # noqa: E402
+    AliasedReturnsRows,
+    BaseDDLElement,
+    ClauseList,
+    DDLElement,
+    Executable,
+    ExecutableDDLElement,
+    GenerativeSelect,
+    HasCTE,
+    Operators,
+    ReturnsRows,
+    Selectable,
+    SelectBase,
+    TableClause,
+    TableValuedAlias,
+    TableValuedColumn,
+    UpdateBase,
+    ValuesBase,
+    Visitable,
+)
+
+__all__ += [
+    "AliasedReturnsRows",
+    "BaseDDLElement",
+    "ClauseList",
+    "DDLElement",
+    "ExceptionContext",
+    "Executable",
+    "ExecutableDDLElement",
+    "ExecutionContext",
+    "GenerativeSelect",
+    "HasCTE",
+    "Operators",
+    "ReturnsRows",
+    "SelectBase",
+    "Selectable",
+    "TableClause",
+    "TableValuedAlias",
+    "TableValuedColumn",
+    "UpdateBase",
+    "ValuesBase",
+    "Visitable",
+]
+
 # relationship("...") strings are evaluated with the public names (orm/base.py holds them,
 # because the ORM must not import this package)
 _orm_base.EXPRESSION_NAMESPACE.update({_n: globals()[_n] for _n in __all__})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .sql.ddl import (
     DDL,
+    BaseDDLElement,
     CreateIndex,
     CreateSchema,
     CreateTable,
@@ -50,6 +51,7 @@ from .sql.schema import (
 __all__ = [
     "BLANK_SCHEMA",
     "DDL",
+    "BaseDDLElement",
     "CheckConstraint",
     "Column",
     "ColumnCollection",

@@ -203,3 +203,47 @@ __all__ += [
     "table",
     "within_group",
 ]
+
+# SQLAlchemy's base classes of the hierarchy (``isinstance(stmt, Selectable)``), its DDL
+# element names and the other element classes it names in ``sqlalchemy.sql``.
+from ._extract import Extract  # noqa: E402
+from .ddl import DDL, BaseDDLElement, DDLElement, ExecutableDDLElement  # noqa: E402
+from .dml import DMLStatement, ValuesBase  # noqa: E402
+from .elements import Operators, Visitable  # noqa: E402
+from .schema import ColumnCollection  # noqa: E402
+from .selectable import (  # noqa: E402
+    AliasedReturnsRows,
+    GenerativeSelect,
+    HasCTE,
+    ReturnsRows,
+    Selectable,
+    SelectBase,
+    TableClause,
+    TableValuedAlias,
+    TableValuedColumn,
+)
+
+#: SQLAlchemy's name of the base of INSERT / UPDATE / DELETE
+UpdateBase = DMLStatement
+
+__all__ += [
+    "DDL",
+    "AliasedReturnsRows",
+    "BaseDDLElement",
+    "ColumnCollection",
+    "DDLElement",
+    "ExecutableDDLElement",
+    "Extract",
+    "GenerativeSelect",
+    "HasCTE",
+    "Operators",
+    "ReturnsRows",
+    "SelectBase",
+    "Selectable",
+    "TableClause",
+    "TableValuedAlias",
+    "TableValuedColumn",
+    "UpdateBase",
+    "ValuesBase",
+    "Visitable",
+]

@@ -565,6 +565,8 @@ class ExecutableDDLElement(_DDLElement):
 
 #: SQLAlchemy 1.x's name of `ExecutableDDLElement`, still the one most code imports
 DDLElement = ExecutableDDLElement
+#: SQLAlchemy's name of the base of every DDL construct (CreateTable, DDL, ...)
+BaseDDLElement = _DDLElement
 
 
 class _CreateDropBase(ExecutableDDLElement):

@@ -145,7 +145,14 @@ def check_options(what: str, opts: tuple[Any, ...]) -> None:
             )
 
 
-class ClauseElement:
+class Visitable:
+    """Base of what `uow_orm.sql.visitors` walks: every SQL expression and statement
+    (SQLAlchemy's ``Visitable``; uow_orm's column types are not among them)."""
+
+    __slots__ = ()
+
+
+class ClauseElement(Visitable):
     """Anything that compiles to a fragment of SQL."""
 
     __slots__ = ()
@@ -214,7 +221,14 @@ class ClauseElement:
         )
 
 
-class ColumnOperators:
+class Operators:
+    """Base of the classes that take SQL operators (SQLAlchemy's ``Operators``):
+    `ColumnOperators`, and through it every column expression and ORM attribute."""
+
+    __slots__ = ()
+
+
+class ColumnOperators(Operators):
     """The comparison and arithmetic operators of column-like objects."""
 
     __slots__ = ()
@@ -2144,7 +2158,7 @@ _TEXT_TOKEN_RE = re.compile(
 )
 
 
-class TextClause(ClauseElement):
+class TextClause(Executable, ClauseElement):
     """Literal SQL with ``:name`` parameters, e.g. ``text("SELECT * FROM t WHERE id = :id")``."""
 
     __slots__ = ("_bind_values", "_execution_options", "text")

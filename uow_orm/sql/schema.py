@@ -21,7 +21,7 @@ from ..types import NULLTYPE, Integer, NullType, TypeEngine
 from . import naming
 from .elements import ClauseElement as ClauseElementBase
 from .elements import ColumnElement, TextClause
-from .selectable import FromClause
+from .selectable import FromClause, TableClause
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine
@@ -795,7 +795,7 @@ class ForeignKeyConstraint(Constraint):
         self.use_alter = use_alter
 
 
-class Table(FromClause):
+class Table(TableClause):
     """A table: its name, columns, keys and constraints, registered in a MetaData."""
 
     is_from = True

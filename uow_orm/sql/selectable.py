@@ -20,6 +20,7 @@ from .elements import (
     BinaryExpression,
     ClauseElement,
     ColumnElement,
+    Executable,
     Exists,
     Label,
     LiteralColumn,
@@ -43,7 +44,41 @@ _T2 = TypeVar("_T2")
 _T3 = TypeVar("_T3")
 
 
-class FromClause(ClauseElement):
+class ReturnsRows(ClauseElement):
+    """Base of the constructs with result columns (SQLAlchemy's ``ReturnsRows``): every
+    `Selectable`, and INSERT / UPDATE / DELETE (rows with ``RETURNING``)."""
+
+    __slots__ = ()
+
+
+class Selectable(ReturnsRows):
+    """Base of what can be selected from (SQLAlchemy's ``Selectable``): FROM clauses and
+    SELECT statements."""
+
+    __slots__ = ()
+
+
+class HasCTE:
+    """Mixin of the statements with ``cte()`` (SQLAlchemy's ``HasCTE``)."""
+
+    __slots__ = ()
+
+
+class SelectBase(HasCTE, Executable, Selectable):
+    """Base of the SELECT statements (SQLAlchemy's ``SelectBase``): `Select`,
+    `CompoundSelect` and `TextualSelect`."""
+
+    __slots__ = ()
+
+
+class GenerativeSelect(SelectBase):
+    """Base of the SELECTs that take ORDER BY / LIMIT / OFFSET / FOR UPDATE (SQLAlchemy's
+    ``GenerativeSelect``): `Select` and `CompoundSelect`."""
+
+    __slots__ = ()
+
+
+class FromClause(Selectable):
     """Something that can follow FROM: a table, a join, a subquery."""
 
     is_from = True
@@ -228,7 +263,18 @@ def disambiguated_name(col: Any, seen: set[str]) -> str | None:
     return label
 
 
-class Subquery(FromClause):
+class AliasedReturnsRows(FromClause):
+    """Base of the FROM clauses that name another one (SQLAlchemy's
+    ``AliasedReturnsRows``): `Alias`, `Subquery` (and `CTE`, `Lateral`) and
+    `TableValuedAlias`."""
+
+
+class TableClause(FromClause):
+    """Base of `uow_orm.Table` (SQLAlchemy's ``TableClause``); ``table()`` builds a
+    `Table` too, so ``isinstance(x, TableClause)`` holds for both."""
+
+
+class Subquery(AliasedReturnsRows):
     """``(SELECT ...) AS name``; its columns are ``sub.c.<key>``."""
 
     def __init__(self, select: Any, name: str | None) -> None:
@@ -317,7 +363,7 @@ class AliasColumn(ColumnElement):
         return f"AliasColumn({self.alias.name}.{self.name})"
 
 
-class Alias(FromClause):
+class Alias(AliasedReturnsRows):
     """A table (or other FROM clause) under another name: ``users AS u1``.
 
     Built by ``Table.alias()`` and ``aliased()``; its columns are ``alias.c.<key>``.
@@ -555,7 +601,7 @@ class _SetOperations:
         return CompoundSelect("INTERSECT ALL", self, *others)
 
 
-class Select(_SetOperations, FromClause, Generic[_T]):
+class Select(_SetOperations, FromClause, GenerativeSelect, Generic[_T]):
     """A SELECT statement. Build with `select`."""
 
     is_from = False
@@ -1156,7 +1202,7 @@ def _join_onclause(onclause: Any) -> Any:
     return coerce_expression(onclause)
 
 
-class CompoundSelect(_SetOperations, FromClause):
+class CompoundSelect(_SetOperations, FromClause, GenerativeSelect):
     """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
     and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
 
@@ -1537,7 +1583,7 @@ def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool 
     return v
 
 
-class TextualSelect(FromClause):
+class TextualSelect(FromClause, SelectBase):
     """``text("SELECT ...").columns(User.id, User.name)``: literal SQL whose result columns
     are known, so it can be a subquery, an entity source or give typed results."""
 
@@ -1728,7 +1774,7 @@ __all__ = [
 _SQLITE_VALUE_COLUMNS = {"json_each": "value", "json_tree": "value", "generate_series": "value"}
 
 
-class TableValuedAlias(FromClause):
+class TableValuedAlias(AliasedReturnsRows):
     """A function in FROM, with named columns: ``json_each(:doc) AS anon_1``.
 
     Built by ``func.<name>(...).table_valued("key", "value")``; its columns are
