@@ -265,3 +265,84 @@ def test_a_helper_typed_on_selectable_runs_statements(engine: Any) -> None:
     with engine.connect() as conn:
         assert run(conn, select(t.c.name).order_by(t.c.id)) == [("ann",), ("bob",)]
         assert run(conn, uow_orm.union(select(t.c.id), select(t.c.id))) != []
+
+
+# -- label styles -----------------------------------------------------------------------------
+def _two_tables(lib: Any, engine: Any) -> tuple[Any, Any]:
+    md = lib.MetaData()
+    a = lib.Table(
+        "ls_a", md, lib.Column("id", lib.Integer, primary_key=True), lib.Column("x", lib.Integer)
+    )
+    b = lib.Table("ls_b", md, lib.Column("id", lib.Integer, primary_key=True))
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(lib.insert(a), [{"id": 1, "x": 10}])
+        conn.execute(lib.insert(b), [{"id": 5}])
+    return a, b
+
+
+def _label_style_outcomes(lib: Any, engine: Any) -> list[Any]:
+    a, b = _two_tables(lib, engine)
+    out: list[Any] = []
+    with engine.connect() as conn:
+        for name in (
+            "LABEL_STYLE_TABLENAME_PLUS_COL",
+            "LABEL_STYLE_NONE",
+            "LABEL_STYLE_DISAMBIGUATE_ONLY",
+        ):
+            stmt = lib.select(a.c.id, b.c.id, a.c.x, a.c.x.label("q")).set_label_style(
+                getattr(lib, name)
+            )
+            sub = stmt.subquery()
+            result = conn.execute(stmt)
+            keys = list(result.keys())
+            out.append(
+                (
+                    name,
+                    " ".join(str(stmt).split()),
+                    keys if name != "LABEL_STYLE_DISAMBIGUATE_ONLY" else None,
+                    result.all(),
+                    list(sub.c.keys()),
+                    conn.execute(lib.select(sub)).all(),
+                    stmt.get_label_style() is getattr(lib, name),
+                )
+            )
+        stmt = lib.select(a).set_label_style(lib.LABEL_STYLE_TABLENAME_PLUS_COL)
+        out.append((list(conn.execute(stmt).keys()), " ".join(str(stmt).split())))
+    return out
+
+
+def test_label_styles_label_columns_keys_and_subqueries_as_sqlalchemy(engine: Any) -> None:
+    import sqlalchemy.pool
+
+    oracle = real_sqlalchemy.create_engine("sqlite://", poolclass=sqlalchemy.pool.StaticPool)
+    theirs = _label_style_outcomes(real_sqlalchemy, oracle)
+    ours = _label_style_outcomes(uow_orm, engine)
+    assert ours == theirs
+    assert ours[0][2] == ["ls_a_id", "ls_b_id", "ls_a_x", "q"]
+
+
+def test_label_style_default_and_bad_style() -> None:
+    from uow_orm import exc
+    from uow_orm.sql import LABEL_STYLE_DEFAULT, LABEL_STYLE_DISAMBIGUATE_ONLY, SelectLabelStyle
+
+    assert LABEL_STYLE_DEFAULT is LABEL_STYLE_DISAMBIGUATE_ONLY
+    assert select(uow_orm.literal(1)).get_label_style() is LABEL_STYLE_DEFAULT
+    assert isinstance(LABEL_STYLE_DEFAULT, SelectLabelStyle)
+    try:
+        select(uow_orm.literal(1)).set_label_style("tablename")  # type: ignore[arg-type]
+    except exc.ArgumentError as e:
+        assert "SelectLabelStyle" in str(e)
+    else:
+        raise AssertionError("a string style was accepted")
+
+
+def test_label_style_is_part_of_the_statement_cache_key(engine: Any) -> None:
+    a, b = _two_tables(uow_orm, engine)
+    plain = select(a.c.id, b.c.id)
+    with engine.connect() as conn:
+        for _ in range(2):  # the second round reads the compiled statements from the cache
+            assert list(conn.execute(plain).keys()) == ["id", "id"]
+            styled = plain.set_label_style(uow_orm.LABEL_STYLE_TABLENAME_PLUS_COL)
+            assert list(conn.execute(styled).keys()) == ["ls_a_id", "ls_b_id"]
+            assert conn.execute(styled).mappings().one() == {"ls_a_id": 1, "ls_b_id": 5}

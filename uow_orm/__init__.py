@@ -550,6 +550,10 @@ __all__ += [
 # engine classes it names at the top level.
 from .engine import ExceptionContext, ExecutionContext  # noqa: E402
 from .sql import (  # noqa: E402
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
     AliasedReturnsRows,
     BaseDDLElement,
     ClauseList,
@@ -562,6 +566,7 @@ from .sql import (  # noqa: E402
     ReturnsRows,
     Selectable,
     SelectBase,
+    SelectLabelStyle,
     TableClause,
     TableValuedAlias,
     TableValuedColumn,
@@ -571,6 +576,10 @@ from .sql import (  # noqa: E402
 )
 
 __all__ += [
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
     "AliasedReturnsRows",
     "BaseDDLElement",
     "ClauseList",
@@ -584,6 +593,7 @@ __all__ += [
     "Operators",
     "ReturnsRows",
     "SelectBase",
+    "SelectLabelStyle",
     "Selectable",
     "TableClause",
     "TableValuedAlias",

@@ -212,12 +212,17 @@ from .dml import DMLStatement, ValuesBase  # noqa: E402
 from .elements import Operators, Visitable  # noqa: E402
 from .schema import ColumnCollection  # noqa: E402
 from .selectable import (  # noqa: E402
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
     AliasedReturnsRows,
     GenerativeSelect,
     HasCTE,
     ReturnsRows,
     Selectable,
     SelectBase,
+    SelectLabelStyle,
     TableClause,
     TableValuedAlias,
     TableValuedColumn,
@@ -228,6 +233,10 @@ UpdateBase = DMLStatement
 
 __all__ += [
     "DDL",
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
     "AliasedReturnsRows",
     "BaseDDLElement",
     "ColumnCollection",
@@ -239,6 +248,7 @@ __all__ += [
     "Operators",
     "ReturnsRows",
     "SelectBase",
+    "SelectLabelStyle",
     "Selectable",
     "TableClause",
     "TableValuedAlias",

@@ -11,6 +11,7 @@ uow_orm.ext.horizontal_shard.
 from __future__ import annotations
 
 import copy
+import enum
 import operator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -241,14 +242,67 @@ class _Columns:
         return list(self._cols.items())
 
 
-def disambiguated_name(col: Any, seen: set[str]) -> str | None:
+class SelectLabelStyle(enum.Enum):
+    """How a SELECT labels its columns (`Select.set_label_style`), as in SQLAlchemy 2.0.
+
+    ``LABEL_STYLE_DISAMBIGUATE_ONLY`` (``LABEL_STYLE_DEFAULT``): a column whose name an
+    earlier one has is labelled ``id_1``; ``LABEL_STYLE_TABLENAME_PLUS_COL``: every table
+    column is labelled ``<table>_<column>`` (``user_account.id AS user_account_id``), and
+    the result and subquery keys are those labels; ``LABEL_STYLE_NONE``: no labels beyond
+    the ones expressions need (a subquery of it still disambiguates, as in SQLAlchemy).
+    """
+
+    LABEL_STYLE_NONE = 0
+    LABEL_STYLE_TABLENAME_PLUS_COL = 1
+    LABEL_STYLE_DISAMBIGUATE_ONLY = 2
+    LABEL_STYLE_DEFAULT = 2  # an alias of LABEL_STYLE_DISAMBIGUATE_ONLY
+
+
+LABEL_STYLE_NONE = SelectLabelStyle.LABEL_STYLE_NONE
+LABEL_STYLE_TABLENAME_PLUS_COL = SelectLabelStyle.LABEL_STYLE_TABLENAME_PLUS_COL
+LABEL_STYLE_DISAMBIGUATE_ONLY = SelectLabelStyle.LABEL_STYLE_DISAMBIGUATE_ONLY
+LABEL_STYLE_DEFAULT = SelectLabelStyle.LABEL_STYLE_DEFAULT
+
+
+def _table_plus_col(col: Any) -> str | None:
+    """``<table>_<column>`` for a column of a table or of a named alias, else None."""
+    key = getattr(col, "key", None)
+    if not isinstance(key, str):
+        return None
+    table = getattr(col, "table", None)
+    if table is None:
+        alias = getattr(col, "alias", None)
+        name = getattr(alias, "_explicit_name", None) or getattr(alias, "_given_name", None)
+    else:
+        name = getattr(table, "name", None)
+    return f"{name}_{key}" if isinstance(name, str) and name else None
+
+
+def disambiguated_name(
+    col: Any, seen: set[str], style: SelectLabelStyle = LABEL_STYLE_DISAMBIGUATE_ONLY
+) -> str | None:
     """The label a selected column needs because an earlier column of the same SELECT has
     its name (``address.id AS id_1`` after ``user_account.id``), else None; records the
     name in ``seen``. Subqueries key their columns by it and the compiler writes it, so
-    ``sub.c.id_1`` and each entity aliased over the subquery read their own column."""
+    ``sub.c.id_1`` and each entity aliased over the subquery read their own column.
+
+    With ``LABEL_STYLE_TABLENAME_PLUS_COL`` every table column gets its
+    ``<table>_<column>`` label (numbered when repeated); ``LABEL_STYLE_NONE`` gives none.
+    """
     if isinstance(col, Label):
         seen.add(col.name)
         return None
+    if style is not LABEL_STYLE_DISAMBIGUATE_ONLY:
+        if style is LABEL_STYLE_NONE:
+            return None
+        base = _table_plus_col(col)
+        if base is not None:
+            label, n = base, 0
+            while label in seen:
+                n += 1
+                label = f"{base}_{n}"
+            seen.add(label)
+            return label
     key = getattr(col, "key", None)
     if not isinstance(key, str) or not hasattr(col, "table"):
         return None
@@ -286,9 +340,12 @@ class Subquery(AliasedReturnsRows):
         self._sources: dict[int, ColumnElement] = {}
         self._source_pairs: list[tuple[Any, ColumnElement]] = []
         seen: set[str] = set()
+        style = getattr(select, "_label_style", LABEL_STYLE_DISAMBIGUATE_ONLY)
+        if style is LABEL_STYLE_NONE:
+            style = LABEL_STYLE_DISAMBIGUATE_ONLY  # as a subquery it labels repeated names
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
-            label = disambiguated_name(col, seen)
+            label = disambiguated_name(col, seen, style)
             if label is not None:
                 key = label  # the compiler writes "t.id AS id_1" for it
             if key not in cols:
@@ -609,6 +666,7 @@ class Select(_SetOperations, FromClause, GenerativeSelect, Generic[_T]):
     _distinct_on: list[ClauseElement] = []
     _correlate: list[FromClause] | None = None
     _correlate_except: list[FromClause] | None = None
+    _label_style: SelectLabelStyle = LABEL_STYLE_DISAMBIGUATE_ONLY
 
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
@@ -887,6 +945,26 @@ class Select(_SetOperations, FromClause, GenerativeSelect, Generic[_T]):
     def get_execution_options(self) -> dict[str, Any]:
         """The execution options set on this statement."""
         return dict(self._execution_options)
+
+    def set_label_style(self, style: SelectLabelStyle) -> Select[_T]:
+        """A copy that labels its columns in ``style`` (a `SelectLabelStyle`), which also
+        gives the result's keys and a subquery's ``.c`` keys.
+
+        Raises:
+            ArgumentError: ``style`` is not a `SelectLabelStyle`.
+        """
+        if not isinstance(style, SelectLabelStyle):
+            raise exc.ArgumentError(
+                f"set_label_style() takes a SelectLabelStyle (LABEL_STYLE_...), got {style!r}"
+            )
+        s = self._generate()
+        s._label_style = style
+        return s
+
+    def get_label_style(self) -> SelectLabelStyle:
+        """The `SelectLabelStyle` of this statement (``LABEL_STYLE_DISAMBIGUATE_ONLY``
+        unless `set_label_style` changed it)."""
+        return self._label_style
 
     def add_columns(self, *cols: Any) -> Select[Any]:
         """A copy that also selects these columns or expressions (after the current ones)."""
