@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as real_sqlalchemy
 
 import uow_orm
+import uow_orm.schema
+import uow_orm.sql.expression
 from uow_orm import Column, Integer, MetaData, String, Table, func, insert, select
 from uow_orm.sql import functions as F
 
@@ -346,3 +348,50 @@ def test_label_style_is_part_of_the_statement_cache_key(engine: Any) -> None:
             styled = plain.set_label_style(uow_orm.LABEL_STYLE_TABLENAME_PLUS_COL)
             assert list(conn.execute(styled).keys()) == ["ls_a_id", "ls_b_id"]
             assert conn.execute(styled).mappings().one() == {"ls_a_id": 1, "ls_b_id": 5}
+
+
+# -- quoted_name --------------------------------------------------------------------------------
+def test_quoted_name_is_a_str_with_its_quoting() -> None:
+    from uow_orm import quoted_name
+
+    q = quoted_name("Amt", quote=False)
+    assert q == "Amt" and isinstance(q, str) and q.quote is False
+    assert quoted_name(q) is q and quoted_name("x").quote is None
+    assert uow_orm.sql.expression.quoted_name is quoted_name is uow_orm.sql.elements.quoted_name
+
+
+def _quoted_table(lib: Any) -> Any:
+    q = lib.quoted_name
+    return lib.Table(
+        q("QnOrder", True),
+        lib.MetaData(),
+        lib.Column(q("Amt", False), lib.Integer, primary_key=True),
+        lib.Column("qx", lib.Integer, quote=True),
+        lib.Column("Plain", lib.Integer),
+    )
+
+
+def test_quoted_name_forces_or_suppresses_quoting_in_ddl_select_and_dml(engine: Any) -> None:
+    import sqlalchemy.schema
+
+    ours, theirs = _quoted_table(uow_orm), _quoted_table(real_sqlalchemy)
+    pairs = [
+        (uow_orm.schema.CreateTable(ours), sqlalchemy.schema.CreateTable(theirs)),
+        (
+            select(ours).where(ours.c.qx == 1),
+            real_sqlalchemy.select(theirs).where(theirs.c.qx == 1),
+        ),
+        (insert(ours), real_sqlalchemy.insert(theirs)),
+        (uow_orm.update(ours).values(qx=2), real_sqlalchemy.update(theirs).values(qx=2)),
+    ]
+    for a, b in pairs:
+        assert " ".join(str(a).split()) == " ".join(str(b).split())
+    assert 'INTEGER NOT NULL, "qx" INTEGER' in " ".join(str(pairs[0][0]).split())
+    ours.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(ours).values(Amt=1, qx=2, Plain=3))
+        conn.execute(uow_orm.update(ours).values(qx=4))
+        assert conn.execute(select(ours)).all() == [(1, 4, 3)]
+        # the unquoted name is folded by the database: amt reads it back
+        assert conn.exec_driver_sql('SELECT amt, "qx" FROM "QnOrder"').all() == [(1, 4)]
+    ours.metadata.drop_all(engine)

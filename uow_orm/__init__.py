@@ -573,6 +573,7 @@ from .sql import (  # noqa: E402
     UpdateBase,
     ValuesBase,
     Visitable,
+    quoted_name,
 )
 
 __all__ += [
@@ -601,6 +602,7 @@ __all__ += [
     "UpdateBase",
     "ValuesBase",
     "Visitable",
+    "quoted_name",
 ]
 
 # relationship("...") strings are evaluated with the public names (orm/base.py holds them,

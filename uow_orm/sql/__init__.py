@@ -209,7 +209,7 @@ __all__ += [
 from ._extract import Extract  # noqa: E402
 from .ddl import DDL, BaseDDLElement, DDLElement, ExecutableDDLElement  # noqa: E402
 from .dml import DMLStatement, ValuesBase  # noqa: E402
-from .elements import Operators, Visitable  # noqa: E402
+from .elements import Operators, Visitable, quoted_name  # noqa: E402
 from .schema import ColumnCollection  # noqa: E402
 from .selectable import (  # noqa: E402
     LABEL_STYLE_DEFAULT,
@@ -256,4 +256,5 @@ __all__ += [
     "UpdateBase",
     "ValuesBase",
     "Visitable",
+    "quoted_name",
 ]

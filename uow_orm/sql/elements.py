@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .. import exc
+from ..dialects.base import quoted_name
 from ..types import (
     _OPERATOR_METHODS,
     COMPARATOR_NAMES,
@@ -2323,6 +2324,7 @@ __all__ = [
     "pg_array_param",
     "pg_array_type",
     "plain_comparisons",
+    "quoted_name",
     "text",
     "true",
 ]

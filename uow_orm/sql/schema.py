@@ -17,6 +17,7 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from .. import exc
+from ..dialects.base import quoted_name
 from ..types import NULLTYPE, Integer, NullType, TypeEngine
 from . import naming
 from .elements import ClauseElement as ClauseElementBase
@@ -427,6 +428,7 @@ class Column(ColumnElement, Generic[_T]):
         "_insert_sentinel",
         "_omit_from_statements",
         "_onupdate_is_callable",
+        "_quote",
         "_server_default_arg",
         "autoincrement",
         "comment",
@@ -467,10 +469,15 @@ class Column(ColumnElement, Generic[_T]):
         doc: str | None = None,
         comment: str | None = None,
         insert_sentinel: bool = False,
+        quote: bool | None = None,
     ) -> None:
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
             name = args_list.pop(0)
+        #: quote=True / False: the name as a quoted_name (also once named by its attribute)
+        self._quote = quote
+        if quote is not None and name is not None:
+            name = quoted_name(name, quote)
         type_, fks, checks, server_default, server_onupdate = _column_arguments(
             args_list, server_default, server_onupdate
         )
@@ -529,6 +536,12 @@ class Column(ColumnElement, Generic[_T]):
             )
         if self.name is None:
             raise exc.ArgumentError(f"a column of table {table.name!r} has no name")
+        try:
+            forced = self._quote
+        except AttributeError:  # (made without __init__)
+            forced = None
+        if forced is not None and not isinstance(self.name, quoted_name):
+            self.name = quoted_name(self.name, forced)  # named by its attribute
         self.key = self.key or self.name
         self.table = table
         set_table = getattr(self.type, "_set_table", None)
@@ -795,6 +808,32 @@ class ForeignKeyConstraint(Constraint):
         self.use_alter = use_alter
 
 
+def _refuse_table_keywords(name: str, kw: dict[str, Any]) -> None:
+    """Raise for keyword arguments ``Table()`` does not take.
+
+    Raises:
+        ArgumentError: naming them and the supported ones.
+    """
+    raise exc.ArgumentError(
+        f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
+        "supported are schema, comment, info, autoload_with, include_columns, "
+        "resolve_fks, listeners, quote, quote_schema and options of other backends "
+        "(mysql_*, mariadb_*, mssql_*, oracle_*)"
+    )
+
+
+def _quoted_names(
+    name: str, schema: Any, quote: bool | None, quote_schema: bool | None
+) -> tuple[str, Any]:
+    """A table's name and schema as `quoted_name` objects for ``quote=`` /
+    ``quote_schema=``."""
+    if quote is not None:
+        name = quoted_name(name, quote)
+    if quote_schema is not None and isinstance(schema, str):
+        schema = quoted_name(schema, quote_schema)
+    return name, schema
+
+
 class Table(TableClause):
     """A table: its name, columns, keys and constraints, registered in a MetaData."""
 
@@ -813,6 +852,8 @@ class Table(TableClause):
         include_columns: Any = None,
         resolve_fks: bool = True,
         listeners: AbcSequence[tuple[str, Any]] | None = None,
+        quote: bool | None = None,
+        quote_schema: bool | None = None,
         **kw: Any,
     ) -> None:
         #: ``mysql_engine="InnoDB"`` and the like: options of backends uow_orm does not run
@@ -820,12 +861,9 @@ class Table(TableClause):
         #: not used in SQLite or PostgreSQL DDL
         self.dialect_kwargs: dict[str, Any] = _other_dialect_kwargs(kw)
         if kw:
-            raise exc.ArgumentError(
-                f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
-                "supported are schema, comment, info, autoload_with, include_columns, "
-                "resolve_fks, listeners and options of other backends (mysql_*, mariadb_*, "
-                "mssql_*, oracle_*)"
-            )
+            _refuse_table_keywords(name, kw)
+        if quote is not None or quote_schema is not None:  # the names as quoted_name objects
+            name, schema = _quoted_names(name, schema, quote, quote_schema)
         self.name = name
         self.schema: str | None = (
             None if schema is BLANK_SCHEMA else schema if schema is not None else metadata.schema
