@@ -395,3 +395,42 @@ def test_quoted_name_forces_or_suppresses_quoting_in_ddl_select_and_dml(engine: 
         # the unquoted name is folded by the database: amt reads it back
         assert conn.exec_driver_sql('SELECT amt, "qx" FROM "QnOrder"').all() == [(1, 4)]
     ours.metadata.drop_all(engine)
+
+
+# -- TABLESAMPLE --------------------------------------------------------------------------------
+def test_tablesample_renders_as_sqlalchemy() -> None:
+    from sqlalchemy.dialects import postgresql as real_pg
+
+    from uow_orm.dialects import postgresql
+
+    def sql(lib: Any, dialect: Any) -> list[str]:
+        t = lib.table("ts", lib.column("x"))
+        stmts = [
+            lib.select(t.tablesample(lib.func.bernoulli(1), name="a", seed=lib.func.random())),
+            lib.select(lib.tablesample(t, 10).c.x),
+        ]
+        return [" ".join(str(s.compile(dialect=dialect)).split()) for s in stmts]
+
+    assert sql(uow_orm, postgresql.dialect()) == sql(real_sqlalchemy, real_pg.dialect())
+    assert isinstance(uow_orm.table("ts").tablesample(5), uow_orm.TableSample)
+
+
+def test_tablesample_reads_a_sample_on_postgresql_and_is_refused_on_sqlite(
+    engine: Any, backend: str
+) -> None:
+    from uow_orm import exc
+
+    t = _people(engine)
+    everything = t.tablesample(100, name="s")
+    repeatable = t.tablesample(func.bernoulli(100), name="r", seed=1)
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            try:
+                conn.execute(select(everything.c.name))
+            except exc.CompileError as e:
+                assert "TABLESAMPLE" in str(e) and "SQLite" in str(e)
+            else:
+                raise AssertionError("TABLESAMPLE ran on SQLite")
+            return
+        assert sorted(conn.scalars(select(everything.c.name)).all()) == ["ann", "bob"]
+        assert conn.scalars(select(func.count()).select_from(repeatable)).one() == 2

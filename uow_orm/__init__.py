@@ -568,12 +568,14 @@ from .sql import (  # noqa: E402
     SelectBase,
     SelectLabelStyle,
     TableClause,
+    TableSample,
     TableValuedAlias,
     TableValuedColumn,
     UpdateBase,
     ValuesBase,
     Visitable,
     quoted_name,
+    tablesample,
 )
 
 __all__ += [
@@ -597,12 +599,14 @@ __all__ += [
     "SelectLabelStyle",
     "Selectable",
     "TableClause",
+    "TableSample",
     "TableValuedAlias",
     "TableValuedColumn",
     "UpdateBase",
     "ValuesBase",
     "Visitable",
     "quoted_name",
+    "tablesample",
 ]
 
 # relationship("...") strings are evaluated with the public names (orm/base.py holds them,

@@ -224,8 +224,10 @@ from .selectable import (  # noqa: E402
     SelectBase,
     SelectLabelStyle,
     TableClause,
+    TableSample,
     TableValuedAlias,
     TableValuedColumn,
+    tablesample,
 )
 
 #: SQLAlchemy's name of the base of INSERT / UPDATE / DELETE
@@ -251,10 +253,12 @@ __all__ += [
     "SelectLabelStyle",
     "Selectable",
     "TableClause",
+    "TableSample",
     "TableValuedAlias",
     "TableValuedColumn",
     "UpdateBase",
     "ValuesBase",
     "Visitable",
     "quoted_name",
+    "tablesample",
 ]

@@ -114,6 +114,10 @@ class FromClause(Selectable):
         """This FROM clause under another name: ``users AS u1`` (anonymous when unnamed)."""
         return Alias(self, name)
 
+    def tablesample(self, sampling: Any, name: str | None = None, seed: Any = None) -> TableSample:
+        """A sample of this table's rows (PostgreSQL ``TABLESAMPLE``): see `TableSample`."""
+        return TableSample(self, sampling, name, seed)
+
     def corresponding_column(self, column: Any) -> Any:
         """The column of this FROM clause that stands for ``column``, or None."""
         for c in self._column_list():
@@ -479,6 +483,46 @@ class Alias(AliasedReturnsRows):
 
     def __repr__(self) -> str:
         return f"Alias({self.element!r}, {self._explicit_name!r})"
+
+
+class TableSample(Alias):
+    """``table AS name TABLESAMPLE method(arg) [REPEATABLE (seed)]`` (PostgreSQL): a table
+    read through a sample of its rows. Built by `FromClause.tablesample` /
+    ``tablesample()``; ``sampling`` is a number (``SYSTEM``'s percentage, as
+    ``func.system(n)``) or a function (``func.bernoulli(10)``).
+
+    Raises:
+        CompileError: compiled for SQLite, which has no TABLESAMPLE.
+    """
+
+    def __init__(
+        self, element: FromClause, sampling: Any, name: str | None = None, seed: Any = None
+    ) -> None:
+        from .elements import Function, coerce_expression
+
+        super().__init__(element, name)
+        self.sampling = (
+            sampling if isinstance(sampling, Function) else Function("system", [sampling])
+        )
+        self.seed = None if seed is None else coerce_expression(seed)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
+            raise exc.CompileError("TABLESAMPLE is not supported on SQLite (tablesample())")
+        sql = f"{super()._compile(compiler)} TABLESAMPLE {compiler.process(self.sampling)}"
+        if self.seed is not None:
+            sql += f" REPEATABLE ({compiler.process(self.seed)})"
+        return sql
+
+    def __repr__(self) -> str:
+        return f"TableSample({self.element!r}, {self._explicit_name!r})"
+
+
+def tablesample(
+    selectable: FromClause, sampling: Any, name: str | None = None, seed: Any = None
+) -> TableSample:
+    """``selectable.tablesample(sampling, name, seed)``: a `TableSample` of a table."""
+    return TableSample(selectable, sampling, name, seed)
 
 
 def _base_table(f: Any) -> Any:
