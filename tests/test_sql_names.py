@@ -434,3 +434,85 @@ def test_tablesample_reads_a_sample_on_postgresql_and_is_refused_on_sqlite(
             return
         assert sorted(conn.scalars(select(everything.c.name)).all()) == ["ann", "bob"]
         assert conn.scalars(select(func.count()).select_from(repeatable)).one() == 2
+
+
+# -- pools --------------------------------------------------------------------------------------
+def _raw(conn: Any) -> Any:
+    return conn.connection.dbapi_connection
+
+
+def test_singleton_thread_pool_gives_each_thread_its_own_connection(db_url: str) -> None:
+    import threading
+
+    from uow_orm import SingletonThreadPool, create_engine, text
+    from uow_orm.pool import SingletonThreadPool as from_pool_module
+
+    assert from_pool_module is SingletonThreadPool
+    engine = create_engine(db_url, poolclass=SingletonThreadPool)
+    try:
+        assert isinstance(engine.pool, SingletonThreadPool)
+        with engine.connect() as c1:
+            first = _raw(c1)
+        with engine.connect() as c2:
+            assert _raw(c2) is first  # kept open for this thread, handed out again
+            c2.execute(text("CREATE TABLE stp (x INTEGER)"))
+            c2.commit()
+        other: list[Any] = []
+
+        def work() -> None:
+            with engine.begin() as c:
+                other.append(_raw(c))
+                c.execute(text("INSERT INTO stp VALUES (1)"))
+
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        assert other and other[0] is not first
+        with engine.connect() as c3:
+            assert c3.execute(text("SELECT x FROM stp")).scalars().all() == [1]
+    finally:
+        engine.dispose()
+
+
+def test_singleton_thread_pool_closes_idle_connections_past_pool_size(db_url: str) -> None:
+    import threading
+
+    from uow_orm import SingletonThreadPool, create_engine, event, text
+
+    engine = create_engine(db_url, poolclass=SingletonThreadPool, pool_size=1)
+    closed: list[Any] = []
+    event.listen(engine, "close", lambda dbapi_conn, record: closed.append(dbapi_conn))
+    try:
+        with engine.connect() as c:
+            mine = _raw(c)
+
+        def work() -> None:
+            with engine.connect() as c:
+                c.execute(text("SELECT 1"))
+
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        assert closed == [mine]  # the second thread's connection pushed the idle one out
+    finally:
+        engine.dispose()
+
+
+def test_assertion_pool_allows_one_checkout_at_a_time(db_url: str) -> None:
+    from uow_orm import AssertionPool, create_engine, text
+
+    engine = create_engine(db_url, poolclass=AssertionPool)
+    try:
+        with engine.connect() as c1:
+            raw = _raw(c1)
+            assert c1.execute(text("SELECT 1")).scalar_one() == 1
+            try:
+                engine.connect()
+            except AssertionError as e:
+                assert "already checked out" in str(e)
+            else:
+                raise AssertionError("a second checkout was allowed")
+        with engine.connect() as c2:  # returned: the same connection again
+            assert _raw(c2) is raw
+    finally:
+        engine.dispose()

@@ -548,7 +548,12 @@ __all__ += [
 
 # SQLAlchemy's base classes of the statement hierarchy and the other element, DDL and
 # engine classes it names at the top level.
-from .engine import ExceptionContext, ExecutionContext  # noqa: E402
+from .engine import (  # noqa: E402
+    AssertionPool,
+    ExceptionContext,
+    ExecutionContext,
+    SingletonThreadPool,
+)
 from .sql import (  # noqa: E402
     LABEL_STYLE_DEFAULT,
     LABEL_STYLE_DISAMBIGUATE_ONLY,
@@ -584,6 +589,7 @@ __all__ += [
     "LABEL_STYLE_NONE",
     "LABEL_STYLE_TABLENAME_PLUS_COL",
     "AliasedReturnsRows",
+    "AssertionPool",
     "BaseDDLElement",
     "ClauseList",
     "DDLElement",
@@ -598,6 +604,7 @@ __all__ += [
     "SelectBase",
     "SelectLabelStyle",
     "Selectable",
+    "SingletonThreadPool",
     "TableClause",
     "TableSample",
     "TableValuedAlias",

@@ -18,7 +18,7 @@ from .base import (
 )
 from .create import create_engine
 from .interfaces import Dialect, ExceptionContext, ExecutionContext
-from .pool import NullPool, Pool, QueuePool, StaticPool
+from .pool import AssertionPool, NullPool, Pool, QueuePool, SingletonThreadPool, StaticPool
 from .reflection import Inspector
 from .result import FrozenResult, MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
@@ -54,5 +54,6 @@ ResultProxy = Result
 
 __all__ += ["CursorResult", "ResultProxy", "engine_from_config"]
 
-__all__ += ["Dialect", "ExceptionContext", "ExecutionContext"]
+__all__ += ["AssertionPool", "Dialect", "ExceptionContext", "ExecutionContext"]
+__all__ += ["SingletonThreadPool"]
 __all__ += ["cursor", "default", "interfaces", "row"]
