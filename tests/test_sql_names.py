@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as real_sqlalchemy
 
 import uow_orm
@@ -516,3 +517,95 @@ def test_assertion_pool_allows_one_checkout_at_a_time(db_url: str) -> None:
             assert _raw(c2) is raw
     finally:
         engine.dispose()
+
+
+# -- schema DDL constructs ----------------------------------------------------------------------
+def _ddl_tables(lib: Any) -> tuple[Any, Any, list[Any]]:
+    md = lib.MetaData()
+    parent = lib.Table("dd_parent", md, lib.Column("id", lib.Integer, primary_key=True))
+    child = lib.Table(
+        "dd_child",
+        md,
+        lib.Column("id", lib.Integer, primary_key=True),
+        lib.Column("a", lib.Integer, comment="the a"),
+        lib.Column("pid", lib.Integer),
+        comment="it's the child",
+    )
+    made = [
+        lib.UniqueConstraint(child.c.a, name="uq_dd_a"),
+        lib.CheckConstraint(child.c.a > 0, name="ck_dd_a"),
+        lib.ForeignKeyConstraint(["pid"], ["dd_parent.id"], name="fk_dd_p", ondelete="CASCADE"),
+    ]
+    return parent, child, made
+
+
+def _ddl_sql(lib: Any, schema: Any) -> list[str]:
+    _parent, child, made = _ddl_tables(lib)
+    for con in made:  # constraints made after CREATE TABLE, as a migration adds them
+        child.append_constraint(con)
+    seq = lib.Sequence("dd_seq", start=5, increment=2)
+    stmts = [schema.AddConstraint(c) for c in made]
+    stmts += [schema.DropConstraint(made[0]), schema.DropConstraint(made[2], cascade=True)]
+    stmts += [schema.CreateSequence(seq), schema.DropSequence(seq)]
+    stmts += [schema.SetTableComment(child), schema.DropTableComment(child)]
+    stmts += [schema.SetColumnComment(child.c.a), schema.DropColumnComment(child.c.a)]
+    return [str(s).strip() for s in stmts]
+
+
+def test_schema_ddl_constructs_print_as_sqlalchemy() -> None:
+    import sqlalchemy.schema
+
+    assert _ddl_sql(uow_orm, uow_orm.schema) == _ddl_sql(real_sqlalchemy, sqlalchemy.schema)
+
+
+def test_schema_ddl_constructs_run_on_postgresql_and_refuse_sqlite(
+    engine: Any, backend: str
+) -> None:
+    from uow_orm import exc, text
+    from uow_orm.schema import (
+        AddConstraint,
+        CreateSequence,
+        DropConstraint,
+        DropSequence,
+        SetColumnComment,
+        SetTableComment,
+    )
+
+    parent, child, made = _ddl_tables(uow_orm)
+    parent.metadata.create_all(engine)
+    for con in made:
+        child.append_constraint(con)
+    seq = uow_orm.Sequence("dd_seq", start=5, increment=2)
+    stmts = [AddConstraint(made[0]), CreateSequence(seq), SetTableComment(child)]
+    if backend == "sqlite":
+        with engine.connect() as conn:
+            for stmt in [*stmts, SetColumnComment(child.c.a), DropConstraint(made[0])]:
+                try:
+                    conn.execute(stmt)
+                except exc.CompileError as e:
+                    assert "SQLite" in str(e) and type(stmt).__name__ in str(e)
+                else:
+                    raise AssertionError(f"{stmt} ran on SQLite")
+        return
+    with engine.begin() as conn:
+        for con in made:
+            conn.execute(AddConstraint(con))
+        conn.execute(CreateSequence(seq))
+        conn.execute(SetTableComment(child))
+        conn.execute(SetColumnComment(child.c.a))
+        conn.execute(text("INSERT INTO dd_parent VALUES (1)"))
+        conn.execute(text("INSERT INTO dd_child VALUES (1, 7, 1)"))
+        assert conn.execute(select(seq.next_value())).scalar_one() == 5
+        assert conn.execute(select(seq.next_value())).scalar_one() == 7
+    comments = uow_orm.inspect(engine)
+    assert comments.get_table_comment("dd_child")["text"] == "it's the child"
+    for bad in ("INSERT INTO dd_child VALUES (2, 7, 1)", "INSERT INTO dd_child VALUES (3, -1, 1)"):
+        with pytest.raises(exc.IntegrityError), engine.begin() as conn:
+            conn.execute(text(bad))  # the unique and the check constraint hold
+    with engine.begin() as conn:
+        conn.execute(DropConstraint(made[0]))
+        conn.execute(DropSequence(seq))
+        conn.execute(text("INSERT INTO dd_child VALUES (2, 7, 1)"))  # unique dropped
+        conn.execute(text("DELETE FROM dd_parent"))  # ON DELETE CASCADE of the added key
+        assert conn.execute(text("SELECT count(*) FROM dd_child")).scalar_one() == 0
+    parent.metadata.drop_all(engine)

@@ -86,7 +86,14 @@ def _check_fk_options(
         )
 
 
-class ForeignKey:
+class SchemaItem:
+    """Base of the schema objects (SQLAlchemy's ``SchemaItem``): `Table`, `Column`, the
+    constraints, `Index`, `ForeignKey`, `Sequence` and `MetaData`."""
+
+    __slots__ = ()
+
+
+class ForeignKey(SchemaItem):
     """A reference from a column to ``"table.column"`` (or to a Column).
 
     ``ondelete`` / ``onupdate`` are the referential actions emitted in the DDL
@@ -249,7 +256,7 @@ class Identity(FetchedValue):
         return f"Identity(always={self.always})"
 
 
-class Sequence(FetchedValue):
+class Sequence(SchemaItem, FetchedValue):
     """A PostgreSQL sequence feeding a column (``Column(Integer, Sequence("user_id_seq"),
     primary_key=True)``): created before and dropped after its table. SQLite has none and
     ignores it (the rowid generates integer keys), as SQLAlchemy does."""
@@ -352,7 +359,7 @@ class HasConditionalDDL:
         return self
 
 
-class Constraint(HasConditionalDDL):
+class Constraint(SchemaItem, HasConditionalDDL):
     """The base class of the table constraints (`PrimaryKeyConstraint`,
     `UniqueConstraint`, `CheckConstraint`, `ForeignKeyConstraint`), for ``isinstance``
     checks and `ddl_if`; make one of those.
@@ -418,7 +425,7 @@ def _column_arguments(
     return type_, fks, checks, server_default, server_onupdate
 
 
-class Column(ColumnElement, Generic[_T]):
+class Column(SchemaItem, ColumnElement, Generic[_T]):
     """A table column; also usable in expressions (``users.c.name == "x"``)."""
 
     __slots__ = (
@@ -744,7 +751,7 @@ def _other_dialect_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 _INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
 
-class Index(HasConditionalDDL):
+class Index(SchemaItem, HasConditionalDDL):
     """``CREATE [UNIQUE] INDEX name ON table (...)`` over column names, columns or SQL
     expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
     ``sqlite_where``, an access method with ``postgresql_using``."""
@@ -806,6 +813,8 @@ class ForeignKeyConstraint(Constraint):
         self.initially = initially
         self.name = name
         self.use_alter = use_alter
+        #: the table it is a constraint of, once added to one
+        self.table: Table | None = None
 
 
 def _refuse_table_keywords(name: str, kw: dict[str, Any]) -> None:
@@ -834,7 +843,7 @@ def _quoted_names(
     return name, schema
 
 
-class Table(TableClause):
+class Table(SchemaItem, TableClause):
     """A table: its name, columns, keys and constraints, registered in a MetaData."""
 
     is_from = True
@@ -929,6 +938,7 @@ class Table(TableClause):
                 fk.parent = col
                 fk.constraint = item
                 col.foreign_keys.append(fk)
+            item.table = self
             self.constraints.append(item)
         elif isinstance(item, (UniqueConstraint, CheckConstraint)):
             item.table = self
@@ -939,6 +949,16 @@ class Table(TableClause):
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
         if self._named:
             _name_constraints(self)
+
+    def append_constraint(self, constraint: Constraint | Index) -> None:
+        """Add a constraint (or an Index) to the table, as ``Table(..., constraint)``.
+
+        Raises:
+            ArgumentError: ``constraint`` is not a constraint or an index.
+        """
+        if not isinstance(constraint, (Constraint, Index)):
+            raise exc.ArgumentError(f"append_constraint() takes a constraint, got {constraint!r}")
+        self.append(constraint)
 
     def _set_primary_key(self, pk: PrimaryKeyConstraint) -> None:
         missing = [n for n in pk.column_names if n not in self.c]
@@ -1169,7 +1189,7 @@ class _BlankSchema:
 BLANK_SCHEMA: Any = _BlankSchema()
 
 
-class MetaData:
+class MetaData(SchemaItem):
     """A collection of tables, created and dropped together in dependency order."""
 
     def __init__(
@@ -1405,6 +1425,7 @@ __all__ = [
     "MetaData",
     "NextValue",
     "PrimaryKeyConstraint",
+    "SchemaItem",
     "Sequence",
     "Table",
     "UniqueConstraint",
