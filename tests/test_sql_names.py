@@ -609,3 +609,70 @@ def test_schema_ddl_constructs_run_on_postgresql_and_refuse_sqlite(
         conn.execute(text("DELETE FROM dd_parent"))  # ON DELETE CASCADE of the added key
         assert conn.execute(text("SELECT count(*) FROM dd_child")).scalar_one() == 0
     parent.metadata.drop_all(engine)
+
+
+# -- PostgreSQL named types: DOMAIN, ENUM ------------------------------------------------------
+def _named_type_ddl(lib: Any, pg: Any) -> list[str]:
+    positive = pg.DOMAIN(
+        "positive_int",
+        lib.Integer,
+        check="VALUE > 0",
+        not_null=True,
+        default="1",
+        constraint_name="pos",
+    )
+    email = pg.DOMAIN("email", lib.Text, check=lib.text("VALUE ~ '@'"), collation="C")
+    ab = pg.ENUM("a", "b", name="ab")
+    stmts = [
+        pg.CreateDomainType(positive),
+        pg.DropDomainType(positive),
+        pg.CreateDomainType(email),
+        pg.CreateEnumType(ab),
+        pg.DropEnumType(ab),
+    ]
+    return [str(s.compile(dialect=pg.dialect())).strip() for s in stmts]
+
+
+def test_named_type_ddl_is_as_sqlalchemy() -> None:
+    import sqlalchemy.dialects.postgresql as real_pg
+
+    from uow_orm.dialects import postgresql as pg
+
+    assert _named_type_ddl(uow_orm, pg) == _named_type_ddl(real_sqlalchemy, real_pg)
+    assert isinstance(pg.ENUM("a", name="e1"), pg.NamedType)
+    assert isinstance(pg.DOMAIN("d1", Integer), pg.NamedType)
+
+
+def test_domain_column_is_created_used_and_dropped(engine: Any, backend: str) -> None:
+    from uow_orm import exc, text
+    from uow_orm.dialects import postgresql as pg
+
+    positive = pg.DOMAIN("sn_positive", Integer, check="VALUE > 0", not_null=True)
+    md = MetaData()
+    t = Table("sn_dom", md, Column("id", Integer, primary_key=True), Column("n", positive))
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t).values(id=1, n=5))
+        assert conn.execute(select(t.c.n).where(t.c.n > 1)).scalar_one() == 5
+    if backend == "sqlite":  # no domains: the column is the domain's data type
+        with engine.connect() as conn:
+            try:
+                conn.execute(pg.CreateDomainType(positive))
+            except exc.CompileError as e:
+                assert "CreateDomainType" in str(e)
+            else:
+                raise AssertionError("CREATE DOMAIN ran on SQLite")
+        md.drop_all(engine)
+        return
+    with pytest.raises(exc.IntegrityError), engine.begin() as conn:
+        conn.execute(insert(t).values(id=2, n=-1))  # the domain's CHECK
+    exists = "SELECT count(*) FROM pg_type WHERE typname = 'sn_positive'"
+    with engine.connect() as conn:
+        assert conn.execute(text(exists)).scalar_one() == 1
+    md.drop_all(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text(exists)).scalar_one() == 0
+        conn.execute(pg.CreateDomainType(positive))  # and explicitly
+        assert conn.execute(text(exists)).scalar_one() == 1
+        conn.execute(pg.DropDomainType(positive))
+        assert conn.execute(text(exists)).scalar_one() == 0

@@ -4,7 +4,7 @@ Used by the engine (connect, transactions, errors), the SQL compiler (placeholde
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
 
 Called by: uow_orm._typebase (fills in ``type_instance``), uow_orm.dialects,
-uow_orm.dialects.postgresql_dialect,
+uow_orm.dialects.postgresql_dialect, uow_orm.dialects.postgresql_types (quoted_name),
 uow_orm.dialects.sqlite_dialect, uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 

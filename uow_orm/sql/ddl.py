@@ -6,7 +6,7 @@ this module fills in); migrations build on them. Identifiers are quoted; default
 
 Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.batch, uow_orm.migrate.operations,
 uow_orm.orm.*, uow_orm.schema (the CreateTable / DropTable / CreateIndex / DropIndex constructs),
-uow_orm.sql.alter, uow_orm.sql.ddl_elements.
+uow_orm.sql.alter, uow_orm.sql.ddl_elements, uow_orm.dialects.postgresql.* (named types DDL).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from ..postgresql_types import __all__ as _type_names
 # not the submodules (importing a submodule sets the package attribute of its name).
 from .array import All, Any, array, array_agg
 from .hstore import hstore
+from .named_types import CreateDomainType, CreateEnumType, DropDomainType, DropEnumType
 
 dialect_class = PGDialect
 #: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
@@ -35,6 +36,10 @@ dialect = PGDialect
 __all__ = [
     "All",
     "Any",
+    "CreateDomainType",
+    "CreateEnumType",
+    "DropDomainType",
+    "DropEnumType",
     "Insert",
     "PGDialect",
     "aggregate_order_by",
