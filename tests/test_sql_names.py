@@ -293,8 +293,10 @@ def _label_style_outcomes(lib: Any, engine: Any) -> list[Any]:
             "LABEL_STYLE_NONE",
             "LABEL_STYLE_DISAMBIGUATE_ONLY",
         ):
-            stmt = lib.select(a.c.id, b.c.id, a.c.x, a.c.x.label("q")).set_label_style(
-                getattr(lib, name)
+            stmt = (
+                lib.select(a.c.id, b.c.id, a.c.x, a.c.x.label("q"))
+                .where(a.c.id < b.c.id)
+                .set_label_style(getattr(lib, name))
             )
             sub = stmt.subquery()
             result = conn.execute(stmt)
@@ -529,7 +531,7 @@ def _ddl_tables(lib: Any) -> tuple[Any, Any, list[Any]]:
         lib.Column("id", lib.Integer, primary_key=True),
         lib.Column("a", lib.Integer, comment="the a"),
         lib.Column("pid", lib.Integer),
-        comment="it's the child",
+        comment="it's 100% the child",
     )
     made = [
         lib.UniqueConstraint(child.c.a, name="uq_dd_a"),
@@ -598,7 +600,7 @@ def test_schema_ddl_constructs_run_on_postgresql_and_refuse_sqlite(
         assert conn.execute(select(seq.next_value())).scalar_one() == 5
         assert conn.execute(select(seq.next_value())).scalar_one() == 7
     comments = uow_orm.inspect(engine)
-    assert comments.get_table_comment("dd_child")["text"] == "it's the child"
+    assert comments.get_table_comment("dd_child")["text"] == "it's 100% the child"
     for bad in ("INSERT INTO dd_child VALUES (2, 7, 1)", "INSERT INTO dd_child VALUES (3, -1, 1)"):
         with pytest.raises(exc.IntegrityError), engine.begin() as conn:
             conn.execute(text(bad))  # the unique and the check constraint hold

@@ -303,7 +303,7 @@ def _create_plan(
                 out.append(sql)
         out.append(create_table_sql(t, dialect, with_alter_fks=inline_alter))
         if t.comment is not None and dialect.name == "postgresql":
-            comment = t.comment.replace("'", "''")
+            comment = _comment_text(t.comment, dialect)
             out.append(f"COMMENT ON TABLE {_table_sql(t, dialect)} IS '{comment}'")
         for c in t.c:
             if c.index:
@@ -323,7 +323,7 @@ def _create_plan(
         for t in tables:
             for c in t.c:
                 if c.comment is not None:
-                    text = c.comment.replace("'", "''")
+                    text = _comment_text(c.comment, dialect)
                     out.append(
                         f"COMMENT ON COLUMN {_table_sql(t, dialect)}.{q(c.name)} IS '{text}'"
                     )
@@ -339,6 +339,13 @@ def _create_plan(
                     )
     plan.extend((None, sql) for sql in out)
     return plan
+
+
+def _comment_text(comment: str, dialect: Dialect) -> str:
+    """A comment inside its quotes; ``%`` doubled where the driver formats the SQL (it runs
+    without parameters, still through psycopg's ``%`` placeholders)."""
+    text = comment.replace("'", "''")
+    return text.replace("%", "%%") if dialect.paramstyle == "format" else text
 
 
 def _sequences(table: Table) -> list[Sequence]:

@@ -166,8 +166,12 @@ class DropSequence(_NotOnSQLite):
         return f"DROP SEQUENCE {guard}{_sequence_sql(self.element, dialect)}"
 
 
-def _literal(comment: str | None) -> str:
-    return "NULL" if comment is None else "'" + comment.replace("'", "''") + "'"
+def _literal(comment: str | None, dialect: Dialect) -> str:
+    if comment is None:
+        return "NULL"
+    text = "'" + comment.replace("'", "''") + "'"
+    # the SQL runs without parameters, still through the driver's % format
+    return text.replace("%", "%%") if dialect.paramstyle == "format" else text
 
 
 class SetTableComment(_NotOnSQLite):
@@ -180,7 +184,7 @@ class SetTableComment(_NotOnSQLite):
 
     def _sql(self, dialect: Dialect) -> str:
         table = _table_sql(self.element, dialect)
-        return f"COMMENT ON TABLE {table} IS {_literal(self.element.comment)}"
+        return f"COMMENT ON TABLE {table} IS {_literal(self.element.comment, dialect)}"
 
 
 class DropTableComment(SetTableComment):
@@ -209,7 +213,8 @@ class SetColumnComment(_NotOnSQLite):
         return f"{_table_sql(col.table, dialect)}.{dialect.quote(col.name)}"
 
     def _sql(self, dialect: Dialect) -> str:
-        return f"COMMENT ON COLUMN {self._target(dialect)} IS {_literal(self.element.comment)}"
+        comment = _literal(self.element.comment, dialect)
+        return f"COMMENT ON COLUMN {self._target(dialect)} IS {comment}"
 
 
 class DropColumnComment(SetColumnComment):
