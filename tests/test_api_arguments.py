@@ -167,6 +167,8 @@ KNOWN_UNUSED = {
 
 # Values stored on self that are public attributes (read by users, not by the package).
 KNOWN_STORED = {
+    "ExceptionContext.__init__(original_exception)": "read by handle_error listeners",
+    "ExceptionContext.__init__(sqlalchemy_exception)": "read by handle_error listeners",
     "UserDefinedOption.__init__(payload)": "read by the application's own do_orm_execute "
     "listeners (SQLAlchemy's contract for user-defined options)",
     "PropComparator.__init__(parentmapper)": "for subclasses, under SQLAlchemy's name",

@@ -64,9 +64,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             # public namespaces that only re-export (as sqlalchemy.schema and its dialects)
             "uow_orm.schema",
             "uow_orm.dialects.sqlite",
+            "uow_orm.dialects.sqlite.*",
             "uow_orm.dialects.postgresql",
             "uow_orm.dialects.postgresql.*",
             "uow_orm.sql.expression",
+            "uow_orm.sql.base",
         ),
     ),
     ("tools", ("uow_orm.ext", "uow_orm.ext.*", "uow_orm.migrate", "uow_orm.migrate.*")),
@@ -159,6 +161,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "uow_orm.sql",
             "uow_orm.sql.dml",
             "uow_orm.sql.ddl",
+            "uow_orm.sql.ddl_elements",
             "uow_orm.sql.alter",
             "uow_orm.sql.upsert",
             "uow_orm.sql.constructors",
@@ -478,6 +481,7 @@ def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -
     import uow_orm.sql.schema as impl
 
     constructs = {
+        "BaseDDLElement",
         "CreateIndex",
         "CreateSchema",
         "CreateTable",
@@ -488,9 +492,13 @@ def test_uow_orm_schema_reexports_the_schema_objects_ddl_constructs_and_conv() -
         "DropTable",
         "ExecutableDDLElement",
     }
-    assert set(public.__all__) == set(impl.__all__) | constructs | {"conv"}
+    import uow_orm.sql.ddl_elements as ddl_elements
+
+    elements = set(ddl_elements.__all__)
+    assert set(public.__all__) == set(impl.__all__) | constructs | elements | {"conv"}
     assert all(getattr(public, name) is getattr(impl, name) for name in impl.__all__)
     assert all(getattr(public, name) is getattr(ddl, name) for name in constructs)
+    assert all(getattr(public, name) is getattr(ddl_elements, name) for name in elements)
     assert public.conv is naming.conv
 
 

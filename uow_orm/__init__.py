@@ -546,6 +546,76 @@ __all__ += [
     "within_group",
 ]
 
+# SQLAlchemy's base classes of the statement hierarchy and the other element, DDL and
+# engine classes it names at the top level.
+from .engine import (  # noqa: E402
+    AssertionPool,
+    ExceptionContext,
+    ExecutionContext,
+    SingletonThreadPool,
+)
+from .sql import (  # noqa: E402
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    AliasedReturnsRows,
+    BaseDDLElement,
+    ClauseList,
+    DDLElement,
+    Executable,
+    ExecutableDDLElement,
+    GenerativeSelect,
+    HasCTE,
+    Operators,
+    ReturnsRows,
+    Selectable,
+    SelectBase,
+    SelectLabelStyle,
+    TableClause,
+    TableSample,
+    TableValuedAlias,
+    TableValuedColumn,
+    UpdateBase,
+    ValuesBase,
+    Visitable,
+    quoted_name,
+    tablesample,
+)
+
+__all__ += [
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
+    "AliasedReturnsRows",
+    "AssertionPool",
+    "BaseDDLElement",
+    "ClauseList",
+    "DDLElement",
+    "ExceptionContext",
+    "Executable",
+    "ExecutableDDLElement",
+    "ExecutionContext",
+    "GenerativeSelect",
+    "HasCTE",
+    "Operators",
+    "ReturnsRows",
+    "SelectBase",
+    "SelectLabelStyle",
+    "Selectable",
+    "SingletonThreadPool",
+    "TableClause",
+    "TableSample",
+    "TableValuedAlias",
+    "TableValuedColumn",
+    "UpdateBase",
+    "ValuesBase",
+    "Visitable",
+    "quoted_name",
+    "tablesample",
+]
+
 # relationship("...") strings are evaluated with the public names (orm/base.py holds them,
 # because the ORM must not import this package)
 _orm_base.EXPRESSION_NAMESPACE.update({_n: globals()[_n] for _n in __all__})

@@ -6,6 +6,24 @@ Called by: user code.
 
 from __future__ import annotations
 
-from .engine.pool import ConnectionRecord, NullPool, Pool, PooledConnection, QueuePool, StaticPool
+from .engine.pool import (
+    AssertionPool,
+    ConnectionRecord,
+    NullPool,
+    Pool,
+    PooledConnection,
+    QueuePool,
+    SingletonThreadPool,
+    StaticPool,
+)
 
-__all__ = ["ConnectionRecord", "NullPool", "Pool", "PooledConnection", "QueuePool", "StaticPool"]
+__all__ = [
+    "AssertionPool",
+    "ConnectionRecord",
+    "NullPool",
+    "Pool",
+    "PooledConnection",
+    "QueuePool",
+    "SingletonThreadPool",
+    "StaticPool",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .sql.ddl import (
     DDL,
+    BaseDDLElement,
     CreateIndex,
     CreateSchema,
     CreateTable,
@@ -20,6 +21,16 @@ from .sql.ddl import (
     ExecutableDDLElement,
 )
 from .sql.ddl import _CreateDropBase as _CreateDropBase  # SQLAlchemy's, for libraries' DDL
+from .sql.ddl_elements import (
+    AddConstraint,
+    CreateSequence,
+    DropColumnComment,
+    DropConstraint,
+    DropSequence,
+    DropTableComment,
+    SetColumnComment,
+    SetTableComment,
+)
 from .sql.naming import conv
 from .sql.schema import (
     BLANK_SCHEMA,
@@ -39,6 +50,7 @@ from .sql.schema import (
     MetaData,
     NextValue,
     PrimaryKeyConstraint,
+    SchemaItem,
     Sequence,
     Table,
     UniqueConstraint,
@@ -50,6 +62,8 @@ from .sql.schema import (
 __all__ = [
     "BLANK_SCHEMA",
     "DDL",
+    "AddConstraint",
+    "BaseDDLElement",
     "CheckConstraint",
     "Column",
     "ColumnCollection",
@@ -58,12 +72,17 @@ __all__ = [
     "Constraint",
     "CreateIndex",
     "CreateSchema",
+    "CreateSequence",
     "CreateTable",
     "DDLElement",
     "DefaultClause",
+    "DropColumnComment",
+    "DropConstraint",
     "DropIndex",
     "DropSchema",
+    "DropSequence",
     "DropTable",
+    "DropTableComment",
     "ExecutableDDLElement",
     "FetchedValue",
     "ForeignKey",
@@ -74,7 +93,10 @@ __all__ = [
     "MetaData",
     "NextValue",
     "PrimaryKeyConstraint",
+    "SchemaItem",
     "Sequence",
+    "SetColumnComment",
+    "SetTableComment",
     "Table",
     "UniqueConstraint",
     "conv",

@@ -4,7 +4,7 @@ Used by the engine (connect, transactions, errors), the SQL compiler (placeholde
 quoting) and types (per-dialect conversions). A dialect holds no connection state.
 
 Called by: uow_orm._typebase (fills in ``type_instance``), uow_orm.dialects,
-uow_orm.dialects.postgresql_dialect,
+uow_orm.dialects.postgresql_dialect, uow_orm.dialects.postgresql_types (quoted_name),
 uow_orm.dialects.sqlite_dialect, uow_orm.engine.*, uow_orm.migrate.*, uow_orm.sql.*.
 """
 
@@ -67,6 +67,30 @@ MISSING_TABLE_HINT = (
     "Base.metadata.create_all(engine), or apply the migrations with "
     "`python -m uow_orm.migrate upgrade`"
 )
+
+
+class quoted_name(str):
+    """An identifier with its quoting decided: ``quoted_name("Order", quote=True)`` is
+    always quoted, ``quote=False`` never (the name is written as given, e.g. an
+    upper-case name the database folds itself); ``quote=None`` quotes as a plain name.
+    It is a `str` equal to the plain name; its ``quote`` attribute is read by the
+    dialects' identifier quoting, in DDL, SELECT and DML alike.
+    """
+
+    quote: bool | None
+
+    def __new__(cls, value: str, quote: bool | None = None) -> quoted_name:
+        if quote is None and isinstance(value, quoted_name):
+            return value
+        self = super().__new__(cls, value)
+        self.quote = quote
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return quoted_name, (str(self), self.quote)
+
+    def __repr__(self) -> str:
+        return f"quoted_name({str(self)!r}, quote={self.quote!r})"
 
 
 def _missing_table(
@@ -150,16 +174,21 @@ class Dialect:
 
     # -- identifiers -------------------------------------------------------------------
     def quote(self, name: str) -> str:
-        """Quote an identifier when it needs it (always safe for any name)."""
+        """Quote an identifier when it needs it (always safe for any name); a
+        `quoted_name` whose ``quote`` is True is always quoted, False never."""
         q = self._quote_cache.get(name)
-        if q is None:
-            if _SIMPLE_IDENT.match(name) and name not in RESERVED_WORDS:
-                q = name
+        if q is None or name.__class__ is not str:
+            force = getattr(name, "quote", None)  # (a quoted_name equals its plain str)
+            if force is False or (
+                force is None and _SIMPLE_IDENT.match(name) and name not in RESERVED_WORDS
+            ):
+                q = str(name)
             else:
                 q = '"' + name.replace('"', '""') + '"'
             if self.paramstyle == "format":
                 q = q.replace("%", "%%")
-            self._quote_cache[name] = q
+            if force is None:
+                self._quote_cache[str(name)] = q
         return q
 
     # -- connections -------------------------------------------------------------------

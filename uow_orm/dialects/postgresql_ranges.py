@@ -3,7 +3,8 @@
 Re-exported by `uow_orm.dialects.postgresql`; values go to psycopg as its ``Range`` and
 come back as `Range`, SQLAlchemy's value class of the same shape.
 
-Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql_catalog,
+Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql.* (ranges),
+uow_orm.dialects.postgresql_catalog,
 uow_orm.migrate.autogenerate.
 """
 

@@ -3,7 +3,7 @@
 Re-exported by `uow_orm.dialects.postgresql`; the types are ordinary `uow_orm.types`
 types (usable in any MetaData) whose DDL and operators are PostgreSQL's.
 
-Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql.base,
+Called by: uow_orm.dialects.postgresql, uow_orm.dialects.postgresql.* (base, json, ...),
 uow_orm.dialects.postgresql_catalog,
 uow_orm.migrate.autogenerate, uow_orm.sql.typed_ops (hstore()).
 """
@@ -53,6 +53,7 @@ from ..types import (
     _BadValue,
     _expect,
 )
+from .base import quoted_name
 
 
 # -- JSON / JSONB ------------------------------------------------------------------------------
@@ -174,8 +175,14 @@ class ARRAY(_GenericARRAY):
     comparator_factory = Comparator
 
 
+class NamedType(TypeEngine):
+    """Base of PostgreSQL's named types (SQLAlchemy's ``NamedType``): `ENUM` and `DOMAIN`,
+    which ``create_all`` creates before the tables using them and ``drop_all`` drops
+    after (``create_type=False`` leaves that to you)."""
+
+
 # -- ENUM --------------------------------------------------------------------------------------
-class ENUM(Enum):
+class ENUM(NamedType, Enum):
     """A native PostgreSQL ``ENUM`` type; ``create_type=False`` leaves creating and
     dropping the type to you (it must exist before ``create_all``)."""
 
@@ -185,6 +192,130 @@ class ENUM(Enum):
         kw.pop("native_enum", None)
         super().__init__(*enums, **kw)
         self.create_type = create_type
+
+
+# -- DOMAIN ------------------------------------------------------------------------------------
+class NamedDomainType:
+    """A PostgreSQL ``CREATE DOMAIN``: created before the tables using it."""
+
+    def __init__(self, domain: DOMAIN) -> None:
+        self.domain = domain
+        self.name = domain.name
+        self.schema = domain.schema
+
+    def quoted_name(self) -> str:
+        """``name``, or ``schema.name``, quoted as needed."""
+        from .._typebase import dialect_for_name
+
+        quote = dialect_for_name("postgresql").quote
+        if self.schema:
+            return f"{quote(self.schema)}.{quote(self.name)}"
+        return str(quote(self.name))
+
+    def definition(self) -> str:
+        """``CREATE DOMAIN name AS type [COLLATE] [DEFAULT] [CONSTRAINT] [NOT NULL] [CHECK]``."""
+        from .._typebase import dialect_for_name
+
+        d = self.domain
+        quote = dialect_for_name("postgresql").quote
+        sql = f"CREATE DOMAIN {self.quoted_name()} AS {d.data_type.ddl('postgresql')}"
+        if d.collation is not None:
+            sql += f" COLLATE {quote(quoted_name(d.collation, True))}"
+        if d.default is not None:
+            sql += f" DEFAULT {_sql_text(d.default, quote_str=True)}"
+        if d.constraint_name is not None:
+            sql += f" CONSTRAINT {quote(d.constraint_name)}"
+        if d.not_null is not None:
+            sql += " NOT NULL" if d.not_null else " NULL"
+        if d.check is not None:
+            sql += f" CHECK ({_sql_text(d.check, quote_str=False)})"
+        return sql
+
+    def create_sql(self) -> str:
+        # CREATE DOMAIN has no IF NOT EXISTS; an existing domain of that name is kept.
+        body = self.definition().replace("%", "%%")
+        return f"DO $$ BEGIN {body}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+
+    def drop_sql(self) -> str:
+        # Kept while another table still has a column of this domain.
+        return (
+            f"DO $$ BEGIN DROP DOMAIN IF EXISTS {self.quoted_name()}; "
+            "EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$"
+        )
+
+
+def _sql_text(value: Any, *, quote_str: bool) -> str:
+    """A DOMAIN's DEFAULT / CHECK: a str as a literal (DEFAULT) or as SQL (CHECK), an SQL
+    expression compiled with its values inline."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'" if quote_str else value
+    compile_ = getattr(value, "compile", None)
+    if compile_ is None:
+        return str(value)
+    from .._typebase import dialect_for_name
+
+    return str(
+        compile_(dialect=dialect_for_name("postgresql"), compile_kwargs={"literal_binds": True})
+    )
+
+
+class DOMAIN(NamedType):
+    """A PostgreSQL ``DOMAIN``: a named type over ``data_type`` with an optional
+    ``default``, ``not_null``, ``check`` (SQL text on ``VALUE``, or an expression) and
+    ``collation``. A column of it reads and writes as ``data_type``; ``create_all`` /
+    ``drop_all`` create and drop it (``create_type=False``: you do). On SQLite, which has
+    no domains, the column is of ``data_type``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data_type: Any,
+        *,
+        collation: str | None = None,
+        default: Any = None,
+        constraint_name: str | None = None,
+        not_null: bool | None = None,
+        check: Any = None,
+        create_type: bool = True,
+        schema: str | None = None,
+    ) -> None:
+        self.name = name
+        self.data_type = to_instance(data_type)
+        self.collation = collation
+        self.default = default
+        self.constraint_name = constraint_name
+        self.not_null = not_null
+        self.check = check
+        self.create_type = create_type
+        self.schema = schema
+
+    def ddl(self, dialect_name: str) -> str:
+        if dialect_name == "postgresql":
+            return NamedDomainType(self).quoted_name()
+        return self.data_type.ddl(dialect_name)
+
+    def bind_processor(self, dialect_name: str) -> Processor:
+        return self.data_type._bind(dialect_name)
+
+    def result_processor(self, dialect_name: str) -> Processor:
+        return self.data_type._result(dialect_name)
+
+    def _named_types(self, dialect_name: str) -> list[Any]:
+        if dialect_name == "postgresql" and self.create_type:
+            return [NamedDomainType(self)]
+        return []
+
+    @property
+    def python_type(self) -> type:  # type: ignore[override]
+        return self.data_type.python_type
+
+    @property
+    def comparator_factory(self) -> Any:  # type: ignore[override]
+        return self.data_type.comparator_factory
+
+    def __repr__(self) -> str:
+        return f"DOMAIN({self.name!r}, {self.data_type!r})"
 
 
 # -- dates and times ---------------------------------------------------------------------------
@@ -551,6 +682,7 @@ __all__ = [
     "CIDR",
     "CITEXT",
     "DATE",
+    "DOMAIN",
     "DOUBLE_PRECISION",
     "ENUM",
     "FLOAT",
@@ -577,4 +709,5 @@ __all__ = [
     "TSVECTOR",
     "UUID",
     "VARCHAR",
+    "NamedType",
 ]

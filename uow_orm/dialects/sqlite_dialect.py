@@ -5,7 +5,8 @@ BEGIN / SAVEPOINT / RELEASE / ROLLBACK itself: the driver's implicit transaction
 otherwise let a released SAVEPOINT survive an outer rollback.
 
 Called by: uow_orm._typebase, uow_orm.engine.create, uow_orm.sql.compiler,
-uow_orm.dialects.sqlite (the public namespace, which re-exports it).
+uow_orm.dialects.sqlite, uow_orm.dialects.sqlite.* (the public namespaces, which re-export
+it).
 """
 
 from __future__ import annotations

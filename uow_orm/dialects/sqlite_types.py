@@ -4,7 +4,7 @@
 Re-exported by `uow_orm.dialects.sqlite`. On PostgreSQL these types behave as their
 generic counterparts (the storage format applies only to SQLite's text storage).
 
-Called by: uow_orm.dialects.sqlite.
+Called by: uow_orm.dialects.sqlite, uow_orm.dialects.sqlite.* (base).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Called by: uow_orm.
 
 from __future__ import annotations
 
+# SQLAlchemy's submodule paths (engine.row, engine.cursor, ...) and the dialect and
+# event-context classes it names at this level
+from . import cursor, default, interfaces, row
 from .base import (
     Connection,
     Engine,
@@ -14,7 +17,8 @@ from .base import (
     TwoPhaseTransaction,
 )
 from .create import create_engine
-from .pool import NullPool, Pool, QueuePool, StaticPool
+from .interfaces import Dialect, ExceptionContext, ExecutionContext
+from .pool import AssertionPool, NullPool, Pool, QueuePool, SingletonThreadPool, StaticPool
 from .reflection import Inspector
 from .result import FrozenResult, MappingResult, Result, Row, RowMapping, ScalarResult
 from .url import URL, make_url
@@ -49,3 +53,7 @@ CursorResult = Result
 ResultProxy = Result
 
 __all__ += ["CursorResult", "ResultProxy", "engine_from_config"]
+
+__all__ += ["AssertionPool", "Dialect", "ExceptionContext", "ExecutionContext"]
+__all__ += ["SingletonThreadPool"]
+__all__ += ["cursor", "default", "interfaces", "row"]

@@ -23,7 +23,7 @@ from .._processors import apply_processors, processor_items
 from .._typing import DBAPIConnection, DBAPICursor, DBAPIParams, DBAPIRow
 from ..event import Dispatcher
 from . import events as _events
-from .result import Result
+from .result import Result, ScalarResult
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -1051,6 +1051,11 @@ class Connection:
     def scalar(self, statement: Any, params: Any = None) -> Any:
         """Execute ``statement`` and return the first column of the first row, or None."""
         return self.execute(statement, params).scalar()
+
+    def scalars(self, statement: Any, params: Any = None) -> ScalarResult[Any]:
+        """Execute ``statement`` and return its first column as a `ScalarResult`
+        (``conn.scalars(select(User.id)).all()``)."""
+        return self.execute(statement, params).scalars()
 
     def __repr__(self) -> str:
         return f"<Connection {self.engine.url}>"

@@ -14,7 +14,7 @@ from .._typing import DBAPIConnection
 from ..event import Dispatcher
 from .base import Engine, logger
 from .events import engine_dispatch
-from .pool import NullPool, Pool, QueuePool, StaticPool
+from .pool import NullPool, Pool, QueuePool, SingletonThreadPool, StaticPool
 from .url import URL, make_url
 
 if TYPE_CHECKING:
@@ -263,6 +263,8 @@ def _make_pool(
         return NullPool(
             creator, dialect, dispatch, pool_recycle=pool_recycle, pool_pre_ping=pool_pre_ping
         )
+    if poolclass is SingletonThreadPool:
+        return SingletonThreadPool(creator, dialect, dispatch, pool_size=pool_size)
     return poolclass(creator, dialect, dispatch)
 
 

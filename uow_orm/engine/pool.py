@@ -529,4 +529,173 @@ class NullPool(Pool):
         )
 
 
-__all__ = ["ConnectionRecord", "NullPool", "Pool", "PooledConnection", "QueuePool", "StaticPool"]
+class SingletonThreadPool(Pool):
+    """One connection per thread (SQLAlchemy's ``SingletonThreadPool``): every checkout of
+    a thread gets that thread's connection, which is never used by another thread and
+    stays open when returned. Past ``pool_size`` threads' connections, the idle ones of
+    other threads are closed.
+    """
+
+    shares_connection = True
+
+    def __init__(
+        self,
+        creator: Callable[[], Any],
+        dialect: Dialect,
+        dispatch: Dispatcher,
+        *,
+        pool_size: int = 5,
+    ) -> None:
+        super().__init__(creator, dialect, dispatch)
+        self._size = pool_size
+        #: per thread ident: its connection and how many checkouts hold it
+        self._records: dict[int, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def connect(self) -> PooledConnection:
+        """Check out this thread's connection (opened on the thread's first checkout)."""
+        me = threading.get_ident()
+        with self._lock:
+            entry = self._records.get(me)
+            if entry is not None and entry[0].invalidated:
+                if entry[1] == 0:
+                    self._discard(entry[0])
+                    entry = None
+            if entry is None:
+                entry = self._records[me] = [self._new_record(), 0]
+                self._cleanup(me)
+            entry[1] += 1
+            record: ConnectionRecord = entry[0]
+        return self._checked_out(record)
+
+    def _cleanup(self, me: int) -> None:
+        """Close idle connections of other threads while more than ``pool_size`` are open
+        (a connection another thread holds is left alone)."""
+        for ident in list(self._records):
+            if len(self._records) <= self._size:
+                return
+            entry = self._records[ident]
+            if ident != me and entry[1] == 0:
+                del self._records[ident]
+                self._discard(entry[0])
+
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        self._release(record)
+
+    def _release(self, record: ConnectionRecord) -> bool:
+        """Give back one checkout of ``record``; True when it was the thread's last."""
+        with self._lock:
+            for entry in self._records.values():
+                if entry[0] is record:
+                    entry[1] -= 1
+                    return bool(entry[1] == 0)
+        return True
+
+    def _return(self, record: ConnectionRecord) -> None:
+        with self._lock:
+            last = any(e[0] is record and e[1] == 1 for e in self._records.values())
+        try:
+            if last:
+                self._reset(record)
+            self._fire_checkin(record)
+        finally:
+            self._release(record)
+
+    def dispose(self) -> None:
+        """Close every thread's idle connection; the next checkout opens a new one."""
+        with self._lock:
+            for ident, entry in list(self._records.items()):
+                if entry[1] == 0:
+                    del self._records[ident]
+                    self._discard(entry[0])
+
+    def invalidate_all(self) -> None:
+        with self._lock:
+            for entry in self._records.values():
+                entry[0].invalidated = True
+
+    def recreate(self) -> SingletonThreadPool:
+        """A new, empty pool with the same ``pool_size``."""
+        return SingletonThreadPool(
+            self._creator, self._dialect, self._dispatch, pool_size=self._size
+        )
+
+    def size(self) -> int:
+        """The number of threads' connections kept (``pool_size``)."""
+        return self._size
+
+    def checkedout(self) -> int:
+        """How many threads hold their connection checked out."""
+        with self._lock:
+            return sum(1 for e in self._records.values() if e[1])
+
+
+class AssertionPool(Pool):
+    """At most one checkout at a time (SQLAlchemy's ``AssertionPool``, for tests that
+    must not open a second connection): a second concurrent checkout raises
+    ``AssertionError``. The one connection is kept between checkouts."""
+
+    def __init__(self, creator: Callable[[], Any], dialect: Dialect, dispatch: Dispatcher) -> None:
+        super().__init__(creator, dialect, dispatch)
+        self._record: ConnectionRecord | None = None
+        self._out = False
+        self._lock = threading.Lock()
+
+    def connect(self) -> PooledConnection:
+        """Check out the connection.
+
+        Raises:
+            AssertionError: it is checked out already.
+        """
+        with self._lock:
+            if self._out:
+                raise AssertionError("connection is already checked out (AssertionPool)")
+            if self._record is not None and self._record.invalidated:
+                self._discard(self._record)
+                self._record = None
+            if self._record is None:
+                self._record = self._new_record()
+            self._out = True
+            record = self._record
+        return self._checked_out(record)
+
+    def _checkout_failed(self, record: ConnectionRecord) -> None:
+        self._out = False
+
+    def _return(self, record: ConnectionRecord) -> None:
+        try:
+            self._reset(record)
+            self._fire_checkin(record)
+        finally:
+            self._out = False
+
+    def dispose(self) -> None:
+        """Close the connection when it is not checked out."""
+        with self._lock:
+            if self._record is not None and not self._out:
+                self._discard(self._record)
+                self._record = None
+
+    def invalidate_all(self) -> None:
+        if self._record is not None:
+            self._record.invalidated = True
+
+    def recreate(self) -> AssertionPool:
+        """A new, empty pool."""
+        return AssertionPool(self._creator, self._dialect, self._dispatch)
+
+    def checkedout(self) -> int:
+        """1 while the connection is checked out, else 0."""
+        return int(self._out)
+
+
+__all__ = [
+    "AssertionPool",
+    "ConnectionRecord",
+    "NullPool",
+    "Pool",
+    "PooledConnection",
+    "QueuePool",
+    "SingletonThreadPool",
+    "StaticPool",
+]

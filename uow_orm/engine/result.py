@@ -3,7 +3,7 @@
 Built by connections (plain rows) and by ORM loading (rows of objects). Rows are produced
 lazily from an iterator so that ``partitions()`` can stream large results.
 
-Called by: uow_orm.engine, uow_orm.engine.base, uow_orm.orm.*, uow_orm.sql.dml.
+Called by: uow_orm.engine, uow_orm.engine.* (base, row, cursor), uow_orm.orm.*, uow_orm.sql.dml.
 """
 
 from __future__ import annotations

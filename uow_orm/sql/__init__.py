@@ -5,7 +5,7 @@ Called by: uow_orm, uow_orm.sql.expression.
 
 from __future__ import annotations
 
-from . import operators, visitors
+from . import functions, operators, visitors
 from ._extract import extract
 from .dml import Delete, Insert, Update, delete, insert, update
 from .elements import (
@@ -88,6 +88,7 @@ __all__ = [
     "extract",
     "false",
     "func",
+    "functions",
     "insert",
     "intersect",
     "intersect_all",
@@ -201,4 +202,63 @@ __all__ += [
     "over",
     "table",
     "within_group",
+]
+
+# SQLAlchemy's base classes of the hierarchy (``isinstance(stmt, Selectable)``), its DDL
+# element names and the other element classes it names in ``sqlalchemy.sql``.
+from ._extract import Extract  # noqa: E402
+from .ddl import DDL, BaseDDLElement, DDLElement, ExecutableDDLElement  # noqa: E402
+from .dml import DMLStatement, ValuesBase  # noqa: E402
+from .elements import Operators, Visitable, quoted_name  # noqa: E402
+from .schema import ColumnCollection  # noqa: E402
+from .selectable import (  # noqa: E402
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    AliasedReturnsRows,
+    GenerativeSelect,
+    HasCTE,
+    ReturnsRows,
+    Selectable,
+    SelectBase,
+    SelectLabelStyle,
+    TableClause,
+    TableSample,
+    TableValuedAlias,
+    TableValuedColumn,
+    tablesample,
+)
+
+#: SQLAlchemy's name of the base of INSERT / UPDATE / DELETE
+UpdateBase = DMLStatement
+
+__all__ += [
+    "DDL",
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
+    "AliasedReturnsRows",
+    "BaseDDLElement",
+    "ColumnCollection",
+    "DDLElement",
+    "ExecutableDDLElement",
+    "Extract",
+    "GenerativeSelect",
+    "HasCTE",
+    "Operators",
+    "ReturnsRows",
+    "SelectBase",
+    "SelectLabelStyle",
+    "Selectable",
+    "TableClause",
+    "TableSample",
+    "TableValuedAlias",
+    "TableValuedColumn",
+    "UpdateBase",
+    "ValuesBase",
+    "Visitable",
+    "quoted_name",
+    "tablesample",
 ]

@@ -47,7 +47,13 @@ _SELECT_FIELDS = (
 #: the fields Select.__init__ sets, and those that stay class defaults until set
 #: (_orm_from_entities: the mapped classes given to select_from(), which
 #: with_loader_criteria filters in a nested SELECT)
-_CLASS_DEFAULT_FIELDS = ("_distinct_on", "_correlate", "_correlate_except", "_orm_from_entities")
+_CLASS_DEFAULT_FIELDS = (
+    "_distinct_on",
+    "_correlate",
+    "_correlate_except",
+    "_orm_from_entities",
+    "_label_style",
+)
 _INSTANCE_FIELDS = tuple(f for f in _SELECT_FIELDS if f not in _CLASS_DEFAULT_FIELDS)
 _get_fields = operator.itemgetter(*_INSTANCE_FIELDS)
 _slots_of: dict[type, tuple[str, ...]] = {}

@@ -487,16 +487,19 @@ class Compiler:
             return "(" + el._compile(self) + ")"
         return el._compile(self)
 
-    def _columns_clause(self, columns: list[Any]) -> str:
+    def _columns_clause(self, columns: list[Any], style: Any = None) -> str:
         """The SELECT list; a column whose name an earlier one has is labelled
-        (``address.id AS id_1``), as its subquery column is keyed."""
+        (``address.id AS id_1``), as its subquery column is keyed; ``style`` is the
+        statement's `SelectLabelStyle` when not the default."""
         from .selectable import disambiguated_name
 
         seen: set[str] = set()
         parts = []
         for c in columns:
             sql = self.process(c)
-            label = disambiguated_name(c, seen)
+            label = (
+                disambiguated_name(c, seen) if style is None else disambiguated_name(c, seen, style)
+            )
             parts.append(sql if label is None else f"{sql} AS {self.quote(label)}")
         return ", ".join(parts)
 
@@ -667,6 +670,9 @@ class Compiler:
 
     def _select(self, stmt: Select[Any], toplevel: bool) -> str:
         columns, keys, slices = self._select_entities(stmt)
+        style = _label_style_of(stmt, toplevel)
+        if style is not None and toplevel:
+            keys = _styled_keys(columns, keys, slices, style)
         where = stmt._where
         single = _single_table_criteria(stmt)
         if single:
@@ -680,9 +686,9 @@ class Compiler:
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
             if self.display is None:
-                cols_sql = self._columns_clause(columns)
+                cols_sql = self._columns_clause(columns, style)
             else:
-                cols_sql = self._display_columns(columns, label_plain)
+                cols_sql = self._display_columns(columns, label_plain, style)
             self.in_columns_clause = outer_flag
             sql = "SELECT " + self._distinct(stmt) + cols_sql
             outer_labels, self.order_by_labels = self.order_by_labels, _NO_LABELS
@@ -837,7 +843,7 @@ class Compiler:
             sql += " SKIP LOCKED"
         return sql
 
-    def _display_columns(self, columns: list[Any], label_plain: bool) -> str:
+    def _display_columns(self, columns: list[Any], label_plain: bool, style: Any = None) -> str:
         """Printing: the columns clause with SQLAlchemy's labels (``count(x) AS count_1``,
         ``anon_1`` for other expressions; plain columns of a FROM subquery ``AS name``)."""
         from .elements import Cast, Function, LiteralColumn, TextClause, TypeCoerce, WithinGroup
@@ -846,10 +852,15 @@ class Compiler:
         out = []
         seen: dict[str, Any] = {}
         keys_seen: set[str] = set()
+        styled = () if style is None else (style,)
+        table_plus_col = style is not None and style.value == 1
         for c in columns:
             label: str | None = None
             # the label the executed SQL gives a repeated name (subqueries key columns by it)
-            executed = disambiguated_name(c, keys_seen)
+            executed = disambiguated_name(c, keys_seen, *styled)
+            if executed is not None and table_plus_col:  # every table column labelled
+                out.append(f"{self.process(c)} AS {self.quote(executed)}")
+                continue
             if isinstance(c, (Label, TextClause, LiteralColumn)) or (
                 isinstance(c, ColumnClause) and c.table is None
             ):
@@ -858,27 +869,10 @@ class Compiler:
                 out.append(self.process(c))
                 continue
             name = _plain_column_name(c)
-            if name is not None:
-                first = seen.get(name)
-                if first is None:
-                    seen[name] = c
-                    label = name if label_plain else None
-                elif first is c:
-                    n = 1
-                    while f"{name}__{n}" in seen:
-                        n += 1
-                    label = f"{name}__{n}"
-                    seen[label] = c
-                elif executed is not None:
-                    label = executed
-                    base, _, number = executed.rpartition("_")
-                    if number.isdigit():  # SQLAlchemy numbers it with the anonymous names
-                        count = max(self._anon_counts.get(base, 0), int(number))
-                        self._anon_counts[base] = count
-                    seen[label] = c
-                else:
-                    label = self.anon_name(name)
-                    seen[label] = c
+            if name is not None and styled and not table_plus_col:  # LABEL_STYLE_NONE
+                label = name if label_plain else None
+            elif name is not None:
+                label = self._display_column_label(c, name, executed, seen, label_plain)
             elif isinstance(c, (Cast, TypeCoerce)) and _plain_column_name(c.element) is not None:
                 name = _plain_column_name(c.element)
                 assert name is not None
@@ -893,6 +887,31 @@ class Compiler:
             sql = self.process(c)
             out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
         return ", ".join(out)
+
+    def _display_column_label(
+        self, c: Any, name: str, executed: str | None, seen: dict[str, Any], label_plain: bool
+    ) -> str | None:
+        """Printing: the label of a plain column named ``name`` (None: unlabelled), with
+        ``executed`` the label the executed SQL gives it; records it in ``seen``."""
+        first = seen.get(name)
+        if first is None:
+            seen[name] = c
+            return name if label_plain else None
+        if first is c:
+            n = 1
+            while f"{name}__{n}" in seen:
+                n += 1
+            label = f"{name}__{n}"
+        elif executed is not None:
+            label = executed
+            base, _, number = executed.rpartition("_")
+            if number.isdigit():  # SQLAlchemy numbers it with the anonymous names
+                count = max(self._anon_counts.get(base, 0), int(number))
+                self._anon_counts[base] = count
+        else:
+            label = self.anon_name(name)
+        seen[label] = c
+        return label
 
     def label_reference(self, name: str) -> str:
         """SQL for a string in ORDER BY / GROUP BY: a label, else a column, of the SELECT."""
@@ -1279,6 +1298,39 @@ def _in_table_order(table: Any, cols: list[Any]) -> list[Any]:
     if all(id(c) in position for c in cols) and len(cols) > 1:
         return sorted(cols, key=lambda c: position[id(c)])
     return cols
+
+
+def _label_style_of(stmt: Any, toplevel: bool) -> Any:
+    """A SELECT's `SelectLabelStyle` when it is not the default, else None; nested, a
+    ``LABEL_STYLE_NONE`` SELECT disambiguates (its columns are referred to by name)."""
+    style = stmt._label_style
+    if style.value == 2:  # LABEL_STYLE_DISAMBIGUATE_ONLY, the default
+        return None
+    if style.value == 0 and not toplevel:
+        return None
+    return style
+
+
+def _styled_keys(
+    columns: list[Any], keys: list[str], slices: list[tuple[Any, int, int]], style: Any
+) -> list[str]:
+    """The result keys of a SELECT labelled in ``style``: a plain column's key is its
+    label (``user_account_id``); entities keep theirs."""
+    from .selectable import disambiguated_name
+
+    seen: set[str] = set()
+    labels = [disambiguated_name(c, seen, style) for c in columns]
+    out: list[str] = []
+    k = 0
+    for entity, start, end in slices:
+        if entity is not None:
+            out.append(keys[k])
+            k += 1
+            continue
+        for i in range(start, end):
+            out.append(labels[i] or keys[k])
+            k += 1
+    return out
 
 
 def _plain_column_name(c: Any) -> str | None:

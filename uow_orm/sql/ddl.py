@@ -6,7 +6,7 @@ this module fills in); migrations build on them. Identifiers are quoted; default
 
 Called by: uow_orm.migrate.autogenerate, uow_orm.migrate.batch, uow_orm.migrate.operations,
 uow_orm.orm.*, uow_orm.schema (the CreateTable / DropTable / CreateIndex / DropIndex constructs),
-uow_orm.sql.alter.
+uow_orm.sql.alter, uow_orm.sql.ddl_elements, uow_orm.dialects.postgresql.* (named types DDL).
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def _create_plan(
                 out.append(sql)
         out.append(create_table_sql(t, dialect, with_alter_fks=inline_alter))
         if t.comment is not None and dialect.name == "postgresql":
-            comment = t.comment.replace("'", "''")
+            comment = _comment_text(t.comment, dialect)
             out.append(f"COMMENT ON TABLE {_table_sql(t, dialect)} IS '{comment}'")
         for c in t.c:
             if c.index:
@@ -323,7 +323,7 @@ def _create_plan(
         for t in tables:
             for c in t.c:
                 if c.comment is not None:
-                    text = c.comment.replace("'", "''")
+                    text = _comment_text(c.comment, dialect)
                     out.append(
                         f"COMMENT ON COLUMN {_table_sql(t, dialect)}.{q(c.name)} IS '{text}'"
                     )
@@ -339,6 +339,13 @@ def _create_plan(
                     )
     plan.extend((None, sql) for sql in out)
     return plan
+
+
+def _comment_text(comment: str, dialect: Dialect) -> str:
+    """A comment inside its quotes; ``%`` doubled where the driver formats the SQL (it runs
+    without parameters, still through psycopg's ``%`` placeholders)."""
+    text = comment.replace("'", "''")
+    return text.replace("%", "%%") if dialect.paramstyle == "format" else text
 
 
 def _sequences(table: Table) -> list[Sequence]:
@@ -565,6 +572,8 @@ class ExecutableDDLElement(_DDLElement):
 
 #: SQLAlchemy 1.x's name of `ExecutableDDLElement`, still the one most code imports
 DDLElement = ExecutableDDLElement
+#: SQLAlchemy's name of the base of every DDL construct (CreateTable, DDL, ...)
+BaseDDLElement = _DDLElement
 
 
 class _CreateDropBase(ExecutableDDLElement):

@@ -19,12 +19,14 @@ from .elements import (
     _REQUIRED,
     BindParameter,
     ClauseElement,
+    Executable,
     check_execution_options,
     coerce,
     coerce_criterion,
     coerce_expression,
 )
 from .schema import upper_layers
+from .selectable import ReturnsRows
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -49,7 +51,7 @@ def _target_table(target: Any) -> Table:
     raise exc.ArgumentError(f"{target!r} is not a table or mapped class")
 
 
-class DMLStatement(ClauseElement):
+class DMLStatement(Executable, ReturnsRows):
     """What `Insert`, `Update` and `Delete` share: the target table, WHERE criteria,
     ``RETURNING`` and execution options. Each method returns a new statement.
     """
@@ -214,7 +216,12 @@ class DMLStatement(ClauseElement):
         return self
 
 
-class Insert(DMLStatement):
+class ValuesBase(DMLStatement):
+    """Base of `Insert` and `Update`, the statements `values` applies to (SQLAlchemy's
+    ``ValuesBase``)."""
+
+
+class Insert(ValuesBase):
     """``INSERT INTO table``: made by `insert`; rows come from `values`, from ``from_select()``
     or from the execution parameters (``conn.execute(insert(t), [{...}, ...])``).
     """
@@ -313,7 +320,7 @@ class Insert(DMLStatement):
         return compiler.insert(self)
 
 
-class Update(DMLStatement):
+class Update(ValuesBase):
     """``UPDATE table SET ...``: made by `update`; ``SET`` comes from `values`,
     ``ordered_values()`` or the execution parameters.
     """

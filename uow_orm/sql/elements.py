@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .. import exc
+from ..dialects.base import quoted_name
 from ..types import (
     _OPERATOR_METHODS,
     COMPARATOR_NAMES,
@@ -146,7 +147,14 @@ def check_options(what: str, opts: tuple[Any, ...]) -> None:
             )
 
 
-class ClauseElement:
+class Visitable:
+    """Base of what `uow_orm.sql.visitors` walks: every SQL expression and statement
+    (SQLAlchemy's ``Visitable``; uow_orm's column types are not among them)."""
+
+    __slots__ = ()
+
+
+class ClauseElement(Visitable):
     """Anything that compiles to a fragment of SQL."""
 
     __slots__ = ()
@@ -215,7 +223,14 @@ class ClauseElement:
         )
 
 
-class ColumnOperators:
+class Operators:
+    """Base of the classes that take SQL operators (SQLAlchemy's ``Operators``):
+    `ColumnOperators`, and through it every column expression and ORM attribute."""
+
+    __slots__ = ()
+
+
+class ColumnOperators(Operators):
     """The comparison and arithmetic operators of column-like objects."""
 
     __slots__ = ()
@@ -1943,6 +1958,13 @@ class Function(ColumnElement):
             and self.args[0].value == "*"
         ):
             return "count(*)"  # func.count("*")
+        elif (
+            lname == "char_length"
+            and compiler.dialect_name == "sqlite"
+            and not compiler.string_dialect
+        ):
+            # SQLite has no char_length(); its length() counts characters of text
+            return "length(" + ", ".join(compiler.process(a) for a in self.args) + ")"
         elif lname == "concat" and compiler.dialect_name == "sqlite" and _SQLITE_NO_CONCAT:
             # concat() arrived in SQLite 3.44; like it, NULL arguments count as ''
             return (
@@ -2155,7 +2177,7 @@ _TEXT_TOKEN_RE = re.compile(
 )
 
 
-class TextClause(ClauseElement):
+class TextClause(Executable, ClauseElement):
     """Literal SQL with ``:name`` parameters, e.g. ``text("SELECT * FROM t WHERE id = :id")``."""
 
     __slots__ = ("_bind_values", "_execution_options", "text")
@@ -2320,6 +2342,7 @@ __all__ = [
     "pg_array_param",
     "pg_array_type",
     "plain_comparisons",
+    "quoted_name",
     "text",
     "true",
 ]

@@ -10,4 +10,4 @@ from __future__ import annotations
 from . import *  # noqa: F403 (the public names of uow_orm.sql, listed once there)
 from . import __all__ as _SQL_NAMES
 
-__all__ = [n for n in _SQL_NAMES if n != "operators"]
+__all__ = [n for n in _SQL_NAMES if n not in ("functions", "operators")]

@@ -17,11 +17,12 @@ from collections.abc import Sequence as AbcSequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from .. import exc
+from ..dialects.base import quoted_name
 from ..types import NULLTYPE, Integer, NullType, TypeEngine
 from . import naming
 from .elements import ClauseElement as ClauseElementBase
 from .elements import ColumnElement, TextClause
-from .selectable import FromClause
+from .selectable import FromClause, TableClause
 
 if TYPE_CHECKING:
     from ..engine.base import Connection, Engine
@@ -85,7 +86,14 @@ def _check_fk_options(
         )
 
 
-class ForeignKey:
+class SchemaItem:
+    """Base of the schema objects (SQLAlchemy's ``SchemaItem``): `Table`, `Column`, the
+    constraints, `Index`, `ForeignKey`, `Sequence` and `MetaData`."""
+
+    __slots__ = ()
+
+
+class ForeignKey(SchemaItem):
     """A reference from a column to ``"table.column"`` (or to a Column).
 
     ``ondelete`` / ``onupdate`` are the referential actions emitted in the DDL
@@ -248,7 +256,7 @@ class Identity(FetchedValue):
         return f"Identity(always={self.always})"
 
 
-class Sequence(FetchedValue):
+class Sequence(SchemaItem, FetchedValue):
     """A PostgreSQL sequence feeding a column (``Column(Integer, Sequence("user_id_seq"),
     primary_key=True)``): created before and dropped after its table. SQLite has none and
     ignores it (the rowid generates integer keys), as SQLAlchemy does."""
@@ -351,7 +359,7 @@ class HasConditionalDDL:
         return self
 
 
-class Constraint(HasConditionalDDL):
+class Constraint(SchemaItem, HasConditionalDDL):
     """The base class of the table constraints (`PrimaryKeyConstraint`,
     `UniqueConstraint`, `CheckConstraint`, `ForeignKeyConstraint`), for ``isinstance``
     checks and `ddl_if`; make one of those.
@@ -417,7 +425,7 @@ def _column_arguments(
     return type_, fks, checks, server_default, server_onupdate
 
 
-class Column(ColumnElement, Generic[_T]):
+class Column(SchemaItem, ColumnElement, Generic[_T]):
     """A table column; also usable in expressions (``users.c.name == "x"``)."""
 
     __slots__ = (
@@ -427,6 +435,7 @@ class Column(ColumnElement, Generic[_T]):
         "_insert_sentinel",
         "_omit_from_statements",
         "_onupdate_is_callable",
+        "_quote",
         "_server_default_arg",
         "autoincrement",
         "comment",
@@ -467,10 +476,15 @@ class Column(ColumnElement, Generic[_T]):
         doc: str | None = None,
         comment: str | None = None,
         insert_sentinel: bool = False,
+        quote: bool | None = None,
     ) -> None:
         args_list = list(args)
         if args_list and isinstance(args_list[0], str):
             name = args_list.pop(0)
+        #: quote=True / False: the name as a quoted_name (also once named by its attribute)
+        self._quote = quote
+        if quote is not None and name is not None:
+            name = quoted_name(name, quote)
         type_, fks, checks, server_default, server_onupdate = _column_arguments(
             args_list, server_default, server_onupdate
         )
@@ -529,6 +543,12 @@ class Column(ColumnElement, Generic[_T]):
             )
         if self.name is None:
             raise exc.ArgumentError(f"a column of table {table.name!r} has no name")
+        try:
+            forced = self._quote
+        except AttributeError:  # (made without __init__)
+            forced = None
+        if forced is not None and not isinstance(self.name, quoted_name):
+            self.name = quoted_name(self.name, forced)  # named by its attribute
         self.key = self.key or self.name
         self.table = table
         set_table = getattr(self.type, "_set_table", None)
@@ -731,7 +751,7 @@ def _other_dialect_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 _INDEX_DIALECT_KW = ("postgresql_where", "postgresql_using", "sqlite_where")
 
 
-class Index(HasConditionalDDL):
+class Index(SchemaItem, HasConditionalDDL):
     """``CREATE [UNIQUE] INDEX name ON table (...)`` over column names, columns or SQL
     expressions (``func.lower(t.c.email)``); partial with ``postgresql_where`` /
     ``sqlite_where``, an access method with ``postgresql_using``."""
@@ -793,9 +813,37 @@ class ForeignKeyConstraint(Constraint):
         self.initially = initially
         self.name = name
         self.use_alter = use_alter
+        #: the table it is a constraint of, once added to one
+        self.table: Table | None = None
 
 
-class Table(FromClause):
+def _refuse_table_keywords(name: str, kw: dict[str, Any]) -> None:
+    """Raise for keyword arguments ``Table()`` does not take.
+
+    Raises:
+        ArgumentError: naming them and the supported ones.
+    """
+    raise exc.ArgumentError(
+        f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
+        "supported are schema, comment, info, autoload_with, include_columns, "
+        "resolve_fks, listeners, quote, quote_schema and options of other backends "
+        "(mysql_*, mariadb_*, mssql_*, oracle_*)"
+    )
+
+
+def _quoted_names(
+    name: str, schema: Any, quote: bool | None, quote_schema: bool | None
+) -> tuple[str, Any]:
+    """A table's name and schema as `quoted_name` objects for ``quote=`` /
+    ``quote_schema=``."""
+    if quote is not None:
+        name = quoted_name(name, quote)
+    if quote_schema is not None and isinstance(schema, str):
+        schema = quoted_name(schema, quote_schema)
+    return name, schema
+
+
+class Table(SchemaItem, TableClause):
     """A table: its name, columns, keys and constraints, registered in a MetaData."""
 
     is_from = True
@@ -813,6 +861,8 @@ class Table(FromClause):
         include_columns: Any = None,
         resolve_fks: bool = True,
         listeners: AbcSequence[tuple[str, Any]] | None = None,
+        quote: bool | None = None,
+        quote_schema: bool | None = None,
         **kw: Any,
     ) -> None:
         #: ``mysql_engine="InnoDB"`` and the like: options of backends uow_orm does not run
@@ -820,12 +870,9 @@ class Table(FromClause):
         #: not used in SQLite or PostgreSQL DDL
         self.dialect_kwargs: dict[str, Any] = _other_dialect_kwargs(kw)
         if kw:
-            raise exc.ArgumentError(
-                f"Table({name!r}) got unsupported keyword argument(s) {', '.join(sorted(kw))}; "
-                "supported are schema, comment, info, autoload_with, include_columns, "
-                "resolve_fks, listeners and options of other backends (mysql_*, mariadb_*, "
-                "mssql_*, oracle_*)"
-            )
+            _refuse_table_keywords(name, kw)
+        if quote is not None or quote_schema is not None:  # the names as quoted_name objects
+            name, schema = _quoted_names(name, schema, quote, quote_schema)
         self.name = name
         self.schema: str | None = (
             None if schema is BLANK_SCHEMA else schema if schema is not None else metadata.schema
@@ -891,6 +938,7 @@ class Table(FromClause):
                 fk.parent = col
                 fk.constraint = item
                 col.foreign_keys.append(fk)
+            item.table = self
             self.constraints.append(item)
         elif isinstance(item, (UniqueConstraint, CheckConstraint)):
             item.table = self
@@ -901,6 +949,16 @@ class Table(FromClause):
             raise exc.ArgumentError(f"Table() cannot take {item!r}")
         if self._named:
             _name_constraints(self)
+
+    def append_constraint(self, constraint: Constraint | Index) -> None:
+        """Add a constraint (or an Index) to the table, as ``Table(..., constraint)``.
+
+        Raises:
+            ArgumentError: ``constraint`` is not a constraint or an index.
+        """
+        if not isinstance(constraint, (Constraint, Index)):
+            raise exc.ArgumentError(f"append_constraint() takes a constraint, got {constraint!r}")
+        self.append(constraint)
 
     def _set_primary_key(self, pk: PrimaryKeyConstraint) -> None:
         missing = [n for n in pk.column_names if n not in self.c]
@@ -1131,7 +1189,7 @@ class _BlankSchema:
 BLANK_SCHEMA: Any = _BlankSchema()
 
 
-class MetaData:
+class MetaData(SchemaItem):
     """A collection of tables, created and dropped together in dependency order."""
 
     def __init__(
@@ -1368,6 +1426,7 @@ __all__ = [
     "MetaData",
     "NextValue",
     "PrimaryKeyConstraint",
+    "SchemaItem",
     "Sequence",
     "Table",
     "UniqueConstraint",

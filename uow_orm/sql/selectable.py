@@ -11,6 +11,7 @@ uow_orm.ext.horizontal_shard.
 from __future__ import annotations
 
 import copy
+import enum
 import operator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -20,6 +21,7 @@ from .elements import (
     BinaryExpression,
     ClauseElement,
     ColumnElement,
+    Executable,
     Exists,
     Label,
     LiteralColumn,
@@ -43,7 +45,41 @@ _T2 = TypeVar("_T2")
 _T3 = TypeVar("_T3")
 
 
-class FromClause(ClauseElement):
+class ReturnsRows(ClauseElement):
+    """Base of the constructs with result columns (SQLAlchemy's ``ReturnsRows``): every
+    `Selectable`, and INSERT / UPDATE / DELETE (rows with ``RETURNING``)."""
+
+    __slots__ = ()
+
+
+class Selectable(ReturnsRows):
+    """Base of what can be selected from (SQLAlchemy's ``Selectable``): FROM clauses and
+    SELECT statements."""
+
+    __slots__ = ()
+
+
+class HasCTE:
+    """Mixin of the statements with ``cte()`` (SQLAlchemy's ``HasCTE``)."""
+
+    __slots__ = ()
+
+
+class SelectBase(HasCTE, Executable, Selectable):
+    """Base of the SELECT statements (SQLAlchemy's ``SelectBase``): `Select`,
+    `CompoundSelect` and `TextualSelect`."""
+
+    __slots__ = ()
+
+
+class GenerativeSelect(SelectBase):
+    """Base of the SELECTs that take ORDER BY / LIMIT / OFFSET / FOR UPDATE (SQLAlchemy's
+    ``GenerativeSelect``): `Select` and `CompoundSelect`."""
+
+    __slots__ = ()
+
+
+class FromClause(Selectable):
     """Something that can follow FROM: a table, a join, a subquery."""
 
     is_from = True
@@ -77,6 +113,10 @@ class FromClause(ClauseElement):
     def alias(self, name: str | None = None, flat: bool = False) -> Alias:
         """This FROM clause under another name: ``users AS u1`` (anonymous when unnamed)."""
         return Alias(self, name)
+
+    def tablesample(self, sampling: Any, name: str | None = None, seed: Any = None) -> TableSample:
+        """A sample of this table's rows (PostgreSQL ``TABLESAMPLE``): see `TableSample`."""
+        return TableSample(self, sampling, name, seed)
 
     def corresponding_column(self, column: Any) -> Any:
         """The column of this FROM clause that stands for ``column``, or None."""
@@ -206,14 +246,67 @@ class _Columns:
         return list(self._cols.items())
 
 
-def disambiguated_name(col: Any, seen: set[str]) -> str | None:
+class SelectLabelStyle(enum.Enum):
+    """How a SELECT labels its columns (`Select.set_label_style`), as in SQLAlchemy 2.0.
+
+    ``LABEL_STYLE_DISAMBIGUATE_ONLY`` (``LABEL_STYLE_DEFAULT``): a column whose name an
+    earlier one has is labelled ``id_1``; ``LABEL_STYLE_TABLENAME_PLUS_COL``: every table
+    column is labelled ``<table>_<column>`` (``user_account.id AS user_account_id``), and
+    the result and subquery keys are those labels; ``LABEL_STYLE_NONE``: no labels beyond
+    the ones expressions need (a subquery of it still disambiguates, as in SQLAlchemy).
+    """
+
+    LABEL_STYLE_NONE = 0
+    LABEL_STYLE_TABLENAME_PLUS_COL = 1
+    LABEL_STYLE_DISAMBIGUATE_ONLY = 2
+    LABEL_STYLE_DEFAULT = 2  # an alias of LABEL_STYLE_DISAMBIGUATE_ONLY
+
+
+LABEL_STYLE_NONE = SelectLabelStyle.LABEL_STYLE_NONE
+LABEL_STYLE_TABLENAME_PLUS_COL = SelectLabelStyle.LABEL_STYLE_TABLENAME_PLUS_COL
+LABEL_STYLE_DISAMBIGUATE_ONLY = SelectLabelStyle.LABEL_STYLE_DISAMBIGUATE_ONLY
+LABEL_STYLE_DEFAULT = SelectLabelStyle.LABEL_STYLE_DEFAULT
+
+
+def _table_plus_col(col: Any) -> str | None:
+    """``<table>_<column>`` for a column of a table or of a named alias, else None."""
+    key = getattr(col, "key", None)
+    if not isinstance(key, str):
+        return None
+    table = getattr(col, "table", None)
+    if table is None:
+        alias = getattr(col, "alias", None)
+        name = getattr(alias, "_explicit_name", None) or getattr(alias, "_given_name", None)
+    else:
+        name = getattr(table, "name", None)
+    return f"{name}_{key}" if isinstance(name, str) and name else None
+
+
+def disambiguated_name(
+    col: Any, seen: set[str], style: SelectLabelStyle = LABEL_STYLE_DISAMBIGUATE_ONLY
+) -> str | None:
     """The label a selected column needs because an earlier column of the same SELECT has
     its name (``address.id AS id_1`` after ``user_account.id``), else None; records the
     name in ``seen``. Subqueries key their columns by it and the compiler writes it, so
-    ``sub.c.id_1`` and each entity aliased over the subquery read their own column."""
+    ``sub.c.id_1`` and each entity aliased over the subquery read their own column.
+
+    With ``LABEL_STYLE_TABLENAME_PLUS_COL`` every table column gets its
+    ``<table>_<column>`` label (numbered when repeated); ``LABEL_STYLE_NONE`` gives none.
+    """
     if isinstance(col, Label):
         seen.add(col.name)
         return None
+    if style is not LABEL_STYLE_DISAMBIGUATE_ONLY:
+        if style is LABEL_STYLE_NONE:
+            return None
+        base = _table_plus_col(col)
+        if base is not None:
+            label, n = base, 0
+            while label in seen:
+                n += 1
+                label = f"{base}_{n}"
+            seen.add(label)
+            return label
     key = getattr(col, "key", None)
     if not isinstance(key, str) or not hasattr(col, "table"):
         return None
@@ -228,7 +321,18 @@ def disambiguated_name(col: Any, seen: set[str]) -> str | None:
     return label
 
 
-class Subquery(FromClause):
+class AliasedReturnsRows(FromClause):
+    """Base of the FROM clauses that name another one (SQLAlchemy's
+    ``AliasedReturnsRows``): `Alias`, `Subquery` (and `CTE`, `Lateral`) and
+    `TableValuedAlias`."""
+
+
+class TableClause(FromClause):
+    """Base of `uow_orm.Table` (SQLAlchemy's ``TableClause``); ``table()`` builds a
+    `Table` too, so ``isinstance(x, TableClause)`` holds for both."""
+
+
+class Subquery(AliasedReturnsRows):
     """``(SELECT ...) AS name``; its columns are ``sub.c.<key>``."""
 
     def __init__(self, select: Any, name: str | None) -> None:
@@ -240,9 +344,12 @@ class Subquery(FromClause):
         self._sources: dict[int, ColumnElement] = {}
         self._source_pairs: list[tuple[Any, ColumnElement]] = []
         seen: set[str] = set()
+        style = getattr(select, "_label_style", LABEL_STYLE_DISAMBIGUATE_ONLY)
+        if style is LABEL_STYLE_NONE:
+            style = LABEL_STYLE_DISAMBIGUATE_ONLY  # as a subquery it labels repeated names
         for col in select._column_elements():
             key = getattr(col, "key", None) or getattr(col, "name", None) or f"col{len(cols)}"
-            label = disambiguated_name(col, seen)
+            label = disambiguated_name(col, seen, style)
             if label is not None:
                 key = label  # the compiler writes "t.id AS id_1" for it
             if key not in cols:
@@ -317,7 +424,7 @@ class AliasColumn(ColumnElement):
         return f"AliasColumn({self.alias.name}.{self.name})"
 
 
-class Alias(FromClause):
+class Alias(AliasedReturnsRows):
     """A table (or other FROM clause) under another name: ``users AS u1``.
 
     Built by ``Table.alias()`` and ``aliased()``; its columns are ``alias.c.<key>``.
@@ -376,6 +483,46 @@ class Alias(FromClause):
 
     def __repr__(self) -> str:
         return f"Alias({self.element!r}, {self._explicit_name!r})"
+
+
+class TableSample(Alias):
+    """``table AS name TABLESAMPLE method(arg) [REPEATABLE (seed)]`` (PostgreSQL): a table
+    read through a sample of its rows. Built by `FromClause.tablesample` /
+    ``tablesample()``; ``sampling`` is a number (``SYSTEM``'s percentage, as
+    ``func.system(n)``) or a function (``func.bernoulli(10)``).
+
+    Raises:
+        CompileError: compiled for SQLite, which has no TABLESAMPLE.
+    """
+
+    def __init__(
+        self, element: FromClause, sampling: Any, name: str | None = None, seed: Any = None
+    ) -> None:
+        from .elements import Function, coerce_expression
+
+        super().__init__(element, name)
+        self.sampling = (
+            sampling if isinstance(sampling, Function) else Function("system", [sampling])
+        )
+        self.seed = None if seed is None else coerce_expression(seed)
+
+    def _compile(self, compiler: Compiler) -> str:
+        if compiler.dialect_name == "sqlite" and not compiler.string_dialect:
+            raise exc.CompileError("TABLESAMPLE is not supported on SQLite (tablesample())")
+        sql = f"{super()._compile(compiler)} TABLESAMPLE {compiler.process(self.sampling)}"
+        if self.seed is not None:
+            sql += f" REPEATABLE ({compiler.process(self.seed)})"
+        return sql
+
+    def __repr__(self) -> str:
+        return f"TableSample({self.element!r}, {self._explicit_name!r})"
+
+
+def tablesample(
+    selectable: FromClause, sampling: Any, name: str | None = None, seed: Any = None
+) -> TableSample:
+    """``selectable.tablesample(sampling, name, seed)``: a `TableSample` of a table."""
+    return TableSample(selectable, sampling, name, seed)
 
 
 def _base_table(f: Any) -> Any:
@@ -555,7 +702,7 @@ class _SetOperations:
         return CompoundSelect("INTERSECT ALL", self, *others)
 
 
-class Select(_SetOperations, FromClause, Generic[_T]):
+class Select(_SetOperations, FromClause, GenerativeSelect, Generic[_T]):
     """A SELECT statement. Build with `select`."""
 
     is_from = False
@@ -563,6 +710,7 @@ class Select(_SetOperations, FromClause, Generic[_T]):
     _distinct_on: list[ClauseElement] = []
     _correlate: list[FromClause] | None = None
     _correlate_except: list[FromClause] | None = None
+    _label_style: SelectLabelStyle = LABEL_STYLE_DISAMBIGUATE_ONLY
 
     def __init__(self, *entities: Any) -> None:
         flat: list[Any] = []
@@ -841,6 +989,26 @@ class Select(_SetOperations, FromClause, Generic[_T]):
     def get_execution_options(self) -> dict[str, Any]:
         """The execution options set on this statement."""
         return dict(self._execution_options)
+
+    def set_label_style(self, style: SelectLabelStyle) -> Select[_T]:
+        """A copy that labels its columns in ``style`` (a `SelectLabelStyle`), which also
+        gives the result's keys and a subquery's ``.c`` keys.
+
+        Raises:
+            ArgumentError: ``style`` is not a `SelectLabelStyle`.
+        """
+        if not isinstance(style, SelectLabelStyle):
+            raise exc.ArgumentError(
+                f"set_label_style() takes a SelectLabelStyle (LABEL_STYLE_...), got {style!r}"
+            )
+        s = self._generate()
+        s._label_style = style
+        return s
+
+    def get_label_style(self) -> SelectLabelStyle:
+        """The `SelectLabelStyle` of this statement (``LABEL_STYLE_DISAMBIGUATE_ONLY``
+        unless `set_label_style` changed it)."""
+        return self._label_style
 
     def add_columns(self, *cols: Any) -> Select[Any]:
         """A copy that also selects these columns or expressions (after the current ones)."""
@@ -1156,7 +1324,7 @@ def _join_onclause(onclause: Any) -> Any:
     return coerce_expression(onclause)
 
 
-class CompoundSelect(_SetOperations, FromClause):
+class CompoundSelect(_SetOperations, FromClause, GenerativeSelect):
     """``SELECT ... UNION [ALL] SELECT ...`` (and EXCEPT / INTERSECT); build with `union`
     and friends or ``Select.union()``. Usable as a statement, a subquery or a CTE."""
 
@@ -1537,7 +1705,7 @@ def values(*columns: ColumnClause, name: str | None = None, literal_binds: bool 
     return v
 
 
-class TextualSelect(FromClause):
+class TextualSelect(FromClause, SelectBase):
     """``text("SELECT ...").columns(User.id, User.name)``: literal SQL whose result columns
     are known, so it can be a subquery, an entity source or give typed results."""
 
@@ -1728,7 +1896,7 @@ __all__ = [
 _SQLITE_VALUE_COLUMNS = {"json_each": "value", "json_tree": "value", "generate_series": "value"}
 
 
-class TableValuedAlias(FromClause):
+class TableValuedAlias(AliasedReturnsRows):
     """A function in FROM, with named columns: ``json_each(:doc) AS anon_1``.
 
     Built by ``func.<name>(...).table_valued("key", "value")``; its columns are

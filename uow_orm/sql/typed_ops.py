@@ -4,9 +4,9 @@ containment, ``ANY``/``ALL``, and ``type_coerce``.
 Built by the comparators of `uow_orm.types` (``col["key"]``, ``col.contains(...)``,
 ``col.any(x)``) and by users (``type_coerce``, ``any_``); compiled by `uow_orm.sql.compiler`.
 
-Called by: uow_orm._generic_types, uow_orm.dialects.postgresql (array(), array_agg(),
-Any(), All(), hstore()), uow_orm.dialects.postgresql_ranges, uow_orm.dialects.postgresql_types,
-uow_orm.types.
+Called by: uow_orm._generic_types, uow_orm.dialects.postgresql.* (array(), array_agg(),
+Any(), All() and hstore(), re-exported by uow_orm.dialects.postgresql),
+uow_orm.dialects.postgresql_ranges, uow_orm.dialects.postgresql_types, uow_orm.types.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Re-exported as ``insert`` by `uow_orm.dialects.sqlite` and `uow_orm.dialects.postgresql`;
 compiled by `uow_orm.sql.compiler` (``Compiler.insert`` appends `OnConflict` SQL).
 
-Called by: uow_orm.dialects.postgresql, uow_orm.dialects.sqlite.
+Called by: uow_orm.dialects.postgresql, uow_orm.dialects.sqlite, uow_orm.dialects.postgresql.*,
+uow_orm.dialects.sqlite.*.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from .elements import (
     TextClause,
     True_,
     UnaryExpression,
+    Visitable,
 )
 from .selectable import FromClause, Select
 
@@ -102,4 +103,4 @@ def traverse(
     return element
 
 
-__all__ = ["get_children", "iterate", "traverse", "visit_name"]
+__all__ = ["Visitable", "get_children", "iterate", "traverse", "visit_name"]

@@ -11,9 +11,6 @@ Called by: applications.
 from __future__ import annotations
 
 from ...sql.elements import AggregateOrderBy as aggregate_order_by
-from ...sql.typed_ops import all_array as All
-from ...sql.typed_ops import any_array as Any
-from ...sql.typed_ops import array, array_agg, hstore
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
 from ...sql.upsert import UpsertInsert as Insert
@@ -26,6 +23,12 @@ from ..postgresql_ranges import __all__ as _range_names
 from ..postgresql_types import *  # noqa: F403
 from ..postgresql_types import __all__ as _type_names
 
+# Imported from the submodules named like them, so that these names are the functions,
+# not the submodules (importing a submodule sets the package attribute of its name).
+from .array import All, Any, array, array_agg
+from .hstore import hstore
+from .named_types import CreateDomainType, CreateEnumType, DropDomainType, DropEnumType
+
 dialect_class = PGDialect
 #: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
 dialect = PGDialect
@@ -33,6 +36,10 @@ dialect = PGDialect
 __all__ = [
     "All",
     "Any",
+    "CreateDomainType",
+    "CreateEnumType",
+    "DropDomainType",
+    "DropEnumType",
     "Insert",
     "PGDialect",
     "aggregate_order_by",

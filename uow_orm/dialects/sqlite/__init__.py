@@ -10,13 +10,13 @@ Called by: applications.
 from __future__ import annotations
 
 # INSERT .. ON CONFLICT lives in the SQL layer; this module is its import path
-from ..sql.upsert import UpsertInsert as Insert
-from ..sql.upsert import sqlite_insert as insert
-from .sqlite_dialect import SQLiteDialect
+from ...sql.upsert import UpsertInsert as Insert
+from ...sql.upsert import sqlite_insert as insert
+from ..sqlite_dialect import SQLiteDialect
 
 # The SQLite type vocabulary (``from uow_orm.dialects.sqlite import DATETIME``).
-from .sqlite_types import *  # noqa: F403
-from .sqlite_types import __all__ as _type_names
+from ..sqlite_types import *  # noqa: F403
+from ..sqlite_types import __all__ as _type_names
 
 dialect_class = SQLiteDialect
 #: SQLAlchemy's name: ``stmt.compile(dialect=<module>.dialect())``
