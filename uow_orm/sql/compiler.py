@@ -448,6 +448,11 @@ class Compiler:
     bind_base: str | None = None
     #: printing: the next SELECT is a FROM subquery / CTE body (plain columns get labels)
     label_columns = False
+    #: executing: the next SELECT is the body of this FROM subquery / CTE, whose columns
+    #: (``_sources``: id of a selected expression -> its subquery column) name what it
+    #: selects: an expression without a name of its own (``count(x)``, ``x + 1``) is
+    #: written ``AS`` that name, which the enclosing SELECT reads
+    subquery_columns: dict[int, Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
         # ``compiler.visit_insert(element)`` in a @compiles function (uow_orm.ext.compiler):
@@ -487,10 +492,13 @@ class Compiler:
             return "(" + el._compile(self) + ")"
         return el._compile(self)
 
-    def _columns_clause(self, columns: list[Any], style: Any = None) -> str:
+    def _columns_clause(
+        self, columns: list[Any], style: Any = None, named: dict[int, Any] | None = None
+    ) -> str:
         """The SELECT list; a column whose name an earlier one has is labelled
         (``address.id AS id_1``), as its subquery column is keyed; ``style`` is the
-        statement's `SelectLabelStyle` when not the default."""
+        statement's `SelectLabelStyle` when not the default; ``named``: the
+        `subquery_columns` of the subquery this SELECT is the body of."""
         from .selectable import disambiguated_name
 
         seen: set[str] = set()
@@ -500,6 +508,10 @@ class Compiler:
             label = (
                 disambiguated_name(c, seen) if style is None else disambiguated_name(c, seen, style)
             )
+            if label is None and named and not isinstance(c, Label):
+                sc = named.get(id(c))
+                if sc is not None and _plain_column_name(c) is None:
+                    label = sc.name  # (``count(x) AS count``: the name anon_1.count reads)
             parts.append(sql if label is None else f"{sql} AS {self.quote(label)}")
         return ", ".join(parts)
 
@@ -516,11 +528,14 @@ class Compiler:
             outer_binds, self.binds = self.binds, []
             self._depth += 1
             self.label_columns = self.display is not None
+            if self.display is None:
+                self.subquery_columns = getattr(origin, "_sources", None)
             try:
                 body = self.process(cte.select, subquery=True)
             finally:
                 self._depth -= 1
                 self.label_columns = False
+                self.subquery_columns = None
                 body_binds, self.binds = self.binds, outer_binds
             cols = ""
             if cte.recursive:
@@ -681,12 +696,13 @@ class Compiler:
         if self._enclosing_froms:
             froms = self._uncorrelated(stmt, froms)
         label_plain, self.label_columns = self.label_columns, False
+        named, self.subquery_columns = self.subquery_columns, None
         nl = self.nl
         self._enclosing_froms.append(froms)
         try:
             outer_flag, self.in_columns_clause = self.in_columns_clause, True
             if self.display is None:
-                cols_sql = self._columns_clause(columns, style)
+                cols_sql = self._columns_clause(columns, style, named)
             else:
                 cols_sql = self._display_columns(columns, label_plain, style)
             self.in_columns_clause = outer_flag

@@ -362,8 +362,11 @@ class Subquery(AliasedReturnsRows):
 
     def _compile(self, compiler: Compiler) -> str:
         compiler.label_columns = compiler.display is not None
+        if compiler.display is None:
+            compiler.subquery_columns = self._sources
         body = compiler.process(self.select, subquery=True)
         compiler.label_columns = False  # consumed by the SELECT (or unused by a text body)
+        compiler.subquery_columns = None
         return f"({body}) AS {compiler.quote(compiler.from_name(self))}"
 
     def _column_list(self) -> list[Any]:
