@@ -90,34 +90,18 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         state.held_by, state.held_as = m, ident
 
     def hold_all(self, states: Iterable[InstanceState]) -> None:
-        """`hold` each of ``states`` under its own key (a flush's inserted objects)."""
-        last: Any = None
-        m: ClassIdentities | None = None
+        """`hold` each of ``states`` under its own key (a flush's inserted objects; one
+        given its bare key by the flush, a `LoadedState`, is put where it belongs)."""
+        hold = self.hold
         for state in states:
-            if state.__class__ is LoadedState:  # (given its bare key: where it belongs)
+            if state.__class__ is LoadedState:
                 held = state.held_by
                 assert held is not None
                 held[state.held_as] = state
-                continue
-            key = state.key
-            assert key is not None
-            where = (key[0], key[2])
-            if where != last or m is None:  # (a run of one class: one lookup)
-                m, last = self._maps.get(where), where
-                if m is None:
-                    self.hold(key, state)
-                    m = self._maps[where]
-                    continue
-            pk = key[1]
-            if m.single and len(pk) == 1:
-                ident = pk[0]
-            elif not m.single:
-                ident = pk
             else:
-                self.hold(key, state)  # (raises: the key does not fit its class)
-                continue
-            m[ident] = state
-            state.held_by, state.held_as = m, ident
+                key = state.key
+                assert key is not None
+                hold(key, state)
 
     def discard(self, state: InstanceState) -> None:
         """Forget ``state`` if it is held under its key (its object was garbage collected,
