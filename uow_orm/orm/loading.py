@@ -1355,7 +1355,8 @@ def lazy_load(
         below = state.load_strategies.get((prop.key, "options"))  # type: ignore[call-overload]
         if below is not None and not criteria:
             criteria = below.criteria  # lazyload(Parent.children.and_(...))
-    if not state.has_identity or state.identity_token is not None:  # (no token: no scope)
+    key = state.key
+    if key is None or key[2] is not None:  # (a row without a shard token needs no scope)
         scope = session.in_shard_of(state)
         if scope is not None:  # horizontal sharding: load from the shard of the parent's row
             with scope:
