@@ -561,6 +561,8 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
     for src in _sources(cls):
         own = src is cls
         annotations = src.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
+        # (annotated names first: a @declared_attr reads the columns collected before it;
+        # `_order_own_first` puts the columns in their written order afterwards)
         names = list(annotations) + [k for k in src.__dict__ if k not in annotations]
         for key in names:
             if key.startswith("__") and key.endswith("__"):
@@ -581,6 +583,27 @@ def _collect(cls: type, registry: Registry, values: dict[str, Any] | None = None
             _collect_one(cls, src, own, key, value, parsed, registry, out)
     _order_own_first(out, _sources(cls), values)
     return out
+
+
+def _declaration_order(annotated: list[str], assigned: list[str]) -> list[str]:
+    """The names of a class body, from its ``__dict__`` and its annotations (each in source
+    order), merged the way SQLAlchemy orders a table's columns: read the assigned names up
+    to one the annotations also hold, then the annotations from there (that name first) up
+    to the next shared one, and so on, alternating; the rest of the last list ends it."""
+    shared = set(annotated).intersection(assigned)
+    out: list[str] = []
+    current, other = iter(assigned), iter(annotated)
+    while True:
+        for name in current:
+            if name in shared:
+                # written by the other list, where it is met next
+                shared.discard(name)
+                current, other = other, current
+                break
+            out.append(name)
+        else:
+            out.extend(other)
+            return out
 
 
 def _call_declared(fn: Callable[[type], Any], cls: type, out: _Collected) -> Any:
@@ -604,7 +627,7 @@ def _order_own_first(out: _Collected, sources: list[type], values: dict[str, Any
     order: list[str] = []
     for src in reversed(sources):
         annotations = src.__dict__.get("__annotations__", {})  # noqa: RUF063 - own only
-        keys = [*annotations, *src.__dict__]
+        keys = _declaration_order(list(annotations), list(src.__dict__))
         if src is sources[-1] and values is not None:
             keys.extend(values)
         order.extend(k for k in keys if k in out.columns and k not in order)

@@ -222,7 +222,8 @@ def inherit_properties(sub: Mapper) -> None:
     (relationships, column properties, synonyms, deferred settings); then its children."""
     parent = sub.inherits
     assert parent is not None
-    for key, prop in parent.attrs.items():
+    # (dict.items: at mapping time, not the listing that configures the registry)
+    for key, prop in dict.items(parent.attrs):
         if key in sub.attrs:
             continue
         sub.attrs[key] = prop
@@ -924,7 +925,7 @@ def link_concrete(sub: Mapper, parent: Mapper) -> None:
     base.polymorphic_map.update(sub.polymorphic_map)
     sub.polymorphic_map = base.polymorphic_map
     parent._children.append(sub)
-    for key in parent.attrs.keys():
+    for key in dict.keys(parent.attrs):  # (mapping time: no configure)
         if key not in sub.attrs and key not in sub.class_.__dict__:
             type.__setattr__(sub.class_, key, _NotInherited(sub.class_, key))
 

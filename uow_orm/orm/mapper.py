@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_V = TypeVar("_V")
 
 #: the result key of a discriminator that is an SQL expression (never an attribute)
 _POLY_EXPR_KEY = "_sa_polymorphic_on"
@@ -119,6 +120,51 @@ def _all_registries() -> set[Registry]:
     return set(registries)
 
 
+class _ConfiguringProperties(Properties[_V]):
+    """`Properties` of a mapper whose listings configure its registry first, as
+    SQLAlchemy's ``Mapper.attrs`` / ``relationships`` do: a backref that another class
+    declares is listed before the first query (libraries read them at import).
+
+    A lookup by a key it holds stays a plain dict lookup; a missing key configures and
+    looks again (``mapper.attrs["students"]`` for a backref). ``in``, ``get()``, ``len()``
+    and truth (``if mapper.relationships:``, on every flush) do not configure.
+    """
+
+    __slots__ = ("registry",)
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self.registry = registry
+
+    def _configured(self) -> None:
+        registry = self.registry
+        if not registry.configured and not registry.configuring:
+            registry.configure()
+
+    def __iter__(self) -> Iterator[_V]:  # type: ignore[override]
+        self._configured()
+        return iter(dict.values(self))
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        self._configured()
+        return list(dict.keys(self))
+
+    def values(self) -> list[_V]:  # type: ignore[override]
+        self._configured()
+        return list(dict.values(self))
+
+    def items(self) -> list[tuple[str, _V]]:  # type: ignore[override]
+        self._configured()
+        return list(dict.items(self))
+
+    def __missing__(self, key: str) -> _V:
+        registry = self.registry
+        if registry.configured or registry.configuring:
+            raise KeyError(key)
+        registry.configure()
+        return dict.__getitem__(self, key)
+
+
 class Registry:
     """The classes mapped by one declarative base, by name; configures relationships."""
 
@@ -131,6 +177,9 @@ class Registry:
         self.classes: dict[str, type] = {}
         self.mappers: list[Mapper] = []
         self.configured = True
+        #: True while `configure` runs (a listing of ``Mapper.attrs`` then does not
+        #: configure again)
+        self.configuring = False
         #: the MetaData that declarative tables of this registry go into
         self.metadata = metadata if metadata is not None else MetaData()
         #: Python type (or ``Annotated`` alias) -> column type, consulted before the defaults
@@ -166,8 +215,15 @@ class Registry:
             InvalidRequestError: a relationship cannot be resolved (an unknown class name,
                 no foreign key between the tables, ...).
         """
-        if self.configured:
+        if self.configured or self.configuring:
             return
+        self.configuring = True
+        try:
+            self._configure()
+        finally:
+            self.configuring = False
+
+    def _configure(self) -> None:
         mappers = list(self.mappers)
         # configuration events fire once per mapper: a property added later (even by a
         # mapper_configured listener) configures again without firing them twice
@@ -435,8 +491,8 @@ class Mapper(InspectionAttr):
     def _init_properties(self) -> None:
         """The empty property collections (``attrs``, ``relationships``, ...), validators
         and load hooks that mapping columns and relationships fills in."""
-        self.relationships: Properties[RelationshipProperty] = Properties()
-        self.attrs: Properties[MapperProperty] = Properties()
+        self.relationships: Properties[RelationshipProperty] = _ConfiguringProperties(self.registry)
+        self.attrs: Properties[MapperProperty] = _ConfiguringProperties(self.registry)
         self.column_attrs: Properties[ColumnProperty[Any]] = Properties()
         self.synonyms: Properties[MapperProperty] = Properties()
         self.properties: dict[str, MapperProperty] = {}
@@ -828,7 +884,7 @@ class Mapper(InspectionAttr):
         self.validators[key] = fn
 
     def _dispose(self) -> None:
-        for key in list(self.attrs.keys()):
+        for key in list(dict.keys(self.attrs)):  # (no configure: it is being unmapped)
             if key in self.class_.__dict__:
                 type.__delattr__(self.class_, key)
         for name in ("__mapper__",):

@@ -406,6 +406,12 @@ class SynonymProperty(MapperProperty, ORMDescriptor[Any]):
         mapper.setters[key] = attr
         type.__setattr__(mapper.class_, key, attr)
 
+    @property
+    def _proxied_object(self) -> Any:
+        """The property this synonym names (``synonym("name")`` -> the ``name`` column's),
+        under SQLAlchemy's name, which serializer libraries read to convert a synonym."""
+        return self.parent.get_property(self.name)
+
 
 def synonym(name: str, *, descriptor: Any = None, map_column: Any = None) -> Any:
     """Another name for the mapped attribute ``name``: reads, writes, constructor keywords

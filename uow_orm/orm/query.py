@@ -52,13 +52,14 @@ class Query(Generic[_T]):
     def _with(
         self, stmt: Select[Any], entities: tuple[Any, ...] | None = None, **kw: Any
     ) -> Query[_T]:
-        return Query(
-            self.session,
-            self._entities if entities is None else entities,
-            stmt,
-            kw.get("params", self._params),
-            kw.get("eager", self._eager),
-        )
+        # a copy of this query's own class (a ``query_cls`` subclass, its attributes too)
+        q = object.__new__(type(self))
+        q.__dict__.update(self.__dict__)
+        q._entities = self._entities if entities is None else entities
+        q._stmt = stmt
+        q._params = kw.get("params", self._params)
+        q._eager = kw.get("eager", self._eager)
+        return q
 
     # -- columns and sources ----------------------------------------------------------
     def with_entities(self, *entities: Any) -> Query[Any]:

@@ -84,8 +84,18 @@ class Session(
         replica_token: str | None = None,
         read_only: bool = False,
         warn_lazy_loads: bool = False,
+        future: bool = True,
+        autobegin: bool = True,
+        query_cls: type[Query[Any]] | None = None,
+        close_resets_only: bool = True,
     ) -> None:
-        check_session_arguments(autocommit, join_transaction_mode)
+        check_session_arguments(autocommit, join_transaction_mode, future)
+        #: ``autobegin=False``: work outside ``begin()`` raises instead of beginning
+        self.autobegin = autobegin
+        #: the class `query()` builds (a ``Query`` subclass)
+        self.query_cls = query_cls
+        #: False: `close()` leaves the session unusable (`reset()` never does)
+        self.close_resets_only = close_resets_only
         #: What the session does with the transaction of a Connection given as bind (as in
         #: SQLAlchemy 2.0; see the testing guide).
         self.join_transaction_mode = join_transaction_mode
@@ -102,7 +112,7 @@ class Session(
         #: new / deleted / modified objects (seam: `.tracking.Tracker`)
         self.tracker = Tracker()
         #: the transaction stack (seam: `.transaction.TransactionControl`)
-        self.transactions = TransactionControl(self)
+        self.transactions = TransactionControl(self, autobegin)
         self._flushing = False
         self._autoflush_disabled = 0
         self._in_use = threading.RLock()
@@ -141,7 +151,17 @@ class Session(
 
     @exclusive
     def close(self) -> None:
-        """Roll back, release connections and detach every object (the session is reusable)."""
+        """Roll back, release connections and detach every object. The session is reusable
+        unless it was made with ``close_resets_only=False``: then any later use that needs a
+        transaction raises `InvalidRequestError`."""
+        self.transactions.close()
+        lifecycle.expunge_all(self)
+        if not self.close_resets_only:
+            self.transactions.closed_for_good = True
+
+    def reset(self) -> None:
+        """`close()` that always leaves the session reusable (SQLAlchemy 2.0.22), whatever
+        ``close_resets_only`` says."""
         self.transactions.close()
         lifecycle.expunge_all(self)
 
@@ -339,7 +359,7 @@ class Session(
         """A legacy ``Query`` (SQLAlchemy 1.x style)."""
         from .query import Query
 
-        return Query(self, entities)
+        return (self.query_cls or Query)(self, entities)
 
     # -- loading -------------------------------------------------------------------------
     def get(

@@ -309,11 +309,15 @@ class TransactionControl:
     and in memory, is in this class.
     """
 
-    __slots__ = ("current", "session")
+    __slots__ = ("autobegin_enabled", "closed_for_good", "current", "session")
 
-    def __init__(self, session: InternalSession) -> None:
+    def __init__(self, session: InternalSession, autobegin: bool = True) -> None:
         self.session = session
         self.current: SessionTransaction | None = None
+        #: ``Session(autobegin=False)``: only ``begin()`` starts a transaction
+        self.autobegin_enabled = autobegin
+        #: ``close()`` of a ``Session(close_resets_only=False)``: no transaction ever again
+        self.closed_for_good = False
 
     # -- levels -----------------------------------------------------------------------
     def autobegin(
@@ -322,6 +326,16 @@ class TransactionControl:
         """The current level, beginning the root transaction (from ``origin``) if there is
         none."""
         if self.current is None:
+            if self.closed_for_good:
+                raise exc.InvalidRequestError(
+                    "This Session has been permanently closed (close_resets_only=False) "
+                    "and is unable to handle any more transaction requests"
+                )
+            if not self.autobegin_enabled and origin is SessionTransactionOrigin.AUTOBEGIN:
+                raise exc.InvalidRequestError(
+                    "Autobegin is disabled on this Session (autobegin=False); call "
+                    "session.begin() to start a new transaction"
+                )
             self.current = SessionTransaction(self.session, origin=origin)
             self.session.fire("after_transaction_create", self.current)
         return self.current
@@ -678,8 +692,16 @@ JoinTransactionMode = Literal[
 JOIN_TRANSACTION_MODES: tuple[str, ...] = get_args(JoinTransactionMode)
 
 
-def check_session_arguments(autocommit: bool, join_transaction_mode: str) -> None:
-    """Raises ArgumentError for ``autocommit=True`` or an unknown ``join_transaction_mode``."""
+def check_session_arguments(
+    autocommit: bool, join_transaction_mode: str, future: bool = True
+) -> None:
+    """Raises ArgumentError for ``autocommit=True``, ``future=False`` or an unknown
+    ``join_transaction_mode``."""
+    if future is not True:
+        # SQLAlchemy 2.0 keeps the keyword for 1.4 code and accepts only True
+        raise exc.ArgumentError(
+            "the 'future' parameter passed to Session() may only be set to True"
+        )
     if autocommit is not False:
         # SQLAlchemy 2.0 keeps the keyword for old code and accepts only False
         raise exc.ArgumentError(

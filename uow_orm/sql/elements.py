@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .. import exc
@@ -748,6 +748,12 @@ class ColumnElement(ColumnOperators, ClauseElement):
     __slots__ = ()
     type: TypeEngine = NULLTYPE
     key: str | None = None
+
+    @property
+    def foreign_keys(self) -> Collection[Any]:
+        """The foreign keys on this expression: none but a table column's (`Column` holds
+        its own), as libraries that walk a mapping's columns read it."""
+        return ()
 
     def _expr(self) -> ColumnElement:
         return self

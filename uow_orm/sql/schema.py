@@ -94,7 +94,8 @@ class SchemaItem:
 
 
 class ForeignKey(SchemaItem):
-    """A reference from a column to ``"table.column"`` (or to a Column).
+    """A reference from a column to ``"table.column"``, to a Column, or to an ORM attribute
+    standing for one (``ForeignKey(School.id)``).
 
     ``ondelete`` / ``onupdate`` are the referential actions emitted in the DDL
     (``"CASCADE"``, ``"SET NULL"``, ``"SET DEFAULT"``, ``"RESTRICT"``, ``"NO ACTION"``);
@@ -105,7 +106,7 @@ class ForeignKey(SchemaItem):
 
     def __init__(
         self,
-        column: str | Column[Any],
+        column: str | Column[Any] | Any,
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
@@ -114,6 +115,16 @@ class ForeignKey(SchemaItem):
         use_alter: bool = False,
         name: str | None = None,
     ) -> None:
+        if not isinstance(column, (str, Column)):
+            # an ORM attribute (``ForeignKey(School.id)``) or another expression that
+            # stands for one table column
+            clause = getattr(column, "__clause_element__", None)
+            resolved = clause() if clause is not None else None
+            if not isinstance(resolved, Column):
+                raise exc.ArgumentError(
+                    f"ForeignKey() takes 'table.column' or a table column, got {column!r}"
+                )
+            column = resolved
         _check_fk_options(f"ForeignKey({column!r})", ondelete, onupdate, initially)
         self._target_spec = column
         self.ondelete = ondelete
@@ -805,7 +816,8 @@ class ForeignKeyConstraint(Constraint):
         use_alter: bool = False,
     ) -> None:
         _check_fk_options(f"ForeignKeyConstraint({list(columns)!r})", ondelete, onupdate, initially)
-        self.column_names = list(columns)
+        # the local columns by name, or as the Column objects themselves
+        self.column_names = [c if isinstance(c, str) else _column_name_of(c) for c in columns]
         self.refcolumns = list(refcolumns)
         self.ondelete = ondelete
         self.onupdate = onupdate
@@ -815,6 +827,17 @@ class ForeignKeyConstraint(Constraint):
         self.use_alter = use_alter
         #: the table it is a constraint of, once added to one
         self.table: Table | None = None
+
+
+def _column_name_of(column: Any) -> str:
+    """The name of a local column given to ``ForeignKeyConstraint`` as an object."""
+    clause = getattr(column, "__clause_element__", None)
+    col = clause() if clause is not None else column
+    if not isinstance(col, Column):
+        raise exc.ArgumentError(
+            f"ForeignKeyConstraint() takes column names or table columns, got {column!r}"
+        )
+    return col.name
 
 
 def _refuse_table_keywords(name: str, kw: dict[str, Any]) -> None:
@@ -1076,9 +1099,9 @@ def foreign_key_groups(table: Table) -> list[list[ForeignKey]]:
     for con in table.constraints:
         if isinstance(con, ForeignKeyConstraint):
             group = []
-            for name, ref in zip(con.column_names, con.refcolumns):
+            for name in con.column_names:
                 for fk in table.c[name].foreign_keys:
-                    if fk.target_fullname == ref and id(fk) not in seen:
+                    if fk.constraint is con and id(fk) not in seen:
                         group.append(fk)
                         seen.add(id(fk))
                         break
